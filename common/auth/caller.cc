@@ -1,0 +1,40 @@
+#include "common/auth/caller.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace clientbook::auth {
+namespace {
+
+constexpr size_t kMaxUserIdBytes = 128;
+
+bool IsPrintableAscii(absl::string_view s) {
+  for (char c : s) {
+    if (c <= 0x20 || c >= 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CallerUserId(
+    const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto [begin, end] = metadata.equal_range(kUserIdHeader);
+  if (begin == end) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("missing '", kUserIdHeader, "' metadata"));
+  }
+  if (std::next(begin) != end) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("'", kUserIdHeader, "' metadata given more than once"));
+  }
+  absl::string_view id(begin->second.data(), begin->second.size());
+  if (id.empty() || id.size() > kMaxUserIdBytes || !IsPrintableAscii(id)) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("'", kUserIdHeader,
+                     "' must be 1 to 128 printable ASCII characters"));
+  }
+  return std::string(id);
+}
+
+}  // namespace clientbook::auth

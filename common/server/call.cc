@@ -1,0 +1,26 @@
+#include "common/server/call.h"
+
+#include "common/auth/caller.h"
+#include "common/status/status_mapping.h"
+#include "spdlog/spdlog.h"
+
+namespace clientbook::server {
+
+grpc::Status Serve(const grpc::ServerContextBase& context,
+                   const std::function<absl::Status(const std::string&)>& body) {
+  absl::StatusOr<std::string> caller = auth::CallerUserId(context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::Status status = body(*caller);
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnknown:
+      spdlog::error("call by '{}' failed: {}", *caller, status.ToString());
+      break;
+    default:
+      break;
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace clientbook::server

@@ -1,0 +1,20 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_CALL_H_
+#define CLIENTBOOK_COMMON_SERVER_CALL_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
+
+namespace clientbook::server {
+
+// The frame of every unary handler: reads the caller's identity, runs
+// `body`, logs server-side faults, and maps the status to gRPC once.
+grpc::Status Serve(const grpc::ServerContextBase& context,
+                   const std::function<absl::Status(const std::string& caller)>& body);
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_CALL_H_

@@ -1,0 +1,27 @@
+#include "common/server/flags.h"
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:0",
+          "host:port to serve gRPC on (port 0 picks a free one)");
+ABSL_FLAG(std::string, data_dir, "./data",
+          "directory holding this service's RocksDB");
+ABSL_FLAG(bool, sync_writes, false,
+          "fsync the RocksDB write-ahead log on every write");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port serving Prometheus metrics at /metrics; empty disables");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "how long in-flight calls may finish after SIGTERM before being "
+          "cancelled");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "largest gRPC message accepted or sent, in bytes");
+
+namespace clientbook::server {
+
+void SetServiceDefaults(const ServiceDefaults& defaults) {
+  absl::SetFlag(&FLAGS_listen, defaults.listen);
+  absl::SetFlag(&FLAGS_data_dir, defaults.data_dir);
+  absl::SetFlag(&FLAGS_metrics_listen, defaults.metrics_listen);
+}
+
+}  // namespace clientbook::server

@@ -1,0 +1,30 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_FLAGS_H_
+#define CLIENTBOOK_COMMON_SERVER_FLAGS_H_
+
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/time/time.h"
+
+// Flags every service binary takes. Each main() sets its own defaults with
+// SetServiceDefaults() before parsing the command line.
+ABSL_DECLARE_FLAG(std::string, listen);
+ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(bool, sync_writes);
+ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(int, max_message_bytes);
+
+namespace clientbook::server {
+
+struct ServiceDefaults {
+  std::string listen;
+  std::string data_dir;
+  std::string metrics_listen;
+};
+
+void SetServiceDefaults(const ServiceDefaults& defaults);
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_FLAGS_H_

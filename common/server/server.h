@@ -1,0 +1,71 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_SERVER_H_
+#define CLIENTBOOK_COMMON_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "grpcpp/impl/codegen/service_type.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace clientbook::server {
+
+class RpcMetrics;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:0";
+  // Empty: no metrics endpoint (the interceptor still counts).
+  std::string metrics_listen;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  int max_message_bytes = 4 << 20;
+
+  // From --listen, --metrics_listen, --shutdown_grace, --max_message_bytes.
+  static ServerOptions FromFlags();
+};
+
+// A running gRPC server with what every Clientbook service serves besides its
+// own API: grpc.health.v1.Health, server reflection, Prometheus metrics.
+class Server {
+ public:
+  // Starts serving `services` (not owned; they must outlive the Server) and
+  // reports SERVING. Storage must already be open.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerOptions& options, const std::vector<grpc::Service*>& services);
+  ~Server();
+
+  // The bound port (the real one when options asked for port 0).
+  int port() const { return port_; }
+
+  // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
+  // within the grace period, then cancels the rest. Idempotent.
+  void Shutdown();
+
+ private:
+  Server() = default;
+
+  ServerOptions options_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<RpcMetrics> metrics_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Blocks SIGINT and SIGTERM in the calling thread and every thread created
+// after it, so WaitForShutdownSignal() receives them. Call first in main().
+void BlockShutdownSignals();
+
+// Waits for SIGINT or SIGTERM and returns which one came.
+int WaitForShutdownSignal();
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_SERVER_H_

@@ -1,0 +1,102 @@
+#include "common/status/errors.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace clientbook::errors {
+namespace {
+
+constexpr absl::string_view kTypePrefix = "type.googleapis.com/";
+constexpr absl::string_view kDomain = "clientbook";
+
+template <typename Message>
+std::string TypeUrl() {
+  return absl::StrCat(kTypePrefix, Message::descriptor()->full_name());
+}
+
+template <typename Message>
+void Attach(absl::Status& status, const Message& detail) {
+  status.SetPayload(TypeUrl<Message>(), absl::Cord(detail.SerializeAsString()));
+}
+
+template <typename Message>
+std::optional<Message> Read(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(TypeUrl<Message>());
+  if (!payload.has_value()) return std::nullopt;
+  Message message;
+  if (!message.ParseFromString(std::string(*payload))) return std::nullopt;
+  return message;
+}
+
+}  // namespace
+
+absl::Status InvalidArgument(const std::vector<FieldViolation>& violations) {
+  return FieldViolations(absl::StatusCode::kInvalidArgument, violations);
+}
+
+absl::Status FieldViolations(absl::StatusCode code,
+                             const std::vector<FieldViolation>& violations) {
+  google::rpc::BadRequest detail;
+  std::vector<std::string> parts;
+  for (const FieldViolation& v : violations) {
+    auto* fv = detail.add_field_violations();
+    fv->set_field(v.field);
+    fv->set_description(v.description);
+    parts.push_back(absl::StrCat(v.field, ": ", v.description));
+  }
+  absl::Status status(code, absl::StrJoin(parts, "; "));
+  Attach(status, detail);
+  return status;
+}
+
+absl::Status InvalidField(absl::string_view field,
+                          absl::string_view description) {
+  return InvalidArgument({{std::string(field), std::string(description)}});
+}
+
+absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
+                        absl::string_view message) {
+  absl::Status status(code, absl::string_view(message));
+  google::rpc::ErrorInfo detail;
+  detail.set_reason(std::string(reason));
+  detail.set_domain(std::string(kDomain));
+  Attach(status, detail);
+  return status;
+}
+
+absl::Status AlreadyExists(absl::string_view resource_type,
+                           absl::string_view resource_name,
+                           absl::string_view message) {
+  absl::Status status = absl::AlreadyExistsError(message);
+  google::rpc::ResourceInfo detail;
+  detail.set_resource_type(std::string(resource_type));
+  detail.set_resource_name(std::string(resource_name));
+  detail.set_description(std::string(message));
+  Attach(status, detail);
+  return status;
+}
+
+std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
+  std::vector<FieldViolation> out;
+  if (auto detail = Read<google::rpc::BadRequest>(status)) {
+    for (const auto& v : detail->field_violations()) {
+      out.push_back({v.field(), v.description()});
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> ReasonOf(const absl::Status& status) {
+  if (auto detail = Read<google::rpc::ErrorInfo>(status)) return detail->reason();
+  return std::nullopt;
+}
+
+std::optional<std::string> ResourceNameOf(const absl::Status& status) {
+  if (auto detail = Read<google::rpc::ResourceInfo>(status)) {
+    return detail->resource_name();
+  }
+  return std::nullopt;
+}
+
+}  // namespace clientbook::errors

@@ -1,0 +1,48 @@
+#ifndef CLIENTBOOK_COMMON_STATUS_ERRORS_H_
+#define CLIENTBOOK_COMMON_STATUS_ERRORS_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+// Errors with machine-readable details, for domain code that knows nothing of
+// gRPC. The details ride in absl::Status payloads as serialized
+// google.rpc.* messages; ToGrpcStatus() (status_mapping.h) sends them on as
+// google.rpc.Status details.
+namespace clientbook::errors {
+
+struct FieldViolation {
+  std::string field;        // e.g. "client.client_number", "requests[3].client"
+  std::string description;  // what is wrong, for a person
+};
+
+// INVALID_ARGUMENT naming every bad field (google.rpc.BadRequest).
+absl::Status InvalidArgument(const std::vector<FieldViolation>& violations);
+// The same details under another code, e.g. ALREADY_EXISTS when every
+// violation is a taken value.
+absl::Status FieldViolations(absl::StatusCode code,
+                             const std::vector<FieldViolation>& violations);
+absl::Status InvalidField(absl::string_view field, absl::string_view description);
+
+// `code` with a stable reason (google.rpc.ErrorInfo, domain "clientbook"),
+// e.g. FailedPrecondition("CLIENT_ON_WHOLESALE_BILLING", "…").
+absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
+                        absl::string_view message);
+
+// ALREADY_EXISTS naming the resource that holds the value
+// (google.rpc.ResourceInfo).
+absl::Status AlreadyExists(absl::string_view resource_type,
+                           absl::string_view resource_name,
+                           absl::string_view message);
+
+// Readers, for callers and tests.
+std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
+std::optional<std::string> ReasonOf(const absl::Status& status);
+std::optional<std::string> ResourceNameOf(const absl::Status& status);
+
+}  // namespace clientbook::errors
+
+#endif  // CLIENTBOOK_COMMON_STATUS_ERRORS_H_

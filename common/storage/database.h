@@ -1,0 +1,83 @@
+#ifndef CLIENTBOOK_COMMON_STORAGE_DATABASE_H_
+#define CLIENTBOOK_COMMON_STORAGE_DATABASE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace clientbook::storage {
+
+// rocksdb::Status -> absl::Status: NotFound -> kNotFound, Busy/TryAgain/
+// TimedOut -> kUnavailable, Corruption -> kDataLoss, the rest kInternal.
+absl::Status ToAbslStatus(const rocksdb::Status& s);
+
+struct DatabaseOptions {
+  // fsync the WAL on every write: survives power loss, costs latency.
+  bool sync_writes = false;
+  // Tests pass an in-memory Env; null means the default (disk).
+  rocksdb::Env* env = nullptr;
+};
+
+// INVALID_ARGUMENT unless `cursor` is "" or a key under `prefix`.
+absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor);
+// Where a scan resumes: `prefix` for a first page, else just after `cursor`.
+std::string ResumeKey(absl::string_view prefix, absl::string_view cursor);
+
+// One service's RocksDB: opened with the options we rely on, written only
+// through atomic batches, closed cleanly.
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path, const DatabaseOptions& options);
+  ~Database();
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const;
+  // Applies every change in the batch or none.
+  absl::Status Write(rocksdb::WriteBatch& batch);
+  // Write() with the WAL synced whatever --sync_writes says: for facts that
+  // must survive a crash, such as reserved id blocks.
+  absl::Status WriteDurably(rocksdb::WriteBatch& batch);
+
+  // Visits keys in [begin, end) in order; stops when `visit` returns false.
+  absl::Status Scan(absl::string_view begin, absl::string_view end,
+                    const std::function<bool(absl::string_view key,
+                                             absl::string_view value)>& visit)
+      const;
+
+  struct RawPage {
+    std::vector<std::pair<std::string, std::string>> entries;
+    // The last key returned when more keys follow, else "".
+    std::string cursor;
+  };
+  // Up to `limit` entries whose keys start with `prefix`, after `cursor` (a
+  // previous page's cursor, "" for the first page). A cursor from another
+  // prefix is INVALID_ARGUMENT: page tokens cannot reach other ranges.
+  absl::StatusOr<RawPage> ScanPage(absl::string_view prefix,
+                                   absl::string_view cursor, size_t limit) const;
+
+  // Flushes and closes; called by the destructor too.
+  absl::Status Close();
+
+ private:
+  Database(std::unique_ptr<rocksdb::DB> db, rocksdb::WriteOptions write_options)
+      : db_(std::move(db)), write_options_(write_options) {}
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+};
+
+}  // namespace clientbook::storage
+
+#endif  // CLIENTBOOK_COMMON_STORAGE_DATABASE_H_

@@ -1,0 +1,99 @@
+#include "common/text/text.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+namespace clientbook::text {
+namespace {
+
+icu::UnicodeString FromUtf8(absl::string_view s) {
+  return icu::UnicodeString::fromUTF8(
+      icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+}
+
+std::string ToUtf8(const icu::UnicodeString& u) {
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+}  // namespace
+
+bool IsValidUtf8(absl::string_view s) {
+  int32_t i = 0;
+  const auto n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+size_t CharacterCount(absl::string_view s) {
+  size_t count = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++count;  // not a continuation byte
+  }
+  return count;
+}
+
+std::string Trim(absl::string_view s) {
+  icu::UnicodeString u = FromUtf8(s);
+  int32_t begin = 0;
+  int32_t end = u.length();
+  while (begin < end && u_isUWhiteSpace(u.char32At(begin))) {
+    begin = u.moveIndex32(begin, 1);
+  }
+  while (end > begin) {
+    int32_t prev = u.moveIndex32(end, -1);
+    if (!u_isUWhiteSpace(u.char32At(prev))) break;
+    end = prev;
+  }
+  return ToUtf8(u.tempSubStringBetween(begin, end));
+}
+
+std::string FoldCase(absl::string_view s) {
+  icu::UnicodeString u = FromUtf8(s);
+  u.foldCase();
+  return ToUtf8(u);
+}
+
+std::string FoldForSearch(absl::string_view s) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
+  icu::UnicodeString u = FromUtf8(s);
+  u.foldCase();
+  icu::UnicodeString decomposed = nfd->normalize(u, error);
+  if (U_FAILURE(error)) return ToUtf8(u);
+  icu::UnicodeString stripped;
+  for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
+    UChar32 c = decomposed.char32At(i);
+    if (u_charType(c) != U_NON_SPACING_MARK) stripped.append(c);
+  }
+  return ToUtf8(stripped);
+}
+
+std::vector<std::string> Words(absl::string_view folded) {
+  std::vector<std::string> words;
+  icu::UnicodeString u = FromUtf8(folded);
+  icu::UnicodeString word;
+  auto flush = [&] {
+    if (!word.isEmpty()) words.push_back(ToUtf8(word));
+    word.remove();
+  };
+  for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) {
+    UChar32 c = u.char32At(i);
+    if (u_isalnum(c)) {
+      word.append(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+}  // namespace clientbook::text

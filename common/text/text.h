@@ -1,0 +1,32 @@
+#ifndef CLIENTBOOK_COMMON_TEXT_TEXT_H_
+#define CLIENTBOOK_COMMON_TEXT_TEXT_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+namespace clientbook::text {
+
+bool IsValidUtf8(absl::string_view s);
+
+// Number of Unicode code points; the unit of every "N characters" limit.
+// Expects valid UTF-8.
+size_t CharacterCount(absl::string_view s);
+
+// Strips surrounding Unicode white space.
+std::string Trim(absl::string_view s);
+
+// Full Unicode case folding ("Straße" and "STRASSE" fold alike). Used where
+// case must not matter but accents must (client numbers).
+std::string FoldCase(absl::string_view s);
+
+// Case folding plus accent removal, so "societa" matches "Società". Used for
+// name search.
+std::string FoldForSearch(absl::string_view s);
+
+// The words of a folded text: runs of letters and digits.
+std::vector<std::string> Words(absl::string_view folded);
+
+}  // namespace clientbook::text
+
+#endif  // CLIENTBOOK_COMMON_TEXT_TEXT_H_

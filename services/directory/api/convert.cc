@@ -1,0 +1,113 @@
+#include "services/directory/api/convert.h"
+
+#include "google/protobuf/util/time_util.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/domain/names.h"
+
+namespace clientbook::directory {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp Timestamp(int64_t micros) {
+  return TimeUtil::MicrosecondsToTimestamp(micros);
+}
+
+}  // namespace
+
+v1::Firm ToProto(const FirmRecord& firm) {
+  v1::Firm out;
+  out.set_name(FirmName(firm.id()));
+  out.set_display_name(firm.display_name());
+  *out.mutable_create_time() = Timestamp(firm.create_time_us());
+  return out;
+}
+
+v1::FirmMember ToProto(const MemberRecord& member) {
+  v1::FirmMember out;
+  out.set_name(MemberName(member.firm_id(), member.user_id()));
+  out.set_user_id(member.user_id());
+  out.set_email(member.email());
+  out.set_display_name(member.display_name());
+  out.set_role(static_cast<v1::Role>(member.role()));
+  return out;
+}
+
+v1::Client ToProto(const ClientRecord& client) {
+  v1::Client out;
+  out.set_name(ClientName(client.firm_id(), client.company_id()));
+  out.set_company_id(std::to_string(client.company_id()));
+  out.set_client_type(static_cast<v1::ClientType>(client.client_type()));
+  out.set_display_name(client.display_name());
+  out.set_email(client.email());
+  out.set_lead_accountant(
+      MemberName(client.firm_id(), client.lead_accountant_user_id()));
+  *out.mutable_products() = client.products();
+  out.set_status(static_cast<v1::ClientStatus>(client.status()));
+  out.set_client_number(client.client_number());
+  out.set_primary_admin_user_id(client.primary_admin_user_id());
+  out.set_wholesale_billing(client.wholesale_billing());
+  out.set_etag(EtagOf(client));
+  *out.mutable_create_time() = Timestamp(client.create_time_us());
+  *out.mutable_update_time() = Timestamp(client.update_time_us());
+  return out;
+}
+
+v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
+                           const ListViewRecord& view) {
+  v1::ClientListView out;
+  out.set_name(ListViewName(firm_id, user_id));
+  *out.mutable_columns() = view.columns();
+  return out;
+}
+
+v1::Invitation ToProto(const InvitationRecord& inv) {
+  v1::Invitation out;
+  out.set_name(InvitationName(inv.id()));
+  out.set_company_id(std::to_string(inv.company_id()));
+  out.set_client_display_name(inv.client_display_name());
+  out.set_client_type(static_cast<v1::ClientType>(inv.client_type()));
+  out.set_client_email(inv.client_email());
+  out.set_invitee_email(inv.invitee_email());
+  out.set_inviter_user_id(inv.inviter_user_id());
+  out.set_state(static_cast<v1::InvitationState>(inv.state()));
+  out.set_token(inv.token());
+  *out.mutable_create_time() = Timestamp(inv.create_time_us());
+  *out.mutable_expire_time() = Timestamp(inv.expire_time_us());
+  if (inv.accepted_firm_id() != 0) {
+    out.set_client(ClientName(inv.accepted_firm_id(), inv.company_id()));
+  }
+  return out;
+}
+
+ClientRecord FromProto(const v1::Client& client, std::string lead_user_id) {
+  ClientRecord out;
+  out.set_client_type(client.client_type());
+  out.set_display_name(client.display_name());
+  out.set_email(client.email());
+  out.set_lead_accountant_user_id(std::move(lead_user_id));
+  *out.mutable_products() = client.products();
+  out.set_client_number(client.client_number());
+  out.set_wholesale_billing(client.wholesale_billing());
+  return out;
+}
+
+MemberRecord FromProto(const v1::FirmMember& member) {
+  MemberRecord out;
+  out.set_user_id(member.user_id());
+  out.set_email(member.email());
+  out.set_display_name(member.display_name());
+  out.set_role(member.role());
+  return out;
+}
+
+InvitationRecord FromProto(const v1::Invitation& inv) {
+  InvitationRecord out;
+  out.set_client_display_name(inv.client_display_name());
+  out.set_client_type(inv.client_type());
+  out.set_client_email(inv.client_email());
+  out.set_invitee_email(inv.invitee_email());
+  return out;
+}
+
+}  // namespace clientbook::directory

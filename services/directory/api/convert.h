@@ -1,0 +1,27 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_CONVERT_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_API_CONVERT_H_
+
+#include "absl/strings/string_view.h"
+#include "clientbook/v1/directory.pb.h"
+#include "services/directory/domain/records.pb.h"
+
+// Stored records -> public messages, and the caller-settable fields back.
+namespace clientbook::directory {
+
+v1::Firm ToProto(const FirmRecord& firm);
+v1::FirmMember ToProto(const MemberRecord& member);
+v1::Client ToProto(const ClientRecord& client);
+v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
+                           const ListViewRecord& view);
+v1::Invitation ToProto(const InvitationRecord& invitation);
+
+// Caller-settable fields only; names and output-only fields are ignored.
+// A lead accountant given as a member name becomes its user id (the caller
+// validated the name).
+ClientRecord FromProto(const v1::Client& client, std::string lead_user_id);
+MemberRecord FromProto(const v1::FirmMember& member);
+InvitationRecord FromProto(const v1::Invitation& invitation);
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_API_CONVERT_H_

@@ -1,0 +1,351 @@
+#include "services/directory/api/directory_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+#include "common/server/call.h"
+#include "common/status/errors.h"
+#include "common/status/macros.h"
+#include "services/directory/api/convert.h"
+#include "services/directory/api/resource_names.h"
+
+namespace clientbook::directory {
+namespace {
+
+using server::Serve;
+
+PageRequest PageOf(int32_t size, const std::string& token) {
+  return PageRequest{.page_size = size, .page_token = token};
+}
+
+// "" stays "" (the field is optional); a member name becomes its user id.
+absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
+                                                 absl::string_view name,
+                                                 uint64_t firm_id) {
+  if (name.empty()) return std::string();
+  CB_ASSIGN_OR_RETURN(MemberRef member, ParseMemberName(field, name));
+  if (member.firm_id != firm_id) {
+    return errors::InvalidField(field, "must be a member of the same firm");
+  }
+  return member.user_id;
+}
+
+}  // namespace
+
+grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
+                                          const v1::CreateFirmRequest* req,
+                                          v1::Firm* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(FirmRecord firm,
+                        directory_.CreateFirm(caller, req->firm().display_name(),
+                                              req->creator_email(),
+                                              req->creator_display_name(),
+                                              req->request_id()));
+    *resp = ToProto(firm);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
+                                       const v1::GetFirmRequest* req, v1::Firm* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.GetFirm(caller, firm_id));
+    *resp = ToProto(firm);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
+                                           const v1::ListMyFirmsRequest* req,
+                                           v1::ListMyFirmsResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(
+        Page<FirmRecord> page,
+        directory_.ListMyFirms(caller, PageOf(req->page_size(), req->page_token())));
+    for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
+                                             const v1::AddFirmMemberRequest* req,
+                                             v1::FirmMember* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(MemberRecord member,
+                        directory_.AddMember(caller, firm_id, FromProto(req->member())));
+    *resp = ToProto(member);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
+                                               const v1::ListFirmMembersRequest* req,
+                                               v1::ListFirmMembersResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(Page<MemberRecord> page,
+                        directory_.ListMembers(caller, firm_id,
+                                               PageOf(req->page_size(), req->page_token())));
+    for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::TransferPrimaryAdmin(
+    grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
+    v1::TransferPrimaryAdminResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("firm", req->firm()));
+    CB_ASSIGN_OR_RETURN(MemberRef next,
+                        ParseMemberName("new_primary_admin", req->new_primary_admin()));
+    if (next.firm_id != firm_id) {
+      return errors::InvalidField("new_primary_admin", "must be a member of firm");
+    }
+    CB_ASSIGN_OR_RETURN(auto members,
+                        directory_.TransferPrimaryAdmin(caller, firm_id, next.user_id));
+    *resp->mutable_previous_primary_admin() = ToProto(members.first);
+    *resp->mutable_new_primary_admin() = ToProto(members.second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
+                                            const v1::CreateClientRequest* req,
+                                            v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(std::string lead,
+                        OptionalMemberUserId("client.lead_accountant",
+                                             req->client().lead_accountant(), firm_id));
+    CB_ASSIGN_OR_RETURN(
+        ClientRecord client,
+        directory_.CreateClient(caller, firm_id, FromProto(req->client(), lead),
+                                req->make_me_primary_admin(), req->request_id()));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
+                                         const v1::GetClientRequest* req,
+                                         v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client,
+                        directory_.GetClient(caller, ref.firm_id, ref.company_id));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
+                                            const v1::UpdateClientRequest* req,
+                                            v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("client.name", req->client().name()));
+    std::string lead;
+    std::vector<std::string> paths(req->update_mask().paths().begin(),
+                                   req->update_mask().paths().end());
+    if (std::find(paths.begin(), paths.end(), "lead_accountant") != paths.end()) {
+      CB_ASSIGN_OR_RETURN(lead, OptionalMemberUserId("client.lead_accountant",
+                                                     req->client().lead_accountant(),
+                                                     ref.firm_id));
+    }
+    CB_ASSIGN_OR_RETURN(
+        ClientRecord client,
+        directory_.UpdateClient(caller, ref.firm_id, ref.company_id,
+                                FromProto(req->client(), lead), paths,
+                                req->client().etag()));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
+                                           const v1::ListClientsRequest* req,
+                                           v1::ListClientsResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    ClientListQuery query;
+    CB_ASSIGN_OR_RETURN(query.firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(query.lead_accountant,
+                        OptionalMemberUserId("lead_accountant", req->lead_accountant(),
+                                             query.firm_id));
+    query.page = PageOf(req->page_size(), req->page_token());
+    query.name_query = req->name_query();
+    query.client_number_query = req->client_number_query();
+    query.client_type = req->client_type();
+    query.status = req->status();
+    query.show_inactive = req->show_inactive();
+    query.order_by = req->order_by();
+    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page, directory_.ListClients(caller, query));
+    for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
+                                                const v1::DeactivateClientRequest* req,
+                                                v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client,
+                        directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
+                                                   ClientStatus::kInactive));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
+                                                const v1::ReactivateClientRequest* req,
+                                                v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client,
+                        directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
+                                                   ClientStatus::kActive));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
+                                            const v1::DeleteClientRequest* req,
+                                            google::protobuf::Empty*) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    return directory_.DeleteClient(caller, ref.firm_id, ref.company_id);
+  });
+}
+
+grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
+    grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
+    v1::Client* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(
+        ClientRecord client,
+        directory_.ChangeClientPrimaryAdmin(caller, ref.firm_id, ref.company_id,
+                                            req->new_primary_admin_user_id()));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::BatchUpdateClientNumbers(
+    grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
+    v1::BatchUpdateClientNumbersResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    std::vector<ClientNumberUpdate> updates;
+    std::vector<errors::FieldViolation> violations;
+    for (int i = 0; i < req->requests_size(); ++i) {
+      const auto& entry = req->requests(i);
+      absl::StatusOr<ClientRef> ref =
+          ParseClientName(absl::StrCat("requests[", i, "].client"), entry.client());
+      if (!ref.ok() || ref->firm_id != firm_id) {
+        violations.push_back({absl::StrCat("requests[", i, "].client"),
+                              absl::StrCat("'", entry.client(),
+                                           "' is not a client name of ", req->parent())});
+        continue;
+      }
+      updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
+    }
+    if (!violations.empty()) return errors::InvalidArgument(violations);
+    CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients,
+                        directory_.BatchUpdateClientNumbers(caller, firm_id, updates));
+    for (const ClientRecord& c : clients) *resp->add_clients() = ToProto(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
+                                                 const v1::GetClientListViewRequest* req,
+                                                 v1::ClientListView* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(ListViewRecord view,
+                        directory_.GetListView(caller, ref.firm_id, ref.user_id));
+    *resp = ToProto(ref.firm_id, ref.user_id, view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::UpdateClientListView(
+    grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
+    v1::ClientListView* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("client_list_view.name",
+                                                         req->client_list_view().name()));
+    const auto& columns = req->client_list_view().columns();
+    CB_ASSIGN_OR_RETURN(
+        ListViewRecord view,
+        directory_.UpdateListView(caller, ref.firm_id, ref.user_id,
+                                  std::vector<std::string>(columns.begin(), columns.end())));
+    *resp = ToProto(ref.firm_id, ref.user_id, view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
+                                                const v1::CreateInvitationRequest* req,
+                                                v1::Invitation* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(InvitationRecord inv,
+                        directory_.CreateInvitation(caller, FromProto(req->invitation())));
+    *resp = ToProto(inv);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
+                                               const v1::ListInvitationsRequest* req,
+                                               v1::ListInvitationsResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(
+        Page<InvitationRecord> page,
+        directory_.ListInvitations(caller, req->invitee_email(),
+                                   PageOf(req->page_size(), req->page_token())));
+    for (const InvitationRecord& inv : page.items) {
+      *resp->add_invitations() = ToProto(inv);
+    }
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
+                                                const v1::AcceptInvitationRequest* req,
+                                                v1::Invitation* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    std::optional<uint64_t> firm_id;
+    if (!req->firm().empty()) {
+      CB_ASSIGN_OR_RETURN(firm_id, ParseFirmName("firm", req->firm()));
+    }
+    if (req->token().empty()) return errors::InvalidField("token", "is required");
+    CB_ASSIGN_OR_RETURN(auto accepted,
+                        directory_.AcceptInvitation(caller, req->token(), firm_id));
+    *resp = ToProto(accepted.first);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
+                                                 const v1::DeclineInvitationRequest* req,
+                                                 v1::Invitation* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    if (req->token().empty()) return errors::InvalidField("token", "is required");
+    CB_ASSIGN_OR_RETURN(InvitationRecord inv,
+                        directory_.DeclineInvitation(caller, req->token()));
+    *resp = ToProto(inv);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace clientbook::directory

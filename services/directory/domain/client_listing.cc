@@ -1,0 +1,133 @@
+// ListClients: search, filters, order and pages, each page one index walk
+// whose cost does not grow with the size of the firm.
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/text/text.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/domain/paging.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+bool AnyStartsWith(const std::vector<std::string>& words, absl::string_view prefix) {
+  return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
+    return absl::StartsWith(w, prefix);
+  });
+}
+
+// Name search walks the word index on the query's longest word. A name
+// matches when every query word starts some word of the name; a name with
+// several words starting with the walked word is reported once, at the
+// smallest of them.
+ClientScan::WordFilter NameMatcher(std::vector<std::string> query_words,
+                                   std::string walked) {
+  return [query_words = std::move(query_words), walked = std::move(walked)](
+             absl::string_view word, absl::string_view folded_name) {
+    const std::vector<std::string> name_words = text::Words(folded_name);
+    for (const std::string& w : name_words) {
+      if (w < word && absl::StartsWith(w, walked)) return false;
+    }
+    for (const std::string& q : query_words) {
+      if (!AnyStartsWith(name_words, q)) return false;
+    }
+    return true;
+  };
+}
+
+absl::Status ValidateQuery(const ClientListQuery& q) {
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  for (auto [field, value] : {std::pair{"name_query", &q.name_query},
+                              std::pair{"client_number_query", &q.client_number_query}}) {
+    if (!text::IsValidUtf8(*value) ||
+        text::CharacterCount(*value) > kMaxSearchCharacters) {
+      checks.push_back(errors::FieldViolation{
+          field, absl::StrCat("must be UTF-8 of at most ", kMaxSearchCharacters,
+                              " characters")});
+    }
+  }
+  if (!q.name_query.empty() && !q.client_number_query.empty()) {
+    checks.push_back(errors::FieldViolation{
+        "client_number_query", "search by name or by number, not both"});
+  }
+  if (q.client_type < 0 || q.client_type > static_cast<int32_t>(ClientType::kIndividual)) {
+    checks.push_back(errors::FieldViolation{"client_type", "unknown client type"});
+  }
+  if (q.status < 0 || q.status > static_cast<int32_t>(ClientStatus::kInactive)) {
+    checks.push_back(errors::FieldViolation{"status", "unknown status"});
+  }
+  checks.push_back(CheckId("lead_accountant", q.lead_accountant, false));
+  if (!q.order_by.empty() && q.order_by != "display_name" &&
+      q.order_by != "client_number") {
+    checks.push_back(errors::FieldViolation{
+        "order_by", "must be \"display_name\" or \"client_number\""});
+  } else if ((!q.name_query.empty() && q.order_by == "client_number") ||
+             (!q.client_number_query.empty() && q.order_by == "display_name")) {
+    checks.push_back(errors::FieldViolation{
+        "order_by", "search results come in the order of what was searched"});
+  }
+  return AllValid(std::move(checks));
+}
+
+// Everything that selects the results, for binding page tokens to a query.
+std::string Fingerprint(const ClientListQuery& q) {
+  return absl::StrJoin({absl::StrCat("clients|", q.firm_id), q.name_query,
+                        q.client_number_query, absl::StrCat(q.client_type),
+                        q.lead_accountant, absl::StrCat(q.status),
+                        std::string(q.show_inactive ? "1" : "0"), q.order_by},
+                       "|");
+}
+
+}  // namespace
+
+absl::StatusOr<Page<ClientRecord>> Directory::ListClients(
+    absl::string_view caller, const ClientListQuery& query) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, query.firm_id);
+      !m.ok()) {
+    return m.status();
+  }
+  if (absl::Status s = ValidateQuery(query); !s.ok()) return s;
+  absl::StatusOr<ListPage> list = OpenPage(Fingerprint(query), query.page);
+  if (!list.ok()) return list.status();
+
+  ClientScan scan;
+  scan.firm_id = query.firm_id;
+  scan.cursor = list->cursor;
+  scan.limit = list->size;
+  scan.max_examined = kMaxEntriesExaminedPerPage;
+  const auto wanted_status = static_cast<ClientStatus>(query.status);
+  scan.active_only = wanted_status == ClientStatus::kActive ||
+                     (query.status == 0 && !query.show_inactive);
+
+  const std::string number_prefix = ClientNumberKey(query.client_number_query);
+  std::vector<std::string> words =
+      text::Words(text::FoldForSearch(query.name_query));
+  if (!number_prefix.empty()) {
+    scan.index = ClientIndex::kByNumber;
+    scan.prefix = number_prefix;
+  } else if (!words.empty()) {
+    scan.index = ClientIndex::kByWord;
+    scan.prefix = *std::max_element(
+        words.begin(), words.end(),
+        [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    scan.word_filter = NameMatcher(std::move(words), scan.prefix);
+  } else {
+    scan.index = query.order_by == "client_number" ? ClientIndex::kByNumber
+                                                   : ClientIndex::kByName;
+  }
+  scan.record_filter = [&query, wanted_status](const ClientRecord& c) {
+    return (query.client_type == 0 || c.client_type() == query.client_type) &&
+           (query.lead_accountant.empty() ||
+            c.lead_accountant_user_id() == query.lead_accountant) &&
+           (query.status == 0 || StatusOf(c) == wanted_status);
+  };
+
+  absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
+  if (!page.ok()) return page.status();
+  return Page<ClientRecord>{std::move(page->items), list->TokenFor(page->cursor)};
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,505 @@
+// Client companies of a firm: create, read, update, (de)activate, delete,
+// client numbers, and each member's list columns.
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/text/text.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/domain/names.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+std::optional<errors::FieldViolation> CheckClientType(absl::string_view field,
+                                                      int32_t type) {
+  if (type == static_cast<int32_t>(ClientType::kBusiness) ||
+      type == static_cast<int32_t>(ClientType::kIndividual)) {
+    return std::nullopt;
+  }
+  return errors::FieldViolation{std::string(field),
+                                "must be BUSINESS or INDIVIDUAL"};
+}
+
+std::optional<errors::FieldViolation> CheckProducts(
+    absl::string_view field, const google::protobuf::RepeatedPtrField<std::string>& products) {
+  if (static_cast<size_t>(products.size()) > kMaxProducts) {
+    return errors::FieldViolation{
+        std::string(field), absl::StrCat("has ", products.size(),
+                                         " entries; at most ", kMaxProducts)};
+  }
+  for (const std::string& p : products) {
+    if (!text::IsValidUtf8(p) || text::Trim(p).empty() ||
+        text::CharacterCount(p) > kMaxProductCharacters) {
+      return errors::FieldViolation{
+          std::string(field),
+          absl::StrCat("entries must be 1 to ", kMaxProductCharacters,
+                       " characters of UTF-8")};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Describe(const ClientRecord& c) {
+  return absl::StrCat("'", c.display_name(), "' (",
+                      ClientName(c.firm_id(), c.company_id()), ")");
+}
+
+absl::Status NumberTaken(absl::string_view number, const ClientRecord& holder) {
+  return errors::AlreadyExists(
+      "clientbook.v1.Client", ClientName(holder.firm_id(), holder.company_id()),
+      absl::StrCat("client number '", number, "' is already used by client ",
+                   Describe(holder)));
+}
+
+}  // namespace
+
+absl::StatusOr<ClientRecord> Directory::LoadClient(uint64_t firm_id,
+                                                   uint64_t company_id) {
+  absl::StatusOr<std::optional<ClientRecord>> client =
+      store_.GetClient(firm_id, company_id);
+  if (!client.ok()) return client.status();
+  if (!client->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(ClientName(firm_id, company_id), " not found"));
+  }
+  return std::move(**client);
+}
+
+absl::Status Directory::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
+                                        absl::string_view number) {
+  if (number.empty()) return absl::OkStatus();
+  absl::StatusOr<std::optional<uint64_t>> holder =
+      store_.FindClientByNumberKey(firm_id, ClientNumberKey(number));
+  if (!holder.ok()) return holder.status();
+  if (!holder->has_value() || **holder == company_id) return absl::OkStatus();
+  absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
+  if (!holder_client.ok()) return holder_client.status();
+  return NumberTaken(number, *holder_client);
+}
+
+absl::StatusOr<ClientRecord> Directory::CommitClient(const ClientRecord* before,
+                                                     ClientRecord after) {
+  after.set_revision(before == nullptr ? 1 : before->revision() + 1);
+  after.set_update_time_us(NowMicros());
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutClient(before, after);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return after;
+}
+
+absl::StatusOr<ClientRecord> Directory::CreateClient(
+    absl::string_view caller, uint64_t firm_id, const ClientRecord& draft,
+    bool make_me_primary_admin, absl::string_view request_id) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  const std::string number = NormalizeClientNumber(draft.client_number());
+  std::optional<errors::FieldViolation> lead_violation =
+      CheckId("client.lead_accountant", draft.lead_accountant_user_id(), false);
+  if (!lead_violation && !draft.lead_accountant_user_id().empty()) {
+    absl::StatusOr<std::optional<MemberRecord>> lead =
+        store_.GetMember(firm_id, draft.lead_accountant_user_id());
+    if (!lead.ok()) return lead.status();
+    if (!lead->has_value()) {
+      lead_violation = {"client.lead_accountant",
+                        absl::StrCat("is not a member of ", FirmName(firm_id))};
+    }
+  }
+  if (absl::Status s = AllValid({
+          CheckClientType("client.client_type", draft.client_type()),
+          CheckDisplayName("client.display_name", draft.display_name()),
+          CheckEmail("client.email", draft.email(), /*required=*/false),
+          lead_violation,
+          CheckProducts("client.products", draft.products()),
+          CheckClientNumber("client.client_number", number),
+          CheckId("request_id", request_id, /*required=*/false),
+      });
+      !s.ok()) {
+    return s;
+  }
+
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  if (!request_id.empty()) {
+    absl::StatusOr<std::optional<uint64_t>> done =
+        store_.FindRequestId(firm_id, caller, request_id);
+    if (!done.ok()) return done.status();
+    if (done->has_value()) return LoadClient(firm_id, **done);
+  }
+  if (absl::Status s = CheckNumberFree(firm_id, 0, number);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<uint64_t> id = store_.AllocateId();
+  if (!id.ok()) return id.status();
+
+  ClientRecord client;
+  client.set_firm_id(firm_id);
+  client.set_company_id(*id);
+  client.set_client_type(draft.client_type());
+  client.set_display_name(text::Trim(draft.display_name()));
+  client.set_email(draft.email());
+  client.set_lead_accountant_user_id(draft.lead_accountant_user_id().empty()
+                                         ? std::string(caller)
+                                         : draft.lead_accountant_user_id());
+  *client.mutable_products() = draft.products();
+  client.set_status(static_cast<int32_t>(ClientStatus::kActive));
+  client.set_client_number(number);
+  if (make_me_primary_admin) client.set_primary_admin_user_id(std::string(caller));
+  client.set_revision(1);
+  client.set_create_time_us(NowMicros());
+  client.set_update_time_us(client.create_time_us());
+
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutClient(nullptr, client);
+  if (!request_id.empty()) write->PutRequestId(firm_id, caller, request_id, *id);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return client;
+}
+
+absl::StatusOr<ClientRecord> Directory::GetClient(absl::string_view caller,
+                                                  uint64_t firm_id,
+                                                  uint64_t company_id) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  return LoadClient(firm_id, company_id);
+}
+
+absl::StatusOr<ClientRecord> Directory::UpdateClient(
+    absl::string_view caller, uint64_t firm_id, uint64_t company_id,
+    const ClientRecord& patch, const std::vector<std::string>& paths,
+    absl::string_view etag) {
+  absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
+  if (!member.ok()) return member.status();
+  if (paths.empty()) {
+    return errors::InvalidField("update_mask", "name at least one field to update");
+  }
+  if (etag.empty()) {
+    return errors::InvalidField("client.etag",
+                                "is required: send the etag of the client you read");
+  }
+  static const absl::flat_hash_set<absl::string_view> kUpdatable = {
+      "display_name", "client_type", "email", "lead_accountant",
+      "products", "client_number", "wholesale_billing"};
+  for (const std::string& path : paths) {
+    if (!kUpdatable.contains(path)) {
+      return errors::InvalidField(
+          "update_mask",
+          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
+                       "display_name, client_type, email, lead_accountant, "
+                       "products, client_number, wholesale_billing"));
+    }
+    if (path == "wholesale_billing" &&
+        member->role() > static_cast<int32_t>(Role::kAdmin)) {
+      return absl::PermissionDeniedError(
+          "only admins change wholesale_billing");
+    }
+  }
+
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
+  if (!before.ok()) return before.status();
+  if (etag != EtagOf(*before)) {
+    return absl::AbortedError(absl::StrCat(
+        ClientName(firm_id, company_id), " changed since etag ", etag,
+        " was read (now ", EtagOf(*before), "): read it again and reapply"));
+  }
+  ClientRecord after = *before;
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  for (const std::string& path : paths) {
+    if (path == "display_name") {
+      checks.push_back(CheckDisplayName("client.display_name", patch.display_name()));
+      after.set_display_name(text::Trim(patch.display_name()));
+    } else if (path == "client_type") {
+      checks.push_back(CheckClientType("client.client_type", patch.client_type()));
+      after.set_client_type(patch.client_type());
+    } else if (path == "email") {
+      checks.push_back(CheckEmail("client.email", patch.email(), false));
+      after.set_email(patch.email());
+    } else if (path == "lead_accountant") {
+      absl::StatusOr<std::optional<MemberRecord>> lead =
+          store_.GetMember(firm_id, patch.lead_accountant_user_id());
+      if (!lead.ok()) return lead.status();
+      if (!lead->has_value()) {
+        checks.push_back(errors::FieldViolation{
+            "client.lead_accountant",
+            absl::StrCat("is not a member of ", FirmName(firm_id))});
+      }
+      after.set_lead_accountant_user_id(patch.lead_accountant_user_id());
+    } else if (path == "products") {
+      checks.push_back(CheckProducts("client.products", patch.products()));
+      *after.mutable_products() = patch.products();
+    } else if (path == "client_number") {
+      after.set_client_number(NormalizeClientNumber(patch.client_number()));
+      checks.push_back(CheckClientNumber("client.client_number", after.client_number()));
+    } else if (path == "wholesale_billing") {
+      after.set_wholesale_billing(patch.wholesale_billing());
+    }
+  }
+  if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  if (absl::Status s = CheckNumberFree(firm_id, company_id, after.client_number());
+      !s.ok()) {
+    return s;
+  }
+  return CommitClient(&*before, std::move(after));
+}
+
+absl::StatusOr<ClientRecord> Directory::SetClientStatus(absl::string_view caller,
+                                                        uint64_t firm_id,
+                                                        uint64_t company_id,
+                                                        ClientStatus status) {
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kAdmin);
+      !m.ok()) {
+    return m.status();
+  }
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
+  if (!before.ok()) return before.status();
+  if (StatusOf(*before) == status) return before;
+  // Only the status moves: the client's data, subscription and wholesale
+  // billing stay exactly as they were.
+  ClientRecord after = *before;
+  after.set_status(static_cast<int32_t>(status));
+  return CommitClient(&*before, std::move(after));
+}
+
+absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
+                                     uint64_t company_id) {
+  if (absl::StatusOr<MemberRecord> m =
+          RequireRole(caller, firm_id, Role::kPrimaryAdmin);
+      !m.ok()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only the primary admin of ", FirmName(firm_id),
+        " can delete clients permanently"));
+  }
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<ClientRecord> client = LoadClient(firm_id, company_id);
+  if (!client.ok()) return client.status();
+  if (!client->primary_admin_user_id().empty()) {
+    absl::StatusOr<std::optional<MemberRecord>> admin =
+        store_.GetMember(firm_id, client->primary_admin_user_id());
+    if (!admin.ok()) return admin.status();
+    if (admin->has_value()) {
+      return errors::WithReason(
+          absl::StatusCode::kFailedPrecondition,
+          "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
+          absl::StrCat("firm member '", client->primary_admin_user_id(),
+                       "' is still the primary admin of client ",
+                       Describe(*client),
+                       "; the client must name another primary admin first"));
+    }
+  }
+  absl::StatusOr<bool> wholesale = wholesale_.IsOnWholesale(*client);
+  if (!wholesale.ok()) return wholesale.status();
+  if (*wholesale) {
+    return errors::WithReason(
+        absl::StatusCode::kFailedPrecondition, "CLIENT_ON_WHOLESALE_BILLING",
+        absl::StrCat("client ", Describe(*client),
+                     " is on the firm's wholesale billing; remove it from "
+                     "wholesale billing first"));
+  }
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->DeleteClient(*client);
+  return store_.Commit(*write);
+}
+
+absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
+    absl::string_view caller, uint64_t firm_id, uint64_t company_id,
+    absl::string_view new_primary_admin) {
+  if (absl::Status s = AllValid({CheckId("new_primary_admin_user_id",
+                                         new_primary_admin, true)});
+      !s.ok()) {
+    return s;
+  }
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<std::optional<ClientRecord>> client =
+      store_.GetClient(firm_id, company_id);
+  if (!client.ok()) return client.status();
+  // The client company's primary admin need not be a firm member; anyone
+  // else learns nothing about the client.
+  if (!client->has_value() || (*client)->primary_admin_user_id() != caller) {
+    absl::StatusOr<std::optional<MemberRecord>> member =
+        store_.GetMember(firm_id, caller);
+    if (!member.ok()) return member.status();
+    if (member->has_value() && !client->has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat(ClientName(firm_id, company_id), " not found"));
+    }
+    return absl::PermissionDeniedError(
+        "only the client company's primary admin can hand over that role");
+  }
+  ClientRecord after = **client;
+  after.set_primary_admin_user_id(std::string(new_primary_admin));
+  return CommitClient(&**client, std::move(after));
+}
+
+absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
+    absl::string_view caller, uint64_t firm_id,
+    const std::vector<ClientNumberUpdate>& updates) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (updates.empty()) return errors::InvalidField("requests", "is empty");
+  if (updates.size() > kMaxBatchUpdateEntries) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("requests has ", updates.size(), " entries; at most ",
+                     kMaxBatchUpdateEntries, " per batch"));
+  }
+
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  std::vector<errors::FieldViolation> violations;
+  bool only_conflicts = true;
+  auto violate = [&](size_t i, absl::string_view field, std::string message,
+                     bool conflict) {
+    violations.push_back(
+        {absl::StrCat("requests[", i, "].", field), std::move(message)});
+    only_conflicts &= conflict;
+  };
+
+  std::vector<std::optional<ClientRecord>> before(updates.size());
+  std::vector<std::string> numbers(updates.size());
+  absl::flat_hash_map<uint64_t, size_t> entry_of_client;
+  absl::flat_hash_map<std::string, size_t> entry_of_number;
+  absl::flat_hash_set<size_t> first_of_duplicate;
+  std::vector<size_t> stale;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const ClientNumberUpdate& u = updates[i];
+    numbers[i] = NormalizeClientNumber(u.client_number);
+    if (auto v = CheckClientNumber("client_number", numbers[i])) {
+      violate(i, "client_number", v->description, false);
+    }
+    auto [first, inserted] = entry_of_client.try_emplace(u.company_id, i);
+    if (!inserted) {
+      violate(i, "client", absl::StrCat("repeats requests[", first->second, "]"),
+              false);
+      continue;
+    }
+    absl::StatusOr<std::optional<ClientRecord>> client =
+        store_.GetClient(firm_id, u.company_id);
+    if (!client.ok()) return client.status();
+    if (!client->has_value()) {
+      violate(i, "client",
+              absl::StrCat(ClientName(firm_id, u.company_id), " not found"), false);
+      continue;
+    }
+    if (!u.etag.empty() && u.etag != EtagOf(**client)) stale.push_back(i);
+    before[i] = std::move(**client);
+    if (numbers[i].empty()) continue;
+    auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);
+    if (!fresh) {
+      // Both entries are wrong: neither may have the number.
+      violate(i, "client_number",
+              absl::StrCat("'", numbers[i], "' is also given to requests[",
+                           same->second, "]"),
+              true);
+      if (first_of_duplicate.insert(same->second).second) {
+        violate(same->second, "client_number",
+                absl::StrCat("'", numbers[same->second],
+                             "' is also given to requests[", i, "]"),
+                true);
+      }
+    }
+  }
+  // A number held outside the batch stays where it is; one held by a client
+  // in the batch moves away (or collides inside the batch, reported above).
+  for (const auto& [key, i] : entry_of_number) {
+    absl::StatusOr<std::optional<uint64_t>> holder =
+        store_.FindClientByNumberKey(firm_id, key);
+    if (!holder.ok()) return holder.status();
+    if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
+    absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
+    if (!holder_client.ok()) return holder_client.status();
+    violate(i, "client_number",
+            absl::StrCat("'", numbers[i], "' is already used by client ",
+                         Describe(*holder_client)),
+            true);
+  }
+  if (!violations.empty()) {
+    std::sort(violations.begin(), violations.end(),
+              [](const auto& a, const auto& b) { return a.field < b.field; });
+    return errors::FieldViolations(only_conflicts
+                                       ? absl::StatusCode::kAlreadyExists
+                                       : absl::StatusCode::kInvalidArgument,
+                                   violations);
+  }
+  if (!stale.empty()) {
+    return absl::AbortedError(absl::StrCat(
+        "clients changed since they were read (requests[",
+        absl::StrJoin(stale, "], requests["), "]): read them again"));
+  }
+
+  std::vector<ClientRecord> after;
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  for (size_t i = 0; i < updates.size(); ++i) {
+    ClientRecord updated = *before[i];
+    if (updated.client_number() != numbers[i]) {
+      updated.set_client_number(numbers[i]);
+      updated.set_revision(updated.revision() + 1);
+      updated.set_update_time_us(NowMicros());
+      write->PutClient(&*before[i], updated);
+    }
+    after.push_back(std::move(updated));
+  }
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return after;
+}
+
+absl::StatusOr<ListViewRecord> Directory::GetListView(absl::string_view caller,
+                                                      uint64_t firm_id,
+                                                      absl::string_view user_id) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (user_id != caller) {
+    return absl::PermissionDeniedError("members see only their own list view");
+  }
+  absl::StatusOr<std::optional<ListViewRecord>> view =
+      store_.GetListView(firm_id, user_id);
+  if (!view.ok()) return view.status();
+  if (view->has_value()) return std::move(**view);
+  ListViewRecord defaults;
+  for (absl::string_view column : kDefaultListColumns) {
+    defaults.add_columns(std::string(column));
+  }
+  return defaults;
+}
+
+absl::StatusOr<ListViewRecord> Directory::UpdateListView(
+    absl::string_view caller, uint64_t firm_id, absl::string_view user_id,
+    const std::vector<std::string>& columns) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (user_id != caller) {
+    return absl::PermissionDeniedError("members change only their own list view");
+  }
+  std::vector<errors::FieldViolation> violations;
+  if (columns.empty()) {
+    violations.push_back({"client_list_view.columns", "name at least one column"});
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string field = absl::StrCat("client_list_view.columns[", i, "]");
+    if (std::find(kListColumns.begin(), kListColumns.end(), columns[i]) ==
+        kListColumns.end()) {
+      violations.push_back({field, absl::StrCat("unknown column '", columns[i],
+                                                "'; known: ",
+                                                absl::StrJoin(kListColumns, ", "))});
+    } else if (!seen.insert(columns[i]).second) {
+      violations.push_back({field, absl::StrCat("'", columns[i], "' is listed twice")});
+    }
+  }
+  if (!violations.empty()) return errors::InvalidArgument(violations);
+  ListViewRecord view;
+  for (const std::string& column : columns) view.add_columns(column);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutListView(firm_id, user_id, view);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return view;
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,209 @@
+// Firms, members and the checks every operation starts with.
+#include "services/directory/domain/directory.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/page_token.h"
+#include "common/text/text.h"
+#include "services/directory/domain/names.h"
+#include "services/directory/domain/paging.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+// Request-id scope of CreateFirm (CreateClient uses the firm id).
+constexpr uint64_t kCreateFirmScope = 0;
+
+}  // namespace
+
+std::string EtagOf(const ClientRecord& client) {
+  return absl::StrCat("\"", client.revision(), "\"");
+}
+
+int64_t Directory::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
+
+absl::StatusOr<MemberRecord> Directory::RequireMember(absl::string_view caller,
+                                                      uint64_t firm_id) {
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      store_.GetMember(firm_id, caller);
+  if (!member.ok()) return member.status();
+  // Same answer whether or not the firm exists: no probing for firms.
+  if (!member->has_value()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "user '", caller, "' is not a member of ", FirmName(firm_id)));
+  }
+  return std::move(**member);
+}
+
+absl::StatusOr<MemberRecord> Directory::RequireRole(absl::string_view caller,
+                                                    uint64_t firm_id,
+                                                    Role at_least) {
+  absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
+  if (!member.ok()) return member.status();
+  // Lower enum values are stronger roles.
+  if (member->role() > static_cast<int32_t>(at_least)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "this needs the ",
+        at_least == Role::kPrimaryAdmin ? "primary admin" : "admin",
+        " role in ", FirmName(firm_id)));
+  }
+  return member;
+}
+
+absl::StatusOr<FirmRecord> Directory::CreateFirm(
+    absl::string_view caller, absl::string_view display_name,
+    absl::string_view creator_email, absl::string_view creator_display_name,
+    absl::string_view request_id) {
+  if (absl::Status s = AllValid({
+          CheckDisplayName("firm.display_name", display_name),
+          CheckEmail("creator_email", creator_email, /*required=*/true),
+          CheckId("request_id", request_id, /*required=*/false),
+      });
+      !s.ok()) {
+    return s;
+  }
+  auto guard = locks_.Lock({absl::StrCat("user:", caller)});
+  if (!request_id.empty()) {
+    absl::StatusOr<std::optional<uint64_t>> done =
+        store_.FindRequestId(kCreateFirmScope, caller, request_id);
+    if (!done.ok()) return done.status();
+    if (done->has_value()) return GetFirm(caller, **done);
+  }
+  absl::StatusOr<uint64_t> id = store_.AllocateId();
+  if (!id.ok()) return id.status();
+
+  FirmRecord firm;
+  firm.set_id(*id);
+  firm.set_display_name(text::Trim(display_name));
+  firm.set_create_time_us(NowMicros());
+  MemberRecord admin;
+  admin.set_firm_id(*id);
+  admin.set_user_id(std::string(caller));
+  admin.set_email(std::string(creator_email));
+  admin.set_display_name(text::Trim(creator_display_name));
+  admin.set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutFirm(firm);
+  write->PutMember(admin);
+  if (!request_id.empty()) {
+    write->PutRequestId(kCreateFirmScope, caller, request_id, *id);
+  }
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return firm;
+}
+
+absl::StatusOr<FirmRecord> Directory::GetFirm(absl::string_view caller,
+                                              uint64_t firm_id) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
+  if (!firm.ok()) return firm.status();
+  if (!firm->has_value()) {
+    return absl::NotFoundError(absl::StrCat(FirmName(firm_id), " not found"));
+  }
+  return std::move(**firm);
+}
+
+absl::StatusOr<Page<FirmRecord>> Directory::ListMyFirms(absl::string_view caller,
+                                                        const PageRequest& page) {
+  absl::StatusOr<ListPage> list = OpenPage(absl::StrCat("my-firms|", caller), page);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<uint64_t>> ids =
+      store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
+  if (!ids.ok()) return ids.status();
+  Page<FirmRecord> out;
+  for (uint64_t id : ids->items) {
+    absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(id);
+    if (!firm.ok()) return firm.status();
+    if (firm->has_value()) out.items.push_back(std::move(**firm));
+  }
+  out.next_page_token = list->TokenFor(ids->cursor);
+  return out;
+}
+
+absl::StatusOr<MemberRecord> Directory::AddMember(absl::string_view caller,
+                                                  uint64_t firm_id,
+                                                  const MemberRecord& member) {
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kAdmin);
+      !m.ok()) {
+    return m.status();
+  }
+  std::optional<errors::FieldViolation> role_violation;
+  if (member.role() == static_cast<int32_t>(Role::kPrimaryAdmin)) {
+    role_violation = {"member.role",
+                      "a firm has one primary admin: use TransferPrimaryAdmin"};
+  } else if (member.role() != static_cast<int32_t>(Role::kAdmin) &&
+             member.role() != static_cast<int32_t>(Role::kStaff)) {
+    role_violation = {"member.role", "must be ADMIN or STAFF"};
+  }
+  if (absl::Status s = AllValid({
+          CheckId("member.user_id", member.user_id(), /*required=*/true),
+          CheckEmail("member.email", member.email(), /*required=*/true),
+          role_violation,
+      });
+      !s.ok()) {
+    return s;
+  }
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<std::optional<MemberRecord>> existing =
+      store_.GetMember(firm_id, member.user_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return errors::AlreadyExists(
+        "clientbook.v1.FirmMember", MemberName(firm_id, member.user_id()),
+        absl::StrCat("user '", member.user_id(), "' is already a member of ",
+                     FirmName(firm_id)));
+  }
+  MemberRecord added = member;
+  added.set_firm_id(firm_id);
+  added.set_display_name(text::Trim(member.display_name()));
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutMember(added);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return added;
+}
+
+absl::StatusOr<Page<MemberRecord>> Directory::ListMembers(
+    absl::string_view caller, uint64_t firm_id, const PageRequest& page) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<ListPage> list = OpenPage(absl::StrCat("members|", firm_id), page);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<MemberRecord>> members =
+      store_.ListMembers(firm_id, list->cursor, list->size);
+  if (!members.ok()) return members.status();
+  return Page<MemberRecord>{std::move(members->items),
+                            list->TokenFor(members->cursor)};
+}
+
+absl::StatusOr<std::pair<MemberRecord, MemberRecord>>
+Directory::TransferPrimaryAdmin(absl::string_view caller, uint64_t firm_id,
+                                absl::string_view new_admin) {
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<MemberRecord> current =
+      RequireRole(caller, firm_id, Role::kPrimaryAdmin);
+  if (!current.ok()) return current.status();
+  if (new_admin == caller) {
+    return errors::InvalidField("new_primary_admin",
+                                "is already the primary admin");
+  }
+  absl::StatusOr<std::optional<MemberRecord>> next =
+      store_.GetMember(firm_id, new_admin);
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(MemberName(firm_id, new_admin), " not found"));
+  }
+  current->set_role(static_cast<int32_t>(Role::kAdmin));
+  (*next)->set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutMember(*current);
+  write->PutMember(**next);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return std::make_pair(std::move(*current), std::move(**next));
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,245 @@
+// Invitations: a client company's user invites a firm member by email; the
+// member accepts into one of their firms, or declines.
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/text/text.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/domain/names.h"
+#include "services/directory/domain/paging.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+constexpr size_t kMaxFirmsPerUserScanned = 1000;
+
+bool HasExpired(const InvitationRecord& inv, int64_t now_us) {
+  return now_us >= inv.expire_time_us();
+}
+
+// The state a reader sees: a pending invitation past its lifetime reads as
+// expired without anything having to rewrite it.
+InvitationRecord AsSeen(InvitationRecord inv, int64_t now_us, bool keep_token) {
+  if (inv.state() == static_cast<int32_t>(InvitationState::kPending) &&
+      HasExpired(inv, now_us)) {
+    inv.set_state(static_cast<int32_t>(InvitationState::kExpired));
+  }
+  if (!keep_token) inv.clear_token();
+  return inv;
+}
+
+}  // namespace
+
+std::string Directory::NewToken() {
+  absl::MutexLock lock(&token_mu_);
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t r = absl::Uniform<uint32_t>(token_bits_);
+    bytes.append(reinterpret_cast<const char*>(&r), sizeof(r));
+  }
+  return absl::BytesToHexString(bytes);
+}
+
+absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
+    absl::string_view caller, const InvitationRecord& draft) {
+  if (absl::Status s = AllValid({
+          CheckDisplayName("invitation.client_display_name",
+                           draft.client_display_name()),
+          draft.client_type() == static_cast<int32_t>(ClientType::kBusiness) ||
+                  draft.client_type() == static_cast<int32_t>(ClientType::kIndividual)
+              ? std::nullopt
+              : std::optional<errors::FieldViolation>(
+                    {"invitation.client_type", "must be BUSINESS or INDIVIDUAL"}),
+          CheckEmail("invitation.client_email", draft.client_email(), false),
+          CheckEmail("invitation.invitee_email", draft.invitee_email(), true),
+      });
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<uint64_t> id = store_.AllocateId();
+  if (!id.ok()) return id.status();
+  absl::StatusOr<uint64_t> company_id = store_.AllocateId();
+  if (!company_id.ok()) return company_id.status();
+
+  InvitationRecord inv;
+  inv.set_id(*id);
+  inv.set_company_id(*company_id);
+  inv.set_client_display_name(text::Trim(draft.client_display_name()));
+  inv.set_client_type(draft.client_type());
+  inv.set_client_email(draft.client_email());
+  inv.set_invitee_email(draft.invitee_email());
+  inv.set_inviter_user_id(std::string(caller));
+  inv.set_state(static_cast<int32_t>(InvitationState::kPending));
+  inv.set_token(NewToken());
+  const absl::Time now = clock_.Now();
+  inv.set_create_time_us(absl::ToUnixMicros(now));
+  inv.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
+
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutInvitation(inv);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return inv;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
+    absl::string_view caller, absl::string_view email) {
+  std::vector<uint64_t> firms;
+  const std::string key = EmailKey(email);
+  std::string cursor;
+  size_t scanned = 0;
+  do {
+    absl::StatusOr<StoredPage<uint64_t>> page =
+        store_.ListFirmIdsOfUser(caller, cursor, kMaxPageSize);
+    if (!page.ok()) return page.status();
+    for (uint64_t firm_id : page->items) {
+      absl::StatusOr<std::optional<MemberRecord>> m = store_.GetMember(firm_id, caller);
+      if (!m.ok()) return m.status();
+      if (m->has_value() && EmailKey((*m)->email()) == key) firms.push_back(firm_id);
+    }
+    scanned += page->items.size();
+    cursor = page->cursor;
+  } while (!cursor.empty() && scanned < kMaxFirmsPerUserScanned);
+  return firms;
+}
+
+absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
+    absl::string_view caller, absl::string_view invitee_email,
+    const PageRequest& page) {
+  absl::StatusOr<ListPage> list = OpenPage(
+      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<InvitationRecord>> stored;
+  if (invitee_email.empty()) {
+    stored = store_.ListInvitationsFromUser(caller, list->cursor, list->size);
+  } else {
+    absl::StatusOr<std::vector<uint64_t>> firms = FirmsWhereEmail(caller, invitee_email);
+    if (!firms.ok()) return firms.status();
+    if (firms->empty()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "'", invitee_email, "' is not your email in any of your firms"));
+    }
+    stored = store_.ListInvitationsToEmail(EmailKey(invitee_email), list->cursor,
+                                           list->size);
+  }
+  if (!stored.ok()) return stored.status();
+  Page<InvitationRecord> out;
+  const int64_t now = NowMicros();
+  for (InvitationRecord& inv : stored->items) {
+    out.items.push_back(AsSeen(std::move(inv), now, /*keep_token=*/false));
+  }
+  out.next_page_token = list->TokenFor(stored->cursor);
+  return out;
+}
+
+absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
+    absl::string_view token) {
+  absl::StatusOr<std::optional<InvitationRecord>> inv =
+      store_.GetInvitationByToken(token);
+  if (!inv.ok()) return inv.status();
+  if (!inv->has_value()) {
+    return absl::NotFoundError("no invitation has this token");
+  }
+  const InvitationRecord& found = **inv;
+  switch (static_cast<InvitationState>(found.state())) {
+    case InvitationState::kAccepted:
+      return errors::WithReason(
+          absl::StatusCode::kFailedPrecondition, "INVITATION_ALREADY_ACCEPTED",
+          absl::StrCat(InvitationName(found.id()), " was already accepted into ",
+                       FirmName(found.accepted_firm_id())));
+    case InvitationState::kDeclined:
+      return errors::WithReason(absl::StatusCode::kFailedPrecondition,
+                                "INVITATION_DECLINED",
+                                absl::StrCat(InvitationName(found.id()),
+                                             " was declined"));
+    default:
+      break;
+  }
+  if (HasExpired(found, NowMicros())) {
+    return errors::WithReason(
+        absl::StatusCode::kFailedPrecondition, "INVITATION_EXPIRED",
+        absl::StrCat(InvitationName(found.id()), " expired at ",
+                     absl::FormatTime(absl::FromUnixMicros(found.expire_time_us())),
+                     "; ask the client for a new one"));
+  }
+  return std::move(**inv);
+}
+
+absl::StatusOr<std::pair<InvitationRecord, ClientRecord>>
+Directory::AcceptInvitation(absl::string_view caller, absl::string_view token,
+                            std::optional<uint64_t> firm_id) {
+  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
+  if (!inv.ok()) return inv.status();
+  absl::StatusOr<std::vector<uint64_t>> firms =
+      FirmsWhereEmail(caller, inv->invitee_email());
+  if (!firms.ok()) return firms.status();
+  if (firm_id.has_value()) {
+    if (std::find(firms->begin(), firms->end(), *firm_id) == firms->end()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the invitation is for '", inv->invitee_email(),
+          "', which is not your email in ", FirmName(*firm_id)));
+    }
+  } else if (firms->empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the invitation is for '", inv->invitee_email(),
+        "', which is not your email in any of your firms"));
+  } else if (firms->size() > 1) {
+    std::vector<std::string> names;
+    for (uint64_t id : *firms) names.push_back(FirmName(id));
+    return errors::InvalidField(
+        "firm", absl::StrCat("you belong to several firms: choose one of ",
+                             absl::StrJoin(names, ", ")));
+  } else {
+    firm_id = firms->front();
+  }
+
+  auto guard = locks_.Lock({absl::StrCat("token:", token),
+                            absl::StrCat("firm:", *firm_id)});
+  // Read again under the lock: a concurrent accept must not win twice.
+  inv = LoadPendingInvitation(token);
+  if (!inv.ok()) return inv.status();
+
+  ClientRecord client;
+  client.set_firm_id(*firm_id);
+  client.set_company_id(inv->company_id());
+  client.set_client_type(inv->client_type());
+  client.set_display_name(inv->client_display_name());
+  client.set_email(inv->client_email());
+  client.set_lead_accountant_user_id(std::string(caller));
+  client.set_status(static_cast<int32_t>(ClientStatus::kActive));
+  client.set_primary_admin_user_id(inv->inviter_user_id());
+  client.set_revision(1);
+  client.set_create_time_us(NowMicros());
+  client.set_update_time_us(client.create_time_us());
+  inv->set_state(static_cast<int32_t>(InvitationState::kAccepted));
+  inv->set_accepted_firm_id(*firm_id);
+
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutClient(nullptr, client);
+  write->PutInvitation(*inv);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return std::make_pair(AsSeen(std::move(*inv), NowMicros(), false),
+                        std::move(client));
+}
+
+absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(
+    absl::string_view caller, absl::string_view token) {
+  auto guard = locks_.Lock({absl::StrCat("token:", token)});
+  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
+  if (!inv.ok()) return inv.status();
+  absl::StatusOr<std::vector<uint64_t>> firms =
+      FirmsWhereEmail(caller, inv->invitee_email());
+  if (!firms.ok()) return firms.status();
+  if (firms->empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the invitation is for '", inv->invitee_email(),
+        "', which is not your email in any of your firms"));
+  }
+  inv->set_state(static_cast<int32_t>(InvitationState::kDeclined));
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutInvitation(*inv);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return AsSeen(std::move(*inv), NowMicros(), false);
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,112 @@
+#include "services/directory/domain/rules.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/text/text.h"
+
+namespace clientbook::directory {
+namespace {
+
+errors::FieldViolation Violation(absl::string_view field, std::string message) {
+  return {std::string(field), std::move(message)};
+}
+
+}  // namespace
+
+std::string NormalizeClientNumber(absl::string_view number) {
+  return text::Trim(number);
+}
+
+std::string ClientNumberKey(absl::string_view number) {
+  return text::FoldCase(text::Trim(number));
+}
+
+std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
+                                                        absl::string_view number) {
+  if (!text::IsValidUtf8(number)) return Violation(field, "is not valid UTF-8");
+  size_t length = text::CharacterCount(number);
+  if (length > kMaxClientNumberCharacters) {
+    return Violation(field, absl::StrCat("has ", length,
+                                         " characters; at most ",
+                                         kMaxClientNumberCharacters,
+                                         " are allowed"));
+  }
+  return std::nullopt;
+}
+
+std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
+                                                       absl::string_view name) {
+  if (!text::IsValidUtf8(name)) return Violation(field, "is not valid UTF-8");
+  if (text::Trim(name).empty()) return Violation(field, "is required");
+  size_t length = text::CharacterCount(name);
+  if (length > kMaxDisplayNameCharacters) {
+    return Violation(field, absl::StrCat("has ", length,
+                                         " characters; at most ",
+                                         kMaxDisplayNameCharacters,
+                                         " are allowed"));
+  }
+  return std::nullopt;
+}
+
+std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
+                                                 absl::string_view email,
+                                                 bool required) {
+  if (email.empty()) {
+    if (required) return Violation(field, "is required");
+    return std::nullopt;
+  }
+  if (email.size() > kMaxEmailBytes) {
+    return Violation(field, absl::StrCat("is longer than ", kMaxEmailBytes,
+                                         " bytes"));
+  }
+  size_t at = email.find('@');
+  bool well_formed = at != absl::string_view::npos && at > 0 &&
+                     at + 1 < email.size() &&
+                     email.find('@', at + 1) == absl::string_view::npos;
+  for (char c : email) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '\0') {
+      well_formed = false;
+    }
+  }
+  if (!well_formed || !text::IsValidUtf8(email)) {
+    return Violation(field, absl::StrCat("'", email,
+                                         "' is not an email address"));
+  }
+  return std::nullopt;
+}
+
+std::optional<errors::FieldViolation> CheckId(absl::string_view field,
+                                              absl::string_view id,
+                                              bool required) {
+  constexpr size_t kMaxIdBytes = 128;
+  if (id.empty()) {
+    if (!required) return std::nullopt;
+    return Violation(field, "is required");
+  }
+  if (id.size() > kMaxIdBytes) {
+    return Violation(field, absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
+  }
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7F || c == '/') {
+      return Violation(field,
+                       "may hold only printable ASCII characters other than '/'");
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks) {
+  std::vector<errors::FieldViolation> violations;
+  for (auto& check : checks) {
+    if (check.has_value()) violations.push_back(std::move(*check));
+  }
+  if (violations.empty()) return absl::OkStatus();
+  return errors::InvalidArgument(violations);
+}
+
+std::string EmailKey(absl::string_view email) {
+  return text::FoldCase(email);
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,79 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_RULES_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_RULES_H_
+
+#include <array>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+#include "absl/time/time.h"
+#include "common/status/errors.h"
+
+// The directory's rules that are a number or a small function, each in one
+// place.
+namespace clientbook::directory {
+
+inline constexpr size_t kMaxClientNumberCharacters = 100;
+inline constexpr size_t kMaxDisplayNameCharacters = 200;
+inline constexpr size_t kMaxEmailBytes = 254;
+inline constexpr size_t kMaxProducts = 50;
+inline constexpr size_t kMaxProductCharacters = 100;
+inline constexpr size_t kMaxSearchCharacters = 200;
+
+// An invitation not accepted within 30 days expires; at exactly 30 days it
+// has expired (expire_time is the first instant it no longer works).
+inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
+
+inline constexpr int32_t kDefaultPageSize = 50;
+inline constexpr int32_t kMaxPageSize = 1000;
+inline constexpr size_t kMaxBatchUpdateEntries = 1000;
+// A List call examines at most this many index entries before returning a
+// short page with a token, so selective filters cannot scan a whole firm.
+inline constexpr size_t kMaxEntriesExaminedPerPage = 20000;
+
+inline constexpr std::array<absl::string_view, 10> kListColumns = {
+    "display_name", "company_id", "client_number",  "client_type",
+    "lead_accountant", "email",   "status",          "products",
+    "billing_plan",  "document_status"};
+inline constexpr std::array<absl::string_view, 6> kDefaultListColumns = {
+    "display_name", "client_number", "client_type",
+    "lead_accountant", "email", "status"};
+
+// A client number as stored and shown: surrounding blanks trimmed.
+std::string NormalizeClientNumber(absl::string_view number);
+
+// What two client numbers must differ in to coexist in a firm: trimmed and
+// case-folded, so "a-17 " and "A-17" collide.
+std::string ClientNumberKey(absl::string_view number);
+
+// Checks a normalized client number; `field` names it in the error.
+std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
+                                                        absl::string_view number);
+
+// Checks a required display name (trimmed, 1 to 200 characters).
+std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
+                                                       absl::string_view name);
+
+// Checks an email address: empty only when optional; one '@', no blanks.
+std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
+                                                 absl::string_view email,
+                                                 bool required);
+
+// Checks a user id or request id: up to 128 printable ASCII characters, no
+// '/', so it fits in a resource name.
+std::optional<errors::FieldViolation> CheckId(absl::string_view field,
+                                              absl::string_view id,
+                                              bool required);
+
+// OK, or INVALID_ARGUMENT listing every violation found among `checks`.
+absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);
+
+// Emails compare ignoring case.
+std::string EmailKey(absl::string_view email);
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_RULES_H_

@@ -1,0 +1,116 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/directory/domain/records.pb.h"
+
+namespace clientbook::directory {
+
+// A set of changes committed atomically by DirectoryStore::Commit().
+class DirectoryWrite {
+ public:
+  virtual ~DirectoryWrite() = default;
+
+  virtual void PutFirm(const FirmRecord& firm) = 0;
+  // Also records the firm under the member's user, for ListMyFirms.
+  virtual void PutMember(const MemberRecord& member) = 0;
+  // `before` is the stored client (null when new); the indexes follow.
+  virtual void PutClient(const ClientRecord* before, const ClientRecord& after) = 0;
+  virtual void DeleteClient(const ClientRecord& stored) = 0;
+  virtual void PutListView(uint64_t firm_id, absl::string_view user_id,
+                           const ListViewRecord& view) = 0;
+  virtual void PutInvitation(const InvitationRecord& invitation) = 0;
+  // Remembers that `request_id` of `caller` created entity `id` in `scope`.
+  virtual void PutRequestId(uint64_t scope, absl::string_view caller,
+                            absl::string_view request_id, uint64_t id) = 0;
+};
+
+// Client indexes a listing can walk.
+enum class ClientIndex {
+  kByName,    // folded display name
+  kByNumber,  // folded client number; clients without a number come last
+  kByWord,    // every word of the folded display name
+};
+
+// One page of an index walk over a firm's clients.
+struct ClientScan {
+  uint64_t firm_id = 0;
+  ClientIndex index = ClientIndex::kByName;
+  // Walk only active clients' entries, or everyone's.
+  bool active_only = true;
+  // Folded text the indexed value must start with ("" for all).
+  std::string prefix;
+  // Key to resume after (from a previous page's cursor), "" to start.
+  std::string cursor;
+  size_t limit = 50;
+  size_t max_examined = 20000;
+  // kByWord: given the indexed word and the whole folded name, whether this
+  // entry is the one to report (skips repeats and non-matches).
+  using WordFilter =
+      std::function<bool(absl::string_view word, absl::string_view folded_name)>;
+  WordFilter word_filter;
+  // Applied to each candidate client record.
+  std::function<bool(const ClientRecord&)> record_filter;
+};
+
+template <typename T>
+struct StoredPage {
+  std::vector<T> items;
+  // Where to resume; "" when the range is exhausted.
+  std::string cursor;
+};
+
+// The directory's persistence. Reads see committed data; check-then-write
+// sequences are serialized by the caller (Directory's locks).
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+
+  // A new id for a firm, client (company id) or invitation: unique forever,
+  // also across restarts.
+  virtual absl::StatusOr<uint64_t> AllocateId() = 0;
+  virtual std::unique_ptr<DirectoryWrite> NewWrite() = 0;
+  virtual absl::Status Commit(DirectoryWrite& write) = 0;
+
+  virtual absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const = 0;
+  virtual absl::StatusOr<std::optional<MemberRecord>> GetMember(
+      uint64_t firm_id, absl::string_view user_id) const = 0;
+  virtual absl::StatusOr<StoredPage<MemberRecord>> ListMembers(
+      uint64_t firm_id, absl::string_view cursor, size_t limit) const = 0;
+  virtual absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(
+      absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+
+  virtual absl::StatusOr<std::optional<ClientRecord>> GetClient(
+      uint64_t firm_id, uint64_t company_id) const = 0;
+  // The client holding a number, by ClientNumberKey().
+  virtual absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
+      uint64_t firm_id, absl::string_view number_key) const = 0;
+  virtual absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
+      const ClientScan& scan) const = 0;
+
+  virtual absl::StatusOr<std::optional<ListViewRecord>> GetListView(
+      uint64_t firm_id, absl::string_view user_id) const = 0;
+
+  virtual absl::StatusOr<std::optional<InvitationRecord>> GetInvitationByToken(
+      absl::string_view token) const = 0;
+  // Invitations to an invitee email (by EmailKey()) or from an inviter.
+  virtual absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsToEmail(
+      absl::string_view email_key, absl::string_view cursor, size_t limit) const = 0;
+  virtual absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
+      absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+
+  virtual absl::StatusOr<std::optional<uint64_t>> FindRequestId(
+      uint64_t scope, absl::string_view caller, absl::string_view request_id) const = 0;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_

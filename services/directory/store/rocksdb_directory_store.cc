@@ -1,0 +1,403 @@
+#include "services/directory/store/rocksdb_directory_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/key_codec.h"
+#include "common/text/text.h"
+#include "services/directory/domain/model.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+using storage::KeyBuilder;
+using storage::KeyReader;
+
+constexpr char kFirm = 'F';
+constexpr char kMember = 'M';
+constexpr char kUserFirm = 'U';
+constexpr char kClient = 'C';
+constexpr char kNumberOwner = 'N';
+constexpr char kNameIndex = 'S';
+constexpr char kNumberIndex = 'O';
+constexpr char kWordIndex = 'W';
+constexpr char kListView = 'V';
+constexpr char kInvitation = 'I';
+constexpr char kInvitationToken = 'T';
+constexpr char kInvitationToEmail = 'E';
+constexpr char kInvitationFromUser = 'X';
+constexpr char kRequestId = 'R';
+constexpr char kMeta = 'Z';
+
+constexpr char kScopeActive = 'a';
+constexpr char kScopeAll = 'z';
+constexpr char kHasNumber = '0';
+constexpr char kNoNumber = '1';
+
+// Ids are handed out from blocks reserved durably, so a crash skips at most
+// one block and never reuses an id.
+constexpr uint64_t kFirstId = 1001;
+constexpr uint64_t kIdBlock = 1024;
+
+std::string IdLimitKey() { return KeyBuilder(kMeta).String("id_limit").Release(); }
+std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
+std::string MemberKey(uint64_t firm, absl::string_view user) {
+  return KeyBuilder(kMember).Uint64(firm).String(user).Release();
+}
+std::string UserFirmKey(absl::string_view user, uint64_t firm) {
+  return KeyBuilder(kUserFirm).String(user).Uint64(firm).Release();
+}
+std::string ClientKey(uint64_t firm, uint64_t company) {
+  return KeyBuilder(kClient).Uint64(firm).Uint64(company).Release();
+}
+std::string NumberOwnerKey(uint64_t firm, absl::string_view number_key) {
+  return KeyBuilder(kNumberOwner).Uint64(firm).String(number_key).Release();
+}
+std::string ListViewKey(uint64_t firm, absl::string_view user) {
+  return KeyBuilder(kListView).Uint64(firm).String(user).Release();
+}
+std::string InvitationKey(uint64_t id) {
+  return KeyBuilder(kInvitation).Uint64(id).Release();
+}
+std::string TokenKey(absl::string_view token) {
+  return KeyBuilder(kInvitationToken).String(token).Release();
+}
+std::string RequestIdKey(uint64_t scope, absl::string_view caller,
+                         absl::string_view request_id) {
+  return KeyBuilder(kRequestId).Uint64(scope).String(caller).String(request_id).Release();
+}
+
+std::string EncodeId(uint64_t id) { return KeyBuilder('#').Uint64(id).Release().substr(1); }
+std::optional<uint64_t> DecodeId(absl::string_view bytes) {
+  return KeyReader(bytes).Uint64();
+}
+// Every index key ends in the 8-byte id it points to.
+std::optional<uint64_t> TrailingId(absl::string_view key) {
+  if (key.size() < 8) return std::nullopt;
+  return KeyReader(key.substr(key.size() - 8)).Uint64();
+}
+
+// The listing index keys of one client, in both scopes that apply.
+std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
+  std::vector<std::string> keys;
+  const std::string name = text::FoldForSearch(c.display_name());
+  const std::string number = ClientNumberKey(c.client_number());
+  const std::vector<std::string> words = text::Words(name);
+  std::vector<char> scopes = {kScopeAll};
+  if (StatusOf(c) == ClientStatus::kActive) scopes.push_back(kScopeActive);
+  for (char scope : scopes) {
+    keys.push_back(KeyBuilder(kNameIndex).Uint64(c.firm_id()).Byte(scope)
+                       .String(name).Uint64(c.company_id()).Release());
+    keys.push_back(KeyBuilder(kNumberIndex).Uint64(c.firm_id()).Byte(scope)
+                       .Byte(number.empty() ? kNoNumber : kHasNumber)
+                       .String(number).Uint64(c.company_id()).Release());
+    for (const std::string& word : words) {
+      keys.push_back(KeyBuilder(kWordIndex).Uint64(c.firm_id()).Byte(scope)
+                         .String(word).String(name).Uint64(c.company_id()).Release());
+    }
+  }
+  return keys;
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> GetRecord(const storage::Database& db,
+                                                absl::string_view key) {
+  absl::StatusOr<std::optional<std::string>> bytes = db.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  Record record;
+  if (!record.ParseFromString(**bytes)) {
+    return absl::DataLossError(absl::StrCat("unreadable ",
+                                            Record::descriptor()->name()));
+  }
+  return record;
+}
+
+// Collects deletes and puts apart and emits every delete first, so a batch
+// may move a client number or index entry from one client to another in any
+// order of calls.
+class RocksDirectoryWrite final : public DirectoryWrite {
+ public:
+  void PutFirm(const FirmRecord& firm) override {
+    AddPut(FirmKey(firm.id()), firm.SerializeAsString());
+  }
+  void PutMember(const MemberRecord& member) override {
+    AddPut(MemberKey(member.firm_id(), member.user_id()),
+               member.SerializeAsString());
+    AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
+  }
+  void PutClient(const ClientRecord* before, const ClientRecord& after) override {
+    if (before != nullptr) DeleteIndexes(*before);
+    for (const std::string& key : ClientIndexKeys(after)) AddPut(key, "");
+    if (!after.client_number().empty()) {
+      AddPut(NumberOwnerKey(after.firm_id(), ClientNumberKey(after.client_number())),
+                 EncodeId(after.company_id()));
+    }
+    AddPut(ClientKey(after.firm_id(), after.company_id()),
+               after.SerializeAsString());
+  }
+  void DeleteClient(const ClientRecord& stored) override {
+    DeleteIndexes(stored);
+    AddDelete(ClientKey(stored.firm_id(), stored.company_id()));
+  }
+  void PutListView(uint64_t firm_id, absl::string_view user_id,
+                   const ListViewRecord& view) override {
+    AddPut(ListViewKey(firm_id, user_id), view.SerializeAsString());
+  }
+  void PutInvitation(const InvitationRecord& inv) override {
+    // The indexed fields never change, so re-putting them is harmless.
+    AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
+    AddPut(TokenKey(inv.token()), EncodeId(inv.id()));
+    AddPut(KeyBuilder(kInvitationToEmail).String(EmailKey(inv.invitee_email()))
+                   .Uint64(inv.id()).Release(), "");
+    AddPut(KeyBuilder(kInvitationFromUser).String(inv.inviter_user_id())
+                   .Uint64(inv.id()).Release(), "");
+  }
+  void PutRequestId(uint64_t scope, absl::string_view caller,
+                    absl::string_view request_id, uint64_t id) override {
+    AddPut(RequestIdKey(scope, caller, request_id), EncodeId(id));
+  }
+
+  rocksdb::WriteBatch Build() const {
+    rocksdb::WriteBatch batch;
+    for (const std::string& key : deletes_) batch.Delete(key);
+    for (const auto& [key, value] : puts_) batch.Put(key, value);
+    return batch;
+  }
+
+ private:
+  void DeleteIndexes(const ClientRecord& c) {
+    for (const std::string& key : ClientIndexKeys(c)) AddDelete(key);
+    if (!c.client_number().empty()) {
+      AddDelete(NumberOwnerKey(c.firm_id(), ClientNumberKey(c.client_number())));
+    }
+  }
+
+  void AddPut(std::string key, std::string value) {
+    puts_.emplace_back(std::move(key), std::move(value));
+  }
+  void AddDelete(std::string key) { deletes_.push_back(std::move(key)); }
+
+  std::vector<std::pair<std::string, std::string>> puts_;
+  std::vector<std::string> deletes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
+    storage::Database* db) {
+  std::unique_ptr<RocksDirectoryStore> store(new RocksDirectoryStore(db));
+  absl::StatusOr<std::optional<std::string>> limit = db->Get(IdLimitKey());
+  if (!limit.ok()) return limit.status();
+  uint64_t start = kFirstId;
+  if (limit->has_value()) {
+    std::optional<uint64_t> stored = DecodeId(**limit);
+    if (!stored.has_value()) return absl::DataLossError("unreadable id limit");
+    start = *stored;
+  }
+  absl::MutexLock lock(&store->id_mu_);
+  store->next_id_ = start;
+  store->id_limit_ = start;
+  return store;
+}
+
+absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() {
+  absl::MutexLock lock(&id_mu_);
+  if (next_id_ == id_limit_) {
+    rocksdb::WriteBatch batch;
+    batch.Put(IdLimitKey(), EncodeId(id_limit_ + kIdBlock));
+    if (absl::Status s = db_->WriteDurably(batch); !s.ok()) return s;
+    id_limit_ += kIdBlock;
+  }
+  return next_id_++;
+}
+
+std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite() {
+  return std::make_unique<RocksDirectoryWrite>();
+}
+
+absl::Status RocksDirectoryStore::Commit(DirectoryWrite& write) {
+  rocksdb::WriteBatch batch = static_cast<RocksDirectoryWrite&>(write).Build();
+  return db_->Write(batch);
+}
+
+absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(
+    uint64_t firm_id) const {
+  return GetRecord<FirmRecord>(*db_, FirmKey(firm_id));
+}
+
+absl::StatusOr<std::optional<MemberRecord>> RocksDirectoryStore::GetMember(
+    uint64_t firm_id, absl::string_view user_id) const {
+  return GetRecord<MemberRecord>(*db_, MemberKey(firm_id, user_id));
+}
+
+absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(
+    uint64_t firm_id, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(
+      KeyBuilder(kMember).Uint64(firm_id).Release(), cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<MemberRecord> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    if (!page.items.emplace_back().ParseFromString(value)) {
+      return absl::DataLossError("unreadable MemberRecord");
+    }
+  }
+  return page;
+}
+
+absl::StatusOr<StoredPage<uint64_t>> RocksDirectoryStore::ListFirmIdsOfUser(
+    absl::string_view user_id, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(
+      KeyBuilder(kUserFirm).String(user_id).Release(), cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<uint64_t> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    std::optional<uint64_t> id = TrailingId(key);
+    if (!id.has_value()) return absl::DataLossError("bad user-firm key");
+    page.items.push_back(*id);
+  }
+  return page;
+}
+
+absl::StatusOr<std::optional<ClientRecord>> RocksDirectoryStore::GetClient(
+    uint64_t firm_id, uint64_t company_id) const {
+  return GetRecord<ClientRecord>(*db_, ClientKey(firm_id, company_id));
+}
+
+absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindClientByNumberKey(
+    uint64_t firm_id, absl::string_view number_key) const {
+  absl::StatusOr<std::optional<std::string>> bytes =
+      db_->Get(NumberOwnerKey(firm_id, number_key));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  return DecodeId(**bytes);
+}
+
+absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
+    const ClientScan& scan) const {
+  const char table = scan.index == ClientIndex::kByName    ? kNameIndex
+                     : scan.index == ClientIndex::kByNumber ? kNumberIndex
+                                                            : kWordIndex;
+  KeyBuilder range(table);
+  range.Uint64(scan.firm_id).Byte(scan.active_only ? kScopeActive : kScopeAll);
+  if (scan.index == ClientIndex::kByNumber && !scan.prefix.empty()) {
+    range.Byte(kHasNumber);
+  }
+  range.StringPrefix(scan.prefix);
+  const std::string prefix = range.Release();
+  if (absl::Status s = storage::CheckCursor(prefix, scan.cursor); !s.ok()) return s;
+
+  StoredPage<ClientRecord> page;
+  absl::Status failure;
+  size_t examined = 0;
+  std::string last_key;
+  absl::Status s = db_->Scan(
+      storage::ResumeKey(prefix, scan.cursor), storage::PrefixSuccessor(prefix),
+      [&](absl::string_view key, absl::string_view) {
+        if (examined++ == scan.max_examined) {
+          page.cursor = last_key.empty() ? scan.cursor : last_key;
+          return false;
+        }
+        if (table == kWordIndex && scan.word_filter) {
+          KeyReader reader(key);
+          reader.Table();
+          reader.Uint64();
+          reader.Byte();
+          std::optional<std::string> word = reader.String();
+          std::optional<std::string> name = reader.String();
+          if (!word || !name) {
+            failure = absl::DataLossError("bad word index key");
+            return false;
+          }
+          if (!scan.word_filter(*word, *name)) {
+            last_key = std::string(key);
+            return true;
+          }
+        }
+        std::optional<uint64_t> id = TrailingId(key);
+        absl::StatusOr<std::optional<ClientRecord>> client =
+            id ? GetClient(scan.firm_id, *id) : std::nullopt;
+        if (!client.ok()) {
+          failure = client.status();
+          return false;
+        }
+        if (client->has_value() &&
+            (!scan.record_filter || scan.record_filter(**client))) {
+          if (page.items.size() == scan.limit) {
+            // One more match exists: the page is full and not the last.
+            page.cursor = last_key;
+            return false;
+          }
+          page.items.push_back(std::move(**client));
+        }
+        last_key = std::string(key);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!failure.ok()) return failure;
+  return page;
+}
+
+absl::StatusOr<std::optional<ListViewRecord>> RocksDirectoryStore::GetListView(
+    uint64_t firm_id, absl::string_view user_id) const {
+  return GetRecord<ListViewRecord>(*db_, ListViewKey(firm_id, user_id));
+}
+
+absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitation(
+    uint64_t id) const {
+  return GetRecord<InvitationRecord>(*db_, InvitationKey(id));
+}
+
+absl::StatusOr<std::optional<InvitationRecord>>
+RocksDirectoryStore::GetInvitationByToken(absl::string_view token) const {
+  absl::StatusOr<std::optional<std::string>> id = db_->Get(TokenKey(token));
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return std::nullopt;
+  std::optional<uint64_t> decoded = DecodeId(**id);
+  if (!decoded.has_value()) return absl::DataLossError("bad token index");
+  return GetInvitation(*decoded);
+}
+
+absl::StatusOr<StoredPage<InvitationRecord>>
+RocksDirectoryStore::ListInvitationIndex(std::string prefix,
+                                         absl::string_view cursor,
+                                         size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_->ScanPage(prefix, cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    std::optional<uint64_t> id = TrailingId(key);
+    if (!id.has_value()) return absl::DataLossError("bad invitation index");
+    absl::StatusOr<std::optional<InvitationRecord>> inv = GetInvitation(*id);
+    if (!inv.ok()) return inv.status();
+    if (inv->has_value()) page.items.push_back(std::move(**inv));
+  }
+  return page;
+}
+
+absl::StatusOr<StoredPage<InvitationRecord>>
+RocksDirectoryStore::ListInvitationsToEmail(absl::string_view email_key,
+                                            absl::string_view cursor,
+                                            size_t limit) const {
+  return ListInvitationIndex(
+      KeyBuilder(kInvitationToEmail).String(email_key).Release(), cursor, limit);
+}
+
+absl::StatusOr<StoredPage<InvitationRecord>>
+RocksDirectoryStore::ListInvitationsFromUser(absl::string_view user_id,
+                                             absl::string_view cursor,
+                                             size_t limit) const {
+  return ListInvitationIndex(
+      KeyBuilder(kInvitationFromUser).String(user_id).Release(), cursor, limit);
+}
+
+absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindRequestId(
+    uint64_t scope, absl::string_view caller, absl::string_view request_id) const {
+  absl::StatusOr<std::optional<std::string>> bytes =
+      db_->Get(RequestIdKey(scope, caller, request_id));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  return DecodeId(**bytes);
+}
+
+}  // namespace clientbook::directory

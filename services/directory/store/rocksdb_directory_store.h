@@ -1,0 +1,83 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_STORE_ROCKSDB_DIRECTORY_STORE_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_STORE_ROCKSDB_DIRECTORY_STORE_H_
+
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "common/storage/database.h"
+#include "services/directory/store/directory_store.h"
+
+namespace clientbook::directory {
+
+// DirectoryStore over one RocksDB. Key layout (common/storage/key_codec.h):
+//   F firm                      -> FirmRecord
+//   M firm user                 -> MemberRecord
+//   U user firm                 -> ""            (ListMyFirms)
+//   C firm company              -> ClientRecord
+//   N firm number_key           -> company       (number uniqueness)
+//   S firm scope name company   -> ""            (list by name)
+//   O firm scope has? number company -> ""      (list by number)
+//   W firm scope word name company -> ""        (name search)
+//   V firm user                 -> ListViewRecord
+//   I invitation                -> InvitationRecord
+//   T token                     -> invitation
+//   E email_key invitation      -> ""            (invitations to an email)
+//   X inviter invitation        -> ""            (invitations from a user)
+//   R scope caller request_id   -> id            (idempotent creates)
+//   Z "id_limit"                -> next id block
+// scope is 'a' (entries of active clients only) or 'z' (every client), so
+// the default "hide inactive" listing is a plain range walk.
+class RocksDirectoryStore final : public DirectoryStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> Create(
+      storage::Database* db);
+
+  absl::StatusOr<uint64_t> AllocateId() override;
+  std::unique_ptr<DirectoryWrite> NewWrite() override;
+  absl::Status Commit(DirectoryWrite& write) override;
+
+  absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const override;
+  absl::StatusOr<std::optional<MemberRecord>> GetMember(
+      uint64_t firm_id, absl::string_view user_id) const override;
+  absl::StatusOr<StoredPage<MemberRecord>> ListMembers(
+      uint64_t firm_id, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(
+      absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
+
+  absl::StatusOr<std::optional<ClientRecord>> GetClient(
+      uint64_t firm_id, uint64_t company_id) const override;
+  absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
+      uint64_t firm_id, absl::string_view number_key) const override;
+  absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
+      const ClientScan& scan) const override;
+
+  absl::StatusOr<std::optional<ListViewRecord>> GetListView(
+      uint64_t firm_id, absl::string_view user_id) const override;
+
+  absl::StatusOr<std::optional<InvitationRecord>> GetInvitationByToken(
+      absl::string_view token) const override;
+  absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsToEmail(
+      absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
+      absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
+
+  absl::StatusOr<std::optional<uint64_t>> FindRequestId(
+      uint64_t scope, absl::string_view caller,
+      absl::string_view request_id) const override;
+
+ private:
+  explicit RocksDirectoryStore(storage::Database* db) : db_(db) {}
+
+  absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(uint64_t id) const;
+  absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationIndex(
+      std::string prefix, absl::string_view cursor, size_t limit) const;
+
+  storage::Database* db_;
+  absl::Mutex id_mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(id_mu_) = 0;
+  uint64_t id_limit_ ABSL_GUARDED_BY(id_mu_) = 0;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_STORE_ROCKSDB_DIRECTORY_STORE_H_
