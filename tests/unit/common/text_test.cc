@@ -1,0 +1,47 @@
+#include "common/text/text.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook::text {
+namespace {
+
+TEST(TextTest, SearchFoldingDropsAccentsAndCase) {
+  EXPECT_EQ(FoldForSearch("Società"), "societa");
+  EXPECT_EQ(FoldForSearch("ÉCOLE Française"), "ecole francaise");
+  EXPECT_EQ(FoldForSearch("Niño"), "nino");
+  EXPECT_EQ(FoldForSearch("Straße"), "strasse");
+}
+
+TEST(TextTest, CaseFoldingKeepsAccents) {
+  EXPECT_EQ(FoldCase("A-17"), FoldCase("a-17"));
+  EXPECT_EQ(FoldCase("STRASSE"), FoldCase("straße"));
+  EXPECT_NE(FoldCase("é"), FoldCase("e"));
+}
+
+TEST(TextTest, TrimRemovesUnicodeBlanks) {
+  EXPECT_EQ(Trim("  a b \t\n"), "a b");
+  EXPECT_EQ(Trim("\u00a0x\u2003"), "x");
+  EXPECT_EQ(Trim("   "), "");
+}
+
+TEST(TextTest, CountsCharactersNotBytes) {
+  EXPECT_EQ(CharacterCount("abc"), 3u);
+  EXPECT_EQ(CharacterCount("è€𝄞"), 3u);
+}
+
+TEST(TextTest, RejectsMalformedUtf8) {
+  EXPECT_TRUE(IsValidUtf8("Società"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));
+  EXPECT_FALSE(IsValidUtf8("\xff\xfe"));
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // a lone surrogate
+}
+
+TEST(TextTest, WordsSplitOnAnythingButLettersAndDigits) {
+  EXPECT_THAT(Words("rossi & figli s.r.l. 2024"),
+              testing::ElementsAre("rossi", "figli", "s", "r", "l", "2024"));
+  EXPECT_THAT(Words("  "), testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace clientbook::text

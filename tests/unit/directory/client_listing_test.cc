@@ -1,0 +1,191 @@
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+class ClientListingTest : public DirectoryTest {
+ protected:
+  ClientListingTest() : firm_(NewFirm()) {}
+
+  std::vector<std::string> Names(ClientListQuery query) {
+    query.firm_id = firm_;
+    auto page = directory_->ListClients("owner", query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> names;
+    if (page.ok()) {
+      for (const auto& c : page->items) names.push_back(c.display_name());
+    }
+    return names;
+  }
+
+  uint64_t firm_;
+};
+
+TEST_F(ClientListingTest, OrdersByNameIgnoringCaseAndAccents) {
+  NewClient(firm_, "bianchi");
+  NewClient(firm_, "Àlfa");
+  NewClient(firm_, "Zeta");
+  NewClient(firm_, "Conti");
+  EXPECT_THAT(Names({}), ElementsAre("Àlfa", "bianchi", "Conti", "Zeta"));
+}
+
+TEST_F(ClientListingTest, OrdersByNumberWithUnnumberedClientsLast) {
+  NewClient(firm_, "No number");
+  NewClient(firm_, "Second", "b-2");
+  NewClient(firm_, "First", "A-1");
+  EXPECT_THAT(Names({.order_by = "client_number"}),
+              ElementsAre("First", "Second", "No number"));
+}
+
+TEST_F(ClientListingTest, NameSearchIgnoresAccentsAndCase) {
+  NewClient(firm_, "Società Rossi SRL");
+  NewClient(firm_, "Bianchi");
+  EXPECT_THAT(Names({.name_query = "societa"}), ElementsAre("Società Rossi SRL"));
+  EXPECT_THAT(Names({.name_query = "SOCIETÀ"}), ElementsAre("Società Rossi SRL"));
+}
+
+TEST_F(ClientListingTest, NameSearchMatchesTheStartOfAnyWord) {
+  NewClient(firm_, "Mario Rossi");
+  NewClient(firm_, "Rossini & Figli");
+  NewClient(firm_, "Grossi");
+  EXPECT_THAT(Names({.name_query = "ross"}),
+              UnorderedElementsAre("Mario Rossi", "Rossini & Figli"));
+}
+
+TEST_F(ClientListingTest, AllSearchWordsMustMatch) {
+  NewClient(firm_, "Mario Rossi");
+  NewClient(firm_, "Luca Rossi");
+  EXPECT_THAT(Names({.name_query = "rossi mar"}), ElementsAre("Mario Rossi"));
+}
+
+TEST_F(ClientListingTest, ANameWithTwoMatchingWordsAppearsOnce) {
+  NewClient(firm_, "Rossi & Rossini");
+  EXPECT_THAT(Names({.name_query = "ross"}), ElementsAre("Rossi & Rossini"));
+}
+
+TEST_F(ClientListingTest, NumberSearchIsAPrefixIgnoringCase) {
+  NewClient(firm_, "One", "AB-100");
+  NewClient(firm_, "Two", "ab-200");
+  NewClient(firm_, "Three", "C-1");
+  EXPECT_THAT(Names({.client_number_query = " ab-"}), ElementsAre("One", "Two"));
+  EXPECT_THAT(Names({.client_number_query = "ab-2"}), ElementsAre("Two"));
+}
+
+TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
+  ClientRecord gone = NewClient(firm_, "Gone");
+  NewClient(firm_, "Here");
+  ASSERT_TRUE(directory_->SetClientStatus("owner", firm_, gone.company_id(),
+                                          ClientStatus::kInactive).ok());
+  EXPECT_THAT(Names({}), ElementsAre("Here"));
+  EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
+  EXPECT_THAT(Names({.show_inactive = true}), ElementsAre("Gone", "Here"));
+  EXPECT_THAT(Names({.status = static_cast<int32_t>(ClientStatus::kInactive)}),
+              ElementsAre("Gone"));
+}
+
+TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
+  AddMember(firm_, "anna", Role::kStaff);
+  ClientRecord person = Draft("Person", "", ClientType::kIndividual);
+  ASSERT_TRUE(directory_->CreateClient("owner", firm_, person, false, "").ok());
+  NewClient(firm_, "Company");
+  NewClient(firm_, "Anna's", "", "anna");
+  EXPECT_THAT(Names({.client_type = static_cast<int32_t>(ClientType::kIndividual)}),
+              ElementsAre("Person"));
+  EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Anna's"));
+}
+
+TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
+  for (int i = 0; i < 25; ++i) NewClient(firm_, absl::StrCat("Client ", 100 + i));
+  std::vector<std::string> seen;
+  ClientListQuery query{.firm_id = firm_, .page = {.page_size = 7, .page_token = ""}};
+  int pages = 0;
+  do {
+    auto page = directory_->ListClients("owner", query);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& c : page->items) seen.push_back(c.display_name());
+    query.page.page_token = page->next_page_token;
+    ++pages;
+  } while (!query.page.page_token.empty());
+  EXPECT_EQ(pages, 4);
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
+  for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
+  auto first = directory_->ListClients(
+      "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_page_token.empty());
+  auto other = directory_->ListClients(
+      "owner", {.firm_id = firm_,
+                .page = {.page_size = 1, .page_token = first->next_page_token},
+                .order_by = "client_number"});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_,
+                                              .page = {.page_size = 1,
+                                                       .page_token = "garbage!"}})
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
+  for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
+  uint64_t other = NewFirm("other");
+  AddMember(other, "owner", Role::kStaff, "", "other");
+  auto first = directory_->ListClients(
+      "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = other,
+                                              .page = {.page_size = 1,
+                                                       .page_token = first->next_page_token}})
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
+  NewClient(firm_, "A");
+  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_,
+                                              .page = {.page_size = -1, .page_token = ""}})
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_,
+                                                .page = {.page_size = 5000, .page_token = ""}})
+                  .ok());
+}
+
+TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
+  for (ClientListQuery q : {ClientListQuery{.name_query = "a", .client_number_query = "b"},
+                            ClientListQuery{.order_by = "email"},
+                            ClientListQuery{.name_query = "a", .order_by = "client_number"},
+                            ClientListQuery{.client_type = 7}}) {
+    q.firm_id = firm_;
+    EXPECT_EQ(directory_->ListClients("owner", q).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
+  NewClient(firm_, "Mine Rossi");
+  uint64_t other = NewFirm("other");
+  NewClient(other, "Their Rossi", "", "other");
+  EXPECT_THAT(Names({}), ElementsAre("Mine Rossi"));
+  EXPECT_THAT(Names({.name_query = "rossi"}), ElementsAre("Mine Rossi"));
+  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = other}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {
+  ClientRecord c = NewClient(firm_, "Old Name");
+  ASSERT_TRUE(directory_->UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
+                                       {"display_name"}, EtagOf(c)).ok());
+  EXPECT_THAT(Names({.name_query = "old"}), IsEmpty());
+  EXPECT_THAT(Names({.name_query = "fresh"}), ElementsAre("Fresh Name"));
+}
+
+}  // namespace
+}  // namespace clientbook::directory

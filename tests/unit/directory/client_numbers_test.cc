@@ -1,0 +1,226 @@
+#include <atomic>
+#include <thread>
+
+#include "common/status/errors.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+class ClientNumberTest : public DirectoryTest {
+ protected:
+  ClientNumberTest() : firm_(NewFirm()) {}
+
+  absl::StatusOr<ClientRecord> Create(const std::string& name, const std::string& number) {
+    return directory_->CreateClient("owner", firm_, Draft(name, number), false, "");
+  }
+
+  uint64_t firm_;
+};
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST_F(ClientNumberTest, AcceptsExactly100Characters) {
+  EXPECT_TRUE(Create("A", Repeat("x", 100)).ok());
+  // Characters, not bytes: 100 two-byte letters fit too.
+  EXPECT_TRUE(Create("B", Repeat("é", 100)).ok());
+}
+
+TEST_F(ClientNumberTest, Rejects101Characters) {
+  auto c = Create("A", Repeat("x", 101));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(errors::FieldViolationsOf(c.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "client.client_number")));
+  EXPECT_THAT(c.status().message(), HasSubstr("101"));
+}
+
+TEST_F(ClientNumberTest, SurroundingBlanksAreTrimmedBeforeTheLimit) {
+  auto c = Create("A", "  " + Repeat("x", 100) + " \t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->client_number(), Repeat("x", 100));
+}
+
+TEST_F(ClientNumberTest, RejectsCaseOnlyDuplicateNamingTheHolder) {
+  ClientRecord holder = *Create("Rossi SRL", "A-17");
+  auto dup = Create("Bianchi", " a-17 ");
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(dup.status().message(), HasSubstr("Rossi SRL"));
+  EXPECT_THAT(errors::ResourceNameOf(dup.status()),
+              Optional(absl::StrCat("firms/", firm_, "/clients/", holder.company_id())));
+}
+
+TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
+  EXPECT_TRUE(Create("A", "").ok());
+  EXPECT_TRUE(Create("B", "   ").ok());
+}
+
+TEST_F(ClientNumberTest, SameNumberInAnotherFirmIsFine) {
+  ASSERT_TRUE(Create("A", "A-17").ok());
+  uint64_t other = NewFirm("other");
+  EXPECT_TRUE(directory_->CreateClient("other", other, Draft("B", "A-17"), false, "").ok());
+}
+
+TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
+  ClientRecord c = *Create("A", "a-17");
+  ClientRecord patch = Draft("", "A-17");
+  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                          {"client_number"}, EtagOf(c));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->client_number(), "A-17");
+}
+
+TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
+  ClientRecord c = *Create("A", "OLD");
+  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
+                                          Draft("", "NEW"), {"client_number"}, EtagOf(c));
+  ASSERT_TRUE(updated.ok());
+  EXPECT_TRUE(Create("B", "old").ok());
+  EXPECT_EQ(Create("C", "new").status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
+  ASSERT_TRUE(Create("Holder", "A-1").ok());
+  ClientRecord c = *Create("Other", "B-1");
+  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
+                                          Draft("", "a-1"), {"client_number"}, EtagOf(c));
+  EXPECT_EQ(updated.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->client_number(), "B-1");
+}
+
+TEST_F(ClientNumberTest, ConcurrentRacersForOneNumberLeaveExactlyOneWinner) {
+  constexpr int kRacers = 16;
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      auto c = Create(absl::StrCat("Racer ", i), i % 2 ? "RACE-1" : "race-1");
+      if (c.ok()) {
+        ++won;
+      } else if (c.status().code() == absl::StatusCode::kAlreadyExists) {
+        ++lost;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kRacers - 1);
+}
+
+class BatchClientNumberTest : public ClientNumberTest {
+ protected:
+  std::vector<ClientRecord> Clients(int n) {
+    std::vector<ClientRecord> out;
+    for (int i = 0; i < n; ++i) out.push_back(*Create(absl::StrCat("Client ", i), ""));
+    return out;
+  }
+  std::string NumberOf(const ClientRecord& c) {
+    return directory_->GetClient("owner", firm_, c.company_id())->client_number();
+  }
+};
+
+TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
+  auto clients = Clients(3);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_,
+      {{clients[0].company_id(), "N-1", ""}, {clients[1].company_id(), " N-2 ", ""},
+       {clients[2].company_id(), "N-3", EtagOf(clients[2])}});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(NumberOf(clients[1]), "N-2");
+  EXPECT_EQ(NumberOf(clients[2]), "N-3");
+}
+
+TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported) {
+  auto clients = Clients(3);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_,
+      {{clients[0].company_id(), "GOOD", ""},
+       {clients[1].company_id(), Repeat("x", 101), ""},
+       {999999, "X", ""}});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(errors::FieldViolationsOf(result.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number"),
+                          Field(&errors::FieldViolation::field, "requests[2].client")));
+  EXPECT_EQ(NumberOf(clients[0]), "");
+}
+
+TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
+  auto clients = Clients(3);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_,
+      {{clients[0].company_id(), "D-1", ""}, {clients[1].company_id(), "ok", ""},
+       {clients[2].company_id(), "d-1", ""}});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(errors::FieldViolationsOf(result.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "requests[0].client_number"),
+                          Field(&errors::FieldViolation::field, "requests[2].client_number")));
+}
+
+TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
+  ClientRecord holder = *Create("Holder", "H-1");
+  auto clients = Clients(1);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_, {{clients[0].company_id(), "h-1", ""}});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(result.status().message(), HasSubstr("Holder"));
+}
+
+TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
+  ClientRecord a = *Create("A", "ONE");
+  ClientRecord b = *Create("B", "TWO");
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_, {{a.company_id(), "TWO", ""}, {b.company_id(), "ONE", ""}});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(NumberOf(a), "TWO");
+  EXPECT_EQ(NumberOf(b), "ONE");
+  // The index follows: each number is held by exactly its new client.
+  EXPECT_EQ(Create("C", "one").status().code(), absl::StatusCode::kAlreadyExists);
+  auto by_number = directory_->ListClients(
+      "owner", {.firm_id = firm_, .client_number_query = "one"});
+  ASSERT_TRUE(by_number.ok());
+  ASSERT_EQ(by_number->items.size(), 1u);
+  EXPECT_EQ(by_number->items[0].company_id(), b.company_id());
+}
+
+TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
+  auto clients = Clients(2);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_,
+      {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "\"99\""}});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(NumberOf(clients[0]), "");
+}
+
+TEST_F(BatchClientNumberTest, AThousandEntriesFitAndOneMoreIsTooMany) {
+  auto clients = Clients(1001);
+  std::vector<ClientNumberUpdate> updates;
+  for (int i = 0; i < 1000; ++i) {
+    updates.push_back({clients[i].company_id(), absl::StrCat("N", i), ""});
+  }
+  EXPECT_TRUE(directory_->BatchUpdateClientNumbers("owner", firm_, updates).ok());
+  updates.push_back({clients[1000].company_id(), "N1000", ""});
+  EXPECT_EQ(directory_->BatchUpdateClientNumbers("owner", firm_, updates).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
+  uint64_t other = NewFirm("other");
+  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
+  auto mine = Clients(1);
+  auto result = directory_->BatchUpdateClientNumbers(
+      "owner", firm_, {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NumberOf(mine[0]), "");
+  EXPECT_EQ(directory_->GetClient("other", other, theirs.company_id())->client_number(), "");
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,194 @@
+#include <thread>
+
+#include "common/status/errors.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ClientTest : public DirectoryTest {
+ protected:
+  ClientTest() : firm_(NewFirm()) {}
+  uint64_t firm_;
+};
+
+TEST_F(ClientTest, NewClientIsActiveLedByTheCallerWithAUniqueCompanyId) {
+  ClientRecord a = NewClient(firm_, "Rossi SRL");
+  ClientRecord b = NewClient(firm_, "Bianchi SNC");
+  EXPECT_EQ(StatusOf(a), ClientStatus::kActive);
+  EXPECT_EQ(a.lead_accountant_user_id(), "owner");
+  EXPECT_NE(a.company_id(), b.company_id());
+  EXPECT_TRUE(a.primary_admin_user_id().empty());
+}
+
+TEST_F(ClientTest, MakeMePrimaryAdminMakesTheCallerTheClientsPrimaryAdmin) {
+  auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), true, "");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->primary_admin_user_id(), "owner");
+}
+
+TEST_F(ClientTest, LeadAccountantMustBeAMemberOfTheFirm) {
+  ClientRecord draft = Draft("Rossi");
+  draft.set_lead_accountant_user_id("outsider");
+  auto c = directory_->CreateClient("owner", firm_, draft, false, "");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(errors::FieldViolationsOf(c.status())[0].field, "client.lead_accountant");
+}
+
+TEST_F(ClientTest, TypeAndNameAreRequired) {
+  ClientRecord draft = Draft(" \t ");
+  draft.set_client_type(0);
+  auto c = directory_->CreateClient("owner", firm_, draft, false, "");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(errors::FieldViolationsOf(c.status()).size(), 2u);
+}
+
+TEST_F(ClientTest, StaffMayCreateClients) {
+  AddMember(firm_, "staff", Role::kStaff);
+  auto c = directory_->CreateClient("staff", firm_, Draft("Verdi"), false, "");
+  EXPECT_TRUE(c.ok()) << c.status();
+}
+
+TEST_F(ClientTest, NonMemberCannotCreateOrRead) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  EXPECT_EQ(directory_->CreateClient("stranger", firm_, Draft("X"), false, "").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(directory_->GetClient("stranger", firm_, c.company_id()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ClientTest, AnotherFirmsClientIsNotFoundUnderYourFirm) {
+  uint64_t other = NewFirm("other");
+  ClientRecord theirs = NewClient(other, "Their Client", "", "other");
+  EXPECT_EQ(directory_->GetClient("owner", firm_, theirs.company_id()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(directory_->GetClient("owner", other, theirs.company_id()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
+  auto first = directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
+  auto retry = directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
+  ASSERT_TRUE(first.ok() && retry.ok());
+  EXPECT_EQ(first->company_id(), retry->company_id());
+  auto all = directory_->ListClients("owner", {.firm_id = firm_});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 1u);
+}
+
+TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  ClientRecord patch;
+  patch.set_display_name("Rossi SpA");
+  EXPECT_EQ(directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                     {"display_name"}, "")
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                          {"display_name"}, EtagOf(c));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "Rossi SpA");
+  EXPECT_NE(EtagOf(*updated), EtagOf(c));
+
+  // A second writer still holding the first etag loses, and changes nothing.
+  patch.set_display_name("Overwritten");
+  auto stale = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                        {"display_name"}, EtagOf(c));
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->display_name(),
+            "Rossi SpA");
+}
+
+TEST_F(ClientTest, UpdateRejectsImmutableAndUnknownPaths) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  for (const char* path : {"company_id", "status", "primary_admin_user_id", "nonsense"}) {
+    auto r = directory_->UpdateClient("owner", firm_, c.company_id(), ClientRecord(),
+                                      {path}, EtagOf(c));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << path;
+  }
+  EXPECT_EQ(directory_->UpdateClient("owner", firm_, c.company_id(), ClientRecord(), {},
+                                     EtagOf(c))
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
+  ClientRecord c = NewClient(firm_, "Rossi", "A-1");
+  ClientRecord patch = Draft("Ignored", "B-2");
+  patch.set_email("books@rossi.example");
+  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                          {"email"}, EtagOf(c));
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->email(), "books@rossi.example");
+  EXPECT_EQ(updated->display_name(), "Rossi");
+  EXPECT_EQ(updated->client_number(), "A-1");
+}
+
+TEST_F(ClientTest, OnlyAdminsChangeWholesaleBilling) {
+  AddMember(firm_, "staff", Role::kStaff);
+  ClientRecord c = NewClient(firm_, "Rossi");
+  ClientRecord patch;
+  patch.set_wholesale_billing(true);
+  EXPECT_EQ(directory_->UpdateClient("staff", firm_, c.company_id(), patch,
+                                     {"wholesale_billing"}, EtagOf(c))
+                .status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                       {"wholesale_billing"}, EtagOf(c))
+                  .ok());
+}
+
+TEST_F(ClientTest, DeactivateKeepsEveryDatumAndWholesaleBilling) {
+  ClientRecord c = NewClient(firm_, "Rossi", "A-1");
+  ClientRecord patch;
+  patch.set_wholesale_billing(true);
+  c = *directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                {"wholesale_billing"}, EtagOf(c));
+  auto inactive = directory_->SetClientStatus("owner", firm_, c.company_id(),
+                                              ClientStatus::kInactive);
+  ASSERT_TRUE(inactive.ok());
+  EXPECT_EQ(StatusOf(*inactive), ClientStatus::kInactive);
+  EXPECT_TRUE(inactive->wholesale_billing());
+  EXPECT_EQ(inactive->client_number(), "A-1");
+  EXPECT_EQ(inactive->display_name(), "Rossi");
+  // Its number stays taken while inactive.
+  EXPECT_EQ(directory_->CreateClient("owner", firm_, Draft("Other", "a-1"), false, "")
+                .status().code(),
+            absl::StatusCode::kAlreadyExists);
+  auto active = directory_->SetClientStatus("owner", firm_, c.company_id(),
+                                            ClientStatus::kActive);
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(StatusOf(*active), ClientStatus::kActive);
+  EXPECT_TRUE(active->wholesale_billing());
+}
+
+TEST_F(ClientTest, StaffCannotDeactivate) {
+  AddMember(firm_, "staff", Role::kStaff);
+  ClientRecord c = NewClient(firm_, "Rossi");
+  EXPECT_EQ(directory_->SetClientStatus("staff", firm_, c.company_id(),
+                                        ClientStatus::kInactive)
+                .status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
+  auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), true, "");
+  ASSERT_TRUE(c.ok());
+  AddMember(firm_, "admin", Role::kAdmin);
+  EXPECT_EQ(directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "admin")
+                .status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto moved = directory_->ChangeClientPrimaryAdmin("owner", firm_, c->company_id(),
+                                                    "rossi-owner");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->primary_admin_user_id(), "rossi-owner");
+  // The new primary admin, not a firm member, may hand it on again.
+  EXPECT_TRUE(directory_->ChangeClientPrimaryAdmin("rossi-owner", firm_,
+                                                   c->company_id(), "rossi-cfo")
+                  .ok());
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,81 @@
+#include "common/status/errors.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::Optional;
+
+class DeleteClientTest : public DirectoryTest {
+ protected:
+  DeleteClientTest() : firm_(NewFirm()) { AddMember(firm_, "admin", Role::kAdmin); }
+
+  ClientRecord SetWholesale(const ClientRecord& c, bool on) {
+    ClientRecord patch;
+    patch.set_wholesale_billing(on);
+    return *directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                     {"wholesale_billing"}, EtagOf(c));
+  }
+
+  uint64_t firm_;
+};
+
+TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
+  ClientRecord c = NewClient(firm_, "Rossi", "R-1");
+  ASSERT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id()).status().code(),
+            absl::StatusCode::kNotFound);
+  // Its number and list entries are gone with it.
+  EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_, .show_inactive = true})
+                  ->items.empty());
+  EXPECT_TRUE(directory_->CreateClient("owner", firm_, Draft("New", "r-1"), false, "").ok());
+}
+
+TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  EXPECT_EQ(directory_->DeleteClient("admin", firm_, c.company_id()).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
+}
+
+TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
+  auto c = directory_->CreateClient("admin", firm_, Draft("Rossi"), true, "");
+  ASSERT_TRUE(c.ok());
+  absl::Status refused = directory_->DeleteClient("owner", firm_, c->company_id());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(errors::ReasonOf(refused), Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
+  // Once the client names its own primary admin, the firm may delete it.
+  ASSERT_TRUE(directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(),
+                                                   "rossi-owner").ok());
+  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c->company_id()).ok());
+}
+
+TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
+  ClientRecord c = SetWholesale(NewClient(firm_, "Rossi"), true);
+  absl::Status refused = directory_->DeleteClient("owner", firm_, c.company_id());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(errors::ReasonOf(refused), Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
+  SetWholesale(c, false);
+  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+}
+
+TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  wholesale_.answer = absl::UnavailableError("billing unreachable");
+  EXPECT_EQ(directory_->DeleteClient("owner", firm_, c.company_id()).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
+}
+
+TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
+  uint64_t other = NewFirm("other");
+  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
+  EXPECT_EQ(directory_->DeleteClient("owner", firm_, theirs.company_id()).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(directory_->DeleteClient("owner", other, theirs.company_id()).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(directory_->GetClient("other", other, theirs.company_id()).ok());
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,87 @@
+#ifndef CLIENTBOOK_TESTS_UNIT_DIRECTORY_DIRECTORY_FIXTURE_H_
+#define CLIENTBOOK_TESTS_UNIT_DIRECTORY_DIRECTORY_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+
+namespace clientbook::directory {
+
+// A settable stand-in for the billing service's answer.
+class FakeWholesaleCheck final : public WholesaleCheck {
+ public:
+  absl::StatusOr<bool> IsOnWholesale(const ClientRecord& client) override {
+    if (!answer.ok()) return answer;
+    return client.wholesale_billing();
+  }
+  absl::Status answer = absl::OkStatus();
+};
+
+// The real Directory over the real RocksDB store, in memory (no disk), on a
+// fake clock. Firm 1's primary admin is "owner".
+class DirectoryTest : public ::testing::Test {
+ protected:
+  DirectoryTest()
+      : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
+        clock_(absl::FromCivil(absl::CivilSecond(2026, 1, 15, 9, 0, 0),
+                               absl::UTCTimeZone())) {
+    db_ = std::move(*storage::Database::Open("/directory", {.env = env_.get()}));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
+  }
+
+  uint64_t NewFirm(const std::string& owner = "owner") {
+    auto firm = directory_->CreateFirm(owner, absl::StrCat("Firm of ", owner),
+                                       absl::StrCat(owner, "@firm.example"),
+                                       owner, "");
+    EXPECT_TRUE(firm.ok()) << firm.status();
+    return firm->id();
+  }
+
+  void AddMember(uint64_t firm, const std::string& user, Role role,
+                 const std::string& email = "", const std::string& by = "owner") {
+    MemberRecord m;
+    m.set_user_id(user);
+    m.set_email(email.empty() ? user + "@firm.example" : email);
+    m.set_role(static_cast<int32_t>(role));
+    auto added = directory_->AddMember(by, firm, m);
+    ASSERT_TRUE(added.ok()) << added.status();
+  }
+
+  static ClientRecord Draft(const std::string& name, const std::string& number = "",
+                            ClientType type = ClientType::kBusiness) {
+    ClientRecord c;
+    c.set_display_name(name);
+    c.set_client_number(number);
+    c.set_client_type(static_cast<int32_t>(type));
+    return c;
+  }
+
+  ClientRecord NewClient(uint64_t firm, const std::string& name,
+                         const std::string& number = "",
+                         const std::string& caller = "owner") {
+    auto c = directory_->CreateClient(caller, firm, Draft(name, number), false, "");
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *c : ClientRecord();
+  }
+
+  std::unique_ptr<rocksdb::Env> env_;
+  FakeClock clock_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<RocksDirectoryStore> store_;
+  FakeWholesaleCheck wholesale_;
+  std::unique_ptr<Directory> directory_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_TESTS_UNIT_DIRECTORY_DIRECTORY_FIXTURE_H_

@@ -1,0 +1,132 @@
+#include "common/status/errors.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::Property;
+using ::testing::UnorderedElementsAre;
+
+class FirmTest : public DirectoryTest {};
+
+TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
+  uint64_t firm = NewFirm("owner");
+  auto members = directory_->ListMembers("owner", firm, {});
+  ASSERT_TRUE(members.ok());
+  ASSERT_EQ(members->items.size(), 1u);
+  EXPECT_EQ(members->items[0].user_id(), "owner");
+  EXPECT_EQ(RoleOf(members->items[0]), Role::kPrimaryAdmin);
+}
+
+TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
+  auto first = directory_->CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
+  auto retry = directory_->CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
+  ASSERT_TRUE(first.ok() && retry.ok());
+  EXPECT_EQ(first->id(), retry->id());
+  auto mine = directory_->ListMyFirms("owner", {});
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->items.size(), 1u);
+}
+
+TEST_F(FirmTest, ReportsEveryInvalidField) {
+  auto firm = directory_->CreateFirm("owner", "  ", "not-an-email", "", "");
+  EXPECT_EQ(firm.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(errors::FieldViolationsOf(firm.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "firm.display_name"),
+                          Field(&errors::FieldViolation::field, "creator_email")));
+}
+
+TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
+  uint64_t firm = NewFirm("owner");
+  auto existing = directory_->GetFirm("stranger", firm);
+  auto missing = directory_->GetFirm("stranger", firm + 1000);
+  EXPECT_EQ(existing.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
+  uint64_t a = NewFirm("owner");
+  NewFirm("other");
+  uint64_t c = NewFirm("third");
+  MemberRecord m;
+  m.set_user_id("owner");
+  m.set_email("owner@third.example");
+  m.set_role(static_cast<int32_t>(Role::kStaff));
+  ASSERT_TRUE(directory_->AddMember("third", c, m).ok());
+  auto mine = directory_->ListMyFirms("owner", {});
+  ASSERT_TRUE(mine.ok());
+  EXPECT_THAT(mine->items, UnorderedElementsAre(Property(&FirmRecord::id, a),
+                                                Property(&FirmRecord::id, c)));
+}
+
+TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
+  uint64_t firm = NewFirm();
+  AddMember(firm, "admin", Role::kAdmin);
+  AddMember(firm, "staff", Role::kStaff);
+  MemberRecord m;
+  m.set_user_id("newbie");
+  m.set_email("newbie@firm.example");
+  m.set_role(static_cast<int32_t>(Role::kStaff));
+  EXPECT_EQ(directory_->AddMember("staff", firm, m).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(directory_->AddMember("admin", firm, m).ok());
+  EXPECT_EQ(directory_->AddMember("admin", firm, m).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
+  uint64_t firm = NewFirm();
+  MemberRecord m;
+  m.set_user_id("usurper");
+  m.set_email("u@firm.example");
+  m.set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+  auto added = directory_->AddMember("owner", firm, m);
+  EXPECT_EQ(added.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
+}
+
+TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
+  uint64_t firm = NewFirm();
+  AddMember(firm, "admin", Role::kAdmin);
+  auto moved = directory_->TransferPrimaryAdmin("owner", firm, "admin");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  auto members = directory_->ListMembers("owner", firm, {});
+  ASSERT_TRUE(members.ok());
+  int primary = 0;
+  for (const auto& m : members->items) {
+    if (RoleOf(m) == Role::kPrimaryAdmin) {
+      ++primary;
+      EXPECT_EQ(m.user_id(), "admin");
+    }
+  }
+  EXPECT_EQ(primary, 1);
+  // The former primary admin is now an admin and cannot transfer again.
+  EXPECT_EQ(directory_->TransferPrimaryAdmin("owner", firm, "admin").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(FirmTest, TransferToANonMemberIsNotFound) {
+  uint64_t firm = NewFirm();
+  EXPECT_EQ(directory_->TransferPrimaryAdmin("owner", firm, "ghost").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {
+  uint64_t firm = NewFirm();
+  for (int i = 0; i < 9; ++i) AddMember(firm, absl::StrCat("m", i), Role::kStaff);
+  std::vector<std::string> seen;
+  PageRequest page{.page_size = 4, .page_token = ""};
+  do {
+    auto members = directory_->ListMembers("owner", firm, page);
+    ASSERT_TRUE(members.ok()) << members.status();
+    for (const auto& m : members->items) seen.push_back(m.user_id());
+    page.page_token = members->next_page_token;
+  } while (!page.page_token.empty());
+  EXPECT_EQ(seen.size(), 10u);
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,180 @@
+#include "common/status/errors.h"
+#include "services/directory/domain/rules.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+class InvitationTest : public DirectoryTest {
+ protected:
+  InvitationTest() : firm_(NewFirm()) {
+    AddMember(firm_, "anna", Role::kStaff, "Anna@Studio.example");
+  }
+
+  InvitationRecord Invite(const std::string& email = "anna@studio.example") {
+    InvitationRecord draft;
+    draft.set_client_display_name("Rossi SRL");
+    draft.set_client_type(static_cast<int32_t>(ClientType::kBusiness));
+    draft.set_invitee_email(email);
+    auto inv = directory_->CreateInvitation("rossi-owner", draft);
+    EXPECT_TRUE(inv.ok()) << inv.status();
+    return *inv;
+  }
+
+  uint64_t firm_;
+};
+
+TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
+  InvitationRecord inv = Invite();
+  EXPECT_FALSE(inv.token().empty());
+  auto accepted = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  const ClientRecord& client = accepted->second;
+  EXPECT_EQ(client.firm_id(), firm_);
+  EXPECT_EQ(client.company_id(), inv.company_id());
+  EXPECT_EQ(client.display_name(), "Rossi SRL");
+  EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
+  EXPECT_EQ(client.lead_accountant_user_id(), "anna");
+  EXPECT_EQ(static_cast<InvitationState>(accepted->first.state()),
+            InvitationState::kAccepted);
+  EXPECT_TRUE(directory_->GetClient("owner", firm_, inv.company_id()).ok());
+}
+
+TEST_F(InvitationTest, CannotBeAcceptedTwice) {
+  InvitationRecord inv = Invite();
+  ASSERT_TRUE(directory_->AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+  auto again = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(errors::ReasonOf(again.status()),
+              Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
+}
+
+TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
+  InvitationRecord inv = Invite();
+  clock_.Advance(kInvitationLifetime - absl::Seconds(1));
+  EXPECT_TRUE(directory_->AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+}
+
+TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
+  InvitationRecord inv = Invite();
+  clock_.Advance(absl::Hours(24 * 30));
+  auto late = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(errors::ReasonOf(late.status()), Optional(std::string("INVITATION_EXPIRED")));
+  auto listed = directory_->ListInvitations("anna", "anna@studio.example", {});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(static_cast<InvitationState>(listed->items[0].state()),
+            InvitationState::kExpired);
+}
+
+TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
+  uint64_t second = NewFirm("boss");
+  MemberRecord anna;
+  anna.set_user_id("anna");
+  anna.set_email("anna@studio.example");
+  anna.set_role(static_cast<int32_t>(Role::kStaff));
+  ASSERT_TRUE(directory_->AddMember("boss", second, anna).ok());
+  InvitationRecord inv = Invite();
+
+  auto ambiguous = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  EXPECT_EQ(ambiguous.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr("choose one of"));
+
+  auto chosen = directory_->AcceptInvitation("anna", inv.token(), second);
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  EXPECT_EQ(chosen->second.firm_id(), second);
+  EXPECT_EQ(directory_->GetClient("owner", firm_, inv.company_id()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
+  AddMember(firm_, "bruno", Role::kAdmin);
+  InvitationRecord inv = Invite();
+  EXPECT_EQ(directory_->AcceptInvitation("bruno", inv.token(), std::nullopt).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(directory_->AcceptInvitation("bruno", inv.token(), firm_).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
+  InvitationRecord inv = Invite();
+  auto declined = directory_->DeclineInvitation("anna", inv.token());
+  ASSERT_TRUE(declined.ok()) << declined.status();
+  EXPECT_EQ(static_cast<InvitationState>(declined->state()), InvitationState::kDeclined);
+  auto accept = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  EXPECT_THAT(errors::ReasonOf(accept.status()), Optional(std::string("INVITATION_DECLINED")));
+}
+
+TEST_F(InvitationTest, UnknownTokenIsNotFound) {
+  EXPECT_EQ(directory_->AcceptInvitation("anna", "nope", std::nullopt).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
+  Invite();
+  Invite("someone@else.example");
+  auto sent = directory_->ListInvitations("rossi-owner", "", {});
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->items.size(), 2u);
+  for (const auto& inv : sent->items) EXPECT_TRUE(inv.token().empty());
+  auto received = directory_->ListInvitations("anna", "ANNA@studio.example", {});
+  ASSERT_TRUE(received.ok());
+  EXPECT_EQ(received->items.size(), 1u);
+  EXPECT_EQ(directory_->ListInvitations("anna", "someone@else.example", {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(InvitationTest, InviteeEmailIsRequired) {
+  InvitationRecord draft;
+  draft.set_client_display_name("Rossi");
+  draft.set_client_type(static_cast<int32_t>(ClientType::kBusiness));
+  auto inv = directory_->CreateInvitation("rossi-owner", draft);
+  EXPECT_EQ(inv.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+class ListViewTest : public DirectoryTest {
+ protected:
+  ListViewTest() : firm_(NewFirm()) { AddMember(firm_, "anna", Role::kStaff); }
+  uint64_t firm_;
+};
+
+TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
+  auto view = directory_->GetListView("anna", firm_, "anna");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->columns(0), "display_name");
+  EXPECT_EQ(static_cast<size_t>(view->columns_size()), kDefaultListColumns.size());
+}
+
+TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
+  ASSERT_TRUE(directory_->UpdateListView("anna", firm_, "anna",
+                                         {"client_number", "display_name", "billing_plan"})
+                  .ok());
+  auto anna = directory_->GetListView("anna", firm_, "anna");
+  EXPECT_THAT(anna->columns(),
+              testing::ElementsAre("client_number", "display_name", "billing_plan"));
+  auto owner = directory_->GetListView("owner", firm_, "owner");
+  EXPECT_EQ(owner->columns(0), "display_name");
+}
+
+TEST_F(ListViewTest, UnknownOrRepeatedColumnsAreInvalid) {
+  auto bad = directory_->UpdateListView("anna", firm_, "anna",
+                                        {"display_name", "shoe_size", "display_name"});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(errors::FieldViolationsOf(bad.status()).size(), 2u);
+  EXPECT_EQ(directory_->UpdateListView("anna", firm_, "anna", {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
+  EXPECT_EQ(directory_->GetListView("owner", firm_, "anna").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(directory_->UpdateListView("owner", firm_, "anna", {"email"}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace clientbook::directory
