@@ -1,0 +1,272 @@
+// The real DirectoryService on an ephemeral port over a temporary RocksDB,
+// called through the generated stub: what a platform service sees.
+#include <atomic>
+#include <thread>
+
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/directory/api/directory_service.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::HasSubstr;
+using v1::DirectoryService;
+
+class DirectoryServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
+    service_ = std::make_unique<directory::DirectoryService>(*directory_);
+    auto server = server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::DirectoryService::NewStub(channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!user.empty()) ctx->AddMetadata("x-user-id", user);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return ctx;
+  }
+
+  std::string CreateFirm(const std::string& owner) {
+    v1::CreateFirmRequest req;
+    req.mutable_firm()->set_display_name("Studio " + owner);
+    req.set_creator_email(owner + "@studio.example");
+    v1::Firm firm;
+    EXPECT_TRUE(stub_->CreateFirm(As(owner).get(), req, &firm).ok());
+    return firm.name();
+  }
+
+  grpc::Status CreateClient(const std::string& user, const std::string& firm,
+                            const std::string& name, const std::string& number,
+                            v1::Client* out) {
+    v1::CreateClientRequest req;
+    req.set_parent(firm);
+    req.mutable_client()->set_display_name(name);
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    req.mutable_client()->set_client_number(number);
+    return stub_->CreateClient(As(user).get(), req, out);
+  }
+
+  static google::rpc::Status Details(const grpc::Status& status) {
+    google::rpc::Status details;
+    details.ParseFromString(status.error_details());
+    return details;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  ClientFlagWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<RocksDirectoryStore> store_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<directory::DirectoryService> service_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::DirectoryService::Stub> stub_;
+};
+
+TEST_F(DirectoryServiceTest, HealthReportsServing) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  ASSERT_TRUE(health->Check(As("").get(), req, &resp).ok());
+  EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(DirectoryServiceTest, CallsWithoutAUserIdAreUnauthenticated) {
+  v1::ListMyFirmsRequest req;
+  v1::ListMyFirmsResponse resp;
+  EXPECT_EQ(stub_->ListMyFirms(As("").get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
+  std::string firm = CreateFirm("alice");
+  v1::Client rossi, bianchi;
+  ASSERT_TRUE(CreateClient("alice", firm, "Società Rossi", "R-1", &rossi).ok());
+  ASSERT_TRUE(CreateClient("alice", firm, "Bianchi", "", &bianchi).ok());
+  EXPECT_THAT(rossi.name(), HasSubstr(firm + "/clients/"));
+  EXPECT_EQ(rossi.lead_accountant(), firm + "/members/alice");
+
+  v1::ListClientsRequest list;
+  list.set_parent(firm);
+  list.set_name_query("societa");
+  v1::ListClientsResponse found;
+  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  ASSERT_EQ(found.clients_size(), 1);
+  EXPECT_EQ(found.clients(0).name(), rossi.name());
+
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = rossi;
+  update.mutable_client()->set_client_number("R-2");
+  update.mutable_update_mask()->add_paths("client_number");
+  v1::Client updated;
+  ASSERT_TRUE(stub_->UpdateClient(As("alice").get(), update, &updated).ok());
+  EXPECT_EQ(updated.client_number(), "R-2");
+
+  // The same update again carries the old etag now: ABORTED, not applied.
+  update.mutable_client()->set_client_number("R-3");
+  v1::Client ignored;
+  EXPECT_EQ(stub_->UpdateClient(As("alice").get(), update, &ignored).error_code(),
+            grpc::StatusCode::ABORTED);
+}
+
+TEST_F(DirectoryServiceTest, InvalidArgumentNamesEveryBadField) {
+  std::string firm = CreateFirm("alice");
+  v1::Client out;
+  grpc::Status status = CreateClient("alice", firm, "", std::string(101, 'x'), &out);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::BadRequest bad;
+  ASSERT_EQ(Details(status).details_size(), 1);
+  ASSERT_TRUE(Details(status).details(0).UnpackTo(&bad));
+  ASSERT_EQ(bad.field_violations_size(), 2);
+  EXPECT_EQ(bad.field_violations(0).field(), "client.display_name");
+  EXPECT_EQ(bad.field_violations(1).field(), "client.client_number");
+}
+
+TEST_F(DirectoryServiceTest, AlreadyExistsNamesTheClientHoldingTheNumber) {
+  std::string firm = CreateFirm("alice");
+  v1::Client holder, out;
+  ASSERT_TRUE(CreateClient("alice", firm, "Rossi SRL", "A-17", &holder).ok());
+  grpc::Status status = CreateClient("alice", firm, "Verdi", "a-17", &out);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("Rossi SRL"));
+  google::rpc::ResourceInfo info;
+  ASSERT_TRUE(Details(status).details(0).UnpackTo(&info));
+  EXPECT_EQ(info.resource_name(), holder.name());
+}
+
+TEST_F(DirectoryServiceTest, MalformedNamesAreInvalidArgument) {
+  CreateFirm("alice");
+  for (const char* name : {"", "firms/abc/clients/1", "firms/1/clients/x",
+                           "firms/1/clients/2/extra", "clients/1", "firms//clients/1"}) {
+    v1::GetClientRequest req;
+    req.set_name(name);
+    v1::Client out;
+    EXPECT_EQ(stub_->GetClient(As("alice").get(), req, &out).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << name;
+  }
+}
+
+TEST_F(DirectoryServiceTest, AnotherFirmIsOffLimits) {
+  std::string mine = CreateFirm("alice");
+  std::string theirs = CreateFirm("mallory");
+  v1::Client client;
+  ASSERT_TRUE(CreateClient("alice", mine, "Rossi", "", &client).ok());
+
+  v1::ListClientsRequest list;
+  list.set_parent(mine);
+  v1::ListClientsResponse resp;
+  EXPECT_EQ(stub_->ListClients(As("mallory").get(), list, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetClientRequest get;
+  get.set_name(client.name());
+  v1::Client out;
+  EXPECT_EQ(stub_->GetClient(As("mallory").get(), get, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Addressing alice's client through mallory's own firm finds nothing.
+  get.set_name(theirs + "/clients/" + client.company_id());
+  EXPECT_EQ(stub_->GetClient(As("mallory").get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
+  std::string firm = CreateFirm("alice");
+  constexpr int kRacers = 8;
+  std::vector<v1::Client> clients(kRacers);
+  for (int i = 0; i < kRacers; ++i) {
+    ASSERT_TRUE(CreateClient("alice", firm, absl::StrCat("C", i), "", &clients[i]).ok());
+  }
+  std::atomic<int> won{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      v1::UpdateClientRequest req;
+      *req.mutable_client() = clients[i];
+      req.mutable_client()->set_client_number(i % 2 ? "HOT-1" : "hot-1");
+      req.mutable_update_mask()->add_paths("client_number");
+      v1::Client out;
+      grpc::Status s = stub_->UpdateClient(As("alice").get(), req, &out);
+      if (s.ok()) ++won;
+      else EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won.load(), 1);
+}
+
+TEST_F(DirectoryServiceTest, OversizedRequestIsRefused) {
+  std::string firm = CreateFirm("alice");
+  v1::Client out;
+  grpc::Status status =
+      CreateClient("alice", firm, std::string(5 << 20, 'x'), "", &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(DirectoryServiceTest, BatchUpdateReportsEachBadEntryAndAppliesNothing) {
+  std::string firm = CreateFirm("alice");
+  v1::Client a, b;
+  ASSERT_TRUE(CreateClient("alice", firm, "A", "", &a).ok());
+  ASSERT_TRUE(CreateClient("alice", firm, "B", "", &b).ok());
+  v1::BatchUpdateClientNumbersRequest req;
+  req.set_parent(firm);
+  auto* first = req.add_requests();
+  first->set_client(a.name());
+  first->set_client_number("N-1");
+  auto* second = req.add_requests();
+  second->set_client("firms/999/clients/1");
+  second->set_client_number("N-2");
+  v1::BatchUpdateClientNumbersResponse resp;
+  grpc::Status status = stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("requests[1].client"));
+
+  req.mutable_requests(1)->set_client(b.name());
+  ASSERT_TRUE(stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp).ok());
+  ASSERT_EQ(resp.clients_size(), 2);
+  EXPECT_EQ(resp.clients(1).client_number(), "N-2");
+}
+
+TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
+  std::string firm = CreateFirm("alice");
+  v1::CreateInvitationRequest create;
+  create.mutable_invitation()->set_client_display_name("Rossi SRL");
+  create.mutable_invitation()->set_client_type(v1::BUSINESS);
+  create.mutable_invitation()->set_invitee_email("alice@studio.example");
+  v1::Invitation inv;
+  ASSERT_TRUE(stub_->CreateInvitation(As("rossi-owner").get(), create, &inv).ok());
+  ASSERT_FALSE(inv.token().empty());
+
+  v1::AcceptInvitationRequest accept;
+  accept.set_token(inv.token());
+  v1::Invitation accepted;
+  ASSERT_TRUE(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).ok());
+  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
+  EXPECT_EQ(accepted.client(), firm + "/clients/" + inv.company_id());
+  EXPECT_TRUE(accepted.token().empty());
+  EXPECT_EQ(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,46 @@
+#ifndef CLIENTBOOK_TESTS_SUPPORT_SERVICE_PROCESS_H_
+#define CLIENTBOOK_TESTS_SUPPORT_SERVICE_PROCESS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+
+namespace clientbook::testing {
+
+// A free TCP port on 127.0.0.1 right now (the kernel picked it).
+int FreePort();
+
+// A service binary run as a child process, the way operators run it. The
+// destructor kills it (SIGKILL) if a test left it running.
+class ServiceProcess {
+ public:
+  ServiceProcess(std::string binary, std::vector<std::string> args,
+                 std::string log_path);
+  ~ServiceProcess();
+
+  // Starts the process; false if it could not be spawned.
+  bool Start();
+  // Sends `signal` and waits; returns the exit code, or -signal if the
+  // process died of a signal, or nullopt if it was not running.
+  std::optional<int> Stop(int signal);
+  // Waits for the process to exit by itself; same result as Stop().
+  std::optional<int> Wait();
+  // Waits until grpc.health.v1 on `target` says SERVING, or `timeout_s`
+  // passes (each probe is one RPC with its own deadline; no sleeps).
+  bool WaitServing(const std::string& target, int timeout_s = 20);
+  // What the process printed, for failure messages.
+  std::string Log() const;
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  std::string log_path_;
+  int pid_ = -1;
+};
+
+}  // namespace clientbook::testing
+
+#endif  // CLIENTBOOK_TESTS_SUPPORT_SERVICE_PROCESS_H_
