@@ -1,0 +1,143 @@
+// How the directory's reads scale with firm size: the same List, search and
+// lookup calls against a firm of 2,000 clients and one of 100,000 (set
+// CLIENTBOOK_BENCH_CLIENTS to change the large one), on RocksDB on disk.
+// Prints figures; asserts nothing.
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook::directory {
+namespace {
+
+constexpr const char* kSurnames[] = {
+    "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
+    "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini",
+    "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "García", "Martínez",
+    "López", "Sánchez", "Pérez", "Martin", "Bernard", "Dubois", "Thomas", "Robert",
+    "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre",
+    "Michel", "Müller"};
+constexpr const char* kKinds[] = {"SRL", "SpA", "SNC", "SL", "SA", "SARL", "& Figli",
+                                  "Consulting", "Trading", "Società Agricola"};
+
+struct Firm {
+  uint64_t id = 0;
+  int clients = 0;
+  std::string middle_token;  // a page token half way through the list
+};
+
+class Fixture {
+ public:
+  Fixture() {
+    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
+  }
+
+  Firm Build(const std::string& owner, int clients) {
+    Firm firm;
+    firm.id = directory_->CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
+    firm.clients = clients;
+    absl::Time start = absl::Now();
+    for (int i = 0; i < clients; ++i) {
+      ClientRecord c;
+      c.set_client_type(1);
+      c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
+                                      kKinds[(i / 40) % std::size(kKinds)], " ", i));
+      c.set_client_number(absl::StrFormat("C-%07d", i));
+      if (!directory_->CreateClient(owner, firm.id, c, false, "").ok()) std::abort();
+    }
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    absl::PrintF("built firm of %d clients in %.1f s (%.0f creates/s)\n", clients,
+                 seconds, clients / seconds);
+    ClientListQuery q{.firm_id = firm.id, .page = {.page_size = 1000, .page_token = ""}};
+    for (int seen = 0; seen < clients / 2; seen += 1000) {
+      auto page = directory_->ListClients(owner, q);
+      q.page.page_token = page->next_page_token;
+    }
+    firm.middle_token = q.page.page_token;
+    return firm;
+  }
+
+  Directory& directory() { return *directory_; }
+
+ private:
+  testing::TempDir dir_;
+  SystemClock clock_;
+  ClientFlagWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<RocksDirectoryStore> store_;
+  std::unique_ptr<Directory> directory_;
+};
+
+void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
+                const ClientListQuery& q) {
+  size_t results = 0;
+  for (auto _ : state) {
+    auto page = d.ListClients(owner, q);
+    if (!page.ok()) {
+      state.SkipWithError(std::string(page.status().message()).c_str());
+      return;
+    }
+    results = page->items.size();
+    benchmark::DoNotOptimize(page);
+  }
+  state.counters["results"] = static_cast<double>(results);
+}
+
+void Register(Fixture& f, const std::string& owner, const Firm& firm) {
+  Directory& d = f.directory();
+  const std::string size = absl::StrCat("/clients:", firm.clients);
+  benchmark::RegisterBenchmark(("ListFirstPage50" + size).c_str(), [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner, {.firm_id = firm.id});
+  });
+  benchmark::RegisterBenchmark(("ListMiddlePage50" + size).c_str(), [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner,
+               {.firm_id = firm.id,
+                .page = {.page_size = 0, .page_token = firm.middle_token}});
+  });
+  benchmark::RegisterBenchmark(("ListByNumberPage1000" + size).c_str(),
+                               [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner, {.firm_id = firm.id,
+                             .page = {.page_size = 1000, .page_token = ""},
+                             .order_by = "client_number"});
+  });
+  benchmark::RegisterBenchmark(("SearchNameFerrari" + size).c_str(), [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "ferrari"});
+  });
+  benchmark::RegisterBenchmark(("SearchNameAccentsLefevreSarl" + size).c_str(),
+                               [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "lefevre sarl"});
+  });
+  benchmark::RegisterBenchmark(("SearchNumberExact" + size).c_str(), [&d, owner, firm](auto& s) {
+    ListOrFail(s, d, owner, {.firm_id = firm.id,
+                             .client_number_query = absl::StrFormat("c-%07d", firm.clients / 3)});
+  });
+}
+
+}  // namespace
+}  // namespace clientbook::directory
+
+int main(int argc, char** argv) {
+  using namespace clientbook::directory;
+  benchmark::Initialize(&argc, argv);
+  int large = 100000;
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_CLIENTS")) large = std::atoi(env);
+  Fixture fixture;
+  Firm small_firm = fixture.Build("small-owner", 2000);
+  Firm large_firm = fixture.Build("large-owner", large);
+  Register(fixture, "small-owner", small_firm);
+  Register(fixture, "large-owner", large_firm);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
