@@ -17,7 +17,8 @@ constexpr uint64_t kCreateFirmScope = 0;
 }  // namespace
 
 std::string EtagOf(const ClientRecord& client) {
-  return absl::StrCat("\"", client.revision(), "\"");
+  // Shell-friendly (no quotes to escape in grpcurl JSON); opaque to callers.
+  return absl::StrCat("r", client.revision());
 }
 
 int64_t Directory::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }

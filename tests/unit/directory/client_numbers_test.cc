@@ -194,7 +194,7 @@ TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
   auto clients = Clients(2);
   auto result = directory_->BatchUpdateClientNumbers(
       "owner", firm_,
-      {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "\"99\""}});
+      {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "r99"}});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(NumberOf(clients[0]), "");
 }
