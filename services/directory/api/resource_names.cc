@@ -54,13 +54,20 @@ absl::StatusOr<uint64_t> ParseFirmName(absl::string_view field, absl::string_vie
   return ParseId(field, name, (*parts)[0]);
 }
 
-absl::StatusOr<MemberRef> ParseMemberName(absl::string_view field,
-                                          absl::string_view name) {
-  auto parts = Match(field, name, "firms/*/members/*");
+// A name whose two wildcards are a firm id and a user id.
+static absl::StatusOr<MemberRef> ParseFirmAndUser(absl::string_view field,
+                                           absl::string_view name,
+                                           absl::string_view pattern) {
+  auto parts = Match(field, name, pattern);
   if (!parts.ok()) return parts.status();
   auto firm = ParseId(field, name, (*parts)[0]);
   if (!firm.ok()) return firm.status();
   return MemberRef{*firm, std::string((*parts)[1])};
+}
+
+absl::StatusOr<MemberRef> ParseMemberName(absl::string_view field,
+                                          absl::string_view name) {
+  return ParseFirmAndUser(field, name, "firms/*/members/*");
 }
 
 absl::StatusOr<ClientRef> ParseClientName(absl::string_view field,
@@ -76,11 +83,7 @@ absl::StatusOr<ClientRef> ParseClientName(absl::string_view field,
 
 absl::StatusOr<MemberRef> ParseListViewName(absl::string_view field,
                                             absl::string_view name) {
-  auto parts = Match(field, name, "firms/*/members/*/clientListView");
-  if (!parts.ok()) return parts.status();
-  auto firm = ParseId(field, name, (*parts)[0]);
-  if (!firm.ok()) return firm.status();
-  return MemberRef{*firm, std::string((*parts)[1])};
+  return ParseFirmAndUser(field, name, "firms/*/members/*/clientListView");
 }
 
 }  // namespace clientbook::directory

@@ -14,6 +14,18 @@ errors::FieldViolation Violation(absl::string_view field, std::string message) {
 
 }  // namespace
 
+std::optional<errors::FieldViolation> CheckText(absl::string_view field,
+                                                absl::string_view value,
+                                                size_t max_characters) {
+  if (!text::IsValidUtf8(value)) return Violation(field, "is not valid UTF-8");
+  size_t length = text::CharacterCount(value);
+  if (length > max_characters) {
+    return Violation(field, absl::StrCat("has ", length, " characters; at most ",
+                                         max_characters, " are allowed"));
+  }
+  return std::nullopt;
+}
+
 std::string NormalizeClientNumber(absl::string_view number) {
   return text::Trim(number);
 }
@@ -24,29 +36,15 @@ std::string ClientNumberKey(absl::string_view number) {
 
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
                                                         absl::string_view number) {
-  if (!text::IsValidUtf8(number)) return Violation(field, "is not valid UTF-8");
-  size_t length = text::CharacterCount(number);
-  if (length > kMaxClientNumberCharacters) {
-    return Violation(field, absl::StrCat("has ", length,
-                                         " characters; at most ",
-                                         kMaxClientNumberCharacters,
-                                         " are allowed"));
-  }
-  return std::nullopt;
+  return CheckText(field, number, kMaxClientNumberCharacters);
 }
 
 std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
                                                        absl::string_view name) {
-  if (!text::IsValidUtf8(name)) return Violation(field, "is not valid UTF-8");
-  if (text::Trim(name).empty()) return Violation(field, "is required");
-  size_t length = text::CharacterCount(name);
-  if (length > kMaxDisplayNameCharacters) {
-    return Violation(field, absl::StrCat("has ", length,
-                                         " characters; at most ",
-                                         kMaxDisplayNameCharacters,
-                                         " are allowed"));
+  if (text::IsValidUtf8(name) && text::Trim(name).empty()) {
+    return Violation(field, "is required");
   }
-  return std::nullopt;
+  return CheckText(field, name, kMaxDisplayNameCharacters);
 }
 
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,

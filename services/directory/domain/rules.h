@@ -49,6 +49,11 @@ std::string NormalizeClientNumber(absl::string_view number);
 // case-folded, so "a-17 " and "A-17" collide.
 std::string ClientNumberKey(absl::string_view number);
 
+// Checks that `value` is UTF-8 of at most `max_characters` characters.
+std::optional<errors::FieldViolation> CheckText(absl::string_view field,
+                                                absl::string_view value,
+                                                size_t max_characters);
+
 // Checks a normalized client number; `field` names it in the error.
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
                                                         absl::string_view number);
