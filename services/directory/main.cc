@@ -1,6 +1,9 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/client/outgoing_call.h"
+#include "common/time/clock_flags.h"
+#include "services/directory/api/billing_wholesale_check.h"
 #include "absl/flags/parse.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
@@ -9,6 +12,11 @@
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, billing_target, "127.0.0.1:50052",
+          "host:port of the billing service, asked before a permanent delete");
+ABSL_FLAG(absl::Duration, billing_timeout, absl::Seconds(2),
+          "deadline of a call to the billing service");
 
 int main(int argc, char** argv) {
   using namespace clientbook;
@@ -29,12 +37,20 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", store.status().ToString());
     return 1;
   }
-  SystemClock clock;
-  directory::ClientFlagWholesaleCheck wholesale;
-  directory::Directory directory(**store, clock, wholesale);
+  auto clock = ClockFromFlags();
+  if (!clock.ok()) {
+    spdlog::critical("{}", clock.status().ToString());
+    return 1;
+  }
+  directory::BillingWholesaleCheck wholesale(
+      client::Connect(absl::GetFlag(FLAGS_billing_target)),
+      absl::GetFlag(FLAGS_billing_timeout));
+  directory::Directory directory(**store, *clock->clock, wholesale);
   directory::DirectoryService service(directory);
 
-  auto server = server::Server::Start(server::ServerOptions::FromFlags(), {&service});
+  std::vector<grpc::Service*> services = {&service};
+  if (clock->control) services.push_back(clock->control.get());
+  auto server = server::Server::Start(server::ServerOptions::FromFlags(), services);
   if (!server.ok()) {
     spdlog::critical("{}", server.status().ToString());
     return 1;

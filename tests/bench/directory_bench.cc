@@ -15,6 +15,7 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::directory {
 namespace {
@@ -73,7 +74,7 @@ class Fixture {
  private:
   testing::TempDir dir_;
   SystemClock clock_;
-  ClientFlagWholesaleCheck wholesale_;
+  FakeWholesaleCheck wholesale_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksDirectoryStore> store_;
   std::unique_ptr<Directory> directory_;

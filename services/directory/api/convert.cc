@@ -46,7 +46,6 @@ v1::Client ToProto(const ClientRecord& client) {
   out.set_status(static_cast<v1::ClientStatus>(client.status()));
   out.set_client_number(client.client_number());
   out.set_primary_admin_user_id(client.primary_admin_user_id());
-  out.set_wholesale_billing(client.wholesale_billing());
   out.set_etag(EtagOf(client));
   *out.mutable_create_time() = Timestamp(client.create_time_us());
   *out.mutable_update_time() = Timestamp(client.update_time_us());
@@ -88,7 +87,6 @@ ClientRecord FromProto(const v1::Client& client, std::string lead_user_id) {
   out.set_lead_accountant_user_id(std::move(lead_user_id));
   *out.mutable_products() = client.products();
   out.set_client_number(client.client_number());
-  out.set_wholesale_billing(client.wholesale_billing());
   return out;
 }
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
-#include "services/directory/domain/paging.h"
+#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -90,7 +90,7 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(
     return m.status();
   }
   if (absl::Status s = ValidateQuery(query); !s.ok()) return s;
-  absl::StatusOr<ListPage> list = OpenPage(Fingerprint(query), query.page);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(Fingerprint(query), query.page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
 
   ClientScan scan;

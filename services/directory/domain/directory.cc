@@ -5,7 +5,7 @@
 #include "common/storage/page_token.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
-#include "services/directory/domain/paging.h"
+#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -109,7 +109,7 @@ absl::StatusOr<FirmRecord> Directory::GetFirm(absl::string_view caller,
 
 absl::StatusOr<Page<FirmRecord>> Directory::ListMyFirms(absl::string_view caller,
                                                         const PageRequest& page) {
-  absl::StatusOr<ListPage> list = OpenPage(absl::StrCat("my-firms|", caller), page);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(absl::StrCat("my-firms|", caller), page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<uint64_t>> ids =
       store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
@@ -171,7 +171,7 @@ absl::StatusOr<Page<MemberRecord>> Directory::ListMembers(
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  absl::StatusOr<ListPage> list = OpenPage(absl::StrCat("members|", firm_id), page);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(absl::StrCat("members|", firm_id), page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<MemberRecord>> members =
       store_.ListMembers(firm_id, list->cursor, list->size);

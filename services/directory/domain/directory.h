@@ -72,6 +72,7 @@ class Directory {
                                             const ClientRecord& draft,
                                             bool make_me_primary_admin,
                                             absl::string_view request_id);
+  // Members of the firm, or the client company's primary admin.
   absl::StatusOr<ClientRecord> GetClient(absl::string_view caller,
                                          uint64_t firm_id, uint64_t company_id);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.

@@ -6,7 +6,7 @@
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
-#include "services/directory/domain/paging.h"
+#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -106,8 +106,8 @@ absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
 absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
     absl::string_view caller, absl::string_view invitee_email,
     const PageRequest& page) {
-  absl::StatusOr<ListPage> list = OpenPage(
-      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<InvitationRecord>> stored;
   if (invitee_email.empty()) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
 // The directory's entities are the stored records (records.proto); these
@@ -34,10 +35,7 @@ struct Page {
   std::string next_page_token;
 };
 
-struct PageRequest {
-  int32_t page_size = 0;
-  std::string page_token;
-};
+using storage::PageRequest;
 
 }  // namespace clientbook::directory
 

@@ -2,25 +2,19 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_WHOLESALE_CHECK_H_
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/directory/domain/records.pb.h"
 
 namespace clientbook::directory {
 
 // Answers "is this client on the firm's wholesale billing?" before a
-// permanent delete. An error (billing unreachable) must refuse the delete.
+// permanent delete, asked on behalf of `caller`. The billing service owns
+// the answer; an error (billing unreachable) must refuse the delete.
 class WholesaleCheck {
  public:
   virtual ~WholesaleCheck() = default;
-  virtual absl::StatusOr<bool> IsOnWholesale(const ClientRecord& client) = 0;
-};
-
-// Reads the client's own wholesale_billing flag: the source of truth until
-// the billing service owns wholesale membership.
-class ClientFlagWholesaleCheck final : public WholesaleCheck {
- public:
-  absl::StatusOr<bool> IsOnWholesale(const ClientRecord& client) override {
-    return client.wholesale_billing();
-  }
+  virtual absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+                                             const ClientRecord& client) = 0;
 };
 
 }  // namespace clientbook::directory

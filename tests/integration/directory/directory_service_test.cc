@@ -17,6 +17,7 @@
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::directory {
 namespace {
@@ -74,7 +75,7 @@ class DirectoryServiceTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
-  ClientFlagWholesaleCheck wholesale_;
+  FakeWholesaleCheck wholesale_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksDirectoryStore> store_;
   std::unique_ptr<Directory> directory_;

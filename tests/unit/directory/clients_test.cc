@@ -126,31 +126,25 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
   EXPECT_EQ(updated->client_number(), "A-1");
 }
 
-TEST_F(ClientTest, OnlyAdminsChangeWholesaleBilling) {
-  AddMember(firm_, "staff", Role::kStaff);
-  ClientRecord c = NewClient(firm_, "Rossi");
-  ClientRecord patch;
-  patch.set_wholesale_billing(true);
-  EXPECT_EQ(directory_->UpdateClient("staff", firm_, c.company_id(), patch,
-                                     {"wholesale_billing"}, EtagOf(c))
-                .status().code(),
+TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
+  auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "");
+  ASSERT_TRUE(c.ok());
+  auto mine = directory_->CreateClient("owner", firm_, Draft("Mine"), true, "");
+  ASSERT_TRUE(directory_->ChangeClientPrimaryAdmin("owner", firm_, mine->company_id(),
+                                                   "mine-owner").ok());
+  EXPECT_TRUE(directory_->GetClient("mine-owner", firm_, mine->company_id()).ok());
+  EXPECT_EQ(directory_->GetClient("mine-owner", firm_, c->company_id()).status().code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(directory_->UpdateClient("owner", firm_, c.company_id(), patch,
-                                       {"wholesale_billing"}, EtagOf(c))
-                  .ok());
+  EXPECT_EQ(directory_->GetClient("mine-owner", firm_, 424242).status().code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(ClientTest, DeactivateKeepsEveryDatumAndWholesaleBilling) {
+TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   ClientRecord c = NewClient(firm_, "Rossi", "A-1");
-  ClientRecord patch;
-  patch.set_wholesale_billing(true);
-  c = *directory_->UpdateClient("owner", firm_, c.company_id(), patch,
-                                {"wholesale_billing"}, EtagOf(c));
   auto inactive = directory_->SetClientStatus("owner", firm_, c.company_id(),
                                               ClientStatus::kInactive);
   ASSERT_TRUE(inactive.ok());
   EXPECT_EQ(StatusOf(*inactive), ClientStatus::kInactive);
-  EXPECT_TRUE(inactive->wholesale_billing());
   EXPECT_EQ(inactive->client_number(), "A-1");
   EXPECT_EQ(inactive->display_name(), "Rossi");
   // Its number stays taken while inactive.
@@ -161,7 +155,6 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatumAndWholesaleBilling) {
                                             ClientStatus::kActive);
   ASSERT_TRUE(active.ok());
   EXPECT_EQ(StatusOf(*active), ClientStatus::kActive);
-  EXPECT_TRUE(active->wholesale_billing());
 }
 
 TEST_F(ClientTest, StaffCannotDeactivate) {

@@ -10,13 +10,6 @@ class DeleteClientTest : public DirectoryTest {
  protected:
   DeleteClientTest() : firm_(NewFirm()) { AddMember(firm_, "admin", Role::kAdmin); }
 
-  ClientRecord SetWholesale(const ClientRecord& c, bool on) {
-    ClientRecord patch;
-    patch.set_wholesale_billing(on);
-    return *directory_->UpdateClient("owner", firm_, c.company_id(), patch,
-                                     {"wholesale_billing"}, EtagOf(c));
-  }
-
   uint64_t firm_;
 };
 
@@ -51,11 +44,12 @@ TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
 }
 
 TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
-  ClientRecord c = SetWholesale(NewClient(firm_, "Rossi"), true);
+  ClientRecord c = NewClient(firm_, "Rossi");
+  wholesale_.on_wholesale.insert(c.company_id());
   absl::Status refused = directory_->DeleteClient("owner", firm_, c.company_id());
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(errors::ReasonOf(refused), Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
-  SetWholesale(c, false);
+  wholesale_.on_wholesale.erase(c.company_id());
   EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
 }
 

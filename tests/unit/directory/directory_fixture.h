@@ -12,19 +12,10 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "services/directory/domain/directory.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 
 namespace clientbook::directory {
-
-// A settable stand-in for the billing service's answer.
-class FakeWholesaleCheck final : public WholesaleCheck {
- public:
-  absl::StatusOr<bool> IsOnWholesale(const ClientRecord& client) override {
-    if (!answer.ok()) return answer;
-    return client.wholesale_billing();
-  }
-  absl::Status answer = absl::OkStatus();
-};
 
 // The real Directory over the real RocksDB store, in memory (no disk), on a
 // fake clock. Firm 1's primary admin is "owner".

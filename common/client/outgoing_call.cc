@@ -1,0 +1,34 @@
+#include "common/client/outgoing_call.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/caller.h"
+#include "common/status/status_mapping.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace clientbook::client {
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
+  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<grpc::ClientContext> ContextFor(absl::string_view caller,
+                                                absl::Duration timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata(auth::kUserIdHeader, std::string(caller));
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return ctx;
+}
+
+absl::Status FromCall(const grpc::Status& status, absl::string_view peer) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(absl::StrCat(
+          peer, " did not answer (", status.error_message(), "); try again later"));
+    default:
+      return FromGrpcStatus(status);
+  }
+}
+
+}  // namespace clientbook::client

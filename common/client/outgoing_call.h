@@ -1,0 +1,32 @@
+#ifndef CLIENTBOOK_COMMON_CLIENT_OUTGOING_CALL_H_
+#define CLIENTBOOK_COMMON_CLIENT_OUTGOING_CALL_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+
+// Calls from one Clientbook service to another.
+namespace clientbook::client {
+
+// A channel to host:port (plaintext; TLS flags are future work).
+std::shared_ptr<grpc::Channel> Connect(const std::string& target);
+
+// A context that carries the original caller's identity and a deadline:
+// the callee authorizes the user, not the calling service.
+std::unique_ptr<grpc::ClientContext> ContextFor(absl::string_view caller,
+                                                absl::Duration timeout);
+
+// The callee's status as an absl::Status; a peer that cannot be reached or
+// did not answer in time becomes UNAVAILABLE naming it, so the caller
+// refuses rather than guesses.
+absl::Status FromCall(const grpc::Status& status, absl::string_view peer);
+
+}  // namespace clientbook::client
+
+#endif  // CLIENTBOOK_COMMON_CLIENT_OUTGOING_CALL_H_

@@ -1,0 +1,51 @@
+#ifndef CLIENTBOOK_COMMON_STORAGE_PAGING_H_
+#define CLIENTBOOK_COMMON_STORAGE_PAGING_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/status/errors.h"
+#include "common/storage/page_token.h"
+
+namespace clientbook::storage {
+
+// What a List call asks for (AIP-158).
+struct PageRequest {
+  int32_t page_size = 0;
+  std::string page_token;
+};
+
+// A validated page request: the storage cursor to resume from and the page
+// size, bound to one query so its tokens fit no other.
+struct ListPage {
+  std::string query;
+  std::string cursor;
+  size_t size = 0;
+
+  std::string TokenFor(absl::string_view next_cursor) const {
+    return EncodePageToken(query, next_cursor);
+  }
+};
+
+// page_size: negative is INVALID_ARGUMENT, 0 means `default_size`, above
+// `max_size` is lowered to it.
+inline absl::StatusOr<ListPage> OpenPage(std::string query, const PageRequest& page,
+                                         int32_t default_size, int32_t max_size) {
+  if (page.page_size < 0) {
+    return errors::InvalidField("page_size", "must not be negative");
+  }
+  absl::StatusOr<std::string> cursor = DecodePageToken(query, page.page_token);
+  if (!cursor.ok()) return errors::InvalidField("page_token", cursor.status().message());
+  ListPage out;
+  out.query = std::move(query);
+  out.cursor = std::move(*cursor);
+  out.size = page.page_size > 0 ? std::min(page.page_size, max_size) : default_size;
+  return out;
+}
+
+}  // namespace clientbook::storage
+
+#endif  // CLIENTBOOK_COMMON_STORAGE_PAGING_H_

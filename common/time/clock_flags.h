@@ -1,0 +1,28 @@
+#ifndef CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_
+#define CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "common/time/clock.h"
+#include "grpcpp/impl/codegen/service_type.h"
+
+// --fake_clock=2026-01-15T09:00:00Z starts the binary on a FakeClock at that
+// instant and serves clientbook.testing.v1.ClockService to move it.
+ABSL_DECLARE_FLAG(std::string, fake_clock);
+
+namespace clientbook {
+
+struct ServiceClock {
+  std::unique_ptr<Clock> clock;
+  // The ClockService when the clock is fake; null otherwise.
+  std::unique_ptr<grpc::Service> control;
+};
+
+absl::StatusOr<ServiceClock> ClockFromFlags();
+
+}  // namespace clientbook
+
+#endif  // CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_

@@ -1,0 +1,31 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "services/directory/domain/wholesale_check.h"
+
+namespace clientbook::directory {
+
+// Asks the billing service whether a client's subscription is on the firm's
+// wholesale plan. No subscription means no. Billing unreachable or too slow
+// is UNAVAILABLE, so the delete is refused rather than guessed.
+class BillingWholesaleCheck final : public WholesaleCheck {
+ public:
+  BillingWholesaleCheck(std::shared_ptr<grpc::Channel> billing, absl::Duration timeout)
+      : stub_(v1::BillingService::NewStub(billing)), timeout_(timeout) {}
+
+  absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+                                     const ClientRecord& client) override;
+
+ private:
+  std::unique_ptr<v1::BillingService::Stub> stub_;
+  absl::Duration timeout_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_

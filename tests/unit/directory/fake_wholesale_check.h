@@ -1,0 +1,24 @@
+#ifndef CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_WHOLESALE_CHECK_H_
+#define CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_WHOLESALE_CHECK_H_
+
+#include "absl/container/flat_hash_set.h"
+#include "services/directory/domain/wholesale_check.h"
+
+namespace clientbook::directory {
+
+// Stands in for the billing service (tests/integration/billing and
+// tests/e2e cover the real one): which clients are on wholesale, or an error.
+class FakeWholesaleCheck final : public WholesaleCheck {
+ public:
+  absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+                                     const ClientRecord& client) override {
+    if (!answer.ok()) return answer;
+    return on_wholesale.contains(client.company_id());
+  }
+  absl::Status answer = absl::OkStatus();
+  absl::flat_hash_set<uint64_t> on_wholesale;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_WHOLESALE_CHECK_H_
