@@ -119,6 +119,41 @@ absl::StatusOr<Database::RawPage> Database::ScanPage(absl::string_view prefix,
   return page;
 }
 
+absl::StatusOr<std::string> Database::ScanMatches(
+    absl::string_view prefix, absl::string_view cursor, size_t limit,
+    size_t max_examined,
+    const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
+        visit) const {
+  if (absl::Status s = CheckCursor(prefix, cursor); !s.ok()) return s;
+  std::string next;
+  std::string last_key;
+  size_t examined = 0;
+  size_t matched = 0;
+  absl::Status failure;
+  absl::Status s = Scan(
+      ResumeKey(prefix, cursor), PrefixSuccessor(prefix),
+      [&](absl::string_view key, absl::string_view value) {
+        if (examined++ == max_examined) {
+          next = last_key.empty() ? std::string(cursor) : last_key;
+          return false;
+        }
+        absl::StatusOr<bool> match = visit(key, value);
+        if (!match.ok()) {
+          failure = match.status();
+          return false;
+        }
+        if (*match && ++matched > limit) {
+          next = last_key;
+          return false;
+        }
+        last_key = std::string(key);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!failure.ok()) return failure;
+  return next;
+}
+
 absl::Status Database::Scan(
     absl::string_view begin, absl::string_view end,
     const std::function<bool(absl::string_view, absl::string_view)>& visit)

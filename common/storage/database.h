@@ -67,6 +67,19 @@ class Database {
   absl::StatusOr<RawPage> ScanPage(absl::string_view prefix,
                                    absl::string_view cursor, size_t limit) const;
 
+  // One page of a filtered walk under `prefix` after `cursor`. `visit`
+  // says whether an entry matched (and may fail the walk). The walk stops
+  // at the (limit + 1)-th match, which only shows that a next page exists:
+  // callers keep their first `limit` matches. It also stops after
+  // `max_examined` entries, so a selective filter returns a short page
+  // instead of scanning everything. Returns where the next page starts, ""
+  // at the end.
+  absl::StatusOr<std::string> ScanMatches(
+      absl::string_view prefix, absl::string_view cursor, size_t limit,
+      size_t max_examined,
+      const std::function<absl::StatusOr<bool>(absl::string_view key,
+                                               absl::string_view value)>& visit) const;
+
   // Flushes and closes; called by the destructor too.
   absl::Status Close();
 

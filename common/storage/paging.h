@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -11,6 +12,21 @@
 #include "common/storage/page_token.h"
 
 namespace clientbook::storage {
+
+// One page read from storage, and where the next one starts ("" when the
+// range is exhausted).
+template <typename T>
+struct StoredPage {
+  std::vector<T> items;
+  std::string cursor;
+};
+
+// One page of a List response and the token for the next ("" at the end).
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
 
 // What a List call asks for (AIP-158).
 struct PageRequest {

@@ -27,14 +27,7 @@ inline ClientStatus StatusOf(const ClientRecord& c) {
   return static_cast<ClientStatus>(c.status());
 }
 
-// One page of a listing: the items and the token for the next page ("" at
-// the end).
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::string next_page_token;
-};
-
+using storage::Page;
 using storage::PageRequest;
 
 }  // namespace clientbook::directory

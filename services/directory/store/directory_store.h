@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
 namespace clientbook::directory {
@@ -61,12 +62,7 @@ struct ClientScan {
   std::function<bool(const ClientRecord&)> record_filter;
 };
 
-template <typename T>
-struct StoredPage {
-  std::vector<T> items;
-  // Where to resume; "" when the range is exhausted.
-  std::string cursor;
-};
+using storage::StoredPage;
 
 // The directory's persistence. Reads see committed data; check-then-write
 // sequences are serialized by the caller (Directory's locks).

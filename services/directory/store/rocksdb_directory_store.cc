@@ -283,20 +283,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
     range.Byte(kHasNumber);
   }
   range.StringPrefix(scan.prefix);
-  const std::string prefix = range.Release();
-  if (absl::Status s = storage::CheckCursor(prefix, scan.cursor); !s.ok()) return s;
-
   StoredPage<ClientRecord> page;
-  absl::Status failure;
-  size_t examined = 0;
-  std::string last_key;
-  absl::Status s = db_->Scan(
-      storage::ResumeKey(prefix, scan.cursor), storage::PrefixSuccessor(prefix),
-      [&](absl::string_view key, absl::string_view) {
-        if (examined++ == scan.max_examined) {
-          page.cursor = last_key.empty() ? scan.cursor : last_key;
-          return false;
-        }
+  absl::StatusOr<std::string> next = db_->ScanMatches(
+      range.Release(), scan.cursor, scan.limit, scan.max_examined,
+      [&](absl::string_view key, absl::string_view) -> absl::StatusOr<bool> {
         if (table == kWordIndex && scan.word_filter) {
           KeyReader reader(key);
           reader.Table();
@@ -304,36 +294,22 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
           reader.Byte();
           std::optional<std::string> word = reader.String();
           std::optional<std::string> name = reader.String();
-          if (!word || !name) {
-            failure = absl::DataLossError("bad word index key");
-            return false;
-          }
-          if (!scan.word_filter(*word, *name)) {
-            last_key = std::string(key);
-            return true;
-          }
+          if (!word || !name) return absl::DataLossError("bad word index key");
+          if (!scan.word_filter(*word, *name)) return false;
         }
         std::optional<uint64_t> id = TrailingId(key);
-        absl::StatusOr<std::optional<ClientRecord>> client =
-            id ? GetClient(scan.firm_id, *id) : std::nullopt;
-        if (!client.ok()) {
-          failure = client.status();
+        if (!id) return absl::DataLossError("bad client index key");
+        absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
+        if (!client.ok()) return client.status();
+        if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
           return false;
         }
-        if (client->has_value() &&
-            (!scan.record_filter || scan.record_filter(**client))) {
-          if (page.items.size() == scan.limit) {
-            // One more match exists: the page is full and not the last.
-            page.cursor = last_key;
-            return false;
-          }
-          page.items.push_back(std::move(**client));
-        }
-        last_key = std::string(key);
+        page.items.push_back(std::move(**client));
         return true;
       });
-  if (!s.ok()) return s;
-  if (!failure.ok()) return failure;
+  if (!next.ok()) return next.status();
+  if (page.items.size() > scan.limit) page.items.resize(scan.limit);
+  page.cursor = std::move(*next);
   return page;
 }
 

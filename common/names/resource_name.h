@@ -1,0 +1,31 @@
+#ifndef CLIENTBOOK_COMMON_NAMES_RESOURCE_NAME_H_
+#define CLIENTBOOK_COMMON_NAMES_RESOURCE_NAME_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+// Parsing AIP resource names from requests. Failures are INVALID_ARGUMENT
+// naming `field` and the expected pattern.
+namespace clientbook::names {
+
+// The segments of `name` standing where `pattern` ("firms/*/clients/*") has
+// '*'; each must be non-empty.
+absl::StatusOr<std::vector<absl::string_view>> Match(absl::string_view field,
+                                                     absl::string_view name,
+                                                     absl::string_view pattern);
+
+// Like Match, for patterns whose every '*' is a positive number (an id).
+absl::StatusOr<std::vector<uint64_t>> MatchIds(absl::string_view field,
+                                               absl::string_view name,
+                                               absl::string_view pattern);
+
+// A positive number taken from `segment` of `name`.
+absl::StatusOr<uint64_t> ParseId(absl::string_view field, absl::string_view name,
+                                 absl::string_view segment);
+
+}  // namespace clientbook::names
+
+#endif  // CLIENTBOOK_COMMON_NAMES_RESOURCE_NAME_H_

@@ -1,0 +1,198 @@
+#include "services/billing/api/billing_service.h"
+
+#include "common/names/resource_name.h"
+#include "common/server/call.h"
+#include "common/status/macros.h"
+#include "services/billing/api/convert.h"
+
+namespace clientbook::billing {
+namespace {
+
+using server::Serve;
+
+absl::StatusOr<SubscriptionRef> ParseSubscription(absl::string_view field,
+                                                  absl::string_view name) {
+  CB_ASSIGN_OR_RETURN(auto ids,
+                      names::MatchIds(field, name, "firms/*/clients/*/subscription"));
+  return SubscriptionRef{ids[0], ids[1]};
+}
+
+// Unary handlers that turn a subscription name into a view share this.
+template <typename Request, typename Response, typename Action, typename Output>
+grpc::Status OnSubscription(grpc::ServerContext* ctx, const Request& req, Response* resp,
+                            Action action, Output output) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(SubscriptionRef ref, ParseSubscription("name", req.name()));
+    CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
+    *resp = output(view);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
+                                             const v1::GetSubscriptionRequest* req,
+                                             v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) { return billing_.Get(caller, ref); },
+      ToProto);
+}
+
+grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
+                                               const v1::ListSubscriptionsRequest* req,
+                                               v1::ListSubscriptionsResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("parent", req->parent(), "firms/*"));
+    SubscriptionFilter filter{.plan = req->plan(),
+                              .trial_state = req->trial_state(),
+                              .eligibility = req->transfer_eligibility()};
+    CB_ASSIGN_OR_RETURN(
+        Page<SubscriptionView> page,
+        billing_.List(caller, firm[0], filter,
+                      PageRequest{.page_size = req->page_size(),
+                                  .page_token = req->page_token()}));
+    for (const SubscriptionView& v : page.items) *resp->add_subscriptions() = ToProto(v);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
+                                             const v1::SubscribeClientRequest* req,
+                                             v1::Subscription* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(auto ids,
+                        names::MatchIds("parent", req->parent(), "firms/*/clients/*"));
+    google::protobuf::RepeatedField<int32_t> products(req->subscription().products().begin(),
+                                                      req->subscription().products().end());
+    CB_ASSIGN_OR_RETURN(
+        SubscriptionView view,
+        billing_.Subscribe(caller, SubscriptionRef{ids[0], ids[1]},
+                           req->subscription().plan(), products,
+                           req->subscription().billing_period(), req->request_id()));
+    *resp = ToProto(view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status BillingService::AddProduct(grpc::ServerContext* ctx,
+                                        const v1::AddProductRequest* req,
+                                        v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.AddProduct(caller, ref, req->product(), req->request_id());
+      },
+      ToProto);
+}
+
+grpc::Status BillingService::RemoveProduct(grpc::ServerContext* ctx,
+                                           const v1::RemoveProductRequest* req,
+                                           v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.RemoveProduct(caller, ref, req->product(), req->request_id());
+      },
+      ToProto);
+}
+
+grpc::Status BillingService::SetBillingPeriod(grpc::ServerContext* ctx,
+                                              const v1::SetBillingPeriodRequest* req,
+                                              v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.SetBillingPeriod(caller, ref, req->billing_period(),
+                                         req->request_id());
+      },
+      ToProto);
+}
+
+grpc::Status BillingService::AddPaymentMethod(grpc::ServerContext* ctx,
+                                              const v1::AddPaymentMethodRequest* req,
+                                              v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.AddPaymentMethod(caller, ref, req->request_id());
+      },
+      ToProto);
+}
+
+grpc::Status BillingService::RemoveFromWholesale(grpc::ServerContext* ctx,
+                                                 const v1::RemoveFromWholesaleRequest* req,
+                                                 v1::Subscription* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.RemoveFromWholesale(caller, ref, req->request_id());
+      },
+      ToProto);
+}
+
+grpc::Status BillingService::AuthorizeBillingTransfer(
+    grpc::ServerContext* ctx, const v1::AuthorizeBillingTransferRequest* req,
+    v1::BillingTransfer* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) -> absl::StatusOr<SubscriptionView> {
+        CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("firm", req->firm(), "firms/*"));
+        return billing_.AuthorizeTransfer(caller, ref, firm[0], req->request_id());
+      },
+      TransferToProto);
+}
+
+grpc::Status BillingService::CompleteBillingTransfer(
+    grpc::ServerContext* ctx, const v1::CompleteBillingTransferRequest* req,
+    v1::BillingTransfer* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.CompleteTransfer(caller, ref, req->request_id());
+      },
+      TransferToProto);
+}
+
+grpc::Status BillingService::RevokeBillingTransfer(
+    grpc::ServerContext* ctx, const v1::RevokeBillingTransferRequest* req,
+    v1::BillingTransfer* resp) {
+  return OnSubscription(
+      ctx, *req, resp,
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.RevokeTransfer(caller, ref, req->request_id());
+      },
+      TransferToProto);
+}
+
+grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
+                                                const v1::GetBillingTransferRequest* req,
+                                                v1::BillingTransfer* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(
+        auto ids, names::MatchIds("name", req->name(), "firms/*/clients/*/subscription/transfer"));
+    CB_ASSIGN_OR_RETURN(SubscriptionView view,
+                        billing_.Get(caller, SubscriptionRef{ids[0], ids[1]}));
+    if (!view.record.has_transfer()) {
+      return absl::NotFoundError(absl::StrCat(req->name(), " not found: no transfer was authorized"));
+    }
+    *resp = TransferToProto(view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status BillingService::SweepExpiredTrials(grpc::ServerContext* ctx,
+                                                const v1::SweepExpiredTrialsRequest*,
+                                                v1::SweepExpiredTrialsResponse* resp) {
+  return Serve(*ctx, [&](const std::string&) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed, billing_.SweepExpiredTrials());
+    for (const SubscriptionRecord& s : lapsed) {
+      resp->add_lapsed(SubscriptionName({s.firm_id(), s.company_id()}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace clientbook::billing

@@ -1,0 +1,31 @@
+#ifndef CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_
+#define CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "services/billing/domain/directory_client.h"
+
+namespace clientbook::billing {
+
+// DirectoryClient over gRPC, on behalf of the caller (x-user-id is passed
+// on), each call with a deadline.
+class GrpcDirectoryClient final : public DirectoryClient {
+ public:
+  GrpcDirectoryClient(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
+      : stub_(v1::DirectoryService::NewStub(directory)), timeout_(timeout) {}
+
+  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
+  absl::StatusOr<ClientAccess> AccessToClient(absl::string_view caller, uint64_t firm_id,
+                                              uint64_t company_id) override;
+
+ private:
+  std::unique_ptr<v1::DirectoryService::Stub> stub_;
+  absl::Duration timeout_;
+};
+
+}  // namespace clientbook::billing
+
+#endif  // CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_

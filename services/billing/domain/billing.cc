@@ -1,0 +1,281 @@
+// Reads, the frame every mutation shares, and plan/product changes.
+#include "services/billing/domain/billing.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status/errors.h"
+#include "services/billing/domain/rules.h"
+
+namespace clientbook::billing {
+namespace {
+
+constexpr size_t kMaxRequestIdBytes = 128;
+
+
+absl::Status CheckRequestId(absl::string_view id) {
+  if (id.size() > kMaxRequestIdBytes) {
+    return errors::InvalidField("request_id",
+                                absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEnum(absl::string_view field, int32_t value, int32_t min, int32_t max) {
+  if (value < min || value > max) {
+    return errors::InvalidField(field, absl::StrCat("unknown value ", value));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string LockScope(SubscriptionRef ref) {
+  return absl::StrCat("sub:", ref.firm_id, ":", ref.company_id);
+}
+
+std::string SubscriptionName(SubscriptionRef ref) {
+  return absl::StrCat("firms/", ref.firm_id, "/clients/", ref.company_id, "/subscription");
+}
+
+absl::Status Billing::CheckActor(absl::string_view caller, SubscriptionRef ref,
+                                 Actor actor) {
+  absl::StatusOr<ClientAccess> access =
+      directory_.AccessToClient(caller, ref.firm_id, ref.company_id);
+  if (!access.ok()) return access.status();
+  if (actor == Actor::kFirmMember && !access->firm_member) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only members of firms/", ref.firm_id, " can do this"));
+  }
+  if (actor == Actor::kClientPrimaryAdmin && !access->client_primary_admin) {
+    return absl::PermissionDeniedError(
+        "only the client company's primary admin can do this");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
+                                                 SubscriptionRef ref, Actor actor,
+                                                 std::string operation,
+                                                 absl::string_view request_id,
+                                                 bool creates, const Change& change) {
+  if (absl::Status s = CheckRequestId(request_id); !s.ok()) return s;
+  if (absl::Status s = CheckActor(caller, ref, actor); !s.ok()) return s;
+  operation = absl::StrCat(operation, "|", SubscriptionName(ref));
+
+  auto guard = locks_.Lock({LockScope(ref)});
+  const absl::Time now = clock_.Now();
+  if (!request_id.empty()) {
+    absl::StatusOr<std::optional<RequestRecord>> first =
+        store_.FindRequest(caller, request_id);
+    if (!first.ok()) return first.status();
+    if (first->has_value()) {
+      if ((*first)->operation() != operation) {
+        return errors::InvalidField(
+            "request_id", "was already used for a different request; use a new one");
+      }
+      return ViewAt((*first)->result(), now);
+    }
+  }
+  absl::StatusOr<std::optional<SubscriptionRecord>> stored =
+      store_.Get(ref.firm_id, ref.company_id);
+  if (!stored.ok()) return stored.status();
+  if (creates && stored->has_value()) {
+    return errors::AlreadyExists("clientbook.v1.Subscription", SubscriptionName(ref),
+                                 "the client already has a subscription; change it "
+                                 "instead");
+  }
+  if (!creates && !stored->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        SubscriptionName(ref), " not found: the client has no subscription yet"));
+  }
+  SubscriptionRecord record;
+  if (stored->has_value()) {
+    record = **stored;
+  } else {
+    record.set_firm_id(ref.firm_id);
+    record.set_company_id(ref.company_id);
+    record.set_create_time_us(absl::ToUnixMicros(now));
+  }
+  if (absl::Status s = change(record, now); !s.ok()) return s;
+  if (stored->has_value() && record.SerializeAsString() == (*stored)->SerializeAsString()) {
+    return ViewAt(record, now);  // nothing to write: idempotent
+  }
+  record.set_update_time_us(absl::ToUnixMicros(now));
+
+  std::optional<RequestEntry> request;
+  if (!request_id.empty()) {
+    request.emplace();
+    request->caller = std::string(caller);
+    request->request_id = std::string(request_id);
+    request->record.set_operation(operation);
+    *request->record.mutable_result() = record;
+  }
+  const SubscriptionRecord* before = stored->has_value() ? &**stored : nullptr;
+  if (absl::Status s = store_.Commit(before, record, request); !s.ok()) return s;
+  return ViewAt(record, now);
+}
+
+absl::StatusOr<SubscriptionView> Billing::Get(absl::string_view caller,
+                                              SubscriptionRef ref) {
+  if (absl::Status s = CheckActor(caller, ref, Actor::kAnyone); !s.ok()) return s;
+  absl::StatusOr<std::optional<SubscriptionRecord>> stored =
+      store_.Get(ref.firm_id, ref.company_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        SubscriptionName(ref), " not found: the client has no subscription yet"));
+  }
+  return ViewAt(**stored, clock_.Now());
+}
+
+absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
+                                                     uint64_t firm_id,
+                                                     const SubscriptionFilter& filter,
+                                                     const PageRequest& page) {
+  if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("subscriptions|", firm_id, "|", filter.plan, "|", filter.trial_state,
+                   "|", filter.eligibility),
+      page, kDefaultPageSize, kMaxPageSize);
+  if (!list.ok()) return list.status();
+  const absl::Time now = clock_.Now();
+  auto matches = [&](const SubscriptionRecord& s) {
+    if (filter.plan != 0 && s.plan() != filter.plan) return false;
+    if (filter.trial_state != 0 &&
+        static_cast<int32_t>(TrialStateAt(s, now)) != filter.trial_state) {
+      return false;
+    }
+    return filter.eligibility == 0 ||
+           static_cast<int32_t>(EligibilityAt(s, now)) == filter.eligibility;
+  };
+  absl::StatusOr<StoredPage<SubscriptionRecord>> stored =
+      store_.List(firm_id, list->cursor, list->size, kMaxExaminedPerPage, matches);
+  if (!stored.ok()) return stored.status();
+  Page<SubscriptionView> out;
+  for (const SubscriptionRecord& s : stored->items) out.items.push_back(ViewAt(s, now));
+  out.next_page_token = list->TokenFor(stored->cursor);
+  return out;
+}
+
+absl::StatusOr<SubscriptionView> Billing::Subscribe(
+    absl::string_view caller, SubscriptionRef ref, int32_t plan,
+    const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
+    absl::string_view request_id) {
+  if (plan == 0) return errors::InvalidField("subscription.plan", "is required");
+  if (absl::Status s = CheckEnum("subscription.plan", plan, 1, 3); !s.ok()) return s;
+  if (absl::Status s = CheckEnum("subscription.billing_period", billing_period, 0, 2);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<int32_t> sorted(products.begin(), products.end());
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return errors::InvalidField("subscription.products", "lists a product twice");
+  }
+  if (absl::Status s = CheckPlanAllows(static_cast<Plan>(plan), products); !s.ok()) {
+    return s;
+  }
+  return Mutate(caller, ref, Actor::kFirmMember,
+                absl::StrCat("subscribe|", plan, "|", absl::StrJoin(sorted, ","), "|",
+                             billing_period),
+                request_id, /*creates=*/true,
+                [&](SubscriptionRecord& s, absl::Time now) {
+                  s.set_plan(plan);
+                  *s.mutable_products() = products;
+                  s.set_billing_period(billing_period == 0
+                                           ? static_cast<int32_t>(BillingPeriod::kMonthly)
+                                           : billing_period);
+                  if (static_cast<Plan>(plan) == Plan::kDirectDiscount) {
+                    s.set_trial_end_us(absl::ToUnixMicros(now + kTrialLength));
+                  }
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
+                                                     SubscriptionRef ref, int32_t product,
+                                                     absl::string_view request_id) {
+  return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("add-product|", product),
+                request_id, /*creates=*/false,
+                [&](SubscriptionRecord& s, absl::Time) -> absl::Status {
+                  if (HasProduct(s, static_cast<Product>(product))) return absl::OkStatus();
+                  google::protobuf::RepeatedField<int32_t> products = s.products();
+                  products.Add(product);
+                  if (absl::Status c = CheckPlanAllows(PlanOf(s), products); !c.ok()) {
+                    return c;
+                  }
+                  *s.mutable_products() = products;
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller,
+                                                        SubscriptionRef ref,
+                                                        int32_t product,
+                                                        absl::string_view request_id) {
+  return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("remove-product|", product),
+                request_id, /*creates=*/false,
+                [&](SubscriptionRecord& s, absl::Time) {
+                  auto* products = s.mutable_products();
+                  products->erase(std::remove(products->begin(), products->end(), product),
+                                  products->end());
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(absl::string_view caller,
+                                                           SubscriptionRef ref,
+                                                           int32_t billing_period,
+                                                           absl::string_view request_id) {
+  if (absl::Status s = CheckEnum("billing_period", billing_period, 1, 2); !s.ok()) {
+    return s;
+  }
+  return Mutate(caller, ref, Actor::kFirmMember,
+                absl::StrCat("billing-period|", billing_period), request_id,
+                /*creates=*/false, [&](SubscriptionRecord& s, absl::Time) {
+                  s.set_billing_period(billing_period);
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(absl::string_view caller,
+                                                           SubscriptionRef ref,
+                                                           absl::string_view request_id) {
+  return Mutate(caller, ref, Actor::kClientPrimaryAdmin, "add-payment-method", request_id,
+                /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) {
+                  if (s.payment_method_on_file()) return absl::OkStatus();
+                  s.set_payment_method_on_file(true);
+                  s.set_payment_added_us(absl::ToUnixMicros(now));
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
+    absl::string_view caller, SubscriptionRef ref, absl::string_view request_id) {
+  return Mutate(
+      caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
+      /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
+        if (PlanOf(s) != Plan::kWholesale) {
+          return errors::WithReason(absl::StatusCode::kFailedPrecondition,
+                                    "NOT_ON_WHOLESALE",
+                                    "the client is not on the firm's wholesale billing");
+        }
+        if (HasProduct(s, Product::kPayroll)) {
+          return errors::WithReason(
+              absl::StatusCode::kFailedPrecondition, "PAYROLL_REQUIRES_WHOLESALE",
+              "payroll can only be on wholesale billing: remove PAYROLL first");
+        }
+        // Billing goes back to the client: a direct discount whose new
+        // trial waits for the client's own payment information.
+        s.set_plan(static_cast<int32_t>(Plan::kDirectDiscount));
+        s.set_trial_end_us(absl::ToUnixMicros(now + kTrialLength));
+        s.set_payment_method_on_file(false);
+        s.set_payment_added_us(0);
+        s.set_lapse_recorded(false);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace clientbook::billing

@@ -1,0 +1,109 @@
+#ifndef CLIENTBOOK_SERVICES_BILLING_DOMAIN_BILLING_H_
+#define CLIENTBOOK_SERVICES_BILLING_DOMAIN_BILLING_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/paging.h"
+#include "common/storage/striped_locks.h"
+#include "common/time/clock.h"
+#include "services/billing/domain/directory_client.h"
+#include "services/billing/domain/model.h"
+#include "services/billing/store/billing_store.h"
+
+namespace clientbook::billing {
+
+using storage::Page;
+using storage::PageRequest;
+
+// ListSubscriptions filters; 0 matches everything.
+struct SubscriptionFilter {
+  int32_t plan = 0;
+  int32_t trial_state = 0;
+  int32_t eligibility = 0;
+};
+
+// The billing rules: plans, the direct-discount trial, and the two-step
+// transfer to wholesale. Each call first asks the directory who the caller
+// is to the client. Every mutation takes an optional request id: a retry
+// with the same id returns the first result and changes nothing.
+class Billing {
+ public:
+  Billing(BillingStore& store, const Clock& clock, DirectoryClient& directory)
+      : store_(store), clock_(clock), directory_(directory) {}
+
+  // Firm members and the client's primary admin read.
+  absl::StatusOr<SubscriptionView> Get(absl::string_view caller, SubscriptionRef ref);
+  absl::StatusOr<Page<SubscriptionView>> List(absl::string_view caller, uint64_t firm_id,
+                                              const SubscriptionFilter& filter,
+                                              const PageRequest& page);
+
+  // Firm members manage plans and products.
+  absl::StatusOr<SubscriptionView> Subscribe(
+      absl::string_view caller, SubscriptionRef ref, int32_t plan,
+      const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
+      absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> AddProduct(absl::string_view caller,
+                                              SubscriptionRef ref, int32_t product,
+                                              absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> RemoveProduct(absl::string_view caller,
+                                                 SubscriptionRef ref, int32_t product,
+                                                 absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> SetBillingPeriod(absl::string_view caller,
+                                                    SubscriptionRef ref,
+                                                    int32_t billing_period,
+                                                    absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> RemoveFromWholesale(absl::string_view caller,
+                                                       SubscriptionRef ref,
+                                                       absl::string_view request_id);
+
+  // The client company's primary admin pays and authorizes.
+  absl::StatusOr<SubscriptionView> AddPaymentMethod(absl::string_view caller,
+                                                    SubscriptionRef ref,
+                                                    absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> AuthorizeTransfer(absl::string_view caller,
+                                                     SubscriptionRef ref,
+                                                     uint64_t firm_id,
+                                                     absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> RevokeTransfer(absl::string_view caller,
+                                                  SubscriptionRef ref,
+                                                  absl::string_view request_id);
+  // A member of the authorized firm completes.
+  absl::StatusOr<SubscriptionView> CompleteTransfer(absl::string_view caller,
+                                                    SubscriptionRef ref,
+                                                    absl::string_view request_id);
+
+  // Records each lapsed trial once; returns those recorded by this call.
+  absl::StatusOr<std::vector<SubscriptionRecord>> SweepExpiredTrials();
+
+ private:
+  enum class Actor { kAnyone, kFirmMember, kClientPrimaryAdmin };
+  // Changes the record in place, or says why not. A change that leaves the
+  // record as it was writes nothing.
+  using Change = std::function<absl::Status(SubscriptionRecord&, absl::Time now)>;
+
+  absl::Status CheckActor(absl::string_view caller, SubscriptionRef ref, Actor actor);
+  // The shared frame of every mutation: authorization, the subscription's
+  // lock, request-id replay, load, change, atomic commit.
+  absl::StatusOr<SubscriptionView> Mutate(absl::string_view caller, SubscriptionRef ref,
+                                          Actor actor, std::string operation,
+                                          absl::string_view request_id, bool creates,
+                                          const Change& change);
+
+  BillingStore& store_;
+  const Clock& clock_;
+  DirectoryClient& directory_;
+  storage::StripedLocks locks_;
+};
+
+// firms/{firm}/clients/{company}/subscription
+std::string SubscriptionName(SubscriptionRef ref);
+// The lock stripe key that serializes writes to one subscription.
+std::string LockScope(SubscriptionRef ref);
+
+}  // namespace clientbook::billing
+
+#endif  // CLIENTBOOK_SERVICES_BILLING_DOMAIN_BILLING_H_

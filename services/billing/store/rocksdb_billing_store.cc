@@ -1,0 +1,125 @@
+#include "services/billing/store/rocksdb_billing_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/key_codec.h"
+#include "services/billing/domain/model.h"
+
+namespace clientbook::billing {
+namespace {
+
+using storage::KeyBuilder;
+using storage::KeyReader;
+
+constexpr char kSubscription = 'S';
+constexpr char kTrialIndex = 'L';
+constexpr char kRequest = 'R';
+
+std::string SubscriptionKey(uint64_t firm, uint64_t company) {
+  return KeyBuilder(kSubscription).Uint64(firm).Uint64(company).Release();
+}
+
+// A direct-discount trial that has not converted and whose lapse is not
+// recorded yet: the sweep must look at it once its end has passed.
+bool AwaitsLapseCheck(const SubscriptionRecord& s) {
+  const bool converted =
+      s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us();
+  return PlanOf(s) == Plan::kDirectDiscount && s.trial_end_us() > 0 &&
+         !s.lapse_recorded() && !converted;
+}
+
+std::string TrialKey(const SubscriptionRecord& s) {
+  return KeyBuilder(kTrialIndex)
+      .Uint64(static_cast<uint64_t>(s.trial_end_us()))
+      .Uint64(s.firm_id())
+      .Uint64(s.company_id())
+      .Release();
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> Read(const storage::Database& db,
+                                           absl::string_view key) {
+  absl::StatusOr<std::optional<std::string>> bytes = db.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  Record record;
+  if (!record.ParseFromString(**bytes)) {
+    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
+  }
+  return record;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<SubscriptionRecord>> RocksBillingStore::Get(
+    uint64_t firm_id, uint64_t company_id) const {
+  return Read<SubscriptionRecord>(*db_, SubscriptionKey(firm_id, company_id));
+}
+
+absl::StatusOr<StoredPage<SubscriptionRecord>> RocksBillingStore::List(
+    uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined,
+    const std::function<bool(const SubscriptionRecord&)>& filter) const {
+  StoredPage<SubscriptionRecord> page;
+  absl::StatusOr<std::string> next = db_->ScanMatches(
+      KeyBuilder(kSubscription).Uint64(firm_id).Release(), cursor, limit, max_examined,
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+        SubscriptionRecord record;
+        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          return absl::DataLossError("unreadable SubscriptionRecord");
+        }
+        if (!filter(record)) return false;
+        page.items.push_back(std::move(record));
+        return true;
+      });
+  if (!next.ok()) return next.status();
+  if (page.items.size() > limit) page.items.resize(limit);
+  page.cursor = std::move(*next);
+  return page;
+}
+
+absl::StatusOr<std::vector<SubscriptionRecord>> RocksBillingStore::TrialsEndedBy(
+    int64_t now_us, size_t limit) const {
+  const std::string begin(1, kTrialIndex);
+  const std::string end =
+      KeyBuilder(kTrialIndex).Uint64(static_cast<uint64_t>(now_us) + 1).Release();
+  std::vector<std::pair<uint64_t, uint64_t>> due;
+  absl::Status s = db_->Scan(begin, end, [&](absl::string_view key, absl::string_view) {
+    KeyReader reader(key);
+    reader.Table();
+    reader.Uint64();
+    std::optional<uint64_t> firm = reader.Uint64();
+    std::optional<uint64_t> company = reader.Uint64();
+    if (firm && company) due.emplace_back(*firm, *company);
+    return due.size() < limit;
+  });
+  if (!s.ok()) return s;
+  std::vector<SubscriptionRecord> out;
+  for (auto [firm, company] : due) {
+    absl::StatusOr<std::optional<SubscriptionRecord>> record = Get(firm, company);
+    if (!record.ok()) return record.status();
+    if (record->has_value()) out.push_back(std::move(**record));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> RocksBillingStore::FindRequest(
+    absl::string_view caller, absl::string_view request_id) const {
+  return Read<RequestRecord>(
+      *db_, KeyBuilder(kRequest).String(caller).String(request_id).Release());
+}
+
+absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
+                                       const SubscriptionRecord& after,
+                                       const std::optional<RequestEntry>& request) {
+  rocksdb::WriteBatch batch;
+  if (before != nullptr && AwaitsLapseCheck(*before)) batch.Delete(TrialKey(*before));
+  if (AwaitsLapseCheck(after)) batch.Put(TrialKey(after), "");
+  batch.Put(SubscriptionKey(after.firm_id(), after.company_id()), after.SerializeAsString());
+  if (request.has_value()) {
+    batch.Put(KeyBuilder(kRequest).String(request->caller).String(request->request_id)
+                  .Release(),
+              request->record.SerializeAsString());
+  }
+  return db_->Write(batch);
+}
+
+}  // namespace clientbook::billing

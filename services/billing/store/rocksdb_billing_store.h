@@ -1,0 +1,35 @@
+#ifndef CLIENTBOOK_SERVICES_BILLING_STORE_ROCKSDB_BILLING_STORE_H_
+#define CLIENTBOOK_SERVICES_BILLING_STORE_ROCKSDB_BILLING_STORE_H_
+
+#include "common/storage/database.h"
+#include "services/billing/store/billing_store.h"
+
+namespace clientbook::billing {
+
+// BillingStore over one RocksDB. Key layout (common/storage/key_codec.h):
+//   S firm company                  -> SubscriptionRecord
+//   L trial_end firm company        -> ""   trials a sweep still has to judge
+//   R caller request_id             -> RequestRecord
+class RocksBillingStore final : public BillingStore {
+ public:
+  explicit RocksBillingStore(storage::Database* db) : db_(db) {}
+
+  absl::StatusOr<std::optional<SubscriptionRecord>> Get(
+      uint64_t firm_id, uint64_t company_id) const override;
+  absl::StatusOr<StoredPage<SubscriptionRecord>> List(
+      uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined,
+      const std::function<bool(const SubscriptionRecord&)>& filter) const override;
+  absl::StatusOr<std::vector<SubscriptionRecord>> TrialsEndedBy(
+      int64_t now_us, size_t limit) const override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(
+      absl::string_view caller, absl::string_view request_id) const override;
+  absl::Status Commit(const SubscriptionRecord* before, const SubscriptionRecord& after,
+                      const std::optional<RequestEntry>& request) override;
+
+ private:
+  storage::Database* db_;
+};
+
+}  // namespace clientbook::billing
+
+#endif  // CLIENTBOOK_SERVICES_BILLING_STORE_ROCKSDB_BILLING_STORE_H_
