@@ -1,0 +1,242 @@
+// The real directory and billing services, each on an ephemeral port with
+// its own RocksDB, calling each other over gRPC as in production.
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "common/client/outgoing_call.h"
+#include "common/server/server.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/billing/api/billing_service.h"
+#include "services/billing/api/grpc_directory_client.h"
+#include "services/billing/store/rocksdb_billing_store.h"
+#include "services/directory/api/billing_wholesale_check.h"
+#include "services/directory/api/directory_service.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+constexpr absl::Duration kTimeout = absl::Seconds(5);
+
+class BillingServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_db_ = std::move(*storage::Database::Open(dir_.Sub("directory"), {}));
+    directory_store_ =
+        std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()));
+    billing_db_ = std::move(*storage::Database::Open(dir_.Sub("billing"), {}));
+    billing_store_ = std::make_unique<billing::RocksBillingStore>(billing_db_.get());
+
+    // The directory starts first; its billing check connects on first use,
+    // once billing's port is known.
+    StartDirectory();
+    StartBilling();
+    wholesale_target_ = absl::StrCat("127.0.0.1:", billing_server_->port());
+    directory_stub_ = v1::DirectoryService::NewStub(client::Connect(
+        absl::StrCat("127.0.0.1:", directory_server_->port())));
+    billing_stub_ = v1::BillingService::NewStub(
+        client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+
+    v1::CreateFirmRequest create_firm;
+    create_firm.mutable_firm()->set_display_name("Studio");
+    create_firm.set_creator_email("alice@studio.example");
+    v1::Firm firm;
+    ASSERT_TRUE(directory_stub_->CreateFirm(Ctx("alice").get(), create_firm, &firm).ok());
+    firm_ = firm.name();
+    v1::CreateClientRequest req;
+    req.set_parent(firm_);
+    req.set_make_me_primary_admin(true);
+    req.mutable_client()->set_display_name("Rossi SRL");
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    v1::Client client;
+    ASSERT_TRUE(directory_stub_->CreateClient(Ctx("alice").get(), req, &client).ok());
+    // The company takes over its own primary admin role.
+    v1::ChangeClientPrimaryAdminRequest change;
+    change.set_name(client.name());
+    change.set_new_primary_admin_user_id("rossi-owner");
+    ASSERT_TRUE(directory_stub_->ChangeClientPrimaryAdmin(Ctx("alice").get(), change, &client).ok());
+    client_ = client.name();
+    subscription_ = client_ + "/subscription";
+  }
+
+  void StartDirectory() {
+    wholesale_ = std::make_unique<DeferredWholesaleCheck>(this);
+    directory_ = std::make_unique<directory::Directory>(*directory_store_, clock_, *wholesale_);
+    directory_service_ = std::make_unique<directory::DirectoryService>(*directory_);
+    directory_server_ = std::move(
+        *server::Server::Start({.listen = "127.0.0.1:0"}, {directory_service_.get()}));
+  }
+
+  void StartBilling() {
+    directory_client_ = std::make_unique<billing::GrpcDirectoryClient>(
+        client::Connect(absl::StrCat("127.0.0.1:", directory_server_->port())), kTimeout);
+    billing_ = std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
+    billing_service_ = std::make_unique<billing::BillingService>(*billing_);
+    billing_server_ = std::move(
+        *server::Server::Start({.listen = "127.0.0.1:0"}, {billing_service_.get()}));
+  }
+
+  // The directory's real BillingWholesaleCheck, created once billing's port
+  // is known.
+  class DeferredWholesaleCheck final : public directory::WholesaleCheck {
+   public:
+    explicit DeferredWholesaleCheck(BillingServiceTest* test) : test_(test) {}
+    absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+                                       const directory::ClientRecord& client) override {
+      if (!check_) {
+        check_ = std::make_unique<directory::BillingWholesaleCheck>(
+            client::Connect(test_->wholesale_target_), absl::Seconds(2));
+      }
+      return check_->IsOnWholesale(caller, client);
+    }
+
+   private:
+    BillingServiceTest* test_;
+    std::unique_ptr<directory::BillingWholesaleCheck> check_;
+  };
+
+  static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& user) {
+    return client::ContextFor(user, kTimeout);
+  }
+
+  grpc::Status Subscribe(v1::Plan plan, std::vector<v1::Product> products) {
+    v1::SubscribeClientRequest req;
+    req.set_parent(client_);
+    req.mutable_subscription()->set_plan(plan);
+    for (auto p : products) req.mutable_subscription()->add_products(p);
+    v1::Subscription out;
+    return billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out);
+  }
+
+  grpc::Status Transfer(const std::string& user, bool authorize) {
+    v1::BillingTransfer out;
+    if (authorize) {
+      v1::AuthorizeBillingTransferRequest req;
+      req.set_name(subscription_);
+      req.set_firm(firm_);
+      return billing_stub_->AuthorizeBillingTransfer(Ctx(user).get(), req, &out);
+    }
+    v1::CompleteBillingTransferRequest req;
+    req.set_name(subscription_);
+    return billing_stub_->CompleteBillingTransfer(Ctx(user).get(), req, &out);
+  }
+
+  grpc::Status DeleteClient() {
+    v1::DeleteClientRequest req;
+    req.set_name(client_);
+    google::protobuf::Empty out;
+    return directory_stub_->DeleteClient(Ctx("alice").get(), req, &out);
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  std::unique_ptr<storage::Database> directory_db_, billing_db_;
+  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
+  std::unique_ptr<billing::RocksBillingStore> billing_store_;
+  std::string wholesale_target_;
+  std::unique_ptr<DeferredWholesaleCheck> wholesale_;
+  std::unique_ptr<directory::Directory> directory_;
+  std::unique_ptr<directory::DirectoryService> directory_service_;
+  std::unique_ptr<server::Server> directory_server_;
+  std::unique_ptr<billing::GrpcDirectoryClient> directory_client_;
+  std::unique_ptr<billing::Billing> billing_;
+  std::unique_ptr<billing::BillingService> billing_service_;
+  std::unique_ptr<server::Server> billing_server_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_stub_;
+  std::unique_ptr<v1::BillingService::Stub> billing_stub_;
+  std::string firm_, client_, subscription_;
+};
+
+TEST_F(BillingServiceTest, TransferExpiresAfter48HoursOverTheWire) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_TRUE(Transfer("rossi-owner", /*authorize=*/true).ok());
+  clock_.Advance(absl::Hours(49));
+  grpc::Status late = Transfer("alice", /*authorize=*/false);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(late)),
+              Optional(std::string("AUTHORIZATION_EXPIRED")));
+  ASSERT_TRUE(Transfer("rossi-owner", true).ok());
+  EXPECT_TRUE(Transfer("alice", false).ok());
+}
+
+TEST_F(BillingServiceTest, OnlyTheClientsPrimaryAdminAuthorizesAsTheDirectorySays) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  EXPECT_EQ(Transfer("alice", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Transfer("mallory", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(BillingServiceTest, DeleteAsksBillingAboutWholesale) {
+  ASSERT_TRUE(Subscribe(v1::WHOLESALE, {v1::PLUS}).ok());
+  grpc::Status refused = DeleteClient();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(refused)),
+              Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
+
+  v1::RemoveFromWholesaleRequest remove;
+  remove.set_name(subscription_);
+  v1::Subscription sub;
+  ASSERT_TRUE(billing_stub_->RemoveFromWholesale(Ctx("alice").get(), remove, &sub).ok());
+  EXPECT_EQ(sub.plan(), v1::DIRECT_DISCOUNT);
+  EXPECT_TRUE(DeleteClient().ok());
+}
+
+TEST_F(BillingServiceTest, DeleteIsRefusedWhileBillingIsDown) {
+  billing_server_->Shutdown();
+  grpc::Status refused = DeleteClient();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("billing"));
+  v1::GetClientRequest get;
+  get.set_name(client_);
+  v1::Client still;
+  EXPECT_TRUE(directory_stub_->GetClient(Ctx("alice").get(), get, &still).ok());
+}
+
+TEST_F(BillingServiceTest, BillingRefusesWhenTheDirectoryIsDown) {
+  directory_server_->Shutdown();
+  EXPECT_EQ(Subscribe(v1::WHOLESALE, {v1::PLUS}).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {
+  v1::SubscribeClientRequest req;
+  req.set_parent(firm_ + "/clients/999999");
+  req.mutable_subscription()->set_plan(v1::WHOLESALE);
+  v1::Subscription out;
+  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  req.set_parent(client_);
+  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("mallory").get(), req, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  req.set_parent("firms/x/clients/1");
+  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_TRUE(Transfer("rossi-owner", true).ok());
+  v1::ListSubscriptionsRequest list;
+  list.set_parent(firm_);
+  list.set_transfer_eligibility(v1::ELIGIBLE);
+  v1::ListSubscriptionsResponse resp;
+  ASSERT_TRUE(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &resp).ok());
+  ASSERT_EQ(resp.subscriptions_size(), 1);
+  EXPECT_EQ(resp.subscriptions(0).transfer().state(), v1::BillingTransfer::AUTHORIZED);
+  EXPECT_EQ(resp.subscriptions(0).trial_state(), v1::IN_TRIAL);
+
+  v1::GetBillingTransferRequest get;
+  get.set_name(subscription_ + "/transfer");
+  v1::BillingTransfer transfer;
+  ASSERT_TRUE(billing_stub_->GetBillingTransfer(Ctx("rossi-owner").get(), get, &transfer).ok());
+  EXPECT_EQ(transfer.firm(), firm_);
+}
+
+}  // namespace
+}  // namespace clientbook

@@ -1,0 +1,200 @@
+#include "services/billing/domain/rules.h"
+#include "tests/unit/billing/billing_fixture.h"
+
+namespace clientbook::billing {
+namespace {
+
+using ::testing::Optional;
+
+class TrialTest : public BillingTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok()); }
+  void PayAt(absl::Duration after_start) {
+    clock_.Advance(after_start);
+    ASSERT_TRUE(billing_->AddPaymentMethod("client-owner", kRef, "").ok());
+  }
+};
+
+TEST_F(TrialTest, DirectDiscountStartsAThirtyDayTrial) {
+  SubscriptionView v = Now();
+  EXPECT_EQ(v.trial_state, TrialState::kInTrial);
+  EXPECT_TRUE(v.discount_active);
+  EXPECT_EQ(absl::FromUnixMicros(v.record.trial_end_us()), clock_.Now() + absl::Hours(24 * 30));
+}
+
+TEST_F(TrialTest, Day29IsStillInTrial) {
+  clock_.Advance(absl::Hours(24 * 29));
+  EXPECT_EQ(Now().trial_state, TrialState::kInTrial);
+  EXPECT_TRUE(Now().discount_active);
+}
+
+TEST_F(TrialTest, Day30WithoutPaymentLapses) {
+  clock_.Advance(absl::Hours(24 * 30));
+  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+  EXPECT_FALSE(Now().discount_active);
+}
+
+TEST_F(TrialTest, Day31StaysLapsed) {
+  clock_.Advance(absl::Hours(24 * 31));
+  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+}
+
+TEST_F(TrialTest, PaymentOneSecondBeforeTheEndKeepsTheDiscount) {
+  PayAt(kTrialLength - absl::Seconds(1));
+  clock_.Advance(absl::Hours(24));
+  EXPECT_EQ(Now().trial_state, TrialState::kConverted);
+  EXPECT_TRUE(Now().discount_active);
+}
+
+TEST_F(TrialTest, PaymentAtTheEndIsTooLate) {
+  PayAt(kTrialLength);
+  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+  EXPECT_FALSE(Now().discount_active);
+  EXPECT_TRUE(Now().record.payment_method_on_file());
+}
+
+TEST_F(TrialTest, OnlyTheClientsPrimaryAdminAddsPayment) {
+  EXPECT_EQ(billing_->AddPaymentMethod("anna", kRef, "").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(TrialTest, TheSweepRecordsEachLapseOnce) {
+  clock_.Advance(absl::Hours(24 * 29));
+  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty());
+  clock_.Advance(absl::Hours(24));
+  auto lapsed = billing_->SweepExpiredTrials();
+  ASSERT_TRUE(lapsed.ok());
+  ASSERT_EQ(lapsed->size(), 1u);
+  EXPECT_TRUE((*lapsed)[0].lapse_recorded());
+  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty());
+}
+
+TEST_F(TrialTest, TheSweepSkipsConvertedTrials) {
+  PayAt(absl::Hours(24));
+  clock_.Advance(absl::Hours(24 * 40));
+  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty());
+}
+
+class PlanTest : public BillingTest {};
+
+TEST_F(PlanTest, PayrollNeedsWholesale) {
+  auto direct = Subscribe(Plan::kDirectDiscount, {Product::kPlus, Product::kPayroll});
+  EXPECT_EQ(direct.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Reason(direct.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  EXPECT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
+}
+
+TEST_F(PlanTest, AddingPayrollToADirectDiscountIsRefused) {
+  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  auto added = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "");
+  EXPECT_THAT(Reason(added.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
+}
+
+TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
+  auto wholesale = Subscribe(Plan::kWholesale, {Product::kPlus, Product::kQuickBooksTime});
+  EXPECT_THAT(Reason(wholesale.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
+  auto added =
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "");
+  EXPECT_THAT(Reason(added.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+}
+
+TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
+  auto none = Subscribe(Plan::kNone, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->eligibility, Eligibility::kNoSubscription);
+  EXPECT_EQ(none->trial_state, TrialState::kNoTrial);
+  EXPECT_EQ(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPlus), "")
+                .status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
+  EXPECT_EQ(billing_->Subscribe("anna", kRef, 0, Products({}), 0, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(billing_->Subscribe("anna", kRef, 9, Products({}), 0, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPlus}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(billing_->Get("anna", kRef).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
+  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
+  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
+  EXPECT_EQ(billing_->Subscribe("stranger", kRef, 1, Products({}), 0, "").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(billing_->Subscribe("other-firm-member", kRef, 1, Products({}), 0, "")
+                .status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(billing_->Subscribe("anna", {1, 999}, 1, Products({}), 0, "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
+  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
+  auto refused = billing_->RemoveFromWholesale("anna", kRef, "");
+  EXPECT_THAT(Reason(refused.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "").ok());
+  EXPECT_TRUE(billing_->RemoveFromWholesale("anna", kRef, "").ok());
+}
+
+TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
+  directory_.primary_admins[{1, 101}] = "x";
+  directory_.primary_admins[{1, 102}] = "y";
+  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  ASSERT_TRUE(billing_->Subscribe("anna", {1, 101}, 1, Products({Product::kPlus}), 0, "").ok());
+  ASSERT_TRUE(billing_->Subscribe("anna", {1, 102}, 3, Products({}), 0, "").ok());
+  auto count = [&](SubscriptionFilter f) {
+    return billing_->List("anna", 1, f, {})->items.size();
+  };
+  EXPECT_EQ(count({}), 3u);
+  EXPECT_EQ(count({.plan = 1}), 1u);
+  EXPECT_EQ(count({.trial_state = static_cast<int32_t>(TrialState::kInTrial)}), 1u);
+  EXPECT_EQ(count({.eligibility = static_cast<int32_t>(Eligibility::kNeedsClientPermission)}),
+            1u);
+  EXPECT_EQ(billing_->List("other-firm-member", 1, {}, {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+class RequestIdTest : public BillingTest {};
+
+TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
+  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
+  auto first = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  ASSERT_TRUE(first.ok());
+  // Someone removes payroll; the retry of r-1 must not add it back.
+  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "").ok());
+  auto retry = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(HasProduct(retry->record, Product::kPayroll));
+  EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
+}
+
+TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
+  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1").ok());
+  EXPECT_EQ(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
+  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  ASSERT_TRUE(billing_->AuthorizeTransfer("client-owner", kRef, 1, "a-1").ok());
+  auto first = billing_->CompleteTransfer("anna", kRef, "c-1");
+  ASSERT_TRUE(first.ok());
+  auto retry = billing_->CompleteTransfer("anna", kRef, "c-1");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->record.SerializeAsString(), first->record.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace clientbook::billing

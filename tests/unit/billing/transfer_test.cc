@@ -1,0 +1,175 @@
+#include "services/billing/domain/rules.h"
+#include "tests/unit/billing/billing_fixture.h"
+
+namespace clientbook::billing {
+namespace {
+
+using ::testing::Optional;
+
+class TransferTest : public BillingTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok()); }
+
+  absl::StatusOr<SubscriptionView> Authorize(const std::string& who = "client-owner",
+                                             uint64_t firm = 1) {
+    return billing_->AuthorizeTransfer(who, kRef, firm, "");
+  }
+  absl::StatusOr<SubscriptionView> Complete(const std::string& who = "anna") {
+    return billing_->CompleteTransfer(who, kRef, "");
+  }
+};
+
+TEST_F(TransferTest, AuthorizedThenCompletedMovesTheClientToWholesale) {
+  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+  ASSERT_TRUE(Authorize().ok());
+  EXPECT_EQ(Now().eligibility, Eligibility::kEligible);
+  auto done = Complete();
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(PlanOf(done->record), Plan::kWholesale);
+  EXPECT_EQ(done->transfer_state, TransferState::kCompleted);
+  EXPECT_EQ(done->eligibility, Eligibility::kAlreadyWholesale);
+  EXPECT_EQ(done->trial_state, TrialState::kNoTrial);
+}
+
+TEST_F(TransferTest, CompletesAt47h59m59s) {
+  ASSERT_TRUE(Authorize().ok());
+  clock_.Advance(absl::Hours(47) + absl::Minutes(59) + absl::Seconds(59));
+  EXPECT_TRUE(Complete().ok());
+}
+
+TEST_F(TransferTest, CompletesAtExactly48Hours) {
+  ASSERT_TRUE(Authorize().ok());
+  clock_.Advance(absl::Hours(48));
+  EXPECT_TRUE(Complete().ok());
+}
+
+TEST_F(TransferTest, RefusedAt48h00m01sAsExpired) {
+  ASSERT_TRUE(Authorize().ok());
+  clock_.Advance(absl::Hours(48) + absl::Seconds(1));
+  auto late = Complete();
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Reason(late.status()), Optional(std::string("AUTHORIZATION_EXPIRED")));
+  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
+  EXPECT_EQ(Now().transfer_state, TransferState::kExpired);
+  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+}
+
+TEST_F(TransferTest, AfterExpiryTheClientAuthorizesAgain) {
+  ASSERT_TRUE(Authorize().ok());
+  clock_.Advance(absl::Hours(49));
+  ASSERT_FALSE(Complete().ok());
+  ASSERT_TRUE(Authorize().ok());
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(Complete().ok());
+}
+
+TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
+  EXPECT_EQ(Authorize("anna").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_FALSE(Now().record.has_transfer());
+}
+
+TEST_F(TransferTest, OnlyAFirmMemberCompletes) {
+  ASSERT_TRUE(Authorize().ok());
+  EXPECT_EQ(Complete("client-owner").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
+  auto elsewhere = Authorize("client-owner", 2);
+  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Reason(elsewhere.status()), Optional(std::string("CLIENT_NOT_CONNECTED_TO_FIRM")));
+  ASSERT_TRUE(Authorize().ok());
+  EXPECT_EQ(Complete("other-firm-member").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
+}
+
+TEST_F(TransferTest, CompletingTwiceIsOneMove) {
+  ASSERT_TRUE(Authorize().ok());
+  auto first = Complete();
+  ASSERT_TRUE(first.ok());
+  clock_.Advance(absl::Hours(100));  // even long after the window
+  auto second = Complete();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->record.transfer().complete_time_us(),
+            first->record.transfer().complete_time_us());
+  EXPECT_EQ(second->record.update_time_us(), first->record.update_time_us());
+}
+
+TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
+  ASSERT_TRUE(Authorize().ok());
+  ASSERT_TRUE(billing_->RevokeTransfer("client-owner", kRef, "").ok());
+  auto done = Complete();
+  EXPECT_EQ(done.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
+  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+}
+
+TEST_F(TransferTest, NoAuthorizationNoTransfer) {
+  auto done = Complete();
+  EXPECT_THAT(Reason(done.status()), Optional(std::string("NEEDS_CLIENT_PERMISSION")));
+}
+
+TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
+  ASSERT_TRUE(Authorize().ok());
+  EXPECT_THAT(Reason(Authorize().status()),
+              Optional(std::string("TRANSFER_ALREADY_IN_PROGRESS")));
+}
+
+TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "").ok());
+  EXPECT_EQ(Now().eligibility, Eligibility::kQuickBooksTime);
+  auto refused = Authorize();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Reason(refused.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+}
+
+TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
+  ASSERT_TRUE(Authorize().ok());
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "").ok());
+  auto refused = Complete();
+  EXPECT_THAT(Reason(refused.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
+}
+
+TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
+  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kAnnual), "").ok());
+  EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
+  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kMonthly), "").ok());
+  ASSERT_TRUE(Authorize().ok());
+  EXPECT_TRUE(Complete().ok());
+}
+
+TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
+  ASSERT_TRUE(Authorize().ok());
+  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kAnnual), "").ok());
+  EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
+}
+
+TEST_F(TransferTest, RemovingFromWholesaleHandsBillingBackToTheClient) {
+  ASSERT_TRUE(Authorize().ok());
+  ASSERT_TRUE(Complete().ok());
+  auto back = billing_->RemoveFromWholesale("anna", kRef, "");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(PlanOf(back->record), Plan::kDirectDiscount);
+  EXPECT_EQ(back->trial_state, TrialState::kInTrial);
+  EXPECT_FALSE(back->record.payment_method_on_file());
+  EXPECT_EQ(back->eligibility, Eligibility::kNeedsClientPermission);
+}
+
+TEST_F(TransferTest, DirectoryUnreachableRefusesEverything) {
+  directory_.answer = absl::UnavailableError("directory down");
+  EXPECT_EQ(Authorize().status().code(), absl::StatusCode::kUnavailable);
+  directory_.answer = absl::OkStatus();
+  EXPECT_FALSE(Now().record.has_transfer());
+}
+
+TEST(TransferWindowTest, IsInclusiveAtExactly48Hours) {
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_TRUE(TransferWindowOpen(t, t + absl::Hours(48) - absl::Seconds(1)));
+  EXPECT_TRUE(TransferWindowOpen(t, t + absl::Hours(48)));
+  EXPECT_FALSE(TransferWindowOpen(t, t + absl::Hours(48) + absl::Seconds(1)));
+  EXPECT_FALSE(TransferWindowOpen(t, t + absl::Hours(48) + absl::Microseconds(1)));
+}
+
+}  // namespace
+}  // namespace clientbook::billing
