@@ -16,8 +16,7 @@ bool IsPrintableAscii(absl::string_view s) {
 
 }  // namespace
 
-absl::StatusOr<std::string> CallerUserId(
-    const grpc::ServerContextBase& context) {
+absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto [begin, end] = metadata.equal_range(kUserIdHeader);
   if (begin == end) {
@@ -30,9 +29,8 @@ absl::StatusOr<std::string> CallerUserId(
   }
   absl::string_view id(begin->second.data(), begin->second.size());
   if (id.empty() || id.size() > kMaxUserIdBytes || !IsPrintableAscii(id)) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("'", kUserIdHeader,
-                     "' must be 1 to 128 printable ASCII characters"));
+    return absl::UnauthenticatedError(absl::StrCat(
+        "'", kUserIdHeader, "' must be 1 to 128 printable ASCII characters"));
   }
   return std::string(id);
 }

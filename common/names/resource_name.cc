@@ -34,8 +34,8 @@ absl::StatusOr<uint64_t> ParseId(absl::string_view field, absl::string_view name
                                  absl::string_view segment) {
   uint64_t id = 0;
   if (!absl::SimpleAtoi(segment, &id) || id == 0) {
-    return errors::InvalidField(
-        field, absl::StrCat("'", name, "' has '", segment, "' where a number is expected"));
+    return errors::InvalidField(field, absl::StrCat("'", name, "' has '", segment,
+                                                    "' where a number is expected"));
   }
   return id;
 }

@@ -4,10 +4,8 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "host:port to serve gRPC on (port 0 picks a free one)");
-ABSL_FLAG(std::string, data_dir, "./data",
-          "directory holding this service's RocksDB");
-ABSL_FLAG(bool, sync_writes, false,
-          "fsync the RocksDB write-ahead log on every write");
+ABSL_FLAG(std::string, data_dir, "./data", "directory holding this service's RocksDB");
+ABSL_FLAG(bool, sync_writes, false, "fsync the RocksDB write-ahead log on every write");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port serving Prometheus metrics at /metrics; empty disables");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),

@@ -18,8 +18,7 @@ class RpcMetrics {
  public:
   explicit RpcMetrics(prometheus::Registry& registry);
 
-  void Record(const std::string& method, const std::string& code,
-              double seconds);
+  void Record(const std::string& method, const std::string& code, double seconds);
 
   // An interceptor factory for grpc::ServerBuilder that records into this.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     try {
       server->exposer_ = std::make_unique<prometheus::Exposer>(options.metrics_listen);
     } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot serve metrics on ", options.metrics_listen, ": ", e.what()));
+      return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
+                                                 options.metrics_listen, ": ", e.what()));
     }
     server->exposer_->RegisterCollectable(server->registry_);
   }
@@ -67,8 +67,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve gRPC on ", options.listen));
+    return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   spdlog::info("serving gRPC on port {} (metrics: {})", server->port_,

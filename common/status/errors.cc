@@ -50,8 +50,7 @@ absl::Status FieldViolations(absl::StatusCode code,
   return status;
 }
 
-absl::Status InvalidField(absl::string_view field,
-                          absl::string_view description) {
+absl::Status InvalidField(absl::string_view field, absl::string_view description) {
   return InvalidArgument({{std::string(field), std::string(description)}});
 }
 
@@ -66,8 +65,7 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
 }
 
 absl::Status AlreadyExists(absl::string_view resource_type,
-                           absl::string_view resource_name,
-                           absl::string_view message) {
+                           absl::string_view resource_name, absl::string_view message) {
   absl::Status status = absl::AlreadyExistsError(message);
   google::rpc::ResourceInfo detail;
   detail.set_resource_type(std::string(resource_type));

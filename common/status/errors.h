@@ -3,10 +3,10 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 // Errors with machine-readable details, for domain code that knows nothing of
 // gRPC. The details ride in absl::Status payloads as serialized
@@ -35,8 +35,7 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
 // ALREADY_EXISTS naming the resource that holds the value
 // (google.rpc.ResourceInfo).
 absl::Status AlreadyExists(absl::string_view resource_type,
-                           absl::string_view resource_name,
-                           absl::string_view message);
+                           absl::string_view resource_name, absl::string_view message);
 
 // Readers, for callers and tests.
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);

@@ -5,11 +5,11 @@
 #include "absl/status/statusor.h"
 
 // Early return on error, as in Google's status macros (not in this Abseil).
-#define CB_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    if (::absl::Status _s = (expr); !_s.ok()) {   \
-      return _s;                                  \
-    }                                             \
+#define CB_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    if (::absl::Status _s = (expr); !_s.ok()) { \
+      return _s;                                \
+    }                                           \
   } while (0)
 
 #define CB_CONCAT_INNER(a, b) a##b

@@ -30,8 +30,8 @@ absl::Status ToAbslStatus(const rocksdb::Status& s) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path, const DatabaseOptions& options) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         const DatabaseOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.IncreaseParallelism(2);
@@ -41,8 +41,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   // spare most of them a disk read.
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  db_options.table_factory.reset(
-      rocksdb::NewBlockBasedTableFactory(table_options));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   if (options.env == nullptr) {
     std::error_code error;
@@ -66,11 +65,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
 
 Database::~Database() { Close().IgnoreError(); }
 
-absl::StatusOr<std::optional<std::string>> Database::Get(
-    absl::string_view key) const {
+absl::StatusOr<std::optional<std::string>> Database::Get(absl::string_view key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
-                               rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return ToAbslStatus(s);
   return value;
@@ -88,15 +86,15 @@ absl::Status Database::WriteDurably(rocksdb::WriteBatch& batch) {
 
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor) {
   if (!cursor.empty() && !absl::StartsWith(cursor, prefix)) {
-    return absl::InvalidArgumentError(
-        "page_token does not belong to this listing");
+    return absl::InvalidArgumentError("page_token does not belong to this listing");
   }
   return absl::OkStatus();
 }
 
 std::string ResumeKey(absl::string_view prefix, absl::string_view cursor) {
   // The smallest key after `cursor`.
-  return cursor.empty() ? std::string(prefix) : absl::StrCat(cursor, std::string(1, '\0'));
+  return cursor.empty() ? std::string(prefix)
+                        : absl::StrCat(cursor, std::string(1, '\0'));
 }
 
 absl::StatusOr<Database::RawPage> Database::ScanPage(absl::string_view prefix,
@@ -120,8 +118,7 @@ absl::StatusOr<Database::RawPage> Database::ScanPage(absl::string_view prefix,
 }
 
 absl::StatusOr<std::string> Database::ScanMatches(
-    absl::string_view prefix, absl::string_view cursor, size_t limit,
-    size_t max_examined,
+    absl::string_view prefix, absl::string_view cursor, size_t limit, size_t max_examined,
     const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
         visit) const {
   if (absl::Status s = CheckCursor(prefix, cursor); !s.ok()) return s;
@@ -130,25 +127,24 @@ absl::StatusOr<std::string> Database::ScanMatches(
   size_t examined = 0;
   size_t matched = 0;
   absl::Status failure;
-  absl::Status s = Scan(
-      ResumeKey(prefix, cursor), PrefixSuccessor(prefix),
-      [&](absl::string_view key, absl::string_view value) {
-        if (examined++ == max_examined) {
-          next = last_key.empty() ? std::string(cursor) : last_key;
-          return false;
-        }
-        absl::StatusOr<bool> match = visit(key, value);
-        if (!match.ok()) {
-          failure = match.status();
-          return false;
-        }
-        if (*match && ++matched > limit) {
-          next = last_key;
-          return false;
-        }
-        last_key = std::string(key);
-        return true;
-      });
+  absl::Status s = Scan(ResumeKey(prefix, cursor), PrefixSuccessor(prefix),
+                        [&](absl::string_view key, absl::string_view value) {
+                          if (examined++ == max_examined) {
+                            next = last_key.empty() ? std::string(cursor) : last_key;
+                            return false;
+                          }
+                          absl::StatusOr<bool> match = visit(key, value);
+                          if (!match.ok()) {
+                            failure = match.status();
+                            return false;
+                          }
+                          if (*match && ++matched > limit) {
+                            next = last_key;
+                            return false;
+                          }
+                          last_key = std::string(key);
+                          return true;
+                        });
   if (!s.ok()) return s;
   if (!failure.ok()) return failure;
   return next;
@@ -156,14 +152,12 @@ absl::StatusOr<std::string> Database::ScanMatches(
 
 absl::Status Database::Scan(
     absl::string_view begin, absl::string_view end,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit)
-    const {
+    const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
   rocksdb::ReadOptions read_options;
   rocksdb::Slice upper(end.data(), end.size());
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
-  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid();
-       it->Next()) {
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
     if (!visit(absl::string_view(it->key().data(), it->key().size()),
                absl::string_view(it->value().data(), it->value().size()))) {
       break;

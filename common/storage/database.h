@@ -5,12 +5,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -36,8 +36,8 @@ std::string ResumeKey(absl::string_view prefix, absl::string_view cursor);
 // through atomic batches, closed cleanly.
 class Database {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(
-      const std::string& path, const DatabaseOptions& options);
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const DatabaseOptions& options);
   ~Database();
 
   Database(const Database&) = delete;
@@ -53,8 +53,7 @@ class Database {
   // Visits keys in [begin, end) in order; stops when `visit` returns false.
   absl::Status Scan(absl::string_view begin, absl::string_view end,
                     const std::function<bool(absl::string_view key,
-                                             absl::string_view value)>& visit)
-      const;
+                                             absl::string_view value)>& visit) const;
 
   struct RawPage {
     std::vector<std::pair<std::string, std::string>> entries;
@@ -64,8 +63,8 @@ class Database {
   // Up to `limit` entries whose keys start with `prefix`, after `cursor` (a
   // previous page's cursor, "" for the first page). A cursor from another
   // prefix is INVALID_ARGUMENT: page tokens cannot reach other ranges.
-  absl::StatusOr<RawPage> ScanPage(absl::string_view prefix,
-                                   absl::string_view cursor, size_t limit) const;
+  absl::StatusOr<RawPage> ScanPage(absl::string_view prefix, absl::string_view cursor,
+                                   size_t limit) const;
 
   // One page of a filtered walk under `prefix` after `cursor`. `visit`
   // says whether an entry matched (and may fail the walk). The walk stops

@@ -2,9 +2,9 @@
 #define CLIENTBOOK_COMMON_STORAGE_PAGE_TOKEN_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace clientbook::storage {
 

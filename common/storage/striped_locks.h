@@ -5,10 +5,10 @@
 #include <array>
 #include <functional>
 #include <initializer_list>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace clientbook::storage {

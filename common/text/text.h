@@ -2,8 +2,9 @@
 #define CLIENTBOOK_COMMON_TEXT_TEXT_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace clientbook::text {
 

@@ -38,8 +38,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   billing::RocksBillingStore store(db->get());
-  billing::GrpcDirectoryClient directory(client::Connect(absl::GetFlag(FLAGS_directory_target)),
-                                         absl::GetFlag(FLAGS_directory_timeout));
+  billing::GrpcDirectoryClient directory(
+      client::Connect(absl::GetFlag(FLAGS_directory_target)),
+      absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *clock->clock, directory);
   billing::BillingService service(billing);
 

@@ -1,14 +1,14 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "common/client/outgoing_call.h"
-#include "common/time/clock_flags.h"
-#include "services/directory/api/billing_wholesale_check.h"
 #include "absl/flags/parse.h"
+#include "common/client/outgoing_call.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
+#include "common/time/clock_flags.h"
+#include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "spdlog/spdlog.h"

@@ -21,14 +21,15 @@ namespace clientbook::directory {
 namespace {
 
 constexpr const char* kSurnames[] = {
-    "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
-    "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini",
-    "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "García", "Martínez",
-    "López", "Sánchez", "Pérez", "Martin", "Bernard", "Dubois", "Thomas", "Robert",
-    "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre",
-    "Michel", "Müller"};
-constexpr const char* kKinds[] = {"SRL", "SpA", "SNC", "SL", "SA", "SARL", "& Figli",
-                                  "Consulting", "Trading", "Società Agricola"};
+    "Rossi",    "Russo",   "Ferrari",  "Esposito", "Bianchi",  "Romano",  "Colombo",
+    "Ricci",    "Marino",  "Greco",    "Bruno",    "Gallo",    "Conti",   "De Luca",
+    "Mancini",  "Costa",   "Giordano", "Rizzo",    "Lombardi", "Moretti", "García",
+    "Martínez", "López",   "Sánchez",  "Pérez",    "Martin",   "Bernard", "Dubois",
+    "Thomas",   "Robert",  "Richard",  "Petit",    "Durand",   "Leroy",   "Moreau",
+    "Simon",    "Laurent", "Lefèvre",  "Michel",   "Müller"};
+constexpr const char* kKinds[] = {
+    "SRL",  "SpA",     "SNC",        "SL",      "SA",
+    "SARL", "& Figli", "Consulting", "Trading", "Società Agricola"};
 
 struct Firm {
   uint64_t id = 0;
@@ -98,31 +99,36 @@ void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
 void Register(Fixture& f, const std::string& owner, const Firm& firm) {
   Directory& d = f.directory();
   const std::string size = absl::StrCat("/clients:", firm.clients);
-  benchmark::RegisterBenchmark(("ListFirstPage50" + size).c_str(), [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner, {.firm_id = firm.id});
-  });
-  benchmark::RegisterBenchmark(("ListMiddlePage50" + size).c_str(), [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner,
-               {.firm_id = firm.id,
-                .page = {.page_size = 0, .page_token = firm.middle_token}});
-  });
-  benchmark::RegisterBenchmark(("ListByNumberPage1000" + size).c_str(),
-                               [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner, {.firm_id = firm.id,
-                             .page = {.page_size = 1000, .page_token = ""},
-                             .order_by = "client_number"});
-  });
-  benchmark::RegisterBenchmark(("SearchNameFerrari" + size).c_str(), [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "ferrari"});
-  });
-  benchmark::RegisterBenchmark(("SearchNameAccentsLefevreSarl" + size).c_str(),
-                               [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "lefevre sarl"});
-  });
-  benchmark::RegisterBenchmark(("SearchNumberExact" + size).c_str(), [&d, owner, firm](auto& s) {
-    ListOrFail(s, d, owner, {.firm_id = firm.id,
-                             .client_number_query = absl::StrFormat("c-%07d", firm.clients / 3)});
-  });
+  benchmark::RegisterBenchmark(
+      ("ListFirstPage50" + size).c_str(),
+      [&d, owner, firm](auto& s) { ListOrFail(s, d, owner, {.firm_id = firm.id}); });
+  benchmark::RegisterBenchmark(
+      ("ListMiddlePage50" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner,
+                   {.firm_id = firm.id,
+                    .page = {.page_size = 0, .page_token = firm.middle_token}});
+      });
+  benchmark::RegisterBenchmark(
+      ("ListByNumberPage1000" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner,
+                   {.firm_id = firm.id,
+                    .page = {.page_size = 1000, .page_token = ""},
+                    .order_by = "client_number"});
+      });
+  benchmark::RegisterBenchmark(
+      ("SearchNameFerrari" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "ferrari"});
+      });
+  benchmark::RegisterBenchmark(
+      ("SearchNameAccentsLefevreSarl" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "lefevre sarl"});
+      });
+  benchmark::RegisterBenchmark(
+      ("SearchNumberExact" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner,
+                   {.firm_id = firm.id,
+                    .client_number_query = absl::StrFormat("c-%07d", firm.clients / 3)});
+      });
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ std::string HttpGet(int port, const std::string& path) {
     close(fd);
     return "";
   }
-  std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
+  std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
   write(fd, request.data(), request.size());
   std::string response;
   std::array<char, 4096> buf;
@@ -62,11 +63,11 @@ class DirectoryE2eTest : public ::testing::Test {
       : port_(testing::FreePort()),
         metrics_port_(testing::FreePort()),
         target_(absl::StrCat("127.0.0.1:", port_)),
-        process_(DIRECTORY_BINARY,
-                 {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("data"),
-                  absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_),
-                  "--sync_writes"},
-                 dir_.Sub("directory.log")) {}
+        process_(
+            DIRECTORY_BINARY,
+            {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("data"),
+             absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_), "--sync_writes"},
+            dir_.Sub("directory.log")) {}
 
   void StartServing() {
     ASSERT_TRUE(process_.Start());
@@ -137,8 +138,9 @@ TEST_F(DirectoryE2eTest, ServesPrometheusMetrics) {
   v1::ListMyFirmsResponse resp;
   ASSERT_TRUE(stub_->ListMyFirms(As("alice").get(), req, &resp).ok());
   std::string metrics = HttpGet(metrics_port_, "/metrics");
-  EXPECT_THAT(metrics, HasSubstr("clientbook_rpc_total{code=\"OK\",method=\"/clientbook.v1."
-                                 "DirectoryService/ListMyFirms\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("clientbook_rpc_total{code=\"OK\",method=\"/clientbook.v1."
+                        "DirectoryService/ListMyFirms\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("clientbook_rpc_duration_seconds_bucket"));
   EXPECT_EQ(process_.Stop(SIGINT), 0) << process_.Log();
 }
@@ -149,25 +151,26 @@ TEST_F(DirectoryE2eTest, ReflectionListsTheDirectoryMethodsToBuf) {
   }
   StartServing();
   std::optional<std::string> methods = RunShell(absl::StrCat(
-      "buf curl --protocol grpc --http2-prior-knowledge --list-methods http://", target_));
+      "buf curl --protocol grpc --http2-prior-knowledge --list-methods http://",
+      target_));
   ASSERT_TRUE(methods.has_value());
   EXPECT_THAT(*methods, HasSubstr("clientbook.v1.DirectoryService/ListClients"));
-  EXPECT_THAT(*methods, HasSubstr("clientbook.v1.DirectoryService/BatchUpdateClientNumbers"));
+  EXPECT_THAT(*methods,
+              HasSubstr("clientbook.v1.DirectoryService/BatchUpdateClientNumbers"));
   EXPECT_THAT(*methods, HasSubstr("grpc.health.v1.Health/Check"));
-  std::optional<std::string> health = RunShell(absl::StrCat(
-      "buf curl --protocol grpc --http2-prior-knowledge http://", target_,
-      "/grpc.health.v1.Health/Check"));
+  std::optional<std::string> health =
+      RunShell(absl::StrCat("buf curl --protocol grpc --http2-prior-knowledge http://",
+                            target_, "/grpc.health.v1.Health/Check"));
   ASSERT_TRUE(health.has_value());
   EXPECT_THAT(*health, HasSubstr("SERVING"));
 }
 
 TEST_F(DirectoryE2eTest, RefusesToStartOnAPortInUse) {
   StartServing();
-  testing::ServiceProcess second(
-      DIRECTORY_BINARY,
-      {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("other"),
-       "--metrics_listen="},
-      dir_.Sub("second.log"));
+  testing::ServiceProcess second(DIRECTORY_BINARY,
+                                 {absl::StrCat("--listen=", target_),
+                                  "--data_dir=" + dir_.Sub("other"), "--metrics_listen="},
+                                 dir_.Sub("second.log"));
   ASSERT_TRUE(second.Start());
   EXPECT_EQ(second.Wait(), 1) << second.Log();
   EXPECT_THAT(second.Log(), HasSubstr("cannot serve gRPC"));

@@ -37,7 +37,9 @@ int FreePort() {
 
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args,
                                std::string log_path)
-    : binary_(std::move(binary)), args_(std::move(args)), log_path_(std::move(log_path)) {}
+    : binary_(std::move(binary)),
+      args_(std::move(args)),
+      log_path_(std::move(log_path)) {}
 
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Stop(SIGKILL);

@@ -17,8 +17,7 @@ int FreePort();
 // destructor kills it (SIGKILL) if a test left it running.
 class ServiceProcess {
  public:
-  ServiceProcess(std::string binary, std::vector<std::string> args,
-                 std::string log_path);
+  ServiceProcess(std::string binary, std::vector<std::string> args, std::string log_path);
   ~ServiceProcess();
 
   // Starts the process; false if it could not be spawned.

@@ -36,7 +36,9 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
                                              v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) { return billing_.Get(caller, ref); },
+      [&](const std::string& caller, SubscriptionRef ref) {
+        return billing_.Get(caller, ref);
+      },
       ToProto);
 }
 
@@ -48,11 +50,10 @@ grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
     SubscriptionFilter filter{.plan = req->plan(),
                               .trial_state = req->trial_state(),
                               .eligibility = req->transfer_eligibility()};
-    CB_ASSIGN_OR_RETURN(
-        Page<SubscriptionView> page,
-        billing_.List(caller, firm[0], filter,
-                      PageRequest{.page_size = req->page_size(),
-                                  .page_token = req->page_token()}));
+    CB_ASSIGN_OR_RETURN(Page<SubscriptionView> page,
+                        billing_.List(caller, firm[0], filter,
+                                      PageRequest{.page_size = req->page_size(),
+                                                  .page_token = req->page_token()}));
     for (const SubscriptionView& v : page.items) *resp->add_subscriptions() = ToProto(v);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -65,8 +66,8 @@ grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(auto ids,
                         names::MatchIds("parent", req->parent(), "firms/*/clients/*"));
-    google::protobuf::RepeatedField<int32_t> products(req->subscription().products().begin(),
-                                                      req->subscription().products().end());
+    google::protobuf::RepeatedField<int32_t> products(
+        req->subscription().products().begin(), req->subscription().products().end());
     CB_ASSIGN_OR_RETURN(
         SubscriptionView view,
         billing_.Subscribe(caller, SubscriptionRef{ids[0], ids[1]},
@@ -122,9 +123,9 @@ grpc::Status BillingService::AddPaymentMethod(grpc::ServerContext* ctx,
       ToProto);
 }
 
-grpc::Status BillingService::RemoveFromWholesale(grpc::ServerContext* ctx,
-                                                 const v1::RemoveFromWholesaleRequest* req,
-                                                 v1::Subscription* resp) {
+grpc::Status BillingService::RemoveFromWholesale(
+    grpc::ServerContext* ctx, const v1::RemoveFromWholesaleRequest* req,
+    v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
       [&](const std::string& caller, SubscriptionRef ref) {
@@ -138,7 +139,8 @@ grpc::Status BillingService::AuthorizeBillingTransfer(
     v1::BillingTransfer* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) -> absl::StatusOr<SubscriptionView> {
+      [&](const std::string& caller,
+          SubscriptionRef ref) -> absl::StatusOr<SubscriptionView> {
         CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("firm", req->firm(), "firms/*"));
         return billing_.AuthorizeTransfer(caller, ref, firm[0], req->request_id());
       },
@@ -172,11 +174,13 @@ grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
                                                 v1::BillingTransfer* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
-        auto ids, names::MatchIds("name", req->name(), "firms/*/clients/*/subscription/transfer"));
+        auto ids,
+        names::MatchIds("name", req->name(), "firms/*/clients/*/subscription/transfer"));
     CB_ASSIGN_OR_RETURN(SubscriptionView view,
                         billing_.Get(caller, SubscriptionRef{ids[0], ids[1]}));
     if (!view.record.has_transfer()) {
-      return absl::NotFoundError(absl::StrCat(req->name(), " not found: no transfer was authorized"));
+      return absl::NotFoundError(
+          absl::StrCat(req->name(), " not found: no transfer was authorized"));
     }
     *resp = TransferToProto(view);
     return absl::OkStatus();
@@ -187,7 +191,8 @@ grpc::Status BillingService::SweepExpiredTrials(grpc::ServerContext* ctx,
                                                 const v1::SweepExpiredTrialsRequest*,
                                                 v1::SweepExpiredTrialsResponse* resp) {
   return Serve(*ctx, [&](const std::string&) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed, billing_.SweepExpiredTrials());
+    CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
+                        billing_.SweepExpiredTrials());
     for (const SubscriptionRecord& s : lapsed) {
       resp->add_lapsed(SubscriptionName({s.firm_id(), s.company_id()}));
     }

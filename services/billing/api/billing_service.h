@@ -23,7 +23,8 @@ class BillingService final : public v1::BillingService::Service {
                                v1::Subscription* resp) override;
   grpc::Status AddProduct(grpc::ServerContext* ctx, const v1::AddProductRequest* req,
                           v1::Subscription* resp) override;
-  grpc::Status RemoveProduct(grpc::ServerContext* ctx, const v1::RemoveProductRequest* req,
+  grpc::Status RemoveProduct(grpc::ServerContext* ctx,
+                             const v1::RemoveProductRequest* req,
                              v1::Subscription* resp) override;
   grpc::Status SetBillingPeriod(grpc::ServerContext* ctx,
                                 const v1::SetBillingPeriodRequest* req,

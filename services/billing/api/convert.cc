@@ -12,7 +12,9 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
   return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
 }
 
-SubscriptionRef RefOf(const SubscriptionRecord& s) { return {s.firm_id(), s.company_id()}; }
+SubscriptionRef RefOf(const SubscriptionRecord& s) {
+  return {s.firm_id(), s.company_id()};
+}
 
 }  // namespace
 
@@ -28,7 +30,8 @@ v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
   *out.mutable_expire_time() =
       Timestamp(t.authorize_time_us() + absl::ToInt64Microseconds(kTransferWindow));
   out.set_completed_by(t.completed_by());
-  if (t.complete_time_us() != 0) *out.mutable_complete_time() = Timestamp(t.complete_time_us());
+  if (t.complete_time_us() != 0)
+    *out.mutable_complete_time() = Timestamp(t.complete_time_us());
   return out;
 }
 

@@ -10,7 +10,8 @@ constexpr absl::string_view kPeer = "the directory service";
 
 }  // namespace
 
-absl::Status GrpcDirectoryClient::CheckMember(absl::string_view caller, uint64_t firm_id) {
+absl::Status GrpcDirectoryClient::CheckMember(absl::string_view caller,
+                                              uint64_t firm_id) {
   v1::GetFirmRequest req;
   req.set_name(absl::StrCat("firms/", firm_id));
   v1::Firm firm;

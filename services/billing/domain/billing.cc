@@ -13,11 +13,10 @@ namespace {
 
 constexpr size_t kMaxRequestIdBytes = 128;
 
-
 absl::Status CheckRequestId(absl::string_view id) {
   if (id.size() > kMaxRequestIdBytes) {
-    return errors::InvalidField("request_id",
-                                absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
+    return errors::InvalidField(
+        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -36,7 +35,8 @@ std::string LockScope(SubscriptionRef ref) {
 }
 
 std::string SubscriptionName(SubscriptionRef ref) {
-  return absl::StrCat("firms/", ref.firm_id, "/clients/", ref.company_id, "/subscription");
+  return absl::StrCat("firms/", ref.firm_id, "/clients/", ref.company_id,
+                      "/subscription");
 }
 
 absl::Status Billing::CheckActor(absl::string_view caller, SubscriptionRef ref,
@@ -99,7 +99,8 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
     record.set_create_time_us(absl::ToUnixMicros(now));
   }
   if (absl::Status s = change(record, now); !s.ok()) return s;
-  if (stored->has_value() && record.SerializeAsString() == (*stored)->SerializeAsString()) {
+  if (stored->has_value() &&
+      record.SerializeAsString() == (*stored)->SerializeAsString()) {
     return ViewAt(record, now);  // nothing to write: idempotent
   }
   record.set_update_time_us(absl::ToUnixMicros(now));
@@ -135,10 +136,10 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
                                                      const SubscriptionFilter& filter,
                                                      const PageRequest& page) {
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("subscriptions|", firm_id, "|", filter.plan, "|", filter.trial_state,
-                   "|", filter.eligibility),
-      page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("subscriptions|", firm_id, "|", filter.plan, "|",
+                                     filter.trial_state, "|", filter.eligibility),
+                        page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   const absl::Time now = clock_.Now();
   auto matches = [&](const SubscriptionRecord& s) {
@@ -180,8 +181,7 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
   return Mutate(caller, ref, Actor::kFirmMember,
                 absl::StrCat("subscribe|", plan, "|", absl::StrJoin(sorted, ","), "|",
                              billing_period),
-                request_id, /*creates=*/true,
-                [&](SubscriptionRecord& s, absl::Time now) {
+                request_id, /*creates=*/true, [&](SubscriptionRecord& s, absl::Time now) {
                   s.set_plan(plan);
                   *s.mutable_products() = products;
                   s.set_billing_period(billing_period == 0
@@ -200,7 +200,8 @@ absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("add-product|", product),
                 request_id, /*creates=*/false,
                 [&](SubscriptionRecord& s, absl::Time) -> absl::Status {
-                  if (HasProduct(s, static_cast<Product>(product))) return absl::OkStatus();
+                  if (HasProduct(s, static_cast<Product>(product)))
+                    return absl::OkStatus();
                   google::protobuf::RepeatedField<int32_t> products = s.products();
                   products.Add(product);
                   if (absl::Status c = CheckPlanAllows(PlanOf(s), products); !c.ok()) {
@@ -216,11 +217,11 @@ absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller
                                                         int32_t product,
                                                         absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("remove-product|", product),
-                request_id, /*creates=*/false,
-                [&](SubscriptionRecord& s, absl::Time) {
+                request_id, /*creates=*/false, [&](SubscriptionRecord& s, absl::Time) {
                   auto* products = s.mutable_products();
-                  products->erase(std::remove(products->begin(), products->end(), product),
-                                  products->end());
+                  products->erase(
+                      std::remove(products->begin(), products->end(), product),
+                      products->end());
                   return absl::OkStatus();
                 });
 }

@@ -19,7 +19,12 @@ enum class Product : int32_t {
   kQuickBooksTime = 11,
 };
 enum class BillingPeriod : int32_t { kMonthly = 1, kAnnual = 2 };
-enum class TrialState : int32_t { kNoTrial = 1, kInTrial = 2, kConverted = 3, kLapsed = 4 };
+enum class TrialState : int32_t {
+  kNoTrial = 1,
+  kInTrial = 2,
+  kConverted = 3,
+  kLapsed = 4
+};
 enum class TransferState : int32_t {
   kAuthorized = 1,
   kCompleted = 2,

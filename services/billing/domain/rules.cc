@@ -22,8 +22,8 @@ bool TransferWindowOpen(absl::Time authorized, absl::Time now) {
 }
 
 bool HasProduct(const SubscriptionRecord& s, Product p) {
-  return std::find(s.products().begin(), s.products().end(),
-                   static_cast<int32_t>(p)) != s.products().end();
+  return std::find(s.products().begin(), s.products().end(), static_cast<int32_t>(p)) !=
+         s.products().end();
 }
 
 TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now) {
@@ -69,8 +69,8 @@ SubscriptionView ViewAt(const SubscriptionRecord& s, absl::Time now) {
   SubscriptionView view;
   view.record = s;
   view.trial_state = TrialStateAt(s, now);
-  view.discount_active = PlanOf(s) == Plan::kDirectDiscount &&
-                         view.trial_state != TrialState::kLapsed;
+  view.discount_active =
+      PlanOf(s) == Plan::kDirectDiscount && view.trial_state != TrialState::kLapsed;
   if (s.has_transfer()) view.transfer_state = TransferStateAt(s.transfer(), now);
   view.eligibility = EligibilityAt(s, now);
   view.eligibility_reason = EligibilityReason(view.eligibility);
@@ -88,7 +88,8 @@ absl::Status CheckPlanAllows(Plan plan,
     }
   }
   if (tiers > 1) {
-    return errors::InvalidField("products", "at most one accounting tier per subscription");
+    return errors::InvalidField("products",
+                                "at most one accounting tier per subscription");
   }
   if (plan == Plan::kNone && !products.empty()) {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "NO_SUBSCRIPTION",
@@ -113,9 +114,9 @@ absl::Status CheckPlanAllows(Plan plan,
 }
 
 absl::Status TransferRefused(Eligibility why) {
-  return errors::WithReason(absl::StatusCode::kFailedPrecondition, EligibilityName(why),
-                            absl::StrCat("cannot transfer to wholesale billing: ",
-                                         EligibilityReason(why)));
+  return errors::WithReason(
+      absl::StatusCode::kFailedPrecondition, EligibilityName(why),
+      absl::StrCat("cannot transfer to wholesale billing: ", EligibilityReason(why)));
 }
 
 const char* EligibilityName(Eligibility e) {

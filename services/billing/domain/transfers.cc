@@ -14,30 +14,29 @@ absl::Status Refuse(absl::string_view reason, absl::string_view message) {
 
 }  // namespace
 
-absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(absl::string_view caller,
-                                                            SubscriptionRef ref,
-                                                            uint64_t firm_id,
-                                                            absl::string_view request_id) {
-  return Mutate(
-      caller, ref, Actor::kClientPrimaryAdmin, absl::StrCat("authorize|", firm_id),
-      request_id, /*creates=*/false,
-      [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
-        if (firm_id != ref.firm_id) {
-          return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
-                        absl::StrCat("the client is connected to firms/", ref.firm_id,
-                                     ", not firms/", firm_id));
-        }
-        Eligibility e = EligibilityAt(s, now);
-        if (e == Eligibility::kEligible) return TransferRefused(Eligibility::kAlreadyInProgress);
-        if (e != Eligibility::kNeedsClientPermission) return TransferRefused(e);
-        TransferRecord& t = *s.mutable_transfer();
-        t.Clear();
-        t.set_firm_id(firm_id);
-        t.set_authorized_by(std::string(caller));
-        t.set_authorize_time_us(absl::ToUnixMicros(now));
-        t.set_state(static_cast<int32_t>(TransferState::kAuthorized));
-        return absl::OkStatus();
-      });
+absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
+    absl::string_view caller, SubscriptionRef ref, uint64_t firm_id,
+    absl::string_view request_id) {
+  return Mutate(caller, ref, Actor::kClientPrimaryAdmin,
+                absl::StrCat("authorize|", firm_id), request_id, /*creates=*/false,
+                [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
+                  if (firm_id != ref.firm_id) {
+                    return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
+                                  absl::StrCat("the client is connected to firms/",
+                                               ref.firm_id, ", not firms/", firm_id));
+                  }
+                  Eligibility e = EligibilityAt(s, now);
+                  if (e == Eligibility::kEligible)
+                    return TransferRefused(Eligibility::kAlreadyInProgress);
+                  if (e != Eligibility::kNeedsClientPermission) return TransferRefused(e);
+                  TransferRecord& t = *s.mutable_transfer();
+                  t.Clear();
+                  t.set_firm_id(firm_id);
+                  t.set_authorized_by(std::string(caller));
+                  t.set_authorize_time_us(absl::ToUnixMicros(now));
+                  t.set_state(static_cast<int32_t>(TransferState::kAuthorized));
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view caller,
@@ -54,16 +53,17 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
           case TransferState::kCompleted:
             return absl::OkStatus();  // completing twice is not a second move
           case TransferState::kRevoked:
-            return Refuse("AUTHORIZATION_REVOKED",
-                          "the client revoked the authorization; it must authorize again");
-          case TransferState::kExpired:
             return Refuse(
-                "AUTHORIZATION_EXPIRED",
-                absl::StrCat("authorization expired: it was given at ",
-                             absl::FormatTime(absl::FromUnixMicros(t.authorize_time_us())),
-                             " and a transfer must complete within ",
-                             absl::FormatDuration(kTransferWindow),
-                             "; the client must authorize again"));
+                "AUTHORIZATION_REVOKED",
+                "the client revoked the authorization; it must authorize again");
+          case TransferState::kExpired:
+            return Refuse("AUTHORIZATION_EXPIRED",
+                          absl::StrCat("authorization expired: it was given at ",
+                                       absl::FormatTime(
+                                           absl::FromUnixMicros(t.authorize_time_us())),
+                                       " and a transfer must complete within ",
+                                       absl::FormatDuration(kTransferWindow),
+                                       "; the client must authorize again"));
           case TransferState::kAuthorized:
             break;
         }
@@ -89,7 +89,8 @@ absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(absl::string_view calle
       caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, /*creates=*/false,
       [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer()) {
-          return Refuse("NO_AUTHORIZATION", "there is no transfer authorization to revoke");
+          return Refuse("NO_AUTHORIZATION",
+                        "there is no transfer authorization to revoke");
         }
         switch (TransferStateAt(s.transfer(), now)) {
           case TransferState::kRevoked:

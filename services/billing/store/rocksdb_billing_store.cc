@@ -113,9 +113,12 @@ absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
   rocksdb::WriteBatch batch;
   if (before != nullptr && AwaitsLapseCheck(*before)) batch.Delete(TrialKey(*before));
   if (AwaitsLapseCheck(after)) batch.Put(TrialKey(after), "");
-  batch.Put(SubscriptionKey(after.firm_id(), after.company_id()), after.SerializeAsString());
+  batch.Put(SubscriptionKey(after.firm_id(), after.company_id()),
+            after.SerializeAsString());
   if (request.has_value()) {
-    batch.Put(KeyBuilder(kRequest).String(request->caller).String(request->request_id)
+    batch.Put(KeyBuilder(kRequest)
+                  .String(request->caller)
+                  .String(request->request_id)
                   .Release(),
               request->record.SerializeAsString());
   }

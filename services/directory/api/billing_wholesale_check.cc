@@ -9,11 +9,11 @@ namespace clientbook::directory {
 absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(absl::string_view caller,
                                                           const ClientRecord& client) {
   v1::GetSubscriptionRequest req;
-  req.set_name(absl::StrCat(ClientName(client.firm_id(), client.company_id()),
-                            "/subscription"));
+  req.set_name(
+      absl::StrCat(ClientName(client.firm_id(), client.company_id()), "/subscription"));
   v1::Subscription subscription;
-  grpc::Status status =
-      stub_->GetSubscription(client::ContextFor(caller, timeout_).get(), req, &subscription);
+  grpc::Status status = stub_->GetSubscription(client::ContextFor(caller, timeout_).get(),
+                                               req, &subscription);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return false;
   if (!status.ok()) return client::FromCall(status, "the billing service");
   return subscription.plan() == v1::WHOLESALE;

@@ -40,8 +40,7 @@ v1::Client ToProto(const ClientRecord& client) {
   out.set_client_type(static_cast<v1::ClientType>(client.client_type()));
   out.set_display_name(client.display_name());
   out.set_email(client.email());
-  out.set_lead_accountant(
-      MemberName(client.firm_id(), client.lead_accountant_user_id()));
+  out.set_lead_accountant(MemberName(client.firm_id(), client.lead_accountant_user_id()));
   *out.mutable_products() = client.products();
   out.set_status(static_cast<v1::ClientStatus>(client.status()));
   out.set_client_number(client.client_number());

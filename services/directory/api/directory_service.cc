@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-
 #include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
@@ -37,11 +36,10 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
                                           const v1::CreateFirmRequest* req,
                                           v1::Firm* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(FirmRecord firm,
-                        directory_.CreateFirm(caller, req->firm().display_name(),
-                                              req->creator_email(),
-                                              req->creator_display_name(),
-                                              req->request_id()));
+    CB_ASSIGN_OR_RETURN(
+        FirmRecord firm,
+        directory_.CreateFirm(caller, req->firm().display_name(), req->creator_email(),
+                              req->creator_display_name(), req->request_id()));
     *resp = ToProto(firm);
     return absl::OkStatus();
   });
@@ -87,9 +85,10 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                                                v1::ListFirmMembersResponse* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(Page<MemberRecord> page,
-                        directory_.ListMembers(caller, firm_id,
-                                               PageOf(req->page_size(), req->page_token())));
+    CB_ASSIGN_OR_RETURN(
+        Page<MemberRecord> page,
+        directory_.ListMembers(caller, firm_id,
+                               PageOf(req->page_size(), req->page_token())));
     for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -147,20 +146,20 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                             const v1::UpdateClientRequest* req,
                                             v1::Client* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("client.name", req->client().name()));
+    CB_ASSIGN_OR_RETURN(ClientRef ref,
+                        ParseClientName("client.name", req->client().name()));
     std::string lead;
     std::vector<std::string> paths(req->update_mask().paths().begin(),
                                    req->update_mask().paths().end());
     if (std::find(paths.begin(), paths.end(), "lead_accountant") != paths.end()) {
-      CB_ASSIGN_OR_RETURN(lead, OptionalMemberUserId("client.lead_accountant",
-                                                     req->client().lead_accountant(),
-                                                     ref.firm_id));
+      CB_ASSIGN_OR_RETURN(
+          lead, OptionalMemberUserId("client.lead_accountant",
+                                     req->client().lead_accountant(), ref.firm_id));
     }
-    CB_ASSIGN_OR_RETURN(
-        ClientRecord client,
-        directory_.UpdateClient(caller, ref.firm_id, ref.company_id,
-                                FromProto(req->client(), lead), paths,
-                                req->client().etag()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client,
+                        directory_.UpdateClient(caller, ref.firm_id, ref.company_id,
+                                                FromProto(req->client(), lead), paths,
+                                                req->client().etag()));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -172,9 +171,9 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
     ClientListQuery query;
     CB_ASSIGN_OR_RETURN(query.firm_id, ParseFirmName("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(query.lead_accountant,
-                        OptionalMemberUserId("lead_accountant", req->lead_accountant(),
-                                             query.firm_id));
+    CB_ASSIGN_OR_RETURN(
+        query.lead_accountant,
+        OptionalMemberUserId("lead_accountant", req->lead_accountant(), query.firm_id));
     query.page = PageOf(req->page_size(), req->page_token());
     query.name_query = req->name_query();
     query.client_number_query = req->client_number_query();
@@ -229,10 +228,9 @@ grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
     v1::Client* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
-    CB_ASSIGN_OR_RETURN(
-        ClientRecord client,
-        directory_.ChangeClientPrimaryAdmin(caller, ref.firm_id, ref.company_id,
-                                            req->new_primary_admin_user_id()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.ChangeClientPrimaryAdmin(
+                                                 caller, ref.firm_id, ref.company_id,
+                                                 req->new_primary_admin_user_id()));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -284,10 +282,10 @@ grpc::Status DirectoryService::UpdateClientListView(
     CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("client_list_view.name",
                                                          req->client_list_view().name()));
     const auto& columns = req->client_list_view().columns();
-    CB_ASSIGN_OR_RETURN(
-        ListViewRecord view,
-        directory_.UpdateListView(caller, ref.firm_id, ref.user_id,
-                                  std::vector<std::string>(columns.begin(), columns.end())));
+    CB_ASSIGN_OR_RETURN(ListViewRecord view,
+                        directory_.UpdateListView(
+                            caller, ref.firm_id, ref.user_id,
+                            std::vector<std::string>(columns.begin(), columns.end())));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
     return absl::OkStatus();
   });
@@ -297,8 +295,8 @@ grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
                                                 const v1::CreateInvitationRequest* req,
                                                 v1::Invitation* resp) {
   return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(InvitationRecord inv,
-                        directory_.CreateInvitation(caller, FromProto(req->invitation())));
+    CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.CreateInvitation(
+                                                  caller, FromProto(req->invitation())));
     *resp = ToProto(inv);
     return absl::OkStatus();
   });

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 // Parsing of resource names from requests. Each failure is INVALID_ARGUMENT
 // naming `field` and the expected pattern.
@@ -21,8 +21,10 @@ struct ClientRef {
 };
 
 absl::StatusOr<uint64_t> ParseFirmName(absl::string_view field, absl::string_view name);
-absl::StatusOr<MemberRef> ParseMemberName(absl::string_view field, absl::string_view name);
-absl::StatusOr<ClientRef> ParseClientName(absl::string_view field, absl::string_view name);
+absl::StatusOr<MemberRef> ParseMemberName(absl::string_view field,
+                                          absl::string_view name);
+absl::StatusOr<ClientRef> ParseClientName(absl::string_view field,
+                                          absl::string_view name);
 // firms/{firm}/members/{user}/clientListView
 absl::StatusOr<MemberRef> ParseListViewName(absl::string_view field,
                                             absl::string_view name);

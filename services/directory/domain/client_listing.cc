@@ -5,18 +5,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
-#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 namespace {
 
 bool AnyStartsWith(const std::vector<std::string>& words, absl::string_view prefix) {
-  return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
-    return absl::StartsWith(w, prefix);
-  });
+  return std::any_of(words.begin(), words.end(),
+                     [&](const std::string& w) { return absl::StartsWith(w, prefix); });
 }
 
 // Name search walks the word index on the query's longest word. A name
@@ -50,10 +49,11 @@ absl::Status ValidateQuery(const ClientListQuery& q) {
     }
   }
   if (!q.name_query.empty() && !q.client_number_query.empty()) {
-    checks.push_back(errors::FieldViolation{
-        "client_number_query", "search by name or by number, not both"});
+    checks.push_back(errors::FieldViolation{"client_number_query",
+                                            "search by name or by number, not both"});
   }
-  if (q.client_type < 0 || q.client_type > static_cast<int32_t>(ClientType::kIndividual)) {
+  if (q.client_type < 0 ||
+      q.client_type > static_cast<int32_t>(ClientType::kIndividual)) {
     checks.push_back(errors::FieldViolation{"client_type", "unknown client type"});
   }
   if (q.status < 0 || q.status > static_cast<int32_t>(ClientStatus::kInactive)) {
@@ -74,23 +74,23 @@ absl::Status ValidateQuery(const ClientListQuery& q) {
 
 // Everything that selects the results, for binding page tokens to a query.
 std::string Fingerprint(const ClientListQuery& q) {
-  return absl::StrJoin({absl::StrCat("clients|", q.firm_id), q.name_query,
-                        q.client_number_query, absl::StrCat(q.client_type),
-                        q.lead_accountant, absl::StrCat(q.status),
-                        std::string(q.show_inactive ? "1" : "0"), q.order_by},
-                       "|");
+  return absl::StrJoin(
+      {absl::StrCat("clients|", q.firm_id), q.name_query, q.client_number_query,
+       absl::StrCat(q.client_type), q.lead_accountant, absl::StrCat(q.status),
+       std::string(q.show_inactive ? "1" : "0"), q.order_by},
+      "|");
 }
 
 }  // namespace
 
-absl::StatusOr<Page<ClientRecord>> Directory::ListClients(
-    absl::string_view caller, const ClientListQuery& query) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, query.firm_id);
-      !m.ok()) {
+absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view caller,
+                                                          const ClientListQuery& query) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, query.firm_id); !m.ok()) {
     return m.status();
   }
   if (absl::Status s = ValidateQuery(query); !s.ok()) return s;
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(Fingerprint(query), query.page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(Fingerprint(query), query.page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
 
   ClientScan scan;
@@ -103,8 +103,7 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(
                      (query.status == 0 && !query.show_inactive);
 
   const std::string number_prefix = ClientNumberKey(query.client_number_query);
-  std::vector<std::string> words =
-      text::Words(text::FoldForSearch(query.name_query));
+  std::vector<std::string> words = text::Words(text::FoldForSearch(query.name_query));
   if (!number_prefix.empty()) {
     scan.index = ClientIndex::kByNumber;
     scan.prefix = number_prefix;
@@ -115,8 +114,8 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(
         [](const auto& a, const auto& b) { return a.size() < b.size(); });
     scan.word_filter = NameMatcher(std::move(words), scan.prefix);
   } else {
-    scan.index = query.order_by == "client_number" ? ClientIndex::kByNumber
-                                                   : ClientIndex::kByName;
+    scan.index =
+        query.order_by == "client_number" ? ClientIndex::kByNumber : ClientIndex::kByName;
   }
   scan.record_filter = [&query, wanted_status](const ClientRecord& c) {
     return (query.client_type == 0 || c.client_type() == query.client_type) &&

@@ -20,24 +20,23 @@ std::optional<errors::FieldViolation> CheckClientType(absl::string_view field,
       type == static_cast<int32_t>(ClientType::kIndividual)) {
     return std::nullopt;
   }
-  return errors::FieldViolation{std::string(field),
-                                "must be BUSINESS or INDIVIDUAL"};
+  return errors::FieldViolation{std::string(field), "must be BUSINESS or INDIVIDUAL"};
 }
 
 std::optional<errors::FieldViolation> CheckProducts(
-    absl::string_view field, const google::protobuf::RepeatedPtrField<std::string>& products) {
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& products) {
   if (static_cast<size_t>(products.size()) > kMaxProducts) {
     return errors::FieldViolation{
-        std::string(field), absl::StrCat("has ", products.size(),
-                                         " entries; at most ", kMaxProducts)};
+        std::string(field),
+        absl::StrCat("has ", products.size(), " entries; at most ", kMaxProducts)};
   }
   for (const std::string& p : products) {
     if (!text::IsValidUtf8(p) || text::Trim(p).empty() ||
         text::CharacterCount(p) > kMaxProductCharacters) {
       return errors::FieldViolation{
-          std::string(field),
-          absl::StrCat("entries must be 1 to ", kMaxProductCharacters,
-                       " characters of UTF-8")};
+          std::string(field), absl::StrCat("entries must be 1 to ", kMaxProductCharacters,
+                                           " characters of UTF-8")};
     }
   }
   return std::nullopt;
@@ -91,9 +90,11 @@ absl::StatusOr<ClientRecord> Directory::CommitClient(const ClientRecord* before,
   return after;
 }
 
-absl::StatusOr<ClientRecord> Directory::CreateClient(
-    absl::string_view caller, uint64_t firm_id, const ClientRecord& draft,
-    bool make_me_primary_admin, absl::string_view request_id) {
+absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
+                                                     uint64_t firm_id,
+                                                     const ClientRecord& draft,
+                                                     bool make_me_primary_admin,
+                                                     absl::string_view request_id) {
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -129,8 +130,7 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(
     if (!done.ok()) return done.status();
     if (done->has_value()) return LoadClient(firm_id, **done);
   }
-  if (absl::Status s = CheckNumberFree(firm_id, 0, number);
-      !s.ok()) {
+  if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) {
     return s;
   }
   absl::StatusOr<uint64_t> id = store_.AllocateId();
@@ -161,8 +161,7 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(
 }
 
 absl::StatusOr<ClientRecord> Directory::GetClient(absl::string_view caller,
-                                                  uint64_t firm_id,
-                                                  uint64_t company_id) {
+                                                  uint64_t firm_id, uint64_t company_id) {
   absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
   if (member.ok()) return LoadClient(firm_id, company_id);
   // The client company's primary admin reads its own record (billing relies
@@ -191,8 +190,8 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
                                 "is required: send the etag of the client you read");
   }
   static const absl::flat_hash_set<absl::string_view> kUpdatable = {
-      "display_name", "client_type", "email", "lead_accountant",
-      "products", "client_number"};
+      "display_name",    "client_type", "email",
+      "lead_accountant", "products",    "client_number"};
   for (const std::string& path : paths) {
     if (!kUpdatable.contains(path)) {
       return errors::InvalidField(
@@ -207,9 +206,9 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
   absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (etag != EtagOf(*before)) {
-    return absl::AbortedError(absl::StrCat(
-        ClientName(firm_id, company_id), " changed since etag ", etag,
-        " was read (now ", EtagOf(*before), "): read it again and reapply"));
+    return absl::AbortedError(
+        absl::StrCat(ClientName(firm_id, company_id), " changed since etag ", etag,
+                     " was read (now ", EtagOf(*before), "): read it again and reapply"));
   }
   ClientRecord after = *before;
   std::vector<std::optional<errors::FieldViolation>> checks;
@@ -270,12 +269,11 @@ absl::StatusOr<ClientRecord> Directory::SetClientStatus(absl::string_view caller
 
 absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
                                      uint64_t company_id) {
-  if (absl::StatusOr<MemberRecord> m =
-          RequireRole(caller, firm_id, Role::kPrimaryAdmin);
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kPrimaryAdmin);
       !m.ok()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "only the primary admin of ", FirmName(firm_id),
-        " can delete clients permanently"));
+    return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
+                                                    FirmName(firm_id),
+                                                    " can delete clients permanently"));
   }
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
   absl::StatusOr<ClientRecord> client = LoadClient(firm_id, company_id);
@@ -286,11 +284,9 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
     if (!admin.ok()) return admin.status();
     if (admin->has_value()) {
       return errors::WithReason(
-          absl::StatusCode::kFailedPrecondition,
-          "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
+          absl::StatusCode::kFailedPrecondition, "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
           absl::StrCat("firm member '", client->primary_admin_user_id(),
-                       "' is still the primary admin of client ",
-                       Describe(*client),
+                       "' is still the primary admin of client ", Describe(*client),
                        "; the client must name another primary admin first"));
     }
   }
@@ -311,8 +307,8 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
 absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
     absl::string_view caller, uint64_t firm_id, uint64_t company_id,
     absl::string_view new_primary_admin) {
-  if (absl::Status s = AllValid({CheckId("new_primary_admin_user_id",
-                                         new_primary_admin, true)});
+  if (absl::Status s =
+          AllValid({CheckId("new_primary_admin_user_id", new_primary_admin, true)});
       !s.ok()) {
     return s;
   }
@@ -356,8 +352,7 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
   bool only_conflicts = true;
   auto violate = [&](size_t i, absl::string_view field, std::string message,
                      bool conflict) {
-    violations.push_back(
-        {absl::StrCat("requests[", i, "].", field), std::move(message)});
+    violations.push_back({absl::StrCat("requests[", i, "].", field), std::move(message)});
     only_conflicts &= conflict;
   };
 
@@ -375,16 +370,15 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
     }
     auto [first, inserted] = entry_of_client.try_emplace(u.company_id, i);
     if (!inserted) {
-      violate(i, "client", absl::StrCat("repeats requests[", first->second, "]"),
-              false);
+      violate(i, "client", absl::StrCat("repeats requests[", first->second, "]"), false);
       continue;
     }
     absl::StatusOr<std::optional<ClientRecord>> client =
         store_.GetClient(firm_id, u.company_id);
     if (!client.ok()) return client.status();
     if (!client->has_value()) {
-      violate(i, "client",
-              absl::StrCat(ClientName(firm_id, u.company_id), " not found"), false);
+      violate(i, "client", absl::StrCat(ClientName(firm_id, u.company_id), " not found"),
+              false);
       continue;
     }
     if (!u.etag.empty() && u.etag != EtagOf(**client)) stale.push_back(i);
@@ -394,13 +388,13 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
     if (!fresh) {
       // Both entries are wrong: neither may have the number.
       violate(i, "client_number",
-              absl::StrCat("'", numbers[i], "' is also given to requests[",
-                           same->second, "]"),
+              absl::StrCat("'", numbers[i], "' is also given to requests[", same->second,
+                           "]"),
               true);
       if (first_of_duplicate.insert(same->second).second) {
         violate(same->second, "client_number",
-                absl::StrCat("'", numbers[same->second],
-                             "' is also given to requests[", i, "]"),
+                absl::StrCat("'", numbers[same->second], "' is also given to requests[",
+                             i, "]"),
                 true);
       }
     }
@@ -422,15 +416,14 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
   if (!violations.empty()) {
     std::sort(violations.begin(), violations.end(),
               [](const auto& a, const auto& b) { return a.field < b.field; });
-    return errors::FieldViolations(only_conflicts
-                                       ? absl::StatusCode::kAlreadyExists
-                                       : absl::StatusCode::kInvalidArgument,
+    return errors::FieldViolations(only_conflicts ? absl::StatusCode::kAlreadyExists
+                                                  : absl::StatusCode::kInvalidArgument,
                                    violations);
   }
   if (!stale.empty()) {
-    return absl::AbortedError(absl::StrCat(
-        "clients changed since they were read (requests[",
-        absl::StrJoin(stale, "], requests["), "]): read them again"));
+    return absl::AbortedError(
+        absl::StrCat("clients changed since they were read (requests[",
+                     absl::StrJoin(stale, "], requests["), "]): read them again"));
   }
 
   std::vector<ClientRecord> after;
@@ -487,9 +480,9 @@ absl::StatusOr<ListViewRecord> Directory::UpdateListView(
     const std::string field = absl::StrCat("client_list_view.columns[", i, "]");
     if (std::find(kListColumns.begin(), kListColumns.end(), columns[i]) ==
         kListColumns.end()) {
-      violations.push_back({field, absl::StrCat("unknown column '", columns[i],
-                                                "'; known: ",
-                                                absl::StrJoin(kListColumns, ", "))});
+      violations.push_back(
+          {field, absl::StrCat("unknown column '", columns[i],
+                               "'; known: ", absl::StrJoin(kListColumns, ", "))});
     } else if (!seen.insert(columns[i]).second) {
       violations.push_back({field, absl::StrCat("'", columns[i], "' is listed twice")});
     }

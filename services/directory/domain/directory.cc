@@ -3,9 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/storage/page_token.h"
+#include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
-#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -25,36 +25,34 @@ int64_t Directory::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); 
 
 absl::StatusOr<MemberRecord> Directory::RequireMember(absl::string_view caller,
                                                       uint64_t firm_id) {
-  absl::StatusOr<std::optional<MemberRecord>> member =
-      store_.GetMember(firm_id, caller);
+  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, caller);
   if (!member.ok()) return member.status();
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "user '", caller, "' is not a member of ", FirmName(firm_id)));
+    return absl::PermissionDeniedError(
+        absl::StrCat("user '", caller, "' is not a member of ", FirmName(firm_id)));
   }
   return std::move(**member);
 }
 
 absl::StatusOr<MemberRecord> Directory::RequireRole(absl::string_view caller,
-                                                    uint64_t firm_id,
-                                                    Role at_least) {
+                                                    uint64_t firm_id, Role at_least) {
   absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
   // Lower enum values are stronger roles.
   if (member->role() > static_cast<int32_t>(at_least)) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "this needs the ",
-        at_least == Role::kPrimaryAdmin ? "primary admin" : "admin",
+        "this needs the ", at_least == Role::kPrimaryAdmin ? "primary admin" : "admin",
         " role in ", FirmName(firm_id)));
   }
   return member;
 }
 
-absl::StatusOr<FirmRecord> Directory::CreateFirm(
-    absl::string_view caller, absl::string_view display_name,
-    absl::string_view creator_email, absl::string_view creator_display_name,
-    absl::string_view request_id) {
+absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
+                                                 absl::string_view display_name,
+                                                 absl::string_view creator_email,
+                                                 absl::string_view creator_display_name,
+                                                 absl::string_view request_id) {
   if (absl::Status s = AllValid({
           CheckDisplayName("firm.display_name", display_name),
           CheckEmail("creator_email", creator_email, /*required=*/true),
@@ -109,7 +107,8 @@ absl::StatusOr<FirmRecord> Directory::GetFirm(absl::string_view caller,
 
 absl::StatusOr<Page<FirmRecord>> Directory::ListMyFirms(absl::string_view caller,
                                                         const PageRequest& page) {
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(absl::StrCat("my-firms|", caller), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("my-firms|", caller), page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<uint64_t>> ids =
       store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
@@ -166,33 +165,31 @@ absl::StatusOr<MemberRecord> Directory::AddMember(absl::string_view caller,
   return added;
 }
 
-absl::StatusOr<Page<MemberRecord>> Directory::ListMembers(
-    absl::string_view caller, uint64_t firm_id, const PageRequest& page) {
+absl::StatusOr<Page<MemberRecord>> Directory::ListMembers(absl::string_view caller,
+                                                          uint64_t firm_id,
+                                                          const PageRequest& page) {
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(absl::StrCat("members|", firm_id), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("members|", firm_id), page, kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<MemberRecord>> members =
       store_.ListMembers(firm_id, list->cursor, list->size);
   if (!members.ok()) return members.status();
-  return Page<MemberRecord>{std::move(members->items),
-                            list->TokenFor(members->cursor)};
+  return Page<MemberRecord>{std::move(members->items), list->TokenFor(members->cursor)};
 }
 
-absl::StatusOr<std::pair<MemberRecord, MemberRecord>>
-Directory::TransferPrimaryAdmin(absl::string_view caller, uint64_t firm_id,
-                                absl::string_view new_admin) {
+absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Directory::TransferPrimaryAdmin(
+    absl::string_view caller, uint64_t firm_id, absl::string_view new_admin) {
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
   absl::StatusOr<MemberRecord> current =
       RequireRole(caller, firm_id, Role::kPrimaryAdmin);
   if (!current.ok()) return current.status();
   if (new_admin == caller) {
-    return errors::InvalidField("new_primary_admin",
-                                "is already the primary admin");
+    return errors::InvalidField("new_primary_admin", "is already the primary admin");
   }
-  absl::StatusOr<std::optional<MemberRecord>> next =
-      store_.GetMember(firm_id, new_admin);
+  absl::StatusOr<std::optional<MemberRecord>> next = store_.GetMember(firm_id, new_admin);
   if (!next.ok()) return next.status();
   if (!next->has_value()) {
     return absl::NotFoundError(

@@ -3,12 +3,12 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
@@ -24,11 +24,11 @@ struct ClientListQuery {
   PageRequest page;
   std::string name_query;
   std::string client_number_query;
-  int32_t client_type = 0;       // 0: any
-  std::string lead_accountant;   // user id; "": any
-  int32_t status = 0;            // 0: active, plus inactive if show_inactive
+  int32_t client_type = 0;      // 0: any
+  std::string lead_accountant;  // user id; "": any
+  int32_t status = 0;           // 0: active, plus inactive if show_inactive
   bool show_inactive = false;
-  std::string order_by;          // "", "display_name" or "client_number"
+  std::string order_by;  // "", "display_name" or "client_number"
 };
 
 // One entry of BatchUpdateClientNumbers.
@@ -43,8 +43,7 @@ struct ClientNumberUpdate {
 // are not members learn nothing about the firm.
 class Directory {
  public:
-  Directory(DirectoryStore& store, const Clock& clock,
-            WholesaleCheck& wholesale)
+  Directory(DirectoryStore& store, const Clock& clock, WholesaleCheck& wholesale)
       : store_(store), clock_(clock), wholesale_(wholesale) {}
 
   // Firms and members.
@@ -56,8 +55,7 @@ class Directory {
   absl::StatusOr<FirmRecord> GetFirm(absl::string_view caller, uint64_t firm_id);
   absl::StatusOr<Page<FirmRecord>> ListMyFirms(absl::string_view caller,
                                                const PageRequest& page);
-  absl::StatusOr<MemberRecord> AddMember(absl::string_view caller,
-                                         uint64_t firm_id,
+  absl::StatusOr<MemberRecord> AddMember(absl::string_view caller, uint64_t firm_id,
                                          const MemberRecord& member);
   absl::StatusOr<Page<MemberRecord>> ListMembers(absl::string_view caller,
                                                  uint64_t firm_id,
@@ -67,27 +65,23 @@ class Directory {
       absl::string_view caller, uint64_t firm_id, absl::string_view new_admin);
 
   // Clients. `draft` carries the fields a caller may set.
-  absl::StatusOr<ClientRecord> CreateClient(absl::string_view caller,
-                                            uint64_t firm_id,
+  absl::StatusOr<ClientRecord> CreateClient(absl::string_view caller, uint64_t firm_id,
                                             const ClientRecord& draft,
                                             bool make_me_primary_admin,
                                             absl::string_view request_id);
   // Members of the firm, or the client company's primary admin.
-  absl::StatusOr<ClientRecord> GetClient(absl::string_view caller,
-                                         uint64_t firm_id, uint64_t company_id);
+  absl::StatusOr<ClientRecord> GetClient(absl::string_view caller, uint64_t firm_id,
+                                         uint64_t company_id);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.
-  absl::StatusOr<ClientRecord> UpdateClient(absl::string_view caller,
-                                            uint64_t firm_id,
+  absl::StatusOr<ClientRecord> UpdateClient(absl::string_view caller, uint64_t firm_id,
                                             uint64_t company_id,
                                             const ClientRecord& patch,
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag);
   absl::StatusOr<Page<ClientRecord>> ListClients(absl::string_view caller,
                                                  const ClientListQuery& query);
-  absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller,
-                                               uint64_t firm_id,
-                                               uint64_t company_id,
-                                               ClientStatus status);
+  absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
+                                               uint64_t company_id, ClientStatus status);
   absl::Status DeleteClient(absl::string_view caller, uint64_t firm_id,
                             uint64_t company_id);
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
@@ -98,30 +92,28 @@ class Directory {
       const std::vector<ClientNumberUpdate>& updates);
 
   // Each member's client-list columns.
-  absl::StatusOr<ListViewRecord> GetListView(absl::string_view caller,
-                                             uint64_t firm_id,
+  absl::StatusOr<ListViewRecord> GetListView(absl::string_view caller, uint64_t firm_id,
                                              absl::string_view user_id);
-  absl::StatusOr<ListViewRecord> UpdateListView(
-      absl::string_view caller, uint64_t firm_id, absl::string_view user_id,
-      const std::vector<std::string>& columns);
+  absl::StatusOr<ListViewRecord> UpdateListView(absl::string_view caller,
+                                                uint64_t firm_id,
+                                                absl::string_view user_id,
+                                                const std::vector<std::string>& columns);
 
   // Invitations from client companies to firm members.
-  absl::StatusOr<InvitationRecord> CreateInvitation(
-      absl::string_view caller, const InvitationRecord& draft);
-  absl::StatusOr<Page<InvitationRecord>> ListInvitations(
-      absl::string_view caller, absl::string_view invitee_email,
-      const PageRequest& page);
+  absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
+                                                    const InvitationRecord& draft);
+  absl::StatusOr<Page<InvitationRecord>> ListInvitations(absl::string_view caller,
+                                                         absl::string_view invitee_email,
+                                                         const PageRequest& page);
   absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> AcceptInvitation(
-      absl::string_view caller, absl::string_view token,
-      std::optional<uint64_t> firm_id);
+      absl::string_view caller, absl::string_view token, std::optional<uint64_t> firm_id);
   absl::StatusOr<InvitationRecord> DeclineInvitation(absl::string_view caller,
                                                      absl::string_view token);
 
  private:
-  absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller,
-                                             uint64_t firm_id);
-  absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller,
-                                           uint64_t firm_id, Role at_least);
+  absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
+  absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
+                                           Role at_least);
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
   // ALREADY_EXISTS if another client of the firm holds the number.
   absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,

@@ -3,10 +3,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
-#include "common/storage/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -44,8 +44,7 @@ std::string Directory::NewToken() {
 absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
   if (absl::Status s = AllValid({
-          CheckDisplayName("invitation.client_display_name",
-                           draft.client_display_name()),
+          CheckDisplayName("invitation.client_display_name", draft.client_display_name()),
           draft.client_type() == static_cast<int32_t>(ClientType::kBusiness) ||
                   draft.client_type() == static_cast<int32_t>(ClientType::kIndividual)
               ? std::nullopt
@@ -104,10 +103,10 @@ absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
 }
 
 absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
-    absl::string_view caller, absl::string_view invitee_email,
-    const PageRequest& page) {
+    absl::string_view caller, absl::string_view invitee_email, const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page, kDefaultPageSize, kMaxPageSize);
+      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page,
+      kDefaultPageSize, kMaxPageSize);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<InvitationRecord>> stored;
   if (invitee_email.empty()) {
@@ -116,11 +115,11 @@ absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
     absl::StatusOr<std::vector<uint64_t>> firms = FirmsWhereEmail(caller, invitee_email);
     if (!firms.ok()) return firms.status();
     if (firms->empty()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "'", invitee_email, "' is not your email in any of your firms"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("'", invitee_email, "' is not your email in any of your firms"));
     }
-    stored = store_.ListInvitationsToEmail(EmailKey(invitee_email), list->cursor,
-                                           list->size);
+    stored =
+        store_.ListInvitationsToEmail(EmailKey(invitee_email), list->cursor, list->size);
   }
   if (!stored.ok()) return stored.status();
   Page<InvitationRecord> out;
@@ -148,10 +147,9 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
           absl::StrCat(InvitationName(found.id()), " was already accepted into ",
                        FirmName(found.accepted_firm_id())));
     case InvitationState::kDeclined:
-      return errors::WithReason(absl::StatusCode::kFailedPrecondition,
-                                "INVITATION_DECLINED",
-                                absl::StrCat(InvitationName(found.id()),
-                                             " was declined"));
+      return errors::WithReason(
+          absl::StatusCode::kFailedPrecondition, "INVITATION_DECLINED",
+          absl::StrCat(InvitationName(found.id()), " was declined"));
     default:
       break;
   }
@@ -165,9 +163,8 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
   return std::move(**inv);
 }
 
-absl::StatusOr<std::pair<InvitationRecord, ClientRecord>>
-Directory::AcceptInvitation(absl::string_view caller, absl::string_view token,
-                            std::optional<uint64_t> firm_id) {
+absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvitation(
+    absl::string_view caller, absl::string_view token, std::optional<uint64_t> firm_id) {
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
   absl::StatusOr<std::vector<uint64_t>> firms =
@@ -175,14 +172,14 @@ Directory::AcceptInvitation(absl::string_view caller, absl::string_view token,
   if (!firms.ok()) return firms.status();
   if (firm_id.has_value()) {
     if (std::find(firms->begin(), firms->end(), *firm_id) == firms->end()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "the invitation is for '", inv->invitee_email(),
-          "', which is not your email in ", FirmName(*firm_id)));
+      return absl::PermissionDeniedError(
+          absl::StrCat("the invitation is for '", inv->invitee_email(),
+                       "', which is not your email in ", FirmName(*firm_id)));
     }
   } else if (firms->empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the invitation is for '", inv->invitee_email(),
-        "', which is not your email in any of your firms"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the invitation is for '", inv->invitee_email(),
+                     "', which is not your email in any of your firms"));
   } else if (firms->size() > 1) {
     std::vector<std::string> names;
     for (uint64_t id : *firms) names.push_back(FirmName(id));
@@ -193,8 +190,8 @@ Directory::AcceptInvitation(absl::string_view caller, absl::string_view token,
     firm_id = firms->front();
   }
 
-  auto guard = locks_.Lock({absl::StrCat("token:", token),
-                            absl::StrCat("firm:", *firm_id)});
+  auto guard =
+      locks_.Lock({absl::StrCat("token:", token), absl::StrCat("firm:", *firm_id)});
   // Read again under the lock: a concurrent accept must not win twice.
   inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
@@ -218,12 +215,11 @@ Directory::AcceptInvitation(absl::string_view caller, absl::string_view token,
   write->PutClient(nullptr, client);
   write->PutInvitation(*inv);
   if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
-  return std::make_pair(AsSeen(std::move(*inv), NowMicros(), false),
-                        std::move(client));
+  return std::make_pair(AsSeen(std::move(*inv), NowMicros(), false), std::move(client));
 }
 
-absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(
-    absl::string_view caller, absl::string_view token) {
+absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(absl::string_view caller,
+                                                              absl::string_view token) {
   auto guard = locks_.Lock({absl::StrCat("token:", token)});
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
@@ -231,9 +227,9 @@ absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(
       FirmsWhereEmail(caller, inv->invitee_email());
   if (!firms.ok()) return firms.status();
   if (firms->empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the invitation is for '", inv->invitee_email(),
-        "', which is not your email in any of your firms"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the invitation is for '", inv->invitee_email(),
+                     "', which is not your email in any of your firms"));
   }
   inv->set_state(static_cast<int32_t>(InvitationState::kDeclined));
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();

@@ -26,9 +26,7 @@ std::optional<errors::FieldViolation> CheckText(absl::string_view field,
   return std::nullopt;
 }
 
-std::string NormalizeClientNumber(absl::string_view number) {
-  return text::Trim(number);
-}
+std::string NormalizeClientNumber(absl::string_view number) { return text::Trim(number); }
 
 std::string ClientNumberKey(absl::string_view number) {
   return text::FoldCase(text::Trim(number));
@@ -48,19 +46,16 @@ std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
 }
 
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
-                                                 absl::string_view email,
-                                                 bool required) {
+                                                 absl::string_view email, bool required) {
   if (email.empty()) {
     if (required) return Violation(field, "is required");
     return std::nullopt;
   }
   if (email.size() > kMaxEmailBytes) {
-    return Violation(field, absl::StrCat("is longer than ", kMaxEmailBytes,
-                                         " bytes"));
+    return Violation(field, absl::StrCat("is longer than ", kMaxEmailBytes, " bytes"));
   }
   size_t at = email.find('@');
-  bool well_formed = at != absl::string_view::npos && at > 0 &&
-                     at + 1 < email.size() &&
+  bool well_formed = at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
                      email.find('@', at + 1) == absl::string_view::npos;
   for (char c : email) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '\0') {
@@ -68,15 +63,13 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
     }
   }
   if (!well_formed || !text::IsValidUtf8(email)) {
-    return Violation(field, absl::StrCat("'", email,
-                                         "' is not an email address"));
+    return Violation(field, absl::StrCat("'", email, "' is not an email address"));
   }
   return std::nullopt;
 }
 
 std::optional<errors::FieldViolation> CheckId(absl::string_view field,
-                                              absl::string_view id,
-                                              bool required) {
+                                              absl::string_view id, bool required) {
   constexpr size_t kMaxIdBytes = 128;
   if (id.empty()) {
     if (!required) return std::nullopt;
@@ -87,8 +80,7 @@ std::optional<errors::FieldViolation> CheckId(absl::string_view field,
   }
   for (char c : id) {
     if (c <= 0x20 || c >= 0x7F || c == '/') {
-      return Violation(field,
-                       "may hold only printable ASCII characters other than '/'");
+      return Violation(field, "may hold only printable ASCII characters other than '/'");
     }
   }
   return std::nullopt;
@@ -103,8 +95,6 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
   return errors::InvalidArgument(violations);
 }
 
-std::string EmailKey(absl::string_view email) {
-  return text::FoldCase(email);
-}
+std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
 
 }  // namespace clientbook::directory

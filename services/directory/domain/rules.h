@@ -4,11 +4,10 @@
 #include <array>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
-
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/status/errors.h"
 
@@ -35,12 +34,10 @@ inline constexpr size_t kMaxBatchUpdateEntries = 1000;
 inline constexpr size_t kMaxEntriesExaminedPerPage = 20000;
 
 inline constexpr std::array<absl::string_view, 10> kListColumns = {
-    "display_name", "company_id", "client_number",  "client_type",
-    "lead_accountant", "email",   "status",          "products",
-    "billing_plan",  "document_status"};
+    "display_name", "company_id", "client_number", "client_type",  "lead_accountant",
+    "email",        "status",     "products",      "billing_plan", "document_status"};
 inline constexpr std::array<absl::string_view, 6> kDefaultListColumns = {
-    "display_name", "client_number", "client_type",
-    "lead_accountant", "email", "status"};
+    "display_name", "client_number", "client_type", "lead_accountant", "email", "status"};
 
 // A client number as stored and shown: surrounding blanks trimmed.
 std::string NormalizeClientNumber(absl::string_view number);
@@ -64,14 +61,12 @@ std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
 
 // Checks an email address: empty only when optional; one '@', no blanks.
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
-                                                 absl::string_view email,
-                                                 bool required);
+                                                 absl::string_view email, bool required);
 
 // Checks a user id or request id: up to 128 printable ASCII characters, no
 // '/', so it fits in a resource name.
 std::optional<errors::FieldViolation> CheckId(absl::string_view field,
-                                              absl::string_view id,
-                                              bool required);
+                                              absl::string_view id, bool required);
 
 // OK, or INVALID_ARGUMENT listing every violation found among `checks`.
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);

@@ -6,10 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
@@ -79,8 +79,9 @@ class DirectoryStore {
   virtual absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const = 0;
   virtual absl::StatusOr<std::optional<MemberRecord>> GetMember(
       uint64_t firm_id, absl::string_view user_id) const = 0;
-  virtual absl::StatusOr<StoredPage<MemberRecord>> ListMembers(
-      uint64_t firm_id, absl::string_view cursor, size_t limit) const = 0;
+  virtual absl::StatusOr<StoredPage<MemberRecord>> ListMembers(uint64_t firm_id,
+                                                               absl::string_view cursor,
+                                                               size_t limit) const = 0;
   virtual absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
 

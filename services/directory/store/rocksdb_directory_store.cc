@@ -66,7 +66,9 @@ std::string RequestIdKey(uint64_t scope, absl::string_view caller,
   return KeyBuilder(kRequestId).Uint64(scope).String(caller).String(request_id).Release();
 }
 
-std::string EncodeId(uint64_t id) { return KeyBuilder('#').Uint64(id).Release().substr(1); }
+std::string EncodeId(uint64_t id) {
+  return KeyBuilder('#').Uint64(id).Release().substr(1);
+}
 std::optional<uint64_t> DecodeId(absl::string_view bytes) {
   return KeyReader(bytes).Uint64();
 }
@@ -85,14 +87,27 @@ std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
   std::vector<char> scopes = {kScopeAll};
   if (StatusOf(c) == ClientStatus::kActive) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
-    keys.push_back(KeyBuilder(kNameIndex).Uint64(c.firm_id()).Byte(scope)
-                       .String(name).Uint64(c.company_id()).Release());
-    keys.push_back(KeyBuilder(kNumberIndex).Uint64(c.firm_id()).Byte(scope)
+    keys.push_back(KeyBuilder(kNameIndex)
+                       .Uint64(c.firm_id())
+                       .Byte(scope)
+                       .String(name)
+                       .Uint64(c.company_id())
+                       .Release());
+    keys.push_back(KeyBuilder(kNumberIndex)
+                       .Uint64(c.firm_id())
+                       .Byte(scope)
                        .Byte(number.empty() ? kNoNumber : kHasNumber)
-                       .String(number).Uint64(c.company_id()).Release());
+                       .String(number)
+                       .Uint64(c.company_id())
+                       .Release());
     for (const std::string& word : words) {
-      keys.push_back(KeyBuilder(kWordIndex).Uint64(c.firm_id()).Byte(scope)
-                         .String(word).String(name).Uint64(c.company_id()).Release());
+      keys.push_back(KeyBuilder(kWordIndex)
+                         .Uint64(c.firm_id())
+                         .Byte(scope)
+                         .String(word)
+                         .String(name)
+                         .Uint64(c.company_id())
+                         .Release());
     }
   }
   return keys;
@@ -106,8 +121,7 @@ absl::StatusOr<std::optional<Record>> GetRecord(const storage::Database& db,
   if (!bytes->has_value()) return std::nullopt;
   Record record;
   if (!record.ParseFromString(**bytes)) {
-    return absl::DataLossError(absl::StrCat("unreadable ",
-                                            Record::descriptor()->name()));
+    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
   }
   return record;
 }
@@ -121,8 +135,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(FirmKey(firm.id()), firm.SerializeAsString());
   }
   void PutMember(const MemberRecord& member) override {
-    AddPut(MemberKey(member.firm_id(), member.user_id()),
-               member.SerializeAsString());
+    AddPut(MemberKey(member.firm_id(), member.user_id()), member.SerializeAsString());
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
   }
   void PutClient(const ClientRecord* before, const ClientRecord& after) override {
@@ -130,10 +143,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     for (const std::string& key : ClientIndexKeys(after)) AddPut(key, "");
     if (!after.client_number().empty()) {
       AddPut(NumberOwnerKey(after.firm_id(), ClientNumberKey(after.client_number())),
-                 EncodeId(after.company_id()));
+             EncodeId(after.company_id()));
     }
-    AddPut(ClientKey(after.firm_id(), after.company_id()),
-               after.SerializeAsString());
+    AddPut(ClientKey(after.firm_id(), after.company_id()), after.SerializeAsString());
   }
   void DeleteClient(const ClientRecord& stored) override {
     DeleteIndexes(stored);
@@ -147,10 +159,16 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     // The indexed fields never change, so re-putting them is harmless.
     AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
     AddPut(TokenKey(inv.token()), EncodeId(inv.id()));
-    AddPut(KeyBuilder(kInvitationToEmail).String(EmailKey(inv.invitee_email()))
-                   .Uint64(inv.id()).Release(), "");
-    AddPut(KeyBuilder(kInvitationFromUser).String(inv.inviter_user_id())
-                   .Uint64(inv.id()).Release(), "");
+    AddPut(KeyBuilder(kInvitationToEmail)
+               .String(EmailKey(inv.invitee_email()))
+               .Uint64(inv.id())
+               .Release(),
+           "");
+    AddPut(KeyBuilder(kInvitationFromUser)
+               .String(inv.inviter_user_id())
+               .Uint64(inv.id())
+               .Release(),
+           "");
   }
   void PutRequestId(uint64_t scope, absl::string_view caller,
                     absl::string_view request_id, uint64_t id) override {
@@ -232,8 +250,8 @@ absl::StatusOr<std::optional<MemberRecord>> RocksDirectoryStore::GetMember(
 
 absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(
     uint64_t firm_id, absl::string_view cursor, size_t limit) const {
-  absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(
-      KeyBuilder(kMember).Uint64(firm_id).Release(), cursor, limit);
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_->ScanPage(KeyBuilder(kMember).Uint64(firm_id).Release(), cursor, limit);
   if (!raw.ok()) return raw.status();
   StoredPage<MemberRecord> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
@@ -246,8 +264,8 @@ absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(
 
 absl::StatusOr<StoredPage<uint64_t>> RocksDirectoryStore::ListFirmIdsOfUser(
     absl::string_view user_id, absl::string_view cursor, size_t limit) const {
-  absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(
-      KeyBuilder(kUserFirm).String(user_id).Release(), cursor, limit);
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_->ScanPage(KeyBuilder(kUserFirm).String(user_id).Release(), cursor, limit);
   if (!raw.ok()) return raw.status();
   StoredPage<uint64_t> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
@@ -274,7 +292,7 @@ absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindClientByNumberK
 
 absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
     const ClientScan& scan) const {
-  const char table = scan.index == ClientIndex::kByName    ? kNameIndex
+  const char table = scan.index == ClientIndex::kByName     ? kNameIndex
                      : scan.index == ClientIndex::kByNumber ? kNumberIndex
                                                             : kWordIndex;
   KeyBuilder range(table);
@@ -301,7 +319,8 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
         if (!id) return absl::DataLossError("bad client index key");
         absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
         if (!client.ok()) return client.status();
-        if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
+        if (!client->has_value() ||
+            (scan.record_filter && !scan.record_filter(**client))) {
           return false;
         }
         page.items.push_back(std::move(**client));
@@ -323,8 +342,8 @@ absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitati
   return GetRecord<InvitationRecord>(*db_, InvitationKey(id));
 }
 
-absl::StatusOr<std::optional<InvitationRecord>>
-RocksDirectoryStore::GetInvitationByToken(absl::string_view token) const {
+absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitationByToken(
+    absl::string_view token) const {
   absl::StatusOr<std::optional<std::string>> id = db_->Get(TokenKey(token));
   if (!id.ok()) return id.status();
   if (!id->has_value()) return std::nullopt;
@@ -333,12 +352,9 @@ RocksDirectoryStore::GetInvitationByToken(absl::string_view token) const {
   return GetInvitation(*decoded);
 }
 
-absl::StatusOr<StoredPage<InvitationRecord>>
-RocksDirectoryStore::ListInvitationIndex(std::string prefix,
-                                         absl::string_view cursor,
-                                         size_t limit) const {
-  absl::StatusOr<storage::Database::RawPage> raw =
-      db_->ScanPage(prefix, cursor, limit);
+absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitationIndex(
+    std::string prefix, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(prefix, cursor, limit);
   if (!raw.ok()) return raw.status();
   StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
@@ -351,20 +367,16 @@ RocksDirectoryStore::ListInvitationIndex(std::string prefix,
   return page;
 }
 
-absl::StatusOr<StoredPage<InvitationRecord>>
-RocksDirectoryStore::ListInvitationsToEmail(absl::string_view email_key,
-                                            absl::string_view cursor,
-                                            size_t limit) const {
-  return ListInvitationIndex(
-      KeyBuilder(kInvitationToEmail).String(email_key).Release(), cursor, limit);
+absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitationsToEmail(
+    absl::string_view email_key, absl::string_view cursor, size_t limit) const {
+  return ListInvitationIndex(KeyBuilder(kInvitationToEmail).String(email_key).Release(),
+                             cursor, limit);
 }
 
-absl::StatusOr<StoredPage<InvitationRecord>>
-RocksDirectoryStore::ListInvitationsFromUser(absl::string_view user_id,
-                                             absl::string_view cursor,
-                                             size_t limit) const {
-  return ListInvitationIndex(
-      KeyBuilder(kInvitationFromUser).String(user_id).Release(), cursor, limit);
+absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitationsFromUser(
+    absl::string_view user_id, absl::string_view cursor, size_t limit) const {
+  return ListInvitationIndex(KeyBuilder(kInvitationFromUser).String(user_id).Release(),
+                             cursor, limit);
 }
 
 absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindRequestId(

@@ -39,10 +39,12 @@ class RocksDirectoryStore final : public DirectoryStore {
   absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const override;
   absl::StatusOr<std::optional<MemberRecord>> GetMember(
       uint64_t firm_id, absl::string_view user_id) const override;
-  absl::StatusOr<StoredPage<MemberRecord>> ListMembers(
-      uint64_t firm_id, absl::string_view cursor, size_t limit) const override;
-  absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(
-      absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<StoredPage<MemberRecord>> ListMembers(uint64_t firm_id,
+                                                       absl::string_view cursor,
+                                                       size_t limit) const override;
+  absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(absl::string_view user_id,
+                                                         absl::string_view cursor,
+                                                         size_t limit) const override;
 
   absl::StatusOr<std::optional<ClientRecord>> GetClient(
       uint64_t firm_id, uint64_t company_id) const override;

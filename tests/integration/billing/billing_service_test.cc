@@ -1,5 +1,7 @@
 // The real directory and billing services, each on an ephemeral port with
 // its own RocksDB, calling each other over gRPC as in production.
+#include "services/billing/api/billing_service.h"
+
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/client/outgoing_call.h"
@@ -10,7 +12,6 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/billing/api/billing_service.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
 #include "services/directory/api/billing_wholesale_check.h"
@@ -40,8 +41,8 @@ class BillingServiceTest : public ::testing::Test {
     StartDirectory();
     StartBilling();
     wholesale_target_ = absl::StrCat("127.0.0.1:", billing_server_->port());
-    directory_stub_ = v1::DirectoryService::NewStub(client::Connect(
-        absl::StrCat("127.0.0.1:", directory_server_->port())));
+    directory_stub_ = v1::DirectoryService::NewStub(
+        client::Connect(absl::StrCat("127.0.0.1:", directory_server_->port())));
     billing_stub_ = v1::BillingService::NewStub(
         client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
 
@@ -62,14 +63,17 @@ class BillingServiceTest : public ::testing::Test {
     v1::ChangeClientPrimaryAdminRequest change;
     change.set_name(client.name());
     change.set_new_primary_admin_user_id("rossi-owner");
-    ASSERT_TRUE(directory_stub_->ChangeClientPrimaryAdmin(Ctx("alice").get(), change, &client).ok());
+    ASSERT_TRUE(
+        directory_stub_->ChangeClientPrimaryAdmin(Ctx("alice").get(), change, &client)
+            .ok());
     client_ = client.name();
     subscription_ = client_ + "/subscription";
   }
 
   void StartDirectory() {
     wholesale_ = std::make_unique<DeferredWholesaleCheck>(this);
-    directory_ = std::make_unique<directory::Directory>(*directory_store_, clock_, *wholesale_);
+    directory_ =
+        std::make_unique<directory::Directory>(*directory_store_, clock_, *wholesale_);
     directory_service_ = std::make_unique<directory::DirectoryService>(*directory_);
     directory_server_ = std::move(
         *server::Server::Start({.listen = "127.0.0.1:0"}, {directory_service_.get()}));
@@ -78,7 +82,8 @@ class BillingServiceTest : public ::testing::Test {
   void StartBilling() {
     directory_client_ = std::make_unique<billing::GrpcDirectoryClient>(
         client::Connect(absl::StrCat("127.0.0.1:", directory_server_->port())), kTimeout);
-    billing_ = std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
+    billing_ =
+        std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
     billing_service_ = std::make_unique<billing::BillingService>(*billing_);
     billing_server_ = std::move(
         *server::Server::Start({.listen = "127.0.0.1:0"}, {billing_service_.get()}));
@@ -201,7 +206,8 @@ TEST_F(BillingServiceTest, DeleteIsRefusedWhileBillingIsDown) {
 
 TEST_F(BillingServiceTest, BillingRefusesWhenTheDirectoryIsDown) {
   directory_server_->Shutdown();
-  EXPECT_EQ(Subscribe(v1::WHOLESALE, {v1::PLUS}).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Subscribe(v1::WHOLESALE, {v1::PLUS}).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {
@@ -234,7 +240,8 @@ TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
   v1::GetBillingTransferRequest get;
   get.set_name(subscription_ + "/transfer");
   v1::BillingTransfer transfer;
-  ASSERT_TRUE(billing_stub_->GetBillingTransfer(Ctx("rossi-owner").get(), get, &transfer).ok());
+  ASSERT_TRUE(
+      billing_stub_->GetBillingTransfer(Ctx("rossi-owner").get(), get, &transfer).ok());
   EXPECT_EQ(transfer.firm(), firm_);
 }
 

@@ -1,5 +1,7 @@
 // The real DirectoryService on an ephemeral port over a temporary RocksDB,
 // called through the generated stub: what a platform service sees.
+#include "services/directory/api/directory_service.h"
+
 #include <atomic>
 #include <thread>
 
@@ -14,7 +16,6 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
@@ -208,8 +209,10 @@ TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
       req.mutable_update_mask()->add_paths("client_number");
       v1::Client out;
       grpc::Status s = stub_->UpdateClient(As("alice").get(), req, &out);
-      if (s.ok()) ++won;
-      else EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+      if (s.ok())
+        ++won;
+      else
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
     });
   }
   for (auto& t : racers) t.join();
@@ -219,8 +222,7 @@ TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
 TEST_F(DirectoryServiceTest, OversizedRequestIsRefused) {
   std::string firm = CreateFirm("alice");
   v1::Client out;
-  grpc::Status status =
-      CreateClient("alice", firm, std::string(5 << 20, 'x'), "", &out);
+  grpc::Status status = CreateClient("alice", firm, std::string(5 << 20, 'x'), "", &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 

@@ -59,7 +59,8 @@ class BillingTest : public ::testing::Test {
 
   BillingTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
-        clock_(absl::FromCivil(absl::CivilSecond(2026, 3, 2, 12, 0, 0), absl::UTCTimeZone())) {
+        clock_(absl::FromCivil(absl::CivilSecond(2026, 3, 2, 12, 0, 0),
+                               absl::UTCTimeZone())) {
     db_ = std::move(*storage::Database::Open("/billing", {.env = env_.get()}));
     store_ = std::make_unique<RocksBillingStore>(db_.get());
     billing_ = std::make_unique<Billing>(*store_, clock_, directory_);
@@ -68,21 +69,25 @@ class BillingTest : public ::testing::Test {
     directory_.primary_admins[{1, 100}] = "client-owner";
   }
 
-  static google::protobuf::RepeatedField<int32_t> Products(std::initializer_list<Product> ps) {
+  static google::protobuf::RepeatedField<int32_t> Products(
+      std::initializer_list<Product> ps) {
     google::protobuf::RepeatedField<int32_t> out;
     for (Product p : ps) out.Add(static_cast<int32_t>(p));
     return out;
   }
 
-  absl::StatusOr<SubscriptionView> Subscribe(Plan plan, std::initializer_list<Product> ps,
-                                             BillingPeriod period = BillingPeriod::kMonthly) {
+  absl::StatusOr<SubscriptionView> Subscribe(
+      Plan plan, std::initializer_list<Product> ps,
+      BillingPeriod period = BillingPeriod::kMonthly) {
     return billing_->Subscribe("anna", kRef, static_cast<int32_t>(plan), Products(ps),
                                static_cast<int32_t>(period), "");
   }
 
   SubscriptionView Now() { return *billing_->Get("anna", kRef); }
 
-  static std::optional<std::string> Reason(const absl::Status& s) { return errors::ReasonOf(s); }
+  static std::optional<std::string> Reason(const absl::Status& s) {
+    return errors::ReasonOf(s);
+  }
 
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;

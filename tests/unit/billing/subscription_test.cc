@@ -8,7 +8,9 @@ using ::testing::Optional;
 
 class TrialTest : public BillingTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok()); }
+  void SetUp() override {
+    ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  }
   void PayAt(absl::Duration after_start) {
     clock_.Advance(after_start);
     ASSERT_TRUE(billing_->AddPaymentMethod("client-owner", kRef, "").ok());
@@ -19,7 +21,8 @@ TEST_F(TrialTest, DirectDiscountStartsAThirtyDayTrial) {
   SubscriptionView v = Now();
   EXPECT_EQ(v.trial_state, TrialState::kInTrial);
   EXPECT_TRUE(v.discount_active);
-  EXPECT_EQ(absl::FromUnixMicros(v.record.trial_end_us()), clock_.Now() + absl::Hours(24 * 30));
+  EXPECT_EQ(absl::FromUnixMicros(v.record.trial_end_us()),
+            clock_.Now() + absl::Hours(24 * 30));
 }
 
 TEST_F(TrialTest, Day29IsStillInTrial) {
@@ -80,24 +83,30 @@ class PlanTest : public BillingTest {};
 TEST_F(PlanTest, PayrollNeedsWholesale) {
   auto direct = Subscribe(Plan::kDirectDiscount, {Product::kPlus, Product::kPayroll});
   EXPECT_EQ(direct.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Reason(direct.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  EXPECT_THAT(Reason(direct.status()),
+              Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
   EXPECT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
 }
 
 TEST_F(PlanTest, AddingPayrollToADirectDiscountIsRefused) {
   ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
-  auto added = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "");
-  EXPECT_THAT(Reason(added.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  auto added =
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "");
+  EXPECT_THAT(Reason(added.status()),
+              Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
   EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
 }
 
 TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
-  auto wholesale = Subscribe(Plan::kWholesale, {Product::kPlus, Product::kQuickBooksTime});
-  EXPECT_THAT(Reason(wholesale.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  auto wholesale =
+      Subscribe(Plan::kWholesale, {Product::kPlus, Product::kQuickBooksTime});
+  EXPECT_THAT(Reason(wholesale.status()),
+              Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
   ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  auto added =
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "");
-  EXPECT_THAT(Reason(added.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  auto added = billing_->AddProduct("anna", kRef,
+                                    static_cast<int32_t>(Product::kQuickBooksTime), "");
+  EXPECT_THAT(Reason(added.status()),
+              Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
 
 TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
@@ -106,7 +115,8 @@ TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
   EXPECT_EQ(none->eligibility, Eligibility::kNoSubscription);
   EXPECT_EQ(none->trial_state, TrialState::kNoTrial);
   EXPECT_EQ(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPlus), "")
-                .status().code(),
+                .status()
+                .code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -117,8 +127,9 @@ TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPlus}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(billing_->Get("anna", kRef).status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -132,7 +143,8 @@ TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
   EXPECT_EQ(billing_->Subscribe("stranger", kRef, 1, Products({}), 0, "").status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(billing_->Subscribe("other-firm-member", kRef, 1, Products({}), 0, "")
-                .status().code(),
+                .status()
+                .code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(billing_->Subscribe("anna", {1, 999}, 1, Products({}), 0, "").status().code(),
             absl::StatusCode::kNotFound);
@@ -141,8 +153,11 @@ TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
 TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
   ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
   auto refused = billing_->RemoveFromWholesale("anna", kRef, "");
-  EXPECT_THAT(Reason(refused.status()), Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "").ok());
+  EXPECT_THAT(Reason(refused.status()),
+              Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
+  ASSERT_TRUE(
+      billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "")
+          .ok());
   EXPECT_TRUE(billing_->RemoveFromWholesale("anna", kRef, "").ok());
 }
 
@@ -150,7 +165,8 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   directory_.primary_admins[{1, 101}] = "x";
   directory_.primary_admins[{1, 102}] = "y";
   ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
-  ASSERT_TRUE(billing_->Subscribe("anna", {1, 101}, 1, Products({Product::kPlus}), 0, "").ok());
+  ASSERT_TRUE(
+      billing_->Subscribe("anna", {1, 101}, 1, Products({Product::kPlus}), 0, "").ok());
   ASSERT_TRUE(billing_->Subscribe("anna", {1, 102}, 3, Products({}), 0, "").ok());
   auto count = [&](SubscriptionFilter f) {
     return billing_->List("anna", 1, f, {})->items.size();
@@ -158,8 +174,9 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   EXPECT_EQ(count({}), 3u);
   EXPECT_EQ(count({.plan = 1}), 1u);
   EXPECT_EQ(count({.trial_state = static_cast<int32_t>(TrialState::kInTrial)}), 1u);
-  EXPECT_EQ(count({.eligibility = static_cast<int32_t>(Eligibility::kNeedsClientPermission)}),
-            1u);
+  EXPECT_EQ(
+      count({.eligibility = static_cast<int32_t>(Eligibility::kNeedsClientPermission)}),
+      1u);
   EXPECT_EQ(billing_->List("other-firm-member", 1, {}, {}).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
@@ -168,11 +185,15 @@ class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
   ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  auto first = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  auto first =
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
   ASSERT_TRUE(first.ok());
   // Someone removes payroll; the retry of r-1 must not add it back.
-  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "").ok());
-  auto retry = billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  ASSERT_TRUE(
+      billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "")
+          .ok());
+  auto retry =
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(HasProduct(retry->record, Product::kPayroll));
   EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
@@ -180,10 +201,15 @@ TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
   ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1").ok());
-  EXPECT_EQ(billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
-                .status().code(),
-            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
+          .ok());
+  EXPECT_EQ(
+      billing_
+          ->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {

@@ -8,7 +8,9 @@ using ::testing::Optional;
 
 class TransferTest : public BillingTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok()); }
+  void SetUp() override {
+    ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  }
 
   absl::StatusOr<SubscriptionView> Authorize(const std::string& who = "client-owner",
                                              uint64_t firm = 1) {
@@ -70,13 +72,15 @@ TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
 
 TEST_F(TransferTest, OnlyAFirmMemberCompletes) {
   ASSERT_TRUE(Authorize().ok());
-  EXPECT_EQ(Complete("client-owner").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Complete("client-owner").status().code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
   auto elsewhere = Authorize("client-owner", 2);
   EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Reason(elsewhere.status()), Optional(std::string("CLIENT_NOT_CONNECTED_TO_FIRM")));
+  EXPECT_THAT(Reason(elsewhere.status()),
+              Optional(std::string("CLIENT_NOT_CONNECTED_TO_FIRM")));
   ASSERT_TRUE(Authorize().ok());
   EXPECT_EQ(Complete("other-firm-member").status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -116,32 +120,49 @@ TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
 }
 
 TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
-  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "").ok());
+  ASSERT_TRUE(
+      billing_
+          ->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "")
+          .ok());
   EXPECT_EQ(Now().eligibility, Eligibility::kQuickBooksTime);
   auto refused = Authorize();
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Reason(refused.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  EXPECT_THAT(Reason(refused.status()),
+              Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
 
 TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "").ok());
+  ASSERT_TRUE(
+      billing_
+          ->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "")
+          .ok());
   auto refused = Complete();
-  EXPECT_THAT(Reason(refused.status()), Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
+  EXPECT_THAT(Reason(refused.status()),
+              Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
   EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
 }
 
 TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
-  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kAnnual), "").ok());
+  ASSERT_TRUE(billing_
+                  ->SetBillingPeriod("anna", kRef,
+                                     static_cast<int32_t>(BillingPeriod::kAnnual), "")
+                  .ok());
   EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
-  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kMonthly), "").ok());
+  ASSERT_TRUE(billing_
+                  ->SetBillingPeriod("anna", kRef,
+                                     static_cast<int32_t>(BillingPeriod::kMonthly), "")
+                  .ok());
   ASSERT_TRUE(Authorize().ok());
   EXPECT_TRUE(Complete().ok());
 }
 
 TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->SetBillingPeriod("anna", kRef, static_cast<int32_t>(BillingPeriod::kAnnual), "").ok());
+  ASSERT_TRUE(billing_
+                  ->SetBillingPeriod("anna", kRef,
+                                     static_cast<int32_t>(BillingPeriod::kAnnual), "")
+                  .ok());
   EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
 }
 

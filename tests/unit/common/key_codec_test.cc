@@ -14,9 +14,8 @@ std::string Key(const std::string& s, uint64_t n) {
 
 TEST(KeyCodecTest, EncodedOrderIsTheOrderOfTheParts) {
   const std::vector<std::pair<std::string, uint64_t>> sorted = {
-      {"", 5},        {std::string("a\0", 2), 0}, {"a", 1},  {"a", 256},
-      {"ab", 0},      {std::string("ab\0c", 4), 0},          {"b", 0},
-      {"\xff", 0}};
+      {"", 5},   {std::string("a\0", 2), 0},   {"a", 1}, {"a", 256},
+      {"ab", 0}, {std::string("ab\0c", 4), 0}, {"b", 0}, {"\xff", 0}};
   std::vector<std::pair<std::string, uint64_t>> parts = sorted;
   std::sort(parts.begin(), parts.end());
   std::vector<std::string> keys;
@@ -26,7 +25,8 @@ TEST(KeyCodecTest, EncodedOrderIsTheOrderOfTheParts) {
 
 TEST(KeyCodecTest, ReadsBackWhatWasWritten) {
   const std::string embedded("x\0y", 3);
-  std::string key = KeyBuilder('c').Uint64(42).String(embedded).Byte('z').String("").Release();
+  std::string key =
+      KeyBuilder('c').Uint64(42).String(embedded).Byte('z').String("").Release();
   KeyReader r(key);
   EXPECT_EQ(r.Table(), 'c');
   EXPECT_EQ(r.Uint64(), 42u);

@@ -78,8 +78,10 @@ TEST_F(ClientListingTest, NumberSearchIsAPrefixIgnoringCase) {
 TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
   ClientRecord gone = NewClient(firm_, "Gone");
   NewClient(firm_, "Here");
-  ASSERT_TRUE(directory_->SetClientStatus("owner", firm_, gone.company_id(),
-                                          ClientStatus::kInactive).ok());
+  ASSERT_TRUE(
+      directory_
+          ->SetClientStatus("owner", firm_, gone.company_id(), ClientStatus::kInactive)
+          .ok());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
   EXPECT_THAT(Names({.show_inactive = true}), ElementsAre("Gone", "Here"));
@@ -126,11 +128,13 @@ TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
                 .page = {.page_size = 1, .page_token = first->next_page_token},
                 .order_by = "client_number"});
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_,
-                                              .page = {.page_size = 1,
-                                                       .page_token = "garbage!"}})
-                .status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      directory_
+          ->ListClients("owner", {.firm_id = firm_,
+                                  .page = {.page_size = 1, .page_token = "garbage!"}})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
@@ -140,29 +144,35 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   auto first = directory_->ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = other,
-                                              .page = {.page_size = 1,
-                                                       .page_token = first->next_page_token}})
-                .status().code(),
+  EXPECT_EQ(directory_
+                ->ListClients("owner", {.firm_id = other,
+                                        .page = {.page_size = 1,
+                                                 .page_token = first->next_page_token}})
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
   NewClient(firm_, "A");
-  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_,
-                                              .page = {.page_size = -1, .page_token = ""}})
-                .status().code(),
+  EXPECT_EQ(directory_
+                ->ListClients("owner", {.firm_id = firm_,
+                                        .page = {.page_size = -1, .page_token = ""}})
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_,
-                                                .page = {.page_size = 5000, .page_token = ""}})
+  EXPECT_TRUE(directory_
+                  ->ListClients("owner", {.firm_id = firm_,
+                                          .page = {.page_size = 5000, .page_token = ""}})
                   .ok());
 }
 
 TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
-  for (ClientListQuery q : {ClientListQuery{.name_query = "a", .client_number_query = "b"},
-                            ClientListQuery{.order_by = "email"},
-                            ClientListQuery{.name_query = "a", .order_by = "client_number"},
-                            ClientListQuery{.client_type = 7}}) {
+  for (ClientListQuery q :
+       {ClientListQuery{.name_query = "a", .client_number_query = "b"},
+        ClientListQuery{.order_by = "email"},
+        ClientListQuery{.name_query = "a", .order_by = "client_number"},
+        ClientListQuery{.client_type = 7}}) {
     q.firm_id = firm_;
     EXPECT_EQ(directory_->ListClients("owner", q).status().code(),
               absl::StatusCode::kInvalidArgument);
@@ -181,8 +191,10 @@ TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
 
 TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {
   ClientRecord c = NewClient(firm_, "Old Name");
-  ASSERT_TRUE(directory_->UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
-                                       {"display_name"}, EtagOf(c)).ok());
+  ASSERT_TRUE(directory_
+                  ->UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
+                                 {"display_name"}, EtagOf(c))
+                  .ok());
   EXPECT_THAT(Names({.name_query = "old"}), IsEmpty());
   EXPECT_THAT(Names({.name_query = "fresh"}), ElementsAre("Fresh Name"));
 }

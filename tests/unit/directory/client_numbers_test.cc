@@ -16,7 +16,8 @@ class ClientNumberTest : public DirectoryTest {
  protected:
   ClientNumberTest() : firm_(NewFirm()) {}
 
-  absl::StatusOr<ClientRecord> Create(const std::string& name, const std::string& number) {
+  absl::StatusOr<ClientRecord> Create(const std::string& name,
+                                      const std::string& number) {
     return directory_->CreateClient("owner", firm_, Draft(name, number), false, "");
   }
 
@@ -66,7 +67,8 @@ TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
 TEST_F(ClientNumberTest, SameNumberInAnotherFirmIsFine) {
   ASSERT_TRUE(Create("A", "A-17").ok());
   uint64_t other = NewFirm("other");
-  EXPECT_TRUE(directory_->CreateClient("other", other, Draft("B", "A-17"), false, "").ok());
+  EXPECT_TRUE(
+      directory_->CreateClient("other", other, Draft("B", "A-17"), false, "").ok());
 }
 
 TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
@@ -93,7 +95,8 @@ TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
   auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
                                           Draft("", "a-1"), {"client_number"}, EtagOf(c));
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->client_number(), "B-1");
+  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->client_number(),
+            "B-1");
 }
 
 TEST_F(ClientNumberTest, ConcurrentRacersForOneNumberLeaveExactlyOneWinner) {
@@ -131,7 +134,8 @@ TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
   auto clients = Clients(3);
   auto result = directory_->BatchUpdateClientNumbers(
       "owner", firm_,
-      {{clients[0].company_id(), "N-1", ""}, {clients[1].company_id(), " N-2 ", ""},
+      {{clients[0].company_id(), "N-1", ""},
+       {clients[1].company_id(), " N-2 ", ""},
        {clients[2].company_id(), "N-3", EtagOf(clients[2])}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(NumberOf(clients[1]), "N-2");
@@ -146,22 +150,25 @@ TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported
        {clients[1].company_id(), Repeat("x", 101), ""},
        {999999, "X", ""}});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(errors::FieldViolationsOf(result.status()),
-              ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number"),
-                          Field(&errors::FieldViolation::field, "requests[2].client")));
+  EXPECT_THAT(
+      errors::FieldViolationsOf(result.status()),
+      ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number"),
+                  Field(&errors::FieldViolation::field, "requests[2].client")));
   EXPECT_EQ(NumberOf(clients[0]), "");
 }
 
 TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
   auto clients = Clients(3);
-  auto result = directory_->BatchUpdateClientNumbers(
-      "owner", firm_,
-      {{clients[0].company_id(), "D-1", ""}, {clients[1].company_id(), "ok", ""},
-       {clients[2].company_id(), "d-1", ""}});
+  auto result =
+      directory_->BatchUpdateClientNumbers("owner", firm_,
+                                           {{clients[0].company_id(), "D-1", ""},
+                                            {clients[1].company_id(), "ok", ""},
+                                            {clients[2].company_id(), "d-1", ""}});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(errors::FieldViolationsOf(result.status()),
-              ElementsAre(Field(&errors::FieldViolation::field, "requests[0].client_number"),
-                          Field(&errors::FieldViolation::field, "requests[2].client_number")));
+  EXPECT_THAT(
+      errors::FieldViolationsOf(result.status()),
+      ElementsAre(Field(&errors::FieldViolation::field, "requests[0].client_number"),
+                  Field(&errors::FieldViolation::field, "requests[2].client_number")));
 }
 
 TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
@@ -183,8 +190,8 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
   EXPECT_EQ(NumberOf(b), "ONE");
   // The index follows: each number is held by exactly its new client.
   EXPECT_EQ(Create("C", "one").status().code(), absl::StatusCode::kAlreadyExists);
-  auto by_number = directory_->ListClients(
-      "owner", {.firm_id = firm_, .client_number_query = "one"});
+  auto by_number =
+      directory_->ListClients("owner", {.firm_id = firm_, .client_number_query = "one"});
   ASSERT_TRUE(by_number.ok());
   ASSERT_EQ(by_number->items.size(), 1u);
   EXPECT_EQ(by_number->items[0].company_id(), b.company_id());
@@ -219,7 +226,8 @@ TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
       "owner", firm_, {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(NumberOf(mine[0]), "");
-  EXPECT_EQ(directory_->GetClient("other", other, theirs.company_id())->client_number(), "");
+  EXPECT_EQ(directory_->GetClient("other", other, theirs.company_id())->client_number(),
+            "");
 }
 
 }  // namespace

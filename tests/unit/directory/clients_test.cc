@@ -53,8 +53,9 @@ TEST_F(ClientTest, StaffMayCreateClients) {
 
 TEST_F(ClientTest, NonMemberCannotCreateOrRead) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_EQ(directory_->CreateClient("stranger", firm_, Draft("X"), false, "").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      directory_->CreateClient("stranger", firm_, Draft("X"), false, "").status().code(),
+      absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(directory_->GetClient("stranger", firm_, c.company_id()).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
@@ -82,10 +83,12 @@ TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
   ClientRecord c = NewClient(firm_, "Rossi");
   ClientRecord patch;
   patch.set_display_name("Rossi SpA");
-  EXPECT_EQ(directory_->UpdateClient("owner", firm_, c.company_id(), patch,
-                                     {"display_name"}, "")
-                .status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      directory_
+          ->UpdateClient("owner", firm_, c.company_id(), patch, {"display_name"}, "")
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
                                           {"display_name"}, EtagOf(c));
   ASSERT_TRUE(updated.ok()) << updated.status();
@@ -108,10 +111,12 @@ TEST_F(ClientTest, UpdateRejectsImmutableAndUnknownPaths) {
                                       {path}, EtagOf(c));
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << path;
   }
-  EXPECT_EQ(directory_->UpdateClient("owner", firm_, c.company_id(), ClientRecord(), {},
-                                     EtagOf(c))
-                .status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      directory_
+          ->UpdateClient("owner", firm_, c.company_id(), ClientRecord(), {}, EtagOf(c))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
@@ -130,8 +135,10 @@ TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
   auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "");
   ASSERT_TRUE(c.ok());
   auto mine = directory_->CreateClient("owner", firm_, Draft("Mine"), true, "");
-  ASSERT_TRUE(directory_->ChangeClientPrimaryAdmin("owner", firm_, mine->company_id(),
-                                                   "mine-owner").ok());
+  ASSERT_TRUE(
+      directory_
+          ->ChangeClientPrimaryAdmin("owner", firm_, mine->company_id(), "mine-owner")
+          .ok());
   EXPECT_TRUE(directory_->GetClient("mine-owner", firm_, mine->company_id()).ok());
   EXPECT_EQ(directory_->GetClient("mine-owner", firm_, c->company_id()).status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -149,10 +156,11 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   EXPECT_EQ(inactive->display_name(), "Rossi");
   // Its number stays taken while inactive.
   EXPECT_EQ(directory_->CreateClient("owner", firm_, Draft("Other", "a-1"), false, "")
-                .status().code(),
+                .status()
+                .code(),
             absl::StatusCode::kAlreadyExists);
-  auto active = directory_->SetClientStatus("owner", firm_, c.company_id(),
-                                            ClientStatus::kActive);
+  auto active =
+      directory_->SetClientStatus("owner", firm_, c.company_id(), ClientStatus::kActive);
   ASSERT_TRUE(active.ok());
   EXPECT_EQ(StatusOf(*active), ClientStatus::kActive);
 }
@@ -160,10 +168,11 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
 TEST_F(ClientTest, StaffCannotDeactivate) {
   AddMember(firm_, "staff", Role::kStaff);
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_EQ(directory_->SetClientStatus("staff", firm_, c.company_id(),
-                                        ClientStatus::kInactive)
-                .status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      directory_->SetClientStatus("staff", firm_, c.company_id(), ClientStatus::kInactive)
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
@@ -171,16 +180,18 @@ TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
   ASSERT_TRUE(c.ok());
   AddMember(firm_, "admin", Role::kAdmin);
   EXPECT_EQ(directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "admin")
-                .status().code(),
+                .status()
+                .code(),
             absl::StatusCode::kPermissionDenied);
   auto moved = directory_->ChangeClientPrimaryAdmin("owner", firm_, c->company_id(),
                                                     "rossi-owner");
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(moved->primary_admin_user_id(), "rossi-owner");
   // The new primary admin, not a firm member, may hand it on again.
-  EXPECT_TRUE(directory_->ChangeClientPrimaryAdmin("rossi-owner", firm_,
-                                                   c->company_id(), "rossi-cfo")
-                  .ok());
+  EXPECT_TRUE(
+      directory_
+          ->ChangeClientPrimaryAdmin("rossi-owner", firm_, c->company_id(), "rossi-cfo")
+          .ok());
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   // Its number and list entries are gone with it.
   EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_, .show_inactive = true})
                   ->items.empty());
-  EXPECT_TRUE(directory_->CreateClient("owner", firm_, Draft("New", "r-1"), false, "").ok());
+  EXPECT_TRUE(
+      directory_->CreateClient("owner", firm_, Draft("New", "r-1"), false, "").ok());
 }
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
@@ -36,10 +37,12 @@ TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
   ASSERT_TRUE(c.ok());
   absl::Status refused = directory_->DeleteClient("owner", firm_, c->company_id());
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(errors::ReasonOf(refused), Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
+  EXPECT_THAT(errors::ReasonOf(refused),
+              Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
   // Once the client names its own primary admin, the firm may delete it.
-  ASSERT_TRUE(directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(),
-                                                   "rossi-owner").ok());
+  ASSERT_TRUE(
+      directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "rossi-owner")
+          .ok());
   EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c->company_id()).ok());
 }
 
@@ -48,7 +51,8 @@ TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   wholesale_.on_wholesale.insert(c.company_id());
   absl::Status refused = directory_->DeleteClient("owner", firm_, c.company_id());
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(errors::ReasonOf(refused), Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
+  EXPECT_THAT(errors::ReasonOf(refused),
+              Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
   EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
 }

@@ -12,8 +12,8 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "services/directory/domain/directory.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::directory {
 
@@ -32,8 +32,7 @@ class DirectoryTest : public ::testing::Test {
 
   uint64_t NewFirm(const std::string& owner = "owner") {
     auto firm = directory_->CreateFirm(owner, absl::StrCat("Firm of ", owner),
-                                       absl::StrCat(owner, "@firm.example"),
-                                       owner, "");
+                                       absl::StrCat(owner, "@firm.example"), owner, "");
     EXPECT_TRUE(firm.ok()) << firm.status();
     return firm->id();
   }

@@ -63,7 +63,8 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   clock_.Advance(absl::Hours(24 * 30));
   auto late = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(errors::ReasonOf(late.status()), Optional(std::string("INVITATION_EXPIRED")));
+  EXPECT_THAT(errors::ReasonOf(late.status()),
+              Optional(std::string("INVITATION_EXPIRED")));
   auto listed = directory_->ListInvitations("anna", "anna@studio.example", {});
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
@@ -94,8 +95,9 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
 TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
   AddMember(firm_, "bruno", Role::kAdmin);
   InvitationRecord inv = Invite();
-  EXPECT_EQ(directory_->AcceptInvitation("bruno", inv.token(), std::nullopt).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      directory_->AcceptInvitation("bruno", inv.token(), std::nullopt).status().code(),
+      absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(directory_->AcceptInvitation("bruno", inv.token(), firm_).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
@@ -106,7 +108,8 @@ TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
   ASSERT_TRUE(declined.ok()) << declined.status();
   EXPECT_EQ(static_cast<InvitationState>(declined->state()), InvitationState::kDeclined);
   auto accept = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
-  EXPECT_THAT(errors::ReasonOf(accept.status()), Optional(std::string("INVITATION_DECLINED")));
+  EXPECT_THAT(errors::ReasonOf(accept.status()),
+              Optional(std::string("INVITATION_DECLINED")));
 }
 
 TEST_F(InvitationTest, UnknownTokenIsNotFound) {
@@ -124,8 +127,9 @@ TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
   auto received = directory_->ListInvitations("anna", "ANNA@studio.example", {});
   ASSERT_TRUE(received.ok());
   EXPECT_EQ(received->items.size(), 1u);
-  EXPECT_EQ(directory_->ListInvitations("anna", "someone@else.example", {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      directory_->ListInvitations("anna", "someone@else.example", {}).status().code(),
+      absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(InvitationTest, InviteeEmailIsRequired) {
@@ -150,8 +154,9 @@ TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
 }
 
 TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
-  ASSERT_TRUE(directory_->UpdateListView("anna", firm_, "anna",
-                                         {"client_number", "display_name", "billing_plan"})
+  ASSERT_TRUE(directory_
+                  ->UpdateListView("anna", firm_, "anna",
+                                   {"client_number", "display_name", "billing_plan"})
                   .ok());
   auto anna = directory_->GetListView("anna", firm_, "anna");
   EXPECT_THAT(anna->columns(),

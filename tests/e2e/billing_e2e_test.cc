@@ -1,0 +1,166 @@
+// Starts the real directory and billing binaries, billing on a fake clock,
+// and walks the billing transfer and the delete rule across both processes.
+#include <signal.h>
+
+#include "absl/strings/str_cat.h"
+#include "clientbook/testing/v1/clock.grpc.pb.h"
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook {
+namespace {
+
+std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("x-user-id", user);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return ctx;
+}
+
+class BillingE2eTest : public ::testing::Test {
+ protected:
+  BillingE2eTest()
+      : directory_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
+        billing_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
+        directory_(
+            DIRECTORY_BINARY,
+            {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+             "--metrics_listen=", "--billing_target=" + billing_target_},
+            dir_.Sub("directory.log")),
+        billing_(BILLING_BINARY,
+                 {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
+                  "--metrics_listen=", "--directory_target=" + directory_target_,
+                  "--fake_clock=2026-03-02T12:00:00Z"},
+                 dir_.Sub("billing.log")) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(directory_.Start() && billing_.Start());
+    ASSERT_TRUE(directory_.WaitServing(directory_target_)) << directory_.Log();
+    ASSERT_TRUE(billing_.WaitServing(billing_target_)) << billing_.Log();
+    auto billing_channel =
+        grpc::CreateChannel(billing_target_, grpc::InsecureChannelCredentials());
+    dir_stub_ = v1::DirectoryService::NewStub(
+        grpc::CreateChannel(directory_target_, grpc::InsecureChannelCredentials()));
+    billing_stub_ = v1::BillingService::NewStub(billing_channel);
+    clock_stub_ = testing::v1::ClockService::NewStub(billing_channel);
+  }
+
+  void AdvanceBillingClock(absl::Duration d) {
+    testing::v1::AdvanceRequest req;
+    *req.mutable_by() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+        absl::ToInt64Microseconds(d));
+    google::protobuf::Timestamp now;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(clock_stub_->Advance(&ctx, req, &now).ok());
+  }
+
+  grpc::Status Authorize(const std::string& subscription, const std::string& firm) {
+    v1::AuthorizeBillingTransferRequest req;
+    req.set_name(subscription);
+    req.set_firm(firm);
+    v1::BillingTransfer out;
+    return billing_stub_->AuthorizeBillingTransfer(As("rossi-owner").get(), req, &out);
+  }
+
+  grpc::Status Complete(const std::string& subscription) {
+    v1::CompleteBillingTransferRequest req;
+    req.set_name(subscription);
+    v1::BillingTransfer out;
+    return billing_stub_->CompleteBillingTransfer(As("alice").get(), req, &out);
+  }
+
+  grpc::Status Delete(const std::string& client) {
+    v1::DeleteClientRequest req;
+    req.set_name(client);
+    google::protobuf::Empty out;
+    return dir_stub_->DeleteClient(As("alice").get(), req, &out);
+  }
+
+  testing::TempDir dir_;
+  std::string directory_target_;
+  std::string billing_target_;
+  testing::ServiceProcess directory_;
+  testing::ServiceProcess billing_;
+  std::unique_ptr<v1::DirectoryService::Stub> dir_stub_;
+  std::unique_ptr<v1::BillingService::Stub> billing_stub_;
+  std::unique_ptr<testing::v1::ClockService::Stub> clock_stub_;
+};
+
+TEST_F(BillingE2eTest, TransferAcrossBothServicesAndDeleteOnlyOffWholesale) {
+  v1::CreateFirmRequest create_firm;
+  create_firm.mutable_firm()->set_display_name("Studio Conti");
+  create_firm.set_creator_email("alice@conti.example");
+  v1::Firm firm;
+  ASSERT_TRUE(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm).ok());
+  v1::CreateClientRequest create_client;
+  create_client.set_parent(firm.name());
+  create_client.set_make_me_primary_admin(true);
+  create_client.mutable_client()->set_display_name("Rossi SRL");
+  create_client.mutable_client()->set_client_type(v1::BUSINESS);
+  v1::Client client;
+  ASSERT_TRUE(dir_stub_->CreateClient(As("alice").get(), create_client, &client).ok());
+  v1::ChangeClientPrimaryAdminRequest change;
+  change.set_name(client.name());
+  change.set_new_primary_admin_user_id("rossi-owner");
+  ASSERT_TRUE(
+      dir_stub_->ChangeClientPrimaryAdmin(As("alice").get(), change, &client).ok());
+
+  v1::SubscribeClientRequest subscribe;
+  subscribe.set_parent(client.name());
+  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
+  subscribe.mutable_subscription()->add_products(v1::PLUS);
+  v1::Subscription sub;
+  ASSERT_TRUE(billing_stub_->SubscribeClient(As("alice").get(), subscribe, &sub).ok());
+
+  // Authorized, then 49 hours pass on billing's clock: too late.
+  ASSERT_TRUE(Authorize(sub.name(), firm.name()).ok());
+  AdvanceBillingClock(absl::Hours(49));
+  grpc::Status late = Complete(sub.name());
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(late.error_message(), ::testing::HasSubstr("authorization expired"));
+
+  // Authorized again and completed in time: now on wholesale.
+  ASSERT_TRUE(Authorize(sub.name(), firm.name()).ok());
+  ASSERT_TRUE(Complete(sub.name()).ok());
+
+  // Deactivating keeps the client on wholesale billing.
+  v1::DeactivateClientRequest deactivate;
+  deactivate.set_name(client.name());
+  ASSERT_TRUE(dir_stub_->DeactivateClient(As("alice").get(), deactivate, &client).ok());
+  v1::GetSubscriptionRequest get;
+  get.set_name(sub.name());
+  ASSERT_TRUE(billing_stub_->GetSubscription(As("alice").get(), get, &sub).ok());
+  EXPECT_EQ(sub.plan(), v1::WHOLESALE);
+
+  EXPECT_EQ(Delete(client.name()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::RemoveFromWholesaleRequest remove;
+  remove.set_name(sub.name());
+  ASSERT_TRUE(billing_stub_->RemoveFromWholesale(As("alice").get(), remove, &sub).ok());
+  EXPECT_TRUE(Delete(client.name()).ok());
+
+  EXPECT_EQ(billing_.Stop(SIGTERM), 0) << billing_.Log();
+  EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+}
+
+TEST_F(BillingE2eTest, TheClockServiceExistsOnlyWithFakeClock) {
+  auto directory_clock = testing::v1::ClockService::NewStub(
+      grpc::CreateChannel(directory_target_, grpc::InsecureChannelCredentials()));
+  testing::v1::NowRequest req;
+  google::protobuf::Timestamp now;
+  grpc::ClientContext ctx;
+  EXPECT_EQ(directory_clock->Now(&ctx, req, &now).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  grpc::ClientContext billing_ctx;
+  ASSERT_TRUE(clock_stub_->Now(&billing_ctx, req, &now).ok());
+  EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(now), "2026-03-02T12:00:00Z");
+}
+
+}  // namespace
+}  // namespace clientbook
