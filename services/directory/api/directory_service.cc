@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
 #include "services/directory/api/resource_names.h"
+#include "services/directory/domain/names.h"
 
 namespace clientbook::directory {
 namespace {
@@ -257,8 +259,38 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
     }
     if (!violations.empty()) return errors::InvalidArgument(violations);
     CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients,
-                        directory_.BatchUpdateClientNumbers(caller, firm_id, updates));
+                        directory_.BatchUpdateClientNumbers(caller, firm_id, updates,
+                                                            req->validate_only()));
     for (const ClientRecord& c : clients) *resp->add_clients() = ToProto(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
+                                               const v1::BatchGetClientsRequest* req,
+                                               v1::BatchGetClientsResponse* resp) {
+  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    std::vector<uint64_t> ids;
+    for (int i = 0; i < req->names_size(); ++i) {
+      absl::StatusOr<ClientRef> ref =
+          ParseClientName(absl::StrCat("names[", i, "]"), req->names(i));
+      if (ref.ok() && ref->firm_id == firm_id) {
+        ids.push_back(ref->company_id);
+      } else {
+        resp->add_missing(req->names(i));
+      }
+    }
+    CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
+                        directory_.BatchGetClients(caller, firm_id, ids));
+    absl::flat_hash_set<uint64_t> present;
+    for (const ClientRecord& c : found) {
+      present.insert(c.company_id());
+      *resp->add_clients() = ToProto(c);
+    }
+    for (uint64_t id : ids) {
+      if (!present.contains(id)) resp->add_missing(ClientName(firm_id, id));
+    }
     return absl::OkStatus();
   });
 }

@@ -49,6 +49,9 @@ class DirectoryService final : public v1::DirectoryService::Service {
   grpc::Status BatchUpdateClientNumbers(
       grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
       v1::BatchUpdateClientNumbersResponse* resp) override;
+  grpc::Status BatchGetClients(grpc::ServerContext* ctx,
+                               const v1::BatchGetClientsRequest* req,
+                               v1::BatchGetClientsResponse* resp) override;
   grpc::Status GetClientListView(grpc::ServerContext* ctx,
                                  const v1::GetClientListViewRequest* req,
                                  v1::ClientListView* resp) override;

@@ -334,9 +334,28 @@ absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
   return CommitClient(&**client, std::move(after));
 }
 
+absl::StatusOr<std::vector<ClientRecord>> Directory::BatchGetClients(
+    absl::string_view caller, uint64_t firm_id, const std::vector<uint64_t>& company_ids) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (company_ids.size() > kMaxBatchUpdateEntries) {
+    return absl::ResourceExhaustedError(absl::StrCat("names has ", company_ids.size(),
+                                                     " entries; at most ",
+                                                     kMaxBatchUpdateEntries));
+  }
+  std::vector<ClientRecord> found;
+  for (uint64_t id : company_ids) {
+    absl::StatusOr<std::optional<ClientRecord>> client = store_.GetClient(firm_id, id);
+    if (!client.ok()) return client.status();
+    if (client->has_value()) found.push_back(std::move(**client));
+  }
+  return found;
+}
+
 absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
     absl::string_view caller, uint64_t firm_id,
-    const std::vector<ClientNumberUpdate>& updates) {
+    const std::vector<ClientNumberUpdate>& updates, bool validate_only) {
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -426,6 +445,11 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
                      absl::StrJoin(stale, "], requests["), "]): read them again"));
   }
 
+  if (validate_only) {
+    std::vector<ClientRecord> unchanged;
+    for (auto& client : before) unchanged.push_back(std::move(*client));
+    return unchanged;
+  }
   std::vector<ClientRecord> after;
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   for (size_t i = 0; i < updates.size(); ++i) {

@@ -87,9 +87,15 @@ class Directory {
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       absl::string_view caller, uint64_t firm_id, uint64_t company_id,
       absl::string_view new_primary_admin);
+  // All or nothing; with `validate_only` checks and reports, writes nothing.
   absl::StatusOr<std::vector<ClientRecord>> BatchUpdateClientNumbers(
       absl::string_view caller, uint64_t firm_id,
-      const std::vector<ClientNumberUpdate>& updates);
+      const std::vector<ClientNumberUpdate>& updates, bool validate_only = false);
+  // The firm's clients among `company_ids` (at most 1000), in that order;
+  // ids that are not the firm's clients are left out.
+  absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<uint64_t>& company_ids);
 
   // Each member's client-list columns.
   absl::StatusOr<ListViewRecord> GetListView(absl::string_view caller, uint64_t firm_id,

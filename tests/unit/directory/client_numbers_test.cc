@@ -230,5 +230,34 @@ TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
             "");
 }
 
+TEST_F(BatchClientNumberTest, ValidateOnlyReportsButWritesNothing) {
+  ClientRecord holder = *Create("Holder", "H-1");
+  auto clients = Clients(2);
+  auto clean = directory_->BatchUpdateClientNumbers(
+      "owner", firm_, {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
+  ASSERT_TRUE(clean.ok()) << clean.status();
+  EXPECT_EQ(NumberOf(clients[0]), "");
+  auto dirty = directory_->BatchUpdateClientNumbers(
+      "owner", firm_, {{clients[0].company_id(), "N-1", ""}, {clients[1].company_id(), "h-1", ""}},
+      /*validate_only=*/true);
+  EXPECT_EQ(dirty.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(errors::FieldViolationsOf(dirty.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number")));
+}
+
+TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
+  auto clients = Clients(2);
+  uint64_t other = NewFirm("other");
+  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
+  auto found = directory_->BatchGetClients(
+      "owner", firm_, {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].company_id(), clients[1].company_id());
+  EXPECT_EQ((*found)[1].company_id(), clients[0].company_id());
+  EXPECT_EQ(directory_->BatchGetClients("stranger", firm_, {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace clientbook::directory
