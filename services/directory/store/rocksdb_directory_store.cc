@@ -1,6 +1,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
 #include "common/text/text.h"
 #include "services/directory/domain/model.h"
@@ -33,10 +34,7 @@ constexpr char kScopeAll = 'z';
 constexpr char kHasNumber = '0';
 constexpr char kNoNumber = '1';
 
-// Ids are handed out from blocks reserved durably, so a crash skips at most
-// one block and never reuses an id.
 constexpr uint64_t kFirstId = 1001;
-constexpr uint64_t kIdBlock = 1024;
 
 std::string IdLimitKey() { return KeyBuilder(kMeta).String("id_limit").Release(); }
 std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
@@ -203,31 +201,13 @@ class RocksDirectoryWrite final : public DirectoryWrite {
 
 absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
     storage::Database* db) {
-  std::unique_ptr<RocksDirectoryStore> store(new RocksDirectoryStore(db));
-  absl::StatusOr<std::optional<std::string>> limit = db->Get(IdLimitKey());
-  if (!limit.ok()) return limit.status();
-  uint64_t start = kFirstId;
-  if (limit->has_value()) {
-    std::optional<uint64_t> stored = DecodeId(**limit);
-    if (!stored.has_value()) return absl::DataLossError("unreadable id limit");
-    start = *stored;
-  }
-  absl::MutexLock lock(&store->id_mu_);
-  store->next_id_ = start;
-  store->id_limit_ = start;
-  return store;
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
+      storage::IdAllocator::Open(db, IdLimitKey(), kFirstId);
+  if (!ids.ok()) return ids.status();
+  return std::unique_ptr<RocksDirectoryStore>(new RocksDirectoryStore(db, std::move(*ids)));
 }
 
-absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() {
-  absl::MutexLock lock(&id_mu_);
-  if (next_id_ == id_limit_) {
-    rocksdb::WriteBatch batch;
-    batch.Put(IdLimitKey(), EncodeId(id_limit_ + kIdBlock));
-    if (absl::Status s = db_->WriteDurably(batch); !s.ok()) return s;
-    id_limit_ += kIdBlock;
-  }
-  return next_id_++;
-}
+absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() { return ids_->Next(); }
 
 std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite() {
   return std::make_unique<RocksDirectoryWrite>();

@@ -3,8 +3,8 @@
 
 #include <memory>
 
-#include "absl/synchronization/mutex.h"
 #include "common/storage/database.h"
+#include "common/storage/id_allocator.h"
 #include "services/directory/store/directory_store.h"
 
 namespace clientbook::directory {
@@ -68,16 +68,15 @@ class RocksDirectoryStore final : public DirectoryStore {
       absl::string_view request_id) const override;
 
  private:
-  explicit RocksDirectoryStore(storage::Database* db) : db_(db) {}
+  RocksDirectoryStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
+      : db_(db), ids_(std::move(ids)) {}
 
   absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(uint64_t id) const;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationIndex(
       std::string prefix, absl::string_view cursor, size_t limit) const;
 
   storage::Database* db_;
-  absl::Mutex id_mu_;
-  uint64_t next_id_ ABSL_GUARDED_BY(id_mu_) = 0;
-  uint64_t id_limit_ ABSL_GUARDED_BY(id_mu_) = 0;
+  std::unique_ptr<storage::IdAllocator> ids_;
 };
 
 }  // namespace clientbook::directory

@@ -1,0 +1,119 @@
+#include "common/csv/csv.h"
+
+#include "absl/strings/match.h"
+#include "common/text/text.h"
+
+namespace clientbook::csv {
+namespace {
+
+// Parses one record starting at `pos`; leaves `pos` at the start of the
+// next one. `line` counts the lines consumed.
+Record ParseRecord(absl::string_view data, size_t& pos, size_t& line) {
+  Record record;
+  record.line = line;
+  std::string field;
+  bool quoted = false;      // inside a quoted field
+  bool was_quoted = false;  // the current field started with a quote
+  bool any_quoted = false;  // some field of the record was quoted
+  auto end_field = [&] {
+    record.fields.push_back(std::move(field));
+    field.clear();
+    was_quoted = false;
+  };
+  auto end_line = [&](size_t width) {
+    pos += width;
+    ++line;
+  };
+  while (pos < data.size()) {
+    char c = data[pos];
+    if (quoted) {
+      if (c == '"') {
+        if (pos + 1 < data.size() && data[pos + 1] == '"') {
+          field.push_back('"');
+          pos += 2;
+        } else {
+          quoted = false;
+          ++pos;
+        }
+        continue;
+      }
+      if (c == '\n') ++line;
+      field.push_back(c);
+      ++pos;
+      continue;
+    }
+    if (c == ',') {
+      end_field();
+      ++pos;
+    } else if (c == '\r' && (pos + 1 == data.size() || data[pos + 1] == '\n')) {
+      end_line(pos + 1 == data.size() ? 1 : 2);
+      break;
+    } else if (c == '\n') {
+      end_line(1);
+      break;
+    } else if (c == '"' && field.empty() && !was_quoted) {
+      quoted = was_quoted = any_quoted = true;
+      ++pos;
+    } else if (was_quoted) {
+      // After a closing quote only a comma or the line end may follow; skip
+      // to the end of the line so the next record starts cleanly.
+      record.error = "text after a closing quote";
+      while (pos < data.size() && data[pos] != '\n') ++pos;
+      if (pos < data.size()) end_line(1);
+      return record;
+    } else {
+      if (c == '"') record.error = "a quote inside an unquoted field";
+      field.push_back(c);
+      ++pos;
+    }
+  }
+  if (quoted) record.error = "unterminated quoted field";
+  end_field();
+  record.blank = record.fields.size() == 1 && record.fields[0].empty() && !any_quoted &&
+                 record.error.empty();
+  return record;
+}
+
+}  // namespace
+
+std::vector<Record> Parse(absl::string_view data) {
+  if (absl::StartsWith(data, kBom)) data.remove_prefix(kBom.size());
+  std::vector<Record> records;
+  size_t pos = 0;
+  size_t line = 1;
+  while (pos < data.size()) {
+    const size_t start = pos;
+    Record record = ParseRecord(data, pos, line);
+    if (record.error.empty() && !text::IsValidUtf8(data.substr(start, pos - start))) {
+      record.error = "not valid UTF-8";
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+std::string Field(absl::string_view value) {
+  const bool needs_quotes =
+      value.find_first_of(",\"\r\n") != absl::string_view::npos ||
+      (!value.empty() && (value.front() == ' ' || value.back() == ' '));
+  if (!needs_quotes) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string Line(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += Field(fields[i]);
+  }
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace clientbook::csv

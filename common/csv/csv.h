@@ -1,0 +1,42 @@
+#ifndef CLIENTBOOK_COMMON_CSV_CSV_H_
+#define CLIENTBOOK_COMMON_CSV_CSV_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+// The one parser Clientbook owns, because its error reporting is the
+// product: RFC 4180 with a UTF-8 BOM allowed, CRLF or LF line ends. It never
+// fails as a whole: each record carries its own error, so one bad row is
+// reported while the others go on.
+namespace clientbook::csv {
+
+struct Record {
+  // The line the record starts on, 1-based (the header is line 1): the row
+  // number a person sees in a spreadsheet.
+  size_t line = 0;
+  std::vector<std::string> fields;
+  // Empty when well-formed; else what is wrong ("unterminated quoted
+  // field", "text after a closing quote", "not valid UTF-8").
+  std::string error;
+  // True for an empty line, which callers skip.
+  bool blank = false;
+};
+
+std::vector<Record> Parse(absl::string_view data);
+
+// A field quoted only when it must be (comma, quote, CR or LF inside, or
+// blanks at either end).
+std::string Field(absl::string_view value);
+
+// One record with a CRLF line end.
+std::string Line(const std::vector<std::string>& fields);
+
+// The UTF-8 byte-order mark, written at the start of exports so spreadsheet
+// programs read the accents right.
+inline constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+
+}  // namespace clientbook::csv
+
+#endif  // CLIENTBOOK_COMMON_CSV_CSV_H_

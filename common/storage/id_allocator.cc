@@ -1,0 +1,37 @@
+#include "common/storage/id_allocator.h"
+
+#include "common/storage/key_codec.h"
+
+namespace clientbook::storage {
+namespace {
+
+std::string Encode(uint64_t v) { return KeyBuilder('#').Uint64(v).Release().substr(1); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<IdAllocator>> IdAllocator::Open(Database* db,
+                                                               std::string key,
+                                                               uint64_t first_id) {
+  absl::StatusOr<std::optional<std::string>> stored = db->Get(key);
+  if (!stored.ok()) return stored.status();
+  uint64_t start = first_id;
+  if (stored->has_value()) {
+    std::optional<uint64_t> limit = KeyReader(**stored).Uint64();
+    if (!limit.has_value()) return absl::DataLossError("unreadable id block limit");
+    start = *limit;
+  }
+  return std::unique_ptr<IdAllocator>(new IdAllocator(db, std::move(key), start));
+}
+
+absl::StatusOr<uint64_t> IdAllocator::Next() {
+  absl::MutexLock lock(&mu_);
+  if (next_ == limit_) {
+    rocksdb::WriteBatch batch;
+    batch.Put(key_, Encode(limit_ + kBlock));
+    if (absl::Status s = db_->WriteDurably(batch); !s.ok()) return s;
+    limit_ += kBlock;
+  }
+  return next_++;
+}
+
+}  // namespace clientbook::storage

@@ -1,0 +1,43 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_
+#define CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "services/import/domain/directory_port.h"
+
+namespace clientbook::importer {
+
+// DirectoryPort over gRPC, on behalf of the job's user, each call with a
+// deadline; an unanswered call is UNAVAILABLE.
+class GrpcDirectoryPort final : public DirectoryPort {
+ public:
+  GrpcDirectoryPort(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
+      : stub_(v1::DirectoryService::NewStub(directory)), timeout_(timeout) {}
+
+  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
+  absl::StatusOr<std::vector<DirectoryClient>> GetClients(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<uint64_t>& company_ids) override;
+  absl::StatusOr<std::vector<errors::FieldViolation>> CheckNumbers(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<NumberUpdate>& updates) override;
+  absl::Status ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+                            const std::vector<NumberUpdate>& updates) override;
+  absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id,
+                                         bool include_inactive,
+                                         absl::string_view page_token) override;
+
+ private:
+  absl::Status Batch(absl::string_view caller, uint64_t firm_id,
+                     const std::vector<NumberUpdate>& updates, bool validate_only);
+
+  std::unique_ptr<v1::DirectoryService::Stub> stub_;
+  absl::Duration timeout_;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_

@@ -1,0 +1,60 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_DIRECTORY_PORT_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_DIRECTORY_PORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/status/errors.h"
+
+namespace clientbook::importer {
+
+// A client as import needs it.
+struct DirectoryClient {
+  uint64_t company_id = 0;
+  std::string display_name;
+  std::string client_number;
+  std::string etag;
+};
+
+struct NumberUpdate {
+  uint64_t company_id = 0;
+  std::string client_number;
+  std::string etag;
+};
+
+struct ClientPage {
+  std::vector<DirectoryClient> clients;
+  std::string next_page_token;
+};
+
+// What import asks the directory service, always on behalf of the user who
+// started the job, so import can do nothing that user could not.
+class DirectoryPort {
+ public:
+  virtual ~DirectoryPort() = default;
+
+  virtual absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) = 0;
+  // The firm's clients among `company_ids`; others are left out.
+  virtual absl::StatusOr<std::vector<DirectoryClient>> GetClients(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<uint64_t>& company_ids) = 0;
+  // The directory's verdict on a number batch without writing: the field
+  // violations (`requests[i].…`) it would refuse, empty if none.
+  virtual absl::StatusOr<std::vector<errors::FieldViolation>> CheckNumbers(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<NumberUpdate>& updates) = 0;
+  // Writes the batch atomically, or nothing.
+  virtual absl::Status ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+                                    const std::vector<NumberUpdate>& updates) = 0;
+  // One page of the firm's client list in name order, for export.
+  virtual absl::StatusOr<ClientPage> ListClients(absl::string_view caller,
+                                                 uint64_t firm_id, bool include_inactive,
+                                                 absl::string_view page_token) = 0;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_DIRECTORY_PORT_H_

@@ -1,0 +1,132 @@
+#include "services/import/domain/import_file.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/csv/csv.h"
+#include "common/status/errors.h"
+#include "common/text/text.h"
+
+namespace clientbook::importer {
+namespace {
+
+constexpr HeaderLanguage kLanguages[] = {
+    HeaderLanguage::kEnglish, HeaderLanguage::kItalian, HeaderLanguage::kSpanish,
+    HeaderLanguage::kFrench};
+
+std::string HeaderKey(absl::string_view name) { return text::FoldCase(text::Trim(name)); }
+
+}  // namespace
+
+std::array<std::string, 3> HeaderNames(HeaderLanguage language) {
+  switch (language) {
+    case HeaderLanguage::kItalian:
+      return {"ID società", "Nome visualizzato", "Numero cliente"};
+    case HeaderLanguage::kSpanish:
+      return {"Id. de la empresa", "Nombre para mostrar", "Número de cliente"};
+    case HeaderLanguage::kFrench:
+      return {"ID de l'entreprise", "Nom d'affichage", "Numéro de client"};
+    case HeaderLanguage::kEnglish:
+      break;
+  }
+  return {"Company ID", "Display Name", "Client Number"};
+}
+
+std::string ErrorColumnName(HeaderLanguage language) {
+  switch (language) {
+    case HeaderLanguage::kItalian:
+      return "Errore";
+    case HeaderLanguage::kFrench:
+      return "Erreur";
+    default:
+      return "Error";
+  }
+}
+
+absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
+  if (bytes.size() > kMaxFileBytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the file has ", bytes.size(), " bytes; at most ", kMaxFileBytes,
+                     " bytes (100 KB) are accepted: split it into smaller files"));
+  }
+  std::vector<csv::Record> records = csv::Parse(bytes);
+  size_t first = 0;
+  while (first < records.size() && records[first].blank) ++first;
+  if (first == records.size()) {
+    return errors::InvalidField("csv", "the file is empty: expected a header row");
+  }
+  const csv::Record& header = records[first];
+  if (!header.error.empty()) {
+    return errors::InvalidField(
+        "csv", absl::StrCat("the header row cannot be read: ", header.error));
+  }
+
+  // The language whose headers the file has most of; all three are needed.
+  ImportFile file;
+  int best_found = -1;
+  std::vector<std::string> best_missing;
+  for (HeaderLanguage language : kLanguages) {
+    std::array<std::string, 3> names = HeaderNames(language);
+    std::array<int, 3> index{-1, -1, -1};
+    std::vector<std::string> missing;
+    int found = 0;
+    for (int column = 0; column < 3; ++column) {
+      for (size_t i = 0; i < header.fields.size(); ++i) {
+        if (HeaderKey(header.fields[i]) == HeaderKey(names[column])) {
+          index[column] = static_cast<int>(i);
+        }
+      }
+      if (index[column] < 0) {
+        missing.push_back(absl::StrCat("'", names[column], "'"));
+      } else {
+        ++found;
+      }
+    }
+    if (found > best_found) {
+      best_found = found;
+      best_missing = missing;
+      file.language = language;
+      file.column_index = index;
+      for (int column = 0; column < 3; ++column) {
+        file.header[column] =
+            index[column] < 0 ? names[column] : header.fields[index[column]];
+      }
+    }
+  }
+  if (!best_missing.empty()) {
+    return errors::InvalidField(
+        "csv",
+        absl::StrCat("missing or misspelled header ", absl::StrJoin(best_missing, ", "),
+                     "; the file must have the headers ",
+                     absl::StrJoin(HeaderNames(HeaderLanguage::kEnglish), ", "),
+                     " (or their Italian, Spanish or French names); found: ",
+                     absl::StrJoin(header.fields, ", ")));
+  }
+
+  for (size_t r = first + 1; r < records.size(); ++r) {
+    csv::Record& record = records[r];
+    if (record.blank) continue;
+    RowRecord& row = file.rows.emplace_back();
+    row.set_line(static_cast<int32_t>(record.line));
+    for (std::string& field : record.fields) row.add_fields(std::move(field));
+    if (!record.error.empty()) {
+      row.set_parse_error_code(static_cast<int32_t>(ErrorCode::kMalformedRow));
+      row.set_parse_error(record.error);
+    } else if (record.fields.size() != header.fields.size()) {
+      row.set_parse_error_code(static_cast<int32_t>(ErrorCode::kWrongColumnCount));
+      row.set_parse_error(absl::StrCat("the row has ", record.fields.size(),
+                                       " columns; the header has ",
+                                       header.fields.size()));
+    }
+  }
+  if (file.rows.size() > kMaxDataRows) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the file has ", file.rows.size(), " data rows; at most ",
+                     kMaxDataRows, " are accepted: split it into smaller files"));
+  }
+  if (file.rows.empty()) {
+    return errors::InvalidField("csv", "the file has a header but no data rows");
+  }
+  return file;
+}
+
+}  // namespace clientbook::importer

@@ -1,0 +1,244 @@
+// Starting jobs, reading them, exports and error reports.
+#include "services/import/domain/importer.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/csv/csv.h"
+#include "common/status/errors.h"
+#include "common/text/text.h"
+#include "services/import/domain/import_file.h"
+
+namespace clientbook::importer {
+namespace {
+
+constexpr size_t kMaxRequestIdBytes = 128;
+constexpr size_t kMaxFileNameCharacters = 200;
+constexpr int32_t kDefaultPageSize = 50;
+constexpr int32_t kMaxPageSize = 1000;
+// Exports and error reports leave in pieces of at most this size.
+constexpr size_t kChunkBytes = 64 * 1024;
+
+}  // namespace
+
+std::string JobName(JobRef ref) {
+  return absl::StrCat("firms/", ref.firm_id, "/importJobs/", ref.job_id);
+}
+
+uint64_t Importer::ChangeCount() {
+  absl::MutexLock lock(&changes_mu_);
+  return changes_;
+}
+
+uint64_t Importer::WaitForChange(uint64_t seen, absl::Duration timeout) {
+  absl::MutexLock lock(&changes_mu_);
+  auto moved = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(changes_mu_) {
+    return changes_ != seen;
+  };
+  changes_mu_.AwaitWithTimeout(absl::Condition(&moved), timeout);
+  return changes_;
+}
+
+absl::Status Importer::Save(JobRecord& job,
+                            const std::optional<std::vector<ErrorRecord>>& errors) {
+  job.set_update_time_us(absl::ToUnixMicros(clock_.Now()));
+  if (absl::Status s = store_.UpdateJob(job, errors); !s.ok()) return s;
+  absl::MutexLock lock(&changes_mu_);
+  ++changes_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t firm_id,
+                                          absl::string_view csv,
+                                          absl::string_view file_name,
+                                          absl::string_view request_id) {
+  if (request_id.size() > kMaxRequestIdBytes) {
+    return errors::InvalidField(
+        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
+  }
+  if (!text::IsValidUtf8(file_name) ||
+      text::CharacterCount(file_name) > kMaxFileNameCharacters) {
+    return errors::InvalidField(
+        "file_name",
+        absl::StrCat("must be UTF-8 of at most ", kMaxFileNameCharacters, " characters"));
+  }
+  absl::StatusOr<ImportFile> file = ReadImportFile(csv);
+  if (!file.ok()) return file.status();
+  if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
+
+  auto guard = locks_.Lock({absl::StrCat("request:", caller)});
+  if (!request_id.empty()) {
+    absl::StatusOr<std::optional<JobRef>> first = store_.FindRequest(caller, request_id);
+    if (!first.ok()) return first.status();
+    if (first->has_value()) {
+      if ((*first)->firm_id != firm_id) {
+        return errors::InvalidField("request_id",
+                                    "was already used for another firm's import");
+      }
+      absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(**first);
+      if (!job.ok()) return job.status();
+      if (!job->has_value()) return absl::NotFoundError("that import job was deleted");
+      JobRecord& existing = **job;
+      if (StateOf(existing) == JobState::kFailed && existing.retryable()) {
+        // Nothing was applied (the batch is atomic): run it again.
+        existing.set_state(static_cast<int32_t>(JobState::kValidating));
+        existing.set_retryable(false);
+        existing.clear_failure_reason();
+        existing.clear_plan();
+        existing.set_validated_rows(0);
+        existing.set_rejected_rows(0);
+        existing.set_unchanged_rows(0);
+        existing.set_end_time_us(0);
+        if (absl::Status s = Save(existing, std::vector<ErrorRecord>{}); !s.ok())
+          return s;
+        scheduler_.Schedule(**first);
+      }
+      return existing;
+    }
+  }
+
+  absl::StatusOr<uint64_t> id = store_.AllocateJobId();
+  if (!id.ok()) return id.status();
+  JobRecord job;
+  job.set_firm_id(firm_id);
+  job.set_job_id(*id);
+  job.set_state(static_cast<int32_t>(JobState::kValidating));
+  job.set_file_name(std::string(file_name));
+  job.set_request_id(std::string(request_id));
+  job.set_created_by(std::string(caller));
+  job.set_header_language(static_cast<int32_t>(file->language));
+  for (int column = 0; column < 3; ++column) {
+    job.add_column_index(file->column_index[column]);
+    job.add_header(file->header[column]);
+  }
+  job.set_total_rows(static_cast<int32_t>(file->rows.size()));
+  job.set_create_time_us(absl::ToUnixMicros(clock_.Now()));
+  job.set_update_time_us(job.create_time_us());
+  if (absl::Status s = store_.CreateJob(job, file->rows); !s.ok()) return s;
+  {
+    absl::MutexLock lock(&changes_mu_);
+    ++changes_;
+  }
+  scheduler_.Schedule({firm_id, *id});
+  return job;
+}
+
+absl::Status Importer::ResumeUnfinished() {
+  absl::StatusOr<std::vector<JobRecord>> jobs = store_.UnfinishedJobs();
+  if (!jobs.ok()) return jobs.status();
+  for (const JobRecord& job : *jobs) scheduler_.Schedule({job.firm_id(), job.job_id()});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> Importer::DeleteJobsOlderThan(absl::Duration retention) {
+  absl::StatusOr<std::vector<JobRecord>> old =
+      store_.JobsCreatedBefore(absl::ToUnixMicros(clock_.Now() - retention), 1000);
+  if (!old.ok()) return old.status();
+  size_t deleted = 0;
+  for (const JobRecord& job : *old) {
+    if (!IsTerminal(job)) continue;
+    if (absl::Status s = store_.DeleteJob(job); !s.ok()) return s;
+    ++deleted;
+  }
+  return deleted;
+}
+
+absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller, JobRef ref) {
+  if (absl::Status s = directory_.CheckMember(caller, ref.firm_id); !s.ok()) return s;
+  absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
+  if (!job.ok()) return job.status();
+  if (!job->has_value())
+    return absl::NotFoundError(absl::StrCat(JobName(ref), " not found"));
+  return std::move(**job);
+}
+
+absl::StatusOr<Page<JobRecord>> Importer::List(absl::string_view caller, uint64_t firm_id,
+                                               const PageRequest& page) {
+  if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("jobs|", firm_id), page, kDefaultPageSize, kMaxPageSize);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<JobRecord>> jobs =
+      store_.ListJobs(firm_id, list->cursor, list->size);
+  if (!jobs.ok()) return jobs.status();
+  return Page<JobRecord>{std::move(jobs->items), list->TokenFor(jobs->cursor)};
+}
+
+absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
+                                                       JobRef ref,
+                                                       const PageRequest& page) {
+  if (absl::StatusOr<JobRecord> job = Get(caller, ref); !job.ok()) return job.status();
+  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
+      absl::StrCat("errors|", JobName(ref)), page, kDefaultPageSize, kMaxPageSize);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<ErrorRecord>> errors =
+      store_.ListErrors(ref, list->cursor, list->size);
+  if (!errors.ok()) return errors.status();
+  return Page<ErrorRecord>{std::move(errors->items), list->TokenFor(errors->cursor)};
+}
+
+absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller, JobRef ref) {
+  absl::StatusOr<JobRecord> job = Get(caller, ref);
+  if (!job.ok()) return job.status();
+  // Every error of a row goes into one line, in row order.
+  std::map<int32_t, std::pair<std::vector<std::string>, std::vector<std::string>>> rows;
+  std::string cursor;
+  do {
+    absl::StatusOr<StoredPage<ErrorRecord>> page = store_.ListErrors(ref, cursor, 1000);
+    if (!page.ok()) return page.status();
+    for (const ErrorRecord& e : page->items) {
+      auto& [original, messages] = rows[e.row()];
+      original.assign(e.original().begin(), e.original().end());
+      messages.push_back(
+          e.column().empty() ? e.message() : absl::StrCat(e.column(), ": ", e.message()));
+    }
+    cursor = page->cursor;
+  } while (!cursor.empty());
+
+  const auto language = static_cast<HeaderLanguage>(job->header_language());
+  std::string out(csv::kBom);
+  out += csv::Line({job->header(kCompanyId), job->header(kDisplayName),
+                    job->header(kClientNumber), ErrorColumnName(language)});
+  for (const auto& [row, entry] : rows) {
+    const auto& [original, messages] = entry;
+    std::vector<std::string> line;
+    for (int column = 0; column < 3; ++column) {
+      const int index = job->column_index(column);
+      line.push_back(
+          index >= 0 && index < static_cast<int>(original.size()) ? original[index] : "");
+    }
+    line.push_back(absl::StrCat("row ", row, ": ", absl::StrJoin(messages, "; ")));
+    out += csv::Line(line);
+  }
+  return out;
+}
+
+absl::Status Importer::Export(absl::string_view caller, uint64_t firm_id,
+                              HeaderLanguage language, bool include_inactive,
+                              const std::function<bool(std::string chunk)>& sink) {
+  std::array<std::string, 3> headers = HeaderNames(language);
+  std::string chunk(csv::kBom);
+  chunk += csv::Line({headers[0], headers[1], headers[2]});
+  std::string token;
+  do {
+    absl::StatusOr<ClientPage> page =
+        directory_.ListClients(caller, firm_id, include_inactive, token);
+    if (!page.ok()) return page.status();
+    for (const DirectoryClient& c : page->clients) {
+      chunk += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
+      if (chunk.size() >= kChunkBytes) {
+        if (!sink(std::move(chunk)))
+          return absl::CancelledError("the export was cancelled");
+        chunk.clear();
+      }
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+  if (!chunk.empty() && !sink(std::move(chunk))) {
+    return absl::CancelledError("the export was cancelled");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace clientbook::importer

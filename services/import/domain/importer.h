@@ -1,0 +1,95 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORTER_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORTER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/storage/paging.h"
+#include "common/storage/striped_locks.h"
+#include "common/time/clock.h"
+#include "services/import/domain/directory_port.h"
+#include "services/import/domain/model.h"
+#include "services/import/store/import_store.h"
+
+namespace clientbook::importer {
+
+using storage::Page;
+using storage::PageRequest;
+
+// Where jobs run: a worker thread in the service, by hand in tests.
+class JobScheduler {
+ public:
+  virtual ~JobScheduler() = default;
+  virtual void Schedule(JobRef job) = 0;
+};
+
+// Client-number imports and exports. A job checks every row (its own rules,
+// then the directory's), keeps every rejected row in the error log, and
+// writes the valid rows to the directory in one atomic batch. Every state
+// change is stored durably before the next step, so a job killed at any
+// moment resumes from its last state and never writes twice.
+class Importer {
+ public:
+  Importer(ImportStore& store, const Clock& clock, DirectoryPort& directory,
+           JobScheduler& scheduler)
+      : store_(store), clock_(clock), directory_(directory), scheduler_(scheduler) {}
+
+  // Checks limits and headers, stores the job and its rows, schedules it.
+  // The same request id returns the same job; a job that failed for want of
+  // the directory starts again.
+  absl::StatusOr<JobRecord> Start(absl::string_view caller, uint64_t firm_id,
+                                  absl::string_view csv, absl::string_view file_name,
+                                  absl::string_view request_id);
+
+  // Runs a job from its stored state to the end. Safe to call again.
+  absl::Status RunJob(JobRef ref);
+  // Schedules every job a previous process left unfinished.
+  absl::Status ResumeUnfinished();
+  // Deletes finished jobs (and their logs) created more than `retention`
+  // ago; returns how many.
+  absl::StatusOr<size_t> DeleteJobsOlderThan(absl::Duration retention);
+
+  absl::StatusOr<JobRecord> Get(absl::string_view caller, JobRef ref);
+  absl::StatusOr<Page<JobRecord>> List(absl::string_view caller, uint64_t firm_id,
+                                       const PageRequest& page);
+  absl::StatusOr<Page<ErrorRecord>> ListErrors(absl::string_view caller, JobRef ref,
+                                               const PageRequest& page);
+  // The rejected rows as CSV: the job's headers plus an error column.
+  absl::StatusOr<std::string> ErrorReport(absl::string_view caller, JobRef ref);
+  // The firm's client list as CSV, handed to `sink` in chunks; a sink that
+  // returns false stops the export (the caller went away).
+  absl::Status Export(absl::string_view caller, uint64_t firm_id, HeaderLanguage language,
+                      bool include_inactive,
+                      const std::function<bool(std::string chunk)>& sink);
+
+  // For watchers: a counter that moves on every job change, and a wait for
+  // it to move past `seen` (or `timeout`).
+  uint64_t ChangeCount();
+  uint64_t WaitForChange(uint64_t seen, absl::Duration timeout);
+
+ private:
+  absl::Status Validate(JobRecord& job);
+  absl::Status Apply(JobRecord& job);
+  absl::Status Save(JobRecord& job,
+                    const std::optional<std::vector<ErrorRecord>>& errors);
+  absl::Status Fail(JobRecord& job, bool retryable, std::string reason);
+  absl::Status Finish(JobRecord& job, int32_t applied);
+
+  ImportStore& store_;
+  const Clock& clock_;
+  DirectoryPort& directory_;
+  JobScheduler& scheduler_;
+  storage::StripedLocks locks_;
+  absl::Mutex changes_mu_;
+  uint64_t changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
+};
+
+std::string JobName(JobRef ref);
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORTER_H_

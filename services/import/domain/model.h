@@ -1,0 +1,57 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_MODEL_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_MODEL_H_
+
+#include <cstdint>
+
+#include "services/import/domain/records.pb.h"
+
+// Names for the int fields of the records; values equal the public enums.
+namespace clientbook::importer {
+
+enum class JobState : int32_t {
+  kValidating = 1,
+  kApplying = 2,
+  kSucceeded = 3,
+  kPartiallySucceeded = 4,
+  kFailed = 5,
+};
+
+enum class HeaderLanguage : int32_t {
+  kEnglish = 1,
+  kItalian = 2,
+  kSpanish = 3,
+  kFrench = 4
+};
+
+enum class ErrorCode : int32_t {
+  kMalformedRow = 1,
+  kWrongColumnCount = 2,
+  kMissingCompanyId = 3,
+  kUnknownCompanyId = 4,
+  kDisplayNameChanged = 5,
+  kClientNumberTooLong = 6,
+  kDuplicateInFile = 7,
+  kClientNumberTaken = 8,
+  kInvalidClientNumber = 9,
+};
+
+// The three columns, in the order column_index and header sets use.
+enum Column : int { kCompanyId = 0, kDisplayName = 1, kClientNumber = 2 };
+
+inline JobState StateOf(const JobRecord& job) {
+  return static_cast<JobState>(job.state());
+}
+inline bool IsTerminal(const JobRecord& job) {
+  return StateOf(job) == JobState::kSucceeded ||
+         StateOf(job) == JobState::kPartiallySucceeded ||
+         StateOf(job) == JobState::kFailed;
+}
+
+struct JobRef {
+  uint64_t firm_id = 0;
+  uint64_t job_id = 0;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_MODEL_H_

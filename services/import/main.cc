@@ -1,0 +1,85 @@
+// The import service binary: flags, storage, the directory port, the job
+// worker, the retention sweeper; resumes unfinished jobs, then waits for
+// SIGTERM/SIGINT and drains.
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "common/client/outgoing_call.h"
+#include "common/server/flags.h"
+#include "common/server/periodic_task.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/time/clock_flags.h"
+#include "services/import/api/grpc_directory_port.h"
+#include "services/import/api/import_service.h"
+#include "services/import/domain/job_worker.h"
+#include "services/import/store/rocksdb_import_store.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, directory_target, "127.0.0.1:50051",
+          "host:port of the directory service");
+ABSL_FLAG(absl::Duration, directory_timeout, absl::Seconds(10),
+          "deadline of a call to the directory service");
+ABSL_FLAG(absl::Duration, job_retention, absl::Hours(90 * 24),
+          "finished import jobs and their error logs are deleted after this long");
+ABSL_FLAG(absl::Duration, retention_sweep_interval, absl::Hours(1),
+          "how often old import jobs are looked for");
+
+int main(int argc, char** argv) {
+  using namespace clientbook;
+  server::BlockShutdownSignals();
+  server::SetServiceDefaults({.listen = "127.0.0.1:50053",
+                              .data_dir = "./data/import",
+                              .metrics_listen = "127.0.0.1:9453"});
+  absl::ParseCommandLine(argc, argv);
+
+  auto fail = [](const absl::Status& s) {
+    spdlog::critical("{}", s.ToString());
+    return 1;
+  };
+  auto clock = ClockFromFlags();
+  if (!clock.ok()) return fail(clock.status());
+  auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
+                                    {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
+  if (!db.ok()) return fail(db.status());
+  auto store = importer::RocksImportStore::Create(db->get());
+  if (!store.ok()) return fail(store.status());
+  importer::GrpcDirectoryPort directory(
+      client::Connect(absl::GetFlag(FLAGS_directory_target)),
+      absl::GetFlag(FLAGS_directory_timeout));
+  importer::Importer* running = nullptr;
+  auto worker = std::make_unique<importer::JobWorker>([&running](importer::JobRef job) {
+    if (absl::Status s = running->RunJob(job); !s.ok()) {
+      spdlog::error("import job {}: {}", importer::JobName(job), s.ToString());
+    }
+  });
+  importer::Importer importer(**store, *clock->clock, directory, *worker);
+  running = &importer;
+  if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return fail(s);
+  importer::ImportService service(importer);
+
+  std::vector<grpc::Service*> services = {&service};
+  if (clock->control) services.push_back(clock->control.get());
+  auto server = server::Server::Start(server::ServerOptions::FromFlags(), services);
+  if (!server.ok()) return fail(server.status());
+  {
+    const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
+    server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {
+      auto deleted = importer.DeleteJobsOlderThan(retention);
+      if (!deleted.ok()) {
+        spdlog::error("retention sweep: {}", deleted.status().ToString());
+      } else if (*deleted > 0) {
+        spdlog::info("retention sweep: deleted {} old import jobs", *deleted);
+      }
+    });
+    spdlog::info("import ready (data in {}, directory at {})",
+                 absl::GetFlag(FLAGS_data_dir), absl::GetFlag(FLAGS_directory_target));
+    int signal = server::WaitForShutdownSignal();
+    spdlog::info("signal {}: shutting down", signal);
+  }
+  (*server)->Shutdown();
+  // The running job finishes its step; queued ones resume at the next start.
+  worker.reset();
+  if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);
+  spdlog::info("import stopped cleanly");
+  return 0;
+}

@@ -1,0 +1,54 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_
+#define CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/paging.h"
+#include "services/import/domain/model.h"
+
+namespace clientbook::importer {
+
+using storage::StoredPage;
+
+// Import's persistence. Every write here is durable (WAL synced): a job's
+// state must survive kill -9 at any moment.
+class ImportStore {
+ public:
+  virtual ~ImportStore() = default;
+
+  virtual absl::StatusOr<uint64_t> AllocateJobId() = 0;
+
+  // A new job with its rows and its request id, atomically.
+  virtual absl::Status CreateJob(const JobRecord& job,
+                                 const std::vector<RowRecord>& rows) = 0;
+  // The job's new state and, when given, its error log replaced, atomically.
+  virtual absl::Status UpdateJob(
+      const JobRecord& job, const std::optional<std::vector<ErrorRecord>>& errors) = 0;
+  // The job, its rows, its error log and its indexes.
+  virtual absl::Status DeleteJob(const JobRecord& job) = 0;
+
+  virtual absl::StatusOr<std::optional<JobRecord>> GetJob(JobRef ref) const = 0;
+  virtual absl::StatusOr<std::vector<RowRecord>> GetRows(JobRef ref) const = 0;
+  virtual absl::StatusOr<std::optional<JobRef>> FindRequest(
+      absl::string_view caller, absl::string_view request_id) const = 0;
+  // Newest first.
+  virtual absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
+                                                         absl::string_view cursor,
+                                                         size_t limit) const = 0;
+  // In row order.
+  virtual absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref,
+                                                             absl::string_view cursor,
+                                                             size_t limit) const = 0;
+  // Jobs not yet in a final state, to resume after a restart.
+  virtual absl::StatusOr<std::vector<JobRecord>> UnfinishedJobs() const = 0;
+  // Jobs created before `time_us`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
+      int64_t time_us, size_t limit) const = 0;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_

@@ -1,0 +1,243 @@
+#include "services/import/store/rocksdb_import_store.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/key_codec.h"
+
+namespace clientbook::importer {
+
+class RocksImportStore;
+
+namespace {
+
+using storage::KeyBuilder;
+using storage::KeyReader;
+
+constexpr char kJob = 'J';
+constexpr char kRow = 'W';
+constexpr char kError = 'E';
+constexpr char kRequest = 'R';
+constexpr char kUnfinished = 'U';
+constexpr char kByAge = 'X';
+constexpr uint64_t kFirstJobId = 1;
+
+std::string JobKey(JobRef ref) {
+  return KeyBuilder(kJob)
+      .Uint64(ref.firm_id)
+      .Uint64(std::numeric_limits<uint64_t>::max() - ref.job_id)
+      .Release();
+}
+std::string RowsPrefix(JobRef ref) {
+  return KeyBuilder(kRow).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
+}
+std::string ErrorsPrefix(JobRef ref) {
+  return KeyBuilder(kError).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
+}
+std::string RequestKey(absl::string_view caller, absl::string_view request_id) {
+  return KeyBuilder(kRequest).String(caller).String(request_id).Release();
+}
+std::string UnfinishedKey(JobRef ref) {
+  return KeyBuilder(kUnfinished).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
+}
+std::string AgeKey(const JobRecord& job) {
+  return KeyBuilder(kByAge)
+      .Uint64(static_cast<uint64_t>(job.create_time_us()))
+      .Uint64(job.firm_id())
+      .Uint64(job.job_id())
+      .Release();
+}
+JobRef RefOf(const JobRecord& job) { return {job.firm_id(), job.job_id()}; }
+
+template <typename Record>
+absl::StatusOr<Record> Decode(absl::string_view bytes) {
+  Record record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
+  }
+  return record;
+}
+
+template <typename Record>
+absl::StatusOr<StoredPage<Record>> DecodePage(
+    absl::StatusOr<storage::Database::RawPage> raw) {
+  if (!raw.ok()) return raw.status();
+  StoredPage<Record> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<Record> record = Decode<Record>(value);
+    if (!record.ok()) return record.status();
+    page.items.push_back(std::move(*record));
+  }
+  return page;
+}
+
+// The jobs of an index whose keys in [begin, end) end in firm and job id.
+absl::StatusOr<std::vector<JobRef>> IndexedJobs(const storage::Database& db,
+                                                absl::string_view begin,
+                                                absl::string_view end, size_t limit) {
+  std::vector<JobRef> refs;
+  absl::Status s = db.Scan(begin, end, [&](absl::string_view key, absl::string_view) {
+    if (key.size() >= 16) {
+      KeyReader tail(key.substr(key.size() - 16));
+      refs.push_back({*tail.Uint64(), *tail.Uint64()});
+    }
+    return refs.size() < limit;
+  });
+  if (!s.ok()) return s;
+  return refs;
+}
+
+// The stored jobs behind `refs`, skipping any deleted meanwhile.
+absl::StatusOr<std::vector<JobRecord>> LoadJobs(
+    const RocksImportStore& store, absl::StatusOr<std::vector<JobRef>> refs) {
+  if (!refs.ok()) return refs.status();
+  std::vector<JobRecord> jobs;
+  for (JobRef ref : *refs) {
+    absl::StatusOr<std::optional<JobRecord>> job = store.GetJob(ref);
+    if (!job.ok()) return job.status();
+    if (job->has_value()) jobs.push_back(std::move(**job));
+  }
+  return jobs;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
+    storage::Database* db) {
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
+      db, KeyBuilder('Z').String("job_id_limit").Release(), kFirstJobId);
+  if (!ids.ok()) return ids.status();
+  return std::unique_ptr<RocksImportStore>(new RocksImportStore(db, std::move(*ids)));
+}
+
+absl::Status RocksImportStore::CreateJob(const JobRecord& job,
+                                         const std::vector<RowRecord>& rows) {
+  rocksdb::WriteBatch batch;
+  const JobRef ref = RefOf(job);
+  batch.Put(JobKey(ref), job.SerializeAsString());
+  for (const RowRecord& row : rows) {
+    batch.Put(KeyBuilder(kRow)
+                  .Uint64(ref.firm_id)
+                  .Uint64(ref.job_id)
+                  .Uint64(row.line())
+                  .Release(),
+              row.SerializeAsString());
+  }
+  if (!job.request_id().empty()) {
+    batch.Put(RequestKey(job.created_by(), job.request_id()),
+              KeyBuilder('#').Uint64(ref.firm_id).Uint64(ref.job_id).Release());
+  }
+  batch.Put(UnfinishedKey(ref), "");
+  batch.Put(AgeKey(job), "");
+  return db_->WriteDurably(batch);
+}
+
+absl::Status RocksImportStore::UpdateJob(
+    const JobRecord& job, const std::optional<std::vector<ErrorRecord>>& errors) {
+  rocksdb::WriteBatch batch;
+  const JobRef ref = RefOf(job);
+  batch.Put(JobKey(ref), job.SerializeAsString());
+  if (errors.has_value()) {
+    const std::string prefix = ErrorsPrefix(ref);
+    batch.DeleteRange(prefix, storage::PrefixSuccessor(prefix));
+    uint64_t seq = 0;
+    for (const ErrorRecord& e : *errors) {
+      batch.Put(KeyBuilder(kError)
+                    .Uint64(ref.firm_id)
+                    .Uint64(ref.job_id)
+                    .Uint64(static_cast<uint64_t>(e.row()))
+                    .Uint64(seq++)
+                    .Release(),
+                e.SerializeAsString());
+    }
+  }
+  if (IsTerminal(job)) {
+    batch.Delete(UnfinishedKey(ref));
+  } else {
+    batch.Put(UnfinishedKey(ref), "");
+  }
+  return db_->WriteDurably(batch);
+}
+
+absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
+  rocksdb::WriteBatch batch;
+  const JobRef ref = RefOf(job);
+  for (const std::string& prefix : {RowsPrefix(ref), ErrorsPrefix(ref)}) {
+    batch.DeleteRange(prefix, storage::PrefixSuccessor(prefix));
+  }
+  batch.Delete(JobKey(ref));
+  if (!job.request_id().empty())
+    batch.Delete(RequestKey(job.created_by(), job.request_id()));
+  batch.Delete(UnfinishedKey(ref));
+  batch.Delete(AgeKey(job));
+  return db_->WriteDurably(batch);
+}
+
+absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(JobRef ref) const {
+  absl::StatusOr<std::optional<std::string>> bytes = db_->Get(JobKey(ref));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  return Decode<JobRecord>(**bytes);
+}
+
+absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(JobRef ref) const {
+  std::vector<RowRecord> rows;
+  absl::Status failure;
+  const std::string prefix = RowsPrefix(ref);
+  absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
+                             [&](absl::string_view, absl::string_view value) {
+                               absl::StatusOr<RowRecord> row = Decode<RowRecord>(value);
+                               if (!row.ok()) {
+                                 failure = row.status();
+                                 return false;
+                               }
+                               rows.push_back(std::move(*row));
+                               return true;
+                             });
+  if (!s.ok()) return s;
+  if (!failure.ok()) return failure;
+  return rows;
+}
+
+absl::StatusOr<std::optional<JobRef>> RocksImportStore::FindRequest(
+    absl::string_view caller, absl::string_view request_id) const {
+  absl::StatusOr<std::optional<std::string>> bytes =
+      db_->Get(RequestKey(caller, request_id));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  KeyReader reader(**bytes);
+  reader.Table();
+  std::optional<uint64_t> firm = reader.Uint64();
+  std::optional<uint64_t> job = reader.Uint64();
+  if (!firm || !job) return absl::DataLossError("unreadable request entry");
+  return JobRef{*firm, *job};
+}
+
+absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_id,
+                                                                 absl::string_view cursor,
+                                                                 size_t limit) const {
+  return DecodePage<JobRecord>(
+      db_->ScanPage(KeyBuilder(kJob).Uint64(firm_id).Release(), cursor, limit));
+}
+
+absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(
+    JobRef ref, absl::string_view cursor, size_t limit) const {
+  return DecodePage<ErrorRecord>(db_->ScanPage(ErrorsPrefix(ref), cursor, limit));
+}
+
+absl::StatusOr<std::vector<JobRecord>> RocksImportStore::UnfinishedJobs() const {
+  const std::string prefix(1, kUnfinished);
+  return LoadJobs(*this, IndexedJobs(*db_, prefix, storage::PrefixSuccessor(prefix),
+                                     std::numeric_limits<size_t>::max()));
+}
+
+absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsCreatedBefore(
+    int64_t time_us, size_t limit) const {
+  return LoadJobs(
+      *this,
+      IndexedJobs(*db_, std::string(1, kByAge),
+                  KeyBuilder(kByAge).Uint64(static_cast<uint64_t>(time_us)).Release(),
+                  limit));
+}
+
+}  // namespace clientbook::importer

@@ -1,0 +1,53 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_STORE_ROCKSDB_IMPORT_STORE_H_
+#define CLIENTBOOK_SERVICES_IMPORT_STORE_ROCKSDB_IMPORT_STORE_H_
+
+#include <memory>
+
+#include "common/storage/database.h"
+#include "common/storage/id_allocator.h"
+#include "services/import/store/import_store.h"
+
+namespace clientbook::importer {
+
+// ImportStore over one RocksDB, every batch written with the WAL synced.
+// Key layout (common/storage/key_codec.h):
+//   J firm ~job                  -> JobRecord     (~job: newest first)
+//   W firm job line              -> RowRecord     the uploaded rows
+//   E firm job row seq           -> ErrorRecord   the error log
+//   R caller request_id          -> firm job
+//   U firm job                   -> ""            unfinished jobs
+//   X create_time firm job       -> ""            for the retention sweep
+class RocksImportStore final : public ImportStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<RocksImportStore>> Create(storage::Database* db);
+
+  absl::StatusOr<uint64_t> AllocateJobId() override { return ids_->Next(); }
+  absl::Status CreateJob(const JobRecord& job,
+                         const std::vector<RowRecord>& rows) override;
+  absl::Status UpdateJob(const JobRecord& job,
+                         const std::optional<std::vector<ErrorRecord>>& errors) override;
+  absl::Status DeleteJob(const JobRecord& job) override;
+  absl::StatusOr<std::optional<JobRecord>> GetJob(JobRef ref) const override;
+  absl::StatusOr<std::vector<RowRecord>> GetRows(JobRef ref) const override;
+  absl::StatusOr<std::optional<JobRef>> FindRequest(
+      absl::string_view caller, absl::string_view request_id) const override;
+  absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
+                                                 absl::string_view cursor,
+                                                 size_t limit) const override;
+  absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref, absl::string_view cursor,
+                                                     size_t limit) const override;
+  absl::StatusOr<std::vector<JobRecord>> UnfinishedJobs() const override;
+  absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
+                                                           size_t limit) const override;
+
+ private:
+  RocksImportStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
+      : db_(db), ids_(std::move(ids)) {}
+
+  storage::Database* db_;
+  std::unique_ptr<storage::IdAllocator> ids_;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_STORE_ROCKSDB_IMPORT_STORE_H_

@@ -1,0 +1,90 @@
+#include "common/csv/csv.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook::csv {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST(CsvTest, ReadsPlainRecordsWithLineNumbers) {
+  auto records = Parse("a,b,c\n1,2,3\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[0].fields, ElementsAre("a", "b", "c"));
+  EXPECT_THAT(records[1].fields, ElementsAre("1", "2", "3"));
+  EXPECT_EQ(records[1].line, 2u);
+}
+
+TEST(CsvTest, CrlfAndLfAreTheSame) {
+  EXPECT_EQ(Parse("a,b\r\n1,2\r\n")[1].fields, Parse("a,b\n1,2\n")[1].fields);
+  EXPECT_THAT(Parse("a,b\r")[0].fields, ElementsAre("a", "b"));
+}
+
+TEST(CsvTest, TheByteOrderMarkIsNotPartOfTheFirstField) {
+  EXPECT_THAT(Parse("\xEF\xBB\xBF"
+                    "Company ID,x\n")[0]
+                  .fields,
+              ElementsAre("Company ID", "x"));
+}
+
+TEST(CsvTest, QuotedFieldsHoldCommasQuotesAndNewlines) {
+  auto records =
+      Parse("\"Neri, Gialli\",\"say \"\"hi\"\"\",\"two\nlines\"\nnext,row,here\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[0].fields, ElementsAre("Neri, Gialli", "say \"hi\"", "two\nlines"));
+  EXPECT_TRUE(records[0].error.empty());
+  EXPECT_EQ(records[1].line, 3u);  // the quoted newline moved the line count
+}
+
+TEST(CsvTest, EmptyFieldsAndLastLineWithoutNewline) {
+  EXPECT_THAT(Parse("a,,c")[0].fields, ElementsAre("a", "", "c"));
+  EXPECT_THAT(Parse("a,b,")[0].fields, ElementsAre("a", "b", ""));
+}
+
+TEST(CsvTest, BlankLinesAreMarkedBlank) {
+  auto records = Parse("a\n\n\r\nb\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_TRUE(records[1].blank);
+  EXPECT_TRUE(records[2].blank);
+  EXPECT_FALSE(records[3].blank);
+  EXPECT_FALSE(Parse("\"\"\n")[0].blank);  // an explicit empty field is data
+}
+
+TEST(CsvTest, MalformedQuotingIsReportedOnItsRowOnly) {
+  auto records = Parse("ok,1\nbad\"quote,2\n\"closed\"junk,3\nok,4\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_TRUE(records[0].error.empty());
+  EXPECT_EQ(records[1].error, "a quote inside an unquoted field");
+  EXPECT_EQ(records[2].error, "text after a closing quote");
+  EXPECT_TRUE(records[3].error.empty());
+  EXPECT_EQ(records[3].line, 4u);
+}
+
+TEST(CsvTest, AnUnterminatedQuoteEndsTheFile) {
+  auto records = Parse("a,b\n\"never closed,x\ny,z\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].error, "unterminated quoted field");
+}
+
+TEST(CsvTest, InvalidUtf8IsAnErrorOfThatRow) {
+  auto records = Parse("ok,1\nbad\xff,2\n");
+  EXPECT_TRUE(records[0].error.empty());
+  EXPECT_EQ(records[1].error, "not valid UTF-8");
+}
+
+TEST(CsvTest, EmptyInputHasNoRecords) { EXPECT_THAT(Parse(""), IsEmpty()); }
+
+TEST(CsvTest, WritingQuotesOnlyWhatMustBeAndReadsBack) {
+  EXPECT_EQ(Field("plain"), "plain");
+  EXPECT_EQ(Field("a,b"), "\"a,b\"");
+  EXPECT_EQ(Field("say \"x\""), "\"say \"\"x\"\"\"");
+  EXPECT_EQ(Field(" padded "), "\" padded \"");
+  const std::vector<std::string> fields = {"1002", "Neri, Gialli & C.", "line\nbreak",
+                                           "\"q\""};
+  EXPECT_EQ(Parse(Line(fields))[0].fields, fields);
+}
+
+}  // namespace
+}  // namespace clientbook::csv

@@ -1,0 +1,102 @@
+#include "services/import/domain/import_file.h"
+
+#include "common/status/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook::importer {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Rows(size_t n) {
+  std::string out = "Company ID,Display Name,Client Number\n";
+  for (size_t i = 0; i < n; ++i) out += "1002,Rossi,N-" + std::to_string(i) + "\n";
+  return out;
+}
+
+TEST(ImportFileTest, AcceptsAThousandRowsAndRefusesOneMore) {
+  auto ok = ReadImportFile(Rows(1000));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->rows.size(), 1000u);
+  auto over = ReadImportFile(Rows(1001));
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over.status().message(), HasSubstr("1001 data rows; at most 1000"));
+}
+
+TEST(ImportFileTest, BlankLinesDoNotCountAsRows) {
+  std::string file = Rows(1000) + "\n\r\n\n";
+  auto read = ReadImportFile(file);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->rows.size(), 1000u);
+}
+
+TEST(ImportFileTest, AcceptsExactly100KiBAndRefusesOneByteMore) {
+  std::string file = "Company ID,Display Name,Client Number\n1002,Rossi,N-1\n";
+  file += std::string(kMaxFileBytes - file.size() - 1, ' ') + "\n";
+  ASSERT_EQ(file.size(), kMaxFileBytes);
+  EXPECT_TRUE(ReadImportFile(file).ok());
+  file += "x";
+  auto over = ReadImportFile(file);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over.status().message(), HasSubstr("102401 bytes; at most 102400"));
+}
+
+TEST(ImportFileTest, ReadsEveryLocalizedHeaderSetInAnyOrder) {
+  struct Case {
+    std::string header;
+    HeaderLanguage language;
+  };
+  for (const Case& c : {
+           Case{"Client Number,Company ID,Display Name", HeaderLanguage::kEnglish},
+           Case{"ID società,Nome visualizzato,Numero cliente", HeaderLanguage::kItalian},
+           Case{"Número de cliente,Id. de la empresa,Nombre para mostrar",
+                HeaderLanguage::kSpanish},
+           Case{"ID de l'entreprise,Nom d'affichage,Numéro de client",
+                HeaderLanguage::kFrench},
+       }) {
+    auto file = ReadImportFile("\xEF\xBB\xBF" + c.header + "\r\n1,2,3\r\n");
+    ASSERT_TRUE(file.ok()) << c.header << ": " << file.status();
+    EXPECT_EQ(file->language, c.language);
+  }
+  auto reordered =
+      ReadImportFile("Client Number,Company ID,Display Name\nN-1,1002,Rossi\n");
+  EXPECT_EQ(reordered->column_index[kCompanyId], 1);
+  EXPECT_EQ(reordered->column_index[kClientNumber], 0);
+}
+
+TEST(ImportFileTest, ExtraColumnsSuchAsTheErrorColumnAreIgnored) {
+  auto file =
+      ReadImportFile("Company ID,Display Name,Client Number,Error\n1002,Rossi,N-1,x\n");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->rows[0].parse_error_code(), 0);
+}
+
+TEST(ImportFileTest, AMisspelledHeaderIsNamed) {
+  auto file = ReadImportFile("Company ID,Display Name,Client Nmber\n1002,Rossi,N-1\n");
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(file.status().message(), HasSubstr("'Client Number'"));
+  EXPECT_EQ(errors::FieldViolationsOf(file.status())[0].field, "csv");
+}
+
+TEST(ImportFileTest, EmptyOrHeaderOnlyFilesAreInvalid) {
+  EXPECT_EQ(ReadImportFile("").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadImportFile("Company ID,Display Name,Client Number\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ImportFileTest, RowProblemsStayOnTheirRows) {
+  auto file = ReadImportFile(
+      "Company ID,Display Name,Client "
+      "Number\n1002,Rossi\n1003,\"Bad\"x,N\n1004,Ok,N-4\n");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->rows.size(), 3u);
+  EXPECT_EQ(file->rows[0].parse_error_code(),
+            static_cast<int>(ErrorCode::kWrongColumnCount));
+  EXPECT_EQ(file->rows[1].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));
+  EXPECT_EQ(file->rows[2].parse_error_code(), 0);
+  EXPECT_EQ(file->rows[2].line(), 4);
+}
+
+}  // namespace
+}  // namespace clientbook::importer

@@ -1,0 +1,265 @@
+#include "common/csv/csv.h"
+#include "tests/unit/import/importer_fixture.h"
+
+namespace clientbook::importer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Property;
+
+ErrorCode CodeOf(const ErrorRecord& e) { return static_cast<ErrorCode>(e.code()); }
+
+TEST_F(ImporterTest, AGoodFileSetsEveryNumberInOneBatch) {
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.applied_rows(), 2);
+  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(1002), "B-1");
+  EXPECT_EQ(directory_.apply_calls, 1);
+}
+
+TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
+  JobRecord job = Import(File({
+      "1001,Rossi SRL,R-1",                           // row 2: good
+      "1002,Bianchi SpA WRONG,B-1",                   // row 3: name changed
+      ",Nobody,X-1",                                  // row 4: no company id
+      "9999,Ghost,G-1",                               // row 5: not a client of the firm
+      "1003,Società Verdi," + std::string(101, 'x'),  // row 6: too long
+      "1002,\"bad\"quote,B-2",                        // row 7: malformed
+      "1001,Rossi SRL",                               // row 8: wrong column count
+  }));
+  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded);
+  EXPECT_EQ(job.total_rows(), 7);
+  EXPECT_EQ(job.rejected_rows(), 6);
+  EXPECT_EQ(job.applied_rows(), 1);
+  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(1002), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 6u);
+  EXPECT_EQ(errors[0].row(), 3);
+  EXPECT_EQ(CodeOf(errors[0]), ErrorCode::kDisplayNameChanged);
+  EXPECT_EQ(errors[0].column(), "Display Name");
+  EXPECT_EQ(CodeOf(errors[1]), ErrorCode::kMissingCompanyId);
+  EXPECT_EQ(CodeOf(errors[2]), ErrorCode::kUnknownCompanyId);
+  EXPECT_EQ(CodeOf(errors[3]), ErrorCode::kClientNumberTooLong);
+  EXPECT_EQ(CodeOf(errors[4]), ErrorCode::kMalformedRow);
+  EXPECT_EQ(CodeOf(errors[5]), ErrorCode::kWrongColumnCount);
+  EXPECT_THAT(errors[2].original(), ElementsAre("9999", "Ghost", "G-1"));
+}
+
+TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
+  JobRecord job =
+      Import(File({",Nobody," + std::string(101, 'x'), "1001,Rossi SRL,R-1"}));
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].row(), 2);
+  EXPECT_EQ(errors[1].row(), 2);
+  EXPECT_EQ(job.rejected_rows(), 1);
+}
+
+TEST_F(ImporterTest, AHundredCharacterNumberIsFine) {
+  JobRecord job = Import(File({"1001,Rossi SRL," + std::string(100, 'x')}));
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+}
+
+TEST_F(ImporterTest, AnEmptyNumberLeavesTheClientsNumberAsItIs) {
+  JobRecord job = Import(File({"1003,Società Verdi,", "1001,Rossi SRL,R-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.unchanged_rows(), 1);
+  EXPECT_EQ(job.applied_rows(), 1);
+  EXPECT_EQ(Number(1003), "V-1");
+}
+
+TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
+  JobRecord job = Import(File({"1001,Rossi SRL,D-1", "1002,Bianchi SpA,d-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_THAT(Errors(job), ElementsAre(Property(&ErrorRecord::row, 2),
+                                       Property(&ErrorRecord::row, 3)));
+  for (const ErrorRecord& e : Errors(job))
+    EXPECT_EQ(CodeOf(e), ErrorCode::kDuplicateInFile);
+  EXPECT_EQ(Number(1001), "");
+}
+
+TEST_F(ImporterTest, ANumberHeldByAClientTheFileLeavesAloneIsTaken) {
+  JobRecord job = Import(File({"1001,Rossi SRL,v-1", "1002,Bianchi SpA,B-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded);
+  ASSERT_EQ(Errors(job).size(), 1u);
+  EXPECT_EQ(CodeOf(Errors(job)[0]), ErrorCode::kClientNumberTaken);
+  EXPECT_THAT(Errors(job)[0].message(), HasSubstr("Società Verdi"));
+}
+
+TEST_F(ImporterTest, ANumberMayMoveToAnotherClientInTheSameFile) {
+  JobRecord job = Import(File({"1003,Società Verdi,V-2", "1001,Rossi SRL,V-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(Number(1001), "V-1");
+  EXPECT_EQ(Number(1003), "V-2");
+}
+
+TEST_F(ImporterTest, WhenTheRowFreeingANumberIsRejectedTheTakerIsToo) {
+  // Row 2 would free V-1 but its name is wrong; then row 3 collides.
+  JobRecord job = Import(File({"1003,Verdi WRONG,V-2", "1001,Rossi SRL,V-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_EQ(CodeOf(Errors(job)[0]), ErrorCode::kDisplayNameChanged);
+  EXPECT_EQ(CodeOf(Errors(job)[1]), ErrorCode::kClientNumberTaken);
+  EXPECT_EQ(Number(1003), "V-1");
+}
+
+TEST_F(ImporterTest, TheSameRequestIdReturnsTheSameJobWithoutRunningItAgain) {
+  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  JobRecord first = Import(csv, "upload-1");
+  JobRecord again = Import(csv, "upload-1");
+  EXPECT_EQ(first.job_id(), again.job_id());
+  EXPECT_EQ(directory_.apply_calls, 1);
+  EXPECT_EQ(importer_->List("alice", kFirm, {})->items.size(), 1u);
+}
+
+TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
+  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  auto started = importer_->Start("alice", kFirm, csv, "", "upload-2");
+  ASSERT_TRUE(started.ok());
+  directory_.down = true;
+  RunScheduled();
+  JobRecord failed = *real_store_->GetJob({kFirm, started->job_id()}).value();
+  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_TRUE(failed.retryable());
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("same request_id"));
+  EXPECT_EQ(Number(1001), "");
+
+  directory_.down = false;
+  JobRecord resumed = Import(csv, "upload-2");
+  EXPECT_EQ(resumed.job_id(), started->job_id());
+  EXPECT_EQ(StateOf(resumed), JobState::kSucceeded);
+  EXPECT_EQ(Number(1001), "R-1");
+}
+
+TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
+  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  ASSERT_TRUE(started.ok());
+  store_->crash_before_final_write = true;
+  RunScheduled();
+  EXPECT_EQ(directory_.apply_calls, 1);
+  EXPECT_EQ(StateOf(*real_store_->GetJob({kFirm, started->job_id()}).value()),
+            JobState::kApplying);
+
+  // A new process over the same storage.
+  store_->crash_before_final_write = false;
+  Importer restarted(*store_, clock_, directory_, scheduler_);
+  ASSERT_TRUE(restarted.ResumeUnfinished().ok());
+  ASSERT_EQ(scheduler_.queue.size(), 1u);
+  ASSERT_TRUE(restarted.RunJob(scheduler_.queue[0]).ok());
+  JobRecord job = *restarted.Get("alice", {kFirm, started->job_id()});
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(directory_.apply_calls, 1);
+  EXPECT_EQ(Number(1001), "R-1");
+}
+
+TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) {
+  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  // Someone edits the client after the job read its etag, before it writes.
+  directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
+  JobRecord failed = Import(csv, "u-3");
+  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_TRUE(failed.retryable());
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("changed"));
+  EXPECT_EQ(Number(1001), "");
+
+  directory_.before_apply = nullptr;
+  JobRecord resumed = Import(csv, "u-3");
+  EXPECT_EQ(resumed.job_id(), failed.job_id());
+  EXPECT_EQ(StateOf(resumed), JobState::kSucceeded);
+  EXPECT_EQ(Number(1001), "R-1");
+}
+
+TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi WRONG,B-1",
+                               "1003,\"Società Verdi\",v-9x" + std::string(100, 'y')}));
+  auto report = importer_->ErrorReport("alice", {kFirm, job.job_id()});
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::vector<csv::Record> rows = csv::Parse(*report);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_THAT(rows[0].fields,
+              ElementsAre("Company ID", "Display Name", "Client Number", "Error"));
+  EXPECT_THAT(rows[1].fields[3], HasSubstr("row 3"));
+
+  // The user fixes the two rows and uploads the report as it is.
+  rows[1].fields[1] = "Bianchi SpA";
+  rows[2].fields[2] = "V-9";
+  std::string fixed(csv::kBom);
+  for (const csv::Record& r : rows) fixed += csv::Line(r.fields);
+  JobRecord second = Import(fixed);
+  EXPECT_EQ(StateOf(second), JobState::kSucceeded) << second.failure_reason();
+  EXPECT_EQ(Number(1002), "B-1");
+  EXPECT_EQ(Number(1003), "V-9");
+}
+
+TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
+  std::string big = "Company ID,Display Name,Client Number\n";
+  for (int i = 0; i < 1001; ++i) big += "1001,Rossi SRL,\n";
+  EXPECT_EQ(importer_->Start("alice", kFirm, big, "", "").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      importer_->Start("alice", kFirm, "Id,Name,Number\n1,2,3\n", "", "").status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(importer_->List("alice", kFirm, {})->items.empty());
+  EXPECT_TRUE(scheduler_.queue.empty());
+}
+
+TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
+  EXPECT_EQ(importer_->Start("mallory", kFirm, File({"1001,Rossi SRL,R-1"}), "", "")
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1"}));
+  EXPECT_EQ(importer_->Get("mallory", {kFirm, job.job_id()}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(importer_->ErrorReport("mallory", {kFirm, job.job_id()}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ImporterTest, JobsListNewestFirst) {
+  JobRecord first = Import(File({"1001,Rossi SRL,R-1"}));
+  JobRecord second = Import(File({"1002,Bianchi SpA,B-1"}));
+  auto jobs = importer_->List("alice", kFirm, {});
+  ASSERT_EQ(jobs->items.size(), 2u);
+  EXPECT_EQ(jobs->items[0].job_id(), second.job_id());
+  EXPECT_EQ(jobs->items[1].job_id(), first.job_id());
+}
+
+TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Wrong,B-1"}));
+  clock_.Advance(absl::Hours(24 * 90) - absl::Seconds(1));
+  EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 0u);
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 1u);
+  EXPECT_EQ(importer_->Get("alice", {kFirm, job.job_id()}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(real_store_->ListErrors({kFirm, job.job_id()}, "", 10)->items.empty());
+  EXPECT_TRUE(real_store_->GetRows({kFirm, job.job_id()})->empty());
+}
+
+TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
+  for (uint64_t id = 2000; id < 4500; ++id) {
+    directory_.clients[id] = {absl::StrCat("Neri, Gialli ", id), ""};
+  }
+  std::string all;
+  int chunks = 0;
+  ASSERT_TRUE(importer_
+                  ->Export("alice", kFirm, HeaderLanguage::kItalian, false,
+                           [&](std::string chunk) {
+                             EXPECT_LE(chunk.size(), 64u * 1024 + 200);
+                             all += chunk;
+                             ++chunks;
+                             return true;
+                           })
+                  .ok());
+  EXPECT_GT(chunks, 1);
+  std::vector<csv::Record> rows = csv::Parse(all);
+  ASSERT_EQ(rows.size(), 3u + 2500u + 1u);
+  EXPECT_THAT(rows[0].fields,
+              ElementsAre("ID società", "Nome visualizzato", "Numero cliente"));
+  EXPECT_THAT(rows[4].fields, ElementsAre("2000", "Neri, Gialli 2000", ""));
+}
+
+}  // namespace
+}  // namespace clientbook::importer
