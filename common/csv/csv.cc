@@ -93,9 +93,12 @@ std::vector<Record> Parse(absl::string_view data) {
 }
 
 std::string Field(absl::string_view value) {
+  // A leading byte-order mark is quoted too: unquoted at the start of a file
+  // it would be read back as the file's BOM and dropped.
   const bool needs_quotes =
       value.find_first_of(",\"\r\n") != absl::string_view::npos ||
-      (!value.empty() && (value.front() == ' ' || value.back() == ' '));
+      (!value.empty() && (value.front() == ' ' || value.back() == ' ')) ||
+      absl::StartsWith(value, kBom);
   if (!needs_quotes) return std::string(value);
   std::string out = "\"";
   for (char c : value) {

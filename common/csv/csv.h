@@ -26,8 +26,8 @@ struct Record {
 
 std::vector<Record> Parse(absl::string_view data);
 
-// A field quoted only when it must be (comma, quote, CR or LF inside, or
-// blanks at either end).
+// A field quoted only when it must be (comma, quote, CR or LF inside,
+// blanks at either end, a leading byte-order mark).
 std::string Field(absl::string_view value);
 
 // One record with a CRLF line end.

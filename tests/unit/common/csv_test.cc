@@ -81,6 +81,8 @@ TEST(CsvTest, WritingQuotesOnlyWhatMustBeAndReadsBack) {
   EXPECT_EQ(Field("a,b"), "\"a,b\"");
   EXPECT_EQ(Field("say \"x\""), "\"say \"\"x\"\"\"");
   EXPECT_EQ(Field(" padded "), "\" padded \"");
+  // Found by tests/fuzz: a leading BOM would be taken for the file's.
+  EXPECT_EQ(Parse(Line({"\xEF\xBB\xBFx", "y"}))[0].fields[0], "\xEF\xBB\xBFx");
   const std::vector<std::string> fields = {"1002", "Neri, Gialli & C.", "line\nbreak",
                                            "\"q\""};
   EXPECT_EQ(Parse(Line(fields))[0].fields, fields);

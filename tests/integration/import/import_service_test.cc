@@ -1,0 +1,263 @@
+// The real import service against the real directory service, each on an
+// ephemeral port with its own RocksDB: export, edit, import, error report.
+#include "services/import/api/import_service.h"
+
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/import.grpc.pb.h"
+#include "common/client/outgoing_call.h"
+#include "common/csv/csv.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/directory/api/directory_service.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "services/import/api/grpc_directory_port.h"
+#include "services/import/domain/import_file.h"
+#include "services/import/domain/job_worker.h"
+#include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
+
+namespace clientbook {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kTimeout = absl::Seconds(10);
+
+class ImportServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_db_ = std::move(*storage::Database::Open(dir_.Sub("directory"), {}));
+    directory_store_ =
+        std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()));
+    directory_ =
+        std::make_unique<directory::Directory>(*directory_store_, clock_, wholesale_);
+    directory_service_ = std::make_unique<directory::DirectoryService>(*directory_);
+    directory_server_ = std::move(
+        *server::Server::Start({.listen = "127.0.0.1:0"}, {directory_service_.get()}));
+    const std::string directory_target =
+        absl::StrCat("127.0.0.1:", directory_server_->port());
+
+    import_db_ = std::move(*storage::Database::Open(dir_.Sub("import"), {}));
+    import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
+    port_ = std::make_unique<importer::GrpcDirectoryPort>(
+        client::Connect(directory_target), kTimeout);
+    worker_ = std::make_unique<importer::JobWorker>(
+        [this](importer::JobRef job) { importer_->RunJob(job).IgnoreError(); });
+    importer_ =
+        std::make_unique<importer::Importer>(*import_store_, clock_, *port_, *worker_);
+    import_service_ = std::make_unique<importer::ImportService>(*importer_);
+    import_server_ = std::move(
+        *server::Server::Start({.listen = "127.0.0.1:0"}, {import_service_.get()}));
+
+    dir_stub_ = v1::DirectoryService::NewStub(client::Connect(directory_target));
+    import_stub_ = v1::ImportService::NewStub(
+        client::Connect(absl::StrCat("127.0.0.1:", import_server_->port())));
+
+    v1::CreateFirmRequest create_firm;
+    create_firm.mutable_firm()->set_display_name("Studio");
+    create_firm.set_creator_email("alice@studio.example");
+    v1::Firm firm;
+    ASSERT_TRUE(dir_stub_->CreateFirm(Ctx().get(), create_firm, &firm).ok());
+    firm_ = firm.name();
+    for (const char* name : {"Rossi SRL", "Bianchi SpA", "Neri, Gialli & C."}) {
+      v1::CreateClientRequest req;
+      req.set_parent(firm_);
+      req.mutable_client()->set_display_name(name);
+      req.mutable_client()->set_client_type(v1::BUSINESS);
+      v1::Client client;
+      ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &client).ok());
+    }
+  }
+
+  void TearDown() override {
+    import_server_->Shutdown();
+    worker_.reset();
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& user = "alice") {
+    return client::ContextFor(user, kTimeout);
+  }
+
+  std::string Export() {
+    v1::ExportClientsRequest req;
+    req.set_parent(firm_);
+    auto ctx = Ctx();
+    auto reader = import_stub_->ExportClients(ctx.get(), req);
+    std::string all;
+    v1::CsvChunk chunk;
+    while (reader->Read(&chunk)) all += chunk.data();
+    EXPECT_TRUE(reader->Finish().ok());
+    return all;
+  }
+
+  // Starts an import and watches it to its end.
+  v1::ImportJob ImportAndWait(const std::string& csv,
+                              const std::string& request_id = "") {
+    v1::StartImportRequest req;
+    req.set_parent(firm_);
+    req.set_csv(csv);
+    req.set_request_id(request_id);
+    v1::ImportJob job;
+    grpc::Status s = import_stub_->StartImport(Ctx().get(), req, &job);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    v1::WatchImportJobRequest watch;
+    watch.set_name(job.name());
+    auto ctx = Ctx();
+    auto reader = import_stub_->WatchImportJob(ctx.get(), watch);
+    while (reader->Read(&job)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    return job;
+  }
+
+  std::map<std::string, std::string> NumbersByName() {
+    v1::ListClientsRequest req;
+    req.set_parent(firm_);
+    v1::ListClientsResponse resp;
+    EXPECT_TRUE(dir_stub_->ListClients(Ctx().get(), req, &resp).ok());
+    std::map<std::string, std::string> out;
+    for (const auto& c : resp.clients()) out[c.display_name()] = c.client_number();
+    return out;
+  }
+
+  testing::TempDir dir_;
+  SystemClock clock_;
+  directory::FakeWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> directory_db_, import_db_;
+  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
+  std::unique_ptr<directory::Directory> directory_;
+  std::unique_ptr<directory::DirectoryService> directory_service_;
+  std::unique_ptr<server::Server> directory_server_;
+  std::unique_ptr<importer::RocksImportStore> import_store_;
+  std::unique_ptr<importer::GrpcDirectoryPort> port_;
+  std::unique_ptr<importer::JobWorker> worker_;
+  std::unique_ptr<importer::Importer> importer_;
+  std::unique_ptr<importer::ImportService> import_service_;
+  std::unique_ptr<server::Server> import_server_;
+  std::unique_ptr<v1::DirectoryService::Stub> dir_stub_;
+  std::unique_ptr<v1::ImportService::Stub> import_stub_;
+  std::string firm_;
+};
+
+TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_THAT(rows[0].fields, ElementsAre("Company ID", "Display Name", "Client Number"));
+  std::string edited(csv::kBom);
+  edited += csv::Line(rows[0].fields);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    rows[i].fields[2] = absl::StrCat("C-", i);
+    edited += csv::Line(rows[i].fields);
+  }
+  v1::ImportJob job = ImportAndWait(edited);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(job.applied_rows(), 3);
+  EXPECT_EQ(NumbersByName().size(), 3u);
+  for (const auto& [name, number] : NumbersByName()) EXPECT_FALSE(number.empty()) << name;
+}
+
+TEST_F(ImportServiceTest, MixedRowsLeaveAnErrorLogAndAReportThatUploadsAgain) {
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  std::string file = csv::Line(rows[0].fields);
+  file += csv::Line({rows[1].fields[0], rows[1].fields[1], "N-1"});
+  file += csv::Line({rows[2].fields[0], "Renamed", "N-2"});
+  file += csv::Line({rows[3].fields[0], rows[3].fields[1], "n-1"});
+  v1::ImportJob job = ImportAndWait(file);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
+  EXPECT_EQ(job.rejected_rows(), 3);
+
+  v1::ListImportErrorsRequest list;
+  list.set_parent(job.name());
+  v1::ListImportErrorsResponse errors;
+  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_EQ(errors.errors_size(), 3);
+  EXPECT_EQ(errors.errors(0).code(), v1::ImportError::DUPLICATE_IN_FILE);
+  EXPECT_EQ(errors.errors(1).code(), v1::ImportError::DISPLAY_NAME_CHANGED);
+  EXPECT_EQ(errors.errors(1).row(), 3);
+
+  v1::DownloadErrorReportRequest download;
+  download.set_name(job.name());
+  auto ctx = Ctx();
+  auto reader = import_stub_->DownloadErrorReport(ctx.get(), download);
+  std::string report;
+  v1::CsvChunk chunk;
+  while (reader->Read(&chunk)) report += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  std::vector<csv::Record> fix = csv::Parse(report);
+  ASSERT_EQ(fix.size(), 4u);
+  fix[2].fields[1] = rows[2].fields[1];  // the real name back
+  fix[3].fields[2] = "N-3";              // a number of its own
+  std::string fixed;
+  for (const csv::Record& r : fix) fixed += csv::Line(r.fields);
+  v1::ImportJob second = ImportAndWait(fixed);
+  EXPECT_EQ(second.state(), v1::ImportJob::SUCCEEDED) << second.failure_reason();
+  EXPECT_EQ(second.applied_rows(), 3);
+}
+
+TEST_F(ImportServiceTest, OverTheLimitsIsRefusedBeforeAnyJob) {
+  std::string big = "Company ID,Display Name,Client Number\n";
+  while (big.size() <= importer::kMaxFileBytes) big += "1,Name,Number\n";
+  v1::StartImportRequest req;
+  req.set_parent(firm_);
+  req.set_csv(big);
+  v1::ImportJob job;
+  grpc::Status s = import_stub_->StartImport(Ctx().get(), req, &job);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("bytes"));
+
+  auto ctx = Ctx();
+  auto writer = import_stub_->UploadImport(ctx.get(), &job);
+  v1::UploadImportRequest part;
+  part.set_parent(firm_);
+  for (size_t at = 0; at < big.size(); at += 10000) {
+    part.set_csv(big.substr(at, 10000));
+    if (!writer->Write(part)) break;
+    part.clear_parent();
+  }
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::ListImportJobsRequest list;
+  list.set_parent(firm_);
+  v1::ListImportJobsResponse jobs;
+  ASSERT_TRUE(import_stub_->ListImportJobs(Ctx().get(), list, &jobs).ok());
+  EXPECT_EQ(jobs.import_jobs_size(), 0);
+}
+
+TEST_F(ImportServiceTest, ChunkedUploadImportsLikeAUnaryOne) {
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  std::string file = csv::Line(rows[0].fields) +
+                     csv::Line({rows[1].fields[0], rows[1].fields[1], "UP-1"});
+  auto ctx = Ctx();
+  v1::ImportJob job;
+  auto writer = import_stub_->UploadImport(ctx.get(), &job);
+  v1::UploadImportRequest first;
+  first.set_parent(firm_);
+  first.set_file_name("upload.csv");
+  first.set_csv(file.substr(0, 10));
+  ASSERT_TRUE(writer->Write(first));
+  v1::UploadImportRequest rest;
+  rest.set_csv(file.substr(10));
+  ASSERT_TRUE(writer->Write(rest));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(job.file_name(), "upload.csv");
+}
+
+TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
+  v1::ExportClientsRequest req;
+  req.set_parent(firm_);
+  auto ctx = Ctx("mallory");
+  auto reader = import_stub_->ExportClients(ctx.get(), req);
+  v1::CsvChunk chunk;
+  EXPECT_FALSE(reader->Read(&chunk));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace clientbook
