@@ -1,0 +1,117 @@
+// How long a 1,000-row client-number import takes from upload to the end of
+// the job: the real Importer with its RocksDB on disk, talking gRPC to the
+// real directory service (in this process, on an ephemeral port). Prints
+// figures; asserts nothing.
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "common/client/outgoing_call.h"
+#include "common/csv/csv.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "services/directory/api/directory_service.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "services/import/api/grpc_directory_port.h"
+#include "services/import/domain/importer.h"
+#include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
+
+namespace clientbook {
+namespace {
+
+constexpr int kRows = 1000;
+
+// Runs each job right away, on the caller's thread.
+class InlineScheduler final : public importer::JobScheduler {
+ public:
+  void Schedule(importer::JobRef job) override { pending = job; }
+  importer::JobRef pending;
+};
+
+class Fixture {
+ public:
+  Fixture() {
+    dir_db_ = std::move(*storage::Database::Open(tmp_.Sub("directory"), {}));
+    dir_store_ = std::move(*directory::RocksDirectoryStore::Create(dir_db_.get()));
+    directory_ = std::make_unique<directory::Directory>(*dir_store_, clock_, wholesale_);
+    service_ = std::make_unique<directory::DirectoryService>(*directory_);
+    server_ =
+        std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}));
+    import_db_ = std::move(*storage::Database::Open(tmp_.Sub("import"), {}));
+    import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
+    port_ = std::make_unique<importer::GrpcDirectoryPort>(
+        client::Connect(absl::StrCat("127.0.0.1:", server_->port())), absl::Seconds(30));
+    importer_ =
+        std::make_unique<importer::Importer>(*import_store_, clock_, *port_, scheduler_);
+
+    firm_ = directory_->CreateFirm("alice", "Studio", "alice@x.example", "", "")->id();
+    for (int i = 0; i < kRows; ++i) {
+      directory::ClientRecord c;
+      c.set_client_type(1);
+      c.set_display_name(absl::StrCat("Client ", i));
+      auto created = directory_->CreateClient("alice", firm_, c, false, "");
+      rows_.push_back({absl::StrCat(created->company_id()), c.display_name()});
+    }
+  }
+
+  // A file giving every client a number; `round` makes them new each time.
+  std::string File(int round) const {
+    std::string out = csv::Line({"Company ID", "Display Name", "Client Number"});
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      out +=
+          csv::Line({rows_[i].first, rows_[i].second, absl::StrCat("R", round, "-", i)});
+    }
+    return out;
+  }
+
+  importer::JobRecord Import(const std::string& file) {
+    auto job = importer_->Start("alice", firm_, file, "bench.csv", "");
+    if (!job.ok() || !importer_->RunJob(scheduler_.pending).ok()) std::abort();
+    return *importer_->Get("alice", scheduler_.pending);
+  }
+
+ private:
+  testing::TempDir tmp_;
+  SystemClock clock_;
+  directory::FakeWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> dir_db_, import_db_;
+  std::unique_ptr<directory::RocksDirectoryStore> dir_store_;
+  std::unique_ptr<directory::Directory> directory_;
+  std::unique_ptr<directory::DirectoryService> service_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<importer::RocksImportStore> import_store_;
+  std::unique_ptr<importer::GrpcDirectoryPort> port_;
+  InlineScheduler scheduler_;
+  std::unique_ptr<importer::Importer> importer_;
+  uint64_t firm_ = 0;
+  std::vector<std::pair<std::string, std::string>> rows_;
+};
+
+}  // namespace
+}  // namespace clientbook
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  clientbook::Fixture fixture;
+  int round = 0;
+  benchmark::RegisterBenchmark("Import1000RowsEndToEnd",
+                               [&](benchmark::State& state) {
+                                 for (auto _ : state) {
+                                   state.PauseTiming();
+                                   const std::string file = fixture.File(++round);
+                                   state.ResumeTiming();
+                                   auto job = fixture.Import(file);
+                                   if (job.applied_rows() != clientbook::kRows)
+                                     state.SkipWithError("not all rows applied");
+                                 }
+                                 state.counters["rows_per_s"] = benchmark::Counter(
+                                     clientbook::kRows,
+                                     benchmark::Counter::kIsIterationInvariantRate);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
