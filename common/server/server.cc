@@ -96,6 +96,19 @@ void BlockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
+                              std::vector<grpc::Service*> services,
+                              grpc::Service* clock_control) {
+  if (clock_control != nullptr) services.push_back(clock_control);
+  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, services);
+  if (!server.ok()) return server.status();
+  spdlog::info("{} ready", std::string(name));
+  int signal = WaitForShutdownSignal();
+  spdlog::info("signal {}: shutting down", signal);
+  (*server)->Shutdown();
+  return absl::OkStatus();
+}
+
 int WaitForShutdownSignal() {
   sigset_t set;
   sigemptyset(&set);

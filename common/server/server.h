@@ -66,6 +66,13 @@ void BlockShutdownSignals();
 // Waits for SIGINT or SIGTERM and returns which one came.
 int WaitForShutdownSignal();
 
+// The rest of a service binary's life once its parts are built: serves
+// `services` (and `clock_control`, the fake-clock service, when not null)
+// until SIGTERM or SIGINT, then drains. Storage is closed by the caller.
+absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
+                              std::vector<grpc::Service*> services,
+                              grpc::Service* clock_control);
+
 }  // namespace clientbook::server
 
 #endif  // CLIENTBOOK_COMMON_SERVER_SERVER_H_

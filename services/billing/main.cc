@@ -1,5 +1,5 @@
 // The billing service binary: flags, storage, the directory client, domain,
-// server, the trial sweeper; then waits for SIGTERM/SIGINT and drains.
+// the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "common/client/outgoing_call.h"
@@ -27,30 +27,22 @@ int main(int argc, char** argv) {
                               .data_dir = "./data/billing",
                               .metrics_listen = "127.0.0.1:9452"});
   absl::ParseCommandLine(argc, argv);
+  auto fail = [](const absl::Status& s) {
+    spdlog::critical("{}", s.ToString());
+    return 1;
+  };
 
   auto clock = ClockFromFlags();
-  auto db = clock.ok() ? storage::Database::Open(
-                             absl::GetFlag(FLAGS_data_dir),
-                             {.sync_writes = absl::GetFlag(FLAGS_sync_writes)})
-                       : clock.status();
-  if (!db.ok()) {
-    spdlog::critical("{}", db.status().ToString());
-    return 1;
-  }
+  if (!clock.ok()) return fail(clock.status());
+  auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
+                                    {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
+  if (!db.ok()) return fail(db.status());
   billing::RocksBillingStore store(db->get());
   billing::GrpcDirectoryClient directory(
       client::Connect(absl::GetFlag(FLAGS_directory_target)),
       absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *clock->clock, directory);
   billing::BillingService service(billing);
-
-  std::vector<grpc::Service*> services = {&service};
-  if (clock->control) services.push_back(clock->control.get());
-  auto server = server::Server::Start(server::ServerOptions::FromFlags(), services);
-  if (!server.ok()) {
-    spdlog::critical("{}", server.status().ToString());
-    return 1;
-  }
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();
@@ -60,16 +52,14 @@ int main(int argc, char** argv) {
         spdlog::info("trial sweep: {} direct-discount trials lapsed", lapsed->size());
       }
     });
-    spdlog::info("billing ready (data in {}, directory at {})",
-                 absl::GetFlag(FLAGS_data_dir), absl::GetFlag(FLAGS_directory_target));
-    int signal = server::WaitForShutdownSignal();
-    spdlog::info("signal {}: shutting down", signal);
+    if (absl::Status s =
+            server::ServeUntilSignal("billing", server::ServerOptions::FromFlags(),
+                                     {&service}, clock->control.get());
+        !s.ok()) {
+      return fail(s);
+    }
   }
-  (*server)->Shutdown();
-  if (absl::Status s = (*db)->Close(); !s.ok()) {
-    spdlog::error("closing storage: {}", s.ToString());
-    return 1;
-  }
+  if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);
   spdlog::info("billing stopped cleanly");
   return 0;
 }

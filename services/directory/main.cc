@@ -6,7 +6,6 @@
 #include "common/server/flags.h"
 #include "common/server/server.h"
 #include "common/storage/database.h"
-#include "common/time/clock.h"
 #include "common/time/clock_flags.h"
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
@@ -25,44 +24,31 @@ int main(int argc, char** argv) {
                               .data_dir = "./data/directory",
                               .metrics_listen = "127.0.0.1:9451"});
   absl::ParseCommandLine(argc, argv);
+  auto fail = [](const absl::Status& s) {
+    spdlog::critical("{}", s.ToString());
+    return 1;
+  };
 
+  auto clock = ClockFromFlags();
+  if (!clock.ok()) return fail(clock.status());
   auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
                                     {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
-  if (!db.ok()) {
-    spdlog::critical("{}", db.status().ToString());
-    return 1;
-  }
+  if (!db.ok()) return fail(db.status());
   auto store = directory::RocksDirectoryStore::Create(db->get());
-  if (!store.ok()) {
-    spdlog::critical("{}", store.status().ToString());
-    return 1;
-  }
-  auto clock = ClockFromFlags();
-  if (!clock.ok()) {
-    spdlog::critical("{}", clock.status().ToString());
-    return 1;
-  }
+  if (!store.ok()) return fail(store.status());
   directory::BillingWholesaleCheck wholesale(
       client::Connect(absl::GetFlag(FLAGS_billing_target)),
       absl::GetFlag(FLAGS_billing_timeout));
   directory::Directory directory(**store, *clock->clock, wholesale);
   directory::DirectoryService service(directory);
 
-  std::vector<grpc::Service*> services = {&service};
-  if (clock->control) services.push_back(clock->control.get());
-  auto server = server::Server::Start(server::ServerOptions::FromFlags(), services);
-  if (!server.ok()) {
-    spdlog::critical("{}", server.status().ToString());
-    return 1;
+  if (absl::Status s =
+          server::ServeUntilSignal("directory", server::ServerOptions::FromFlags(),
+                                   {&service}, clock->control.get());
+      !s.ok()) {
+    return fail(s);
   }
-  spdlog::info("directory ready (data in {})", absl::GetFlag(FLAGS_data_dir));
-  int signal = server::WaitForShutdownSignal();
-  spdlog::info("signal {}: shutting down", signal);
-  (*server)->Shutdown();
-  if (absl::Status s = (*db)->Close(); !s.ok()) {
-    spdlog::error("closing storage: {}", s.ToString());
-    return 1;
-  }
+  if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);
   spdlog::info("directory stopped cleanly");
   return 0;
 }

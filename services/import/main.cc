@@ -1,6 +1,6 @@
 // The import service binary: flags, storage, the directory port, the job
-// worker, the retention sweeper; resumes unfinished jobs, then waits for
-// SIGTERM/SIGINT and drains.
+// worker, the retention sweeper, server; resumes unfinished jobs, then waits
+// for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "common/client/outgoing_call.h"
@@ -31,11 +31,11 @@ int main(int argc, char** argv) {
                               .data_dir = "./data/import",
                               .metrics_listen = "127.0.0.1:9453"});
   absl::ParseCommandLine(argc, argv);
-
   auto fail = [](const absl::Status& s) {
     spdlog::critical("{}", s.ToString());
     return 1;
   };
+
   auto clock = ClockFromFlags();
   if (!clock.ok()) return fail(clock.status());
   auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   importer::GrpcDirectoryPort directory(
       client::Connect(absl::GetFlag(FLAGS_directory_target)),
       absl::GetFlag(FLAGS_directory_timeout));
+  // The worker runs jobs through the importer, which schedules on the
+  // worker: the pointer closes that loop once both exist.
   importer::Importer* running = nullptr;
   auto worker = std::make_unique<importer::JobWorker>([&running](importer::JobRef job) {
     if (absl::Status s = running->RunJob(job); !s.ok()) {
@@ -56,11 +58,6 @@ int main(int argc, char** argv) {
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return fail(s);
   importer::ImportService service(importer);
-
-  std::vector<grpc::Service*> services = {&service};
-  if (clock->control) services.push_back(clock->control.get());
-  auto server = server::Server::Start(server::ServerOptions::FromFlags(), services);
-  if (!server.ok()) return fail(server.status());
   {
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {
@@ -71,12 +68,13 @@ int main(int argc, char** argv) {
         spdlog::info("retention sweep: deleted {} old import jobs", *deleted);
       }
     });
-    spdlog::info("import ready (data in {}, directory at {})",
-                 absl::GetFlag(FLAGS_data_dir), absl::GetFlag(FLAGS_directory_target));
-    int signal = server::WaitForShutdownSignal();
-    spdlog::info("signal {}: shutting down", signal);
+    if (absl::Status s =
+            server::ServeUntilSignal("import", server::ServerOptions::FromFlags(),
+                                     {&service}, clock->control.get());
+        !s.ok()) {
+      return fail(s);
+    }
   }
-  (*server)->Shutdown();
   // The running job finishes its step; queued ones resume at the next start.
   worker.reset();
   if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/storage/key_codec.h"
+#include "common/storage/records.h"
 #include "services/billing/domain/model.h"
 
 namespace clientbook::billing {
@@ -35,24 +36,12 @@ std::string TrialKey(const SubscriptionRecord& s) {
       .Release();
 }
 
-template <typename Record>
-absl::StatusOr<std::optional<Record>> Read(const storage::Database& db,
-                                           absl::string_view key) {
-  absl::StatusOr<std::optional<std::string>> bytes = db.Get(key);
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::nullopt;
-  Record record;
-  if (!record.ParseFromString(**bytes)) {
-    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
-  }
-  return record;
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<SubscriptionRecord>> RocksBillingStore::Get(
     uint64_t firm_id, uint64_t company_id) const {
-  return Read<SubscriptionRecord>(*db_, SubscriptionKey(firm_id, company_id));
+  return storage::ReadRecord<SubscriptionRecord>(*db_,
+                                                 SubscriptionKey(firm_id, company_id));
 }
 
 absl::StatusOr<StoredPage<SubscriptionRecord>> RocksBillingStore::List(
@@ -62,12 +51,11 @@ absl::StatusOr<StoredPage<SubscriptionRecord>> RocksBillingStore::List(
   absl::StatusOr<std::string> next = db_->ScanMatches(
       KeyBuilder(kSubscription).Uint64(firm_id).Release(), cursor, limit, max_examined,
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
-        SubscriptionRecord record;
-        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          return absl::DataLossError("unreadable SubscriptionRecord");
-        }
-        if (!filter(record)) return false;
-        page.items.push_back(std::move(record));
+        absl::StatusOr<SubscriptionRecord> record =
+            storage::DecodeRecord<SubscriptionRecord>(value);
+        if (!record.ok()) return record.status();
+        if (!filter(*record)) return false;
+        page.items.push_back(std::move(*record));
         return true;
       });
   if (!next.ok()) return next.status();
@@ -103,7 +91,7 @@ absl::StatusOr<std::vector<SubscriptionRecord>> RocksBillingStore::TrialsEndedBy
 
 absl::StatusOr<std::optional<RequestRecord>> RocksBillingStore::FindRequest(
     absl::string_view caller, absl::string_view request_id) const {
-  return Read<RequestRecord>(
+  return storage::ReadRecord<RequestRecord>(
       *db_, KeyBuilder(kRequest).String(caller).String(request_id).Release());
 }
 

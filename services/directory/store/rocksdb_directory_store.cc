@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
+#include "common/storage/records.h"
 #include "common/text/text.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/domain/rules.h"
@@ -111,19 +112,6 @@ std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
   return keys;
 }
 
-template <typename Record>
-absl::StatusOr<std::optional<Record>> GetRecord(const storage::Database& db,
-                                                absl::string_view key) {
-  absl::StatusOr<std::optional<std::string>> bytes = db.Get(key);
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::nullopt;
-  Record record;
-  if (!record.ParseFromString(**bytes)) {
-    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
-  }
-  return record;
-}
-
 // Collects deletes and puts apart and emits every delete first, so a batch
 // may move a client number or index entry from one client to another in any
 // order of calls.
@@ -204,7 +192,8 @@ absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create
   absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
       storage::IdAllocator::Open(db, IdLimitKey(), kFirstId);
   if (!ids.ok()) return ids.status();
-  return std::unique_ptr<RocksDirectoryStore>(new RocksDirectoryStore(db, std::move(*ids)));
+  return std::unique_ptr<RocksDirectoryStore>(
+      new RocksDirectoryStore(db, std::move(*ids)));
 }
 
 absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() { return ids_->Next(); }
@@ -220,12 +209,12 @@ absl::Status RocksDirectoryStore::Commit(DirectoryWrite& write) {
 
 absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(
     uint64_t firm_id) const {
-  return GetRecord<FirmRecord>(*db_, FirmKey(firm_id));
+  return storage::ReadRecord<FirmRecord>(*db_, FirmKey(firm_id));
 }
 
 absl::StatusOr<std::optional<MemberRecord>> RocksDirectoryStore::GetMember(
     uint64_t firm_id, absl::string_view user_id) const {
-  return GetRecord<MemberRecord>(*db_, MemberKey(firm_id, user_id));
+  return storage::ReadRecord<MemberRecord>(*db_, MemberKey(firm_id, user_id));
 }
 
 absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(
@@ -235,9 +224,9 @@ absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(
   if (!raw.ok()) return raw.status();
   StoredPage<MemberRecord> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
-    if (!page.items.emplace_back().ParseFromString(value)) {
-      return absl::DataLossError("unreadable MemberRecord");
-    }
+    absl::StatusOr<MemberRecord> member = storage::DecodeRecord<MemberRecord>(value);
+    if (!member.ok()) return member.status();
+    page.items.push_back(std::move(*member));
   }
   return page;
 }
@@ -258,7 +247,7 @@ absl::StatusOr<StoredPage<uint64_t>> RocksDirectoryStore::ListFirmIdsOfUser(
 
 absl::StatusOr<std::optional<ClientRecord>> RocksDirectoryStore::GetClient(
     uint64_t firm_id, uint64_t company_id) const {
-  return GetRecord<ClientRecord>(*db_, ClientKey(firm_id, company_id));
+  return storage::ReadRecord<ClientRecord>(*db_, ClientKey(firm_id, company_id));
 }
 
 absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindClientByNumberKey(
@@ -314,12 +303,12 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
 
 absl::StatusOr<std::optional<ListViewRecord>> RocksDirectoryStore::GetListView(
     uint64_t firm_id, absl::string_view user_id) const {
-  return GetRecord<ListViewRecord>(*db_, ListViewKey(firm_id, user_id));
+  return storage::ReadRecord<ListViewRecord>(*db_, ListViewKey(firm_id, user_id));
 }
 
 absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitation(
     uint64_t id) const {
-  return GetRecord<InvitationRecord>(*db_, InvitationKey(id));
+  return storage::ReadRecord<InvitationRecord>(*db_, InvitationKey(id));
 }
 
 absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitationByToken(

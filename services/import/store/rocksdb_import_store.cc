@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/storage/key_codec.h"
+#include "common/storage/records.h"
 
 namespace clientbook::importer {
 
@@ -50,21 +51,12 @@ std::string AgeKey(const JobRecord& job) {
 JobRef RefOf(const JobRecord& job) { return {job.firm_id(), job.job_id()}; }
 
 template <typename Record>
-absl::StatusOr<Record> Decode(absl::string_view bytes) {
-  Record record;
-  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
-  }
-  return record;
-}
-
-template <typename Record>
 absl::StatusOr<StoredPage<Record>> DecodePage(
     absl::StatusOr<storage::Database::RawPage> raw) {
   if (!raw.ok()) return raw.status();
   StoredPage<Record> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
-    absl::StatusOr<Record> record = Decode<Record>(value);
+    absl::StatusOr<Record> record = storage::DecodeRecord<Record>(value);
     if (!record.ok()) return record.status();
     page.items.push_back(std::move(*record));
   }
@@ -174,10 +166,7 @@ absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
 }
 
 absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(JobRef ref) const {
-  absl::StatusOr<std::optional<std::string>> bytes = db_->Get(JobKey(ref));
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::nullopt;
-  return Decode<JobRecord>(**bytes);
+  return storage::ReadRecord<JobRecord>(*db_, JobKey(ref));
 }
 
 absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(JobRef ref) const {
@@ -186,7 +175,8 @@ absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(JobRef ref) con
   const std::string prefix = RowsPrefix(ref);
   absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
                              [&](absl::string_view, absl::string_view value) {
-                               absl::StatusOr<RowRecord> row = Decode<RowRecord>(value);
+                               absl::StatusOr<RowRecord> row =
+                                   storage::DecodeRecord<RowRecord>(value);
                                if (!row.ok()) {
                                  failure = row.status();
                                  return false;

@@ -1,0 +1,39 @@
+#ifndef CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
+#define CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/database.h"
+
+// Stored values are serialized protobuf records; these read them back.
+namespace clientbook::storage {
+
+// DATA_LOSS when the bytes are not a `Record`.
+template <typename Record>
+absl::StatusOr<Record> DecodeRecord(absl::string_view bytes) {
+  Record record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unreadable ", Record::descriptor()->name()));
+  }
+  return record;
+}
+
+// The record under `key`, or nullopt if there is none.
+template <typename Record>
+absl::StatusOr<std::optional<Record>> ReadRecord(const Database& db,
+                                                 absl::string_view key) {
+  absl::StatusOr<std::optional<std::string>> bytes = db.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  absl::StatusOr<Record> record = DecodeRecord<Record>(**bytes);
+  if (!record.ok()) return record.status();
+  return std::move(*record);
+}
+
+}  // namespace clientbook::storage
+
+#endif  // CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
