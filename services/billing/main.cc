@@ -1,13 +1,10 @@
 // The billing service binary: flags, storage, the directory client, domain,
 // the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "common/client/outgoing_call.h"
-#include "common/server/flags.h"
+#include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
-#include "common/storage/database.h"
-#include "common/time/clock_flags.h"
 #include "services/billing/api/billing_service.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
@@ -22,26 +19,16 @@ ABSL_FLAG(absl::Duration, trial_sweep_interval, absl::Minutes(10),
 
 int main(int argc, char** argv) {
   using namespace clientbook;
-  server::BlockShutdownSignals();
-  server::SetServiceDefaults({.listen = "127.0.0.1:50052",
-                              .data_dir = "./data/billing",
-                              .metrics_listen = "127.0.0.1:9452"});
-  absl::ParseCommandLine(argc, argv);
-  auto fail = [](const absl::Status& s) {
-    spdlog::critical("{}", s.ToString());
-    return 1;
-  };
-
-  auto clock = ClockFromFlags();
-  if (!clock.ok()) return fail(clock.status());
-  auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
-                                    {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
-  if (!db.ok()) return fail(db.status());
-  billing::RocksBillingStore store(db->get());
+  auto basics = server::Bootstrap(argc, argv,
+                                  {.listen = "127.0.0.1:50052",
+                                   .data_dir = "./data/billing",
+                                   .metrics_listen = "127.0.0.1:9452"});
+  if (!basics.ok()) return server::ExitWith(basics.status());
+  billing::RocksBillingStore store(basics->db.get());
   billing::GrpcDirectoryClient directory(
       client::Connect(absl::GetFlag(FLAGS_directory_target)),
       absl::GetFlag(FLAGS_directory_timeout));
-  billing::Billing billing(store, *clock->clock, directory);
+  billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing);
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
@@ -54,12 +41,10 @@ int main(int argc, char** argv) {
     });
     if (absl::Status s =
             server::ServeUntilSignal("billing", server::ServerOptions::FromFlags(),
-                                     {&service}, clock->control.get());
+                                     {&service}, basics->clock.control.get());
         !s.ok()) {
-      return fail(s);
+      return server::ExitWith(s);
     }
   }
-  if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);
-  spdlog::info("billing stopped cleanly");
-  return 0;
+  return server::CloseAndExit("billing", *basics->db);
 }

@@ -2,13 +2,10 @@
 // worker, the retention sweeper, server; resumes unfinished jobs, then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "common/client/outgoing_call.h"
-#include "common/server/flags.h"
+#include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
-#include "common/storage/database.h"
-#include "common/time/clock_flags.h"
 #include "services/import/api/grpc_directory_port.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
@@ -26,23 +23,13 @@ ABSL_FLAG(absl::Duration, retention_sweep_interval, absl::Hours(1),
 
 int main(int argc, char** argv) {
   using namespace clientbook;
-  server::BlockShutdownSignals();
-  server::SetServiceDefaults({.listen = "127.0.0.1:50053",
-                              .data_dir = "./data/import",
-                              .metrics_listen = "127.0.0.1:9453"});
-  absl::ParseCommandLine(argc, argv);
-  auto fail = [](const absl::Status& s) {
-    spdlog::critical("{}", s.ToString());
-    return 1;
-  };
-
-  auto clock = ClockFromFlags();
-  if (!clock.ok()) return fail(clock.status());
-  auto db = storage::Database::Open(absl::GetFlag(FLAGS_data_dir),
-                                    {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
-  if (!db.ok()) return fail(db.status());
-  auto store = importer::RocksImportStore::Create(db->get());
-  if (!store.ok()) return fail(store.status());
+  auto basics = server::Bootstrap(argc, argv,
+                                  {.listen = "127.0.0.1:50053",
+                                   .data_dir = "./data/import",
+                                   .metrics_listen = "127.0.0.1:9453"});
+  if (!basics.ok()) return server::ExitWith(basics.status());
+  auto store = importer::RocksImportStore::Create(basics->db.get());
+  if (!store.ok()) return server::ExitWith(store.status());
   importer::GrpcDirectoryPort directory(
       client::Connect(absl::GetFlag(FLAGS_directory_target)),
       absl::GetFlag(FLAGS_directory_timeout));
@@ -54,9 +41,9 @@ int main(int argc, char** argv) {
       spdlog::error("import job {}: {}", importer::JobName(job), s.ToString());
     }
   });
-  importer::Importer importer(**store, *clock->clock, directory, *worker);
+  importer::Importer importer(**store, *basics->clock.clock, directory, *worker);
   running = &importer;
-  if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return fail(s);
+  if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
   importer::ImportService service(importer);
   {
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
@@ -70,14 +57,12 @@ int main(int argc, char** argv) {
     });
     if (absl::Status s =
             server::ServeUntilSignal("import", server::ServerOptions::FromFlags(),
-                                     {&service}, clock->control.get());
+                                     {&service}, basics->clock.control.get());
         !s.ok()) {
-      return fail(s);
+      return server::ExitWith(s);
     }
   }
   // The running job finishes its step; queued ones resume at the next start.
   worker.reset();
-  if (absl::Status s = (*db)->Close(); !s.ok()) return fail(s);
-  spdlog::info("import stopped cleanly");
-  return 0;
+  return server::CloseAndExit("import", *basics->db);
 }

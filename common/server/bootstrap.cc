@@ -1,0 +1,37 @@
+#include "common/server/bootstrap.h"
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "common/server/server.h"
+#include "spdlog/spdlog.h"
+
+namespace clientbook::server {
+
+absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults) {
+  BlockShutdownSignals();
+  SetServiceDefaults(defaults);
+  absl::ParseCommandLine(argc, argv);
+  Basics basics;
+  absl::StatusOr<ServiceClock> clock = ClockFromFlags();
+  if (!clock.ok()) return clock.status();
+  basics.clock = std::move(*clock);
+  absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
+      absl::GetFlag(FLAGS_data_dir), {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
+  if (!db.ok()) return db.status();
+  basics.db = std::move(*db);
+  spdlog::info("storage open at {}", absl::GetFlag(FLAGS_data_dir));
+  return basics;
+}
+
+int ExitWith(const absl::Status& status) {
+  spdlog::critical("{}", status.ToString());
+  return 1;
+}
+
+int CloseAndExit(absl::string_view name, storage::Database& db) {
+  if (absl::Status s = db.Close(); !s.ok()) return ExitWith(s);
+  spdlog::info("{} stopped cleanly", std::string(name));
+  return 0;
+}
+
+}  // namespace clientbook::server

@@ -1,0 +1,33 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_BOOTSTRAP_H_
+#define CLIENTBOOK_COMMON_SERVER_BOOTSTRAP_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/server/flags.h"
+#include "common/storage/database.h"
+#include "common/time/clock_flags.h"
+
+namespace clientbook::server {
+
+// What every service binary opens before building its own parts.
+struct Basics {
+  ServiceClock clock;
+  std::unique_ptr<storage::Database> db;
+};
+
+// Blocks SIGTERM/SIGINT (before any thread starts), applies the service's
+// flag defaults, parses the command line, and opens the clock (--fake_clock)
+// and the RocksDB (--data_dir, --sync_writes).
+absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);
+
+// Logs `status` as the reason the binary stops and returns exit code 1.
+int ExitWith(const absl::Status& status);
+
+// Closes storage and returns the exit code: 0 when it closed cleanly.
+int CloseAndExit(absl::string_view name, storage::Database& db);
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_BOOTSTRAP_H_
