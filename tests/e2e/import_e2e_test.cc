@@ -181,6 +181,22 @@ TEST_F(ImportE2eTest, BadRowsAreLoggedAndReported) {
   EXPECT_EQ(errors.errors(0).row(), 3);
   EXPECT_EQ(errors.errors(0).code(), v1::ImportError::MISSING_COMPANY_ID);
   EXPECT_EQ(errors.errors(1).code(), v1::ImportError::DISPLAY_NAME_CHANGED);
+
+  v1::DownloadErrorReportRequest download;
+  download.set_name(job.name());
+  auto ctx = As("alice");
+  auto reader = import_stub_->DownloadErrorReport(ctx.get(), download);
+  std::string report;
+  v1::CsvChunk chunk;
+  while (reader->Read(&chunk)) report += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  std::vector<csv::Record> lines = csv::Parse(report);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_THAT(lines[0].fields, ::testing::ElementsAre("Company ID", "Display Name",
+                                                      "Client Number", "Error"));
+  EXPECT_THAT(lines[2].fields,
+              ::testing::ElementsAre(rows[2].fields[0], "Renamed", "X-2",
+                                     ::testing::HasSubstr("display name")));
   EXPECT_EQ(import->Stop(SIGTERM), 0) << import->Log();
 }
 
