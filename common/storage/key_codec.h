@@ -44,7 +44,6 @@ class KeyReader {
   std::optional<char> Byte();
   std::optional<uint64_t> Uint64();
   std::optional<std::string> String();
-  bool AtEnd() const { return rest_.empty(); }
 
  private:
   absl::string_view rest_;

@@ -32,10 +32,6 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     now_ += d;
   }
-  void Set(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
 
  private:
   mutable absl::Mutex mu_;
