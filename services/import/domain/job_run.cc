@@ -31,6 +31,204 @@ std::optional<std::pair<size_t, std::string>> ParseViolationField(
   return std::make_pair(index, std::string(field.substr(close + 2)));
 }
 
+// Every verdict on a job's rows: the errors found, and which rows are out.
+// A row may collect several errors.
+class Verdicts {
+ public:
+  Verdicts(const JobRecord& job, const std::vector<RowRecord>& rows)
+      : job_(job), rows_(rows) {}
+
+  size_t row_count() const { return rows_.size(); }
+  const RowRecord& row(size_t r) const { return rows_[r]; }
+  // A cell of a well-formed row, trimmed.
+  std::string Field(size_t r, Column column) const {
+    return text::Trim(rows_[r].fields(job_.column_index(column)));
+  }
+  bool rejected(size_t r) const { return rejected_.contains(r); }
+  size_t rejected_count() const { return rejected_.size(); }
+
+  // `column` < 0: the whole row.
+  void Reject(size_t r, int column, ErrorCode code, std::string message) {
+    ErrorRecord& e = errors_.emplace_back();
+    e.set_row(rows_[r].line());
+    if (column >= 0) e.set_column(job_.header(column));
+    e.set_code(static_cast<int32_t>(code));
+    e.set_message(std::move(message));
+    *e.mutable_original() = rows_[r].fields();
+    rejected_.insert(r);
+  }
+
+  std::vector<ErrorRecord> TakeErrorsInRowOrder() {
+    std::stable_sort(
+        errors_.begin(), errors_.end(),
+        [](const ErrorRecord& a, const ErrorRecord& b) { return a.row() < b.row(); });
+    return std::move(errors_);
+  }
+
+ private:
+  const JobRecord& job_;
+  const std::vector<RowRecord>& rows_;
+  std::vector<ErrorRecord> errors_;
+  absl::flat_hash_set<size_t> rejected_;
+};
+
+// A row that passed the file's own rules, and its company.
+struct Candidate {
+  size_t row;
+  uint64_t company_id;
+};
+
+// What the job will write, and how many rows leave their number as it is.
+struct Plan {
+  std::vector<NumberUpdate> updates;
+  std::vector<size_t> rows;  // the row of each update
+  int32_t unchanged = 0;
+};
+
+// Stage 1, the file's own rules: readable rows, a company ID, numbers of at
+// most 100 characters, no company or number twice (both rows reported).
+std::vector<Candidate> CheckFileRules(Verdicts& v) {
+  absl::flat_hash_map<uint64_t, size_t> row_of_company;
+  absl::flat_hash_map<std::string, size_t> row_of_number;
+  std::vector<Candidate> candidates;
+  for (size_t r = 0; r < v.row_count(); ++r) {
+    const RowRecord& row = v.row(r);
+    if (row.parse_error_code() != 0) {
+      v.Reject(r, -1, static_cast<ErrorCode>(row.parse_error_code()), row.parse_error());
+      continue;
+    }
+    const std::string id_text = v.Field(r, kCompanyId);
+    const std::string number = v.Field(r, kClientNumber);
+    uint64_t id = 0;
+    bool usable = true;
+    if (id_text.empty()) {
+      v.Reject(r, kCompanyId, ErrorCode::kMissingCompanyId,
+               "the company ID is empty: every row needs one (delete rows without it)");
+      usable = false;
+    } else if (!absl::SimpleAtoi(id_text, &id) || id == 0) {
+      v.Reject(r, kCompanyId, ErrorCode::kUnknownCompanyId,
+               absl::StrCat("'", id_text, "' is not a company ID of this firm"));
+      usable = false;
+    }
+    if (size_t length = text::CharacterCount(number);
+        length > kMaxClientNumberCharacters) {
+      v.Reject(r, kClientNumber, ErrorCode::kClientNumberTooLong,
+               absl::StrCat("the client number has ", length, " characters; at most ",
+                            kMaxClientNumberCharacters, " are allowed"));
+      usable = false;
+    }
+    if (!usable) continue;
+    if (auto [first, fresh] = row_of_company.try_emplace(id, r); !fresh) {
+      v.Reject(
+          r, kCompanyId, ErrorCode::kDuplicateInFile,
+          absl::StrCat("company ", id, " is also in row ", v.row(first->second).line()));
+      if (!v.rejected(first->second)) {
+        v.Reject(first->second, kCompanyId, ErrorCode::kDuplicateInFile,
+                 absl::StrCat("company ", id, " is also in row ", row.line()));
+      }
+      continue;
+    }
+    if (!number.empty()) {
+      if (auto [first, fresh] = row_of_number.try_emplace(text::FoldCase(number), r);
+          !fresh) {
+        v.Reject(r, kClientNumber, ErrorCode::kDuplicateInFile,
+                 absl::StrCat("client number '", number, "' is also in row ",
+                              v.row(first->second).line()));
+        if (!v.rejected(first->second)) {
+          v.Reject(first->second, kClientNumber, ErrorCode::kDuplicateInFile,
+                   absl::StrCat("client number '", v.Field(first->second, kClientNumber),
+                                "' is also in row ", row.line()));
+        }
+        continue;
+      }
+    }
+    candidates.push_back({r, id});
+  }
+  return candidates;
+}
+
+// Stage 2, what the directory knows: each company must be the firm's
+// client with the display name in the file. Rows with an empty number, or
+// the number the client already has, change nothing.
+absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRecord& job,
+                                           Verdicts& v,
+                                           const std::vector<Candidate>& candidates) {
+  std::vector<uint64_t> ids;
+  for (const Candidate& c : candidates) {
+    if (!v.rejected(c.row)) ids.push_back(c.company_id);
+  }
+  absl::StatusOr<std::vector<DirectoryClient>> found =
+      directory.GetClients(job.created_by(), job.firm_id(), ids);
+  if (!found.ok()) return found.status();
+  absl::flat_hash_map<uint64_t, DirectoryClient> clients;
+  for (DirectoryClient& c : *found) clients.emplace(c.company_id, std::move(c));
+
+  Plan plan;
+  for (const Candidate& c : candidates) {
+    if (v.rejected(c.row)) continue;
+    auto client = clients.find(c.company_id);
+    if (client == clients.end()) {
+      v.Reject(c.row, kCompanyId, ErrorCode::kUnknownCompanyId,
+               absl::StrCat("company ", c.company_id, " is not a client of this firm"));
+      continue;
+    }
+    const std::string name = v.Field(c.row, kDisplayName);
+    if (name != client->second.display_name) {
+      v.Reject(c.row, kDisplayName, ErrorCode::kDisplayNameChanged,
+               absl::StrCat("'", name, "' is not the client's display name '",
+                            client->second.display_name,
+                            "'; display names cannot be changed by import"));
+      continue;
+    }
+    const std::string number = v.Field(c.row, kClientNumber);
+    if (number.empty() || number == client->second.client_number) {
+      ++plan.unchanged;
+      continue;
+    }
+    plan.updates.push_back({c.company_id, number, client->second.etag});
+    plan.rows.push_back(c.row);
+  }
+  return plan;
+}
+
+// Stage 3, the directory's verdict on the numbers, without writing.
+// Dropping a refused row can make another row's number collide (the row
+// that would have freed it is gone), so ask again until it has no
+// objection. FAILED_PRECONDITION: a refusal that names no row of ours.
+absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Verdicts& v,
+                              Plan& plan) {
+  while (!plan.updates.empty()) {
+    absl::StatusOr<std::vector<errors::FieldViolation>> violations =
+        directory.CheckNumbers(job.created_by(), job.firm_id(), plan.updates);
+    if (!violations.ok()) return violations.status();
+    if (violations->empty()) return absl::OkStatus();
+    absl::flat_hash_set<size_t> drop;
+    for (const errors::FieldViolation& violation : *violations) {
+      auto parsed = ParseViolationField(violation.field);
+      if (!parsed || parsed->first >= plan.updates.size()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the directory refused the file: ", violation.field, ": ",
+                         violation.description));
+      }
+      if (!drop.insert(parsed->first).second) continue;
+      const size_t r = plan.rows[parsed->first];
+      if (parsed->second == "client") {
+        v.Reject(r, kCompanyId, ErrorCode::kUnknownCompanyId, violation.description);
+      } else {
+        v.Reject(r, kClientNumber, ErrorCode::kClientNumberTaken, violation.description);
+      }
+    }
+    Plan kept{.updates = {}, .rows = {}, .unchanged = plan.unchanged};
+    for (size_t i = 0; i < plan.updates.size(); ++i) {
+      if (drop.contains(i)) continue;
+      kept.updates.push_back(std::move(plan.updates[i]));
+      kept.rows.push_back(plan.rows[i]);
+    }
+    plan = std::move(kept);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status Importer::Fail(JobRecord& job, bool retryable, std::string reason) {
@@ -73,173 +271,32 @@ absl::Status Importer::Validate(JobRecord& job) {
   absl::StatusOr<std::vector<RowRecord>> rows =
       store_.GetRows({job.firm_id(), job.job_id()});
   if (!rows.ok()) return rows.status();
-
-  std::vector<ErrorRecord> errors;
-  absl::flat_hash_set<size_t> rejected;
-  auto reject = [&](size_t r, int column, ErrorCode code, std::string message) {
-    ErrorRecord& e = errors.emplace_back();
-    e.set_row((*rows)[r].line());
-    if (column >= 0) e.set_column(job.header(column));
-    e.set_code(static_cast<int32_t>(code));
-    e.set_message(std::move(message));
-    *e.mutable_original() = (*rows)[r].fields();
-    rejected.insert(r);
-  };
-  auto field = [&](size_t r, Column column) {
-    return text::Trim((*rows)[r].fields(job.column_index(column)));
-  };
-
-  // The file's own rules, row by row.
-  absl::flat_hash_map<uint64_t, size_t> row_of_company;
-  absl::flat_hash_map<std::string, size_t> row_of_number;
-  std::vector<std::pair<size_t, uint64_t>> candidates;
-  for (size_t r = 0; r < rows->size(); ++r) {
-    const RowRecord& row = (*rows)[r];
-    if (row.parse_error_code() != 0) {
-      reject(r, -1, static_cast<ErrorCode>(row.parse_error_code()), row.parse_error());
-      continue;
-    }
-    const std::string id_text = field(r, kCompanyId);
-    const std::string number = field(r, kClientNumber);
-    uint64_t id = 0;
-    bool usable = true;
-    if (id_text.empty()) {
-      reject(r, kCompanyId, ErrorCode::kMissingCompanyId,
-             "the company ID is empty: every row needs one (delete rows without it)");
-      usable = false;
-    } else if (!absl::SimpleAtoi(id_text, &id) || id == 0) {
-      reject(r, kCompanyId, ErrorCode::kUnknownCompanyId,
-             absl::StrCat("'", id_text, "' is not a company ID of this firm"));
-      usable = false;
-    }
-    if (size_t length = text::CharacterCount(number);
-        length > kMaxClientNumberCharacters) {
-      reject(r, kClientNumber, ErrorCode::kClientNumberTooLong,
-             absl::StrCat("the client number has ", length, " characters; at most ",
-                          kMaxClientNumberCharacters, " are allowed"));
-      usable = false;
-    }
-    if (!usable) continue;
-    if (auto [first, fresh] = row_of_company.try_emplace(id, r); !fresh) {
-      reject(r, kCompanyId, ErrorCode::kDuplicateInFile,
-             absl::StrCat("company ", id, " is also in row ",
-                          (*rows)[first->second].line()));
-      if (!rejected.contains(first->second)) {
-        reject(first->second, kCompanyId, ErrorCode::kDuplicateInFile,
-               absl::StrCat("company ", id, " is also in row ", row.line()));
-      }
-      continue;
-    }
-    if (!number.empty()) {
-      const std::string key = text::FoldCase(number);
-      if (auto [first, fresh] = row_of_number.try_emplace(key, r); !fresh) {
-        reject(r, kClientNumber, ErrorCode::kDuplicateInFile,
-               absl::StrCat("client number '", number, "' is also in row ",
-                            (*rows)[first->second].line()));
-        if (!rejected.contains(first->second)) {
-          reject(first->second, kClientNumber, ErrorCode::kDuplicateInFile,
-                 absl::StrCat("client number '", field(first->second, kClientNumber),
-                              "' is also in row ", row.line()));
-        }
-        continue;
-      }
-    }
-    candidates.emplace_back(r, id);
+  Verdicts verdicts(job, *rows);
+  std::vector<Candidate> candidates = CheckFileRules(verdicts);
+  absl::StatusOr<Plan> plan =
+      CheckAgainstDirectory(directory_, job, verdicts, candidates);
+  if (plan.ok()) {
+    absl::Status clean = DryRunUntilClean(directory_, job, verdicts, *plan);
+    if (!clean.ok()) plan = clean;
   }
-
-  // What the directory knows of each company.
-  std::vector<uint64_t> ids;
-  for (auto [r, id] : candidates) {
-    if (!rejected.contains(r)) ids.push_back(id);
+  if (!plan.ok()) {
+    // The directory's own refusal of a row we could not place is final;
+    // not hearing from it is worth another try.
+    const bool retryable = plan.status().code() != absl::StatusCode::kFailedPrecondition;
+    return Fail(job, retryable, std::string(plan.status().message()));
   }
-  absl::StatusOr<std::vector<DirectoryClient>> found =
-      directory_.GetClients(job.created_by(), job.firm_id(), ids);
-  if (!found.ok())
-    return Fail(job, /*retryable=*/true, std::string(found.status().message()));
-  absl::flat_hash_map<uint64_t, DirectoryClient> clients;
-  for (DirectoryClient& c : *found) clients.emplace(c.company_id, std::move(c));
-
-  std::vector<NumberUpdate> updates;
-  std::vector<size_t> update_rows;
-  int32_t unchanged = 0;
-  for (auto [r, id] : candidates) {
-    if (rejected.contains(r)) continue;
-    auto client = clients.find(id);
-    if (client == clients.end()) {
-      reject(r, kCompanyId, ErrorCode::kUnknownCompanyId,
-             absl::StrCat("company ", id, " is not a client of this firm"));
-      continue;
-    }
-    const std::string name = field(r, kDisplayName);
-    if (name != client->second.display_name) {
-      reject(r, kDisplayName, ErrorCode::kDisplayNameChanged,
-             absl::StrCat("'", name, "' is not the client's display name '",
-                          client->second.display_name,
-                          "'; display names cannot be changed by import"));
-      continue;
-    }
-    const std::string number = field(r, kClientNumber);
-    // An empty cell leaves the number as it is; so does the same number.
-    if (number.empty() || number == client->second.client_number) {
-      ++unchanged;
-      continue;
-    }
-    updates.push_back({id, number, client->second.etag});
-    update_rows.push_back(r);
-  }
-
-  // The directory's verdict. Dropping a rejected row can make another row's
-  // number collide (the row that would have freed it is gone), so ask
-  // again until it has no objection.
-  while (!updates.empty()) {
-    absl::StatusOr<std::vector<errors::FieldViolation>> violations =
-        directory_.CheckNumbers(job.created_by(), job.firm_id(), updates);
-    if (!violations.ok()) {
-      return Fail(job, /*retryable=*/true, std::string(violations.status().message()));
-    }
-    if (violations->empty()) break;
-    absl::flat_hash_set<size_t> drop;
-    for (const errors::FieldViolation& v : *violations) {
-      auto parsed = ParseViolationField(v.field);
-      if (!parsed || parsed->first >= updates.size()) {
-        return Fail(job, /*retryable=*/false,
-                    absl::StrCat("the directory refused the file: ", v.field, ": ",
-                                 v.description));
-      }
-      const size_t r = update_rows[parsed->first];
-      if (drop.insert(parsed->first).second) {
-        if (parsed->second == "client") {
-          reject(r, kCompanyId, ErrorCode::kUnknownCompanyId, v.description);
-        } else {
-          reject(r, kClientNumber, ErrorCode::kClientNumberTaken, v.description);
-        }
-      }
-    }
-    std::vector<NumberUpdate> kept;
-    std::vector<size_t> kept_rows;
-    for (size_t i = 0; i < updates.size(); ++i) {
-      if (drop.contains(i)) continue;
-      kept.push_back(std::move(updates[i]));
-      kept_rows.push_back(update_rows[i]);
-    }
-    updates = std::move(kept);
-    update_rows = std::move(kept_rows);
-  }
-
-  std::sort(errors.begin(), errors.end(),
-            [](const ErrorRecord& a, const ErrorRecord& b) { return a.row() < b.row(); });
   job.set_validated_rows(static_cast<int32_t>(rows->size()));
-  job.set_rejected_rows(static_cast<int32_t>(rejected.size()));
-  job.set_unchanged_rows(unchanged);
+  job.set_rejected_rows(static_cast<int32_t>(verdicts.rejected_count()));
+  job.set_unchanged_rows(plan->unchanged);
   job.clear_plan();
-  for (const NumberUpdate& u : updates) {
+  for (const NumberUpdate& u : plan->updates) {
     PlannedUpdate* p = job.add_plan();
     p->set_company_id(u.company_id);
     p->set_client_number(u.client_number);
     p->set_etag(u.etag);
   }
   job.set_state(static_cast<int32_t>(JobState::kApplying));
-  return Save(job, errors);
+  return Save(job, verdicts.TakeErrorsInRowOrder());
 }
 
 absl::Status Importer::Apply(JobRecord& job) {
