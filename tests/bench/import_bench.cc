@@ -14,6 +14,7 @@
 #include "services/import/api/grpc_directory_port.h"
 #include "services/import/domain/importer.h"
 #include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -32,25 +33,23 @@ class InlineScheduler final : public importer::JobScheduler {
 class Fixture {
  public:
   Fixture() {
-    dir_db_ = std::move(*storage::Database::Open(tmp_.Sub("directory"), {}));
-    dir_store_ = std::move(*directory::RocksDirectoryStore::Create(dir_db_.get()));
-    directory_ = std::make_unique<directory::Directory>(*dir_store_, clock_, wholesale_);
-    service_ = std::make_unique<directory::DirectoryService>(*directory_);
-    server_ =
-        std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}));
+    directory_ = std::make_unique<testing::InProcessDirectory>(tmp_.Sub("directory"),
+                                                               clock_, wholesale_);
     import_db_ = std::move(*storage::Database::Open(tmp_.Sub("import"), {}));
     import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
     port_ = std::make_unique<importer::GrpcDirectoryPort>(
-        client::Connect(absl::StrCat("127.0.0.1:", server_->port())), absl::Seconds(30));
+        client::Connect(directory_->target()), absl::Seconds(30));
     importer_ =
         std::make_unique<importer::Importer>(*import_store_, clock_, *port_, scheduler_);
 
-    firm_ = directory_->CreateFirm("alice", "Studio", "alice@x.example", "", "")->id();
+    firm_ = directory_->domain()
+                .CreateFirm("alice", "Studio", "alice@x.example", "", "")
+                ->id();
     for (int i = 0; i < kRows; ++i) {
       directory::ClientRecord c;
       c.set_client_type(1);
       c.set_display_name(absl::StrCat("Client ", i));
-      auto created = directory_->CreateClient("alice", firm_, c, false, "");
+      auto created = directory_->domain().CreateClient("alice", firm_, c, false, "");
       rows_.push_back({absl::StrCat(created->company_id()), c.display_name()});
     }
   }
@@ -75,11 +74,8 @@ class Fixture {
   testing::TempDir tmp_;
   SystemClock clock_;
   directory::FakeWholesaleCheck wholesale_;
-  std::unique_ptr<storage::Database> dir_db_, import_db_;
-  std::unique_ptr<directory::RocksDirectoryStore> dir_store_;
-  std::unique_ptr<directory::Directory> directory_;
-  std::unique_ptr<directory::DirectoryService> service_;
-  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<testing::InProcessDirectory> directory_;
+  std::unique_ptr<storage::Database> import_db_;
   std::unique_ptr<importer::RocksImportStore> import_store_;
   std::unique_ptr<importer::GrpcDirectoryPort> port_;
   InlineScheduler scheduler_;

@@ -17,6 +17,7 @@
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
@@ -30,19 +31,18 @@ constexpr absl::Duration kTimeout = absl::Seconds(5);
 class BillingServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_db_ = std::move(*storage::Database::Open(dir_.Sub("directory"), {}));
-    directory_store_ =
-        std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()));
     billing_db_ = std::move(*storage::Database::Open(dir_.Sub("billing"), {}));
     billing_store_ = std::make_unique<billing::RocksBillingStore>(billing_db_.get());
 
     // The directory starts first; its billing check connects on first use,
     // once billing's port is known.
-    StartDirectory();
+    wholesale_ = std::make_unique<DeferredWholesaleCheck>(this);
+    directory_ = std::make_unique<testing::InProcessDirectory>(dir_.Sub("directory"),
+                                                               clock_, *wholesale_);
     StartBilling();
     wholesale_target_ = absl::StrCat("127.0.0.1:", billing_server_->port());
-    directory_stub_ = v1::DirectoryService::NewStub(
-        client::Connect(absl::StrCat("127.0.0.1:", directory_server_->port())));
+    directory_stub_ =
+        v1::DirectoryService::NewStub(client::Connect(directory_->target()));
     billing_stub_ = v1::BillingService::NewStub(
         client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
 
@@ -70,18 +70,9 @@ class BillingServiceTest : public ::testing::Test {
     subscription_ = client_ + "/subscription";
   }
 
-  void StartDirectory() {
-    wholesale_ = std::make_unique<DeferredWholesaleCheck>(this);
-    directory_ =
-        std::make_unique<directory::Directory>(*directory_store_, clock_, *wholesale_);
-    directory_service_ = std::make_unique<directory::DirectoryService>(*directory_);
-    directory_server_ = std::move(
-        *server::Server::Start({.listen = "127.0.0.1:0"}, {directory_service_.get()}));
-  }
-
   void StartBilling() {
     directory_client_ = std::make_unique<billing::GrpcDirectoryClient>(
-        client::Connect(absl::StrCat("127.0.0.1:", directory_server_->port())), kTimeout);
+        client::Connect(directory_->target()), kTimeout);
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
     billing_service_ = std::make_unique<billing::BillingService>(*billing_);
@@ -143,14 +134,12 @@ class BillingServiceTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
-  std::unique_ptr<storage::Database> directory_db_, billing_db_;
-  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
+  std::unique_ptr<storage::Database> billing_db_;
   std::unique_ptr<billing::RocksBillingStore> billing_store_;
   std::string wholesale_target_;
   std::unique_ptr<DeferredWholesaleCheck> wholesale_;
-  std::unique_ptr<directory::Directory> directory_;
-  std::unique_ptr<directory::DirectoryService> directory_service_;
-  std::unique_ptr<server::Server> directory_server_;
+  std::unique_ptr<testing::InProcessDirectory> directory_;
+
   std::unique_ptr<billing::GrpcDirectoryClient> directory_client_;
   std::unique_ptr<billing::Billing> billing_;
   std::unique_ptr<billing::BillingService> billing_service_;
@@ -205,7 +194,7 @@ TEST_F(BillingServiceTest, DeleteIsRefusedWhileBillingIsDown) {
 }
 
 TEST_F(BillingServiceTest, BillingRefusesWhenTheDirectoryIsDown) {
-  directory_server_->Shutdown();
+  directory_->Shutdown();
   EXPECT_EQ(Subscribe(v1::WHOLESALE, {v1::PLUS}).error_code(),
             grpc::StatusCode::UNAVAILABLE);
 }

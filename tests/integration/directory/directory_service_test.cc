@@ -17,6 +17,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -29,15 +30,10 @@ using v1::DirectoryService;
 class DirectoryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
-    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
-    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
-    service_ = std::make_unique<directory::DirectoryService>(*directory_);
-    auto server = server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
+    service_ =
+        std::make_unique<testing::InProcessDirectory>(dir_.Sub("db"), clock_, wholesale_);
+    channel_ =
+        grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials());
     stub_ = v1::DirectoryService::NewStub(channel_);
   }
 
@@ -77,11 +73,7 @@ class DirectoryServiceTest : public ::testing::Test {
   testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   FakeWholesaleCheck wholesale_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<RocksDirectoryStore> store_;
-  std::unique_ptr<Directory> directory_;
-  std::unique_ptr<directory::DirectoryService> service_;
-  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<testing::InProcessDirectory> service_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::DirectoryService::Stub> stub_;
 };

@@ -17,6 +17,7 @@
 #include "services/import/domain/import_file.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -31,16 +32,9 @@ constexpr absl::Duration kTimeout = absl::Seconds(10);
 class ImportServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_db_ = std::move(*storage::Database::Open(dir_.Sub("directory"), {}));
-    directory_store_ =
-        std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()));
-    directory_ =
-        std::make_unique<directory::Directory>(*directory_store_, clock_, wholesale_);
-    directory_service_ = std::make_unique<directory::DirectoryService>(*directory_);
-    directory_server_ = std::move(
-        *server::Server::Start({.listen = "127.0.0.1:0"}, {directory_service_.get()}));
-    const std::string directory_target =
-        absl::StrCat("127.0.0.1:", directory_server_->port());
+    directory_ = std::make_unique<testing::InProcessDirectory>(dir_.Sub("directory"),
+                                                               clock_, wholesale_);
+    const std::string directory_target = directory_->target();
 
     import_db_ = std::move(*storage::Database::Open(dir_.Sub("import"), {}));
     import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
@@ -128,11 +122,8 @@ class ImportServiceTest : public ::testing::Test {
   testing::TempDir dir_;
   SystemClock clock_;
   directory::FakeWholesaleCheck wholesale_;
-  std::unique_ptr<storage::Database> directory_db_, import_db_;
-  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
-  std::unique_ptr<directory::Directory> directory_;
-  std::unique_ptr<directory::DirectoryService> directory_service_;
-  std::unique_ptr<server::Server> directory_server_;
+  std::unique_ptr<testing::InProcessDirectory> directory_;
+  std::unique_ptr<storage::Database> import_db_;
   std::unique_ptr<importer::RocksImportStore> import_store_;
   std::unique_ptr<importer::GrpcDirectoryPort> port_;
   std::unique_ptr<importer::JobWorker> worker_;

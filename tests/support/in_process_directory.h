@@ -1,0 +1,44 @@
+#ifndef CLIENTBOOK_TESTS_SUPPORT_IN_PROCESS_DIRECTORY_H_
+#define CLIENTBOOK_TESTS_SUPPORT_IN_PROCESS_DIRECTORY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "services/directory/api/directory_service.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+
+namespace clientbook::testing {
+
+// The real directory service, with its RocksDB in `data_dir`, serving on an
+// ephemeral port of 127.0.0.1 in this process: what billing, import and
+// their tests talk to.
+class InProcessDirectory {
+ public:
+  InProcessDirectory(const std::string& data_dir, const Clock& clock,
+                     directory::WholesaleCheck& wholesale)
+      : db_(std::move(*storage::Database::Open(data_dir, {}))),
+        store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
+        directory_(*store_, clock, wholesale),
+        service_(directory_),
+        server_(
+            std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {&service_}))) {}
+
+  std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
+  directory::Directory& domain() { return directory_; }
+  void Shutdown() { server_->Shutdown(); }
+
+ private:
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<directory::RocksDirectoryStore> store_;
+  directory::Directory directory_;
+  directory::DirectoryService service_;
+  std::unique_ptr<server::Server> server_;
+};
+
+}  // namespace clientbook::testing
+
+#endif  // CLIENTBOOK_TESTS_SUPPORT_IN_PROCESS_DIRECTORY_H_
