@@ -6,8 +6,6 @@
 #include <thread>
 
 #include "clientbook/v1/directory.grpc.pb.h"
-#include "common/server/server.h"
-#include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -16,7 +14,6 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
