@@ -3,12 +3,6 @@
 #include "common/storage/key_codec.h"
 
 namespace clientbook::storage {
-namespace {
-
-std::string Encode(uint64_t v) { return KeyBuilder('#').Uint64(v).Release().substr(1); }
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<IdAllocator>> IdAllocator::Open(Database* db,
                                                                std::string key,
                                                                uint64_t first_id) {
@@ -16,7 +10,7 @@ absl::StatusOr<std::unique_ptr<IdAllocator>> IdAllocator::Open(Database* db,
   if (!stored.ok()) return stored.status();
   uint64_t start = first_id;
   if (stored->has_value()) {
-    std::optional<uint64_t> limit = KeyReader(**stored).Uint64();
+    std::optional<uint64_t> limit = DecodeUint64(**stored);
     if (!limit.has_value()) return absl::DataLossError("unreadable id block limit");
     start = *limit;
   }
@@ -27,7 +21,7 @@ absl::StatusOr<uint64_t> IdAllocator::Next() {
   absl::MutexLock lock(&mu_);
   if (next_ == limit_) {
     rocksdb::WriteBatch batch;
-    batch.Put(key_, Encode(limit_ + kBlock));
+    batch.Put(key_, EncodeUint64(limit_ + kBlock));
     if (absl::Status s = db_->WriteDurably(batch); !s.ok()) return s;
     limit_ += kBlock;
   }

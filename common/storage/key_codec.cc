@@ -17,9 +17,7 @@ void AppendEscaped(std::string& out, absl::string_view s) {
 }  // namespace
 
 KeyBuilder& KeyBuilder::Uint64(uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    key_.push_back(static_cast<char>((v >> shift) & 0xFF));
-  }
+  key_ += EncodeUint64(v);
   return *this;
 }
 
@@ -69,6 +67,19 @@ std::optional<std::string> KeyReader::String() {
     }
   }
   return std::nullopt;
+}
+
+std::string EncodeUint64(uint64_t v) {
+  std::string out;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  }
+  return out;
+}
+
+std::optional<uint64_t> DecodeUint64(absl::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  return KeyReader(bytes).Uint64();
 }
 
 std::string PrefixSuccessor(absl::string_view prefix) {

@@ -49,6 +49,11 @@ class KeyReader {
   absl::string_view rest_;
 };
 
+// A number alone as 8 big-endian bytes, for values (ids, hashes) stored
+// outside a key; DecodeUint64 reads it back (nullopt if not 8 bytes).
+std::string EncodeUint64(uint64_t v);
+std::optional<uint64_t> DecodeUint64(absl::string_view bytes);
+
 // The smallest key greater than every key starting with `prefix`, or "" if
 // none exists (all 0xFF). Used as an iterate_upper_bound.
 std::string PrefixSuccessor(absl::string_view prefix);

@@ -15,7 +15,7 @@ std::string Fingerprint(absl::string_view query) {
     h ^= c;
     h *= 1099511628211ull;
   }
-  return KeyBuilder('#').Uint64(h).Release().substr(1);
+  return EncodeUint64(h);
 }
 
 }  // namespace

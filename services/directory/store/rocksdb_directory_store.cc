@@ -65,16 +65,10 @@ std::string RequestIdKey(uint64_t scope, absl::string_view caller,
   return KeyBuilder(kRequestId).Uint64(scope).String(caller).String(request_id).Release();
 }
 
-std::string EncodeId(uint64_t id) {
-  return KeyBuilder('#').Uint64(id).Release().substr(1);
-}
-std::optional<uint64_t> DecodeId(absl::string_view bytes) {
-  return KeyReader(bytes).Uint64();
-}
 // Every index key ends in the 8-byte id it points to.
 std::optional<uint64_t> TrailingId(absl::string_view key) {
   if (key.size() < 8) return std::nullopt;
-  return KeyReader(key.substr(key.size() - 8)).Uint64();
+  return storage::DecodeUint64(key.substr(key.size() - 8));
 }
 
 // The listing index keys of one client, in both scopes that apply.
@@ -129,7 +123,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     for (const std::string& key : ClientIndexKeys(after)) AddPut(key, "");
     if (!after.client_number().empty()) {
       AddPut(NumberOwnerKey(after.firm_id(), ClientNumberKey(after.client_number())),
-             EncodeId(after.company_id()));
+             storage::EncodeUint64(after.company_id()));
     }
     AddPut(ClientKey(after.firm_id(), after.company_id()), after.SerializeAsString());
   }
@@ -144,7 +138,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   void PutInvitation(const InvitationRecord& inv) override {
     // The indexed fields never change, so re-putting them is harmless.
     AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
-    AddPut(TokenKey(inv.token()), EncodeId(inv.id()));
+    AddPut(TokenKey(inv.token()), storage::EncodeUint64(inv.id()));
     AddPut(KeyBuilder(kInvitationToEmail)
                .String(EmailKey(inv.invitee_email()))
                .Uint64(inv.id())
@@ -158,7 +152,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   }
   void PutRequestId(uint64_t scope, absl::string_view caller,
                     absl::string_view request_id, uint64_t id) override {
-    AddPut(RequestIdKey(scope, caller, request_id), EncodeId(id));
+    AddPut(RequestIdKey(scope, caller, request_id), storage::EncodeUint64(id));
   }
 
   rocksdb::WriteBatch Build() const {
@@ -256,7 +250,7 @@ absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindClientByNumberK
       db_->Get(NumberOwnerKey(firm_id, number_key));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return std::nullopt;
-  return DecodeId(**bytes);
+  return storage::DecodeUint64(**bytes);
 }
 
 absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
@@ -316,7 +310,7 @@ absl::StatusOr<std::optional<InvitationRecord>> RocksDirectoryStore::GetInvitati
   absl::StatusOr<std::optional<std::string>> id = db_->Get(TokenKey(token));
   if (!id.ok()) return id.status();
   if (!id->has_value()) return std::nullopt;
-  std::optional<uint64_t> decoded = DecodeId(**id);
+  std::optional<uint64_t> decoded = storage::DecodeUint64(**id);
   if (!decoded.has_value()) return absl::DataLossError("bad token index");
   return GetInvitation(*decoded);
 }
@@ -354,7 +348,7 @@ absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindRequestId(
       db_->Get(RequestIdKey(scope, caller, request_id));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return std::nullopt;
-  return DecodeId(**bytes);
+  return storage::DecodeUint64(**bytes);
 }
 
 }  // namespace clientbook::directory

@@ -117,7 +117,7 @@ absl::Status RocksImportStore::CreateJob(const JobRecord& job,
   }
   if (!job.request_id().empty()) {
     batch.Put(RequestKey(job.created_by(), job.request_id()),
-              KeyBuilder('#').Uint64(ref.firm_id).Uint64(ref.job_id).Release());
+              storage::EncodeUint64(ref.firm_id) + storage::EncodeUint64(ref.job_id));
   }
   batch.Put(UnfinishedKey(ref), "");
   batch.Put(AgeKey(job), "");
@@ -196,7 +196,6 @@ absl::StatusOr<std::optional<JobRef>> RocksImportStore::FindRequest(
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return std::nullopt;
   KeyReader reader(**bytes);
-  reader.Table();
   std::optional<uint64_t> firm = reader.Uint64();
   std::optional<uint64_t> job = reader.Uint64();
   if (!firm || !job) return absl::DataLossError("unreadable request entry");
