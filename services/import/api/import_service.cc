@@ -12,6 +12,7 @@ namespace {
 
 using server::Serve;
 
+// The most CSV one CsvChunk carries (import.proto promises 64 KiB).
 constexpr size_t kChunkBytes = 64 * 1024;
 // How long a watcher sleeps between checks that its caller is still there.
 constexpr absl::Duration kWatchPoll = absl::Seconds(1);

@@ -17,8 +17,6 @@ constexpr size_t kMaxRequestIdBytes = 128;
 constexpr size_t kMaxFileNameCharacters = 200;
 constexpr int32_t kDefaultPageSize = 50;
 constexpr int32_t kMaxPageSize = 1000;
-// Exports and error reports leave in pieces of at most this size.
-constexpr size_t kChunkBytes = 64 * 1024;
 
 }  // namespace
 
@@ -216,28 +214,22 @@ absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller, JobR
 
 absl::Status Importer::Export(absl::string_view caller, uint64_t firm_id,
                               HeaderLanguage language, bool include_inactive,
-                              const std::function<bool(std::string chunk)>& sink) {
+                              const std::function<bool(std::string piece)>& sink) {
   std::array<std::string, 3> headers = HeaderNames(language);
-  std::string chunk(csv::kBom);
-  chunk += csv::Line({headers[0], headers[1], headers[2]});
+  std::string piece(csv::kBom);
+  piece += csv::Line({headers[0], headers[1], headers[2]});
   std::string token;
   do {
     absl::StatusOr<ClientPage> page =
         directory_.ListClients(caller, firm_id, include_inactive, token);
     if (!page.ok()) return page.status();
     for (const DirectoryClient& c : page->clients) {
-      chunk += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
-      if (chunk.size() >= kChunkBytes) {
-        if (!sink(std::move(chunk)))
-          return absl::CancelledError("the export was cancelled");
-        chunk.clear();
-      }
+      piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
     }
+    if (!sink(std::move(piece))) return absl::CancelledError("the export was cancelled");
+    piece.clear();
     token = page->next_page_token;
   } while (!token.empty());
-  if (!chunk.empty() && !sink(std::move(chunk))) {
-    return absl::CancelledError("the export was cancelled");
-  }
   return absl::OkStatus();
 }
 

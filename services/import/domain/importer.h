@@ -60,11 +60,12 @@ class Importer {
                                                const PageRequest& page);
   // The rejected rows as CSV: the job's headers plus an error column.
   absl::StatusOr<std::string> ErrorReport(absl::string_view caller, JobRef ref);
-  // The firm's client list as CSV, handed to `sink` in chunks; a sink that
-  // returns false stops the export (the caller went away).
+  // The firm's client list as CSV, handed to `sink` one directory page (up
+  // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
+  // size; a sink that returns false stops the export (the caller went away).
   absl::Status Export(absl::string_view caller, uint64_t firm_id, HeaderLanguage language,
                       bool include_inactive,
-                      const std::function<bool(std::string chunk)>& sink);
+                      const std::function<bool(std::string piece)>& sink);
 
   // For watchers: a counter that moves on every job change, and a wait for
   // it to move past `seen` (or `timeout`).
