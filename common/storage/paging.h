@@ -46,10 +46,13 @@ struct ListPage {
   }
 };
 
-// page_size: negative is INVALID_ARGUMENT, 0 means `default_size`, above
-// `max_size` is lowered to it.
-inline absl::StatusOr<ListPage> OpenPage(std::string query, const PageRequest& page,
-                                         int32_t default_size, int32_t max_size) {
+// Every List call's page_size: 0 means 50; more than 1000 means 1000.
+inline constexpr int32_t kDefaultPageSize = 50;
+inline constexpr int32_t kMaxPageSize = 1000;
+
+// page_size: negative is INVALID_ARGUMENT, 0 means kDefaultPageSize, above
+// kMaxPageSize is lowered to it (AIP-158).
+inline absl::StatusOr<ListPage> OpenPage(std::string query, const PageRequest& page) {
   if (page.page_size < 0) {
     return errors::InvalidField("page_size", "must not be negative");
   }
@@ -58,7 +61,8 @@ inline absl::StatusOr<ListPage> OpenPage(std::string query, const PageRequest& p
   ListPage out;
   out.query = std::move(query);
   out.cursor = std::move(*cursor);
-  out.size = page.page_size > 0 ? std::min(page.page_size, max_size) : default_size;
+  out.size =
+      page.page_size > 0 ? std::min(page.page_size, kMaxPageSize) : kDefaultPageSize;
   return out;
 }
 

@@ -139,7 +139,7 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
   absl::StatusOr<storage::ListPage> list =
       storage::OpenPage(absl::StrCat("subscriptions|", firm_id, "|", filter.plan, "|",
                                      filter.trial_state, "|", filter.eligibility),
-                        page, kDefaultPageSize, kMaxPageSize);
+                        page);
   if (!list.ok()) return list.status();
   const absl::Time now = clock_.Now();
   auto matches = [&](const SubscriptionRecord& s) {

@@ -20,8 +20,6 @@ inline constexpr absl::Duration kTrialLength = absl::Hours(30 * 24);
 // authorization. 48:00:00 exactly is still in time; 48:00:01 is not.
 inline constexpr absl::Duration kTransferWindow = absl::Hours(48);
 
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxExaminedPerPage = 20000;
 inline constexpr size_t kMaxLapsesPerSweep = 10000;
 

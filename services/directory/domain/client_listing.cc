@@ -90,7 +90,7 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view call
   }
   if (absl::Status s = ValidateQuery(query); !s.ok()) return s;
   absl::StatusOr<storage::ListPage> list =
-      storage::OpenPage(Fingerprint(query), query.page, kDefaultPageSize, kMaxPageSize);
+      storage::OpenPage(Fingerprint(query), query.page);
   if (!list.ok()) return list.status();
 
   ClientScan scan;

@@ -335,14 +335,14 @@ absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
 }
 
 absl::StatusOr<std::vector<ClientRecord>> Directory::BatchGetClients(
-    absl::string_view caller, uint64_t firm_id, const std::vector<uint64_t>& company_ids) {
+    absl::string_view caller, uint64_t firm_id,
+    const std::vector<uint64_t>& company_ids) {
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
   if (company_ids.size() > kMaxBatchUpdateEntries) {
-    return absl::ResourceExhaustedError(absl::StrCat("names has ", company_ids.size(),
-                                                     " entries; at most ",
-                                                     kMaxBatchUpdateEntries));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "names has ", company_ids.size(), " entries; at most ", kMaxBatchUpdateEntries));
   }
   std::vector<ClientRecord> found;
   for (uint64_t id : company_ids) {

@@ -107,8 +107,8 @@ absl::StatusOr<FirmRecord> Directory::GetFirm(absl::string_view caller,
 
 absl::StatusOr<Page<FirmRecord>> Directory::ListMyFirms(absl::string_view caller,
                                                         const PageRequest& page) {
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("my-firms|", caller), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("my-firms|", caller), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<uint64_t>> ids =
       store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
@@ -171,8 +171,8 @@ absl::StatusOr<Page<MemberRecord>> Directory::ListMembers(absl::string_view call
   if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("members|", firm_id), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("members|", firm_id), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<MemberRecord>> members =
       store_.ListMembers(firm_id, list->cursor, list->size);

@@ -89,7 +89,7 @@ absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
   size_t scanned = 0;
   do {
     absl::StatusOr<StoredPage<uint64_t>> page =
-        store_.ListFirmIdsOfUser(caller, cursor, kMaxPageSize);
+        store_.ListFirmIdsOfUser(caller, cursor, storage::kMaxPageSize);
     if (!page.ok()) return page.status();
     for (uint64_t firm_id : page->items) {
       absl::StatusOr<std::optional<MemberRecord>> m = store_.GetMember(firm_id, caller);
@@ -105,8 +105,7 @@ absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
 absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
     absl::string_view caller, absl::string_view invitee_email, const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page,
-      kDefaultPageSize, kMaxPageSize);
+      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<InvitationRecord>> stored;
   if (invitee_email.empty()) {

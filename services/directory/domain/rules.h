@@ -26,8 +26,6 @@ inline constexpr size_t kMaxSearchCharacters = 200;
 // has expired (expire_time is the first instant it no longer works).
 inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
 
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxBatchUpdateEntries = 1000;
 // A List call examines at most this many index entries before returning a
 // short page with a token, so selective filters cannot scan a whole firm.

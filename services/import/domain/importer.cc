@@ -15,8 +15,6 @@ namespace {
 
 constexpr size_t kMaxRequestIdBytes = 128;
 constexpr size_t kMaxFileNameCharacters = 200;
-constexpr int32_t kDefaultPageSize = 50;
-constexpr int32_t kMaxPageSize = 1000;
 
 }  // namespace
 
@@ -154,8 +152,8 @@ absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller, JobRef ref) {
 absl::StatusOr<Page<JobRecord>> Importer::List(absl::string_view caller, uint64_t firm_id,
                                                const PageRequest& page) {
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("jobs|", firm_id), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("jobs|", firm_id), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<JobRecord>> jobs =
       store_.ListJobs(firm_id, list->cursor, list->size);
@@ -167,8 +165,8 @@ absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
                                                        JobRef ref,
                                                        const PageRequest& page) {
   if (absl::StatusOr<JobRecord> job = Get(caller, ref); !job.ok()) return job.status();
-  absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("errors|", JobName(ref)), page, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("errors|", JobName(ref)), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<ErrorRecord>> errors =
       store_.ListErrors(ref, list->cursor, list->size);
