@@ -8,7 +8,7 @@ namespace {
 
 // Parses one record starting at `pos`; leaves `pos` at the start of the
 // next one. `line` counts the lines consumed.
-Record ParseRecord(absl::string_view data, size_t& pos, size_t& line) {
+Record ParseRecord(absl::string_view data, char separator, size_t& pos, size_t& line) {
   Record record;
   record.line = line;
   std::string field;
@@ -42,7 +42,7 @@ Record ParseRecord(absl::string_view data, size_t& pos, size_t& line) {
       ++pos;
       continue;
     }
-    if (c == ',') {
+    if (c == separator) {
       end_field();
       ++pos;
     } else if (c == '\r' && (pos + 1 == data.size() || data[pos + 1] == '\n')) {
@@ -55,7 +55,7 @@ Record ParseRecord(absl::string_view data, size_t& pos, size_t& line) {
       quoted = was_quoted = any_quoted = true;
       ++pos;
     } else if (was_quoted) {
-      // After a closing quote only a comma or the line end may follow; skip
+      // After a closing quote only a separator or the line end may follow; skip
       // to the end of the line so the next record starts cleanly.
       record.error = "text after a closing quote";
       while (pos < data.size() && data[pos] != '\n') ++pos;
@@ -76,14 +76,35 @@ Record ParseRecord(absl::string_view data, size_t& pos, size_t& line) {
 
 }  // namespace
 
-std::vector<Record> Parse(absl::string_view data) {
+char DetectSeparator(absl::string_view data) {
+  if (absl::StartsWith(data, kBom)) data.remove_prefix(kBom.size());
+  size_t start = data.find_first_not_of("\r\n");
+  if (start == absl::string_view::npos) return ',';
+  constexpr char kCandidates[] = {',', ';', '\t'};
+  size_t counts[3] = {0, 0, 0};
+  bool quoted = false;
+  for (size_t i = start; i < data.size(); ++i) {
+    const char c = data[i];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n' || c == '\r') break;
+    for (int k = 0; k < 3; ++k) counts[k] += c == kCandidates[k];
+  }
+  int best = 0;
+  for (int k = 1; k < 3; ++k) {
+    if (counts[k] > counts[best]) best = k;
+  }
+  return kCandidates[best];
+}
+
+std::vector<Record> Parse(absl::string_view data, char separator) {
   if (absl::StartsWith(data, kBom)) data.remove_prefix(kBom.size());
   std::vector<Record> records;
   size_t pos = 0;
   size_t line = 1;
   while (pos < data.size()) {
     const size_t start = pos;
-    Record record = ParseRecord(data, pos, line);
+    Record record = ParseRecord(data, separator, pos, line);
     if (record.error.empty() && !text::IsValidUtf8(data.substr(start, pos - start))) {
       record.error = "not valid UTF-8";
     }

@@ -24,7 +24,13 @@ struct Record {
   bool blank = false;
 };
 
-std::vector<Record> Parse(absl::string_view data);
+// `separator` is ',' for RFC 4180; Excel in Italian, French and Spanish
+// locales writes ';'.
+std::vector<Record> Parse(absl::string_view data, char separator = ',');
+
+// The separator of a file from its first non-blank line: whichever of ',',
+// ';' and tab appears most often outside quotes (',' when none does).
+char DetectSeparator(absl::string_view data);
 
 // A field quoted only when it must be (comma, quote, CR or LF inside,
 // blanks at either end, a leading byte-order mark).

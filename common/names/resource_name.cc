@@ -1,5 +1,7 @@
 #include "common/names/resource_name.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -32,8 +34,13 @@ absl::StatusOr<std::vector<absl::string_view>> Match(absl::string_view field,
 
 absl::StatusOr<uint64_t> ParseId(absl::string_view field, absl::string_view name,
                                  absl::string_view segment) {
+  // One spelling per id: digits only, no sign, blanks or leading zeros, so
+  // "clients/01003" and "clients/+1003" are not a second name of 1003.
+  const bool canonical = !segment.empty() && segment.size() <= 20 && segment[0] != '0' &&
+                         std::all_of(segment.begin(), segment.end(),
+                                     [](char c) { return c >= '0' && c <= '9'; });
   uint64_t id = 0;
-  if (!absl::SimpleAtoi(segment, &id) || id == 0) {
+  if (!canonical || !absl::SimpleAtoi(segment, &id)) {
     return errors::InvalidField(field, absl::StrCat("'", name, "' has '", segment,
                                                     "' where a number is expected"));
   }

@@ -1,15 +1,20 @@
 #include "common/server/call.h"
 
 #include "common/auth/caller.h"
+#include "common/server/request_checks.h"
 #include "common/status/status_mapping.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {
 
 grpc::Status Serve(const grpc::ServerContextBase& context,
+                   const google::protobuf::Message* request,
                    const std::function<absl::Status(const std::string&)>& body) {
   absl::StatusOr<std::string> caller = auth::CallerUserId(context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request != nullptr) {
+    if (absl::Status s = CheckKnownEnums(*request); !s.ok()) return ToGrpcStatus(s);
+  }
   absl::Status status = body(*caller);
   switch (status.code()) {
     case absl::StatusCode::kInternal:

@@ -8,6 +8,12 @@ ABSL_FLAG(std::string, data_dir, "./data", "directory holding this service's Roc
 ABSL_FLAG(bool, sync_writes, false, "fsync the RocksDB write-ahead log on every write");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port serving Prometheus metrics at /metrics; empty disables");
+ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),
+          "after SIGTERM, how long health says NOT_SERVING while calls are "
+          "still served, so load balancers withdraw the endpoint first");
+ABSL_FLAG(std::string, operator_listen, "",
+          "host:port serving operator-only services (actions across firms); "
+          "keep it unreachable to firm members; empty disables them");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long in-flight calls may finish after SIGTERM before being "
           "cancelled");
@@ -20,6 +26,7 @@ void SetServiceDefaults(const ServiceDefaults& defaults) {
   absl::SetFlag(&FLAGS_listen, defaults.listen);
   absl::SetFlag(&FLAGS_data_dir, defaults.data_dir);
   absl::SetFlag(&FLAGS_metrics_listen, defaults.metrics_listen);
+  absl::SetFlag(&FLAGS_operator_listen, defaults.operator_listen);
 }
 
 }  // namespace clientbook::server

@@ -12,7 +12,9 @@ ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(bool, sync_writes);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(absl::Duration, drain_delay);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(std::string, operator_listen);
 ABSL_DECLARE_FLAG(int, max_message_bytes);
 
 namespace clientbook::server {
@@ -21,6 +23,8 @@ struct ServiceDefaults {
   std::string listen;
   std::string data_dir;
   std::string metrics_listen;
+  // Where operator-only services listen ("" for a service that has none).
+  std::string operator_listen;
 };
 
 void SetServiceDefaults(const ServiceDefaults& defaults);

@@ -22,6 +22,7 @@ ServerOptions ServerOptions::FromFlags() {
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   return options;
@@ -77,10 +78,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
 Server::~Server() { Shutdown(); }
 
+void Server::StartDraining() {
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+}
+
 void Server::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  StartDraining();
   spdlog::info("draining: in-flight calls have {}",
                absl::FormatDuration(options_.shutdown_grace));
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
@@ -98,13 +103,31 @@ void BlockShutdownSignals() {
 
 absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
                               std::vector<grpc::Service*> services,
-                              grpc::Service* clock_control) {
+                              grpc::Service* clock_control,
+                              std::vector<grpc::Service*> operator_services) {
   if (clock_control != nullptr) services.push_back(clock_control);
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, services);
   if (!server.ok()) return server.status();
+  std::unique_ptr<Server> operator_server;
+  const std::string operator_listen = absl::GetFlag(FLAGS_operator_listen);
+  if (!operator_services.empty() && !operator_listen.empty()) {
+    ServerOptions operator_options = options;
+    operator_options.listen = operator_listen;
+    operator_options.metrics_listen = "";
+    absl::StatusOr<std::unique_ptr<Server>> started =
+        Server::Start(operator_options, operator_services);
+    if (!started.ok()) return started.status();
+    operator_server = std::move(*started);
+    spdlog::info("operator services on port {}", operator_server->port());
+  }
   spdlog::info("{} ready", std::string(name));
   int signal = WaitForShutdownSignal();
-  spdlog::info("signal {}: shutting down", signal);
+  spdlog::info("signal {}: NOT_SERVING, still serving for {}", signal,
+               absl::FormatDuration(options.drain_delay));
+  (*server)->StartDraining();
+  if (operator_server != nullptr) operator_server->StartDraining();
+  absl::SleepFor(options.drain_delay);
+  if (operator_server != nullptr) operator_server->Shutdown();
   (*server)->Shutdown();
   return absl::OkStatus();
 }

@@ -23,10 +23,12 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";
   // Empty: no metrics endpoint (the interceptor still counts).
   std::string metrics_listen;
+  absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int max_message_bytes = 4 << 20;
 
-  // From --listen, --metrics_listen, --shutdown_grace, --max_message_bytes.
+  // From --listen, --metrics_listen, --drain_delay, --shutdown_grace,
+  // --max_message_bytes.
   static ServerOptions FromFlags();
 };
 
@@ -43,6 +45,8 @@ class Server {
   // The bound port (the real one when options asked for port 0).
   int port() const { return port_; }
 
+  // Reports NOT_SERVING while still serving; Shutdown() follows.
+  void StartDraining();
   // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
   // within the grace period, then cancels the rest. Idempotent.
   void Shutdown();
@@ -68,10 +72,14 @@ int WaitForShutdownSignal();
 
 // The rest of a service binary's life once its parts are built: serves
 // `services` (and `clock_control`, the fake-clock service, when not null)
-// until SIGTERM or SIGINT, then drains. Storage is closed by the caller.
+// and, on --operator_listen, `operator_services`, until SIGTERM or SIGINT.
+// Then, as Kubernetes expects: health NOT_SERVING at once, calls still
+// served for --drain_delay, then no new calls and in-flight ones finish
+// within --shutdown_grace. Storage is closed by the caller.
 absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
                               std::vector<grpc::Service*> services,
-                              grpc::Service* clock_control);
+                              grpc::Service* clock_control,
+                              std::vector<grpc::Service*> operator_services = {});
 
 }  // namespace clientbook::server
 

@@ -8,7 +8,9 @@ namespace clientbook {
 
 // The one place an absl::Status becomes a grpc::Status: same code and
 // message; payloads (errors.h) become google.rpc.Status details in the
-// grpc-status-details-bin trailer.
+// grpc-status-details-bin trailer. Message and details are cut to the
+// budgets of error_budget.h first, so no reply outgrows the caller's
+// metadata limit.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The way back, for service-to-service calls: code, message and details.

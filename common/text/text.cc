@@ -32,6 +32,30 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+std::string EscapeInvalidUtf8(absl::string_view s) {
+  if (IsValidUtf8(s)) return std::string(s);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  int32_t i = 0;
+  const auto n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0) {
+      out.append(s.data() + start, static_cast<size_t>(i - start));
+    } else {
+      // Escape one byte and resynchronize on the next.
+      const auto byte = static_cast<unsigned char>(s[start]);
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+      i = start + 1;
+    }
+  }
+  return out;
+}
+
 size_t CharacterCount(absl::string_view s) {
   size_t count = 0;
   for (unsigned char c : s) {

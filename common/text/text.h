@@ -10,6 +10,11 @@ namespace clientbook::text {
 
 bool IsValidUtf8(absl::string_view s);
 
+// Bytes from a file, shown where text must be UTF-8: `s` itself when it is
+// valid UTF-8; else every byte that is not part of valid UTF-8 written as
+// \xNN, and each backslash doubled so the result reads back unambiguously.
+std::string EscapeInvalidUtf8(absl::string_view s);
+
 // Number of Unicode code points; the unit of every "N characters" limit.
 // Expects valid UTF-8.
 size_t CharacterCount(absl::string_view s);

@@ -5,6 +5,7 @@
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
+#include "services/billing/api/billing_operator_service.h"
 #include "services/billing/api/billing_service.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
@@ -22,7 +23,8 @@ int main(int argc, char** argv) {
   auto basics = server::Bootstrap(argc, argv,
                                   {.listen = "127.0.0.1:50052",
                                    .data_dir = "./data/billing",
-                                   .metrics_listen = "127.0.0.1:9452"});
+                                   .metrics_listen = "127.0.0.1:9452",
+                                   .operator_listen = "127.0.0.1:50062"});
   if (!basics.ok()) return server::ExitWith(basics.status());
   billing::RocksBillingStore store(basics->db.get());
   billing::GrpcDirectoryClient directory(
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing);
+  billing::BillingOperatorService operator_service(billing);
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();
@@ -41,7 +44,8 @@ int main(int argc, char** argv) {
     });
     if (absl::Status s =
             server::ServeUntilSignal("billing", server::ServerOptions::FromFlags(),
-                                     {&service}, basics->clock.control.get());
+                                     {&service}, basics->clock.control.get(),
+                                     {&operator_service});
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -29,14 +29,17 @@ class BillingE2eTest : public ::testing::Test {
   BillingE2eTest()
       : directory_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         billing_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
+        operator_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         directory_(
             DIRECTORY_BINARY,
             {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
-             "--metrics_listen=", "--billing_target=" + billing_target_},
+             "--metrics_listen=", "--drain_delay=0s", "--billing_target=" + billing_target_},
             dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
-                  "--metrics_listen=", "--directory_target=" + directory_target_,
+                  "--metrics_listen=", "--drain_delay=0s",
+                  "--operator_listen=" + operator_target_,
+                  "--directory_target=" + directory_target_,
                   "--fake_clock=2026-03-02T12:00:00Z"},
                  dir_.Sub("billing.log")) {}
 
@@ -86,6 +89,7 @@ class BillingE2eTest : public ::testing::Test {
   testing::TempDir dir_;
   std::string directory_target_;
   std::string billing_target_;
+  std::string operator_target_;
   testing::ServiceProcess directory_;
   testing::ServiceProcess billing_;
   std::unique_ptr<v1::DirectoryService::Stub> dir_stub_;
@@ -160,6 +164,19 @@ TEST_F(BillingE2eTest, TheClockServiceExistsOnlyWithFakeClock) {
   grpc::ClientContext billing_ctx;
   ASSERT_TRUE(clock_stub_->Now(&billing_ctx, req, &now).ok());
   EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(now), "2026-03-02T12:00:00Z");
+}
+
+TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
+  v1::SweepExpiredTrialsRequest req;
+  v1::SweepExpiredTrialsResponse resp;
+  auto on_public_port = v1::BillingOperatorService::NewStub(
+      grpc::CreateChannel(billing_target_, grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  auto on_operator_port = v1::BillingOperatorService::NewStub(
+      grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
+  grpc::Status swept = on_operator_port->SweepExpiredTrials(As("ops").get(), req, &resp);
+  EXPECT_TRUE(swept.ok()) << swept.error_message();
 }
 
 }  // namespace

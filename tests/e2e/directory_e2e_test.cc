@@ -66,7 +66,8 @@ class DirectoryE2eTest : public ::testing::Test {
         process_(
             DIRECTORY_BINARY,
             {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("data"),
-             absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_), "--sync_writes"},
+             absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_), "--sync_writes",
+             "--drain_delay=0s"},
             dir_.Sub("directory.log")) {}
 
   void StartServing() {
@@ -169,7 +170,7 @@ TEST_F(DirectoryE2eTest, RefusesToStartOnAPortInUse) {
   StartServing();
   testing::ServiceProcess second(DIRECTORY_BINARY,
                                  {absl::StrCat("--listen=", target_),
-                                  "--data_dir=" + dir_.Sub("other"), "--metrics_listen="},
+                                  "--data_dir=" + dir_.Sub("other"), "--metrics_listen=", "--drain_delay=0s"},
                                  dir_.Sub("second.log"));
   ASSERT_TRUE(second.Start());
   EXPECT_EQ(second.Wait(), 1) << second.Log();

@@ -33,7 +33,7 @@ class ImportE2eTest : public ::testing::Test {
         import_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         directory_(DIRECTORY_BINARY,
                    {"--listen=" + directory_target_,
-                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen="},
+                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen=", "--drain_delay=0s"},
                    dir_.Sub("directory.log")) {}
 
   std::unique_ptr<testing::ServiceProcess> StartImport() {
@@ -41,7 +41,7 @@ class ImportE2eTest : public ::testing::Test {
         IMPORT_BINARY,
         std::vector<std::string>{
             "--listen=" + import_target_, "--data_dir=" + dir_.Sub("import"),
-            "--metrics_listen=", "--directory_target=" + directory_target_},
+            "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target_},
         dir_.Sub("import.log"));
     EXPECT_TRUE(import->Start());
     EXPECT_TRUE(import->WaitServing(import_target_)) << import->Log();

@@ -21,7 +21,7 @@ absl::StatusOr<SubscriptionRef> ParseSubscription(absl::string_view field,
 template <typename Request, typename Response, typename Action, typename Output>
 grpc::Status OnSubscription(grpc::ServerContext* ctx, const Request& req, Response* resp,
                             Action action, Output output) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, &req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(SubscriptionRef ref, ParseSubscription("name", req.name()));
     CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
     *resp = output(view);
@@ -45,7 +45,7 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
 grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
                                                const v1::ListSubscriptionsRequest* req,
                                                v1::ListSubscriptionsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("parent", req->parent(), "firms/*"));
     SubscriptionFilter filter{.plan = req->plan(),
                               .trial_state = req->trial_state(),
@@ -63,7 +63,7 @@ grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
 grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
                                              const v1::SubscribeClientRequest* req,
                                              v1::Subscription* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(auto ids,
                         names::MatchIds("parent", req->parent(), "firms/*/clients/*"));
     google::protobuf::RepeatedField<int32_t> products(
@@ -172,7 +172,7 @@ grpc::Status BillingService::RevokeBillingTransfer(
 grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
                                                 const v1::GetBillingTransferRequest* req,
                                                 v1::BillingTransfer* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         auto ids,
         names::MatchIds("name", req->name(), "firms/*/clients/*/subscription/transfer"));
@@ -183,19 +183,6 @@ grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
           absl::StrCat(req->name(), " not found: no transfer was authorized"));
     }
     *resp = TransferToProto(view);
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status BillingService::SweepExpiredTrials(grpc::ServerContext* ctx,
-                                                const v1::SweepExpiredTrialsRequest*,
-                                                v1::SweepExpiredTrialsResponse* resp) {
-  return Serve(*ctx, [&](const std::string&) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
-                        billing_.SweepExpiredTrials());
-    for (const SubscriptionRecord& s : lapsed) {
-      resp->add_lapsed(SubscriptionName({s.firm_id(), s.company_id()}));
-    }
     return absl::OkStatus();
   });
 }

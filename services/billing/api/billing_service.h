@@ -47,9 +47,6 @@ class BillingService final : public v1::BillingService::Service {
   grpc::Status GetBillingTransfer(grpc::ServerContext* ctx,
                                   const v1::GetBillingTransferRequest* req,
                                   v1::BillingTransfer* resp) override;
-  grpc::Status SweepExpiredTrials(grpc::ServerContext* ctx,
-                                  const v1::SweepExpiredTrialsRequest* req,
-                                  v1::SweepExpiredTrialsResponse* resp) override;
 
  private:
   Billing& billing_;

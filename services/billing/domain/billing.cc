@@ -5,21 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/requests/request_id.h"
 #include "common/status/errors.h"
 #include "services/billing/domain/rules.h"
 
 namespace clientbook::billing {
 namespace {
-
-constexpr size_t kMaxRequestIdBytes = 128;
-
-absl::Status CheckRequestId(absl::string_view id) {
-  if (id.size() > kMaxRequestIdBytes) {
-    return errors::InvalidField(
-        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckEnum(absl::string_view field, int32_t value, int32_t min, int32_t max) {
   if (value < min || value > max) {
@@ -60,20 +51,22 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
                                                  std::string operation,
                                                  absl::string_view request_id,
                                                  bool creates, const Change& change) {
-  if (absl::Status s = CheckRequestId(request_id); !s.ok()) return s;
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
   if (absl::Status s = CheckActor(caller, ref, actor); !s.ok()) return s;
-  operation = absl::StrCat(operation, "|", SubscriptionName(ref));
+  operation = requests::Fingerprint(operation, SubscriptionName(ref));
 
-  auto guard = locks_.Lock({LockScope(ref)});
+  // The request id's own lock too: one id sent for two subscriptions at
+  // once must still be one request.
+  auto guard = locks_.Lock({LockScope(ref), requests::Scope(caller, request_id)});
   const absl::Time now = clock_.Now();
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<RequestRecord>> first =
         store_.FindRequest(caller, request_id);
     if (!first.ok()) return first.status();
     if (first->has_value()) {
-      if ((*first)->operation() != operation) {
-        return errors::InvalidField(
-            "request_id", "was already used for a different request; use a new one");
+      if (absl::Status s = requests::CheckSameRequest((*first)->operation(), operation);
+          !s.ok()) {
+        return s;
       }
       return ViewAt((*first)->result(), now);
     }

@@ -37,7 +37,7 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
                                           const v1::CreateFirmRequest* req,
                                           v1::Firm* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         FirmRecord firm,
         directory_.CreateFirm(caller, req->firm().display_name(), req->creator_email(),
@@ -49,7 +49,7 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
 
 grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
                                        const v1::GetFirmRequest* req, v1::Firm* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("name", req->name()));
     CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.GetFirm(caller, firm_id));
     *resp = ToProto(firm);
@@ -60,7 +60,7 @@ grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
                                            const v1::ListMyFirmsRequest* req,
                                            v1::ListMyFirmsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         Page<FirmRecord> page,
         directory_.ListMyFirms(caller, PageOf(req->page_size(), req->page_token())));
@@ -73,7 +73,7 @@ grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
                                              const v1::AddFirmMemberRequest* req,
                                              v1::FirmMember* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(MemberRecord member,
                         directory_.AddMember(caller, firm_id, FromProto(req->member())));
@@ -85,7 +85,7 @@ grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                                                const v1::ListFirmMembersRequest* req,
                                                v1::ListFirmMembersResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<MemberRecord> page,
@@ -100,7 +100,7 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::TransferPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("firm", req->firm()));
     CB_ASSIGN_OR_RETURN(MemberRef next,
                         ParseMemberName("new_primary_admin", req->new_primary_admin()));
@@ -118,7 +118,7 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
 grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
                                             const v1::CreateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(std::string lead,
                         OptionalMemberUserId("client.lead_accountant",
@@ -135,7 +135,7 @@ grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
                                          const v1::GetClientRequest* req,
                                          v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.GetClient(caller, ref.firm_id, ref.company_id));
@@ -147,7 +147,7 @@ grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                             const v1::UpdateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref,
                         ParseClientName("client.name", req->client().name()));
     std::string lead;
@@ -170,7 +170,7 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
                                            const v1::ListClientsRequest* req,
                                            v1::ListClientsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     ClientListQuery query;
     CB_ASSIGN_OR_RETURN(query.firm_id, ParseFirmName("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
@@ -193,7 +193,7 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
                                                 const v1::DeactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
@@ -206,7 +206,7 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
                                                 const v1::ReactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
@@ -219,7 +219,7 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
                                             const v1::DeleteClientRequest* req,
                                             google::protobuf::Empty*) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
     return directory_.DeleteClient(caller, ref.firm_id, ref.company_id);
   });
@@ -228,7 +228,7 @@ grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.ChangeClientPrimaryAdmin(
                                                  caller, ref.firm_id, ref.company_id,
@@ -241,7 +241,7 @@ grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
 grpc::Status DirectoryService::BatchUpdateClientNumbers(
     grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
     std::vector<ClientNumberUpdate> updates;
     std::vector<errors::FieldViolation> violations;
@@ -258,10 +258,21 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
       updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
     }
     if (!violations.empty()) return errors::InvalidArgument(violations);
-    CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients,
-                        directory_.BatchUpdateClientNumbers(caller, firm_id, updates,
-                                                            req->validate_only()));
-    for (const ClientRecord& c : clients) *resp->add_clients() = ToProto(c);
+    CB_ASSIGN_OR_RETURN(
+        ClientNumberBatch batch,
+        directory_.BatchUpdateClientNumbers(caller, firm_id, updates,
+                                            req->validate_only(), req->request_id()));
+    for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
+    for (int i = 0; i < req->requests_size(); ++i) {
+      const ClientNumberVerdict& verdict = batch.verdicts[i];
+      v1::ClientNumberResult* result = resp->add_results();
+      result->set_client(req->requests(i).client());
+      result->set_refusal(static_cast<v1::ClientNumberResult::Refusal>(verdict.refusal));
+      result->set_field(verdict.field);
+      result->set_description(verdict.description);
+      result->set_changed(verdict.changed);
+    }
+    resp->set_replayed(batch.replayed);
     return absl::OkStatus();
   });
 }
@@ -269,7 +280,7 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
 grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
                                                const v1::BatchGetClientsRequest* req,
                                                v1::BatchGetClientsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
     std::vector<uint64_t> ids;
     for (int i = 0; i < req->names_size(); ++i) {
@@ -298,7 +309,7 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
                                                  const v1::GetClientListViewRequest* req,
                                                  v1::ClientListView* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("name", req->name()));
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
                         directory_.GetListView(caller, ref.firm_id, ref.user_id));
@@ -310,7 +321,7 @@ grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::UpdateClientListView(
     grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("client_list_view.name",
                                                          req->client_list_view().name()));
     const auto& columns = req->client_list_view().columns();
@@ -326,7 +337,7 @@ grpc::Status DirectoryService::UpdateClientListView(
 grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
                                                 const v1::CreateInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.CreateInvitation(
                                                   caller, FromProto(req->invitation())));
     *resp = ToProto(inv);
@@ -337,7 +348,7 @@ grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
                                                const v1::ListInvitationsRequest* req,
                                                v1::ListInvitationsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         Page<InvitationRecord> page,
         directory_.ListInvitations(caller, req->invitee_email(),
@@ -353,7 +364,7 @@ grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
                                                 const v1::AcceptInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     std::optional<uint64_t> firm_id;
     if (!req->firm().empty()) {
       CB_ASSIGN_OR_RETURN(firm_id, ParseFirmName("firm", req->firm()));
@@ -369,7 +380,7 @@ grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
                                                  const v1::DeclineInvitationRequest* req,
                                                  v1::Invitation* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     if (req->token().empty()) return errors::InvalidField("token", "is required");
     CB_ASSIGN_OR_RETURN(InvitationRecord inv,
                         directory_.DeclineInvitation(caller, req->token()));

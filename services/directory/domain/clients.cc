@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/requests/request_id.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
@@ -42,16 +43,11 @@ std::optional<errors::FieldViolation> CheckProducts(
   return std::nullopt;
 }
 
-std::string Describe(const ClientRecord& c) {
-  return absl::StrCat("'", c.display_name(), "' (",
-                      ClientName(c.firm_id(), c.company_id()), ")");
-}
-
 absl::Status NumberTaken(absl::string_view number, const ClientRecord& holder) {
   return errors::AlreadyExists(
       "clientbook.v1.Client", ClientName(holder.firm_id(), holder.company_id()),
       absl::StrCat("client number '", number, "' is already used by client ",
-                   Describe(holder)));
+                   DescribeClient(holder)));
 }
 
 }  // namespace
@@ -117,19 +113,21 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
           lead_violation,
           CheckProducts("client.products", draft.products()),
           CheckClientNumber("client.client_number", number),
-          CheckId("request_id", request_id, /*required=*/false),
+          requests::Check(request_id),
       });
       !s.ok()) {
     return s;
   }
+  const std::string fingerprint =
+      requests::Fingerprint("CreateClient", FirmName(firm_id),
+                            absl::StrCat(draft.SerializeAsString(), make_me_primary_admin));
 
+  // The firm's lock also covers its request ids, which are scoped to it.
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  if (!request_id.empty()) {
-    absl::StatusOr<std::optional<uint64_t>> done =
-        store_.FindRequestId(firm_id, caller, request_id);
-    if (!done.ok()) return done.status();
-    if (done->has_value()) return LoadClient(firm_id, **done);
-  }
+  absl::StatusOr<std::optional<RequestRecord>> done =
+      EarlierRequest(firm_id, caller, request_id, fingerprint);
+  if (!done.ok()) return done.status();
+  if (done->has_value()) return LoadClient(firm_id, (*done)->id());
   if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) {
     return s;
   }
@@ -155,7 +153,7 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutClient(nullptr, client);
-  if (!request_id.empty()) write->PutRequestId(firm_id, caller, request_id, *id);
+  RecordRequest(*write, firm_id, caller, request_id, fingerprint, *id);
   if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
   return client;
 }
@@ -286,7 +284,7 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
       return errors::WithReason(
           absl::StatusCode::kFailedPrecondition, "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
           absl::StrCat("firm member '", client->primary_admin_user_id(),
-                       "' is still the primary admin of client ", Describe(*client),
+                       "' is still the primary admin of client ", DescribeClient(*client),
                        "; the client must name another primary admin first"));
     }
   }
@@ -295,7 +293,7 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
   if (*wholesale) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "CLIENT_ON_WHOLESALE_BILLING",
-        absl::StrCat("client ", Describe(*client),
+        absl::StrCat("client ", DescribeClient(*client),
                      " is on the firm's wholesale billing; remove it from "
                      "wholesale billing first"));
   }
@@ -351,119 +349,6 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchGetClients(
     if (client->has_value()) found.push_back(std::move(**client));
   }
   return found;
-}
-
-absl::StatusOr<std::vector<ClientRecord>> Directory::BatchUpdateClientNumbers(
-    absl::string_view caller, uint64_t firm_id,
-    const std::vector<ClientNumberUpdate>& updates, bool validate_only) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
-    return m.status();
-  }
-  if (updates.empty()) return errors::InvalidField("requests", "is empty");
-  if (updates.size() > kMaxBatchUpdateEntries) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("requests has ", updates.size(), " entries; at most ",
-                     kMaxBatchUpdateEntries, " per batch"));
-  }
-
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  std::vector<errors::FieldViolation> violations;
-  bool only_conflicts = true;
-  auto violate = [&](size_t i, absl::string_view field, std::string message,
-                     bool conflict) {
-    violations.push_back({absl::StrCat("requests[", i, "].", field), std::move(message)});
-    only_conflicts &= conflict;
-  };
-
-  std::vector<std::optional<ClientRecord>> before(updates.size());
-  std::vector<std::string> numbers(updates.size());
-  absl::flat_hash_map<uint64_t, size_t> entry_of_client;
-  absl::flat_hash_map<std::string, size_t> entry_of_number;
-  absl::flat_hash_set<size_t> first_of_duplicate;
-  std::vector<size_t> stale;
-  for (size_t i = 0; i < updates.size(); ++i) {
-    const ClientNumberUpdate& u = updates[i];
-    numbers[i] = NormalizeClientNumber(u.client_number);
-    if (auto v = CheckClientNumber("client_number", numbers[i])) {
-      violate(i, "client_number", v->description, false);
-    }
-    auto [first, inserted] = entry_of_client.try_emplace(u.company_id, i);
-    if (!inserted) {
-      violate(i, "client", absl::StrCat("repeats requests[", first->second, "]"), false);
-      continue;
-    }
-    absl::StatusOr<std::optional<ClientRecord>> client =
-        store_.GetClient(firm_id, u.company_id);
-    if (!client.ok()) return client.status();
-    if (!client->has_value()) {
-      violate(i, "client", absl::StrCat(ClientName(firm_id, u.company_id), " not found"),
-              false);
-      continue;
-    }
-    if (!u.etag.empty() && u.etag != EtagOf(**client)) stale.push_back(i);
-    before[i] = std::move(**client);
-    if (numbers[i].empty()) continue;
-    auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);
-    if (!fresh) {
-      // Both entries are wrong: neither may have the number.
-      violate(i, "client_number",
-              absl::StrCat("'", numbers[i], "' is also given to requests[", same->second,
-                           "]"),
-              true);
-      if (first_of_duplicate.insert(same->second).second) {
-        violate(same->second, "client_number",
-                absl::StrCat("'", numbers[same->second], "' is also given to requests[",
-                             i, "]"),
-                true);
-      }
-    }
-  }
-  // A number held outside the batch stays where it is; one held by a client
-  // in the batch moves away (or collides inside the batch, reported above).
-  for (const auto& [key, i] : entry_of_number) {
-    absl::StatusOr<std::optional<uint64_t>> holder =
-        store_.FindClientByNumberKey(firm_id, key);
-    if (!holder.ok()) return holder.status();
-    if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
-    absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
-    if (!holder_client.ok()) return holder_client.status();
-    violate(i, "client_number",
-            absl::StrCat("'", numbers[i], "' is already used by client ",
-                         Describe(*holder_client)),
-            true);
-  }
-  if (!violations.empty()) {
-    std::sort(violations.begin(), violations.end(),
-              [](const auto& a, const auto& b) { return a.field < b.field; });
-    return errors::FieldViolations(only_conflicts ? absl::StatusCode::kAlreadyExists
-                                                  : absl::StatusCode::kInvalidArgument,
-                                   violations);
-  }
-  if (!stale.empty()) {
-    return absl::AbortedError(
-        absl::StrCat("clients changed since they were read (requests[",
-                     absl::StrJoin(stale, "], requests["), "]): read them again"));
-  }
-
-  if (validate_only) {
-    std::vector<ClientRecord> unchanged;
-    for (auto& client : before) unchanged.push_back(std::move(*client));
-    return unchanged;
-  }
-  std::vector<ClientRecord> after;
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  for (size_t i = 0; i < updates.size(); ++i) {
-    ClientRecord updated = *before[i];
-    if (updated.client_number() != numbers[i]) {
-      updated.set_client_number(numbers[i]);
-      updated.set_revision(updated.revision() + 1);
-      updated.set_update_time_us(NowMicros());
-      write->PutClient(&*before[i], updated);
-    }
-    after.push_back(std::move(updated));
-  }
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
-  return after;
 }
 
 absl::StatusOr<ListViewRecord> Directory::GetListView(absl::string_view caller,

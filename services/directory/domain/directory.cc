@@ -2,6 +2,7 @@
 #include "services/directory/domain/directory.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/requests/request_id.h"
 #include "common/storage/page_token.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
@@ -48,6 +49,32 @@ absl::StatusOr<MemberRecord> Directory::RequireRole(absl::string_view caller,
   return member;
 }
 
+absl::StatusOr<std::optional<RequestRecord>> Directory::EarlierRequest(
+    uint64_t scope, absl::string_view caller, absl::string_view request_id,
+    absl::string_view fingerprint) {
+  if (request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<RequestRecord>> done =
+      store_.FindRequest(scope, caller, request_id);
+  if (!done.ok() || !done->has_value()) return done;
+  if (absl::Status s = requests::CheckSameRequest((*done)->fingerprint(), fingerprint);
+      !s.ok()) {
+    return s;
+  }
+  return done;
+}
+
+void Directory::RecordRequest(DirectoryWrite& write, uint64_t scope,
+                              absl::string_view caller, absl::string_view request_id,
+                              absl::string_view fingerprint, uint64_t id,
+                              const std::vector<uint64_t>& changed) {
+  if (request_id.empty()) return;
+  RequestRecord done;
+  done.set_fingerprint(std::string(fingerprint));
+  done.set_id(id);
+  for (uint64_t company_id : changed) done.add_changed_company_ids(company_id);
+  write.PutRequest(scope, caller, request_id, done);
+}
+
 absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
                                                  absl::string_view display_name,
                                                  absl::string_view creator_email,
@@ -56,18 +83,20 @@ absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
   if (absl::Status s = AllValid({
           CheckDisplayName("firm.display_name", display_name),
           CheckEmail("creator_email", creator_email, /*required=*/true),
-          CheckId("request_id", request_id, /*required=*/false),
+          requests::Check(request_id),
       });
       !s.ok()) {
     return s;
   }
+  const std::string fingerprint = requests::Fingerprint(
+      "CreateFirm", "",
+      absl::StrCat(display_name, "\n", creator_email, "\n", creator_display_name));
+  // The caller's lock also covers its CreateFirm request ids.
   auto guard = locks_.Lock({absl::StrCat("user:", caller)});
-  if (!request_id.empty()) {
-    absl::StatusOr<std::optional<uint64_t>> done =
-        store_.FindRequestId(kCreateFirmScope, caller, request_id);
-    if (!done.ok()) return done.status();
-    if (done->has_value()) return GetFirm(caller, **done);
-  }
+  absl::StatusOr<std::optional<RequestRecord>> done =
+      EarlierRequest(kCreateFirmScope, caller, request_id, fingerprint);
+  if (!done.ok()) return done.status();
+  if (done->has_value()) return GetFirm(caller, (*done)->id());
   absl::StatusOr<uint64_t> id = store_.AllocateId();
   if (!id.ok()) return id.status();
 
@@ -85,9 +114,7 @@ absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutFirm(firm);
   write->PutMember(admin);
-  if (!request_id.empty()) {
-    write->PutRequestId(kCreateFirmScope, caller, request_id, *id);
-  }
+  RecordRequest(*write, kCreateFirmScope, caller, request_id, fingerprint, *id);
   if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
   return firm;
 }

@@ -38,6 +38,37 @@ struct ClientNumberUpdate {
   std::string etag;           // "" skips the check
 };
 
+// Why an entry of BatchUpdateClientNumbers is refused. Values equal
+// ClientNumberResult.Refusal in directory.proto.
+enum class NumberRefusal : int32_t {
+  kNone = 0,
+  kClientNotFound = 1,
+  kClientRepeated = 2,
+  kInvalidClientNumber = 3,
+  kNumberRepeated = 4,
+  kNumberTaken = 5,
+  kStaleEtag = 6,
+};
+
+// The directory's verdict on one entry, in request order.
+struct ClientNumberVerdict {
+  NumberRefusal refusal = NumberRefusal::kNone;
+  // The entry's field at fault ("client", "client_number", "etag") and why.
+  std::string field;
+  std::string description;
+  // The number changes (or, with validate_only, would change).
+  bool changed = false;
+};
+
+struct ClientNumberBatch {
+  // The clients after the batch; with validate_only, as they are.
+  std::vector<ClientRecord> clients;
+  std::vector<ClientNumberVerdict> verdicts;
+  // An earlier call with the same request id answered: its verdicts, the
+  // clients as they are now; nothing was written by this call.
+  bool replayed = false;
+};
+
 // The client directory's rules. Every operation takes the calling user's id
 // and checks it against the firm's members before anything else; callers who
 // are not members learn nothing about the firm.
@@ -87,10 +118,16 @@ class Directory {
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       absl::string_view caller, uint64_t firm_id, uint64_t company_id,
       absl::string_view new_primary_admin);
-  // All or nothing; with `validate_only` checks and reports, writes nothing.
-  absl::StatusOr<std::vector<ClientRecord>> BatchUpdateClientNumbers(
+  // All or nothing: any refused entry fails the call (ALREADY_EXISTS when
+  // every refusal is a taken or repeated number, ABORTED when only etags are
+  // stale, else INVALID_ARGUMENT) and writes nothing. With `validate_only`
+  // it writes nothing and answers OK with a verdict per entry. A
+  // `request_id` is recorded in the same atomic write as the numbers; a
+  // repeat returns the first verdicts (see ClientNumberBatch::replayed).
+  absl::StatusOr<ClientNumberBatch> BatchUpdateClientNumbers(
       absl::string_view caller, uint64_t firm_id,
-      const std::vector<ClientNumberUpdate>& updates, bool validate_only = false);
+      const std::vector<ClientNumberUpdate>& updates, bool validate_only = false,
+      absl::string_view request_id = "");
   // The firm's clients among `company_ids` (at most 1000), in that order;
   // ids that are not the firm's clients are left out.
   absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
@@ -131,6 +168,16 @@ class Directory {
   // The caller's firms in which the caller's member email is `email`.
   absl::StatusOr<std::vector<uint64_t>> FirmsWhereEmail(absl::string_view caller,
                                                         absl::string_view email);
+  // The earlier use of `request_id` in `scope` (nullopt: none, or no id);
+  // INVALID_ARGUMENT when it was used for a request other than
+  // `fingerprint`. Call with the scope's lock held.
+  absl::StatusOr<std::optional<RequestRecord>> EarlierRequest(
+      uint64_t scope, absl::string_view caller, absl::string_view request_id,
+      absl::string_view fingerprint);
+  // Adds the record of `request_id` (if any) to `write`.
+  void RecordRequest(DirectoryWrite& write, uint64_t scope, absl::string_view caller,
+                     absl::string_view request_id, absl::string_view fingerprint,
+                     uint64_t id, const std::vector<uint64_t>& changed = {});
   int64_t NowMicros() const;
   std::string NewToken();
 

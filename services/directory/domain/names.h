@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/directory/domain/records.pb.h"
 
 // Resource names as callers see them, for messages and responses.
 namespace clientbook::directory {
@@ -19,6 +20,11 @@ inline std::string ClientName(uint64_t firm, uint64_t company) {
 }
 inline std::string ListViewName(uint64_t firm, absl::string_view user) {
   return absl::StrCat(MemberName(firm, user), "/clientListView");
+}
+// A client as messages name it: 'Display Name' (firms/1/clients/2).
+inline std::string DescribeClient(const ClientRecord& c) {
+  return absl::StrCat("'", c.display_name(), "' (", ClientName(c.firm_id(), c.company_id()),
+                      ")");
 }
 inline std::string InvitationName(uint64_t id) {
   return absl::StrCat("invitations/", id);

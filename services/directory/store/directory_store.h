@@ -29,9 +29,9 @@ class DirectoryWrite {
   virtual void PutListView(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view) = 0;
   virtual void PutInvitation(const InvitationRecord& invitation) = 0;
-  // Remembers that `request_id` of `caller` created entity `id` in `scope`.
-  virtual void PutRequestId(uint64_t scope, absl::string_view caller,
-                            absl::string_view request_id, uint64_t id) = 0;
+  // Remembers what `request_id` of `caller` did in `scope`.
+  virtual void PutRequest(uint64_t scope, absl::string_view caller,
+                          absl::string_view request_id, const RequestRecord& done) = 0;
 };
 
 // Client indexes a listing can walk.
@@ -104,7 +104,7 @@ class DirectoryStore {
   virtual absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
 
-  virtual absl::StatusOr<std::optional<uint64_t>> FindRequestId(
+  virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       uint64_t scope, absl::string_view caller, absl::string_view request_id) const = 0;
 };
 

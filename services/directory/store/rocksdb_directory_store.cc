@@ -27,7 +27,8 @@ constexpr char kInvitation = 'I';
 constexpr char kInvitationToken = 'T';
 constexpr char kInvitationToEmail = 'E';
 constexpr char kInvitationFromUser = 'X';
-constexpr char kRequestId = 'R';
+// 'R' held bare ids before requests carried fingerprints; left unread.
+constexpr char kRequest = 'Q';
 constexpr char kMeta = 'Z';
 
 constexpr char kScopeActive = 'a';
@@ -60,9 +61,9 @@ std::string InvitationKey(uint64_t id) {
 std::string TokenKey(absl::string_view token) {
   return KeyBuilder(kInvitationToken).String(token).Release();
 }
-std::string RequestIdKey(uint64_t scope, absl::string_view caller,
-                         absl::string_view request_id) {
-  return KeyBuilder(kRequestId).Uint64(scope).String(caller).String(request_id).Release();
+std::string RequestKey(uint64_t scope, absl::string_view caller,
+                       absl::string_view request_id) {
+  return KeyBuilder(kRequest).Uint64(scope).String(caller).String(request_id).Release();
 }
 
 // Every index key ends in the 8-byte id it points to.
@@ -150,9 +151,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
                .Release(),
            "");
   }
-  void PutRequestId(uint64_t scope, absl::string_view caller,
-                    absl::string_view request_id, uint64_t id) override {
-    AddPut(RequestIdKey(scope, caller, request_id), storage::EncodeUint64(id));
+  void PutRequest(uint64_t scope, absl::string_view caller, absl::string_view request_id,
+                  const RequestRecord& done) override {
+    AddPut(RequestKey(scope, caller, request_id), done.SerializeAsString());
   }
 
   rocksdb::WriteBatch Build() const {
@@ -342,13 +343,9 @@ absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitation
                              cursor, limit);
 }
 
-absl::StatusOr<std::optional<uint64_t>> RocksDirectoryStore::FindRequestId(
+absl::StatusOr<std::optional<RequestRecord>> RocksDirectoryStore::FindRequest(
     uint64_t scope, absl::string_view caller, absl::string_view request_id) const {
-  absl::StatusOr<std::optional<std::string>> bytes =
-      db_->Get(RequestIdKey(scope, caller, request_id));
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::nullopt;
-  return storage::DecodeUint64(**bytes);
+  return storage::ReadRecord<RequestRecord>(*db_, RequestKey(scope, caller, request_id));
 }
 
 }  // namespace clientbook::directory

@@ -63,7 +63,7 @@ class RocksDirectoryStore final : public DirectoryStore {
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
 
-  absl::StatusOr<std::optional<uint64_t>> FindRequestId(
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       uint64_t scope, absl::string_view caller,
       absl::string_view request_id) const override;
 

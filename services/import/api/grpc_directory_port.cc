@@ -49,12 +49,13 @@ absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
   return out;
 }
 
-absl::Status GrpcDirectoryPort::Batch(absl::string_view caller, uint64_t firm_id,
-                                      const std::vector<NumberUpdate>& updates,
-                                      bool validate_only) {
+absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
+    absl::string_view caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
+    bool validate_only, absl::string_view request_id) {
   v1::BatchUpdateClientNumbersRequest req;
   req.set_parent(FirmName(firm_id));
   req.set_validate_only(validate_only);
+  req.set_request_id(std::string(request_id));
   for (const NumberUpdate& u : updates) {
     auto* entry = req.add_requests();
     entry->set_client(absl::StrCat(FirmName(firm_id), "/clients/", u.company_id));
@@ -62,24 +63,58 @@ absl::Status GrpcDirectoryPort::Batch(absl::string_view caller, uint64_t firm_id
     if (!validate_only) entry->set_etag(u.etag);
   }
   v1::BatchUpdateClientNumbersResponse resp;
-  return client::FromCall(stub_->BatchUpdateClientNumbers(
-                              client::ContextFor(caller, timeout_).get(), req, &resp),
-                          kPeer);
+  absl::Status s = client::FromCall(
+      stub_->BatchUpdateClientNumbers(client::ContextFor(caller, timeout_).get(), req,
+                                      &resp),
+      kPeer);
+  if (!s.ok()) return s;
+  if (resp.results_size() != req.requests_size()) {
+    return absl::InternalError(absl::StrCat(kPeer, " answered ", resp.results_size(),
+                                            " results for ", req.requests_size(),
+                                            " entries"));
+  }
+  return resp;
 }
 
-absl::StatusOr<std::vector<errors::FieldViolation>> GrpcDirectoryPort::CheckNumbers(
+absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
     absl::string_view caller, uint64_t firm_id,
     const std::vector<NumberUpdate>& updates) {
-  absl::Status s = Batch(caller, firm_id, updates, /*validate_only=*/true);
-  if (s.ok()) return std::vector<errors::FieldViolation>{};
-  std::vector<errors::FieldViolation> violations = errors::FieldViolationsOf(s);
-  if (violations.empty()) return s;
-  return violations;
+  absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
+      Batch(caller, firm_id, updates, /*validate_only=*/true, "");
+  if (!resp.ok()) return resp.status();
+  std::vector<NumberVerdict> verdicts;
+  for (const v1::ClientNumberResult& r : resp->results()) {
+    NumberVerdict& v = verdicts.emplace_back();
+    v.description = r.description();
+    switch (r.refusal()) {
+      case v1::ClientNumberResult::REFUSAL_UNSPECIFIED:
+        break;
+      case v1::ClientNumberResult::CLIENT_NOT_FOUND:
+      case v1::ClientNumberResult::CLIENT_REPEATED:
+        v.refusal = ErrorCode::kUnknownCompanyId;
+        break;
+      case v1::ClientNumberResult::INVALID_CLIENT_NUMBER:
+        v.refusal = ErrorCode::kInvalidClientNumber;
+        break;
+      default:
+        v.refusal = ErrorCode::kClientNumberTaken;
+        break;
+    }
+  }
+  return verdicts;
 }
 
-absl::Status GrpcDirectoryPort::ApplyNumbers(absl::string_view caller, uint64_t firm_id,
-                                             const std::vector<NumberUpdate>& updates) {
-  return Batch(caller, firm_id, updates, /*validate_only=*/false);
+absl::StatusOr<AppliedNumbers> GrpcDirectoryPort::ApplyNumbers(
+    absl::string_view caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
+    absl::string_view request_id) {
+  absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
+      Batch(caller, firm_id, updates, /*validate_only=*/false, request_id);
+  if (!resp.ok()) return resp.status();
+  AppliedNumbers applied{.changed = {}, .replayed = resp->replayed()};
+  for (const v1::ClientNumberResult& r : resp->results()) {
+    applied.changed.push_back(r.changed());
+  }
+  return applied;
 }
 
 absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(absl::string_view caller,

@@ -21,18 +21,22 @@ class GrpcDirectoryPort final : public DirectoryPort {
   absl::StatusOr<std::vector<DirectoryClient>> GetClients(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) override;
-  absl::StatusOr<std::vector<errors::FieldViolation>> CheckNumbers(
+  absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override;
-  absl::Status ApplyNumbers(absl::string_view caller, uint64_t firm_id,
-                            const std::vector<NumberUpdate>& updates) override;
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+                                              const std::vector<NumberUpdate>& updates,
+                                              absl::string_view request_id) override;
   absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id,
                                          bool include_inactive,
                                          absl::string_view page_token) override;
 
  private:
-  absl::Status Batch(absl::string_view caller, uint64_t firm_id,
-                     const std::vector<NumberUpdate>& updates, bool validate_only);
+  // One BatchUpdateClientNumbers call; its results, one per update.
+  absl::StatusOr<v1::BatchUpdateClientNumbersResponse> Batch(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<NumberUpdate>& updates, bool validate_only,
+      absl::string_view request_id);
 
   std::unique_ptr<v1::DirectoryService::Stub> stub_;
   absl::Duration timeout_;

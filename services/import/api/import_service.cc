@@ -4,6 +4,7 @@
 #include "common/names/resource_name.h"
 #include "common/server/call.h"
 #include "common/status/macros.h"
+#include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/import/domain/import_file.h"
 
@@ -47,7 +48,10 @@ v1::ImportError ToProto(const ErrorRecord& e) {
   out.set_column(e.column());
   out.set_code(static_cast<v1::ImportError::Code>(e.code()));
   out.set_message(e.message());
-  *out.mutable_original() = e.original();
+  for (const std::string& field : e.original()) {
+    out.add_original(text::EscapeInvalidUtf8(field));
+    out.add_original_bytes(field);
+  }
   return out;
 }
 
@@ -75,7 +79,7 @@ bool WriteChunks(grpc::ServerWriter<v1::CsvChunk>* writer, absl::string_view dat
 grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
                                           const v1::ExportClientsRequest* req,
                                           grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
     const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
                               ? HeaderLanguage::kEnglish
@@ -88,7 +92,7 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
 grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
                                         const v1::StartImportRequest* req,
                                         v1::ImportJob* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         JobRecord job,
@@ -101,7 +105,7 @@ grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
 grpc::Status ImportService::UploadImport(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::UploadImportRequest>* reader,
     v1::ImportJob* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
     v1::UploadImportRequest first;
     if (!reader->Read(&first))
       return absl::InvalidArgumentError("the upload sent nothing");
@@ -126,7 +130,7 @@ grpc::Status ImportService::UploadImport(
 grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
                                          const v1::GetImportJobRequest* req,
                                          v1::ImportJob* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
     CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
     *resp = ToProto(job);
@@ -137,7 +141,7 @@ grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
 grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
                                            const v1::ListImportJobsRequest* req,
                                            v1::ListImportJobsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<JobRecord> page,
@@ -152,7 +156,7 @@ grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
 grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
                                            const v1::WatchImportJobRequest* req,
                                            grpc::ServerWriter<v1::ImportJob>* writer) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
     std::string last_sent;
     while (true) {
@@ -172,7 +176,7 @@ grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
 grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
                                              const v1::ListImportErrorsRequest* req,
                                              v1::ListImportErrorsResponse* resp) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(Page<ErrorRecord> page,
                         importer_.ListErrors(caller, ref,
@@ -187,7 +191,7 @@ grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
 grpc::Status ImportService::DownloadErrorReport(
     grpc::ServerContext* ctx, const v1::DownloadErrorReportRequest* req,
     grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(*ctx, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
     CB_ASSIGN_OR_RETURN(std::string report, importer_.ErrorReport(caller, ref));
     if (!WriteChunks(writer, report)) return absl::CancelledError("the caller left");

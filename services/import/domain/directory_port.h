@@ -2,12 +2,13 @@
 #define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_DIRECTORY_PORT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/status/errors.h"
+#include "services/import/domain/model.h"
 
 namespace clientbook::importer {
 
@@ -23,6 +24,21 @@ struct NumberUpdate {
   uint64_t company_id = 0;
   std::string client_number;
   std::string etag;
+};
+
+// The directory's verdict on one planned update: nullopt `refusal` when it
+// would apply.
+struct NumberVerdict {
+  std::optional<ErrorCode> refusal;
+  std::string description;
+};
+
+// What a write did: for each update, whether this request changed the
+// client's number (a number already in place is not a write of ours).
+struct AppliedNumbers {
+  std::vector<bool> changed;
+  // The directory had seen this request id: these are the first outcomes.
+  bool replayed = false;
 };
 
 struct ClientPage {
@@ -41,14 +57,19 @@ class DirectoryPort {
   virtual absl::StatusOr<std::vector<DirectoryClient>> GetClients(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) = 0;
-  // The directory's verdict on a number batch without writing: the field
-  // violations (`requests[i].…`) it would refuse, empty if none.
-  virtual absl::StatusOr<std::vector<errors::FieldViolation>> CheckNumbers(
+  // The directory's verdict on each update of a batch, without writing.
+  virtual absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) = 0;
-  // Writes the batch atomically, or nothing.
-  virtual absl::Status ApplyNumbers(absl::string_view caller, uint64_t firm_id,
-                                    const std::vector<NumberUpdate>& updates) = 0;
+  // Writes the batch atomically, or nothing, recording `request_id` in the
+  // same write: the same id again returns the first outcome, so a send whose
+  // answer was lost can be repeated. The directory's refusals (ABORTED,
+  // INVALID_ARGUMENT, ALREADY_EXISTS, FAILED_PRECONDITION, PERMISSION_DENIED,
+  // NOT_FOUND) mean nothing was written; any other error leaves the outcome
+  // unknown.
+  virtual absl::StatusOr<AppliedNumbers> ApplyNumbers(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<NumberUpdate>& updates, absl::string_view request_id) = 0;
   // One page of the firm's client list in name order, for export.
   virtual absl::StatusOr<ClientPage> ListClients(absl::string_view caller,
                                                  uint64_t firm_id, bool include_inactive,

@@ -15,6 +15,28 @@ constexpr HeaderLanguage kLanguages[] = {
 
 std::string HeaderKey(absl::string_view name) { return text::FoldCase(text::Trim(name)); }
 
+// Windows-1252 leaves five bytes undefined; any other byte string reads as
+// it, which is what Excel's plain "CSV" writes in Western locales.
+bool ReadsAsWindows1252(absl::string_view bytes) {
+  return bytes.find_first_of("\x81\x8D\x8F\x90\x9D") == absl::string_view::npos;
+}
+
+// INVALID_ARGUMENT unless every header is UTF-8: the file's encoding is
+// decided by its header, and a file in another one is refused whole.
+absl::Status CheckHeaderEncoding(const csv::Record& header) {
+  for (const std::string& field : header.fields) {
+    if (text::IsValidUtf8(field)) continue;
+    return errors::InvalidField(
+        "csv", absl::StrCat("the file is not UTF-8 text",
+                            ReadsAsWindows1252(field)
+                                ? ": its header row reads as Windows-1252, which Excel "
+                                  "writes for plain \"CSV\""
+                                : "",
+                            "; save it as \"CSV UTF-8\" and upload it again"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::array<std::string, 3> HeaderNames(HeaderLanguage language) {
@@ -48,13 +70,14 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
         absl::StrCat("the file has ", bytes.size(), " bytes; at most ", kMaxFileBytes,
                      " bytes (100 KB) are accepted: split it into smaller files"));
   }
-  std::vector<csv::Record> records = csv::Parse(bytes);
+  std::vector<csv::Record> records = csv::Parse(bytes, csv::DetectSeparator(bytes));
   size_t first = 0;
   while (first < records.size() && records[first].blank) ++first;
   if (first == records.size()) {
     return errors::InvalidField("csv", "the file is empty: expected a header row");
   }
   const csv::Record& header = records[first];
+  if (absl::Status s = CheckHeaderEncoding(header); !s.ok()) return s;
   if (!header.error.empty()) {
     return errors::InvalidField(
         "csv", absl::StrCat("the header row cannot be read: ", header.error));

@@ -30,10 +30,12 @@ struct ImportFile {
   std::vector<RowRecord> rows;
 };
 
-// RESOURCE_EXHAUSTED over a limit (saying which, the size seen and the
-// maximum); INVALID_ARGUMENT for missing or misspelled headers (naming the
-// header expected) or a file without data rows. Row problems are not errors
-// here: they stay on the rows for the job to report.
+// Fields are separated by ',', ';' or tab, whichever the header line uses
+// most. RESOURCE_EXHAUSTED over a limit (saying which, the size seen and the
+// maximum); INVALID_ARGUMENT for a header that is not UTF-8 (naming
+// Windows-1252 when it reads as that), missing or misspelled headers (naming
+// the header expected) or a file without data rows. Row problems are not
+// errors here: they stay on the rows for the job to report.
 absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes);
 
 }  // namespace clientbook::importer

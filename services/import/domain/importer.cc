@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/csv/csv.h"
+#include "common/requests/request_id.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/import/domain/import_file.h"
@@ -13,7 +14,6 @@
 namespace clientbook::importer {
 namespace {
 
-constexpr size_t kMaxRequestIdBytes = 128;
 constexpr size_t kMaxFileNameCharacters = 200;
 
 }  // namespace
@@ -49,10 +49,7 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
                                           absl::string_view csv,
                                           absl::string_view file_name,
                                           absl::string_view request_id) {
-  if (request_id.size() > kMaxRequestIdBytes) {
-    return errors::InvalidField(
-        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes"));
-  }
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
   if (!text::IsValidUtf8(file_name) ||
       text::CharacterCount(file_name) > kMaxFileNameCharacters) {
     return errors::InvalidField(
@@ -63,35 +60,14 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   if (!file.ok()) return file.status();
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
 
-  auto guard = locks_.Lock({absl::StrCat("request:", caller)});
+  // The file's bytes make the request; its name is only a label.
+  const std::string fingerprint =
+      requests::Fingerprint("StartImport", absl::StrCat("firms/", firm_id), csv);
+  auto guard = locks_.Lock({requests::Scope(caller, request_id)});
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<JobRef>> first = store_.FindRequest(caller, request_id);
     if (!first.ok()) return first.status();
-    if (first->has_value()) {
-      if ((*first)->firm_id != firm_id) {
-        return errors::InvalidField("request_id",
-                                    "was already used for another firm's import");
-      }
-      absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(**first);
-      if (!job.ok()) return job.status();
-      if (!job->has_value()) return absl::NotFoundError("that import job was deleted");
-      JobRecord& existing = **job;
-      if (StateOf(existing) == JobState::kFailed && existing.retryable()) {
-        // Nothing was applied (the batch is atomic): run it again.
-        existing.set_state(static_cast<int32_t>(JobState::kValidating));
-        existing.set_retryable(false);
-        existing.clear_failure_reason();
-        existing.clear_plan();
-        existing.set_validated_rows(0);
-        existing.set_rejected_rows(0);
-        existing.set_unchanged_rows(0);
-        existing.set_end_time_us(0);
-        if (absl::Status s = Save(existing, std::vector<ErrorRecord>{}); !s.ok())
-          return s;
-        scheduler_.Schedule(**first);
-      }
-      return existing;
-    }
+    if (first->has_value()) return Resume(**first, fingerprint);
   }
 
   absl::StatusOr<uint64_t> id = store_.AllocateJobId();
@@ -102,6 +78,7 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   job.set_state(static_cast<int32_t>(JobState::kValidating));
   job.set_file_name(std::string(file_name));
   job.set_request_id(std::string(request_id));
+  job.set_request_fingerprint(fingerprint);
   job.set_created_by(std::string(caller));
   job.set_header_language(static_cast<int32_t>(file->language));
   for (int column = 0; column < 3; ++column) {
@@ -120,10 +97,45 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   return job;
 }
 
+absl::StatusOr<JobRecord> Importer::Resume(JobRef ref, absl::string_view fingerprint) {
+  // No job lock (Start holds a stripe already): only this, under the
+  // request id's lock, moves a job out of FAILED, and no run touches a
+  // FAILED job.
+  absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
+  if (!job.ok()) return job.status();
+  if (!job->has_value()) return absl::NotFoundError("that import job was deleted");
+  JobRecord& existing = **job;
+  if (absl::Status s =
+          requests::CheckSameRequest(existing.request_fingerprint(), fingerprint);
+      !s.ok()) {
+    return s;
+  }
+  if (StateOf(existing) != JobState::kFailed || !existing.retryable()) return existing;
+  existing.set_retryable(false);
+  existing.clear_failure_reason();
+  existing.set_end_time_us(0);
+  std::optional<std::vector<ErrorRecord>> errors;
+  if (existing.apply_unresolved()) {
+    // Same plan, same request id: the directory tells whether it landed.
+    existing.set_state(static_cast<int32_t>(JobState::kApplying));
+  } else {
+    // Nothing was applied: check every row again.
+    existing.set_state(static_cast<int32_t>(JobState::kValidating));
+    existing.clear_plan();
+    existing.set_validated_rows(0);
+    existing.set_rejected_rows(0);
+    existing.set_unchanged_rows(0);
+    errors.emplace();
+  }
+  if (absl::Status s = Save(existing, errors); !s.ok()) return s;
+  scheduler_.Schedule(ref);
+  return existing;
+}
+
 absl::Status Importer::ResumeUnfinished() {
-  absl::StatusOr<std::vector<JobRecord>> jobs = store_.UnfinishedJobs();
+  absl::StatusOr<std::vector<JobRef>> jobs = store_.UnfinishedJobs();
   if (!jobs.ok()) return jobs.status();
-  for (const JobRecord& job : *jobs) scheduler_.Schedule({job.firm_id(), job.job_id()});
+  for (JobRef job : *jobs) scheduler_.Schedule(job);
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
@@ -27,6 +28,16 @@ class JobScheduler {
   virtual void Schedule(JobRef job) = 0;
 };
 
+// How a job resends a batch whose outcome it did not hear: resending is
+// safe (the batch carries the job's request id), so it tries a few times
+// before it ends the job saying the outcome is unknown.
+struct ImporterOptions {
+  int apply_attempts = 4;
+  // Waits apply_backoff, then twice that, and so on.
+  absl::Duration apply_backoff = absl::Milliseconds(500);
+  std::function<void(absl::Duration)> wait = [](absl::Duration d) { absl::SleepFor(d); };
+};
+
 // Client-number imports and exports. A job checks every row (its own rules,
 // then the directory's), keeps every rejected row in the error log, and
 // writes the valid rows to the directory in one atomic batch. Every state
@@ -35,12 +46,17 @@ class JobScheduler {
 class Importer {
  public:
   Importer(ImportStore& store, const Clock& clock, DirectoryPort& directory,
-           JobScheduler& scheduler)
-      : store_(store), clock_(clock), directory_(directory), scheduler_(scheduler) {}
+           JobScheduler& scheduler, ImporterOptions options = {})
+      : store_(store),
+        clock_(clock),
+        directory_(directory),
+        scheduler_(scheduler),
+        options_(std::move(options)) {}
 
   // Checks limits and headers, stores the job and its rows, schedules it.
-  // The same request id returns the same job; a job that failed for want of
-  // the directory starts again.
+  // The same request id returns the same job (INVALID_ARGUMENT for another
+  // file or firm); a job that failed for want of the directory resumes: from
+  // validation when nothing was applied, else by resending its batch.
   absl::StatusOr<JobRecord> Start(absl::string_view caller, uint64_t firm_id,
                                   absl::string_view csv, absl::string_view file_name,
                                   absl::string_view request_id);
@@ -73,23 +89,31 @@ class Importer {
   uint64_t WaitForChange(uint64_t seen, absl::Duration timeout);
 
  private:
+  // A retry of the request that made job `ref`.
+  absl::StatusOr<JobRecord> Resume(JobRef ref, absl::string_view fingerprint);
   absl::Status Validate(JobRecord& job);
   absl::Status Apply(JobRecord& job);
   absl::Status Save(JobRecord& job,
                     const std::optional<std::vector<ErrorRecord>>& errors);
-  absl::Status Fail(JobRecord& job, bool retryable, std::string reason);
+  absl::Status Fail(JobRecord& job, Retry retry, absl::string_view reason);
+  // Replaces a job record that cannot be read with a FAILED one.
+  absl::Status FailUnreadable(JobRef ref, const absl::Status& why);
   absl::Status Finish(JobRecord& job, int32_t applied);
 
   ImportStore& store_;
   const Clock& clock_;
   DirectoryPort& directory_;
   JobScheduler& scheduler_;
+  const ImporterOptions options_;
   storage::StripedLocks locks_;
   absl::Mutex changes_mu_;
   uint64_t changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
 };
 
 std::string JobName(JobRef ref);
+// The request id under which the job's current plan is written to the
+// directory: one per job and plan.
+std::string ApplyRequestId(const JobRecord& job);
 
 }  // namespace clientbook::importer
 

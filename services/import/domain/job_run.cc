@@ -16,21 +16,6 @@ namespace {
 
 constexpr size_t kMaxClientNumberCharacters = 100;
 
-// The directory reports violations as `requests[i].field`.
-std::optional<std::pair<size_t, std::string>> ParseViolationField(
-    absl::string_view field) {
-  constexpr absl::string_view kPrefix = "requests[";
-  if (!absl::StartsWith(field, kPrefix)) return std::nullopt;
-  field.remove_prefix(kPrefix.size());
-  size_t close = field.find("].");
-  size_t index = 0;
-  if (close == absl::string_view::npos ||
-      !absl::SimpleAtoi(field.substr(0, close), &index)) {
-    return std::nullopt;
-  }
-  return std::make_pair(index, std::string(field.substr(close + 2)));
-}
-
 // Every verdict on a job's rows: the errors found, and which rows are out.
 // A row may collect several errors.
 class Verdicts {
@@ -191,62 +176,89 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
   return plan;
 }
 
-// Stage 3, the directory's verdict on the numbers, without writing.
+// Stage 3, the directory's verdict on each number, without writing.
 // Dropping a refused row can make another row's number collide (the row
 // that would have freed it is gone), so ask again until it has no
-// objection. FAILED_PRECONDITION: a refusal that names no row of ours.
+// objection.
 absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Verdicts& v,
                               Plan& plan) {
   while (!plan.updates.empty()) {
-    absl::StatusOr<std::vector<errors::FieldViolation>> violations =
+    absl::StatusOr<std::vector<NumberVerdict>> verdicts =
         directory.CheckNumbers(job.created_by(), job.firm_id(), plan.updates);
-    if (!violations.ok()) return violations.status();
-    if (violations->empty()) return absl::OkStatus();
-    absl::flat_hash_set<size_t> drop;
-    for (const errors::FieldViolation& violation : *violations) {
-      auto parsed = ParseViolationField(violation.field);
-      if (!parsed || parsed->first >= plan.updates.size()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("the directory refused the file: ", violation.field, ": ",
-                         violation.description));
-      }
-      if (!drop.insert(parsed->first).second) continue;
-      const size_t r = plan.rows[parsed->first];
-      if (parsed->second == "client") {
-        v.Reject(r, kCompanyId, ErrorCode::kUnknownCompanyId, violation.description);
-      } else {
-        v.Reject(r, kClientNumber, ErrorCode::kClientNumberTaken, violation.description);
-      }
+    if (!verdicts.ok()) return verdicts.status();
+    if (std::none_of(verdicts->begin(), verdicts->end(),
+                     [](const NumberVerdict& n) { return n.refusal.has_value(); })) {
+      return absl::OkStatus();
     }
     Plan kept{.updates = {}, .rows = {}, .unchanged = plan.unchanged};
     for (size_t i = 0; i < plan.updates.size(); ++i) {
-      if (drop.contains(i)) continue;
-      kept.updates.push_back(std::move(plan.updates[i]));
-      kept.rows.push_back(plan.rows[i]);
+      const NumberVerdict& verdict = (*verdicts)[i];
+      if (!verdict.refusal.has_value()) {
+        kept.updates.push_back(std::move(plan.updates[i]));
+        kept.rows.push_back(plan.rows[i]);
+        continue;
+      }
+      const Column column =
+          *verdict.refusal == ErrorCode::kUnknownCompanyId ? kCompanyId : kClientNumber;
+      v.Reject(plan.rows[i], column, *verdict.refusal, verdict.description);
     }
     plan = std::move(kept);
   }
   return absl::OkStatus();
 }
 
+// Whether a failed write is known to have written nothing: the directory
+// answered with one of its refusals.
+bool NothingWritten(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kUnauthenticated:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
-absl::Status Importer::Fail(JobRecord& job, bool retryable, std::string reason) {
+std::string ApplyRequestId(const JobRecord& job) {
+  return absl::StrCat("import-", job.job_id(), "-", job.apply_attempt());
+}
+
+absl::Status Importer::Fail(JobRecord& job, Retry retry, absl::string_view reason) {
   job.set_state(static_cast<int32_t>(JobState::kFailed));
-  job.set_retryable(retryable);
-  job.set_failure_reason(retryable
-                             ? absl::StrCat(reason,
-                                            "; nothing was applied: start the import "
-                                            "again with the same request_id to resume")
-                             : std::move(reason));
+  job.set_retryable(retry != Retry::kNo);
+  job.set_apply_unresolved(retry == Retry::kResolveApply);
+  switch (retry) {
+    case Retry::kNo:
+      job.set_failure_reason(std::string(reason));
+      break;
+    case Retry::kFromValidation:
+      job.set_failure_reason(absl::StrCat(reason,
+                                          "; nothing was applied: start the import "
+                                          "again with the same request_id to resume"));
+      break;
+    case Retry::kResolveApply:
+      job.set_failure_reason(absl::StrCat(
+          reason,
+          "; the directory may or may not have applied the batch: start the import "
+          "again with the same request_id and the job will find out and finish"));
+      break;
+  }
   job.set_end_time_us(absl::ToUnixMicros(clock_.Now()));
   return Save(job, std::nullopt);
 }
 
 absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   job.set_applied_rows(applied);
+  job.set_apply_unresolved(false);
   if (applied == 0 && job.unchanged_rows() == 0 && job.rejected_rows() > 0) {
-    return Fail(job, /*retryable=*/false, "no row could be applied: see the error log");
+    return Fail(job, Retry::kNo, "no row could be applied: see the error log");
   }
   job.set_state(static_cast<int32_t>(
       job.rejected_rows() > 0 ? JobState::kPartiallySucceeded : JobState::kSucceeded));
@@ -254,9 +266,23 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   return Save(job, std::nullopt);
 }
 
+absl::Status Importer::FailUnreadable(JobRef ref, const absl::Status& why) {
+  JobRecord ended;
+  ended.set_firm_id(ref.firm_id);
+  ended.set_job_id(ref.job_id);
+  ended.set_create_time_us(absl::ToUnixMicros(clock_.Now()));
+  return Fail(ended, Retry::kNo,
+              absl::StrCat("the job's stored state cannot be read (", why.message(),
+                           "); upload the file again as a new import"));
+}
+
 absl::Status Importer::RunJob(JobRef ref) {
   auto guard = locks_.Lock({JobName(ref)});
   absl::StatusOr<std::optional<JobRecord>> stored = store_.GetJob(ref);
+  // A job that cannot be read would fail the same way at every start: end it.
+  if (stored.status().code() == absl::StatusCode::kDataLoss) {
+    return FailUnreadable(ref, stored.status());
+  }
   if (!stored.ok()) return stored.status();
   if (!stored->has_value() || IsTerminal(**stored)) return absl::OkStatus();
   JobRecord& job = **stored;
@@ -270,6 +296,12 @@ absl::Status Importer::RunJob(JobRef ref) {
 absl::Status Importer::Validate(JobRecord& job) {
   absl::StatusOr<std::vector<RowRecord>> rows =
       store_.GetRows({job.firm_id(), job.job_id()});
+  if (rows.status().code() == absl::StatusCode::kDataLoss) {
+    return Fail(job, Retry::kNo,
+                absl::StrCat("the job's stored rows cannot be read (",
+                             rows.status().message(),
+                             "); upload the file again as a new import"));
+  }
   if (!rows.ok()) return rows.status();
   Verdicts verdicts(job, *rows);
   std::vector<Candidate> candidates = CheckFileRules(verdicts);
@@ -280,10 +312,8 @@ absl::Status Importer::Validate(JobRecord& job) {
     if (!clean.ok()) plan = clean;
   }
   if (!plan.ok()) {
-    // The directory's own refusal of a row we could not place is final;
-    // not hearing from it is worth another try.
-    const bool retryable = plan.status().code() != absl::StatusCode::kFailedPrecondition;
-    return Fail(job, retryable, std::string(plan.status().message()));
+    // Validation writes nothing to the directory: a retry starts it over.
+    return Fail(job, Retry::kFromValidation, plan.status().message());
   }
   job.set_validated_rows(static_cast<int32_t>(rows->size()));
   job.set_rejected_rows(static_cast<int32_t>(verdicts.rejected_count()));
@@ -295,6 +325,7 @@ absl::Status Importer::Validate(JobRecord& job) {
     p->set_client_number(u.client_number);
     p->set_etag(u.etag);
   }
+  job.set_apply_attempt(job.apply_attempt() + 1);
   job.set_state(static_cast<int32_t>(JobState::kApplying));
   return Save(job, verdicts.TakeErrorsInRowOrder());
 }
@@ -302,40 +333,40 @@ absl::Status Importer::Validate(JobRecord& job) {
 absl::Status Importer::Apply(JobRecord& job) {
   if (job.plan().empty()) return Finish(job, 0);
   std::vector<NumberUpdate> updates;
-  std::vector<uint64_t> ids;
   for (const PlannedUpdate& p : job.plan()) {
     updates.push_back({p.company_id(), p.client_number(), p.etag()});
-    ids.push_back(p.company_id());
   }
-  // A job resumed after a crash may have written its batch already: then
-  // every planned number is in place, and writing again would be a second
-  // apply (refused anyway, the etags being stale).
-  absl::StatusOr<std::vector<DirectoryClient>> current =
-      directory_.GetClients(job.created_by(), job.firm_id(), ids);
-  if (!current.ok())
-    return Fail(job, /*retryable=*/true, std::string(current.status().message()));
-  absl::flat_hash_map<uint64_t, std::string> number_of;
-  for (const DirectoryClient& c : *current) number_of[c.company_id] = c.client_number;
-  const bool already_applied =
-      std::all_of(updates.begin(), updates.end(), [&](const auto& u) {
-        auto it = number_of.find(u.company_id);
-        return it != number_of.end() && it->second == u.client_number;
-      });
-  if (already_applied) return Finish(job, static_cast<int32_t>(updates.size()));
-
-  absl::Status applied =
-      directory_.ApplyNumbers(job.created_by(), job.firm_id(), updates);
-  if (applied.ok()) return Finish(job, static_cast<int32_t>(updates.size()));
-  switch (applied.code()) {
-    case absl::StatusCode::kUnavailable:
-      return Fail(job, /*retryable=*/true, std::string(applied.message()));
-    case absl::StatusCode::kAborted:
-      return Fail(job, /*retryable=*/true,
-                  "clients changed in the directory while the file was being imported");
-    default:
-      return Fail(job, /*retryable=*/false,
-                  absl::StrCat("the directory refused the batch: ", applied.message()));
+  // The batch goes under the job's own request id, so a resend (after a
+  // crash here, or an answer lost on the way) returns the directory's first
+  // outcome instead of writing again or being guessed at.
+  const std::string request_id = ApplyRequestId(job);
+  absl::StatusOr<AppliedNumbers> applied;
+  for (int attempt = 1;; ++attempt) {
+    applied = directory_.ApplyNumbers(job.created_by(), job.firm_id(), updates, request_id);
+    if (applied.ok() || NothingWritten(applied.status()) ||
+        attempt >= options_.apply_attempts) {
+      break;
+    }
+    options_.wait(options_.apply_backoff * attempt);
   }
+  if (applied.ok()) {
+    const auto written = static_cast<int32_t>(
+        std::count(applied->changed.begin(), applied->changed.end(), true));
+    // A planned number already in place (another writer got there first)
+    // was not written by this job.
+    job.set_unchanged_rows(job.unchanged_rows() + job.plan_size() - written);
+    return Finish(job, written);
+  }
+  if (!NothingWritten(applied.status())) {
+    return Fail(job, Retry::kResolveApply, applied.status().message());
+  }
+  if (applied.status().code() == absl::StatusCode::kAborted) {
+    return Fail(job, Retry::kFromValidation,
+                "clients changed in the directory while the file was being imported");
+  }
+  return Fail(job, Retry::kNo,
+              absl::StrCat("the directory refused the batch, so nothing was applied: ",
+                           applied.status().message()));
 }
 
 }  // namespace clientbook::importer

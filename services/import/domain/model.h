@@ -47,6 +47,13 @@ inline bool IsTerminal(const JobRecord& job) {
          StateOf(job) == JobState::kFailed;
 }
 
+// The three ways a job can fail, by what a retry with its request id does.
+enum class Retry {
+  kNo,               // final: the directory refused, or the job is unreadable
+  kFromValidation,   // nothing was applied (known): check the rows again
+  kResolveApply,     // the batch may have landed: resend it to find out
+};
+
 struct JobRef {
   uint64_t firm_id = 0;
   uint64_t job_id = 0;

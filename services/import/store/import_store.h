@@ -43,7 +43,7 @@ class ImportStore {
                                                              absl::string_view cursor,
                                                              size_t limit) const = 0;
   // Jobs not yet in a final state, to resume after a restart.
-  virtual absl::StatusOr<std::vector<JobRecord>> UnfinishedJobs() const = 0;
+  virtual absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const = 0;
   // Jobs created before `time_us`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
       int64_t time_us, size_t limit) const = 0;

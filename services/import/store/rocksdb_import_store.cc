@@ -214,10 +214,10 @@ absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(
   return DecodePage<ErrorRecord>(db_->ScanPage(ErrorsPrefix(ref), cursor, limit));
 }
 
-absl::StatusOr<std::vector<JobRecord>> RocksImportStore::UnfinishedJobs() const {
+absl::StatusOr<std::vector<JobRef>> RocksImportStore::UnfinishedJobs() const {
   const std::string prefix(1, kUnfinished);
-  return LoadJobs(*this, IndexedJobs(*db_, prefix, storage::PrefixSuccessor(prefix),
-                                     std::numeric_limits<size_t>::max()));
+  return IndexedJobs(*db_, prefix, storage::PrefixSuccessor(prefix),
+                     std::numeric_limits<size_t>::max());
 }
 
 absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsCreatedBefore(

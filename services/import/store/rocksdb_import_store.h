@@ -36,7 +36,7 @@ class RocksImportStore final : public ImportStore {
                                                  size_t limit) const override;
   absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref, absl::string_view cursor,
                                                      size_t limit) const override;
-  absl::StatusOr<std::vector<JobRecord>> UnfinishedJobs() const override;
+  absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const override;
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
                                                            size_t limit) const override;
 

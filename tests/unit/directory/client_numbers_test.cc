@@ -230,7 +230,7 @@ TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
             "");
 }
 
-TEST_F(BatchClientNumberTest, ValidateOnlyReportsButWritesNothing) {
+TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothing) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(2);
   auto clean = directory_->BatchUpdateClientNumbers(
@@ -238,11 +238,85 @@ TEST_F(BatchClientNumberTest, ValidateOnlyReportsButWritesNothing) {
   ASSERT_TRUE(clean.ok()) << clean.status();
   EXPECT_EQ(NumberOf(clients[0]), "");
   auto dirty = directory_->BatchUpdateClientNumbers(
-      "owner", firm_, {{clients[0].company_id(), "N-1", ""}, {clients[1].company_id(), "h-1", ""}},
+      "owner", firm_,
+      {{clients[0].company_id(), "N-1", ""},
+       {clients[1].company_id(), "h-1", ""},
+       {999999, "Z", ""}},
       /*validate_only=*/true);
-  EXPECT_EQ(dirty.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(errors::FieldViolationsOf(dirty.status()),
-              ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number")));
+  ASSERT_TRUE(dirty.ok()) << dirty.status();
+  ASSERT_EQ(dirty->verdicts.size(), 3u);
+  EXPECT_EQ(dirty->verdicts[0].refusal, NumberRefusal::kNone);
+  EXPECT_TRUE(dirty->verdicts[0].changed);
+  EXPECT_EQ(dirty->verdicts[1].refusal, NumberRefusal::kNumberTaken);
+  EXPECT_EQ(dirty->verdicts[1].field, "client_number");
+  EXPECT_THAT(dirty->verdicts[1].description, HasSubstr("Holder"));
+  EXPECT_EQ(dirty->verdicts[2].refusal, NumberRefusal::kClientNotFound);
+  EXPECT_EQ(NumberOf(clients[0]), "");
+}
+
+TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
+  auto clients = Clients(1000);
+  std::vector<ClientNumberUpdate> swap;
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(directory_
+                    ->BatchUpdateClientNumbers(
+                        "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}})
+                    .ok());
+    swap.push_back({clients[500 + i].company_id(), absl::StrCat("t", i), ""});
+  }
+  auto verdicts = directory_->BatchUpdateClientNumbers("owner", firm_, swap, true);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
+  for (const ClientNumberVerdict& v : verdicts->verdicts) {
+    EXPECT_EQ(v.refusal, NumberRefusal::kNumberTaken);
+  }
+}
+
+TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
+  auto clients = Clients(2);
+  ClientRecord holder = *Create("Holder", "N-2");
+  std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "N-1", ""},
+                                           {clients[1].company_id(), "", ""}};
+  auto first = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  EXPECT_TRUE(first->verdicts[0].changed);
+  EXPECT_FALSE(first->verdicts[1].changed);
+
+  // Someone else changes the number meanwhile; the repeat writes nothing
+  // and answers what the first call did.
+  ASSERT_TRUE(directory_->BatchUpdateClientNumbers(
+                  "owner", firm_, {{clients[0].company_id(), "OTHER", ""}})
+                  .ok());
+  auto again = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_TRUE(again->verdicts[0].changed);
+  EXPECT_FALSE(again->verdicts[1].changed);
+  EXPECT_EQ(NumberOf(clients[0]), "OTHER");
+
+  // The same id for other entries is refused; another caller's id is theirs.
+  batch[0].client_number = "N-9";
+  EXPECT_EQ(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NumberOf(clients[0]), "OTHER");
+}
+
+TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
+  ClientRecord holder = *Create("Holder", "H-1");
+  auto clients = Clients(1);
+  std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "H-1", ""}};
+  EXPECT_EQ(
+      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1").status().code(),
+      absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(directory_->BatchUpdateClientNumbers(
+                  "owner", firm_, {{holder.company_id(), "", ""}})
+                  .ok());
+  auto retried = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_FALSE(retried->replayed);
+  EXPECT_EQ(NumberOf(clients[0]), "H-1");
 }
 
 TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {

@@ -47,41 +47,53 @@ class FakeDirectoryPort final : public DirectoryPort {
     }
     return out;
   }
-  absl::StatusOr<std::vector<errors::FieldViolation>> CheckNumbers(
+  absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override {
     if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
-    std::vector<errors::FieldViolation> violations;
+    std::vector<NumberVerdict> verdicts(updates.size());
     std::map<uint64_t, bool> in_batch;
     for (const NumberUpdate& u : updates) in_batch[u.company_id] = true;
     for (size_t i = 0; i < updates.size(); ++i) {
       for (const auto& [id, c] : clients) {
         if (id != updates[i].company_id && !in_batch.contains(id) &&
             text::FoldCase(c.number) == text::FoldCase(updates[i].client_number)) {
-          violations.push_back(
-              {absl::StrCat("requests[", i, "].client_number"),
-               absl::StrCat("'", updates[i].client_number,
-                            "' is already used by client '", c.name, "'")});
+          verdicts[i] = {ErrorCode::kClientNumberTaken,
+                         absl::StrCat("'", updates[i].client_number,
+                                      "' is already used by client '", c.name, "'")};
         }
       }
     }
-    return violations;
+    return verdicts;
   }
-  absl::Status ApplyNumbers(absl::string_view caller, uint64_t firm_id,
-                            const std::vector<NumberUpdate>& updates) override {
+  // Like the directory: the request id is recorded with the write, and a
+  // repeat answers the first outcome.
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+                                              const std::vector<NumberUpdate>& updates,
+                                              absl::string_view request_id) override {
     if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
     if (before_apply) before_apply();
+    if (auto done = applied.find(std::string(request_id)); done != applied.end()) {
+      return AppliedNumbers{done->second, /*replayed=*/true};
+    }
     for (const NumberUpdate& u : updates) {
       if (absl::StrCat("r", clients[u.company_id].revision) != u.etag) {
         return absl::AbortedError("stale etag");
       }
     }
     ++apply_calls;
+    std::vector<bool> changed;
     for (const NumberUpdate& u : updates) {
+      changed.push_back(clients[u.company_id].number != u.client_number);
       clients[u.company_id].number = u.client_number;
       ++clients[u.company_id].revision;
     }
-    return absl::OkStatus();
+    applied[std::string(request_id)] = changed;
+    if (lose_answers > 0) {
+      --lose_answers;
+      return absl::UnavailableError("the answer was lost");
+    }
+    return AppliedNumbers{changed, /*replayed=*/false};
   }
   absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id, bool,
                                          absl::string_view page_token) override {
@@ -103,6 +115,9 @@ class FakeDirectoryPort final : public DirectoryPort {
   std::map<uint64_t, Client> clients;
   bool down = false;
   int apply_calls = 0;
+  // How many of the next writes land but answer UNAVAILABLE.
+  int lose_answers = 0;
+  std::map<std::string, std::vector<bool>> applied;
   // Runs at the start of every ApplyNumbers: a concurrent edit.
   std::function<void()> before_apply;
 
@@ -155,7 +170,7 @@ class CrashableStore final : public ImportStore {
                                                      size_t limit) const override {
     return real_.ListErrors(ref, cursor, limit);
   }
-  absl::StatusOr<std::vector<JobRecord>> UnfinishedJobs() const override {
+  absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const override {
     return real_.UnfinishedJobs();
   }
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t t,
@@ -180,7 +195,11 @@ class ImporterTest : public ::testing::Test {
     db_ = std::move(*storage::Database::Open("/import", {.env = env_.get()}));
     real_store_ = std::move(*RocksImportStore::Create(db_.get()));
     store_ = std::make_unique<CrashableStore>(*real_store_);
-    importer_ = std::make_unique<Importer>(*store_, clock_, directory_, scheduler_);
+    importer_ = std::make_unique<Importer>(
+        *store_, clock_, directory_, scheduler_,
+        ImporterOptions{.apply_attempts = 3,
+                        .apply_backoff = absl::Seconds(1),
+                        .wait = [this](absl::Duration d) { waited += d; }});
     directory_.clients = {{1001, {"Rossi SRL", ""}},
                           {1002, {"Bianchi SpA", ""}},
                           {1003, {"Società Verdi", "V-1"}}};
@@ -220,6 +239,8 @@ class ImporterTest : public ::testing::Test {
   std::unique_ptr<CrashableStore> store_;
   FakeDirectoryPort directory_;
   ManualScheduler scheduler_;
+  // What the importer would have slept between resends.
+  absl::Duration waited;
   std::unique_ptr<Importer> importer_;
 };
 

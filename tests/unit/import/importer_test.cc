@@ -12,7 +12,7 @@ ErrorCode CodeOf(const ErrorRecord& e) { return static_cast<ErrorCode>(e.code())
 
 TEST_F(ImporterTest, AGoodFileSetsEveryNumberInOneBatch) {
   JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 2);
   EXPECT_EQ(Number(1001), "R-1");
   EXPECT_EQ(Number(1002), "B-1");

@@ -1,0 +1,60 @@
+#include "common/requests/request_id.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace clientbook::requests {
+namespace {
+
+// FNV-1a: stable across processes and builds, unlike absl::Hash, which
+// matters for a value stored on disk. Not a security boundary: the ids are
+// scoped to the caller who chose them.
+uint64_t StableHash(absl::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::optional<errors::FieldViolation> Check(absl::string_view id) {
+  if (id.empty()) return std::nullopt;
+  if (id.size() > kMaxRequestIdBytes) {
+    return errors::FieldViolation{
+        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes")};
+  }
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7F || c == '/') {
+      return errors::FieldViolation{
+          "request_id", "may hold only printable ASCII characters other than '/'"};
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status CheckStatus(absl::string_view id) {
+  if (std::optional<errors::FieldViolation> v = Check(id)) {
+    return errors::InvalidArgument({*v});
+  }
+  return absl::OkStatus();
+}
+
+std::string Fingerprint(absl::string_view operation, absl::string_view target,
+                        absl::string_view body) {
+  return absl::StrFormat("%s|%s|%016x", operation, target, StableHash(body));
+}
+
+absl::Status CheckSameRequest(absl::string_view stored, absl::string_view fingerprint) {
+  if (stored == fingerprint) return absl::OkStatus();
+  return errors::InvalidField("request_id",
+                              "was already used for a different request; use a new one");
+}
+
+std::string Scope(absl::string_view caller, absl::string_view request_id) {
+  return absl::StrCat("request:", caller, "\n", request_id);
+}
+
+}  // namespace clientbook::requests

@@ -1,0 +1,21 @@
+#include "services/billing/api/billing_operator_service.h"
+
+#include "common/server/call.h"
+#include "common/status/macros.h"
+
+namespace clientbook::billing {
+
+grpc::Status BillingOperatorService::SweepExpiredTrials(
+    grpc::ServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
+    v1::SweepExpiredTrialsResponse* resp) {
+  return server::Serve(*ctx, req, [&](const std::string&) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
+                        billing_.SweepExpiredTrials());
+    for (const SubscriptionRecord& s : lapsed) {
+      resp->add_lapsed(SubscriptionName({s.firm_id(), s.company_id()}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace clientbook::billing

@@ -1,0 +1,191 @@
+// BatchUpdateClientNumbers: many clients' numbers in one atomic write, a
+// verdict per entry, and a request id recorded in that same write.
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/requests/request_id.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/domain/names.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+bool IsConflict(NumberRefusal refusal) {
+  return refusal == NumberRefusal::kNumberRepeated ||
+         refusal == NumberRefusal::kNumberTaken;
+}
+
+std::string BatchFingerprint(uint64_t firm_id,
+                             const std::vector<ClientNumberUpdate>& updates) {
+  std::string body;
+  for (const ClientNumberUpdate& u : updates) {
+    absl::StrAppend(&body, u.company_id, "\x1f", u.client_number, "\x1f", u.etag, "\x1e");
+  }
+  return requests::Fingerprint("BatchUpdateClientNumbers", FirmName(firm_id), body);
+}
+
+// The error of a batch with refused entries: stale etags alone are ABORTED
+// (read again and retry); otherwise every other refusal is listed.
+absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
+  std::vector<errors::FieldViolation> violations;
+  bool only_conflicts = true;
+  std::vector<size_t> stale;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    const ClientNumberVerdict& v = verdicts[i];
+    if (v.refusal == NumberRefusal::kNone) continue;
+    if (v.refusal == NumberRefusal::kStaleEtag) {
+      stale.push_back(i);
+      continue;
+    }
+    violations.push_back({absl::StrCat("requests[", i, "].", v.field), v.description});
+    only_conflicts &= IsConflict(v.refusal);
+  }
+  if (violations.empty()) {
+    return absl::AbortedError(absl::StrCat(stale.size(),
+                                           " clients changed since they were read "
+                                           "(first requests[",
+                                           stale.front(), "]): read them again"));
+  }
+  return errors::FieldViolations(only_conflicts ? absl::StatusCode::kAlreadyExists
+                                                : absl::StatusCode::kInvalidArgument,
+                                 violations);
+}
+
+}  // namespace
+
+absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
+    absl::string_view caller, uint64_t firm_id,
+    const std::vector<ClientNumberUpdate>& updates, bool validate_only,
+    absl::string_view request_id) {
+  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (updates.empty()) return errors::InvalidField("requests", "is empty");
+  if (updates.size() > kMaxBatchUpdateEntries) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("requests has ", updates.size(), " entries; at most ",
+                     kMaxBatchUpdateEntries, " per batch"));
+  }
+  if (absl::Status s = AllValid({requests::Check(request_id)}); !s.ok()) return s;
+  const std::string fingerprint = BatchFingerprint(firm_id, updates);
+
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  ClientNumberBatch batch;
+  batch.verdicts.resize(updates.size());
+  if (!validate_only) {
+    absl::StatusOr<std::optional<RequestRecord>> done =
+        EarlierRequest(firm_id, caller, request_id, fingerprint);
+    if (!done.ok()) return done.status();
+    if (done->has_value()) {
+      const absl::flat_hash_set<uint64_t> changed((*done)->changed_company_ids().begin(),
+                                                  (*done)->changed_company_ids().end());
+      for (size_t i = 0; i < updates.size(); ++i) {
+        batch.verdicts[i].changed = changed.contains(updates[i].company_id);
+        absl::StatusOr<std::optional<ClientRecord>> now =
+            store_.GetClient(firm_id, updates[i].company_id);
+        if (!now.ok()) return now.status();
+        if (now->has_value()) batch.clients.push_back(std::move(**now));
+      }
+      batch.replayed = true;
+      return batch;
+    }
+  }
+
+  // An entry keeps its first refusal.
+  bool any_refused = false;
+  auto refuse = [&](size_t i, NumberRefusal refusal, absl::string_view field,
+                    std::string description) {
+    ClientNumberVerdict& v = batch.verdicts[i];
+    if (v.refusal != NumberRefusal::kNone) return;
+    v = {refusal, std::string(field), std::move(description), false};
+    any_refused = true;
+  };
+  std::vector<std::optional<ClientRecord>> before(updates.size());
+  std::vector<std::string> numbers(updates.size());
+  absl::flat_hash_map<uint64_t, size_t> entry_of_client;
+  absl::flat_hash_map<std::string, size_t> entry_of_number;
+  absl::flat_hash_set<size_t> first_of_duplicate;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const ClientNumberUpdate& u = updates[i];
+    numbers[i] = NormalizeClientNumber(u.client_number);
+    if (auto v = CheckClientNumber("client_number", numbers[i])) {
+      refuse(i, NumberRefusal::kInvalidClientNumber, "client_number", v->description);
+    }
+    auto [first, inserted] = entry_of_client.try_emplace(u.company_id, i);
+    if (!inserted) {
+      refuse(i, NumberRefusal::kClientRepeated, "client",
+             absl::StrCat("repeats requests[", first->second, "]"));
+      continue;
+    }
+    absl::StatusOr<std::optional<ClientRecord>> client =
+        store_.GetClient(firm_id, u.company_id);
+    if (!client.ok()) return client.status();
+    if (!client->has_value()) {
+      refuse(i, NumberRefusal::kClientNotFound, "client",
+             absl::StrCat(ClientName(firm_id, u.company_id), " not found"));
+      continue;
+    }
+    if (!u.etag.empty() && u.etag != EtagOf(**client)) {
+      refuse(i, NumberRefusal::kStaleEtag, "etag",
+             absl::StrCat("the client changed since etag ", u.etag, " was read"));
+    }
+    before[i] = std::move(**client);
+    batch.verdicts[i].changed = before[i]->client_number() != numbers[i];
+    if (numbers[i].empty()) continue;
+    auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);
+    if (!fresh) {
+      // Both entries are wrong: neither may have the number.
+      refuse(i, NumberRefusal::kNumberRepeated, "client_number",
+             absl::StrCat("'", numbers[i], "' is also given to requests[", same->second,
+                          "]"));
+      if (first_of_duplicate.insert(same->second).second) {
+        refuse(same->second, NumberRefusal::kNumberRepeated, "client_number",
+               absl::StrCat("'", numbers[same->second], "' is also given to requests[",
+                            i, "]"));
+      }
+    }
+  }
+  // A number held outside the batch stays where it is; one held by a client
+  // in the batch moves away (or collides inside the batch, reported above).
+  for (const auto& [key, i] : entry_of_number) {
+    absl::StatusOr<std::optional<uint64_t>> holder =
+        store_.FindClientByNumberKey(firm_id, key);
+    if (!holder.ok()) return holder.status();
+    if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
+    absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
+    if (!holder_client.ok()) return holder_client.status();
+    refuse(i, NumberRefusal::kNumberTaken, "client_number",
+           absl::StrCat("'", numbers[i], "' is already used by client ",
+                        DescribeClient(*holder_client)));
+  }
+  for (ClientNumberVerdict& v : batch.verdicts) {
+    if (v.refusal != NumberRefusal::kNone) v.changed = false;
+  }
+  if (any_refused && !validate_only) return RefusalStatus(batch.verdicts);
+  if (validate_only) {
+    for (auto& client : before) {
+      if (client.has_value()) batch.clients.push_back(std::move(*client));
+    }
+    return batch;
+  }
+
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::vector<uint64_t> changed;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    ClientRecord updated = *before[i];
+    if (batch.verdicts[i].changed) {
+      updated.set_client_number(numbers[i]);
+      updated.set_revision(updated.revision() + 1);
+      updated.set_update_time_us(NowMicros());
+      write->PutClient(&*before[i], updated);
+      changed.push_back(updated.company_id());
+    }
+    batch.clients.push_back(std::move(updated));
+  }
+  RecordRequest(*write, firm_id, caller, request_id, fingerprint, 0, changed);
+  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  return batch;
+}
+
+}  // namespace clientbook::directory
