@@ -273,30 +273,38 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
                                                     FirmName(firm_id),
                                                     " can delete clients permanently"));
   }
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  absl::StatusOr<ClientRecord> client = LoadClient(firm_id, company_id);
-  if (!client.ok()) return client.status();
-  if (!client->primary_admin_user_id().empty()) {
+  auto no_member_is_its_admin = [&](const ClientRecord& client) -> absl::Status {
+    if (client.primary_admin_user_id().empty()) return absl::OkStatus();
     absl::StatusOr<std::optional<MemberRecord>> admin =
-        store_.GetMember(firm_id, client->primary_admin_user_id());
+        store_.GetMember(firm_id, client.primary_admin_user_id());
     if (!admin.ok()) return admin.status();
-    if (admin->has_value()) {
-      return errors::WithReason(
-          absl::StatusCode::kFailedPrecondition, "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
-          absl::StrCat("firm member '", client->primary_admin_user_id(),
-                       "' is still the primary admin of client ", DescribeClient(*client),
-                       "; the client must name another primary admin first"));
-    }
-  }
-  absl::StatusOr<bool> wholesale = wholesale_.IsOnWholesale(caller, *client);
+    if (!admin->has_value()) return absl::OkStatus();
+    return errors::WithReason(
+        absl::StatusCode::kFailedPrecondition, "FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN",
+        absl::StrCat("firm member '", client.primary_admin_user_id(),
+                     "' is still the primary admin of client ", DescribeClient(client),
+                     "; the client must name another primary admin first"));
+  };
+  absl::StatusOr<ClientRecord> seen = LoadClient(firm_id, company_id);
+  if (!seen.ok()) return seen.status();
+  if (absl::Status s = no_member_is_its_admin(*seen); !s.ok()) return s;
+  // Billing is asked before the firm's lock is taken: no lock is held across
+  // a remote call, so a slow billing service delays only this delete.
+  absl::StatusOr<bool> wholesale = wholesale_.IsOnWholesale(caller, *seen);
   if (!wholesale.ok()) return wholesale.status();
   if (*wholesale) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "CLIENT_ON_WHOLESALE_BILLING",
-        absl::StrCat("client ", DescribeClient(*client),
+        absl::StrCat("client ", DescribeClient(*seen),
                      " is on the firm's wholesale billing; remove it from "
                      "wholesale billing first"));
   }
+
+  // Then lock, and check again what may have changed meanwhile.
+  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  absl::StatusOr<ClientRecord> client = LoadClient(firm_id, company_id);
+  if (!client.ok()) return client.status();
+  if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->DeleteClient(*client);
   return store_.Commit(*write);

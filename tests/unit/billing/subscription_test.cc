@@ -1,3 +1,6 @@
+#include <atomic>
+#include <thread>
+
 #include "services/billing/domain/rules.h"
 #include "tests/unit/billing/billing_fixture.h"
 
@@ -197,6 +200,29 @@ TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(HasProduct(retry->record, Product::kPayroll));
   EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
+}
+
+TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
+  constexpr int kCallers = 64;
+  for (int i = 0; i < kCallers; ++i) directory_.primary_admins[{1, 200u + i}] = "owner";
+  std::atomic<int> created = 0;
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      auto s = billing_->Subscribe("anna", {1, 200u + i},
+                                   static_cast<int32_t>(Plan::kWholesale),
+                                   Products({Product::kPlus}), 0, "shared-id");
+      if (s.ok() && s->record.company_id() == 200u + i) ++created;
+      if (s.status().code() == absl::StatusCode::kInvalidArgument) ++refused;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(refused, kCallers - 1);
+  int stored = 0;
+  for (int i = 0; i < kCallers; ++i) stored += billing_->Get("anna", {1, 200u + i}).ok();
+  EXPECT_EQ(stored, 1);
 }
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {

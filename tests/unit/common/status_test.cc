@@ -1,4 +1,8 @@
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/error_budget.h"
 #include "common/status/errors.h"
+#include "common/text/text.h"
 #include "common/status/status_mapping.h"
 #include "common/storage/page_token.h"
 #include "gmock/gmock.h"
@@ -54,6 +58,52 @@ TEST(PageTokenTest, RejectsTokensOfOtherQueriesAndGarbage) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(storage::DecodePageToken("q1", "AAAA").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The whole error as gRPC puts it on the wire: grpc-message percent-encoded
+// (up to 3 bytes a byte) and the details trailer in base64.
+size_t WireBytes(const grpc::Status& rpc) {
+  return rpc.error_message().size() * 3 + (rpc.error_details().size() + 2) / 3 * 4;
+}
+
+TEST(ErrorBudgetTest, HugeMessagesAndManyViolationsFitUnderTheMetadataLimit) {
+  std::vector<errors::FieldViolation> violations;
+  for (int i = 0; i < 1000; ++i) {
+    violations.push_back({absl::StrCat("requests[", i, "].client_number"),
+                          std::string(5000, 'x')});
+  }
+  grpc::Status rpc = ToGrpcStatus(errors::FieldViolations(absl::StatusCode::kAlreadyExists,
+                                                          violations));
+  EXPECT_EQ(rpc.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_LT(WireBytes(rpc), 6u * 1024);
+  EXPECT_THAT(rpc.error_message(), ::testing::HasSubstr("(and 992 more)"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  EXPECT_EQ(bad_request.field_violations_size(), 8);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "requests[0].client_number");
+}
+
+TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
+  std::string accented;
+  for (int i = 0; i < 5000; ++i) accented += "\xC3\xA0";  // à
+  grpc::Status rpc = ToGrpcStatus(errors::AlreadyExists(
+      "clientbook.v1.Client", accented, absl::StrCat("'", accented, "' is taken")));
+  EXPECT_LT(WireBytes(rpc), 6u * 1024);
+  EXPECT_LE(rpc.error_message().size(), errors::kMaxMessageBytes);
+  EXPECT_TRUE(absl::EndsWith(rpc.error_message(), "\xE2\x80\xA6"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
+  google::rpc::ResourceInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_TRUE(text::IsValidUtf8(info.resource_name()));
+  EXPECT_TRUE(text::IsValidUtf8(rpc.error_message()));
+}
+
+TEST(ErrorBudgetTest, SmallErrorsPassUnchanged) {
+  absl::Status small = errors::InvalidField("name", "is required");
+  EXPECT_EQ(errors::Bounded(small), small);
 }
 
 }  // namespace

@@ -79,6 +79,17 @@ TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
   EXPECT_EQ(all->items.size(), 1u);
 }
 
+TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
+  ASSERT_TRUE(directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "r1").ok());
+  auto reused = directory_->CreateClient("owner", firm_, Draft("Bianchi"), false, "r1");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reused.status().message(), HasSubstr("request_id"));
+  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_})->items.size(), 1u);
+  // Ids belong to their caller and firm.
+  AddMember(firm_, "staff", Role::kStaff);
+  EXPECT_TRUE(directory_->CreateClient("staff", firm_, Draft("Bianchi"), false, "r1").ok());
+}
+
 TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
   ClientRecord c = NewClient(firm_, "Rossi");
   ClientRecord patch;

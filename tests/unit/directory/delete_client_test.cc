@@ -1,3 +1,6 @@
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "common/status/errors.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -73,6 +76,35 @@ TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   EXPECT_EQ(directory_->DeleteClient("owner", other, theirs.company_id()).code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(directory_->GetClient("other", other, theirs.company_id()).ok());
+}
+
+TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  bool other_write_finished = false;
+  wholesale_.while_asked = [&] {
+    // Another member's write in the same firm, while billing is slow.
+    absl::Notification done;
+    std::thread writer([&] {
+      other_write_finished =
+          directory_->CreateClient("admin", firm_, Draft("Bianchi"), false, "").ok();
+      done.Notify();
+    });
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)))
+        << "CreateClient waited for the delete's billing call";
+    writer.join();
+  };
+  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+  EXPECT_TRUE(other_write_finished);
+}
+
+TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  wholesale_.while_asked = [&] {
+    wholesale_.while_asked = nullptr;
+    EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+  };
+  EXPECT_EQ(directory_->DeleteClient("owner", firm_, c.company_id()).code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #ifndef CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_WHOLESALE_CHECK_H_
 #define CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_WHOLESALE_CHECK_H_
 
+#include <functional>
+
 #include "absl/container/flat_hash_set.h"
 #include "services/directory/domain/wholesale_check.h"
 
@@ -12,11 +14,14 @@ class FakeWholesaleCheck final : public WholesaleCheck {
  public:
   absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
                                      const ClientRecord& client) override {
+    if (while_asked) while_asked();
     if (!answer.ok()) return answer;
     return on_wholesale.contains(client.company_id());
   }
   absl::Status answer = absl::OkStatus();
   absl::flat_hash_set<uint64_t> on_wholesale;
+  // Runs while billing is being asked: a slow billing service.
+  std::function<void()> while_asked;
 };
 
 }  // namespace clientbook::directory

@@ -7,6 +7,7 @@
 namespace clientbook::importer {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string Rows(size_t n) {
@@ -96,6 +97,34 @@ TEST(ImportFileTest, RowProblemsStayOnTheirRows) {
   EXPECT_EQ(file->rows[1].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));
   EXPECT_EQ(file->rows[2].parse_error_code(), 0);
   EXPECT_EQ(file->rows[2].line(), 4);
+}
+
+TEST(ImportFileTest, SemicolonAndTabSeparatedFilesAreRead) {
+  for (const std::string sep : {";", "\t"}) {
+    auto file = ReadImportFile("ID società" + sep + "Nome visualizzato" + sep +
+                               "Numero cliente\r\n1001" + sep + "\"Rossi; Bianchi\"" +
+                               sep + "R-1,5\r\n");
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_EQ(file->language, HeaderLanguage::kItalian);
+    ASSERT_EQ(file->rows.size(), 1u);
+    EXPECT_THAT(file->rows[0].fields(), ElementsAre("1001", "Rossi; Bianchi", "R-1,5"));
+    EXPECT_EQ(file->rows[0].parse_error_code(), 0);
+  }
+}
+
+TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
+  auto file = ReadImportFile("ID soci\xE9t\xE0;Nome visualizzato;Numero cliente\r\n1;A;B\r\n");
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(file.status().message(), HasSubstr("Windows-1252"));
+  EXPECT_THAT(file.status().message(), HasSubstr("CSV UTF-8"));
+}
+
+TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
+  auto file = ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->rows.size(), 2u);
+  EXPECT_EQ(file->rows[0].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));
+  EXPECT_EQ(file->rows[1].parse_error_code(), 0);
 }
 
 }  // namespace

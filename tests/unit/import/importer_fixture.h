@@ -74,6 +74,10 @@ class FakeDirectoryPort final : public DirectoryPort {
     if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
     if (before_apply) before_apply();
     if (auto done = applied.find(std::string(request_id)); done != applied.end()) {
+      if (lose_answers > 0) {
+        --lose_answers;
+        return absl::UnavailableError("the answer was lost");
+      }
       return AppliedNumbers{done->second, /*replayed=*/true};
     }
     for (const NumberUpdate& u : updates) {
@@ -115,7 +119,8 @@ class FakeDirectoryPort final : public DirectoryPort {
   std::map<uint64_t, Client> clients;
   bool down = false;
   int apply_calls = 0;
-  // How many of the next writes land but answer UNAVAILABLE.
+  // How many of the next calls (writes or repeats) answer UNAVAILABLE,
+  // a write having landed all the same.
   int lose_answers = 0;
   std::map<std::string, std::vector<bool>> applied;
   // Runs at the start of every ApplyNumbers: a concurrent edit.

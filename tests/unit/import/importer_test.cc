@@ -6,6 +6,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Property;
 
 ErrorCode CodeOf(const ErrorRecord& e) { return static_cast<ErrorCode>(e.code()); }
@@ -259,6 +260,108 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   EXPECT_THAT(rows[0].fields,
               ElementsAre("ID società", "Nome visualizzato", "Numero cliente"));
   EXPECT_THAT(rows[4].fields, ElementsAre("2000", "Neri, Gialli 2000", ""));
+}
+
+TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
+  const std::string latin1 = "Soci\xE9t\xE9";
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002," + latin1 + ",B-\xFF"}));
+  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded) << job.failure_reason();
+  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(1002), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(CodeOf(errors[0]), ErrorCode::kMalformedRow);
+  EXPECT_EQ(errors[0].row(), 3);
+  // The bytes are kept as they were, for the report and the API's escaping.
+  EXPECT_THAT(errors[0].original(), ElementsAre("1002", latin1, "B-\xFF"));
+  auto report = importer_->ErrorReport("alice", {kFirm, job.job_id()});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(*report, HasSubstr(latin1));
+}
+
+TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
+  Import(File({"1001,Rossi SRL,R-1"}), "upload-9");
+  auto other = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-2"}), "x.csv",
+                                "upload-9");
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Number(1001), "R-1");
+}
+
+TEST_F(ImporterTest, ALostAnswerIsResentUnderTheSameIdAndCountedOnce) {
+  directory_.lose_answers = 1;
+  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
+  EXPECT_EQ(StateOf(job), JobState::kSucceeded) << job.failure_reason();
+  EXPECT_EQ(job.applied_rows(), 2);
+  EXPECT_EQ(directory_.apply_calls, 1);
+  EXPECT_EQ(waited, absl::Seconds(1));
+}
+
+TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolvesIt) {
+  directory_.lose_answers = 3;  // every resend of this run too
+  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  JobRecord failed = Import(csv, "u-lost");
+  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_TRUE(failed.retryable());
+  EXPECT_THAT(failed.failure_reason(), Not(HasSubstr("nothing was applied")));
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("may or may not"));
+  EXPECT_EQ(Number(1001), "R-1");  // it did land
+
+  JobRecord resolved = Import(csv, "u-lost");
+  EXPECT_EQ(resolved.job_id(), failed.job_id());
+  EXPECT_EQ(StateOf(resolved), JobState::kSucceeded) << resolved.failure_reason();
+  EXPECT_EQ(resolved.applied_rows(), 1);
+  EXPECT_EQ(resolved.unchanged_rows(), 0);
+  EXPECT_EQ(directory_.apply_calls, 1);
+}
+
+TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
+  directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
+  JobRecord failed = Import(File({"1001,Rossi SRL,R-1"}));
+  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("nothing was applied"));
+  EXPECT_EQ(waited, absl::ZeroDuration());
+}
+
+TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
+  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  ASSERT_TRUE(started.ok());
+  // Corrupt the stored job record where it lies.
+  rocksdb::WriteBatch garbage;
+  std::string key;
+  ASSERT_TRUE(db_->Scan("J", "K", [&](absl::string_view k, absl::string_view) {
+                   key = std::string(k);
+                   return false;
+                 }).ok());
+  ASSERT_FALSE(key.empty());
+  garbage.Put(key, "\xFF\xFF\xFF not a JobRecord");
+  ASSERT_TRUE(db_->Write(garbage).ok());
+
+  RunScheduled();
+  JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
+  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_FALSE(job.retryable());
+  EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
+  // Nothing is left to resume at the next start.
+  ASSERT_TRUE(importer_->ResumeUnfinished().ok());
+  EXPECT_TRUE(scheduler_.queue.empty());
+}
+
+TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
+  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  ASSERT_TRUE(started.ok());
+  rocksdb::WriteBatch garbage;
+  std::string key;
+  ASSERT_TRUE(db_->Scan("W", "X", [&](absl::string_view k, absl::string_view) {
+                   key = std::string(k);
+                   return false;
+                 }).ok());
+  ASSERT_FALSE(key.empty());
+  garbage.Put(key, "\xFF\xFF\xFF not a RowRecord");
+  ASSERT_TRUE(db_->Write(garbage).ok());
+  RunScheduled();
+  JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
+  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
 }
 
 }  // namespace

@@ -1,0 +1,86 @@
+// Rules every service shares about what a request may say: request ids,
+// resource names, enum values, CSV separators.
+#include "clientbook/v1/billing.pb.h"
+#include "clientbook/v1/import.pb.h"
+#include "common/csv/csv.h"
+#include "common/names/resource_name.h"
+#include "common/requests/request_id.h"
+#include "common/server/request_checks.h"
+#include "common/status/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+
+TEST(RequestIdRulesTest, OptionalPrintableAsciiOfAtMost128BytesWithoutSlash) {
+  EXPECT_FALSE(requests::Check("").has_value());
+  EXPECT_FALSE(requests::Check(std::string(128, 'a')).has_value());
+  EXPECT_TRUE(requests::Check(std::string(129, 'a')).has_value());
+  EXPECT_TRUE(requests::Check("a b").has_value());
+  EXPECT_TRUE(requests::Check("a/b").has_value());
+  EXPECT_TRUE(requests::Check("caf\xC3\xA9").has_value());
+}
+
+TEST(RequestIdRulesTest, FingerprintsAreStableAndTellRequestsApart) {
+  const std::string a = requests::Fingerprint("CreateClient", "firms/1", "body");
+  EXPECT_EQ(a, requests::Fingerprint("CreateClient", "firms/1", "body"));
+  EXPECT_NE(a, requests::Fingerprint("CreateClient", "firms/1", "other body"));
+  EXPECT_NE(a, requests::Fingerprint("CreateClient", "firms/2", "body"));
+  // Stored on disk, so it must not change between builds: FNV-1a of "body".
+  EXPECT_EQ(a, "CreateClient|firms/1|cd4de79bc6c93295");
+  EXPECT_TRUE(requests::CheckSameRequest(a, a).ok());
+  EXPECT_EQ(requests::CheckSameRequest(a, "x").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ResourceNameTest, EachIdHasOneSpelling) {
+  EXPECT_EQ(*names::MatchIds("name", "firms/1001/clients/1003", "firms/*/clients/*"),
+            (std::vector<uint64_t>{1001, 1003}));
+  for (const char* name : {"firms/ 1001", "firms/1001 ", "firms/01001", "firms/+1001",
+                           "firms/0", "firms/1e3", "firms/99999999999999999999",
+                           "firms//1001", "firms/1001/"}) {
+    EXPECT_EQ(names::MatchIds("name", name, "firms/*").status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << name;
+  }
+  EXPECT_EQ(*names::MatchIds("name", "firms/18446744073709551615", "firms/*"),
+            (std::vector<uint64_t>{18446744073709551615ULL}));
+}
+
+TEST(KnownEnumsTest, UnknownNumbersAreNamedAtAnyDepth) {
+  v1::ExportClientsRequest export_request;
+  export_request.set_header_language(static_cast<v1::HeaderLanguage>(9));
+  absl::Status s = server::CheckKnownEnums(export_request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(errors::FieldViolationsOf(s),
+              ElementsAre(Field(&errors::FieldViolation::field, "header_language")));
+
+  v1::SubscribeClientRequest subscribe;
+  subscribe.mutable_subscription()->add_products(static_cast<v1::Product>(1));
+  subscribe.mutable_subscription()->add_products(static_cast<v1::Product>(77));
+  EXPECT_THAT(errors::FieldViolationsOf(server::CheckKnownEnums(subscribe)),
+              ElementsAre(Field(&errors::FieldViolation::field,
+                                "subscription.products[1]")));
+
+  v1::ListSubscriptionsRequest list;
+  list.set_plan(static_cast<v1::Plan>(1));
+  EXPECT_TRUE(server::CheckKnownEnums(list).ok());
+  list.set_trial_state(static_cast<v1::TrialState>(-3));
+  EXPECT_THAT(server::CheckKnownEnums(list).message(), HasSubstr("trial_state"));
+}
+
+TEST(CsvSeparatorTest, TheHeaderLineDecides) {
+  EXPECT_EQ(csv::DetectSeparator("a,b,c\n1;2;3;4;5\n"), ',');
+  EXPECT_EQ(csv::DetectSeparator("\xEF\xBB\xBF\r\na;b;c\n"), ';');
+  EXPECT_EQ(csv::DetectSeparator("a\tb\tc\n"), '\t');
+  EXPECT_EQ(csv::DetectSeparator("\"a;b;c\",d\n"), ',');
+  EXPECT_EQ(csv::DetectSeparator("single\n"), ',');
+  EXPECT_EQ(csv::DetectSeparator(""), ',');
+}
+
+}  // namespace
+}  // namespace clientbook
