@@ -234,5 +234,25 @@ TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
   EXPECT_EQ(transfer.firm(), firm_);
 }
 
+TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
+  v1::GetSubscriptionRequest get;
+  get.set_name("firms/" + std::string(10 * 1024, '1') + "/clients/2/subscription");
+  v1::Subscription out;
+  EXPECT_EQ(billing_stub_->GetSubscription(Ctx("alice").get(), get, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Subscribe(v1::WHOLESALE, {v1::PLUS}).ok());
+  v1::RemoveProductRequest remove;
+  remove.set_name(client_ + "/subscription");
+  remove.set_product(static_cast<v1::Product>(99));
+  EXPECT_EQ(billing_stub_->RemoveProduct(Ctx("alice").get(), remove, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListSubscriptionsRequest list;
+  list.set_parent(client_.substr(0, client_.find("/clients")));
+  list.set_transfer_eligibility(static_cast<v1::TransferEligibility>(50));
+  v1::ListSubscriptionsResponse listed;
+  EXPECT_EQ(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace clientbook

@@ -260,5 +260,97 @@ TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// Every RPC that echoes its input answers the real error, not the caller's
+// own stack refusing a reply over its 8 KiB metadata limit.
+TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) {
+  const std::string firm = CreateFirm("alice");
+  const std::string huge(10 * 1024, '9');
+  v1::Firm firm_out;
+  v1::GetFirmRequest get_firm;
+  get_firm.set_name("firms/" + huge);
+  EXPECT_EQ(stub_->GetFirm(As("alice").get(), get_firm, &firm_out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetClientRequest get_client;
+  get_client.set_name(firm + "/clients/x" + huge);
+  v1::Client client;
+  EXPECT_EQ(stub_->GetClient(As("alice").get(), get_client, &client).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::UpdateClientListViewRequest view;
+  view.mutable_client_list_view()->set_name(firm + "/members/alice/clientListView");
+  for (int i = 0; i < 2000; ++i) {
+    view.mutable_client_list_view()->add_columns("no-such-column-" + std::to_string(i));
+  }
+  v1::ClientListView view_out;
+  EXPECT_EQ(stub_->UpdateClientListView(As("alice").get(), view, &view_out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A thousand entries, each refused.
+  v1::BatchUpdateClientNumbersRequest batch;
+  batch.set_parent(firm);
+  for (int i = 0; i < 1000; ++i) {
+    auto* entry = batch.add_requests();
+    entry->set_client(absl::StrCat(firm, "/clients/", 900000 + i));
+    entry->set_client_number(std::string(100, 'n'));
+  }
+  v1::BatchUpdateClientNumbersResponse batch_out;
+  grpc::Status refused = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_LT(refused.error_message().size() + refused.error_details().size(), 4096u);
+
+  // validate_only answers every verdict in the body instead.
+  batch.set_validate_only(true);
+  grpc::Status checked = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
+  ASSERT_TRUE(checked.ok()) << checked.error_message();
+  ASSERT_EQ(batch_out.results_size(), 1000);
+  EXPECT_EQ(batch_out.results(999).refusal(), v1::ClientNumberResult::CLIENT_NOT_FOUND);
+}
+
+TEST_F(DirectoryServiceTest, NamesHaveOneSpellingAndEnumsMustBeKnown) {
+  const std::string firm = CreateFirm("alice");
+  v1::Client client;
+  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "", &client).ok());
+  const std::string id = client.name().substr(client.name().rfind('/') + 1);
+  for (const std::string& name :
+       {firm + "/clients/0" + id, firm + "/clients/+" + id, firm + "/clients/" + id + " ",
+        "firms/ " + firm.substr(6) + "/clients/" + id}) {
+    v1::GetClientRequest req;
+    req.set_name(name);
+    v1::Client out;
+    EXPECT_EQ(stub_->GetClient(As("alice").get(), req, &out).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << name;
+  }
+  v1::ListClientsRequest list;
+  list.set_parent(firm);
+  list.set_client_type(static_cast<v1::ClientType>(42));
+  v1::ListClientsResponse listed;
+  grpc::Status unknown = stub_->ListClients(As("alice").get(), list, &listed);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("client_type"));
+}
+
+TEST_F(DirectoryServiceTest, ABatchRequestIdReplaysOverTheWire) {
+  const std::string firm = CreateFirm("alice");
+  v1::Client client;
+  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "", &client).ok());
+  v1::BatchUpdateClientNumbersRequest batch;
+  batch.set_parent(firm);
+  batch.set_request_id("import-1-1");
+  auto* entry = batch.add_requests();
+  entry->set_client(client.name());
+  entry->set_client_number("R-1");
+  entry->set_etag(client.etag());
+  v1::BatchUpdateClientNumbersResponse first, again;
+  ASSERT_TRUE(stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &first).ok());
+  EXPECT_FALSE(first.replayed());
+  EXPECT_TRUE(first.results(0).changed());
+  // The etag is stale now, but the repeat is recognized before it matters.
+  grpc::Status repeat = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &again);
+  ASSERT_TRUE(repeat.ok()) << repeat.error_message();
+  EXPECT_TRUE(again.replayed());
+  EXPECT_TRUE(again.results(0).changed());
+}
+
 }  // namespace
 }  // namespace clientbook::directory

@@ -250,5 +250,76 @@ TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
+  std::string csv = "Company ID;Display Name;Client Number\r\n";
+  for (int i = 0; i < 60; ++i) {
+    v1::Client holder, taker;
+    v1::CreateClientRequest req;
+    req.set_parent(firm_);
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    req.mutable_client()->set_display_name(absl::StrCat("Holder ", i));
+    req.mutable_client()->set_client_number(absl::StrCat("H-", i, std::string(80, 'x')));
+    ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &holder).ok());
+    req.mutable_client()->set_display_name(absl::StrCat("Taker ", i));
+    req.mutable_client()->clear_client_number();
+    ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &taker).ok());
+    absl::StrAppend(&csv, taker.company_id(), ";Taker ", i, ";",
+                    holder.client_number(), "\r\n");
+  }
+  v1::ImportJob job = ImportAndWait(csv);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
+  EXPECT_THAT(job.failure_reason(), HasSubstr("no row could be applied"));
+  EXPECT_EQ(job.rejected_rows(), 60);
+  v1::ListImportErrorsRequest list;
+  list.set_parent(job.name());
+  list.set_page_size(1000);
+  v1::ListImportErrorsResponse errors;
+  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_EQ(errors.errors_size(), 60);
+  for (const v1::ImportError& e : errors.errors()) {
+    EXPECT_EQ(e.code(), v1::ImportError::CLIENT_NUMBER_TAKEN);
+  }
+}
+
+TEST_F(ImportServiceTest, BytesThatAreNotUtf8AreShownEscapedAndKeptAsBytes) {
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  const std::string bad_name = "Rossi \xC0\xC1 SRL";
+  std::string csv = "Company ID,Display Name,Client Number\r\n";
+  absl::StrAppend(&csv, rows[1].fields[0], ",", rows[1].fields[1], ",OK-1\r\n");
+  absl::StrAppend(&csv, rows[2].fields[0], ",", bad_name, ",X-1\r\n");
+  v1::ImportJob job = ImportAndWait(csv);
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED) << job.failure_reason();
+  v1::ListImportErrorsRequest list;
+  list.set_parent(job.name());
+  v1::ListImportErrorsResponse errors;
+  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_EQ(errors.errors_size(), 1);
+  EXPECT_EQ(errors.errors(0).code(), v1::ImportError::MALFORMED_ROW);
+  EXPECT_EQ(errors.errors(0).original(1), "Rossi \\xC0\\xC1 SRL");
+  EXPECT_EQ(errors.errors(0).original_bytes(1), bad_name);
+}
+
+TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
+  v1::GetImportJobRequest get;
+  get.set_name(firm_ + "/importJobs/" + std::string(10 * 1024, '7'));
+  v1::ImportJob job;
+  EXPECT_EQ(import_stub_->GetImportJob(Ctx().get(), get, &job).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::StartImportRequest start;
+  start.set_parent(firm_);
+  start.set_csv("Company ID," + std::string(6 * 1024, 'h') + ",Client Number\r\n1,a,b\r\n");
+  EXPECT_EQ(import_stub_->StartImport(Ctx().get(), start, &job).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ExportClientsRequest export_request;
+  export_request.set_parent(firm_);
+  export_request.set_header_language(static_cast<v1::HeaderLanguage>(12));
+  auto ctx = Ctx();
+  auto reader = import_stub_->ExportClients(ctx.get(), export_request);
+  v1::CsvChunk chunk;
+  EXPECT_FALSE(reader->Read(&chunk));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace clientbook
