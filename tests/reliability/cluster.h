@@ -1,0 +1,107 @@
+#ifndef CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
+#define CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/import.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook::testing {
+
+// A call context as `user`, with a deadline.
+inline std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("x-user-id", user);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+inline std::shared_ptr<grpc::Channel> Channel(const std::string& target) {
+  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+}
+
+// The three real binaries on ephemeral ports, each with its own RocksDB, as
+// an operator runs them. Import can be killed and started again over the
+// same storage.
+class Cluster {
+ public:
+  Cluster()
+      : directory_target_(Target()),
+        billing_target_(Target()),
+        import_target_(Target()),
+        directory_(DIRECTORY_BINARY,
+                   {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+                    "--metrics_listen=", "--drain_delay=0s",
+                    "--billing_target=" + billing_target_},
+                   dir_.Sub("directory.log")),
+        billing_(BILLING_BINARY,
+                 {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
+                  "--metrics_listen=", "--drain_delay=0s", "--operator_listen=",
+                  "--directory_target=" + directory_target_},
+                 dir_.Sub("billing.log")) {}
+
+  // Starts everything; false (with the logs in `why`) if a service did not
+  // come up.
+  bool Start(std::string& why) {
+    if (!directory_.Start() || !billing_.Start()) return false;
+    if (!directory_.WaitServing(directory_target_)) {
+      why = directory_.Log();
+      return false;
+    }
+    if (!billing_.WaitServing(billing_target_)) {
+      why = billing_.Log();
+      return false;
+    }
+    if (!StartImport()) {
+      why = import_->Log();
+      return false;
+    }
+    directory = v1::DirectoryService::NewStub(Channel(directory_target_));
+    billing = v1::BillingService::NewStub(Channel(billing_target_));
+    import = v1::ImportService::NewStub(Channel(import_target_));
+    return true;
+  }
+
+  bool StartImport() {
+    import_ = std::make_unique<ServiceProcess>(
+        IMPORT_BINARY,
+        std::vector<std::string>{"--listen=" + import_target_,
+                                 "--data_dir=" + dir_.Sub("import"), "--metrics_listen=",
+                                 "--drain_delay=0s", "--directory_target=" + directory_target_},
+        dir_.Sub("import.log"));
+    return import_->Start() && import_->WaitServing(import_target_);
+  }
+
+  void KillImport() { import_->Stop(SIGKILL); }
+  std::string ImportLog() const { return import_->Log(); }
+
+  const std::string& directory_target() const { return directory_target_; }
+  const std::string& billing_target() const { return billing_target_; }
+  const std::string& import_target() const { return import_target_; }
+
+  std::unique_ptr<v1::DirectoryService::Stub> directory;
+  std::unique_ptr<v1::BillingService::Stub> billing;
+  std::unique_ptr<v1::ImportService::Stub> import;
+
+ private:
+  static std::string Target() { return absl::StrCat("127.0.0.1:", FreePort()); }
+
+  TempDir dir_;
+  std::string directory_target_;
+  std::string billing_target_;
+  std::string import_target_;
+  ServiceProcess directory_;
+  ServiceProcess billing_;
+  std::unique_ptr<ServiceProcess> import_;
+};
+
+}  // namespace clientbook::testing
+
+#endif  // CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
