@@ -76,6 +76,8 @@ TEST(ErrorBudgetTest, HugeMessagesAndManyViolationsFitUnderTheMetadataLimit) {
                                                           violations));
   EXPECT_EQ(rpc.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_LT(WireBytes(rpc), 6u * 1024);
+  std::printf("1,000 violations of 5,000 bytes each: %zu bytes on the wire at most\n",
+              WireBytes(rpc));
   EXPECT_THAT(rpc.error_message(), ::testing::HasSubstr("(and 992 more)"));
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
@@ -91,6 +93,8 @@ TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
   grpc::Status rpc = ToGrpcStatus(errors::AlreadyExists(
       "clientbook.v1.Client", accented, absl::StrCat("'", accented, "' is taken")));
   EXPECT_LT(WireBytes(rpc), 6u * 1024);
+  std::printf("a 10,000-byte name echoed twice: %zu bytes on the wire at most\n",
+              WireBytes(rpc));
   EXPECT_LE(rpc.error_message().size(), errors::kMaxMessageBytes);
   EXPECT_TRUE(absl::EndsWith(rpc.error_message(), "\xE2\x80\xA6"));
   google::rpc::Status details;

@@ -237,6 +237,22 @@ class ImporterTest : public ::testing::Test {
 
   std::string Number(uint64_t id) { return directory_.clients[id].number; }
 
+  // Overwrites the first stored value whose key starts with `tag` (the
+  // store's key prefixes) with bytes that are no record at all.
+  void CorruptFirstRecordUnder(char tag) {
+    std::string key;
+    ASSERT_TRUE(db_->Scan(std::string(1, tag), std::string(1, tag + 1),
+                          [&](absl::string_view k, absl::string_view) {
+                            key = std::string(k);
+                            return false;
+                          })
+                    .ok());
+    ASSERT_FALSE(key.empty());
+    rocksdb::WriteBatch garbage;
+    garbage.Put(key, "\xFF\xFF\xFF not a record");
+    ASSERT_TRUE(db_->Write(garbage).ok());
+  }
+
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
   std::unique_ptr<storage::Database> db_;

@@ -325,16 +325,7 @@ TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
 TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
   auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
   ASSERT_TRUE(started.ok());
-  // Corrupt the stored job record where it lies.
-  rocksdb::WriteBatch garbage;
-  std::string key;
-  ASSERT_TRUE(db_->Scan("J", "K", [&](absl::string_view k, absl::string_view) {
-                   key = std::string(k);
-                   return false;
-                 }).ok());
-  ASSERT_FALSE(key.empty());
-  garbage.Put(key, "\xFF\xFF\xFF not a JobRecord");
-  ASSERT_TRUE(db_->Write(garbage).ok());
+  CorruptFirstRecordUnder('J');  // the job record
 
   RunScheduled();
   JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
@@ -349,15 +340,7 @@ TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
 TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
   auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
   ASSERT_TRUE(started.ok());
-  rocksdb::WriteBatch garbage;
-  std::string key;
-  ASSERT_TRUE(db_->Scan("W", "X", [&](absl::string_view k, absl::string_view) {
-                   key = std::string(k);
-                   return false;
-                 }).ok());
-  ASSERT_FALSE(key.empty());
-  garbage.Put(key, "\xFF\xFF\xFF not a RowRecord");
-  ASSERT_TRUE(db_->Write(garbage).ok());
+  CorruptFirstRecordUnder('W');  // a row
   RunScheduled();
   JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
   EXPECT_EQ(StateOf(job), JobState::kFailed);
