@@ -1,11 +1,10 @@
 #include "common/auth/caller.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/rules/shared_limits.h"
 
 namespace clientbook::auth {
 namespace {
-
-constexpr size_t kMaxUserIdBytes = 128;
 
 bool IsPrintableAscii(absl::string_view s) {
   for (char c : s) {
@@ -28,9 +27,10 @@ absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context)
         absl::StrCat("'", kUserIdHeader, "' metadata given more than once"));
   }
   absl::string_view id(begin->second.data(), begin->second.size());
-  if (id.empty() || id.size() > kMaxUserIdBytes || !IsPrintableAscii(id)) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "'", kUserIdHeader, "' must be 1 to 128 printable ASCII characters"));
+  if (id.empty() || id.size() > limits::kMaxIdBytes || !IsPrintableAscii(id)) {
+    return absl::UnauthenticatedError(absl::StrCat("'", kUserIdHeader, "' must be 1 to ",
+                                                   limits::kMaxIdBytes,
+                                                   " printable ASCII characters"));
   }
   return std::string(id);
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/rules/shared_limits.h"
 #include "common/status/errors.h"
 
 namespace clientbook::names {
@@ -45,6 +46,17 @@ absl::StatusOr<uint64_t> ParseId(absl::string_view field, absl::string_view name
                                                     "' where a number is expected"));
   }
   return id;
+}
+
+absl::StatusOr<std::string> ParseUserId(absl::string_view field, absl::string_view name,
+                                        absl::string_view segment) {
+  const bool printable = std::all_of(segment.begin(), segment.end(),
+                                     [](char c) { return c > 0x20 && c < 0x7F; });
+  if (segment.size() > limits::kMaxIdBytes || !printable) {
+    return errors::InvalidField(field, absl::StrCat("'", name, "' has '", segment,
+                                                    "' where a user id is expected"));
+  }
+  return std::string(segment);
 }
 
 absl::StatusOr<std::vector<uint64_t>> MatchIds(absl::string_view field,

@@ -36,11 +36,12 @@ int main(int argc, char** argv) {
   // The worker runs jobs through the importer, which schedules on the
   // worker: the pointer closes that loop once both exist.
   importer::Importer* running = nullptr;
-  auto worker = std::make_unique<importer::JobWorker>([&running](importer::JobRef job) {
-    if (absl::Status s = running->RunJob(job); !s.ok()) {
-      spdlog::error("import job {}: {}", importer::JobName(job), s.ToString());
-    }
-  });
+  auto worker =
+      std::make_unique<importer::JobWorker>([&running](names::ImportJobName job) {
+        if (absl::Status s = running->RunJob(job); !s.ok()) {
+          spdlog::error("import job {}: {}", job.ToString(), s.ToString());
+        }
+      });
   importer::Importer importer(**store, *basics->clock.clock, directory, *worker);
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);

@@ -23,8 +23,8 @@ constexpr int kRows = 1000;
 // Runs each job right away, on the caller's thread.
 class InlineScheduler final : public importer::JobScheduler {
  public:
-  void Schedule(importer::JobRef job) override { pending = job; }
-  importer::JobRef pending;
+  void Schedule(names::ImportJobName job) override { pending = job; }
+  names::ImportJobName pending;
 };
 
 class Fixture {

@@ -12,7 +12,7 @@ grpc::Status BillingOperatorService::SweepExpiredTrials(
     CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
                         billing_.SweepExpiredTrials());
     for (const SubscriptionRecord& s : lapsed) {
-      resp->add_lapsed(SubscriptionName({s.firm_id(), s.company_id()}));
+      resp->add_lapsed(names::SubscriptionName{s.firm_id(), s.company_id()}.ToString());
     }
     return absl::OkStatus();
   });

@@ -1,6 +1,6 @@
 #include "services/billing/api/billing_service.h"
 
-#include "common/names/resource_name.h"
+#include "common/names/names.h"
 #include "common/server/call.h"
 #include "common/status/macros.h"
 #include "services/billing/api/convert.h"
@@ -10,19 +10,13 @@ namespace {
 
 using server::Serve;
 
-absl::StatusOr<SubscriptionRef> ParseSubscription(absl::string_view field,
-                                                  absl::string_view name) {
-  CB_ASSIGN_OR_RETURN(auto ids,
-                      names::MatchIds(field, name, "firms/*/clients/*/subscription"));
-  return SubscriptionRef{ids[0], ids[1]};
-}
-
 // Unary handlers that turn a subscription name into a view share this.
 template <typename Request, typename Response, typename Action, typename Output>
 grpc::Status OnSubscription(grpc::ServerContext* ctx, const Request& req, Response* resp,
                             Action action, Output output) {
   return Serve(*ctx, &req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(SubscriptionRef ref, ParseSubscription("name", req.name()));
+    CB_ASSIGN_OR_RETURN(names::SubscriptionName ref,
+                        names::SubscriptionName::Parse("name", req.name()));
     CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
     *resp = output(view);
     return absl::OkStatus();
@@ -36,7 +30,7 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
                                              v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.Get(caller, ref);
       },
       ToProto);
@@ -46,12 +40,13 @@ grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
                                                const v1::ListSubscriptionsRequest* req,
                                                v1::ListSubscriptionsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("parent", req->parent(), "firms/*"));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
     SubscriptionFilter filter{.plan = req->plan(),
                               .trial_state = req->trial_state(),
                               .eligibility = req->transfer_eligibility()};
     CB_ASSIGN_OR_RETURN(Page<SubscriptionView> page,
-                        billing_.List(caller, firm[0], filter,
+                        billing_.List(caller, firm.firm_id, filter,
                                       PageRequest{.page_size = req->page_size(),
                                                   .page_token = req->page_token()}));
     for (const SubscriptionView& v : page.items) *resp->add_subscriptions() = ToProto(v);
@@ -64,13 +59,13 @@ grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
                                              const v1::SubscribeClientRequest* req,
                                              v1::Subscription* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(auto ids,
-                        names::MatchIds("parent", req->parent(), "firms/*/clients/*"));
+    CB_ASSIGN_OR_RETURN(const names::ClientName client,
+                        names::ClientName::Parse("parent", req->parent()));
     google::protobuf::RepeatedField<int32_t> products(
         req->subscription().products().begin(), req->subscription().products().end());
     CB_ASSIGN_OR_RETURN(
         SubscriptionView view,
-        billing_.Subscribe(caller, SubscriptionRef{ids[0], ids[1]},
+        billing_.Subscribe(caller, {client.firm_id, client.company_id},
                            req->subscription().plan(), products,
                            req->subscription().billing_period(), req->request_id()));
     *resp = ToProto(view);
@@ -83,7 +78,7 @@ grpc::Status BillingService::AddProduct(grpc::ServerContext* ctx,
                                         v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.AddProduct(caller, ref, req->product(), req->request_id());
       },
       ToProto);
@@ -94,7 +89,7 @@ grpc::Status BillingService::RemoveProduct(grpc::ServerContext* ctx,
                                            v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.RemoveProduct(caller, ref, req->product(), req->request_id());
       },
       ToProto);
@@ -105,7 +100,7 @@ grpc::Status BillingService::SetBillingPeriod(grpc::ServerContext* ctx,
                                               v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.SetBillingPeriod(caller, ref, req->billing_period(),
                                          req->request_id());
       },
@@ -117,7 +112,7 @@ grpc::Status BillingService::AddPaymentMethod(grpc::ServerContext* ctx,
                                               v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.AddPaymentMethod(caller, ref, req->request_id());
       },
       ToProto);
@@ -128,7 +123,7 @@ grpc::Status BillingService::RemoveFromWholesale(
     v1::Subscription* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.RemoveFromWholesale(caller, ref, req->request_id());
       },
       ToProto);
@@ -140,9 +135,10 @@ grpc::Status BillingService::AuthorizeBillingTransfer(
   return OnSubscription(
       ctx, *req, resp,
       [&](const std::string& caller,
-          SubscriptionRef ref) -> absl::StatusOr<SubscriptionView> {
-        CB_ASSIGN_OR_RETURN(auto firm, names::MatchIds("firm", req->firm(), "firms/*"));
-        return billing_.AuthorizeTransfer(caller, ref, firm[0], req->request_id());
+          names::SubscriptionName ref) -> absl::StatusOr<SubscriptionView> {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("firm", req->firm()));
+        return billing_.AuthorizeTransfer(caller, ref, firm.firm_id, req->request_id());
       },
       TransferToProto);
 }
@@ -152,7 +148,7 @@ grpc::Status BillingService::CompleteBillingTransfer(
     v1::BillingTransfer* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.CompleteTransfer(caller, ref, req->request_id());
       },
       TransferToProto);
@@ -163,7 +159,7 @@ grpc::Status BillingService::RevokeBillingTransfer(
     v1::BillingTransfer* resp) {
   return OnSubscription(
       ctx, *req, resp,
-      [&](const std::string& caller, SubscriptionRef ref) {
+      [&](const std::string& caller, names::SubscriptionName ref) {
         return billing_.RevokeTransfer(caller, ref, req->request_id());
       },
       TransferToProto);
@@ -173,11 +169,10 @@ grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
                                                 const v1::GetBillingTransferRequest* req,
                                                 v1::BillingTransfer* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(
-        auto ids,
-        names::MatchIds("name", req->name(), "firms/*/clients/*/subscription/transfer"));
+    CB_ASSIGN_OR_RETURN(const names::BillingTransferName transfer,
+                        names::BillingTransferName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(SubscriptionView view,
-                        billing_.Get(caller, SubscriptionRef{ids[0], ids[1]}));
+                        billing_.Get(caller, transfer.subscription()));
     if (!view.record.has_transfer()) {
       return absl::NotFoundError(
           absl::StrCat(req->name(), " not found: no transfer was authorized"));

@@ -12,7 +12,7 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
   return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
 }
 
-SubscriptionRef RefOf(const SubscriptionRecord& s) {
+names::SubscriptionName RefOf(const SubscriptionRecord& s) {
   return {s.firm_id(), s.company_id()};
 }
 
@@ -20,11 +20,13 @@ SubscriptionRef RefOf(const SubscriptionRecord& s) {
 
 v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
   v1::BillingTransfer out;
-  out.set_name(absl::StrCat(SubscriptionName(RefOf(view.record)), "/transfer"));
+  const names::SubscriptionName subscription = RefOf(view.record);
+  out.set_name(names::BillingTransferName{subscription.firm_id, subscription.company_id}
+                   .ToString());
   if (!view.record.has_transfer()) return out;
   const TransferRecord& t = view.record.transfer();
   out.set_state(static_cast<v1::BillingTransfer::State>(view.transfer_state));
-  out.set_firm(absl::StrCat("firms/", t.firm_id()));
+  out.set_firm(names::FirmName{t.firm_id()}.ToString());
   out.set_authorized_by(t.authorized_by());
   *out.mutable_authorize_time() = Timestamp(t.authorize_time_us());
   *out.mutable_expire_time() =
@@ -38,7 +40,7 @@ v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
 v1::Subscription ToProto(const SubscriptionView& view) {
   const SubscriptionRecord& s = view.record;
   v1::Subscription out;
-  out.set_name(SubscriptionName(RefOf(s)));
+  out.set_name(RefOf(s).ToString());
   out.set_plan(static_cast<v1::Plan>(s.plan()));
   for (int32_t p : s.products()) out.add_products(static_cast<v1::Product>(p));
   out.set_billing_period(static_cast<v1::BillingPeriod>(s.billing_period()));

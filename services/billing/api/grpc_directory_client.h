@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
 #include "services/billing/domain/directory_client.h"
 
@@ -15,15 +16,14 @@ namespace clientbook::billing {
 class GrpcDirectoryClient final : public DirectoryClient {
  public:
   GrpcDirectoryClient(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
-      : stub_(v1::DirectoryService::NewStub(directory)), timeout_(timeout) {}
+      : directory_(std::move(directory), timeout) {}
 
   absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
   absl::StatusOr<ClientAccess> AccessToClient(absl::string_view caller, uint64_t firm_id,
                                               uint64_t company_id) override;
 
  private:
-  std::unique_ptr<v1::DirectoryService::Stub> stub_;
-  absl::Duration timeout_;
+  client::DirectoryClient directory_;
 };
 
 }  // namespace clientbook::billing

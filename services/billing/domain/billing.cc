@@ -21,16 +21,11 @@ absl::Status CheckEnum(absl::string_view field, int32_t value, int32_t min, int3
 
 }  // namespace
 
-std::string LockScope(SubscriptionRef ref) {
+std::string LockScope(names::SubscriptionName ref) {
   return absl::StrCat("sub:", ref.firm_id, ":", ref.company_id);
 }
 
-std::string SubscriptionName(SubscriptionRef ref) {
-  return absl::StrCat("firms/", ref.firm_id, "/clients/", ref.company_id,
-                      "/subscription");
-}
-
-absl::Status Billing::CheckActor(absl::string_view caller, SubscriptionRef ref,
+absl::Status Billing::CheckActor(absl::string_view caller, names::SubscriptionName ref,
                                  Actor actor) {
   absl::StatusOr<ClientAccess> access =
       directory_.AccessToClient(caller, ref.firm_id, ref.company_id);
@@ -47,13 +42,13 @@ absl::Status Billing::CheckActor(absl::string_view caller, SubscriptionRef ref,
 }
 
 absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
-                                                 SubscriptionRef ref, Actor actor,
+                                                 names::SubscriptionName ref, Actor actor,
                                                  std::string operation,
                                                  absl::string_view request_id,
                                                  bool creates, const Change& change) {
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
   if (absl::Status s = CheckActor(caller, ref, actor); !s.ok()) return s;
-  operation = requests::Fingerprint(operation, SubscriptionName(ref));
+  operation = requests::Fingerprint(operation, ref.ToString());
 
   // The request id's own lock too: one id sent for two subscriptions at
   // once must still be one request.
@@ -75,13 +70,13 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
       store_.Get(ref.firm_id, ref.company_id);
   if (!stored.ok()) return stored.status();
   if (creates && stored->has_value()) {
-    return errors::AlreadyExists("clientbook.v1.Subscription", SubscriptionName(ref),
+    return errors::AlreadyExists("clientbook.v1.Subscription", ref.ToString(),
                                  "the client already has a subscription; change it "
                                  "instead");
   }
   if (!creates && !stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        SubscriptionName(ref), " not found: the client has no subscription yet"));
+    return absl::NotFoundError(
+        absl::StrCat(ref.ToString(), " not found: the client has no subscription yet"));
   }
   SubscriptionRecord record;
   if (stored->has_value()) {
@@ -112,14 +107,14 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
 }
 
 absl::StatusOr<SubscriptionView> Billing::Get(absl::string_view caller,
-                                              SubscriptionRef ref) {
+                                              names::SubscriptionName ref) {
   if (absl::Status s = CheckActor(caller, ref, Actor::kAnyone); !s.ok()) return s;
   absl::StatusOr<std::optional<SubscriptionRecord>> stored =
       store_.Get(ref.firm_id, ref.company_id);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        SubscriptionName(ref), " not found: the client has no subscription yet"));
+    return absl::NotFoundError(
+        absl::StrCat(ref.ToString(), " not found: the client has no subscription yet"));
   }
   return ViewAt(**stored, clock_.Now());
 }
@@ -154,7 +149,7 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
 }
 
 absl::StatusOr<SubscriptionView> Billing::Subscribe(
-    absl::string_view caller, SubscriptionRef ref, int32_t plan,
+    absl::string_view caller, names::SubscriptionName ref, int32_t plan,
     const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
     absl::string_view request_id) {
   if (plan == 0) return errors::InvalidField("subscription.plan", "is required");
@@ -188,7 +183,8 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
 }
 
 absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
-                                                     SubscriptionRef ref, int32_t product,
+                                                     names::SubscriptionName ref,
+                                                     int32_t product,
                                                      absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("add-product|", product),
                 request_id, /*creates=*/false,
@@ -206,7 +202,7 @@ absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller,
-                                                        SubscriptionRef ref,
+                                                        names::SubscriptionName ref,
                                                         int32_t product,
                                                         absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("remove-product|", product),
@@ -220,7 +216,7 @@ absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller
 }
 
 absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(absl::string_view caller,
-                                                           SubscriptionRef ref,
+                                                           names::SubscriptionName ref,
                                                            int32_t billing_period,
                                                            absl::string_view request_id) {
   if (absl::Status s = CheckEnum("billing_period", billing_period, 1, 2); !s.ok()) {
@@ -235,7 +231,7 @@ absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(absl::string_view cal
 }
 
 absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(absl::string_view caller,
-                                                           SubscriptionRef ref,
+                                                           names::SubscriptionName ref,
                                                            absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kClientPrimaryAdmin, "add-payment-method", request_id,
                 /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) {
@@ -247,7 +243,7 @@ absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(absl::string_view cal
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
-    absl::string_view caller, SubscriptionRef ref, absl::string_view request_id) {
+    absl::string_view caller, names::SubscriptionName ref, absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {

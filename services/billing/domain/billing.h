@@ -10,9 +10,9 @@
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
+#include "services/billing/domain/billing_store.h"
 #include "services/billing/domain/directory_client.h"
 #include "services/billing/domain/model.h"
-#include "services/billing/store/billing_store.h"
 
 namespace clientbook::billing {
 
@@ -36,44 +36,47 @@ class Billing {
       : store_(store), clock_(clock), directory_(directory) {}
 
   // Firm members and the client's primary admin read.
-  absl::StatusOr<SubscriptionView> Get(absl::string_view caller, SubscriptionRef ref);
+  absl::StatusOr<SubscriptionView> Get(absl::string_view caller,
+                                       names::SubscriptionName ref);
   absl::StatusOr<Page<SubscriptionView>> List(absl::string_view caller, uint64_t firm_id,
                                               const SubscriptionFilter& filter,
                                               const PageRequest& page);
 
   // Firm members manage plans and products.
   absl::StatusOr<SubscriptionView> Subscribe(
-      absl::string_view caller, SubscriptionRef ref, int32_t plan,
+      absl::string_view caller, names::SubscriptionName ref, int32_t plan,
       const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
       absl::string_view request_id);
   absl::StatusOr<SubscriptionView> AddProduct(absl::string_view caller,
-                                              SubscriptionRef ref, int32_t product,
+                                              names::SubscriptionName ref,
+                                              int32_t product,
                                               absl::string_view request_id);
   absl::StatusOr<SubscriptionView> RemoveProduct(absl::string_view caller,
-                                                 SubscriptionRef ref, int32_t product,
+                                                 names::SubscriptionName ref,
+                                                 int32_t product,
                                                  absl::string_view request_id);
   absl::StatusOr<SubscriptionView> SetBillingPeriod(absl::string_view caller,
-                                                    SubscriptionRef ref,
+                                                    names::SubscriptionName ref,
                                                     int32_t billing_period,
                                                     absl::string_view request_id);
   absl::StatusOr<SubscriptionView> RemoveFromWholesale(absl::string_view caller,
-                                                       SubscriptionRef ref,
+                                                       names::SubscriptionName ref,
                                                        absl::string_view request_id);
 
   // The client company's primary admin pays and authorizes.
   absl::StatusOr<SubscriptionView> AddPaymentMethod(absl::string_view caller,
-                                                    SubscriptionRef ref,
+                                                    names::SubscriptionName ref,
                                                     absl::string_view request_id);
   absl::StatusOr<SubscriptionView> AuthorizeTransfer(absl::string_view caller,
-                                                     SubscriptionRef ref,
+                                                     names::SubscriptionName ref,
                                                      uint64_t firm_id,
                                                      absl::string_view request_id);
   absl::StatusOr<SubscriptionView> RevokeTransfer(absl::string_view caller,
-                                                  SubscriptionRef ref,
+                                                  names::SubscriptionName ref,
                                                   absl::string_view request_id);
   // A member of the authorized firm completes.
   absl::StatusOr<SubscriptionView> CompleteTransfer(absl::string_view caller,
-                                                    SubscriptionRef ref,
+                                                    names::SubscriptionName ref,
                                                     absl::string_view request_id);
 
   // Records each lapsed trial once; returns those recorded by this call.
@@ -85,11 +88,13 @@ class Billing {
   // record as it was writes nothing.
   using Change = std::function<absl::Status(SubscriptionRecord&, absl::Time now)>;
 
-  absl::Status CheckActor(absl::string_view caller, SubscriptionRef ref, Actor actor);
+  absl::Status CheckActor(absl::string_view caller, names::SubscriptionName ref,
+                          Actor actor);
   // The shared frame of every mutation: authorization, the subscription's
   // lock, request-id replay, load, change, atomic commit.
-  absl::StatusOr<SubscriptionView> Mutate(absl::string_view caller, SubscriptionRef ref,
-                                          Actor actor, std::string operation,
+  absl::StatusOr<SubscriptionView> Mutate(absl::string_view caller,
+                                          names::SubscriptionName ref, Actor actor,
+                                          std::string operation,
                                           absl::string_view request_id, bool creates,
                                           const Change& change);
 
@@ -99,10 +104,8 @@ class Billing {
   storage::StripedLocks locks_;
 };
 
-// firms/{firm}/clients/{company}/subscription
-std::string SubscriptionName(SubscriptionRef ref);
 // The lock stripe key that serializes writes to one subscription.
-std::string LockScope(SubscriptionRef ref);
+std::string LockScope(names::SubscriptionName ref);
 
 }  // namespace clientbook::billing
 

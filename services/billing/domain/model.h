@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/names/names.h"
 #include "services/billing/domain/records.pb.h"
 
 // Names for the int fields of the records; values equal the public enums.
@@ -39,12 +40,6 @@ enum class Eligibility : int32_t {
   kAlreadyWholesale = 5,
   kAnnualBilling = 6,
   kNoSubscription = 7,
-};
-
-// A client's subscription: firms/{firm_id}/clients/{company_id}/subscription.
-struct SubscriptionRef {
-  uint64_t firm_id = 0;
-  uint64_t company_id = 0;
 };
 
 inline Plan PlanOf(const SubscriptionRecord& s) { return static_cast<Plan>(s.plan()); }

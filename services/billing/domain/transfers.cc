@@ -15,7 +15,7 @@ absl::Status Refuse(absl::string_view reason, absl::string_view message) {
 }  // namespace
 
 absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
-    absl::string_view caller, SubscriptionRef ref, uint64_t firm_id,
+    absl::string_view caller, names::SubscriptionName ref, uint64_t firm_id,
     absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kClientPrimaryAdmin,
                 absl::StrCat("authorize|", firm_id), request_id, /*creates=*/false,
@@ -40,7 +40,7 @@ absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
 }
 
 absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view caller,
-                                                           SubscriptionRef ref,
+                                                           names::SubscriptionName ref,
                                                            absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kFirmMember, "complete", request_id, /*creates=*/false,
@@ -83,7 +83,7 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
 }
 
 absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(absl::string_view caller,
-                                                         SubscriptionRef ref,
+                                                         names::SubscriptionName ref,
                                                          absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, /*creates=*/false,
@@ -116,7 +116,7 @@ absl::StatusOr<std::vector<SubscriptionRecord>> Billing::SweepExpiredTrials() {
   if (!due.ok()) return due.status();
   std::vector<SubscriptionRecord> lapsed;
   for (const SubscriptionRecord& candidate : *due) {
-    SubscriptionRef ref{candidate.firm_id(), candidate.company_id()};
+    names::SubscriptionName ref{candidate.firm_id(), candidate.company_id()};
     auto guard = locks_.Lock({LockScope(ref)});
     // Read again under the lock: payment may have arrived meanwhile.
     absl::StatusOr<std::optional<SubscriptionRecord>> stored =

@@ -2,7 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_STORE_ROCKSDB_BILLING_STORE_H_
 
 #include "common/storage/database.h"
-#include "services/billing/store/billing_store.h"
+#include "services/billing/domain/billing_store.h"
 
 namespace clientbook::billing {
 

@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
 #include "services/directory/domain/wholesale_check.h"
 
@@ -16,14 +17,13 @@ namespace clientbook::directory {
 class BillingWholesaleCheck final : public WholesaleCheck {
  public:
   BillingWholesaleCheck(std::shared_ptr<grpc::Channel> billing, absl::Duration timeout)
-      : stub_(v1::BillingService::NewStub(billing)), timeout_(timeout) {}
+      : billing_(std::move(billing), timeout) {}
 
   absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
                                      const ClientRecord& client) override;
 
  private:
-  std::unique_ptr<v1::BillingService::Stub> stub_;
-  absl::Duration timeout_;
+  client::BillingClient billing_;
 };
 
 }  // namespace clientbook::directory

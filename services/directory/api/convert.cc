@@ -1,8 +1,8 @@
 #include "services/directory/api/convert.h"
 
+#include "common/names/names.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/directory/domain/directory.h"
-#include "services/directory/domain/names.h"
 
 namespace clientbook::directory {
 namespace {
@@ -17,7 +17,7 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
 
 v1::Firm ToProto(const FirmRecord& firm) {
   v1::Firm out;
-  out.set_name(FirmName(firm.id()));
+  out.set_name(names::FirmName{firm.id()}.ToString());
   out.set_display_name(firm.display_name());
   *out.mutable_create_time() = Timestamp(firm.create_time_us());
   return out;
@@ -25,7 +25,7 @@ v1::Firm ToProto(const FirmRecord& firm) {
 
 v1::FirmMember ToProto(const MemberRecord& member) {
   v1::FirmMember out;
-  out.set_name(MemberName(member.firm_id(), member.user_id()));
+  out.set_name(names::MemberName{member.firm_id(), member.user_id()}.ToString());
   out.set_user_id(member.user_id());
   out.set_email(member.email());
   out.set_display_name(member.display_name());
@@ -35,12 +35,13 @@ v1::FirmMember ToProto(const MemberRecord& member) {
 
 v1::Client ToProto(const ClientRecord& client) {
   v1::Client out;
-  out.set_name(ClientName(client.firm_id(), client.company_id()));
+  out.set_name(names::ClientName{client.firm_id(), client.company_id()}.ToString());
   out.set_company_id(std::to_string(client.company_id()));
   out.set_client_type(static_cast<v1::ClientType>(client.client_type()));
   out.set_display_name(client.display_name());
   out.set_email(client.email());
-  out.set_lead_accountant(MemberName(client.firm_id(), client.lead_accountant_user_id()));
+  out.set_lead_accountant(
+      names::MemberName{client.firm_id(), client.lead_accountant_user_id()}.ToString());
   *out.mutable_products() = client.products();
   out.set_status(static_cast<v1::ClientStatus>(client.status()));
   out.set_client_number(client.client_number());
@@ -54,14 +55,14 @@ v1::Client ToProto(const ClientRecord& client) {
 v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view) {
   v1::ClientListView out;
-  out.set_name(ListViewName(firm_id, user_id));
+  out.set_name(names::ClientListViewName{firm_id, std::string(user_id)}.ToString());
   *out.mutable_columns() = view.columns();
   return out;
 }
 
 v1::Invitation ToProto(const InvitationRecord& inv) {
   v1::Invitation out;
-  out.set_name(InvitationName(inv.id()));
+  out.set_name(names::InvitationName{inv.id()}.ToString());
   out.set_company_id(std::to_string(inv.company_id()));
   out.set_client_display_name(inv.client_display_name());
   out.set_client_type(static_cast<v1::ClientType>(inv.client_type()));
@@ -73,7 +74,8 @@ v1::Invitation ToProto(const InvitationRecord& inv) {
   *out.mutable_create_time() = Timestamp(inv.create_time_us());
   *out.mutable_expire_time() = Timestamp(inv.expire_time_us());
   if (inv.accepted_firm_id() != 0) {
-    out.set_client(ClientName(inv.accepted_firm_id(), inv.company_id()));
+    out.set_client(
+        names::ClientName{inv.accepted_firm_id(), inv.company_id()}.ToString());
   }
   return out;
 }

@@ -4,12 +4,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/names.h"
 #include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
-#include "services/directory/api/resource_names.h"
-#include "services/directory/domain/names.h"
 
 namespace clientbook::directory {
 namespace {
@@ -25,7 +24,7 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
                                                  absl::string_view name,
                                                  uint64_t firm_id) {
   if (name.empty()) return std::string();
-  CB_ASSIGN_OR_RETURN(MemberRef member, ParseMemberName(field, name));
+  CB_ASSIGN_OR_RETURN(names::MemberName member, names::MemberName::Parse(field, name));
   if (member.firm_id != firm_id) {
     return errors::InvalidField(field, "must be a member of the same firm");
   }
@@ -50,8 +49,9 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
                                        const v1::GetFirmRequest* req, v1::Firm* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("name", req->name()));
-    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.GetFirm(caller, firm_id));
+    CB_ASSIGN_OR_RETURN(const names::FirmName name,
+                        names::FirmName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.GetFirm(caller, name.firm_id));
     *resp = ToProto(firm);
     return absl::OkStatus();
   });
@@ -74,9 +74,11 @@ grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
                                              const v1::AddFirmMemberRequest* req,
                                              v1::FirmMember* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(MemberRecord member,
-                        directory_.AddMember(caller, firm_id, FromProto(req->member())));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(
+        MemberRecord member,
+        directory_.AddMember(caller, firm.firm_id, FromProto(req->member())));
     *resp = ToProto(member);
     return absl::OkStatus();
   });
@@ -86,10 +88,11 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                                                const v1::ListFirmMembersRequest* req,
                                                v1::ListFirmMembersResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<MemberRecord> page,
-        directory_.ListMembers(caller, firm_id,
+        directory_.ListMembers(caller, firm.firm_id,
                                PageOf(req->page_size(), req->page_token())));
     for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
     resp->set_next_page_token(page.next_page_token);
@@ -101,14 +104,16 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("firm", req->firm()));
-    CB_ASSIGN_OR_RETURN(MemberRef next,
-                        ParseMemberName("new_primary_admin", req->new_primary_admin()));
-    if (next.firm_id != firm_id) {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("firm", req->firm()));
+    CB_ASSIGN_OR_RETURN(
+        names::MemberName next,
+        names::MemberName::Parse("new_primary_admin", req->new_primary_admin()));
+    if (next.firm_id != firm.firm_id) {
       return errors::InvalidField("new_primary_admin", "must be a member of firm");
     }
-    CB_ASSIGN_OR_RETURN(auto members,
-                        directory_.TransferPrimaryAdmin(caller, firm_id, next.user_id));
+    CB_ASSIGN_OR_RETURN(auto members, directory_.TransferPrimaryAdmin(
+                                          caller, firm.firm_id, next.user_id));
     *resp->mutable_previous_primary_admin() = ToProto(members.first);
     *resp->mutable_new_primary_admin() = ToProto(members.second);
     return absl::OkStatus();
@@ -119,13 +124,15 @@ grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
                                             const v1::CreateClientRequest* req,
                                             v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(std::string lead,
-                        OptionalMemberUserId("client.lead_accountant",
-                                             req->client().lead_accountant(), firm_id));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(
+        std::string lead,
+        OptionalMemberUserId("client.lead_accountant", req->client().lead_accountant(),
+                             firm.firm_id));
     CB_ASSIGN_OR_RETURN(
         ClientRecord client,
-        directory_.CreateClient(caller, firm_id, FromProto(req->client(), lead),
+        directory_.CreateClient(caller, firm.firm_id, FromProto(req->client(), lead),
                                 req->make_me_primary_admin(), req->request_id()));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -136,7 +143,8 @@ grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
                                          const v1::GetClientRequest* req,
                                          v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.GetClient(caller, ref.firm_id, ref.company_id));
     *resp = ToProto(client);
@@ -148,8 +156,8 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                             const v1::UpdateClientRequest* req,
                                             v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref,
-                        ParseClientName("client.name", req->client().name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("client.name", req->client().name()));
     std::string lead;
     std::vector<std::string> paths(req->update_mask().paths().begin(),
                                    req->update_mask().paths().end());
@@ -172,7 +180,9 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
                                            v1::ListClientsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     ClientListQuery query;
-    CB_ASSIGN_OR_RETURN(query.firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", req->parent()));
+    query.firm_id = parent.firm_id;
     CB_ASSIGN_OR_RETURN(
         query.lead_accountant,
         OptionalMemberUserId("lead_accountant", req->lead_accountant(), query.firm_id));
@@ -194,7 +204,8 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
                                                 const v1::DeactivateClientRequest* req,
                                                 v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
                                                    ClientStatus::kInactive));
@@ -207,7 +218,8 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
                                                 const v1::ReactivateClientRequest* req,
                                                 v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
                                                    ClientStatus::kActive));
@@ -220,7 +232,8 @@ grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
                                             const v1::DeleteClientRequest* req,
                                             google::protobuf::Empty*) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
     return directory_.DeleteClient(caller, ref.firm_id, ref.company_id);
   });
 }
@@ -229,7 +242,8 @@ grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(ClientRef ref, ParseClientName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.ChangeClientPrimaryAdmin(
                                                  caller, ref.firm_id, ref.company_id,
                                                  req->new_primary_admin_user_id()));
@@ -242,14 +256,15 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
     grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
     std::vector<ClientNumberUpdate> updates;
     std::vector<errors::FieldViolation> violations;
     for (int i = 0; i < req->requests_size(); ++i) {
       const auto& entry = req->requests(i);
-      absl::StatusOr<ClientRef> ref =
-          ParseClientName(absl::StrCat("requests[", i, "].client"), entry.client());
-      if (!ref.ok() || ref->firm_id != firm_id) {
+      absl::StatusOr<names::ClientName> ref = names::ClientName::Parse(
+          absl::StrCat("requests[", i, "].client"), entry.client());
+      if (!ref.ok() || ref->firm_id != firm.firm_id) {
         violations.push_back({absl::StrCat("requests[", i, "].client"),
                               absl::StrCat("'", entry.client(),
                                            "' is not a client name of ", req->parent())});
@@ -260,7 +275,7 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
     if (!violations.empty()) return errors::InvalidArgument(violations);
     CB_ASSIGN_OR_RETURN(
         ClientNumberBatch batch,
-        directory_.BatchUpdateClientNumbers(caller, firm_id, updates,
+        directory_.BatchUpdateClientNumbers(caller, firm.firm_id, updates,
                                             req->validate_only(), req->request_id()));
     for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
     for (int i = 0; i < req->requests_size(); ++i) {
@@ -281,26 +296,28 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
                                                const v1::BatchGetClientsRequest* req,
                                                v1::BatchGetClientsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm_id, ParseFirmName("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
     std::vector<uint64_t> ids;
     for (int i = 0; i < req->names_size(); ++i) {
-      absl::StatusOr<ClientRef> ref =
-          ParseClientName(absl::StrCat("names[", i, "]"), req->names(i));
-      if (ref.ok() && ref->firm_id == firm_id) {
+      absl::StatusOr<names::ClientName> ref =
+          names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
+      if (ref.ok() && ref->firm_id == firm.firm_id) {
         ids.push_back(ref->company_id);
       } else {
         resp->add_missing(req->names(i));
       }
     }
     CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
-                        directory_.BatchGetClients(caller, firm_id, ids));
+                        directory_.BatchGetClients(caller, firm.firm_id, ids));
     absl::flat_hash_set<uint64_t> present;
     for (const ClientRecord& c : found) {
       present.insert(c.company_id());
       *resp->add_clients() = ToProto(c);
     }
     for (uint64_t id : ids) {
-      if (!present.contains(id)) resp->add_missing(ClientName(firm_id, id));
+      if (!present.contains(id))
+        resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
     }
     return absl::OkStatus();
   });
@@ -310,7 +327,8 @@ grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
                                                  const v1::GetClientListViewRequest* req,
                                                  v1::ClientListView* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                        names::ClientListViewName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
                         directory_.GetListView(caller, ref.firm_id, ref.user_id));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
@@ -322,7 +340,8 @@ grpc::Status DirectoryService::UpdateClientListView(
     grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(MemberRef ref, ParseListViewName("client_list_view.name",
+    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                        names::ClientListViewName::Parse("client_list_view.name",
                                                          req->client_list_view().name()));
     const auto& columns = req->client_list_view().columns();
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
@@ -367,7 +386,9 @@ grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     std::optional<uint64_t> firm_id;
     if (!req->firm().empty()) {
-      CB_ASSIGN_OR_RETURN(firm_id, ParseFirmName("firm", req->firm()));
+      CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
+                          names::FirmName::Parse("firm", req->firm()));
+      firm_id = chosen.firm_id;
     }
     if (req->token().empty()) return errors::InvalidField("token", "is required");
     CB_ASSIGN_OR_RETURN(auto accepted,

@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
@@ -22,7 +23,8 @@ std::string BatchFingerprint(uint64_t firm_id,
   for (const ClientNumberUpdate& u : updates) {
     absl::StrAppend(&body, u.company_id, "\x1f", u.client_number, "\x1f", u.etag, "\x1e");
   }
-  return requests::Fingerprint("BatchUpdateClientNumbers", FirmName(firm_id), body);
+  return requests::Fingerprint("BatchUpdateClientNumbers",
+                               names::FirmName{firm_id}.ToString(), body);
 }
 
 // The error of a batch with refused entries: stale etags alone are ABORTED
@@ -123,7 +125,8 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
     if (!client.ok()) return client.status();
     if (!client->has_value()) {
       refuse(i, NumberRefusal::kClientNotFound, "client",
-             absl::StrCat(ClientName(firm_id, u.company_id), " not found"));
+             absl::StrCat(names::ClientName{firm_id, u.company_id}.ToString(),
+                          " not found"));
       continue;
     }
     if (!u.etag.empty() && u.etag != EtagOf(**client)) {
@@ -141,8 +144,8 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
                           "]"));
       if (first_of_duplicate.insert(same->second).second) {
         refuse(same->second, NumberRefusal::kNumberRepeated, "client_number",
-               absl::StrCat("'", numbers[same->second], "' is also given to requests[",
-                            i, "]"));
+               absl::StrCat("'", numbers[same->second], "' is also given to requests[", i,
+                            "]"));
       }
     }
   }
@@ -178,13 +181,13 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
       updated.set_client_number(numbers[i]);
       updated.set_revision(updated.revision() + 1);
       updated.set_update_time_us(NowMicros());
-      write->PutClient(&*before[i], updated);
+      PutClient(*write, &*before[i], updated);
       changed.push_back(updated.company_id());
     }
     batch.clients.push_back(std::move(updated));
   }
   RecordRequest(*write, firm_id, caller, request_id, fingerprint, 0, changed);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return batch;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
@@ -45,7 +46,8 @@ std::optional<errors::FieldViolation> CheckProducts(
 
 absl::Status NumberTaken(absl::string_view number, const ClientRecord& holder) {
   return errors::AlreadyExists(
-      "clientbook.v1.Client", ClientName(holder.firm_id(), holder.company_id()),
+      "clientbook.v1.Client",
+      names::ClientName{holder.firm_id(), holder.company_id()}.ToString(),
       absl::StrCat("client number '", number, "' is already used by client ",
                    DescribeClient(holder)));
 }
@@ -59,7 +61,7 @@ absl::StatusOr<ClientRecord> Directory::LoadClient(uint64_t firm_id,
   if (!client.ok()) return client.status();
   if (!client->has_value()) {
     return absl::NotFoundError(
-        absl::StrCat(ClientName(firm_id, company_id), " not found"));
+        absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
   }
   return std::move(**client);
 }
@@ -81,8 +83,8 @@ absl::StatusOr<ClientRecord> Directory::CommitClient(const ClientRecord* before,
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(NowMicros());
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutClient(before, after);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  PutClient(*write, before, after);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
 
@@ -102,8 +104,9 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
         store_.GetMember(firm_id, draft.lead_accountant_user_id());
     if (!lead.ok()) return lead.status();
     if (!lead->has_value()) {
-      lead_violation = {"client.lead_accountant",
-                        absl::StrCat("is not a member of ", FirmName(firm_id))};
+      lead_violation = {
+          "client.lead_accountant",
+          absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())};
     }
   }
   if (absl::Status s = AllValid({
@@ -118,9 +121,9 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
       !s.ok()) {
     return s;
   }
-  const std::string fingerprint =
-      requests::Fingerprint("CreateClient", FirmName(firm_id),
-                            absl::StrCat(draft.SerializeAsString(), make_me_primary_admin));
+  const std::string fingerprint = requests::Fingerprint(
+      "CreateClient", names::FirmName{firm_id}.ToString(),
+      absl::StrCat(draft.SerializeAsString(), make_me_primary_admin));
 
   // The firm's lock also covers its request ids, which are scoped to it.
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
@@ -152,9 +155,9 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
   client.set_update_time_us(client.create_time_us());
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutClient(nullptr, client);
+  PutClient(*write, nullptr, client);
   RecordRequest(*write, firm_id, caller, request_id, fingerprint, *id);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return client;
 }
 
@@ -204,9 +207,9 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
   absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (etag != EtagOf(*before)) {
-    return absl::AbortedError(
-        absl::StrCat(ClientName(firm_id, company_id), " changed since etag ", etag,
-                     " was read (now ", EtagOf(*before), "): read it again and reapply"));
+    return absl::AbortedError(absl::StrCat(
+        names::ClientName{firm_id, company_id}.ToString(), " changed since etag ", etag,
+        " was read (now ", EtagOf(*before), "): read it again and reapply"));
   }
   ClientRecord after = *before;
   std::vector<std::optional<errors::FieldViolation>> checks;
@@ -227,7 +230,7 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
       if (!lead->has_value()) {
         checks.push_back(errors::FieldViolation{
             "client.lead_accountant",
-            absl::StrCat("is not a member of ", FirmName(firm_id))});
+            absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())});
       }
       after.set_lead_accountant_user_id(patch.lead_accountant_user_id());
     } else if (path == "products") {
@@ -270,7 +273,7 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
   if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kPrimaryAdmin);
       !m.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
-                                                    FirmName(firm_id),
+                                                    names::FirmName{firm_id}.ToString(),
                                                     " can delete clients permanently"));
   }
   auto no_member_is_its_admin = [&](const ClientRecord& client) -> absl::Status {
@@ -306,8 +309,8 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
   if (!client.ok()) return client.status();
   if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->DeleteClient(*client);
-  return store_.Commit(*write);
+  write->DeleteClient({*client, IndexTermsOf(*client)});
+  return write->Commit();
 }
 
 absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
@@ -330,7 +333,7 @@ absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
     if (!member.ok()) return member.status();
     if (member->has_value() && !client->has_value()) {
       return absl::NotFoundError(
-          absl::StrCat(ClientName(firm_id, company_id), " not found"));
+          absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
     }
     return absl::PermissionDeniedError(
         "only the client company's primary admin can hand over that role");
@@ -409,7 +412,7 @@ absl::StatusOr<ListViewRecord> Directory::UpdateListView(
   for (const std::string& column : columns) view.add_columns(column);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutListView(firm_id, user_id, view);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return view;
 }
 

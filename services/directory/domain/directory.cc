@@ -2,11 +2,11 @@
 #include "services/directory/domain/directory.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/storage/page_token.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
-#include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -30,8 +30,8 @@ absl::StatusOr<MemberRecord> Directory::RequireMember(absl::string_view caller,
   if (!member.ok()) return member.status();
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("user '", caller, "' is not a member of ", FirmName(firm_id)));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "user '", caller, "' is not a member of ", names::FirmName{firm_id}.ToString()));
   }
   return std::move(**member);
 }
@@ -44,7 +44,7 @@ absl::StatusOr<MemberRecord> Directory::RequireRole(absl::string_view caller,
   if (member->role() > static_cast<int32_t>(at_least)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "this needs the ", at_least == Role::kPrimaryAdmin ? "primary admin" : "admin",
-        " role in ", FirmName(firm_id)));
+        " role in ", names::FirmName{firm_id}.ToString()));
   }
   return member;
 }
@@ -61,6 +61,13 @@ absl::StatusOr<std::optional<RequestRecord>> Directory::EarlierRequest(
     return s;
   }
   return done;
+}
+
+void Directory::PutClient(DirectoryWrite& write, const ClientRecord* before,
+                          const ClientRecord& after) {
+  std::optional<IndexedClient> old;
+  if (before != nullptr) old.emplace(IndexedClient{*before, IndexTermsOf(*before)});
+  write.PutClient(old.has_value() ? &*old : nullptr, {after, IndexTermsOf(after)});
 }
 
 void Directory::RecordRequest(DirectoryWrite& write, uint64_t scope,
@@ -115,7 +122,7 @@ absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
   write->PutFirm(firm);
   write->PutMember(admin);
   RecordRequest(*write, kCreateFirmScope, caller, request_id, fingerprint, *id);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return firm;
 }
 
@@ -127,7 +134,8 @@ absl::StatusOr<FirmRecord> Directory::GetFirm(absl::string_view caller,
   absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
   if (!firm.ok()) return firm.status();
   if (!firm->has_value()) {
-    return absl::NotFoundError(absl::StrCat(FirmName(firm_id), " not found"));
+    return absl::NotFoundError(
+        absl::StrCat(names::FirmName{firm_id}.ToString(), " not found"));
   }
   return std::move(**firm);
 }
@@ -179,16 +187,17 @@ absl::StatusOr<MemberRecord> Directory::AddMember(absl::string_view caller,
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
     return errors::AlreadyExists(
-        "clientbook.v1.FirmMember", MemberName(firm_id, member.user_id()),
+        "clientbook.v1.FirmMember",
+        names::MemberName{firm_id, member.user_id()}.ToString(),
         absl::StrCat("user '", member.user_id(), "' is already a member of ",
-                     FirmName(firm_id)));
+                     names::FirmName{firm_id}.ToString()));
   }
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutMember(added);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return added;
 }
 
@@ -219,15 +228,15 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Directory::TransferPrimary
   absl::StatusOr<std::optional<MemberRecord>> next = store_.GetMember(firm_id, new_admin);
   if (!next.ok()) return next.status();
   if (!next->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(MemberName(firm_id, new_admin), " not found"));
+    return absl::NotFoundError(absl::StrCat(
+        names::MemberName{firm_id, std::string(new_admin)}.ToString(), " not found"));
   }
   current->set_role(static_cast<int32_t>(Role::kAdmin));
   (*next)->set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutMember(*current);
   write->PutMember(**next);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return std::make_pair(std::move(*current), std::move(**next));
 }
 

@@ -12,9 +12,9 @@
 #include "absl/synchronization/mutex.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
+#include "services/directory/domain/directory_store.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/domain/wholesale_check.h"
-#include "services/directory/store/directory_store.h"
 
 namespace clientbook::directory {
 
@@ -174,6 +174,9 @@ class Directory {
   absl::StatusOr<std::optional<RequestRecord>> EarlierRequest(
       uint64_t scope, absl::string_view caller, absl::string_view request_id,
       absl::string_view fingerprint);
+  // Adds `after` (replacing `before`, null when new) with its index terms.
+  static void PutClient(DirectoryWrite& write, const ClientRecord* before,
+                        const ClientRecord& after);
   // Adds the record of `request_id` (if any) to `write`.
   void RecordRequest(DirectoryWrite& write, uint64_t scope, absl::string_view caller,
                      absl::string_view request_id, absl::string_view fingerprint,

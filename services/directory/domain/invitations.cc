@@ -3,10 +3,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/names/names.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/directory.h"
-#include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -76,8 +76,8 @@ absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
   inv.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutInvitation(inv);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  write->PutInvitation(inv, EmailKey(inv.invitee_email()));
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return inv;
 }
 
@@ -143,19 +143,20 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
     case InvitationState::kAccepted:
       return errors::WithReason(
           absl::StatusCode::kFailedPrecondition, "INVITATION_ALREADY_ACCEPTED",
-          absl::StrCat(InvitationName(found.id()), " was already accepted into ",
-                       FirmName(found.accepted_firm_id())));
+          absl::StrCat(names::InvitationName{found.id()}.ToString(),
+                       " was already accepted into ",
+                       names::FirmName{found.accepted_firm_id()}.ToString()));
     case InvitationState::kDeclined:
       return errors::WithReason(
           absl::StatusCode::kFailedPrecondition, "INVITATION_DECLINED",
-          absl::StrCat(InvitationName(found.id()), " was declined"));
+          absl::StrCat(names::InvitationName{found.id()}.ToString(), " was declined"));
     default:
       break;
   }
   if (HasExpired(found, NowMicros())) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "INVITATION_EXPIRED",
-        absl::StrCat(InvitationName(found.id()), " expired at ",
+        absl::StrCat(names::InvitationName{found.id()}.ToString(), " expired at ",
                      absl::FormatTime(absl::FromUnixMicros(found.expire_time_us())),
                      "; ask the client for a new one"));
   }
@@ -171,9 +172,9 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
   if (!firms.ok()) return firms.status();
   if (firm_id.has_value()) {
     if (std::find(firms->begin(), firms->end(), *firm_id) == firms->end()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("the invitation is for '", inv->invitee_email(),
-                       "', which is not your email in ", FirmName(*firm_id)));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the invitation is for '", inv->invitee_email(),
+          "', which is not your email in ", names::FirmName{*firm_id}.ToString()));
     }
   } else if (firms->empty()) {
     return absl::PermissionDeniedError(
@@ -181,7 +182,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
                      "', which is not your email in any of your firms"));
   } else if (firms->size() > 1) {
     std::vector<std::string> names;
-    for (uint64_t id : *firms) names.push_back(FirmName(id));
+    for (uint64_t id : *firms) names.push_back(names::FirmName{id}.ToString());
     return errors::InvalidField(
         "firm", absl::StrCat("you belong to several firms: choose one of ",
                              absl::StrJoin(names, ", ")));
@@ -211,9 +212,9 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
   inv->set_accepted_firm_id(*firm_id);
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutClient(nullptr, client);
-  write->PutInvitation(*inv);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  PutClient(*write, nullptr, client);
+  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return std::make_pair(AsSeen(std::move(*inv), NowMicros(), false), std::move(client));
 }
 
@@ -232,8 +233,8 @@ absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(absl::string_view 
   }
   inv->set_state(static_cast<int32_t>(InvitationState::kDeclined));
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutInvitation(*inv);
-  if (absl::Status s = store_.Commit(*write); !s.ok()) return s;
+  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
   return AsSeen(std::move(*inv), NowMicros(), false);
 }
 

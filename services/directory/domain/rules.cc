@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/text/text.h"
+#include "services/directory/domain/model.h"
 
 namespace clientbook::directory {
 namespace {
@@ -70,7 +71,7 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
 
 std::optional<errors::FieldViolation> CheckId(absl::string_view field,
                                               absl::string_view id, bool required) {
-  constexpr size_t kMaxIdBytes = 128;
+  constexpr size_t kMaxIdBytes = limits::kMaxIdBytes;
   if (id.empty()) {
     if (!required) return std::nullopt;
     return Violation(field, "is required");
@@ -96,5 +97,15 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 }
 
 std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
+
+ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
+  ClientIndexTerms terms;
+  terms.folded_name = text::FoldForSearch(client.display_name());
+  terms.words = text::Words(terms.folded_name);
+  terms.number_key =
+      client.client_number().empty() ? "" : ClientNumberKey(client.client_number());
+  terms.active = StatusOf(client) == ClientStatus::kActive;
+  return terms;
+}
 
 }  // namespace clientbook::directory

@@ -9,13 +9,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/rules/shared_limits.h"
 #include "common/status/errors.h"
+#include "services/directory/domain/directory_store.h"
 
 // The directory's rules that are a number or a small function, each in one
 // place.
 namespace clientbook::directory {
 
-inline constexpr size_t kMaxClientNumberCharacters = 100;
+inline constexpr size_t kMaxClientNumberCharacters = limits::kMaxClientNumberCharacters;
 inline constexpr size_t kMaxDisplayNameCharacters = 200;
 inline constexpr size_t kMaxEmailBytes = 254;
 inline constexpr size_t kMaxProducts = 50;
@@ -71,6 +73,11 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 
 // Emails compare ignoring case.
 std::string EmailKey(absl::string_view email);
+
+// What the store indexes a client under: its folded name and that name's
+// words (search ignores case and accents), its number key, and whether it
+// is active.
+ClientIndexTerms IndexTermsOf(const ClientRecord& client);
 
 }  // namespace clientbook::directory
 

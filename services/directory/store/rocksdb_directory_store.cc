@@ -4,9 +4,7 @@
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
-#include "common/text/text.h"
 #include "services/directory/domain/model.h"
-#include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 namespace {
@@ -73,13 +71,13 @@ std::optional<uint64_t> TrailingId(absl::string_view key) {
 }
 
 // The listing index keys of one client, in both scopes that apply.
-std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
+std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
+  const ClientRecord& c = indexed.record;
+  const std::string& name = indexed.terms.folded_name;
+  const std::string& number = indexed.terms.number_key;
   std::vector<std::string> keys;
-  const std::string name = text::FoldForSearch(c.display_name());
-  const std::string number = ClientNumberKey(c.client_number());
-  const std::vector<std::string> words = text::Words(name);
   std::vector<char> scopes = {kScopeAll};
-  if (StatusOf(c) == ClientStatus::kActive) scopes.push_back(kScopeActive);
+  if (indexed.terms.active) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
     keys.push_back(KeyBuilder(kNameIndex)
                        .Uint64(c.firm_id())
@@ -94,7 +92,7 @@ std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
                        .String(number)
                        .Uint64(c.company_id())
                        .Release());
-    for (const std::string& word : words) {
+    for (const std::string& word : indexed.terms.words) {
       keys.push_back(KeyBuilder(kWordIndex)
                          .Uint64(c.firm_id())
                          .Byte(scope)
@@ -112,6 +110,8 @@ std::vector<std::string> ClientIndexKeys(const ClientRecord& c) {
 // order of calls.
 class RocksDirectoryWrite final : public DirectoryWrite {
  public:
+  explicit RocksDirectoryWrite(storage::Database& db) : db_(db) {}
+
   void PutFirm(const FirmRecord& firm) override {
     AddPut(FirmKey(firm.id()), firm.SerializeAsString());
   }
@@ -119,29 +119,31 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(MemberKey(member.firm_id(), member.user_id()), member.SerializeAsString());
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
   }
-  void PutClient(const ClientRecord* before, const ClientRecord& after) override {
+  void PutClient(const IndexedClient* before, const IndexedClient& after) override {
     if (before != nullptr) DeleteIndexes(*before);
     for (const std::string& key : ClientIndexKeys(after)) AddPut(key, "");
-    if (!after.client_number().empty()) {
-      AddPut(NumberOwnerKey(after.firm_id(), ClientNumberKey(after.client_number())),
-             storage::EncodeUint64(after.company_id()));
+    const ClientRecord& c = after.record;
+    if (!after.terms.number_key.empty()) {
+      AddPut(NumberOwnerKey(c.firm_id(), after.terms.number_key),
+             storage::EncodeUint64(c.company_id()));
     }
-    AddPut(ClientKey(after.firm_id(), after.company_id()), after.SerializeAsString());
+    AddPut(ClientKey(c.firm_id(), c.company_id()), c.SerializeAsString());
   }
-  void DeleteClient(const ClientRecord& stored) override {
+  void DeleteClient(const IndexedClient& stored) override {
     DeleteIndexes(stored);
-    AddDelete(ClientKey(stored.firm_id(), stored.company_id()));
+    AddDelete(ClientKey(stored.record.firm_id(), stored.record.company_id()));
   }
   void PutListView(uint64_t firm_id, absl::string_view user_id,
                    const ListViewRecord& view) override {
     AddPut(ListViewKey(firm_id, user_id), view.SerializeAsString());
   }
-  void PutInvitation(const InvitationRecord& inv) override {
+  void PutInvitation(const InvitationRecord& inv,
+                     absl::string_view invitee_email_key) override {
     // The indexed fields never change, so re-putting them is harmless.
     AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
     AddPut(TokenKey(inv.token()), storage::EncodeUint64(inv.id()));
     AddPut(KeyBuilder(kInvitationToEmail)
-               .String(EmailKey(inv.invitee_email()))
+               .String(invitee_email_key)
                .Uint64(inv.id())
                .Release(),
            "");
@@ -156,18 +158,18 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(RequestKey(scope, caller, request_id), done.SerializeAsString());
   }
 
-  rocksdb::WriteBatch Build() const {
+  absl::Status Commit() override {
     rocksdb::WriteBatch batch;
     for (const std::string& key : deletes_) batch.Delete(key);
     for (const auto& [key, value] : puts_) batch.Put(key, value);
-    return batch;
+    return db_.Write(batch);
   }
 
  private:
-  void DeleteIndexes(const ClientRecord& c) {
+  void DeleteIndexes(const IndexedClient& c) {
     for (const std::string& key : ClientIndexKeys(c)) AddDelete(key);
-    if (!c.client_number().empty()) {
-      AddDelete(NumberOwnerKey(c.firm_id(), ClientNumberKey(c.client_number())));
+    if (!c.terms.number_key.empty()) {
+      AddDelete(NumberOwnerKey(c.record.firm_id(), c.terms.number_key));
     }
   }
 
@@ -176,6 +178,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   }
   void AddDelete(std::string key) { deletes_.push_back(std::move(key)); }
 
+  storage::Database& db_;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
 };
@@ -194,12 +197,7 @@ absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create
 absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() { return ids_->Next(); }
 
 std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite() {
-  return std::make_unique<RocksDirectoryWrite>();
-}
-
-absl::Status RocksDirectoryStore::Commit(DirectoryWrite& write) {
-  rocksdb::WriteBatch batch = static_cast<RocksDirectoryWrite&>(write).Build();
-  return db_->Write(batch);
+  return std::make_unique<RocksDirectoryWrite>(*db_);
 }
 
 absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(

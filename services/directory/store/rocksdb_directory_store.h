@@ -5,7 +5,7 @@
 
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
-#include "services/directory/store/directory_store.h"
+#include "services/directory/domain/directory_store.h"
 
 namespace clientbook::directory {
 
@@ -23,7 +23,7 @@ namespace clientbook::directory {
 //   T token                     -> invitation
 //   E email_key invitation      -> ""            (invitations to an email)
 //   X inviter invitation        -> ""            (invitations from a user)
-//   R scope caller request_id   -> id            (idempotent creates)
+//   Q scope caller request_id   -> RequestRecord (idempotent requests)
 //   Z "id_limit"                -> next id block
 // scope is 'a' (entries of active clients only) or 'z' (every client), so
 // the default "hide inactive" listing is a plain range walk.
@@ -34,7 +34,6 @@ class RocksDirectoryStore final : public DirectoryStore {
 
   absl::StatusOr<uint64_t> AllocateId() override;
   std::unique_ptr<DirectoryWrite> NewWrite() override;
-  absl::Status Commit(DirectoryWrite& write) override;
 
   absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const override;
   absl::StatusOr<std::optional<MemberRecord>> GetMember(

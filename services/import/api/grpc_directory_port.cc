@@ -2,15 +2,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/client/outgoing_call.h"
+#include "common/names/names.h"
 
 namespace clientbook::importer {
 namespace {
 
-constexpr absl::string_view kPeer = "the directory service";
 constexpr int32_t kExportPageSize = 1000;
-
-std::string FirmName(uint64_t firm_id) { return absl::StrCat("firms/", firm_id); }
 
 DirectoryClient FromProto(const v1::Client& c) {
   DirectoryClient out;
@@ -24,28 +21,22 @@ DirectoryClient FromProto(const v1::Client& c) {
 }  // namespace
 
 absl::Status GrpcDirectoryPort::CheckMember(absl::string_view caller, uint64_t firm_id) {
-  v1::GetFirmRequest req;
-  req.set_name(FirmName(firm_id));
-  v1::Firm firm;
-  return client::FromCall(
-      stub_->GetFirm(client::ContextFor(caller, timeout_).get(), req, &firm), kPeer);
+  return directory_.CheckMember(caller, {firm_id});
 }
 
 absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
     absl::string_view caller, uint64_t firm_id,
     const std::vector<uint64_t>& company_ids) {
   v1::BatchGetClientsRequest req;
-  req.set_parent(FirmName(firm_id));
+  req.set_parent(names::FirmName{firm_id}.ToString());
   for (uint64_t id : company_ids) {
-    req.add_names(absl::StrCat(FirmName(firm_id), "/clients/", id));
+    req.add_names(names::ClientName{firm_id, id}.ToString());
   }
-  v1::BatchGetClientsResponse resp;
-  absl::Status s = client::FromCall(
-      stub_->BatchGetClients(client::ContextFor(caller, timeout_).get(), req, &resp),
-      kPeer);
-  if (!s.ok()) return s;
+  absl::StatusOr<v1::BatchGetClientsResponse> resp =
+      directory_.BatchGetClients(caller, req);
+  if (!resp.ok()) return resp.status();
   std::vector<DirectoryClient> out;
-  for (const v1::Client& c : resp.clients()) out.push_back(FromProto(c));
+  for (const v1::Client& c : resp->clients()) out.push_back(FromProto(c));
   return out;
 }
 
@@ -53,25 +44,21 @@ absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
     absl::string_view caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
     bool validate_only, absl::string_view request_id) {
   v1::BatchUpdateClientNumbersRequest req;
-  req.set_parent(FirmName(firm_id));
+  req.set_parent(names::FirmName{firm_id}.ToString());
   req.set_validate_only(validate_only);
   req.set_request_id(std::string(request_id));
   for (const NumberUpdate& u : updates) {
     auto* entry = req.add_requests();
-    entry->set_client(absl::StrCat(FirmName(firm_id), "/clients/", u.company_id));
+    entry->set_client(names::ClientName{firm_id, u.company_id}.ToString());
     entry->set_client_number(u.client_number);
     if (!validate_only) entry->set_etag(u.etag);
   }
-  v1::BatchUpdateClientNumbersResponse resp;
-  absl::Status s = client::FromCall(
-      stub_->BatchUpdateClientNumbers(client::ContextFor(caller, timeout_).get(), req,
-                                      &resp),
-      kPeer);
-  if (!s.ok()) return s;
-  if (resp.results_size() != req.requests_size()) {
-    return absl::InternalError(absl::StrCat(kPeer, " answered ", resp.results_size(),
-                                            " results for ", req.requests_size(),
-                                            " entries"));
+  absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
+      directory_.BatchUpdateClientNumbers(caller, req);
+  if (resp.ok() && resp->results_size() != req.requests_size()) {
+    return absl::InternalError(absl::StrCat("the directory service answered ",
+                                            resp->results_size(), " results for ",
+                                            req.requests_size(), " entries"));
   }
   return resp;
 }
@@ -122,17 +109,15 @@ absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(absl::string_view call
                                                           bool include_inactive,
                                                           absl::string_view page_token) {
   v1::ListClientsRequest req;
-  req.set_parent(FirmName(firm_id));
+  req.set_parent(names::FirmName{firm_id}.ToString());
   req.set_page_size(kExportPageSize);
   req.set_page_token(std::string(page_token));
   req.set_show_inactive(include_inactive);
-  v1::ListClientsResponse resp;
-  absl::Status s = client::FromCall(
-      stub_->ListClients(client::ContextFor(caller, timeout_).get(), req, &resp), kPeer);
-  if (!s.ok()) return s;
+  absl::StatusOr<v1::ListClientsResponse> resp = directory_.ListClients(caller, req);
+  if (!resp.ok()) return resp.status();
   ClientPage page;
-  for (const v1::Client& c : resp.clients()) page.clients.push_back(FromProto(c));
-  page.next_page_token = resp.next_page_token();
+  for (const v1::Client& c : resp->clients()) page.clients.push_back(FromProto(c));
+  page.next_page_token = resp->next_page_token();
   return page;
 }
 

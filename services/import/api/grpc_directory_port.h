@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
 #include "services/import/domain/directory_port.h"
 
@@ -15,7 +16,7 @@ namespace clientbook::importer {
 class GrpcDirectoryPort final : public DirectoryPort {
  public:
   GrpcDirectoryPort(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
-      : stub_(v1::DirectoryService::NewStub(directory)), timeout_(timeout) {}
+      : directory_(std::move(directory), timeout) {}
 
   absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
   absl::StatusOr<std::vector<DirectoryClient>> GetClients(
@@ -38,8 +39,7 @@ class GrpcDirectoryPort final : public DirectoryPort {
       const std::vector<NumberUpdate>& updates, bool validate_only,
       absl::string_view request_id);
 
-  std::unique_ptr<v1::DirectoryService::Stub> stub_;
-  absl::Duration timeout_;
+  client::DirectoryClient directory_;
 };
 
 }  // namespace clientbook::importer

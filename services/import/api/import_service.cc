@@ -1,7 +1,7 @@
 #include "services/import/api/import_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/names/resource_name.h"
+#include "common/names/names.h"
 #include "common/server/call.h"
 #include "common/status/macros.h"
 #include "common/text/text.h"
@@ -24,7 +24,7 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
 
 v1::ImportJob ToProto(const JobRecord& job) {
   v1::ImportJob out;
-  out.set_name(JobName({job.firm_id(), job.job_id()}));
+  out.set_name(names::ImportJobName{job.firm_id(), job.job_id()}.ToString());
   out.set_state(static_cast<v1::ImportJob::State>(job.state()));
   out.set_file_name(job.file_name());
   out.set_request_id(job.request_id());
@@ -55,16 +55,6 @@ v1::ImportError ToProto(const ErrorRecord& e) {
   return out;
 }
 
-absl::StatusOr<uint64_t> ParseFirm(absl::string_view field, absl::string_view name) {
-  CB_ASSIGN_OR_RETURN(auto ids, names::MatchIds(field, name, "firms/*"));
-  return ids[0];
-}
-
-absl::StatusOr<JobRef> ParseJob(absl::string_view field, absl::string_view name) {
-  CB_ASSIGN_OR_RETURN(auto ids, names::MatchIds(field, name, "firms/*/importJobs/*"));
-  return JobRef{ids[0], ids[1]};
-}
-
 bool WriteChunks(grpc::ServerWriter<v1::CsvChunk>* writer, absl::string_view data) {
   for (size_t at = 0; at < data.size(); at += kChunkBytes) {
     v1::CsvChunk chunk;
@@ -80,11 +70,12 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
                                           const v1::ExportClientsRequest* req,
                                           grpc::ServerWriter<v1::CsvChunk>* writer) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", req->parent()));
     const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
                               ? HeaderLanguage::kEnglish
                               : static_cast<HeaderLanguage>(req->header_language());
-    return importer_.Export(caller, firm, language, req->include_inactive(),
+    return importer_.Export(caller, parent.firm_id, language, req->include_inactive(),
                             [&](std::string data) { return WriteChunks(writer, data); });
   });
 }
@@ -93,10 +84,11 @@ grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
                                         const v1::StartImportRequest* req,
                                         v1::ImportJob* resp) {
   return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        JobRecord job,
-        importer_.Start(caller, firm, req->csv(), req->file_name(), req->request_id()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(JobRecord job,
+                        importer_.Start(caller, parent.firm_id, req->csv(),
+                                        req->file_name(), req->request_id()));
     *resp = ToProto(job);
     return absl::OkStatus();
   });
@@ -118,10 +110,11 @@ grpc::Status ImportService::UploadImport(
           absl::StrCat("the upload passed ", kMaxFileBytes,
                        " bytes (100 KB), the most a file may have: split it"));
     }
-    CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", first.parent()));
-    CB_ASSIGN_OR_RETURN(
-        JobRecord job,
-        importer_.Start(caller, firm, csv, first.file_name(), first.request_id()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", first.parent()));
+    CB_ASSIGN_OR_RETURN(JobRecord job,
+                        importer_.Start(caller, parent.firm_id, csv, first.file_name(),
+                                        first.request_id()));
     *resp = ToProto(job);
     return absl::OkStatus();
   });
@@ -131,7 +124,8 @@ grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
                                          const v1::GetImportJobRequest* req,
                                          v1::ImportJob* resp) {
   return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                        names::ImportJobName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
     *resp = ToProto(job);
     return absl::OkStatus();
@@ -142,10 +136,11 @@ grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
                                            const v1::ListImportJobsRequest* req,
                                            v1::ListImportJobsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(uint64_t firm, ParseFirm("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<JobRecord> page,
-        importer_.List(caller, firm,
+        importer_.List(caller, parent.firm_id,
                        {.page_size = req->page_size(), .page_token = req->page_token()}));
     for (const JobRecord& job : page.items) *resp->add_import_jobs() = ToProto(job);
     resp->set_next_page_token(page.next_page_token);
@@ -157,7 +152,8 @@ grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
                                            const v1::WatchImportJobRequest* req,
                                            grpc::ServerWriter<v1::ImportJob>* writer) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                        names::ImportJobName::Parse("name", req->name()));
     std::string last_sent;
     while (true) {
       const uint64_t seen = importer_.ChangeCount();
@@ -177,7 +173,8 @@ grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
                                              const v1::ListImportErrorsRequest* req,
                                              v1::ListImportErrorsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                        names::ImportJobName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(Page<ErrorRecord> page,
                         importer_.ListErrors(caller, ref,
                                              {.page_size = req->page_size(),
@@ -192,7 +189,8 @@ grpc::Status ImportService::DownloadErrorReport(
     grpc::ServerContext* ctx, const v1::DownloadErrorReportRequest* req,
     grpc::ServerWriter<v1::CsvChunk>* writer) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(JobRef ref, ParseJob("name", req->name()));
+    CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                        names::ImportJobName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(std::string report, importer_.ErrorReport(caller, ref));
     if (!WriteChunks(writer, report)) return absl::CancelledError("the caller left");
     return absl::OkStatus();

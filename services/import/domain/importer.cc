@@ -18,10 +18,6 @@ constexpr size_t kMaxFileNameCharacters = 200;
 
 }  // namespace
 
-std::string JobName(JobRef ref) {
-  return absl::StrCat("firms/", ref.firm_id, "/importJobs/", ref.job_id);
-}
-
 uint64_t Importer::ChangeCount() {
   absl::MutexLock lock(&changes_mu_);
   return changes_;
@@ -62,10 +58,11 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
 
   // The file's bytes make the request; its name is only a label.
   const std::string fingerprint =
-      requests::Fingerprint("StartImport", absl::StrCat("firms/", firm_id), csv);
+      requests::Fingerprint("StartImport", names::FirmName{firm_id}.ToString(), csv);
   auto guard = locks_.Lock({requests::Scope(caller, request_id)});
   if (!request_id.empty()) {
-    absl::StatusOr<std::optional<JobRef>> first = store_.FindRequest(caller, request_id);
+    absl::StatusOr<std::optional<names::ImportJobName>> first =
+        store_.FindRequest(caller, request_id);
     if (!first.ok()) return first.status();
     if (first->has_value()) return Resume(**first, fingerprint);
   }
@@ -97,7 +94,8 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   return job;
 }
 
-absl::StatusOr<JobRecord> Importer::Resume(JobRef ref, absl::string_view fingerprint) {
+absl::StatusOr<JobRecord> Importer::Resume(names::ImportJobName ref,
+                                           absl::string_view fingerprint) {
   // No job lock (Start holds a stripe already): only this, under the
   // request id's lock, moves a job out of FAILED, and no run touches a
   // FAILED job.
@@ -133,9 +131,9 @@ absl::StatusOr<JobRecord> Importer::Resume(JobRef ref, absl::string_view fingerp
 }
 
 absl::Status Importer::ResumeUnfinished() {
-  absl::StatusOr<std::vector<JobRef>> jobs = store_.UnfinishedJobs();
+  absl::StatusOr<std::vector<names::ImportJobName>> jobs = store_.UnfinishedJobs();
   if (!jobs.ok()) return jobs.status();
-  for (JobRef job : *jobs) scheduler_.Schedule(job);
+  for (names::ImportJobName job : *jobs) scheduler_.Schedule(job);
   return absl::OkStatus();
 }
 
@@ -152,12 +150,13 @@ absl::StatusOr<size_t> Importer::DeleteJobsOlderThan(absl::Duration retention) {
   return deleted;
 }
 
-absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller, JobRef ref) {
+absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller,
+                                        names::ImportJobName ref) {
   if (absl::Status s = directory_.CheckMember(caller, ref.firm_id); !s.ok()) return s;
   absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
   if (!job.ok()) return job.status();
   if (!job->has_value())
-    return absl::NotFoundError(absl::StrCat(JobName(ref), " not found"));
+    return absl::NotFoundError(absl::StrCat(ref.ToString(), " not found"));
   return std::move(**job);
 }
 
@@ -174,11 +173,11 @@ absl::StatusOr<Page<JobRecord>> Importer::List(absl::string_view caller, uint64_
 }
 
 absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
-                                                       JobRef ref,
+                                                       names::ImportJobName ref,
                                                        const PageRequest& page) {
   if (absl::StatusOr<JobRecord> job = Get(caller, ref); !job.ok()) return job.status();
   absl::StatusOr<storage::ListPage> list =
-      storage::OpenPage(absl::StrCat("errors|", JobName(ref)), page);
+      storage::OpenPage(absl::StrCat("errors|", ref.ToString()), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<ErrorRecord>> errors =
       store_.ListErrors(ref, list->cursor, list->size);
@@ -186,7 +185,8 @@ absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
   return Page<ErrorRecord>{std::move(errors->items), list->TokenFor(errors->cursor)};
 }
 
-absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller, JobRef ref) {
+absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller,
+                                                  names::ImportJobName ref) {
   absl::StatusOr<JobRecord> job = Get(caller, ref);
   if (!job.ok()) return job.status();
   // Every error of a row goes into one line, in row order.

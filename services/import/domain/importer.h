@@ -13,8 +13,8 @@
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
 #include "services/import/domain/directory_port.h"
+#include "services/import/domain/import_store.h"
 #include "services/import/domain/model.h"
-#include "services/import/store/import_store.h"
 
 namespace clientbook::importer {
 
@@ -25,7 +25,7 @@ using storage::PageRequest;
 class JobScheduler {
  public:
   virtual ~JobScheduler() = default;
-  virtual void Schedule(JobRef job) = 0;
+  virtual void Schedule(names::ImportJobName job) = 0;
 };
 
 // How a job resends a batch whose outcome it did not hear: resending is
@@ -62,20 +62,22 @@ class Importer {
                                   absl::string_view request_id);
 
   // Runs a job from its stored state to the end. Safe to call again.
-  absl::Status RunJob(JobRef ref);
+  absl::Status RunJob(names::ImportJobName ref);
   // Schedules every job a previous process left unfinished.
   absl::Status ResumeUnfinished();
   // Deletes finished jobs (and their logs) created more than `retention`
   // ago; returns how many.
   absl::StatusOr<size_t> DeleteJobsOlderThan(absl::Duration retention);
 
-  absl::StatusOr<JobRecord> Get(absl::string_view caller, JobRef ref);
+  absl::StatusOr<JobRecord> Get(absl::string_view caller, names::ImportJobName ref);
   absl::StatusOr<Page<JobRecord>> List(absl::string_view caller, uint64_t firm_id,
                                        const PageRequest& page);
-  absl::StatusOr<Page<ErrorRecord>> ListErrors(absl::string_view caller, JobRef ref,
+  absl::StatusOr<Page<ErrorRecord>> ListErrors(absl::string_view caller,
+                                               names::ImportJobName ref,
                                                const PageRequest& page);
   // The rejected rows as CSV: the job's headers plus an error column.
-  absl::StatusOr<std::string> ErrorReport(absl::string_view caller, JobRef ref);
+  absl::StatusOr<std::string> ErrorReport(absl::string_view caller,
+                                          names::ImportJobName ref);
   // The firm's client list as CSV, handed to `sink` one directory page (up
   // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
   // size; a sink that returns false stops the export (the caller went away).
@@ -90,14 +92,15 @@ class Importer {
 
  private:
   // A retry of the request that made job `ref`.
-  absl::StatusOr<JobRecord> Resume(JobRef ref, absl::string_view fingerprint);
+  absl::StatusOr<JobRecord> Resume(names::ImportJobName ref,
+                                   absl::string_view fingerprint);
   absl::Status Validate(JobRecord& job);
   absl::Status Apply(JobRecord& job);
   absl::Status Save(JobRecord& job,
                     const std::optional<std::vector<ErrorRecord>>& errors);
   absl::Status Fail(JobRecord& job, Retry retry, absl::string_view reason);
   // Replaces a job record that cannot be read with a FAILED one.
-  absl::Status FailUnreadable(JobRef ref, const absl::Status& why);
+  absl::Status FailUnreadable(names::ImportJobName ref, const absl::Status& why);
   absl::Status Finish(JobRecord& job, int32_t applied);
 
   ImportStore& store_;
@@ -110,7 +113,6 @@ class Importer {
   uint64_t changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
 };
 
-std::string JobName(JobRef ref);
 // The request id under which the job's current plan is written to the
 // directory: one per job and plan.
 std::string ApplyRequestId(const JobRecord& job);

@@ -8,13 +8,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/rules/shared_limits.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
 
 namespace clientbook::importer {
 namespace {
 
-constexpr size_t kMaxClientNumberCharacters = 100;
+using limits::kMaxClientNumberCharacters;
 
 // Every verdict on a job's rows: the errors found, and which rows are out.
 // A row may collect several errors.
@@ -266,7 +267,7 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   return Save(job, std::nullopt);
 }
 
-absl::Status Importer::FailUnreadable(JobRef ref, const absl::Status& why) {
+absl::Status Importer::FailUnreadable(names::ImportJobName ref, const absl::Status& why) {
   JobRecord ended;
   ended.set_firm_id(ref.firm_id);
   ended.set_job_id(ref.job_id);
@@ -276,8 +277,8 @@ absl::Status Importer::FailUnreadable(JobRef ref, const absl::Status& why) {
                            "); upload the file again as a new import"));
 }
 
-absl::Status Importer::RunJob(JobRef ref) {
-  auto guard = locks_.Lock({JobName(ref)});
+absl::Status Importer::RunJob(names::ImportJobName ref) {
+  auto guard = locks_.Lock({ref.ToString()});
   absl::StatusOr<std::optional<JobRecord>> stored = store_.GetJob(ref);
   // A job that cannot be read would fail the same way at every start: end it.
   if (stored.status().code() == absl::StatusCode::kDataLoss) {
@@ -297,10 +298,10 @@ absl::Status Importer::Validate(JobRecord& job) {
   absl::StatusOr<std::vector<RowRecord>> rows =
       store_.GetRows({job.firm_id(), job.job_id()});
   if (rows.status().code() == absl::StatusCode::kDataLoss) {
-    return Fail(job, Retry::kNo,
-                absl::StrCat("the job's stored rows cannot be read (",
-                             rows.status().message(),
-                             "); upload the file again as a new import"));
+    return Fail(
+        job, Retry::kNo,
+        absl::StrCat("the job's stored rows cannot be read (", rows.status().message(),
+                     "); upload the file again as a new import"));
   }
   if (!rows.ok()) return rows.status();
   Verdicts verdicts(job, *rows);
@@ -342,7 +343,8 @@ absl::Status Importer::Apply(JobRecord& job) {
   const std::string request_id = ApplyRequestId(job);
   absl::StatusOr<AppliedNumbers> applied;
   for (int attempt = 1;; ++attempt) {
-    applied = directory_.ApplyNumbers(job.created_by(), job.firm_id(), updates, request_id);
+    applied =
+        directory_.ApplyNumbers(job.created_by(), job.firm_id(), updates, request_id);
     if (applied.ok() || NothingWritten(applied.status()) ||
         attempt >= options_.apply_attempts) {
       break;

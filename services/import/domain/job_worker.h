@@ -16,7 +16,7 @@ namespace clientbook::importer {
 // resume at the next start).
 class JobWorker final : public JobScheduler {
  public:
-  explicit JobWorker(std::function<void(JobRef)> run)
+  explicit JobWorker(std::function<void(names::ImportJobName)> run)
       : run_(std::move(run)), thread_([this] { Loop(); }) {}
   ~JobWorker() override {
     {
@@ -26,7 +26,7 @@ class JobWorker final : public JobScheduler {
     thread_.join();
   }
 
-  void Schedule(JobRef job) override {
+  void Schedule(names::ImportJobName job) override {
     absl::MutexLock lock(&mu_);
     queue_.push_back(job);
   }
@@ -34,7 +34,7 @@ class JobWorker final : public JobScheduler {
  private:
   void Loop() {
     while (true) {
-      JobRef job;
+      names::ImportJobName job;
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(
@@ -50,9 +50,9 @@ class JobWorker final : public JobScheduler {
     }
   }
 
-  std::function<void(JobRef)> run_;
+  std::function<void(names::ImportJobName)> run_;
   absl::Mutex mu_;
-  std::deque<JobRef> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<names::ImportJobName> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "common/names/names.h"
 #include "services/import/domain/records.pb.h"
 
 // Names for the int fields of the records; values equal the public enums.
@@ -49,14 +50,9 @@ inline bool IsTerminal(const JobRecord& job) {
 
 // The three ways a job can fail, by what a retry with its request id does.
 enum class Retry {
-  kNo,               // final: the directory refused, or the job is unreadable
-  kFromValidation,   // nothing was applied (known): check the rows again
-  kResolveApply,     // the batch may have landed: resend it to find out
-};
-
-struct JobRef {
-  uint64_t firm_id = 0;
-  uint64_t job_id = 0;
+  kNo,              // final: the directory refused, or the job is unreadable
+  kFromValidation,  // nothing was applied (known): check the rows again
+  kResolveApply,    // the batch may have landed: resend it to find out
 };
 
 }  // namespace clientbook::importer

@@ -23,22 +23,22 @@ constexpr char kUnfinished = 'U';
 constexpr char kByAge = 'X';
 constexpr uint64_t kFirstJobId = 1;
 
-std::string JobKey(JobRef ref) {
+std::string JobKey(names::ImportJobName ref) {
   return KeyBuilder(kJob)
       .Uint64(ref.firm_id)
       .Uint64(std::numeric_limits<uint64_t>::max() - ref.job_id)
       .Release();
 }
-std::string RowsPrefix(JobRef ref) {
+std::string RowsPrefix(names::ImportJobName ref) {
   return KeyBuilder(kRow).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
 }
-std::string ErrorsPrefix(JobRef ref) {
+std::string ErrorsPrefix(names::ImportJobName ref) {
   return KeyBuilder(kError).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
 }
 std::string RequestKey(absl::string_view caller, absl::string_view request_id) {
   return KeyBuilder(kRequest).String(caller).String(request_id).Release();
 }
-std::string UnfinishedKey(JobRef ref) {
+std::string UnfinishedKey(names::ImportJobName ref) {
   return KeyBuilder(kUnfinished).Uint64(ref.firm_id).Uint64(ref.job_id).Release();
 }
 std::string AgeKey(const JobRecord& job) {
@@ -48,7 +48,7 @@ std::string AgeKey(const JobRecord& job) {
       .Uint64(job.job_id())
       .Release();
 }
-JobRef RefOf(const JobRecord& job) { return {job.firm_id(), job.job_id()}; }
+names::ImportJobName RefOf(const JobRecord& job) { return {job.firm_id(), job.job_id()}; }
 
 template <typename Record>
 absl::StatusOr<StoredPage<Record>> DecodePage(
@@ -64,10 +64,11 @@ absl::StatusOr<StoredPage<Record>> DecodePage(
 }
 
 // The jobs of an index whose keys in [begin, end) end in firm and job id.
-absl::StatusOr<std::vector<JobRef>> IndexedJobs(const storage::Database& db,
-                                                absl::string_view begin,
-                                                absl::string_view end, size_t limit) {
-  std::vector<JobRef> refs;
+absl::StatusOr<std::vector<names::ImportJobName>> IndexedJobs(const storage::Database& db,
+                                                              absl::string_view begin,
+                                                              absl::string_view end,
+                                                              size_t limit) {
+  std::vector<names::ImportJobName> refs;
   absl::Status s = db.Scan(begin, end, [&](absl::string_view key, absl::string_view) {
     if (key.size() >= 16) {
       KeyReader tail(key.substr(key.size() - 16));
@@ -81,10 +82,11 @@ absl::StatusOr<std::vector<JobRef>> IndexedJobs(const storage::Database& db,
 
 // The stored jobs behind `refs`, skipping any deleted meanwhile.
 absl::StatusOr<std::vector<JobRecord>> LoadJobs(
-    const RocksImportStore& store, absl::StatusOr<std::vector<JobRef>> refs) {
+    const RocksImportStore& store,
+    absl::StatusOr<std::vector<names::ImportJobName>> refs) {
   if (!refs.ok()) return refs.status();
   std::vector<JobRecord> jobs;
-  for (JobRef ref : *refs) {
+  for (names::ImportJobName ref : *refs) {
     absl::StatusOr<std::optional<JobRecord>> job = store.GetJob(ref);
     if (!job.ok()) return job.status();
     if (job->has_value()) jobs.push_back(std::move(**job));
@@ -105,7 +107,7 @@ absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
 absl::Status RocksImportStore::CreateJob(const JobRecord& job,
                                          const std::vector<RowRecord>& rows) {
   rocksdb::WriteBatch batch;
-  const JobRef ref = RefOf(job);
+  const names::ImportJobName ref = RefOf(job);
   batch.Put(JobKey(ref), job.SerializeAsString());
   for (const RowRecord& row : rows) {
     batch.Put(KeyBuilder(kRow)
@@ -127,7 +129,7 @@ absl::Status RocksImportStore::CreateJob(const JobRecord& job,
 absl::Status RocksImportStore::UpdateJob(
     const JobRecord& job, const std::optional<std::vector<ErrorRecord>>& errors) {
   rocksdb::WriteBatch batch;
-  const JobRef ref = RefOf(job);
+  const names::ImportJobName ref = RefOf(job);
   batch.Put(JobKey(ref), job.SerializeAsString());
   if (errors.has_value()) {
     const std::string prefix = ErrorsPrefix(ref);
@@ -153,7 +155,7 @@ absl::Status RocksImportStore::UpdateJob(
 
 absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
   rocksdb::WriteBatch batch;
-  const JobRef ref = RefOf(job);
+  const names::ImportJobName ref = RefOf(job);
   for (const std::string& prefix : {RowsPrefix(ref), ErrorsPrefix(ref)}) {
     batch.DeleteRange(prefix, storage::PrefixSuccessor(prefix));
   }
@@ -165,11 +167,13 @@ absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
   return db_->WriteDurably(batch);
 }
 
-absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(JobRef ref) const {
+absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(
+    names::ImportJobName ref) const {
   return storage::ReadRecord<JobRecord>(*db_, JobKey(ref));
 }
 
-absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(JobRef ref) const {
+absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(
+    names::ImportJobName ref) const {
   std::vector<RowRecord> rows;
   absl::Status failure;
   const std::string prefix = RowsPrefix(ref);
@@ -189,7 +193,7 @@ absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(JobRef ref) con
   return rows;
 }
 
-absl::StatusOr<std::optional<JobRef>> RocksImportStore::FindRequest(
+absl::StatusOr<std::optional<names::ImportJobName>> RocksImportStore::FindRequest(
     absl::string_view caller, absl::string_view request_id) const {
   absl::StatusOr<std::optional<std::string>> bytes =
       db_->Get(RequestKey(caller, request_id));
@@ -199,7 +203,7 @@ absl::StatusOr<std::optional<JobRef>> RocksImportStore::FindRequest(
   std::optional<uint64_t> firm = reader.Uint64();
   std::optional<uint64_t> job = reader.Uint64();
   if (!firm || !job) return absl::DataLossError("unreadable request entry");
-  return JobRef{*firm, *job};
+  return names::ImportJobName{*firm, *job};
 }
 
 absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_id,
@@ -210,11 +214,12 @@ absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_i
 }
 
 absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(
-    JobRef ref, absl::string_view cursor, size_t limit) const {
+    names::ImportJobName ref, absl::string_view cursor, size_t limit) const {
   return DecodePage<ErrorRecord>(db_->ScanPage(ErrorsPrefix(ref), cursor, limit));
 }
 
-absl::StatusOr<std::vector<JobRef>> RocksImportStore::UnfinishedJobs() const {
+absl::StatusOr<std::vector<names::ImportJobName>> RocksImportStore::UnfinishedJobs()
+    const {
   const std::string prefix(1, kUnfinished);
   return IndexedJobs(*db_, prefix, storage::PrefixSuccessor(prefix),
                      std::numeric_limits<size_t>::max());

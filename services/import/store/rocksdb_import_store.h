@@ -5,7 +5,7 @@
 
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
-#include "services/import/store/import_store.h"
+#include "services/import/domain/import_store.h"
 
 namespace clientbook::importer {
 
@@ -27,16 +27,18 @@ class RocksImportStore final : public ImportStore {
   absl::Status UpdateJob(const JobRecord& job,
                          const std::optional<std::vector<ErrorRecord>>& errors) override;
   absl::Status DeleteJob(const JobRecord& job) override;
-  absl::StatusOr<std::optional<JobRecord>> GetJob(JobRef ref) const override;
-  absl::StatusOr<std::vector<RowRecord>> GetRows(JobRef ref) const override;
-  absl::StatusOr<std::optional<JobRef>> FindRequest(
+  absl::StatusOr<std::optional<JobRecord>> GetJob(
+      names::ImportJobName ref) const override;
+  absl::StatusOr<std::vector<RowRecord>> GetRows(names::ImportJobName ref) const override;
+  absl::StatusOr<std::optional<names::ImportJobName>> FindRequest(
       absl::string_view caller, absl::string_view request_id) const override;
   absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
                                                  absl::string_view cursor,
                                                  size_t limit) const override;
-  absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref, absl::string_view cursor,
+  absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
+                                                     absl::string_view cursor,
                                                      size_t limit) const override;
-  absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const override;
+  absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const override;
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
                                                            size_t limit) const override;
 

@@ -41,7 +41,7 @@ class ImportServiceTest : public ::testing::Test {
     port_ = std::make_unique<importer::GrpcDirectoryPort>(
         client::Connect(directory_target), kTimeout);
     worker_ = std::make_unique<importer::JobWorker>(
-        [this](importer::JobRef job) { importer_->RunJob(job).IgnoreError(); });
+        [this](names::ImportJobName job) { importer_->RunJob(job).IgnoreError(); });
     importer_ =
         std::make_unique<importer::Importer>(*import_store_, clock_, *port_, *worker_);
     import_service_ = std::make_unique<importer::ImportService>(*importer_);
@@ -263,8 +263,8 @@ TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
     req.mutable_client()->set_display_name(absl::StrCat("Taker ", i));
     req.mutable_client()->clear_client_number();
     ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &taker).ok());
-    absl::StrAppend(&csv, taker.company_id(), ";Taker ", i, ";",
-                    holder.client_number(), "\r\n");
+    absl::StrAppend(&csv, taker.company_id(), ";Taker ", i, ";", holder.client_number(),
+                    "\r\n");
   }
   v1::ImportJob job = ImportAndWait(csv);
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
@@ -307,7 +307,8 @@ TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::StartImportRequest start;
   start.set_parent(firm_);
-  start.set_csv("Company ID," + std::string(6 * 1024, 'h') + ",Client Number\r\n1,a,b\r\n");
+  start.set_csv("Company ID," + std::string(6 * 1024, 'h') +
+                ",Client Number\r\n1,a,b\r\n");
   EXPECT_EQ(import_stub_->StartImport(Ctx().get(), start, &job).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 

@@ -55,7 +55,7 @@ class FakeDirectory final : public DirectoryClient {
 // and is subscribed on a monthly direct discount with PLUS.
 class BillingTest : public ::testing::Test {
  protected:
-  static constexpr SubscriptionRef kRef{1, 100};
+  static constexpr names::SubscriptionName kRef{1, 100};
 
   BillingTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),

@@ -135,8 +135,8 @@ class FakeDirectoryPort final : public DirectoryPort {
 // Jobs wait here until the test runs them.
 class ManualScheduler final : public JobScheduler {
  public:
-  void Schedule(JobRef job) override { queue.push_back(job); }
-  std::vector<JobRef> queue;
+  void Schedule(names::ImportJobName job) override { queue.push_back(job); }
+  std::vector<names::ImportJobName> queue;
 };
 
 // The real store, except that it can fail the write that ends a job, as a
@@ -157,25 +157,28 @@ class CrashableStore final : public ImportStore {
     return real_.UpdateJob(job, errors);
   }
   absl::Status DeleteJob(const JobRecord& job) override { return real_.DeleteJob(job); }
-  absl::StatusOr<std::optional<JobRecord>> GetJob(JobRef ref) const override {
+  absl::StatusOr<std::optional<JobRecord>> GetJob(
+      names::ImportJobName ref) const override {
     return real_.GetJob(ref);
   }
-  absl::StatusOr<std::vector<RowRecord>> GetRows(JobRef ref) const override {
+  absl::StatusOr<std::vector<RowRecord>> GetRows(
+      names::ImportJobName ref) const override {
     return real_.GetRows(ref);
   }
-  absl::StatusOr<std::optional<JobRef>> FindRequest(absl::string_view caller,
-                                                    absl::string_view id) const override {
+  absl::StatusOr<std::optional<names::ImportJobName>> FindRequest(
+      absl::string_view caller, absl::string_view id) const override {
     return real_.FindRequest(caller, id);
   }
   absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm, absl::string_view cursor,
                                                  size_t limit) const override {
     return real_.ListJobs(firm, cursor, limit);
   }
-  absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref, absl::string_view cursor,
+  absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
+                                                     absl::string_view cursor,
                                                      size_t limit) const override {
     return real_.ListErrors(ref, cursor, limit);
   }
-  absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const override {
+  absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const override {
     return real_.UnfinishedJobs();
   }
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t t,
@@ -225,9 +228,9 @@ class ImporterTest : public ::testing::Test {
   }
 
   void RunScheduled() {
-    std::vector<JobRef> jobs;
+    std::vector<names::ImportJobName> jobs;
     jobs.swap(scheduler_.queue);
-    for (JobRef job : jobs) importer_->RunJob(job).IgnoreError();
+    for (names::ImportJobName job : jobs) importer_->RunJob(job).IgnoreError();
   }
 
   std::vector<ErrorRecord> Errors(const JobRecord& job) {

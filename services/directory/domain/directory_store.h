@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_
-#define CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_STORE_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_STORE_H_
 
 #include <cstdint>
 #include <functional>
@@ -15,7 +15,22 @@
 
 namespace clientbook::directory {
 
-// A set of changes committed atomically by DirectoryStore::Commit().
+// What a client is found by, as the domain's rules fold it (rules.h); the
+// store keeps these as index keys without knowing how they were made.
+struct ClientIndexTerms {
+  std::string folded_name;         // for listing by name
+  std::vector<std::string> words;  // of the folded name, for search
+  std::string number_key;          // "" without a number
+  bool active = true;              // also in the active-only indexes
+};
+
+// A client record with its index terms.
+struct IndexedClient {
+  const ClientRecord& record;
+  ClientIndexTerms terms;
+};
+
+// A set of changes that commits itself atomically.
 class DirectoryWrite {
  public:
   virtual ~DirectoryWrite() = default;
@@ -24,14 +39,19 @@ class DirectoryWrite {
   // Also records the firm under the member's user, for ListMyFirms.
   virtual void PutMember(const MemberRecord& member) = 0;
   // `before` is the stored client (null when new); the indexes follow.
-  virtual void PutClient(const ClientRecord* before, const ClientRecord& after) = 0;
-  virtual void DeleteClient(const ClientRecord& stored) = 0;
+  virtual void PutClient(const IndexedClient* before, const IndexedClient& after) = 0;
+  virtual void DeleteClient(const IndexedClient& stored) = 0;
   virtual void PutListView(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view) = 0;
-  virtual void PutInvitation(const InvitationRecord& invitation) = 0;
+  // Indexed under the invitee's email key (EmailKey()) and its inviter.
+  virtual void PutInvitation(const InvitationRecord& invitation,
+                             absl::string_view invitee_email_key) = 0;
   // Remembers what `request_id` of `caller` did in `scope`.
   virtual void PutRequest(uint64_t scope, absl::string_view caller,
                           absl::string_view request_id, const RequestRecord& done) = 0;
+
+  // Every change or none.
+  virtual absl::Status Commit() = 0;
 };
 
 // Client indexes a listing can walk.
@@ -74,7 +94,6 @@ class DirectoryStore {
   // also across restarts.
   virtual absl::StatusOr<uint64_t> AllocateId() = 0;
   virtual std::unique_ptr<DirectoryWrite> NewWrite() = 0;
-  virtual absl::Status Commit(DirectoryWrite& write) = 0;
 
   virtual absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const = 0;
   virtual absl::StatusOr<std::optional<MemberRecord>> GetMember(
@@ -87,7 +106,7 @@ class DirectoryStore {
 
   virtual absl::StatusOr<std::optional<ClientRecord>> GetClient(
       uint64_t firm_id, uint64_t company_id) const = 0;
-  // The client holding a number, by ClientNumberKey().
+  // The client holding a number, by its key (ClientIndexTerms::number_key).
   virtual absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
       uint64_t firm_id, absl::string_view number_key) const = 0;
   virtual absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
@@ -110,4 +129,4 @@ class DirectoryStore {
 
 }  // namespace clientbook::directory
 
-#endif  // CLIENTBOOK_SERVICES_DIRECTORY_STORE_DIRECTORY_STORE_H_
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_STORE_H_

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_
-#define CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORT_STORE_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORT_STORE_H_
 
 #include <optional>
 #include <vector>
@@ -30,20 +30,22 @@ class ImportStore {
   // The job, its rows, its error log and its indexes.
   virtual absl::Status DeleteJob(const JobRecord& job) = 0;
 
-  virtual absl::StatusOr<std::optional<JobRecord>> GetJob(JobRef ref) const = 0;
-  virtual absl::StatusOr<std::vector<RowRecord>> GetRows(JobRef ref) const = 0;
-  virtual absl::StatusOr<std::optional<JobRef>> FindRequest(
+  virtual absl::StatusOr<std::optional<JobRecord>> GetJob(
+      names::ImportJobName ref) const = 0;
+  virtual absl::StatusOr<std::vector<RowRecord>> GetRows(
+      names::ImportJobName ref) const = 0;
+  virtual absl::StatusOr<std::optional<names::ImportJobName>> FindRequest(
       absl::string_view caller, absl::string_view request_id) const = 0;
   // Newest first.
   virtual absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
                                                          absl::string_view cursor,
                                                          size_t limit) const = 0;
   // In row order.
-  virtual absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(JobRef ref,
+  virtual absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
                                                              absl::string_view cursor,
                                                              size_t limit) const = 0;
   // Jobs not yet in a final state, to resume after a restart.
-  virtual absl::StatusOr<std::vector<JobRef>> UnfinishedJobs() const = 0;
+  virtual absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const = 0;
   // Jobs created before `time_us`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
       int64_t time_us, size_t limit) const = 0;
@@ -51,4 +53,4 @@ class ImportStore {
 
 }  // namespace clientbook::importer
 
-#endif  // CLIENTBOOK_SERVICES_IMPORT_STORE_IMPORT_STORE_H_
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_IMPORT_STORE_H_

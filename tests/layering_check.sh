@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# STYLE.md's layers, checked mechanically: domain code (and the common code
+# it builds on) includes no gRPC, RocksDB, store, API or server code; store
+# code includes no API or gRPC code. Prints every offending include.
+set -uo pipefail
+root="${1:?usage: layering_check.sh <source root>}"
+cd "$root"
+failed=0
+
+# forbid <description> <extended regex of include paths> <files…>
+forbid() {
+  local what=$1 pattern=$2
+  shift 2
+  local hits
+  hits=$(grep -nE "^#include [\"<]($pattern)" "$@" 2>/dev/null)
+  if [[ -n "$hits" ]]; then
+    echo "$what:"
+    echo "$hits"
+    failed=1
+  fi
+}
+
+core_files=(common/csv/* common/names/* common/requests/* common/status/errors.*
+            common/status/error_budget.* common/storage/key_codec.*
+            common/storage/page_token.* common/storage/paging.h
+            common/storage/striped_locks.h common/text/* common/time/clock.h)
+outward='grpcpp/|grpc/|rocksdb/|services/[a-z]+/(store|api)/|common/(server|client|auth)/|common/status/status_mapping|common/storage/(database|id_allocator|records)\.h'
+
+forbid "domain code reaching outward" "$outward" services/*/domain/*
+forbid "common_core reaching outward" "$outward" "${core_files[@]}"
+forbid "store code reaching the API" 'grpcpp/|grpc/|services/[a-z]+/api/|common/(server|client|auth)/' \
+  services/*/store/*
+
+if ((failed)); then exit 1; fi
+echo "layers hold: domain $(ls services/*/domain/* | wc -l) files, store $(ls services/*/store/* | wc -l) files"

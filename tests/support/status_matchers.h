@@ -1,0 +1,43 @@
+#ifndef CLIENTBOOK_TESTS_SUPPORT_STATUS_MATCHERS_H_
+#define CLIENTBOOK_TESTS_SUPPORT_STATUS_MATCHERS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gmock/gmock.h"
+
+// EXPECT_THAT(result, StatusIs(absl::StatusCode::kNotFound)) and IsOk() for
+// absl::Status and absl::StatusOr<T>, printing the status on failure.
+namespace clientbook::testing {
+
+inline const absl::Status& StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
+  return result.status();
+}
+
+MATCHER_P(StatusIs, code, absl::StrCat("has status ", absl::StatusCodeToString(code))) {
+  const absl::Status& status = StatusOf(arg);
+  *result_listener << "which is " << status;
+  return status.code() == code;
+}
+
+MATCHER_P2(StatusIs, code, message_part,
+           absl::StrCat("has status ", absl::StatusCodeToString(code), " saying \"",
+                        message_part, "\"")) {
+  const absl::Status& status = StatusOf(arg);
+  *result_listener << "which is " << status;
+  return status.code() == code &&
+         status.message().find(message_part) != absl::string_view::npos;
+}
+
+MATCHER(IsOk, "is OK") {
+  const absl::Status& status = StatusOf(arg);
+  *result_listener << "which is " << status;
+  return status.ok();
+}
+
+}  // namespace clientbook::testing
+
+#endif  // CLIENTBOOK_TESTS_SUPPORT_STATUS_MATCHERS_H_
