@@ -11,6 +11,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/csv_stream.h"
 #include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,17 +32,19 @@ class ImportE2eTest : public ::testing::Test {
   ImportE2eTest()
       : directory_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         import_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
-        directory_(DIRECTORY_BINARY,
-                   {"--listen=" + directory_target_,
-                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen=", "--drain_delay=0s"},
-                   dir_.Sub("directory.log")) {}
+        directory_(
+            DIRECTORY_BINARY,
+            {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+             "--metrics_listen=", "--drain_delay=0s"},
+            dir_.Sub("directory.log")) {}
 
   std::unique_ptr<testing::ServiceProcess> StartImport() {
     auto import = std::make_unique<testing::ServiceProcess>(
         IMPORT_BINARY,
-        std::vector<std::string>{
-            "--listen=" + import_target_, "--data_dir=" + dir_.Sub("import"),
-            "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target_},
+        std::vector<std::string>{"--listen=" + import_target_,
+                                 "--data_dir=" + dir_.Sub("import"),
+                                 "--metrics_listen=", "--drain_delay=0s",
+                                 "--directory_target=" + directory_target_},
         dir_.Sub("import.log"));
     EXPECT_TRUE(import->Start());
     EXPECT_TRUE(import->WaitServing(import_target_)) << import->Log();
@@ -75,12 +78,10 @@ class ImportE2eTest : public ::testing::Test {
     v1::ExportClientsRequest req;
     req.set_parent(firm_);
     auto ctx = As("alice");
-    auto reader = import_stub_->ExportClients(ctx.get(), req);
-    std::string all;
-    v1::CsvChunk chunk;
-    while (reader->Read(&chunk)) all += chunk.data();
-    EXPECT_TRUE(reader->Finish().ok());
-    return all;
+    testing::CsvDownload download =
+        testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
+    EXPECT_TRUE(download.status.ok()) << download.status.error_message();
+    return download.csv;
   }
 
   // The export with every number filled in.
@@ -185,12 +186,10 @@ TEST_F(ImportE2eTest, BadRowsAreLoggedAndReported) {
   v1::DownloadErrorReportRequest download;
   download.set_name(job.name());
   auto ctx = As("alice");
-  auto reader = import_stub_->DownloadErrorReport(ctx.get(), download);
-  std::string report;
-  v1::CsvChunk chunk;
-  while (reader->Read(&chunk)) report += chunk.data();
-  ASSERT_TRUE(reader->Finish().ok());
-  std::vector<csv::Record> lines = csv::Parse(report);
+  testing::CsvDownload report =
+      testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx.get(), download));
+  ASSERT_TRUE(report.status.ok()) << report.status.error_message();
+  std::vector<csv::Record> lines = csv::Parse(report.csv);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0].fields, ::testing::ElementsAre("Company ID", "Display Name",
                                                       "Client Number", "Error"));

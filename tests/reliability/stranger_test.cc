@@ -13,6 +13,7 @@
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/cluster.h"
+#include "tests/support/csv_stream.h"
 
 namespace clientbook {
 namespace {
@@ -69,14 +70,16 @@ class StrangerTest : public ::testing::Test {
     create.mutable_client()->set_client_type(v1::BUSINESS);
     create.mutable_client()->set_client_number(absl::StrCat("N-", kSecret));
     v1::Client client;
-    ASSERT_TRUE(cluster_.directory->CreateClient(As("alice").get(), create, &client).ok());
+    ASSERT_TRUE(
+        cluster_.directory->CreateClient(As("alice").get(), create, &client).ok());
     client_ = client.name();
     v1::SubscribeClientRequest subscribe;
     subscribe.set_parent(client_);
     subscribe.mutable_subscription()->set_plan(v1::WHOLESALE);
     v1::Subscription subscription;
     ASSERT_TRUE(
-        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription).ok());
+        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription)
+            .ok());
     v1::StartImportRequest start;
     start.set_parent(firm_);
     start.set_csv(absl::StrCat("Company ID,Display Name,Client Number\r\n",
@@ -122,8 +125,8 @@ class StrangerTest : public ::testing::Test {
     grpc::Status status;
     absl::Notification done;
     auto ctx = As(kStranger);
-    stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request_bytes, &response_bytes,
-                   [&](grpc::Status s) {
+    stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request_bytes,
+                   &response_bytes, [&](grpc::Status s) {
                      status = std::move(s);
                      done.Notify();
                    });
@@ -149,7 +152,8 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
        {"clientbook.v1.DirectoryService", "clientbook.v1.BillingService",
         "clientbook.v1.ImportService"}) {
     const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service_name);
     ASSERT_NE(service, nullptr);
     grpc::GenericStub stub(testing::Channel(TargetOf(service_name)));
     for (int m = 0; m < service->method_count(); ++m) {
@@ -182,10 +186,10 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   v1::ExportClientsRequest export_request;
   export_request.set_parent(firm_);
   auto export_ctx = As(kStranger);
-  auto exported = cluster_.import->ExportClients(export_ctx.get(), export_request);
-  v1::CsvChunk chunk;
-  EXPECT_FALSE(exported->Read(&chunk));
-  EXPECT_EQ(exported->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  testing::CsvDownload exported =
+      testing::ReadCsv(*cluster_.import->ExportClients(export_ctx.get(), export_request));
+  EXPECT_EQ(exported.chunks, 0);
+  EXPECT_EQ(exported.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
   v1::WatchImportJobRequest watch;
   watch.set_name(job_);
@@ -198,9 +202,10 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   v1::DownloadErrorReportRequest report;
   report.set_name(job_);
   auto report_ctx = As(kStranger);
-  auto downloaded = cluster_.import->DownloadErrorReport(report_ctx.get(), report);
-  EXPECT_FALSE(downloaded->Read(&chunk));
-  EXPECT_FALSE(downloaded->Finish().ok());
+  testing::CsvDownload downloaded =
+      testing::ReadCsv(*cluster_.import->DownloadErrorReport(report_ctx.get(), report));
+  EXPECT_EQ(downloaded.chunks, 0);
+  EXPECT_FALSE(downloaded.status.ok());
 
   v1::ImportJob uploaded;
   auto upload_ctx = As(kStranger);
@@ -221,9 +226,9 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   v1::GetSubscriptionRequest get_subscription;
   get_subscription.set_name(client_ + "/subscription");
   v1::Subscription subscription;
-  ASSERT_TRUE(
-      cluster_.billing->GetSubscription(As("alice").get(), get_subscription, &subscription)
-          .ok());
+  ASSERT_TRUE(cluster_.billing
+                  ->GetSubscription(As("alice").get(), get_subscription, &subscription)
+                  .ok());
   EXPECT_EQ(subscription.plan(), v1::WHOLESALE);
 }
 

@@ -17,6 +17,7 @@
 #include "services/import/domain/import_file.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/csv_stream.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
@@ -81,12 +82,10 @@ class ImportServiceTest : public ::testing::Test {
     v1::ExportClientsRequest req;
     req.set_parent(firm_);
     auto ctx = Ctx();
-    auto reader = import_stub_->ExportClients(ctx.get(), req);
-    std::string all;
-    v1::CsvChunk chunk;
-    while (reader->Read(&chunk)) all += chunk.data();
-    EXPECT_TRUE(reader->Finish().ok());
-    return all;
+    testing::CsvDownload download =
+        testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
+    EXPECT_TRUE(download.status.ok()) << download.status.error_message();
+    return download.csv;
   }
 
   // Starts an import and watches it to its end.
@@ -174,12 +173,10 @@ TEST_F(ImportServiceTest, MixedRowsLeaveAnErrorLogAndAReportThatUploadsAgain) {
   v1::DownloadErrorReportRequest download;
   download.set_name(job.name());
   auto ctx = Ctx();
-  auto reader = import_stub_->DownloadErrorReport(ctx.get(), download);
-  std::string report;
-  v1::CsvChunk chunk;
-  while (reader->Read(&chunk)) report += chunk.data();
-  ASSERT_TRUE(reader->Finish().ok());
-  std::vector<csv::Record> fix = csv::Parse(report);
+  testing::CsvDownload report =
+      testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx.get(), download));
+  ASSERT_TRUE(report.status.ok()) << report.status.error_message();
+  std::vector<csv::Record> fix = csv::Parse(report.csv);
   ASSERT_EQ(fix.size(), 4u);
   fix[2].fields[1] = rows[2].fields[1];  // the real name back
   fix[3].fields[2] = "N-3";              // a number of its own
@@ -244,10 +241,10 @@ TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
   v1::ExportClientsRequest req;
   req.set_parent(firm_);
   auto ctx = Ctx("mallory");
-  auto reader = import_stub_->ExportClients(ctx.get(), req);
-  v1::CsvChunk chunk;
-  EXPECT_FALSE(reader->Read(&chunk));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  testing::CsvDownload refused =
+      testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
+  EXPECT_EQ(refused.chunks, 0);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
@@ -316,10 +313,10 @@ TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
   export_request.set_parent(firm_);
   export_request.set_header_language(static_cast<v1::HeaderLanguage>(12));
   auto ctx = Ctx();
-  auto reader = import_stub_->ExportClients(ctx.get(), export_request);
-  v1::CsvChunk chunk;
-  EXPECT_FALSE(reader->Read(&chunk));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  testing::CsvDownload refused =
+      testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), export_request));
+  EXPECT_EQ(refused.chunks, 0);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 #include <thread>
 
 #include "services/billing/domain/rules.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/billing/billing_fixture.h"
 
 namespace clientbook::billing {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::Optional;
 
@@ -60,8 +63,8 @@ TEST_F(TrialTest, PaymentAtTheEndIsTooLate) {
 }
 
 TEST_F(TrialTest, OnlyTheClientsPrimaryAdminAddsPayment) {
-  EXPECT_EQ(billing_->AddPaymentMethod("anna", kRef, "").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(billing_->AddPaymentMethod("anna", kRef, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(TrialTest, TheSweepRecordsEachLapseOnce) {
@@ -85,7 +88,7 @@ class PlanTest : public BillingTest {};
 
 TEST_F(PlanTest, PayrollNeedsWholesale) {
   auto direct = Subscribe(Plan::kDirectDiscount, {Product::kPlus, Product::kPayroll});
-  EXPECT_EQ(direct.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(direct, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(direct.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
   EXPECT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
@@ -117,40 +120,36 @@ TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->eligibility, Eligibility::kNoSubscription);
   EXPECT_EQ(none->trial_state, TrialState::kNoTrial);
-  EXPECT_EQ(billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPlus), "")
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPlus), ""),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
-  EXPECT_EQ(billing_->Subscribe("anna", kRef, 0, Products({}), 0, "").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(billing_->Subscribe("anna", kRef, 9, Products({}), 0, "").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPlus}).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}).status().code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(billing_->Get("anna", kRef).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(billing_->Subscribe("anna", kRef, 0, Products({}), 0, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(billing_->Subscribe("anna", kRef, 9, Products({}), 0, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPlus}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(billing_->Get("anna", kRef), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
   ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  EXPECT_EQ(Subscribe(Plan::kWholesale, {Product::kPlus}).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
-  EXPECT_EQ(billing_->Subscribe("stranger", kRef, 1, Products({}), 0, "").status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(billing_->Subscribe("other-firm-member", kRef, 1, Products({}), 0, "")
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(billing_->Subscribe("anna", {1, 999}, 1, Products({}), 0, "").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(billing_->Subscribe("stranger", kRef, 1, Products({}), 0, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(billing_->Subscribe("other-firm-member", kRef, 1, Products({}), 0, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(billing_->Subscribe("anna", {1, 999}, 1, Products({}), 0, ""),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
@@ -180,8 +179,8 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   EXPECT_EQ(
       count({.eligibility = static_cast<int32_t>(Eligibility::kNeedsClientPermission)}),
       1u);
-  EXPECT_EQ(billing_->List("other-firm-member", 1, {}, {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(billing_->List("other-firm-member", 1, {}, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 class RequestIdTest : public BillingTest {};
@@ -230,12 +229,9 @@ TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
   ASSERT_TRUE(
       billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
           .ok());
-  EXPECT_EQ(
-      billing_
-          ->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
-          .status()
-          .code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(billing_->RemoveProduct("anna", kRef,
+                                      static_cast<int32_t>(Product::kPayroll), "r-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {

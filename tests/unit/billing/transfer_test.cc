@@ -1,8 +1,11 @@
 #include "services/billing/domain/rules.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/billing/billing_fixture.h"
 
 namespace clientbook::billing {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::Optional;
 
@@ -49,7 +52,7 @@ TEST_F(TransferTest, RefusedAt48h00m01sAsExpired) {
   ASSERT_TRUE(Authorize().ok());
   clock_.Advance(absl::Hours(48) + absl::Seconds(1));
   auto late = Complete();
-  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(late.status()), Optional(std::string("AUTHORIZATION_EXPIRED")));
   EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
   EXPECT_EQ(Now().transfer_state, TransferState::kExpired);
@@ -66,24 +69,23 @@ TEST_F(TransferTest, AfterExpiryTheClientAuthorizesAgain) {
 }
 
 TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
-  EXPECT_EQ(Authorize("anna").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Authorize("anna"), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_FALSE(Now().record.has_transfer());
 }
 
 TEST_F(TransferTest, OnlyAFirmMemberCompletes) {
   ASSERT_TRUE(Authorize().ok());
-  EXPECT_EQ(Complete("client-owner").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Complete("client-owner"), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
   auto elsewhere = Authorize("client-owner", 2);
-  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(elsewhere, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(elsewhere.status()),
               Optional(std::string("CLIENT_NOT_CONNECTED_TO_FIRM")));
   ASSERT_TRUE(Authorize().ok());
-  EXPECT_EQ(Complete("other-firm-member").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Complete("other-firm-member"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
 }
 
@@ -103,7 +105,7 @@ TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
   ASSERT_TRUE(Authorize().ok());
   ASSERT_TRUE(billing_->RevokeTransfer("client-owner", kRef, "").ok());
   auto done = Complete();
-  EXPECT_EQ(done.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(done, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
   EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
 }
@@ -126,7 +128,7 @@ TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
           .ok());
   EXPECT_EQ(Now().eligibility, Eligibility::kQuickBooksTime);
   auto refused = Authorize();
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
@@ -179,7 +181,7 @@ TEST_F(TransferTest, RemovingFromWholesaleHandsBillingBackToTheClient) {
 
 TEST_F(TransferTest, DirectoryUnreachableRefusesEverything) {
   directory_.answer = absl::UnavailableError("directory down");
-  EXPECT_EQ(Authorize().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(Authorize(), StatusIs(absl::StatusCode::kUnavailable));
   directory_.answer = absl::OkStatus();
   EXPECT_FALSE(Now().record.has_transfer());
 }

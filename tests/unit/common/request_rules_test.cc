@@ -9,9 +9,12 @@
 #include "common/status/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -34,17 +37,18 @@ TEST(RequestIdRulesTest, FingerprintsAreStableAndTellRequestsApart) {
   // Stored on disk, so it must not change between builds: FNV-1a of "body".
   EXPECT_EQ(a, "CreateClient|firms/1|cd4de79bc6c93295");
   EXPECT_TRUE(requests::CheckSameRequest(a, a).ok());
-  EXPECT_EQ(requests::CheckSameRequest(a, "x").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(requests::CheckSameRequest(a, "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ResourceNameTest, EachIdHasOneSpelling) {
   EXPECT_EQ(*names::MatchIds("name", "firms/1001/clients/1003", "firms/*/clients/*"),
             (std::vector<uint64_t>{1001, 1003}));
-  for (const char* name : {"firms/ 1001", "firms/1001 ", "firms/01001", "firms/+1001",
-                           "firms/0", "firms/1e3", "firms/99999999999999999999",
-                           "firms//1001", "firms/1001/"}) {
-    EXPECT_EQ(names::MatchIds("name", name, "firms/*").status().code(),
-              absl::StatusCode::kInvalidArgument)
+  for (const char* name :
+       {"firms/ 1001", "firms/1001 ", "firms/01001", "firms/+1001", "firms/0",
+        "firms/1e3", "firms/99999999999999999999", "firms//1001", "firms/1001/"}) {
+    EXPECT_THAT(names::MatchIds("name", name, "firms/*"),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << name;
   }
   EXPECT_EQ(*names::MatchIds("name", "firms/18446744073709551615", "firms/*"),
@@ -55,16 +59,16 @@ TEST(KnownEnumsTest, UnknownNumbersAreNamedAtAnyDepth) {
   v1::ExportClientsRequest export_request;
   export_request.set_header_language(static_cast<v1::HeaderLanguage>(9));
   absl::Status s = server::CheckKnownEnums(export_request);
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(errors::FieldViolationsOf(s),
               ElementsAre(Field(&errors::FieldViolation::field, "header_language")));
 
   v1::SubscribeClientRequest subscribe;
   subscribe.mutable_subscription()->add_products(static_cast<v1::Product>(1));
   subscribe.mutable_subscription()->add_products(static_cast<v1::Product>(77));
-  EXPECT_THAT(errors::FieldViolationsOf(server::CheckKnownEnums(subscribe)),
-              ElementsAre(Field(&errors::FieldViolation::field,
-                                "subscription.products[1]")));
+  EXPECT_THAT(
+      errors::FieldViolationsOf(server::CheckKnownEnums(subscribe)),
+      ElementsAre(Field(&errors::FieldViolation::field, "subscription.products[1]")));
 
   v1::ListSubscriptionsRequest list;
   list.set_plan(static_cast<v1::Plan>(1));

@@ -2,16 +2,19 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/error_budget.h"
 #include "common/status/errors.h"
-#include "common/text/text.h"
 #include "common/status/status_mapping.h"
 #include "common/storage/page_token.h"
+#include "common/text/text.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 TEST(StatusMappingTest, FieldViolationsBecomeBadRequestDetails) {
   absl::Status status = errors::InvalidArgument(
@@ -31,7 +34,7 @@ TEST(StatusMappingTest, RoundTripKeepsCodeMessageAndDetails) {
   absl::Status status = errors::WithReason(absl::StatusCode::kFailedPrecondition,
                                            "CLIENT_ON_WHOLESALE_BILLING", "on wholesale");
   absl::Status back = FromGrpcStatus(ToGrpcStatus(status));
-  EXPECT_EQ(back.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(back, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(back.message(), "on wholesale");
   EXPECT_EQ(errors::ReasonOf(back), "CLIENT_ON_WHOLESALE_BILLING");
 }
@@ -52,12 +55,12 @@ TEST(PageTokenTest, RoundTripsWithinTheSameQuery) {
 
 TEST(PageTokenTest, RejectsTokensOfOtherQueriesAndGarbage) {
   std::string token = storage::EncodePageToken("q1", "cursor");
-  EXPECT_EQ(storage::DecodePageToken("q2", token).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(storage::DecodePageToken("q1", "%%%").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(storage::DecodePageToken("q1", "AAAA").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(storage::DecodePageToken("q2", token),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(storage::DecodePageToken("q1", "%%%"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(storage::DecodePageToken("q1", "AAAA"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // The whole error as gRPC puts it on the wire: grpc-message percent-encoded
@@ -69,11 +72,11 @@ size_t WireBytes(const grpc::Status& rpc) {
 TEST(ErrorBudgetTest, HugeMessagesAndManyViolationsFitUnderTheMetadataLimit) {
   std::vector<errors::FieldViolation> violations;
   for (int i = 0; i < 1000; ++i) {
-    violations.push_back({absl::StrCat("requests[", i, "].client_number"),
-                          std::string(5000, 'x')});
+    violations.push_back(
+        {absl::StrCat("requests[", i, "].client_number"), std::string(5000, 'x')});
   }
-  grpc::Status rpc = ToGrpcStatus(errors::FieldViolations(absl::StatusCode::kAlreadyExists,
-                                                          violations));
+  grpc::Status rpc =
+      ToGrpcStatus(errors::FieldViolations(absl::StatusCode::kAlreadyExists, violations));
   EXPECT_EQ(rpc.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_LT(WireBytes(rpc), 6u * 1024);
   std::printf("1,000 violations of 5,000 bytes each: %zu bytes on the wire at most\n",

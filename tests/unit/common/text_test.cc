@@ -39,8 +39,8 @@ TEST(TextTest, RejectsMalformedUtf8) {
 
 TEST(TextTest, WordsSplitOnAnythingButLettersAndDigits) {
   EXPECT_THAT(Words("rossi & figli s.r.l. 2024"),
-              testing::ElementsAre("rossi", "figli", "s", "r", "l", "2024"));
-  EXPECT_THAT(Words("  "), testing::IsEmpty());
+              ::testing::ElementsAre("rossi", "figli", "s", "r", "l", "2024"));
+  EXPECT_THAT(Words("  "), ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -127,14 +130,11 @@ TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
       "owner", {.firm_id = firm_,
                 .page = {.page_size = 1, .page_token = first->next_page_token},
                 .order_by = "client_number"});
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      directory_
-          ->ListClients("owner", {.firm_id = firm_,
-                                  .page = {.page_size = 1, .page_token = "garbage!"}})
-          .status()
-          .code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->ListClients(
+                  "owner",
+                  {.firm_id = firm_, .page = {.page_size = 1, .page_token = "garbage!"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
@@ -144,23 +144,19 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   auto first = directory_->ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(directory_
-                ->ListClients("owner", {.firm_id = other,
-                                        .page = {.page_size = 1,
-                                                 .page_token = first->next_page_token}})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      directory_->ListClients(
+          "owner", {.firm_id = other,
+                    .page = {.page_size = 1, .page_token = first->next_page_token}}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
   NewClient(firm_, "A");
-  EXPECT_EQ(directory_
-                ->ListClients("owner", {.firm_id = firm_,
-                                        .page = {.page_size = -1, .page_token = ""}})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      directory_->ListClients(
+          "owner", {.firm_id = firm_, .page = {.page_size = -1, .page_token = ""}}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(directory_
                   ->ListClients("owner", {.firm_id = firm_,
                                           .page = {.page_size = 5000, .page_token = ""}})
@@ -174,8 +170,8 @@ TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
         ClientListQuery{.name_query = "a", .order_by = "client_number"},
         ClientListQuery{.client_type = 7}}) {
     q.firm_id = firm_;
-    EXPECT_EQ(directory_->ListClients("owner", q).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(directory_->ListClients("owner", q),
+                StatusIs(absl::StatusCode::kInvalidArgument));
   }
 }
 
@@ -185,8 +181,8 @@ TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
   NewClient(other, "Their Rossi", "", "other");
   EXPECT_THAT(Names({}), ElementsAre("Mine Rossi"));
   EXPECT_THAT(Names({.name_query = "rossi"}), ElementsAre("Mine Rossi"));
-  EXPECT_EQ(directory_->ListClients("owner", {.firm_id = other}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->ListClients("owner", {.firm_id = other}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {

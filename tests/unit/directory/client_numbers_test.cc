@@ -2,10 +2,13 @@
 #include <thread>
 
 #include "common/status/errors.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -38,7 +41,7 @@ TEST_F(ClientNumberTest, AcceptsExactly100Characters) {
 
 TEST_F(ClientNumberTest, Rejects101Characters) {
   auto c = Create("A", Repeat("x", 101));
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(errors::FieldViolationsOf(c.status()),
               ElementsAre(Field(&errors::FieldViolation::field, "client.client_number")));
   EXPECT_THAT(c.status().message(), HasSubstr("101"));
@@ -53,7 +56,7 @@ TEST_F(ClientNumberTest, SurroundingBlanksAreTrimmedBeforeTheLimit) {
 TEST_F(ClientNumberTest, RejectsCaseOnlyDuplicateNamingTheHolder) {
   ClientRecord holder = *Create("Rossi SRL", "A-17");
   auto dup = Create("Bianchi", " a-17 ");
-  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(dup.status().message(), HasSubstr("Rossi SRL"));
   EXPECT_THAT(errors::ResourceNameOf(dup.status()),
               Optional(absl::StrCat("firms/", firm_, "/clients/", holder.company_id())));
@@ -86,7 +89,7 @@ TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
                                           Draft("", "NEW"), {"client_number"}, EtagOf(c));
   ASSERT_TRUE(updated.ok());
   EXPECT_TRUE(Create("B", "old").ok());
-  EXPECT_EQ(Create("C", "new").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Create("C", "new"), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
@@ -94,7 +97,7 @@ TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
   ClientRecord c = *Create("Other", "B-1");
   auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
                                           Draft("", "a-1"), {"client_number"}, EtagOf(c));
-  EXPECT_EQ(updated.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(updated, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->client_number(),
             "B-1");
 }
@@ -149,7 +152,7 @@ TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported
       {{clients[0].company_id(), "GOOD", ""},
        {clients[1].company_id(), Repeat("x", 101), ""},
        {999999, "X", ""}});
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(
       errors::FieldViolationsOf(result.status()),
       ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client_number"),
@@ -164,7 +167,7 @@ TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
                                            {{clients[0].company_id(), "D-1", ""},
                                             {clients[1].company_id(), "ok", ""},
                                             {clients[2].company_id(), "d-1", ""}});
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(
       errors::FieldViolationsOf(result.status()),
       ElementsAre(Field(&errors::FieldViolation::field, "requests[0].client_number"),
@@ -176,7 +179,7 @@ TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
   auto clients = Clients(1);
   auto result = directory_->BatchUpdateClientNumbers(
       "owner", firm_, {{clients[0].company_id(), "h-1", ""}});
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(result.status().message(), HasSubstr("Holder"));
 }
 
@@ -189,7 +192,7 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
   EXPECT_EQ(NumberOf(a), "TWO");
   EXPECT_EQ(NumberOf(b), "ONE");
   // The index follows: each number is held by exactly its new client.
-  EXPECT_EQ(Create("C", "one").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Create("C", "one"), StatusIs(absl::StatusCode::kAlreadyExists));
   auto by_number =
       directory_->ListClients("owner", {.firm_id = firm_, .client_number_query = "one"});
   ASSERT_TRUE(by_number.ok());
@@ -202,7 +205,7 @@ TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
   auto result = directory_->BatchUpdateClientNumbers(
       "owner", firm_,
       {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "r99"}});
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(NumberOf(clients[0]), "");
 }
 
@@ -214,8 +217,8 @@ TEST_F(BatchClientNumberTest, AThousandEntriesFitAndOneMoreIsTooMany) {
   }
   EXPECT_TRUE(directory_->BatchUpdateClientNumbers("owner", firm_, updates).ok());
   updates.push_back({clients[1000].company_id(), "N1000", ""});
-  EXPECT_EQ(directory_->BatchUpdateClientNumbers("owner", firm_, updates).status().code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, updates),
+              StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
@@ -224,7 +227,7 @@ TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
   auto mine = Clients(1);
   auto result = directory_->BatchUpdateClientNumbers(
       "owner", firm_, {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(mine[0]), "");
   EXPECT_EQ(directory_->GetClient("other", other, theirs.company_id())->client_number(),
             "");
@@ -237,12 +240,11 @@ TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothin
       "owner", firm_, {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
   ASSERT_TRUE(clean.ok()) << clean.status();
   EXPECT_EQ(NumberOf(clients[0]), "");
-  auto dirty = directory_->BatchUpdateClientNumbers(
-      "owner", firm_,
-      {{clients[0].company_id(), "N-1", ""},
-       {clients[1].company_id(), "h-1", ""},
-       {999999, "Z", ""}},
-      /*validate_only=*/true);
+  auto dirty = directory_->BatchUpdateClientNumbers("owner", firm_,
+                                                    {{clients[0].company_id(), "N-1", ""},
+                                                     {clients[1].company_id(), "h-1", ""},
+                                                     {999999, "Z", ""}},
+                                                    /*validate_only=*/true);
   ASSERT_TRUE(dirty.ok()) << dirty.status();
   ASSERT_EQ(dirty->verdicts.size(), 3u);
   EXPECT_EQ(dirty->verdicts[0].refusal, NumberRefusal::kNone);
@@ -258,10 +260,11 @@ TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
   auto clients = Clients(1000);
   std::vector<ClientNumberUpdate> swap;
   for (int i = 0; i < 500; ++i) {
-    ASSERT_TRUE(directory_
-                    ->BatchUpdateClientNumbers(
-                        "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}})
-                    .ok());
+    ASSERT_TRUE(
+        directory_
+            ->BatchUpdateClientNumbers(
+                "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}})
+            .ok());
     swap.push_back({clients[500 + i].company_id(), absl::StrCat("t", i), ""});
   }
   auto verdicts = directory_->BatchUpdateClientNumbers("owner", firm_, swap, true);
@@ -276,7 +279,8 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
   ClientRecord holder = *Create("Holder", "N-2");
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "N-1", ""},
                                            {clients[1].company_id(), "", ""}};
-  auto first = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  auto first =
+      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->replayed);
   EXPECT_TRUE(first->verdicts[0].changed);
@@ -284,10 +288,12 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
 
   // Someone else changes the number meanwhile; the repeat writes nothing
   // and answers what the first call did.
-  ASSERT_TRUE(directory_->BatchUpdateClientNumbers(
-                  "owner", firm_, {{clients[0].company_id(), "OTHER", ""}})
+  ASSERT_TRUE(directory_
+                  ->BatchUpdateClientNumbers("owner", firm_,
+                                             {{clients[0].company_id(), "OTHER", ""}})
                   .ok());
-  auto again = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  auto again =
+      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->replayed);
   EXPECT_TRUE(again->verdicts[0].changed);
@@ -296,10 +302,8 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
 
   // The same id for other entries is refused; another caller's id is theirs.
   batch[0].client_number = "N-9";
-  EXPECT_EQ(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7")
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(clients[0]), "OTHER");
 }
 
@@ -307,13 +311,14 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "H-1", ""}};
-  EXPECT_EQ(
-      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1").status().code(),
-      absl::StatusCode::kAlreadyExists);
-  ASSERT_TRUE(directory_->BatchUpdateClientNumbers(
-                  "owner", firm_, {{holder.company_id(), "", ""}})
-                  .ok());
-  auto retried = directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
+  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_TRUE(
+      directory_
+          ->BatchUpdateClientNumbers("owner", firm_, {{holder.company_id(), "", ""}})
+          .ok());
+  auto retried =
+      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_FALSE(retried->replayed);
   EXPECT_EQ(NumberOf(clients[0]), "H-1");
@@ -324,13 +329,14 @@ TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
   uint64_t other = NewFirm("other");
   ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
   auto found = directory_->BatchGetClients(
-      "owner", firm_, {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
+      "owner", firm_,
+      {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].company_id(), clients[1].company_id());
   EXPECT_EQ((*found)[1].company_id(), clients[0].company_id());
-  EXPECT_EQ(directory_->BatchGetClients("stranger", firm_, {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->BatchGetClients("stranger", firm_, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #include <thread>
 
 #include "common/status/errors.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::HasSubstr;
 
@@ -33,7 +36,7 @@ TEST_F(ClientTest, LeadAccountantMustBeAMemberOfTheFirm) {
   ClientRecord draft = Draft("Rossi");
   draft.set_lead_accountant_user_id("outsider");
   auto c = directory_->CreateClient("owner", firm_, draft, false, "");
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(c.status())[0].field, "client.lead_accountant");
 }
 
@@ -41,7 +44,7 @@ TEST_F(ClientTest, TypeAndNameAreRequired) {
   ClientRecord draft = Draft(" \t ");
   draft.set_client_type(0);
   auto c = directory_->CreateClient("owner", firm_, draft, false, "");
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(c.status()).size(), 2u);
 }
 
@@ -53,20 +56,19 @@ TEST_F(ClientTest, StaffMayCreateClients) {
 
 TEST_F(ClientTest, NonMemberCannotCreateOrRead) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_EQ(
-      directory_->CreateClient("stranger", firm_, Draft("X"), false, "").status().code(),
-      absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(directory_->GetClient("stranger", firm_, c.company_id()).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->CreateClient("stranger", firm_, Draft("X"), false, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->GetClient("stranger", firm_, c.company_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, AnotherFirmsClientIsNotFoundUnderYourFirm) {
   uint64_t other = NewFirm("other");
   ClientRecord theirs = NewClient(other, "Their Client", "", "other");
-  EXPECT_EQ(directory_->GetClient("owner", firm_, theirs.company_id()).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(directory_->GetClient("owner", other, theirs.company_id()).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->GetClient("owner", firm_, theirs.company_id()),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(directory_->GetClient("owner", other, theirs.company_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
@@ -82,24 +84,22 @@ TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
 TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
   ASSERT_TRUE(directory_->CreateClient("owner", firm_, Draft("Rossi"), false, "r1").ok());
   auto reused = directory_->CreateClient("owner", firm_, Draft("Bianchi"), false, "r1");
-  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(reused.status().message(), HasSubstr("request_id"));
   EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_})->items.size(), 1u);
   // Ids belong to their caller and firm.
   AddMember(firm_, "staff", Role::kStaff);
-  EXPECT_TRUE(directory_->CreateClient("staff", firm_, Draft("Bianchi"), false, "r1").ok());
+  EXPECT_TRUE(
+      directory_->CreateClient("staff", firm_, Draft("Bianchi"), false, "r1").ok());
 }
 
 TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
   ClientRecord c = NewClient(firm_, "Rossi");
   ClientRecord patch;
   patch.set_display_name("Rossi SpA");
-  EXPECT_EQ(
-      directory_
-          ->UpdateClient("owner", firm_, c.company_id(), patch, {"display_name"}, "")
-          .status()
-          .code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory_->UpdateClient("owner", firm_, c.company_id(), patch,
+                                       {"display_name"}, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
                                           {"display_name"}, EtagOf(c));
   ASSERT_TRUE(updated.ok()) << updated.status();
@@ -110,7 +110,7 @@ TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
   patch.set_display_name("Overwritten");
   auto stale = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
                                         {"display_name"}, EtagOf(c));
-  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->display_name(),
             "Rossi SpA");
 }
@@ -120,14 +120,11 @@ TEST_F(ClientTest, UpdateRejectsImmutableAndUnknownPaths) {
   for (const char* path : {"company_id", "status", "primary_admin_user_id", "nonsense"}) {
     auto r = directory_->UpdateClient("owner", firm_, c.company_id(), ClientRecord(),
                                       {path}, EtagOf(c));
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << path;
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << path;
   }
-  EXPECT_EQ(
-      directory_
-          ->UpdateClient("owner", firm_, c.company_id(), ClientRecord(), {}, EtagOf(c))
-          .status()
-          .code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory_->UpdateClient("owner", firm_, c.company_id(), ClientRecord(), {},
+                                       EtagOf(c)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
@@ -151,10 +148,10 @@ TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
           ->ChangeClientPrimaryAdmin("owner", firm_, mine->company_id(), "mine-owner")
           .ok());
   EXPECT_TRUE(directory_->GetClient("mine-owner", firm_, mine->company_id()).ok());
-  EXPECT_EQ(directory_->GetClient("mine-owner", firm_, c->company_id()).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(directory_->GetClient("mine-owner", firm_, 424242).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->GetClient("mine-owner", firm_, c->company_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->GetClient("mine-owner", firm_, 424242),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
@@ -166,10 +163,8 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   EXPECT_EQ(inactive->client_number(), "A-1");
   EXPECT_EQ(inactive->display_name(), "Rossi");
   // Its number stays taken while inactive.
-  EXPECT_EQ(directory_->CreateClient("owner", firm_, Draft("Other", "a-1"), false, "")
-                .status()
-                .code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(directory_->CreateClient("owner", firm_, Draft("Other", "a-1"), false, ""),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   auto active =
       directory_->SetClientStatus("owner", firm_, c.company_id(), ClientStatus::kActive);
   ASSERT_TRUE(active.ok());
@@ -179,21 +174,18 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
 TEST_F(ClientTest, StaffCannotDeactivate) {
   AddMember(firm_, "staff", Role::kStaff);
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_EQ(
-      directory_->SetClientStatus("staff", firm_, c.company_id(), ClientStatus::kInactive)
-          .status()
-          .code(),
-      absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->SetClientStatus("staff", firm_, c.company_id(),
+                                          ClientStatus::kInactive),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
   auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), true, "");
   ASSERT_TRUE(c.ok());
   AddMember(firm_, "admin", Role::kAdmin);
-  EXPECT_EQ(directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "admin")
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(
+      directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "admin"),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   auto moved = directory_->ChangeClientPrimaryAdmin("owner", firm_, c->company_id(),
                                                     "rossi-owner");
   ASSERT_TRUE(moved.ok()) << moved.status();

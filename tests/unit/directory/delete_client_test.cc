@@ -2,10 +2,13 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/status/errors.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::Optional;
 
@@ -19,8 +22,8 @@ class DeleteClientTest : public DirectoryTest {
 TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   ClientRecord c = NewClient(firm_, "Rossi", "R-1");
   ASSERT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
-  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id()).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(directory_->GetClient("owner", firm_, c.company_id()),
+              StatusIs(absl::StatusCode::kNotFound));
   // Its number and list entries are gone with it.
   EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_, .show_inactive = true})
                   ->items.empty());
@@ -30,8 +33,8 @@ TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_EQ(directory_->DeleteClient("admin", firm_, c.company_id()).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->DeleteClient("admin", firm_, c.company_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
 }
 
@@ -39,7 +42,7 @@ TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
   auto c = directory_->CreateClient("admin", firm_, Draft("Rossi"), true, "");
   ASSERT_TRUE(c.ok());
   absl::Status refused = directory_->DeleteClient("owner", firm_, c->company_id());
-  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
   // Once the client names its own primary admin, the firm may delete it.
@@ -53,7 +56,7 @@ TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.on_wholesale.insert(c.company_id());
   absl::Status refused = directory_->DeleteClient("owner", firm_, c.company_id());
-  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
@@ -63,18 +66,18 @@ TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
 TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.answer = absl::UnavailableError("billing unreachable");
-  EXPECT_EQ(directory_->DeleteClient("owner", firm_, c.company_id()).code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(directory_->DeleteClient("owner", firm_, c.company_id()),
+              StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   uint64_t other = NewFirm("other");
   ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
-  EXPECT_EQ(directory_->DeleteClient("owner", firm_, theirs.company_id()).code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(directory_->DeleteClient("owner", other, theirs.company_id()).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->DeleteClient("owner", firm_, theirs.company_id()),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(directory_->DeleteClient("owner", other, theirs.company_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->GetClient("other", other, theirs.company_id()).ok());
 }
 
@@ -103,8 +106,8 @@ TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
     wholesale_.while_asked = nullptr;
     EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
   };
-  EXPECT_EQ(directory_->DeleteClient("owner", firm_, c.company_id()).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(directory_->DeleteClient("owner", firm_, c.company_id()),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "common/status/errors.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -33,7 +36,7 @@ TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
 
 TEST_F(FirmTest, ReportsEveryInvalidField) {
   auto firm = directory_->CreateFirm("owner", "  ", "not-an-email", "", "");
-  EXPECT_EQ(firm.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(firm, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(errors::FieldViolationsOf(firm.status()),
               ElementsAre(Field(&errors::FieldViolation::field, "firm.display_name"),
                           Field(&errors::FieldViolation::field, "creator_email")));
@@ -43,8 +46,8 @@ TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
   uint64_t firm = NewFirm("owner");
   auto existing = directory_->GetFirm("stranger", firm);
   auto missing = directory_->GetFirm("stranger", firm + 1000);
-  EXPECT_EQ(existing.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(existing, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
@@ -70,11 +73,11 @@ TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   m.set_user_id("newbie");
   m.set_email("newbie@firm.example");
   m.set_role(static_cast<int32_t>(Role::kStaff));
-  EXPECT_EQ(directory_->AddMember("staff", firm, m).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->AddMember("staff", firm, m),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->AddMember("admin", firm, m).ok());
-  EXPECT_EQ(directory_->AddMember("admin", firm, m).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(directory_->AddMember("admin", firm, m),
+              StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
@@ -84,7 +87,7 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   m.set_email("u@firm.example");
   m.set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
   auto added = directory_->AddMember("owner", firm, m);
-  EXPECT_EQ(added.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
 }
 
@@ -104,14 +107,14 @@ TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   }
   EXPECT_EQ(primary, 1);
   // The former primary admin is now an admin and cannot transfer again.
-  EXPECT_EQ(directory_->TransferPrimaryAdmin("owner", firm, "admin").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->TransferPrimaryAdmin("owner", firm, "admin"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(FirmTest, TransferToANonMemberIsNotFound) {
   uint64_t firm = NewFirm();
-  EXPECT_EQ(directory_->TransferPrimaryAdmin("owner", firm, "ghost").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(directory_->TransferPrimaryAdmin("owner", firm, "ghost"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {

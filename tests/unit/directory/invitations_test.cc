@@ -1,9 +1,12 @@
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::HasSubstr;
 using ::testing::Optional;
@@ -47,7 +50,7 @@ TEST_F(InvitationTest, CannotBeAcceptedTwice) {
   InvitationRecord inv = Invite();
   ASSERT_TRUE(directory_->AcceptInvitation("anna", inv.token(), std::nullopt).ok());
   auto again = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(again.status()),
               Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
 }
@@ -62,7 +65,7 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(absl::Hours(24 * 30));
   auto late = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
-  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(late.status()),
               Optional(std::string("INVITATION_EXPIRED")));
   auto listed = directory_->ListInvitations("anna", "anna@studio.example", {});
@@ -82,24 +85,23 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   InvitationRecord inv = Invite();
 
   auto ambiguous = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
-  EXPECT_EQ(ambiguous.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ambiguous, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ambiguous.status().message(), HasSubstr("choose one of"));
 
   auto chosen = directory_->AcceptInvitation("anna", inv.token(), second);
   ASSERT_TRUE(chosen.ok()) << chosen.status();
   EXPECT_EQ(chosen->second.firm_id(), second);
-  EXPECT_EQ(directory_->GetClient("owner", firm_, inv.company_id()).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(directory_->GetClient("owner", firm_, inv.company_id()),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
   AddMember(firm_, "bruno", Role::kAdmin);
   InvitationRecord inv = Invite();
-  EXPECT_EQ(
-      directory_->AcceptInvitation("bruno", inv.token(), std::nullopt).status().code(),
-      absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(directory_->AcceptInvitation("bruno", inv.token(), firm_).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->AcceptInvitation("bruno", inv.token(), std::nullopt),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->AcceptInvitation("bruno", inv.token(), firm_),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
@@ -113,8 +115,8 @@ TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
 }
 
 TEST_F(InvitationTest, UnknownTokenIsNotFound) {
-  EXPECT_EQ(directory_->AcceptInvitation("anna", "nope", std::nullopt).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(directory_->AcceptInvitation("anna", "nope", std::nullopt),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
@@ -127,9 +129,8 @@ TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
   auto received = directory_->ListInvitations("anna", "ANNA@studio.example", {});
   ASSERT_TRUE(received.ok());
   EXPECT_EQ(received->items.size(), 1u);
-  EXPECT_EQ(
-      directory_->ListInvitations("anna", "someone@else.example", {}).status().code(),
-      absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->ListInvitations("anna", "someone@else.example", {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(InvitationTest, InviteeEmailIsRequired) {
@@ -137,7 +138,7 @@ TEST_F(InvitationTest, InviteeEmailIsRequired) {
   draft.set_client_display_name("Rossi");
   draft.set_client_type(static_cast<int32_t>(ClientType::kBusiness));
   auto inv = directory_->CreateInvitation("rossi-owner", draft);
-  EXPECT_EQ(inv.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 class ListViewTest : public DirectoryTest {
@@ -160,7 +161,7 @@ TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
                   .ok());
   auto anna = directory_->GetListView("anna", firm_, "anna");
   EXPECT_THAT(anna->columns(),
-              testing::ElementsAre("client_number", "display_name", "billing_plan"));
+              ::testing::ElementsAre("client_number", "display_name", "billing_plan"));
   auto owner = directory_->GetListView("owner", firm_, "owner");
   EXPECT_EQ(owner->columns(0), "display_name");
 }
@@ -168,17 +169,17 @@ TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
 TEST_F(ListViewTest, UnknownOrRepeatedColumnsAreInvalid) {
   auto bad = directory_->UpdateListView("anna", firm_, "anna",
                                         {"display_name", "shoe_size", "display_name"});
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(bad.status()).size(), 2u);
-  EXPECT_EQ(directory_->UpdateListView("anna", firm_, "anna", {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory_->UpdateListView("anna", firm_, "anna", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
-  EXPECT_EQ(directory_->GetListView("owner", firm_, "anna").status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(directory_->UpdateListView("owner", firm_, "anna", {"email"}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(directory_->GetListView("owner", firm_, "anna"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->UpdateListView("owner", firm_, "anna", {"email"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

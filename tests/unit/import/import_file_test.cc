@@ -3,9 +3,12 @@
 #include "common/status/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::importer {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -21,7 +24,7 @@ TEST(ImportFileTest, AcceptsAThousandRowsAndRefusesOneMore) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->rows.size(), 1000u);
   auto over = ReadImportFile(Rows(1001));
-  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_THAT(over.status().message(), HasSubstr("1001 data rows; at most 1000"));
 }
 
@@ -39,7 +42,7 @@ TEST(ImportFileTest, AcceptsExactly100KiBAndRefusesOneByteMore) {
   EXPECT_TRUE(ReadImportFile(file).ok());
   file += "x";
   auto over = ReadImportFile(file);
-  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_THAT(over.status().message(), HasSubstr("102401 bytes; at most 102400"));
 }
 
@@ -75,15 +78,15 @@ TEST(ImportFileTest, ExtraColumnsSuchAsTheErrorColumnAreIgnored) {
 
 TEST(ImportFileTest, AMisspelledHeaderIsNamed) {
   auto file = ReadImportFile("Company ID,Display Name,Client Nmber\n1002,Rossi,N-1\n");
-  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(file, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(file.status().message(), HasSubstr("'Client Number'"));
   EXPECT_EQ(errors::FieldViolationsOf(file.status())[0].field, "csv");
 }
 
 TEST(ImportFileTest, EmptyOrHeaderOnlyFilesAreInvalid) {
-  EXPECT_EQ(ReadImportFile("").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadImportFile("Company ID,Display Name,Client Number\n").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ReadImportFile(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadImportFile("Company ID,Display Name,Client Number\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ImportFileTest, RowProblemsStayOnTheirRows) {
@@ -113,14 +116,16 @@ TEST(ImportFileTest, SemicolonAndTabSeparatedFilesAreRead) {
 }
 
 TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
-  auto file = ReadImportFile("ID soci\xE9t\xE0;Nome visualizzato;Numero cliente\r\n1;A;B\r\n");
-  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  auto file =
+      ReadImportFile("ID soci\xE9t\xE0;Nome visualizzato;Numero cliente\r\n1;A;B\r\n");
+  EXPECT_THAT(file, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(file.status().message(), HasSubstr("Windows-1252"));
   EXPECT_THAT(file.status().message(), HasSubstr("CSV UTF-8"));
 }
 
 TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
-  auto file = ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
+  auto file =
+      ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
   ASSERT_TRUE(file.ok()) << file.status();
   ASSERT_EQ(file->rows.size(), 2u);
   EXPECT_EQ(file->rows[0].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));

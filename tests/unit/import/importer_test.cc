@@ -1,8 +1,11 @@
 #include "common/csv/csv.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/import/importer_fixture.h"
 
 namespace clientbook::importer {
 namespace {
+
+using ::clientbook::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -197,25 +200,22 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
 TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
   std::string big = "Company ID,Display Name,Client Number\n";
   for (int i = 0; i < 1001; ++i) big += "1001,Rossi SRL,\n";
-  EXPECT_EQ(importer_->Start("alice", kFirm, big, "", "").status().code(),
-            absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(
-      importer_->Start("alice", kFirm, "Id,Name,Number\n1,2,3\n", "", "").status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(importer_->Start("alice", kFirm, big, "", ""),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(importer_->Start("alice", kFirm, "Id,Name,Number\n1,2,3\n", "", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(importer_->List("alice", kFirm, {})->items.empty());
   EXPECT_TRUE(scheduler_.queue.empty());
 }
 
 TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
-  EXPECT_EQ(importer_->Start("mallory", kFirm, File({"1001,Rossi SRL,R-1"}), "", "")
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(importer_->Start("mallory", kFirm, File({"1001,Rossi SRL,R-1"}), "", ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   JobRecord job = Import(File({"1001,Rossi SRL,R-1"}));
-  EXPECT_EQ(importer_->Get("mallory", {kFirm, job.job_id()}).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(importer_->ErrorReport("mallory", {kFirm, job.job_id()}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(importer_->Get("mallory", {kFirm, job.job_id()}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(importer_->ErrorReport("mallory", {kFirm, job.job_id()}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ImporterTest, JobsListNewestFirst) {
@@ -233,8 +233,8 @@ TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 0u);
   clock_.Advance(absl::Seconds(2));
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 1u);
-  EXPECT_EQ(importer_->Get("alice", {kFirm, job.job_id()}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(importer_->Get("alice", {kFirm, job.job_id()}),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(real_store_->ListErrors({kFirm, job.job_id()}, "", 10)->items.empty());
   EXPECT_TRUE(real_store_->GetRows({kFirm, job.job_id()})->empty());
 }
@@ -281,9 +281,9 @@ TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
 
 TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
   Import(File({"1001,Rossi SRL,R-1"}), "upload-9");
-  auto other = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-2"}), "x.csv",
-                                "upload-9");
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  auto other =
+      importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-2"}), "x.csv", "upload-9");
+  EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Number(1001), "R-1");
 }
 
