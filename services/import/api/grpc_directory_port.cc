@@ -78,13 +78,13 @@ absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
         break;
       case v1::ClientNumberResult::CLIENT_NOT_FOUND:
       case v1::ClientNumberResult::CLIENT_REPEATED:
-        v.refusal = ErrorCode::kUnknownCompanyId;
+        v.refusal = v1::ImportError::UNKNOWN_COMPANY_ID;
         break;
       case v1::ClientNumberResult::INVALID_CLIENT_NUMBER:
-        v.refusal = ErrorCode::kInvalidClientNumber;
+        v.refusal = v1::ImportError::INVALID_CLIENT_NUMBER;
         break;
       default:
-        v.refusal = ErrorCode::kClientNumberTaken;
+        v.refusal = v1::ImportError::CLIENT_NUMBER_TAKEN;
         break;
     }
   }

@@ -25,10 +25,10 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
 v1::ImportJob ToProto(const JobRecord& job) {
   v1::ImportJob out;
   out.set_name(names::ImportJobName{job.firm_id(), job.job_id()}.ToString());
-  out.set_state(static_cast<v1::ImportJob::State>(job.state()));
+  out.set_state(job.state());
   out.set_file_name(job.file_name());
   out.set_request_id(job.request_id());
-  out.set_header_language(static_cast<v1::HeaderLanguage>(job.header_language()));
+  out.set_header_language(job.header_language());
   out.set_total_rows(job.total_rows());
   out.set_validated_rows(job.validated_rows());
   out.set_rejected_rows(job.rejected_rows());
@@ -46,7 +46,7 @@ v1::ImportError ToProto(const ErrorRecord& e) {
   v1::ImportError out;
   out.set_row(e.row());
   out.set_column(e.column());
-  out.set_code(static_cast<v1::ImportError::Code>(e.code()));
+  out.set_code(e.code());
   out.set_message(e.message());
   for (const std::string& field : e.original()) {
     out.add_original(text::EscapeInvalidUtf8(field));
@@ -73,8 +73,8 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
     const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
-                              ? HeaderLanguage::kEnglish
-                              : static_cast<HeaderLanguage>(req->header_language());
+                              ? v1::ENGLISH
+                              : req->header_language();
     return importer_.Export(caller, parent.firm_id, language, req->include_inactive(),
                             [&](std::string data) { return WriteChunks(writer, data); });
   });

@@ -29,7 +29,7 @@ struct NumberUpdate {
 // The directory's verdict on one planned update: nullopt `refusal` when it
 // would apply.
 struct NumberVerdict {
-  std::optional<ErrorCode> refusal;
+  std::optional<v1::ImportError::Code> refusal;
   std::string description;
 };
 

@@ -9,9 +9,8 @@
 namespace clientbook::importer {
 namespace {
 
-constexpr HeaderLanguage kLanguages[] = {
-    HeaderLanguage::kEnglish, HeaderLanguage::kItalian, HeaderLanguage::kSpanish,
-    HeaderLanguage::kFrench};
+constexpr v1::HeaderLanguage kLanguages[] = {v1::ENGLISH, v1::ITALIAN, v1::SPANISH,
+                                             v1::FRENCH};
 
 std::string HeaderKey(absl::string_view name) { return text::FoldCase(text::Trim(name)); }
 
@@ -39,25 +38,25 @@ absl::Status CheckHeaderEncoding(const csv::Record& header) {
 
 }  // namespace
 
-std::array<std::string, 3> HeaderNames(HeaderLanguage language) {
+std::array<std::string, 3> HeaderNames(v1::HeaderLanguage language) {
   switch (language) {
-    case HeaderLanguage::kItalian:
+    case v1::ITALIAN:
       return {"ID società", "Nome visualizzato", "Numero cliente"};
-    case HeaderLanguage::kSpanish:
+    case v1::SPANISH:
       return {"Id. de la empresa", "Nombre para mostrar", "Número de cliente"};
-    case HeaderLanguage::kFrench:
+    case v1::FRENCH:
       return {"ID de l'entreprise", "Nom d'affichage", "Numéro de client"};
-    case HeaderLanguage::kEnglish:
+    case v1::ENGLISH:
       break;
   }
   return {"Company ID", "Display Name", "Client Number"};
 }
 
-std::string ErrorColumnName(HeaderLanguage language) {
+std::string ErrorColumnName(v1::HeaderLanguage language) {
   switch (language) {
-    case HeaderLanguage::kItalian:
+    case v1::ITALIAN:
       return "Errore";
-    case HeaderLanguage::kFrench:
+    case v1::FRENCH:
       return "Erreur";
     default:
       return "Error";
@@ -87,7 +86,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
   ImportFile file;
   int best_found = -1;
   std::vector<std::string> best_missing;
-  for (HeaderLanguage language : kLanguages) {
+  for (v1::HeaderLanguage language : kLanguages) {
     std::array<std::string, 3> names = HeaderNames(language);
     std::array<int, 3> index{-1, -1, -1};
     std::vector<std::string> missing;
@@ -120,7 +119,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
         "csv",
         absl::StrCat("missing or misspelled header ", absl::StrJoin(best_missing, ", "),
                      "; the file must have the headers ",
-                     absl::StrJoin(HeaderNames(HeaderLanguage::kEnglish), ", "),
+                     absl::StrJoin(HeaderNames(v1::ENGLISH), ", "),
                      " (or their Italian, Spanish or French names); found: ",
                      absl::StrJoin(header.fields, ", ")));
   }
@@ -132,10 +131,10 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
     row.set_line(static_cast<int32_t>(record.line));
     for (std::string& field : record.fields) row.add_fields(std::move(field));
     if (!record.error.empty()) {
-      row.set_parse_error_code(static_cast<int32_t>(ErrorCode::kMalformedRow));
+      row.set_parse_error_code(v1::ImportError::MALFORMED_ROW);
       row.set_parse_error(record.error);
     } else if (record.fields.size() != header.fields.size()) {
-      row.set_parse_error_code(static_cast<int32_t>(ErrorCode::kWrongColumnCount));
+      row.set_parse_error_code(v1::ImportError::WRONG_COLUMN_COUNT);
       row.set_parse_error(absl::StrCat("the row has ", record.fields.size(),
                                        " columns; the header has ",
                                        header.fields.size()));

@@ -18,12 +18,12 @@ inline constexpr size_t kMaxDataRows = 1000;
 inline constexpr size_t kMaxFileBytes = 100 * 1024;
 
 // The header names of each language, in Column order.
-std::array<std::string, 3> HeaderNames(HeaderLanguage language);
+std::array<std::string, 3> HeaderNames(v1::HeaderLanguage language);
 // The error report's extra column, which uploads ignore.
-std::string ErrorColumnName(HeaderLanguage language);
+std::string ErrorColumnName(v1::HeaderLanguage language);
 
 struct ImportFile {
-  HeaderLanguage language = HeaderLanguage::kEnglish;
+  v1::HeaderLanguage language = v1::ENGLISH;
   // Where each Column is among a row's fields, and the headers as written.
   std::array<int, 3> column_index{};
   std::array<std::string, 3> header;

@@ -72,12 +72,12 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   JobRecord job;
   job.set_firm_id(firm_id);
   job.set_job_id(*id);
-  job.set_state(static_cast<int32_t>(JobState::kValidating));
+  job.set_state(v1::ImportJob::VALIDATING);
   job.set_file_name(std::string(file_name));
   job.set_request_id(std::string(request_id));
   job.set_request_fingerprint(fingerprint);
   job.set_created_by(std::string(caller));
-  job.set_header_language(static_cast<int32_t>(file->language));
+  job.set_header_language(file->language);
   for (int column = 0; column < 3; ++column) {
     job.add_column_index(file->column_index[column]);
     job.add_header(file->header[column]);
@@ -108,17 +108,17 @@ absl::StatusOr<JobRecord> Importer::Resume(names::ImportJobName ref,
       !s.ok()) {
     return s;
   }
-  if (StateOf(existing) != JobState::kFailed || !existing.retryable()) return existing;
+  if (existing.state() != v1::ImportJob::FAILED || !existing.retryable()) return existing;
   existing.set_retryable(false);
   existing.clear_failure_reason();
   existing.set_end_time_us(0);
   std::optional<std::vector<ErrorRecord>> errors;
   if (existing.apply_unresolved()) {
     // Same plan, same request id: the directory tells whether it landed.
-    existing.set_state(static_cast<int32_t>(JobState::kApplying));
+    existing.set_state(v1::ImportJob::APPLYING);
   } else {
     // Nothing was applied: check every row again.
-    existing.set_state(static_cast<int32_t>(JobState::kValidating));
+    existing.set_state(v1::ImportJob::VALIDATING);
     existing.clear_plan();
     existing.set_validated_rows(0);
     existing.set_rejected_rows(0);
@@ -204,7 +204,7 @@ absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller,
     cursor = page->cursor;
   } while (!cursor.empty());
 
-  const auto language = static_cast<HeaderLanguage>(job->header_language());
+  const auto language = job->header_language();
   std::string out(csv::kBom);
   out += csv::Line({job->header(kCompanyId), job->header(kDisplayName),
                     job->header(kClientNumber), ErrorColumnName(language)});
@@ -223,7 +223,7 @@ absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller,
 }
 
 absl::Status Importer::Export(absl::string_view caller, uint64_t firm_id,
-                              HeaderLanguage language, bool include_inactive,
+                              v1::HeaderLanguage language, bool include_inactive,
                               const std::function<bool(std::string piece)>& sink) {
   std::array<std::string, 3> headers = HeaderNames(language);
   std::string piece(csv::kBom);

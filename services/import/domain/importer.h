@@ -81,8 +81,8 @@ class Importer {
   // The firm's client list as CSV, handed to `sink` one directory page (up
   // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
   // size; a sink that returns false stops the export (the caller went away).
-  absl::Status Export(absl::string_view caller, uint64_t firm_id, HeaderLanguage language,
-                      bool include_inactive,
+  absl::Status Export(absl::string_view caller, uint64_t firm_id,
+                      v1::HeaderLanguage language, bool include_inactive,
                       const std::function<bool(std::string piece)>& sink);
 
   // For watchers: a counter that moves on every job change, and a wait for

@@ -34,11 +34,11 @@ class Verdicts {
   size_t rejected_count() const { return rejected_.size(); }
 
   // `column` < 0: the whole row.
-  void Reject(size_t r, int column, ErrorCode code, std::string message) {
+  void Reject(size_t r, int column, v1::ImportError::Code code, std::string message) {
     ErrorRecord& e = errors_.emplace_back();
     e.set_row(rows_[r].line());
     if (column >= 0) e.set_column(job_.header(column));
-    e.set_code(static_cast<int32_t>(code));
+    e.set_code(code);
     e.set_message(std::move(message));
     *e.mutable_original() = rows_[r].fields();
     rejected_.insert(r);
@@ -80,7 +80,7 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
   for (size_t r = 0; r < v.row_count(); ++r) {
     const RowRecord& row = v.row(r);
     if (row.parse_error_code() != 0) {
-      v.Reject(r, -1, static_cast<ErrorCode>(row.parse_error_code()), row.parse_error());
+      v.Reject(r, -1, row.parse_error_code(), row.parse_error());
       continue;
     }
     const std::string id_text = v.Field(r, kCompanyId);
@@ -88,17 +88,17 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
     uint64_t id = 0;
     bool usable = true;
     if (id_text.empty()) {
-      v.Reject(r, kCompanyId, ErrorCode::kMissingCompanyId,
+      v.Reject(r, kCompanyId, v1::ImportError::MISSING_COMPANY_ID,
                "the company ID is empty: every row needs one (delete rows without it)");
       usable = false;
     } else if (!absl::SimpleAtoi(id_text, &id) || id == 0) {
-      v.Reject(r, kCompanyId, ErrorCode::kUnknownCompanyId,
+      v.Reject(r, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
                absl::StrCat("'", id_text, "' is not a company ID of this firm"));
       usable = false;
     }
     if (size_t length = text::CharacterCount(number);
         length > kMaxClientNumberCharacters) {
-      v.Reject(r, kClientNumber, ErrorCode::kClientNumberTooLong,
+      v.Reject(r, kClientNumber, v1::ImportError::CLIENT_NUMBER_TOO_LONG,
                absl::StrCat("the client number has ", length, " characters; at most ",
                             kMaxClientNumberCharacters, " are allowed"));
       usable = false;
@@ -106,10 +106,10 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
     if (!usable) continue;
     if (auto [first, fresh] = row_of_company.try_emplace(id, r); !fresh) {
       v.Reject(
-          r, kCompanyId, ErrorCode::kDuplicateInFile,
+          r, kCompanyId, v1::ImportError::DUPLICATE_IN_FILE,
           absl::StrCat("company ", id, " is also in row ", v.row(first->second).line()));
       if (!v.rejected(first->second)) {
-        v.Reject(first->second, kCompanyId, ErrorCode::kDuplicateInFile,
+        v.Reject(first->second, kCompanyId, v1::ImportError::DUPLICATE_IN_FILE,
                  absl::StrCat("company ", id, " is also in row ", row.line()));
       }
       continue;
@@ -117,11 +117,11 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
     if (!number.empty()) {
       if (auto [first, fresh] = row_of_number.try_emplace(text::FoldCase(number), r);
           !fresh) {
-        v.Reject(r, kClientNumber, ErrorCode::kDuplicateInFile,
+        v.Reject(r, kClientNumber, v1::ImportError::DUPLICATE_IN_FILE,
                  absl::StrCat("client number '", number, "' is also in row ",
                               v.row(first->second).line()));
         if (!v.rejected(first->second)) {
-          v.Reject(first->second, kClientNumber, ErrorCode::kDuplicateInFile,
+          v.Reject(first->second, kClientNumber, v1::ImportError::DUPLICATE_IN_FILE,
                    absl::StrCat("client number '", v.Field(first->second, kClientNumber),
                                 "' is also in row ", row.line()));
         }
@@ -154,13 +154,13 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
     if (v.rejected(c.row)) continue;
     auto client = clients.find(c.company_id);
     if (client == clients.end()) {
-      v.Reject(c.row, kCompanyId, ErrorCode::kUnknownCompanyId,
+      v.Reject(c.row, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
                absl::StrCat("company ", c.company_id, " is not a client of this firm"));
       continue;
     }
     const std::string name = v.Field(c.row, kDisplayName);
     if (name != client->second.display_name) {
-      v.Reject(c.row, kDisplayName, ErrorCode::kDisplayNameChanged,
+      v.Reject(c.row, kDisplayName, v1::ImportError::DISPLAY_NAME_CHANGED,
                absl::StrCat("'", name, "' is not the client's display name '",
                             client->second.display_name,
                             "'; display names cannot be changed by import"));
@@ -199,8 +199,9 @@ absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Ve
         kept.rows.push_back(plan.rows[i]);
         continue;
       }
-      const Column column =
-          *verdict.refusal == ErrorCode::kUnknownCompanyId ? kCompanyId : kClientNumber;
+      const Column column = *verdict.refusal == v1::ImportError::UNKNOWN_COMPANY_ID
+                                ? kCompanyId
+                                : kClientNumber;
       v.Reject(plan.rows[i], column, *verdict.refusal, verdict.description);
     }
     plan = std::move(kept);
@@ -232,7 +233,7 @@ std::string ApplyRequestId(const JobRecord& job) {
 }
 
 absl::Status Importer::Fail(JobRecord& job, Retry retry, absl::string_view reason) {
-  job.set_state(static_cast<int32_t>(JobState::kFailed));
+  job.set_state(v1::ImportJob::FAILED);
   job.set_retryable(retry != Retry::kNo);
   job.set_apply_unresolved(retry == Retry::kResolveApply);
   switch (retry) {
@@ -261,8 +262,8 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   if (applied == 0 && job.unchanged_rows() == 0 && job.rejected_rows() > 0) {
     return Fail(job, Retry::kNo, "no row could be applied: see the error log");
   }
-  job.set_state(static_cast<int32_t>(
-      job.rejected_rows() > 0 ? JobState::kPartiallySucceeded : JobState::kSucceeded));
+  job.set_state(job.rejected_rows() > 0 ? v1::ImportJob::PARTIALLY_SUCCEEDED
+                                        : v1::ImportJob::SUCCEEDED);
   job.set_end_time_us(absl::ToUnixMicros(clock_.Now()));
   return Save(job, std::nullopt);
 }
@@ -287,10 +288,10 @@ absl::Status Importer::RunJob(names::ImportJobName ref) {
   if (!stored.ok()) return stored.status();
   if (!stored->has_value() || IsTerminal(**stored)) return absl::OkStatus();
   JobRecord& job = **stored;
-  if (StateOf(job) == JobState::kValidating) {
+  if (job.state() == v1::ImportJob::VALIDATING) {
     if (absl::Status s = Validate(job); !s.ok()) return s;
   }
-  if (StateOf(job) == JobState::kApplying) return Apply(job);
+  if (job.state() == v1::ImportJob::APPLYING) return Apply(job);
   return absl::OkStatus();
 }
 
@@ -327,7 +328,7 @@ absl::Status Importer::Validate(JobRecord& job) {
     p->set_etag(u.etag);
   }
   job.set_apply_attempt(job.apply_attempt() + 1);
-  job.set_state(static_cast<int32_t>(JobState::kApplying));
+  job.set_state(v1::ImportJob::APPLYING);
   return Save(job, verdicts.TakeErrorsInRowOrder());
 }
 

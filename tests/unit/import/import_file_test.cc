@@ -49,15 +49,13 @@ TEST(ImportFileTest, AcceptsExactly100KiBAndRefusesOneByteMore) {
 TEST(ImportFileTest, ReadsEveryLocalizedHeaderSetInAnyOrder) {
   struct Case {
     std::string header;
-    HeaderLanguage language;
+    v1::HeaderLanguage language;
   };
   for (const Case& c : {
-           Case{"Client Number,Company ID,Display Name", HeaderLanguage::kEnglish},
-           Case{"ID società,Nome visualizzato,Numero cliente", HeaderLanguage::kItalian},
-           Case{"Número de cliente,Id. de la empresa,Nombre para mostrar",
-                HeaderLanguage::kSpanish},
-           Case{"ID de l'entreprise,Nom d'affichage,Numéro de client",
-                HeaderLanguage::kFrench},
+           Case{"Client Number,Company ID,Display Name", v1::ENGLISH},
+           Case{"ID società,Nome visualizzato,Numero cliente", v1::ITALIAN},
+           Case{"Número de cliente,Id. de la empresa,Nombre para mostrar", v1::SPANISH},
+           Case{"ID de l'entreprise,Nom d'affichage,Numéro de client", v1::FRENCH},
        }) {
     auto file = ReadImportFile("\xEF\xBB\xBF" + c.header + "\r\n1,2,3\r\n");
     ASSERT_TRUE(file.ok()) << c.header << ": " << file.status();
@@ -96,8 +94,9 @@ TEST(ImportFileTest, RowProblemsStayOnTheirRows) {
   ASSERT_TRUE(file.ok()) << file.status();
   ASSERT_EQ(file->rows.size(), 3u);
   EXPECT_EQ(file->rows[0].parse_error_code(),
-            static_cast<int>(ErrorCode::kWrongColumnCount));
-  EXPECT_EQ(file->rows[1].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));
+            static_cast<int>(v1::ImportError::WRONG_COLUMN_COUNT));
+  EXPECT_EQ(file->rows[1].parse_error_code(),
+            static_cast<int>(v1::ImportError::MALFORMED_ROW));
   EXPECT_EQ(file->rows[2].parse_error_code(), 0);
   EXPECT_EQ(file->rows[2].line(), 4);
 }
@@ -108,7 +107,7 @@ TEST(ImportFileTest, SemicolonAndTabSeparatedFilesAreRead) {
                                "Numero cliente\r\n1001" + sep + "\"Rossi; Bianchi\"" +
                                sep + "R-1,5\r\n");
     ASSERT_TRUE(file.ok()) << file.status();
-    EXPECT_EQ(file->language, HeaderLanguage::kItalian);
+    EXPECT_EQ(file->language, v1::ITALIAN);
     ASSERT_EQ(file->rows.size(), 1u);
     EXPECT_THAT(file->rows[0].fields(), ElementsAre("1001", "Rossi; Bianchi", "R-1,5"));
     EXPECT_EQ(file->rows[0].parse_error_code(), 0);
@@ -128,7 +127,8 @@ TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
       ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
   ASSERT_TRUE(file.ok()) << file.status();
   ASSERT_EQ(file->rows.size(), 2u);
-  EXPECT_EQ(file->rows[0].parse_error_code(), static_cast<int>(ErrorCode::kMalformedRow));
+  EXPECT_EQ(file->rows[0].parse_error_code(),
+            static_cast<int>(v1::ImportError::MALFORMED_ROW));
   EXPECT_EQ(file->rows[1].parse_error_code(), 0);
 }
 

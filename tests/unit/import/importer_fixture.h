@@ -58,7 +58,7 @@ class FakeDirectoryPort final : public DirectoryPort {
       for (const auto& [id, c] : clients) {
         if (id != updates[i].company_id && !in_batch.contains(id) &&
             text::FoldCase(c.number) == text::FoldCase(updates[i].client_number)) {
-          verdicts[i] = {ErrorCode::kClientNumberTaken,
+          verdicts[i] = {v1::ImportError::CLIENT_NUMBER_TAKEN,
                          absl::StrCat("'", updates[i].client_number,
                                       "' is already used by client '", c.name, "'")};
         }

@@ -12,11 +12,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Property;
 
-ErrorCode CodeOf(const ErrorRecord& e) { return static_cast<ErrorCode>(e.code()); }
+v1::ImportError::Code CodeOf(const ErrorRecord& e) { return e.code(); }
 
 TEST_F(ImporterTest, AGoodFileSetsEveryNumberInOneBatch) {
   JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded) << job.failure_reason();
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 2);
   EXPECT_EQ(Number(1001), "R-1");
   EXPECT_EQ(Number(1002), "B-1");
@@ -33,7 +33,7 @@ TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
       "1002,\"bad\"quote,B-2",                        // row 7: malformed
       "1001,Rossi SRL",                               // row 8: wrong column count
   }));
-  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
   EXPECT_EQ(job.total_rows(), 7);
   EXPECT_EQ(job.rejected_rows(), 6);
   EXPECT_EQ(job.applied_rows(), 1);
@@ -42,13 +42,13 @@ TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
   std::vector<ErrorRecord> errors = Errors(job);
   ASSERT_EQ(errors.size(), 6u);
   EXPECT_EQ(errors[0].row(), 3);
-  EXPECT_EQ(CodeOf(errors[0]), ErrorCode::kDisplayNameChanged);
+  EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::DISPLAY_NAME_CHANGED);
   EXPECT_EQ(errors[0].column(), "Display Name");
-  EXPECT_EQ(CodeOf(errors[1]), ErrorCode::kMissingCompanyId);
-  EXPECT_EQ(CodeOf(errors[2]), ErrorCode::kUnknownCompanyId);
-  EXPECT_EQ(CodeOf(errors[3]), ErrorCode::kClientNumberTooLong);
-  EXPECT_EQ(CodeOf(errors[4]), ErrorCode::kMalformedRow);
-  EXPECT_EQ(CodeOf(errors[5]), ErrorCode::kWrongColumnCount);
+  EXPECT_EQ(CodeOf(errors[1]), v1::ImportError::MISSING_COMPANY_ID);
+  EXPECT_EQ(CodeOf(errors[2]), v1::ImportError::UNKNOWN_COMPANY_ID);
+  EXPECT_EQ(CodeOf(errors[3]), v1::ImportError::CLIENT_NUMBER_TOO_LONG);
+  EXPECT_EQ(CodeOf(errors[4]), v1::ImportError::MALFORMED_ROW);
+  EXPECT_EQ(CodeOf(errors[5]), v1::ImportError::WRONG_COLUMN_COUNT);
   EXPECT_THAT(errors[2].original(), ElementsAre("9999", "Ghost", "G-1"));
 }
 
@@ -64,12 +64,12 @@ TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
 
 TEST_F(ImporterTest, AHundredCharacterNumberIsFine) {
   JobRecord job = Import(File({"1001,Rossi SRL," + std::string(100, 'x')}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
 }
 
 TEST_F(ImporterTest, AnEmptyNumberLeavesTheClientsNumberAsItIs) {
   JobRecord job = Import(File({"1003,Società Verdi,", "1001,Rossi SRL,R-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(job.unchanged_rows(), 1);
   EXPECT_EQ(job.applied_rows(), 1);
   EXPECT_EQ(Number(1003), "V-1");
@@ -77,25 +77,25 @@ TEST_F(ImporterTest, AnEmptyNumberLeavesTheClientsNumberAsItIs) {
 
 TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
   JobRecord job = Import(File({"1001,Rossi SRL,D-1", "1002,Bianchi SpA,d-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(Errors(job), ElementsAre(Property(&ErrorRecord::row, 2),
                                        Property(&ErrorRecord::row, 3)));
   for (const ErrorRecord& e : Errors(job))
-    EXPECT_EQ(CodeOf(e), ErrorCode::kDuplicateInFile);
+    EXPECT_EQ(CodeOf(e), v1::ImportError::DUPLICATE_IN_FILE);
   EXPECT_EQ(Number(1001), "");
 }
 
 TEST_F(ImporterTest, ANumberHeldByAClientTheFileLeavesAloneIsTaken) {
   JobRecord job = Import(File({"1001,Rossi SRL,v-1", "1002,Bianchi SpA,B-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
   ASSERT_EQ(Errors(job).size(), 1u);
-  EXPECT_EQ(CodeOf(Errors(job)[0]), ErrorCode::kClientNumberTaken);
+  EXPECT_EQ(CodeOf(Errors(job)[0]), v1::ImportError::CLIENT_NUMBER_TAKEN);
   EXPECT_THAT(Errors(job)[0].message(), HasSubstr("Società Verdi"));
 }
 
 TEST_F(ImporterTest, ANumberMayMoveToAnotherClientInTheSameFile) {
   JobRecord job = Import(File({"1003,Società Verdi,V-2", "1001,Rossi SRL,V-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(Number(1001), "V-1");
   EXPECT_EQ(Number(1003), "V-2");
 }
@@ -103,9 +103,9 @@ TEST_F(ImporterTest, ANumberMayMoveToAnotherClientInTheSameFile) {
 TEST_F(ImporterTest, WhenTheRowFreeingANumberIsRejectedTheTakerIsToo) {
   // Row 2 would free V-1 but its name is wrong; then row 3 collides.
   JobRecord job = Import(File({"1003,Verdi WRONG,V-2", "1001,Rossi SRL,V-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kFailed);
-  EXPECT_EQ(CodeOf(Errors(job)[0]), ErrorCode::kDisplayNameChanged);
-  EXPECT_EQ(CodeOf(Errors(job)[1]), ErrorCode::kClientNumberTaken);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
+  EXPECT_EQ(CodeOf(Errors(job)[0]), v1::ImportError::DISPLAY_NAME_CHANGED);
+  EXPECT_EQ(CodeOf(Errors(job)[1]), v1::ImportError::CLIENT_NUMBER_TAKEN);
   EXPECT_EQ(Number(1003), "V-1");
 }
 
@@ -125,7 +125,7 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
   directory_.down = true;
   RunScheduled();
   JobRecord failed = *real_store_->GetJob({kFirm, started->job_id()}).value();
-  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), HasSubstr("same request_id"));
   EXPECT_EQ(Number(1001), "");
@@ -133,7 +133,7 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
   directory_.down = false;
   JobRecord resumed = Import(csv, "upload-2");
   EXPECT_EQ(resumed.job_id(), started->job_id());
-  EXPECT_EQ(StateOf(resumed), JobState::kSucceeded);
+  EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(Number(1001), "R-1");
 }
 
@@ -143,8 +143,8 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   store_->crash_before_final_write = true;
   RunScheduled();
   EXPECT_EQ(directory_.apply_calls, 1);
-  EXPECT_EQ(StateOf(*real_store_->GetJob({kFirm, started->job_id()}).value()),
-            JobState::kApplying);
+  EXPECT_EQ(real_store_->GetJob({kFirm, started->job_id()}).value()->state(),
+            v1::ImportJob::APPLYING);
 
   // A new process over the same storage.
   store_->crash_before_final_write = false;
@@ -153,7 +153,7 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   ASSERT_EQ(scheduler_.queue.size(), 1u);
   ASSERT_TRUE(restarted.RunJob(scheduler_.queue[0]).ok());
   JobRecord job = *restarted.Get("alice", {kFirm, started->job_id()});
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(directory_.apply_calls, 1);
   EXPECT_EQ(Number(1001), "R-1");
 }
@@ -163,7 +163,7 @@ TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) 
   // Someone edits the client after the job read its etag, before it writes.
   directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
   JobRecord failed = Import(csv, "u-3");
-  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), HasSubstr("changed"));
   EXPECT_EQ(Number(1001), "");
@@ -171,7 +171,7 @@ TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) 
   directory_.before_apply = nullptr;
   JobRecord resumed = Import(csv, "u-3");
   EXPECT_EQ(resumed.job_id(), failed.job_id());
-  EXPECT_EQ(StateOf(resumed), JobState::kSucceeded);
+  EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(Number(1001), "R-1");
 }
 
@@ -192,7 +192,7 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
   std::string fixed(csv::kBom);
   for (const csv::Record& r : rows) fixed += csv::Line(r.fields);
   JobRecord second = Import(fixed);
-  EXPECT_EQ(StateOf(second), JobState::kSucceeded) << second.failure_reason();
+  EXPECT_EQ(second.state(), v1::ImportJob::SUCCEEDED) << second.failure_reason();
   EXPECT_EQ(Number(1002), "B-1");
   EXPECT_EQ(Number(1003), "V-9");
 }
@@ -246,7 +246,7 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   std::string all;
   int chunks = 0;
   ASSERT_TRUE(importer_
-                  ->Export("alice", kFirm, HeaderLanguage::kItalian, false,
+                  ->Export("alice", kFirm, v1::ITALIAN, false,
                            [&](std::string chunk) {
                              EXPECT_LE(chunk.size(), 64u * 1024 + 200);
                              all += chunk;
@@ -265,12 +265,12 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
 TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   const std::string latin1 = "Soci\xE9t\xE9";
   JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002," + latin1 + ",B-\xFF"}));
-  EXPECT_EQ(StateOf(job), JobState::kPartiallySucceeded) << job.failure_reason();
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(Number(1001), "R-1");
   EXPECT_EQ(Number(1002), "");
   std::vector<ErrorRecord> errors = Errors(job);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(CodeOf(errors[0]), ErrorCode::kMalformedRow);
+  EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::MALFORMED_ROW);
   EXPECT_EQ(errors[0].row(), 3);
   // The bytes are kept as they were, for the report and the API's escaping.
   EXPECT_THAT(errors[0].original(), ElementsAre("1002", latin1, "B-\xFF"));
@@ -290,7 +290,7 @@ TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
 TEST_F(ImporterTest, ALostAnswerIsResentUnderTheSameIdAndCountedOnce) {
   directory_.lose_answers = 1;
   JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
-  EXPECT_EQ(StateOf(job), JobState::kSucceeded) << job.failure_reason();
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 2);
   EXPECT_EQ(directory_.apply_calls, 1);
   EXPECT_EQ(waited, absl::Seconds(1));
@@ -300,7 +300,7 @@ TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolv
   directory_.lose_answers = 3;  // every resend of this run too
   const std::string csv = File({"1001,Rossi SRL,R-1"});
   JobRecord failed = Import(csv, "u-lost");
-  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), Not(HasSubstr("nothing was applied")));
   EXPECT_THAT(failed.failure_reason(), HasSubstr("may or may not"));
@@ -308,7 +308,7 @@ TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolv
 
   JobRecord resolved = Import(csv, "u-lost");
   EXPECT_EQ(resolved.job_id(), failed.job_id());
-  EXPECT_EQ(StateOf(resolved), JobState::kSucceeded) << resolved.failure_reason();
+  EXPECT_EQ(resolved.state(), v1::ImportJob::SUCCEEDED) << resolved.failure_reason();
   EXPECT_EQ(resolved.applied_rows(), 1);
   EXPECT_EQ(resolved.unchanged_rows(), 0);
   EXPECT_EQ(directory_.apply_calls, 1);
@@ -317,7 +317,7 @@ TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolv
 TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
   directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
   JobRecord failed = Import(File({"1001,Rossi SRL,R-1"}));
-  EXPECT_EQ(StateOf(failed), JobState::kFailed);
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(failed.failure_reason(), HasSubstr("nothing was applied"));
   EXPECT_EQ(waited, absl::ZeroDuration());
 }
@@ -329,7 +329,7 @@ TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
 
   RunScheduled();
   JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
-  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_FALSE(job.retryable());
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
   // Nothing is left to resume at the next start.
@@ -343,7 +343,7 @@ TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
   CorruptFirstRecordUnder('W');  // a row
   RunScheduled();
   JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
-  EXPECT_EQ(StateOf(job), JobState::kFailed);
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
 }
 
