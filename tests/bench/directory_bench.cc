@@ -52,7 +52,7 @@ class Fixture {
     absl::Time start = absl::Now();
     for (int i = 0; i < clients; ++i) {
       ClientRecord c;
-      c.set_client_type(1);
+      c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
                                       kKinds[(i / 40) % std::size(kKinds)], " ", i));
       c.set_client_number(absl::StrFormat("C-%07d", i));

@@ -44,7 +44,7 @@ class Fixture {
                 ->id();
     for (int i = 0; i < kRows; ++i) {
       directory::ClientRecord c;
-      c.set_client_type(1);
+      c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Client ", i));
       auto created = directory_->domain().CreateClient("alice", firm_, c, false, "");
       rows_.push_back({absl::StrCat(created->company_id()), c.display_name()});

@@ -29,7 +29,7 @@ v1::FirmMember ToProto(const MemberRecord& member) {
   out.set_user_id(member.user_id());
   out.set_email(member.email());
   out.set_display_name(member.display_name());
-  out.set_role(static_cast<v1::Role>(member.role()));
+  out.set_role(member.role());
   return out;
 }
 
@@ -37,13 +37,13 @@ v1::Client ToProto(const ClientRecord& client) {
   v1::Client out;
   out.set_name(names::ClientName{client.firm_id(), client.company_id()}.ToString());
   out.set_company_id(std::to_string(client.company_id()));
-  out.set_client_type(static_cast<v1::ClientType>(client.client_type()));
+  out.set_client_type(client.client_type());
   out.set_display_name(client.display_name());
   out.set_email(client.email());
   out.set_lead_accountant(
       names::MemberName{client.firm_id(), client.lead_accountant_user_id()}.ToString());
   *out.mutable_products() = client.products();
-  out.set_status(static_cast<v1::ClientStatus>(client.status()));
+  out.set_status(client.status());
   out.set_client_number(client.client_number());
   out.set_primary_admin_user_id(client.primary_admin_user_id());
   out.set_etag(EtagOf(client));
@@ -65,11 +65,11 @@ v1::Invitation ToProto(const InvitationRecord& inv) {
   out.set_name(names::InvitationName{inv.id()}.ToString());
   out.set_company_id(std::to_string(inv.company_id()));
   out.set_client_display_name(inv.client_display_name());
-  out.set_client_type(static_cast<v1::ClientType>(inv.client_type()));
+  out.set_client_type(inv.client_type());
   out.set_client_email(inv.client_email());
   out.set_invitee_email(inv.invitee_email());
   out.set_inviter_user_id(inv.inviter_user_id());
-  out.set_state(static_cast<v1::InvitationState>(inv.state()));
+  out.set_state(inv.state());
   out.set_token(inv.token());
   *out.mutable_create_time() = Timestamp(inv.create_time_us());
   *out.mutable_expire_time() = Timestamp(inv.expire_time_us());

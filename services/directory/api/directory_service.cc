@@ -208,7 +208,7 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
-                                                   ClientStatus::kInactive));
+                                                   v1::ClientStatus::INACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -222,7 +222,7 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
-                                                   ClientStatus::kActive));
+                                                   v1::ClientStatus::ACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -282,7 +282,7 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
       const ClientNumberVerdict& verdict = batch.verdicts[i];
       v1::ClientNumberResult* result = resp->add_results();
       result->set_client(req->requests(i).client());
-      result->set_refusal(static_cast<v1::ClientNumberResult::Refusal>(verdict.refusal));
+      result->set_refusal(verdict.refusal);
       result->set_field(verdict.field);
       result->set_description(verdict.description);
       result->set_changed(verdict.changed);

@@ -52,11 +52,10 @@ absl::Status ValidateQuery(const ClientListQuery& q) {
     checks.push_back(errors::FieldViolation{"client_number_query",
                                             "search by name or by number, not both"});
   }
-  if (q.client_type < 0 ||
-      q.client_type > static_cast<int32_t>(ClientType::kIndividual)) {
+  if (!v1::ClientType_IsValid(q.client_type)) {
     checks.push_back(errors::FieldViolation{"client_type", "unknown client type"});
   }
-  if (q.status < 0 || q.status > static_cast<int32_t>(ClientStatus::kInactive)) {
+  if (!v1::ClientStatus_IsValid(q.status)) {
     checks.push_back(errors::FieldViolation{"status", "unknown status"});
   }
   checks.push_back(CheckId("lead_accountant", q.lead_accountant, false));
@@ -98,9 +97,9 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view call
   scan.cursor = list->cursor;
   scan.limit = list->size;
   scan.max_examined = kMaxEntriesExaminedPerPage;
-  const auto wanted_status = static_cast<ClientStatus>(query.status);
-  scan.active_only = wanted_status == ClientStatus::kActive ||
-                     (query.status == 0 && !query.show_inactive);
+  scan.active_only =
+      query.status == v1::ClientStatus::ACTIVE ||
+      (query.status == v1::CLIENT_STATUS_UNSPECIFIED && !query.show_inactive);
 
   const std::string number_prefix = ClientNumberKey(query.client_number_query);
   std::vector<std::string> words = text::Words(text::FoldForSearch(query.name_query));
@@ -117,11 +116,12 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view call
     scan.index =
         query.order_by == "client_number" ? ClientIndex::kByNumber : ClientIndex::kByName;
   }
-  scan.record_filter = [&query, wanted_status](const ClientRecord& c) {
-    return (query.client_type == 0 || c.client_type() == query.client_type) &&
+  scan.record_filter = [&query](const ClientRecord& c) {
+    return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
+            c.client_type() == query.client_type) &&
            (query.lead_accountant.empty() ||
             c.lead_accountant_user_id() == query.lead_accountant) &&
-           (query.status == 0 || StatusOf(c) == wanted_status);
+           (query.status == v1::CLIENT_STATUS_UNSPECIFIED || c.status() == query.status);
   };
 
   absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);

@@ -13,8 +13,8 @@ namespace clientbook::directory {
 namespace {
 
 bool IsConflict(NumberRefusal refusal) {
-  return refusal == NumberRefusal::kNumberRepeated ||
-         refusal == NumberRefusal::kNumberTaken;
+  return refusal == v1::ClientNumberResult::NUMBER_REPEATED ||
+         refusal == v1::ClientNumberResult::NUMBER_TAKEN;
 }
 
 std::string BatchFingerprint(uint64_t firm_id,
@@ -35,8 +35,8 @@ absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
   std::vector<size_t> stale;
   for (size_t i = 0; i < verdicts.size(); ++i) {
     const ClientNumberVerdict& v = verdicts[i];
-    if (v.refusal == NumberRefusal::kNone) continue;
-    if (v.refusal == NumberRefusal::kStaleEtag) {
+    if (v.refusal == v1::ClientNumberResult::REFUSAL_UNSPECIFIED) continue;
+    if (v.refusal == v1::ClientNumberResult::STALE_ETAG) {
       stale.push_back(i);
       continue;
     }
@@ -99,7 +99,7 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
   auto refuse = [&](size_t i, NumberRefusal refusal, absl::string_view field,
                     std::string description) {
     ClientNumberVerdict& v = batch.verdicts[i];
-    if (v.refusal != NumberRefusal::kNone) return;
+    if (v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED) return;
     v = {refusal, std::string(field), std::move(description), false};
     any_refused = true;
   };
@@ -112,11 +112,12 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
     const ClientNumberUpdate& u = updates[i];
     numbers[i] = NormalizeClientNumber(u.client_number);
     if (auto v = CheckClientNumber("client_number", numbers[i])) {
-      refuse(i, NumberRefusal::kInvalidClientNumber, "client_number", v->description);
+      refuse(i, v1::ClientNumberResult::INVALID_CLIENT_NUMBER, "client_number",
+             v->description);
     }
     auto [first, inserted] = entry_of_client.try_emplace(u.company_id, i);
     if (!inserted) {
-      refuse(i, NumberRefusal::kClientRepeated, "client",
+      refuse(i, v1::ClientNumberResult::CLIENT_REPEATED, "client",
              absl::StrCat("repeats requests[", first->second, "]"));
       continue;
     }
@@ -124,13 +125,13 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
         store_.GetClient(firm_id, u.company_id);
     if (!client.ok()) return client.status();
     if (!client->has_value()) {
-      refuse(i, NumberRefusal::kClientNotFound, "client",
+      refuse(i, v1::ClientNumberResult::CLIENT_NOT_FOUND, "client",
              absl::StrCat(names::ClientName{firm_id, u.company_id}.ToString(),
                           " not found"));
       continue;
     }
     if (!u.etag.empty() && u.etag != EtagOf(**client)) {
-      refuse(i, NumberRefusal::kStaleEtag, "etag",
+      refuse(i, v1::ClientNumberResult::STALE_ETAG, "etag",
              absl::StrCat("the client changed since etag ", u.etag, " was read"));
     }
     before[i] = std::move(**client);
@@ -139,11 +140,11 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
     auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);
     if (!fresh) {
       // Both entries are wrong: neither may have the number.
-      refuse(i, NumberRefusal::kNumberRepeated, "client_number",
+      refuse(i, v1::ClientNumberResult::NUMBER_REPEATED, "client_number",
              absl::StrCat("'", numbers[i], "' is also given to requests[", same->second,
                           "]"));
       if (first_of_duplicate.insert(same->second).second) {
-        refuse(same->second, NumberRefusal::kNumberRepeated, "client_number",
+        refuse(same->second, v1::ClientNumberResult::NUMBER_REPEATED, "client_number",
                absl::StrCat("'", numbers[same->second], "' is also given to requests[", i,
                             "]"));
       }
@@ -158,12 +159,12 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
     if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
     absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
     if (!holder_client.ok()) return holder_client.status();
-    refuse(i, NumberRefusal::kNumberTaken, "client_number",
+    refuse(i, v1::ClientNumberResult::NUMBER_TAKEN, "client_number",
            absl::StrCat("'", numbers[i], "' is already used by client ",
                         DescribeClient(*holder_client)));
   }
   for (ClientNumberVerdict& v : batch.verdicts) {
-    if (v.refusal != NumberRefusal::kNone) v.changed = false;
+    if (v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED) v.changed = false;
   }
   if (any_refused && !validate_only) return RefusalStatus(batch.verdicts);
   if (validate_only) {

@@ -18,8 +18,7 @@ namespace {
 
 std::optional<errors::FieldViolation> CheckClientType(absl::string_view field,
                                                       int32_t type) {
-  if (type == static_cast<int32_t>(ClientType::kBusiness) ||
-      type == static_cast<int32_t>(ClientType::kIndividual)) {
+  if (type == v1::ClientType::BUSINESS || type == v1::ClientType::INDIVIDUAL) {
     return std::nullopt;
   }
   return errors::FieldViolation{std::string(field), "must be BUSINESS or INDIVIDUAL"};
@@ -147,7 +146,7 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
                                          ? std::string(caller)
                                          : draft.lead_accountant_user_id());
   *client.mutable_products() = draft.products();
-  client.set_status(static_cast<int32_t>(ClientStatus::kActive));
+  client.set_status(v1::ClientStatus::ACTIVE);
   client.set_client_number(number);
   if (make_me_primary_admin) client.set_primary_admin_user_id(std::string(caller));
   client.set_revision(1);
@@ -252,25 +251,26 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
 absl::StatusOr<ClientRecord> Directory::SetClientStatus(absl::string_view caller,
                                                         uint64_t firm_id,
                                                         uint64_t company_id,
-                                                        ClientStatus status) {
-  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kAdmin);
+                                                        v1::ClientStatus status) {
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
     return m.status();
   }
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
   absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
-  if (StatusOf(*before) == status) return before;
+  if (before->status() == status) return before;
   // Only the status moves: the client's data, subscription and wholesale
   // billing stay exactly as they were.
   ClientRecord after = *before;
-  after.set_status(static_cast<int32_t>(status));
+  after.set_status(status);
   return CommitClient(&*before, std::move(after));
 }
 
 absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
                                      uint64_t company_id) {
-  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kPrimaryAdmin);
+  if (absl::StatusOr<MemberRecord> m =
+          RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
                                                     names::FirmName{firm_id}.ToString(),

@@ -37,14 +37,15 @@ absl::StatusOr<MemberRecord> Directory::RequireMember(absl::string_view caller,
 }
 
 absl::StatusOr<MemberRecord> Directory::RequireRole(absl::string_view caller,
-                                                    uint64_t firm_id, Role at_least) {
+                                                    uint64_t firm_id, v1::Role at_least) {
   absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
   // Lower enum values are stronger roles.
-  if (member->role() > static_cast<int32_t>(at_least)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "this needs the ", at_least == Role::kPrimaryAdmin ? "primary admin" : "admin",
-        " role in ", names::FirmName{firm_id}.ToString()));
+  if (member->role() > at_least) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this needs the ",
+                     at_least == v1::Role::PRIMARY_ADMIN ? "primary admin" : "admin",
+                     " role in ", names::FirmName{firm_id}.ToString()));
   }
   return member;
 }
@@ -116,7 +117,7 @@ absl::StatusOr<FirmRecord> Directory::CreateFirm(absl::string_view caller,
   admin.set_user_id(std::string(caller));
   admin.set_email(std::string(creator_email));
   admin.set_display_name(text::Trim(creator_display_name));
-  admin.set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+  admin.set_role(v1::Role::PRIMARY_ADMIN);
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutFirm(firm);
@@ -161,16 +162,15 @@ absl::StatusOr<Page<FirmRecord>> Directory::ListMyFirms(absl::string_view caller
 absl::StatusOr<MemberRecord> Directory::AddMember(absl::string_view caller,
                                                   uint64_t firm_id,
                                                   const MemberRecord& member) {
-  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, Role::kAdmin);
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
     return m.status();
   }
   std::optional<errors::FieldViolation> role_violation;
-  if (member.role() == static_cast<int32_t>(Role::kPrimaryAdmin)) {
+  if (member.role() == v1::Role::PRIMARY_ADMIN) {
     role_violation = {"member.role",
                       "a firm has one primary admin: use TransferPrimaryAdmin"};
-  } else if (member.role() != static_cast<int32_t>(Role::kAdmin) &&
-             member.role() != static_cast<int32_t>(Role::kStaff)) {
+  } else if (member.role() != v1::Role::ADMIN && member.role() != v1::Role::STAFF) {
     role_violation = {"member.role", "must be ADMIN or STAFF"};
   }
   if (absl::Status s = AllValid({
@@ -220,7 +220,7 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Directory::TransferPrimary
     absl::string_view caller, uint64_t firm_id, absl::string_view new_admin) {
   auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
   absl::StatusOr<MemberRecord> current =
-      RequireRole(caller, firm_id, Role::kPrimaryAdmin);
+      RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
   if (!current.ok()) return current.status();
   if (new_admin == caller) {
     return errors::InvalidField("new_primary_admin", "is already the primary admin");
@@ -231,8 +231,8 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Directory::TransferPrimary
     return absl::NotFoundError(absl::StrCat(
         names::MemberName{firm_id, std::string(new_admin)}.ToString(), " not found"));
   }
-  current->set_role(static_cast<int32_t>(Role::kAdmin));
-  (*next)->set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+  current->set_role(v1::Role::ADMIN);
+  (*next)->set_role(v1::Role::PRIMARY_ADMIN);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutMember(*current);
   write->PutMember(**next);

@@ -24,9 +24,10 @@ struct ClientListQuery {
   PageRequest page;
   std::string name_query;
   std::string client_number_query;
-  int32_t client_type = 0;      // 0: any
-  std::string lead_accountant;  // user id; "": any
-  int32_t status = 0;           // 0: active, plus inactive if show_inactive
+  v1::ClientType client_type = v1::CLIENT_TYPE_UNSPECIFIED;  // unspecified: any
+  std::string lead_accountant;                               // user id; "": any
+  // Unspecified: active, plus inactive if show_inactive.
+  v1::ClientStatus status = v1::CLIENT_STATUS_UNSPECIFIED;
   bool show_inactive = false;
   std::string order_by;  // "", "display_name" or "client_number"
 };
@@ -38,21 +39,13 @@ struct ClientNumberUpdate {
   std::string etag;           // "" skips the check
 };
 
-// Why an entry of BatchUpdateClientNumbers is refused. Values equal
-// ClientNumberResult.Refusal in directory.proto.
-enum class NumberRefusal : int32_t {
-  kNone = 0,
-  kClientNotFound = 1,
-  kClientRepeated = 2,
-  kInvalidClientNumber = 3,
-  kNumberRepeated = 4,
-  kNumberTaken = 5,
-  kStaleEtag = 6,
-};
+// Why an entry of BatchUpdateClientNumbers is refused (REFUSAL_UNSPECIFIED:
+// it is not).
+using NumberRefusal = v1::ClientNumberResult::Refusal;
 
 // The directory's verdict on one entry, in request order.
 struct ClientNumberVerdict {
-  NumberRefusal refusal = NumberRefusal::kNone;
+  NumberRefusal refusal = v1::ClientNumberResult::REFUSAL_UNSPECIFIED;
   // The entry's field at fault ("client", "client_number", "etag") and why.
   std::string field;
   std::string description;
@@ -112,7 +105,8 @@ class Directory {
   absl::StatusOr<Page<ClientRecord>> ListClients(absl::string_view caller,
                                                  const ClientListQuery& query);
   absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
-                                               uint64_t company_id, ClientStatus status);
+                                               uint64_t company_id,
+                                               v1::ClientStatus status);
   absl::Status DeleteClient(absl::string_view caller, uint64_t firm_id,
                             uint64_t company_id);
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
@@ -156,7 +150,7 @@ class Directory {
  private:
   absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
   absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
-                                           Role at_least);
+                                           v1::Role at_least);
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
   // ALREADY_EXISTS if another client of the firm holds the number.
   absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,

@@ -21,9 +21,8 @@ bool HasExpired(const InvitationRecord& inv, int64_t now_us) {
 // The state a reader sees: a pending invitation past its lifetime reads as
 // expired without anything having to rewrite it.
 InvitationRecord AsSeen(InvitationRecord inv, int64_t now_us, bool keep_token) {
-  if (inv.state() == static_cast<int32_t>(InvitationState::kPending) &&
-      HasExpired(inv, now_us)) {
-    inv.set_state(static_cast<int32_t>(InvitationState::kExpired));
+  if (inv.state() == v1::InvitationState::PENDING && HasExpired(inv, now_us)) {
+    inv.set_state(v1::InvitationState::EXPIRED);
   }
   if (!keep_token) inv.clear_token();
   return inv;
@@ -45,8 +44,8 @@ absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
   if (absl::Status s = AllValid({
           CheckDisplayName("invitation.client_display_name", draft.client_display_name()),
-          draft.client_type() == static_cast<int32_t>(ClientType::kBusiness) ||
-                  draft.client_type() == static_cast<int32_t>(ClientType::kIndividual)
+          draft.client_type() == v1::ClientType::BUSINESS ||
+                  draft.client_type() == v1::ClientType::INDIVIDUAL
               ? std::nullopt
               : std::optional<errors::FieldViolation>(
                     {"invitation.client_type", "must be BUSINESS or INDIVIDUAL"}),
@@ -69,7 +68,7 @@ absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
   inv.set_client_email(draft.client_email());
   inv.set_invitee_email(draft.invitee_email());
   inv.set_inviter_user_id(std::string(caller));
-  inv.set_state(static_cast<int32_t>(InvitationState::kPending));
+  inv.set_state(v1::InvitationState::PENDING);
   inv.set_token(NewToken());
   const absl::Time now = clock_.Now();
   inv.set_create_time_us(absl::ToUnixMicros(now));
@@ -139,14 +138,14 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
     return absl::NotFoundError("no invitation has this token");
   }
   const InvitationRecord& found = **inv;
-  switch (static_cast<InvitationState>(found.state())) {
-    case InvitationState::kAccepted:
+  switch (found.state()) {
+    case v1::InvitationState::ACCEPTED:
       return errors::WithReason(
           absl::StatusCode::kFailedPrecondition, "INVITATION_ALREADY_ACCEPTED",
           absl::StrCat(names::InvitationName{found.id()}.ToString(),
                        " was already accepted into ",
                        names::FirmName{found.accepted_firm_id()}.ToString()));
-    case InvitationState::kDeclined:
+    case v1::InvitationState::DECLINED:
       return errors::WithReason(
           absl::StatusCode::kFailedPrecondition, "INVITATION_DECLINED",
           absl::StrCat(names::InvitationName{found.id()}.ToString(), " was declined"));
@@ -203,12 +202,12 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
   client.set_display_name(inv->client_display_name());
   client.set_email(inv->client_email());
   client.set_lead_accountant_user_id(std::string(caller));
-  client.set_status(static_cast<int32_t>(ClientStatus::kActive));
+  client.set_status(v1::ClientStatus::ACTIVE);
   client.set_primary_admin_user_id(inv->inviter_user_id());
   client.set_revision(1);
   client.set_create_time_us(NowMicros());
   client.set_update_time_us(client.create_time_us());
-  inv->set_state(static_cast<int32_t>(InvitationState::kAccepted));
+  inv->set_state(v1::InvitationState::ACCEPTED);
   inv->set_accepted_firm_id(*firm_id);
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
@@ -231,7 +230,7 @@ absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(absl::string_view 
         absl::StrCat("the invitation is for '", inv->invitee_email(),
                      "', which is not your email in any of your firms"));
   }
-  inv->set_state(static_cast<int32_t>(InvitationState::kDeclined));
+  inv->set_state(v1::InvitationState::DECLINED);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;

@@ -5,27 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "clientbook/v1/directory.pb.h"
 #include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
-// The directory's entities are the stored records (records.proto); these
-// enums give their int fields names. Values equal the public API's enums.
+// The directory's entities are the stored records (records.proto), whose
+// enum fields use the public enums of clientbook.v1 directly.
 namespace clientbook::directory {
-
-enum class Role : int32_t { kPrimaryAdmin = 1, kAdmin = 2, kStaff = 3 };
-enum class ClientType : int32_t { kBusiness = 1, kIndividual = 2 };
-enum class ClientStatus : int32_t { kActive = 1, kInactive = 2 };
-enum class InvitationState : int32_t {
-  kPending = 1,
-  kAccepted = 2,
-  kDeclined = 3,
-  kExpired = 4,
-};
-
-inline Role RoleOf(const MemberRecord& m) { return static_cast<Role>(m.role()); }
-inline ClientStatus StatusOf(const ClientRecord& c) {
-  return static_cast<ClientStatus>(c.status());
-}
 
 using storage::Page;
 using storage::PageRequest;

@@ -104,7 +104,7 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   terms.words = text::Words(terms.folded_name);
   terms.number_key =
       client.client_number().empty() ? "" : ClientNumberKey(client.client_number());
-  terms.active = StatusOf(client) == ClientStatus::kActive;
+  terms.active = client.status() == v1::ClientStatus::ACTIVE;
   return terms;
 }
 

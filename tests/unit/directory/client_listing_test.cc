@@ -83,23 +83,21 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
   NewClient(firm_, "Here");
   ASSERT_TRUE(
       directory_
-          ->SetClientStatus("owner", firm_, gone.company_id(), ClientStatus::kInactive)
+          ->SetClientStatus("owner", firm_, gone.company_id(), v1::ClientStatus::INACTIVE)
           .ok());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
   EXPECT_THAT(Names({.show_inactive = true}), ElementsAre("Gone", "Here"));
-  EXPECT_THAT(Names({.status = static_cast<int32_t>(ClientStatus::kInactive)}),
-              ElementsAre("Gone"));
+  EXPECT_THAT(Names({.status = v1::ClientStatus::INACTIVE}), ElementsAre("Gone"));
 }
 
 TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
-  AddMember(firm_, "anna", Role::kStaff);
-  ClientRecord person = Draft("Person", "", ClientType::kIndividual);
+  AddMember(firm_, "anna", v1::Role::STAFF);
+  ClientRecord person = Draft("Person", "", v1::ClientType::INDIVIDUAL);
   ASSERT_TRUE(directory_->CreateClient("owner", firm_, person, false, "").ok());
   NewClient(firm_, "Company");
   NewClient(firm_, "Anna's", "", "anna");
-  EXPECT_THAT(Names({.client_type = static_cast<int32_t>(ClientType::kIndividual)}),
-              ElementsAre("Person"));
+  EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Person"));
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Anna's"));
 }
 
@@ -140,7 +138,7 @@ TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
 TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
   uint64_t other = NewFirm("other");
-  AddMember(other, "owner", Role::kStaff, "", "other");
+  AddMember(other, "owner", v1::Role::STAFF, "", "other");
   auto first = directory_->ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_TRUE(first.ok());
@@ -168,7 +166,7 @@ TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
        {ClientListQuery{.name_query = "a", .client_number_query = "b"},
         ClientListQuery{.order_by = "email"},
         ClientListQuery{.name_query = "a", .order_by = "client_number"},
-        ClientListQuery{.client_type = 7}}) {
+        ClientListQuery{.client_type = static_cast<v1::ClientType>(7)}}) {
     q.firm_id = firm_;
     EXPECT_THAT(directory_->ListClients("owner", q),
                 StatusIs(absl::StatusCode::kInvalidArgument));

@@ -247,12 +247,12 @@ TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothin
                                                     /*validate_only=*/true);
   ASSERT_TRUE(dirty.ok()) << dirty.status();
   ASSERT_EQ(dirty->verdicts.size(), 3u);
-  EXPECT_EQ(dirty->verdicts[0].refusal, NumberRefusal::kNone);
+  EXPECT_EQ(dirty->verdicts[0].refusal, v1::ClientNumberResult::REFUSAL_UNSPECIFIED);
   EXPECT_TRUE(dirty->verdicts[0].changed);
-  EXPECT_EQ(dirty->verdicts[1].refusal, NumberRefusal::kNumberTaken);
+  EXPECT_EQ(dirty->verdicts[1].refusal, v1::ClientNumberResult::NUMBER_TAKEN);
   EXPECT_EQ(dirty->verdicts[1].field, "client_number");
   EXPECT_THAT(dirty->verdicts[1].description, HasSubstr("Holder"));
-  EXPECT_EQ(dirty->verdicts[2].refusal, NumberRefusal::kClientNotFound);
+  EXPECT_EQ(dirty->verdicts[2].refusal, v1::ClientNumberResult::CLIENT_NOT_FOUND);
   EXPECT_EQ(NumberOf(clients[0]), "");
 }
 
@@ -270,7 +270,7 @@ TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
   auto verdicts = directory_->BatchUpdateClientNumbers("owner", firm_, swap, true);
   ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   for (const ClientNumberVerdict& v : verdicts->verdicts) {
-    EXPECT_EQ(v.refusal, NumberRefusal::kNumberTaken);
+    EXPECT_EQ(v.refusal, v1::ClientNumberResult::NUMBER_TAKEN);
   }
 }
 

@@ -20,7 +20,7 @@ class ClientTest : public DirectoryTest {
 TEST_F(ClientTest, NewClientIsActiveLedByTheCallerWithAUniqueCompanyId) {
   ClientRecord a = NewClient(firm_, "Rossi SRL");
   ClientRecord b = NewClient(firm_, "Bianchi SNC");
-  EXPECT_EQ(StatusOf(a), ClientStatus::kActive);
+  EXPECT_EQ(a.status(), v1::ClientStatus::ACTIVE);
   EXPECT_EQ(a.lead_accountant_user_id(), "owner");
   EXPECT_NE(a.company_id(), b.company_id());
   EXPECT_TRUE(a.primary_admin_user_id().empty());
@@ -42,14 +42,14 @@ TEST_F(ClientTest, LeadAccountantMustBeAMemberOfTheFirm) {
 
 TEST_F(ClientTest, TypeAndNameAreRequired) {
   ClientRecord draft = Draft(" \t ");
-  draft.set_client_type(0);
+  draft.set_client_type(v1::CLIENT_TYPE_UNSPECIFIED);
   auto c = directory_->CreateClient("owner", firm_, draft, false, "");
   EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(c.status()).size(), 2u);
 }
 
 TEST_F(ClientTest, StaffMayCreateClients) {
-  AddMember(firm_, "staff", Role::kStaff);
+  AddMember(firm_, "staff", v1::Role::STAFF);
   auto c = directory_->CreateClient("staff", firm_, Draft("Verdi"), false, "");
   EXPECT_TRUE(c.ok()) << c.status();
 }
@@ -88,7 +88,7 @@ TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
   EXPECT_THAT(reused.status().message(), HasSubstr("request_id"));
   EXPECT_EQ(directory_->ListClients("owner", {.firm_id = firm_})->items.size(), 1u);
   // Ids belong to their caller and firm.
-  AddMember(firm_, "staff", Role::kStaff);
+  AddMember(firm_, "staff", v1::Role::STAFF);
   EXPECT_TRUE(
       directory_->CreateClient("staff", firm_, Draft("Bianchi"), false, "r1").ok());
 }
@@ -157,32 +157,32 @@ TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
 TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   ClientRecord c = NewClient(firm_, "Rossi", "A-1");
   auto inactive = directory_->SetClientStatus("owner", firm_, c.company_id(),
-                                              ClientStatus::kInactive);
+                                              v1::ClientStatus::INACTIVE);
   ASSERT_TRUE(inactive.ok());
-  EXPECT_EQ(StatusOf(*inactive), ClientStatus::kInactive);
+  EXPECT_EQ(inactive->status(), v1::ClientStatus::INACTIVE);
   EXPECT_EQ(inactive->client_number(), "A-1");
   EXPECT_EQ(inactive->display_name(), "Rossi");
   // Its number stays taken while inactive.
   EXPECT_THAT(directory_->CreateClient("owner", firm_, Draft("Other", "a-1"), false, ""),
               StatusIs(absl::StatusCode::kAlreadyExists));
-  auto active =
-      directory_->SetClientStatus("owner", firm_, c.company_id(), ClientStatus::kActive);
+  auto active = directory_->SetClientStatus("owner", firm_, c.company_id(),
+                                            v1::ClientStatus::ACTIVE);
   ASSERT_TRUE(active.ok());
-  EXPECT_EQ(StatusOf(*active), ClientStatus::kActive);
+  EXPECT_EQ(active->status(), v1::ClientStatus::ACTIVE);
 }
 
 TEST_F(ClientTest, StaffCannotDeactivate) {
-  AddMember(firm_, "staff", Role::kStaff);
+  AddMember(firm_, "staff", v1::Role::STAFF);
   ClientRecord c = NewClient(firm_, "Rossi");
   EXPECT_THAT(directory_->SetClientStatus("staff", firm_, c.company_id(),
-                                          ClientStatus::kInactive),
+                                          v1::ClientStatus::INACTIVE),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
   auto c = directory_->CreateClient("owner", firm_, Draft("Rossi"), true, "");
   ASSERT_TRUE(c.ok());
-  AddMember(firm_, "admin", Role::kAdmin);
+  AddMember(firm_, "admin", v1::Role::ADMIN);
   EXPECT_THAT(
       directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "admin"),
       StatusIs(absl::StatusCode::kPermissionDenied));

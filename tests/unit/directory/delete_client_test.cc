@@ -14,7 +14,7 @@ using ::testing::Optional;
 
 class DeleteClientTest : public DirectoryTest {
  protected:
-  DeleteClientTest() : firm_(NewFirm()) { AddMember(firm_, "admin", Role::kAdmin); }
+  DeleteClientTest() : firm_(NewFirm()) { AddMember(firm_, "admin", v1::Role::ADMIN); }
 
   uint64_t firm_;
 };

@@ -37,22 +37,22 @@ class DirectoryTest : public ::testing::Test {
     return firm->id();
   }
 
-  void AddMember(uint64_t firm, const std::string& user, Role role,
+  void AddMember(uint64_t firm, const std::string& user, v1::Role role,
                  const std::string& email = "", const std::string& by = "owner") {
     MemberRecord m;
     m.set_user_id(user);
     m.set_email(email.empty() ? user + "@firm.example" : email);
-    m.set_role(static_cast<int32_t>(role));
+    m.set_role(role);
     auto added = directory_->AddMember(by, firm, m);
     ASSERT_TRUE(added.ok()) << added.status();
   }
 
   static ClientRecord Draft(const std::string& name, const std::string& number = "",
-                            ClientType type = ClientType::kBusiness) {
+                            v1::ClientType type = v1::ClientType::BUSINESS) {
     ClientRecord c;
     c.set_display_name(name);
     c.set_client_number(number);
-    c.set_client_type(static_cast<int32_t>(type));
+    c.set_client_type(type);
     return c;
   }
 

@@ -21,7 +21,7 @@ TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
   ASSERT_TRUE(members.ok());
   ASSERT_EQ(members->items.size(), 1u);
   EXPECT_EQ(members->items[0].user_id(), "owner");
-  EXPECT_EQ(RoleOf(members->items[0]), Role::kPrimaryAdmin);
+  EXPECT_EQ(members->items[0].role(), v1::Role::PRIMARY_ADMIN);
 }
 
 TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
@@ -57,7 +57,7 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
   MemberRecord m;
   m.set_user_id("owner");
   m.set_email("owner@third.example");
-  m.set_role(static_cast<int32_t>(Role::kStaff));
+  m.set_role(v1::Role::STAFF);
   ASSERT_TRUE(directory_->AddMember("third", c, m).ok());
   auto mine = directory_->ListMyFirms("owner", {});
   ASSERT_TRUE(mine.ok());
@@ -67,12 +67,12 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
 
 TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   uint64_t firm = NewFirm();
-  AddMember(firm, "admin", Role::kAdmin);
-  AddMember(firm, "staff", Role::kStaff);
+  AddMember(firm, "admin", v1::Role::ADMIN);
+  AddMember(firm, "staff", v1::Role::STAFF);
   MemberRecord m;
   m.set_user_id("newbie");
   m.set_email("newbie@firm.example");
-  m.set_role(static_cast<int32_t>(Role::kStaff));
+  m.set_role(v1::Role::STAFF);
   EXPECT_THAT(directory_->AddMember("staff", firm, m),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->AddMember("admin", firm, m).ok());
@@ -85,7 +85,7 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   MemberRecord m;
   m.set_user_id("usurper");
   m.set_email("u@firm.example");
-  m.set_role(static_cast<int32_t>(Role::kPrimaryAdmin));
+  m.set_role(v1::Role::PRIMARY_ADMIN);
   auto added = directory_->AddMember("owner", firm, m);
   EXPECT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
@@ -93,14 +93,14 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
 
 TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   uint64_t firm = NewFirm();
-  AddMember(firm, "admin", Role::kAdmin);
+  AddMember(firm, "admin", v1::Role::ADMIN);
   auto moved = directory_->TransferPrimaryAdmin("owner", firm, "admin");
   ASSERT_TRUE(moved.ok()) << moved.status();
   auto members = directory_->ListMembers("owner", firm, {});
   ASSERT_TRUE(members.ok());
   int primary = 0;
   for (const auto& m : members->items) {
-    if (RoleOf(m) == Role::kPrimaryAdmin) {
+    if (m.role() == v1::Role::PRIMARY_ADMIN) {
       ++primary;
       EXPECT_EQ(m.user_id(), "admin");
     }
@@ -119,7 +119,7 @@ TEST_F(FirmTest, TransferToANonMemberIsNotFound) {
 
 TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {
   uint64_t firm = NewFirm();
-  for (int i = 0; i < 9; ++i) AddMember(firm, absl::StrCat("m", i), Role::kStaff);
+  for (int i = 0; i < 9; ++i) AddMember(firm, absl::StrCat("m", i), v1::Role::STAFF);
   std::vector<std::string> seen;
   PageRequest page{.page_size = 4, .page_token = ""};
   do {

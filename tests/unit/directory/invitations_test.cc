@@ -14,13 +14,13 @@ using ::testing::Optional;
 class InvitationTest : public DirectoryTest {
  protected:
   InvitationTest() : firm_(NewFirm()) {
-    AddMember(firm_, "anna", Role::kStaff, "Anna@Studio.example");
+    AddMember(firm_, "anna", v1::Role::STAFF, "Anna@Studio.example");
   }
 
   InvitationRecord Invite(const std::string& email = "anna@studio.example") {
     InvitationRecord draft;
     draft.set_client_display_name("Rossi SRL");
-    draft.set_client_type(static_cast<int32_t>(ClientType::kBusiness));
+    draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
     auto inv = directory_->CreateInvitation("rossi-owner", draft);
     EXPECT_TRUE(inv.ok()) << inv.status();
@@ -41,8 +41,7 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   EXPECT_EQ(client.display_name(), "Rossi SRL");
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client.lead_accountant_user_id(), "anna");
-  EXPECT_EQ(static_cast<InvitationState>(accepted->first.state()),
-            InvitationState::kAccepted);
+  EXPECT_EQ(accepted->first.state(), v1::InvitationState::ACCEPTED);
   EXPECT_TRUE(directory_->GetClient("owner", firm_, inv.company_id()).ok());
 }
 
@@ -71,8 +70,7 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   auto listed = directory_->ListInvitations("anna", "anna@studio.example", {});
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
-  EXPECT_EQ(static_cast<InvitationState>(listed->items[0].state()),
-            InvitationState::kExpired);
+  EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
 }
 
 TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
@@ -80,7 +78,7 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   MemberRecord anna;
   anna.set_user_id("anna");
   anna.set_email("anna@studio.example");
-  anna.set_role(static_cast<int32_t>(Role::kStaff));
+  anna.set_role(v1::Role::STAFF);
   ASSERT_TRUE(directory_->AddMember("boss", second, anna).ok());
   InvitationRecord inv = Invite();
 
@@ -96,7 +94,7 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
 }
 
 TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
-  AddMember(firm_, "bruno", Role::kAdmin);
+  AddMember(firm_, "bruno", v1::Role::ADMIN);
   InvitationRecord inv = Invite();
   EXPECT_THAT(directory_->AcceptInvitation("bruno", inv.token(), std::nullopt),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -108,7 +106,7 @@ TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
   InvitationRecord inv = Invite();
   auto declined = directory_->DeclineInvitation("anna", inv.token());
   ASSERT_TRUE(declined.ok()) << declined.status();
-  EXPECT_EQ(static_cast<InvitationState>(declined->state()), InvitationState::kDeclined);
+  EXPECT_EQ(declined->state(), v1::InvitationState::DECLINED);
   auto accept = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_THAT(errors::ReasonOf(accept.status()),
               Optional(std::string("INVITATION_DECLINED")));
@@ -136,14 +134,14 @@ TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
 TEST_F(InvitationTest, InviteeEmailIsRequired) {
   InvitationRecord draft;
   draft.set_client_display_name("Rossi");
-  draft.set_client_type(static_cast<int32_t>(ClientType::kBusiness));
+  draft.set_client_type(v1::ClientType::BUSINESS);
   auto inv = directory_->CreateInvitation("rossi-owner", draft);
   EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 class ListViewTest : public DirectoryTest {
  protected:
-  ListViewTest() : firm_(NewFirm()) { AddMember(firm_, "anna", Role::kStaff); }
+  ListViewTest() : firm_(NewFirm()) { AddMember(firm_, "anna", v1::Role::STAFF); }
   uint64_t firm_;
 };
 
