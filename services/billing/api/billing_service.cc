@@ -61,8 +61,10 @@ grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::ClientName client,
                         names::ClientName::Parse("parent", req->parent()));
-    google::protobuf::RepeatedField<int32_t> products(
-        req->subscription().products().begin(), req->subscription().products().end());
+    std::vector<v1::Product> products;
+    for (int i = 0; i < req->subscription().products_size(); ++i) {
+      products.push_back(req->subscription().products(i));
+    }
     CB_ASSIGN_OR_RETURN(
         SubscriptionView view,
         billing_.Subscribe(caller, {client.firm_id, client.company_id},

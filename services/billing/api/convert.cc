@@ -25,7 +25,7 @@ v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
                    .ToString());
   if (!view.record.has_transfer()) return out;
   const TransferRecord& t = view.record.transfer();
-  out.set_state(static_cast<v1::BillingTransfer::State>(view.transfer_state));
+  out.set_state(view.transfer_state);
   out.set_firm(names::FirmName{t.firm_id()}.ToString());
   out.set_authorized_by(t.authorized_by());
   *out.mutable_authorize_time() = Timestamp(t.authorize_time_us());
@@ -41,14 +41,14 @@ v1::Subscription ToProto(const SubscriptionView& view) {
   const SubscriptionRecord& s = view.record;
   v1::Subscription out;
   out.set_name(RefOf(s).ToString());
-  out.set_plan(static_cast<v1::Plan>(s.plan()));
-  for (int32_t p : s.products()) out.add_products(static_cast<v1::Product>(p));
-  out.set_billing_period(static_cast<v1::BillingPeriod>(s.billing_period()));
+  out.set_plan(s.plan());
+  *out.mutable_products() = s.products();
+  out.set_billing_period(s.billing_period());
   out.set_payment_method_on_file(s.payment_method_on_file());
-  out.set_trial_state(static_cast<v1::TrialState>(view.trial_state));
+  out.set_trial_state(view.trial_state);
   if (s.trial_end_us() != 0) *out.mutable_trial_end_time() = Timestamp(s.trial_end_us());
   out.set_discount_active(view.discount_active);
-  out.set_transfer_eligibility(static_cast<v1::TransferEligibility>(view.eligibility));
+  out.set_transfer_eligibility(view.eligibility);
   out.set_transfer_eligibility_reason(view.eligibility_reason);
   if (s.has_transfer()) *out.mutable_transfer() = TransferToProto(view);
   *out.mutable_create_time() = Timestamp(s.create_time_us());

@@ -12,8 +12,11 @@
 namespace clientbook::billing {
 namespace {
 
-absl::Status CheckEnum(absl::string_view field, int32_t value, int32_t min, int32_t max) {
-  if (value < min || value > max) {
+// Enum values the contract does not define (the API refuses them first;
+// this keeps the domain safe for other callers).
+template <typename Enum>
+absl::Status CheckKnown(absl::string_view field, Enum value, bool (*is_valid)(int)) {
+  if (!is_valid(value)) {
     return errors::InvalidField(field, absl::StrCat("unknown value ", value));
   }
   return absl::OkStatus();
@@ -131,13 +134,13 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
   if (!list.ok()) return list.status();
   const absl::Time now = clock_.Now();
   auto matches = [&](const SubscriptionRecord& s) {
-    if (filter.plan != 0 && s.plan() != filter.plan) return false;
-    if (filter.trial_state != 0 &&
-        static_cast<int32_t>(TrialStateAt(s, now)) != filter.trial_state) {
+    if (filter.plan != v1::PLAN_UNSPECIFIED && s.plan() != filter.plan) return false;
+    if (filter.trial_state != v1::TRIAL_STATE_UNSPECIFIED &&
+        TrialStateAt(s, now) != filter.trial_state) {
       return false;
     }
-    return filter.eligibility == 0 ||
-           static_cast<int32_t>(EligibilityAt(s, now)) == filter.eligibility;
+    return filter.eligibility == v1::TRANSFER_ELIGIBILITY_UNSPECIFIED ||
+           EligibilityAt(s, now) == filter.eligibility;
   };
   absl::StatusOr<StoredPage<SubscriptionRecord>> stored =
       store_.List(firm_id, list->cursor, list->size, kMaxExaminedPerPage, matches);
@@ -149,21 +152,26 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
 }
 
 absl::StatusOr<SubscriptionView> Billing::Subscribe(
-    absl::string_view caller, names::SubscriptionName ref, int32_t plan,
-    const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
+    absl::string_view caller, names::SubscriptionName ref, v1::Plan plan,
+    const std::vector<v1::Product>& products, v1::BillingPeriod billing_period,
     absl::string_view request_id) {
-  if (plan == 0) return errors::InvalidField("subscription.plan", "is required");
-  if (absl::Status s = CheckEnum("subscription.plan", plan, 1, 3); !s.ok()) return s;
-  if (absl::Status s = CheckEnum("subscription.billing_period", billing_period, 0, 2);
+  if (plan == v1::PLAN_UNSPECIFIED) {
+    return errors::InvalidField("subscription.plan", "is required");
+  }
+  if (absl::Status s = CheckKnown("subscription.plan", plan, v1::Plan_IsValid); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckKnown("subscription.billing_period", billing_period,
+                                  v1::BillingPeriod_IsValid);
       !s.ok()) {
     return s;
   }
-  std::vector<int32_t> sorted(products.begin(), products.end());
+  std::vector<v1::Product> sorted = products;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
     return errors::InvalidField("subscription.products", "lists a product twice");
   }
-  if (absl::Status s = CheckPlanAllows(static_cast<Plan>(plan), products); !s.ok()) {
+  if (absl::Status s = CheckPlanAllows(plan, products); !s.ok()) {
     return s;
   }
   return Mutate(caller, ref, Actor::kFirmMember,
@@ -171,11 +179,12 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
                              billing_period),
                 request_id, /*creates=*/true, [&](SubscriptionRecord& s, absl::Time now) {
                   s.set_plan(plan);
-                  *s.mutable_products() = products;
-                  s.set_billing_period(billing_period == 0
-                                           ? static_cast<int32_t>(BillingPeriod::kMonthly)
+                  s.clear_products();
+                  for (v1::Product p : products) s.add_products(p);
+                  s.set_billing_period(billing_period == v1::BILLING_PERIOD_UNSPECIFIED
+                                           ? v1::BillingPeriod::MONTHLY
                                            : billing_period);
-                  if (static_cast<Plan>(plan) == Plan::kDirectDiscount) {
+                  if (plan == v1::Plan::DIRECT_DISCOUNT) {
                     s.set_trial_end_us(absl::ToUnixMicros(now + kTrialLength));
                   }
                   return absl::OkStatus();
@@ -184,26 +193,25 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
 
 absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
                                                      names::SubscriptionName ref,
-                                                     int32_t product,
+                                                     v1::Product product,
                                                      absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("add-product|", product),
                 request_id, /*creates=*/false,
                 [&](SubscriptionRecord& s, absl::Time) -> absl::Status {
-                  if (HasProduct(s, static_cast<Product>(product)))
-                    return absl::OkStatus();
-                  google::protobuf::RepeatedField<int32_t> products = s.products();
-                  products.Add(product);
-                  if (absl::Status c = CheckPlanAllows(PlanOf(s), products); !c.ok()) {
+                  if (HasProduct(s, product)) return absl::OkStatus();
+                  std::vector<v1::Product> products = ProductsOf(s);
+                  products.push_back(product);
+                  if (absl::Status c = CheckPlanAllows(s.plan(), products); !c.ok()) {
                     return c;
                   }
-                  *s.mutable_products() = products;
+                  s.add_products(product);
                   return absl::OkStatus();
                 });
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller,
                                                         names::SubscriptionName ref,
-                                                        int32_t product,
+                                                        v1::Product product,
                                                         absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("remove-product|", product),
                 request_id, /*creates=*/false, [&](SubscriptionRecord& s, absl::Time) {
@@ -215,11 +223,15 @@ absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller
                 });
 }
 
-absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(absl::string_view caller,
-                                                           names::SubscriptionName ref,
-                                                           int32_t billing_period,
-                                                           absl::string_view request_id) {
-  if (absl::Status s = CheckEnum("billing_period", billing_period, 1, 2); !s.ok()) {
+absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
+    absl::string_view caller, names::SubscriptionName ref,
+    v1::BillingPeriod billing_period, absl::string_view request_id) {
+  if (billing_period == v1::BILLING_PERIOD_UNSPECIFIED) {
+    return errors::InvalidField("billing_period", "is required");
+  }
+  if (absl::Status s =
+          CheckKnown("billing_period", billing_period, v1::BillingPeriod_IsValid);
+      !s.ok()) {
     return s;
   }
   return Mutate(caller, ref, Actor::kFirmMember,
@@ -247,19 +259,19 @@ absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
   return Mutate(
       caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
-        if (PlanOf(s) != Plan::kWholesale) {
+        if (s.plan() != v1::Plan::WHOLESALE) {
           return errors::WithReason(absl::StatusCode::kFailedPrecondition,
                                     "NOT_ON_WHOLESALE",
                                     "the client is not on the firm's wholesale billing");
         }
-        if (HasProduct(s, Product::kPayroll)) {
+        if (HasProduct(s, v1::Product::PAYROLL)) {
           return errors::WithReason(
               absl::StatusCode::kFailedPrecondition, "PAYROLL_REQUIRES_WHOLESALE",
               "payroll can only be on wholesale billing: remove PAYROLL first");
         }
         // Billing goes back to the client: a direct discount whose new
         // trial waits for the client's own payment information.
-        s.set_plan(static_cast<int32_t>(Plan::kDirectDiscount));
+        s.set_plan(v1::Plan::DIRECT_DISCOUNT);
         s.set_trial_end_us(absl::ToUnixMicros(now + kTrialLength));
         s.set_payment_method_on_file(false);
         s.set_payment_added_us(0);

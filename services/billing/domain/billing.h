@@ -21,9 +21,9 @@ using storage::PageRequest;
 
 // ListSubscriptions filters; 0 matches everything.
 struct SubscriptionFilter {
-  int32_t plan = 0;
-  int32_t trial_state = 0;
-  int32_t eligibility = 0;
+  v1::Plan plan = v1::PLAN_UNSPECIFIED;
+  v1::TrialState trial_state = v1::TRIAL_STATE_UNSPECIFIED;
+  v1::TransferEligibility eligibility = v1::TRANSFER_ELIGIBILITY_UNSPECIFIED;
 };
 
 // The billing rules: plans, the direct-discount trial, and the two-step
@@ -43,21 +43,22 @@ class Billing {
                                               const PageRequest& page);
 
   // Firm members manage plans and products.
-  absl::StatusOr<SubscriptionView> Subscribe(
-      absl::string_view caller, names::SubscriptionName ref, int32_t plan,
-      const google::protobuf::RepeatedField<int32_t>& products, int32_t billing_period,
-      absl::string_view request_id);
+  absl::StatusOr<SubscriptionView> Subscribe(absl::string_view caller,
+                                             names::SubscriptionName ref, v1::Plan plan,
+                                             const std::vector<v1::Product>& products,
+                                             v1::BillingPeriod billing_period,
+                                             absl::string_view request_id);
   absl::StatusOr<SubscriptionView> AddProduct(absl::string_view caller,
                                               names::SubscriptionName ref,
-                                              int32_t product,
+                                              v1::Product product,
                                               absl::string_view request_id);
   absl::StatusOr<SubscriptionView> RemoveProduct(absl::string_view caller,
                                                  names::SubscriptionName ref,
-                                                 int32_t product,
+                                                 v1::Product product,
                                                  absl::string_view request_id);
   absl::StatusOr<SubscriptionView> SetBillingPeriod(absl::string_view caller,
                                                     names::SubscriptionName ref,
-                                                    int32_t billing_period,
+                                                    v1::BillingPeriod billing_period,
                                                     absl::string_view request_id);
   absl::StatusOr<SubscriptionView> RemoveFromWholesale(absl::string_view caller,
                                                        names::SubscriptionName ref,

@@ -10,9 +10,8 @@ namespace {
 
 absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
-bool IsAccountingTier(int32_t p) {
-  return p >= static_cast<int32_t>(Product::kSimpleStart) &&
-         p <= static_cast<int32_t>(Product::kAdvanced);
+bool IsAccountingTier(v1::Product p) {
+  return p >= v1::Product::SIMPLE_START && p <= v1::Product::ADVANCED;
 }
 
 }  // namespace
@@ -21,48 +20,49 @@ bool TransferWindowOpen(absl::Time authorized, absl::Time now) {
   return now - authorized <= kTransferWindow;
 }
 
-bool HasProduct(const SubscriptionRecord& s, Product p) {
-  return std::find(s.products().begin(), s.products().end(), static_cast<int32_t>(p)) !=
-         s.products().end();
+bool HasProduct(const SubscriptionRecord& s, v1::Product p) {
+  return std::find(s.products().begin(), s.products().end(), p) != s.products().end();
 }
 
-TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now) {
-  if (PlanOf(s) != Plan::kDirectDiscount || s.trial_end_us() == 0) {
-    return TrialState::kNoTrial;
+v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now) {
+  if (s.plan() != v1::Plan::DIRECT_DISCOUNT || s.trial_end_us() == 0) {
+    return v1::TrialState::NO_TRIAL;
   }
   if (s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us()) {
-    return TrialState::kConverted;
+    return v1::TrialState::CONVERTED;
   }
-  return now < FromMicros(s.trial_end_us()) ? TrialState::kInTrial : TrialState::kLapsed;
+  return now < FromMicros(s.trial_end_us()) ? v1::TrialState::IN_TRIAL
+                                            : v1::TrialState::LAPSED;
 }
 
-TransferState TransferStateAt(const TransferRecord& t, absl::Time now) {
-  auto state = static_cast<TransferState>(t.state());
-  if (state == TransferState::kAuthorized &&
+v1::BillingTransfer::State TransferStateAt(const TransferRecord& t, absl::Time now) {
+  auto state = t.state();
+  if (state == v1::BillingTransfer::AUTHORIZED &&
       !TransferWindowOpen(FromMicros(t.authorize_time_us()), now)) {
-    return TransferState::kExpired;
+    return v1::BillingTransfer::EXPIRED;
   }
   return state;
 }
 
-Eligibility EligibilityAt(const SubscriptionRecord& s, absl::Time now) {
-  switch (PlanOf(s)) {
-    case Plan::kNone:
-      return Eligibility::kNoSubscription;
-    case Plan::kWholesale:
-      return Eligibility::kAlreadyWholesale;
+v1::TransferEligibility EligibilityAt(const SubscriptionRecord& s, absl::Time now) {
+  switch (s.plan()) {
+    case v1::Plan::NONE:
+      return v1::TransferEligibility::NO_SUBSCRIPTION;
+    case v1::Plan::WHOLESALE:
+      return v1::TransferEligibility::ALREADY_WHOLESALE;
     default:
       break;
   }
-  if (HasProduct(s, Product::kQuickBooksTime)) return Eligibility::kQuickBooksTime;
-  if (static_cast<BillingPeriod>(s.billing_period()) == BillingPeriod::kAnnual) {
-    return Eligibility::kAnnualBilling;
+  if (HasProduct(s, v1::Product::QUICKBOOKS_TIME))
+    return v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION;
+  if (s.billing_period() == v1::BillingPeriod::ANNUAL) {
+    return v1::TransferEligibility::ANNUAL_BILLING;
   }
   if (s.has_transfer() &&
-      TransferStateAt(s.transfer(), now) == TransferState::kAuthorized) {
-    return Eligibility::kEligible;
+      TransferStateAt(s.transfer(), now) == v1::BillingTransfer::AUTHORIZED) {
+    return v1::TransferEligibility::ELIGIBLE;
   }
-  return Eligibility::kNeedsClientPermission;
+  return v1::TransferEligibility::NEEDS_CLIENT_PERMISSION;
 }
 
 SubscriptionView ViewAt(const SubscriptionRecord& s, absl::Time now) {
@@ -70,20 +70,25 @@ SubscriptionView ViewAt(const SubscriptionRecord& s, absl::Time now) {
   view.record = s;
   view.trial_state = TrialStateAt(s, now);
   view.discount_active =
-      PlanOf(s) == Plan::kDirectDiscount && view.trial_state != TrialState::kLapsed;
+      s.plan() == v1::Plan::DIRECT_DISCOUNT && view.trial_state != v1::TrialState::LAPSED;
   if (s.has_transfer()) view.transfer_state = TransferStateAt(s.transfer(), now);
   view.eligibility = EligibilityAt(s, now);
   view.eligibility_reason = EligibilityReason(view.eligibility);
   return view;
 }
 
-absl::Status CheckPlanAllows(Plan plan,
-                             const google::protobuf::RepeatedField<int32_t>& products) {
+std::vector<v1::Product> ProductsOf(const SubscriptionRecord& s) {
+  std::vector<v1::Product> products;
+  for (int i = 0; i < s.products_size(); ++i) products.push_back(s.products(i));
+  return products;
+}
+
+absl::Status CheckPlanAllows(v1::Plan plan, const std::vector<v1::Product>& products) {
   int tiers = 0;
-  for (int32_t p : products) {
+  for (v1::Product p : products) {
     if (IsAccountingTier(p)) ++tiers;
-    if (!IsAccountingTier(p) && p != static_cast<int32_t>(Product::kPayroll) &&
-        p != static_cast<int32_t>(Product::kQuickBooksTime)) {
+    if (!IsAccountingTier(p) && p != v1::Product::PAYROLL &&
+        p != v1::Product::QUICKBOOKS_TIME) {
       return errors::InvalidField("products", absl::StrCat("unknown product ", p));
     }
   }
@@ -91,21 +96,21 @@ absl::Status CheckPlanAllows(Plan plan,
     return errors::InvalidField("products",
                                 "at most one accounting tier per subscription");
   }
-  if (plan == Plan::kNone && !products.empty()) {
+  if (plan == v1::Plan::NONE && !products.empty()) {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "NO_SUBSCRIPTION",
                               "plan NONE carries no products");
   }
-  const bool payroll = std::count(products.begin(), products.end(),
-                                  static_cast<int32_t>(Product::kPayroll)) > 0;
-  const bool time = std::count(products.begin(), products.end(),
-                               static_cast<int32_t>(Product::kQuickBooksTime)) > 0;
-  if (payroll && plan != Plan::kWholesale) {
+  const bool payroll =
+      std::count(products.begin(), products.end(), v1::Product::PAYROLL) > 0;
+  const bool time =
+      std::count(products.begin(), products.end(), v1::Product::QUICKBOOKS_TIME) > 0;
+  if (payroll && plan != v1::Plan::WHOLESALE) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "PAYROLL_REQUIRES_WHOLESALE",
         "payroll can only be on the firm's wholesale plan; the client cannot pay for "
         "payroll itself");
   }
-  if (time && plan == Plan::kWholesale) {
+  if (time && plan == v1::Plan::WHOLESALE) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "QUICKBOOKS_TIME_ON_SUBSCRIPTION",
         "a subscription with QuickBooks Time cannot be on wholesale billing");
@@ -113,47 +118,47 @@ absl::Status CheckPlanAllows(Plan plan,
   return absl::OkStatus();
 }
 
-absl::Status TransferRefused(Eligibility why) {
+absl::Status TransferRefused(v1::TransferEligibility why) {
   return errors::WithReason(
       absl::StatusCode::kFailedPrecondition, EligibilityName(why),
       absl::StrCat("cannot transfer to wholesale billing: ", EligibilityReason(why)));
 }
 
-const char* EligibilityName(Eligibility e) {
+const char* EligibilityName(v1::TransferEligibility e) {
   switch (e) {
-    case Eligibility::kEligible:
+    case v1::TransferEligibility::ELIGIBLE:
       return "ELIGIBLE";
-    case Eligibility::kNeedsClientPermission:
+    case v1::TransferEligibility::NEEDS_CLIENT_PERMISSION:
       return "NEEDS_CLIENT_PERMISSION";
-    case Eligibility::kQuickBooksTime:
+    case v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION:
       return "QUICKBOOKS_TIME_ON_SUBSCRIPTION";
-    case Eligibility::kAlreadyInProgress:
+    case v1::TransferEligibility::TRANSFER_ALREADY_IN_PROGRESS:
       return "TRANSFER_ALREADY_IN_PROGRESS";
-    case Eligibility::kAlreadyWholesale:
+    case v1::TransferEligibility::ALREADY_WHOLESALE:
       return "ALREADY_WHOLESALE";
-    case Eligibility::kAnnualBilling:
+    case v1::TransferEligibility::ANNUAL_BILLING:
       return "ANNUAL_BILLING";
-    case Eligibility::kNoSubscription:
+    case v1::TransferEligibility::NO_SUBSCRIPTION:
       return "NO_SUBSCRIPTION";
   }
   return "TRANSFER_ELIGIBILITY_UNSPECIFIED";
 }
 
-std::string EligibilityReason(Eligibility e) {
+std::string EligibilityReason(v1::TransferEligibility e) {
   switch (e) {
-    case Eligibility::kEligible:
+    case v1::TransferEligibility::ELIGIBLE:
       return "the client authorized the transfer; a firm member can complete it";
-    case Eligibility::kNeedsClientPermission:
+    case v1::TransferEligibility::NEEDS_CLIENT_PERMISSION:
       return "the client's primary admin must authorize the transfer to the firm";
-    case Eligibility::kQuickBooksTime:
+    case v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION:
       return "QuickBooks Time is on the subscription and cannot be billed wholesale";
-    case Eligibility::kAlreadyInProgress:
+    case v1::TransferEligibility::TRANSFER_ALREADY_IN_PROGRESS:
       return "a transfer the client authorized is already waiting for the firm";
-    case Eligibility::kAlreadyWholesale:
+    case v1::TransferEligibility::ALREADY_WHOLESALE:
       return "the client is already on the firm's wholesale billing";
-    case Eligibility::kAnnualBilling:
+    case v1::TransferEligibility::ANNUAL_BILLING:
       return "annual billing must first switch to monthly";
-    case Eligibility::kNoSubscription:
+    case v1::TransferEligibility::NO_SUBSCRIPTION:
       return "the client has no subscription";
   }
   return "";

@@ -2,10 +2,10 @@
 #define CLIENTBOOK_SERVICES_BILLING_DOMAIN_RULES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "google/protobuf/repeated_field.h"
 #include "services/billing/domain/model.h"
 
 // Billing's rules that are a number or a pure function of a record and the
@@ -25,26 +25,28 @@ inline constexpr size_t kMaxLapsesPerSweep = 10000;
 
 bool TransferWindowOpen(absl::Time authorized, absl::Time now);
 
-TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now);
-TransferState TransferStateAt(const TransferRecord& t, absl::Time now);
-Eligibility EligibilityAt(const SubscriptionRecord& s, absl::Time now);
+v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now);
+v1::BillingTransfer::State TransferStateAt(const TransferRecord& t, absl::Time now);
+v1::TransferEligibility EligibilityAt(const SubscriptionRecord& s, absl::Time now);
 SubscriptionView ViewAt(const SubscriptionRecord& s, absl::Time now);
 
-bool HasProduct(const SubscriptionRecord& s, Product p);
+bool HasProduct(const SubscriptionRecord& s, v1::Product p);
 
 // OK if `plan` may carry `products`, else FAILED_PRECONDITION with the rule:
 // PAYROLL only on WHOLESALE, QUICKBOOKS_TIME never on WHOLESALE, NONE has no
 // products. At most one accounting tier is INVALID_ARGUMENT.
-absl::Status CheckPlanAllows(Plan plan,
-                             const google::protobuf::RepeatedField<int32_t>& products);
+absl::Status CheckPlanAllows(v1::Plan plan, const std::vector<v1::Product>& products);
+
+// The record's products, typed.
+std::vector<v1::Product> ProductsOf(const SubscriptionRecord& s);
 
 // FAILED_PRECONDITION naming why a transfer cannot go ahead; the
 // google.rpc.ErrorInfo reason is the TransferEligibility name.
-absl::Status TransferRefused(Eligibility why);
+absl::Status TransferRefused(v1::TransferEligibility why);
 
 // The TransferEligibility enum name, and a sentence for people.
-const char* EligibilityName(Eligibility e);
-std::string EligibilityReason(Eligibility e);
+const char* EligibilityName(v1::TransferEligibility e);
+std::string EligibilityReason(v1::TransferEligibility e);
 
 }  // namespace clientbook::billing
 

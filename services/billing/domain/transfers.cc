@@ -17,26 +17,28 @@ absl::Status Refuse(absl::string_view reason, absl::string_view message) {
 absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
     absl::string_view caller, names::SubscriptionName ref, uint64_t firm_id,
     absl::string_view request_id) {
-  return Mutate(caller, ref, Actor::kClientPrimaryAdmin,
-                absl::StrCat("authorize|", firm_id), request_id, /*creates=*/false,
-                [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
-                  if (firm_id != ref.firm_id) {
-                    return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
-                                  absl::StrCat("the client is connected to firms/",
-                                               ref.firm_id, ", not firms/", firm_id));
-                  }
-                  Eligibility e = EligibilityAt(s, now);
-                  if (e == Eligibility::kEligible)
-                    return TransferRefused(Eligibility::kAlreadyInProgress);
-                  if (e != Eligibility::kNeedsClientPermission) return TransferRefused(e);
-                  TransferRecord& t = *s.mutable_transfer();
-                  t.Clear();
-                  t.set_firm_id(firm_id);
-                  t.set_authorized_by(std::string(caller));
-                  t.set_authorize_time_us(absl::ToUnixMicros(now));
-                  t.set_state(static_cast<int32_t>(TransferState::kAuthorized));
-                  return absl::OkStatus();
-                });
+  return Mutate(
+      caller, ref, Actor::kClientPrimaryAdmin, absl::StrCat("authorize|", firm_id),
+      request_id, /*creates=*/false,
+      [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
+        if (firm_id != ref.firm_id) {
+          return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
+                        absl::StrCat("the client is connected to firms/", ref.firm_id,
+                                     ", not firms/", firm_id));
+        }
+        v1::TransferEligibility e = EligibilityAt(s, now);
+        if (e == v1::TransferEligibility::ELIGIBLE)
+          return TransferRefused(v1::TransferEligibility::TRANSFER_ALREADY_IN_PROGRESS);
+        if (e != v1::TransferEligibility::NEEDS_CLIENT_PERMISSION)
+          return TransferRefused(e);
+        TransferRecord& t = *s.mutable_transfer();
+        t.Clear();
+        t.set_firm_id(firm_id);
+        t.set_authorized_by(std::string(caller));
+        t.set_authorize_time_us(absl::ToUnixMicros(now));
+        t.set_state(v1::BillingTransfer::AUTHORIZED);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view caller,
@@ -46,17 +48,17 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
       caller, ref, Actor::kFirmMember, "complete", request_id, /*creates=*/false,
       [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer() || s.transfer().firm_id() != ref.firm_id) {
-          return TransferRefused(Eligibility::kNeedsClientPermission);
+          return TransferRefused(v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
         }
         TransferRecord& t = *s.mutable_transfer();
         switch (TransferStateAt(t, now)) {
-          case TransferState::kCompleted:
+          case v1::BillingTransfer::COMPLETED:
             return absl::OkStatus();  // completing twice is not a second move
-          case TransferState::kRevoked:
+          case v1::BillingTransfer::REVOKED:
             return Refuse(
                 "AUTHORIZATION_REVOKED",
                 "the client revoked the authorization; it must authorize again");
-          case TransferState::kExpired:
+          case v1::BillingTransfer::EXPIRED:
             return Refuse("AUTHORIZATION_EXPIRED",
                           absl::StrCat("authorization expired: it was given at ",
                                        absl::FormatTime(
@@ -64,18 +66,19 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
                                        " and a transfer must complete within ",
                                        absl::FormatDuration(kTransferWindow),
                                        "; the client must authorize again"));
-          case TransferState::kAuthorized:
+          case v1::BillingTransfer::AUTHORIZED:
             break;
         }
         // What was true at authorization may have changed since (QuickBooks
         // Time added, annual billing): check again now.
-        if (Eligibility e = EligibilityAt(s, now); e != Eligibility::kEligible) {
+        if (v1::TransferEligibility e = EligibilityAt(s, now);
+            e != v1::TransferEligibility::ELIGIBLE) {
           return TransferRefused(e);
         }
-        s.set_plan(static_cast<int32_t>(Plan::kWholesale));
+        s.set_plan(v1::Plan::WHOLESALE);
         s.set_trial_end_us(0);
         s.set_lapse_recorded(false);
-        t.set_state(static_cast<int32_t>(TransferState::kCompleted));
+        t.set_state(v1::BillingTransfer::COMPLETED);
         t.set_completed_by(std::string(caller));
         t.set_complete_time_us(absl::ToUnixMicros(now));
         return absl::OkStatus();
@@ -93,18 +96,18 @@ absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(absl::string_view calle
                         "there is no transfer authorization to revoke");
         }
         switch (TransferStateAt(s.transfer(), now)) {
-          case TransferState::kRevoked:
+          case v1::BillingTransfer::REVOKED:
             return absl::OkStatus();
-          case TransferState::kCompleted:
+          case v1::BillingTransfer::COMPLETED:
             return Refuse("TRANSFER_COMPLETED",
                           "the transfer is already completed; the firm can remove the "
                           "client from wholesale billing instead");
-          case TransferState::kExpired:
+          case v1::BillingTransfer::EXPIRED:
             return Refuse("AUTHORIZATION_EXPIRED", "the authorization already expired");
-          case TransferState::kAuthorized:
+          case v1::BillingTransfer::AUTHORIZED:
             break;
         }
-        s.mutable_transfer()->set_state(static_cast<int32_t>(TransferState::kRevoked));
+        s.mutable_transfer()->set_state(v1::BillingTransfer::REVOKED);
         return absl::OkStatus();
       });
 }
@@ -123,7 +126,7 @@ absl::StatusOr<std::vector<SubscriptionRecord>> Billing::SweepExpiredTrials() {
         store_.Get(ref.firm_id, ref.company_id);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value() || (*stored)->lapse_recorded() ||
-        TrialStateAt(**stored, now) != TrialState::kLapsed) {
+        TrialStateAt(**stored, now) != v1::TrialState::LAPSED) {
       continue;
     }
     SubscriptionRecord after = **stored;

@@ -24,7 +24,7 @@ std::string SubscriptionKey(uint64_t firm, uint64_t company) {
 bool AwaitsLapseCheck(const SubscriptionRecord& s) {
   const bool converted =
       s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us();
-  return PlanOf(s) == Plan::kDirectDiscount && s.trial_end_us() > 0 &&
+  return s.plan() == v1::Plan::DIRECT_DISCOUNT && s.trial_end_us() > 0 &&
          !s.lapse_recorded() && !converted;
 }
 

@@ -69,18 +69,10 @@ class BillingTest : public ::testing::Test {
     directory_.primary_admins[{1, 100}] = "client-owner";
   }
 
-  static google::protobuf::RepeatedField<int32_t> Products(
-      std::initializer_list<Product> ps) {
-    google::protobuf::RepeatedField<int32_t> out;
-    for (Product p : ps) out.Add(static_cast<int32_t>(p));
-    return out;
-  }
-
   absl::StatusOr<SubscriptionView> Subscribe(
-      Plan plan, std::initializer_list<Product> ps,
-      BillingPeriod period = BillingPeriod::kMonthly) {
-    return billing_->Subscribe("anna", kRef, static_cast<int32_t>(plan), Products(ps),
-                               static_cast<int32_t>(period), "");
+      v1::Plan plan, std::initializer_list<v1::Product> ps,
+      v1::BillingPeriod period = v1::BillingPeriod::MONTHLY) {
+    return billing_->Subscribe("anna", kRef, plan, ps, period, "");
   }
 
   SubscriptionView Now() { return *billing_->Get("anna", kRef); }

@@ -15,7 +15,7 @@ using ::testing::Optional;
 class TrialTest : public BillingTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+    ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
   }
   void PayAt(absl::Duration after_start) {
     clock_.Advance(after_start);
@@ -25,7 +25,7 @@ class TrialTest : public BillingTest {
 
 TEST_F(TrialTest, DirectDiscountStartsAThirtyDayTrial) {
   SubscriptionView v = Now();
-  EXPECT_EQ(v.trial_state, TrialState::kInTrial);
+  EXPECT_EQ(v.trial_state, v1::TrialState::IN_TRIAL);
   EXPECT_TRUE(v.discount_active);
   EXPECT_EQ(absl::FromUnixMicros(v.record.trial_end_us()),
             clock_.Now() + absl::Hours(24 * 30));
@@ -33,31 +33,31 @@ TEST_F(TrialTest, DirectDiscountStartsAThirtyDayTrial) {
 
 TEST_F(TrialTest, Day29IsStillInTrial) {
   clock_.Advance(absl::Hours(24 * 29));
-  EXPECT_EQ(Now().trial_state, TrialState::kInTrial);
+  EXPECT_EQ(Now().trial_state, v1::TrialState::IN_TRIAL);
   EXPECT_TRUE(Now().discount_active);
 }
 
 TEST_F(TrialTest, Day30WithoutPaymentLapses) {
   clock_.Advance(absl::Hours(24 * 30));
-  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+  EXPECT_EQ(Now().trial_state, v1::TrialState::LAPSED);
   EXPECT_FALSE(Now().discount_active);
 }
 
 TEST_F(TrialTest, Day31StaysLapsed) {
   clock_.Advance(absl::Hours(24 * 31));
-  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+  EXPECT_EQ(Now().trial_state, v1::TrialState::LAPSED);
 }
 
 TEST_F(TrialTest, PaymentOneSecondBeforeTheEndKeepsTheDiscount) {
   PayAt(kTrialLength - absl::Seconds(1));
   clock_.Advance(absl::Hours(24));
-  EXPECT_EQ(Now().trial_state, TrialState::kConverted);
+  EXPECT_EQ(Now().trial_state, v1::TrialState::CONVERTED);
   EXPECT_TRUE(Now().discount_active);
 }
 
 TEST_F(TrialTest, PaymentAtTheEndIsTooLate) {
   PayAt(kTrialLength);
-  EXPECT_EQ(Now().trial_state, TrialState::kLapsed);
+  EXPECT_EQ(Now().trial_state, v1::TrialState::LAPSED);
   EXPECT_FALSE(Now().discount_active);
   EXPECT_TRUE(Now().record.payment_method_on_file());
 }
@@ -87,98 +87,104 @@ TEST_F(TrialTest, TheSweepSkipsConvertedTrials) {
 class PlanTest : public BillingTest {};
 
 TEST_F(PlanTest, PayrollNeedsWholesale) {
-  auto direct = Subscribe(Plan::kDirectDiscount, {Product::kPlus, Product::kPayroll});
+  auto direct =
+      Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS, v1::Product::PAYROLL});
   EXPECT_THAT(direct, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(direct.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  EXPECT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
+  EXPECT_TRUE(
+      Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}).ok());
 }
 
 TEST_F(PlanTest, AddingPayrollToADirectDiscountIsRefused) {
-  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
-  auto added =
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "");
+  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
+  auto added = billing_->AddProduct("anna", kRef, v1::Product::PAYROLL, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
+  EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
 }
 
 TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
   auto wholesale =
-      Subscribe(Plan::kWholesale, {Product::kPlus, Product::kQuickBooksTime});
+      Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::QUICKBOOKS_TIME});
   EXPECT_THAT(Reason(wholesale.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
-  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  auto added = billing_->AddProduct("anna", kRef,
-                                    static_cast<int32_t>(Product::kQuickBooksTime), "");
+  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  auto added = billing_->AddProduct("anna", kRef, v1::Product::QUICKBOOKS_TIME, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
 
 TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
-  auto none = Subscribe(Plan::kNone, {});
+  auto none = Subscribe(v1::Plan::NONE, {});
   ASSERT_TRUE(none.ok());
-  EXPECT_EQ(none->eligibility, Eligibility::kNoSubscription);
-  EXPECT_EQ(none->trial_state, TrialState::kNoTrial);
-  EXPECT_THAT(
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPlus), ""),
-      StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(none->eligibility, v1::TransferEligibility::NO_SUBSCRIPTION);
+  EXPECT_EQ(none->trial_state, v1::TrialState::NO_TRIAL);
+  EXPECT_THAT(billing_->AddProduct("anna", kRef, v1::Product::PLUS, ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
-  EXPECT_THAT(billing_->Subscribe("anna", kRef, 0, Products({}), 0, ""),
+  EXPECT_THAT(billing_->Subscribe("anna", kRef, v1::PLAN_UNSPECIFIED, {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(billing_->Subscribe("anna", kRef, 9, Products({}), 0, ""),
+  EXPECT_THAT(billing_->Subscribe("anna", kRef, static_cast<v1::Plan>(9), {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPlus}),
+  EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PLUS}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kAdvanced}),
+  EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::ADVANCED}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(billing_->Get("anna", kRef), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
-  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  EXPECT_THAT(Subscribe(Plan::kWholesale, {Product::kPlus}),
+  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
-  EXPECT_THAT(billing_->Subscribe("stranger", kRef, 1, Products({}), 0, ""),
+  EXPECT_THAT(billing_->Subscribe("stranger", kRef, v1::WHOLESALE, {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(billing_->Subscribe("other-firm-member", kRef, 1, Products({}), 0, ""),
+  EXPECT_THAT(billing_->Subscribe("other-firm-member", kRef, v1::WHOLESALE, {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(billing_->Subscribe("anna", {1, 999}, 1, Products({}), 0, ""),
+  EXPECT_THAT(billing_->Subscribe("anna", {1, 999}, v1::WHOLESALE, {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
-  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus, Product::kPayroll}).ok());
+  ASSERT_TRUE(
+      Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}).ok());
   auto refused = billing_->RemoveFromWholesale("anna", kRef, "");
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  ASSERT_TRUE(
-      billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "")
-          .ok());
+  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, v1::Product::PAYROLL, "").ok());
   EXPECT_TRUE(billing_->RemoveFromWholesale("anna", kRef, "").ok());
 }
 
 TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   directory_.primary_admins[{1, 101}] = "x";
   directory_.primary_admins[{1, 102}] = "y";
-  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
+  ASSERT_TRUE(billing_
+                  ->Subscribe("anna", {1, 101}, v1::WHOLESALE, {v1::Product::PLUS},
+                              v1::BILLING_PERIOD_UNSPECIFIED, "")
+                  .ok());
   ASSERT_TRUE(
-      billing_->Subscribe("anna", {1, 101}, 1, Products({Product::kPlus}), 0, "").ok());
-  ASSERT_TRUE(billing_->Subscribe("anna", {1, 102}, 3, Products({}), 0, "").ok());
+      billing_
+          ->Subscribe("anna", {1, 102}, v1::NONE, {}, v1::BILLING_PERIOD_UNSPECIFIED, "")
+          .ok());
   auto count = [&](SubscriptionFilter f) {
     return billing_->List("anna", 1, f, {})->items.size();
   };
   EXPECT_EQ(count({}), 3u);
-  EXPECT_EQ(count({.plan = 1}), 1u);
-  EXPECT_EQ(count({.trial_state = static_cast<int32_t>(TrialState::kInTrial)}), 1u);
-  EXPECT_EQ(
-      count({.eligibility = static_cast<int32_t>(Eligibility::kNeedsClientPermission)}),
-      1u);
+  EXPECT_EQ(count({.plan = v1::WHOLESALE}), 1u);
+  EXPECT_EQ(count({.trial_state = v1::TrialState::IN_TRIAL}), 1u);
+  EXPECT_EQ(count({.eligibility = v1::TransferEligibility::NEEDS_CLIENT_PERMISSION}), 1u);
   EXPECT_THAT(billing_->List("other-firm-member", 1, {}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -186,19 +192,15 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
 class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
-  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  auto first =
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  auto first = billing_->AddProduct("anna", kRef, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(first.ok());
   // Someone removes payroll; the retry of r-1 must not add it back.
-  ASSERT_TRUE(
-      billing_->RemoveProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "")
-          .ok());
-  auto retry =
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1");
+  ASSERT_TRUE(billing_->RemoveProduct("anna", kRef, v1::Product::PAYROLL, "").ok());
+  auto retry = billing_->AddProduct("anna", kRef, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(retry.ok());
-  EXPECT_TRUE(HasProduct(retry->record, Product::kPayroll));
-  EXPECT_FALSE(HasProduct(Now().record, Product::kPayroll));
+  EXPECT_TRUE(HasProduct(retry->record, v1::Product::PAYROLL));
+  EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
 }
 
 TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
@@ -209,9 +211,9 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
   std::vector<std::thread> callers;
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] {
-      auto s = billing_->Subscribe("anna", {1, 200u + i},
-                                   static_cast<int32_t>(Plan::kWholesale),
-                                   Products({Product::kPlus}), 0, "shared-id");
+      auto s = billing_->Subscribe("anna", {1, 200u + i}, v1::Plan::WHOLESALE,
+                                   {v1::Product::PLUS}, v1::BILLING_PERIOD_UNSPECIFIED,
+                                   "shared-id");
       if (s.ok() && s->record.company_id() == 200u + i) ++created;
       if (s.status().code() == absl::StatusCode::kInvalidArgument) ++refused;
     });
@@ -225,17 +227,14 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
 }
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
-  ASSERT_TRUE(Subscribe(Plan::kWholesale, {Product::kPlus}).ok());
-  ASSERT_TRUE(
-      billing_->AddProduct("anna", kRef, static_cast<int32_t>(Product::kPayroll), "r-1")
-          .ok());
-  EXPECT_THAT(billing_->RemoveProduct("anna", kRef,
-                                      static_cast<int32_t>(Product::kPayroll), "r-1"),
+  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, v1::Product::PAYROLL, "r-1").ok());
+  EXPECT_THAT(billing_->RemoveProduct("anna", kRef, v1::Product::PAYROLL, "r-1"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
-  ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
   ASSERT_TRUE(billing_->AuthorizeTransfer("client-owner", kRef, 1, "a-1").ok());
   auto first = billing_->CompleteTransfer("anna", kRef, "c-1");
   ASSERT_TRUE(first.ok());

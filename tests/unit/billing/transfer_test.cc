@@ -12,7 +12,7 @@ using ::testing::Optional;
 class TransferTest : public BillingTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Subscribe(Plan::kDirectDiscount, {Product::kPlus}).ok());
+    ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
   }
 
   absl::StatusOr<SubscriptionView> Authorize(const std::string& who = "client-owner",
@@ -25,15 +25,15 @@ class TransferTest : public BillingTest {
 };
 
 TEST_F(TransferTest, AuthorizedThenCompletedMovesTheClientToWholesale) {
-  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+  EXPECT_EQ(Now().eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
   ASSERT_TRUE(Authorize().ok());
-  EXPECT_EQ(Now().eligibility, Eligibility::kEligible);
+  EXPECT_EQ(Now().eligibility, v1::TransferEligibility::ELIGIBLE);
   auto done = Complete();
   ASSERT_TRUE(done.ok()) << done.status();
-  EXPECT_EQ(PlanOf(done->record), Plan::kWholesale);
-  EXPECT_EQ(done->transfer_state, TransferState::kCompleted);
-  EXPECT_EQ(done->eligibility, Eligibility::kAlreadyWholesale);
-  EXPECT_EQ(done->trial_state, TrialState::kNoTrial);
+  EXPECT_EQ(done->record.plan(), v1::Plan::WHOLESALE);
+  EXPECT_EQ(done->transfer_state, v1::BillingTransfer::COMPLETED);
+  EXPECT_EQ(done->eligibility, v1::TransferEligibility::ALREADY_WHOLESALE);
+  EXPECT_EQ(done->trial_state, v1::TrialState::NO_TRIAL);
 }
 
 TEST_F(TransferTest, CompletesAt47h59m59s) {
@@ -54,9 +54,9 @@ TEST_F(TransferTest, RefusedAt48h00m01sAsExpired) {
   auto late = Complete();
   EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(late.status()), Optional(std::string("AUTHORIZATION_EXPIRED")));
-  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
-  EXPECT_EQ(Now().transfer_state, TransferState::kExpired);
-  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+  EXPECT_EQ(Now().record.plan(), v1::Plan::DIRECT_DISCOUNT);
+  EXPECT_EQ(Now().transfer_state, v1::BillingTransfer::EXPIRED);
+  EXPECT_EQ(Now().eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
 }
 
 TEST_F(TransferTest, AfterExpiryTheClientAuthorizesAgain) {
@@ -86,7 +86,7 @@ TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
   ASSERT_TRUE(Authorize().ok());
   EXPECT_THAT(Complete("other-firm-member"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
+  EXPECT_EQ(Now().record.plan(), v1::Plan::DIRECT_DISCOUNT);
 }
 
 TEST_F(TransferTest, CompletingTwiceIsOneMove) {
@@ -107,7 +107,7 @@ TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
   auto done = Complete();
   EXPECT_THAT(done, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
-  EXPECT_EQ(Now().eligibility, Eligibility::kNeedsClientPermission);
+  EXPECT_EQ(Now().eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
 }
 
 TEST_F(TransferTest, NoAuthorizationNoTransfer) {
@@ -122,11 +122,8 @@ TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
 }
 
 TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
-  ASSERT_TRUE(
-      billing_
-          ->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "")
-          .ok());
-  EXPECT_EQ(Now().eligibility, Eligibility::kQuickBooksTime);
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, v1::Product::QUICKBOOKS_TIME, "").ok());
+  EXPECT_EQ(Now().eligibility, v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION);
   auto refused = Authorize();
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(refused.status()),
@@ -135,36 +132,27 @@ TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
 
 TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(
-      billing_
-          ->AddProduct("anna", kRef, static_cast<int32_t>(Product::kQuickBooksTime), "")
-          .ok());
+  ASSERT_TRUE(billing_->AddProduct("anna", kRef, v1::Product::QUICKBOOKS_TIME, "").ok());
   auto refused = Complete();
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
-  EXPECT_EQ(PlanOf(Now().record), Plan::kDirectDiscount);
+  EXPECT_EQ(Now().record.plan(), v1::Plan::DIRECT_DISCOUNT);
 }
 
 TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
-  ASSERT_TRUE(billing_
-                  ->SetBillingPeriod("anna", kRef,
-                                     static_cast<int32_t>(BillingPeriod::kAnnual), "")
-                  .ok());
+  ASSERT_TRUE(
+      billing_->SetBillingPeriod("anna", kRef, v1::BillingPeriod::ANNUAL, "").ok());
   EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
-  ASSERT_TRUE(billing_
-                  ->SetBillingPeriod("anna", kRef,
-                                     static_cast<int32_t>(BillingPeriod::kMonthly), "")
-                  .ok());
+  ASSERT_TRUE(
+      billing_->SetBillingPeriod("anna", kRef, v1::BillingPeriod::MONTHLY, "").ok());
   ASSERT_TRUE(Authorize().ok());
   EXPECT_TRUE(Complete().ok());
 }
 
 TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_
-                  ->SetBillingPeriod("anna", kRef,
-                                     static_cast<int32_t>(BillingPeriod::kAnnual), "")
-                  .ok());
+  ASSERT_TRUE(
+      billing_->SetBillingPeriod("anna", kRef, v1::BillingPeriod::ANNUAL, "").ok());
   EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
 }
 
@@ -173,10 +161,10 @@ TEST_F(TransferTest, RemovingFromWholesaleHandsBillingBackToTheClient) {
   ASSERT_TRUE(Complete().ok());
   auto back = billing_->RemoveFromWholesale("anna", kRef, "");
   ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_EQ(PlanOf(back->record), Plan::kDirectDiscount);
-  EXPECT_EQ(back->trial_state, TrialState::kInTrial);
+  EXPECT_EQ(back->record.plan(), v1::Plan::DIRECT_DISCOUNT);
+  EXPECT_EQ(back->trial_state, v1::TrialState::IN_TRIAL);
   EXPECT_FALSE(back->record.payment_method_on_file());
-  EXPECT_EQ(back->eligibility, Eligibility::kNeedsClientPermission);
+  EXPECT_EQ(back->eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
 }
 
 TEST_F(TransferTest, DirectoryUnreachableRefusesEverything) {
