@@ -47,7 +47,8 @@ class Fixture {
 
   Firm Build(const std::string& owner, int clients) {
     Firm firm;
-    firm.id = directory_->CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
+    firm.id =
+        directory_->firms.CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
     firm.clients = clients;
     absl::Time start = absl::Now();
     for (int i = 0; i < clients; ++i) {
@@ -56,14 +57,15 @@ class Fixture {
       c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
                                       kKinds[(i / 40) % std::size(kKinds)], " ", i));
       c.set_client_number(absl::StrFormat("C-%07d", i));
-      if (!directory_->CreateClient(owner, firm.id, c, false, "").ok()) std::abort();
+      if (!directory_->clients.CreateClient(owner, firm.id, c, false, "").ok())
+        std::abort();
     }
     double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     absl::PrintF("built firm of %d clients in %.1f s (%.0f creates/s)\n", clients,
                  seconds, clients / seconds);
     ClientListQuery q{.firm_id = firm.id, .page = {.page_size = 1000, .page_token = ""}};
     for (int seen = 0; seen < clients / 2; seen += 1000) {
-      auto page = directory_->ListClients(owner, q);
+      auto page = directory_->listing.ListClients(owner, q);
       q.page.page_token = page->next_page_token;
     }
     firm.middle_token = q.page.page_token;
@@ -85,7 +87,7 @@ void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
                 const ClientListQuery& q) {
   size_t results = 0;
   for (auto _ : state) {
-    auto page = d.ListClients(owner, q);
+    auto page = d.listing.ListClients(owner, q);
     if (!page.ok()) {
       state.SkipWithError(std::string(page.status().message()).c_str());
       return;

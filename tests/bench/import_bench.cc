@@ -40,13 +40,14 @@ class Fixture {
         std::make_unique<importer::Importer>(*import_store_, clock_, *port_, scheduler_);
 
     firm_ = directory_->domain()
-                .CreateFirm("alice", "Studio", "alice@x.example", "", "")
+                .firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")
                 ->id();
     for (int i = 0; i < kRows; ++i) {
       directory::ClientRecord c;
       c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Client ", i));
-      auto created = directory_->domain().CreateClient("alice", firm_, c, false, "");
+      auto created =
+          directory_->domain().clients.CreateClient("alice", firm_, c, false, "");
       rows_.push_back({absl::StrCat(created->company_id()), c.display_name()});
     }
   }

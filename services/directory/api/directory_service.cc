@@ -37,10 +37,10 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
                                           const v1::CreateFirmRequest* req,
                                           v1::Firm* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(
-        FirmRecord firm,
-        directory_.CreateFirm(caller, req->firm().display_name(), req->creator_email(),
-                              req->creator_display_name(), req->request_id()));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm,
+                        directory_.firms.CreateFirm(
+                            caller, req->firm().display_name(), req->creator_email(),
+                            req->creator_display_name(), req->request_id()));
     *resp = ToProto(firm);
     return absl::OkStatus();
   });
@@ -51,7 +51,7 @@ grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName name,
                         names::FirmName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.GetFirm(caller, name.firm_id));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.GetFirm(caller, name.firm_id));
     *resp = ToProto(firm);
     return absl::OkStatus();
   });
@@ -61,9 +61,9 @@ grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
                                            const v1::ListMyFirmsRequest* req,
                                            v1::ListMyFirmsResponse* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(
-        Page<FirmRecord> page,
-        directory_.ListMyFirms(caller, PageOf(req->page_size(), req->page_token())));
+    CB_ASSIGN_OR_RETURN(Page<FirmRecord> page,
+                        directory_.firms.ListMyFirms(
+                            caller, PageOf(req->page_size(), req->page_token())));
     for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -78,7 +78,7 @@ grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         MemberRecord member,
-        directory_.AddMember(caller, firm.firm_id, FromProto(req->member())));
+        directory_.firms.AddMember(caller, firm.firm_id, FromProto(req->member())));
     *resp = ToProto(member);
     return absl::OkStatus();
   });
@@ -92,8 +92,8 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<MemberRecord> page,
-        directory_.ListMembers(caller, firm.firm_id,
-                               PageOf(req->page_size(), req->page_token())));
+        directory_.firms.ListMembers(caller, firm.firm_id,
+                                     PageOf(req->page_size(), req->page_token())));
     for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -112,7 +112,7 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
     if (next.firm_id != firm.firm_id) {
       return errors::InvalidField("new_primary_admin", "must be a member of firm");
     }
-    CB_ASSIGN_OR_RETURN(auto members, directory_.TransferPrimaryAdmin(
+    CB_ASSIGN_OR_RETURN(auto members, directory_.firms.TransferPrimaryAdmin(
                                           caller, firm.firm_id, next.user_id));
     *resp->mutable_previous_primary_admin() = ToProto(members.first);
     *resp->mutable_new_primary_admin() = ToProto(members.second);
@@ -130,10 +130,10 @@ grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
         std::string lead,
         OptionalMemberUserId("client.lead_accountant", req->client().lead_accountant(),
                              firm.firm_id));
-    CB_ASSIGN_OR_RETURN(
-        ClientRecord client,
-        directory_.CreateClient(caller, firm.firm_id, FromProto(req->client(), lead),
-                                req->make_me_primary_admin(), req->request_id()));
+    CB_ASSIGN_OR_RETURN(ClientRecord client,
+                        directory_.clients.CreateClient(
+                            caller, firm.firm_id, FromProto(req->client(), lead),
+                            req->make_me_primary_admin(), req->request_id()));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -145,8 +145,8 @@ grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.GetClient(caller, ref.firm_id, ref.company_id));
+    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.GetClient(
+                                                 caller, ref.firm_id, ref.company_id));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -167,9 +167,9 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                      req->client().lead_accountant(), ref.firm_id));
     }
     CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.UpdateClient(caller, ref.firm_id, ref.company_id,
-                                                FromProto(req->client(), lead), paths,
-                                                req->client().etag()));
+                        directory_.clients.UpdateClient(
+                            caller, ref.firm_id, ref.company_id,
+                            FromProto(req->client(), lead), paths, req->client().etag()));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -193,7 +193,8 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
     query.status = req->status();
     query.show_inactive = req->show_inactive();
     query.order_by = req->order_by();
-    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page, directory_.ListClients(caller, query));
+    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
+                        directory_.listing.ListClients(caller, query));
     for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -206,9 +207,9 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
-                                                   v1::ClientStatus::INACTIVE));
+    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
+                                                 caller, ref.firm_id, ref.company_id,
+                                                 v1::ClientStatus::INACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -220,9 +221,9 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.SetClientStatus(caller, ref.firm_id, ref.company_id,
-                                                   v1::ClientStatus::ACTIVE));
+    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
+                                                 caller, ref.firm_id, ref.company_id,
+                                                 v1::ClientStatus::ACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -234,7 +235,7 @@ grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    return directory_.DeleteClient(caller, ref.firm_id, ref.company_id);
+    return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
   });
 }
 
@@ -244,7 +245,7 @@ grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.ChangeClientPrimaryAdmin(
+    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.ChangeClientPrimaryAdmin(
                                                  caller, ref.firm_id, ref.company_id,
                                                  req->new_primary_admin_user_id()));
     *resp = ToProto(client);
@@ -275,8 +276,8 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
     if (!violations.empty()) return errors::InvalidArgument(violations);
     CB_ASSIGN_OR_RETURN(
         ClientNumberBatch batch,
-        directory_.BatchUpdateClientNumbers(caller, firm.firm_id, updates,
-                                            req->validate_only(), req->request_id()));
+        directory_.numbers.BatchUpdateClientNumbers(
+            caller, firm.firm_id, updates, req->validate_only(), req->request_id()));
     for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
     for (int i = 0; i < req->requests_size(); ++i) {
       const ClientNumberVerdict& verdict = batch.verdicts[i];
@@ -309,7 +310,7 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
       }
     }
     CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
-                        directory_.BatchGetClients(caller, firm.firm_id, ids));
+                        directory_.clients.BatchGetClients(caller, firm.firm_id, ids));
     absl::flat_hash_set<uint64_t> present;
     for (const ClientRecord& c : found) {
       present.insert(c.company_id());
@@ -330,7 +331,7 @@ grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
     CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                         names::ClientListViewName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
-                        directory_.GetListView(caller, ref.firm_id, ref.user_id));
+                        directory_.listing.GetListView(caller, ref.firm_id, ref.user_id));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
     return absl::OkStatus();
   });
@@ -345,7 +346,7 @@ grpc::Status DirectoryService::UpdateClientListView(
                                                          req->client_list_view().name()));
     const auto& columns = req->client_list_view().columns();
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
-                        directory_.UpdateListView(
+                        directory_.listing.UpdateListView(
                             caller, ref.firm_id, ref.user_id,
                             std::vector<std::string>(columns.begin(), columns.end())));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
@@ -357,7 +358,7 @@ grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
                                                 const v1::CreateInvitationRequest* req,
                                                 v1::Invitation* resp) {
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.CreateInvitation(
+    CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.invitations.CreateInvitation(
                                                   caller, FromProto(req->invitation())));
     *resp = ToProto(inv);
     return absl::OkStatus();
@@ -370,8 +371,8 @@ grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         Page<InvitationRecord> page,
-        directory_.ListInvitations(caller, req->invitee_email(),
-                                   PageOf(req->page_size(), req->page_token())));
+        directory_.invitations.ListInvitations(
+            caller, req->invitee_email(), PageOf(req->page_size(), req->page_token())));
     for (const InvitationRecord& inv : page.items) {
       *resp->add_invitations() = ToProto(inv);
     }
@@ -391,8 +392,8 @@ grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
       firm_id = chosen.firm_id;
     }
     if (req->token().empty()) return errors::InvalidField("token", "is required");
-    CB_ASSIGN_OR_RETURN(auto accepted,
-                        directory_.AcceptInvitation(caller, req->token(), firm_id));
+    CB_ASSIGN_OR_RETURN(auto accepted, directory_.invitations.AcceptInvitation(
+                                           caller, req->token(), firm_id));
     *resp = ToProto(accepted.first);
     return absl::OkStatus();
   });
@@ -404,7 +405,7 @@ grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
   return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     if (req->token().empty()) return errors::InvalidField("token", "is required");
     CB_ASSIGN_OR_RETURN(InvitationRecord inv,
-                        directory_.DeclineInvitation(caller, req->token()));
+                        directory_.invitations.DeclineInvitation(caller, req->token()));
     *resp = ToProto(inv);
     return absl::OkStatus();
   });

@@ -1,13 +1,15 @@
-// ListClients: search, filters, order and pages, each page one index walk
-// whose cost does not grow with the size of the firm.
+// ListClients (search, filters, order and pages, each page one index walk
+// whose cost does not grow with the size of the firm) and list views.
+#include "services/directory/domain/client_listing.h"
+
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
-#include "services/directory/domain/directory.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -82,9 +84,10 @@ std::string Fingerprint(const ClientListQuery& q) {
 
 }  // namespace
 
-absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view caller,
-                                                          const ClientListQuery& query) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, query.firm_id); !m.ok()) {
+absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
+    absl::string_view caller, const ClientListQuery& query) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, query.firm_id);
+      !m.ok()) {
     return m.status();
   }
   if (absl::Status s = ValidateQuery(query); !s.ok()) return s;
@@ -127,6 +130,60 @@ absl::StatusOr<Page<ClientRecord>> Directory::ListClients(absl::string_view call
   absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
   if (!page.ok()) return page.status();
   return Page<ClientRecord>{std::move(page->items), list->TokenFor(page->cursor)};
+}
+
+absl::StatusOr<ListViewRecord> ClientListing::GetListView(absl::string_view caller,
+                                                          uint64_t firm_id,
+                                                          absl::string_view user_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (user_id != caller) {
+    return absl::PermissionDeniedError("members see only their own list view");
+  }
+  absl::StatusOr<std::optional<ListViewRecord>> view =
+      store_.GetListView(firm_id, user_id);
+  if (!view.ok()) return view.status();
+  if (view->has_value()) return std::move(**view);
+  ListViewRecord defaults;
+  for (absl::string_view column : kDefaultListColumns) {
+    defaults.add_columns(std::string(column));
+  }
+  return defaults;
+}
+
+absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
+    absl::string_view caller, uint64_t firm_id, absl::string_view user_id,
+    const std::vector<std::string>& columns) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (user_id != caller) {
+    return absl::PermissionDeniedError("members change only their own list view");
+  }
+  std::vector<errors::FieldViolation> violations;
+  if (columns.empty()) {
+    violations.push_back({"client_list_view.columns", "name at least one column"});
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string field = absl::StrCat("client_list_view.columns[", i, "]");
+    if (std::find(kListColumns.begin(), kListColumns.end(), columns[i]) ==
+        kListColumns.end()) {
+      violations.push_back(
+          {field, absl::StrCat("unknown column '", columns[i],
+                               "'; known: ", absl::StrJoin(kListColumns, ", "))});
+    } else if (!seen.insert(columns[i]).second) {
+      violations.push_back({field, absl::StrCat("'", columns[i], "' is listed twice")});
+    }
+  }
+  if (!violations.empty()) return errors::InvalidArgument(violations);
+  ListViewRecord view;
+  for (const std::string& column : columns) view.add_columns(column);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutListView(firm_id, user_id, view);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return view;
 }
 
 }  // namespace clientbook::directory

@@ -1,16 +1,21 @@
 // BatchUpdateClientNumbers: many clients' numbers in one atomic write, a
 // verdict per entry, and a request id recorded in that same write.
+#include "services/directory/domain/client_numbers.h"
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
-#include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 namespace {
+
+bool IsRefused(const ClientNumberVerdict& v) {
+  return v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED;
+}
 
 bool IsConflict(NumberRefusal refusal) {
   return refusal == v1::ClientNumberResult::NUMBER_REPEATED ||
@@ -56,11 +61,11 @@ absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
 
 }  // namespace
 
-absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
+absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
     absl::string_view caller, uint64_t firm_id,
     const std::vector<ClientNumberUpdate>& updates, bool validate_only,
     absl::string_view request_id) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
   if (updates.empty()) return errors::InvalidField("requests", "is empty");
@@ -70,41 +75,74 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
                      kMaxBatchUpdateEntries, " per batch"));
   }
   if (absl::Status s = AllValid({requests::Check(request_id)}); !s.ok()) return s;
-  const std::string fingerprint = BatchFingerprint(firm_id, updates);
 
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  ClientNumberBatch batch;
-  batch.verdicts.resize(updates.size());
-  if (!validate_only) {
-    absl::StatusOr<std::optional<RequestRecord>> done =
-        EarlierRequest(firm_id, caller, request_id, fingerprint);
-    if (!done.ok()) return done.status();
-    if (done->has_value()) {
-      const absl::flat_hash_set<uint64_t> changed((*done)->changed_company_ids().begin(),
-                                                  (*done)->changed_company_ids().end());
-      for (size_t i = 0; i < updates.size(); ++i) {
-        batch.verdicts[i].changed = changed.contains(updates[i].company_id);
-        absl::StatusOr<std::optional<ClientRecord>> now =
-            store_.GetClient(firm_id, updates[i].company_id);
-        if (!now.ok()) return now.status();
-        if (now->has_value()) batch.clients.push_back(std::move(**now));
-      }
-      batch.replayed = true;
-      return batch;
+  auto guard = core_.LockFirm(firm_id);
+  if (validate_only) {
+    absl::StatusOr<Judged> judged = Judge(firm_id, updates);
+    if (!judged.ok()) return judged.status();
+    ClientNumberBatch batch{.clients = {}, .verdicts = std::move(judged->verdicts)};
+    for (auto& client : judged->before) {
+      if (client.has_value()) batch.clients.push_back(std::move(*client));
     }
+    return batch;
   }
+  return core_.Write<ClientNumberBatch>(
+      {firm_id, caller, request_id, BatchFingerprint(firm_id, updates)},
+      [&](const RequestRecord& first) { return Replay(firm_id, updates, first); },
+      [&](DirectoryWrite& write,
+          RequestRecord& done) -> absl::StatusOr<ClientNumberBatch> {
+        absl::StatusOr<Judged> judged = Judge(firm_id, updates);
+        if (!judged.ok()) return judged.status();
+        if (std::any_of(judged->verdicts.begin(), judged->verdicts.end(), IsRefused)) {
+          return RefusalStatus(judged->verdicts);
+        }
+        ClientNumberBatch batch{.clients = {}, .verdicts = std::move(judged->verdicts)};
+        for (size_t i = 0; i < updates.size(); ++i) {
+          ClientRecord updated = *judged->before[i];
+          if (batch.verdicts[i].changed) {
+            updated.set_client_number(judged->numbers[i]);
+            updated.set_revision(updated.revision() + 1);
+            updated.set_update_time_us(core_.NowMicros());
+            DirectoryCore::PutClient(write, &*judged->before[i], updated);
+            done.add_changed_company_ids(updated.company_id());
+          }
+          batch.clients.push_back(std::move(updated));
+        }
+        return batch;
+      });
+}
 
+absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
+    uint64_t firm_id, const std::vector<ClientNumberUpdate>& updates,
+    const RequestRecord& first) {
+  const absl::flat_hash_set<uint64_t> changed(first.changed_company_ids().begin(),
+                                              first.changed_company_ids().end());
+  ClientNumberBatch batch{.clients = {}, .verdicts = {}, .replayed = true};
+  for (const ClientNumberUpdate& u : updates) {
+    batch.verdicts.push_back({.changed = changed.contains(u.company_id)});
+    absl::StatusOr<std::optional<ClientRecord>> now =
+        store_.GetClient(firm_id, u.company_id);
+    if (!now.ok()) return now.status();
+    if (now->has_value()) batch.clients.push_back(std::move(**now));
+  }
+  return batch;
+}
+
+absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
+    uint64_t firm_id, const std::vector<ClientNumberUpdate>& updates) {
+  Judged judged;
   // An entry keeps its first refusal.
-  bool any_refused = false;
   auto refuse = [&](size_t i, NumberRefusal refusal, absl::string_view field,
                     std::string description) {
-    ClientNumberVerdict& v = batch.verdicts[i];
+    ClientNumberVerdict& v = judged.verdicts[i];
     if (v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED) return;
     v = {refusal, std::string(field), std::move(description), false};
-    any_refused = true;
   };
-  std::vector<std::optional<ClientRecord>> before(updates.size());
-  std::vector<std::string> numbers(updates.size());
+  std::vector<std::optional<ClientRecord>>& before = judged.before;
+  std::vector<std::string>& numbers = judged.numbers;
+  before.resize(updates.size());
+  numbers.resize(updates.size());
+  judged.verdicts.resize(updates.size());
   absl::flat_hash_map<uint64_t, size_t> entry_of_client;
   absl::flat_hash_map<std::string, size_t> entry_of_number;
   absl::flat_hash_set<size_t> first_of_duplicate;
@@ -135,7 +173,7 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
              absl::StrCat("the client changed since etag ", u.etag, " was read"));
     }
     before[i] = std::move(**client);
-    batch.verdicts[i].changed = before[i]->client_number() != numbers[i];
+    judged.verdicts[i].changed = before[i]->client_number() != numbers[i];
     if (numbers[i].empty()) continue;
     auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);
     if (!fresh) {
@@ -157,39 +195,19 @@ absl::StatusOr<ClientNumberBatch> Directory::BatchUpdateClientNumbers(
         store_.FindClientByNumberKey(firm_id, key);
     if (!holder.ok()) return holder.status();
     if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
-    absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
+    absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, **holder);
     if (!holder_client.ok()) return holder_client.status();
     refuse(i, v1::ClientNumberResult::NUMBER_TAKEN, "client_number",
            absl::StrCat("'", numbers[i], "' is already used by client ",
                         DescribeClient(*holder_client)));
   }
-  for (ClientNumberVerdict& v : batch.verdicts) {
+  for (ClientNumberVerdict& v : judged.verdicts) {
     if (v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED) v.changed = false;
   }
-  if (any_refused && !validate_only) return RefusalStatus(batch.verdicts);
-  if (validate_only) {
-    for (auto& client : before) {
-      if (client.has_value()) batch.clients.push_back(std::move(*client));
-    }
-    return batch;
+  for (ClientNumberVerdict& v : judged.verdicts) {
+    if (IsRefused(v)) v.changed = false;
   }
-
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  std::vector<uint64_t> changed;
-  for (size_t i = 0; i < updates.size(); ++i) {
-    ClientRecord updated = *before[i];
-    if (batch.verdicts[i].changed) {
-      updated.set_client_number(numbers[i]);
-      updated.set_revision(updated.revision() + 1);
-      updated.set_update_time_us(NowMicros());
-      PutClient(*write, &*before[i], updated);
-      changed.push_back(updated.company_id());
-    }
-    batch.clients.push_back(std::move(updated));
-  }
-  RecordRequest(*write, firm_id, caller, request_id, fingerprint, 0, changed);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return batch;
+  return judged;
 }
 
 }  // namespace clientbook::directory

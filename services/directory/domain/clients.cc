@@ -1,5 +1,6 @@
-// Client companies of a firm: create, read, update, (de)activate, delete,
-// client numbers, and each member's list columns.
+// Client companies of a firm: create, read, update, (de)activate, delete.
+#include "services/directory/domain/clients.h"
+
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
@@ -9,7 +10,6 @@
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/text/text.h"
-#include "services/directory/domain/directory.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
@@ -53,46 +53,34 @@ absl::Status NumberTaken(absl::string_view number, const ClientRecord& holder) {
 
 }  // namespace
 
-absl::StatusOr<ClientRecord> Directory::LoadClient(uint64_t firm_id,
-                                                   uint64_t company_id) {
-  absl::StatusOr<std::optional<ClientRecord>> client =
-      store_.GetClient(firm_id, company_id);
-  if (!client.ok()) return client.status();
-  if (!client->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
-  }
-  return std::move(**client);
-}
-
-absl::Status Directory::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
-                                        absl::string_view number) {
+absl::Status Clients::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
+                                      absl::string_view number) {
   if (number.empty()) return absl::OkStatus();
   absl::StatusOr<std::optional<uint64_t>> holder =
       store_.FindClientByNumberKey(firm_id, ClientNumberKey(number));
   if (!holder.ok()) return holder.status();
   if (!holder->has_value() || **holder == company_id) return absl::OkStatus();
-  absl::StatusOr<ClientRecord> holder_client = LoadClient(firm_id, **holder);
+  absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, **holder);
   if (!holder_client.ok()) return holder_client.status();
   return NumberTaken(number, *holder_client);
 }
 
-absl::StatusOr<ClientRecord> Directory::CommitClient(const ClientRecord* before,
-                                                     ClientRecord after) {
+absl::StatusOr<ClientRecord> Clients::CommitClient(const ClientRecord* before,
+                                                   ClientRecord after) {
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
-  after.set_update_time_us(NowMicros());
+  after.set_update_time_us(core_.NowMicros());
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  PutClient(*write, before, after);
+  DirectoryCore::PutClient(*write, before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
 
-absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
-                                                     uint64_t firm_id,
-                                                     const ClientRecord& draft,
-                                                     bool make_me_primary_admin,
-                                                     absl::string_view request_id) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+absl::StatusOr<ClientRecord> Clients::CreateClient(absl::string_view caller,
+                                                   uint64_t firm_id,
+                                                   const ClientRecord& draft,
+                                                   bool make_me_primary_admin,
+                                                   absl::string_view request_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
   const std::string number = NormalizeClientNumber(draft.client_number());
@@ -125,45 +113,40 @@ absl::StatusOr<ClientRecord> Directory::CreateClient(absl::string_view caller,
       absl::StrCat(draft.SerializeAsString(), make_me_primary_admin));
 
   // The firm's lock also covers its request ids, which are scoped to it.
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  absl::StatusOr<std::optional<RequestRecord>> done =
-      EarlierRequest(firm_id, caller, request_id, fingerprint);
-  if (!done.ok()) return done.status();
-  if (done->has_value()) return LoadClient(firm_id, (*done)->id());
-  if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<uint64_t> id = store_.AllocateId();
-  if (!id.ok()) return id.status();
-
-  ClientRecord client;
-  client.set_firm_id(firm_id);
-  client.set_company_id(*id);
-  client.set_client_type(draft.client_type());
-  client.set_display_name(text::Trim(draft.display_name()));
-  client.set_email(draft.email());
-  client.set_lead_accountant_user_id(draft.lead_accountant_user_id().empty()
-                                         ? std::string(caller)
-                                         : draft.lead_accountant_user_id());
-  *client.mutable_products() = draft.products();
-  client.set_status(v1::ClientStatus::ACTIVE);
-  client.set_client_number(number);
-  if (make_me_primary_admin) client.set_primary_admin_user_id(std::string(caller));
-  client.set_revision(1);
-  client.set_create_time_us(NowMicros());
-  client.set_update_time_us(client.create_time_us());
-
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  PutClient(*write, nullptr, client);
-  RecordRequest(*write, firm_id, caller, request_id, fingerprint, *id);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return client;
+  auto guard = core_.LockFirm(firm_id);
+  return core_.Write<ClientRecord>(
+      {firm_id, caller, request_id, fingerprint},
+      [&](const RequestRecord& first) { return core_.LoadClient(firm_id, first.id()); },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
+        if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) return s;
+        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        if (!id.ok()) return id.status();
+        ClientRecord client;
+        client.set_firm_id(firm_id);
+        client.set_company_id(*id);
+        client.set_client_type(draft.client_type());
+        client.set_display_name(text::Trim(draft.display_name()));
+        client.set_email(draft.email());
+        client.set_lead_accountant_user_id(draft.lead_accountant_user_id().empty()
+                                               ? std::string(caller)
+                                               : draft.lead_accountant_user_id());
+        *client.mutable_products() = draft.products();
+        client.set_status(v1::ClientStatus::ACTIVE);
+        client.set_client_number(number);
+        if (make_me_primary_admin) client.set_primary_admin_user_id(std::string(caller));
+        client.set_revision(1);
+        client.set_create_time_us(core_.NowMicros());
+        client.set_update_time_us(client.create_time_us());
+        DirectoryCore::PutClient(write, nullptr, client);
+        done.set_id(*id);
+        return client;
+      });
 }
 
-absl::StatusOr<ClientRecord> Directory::GetClient(absl::string_view caller,
-                                                  uint64_t firm_id, uint64_t company_id) {
-  absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
-  if (member.ok()) return LoadClient(firm_id, company_id);
+absl::StatusOr<ClientRecord> Clients::GetClient(absl::string_view caller,
+                                                uint64_t firm_id, uint64_t company_id) {
+  absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
+  if (member.ok()) return core_.LoadClient(firm_id, company_id);
   // The client company's primary admin reads its own record (billing relies
   // on this to let that admin authorize a transfer); nobody else learns more.
   absl::StatusOr<std::optional<ClientRecord>> client =
@@ -175,11 +158,12 @@ absl::StatusOr<ClientRecord> Directory::GetClient(absl::string_view caller,
   return member.status();
 }
 
-absl::StatusOr<ClientRecord> Directory::UpdateClient(
-    absl::string_view caller, uint64_t firm_id, uint64_t company_id,
-    const ClientRecord& patch, const std::vector<std::string>& paths,
-    absl::string_view etag) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
+                                                   uint64_t firm_id, uint64_t company_id,
+                                                   const ClientRecord& patch,
+                                                   const std::vector<std::string>& paths,
+                                                   absl::string_view etag) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
   if (paths.empty()) {
@@ -202,8 +186,8 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
     }
   }
 
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (etag != EtagOf(*before)) {
     return absl::AbortedError(absl::StrCat(
@@ -248,16 +232,17 @@ absl::StatusOr<ClientRecord> Directory::UpdateClient(
   return CommitClient(&*before, std::move(after));
 }
 
-absl::StatusOr<ClientRecord> Directory::SetClientStatus(absl::string_view caller,
-                                                        uint64_t firm_id,
-                                                        uint64_t company_id,
-                                                        v1::ClientStatus status) {
-  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, v1::Role::ADMIN);
+absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
+                                                      uint64_t firm_id,
+                                                      uint64_t company_id,
+                                                      v1::ClientStatus status) {
+  if (absl::StatusOr<MemberRecord> m =
+          core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
     return m.status();
   }
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  absl::StatusOr<ClientRecord> before = LoadClient(firm_id, company_id);
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (before->status() == status) return before;
   // Only the status moves: the client's data, subscription and wholesale
@@ -267,10 +252,10 @@ absl::StatusOr<ClientRecord> Directory::SetClientStatus(absl::string_view caller
   return CommitClient(&*before, std::move(after));
 }
 
-absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
-                                     uint64_t company_id) {
+absl::Status Clients::DeleteClient(absl::string_view caller, uint64_t firm_id,
+                                   uint64_t company_id) {
   if (absl::StatusOr<MemberRecord> m =
-          RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
+          core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
                                                     names::FirmName{firm_id}.ToString(),
@@ -288,7 +273,7 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
                      "' is still the primary admin of client ", DescribeClient(client),
                      "; the client must name another primary admin first"));
   };
-  absl::StatusOr<ClientRecord> seen = LoadClient(firm_id, company_id);
+  absl::StatusOr<ClientRecord> seen = core_.LoadClient(firm_id, company_id);
   if (!seen.ok()) return seen.status();
   if (absl::Status s = no_member_is_its_admin(*seen); !s.ok()) return s;
   // Billing is asked before the firm's lock is taken: no lock is held across
@@ -304,8 +289,8 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
   }
 
   // Then lock, and check again what may have changed meanwhile.
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
-  absl::StatusOr<ClientRecord> client = LoadClient(firm_id, company_id);
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<ClientRecord> client = core_.LoadClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
@@ -313,7 +298,7 @@ absl::Status Directory::DeleteClient(absl::string_view caller, uint64_t firm_id,
   return write->Commit();
 }
 
-absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
+absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     absl::string_view caller, uint64_t firm_id, uint64_t company_id,
     absl::string_view new_primary_admin) {
   if (absl::Status s =
@@ -321,7 +306,7 @@ absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
       !s.ok()) {
     return s;
   }
-  auto guard = locks_.Lock({absl::StrCat("firm:", firm_id)});
+  auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<std::optional<ClientRecord>> client =
       store_.GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
@@ -343,10 +328,10 @@ absl::StatusOr<ClientRecord> Directory::ChangeClientPrimaryAdmin(
   return CommitClient(&**client, std::move(after));
 }
 
-absl::StatusOr<std::vector<ClientRecord>> Directory::BatchGetClients(
+absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
     absl::string_view caller, uint64_t firm_id,
     const std::vector<uint64_t>& company_ids) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
   if (company_ids.size() > kMaxBatchUpdateEntries) {
@@ -360,60 +345,6 @@ absl::StatusOr<std::vector<ClientRecord>> Directory::BatchGetClients(
     if (client->has_value()) found.push_back(std::move(**client));
   }
   return found;
-}
-
-absl::StatusOr<ListViewRecord> Directory::GetListView(absl::string_view caller,
-                                                      uint64_t firm_id,
-                                                      absl::string_view user_id) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
-    return m.status();
-  }
-  if (user_id != caller) {
-    return absl::PermissionDeniedError("members see only their own list view");
-  }
-  absl::StatusOr<std::optional<ListViewRecord>> view =
-      store_.GetListView(firm_id, user_id);
-  if (!view.ok()) return view.status();
-  if (view->has_value()) return std::move(**view);
-  ListViewRecord defaults;
-  for (absl::string_view column : kDefaultListColumns) {
-    defaults.add_columns(std::string(column));
-  }
-  return defaults;
-}
-
-absl::StatusOr<ListViewRecord> Directory::UpdateListView(
-    absl::string_view caller, uint64_t firm_id, absl::string_view user_id,
-    const std::vector<std::string>& columns) {
-  if (absl::StatusOr<MemberRecord> m = RequireMember(caller, firm_id); !m.ok()) {
-    return m.status();
-  }
-  if (user_id != caller) {
-    return absl::PermissionDeniedError("members change only their own list view");
-  }
-  std::vector<errors::FieldViolation> violations;
-  if (columns.empty()) {
-    violations.push_back({"client_list_view.columns", "name at least one column"});
-  }
-  absl::flat_hash_set<absl::string_view> seen;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const std::string field = absl::StrCat("client_list_view.columns[", i, "]");
-    if (std::find(kListColumns.begin(), kListColumns.end(), columns[i]) ==
-        kListColumns.end()) {
-      violations.push_back(
-          {field, absl::StrCat("unknown column '", columns[i],
-                               "'; known: ", absl::StrJoin(kListColumns, ", "))});
-    } else if (!seen.insert(columns[i]).second) {
-      violations.push_back({field, absl::StrCat("'", columns[i], "' is listed twice")});
-    }
-  }
-  if (!violations.empty()) return errors::InvalidArgument(violations);
-  ListViewRecord view;
-  for (const std::string& column : columns) view.add_columns(column);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  write->PutListView(firm_id, user_id, view);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return view;
 }
 
 }  // namespace clientbook::directory

@@ -1,12 +1,13 @@
 // Invitations: a client company's user invites a firm member by email; the
 // member accepts into one of their firms, or declines.
+#include "services/directory/domain/invitations.h"
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
-#include "services/directory/domain/directory.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -30,7 +31,7 @@ InvitationRecord AsSeen(InvitationRecord inv, int64_t now_us, bool keep_token) {
 
 }  // namespace
 
-std::string Directory::NewToken() {
+std::string Invitations::NewToken() {
   absl::MutexLock lock(&token_mu_);
   std::string bytes;
   for (int i = 0; i < 4; ++i) {
@@ -40,7 +41,7 @@ std::string Directory::NewToken() {
   return absl::BytesToHexString(bytes);
 }
 
-absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
+absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
   if (absl::Status s = AllValid({
           CheckDisplayName("invitation.client_display_name", draft.client_display_name()),
@@ -70,7 +71,7 @@ absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
   inv.set_inviter_user_id(std::string(caller));
   inv.set_state(v1::InvitationState::PENDING);
   inv.set_token(NewToken());
-  const absl::Time now = clock_.Now();
+  const absl::Time now = absl::FromUnixMicros(core_.NowMicros());
   inv.set_create_time_us(absl::ToUnixMicros(now));
   inv.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
 
@@ -80,7 +81,7 @@ absl::StatusOr<InvitationRecord> Directory::CreateInvitation(
   return inv;
 }
 
-absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
+absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsWhereEmail(
     absl::string_view caller, absl::string_view email) {
   std::vector<uint64_t> firms;
   const std::string key = EmailKey(email);
@@ -101,7 +102,7 @@ absl::StatusOr<std::vector<uint64_t>> Directory::FirmsWhereEmail(
   return firms;
 }
 
-absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
+absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
     absl::string_view caller, absl::string_view invitee_email, const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
       absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page);
@@ -121,7 +122,7 @@ absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
   }
   if (!stored.ok()) return stored.status();
   Page<InvitationRecord> out;
-  const int64_t now = NowMicros();
+  const int64_t now = core_.NowMicros();
   for (InvitationRecord& inv : stored->items) {
     out.items.push_back(AsSeen(std::move(inv), now, /*keep_token=*/false));
   }
@@ -129,7 +130,7 @@ absl::StatusOr<Page<InvitationRecord>> Directory::ListInvitations(
   return out;
 }
 
-absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
+absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
     absl::string_view token) {
   absl::StatusOr<std::optional<InvitationRecord>> inv =
       store_.GetInvitationByToken(token);
@@ -152,7 +153,7 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
     default:
       break;
   }
-  if (HasExpired(found, NowMicros())) {
+  if (HasExpired(found, core_.NowMicros())) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "INVITATION_EXPIRED",
         absl::StrCat(names::InvitationName{found.id()}.ToString(), " expired at ",
@@ -162,7 +163,7 @@ absl::StatusOr<InvitationRecord> Directory::LoadPendingInvitation(
   return std::move(**inv);
 }
 
-absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvitation(
+absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInvitation(
     absl::string_view caller, absl::string_view token, std::optional<uint64_t> firm_id) {
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
@@ -189,8 +190,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
     firm_id = firms->front();
   }
 
-  auto guard =
-      locks_.Lock({absl::StrCat("token:", token), absl::StrCat("firm:", *firm_id)});
+  auto guard = core_.LockTokenAndFirm(token, *firm_id);
   // Read again under the lock: a concurrent accept must not win twice.
   inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
@@ -205,21 +205,22 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Directory::AcceptInvit
   client.set_status(v1::ClientStatus::ACTIVE);
   client.set_primary_admin_user_id(inv->inviter_user_id());
   client.set_revision(1);
-  client.set_create_time_us(NowMicros());
+  client.set_create_time_us(core_.NowMicros());
   client.set_update_time_us(client.create_time_us());
   inv->set_state(v1::InvitationState::ACCEPTED);
   inv->set_accepted_firm_id(*firm_id);
 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
-  PutClient(*write, nullptr, client);
+  DirectoryCore::PutClient(*write, nullptr, client);
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return std::make_pair(AsSeen(std::move(*inv), NowMicros(), false), std::move(client));
+  return std::make_pair(AsSeen(std::move(*inv), core_.NowMicros(), false),
+                        std::move(client));
 }
 
-absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(absl::string_view caller,
-                                                              absl::string_view token) {
-  auto guard = locks_.Lock({absl::StrCat("token:", token)});
+absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(absl::string_view caller,
+                                                                absl::string_view token) {
+  auto guard = core_.LockToken(token);
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
   absl::StatusOr<std::vector<uint64_t>> firms =
@@ -234,7 +235,7 @@ absl::StatusOr<InvitationRecord> Directory::DeclineInvitation(absl::string_view 
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return AsSeen(std::move(*inv), NowMicros(), false);
+  return AsSeen(std::move(*inv), core_.NowMicros(), false);
 }
 
 }  // namespace clientbook::directory

@@ -16,7 +16,7 @@ class ClientListingTest : public DirectoryTest {
 
   std::vector<std::string> Names(ClientListQuery query) {
     query.firm_id = firm_;
-    auto page = directory_->ListClients("owner", query);
+    auto page = directory_->listing.ListClients("owner", query);
     EXPECT_TRUE(page.ok()) << page.status();
     std::vector<std::string> names;
     if (page.ok()) {
@@ -82,8 +82,8 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
   ClientRecord gone = NewClient(firm_, "Gone");
   NewClient(firm_, "Here");
   ASSERT_TRUE(
-      directory_
-          ->SetClientStatus("owner", firm_, gone.company_id(), v1::ClientStatus::INACTIVE)
+      directory_->clients
+          .SetClientStatus("owner", firm_, gone.company_id(), v1::ClientStatus::INACTIVE)
           .ok());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
@@ -94,7 +94,7 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
 TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
   AddMember(firm_, "anna", v1::Role::STAFF);
   ClientRecord person = Draft("Person", "", v1::ClientType::INDIVIDUAL);
-  ASSERT_TRUE(directory_->CreateClient("owner", firm_, person, false, "").ok());
+  ASSERT_TRUE(directory_->clients.CreateClient("owner", firm_, person, false, "").ok());
   NewClient(firm_, "Company");
   NewClient(firm_, "Anna's", "", "anna");
   EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Person"));
@@ -107,7 +107,7 @@ TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
   ClientListQuery query{.firm_id = firm_, .page = {.page_size = 7, .page_token = ""}};
   int pages = 0;
   do {
-    auto page = directory_->ListClients("owner", query);
+    auto page = directory_->listing.ListClients("owner", query);
     ASSERT_TRUE(page.ok()) << page.status();
     for (const auto& c : page->items) seen.push_back(c.display_name());
     query.page.page_token = page->next_page_token;
@@ -120,16 +120,16 @@ TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
 
 TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
   for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
-  auto first = directory_->ListClients(
+  auto first = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_TRUE(first.ok());
   ASSERT_FALSE(first->next_page_token.empty());
-  auto other = directory_->ListClients(
+  auto other = directory_->listing.ListClients(
       "owner", {.firm_id = firm_,
                 .page = {.page_size = 1, .page_token = first->next_page_token},
                 .order_by = "client_number"});
   EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->ListClients(
+  EXPECT_THAT(directory_->listing.ListClients(
                   "owner",
                   {.firm_id = firm_, .page = {.page_size = 1, .page_token = "garbage!"}}),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -139,11 +139,11 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
   uint64_t other = NewFirm("other");
   AddMember(other, "owner", v1::Role::STAFF, "", "other");
-  auto first = directory_->ListClients(
+  auto first = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_TRUE(first.ok());
   EXPECT_THAT(
-      directory_->ListClients(
+      directory_->listing.ListClients(
           "owner", {.firm_id = other,
                     .page = {.page_size = 1, .page_token = first->next_page_token}}),
       StatusIs(absl::StatusCode::kInvalidArgument));
@@ -152,12 +152,12 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
 TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
   NewClient(firm_, "A");
   EXPECT_THAT(
-      directory_->ListClients(
+      directory_->listing.ListClients(
           "owner", {.firm_id = firm_, .page = {.page_size = -1, .page_token = ""}}),
       StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(directory_
-                  ->ListClients("owner", {.firm_id = firm_,
-                                          .page = {.page_size = 5000, .page_token = ""}})
+  EXPECT_TRUE(directory_->listing
+                  .ListClients("owner", {.firm_id = firm_,
+                                         .page = {.page_size = 5000, .page_token = ""}})
                   .ok());
 }
 
@@ -168,7 +168,7 @@ TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
         ClientListQuery{.name_query = "a", .order_by = "client_number"},
         ClientListQuery{.client_type = static_cast<v1::ClientType>(7)}}) {
     q.firm_id = firm_;
-    EXPECT_THAT(directory_->ListClients("owner", q),
+    EXPECT_THAT(directory_->listing.ListClients("owner", q),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
 }
@@ -179,15 +179,15 @@ TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
   NewClient(other, "Their Rossi", "", "other");
   EXPECT_THAT(Names({}), ElementsAre("Mine Rossi"));
   EXPECT_THAT(Names({.name_query = "rossi"}), ElementsAre("Mine Rossi"));
-  EXPECT_THAT(directory_->ListClients("owner", {.firm_id = other}),
+  EXPECT_THAT(directory_->listing.ListClients("owner", {.firm_id = other}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {
   ClientRecord c = NewClient(firm_, "Old Name");
-  ASSERT_TRUE(directory_
-                  ->UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
-                                 {"display_name"}, EtagOf(c))
+  ASSERT_TRUE(directory_->clients
+                  .UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
+                                {"display_name"}, EtagOf(c))
                   .ok());
   EXPECT_THAT(Names({.name_query = "old"}), IsEmpty());
   EXPECT_THAT(Names({.name_query = "fresh"}), ElementsAre("Fresh Name"));

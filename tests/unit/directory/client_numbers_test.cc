@@ -21,7 +21,8 @@ class ClientNumberTest : public DirectoryTest {
 
   absl::StatusOr<ClientRecord> Create(const std::string& name,
                                       const std::string& number) {
-    return directory_->CreateClient("owner", firm_, Draft(name, number), false, "");
+    return directory_->clients.CreateClient("owner", firm_, Draft(name, number), false,
+                                            "");
   }
 
   uint64_t firm_;
@@ -71,22 +72,23 @@ TEST_F(ClientNumberTest, SameNumberInAnotherFirmIsFine) {
   ASSERT_TRUE(Create("A", "A-17").ok());
   uint64_t other = NewFirm("other");
   EXPECT_TRUE(
-      directory_->CreateClient("other", other, Draft("B", "A-17"), false, "").ok());
+      directory_->clients.CreateClient("other", other, Draft("B", "A-17"), false, "")
+          .ok());
 }
 
 TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
   ClientRecord c = *Create("A", "a-17");
   ClientRecord patch = Draft("", "A-17");
-  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(), patch,
-                                          {"client_number"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
+                                                  {"client_number"}, EtagOf(c));
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->client_number(), "A-17");
 }
 
 TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
   ClientRecord c = *Create("A", "OLD");
-  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
-                                          Draft("", "NEW"), {"client_number"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient(
+      "owner", firm_, c.company_id(), Draft("", "NEW"), {"client_number"}, EtagOf(c));
   ASSERT_TRUE(updated.ok());
   EXPECT_TRUE(Create("B", "old").ok());
   EXPECT_THAT(Create("C", "new"), StatusIs(absl::StatusCode::kAlreadyExists));
@@ -95,11 +97,12 @@ TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
 TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
   ASSERT_TRUE(Create("Holder", "A-1").ok());
   ClientRecord c = *Create("Other", "B-1");
-  auto updated = directory_->UpdateClient("owner", firm_, c.company_id(),
-                                          Draft("", "a-1"), {"client_number"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient(
+      "owner", firm_, c.company_id(), Draft("", "a-1"), {"client_number"}, EtagOf(c));
   EXPECT_THAT(updated, StatusIs(absl::StatusCode::kAlreadyExists));
-  EXPECT_EQ(directory_->GetClient("owner", firm_, c.company_id())->client_number(),
-            "B-1");
+  EXPECT_EQ(
+      directory_->clients.GetClient("owner", firm_, c.company_id())->client_number(),
+      "B-1");
 }
 
 TEST_F(ClientNumberTest, ConcurrentRacersForOneNumberLeaveExactlyOneWinner) {
@@ -129,13 +132,13 @@ class BatchClientNumberTest : public ClientNumberTest {
     return out;
   }
   std::string NumberOf(const ClientRecord& c) {
-    return directory_->GetClient("owner", firm_, c.company_id())->client_number();
+    return directory_->clients.GetClient("owner", firm_, c.company_id())->client_number();
   }
 };
 
 TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
   auto clients = Clients(3);
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_,
       {{clients[0].company_id(), "N-1", ""},
        {clients[1].company_id(), " N-2 ", ""},
@@ -147,7 +150,7 @@ TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
 
 TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported) {
   auto clients = Clients(3);
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_,
       {{clients[0].company_id(), "GOOD", ""},
        {clients[1].company_id(), Repeat("x", 101), ""},
@@ -162,11 +165,11 @@ TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported
 
 TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
   auto clients = Clients(3);
-  auto result =
-      directory_->BatchUpdateClientNumbers("owner", firm_,
-                                           {{clients[0].company_id(), "D-1", ""},
-                                            {clients[1].company_id(), "ok", ""},
-                                            {clients[2].company_id(), "d-1", ""}});
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
+      "owner", firm_,
+      {{clients[0].company_id(), "D-1", ""},
+       {clients[1].company_id(), "ok", ""},
+       {clients[2].company_id(), "d-1", ""}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(
       errors::FieldViolationsOf(result.status()),
@@ -177,7 +180,7 @@ TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
 TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{clients[0].company_id(), "h-1", ""}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(result.status().message(), HasSubstr("Holder"));
@@ -186,15 +189,15 @@ TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
 TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
   ClientRecord a = *Create("A", "ONE");
   ClientRecord b = *Create("B", "TWO");
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{a.company_id(), "TWO", ""}, {b.company_id(), "ONE", ""}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(NumberOf(a), "TWO");
   EXPECT_EQ(NumberOf(b), "ONE");
   // The index follows: each number is held by exactly its new client.
   EXPECT_THAT(Create("C", "one"), StatusIs(absl::StatusCode::kAlreadyExists));
-  auto by_number =
-      directory_->ListClients("owner", {.firm_id = firm_, .client_number_query = "one"});
+  auto by_number = directory_->listing.ListClients(
+      "owner", {.firm_id = firm_, .client_number_query = "one"});
   ASSERT_TRUE(by_number.ok());
   ASSERT_EQ(by_number->items.size(), 1u);
   EXPECT_EQ(by_number->items[0].company_id(), b.company_id());
@@ -202,7 +205,7 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
 
 TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
   auto clients = Clients(2);
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_,
       {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "r99"}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAborted));
@@ -215,36 +218,39 @@ TEST_F(BatchClientNumberTest, AThousandEntriesFitAndOneMoreIsTooMany) {
   for (int i = 0; i < 1000; ++i) {
     updates.push_back({clients[i].company_id(), absl::StrCat("N", i), ""});
   }
-  EXPECT_TRUE(directory_->BatchUpdateClientNumbers("owner", firm_, updates).ok());
+  EXPECT_TRUE(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates).ok());
   updates.push_back({clients[1000].company_id(), "N1000", ""});
-  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, updates),
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates),
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
   uint64_t other = NewFirm("other");
-  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
+  ClientRecord theirs =
+      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
   auto mine = Clients(1);
-  auto result = directory_->BatchUpdateClientNumbers(
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(mine[0]), "");
-  EXPECT_EQ(directory_->GetClient("other", other, theirs.company_id())->client_number(),
-            "");
+  EXPECT_EQ(
+      directory_->clients.GetClient("other", other, theirs.company_id())->client_number(),
+      "");
 }
 
 TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothing) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(2);
-  auto clean = directory_->BatchUpdateClientNumbers(
+  auto clean = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
   ASSERT_TRUE(clean.ok()) << clean.status();
   EXPECT_EQ(NumberOf(clients[0]), "");
-  auto dirty = directory_->BatchUpdateClientNumbers("owner", firm_,
-                                                    {{clients[0].company_id(), "N-1", ""},
-                                                     {clients[1].company_id(), "h-1", ""},
-                                                     {999999, "Z", ""}},
-                                                    /*validate_only=*/true);
+  auto dirty =
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_,
+                                                   {{clients[0].company_id(), "N-1", ""},
+                                                    {clients[1].company_id(), "h-1", ""},
+                                                    {999999, "Z", ""}},
+                                                   /*validate_only=*/true);
   ASSERT_TRUE(dirty.ok()) << dirty.status();
   ASSERT_EQ(dirty->verdicts.size(), 3u);
   EXPECT_EQ(dirty->verdicts[0].refusal, v1::ClientNumberResult::REFUSAL_UNSPECIFIED);
@@ -261,13 +267,14 @@ TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
   std::vector<ClientNumberUpdate> swap;
   for (int i = 0; i < 500; ++i) {
     ASSERT_TRUE(
-        directory_
-            ->BatchUpdateClientNumbers(
+        directory_->numbers
+            .BatchUpdateClientNumbers(
                 "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}})
             .ok());
     swap.push_back({clients[500 + i].company_id(), absl::StrCat("t", i), ""});
   }
-  auto verdicts = directory_->BatchUpdateClientNumbers("owner", firm_, swap, true);
+  auto verdicts =
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, swap, true);
   ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   for (const ClientNumberVerdict& v : verdicts->verdicts) {
     EXPECT_EQ(v.refusal, v1::ClientNumberResult::NUMBER_TAKEN);
@@ -280,7 +287,7 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "N-1", ""},
                                            {clients[1].company_id(), "", ""}};
   auto first =
-      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->replayed);
   EXPECT_TRUE(first->verdicts[0].changed);
@@ -288,12 +295,12 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
 
   // Someone else changes the number meanwhile; the repeat writes nothing
   // and answers what the first call did.
-  ASSERT_TRUE(directory_
-                  ->BatchUpdateClientNumbers("owner", firm_,
-                                             {{clients[0].company_id(), "OTHER", ""}})
+  ASSERT_TRUE(directory_->numbers
+                  .BatchUpdateClientNumbers("owner", firm_,
+                                            {{clients[0].company_id(), "OTHER", ""}})
                   .ok());
   auto again =
-      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->replayed);
   EXPECT_TRUE(again->verdicts[0].changed);
@@ -302,8 +309,9 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
 
   // The same id for other entries is refused; another caller's id is theirs.
   batch[0].client_number = "N-9";
-  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(clients[0]), "OTHER");
 }
 
@@ -311,14 +319,15 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "H-1", ""}};
-  EXPECT_THAT(directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1"),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1"),
+      StatusIs(absl::StatusCode::kAlreadyExists));
   ASSERT_TRUE(
-      directory_
-          ->BatchUpdateClientNumbers("owner", firm_, {{holder.company_id(), "", ""}})
+      directory_->numbers
+          .BatchUpdateClientNumbers("owner", firm_, {{holder.company_id(), "", ""}})
           .ok());
   auto retried =
-      directory_->BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
+      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_FALSE(retried->replayed);
   EXPECT_EQ(NumberOf(clients[0]), "H-1");
@@ -327,15 +336,16 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
 TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
   auto clients = Clients(2);
   uint64_t other = NewFirm("other");
-  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
-  auto found = directory_->BatchGetClients(
+  ClientRecord theirs =
+      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
+  auto found = directory_->clients.BatchGetClients(
       "owner", firm_,
       {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].company_id(), clients[1].company_id());
   EXPECT_EQ((*found)[1].company_id(), clients[0].company_id());
-  EXPECT_THAT(directory_->BatchGetClients("stranger", firm_, {}),
+  EXPECT_THAT(directory_->clients.BatchGetClients("stranger", firm_, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

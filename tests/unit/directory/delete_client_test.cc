@@ -21,64 +21,69 @@ class DeleteClientTest : public DirectoryTest {
 
 TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   ClientRecord c = NewClient(firm_, "Rossi", "R-1");
-  ASSERT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
-  EXPECT_THAT(directory_->GetClient("owner", firm_, c.company_id()),
+  ASSERT_TRUE(directory_->clients.DeleteClient("owner", firm_, c.company_id()).ok());
+  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
   // Its number and list entries are gone with it.
-  EXPECT_TRUE(directory_->ListClients("owner", {.firm_id = firm_, .show_inactive = true})
-                  ->items.empty());
   EXPECT_TRUE(
-      directory_->CreateClient("owner", firm_, Draft("New", "r-1"), false, "").ok());
+      directory_->listing.ListClients("owner", {.firm_id = firm_, .show_inactive = true})
+          ->items.empty());
+  EXPECT_TRUE(
+      directory_->clients.CreateClient("owner", firm_, Draft("New", "r-1"), false, "")
+          .ok());
 }
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(directory_->DeleteClient("admin", firm_, c.company_id()),
+  EXPECT_THAT(directory_->clients.DeleteClient("admin", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
-  auto c = directory_->CreateClient("admin", firm_, Draft("Rossi"), true, "");
+  auto c = directory_->clients.CreateClient("admin", firm_, Draft("Rossi"), true, "");
   ASSERT_TRUE(c.ok());
-  absl::Status refused = directory_->DeleteClient("owner", firm_, c->company_id());
+  absl::Status refused =
+      directory_->clients.DeleteClient("owner", firm_, c->company_id());
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
   // Once the client names its own primary admin, the firm may delete it.
   ASSERT_TRUE(
-      directory_->ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "rossi-owner")
+      directory_->clients
+          .ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "rossi-owner")
           .ok());
-  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c->company_id()).ok());
+  EXPECT_TRUE(directory_->clients.DeleteClient("owner", firm_, c->company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.on_wholesale.insert(c.company_id());
-  absl::Status refused = directory_->DeleteClient("owner", firm_, c.company_id());
+  absl::Status refused = directory_->clients.DeleteClient("owner", firm_, c.company_id());
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
-  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.DeleteClient("owner", firm_, c.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.answer = absl::UnavailableError("billing unreachable");
-  EXPECT_THAT(directory_->DeleteClient("owner", firm_, c.company_id()),
+  EXPECT_THAT(directory_->clients.DeleteClient("owner", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_TRUE(directory_->GetClient("owner", firm_, c.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   uint64_t other = NewFirm("other");
-  ClientRecord theirs = *directory_->CreateClient("other", other, Draft("T"), false, "");
-  EXPECT_THAT(directory_->DeleteClient("owner", firm_, theirs.company_id()),
+  ClientRecord theirs =
+      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
+  EXPECT_THAT(directory_->clients.DeleteClient("owner", firm_, theirs.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(directory_->DeleteClient("owner", other, theirs.company_id()),
+  EXPECT_THAT(directory_->clients.DeleteClient("owner", other, theirs.company_id()),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->GetClient("other", other, theirs.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.GetClient("other", other, theirs.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
@@ -89,14 +94,15 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
     absl::Notification done;
     std::thread writer([&] {
       other_write_finished =
-          directory_->CreateClient("admin", firm_, Draft("Bianchi"), false, "").ok();
+          directory_->clients.CreateClient("admin", firm_, Draft("Bianchi"), false, "")
+              .ok();
       done.Notify();
     });
     EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)))
         << "CreateClient waited for the delete's billing call";
     writer.join();
   };
-  EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.DeleteClient("owner", firm_, c.company_id()).ok());
   EXPECT_TRUE(other_write_finished);
 }
 
@@ -104,9 +110,9 @@ TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
     wholesale_.while_asked = nullptr;
-    EXPECT_TRUE(directory_->DeleteClient("owner", firm_, c.company_id()).ok());
+    EXPECT_TRUE(directory_->clients.DeleteClient("owner", firm_, c.company_id()).ok());
   };
-  EXPECT_THAT(directory_->DeleteClient("owner", firm_, c.company_id()),
+  EXPECT_THAT(directory_->clients.DeleteClient("owner", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
 }
 

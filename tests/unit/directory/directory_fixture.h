@@ -31,8 +31,9 @@ class DirectoryTest : public ::testing::Test {
   }
 
   uint64_t NewFirm(const std::string& owner = "owner") {
-    auto firm = directory_->CreateFirm(owner, absl::StrCat("Firm of ", owner),
-                                       absl::StrCat(owner, "@firm.example"), owner, "");
+    auto firm =
+        directory_->firms.CreateFirm(owner, absl::StrCat("Firm of ", owner),
+                                     absl::StrCat(owner, "@firm.example"), owner, "");
     EXPECT_TRUE(firm.ok()) << firm.status();
     return firm->id();
   }
@@ -43,7 +44,7 @@ class DirectoryTest : public ::testing::Test {
     m.set_user_id(user);
     m.set_email(email.empty() ? user + "@firm.example" : email);
     m.set_role(role);
-    auto added = directory_->AddMember(by, firm, m);
+    auto added = directory_->firms.AddMember(by, firm, m);
     ASSERT_TRUE(added.ok()) << added.status();
   }
 
@@ -59,7 +60,8 @@ class DirectoryTest : public ::testing::Test {
   ClientRecord NewClient(uint64_t firm, const std::string& name,
                          const std::string& number = "",
                          const std::string& caller = "owner") {
-    auto c = directory_->CreateClient(caller, firm, Draft(name, number), false, "");
+    auto c =
+        directory_->clients.CreateClient(caller, firm, Draft(name, number), false, "");
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? *c : ClientRecord();
   }

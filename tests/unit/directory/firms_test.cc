@@ -17,7 +17,7 @@ class FirmTest : public DirectoryTest {};
 
 TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
   uint64_t firm = NewFirm("owner");
-  auto members = directory_->ListMembers("owner", firm, {});
+  auto members = directory_->firms.ListMembers("owner", firm, {});
   ASSERT_TRUE(members.ok());
   ASSERT_EQ(members->items.size(), 1u);
   EXPECT_EQ(members->items[0].user_id(), "owner");
@@ -25,17 +25,19 @@ TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
 }
 
 TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
-  auto first = directory_->CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
-  auto retry = directory_->CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
+  auto first =
+      directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
+  auto retry =
+      directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
   ASSERT_TRUE(first.ok() && retry.ok());
   EXPECT_EQ(first->id(), retry->id());
-  auto mine = directory_->ListMyFirms("owner", {});
+  auto mine = directory_->firms.ListMyFirms("owner", {});
   ASSERT_TRUE(mine.ok());
   EXPECT_EQ(mine->items.size(), 1u);
 }
 
 TEST_F(FirmTest, ReportsEveryInvalidField) {
-  auto firm = directory_->CreateFirm("owner", "  ", "not-an-email", "", "");
+  auto firm = directory_->firms.CreateFirm("owner", "  ", "not-an-email", "", "");
   EXPECT_THAT(firm, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(errors::FieldViolationsOf(firm.status()),
               ElementsAre(Field(&errors::FieldViolation::field, "firm.display_name"),
@@ -44,8 +46,8 @@ TEST_F(FirmTest, ReportsEveryInvalidField) {
 
 TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
   uint64_t firm = NewFirm("owner");
-  auto existing = directory_->GetFirm("stranger", firm);
-  auto missing = directory_->GetFirm("stranger", firm + 1000);
+  auto existing = directory_->firms.GetFirm("stranger", firm);
+  auto missing = directory_->firms.GetFirm("stranger", firm + 1000);
   EXPECT_THAT(existing, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -58,8 +60,8 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
   m.set_user_id("owner");
   m.set_email("owner@third.example");
   m.set_role(v1::Role::STAFF);
-  ASSERT_TRUE(directory_->AddMember("third", c, m).ok());
-  auto mine = directory_->ListMyFirms("owner", {});
+  ASSERT_TRUE(directory_->firms.AddMember("third", c, m).ok());
+  auto mine = directory_->firms.ListMyFirms("owner", {});
   ASSERT_TRUE(mine.ok());
   EXPECT_THAT(mine->items, UnorderedElementsAre(Property(&FirmRecord::id, a),
                                                 Property(&FirmRecord::id, c)));
@@ -73,10 +75,10 @@ TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   m.set_user_id("newbie");
   m.set_email("newbie@firm.example");
   m.set_role(v1::Role::STAFF);
-  EXPECT_THAT(directory_->AddMember("staff", firm, m),
+  EXPECT_THAT(directory_->firms.AddMember("staff", firm, m),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->AddMember("admin", firm, m).ok());
-  EXPECT_THAT(directory_->AddMember("admin", firm, m),
+  EXPECT_TRUE(directory_->firms.AddMember("admin", firm, m).ok());
+  EXPECT_THAT(directory_->firms.AddMember("admin", firm, m),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
@@ -86,7 +88,7 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   m.set_user_id("usurper");
   m.set_email("u@firm.example");
   m.set_role(v1::Role::PRIMARY_ADMIN);
-  auto added = directory_->AddMember("owner", firm, m);
+  auto added = directory_->firms.AddMember("owner", firm, m);
   EXPECT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
 }
@@ -94,9 +96,9 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
 TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
-  auto moved = directory_->TransferPrimaryAdmin("owner", firm, "admin");
+  auto moved = directory_->firms.TransferPrimaryAdmin("owner", firm, "admin");
   ASSERT_TRUE(moved.ok()) << moved.status();
-  auto members = directory_->ListMembers("owner", firm, {});
+  auto members = directory_->firms.ListMembers("owner", firm, {});
   ASSERT_TRUE(members.ok());
   int primary = 0;
   for (const auto& m : members->items) {
@@ -107,13 +109,13 @@ TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   }
   EXPECT_EQ(primary, 1);
   // The former primary admin is now an admin and cannot transfer again.
-  EXPECT_THAT(directory_->TransferPrimaryAdmin("owner", firm, "admin"),
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "admin"),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(FirmTest, TransferToANonMemberIsNotFound) {
   uint64_t firm = NewFirm();
-  EXPECT_THAT(directory_->TransferPrimaryAdmin("owner", firm, "ghost"),
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "ghost"),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -123,7 +125,7 @@ TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {
   std::vector<std::string> seen;
   PageRequest page{.page_size = 4, .page_token = ""};
   do {
-    auto members = directory_->ListMembers("owner", firm, page);
+    auto members = directory_->firms.ListMembers("owner", firm, page);
     ASSERT_TRUE(members.ok()) << members.status();
     for (const auto& m : members->items) seen.push_back(m.user_id());
     page.page_token = members->next_page_token;

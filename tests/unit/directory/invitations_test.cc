@@ -22,7 +22,7 @@ class InvitationTest : public DirectoryTest {
     draft.set_client_display_name("Rossi SRL");
     draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
-    auto inv = directory_->CreateInvitation("rossi-owner", draft);
+    auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
     EXPECT_TRUE(inv.ok()) << inv.status();
     return *inv;
   }
@@ -33,7 +33,8 @@ class InvitationTest : public DirectoryTest {
 TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   InvitationRecord inv = Invite();
   EXPECT_FALSE(inv.token().empty());
-  auto accepted = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  auto accepted =
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   const ClientRecord& client = accepted->second;
   EXPECT_EQ(client.firm_id(), firm_);
@@ -42,13 +43,15 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client.lead_accountant_user_id(), "anna");
   EXPECT_EQ(accepted->first.state(), v1::InvitationState::ACCEPTED);
-  EXPECT_TRUE(directory_->GetClient("owner", firm_, inv.company_id()).ok());
+  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, inv.company_id()).ok());
 }
 
 TEST_F(InvitationTest, CannotBeAcceptedTwice) {
   InvitationRecord inv = Invite();
-  ASSERT_TRUE(directory_->AcceptInvitation("anna", inv.token(), std::nullopt).ok());
-  auto again = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  ASSERT_TRUE(
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+  auto again =
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(again.status()),
               Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
@@ -57,17 +60,19 @@ TEST_F(InvitationTest, CannotBeAcceptedTwice) {
 TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(kInvitationLifetime - absl::Seconds(1));
-  EXPECT_TRUE(directory_->AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+  EXPECT_TRUE(
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt).ok());
 }
 
 TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(absl::Hours(24 * 30));
-  auto late = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  auto late = directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(late.status()),
               Optional(std::string("INVITATION_EXPIRED")));
-  auto listed = directory_->ListInvitations("anna", "anna@studio.example", {});
+  auto listed =
+      directory_->invitations.ListInvitations("anna", "anna@studio.example", {});
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
@@ -79,55 +84,59 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   anna.set_user_id("anna");
   anna.set_email("anna@studio.example");
   anna.set_role(v1::Role::STAFF);
-  ASSERT_TRUE(directory_->AddMember("boss", second, anna).ok());
+  ASSERT_TRUE(directory_->firms.AddMember("boss", second, anna).ok());
   InvitationRecord inv = Invite();
 
-  auto ambiguous = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  auto ambiguous =
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_THAT(ambiguous, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ambiguous.status().message(), HasSubstr("choose one of"));
 
-  auto chosen = directory_->AcceptInvitation("anna", inv.token(), second);
+  auto chosen = directory_->invitations.AcceptInvitation("anna", inv.token(), second);
   ASSERT_TRUE(chosen.ok()) << chosen.status();
   EXPECT_EQ(chosen->second.firm_id(), second);
-  EXPECT_THAT(directory_->GetClient("owner", firm_, inv.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
   AddMember(firm_, "bruno", v1::Role::ADMIN);
   InvitationRecord inv = Invite();
-  EXPECT_THAT(directory_->AcceptInvitation("bruno", inv.token(), std::nullopt),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->AcceptInvitation("bruno", inv.token(), firm_),
+  EXPECT_THAT(
+      directory_->invitations.AcceptInvitation("bruno", inv.token(), std::nullopt),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->invitations.AcceptInvitation("bruno", inv.token(), firm_),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
   InvitationRecord inv = Invite();
-  auto declined = directory_->DeclineInvitation("anna", inv.token());
+  auto declined = directory_->invitations.DeclineInvitation("anna", inv.token());
   ASSERT_TRUE(declined.ok()) << declined.status();
   EXPECT_EQ(declined->state(), v1::InvitationState::DECLINED);
-  auto accept = directory_->AcceptInvitation("anna", inv.token(), std::nullopt);
+  auto accept =
+      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
   EXPECT_THAT(errors::ReasonOf(accept.status()),
               Optional(std::string("INVITATION_DECLINED")));
 }
 
 TEST_F(InvitationTest, UnknownTokenIsNotFound) {
-  EXPECT_THAT(directory_->AcceptInvitation("anna", "nope", std::nullopt),
+  EXPECT_THAT(directory_->invitations.AcceptInvitation("anna", "nope", std::nullopt),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
   Invite();
   Invite("someone@else.example");
-  auto sent = directory_->ListInvitations("rossi-owner", "", {});
+  auto sent = directory_->invitations.ListInvitations("rossi-owner", "", {});
   ASSERT_TRUE(sent.ok());
   EXPECT_EQ(sent->items.size(), 2u);
   for (const auto& inv : sent->items) EXPECT_TRUE(inv.token().empty());
-  auto received = directory_->ListInvitations("anna", "ANNA@studio.example", {});
+  auto received =
+      directory_->invitations.ListInvitations("anna", "ANNA@studio.example", {});
   ASSERT_TRUE(received.ok());
   EXPECT_EQ(received->items.size(), 1u);
-  EXPECT_THAT(directory_->ListInvitations("anna", "someone@else.example", {}),
+  EXPECT_THAT(directory_->invitations.ListInvitations("anna", "someone@else.example", {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -135,7 +144,7 @@ TEST_F(InvitationTest, InviteeEmailIsRequired) {
   InvitationRecord draft;
   draft.set_client_display_name("Rossi");
   draft.set_client_type(v1::ClientType::BUSINESS);
-  auto inv = directory_->CreateInvitation("rossi-owner", draft);
+  auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
   EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -146,37 +155,37 @@ class ListViewTest : public DirectoryTest {
 };
 
 TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
-  auto view = directory_->GetListView("anna", firm_, "anna");
+  auto view = directory_->listing.GetListView("anna", firm_, "anna");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->columns(0), "display_name");
   EXPECT_EQ(static_cast<size_t>(view->columns_size()), kDefaultListColumns.size());
 }
 
 TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
-  ASSERT_TRUE(directory_
-                  ->UpdateListView("anna", firm_, "anna",
-                                   {"client_number", "display_name", "billing_plan"})
+  ASSERT_TRUE(directory_->listing
+                  .UpdateListView("anna", firm_, "anna",
+                                  {"client_number", "display_name", "billing_plan"})
                   .ok());
-  auto anna = directory_->GetListView("anna", firm_, "anna");
+  auto anna = directory_->listing.GetListView("anna", firm_, "anna");
   EXPECT_THAT(anna->columns(),
               ::testing::ElementsAre("client_number", "display_name", "billing_plan"));
-  auto owner = directory_->GetListView("owner", firm_, "owner");
+  auto owner = directory_->listing.GetListView("owner", firm_, "owner");
   EXPECT_EQ(owner->columns(0), "display_name");
 }
 
 TEST_F(ListViewTest, UnknownOrRepeatedColumnsAreInvalid) {
-  auto bad = directory_->UpdateListView("anna", firm_, "anna",
-                                        {"display_name", "shoe_size", "display_name"});
+  auto bad = directory_->listing.UpdateListView(
+      "anna", firm_, "anna", {"display_name", "shoe_size", "display_name"});
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(bad.status()).size(), 2u);
-  EXPECT_THAT(directory_->UpdateListView("anna", firm_, "anna", {}),
+  EXPECT_THAT(directory_->listing.UpdateListView("anna", firm_, "anna", {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
-  EXPECT_THAT(directory_->GetListView("owner", firm_, "anna"),
+  EXPECT_THAT(directory_->listing.GetListView("owner", firm_, "anna"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->UpdateListView("owner", firm_, "anna", {"email"}),
+  EXPECT_THAT(directory_->listing.UpdateListView("owner", firm_, "anna", {"email"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

@@ -1,0 +1,53 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_LISTING_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_LISTING_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/directory_core.h"
+
+namespace clientbook::directory {
+
+// Parameters of ListClients; see ListClientsRequest in directory.proto.
+struct ClientListQuery {
+  uint64_t firm_id = 0;
+  PageRequest page;
+  std::string name_query;
+  std::string client_number_query;
+  v1::ClientType client_type = v1::CLIENT_TYPE_UNSPECIFIED;  // unspecified: any
+  std::string lead_accountant;                               // user id; "": any
+  // Unspecified: active, plus inactive if show_inactive.
+  v1::ClientStatus status = v1::CLIENT_STATUS_UNSPECIFIED;
+  bool show_inactive = false;
+  std::string order_by;  // "", "display_name" or "client_number"
+};
+
+// Reading a firm's client list: search, filters, order, pages, and each
+// member's choice of columns.
+class ClientListing {
+ public:
+  explicit ClientListing(DirectoryCore& core) : core_(core), store_(core.store()) {}
+
+  absl::StatusOr<Page<ClientRecord>> ListClients(absl::string_view caller,
+                                                 const ClientListQuery& query);
+
+  // Each member's client-list columns.
+  absl::StatusOr<ListViewRecord> GetListView(absl::string_view caller, uint64_t firm_id,
+                                             absl::string_view user_id);
+  absl::StatusOr<ListViewRecord> UpdateListView(absl::string_view caller,
+                                                uint64_t firm_id,
+                                                absl::string_view user_id,
+                                                const std::vector<std::string>& columns);
+
+ private:
+  DirectoryCore& core_;
+  DirectoryStore& store_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_LISTING_H_

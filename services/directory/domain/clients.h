@@ -1,0 +1,65 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENTS_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENTS_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/directory_core.h"
+#include "services/directory/domain/wholesale_check.h"
+
+namespace clientbook::directory {
+
+// A firm's client companies: create, read, update, (de)activate, delete,
+// hand over the company's primary admin, read many at once.
+class Clients {
+ public:
+  Clients(DirectoryCore& core, WholesaleCheck& wholesale)
+      : core_(core), store_(core.store()), wholesale_(wholesale) {}
+
+  // Clients. `draft` carries the fields a caller may set.
+  absl::StatusOr<ClientRecord> CreateClient(absl::string_view caller, uint64_t firm_id,
+                                            const ClientRecord& draft,
+                                            bool make_me_primary_admin,
+                                            absl::string_view request_id);
+  // Members of the firm, or the client company's primary admin.
+  absl::StatusOr<ClientRecord> GetClient(absl::string_view caller, uint64_t firm_id,
+                                         uint64_t company_id);
+  // Copies the fields named in `paths` from `patch`; `etag` must be current.
+  absl::StatusOr<ClientRecord> UpdateClient(absl::string_view caller, uint64_t firm_id,
+                                            uint64_t company_id,
+                                            const ClientRecord& patch,
+                                            const std::vector<std::string>& paths,
+                                            absl::string_view etag);
+  absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
+                                               uint64_t company_id,
+                                               v1::ClientStatus status);
+  absl::Status DeleteClient(absl::string_view caller, uint64_t firm_id,
+                            uint64_t company_id);
+  absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
+      absl::string_view caller, uint64_t firm_id, uint64_t company_id,
+      absl::string_view new_primary_admin);
+  // The firm's clients among `company_ids` (at most 1000), in that order;
+  // ids that are not the firm's clients are left out.
+  absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
+      absl::string_view caller, uint64_t firm_id,
+      const std::vector<uint64_t>& company_ids);
+
+ private:
+  // ALREADY_EXISTS if another client of the firm holds the number.
+  absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,
+                               absl::string_view number);
+  absl::StatusOr<ClientRecord> CommitClient(const ClientRecord* before,
+                                            ClientRecord after);
+
+  DirectoryCore& core_;
+  DirectoryStore& store_;
+  WholesaleCheck& wholesale_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENTS_H_

@@ -1,0 +1,101 @@
+#include "services/directory/domain/directory_core.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/names/names.h"
+#include "common/requests/request_id.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+
+std::string EtagOf(const ClientRecord& client) {
+  // Shell-friendly (no quotes to escape in grpcurl JSON); opaque to callers.
+  return absl::StrCat("r", client.revision());
+}
+
+int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
+
+absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(absl::string_view caller,
+                                                          uint64_t firm_id) {
+  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, caller);
+  if (!member.ok()) return member.status();
+  // Same answer whether or not the firm exists: no probing for firms.
+  if (!member->has_value()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "user '", caller, "' is not a member of ", names::FirmName{firm_id}.ToString()));
+  }
+  return std::move(**member);
+}
+
+absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(absl::string_view caller,
+                                                        uint64_t firm_id,
+                                                        v1::Role at_least) {
+  absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);
+  if (!member.ok()) return member.status();
+  // Lower enum values are stronger roles.
+  if (member->role() > at_least) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this needs the ",
+                     at_least == v1::Role::PRIMARY_ADMIN ? "primary admin" : "admin",
+                     " role in ", names::FirmName{firm_id}.ToString()));
+  }
+  return member;
+}
+
+absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
+                                                       uint64_t company_id) {
+  absl::StatusOr<std::optional<ClientRecord>> client =
+      store_.GetClient(firm_id, company_id);
+  if (!client.ok()) return client.status();
+  if (!client->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
+  }
+  return std::move(**client);
+}
+
+namespace {
+
+std::string FirmScope(uint64_t firm_id) { return absl::StrCat("firm:", firm_id); }
+std::string TokenScope(absl::string_view token) { return absl::StrCat("token:", token); }
+
+}  // namespace
+
+storage::StripedLocks::Guard DirectoryCore::LockFirm(uint64_t firm_id) {
+  return locks_.Lock({FirmScope(firm_id)});
+}
+
+storage::StripedLocks::Guard DirectoryCore::LockToken(absl::string_view token) {
+  return locks_.Lock({TokenScope(token)});
+}
+
+storage::StripedLocks::Guard DirectoryCore::LockTokenAndFirm(absl::string_view token,
+                                                             uint64_t firm_id) {
+  return locks_.Lock({TokenScope(token), FirmScope(firm_id)});
+}
+
+storage::StripedLocks::Guard DirectoryCore::LockUser(absl::string_view user_id) {
+  return locks_.Lock({absl::StrCat("user:", user_id)});
+}
+
+absl::StatusOr<std::optional<RequestRecord>> DirectoryCore::EarlierRequest(
+    const RequestKey& request) {
+  if (request.request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<RequestRecord>> done =
+      store_.FindRequest(request.scope, request.caller, request.request_id);
+  if (!done.ok() || !done->has_value()) return done;
+  if (absl::Status s =
+          requests::CheckSameRequest((*done)->fingerprint(), request.fingerprint);
+      !s.ok()) {
+    return s;
+  }
+  return done;
+}
+
+void DirectoryCore::PutClient(DirectoryWrite& write, const ClientRecord* before,
+                              const ClientRecord& after) {
+  std::optional<IndexedClient> old;
+  if (before != nullptr) old.emplace(IndexedClient{*before, IndexTermsOf(*before)});
+  write.PutClient(old.has_value() ? &*old : nullptr, {after, IndexTermsOf(after)});
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,103 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_CORE_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_CORE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/striped_locks.h"
+#include "common/time/clock.h"
+#include "services/directory/domain/directory_store.h"
+#include "services/directory/domain/model.h"
+
+namespace clientbook::directory {
+
+// Who asks and under which request id: what a write's request-id record is
+// kept by (`scope` is the firm, or 0 for CreateFirm) and checked against.
+struct RequestKey {
+  uint64_t scope = 0;
+  absl::string_view caller;
+  absl::string_view request_id;  // "" for none
+  std::string fingerprint;       // what the request asked (request_id.h)
+};
+
+// What every part of the directory shares: the storage, the clock, one set
+// of locks (so a firm's writes serialize whichever part makes them), the
+// caller's access checks, and the frame every write goes through.
+class DirectoryCore {
+ public:
+  DirectoryCore(DirectoryStore& store, const Clock& clock)
+      : store_(store), clock_(clock) {}
+
+  DirectoryStore& store() { return store_; }
+  int64_t NowMicros() const;
+
+  // Members of the firm only; anyone else learns nothing about it.
+  absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
+  absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
+                                           v1::Role at_least);
+  absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
+
+  // Serializes check-then-write sequences of one firm, or of one user's
+  // firm creations.
+  storage::StripedLocks::Guard LockFirm(uint64_t firm_id);
+  storage::StripedLocks::Guard LockUser(absl::string_view user_id);
+  // An invitation's answer, and the firm it joins.
+  storage::StripedLocks::Guard LockToken(absl::string_view token);
+  storage::StripedLocks::Guard LockTokenAndFirm(absl::string_view token,
+                                                uint64_t firm_id);
+
+  // The frame of every write, called with the scope's lock held: a request
+  // id used before for the same request answers `replay(first record)`;
+  // used for another request, INVALID_ARGUMENT. Otherwise `change` adds
+  // its changes to a write (and what a replay needs to the record), and
+  // the changes and the request id's record commit atomically.
+  template <typename Result>
+  absl::StatusOr<Result> Write(
+      const RequestKey& request,
+      const std::function<absl::StatusOr<Result>(const RequestRecord&)>& replay,
+      const std::function<absl::StatusOr<Result>(DirectoryWrite&, RequestRecord&)>&
+          change);
+
+  // Adds `after` (replacing `before`, null when new) with its index terms.
+  static void PutClient(DirectoryWrite& write, const ClientRecord* before,
+                        const ClientRecord& after);
+
+ private:
+  absl::StatusOr<std::optional<RequestRecord>> EarlierRequest(const RequestKey& request);
+
+  DirectoryStore& store_;
+  const Clock& clock_;
+  storage::StripedLocks locks_;
+};
+
+template <typename Result>
+absl::StatusOr<Result> DirectoryCore::Write(
+    const RequestKey& request,
+    const std::function<absl::StatusOr<Result>(const RequestRecord&)>& replay,
+    const std::function<absl::StatusOr<Result>(DirectoryWrite&, RequestRecord&)>&
+        change) {
+  absl::StatusOr<std::optional<RequestRecord>> earlier = EarlierRequest(request);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) return replay(**earlier);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  RequestRecord done;
+  absl::StatusOr<Result> result = change(*write, done);
+  if (!result.ok()) return result;
+  if (!request.request_id.empty()) {
+    done.set_fingerprint(request.fingerprint);
+    write->PutRequest(request.scope, request.caller, request.request_id, done);
+  }
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return result;
+}
+
+// The etag of a client's current state.
+std::string EtagOf(const ClientRecord& client);
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_CORE_H_

@@ -1,0 +1,173 @@
+// Firms and their members.
+#include "services/directory/domain/firms.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/names/names.h"
+#include "common/requests/request_id.h"
+#include "common/storage/page_token.h"
+#include "common/storage/paging.h"
+#include "common/text/text.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+// Request-id scope of CreateFirm (CreateClient uses the firm id).
+constexpr uint64_t kCreateFirmScope = 0;
+
+}  // namespace
+
+absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
+                                             absl::string_view display_name,
+                                             absl::string_view creator_email,
+                                             absl::string_view creator_display_name,
+                                             absl::string_view request_id) {
+  if (absl::Status s = AllValid({
+          CheckDisplayName("firm.display_name", display_name),
+          CheckEmail("creator_email", creator_email, /*required=*/true),
+          requests::Check(request_id),
+      });
+      !s.ok()) {
+    return s;
+  }
+  const std::string fingerprint = requests::Fingerprint(
+      "CreateFirm", "",
+      absl::StrCat(display_name, "\n", creator_email, "\n", creator_display_name));
+  // The caller's lock also covers its CreateFirm request ids.
+  auto guard = core_.LockUser(caller);
+  return core_.Write<FirmRecord>(
+      {kCreateFirmScope, caller, request_id, fingerprint},
+      [&](const RequestRecord& first) { return GetFirm(caller, first.id()); },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<FirmRecord> {
+        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        if (!id.ok()) return id.status();
+        FirmRecord firm;
+        firm.set_id(*id);
+        firm.set_display_name(text::Trim(display_name));
+        firm.set_create_time_us(core_.NowMicros());
+        MemberRecord admin;
+        admin.set_firm_id(*id);
+        admin.set_user_id(std::string(caller));
+        admin.set_email(std::string(creator_email));
+        admin.set_display_name(text::Trim(creator_display_name));
+        admin.set_role(v1::Role::PRIMARY_ADMIN);
+        write.PutFirm(firm);
+        write.PutMember(admin);
+        done.set_id(*id);
+        return firm;
+      });
+}
+
+absl::StatusOr<FirmRecord> Firms::GetFirm(absl::string_view caller, uint64_t firm_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
+  if (!firm.ok()) return firm.status();
+  if (!firm->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(names::FirmName{firm_id}.ToString(), " not found"));
+  }
+  return std::move(**firm);
+}
+
+absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(absl::string_view caller,
+                                                    const PageRequest& page) {
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("my-firms|", caller), page);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<uint64_t>> ids =
+      store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
+  if (!ids.ok()) return ids.status();
+  Page<FirmRecord> out;
+  for (uint64_t id : ids->items) {
+    absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(id);
+    if (!firm.ok()) return firm.status();
+    if (firm->has_value()) out.items.push_back(std::move(**firm));
+  }
+  out.next_page_token = list->TokenFor(ids->cursor);
+  return out;
+}
+
+absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t firm_id,
+                                              const MemberRecord& member) {
+  if (absl::StatusOr<MemberRecord> m =
+          core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
+      !m.ok()) {
+    return m.status();
+  }
+  std::optional<errors::FieldViolation> role_violation;
+  if (member.role() == v1::Role::PRIMARY_ADMIN) {
+    role_violation = {"member.role",
+                      "a firm has one primary admin: use TransferPrimaryAdmin"};
+  } else if (member.role() != v1::Role::ADMIN && member.role() != v1::Role::STAFF) {
+    role_violation = {"member.role", "must be ADMIN or STAFF"};
+  }
+  if (absl::Status s = AllValid({
+          CheckId("member.user_id", member.user_id(), /*required=*/true),
+          CheckEmail("member.email", member.email(), /*required=*/true),
+          role_violation,
+      });
+      !s.ok()) {
+    return s;
+  }
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<std::optional<MemberRecord>> existing =
+      store_.GetMember(firm_id, member.user_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return errors::AlreadyExists(
+        "clientbook.v1.FirmMember",
+        names::MemberName{firm_id, member.user_id()}.ToString(),
+        absl::StrCat("user '", member.user_id(), "' is already a member of ",
+                     names::FirmName{firm_id}.ToString()));
+  }
+  MemberRecord added = member;
+  added.set_firm_id(firm_id);
+  added.set_display_name(text::Trim(member.display_name()));
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutMember(added);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return added;
+}
+
+absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(absl::string_view caller,
+                                                      uint64_t firm_id,
+                                                      const PageRequest& page) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<storage::ListPage> list =
+      storage::OpenPage(absl::StrCat("members|", firm_id), page);
+  if (!list.ok()) return list.status();
+  absl::StatusOr<StoredPage<MemberRecord>> members =
+      store_.ListMembers(firm_id, list->cursor, list->size);
+  if (!members.ok()) return members.status();
+  return Page<MemberRecord>{std::move(members->items), list->TokenFor(members->cursor)};
+}
+
+absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmin(
+    absl::string_view caller, uint64_t firm_id, absl::string_view new_admin) {
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<MemberRecord> current =
+      core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
+  if (!current.ok()) return current.status();
+  if (new_admin == caller) {
+    return errors::InvalidField("new_primary_admin", "is already the primary admin");
+  }
+  absl::StatusOr<std::optional<MemberRecord>> next = store_.GetMember(firm_id, new_admin);
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        names::MemberName{firm_id, std::string(new_admin)}.ToString(), " not found"));
+  }
+  current->set_role(v1::Role::ADMIN);
+  (*next)->set_role(v1::Role::PRIMARY_ADMIN);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutMember(*current);
+  write->PutMember(**next);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return std::make_pair(std::move(*current), std::move(**next));
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,45 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_FIRMS_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_FIRMS_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/directory_core.h"
+
+namespace clientbook::directory {
+
+// Firms and their members: creating a firm (its creator is the primary
+// admin), adding members, handing over the primary admin role.
+class Firms {
+ public:
+  explicit Firms(DirectoryCore& core) : core_(core), store_(core.store()) {}
+
+  absl::StatusOr<FirmRecord> CreateFirm(absl::string_view caller,
+                                        absl::string_view display_name,
+                                        absl::string_view creator_email,
+                                        absl::string_view creator_display_name,
+                                        absl::string_view request_id);
+  absl::StatusOr<FirmRecord> GetFirm(absl::string_view caller, uint64_t firm_id);
+  absl::StatusOr<Page<FirmRecord>> ListMyFirms(absl::string_view caller,
+                                               const PageRequest& page);
+  absl::StatusOr<MemberRecord> AddMember(absl::string_view caller, uint64_t firm_id,
+                                         const MemberRecord& member);
+  absl::StatusOr<Page<MemberRecord>> ListMembers(absl::string_view caller,
+                                                 uint64_t firm_id,
+                                                 const PageRequest& page);
+  // Returns {previous primary admin, new primary admin}.
+  absl::StatusOr<std::pair<MemberRecord, MemberRecord>> TransferPrimaryAdmin(
+      absl::string_view caller, uint64_t firm_id, absl::string_view new_admin);
+
+ private:
+  DirectoryCore& core_;
+  DirectoryStore& store_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_FIRMS_H_
