@@ -4,14 +4,11 @@
 // figures; asserts nothing.
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "common/client/outgoing_call.h"
 #include "common/csv/csv.h"
-#include "common/storage/database.h"
 #include "common/time/clock.h"
-#include "services/import/api/grpc_directory_port.h"
 #include "services/import/domain/importer.h"
-#include "services/import/store/rocksdb_import_store.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/in_process_import.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -32,12 +29,8 @@ class Fixture {
   Fixture() {
     directory_ = std::make_unique<testing::InProcessDirectory>(tmp_.Sub("directory"),
                                                                clock_, wholesale_);
-    import_db_ = std::move(*storage::Database::Open(tmp_.Sub("import"), {}));
-    import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
-    port_ = std::make_unique<importer::GrpcDirectoryPort>(
-        client::Connect(directory_->target()), absl::Seconds(30));
-    importer_ =
-        std::make_unique<importer::Importer>(*import_store_, clock_, *port_, scheduler_);
+    import_ = std::make_unique<testing::InProcessImport>(
+        tmp_.Sub("import"), directory_->target(), clock_, &scheduler_);
 
     firm_ = directory_->domain()
                 .firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")
@@ -63,9 +56,10 @@ class Fixture {
   }
 
   importer::JobRecord Import(const std::string& file) {
-    auto job = importer_->Start("alice", firm_, file, "bench.csv", "");
-    if (!job.ok() || !importer_->RunJob(scheduler_.pending).ok()) std::abort();
-    return *importer_->Get("alice", scheduler_.pending);
+    importer::Importer& importer = import_->importer();
+    auto job = importer.Start("alice", firm_, file, "bench.csv", "");
+    if (!job.ok() || !importer.RunJob(scheduler_.pending).ok()) std::abort();
+    return *importer.Get("alice", scheduler_.pending);
   }
 
  private:
@@ -73,11 +67,8 @@ class Fixture {
   SystemClock clock_;
   directory::FakeWholesaleCheck wholesale_;
   std::unique_ptr<testing::InProcessDirectory> directory_;
-  std::unique_ptr<storage::Database> import_db_;
-  std::unique_ptr<importer::RocksImportStore> import_store_;
-  std::unique_ptr<importer::GrpcDirectoryPort> port_;
   InlineScheduler scheduler_;
-  std::unique_ptr<importer::Importer> importer_;
+  std::unique_ptr<testing::InProcessImport> import_;
   uint64_t firm_ = 0;
   std::vector<std::pair<std::string, std::string>> rows_;
 };

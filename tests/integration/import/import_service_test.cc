@@ -1,24 +1,16 @@
 // The real import service against the real directory service, each on an
 // ephemeral port with its own RocksDB: export, edit, import, error report.
-#include "services/import/api/import_service.h"
-
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/import.grpc.pb.h"
 #include "common/client/outgoing_call.h"
 #include "common/csv/csv.h"
-#include "common/server/server.h"
-#include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/directory/api/directory_service.h"
-#include "services/directory/store/rocksdb_directory_store.h"
-#include "services/import/api/grpc_directory_port.h"
 #include "services/import/domain/import_file.h"
-#include "services/import/domain/job_worker.h"
-#include "services/import/store/rocksdb_import_store.h"
 #include "tests/support/csv_stream.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/in_process_import.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -37,21 +29,12 @@ class ImportServiceTest : public ::testing::Test {
                                                                clock_, wholesale_);
     const std::string directory_target = directory_->target();
 
-    import_db_ = std::move(*storage::Database::Open(dir_.Sub("import"), {}));
-    import_store_ = std::move(*importer::RocksImportStore::Create(import_db_.get()));
-    port_ = std::make_unique<importer::GrpcDirectoryPort>(
-        client::Connect(directory_target), kTimeout);
-    worker_ = std::make_unique<importer::JobWorker>(
-        [this](names::ImportJobName job) { importer_->RunJob(job).IgnoreError(); });
-    importer_ =
-        std::make_unique<importer::Importer>(*import_store_, clock_, *port_, *worker_);
-    import_service_ = std::make_unique<importer::ImportService>(*importer_);
-    import_server_ = std::move(
-        *server::Server::Start({.listen = "127.0.0.1:0"}, {import_service_.get()}));
+    import_ = std::make_unique<testing::InProcessImport>(dir_.Sub("import"),
+                                                         directory_target, clock_);
+    const std::string import_target = import_->Serve();
 
     dir_stub_ = v1::DirectoryService::NewStub(client::Connect(directory_target));
-    import_stub_ = v1::ImportService::NewStub(
-        client::Connect(absl::StrCat("127.0.0.1:", import_server_->port())));
+    import_stub_ = v1::ImportService::NewStub(client::Connect(import_target));
 
     v1::CreateFirmRequest create_firm;
     create_firm.mutable_firm()->set_display_name("Studio");
@@ -67,11 +50,6 @@ class ImportServiceTest : public ::testing::Test {
       v1::Client client;
       ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &client).ok());
     }
-  }
-
-  void TearDown() override {
-    import_server_->Shutdown();
-    worker_.reset();
   }
 
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& user = "alice") {
@@ -122,13 +100,7 @@ class ImportServiceTest : public ::testing::Test {
   SystemClock clock_;
   directory::FakeWholesaleCheck wholesale_;
   std::unique_ptr<testing::InProcessDirectory> directory_;
-  std::unique_ptr<storage::Database> import_db_;
-  std::unique_ptr<importer::RocksImportStore> import_store_;
-  std::unique_ptr<importer::GrpcDirectoryPort> port_;
-  std::unique_ptr<importer::JobWorker> worker_;
-  std::unique_ptr<importer::Importer> importer_;
-  std::unique_ptr<importer::ImportService> import_service_;
-  std::unique_ptr<server::Server> import_server_;
+  std::unique_ptr<testing::InProcessImport> import_;
   std::unique_ptr<v1::DirectoryService::Stub> dir_stub_;
   std::unique_ptr<v1::ImportService::Stub> import_stub_;
   std::string firm_;
