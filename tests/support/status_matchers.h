@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
+#include "gtest/gtest.h"
 
 // EXPECT_THAT(result, StatusIs(absl::StatusCode::kNotFound)) and IsOk() for
 // absl::Status and absl::StatusOr<T>, printing the status on failure.
@@ -36,6 +37,16 @@ MATCHER(IsOk, "is OK") {
   const absl::Status& status = StatusOf(arg);
   *result_listener << "which is " << status;
   return status.ok();
+}
+
+// The value of `result`; else a test failure naming the error and a
+// default T, so a fixture fails with a message instead of dereferencing an
+// error.
+template <typename T>
+T ValueOrFail(absl::StatusOr<T> result) {
+  if (result.ok()) return std::move(*result);
+  ADD_FAILURE() << "expected a value, got " << result.status();
+  return T();
 }
 
 }  // namespace clientbook::testing

@@ -15,6 +15,7 @@
 #include "rocksdb/env.h"
 #include "services/billing/domain/billing.h"
 #include "services/billing/store/rocksdb_billing_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::billing {
 
@@ -75,7 +76,7 @@ class BillingTest : public ::testing::Test {
     return billing_->Subscribe("anna", kRef, plan, ps, period, "");
   }
 
-  SubscriptionView Now() { return *billing_->Get("anna", kRef); }
+  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get("anna", kRef)); }
 
   static std::optional<std::string> Reason(const absl::Status& s) {
     return errors::ReasonOf(s);

@@ -13,6 +13,7 @@
 #include "rocksdb/env.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::directory {
@@ -31,11 +32,10 @@ class DirectoryTest : public ::testing::Test {
   }
 
   uint64_t NewFirm(const std::string& owner = "owner") {
-    auto firm =
-        directory_->firms.CreateFirm(owner, absl::StrCat("Firm of ", owner),
-                                     absl::StrCat(owner, "@firm.example"), owner, "");
-    EXPECT_TRUE(firm.ok()) << firm.status();
-    return firm->id();
+    return testing::ValueOrFail(directory_->firms.CreateFirm(
+                                    owner, absl::StrCat("Firm of ", owner),
+                                    absl::StrCat(owner, "@firm.example"), owner, ""))
+        .id();
   }
 
   void AddMember(uint64_t firm, const std::string& user, v1::Role role,
@@ -60,10 +60,8 @@ class DirectoryTest : public ::testing::Test {
   ClientRecord NewClient(uint64_t firm, const std::string& name,
                          const std::string& number = "",
                          const std::string& caller = "owner") {
-    auto c =
-        directory_->clients.CreateClient(caller, firm, Draft(name, number), false, "");
-    EXPECT_TRUE(c.ok()) << c.status();
-    return c.ok() ? *c : ClientRecord();
+    return testing::ValueOrFail(
+        directory_->clients.CreateClient(caller, firm, Draft(name, number), false, ""));
   }
 
   std::unique_ptr<rocksdb::Env> env_;

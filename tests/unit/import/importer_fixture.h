@@ -16,6 +16,7 @@
 #include "rocksdb/env.h"
 #include "services/import/domain/importer.h"
 #include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::importer {
 
@@ -221,10 +222,10 @@ class ImporterTest : public ::testing::Test {
 
   // Starts an import and runs it to its end.
   JobRecord Import(const std::string& csv, const std::string& request_id = "") {
-    auto job = importer_->Start("alice", kFirm, csv, "clients.csv", request_id);
-    EXPECT_TRUE(job.ok()) << job.status();
+    JobRecord job = testing::ValueOrFail(
+        importer_->Start("alice", kFirm, csv, "clients.csv", request_id));
     RunScheduled();
-    return *importer_->Get("alice", {kFirm, job->job_id()});
+    return testing::ValueOrFail(importer_->Get("alice", {kFirm, job.job_id()}));
   }
 
   void RunScheduled() {
