@@ -2,7 +2,11 @@
 // resource names, enum values, CSV separators.
 #include "clientbook/v1/billing.pb.h"
 #include "clientbook/v1/import.pb.h"
+#include "clientbook/v1/directory.pb.h"
 #include "common/csv/csv.h"
+#include "google/api/field_behavior.pb.h"
+#include "google/api/resource.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "common/names/resource_name.h"
 #include "common/requests/request_id.h"
 #include "common/server/request_checks.h"
@@ -84,6 +88,47 @@ TEST(CsvSeparatorTest, TheHeaderLineDecides) {
   EXPECT_EQ(csv::DetectSeparator("\"a;b;c\",d\n"), ',');
   EXPECT_EQ(csv::DetectSeparator("single\n"), ',');
   EXPECT_EQ(csv::DetectSeparator(""), ',');
+}
+
+// The contract says, machine-readably, what every name field names.
+TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
+  int checked = 0;
+  for (const char* service_name :
+       {"clientbook.v1.DirectoryService", "clientbook.v1.BillingService",
+        "clientbook.v1.BillingOperatorService", "clientbook.v1.ImportService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+    ASSERT_NE(service, nullptr) << service_name;
+    for (int m = 0; m < service->method_count(); ++m) {
+      const google::protobuf::Descriptor* request = service->method(m)->input_type();
+      for (const char* field_name : {"name", "parent"}) {
+        const google::protobuf::FieldDescriptor* field = request->FindFieldByName(field_name);
+        if (field == nullptr) continue;
+        const google::api::ResourceReference& reference =
+            field->options().GetExtension(google::api::resource_reference);
+        EXPECT_FALSE(reference.type().empty() && reference.child_type().empty())
+            << request->full_name() << "." << field_name << " names no resource type";
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 30);
+}
+
+TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {
+  for (const google::protobuf::Descriptor* message :
+       {v1::Firm::descriptor(), v1::FirmMember::descriptor(), v1::Client::descriptor(),
+        v1::ClientListView::descriptor(), v1::Invitation::descriptor()}) {
+    const google::api::ResourceDescriptor& resource =
+        message->options().GetExtension(google::api::resource);
+    EXPECT_FALSE(resource.pattern().empty()) << message->full_name();
+    const google::protobuf::FieldDescriptor* name = message->FindFieldByName("name");
+    ASSERT_NE(name, nullptr);
+    const auto& behavior = name->options().GetRepeatedExtension(google::api::field_behavior);
+    EXPECT_THAT(std::vector<int>(behavior.begin(), behavior.end()),
+                ::testing::Contains(google::api::IDENTIFIER))
+        << message->full_name();
+  }
 }
 
 }  // namespace
