@@ -71,22 +71,7 @@ absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
   if (!resp.ok()) return resp.status();
   std::vector<NumberVerdict> verdicts;
   for (const v1::ClientNumberResult& r : resp->results()) {
-    NumberVerdict& v = verdicts.emplace_back();
-    v.description = r.description();
-    switch (r.refusal()) {
-      case v1::ClientNumberResult::REFUSAL_UNSPECIFIED:
-        break;
-      case v1::ClientNumberResult::CLIENT_NOT_FOUND:
-      case v1::ClientNumberResult::CLIENT_REPEATED:
-        v.refusal = v1::ImportError::UNKNOWN_COMPANY_ID;
-        break;
-      case v1::ClientNumberResult::INVALID_CLIENT_NUMBER:
-        v.refusal = v1::ImportError::INVALID_CLIENT_NUMBER;
-        break;
-      default:
-        v.refusal = v1::ImportError::CLIENT_NUMBER_TAKEN;
-        break;
-    }
+    verdicts.push_back({r.refusal(), r.description()});
   }
   return verdicts;
 }

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "clientbook/v1/directory.pb.h"
 #include "services/import/domain/model.h"
 
 namespace clientbook::importer {
@@ -26,10 +27,10 @@ struct NumberUpdate {
   std::string etag;
 };
 
-// The directory's verdict on one planned update: nullopt `refusal` when it
-// would apply.
+// The directory's verdict on one planned update (REFUSAL_UNSPECIFIED: it
+// would apply).
 struct NumberVerdict {
-  std::optional<v1::ImportError::Code> refusal;
+  v1::ClientNumberResult::Refusal refusal = v1::ClientNumberResult::REFUSAL_UNSPECIFIED;
   std::string description;
 };
 

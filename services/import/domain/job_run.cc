@@ -177,6 +177,27 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
   return plan;
 }
 
+bool IsRefused(const NumberVerdict& v) {
+  return v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED;
+}
+
+// How a refusal of the directory shows in the error log.
+struct RowError {
+  Column column;
+  v1::ImportError::Code code;
+};
+RowError RowErrorFor(v1::ClientNumberResult::Refusal refusal) {
+  switch (refusal) {
+    case v1::ClientNumberResult::CLIENT_NOT_FOUND:
+    case v1::ClientNumberResult::CLIENT_REPEATED:
+      return {kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID};
+    case v1::ClientNumberResult::INVALID_CLIENT_NUMBER:
+      return {kClientNumber, v1::ImportError::INVALID_CLIENT_NUMBER};
+    default:
+      return {kClientNumber, v1::ImportError::CLIENT_NUMBER_TAKEN};
+  }
+}
+
 // Stage 3, the directory's verdict on each number, without writing.
 // Dropping a refused row can make another row's number collide (the row
 // that would have freed it is gone), so ask again until it has no
@@ -187,22 +208,19 @@ absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Ve
     absl::StatusOr<std::vector<NumberVerdict>> verdicts =
         directory.CheckNumbers(job.created_by(), job.firm_id(), plan.updates);
     if (!verdicts.ok()) return verdicts.status();
-    if (std::none_of(verdicts->begin(), verdicts->end(),
-                     [](const NumberVerdict& n) { return n.refusal.has_value(); })) {
+    if (std::none_of(verdicts->begin(), verdicts->end(), IsRefused)) {
       return absl::OkStatus();
     }
     Plan kept{.updates = {}, .rows = {}, .unchanged = plan.unchanged};
     for (size_t i = 0; i < plan.updates.size(); ++i) {
       const NumberVerdict& verdict = (*verdicts)[i];
-      if (!verdict.refusal.has_value()) {
+      if (!IsRefused(verdict)) {
         kept.updates.push_back(std::move(plan.updates[i]));
         kept.rows.push_back(plan.rows[i]);
         continue;
       }
-      const Column column = *verdict.refusal == v1::ImportError::UNKNOWN_COMPANY_ID
-                                ? kCompanyId
-                                : kClientNumber;
-      v.Reject(plan.rows[i], column, *verdict.refusal, verdict.description);
+      const RowError error = RowErrorFor(verdict.refusal);
+      v.Reject(plan.rows[i], error.column, error.code, verdict.description);
     }
     plan = std::move(kept);
   }

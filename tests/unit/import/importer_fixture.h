@@ -14,123 +14,102 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/store/rocksdb_directory_store.h"
 #include "services/import/domain/importer.h"
 #include "services/import/store/rocksdb_import_store.h"
 #include "tests/support/status_matchers.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::importer {
 
-// Stands in for the directory service (tests/integration/import and
-// tests/e2e use the real one): one firm's clients, the number rules that
-// matter here, etags, and switches for "down" and counting writes.
-class FakeDirectoryPort final : public DirectoryPort {
+// The directory's real rules (its domain over an in-memory RocksDB) behind
+// import's DirectoryPort, answering as the gRPC adapter does, plus the
+// faults a network adds: an outage, a lost answer, an edit racing the write.
+// (tests/integration/import runs the real gRPC adapter.)
+class InMemoryDirectoryPort final : public DirectoryPort {
  public:
-  struct Client {
-    std::string name;
-    std::string number;
-    int revision = 1;
-  };
+  explicit InMemoryDirectoryPort(directory::Directory& directory)
+      : directory_(directory) {}
 
   absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override {
-    if (down) return absl::UnavailableError("directory down");
-    return caller == "alice" && firm_id == kFirm
-               ? absl::OkStatus()
-               : absl::PermissionDeniedError("not a member");
+    if (down) return Outage();
+    return directory_.firms.GetFirm(caller, firm_id).status();
   }
   absl::StatusOr<std::vector<DirectoryClient>> GetClients(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<uint64_t>& ids) override {
-    if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
+    if (down) return Outage();
+    auto found = directory_.clients.BatchGetClients(caller, firm_id, ids);
+    if (!found.ok()) return found.status();
     std::vector<DirectoryClient> out;
-    for (uint64_t id : ids) {
-      if (auto it = clients.find(id); it != clients.end())
-        out.push_back(View(id, it->second));
-    }
+    for (const directory::ClientRecord& c : *found) out.push_back(View(c));
     return out;
   }
   absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
       absl::string_view caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override {
-    if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
-    std::vector<NumberVerdict> verdicts(updates.size());
-    std::map<uint64_t, bool> in_batch;
-    for (const NumberUpdate& u : updates) in_batch[u.company_id] = true;
-    for (size_t i = 0; i < updates.size(); ++i) {
-      for (const auto& [id, c] : clients) {
-        if (id != updates[i].company_id && !in_batch.contains(id) &&
-            text::FoldCase(c.number) == text::FoldCase(updates[i].client_number)) {
-          verdicts[i] = {v1::ImportError::CLIENT_NUMBER_TAKEN,
-                         absl::StrCat("'", updates[i].client_number,
-                                      "' is already used by client '", c.name, "'")};
-        }
-      }
-    }
+    if (down) return Outage();
+    std::vector<directory::ClientNumberUpdate> entries;
+    for (const NumberUpdate& u : updates)
+      entries.push_back({u.company_id, u.client_number, ""});
+    auto batch =
+        directory_.numbers.BatchUpdateClientNumbers(caller, firm_id, entries, true);
+    if (!batch.ok()) return batch.status();
+    std::vector<NumberVerdict> verdicts;
+    for (const auto& v : batch->verdicts) verdicts.push_back({v.refusal, v.description});
     return verdicts;
   }
-  // Like the directory: the request id is recorded with the write, and a
-  // repeat answers the first outcome.
   absl::StatusOr<AppliedNumbers> ApplyNumbers(absl::string_view caller, uint64_t firm_id,
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override {
-    if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
+    if (down) return Outage();
     if (before_apply) before_apply();
-    if (auto done = applied.find(std::string(request_id)); done != applied.end()) {
-      if (lose_answers > 0) {
-        --lose_answers;
-        return absl::UnavailableError("the answer was lost");
-      }
-      return AppliedNumbers{done->second, /*replayed=*/true};
-    }
+    std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates) {
-      if (absl::StrCat("r", clients[u.company_id].revision) != u.etag) {
-        return absl::AbortedError("stale etag");
-      }
+      entries.push_back({u.company_id, u.client_number, u.etag});
     }
-    ++apply_calls;
-    std::vector<bool> changed;
-    for (const NumberUpdate& u : updates) {
-      changed.push_back(clients[u.company_id].number != u.client_number);
-      clients[u.company_id].number = u.client_number;
-      ++clients[u.company_id].revision;
-    }
-    applied[std::string(request_id)] = changed;
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller, firm_id, entries,
+                                                             false, request_id);
+    if (!batch.ok()) return batch.status();
+    if (!batch->replayed) ++apply_calls;
     if (lose_answers > 0) {
       --lose_answers;
       return absl::UnavailableError("the answer was lost");
     }
-    return AppliedNumbers{changed, /*replayed=*/false};
+    AppliedNumbers applied{.changed = {}, .replayed = batch->replayed};
+    for (const auto& v : batch->verdicts) applied.changed.push_back(v.changed);
+    return applied;
   }
-  absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id, bool,
+  absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id,
+                                         bool include_inactive,
                                          absl::string_view page_token) override {
-    if (absl::Status s = CheckMember(caller, firm_id); !s.ok()) return s;
-    // Pages of 1000 in id order; the token is the next id.
-    uint64_t from = page_token.empty() ? 0 : std::stoull(std::string(page_token));
-    ClientPage page;
-    for (auto it = clients.lower_bound(from); it != clients.end(); ++it) {
-      if (page.clients.size() == 1000) {
-        page.next_page_token = std::to_string(it->first);
-        break;
-      }
-      page.clients.push_back(View(it->first, it->second));
-    }
-    return page;
+    if (down) return Outage();
+    auto page = directory_.listing.ListClients(
+        caller, {.firm_id = firm_id,
+                 .page = {.page_size = 1000, .page_token = std::string(page_token)},
+                 .show_inactive = include_inactive});
+    if (!page.ok()) return page.status();
+    ClientPage out{.clients = {}, .next_page_token = page->next_page_token};
+    for (const directory::ClientRecord& c : page->items) out.clients.push_back(View(c));
+    return out;
   }
 
-  static constexpr uint64_t kFirm = 7;
-  std::map<uint64_t, Client> clients;
   bool down = false;
+  // Batches the directory wrote (repeats of a request id excluded).
   int apply_calls = 0;
-  // How many of the next calls (writes or repeats) answer UNAVAILABLE,
-  // a write having landed all the same.
+  // How many of the next writes (or repeats) land but answer UNAVAILABLE.
   int lose_answers = 0;
-  std::map<std::string, std::vector<bool>> applied;
   // Runs at the start of every ApplyNumbers: a concurrent edit.
   std::function<void()> before_apply;
 
  private:
-  static DirectoryClient View(uint64_t id, const Client& c) {
-    return {id, c.name, c.number, absl::StrCat("r", c.revision)};
+  static absl::Status Outage() { return absl::UnavailableError("directory down"); }
+  static DirectoryClient View(const directory::ClientRecord& c) {
+    return {c.company_id(), c.display_name(), c.client_number(), directory::EtagOf(c)};
   }
+
+  directory::Directory& directory_;
 };
 
 // Jobs wait here until the test runs them.
@@ -191,16 +170,29 @@ class CrashableStore final : public ImportStore {
   ImportStore& real_;
 };
 
-// The real Importer over the real store in memory, a fake clock, the fake
-// directory with clients 1001 "Rossi SRL", 1002 "Bianchi SpA",
-// 1003 "Società Verdi" (number "V-1").
+// The real Importer over the real store in memory, a fake clock, and the
+// real directory domain (also in memory) with firm_ of "alice" and the
+// clients rossi_ "Rossi SRL", bianchi_ "Bianchi SpA" and verdi_ "Società
+// Verdi" (number "V-1").
 class ImporterTest : public ::testing::Test {
  protected:
-  static constexpr uint64_t kFirm = FakeDirectoryPort::kFirm;
-
   ImporterTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
-        clock_(absl::FromUnixSeconds(1'790'000'000)) {
+        clock_(absl::FromUnixSeconds(1'790'000'000)),
+        directory_db_(
+            std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
+        directory_store_(
+            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()))),
+        domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
+                                                       wholesale_)) {
+    firm_ =
+        testing::ValueOrFail(domain_->firms.CreateFirm(
+                                 "alice", "Studio", "alice@studio.example", "Alice", ""))
+            .id();
+    rossi_ = AddClient("Rossi SRL");
+    bianchi_ = AddClient("Bianchi SpA");
+    verdi_ = AddClient("Società Verdi", "V-1");
+
     db_ = std::move(*storage::Database::Open("/import", {.env = env_.get()}));
     real_store_ = std::move(*RocksImportStore::Create(db_.get()));
     store_ = std::make_unique<CrashableStore>(*real_store_);
@@ -209,9 +201,28 @@ class ImporterTest : public ::testing::Test {
         ImporterOptions{.apply_attempts = 3,
                         .apply_backoff = absl::Seconds(1),
                         .wait = [this](absl::Duration d) { waited += d; }});
-    directory_.clients = {{1001, {"Rossi SRL", ""}},
-                          {1002, {"Bianchi SpA", ""}},
-                          {1003, {"Società Verdi", "V-1"}}};
+  }
+
+  uint64_t AddClient(const std::string& name, const std::string& number = "") {
+    directory::ClientRecord draft;
+    draft.set_display_name(name);
+    draft.set_client_type(v1::BUSINESS);
+    draft.set_client_number(number);
+    return testing::ValueOrFail(
+               domain_->clients.CreateClient("alice", firm_, draft, false, ""))
+        .company_id();
+  }
+
+  // Someone edits the client in the directory: its etag moves on.
+  void EditClient(uint64_t id) {
+    directory::ClientRecord now =
+        testing::ValueOrFail(domain_->clients.GetClient("alice", firm_, id));
+    directory::ClientRecord patch;
+    patch.set_email(absl::StrCat("edit", now.revision(), "@client.example"));
+    EXPECT_TRUE(
+        domain_->clients
+            .UpdateClient("alice", firm_, id, patch, {"email"}, directory::EtagOf(now))
+            .ok());
   }
 
   static std::string File(const std::vector<std::string>& rows) {
@@ -223,9 +234,9 @@ class ImporterTest : public ::testing::Test {
   // Starts an import and runs it to its end.
   JobRecord Import(const std::string& csv, const std::string& request_id = "") {
     JobRecord job = testing::ValueOrFail(
-        importer_->Start("alice", kFirm, csv, "clients.csv", request_id));
+        importer_->Start("alice", firm_, csv, "clients.csv", request_id));
     RunScheduled();
-    return testing::ValueOrFail(importer_->Get("alice", {kFirm, job.job_id()}));
+    return testing::ValueOrFail(importer_->Get("alice", {firm_, job.job_id()}));
   }
 
   void RunScheduled() {
@@ -235,11 +246,14 @@ class ImporterTest : public ::testing::Test {
   }
 
   std::vector<ErrorRecord> Errors(const JobRecord& job) {
-    return importer_->ListErrors("alice", {kFirm, job.job_id()}, {.page_size = 1000})
+    return importer_->ListErrors("alice", {firm_, job.job_id()}, {.page_size = 1000})
         ->items;
   }
 
-  std::string Number(uint64_t id) { return directory_.clients[id].number; }
+  std::string Number(uint64_t id) {
+    return testing::ValueOrFail(domain_->clients.GetClient("alice", firm_, id))
+        .client_number();
+  }
 
   // Overwrites the first stored value whose key starts with `tag` (the
   // store's key prefixes) with bytes that are no record at all.
@@ -259,10 +273,18 @@ class ImporterTest : public ::testing::Test {
 
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
+  directory::FakeWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> directory_db_;
+  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
+  std::unique_ptr<directory::Directory> domain_;
+  uint64_t firm_ = 0;
+  uint64_t rossi_ = 0;
+  uint64_t bianchi_ = 0;
+  uint64_t verdi_ = 0;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksImportStore> real_store_;
   std::unique_ptr<CrashableStore> store_;
-  FakeDirectoryPort directory_;
+  InMemoryDirectoryPort directory_{*domain_};
   ManualScheduler scheduler_;
   // What the importer would have slept between resends.
   absl::Duration waited;

@@ -15,30 +15,31 @@ using ::testing::Property;
 v1::ImportError::Code CodeOf(const ErrorRecord& e) { return e.code(); }
 
 TEST_F(ImporterTest, AGoodFileSetsEveryNumberInOneBatch) {
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 2);
-  EXPECT_EQ(Number(1001), "R-1");
-  EXPECT_EQ(Number(1002), "B-1");
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_EQ(Number(bianchi_), "B-1");
   EXPECT_EQ(directory_.apply_calls, 1);
 }
 
 TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
   JobRecord job = Import(File({
-      "1001,Rossi SRL,R-1",                           // row 2: good
-      "1002,Bianchi SpA WRONG,B-1",                   // row 3: name changed
-      ",Nobody,X-1",                                  // row 4: no company id
-      "9999,Ghost,G-1",                               // row 5: not a client of the firm
-      "1003,Società Verdi," + std::string(101, 'x'),  // row 6: too long
-      "1002,\"bad\"quote,B-2",                        // row 7: malformed
-      "1001,Rossi SRL",                               // row 8: wrong column count
+      absl::StrCat(rossi_, ",Rossi SRL,R-1"),            // row 2: good
+      absl::StrCat(bianchi_, ",Bianchi SpA WRONG,B-1"),  // row 3: name changed
+      ",Nobody,X-1",                                     // row 4: no company id
+      "9999,Ghost,G-1",  // row 5: not a client of the firm
+      absl::StrCat(verdi_, ",Società Verdi,") + std::string(101, 'x'),  // row 6: too long
+      absl::StrCat(bianchi_, ",\"bad\"quote,B-2"),  // row 7: malformed
+      absl::StrCat(rossi_, ",Rossi SRL"),           // row 8: wrong column count
   }));
   EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
   EXPECT_EQ(job.total_rows(), 7);
   EXPECT_EQ(job.rejected_rows(), 6);
   EXPECT_EQ(job.applied_rows(), 1);
-  EXPECT_EQ(Number(1001), "R-1");
-  EXPECT_EQ(Number(1002), "");
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_EQ(Number(bianchi_), "");
   std::vector<ErrorRecord> errors = Errors(job);
   ASSERT_EQ(errors.size(), 6u);
   EXPECT_EQ(errors[0].row(), 3);
@@ -53,8 +54,8 @@ TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
 }
 
 TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
-  JobRecord job =
-      Import(File({",Nobody," + std::string(101, 'x'), "1001,Rossi SRL,R-1"}));
+  JobRecord job = Import(
+      File({",Nobody," + std::string(101, 'x'), absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
   std::vector<ErrorRecord> errors = Errors(job);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].row(), 2);
@@ -63,30 +64,34 @@ TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
 }
 
 TEST_F(ImporterTest, AHundredCharacterNumberIsFine) {
-  JobRecord job = Import(File({"1001,Rossi SRL," + std::string(100, 'x')}));
+  JobRecord job =
+      Import(File({absl::StrCat(rossi_, ",Rossi SRL,") + std::string(100, 'x')}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
 }
 
 TEST_F(ImporterTest, AnEmptyNumberLeavesTheClientsNumberAsItIs) {
-  JobRecord job = Import(File({"1003,Società Verdi,", "1001,Rossi SRL,R-1"}));
+  JobRecord job = Import(File(
+      {absl::StrCat(verdi_, ",Società Verdi,"), absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(job.unchanged_rows(), 1);
   EXPECT_EQ(job.applied_rows(), 1);
-  EXPECT_EQ(Number(1003), "V-1");
+  EXPECT_EQ(Number(verdi_), "V-1");
 }
 
 TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
-  JobRecord job = Import(File({"1001,Rossi SRL,D-1", "1002,Bianchi SpA,d-1"}));
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,D-1"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,d-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(Errors(job), ElementsAre(Property(&ErrorRecord::row, 2),
                                        Property(&ErrorRecord::row, 3)));
   for (const ErrorRecord& e : Errors(job))
     EXPECT_EQ(CodeOf(e), v1::ImportError::DUPLICATE_IN_FILE);
-  EXPECT_EQ(Number(1001), "");
+  EXPECT_EQ(Number(rossi_), "");
 }
 
 TEST_F(ImporterTest, ANumberHeldByAClientTheFileLeavesAloneIsTaken) {
-  JobRecord job = Import(File({"1001,Rossi SRL,v-1", "1002,Bianchi SpA,B-1"}));
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,v-1"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
   ASSERT_EQ(Errors(job).size(), 1u);
   EXPECT_EQ(CodeOf(Errors(job)[0]), v1::ImportError::CLIENT_NUMBER_TAKEN);
@@ -94,56 +99,59 @@ TEST_F(ImporterTest, ANumberHeldByAClientTheFileLeavesAloneIsTaken) {
 }
 
 TEST_F(ImporterTest, ANumberMayMoveToAnotherClientInTheSameFile) {
-  JobRecord job = Import(File({"1003,Società Verdi,V-2", "1001,Rossi SRL,V-1"}));
+  JobRecord job = Import(File({absl::StrCat(verdi_, ",Società Verdi,V-2"),
+                               absl::StrCat(rossi_, ",Rossi SRL,V-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
-  EXPECT_EQ(Number(1001), "V-1");
-  EXPECT_EQ(Number(1003), "V-2");
+  EXPECT_EQ(Number(rossi_), "V-1");
+  EXPECT_EQ(Number(verdi_), "V-2");
 }
 
 TEST_F(ImporterTest, WhenTheRowFreeingANumberIsRejectedTheTakerIsToo) {
   // Row 2 would free V-1 but its name is wrong; then row 3 collides.
-  JobRecord job = Import(File({"1003,Verdi WRONG,V-2", "1001,Rossi SRL,V-1"}));
+  JobRecord job = Import(File({absl::StrCat(verdi_, ",Verdi WRONG,V-2"),
+                               absl::StrCat(rossi_, ",Rossi SRL,V-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_EQ(CodeOf(Errors(job)[0]), v1::ImportError::DISPLAY_NAME_CHANGED);
   EXPECT_EQ(CodeOf(Errors(job)[1]), v1::ImportError::CLIENT_NUMBER_TAKEN);
-  EXPECT_EQ(Number(1003), "V-1");
+  EXPECT_EQ(Number(verdi_), "V-1");
 }
 
 TEST_F(ImporterTest, TheSameRequestIdReturnsTheSameJobWithoutRunningItAgain) {
-  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
   JobRecord first = Import(csv, "upload-1");
   JobRecord again = Import(csv, "upload-1");
   EXPECT_EQ(first.job_id(), again.job_id());
   EXPECT_EQ(directory_.apply_calls, 1);
-  EXPECT_EQ(importer_->List("alice", kFirm, {})->items.size(), 1u);
+  EXPECT_EQ(importer_->List("alice", firm_, {})->items.size(), 1u);
 }
 
 TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
-  const std::string csv = File({"1001,Rossi SRL,R-1"});
-  auto started = importer_->Start("alice", kFirm, csv, "", "upload-2");
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  auto started = importer_->Start("alice", firm_, csv, "", "upload-2");
   ASSERT_TRUE(started.ok());
   directory_.down = true;
   RunScheduled();
-  JobRecord failed = *real_store_->GetJob({kFirm, started->job_id()}).value();
+  JobRecord failed = *real_store_->GetJob({firm_, started->job_id()}).value();
   EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), HasSubstr("same request_id"));
-  EXPECT_EQ(Number(1001), "");
+  EXPECT_EQ(Number(rossi_), "");
 
   directory_.down = false;
   JobRecord resumed = Import(csv, "upload-2");
   EXPECT_EQ(resumed.job_id(), started->job_id());
   EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED);
-  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(rossi_), "R-1");
 }
 
 TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
-  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  auto started = importer_->Start("alice", firm_,
+                                  File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   store_->crash_before_final_write = true;
   RunScheduled();
   EXPECT_EQ(directory_.apply_calls, 1);
-  EXPECT_EQ(real_store_->GetJob({kFirm, started->job_id()}).value()->state(),
+  EXPECT_EQ(real_store_->GetJob({firm_, started->job_id()}).value()->state(),
             v1::ImportJob::APPLYING);
 
   // A new process over the same storage.
@@ -152,33 +160,35 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   ASSERT_TRUE(restarted.ResumeUnfinished().ok());
   ASSERT_EQ(scheduler_.queue.size(), 1u);
   ASSERT_TRUE(restarted.RunJob(scheduler_.queue[0]).ok());
-  JobRecord job = *restarted.Get("alice", {kFirm, started->job_id()});
+  JobRecord job = *restarted.Get("alice", {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(directory_.apply_calls, 1);
-  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(rossi_), "R-1");
 }
 
 TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) {
-  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
   // Someone edits the client after the job read its etag, before it writes.
-  directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
+  directory_.before_apply = [&] { EditClient(rossi_); };
   JobRecord failed = Import(csv, "u-3");
   EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), HasSubstr("changed"));
-  EXPECT_EQ(Number(1001), "");
+  EXPECT_EQ(Number(rossi_), "");
 
   directory_.before_apply = nullptr;
   JobRecord resumed = Import(csv, "u-3");
   EXPECT_EQ(resumed.job_id(), failed.job_id());
   EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED);
-  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(rossi_), "R-1");
 }
 
 TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi WRONG,B-1",
-                               "1003,\"Società Verdi\",v-9x" + std::string(100, 'y')}));
-  auto report = importer_->ErrorReport("alice", {kFirm, job.job_id()});
+  JobRecord job = Import(
+      File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+            absl::StrCat(bianchi_, ",Bianchi WRONG,B-1"),
+            absl::StrCat(verdi_, ",\"Società Verdi\",v-9x") + std::string(100, 'y')}));
+  auto report = importer_->ErrorReport("alice", {firm_, job.job_id()});
   ASSERT_TRUE(report.ok()) << report.status();
   std::vector<csv::Record> rows = csv::Parse(*report);
   ASSERT_EQ(rows.size(), 3u);
@@ -193,60 +203,62 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
   for (const csv::Record& r : rows) fixed += csv::Line(r.fields);
   JobRecord second = Import(fixed);
   EXPECT_EQ(second.state(), v1::ImportJob::SUCCEEDED) << second.failure_reason();
-  EXPECT_EQ(Number(1002), "B-1");
-  EXPECT_EQ(Number(1003), "V-9");
+  EXPECT_EQ(Number(bianchi_), "B-1");
+  EXPECT_EQ(Number(verdi_), "V-9");
 }
 
 TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
   std::string big = "Company ID,Display Name,Client Number\n";
-  for (int i = 0; i < 1001; ++i) big += "1001,Rossi SRL,\n";
-  EXPECT_THAT(importer_->Start("alice", kFirm, big, "", ""),
+  for (int i = 0; i < 1001; ++i) big += absl::StrCat(rossi_, ",Rossi SRL,\n");
+  EXPECT_THAT(importer_->Start("alice", firm_, big, "", ""),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_THAT(importer_->Start("alice", kFirm, "Id,Name,Number\n1,2,3\n", "", ""),
+  EXPECT_THAT(importer_->Start("alice", firm_, "Id,Name,Number\n1,2,3\n", "", ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(importer_->List("alice", kFirm, {})->items.empty());
+  EXPECT_TRUE(importer_->List("alice", firm_, {})->items.empty());
   EXPECT_TRUE(scheduler_.queue.empty());
 }
 
 TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
-  EXPECT_THAT(importer_->Start("mallory", kFirm, File({"1001,Rossi SRL,R-1"}), "", ""),
+  EXPECT_THAT(importer_->Start("mallory", firm_,
+                               File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1"}));
-  EXPECT_THAT(importer_->Get("mallory", {kFirm, job.job_id()}),
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
+  EXPECT_THAT(importer_->Get("mallory", {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(importer_->ErrorReport("mallory", {kFirm, job.job_id()}),
+  EXPECT_THAT(importer_->ErrorReport("mallory", {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ImporterTest, JobsListNewestFirst) {
-  JobRecord first = Import(File({"1001,Rossi SRL,R-1"}));
-  JobRecord second = Import(File({"1002,Bianchi SpA,B-1"}));
-  auto jobs = importer_->List("alice", kFirm, {});
+  JobRecord first = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
+  JobRecord second = Import(File({absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
+  auto jobs = importer_->List("alice", firm_, {});
   ASSERT_EQ(jobs->items.size(), 2u);
   EXPECT_EQ(jobs->items[0].job_id(), second.job_id());
   EXPECT_EQ(jobs->items[1].job_id(), first.job_id());
 }
 
 TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Wrong,B-1"}));
+  JobRecord job = Import(File(
+      {absl::StrCat(rossi_, ",Rossi SRL,R-1"), absl::StrCat(bianchi_, ",Wrong,B-1")}));
   clock_.Advance(absl::Hours(24 * 90) - absl::Seconds(1));
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 0u);
   clock_.Advance(absl::Seconds(2));
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 1u);
-  EXPECT_THAT(importer_->Get("alice", {kFirm, job.job_id()}),
+  EXPECT_THAT(importer_->Get("alice", {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_TRUE(real_store_->ListErrors({kFirm, job.job_id()}, "", 10)->items.empty());
-  EXPECT_TRUE(real_store_->GetRows({kFirm, job.job_id()})->empty());
+  EXPECT_TRUE(real_store_->ListErrors({firm_, job.job_id()}, "", 10)->items.empty());
+  EXPECT_TRUE(real_store_->GetRows({firm_, job.job_id()})->empty());
 }
 
 TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
-  for (uint64_t id = 2000; id < 4500; ++id) {
-    directory_.clients[id] = {absl::StrCat("Neri, Gialli ", id), ""};
-  }
+  // 2,500 more clients, so the export spans pages and chunks.
+  const uint64_t first_neri = AddClient("Neri, Gialli 2000");
+  for (int i = 2001; i < 4500; ++i) AddClient(absl::StrCat("Neri, Gialli ", i));
   std::string all;
   int chunks = 0;
   ASSERT_TRUE(importer_
-                  ->Export("alice", kFirm, v1::ITALIAN, false,
+                  ->Export("alice", firm_, v1::ITALIAN, false,
                            [&](std::string chunk) {
                              EXPECT_LE(chunk.size(), 64u * 1024 + 200);
                              all += chunk;
@@ -259,37 +271,44 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   ASSERT_EQ(rows.size(), 3u + 2500u + 1u);
   EXPECT_THAT(rows[0].fields,
               ElementsAre("ID società", "Nome visualizzato", "Numero cliente"));
-  EXPECT_THAT(rows[4].fields, ElementsAre("2000", "Neri, Gialli 2000", ""));
+  // In name order: Bianchi, then the Neri, Gialli clients, Rossi, Verdi.
+  EXPECT_THAT(rows[1].fields, ElementsAre(absl::StrCat(bianchi_), "Bianchi SpA", ""));
+  EXPECT_THAT(rows[2].fields,
+              ElementsAre(absl::StrCat(first_neri), "Neri, Gialli 2000", ""));
 }
 
 TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   const std::string latin1 = "Soci\xE9t\xE9";
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002," + latin1 + ",B-\xFF"}));
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+                               absl::StrCat(bianchi_, ",") + latin1 + ",B-\xFF"}));
   EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED) << job.failure_reason();
-  EXPECT_EQ(Number(1001), "R-1");
-  EXPECT_EQ(Number(1002), "");
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_EQ(Number(bianchi_), "");
   std::vector<ErrorRecord> errors = Errors(job);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::MALFORMED_ROW);
   EXPECT_EQ(errors[0].row(), 3);
   // The bytes are kept as they were, for the report and the API's escaping.
-  EXPECT_THAT(errors[0].original(), ElementsAre("1002", latin1, "B-\xFF"));
-  auto report = importer_->ErrorReport("alice", {kFirm, job.job_id()});
+  EXPECT_THAT(errors[0].original(),
+              ElementsAre(absl::StrCat(bianchi_), latin1, "B-\xFF"));
+  auto report = importer_->ErrorReport("alice", {firm_, job.job_id()});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_THAT(*report, HasSubstr(latin1));
 }
 
 TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
-  Import(File({"1001,Rossi SRL,R-1"}), "upload-9");
+  Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "upload-9");
   auto other =
-      importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-2"}), "x.csv", "upload-9");
+      importer_->Start("alice", firm_, File({absl::StrCat(rossi_, ",Rossi SRL,R-2")}),
+                       "x.csv", "upload-9");
   EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(Number(1001), "R-1");
+  EXPECT_EQ(Number(rossi_), "R-1");
 }
 
 TEST_F(ImporterTest, ALostAnswerIsResentUnderTheSameIdAndCountedOnce) {
   directory_.lose_answers = 1;
-  JobRecord job = Import(File({"1001,Rossi SRL,R-1", "1002,Bianchi SpA,B-1"}));
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 2);
   EXPECT_EQ(directory_.apply_calls, 1);
@@ -298,13 +317,13 @@ TEST_F(ImporterTest, ALostAnswerIsResentUnderTheSameIdAndCountedOnce) {
 
 TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolvesIt) {
   directory_.lose_answers = 3;  // every resend of this run too
-  const std::string csv = File({"1001,Rossi SRL,R-1"});
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
   JobRecord failed = Import(csv, "u-lost");
   EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_TRUE(failed.retryable());
   EXPECT_THAT(failed.failure_reason(), Not(HasSubstr("nothing was applied")));
   EXPECT_THAT(failed.failure_reason(), HasSubstr("may or may not"));
-  EXPECT_EQ(Number(1001), "R-1");  // it did land
+  EXPECT_EQ(Number(rossi_), "R-1");  // it did land
 
   JobRecord resolved = Import(csv, "u-lost");
   EXPECT_EQ(resolved.job_id(), failed.job_id());
@@ -315,20 +334,21 @@ TEST_F(ImporterTest, AnOutcomeNeverHeardIsNotCalledNothingAppliedAndARetryResolv
 }
 
 TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
-  directory_.before_apply = [&] { ++directory_.clients[1001].revision; };
-  JobRecord failed = Import(File({"1001,Rossi SRL,R-1"}));
+  directory_.before_apply = [&] { EditClient(rossi_); };
+  JobRecord failed = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
   EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(failed.failure_reason(), HasSubstr("nothing was applied"));
   EXPECT_EQ(waited, absl::ZeroDuration());
 }
 
 TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
-  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  auto started = importer_->Start("alice", firm_,
+                                  File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   CorruptFirstRecordUnder('J');  // the job record
 
   RunScheduled();
-  JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
+  JobRecord job = *importer_->Get("alice", {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_FALSE(job.retryable());
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
@@ -338,11 +358,12 @@ TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
 }
 
 TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
-  auto started = importer_->Start("alice", kFirm, File({"1001,Rossi SRL,R-1"}), "", "");
+  auto started = importer_->Start("alice", firm_,
+                                  File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   CorruptFirstRecordUnder('W');  // a row
   RunScheduled();
-  JobRecord job = *importer_->Get("alice", {kFirm, started->job_id()});
+  JobRecord job = *importer_->Get("alice", {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
 }
