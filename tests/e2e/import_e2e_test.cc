@@ -12,6 +12,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/seed_firm.h"
 #include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -58,20 +59,9 @@ class ImportE2eTest : public ::testing::Test {
     ASSERT_TRUE(directory_.WaitServing(directory_target_)) << directory_.Log();
     dir_stub_ = v1::DirectoryService::NewStub(
         grpc::CreateChannel(directory_target_, grpc::InsecureChannelCredentials()));
-    v1::CreateFirmRequest create_firm;
-    create_firm.mutable_firm()->set_display_name("Studio");
-    create_firm.set_creator_email("alice@studio.example");
-    v1::Firm firm;
-    ASSERT_TRUE(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm).ok());
-    firm_ = firm.name();
-    for (int i = 0; i < kClients; ++i) {
-      v1::CreateClientRequest req;
-      req.set_parent(firm_);
-      req.mutable_client()->set_display_name(absl::StrCat("Client ", 10000 + i));
-      req.mutable_client()->set_client_type(v1::BUSINESS);
-      v1::Client client;
-      ASSERT_TRUE(dir_stub_->CreateClient(As("alice").get(), req, &client).ok());
-    }
+    testing::SeededFirm seeded = testing::SeedFirm(*dir_stub_, kClients);
+    ASSERT_TRUE(seeded.status.ok()) << seeded.status.error_message();
+    firm_ = seeded.name;
   }
 
   std::string Export() {

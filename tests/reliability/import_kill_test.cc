@@ -13,6 +13,7 @@
 #include "common/csv/csv.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/cluster.h"
+#include "tests/support/seed_firm.h"
 
 namespace clientbook {
 namespace {
@@ -33,21 +34,10 @@ class ImportKillTest : public ::testing::Test {
   void SetUp() override {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
-    v1::CreateFirmRequest create_firm;
-    create_firm.mutable_firm()->set_display_name("Studio");
-    create_firm.set_creator_email("alice@studio.example");
-    v1::Firm firm;
-    ASSERT_TRUE(cluster_.directory->CreateFirm(As("alice").get(), create_firm, &firm).ok());
-    firm_ = firm.name();
-    for (int i = 0; i < kClients; ++i) {
-      v1::CreateClientRequest req;
-      req.set_parent(firm_);
-      req.mutable_client()->set_display_name(absl::StrCat("Client ", 10000 + i));
-      req.mutable_client()->set_client_type(v1::BUSINESS);
-      v1::Client client;
-      ASSERT_TRUE(cluster_.directory->CreateClient(As("alice").get(), req, &client).ok());
-      ids_.push_back(client.company_id());
-    }
+    testing::SeededFirm seeded = testing::SeedFirm(*cluster_.directory, kClients);
+    ASSERT_TRUE(seeded.status.ok()) << seeded.status.error_message();
+    firm_ = seeded.name;
+    ids_ = seeded.company_ids;
   }
 
   // Every client gets "K{round}-{i}".
@@ -147,9 +137,10 @@ TEST_F(ImportKillTest, EveryJobEndsTrueToTheDirectoryWhateverMomentItIsKilled) {
       ++retries;
     }
   }
-  std::printf("kill -9 rounds: %d, kills survived: %d, retries needed: %d, "
-              "FAILED while applied: %d\n",
-              rounds, kills, retries, false_failures);
+  std::printf(
+      "kill -9 rounds: %d, kills survived: %d, retries needed: %d, "
+      "FAILED while applied: %d\n",
+      rounds, kills, retries, false_failures);
   EXPECT_EQ(false_failures, 0);
 }
 
