@@ -3,6 +3,7 @@
 
 #include "common/status/errors.h"
 #include "tests/support/status_matchers.h"
+#include "common/names/names.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
@@ -60,7 +61,7 @@ TEST_F(ClientNumberTest, RejectsCaseOnlyDuplicateNamingTheHolder) {
   EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(dup.status().message(), HasSubstr("Rossi SRL"));
   EXPECT_THAT(errors::ResourceNameOf(dup.status()),
-              Optional(absl::StrCat("firms/", firm_, "/clients/", holder.company_id())));
+              Optional(names::ClientName{firm_, holder.company_id()}.ToString()));
 }
 
 TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
