@@ -7,18 +7,11 @@ absl::Status GrpcDirectoryClient::CheckMember(absl::string_view caller,
   return directory_.CheckMember(caller, {firm_id});
 }
 
-absl::StatusOr<ClientAccess> GrpcDirectoryClient::AccessToClient(absl::string_view caller,
-                                                                 uint64_t firm_id,
-                                                                 uint64_t company_id) {
+absl::StatusOr<std::string> GrpcDirectoryClient::ClientPrimaryAdmin(
+    absl::string_view caller, uint64_t firm_id, uint64_t company_id) {
   absl::StatusOr<v1::Client> client = directory_.GetClient(caller, {firm_id, company_id});
   if (!client.ok()) return client.status();
-  ClientAccess access;
-  access.client_primary_admin = client->primary_admin_user_id() == caller;
-  absl::Status member = CheckMember(caller, firm_id);
-  if (member.code() == absl::StatusCode::kPermissionDenied) return access;
-  if (!member.ok()) return member;
-  access.firm_member = true;
-  return access;
+  return client->primary_admin_user_id();
 }
 
 }  // namespace clientbook::billing

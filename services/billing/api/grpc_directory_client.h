@@ -19,8 +19,9 @@ class GrpcDirectoryClient final : public DirectoryClient {
       : directory_(std::move(directory), timeout) {}
 
   absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
-  absl::StatusOr<ClientAccess> AccessToClient(absl::string_view caller, uint64_t firm_id,
-                                              uint64_t company_id) override;
+  absl::StatusOr<std::string> ClientPrimaryAdmin(absl::string_view caller,
+                                                 uint64_t firm_id,
+                                                 uint64_t company_id) override;
 
  private:
   client::DirectoryClient directory_;

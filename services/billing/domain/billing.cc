@@ -30,14 +30,20 @@ std::string LockScope(names::SubscriptionName ref) {
 
 absl::Status Billing::CheckActor(absl::string_view caller, names::SubscriptionName ref,
                                  Actor actor) {
-  absl::StatusOr<ClientAccess> access =
-      directory_.AccessToClient(caller, ref.firm_id, ref.company_id);
-  if (!access.ok()) return access.status();
-  if (actor == Actor::kFirmMember && !access->firm_member) {
+  // The directory decides who may see the client at all (its members and
+  // the company's primary admin); billing then tells the two apart.
+  absl::StatusOr<std::string> primary_admin =
+      directory_.ClientPrimaryAdmin(caller, ref.firm_id, ref.company_id);
+  if (!primary_admin.ok()) return primary_admin.status();
+  const bool client_primary_admin = *primary_admin == caller;
+  absl::Status member = directory_.CheckMember(caller, ref.firm_id);
+  if (!member.ok() && member.code() != absl::StatusCode::kPermissionDenied) return member;
+  const bool firm_member = member.ok();
+  if (actor == Actor::kFirmMember && !firm_member) {
     return absl::PermissionDeniedError(
-        absl::StrCat("only members of firms/", ref.firm_id, " can do this"));
+        absl::StrCat("only members of ", ref.client().firm().ToString(), " can do this"));
   }
-  if (actor == Actor::kClientPrimaryAdmin && !access->client_primary_admin) {
+  if (actor == Actor::kClientPrimaryAdmin && !client_primary_admin) {
     return absl::PermissionDeniedError(
         "only the client company's primary admin can do this");
   }

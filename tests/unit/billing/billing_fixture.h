@@ -1,9 +1,7 @@
 #ifndef CLIENTBOOK_TESTS_UNIT_BILLING_BILLING_FIXTURE_H_
 #define CLIENTBOOK_TESTS_UNIT_BILLING_BILLING_FIXTURE_H_
 
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -15,68 +13,93 @@
 #include "rocksdb/env.h"
 #include "services/billing/domain/billing.h"
 #include "services/billing/store/rocksdb_billing_store.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/status_matchers.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
 
 namespace clientbook::billing {
 
-// Stands in for the directory service (tests/integration/billing and
-// tests/e2e use the real one): members per firm, each client's primary
-// admin, or an error for every call.
-class FakeDirectory final : public DirectoryClient {
+// The directory's real rules (its domain over an in-memory RocksDB) behind
+// billing's DirectoryClient port, as the gRPC adapter answers; `answer`
+// set to an error plays a directory that does not answer.
+// (tests/integration/billing runs the real gRPC adapter.)
+class InMemoryDirectoryClient final : public DirectoryClient {
  public:
+  explicit InMemoryDirectoryClient(directory::Directory& directory)
+      : directory_(directory) {}
+
   absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override {
     if (!answer.ok()) return answer;
-    if (members[firm_id].contains(std::string(caller))) return absl::OkStatus();
-    return absl::PermissionDeniedError("not a member");
+    return directory_.firms.GetFirm(caller, firm_id).status();
   }
-  absl::StatusOr<ClientAccess> AccessToClient(absl::string_view caller, uint64_t firm_id,
-                                              uint64_t company_id) override {
+  absl::StatusOr<std::string> ClientPrimaryAdmin(absl::string_view caller,
+                                                 uint64_t firm_id,
+                                                 uint64_t company_id) override {
     if (!answer.ok()) return answer;
-    ClientAccess access;
-    access.firm_member = members[firm_id].contains(std::string(caller));
-    auto client = primary_admins.find({firm_id, company_id});
-    if (client == primary_admins.end()) {
-      if (!access.firm_member) return absl::PermissionDeniedError("not a member");
-      return absl::NotFoundError("no such client");
-    }
-    access.client_primary_admin = client->second == caller;
-    if (!access.firm_member && !access.client_primary_admin) {
-      return absl::PermissionDeniedError("neither member nor primary admin");
-    }
-    return access;
+    auto client = directory_.clients.GetClient(caller, firm_id, company_id);
+    if (!client.ok()) return client.status();
+    return client->primary_admin_user_id();
   }
 
-  std::map<uint64_t, std::set<std::string>> members;
-  std::map<std::pair<uint64_t, uint64_t>, std::string> primary_admins;
   absl::Status answer = absl::OkStatus();
+
+ private:
+  directory::Directory& directory_;
 };
 
-// The real Billing over the real RocksDB store in memory, on a fake clock.
-// Firm 1 has member "anna"; its client 100 has primary admin "client-owner"
-// and is subscribed on a monthly direct discount with PLUS.
+// The real Billing over the real RocksDB store in memory, on a fake clock,
+// asking the real directory domain (also in memory): firm_ of "anna", whose
+// client ref_ has "client-owner" as its company's primary admin, and
+// other_firm_ of "other-firm-member".
 class BillingTest : public ::testing::Test {
  protected:
-  static constexpr names::SubscriptionName kRef{1, 100};
-
   BillingTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         clock_(absl::FromCivil(absl::CivilSecond(2026, 3, 2, 12, 0, 0),
-                               absl::UTCTimeZone())) {
+                               absl::UTCTimeZone())),
+        directory_db_(
+            std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
+        directory_store_(
+            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()))),
+        domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
+                                                       wholesale_)),
+        directory_(*domain_) {
     db_ = std::move(*storage::Database::Open("/billing", {.env = env_.get()}));
     store_ = std::make_unique<RocksBillingStore>(db_.get());
     billing_ = std::make_unique<Billing>(*store_, clock_, directory_);
-    directory_.members[1] = {"anna"};
-    directory_.members[2] = {"other-firm-member"};
-    directory_.primary_admins[{1, 100}] = "client-owner";
+    firm_ = NewFirm("anna");
+    other_firm_ = NewFirm("other-firm-member");
+    ref_ = NewClient("client-owner");
+  }
+
+  uint64_t NewFirm(const std::string& owner) {
+    return testing::ValueOrFail(domain_->firms.CreateFirm(owner, "Studio",
+                                                          owner + "@studio.example",
+                                                          owner, ""))
+        .id();
+  }
+
+  // A client of firm_ whose company's primary admin is `primary_admin`.
+  names::SubscriptionName NewClient(const std::string& primary_admin) {
+    directory::ClientRecord draft;
+    draft.set_display_name(absl::StrCat("Client of ", primary_admin));
+    draft.set_client_type(v1::BUSINESS);
+    const uint64_t id = testing::ValueOrFail(
+                            domain_->clients.CreateClient("anna", firm_, draft, true, ""))
+                            .company_id();
+    EXPECT_TRUE(
+        domain_->clients.ChangeClientPrimaryAdmin("anna", firm_, id, primary_admin).ok());
+    return {firm_, id};
   }
 
   absl::StatusOr<SubscriptionView> Subscribe(
       v1::Plan plan, std::initializer_list<v1::Product> ps,
       v1::BillingPeriod period = v1::BillingPeriod::MONTHLY) {
-    return billing_->Subscribe("anna", kRef, plan, ps, period, "");
+    return billing_->Subscribe("anna", ref_, plan, ps, period, "");
   }
 
-  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get("anna", kRef)); }
+  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get("anna", ref_)); }
 
   static std::optional<std::string> Reason(const absl::Status& s) {
     return errors::ReasonOf(s);
@@ -84,9 +107,16 @@ class BillingTest : public ::testing::Test {
 
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
+  directory::FakeWholesaleCheck wholesale_;
+  std::unique_ptr<storage::Database> directory_db_;
+  std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
+  std::unique_ptr<directory::Directory> domain_;
+  InMemoryDirectoryClient directory_;
+  uint64_t firm_ = 0;
+  uint64_t other_firm_ = 0;
+  names::SubscriptionName ref_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksBillingStore> store_;
-  FakeDirectory directory_;
   std::unique_ptr<Billing> billing_;
 };
 
