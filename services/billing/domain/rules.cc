@@ -124,24 +124,8 @@ absl::Status TransferRefused(v1::TransferEligibility why) {
       absl::StrCat("cannot transfer to wholesale billing: ", EligibilityReason(why)));
 }
 
-const char* EligibilityName(v1::TransferEligibility e) {
-  switch (e) {
-    case v1::TransferEligibility::ELIGIBLE:
-      return "ELIGIBLE";
-    case v1::TransferEligibility::NEEDS_CLIENT_PERMISSION:
-      return "NEEDS_CLIENT_PERMISSION";
-    case v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION:
-      return "QUICKBOOKS_TIME_ON_SUBSCRIPTION";
-    case v1::TransferEligibility::TRANSFER_ALREADY_IN_PROGRESS:
-      return "TRANSFER_ALREADY_IN_PROGRESS";
-    case v1::TransferEligibility::ALREADY_WHOLESALE:
-      return "ALREADY_WHOLESALE";
-    case v1::TransferEligibility::ANNUAL_BILLING:
-      return "ANNUAL_BILLING";
-    case v1::TransferEligibility::NO_SUBSCRIPTION:
-      return "NO_SUBSCRIPTION";
-  }
-  return "TRANSFER_ELIGIBILITY_UNSPECIFIED";
+std::string EligibilityName(v1::TransferEligibility e) {
+  return v1::TransferEligibility_Name(e);
 }
 
 std::string EligibilityReason(v1::TransferEligibility e) {
@@ -160,8 +144,9 @@ std::string EligibilityReason(v1::TransferEligibility e) {
       return "annual billing must first switch to monthly";
     case v1::TransferEligibility::NO_SUBSCRIPTION:
       return "the client has no subscription";
+    default:
+      return "";
   }
-  return "";
 }
 
 }  // namespace clientbook::billing

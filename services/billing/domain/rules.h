@@ -45,7 +45,7 @@ std::vector<v1::Product> ProductsOf(const SubscriptionRecord& s);
 absl::Status TransferRefused(v1::TransferEligibility why);
 
 // The TransferEligibility enum name, and a sentence for people.
-const char* EligibilityName(v1::TransferEligibility e);
+std::string EligibilityName(v1::TransferEligibility e);
 std::string EligibilityReason(v1::TransferEligibility e);
 
 }  // namespace clientbook::billing

@@ -66,7 +66,7 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
                                        " and a transfer must complete within ",
                                        absl::FormatDuration(kTransferWindow),
                                        "; the client must authorize again"));
-          case v1::BillingTransfer::AUTHORIZED:
+          default:  // AUTHORIZED: in time
             break;
         }
         // What was true at authorization may have changed since (QuickBooks
@@ -104,7 +104,7 @@ absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(absl::string_view calle
                           "client from wholesale billing instead");
           case v1::BillingTransfer::EXPIRED:
             return Refuse("AUTHORIZATION_EXPIRED", "the authorization already expired");
-          case v1::BillingTransfer::AUTHORIZED:
+          default:  // AUTHORIZED: in time
             break;
         }
         s.mutable_transfer()->set_state(v1::BillingTransfer::REVOKED);

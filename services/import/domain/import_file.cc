@@ -46,10 +46,9 @@ std::array<std::string, 3> HeaderNames(v1::HeaderLanguage language) {
       return {"Id. de la empresa", "Nombre para mostrar", "Número de cliente"};
     case v1::FRENCH:
       return {"ID de l'entreprise", "Nom d'affichage", "Numéro de client"};
-    case v1::ENGLISH:
-      break;
+    default:
+      return {"Company ID", "Display Name", "Client Number"};
   }
-  return {"Company ID", "Display Name", "Client Number"};
 }
 
 std::string ErrorColumnName(v1::HeaderLanguage language) {

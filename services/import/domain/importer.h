@@ -33,7 +33,7 @@ class JobScheduler {
 // before it ends the job saying the outcome is unknown.
 struct ImporterOptions {
   int apply_attempts = 4;
-  // Waits apply_backoff, then twice that, and so on.
+  // Waits apply_backoff before the second try, twice that before the third…
   absl::Duration apply_backoff = absl::Milliseconds(500);
   std::function<void(absl::Duration)> wait = [](absl::Duration d) { absl::SleepFor(d); };
 };
