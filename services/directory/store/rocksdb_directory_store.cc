@@ -1,5 +1,6 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
@@ -119,13 +120,28 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(MemberKey(member.firm_id(), member.user_id()), member.SerializeAsString());
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
   }
+  // Only the index entries that change are written: a number-only update
+  // touches its number entries, not the name and word entries.
   void PutClient(const IndexedClient* before, const IndexedClient& after) override {
-    if (before != nullptr) DeleteIndexes(*before);
-    for (const std::string& key : ClientIndexKeys(after)) AddPut(key, "");
     const ClientRecord& c = after.record;
-    if (!after.terms.number_key.empty()) {
-      AddPut(NumberOwnerKey(c.firm_id(), after.terms.number_key),
-             storage::EncodeUint64(c.company_id()));
+    std::vector<std::string> old_keys;
+    if (before != nullptr) old_keys = ClientIndexKeys(*before);
+    const std::vector<std::string> new_keys = ClientIndexKeys(after);
+    const absl::flat_hash_set<std::string> kept(new_keys.begin(), new_keys.end());
+    const absl::flat_hash_set<std::string> had(old_keys.begin(), old_keys.end());
+    for (const std::string& key : old_keys) {
+      if (!kept.contains(key)) AddDelete(key);
+    }
+    for (const std::string& key : new_keys) {
+      if (!had.contains(key)) AddPut(key, "");
+    }
+    const std::string old_number = before == nullptr ? "" : before->terms.number_key;
+    if (old_number != after.terms.number_key) {
+      if (!old_number.empty()) AddDelete(NumberOwnerKey(c.firm_id(), old_number));
+      if (!after.terms.number_key.empty()) {
+        AddPut(NumberOwnerKey(c.firm_id(), after.terms.number_key),
+               storage::EncodeUint64(c.company_id()));
+      }
     }
     AddPut(ClientKey(c.firm_id(), c.company_id()), c.SerializeAsString());
   }
