@@ -2,18 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/rules/shared_limits.h"
+#include "common/text/text.h"
 
 namespace clientbook::auth {
-namespace {
-
-bool IsPrintableAscii(absl::string_view s) {
-  for (char c : s) {
-    if (c <= 0x20 || c >= 0x7F) return false;
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
@@ -27,7 +19,7 @@ absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context)
         absl::StrCat("'", kUserIdHeader, "' metadata given more than once"));
   }
   absl::string_view id(begin->second.data(), begin->second.size());
-  if (id.empty() || id.size() > limits::kMaxIdBytes || !IsPrintableAscii(id)) {
+  if (id.empty() || id.size() > limits::kMaxIdBytes || !text::IsPrintableAscii(id)) {
     return absl::UnauthenticatedError(absl::StrCat("'", kUserIdHeader, "' must be 1 to ",
                                                    limits::kMaxIdBytes,
                                                    " printable ASCII characters"));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "common/rules/shared_limits.h"
 #include "common/status/errors.h"
+#include "common/text/text.h"
 
 namespace clientbook::names {
 
@@ -50,9 +51,7 @@ absl::StatusOr<uint64_t> ParseId(absl::string_view field, absl::string_view name
 
 absl::StatusOr<std::string> ParseUserId(absl::string_view field, absl::string_view name,
                                         absl::string_view segment) {
-  const bool printable = std::all_of(segment.begin(), segment.end(),
-                                     [](char c) { return c > 0x20 && c < 0x7F; });
-  if (segment.size() > limits::kMaxIdBytes || !printable) {
+  if (segment.size() > limits::kMaxIdBytes || !text::IsPrintableAscii(segment)) {
     return errors::InvalidField(field, absl::StrCat("'", name, "' has '", segment,
                                                     "' where a user id is expected"));
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/rules/ids.h"
 
 namespace clientbook::requests {
 namespace {
@@ -21,18 +22,7 @@ uint64_t StableHash(absl::string_view bytes) {
 }  // namespace
 
 std::optional<errors::FieldViolation> Check(absl::string_view id) {
-  if (id.empty()) return std::nullopt;
-  if (id.size() > kMaxRequestIdBytes) {
-    return errors::FieldViolation{
-        "request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes, " bytes")};
-  }
-  for (char c : id) {
-    if (c <= 0x20 || c >= 0x7F || c == '/') {
-      return errors::FieldViolation{
-          "request_id", "may hold only printable ASCII characters other than '/'"};
-    }
-  }
-  return std::nullopt;
+  return rules::CheckId("request_id", id, /*required=*/false);
 }
 
 absl::Status CheckStatus(absl::string_view id) {

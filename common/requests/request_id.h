@@ -6,7 +6,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "common/rules/shared_limits.h"
 #include "common/status/errors.h"
 
 // The rules of request ids (AIP-155), the same in every service:
@@ -18,8 +17,6 @@
 // - the check for an earlier use is atomic with the write that records it:
 //   hold Scope() in the service's striped locks across both.
 namespace clientbook::requests {
-
-inline constexpr size_t kMaxRequestIdBytes = limits::kMaxIdBytes;
 
 // A violation naming "request_id", or nullopt if `id` is acceptable.
 std::optional<errors::FieldViolation> Check(absl::string_view id);

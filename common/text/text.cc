@@ -5,6 +5,8 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
+
 namespace clientbook::text {
 namespace {
 
@@ -30,6 +32,10 @@ bool IsValidUtf8(absl::string_view s) {
     if (c < 0) return false;
   }
   return true;
+}
+
+bool IsPrintableAscii(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 std::string EscapeInvalidUtf8(absl::string_view s) {

@@ -10,6 +10,9 @@ namespace clientbook::text {
 
 bool IsValidUtf8(absl::string_view s);
 
+// Only ASCII from '!' to '~': no blanks, control characters or non-ASCII.
+bool IsPrintableAscii(absl::string_view s);
+
 // Bytes from a file, shown where text must be UTF-8: `s` itself when it is
 // valid UTF-8; else every byte that is not part of valid UTF-8 written as
 // \xNN, and each backslash doubled so the result reads back unambiguously.

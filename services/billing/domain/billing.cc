@@ -60,8 +60,11 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
   operation = requests::Fingerprint(operation, ref.ToString());
 
   // The request id's own lock too: one id sent for two subscriptions at
-  // once must still be one request.
-  auto guard = locks_.Lock({LockScope(ref), requests::Scope(caller, request_id)});
+  // once must still be one request. Without an id, only the subscription's,
+  // so one caller's writes to different subscriptions run in parallel.
+  auto guard = request_id.empty()
+                   ? locks_.Lock({LockScope(ref)})
+                   : locks_.Lock({LockScope(ref), requests::Scope(caller, request_id)});
   const absl::Time now = clock_.Now();
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<RequestRecord>> first =

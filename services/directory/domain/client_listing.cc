@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/rules/ids.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
@@ -60,7 +61,7 @@ absl::Status ValidateQuery(const ClientListQuery& q) {
   if (!v1::ClientStatus_IsValid(q.status)) {
     checks.push_back(errors::FieldViolation{"status", "unknown status"});
   }
-  checks.push_back(CheckId("lead_accountant", q.lead_accountant, false));
+  checks.push_back(rules::CheckId("lead_accountant", q.lead_accountant, false));
   if (!q.order_by.empty() && q.order_by != "display_name" &&
       q.order_by != "client_number") {
     checks.push_back(errors::FieldViolation{

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "common/rules/ids.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
@@ -85,7 +86,7 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(absl::string_view caller,
   }
   const std::string number = NormalizeClientNumber(draft.client_number());
   std::optional<errors::FieldViolation> lead_violation =
-      CheckId("client.lead_accountant", draft.lead_accountant_user_id(), false);
+      rules::CheckId("client.lead_accountant", draft.lead_accountant_user_id(), false);
   if (!lead_violation && !draft.lead_accountant_user_id().empty()) {
     absl::StatusOr<std::optional<MemberRecord>> lead =
         store_.GetMember(firm_id, draft.lead_accountant_user_id());
@@ -301,8 +302,8 @@ absl::Status Clients::DeleteClient(absl::string_view caller, uint64_t firm_id,
 absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     absl::string_view caller, uint64_t firm_id, uint64_t company_id,
     absl::string_view new_primary_admin) {
-  if (absl::Status s =
-          AllValid({CheckId("new_primary_admin_user_id", new_primary_admin, true)});
+  if (absl::Status s = AllValid(
+          {rules::CheckId("new_primary_admin_user_id", new_primary_admin, true)});
       !s.ok()) {
     return s;
   }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "common/rules/ids.h"
 #include "common/storage/page_token.h"
 #include "common/storage/paging.h"
 #include "common/text/text.h"
@@ -104,7 +105,7 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
     role_violation = {"member.role", "must be ADMIN or STAFF"};
   }
   if (absl::Status s = AllValid({
-          CheckId("member.user_id", member.user_id(), /*required=*/true),
+          rules::CheckId("member.user_id", member.user_id(), /*required=*/true),
           CheckEmail("member.email", member.email(), /*required=*/true),
           role_violation,
       });

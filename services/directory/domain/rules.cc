@@ -69,24 +69,6 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
   return std::nullopt;
 }
 
-std::optional<errors::FieldViolation> CheckId(absl::string_view field,
-                                              absl::string_view id, bool required) {
-  constexpr size_t kMaxIdBytes = limits::kMaxIdBytes;
-  if (id.empty()) {
-    if (!required) return std::nullopt;
-    return Violation(field, "is required");
-  }
-  if (id.size() > kMaxIdBytes) {
-    return Violation(field, absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
-  }
-  for (char c : id) {
-    if (c <= 0x20 || c >= 0x7F || c == '/') {
-      return Violation(field, "may hold only printable ASCII characters other than '/'");
-    }
-  }
-  return std::nullopt;
-}
-
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks) {
   std::vector<errors::FieldViolation> violations;
   for (auto& check : checks) {

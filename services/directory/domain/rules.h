@@ -63,11 +63,6 @@ std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
                                                  absl::string_view email, bool required);
 
-// Checks a user id or request id: up to 128 printable ASCII characters, no
-// '/', so it fits in a resource name.
-std::optional<errors::FieldViolation> CheckId(absl::string_view field,
-                                              absl::string_view id, bool required);
-
 // OK, or INVALID_ARGUMENT listing every violation found among `checks`.
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);
 
