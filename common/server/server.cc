@@ -22,6 +22,7 @@ ServerOptions ServerOptions::FromFlags() {
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.operator_listen = absl::GetFlag(FLAGS_operator_listen);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
@@ -109,10 +110,9 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, services);
   if (!server.ok()) return server.status();
   std::unique_ptr<Server> operator_server;
-  const std::string operator_listen = absl::GetFlag(FLAGS_operator_listen);
-  if (!operator_services.empty() && !operator_listen.empty()) {
+  if (!operator_services.empty() && !options.operator_listen.empty()) {
     ServerOptions operator_options = options;
-    operator_options.listen = operator_listen;
+    operator_options.listen = options.operator_listen;
     operator_options.metrics_listen = "";
     absl::StatusOr<std::unique_ptr<Server>> started =
         Server::Start(operator_options, operator_services);

@@ -23,12 +23,14 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";
   // Empty: no metrics endpoint (the interceptor still counts).
   std::string metrics_listen;
+  // Where ServeUntilSignal serves operator-only services; empty: nowhere.
+  std::string operator_listen;
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int max_message_bytes = 4 << 20;
 
-  // From --listen, --metrics_listen, --drain_delay, --shutdown_grace,
-  // --max_message_bytes.
+  // From --listen, --metrics_listen, --operator_listen, --drain_delay,
+  // --shutdown_grace, --max_message_bytes.
   static ServerOptions FromFlags();
 };
 

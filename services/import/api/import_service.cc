@@ -83,7 +83,7 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
 grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
                                         const v1::StartImportRequest* req,
                                         v1::ImportJob* resp) {
-  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(JobRecord job,
@@ -123,7 +123,7 @@ grpc::Status ImportService::UploadImport(
 grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
                                          const v1::GetImportJobRequest* req,
                                          v1::ImportJob* resp) {
-  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
+  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                         names::ImportJobName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));

@@ -61,6 +61,13 @@ class DirectoryServiceTest : public ::testing::Test {
     return stub_->CreateClient(As(user).get(), req, out);
   }
 
+  grpc::StatusCode GetClientAsAlice(const std::string& name) {
+    v1::GetClientRequest req;
+    req.set_name(name);
+    v1::Client out;
+    return stub_->GetClient(As("alice").get(), req, &out).error_code();
+  }
+
   static google::rpc::Status Details(const grpc::Status& status) {
     google::rpc::Status details;
     details.ParseFromString(status.error_details());
@@ -150,12 +157,7 @@ TEST_F(DirectoryServiceTest, MalformedNamesAreInvalidArgument) {
   CreateFirm("alice");
   for (const char* name : {"", "firms/abc/clients/1", "firms/1/clients/x",
                            "firms/1/clients/2/extra", "clients/1", "firms//clients/1"}) {
-    v1::GetClientRequest req;
-    req.set_name(name);
-    v1::Client out;
-    EXPECT_EQ(stub_->GetClient(As("alice").get(), req, &out).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT)
-        << name;
+    EXPECT_EQ(GetClientAsAlice(name), grpc::StatusCode::INVALID_ARGUMENT) << name;
   }
 }
 
@@ -294,13 +296,16 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
     entry->set_client_number(std::string(100, 'n'));
   }
   v1::BatchUpdateClientNumbersResponse batch_out;
-  grpc::Status refused = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  grpc::Status refused =
+      stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << refused.error_message();
   EXPECT_LT(refused.error_message().size() + refused.error_details().size(), 4096u);
 
   // validate_only answers every verdict in the body instead.
   batch.set_validate_only(true);
-  grpc::Status checked = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
+  grpc::Status checked =
+      stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
   ASSERT_TRUE(checked.ok()) << checked.error_message();
   ASSERT_EQ(batch_out.results_size(), 1000);
   EXPECT_EQ(batch_out.results(999).refusal(), v1::ClientNumberResult::CLIENT_NOT_FOUND);
@@ -314,12 +319,7 @@ TEST_F(DirectoryServiceTest, NamesHaveOneSpellingAndEnumsMustBeKnown) {
   for (const std::string& name :
        {firm + "/clients/0" + id, firm + "/clients/+" + id, firm + "/clients/" + id + " ",
         "firms/ " + firm.substr(6) + "/clients/" + id}) {
-    v1::GetClientRequest req;
-    req.set_name(name);
-    v1::Client out;
-    EXPECT_EQ(stub_->GetClient(As("alice").get(), req, &out).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT)
-        << name;
+    EXPECT_EQ(GetClientAsAlice(name), grpc::StatusCode::INVALID_ARGUMENT) << name;
   }
   v1::ListClientsRequest list;
   list.set_parent(firm);
