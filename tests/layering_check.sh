@@ -20,15 +20,16 @@ forbid() {
   fi
 }
 
-core_files=(common/csv/* common/names/* common/requests/* common/status/errors.*
+core_files=(common/auth/caller.* common/csv/* common/names/* common/requests/* common/status/errors.*
             common/status/error_budget.* common/storage/key_codec.*
             common/storage/page_token.* common/storage/paging.h
             common/storage/striped_locks.h common/text/* common/time/clock.h)
-outward='grpcpp/|grpc/|rocksdb/|services/[a-z]+/(store|api)/|common/(server|client|auth)/|common/status/status_mapping|common/storage/(database|id_allocator|records)\.h'
+# common/auth/caller.h is the one plain-C++ part of auth: who is calling.
+outward='grpcpp/|grpc/|rocksdb/|services/[a-z]+/(store|api)/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)|common/status/status_mapping|common/storage/(database|id_allocator|records)\.h'
 
 forbid "domain code reaching outward" "$outward" services/*/domain/*
 forbid "common_core reaching outward" "$outward" "${core_files[@]}"
-forbid "store code reaching the API" 'grpcpp/|grpc/|services/[a-z]+/api/|common/(server|client|auth)/' \
+forbid "store code reaching the API" 'grpcpp/|grpc/|services/[a-z]+/api/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)' \
   services/*/store/*
 
 if ((failed)); then exit 1; fi

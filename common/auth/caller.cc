@@ -1,30 +1,19 @@
 #include "common/auth/caller.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
-#include "common/rules/shared_limits.h"
-#include "common/text/text.h"
 
 namespace clientbook::auth {
-namespace {}  // namespace
 
-absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context) {
-  const auto& metadata = context.client_metadata();
-  auto [begin, end] = metadata.equal_range(kUserIdHeader);
-  if (begin == end) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("missing '", kUserIdHeader, "' metadata"));
-  }
-  if (std::next(begin) != end) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("'", kUserIdHeader, "' metadata given more than once"));
-  }
-  absl::string_view id(begin->second.data(), begin->second.size());
-  if (id.empty() || id.size() > limits::kMaxIdBytes || !text::IsPrintableAscii(id)) {
-    return absl::UnauthenticatedError(absl::StrCat("'", kUserIdHeader, "' must be 1 to ",
-                                                   limits::kMaxIdBytes,
-                                                   " printable ASCII characters"));
-  }
-  return std::string(id);
+bool Caller::HasRole(absl::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+absl::Status RequireOperator(const Caller& caller) {
+  if (caller.HasRole(kOperatorRole)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("only callers with the '", kOperatorRole, "' role may do this"));
 }
 
 }  // namespace clientbook::auth

@@ -2,18 +2,36 @@
 #define CLIENTBOOK_COMMON_AUTH_CALLER_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "absl/status/statusor.h"
-#include "grpcpp/server_context.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace clientbook::auth {
 
-// Metadata key carrying the calling user's id on every call.
-inline constexpr char kUserIdHeader[] = "x-user-id";
+// The role that lets a caller act across firms (operator services, the
+// testing clock). No firm membership grants it.
+inline constexpr char kOperatorRole[] = "operator";
 
-// The caller's user id, or UNAUTHENTICATED when the header is missing,
-// empty, repeated, longer than 128 bytes, or not printable UTF-8.
-absl::StatusOr<std::string> CallerUserId(const grpc::ServerContextBase& context);
+// Who is calling, as the authenticator proved it. Domain code reads it; it
+// knows nothing of how it was proved.
+struct Caller {
+  // Stable user id (`x-user-id` in header mode, the token's `sub` in jwt mode).
+  std::string user_id;
+  // An email address the caller has proved to own; empty when none. Only this
+  // opens invitations addressed to an email.
+  std::string verified_email;
+  std::vector<std::string> roles;
+  // The metadata that proved the identity, forwarded as is when a service
+  // calls another on the caller's behalf, so the callee verifies it again.
+  std::vector<std::pair<std::string, std::string>> credentials;
+
+  bool HasRole(absl::string_view role) const;
+};
+
+// OK when `caller` holds the operator role; PERMISSION_DENIED otherwise.
+absl::Status RequireOperator(const Caller& caller);
 
 }  // namespace clientbook::auth
 

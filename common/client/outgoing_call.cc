@@ -1,7 +1,6 @@
 #include "common/client/outgoing_call.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/auth/caller.h"
 #include "common/status/status_mapping.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -12,10 +11,10 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
   return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
 }
 
-std::unique_ptr<grpc::ClientContext> ContextFor(absl::string_view caller,
+std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
                                                 absl::Duration timeout) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata(auth::kUserIdHeader, std::string(caller));
+  for (const auto& [key, value] : caller.credentials) ctx->AddMetadata(key, value);
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return ctx;
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -14,12 +15,14 @@
 // Calls from one Clientbook service to another.
 namespace clientbook::client {
 
-// A channel to host:port (plaintext; TLS flags are future work).
+// A plaintext channel to host:port (tests, local tools); services connect
+// with tls::SecureChannel, which honours the --tls_* flags.
 std::shared_ptr<grpc::Channel> Connect(const std::string& target);
 
-// A context that carries the original caller's identity and a deadline:
-// the callee authorizes the user, not the calling service.
-std::unique_ptr<grpc::ClientContext> ContextFor(absl::string_view caller,
+// A context that carries the original caller's credentials (their token, or
+// their headers in header mode) and a deadline: the callee verifies and
+// authorizes the user, not the calling service.
+std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
                                                 absl::Duration timeout);
 
 // The callee's status as an absl::Status; a peer that cannot be reached or

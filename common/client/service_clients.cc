@@ -2,19 +2,19 @@
 
 namespace clientbook::client {
 
-absl::StatusOr<v1::Firm> DirectoryClient::GetFirm(absl::string_view caller,
+absl::StatusOr<v1::Firm> DirectoryClient::GetFirm(const auth::Caller& caller,
                                                   const names::FirmName& firm) {
   v1::GetFirmRequest request;
   request.set_name(firm.ToString());
   return Call(&v1::DirectoryService::Stub::GetFirm, caller, request);
 }
 
-absl::Status DirectoryClient::CheckMember(absl::string_view caller,
+absl::Status DirectoryClient::CheckMember(const auth::Caller& caller,
                                           const names::FirmName& firm) {
   return GetFirm(caller, firm).status();
 }
 
-absl::StatusOr<v1::Client> DirectoryClient::GetClient(absl::string_view caller,
+absl::StatusOr<v1::Client> DirectoryClient::GetClient(const auth::Caller& caller,
                                                       const names::ClientName& client) {
   v1::GetClientRequest request;
   request.set_name(client.ToString());
@@ -22,23 +22,23 @@ absl::StatusOr<v1::Client> DirectoryClient::GetClient(absl::string_view caller,
 }
 
 absl::StatusOr<v1::BatchGetClientsResponse> DirectoryClient::BatchGetClients(
-    absl::string_view caller, const v1::BatchGetClientsRequest& request) {
+    const auth::Caller& caller, const v1::BatchGetClientsRequest& request) {
   return Call(&v1::DirectoryService::Stub::BatchGetClients, caller, request);
 }
 
 absl::StatusOr<v1::BatchUpdateClientNumbersResponse>
 DirectoryClient::BatchUpdateClientNumbers(
-    absl::string_view caller, const v1::BatchUpdateClientNumbersRequest& request) {
+    const auth::Caller& caller, const v1::BatchUpdateClientNumbersRequest& request) {
   return Call(&v1::DirectoryService::Stub::BatchUpdateClientNumbers, caller, request);
 }
 
 absl::StatusOr<v1::ListClientsResponse> DirectoryClient::ListClients(
-    absl::string_view caller, const v1::ListClientsRequest& request) {
+    const auth::Caller& caller, const v1::ListClientsRequest& request) {
   return Call(&v1::DirectoryService::Stub::ListClients, caller, request);
 }
 
 absl::StatusOr<v1::Subscription> BillingClient::GetSubscription(
-    absl::string_view caller, const names::SubscriptionName& subscription) {
+    const auth::Caller& caller, const names::SubscriptionName& subscription) {
   v1::GetSubscriptionRequest request;
   request.set_name(subscription.ToString());
   return Call(&v1::BillingService::Stub::GetSubscription, caller, request);

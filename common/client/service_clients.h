@@ -14,7 +14,8 @@
 #include "grpcpp/channel.h"
 
 // One client per remote Clientbook service, used by every service that
-// calls it. Each call goes on behalf of the end user (`caller`), with the
+// calls it. Each call goes on behalf of the end user (`caller`, whose
+// credentials it forwards), with the
 // configured deadline, and comes back as absl::StatusOr; a peer that does
 // not answer is UNAVAILABLE naming it (outgoing_call.h). The domains keep
 // their own narrow ports and adapt these.
@@ -33,7 +34,7 @@ class UnaryCaller {
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (Service::Stub::*method)(
                                     grpc::ClientContext*, const Request&, Response*),
-                                absl::string_view caller, const Request& request) {
+                                const auth::Caller& caller, const Request& request) {
     Response response;
     std::unique_ptr<grpc::ClientContext> context = ContextFor(caller, timeout_);
     absl::Status status =
@@ -53,17 +54,17 @@ class DirectoryClient final : public UnaryCaller<v1::DirectoryService> {
   DirectoryClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
       : UnaryCaller(std::move(channel), timeout, "the directory service") {}
 
-  absl::StatusOr<v1::Firm> GetFirm(absl::string_view caller, const names::FirmName& firm);
+  absl::StatusOr<v1::Firm> GetFirm(const auth::Caller& caller, const names::FirmName& firm);
   // OK when `caller` is a member of `firm`; else the directory's refusal.
-  absl::Status CheckMember(absl::string_view caller, const names::FirmName& firm);
-  absl::StatusOr<v1::Client> GetClient(absl::string_view caller,
+  absl::Status CheckMember(const auth::Caller& caller, const names::FirmName& firm);
+  absl::StatusOr<v1::Client> GetClient(const auth::Caller& caller,
                                        const names::ClientName& client);
   absl::StatusOr<v1::BatchGetClientsResponse> BatchGetClients(
-      absl::string_view caller, const v1::BatchGetClientsRequest& request);
+      const auth::Caller& caller, const v1::BatchGetClientsRequest& request);
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> BatchUpdateClientNumbers(
-      absl::string_view caller, const v1::BatchUpdateClientNumbersRequest& request);
+      const auth::Caller& caller, const v1::BatchUpdateClientNumbersRequest& request);
   absl::StatusOr<v1::ListClientsResponse> ListClients(
-      absl::string_view caller, const v1::ListClientsRequest& request);
+      const auth::Caller& caller, const v1::ListClientsRequest& request);
 };
 
 class BillingClient final : public UnaryCaller<v1::BillingService> {
@@ -72,7 +73,7 @@ class BillingClient final : public UnaryCaller<v1::BillingService> {
       : UnaryCaller(std::move(channel), timeout, "the billing service") {}
 
   absl::StatusOr<v1::Subscription> GetSubscription(
-      absl::string_view caller, const names::SubscriptionName& subscription);
+      const auth::Caller& caller, const names::SubscriptionName& subscription);
 };
 
 }  // namespace clientbook::client

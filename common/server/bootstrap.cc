@@ -2,6 +2,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/auth/auth_flags.h"
 #include "common/server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -15,6 +16,11 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   absl::StatusOr<ServiceClock> clock = ClockFromFlags();
   if (!clock.ok()) return clock.status();
   basics.clock = std::move(*clock);
+  absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
+      auth::AuthenticatorFromFlags(*basics.clock.clock);
+  if (!authenticator.ok()) return authenticator.status();
+  basics.authenticator = std::move(*authenticator);
+  ServeClockControl(basics.clock, *basics.authenticator);
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
       absl::GetFlag(FLAGS_data_dir), {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
   if (!db.ok()) return db.status();

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/authenticator.h"
 #include "common/server/flags.h"
 #include "common/storage/database.h"
 #include "common/time/clock_flags.h"
@@ -14,12 +15,14 @@ namespace clientbook::server {
 // What every service binary opens before building its own parts.
 struct Basics {
   ServiceClock clock;
+  std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<storage::Database> db;
 };
 
 // Blocks SIGTERM/SIGINT (before any thread starts), applies the service's
-// flag defaults, parses the command line, and opens the clock (--fake_clock)
-// and the RocksDB (--data_dir, --sync_writes).
+// flag defaults, parses the command line, and opens the clock (--fake_clock),
+// the authenticator (--auth and its flags) and the RocksDB (--data_dir,
+// --sync_writes).
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);
 
 // Logs `status` as the reason the binary stops and returns exit code 1.

@@ -1,16 +1,16 @@
 #include "common/server/call.h"
 
-#include "common/auth/caller.h"
 #include "common/server/request_checks.h"
 #include "common/status/status_mapping.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {
 
-grpc::Status Serve(const grpc::ServerContextBase& context,
+grpc::Status Serve(const auth::Authenticator& authenticator,
+                   const grpc::ServerContextBase& context,
                    const google::protobuf::Message* request,
-                   const std::function<absl::Status(const std::string&)>& body) {
-  absl::StatusOr<std::string> caller = auth::CallerUserId(context);
+                   const std::function<absl::Status(const auth::Caller&)>& body) {
+  absl::StatusOr<auth::Caller> caller = authenticator.Authenticate(context.client_metadata());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request != nullptr) {
     if (absl::Status s = CheckKnownEnums(*request); !s.ok()) return ToGrpcStatus(s);
@@ -20,7 +20,7 @@ grpc::Status Serve(const grpc::ServerContextBase& context,
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kDataLoss:
     case absl::StatusCode::kUnknown:
-      spdlog::error("call by '{}' failed: {}", *caller, status.ToString());
+      spdlog::error("call by '{}' failed: {}", caller->user_id, status.ToString());
       break;
     default:
       break;

@@ -5,19 +5,21 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/auth/authenticator.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
 namespace clientbook::server {
 
-// The frame of every handler: reads the caller's identity, refuses enum
-// values the contract does not define in `request` (null for a stream read
-// by the handler), runs `body`, logs server-side faults, and maps the
-// status to gRPC once.
-grpc::Status Serve(const grpc::ServerContextBase& context,
+// The frame of every handler: proves the caller with `authenticator`,
+// refuses enum values the contract does not define in `request` (null for a
+// stream read by the handler), runs `body`, logs server-side faults, and
+// maps the status to gRPC once.
+grpc::Status Serve(const auth::Authenticator& authenticator,
+                   const grpc::ServerContextBase& context,
                    const google::protobuf::Message* request,
-                   const std::function<absl::Status(const std::string& caller)>& body);
+                   const std::function<absl::Status(const auth::Caller& caller)>& body);
 
 }  // namespace clientbook::server
 

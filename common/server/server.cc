@@ -26,11 +26,15 @@ ServerOptions ServerOptions::FromFlags() {
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.tls = tls::TlsServerOptions::FromFlags();
   return options;
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      tls::ServerCredentialsFor(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
   server->registry_ = std::make_shared<prometheus::Registry>();
@@ -54,7 +58,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen, *credentials,
                            &server->port_);
   // gRPC sets SO_REUSEPORT by default, which would let a second instance
   // silently share the port; an operator wants "address in use" instead.
@@ -72,7 +76,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("serving gRPC on port {} (metrics: {})", server->port_,
+  spdlog::info("serving gRPC on port {} ({}; metrics: {})", server->port_,
+               options.tls.cert_file.empty()            ? "plaintext"
+               : options.tls.client_ca_file.empty() ? "TLS"
+                                                    : "mTLS",
                options.metrics_listen.empty() ? "off" : options.metrics_listen);
   return server;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "common/tls/credentials.h"
 #include "grpcpp/server.h"
 
 namespace prometheus {
@@ -28,9 +29,11 @@ struct ServerOptions {
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int max_message_bytes = 4 << 20;
+  // Plaintext unless a certificate is given; the operator port too.
+  tls::TlsServerOptions tls;
 
   // From --listen, --metrics_listen, --operator_listen, --drain_delay,
-  // --shutdown_grace, --max_message_bytes.
+  // --shutdown_grace, --max_message_bytes and the --tls_* flags.
   static ServerOptions FromFlags();
 };
 

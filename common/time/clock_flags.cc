@@ -3,6 +3,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "clientbook/testing/v1/clock.grpc.pb.h"
+#include "common/server/call.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
 
@@ -17,31 +18,36 @@ using google::protobuf::util::TimeUtil;
 
 class ClockService final : public testing::v1::ClockService::Service {
  public:
-  explicit ClockService(FakeClock& clock) : clock_(clock) {}
+  ClockService(FakeClock& clock, const auth::Authenticator& authenticator)
+      : clock_(clock), authenticator_(authenticator) {}
 
-  grpc::Status Advance(grpc::ServerContext*, const testing::v1::AdvanceRequest* req,
+  grpc::Status Advance(grpc::ServerContext* ctx, const testing::v1::AdvanceRequest* req,
                        google::protobuf::Timestamp* now) override {
-    int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
-    if (micros < 0) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "by: the clock only moves forward");
-    }
-    clock_.Advance(absl::Microseconds(micros));
-    spdlog::warn("fake clock advanced by {} to {}",
-                 absl::FormatDuration(absl::Microseconds(micros)),
-                 absl::FormatTime(clock_.Now()));
-    *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
-    return grpc::Status::OK;
+    return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) {
+      if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
+      int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
+      if (micros < 0) return absl::InvalidArgumentError("by: the clock only moves forward");
+      clock_.Advance(absl::Microseconds(micros));
+      spdlog::warn("fake clock advanced by {} to {} (by '{}')",
+                   absl::FormatDuration(absl::Microseconds(micros)),
+                   absl::FormatTime(clock_.Now()), caller.user_id);
+      *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+      return absl::OkStatus();
+    });
   }
 
-  grpc::Status Now(grpc::ServerContext*, const testing::v1::NowRequest*,
+  grpc::Status Now(grpc::ServerContext* ctx, const testing::v1::NowRequest* req,
                    google::protobuf::Timestamp* now) override {
-    *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
-    return grpc::Status::OK;
+    return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) {
+      if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
+      *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+      return absl::OkStatus();
+    });
   }
 
  private:
   FakeClock& clock_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace
@@ -60,10 +66,16 @@ absl::StatusOr<ServiceClock> ClockFromFlags() {
         absl::StrCat("--fake_clock: '", start, "' is not an RFC 3339 time: ", error));
   }
   auto fake = std::make_unique<FakeClock>(at);
-  out.control = std::make_unique<ClockService>(*fake);
+  out.fake = fake.get();
   out.clock = std::move(fake);
   spdlog::warn("running on a FAKE clock starting at {}", absl::FormatTime(at));
   return out;
+}
+
+void ServeClockControl(ServiceClock& clock, const auth::Authenticator& authenticator) {
+  if (clock.fake != nullptr) {
+    clock.control = std::make_unique<ClockService>(*clock.fake, authenticator);
+  }
 }
 
 }  // namespace clientbook

@@ -6,22 +6,32 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "common/auth/authenticator.h"
 #include "common/time/clock.h"
 #include "grpcpp/impl/codegen/service_type.h"
 
 // --fake_clock=2026-01-15T09:00:00Z starts the binary on a FakeClock at that
-// instant and serves clientbook.testing.v1.ClockService to move it.
+// instant and serves clientbook.testing.v1.ClockService to move it, to
+// callers with the operator role.
 ABSL_DECLARE_FLAG(std::string, fake_clock);
 
 namespace clientbook {
 
 struct ServiceClock {
   std::unique_ptr<Clock> clock;
-  // The ClockService when the clock is fake; null otherwise.
+  // `clock` when it is fake; null otherwise.
+  FakeClock* fake = nullptr;
+  // The ClockService when the clock is fake (see ServeClockControl); null
+  // otherwise.
   std::unique_ptr<grpc::Service> control;
 };
 
+// The system clock, or the fake one --fake_clock asks for (`control` unset).
 absl::StatusOr<ServiceClock> ClockFromFlags();
+
+// Sets `clock.control` when the clock is fake: the ClockService, open to
+// operators only.
+void ServeClockControl(ServiceClock& clock, const auth::Authenticator& authenticator);
 
 }  // namespace clientbook
 

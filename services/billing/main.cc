@@ -1,10 +1,10 @@
 // The billing service binary: flags, storage, the directory client, domain,
 // the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "common/client/outgoing_call.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
+#include "common/tls/credentials.h"
 #include "services/billing/api/billing_operator_service.h"
 #include "services/billing/api/billing_service.h"
 #include "services/billing/api/grpc_directory_client.h"
@@ -27,12 +27,13 @@ int main(int argc, char** argv) {
                                    .operator_listen = "127.0.0.1:50062"});
   if (!basics.ok()) return server::ExitWith(basics.status());
   billing::RocksBillingStore store(basics->db.get());
-  billing::GrpcDirectoryClient directory(
-      client::Connect(absl::GetFlag(FLAGS_directory_target)),
-      absl::GetFlag(FLAGS_directory_timeout));
+  auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
+                                    tls::TlsClientOptions::FromFlags());
+  if (!channel.ok()) return server::ExitWith(channel.status());
+  billing::GrpcDirectoryClient directory(*channel, absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
-  billing::BillingService service(billing);
-  billing::BillingOperatorService operator_service(billing);
+  billing::BillingService service(billing, *basics->authenticator);
+  billing::BillingOperatorService operator_service(billing, *basics->authenticator);
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();

@@ -1,9 +1,9 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "common/client/outgoing_call.h"
 #include "common/server/bootstrap.h"
 #include "common/server/server.h"
+#include "common/tls/credentials.h"
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
@@ -22,11 +22,12 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto store = directory::RocksDirectoryStore::Create(basics->db.get());
   if (!store.ok()) return server::ExitWith(store.status());
-  directory::BillingWholesaleCheck wholesale(
-      client::Connect(absl::GetFlag(FLAGS_billing_target)),
-      absl::GetFlag(FLAGS_billing_timeout));
+  auto billing = tls::SecureChannel(absl::GetFlag(FLAGS_billing_target),
+                                    tls::TlsClientOptions::FromFlags());
+  if (!billing.ok()) return server::ExitWith(billing.status());
+  directory::BillingWholesaleCheck wholesale(*billing, absl::GetFlag(FLAGS_billing_timeout));
   directory::Directory directory(**store, *basics->clock.clock, wholesale);
-  directory::DirectoryService service(directory);
+  directory::DirectoryService service(directory, *basics->authenticator);
 
   if (absl::Status s =
           server::ServeUntilSignal("directory", server::ServerOptions::FromFlags(),

@@ -2,10 +2,10 @@
 // worker, the retention sweeper, server; resumes unfinished jobs, then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
-#include "common/client/outgoing_call.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
+#include "common/tls/credentials.h"
 #include "services/import/api/grpc_directory_port.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto store = importer::RocksImportStore::Create(basics->db.get());
   if (!store.ok()) return server::ExitWith(store.status());
-  importer::GrpcDirectoryPort directory(
-      client::Connect(absl::GetFlag(FLAGS_directory_target)),
-      absl::GetFlag(FLAGS_directory_timeout));
+  auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
+                                    tls::TlsClientOptions::FromFlags());
+  if (!channel.ok()) return server::ExitWith(channel.status());
+  importer::GrpcDirectoryPort directory(*channel, absl::GetFlag(FLAGS_directory_timeout));
   // The worker runs jobs through the importer, which schedules on the
   // worker: the pointer closes that loop once both exist.
   importer::Importer* running = nullptr;
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   importer::Importer importer(**store, *basics->clock.clock, directory, *worker);
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
-  importer::ImportService service(importer);
+  importer::ImportService service(importer, *basics->authenticator);
   {
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {

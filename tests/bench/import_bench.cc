@@ -7,6 +7,7 @@
 #include "common/csv/csv.h"
 #include "common/time/clock.h"
 #include "services/import/domain/importer.h"
+#include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
 #include "tests/support/temp_dir.h"
@@ -57,9 +58,9 @@ class Fixture {
 
   importer::JobRecord Import(const std::string& file) {
     importer::Importer& importer = import_->importer();
-    auto job = importer.Start("alice", firm_, file, "bench.csv", "");
+    auto job = importer.Start(testing::As("alice"), firm_, file, "bench.csv", "");
     if (!job.ok() || !importer.RunJob(scheduler_.pending).ok()) std::abort();
-    return *importer.Get("alice", scheduler_.pending);
+    return *importer.Get(testing::As("alice"), scheduler_.pending);
   }
 
  private:

@@ -17,9 +17,10 @@
 namespace clientbook {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+std::unique_ptr<grpc::ClientContext> As(const std::string& user, bool operator_role = false) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->AddMetadata("x-user-id", user);
+  if (operator_role) ctx->AddMetadata("x-user-roles", "operator");
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return ctx;
 }
@@ -60,8 +61,7 @@ class BillingE2eTest : public ::testing::Test {
     *req.mutable_by() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
         absl::ToInt64Microseconds(d));
     google::protobuf::Timestamp now;
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(clock_stub_->Advance(&ctx, req, &now).ok());
+    ASSERT_TRUE(clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now).ok());
   }
 
   grpc::Status Authorize(const std::string& subscription, const std::string& firm) {
@@ -161,9 +161,15 @@ TEST_F(BillingE2eTest, TheClockServiceExistsOnlyWithFakeClock) {
   grpc::ClientContext ctx;
   EXPECT_EQ(directory_clock->Now(&ctx, req, &now).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
-  grpc::ClientContext billing_ctx;
-  ASSERT_TRUE(clock_stub_->Now(&billing_ctx, req, &now).ok());
+  ASSERT_TRUE(clock_stub_->Now(As("ops", /*operator_role=*/true).get(), req, &now).ok());
   EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(now), "2026-03-02T12:00:00Z");
+  // Moving time is an operator's act: no firm member may.
+  EXPECT_EQ(clock_stub_->Now(As("alice").get(), req, &now).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  testing::v1::AdvanceRequest advance;
+  advance.mutable_by()->set_seconds(3600);
+  EXPECT_EQ(clock_stub_->Advance(As("alice").get(), advance, &now).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
@@ -175,7 +181,10 @@ TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
             grpc::StatusCode::UNIMPLEMENTED);
   auto on_operator_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
-  grpc::Status swept = on_operator_port->SweepExpiredTrials(As("ops").get(), req, &resp);
+  EXPECT_EQ(on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status swept = on_operator_port->SweepExpiredTrials(
+      As("ops", /*operator_role=*/true).get(), req, &resp);
   EXPECT_TRUE(swept.ok()) << swept.error_message();
 }
 

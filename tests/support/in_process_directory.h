@@ -15,7 +15,7 @@ namespace clientbook::testing {
 
 // The real directory service, with its RocksDB in `data_dir`, serving on an
 // ephemeral port of 127.0.0.1 in this process: what billing, import and
-// their tests talk to.
+// their tests talk to. Callers are proved by their headers (--auth=header).
 class InProcessDirectory {
  public:
   InProcessDirectory(const std::string& data_dir, const Clock& clock,
@@ -23,7 +23,7 @@ class InProcessDirectory {
       : db_(std::move(*storage::Database::Open(data_dir, {}))),
         store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
         directory_(*store_, clock, wholesale),
-        service_(directory_),
+        service_(directory_, authenticator_),
         server_(
             std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {&service_}))) {}
 
@@ -35,6 +35,7 @@ class InProcessDirectory {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<directory::RocksDirectoryStore> store_;
   directory::Directory directory_;
+  auth::HeaderAuthenticator authenticator_;
   directory::DirectoryService service_;
   std::unique_ptr<server::Server> server_;
 };

@@ -43,7 +43,7 @@ class InProcessImport {
 
   // Serves ImportService; returns host:port.
   std::string Serve() {
-    service_ = std::make_unique<importer::ImportService>(*importer_);
+    service_ = std::make_unique<importer::ImportService>(*importer_, authenticator_);
     server_ =
         std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}));
     return absl::StrCat("127.0.0.1:", server_->port());
@@ -55,6 +55,7 @@ class InProcessImport {
   importer::GrpcDirectoryPort port_;
   std::unique_ptr<importer::JobWorker> worker_;
   std::unique_ptr<importer::Importer> importer_;
+  auth::HeaderAuthenticator authenticator_;
   std::unique_ptr<importer::ImportService> service_;
   std::unique_ptr<server::Server> server_;
 };

@@ -8,7 +8,8 @@ namespace clientbook::billing {
 grpc::Status BillingOperatorService::SweepExpiredTrials(
     grpc::ServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
     v1::SweepExpiredTrialsResponse* resp) {
-  return server::Serve(*ctx, req, [&](const std::string&) -> absl::Status {
+  return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
     CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
                         billing_.SweepExpiredTrials());
     for (const SubscriptionRecord& s : lapsed) {

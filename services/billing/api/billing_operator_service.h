@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_OPERATOR_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "common/auth/authenticator.h"
 #include "services/billing/domain/billing.h"
 
 namespace clientbook::billing {
@@ -11,7 +12,8 @@ namespace clientbook::billing {
 // membership itself.
 class BillingOperatorService final : public v1::BillingOperatorService::Service {
  public:
-  explicit BillingOperatorService(Billing& billing) : billing_(billing) {}
+  BillingOperatorService(Billing& billing, const auth::Authenticator& authenticator)
+      : billing_(billing), authenticator_(authenticator) {}
 
   grpc::Status SweepExpiredTrials(grpc::ServerContext* ctx,
                                   const v1::SweepExpiredTrialsRequest* req,
@@ -19,6 +21,7 @@ class BillingOperatorService final : public v1::BillingOperatorService::Service 
 
  private:
   Billing& billing_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace clientbook::billing

@@ -12,9 +12,10 @@ using server::Serve;
 
 // Unary handlers that turn a subscription name into a view share this.
 template <typename Request, typename Response, typename Action, typename Output>
-grpc::Status OnSubscription(grpc::ServerContext* ctx, const Request& req, Response* resp,
+grpc::Status OnSubscription(const auth::Authenticator& authenticator,
+                            grpc::ServerContext* ctx, const Request& req, Response* resp,
                             Action action, Output output) {
-  return Serve(*ctx, &req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator, *ctx, &req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::SubscriptionName ref,
                         names::SubscriptionName::Parse("name", req.name()));
     CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
@@ -29,8 +30,8 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
                                              const v1::GetSubscriptionRequest* req,
                                              v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.Get(caller, ref);
       },
       ToProto);
@@ -39,7 +40,7 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
 grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
                                                const v1::ListSubscriptionsRequest* req,
                                                v1::ListSubscriptionsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     SubscriptionFilter filter{.plan = req->plan(),
@@ -58,7 +59,7 @@ grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
 grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
                                              const v1::SubscribeClientRequest* req,
                                              v1::Subscription* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::ClientName client,
                         names::ClientName::Parse("parent", req->parent()));
     std::vector<v1::Product> products;
@@ -79,8 +80,8 @@ grpc::Status BillingService::AddProduct(grpc::ServerContext* ctx,
                                         const v1::AddProductRequest* req,
                                         v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.AddProduct(caller, ref, req->product(), req->request_id());
       },
       ToProto);
@@ -90,8 +91,8 @@ grpc::Status BillingService::RemoveProduct(grpc::ServerContext* ctx,
                                            const v1::RemoveProductRequest* req,
                                            v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.RemoveProduct(caller, ref, req->product(), req->request_id());
       },
       ToProto);
@@ -101,8 +102,8 @@ grpc::Status BillingService::SetBillingPeriod(grpc::ServerContext* ctx,
                                               const v1::SetBillingPeriodRequest* req,
                                               v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.SetBillingPeriod(caller, ref, req->billing_period(),
                                          req->request_id());
       },
@@ -113,8 +114,8 @@ grpc::Status BillingService::AddPaymentMethod(grpc::ServerContext* ctx,
                                               const v1::AddPaymentMethodRequest* req,
                                               v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.AddPaymentMethod(caller, ref, req->request_id());
       },
       ToProto);
@@ -124,8 +125,8 @@ grpc::Status BillingService::RemoveFromWholesale(
     grpc::ServerContext* ctx, const v1::RemoveFromWholesaleRequest* req,
     v1::Subscription* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.RemoveFromWholesale(caller, ref, req->request_id());
       },
       ToProto);
@@ -135,8 +136,8 @@ grpc::Status BillingService::AuthorizeBillingTransfer(
     grpc::ServerContext* ctx, const v1::AuthorizeBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller,
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller,
           names::SubscriptionName ref) -> absl::StatusOr<SubscriptionView> {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("firm", req->firm()));
@@ -149,8 +150,8 @@ grpc::Status BillingService::CompleteBillingTransfer(
     grpc::ServerContext* ctx, const v1::CompleteBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.CompleteTransfer(caller, ref, req->request_id());
       },
       TransferToProto);
@@ -160,8 +161,8 @@ grpc::Status BillingService::RevokeBillingTransfer(
     grpc::ServerContext* ctx, const v1::RevokeBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return OnSubscription(
-      ctx, *req, resp,
-      [&](const std::string& caller, names::SubscriptionName ref) {
+      authenticator_, ctx, *req, resp,
+      [&](const auth::Caller& caller, names::SubscriptionName ref) {
         return billing_.RevokeTransfer(caller, ref, req->request_id());
       },
       TransferToProto);
@@ -170,7 +171,7 @@ grpc::Status BillingService::RevokeBillingTransfer(
 grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
                                                 const v1::GetBillingTransferRequest* req,
                                                 v1::BillingTransfer* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::BillingTransferName transfer,
                         names::BillingTransferName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(SubscriptionView view,

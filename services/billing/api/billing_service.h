@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "common/auth/authenticator.h"
 #include "services/billing/domain/billing.h"
 
 namespace clientbook::billing {
@@ -10,7 +11,8 @@ namespace clientbook::billing {
 // maps the status. No rules live here.
 class BillingService final : public v1::BillingService::Service {
  public:
-  explicit BillingService(Billing& billing) : billing_(billing) {}
+  BillingService(Billing& billing, const auth::Authenticator& authenticator)
+      : billing_(billing), authenticator_(authenticator) {}
 
   grpc::Status GetSubscription(grpc::ServerContext* ctx,
                                const v1::GetSubscriptionRequest* req,
@@ -50,6 +52,7 @@ class BillingService final : public v1::BillingService::Service {
 
  private:
   Billing& billing_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace clientbook::billing

@@ -2,13 +2,13 @@
 
 namespace clientbook::billing {
 
-absl::Status GrpcDirectoryClient::CheckMember(absl::string_view caller,
+absl::Status GrpcDirectoryClient::CheckMember(const auth::Caller& caller,
                                               uint64_t firm_id) {
   return directory_.CheckMember(caller, {firm_id});
 }
 
 absl::StatusOr<std::string> GrpcDirectoryClient::ClientPrimaryAdmin(
-    absl::string_view caller, uint64_t firm_id, uint64_t company_id) {
+    const auth::Caller& caller, uint64_t firm_id, uint64_t company_id) {
   absl::StatusOr<v1::Client> client = directory_.GetClient(caller, {firm_id, company_id});
   if (!client.ok()) return client.status();
   return client->primary_admin_user_id();

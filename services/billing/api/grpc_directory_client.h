@@ -11,15 +11,15 @@
 
 namespace clientbook::billing {
 
-// DirectoryClient over gRPC, on behalf of the caller (x-user-id is passed
-// on), each call with a deadline.
+// DirectoryClient over gRPC, on behalf of the caller (their credentials are
+// passed on), each call with a deadline.
 class GrpcDirectoryClient final : public DirectoryClient {
  public:
   GrpcDirectoryClient(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
       : directory_(std::move(directory), timeout) {}
 
-  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
-  absl::StatusOr<std::string> ClientPrimaryAdmin(absl::string_view caller,
+  absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override;
+  absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                  uint64_t firm_id,
                                                  uint64_t company_id) override;
 

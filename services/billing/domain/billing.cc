@@ -28,14 +28,14 @@ std::string LockScope(names::SubscriptionName ref) {
   return absl::StrCat("sub:", ref.firm_id, ":", ref.company_id);
 }
 
-absl::Status Billing::CheckActor(absl::string_view caller, names::SubscriptionName ref,
+absl::Status Billing::CheckActor(const auth::Caller& caller, names::SubscriptionName ref,
                                  Actor actor) {
   // The directory decides who may see the client at all (its members and
   // the company's primary admin); billing then tells the two apart.
   absl::StatusOr<std::string> primary_admin =
       directory_.ClientPrimaryAdmin(caller, ref.firm_id, ref.company_id);
   if (!primary_admin.ok()) return primary_admin.status();
-  const bool client_primary_admin = *primary_admin == caller;
+  const bool client_primary_admin = *primary_admin == caller.user_id;
   absl::Status member = directory_.CheckMember(caller, ref.firm_id);
   if (!member.ok() && member.code() != absl::StatusCode::kPermissionDenied) return member;
   const bool firm_member = member.ok();
@@ -50,7 +50,7 @@ absl::Status Billing::CheckActor(absl::string_view caller, names::SubscriptionNa
   return absl::OkStatus();
 }
 
-absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
                                                  names::SubscriptionName ref, Actor actor,
                                                  std::string operation,
                                                  absl::string_view request_id,
@@ -64,11 +64,11 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
   // so one caller's writes to different subscriptions run in parallel.
   auto guard = request_id.empty()
                    ? locks_.Lock({LockScope(ref)})
-                   : locks_.Lock({LockScope(ref), requests::Scope(caller, request_id)});
+                   : locks_.Lock({LockScope(ref), requests::Scope(caller.user_id, request_id)});
   const absl::Time now = clock_.Now();
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<RequestRecord>> first =
-        store_.FindRequest(caller, request_id);
+        store_.FindRequest(caller.user_id, request_id);
     if (!first.ok()) return first.status();
     if (first->has_value()) {
       if (absl::Status s = requests::CheckSameRequest((*first)->operation(), operation);
@@ -108,7 +108,7 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
   std::optional<RequestEntry> request;
   if (!request_id.empty()) {
     request.emplace();
-    request->caller = std::string(caller);
+    request->caller = caller.user_id;
     request->request_id = std::string(request_id);
     request->record.set_operation(operation);
     *request->record.mutable_result() = record;
@@ -118,7 +118,7 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(absl::string_view caller,
   return ViewAt(record, now);
 }
 
-absl::StatusOr<SubscriptionView> Billing::Get(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::Get(const auth::Caller& caller,
                                               names::SubscriptionName ref) {
   if (absl::Status s = CheckActor(caller, ref, Actor::kAnyone); !s.ok()) return s;
   absl::StatusOr<std::optional<SubscriptionRecord>> stored =
@@ -131,7 +131,7 @@ absl::StatusOr<SubscriptionView> Billing::Get(absl::string_view caller,
   return ViewAt(**stored, clock_.Now());
 }
 
-absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
+absl::StatusOr<Page<SubscriptionView>> Billing::List(const auth::Caller& caller,
                                                      uint64_t firm_id,
                                                      const SubscriptionFilter& filter,
                                                      const PageRequest& page) {
@@ -161,7 +161,7 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(absl::string_view caller,
 }
 
 absl::StatusOr<SubscriptionView> Billing::Subscribe(
-    absl::string_view caller, names::SubscriptionName ref, v1::Plan plan,
+    const auth::Caller& caller, names::SubscriptionName ref, v1::Plan plan,
     const std::vector<v1::Product>& products, v1::BillingPeriod billing_period,
     absl::string_view request_id) {
   if (plan == v1::PLAN_UNSPECIFIED) {
@@ -200,7 +200,7 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
                 });
 }
 
-absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::AddProduct(const auth::Caller& caller,
                                                      names::SubscriptionName ref,
                                                      v1::Product product,
                                                      absl::string_view request_id) {
@@ -218,7 +218,7 @@ absl::StatusOr<SubscriptionView> Billing::AddProduct(absl::string_view caller,
                 });
 }
 
-absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::RemoveProduct(const auth::Caller& caller,
                                                         names::SubscriptionName ref,
                                                         v1::Product product,
                                                         absl::string_view request_id) {
@@ -233,7 +233,7 @@ absl::StatusOr<SubscriptionView> Billing::RemoveProduct(absl::string_view caller
 }
 
 absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
-    absl::string_view caller, names::SubscriptionName ref,
+    const auth::Caller& caller, names::SubscriptionName ref,
     v1::BillingPeriod billing_period, absl::string_view request_id) {
   if (billing_period == v1::BILLING_PERIOD_UNSPECIFIED) {
     return errors::InvalidField("billing_period", "is required");
@@ -251,7 +251,7 @@ absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
                 });
 }
 
-absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(const auth::Caller& caller,
                                                            names::SubscriptionName ref,
                                                            absl::string_view request_id) {
   return Mutate(caller, ref, Actor::kClientPrimaryAdmin, "add-payment-method", request_id,
@@ -264,7 +264,7 @@ absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(absl::string_view cal
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
-    absl::string_view caller, names::SubscriptionName ref, absl::string_view request_id) {
+    const auth::Caller& caller, names::SubscriptionName ref, absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth/caller.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/storage/paging.h"
@@ -36,47 +37,47 @@ class Billing {
       : store_(store), clock_(clock), directory_(directory) {}
 
   // Firm members and the client's primary admin read.
-  absl::StatusOr<SubscriptionView> Get(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> Get(const auth::Caller& caller,
                                        names::SubscriptionName ref);
-  absl::StatusOr<Page<SubscriptionView>> List(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<Page<SubscriptionView>> List(const auth::Caller& caller, uint64_t firm_id,
                                               const SubscriptionFilter& filter,
                                               const PageRequest& page);
 
   // Firm members manage plans and products.
-  absl::StatusOr<SubscriptionView> Subscribe(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> Subscribe(const auth::Caller& caller,
                                              names::SubscriptionName ref, v1::Plan plan,
                                              const std::vector<v1::Product>& products,
                                              v1::BillingPeriod billing_period,
                                              absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> AddProduct(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> AddProduct(const auth::Caller& caller,
                                               names::SubscriptionName ref,
                                               v1::Product product,
                                               absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> RemoveProduct(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> RemoveProduct(const auth::Caller& caller,
                                                  names::SubscriptionName ref,
                                                  v1::Product product,
                                                  absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> SetBillingPeriod(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> SetBillingPeriod(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
                                                     v1::BillingPeriod billing_period,
                                                     absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> RemoveFromWholesale(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> RemoveFromWholesale(const auth::Caller& caller,
                                                        names::SubscriptionName ref,
                                                        absl::string_view request_id);
 
   // The client company's primary admin pays and authorizes.
-  absl::StatusOr<SubscriptionView> AddPaymentMethod(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> AddPaymentMethod(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
                                                     absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> AuthorizeTransfer(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> AuthorizeTransfer(const auth::Caller& caller,
                                                      names::SubscriptionName ref,
                                                      uint64_t firm_id,
                                                      absl::string_view request_id);
-  absl::StatusOr<SubscriptionView> RevokeTransfer(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> RevokeTransfer(const auth::Caller& caller,
                                                   names::SubscriptionName ref,
                                                   absl::string_view request_id);
   // A member of the authorized firm completes.
-  absl::StatusOr<SubscriptionView> CompleteTransfer(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> CompleteTransfer(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
                                                     absl::string_view request_id);
 
@@ -89,11 +90,11 @@ class Billing {
   // record as it was writes nothing.
   using Change = std::function<absl::Status(SubscriptionRecord&, absl::Time now)>;
 
-  absl::Status CheckActor(absl::string_view caller, names::SubscriptionName ref,
+  absl::Status CheckActor(const auth::Caller& caller, names::SubscriptionName ref,
                           Actor actor);
   // The shared frame of every mutation: authorization, the subscription's
   // lock, request-id replay, load, change, atomic commit.
-  absl::StatusOr<SubscriptionView> Mutate(absl::string_view caller,
+  absl::StatusOr<SubscriptionView> Mutate(const auth::Caller& caller,
                                           names::SubscriptionName ref, Actor actor,
                                           std::string operation,
                                           absl::string_view request_id, bool creates,

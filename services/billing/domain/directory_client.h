@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/auth/caller.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -17,13 +18,13 @@ class DirectoryClient {
   virtual ~DirectoryClient() = default;
 
   // PERMISSION_DENIED unless `caller` is a member of the firm.
-  virtual absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) = 0;
+  virtual absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) = 0;
 
   // The user id of the client company's primary admin, read on behalf of
   // `caller`: NOT_FOUND if the firm has no such client, PERMISSION_DENIED if
   // the caller may not read it, UNAVAILABLE if the directory does not
   // answer.
-  virtual absl::StatusOr<std::string> ClientPrimaryAdmin(absl::string_view caller,
+  virtual absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                          uint64_t firm_id,
                                                          uint64_t company_id) = 0;
 };

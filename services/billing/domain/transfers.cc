@@ -15,7 +15,7 @@ absl::Status Refuse(absl::string_view reason, absl::string_view message) {
 }  // namespace
 
 absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
-    absl::string_view caller, names::SubscriptionName ref, uint64_t firm_id,
+    const auth::Caller& caller, names::SubscriptionName ref, uint64_t firm_id,
     absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kClientPrimaryAdmin, absl::StrCat("authorize|", firm_id),
@@ -34,14 +34,14 @@ absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
         TransferRecord& t = *s.mutable_transfer();
         t.Clear();
         t.set_firm_id(firm_id);
-        t.set_authorized_by(std::string(caller));
+        t.set_authorized_by(caller.user_id);
         t.set_authorize_time_us(absl::ToUnixMicros(now));
         t.set_state(v1::BillingTransfer::AUTHORIZED);
         return absl::OkStatus();
       });
 }
 
-absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(const auth::Caller& caller,
                                                            names::SubscriptionName ref,
                                                            absl::string_view request_id) {
   return Mutate(
@@ -79,13 +79,13 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(absl::string_view cal
         s.set_trial_end_us(0);
         s.set_lapse_recorded(false);
         t.set_state(v1::BillingTransfer::COMPLETED);
-        t.set_completed_by(std::string(caller));
+        t.set_completed_by(caller.user_id);
         t.set_complete_time_us(absl::ToUnixMicros(now));
         return absl::OkStatus();
       });
 }
 
-absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(absl::string_view caller,
+absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(const auth::Caller& caller,
                                                          names::SubscriptionName ref,
                                                          absl::string_view request_id) {
   return Mutate(

@@ -2,7 +2,7 @@
 
 namespace clientbook::directory {
 
-absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(absl::string_view caller,
+absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(const auth::Caller& caller,
                                                           const ClientRecord& client) {
   absl::StatusOr<v1::Subscription> subscription =
       billing_.GetSubscription(caller, {client.firm_id(), client.company_id()});

@@ -19,7 +19,7 @@ class BillingWholesaleCheck final : public WholesaleCheck {
   BillingWholesaleCheck(std::shared_ptr<grpc::Channel> billing, absl::Duration timeout)
       : billing_(std::move(billing), timeout) {}
 
-  absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+  absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                      const ClientRecord& client) override;
 
  private:

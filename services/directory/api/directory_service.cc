@@ -36,10 +36,10 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
                                           const v1::CreateFirmRequest* req,
                                           v1::Firm* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(FirmRecord firm,
                         directory_.firms.CreateFirm(
-                            caller, req->firm().display_name(), req->creator_email(),
+                            caller.user_id, req->firm().display_name(), req->creator_email(),
                             req->creator_display_name(), req->request_id()));
     *resp = ToProto(firm);
     return absl::OkStatus();
@@ -48,10 +48,10 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
 
 grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
                                        const v1::GetFirmRequest* req, v1::Firm* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName name,
                         names::FirmName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.GetFirm(caller, name.firm_id));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.GetFirm(caller.user_id, name.firm_id));
     *resp = ToProto(firm);
     return absl::OkStatus();
   });
@@ -60,10 +60,10 @@ grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
                                            const v1::ListMyFirmsRequest* req,
                                            v1::ListMyFirmsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(Page<FirmRecord> page,
                         directory_.firms.ListMyFirms(
-                            caller, PageOf(req->page_size(), req->page_token())));
+                            caller.user_id, PageOf(req->page_size(), req->page_token())));
     for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -73,12 +73,12 @@ grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
                                              const v1::AddFirmMemberRequest* req,
                                              v1::FirmMember* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         MemberRecord member,
-        directory_.firms.AddMember(caller, firm.firm_id, FromProto(req->member())));
+        directory_.firms.AddMember(caller.user_id, firm.firm_id, FromProto(req->member())));
     *resp = ToProto(member);
     return absl::OkStatus();
   });
@@ -87,12 +87,12 @@ grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                                                const v1::ListFirmMembersRequest* req,
                                                v1::ListFirmMembersResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
         Page<MemberRecord> page,
-        directory_.firms.ListMembers(caller, firm.firm_id,
+        directory_.firms.ListMembers(caller.user_id, firm.firm_id,
                                      PageOf(req->page_size(), req->page_token())));
     for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
     resp->set_next_page_token(page.next_page_token);
@@ -103,7 +103,7 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::TransferPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("firm", req->firm()));
     CB_ASSIGN_OR_RETURN(
@@ -113,7 +113,7 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
       return errors::InvalidField("new_primary_admin", "must be a member of firm");
     }
     CB_ASSIGN_OR_RETURN(auto members, directory_.firms.TransferPrimaryAdmin(
-                                          caller, firm.firm_id, next.user_id));
+                                          caller.user_id, firm.firm_id, next.user_id));
     *resp->mutable_previous_primary_admin() = ToProto(members.first);
     *resp->mutable_new_primary_admin() = ToProto(members.second);
     return absl::OkStatus();
@@ -123,7 +123,7 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
 grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
                                             const v1::CreateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
@@ -132,7 +132,7 @@ grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
                              firm.firm_id));
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.clients.CreateClient(
-                            caller, firm.firm_id, FromProto(req->client(), lead),
+                            caller.user_id, firm.firm_id, FromProto(req->client(), lead),
                             req->make_me_primary_admin(), req->request_id()));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -142,11 +142,11 @@ grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
                                          const v1::GetClientRequest* req,
                                          v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.GetClient(
-                                                 caller, ref.firm_id, ref.company_id));
+                                                 caller.user_id, ref.firm_id, ref.company_id));
     *resp = ToProto(client);
     return absl::OkStatus();
   });
@@ -155,7 +155,7 @@ grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                             const v1::UpdateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("client.name", req->client().name()));
     std::string lead;
@@ -168,7 +168,7 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
     }
     CB_ASSIGN_OR_RETURN(ClientRecord client,
                         directory_.clients.UpdateClient(
-                            caller, ref.firm_id, ref.company_id,
+                            caller.user_id, ref.firm_id, ref.company_id,
                             FromProto(req->client(), lead), paths, req->client().etag()));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -178,7 +178,7 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
                                            const v1::ListClientsRequest* req,
                                            v1::ListClientsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     ClientListQuery query;
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
@@ -194,7 +194,7 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
     query.show_inactive = req->show_inactive();
     query.order_by = req->order_by();
     CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
-                        directory_.listing.ListClients(caller, query));
+                        directory_.listing.ListClients(caller.user_id, query));
     for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -204,11 +204,11 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
                                                 const v1::DeactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
-                                                 caller, ref.firm_id, ref.company_id,
+                                                 caller.user_id, ref.firm_id, ref.company_id,
                                                  v1::ClientStatus::INACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -218,11 +218,11 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
                                                 const v1::ReactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
-                                                 caller, ref.firm_id, ref.company_id,
+                                                 caller.user_id, ref.firm_id, ref.company_id,
                                                  v1::ClientStatus::ACTIVE));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -232,7 +232,7 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
                                             const v1::DeleteClientRequest* req,
                                             google::protobuf::Empty*) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
     return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
@@ -242,11 +242,11 @@ grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.ChangeClientPrimaryAdmin(
-                                                 caller, ref.firm_id, ref.company_id,
+                                                 caller.user_id, ref.firm_id, ref.company_id,
                                                  req->new_primary_admin_user_id()));
     *resp = ToProto(client);
     return absl::OkStatus();
@@ -256,7 +256,7 @@ grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
 grpc::Status DirectoryService::BatchUpdateClientNumbers(
     grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     std::vector<ClientNumberUpdate> updates;
@@ -277,7 +277,7 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
     CB_ASSIGN_OR_RETURN(
         ClientNumberBatch batch,
         directory_.numbers.BatchUpdateClientNumbers(
-            caller, firm.firm_id, updates, req->validate_only(), req->request_id()));
+            caller.user_id, firm.firm_id, updates, req->validate_only(), req->request_id()));
     for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
     for (int i = 0; i < req->requests_size(); ++i) {
       const ClientNumberVerdict& verdict = batch.verdicts[i];
@@ -296,7 +296,7 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
 grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
                                                const v1::BatchGetClientsRequest* req,
                                                v1::BatchGetClientsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
     std::vector<uint64_t> ids;
@@ -310,7 +310,7 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
       }
     }
     CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
-                        directory_.clients.BatchGetClients(caller, firm.firm_id, ids));
+                        directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
     absl::flat_hash_set<uint64_t> present;
     for (const ClientRecord& c : found) {
       present.insert(c.company_id());
@@ -327,11 +327,11 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
                                                  const v1::GetClientListViewRequest* req,
                                                  v1::ClientListView* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                         names::ClientListViewName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
-                        directory_.listing.GetListView(caller, ref.firm_id, ref.user_id));
+                        directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
     return absl::OkStatus();
   });
@@ -340,14 +340,14 @@ grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::UpdateClientListView(
     grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                         names::ClientListViewName::Parse("client_list_view.name",
                                                          req->client_list_view().name()));
     const auto& columns = req->client_list_view().columns();
     CB_ASSIGN_OR_RETURN(ListViewRecord view,
                         directory_.listing.UpdateListView(
-                            caller, ref.firm_id, ref.user_id,
+                            caller.user_id, ref.firm_id, ref.user_id,
                             std::vector<std::string>(columns.begin(), columns.end())));
     *resp = ToProto(ref.firm_id, ref.user_id, view);
     return absl::OkStatus();
@@ -357,9 +357,9 @@ grpc::Status DirectoryService::UpdateClientListView(
 grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
                                                 const v1::CreateInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.invitations.CreateInvitation(
-                                                  caller, FromProto(req->invitation())));
+                                                  caller.user_id, FromProto(req->invitation())));
     *resp = ToProto(inv);
     return absl::OkStatus();
   });
@@ -368,7 +368,7 @@ grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
                                                const v1::ListInvitationsRequest* req,
                                                v1::ListInvitationsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(
         Page<InvitationRecord> page,
         directory_.invitations.ListInvitations(
@@ -384,7 +384,7 @@ grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
                                                 const v1::AcceptInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     std::optional<uint64_t> firm_id;
     if (!req->firm().empty()) {
       CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
@@ -402,7 +402,7 @@ grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
 grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
                                                  const v1::DeclineInvitationRequest* req,
                                                  v1::Invitation* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     if (req->token().empty()) return errors::InvalidField("token", "is required");
     CB_ASSIGN_OR_RETURN(InvitationRecord inv,
                         directory_.invitations.DeclineInvitation(caller, req->token()));

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_DIRECTORY_SERVICE_H_
 
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/auth/authenticator.h"
 #include "services/directory/domain/directory.h"
 
 namespace clientbook::directory {
@@ -10,7 +11,8 @@ namespace clientbook::directory {
 // Directory, maps the status. No rules live here.
 class DirectoryService final : public v1::DirectoryService::Service {
  public:
-  explicit DirectoryService(Directory& directory) : directory_(directory) {}
+  DirectoryService(Directory& directory, const auth::Authenticator& authenticator)
+      : directory_(directory), authenticator_(authenticator) {}
 
   grpc::Status CreateFirm(grpc::ServerContext* ctx, const v1::CreateFirmRequest* req,
                           v1::Firm* resp) override;
@@ -73,6 +75,7 @@ class DirectoryService final : public v1::DirectoryService::Service {
 
  private:
   Directory& directory_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace clientbook::directory

@@ -253,10 +253,10 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
   return CommitClient(&*before, std::move(after));
 }
 
-absl::Status Clients::DeleteClient(absl::string_view caller, uint64_t firm_id,
+absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
                                    uint64_t company_id) {
   if (absl::StatusOr<MemberRecord> m =
-          core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
+          core_.RequireRole(caller.user_id, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
                                                     names::FirmName{firm_id}.ToString(),

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/directory/domain/directory_core.h"
+#include "common/auth/caller.h"
 #include "services/directory/domain/wholesale_check.h"
 
 namespace clientbook::directory {
@@ -37,7 +38,8 @@ class Clients {
   absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
                                                uint64_t company_id,
                                                v1::ClientStatus status);
-  absl::Status DeleteClient(absl::string_view caller, uint64_t firm_id,
+  // Asks billing on the caller's behalf, with the caller's credentials.
+  absl::Status DeleteClient(const auth::Caller& caller, uint64_t firm_id,
                             uint64_t company_id);
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       absl::string_view caller, uint64_t firm_id, uint64_t company_id,

@@ -29,6 +29,18 @@ InvitationRecord AsSeen(InvitationRecord inv, int64_t now_us, bool keep_token) {
   return inv;
 }
 
+// OK when the caller has proved that `email` is theirs. The refusal does not
+// repeat the address: a token alone must not reveal whom it was sent to.
+absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email) {
+  if (!caller.verified_email.empty() && EmailKey(caller.verified_email) == EmailKey(email)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      caller.verified_email.empty()
+          ? "invitations are opened by a verified email, and you have not proved one"
+          : "this is not addressed to your verified email");
+}
+
 }  // namespace
 
 std::string Invitations::NewToken() {
@@ -81,41 +93,32 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
   return inv;
 }
 
-absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsWhereEmail(
-    absl::string_view caller, absl::string_view email) {
+absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view user_id) {
   std::vector<uint64_t> firms;
-  const std::string key = EmailKey(email);
   std::string cursor;
-  size_t scanned = 0;
   do {
     absl::StatusOr<StoredPage<uint64_t>> page =
-        store_.ListFirmIdsOfUser(caller, cursor, storage::kMaxPageSize);
+        store_.ListFirmIdsOfUser(user_id, cursor, storage::kMaxPageSize);
     if (!page.ok()) return page.status();
-    for (uint64_t firm_id : page->items) {
-      absl::StatusOr<std::optional<MemberRecord>> m = store_.GetMember(firm_id, caller);
-      if (!m.ok()) return m.status();
-      if (m->has_value() && EmailKey((*m)->email()) == key) firms.push_back(firm_id);
-    }
-    scanned += page->items.size();
+    firms.insert(firms.end(), page->items.begin(), page->items.end());
     cursor = page->cursor;
-  } while (!cursor.empty() && scanned < kMaxFirmsPerUserScanned);
+  } while (!cursor.empty() && firms.size() < kMaxFirmsPerUserScanned);
   return firms;
 }
 
 absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
-    absl::string_view caller, absl::string_view invitee_email, const PageRequest& page) {
+    const auth::Caller& caller, absl::string_view invitee_email, const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
-      absl::StrCat("invitations|", caller, "|", EmailKey(invitee_email)), page);
+      absl::StrCat("invitations|", caller.user_id, "|", EmailKey(invitee_email)), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<InvitationRecord>> stored;
   if (invitee_email.empty()) {
-    stored = store_.ListInvitationsFromUser(caller, list->cursor, list->size);
+    stored = store_.ListInvitationsFromUser(caller.user_id, list->cursor, list->size);
   } else {
-    absl::StatusOr<std::vector<uint64_t>> firms = FirmsWhereEmail(caller, invitee_email);
-    if (!firms.ok()) return firms.status();
-    if (firms->empty()) {
+    if (absl::Status s = RequireVerifiedEmail(caller, invitee_email); !s.ok()) {
       return absl::PermissionDeniedError(
-          absl::StrCat("'", invitee_email, "' is not your email in any of your firms"));
+          absl::StrCat("invitee_email: ", s.message(),
+                       "; leave it empty to list the invitations you sent"));
     }
     stored =
         store_.ListInvitationsToEmail(EmailKey(invitee_email), list->cursor, list->size);
@@ -164,22 +167,20 @@ absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
 }
 
 absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInvitation(
-    absl::string_view caller, absl::string_view token, std::optional<uint64_t> firm_id) {
+    const auth::Caller& caller, absl::string_view token, std::optional<uint64_t> firm_id) {
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
-  absl::StatusOr<std::vector<uint64_t>> firms =
-      FirmsWhereEmail(caller, inv->invitee_email());
+  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok()) return s;
+  absl::StatusOr<std::vector<uint64_t>> firms = FirmsOf(caller.user_id);
   if (!firms.ok()) return firms.status();
   if (firm_id.has_value()) {
     if (std::find(firms->begin(), firms->end(), *firm_id) == firms->end()) {
       return absl::PermissionDeniedError(absl::StrCat(
-          "the invitation is for '", inv->invitee_email(),
-          "', which is not your email in ", names::FirmName{*firm_id}.ToString()));
+          "you are not a member of ", names::FirmName{*firm_id}.ToString()));
     }
   } else if (firms->empty()) {
     return absl::PermissionDeniedError(
-        absl::StrCat("the invitation is for '", inv->invitee_email(),
-                     "', which is not your email in any of your firms"));
+        "you are not a member of any firm: create or join one, then accept");
   } else if (firms->size() > 1) {
     std::vector<std::string> names;
     for (uint64_t id : *firms) names.push_back(names::FirmName{id}.ToString());
@@ -201,7 +202,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
   client.set_client_type(inv->client_type());
   client.set_display_name(inv->client_display_name());
   client.set_email(inv->client_email());
-  client.set_lead_accountant_user_id(std::string(caller));
+  client.set_lead_accountant_user_id(caller.user_id);
   client.set_status(v1::ClientStatus::ACTIVE);
   client.set_primary_admin_user_id(inv->inviter_user_id());
   client.set_revision(1);
@@ -218,19 +219,12 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
                         std::move(client));
 }
 
-absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(absl::string_view caller,
+absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(const auth::Caller& caller,
                                                                 absl::string_view token) {
   auto guard = core_.LockToken(token);
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
-  absl::StatusOr<std::vector<uint64_t>> firms =
-      FirmsWhereEmail(caller, inv->invitee_email());
-  if (!firms.ok()) return firms.status();
-  if (firms->empty()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("the invitation is for '", inv->invitee_email(),
-                     "', which is not your email in any of your firms"));
-  }
+  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok()) return s;
   inv->set_state(v1::InvitationState::DECLINED);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));

@@ -10,31 +10,37 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth/caller.h"
 #include "services/directory/domain/directory_core.h"
 
 namespace clientbook::directory {
 
-// Invitations from client companies to firm members, by email.
+// Invitations from client companies to firm members, by email. Only a caller
+// who has proved an address (a verified email from the authenticator) sees
+// or answers the invitations addressed to it; the email a member typed into
+// their firm is a contact address and opens nothing.
 class Invitations {
  public:
   explicit Invitations(DirectoryCore& core) : core_(core), store_(core.store()) {}
 
   absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
                                                     const InvitationRecord& draft);
-  absl::StatusOr<Page<InvitationRecord>> ListInvitations(absl::string_view caller,
+  // Empty `invitee_email`: the invitations the caller sent; else those to
+  // `invitee_email`, which must be the caller's verified email.
+  absl::StatusOr<Page<InvitationRecord>> ListInvitations(const auth::Caller& caller,
                                                          absl::string_view invitee_email,
                                                          const PageRequest& page);
+  // Connects the client to `firm_id`, or to the caller's only firm.
   absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> AcceptInvitation(
-      absl::string_view caller, absl::string_view token, std::optional<uint64_t> firm_id);
-  absl::StatusOr<InvitationRecord> DeclineInvitation(absl::string_view caller,
+      const auth::Caller& caller, absl::string_view token, std::optional<uint64_t> firm_id);
+  absl::StatusOr<InvitationRecord> DeclineInvitation(const auth::Caller& caller,
                                                      absl::string_view token);
 
  private:
   // The invitation behind `token` if it can still be answered; else why not.
   absl::StatusOr<InvitationRecord> LoadPendingInvitation(absl::string_view token);
-  // The caller's firms in which the caller's member email is `email`.
-  absl::StatusOr<std::vector<uint64_t>> FirmsWhereEmail(absl::string_view caller,
-                                                        absl::string_view email);
+  // The firms `user_id` is a member of (the first kMaxFirmsPerUserScanned).
+  absl::StatusOr<std::vector<uint64_t>> FirmsOf(absl::string_view user_id);
   std::string NewToken();
 
   DirectoryCore& core_;

@@ -2,7 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_WHOLESALE_CHECK_H_
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 #include "services/directory/domain/records.pb.h"
 
 namespace clientbook::directory {
@@ -13,7 +13,7 @@ namespace clientbook::directory {
 class WholesaleCheck {
  public:
   virtual ~WholesaleCheck() = default;
-  virtual absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+  virtual absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                              const ClientRecord& client) = 0;
 };
 

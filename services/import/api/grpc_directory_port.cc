@@ -20,12 +20,12 @@ DirectoryClient FromProto(const v1::Client& c) {
 
 }  // namespace
 
-absl::Status GrpcDirectoryPort::CheckMember(absl::string_view caller, uint64_t firm_id) {
+absl::Status GrpcDirectoryPort::CheckMember(const auth::Caller& caller, uint64_t firm_id) {
   return directory_.CheckMember(caller, {firm_id});
 }
 
 absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
-    absl::string_view caller, uint64_t firm_id,
+    const auth::Caller& caller, uint64_t firm_id,
     const std::vector<uint64_t>& company_ids) {
   v1::BatchGetClientsRequest req;
   req.set_parent(names::FirmName{firm_id}.ToString());
@@ -41,7 +41,7 @@ absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
 }
 
 absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
-    absl::string_view caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
+    const auth::Caller& caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
     bool validate_only, absl::string_view request_id) {
   v1::BatchUpdateClientNumbersRequest req;
   req.set_parent(names::FirmName{firm_id}.ToString());
@@ -64,7 +64,7 @@ absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
 }
 
 absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
-    absl::string_view caller, uint64_t firm_id,
+    const auth::Caller& caller, uint64_t firm_id,
     const std::vector<NumberUpdate>& updates) {
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
       Batch(caller, firm_id, updates, /*validate_only=*/true, "");
@@ -77,7 +77,7 @@ absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
 }
 
 absl::StatusOr<AppliedNumbers> GrpcDirectoryPort::ApplyNumbers(
-    absl::string_view caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
+    const auth::Caller& caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
     absl::string_view request_id) {
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
       Batch(caller, firm_id, updates, /*validate_only=*/false, request_id);
@@ -89,7 +89,7 @@ absl::StatusOr<AppliedNumbers> GrpcDirectoryPort::ApplyNumbers(
   return applied;
 }
 
-absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(absl::string_view caller,
+absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(const auth::Caller& caller,
                                                           uint64_t firm_id,
                                                           bool include_inactive,
                                                           absl::string_view page_token) {

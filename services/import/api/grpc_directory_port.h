@@ -18,24 +18,24 @@ class GrpcDirectoryPort final : public DirectoryPort {
   GrpcDirectoryPort(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
       : directory_(std::move(directory), timeout) {}
 
-  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override;
+  absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override;
   absl::StatusOr<std::vector<DirectoryClient>> GetClients(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) override;
   absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override;
-  absl::StatusOr<AppliedNumbers> ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller, uint64_t firm_id,
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override;
-  absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller, uint64_t firm_id,
                                          bool include_inactive,
                                          absl::string_view page_token) override;
 
  private:
   // One BatchUpdateClientNumbers call; its results, one per update.
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> Batch(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates, bool validate_only,
       absl::string_view request_id);
 

@@ -69,7 +69,7 @@ bool WriteChunks(grpc::ServerWriter<v1::CsvChunk>* writer, absl::string_view dat
 grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
                                           const v1::ExportClientsRequest* req,
                                           grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
     const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
@@ -83,7 +83,7 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
 grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
                                         const v1::StartImportRequest* req,
                                         v1::ImportJob* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(JobRecord job,
@@ -97,7 +97,7 @@ grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
 grpc::Status ImportService::UploadImport(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::UploadImportRequest>* reader,
     v1::ImportJob* resp) {
-  return Serve(*ctx, nullptr, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, nullptr, [&](const auth::Caller& caller) -> absl::Status {
     v1::UploadImportRequest first;
     if (!reader->Read(&first))
       return absl::InvalidArgumentError("the upload sent nothing");
@@ -123,7 +123,7 @@ grpc::Status ImportService::UploadImport(
 grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
                                          const v1::GetImportJobRequest* req,
                                          v1::ImportJob* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                         names::ImportJobName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
@@ -135,7 +135,7 @@ grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
 grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
                                            const v1::ListImportJobsRequest* req,
                                            v1::ListImportJobsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                         names::FirmName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(
@@ -151,7 +151,7 @@ grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
 grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
                                            const v1::WatchImportJobRequest* req,
                                            grpc::ServerWriter<v1::ImportJob>* writer) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                         names::ImportJobName::Parse("name", req->name()));
     std::string last_sent;
@@ -172,7 +172,7 @@ grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
 grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
                                              const v1::ListImportErrorsRequest* req,
                                              v1::ListImportErrorsResponse* resp) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                         names::ImportJobName::Parse("parent", req->parent()));
     CB_ASSIGN_OR_RETURN(Page<ErrorRecord> page,
@@ -188,7 +188,7 @@ grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
 grpc::Status ImportService::DownloadErrorReport(
     grpc::ServerContext* ctx, const v1::DownloadErrorReportRequest* req,
     grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(*ctx, req, [&](const std::string& caller) -> absl::Status {
+  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                         names::ImportJobName::Parse("name", req->name()));
     CB_ASSIGN_OR_RETURN(std::string report, importer_.ErrorReport(caller, ref));

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_IMPORT_API_IMPORT_SERVICE_H_
 
 #include "clientbook/v1/import.grpc.pb.h"
+#include "common/auth/authenticator.h"
 #include "services/import/domain/importer.h"
 
 namespace clientbook::importer {
@@ -10,7 +11,8 @@ namespace clientbook::importer {
 // Importer, maps the status. No rules live here.
 class ImportService final : public v1::ImportService::Service {
  public:
-  explicit ImportService(Importer& importer) : importer_(importer) {}
+  ImportService(Importer& importer, const auth::Authenticator& authenticator)
+      : importer_(importer), authenticator_(authenticator) {}
 
   grpc::Status ExportClients(grpc::ServerContext* ctx,
                              const v1::ExportClientsRequest* req,
@@ -37,6 +39,7 @@ class ImportService final : public v1::ImportService::Service {
 
  private:
   Importer& importer_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace clientbook::importer

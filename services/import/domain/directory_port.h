@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 #include "clientbook/v1/directory.pb.h"
 #include "services/import/domain/model.h"
 
@@ -53,14 +54,14 @@ class DirectoryPort {
  public:
   virtual ~DirectoryPort() = default;
 
-  virtual absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) = 0;
+  virtual absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) = 0;
   // The firm's clients among `company_ids`; others are left out.
   virtual absl::StatusOr<std::vector<DirectoryClient>> GetClients(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) = 0;
   // The directory's verdict on each update of a batch, without writing.
   virtual absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) = 0;
   // Writes the batch atomically, or nothing, recording `request_id` in the
   // same write: the same id again returns the first outcome, so a send whose
@@ -69,10 +70,10 @@ class DirectoryPort {
   // NOT_FOUND) mean nothing was written; any other error leaves the outcome
   // unknown.
   virtual absl::StatusOr<AppliedNumbers> ApplyNumbers(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates, absl::string_view request_id) = 0;
   // One page of the firm's client list in name order, for export.
-  virtual absl::StatusOr<ClientPage> ListClients(absl::string_view caller,
+  virtual absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller,
                                                  uint64_t firm_id, bool include_inactive,
                                                  absl::string_view page_token) = 0;
 };

@@ -41,7 +41,7 @@ absl::Status Importer::Save(JobRecord& job,
   return absl::OkStatus();
 }
 
-absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t firm_id,
                                           absl::string_view csv,
                                           absl::string_view file_name,
                                           absl::string_view request_id) {
@@ -59,12 +59,12 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   // The file's bytes make the request; its name is only a label.
   const std::string fingerprint =
       requests::Fingerprint("StartImport", names::FirmName{firm_id}.ToString(), csv);
-  auto guard = locks_.Lock({requests::Scope(caller, request_id)});
+  auto guard = locks_.Lock({requests::Scope(caller.user_id, request_id)});
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<names::ImportJobName>> first =
-        store_.FindRequest(caller, request_id);
+        store_.FindRequest(caller.user_id, request_id);
     if (!first.ok()) return first.status();
-    if (first->has_value()) return Resume(**first, fingerprint);
+    if (first->has_value()) return Resume(caller, **first, fingerprint);
   }
 
   absl::StatusOr<uint64_t> id = store_.AllocateJobId();
@@ -76,7 +76,8 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   job.set_file_name(std::string(file_name));
   job.set_request_id(std::string(request_id));
   job.set_request_fingerprint(fingerprint);
-  job.set_created_by(std::string(caller));
+  job.set_created_by(caller.user_id);
+  KeepCredentials(caller, job);
   job.set_header_language(file->language);
   for (int column = 0; column < 3; ++column) {
     job.add_column_index(file->column_index[column]);
@@ -94,7 +95,8 @@ absl::StatusOr<JobRecord> Importer::Start(absl::string_view caller, uint64_t fir
   return job;
 }
 
-absl::StatusOr<JobRecord> Importer::Resume(names::ImportJobName ref,
+absl::StatusOr<JobRecord> Importer::Resume(const auth::Caller& caller,
+                                           names::ImportJobName ref,
                                            absl::string_view fingerprint) {
   // No job lock (Start holds a stripe already): only this, under the
   // request id's lock, moves a job out of FAILED, and no run touches a
@@ -111,6 +113,8 @@ absl::StatusOr<JobRecord> Importer::Resume(names::ImportJobName ref,
   if (existing.state() != v1::ImportJob::FAILED || !existing.retryable()) return existing;
   existing.set_retryable(false);
   existing.clear_failure_reason();
+  // The retry runs on the fresh credentials of whoever asked for it.
+  KeepCredentials(caller, existing);
   existing.set_end_time_us(0);
   std::optional<std::vector<ErrorRecord>> errors;
   if (existing.apply_unresolved()) {
@@ -150,7 +154,7 @@ absl::StatusOr<size_t> Importer::DeleteJobsOlderThan(absl::Duration retention) {
   return deleted;
 }
 
-absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller,
+absl::StatusOr<JobRecord> Importer::Get(const auth::Caller& caller,
                                         names::ImportJobName ref) {
   if (absl::Status s = directory_.CheckMember(caller, ref.firm_id); !s.ok()) return s;
   absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
@@ -160,7 +164,7 @@ absl::StatusOr<JobRecord> Importer::Get(absl::string_view caller,
   return std::move(**job);
 }
 
-absl::StatusOr<Page<JobRecord>> Importer::List(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<Page<JobRecord>> Importer::List(const auth::Caller& caller, uint64_t firm_id,
                                                const PageRequest& page) {
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
   absl::StatusOr<storage::ListPage> list =
@@ -172,7 +176,7 @@ absl::StatusOr<Page<JobRecord>> Importer::List(absl::string_view caller, uint64_
   return Page<JobRecord>{std::move(jobs->items), list->TokenFor(jobs->cursor)};
 }
 
-absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
+absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(const auth::Caller& caller,
                                                        names::ImportJobName ref,
                                                        const PageRequest& page) {
   if (absl::StatusOr<JobRecord> job = Get(caller, ref); !job.ok()) return job.status();
@@ -185,7 +189,7 @@ absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(absl::string_view caller,
   return Page<ErrorRecord>{std::move(errors->items), list->TokenFor(errors->cursor)};
 }
 
-absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller,
+absl::StatusOr<std::string> Importer::ErrorReport(const auth::Caller& caller,
                                                   names::ImportJobName ref) {
   absl::StatusOr<JobRecord> job = Get(caller, ref);
   if (!job.ok()) return job.status();
@@ -222,7 +226,7 @@ absl::StatusOr<std::string> Importer::ErrorReport(absl::string_view caller,
   return out;
 }
 
-absl::Status Importer::Export(absl::string_view caller, uint64_t firm_id,
+absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
                               v1::HeaderLanguage language, bool include_inactive,
                               const std::function<bool(std::string piece)>& sink) {
   std::array<std::string, 3> headers = HeaderNames(language);

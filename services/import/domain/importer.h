@@ -57,7 +57,7 @@ class Importer {
   // The same request id returns the same job (INVALID_ARGUMENT for another
   // file or firm); a job that failed for want of the directory resumes: from
   // validation when nothing was applied, else by resending its batch.
-  absl::StatusOr<JobRecord> Start(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<JobRecord> Start(const auth::Caller& caller, uint64_t firm_id,
                                   absl::string_view csv, absl::string_view file_name,
                                   absl::string_view request_id);
 
@@ -69,19 +69,19 @@ class Importer {
   // ago; returns how many.
   absl::StatusOr<size_t> DeleteJobsOlderThan(absl::Duration retention);
 
-  absl::StatusOr<JobRecord> Get(absl::string_view caller, names::ImportJobName ref);
-  absl::StatusOr<Page<JobRecord>> List(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<JobRecord> Get(const auth::Caller& caller, names::ImportJobName ref);
+  absl::StatusOr<Page<JobRecord>> List(const auth::Caller& caller, uint64_t firm_id,
                                        const PageRequest& page);
-  absl::StatusOr<Page<ErrorRecord>> ListErrors(absl::string_view caller,
+  absl::StatusOr<Page<ErrorRecord>> ListErrors(const auth::Caller& caller,
                                                names::ImportJobName ref,
                                                const PageRequest& page);
   // The rejected rows as CSV: the job's headers plus an error column.
-  absl::StatusOr<std::string> ErrorReport(absl::string_view caller,
+  absl::StatusOr<std::string> ErrorReport(const auth::Caller& caller,
                                           names::ImportJobName ref);
   // The firm's client list as CSV, handed to `sink` one directory page (up
   // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
   // size; a sink that returns false stops the export (the caller went away).
-  absl::Status Export(absl::string_view caller, uint64_t firm_id,
+  absl::Status Export(const auth::Caller& caller, uint64_t firm_id,
                       v1::HeaderLanguage language, bool include_inactive,
                       const std::function<bool(std::string piece)>& sink);
 
@@ -92,7 +92,7 @@ class Importer {
 
  private:
   // A retry of the request that made job `ref`.
-  absl::StatusOr<JobRecord> Resume(names::ImportJobName ref,
+  absl::StatusOr<JobRecord> Resume(const auth::Caller& caller, names::ImportJobName ref,
                                    absl::string_view fingerprint);
   absl::Status Validate(JobRecord& job);
   absl::Status Apply(JobRecord& job);
@@ -116,6 +116,11 @@ class Importer {
 // The request id under which the job's current plan is written to the
 // directory: one per job and plan.
 std::string ApplyRequestId(const JobRecord& job);
+
+// The user who started the job, with the credentials the job keeps while it
+// runs, and the setter of those credentials.
+auth::Caller StarterOf(const JobRecord& job);
+void KeepCredentials(const auth::Caller& caller, JobRecord& job);
 
 }  // namespace clientbook::importer
 

@@ -144,7 +144,7 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
     if (!v.rejected(c.row)) ids.push_back(c.company_id);
   }
   absl::StatusOr<std::vector<DirectoryClient>> found =
-      directory.GetClients(job.created_by(), job.firm_id(), ids);
+      directory.GetClients(StarterOf(job), job.firm_id(), ids);
   if (!found.ok()) return found.status();
   absl::flat_hash_map<uint64_t, DirectoryClient> clients;
   for (DirectoryClient& c : *found) clients.emplace(c.company_id, std::move(c));
@@ -206,7 +206,7 @@ absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Ve
                               Plan& plan) {
   while (!plan.updates.empty()) {
     absl::StatusOr<std::vector<NumberVerdict>> verdicts =
-        directory.CheckNumbers(job.created_by(), job.firm_id(), plan.updates);
+        directory.CheckNumbers(StarterOf(job), job.firm_id(), plan.updates);
     if (!verdicts.ok()) return verdicts.status();
     if (std::none_of(verdicts->begin(), verdicts->end(), IsRefused)) {
       return absl::OkStatus();
@@ -250,8 +250,26 @@ std::string ApplyRequestId(const JobRecord& job) {
   return absl::StrCat("import-", job.job_id(), "-", job.apply_attempt());
 }
 
+auth::Caller StarterOf(const JobRecord& job) {
+  auth::Caller starter{.user_id = job.created_by()};
+  for (const Credential& c : job.caller_credentials()) {
+    starter.credentials.emplace_back(c.key(), c.value());
+  }
+  return starter;
+}
+
+void KeepCredentials(const auth::Caller& caller, JobRecord& job) {
+  job.clear_caller_credentials();
+  for (const auto& [key, value] : caller.credentials) {
+    Credential* c = job.add_caller_credentials();
+    c->set_key(key);
+    c->set_value(value);
+  }
+}
+
 absl::Status Importer::Fail(JobRecord& job, Retry retry, absl::string_view reason) {
   job.set_state(v1::ImportJob::FAILED);
+  job.clear_caller_credentials();
   job.set_retryable(retry != Retry::kNo);
   job.set_apply_unresolved(retry == Retry::kResolveApply);
   switch (retry) {
@@ -282,6 +300,7 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   }
   job.set_state(job.rejected_rows() > 0 ? v1::ImportJob::PARTIALLY_SUCCEEDED
                                         : v1::ImportJob::SUCCEEDED);
+  job.clear_caller_credentials();
   job.set_end_time_us(absl::ToUnixMicros(clock_.Now()));
   return Save(job, std::nullopt);
 }
@@ -363,7 +382,7 @@ absl::Status Importer::Apply(JobRecord& job) {
   absl::StatusOr<AppliedNumbers> applied;
   for (int attempt = 1;; ++attempt) {
     applied =
-        directory_.ApplyNumbers(job.created_by(), job.firm_id(), updates, request_id);
+        directory_.ApplyNumbers(StarterOf(job), job.firm_id(), updates, request_id);
     if (applied.ok() || NothingWritten(applied.status()) ||
         attempt >= options_.apply_attempts) {
       break;

@@ -17,6 +17,7 @@
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 
@@ -75,7 +76,7 @@ class BillingServiceTest : public ::testing::Test {
         client::Connect(directory_->target()), kTimeout);
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
-    billing_service_ = std::make_unique<billing::BillingService>(*billing_);
+    billing_service_ = std::make_unique<billing::BillingService>(*billing_, authenticator_);
     billing_server_ = std::move(
         *server::Server::Start({.listen = "127.0.0.1:0"}, {billing_service_.get()}));
   }
@@ -85,7 +86,7 @@ class BillingServiceTest : public ::testing::Test {
   class DeferredWholesaleCheck final : public directory::WholesaleCheck {
    public:
     explicit DeferredWholesaleCheck(BillingServiceTest* test) : test_(test) {}
-    absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+    absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                        const directory::ClientRecord& client) override {
       if (!check_) {
         check_ = std::make_unique<directory::BillingWholesaleCheck>(
@@ -100,7 +101,7 @@ class BillingServiceTest : public ::testing::Test {
   };
 
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& user) {
-    return client::ContextFor(user, kTimeout);
+    return client::ContextFor(testing::As(user), kTimeout);
   }
 
   grpc::Status Subscribe(v1::Plan plan, std::vector<v1::Product> products) {
@@ -142,6 +143,7 @@ class BillingServiceTest : public ::testing::Test {
 
   std::unique_ptr<billing::GrpcDirectoryClient> directory_client_;
   std::unique_ptr<billing::Billing> billing_;
+  auth::HeaderAuthenticator authenticator_;
   std::unique_ptr<billing::BillingService> billing_service_;
   std::unique_ptr<server::Server> billing_server_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_stub_;

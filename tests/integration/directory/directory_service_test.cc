@@ -34,9 +34,12 @@ class DirectoryServiceTest : public ::testing::Test {
     stub_ = v1::DirectoryService::NewStub(channel_);
   }
 
-  std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+  // `verified_email`: the address header mode takes as proved.
+  std::unique_ptr<grpc::ClientContext> As(const std::string& user,
+                                          const std::string& verified_email = "") {
     auto ctx = std::make_unique<grpc::ClientContext>();
     if (!user.empty()) ctx->AddMetadata("x-user-id", user);
+    if (!verified_email.empty()) ctx->AddMetadata("x-user-email", verified_email);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return ctx;
   }
@@ -254,12 +257,28 @@ TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
   v1::AcceptInvitationRequest accept;
   accept.set_token(inv.token());
   v1::Invitation accepted;
-  ASSERT_TRUE(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).ok());
+  // Her member email says alice@studio.example, but only a proved one counts.
+  EXPECT_EQ(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListInvitationsRequest list;
+  list.set_invitee_email("alice@studio.example");
+  v1::ListInvitationsResponse listed;
+  EXPECT_EQ(stub_->ListInvitations(As("alice").get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      stub_->ListInvitations(As("alice", "alice@studio.example").get(), list, &listed).ok());
+  EXPECT_EQ(listed.invitations_size(), 1);
+
+  ASSERT_TRUE(
+      stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
+          .ok());
   EXPECT_EQ(accepted.state(), v1::ACCEPTED);
   EXPECT_EQ(accepted.client(), firm + "/clients/" + inv.company_id());
   EXPECT_TRUE(accepted.token().empty());
-  EXPECT_EQ(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 // Every RPC that echoes its input answers the real error, not the caller's

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/import/domain/import_file.h"
+#include "tests/support/callers.h"
 #include "tests/support/csv_stream.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
@@ -53,7 +54,7 @@ class ImportServiceTest : public ::testing::Test {
   }
 
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& user = "alice") {
-    return client::ContextFor(user, kTimeout);
+    return client::ContextFor(testing::As(user), kTimeout);
   }
 
   std::string Export() {

@@ -15,6 +15,7 @@
 #include "services/billing/store/rocksdb_billing_store.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -29,15 +30,15 @@ class InMemoryDirectoryClient final : public DirectoryClient {
   explicit InMemoryDirectoryClient(directory::Directory& directory)
       : directory_(directory) {}
 
-  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override {
+  absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
     if (!answer.ok()) return answer;
-    return directory_.firms.GetFirm(caller, firm_id).status();
+    return directory_.firms.GetFirm(caller.user_id, firm_id).status();
   }
-  absl::StatusOr<std::string> ClientPrimaryAdmin(absl::string_view caller,
+  absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                  uint64_t firm_id,
                                                  uint64_t company_id) override {
     if (!answer.ok()) return answer;
-    auto client = directory_.clients.GetClient(caller, firm_id, company_id);
+    auto client = directory_.clients.GetClient(caller.user_id, firm_id, company_id);
     if (!client.ok()) return client.status();
     return client->primary_admin_user_id();
   }
@@ -96,10 +97,10 @@ class BillingTest : public ::testing::Test {
   absl::StatusOr<SubscriptionView> Subscribe(
       v1::Plan plan, std::initializer_list<v1::Product> ps,
       v1::BillingPeriod period = v1::BillingPeriod::MONTHLY) {
-    return billing_->Subscribe("anna", ref_, plan, ps, period, "");
+    return billing_->Subscribe(testing::As("anna"), ref_, plan, ps, period, "");
   }
 
-  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get("anna", ref_)); }
+  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get(testing::As("anna"), ref_)); }
 
   static std::optional<std::string> Reason(const absl::Status& s) {
     return errors::ReasonOf(s);

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "services/billing/domain/rules.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/billing/billing_fixture.h"
 
@@ -19,7 +20,7 @@ class TrialTest : public BillingTest {
   }
   void PayAt(absl::Duration after_start) {
     clock_.Advance(after_start);
-    ASSERT_TRUE(billing_->AddPaymentMethod("client-owner", ref_, "").ok());
+    ASSERT_TRUE(billing_->AddPaymentMethod(testing::As("client-owner"), ref_, "").ok());
   }
 };
 
@@ -63,7 +64,7 @@ TEST_F(TrialTest, PaymentAtTheEndIsTooLate) {
 }
 
 TEST_F(TrialTest, OnlyTheClientsPrimaryAdminAddsPayment) {
-  EXPECT_THAT(billing_->AddPaymentMethod("anna", ref_, ""),
+  EXPECT_THAT(billing_->AddPaymentMethod(testing::As("anna"), ref_, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -98,7 +99,7 @@ TEST_F(PlanTest, PayrollNeedsWholesale) {
 
 TEST_F(PlanTest, AddingPayrollToADirectDiscountIsRefused) {
   ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
-  auto added = billing_->AddProduct("anna", ref_, v1::Product::PAYROLL, "");
+  auto added = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
   EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
@@ -110,7 +111,7 @@ TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
   EXPECT_THAT(Reason(wholesale.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  auto added = billing_->AddProduct("anna", ref_, v1::Product::QUICKBOOKS_TIME, "");
+  auto added = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
@@ -120,22 +121,22 @@ TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->eligibility, v1::TransferEligibility::NO_SUBSCRIPTION);
   EXPECT_EQ(none->trial_state, v1::TrialState::NO_TRIAL);
-  EXPECT_THAT(billing_->AddProduct("anna", ref_, v1::Product::PLUS, ""),
+  EXPECT_THAT(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PLUS, ""),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
-  EXPECT_THAT(billing_->Subscribe("anna", ref_, v1::PLAN_UNSPECIFIED, {},
+  EXPECT_THAT(billing_->Subscribe(testing::As("anna"), ref_, v1::PLAN_UNSPECIFIED, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(billing_->Subscribe("anna", ref_, static_cast<v1::Plan>(9), {},
+  EXPECT_THAT(billing_->Subscribe(testing::As("anna"), ref_, static_cast<v1::Plan>(9), {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PLUS}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::ADVANCED}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(billing_->Get("anna", ref_), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(billing_->Get(testing::As("anna"), ref_), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
@@ -145,13 +146,13 @@ TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
 }
 
 TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
-  EXPECT_THAT(billing_->Subscribe("stranger", ref_, v1::WHOLESALE, {},
+  EXPECT_THAT(billing_->Subscribe(testing::As("stranger"), ref_, v1::WHOLESALE, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(billing_->Subscribe("other-firm-member", ref_, v1::WHOLESALE, {},
+  EXPECT_THAT(billing_->Subscribe(testing::As("other-firm-member"), ref_, v1::WHOLESALE, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(billing_->Subscribe("anna", {firm_, 999}, v1::WHOLESALE, {},
+  EXPECT_THAT(billing_->Subscribe(testing::As("anna"), {firm_, 999}, v1::WHOLESALE, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kNotFound));
 }
@@ -159,11 +160,11 @@ TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
 TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
   ASSERT_TRUE(
       Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}).ok());
-  auto refused = billing_->RemoveFromWholesale("anna", ref_, "");
+  auto refused = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  ASSERT_TRUE(billing_->RemoveProduct("anna", ref_, v1::Product::PAYROLL, "").ok());
-  EXPECT_TRUE(billing_->RemoveFromWholesale("anna", ref_, "").ok());
+  ASSERT_TRUE(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
+  EXPECT_TRUE(billing_->RemoveFromWholesale(testing::As("anna"), ref_, "").ok());
 }
 
 TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
@@ -171,20 +172,20 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   const names::SubscriptionName none = NewClient("y");
   ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
   ASSERT_TRUE(billing_
-                  ->Subscribe("anna", wholesale, v1::WHOLESALE, {v1::Product::PLUS},
+                  ->Subscribe(testing::As("anna"), wholesale, v1::WHOLESALE, {v1::Product::PLUS},
                               v1::BILLING_PERIOD_UNSPECIFIED, "")
                   .ok());
   ASSERT_TRUE(
-      billing_->Subscribe("anna", none, v1::NONE, {}, v1::BILLING_PERIOD_UNSPECIFIED, "")
+      billing_->Subscribe(testing::As("anna"), none, v1::NONE, {}, v1::BILLING_PERIOD_UNSPECIFIED, "")
           .ok());
   auto count = [&](SubscriptionFilter f) {
-    return billing_->List("anna", firm_, f, {})->items.size();
+    return billing_->List(testing::As("anna"), firm_, f, {})->items.size();
   };
   EXPECT_EQ(count({}), 3u);
   EXPECT_EQ(count({.plan = v1::WHOLESALE}), 1u);
   EXPECT_EQ(count({.trial_state = v1::TrialState::IN_TRIAL}), 1u);
   EXPECT_EQ(count({.eligibility = v1::TransferEligibility::NEEDS_CLIENT_PERMISSION}), 1u);
-  EXPECT_THAT(billing_->List("other-firm-member", 1, {}, {}),
+  EXPECT_THAT(billing_->List(testing::As("other-firm-member"), 1, {}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -192,11 +193,11 @@ class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  auto first = billing_->AddProduct("anna", ref_, v1::Product::PAYROLL, "r-1");
+  auto first = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(first.ok());
   // Someone removes payroll; the retry of r-1 must not add it back.
-  ASSERT_TRUE(billing_->RemoveProduct("anna", ref_, v1::Product::PAYROLL, "").ok());
-  auto retry = billing_->AddProduct("anna", ref_, v1::Product::PAYROLL, "r-1");
+  ASSERT_TRUE(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
+  auto retry = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(HasProduct(retry->record, v1::Product::PAYROLL));
   EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
@@ -212,7 +213,7 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] {
       auto s =
-          billing_->Subscribe("anna", refs[i], v1::Plan::WHOLESALE, {v1::Product::PLUS},
+          billing_->Subscribe(testing::As("anna"), refs[i], v1::Plan::WHOLESALE, {v1::Product::PLUS},
                               v1::BILLING_PERIOD_UNSPECIFIED, "shared-id");
       if (s.ok() && s->record.company_id() == refs[i].company_id) ++created;
       if (s.status().code() == absl::StatusCode::kInvalidArgument) ++refused;
@@ -223,23 +224,23 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
   EXPECT_EQ(refused, kCallers - 1);
   int stored = 0;
   for (const names::SubscriptionName& ref : refs)
-    stored += billing_->Get("anna", ref).ok();
+    stored += billing_->Get(testing::As("anna"), ref).ok();
   EXPECT_EQ(stored, 1);
 }
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(billing_->AddProduct("anna", ref_, v1::Product::PAYROLL, "r-1").ok());
-  EXPECT_THAT(billing_->RemoveProduct("anna", ref_, v1::Product::PAYROLL, "r-1"),
+  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1").ok());
+  EXPECT_THAT(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
   ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(billing_->AuthorizeTransfer("client-owner", ref_, firm_, "a-1").ok());
-  auto first = billing_->CompleteTransfer("anna", ref_, "c-1");
+  ASSERT_TRUE(billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, "a-1").ok());
+  auto first = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
   ASSERT_TRUE(first.ok());
-  auto retry = billing_->CompleteTransfer("anna", ref_, "c-1");
+  auto retry = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(retry->record.SerializeAsString(), first->record.SerializeAsString());
 }

@@ -1,4 +1,5 @@
 #include "services/billing/domain/rules.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/billing/billing_fixture.h"
 
@@ -17,10 +18,10 @@ class TransferTest : public BillingTest {
 
   absl::StatusOr<SubscriptionView> Authorize(const std::string& who = "client-owner",
                                              std::optional<uint64_t> firm = {}) {
-    return billing_->AuthorizeTransfer(who, ref_, firm.value_or(firm_), "");
+    return billing_->AuthorizeTransfer(testing::As(who), ref_, firm.value_or(firm_), "");
   }
   absl::StatusOr<SubscriptionView> Complete(const std::string& who = "anna") {
-    return billing_->CompleteTransfer(who, ref_, "");
+    return billing_->CompleteTransfer(testing::As(who), ref_, "");
   }
 };
 
@@ -103,7 +104,7 @@ TEST_F(TransferTest, CompletingTwiceIsOneMove) {
 
 TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->RevokeTransfer("client-owner", ref_, "").ok());
+  ASSERT_TRUE(billing_->RevokeTransfer(testing::As("client-owner"), ref_, "").ok());
   auto done = Complete();
   EXPECT_THAT(done, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
@@ -122,7 +123,7 @@ TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
 }
 
 TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
-  ASSERT_TRUE(billing_->AddProduct("anna", ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
+  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION);
   auto refused = Authorize();
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -132,7 +133,7 @@ TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
 
 TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->AddProduct("anna", ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
+  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
   auto refused = Complete();
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
@@ -141,10 +142,10 @@ TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
 
 TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
   ASSERT_TRUE(
-      billing_->SetBillingPeriod("anna", ref_, v1::BillingPeriod::ANNUAL, "").ok());
+      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "").ok());
   EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
   ASSERT_TRUE(
-      billing_->SetBillingPeriod("anna", ref_, v1::BillingPeriod::MONTHLY, "").ok());
+      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::MONTHLY, "").ok());
   ASSERT_TRUE(Authorize().ok());
   EXPECT_TRUE(Complete().ok());
 }
@@ -152,14 +153,14 @@ TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
 TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
   ASSERT_TRUE(
-      billing_->SetBillingPeriod("anna", ref_, v1::BillingPeriod::ANNUAL, "").ok());
+      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "").ok());
   EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
 }
 
 TEST_F(TransferTest, RemovingFromWholesaleHandsBillingBackToTheClient) {
   ASSERT_TRUE(Authorize().ok());
   ASSERT_TRUE(Complete().ok());
-  auto back = billing_->RemoveFromWholesale("anna", ref_, "");
+  auto back = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->record.plan(), v1::Plan::DIRECT_DISCOUNT);
   EXPECT_EQ(back->trial_state, v1::TrialState::IN_TRIAL);

@@ -12,7 +12,7 @@ namespace clientbook::directory {
 // tests/e2e cover the real one): which clients are on wholesale, or an error.
 class FakeWholesaleCheck final : public WholesaleCheck {
  public:
-  absl::StatusOr<bool> IsOnWholesale(absl::string_view caller,
+  absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                      const ClientRecord& client) override {
     if (while_asked) while_asked();
     if (!answer.ok()) return answer;

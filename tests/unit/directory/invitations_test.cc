@@ -1,11 +1,13 @@
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::As;
 using ::clientbook::testing::StatusIs;
 
 using ::testing::HasSubstr;
@@ -28,13 +30,15 @@ class InvitationTest : public DirectoryTest {
   }
 
   uint64_t firm_;
+  // Anna, having proved her address (a verified token email).
+  const auth::Caller anna_ = As("anna", "anna@studio.example");
 };
 
 TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   InvitationRecord inv = Invite();
   EXPECT_FALSE(inv.token().empty());
   auto accepted =
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   const ClientRecord& client = accepted->second;
   EXPECT_EQ(client.firm_id(), firm_);
@@ -49,9 +53,9 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
 TEST_F(InvitationTest, CannotBeAcceptedTwice) {
   InvitationRecord inv = Invite();
   ASSERT_TRUE(
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
   auto again =
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(again.status()),
               Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
@@ -61,18 +65,18 @@ TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(kInvitationLifetime - absl::Seconds(1));
   EXPECT_TRUE(
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt).ok());
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
 }
 
 TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(absl::Hours(24 * 30));
-  auto late = directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
+  auto late = directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(late.status()),
               Optional(std::string("INVITATION_EXPIRED")));
   auto listed =
-      directory_->invitations.ListInvitations("anna", "anna@studio.example", {});
+      directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
@@ -88,11 +92,11 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   InvitationRecord inv = Invite();
 
   auto ambiguous =
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(ambiguous, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ambiguous.status().message(), HasSubstr("choose one of"));
 
-  auto chosen = directory_->invitations.AcceptInvitation("anna", inv.token(), second);
+  auto chosen = directory_->invitations.AcceptInvitation(anna_, inv.token(), second);
   ASSERT_TRUE(chosen.ok()) << chosen.status();
   EXPECT_EQ(chosen->second.firm_id(), second);
   EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()),
@@ -102,41 +106,82 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
 TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
   AddMember(firm_, "bruno", v1::Role::ADMIN);
   InvitationRecord inv = Invite();
-  EXPECT_THAT(
-      directory_->invitations.AcceptInvitation("bruno", inv.token(), std::nullopt),
-      StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->invitations.AcceptInvitation("bruno", inv.token(), firm_),
+  const auth::Caller bruno = As("bruno", "bruno@studio.example");
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(bruno, inv.token(), std::nullopt),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(bruno, inv.token(), firm_),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->invitations.DeclineInvitation(bruno, inv.token()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// The leak found from outside: a member typed someone else's address as
+// their member email, and that opened the other person's invitations.
+TEST_F(InvitationTest, AMemberEmailTypedIntoTheFirmOpensNoInvitations) {
+  AddMember(firm_, "mallory", v1::Role::STAFF, "anna@studio.example");
+  InvitationRecord inv = Invite();
+  for (const auth::Caller& mallory :
+       {As("mallory"), As("mallory", "mallory@evil.example")}) {
+    EXPECT_THAT(
+        directory_->invitations.ListInvitations(mallory, "anna@studio.example", {}),
+        StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(directory_->invitations.AcceptInvitation(mallory, inv.token(), firm_),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(directory_->invitations.DeclineInvitation(mallory, inv.token()),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  auto unchanged = directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
+  ASSERT_TRUE(unchanged.ok()) << unchanged.status();
+  ASSERT_EQ(unchanged->items.size(), 1u);
+  EXPECT_EQ(unchanged->items[0].state(), v1::InvitationState::PENDING);
+}
+
+TEST_F(InvitationTest, AVerifiedEmailOpensItWhateverTheMemberEmailSays) {
+  AddMember(firm_, "carla", v1::Role::STAFF, "carla@home.example");
+  InvitationRecord inv = Invite("carla@work.example");
+  auto accepted = directory_->invitations.AcceptInvitation(
+      As("carla", "Carla@Work.example"), inv.token(), std::nullopt);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->second.firm_id(), firm_);
+}
+
+TEST_F(InvitationTest, AcceptingNeedsMembershipOfTheChosenFirm) {
+  InvitationRecord inv = Invite("dario@solo.example");
+  const auth::Caller dario = As("dario", "dario@solo.example");
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(dario, inv.token(), std::nullopt),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(dario, inv.token(), firm_),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
   InvitationRecord inv = Invite();
-  auto declined = directory_->invitations.DeclineInvitation("anna", inv.token());
+  auto declined = directory_->invitations.DeclineInvitation(anna_, inv.token());
   ASSERT_TRUE(declined.ok()) << declined.status();
   EXPECT_EQ(declined->state(), v1::InvitationState::DECLINED);
   auto accept =
-      directory_->invitations.AcceptInvitation("anna", inv.token(), std::nullopt);
+      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(errors::ReasonOf(accept.status()),
               Optional(std::string("INVITATION_DECLINED")));
 }
 
 TEST_F(InvitationTest, UnknownTokenIsNotFound) {
-  EXPECT_THAT(directory_->invitations.AcceptInvitation("anna", "nope", std::nullopt),
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(anna_, "nope", std::nullopt),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
   Invite();
   Invite("someone@else.example");
-  auto sent = directory_->invitations.ListInvitations("rossi-owner", "", {});
+  auto sent = directory_->invitations.ListInvitations(As("rossi-owner"), "", {});
   ASSERT_TRUE(sent.ok());
   EXPECT_EQ(sent->items.size(), 2u);
   for (const auto& inv : sent->items) EXPECT_TRUE(inv.token().empty());
   auto received =
-      directory_->invitations.ListInvitations("anna", "ANNA@studio.example", {});
+      directory_->invitations.ListInvitations(anna_, "ANNA@studio.example", {});
   ASSERT_TRUE(received.ok());
   EXPECT_EQ(received->items.size(), 1u);
-  EXPECT_THAT(directory_->invitations.ListInvitations("anna", "someone@else.example", {}),
+  EXPECT_THAT(directory_->invitations.ListInvitations(anna_, "someone@else.example", {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

@@ -18,6 +18,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "services/import/domain/importer.h"
 #include "services/import/store/rocksdb_import_store.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/fake_wholesale_check.h"
 
@@ -32,35 +33,35 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   explicit InMemoryDirectoryPort(directory::Directory& directory)
       : directory_(directory) {}
 
-  absl::Status CheckMember(absl::string_view caller, uint64_t firm_id) override {
+  absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
     if (down) return Outage();
-    return directory_.firms.GetFirm(caller, firm_id).status();
+    return directory_.firms.GetFirm(caller.user_id, firm_id).status();
   }
   absl::StatusOr<std::vector<DirectoryClient>> GetClients(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& ids) override {
     if (down) return Outage();
-    auto found = directory_.clients.BatchGetClients(caller, firm_id, ids);
+    auto found = directory_.clients.BatchGetClients(caller.user_id, firm_id, ids);
     if (!found.ok()) return found.status();
     std::vector<DirectoryClient> out;
     for (const directory::ClientRecord& c : *found) out.push_back(View(c));
     return out;
   }
   absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override {
     if (down) return Outage();
     std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates)
       entries.push_back({u.company_id, u.client_number, ""});
     auto batch =
-        directory_.numbers.BatchUpdateClientNumbers(caller, firm_id, entries, true);
+        directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id, entries, true);
     if (!batch.ok()) return batch.status();
     std::vector<NumberVerdict> verdicts;
     for (const auto& v : batch->verdicts) verdicts.push_back({v.refusal, v.description});
     return verdicts;
   }
-  absl::StatusOr<AppliedNumbers> ApplyNumbers(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller, uint64_t firm_id,
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override {
     if (down) return Outage();
@@ -69,7 +70,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     for (const NumberUpdate& u : updates) {
       entries.push_back({u.company_id, u.client_number, u.etag});
     }
-    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller, firm_id, entries,
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id, entries,
                                                              false, request_id);
     if (!batch.ok()) return batch.status();
     if (!batch->replayed) ++apply_calls;
@@ -81,12 +82,12 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     for (const auto& v : batch->verdicts) applied.changed.push_back(v.changed);
     return applied;
   }
-  absl::StatusOr<ClientPage> ListClients(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller, uint64_t firm_id,
                                          bool include_inactive,
                                          absl::string_view page_token) override {
     if (down) return Outage();
     auto page = directory_.listing.ListClients(
-        caller, {.firm_id = firm_id,
+        caller.user_id, {.firm_id = firm_id,
                  .page = {.page_size = 1000, .page_token = std::string(page_token)},
                  .show_inactive = include_inactive});
     if (!page.ok()) return page.status();
@@ -234,9 +235,9 @@ class ImporterTest : public ::testing::Test {
   // Starts an import and runs it to its end.
   JobRecord Import(const std::string& csv, const std::string& request_id = "") {
     JobRecord job = testing::ValueOrFail(
-        importer_->Start("alice", firm_, csv, "clients.csv", request_id));
+        importer_->Start(testing::As("alice"), firm_, csv, "clients.csv", request_id));
     RunScheduled();
-    return testing::ValueOrFail(importer_->Get("alice", {firm_, job.job_id()}));
+    return testing::ValueOrFail(importer_->Get(testing::As("alice"), {firm_, job.job_id()}));
   }
 
   void RunScheduled() {
@@ -246,7 +247,7 @@ class ImporterTest : public ::testing::Test {
   }
 
   std::vector<ErrorRecord> Errors(const JobRecord& job) {
-    return importer_->ListErrors("alice", {firm_, job.job_id()}, {.page_size = 1000})
+    return importer_->ListErrors(testing::As("alice"), {firm_, job.job_id()}, {.page_size = 1000})
         ->items;
   }
 

@@ -1,4 +1,5 @@
 #include "common/csv/csv.h"
+#include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/import/importer_fixture.h"
 
@@ -122,12 +123,12 @@ TEST_F(ImporterTest, TheSameRequestIdReturnsTheSameJobWithoutRunningItAgain) {
   JobRecord again = Import(csv, "upload-1");
   EXPECT_EQ(first.job_id(), again.job_id());
   EXPECT_EQ(directory_.apply_calls, 1);
-  EXPECT_EQ(importer_->List("alice", firm_, {})->items.size(), 1u);
+  EXPECT_EQ(importer_->List(testing::As("alice"), firm_, {})->items.size(), 1u);
 }
 
 TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
   const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
-  auto started = importer_->Start("alice", firm_, csv, "", "upload-2");
+  auto started = importer_->Start(testing::As("alice"), firm_, csv, "", "upload-2");
   ASSERT_TRUE(started.ok());
   directory_.down = true;
   RunScheduled();
@@ -145,7 +146,7 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
 }
 
 TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
-  auto started = importer_->Start("alice", firm_,
+  auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   store_->crash_before_final_write = true;
@@ -160,7 +161,7 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   ASSERT_TRUE(restarted.ResumeUnfinished().ok());
   ASSERT_EQ(scheduler_.queue.size(), 1u);
   ASSERT_TRUE(restarted.RunJob(scheduler_.queue[0]).ok());
-  JobRecord job = *restarted.Get("alice", {firm_, started->job_id()});
+  JobRecord job = *restarted.Get(testing::As("alice"), {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(directory_.apply_calls, 1);
   EXPECT_EQ(Number(rossi_), "R-1");
@@ -188,7 +189,7 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
       File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
             absl::StrCat(bianchi_, ",Bianchi WRONG,B-1"),
             absl::StrCat(verdi_, ",\"Società Verdi\",v-9x") + std::string(100, 'y')}));
-  auto report = importer_->ErrorReport("alice", {firm_, job.job_id()});
+  auto report = importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()});
   ASSERT_TRUE(report.ok()) << report.status();
   std::vector<csv::Record> rows = csv::Parse(*report);
   ASSERT_EQ(rows.size(), 3u);
@@ -210,29 +211,29 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
 TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
   std::string big = "Company ID,Display Name,Client Number\n";
   for (int i = 0; i < 1001; ++i) big += absl::StrCat(rossi_, ",Rossi SRL,\n");
-  EXPECT_THAT(importer_->Start("alice", firm_, big, "", ""),
+  EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, big, "", ""),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_THAT(importer_->Start("alice", firm_, "Id,Name,Number\n1,2,3\n", "", ""),
+  EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, "Id,Name,Number\n1,2,3\n", "", ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(importer_->List("alice", firm_, {})->items.empty());
+  EXPECT_TRUE(importer_->List(testing::As("alice"), firm_, {})->items.empty());
   EXPECT_TRUE(scheduler_.queue.empty());
 }
 
 TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
-  EXPECT_THAT(importer_->Start("mallory", firm_,
+  EXPECT_THAT(importer_->Start(testing::As("mallory"), firm_,
                                File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
-  EXPECT_THAT(importer_->Get("mallory", {firm_, job.job_id()}),
+  EXPECT_THAT(importer_->Get(testing::As("mallory"), {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(importer_->ErrorReport("mallory", {firm_, job.job_id()}),
+  EXPECT_THAT(importer_->ErrorReport(testing::As("mallory"), {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ImporterTest, JobsListNewestFirst) {
   JobRecord first = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
   JobRecord second = Import(File({absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
-  auto jobs = importer_->List("alice", firm_, {});
+  auto jobs = importer_->List(testing::As("alice"), firm_, {});
   ASSERT_EQ(jobs->items.size(), 2u);
   EXPECT_EQ(jobs->items[0].job_id(), second.job_id());
   EXPECT_EQ(jobs->items[1].job_id(), first.job_id());
@@ -245,7 +246,7 @@ TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 0u);
   clock_.Advance(absl::Seconds(2));
   EXPECT_EQ(*importer_->DeleteJobsOlderThan(absl::Hours(24 * 90)), 1u);
-  EXPECT_THAT(importer_->Get("alice", {firm_, job.job_id()}),
+  EXPECT_THAT(importer_->Get(testing::As("alice"), {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(real_store_->ListErrors({firm_, job.job_id()}, "", 10)->items.empty());
   EXPECT_TRUE(real_store_->GetRows({firm_, job.job_id()})->empty());
@@ -258,7 +259,7 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   std::string all;
   int chunks = 0;
   ASSERT_TRUE(importer_
-                  ->Export("alice", firm_, v1::ITALIAN, false,
+                  ->Export(testing::As("alice"), firm_, v1::ITALIAN, false,
                            [&](std::string chunk) {
                              EXPECT_LE(chunk.size(), 64u * 1024 + 200);
                              all += chunk;
@@ -291,7 +292,7 @@ TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   // The bytes are kept as they were, for the report and the API's escaping.
   EXPECT_THAT(errors[0].original(),
               ElementsAre(absl::StrCat(bianchi_), latin1, "B-\xFF"));
-  auto report = importer_->ErrorReport("alice", {firm_, job.job_id()});
+  auto report = importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_THAT(*report, HasSubstr(latin1));
 }
@@ -299,7 +300,7 @@ TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
 TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
   Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "upload-9");
   auto other =
-      importer_->Start("alice", firm_, File({absl::StrCat(rossi_, ",Rossi SRL,R-2")}),
+      importer_->Start(testing::As("alice"), firm_, File({absl::StrCat(rossi_, ",Rossi SRL,R-2")}),
                        "x.csv", "upload-9");
   EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Number(rossi_), "R-1");
@@ -342,13 +343,13 @@ TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
 }
 
 TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
-  auto started = importer_->Start("alice", firm_,
+  auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   CorruptFirstRecordUnder('J');  // the job record
 
   RunScheduled();
-  JobRecord job = *importer_->Get("alice", {firm_, started->job_id()});
+  JobRecord job = *importer_->Get(testing::As("alice"), {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_FALSE(job.retryable());
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
@@ -358,12 +359,12 @@ TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
 }
 
 TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
-  auto started = importer_->Start("alice", firm_,
+  auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
   ASSERT_TRUE(started.ok());
   CorruptFirstRecordUnder('W');  // a row
   RunScheduled();
-  JobRecord job = *importer_->Get("alice", {firm_, started->job_id()});
+  JobRecord job = *importer_->Get(testing::As("alice"), {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
 }

@@ -1,0 +1,50 @@
+#include "common/auth/auth_flags.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "common/auth/jwt_authenticator.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, auth, "header",
+          "how callers prove who they are: 'jwt' (a verified bearer token) or "
+          "'header' (x-user-id is believed; local development only)");
+ABSL_FLAG(std::string, jwks_file, "",
+          "--auth=jwt: JSON Web Key Set file with the token signing keys "
+          "(RS256/ES256); re-read when it changes");
+ABSL_FLAG(std::string, jwt_issuer, "", "--auth=jwt: the required 'iss' claim");
+ABSL_FLAG(std::string, jwt_audience, "", "--auth=jwt: the required 'aud' claim");
+ABSL_FLAG(std::string, jwt_roles_claim, "clientbook_roles",
+          "--auth=jwt: the claim listing the caller's roles ('operator')");
+ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30),
+          "--auth=jwt: clock skew allowed on 'exp' and 'nbf'");
+
+namespace clientbook::auth {
+
+absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(const Clock& clock) {
+  const std::string mode = absl::GetFlag(FLAGS_auth);
+  if (mode == "header") {
+    spdlog::warn(
+        "--auth=header: callers are whoever their x-user-id says; use --auth=jwt "
+        "anywhere but a developer's machine");
+    return std::make_unique<HeaderAuthenticator>();
+  }
+  if (mode != "jwt") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auth must be 'jwt' or 'header', not '", mode, "'"));
+  }
+  JwtRules rules{.issuer = absl::GetFlag(FLAGS_jwt_issuer),
+                 .audience = absl::GetFlag(FLAGS_jwt_audience),
+                 .leeway = absl::GetFlag(FLAGS_jwt_leeway),
+                 .roles_claim = absl::GetFlag(FLAGS_jwt_roles_claim)};
+  const std::string jwks_file = absl::GetFlag(FLAGS_jwks_file);
+  if (jwks_file.empty() || rules.issuer.empty() || rules.audience.empty()) {
+    return absl::InvalidArgumentError(
+        "--auth=jwt needs --jwks_file, --jwt_issuer and --jwt_audience");
+  }
+  absl::StatusOr<std::unique_ptr<JwtAuthenticator>> jwt =
+      JwtAuthenticator::Create(jwks_file, std::move(rules), clock);
+  if (!jwt.ok()) return jwt.status();
+  return std::unique_ptr<Authenticator>(std::move(*jwt));
+}
+
+}  // namespace clientbook::auth

@@ -1,0 +1,29 @@
+#ifndef CLIENTBOOK_COMMON_AUTH_AUTH_FLAGS_H_
+#define CLIENTBOOK_COMMON_AUTH_AUTH_FLAGS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/auth/authenticator.h"
+#include "common/time/clock.h"
+
+ABSL_DECLARE_FLAG(std::string, auth);
+ABSL_DECLARE_FLAG(std::string, jwks_file);
+ABSL_DECLARE_FLAG(std::string, jwt_issuer);
+ABSL_DECLARE_FLAG(std::string, jwt_audience);
+ABSL_DECLARE_FLAG(std::string, jwt_roles_claim);
+ABSL_DECLARE_FLAG(absl::Duration, jwt_leeway);
+
+namespace clientbook::auth {
+
+// The authenticator --auth names: "header" (logs a warning: identity is
+// whatever the caller claims) or "jwt" (needs --jwks_file, --jwt_issuer and
+// --jwt_audience). Times in tokens are read from `clock`.
+absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(const Clock& clock);
+
+}  // namespace clientbook::auth
+
+#endif  // CLIENTBOOK_COMMON_AUTH_AUTH_FLAGS_H_

@@ -1,0 +1,69 @@
+#include "common/auth/authenticator.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/rules/shared_limits.h"
+#include "common/text/text.h"
+
+namespace clientbook::auth {
+namespace {
+
+// RFC 5321's longest address.
+constexpr size_t kMaxEmailBytes = 254;
+constexpr size_t kMaxRoleBytes = 64;
+
+absl::Status Refuse(absl::string_view header, absl::string_view why) {
+  return absl::UnauthenticatedError(absl::StrCat("'", header, "' metadata ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata, absl::string_view key) {
+  auto [begin, end] = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
+  if (begin == end) return HeaderValue{};
+  if (std::next(begin) != end) return Refuse(key, "given more than once");
+  return HeaderValue{.found = true,
+                     .value = absl::string_view(begin->second.data(), begin->second.size())};
+}
+
+absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadata) const {
+  Caller caller;
+  absl::StatusOr<HeaderValue> id = SingleHeader(metadata, kUserIdHeader);
+  if (!id.ok()) return id.status();
+  if (!id->found) return Refuse(kUserIdHeader, "is missing");
+  if (id->value.empty() || id->value.size() > limits::kMaxIdBytes ||
+      !text::IsPrintableAscii(id->value)) {
+    return Refuse(kUserIdHeader, absl::StrCat("must be 1 to ", limits::kMaxIdBytes,
+                                              " printable ASCII characters"));
+  }
+  caller.user_id = std::string(id->value);
+  caller.credentials.emplace_back(kUserIdHeader, caller.user_id);
+
+  absl::StatusOr<HeaderValue> email = SingleHeader(metadata, kUserEmailHeader);
+  if (!email.ok()) return email.status();
+  if (email->found) {
+    if (email->value.size() > kMaxEmailBytes || !text::IsPrintableAscii(email->value) ||
+        !absl::StrContains(email->value, '@')) {
+      return Refuse(kUserEmailHeader, "must be an email address");
+    }
+    caller.verified_email = std::string(email->value);
+    caller.credentials.emplace_back(kUserEmailHeader, caller.verified_email);
+  }
+
+  absl::StatusOr<HeaderValue> roles = SingleHeader(metadata, kUserRolesHeader);
+  if (!roles.ok()) return roles.status();
+  if (roles->found) {
+    for (absl::string_view role : absl::StrSplit(roles->value, ',', absl::SkipEmpty())) {
+      role = absl::StripAsciiWhitespace(role);
+      if (role.size() > kMaxRoleBytes || !text::IsPrintableAscii(role)) {
+        return Refuse(kUserRolesHeader, "must be comma-separated role names");
+      }
+      if (!role.empty()) caller.roles.emplace_back(role);
+    }
+    caller.credentials.emplace_back(kUserRolesHeader, std::string(roles->value));
+  }
+  return caller;
+}
+
+}  // namespace clientbook::auth

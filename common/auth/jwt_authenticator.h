@@ -1,0 +1,58 @@
+#ifndef CLIENTBOOK_COMMON_AUTH_JWT_AUTHENTICATOR_H_
+#define CLIENTBOOK_COMMON_AUTH_JWT_AUTHENTICATOR_H_
+
+#include <sys/stat.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/jwt.h"
+#include "common/time/clock.h"
+
+namespace clientbook::auth {
+
+// --auth=jwt: the caller is the subject of the `authorization: Bearer` token,
+// verified with the keys of a JWKS file. The file is looked at again on every
+// call and re-read when it changed (a rotated Secret or ConfigMap), so keys
+// rotate without a restart; a file that no longer parses keeps the last good
+// keys in use.
+class JwtAuthenticator final : public Authenticator {
+ public:
+  // Reads `jwks_file` once; fails when it holds no usable key.
+  static absl::StatusOr<std::unique_ptr<JwtAuthenticator>> Create(std::string jwks_file,
+                                                                  JwtRules rules,
+                                                                  const Clock& clock);
+
+  absl::StatusOr<Caller> Authenticate(const Metadata& metadata) const override;
+
+ private:
+  // What identifies one version of the file.
+  struct FileVersion {
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    timespec modified{};
+    bool operator==(const FileVersion& other) const;
+  };
+
+  JwtAuthenticator(std::string jwks_file, JwtRules rules, const Clock& clock)
+      : jwks_file_(std::move(jwks_file)), rules_(std::move(rules)), clock_(clock) {}
+
+  // The keys of the file as it is now: re-read when it changed since.
+  std::shared_ptr<const Jwks> CurrentKeys() const;
+  absl::Status Reload(const FileVersion& version) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string jwks_file_;
+  const JwtRules rules_;
+  const Clock& clock_;
+  mutable absl::Mutex mu_;
+  mutable std::shared_ptr<const Jwks> keys_ ABSL_GUARDED_BY(mu_);
+  mutable FileVersion loaded_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace clientbook::auth
+
+#endif  // CLIENTBOOK_COMMON_AUTH_JWT_AUTHENTICATOR_H_

@@ -1,0 +1,365 @@
+// The authenticators: every way a token can be wrong is UNAUTHENTICATED, and
+// only a token signed by a key of the set, for this issuer and audience, in
+// its lifetime, names a caller.
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_split.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/jwks.h"
+#include "common/auth/jwt.h"
+#include "common/auth/jwt_authenticator.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/jwt_signer.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook::auth {
+namespace {
+
+using ::clientbook::testing::JwtSigner;
+using ::clientbook::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+// What a good token says, at kNow.
+Json Claims() {
+  return {{"iss", "https://id.example"}, {"aud", "clientbook"},
+          {"sub", "alice"},              {"exp", absl::ToUnixSeconds(kNow) + 300},
+          {"nbf", absl::ToUnixSeconds(kNow) - 10}};
+}
+
+class JwtTest : public ::testing::Test {
+ protected:
+  JwtTest()
+      : rsa_(JwtSigner::Kind::kRs256, "rsa-1"),
+        ec_(JwtSigner::Kind::kEs256, "ec-1"),
+        keys_(*Jwks::Parse(Json{{"keys", {rsa_.Jwk(), ec_.Jwk()}}}.dump())) {}
+
+  absl::StatusOr<VerifiedToken> Verify(const std::string& token, absl::Time at = kNow) {
+    return VerifyJwt(token, keys_, rules_, at);
+  }
+
+  JwtSigner rsa_;
+  JwtSigner ec_;
+  Jwks keys_;
+  JwtRules rules_{.issuer = "https://id.example", .audience = "clientbook"};
+};
+
+TEST_F(JwtTest, AcceptsRs256AndEs256) {
+  for (const JwtSigner* signer : {&rsa_, &ec_}) {
+    auto verified = Verify(signer->Sign(Claims()));
+    ASSERT_TRUE(verified.ok()) << signer->alg() << ": " << verified.status();
+    EXPECT_EQ(verified->subject, "alice");
+    EXPECT_EQ(verified->verified_email, "");
+  }
+}
+
+TEST_F(JwtTest, EmailCountsOnlyWhenVerified) {
+  Json claims = Claims();
+  claims["email"] = "alice@studio.example";
+  EXPECT_EQ(Verify(rsa_.Sign(claims))->verified_email, "");
+  claims["email_verified"] = false;
+  EXPECT_EQ(Verify(rsa_.Sign(claims))->verified_email, "");
+  claims["email_verified"] = "true";  // a string is not a boolean
+  EXPECT_EQ(Verify(rsa_.Sign(claims))->verified_email, "");
+  claims["email_verified"] = true;
+  EXPECT_EQ(Verify(rsa_.Sign(claims))->verified_email, "alice@studio.example");
+}
+
+TEST_F(JwtTest, RolesComeFromTheRolesClaim) {
+  Json claims = Claims();
+  claims["clientbook_roles"] = {"operator", "auditor"};
+  EXPECT_THAT(Verify(rsa_.Sign(claims))->roles, ElementsAre("operator", "auditor"));
+  claims["clientbook_roles"] = "operator auditor";
+  EXPECT_THAT(Verify(rsa_.Sign(claims))->roles, ElementsAre("operator", "auditor"));
+  claims.erase("clientbook_roles");
+  claims["roles"] = {"operator"};
+  EXPECT_TRUE(Verify(rsa_.Sign(claims))->roles.empty());
+}
+
+TEST_F(JwtTest, ExpiredTokensAreRefusedAfterTheLeeway) {
+  const std::string token = rsa_.Sign(Claims());
+  const absl::Time exp = kNow + absl::Seconds(300);
+  EXPECT_TRUE(Verify(token, exp + rules_.leeway - absl::Seconds(1)).ok());
+  EXPECT_THAT(Verify(token, exp + rules_.leeway),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+  Json no_exp = Claims();
+  no_exp.erase("exp");
+  EXPECT_THAT(Verify(rsa_.Sign(no_exp)), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtTest, NotYetValidTokensAreRefused) {
+  Json claims = Claims();
+  claims["nbf"] = absl::ToUnixSeconds(kNow + absl::Minutes(5));
+  EXPECT_THAT(Verify(rsa_.Sign(claims)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "not valid yet"));
+  claims["nbf"] = absl::ToUnixSeconds(kNow + rules_.leeway);
+  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+}
+
+TEST_F(JwtTest, WrongIssuerOrAudienceIsRefused) {
+  Json claims = Claims();
+  claims["iss"] = "https://evil.example";
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated,
+                                                  "not issued for this"));
+  claims = Claims();
+  claims["aud"] = "another-service";
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
+  claims["aud"] = {"another-service", "clientbook"};
+  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+}
+
+TEST_F(JwtTest, UnknownKidIsRefused) {
+  JwtSigner stranger(JwtSigner::Kind::kRs256, "rsa-1");  // same kid, other key
+  EXPECT_THAT(Verify(stranger.Sign(Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated, "signature"));
+  JwtSigner unknown(JwtSigner::Kind::kEs256, "nobody-knows");
+  EXPECT_THAT(Verify(unknown.Sign(Claims())), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtTest, AlgNoneIsRefused) {
+  const std::string unsigned_token =
+      absl::StrCat(testing::Base64Url(Json{{"alg", "none"}, {"kid", "rsa-1"}}.dump()), ".",
+                   testing::Base64Url(Claims().dump()), ".");
+  EXPECT_THAT(Verify(unsigned_token), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Verify(unsigned_token + "AAAA"), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRefused) {
+  for (const std::string& alg : {"HS256", "RS256"}) {
+    const std::string forged = testing::Hs256Token({{"alg", alg}, {"kid", "rsa-1"}}, Claims(),
+                                                   rsa_.PublicKeyDer());
+    EXPECT_THAT(Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated)) << alg;
+  }
+}
+
+TEST_F(JwtTest, AKeyOfOneAlgorithmVerifiesNoOther) {
+  const std::string token =
+      ec_.SignWithHeader({{"alg", "RS256"}, {"kid", "ec-1"}}, Claims());
+  EXPECT_THAT(Verify(token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtTest, TamperedPayloadIsRefused) {
+  for (const JwtSigner* signer : {&rsa_, &ec_}) {
+    const std::string token = signer->Sign(Claims());
+    Json admin = Claims();
+    admin["sub"] = "mallory";
+    admin["clientbook_roles"] = {"operator"};
+    std::vector<std::string> parts = absl::StrSplit(token, '.');
+    const std::string tampered =
+        absl::StrCat(parts[0], ".", testing::Base64Url(admin.dump()), ".", parts[2]);
+    EXPECT_THAT(Verify(tampered),
+                StatusIs(absl::StatusCode::kUnauthenticated, "signature"));
+  }
+}
+
+TEST_F(JwtTest, TruncatedOrMalformedTokensAreRefused) {
+  const std::string token = rsa_.Sign(Claims());
+  for (size_t cut : {token.size() - 1, token.size() / 2, token.find('.'), size_t{1}}) {
+    EXPECT_THAT(Verify(token.substr(0, cut)), StatusIs(absl::StatusCode::kUnauthenticated))
+        << cut;
+  }
+  for (const std::string& junk : {std::string(""), std::string(".."), std::string("a.b.c"),
+                                  token + ".extra", std::string("%%%.%%%.%%%")}) {
+    EXPECT_THAT(Verify(junk), StatusIs(absl::StatusCode::kUnauthenticated)) << junk;
+  }
+}
+
+TEST_F(JwtTest, OversizedTokensAreRefusedBeforeParsing) {
+  Json claims = Claims();
+  claims["padding"] = std::string(64 * 1024, 'x');
+  EXPECT_THAT(Verify(rsa_.Sign(claims)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "longer than"));
+}
+
+TEST_F(JwtTest, CritHeadersAreRefused) {
+  const std::string token = rsa_.SignWithHeader(
+      {{"alg", "RS256"}, {"kid", "rsa-1"}, {"crit", {"exp"}}}, Claims());
+  EXPECT_THAT(Verify(token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtTest, SubjectMustBeAUserId) {
+  Json claims = Claims();
+  claims.erase("sub");
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
+  claims["sub"] = std::string(129, 'a');
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
+  claims["sub"] = std::string(128, 'a');
+  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+}
+
+TEST(JwksTest, KeepsOnlyKeysThatCanVerifySafely) {
+  JwtSigner good(JwtSigner::Kind::kEs256, "good");
+  Json off_curve = good.Jwk();
+  off_curve["kid"] = "off-curve";
+  off_curve["y"] = off_curve["x"];
+  Json secret = {{"kty", "oct"}, {"kid", "hmac"}, {"k", "c2VjcmV0"}};
+  Json no_kid = good.Jwk();
+  no_kid.erase("kid");
+  Json encryption = good.Jwk();
+  encryption["kid"] = "enc";
+  encryption["use"] = "enc";
+  auto keys = Jwks::Parse(
+      Json{{"keys", {good.Jwk(), off_curve, secret, no_kid, encryption}}}.dump());
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(keys->size(), 1u);
+  EXPECT_NE(keys->Find("good"), nullptr);
+  EXPECT_EQ(keys->Find("hmac"), nullptr);
+  EXPECT_THAT(Jwks::Parse(Json{{"keys", Json::array({secret})}}.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Jwks::Parse("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(JwksTest, RsaKeysUnder2048BitsAreSkipped) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> small(EVP_RSA_gen(1024),
+                                                            EVP_PKEY_free);
+  BIGNUM* n = nullptr;
+  EVP_PKEY_get_bn_param(small.get(), OSSL_PKEY_PARAM_RSA_N, &n);
+  std::string bytes(BN_num_bytes(n), '\0');
+  BN_bn2bin(n, reinterpret_cast<unsigned char*>(bytes.data()));
+  BN_free(n);
+  Json jwk = {{"kty", "RSA"}, {"kid", "small"}, {"n", testing::Base64Url(bytes)}, {"e", "AQAB"}};
+  EXPECT_THAT(Jwks::Parse(Json{{"keys", Json::array({jwk})}}.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+Metadata MetadataOf(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  Metadata m;
+  for (const auto& [k, v] : pairs) m.emplace(grpc::string_ref(k), grpc::string_ref(v));
+  return m;
+}
+
+TEST(HeaderAuthenticatorTest, BelievesTheHeaders) {
+  HeaderAuthenticator auth;
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"x-user-id", "alice"},
+      {"x-user-email", "alice@studio.example"},
+      {"x-user-roles", "operator, auditor"}};
+  auto caller = auth.Authenticate(MetadataOf(headers));
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->user_id, "alice");
+  EXPECT_EQ(caller->verified_email, "alice@studio.example");
+  EXPECT_THAT(caller->roles, ElementsAre("operator", "auditor"));
+  EXPECT_EQ(caller->credentials.size(), 3u);
+}
+
+TEST(HeaderAuthenticatorTest, RefusesMissingRepeatedOrBadIds) {
+  HeaderAuthenticator auth;
+  std::vector<std::pair<std::string, std::string>> none;
+  std::vector<std::pair<std::string, std::string>> twice = {{"x-user-id", "a"},
+                                                            {"x-user-id", "b"}};
+  std::vector<std::pair<std::string, std::string>> long_id = {
+      {"x-user-id", std::string(129, 'a')}};
+  std::vector<std::pair<std::string, std::string>> bad_email = {
+      {"x-user-id", "a"}, {"x-user-email", "not-an-address"}};
+  for (const auto* headers : {&none, &twice, &long_id, &bad_email}) {
+    EXPECT_THAT(auth.Authenticate(MetadataOf(*headers)),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+}
+
+// The authenticator over a JWKS file, as a service runs it.
+class JwtAuthenticatorTest : public ::testing::Test {
+ protected:
+  JwtAuthenticatorTest() : clock_(kNow), first_(JwtSigner::Kind::kRs256, "2026-11") {
+    WriteKeys({first_.Jwk()});
+  }
+
+  void WriteKeys(const std::vector<Json>& keys) {
+    // As a Secret or ConfigMap update lands: a new file renamed over the old.
+    const std::string staged = dir_.Sub("jwks.json.new");
+    Json set;
+    set["keys"] = Json::array();
+    for (const Json& key : keys) set["keys"].push_back(key);
+    std::ofstream(staged) << set.dump();
+    std::filesystem::rename(staged, dir_.Sub("jwks.json"));
+  }
+
+  std::unique_ptr<JwtAuthenticator> Create() {
+    auto auth = JwtAuthenticator::Create(
+        dir_.Sub("jwks.json"), {.issuer = "https://id.example", .audience = "clientbook"},
+        clock_);
+    EXPECT_TRUE(auth.ok()) << auth.status();
+    return std::move(*auth);
+  }
+
+  static Metadata Bearer(const std::string& token) {
+    Metadata m;
+    static std::string value;
+    value = "Bearer " + token;
+    m.emplace("authorization", grpc::string_ref(value));
+    return m;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  JwtSigner first_;
+};
+
+TEST_F(JwtAuthenticatorTest, TheCallerIsTheTokensSubjectAndTheTokenIsForwarded) {
+  auto auth = Create();
+  const std::string token = first_.Sign(Claims());
+  auto caller = auth->Authenticate(Bearer(token));
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->user_id, "alice");
+  ASSERT_EQ(caller->credentials.size(), 1u);
+  EXPECT_EQ(caller->credentials[0].first, "authorization");
+  EXPECT_EQ(caller->credentials[0].second, "Bearer " + token);
+}
+
+TEST_F(JwtAuthenticatorTest, HeaderIdentityIsNotEnough) {
+  auto auth = Create();
+  Metadata m;
+  m.emplace("x-user-id", "alice");
+  EXPECT_THAT(auth->Authenticate(m), StatusIs(absl::StatusCode::kUnauthenticated));
+  Metadata basic;
+  basic.emplace("authorization", "Basic YWxpY2U6c2VjcmV0");
+  EXPECT_THAT(auth->Authenticate(basic), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtAuthenticatorTest, ExpiryFollowsTheInjectedClock) {
+  auto auth = Create();
+  const std::string token = first_.Sign(Claims());
+  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_THAT(auth->Authenticate(Bearer(token)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+}
+
+TEST_F(JwtAuthenticatorTest, KeysRotateWhileRunning) {
+  auto auth = Create();
+  JwtSigner next(JwtSigner::Kind::kEs256, "2026-12");
+  const std::string old_token = first_.Sign(Claims());
+  const std::string new_token = next.Sign(Claims());
+  EXPECT_THAT(auth->Authenticate(Bearer(new_token)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  WriteKeys({first_.Jwk(), next.Jwk()});  // the new key is published first
+  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+  EXPECT_TRUE(auth->Authenticate(Bearer(old_token)).ok());
+
+  WriteKeys({next.Jwk()});  // then the old one retired
+  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+  EXPECT_THAT(auth->Authenticate(Bearer(old_token)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  std::ofstream(dir_.Sub("jwks.json")) << "{ half a file";  // a bad write
+  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+}
+
+TEST_F(JwtAuthenticatorTest, AnUnusableKeySetStopsTheStart) {
+  std::ofstream(dir_.Sub("empty.json")) << R"({"keys": []})";
+  EXPECT_THAT(JwtAuthenticator::Create(dir_.Sub("empty.json"), {}, clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(JwtAuthenticator::Create(dir_.Sub("missing.json"), {}, clock_),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace clientbook::auth
