@@ -86,7 +86,12 @@ std::optional<int> ServiceProcess::Wait() {
 }
 
 bool ServiceProcess::WaitServing(const std::string& target, int timeout_s) {
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  return WaitServing(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+                     timeout_s);
+}
+
+bool ServiceProcess::WaitServing(const std::shared_ptr<grpc::Channel>& channel,
+                                 int timeout_s) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   const auto give_up = std::chrono::system_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::system_clock::now() < give_up) {

@@ -30,6 +30,8 @@ class ServiceProcess {
   // Waits until grpc.health.v1 on `target` says SERVING, or `timeout_s`
   // passes (each probe is one RPC with its own deadline; no sleeps).
   bool WaitServing(const std::string& target, int timeout_s = 20);
+  // The same over `channel` (a TLS one, say).
+  bool WaitServing(const std::shared_ptr<grpc::Channel>& channel, int timeout_s = 20);
   // The running process's id (-1 when not running), for signals.
   int pid() const { return pid_; }
   // What the process printed, for failure messages.
