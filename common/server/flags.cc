@@ -14,6 +14,9 @@ ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),
 ABSL_FLAG(std::string, operator_listen, "",
           "host:port serving operator-only services (actions across firms); "
           "keep it unreachable to firm members; empty disables them");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port serving only grpc.health.v1, in plaintext, for probes that "
+          "speak no TLS (Kubernetes gRPC probes); empty disables");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long in-flight calls may finish after SIGTERM before being "
           "cancelled");

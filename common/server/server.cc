@@ -23,6 +23,7 @@ ServerOptions ServerOptions::FromFlags() {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.operator_listen = absl::GetFlag(FLAGS_operator_listen);
+  options.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
@@ -127,15 +128,27 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
     operator_server = std::move(*started);
     spdlog::info("operator services on port {}", operator_server->port());
   }
+  std::unique_ptr<Server> health_server;
+  if (!options.health_listen.empty()) {
+    // Kubelet gRPC probes speak no TLS: health alone, plaintext, no metrics.
+    ServerOptions health_options{.listen = options.health_listen,
+                                 .max_message_bytes = 4096};
+    absl::StatusOr<std::unique_ptr<Server>> started = Server::Start(health_options, {});
+    if (!started.ok()) return started.status();
+    health_server = std::move(*started);
+    spdlog::info("plaintext health on port {}", health_server->port());
+  }
   spdlog::info("{} ready", std::string(name));
   int signal = WaitForShutdownSignal();
   spdlog::info("signal {}: NOT_SERVING, still serving for {}", signal,
                absl::FormatDuration(options.drain_delay));
-  (*server)->StartDraining();
-  if (operator_server != nullptr) operator_server->StartDraining();
+  for (Server* s : {server->get(), operator_server.get(), health_server.get()}) {
+    if (s != nullptr) s->StartDraining();
+  }
   absl::SleepFor(options.drain_delay);
-  if (operator_server != nullptr) operator_server->Shutdown();
-  (*server)->Shutdown();
+  for (Server* s : {health_server.get(), operator_server.get(), server->get()}) {
+    if (s != nullptr) s->Shutdown();
+  }
   return absl::OkStatus();
 }
 

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::string metrics_listen;
   // Where ServeUntilSignal serves operator-only services; empty: nowhere.
   std::string operator_listen;
+  // Where ServeUntilSignal serves health alone, in plaintext, with the same
+  // status as the API port; empty: nowhere.
+  std::string health_listen;
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int max_message_bytes = 4 << 20;

@@ -63,7 +63,8 @@ class SecureClusterTest : public ::testing::Test {
     };
     directory_ = std::make_unique<ServiceProcess>(
         DIRECTORY_BINARY,
-        with({"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+        with({"--listen=" + directory_target_, "--health_listen=" + health_target_,
+              "--data_dir=" + dir_.Sub("directory"),
               "--billing_target=" + billing_target_}),
         dir_.Sub("directory.log"));
     billing_ = std::make_unique<ServiceProcess>(
@@ -142,6 +143,8 @@ class SecureClusterTest : public ::testing::Test {
   const std::string billing_target_ = absl::StrCat("localhost:", FreePort());
   const std::string operator_target_ = absl::StrCat("localhost:", FreePort());
   const std::string import_target_ = absl::StrCat("localhost:", FreePort());
+  // The directory's plaintext health port, for kubelet probes.
+  const std::string health_target_ = absl::StrCat("127.0.0.1:", FreePort());
   std::unique_ptr<ServiceProcess> directory_;
   std::unique_ptr<ServiceProcess> billing_;
   std::unique_ptr<ServiceProcess> import_;
@@ -160,6 +163,18 @@ TEST_F(SecureClusterTest, OnlyTlsClientsWithACertificateAndATokenGetIn) {
               grpc::StatusCode::UNAVAILABLE);
     EXPECT_TRUE(Health(Channel(target)).ok());
   }
+  // Probes that speak no TLS get health, and nothing else.
+  auto plaintext_health =
+      grpc::CreateChannel(health_target_, grpc::InsecureChannelCredentials());
+  EXPECT_TRUE(Health(plaintext_health).ok());
+  grpc::ClientContext on_health_port;
+  on_health_port.AddMetadata("authorization", "Bearer " + Mint("alice"));
+  v1::ListMyFirmsResponse nothing;
+  EXPECT_EQ(v1::DirectoryService::NewStub(plaintext_health)
+                ->ListMyFirms(&on_health_port, {}, &nothing)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+
   // The right certificate is not an identity: the call needs a token.
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;
@@ -192,14 +207,16 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
   v1::ChangeClientPrimaryAdminRequest change;
   change.set_name(client.name());
   change.set_new_primary_admin_user_id("rossi-owner");
-  ASSERT_TRUE(dir_stub_->ChangeClientPrimaryAdmin(With(alice).get(), change, &client).ok());
+  ASSERT_TRUE(
+      dir_stub_->ChangeClientPrimaryAdmin(With(alice).get(), change, &client).ok());
 
   v1::SubscribeClientRequest subscribe;
   subscribe.set_parent(client.name());
   subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
   subscribe.mutable_subscription()->add_products(v1::PLUS);
   v1::Subscription subscription;
-  grpc::Status s = billing_stub_->SubscribeClient(With(alice).get(), subscribe, &subscription);
+  grpc::Status s =
+      billing_stub_->SubscribeClient(With(alice).get(), subscribe, &subscription);
   ASSERT_TRUE(s.ok()) << s.error_message();
   v1::AuthorizeBillingTransferRequest authorize;
   authorize.set_name(subscription.name());
@@ -251,8 +268,8 @@ TEST_F(SecureClusterTest, OperatorActionsNeedTheOperatorRole) {
   CreateFirm(alice, "alice@studio.example");  // a primary admin is no operator
   EXPECT_EQ(sweeper->SweepExpiredTrials(With(alice).get(), req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  grpc::Status s =
-      sweeper->SweepExpiredTrials(With(Mint("ops", "--roles operator")).get(), req, &resp);
+  grpc::Status s = sweeper->SweepExpiredTrials(
+      With(Mint("ops", "--roles operator")).get(), req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
@@ -267,7 +284,8 @@ TEST_F(SecureClusterTest, ATypedEmailOpensNobodysInvitations) {
   invite.mutable_invitation()->set_invitee_email("anna@studio.example");
   v1::Invitation invitation;
   ASSERT_TRUE(
-      dir_stub_->CreateInvitation(With(Mint("rossi-owner")).get(), invite, &invitation).ok());
+      dir_stub_->CreateInvitation(With(Mint("rossi-owner")).get(), invite, &invitation)
+          .ok());
 
   v1::ListInvitationsRequest list;
   list.set_invitee_email("anna@studio.example");

@@ -36,6 +36,7 @@ class Cluster {
       : directory_target_(Target()),
         billing_target_(Target()),
         import_target_(Target()),
+        operator_target_(Target()),
         directory_(DIRECTORY_BINARY,
                    {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
                     "--metrics_listen=", "--drain_delay=0s",
@@ -43,7 +44,8 @@ class Cluster {
                    dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
-                  "--metrics_listen=", "--drain_delay=0s", "--operator_listen=",
+                  "--metrics_listen=", "--drain_delay=0s",
+                  "--operator_listen=" + operator_target_,
                   "--directory_target=" + directory_target_},
                  dir_.Sub("billing.log")) {}
 
@@ -85,6 +87,8 @@ class Cluster {
   const std::string& directory_target() const { return directory_target_; }
   const std::string& billing_target() const { return billing_target_; }
   const std::string& import_target() const { return import_target_; }
+  // Billing's operator-only services.
+  const std::string& operator_target() const { return operator_target_; }
 
   std::unique_ptr<v1::DirectoryService::Stub> directory;
   std::unique_ptr<v1::BillingService::Stub> billing;
@@ -97,6 +101,7 @@ class Cluster {
   std::string directory_target_;
   std::string billing_target_;
   std::string import_target_;
+  std::string operator_target_;
   ServiceProcess directory_;
   ServiceProcess billing_;
   std::unique_ptr<ServiceProcess> import_;

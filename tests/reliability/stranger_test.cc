@@ -1,7 +1,9 @@
-// Every RPC of every public service, called by a member of another firm with
-// each of firm A's resource names: none succeeds on firm A's data and no
-// answer, error or not, shows any of it. The list of RPCs comes from the
-// service descriptors, so a new RPC is covered the day it is added.
+// Every RPC of every public service, called by a member of another firm and
+// by a user of no firm with each of firm A's resource names: none succeeds on
+// firm A's data and no answer, error or not, shows any of it. Operator RPCs,
+// called by firm A's own primary admin without the operator role, are
+// refused. The list of RPCs comes from the service descriptors, so a new RPC
+// is covered the day it is added.
 #include <set>
 
 #include "absl/strings/match.h"
@@ -25,6 +27,8 @@ using testing::As;
 // Every name-like field of firm A's resources carries this, so a leak shows.
 constexpr char kSecret[] = "AlphaSecret";
 constexpr char kStranger[] = "mallory";
+// Member of no firm at all.
+constexpr char kNobody[] = "nobody";
 
 // RPCs that act on the caller's own things, not on a named resource: a
 // stranger may succeed, but must still see nothing of firm A.
@@ -114,9 +118,10 @@ class StrangerTest : public ::testing::Test {
     return cluster_.import_target();
   }
 
-  // One unary call as the stranger; the answer's bytes in `answer`.
-  grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method,
-                         const Message& request, std::string& answer) {
+  // One unary call as `caller`; the answer's bytes in `answer`.
+  grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& caller,
+                         const std::string& method, const Message& request,
+                         std::string& answer) {
     grpc::ByteBuffer request_bytes;
     bool own_buffer = false;
     grpc::GenericSerialize<grpc::ProtoBufferWriter, Message>(request, &request_bytes,
@@ -124,7 +129,7 @@ class StrangerTest : public ::testing::Test {
     grpc::ByteBuffer response_bytes;
     grpc::Status status;
     absl::Notification done;
-    auto ctx = As(kStranger);
+    auto ctx = As(caller);
     stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request_bytes,
                    &response_bytes, [&](grpc::Status s) {
                      status = std::move(s);
@@ -161,26 +166,53 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
       if (method->client_streaming() || method->server_streaming()) continue;
       const std::string path = absl::StrCat("/", service_name, "/", method->name());
       for (const std::string& name : FirmANames()) {
-        std::unique_ptr<Message> request(
-            google::protobuf::MessageFactory::generated_factory()
-                ->GetPrototype(method->input_type())
-                ->New());
-        FillNames(*request, name);
-        std::string answer;
-        grpc::Status s = CallUnary(stub, path, *request, answer);
-        ++calls;
-        SCOPED_TRACE(absl::StrCat(path, " on ", name));
-        EXPECT_FALSE(absl::StrContains(answer, kSecret));
-        EXPECT_FALSE(absl::StrContains(s.error_message(), kSecret)) << s.error_message();
-        EXPECT_FALSE(absl::StrContains(s.error_details(), kSecret));
-        if (!kCallerScoped.contains(method->name())) {
-          EXPECT_FALSE(s.ok()) << "a stranger's call succeeded";
-          EXPECT_NE(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+        for (const char* caller : {kStranger, kNobody}) {
+          std::unique_ptr<Message> request(
+              google::protobuf::MessageFactory::generated_factory()
+                  ->GetPrototype(method->input_type())
+                  ->New());
+          FillNames(*request, name);
+          std::string answer;
+          grpc::Status s = CallUnary(stub, caller, path, *request, answer);
+          ++calls;
+          SCOPED_TRACE(absl::StrCat(path, " on ", name, " by ", caller));
+          EXPECT_FALSE(absl::StrContains(answer, kSecret));
+          EXPECT_FALSE(absl::StrContains(s.error_message(), kSecret))
+              << s.error_message();
+          EXPECT_FALSE(absl::StrContains(s.error_details(), kSecret));
+          if (!kCallerScoped.contains(method->name())) {
+            EXPECT_FALSE(s.ok()) << "a stranger's call succeeded";
+            EXPECT_NE(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+          }
         }
       }
     }
   }
   std::printf("stranger calls: %d, none saw or changed firm A\n", calls);
+
+  // Operator services: every RPC, as firm A's primary admin with no role.
+  int operator_calls = 0;
+  for (const char* service_name : {"clientbook.v1.BillingOperatorService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service_name);
+    ASSERT_NE(service, nullptr);
+    grpc::GenericStub stub(testing::Channel(cluster_.operator_target()));
+    for (int m = 0; m < service->method_count(); ++m) {
+      const google::protobuf::MethodDescriptor* method = service->method(m);
+      std::unique_ptr<Message> request(
+          google::protobuf::MessageFactory::generated_factory()
+              ->GetPrototype(method->input_type())
+              ->New());
+      std::string answer;
+      grpc::Status s =
+          CallUnary(stub, "alice", absl::StrCat("/", service_name, "/", method->name()),
+                    *request, answer);
+      ++operator_calls;
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method->name();
+    }
+  }
+  EXPECT_GT(operator_calls, 0);
 
   // The streaming RPCs, by hand.
   v1::ExportClientsRequest export_request;
