@@ -20,7 +20,8 @@ ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30),
 
 namespace clientbook::auth {
 
-absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(const Clock& clock) {
+absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(
+    const Clock& clock) {
   const std::string mode = absl::GetFlag(FLAGS_auth);
   if (mode == "header") {
     spdlog::warn(

@@ -19,12 +19,14 @@ absl::Status Refuse(absl::string_view header, absl::string_view why) {
 
 }  // namespace
 
-absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata, absl::string_view key) {
+absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata,
+                                         absl::string_view key) {
   auto [begin, end] = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
   if (begin == end) return HeaderValue{};
   if (std::next(begin) != end) return Refuse(key, "given more than once");
-  return HeaderValue{.found = true,
-                     .value = absl::string_view(begin->second.data(), begin->second.size())};
+  return HeaderValue{
+      .found = true,
+      .value = absl::string_view(begin->second.data(), begin->second.size())};
 }
 
 absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadata) const {

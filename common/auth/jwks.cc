@@ -73,7 +73,8 @@ std::shared_ptr<EVP_PKEY> P256Key(const Json& jwk) {
   if (Member(jwk, "crv") != "P-256") return nullptr;
   const std::string x = Base64UrlMember(jwk, "x");
   const std::string y = Base64UrlMember(jwk, "y");
-  if (x.size() != kP256CoordinateBytes || y.size() != kP256CoordinateBytes) return nullptr;
+  if (x.size() != kP256CoordinateBytes || y.size() != kP256CoordinateBytes)
+    return nullptr;
   // SEC 1 uncompressed point; OpenSSL refuses one that is not on the curve.
   std::string point = absl::StrCat("\x04", x, y);
   return KeyFromParams("EC", [&](OSSL_PARAM_BLD* bld) {
@@ -87,7 +88,8 @@ std::shared_ptr<EVP_PKEY> P256Key(const Json& jwk) {
 }  // namespace
 
 absl::StatusOr<Jwks> Jwks::Parse(absl::string_view json) {
-  const Json doc = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  const Json doc =
+      Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::InvalidArgumentError("the key set is not a JSON object");
   }
@@ -113,9 +115,9 @@ absl::StatusOr<Jwks> Jwks::Parse(absl::string_view json) {
     set.keys_.insert_or_assign(kid, std::move(key));
   }
   if (set.keys_.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the key set has no usable key (RSA of ", kMinRsaBits,
-        "+ bits or EC P-256, with a kid, for signatures)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the key set has no usable key (RSA of ", kMinRsaBits,
+                     "+ bits or EC P-256, with a kid, for signatures)"));
   }
   return set;
 }

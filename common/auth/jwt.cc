@@ -17,7 +17,9 @@ using Json = nlohmann::json;
 
 constexpr size_t kEs256SignatureBytes = 64;
 
-absl::Status Malformed() { return absl::UnauthenticatedError("bearer token is malformed"); }
+absl::Status Malformed() {
+  return absl::UnauthenticatedError("bearer token is malformed");
+}
 absl::Status SignatureRefused() {
   return absl::UnauthenticatedError("bearer token signature is not accepted");
 }
@@ -25,7 +27,8 @@ absl::Status SignatureRefused() {
 // A base64url segment decoded as a JSON object, or a discarded value.
 Json DecodeObject(absl::string_view segment) {
   std::string bytes;
-  if (!absl::WebSafeBase64Unescape(segment, &bytes)) return Json(Json::value_t::discarded);
+  if (!absl::WebSafeBase64Unescape(segment, &bytes))
+    return Json(Json::value_t::discarded);
   Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return Json(Json::value_t::discarded);
   return json;
@@ -40,10 +43,13 @@ const std::string* StringMember(const Json& object, const char* name) {
 // ES256 signatures are r || s (RFC 7518 §3.4); OpenSSL verifies DER.
 std::string EcdsaDer(absl::string_view raw) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), ECDSA_SIG_free);
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(),
+                                                            ECDSA_SIG_free);
   BIGNUM* r = BN_bin2bn(bytes, kEs256SignatureBytes / 2, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes + kEs256SignatureBytes / 2, kEs256SignatureBytes / 2, nullptr);
-  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+  BIGNUM* s =
+      BN_bin2bn(bytes + kEs256SignatureBytes / 2, kEs256SignatureBytes / 2, nullptr);
+  if (sig == nullptr || r == nullptr || s == nullptr ||
+      ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
     BN_free(s);
     return "";
@@ -69,10 +75,10 @@ bool SignatureMatches(const Jwks::Key& key, absl::string_view signed_part,
   return ctx != nullptr &&
          EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
                               key.public_key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(verified.data()),
-                          verified.size(),
-                          reinterpret_cast<const unsigned char*>(signed_part.data()),
-                          signed_part.size()) == 1;
+         EVP_DigestVerify(
+             ctx.get(), reinterpret_cast<const unsigned char*>(verified.data()),
+             verified.size(), reinterpret_cast<const unsigned char*>(signed_part.data()),
+             signed_part.size()) == 1;
 }
 
 bool AudienceMatches(const Json& claims, absl::string_view audience) {
@@ -128,18 +134,21 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
   const std::string* alg = StringMember(header, "alg");
   const std::string* kid = StringMember(header, "kid");
   // `crit` names extensions the token needs understood; none are.
-  if (alg == nullptr || kid == nullptr || header.contains("crit")) return SignatureRefused();
+  if (alg == nullptr || kid == nullptr || header.contains("crit"))
+    return SignatureRefused();
   const Jwks::Key* key = keys.Find(*kid);
   if (key == nullptr || key->algorithm != *alg) return SignatureRefused();
   std::string signature;
   if (!absl::WebSafeBase64Unescape(parts[2], &signature)) return Malformed();
-  const absl::string_view signed_part(parts[0].data(), parts[0].size() + 1 + parts[1].size());
+  const absl::string_view signed_part(parts[0].data(),
+                                      parts[0].size() + 1 + parts[1].size());
   if (!SignatureMatches(*key, signed_part, signature)) return SignatureRefused();
 
   const Json claims = DecodeObject(parts[1]);
   if (claims.is_discarded()) return Malformed();
   const std::string* iss = StringMember(claims, "iss");
-  if (iss == nullptr || *iss != rules.issuer || !AudienceMatches(claims, rules.audience)) {
+  if (iss == nullptr || *iss != rules.issuer ||
+      !AudienceMatches(claims, rules.audience)) {
     return absl::UnauthenticatedError("bearer token was not issued for this service");
   }
   const double now_s = absl::ToDoubleSeconds(now - absl::UnixEpoch());
@@ -156,14 +165,15 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
   const std::string* sub = StringMember(claims, "sub");
   if (sub == nullptr || sub->empty() || sub->size() > limits::kMaxIdBytes ||
       !text::IsPrintableAscii(*sub)) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "bearer token subject must be 1 to ", limits::kMaxIdBytes, " printable characters"));
+    return absl::UnauthenticatedError(absl::StrCat("bearer token subject must be 1 to ",
+                                                   limits::kMaxIdBytes,
+                                                   " printable characters"));
   }
   VerifiedToken out{.subject = *sub, .roles = Roles(claims, rules.roles_claim)};
   auto email_verified = claims.find("email_verified");
   const std::string* email = StringMember(claims, "email");
-  if (email != nullptr && email_verified != claims.end() && email_verified->is_boolean() &&
-      email_verified->get<bool>()) {
+  if (email != nullptr && email_verified != claims.end() &&
+      email_verified->is_boolean() && email_verified->get<bool>()) {
     out.verified_email = *email;
   }
   return out;

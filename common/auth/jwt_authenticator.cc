@@ -21,7 +21,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   in.read(data.data(), kMaxJwksBytes + 1);
   if (in.bad()) return absl::UnavailableError(absl::StrCat("cannot read ", path));
   if (in.gcount() > kMaxJwksBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is over ", kMaxJwksBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is over ", kMaxJwksBytes, " bytes"));
   }
   data.resize(in.gcount());
   return data;
@@ -31,7 +32,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 
 bool JwtAuthenticator::FileVersion::operator==(const FileVersion& other) const {
   return device == other.device && inode == other.inode && size == other.size &&
-         modified.tv_sec == other.modified.tv_sec && modified.tv_nsec == other.modified.tv_nsec;
+         modified.tv_sec == other.modified.tv_sec &&
+         modified.tv_nsec == other.modified.tv_nsec;
 }
 
 absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
@@ -40,7 +42,8 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
       new JwtAuthenticator(std::move(jwks_file), std::move(rules), clock));
   struct stat st {};
   if (stat(auth->jwks_file_.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot open the key set ", auth->jwks_file_));
+    return absl::NotFoundError(
+        absl::StrCat("cannot open the key set ", auth->jwks_file_));
   }
   absl::MutexLock lock(&auth->mu_);
   if (absl::Status s = auth->Reload({st.st_dev, st.st_ino, st.st_size, st.st_mtim});
@@ -87,7 +90,8 @@ absl::StatusOr<Caller> JwtAuthenticator::Authenticate(const Metadata& metadata) 
     return absl::UnauthenticatedError("missing 'authorization: Bearer <token>' metadata");
   }
   if (!absl::StartsWithIgnoreCase(header->value, kBearerPrefix)) {
-    return absl::UnauthenticatedError("'authorization' metadata must be 'Bearer <token>'");
+    return absl::UnauthenticatedError(
+        "'authorization' metadata must be 'Bearer <token>'");
   }
   const absl::string_view token = header->value.substr(kBearerPrefix.size());
   absl::StatusOr<VerifiedToken> verified =

@@ -54,7 +54,8 @@ class DirectoryClient final : public UnaryCaller<v1::DirectoryService> {
   DirectoryClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
       : UnaryCaller(std::move(channel), timeout, "the directory service") {}
 
-  absl::StatusOr<v1::Firm> GetFirm(const auth::Caller& caller, const names::FirmName& firm);
+  absl::StatusOr<v1::Firm> GetFirm(const auth::Caller& caller,
+                                   const names::FirmName& firm);
   // OK when `caller` is a member of `firm`; else the directory's refusal.
   absl::Status CheckMember(const auth::Caller& caller, const names::FirmName& firm);
   absl::StatusOr<v1::Client> GetClient(const auth::Caller& caller,

@@ -10,7 +10,8 @@ grpc::Status Serve(const auth::Authenticator& authenticator,
                    const grpc::ServerContextBase& context,
                    const google::protobuf::Message* request,
                    const std::function<absl::Status(const auth::Caller&)>& body) {
-  absl::StatusOr<auth::Caller> caller = authenticator.Authenticate(context.client_metadata());
+  absl::StatusOr<auth::Caller> caller =
+      authenticator.Authenticate(context.client_metadata());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request != nullptr) {
     if (absl::Status s = CheckKnownEnums(*request); !s.ok()) return ToGrpcStatus(s);

@@ -59,8 +59,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, *credentials,
-                           &server->port_);
+  builder.AddListeningPort(options.listen, *credentials, &server->port_);
   // gRPC sets SO_REUSEPORT by default, which would let a second instance
   // silently share the port; an operator wants "address in use" instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -78,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   spdlog::info("serving gRPC on port {} ({}; metrics: {})", server->port_,
-               options.tls.cert_file.empty()            ? "plaintext"
+               options.tls.cert_file.empty()        ? "plaintext"
                : options.tls.client_ca_file.empty() ? "TLS"
                                                     : "mTLS",
                options.metrics_listen.empty() ? "off" : options.metrics_listen);

@@ -26,7 +26,8 @@ class ClockService final : public testing::v1::ClockService::Service {
     return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
       int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
-      if (micros < 0) return absl::InvalidArgumentError("by: the clock only moves forward");
+      if (micros < 0)
+        return absl::InvalidArgumentError("by: the clock only moves forward");
       clock_.Advance(absl::Microseconds(micros));
       spdlog::warn("fake clock advanced by {} to {} (by '{}')",
                    absl::FormatDuration(absl::Microseconds(micros)),

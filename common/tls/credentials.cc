@@ -23,7 +23,8 @@ ABSL_FLAG(std::string, tls_ca_file, "",
           "empty: plaintext calls to them");
 ABSL_FLAG(std::string, tls_client_cert_file, "",
           "PEM certificate presented to sibling services that require mTLS");
-ABSL_FLAG(std::string, tls_client_key_file, "", "PEM private key of --tls_client_cert_file");
+ABSL_FLAG(std::string, tls_client_key_file, "",
+          "PEM private key of --tls_client_cert_file");
 ABSL_FLAG(std::string, tls_server_name, "",
           "name sibling services' certificates must carry; empty: the host of "
           "the target");
@@ -94,20 +95,22 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     }
   }
   auto provider = std::make_shared<FileWatcherCertificateProvider>(
-      tls.key_file, tls.cert_file, tls.client_ca_file, RefreshSeconds(tls.refresh_interval));
+      tls.key_file, tls.cert_file, tls.client_ca_file,
+      RefreshSeconds(tls.refresh_interval));
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_identity_key_cert_pairs();
   if (tls.client_ca_file.empty()) {
     options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   } else {
     options.watch_root_certs();
-    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(options);
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(const std::string& target,
-                                                             const TlsClientOptions& tls) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
+    const std::string& target, const TlsClientOptions& tls) {
   if (tls.ca_file.empty()) {
     if (!tls.cert_file.empty() || !tls.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_client_cert_file needs --tls_ca_file");
@@ -133,8 +136,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(const std::string& 
   if (!tls.server_name.empty()) {
     args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, tls.server_name);
   }
-  return grpc::CreateCustomChannel(
-      target, grpc::experimental::TlsCredentials(options), args);
+  return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(options),
+                                   args);
 }
 
 }  // namespace clientbook::tls

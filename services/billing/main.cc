@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
                                     tls::TlsClientOptions::FromFlags());
   if (!channel.ok()) return server::ExitWith(channel.status());
-  billing::GrpcDirectoryClient directory(*channel, absl::GetFlag(FLAGS_directory_timeout));
+  billing::GrpcDirectoryClient directory(*channel,
+                                         absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing, *basics->authenticator);
   billing::BillingOperatorService operator_service(billing, *basics->authenticator);
@@ -43,10 +44,9 @@ int main(int argc, char** argv) {
         spdlog::info("trial sweep: {} direct-discount trials lapsed", lapsed->size());
       }
     });
-    if (absl::Status s =
-            server::ServeUntilSignal("billing", server::ServerOptions::FromFlags(),
-                                     {&service}, basics->clock.control.get(),
-                                     {&operator_service});
+    if (absl::Status s = server::ServeUntilSignal(
+            "billing", server::ServerOptions::FromFlags(), {&service},
+            basics->clock.control.get(), {&operator_service});
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   auto billing = tls::SecureChannel(absl::GetFlag(FLAGS_billing_target),
                                     tls::TlsClientOptions::FromFlags());
   if (!billing.ok()) return server::ExitWith(billing.status());
-  directory::BillingWholesaleCheck wholesale(*billing, absl::GetFlag(FLAGS_billing_timeout));
+  directory::BillingWholesaleCheck wholesale(*billing,
+                                             absl::GetFlag(FLAGS_billing_timeout));
   directory::Directory directory(**store, *basics->clock.clock, wholesale);
   directory::DirectoryService service(directory, *basics->authenticator);
 

@@ -17,7 +17,8 @@
 namespace clientbook {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> As(const std::string& user, bool operator_role = false) {
+std::unique_ptr<grpc::ClientContext> As(const std::string& user,
+                                        bool operator_role = false) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->AddMetadata("x-user-id", user);
   if (operator_role) ctx->AddMetadata("x-user-roles", "operator");
@@ -31,11 +32,11 @@ class BillingE2eTest : public ::testing::Test {
       : directory_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         billing_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
         operator_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
-        directory_(
-            DIRECTORY_BINARY,
-            {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
-             "--metrics_listen=", "--drain_delay=0s", "--billing_target=" + billing_target_},
-            dir_.Sub("directory.log")),
+        directory_(DIRECTORY_BINARY,
+                   {"--listen=" + directory_target_,
+                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen=",
+                    "--drain_delay=0s", "--billing_target=" + billing_target_},
+                   dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
                   "--metrics_listen=", "--drain_delay=0s",
@@ -61,7 +62,8 @@ class BillingE2eTest : public ::testing::Test {
     *req.mutable_by() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
         absl::ToInt64Microseconds(d));
     google::protobuf::Timestamp now;
-    ASSERT_TRUE(clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now).ok());
+    ASSERT_TRUE(
+        clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now).ok());
   }
 
   grpc::Status Authorize(const std::string& subscription, const std::string& firm) {
@@ -177,12 +179,14 @@ TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
   v1::SweepExpiredTrialsResponse resp;
   auto on_public_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(billing_target_, grpc::InsecureChannelCredentials()));
-  EXPECT_EQ(on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(
+      on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
   auto on_operator_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
-  EXPECT_EQ(on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   grpc::Status swept = on_operator_port->SweepExpiredTrials(
       As("ops", /*operator_role=*/true).get(), req, &resp);
   EXPECT_TRUE(swept.ok()) << swept.error_message();

@@ -38,9 +38,9 @@ class Cluster {
         import_target_(Target()),
         operator_target_(Target()),
         directory_(DIRECTORY_BINARY,
-                   {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
-                    "--metrics_listen=", "--drain_delay=0s",
-                    "--billing_target=" + billing_target_},
+                   {"--listen=" + directory_target_,
+                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen=",
+                    "--drain_delay=0s", "--billing_target=" + billing_target_},
                    dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
@@ -75,8 +75,9 @@ class Cluster {
     import_ = std::make_unique<ServiceProcess>(
         IMPORT_BINARY,
         std::vector<std::string>{"--listen=" + import_target_,
-                                 "--data_dir=" + dir_.Sub("import"), "--metrics_listen=",
-                                 "--drain_delay=0s", "--directory_target=" + directory_target_},
+                                 "--data_dir=" + dir_.Sub("import"),
+                                 "--metrics_listen=", "--drain_delay=0s",
+                                 "--directory_target=" + directory_target_},
         dir_.Sub("import.log"));
     return import_->Start() && import_->WaitServing(import_target_);
   }

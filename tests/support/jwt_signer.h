@@ -37,8 +37,10 @@ class JwtSigner {
   // The public half as a JWK.
   nlohmann::json Jwk() const {
     if (kind_ == Kind::kRs256) {
-      return {{"kty", "RSA"}, {"kid", kid_},
-              {"use", "sig"}, {"alg", "RS256"},
+      return {{"kty", "RSA"},
+              {"kid", kid_},
+              {"use", "sig"},
+              {"alg", "RS256"},
               {"n", Base64Url(Param(OSSL_PKEY_PARAM_RSA_N))},
               {"e", Base64Url(Param(OSSL_PKEY_PARAM_RSA_E))}};
     }
@@ -102,9 +104,10 @@ class JwtSigner {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(sig.data());
     ECDSA_SIG* ecdsa = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
     std::string raw(64, '\0');
-    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa), reinterpret_cast<unsigned char*>(raw.data()), 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa), reinterpret_cast<unsigned char*>(raw.data()) + 32,
+    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa), reinterpret_cast<unsigned char*>(raw.data()),
                  32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa),
+                 reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
     ECDSA_SIG_free(ecdsa);
     return raw;
   }
@@ -124,7 +127,8 @@ inline std::string Hs256Token(const nlohmann::json& header, const nlohmann::json
   unsigned int size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
-  return absl::StrCat(input, ".", Base64Url(std::string(reinterpret_cast<char*>(mac), size)));
+  return absl::StrCat(input, ".",
+                      Base64Url(std::string(reinterpret_cast<char*>(mac), size)));
 }
 
 }  // namespace clientbook::testing

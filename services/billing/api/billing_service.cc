@@ -15,13 +15,14 @@ template <typename Request, typename Response, typename Action, typename Output>
 grpc::Status OnSubscription(const auth::Authenticator& authenticator,
                             grpc::ServerContext* ctx, const Request& req, Response* resp,
                             Action action, Output output) {
-  return Serve(authenticator, *ctx, &req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::SubscriptionName ref,
-                        names::SubscriptionName::Parse("name", req.name()));
-    CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
-    *resp = output(view);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator, *ctx, &req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(names::SubscriptionName ref,
+                                     names::SubscriptionName::Parse("name", req.name()));
+                 CB_ASSIGN_OR_RETURN(SubscriptionView view, action(caller, ref));
+                 *resp = output(view);
+                 return absl::OkStatus();
+               });
 }
 
 }  // namespace
@@ -40,40 +41,43 @@ grpc::Status BillingService::GetSubscription(grpc::ServerContext* ctx,
 grpc::Status BillingService::ListSubscriptions(grpc::ServerContext* ctx,
                                                const v1::ListSubscriptionsRequest* req,
                                                v1::ListSubscriptionsResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    SubscriptionFilter filter{.plan = req->plan(),
-                              .trial_state = req->trial_state(),
-                              .eligibility = req->transfer_eligibility()};
-    CB_ASSIGN_OR_RETURN(Page<SubscriptionView> page,
-                        billing_.List(caller, firm.firm_id, filter,
-                                      PageRequest{.page_size = req->page_size(),
-                                                  .page_token = req->page_token()}));
-    for (const SubscriptionView& v : page.items) *resp->add_subscriptions() = ToProto(v);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        SubscriptionFilter filter{.plan = req->plan(),
+                                  .trial_state = req->trial_state(),
+                                  .eligibility = req->transfer_eligibility()};
+        CB_ASSIGN_OR_RETURN(Page<SubscriptionView> page,
+                            billing_.List(caller, firm.firm_id, filter,
+                                          PageRequest{.page_size = req->page_size(),
+                                                      .page_token = req->page_token()}));
+        for (const SubscriptionView& v : page.items)
+          *resp->add_subscriptions() = ToProto(v);
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status BillingService::SubscribeClient(grpc::ServerContext* ctx,
                                              const v1::SubscribeClientRequest* req,
                                              v1::Subscription* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::ClientName client,
-                        names::ClientName::Parse("parent", req->parent()));
-    std::vector<v1::Product> products;
-    for (int i = 0; i < req->subscription().products_size(); ++i) {
-      products.push_back(req->subscription().products(i));
-    }
-    CB_ASSIGN_OR_RETURN(
-        SubscriptionView view,
-        billing_.Subscribe(caller, {client.firm_id, client.company_id},
-                           req->subscription().plan(), products,
-                           req->subscription().billing_period(), req->request_id()));
-    *resp = ToProto(view);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::ClientName client,
+                            names::ClientName::Parse("parent", req->parent()));
+        std::vector<v1::Product> products;
+        for (int i = 0; i < req->subscription().products_size(); ++i) {
+          products.push_back(req->subscription().products(i));
+        }
+        CB_ASSIGN_OR_RETURN(
+            SubscriptionView view,
+            billing_.Subscribe(caller, {client.firm_id, client.company_id},
+                               req->subscription().plan(), products,
+                               req->subscription().billing_period(), req->request_id()));
+        *resp = ToProto(view);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status BillingService::AddProduct(grpc::ServerContext* ctx,
@@ -171,18 +175,19 @@ grpc::Status BillingService::RevokeBillingTransfer(
 grpc::Status BillingService::GetBillingTransfer(grpc::ServerContext* ctx,
                                                 const v1::GetBillingTransferRequest* req,
                                                 v1::BillingTransfer* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::BillingTransferName transfer,
-                        names::BillingTransferName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(SubscriptionView view,
-                        billing_.Get(caller, transfer.subscription()));
-    if (!view.record.has_transfer()) {
-      return absl::NotFoundError(
-          absl::StrCat(req->name(), " not found: no transfer was authorized"));
-    }
-    *resp = TransferToProto(view);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::BillingTransferName transfer,
+                            names::BillingTransferName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(SubscriptionView view,
+                            billing_.Get(caller, transfer.subscription()));
+        if (!view.record.has_transfer()) {
+          return absl::NotFoundError(
+              absl::StrCat(req->name(), " not found: no transfer was authorized"));
+        }
+        *resp = TransferToProto(view);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clientbook::billing

@@ -62,9 +62,10 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
   // The request id's own lock too: one id sent for two subscriptions at
   // once must still be one request. Without an id, only the subscription's,
   // so one caller's writes to different subscriptions run in parallel.
-  auto guard = request_id.empty()
-                   ? locks_.Lock({LockScope(ref)})
-                   : locks_.Lock({LockScope(ref), requests::Scope(caller.user_id, request_id)});
+  auto guard =
+      request_id.empty()
+          ? locks_.Lock({LockScope(ref)})
+          : locks_.Lock({LockScope(ref), requests::Scope(caller.user_id, request_id)});
   const absl::Time now = clock_.Now();
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<RequestRecord>> first =
@@ -264,7 +265,8 @@ absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(const auth::Caller& c
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
-    const auth::Caller& caller, names::SubscriptionName ref, absl::string_view request_id) {
+    const auth::Caller& caller, names::SubscriptionName ref,
+    absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {

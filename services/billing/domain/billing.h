@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "common/auth/caller.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
@@ -39,7 +39,8 @@ class Billing {
   // Firm members and the client's primary admin read.
   absl::StatusOr<SubscriptionView> Get(const auth::Caller& caller,
                                        names::SubscriptionName ref);
-  absl::StatusOr<Page<SubscriptionView>> List(const auth::Caller& caller, uint64_t firm_id,
+  absl::StatusOr<Page<SubscriptionView>> List(const auth::Caller& caller,
+                                              uint64_t firm_id,
                                               const SubscriptionFilter& filter,
                                               const PageRequest& page);
 

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/auth/caller.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 
 namespace clientbook::billing {
 

@@ -36,379 +36,420 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
                                           const v1::CreateFirmRequest* req,
                                           v1::Firm* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(FirmRecord firm,
-                        directory_.firms.CreateFirm(
-                            caller.user_id, req->firm().display_name(), req->creator_email(),
-                            req->creator_display_name(), req->request_id()));
-    *resp = ToProto(firm);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(
+            FirmRecord firm,
+            directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
+                                        req->creator_email(), req->creator_display_name(),
+                                        req->request_id()));
+        *resp = ToProto(firm);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
                                        const v1::GetFirmRequest* req, v1::Firm* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName name,
-                        names::FirmName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.GetFirm(caller.user_id, name.firm_id));
-    *resp = ToProto(firm);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName name,
+                            names::FirmName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(FirmRecord firm,
+                            directory_.firms.GetFirm(caller.user_id, name.firm_id));
+        *resp = ToProto(firm);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
                                            const v1::ListMyFirmsRequest* req,
                                            v1::ListMyFirmsResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(Page<FirmRecord> page,
-                        directory_.firms.ListMyFirms(
-                            caller.user_id, PageOf(req->page_size(), req->page_token())));
-    for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(
+                     Page<FirmRecord> page,
+                     directory_.firms.ListMyFirms(
+                         caller.user_id, PageOf(req->page_size(), req->page_token())));
+                 for (const FirmRecord& firm : page.items)
+                   *resp->add_firms() = ToProto(firm);
+                 resp->set_next_page_token(page.next_page_token);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
                                              const v1::AddFirmMemberRequest* req,
                                              v1::FirmMember* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        MemberRecord member,
-        directory_.firms.AddMember(caller.user_id, firm.firm_id, FromProto(req->member())));
-    *resp = ToProto(member);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(MemberRecord member,
+                            directory_.firms.AddMember(caller.user_id, firm.firm_id,
+                                                       FromProto(req->member())));
+        *resp = ToProto(member);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
                                                const v1::ListFirmMembersRequest* req,
                                                v1::ListFirmMembersResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        Page<MemberRecord> page,
-        directory_.firms.ListMembers(caller.user_id, firm.firm_id,
-                                     PageOf(req->page_size(), req->page_token())));
-    for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(
+            Page<MemberRecord> page,
+            directory_.firms.ListMembers(caller.user_id, firm.firm_id,
+                                         PageOf(req->page_size(), req->page_token())));
+        for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::TransferPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("firm", req->firm()));
-    CB_ASSIGN_OR_RETURN(
-        names::MemberName next,
-        names::MemberName::Parse("new_primary_admin", req->new_primary_admin()));
-    if (next.firm_id != firm.firm_id) {
-      return errors::InvalidField("new_primary_admin", "must be a member of firm");
-    }
-    CB_ASSIGN_OR_RETURN(auto members, directory_.firms.TransferPrimaryAdmin(
-                                          caller.user_id, firm.firm_id, next.user_id));
-    *resp->mutable_previous_primary_admin() = ToProto(members.first);
-    *resp->mutable_new_primary_admin() = ToProto(members.second);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("firm", req->firm()));
+        CB_ASSIGN_OR_RETURN(
+            names::MemberName next,
+            names::MemberName::Parse("new_primary_admin", req->new_primary_admin()));
+        if (next.firm_id != firm.firm_id) {
+          return errors::InvalidField("new_primary_admin", "must be a member of firm");
+        }
+        CB_ASSIGN_OR_RETURN(auto members,
+                            directory_.firms.TransferPrimaryAdmin(
+                                caller.user_id, firm.firm_id, next.user_id));
+        *resp->mutable_previous_primary_admin() = ToProto(members.first);
+        *resp->mutable_new_primary_admin() = ToProto(members.second);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
                                             const v1::CreateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        std::string lead,
-        OptionalMemberUserId("client.lead_accountant", req->client().lead_accountant(),
-                             firm.firm_id));
-    CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.clients.CreateClient(
-                            caller.user_id, firm.firm_id, FromProto(req->client(), lead),
-                            req->make_me_primary_admin(), req->request_id()));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                                     names::FirmName::Parse("parent", req->parent()));
+                 CB_ASSIGN_OR_RETURN(
+                     std::string lead,
+                     OptionalMemberUserId("client.lead_accountant",
+                                          req->client().lead_accountant(), firm.firm_id));
+                 CB_ASSIGN_OR_RETURN(
+                     ClientRecord client,
+                     directory_.clients.CreateClient(
+                         caller.user_id, firm.firm_id, FromProto(req->client(), lead),
+                         req->make_me_primary_admin(), req->request_id()));
+                 *resp = ToProto(client);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
                                          const v1::GetClientRequest* req,
                                          v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.GetClient(
-                                                 caller.user_id, ref.firm_id, ref.company_id));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            ClientRecord client,
+            directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
                                             const v1::UpdateClientRequest* req,
                                             v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("client.name", req->client().name()));
-    std::string lead;
-    std::vector<std::string> paths(req->update_mask().paths().begin(),
-                                   req->update_mask().paths().end());
-    if (std::find(paths.begin(), paths.end(), "lead_accountant") != paths.end()) {
-      CB_ASSIGN_OR_RETURN(
-          lead, OptionalMemberUserId("client.lead_accountant",
-                                     req->client().lead_accountant(), ref.firm_id));
-    }
-    CB_ASSIGN_OR_RETURN(ClientRecord client,
-                        directory_.clients.UpdateClient(
-                            caller.user_id, ref.firm_id, ref.company_id,
-                            FromProto(req->client(), lead), paths, req->client().etag()));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(
+            names::ClientName ref,
+            names::ClientName::Parse("client.name", req->client().name()));
+        std::string lead;
+        std::vector<std::string> paths(req->update_mask().paths().begin(),
+                                       req->update_mask().paths().end());
+        if (std::find(paths.begin(), paths.end(), "lead_accountant") != paths.end()) {
+          CB_ASSIGN_OR_RETURN(
+              lead, OptionalMemberUserId("client.lead_accountant",
+                                         req->client().lead_accountant(), ref.firm_id));
+        }
+        CB_ASSIGN_OR_RETURN(
+            ClientRecord client,
+            directory_.clients.UpdateClient(caller.user_id, ref.firm_id, ref.company_id,
+                                            FromProto(req->client(), lead), paths,
+                                            req->client().etag()));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
                                            const v1::ListClientsRequest* req,
                                            v1::ListClientsResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    ClientListQuery query;
-    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
-                        names::FirmName::Parse("parent", req->parent()));
-    query.firm_id = parent.firm_id;
-    CB_ASSIGN_OR_RETURN(
-        query.lead_accountant,
-        OptionalMemberUserId("lead_accountant", req->lead_accountant(), query.firm_id));
-    query.page = PageOf(req->page_size(), req->page_token());
-    query.name_query = req->name_query();
-    query.client_number_query = req->client_number_query();
-    query.client_type = req->client_type();
-    query.status = req->status();
-    query.show_inactive = req->show_inactive();
-    query.order_by = req->order_by();
-    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
-                        directory_.listing.ListClients(caller.user_id, query));
-    for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        ClientListQuery query;
+        CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                            names::FirmName::Parse("parent", req->parent()));
+        query.firm_id = parent.firm_id;
+        CB_ASSIGN_OR_RETURN(query.lead_accountant,
+                            OptionalMemberUserId("lead_accountant",
+                                                 req->lead_accountant(), query.firm_id));
+        query.page = PageOf(req->page_size(), req->page_token());
+        query.name_query = req->name_query();
+        query.client_number_query = req->client_number_query();
+        query.client_type = req->client_type();
+        query.status = req->status();
+        query.show_inactive = req->show_inactive();
+        query.order_by = req->order_by();
+        CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
+                            directory_.listing.ListClients(caller.user_id, query));
+        for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
                                                 const v1::DeactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
-                                                 caller.user_id, ref.firm_id, ref.company_id,
-                                                 v1::ClientStatus::INACTIVE));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            ClientRecord client,
+            directory_.clients.SetClientStatus(
+                caller.user_id, ref.firm_id, ref.company_id, v1::ClientStatus::INACTIVE));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
                                                 const v1::ReactivateClientRequest* req,
                                                 v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.SetClientStatus(
-                                                 caller.user_id, ref.firm_id, ref.company_id,
-                                                 v1::ClientStatus::ACTIVE));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            ClientRecord client,
+            directory_.clients.SetClientStatus(caller.user_id, ref.firm_id,
+                                               ref.company_id, v1::ClientStatus::ACTIVE));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
                                             const v1::DeleteClientRequest* req,
                                             google::protobuf::Empty*) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
+      });
 }
 
 grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
     grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ClientRecord client, directory_.clients.ChangeClientPrimaryAdmin(
-                                                 caller.user_id, ref.firm_id, ref.company_id,
-                                                 req->new_primary_admin_user_id()));
-    *resp = ToProto(client);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                                     names::ClientName::Parse("name", req->name()));
+                 CB_ASSIGN_OR_RETURN(ClientRecord client,
+                                     directory_.clients.ChangeClientPrimaryAdmin(
+                                         caller.user_id, ref.firm_id, ref.company_id,
+                                         req->new_primary_admin_user_id()));
+                 *resp = ToProto(client);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status DirectoryService::BatchUpdateClientNumbers(
     grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    std::vector<ClientNumberUpdate> updates;
-    std::vector<errors::FieldViolation> violations;
-    for (int i = 0; i < req->requests_size(); ++i) {
-      const auto& entry = req->requests(i);
-      absl::StatusOr<names::ClientName> ref = names::ClientName::Parse(
-          absl::StrCat("requests[", i, "].client"), entry.client());
-      if (!ref.ok() || ref->firm_id != firm.firm_id) {
-        violations.push_back({absl::StrCat("requests[", i, "].client"),
-                              absl::StrCat("'", entry.client(),
-                                           "' is not a client name of ", req->parent())});
-        continue;
-      }
-      updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
-    }
-    if (!violations.empty()) return errors::InvalidArgument(violations);
-    CB_ASSIGN_OR_RETURN(
-        ClientNumberBatch batch,
-        directory_.numbers.BatchUpdateClientNumbers(
-            caller.user_id, firm.firm_id, updates, req->validate_only(), req->request_id()));
-    for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
-    for (int i = 0; i < req->requests_size(); ++i) {
-      const ClientNumberVerdict& verdict = batch.verdicts[i];
-      v1::ClientNumberResult* result = resp->add_results();
-      result->set_client(req->requests(i).client());
-      result->set_refusal(verdict.refusal);
-      result->set_field(verdict.field);
-      result->set_description(verdict.description);
-      result->set_changed(verdict.changed);
-    }
-    resp->set_replayed(batch.replayed);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        std::vector<ClientNumberUpdate> updates;
+        std::vector<errors::FieldViolation> violations;
+        for (int i = 0; i < req->requests_size(); ++i) {
+          const auto& entry = req->requests(i);
+          absl::StatusOr<names::ClientName> ref = names::ClientName::Parse(
+              absl::StrCat("requests[", i, "].client"), entry.client());
+          if (!ref.ok() || ref->firm_id != firm.firm_id) {
+            violations.push_back(
+                {absl::StrCat("requests[", i, "].client"),
+                 absl::StrCat("'", entry.client(), "' is not a client name of ",
+                              req->parent())});
+            continue;
+          }
+          updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
+        }
+        if (!violations.empty()) return errors::InvalidArgument(violations);
+        CB_ASSIGN_OR_RETURN(ClientNumberBatch batch,
+                            directory_.numbers.BatchUpdateClientNumbers(
+                                caller.user_id, firm.firm_id, updates,
+                                req->validate_only(), req->request_id()));
+        for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
+        for (int i = 0; i < req->requests_size(); ++i) {
+          const ClientNumberVerdict& verdict = batch.verdicts[i];
+          v1::ClientNumberResult* result = resp->add_results();
+          result->set_client(req->requests(i).client());
+          result->set_refusal(verdict.refusal);
+          result->set_field(verdict.field);
+          result->set_description(verdict.description);
+          result->set_changed(verdict.changed);
+        }
+        resp->set_replayed(batch.replayed);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
                                                const v1::BatchGetClientsRequest* req,
                                                v1::BatchGetClientsResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    std::vector<uint64_t> ids;
-    for (int i = 0; i < req->names_size(); ++i) {
-      absl::StatusOr<names::ClientName> ref =
-          names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
-      if (ref.ok() && ref->firm_id == firm.firm_id) {
-        ids.push_back(ref->company_id);
-      } else {
-        resp->add_missing(req->names(i));
-      }
-    }
-    CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
-                        directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
-    absl::flat_hash_set<uint64_t> present;
-    for (const ClientRecord& c : found) {
-      present.insert(c.company_id());
-      *resp->add_clients() = ToProto(c);
-    }
-    for (uint64_t id : ids) {
-      if (!present.contains(id))
-        resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
-    }
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        std::vector<uint64_t> ids;
+        for (int i = 0; i < req->names_size(); ++i) {
+          absl::StatusOr<names::ClientName> ref =
+              names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
+          if (ref.ok() && ref->firm_id == firm.firm_id) {
+            ids.push_back(ref->company_id);
+          } else {
+            resp->add_missing(req->names(i));
+          }
+        }
+        CB_ASSIGN_OR_RETURN(
+            std::vector<ClientRecord> found,
+            directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
+        absl::flat_hash_set<uint64_t> present;
+        for (const ClientRecord& c : found) {
+          present.insert(c.company_id());
+          *resp->add_clients() = ToProto(c);
+        }
+        for (uint64_t id : ids) {
+          if (!present.contains(id))
+            resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
                                                  const v1::GetClientListViewRequest* req,
                                                  v1::ClientListView* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
-                        names::ClientListViewName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(ListViewRecord view,
-                        directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
-    *resp = ToProto(ref.firm_id, ref.user_id, view);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                            names::ClientListViewName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            ListViewRecord view,
+            directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
+        *resp = ToProto(ref.firm_id, ref.user_id, view);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::UpdateClientListView(
     grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
-                        names::ClientListViewName::Parse("client_list_view.name",
-                                                         req->client_list_view().name()));
-    const auto& columns = req->client_list_view().columns();
-    CB_ASSIGN_OR_RETURN(ListViewRecord view,
-                        directory_.listing.UpdateListView(
-                            caller.user_id, ref.firm_id, ref.user_id,
-                            std::vector<std::string>(columns.begin(), columns.end())));
-    *resp = ToProto(ref.firm_id, ref.user_id, view);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                            names::ClientListViewName::Parse(
+                                "client_list_view.name", req->client_list_view().name()));
+        const auto& columns = req->client_list_view().columns();
+        CB_ASSIGN_OR_RETURN(
+            ListViewRecord view,
+            directory_.listing.UpdateListView(
+                caller.user_id, ref.firm_id, ref.user_id,
+                std::vector<std::string>(columns.begin(), columns.end())));
+        *resp = ToProto(ref.firm_id, ref.user_id, view);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
                                                 const v1::CreateInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(InvitationRecord inv, directory_.invitations.CreateInvitation(
-                                                  caller.user_id, FromProto(req->invitation())));
-    *resp = ToProto(inv);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(InvitationRecord inv,
+                                     directory_.invitations.CreateInvitation(
+                                         caller.user_id, FromProto(req->invitation())));
+                 *resp = ToProto(inv);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
                                                const v1::ListInvitationsRequest* req,
                                                v1::ListInvitationsResponse* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(
-        Page<InvitationRecord> page,
-        directory_.invitations.ListInvitations(
-            caller, req->invitee_email(), PageOf(req->page_size(), req->page_token())));
-    for (const InvitationRecord& inv : page.items) {
-      *resp->add_invitations() = ToProto(inv);
-    }
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
+                                     directory_.invitations.ListInvitations(
+                                         caller, req->invitee_email(),
+                                         PageOf(req->page_size(), req->page_token())));
+                 for (const InvitationRecord& inv : page.items) {
+                   *resp->add_invitations() = ToProto(inv);
+                 }
+                 resp->set_next_page_token(page.next_page_token);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
                                                 const v1::AcceptInvitationRequest* req,
                                                 v1::Invitation* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    std::optional<uint64_t> firm_id;
-    if (!req->firm().empty()) {
-      CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
-                          names::FirmName::Parse("firm", req->firm()));
-      firm_id = chosen.firm_id;
-    }
-    if (req->token().empty()) return errors::InvalidField("token", "is required");
-    CB_ASSIGN_OR_RETURN(auto accepted, directory_.invitations.AcceptInvitation(
-                                           caller, req->token(), firm_id));
-    *resp = ToProto(accepted.first);
-    return absl::OkStatus();
-  });
+  return Serve(
+      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        std::optional<uint64_t> firm_id;
+        if (!req->firm().empty()) {
+          CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
+                              names::FirmName::Parse("firm", req->firm()));
+          firm_id = chosen.firm_id;
+        }
+        if (req->token().empty()) return errors::InvalidField("token", "is required");
+        CB_ASSIGN_OR_RETURN(auto accepted, directory_.invitations.AcceptInvitation(
+                                               caller, req->token(), firm_id));
+        *resp = ToProto(accepted.first);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
                                                  const v1::DeclineInvitationRequest* req,
                                                  v1::Invitation* resp) {
-  return Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    if (req->token().empty()) return errors::InvalidField("token", "is required");
-    CB_ASSIGN_OR_RETURN(InvitationRecord inv,
-                        directory_.invitations.DeclineInvitation(caller, req->token()));
-    *resp = ToProto(inv);
-    return absl::OkStatus();
-  });
+  return Serve(authenticator_, *ctx, req,
+               [&](const auth::Caller& caller) -> absl::Status {
+                 if (req->token().empty())
+                   return errors::InvalidField("token", "is required");
+                 CB_ASSIGN_OR_RETURN(
+                     InvitationRecord inv,
+                     directory_.invitations.DeclineInvitation(caller, req->token()));
+                 *resp = ToProto(inv);
+                 return absl::OkStatus();
+               });
 }
 
 }  // namespace clientbook::directory

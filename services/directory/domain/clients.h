@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/directory/domain/directory_core.h"
 #include "common/auth/caller.h"
+#include "services/directory/domain/directory_core.h"
 #include "services/directory/domain/wholesale_check.h"
 
 namespace clientbook::directory {

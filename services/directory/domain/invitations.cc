@@ -32,7 +32,8 @@ InvitationRecord AsSeen(InvitationRecord inv, int64_t now_us, bool keep_token) {
 // OK when the caller has proved that `email` is theirs. The refusal does not
 // repeat the address: a token alone must not reveal whom it was sent to.
 absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email) {
-  if (!caller.verified_email.empty() && EmailKey(caller.verified_email) == EmailKey(email)) {
+  if (!caller.verified_email.empty() &&
+      EmailKey(caller.verified_email) == EmailKey(email)) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError(
@@ -107,7 +108,8 @@ absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view use
 }
 
 absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
-    const auth::Caller& caller, absl::string_view invitee_email, const PageRequest& page) {
+    const auth::Caller& caller, absl::string_view invitee_email,
+    const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
       absl::StrCat("invitations|", caller.user_id, "|", EmailKey(invitee_email)), page);
   if (!list.ok()) return list.status();
@@ -167,16 +169,18 @@ absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
 }
 
 absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInvitation(
-    const auth::Caller& caller, absl::string_view token, std::optional<uint64_t> firm_id) {
+    const auth::Caller& caller, absl::string_view token,
+    std::optional<uint64_t> firm_id) {
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
-  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok()) return s;
+  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok())
+    return s;
   absl::StatusOr<std::vector<uint64_t>> firms = FirmsOf(caller.user_id);
   if (!firms.ok()) return firms.status();
   if (firm_id.has_value()) {
     if (std::find(firms->begin(), firms->end(), *firm_id) == firms->end()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "you are not a member of ", names::FirmName{*firm_id}.ToString()));
+      return absl::PermissionDeniedError(
+          absl::StrCat("you are not a member of ", names::FirmName{*firm_id}.ToString()));
     }
   } else if (firms->empty()) {
     return absl::PermissionDeniedError(
@@ -219,12 +223,13 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
                         std::move(client));
 }
 
-absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(const auth::Caller& caller,
-                                                                absl::string_view token) {
+absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
+    const auth::Caller& caller, absl::string_view token) {
   auto guard = core_.LockToken(token);
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
   if (!inv.ok()) return inv.status();
-  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok()) return s;
+  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok())
+    return s;
   inv->set_state(v1::InvitationState::DECLINED);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));

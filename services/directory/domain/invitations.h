@@ -32,7 +32,8 @@ class Invitations {
                                                          const PageRequest& page);
   // Connects the client to `firm_id`, or to the caller's only firm.
   absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> AcceptInvitation(
-      const auth::Caller& caller, absl::string_view token, std::optional<uint64_t> firm_id);
+      const auth::Caller& caller, absl::string_view token,
+      std::optional<uint64_t> firm_id);
   absl::StatusOr<InvitationRecord> DeclineInvitation(const auth::Caller& caller,
                                                      absl::string_view token);
 

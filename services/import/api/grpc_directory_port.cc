@@ -20,7 +20,8 @@ DirectoryClient FromProto(const v1::Client& c) {
 
 }  // namespace
 
-absl::Status GrpcDirectoryPort::CheckMember(const auth::Caller& caller, uint64_t firm_id) {
+absl::Status GrpcDirectoryPort::CheckMember(const auth::Caller& caller,
+                                            uint64_t firm_id) {
   return directory_.CheckMember(caller, {firm_id});
 }
 
@@ -41,8 +42,9 @@ absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
 }
 
 absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
-    const auth::Caller& caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
-    bool validate_only, absl::string_view request_id) {
+    const auth::Caller& caller, uint64_t firm_id,
+    const std::vector<NumberUpdate>& updates, bool validate_only,
+    absl::string_view request_id) {
   v1::BatchUpdateClientNumbersRequest req;
   req.set_parent(names::FirmName{firm_id}.ToString());
   req.set_validate_only(validate_only);
@@ -77,8 +79,8 @@ absl::StatusOr<std::vector<NumberVerdict>> GrpcDirectoryPort::CheckNumbers(
 }
 
 absl::StatusOr<AppliedNumbers> GrpcDirectoryPort::ApplyNumbers(
-    const auth::Caller& caller, uint64_t firm_id, const std::vector<NumberUpdate>& updates,
-    absl::string_view request_id) {
+    const auth::Caller& caller, uint64_t firm_id,
+    const std::vector<NumberUpdate>& updates, absl::string_view request_id) {
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
       Batch(caller, firm_id, updates, /*validate_only=*/false, request_id);
   if (!resp.ok()) return resp.status();

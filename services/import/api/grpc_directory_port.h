@@ -25,7 +25,8 @@ class GrpcDirectoryPort final : public DirectoryPort {
   absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override;
-  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller, uint64_t firm_id,
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller,
+                                              uint64_t firm_id,
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override;
   absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller, uint64_t firm_id,

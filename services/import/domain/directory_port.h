@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/auth/caller.h"
 #include "clientbook/v1/directory.pb.h"
+#include "common/auth/caller.h"
 #include "services/import/domain/model.h"
 
 namespace clientbook::importer {

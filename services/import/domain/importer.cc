@@ -164,7 +164,8 @@ absl::StatusOr<JobRecord> Importer::Get(const auth::Caller& caller,
   return std::move(**job);
 }
 
-absl::StatusOr<Page<JobRecord>> Importer::List(const auth::Caller& caller, uint64_t firm_id,
+absl::StatusOr<Page<JobRecord>> Importer::List(const auth::Caller& caller,
+                                               uint64_t firm_id,
                                                const PageRequest& page) {
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
   absl::StatusOr<storage::ListPage> list =

@@ -237,11 +237,17 @@ bool NothingWritten(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kUnauthenticated:
       return true;
     default:
       return false;
   }
+}
+
+// The directory refused the credentials the job carries (a token that
+// expired while the job waited) before reading the batch: what an earlier
+// send did is not known, and waiting will not renew the token.
+bool CredentialsRefused(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnauthenticated;
 }
 
 }  // namespace
@@ -381,10 +387,9 @@ absl::Status Importer::Apply(JobRecord& job) {
   const std::string request_id = ApplyRequestId(job);
   absl::StatusOr<AppliedNumbers> applied;
   for (int attempt = 1;; ++attempt) {
-    applied =
-        directory_.ApplyNumbers(StarterOf(job), job.firm_id(), updates, request_id);
+    applied = directory_.ApplyNumbers(StarterOf(job), job.firm_id(), updates, request_id);
     if (applied.ok() || NothingWritten(applied.status()) ||
-        attempt >= options_.apply_attempts) {
+        CredentialsRefused(applied.status()) || attempt >= options_.apply_attempts) {
       break;
     }
     options_.wait(options_.apply_backoff * attempt);
@@ -396,6 +401,12 @@ absl::Status Importer::Apply(JobRecord& job) {
     // was not written by this job.
     job.set_unchanged_rows(job.unchanged_rows() + job.plan_size() - written);
     return Finish(job, written);
+  }
+  if (CredentialsRefused(applied.status())) {
+    return Fail(job, Retry::kResolveApply,
+                absl::StrCat("the directory no longer accepts the credentials the import "
+                             "was started with (",
+                             applied.status().message(), ")"));
   }
   if (!NothingWritten(applied.status())) {
     return Fail(job, Retry::kResolveApply, applied.status().message());

@@ -76,7 +76,8 @@ class BillingServiceTest : public ::testing::Test {
         client::Connect(directory_->target()), kTimeout);
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
-    billing_service_ = std::make_unique<billing::BillingService>(*billing_, authenticator_);
+    billing_service_ =
+        std::make_unique<billing::BillingService>(*billing_, authenticator_);
     billing_server_ = std::move(
         *server::Server::Start({.listen = "127.0.0.1:0"}, {billing_service_.get()}));
   }
@@ -252,8 +253,9 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
   list.set_parent(client_.substr(0, client_.find("/clients")));
   list.set_transfer_eligibility(static_cast<v1::TransferEligibility>(50));
   v1::ListSubscriptionsResponse listed;
-  EXPECT_EQ(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

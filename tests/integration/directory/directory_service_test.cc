@@ -266,17 +266,20 @@ TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
   EXPECT_EQ(stub_->ListInvitations(As("alice").get(), list, &listed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(
-      stub_->ListInvitations(As("alice", "alice@studio.example").get(), list, &listed).ok());
+      stub_->ListInvitations(As("alice", "alice@studio.example").get(), list, &listed)
+          .ok());
   EXPECT_EQ(listed.invitations_size(), 1);
 
   ASSERT_TRUE(
-      stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
+      stub_
+          ->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
           .ok());
   EXPECT_EQ(accepted.state(), v1::ACCEPTED);
   EXPECT_EQ(accepted.client(), firm + "/clients/" + inv.company_id());
   EXPECT_TRUE(accepted.token().empty());
   EXPECT_EQ(
-      stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
+      stub_
+          ->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
           .error_code(),
       grpc::StatusCode::FAILED_PRECONDITION);
 }

@@ -100,7 +100,9 @@ class BillingTest : public ::testing::Test {
     return billing_->Subscribe(testing::As("anna"), ref_, plan, ps, period, "");
   }
 
-  SubscriptionView Now() { return testing::ValueOrFail(billing_->Get(testing::As("anna"), ref_)); }
+  SubscriptionView Now() {
+    return testing::ValueOrFail(billing_->Get(testing::As("anna"), ref_));
+  }
 
   static std::optional<std::string> Reason(const absl::Status& s) {
     return errors::ReasonOf(s);

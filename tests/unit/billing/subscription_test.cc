@@ -111,7 +111,8 @@ TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
   EXPECT_THAT(Reason(wholesale.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  auto added = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "");
+  auto added =
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
 }
@@ -136,7 +137,8 @@ TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::ADVANCED}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(billing_->Get(testing::As("anna"), ref_), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(billing_->Get(testing::As("anna"), ref_),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
@@ -149,8 +151,8 @@ TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
   EXPECT_THAT(billing_->Subscribe(testing::As("stranger"), ref_, v1::WHOLESALE, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(billing_->Subscribe(testing::As("other-firm-member"), ref_, v1::WHOLESALE, {},
-                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
+  EXPECT_THAT(billing_->Subscribe(testing::As("other-firm-member"), ref_, v1::WHOLESALE,
+                                  {}, v1::BILLING_PERIOD_UNSPECIFIED, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(billing_->Subscribe(testing::As("anna"), {firm_, 999}, v1::WHOLESALE, {},
                                   v1::BILLING_PERIOD_UNSPECIFIED, ""),
@@ -163,7 +165,8 @@ TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
   auto refused = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  ASSERT_TRUE(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
+  ASSERT_TRUE(
+      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
   EXPECT_TRUE(billing_->RemoveFromWholesale(testing::As("anna"), ref_, "").ok());
 }
 
@@ -172,12 +175,13 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   const names::SubscriptionName none = NewClient("y");
   ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
   ASSERT_TRUE(billing_
-                  ->Subscribe(testing::As("anna"), wholesale, v1::WHOLESALE, {v1::Product::PLUS},
+                  ->Subscribe(testing::As("anna"), wholesale, v1::WHOLESALE,
+                              {v1::Product::PLUS}, v1::BILLING_PERIOD_UNSPECIFIED, "")
+                  .ok());
+  ASSERT_TRUE(billing_
+                  ->Subscribe(testing::As("anna"), none, v1::NONE, {},
                               v1::BILLING_PERIOD_UNSPECIFIED, "")
                   .ok());
-  ASSERT_TRUE(
-      billing_->Subscribe(testing::As("anna"), none, v1::NONE, {}, v1::BILLING_PERIOD_UNSPECIFIED, "")
-          .ok());
   auto count = [&](SubscriptionFilter f) {
     return billing_->List(testing::As("anna"), firm_, f, {})->items.size();
   };
@@ -193,11 +197,14 @@ class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  auto first = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
+  auto first =
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(first.ok());
   // Someone removes payroll; the retry of r-1 must not add it back.
-  ASSERT_TRUE(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
-  auto retry = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
+  ASSERT_TRUE(
+      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
+  auto retry =
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(HasProduct(retry->record, v1::Product::PAYROLL));
   EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
@@ -212,9 +219,9 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
   std::vector<std::thread> callers;
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] {
-      auto s =
-          billing_->Subscribe(testing::As("anna"), refs[i], v1::Plan::WHOLESALE, {v1::Product::PLUS},
-                              v1::BILLING_PERIOD_UNSPECIFIED, "shared-id");
+      auto s = billing_->Subscribe(testing::As("anna"), refs[i], v1::Plan::WHOLESALE,
+                                   {v1::Product::PLUS}, v1::BILLING_PERIOD_UNSPECIFIED,
+                                   "shared-id");
       if (s.ok() && s->record.company_id() == refs[i].company_id) ++created;
       if (s.status().code() == absl::StatusCode::kInvalidArgument) ++refused;
     });
@@ -230,14 +237,17 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
   ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1").ok());
-  EXPECT_THAT(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_TRUE(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1").ok());
+  EXPECT_THAT(
+      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
   ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, "a-1").ok());
+  ASSERT_TRUE(
+      billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, "a-1").ok());
   auto first = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
   ASSERT_TRUE(first.ok());
   auto retry = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");

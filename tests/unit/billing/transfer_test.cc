@@ -123,7 +123,9 @@ TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
 }
 
 TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
-  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
+  ASSERT_TRUE(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "")
+          .ok());
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION);
   auto refused = Authorize();
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -133,7 +135,9 @@ TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
 
 TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "").ok());
+  ASSERT_TRUE(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "")
+          .ok());
   auto refused = Complete();
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
@@ -142,10 +146,13 @@ TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
 
 TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
   ASSERT_TRUE(
-      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "").ok());
+      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "")
+          .ok());
   EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
   ASSERT_TRUE(
-      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::MONTHLY, "").ok());
+      billing_
+          ->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::MONTHLY, "")
+          .ok());
   ASSERT_TRUE(Authorize().ok());
   EXPECT_TRUE(Complete().ok());
 }
@@ -153,7 +160,8 @@ TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
 TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
   ASSERT_TRUE(Authorize().ok());
   ASSERT_TRUE(
-      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "").ok());
+      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "")
+          .ok());
   EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
 }
 

@@ -29,8 +29,10 @@ const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 // What a good token says, at kNow.
 Json Claims() {
-  return {{"iss", "https://id.example"}, {"aud", "clientbook"},
-          {"sub", "alice"},              {"exp", absl::ToUnixSeconds(kNow) + 300},
+  return {{"iss", "https://id.example"},
+          {"aud", "clientbook"},
+          {"sub", "alice"},
+          {"exp", absl::ToUnixSeconds(kNow) + 300},
           {"nbf", absl::ToUnixSeconds(kNow) - 10}};
 }
 
@@ -106,8 +108,8 @@ TEST_F(JwtTest, NotYetValidTokensAreRefused) {
 TEST_F(JwtTest, WrongIssuerOrAudienceIsRefused) {
   Json claims = Claims();
   claims["iss"] = "https://evil.example";
-  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated,
-                                                  "not issued for this"));
+  EXPECT_THAT(Verify(rsa_.Sign(claims)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "not issued for this"));
   claims = Claims();
   claims["aud"] = "another-service";
   EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -120,21 +122,23 @@ TEST_F(JwtTest, UnknownKidIsRefused) {
   EXPECT_THAT(Verify(stranger.Sign(Claims())),
               StatusIs(absl::StatusCode::kUnauthenticated, "signature"));
   JwtSigner unknown(JwtSigner::Kind::kEs256, "nobody-knows");
-  EXPECT_THAT(Verify(unknown.Sign(Claims())), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Verify(unknown.Sign(Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(JwtTest, AlgNoneIsRefused) {
   const std::string unsigned_token =
-      absl::StrCat(testing::Base64Url(Json{{"alg", "none"}, {"kid", "rsa-1"}}.dump()), ".",
-                   testing::Base64Url(Claims().dump()), ".");
+      absl::StrCat(testing::Base64Url(Json{{"alg", "none"}, {"kid", "rsa-1"}}.dump()),
+                   ".", testing::Base64Url(Claims().dump()), ".");
   EXPECT_THAT(Verify(unsigned_token), StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(Verify(unsigned_token + "AAAA"), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Verify(unsigned_token + "AAAA"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRefused) {
   for (const std::string& alg : {"HS256", "RS256"}) {
-    const std::string forged = testing::Hs256Token({{"alg", alg}, {"kid", "rsa-1"}}, Claims(),
-                                                   rsa_.PublicKeyDer());
+    const std::string forged = testing::Hs256Token({{"alg", alg}, {"kid", "rsa-1"}},
+                                                   Claims(), rsa_.PublicKeyDer());
     EXPECT_THAT(Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated)) << alg;
   }
 }
@@ -162,11 +166,13 @@ TEST_F(JwtTest, TamperedPayloadIsRefused) {
 TEST_F(JwtTest, TruncatedOrMalformedTokensAreRefused) {
   const std::string token = rsa_.Sign(Claims());
   for (size_t cut : {token.size() - 1, token.size() / 2, token.find('.'), size_t{1}}) {
-    EXPECT_THAT(Verify(token.substr(0, cut)), StatusIs(absl::StatusCode::kUnauthenticated))
+    EXPECT_THAT(Verify(token.substr(0, cut)),
+                StatusIs(absl::StatusCode::kUnauthenticated))
         << cut;
   }
-  for (const std::string& junk : {std::string(""), std::string(".."), std::string("a.b.c"),
-                                  token + ".extra", std::string("%%%.%%%.%%%")}) {
+  for (const std::string& junk :
+       {std::string(""), std::string(".."), std::string("a.b.c"), token + ".extra",
+        std::string("%%%.%%%.%%%")}) {
     EXPECT_THAT(Verify(junk), StatusIs(absl::StatusCode::kUnauthenticated)) << junk;
   }
 }
@@ -224,7 +230,8 @@ TEST(JwksTest, RsaKeysUnder2048BitsAreSkipped) {
   std::string bytes(BN_num_bytes(n), '\0');
   BN_bn2bin(n, reinterpret_cast<unsigned char*>(bytes.data()));
   BN_free(n);
-  Json jwk = {{"kty", "RSA"}, {"kid", "small"}, {"n", testing::Base64Url(bytes)}, {"e", "AQAB"}};
+  Json jwk = {
+      {"kty", "RSA"}, {"kid", "small"}, {"n", testing::Base64Url(bytes)}, {"e", "AQAB"}};
   EXPECT_THAT(Jwks::Parse(Json{{"keys", Json::array({jwk})}}.dump()),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -22,7 +22,8 @@ class DeleteClientTest : public DirectoryTest {
 
 TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   ClientRecord c = NewClient(firm_, "Rossi", "R-1");
-  ASSERT_TRUE(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  ASSERT_TRUE(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
   EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
   // Its number and list entries are gone with it.
@@ -36,8 +37,9 @@ TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("admin"), firm_, c.company_id()),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("admin"), firm_, c.company_id()),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
 }
 
@@ -54,25 +56,30 @@ TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
       directory_->clients
           .ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "rossi-owner")
           .ok());
-  EXPECT_TRUE(directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id()).ok());
+  EXPECT_TRUE(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id())
+          .ok());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.on_wholesale.insert(c.company_id());
-  absl::Status refused = directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id());
+  absl::Status refused =
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id());
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
-  EXPECT_TRUE(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  EXPECT_TRUE(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
 }
 
 TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.answer = absl::UnavailableError("billing unreachable");
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
 }
 
@@ -80,10 +87,12 @@ TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   uint64_t other = NewFirm("other");
   ClientRecord theirs =
       *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), firm_, theirs.company_id()),
-              StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), other, theirs.company_id()),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, theirs.company_id()),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), other, theirs.company_id()),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(directory_->clients.GetClient("other", other, theirs.company_id()).ok());
 }
 
@@ -103,7 +112,8 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
         << "CreateClient waited for the delete's billing call";
     writer.join();
   };
-  EXPECT_TRUE(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  EXPECT_TRUE(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
   EXPECT_TRUE(other_write_finished);
 }
 
@@ -111,10 +121,13 @@ TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
     wholesale_.while_asked = nullptr;
-    EXPECT_TRUE(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+    EXPECT_TRUE(
+        directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id())
+            .ok());
   };
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -54,8 +54,7 @@ TEST_F(InvitationTest, CannotBeAcceptedTwice) {
   InvitationRecord inv = Invite();
   ASSERT_TRUE(
       directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
-  auto again =
-      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
+  auto again = directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(again.status()),
               Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
@@ -75,8 +74,7 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(late.status()),
               Optional(std::string("INVITATION_EXPIRED")));
-  auto listed =
-      directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
+  auto listed = directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
@@ -130,7 +128,8 @@ TEST_F(InvitationTest, AMemberEmailTypedIntoTheFirmOpensNoInvitations) {
     EXPECT_THAT(directory_->invitations.DeclineInvitation(mallory, inv.token()),
                 StatusIs(absl::StatusCode::kPermissionDenied));
   }
-  auto unchanged = directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
+  auto unchanged =
+      directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
   ASSERT_TRUE(unchanged.ok()) << unchanged.status();
   ASSERT_EQ(unchanged->items.size(), 1u);
   EXPECT_EQ(unchanged->items[0].state(), v1::InvitationState::PENDING);

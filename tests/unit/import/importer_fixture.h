@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/database.h"
 #include "common/text/text.h"
@@ -54,24 +55,32 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates)
       entries.push_back({u.company_id, u.client_number, ""});
-    auto batch =
-        directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id, entries, true);
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id,
+                                                             entries, true);
     if (!batch.ok()) return batch.status();
     std::vector<NumberVerdict> verdicts;
     for (const auto& v : batch->verdicts) verdicts.push_back({v.refusal, v.description});
     return verdicts;
   }
-  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller, uint64_t firm_id,
+  absl::StatusOr<AppliedNumbers> ApplyNumbers(const auth::Caller& caller,
+                                              uint64_t firm_id,
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override {
     if (down) return Outage();
     if (before_apply) before_apply();
+    apply_credentials = caller.credentials;
+    for (const auto& [key, value] : caller.credentials) {
+      // As the real directory: the caller is proved before the batch is read.
+      if (expired_credentials.contains(value)) {
+        return absl::UnauthenticatedError("bearer token expired");
+      }
+    }
     std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates) {
       entries.push_back({u.company_id, u.client_number, u.etag});
     }
-    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id, entries,
-                                                             false, request_id);
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id,
+                                                             entries, false, request_id);
     if (!batch.ok()) return batch.status();
     if (!batch->replayed) ++apply_calls;
     if (lose_answers > 0) {
@@ -87,9 +96,10 @@ class InMemoryDirectoryPort final : public DirectoryPort {
                                          absl::string_view page_token) override {
     if (down) return Outage();
     auto page = directory_.listing.ListClients(
-        caller.user_id, {.firm_id = firm_id,
-                 .page = {.page_size = 1000, .page_token = std::string(page_token)},
-                 .show_inactive = include_inactive});
+        caller.user_id,
+        {.firm_id = firm_id,
+         .page = {.page_size = 1000, .page_token = std::string(page_token)},
+         .show_inactive = include_inactive});
     if (!page.ok()) return page.status();
     ClientPage out{.clients = {}, .next_page_token = page->next_page_token};
     for (const directory::ClientRecord& c : page->items) out.clients.push_back(View(c));
@@ -103,6 +113,10 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   int lose_answers = 0;
   // Runs at the start of every ApplyNumbers: a concurrent edit.
   std::function<void()> before_apply;
+  // Credential values the directory no longer accepts (expired tokens).
+  absl::flat_hash_set<std::string> expired_credentials;
+  // The credentials the last ApplyNumbers came with.
+  std::vector<std::pair<std::string, std::string>> apply_credentials;
 
  private:
   static absl::Status Outage() { return absl::UnavailableError("directory down"); }
@@ -237,7 +251,8 @@ class ImporterTest : public ::testing::Test {
     JobRecord job = testing::ValueOrFail(
         importer_->Start(testing::As("alice"), firm_, csv, "clients.csv", request_id));
     RunScheduled();
-    return testing::ValueOrFail(importer_->Get(testing::As("alice"), {firm_, job.job_id()}));
+    return testing::ValueOrFail(
+        importer_->Get(testing::As("alice"), {firm_, job.job_id()}));
   }
 
   void RunScheduled() {
@@ -247,7 +262,8 @@ class ImporterTest : public ::testing::Test {
   }
 
   std::vector<ErrorRecord> Errors(const JobRecord& job) {
-    return importer_->ListErrors(testing::As("alice"), {firm_, job.job_id()}, {.page_size = 1000})
+    return importer_
+        ->ListErrors(testing::As("alice"), {firm_, job.job_id()}, {.page_size = 1000})
         ->items;
   }
 

@@ -165,6 +165,34 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(directory_.apply_calls, 1);
   EXPECT_EQ(Number(rossi_), "R-1");
+  // The resend after the restart went with the starter's credentials, kept in
+  // the job while it ran and dropped once it ended.
+  EXPECT_THAT(
+      directory_.apply_credentials,
+      ::testing::Contains(std::pair<std::string, std::string>("x-user-id", "alice")));
+  EXPECT_EQ(job.caller_credentials_size(), 0);
+}
+
+// A token that expired while the job waited (a long outage, a restart) is
+// refused before the directory reads the batch: whether an earlier send
+// landed is unknown, so the job says so, and a retry with fresh credentials
+// resolves it under the same request id.
+TEST_F(ImporterTest, RefusedCredentialsAreNotCalledNothingAppliedAndARetryResolvesIt) {
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  directory_.expired_credentials = {"alice"};
+  JobRecord failed = Import(csv, "u-expired");
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
+  EXPECT_TRUE(failed.retryable());
+  EXPECT_THAT(failed.failure_reason(), Not(HasSubstr("nothing was applied")));
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("may or may not"));
+  EXPECT_EQ(waited, absl::ZeroDuration()) << "waiting does not renew a token";
+  EXPECT_EQ(failed.caller_credentials_size(), 0);
+
+  directory_.expired_credentials.clear();
+  JobRecord resolved = Import(csv, "u-expired");
+  EXPECT_EQ(resolved.job_id(), failed.job_id());
+  EXPECT_EQ(resolved.state(), v1::ImportJob::SUCCEEDED) << resolved.failure_reason();
+  EXPECT_EQ(Number(rossi_), "R-1");
 }
 
 TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) {
@@ -213,8 +241,9 @@ TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
   for (int i = 0; i < 1001; ++i) big += absl::StrCat(rossi_, ",Rossi SRL,\n");
   EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, big, "", ""),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, "Id,Name,Number\n1,2,3\n", "", ""),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      importer_->Start(testing::As("alice"), firm_, "Id,Name,Number\n1,2,3\n", "", ""),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(importer_->List(testing::As("alice"), firm_, {})->items.empty());
   EXPECT_TRUE(scheduler_.queue.empty());
 }
@@ -299,9 +328,9 @@ TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
 
 TEST_F(ImporterTest, TheSameRequestIdWithAnotherFileIsRefused) {
   Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "upload-9");
-  auto other =
-      importer_->Start(testing::As("alice"), firm_, File({absl::StrCat(rossi_, ",Rossi SRL,R-2")}),
-                       "x.csv", "upload-9");
+  auto other = importer_->Start(testing::As("alice"), firm_,
+                                File({absl::StrCat(rossi_, ",Rossi SRL,R-2")}), "x.csv",
+                                "upload-9");
   EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Number(rossi_), "R-1");
 }
