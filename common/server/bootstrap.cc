@@ -1,5 +1,7 @@
 #include "common/server/bootstrap.h"
 
+#include <algorithm>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "common/auth/auth_flags.h"
@@ -22,7 +24,11 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   basics.authenticator = std::move(*authenticator);
   ServeClockControl(basics.clock, *basics.authenticator);
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
-      absl::GetFlag(FLAGS_data_dir), {.sync_writes = absl::GetFlag(FLAGS_sync_writes)});
+      absl::GetFlag(FLAGS_data_dir),
+      {.sync_writes = absl::GetFlag(FLAGS_sync_writes),
+       .block_cache_mb = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_block_cache_mb))),
+       .write_buffer_mb =
+           static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_write_buffer_mb)))});
   if (!db.ok()) return db.status();
   basics.db = std::move(*db);
   spdlog::info("storage open at {}", absl::GetFlag(FLAGS_data_dir));

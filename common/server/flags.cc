@@ -6,6 +6,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "host:port to serve gRPC on (port 0 picks a free one)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory holding this service's RocksDB");
 ABSL_FLAG(bool, sync_writes, false, "fsync the RocksDB write-ahead log on every write");
+ABSL_FLAG(int, block_cache_mb, 64,
+          "RocksDB block cache (data, index and filter blocks), in MiB");
+ABSL_FLAG(int, write_buffer_mb, 32,
+          "RocksDB memtable size in MiB (at most two: one written, one flushing)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port serving Prometheus metrics at /metrics; empty disables");
 ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),

@@ -11,6 +11,8 @@
 ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(bool, sync_writes);
+ABSL_DECLARE_FLAG(int, block_cache_mb);
+ABSL_DECLARE_FLAG(int, write_buffer_mb);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(absl::Duration, drain_delay);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);

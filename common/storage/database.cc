@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/key_codec.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
@@ -35,12 +36,26 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.IncreaseParallelism(2);
-  db_options.OptimizeLevelStyleCompaction();
+  db_options.OptimizeLevelStyleCompaction(options.write_buffer_mb << 20);
+  // Memory is what the flags say: one memtable being written, one being
+  // flushed; blocks, indexes and filters all in the one bounded cache.
+  db_options.write_buffer_size = options.write_buffer_mb << 20;
+  db_options.max_write_buffer_number = 2;
+  db_options.min_write_buffer_number_to_merge = 1;
+  // The upper levels stay fast to write; the bulk of the data (the lower
+  // levels) is compressed.
+  db_options.compression_per_level.assign(db_options.num_levels, rocksdb::kLZ4Compression);
+  db_options.compression_per_level[0] = rocksdb::kNoCompression;
+  db_options.compression_per_level[1] = rocksdb::kNoCompression;
+  db_options.bottommost_compression = rocksdb::kZSTD;
   if (options.env != nullptr) db_options.env = options.env;
   // Point lookups (members, clients, number index) dominate: bloom filters
   // spare most of them a disk read.
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
+  table_options.cache_index_and_filter_blocks = true;
+  table_options.pin_l0_filter_and_index_blocks_in_cache = true;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   if (options.env == nullptr) {
@@ -168,7 +183,9 @@ absl::Status Database::Scan(
 
 absl::Status Database::Close() {
   if (db_ == nullptr) return absl::OkStatus();
-  rocksdb::Status s = db_->Close();
+  // Memtables to disk now, so the next start has no write-ahead log to replay.
+  rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+  if (s.ok()) s = db_->Close();
   db_.reset();
   return ToAbslStatus(s);
 }

@@ -25,6 +25,11 @@ struct DatabaseOptions {
   bool sync_writes = false;
   // Tests pass an in-memory Env; null means the default (disk).
   rocksdb::Env* env = nullptr;
+  // The block cache (index, filter and data blocks together): with the
+  // memtables, what bounds the database's memory.
+  size_t block_cache_mb = 64;
+  // One memtable; at most two exist (one being flushed).
+  size_t write_buffer_mb = 32;
 };
 
 // INVALID_ARGUMENT unless `cursor` is "" or a key under `prefix`.

@@ -7,6 +7,7 @@
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, billing_target, "127.0.0.1:50052",
           "host:port of the billing service, asked before a permanent delete");
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
   directory::BillingWholesaleCheck wholesale(*billing,
                                              absl::GetFlag(FLAGS_billing_timeout));
   directory::Directory directory(**store, *basics->clock.clock, wholesale);
+  absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
+  if (!reindexed.ok()) return server::ExitWith(reindexed.status());
+  if (*reindexed > 0) spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
   directory::DirectoryService service(directory, *basics->authenticator);
 
   if (absl::Status s =

@@ -120,6 +120,15 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
     scan.index =
         query.order_by == "client_number" ? ClientIndex::kByNumber : ClientIndex::kByName;
   }
+  // A lead accountant is usually the narrower filter; either walks only the
+  // clients it selects. (A name search walks its word; filters are checked.)
+  if (scan.index != ClientIndex::kByWord) {
+    if (!query.lead_accountant.empty()) {
+      scan.facet = LeadAccountantFacet(query.lead_accountant);
+    } else if (query.client_type != v1::CLIENT_TYPE_UNSPECIFIED) {
+      scan.facet = ClientTypeFacet(query.client_type);
+    }
+  }
   scan.record_filter = [&query](const ClientRecord& c) {
     return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
             c.client_type() == query.client_type) &&

@@ -98,4 +98,8 @@ void DirectoryCore::PutClient(DirectoryWrite& write, const ClientRecord* before,
   write.PutClient(old.has_value() ? &*old : nullptr, {after, IndexTermsOf(after)});
 }
 
+absl::StatusOr<size_t> DirectoryCore::ReindexIfOutdated() {
+  return store_.ReindexIfOutdated(IndexTermsOf);
+}
+
 }  // namespace clientbook::directory

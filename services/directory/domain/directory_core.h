@@ -35,6 +35,11 @@ class DirectoryCore {
   DirectoryStore& store() { return store_; }
   int64_t NowMicros() const;
 
+  // Before serving: rebuilds the listing indexes of a database written by an
+  // older version (IndexTermsOf for every client). Returns how many clients
+  // were reindexed (0 when current).
+  absl::StatusOr<size_t> ReindexIfOutdated();
+
   // Members of the firm only; anyone else learns nothing about it.
   absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
   absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,

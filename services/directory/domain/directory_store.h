@@ -22,7 +22,13 @@ struct ClientIndexTerms {
   std::vector<std::string> words;  // of the folded name, for search
   std::string number_key;          // "" without a number
   bool active = true;              // also in the active-only indexes
+  // The name and number indexes are kept once per facet: kAllClientsFacet,
+  // and one per filter value the client has (its lead accountant, its type).
+  std::vector<std::string> facets;
 };
+
+// The facet every client is in.
+inline constexpr char kAllClientsFacet[] = "";
 
 // A client record with its index terms.
 struct IndexedClient {
@@ -67,6 +73,8 @@ struct ClientScan {
   ClientIndex index = ClientIndex::kByName;
   // Walk only active clients' entries, or everyone's.
   bool active_only = true;
+  // kByName, kByNumber: walk only the clients in this facet.
+  std::string facet = kAllClientsFacet;
   // Folded text the indexed value must start with ("" for all).
   std::string prefix;
   // Key to resume after (from a previous page's cursor), "" to start.
@@ -125,6 +133,12 @@ class DirectoryStore {
 
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       uint64_t scope, absl::string_view caller, absl::string_view request_id) const = 0;
+
+  // Rewrites every client's index entries from `terms_of` when they were
+  // written in an older layout (a database from before an upgrade); a no-op
+  // otherwise. Returns how many clients were reindexed.
+  virtual absl::StatusOr<size_t> ReindexIfOutdated(
+      const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) = 0;
 };
 
 }  // namespace clientbook::directory

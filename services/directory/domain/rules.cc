@@ -87,7 +87,19 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   terms.number_key =
       client.client_number().empty() ? "" : ClientNumberKey(client.client_number());
   terms.active = client.status() == v1::ClientStatus::ACTIVE;
+  terms.facets = {kAllClientsFacet, ClientTypeFacet(client.client_type())};
+  if (!client.lead_accountant_user_id().empty()) {
+    terms.facets.push_back(LeadAccountantFacet(client.lead_accountant_user_id()));
+  }
   return terms;
+}
+
+std::string LeadAccountantFacet(absl::string_view user_id) {
+  return absl::StrCat("l:", user_id);
+}
+
+std::string ClientTypeFacet(v1::ClientType type) {
+  return absl::StrCat("t:", static_cast<int>(type));
 }
 
 }  // namespace clientbook::directory

@@ -70,9 +70,14 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 std::string EmailKey(absl::string_view email);
 
 // What the store indexes a client under: its folded name and that name's
-// words (search ignores case and accents), its number key, and whether it
-// is active.
+// words (search ignores case and accents), its number key, whether it is
+// active, and the facets (filters) it answers to.
 ClientIndexTerms IndexTermsOf(const ClientRecord& client);
+
+// ListClients filters that have indexes of their own: a page of "clients of
+// this lead accountant" or "business clients" walks only those clients.
+std::string LeadAccountantFacet(absl::string_view user_id);
+std::string ClientTypeFacet(v1::ClientType type);
 
 }  // namespace clientbook::directory
 

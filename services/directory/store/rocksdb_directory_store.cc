@@ -37,7 +37,13 @@ constexpr char kNoNumber = '1';
 
 constexpr uint64_t kFirstId = 1001;
 
+// The layout of the listing indexes. 2: name and number entries per facet.
+// A database with another (or no) layout is reindexed at start.
+constexpr char kIndexLayout[] = "2";
+constexpr size_t kReindexBatchClients = 10000;
+
 std::string IdLimitKey() { return KeyBuilder(kMeta).String("id_limit").Release(); }
+std::string IndexLayoutKey() { return KeyBuilder(kMeta).String("index_layout").Release(); }
 std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
 std::string MemberKey(uint64_t firm, absl::string_view user) {
   return KeyBuilder(kMember).Uint64(firm).String(user).Release();
@@ -71,7 +77,8 @@ std::optional<uint64_t> TrailingId(absl::string_view key) {
   return storage::DecodeUint64(key.substr(key.size() - 8));
 }
 
-// The listing index keys of one client, in both scopes that apply.
+// The listing index keys of one client, in both scopes that apply: by name
+// and by number once per facet, by word once.
 std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
   const ClientRecord& c = indexed.record;
   const std::string& name = indexed.terms.folded_name;
@@ -80,19 +87,23 @@ std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
   std::vector<char> scopes = {kScopeAll};
   if (indexed.terms.active) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
-    keys.push_back(KeyBuilder(kNameIndex)
-                       .Uint64(c.firm_id())
-                       .Byte(scope)
-                       .String(name)
-                       .Uint64(c.company_id())
-                       .Release());
-    keys.push_back(KeyBuilder(kNumberIndex)
-                       .Uint64(c.firm_id())
-                       .Byte(scope)
-                       .Byte(number.empty() ? kNoNumber : kHasNumber)
-                       .String(number)
-                       .Uint64(c.company_id())
-                       .Release());
+    for (const std::string& facet : indexed.terms.facets) {
+      keys.push_back(KeyBuilder(kNameIndex)
+                         .Uint64(c.firm_id())
+                         .Byte(scope)
+                         .String(facet)
+                         .String(name)
+                         .Uint64(c.company_id())
+                         .Release());
+      keys.push_back(KeyBuilder(kNumberIndex)
+                         .Uint64(c.firm_id())
+                         .Byte(scope)
+                         .String(facet)
+                         .Byte(number.empty() ? kNoNumber : kHasNumber)
+                         .String(number)
+                         .Uint64(c.company_id())
+                         .Release());
+    }
     for (const std::string& word : indexed.terms.words) {
       keys.push_back(KeyBuilder(kWordIndex)
                          .Uint64(c.firm_id())
@@ -275,6 +286,7 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
                                                             : kWordIndex;
   KeyBuilder range(table);
   range.Uint64(scan.firm_id).Byte(scan.active_only ? kScopeActive : kScopeAll);
+  if (table != kWordIndex) range.String(scan.facet);
   if (scan.index == ClientIndex::kByNumber && !scan.prefix.empty()) {
     range.Byte(kHasNumber);
   }
@@ -360,6 +372,44 @@ absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitation
 absl::StatusOr<std::optional<RequestRecord>> RocksDirectoryStore::FindRequest(
     uint64_t scope, absl::string_view caller, absl::string_view request_id) const {
   return storage::ReadRecord<RequestRecord>(*db_, RequestKey(scope, caller, request_id));
+}
+
+absl::StatusOr<size_t> RocksDirectoryStore::ReindexIfOutdated(
+    const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) {
+  absl::StatusOr<std::optional<std::string>> layout = db_->Get(IndexLayoutKey());
+  if (!layout.ok()) return layout.status();
+  if (layout->has_value() && **layout == kIndexLayout) return 0;
+  // Drop every listing entry, then write each client's anew; the layout is
+  // recorded last, so a crash midway starts over at the next start.
+  rocksdb::WriteBatch batch;
+  for (char table : {kNameIndex, kNumberIndex, kWordIndex}) {
+    batch.DeleteRange(std::string(1, table), std::string(1, static_cast<char>(table + 1)));
+  }
+  size_t clients = 0;
+  absl::Status failed;
+  const std::string first = KeyBuilder(kClient).Release();
+  const std::string end(1, static_cast<char>(kClient + 1));
+  absl::Status scanned =
+      db_->Scan(first, end, [&](absl::string_view, absl::string_view value) {
+        absl::StatusOr<ClientRecord> client = storage::DecodeRecord<ClientRecord>(value);
+        if (!client.ok()) {
+          failed = client.status();
+          return false;
+        }
+        for (const std::string& key : ClientIndexKeys({*client, terms_of(*client)})) {
+          batch.Put(key, "");
+        }
+        if (++clients % kReindexBatchClients == 0) {
+          failed = db_->Write(batch);
+          batch.Clear();
+        }
+        return failed.ok();
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  batch.Put(IndexLayoutKey(), kIndexLayout);
+  if (absl::Status s = db_->WriteDurably(batch); !s.ok()) return s;
+  return clients;
 }
 
 }  // namespace clientbook::directory

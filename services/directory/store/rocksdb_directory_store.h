@@ -62,6 +62,8 @@ class RocksDirectoryStore final : public DirectoryStore {
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
 
+  absl::StatusOr<size_t> ReindexIfOutdated(
+      const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       uint64_t scope, absl::string_view caller,
       absl::string_view request_id) const override;

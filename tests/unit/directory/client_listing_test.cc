@@ -1,3 +1,5 @@
+#include "common/storage/key_codec.h"
+#include "services/directory/domain/rules.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -99,6 +101,69 @@ TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
   NewClient(firm_, "Anna's", "", "anna");
   EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Person"));
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Anna's"));
+}
+
+// A filter walks an index of its own: a lead accountant's clients fill one
+// page even behind more clients than a page may examine.
+TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
+  AddMember(firm_, "anna", v1::Role::STAFF);
+  for (size_t i = 0; i <= kMaxEntriesExaminedPerPage; ++i) {
+    NewClient(firm_, absl::StrCat("A ", 100000 + i));
+  }
+  std::vector<std::string> annas;
+  for (int i = 0; i < 20; ++i) {
+    annas.push_back(absl::StrCat("Z ", 10 + i));
+    NewClient(firm_, annas.back(), absl::StrCat("N-", 10 + i), "anna");
+  }
+  auto page = directory_->listing.ListClients(
+      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .lead_accountant = "anna"});
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> names;
+  for (const auto& c : page->items) names.push_back(c.display_name());
+  EXPECT_EQ(names, annas);
+  EXPECT_EQ(page->next_page_token, "");
+  EXPECT_THAT(Names({.client_number_query = "n-1", .lead_accountant = "anna"}),
+              ElementsAre("Z 10", "Z 11", "Z 12", "Z 13", "Z 14", "Z 15", "Z 16", "Z 17",
+                          "Z 18", "Z 19"));
+  ClientRecord person = Draft("Zeta Person", "", v1::ClientType::INDIVIDUAL);
+  ASSERT_TRUE(directory_->clients.CreateClient("owner", firm_, person, false, "").ok());
+  EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Zeta Person"));
+}
+
+TEST_F(ClientListingTest, AClientMovesBetweenLeadAccountantsLists) {
+  AddMember(firm_, "anna", v1::Role::STAFF);
+  AddMember(firm_, "bruno", v1::Role::STAFF);
+  ClientRecord moved = NewClient(firm_, "Moved", "", "anna");
+  NewClient(firm_, "Stays", "", "anna");
+  ClientRecord patch;
+  patch.set_lead_accountant_user_id("bruno");
+  ASSERT_TRUE(directory_->clients
+                  .UpdateClient("owner", firm_, moved.company_id(), patch,
+                                {"lead_accountant"}, EtagOf(moved))
+                  .ok());
+  EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Stays"));
+  EXPECT_THAT(Names({.lead_accountant = "bruno"}), ElementsAre("Moved"));
+}
+
+// A database written before the facet indexes existed is reindexed at start.
+TEST_F(ClientListingTest, AnOlderIndexLayoutIsRebuiltAtStart) {
+  AddMember(firm_, "anna", v1::Role::STAFF);
+  NewClient(firm_, "Rossi", "R-1", "anna");
+  NewClient(firm_, "Bianchi");
+  // As an older version left it: no layout recorded, no listing entries.
+  rocksdb::WriteBatch old;
+  old.DeleteRange("O", "P");
+  old.DeleteRange("S", "T");
+  old.DeleteRange("W", "X");
+  old.Delete(storage::KeyBuilder('Z').String("index_layout").Release());
+  ASSERT_TRUE(db_->Write(old).ok());
+  EXPECT_THAT(Names({}), IsEmpty());
+
+  EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 2u);
+  EXPECT_THAT(Names({}), ElementsAre("Bianchi", "Rossi"));
+  EXPECT_THAT(Names({.name_query = "ross"}), ElementsAre("Rossi"));
+  EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Rossi"));
+  EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 0u);
 }
 
 TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
