@@ -44,7 +44,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   db_options.min_write_buffer_number_to_merge = 1;
   // The upper levels stay fast to write; the bulk of the data (the lower
   // levels) is compressed.
-  db_options.compression_per_level.assign(db_options.num_levels, rocksdb::kLZ4Compression);
+  db_options.compression_per_level.assign(db_options.num_levels,
+                                          rocksdb::kLZ4Compression);
   db_options.compression_per_level[0] = rocksdb::kNoCompression;
   db_options.compression_per_level[1] = rocksdb::kNoCompression;
   db_options.bottommost_compression = rocksdb::kZSTD;
@@ -179,6 +180,19 @@ absl::Status Database::Scan(
     }
   }
   return ToAbslStatus(it->status());
+}
+
+std::shared_ptr<const rocksdb::Snapshot> Database::Snapshot() const {
+  rocksdb::DB* db = db_.get();
+  return std::shared_ptr<const rocksdb::Snapshot>(
+      db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+}
+
+std::unique_ptr<rocksdb::Iterator> Database::NewIterator(
+    const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(read_options));
 }
 
 absl::Status Database::Close() {

@@ -84,6 +84,11 @@ class Database {
       const std::function<absl::StatusOr<bool>(absl::string_view key,
                                                absl::string_view value)>& visit) const;
 
+  // For walks that hold several positions at once (an index join): iterators
+  // made with the same snapshot see one consistent state.
+  std::shared_ptr<const rocksdb::Snapshot> Snapshot() const;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Snapshot* snapshot) const;
+
   // Flushes and closes; called by the destructor too.
   absl::Status Close();
 

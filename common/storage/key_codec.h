@@ -17,6 +17,12 @@ namespace clientbook::storage {
 class KeyBuilder {
  public:
   explicit KeyBuilder(char table) { key_.push_back(table); }
+  // Continues a key built earlier.
+  static KeyBuilder Extend(std::string key) {
+    KeyBuilder builder('\0');
+    builder.key_ = std::move(key);
+    return builder;
+  }
 
   KeyBuilder& Byte(char b) {
     key_.push_back(b);
@@ -44,6 +50,8 @@ class KeyReader {
   std::optional<char> Byte();
   std::optional<uint64_t> Uint64();
   std::optional<std::string> String();
+  // What is left to read.
+  absl::string_view rest() const { return rest_; }
 
  private:
   absl::string_view rest_;

@@ -50,10 +50,21 @@ class Fixture {
     firm.id =
         directory_->firms.CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
     firm.clients = clients;
+    // Nine lead accountants share the firm; a tenth leads only 20 clients.
+    for (int lead = 0; lead < 10; ++lead) {
+      MemberRecord m;
+      m.set_user_id(absl::StrCat("lead-", lead));
+      m.set_role(v1::Role::STAFF);
+      m.set_email(absl::StrCat("lead-", lead, "@x.example"));
+      if (!directory_->firms.AddMember(owner, firm.id, m).ok()) std::abort();
+    }
     absl::Time start = absl::Now();
     for (int i = 0; i < clients; ++i) {
       ClientRecord c;
-      c.set_client_type(v1::BUSINESS);
+      // One client in fifty is a person.
+      c.set_client_type(i % 50 == 7 ? v1::INDIVIDUAL : v1::BUSINESS);
+      c.set_lead_accountant_user_id(
+          absl::StrCat("lead-", i % (clients / 20) == 0 ? 9 : i % 9));
       c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
                                       kKinds[(i / 40) % std::size(kKinds)], " ", i));
       c.set_client_number(absl::StrFormat("C-%07d", i));
@@ -124,6 +135,25 @@ void Register(Fixture& f, const std::string& owner, const Firm& firm) {
   benchmark::RegisterBenchmark(
       ("SearchNameAccentsLefevreSarl" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "lefevre sarl"});
+      });
+  benchmark::RegisterBenchmark(
+      ("SearchNameCommonCommonRossiSrl" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi srl"});
+      });
+  benchmark::RegisterBenchmark(
+      ("FilterLeadWith20Clients" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .lead_accountant = "lead-9"});
+      });
+  benchmark::RegisterBenchmark(("FilterLeadOrderByNumber" + size).c_str(),
+                               [&d, owner, firm](auto& s) {
+                                 ListOrFail(s, d, owner,
+                                            {.firm_id = firm.id,
+                                             .lead_accountant = "lead-3",
+                                             .order_by = "client_number"});
+                               });
+  benchmark::RegisterBenchmark(
+      ("FilterIndividuals" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .client_type = v1::INDIVIDUAL});
       });
   benchmark::RegisterBenchmark(
       ("SearchNumberExact" + size).c_str(), [&d, owner, firm](auto& s) {

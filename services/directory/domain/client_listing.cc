@@ -115,6 +115,9 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
     scan.prefix = *std::max_element(
         words.begin(), words.end(),
         [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    for (const std::string& word : words) {
+      if (word != scan.prefix) scan.join_words.push_back(word);
+    }
     scan.word_filter = NameMatcher(std::move(words), scan.prefix);
   } else {
     scan.index =

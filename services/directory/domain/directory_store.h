@@ -86,6 +86,10 @@ struct ClientScan {
   using WordFilter =
       std::function<bool(absl::string_view word, absl::string_view folded_name)>;
   WordFilter word_filter;
+  // kByWord: the other query words, which a match's name must also have a
+  // word starting with; the walk intersects their index ranges with its own
+  // instead of examining every entry of `prefix` (word_filter still checks).
+  std::vector<std::string> join_words;
   // Applied to each candidate client record.
   std::function<bool(const ClientRecord&)> record_filter;
 };

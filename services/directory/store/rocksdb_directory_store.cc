@@ -6,6 +6,7 @@
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/domain/model.h"
+#include "services/directory/store/word_join.h"
 
 namespace clientbook::directory {
 namespace {
@@ -43,7 +44,9 @@ constexpr char kIndexLayout[] = "2";
 constexpr size_t kReindexBatchClients = 10000;
 
 std::string IdLimitKey() { return KeyBuilder(kMeta).String("id_limit").Release(); }
-std::string IndexLayoutKey() { return KeyBuilder(kMeta).String("index_layout").Release(); }
+std::string IndexLayoutKey() {
+  return KeyBuilder(kMeta).String("index_layout").Release();
+}
 std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
 std::string MemberKey(uint64_t firm, absl::string_view user) {
   return KeyBuilder(kMember).Uint64(firm).String(user).Release();
@@ -290,32 +293,37 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
   if (scan.index == ClientIndex::kByNumber && !scan.prefix.empty()) {
     range.Byte(kHasNumber);
   }
+  const std::string base = range.key();
   range.StringPrefix(scan.prefix);
   StoredPage<ClientRecord> page;
-  absl::StatusOr<std::string> next = db_->ScanMatches(
-      range.Release(), scan.cursor, scan.limit, scan.max_examined,
-      [&](absl::string_view key, absl::string_view) -> absl::StatusOr<bool> {
-        if (table == kWordIndex && scan.word_filter) {
-          KeyReader reader(key);
-          reader.Table();
-          reader.Uint64();
-          reader.Byte();
-          std::optional<std::string> word = reader.String();
-          std::optional<std::string> name = reader.String();
-          if (!word || !name) return absl::DataLossError("bad word index key");
-          if (!scan.word_filter(*word, *name)) return false;
-        }
-        std::optional<uint64_t> id = TrailingId(key);
-        if (!id) return absl::DataLossError("bad client index key");
-        absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
-        if (!client.ok()) return client.status();
-        if (!client->has_value() ||
-            (scan.record_filter && !scan.record_filter(**client))) {
-          return false;
-        }
-        page.items.push_back(std::move(**client));
-        return true;
-      });
+  auto visit = [&](absl::string_view key) -> absl::StatusOr<bool> {
+    if (table == kWordIndex && scan.word_filter) {
+      KeyReader reader(key);
+      reader.Table();
+      reader.Uint64();
+      reader.Byte();
+      std::optional<std::string> word = reader.String();
+      std::optional<std::string> name = reader.String();
+      if (!word || !name) return absl::DataLossError("bad word index key");
+      if (!scan.word_filter(*word, *name)) return false;
+    }
+    std::optional<uint64_t> id = TrailingId(key);
+    if (!id) return absl::DataLossError("bad client index key");
+    absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
+    if (!client.ok()) return client.status();
+    if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
+      return false;
+    }
+    page.items.push_back(std::move(**client));
+    return true;
+  };
+  absl::StatusOr<std::string> next =
+      table == kWordIndex && !scan.join_words.empty()
+          ? JoinWordIndex(*db_, base, scan.prefix, scan.join_words, scan.cursor,
+                          scan.limit, scan.max_examined, visit)
+          : db_->ScanMatches(
+                range.Release(), scan.cursor, scan.limit, scan.max_examined,
+                [&](absl::string_view key, absl::string_view) { return visit(key); });
   if (!next.ok()) return next.status();
   if (page.items.size() > scan.limit) page.items.resize(scan.limit);
   page.cursor = std::move(*next);
@@ -383,7 +391,8 @@ absl::StatusOr<size_t> RocksDirectoryStore::ReindexIfOutdated(
   // recorded last, so a crash midway starts over at the next start.
   rocksdb::WriteBatch batch;
   for (char table : {kNameIndex, kNumberIndex, kWordIndex}) {
-    batch.DeleteRange(std::string(1, table), std::string(1, static_cast<char>(table + 1)));
+    batch.DeleteRange(std::string(1, table),
+                      std::string(1, static_cast<char>(table + 1)));
   }
   size_t clients = 0;
   absl::Status failed;

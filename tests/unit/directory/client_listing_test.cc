@@ -1,4 +1,6 @@
+#include "absl/strings/match.h"
 #include "common/storage/key_codec.h"
+#include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
@@ -127,7 +129,8 @@ TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
                           "Z 18", "Z 19"));
   ClientRecord person = Draft("Zeta Person", "", v1::ClientType::INDIVIDUAL);
   ASSERT_TRUE(directory_->clients.CreateClient("owner", firm_, person, false, "").ok());
-  EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Zeta Person"));
+  EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}),
+              ElementsAre("Zeta Person"));
 }
 
 TEST_F(ClientListingTest, AClientMovesBetweenLeadAccountantsLists) {
@@ -164,6 +167,75 @@ TEST_F(ClientListingTest, AnOlderIndexLayoutIsRebuiltAtStart) {
   EXPECT_THAT(Names({.name_query = "ross"}), ElementsAre("Rossi"));
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Rossi"));
   EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 0u);
+}
+
+// A rare pair of common words is found by intersecting the words' index
+// ranges, not by examining every client with one of them.
+TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
+  for (size_t i = 0; i <= kMaxEntriesExaminedPerPage; ++i) {
+    NewClient(firm_, absl::StrCat("Rossi SRL ", 100000 + i));
+    NewClient(firm_, absl::StrCat("Bianchi SpA ", 100000 + i));
+  }
+  NewClient(firm_, "Rossi Zeta SpA");
+  auto page = directory_->listing.ListClients(
+      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi spa"});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].display_name(), "Rossi Zeta SpA");
+  EXPECT_EQ(page->next_page_token, "");
+}
+
+// Multi-word searches, page by page, find exactly the names whose words
+// start with every query word, once each, in the documented order: the
+// smallest word starting with the longest query word, then the name.
+TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
+  const std::vector<std::string> vocabulary = {"rossi", "rossini", "ross", "bianchi",
+                                               "srl",   "spa",     "sarl", "società",
+                                               "côté",  "cote",    "de",   "luca"};
+  std::vector<std::pair<std::string, uint64_t>> clients;  // folded name, id
+  for (int i = 0; i < 400; ++i) {
+    std::string name;
+    for (int w = 0; w < 1 + i % 4; ++w) {
+      absl::StrAppend(&name, w == 0 ? "" : " ",
+                      vocabulary[(i * 7 + w * 5 + i / 13) % vocabulary.size()]);
+    }
+    clients.emplace_back(text::FoldForSearch(name), NewClient(firm_, name).company_id());
+  }
+  for (const std::string query :
+       {"ross s", "rossi srl", "s ross", "cote de", "co sa", "luca de ross", "spa spa",
+        "bianchi rossini", "sarl ro"}) {
+    SCOPED_TRACE(query);
+    const std::vector<std::string> words = text::Words(text::FoldForSearch(query));
+    const std::string longest = *std::max_element(
+        words.begin(), words.end(), [](auto& a, auto& b) { return a.size() < b.size(); });
+    std::vector<std::tuple<std::string, std::string, uint64_t>> expected;
+    for (const auto& [name, id] : clients) {
+      const std::vector<std::string> name_words = text::Words(name);
+      auto starts = [&](const std::string& q) {
+        return std::any_of(name_words.begin(), name_words.end(),
+                           [&](const std::string& w) { return absl::StartsWith(w, q); });
+      };
+      if (!std::all_of(words.begin(), words.end(), starts)) continue;
+      std::string first;
+      for (const std::string& w : name_words) {
+        if (absl::StartsWith(w, longest) && (first.empty() || w < first)) first = w;
+      }
+      expected.emplace_back(first, name, id);
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<uint64_t> expected_ids;
+    for (const auto& e : expected) expected_ids.push_back(std::get<2>(e));
+
+    std::vector<uint64_t> found;
+    ClientListQuery q{.firm_id = firm_, .page = {.page_size = 7}, .name_query = query};
+    do {
+      auto page = directory_->listing.ListClients("owner", q);
+      ASSERT_TRUE(page.ok()) << page.status();
+      for (const auto& c : page->items) found.push_back(c.company_id());
+      q.page.page_token = page->next_page_token;
+    } while (!q.page.page_token.empty());
+    EXPECT_EQ(found, expected_ids);
+  }
 }
 
 TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {

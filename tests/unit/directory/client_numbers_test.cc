@@ -1,9 +1,9 @@
 #include <atomic>
 #include <thread>
 
+#include "common/names/names.h"
 #include "common/status/errors.h"
 #include "tests/support/status_matchers.h"
-#include "common/names/names.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {

@@ -1,0 +1,37 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_STORE_WORD_JOIN_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_STORE_WORD_JOIN_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/database.h"
+
+namespace clientbook::directory {
+
+// A multi-word name search as an index intersection. The word index keys
+// are `base` + String(word) + String(folded name) + id, so within one word
+// the entries are in (name, id) order. The walk goes through the entries of
+// the words starting with `lead_prefix` in key order, like a one-word
+// search; for each of `join_words` it keeps an iterator per index word
+// starting with it and seeks them to the walk's (name, id), and the walk
+// seeks ahead to the largest position they reached. A rare combination of
+// common words so costs a few seeks per result instead of a scan.
+//
+// `visit`, `cursor`, `limit` and `max_examined` (positions and seeks
+// counted) mean what they mean for Database::ScanMatches, and so does the
+// cursor returned. A join word starting more than kMaxJoinedWords index
+// words is not joined: `visit` must check every query word anyway.
+inline constexpr size_t kMaxJoinedWords = 16;
+
+absl::StatusOr<std::string> JoinWordIndex(
+    const storage::Database& db, const std::string& base, absl::string_view lead_prefix,
+    const std::vector<std::string>& join_words, absl::string_view cursor, size_t limit,
+    size_t max_examined,
+    const std::function<absl::StatusOr<bool>(absl::string_view key)>& visit);
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_STORE_WORD_JOIN_H_
