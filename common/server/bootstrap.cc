@@ -4,13 +4,17 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth/auth_flags.h"
 #include "common/server/server.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {
 
+void TuneProcess() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
+
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults) {
+  TuneProcess();
   BlockShutdownSignals();
   SetServiceDefaults(defaults);
   absl::ParseCommandLine(argc, argv);

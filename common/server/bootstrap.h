@@ -25,6 +25,11 @@ struct Basics {
 // --sync_writes).
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);
 
+// Process-wide settings every service binary runs with: Debian builds
+// Abseil with deadlock detection on, which makes every absl::Mutex lock
+// (gRPC core's included) record a lock graph; it is turned off here.
+void TuneProcess();
+
 // Logs `status` as the reason the binary stops and returns exit code 1.
 int ExitWith(const absl::Status& status);
 

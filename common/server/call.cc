@@ -29,4 +29,13 @@ grpc::Status Serve(const auth::Authenticator& authenticator,
   return ToGrpcStatus(status);
 }
 
+grpc::ServerUnaryReactor* ServeUnary(
+    const auth::Authenticator& authenticator, grpc::CallbackServerContext* context,
+    const google::protobuf::Message* request,
+    const std::function<absl::Status(const auth::Caller&)>& body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(Serve(authenticator, *context, request, body));
+  return reactor;
+}
+
 }  // namespace clientbook::server

@@ -8,6 +8,7 @@
 #include "common/auth/authenticator.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 
 namespace clientbook::server {
@@ -20,6 +21,14 @@ grpc::Status Serve(const auth::Authenticator& authenticator,
                    const grpc::ServerContextBase& context,
                    const google::protobuf::Message* request,
                    const std::function<absl::Status(const auth::Caller& caller)>& body);
+
+// Serve for a method of a callback-API service: the same frame, answered
+// through the call's default reactor, so the call is handled on gRPC's own
+// threads rather than handed to a synchronous-server poller thread.
+grpc::ServerUnaryReactor* ServeUnary(
+    const auth::Authenticator& authenticator, grpc::CallbackServerContext* context,
+    const google::protobuf::Message* request,
+    const std::function<absl::Status(const auth::Caller& caller)>& body);
 
 }  // namespace clientbook::server
 

@@ -13,7 +13,7 @@
 namespace clientbook::directory {
 namespace {
 
-using server::Serve;
+using server::ServeUnary;
 
 PageRequest PageOf(int32_t size, const std::string& token) {
   return PageRequest{.page_size = size, .page_token = token};
@@ -33,11 +33,11 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 
 }  // namespace
 
-grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
-                                          const v1::CreateFirmRequest* req,
-                                          v1::Firm* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerContext* ctx,
+                                                       const v1::CreateFirmRequest* req,
+                                                       v1::Firm* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             FirmRecord firm,
             directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
@@ -48,10 +48,11 @@ grpc::Status DirectoryService::CreateFirm(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
-                                       const v1::GetFirmRequest* req, v1::Firm* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetFirmRequest* req,
+                                                    v1::Firm* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(FirmRecord firm,
@@ -61,27 +62,26 @@ grpc::Status DirectoryService::GetFirm(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::ListMyFirms(grpc::ServerContext* ctx,
-                                           const v1::ListMyFirmsRequest* req,
-                                           v1::ListMyFirmsResponse* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(
-                     Page<FirmRecord> page,
-                     directory_.firms.ListMyFirms(
-                         caller.user_id, PageOf(req->page_size(), req->page_token())));
-                 for (const FirmRecord& firm : page.items)
-                   *resp->add_firms() = ToProto(firm);
-                 resp->set_next_page_token(page.next_page_token);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListMyFirmsRequest* req,
+                                                        v1::ListMyFirmsResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(
+            Page<FirmRecord> page,
+            directory_.firms.ListMyFirms(caller.user_id,
+                                         PageOf(req->page_size(), req->page_token())));
+        for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
-                                             const v1::AddFirmMemberRequest* req,
-                                             v1::FirmMember* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
+    grpc::CallbackServerContext* ctx, const v1::AddFirmMemberRequest* req,
+    v1::FirmMember* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(MemberRecord member,
@@ -92,11 +92,11 @@ grpc::Status DirectoryService::AddFirmMember(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
-                                               const v1::ListFirmMembersRequest* req,
-                                               v1::ListFirmMembersResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
+    grpc::CallbackServerContext* ctx, const v1::ListFirmMembersRequest* req,
+    v1::ListFirmMembersResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -109,11 +109,11 @@ grpc::Status DirectoryService::ListFirmMembers(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::TransferPrimaryAdmin(
-    grpc::ServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
+grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
+    grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("firm", req->firm()));
         CB_ASSIGN_OR_RETURN(
@@ -131,32 +131,32 @@ grpc::Status DirectoryService::TransferPrimaryAdmin(
       });
 }
 
-grpc::Status DirectoryService::CreateClient(grpc::ServerContext* ctx,
-                                            const v1::CreateClientRequest* req,
-                                            v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                                     names::FirmName::Parse("parent", req->parent()));
-                 CB_ASSIGN_OR_RETURN(
-                     std::string lead,
-                     OptionalMemberUserId("client.lead_accountant",
-                                          req->client().lead_accountant(), firm.firm_id));
-                 CB_ASSIGN_OR_RETURN(
-                     ClientRecord client,
-                     directory_.clients.CreateClient(
-                         caller.user_id, firm.firm_id, FromProto(req->client(), lead),
-                         req->make_me_primary_admin(), req->request_id()));
-                 *resp = ToProto(client);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* DirectoryService::CreateClient(
+    grpc::CallbackServerContext* ctx, const v1::CreateClientRequest* req,
+    v1::Client* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(
+            std::string lead,
+            OptionalMemberUserId("client.lead_accountant",
+                                 req->client().lead_accountant(), firm.firm_id));
+        CB_ASSIGN_OR_RETURN(
+            ClientRecord client,
+            directory_.clients.CreateClient(
+                caller.user_id, firm.firm_id, FromProto(req->client(), lead),
+                req->make_me_primary_admin(), req->request_id()));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
-                                         const v1::GetClientRequest* req,
-                                         v1::Client* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetClientRequest* req,
+                                                      v1::Client* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -167,11 +167,11 @@ grpc::Status DirectoryService::GetClient(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
-                                            const v1::UpdateClientRequest* req,
-                                            v1::Client* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
+    grpc::CallbackServerContext* ctx, const v1::UpdateClientRequest* req,
+    v1::Client* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             names::ClientName ref,
             names::ClientName::Parse("client.name", req->client().name()));
@@ -193,11 +193,11 @@ grpc::Status DirectoryService::UpdateClient(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
-                                           const v1::ListClientsRequest* req,
-                                           v1::ListClientsResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListClientsRequest* req,
+                                                        v1::ListClientsResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         ClientListQuery query;
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
@@ -220,11 +220,11 @@ grpc::Status DirectoryService::ListClients(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
-                                                const v1::DeactivateClientRequest* req,
-                                                v1::Client* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
+    grpc::CallbackServerContext* ctx, const v1::DeactivateClientRequest* req,
+    v1::Client* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -236,11 +236,11 @@ grpc::Status DirectoryService::DeactivateClient(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
-                                                const v1::ReactivateClientRequest* req,
-                                                v1::Client* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
+    grpc::CallbackServerContext* ctx, const v1::ReactivateClientRequest* req,
+    v1::Client* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -252,38 +252,38 @@ grpc::Status DirectoryService::ReactivateClient(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::DeleteClient(grpc::ServerContext* ctx,
-                                            const v1::DeleteClientRequest* req,
-                                            google::protobuf::Empty*) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
+    grpc::CallbackServerContext* ctx, const v1::DeleteClientRequest* req,
+    google::protobuf::Empty*) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
       });
 }
 
-grpc::Status DirectoryService::ChangeClientPrimaryAdmin(
-    grpc::ServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
+grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
+    grpc::CallbackServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                                     names::ClientName::Parse("name", req->name()));
-                 CB_ASSIGN_OR_RETURN(ClientRecord client,
-                                     directory_.clients.ChangeClientPrimaryAdmin(
-                                         caller.user_id, ref.firm_id, ref.company_id,
-                                         req->new_primary_admin_user_id()));
-                 *resp = ToProto(client);
-                 return absl::OkStatus();
-               });
+  return ServeUnary(authenticator_, ctx, req,
+                    [&](const auth::Caller& caller) -> absl::Status {
+                      CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                                          names::ClientName::Parse("name", req->name()));
+                      CB_ASSIGN_OR_RETURN(ClientRecord client,
+                                          directory_.clients.ChangeClientPrimaryAdmin(
+                                              caller.user_id, ref.firm_id, ref.company_id,
+                                              req->new_primary_admin_user_id()));
+                      *resp = ToProto(client);
+                      return absl::OkStatus();
+                    });
 }
 
-grpc::Status DirectoryService::BatchUpdateClientNumbers(
-    grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
+grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
+    grpc::CallbackServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<ClientNumberUpdate> updates;
@@ -321,11 +321,11 @@ grpc::Status DirectoryService::BatchUpdateClientNumbers(
       });
 }
 
-grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
-                                               const v1::BatchGetClientsRequest* req,
-                                               v1::BatchGetClientsResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
+    grpc::CallbackServerContext* ctx, const v1::BatchGetClientsRequest* req,
+    v1::BatchGetClientsResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<uint64_t> ids;
@@ -354,11 +354,11 @@ grpc::Status DirectoryService::BatchGetClients(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
-                                                 const v1::GetClientListViewRequest* req,
-                                                 v1::ClientListView* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
+    grpc::CallbackServerContext* ctx, const v1::GetClientListViewRequest* req,
+    v1::ClientListView* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -369,11 +369,11 @@ grpc::Status DirectoryService::GetClientListView(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::UpdateClientListView(
-    grpc::ServerContext* ctx, const v1::UpdateClientListViewRequest* req,
+grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
+    grpc::CallbackServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse(
                                 "client_list_view.name", req->client_list_view().name()));
@@ -388,41 +388,41 @@ grpc::Status DirectoryService::UpdateClientListView(
       });
 }
 
-grpc::Status DirectoryService::CreateInvitation(grpc::ServerContext* ctx,
-                                                const v1::CreateInvitationRequest* req,
-                                                v1::Invitation* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(InvitationRecord inv,
-                                     directory_.invitations.CreateInvitation(
-                                         caller.user_id, FromProto(req->invitation())));
-                 *resp = ToProto(inv);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
+    grpc::CallbackServerContext* ctx, const v1::CreateInvitationRequest* req,
+    v1::Invitation* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(InvitationRecord inv,
+                            directory_.invitations.CreateInvitation(
+                                caller.user_id, FromProto(req->invitation())));
+        *resp = ToProto(inv);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status DirectoryService::ListInvitations(grpc::ServerContext* ctx,
-                                               const v1::ListInvitationsRequest* req,
-                                               v1::ListInvitationsResponse* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
-                                     directory_.invitations.ListInvitations(
-                                         caller, req->invitee_email(),
-                                         PageOf(req->page_size(), req->page_token())));
-                 for (const InvitationRecord& inv : page.items) {
-                   *resp->add_invitations() = ToProto(inv);
-                 }
-                 resp->set_next_page_token(page.next_page_token);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* DirectoryService::ListInvitations(
+    grpc::CallbackServerContext* ctx, const v1::ListInvitationsRequest* req,
+    v1::ListInvitationsResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
+                            directory_.invitations.ListInvitations(
+                                caller, req->invitee_email(),
+                                PageOf(req->page_size(), req->page_token())));
+        for (const InvitationRecord& inv : page.items) {
+          *resp->add_invitations() = ToProto(inv);
+        }
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
-                                                const v1::AcceptInvitationRequest* req,
-                                                v1::Invitation* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
+    grpc::CallbackServerContext* ctx, const v1::AcceptInvitationRequest* req,
+    v1::Invitation* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
         std::optional<uint64_t> firm_id;
         if (!req->firm().empty()) {
           CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
@@ -437,19 +437,19 @@ grpc::Status DirectoryService::AcceptInvitation(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status DirectoryService::DeclineInvitation(grpc::ServerContext* ctx,
-                                                 const v1::DeclineInvitationRequest* req,
-                                                 v1::Invitation* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 if (req->token().empty())
-                   return errors::InvalidField("token", "is required");
-                 CB_ASSIGN_OR_RETURN(
-                     InvitationRecord inv,
-                     directory_.invitations.DeclineInvitation(caller, req->token()));
-                 *resp = ToProto(inv);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
+    grpc::CallbackServerContext* ctx, const v1::DeclineInvitationRequest* req,
+    v1::Invitation* resp) {
+  return ServeUnary(authenticator_, ctx, req,
+                    [&](const auth::Caller& caller) -> absl::Status {
+                      if (req->token().empty())
+                        return errors::InvalidField("token", "is required");
+                      CB_ASSIGN_OR_RETURN(
+                          InvitationRecord inv,
+                          directory_.invitations.DeclineInvitation(caller, req->token()));
+                      *resp = ToProto(inv);
+                      return absl::OkStatus();
+                    });
 }
 
 }  // namespace clientbook::directory

@@ -7,71 +7,80 @@
 
 namespace clientbook::directory {
 
-// clientbook.v1.DirectoryService over gRPC: converts messages, calls the
-// Directory, maps the status. No rules live here.
-class DirectoryService final : public v1::DirectoryService::Service {
+// clientbook.v1.DirectoryService over gRPC (callback API: calls run on
+// gRPC's threads): converts messages, calls the Directory, maps the status.
+// No rules live here.
+class DirectoryService final : public v1::DirectoryService::CallbackService {
  public:
   DirectoryService(Directory& directory, const auth::Authenticator& authenticator)
       : directory_(directory), authenticator_(authenticator) {}
 
-  grpc::Status CreateFirm(grpc::ServerContext* ctx, const v1::CreateFirmRequest* req,
-                          v1::Firm* resp) override;
-  grpc::Status GetFirm(grpc::ServerContext* ctx, const v1::GetFirmRequest* req,
-                       v1::Firm* resp) override;
-  grpc::Status ListMyFirms(grpc::ServerContext* ctx, const v1::ListMyFirmsRequest* req,
-                           v1::ListMyFirmsResponse* resp) override;
-  grpc::Status AddFirmMember(grpc::ServerContext* ctx,
-                             const v1::AddFirmMemberRequest* req,
-                             v1::FirmMember* resp) override;
-  grpc::Status ListFirmMembers(grpc::ServerContext* ctx,
-                               const v1::ListFirmMembersRequest* req,
-                               v1::ListFirmMembersResponse* resp) override;
-  grpc::Status TransferPrimaryAdmin(grpc::ServerContext* ctx,
-                                    const v1::TransferPrimaryAdminRequest* req,
-                                    v1::TransferPrimaryAdminResponse* resp) override;
-  grpc::Status CreateClient(grpc::ServerContext* ctx, const v1::CreateClientRequest* req,
-                            v1::Client* resp) override;
-  grpc::Status GetClient(grpc::ServerContext* ctx, const v1::GetClientRequest* req,
-                         v1::Client* resp) override;
-  grpc::Status UpdateClient(grpc::ServerContext* ctx, const v1::UpdateClientRequest* req,
-                            v1::Client* resp) override;
-  grpc::Status ListClients(grpc::ServerContext* ctx, const v1::ListClientsRequest* req,
-                           v1::ListClientsResponse* resp) override;
-  grpc::Status DeactivateClient(grpc::ServerContext* ctx,
-                                const v1::DeactivateClientRequest* req,
-                                v1::Client* resp) override;
-  grpc::Status ReactivateClient(grpc::ServerContext* ctx,
-                                const v1::ReactivateClientRequest* req,
-                                v1::Client* resp) override;
-  grpc::Status DeleteClient(grpc::ServerContext* ctx, const v1::DeleteClientRequest* req,
-                            google::protobuf::Empty* resp) override;
-  grpc::Status ChangeClientPrimaryAdmin(grpc::ServerContext* ctx,
-                                        const v1::ChangeClientPrimaryAdminRequest* req,
-                                        v1::Client* resp) override;
-  grpc::Status BatchUpdateClientNumbers(
-      grpc::ServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
+  grpc::ServerUnaryReactor* CreateFirm(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateFirmRequest* req,
+                                       v1::Firm* resp) override;
+  grpc::ServerUnaryReactor* GetFirm(grpc::CallbackServerContext* ctx,
+                                    const v1::GetFirmRequest* req,
+                                    v1::Firm* resp) override;
+  grpc::ServerUnaryReactor* ListMyFirms(grpc::CallbackServerContext* ctx,
+                                        const v1::ListMyFirmsRequest* req,
+                                        v1::ListMyFirmsResponse* resp) override;
+  grpc::ServerUnaryReactor* AddFirmMember(grpc::CallbackServerContext* ctx,
+                                          const v1::AddFirmMemberRequest* req,
+                                          v1::FirmMember* resp) override;
+  grpc::ServerUnaryReactor* ListFirmMembers(grpc::CallbackServerContext* ctx,
+                                            const v1::ListFirmMembersRequest* req,
+                                            v1::ListFirmMembersResponse* resp) override;
+  grpc::ServerUnaryReactor* TransferPrimaryAdmin(
+      grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
+      v1::TransferPrimaryAdminResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateClient(grpc::CallbackServerContext* ctx,
+                                         const v1::CreateClientRequest* req,
+                                         v1::Client* resp) override;
+  grpc::ServerUnaryReactor* GetClient(grpc::CallbackServerContext* ctx,
+                                      const v1::GetClientRequest* req,
+                                      v1::Client* resp) override;
+  grpc::ServerUnaryReactor* UpdateClient(grpc::CallbackServerContext* ctx,
+                                         const v1::UpdateClientRequest* req,
+                                         v1::Client* resp) override;
+  grpc::ServerUnaryReactor* ListClients(grpc::CallbackServerContext* ctx,
+                                        const v1::ListClientsRequest* req,
+                                        v1::ListClientsResponse* resp) override;
+  grpc::ServerUnaryReactor* DeactivateClient(grpc::CallbackServerContext* ctx,
+                                             const v1::DeactivateClientRequest* req,
+                                             v1::Client* resp) override;
+  grpc::ServerUnaryReactor* ReactivateClient(grpc::CallbackServerContext* ctx,
+                                             const v1::ReactivateClientRequest* req,
+                                             v1::Client* resp) override;
+  grpc::ServerUnaryReactor* DeleteClient(grpc::CallbackServerContext* ctx,
+                                         const v1::DeleteClientRequest* req,
+                                         google::protobuf::Empty* resp) override;
+  grpc::ServerUnaryReactor* ChangeClientPrimaryAdmin(
+      grpc::CallbackServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
+      v1::Client* resp) override;
+  grpc::ServerUnaryReactor* BatchUpdateClientNumbers(
+      grpc::CallbackServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
       v1::BatchUpdateClientNumbersResponse* resp) override;
-  grpc::Status BatchGetClients(grpc::ServerContext* ctx,
-                               const v1::BatchGetClientsRequest* req,
-                               v1::BatchGetClientsResponse* resp) override;
-  grpc::Status GetClientListView(grpc::ServerContext* ctx,
-                                 const v1::GetClientListViewRequest* req,
-                                 v1::ClientListView* resp) override;
-  grpc::Status UpdateClientListView(grpc::ServerContext* ctx,
-                                    const v1::UpdateClientListViewRequest* req,
-                                    v1::ClientListView* resp) override;
-  grpc::Status CreateInvitation(grpc::ServerContext* ctx,
-                                const v1::CreateInvitationRequest* req,
-                                v1::Invitation* resp) override;
-  grpc::Status ListInvitations(grpc::ServerContext* ctx,
-                               const v1::ListInvitationsRequest* req,
-                               v1::ListInvitationsResponse* resp) override;
-  grpc::Status AcceptInvitation(grpc::ServerContext* ctx,
-                                const v1::AcceptInvitationRequest* req,
-                                v1::Invitation* resp) override;
-  grpc::Status DeclineInvitation(grpc::ServerContext* ctx,
-                                 const v1::DeclineInvitationRequest* req,
-                                 v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* BatchGetClients(grpc::CallbackServerContext* ctx,
+                                            const v1::BatchGetClientsRequest* req,
+                                            v1::BatchGetClientsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetClientListView(grpc::CallbackServerContext* ctx,
+                                              const v1::GetClientListViewRequest* req,
+                                              v1::ClientListView* resp) override;
+  grpc::ServerUnaryReactor* UpdateClientListView(
+      grpc::CallbackServerContext* ctx, const v1::UpdateClientListViewRequest* req,
+      v1::ClientListView* resp) override;
+  grpc::ServerUnaryReactor* CreateInvitation(grpc::CallbackServerContext* ctx,
+                                             const v1::CreateInvitationRequest* req,
+                                             v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* ListInvitations(grpc::CallbackServerContext* ctx,
+                                            const v1::ListInvitationsRequest* req,
+                                            v1::ListInvitationsResponse* resp) override;
+  grpc::ServerUnaryReactor* AcceptInvitation(grpc::CallbackServerContext* ctx,
+                                             const v1::AcceptInvitationRequest* req,
+                                             v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* DeclineInvitation(grpc::CallbackServerContext* ctx,
+                                              const v1::DeclineInvitationRequest* req,
+                                              v1::Invitation* resp) override;
 
  private:
   Directory& directory_;

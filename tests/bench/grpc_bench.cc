@@ -1,0 +1,115 @@
+// GetClient against grpc.health.v1 Check on the same real directory server
+// (in this process, on an ephemeral port, with its RocksDB on disk), at 1,
+// 16 and 64 calls in flight: calls per second, p50 and p99, and GetClient's
+// throughput as a share of Check's. Prints figures; asserts nothing.
+// CLIENTBOOK_BENCH_SECONDS sets each run's length (default 1).
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "common/client/outgoing_call.h"
+#include "common/server/bootstrap.h"
+#include "common/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/in_process_directory.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_wholesale_check.h"
+
+namespace clientbook {
+namespace {
+
+struct Run {
+  double calls_per_second = 0;
+  absl::Duration p50, p99;
+  int failures = 0;
+};
+
+// `callers` threads each calling `call` until `length` has passed.
+template <typename Call>
+Run Measure(int callers, absl::Duration length, Call call) {
+  std::vector<std::vector<absl::Duration>> latencies(callers);
+  std::atomic<int> failures = 0;
+  const absl::Time end = absl::Now() + length;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < callers; ++t) {
+    threads.emplace_back([&, t] {
+      while (absl::Now() < end) {
+        const absl::Time start = absl::Now();
+        if (!call()) ++failures;
+        latencies[t].push_back(absl::Now() - start);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<absl::Duration> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  Run run;
+  if (all.empty()) return run;
+  run.calls_per_second = all.size() / absl::ToDoubleSeconds(length);
+  run.p50 = all[all.size() / 2];
+  run.p99 = all[all.size() * 99 / 100];
+  run.failures = failures;
+  return run;
+}
+
+}  // namespace
+}  // namespace clientbook
+
+int main() {
+  using namespace clientbook;
+  // As the service binaries run (server::Bootstrap).
+  server::TuneProcess();
+  double seconds = 1;
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_SECONDS")) seconds = std::atof(env);
+  testing::TempDir dir;
+  SystemClock clock;
+  directory::FakeWholesaleCheck wholesale;
+  testing::InProcessDirectory server(dir.Sub("directory"), clock, wholesale);
+  const uint64_t firm =
+      server.domain().firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")->id();
+  directory::ClientRecord draft;
+  draft.set_client_type(v1::BUSINESS);
+  draft.set_display_name("Rossi SRL");
+  const uint64_t client =
+      server.domain().clients.CreateClient("alice", firm, draft, false, "")->company_id();
+
+  auto channel = client::Connect(server.target());
+  auto directory = v1::DirectoryService::NewStub(channel);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  v1::GetClientRequest get;
+  get.set_name(absl::StrCat("firms/", firm, "/clients/", client));
+  auto get_client = [&] {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-user-id", "alice");
+    v1::Client out;
+    return directory->GetClient(&ctx, get, &out).ok();
+  };
+  auto check = [&] {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckResponse out;
+    return health->Check(&ctx, {}, &out).ok();
+  };
+
+  absl::PrintF("%-10s %-9s %12s %10s %10s %9s\n", "call", "in flight", "calls/s", "p50",
+               "p99", "failures");
+  for (int callers : {1, 16, 64}) {
+    const absl::Duration length = absl::Seconds(seconds);
+    Run health_run = Measure(callers, length, check);
+    Run get_run = Measure(callers, length, get_client);
+    for (const auto& [name, run] : {std::pair{"Check", health_run}, {"GetClient", get_run}}) {
+      absl::PrintF("%-10s %-9d %12.0f %10s %10s %9d\n", name, callers, run.calls_per_second,
+                   absl::FormatDuration(run.p50), absl::FormatDuration(run.p99),
+                   run.failures);
+    }
+    absl::PrintF("GetClient / Check throughput at %d in flight: %.2f\n", callers,
+                 get_run.calls_per_second / health_run.calls_per_second);
+  }
+  return 0;
+}
