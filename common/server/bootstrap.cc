@@ -11,7 +11,9 @@
 
 namespace clientbook::server {
 
-void TuneProcess() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
+void TuneProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults) {
   TuneProcess();
@@ -30,7 +32,8 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
       absl::GetFlag(FLAGS_data_dir),
       {.sync_writes = absl::GetFlag(FLAGS_sync_writes),
-       .block_cache_mb = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_block_cache_mb))),
+       .block_cache_mb =
+           static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_block_cache_mb))),
        .write_buffer_mb =
            static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_write_buffer_mb)))});
   if (!db.ok()) return db.status();

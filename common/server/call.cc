@@ -38,4 +38,16 @@ grpc::ServerUnaryReactor* ServeUnary(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* ServeUnaryOn(
+    BlockingPool& pool, const auth::Authenticator& authenticator,
+    grpc::CallbackServerContext* context, const google::protobuf::Message* request,
+    std::function<absl::Status(const auth::Caller&)> body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The call, its request and response live until Finish(): safe to use there.
+  pool.Run([&authenticator, context, request, reactor, body = std::move(body)] {
+    reactor->Finish(Serve(authenticator, *context, request, body));
+  });
+  return reactor;
+}
+
 }  // namespace clientbook::server

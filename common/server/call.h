@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "common/auth/authenticator.h"
+#include "common/server/blocking_pool.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
@@ -29,6 +30,13 @@ grpc::ServerUnaryReactor* ServeUnary(
     const auth::Authenticator& authenticator, grpc::CallbackServerContext* context,
     const google::protobuf::Message* request,
     const std::function<absl::Status(const auth::Caller& caller)>& body);
+
+// ServeUnary for a handler that waits on another service: the frame runs on
+// `pool`, and the reactor is finished from there.
+grpc::ServerUnaryReactor* ServeUnaryOn(
+    BlockingPool& pool, const auth::Authenticator& authenticator,
+    grpc::CallbackServerContext* context, const google::protobuf::Message* request,
+    std::function<absl::Status(const auth::Caller& caller)> body);
 
 }  // namespace clientbook::server
 

@@ -36,8 +36,9 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerContext* ctx,
                                                        const v1::CreateFirmRequest* req,
                                                        v1::Firm* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             FirmRecord firm,
             directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
@@ -80,8 +81,9 @@ grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
     grpc::CallbackServerContext* ctx, const v1::AddFirmMemberRequest* req,
     v1::FirmMember* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(MemberRecord member,
@@ -112,8 +114,9 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
 grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("firm", req->firm()));
         CB_ASSIGN_OR_RETURN(
@@ -134,8 +137,9 @@ grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
 grpc::ServerUnaryReactor* DirectoryService::CreateClient(
     grpc::CallbackServerContext* ctx, const v1::CreateClientRequest* req,
     v1::Client* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -170,8 +174,9 @@ grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientRequest* req,
     v1::Client* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             names::ClientName ref,
             names::ClientName::Parse("client.name", req->client().name()));
@@ -223,8 +228,9 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
     grpc::CallbackServerContext* ctx, const v1::DeactivateClientRequest* req,
     v1::Client* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -239,8 +245,9 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
 grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
     grpc::CallbackServerContext* ctx, const v1::ReactivateClientRequest* req,
     v1::Client* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -255,8 +262,10 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
 grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
     grpc::CallbackServerContext* ctx, const v1::DeleteClientRequest* req,
     google::protobuf::Empty*) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  // Asks billing first.
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
@@ -266,24 +275,26 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
 grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return ServeUnary(authenticator_, ctx, req,
-                    [&](const auth::Caller& caller) -> absl::Status {
-                      CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                                          names::ClientName::Parse("name", req->name()));
-                      CB_ASSIGN_OR_RETURN(ClientRecord client,
-                                          directory_.clients.ChangeClientPrimaryAdmin(
-                                              caller.user_id, ref.firm_id, ref.company_id,
-                                              req->new_primary_admin_user_id()));
-                      *resp = ToProto(client);
-                      return absl::OkStatus();
-                    });
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(ClientRecord client,
+                            directory_.clients.ChangeClientPrimaryAdmin(
+                                caller.user_id, ref.firm_id, ref.company_id,
+                                req->new_primary_admin_user_id()));
+        *resp = ToProto(client);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
     grpc::CallbackServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<ClientNumberUpdate> updates;
@@ -372,8 +383,9 @@ grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
 grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse(
                                 "client_list_view.name", req->client_list_view().name()));
@@ -391,8 +403,9 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
 grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
     grpc::CallbackServerContext* ctx, const v1::CreateInvitationRequest* req,
     v1::Invitation* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(InvitationRecord inv,
                             directory_.invitations.CreateInvitation(
                                 caller.user_id, FromProto(req->invitation())));
@@ -421,8 +434,9 @@ grpc::ServerUnaryReactor* DirectoryService::ListInvitations(
 grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
     grpc::CallbackServerContext* ctx, const v1::AcceptInvitationRequest* req,
     v1::Invitation* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
         std::optional<uint64_t> firm_id;
         if (!req->firm().empty()) {
           CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
@@ -440,16 +454,16 @@ grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
 grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
     grpc::CallbackServerContext* ctx, const v1::DeclineInvitationRequest* req,
     v1::Invitation* resp) {
-  return ServeUnary(authenticator_, ctx, req,
-                    [&](const auth::Caller& caller) -> absl::Status {
-                      if (req->token().empty())
-                        return errors::InvalidField("token", "is required");
-                      CB_ASSIGN_OR_RETURN(
-                          InvitationRecord inv,
-                          directory_.invitations.DeclineInvitation(caller, req->token()));
-                      *resp = ToProto(inv);
-                      return absl::OkStatus();
-                    });
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        if (req->token().empty()) return errors::InvalidField("token", "is required");
+        CB_ASSIGN_OR_RETURN(
+            InvitationRecord inv,
+            directory_.invitations.DeclineInvitation(caller, req->token()));
+        *resp = ToProto(inv);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clientbook::directory

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
@@ -242,6 +244,47 @@ TEST_F(DirectoryServiceTest, BatchUpdateReportsEachBadEntryAndAppliesNothing) {
   ASSERT_TRUE(stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp).ok());
   ASSERT_EQ(resp.clients_size(), 2);
   EXPECT_EQ(resp.clients(1).client_number(), "N-2");
+}
+
+// Deletes wait on billing off gRPC's threads: while 32 of them wait, other
+// calls are answered at once.
+TEST_F(DirectoryServiceTest, DeletesWaitingOnBillingHoldUpNoOtherCall) {
+  const std::string firm = CreateFirm("alice");
+  std::vector<std::string> clients;
+  for (int i = 0; i < 32; ++i) {
+    v1::Client c;
+    ASSERT_TRUE(CreateClient("alice", firm, absl::StrCat("Client ", i), "", &c).ok());
+    clients.push_back(c.name());
+  }
+  absl::Notification billing_answers;
+  std::atomic<int> asked = 0;
+  wholesale_.while_asked = [&] {
+    ++asked;
+    billing_answers.WaitForNotification();
+  };
+  std::atomic<int> deleted = 0;
+  std::vector<std::thread> deletes;
+  for (const std::string& name : clients) {
+    deletes.emplace_back([&, name] {
+      v1::DeleteClientRequest req;
+      req.set_name(name);
+      google::protobuf::Empty out;
+      if (stub_->DeleteClient(As("alice").get(), req, &out).ok()) ++deleted;
+    });
+  }
+  while (asked.load() == 0) std::this_thread::yield();
+
+  v1::GetClientRequest get;
+  get.set_name(clients[0]);
+  v1::Client out;
+  grpc::ClientContext quick;
+  quick.AddMetadata("x-user-id", "alice");
+  quick.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_TRUE(stub_->GetClient(&quick, get, &out).ok());
+
+  billing_answers.Notify();
+  for (std::thread& t : deletes) t.join();
+  EXPECT_EQ(deleted.load(), 32);
 }
 
 TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
