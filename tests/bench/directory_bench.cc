@@ -3,6 +3,7 @@
 // CLIENTBOOK_BENCH_CLIENTS to change the large one), on RocksDB on disk.
 // Prints figures; asserts nothing.
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,15 @@ void Register(Fixture& f, const std::string& owner, const Firm& firm) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi srl"});
       });
   benchmark::RegisterBenchmark(
+      ("SearchNameCommonRareRossi1001" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi 1001"});
+      });
+  benchmark::RegisterBenchmark(
+      ("SearchNameThreeWords" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner,
+                   {.firm_id = firm.id, .name_query = "ferrari agricola societa"});
+      });
+  benchmark::RegisterBenchmark(
       ("FilterLeadWith20Clients" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .lead_accountant = "lead-9"});
       });
@@ -163,6 +173,34 @@ void Register(Fixture& f, const std::string& owner, const Firm& firm) {
       });
 }
 
+// Google Benchmark's console output, then one line per shape: the time per
+// call at each firm size and their ratio, the figure the scale goal is about.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const std::string name = run.benchmark_name();
+      const size_t slash = name.find("/clients:");
+      if (slash == std::string::npos || run.error_occurred) continue;
+      times_[name.substr(0, slash)].push_back(run.GetAdjustedRealTime());
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    absl::PrintF("\n%-32s %14s %14s %8s\n", "shape (time per call, us)", "small firm",
+                 "large firm", "ratio");
+    for (const auto& [shape, times] : times_) {
+      if (times.size() != 2) continue;
+      absl::PrintF("%-32s %14.1f %14.1f %7.2fx\n", shape, times[0] / 1000, times[1] / 1000,
+                   times[1] / times[0]);
+    }
+  }
+
+ private:
+  std::map<std::string, std::vector<double>> times_;  // small firm first
+};
+
 }  // namespace
 }  // namespace clientbook::directory
 
@@ -176,7 +214,8 @@ int main(int argc, char** argv) {
   Firm large_firm = fixture.Build("large-owner", large);
   Register(fixture, "small-owner", small_firm);
   Register(fixture, "large-owner", large_firm);
-  benchmark::RunSpecifiedBenchmarks();
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   return 0;
 }
