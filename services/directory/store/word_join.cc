@@ -1,5 +1,6 @@
 #include "services/directory/store/word_join.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -35,11 +36,13 @@ std::optional<SplitKey> Split(absl::string_view key, size_t base_size) {
   return SplitKey{key.substr(0, word_end), key.substr(word_end)};
 }
 
-// One join word: an iterator per index word it starts.
+// One join word, in one of two forms: an iterator per index word it starts
+// (a few words, however many entries), or all its entries' (name, id) read
+// into memory (many words, few entries: "1001" starts "10010" to "100199…").
 class JoinedWord {
  public:
-  // Empty `cursors_` with ok() true: the word starts too many index words
-  // to join (it is left to `visit`).
+  // Not joined() (left to `visit`) when the word starts both many index
+  // words and many entries.
   static absl::StatusOr<JoinedWord> Open(const storage::Database& db,
                                          const rocksdb::Snapshot* snapshot,
                                          const std::string& base,
@@ -50,7 +53,8 @@ class JoinedWord {
     for (it->Seek(range); it->Valid() && absl::StartsWith(View(it->key()), range);) {
       std::optional<SplitKey> split = Split(View(it->key()), base.size());
       if (!split) return absl::DataLossError("bad word index key");
-      if (joined.words_.size() == kMaxJoinedWords) return JoinedWord();
+      if (joined.words_.size() == kMaxJoinedWords)
+        return ReadEntries(*it, range, base.size());
       joined.words_.emplace_back(split->word_key);
       it->Seek(PastWord(split->word_key));
     }
@@ -61,11 +65,16 @@ class JoinedWord {
     return joined;
   }
 
-  bool joined() const { return !cursors_.empty(); }
+  bool joined() const { return !cursors_.empty() || !entries_.empty(); }
 
-  // The smallest (name, id) at or after `rest` among this word's index
-  // words, "" when there is none; counts its seeks in `seeks`.
+  // The smallest (name, id) at or after `rest` among this word's entries,
+  // "" when there is none; counts its seeks in `seeks`.
   absl::StatusOr<std::string> SeekAtOrAfter(absl::string_view rest, size_t& seeks) {
+    if (!entries_.empty()) {
+      ++seeks;
+      auto at = std::lower_bound(entries_.begin(), entries_.end(), rest);
+      return at == entries_.end() ? std::string() : *at;
+    }
     std::string best;
     for (size_t i = 0; i < cursors_.size(); ++i) {
       rocksdb::Iterator& it = *cursors_[i];
@@ -80,8 +89,27 @@ class JoinedWord {
   }
 
  private:
+  // The (name, id) of every entry in `range` (read again from its start),
+  // sorted, when there are at most kMaxJoinedEntries; else not joined.
+  static absl::StatusOr<JoinedWord> ReadEntries(rocksdb::Iterator& it,
+                                                const std::string& range,
+                                                size_t base_size) {
+    JoinedWord joined;
+    for (it.Seek(range); it.Valid() && absl::StartsWith(View(it.key()), range);
+         it.Next()) {
+      if (joined.entries_.size() == kMaxJoinedEntries) return JoinedWord();
+      std::optional<SplitKey> split = Split(View(it.key()), base_size);
+      if (!split) return absl::DataLossError("bad word index key");
+      joined.entries_.emplace_back(split->rest);
+    }
+    if (!it.status().ok()) return storage::ToAbslStatus(it.status());
+    std::sort(joined.entries_.begin(), joined.entries_.end());
+    return joined;
+  }
+
   std::vector<std::string> words_;  // base + String(index word)
   std::vector<std::unique_ptr<rocksdb::Iterator>> cursors_;
+  std::vector<std::string> entries_;  // sorted (name, id) suffixes
 };
 
 }  // namespace

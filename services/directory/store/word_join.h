@@ -22,9 +22,11 @@ namespace clientbook::directory {
 //
 // `visit`, `cursor`, `limit` and `max_examined` (positions and seeks
 // counted) mean what they mean for Database::ScanMatches, and so does the
-// cursor returned. A join word starting more than kMaxJoinedWords index
-// words is not joined: `visit` must check every query word anyway.
+// cursor returned. A join word that starts more than kMaxJoinedWords index
+// words is read into memory instead, if it has at most kMaxJoinedEntries
+// entries; else it is not joined: `visit` must check every query word anyway.
 inline constexpr size_t kMaxJoinedWords = 16;
+inline constexpr size_t kMaxJoinedEntries = 2048;
 
 absl::StatusOr<std::string> JoinWordIndex(
     const storage::Database& db, const std::string& base, absl::string_view lead_prefix,
