@@ -1,6 +1,7 @@
 #include "common/auth/authenticator.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/rules/shared_limits.h"

@@ -21,9 +21,10 @@ bool AnyStartsWith(const std::vector<std::string>& words, absl::string_view pref
                      [&](const std::string& w) { return absl::StartsWith(w, prefix); });
 }
 
-// Name search walks the word index on the query's longest word. A name
-// matches when every query word starts some word of the name; a name with
-// several words starting with the walked word is reported once, at the
+// Name search walks the word index on the query's longest word, and the
+// store intersects that walk with the other words' ranges (join_words). A
+// name matches when every query word starts some word of the name; a name
+// with several words starting with the walked word is reported once, at the
 // smallest of them.
 ClientScan::WordFilter NameMatcher(std::vector<std::string> query_words,
                                    std::string walked) {
