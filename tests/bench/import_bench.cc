@@ -2,6 +2,8 @@
 // the job: the real Importer with its RocksDB on disk, talking gRPC to the
 // real directory service (in this process, on an ephemeral port). Prints
 // figures; asserts nothing.
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "common/csv/csv.h"
@@ -56,6 +58,40 @@ class Fixture {
     return out;
   }
 
+  // A second firm of `clients` for the export figure, made through the
+  // directory's domain.
+  void SeedExportFirm(int clients) {
+    export_firm_ = directory_->domain()
+                       .firms.CreateFirm("alice", "Big", "alice@x.example", "", "")
+                       ->id();
+    for (int i = 0; i < clients; ++i) {
+      directory::ClientRecord c;
+      c.set_client_type(v1::BUSINESS);
+      c.set_display_name(absl::StrCat("Società Cliente ", i));
+      c.set_client_number(absl::StrCat("E-", i));
+      if (!directory_->domain()
+               .clients.CreateClient("alice", export_firm_, c, false, "")
+               .ok()) {
+        std::abort();
+      }
+    }
+  }
+
+  // Bytes of CSV the export of the second firm produced.
+  size_t Export() {
+    size_t bytes = 0;
+    if (!import_->importer()
+             .Export(testing::As("alice"), export_firm_, v1::ENGLISH, false,
+                     [&](std::string piece) {
+                       bytes += piece.size();
+                       return true;
+                     })
+             .ok()) {
+      std::abort();
+    }
+    return bytes;
+  }
+
   importer::JobRecord Import(const std::string& file) {
     importer::Importer& importer = import_->importer();
     auto job = importer.Start(testing::As("alice"), firm_, file, "bench.csv", "");
@@ -71,6 +107,7 @@ class Fixture {
   InlineScheduler scheduler_;
   std::unique_ptr<testing::InProcessImport> import_;
   uint64_t firm_ = 0;
+  uint64_t export_firm_ = 0;
   std::vector<std::pair<std::string, std::string>> rows_;
 };
 
@@ -93,6 +130,23 @@ int main(int argc, char** argv) {
                                  }
                                  state.counters["rows_per_s"] = benchmark::Counter(
                                      clientbook::kRows,
+                                     benchmark::Counter::kIsIterationInvariantRate);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  // CLIENTBOOK_BENCH_EXPORT_CLIENTS sets the exported firm's size.
+  int export_clients = 20000;
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_EXPORT_CLIENTS")) {
+    export_clients = std::atoi(env);
+  }
+  fixture.SeedExportFirm(export_clients);
+  benchmark::RegisterBenchmark("ExportFirm",
+                               [&](benchmark::State& state) {
+                                 for (auto _ : state) {
+                                   benchmark::DoNotOptimize(fixture.Export());
+                                 }
+                                 state.counters["rows_per_s"] = benchmark::Counter(
+                                     export_clients,
                                      benchmark::Counter::kIsIterationInvariantRate);
                                })
       ->Unit(benchmark::kMillisecond)
