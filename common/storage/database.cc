@@ -90,6 +90,22 @@ absl::StatusOr<std::optional<std::string>> Database::Get(absl::string_view key) 
   return value;
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> Database::MultiGet(
+    const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(),
+                slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return ToAbslStatus(statuses[i]);
+    out[i] = values[i].ToString();
+  }
+  return out;
+}
+
 absl::Status Database::Write(rocksdb::WriteBatch& batch) {
   return ToAbslStatus(db_->Write(write_options_, &batch));
 }

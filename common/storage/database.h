@@ -49,6 +49,10 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const;
+  // Get() of many keys in one call (cheaper per key: one pass over the
+  // memtables and files), answers in the order of `keys`.
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      const std::vector<std::string>& keys) const;
   // Applies every change in the batch or none.
   absl::Status Write(rocksdb::WriteBatch& batch);
   // Write() with the WAL synced whatever --sync_writes says: for facts that

@@ -41,7 +41,10 @@ struct Firm {
 class Fixture {
  public:
   Fixture() {
-    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
+    // CLIENTBOOK_BENCH_DB_DIR keeps the seeded database there, e.g. to time
+    // a directory binary's start over it.
+    const char* keep = std::getenv("CLIENTBOOK_BENCH_DB_DIR");
+    db_ = std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
     store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
   }

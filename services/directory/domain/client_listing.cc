@@ -133,13 +133,22 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
       scan.facet = ClientTypeFacet(query.client_type);
     }
   }
-  scan.record_filter = [&query](const ClientRecord& c) {
-    return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
-            c.client_type() == query.client_type) &&
-           (query.lead_accountant.empty() ||
-            c.lead_accountant_user_id() == query.lead_accountant) &&
-           (query.status == v1::CLIENT_STATUS_UNSPECIFIED || c.status() == query.status);
-  };
+  // What the walked index does not already select is checked on the record.
+  const bool check_type = query.client_type != v1::CLIENT_TYPE_UNSPECIFIED &&
+                          scan.facet != ClientTypeFacet(query.client_type);
+  const bool check_lead = !query.lead_accountant.empty() &&
+                          scan.facet != LeadAccountantFacet(query.lead_accountant);
+  const bool check_status = query.status == v1::ClientStatus::INACTIVE;
+  if (check_type || check_lead || check_status) {
+    scan.record_filter = [&query](const ClientRecord& c) {
+      return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
+              c.client_type() == query.client_type) &&
+             (query.lead_accountant.empty() ||
+              c.lead_accountant_user_id() == query.lead_accountant) &&
+             (query.status == v1::CLIENT_STATUS_UNSPECIFIED ||
+              c.status() == query.status);
+    };
+  }
 
   absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
   if (!page.ok()) return page.status();

@@ -90,7 +90,9 @@ struct ClientScan {
   // word starting with; the walk intersects their index ranges with its own
   // instead of examining every entry of `prefix` (word_filter still checks).
   std::vector<std::string> join_words;
-  // Applied to each candidate client record.
+  // Applied to each candidate client record; unset when the walked index
+  // selects exactly the wanted clients (the store may then read the page's
+  // records in one batch).
   std::function<bool(const ClientRecord&)> record_filter;
 };
 

@@ -296,6 +296,9 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
   const std::string base = range.key();
   range.StringPrefix(scan.prefix);
   StoredPage<ClientRecord> page;
+  // Without a record filter an entry matches on its key alone: the records
+  // of the page are then read together at the end.
+  std::vector<std::string> deferred;
   auto visit = [&](absl::string_view key) -> absl::StatusOr<bool> {
     if (table == kWordIndex && scan.word_filter) {
       KeyReader reader(key);
@@ -309,6 +312,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
     }
     std::optional<uint64_t> id = TrailingId(key);
     if (!id) return absl::DataLossError("bad client index key");
+    if (!scan.record_filter) {
+      deferred.push_back(ClientKey(scan.firm_id, *id));
+      return true;
+    }
     absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
     if (!client.ok()) return client.status();
     if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
@@ -325,6 +332,18 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
                 range.Release(), scan.cursor, scan.limit, scan.max_examined,
                 [&](absl::string_view key, absl::string_view) { return visit(key); });
   if (!next.ok()) return next.status();
+  if (deferred.size() > scan.limit) deferred.resize(scan.limit);
+  if (!deferred.empty()) {
+    absl::StatusOr<std::vector<std::optional<std::string>>> records =
+        db_->MultiGet(deferred);
+    if (!records.ok()) return records.status();
+    for (const std::optional<std::string>& bytes : *records) {
+      if (!bytes.has_value()) continue;  // deleted since its index entry was read
+      absl::StatusOr<ClientRecord> client = storage::DecodeRecord<ClientRecord>(*bytes);
+      if (!client.ok()) return client.status();
+      page.items.push_back(std::move(*client));
+    }
+  }
   if (page.items.size() > scan.limit) page.items.resize(scan.limit);
   page.cursor = std::move(*next);
   return page;
