@@ -35,8 +35,7 @@ absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadat
   absl::StatusOr<HeaderValue> id = SingleHeader(metadata, kUserIdHeader);
   if (!id.ok()) return id.status();
   if (!id->found) return Refuse(kUserIdHeader, "is missing");
-  if (id->value.empty() || id->value.size() > limits::kMaxIdBytes ||
-      !text::IsPrintableAscii(id->value)) {
+  if (!IsUserId(id->value)) {
     return Refuse(kUserIdHeader, absl::StrCat("must be 1 to ", limits::kMaxIdBytes,
                                               " printable ASCII characters"));
   }

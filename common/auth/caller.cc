@@ -3,11 +3,17 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/rules/shared_limits.h"
+#include "common/text/text.h"
 
 namespace clientbook::auth {
 
 bool Caller::HasRole(absl::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool IsUserId(absl::string_view id) {
+  return !id.empty() && id.size() <= limits::kMaxIdBytes && text::IsPrintableAscii(id);
 }
 
 absl::Status RequireOperator(const Caller& caller) {

@@ -30,6 +30,10 @@ struct Caller {
   bool HasRole(absl::string_view role) const;
 };
 
+// Whether `id` can name a caller, whatever proved it: 1 to
+// limits::kMaxIdBytes printable ASCII characters.
+bool IsUserId(absl::string_view id);
+
 // OK when `caller` holds the operator role; PERMISSION_DENIED otherwise.
 absl::Status RequireOperator(const Caller& caller);
 

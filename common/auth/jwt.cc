@@ -5,8 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/auth/caller.h"
 #include "common/rules/shared_limits.h"
-#include "common/text/text.h"
 #include "nlohmann/json.hpp"
 #include "openssl/ecdsa.h"
 
@@ -163,8 +163,7 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
     }
   }
   const std::string* sub = StringMember(claims, "sub");
-  if (sub == nullptr || sub->empty() || sub->size() > limits::kMaxIdBytes ||
-      !text::IsPrintableAscii(*sub)) {
+  if (sub == nullptr || !IsUserId(*sub)) {
     return absl::UnauthenticatedError(absl::StrCat("bearer token subject must be 1 to ",
                                                    limits::kMaxIdBytes,
                                                    " printable characters"));

@@ -42,12 +42,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   db_options.write_buffer_size = options.write_buffer_mb << 20;
   db_options.max_write_buffer_number = 2;
   db_options.min_write_buffer_number_to_merge = 1;
-  // The upper levels stay fast to write; the bulk of the data (the lower
-  // levels) is compressed.
-  db_options.compression_per_level.assign(db_options.num_levels,
-                                          rocksdb::kLZ4Compression);
-  db_options.compression_per_level[0] = rocksdb::kNoCompression;
-  db_options.compression_per_level[1] = rocksdb::kNoCompression;
+  // OptimizeLevelStyleCompaction leaves levels 0-1 uncompressed and LZ4s the
+  // rest; sized by the memtable, level 1 stays small, so most data is
+  // compressed, the bottom level (the bulk) harder.
   db_options.bottommost_compression = rocksdb::kZSTD;
   if (options.env != nullptr) db_options.env = options.env;
   // Point lookups (members, clients, number index) dominate: bloom filters
