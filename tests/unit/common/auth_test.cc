@@ -136,7 +136,7 @@ TEST_F(JwtTest, AlgNoneIsRefused) {
 }
 
 TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRefused) {
-  for (const std::string& alg : {"HS256", "RS256"}) {
+  for (const char* alg : {"HS256", "RS256"}) {
     const std::string forged = testing::Hs256Token({{"alg", alg}, {"kid", "rsa-1"}},
                                                    Claims(), rsa_.PublicKeyDer());
     EXPECT_THAT(Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated)) << alg;
