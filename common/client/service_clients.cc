@@ -44,4 +44,12 @@ absl::StatusOr<v1::Subscription> BillingClient::GetSubscription(
   return Call(&v1::BillingService::Stub::GetSubscription, caller, request);
 }
 
+absl::StatusOr<v1::ListImportJobsResponse> ImportClient::ListUnfinishedJobs(
+    const auth::Caller& caller, const names::FirmName& firm) {
+  v1::ListImportJobsRequest request;
+  request.set_parent(firm.ToString());
+  request.set_unfinished_only(true);
+  return Call(&v1::ImportService::Stub::ListImportJobs, caller, request);
+}
+
 }  // namespace clientbook::client

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/import.grpc.pb.h"
 #include "common/client/outgoing_call.h"
 #include "common/names/names.h"
 #include "grpcpp/channel.h"
@@ -75,6 +76,16 @@ class BillingClient final : public UnaryCaller<v1::BillingService> {
 
   absl::StatusOr<v1::Subscription> GetSubscription(
       const auth::Caller& caller, const names::SubscriptionName& subscription);
+};
+
+class ImportClient final : public UnaryCaller<v1::ImportService> {
+ public:
+  ImportClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+      : UnaryCaller(std::move(channel), timeout, "the import service") {}
+
+  // The firm's jobs still validating or applying.
+  absl::StatusOr<v1::ListImportJobsResponse> ListUnfinishedJobs(
+      const auth::Caller& caller, const names::FirmName& firm);
 };
 
 }  // namespace clientbook::client

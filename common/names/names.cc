@@ -93,6 +93,26 @@ std::string ImportJobName::ToString() const {
   return absl::StrCat("firms/", firm_id, "/importJobs/", job_id);
 }
 
+absl::StatusOr<NoteName> NoteName::Parse(absl::string_view field,
+                                         absl::string_view name) {
+  absl::StatusOr<std::vector<uint64_t>> ids = MatchIds(field, name, "firms/*/notes/*");
+  if (!ids.ok()) return ids.status();
+  return NoteName{(*ids)[0], (*ids)[1]};
+}
+std::string NoteName::ToString() const {
+  return absl::StrCat("firms/", firm_id, "/notes/", note_id);
+}
+
+absl::StatusOr<TodoName> TodoName::Parse(absl::string_view field,
+                                         absl::string_view name) {
+  absl::StatusOr<std::vector<uint64_t>> ids = MatchIds(field, name, "firms/*/todos/*");
+  if (!ids.ok()) return ids.status();
+  return TodoName{(*ids)[0], (*ids)[1]};
+}
+std::string TodoName::ToString() const {
+  return absl::StrCat("firms/", firm_id, "/todos/", todo_id);
+}
+
 absl::StatusOr<InvitationName> InvitationName::Parse(absl::string_view field,
                                                      absl::string_view name) {
   absl::StatusOr<std::vector<uint64_t>> ids = MatchIds(field, name, "invitations/*");

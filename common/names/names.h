@@ -90,6 +90,22 @@ struct ImportJobName {
   bool operator==(const ImportJobName&) const = default;
 };
 
+// firms/{firm}/notes/{note}
+struct NoteName {
+  uint64_t firm_id = 0;
+  uint64_t note_id = 0;
+  static absl::StatusOr<NoteName> Parse(absl::string_view field, absl::string_view name);
+  std::string ToString() const;
+};
+
+// firms/{firm}/todos/{todo}
+struct TodoName {
+  uint64_t firm_id = 0;
+  uint64_t todo_id = 0;
+  static absl::StatusOr<TodoName> Parse(absl::string_view field, absl::string_view name);
+  std::string ToString() const;
+};
+
 // invitations/{invitation}
 struct InvitationName {
   uint64_t invitation_id = 0;

@@ -66,11 +66,15 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
 
 absl::Status AlreadyExists(absl::string_view resource_type,
                            absl::string_view resource_name, absl::string_view message) {
-  absl::Status status = absl::AlreadyExistsError(message);
+  return WithResource(absl::AlreadyExistsError(message), resource_type, resource_name);
+}
+
+absl::Status WithResource(absl::Status status, absl::string_view resource_type,
+                          absl::string_view resource_name) {
   google::rpc::ResourceInfo detail;
   detail.set_resource_type(std::string(resource_type));
   detail.set_resource_name(std::string(resource_name));
-  detail.set_description(std::string(message));
+  detail.set_description(std::string(status.message()));
   Attach(status, detail);
   return status;
 }

@@ -37,6 +37,11 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
 absl::Status AlreadyExists(absl::string_view resource_type,
                            absl::string_view resource_name, absl::string_view message);
 
+// `status` naming a resource it is about (google.rpc.ResourceInfo): the
+// holder of a taken value, or where a moved resource went.
+absl::Status WithResource(absl::Status status, absl::string_view resource_type,
+                          absl::string_view resource_name);
+
 // Readers, for callers and tests.
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 std::optional<std::string> ReasonOf(const absl::Status& status);

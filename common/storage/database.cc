@@ -1,5 +1,6 @@
 #include "common/storage/database.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -150,30 +151,39 @@ absl::StatusOr<std::string> Database::ScanMatches(
     absl::string_view prefix, absl::string_view cursor, size_t limit, size_t max_examined,
     const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
         visit) const {
+  return ScanMatchesBetween(prefix, "", "", cursor, limit, max_examined, visit);
+}
+
+absl::StatusOr<std::string> Database::ScanMatchesBetween(
+    absl::string_view prefix, absl::string_view from, absl::string_view to,
+    absl::string_view cursor, size_t limit, size_t max_examined,
+    const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
+        visit) const {
   if (absl::Status s = CheckCursor(prefix, cursor); !s.ok()) return s;
+  const std::string resume = std::max(ResumeKey(prefix, cursor), std::string(from));
+  const std::string end = to.empty() ? PrefixSuccessor(prefix) : std::string(to);
   std::string next;
   std::string last_key;
   size_t examined = 0;
   size_t matched = 0;
   absl::Status failure;
-  absl::Status s = Scan(ResumeKey(prefix, cursor), PrefixSuccessor(prefix),
-                        [&](absl::string_view key, absl::string_view value) {
-                          if (examined++ == max_examined) {
-                            next = last_key.empty() ? std::string(cursor) : last_key;
-                            return false;
-                          }
-                          absl::StatusOr<bool> match = visit(key, value);
-                          if (!match.ok()) {
-                            failure = match.status();
-                            return false;
-                          }
-                          if (*match && ++matched > limit) {
-                            next = last_key;
-                            return false;
-                          }
-                          last_key = std::string(key);
-                          return true;
-                        });
+  absl::Status s = Scan(resume, end, [&](absl::string_view key, absl::string_view value) {
+    if (examined++ == max_examined) {
+      next = last_key.empty() ? std::string(cursor) : last_key;
+      return false;
+    }
+    absl::StatusOr<bool> match = visit(key, value);
+    if (!match.ok()) {
+      failure = match.status();
+      return false;
+    }
+    if (*match && ++matched > limit) {
+      next = last_key;
+      return false;
+    }
+    last_key = std::string(key);
+    return true;
+  });
   if (!s.ok()) return s;
   if (!failure.ok()) return failure;
   return next;

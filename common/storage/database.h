@@ -88,6 +88,14 @@ class Database {
       const std::function<absl::StatusOr<bool>(absl::string_view key,
                                                absl::string_view value)>& visit) const;
 
+  // ScanMatches over the keys of `prefix` in [from, to): `from` and `to`
+  // start with `prefix`, or are "" for the range's own ends.
+  absl::StatusOr<std::string> ScanMatchesBetween(
+      absl::string_view prefix, absl::string_view from, absl::string_view to,
+      absl::string_view cursor, size_t limit, size_t max_examined,
+      const std::function<absl::StatusOr<bool>(absl::string_view key,
+                                               absl::string_view value)>& visit) const;
+
   // For walks that hold several positions at once (an index join): iterators
   // made with the same snapshot see one consistent state.
   std::shared_ptr<const rocksdb::Snapshot> Snapshot() const;

@@ -2,10 +2,13 @@
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
 #include "common/server/bootstrap.h"
+#include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
 #include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
+#include "services/directory/api/import_service_activity.h"
+#include "services/directory/api/workspace_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "spdlog/spdlog.h"
 
@@ -13,6 +16,12 @@ ABSL_FLAG(std::string, billing_target, "127.0.0.1:50052",
           "host:port of the billing service, asked before a permanent delete");
 ABSL_FLAG(absl::Duration, billing_timeout, absl::Seconds(2),
           "deadline of a call to the billing service");
+ABSL_FLAG(std::string, import_target, "127.0.0.1:50053",
+          "host:port of the import service, asked before merging clients");
+ABSL_FLAG(absl::Duration, import_timeout, absl::Seconds(2),
+          "deadline of a call to the import service");
+ABSL_FLAG(absl::Duration, note_purge_interval, absl::Hours(1),
+          "how often deleted notes past their 30 days are purged");
 
 int main(int argc, char** argv) {
   using namespace clientbook;
@@ -28,17 +37,31 @@ int main(int argc, char** argv) {
   if (!billing.ok()) return server::ExitWith(billing.status());
   directory::BillingWholesaleCheck wholesale(*billing,
                                              absl::GetFlag(FLAGS_billing_timeout));
-  directory::Directory directory(**store, *basics->clock.clock, wholesale);
+  auto import = tls::SecureChannel(absl::GetFlag(FLAGS_import_target),
+                                   tls::TlsClientOptions::FromFlags());
+  if (!import.ok()) return server::ExitWith(import.status());
+  directory::ImportServiceActivity imports(*import, absl::GetFlag(FLAGS_import_timeout));
+  directory::Directory directory(**store, *basics->clock.clock, wholesale, imports);
   absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
   if (*reindexed > 0) spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
   directory::DirectoryService service(directory, *basics->authenticator);
-
-  if (absl::Status s =
-          server::ServeUntilSignal("directory", server::ServerOptions::FromFlags(),
-                                   {&service}, basics->clock.control.get());
-      !s.ok()) {
-    return server::ExitWith(s);
+  directory::WorkspaceService workspace(directory, *basics->authenticator);
+  {
+    server::PeriodicTask purger(absl::GetFlag(FLAGS_note_purge_interval), [&] {
+      absl::StatusOr<size_t> purged = directory.notes.PurgeDeletedNotes();
+      if (!purged.ok()) {
+        spdlog::error("note purge: {}", purged.status().ToString());
+      } else if (*purged > 0) {
+        spdlog::info("note purge: {} deleted notes purged", *purged);
+      }
+    });
+    if (absl::Status s =
+            server::ServeUntilSignal("directory", server::ServerOptions::FromFlags(),
+                                     {&service, &workspace}, basics->clock.control.get());
+        !s.ok()) {
+      return server::ExitWith(s);
+    }
   }
   return server::CloseAndExit("directory", *basics->db);
 }

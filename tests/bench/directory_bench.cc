@@ -16,7 +16,7 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {
@@ -44,9 +44,10 @@ class Fixture {
     // CLIENTBOOK_BENCH_DB_DIR keeps the seeded database there, e.g. to time
     // a directory binary's start over it.
     const char* keep = std::getenv("CLIENTBOOK_BENCH_DB_DIR");
-    db_ = std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
+    db_ =
+        std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
     store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
-    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
+    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
   }
 
   Firm Build(const std::string& owner, int clients) {
@@ -93,6 +94,7 @@ class Fixture {
   testing::TempDir dir_;
   SystemClock clock_;
   FakeWholesaleCheck wholesale_;
+  FakeImportActivity imports_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksDirectoryStore> store_;
   std::unique_ptr<Directory> directory_;
@@ -195,8 +197,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
                  "large firm", "ratio");
     for (const auto& [shape, times] : times_) {
       if (times.size() != 2) continue;
-      absl::PrintF("%-32s %14.1f %14.1f %7.2fx\n", shape, times[0] / 1000, times[1] / 1000,
-                   times[1] / times[0]);
+      absl::PrintF("%-32s %14.1f %14.1f %7.2fx\n", shape, times[0] / 1000,
+                   times[1] / 1000, times[1] / times[0]);
     }
   }
 

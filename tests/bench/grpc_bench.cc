@@ -19,7 +19,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook {
 namespace {
@@ -73,7 +73,9 @@ int main() {
   directory::FakeWholesaleCheck wholesale;
   testing::InProcessDirectory server(dir.Sub("directory"), clock, wholesale);
   const uint64_t firm =
-      server.domain().firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")->id();
+      server.domain()
+          .firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")
+          ->id();
   directory::ClientRecord draft;
   draft.set_client_type(v1::BUSINESS);
   draft.set_display_name("Rossi SRL");
@@ -103,10 +105,11 @@ int main() {
     const absl::Duration length = absl::Seconds(seconds);
     Run health_run = Measure(callers, length, check);
     Run get_run = Measure(callers, length, get_client);
-    for (const auto& [name, run] : {std::pair{"Check", health_run}, {"GetClient", get_run}}) {
-      absl::PrintF("%-10s %-9d %12.0f %10s %10s %9d\n", name, callers, run.calls_per_second,
-                   absl::FormatDuration(run.p50), absl::FormatDuration(run.p99),
-                   run.failures);
+    for (const auto& [name, run] :
+         {std::pair{"Check", health_run}, {"GetClient", get_run}}) {
+      absl::PrintF("%-10s %-9d %12.0f %10s %10s %9d\n", name, callers,
+                   run.calls_per_second, absl::FormatDuration(run.p50),
+                   absl::FormatDuration(run.p99), run.failures);
     }
     absl::PrintF("GetClient / Check throughput at %d in flight: %.2f\n", callers,
                  get_run.calls_per_second / health_run.calls_per_second);

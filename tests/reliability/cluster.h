@@ -8,6 +8,7 @@
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/import.grpc.pb.h"
+#include "clientbook/v1/workspace.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/support/service_process.h"
@@ -37,11 +38,12 @@ class Cluster {
         billing_target_(Target()),
         import_target_(Target()),
         operator_target_(Target()),
-        directory_(DIRECTORY_BINARY,
-                   {"--listen=" + directory_target_,
-                    "--data_dir=" + dir_.Sub("directory"), "--metrics_listen=",
-                    "--drain_delay=0s", "--billing_target=" + billing_target_},
-                   dir_.Sub("directory.log")),
+        directory_(
+            DIRECTORY_BINARY,
+            {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+             "--metrics_listen=", "--drain_delay=0s",
+             "--billing_target=" + billing_target_, "--import_target=" + import_target_},
+            dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
                   "--metrics_listen=", "--drain_delay=0s",
@@ -66,6 +68,7 @@ class Cluster {
       return false;
     }
     directory = v1::DirectoryService::NewStub(Channel(directory_target_));
+    workspace = v1::WorkspaceService::NewStub(Channel(directory_target_));
     billing = v1::BillingService::NewStub(Channel(billing_target_));
     import = v1::ImportService::NewStub(Channel(import_target_));
     return true;
@@ -83,6 +86,11 @@ class Cluster {
   }
 
   void KillImport() { import_->Stop(SIGKILL); }
+  // Stops the directory with `signal` and starts it again on its storage.
+  bool RestartDirectory(int signal) {
+    directory_.Stop(signal);
+    return directory_.Start() && directory_.WaitServing(directory_target_);
+  }
   std::string ImportLog() const { return import_->Log(); }
 
   const std::string& directory_target() const { return directory_target_; }
@@ -92,6 +100,7 @@ class Cluster {
   const std::string& operator_target() const { return operator_target_; }
 
   std::unique_ptr<v1::DirectoryService::Stub> directory;
+  std::unique_ptr<v1::WorkspaceService::Stub> workspace;
   std::unique_ptr<v1::BillingService::Stub> billing;
   std::unique_ptr<v1::ImportService::Stub> import;
 

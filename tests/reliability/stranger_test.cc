@@ -38,8 +38,8 @@ const std::set<std::string> kCallerScoped = {"CreateFirm", "ListMyFirms",
 // Sets every string field that names a resource to `name`, at any depth,
 // adding one element to repeated fields.
 void FillNames(Message& message, const std::string& name, int depth = 0) {
-  static const std::set<std::string> kNameFields = {"name", "parent", "client", "firm",
-                                                    "names"};
+  static const std::set<std::string> kNameFields = {
+      "name", "parent", "client", "firm", "names", "source_client", "assignee", "author"};
   const google::protobuf::Reflection& r = *message.GetReflection();
   const google::protobuf::Descriptor& d = *message.GetDescriptor();
   for (int i = 0; i < d.field_count(); ++i) {
@@ -64,8 +64,8 @@ class StrangerTest : public ::testing::Test {
   void SetUp() override {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
-    // Firm A, with a client, a subscription and an import job; the stranger
-    // is the primary admin of firm B.
+    // Firm A, with a client, a note, a to-do, a subscription and an import
+    // job; the stranger is the primary admin of firm B.
     firm_ = CreateFirm("alice", absl::StrCat("Studio ", kSecret));
     CreateFirm(kStranger, "Studio Beta");
     v1::CreateClientRequest create;
@@ -77,6 +77,22 @@ class StrangerTest : public ::testing::Test {
     ASSERT_TRUE(
         cluster_.directory->CreateClient(As("alice").get(), create, &client).ok());
     client_ = client.name();
+    v1::CreateNoteRequest note;
+    note.set_parent(firm_);
+    note.mutable_note()->set_client(client_);
+    note.mutable_note()->set_kind(v1::Note::GENERAL);
+    note.mutable_note()->set_text(absl::StrCat("Note ", kSecret));
+    v1::Note written;
+    ASSERT_TRUE(cluster_.workspace->CreateNote(As("alice").get(), note, &written).ok());
+    note_ = written.name();
+    v1::CreateTodoRequest todo;
+    todo.set_parent(firm_);
+    todo.mutable_todo()->set_client(client_);
+    todo.mutable_todo()->set_title(absl::StrCat("Todo ", kSecret));
+    todo.mutable_todo()->set_assignee(firm_ + "/members/alice");
+    v1::Todo planned;
+    ASSERT_TRUE(cluster_.workspace->CreateTodo(As("alice").get(), todo, &planned).ok());
+    todo_ = planned.name();
     v1::SubscribeClientRequest subscribe;
     subscribe.set_parent(client_);
     subscribe.mutable_subscription()->set_plan(v1::WHOLESALE);
@@ -109,11 +125,16 @@ class StrangerTest : public ::testing::Test {
             client_ + "/subscription/transfer",
             job_,
             firm_ + "/members/alice",
-            firm_ + "/members/alice/clientListView"};
+            firm_ + "/members/alice/clientListView",
+            note_,
+            todo_};
   }
 
   std::string TargetOf(const std::string& service) const {
-    if (service == "clientbook.v1.DirectoryService") return cluster_.directory_target();
+    if (service == "clientbook.v1.DirectoryService" ||
+        service == "clientbook.v1.WorkspaceService") {
+      return cluster_.directory_target();
+    }
     if (service == "clientbook.v1.BillingService") return cluster_.billing_target();
     return cluster_.import_target();
   }
@@ -148,14 +169,16 @@ class StrangerTest : public ::testing::Test {
   testing::Cluster cluster_;
   std::string firm_;
   std::string client_;
+  std::string note_;
+  std::string todo_;
   std::string job_;
 };
 
 TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   int calls = 0;
   for (const char* service_name :
-       {"clientbook.v1.DirectoryService", "clientbook.v1.BillingService",
-        "clientbook.v1.ImportService"}) {
+       {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService",
+        "clientbook.v1.BillingService", "clientbook.v1.ImportService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service_name);

@@ -10,6 +10,7 @@
 #include "common/time/clock.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::testing {
 
@@ -22,18 +23,21 @@ class InProcessDirectory {
                      directory::WholesaleCheck& wholesale)
       : db_(std::move(*storage::Database::Open(data_dir, {}))),
         store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
-        directory_(*store_, clock, wholesale),
+        directory_(*store_, clock, wholesale, imports_),
         service_(directory_, authenticator_),
         server_(
             std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {&service_}))) {}
 
   std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   directory::Directory& domain() { return directory_; }
+  // Stands in for the import service the directory asks before a merge.
+  directory::FakeImportActivity& imports() { return imports_; }
   void Shutdown() { server_->Shutdown(); }
 
  private:
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<directory::RocksDirectoryStore> store_;
+  directory::FakeImportActivity imports_;
   directory::Directory directory_;
   auth::HeaderAuthenticator authenticator_;
   directory::DirectoryService service_;

@@ -11,4 +11,13 @@ absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(const auth::Caller& ca
   return subscription->plan() == v1::WHOLESALE;
 }
 
+absl::StatusOr<bool> BillingWholesaleCheck::HasSubscription(const auth::Caller& caller,
+                                                            const ClientRecord& client) {
+  absl::StatusOr<v1::Subscription> subscription =
+      billing_.GetSubscription(caller, {client.firm_id(), client.company_id()});
+  if (subscription.status().code() == absl::StatusCode::kNotFound) return false;
+  if (!subscription.ok()) return subscription.status();
+  return true;
+}
+
 }  // namespace clientbook::directory

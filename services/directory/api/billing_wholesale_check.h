@@ -11,9 +11,9 @@
 
 namespace clientbook::directory {
 
-// Asks the billing service whether a client's subscription is on the firm's
-// wholesale plan. No subscription means no. Billing unreachable or too slow
-// is UNAVAILABLE, so the delete is refused rather than guessed.
+// Asks the billing service about a client's subscription: whether it has
+// one, and whether it is on the firm's wholesale plan (none means no). Billing
+// unreachable or too slow is UNAVAILABLE, so the delete is refused rather than guessed.
 class BillingWholesaleCheck final : public WholesaleCheck {
  public:
   BillingWholesaleCheck(std::shared_ptr<grpc::Channel> billing, absl::Duration timeout)
@@ -21,6 +21,8 @@ class BillingWholesaleCheck final : public WholesaleCheck {
 
   absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                      const ClientRecord& client) override;
+  absl::StatusOr<bool> HasSubscription(const auth::Caller& caller,
+                                       const ClientRecord& client) override;
 
  private:
   client::BillingClient billing_;

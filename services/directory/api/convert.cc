@@ -1,6 +1,7 @@
 #include "services/directory/api/convert.h"
 
 #include "common/names/names.h"
+#include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/directory/domain/directory.h"
 
@@ -15,11 +16,34 @@ google::protobuf::Timestamp Timestamp(int64_t micros) {
 
 }  // namespace
 
+absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
+                                                 absl::string_view name,
+                                                 uint64_t firm_id) {
+  if (name.empty()) return std::string();
+  absl::StatusOr<names::MemberName> member = names::MemberName::Parse(field, name);
+  if (!member.ok()) return member.status();
+  if (member->firm_id != firm_id) {
+    return errors::InvalidField(field, "must be a member of the same firm");
+  }
+  return member->user_id;
+}
+
+absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view name,
+                                      uint64_t firm_id) {
+  absl::StatusOr<names::ClientName> client = names::ClientName::Parse(field, name);
+  if (!client.ok()) return client.status();
+  if (client->firm_id != firm_id) {
+    return errors::InvalidField(field, "must be a client of the same firm");
+  }
+  return client->company_id;
+}
+
 v1::Firm ToProto(const FirmRecord& firm) {
   v1::Firm out;
   out.set_name(names::FirmName{firm.id()}.ToString());
   out.set_display_name(firm.display_name());
   *out.mutable_create_time() = Timestamp(firm.create_time_us());
+  out.set_time_zone(firm.time_zone());
   return out;
 }
 

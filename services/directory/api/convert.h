@@ -1,12 +1,25 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_CONVERT_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_CONVERT_H_
 
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
 #include "services/directory/domain/records.pb.h"
 
 // Stored records -> public messages, and the caller-settable fields back.
 namespace clientbook::directory {
+
+// A member name given in `field` as its user id ("" stays ""), or
+// INVALID_ARGUMENT when it is malformed or of another firm.
+absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
+                                                 absl::string_view name,
+                                                 uint64_t firm_id);
+// A client name given in `field` as its company id, or INVALID_ARGUMENT when
+// it is malformed or of another firm.
+absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view name,
+                                      uint64_t firm_id);
 
 v1::Firm ToProto(const FirmRecord& firm);
 v1::FirmMember ToProto(const MemberRecord& member);

@@ -19,18 +19,6 @@ PageRequest PageOf(int32_t size, const std::string& token) {
   return PageRequest{.page_size = size, .page_token = token};
 }
 
-// "" stays "" (the field is optional); a member name becomes its user id.
-absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
-                                                 absl::string_view name,
-                                                 uint64_t firm_id) {
-  if (name.empty()) return std::string();
-  CB_ASSIGN_OR_RETURN(names::MemberName member, names::MemberName::Parse(field, name));
-  if (member.firm_id != firm_id) {
-    return errors::InvalidField(field, "must be a member of the same firm");
-  }
-  return member.user_id;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerContext* ctx,
@@ -43,7 +31,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
             FirmRecord firm,
             directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
                                         req->creator_email(), req->creator_display_name(),
-                                        req->request_id()));
+                                        req->request_id(), req->firm().time_zone()));
         *resp = ToProto(firm);
         return absl::OkStatus();
       });
@@ -58,6 +46,26 @@ grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext*
                             names::FirmName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(FirmRecord firm,
                             directory_.firms.GetFirm(caller.user_id, name.firm_id));
+        *resp = ToProto(firm);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerContext* ctx,
+                                                       const v1::UpdateFirmRequest* req,
+                                                       v1::Firm* resp) {
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName name,
+                            names::FirmName::Parse("firm.name", req->firm().name()));
+        FirmRecord patch;
+        patch.set_display_name(req->firm().display_name());
+        patch.set_time_zone(req->firm().time_zone());
+        CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.UpdateFirm(
+                                                 caller.user_id, name.firm_id, patch,
+                                                 {req->update_mask().paths().begin(),
+                                                  req->update_mask().paths().end()}));
         *resp = ToProto(firm);
         return absl::OkStatus();
       });
@@ -150,7 +158,8 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
             ClientRecord client,
             directory_.clients.CreateClient(
                 caller.user_id, firm.firm_id, FromProto(req->client(), lead),
-                req->make_me_primary_admin(), req->request_id()));
+                req->make_me_primary_admin(), req->request_id(),
+                req->allow_duplicate_name()));
         *resp = ToProto(client);
         return absl::OkStatus();
       });
@@ -188,12 +197,60 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
               lead, OptionalMemberUserId("client.lead_accountant",
                                          req->client().lead_accountant(), ref.firm_id));
         }
-        CB_ASSIGN_OR_RETURN(
-            ClientRecord client,
-            directory_.clients.UpdateClient(caller.user_id, ref.firm_id, ref.company_id,
-                                            FromProto(req->client(), lead), paths,
-                                            req->client().etag()));
+        CB_ASSIGN_OR_RETURN(ClientRecord client,
+                            directory_.clients.UpdateClient(
+                                caller.user_id, ref.firm_id, ref.company_id,
+                                FromProto(req->client(), lead), paths,
+                                req->client().etag(), req->allow_duplicate_name()));
         *resp = ToProto(client);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
+    grpc::CallbackServerContext* ctx, const v1::FindDuplicateClientsRequest* req,
+    v1::FindDuplicateClientsResponse* resp) {
+  return ServeUnary(
+      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(Page<std::vector<ClientRecord>> page,
+                            directory_.clients.FindDuplicateClients(
+                                caller.user_id, firm.firm_id,
+                                PageOf(req->page_size(), req->page_token())));
+        for (const std::vector<ClientRecord>& group : page.items) {
+          v1::DuplicateClients* out = resp->add_duplicates();
+          for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
+        }
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::MergeClients(
+    grpc::CallbackServerContext* ctx, const v1::MergeClientsRequest* req,
+    v1::MergeClientsResponse* resp) {
+  // Asks billing and import first.
+  return server::ServeUnaryOn(
+      writers_, authenticator_, ctx, req,
+      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName target,
+                            names::ClientName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            uint64_t source,
+            ClientOfFirm("source_client", req->source_client(), target.firm_id));
+        CB_ASSIGN_OR_RETURN(
+            MergeOutcome merged,
+            directory_.merge.MergeClients(caller, target.firm_id, target.company_id,
+                                          source, req->request_id()));
+        *resp->mutable_client() = ToProto(merged.target);
+        resp->set_merged_client(
+            names::ClientName{target.firm_id, merged.source_company_id}.ToString());
+        resp->set_kept_client_number(merged.kept_client_number);
+        resp->set_freed_client_number(merged.freed_client_number);
+        resp->set_moved_notes(merged.moved_notes);
+        resp->set_moved_todos(merged.moved_todos);
+        resp->set_replayed(merged.replayed);
         return absl::OkStatus();
       });
 }

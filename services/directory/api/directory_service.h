@@ -22,6 +22,9 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* GetFirm(grpc::CallbackServerContext* ctx,
                                     const v1::GetFirmRequest* req,
                                     v1::Firm* resp) override;
+  grpc::ServerUnaryReactor* UpdateFirm(grpc::CallbackServerContext* ctx,
+                                       const v1::UpdateFirmRequest* req,
+                                       v1::Firm* resp) override;
   grpc::ServerUnaryReactor* ListMyFirms(grpc::CallbackServerContext* ctx,
                                         const v1::ListMyFirmsRequest* req,
                                         v1::ListMyFirmsResponse* resp) override;
@@ -43,6 +46,12 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* UpdateClient(grpc::CallbackServerContext* ctx,
                                          const v1::UpdateClientRequest* req,
                                          v1::Client* resp) override;
+  grpc::ServerUnaryReactor* FindDuplicateClients(
+      grpc::CallbackServerContext* ctx, const v1::FindDuplicateClientsRequest* req,
+      v1::FindDuplicateClientsResponse* resp) override;
+  grpc::ServerUnaryReactor* MergeClients(grpc::CallbackServerContext* ctx,
+                                         const v1::MergeClientsRequest* req,
+                                         v1::MergeClientsResponse* resp) override;
   grpc::ServerUnaryReactor* ListClients(grpc::CallbackServerContext* ctx,
                                         const v1::ListClientsRequest* req,
                                         v1::ListClientsResponse* resp) override;

@@ -10,6 +10,7 @@
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
@@ -66,6 +67,30 @@ absl::Status Clients::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
   return NumberTaken(number, *holder_client);
 }
 
+absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
+                                    absl::string_view display_name) {
+  const std::string key = DuplicateNameKey(display_name);
+  if (key.empty()) return absl::OkStatus();  // no letters or digits to compare
+  absl::StatusOr<std::vector<uint64_t>> holders =
+      store_.FindClientsByDuplicateKey(firm_id, key, 2);
+  if (!holders.ok()) return holders.status();
+  for (uint64_t holder : *holders) {
+    if (holder == company_id) continue;
+    absl::StatusOr<ClientRecord> other = core_.LoadClient(firm_id, holder);
+    if (!other.ok()) return other.status();
+    return errors::WithResource(
+        errors::WithReason(
+            absl::StatusCode::kAlreadyExists, "DUPLICATE_DISPLAY_NAME",
+            absl::StrCat("client ", DescribeClient(*other), " already has the name '",
+                         text::Trim(display_name),
+                         "': merge the two (MergeClients), or set allow_duplicate_name "
+                         "if they are different companies")),
+        "clientbook.v1.Client",
+        names::ClientName{firm_id, other->company_id()}.ToString());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ClientRecord> Clients::CommitClient(const ClientRecord* before,
                                                    ClientRecord after) {
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
@@ -76,11 +101,9 @@ absl::StatusOr<ClientRecord> Clients::CommitClient(const ClientRecord* before,
   return after;
 }
 
-absl::StatusOr<ClientRecord> Clients::CreateClient(absl::string_view caller,
-                                                   uint64_t firm_id,
-                                                   const ClientRecord& draft,
-                                                   bool make_me_primary_admin,
-                                                   absl::string_view request_id) {
+absl::StatusOr<ClientRecord> Clients::CreateClient(
+    absl::string_view caller, uint64_t firm_id, const ClientRecord& draft,
+    bool make_me_primary_admin, absl::string_view request_id, bool allow_duplicate_name) {
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -109,9 +132,10 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(absl::string_view caller,
       !s.ok()) {
     return s;
   }
-  const std::string fingerprint = requests::Fingerprint(
-      "CreateClient", names::FirmName{firm_id}.ToString(),
-      absl::StrCat(draft.SerializeAsString(), make_me_primary_admin));
+  const std::string fingerprint =
+      requests::Fingerprint("CreateClient", names::FirmName{firm_id}.ToString(),
+                            absl::StrCat(draft.SerializeAsString(), make_me_primary_admin,
+                                         allow_duplicate_name));
 
   // The firm's lock also covers its request ids, which are scoped to it.
   auto guard = core_.LockFirm(firm_id);
@@ -120,6 +144,11 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(absl::string_view caller,
       [&](const RequestRecord& first) { return core_.LoadClient(firm_id, first.id()); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
         if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) return s;
+        if (!allow_duplicate_name) {
+          if (absl::Status s = CheckNameFree(firm_id, 0, draft.display_name()); !s.ok()) {
+            return s;
+          }
+        }
         absl::StatusOr<uint64_t> id = store_.AllocateId();
         if (!id.ok()) return id.status();
         ClientRecord client;
@@ -163,7 +192,8 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
                                                    uint64_t firm_id, uint64_t company_id,
                                                    const ClientRecord& patch,
                                                    const std::vector<std::string>& paths,
-                                                   absl::string_view etag) {
+                                                   absl::string_view etag,
+                                                   bool allow_duplicate_name) {
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -229,6 +259,15 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
   if (absl::Status s = CheckNumberFree(firm_id, company_id, after.client_number());
       !s.ok()) {
     return s;
+  }
+  // Only a rename that makes a duplicate is refused; one that was already
+  // shared stays editable.
+  if (!allow_duplicate_name && DuplicateNameKey(after.display_name()) !=
+                                   DuplicateNameKey(before->display_name())) {
+    if (absl::Status s = CheckNameFree(firm_id, company_id, after.display_name());
+        !s.ok()) {
+      return s;
+    }
   }
   return CommitClient(&*before, std::move(after));
 }
@@ -327,6 +366,31 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
   ClientRecord after = **client;
   after.set_primary_admin_user_id(std::string(new_primary_admin));
   return CommitClient(&**client, std::move(after));
+}
+
+absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
+    absl::string_view caller, uint64_t firm_id, const PageRequest& page) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<storage::ListPage> opened =
+      storage::OpenPage(absl::StrCat("duplicates:", firm_id), page);
+  if (!opened.ok()) return opened.status();
+  absl::StatusOr<StoredPage<std::vector<uint64_t>>> groups = store_.ListDuplicateGroups(
+      firm_id, opened->cursor, opened->size, kMaxEntriesExaminedPerPage);
+  if (!groups.ok()) return groups.status();
+  Page<std::vector<ClientRecord>> out;
+  for (const std::vector<uint64_t>& ids : groups->items) {
+    std::vector<ClientRecord> group;
+    for (uint64_t id : ids) {
+      absl::StatusOr<std::optional<ClientRecord>> client = store_.GetClient(firm_id, id);
+      if (!client.ok()) return client.status();
+      if (client->has_value()) group.push_back(std::move(**client));
+    }
+    if (group.size() >= 2) out.items.push_back(std::move(group));
+  }
+  if (!groups->cursor.empty()) out.next_page_token = opened->TokenFor(groups->cursor);
+  return out;
 }
 
 absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(

@@ -21,20 +21,24 @@ class Clients {
   Clients(DirectoryCore& core, WholesaleCheck& wholesale)
       : core_(core), store_(core.store()), wholesale_(wholesale) {}
 
-  // Clients. `draft` carries the fields a caller may set.
+  // Clients. `draft` carries the fields a caller may set. Another client's
+  // display name (DuplicateNameKey) is refused unless allow_duplicate_name.
   absl::StatusOr<ClientRecord> CreateClient(absl::string_view caller, uint64_t firm_id,
                                             const ClientRecord& draft,
                                             bool make_me_primary_admin,
-                                            absl::string_view request_id);
+                                            absl::string_view request_id,
+                                            bool allow_duplicate_name = false);
   // Members of the firm, or the client company's primary admin.
   absl::StatusOr<ClientRecord> GetClient(absl::string_view caller, uint64_t firm_id,
                                          uint64_t company_id);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.
+  // A rename to another client's display name is refused as in CreateClient.
   absl::StatusOr<ClientRecord> UpdateClient(absl::string_view caller, uint64_t firm_id,
                                             uint64_t company_id,
                                             const ClientRecord& patch,
                                             const std::vector<std::string>& paths,
-                                            absl::string_view etag);
+                                            absl::string_view etag,
+                                            bool allow_duplicate_name = false);
   absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
                                                uint64_t company_id,
                                                v1::ClientStatus status);
@@ -44,6 +48,10 @@ class Clients {
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       absl::string_view caller, uint64_t firm_id, uint64_t company_id,
       absl::string_view new_primary_admin);
+  // Groups of the firm's clients that share a display name
+  // (DuplicateNameKey), in name order; a page may come short with a token.
+  absl::StatusOr<Page<std::vector<ClientRecord>>> FindDuplicateClients(
+      absl::string_view caller, uint64_t firm_id, const PageRequest& page);
   // The firm's clients among `company_ids` (at most 1000), in that order;
   // ids that are not the firm's clients are left out.
   absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
@@ -54,6 +62,10 @@ class Clients {
   // ALREADY_EXISTS if another client of the firm holds the number.
   absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,
                                absl::string_view number);
+  // ALREADY_EXISTS (DUPLICATE_DISPLAY_NAME) if another client of the firm
+  // has this display name.
+  absl::Status CheckNameFree(uint64_t firm_id, uint64_t company_id,
+                             absl::string_view display_name);
   absl::StatusOr<ClientRecord> CommitClient(const ClientRecord* before,
                                             ClientRecord after);
 

@@ -3,12 +3,16 @@
 
 #include "common/time/clock.h"
 #include "services/directory/domain/client_listing.h"
+#include "services/directory/domain/client_merge.h"
 #include "services/directory/domain/client_numbers.h"
 #include "services/directory/domain/clients.h"
 #include "services/directory/domain/directory_core.h"
 #include "services/directory/domain/directory_store.h"
 #include "services/directory/domain/firms.h"
+#include "services/directory/domain/import_activity.h"
 #include "services/directory/domain/invitations.h"
+#include "services/directory/domain/notes.h"
+#include "services/directory/domain/todos.h"
 #include "services/directory/domain/wholesale_check.h"
 
 namespace clientbook::directory {
@@ -18,20 +22,27 @@ namespace clientbook::directory {
 // callers who are not members learn nothing about the firm. The parts share
 // one DirectoryCore, so a firm's writes serialize whichever part makes them.
 struct Directory {
-  Directory(DirectoryStore& store, const Clock& clock, WholesaleCheck& wholesale)
+  Directory(DirectoryStore& store, const Clock& clock, WholesaleCheck& wholesale,
+            ImportActivity& imports)
       : core(store, clock),
         firms(core),
         clients(core, wholesale),
+        merge(core, wholesale, imports),
         numbers(core),
         listing(core),
-        invitations(core) {}
+        invitations(core),
+        notes(core),
+        todos(core) {}
 
   DirectoryCore core;
   Firms firms;
   Clients clients;
+  ClientMerge merge;
   ClientNumbers numbers;
   ClientListing listing;
   Invitations invitations;
+  Notes notes;
+  Todos todos;
 };
 
 }  // namespace clientbook::directory

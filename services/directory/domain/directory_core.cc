@@ -46,11 +46,19 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
   absl::StatusOr<std::optional<ClientRecord>> client =
       store_.GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
-  if (!client->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
-  }
-  return std::move(**client);
+  if (client->has_value()) return std::move(**client);
+  absl::StatusOr<std::optional<MergedClientRecord>> merged =
+      store_.GetMergedClient(firm_id, company_id);
+  if (!merged.ok()) return merged.status();
+  const std::string name = names::ClientName{firm_id, company_id}.ToString();
+  if (!merged->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  // Old links follow the ResourceInfo to the client it was merged into.
+  const std::string target =
+      names::ClientName{firm_id, (*merged)->target_company_id()}.ToString();
+  return errors::WithResource(
+      errors::WithReason(absl::StatusCode::kNotFound, "CLIENT_MERGED",
+                         absl::StrCat(name, " was merged into ", target)),
+      "clientbook.v1.Client", target);
 }
 
 namespace {

@@ -6,10 +6,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "clientbook/v1/workspace.pb.h"
 #include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
@@ -20,6 +22,7 @@ namespace clientbook::directory {
 struct ClientIndexTerms {
   std::string folded_name;         // for listing by name
   std::vector<std::string> words;  // of the folded name, for search
+  std::string duplicate_key;       // DuplicateNameKey(), for duplicates
   std::string number_key;          // "" without a number
   bool active = true;              // also in the active-only indexes
   // The name and number indexes are kept once per facet: kAllClientsFacet,
@@ -34,6 +37,15 @@ inline constexpr char kAllClientsFacet[] = "";
 struct IndexedClient {
   const ClientRecord& record;
   ClientIndexTerms terms;
+};
+
+// A note with what the store indexes it under besides its own fields (its
+// kind, author and whether it is deleted): the words of its text and
+// contact, as the domain folds them, and when a deleted note is purged.
+struct IndexedNote {
+  const NoteRecord& record;
+  std::vector<std::string> words;  // live notes only
+  int64_t purge_time_us = 0;       // deleted notes only
 };
 
 // A set of changes that commits itself atomically.
@@ -52,6 +64,14 @@ class DirectoryWrite {
   // Indexed under the invitee's email key (EmailKey()) and its inviter.
   virtual void PutInvitation(const InvitationRecord& invitation,
                              absl::string_view invitee_email_key) = 0;
+  // `before` is the stored note (null when new); the indexes follow.
+  virtual void PutNote(const IndexedNote* before, const IndexedNote& after) = 0;
+  virtual void PurgeNote(const IndexedNote& stored) = 0;
+  // Indexed by firm, assignee and client, each by state and due date.
+  virtual void PutTodo(const TodoRecord* before, const TodoRecord& after) = 0;
+  // The company id of a client merged away, and where it went.
+  virtual void PutMergedClient(uint64_t firm_id, uint64_t company_id,
+                               const MergedClientRecord& merged) = 0;
   // Remembers what `request_id` of `caller` did in `scope`.
   virtual void PutRequest(uint64_t scope, absl::string_view caller,
                           absl::string_view request_id, const RequestRecord& done) = 0;
@@ -96,6 +116,48 @@ struct ClientScan {
   std::function<bool(const ClientRecord&)> record_filter;
 };
 
+// One page of a walk over notes: one client's (newest first), or, with
+// `words`, the notes of the firm that have them.
+struct NoteScan {
+  uint64_t firm_id = 0;
+  uint64_t company_id = 0;  // required without words
+  bool deleted = false;     // the client's deleted notes instead
+  // Walk only this facet of the client's notes; "" for all.
+  std::string facet;
+  // Folded query words: the first is walked, the others joined.
+  std::vector<std::string> words;
+  std::string cursor;
+  size_t limit = 50;
+  size_t max_examined = 20000;
+  // Whether a note the walk reached is reported; `indexed_word` is the index
+  // word it was found under ("" without words).
+  std::function<bool(const NoteRecord&, absl::string_view indexed_word)> record_filter;
+};
+
+// The facets NoteScan can walk.
+std::string NoteKindFacet(v1::Note::Kind kind);
+std::string NoteAuthorFacet(absl::string_view user_id);
+
+// Which of a firm's to-dos a TodoScan walks, in due-date order (those
+// without a due date last): all, one assignee's or one client's; all
+// states, the open ones (OPEN, IN_PROGRESS) or one state.
+struct TodoScan {
+  uint64_t firm_id = 0;
+  enum class By { kFirm, kAssignee, kClient } by = By::kFirm;
+  std::string assignee;     // By::kAssignee
+  uint64_t company_id = 0;  // By::kClient
+  enum class States { kAll, kOpen, kOne } states = States::kAll;
+  v1::Todo::State state = v1::Todo::STATE_UNSPECIFIED;  // States::kOne
+  // Days (since 1970-01-01) bounding the due date, inclusive; when either is
+  // set, to-dos without a due date are left out.
+  std::optional<int32_t> due_from;
+  std::optional<int32_t> due_to;
+  std::string cursor;
+  size_t limit = 50;
+  size_t max_examined = 20000;
+  std::function<bool(const TodoRecord&)> record_filter;
+};
+
 using storage::StoredPage;
 
 // The directory's persistence. Reads see committed data; check-then-write
@@ -125,6 +187,39 @@ class DirectoryStore {
       uint64_t firm_id, absl::string_view number_key) const = 0;
   virtual absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
       const ClientScan& scan) const = 0;
+  // Up to `limit` company ids of clients indexed under `duplicate_key`.
+  virtual absl::StatusOr<std::vector<uint64_t>> FindClientsByDuplicateKey(
+      uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const = 0;
+  // Groups of two or more company ids sharing a duplicate key, in key order:
+  // at most `limit` groups, after examining at most `max_examined` entries.
+  virtual absl::StatusOr<StoredPage<std::vector<uint64_t>>> ListDuplicateGroups(
+      uint64_t firm_id, absl::string_view cursor, size_t limit,
+      size_t max_examined) const = 0;
+
+  // Where a client merged into another went (nullopt: never merged).
+  virtual absl::StatusOr<std::optional<MergedClientRecord>> GetMergedClient(
+      uint64_t firm_id, uint64_t company_id) const = 0;
+
+  virtual absl::StatusOr<std::optional<NoteRecord>> GetNote(uint64_t firm_id,
+                                                            uint64_t note_id) const = 0;
+  virtual absl::StatusOr<StoredPage<NoteRecord>> ScanNotes(
+      const NoteScan& scan) const = 0;
+  // Up to `limit` notes (deleted ones too) and to-dos of one client.
+  virtual absl::StatusOr<std::vector<NoteRecord>> ClientNotes(uint64_t firm_id,
+                                                              uint64_t company_id,
+                                                              size_t limit) const = 0;
+  virtual absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,
+                                                              uint64_t company_id,
+                                                              size_t limit) const = 0;
+  // Deleted notes whose purge time is at or before `time_us`: up to `limit`
+  // (firm id, note id) pairs, earliest first.
+  virtual absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
+      int64_t time_us, size_t limit) const = 0;
+
+  virtual absl::StatusOr<std::optional<TodoRecord>> GetTodo(uint64_t firm_id,
+                                                            uint64_t todo_id) const = 0;
+  virtual absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(
+      const TodoScan& scan) const = 0;
 
   virtual absl::StatusOr<std::optional<ListViewRecord>> GetListView(
       uint64_t firm_id, absl::string_view user_id) const = 0;

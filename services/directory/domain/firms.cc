@@ -22,18 +22,21 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
                                              absl::string_view display_name,
                                              absl::string_view creator_email,
                                              absl::string_view creator_display_name,
-                                             absl::string_view request_id) {
+                                             absl::string_view request_id,
+                                             absl::string_view time_zone) {
   if (absl::Status s = AllValid({
           CheckDisplayName("firm.display_name", display_name),
+          CheckTimeZone("firm.time_zone", time_zone),
           CheckEmail("creator_email", creator_email, /*required=*/true),
           requests::Check(request_id),
       });
       !s.ok()) {
     return s;
   }
-  const std::string fingerprint = requests::Fingerprint(
-      "CreateFirm", "",
-      absl::StrCat(display_name, "\n", creator_email, "\n", creator_display_name));
+  const std::string fingerprint =
+      requests::Fingerprint("CreateFirm", "",
+                            absl::StrCat(display_name, "\n", creator_email, "\n",
+                                         creator_display_name, "\n", time_zone));
   // The caller's lock also covers its CreateFirm request ids.
   auto guard = core_.LockUser(caller);
   return core_.Write<FirmRecord>(
@@ -46,6 +49,7 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
         firm.set_id(*id);
         firm.set_display_name(text::Trim(display_name));
         firm.set_create_time_us(core_.NowMicros());
+        firm.set_time_zone(std::string(time_zone));
         MemberRecord admin;
         admin.set_firm_id(*id);
         admin.set_user_id(std::string(caller));
@@ -70,6 +74,44 @@ absl::StatusOr<FirmRecord> Firms::GetFirm(absl::string_view caller, uint64_t fir
         absl::StrCat(names::FirmName{firm_id}.ToString(), " not found"));
   }
   return std::move(**firm);
+}
+
+absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t firm_id,
+                                             const FirmRecord& patch,
+                                             const std::vector<std::string>& paths) {
+  if (absl::StatusOr<MemberRecord> m =
+          core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
+      !m.ok()) {
+    return m.status();
+  }
+  if (paths.empty()) {
+    return errors::InvalidField("update_mask", "name at least one field to update");
+  }
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  for (const std::string& path : paths) {
+    if (path == "display_name") {
+      checks.push_back(CheckDisplayName("firm.display_name", patch.display_name()));
+    } else if (path == "time_zone") {
+      checks.push_back(CheckTimeZone("firm.time_zone", patch.time_zone()));
+    } else {
+      return errors::InvalidField("update_mask",
+                                  absl::StrCat("'", path,
+                                               "' cannot be updated; updatable fields: "
+                                               "display_name, time_zone"));
+    }
+  }
+  if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<FirmRecord> firm = GetFirm(caller, firm_id);
+  if (!firm.ok()) return firm.status();
+  for (const std::string& path : paths) {
+    if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
+    if (path == "time_zone") firm->set_time_zone(patch.time_zone());
+  }
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutFirm(*firm);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return firm;
 }
 
 absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(absl::string_view caller,

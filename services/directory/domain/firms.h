@@ -18,12 +18,18 @@ class Firms {
  public:
   explicit Firms(DirectoryCore& core) : core_(core), store_(core.store()) {}
 
+  // `time_zone`: IANA name, "" for UTC.
   absl::StatusOr<FirmRecord> CreateFirm(absl::string_view caller,
                                         absl::string_view display_name,
                                         absl::string_view creator_email,
                                         absl::string_view creator_display_name,
-                                        absl::string_view request_id);
+                                        absl::string_view request_id,
+                                        absl::string_view time_zone = "");
   absl::StatusOr<FirmRecord> GetFirm(absl::string_view caller, uint64_t firm_id);
+  // Admins. Paths: display_name, time_zone.
+  absl::StatusOr<FirmRecord> UpdateFirm(absl::string_view caller, uint64_t firm_id,
+                                        const FirmRecord& patch,
+                                        const std::vector<std::string>& paths);
   absl::StatusOr<Page<FirmRecord>> ListMyFirms(absl::string_view caller,
                                                const PageRequest& page);
   absl::StatusOr<MemberRecord> AddMember(absl::string_view caller, uint64_t firm_id,

@@ -1,8 +1,11 @@
 #include "services/directory/domain/rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/text/text.h"
 #include "services/directory/domain/model.h"
 
@@ -80,10 +83,15 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 
 std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
 
+std::string DuplicateNameKey(absl::string_view display_name) {
+  return absl::StrJoin(text::Words(text::FoldForSearch(display_name)), "");
+}
+
 ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   ClientIndexTerms terms;
   terms.folded_name = text::FoldForSearch(client.display_name());
   terms.words = text::Words(terms.folded_name);
+  terms.duplicate_key = absl::StrJoin(terms.words, "");
   terms.number_key =
       client.client_number().empty() ? "" : ClientNumberKey(client.client_number());
   terms.active = client.status() == v1::ClientStatus::ACTIVE;
@@ -92,6 +100,40 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
     terms.facets.push_back(LeadAccountantFacet(client.lead_accountant_user_id()));
   }
   return terms;
+}
+
+std::vector<std::string> NoteWords(const NoteRecord& note) {
+  std::vector<std::string> words =
+      text::Words(text::FoldForSearch(absl::StrCat(note.text(), " ", note.contact())));
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
+}
+
+std::optional<errors::FieldViolation> CheckTimeZone(absl::string_view field,
+                                                    absl::string_view name) {
+  absl::TimeZone zone;
+  if (name.empty() ||
+      (text::IsPrintableAscii(name) && name.size() <= 64 &&
+       !absl::StrContains(name, "..") && absl::LoadTimeZone(std::string(name), &zone))) {
+    return std::nullopt;
+  }
+  return Violation(
+      field, absl::StrCat("'", name, "' is not an IANA time zone (e.g. Europe/Rome)"));
+}
+
+absl::TimeZone FirmTimeZone(const FirmRecord& firm) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!firm.time_zone().empty()) absl::LoadTimeZone(firm.time_zone(), &zone);
+  return zone;
+}
+
+std::string NoteKindFacet(v1::Note::Kind kind) {
+  return absl::StrCat("k:", static_cast<int>(kind));
+}
+
+std::string NoteAuthorFacet(absl::string_view user_id) {
+  return absl::StrCat("a:", user_id);
 }
 
 std::string LeadAccountantFacet(absl::string_view user_id) {

@@ -28,6 +28,23 @@ inline constexpr size_t kMaxSearchCharacters = 200;
 // has expired (expire_time is the first instant it no longer works).
 inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
 
+// The client workspace: notes and to-dos.
+inline constexpr size_t kMaxNoteCharacters = 20000;
+inline constexpr size_t kMaxContactCharacters = 200;
+inline constexpr size_t kMaxTodoTitleCharacters = 200;
+inline constexpr size_t kMaxTodoDescriptionCharacters = 20000;
+inline constexpr int32_t kMaxTodoProgress = 100;
+// A CALL note's duration: at most a day.
+inline constexpr absl::Duration kMaxCallDuration = absl::Hours(24);
+// A deleted note stays visible to admins for 30 days, then is purged; at
+// exactly 30 days it is gone (purge_time is the first instant it is).
+inline constexpr absl::Duration kDeletedNoteRetention = absl::Hours(30 * 24);
+// A merge moves the source's notes and to-dos in one write: at most this
+// many of each.
+inline constexpr size_t kMaxMergedNotesOrTodos = 50000;
+// GetClientWorkSummary reads at most this many of a client's to-dos.
+inline constexpr size_t kMaxSummarizedTodos = 100000;
+
 inline constexpr size_t kMaxBatchUpdateEntries = 1000;
 // A List call examines at most this many index entries before returning a
 // short page with a token, so selective filters cannot scan a whole firm.
@@ -69,10 +86,24 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 // Emails compare ignoring case.
 std::string EmailKey(absl::string_view email);
 
+// Two display names are the same name when these keys are equal: case,
+// accents, blanks and punctuation ignored ("Rossi S.r.l." = "ROSSI SRL").
+std::string DuplicateNameKey(absl::string_view display_name);
+
 // What the store indexes a client under: its folded name and that name's
 // words (search ignores case and accents), its number key, whether it is
 // active, and the facets (filters) it answers to.
 ClientIndexTerms IndexTermsOf(const ClientRecord& client);
+
+// The words a note is found by: of its text and contact, folded as client
+// names are, each once.
+std::vector<std::string> NoteWords(const NoteRecord& note);
+
+// An IANA time zone name ("Europe/Rome"); "" is allowed and means UTC.
+std::optional<errors::FieldViolation> CheckTimeZone(absl::string_view field,
+                                                    absl::string_view name);
+// The firm's calendar (UTC when unset or unknown).
+absl::TimeZone FirmTimeZone(const FirmRecord& firm);
 
 // ListClients filters that have indexes of their own: a page of "clients of
 // this lead accountant" or "business clients" walks only those clients.

@@ -8,13 +8,16 @@
 namespace clientbook::directory {
 
 // Answers "is this client on the firm's wholesale billing?" before a
-// permanent delete, asked on behalf of `caller`. The billing service owns
-// the answer; an error (billing unreachable) must refuse the delete.
+// permanent delete or a merge, and "has it a subscription?" before a merge,
+// asked on behalf of `caller`. The billing service owns the answers; an
+// error (billing unreachable) must refuse the change.
 class WholesaleCheck {
  public:
   virtual ~WholesaleCheck() = default;
   virtual absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                              const ClientRecord& client) = 0;
+  virtual absl::StatusOr<bool> HasSubscription(const auth::Caller& caller,
+                                               const ClientRecord& client) = 0;
 };
 
 }  // namespace clientbook::directory

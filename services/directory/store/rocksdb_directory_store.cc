@@ -1,12 +1,14 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/store/word_join.h"
+#include "services/directory/store/workspace_keys.h"
 
 namespace clientbook::directory {
 namespace {
@@ -22,6 +24,7 @@ constexpr char kNumberOwner = 'N';
 constexpr char kNameIndex = 'S';
 constexpr char kNumberIndex = 'O';
 constexpr char kWordIndex = 'W';
+constexpr char kDuplicateIndex = 'D';
 constexpr char kListView = 'V';
 constexpr char kInvitation = 'I';
 constexpr char kInvitationToken = 'T';
@@ -38,10 +41,13 @@ constexpr char kNoNumber = '1';
 
 constexpr uint64_t kFirstId = 1001;
 
-// The layout of the listing indexes. 2: name and number entries per facet.
-// A database with another (or no) layout is reindexed at start.
-constexpr char kIndexLayout[] = "2";
+// The layout of the listing indexes. 2: name and number entries per facet;
+// 3: and the duplicate-name index. A database with another (or no) layout
+// is reindexed at start.
+constexpr char kIndexLayout[] = "3";
 constexpr size_t kReindexBatchClients = 10000;
+// FindDuplicateClients shows at most this many clients of one name.
+constexpr size_t kMaxClientsPerDuplicateGroup = 100;
 
 std::string IdLimitKey() { return KeyBuilder(kMeta).String("id_limit").Release(); }
 std::string IndexLayoutKey() {
@@ -59,6 +65,9 @@ std::string ClientKey(uint64_t firm, uint64_t company) {
 }
 std::string NumberOwnerKey(uint64_t firm, absl::string_view number_key) {
   return KeyBuilder(kNumberOwner).Uint64(firm).String(number_key).Release();
+}
+std::string DuplicateKeyPrefix(uint64_t firm, absl::string_view duplicate_key) {
+  return KeyBuilder(kDuplicateIndex).Uint64(firm).String(duplicate_key).Release();
 }
 std::string ListViewKey(uint64_t firm, absl::string_view user) {
   return KeyBuilder(kListView).Uint64(firm).String(user).Release();
@@ -81,12 +90,18 @@ std::optional<uint64_t> TrailingId(absl::string_view key) {
 }
 
 // The listing index keys of one client, in both scopes that apply: by name
-// and by number once per facet, by word once.
+// and by number once per facet, by word once; and its duplicate-name entry.
 std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
   const ClientRecord& c = indexed.record;
   const std::string& name = indexed.terms.folded_name;
   const std::string& number = indexed.terms.number_key;
   std::vector<std::string> keys;
+  if (!indexed.terms.duplicate_key.empty()) {
+    keys.push_back(
+        KeyBuilder::Extend(DuplicateKeyPrefix(c.firm_id(), indexed.terms.duplicate_key))
+            .Uint64(c.company_id())
+            .Release());
+  }
   std::vector<char> scopes = {kScopeAll};
   if (indexed.terms.active) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
@@ -138,17 +153,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   // touches its number entries, not the name and word entries.
   void PutClient(const IndexedClient* before, const IndexedClient& after) override {
     const ClientRecord& c = after.record;
-    std::vector<std::string> old_keys;
-    if (before != nullptr) old_keys = ClientIndexKeys(*before);
-    const std::vector<std::string> new_keys = ClientIndexKeys(after);
-    const absl::flat_hash_set<std::string> kept(new_keys.begin(), new_keys.end());
-    const absl::flat_hash_set<std::string> had(old_keys.begin(), old_keys.end());
-    for (const std::string& key : old_keys) {
-      if (!kept.contains(key)) AddDelete(key);
-    }
-    for (const std::string& key : new_keys) {
-      if (!had.contains(key)) AddPut(key, "");
-    }
+    PutDiff(before == nullptr ? std::vector<std::string>() : ClientIndexKeys(*before),
+            ClientIndexKeys(after));
     const std::string old_number = before == nullptr ? "" : before->terms.number_key;
     if (old_number != after.terms.number_key) {
       if (!old_number.empty()) AddDelete(NumberOwnerKey(c.firm_id(), old_number));
@@ -183,6 +189,30 @@ class RocksDirectoryWrite final : public DirectoryWrite {
                .Release(),
            "");
   }
+  void PutNote(const IndexedNote* before, const IndexedNote& after) override {
+    PutDiff(before == nullptr ? std::vector<std::string>()
+                              : workspace_keys::NoteIndexKeys(*before),
+            workspace_keys::NoteIndexKeys(after));
+    AddPut(workspace_keys::NoteKey(after.record.firm_id(), after.record.id()),
+           after.record.SerializeAsString());
+  }
+  void PurgeNote(const IndexedNote& stored) override {
+    for (std::string& key : workspace_keys::NoteIndexKeys(stored))
+      AddDelete(std::move(key));
+    AddDelete(workspace_keys::NoteKey(stored.record.firm_id(), stored.record.id()));
+  }
+  void PutTodo(const TodoRecord* before, const TodoRecord& after) override {
+    PutDiff(before == nullptr ? std::vector<std::string>()
+                              : workspace_keys::TodoIndexKeys(*before),
+            workspace_keys::TodoIndexKeys(after));
+    AddPut(workspace_keys::TodoKey(after.firm_id(), after.id()),
+           after.SerializeAsString());
+  }
+  void PutMergedClient(uint64_t firm_id, uint64_t company_id,
+                       const MergedClientRecord& merged) override {
+    AddPut(workspace_keys::MergedClientKey(firm_id, company_id),
+           merged.SerializeAsString());
+  }
   void PutRequest(uint64_t scope, absl::string_view caller, absl::string_view request_id,
                   const RequestRecord& done) override {
     AddPut(RequestKey(scope, caller, request_id), done.SerializeAsString());
@@ -200,6 +230,20 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     for (const std::string& key : ClientIndexKeys(c)) AddDelete(key);
     if (!c.terms.number_key.empty()) {
       AddDelete(NumberOwnerKey(c.record.firm_id(), c.terms.number_key));
+    }
+  }
+
+  // Index entries (empty values) from `old_keys` to `new_keys`: only those
+  // that differ are written.
+  void PutDiff(const std::vector<std::string>& old_keys,
+               const std::vector<std::string>& new_keys) {
+    const absl::flat_hash_set<std::string> kept(new_keys.begin(), new_keys.end());
+    const absl::flat_hash_set<std::string> had(old_keys.begin(), old_keys.end());
+    for (const std::string& key : old_keys) {
+      if (!kept.contains(key)) AddDelete(key);
+    }
+    for (const std::string& key : new_keys) {
+      if (!had.contains(key)) AddPut(key, "");
     }
   }
 
@@ -349,6 +393,58 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
   return page;
 }
 
+absl::StatusOr<std::vector<uint64_t>> RocksDirectoryStore::FindClientsByDuplicateKey(
+    uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_->ScanPage(DuplicateKeyPrefix(firm_id, duplicate_key), "", limit);
+  if (!raw.ok()) return raw.status();
+  std::vector<uint64_t> ids;
+  for (const auto& [key, value] : raw->entries) {
+    std::optional<uint64_t> id = TrailingId(key);
+    if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+// Walks the firm's duplicate-name entries, one name (key prefix) at a time;
+// the cursor is the prefix of the last name done, so pages end between names.
+absl::StatusOr<StoredPage<std::vector<uint64_t>>>
+RocksDirectoryStore::ListDuplicateGroups(uint64_t firm_id, absl::string_view cursor,
+                                         size_t limit, size_t max_examined) const {
+  const std::string firm_prefix = KeyBuilder(kDuplicateIndex).Uint64(firm_id).Release();
+  if (!cursor.empty() && !absl::StartsWith(cursor, firm_prefix)) {
+    return absl::InvalidArgumentError("page_token: not a page of this firm");
+  }
+  const std::string end = storage::PrefixSuccessor(firm_prefix);
+  std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(nullptr);
+  it->Seek(cursor.empty() ? firm_prefix : storage::PrefixSuccessor(cursor));
+  StoredPage<std::vector<uint64_t>> page;
+  std::string name;  // the key prefix of the name being read
+  std::vector<uint64_t> group;
+  size_t examined = 0;
+  for (; it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    std::optional<uint64_t> id = TrailingId(key);
+    if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
+    const absl::string_view prefix = key.substr(0, key.size() - 8);
+    if (prefix != name) {
+      if (group.size() >= 2) page.items.push_back(std::move(group));
+      group.clear();
+      if (!name.empty() && (page.items.size() >= limit || examined >= max_examined)) {
+        page.cursor = std::move(name);
+        return page;
+      }
+      name = std::string(prefix);
+    }
+    ++examined;
+    if (group.size() < kMaxClientsPerDuplicateGroup) group.push_back(*id);
+  }
+  if (!it->status().ok()) return storage::ToAbslStatus(it->status());
+  if (group.size() >= 2) page.items.push_back(std::move(group));
+  return page;
+}
+
 absl::StatusOr<std::optional<ListViewRecord>> RocksDirectoryStore::GetListView(
     uint64_t firm_id, absl::string_view user_id) const {
   return storage::ReadRecord<ListViewRecord>(*db_, ListViewKey(firm_id, user_id));
@@ -409,7 +505,7 @@ absl::StatusOr<size_t> RocksDirectoryStore::ReindexIfOutdated(
   // Drop every listing entry, then write each client's anew; the layout is
   // recorded last, so a crash midway starts over at the next start.
   rocksdb::WriteBatch batch;
-  for (char table : {kNameIndex, kNumberIndex, kWordIndex}) {
+  for (char table : {kNameIndex, kNumberIndex, kWordIndex, kDuplicateIndex}) {
     batch.DeleteRange(std::string(1, table),
                       std::string(1, static_cast<char>(table + 1)));
   }

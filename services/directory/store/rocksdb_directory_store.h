@@ -18,6 +18,7 @@ namespace clientbook::directory {
 //   S firm scope name company   -> ""            (list by name)
 //   O firm scope has? number company -> ""      (list by number)
 //   W firm scope word name company -> ""        (name search)
+//   D firm duplicate_key company -> ""          (FindDuplicateClients)
 //   V firm user                 -> ListViewRecord
 //   I invitation                -> InvitationRecord
 //   T token                     -> invitation
@@ -25,6 +26,7 @@ namespace clientbook::directory {
 //   X inviter invitation        -> ""            (invitations from a user)
 //   Q scope caller request_id   -> RequestRecord (idempotent requests)
 //   Z "id_limit"                -> next id block
+// and the workspace's notes, to-dos and merged clients (workspace_keys.h).
 // scope is 'a' (entries of active clients only) or 'z' (every client), so
 // the default "hide inactive" listing is a plain range walk.
 class RocksDirectoryStore final : public DirectoryStore {
@@ -51,9 +53,32 @@ class RocksDirectoryStore final : public DirectoryStore {
       uint64_t firm_id, absl::string_view number_key) const override;
   absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
       const ClientScan& scan) const override;
+  absl::StatusOr<std::vector<uint64_t>> FindClientsByDuplicateKey(
+      uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const override;
+  absl::StatusOr<StoredPage<std::vector<uint64_t>>> ListDuplicateGroups(
+      uint64_t firm_id, absl::string_view cursor, size_t limit,
+      size_t max_examined) const override;
 
   absl::StatusOr<std::optional<ListViewRecord>> GetListView(
       uint64_t firm_id, absl::string_view user_id) const override;
+
+  // rocksdb_workspace_reads.cc
+  absl::StatusOr<std::optional<MergedClientRecord>> GetMergedClient(
+      uint64_t firm_id, uint64_t company_id) const override;
+  absl::StatusOr<std::optional<NoteRecord>> GetNote(uint64_t firm_id,
+                                                    uint64_t note_id) const override;
+  absl::StatusOr<StoredPage<NoteRecord>> ScanNotes(const NoteScan& scan) const override;
+  absl::StatusOr<std::vector<NoteRecord>> ClientNotes(uint64_t firm_id,
+                                                      uint64_t company_id,
+                                                      size_t limit) const override;
+  absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,
+                                                      uint64_t company_id,
+                                                      size_t limit) const override;
+  absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
+      int64_t time_us, size_t limit) const override;
+  absl::StatusOr<std::optional<TodoRecord>> GetTodo(uint64_t firm_id,
+                                                    uint64_t todo_id) const override;
+  absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(const TodoScan& scan) const override;
 
   absl::StatusOr<std::optional<InvitationRecord>> GetInvitationByToken(
       absl::string_view token) const override;

@@ -144,6 +144,13 @@ grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
                [&](const auth::Caller& caller) -> absl::Status {
                  CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                                      names::FirmName::Parse("parent", req->parent()));
+                 if (req->unfinished_only()) {
+                   CB_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs,
+                                       importer_.ListUnfinished(caller, parent.firm_id));
+                   for (const JobRecord& job : jobs)
+                     *resp->add_import_jobs() = ToProto(job);
+                   return absl::OkStatus();
+                 }
                  CB_ASSIGN_OR_RETURN(Page<JobRecord> page,
                                      importer_.List(caller, parent.firm_id,
                                                     {.page_size = req->page_size(),

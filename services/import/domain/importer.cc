@@ -177,6 +177,22 @@ absl::StatusOr<Page<JobRecord>> Importer::List(const auth::Caller& caller,
   return Page<JobRecord>{std::move(jobs->items), list->TokenFor(jobs->cursor)};
 }
 
+absl::StatusOr<std::vector<JobRecord>> Importer::ListUnfinished(
+    const auth::Caller& caller, uint64_t firm_id) {
+  if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
+  // Every process's unfinished jobs are few: the ones being run now.
+  absl::StatusOr<std::vector<names::ImportJobName>> refs = store_.UnfinishedJobs();
+  if (!refs.ok()) return refs.status();
+  std::vector<JobRecord> jobs;
+  for (const names::ImportJobName& ref : *refs) {
+    if (ref.firm_id != firm_id) continue;
+    absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
+    if (!job.ok()) return job.status();
+    if (job->has_value()) jobs.push_back(std::move(**job));
+  }
+  return jobs;
+}
+
 absl::StatusOr<Page<ErrorRecord>> Importer::ListErrors(const auth::Caller& caller,
                                                        names::ImportJobName ref,
                                                        const PageRequest& page) {

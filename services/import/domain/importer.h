@@ -72,6 +72,9 @@ class Importer {
   absl::StatusOr<JobRecord> Get(const auth::Caller& caller, names::ImportJobName ref);
   absl::StatusOr<Page<JobRecord>> List(const auth::Caller& caller, uint64_t firm_id,
                                        const PageRequest& page);
+  // The firm's jobs not yet in a final state, all at once.
+  absl::StatusOr<std::vector<JobRecord>> ListUnfinished(const auth::Caller& caller,
+                                                        uint64_t firm_id);
   absl::StatusOr<Page<ErrorRecord>> ListErrors(const auth::Caller& caller,
                                                names::ImportJobName ref,
                                                const PageRequest& page);

@@ -89,14 +89,22 @@ class BillingServiceTest : public ::testing::Test {
     explicit DeferredWholesaleCheck(BillingServiceTest* test) : test_(test) {}
     absl::StatusOr<bool> IsOnWholesale(const auth::Caller& caller,
                                        const directory::ClientRecord& client) override {
+      return Check().IsOnWholesale(caller, client);
+    }
+    absl::StatusOr<bool> HasSubscription(const auth::Caller& caller,
+                                         const directory::ClientRecord& client) override {
+      return Check().HasSubscription(caller, client);
+    }
+
+   private:
+    directory::BillingWholesaleCheck& Check() {
       if (!check_) {
         check_ = std::make_unique<directory::BillingWholesaleCheck>(
             client::Connect(test_->wholesale_target_), absl::Seconds(2));
       }
-      return check_->IsOnWholesale(caller, client);
+      return *check_;
     }
 
-   private:
     BillingServiceTest* test_;
     std::unique_ptr<directory::BillingWholesaleCheck> check_;
   };

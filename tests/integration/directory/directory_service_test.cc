@@ -18,7 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {

@@ -13,7 +13,7 @@
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook {
 namespace {

@@ -17,7 +17,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::billing {
 
@@ -64,7 +64,7 @@ class BillingTest : public ::testing::Test {
         directory_store_(
             std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
-                                                       wholesale_)),
+                                                       wholesale_, imports_)),
         directory_(*domain_) {
     db_ = std::move(*storage::Database::Open("/billing", {.env = env_.get()}));
     store_ = std::make_unique<RocksBillingStore>(db_.get());
@@ -86,9 +86,10 @@ class BillingTest : public ::testing::Test {
     directory::ClientRecord draft;
     draft.set_display_name(absl::StrCat("Client of ", primary_admin));
     draft.set_client_type(v1::BUSINESS);
-    const uint64_t id = testing::ValueOrFail(
-                            domain_->clients.CreateClient("anna", firm_, draft, true, ""))
-                            .company_id();
+    const uint64_t id =
+        testing::ValueOrFail(domain_->clients.CreateClient("anna", firm_, draft, true, "",
+                                                           /*allow_duplicate_name=*/true))
+            .company_id();
     EXPECT_TRUE(
         domain_->clients.ChangeClientPrimaryAdmin("anna", firm_, id, primary_admin).ok());
     return {firm_, id};
@@ -111,6 +112,7 @@ class BillingTest : public ::testing::Test {
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
   directory::FakeWholesaleCheck wholesale_;
+  directory::FakeImportActivity imports_;
   std::unique_ptr<storage::Database> directory_db_;
   std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
   std::unique_ptr<directory::Directory> domain_;

@@ -14,7 +14,7 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 
@@ -28,7 +28,7 @@ class DirectoryTest : public ::testing::Test {
                                absl::UTCTimeZone())) {
     db_ = std::move(*storage::Database::Open("/directory", {.env = env_.get()}));
     store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
-    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_);
+    directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
   }
 
   uint64_t NewFirm(const std::string& owner = "owner") {
@@ -57,11 +57,12 @@ class DirectoryTest : public ::testing::Test {
     return c;
   }
 
+  // Seeds a client; names may repeat (duplicate_names_test.cc covers refusal).
   ClientRecord NewClient(uint64_t firm, const std::string& name,
                          const std::string& number = "",
                          const std::string& caller = "owner") {
-    return testing::ValueOrFail(
-        directory_->clients.CreateClient(caller, firm, Draft(name, number), false, ""));
+    return testing::ValueOrFail(directory_->clients.CreateClient(
+        caller, firm, Draft(name, number), false, "", /*allow_duplicate_name=*/true));
   }
 
   std::unique_ptr<rocksdb::Env> env_;
@@ -69,6 +70,7 @@ class DirectoryTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksDirectoryStore> store_;
   FakeWholesaleCheck wholesale_;
+  FakeImportActivity imports_;
   std::unique_ptr<Directory> directory_;
 };
 

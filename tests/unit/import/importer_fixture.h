@@ -21,7 +21,7 @@
 #include "services/import/store/rocksdb_import_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_wholesale_check.h"
+#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::importer {
 
@@ -199,7 +199,7 @@ class ImporterTest : public ::testing::Test {
         directory_store_(
             std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
-                                                       wholesale_)) {
+                                                       wholesale_, imports_)) {
     firm_ =
         testing::ValueOrFail(domain_->firms.CreateFirm(
                                  "alice", "Studio", "alice@studio.example", "Alice", ""))
@@ -291,6 +291,7 @@ class ImporterTest : public ::testing::Test {
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
   directory::FakeWholesaleCheck wholesale_;
+  directory::FakeImportActivity imports_;
   std::unique_ptr<storage::Database> directory_db_;
   std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
   std::unique_ptr<directory::Directory> domain_;

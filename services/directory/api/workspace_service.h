@@ -1,0 +1,61 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_
+
+#include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/auth/authenticator.h"
+#include "common/server/blocking_pool.h"
+#include "services/directory/domain/directory.h"
+
+namespace clientbook::directory {
+
+// clientbook.v1.WorkspaceService (notes, to-dos, work summaries) over gRPC's
+// callback API, served by the directory next to the clients they are about:
+// reads on gRPC's threads, writes on writers_. No rules live here.
+class WorkspaceService final : public v1::WorkspaceService::CallbackService {
+ public:
+  WorkspaceService(Directory& directory, const auth::Authenticator& authenticator)
+      : directory_(directory), authenticator_(authenticator) {}
+
+  grpc::ServerUnaryReactor* CreateNote(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateNoteRequest* req,
+                                       v1::Note* resp) override;
+  grpc::ServerUnaryReactor* GetNote(grpc::CallbackServerContext* ctx,
+                                    const v1::GetNoteRequest* req,
+                                    v1::Note* resp) override;
+  grpc::ServerUnaryReactor* ListNotes(grpc::CallbackServerContext* ctx,
+                                      const v1::ListNotesRequest* req,
+                                      v1::ListNotesResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateNote(grpc::CallbackServerContext* ctx,
+                                       const v1::UpdateNoteRequest* req,
+                                       v1::Note* resp) override;
+  grpc::ServerUnaryReactor* DeleteNote(grpc::CallbackServerContext* ctx,
+                                       const v1::DeleteNoteRequest* req,
+                                       v1::Note* resp) override;
+  grpc::ServerUnaryReactor* CreateTodo(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateTodoRequest* req,
+                                       v1::Todo* resp) override;
+  grpc::ServerUnaryReactor* GetTodo(grpc::CallbackServerContext* ctx,
+                                    const v1::GetTodoRequest* req,
+                                    v1::Todo* resp) override;
+  grpc::ServerUnaryReactor* UpdateTodo(grpc::CallbackServerContext* ctx,
+                                       const v1::UpdateTodoRequest* req,
+                                       v1::Todo* resp) override;
+  grpc::ServerUnaryReactor* ListTodos(grpc::CallbackServerContext* ctx,
+                                      const v1::ListTodosRequest* req,
+                                      v1::ListTodosResponse* resp) override;
+  grpc::ServerUnaryReactor* GetClientWorkSummary(
+      grpc::CallbackServerContext* ctx, const v1::GetClientWorkSummaryRequest* req,
+      v1::ClientWorkSummary* resp) override;
+
+ private:
+  // Writes take a firm's lock and may fsync: never on gRPC's own threads.
+  static constexpr int kWriterThreads = 8;
+
+  Directory& directory_;
+  const auth::Authenticator& authenticator_;
+  server::BlockingPool writers_{kWriterThreads};
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_

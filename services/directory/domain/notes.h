@@ -1,0 +1,73 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_NOTES_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_NOTES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/directory_core.h"
+
+namespace clientbook::directory {
+
+// Parameters of ListNotes; see ListNotesRequest in workspace.proto.
+struct NoteQuery {
+  uint64_t firm_id = 0;
+  uint64_t company_id = 0;  // 0: every client (only with `query`)
+  v1::Note::Kind kind = v1::Note::KIND_UNSPECIFIED;
+  std::string author;  // user id; "" for any
+  std::string query;
+  bool show_deleted = false;
+  PageRequest page;
+};
+
+// A firm's notes on its clients: calls and general notes, found by client
+// (newest first) or by word; deleted softly, purged after 30 days.
+class Notes {
+ public:
+  explicit Notes(DirectoryCore& core) : core_(core), store_(core.store()) {}
+
+  // `draft` carries company_id, kind, text and the call fields.
+  absl::StatusOr<NoteRecord> CreateNote(absl::string_view caller, uint64_t firm_id,
+                                        const NoteRecord& draft,
+                                        absl::string_view request_id);
+  // Deleted notes: admins only.
+  absl::StatusOr<NoteRecord> GetNote(absl::string_view caller, uint64_t firm_id,
+                                     uint64_t note_id);
+  absl::StatusOr<Page<NoteRecord>> ListNotes(absl::string_view caller,
+                                             const NoteQuery& query);
+  // The author or an admin; `etag` must be current. Paths: text, call_time,
+  // call_duration, contact.
+  absl::StatusOr<NoteRecord> UpdateNote(absl::string_view caller, uint64_t firm_id,
+                                        uint64_t note_id, const NoteRecord& patch,
+                                        const std::vector<std::string>& paths,
+                                        absl::string_view etag);
+  // The author or an admin; `etag`, when given, must be current.
+  absl::StatusOr<NoteRecord> DeleteNote(absl::string_view caller, uint64_t firm_id,
+                                        uint64_t note_id, absl::string_view etag);
+  // Purges the notes deleted kDeletedNoteRetention ago or earlier; returns
+  // how many. Called periodically by the server.
+  absl::StatusOr<size_t> PurgeDeletedNotes();
+
+  // When a deleted note is purged.
+  static int64_t PurgeTimeOf(const NoteRecord& note);
+  // A note with what it is indexed under.
+  static IndexedNote Indexed(const NoteRecord& note);
+
+ private:
+  // The note, for a caller allowed to change it (its author or an admin).
+  absl::StatusOr<NoteRecord> LoadForChange(absl::string_view caller, uint64_t firm_id,
+                                           uint64_t note_id, absl::string_view etag,
+                                           bool etag_required);
+  absl::StatusOr<NoteRecord> Commit(const NoteRecord& before, NoteRecord after);
+
+  DirectoryCore& core_;
+  DirectoryStore& store_;
+};
+
+// The etag of a note's current state.
+std::string EtagOf(const NoteRecord& note);
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_NOTES_H_

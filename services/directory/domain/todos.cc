@@ -1,0 +1,319 @@
+// To-dos: create, read, update (state moves and progress), list by due
+// date, and a client's summary.
+#include "services/directory/domain/todos.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/names/names.h"
+#include "common/requests/request_id.h"
+#include "common/rules/ids.h"
+#include "common/storage/paging.h"
+#include "common/text/text.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+constexpr absl::CivilDay kDayZero(1970, 1, 1);
+
+bool IsOpen(v1::Todo::State state) {
+  return state == v1::Todo::OPEN || state == v1::Todo::IN_PROGRESS;
+}
+
+bool IsKnownState(int state) {
+  return state >= v1::Todo::OPEN && state <= v1::Todo::CANCELLED;
+}
+
+absl::Status TodoNotFound(uint64_t firm_id, uint64_t todo_id) {
+  return absl::NotFoundError(
+      absl::StrCat(names::TodoName{firm_id, todo_id}.ToString(), " not found"));
+}
+
+// Moves `todo` to `state` at `now_us`: DONE completes it (progress 100);
+// leaving DONE or CANCELLED for an open state reopens it, recorded.
+void MoveTo(TodoRecord& todo, v1::Todo::State state, int64_t now_us) {
+  if (state == todo.state()) return;
+  if (!IsOpen(todo.state()) && IsOpen(state)) todo.add_reopen_time_us(now_us);
+  todo.set_state(state);
+  if (state == v1::Todo::DONE) {
+    todo.set_progress(kMaxTodoProgress);
+    todo.set_complete_time_us(now_us);
+  } else {
+    todo.set_complete_time_us(0);
+  }
+}
+
+}  // namespace
+
+int32_t DayNumber(absl::CivilDay day) { return static_cast<int32_t>(day - kDayZero); }
+absl::CivilDay DayOfNumber(int32_t number) { return kDayZero + number; }
+
+std::optional<int32_t> DayNumber(int64_t year, int month, int day) {
+  if (year < 1 || year > 9999) return std::nullopt;
+  const absl::CivilDay civil(year, month, day);
+  if (civil.year() != year || civil.month() != month || civil.day() != day) {
+    return std::nullopt;  // normalized: 31 April is no day
+  }
+  return DayNumber(civil);
+}
+
+std::string EtagOf(const TodoRecord& todo) { return absl::StrCat("r", todo.revision()); }
+
+absl::Status Todos::Check(const TodoRecord& t) {
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  if (text::IsValidUtf8(t.title()) && text::Trim(t.title()).empty()) {
+    checks.push_back(errors::FieldViolation{"todo.title", "is required"});
+  } else {
+    checks.push_back(CheckText("todo.title", t.title(), kMaxTodoTitleCharacters));
+  }
+  checks.push_back(
+      CheckText("todo.description", t.description(), kMaxTodoDescriptionCharacters));
+  if (!IsKnownState(t.state())) {
+    checks.push_back(errors::FieldViolation{
+        "todo.state", "must be OPEN, IN_PROGRESS, DONE or CANCELLED"});
+  }
+  if (t.progress() < 0 || t.progress() > kMaxTodoProgress) {
+    checks.push_back(errors::FieldViolation{"todo.progress", "must be 0 to 100"});
+  } else if (t.state() == v1::Todo::DONE && t.progress() != kMaxTodoProgress) {
+    checks.push_back(errors::FieldViolation{
+        "todo.progress", "a DONE to-do is at 100; reopen it to lower its progress"});
+  }
+  std::optional<errors::FieldViolation> assignee =
+      rules::CheckId("todo.assignee", t.assignee_user_id(), true);
+  if (!assignee.has_value()) {
+    absl::StatusOr<std::optional<MemberRecord>> member =
+        store_.GetMember(t.firm_id(), t.assignee_user_id());
+    if (!member.ok()) return member.status();
+    if (!member->has_value()) {
+      assignee = errors::FieldViolation{
+          "todo.assignee",
+          absl::StrCat("is not a member of ", names::FirmName{t.firm_id()}.ToString())};
+    }
+  }
+  checks.push_back(std::move(assignee));
+  return AllValid(std::move(checks));
+}
+
+absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t firm_id,
+                                             const TodoRecord& draft,
+                                             absl::string_view request_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  TodoRecord todo;
+  todo.set_firm_id(firm_id);
+  todo.set_company_id(draft.company_id());
+  todo.set_title(text::Trim(draft.title()));
+  todo.set_description(draft.description());
+  todo.set_assignee_user_id(draft.assignee_user_id());
+  todo.set_has_due_date(draft.has_due_date());
+  todo.set_due_day(draft.due_day());
+  todo.set_state(v1::Todo::OPEN);
+  todo.set_progress(draft.progress());
+  if (absl::Status s = Check(todo); !s.ok()) return s;
+  if (draft.state() != v1::Todo::STATE_UNSPECIFIED && !IsKnownState(draft.state())) {
+    return errors::InvalidField("todo.state",
+                                "must be OPEN, IN_PROGRESS, DONE or CANCELLED");
+  }
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint =
+      requests::Fingerprint("CreateTodo", names::FirmName{firm_id}.ToString(),
+                            absl::StrCat(todo.SerializeAsString(), draft.state()));
+
+  auto guard = core_.LockFirm(firm_id);
+  return core_.Write<TodoRecord>(
+      {firm_id, caller, request_id, fingerprint},
+      [&](const RequestRecord& first) -> absl::StatusOr<TodoRecord> {
+        absl::StatusOr<std::optional<TodoRecord>> stored =
+            store_.GetTodo(firm_id, first.id());
+        if (!stored.ok()) return stored.status();
+        if (!stored->has_value()) return TodoNotFound(firm_id, first.id());
+        return std::move(**stored);
+      },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<TodoRecord> {
+        if (absl::StatusOr<ClientRecord> c = core_.LoadClient(firm_id, todo.company_id());
+            !c.ok()) {
+          return c.status();
+        }
+        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        if (!id.ok()) return id.status();
+        const int64_t now = core_.NowMicros();
+        todo.set_id(*id);
+        if (draft.state() != v1::Todo::STATE_UNSPECIFIED)
+          MoveTo(todo, draft.state(), now);
+        todo.set_revision(1);
+        todo.set_create_time_us(now);
+        todo.set_update_time_us(now);
+        write.PutTodo(nullptr, todo);
+        done.set_id(*id);
+        return todo;
+      });
+}
+
+absl::StatusOr<TodoRecord> Todos::GetTodo(absl::string_view caller, uint64_t firm_id,
+                                          uint64_t todo_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  absl::StatusOr<std::optional<TodoRecord>> todo = store_.GetTodo(firm_id, todo_id);
+  if (!todo.ok()) return todo.status();
+  if (!todo->has_value()) return TodoNotFound(firm_id, todo_id);
+  return std::move(**todo);
+}
+
+absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t firm_id,
+                                             uint64_t todo_id, const TodoRecord& patch,
+                                             const std::vector<std::string>& paths,
+                                             absl::string_view etag) {
+  if (paths.empty()) {
+    return errors::InvalidField("update_mask", "name at least one field to update");
+  }
+  static constexpr absl::string_view kUpdatable[] = {
+      "title", "description", "assignee", "due_date", "state", "progress"};
+  for (const std::string& path : paths) {
+    if (std::find(std::begin(kUpdatable), std::end(kUpdatable), path) ==
+        std::end(kUpdatable)) {
+      return errors::InvalidField(
+          "update_mask",
+          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
+                       absl::StrJoin(kUpdatable, ", ")));
+    }
+  }
+  if (etag.empty()) {
+    return errors::InvalidField("todo.etag",
+                                "is required: send the etag of the to-do you read");
+  }
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<TodoRecord> before = GetTodo(caller, firm_id, todo_id);
+  if (!before.ok()) return before.status();
+  if (etag != EtagOf(*before)) {
+    return absl::AbortedError(absl::StrCat(
+        names::TodoName{firm_id, todo_id}.ToString(), " changed since etag ", etag,
+        " was read (now ", EtagOf(*before), "): read it again and reapply"));
+  }
+  const bool moves = std::find(paths.begin(), paths.end(), "state") != paths.end();
+  if (moves && !IsKnownState(patch.state())) {
+    return errors::InvalidField("todo.state",
+                                "must be OPEN, IN_PROGRESS, DONE or CANCELLED");
+  }
+  const int64_t now = core_.NowMicros();
+  TodoRecord after = *before;
+  // The state moves first, so a progress sent with it is what stays.
+  if (moves) MoveTo(after, patch.state(), now);
+  for (const std::string& path : paths) {
+    if (path == "title") after.set_title(text::Trim(patch.title()));
+    if (path == "description") after.set_description(patch.description());
+    if (path == "assignee") after.set_assignee_user_id(patch.assignee_user_id());
+    if (path == "due_date") {
+      after.set_has_due_date(patch.has_due_date());
+      after.set_due_day(patch.has_due_date() ? patch.due_day() : 0);
+    }
+    if (path == "progress") after.set_progress(patch.progress());
+  }
+  if (absl::Status s = Check(after); !s.ok()) return s;
+  after.set_revision(before->revision() + 1);
+  after.set_update_time_us(now);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutTodo(&*before, after);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return after;
+}
+
+absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(absl::string_view caller,
+                                                  const TodoQuery& q) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, q.firm_id); !m.ok()) {
+    return m.status();
+  }
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  checks.push_back(rules::CheckId("assignee", q.assignee, false));
+  if (q.state != v1::Todo::STATE_UNSPECIFIED && !IsKnownState(q.state)) {
+    checks.push_back(errors::FieldViolation{"state", "unknown state"});
+  }
+  if (q.open_only && q.state != v1::Todo::STATE_UNSPECIFIED) {
+    checks.push_back(errors::FieldViolation{"open_only", "give state or open_only"});
+  }
+  if (q.due_from && q.due_to && *q.due_from > *q.due_to) {
+    checks.push_back(
+        errors::FieldViolation{"due_on_or_before", "is before due_on_or_after"});
+  }
+  if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  absl::StatusOr<storage::ListPage> page = storage::OpenPage(
+      absl::StrJoin({absl::StrCat("todos:", q.firm_id, ":", q.company_id, ":",
+                                  static_cast<int>(q.state), ":", q.open_only, ":",
+                                  q.due_from.value_or(-1), ":", q.due_from.has_value(),
+                                  ":", q.due_to.value_or(-1), ":", q.due_to.has_value()),
+                     q.assignee},
+                    "\n"),
+      q.page);
+  if (!page.ok()) return page.status();
+  TodoScan scan{.firm_id = q.firm_id,
+                .assignee = q.assignee,
+                .company_id = q.company_id,
+                .state = q.state,
+                .due_from = q.due_from,
+                .due_to = q.due_to,
+                .cursor = page->cursor,
+                .limit = page->size,
+                .max_examined = kMaxEntriesExaminedPerPage};
+  scan.by = !q.assignee.empty() ? TodoScan::By::kAssignee
+            : q.company_id != 0 ? TodoScan::By::kClient
+                                : TodoScan::By::kFirm;
+  scan.states = q.open_only                              ? TodoScan::States::kOpen
+                : q.state != v1::Todo::STATE_UNSPECIFIED ? TodoScan::States::kOne
+                                                         : TodoScan::States::kAll;
+  // One assignee's to-dos of one client: the assignee's index, checked.
+  if (!q.assignee.empty() && q.company_id != 0) {
+    scan.record_filter = [&q](const TodoRecord& t) {
+      return t.company_id() == q.company_id;
+    };
+  }
+  absl::StatusOr<StoredPage<TodoRecord>> stored = store_.ScanTodos(scan);
+  if (!stored.ok()) return stored.status();
+  Page<TodoRecord> out{.items = std::move(stored->items)};
+  if (!stored->cursor.empty()) out.next_page_token = page->TokenFor(stored->cursor);
+  return out;
+}
+
+absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(absl::string_view caller,
+                                                        uint64_t firm_id,
+                                                        uint64_t company_id) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+    return m.status();
+  }
+  if (absl::StatusOr<ClientRecord> c = core_.LoadClient(firm_id, company_id); !c.ok()) {
+    return c.status();
+  }
+  absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
+  if (!firm.ok()) return firm.status();
+  const absl::TimeZone zone =
+      firm->has_value() ? FirmTimeZone(**firm) : absl::UTCTimeZone();
+  const absl::Time now = absl::FromUnixMicros(core_.NowMicros());
+  const absl::CivilDay today = absl::ToCivilDay(now, zone);
+  const int64_t month_start_us =
+      absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(absl::CivilMonth(today)), zone));
+
+  WorkSummary summary;
+  summary.time_zone = zone.name();
+  TodoScan scan{.firm_id = firm_id,
+                .by = TodoScan::By::kClient,
+                .company_id = company_id,
+                .states = TodoScan::States::kOpen,
+                .limit = kMaxSummarizedTodos,
+                .max_examined = kMaxSummarizedTodos};
+  absl::StatusOr<StoredPage<TodoRecord>> open = store_.ScanTodos(scan);
+  if (!open.ok()) return open.status();
+  for (const TodoRecord& t : open->items) {
+    ++summary.open;
+    if (t.has_due_date() && t.due_day() < DayNumber(today)) ++summary.overdue;
+  }
+  scan.states = TodoScan::States::kOne;
+  scan.state = v1::Todo::DONE;
+  absl::StatusOr<StoredPage<TodoRecord>> done = store_.ScanTodos(scan);
+  if (!done.ok()) return done.status();
+  for (const TodoRecord& t : done->items) {
+    if (t.complete_time_us() >= month_start_us) ++summary.done_this_month;
+  }
+  return summary;
+}
+
+}  // namespace clientbook::directory

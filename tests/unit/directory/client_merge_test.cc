@@ -1,0 +1,239 @@
+// MergeClients: what moves, which number survives, where the old name
+// points, every refusal, and retries.
+#include "common/names/names.h"
+#include "common/status/errors.h"
+#include "tests/support/callers.h"
+#include "tests/support/status_matchers.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::clientbook::testing::StatusIs;
+using ::clientbook::testing::ValueOrFail;
+using ::testing::ElementsAre;
+
+class ClientMergeTest : public DirectoryTest {
+ protected:
+  ClientMergeTest() : firm_(NewFirm()) {
+    AddMember(firm_, "admin", v1::Role::ADMIN);
+    AddMember(firm_, "staff", v1::Role::STAFF);
+  }
+
+  absl::StatusOr<MergeOutcome> Merge(const ClientRecord& target,
+                                     const ClientRecord& source,
+                                     const std::string& request_id = "",
+                                     const std::string& caller = "admin") {
+    return directory_->merge.MergeClients(testing::As(caller), firm_, target.company_id(),
+                                          source.company_id(), request_id);
+  }
+  NoteRecord NoteOn(const ClientRecord& client, const std::string& text) {
+    NoteRecord n;
+    n.set_company_id(client.company_id());
+    n.set_kind(v1::Note::GENERAL);
+    n.set_text(text);
+    return ValueOrFail(directory_->notes.CreateNote("staff", firm_, n, ""));
+  }
+  TodoRecord TodoOn(const ClientRecord& client, const std::string& title) {
+    TodoRecord t;
+    t.set_company_id(client.company_id());
+    t.set_title(title);
+    t.set_assignee_user_id("staff");
+    return ValueOrFail(directory_->todos.CreateTodo("staff", firm_, t, ""));
+  }
+  ClientRecord Get(const ClientRecord& c) {
+    return ValueOrFail(directory_->clients.GetClient("admin", firm_, c.company_id()));
+  }
+
+  uint64_t firm_;
+};
+
+TEST_F(ClientMergeTest, NotesAndTodosMoveAndEmptyFieldsAreFilled) {
+  ClientRecord keep = NewClient(firm_, "Rossi SRL", "C-1");
+  ClientRecord dup = NewClient(firm_, "ROSSI S.R.L.");
+  ClientRecord patch;
+  patch.set_email("info@rossi.example");
+  *patch.mutable_products()->Add() = "Payroll";
+  dup = ValueOrFail(directory_->clients.UpdateClient(
+      "admin", firm_, dup.company_id(), patch, {"email", "products"}, EtagOf(dup), true));
+  NoteRecord note = NoteOn(dup, "chiamata");
+  TodoRecord todo = TodoOn(dup, "bilancio");
+  NoteOn(keep, "già qui");
+
+  MergeOutcome merged = ValueOrFail(Merge(keep, dup));
+  EXPECT_EQ(merged.moved_notes, 1);
+  EXPECT_EQ(merged.moved_todos, 1);
+  EXPECT_FALSE(merged.replayed);
+  EXPECT_EQ(merged.target.email(), "info@rossi.example");
+  EXPECT_THAT(merged.target.products(), ElementsAre("Payroll"));
+  EXPECT_EQ(merged.target.display_name(), "Rossi SRL");
+  EXPECT_EQ(Get(keep).revision(), keep.revision() + 1);
+
+  // The note and the to-do keep their names and now belong to the target.
+  NoteRecord moved = ValueOrFail(directory_->notes.GetNote("staff", firm_, note.id()));
+  EXPECT_EQ(moved.company_id(), keep.company_id());
+  EXPECT_EQ(
+      ValueOrFail(directory_->todos.GetTodo("staff", firm_, todo.id())).company_id(),
+      keep.company_id());
+  auto notes = ValueOrFail(directory_->notes.ListNotes(
+      "staff", {.firm_id = firm_, .company_id = keep.company_id()}));
+  EXPECT_EQ(notes.items.size(), 2u);
+  auto left = ValueOrFail(directory_->notes.ListNotes(
+      "staff", {.firm_id = firm_, .company_id = dup.company_id()}));
+  EXPECT_TRUE(left.items.empty());
+  auto todos = ValueOrFail(directory_->todos.ListTodos(
+      "staff", {.firm_id = firm_, .company_id = keep.company_id()}));
+  EXPECT_EQ(todos.items.size(), 1u);
+  auto summary = ValueOrFail(
+      directory_->todos.GetClientWorkSummary("staff", firm_, keep.company_id()));
+  EXPECT_EQ(summary.open, 1);
+}
+
+TEST_F(ClientMergeTest, TheSourceAnswersNotFoundNamingTheTarget) {
+  ClientRecord keep = NewClient(firm_, "Verdi");
+  ClientRecord dup = NewClient(firm_, "verdi");
+  ASSERT_TRUE(Merge(keep, dup).ok());
+  auto gone = directory_->clients.GetClient("admin", firm_, dup.company_id());
+  ASSERT_THAT(gone, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(errors::ReasonOf(gone.status()), "CLIENT_MERGED");
+  EXPECT_EQ(errors::ResourceNameOf(gone.status()),
+            (names::ClientName{firm_, keep.company_id()}.ToString()));
+  auto listed = ValueOrFail(directory_->listing.ListClients("admin", {.firm_id = firm_}));
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(listed.items[0].company_id(), keep.company_id());
+  auto duplicates =
+      ValueOrFail(directory_->clients.FindDuplicateClients("admin", firm_, {}));
+  EXPECT_TRUE(duplicates.items.empty());
+  // Nothing new can be written on the old name.
+  EXPECT_THAT(directory_->notes.CreateNote(
+                  "admin", firm_,
+                  [&] {
+                    NoteRecord n;
+                    n.set_company_id(dup.company_id());
+                    n.set_kind(v1::Note::GENERAL);
+                    n.set_text("x");
+                    return n;
+                  }(),
+                  ""),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ClientMergeTest, BothNumbersSetTheTargetsStaysAndTheSourcesIsFreed) {
+  ClientRecord keep = NewClient(firm_, "A", "N-1");
+  ClientRecord dup = NewClient(firm_, "A dup", "N-2");
+  MergeOutcome merged = ValueOrFail(Merge(keep, dup));
+  EXPECT_EQ(merged.kept_client_number, "N-1");
+  EXPECT_EQ(merged.freed_client_number, "N-2");
+  EXPECT_EQ(Get(keep).client_number(), "N-1");
+  EXPECT_TRUE(
+      directory_->clients.CreateClient("admin", firm_, Draft("Another", "n-2"), false, "")
+          .ok());
+}
+
+TEST_F(ClientMergeTest, OnlyTheSourceHasANumberTheTargetTakesIt) {
+  ClientRecord keep = NewClient(firm_, "B");
+  ClientRecord dup = NewClient(firm_, "B dup", "N-9");
+  MergeOutcome merged = ValueOrFail(Merge(keep, dup));
+  EXPECT_EQ(merged.kept_client_number, "N-9");
+  EXPECT_EQ(merged.freed_client_number, "");
+  EXPECT_EQ(Get(keep).client_number(), "N-9");
+  // The number now belongs to the target: nobody else may take it.
+  EXPECT_THAT(
+      directory_->clients.CreateClient("admin", firm_, Draft("Other", "N-9"), false, ""),
+      StatusIs(absl::StatusCode::kAlreadyExists));
+  auto by_number = ValueOrFail(directory_->listing.ListClients(
+      "admin", {.firm_id = firm_, .client_number_query = "N-9"}));
+  ASSERT_EQ(by_number.items.size(), 1u);
+  EXPECT_EQ(by_number.items[0].company_id(), keep.company_id());
+}
+
+TEST_F(ClientMergeTest, NeitherHasANumber) {
+  ClientRecord keep = NewClient(firm_, "C");
+  MergeOutcome merged = ValueOrFail(Merge(keep, NewClient(firm_, "C dup")));
+  EXPECT_EQ(merged.kept_client_number, "");
+  EXPECT_EQ(merged.freed_client_number, "");
+}
+
+TEST_F(ClientMergeTest, OnlyTheTargetHasANumber) {
+  ClientRecord keep = NewClient(firm_, "D", "N-4");
+  MergeOutcome merged = ValueOrFail(Merge(keep, NewClient(firm_, "D dup")));
+  EXPECT_EQ(merged.kept_client_number, "N-4");
+  EXPECT_EQ(merged.freed_client_number, "");
+}
+
+TEST_F(ClientMergeTest, ARetryWithTheSameRequestIdReturnsTheFirstResult) {
+  ClientRecord keep = NewClient(firm_, "E", "N-1");
+  ClientRecord dup = NewClient(firm_, "E dup", "N-2");
+  NoteOn(dup, "n");
+  MergeOutcome first = ValueOrFail(Merge(keep, dup, "merge-1"));
+  wholesale_.answer = absl::UnavailableError("billing is down");  // not asked again
+  MergeOutcome again = ValueOrFail(Merge(keep, dup, "merge-1"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.freed_client_number, "N-2");
+  EXPECT_EQ(again.moved_notes, 1);
+  EXPECT_EQ(again.target.revision(), first.target.revision());
+  // The same id for another merge is refused.
+  wholesale_.answer = absl::OkStatus();
+  ClientRecord other = NewClient(firm_, "F");
+  EXPECT_THAT(Merge(keep, other, "merge-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(ClientMergeTest, OnlyAdminsMerge) {
+  ClientRecord keep = NewClient(firm_, "G");
+  ClientRecord dup = NewClient(firm_, "G dup");
+  EXPECT_THAT(Merge(keep, dup, "", "staff"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Merge(keep, dup, "", "stranger"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(Merge(keep, dup, "", "owner").ok());
+}
+
+TEST_F(ClientMergeTest, RefusalsLeaveBothClientsAsTheyWere) {
+  ClientRecord keep = NewClient(firm_, "H", "N-1");
+  ClientRecord dup = NewClient(firm_, "H dup", "N-2");
+  NoteOn(dup, "stays");
+  auto refused_with = [&](absl::StatusCode code, const std::string& reason) {
+    auto merged = Merge(keep, dup);
+    EXPECT_THAT(merged, StatusIs(code));
+    if (!reason.empty()) {
+      EXPECT_EQ(errors::ReasonOf(merged.status()), reason);
+    }
+    EXPECT_EQ(Get(dup).client_number(), "N-2");
+    EXPECT_EQ(Get(keep).revision(), keep.revision());
+  };
+  wholesale_.subscribed = {keep.company_id(), dup.company_id()};
+  refused_with(absl::StatusCode::kFailedPrecondition, "BOTH_CLIENTS_SUBSCRIBED");
+  wholesale_.subscribed = {dup.company_id()};
+  refused_with(absl::StatusCode::kFailedPrecondition, "SOURCE_HAS_SUBSCRIPTION");
+  wholesale_.subscribed = {};
+  wholesale_.on_wholesale = {dup.company_id()};
+  refused_with(absl::StatusCode::kFailedPrecondition, "SOURCE_ON_WHOLESALE_BILLING");
+  wholesale_.on_wholesale = {};
+  imports_.running = {firm_};
+  refused_with(absl::StatusCode::kFailedPrecondition, "IMPORT_JOB_RUNNING");
+  imports_.running = {};
+  imports_.answer = absl::UnavailableError("import is down");
+  refused_with(absl::StatusCode::kUnavailable, "");
+  imports_.answer = absl::OkStatus();
+  wholesale_.answer = absl::UnavailableError("billing is down");
+  refused_with(absl::StatusCode::kUnavailable, "");
+  wholesale_.answer = absl::OkStatus();
+  // Only the target subscribed: merged.
+  wholesale_.subscribed = {keep.company_id()};
+  EXPECT_TRUE(Merge(keep, dup).ok());
+}
+
+TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {
+  ClientRecord keep = NewClient(firm_, "I");
+  EXPECT_THAT(Merge(keep, keep), StatusIs(absl::StatusCode::kInvalidArgument));
+  const uint64_t other = NewFirm("other");
+  ClientRecord theirs = NewClient(other, "I", "", "other");
+  EXPECT_THAT(Merge(keep, theirs), StatusIs(absl::StatusCode::kNotFound));
+  ClientRecord dup = NewClient(firm_, "I dup");
+  ASSERT_TRUE(Merge(keep, dup).ok());
+  EXPECT_THAT(Merge(keep, dup), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,150 @@
+// Duplicate display names: refused on create and rename unless allowed,
+// found in groups by FindDuplicateClients.
+#include "common/names/names.h"
+#include "common/status/errors.h"
+#include "tests/support/status_matchers.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::clientbook::testing::StatusIs;
+using ::clientbook::testing::ValueOrFail;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DuplicateNamesTest : public DirectoryTest {
+ protected:
+  DuplicateNamesTest() : firm_(NewFirm()) {}
+
+  absl::StatusOr<ClientRecord> Create(const std::string& name, bool allow = false) {
+    return directory_->clients.CreateClient("owner", firm_, Draft(name), false, "",
+                                            allow);
+  }
+  absl::StatusOr<ClientRecord> Rename(const ClientRecord& c, const std::string& name,
+                                      bool allow = false) {
+    ClientRecord patch;
+    patch.set_display_name(name);
+    return directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
+                                            {"display_name"}, EtagOf(c), allow);
+  }
+  std::vector<std::vector<uint64_t>> Groups(int32_t page_size = 0,
+                                            std::string* token = nullptr) {
+    auto page = directory_->clients.FindDuplicateClients(
+        "owner", firm_, {.page_size = page_size, .page_token = token ? *token : ""});
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return {};
+    if (token) *token = page->next_page_token;
+    std::vector<std::vector<uint64_t>> ids;
+    for (const auto& group : page->items) {
+      ids.emplace_back();
+      for (const ClientRecord& c : group) ids.back().push_back(c.company_id());
+    }
+    return ids;
+  }
+
+  uint64_t firm_;
+};
+
+TEST_F(DuplicateNamesTest, SameNameIgnoringCaseAccentsBlanksAndPunctuationIsRefused) {
+  ClientRecord rossi = NewClient(firm_, "Società Rossi S.r.l.");
+  for (const char* same : {"società rossi s.r.l.", "SOCIETA ROSSI SRL",
+                           "  Societa   Rossi  S r l ", "Società-Rossi-Srl"}) {
+    SCOPED_TRACE(same);
+    auto c = Create(same);
+    ASSERT_THAT(c, StatusIs(absl::StatusCode::kAlreadyExists, "Rossi"));
+    EXPECT_EQ(errors::ReasonOf(c.status()), "DUPLICATE_DISPLAY_NAME");
+    EXPECT_EQ(errors::ResourceNameOf(c.status()),
+              (names::ClientName{firm_, rossi.company_id()}.ToString()));
+  }
+  EXPECT_TRUE(Create("Società Rossi S.r.l. Due").ok());
+  EXPECT_TRUE(Create("Società Rosso S.r.l.").ok());
+}
+
+TEST_F(DuplicateNamesTest, AllowDuplicateNameCreatesTheSecondClient) {
+  ClientRecord first = NewClient(firm_, "Mario Rossi");
+  auto second = Create("MARIO ROSSI", /*allow=*/true);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(second->company_id(), first.company_id());
+}
+
+TEST_F(DuplicateNamesTest, ARefusedCreateWritesNothing) {
+  NewClient(firm_, "Bianchi");
+  ASSERT_FALSE(Create("bianchi").ok());
+  auto listed = directory_->listing.ListClients("owner", {.firm_id = firm_});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->items.size(), 1u);
+}
+
+TEST_F(DuplicateNamesTest, ClientsOfAnotherFirmDoNotCount) {
+  const uint64_t other = NewFirm("other");
+  ASSERT_TRUE(
+      directory_->clients.CreateClient("other", other, Draft("Verdi"), false, "").ok());
+  EXPECT_TRUE(Create("Verdi").ok());
+}
+
+TEST_F(DuplicateNamesTest, RenamingOntoAnotherClientsNameIsRefusedUnlessAllowed) {
+  ClientRecord keep = NewClient(firm_, "Verdi SpA");
+  ClientRecord dup = NewClient(firm_, "Verdi S.p.A. (old)");
+  auto renamed = Rename(dup, "verdi s.p.a.");
+  ASSERT_THAT(renamed, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(errors::ReasonOf(renamed.status()), "DUPLICATE_DISPLAY_NAME");
+  EXPECT_EQ(errors::ResourceNameOf(renamed.status()),
+            (names::ClientName{firm_, keep.company_id()}.ToString()));
+  EXPECT_EQ(ValueOrFail(directory_->clients.GetClient("owner", firm_, dup.company_id()))
+                .display_name(),
+            "Verdi S.p.A. (old)");
+  EXPECT_TRUE(Rename(dup, "verdi s.p.a.", /*allow=*/true).ok());
+}
+
+TEST_F(DuplicateNamesTest, ARenameThatKeepsTheSameNameKeyIsAllowed) {
+  ClientRecord a = NewClient(firm_, "Neri");
+  ClientRecord b = ValueOrFail(Create("NERI", /*allow=*/true));
+  // Both were already duplicates: fixing the case of one is no new duplicate.
+  EXPECT_TRUE(Rename(b, "Neri").ok());
+  EXPECT_TRUE(Rename(a, "neri").ok());
+}
+
+TEST_F(DuplicateNamesTest, FindDuplicateClientsGroupsThemInNameOrder) {
+  ClientRecord b1 = NewClient(firm_, "Bruni");
+  NewClient(firm_, "Alfa");
+  ClientRecord b2 = ValueOrFail(Create("BRUNI", true));
+  ClientRecord a1 = NewClient(firm_, "Aldo");
+  ClientRecord a2 = ValueOrFail(Create("al-do", true));
+  ClientRecord b3 = ValueOrFail(Create("Brùni", true));
+  NewClient(firm_, "Zeta");
+  EXPECT_THAT(Groups(), ElementsAre(ElementsAre(a1.company_id(), a2.company_id()),
+                                    ElementsAre(b1.company_id(), b2.company_id(),
+                                                b3.company_id())));
+}
+
+TEST_F(DuplicateNamesTest, FindDuplicateClientsPagesBetweenGroups) {
+  for (const char* name : {"Uno", "Due", "Tre"}) {
+    NewClient(firm_, name);
+    ValueOrFail(Create(name, true));
+  }
+  std::string token;
+  EXPECT_EQ(Groups(2, &token).size(), 2u);  // Due, Tre
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Groups(2, &token).size(), 1u);  // Uno
+  EXPECT_TRUE(token.empty());
+}
+
+TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
+  ClientRecord a = NewClient(firm_, "Gialli");
+  ValueOrFail(Create("gialli", true));
+  ASSERT_EQ(Groups().size(), 1u);
+  ASSERT_TRUE(
+      directory_->clients.DeleteClient({.user_id = "owner"}, firm_, a.company_id()).ok());
+  EXPECT_TRUE(Groups().empty());
+  // The other one still has the name.
+  EXPECT_FALSE(Create("GIALLI").ok());
+}
+
+TEST_F(DuplicateNamesTest, FindDuplicateClientsIsForMembersOnly) {
+  EXPECT_THAT(directory_->clients.FindDuplicateClients("stranger", firm_, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+}  // namespace
+}  // namespace clientbook::directory

@@ -1,0 +1,272 @@
+// Notes: who may write and change them, their limits, listing and search,
+// soft delete and the purge 30 days later.
+#include "common/status/errors.h"
+#include "services/directory/domain/rules.h"
+#include "tests/support/status_matchers.h"
+#include "tests/unit/directory/directory_fixture.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::clientbook::testing::StatusIs;
+using ::clientbook::testing::ValueOrFail;
+using ::testing::ElementsAre;
+
+class NotesTest : public DirectoryTest {
+ protected:
+  NotesTest() : firm_(NewFirm()) {
+    AddMember(firm_, "admin", v1::Role::ADMIN);
+    AddMember(firm_, "anna", v1::Role::STAFF);
+    AddMember(firm_, "bruno", v1::Role::STAFF);
+    client_ = NewClient(firm_, "Rossi SRL").company_id();
+  }
+
+  static NoteRecord General(uint64_t company, const std::string& text) {
+    NoteRecord n;
+    n.set_company_id(company);
+    n.set_kind(v1::Note::GENERAL);
+    n.set_text(text);
+    return n;
+  }
+  NoteRecord Call(const std::string& text, const std::string& contact) {
+    NoteRecord n = General(client_, text);
+    n.set_kind(v1::Note::CALL);
+    n.set_call_time_us(absl::ToUnixMicros(clock_.Now()) - 3'600'000'000);
+    n.set_call_duration_us(600'000'000);
+    n.set_contact(contact);
+    return n;
+  }
+  NoteRecord Write(const std::string& author, const NoteRecord& draft) {
+    clock_.Advance(absl::Seconds(1));  // newest first needs distinct times
+    return ValueOrFail(directory_->notes.CreateNote(author, firm_, draft, ""));
+  }
+  std::vector<std::string> Texts(const NoteQuery& query,
+                                 const std::string& caller = "anna") {
+    auto page = directory_->notes.ListNotes(caller, query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> texts;
+    if (page.ok()) {
+      for (const NoteRecord& n : page->items) texts.push_back(n.text());
+    }
+    return texts;
+  }
+  NoteQuery OfClient() const { return {.firm_id = firm_, .company_id = client_}; }
+
+  uint64_t firm_;
+  uint64_t client_;
+};
+
+TEST_F(NotesTest, AMemberWritesANoteAndIsItsAuthor) {
+  NoteRecord note = Write("anna", General(client_, "Sent the VAT return"));
+  EXPECT_EQ(note.author_user_id(), "anna");
+  EXPECT_EQ(note.create_time_us(), absl::ToUnixMicros(clock_.Now()));
+  EXPECT_EQ(ValueOrFail(directory_->notes.GetNote("bruno", firm_, note.id())).text(),
+            "Sent the VAT return");
+}
+
+TEST_F(NotesTest, TextIsAtMost20000Characters) {
+  const std::string at_limit(kMaxNoteCharacters - 1, 'a');
+  // 20,000 characters, one of them two bytes long.
+  EXPECT_TRUE(
+      directory_->notes.CreateNote("anna", firm_, General(client_, at_limit + "é"), "")
+          .ok());
+  auto over = directory_->notes.CreateNote(
+      "anna", firm_, General(client_, std::string(kMaxNoteCharacters + 1, 'a')), "");
+  ASSERT_THAT(over, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(over.status())[0].field, "note.text");
+}
+
+TEST_F(NotesTest, TextMustBeUtf8AndNotBlank) {
+  EXPECT_THAT(
+      directory_->notes.CreateNote("anna", firm_, General(client_, "Soci\xE9t\xE9"), ""),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(client_, " \n "), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(NotesTest, CallFieldsBelongToCallsAndACallHasATime) {
+  NoteRecord general = General(client_, "x");
+  general.set_contact("Mario");
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, general, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  NoteRecord call = Call("x", "Mario");
+  call.set_call_time_us(0);
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, call, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  call = Call("x", "Mario");
+  call.set_call_duration_us(absl::ToInt64Microseconds(kMaxCallDuration) + 1);
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, call, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(directory_->notes.CreateNote("anna", firm_, Call("x", "Mario"), "").ok());
+}
+
+TEST_F(NotesTest, ANoteIsAboutAClientOfTheFirm) {
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(999999, "x"), ""),
+              StatusIs(absl::StatusCode::kNotFound));
+  const uint64_t other = NewFirm("other");
+  const uint64_t theirs = NewClient(other, "Theirs", "", "other").company_id();
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(theirs, "x"), ""),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(directory_->notes.CreateNote("other", firm_, General(client_, "x"), ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(NotesTest, ARetryWithTheSameRequestIdReturnsTheFirstNote) {
+  auto first =
+      directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
+  auto again =
+      directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->id(), again->id());
+  EXPECT_EQ(Texts(OfClient()).size(), 1u);
+}
+
+TEST_F(NotesTest, ListsAClientsNotesNewestFirstByKindAndAuthor) {
+  Write("anna", General(client_, "one"));
+  Write("bruno", Call("two", "Mario"));
+  Write("anna", Call("three", "Lucia"));
+  Write("bruno", General(NewClient(firm_, "Other").company_id(), "elsewhere"));
+  EXPECT_THAT(Texts(OfClient()), ElementsAre("three", "two", "one"));
+  NoteQuery calls = OfClient();
+  calls.kind = v1::Note::CALL;
+  EXPECT_THAT(Texts(calls), ElementsAre("three", "two"));
+  NoteQuery annas = OfClient();
+  annas.author = "anna";
+  EXPECT_THAT(Texts(annas), ElementsAre("three", "one"));
+  annas.kind = v1::Note::GENERAL;
+  EXPECT_THAT(Texts(annas), ElementsAre("one"));
+}
+
+TEST_F(NotesTest, PagesOfNotes) {
+  for (int i = 0; i < 5; ++i) Write("anna", General(client_, absl::StrCat("n", i)));
+  NoteQuery query = OfClient();
+  query.page.page_size = 2;
+  auto first = ValueOrFail(directory_->notes.ListNotes("anna", query));
+  EXPECT_EQ(first.items.size(), 2u);
+  query.page.page_token = first.next_page_token;
+  auto second = ValueOrFail(directory_->notes.ListNotes("anna", query));
+  EXPECT_EQ(second.items[0].text(), "n2");
+  query.author = "bruno";  // another query: the token does not fit it
+  EXPECT_THAT(directory_->notes.ListNotes("anna", query),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(NotesTest, SearchFindsWordsIgnoringCaseAndAccentsAcrossTheFirm) {
+  Write("anna", Call("Telefonata: IVA trimestrale spiegata", "Mario Rossi"));
+  Write("anna", General(client_, "Città di residenza cambiata"));
+  const uint64_t other = NewClient(firm_, "Bianchi").company_id();
+  Write("bruno", General(other, "telefonata sul bilancio"));
+  EXPECT_THAT(
+      Texts({.firm_id = firm_, .query = "telefonata"}),
+      ElementsAre("telefonata sul bilancio", "Telefonata: IVA trimestrale spiegata"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "iva rossi"}),
+              ElementsAre("Telefonata: IVA trimestrale spiegata"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "CITTA"}),
+              ElementsAre("Città di residenza cambiata"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .company_id = other, .query = "tele"}),
+              ElementsAre("telefonata sul bilancio"));
+  EXPECT_TRUE(Texts({.firm_id = firm_, .query = "iva bilancio"}).empty());
+}
+
+TEST_F(NotesTest, ANoteWithManyWordsStartingTheQueryIsFoundOnce) {
+  Write("anna", General(client_, "tel tele telefono telefonata"));
+  EXPECT_EQ(Texts({.firm_id = firm_, .query = "tel"}).size(), 1u);
+}
+
+TEST_F(NotesTest, NotesOfAnotherFirmAreNeverFound) {
+  Write("anna", General(client_, "segreto"));
+  const uint64_t other = NewFirm("other");
+  auto page =
+      directory_->notes.ListNotes("other", {.firm_id = other, .query = "segreto"});
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_THAT(
+      directory_->notes.ListNotes("other", {.firm_id = firm_, .query = "segreto"}),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(NotesTest, OnlyTheAuthorOrAnAdminChangesANote) {
+  NoteRecord note = Write("anna", General(client_, "draft"));
+  NoteRecord patch;
+  patch.set_text("edited");
+  EXPECT_THAT(directory_->notes.UpdateNote("bruno", firm_, note.id(), patch, {"text"},
+                                           EtagOf(note)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  NoteRecord edited = ValueOrFail(directory_->notes.UpdateNote(
+      "anna", firm_, note.id(), patch, {"text"}, EtagOf(note)));
+  EXPECT_EQ(edited.text(), "edited");
+  patch.set_text("by the admin");
+  EXPECT_TRUE(directory_->notes
+                  .UpdateNote("admin", firm_, note.id(), patch, {"text"}, EtagOf(edited))
+                  .ok());
+  EXPECT_THAT(directory_->notes.DeleteNote("bruno", firm_, note.id(), ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(NotesTest, AStaleEtagIsAborted) {
+  NoteRecord note = Write("anna", General(client_, "v1"));
+  NoteRecord patch;
+  patch.set_text("v2");
+  ASSERT_TRUE(directory_->notes
+                  .UpdateNote("anna", firm_, note.id(), patch, {"text"}, EtagOf(note))
+                  .ok());
+  patch.set_text("v3");
+  EXPECT_THAT(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
+                                           EtagOf(note)),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(directory_->notes.DeleteNote("anna", firm_, note.id(), EtagOf(note)),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(
+      directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"author"}, "r2"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(NotesTest, AnUpdateReindexesTheWords) {
+  NoteRecord note = Write("anna", General(client_, "vecchio testo"));
+  NoteRecord patch;
+  patch.set_text("nuovo testo");
+  ValueOrFail(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
+                                           EtagOf(note)));
+  EXPECT_TRUE(Texts({.firm_id = firm_, .query = "vecchio"}).empty());
+  EXPECT_EQ(Texts({.firm_id = firm_, .query = "nuovo"}).size(), 1u);
+}
+
+TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
+  NoteRecord note = Write("anna", General(client_, "da cancellare"));
+  NoteRecord deleted =
+      ValueOrFail(directory_->notes.DeleteNote("anna", firm_, note.id(), ""));
+  EXPECT_EQ(Notes::PurgeTimeOf(deleted),
+            deleted.delete_time_us() + absl::ToInt64Microseconds(absl::Hours(30 * 24)));
+  EXPECT_TRUE(Texts(OfClient()).empty());
+  EXPECT_TRUE(Texts({.firm_id = firm_, .query = "cancellare"}).empty());
+  EXPECT_THAT(directory_->notes.GetNote("anna", firm_, note.id()),
+              StatusIs(absl::StatusCode::kNotFound));
+  NoteQuery deleted_ones = OfClient();
+  deleted_ones.show_deleted = true;
+  EXPECT_THAT(directory_->notes.ListNotes("anna", deleted_ones),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Texts(deleted_ones, "admin"), ElementsAre("da cancellare"));
+  EXPECT_TRUE(directory_->notes.GetNote("admin", firm_, note.id()).ok());
+  EXPECT_THAT(directory_->notes.DeleteNote("anna", firm_, note.id(), ""),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  // One second before 30 days it stays; at exactly 30 days it is purged.
+  clock_.Advance(absl::Hours(30 * 24) - absl::Seconds(1));
+  EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 0u);
+  EXPECT_TRUE(directory_->notes.GetNote("admin", firm_, note.id()).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u);
+  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
+}
+
+TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
+  EXPECT_THAT(directory_->notes.ListNotes("anna", {.firm_id = firm_}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->notes.ListNotes("anna", {.firm_id = firm_, .query = "!!"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace clientbook::directory
