@@ -9,14 +9,15 @@
 #include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "services/directory/api/directory_service.h"
+#include "services/directory/api/workspace_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::testing {
 
-// The real directory service, with its RocksDB in `data_dir`, serving on an
-// ephemeral port of 127.0.0.1 in this process: what billing, import and
-// their tests talk to. Callers are proved by their headers (--auth=header).
+// The real directory service (and the workspace it serves), with its RocksDB in
+// `data_dir`, serving on an ephemeral port of 127.0.0.1 in this process: what billing,
+// import and their tests talk to. Callers are proved by their headers (--auth=header).
 class InProcessDirectory {
  public:
   InProcessDirectory(const std::string& data_dir, const Clock& clock,
@@ -25,8 +26,9 @@ class InProcessDirectory {
         store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
         directory_(*store_, clock, wholesale, imports_),
         service_(directory_, authenticator_),
-        server_(
-            std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {&service_}))) {}
+        workspace_(directory_, authenticator_),
+        server_(std::move(*server::Server::Start({.listen = "127.0.0.1:0"},
+                                                 {&service_, &workspace_}))) {}
 
   std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   directory::Directory& domain() { return directory_; }
@@ -41,6 +43,7 @@ class InProcessDirectory {
   directory::Directory directory_;
   auth::HeaderAuthenticator authenticator_;
   directory::DirectoryService service_;
+  directory::WorkspaceService workspace_;
   std::unique_ptr<server::Server> server_;
 };
 

@@ -1,5 +1,8 @@
 // MergeClients: what moves, which number survives, where the old name
 // points, every refusal, and retries.
+#include <atomic>
+#include <thread>
+
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "tests/support/callers.h"
@@ -222,6 +225,35 @@ TEST_F(ClientMergeTest, RefusalsLeaveBothClientsAsTheyWere) {
   // Only the target subscribed: merged.
   wholesale_.subscribed = {keep.company_id()};
   EXPECT_TRUE(Merge(keep, dup).ok());
+}
+
+TEST_F(ClientMergeTest, Of64RacingMergesOfOneSourceOneWins) {
+  ClientRecord keep = NewClient(firm_, "J");
+  ClientRecord dup = NewClient(firm_, "J dup", "N-1");
+  for (int i = 0; i < 20; ++i) NoteOn(dup, absl::StrCat("n", i));
+  std::vector<ClientRecord> targets = {keep, NewClient(firm_, "J other")};
+  std::atomic<int> merged = 0;
+  std::atomic<int> not_found = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 64; ++i) {
+    callers.emplace_back([&, i] {
+      auto m = Merge(targets[i % 2], dup, absl::StrCat("race-", i));
+      if (m.ok()) ++merged;
+      if (m.status().code() == absl::StatusCode::kNotFound) ++not_found;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(merged, 1);
+  EXPECT_EQ(not_found, 63);
+  // Every note moved once, to the one winner.
+  int notes = 0;
+  for (const ClientRecord& target : targets) {
+    notes +=
+        ValueOrFail(directory_->notes.ListNotes(
+                        "admin", {.firm_id = firm_, .company_id = target.company_id()}))
+            .items.size();
+  }
+  EXPECT_EQ(notes, 20);
 }
 
 TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {

@@ -1,5 +1,8 @@
 // Duplicate display names: refused on create and rename unless allowed,
 // found in groups by FindDuplicateClients.
+#include <atomic>
+#include <thread>
+
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "tests/support/status_matchers.h"
@@ -139,6 +142,22 @@ TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
   EXPECT_TRUE(Groups().empty());
   // The other one still has the name.
   EXPECT_FALSE(Create("GIALLI").ok());
+}
+
+TEST_F(DuplicateNamesTest, Of64RacingCreatesOfOneNameOneWins) {
+  std::atomic<int> created = 0;
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 64; ++i) {
+    callers.emplace_back([&, i] {
+      auto c = Create(i % 2 == 0 ? "Racing SRL" : "RACING s.r.l.");
+      if (c.ok()) ++created;
+      if (c.status().code() == absl::StatusCode::kAlreadyExists) ++refused;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(refused, 63);
 }
 
 TEST_F(DuplicateNamesTest, FindDuplicateClientsIsForMembersOnly) {

@@ -1,0 +1,215 @@
+// The directory's WorkspaceService and its merge and duplicate calls over
+// gRPC, on an ephemeral port: messages, names, status details and tokens as
+// a platform service sees them.
+#include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "common/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/support/in_process_directory.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_peers.h"
+
+namespace clientbook::directory {
+namespace {
+
+class WorkspaceServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ =
+        std::make_unique<testing::InProcessDirectory>(dir_.Sub("db"), clock_, wholesale_);
+    auto channel =
+        grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials());
+    directory_ = v1::DirectoryService::NewStub(channel);
+    workspace_ = v1::WorkspaceService::NewStub(channel);
+    v1::CreateFirmRequest firm;
+    firm.mutable_firm()->set_display_name("Studio");
+    firm.mutable_firm()->set_time_zone("Europe/Rome");
+    firm.set_creator_email("alice@studio.example");
+    v1::Firm created;
+    ASSERT_TRUE(directory_->CreateFirm(As("alice").get(), firm, &created).ok());
+    firm_ = created.name();
+    EXPECT_EQ(created.time_zone(), "Europe/Rome");
+    client_ = NewClient("Rossi SRL", false).name();
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("x-user-id", user);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return ctx;
+  }
+
+  v1::Client NewClient(const std::string& name, bool allow_duplicate,
+                       grpc::Status* status = nullptr) {
+    v1::CreateClientRequest req;
+    req.set_parent(firm_);
+    req.mutable_client()->set_display_name(name);
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    req.set_allow_duplicate_name(allow_duplicate);
+    v1::Client client;
+    grpc::Status s = directory_->CreateClient(As("alice").get(), req, &client);
+    if (status) *status = s;
+    return client;
+  }
+
+  v1::Note NewCall(const std::string& client, const std::string& text) {
+    v1::CreateNoteRequest req;
+    req.set_parent(firm_);
+    v1::Note* note = req.mutable_note();
+    note->set_client(client);
+    note->set_kind(v1::Note::CALL);
+    note->set_text(text);
+    note->mutable_call_time()->set_seconds(1'789'990'000);
+    note->mutable_call_duration()->set_seconds(300);
+    note->set_contact("Mario Rossi");
+    v1::Note out;
+    EXPECT_TRUE(workspace_->CreateNote(As("alice").get(), req, &out).ok());
+    return out;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  FakeWholesaleCheck wholesale_;
+  std::unique_ptr<testing::InProcessDirectory> service_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_;
+  std::unique_ptr<v1::WorkspaceService::Stub> workspace_;
+  std::string firm_;
+  std::string client_;
+};
+
+TEST_F(WorkspaceServiceTest, ACallNoteRoundTripsAndIsFoundByWord) {
+  v1::Note note = NewCall(client_, "Telefonata: spiegata l'IVA");
+  EXPECT_EQ(note.name().rfind(firm_ + "/notes/", 0), 0u);
+  EXPECT_EQ(note.author(), firm_ + "/members/alice");
+  EXPECT_EQ(note.call_duration().seconds(), 300);
+  EXPECT_EQ(note.contact(), "Mario Rossi");
+  EXPECT_FALSE(note.etag().empty());
+
+  v1::ListNotesRequest search;
+  search.set_parent(firm_);
+  search.set_query("telefonata rossi");
+  v1::ListNotesResponse found;
+  ASSERT_TRUE(workspace_->ListNotes(As("alice").get(), search, &found).ok());
+  ASSERT_EQ(found.notes_size(), 1);
+  EXPECT_EQ(found.notes(0).name(), note.name());
+}
+
+TEST_F(WorkspaceServiceTest, BadInputIsInvalidArgumentNamingTheField) {
+  v1::CreateNoteRequest req;
+  req.set_parent(firm_);
+  req.mutable_note()->set_client(client_);
+  req.mutable_note()->set_kind(v1::Note::GENERAL);
+  req.mutable_note()->set_text(std::string(20001, 'x'));
+  v1::Note out;
+  grpc::Status s = workspace_->CreateNote(As("alice").get(), req, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(s)).at(0).field, "note.text");
+
+  req.mutable_note()->set_text("ok");
+  req.mutable_note()->mutable_call_time()->set_seconds(int64_t{1} << 62);
+  EXPECT_EQ(workspace_->CreateNote(As("alice").get(), req, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::CreateTodoRequest todo;
+  todo.set_parent(firm_);
+  todo.mutable_todo()->set_client(client_);
+  todo.mutable_todo()->set_title("x");
+  todo.mutable_todo()->set_assignee(firm_ + "/members/alice");
+  todo.mutable_todo()->mutable_due_date()->set_year(2026);
+  todo.mutable_todo()->mutable_due_date()->set_month(2);
+  todo.mutable_todo()->mutable_due_date()->set_day(30);
+  v1::Todo planned;
+  s = workspace_->CreateTodo(As("alice").get(), todo, &planned);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(s)).at(0).field, "todo.due_date");
+}
+
+TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
+  for (int day : {20, 10, 15}) {
+    v1::CreateTodoRequest req;
+    req.set_parent(firm_);
+    req.mutable_todo()->set_client(client_);
+    req.mutable_todo()->set_title(absl::StrCat("due ", day));
+    req.mutable_todo()->set_assignee(firm_ + "/members/alice");
+    req.mutable_todo()->mutable_due_date()->set_year(2026);
+    req.mutable_todo()->mutable_due_date()->set_month(9);
+    req.mutable_todo()->mutable_due_date()->set_day(day);
+    v1::Todo out;
+    ASSERT_TRUE(workspace_->CreateTodo(As("alice").get(), req, &out).ok());
+  }
+  v1::ListTodosRequest list;
+  list.set_parent(firm_);
+  list.set_assignee(firm_ + "/members/alice");
+  list.set_open_only(true);
+  list.mutable_due_on_or_after()->set_year(2026);
+  list.mutable_due_on_or_after()->set_month(9);
+  list.mutable_due_on_or_after()->set_day(14);
+  v1::ListTodosResponse listed;
+  ASSERT_TRUE(workspace_->ListTodos(As("alice").get(), list, &listed).ok());
+  ASSERT_EQ(listed.todos_size(), 2);
+  EXPECT_EQ(listed.todos(0).title(), "due 15");
+  EXPECT_EQ(listed.todos(1).title(), "due 20");
+
+  // Now is 21 September 2026: all three are overdue.
+  v1::GetClientWorkSummaryRequest get;
+  get.set_client(client_);
+  v1::ClientWorkSummary summary;
+  ASSERT_TRUE(workspace_->GetClientWorkSummary(As("alice").get(), get, &summary).ok());
+  EXPECT_EQ(summary.open_todos(), 3);
+  EXPECT_EQ(summary.overdue_todos(), 3);
+  EXPECT_EQ(summary.time_zone(), "Europe/Rome");
+}
+
+TEST_F(WorkspaceServiceTest, ADuplicateIsRefusedFoundAndMerged) {
+  grpc::Status refused;
+  NewClient("rossi s.r.l.", false, &refused);
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(refused)), "DUPLICATE_DISPLAY_NAME");
+  EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(refused)), client_);
+  v1::Client dup = NewClient("rossi s.r.l.", true);
+  NewCall(dup.name(), "nota del duplicato");
+
+  v1::FindDuplicateClientsRequest find;
+  find.set_parent(firm_);
+  v1::FindDuplicateClientsResponse found;
+  ASSERT_TRUE(directory_->FindDuplicateClients(As("alice").get(), find, &found).ok());
+  ASSERT_EQ(found.duplicates_size(), 1);
+
+  v1::MergeClientsRequest merge;
+  merge.set_name(client_);
+  merge.set_source_client(dup.name());
+  v1::MergeClientsResponse merged;
+  service_->imports().running = {std::stoull(firm_.substr(6))};
+  grpc::Status busy = directory_->MergeClients(As("alice").get(), merge, &merged);
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(busy)), "IMPORT_JOB_RUNNING");
+  service_->imports().running.clear();
+  ASSERT_TRUE(directory_->MergeClients(As("alice").get(), merge, &merged).ok());
+  EXPECT_EQ(merged.merged_client(), dup.name());
+  EXPECT_EQ(merged.moved_notes(), 1);
+
+  v1::GetClientRequest get;
+  get.set_name(dup.name());
+  v1::Client gone;
+  grpc::Status old_link = directory_->GetClient(As("alice").get(), get, &gone);
+  EXPECT_EQ(old_link.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(old_link)), client_);
+}
+
+TEST_F(WorkspaceServiceTest, AFirmsTimeZoneIsUpdatedByItsAdmins) {
+  v1::UpdateFirmRequest req;
+  req.mutable_firm()->set_name(firm_);
+  req.mutable_firm()->set_time_zone("Asia/Tokyo");
+  req.mutable_update_mask()->add_paths("time_zone");
+  v1::Firm firm;
+  ASSERT_TRUE(directory_->UpdateFirm(As("alice").get(), req, &firm).ok());
+  EXPECT_EQ(firm.time_zone(), "Asia/Tokyo");
+  EXPECT_EQ(firm.display_name(), "Studio");
+  EXPECT_EQ(directory_->UpdateFirm(As("mallory").get(), req, &firm).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace clientbook::directory
