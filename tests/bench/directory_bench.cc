@@ -1,9 +1,9 @@
 // How the directory's reads scale with firm size: the same List, search and
 // lookup calls against a firm of 2,000 clients and one of 100,000 (set
 // CLIENTBOOK_BENCH_CLIENTS to change the large one), on RocksDB on disk.
-// Prints figures; asserts nothing.
+// Prints p50 and p99 per shape and the large/small p99 ratio; asserts
+// nothing.
 #include <cstdlib>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +15,7 @@
 #include "common/time/clock.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/bench/latency.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_peers.h"
 
@@ -102,22 +103,12 @@ class Fixture {
 
 void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
                 const ClientListQuery& q) {
-  size_t results = 0;
-  for (auto _ : state) {
-    auto page = d.listing.ListClients(owner, q);
-    if (!page.ok()) {
-      state.SkipWithError(std::string(page.status().message()).c_str());
-      return;
-    }
-    results = page->items.size();
-    benchmark::DoNotOptimize(page);
-  }
-  state.counters["results"] = static_cast<double>(results);
+  bench::TimeEachListCall(state, [&] { return d.listing.ListClients(owner, q); });
 }
 
 void Register(Fixture& f, const std::string& owner, const Firm& firm) {
   Directory& d = f.directory();
-  const std::string size = absl::StrCat("/clients:", firm.clients);
+  const std::string size = absl::StrCat("/size:", firm.clients);
   benchmark::RegisterBenchmark(
       ("ListFirstPage50" + size).c_str(),
       [&d, owner, firm](auto& s) { ListOrFail(s, d, owner, {.firm_id = firm.id}); });
@@ -178,34 +169,6 @@ void Register(Fixture& f, const std::string& owner, const Firm& firm) {
       });
 }
 
-// Google Benchmark's console output, then one line per shape: the time per
-// call at each firm size and their ratio, the figure the scale goal is about.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      const std::string name = run.benchmark_name();
-      const size_t slash = name.find("/clients:");
-      if (slash == std::string::npos || run.error_occurred) continue;
-      times_[name.substr(0, slash)].push_back(run.GetAdjustedRealTime());
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    absl::PrintF("\n%-32s %14s %14s %8s\n", "shape (time per call, us)", "small firm",
-                 "large firm", "ratio");
-    for (const auto& [shape, times] : times_) {
-      if (times.size() != 2) continue;
-      absl::PrintF("%-32s %14.1f %14.1f %7.2fx\n", shape, times[0] / 1000,
-                   times[1] / 1000, times[1] / times[0]);
-    }
-  }
-
- private:
-  std::map<std::string, std::vector<double>> times_;  // small firm first
-};
-
 }  // namespace
 }  // namespace clientbook::directory
 
@@ -219,7 +182,7 @@ int main(int argc, char** argv) {
   Firm large_firm = fixture.Build("large-owner", large);
   Register(fixture, "small-owner", small_firm);
   Register(fixture, "large-owner", large_firm);
-  RatioReporter reporter;
+  clientbook::bench::ScaleReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   return 0;

@@ -2,22 +2,29 @@
 
 namespace clientbook::directory {
 
-absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(const auth::Caller& caller,
-                                                          const ClientRecord& client) {
+absl::StatusOr<std::optional<v1::Subscription>> BillingWholesaleCheck::SubscriptionOf(
+    const auth::Caller& caller, const ClientRecord& client) {
   absl::StatusOr<v1::Subscription> subscription =
       billing_.GetSubscription(caller, {client.firm_id(), client.company_id()});
-  if (subscription.status().code() == absl::StatusCode::kNotFound) return false;
+  if (subscription.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
   if (!subscription.ok()) return subscription.status();
-  return subscription->plan() == v1::WHOLESALE;
+  return std::move(*subscription);
+}
+
+absl::StatusOr<bool> BillingWholesaleCheck::IsOnWholesale(const auth::Caller& caller,
+                                                          const ClientRecord& client) {
+  absl::StatusOr<std::optional<v1::Subscription>> subscription =
+      SubscriptionOf(caller, client);
+  if (!subscription.ok()) return subscription.status();
+  return subscription->has_value() && (*subscription)->plan() == v1::WHOLESALE;
 }
 
 absl::StatusOr<bool> BillingWholesaleCheck::HasSubscription(const auth::Caller& caller,
                                                             const ClientRecord& client) {
-  absl::StatusOr<v1::Subscription> subscription =
-      billing_.GetSubscription(caller, {client.firm_id(), client.company_id()});
-  if (subscription.status().code() == absl::StatusCode::kNotFound) return false;
+  absl::StatusOr<std::optional<v1::Subscription>> subscription =
+      SubscriptionOf(caller, client);
   if (!subscription.ok()) return subscription.status();
-  return true;
+  return subscription->has_value();
 }
 
 }  // namespace clientbook::directory

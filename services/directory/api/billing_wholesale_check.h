@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
 
 #include <memory>
+#include <optional>
 
 #include "absl/time/time.h"
 #include "clientbook/v1/billing.grpc.pb.h"
@@ -25,6 +26,10 @@ class BillingWholesaleCheck final : public WholesaleCheck {
                                        const ClientRecord& client) override;
 
  private:
+  // The client's subscription; nullopt when it has none.
+  absl::StatusOr<std::optional<v1::Subscription>> SubscriptionOf(
+      const auth::Caller& caller, const ClientRecord& client);
+
   client::BillingClient billing_;
 };
 

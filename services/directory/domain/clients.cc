@@ -220,10 +220,10 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
-  if (etag != EtagOf(*before)) {
-    return absl::AbortedError(absl::StrCat(
-        names::ClientName{firm_id, company_id}.ToString(), " changed since etag ", etag,
-        " was read (now ", EtagOf(*before), "): read it again and reapply"));
+  if (absl::Status s = CheckEtag(names::ClientName{firm_id, company_id}.ToString(), etag,
+                                 EtagOf(*before));
+      !s.ok()) {
+    return s;
   }
   ClientRecord after = *before;
   std::vector<std::optional<errors::FieldViolation>> checks;

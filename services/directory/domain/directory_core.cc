@@ -12,6 +12,14 @@ std::string EtagOf(const ClientRecord& client) {
   return absl::StrCat("r", client.revision());
 }
 
+absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
+                       absl::string_view current) {
+  if (sent == current) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(resource_name, " changed since etag ", sent,
+                                         " was read (now ", current,
+                                         "): read it again and reapply"));
+}
+
 int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
 
 absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(absl::string_view caller,

@@ -103,6 +103,11 @@ absl::StatusOr<Result> DirectoryCore::Write(
 // The etag of a client's current state.
 std::string EtagOf(const ClientRecord& client);
 
+// ABORTED unless the etag a caller `sent` is the resource's `current` one:
+// nobody overwrites a change they have not seen.
+absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
+                       absl::string_view current);
+
 }  // namespace clientbook::directory
 
 #endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_CORE_H_

@@ -231,10 +231,12 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
     return errors::InvalidField("note.etag",
                                 "is required: send the etag of the note you read");
   }
-  if (!etag.empty() && etag != EtagOf(**note)) {
-    return absl::AbortedError(absl::StrCat(
-        names::NoteName{firm_id, note_id}.ToString(), " changed since etag ", etag,
-        " was read (now ", EtagOf(**note), "): read it again and reapply"));
+  if (!etag.empty()) {
+    if (absl::Status s =
+            CheckEtag(names::NoteName{firm_id, note_id}.ToString(), etag, EtagOf(**note));
+        !s.ok()) {
+      return s;
+    }
   }
   return std::move(**note);
 }

@@ -186,10 +186,10 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<TodoRecord> before = GetTodo(caller, firm_id, todo_id);
   if (!before.ok()) return before.status();
-  if (etag != EtagOf(*before)) {
-    return absl::AbortedError(absl::StrCat(
-        names::TodoName{firm_id, todo_id}.ToString(), " changed since etag ", etag,
-        " was read (now ", EtagOf(*before), "): read it again and reapply"));
+  if (absl::Status s =
+          CheckEtag(names::TodoName{firm_id, todo_id}.ToString(), etag, EtagOf(*before));
+      !s.ok()) {
+    return s;
   }
   const bool moves = std::find(paths.begin(), paths.end(), "state") != paths.end();
   if (moves && !IsKnownState(patch.state())) {
