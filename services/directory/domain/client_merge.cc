@@ -123,19 +123,8 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
         if (!target.ok()) return target.status();
         absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);
         if (!source.ok()) return source.status();
-        absl::StatusOr<std::vector<NoteRecord>> notes =
-            store_.ClientNotes(firm_id, source_id, kMaxMergedNotesOrTodos + 1);
-        if (!notes.ok()) return notes.status();
-        absl::StatusOr<std::vector<TodoRecord>> todos =
-            store_.ClientTodos(firm_id, source_id, kMaxMergedNotesOrTodos + 1);
-        if (!todos.ok()) return todos.status();
-        if (notes->size() > kMaxMergedNotesOrTodos ||
-            todos->size() > kMaxMergedNotesOrTodos) {
-          return Refused("TOO_MUCH_TO_MOVE",
-                         absl::StrCat("client ", DescribeClient(*source),
-                                      " has more than ", kMaxMergedNotesOrTodos,
-                                      " notes or to-dos to move in one write"));
-        }
+        absl::StatusOr<ClientWork> work = core_.LoadClientWork(*source);
+        if (!work.ok()) return work.status();
         const int64_t now = core_.NowMicros();
         MergeOutcome outcome{.source_company_id = source_id};
         outcome.target = Absorb(*target, *source);
@@ -147,14 +136,14 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
         }
         write.DeleteClient({*source, IndexTermsOf(*source)});
         DirectoryCore::PutClient(write, &*target, outcome.target);
-        for (const NoteRecord& note : *notes) {
+        for (const NoteRecord& note : work->notes) {
           NoteRecord moved = note;
           moved.set_company_id(target_id);
           moved.set_revision(note.revision() + 1);
           const IndexedNote before = Notes::Indexed(note);
           write.PutNote(&before, Notes::Indexed(moved));
         }
-        for (const TodoRecord& todo : *todos) {
+        for (const TodoRecord& todo : work->todos) {
           TodoRecord moved = todo;
           moved.set_company_id(target_id);
           moved.set_revision(todo.revision() + 1);
@@ -164,8 +153,8 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
         merged.set_target_company_id(target_id);
         merged.set_merge_time_us(now);
         write.PutMergedClient(firm_id, source_id, merged);
-        outcome.moved_notes = static_cast<int32_t>(notes->size());
-        outcome.moved_todos = static_cast<int32_t>(todos->size());
+        outcome.moved_notes = static_cast<int32_t>(work->notes.size());
+        outcome.moved_todos = static_cast<int32_t>(work->todos.size());
         done.set_id(target_id);
         done.set_merged_company_id(source_id);
         done.set_kept_client_number(outcome.kept_client_number);

@@ -13,6 +13,7 @@
 #include "common/storage/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
+#include "services/directory/domain/notes.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -333,8 +334,13 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
   absl::StatusOr<ClientRecord> client = core_.LoadClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;
+  // The client's notes and to-dos go with it, in the same write.
+  absl::StatusOr<ClientWork> work = core_.LoadClientWork(*client);
+  if (!work.ok()) return work.status();
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->DeleteClient({*client, IndexTermsOf(*client)});
+  for (const NoteRecord& note : work->notes) write->PurgeNote(Notes::Indexed(note));
+  for (const TodoRecord& todo : work->todos) write->DeleteTodo(todo);
   return write->Commit();
 }
 

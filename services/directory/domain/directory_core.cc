@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -67,6 +68,24 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
       errors::WithReason(absl::StatusCode::kNotFound, "CLIENT_MERGED",
                          absl::StrCat(name, " was merged into ", target)),
       "clientbook.v1.Client", target);
+}
+
+absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& client) {
+  absl::StatusOr<std::vector<NoteRecord>> notes = store_.ClientNotes(
+      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
+  if (!notes.ok()) return notes.status();
+  absl::StatusOr<std::vector<TodoRecord>> todos = store_.ClientTodos(
+      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
+  if (!todos.ok()) return todos.status();
+  if (notes->size() > kMaxNotesOrTodosPerWrite ||
+      todos->size() > kMaxNotesOrTodosPerWrite) {
+    return errors::WithReason(
+        absl::StatusCode::kFailedPrecondition, "TOO_MANY_NOTES_OR_TODOS",
+        absl::StrCat("client ", DescribeClient(client), " has more than ",
+                     kMaxNotesOrTodosPerWrite,
+                     " notes or to-dos, more than one write carries"));
+  }
+  return ClientWork{std::move(*notes), std::move(*todos)};
 }
 
 namespace {

@@ -15,6 +15,12 @@
 
 namespace clientbook::directory {
 
+// A client's notes and to-dos.
+struct ClientWork {
+  std::vector<NoteRecord> notes;
+  std::vector<TodoRecord> todos;
+};
+
 // Who asks and under which request id: what a write's request-id record is
 // kept by (`scope` is the firm, or 0 for CreateFirm) and checked against.
 struct RequestKey {
@@ -45,6 +51,10 @@ class DirectoryCore {
   absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
                                            v1::Role at_least);
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
+  // Every note (deleted ones too) and to-do of a client, to move or remove
+  // in one write; FAILED_PRECONDITION when there are more than one write
+  // carries (kMaxNotesOrTodosPerWrite).
+  absl::StatusOr<ClientWork> LoadClientWork(const ClientRecord& client);
 
   // Serializes check-then-write sequences of one firm, or of one user's
   // firm creations.

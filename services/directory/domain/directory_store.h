@@ -69,6 +69,7 @@ class DirectoryWrite {
   virtual void PurgeNote(const IndexedNote& stored) = 0;
   // Indexed by firm, assignee and client, each by state and due date.
   virtual void PutTodo(const TodoRecord* before, const TodoRecord& after) = 0;
+  virtual void DeleteTodo(const TodoRecord& stored) = 0;
   // The company id of a client merged away, and where it went.
   virtual void PutMergedClient(uint64_t firm_id, uint64_t company_id,
                                const MergedClientRecord& merged) = 0;

@@ -199,12 +199,19 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(absl::string_view caller,
   } else if (q.kind != v1::Note::KIND_UNSPECIFIED) {
     scan.facet = NoteKindFacet(q.kind);
   }
-  scan.record_filter = [&q, &scan](const NoteRecord& n, absl::string_view word) {
-    if (q.company_id != 0 && n.company_id() != q.company_id) return false;
-    if (q.kind != v1::Note::KIND_UNSPECIFIED && n.kind() != q.kind) return false;
-    if (!q.author.empty() && n.author_user_id() != q.author) return false;
-    return scan.words.empty() || AnswersQuery(n, word, scan.words);
-  };
+  // Without words the walked facet is the client's (and its author's or
+  // kind's): what it leaves unchecked is checked on the records.
+  const bool author_and_kind = !q.author.empty() && q.kind != v1::Note::KIND_UNSPECIFIED;
+  const bool unchecked = !words.empty() || author_and_kind ||
+                         (q.show_deleted && (!q.author.empty() || q.kind != 0));
+  if (unchecked) {
+    scan.record_filter = [&q, &scan](const NoteRecord& n, absl::string_view word) {
+      if (q.company_id != 0 && n.company_id() != q.company_id) return false;
+      if (q.kind != v1::Note::KIND_UNSPECIFIED && n.kind() != q.kind) return false;
+      if (!q.author.empty() && n.author_user_id() != q.author) return false;
+      return scan.words.empty() || AnswersQuery(n, word, scan.words);
+    };
+  }
   absl::StatusOr<StoredPage<NoteRecord>> stored = store_.ScanNotes(scan);
   if (!stored.ok()) return stored.status();
   Page<NoteRecord> out{.items = std::move(stored->items)};

@@ -39,9 +39,9 @@ inline constexpr absl::Duration kMaxCallDuration = absl::Hours(24);
 // A deleted note stays visible to admins for 30 days, then is purged; at
 // exactly 30 days it is gone (purge_time is the first instant it is).
 inline constexpr absl::Duration kDeletedNoteRetention = absl::Hours(30 * 24);
-// A merge moves the source's notes and to-dos in one write: at most this
-// many of each.
-inline constexpr size_t kMaxMergedNotesOrTodos = 50000;
+// A merge moves a client's notes and to-dos, and a delete removes them, in
+// one write: at most this many of each.
+inline constexpr size_t kMaxNotesOrTodosPerWrite = 50000;
 // GetClientWorkSummary reads at most this many of a client's to-dos.
 inline constexpr size_t kMaxSummarizedTodos = 100000;
 

@@ -208,6 +208,11 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(workspace_keys::TodoKey(after.firm_id(), after.id()),
            after.SerializeAsString());
   }
+  void DeleteTodo(const TodoRecord& stored) override {
+    for (std::string& key : workspace_keys::TodoIndexKeys(stored))
+      AddDelete(std::move(key));
+    AddDelete(workspace_keys::TodoKey(stored.firm_id(), stored.id()));
+  }
   void PutMergedClient(uint64_t firm_id, uint64_t company_id,
                        const MergedClientRecord& merged) override {
     AddPut(workspace_keys::MergedClientKey(firm_id, company_id),

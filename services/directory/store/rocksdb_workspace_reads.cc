@@ -18,35 +18,55 @@ absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
   return *id;
 }
 
-// The records behind the index entries a walk matched: each entry is
-// checked by `filter` (given the record and its index key; unset: every
-// one) and kept while it exists.
+// The records behind the index entries a walk matched. With a `filter`
+// (given the record and its index key) each record is read as its entry is
+// reached; without one, an entry matches on its key alone and the page's
+// records are read together in one MultiGet at the end.
 template <typename Record>
 class MatchCollector {
  public:
-  using Loader = std::function<absl::StatusOr<std::optional<Record>>(uint64_t id)>;
+  using KeyOf = std::function<std::string(uint64_t id)>;
   using Filter = std::function<bool(const Record&, absl::string_view key)>;
-  MatchCollector(Loader load, Filter filter)
-      : load_(std::move(load)), filter_(std::move(filter)) {}
+  MatchCollector(const storage::Database& db, KeyOf key_of, Filter filter)
+      : db_(db), key_of_(std::move(key_of)), filter_(std::move(filter)) {}
 
   absl::StatusOr<bool> Visit(absl::string_view key) {
     absl::StatusOr<uint64_t> id = TrailingIdOf(key);
     if (!id.ok()) return id.status();
-    absl::StatusOr<std::optional<Record>> record = load_(*id);
+    if (!filter_) {
+      deferred_.push_back(key_of_(*id));
+      return true;
+    }
+    absl::StatusOr<std::optional<Record>> record =
+        storage::ReadRecord<Record>(db_, key_of_(*id));
     if (!record.ok()) return record.status();
-    if (!record->has_value() || (filter_ && !filter_(**record, key))) return false;
+    if (!record->has_value() || !filter_(**record, key)) return false;
     items_.push_back(std::move(**record));
     return true;
   }
 
-  StoredPage<Record> Page(std::string cursor, size_t limit) && {
+  absl::StatusOr<StoredPage<Record>> Page(std::string cursor, size_t limit) && {
+    if (deferred_.size() > limit) deferred_.resize(limit);
+    if (!deferred_.empty()) {
+      absl::StatusOr<std::vector<std::optional<std::string>>> records =
+          db_.MultiGet(deferred_);
+      if (!records.ok()) return records.status();
+      for (const std::optional<std::string>& bytes : *records) {
+        if (!bytes.has_value()) continue;  // removed since its entry was read
+        absl::StatusOr<Record> record = storage::DecodeRecord<Record>(*bytes);
+        if (!record.ok()) return record.status();
+        items_.push_back(std::move(*record));
+      }
+    }
     if (items_.size() > limit) items_.resize(limit);
-    return {std::move(items_), std::move(cursor)};
+    return StoredPage<Record>{std::move(items_), std::move(cursor)};
   }
 
  private:
-  Loader load_;
+  const storage::Database& db_;
+  KeyOf key_of_;
   Filter filter_;
+  std::vector<std::string> deferred_;
   std::vector<Record> items_;
 };
 
@@ -70,17 +90,20 @@ absl::StatusOr<std::optional<TodoRecord>> RocksDirectoryStore::GetTodo(
 
 absl::StatusOr<StoredPage<NoteRecord>> RocksDirectoryStore::ScanNotes(
     const NoteScan& scan) const {
+  MatchCollector<NoteRecord>::Filter filter;
+  if (scan.record_filter) {
+    filter = [&](const NoteRecord& note, absl::string_view key) {
+      if (scan.words.empty()) return scan.record_filter(note, "");
+      KeyReader reader(key);
+      reader.Table();
+      reader.Uint64();
+      std::optional<std::string> word = reader.String();
+      return word.has_value() && scan.record_filter(note, *word);
+    };
+  }
   MatchCollector<NoteRecord> matches(
-      [&](uint64_t id) { return GetNote(scan.firm_id, id); },
-      [&](const NoteRecord& note, absl::string_view key) {
-        if (!scan.record_filter) return true;
-        if (scan.words.empty()) return scan.record_filter(note, "");
-        KeyReader reader(key);
-        reader.Table();
-        reader.Uint64();
-        std::optional<std::string> word = reader.String();
-        return word.has_value() && scan.record_filter(note, *word);
-      });
+      *db_, [&](uint64_t id) { return workspace_keys::NoteKey(scan.firm_id, id); },
+      std::move(filter));
   auto visit = [&](absl::string_view key) { return matches.Visit(key); };
   absl::StatusOr<std::string> next;
   if (!scan.words.empty()) {
@@ -112,11 +135,15 @@ absl::StatusOr<StoredPage<TodoRecord>> RocksDirectoryStore::ScanTodos(
   } else if (scan.due_from.has_value()) {
     to = workspace_keys::TodoUndatedStart(prefix);
   }
+  MatchCollector<TodoRecord>::Filter filter;
+  if (scan.record_filter) {
+    filter = [&](const TodoRecord& todo, absl::string_view) {
+      return scan.record_filter(todo);
+    };
+  }
   MatchCollector<TodoRecord> matches(
-      [&](uint64_t id) { return GetTodo(scan.firm_id, id); },
-      [&](const TodoRecord& todo, absl::string_view) {
-        return !scan.record_filter || scan.record_filter(todo);
-      });
+      *db_, [&](uint64_t id) { return workspace_keys::TodoKey(scan.firm_id, id); },
+      std::move(filter));
   absl::StatusOr<std::string> next = db_->ScanMatchesBetween(
       prefix, from, to, scan.cursor, scan.limit, scan.max_examined,
       [&](absl::string_view key, absl::string_view) { return matches.Visit(key); });

@@ -35,6 +35,40 @@ TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
           .ok());
 }
 
+TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  NoteRecord note;
+  note.set_company_id(c.company_id());
+  note.set_kind(v1::Note::GENERAL);
+  note.set_text("nota riservata");
+  const uint64_t note_id = directory_->notes.CreateNote("owner", firm_, note, "")->id();
+  NoteRecord deleted = note;
+  deleted.set_text("già cancellata");
+  const uint64_t deleted_id =
+      directory_->notes.CreateNote("owner", firm_, deleted, "")->id();
+  ASSERT_TRUE(directory_->notes.DeleteNote("owner", firm_, deleted_id, "").ok());
+  TodoRecord todo;
+  todo.set_company_id(c.company_id());
+  todo.set_title("bilancio");
+  todo.set_assignee_user_id("admin");
+  const uint64_t todo_id = directory_->todos.CreateTodo("owner", firm_, todo, "")->id();
+
+  ASSERT_TRUE(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  for (uint64_t id : {note_id, deleted_id}) {
+    EXPECT_THAT(directory_->notes.GetNote("owner", firm_, id),
+                StatusIs(absl::StatusCode::kNotFound));
+  }
+  EXPECT_THAT(directory_->todos.GetTodo("owner", firm_, todo_id),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(directory_->notes.ListNotes("owner", {.firm_id = firm_, .query = "nota"})
+                  ->items.empty());
+  EXPECT_TRUE(directory_->todos.ListTodos("owner", {.firm_id = firm_})->items.empty());
+  // Nothing is left for the purge either.
+  clock_.Advance(absl::Hours(31 * 24));
+  EXPECT_EQ(*directory_->notes.PurgeDeletedNotes(), 0u);
+}
+
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
   EXPECT_THAT(
