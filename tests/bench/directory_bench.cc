@@ -137,6 +137,12 @@ void Register(Fixture& f, const std::string& owner, const Firm& firm) {
       ("SearchNameCommonCommonRossiSrl" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi srl"});
       });
+  // Both firms fill (most of) a page: "s" starts 7 of the 10 kinds.
+  benchmark::RegisterBenchmark(
+      ("SearchNameCommonCommonFullPageRossiS" + size).c_str(),
+      [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi s"});
+      });
   benchmark::RegisterBenchmark(
       ("SearchNameCommonRareRossi1001" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "rossi 1001"});
