@@ -82,6 +82,11 @@ std::optional<uint64_t> DecodeUint64(absl::string_view bytes) {
   return KeyReader(bytes).Uint64();
 }
 
+std::optional<uint64_t> TrailingUint64(absl::string_view key) {
+  if (key.size() < 8) return std::nullopt;
+  return DecodeUint64(key.substr(key.size() - 8));
+}
+
 std::string PrefixSuccessor(absl::string_view prefix) {
   std::string s(prefix);
   while (!s.empty()) {

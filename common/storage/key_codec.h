@@ -62,6 +62,10 @@ class KeyReader {
 std::string EncodeUint64(uint64_t v);
 std::optional<uint64_t> DecodeUint64(absl::string_view bytes);
 
+// The 8-byte number a key ends in (index keys end in the id they point
+// to), or nullopt if the key is shorter.
+std::optional<uint64_t> TrailingUint64(absl::string_view key);
+
 // The smallest key greater than every key starting with `prefix`, or "" if
 // none exists (all 0xFF). Used as an iterate_upper_bound.
 std::string PrefixSuccessor(absl::string_view prefix);

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,24 @@ absl::StatusOr<std::optional<Record>> ReadRecord(const Database& db,
   absl::StatusOr<Record> record = DecodeRecord<Record>(**bytes);
   if (!record.ok()) return record.status();
   return std::move(*record);
+}
+
+// The records under `keys`, read in one MultiGet, in the keys' order; keys
+// with no record (removed since an index pointed at them) are left out.
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
+                                                const std::vector<std::string>& keys) {
+  std::vector<Record> records;
+  if (keys.empty()) return records;
+  absl::StatusOr<std::vector<std::optional<std::string>>> found = db.MultiGet(keys);
+  if (!found.ok()) return found.status();
+  for (const std::optional<std::string>& bytes : *found) {
+    if (!bytes.has_value()) continue;
+    absl::StatusOr<Record> record = DecodeRecord<Record>(*bytes);
+    if (!record.ok()) return record.status();
+    records.push_back(std::move(*record));
+  }
+  return records;
 }
 
 }  // namespace clientbook::storage

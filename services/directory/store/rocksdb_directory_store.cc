@@ -83,12 +83,6 @@ std::string RequestKey(uint64_t scope, absl::string_view caller,
   return KeyBuilder(kRequest).Uint64(scope).String(caller).String(request_id).Release();
 }
 
-// Every index key ends in the 8-byte id it points to.
-std::optional<uint64_t> TrailingId(absl::string_view key) {
-  if (key.size() < 8) return std::nullopt;
-  return storage::DecodeUint64(key.substr(key.size() - 8));
-}
-
 // The listing index keys of one client, in both scopes that apply: by name
 // and by number once per facet, by word once; and its duplicate-name entry.
 std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
@@ -310,7 +304,7 @@ absl::StatusOr<StoredPage<uint64_t>> RocksDirectoryStore::ListFirmIdsOfUser(
   if (!raw.ok()) return raw.status();
   StoredPage<uint64_t> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
-    std::optional<uint64_t> id = TrailingId(key);
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id.has_value()) return absl::DataLossError("bad user-firm key");
     page.items.push_back(*id);
   }
@@ -359,7 +353,7 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
       if (!word || !name) return absl::DataLossError("bad word index key");
       if (!scan.word_filter(*word, *name)) return false;
     }
-    std::optional<uint64_t> id = TrailingId(key);
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id) return absl::DataLossError("bad client index key");
     if (!scan.record_filter) {
       deferred.push_back(ClientKey(scan.firm_id, *id));
@@ -382,17 +376,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
                 [&](absl::string_view key, absl::string_view) { return visit(key); });
   if (!next.ok()) return next.status();
   if (deferred.size() > scan.limit) deferred.resize(scan.limit);
-  if (!deferred.empty()) {
-    absl::StatusOr<std::vector<std::optional<std::string>>> records =
-        db_->MultiGet(deferred);
-    if (!records.ok()) return records.status();
-    for (const std::optional<std::string>& bytes : *records) {
-      if (!bytes.has_value()) continue;  // deleted since its index entry was read
-      absl::StatusOr<ClientRecord> client = storage::DecodeRecord<ClientRecord>(*bytes);
-      if (!client.ok()) return client.status();
-      page.items.push_back(std::move(*client));
-    }
-  }
+  absl::StatusOr<std::vector<ClientRecord>> clients =
+      storage::ReadRecords<ClientRecord>(*db_, deferred);
+  if (!clients.ok()) return clients.status();
+  for (ClientRecord& client : *clients) page.items.push_back(std::move(client));
   if (page.items.size() > scan.limit) page.items.resize(scan.limit);
   page.cursor = std::move(*next);
   return page;
@@ -405,7 +392,7 @@ absl::StatusOr<std::vector<uint64_t>> RocksDirectoryStore::FindClientsByDuplicat
   if (!raw.ok()) return raw.status();
   std::vector<uint64_t> ids;
   for (const auto& [key, value] : raw->entries) {
-    std::optional<uint64_t> id = TrailingId(key);
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
     ids.push_back(*id);
   }
@@ -430,7 +417,7 @@ RocksDirectoryStore::ListDuplicateGroups(uint64_t firm_id, absl::string_view cur
   size_t examined = 0;
   for (; it->Valid() && it->key().compare(end) < 0; it->Next()) {
     const absl::string_view key(it->key().data(), it->key().size());
-    std::optional<uint64_t> id = TrailingId(key);
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
     const absl::string_view prefix = key.substr(0, key.size() - 8);
     if (prefix != name) {
@@ -476,7 +463,7 @@ absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitation
   if (!raw.ok()) return raw.status();
   StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
   for (const auto& [key, value] : raw->entries) {
-    std::optional<uint64_t> id = TrailingId(key);
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id.has_value()) return absl::DataLossError("bad invitation index");
     absl::StatusOr<std::optional<InvitationRecord>> inv = GetInvitation(*id);
     if (!inv.ok()) return inv.status();

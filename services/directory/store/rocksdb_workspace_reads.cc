@@ -10,10 +10,9 @@ namespace {
 
 using storage::KeyReader;
 
-// Index keys end in the 8-byte id of what they point to.
+// The id an index entry points to; DATA_LOSS for a malformed key.
 absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
-  std::optional<uint64_t> id =
-      key.size() < 8 ? std::nullopt : storage::DecodeUint64(key.substr(key.size() - 8));
+  std::optional<uint64_t> id = storage::TrailingUint64(key);
   if (!id.has_value()) return absl::DataLossError("bad workspace index key");
   return *id;
 }
@@ -47,17 +46,10 @@ class MatchCollector {
 
   absl::StatusOr<StoredPage<Record>> Page(std::string cursor, size_t limit) && {
     if (deferred_.size() > limit) deferred_.resize(limit);
-    if (!deferred_.empty()) {
-      absl::StatusOr<std::vector<std::optional<std::string>>> records =
-          db_.MultiGet(deferred_);
-      if (!records.ok()) return records.status();
-      for (const std::optional<std::string>& bytes : *records) {
-        if (!bytes.has_value()) continue;  // removed since its entry was read
-        absl::StatusOr<Record> record = storage::DecodeRecord<Record>(*bytes);
-        if (!record.ok()) return record.status();
-        items_.push_back(std::move(*record));
-      }
-    }
+    absl::StatusOr<std::vector<Record>> records =
+        storage::ReadRecords<Record>(db_, deferred_);
+    if (!records.ok()) return records.status();
+    for (Record& record : *records) items_.push_back(std::move(record));
     if (items_.size() > limit) items_.resize(limit);
     return StoredPage<Record>{std::move(items_), std::move(cursor)};
   }
@@ -153,7 +145,7 @@ absl::StatusOr<StoredPage<TodoRecord>> RocksDirectoryStore::ScanTodos(
 
 absl::StatusOr<std::vector<NoteRecord>> RocksDirectoryStore::ClientNotes(
     uint64_t firm_id, uint64_t company_id, size_t limit) const {
-  std::vector<NoteRecord> notes;
+  std::vector<std::string> keys;
   for (const char* facet : {"", workspace_keys::kDeletedNotesFacet}) {
     absl::StatusOr<storage::Database::RawPage> raw = db_->ScanPage(
         workspace_keys::ClientNotesPrefix(firm_id, company_id, facet), "", limit);
@@ -161,13 +153,11 @@ absl::StatusOr<std::vector<NoteRecord>> RocksDirectoryStore::ClientNotes(
     for (const auto& [key, value] : raw->entries) {
       absl::StatusOr<uint64_t> id = TrailingIdOf(key);
       if (!id.ok()) return id.status();
-      absl::StatusOr<std::optional<NoteRecord>> note = GetNote(firm_id, *id);
-      if (!note.ok()) return note.status();
-      if (note->has_value()) notes.push_back(std::move(**note));
+      keys.push_back(workspace_keys::NoteKey(firm_id, *id));
     }
   }
-  if (notes.size() > limit) notes.resize(limit);
-  return notes;
+  if (keys.size() > limit) keys.resize(limit);
+  return storage::ReadRecords<NoteRecord>(*db_, keys);
 }
 
 absl::StatusOr<std::vector<TodoRecord>> RocksDirectoryStore::ClientTodos(
