@@ -3,8 +3,6 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
@@ -205,17 +203,11 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
     return errors::InvalidField("client.etag",
                                 "is required: send the etag of the client you read");
   }
-  static const absl::flat_hash_set<absl::string_view> kUpdatable = {
-      "display_name",    "client_type", "email",
-      "lead_accountant", "products",    "client_number"};
-  for (const std::string& path : paths) {
-    if (!kUpdatable.contains(path)) {
-      return errors::InvalidField(
-          "update_mask",
-          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
-                       "display_name, client_type, email, lead_accountant, "
-                       "products, client_number"));
-    }
+  if (absl::Status s =
+          CheckUpdateMask(paths, {"display_name", "client_type", "email",
+                                  "lead_accountant", "products", "client_number"});
+      !s.ok()) {
+    return s;
   }
 
   auto guard = core_.LockFirm(firm_id);

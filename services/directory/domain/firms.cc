@@ -84,20 +84,16 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t 
       !m.ok()) {
     return m.status();
   }
-  if (paths.empty()) {
-    return errors::InvalidField("update_mask", "name at least one field to update");
+  if (absl::Status s = CheckUpdateMask(paths, {"display_name", "time_zone"}); !s.ok()) {
+    return s;
   }
   std::vector<std::optional<errors::FieldViolation>> checks;
   for (const std::string& path : paths) {
     if (path == "display_name") {
       checks.push_back(CheckDisplayName("firm.display_name", patch.display_name()));
-    } else if (path == "time_zone") {
+    }
+    if (path == "time_zone") {
       checks.push_back(CheckTimeZone("firm.time_zone", patch.time_zone()));
-    } else {
-      return errors::InvalidField("update_mask",
-                                  absl::StrCat("'", path,
-                                               "' cannot be updated; updatable fields: "
-                                               "display_name, time_zone"));
     }
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;

@@ -262,17 +262,10 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(absl::string_view caller, uint64_t 
                                              uint64_t note_id, const NoteRecord& patch,
                                              const std::vector<std::string>& paths,
                                              absl::string_view etag) {
-  if (paths.empty()) {
-    return errors::InvalidField("update_mask", "name at least one field to update");
-  }
-  for (const std::string& path : paths) {
-    if (path != "text" && path != "call_time" && path != "call_duration" &&
-        path != "contact") {
-      return errors::InvalidField(
-          "update_mask", absl::StrCat("'", path,
-                                      "' cannot be updated; updatable fields: "
-                                      "text, call_time, call_duration, contact"));
-    }
+  if (absl::Status s =
+          CheckUpdateMask(paths, {"text", "call_time", "call_duration", "contact"});
+      !s.ok()) {
+    return s;
   }
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<NoteRecord> before =

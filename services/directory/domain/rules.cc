@@ -72,6 +72,22 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
   return std::nullopt;
 }
 
+absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
+                             absl::Span<const absl::string_view> updatable) {
+  if (paths.empty()) {
+    return errors::InvalidField("update_mask", "name at least one field to update");
+  }
+  for (const std::string& path : paths) {
+    if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {
+      return errors::InvalidField(
+          "update_mask",
+          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
+                       absl::StrJoin(updatable, ", ")));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks) {
   std::vector<errors::FieldViolation> violations;
   for (auto& check : checks) {

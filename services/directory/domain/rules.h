@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/rules/shared_limits.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/directory_store.h"
@@ -79,6 +80,11 @@ std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
 // Checks an email address: empty only when optional; one '@', no blanks.
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
                                                  absl::string_view email, bool required);
+
+// INVALID_ARGUMENT on update_mask unless `paths` names at least one field
+// and every one of them is among `updatable`.
+absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
+                             absl::Span<const absl::string_view> updatable);
 
 // OK, or INVALID_ARGUMENT listing every violation found among `checks`.
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);

@@ -165,19 +165,10 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
                                              uint64_t todo_id, const TodoRecord& patch,
                                              const std::vector<std::string>& paths,
                                              absl::string_view etag) {
-  if (paths.empty()) {
-    return errors::InvalidField("update_mask", "name at least one field to update");
-  }
-  static constexpr absl::string_view kUpdatable[] = {
-      "title", "description", "assignee", "due_date", "state", "progress"};
-  for (const std::string& path : paths) {
-    if (std::find(std::begin(kUpdatable), std::end(kUpdatable), path) ==
-        std::end(kUpdatable)) {
-      return errors::InvalidField(
-          "update_mask",
-          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
-                       absl::StrJoin(kUpdatable, ", ")));
-    }
+  if (absl::Status s = CheckUpdateMask(
+          paths, {"title", "description", "assignee", "due_date", "state", "progress"});
+      !s.ok()) {
+    return s;
   }
   if (etag.empty()) {
     return errors::InvalidField("todo.etag",
