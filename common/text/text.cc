@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+
 namespace clientbook::text {
 namespace {
 
@@ -108,6 +110,18 @@ std::string FoldForSearch(absl::string_view s) {
 
 std::vector<std::string> Words(absl::string_view folded) {
   std::vector<std::string> words;
+  // Most names are ASCII, where ICU's letters and digits are [A-Za-z0-9]:
+  // split them without converting (a search checks every hit's words).
+  if (std::all_of(folded.begin(), folded.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    size_t start = 0;
+    for (size_t i = 0; i <= folded.size(); ++i) {
+      if (i < folded.size() && absl::ascii_isalnum(folded[i])) continue;
+      if (i > start) words.emplace_back(folded.substr(start, i - start));
+      start = i + 1;
+    }
+    return words;
+  }
   icu::UnicodeString u = FromUtf8(folded);
   icu::UnicodeString word;
   auto flush = [&] {

@@ -16,28 +16,14 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
+#include "tests/bench/seeded_firm.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {
 
-constexpr const char* kSurnames[] = {
-    "Rossi",    "Russo",   "Ferrari",  "Esposito", "Bianchi",  "Romano",  "Colombo",
-    "Ricci",    "Marino",  "Greco",    "Bruno",    "Gallo",    "Conti",   "De Luca",
-    "Mancini",  "Costa",   "Giordano", "Rizzo",    "Lombardi", "Moretti", "García",
-    "Martínez", "López",   "Sánchez",  "Pérez",    "Martin",   "Bernard", "Dubois",
-    "Thomas",   "Robert",  "Richard",  "Petit",    "Durand",   "Leroy",   "Moreau",
-    "Simon",    "Laurent", "Lefèvre",  "Michel",   "Müller"};
-constexpr const char* kKinds[] = {
-    "SRL",  "SpA",     "SNC",        "SL",      "SA",
-    "SARL", "& Figli", "Consulting", "Trading", "Società Agricola"};
-
-struct Firm {
-  uint64_t id = 0;
-  int clients = 0;
-  std::string middle_token;  // a page token half way through the list
-};
+using bench::SeededFirm;
 
 class Fixture {
  public:
@@ -49,44 +35,6 @@ class Fixture {
         std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
     store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
-  }
-
-  Firm Build(const std::string& owner, int clients) {
-    Firm firm;
-    firm.id =
-        directory_->firms.CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
-    firm.clients = clients;
-    // Nine lead accountants share the firm; a tenth leads only 20 clients.
-    for (int lead = 0; lead < 10; ++lead) {
-      MemberRecord m;
-      m.set_user_id(absl::StrCat("lead-", lead));
-      m.set_role(v1::Role::STAFF);
-      m.set_email(absl::StrCat("lead-", lead, "@x.example"));
-      if (!directory_->firms.AddMember(owner, firm.id, m).ok()) std::abort();
-    }
-    absl::Time start = absl::Now();
-    for (int i = 0; i < clients; ++i) {
-      ClientRecord c;
-      // One client in fifty is a person.
-      c.set_client_type(i % 50 == 7 ? v1::INDIVIDUAL : v1::BUSINESS);
-      c.set_lead_accountant_user_id(
-          absl::StrCat("lead-", i % (clients / 20) == 0 ? 9 : i % 9));
-      c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
-                                      kKinds[(i / 40) % std::size(kKinds)], " ", i));
-      c.set_client_number(absl::StrFormat("C-%07d", i));
-      if (!directory_->clients.CreateClient(owner, firm.id, c, false, "").ok())
-        std::abort();
-    }
-    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    absl::PrintF("built firm of %d clients in %.1f s (%.0f creates/s)\n", clients,
-                 seconds, clients / seconds);
-    ClientListQuery q{.firm_id = firm.id, .page = {.page_size = 1000, .page_token = ""}};
-    for (int seen = 0; seen < clients / 2; seen += 1000) {
-      auto page = directory_->listing.ListClients(owner, q);
-      q.page.page_token = page->next_page_token;
-    }
-    firm.middle_token = q.page.page_token;
-    return firm;
   }
 
   Directory& directory() { return *directory_; }
@@ -106,7 +54,7 @@ void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
   bench::TimeEachListCall(state, [&] { return d.listing.ListClients(owner, q); });
 }
 
-void Register(Fixture& f, const std::string& owner, const Firm& firm) {
+void Register(Fixture& f, const std::string& owner, const SeededFirm& firm) {
   Directory& d = f.directory();
   const std::string size = absl::StrCat("/size:", firm.clients);
   benchmark::RegisterBenchmark(
@@ -184,8 +132,10 @@ int main(int argc, char** argv) {
   int large = 100000;
   if (const char* env = std::getenv("CLIENTBOOK_BENCH_CLIENTS")) large = std::atoi(env);
   Fixture fixture;
-  Firm small_firm = fixture.Build("small-owner", 2000);
-  Firm large_firm = fixture.Build("large-owner", large);
+  const clientbook::bench::SeededFirm small_firm =
+      clientbook::bench::SeedFirm(fixture.directory(), "small-owner", 2000);
+  const clientbook::bench::SeededFirm large_firm =
+      clientbook::bench::SeedFirm(fixture.directory(), "large-owner", large);
   Register(fixture, "small-owner", small_firm);
   Register(fixture, "large-owner", large_firm);
   clientbook::bench::ScaleReporter reporter;

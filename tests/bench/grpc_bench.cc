@@ -1,11 +1,16 @@
-// GetClient against grpc.health.v1 Check on the same real directory server
-// (in this process, on an ephemeral port, with its RocksDB on disk), at 1,
-// 16 and 64 calls in flight: calls per second, p50 and p99, and GetClient's
-// throughput as a share of Check's. Prints figures; asserts nothing.
+// Through the real directory server (in this process, on an ephemeral port,
+// with its RocksDB on disk): GetClient against grpc.health.v1 Check at 1, 16
+// and 64 calls in flight (calls per second, p50 and p99, and GetClient's
+// throughput as a share of Check's); then ListClients' shapes at 16 in
+// flight against a firm of 2,000 clients and one of 100,000
+// (CLIENTBOOK_BENCH_CLIENTS), p50 and p99 and the ratio of the p99s, as a
+// caller sees them. Prints figures; asserts nothing.
 // CLIENTBOOK_BENCH_SECONDS sets each run's length (default 1).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,6 +22,7 @@
 #include "common/server/bootstrap.h"
 #include "common/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/bench/seeded_firm.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/directory/fake_peers.h"
@@ -57,6 +63,62 @@ Run Measure(int callers, absl::Duration length, Call call) {
   run.p99 = all[all.size() * 99 / 100];
   run.failures = failures;
   return run;
+}
+
+// ListClients requests of one shape, built for a firm.
+struct ListShape {
+  const char* name;
+  // Fills in a request to the firm named `firm`, of `clients` clients.
+  std::function<void(v1::ListClientsRequest&, const std::string& firm, int clients)> set;
+};
+
+std::vector<ListShape> ListShapes() {
+  return {
+      {"first page of 50", [](auto&, auto&, int) {}},
+      {"\"ferrari\" (50)", [](auto& r, auto&, int) { r.set_name_query("ferrari"); }},
+      {"\"rossi srl\" (5 / 50)",
+       [](auto& r, auto&, int) { r.set_name_query("rossi srl"); }},
+      {"\"rossi s\" (35 / 50)", [](auto& r, auto&, int) { r.set_name_query("rossi s"); }},
+      {"\"ferrari agricola societa\"",
+       [](auto& r, auto&, int) { r.set_name_query("ferrari agricola societa"); }},
+      {"\"rossi 1001\" (rare)",
+       [](auto& r, auto&, int) { r.set_name_query("rossi 1001"); }},
+      {"lead with 20 clients",
+       [](auto& r, auto& firm, int) { r.set_lead_accountant(firm + "/members/lead-9"); }},
+      {"individuals (50)",
+       [](auto& r, auto&, int) { r.set_client_type(v1::INDIVIDUAL); }},
+      {"number exact",
+       [](auto& r, auto&, int clients) {
+         r.set_client_number_query(absl::StrFormat("c-%07d", clients / 3));
+       }},
+  };
+}
+
+// Each shape against the small and the large firm at 16 calls in flight.
+void MeasureListShapes(v1::DirectoryService::Stub& directory, absl::Duration length,
+                       const std::vector<std::pair<std::string, int>>& firms) {
+  absl::PrintF("\n%-30s %10s %10s %10s %10s %9s\n", "ListClients, 16 in flight (us)",
+               "small p50", "small p99", "large p50", "large p99", "p99 ratio");
+  for (const ListShape& shape : ListShapes()) {
+    std::vector<Run> runs;
+    for (const auto& [firm, clients] : firms) {
+      v1::ListClientsRequest request;
+      request.set_parent(firm);
+      shape.set(request, firm, clients);
+      runs.push_back(Measure(16, length, [&] {
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("x-user-id", absl::StrCat("owner-", clients));
+        v1::ListClientsResponse out;
+        return directory.ListClients(&ctx, request, &out).ok();
+      }));
+    }
+    absl::PrintF(
+        "%-30s %10.0f %10.0f %10.0f %10.0f %8.2fx%s\n", shape.name,
+        absl::ToDoubleMicroseconds(runs[0].p50), absl::ToDoubleMicroseconds(runs[0].p99),
+        absl::ToDoubleMicroseconds(runs[1].p50), absl::ToDoubleMicroseconds(runs[1].p99),
+        absl::FDivDuration(runs[1].p99, runs[0].p99),
+        runs[0].failures + runs[1].failures > 0 ? " (failures)" : "");
+  }
 }
 
 }  // namespace
@@ -114,5 +176,15 @@ int main() {
     absl::PrintF("GetClient / Check throughput at %d in flight: %.2f\n", callers,
                  get_run.calls_per_second / health_run.calls_per_second);
   }
+
+  int large = 100000;
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_CLIENTS")) large = std::atoi(env);
+  std::vector<std::pair<std::string, int>> firms;  // firm name, clients
+  for (int clients : {2000, large}) {
+    const bench::SeededFirm seeded =
+        bench::SeedFirm(server.domain(), absl::StrCat("owner-", clients), clients);
+    firms.emplace_back(absl::StrCat("firms/", seeded.id), clients);
+  }
+  MeasureListShapes(*directory, absl::Seconds(seconds), firms);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -36,9 +37,67 @@ std::optional<SplitKey> Split(absl::string_view key, size_t base_size) {
   return SplitKey{key.substr(0, word_end), key.substr(word_end)};
 }
 
-// One join word, in one of two forms: an iterator per index word it starts
-// (a few words, however many entries), or all its entries' (name, id) read
-// into memory (many words, few entries: "1001" starts "10010" to "100199…").
+// Within this many entries an iterator steps forward with Next instead of
+// seeking: the hits of a join are usually next to each other in each word.
+constexpr int kStepsBeforeSeek = 8;
+// A join word with at most this many entries is read whole into memory.
+constexpr size_t kEntriesReadWhole = 32;
+
+// The (name, id) part of `it`'s key when it is an entry of `word_key`, else
+// "" (past the word's entries, or invalid).
+absl::string_view RestIn(const rocksdb::Iterator& it, absl::string_view word_key) {
+  if (!it.Valid() || !absl::StartsWith(View(it.key()), word_key)) return {};
+  return View(it.key()).substr(word_key.size());
+}
+
+// Moves `it`, standing in `word_key`'s entries, forward to the first key at
+// or after word_key + `rest`; counts its steps and seeks in `moves`.
+void MoveForward(rocksdb::Iterator& it, absl::string_view word_key,
+                 absl::string_view rest, size_t& moves) {
+  for (int i = 0; i <= kStepsBeforeSeek; ++i) {
+    const absl::string_view at = RestIn(it, word_key);
+    if (at.empty() || at >= rest) return;
+    if (i == kStepsBeforeSeek) break;
+    it.Next();
+    ++moves;
+  }
+  it.Seek(absl::StrCat(word_key, rest));
+  ++moves;
+}
+
+// One index word's entries, read forward from the positions asked for. It
+// moves only when asked for a position past where it stands, so a page of
+// hits that are adjacent in this word costs a step per hit, not a seek.
+class WordCursor {
+ public:
+  WordCursor(std::string word_key, std::unique_ptr<rocksdb::Iterator> it)
+      : word_key_(std::move(word_key)), it_(std::move(it)) {}
+
+  // The smallest (name, id) at or after `rest`, "" when there is none;
+  // valid until the next call. Counts its seeks and steps in `moves`.
+  absl::StatusOr<absl::string_view> AtOrAfter(absl::string_view rest, size_t& moves) {
+    if (!asked_.has_value() || rest < *asked_) {
+      it_->Seek(absl::StrCat(word_key_, rest));
+      ++moves;
+    } else if (!RestIn(*it_, word_key_).empty()) {
+      // Nothing lies between the last position asked for and where it stands.
+      MoveForward(*it_, word_key_, rest, moves);
+    }
+    if (!it_->status().ok()) return storage::ToAbslStatus(it_->status());
+    asked_ = std::string(rest);
+    return RestIn(*it_, word_key_);
+  }
+
+ private:
+  std::string word_key_;  // base + String(index word)
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::optional<std::string> asked_;  // the last position asked for
+};
+
+// One join word, in one of two forms: all its entries' (name, id) read into
+// memory (few entries: a rare word, or "1001", which starts "10010" to
+// "100199…"), or a cursor per index word it starts (a few words, however
+// many entries).
 class JoinedWord {
  public:
   // Not joined() (left to `visit`) when the word starts both many index
@@ -47,43 +106,64 @@ class JoinedWord {
                                          const rocksdb::Snapshot* snapshot,
                                          const std::string& base,
                                          absl::string_view word) {
-    JoinedWord joined;
     const std::string range = KeyBuilder::Extend(base).StringPrefix(word).Release();
+    auto in_range = [&](const rocksdb::Iterator& it) {
+      return it.Valid() && absl::StartsWith(View(it.key()), range);
+    };
+    JoinedWord joined;
+    std::vector<std::string> words;  // base + String(index word)
     std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(snapshot);
-    for (it->Seek(range); it->Valid() && absl::StartsWith(View(it->key()), range);) {
+    for (it->Seek(range); in_range(*it); it->Next()) {
       std::optional<SplitKey> split = Split(View(it->key()), base.size());
       if (!split) return absl::DataLossError("bad word index key");
-      if (joined.words_.size() == kMaxJoinedWords)
-        return ReadEntries(*it, range, base.size());
-      joined.words_.emplace_back(split->word_key);
+      if (words.empty() || words.back() != split->word_key) {
+        words.emplace_back(split->word_key);
+      }
+      if (joined.entries_.size() == kEntriesReadWhole) break;
+      joined.entries_.emplace_back(split->rest);
+    }
+    if (!it->status().ok()) return storage::ToAbslStatus(it->status());
+    if (!in_range(*it)) {
+      std::sort(joined.entries_.begin(), joined.entries_.end());
+      return joined;
+    }
+    // Too many entries to read whole: the remaining index words, each
+    // found with a seek past the one before.
+    joined.entries_.clear();
+    for (it->Seek(PastWord(words.back())); in_range(*it);) {
+      std::optional<SplitKey> split = Split(View(it->key()), base.size());
+      if (!split) return absl::DataLossError("bad word index key");
+      if (words.size() >= kMaxJoinedWords) return ReadEntries(*it, range, base.size());
+      words.emplace_back(split->word_key);
       it->Seek(PastWord(split->word_key));
     }
     if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-    for (size_t i = 0; i < joined.words_.size(); ++i) {
-      joined.cursors_.push_back(db.NewIterator(snapshot));
+    if (words.size() > kMaxJoinedWords) return ReadEntries(*it, range, base.size());
+    joined.form_ = Form::kCursors;
+    for (std::string& word_key : words) {
+      joined.cursors_.emplace_back(std::move(word_key), db.NewIterator(snapshot));
     }
     return joined;
   }
 
-  bool joined() const { return !cursors_.empty() || !entries_.empty(); }
+  // No name has a word starting with this one: the join matches nothing.
+  bool matches_nothing() const { return form_ == Form::kEntries && entries_.empty(); }
+  bool joined() const { return form_ != Form::kNotJoined; }
 
   // The smallest (name, id) at or after `rest` among this word's entries,
-  // "" when there is none; counts its seeks in `seeks`.
-  absl::StatusOr<std::string> SeekAtOrAfter(absl::string_view rest, size_t& seeks) {
-    if (!entries_.empty()) {
-      ++seeks;
+  // "" when there is none; valid until the next call. Counts its seeks and
+  // steps in `moves`.
+  absl::StatusOr<absl::string_view> AtOrAfter(absl::string_view rest, size_t& moves) {
+    if (form_ == Form::kEntries) {
+      ++moves;
       auto at = std::lower_bound(entries_.begin(), entries_.end(), rest);
-      return at == entries_.end() ? std::string() : *at;
+      return at == entries_.end() ? absl::string_view() : absl::string_view(*at);
     }
-    std::string best;
-    for (size_t i = 0; i < cursors_.size(); ++i) {
-      rocksdb::Iterator& it = *cursors_[i];
-      it.Seek(absl::StrCat(words_[i], rest));
-      ++seeks;
-      if (!it.status().ok()) return storage::ToAbslStatus(it.status());
-      if (!it.Valid() || !absl::StartsWith(View(it.key()), words_[i])) continue;
-      absl::string_view found = View(it.key()).substr(words_[i].size());
-      if (best.empty() || found < best) best = std::string(found);
+    absl::string_view best;
+    for (WordCursor& cursor : cursors_) {
+      absl::StatusOr<absl::string_view> found = cursor.AtOrAfter(rest, moves);
+      if (!found.ok()) return found.status();
+      if (!found->empty() && (best.empty() || *found < best)) best = *found;
     }
     return best;
   }
@@ -97,7 +177,7 @@ class JoinedWord {
     JoinedWord joined;
     for (it.Seek(range); it.Valid() && absl::StartsWith(View(it.key()), range);
          it.Next()) {
-      if (joined.entries_.size() == kMaxJoinedEntries) return JoinedWord();
+      if (joined.entries_.size() == kMaxJoinedEntries) return NotJoined();
       std::optional<SplitKey> split = Split(View(it.key()), base_size);
       if (!split) return absl::DataLossError("bad word index key");
       joined.entries_.emplace_back(split->rest);
@@ -107,9 +187,16 @@ class JoinedWord {
     return joined;
   }
 
-  std::vector<std::string> words_;  // base + String(index word)
-  std::vector<std::unique_ptr<rocksdb::Iterator>> cursors_;
+  static JoinedWord NotJoined() {
+    JoinedWord not_joined;
+    not_joined.form_ = Form::kNotJoined;
+    return not_joined;
+  }
+
+  enum class Form { kEntries, kCursors, kNotJoined };
+  Form form_ = Form::kEntries;
   std::vector<std::string> entries_;  // sorted (name, id) suffixes
+  std::vector<WordCursor> cursors_;
 };
 
 }  // namespace
@@ -126,6 +213,7 @@ absl::StatusOr<std::string> JoinWordIndex(
   for (const std::string& word : join_words) {
     absl::StatusOr<JoinedWord> joined = JoinedWord::Open(db, snapshot.get(), base, word);
     if (!joined.ok()) return joined.status();
+    if (joined->matches_nothing()) return std::string();
     if (joined->joined()) joins.push_back(std::move(*joined));
   }
 
@@ -141,17 +229,18 @@ absl::StatusOr<std::string> JoinWordIndex(
     const std::string key(View(lead->key()));
     std::optional<SplitKey> split = Split(key, base.size());
     if (!split) return absl::DataLossError("bad word index key");
-    // The furthest (name, id) any join word's next entry lies at.
-    std::string target(split->rest);
+    // The furthest (name, id) any join word's next entry lies at (a view
+    // into `key` or into a join word's cursor, which stay put until used).
+    absl::string_view target = split->rest;
     bool exhausted = false;
     for (JoinedWord& join : joins) {
-      absl::StatusOr<std::string> next = join.SeekAtOrAfter(split->rest, examined);
+      absl::StatusOr<absl::string_view> next = join.AtOrAfter(split->rest, examined);
       if (!next.ok()) return next.status();
       if (next->empty()) {
         exhausted = true;
         break;
       }
-      if (*next > target) target = std::move(*next);
+      if (*next > target) target = *next;
     }
     if (exhausted) {
       // No later name of this lead word can match: on to the next word.
@@ -162,7 +251,7 @@ absl::StatusOr<std::string> JoinWordIndex(
     if (target != split->rest) {
       // Entries of this lead word before `target` cannot match.
       last_key = key;
-      lead->Seek(absl::StrCat(split->word_key, target));
+      MoveForward(*lead, split->word_key, target, examined);
       continue;
     }
     absl::StatusOr<bool> match = visit(key);

@@ -15,16 +15,19 @@ namespace clientbook::directory {
 // are `base` + String(word) + String(folded name) + id, so within one word
 // the entries are in (name, id) order. The walk goes through the entries of
 // the words starting with `lead_prefix` in key order, like a one-word
-// search; for each of `join_words` it keeps an iterator per index word
-// starting with it and seeks them to the walk's (name, id), and the walk
-// seeks ahead to the largest position they reached. A rare combination of
-// common words so costs a few seeks per result instead of a scan.
+// search; for each of `join_words` it keeps a cursor per index word
+// starting with it, moves them forward to the walk's (name, id) (a step
+// when the next hit is adjacent, else a seek), and the walk moves ahead to
+// the largest position they reached. A rare combination of common words so
+// costs a few seeks per result instead of a scan, a common one a step.
 //
-// `visit`, `cursor`, `limit` and `max_examined` (positions and seeks
-// counted) mean what they mean for Database::ScanMatches, and so does the
-// cursor returned. A join word that starts more than kMaxJoinedWords index
-// words is read into memory instead, if it has at most kMaxJoinedEntries
-// entries; else it is not joined: `visit` must check every query word anyway.
+// `visit`, `cursor`, `limit` and `max_examined` (positions, steps and
+// seeks counted) mean what they mean for Database::ScanMatches, and so does the
+// cursor returned. A join word with few entries is read into memory whole;
+// one that starts more than kMaxJoinedWords index words is read into memory
+// too if it has at most kMaxJoinedEntries entries, else it is not joined:
+// `visit` must check every query word anyway. A join word that no name has
+// ends the walk at once.
 inline constexpr size_t kMaxJoinedWords = 16;
 inline constexpr size_t kMaxJoinedEntries = 2048;
 

@@ -1,5 +1,6 @@
 #include "common/text/text.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -41,6 +42,17 @@ TEST(TextTest, WordsSplitOnAnythingButLettersAndDigits) {
   EXPECT_THAT(Words("rossi & figli s.r.l. 2024"),
               ::testing::ElementsAre("rossi", "figli", "s", "r", "l", "2024"));
   EXPECT_THAT(Words("  "), ::testing::IsEmpty());
+}
+
+// ASCII text takes a path of its own; it splits exactly where ICU does.
+TEST(TextTest, AsciiWordsSplitAsUnicodeWordsDo) {
+  for (int c = 1; c < 0x80; ++c) {
+    const std::string ascii = absl::StrCat("ab", std::string(1, static_cast<char>(c)),
+                                           "cd", std::string(1, static_cast<char>(c)));
+    std::vector<std::string> expected = Words(ascii);
+    expected.push_back("é");
+    EXPECT_EQ(Words(ascii + " é"), expected) << "character " << c;
+  }
 }
 
 }  // namespace

@@ -183,6 +183,13 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].display_name(), "Rossi Zeta SpA");
   EXPECT_EQ(page->next_page_token, "");
+
+  // A word no name has: nothing, at once, not pages of nothing.
+  page = directory_->listing.ListClients(
+      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi zz"});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->items, ::testing::IsEmpty());
+  EXPECT_EQ(page->next_page_token, "");
 }
 
 // Multi-word searches, page by page, find exactly the names whose words
@@ -205,7 +212,8 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
   }
   for (const std::string query :
        {"ross s", "rossi srl", "s ross", "cote de", "co sa", "luca de ross", "spa spa",
-        "bianchi rossini", "sarl ro", "rossi 10", "s 12", "ross 1", "1 de"}) {
+        "bianchi rossini", "sarl ro", "rossi 10", "s 12", "ross 1", "1 de", "ross 1010",
+        "de 102", "spa zz", "cote luca de"}) {
     SCOPED_TRACE(query);
     const std::vector<std::string> words = text::Words(text::FoldForSearch(query));
     const std::string longest = *std::max_element(
