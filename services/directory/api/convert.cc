@@ -1,5 +1,8 @@
 #include "services/directory/api/convert.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
@@ -36,6 +39,25 @@ absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view
     return errors::InvalidField(field, "must be a client of the same firm");
   }
   return client->company_id;
+}
+
+absl::Status CheckClientReadMask(const google::protobuf::FieldMask& mask) {
+  const google::protobuf::Descriptor& client = *v1::Client::descriptor();
+  for (const std::string& path : mask.paths()) {
+    if (client.FindFieldByName(path) == nullptr) {
+      return errors::InvalidField("read_mask",
+                                  absl::StrCat("'", path, "' is not a field of Client"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool AsksNamesAndNumbersOnly(const google::protobuf::FieldMask& mask) {
+  return !mask.paths().empty() &&
+         std::all_of(mask.paths().begin(), mask.paths().end(), [](const std::string& p) {
+           return p == "name" || p == "company_id" || p == "display_name" ||
+                  p == "client_number";
+         });
 }
 
 v1::Firm ToProto(const FirmRecord& firm) {

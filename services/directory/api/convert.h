@@ -21,6 +21,13 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view name,
                                       uint64_t firm_id);
 
+// A ListClients read mask: INVALID_ARGUMENT unless every path names a field
+// of Client (an empty mask asks for every field).
+absl::Status CheckClientReadMask(const google::protobuf::FieldMask& mask);
+// Whether `mask` asks for nothing beyond the name, company id, display name
+// and client number (what the name index covers).
+bool AsksNamesAndNumbersOnly(const google::protobuf::FieldMask& mask);
+
 v1::Firm ToProto(const FirmRecord& firm);
 v1::FirmMember ToProto(const MemberRecord& member);
 v1::Client ToProto(const ClientRecord& client);

@@ -8,6 +8,7 @@
 #include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "services/directory/api/convert.h"
 
 namespace clientbook::directory {
@@ -274,9 +275,17 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
         query.status = req->status();
         query.show_inactive = req->show_inactive();
         query.order_by = req->order_by();
+        if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
+        query.names_and_numbers_only = AsksNamesAndNumbersOnly(req->read_mask());
         CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
                             directory_.listing.ListClients(caller.user_id, query));
-        for (const ClientRecord& c : page.items) *resp->add_clients() = ToProto(c);
+        for (const ClientRecord& c : page.items) {
+          v1::Client& client = *resp->add_clients();
+          client = ToProto(c);
+          if (!req->read_mask().paths().empty()) {
+            google::protobuf::util::FieldMaskUtil::TrimMessage(req->read_mask(), &client);
+          }
+        }
         resp->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });

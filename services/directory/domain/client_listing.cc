@@ -102,6 +102,7 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
   scan.cursor = list->cursor;
   scan.limit = list->size;
   scan.max_examined = kMaxEntriesExaminedPerPage;
+  scan.names_and_numbers_only = query.names_and_numbers_only;
   scan.active_only =
       query.status == v1::ClientStatus::ACTIVE ||
       (query.status == v1::CLIENT_STATUS_UNSPECIFIED && !query.show_inactive);

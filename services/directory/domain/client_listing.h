@@ -24,6 +24,9 @@ struct ClientListQuery {
   v1::ClientStatus status = v1::CLIENT_STATUS_UNSPECIFIED;
   bool show_inactive = false;
   std::string order_by;  // "", "display_name" or "client_number"
+  // Only the clients' ids, display names and numbers are wanted (an
+  // export): the other fields of the records returned may be left empty.
+  bool names_and_numbers_only = false;
 };
 
 // Reading a firm's client list: search, filters, order, pages, and each

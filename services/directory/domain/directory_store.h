@@ -115,6 +115,9 @@ struct ClientScan {
   // selects exactly the wanted clients (the store may then read the page's
   // records in one batch).
   std::function<bool(const ClientRecord&)> record_filter;
+  // The caller needs only each client's firm, id, display name and client
+  // number: the store may fill in just those, from the index it walks.
+  bool names_and_numbers_only = false;
 };
 
 // One page of a walk over notes: one client's (newest first), or, with

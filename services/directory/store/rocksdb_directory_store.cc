@@ -1,6 +1,6 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/id_allocator.h"
@@ -42,9 +42,10 @@ constexpr char kNoNumber = '1';
 constexpr uint64_t kFirstId = 1001;
 
 // The layout of the listing indexes. 2: name and number entries per facet;
-// 3: and the duplicate-name index. A database with another (or no) layout
-// is reindexed at start.
-constexpr char kIndexLayout[] = "3";
+// 3: and the duplicate-name index; 4: name entries among all clients cover
+// the display name and number. A database with another (or no) layout is
+// reindexed at start.
+constexpr char kIndexLayout[] = "4";
 constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.
 constexpr size_t kMaxClientsPerDuplicateGroup = 100;
@@ -83,50 +84,70 @@ std::string RequestKey(uint64_t scope, absl::string_view caller,
   return KeyBuilder(kRequest).Uint64(scope).String(caller).String(request_id).Release();
 }
 
-// The listing index keys of one client, in both scopes that apply: by name
-// and by number once per facet, by word once; and its duplicate-name entry.
-std::vector<std::string> ClientIndexKeys(const IndexedClient& indexed) {
+// An index entry: key and value (empty but for covering entries).
+using IndexEntry = std::pair<std::string, std::string>;
+
+std::vector<IndexEntry> KeysOnly(std::vector<std::string> keys) {
+  std::vector<IndexEntry> entries;
+  entries.reserve(keys.size());
+  for (std::string& key : keys) entries.emplace_back(std::move(key), "");
+  return entries;
+}
+
+// The listing index entries of one client, in both scopes that apply: by
+// name and by number once per facet, by word once; and its duplicate-name
+// entry. Its entries by name among all clients carry its display name and
+// number, so a page of names and numbers reads no records.
+std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
   const ClientRecord& c = indexed.record;
   const std::string& name = indexed.terms.folded_name;
   const std::string& number = indexed.terms.number_key;
-  std::vector<std::string> keys;
+  std::vector<IndexEntry> entries;
   if (!indexed.terms.duplicate_key.empty()) {
-    keys.push_back(
+    entries.emplace_back(
         KeyBuilder::Extend(DuplicateKeyPrefix(c.firm_id(), indexed.terms.duplicate_key))
             .Uint64(c.company_id())
-            .Release());
+            .Release(),
+        "");
   }
+  ClientNameEntry covered;
+  covered.set_display_name(c.display_name());
+  covered.set_client_number(c.client_number());
+  const std::string covered_value = covered.SerializeAsString();
   std::vector<char> scopes = {kScopeAll};
   if (indexed.terms.active) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
     for (const std::string& facet : indexed.terms.facets) {
-      keys.push_back(KeyBuilder(kNameIndex)
-                         .Uint64(c.firm_id())
-                         .Byte(scope)
-                         .String(facet)
-                         .String(name)
-                         .Uint64(c.company_id())
-                         .Release());
-      keys.push_back(KeyBuilder(kNumberIndex)
-                         .Uint64(c.firm_id())
-                         .Byte(scope)
-                         .String(facet)
-                         .Byte(number.empty() ? kNoNumber : kHasNumber)
-                         .String(number)
-                         .Uint64(c.company_id())
-                         .Release());
+      entries.emplace_back(KeyBuilder(kNameIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(facet)
+                               .String(name)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           facet == kAllClientsFacet ? covered_value : "");
+      entries.emplace_back(KeyBuilder(kNumberIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(facet)
+                               .Byte(number.empty() ? kNoNumber : kHasNumber)
+                               .String(number)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           "");
     }
     for (const std::string& word : indexed.terms.words) {
-      keys.push_back(KeyBuilder(kWordIndex)
-                         .Uint64(c.firm_id())
-                         .Byte(scope)
-                         .String(word)
-                         .String(name)
-                         .Uint64(c.company_id())
-                         .Release());
+      entries.emplace_back(KeyBuilder(kWordIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(word)
+                               .String(name)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           "");
     }
   }
-  return keys;
+  return entries;
 }
 
 // Collects deletes and puts apart and emits every delete first, so a batch
@@ -144,11 +165,12 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
   }
   // Only the index entries that change are written: a number-only update
-  // touches its number entries, not the name and word entries.
+  // touches its number entries and the two that cover the number, not the
+  // other name entries nor the word entries.
   void PutClient(const IndexedClient* before, const IndexedClient& after) override {
     const ClientRecord& c = after.record;
-    PutDiff(before == nullptr ? std::vector<std::string>() : ClientIndexKeys(*before),
-            ClientIndexKeys(after));
+    PutDiff(before == nullptr ? std::vector<IndexEntry>() : ClientIndexEntries(*before),
+            ClientIndexEntries(after));
     const std::string old_number = before == nullptr ? "" : before->terms.number_key;
     if (old_number != after.terms.number_key) {
       if (!old_number.empty()) AddDelete(NumberOwnerKey(c.firm_id(), old_number));
@@ -184,9 +206,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
            "");
   }
   void PutNote(const IndexedNote* before, const IndexedNote& after) override {
-    PutDiff(before == nullptr ? std::vector<std::string>()
-                              : workspace_keys::NoteIndexKeys(*before),
-            workspace_keys::NoteIndexKeys(after));
+    PutDiff(before == nullptr ? std::vector<IndexEntry>()
+                              : KeysOnly(workspace_keys::NoteIndexKeys(*before)),
+            KeysOnly(workspace_keys::NoteIndexKeys(after)));
     AddPut(workspace_keys::NoteKey(after.record.firm_id(), after.record.id()),
            after.record.SerializeAsString());
   }
@@ -196,9 +218,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddDelete(workspace_keys::NoteKey(stored.record.firm_id(), stored.record.id()));
   }
   void PutTodo(const TodoRecord* before, const TodoRecord& after) override {
-    PutDiff(before == nullptr ? std::vector<std::string>()
-                              : workspace_keys::TodoIndexKeys(*before),
-            workspace_keys::TodoIndexKeys(after));
+    PutDiff(before == nullptr ? std::vector<IndexEntry>()
+                              : KeysOnly(workspace_keys::TodoIndexKeys(*before)),
+            KeysOnly(workspace_keys::TodoIndexKeys(after)));
     AddPut(workspace_keys::TodoKey(after.firm_id(), after.id()),
            after.SerializeAsString());
   }
@@ -226,23 +248,24 @@ class RocksDirectoryWrite final : public DirectoryWrite {
 
  private:
   void DeleteIndexes(const IndexedClient& c) {
-    for (const std::string& key : ClientIndexKeys(c)) AddDelete(key);
+    for (auto& [key, value] : ClientIndexEntries(c)) AddDelete(std::move(key));
     if (!c.terms.number_key.empty()) {
       AddDelete(NumberOwnerKey(c.record.firm_id(), c.terms.number_key));
     }
   }
 
-  // Index entries (empty values) from `old_keys` to `new_keys`: only those
-  // that differ are written.
-  void PutDiff(const std::vector<std::string>& old_keys,
-               const std::vector<std::string>& new_keys) {
-    const absl::flat_hash_set<std::string> kept(new_keys.begin(), new_keys.end());
-    const absl::flat_hash_set<std::string> had(old_keys.begin(), old_keys.end());
-    for (const std::string& key : old_keys) {
-      if (!kept.contains(key)) AddDelete(key);
+  // Index entries from `before` to `after`: only those that differ (in key
+  // or value) are written.
+  void PutDiff(std::vector<IndexEntry> before, std::vector<IndexEntry> after) {
+    const absl::flat_hash_map<std::string, std::string> kept(after.begin(), after.end());
+    const absl::flat_hash_map<std::string, std::string> had(before.begin(), before.end());
+    for (auto& [key, value] : before) {
+      if (!kept.contains(key)) AddDelete(std::move(key));
     }
-    for (const std::string& key : new_keys) {
-      if (!had.contains(key)) AddPut(key, "");
+    for (auto& [key, value] : after) {
+      auto old = had.find(key);
+      if (old == had.end() || old->second != value)
+        AddPut(std::move(key), std::move(value));
     }
   }
 
@@ -339,10 +362,14 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
   const std::string base = range.key();
   range.StringPrefix(scan.prefix);
   StoredPage<ClientRecord> page;
+  // Names and numbers of all clients by name come from the entries alone.
+  const bool covered = scan.names_and_numbers_only && table == kNameIndex &&
+                       scan.facet == kAllClientsFacet && !scan.record_filter;
   // Without a record filter an entry matches on its key alone: the records
   // of the page are then read together at the end.
   std::vector<std::string> deferred;
-  auto visit = [&](absl::string_view key) -> absl::StatusOr<bool> {
+  auto visit = [&](absl::string_view key,
+                   absl::string_view value) -> absl::StatusOr<bool> {
     if (table == kWordIndex && scan.word_filter) {
       KeyReader reader(key);
       reader.Table();
@@ -355,6 +382,17 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
     }
     std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id) return absl::DataLossError("bad client index key");
+    if (covered) {
+      absl::StatusOr<ClientNameEntry> entry =
+          storage::DecodeRecord<ClientNameEntry>(value);
+      if (!entry.ok()) return entry.status();
+      ClientRecord& client = page.items.emplace_back();
+      client.set_firm_id(scan.firm_id);
+      client.set_company_id(*id);
+      client.set_display_name(std::move(*entry->mutable_display_name()));
+      client.set_client_number(std::move(*entry->mutable_client_number()));
+      return true;
+    }
     if (!scan.record_filter) {
       deferred.push_back(ClientKey(scan.firm_id, *id));
       return true;
@@ -370,10 +408,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksDirectoryStore::ScanClients(
   absl::StatusOr<std::string> next =
       table == kWordIndex && !scan.join_words.empty()
           ? JoinWordIndex(*db_, base, scan.prefix, scan.join_words, scan.cursor,
-                          scan.limit, scan.max_examined, visit)
-          : db_->ScanMatches(
-                range.Release(), scan.cursor, scan.limit, scan.max_examined,
-                [&](absl::string_view key, absl::string_view) { return visit(key); });
+                          scan.limit, scan.max_examined,
+                          [&](absl::string_view key) { return visit(key, ""); })
+          : db_->ScanMatches(range.Release(), scan.cursor, scan.limit, scan.max_examined,
+                             visit);
   if (!next.ok()) return next.status();
   if (deferred.size() > scan.limit) deferred.resize(scan.limit);
   absl::StatusOr<std::vector<ClientRecord>> clients =
@@ -512,8 +550,9 @@ absl::StatusOr<size_t> RocksDirectoryStore::ReindexIfOutdated(
           failed = client.status();
           return false;
         }
-        for (const std::string& key : ClientIndexKeys({*client, terms_of(*client)})) {
-          batch.Put(key, "");
+        for (const auto& [key, value] :
+             ClientIndexEntries({*client, terms_of(*client)})) {
+          batch.Put(key, value);
         }
         if (++clients % kReindexBatchClients == 0) {
           failed = db_->Write(batch);

@@ -119,7 +119,11 @@ class JoinedWord {
       if (words.empty() || words.back() != split->word_key) {
         words.emplace_back(split->word_key);
       }
-      if (joined.entries_.size() == kEntriesReadWhole) break;
+      // Past a few entries, only a word that starts many index words (no
+      // cursor each) is read on, up to kMaxJoinedEntries.
+      if (joined.entries_.size() >= kEntriesReadWhole && words.size() <= kMaxJoinedWords)
+        break;
+      if (joined.entries_.size() == kMaxJoinedEntries) return NotJoined();
       joined.entries_.emplace_back(split->rest);
     }
     if (!it->status().ok()) return storage::ToAbslStatus(it->status());
@@ -138,7 +142,6 @@ class JoinedWord {
       it->Seek(PastWord(split->word_key));
     }
     if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-    if (words.size() > kMaxJoinedWords) return ReadEntries(*it, range, base.size());
     joined.form_ = Form::kCursors;
     for (std::string& word_key : words) {
       joined.cursors_.emplace_back(std::move(word_key), db.NewIterator(snapshot));

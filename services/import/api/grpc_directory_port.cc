@@ -100,6 +100,10 @@ absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(const auth::Caller& ca
   req.set_page_size(kExportPageSize);
   req.set_page_token(std::string(page_token));
   req.set_show_inactive(include_inactive);
+  // What an export prints: the directory answers it from its name index.
+  for (const char* field : {"company_id", "display_name", "client_number"}) {
+    req.mutable_read_mask()->add_paths(field);
+  }
   absl::StatusOr<v1::ListClientsResponse> resp = directory_.ListClients(caller, req);
   if (!resp.ok()) return resp.status();
   ClientPage page;

@@ -133,6 +133,37 @@ TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
             grpc::StatusCode::ABORTED);
 }
 
+// AIP-157 partial responses: only the fields asked for come back; a path
+// that is not a field of Client is INVALID_ARGUMENT.
+TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {
+  std::string firm = CreateFirm("alice");
+  v1::Client rossi;
+  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "R-1", &rossi).ok());
+  v1::ListClientsRequest list;
+  list.set_parent(firm);
+  list.mutable_read_mask()->add_paths("company_id");
+  list.mutable_read_mask()->add_paths("display_name");
+  list.mutable_read_mask()->add_paths("client_number");
+  v1::ListClientsResponse found;
+  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  v1::Client expected;
+  expected.set_company_id(rossi.company_id());
+  expected.set_display_name("Rossi");
+  expected.set_client_number("R-1");
+  ASSERT_EQ(found.clients_size(), 1);
+  EXPECT_EQ(found.clients(0).SerializeAsString(), expected.SerializeAsString());
+
+  list.mutable_read_mask()->add_paths("etag");
+  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  EXPECT_EQ(found.clients(0).etag(), rossi.etag());
+  EXPECT_EQ(found.clients(0).lead_accountant(), "");
+
+  list.mutable_read_mask()->add_paths("wholesale_billing");
+  grpc::Status bad = stub_->ListClients(As("alice").get(), list, &found);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("read_mask"));
+}
+
 TEST_F(DirectoryServiceTest, InvalidArgumentNamesEveryBadField) {
   std::string firm = CreateFirm("alice");
   v1::Client out;

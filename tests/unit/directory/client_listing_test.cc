@@ -1,4 +1,5 @@
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/storage/key_codec.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
@@ -167,6 +168,62 @@ TEST_F(ClientListingTest, AnOlderIndexLayoutIsRebuiltAtStart) {
   EXPECT_THAT(Names({.name_query = "ross"}), ElementsAre("Rossi"));
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Rossi"));
   EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 0u);
+}
+
+// A page of names and numbers only (an export's) is read from the name
+// index: the same clients, names and numbers as the full records, through
+// renames, number changes, deactivation and re-indexing.
+TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
+  auto summaries = [&](ClientListQuery query) {
+    query.firm_id = firm_;
+    std::vector<std::string> rows;
+    for (bool only : {false, true}) {
+      query.names_and_numbers_only = only;
+      auto page = directory_->listing.ListClients("owner", query);
+      EXPECT_TRUE(page.ok()) << page.status();
+      std::string row;
+      for (const auto& c : page->items) {
+        absl::StrAppend(&row, c.company_id(), ":", c.display_name(), ":",
+                        c.client_number(), ";");
+      }
+      rows.push_back(row);
+    }
+    EXPECT_EQ(rows[0], rows[1]);
+    return rows[1];
+  };
+  const ClientRecord rossi = NewClient(firm_, "Rossi", "R-1");
+  const ClientRecord verdi = NewClient(firm_, "Verdi");
+  const uint64_t bianchi = NewClient(firm_, "Bianchi", "B-1").company_id();
+  ClientRecord patch;
+  patch.set_client_number("R-2");
+  ASSERT_TRUE(directory_->clients
+                  .UpdateClient("owner", firm_, rossi.company_id(), patch,
+                                {"client_number"}, EtagOf(rossi))
+                  .ok());
+  patch.set_display_name("Azzurri");
+  ASSERT_TRUE(directory_->clients
+                  .UpdateClient("owner", firm_, verdi.company_id(), patch,
+                                {"display_name"}, EtagOf(verdi))
+                  .ok());
+  ASSERT_TRUE(directory_->clients
+                  .SetClientStatus("owner", firm_, bianchi, v1::ClientStatus::INACTIVE)
+                  .ok());
+  const std::string active =
+      absl::StrCat(verdi.company_id(), ":Azzurri:;", rossi.company_id(), ":Rossi:R-2;");
+  EXPECT_EQ(summaries({}), active);
+  EXPECT_EQ(summaries({.show_inactive = true}),
+            absl::StrCat(verdi.company_id(), ":Azzurri:;", bianchi, ":Bianchi:B-1;",
+                         rossi.company_id(), ":Rossi:R-2;"));
+  // Filters and searches read the records and give the same rows.
+  EXPECT_EQ(summaries({.name_query = "azz"}),
+            absl::StrCat(verdi.company_id(), ":Azzurri:;"));
+
+  rocksdb::WriteBatch old;
+  old.DeleteRange("S", "T");
+  old.Delete(storage::KeyBuilder('Z').String("index_layout").Release());
+  ASSERT_TRUE(db_->Write(old).ok());
+  ASSERT_TRUE(directory_->core.ReindexIfOutdated().ok());
+  EXPECT_EQ(summaries({}), active);
 }
 
 // A rare pair of common words is found by intersecting the words' index
