@@ -27,7 +27,8 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
 
 // Process-wide settings every service binary runs with: Debian builds
 // Abseil with deadlock detection on, which makes every absl::Mutex lock
-// (gRPC core's included) record a lock graph; it is turned off here.
+// (gRPC core's included) record a lock graph; it is turned off here. And
+// glibc's mmap threshold is fixed at its default (see bootstrap.cc).
 void TuneProcess();
 
 // Logs `status` as the reason the binary stops and returns exit code 1.
