@@ -35,6 +35,9 @@ class Fixture {
         std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
     store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
+    // Records the index layout as a service's start does, so a directory
+    // binary opens the kept database without reindexing it.
+    if (!directory_->core.ReindexIfOutdated().ok()) std::abort();
   }
 
   Directory& directory() { return *directory_; }
