@@ -276,14 +276,19 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
         query.show_inactive = req->show_inactive();
         query.order_by = req->order_by();
         if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
-        query.names_and_numbers_only = AsksNamesAndNumbersOnly(req->read_mask());
+        // Each field once, however often it was named: the mask is applied
+        // to every client of the page.
+        google::protobuf::FieldMask read_mask;
+        google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(),
+                                                               &read_mask);
+        query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
         CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
                             directory_.listing.ListClients(caller.user_id, query));
         for (const ClientRecord& c : page.items) {
           v1::Client& client = *resp->add_clients();
           client = ToProto(c);
-          if (!req->read_mask().paths().empty()) {
-            google::protobuf::util::FieldMaskUtil::TrimMessage(req->read_mask(), &client);
+          if (!read_mask.paths().empty()) {
+            google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
           }
         }
         resp->set_next_page_token(page.next_page_token);

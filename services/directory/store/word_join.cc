@@ -84,7 +84,8 @@ class WordCursor {
       MoveForward(*it_, word_key_, rest, moves);
     }
     if (!it_->status().ok()) return storage::ToAbslStatus(it_->status());
-    asked_ = std::string(rest);
+    if (!asked_.has_value()) asked_.emplace();
+    asked_->assign(rest.data(), rest.size());  // reuses the buffer
     return RestIn(*it_, word_key_);
   }
 

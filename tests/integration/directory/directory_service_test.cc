@@ -158,6 +158,11 @@ TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {
   EXPECT_EQ(found.clients(0).etag(), rossi.etag());
   EXPECT_EQ(found.clients(0).lead_accountant(), "");
 
+  // A field named thousands of times is one field.
+  for (int i = 0; i < 5000; ++i) list.mutable_read_mask()->add_paths("email");
+  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  EXPECT_EQ(found.clients(0).display_name(), "Rossi");
+
   list.mutable_read_mask()->add_paths("wholesale_billing");
   grpc::Status bad = stub_->ListClients(As("alice").get(), list, &found);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
