@@ -55,15 +55,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
   table_options.cache_index_and_filter_blocks = true;
   table_options.pin_l0_filter_and_index_blocks_in_cache = true;
-  // Indexes and filters in pieces of a block each: whole, a bottom-level
-  // file's filter (a million keys: over 1 MiB) does not fit a shard of the
-  // cache (64 MiB is 64 shards of 1 MiB), so every lookup in that file read
-  // it from disk again; creates at 1,000,000 clients fell to 2,600/s.
+  // Indexes and filters in pieces of a block each (4 KiB by default, the
+  // top level pinned): whole, a bottom-level file's filter (a million keys:
+  // over 1 MiB) does not fit a shard of the cache (64 MiB is 64 shards of
+  // 1 MiB), so every lookup in that file read it from disk again; creates at
+  // 1,000,000 clients fell to 2,600/s.
   table_options.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
   table_options.partition_filters = true;
-  table_options.metadata_block_size = 4096;
-  table_options.pin_top_level_index_and_filter = true;
-  table_options.cache_index_and_filter_blocks_with_high_priority = true;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   if (options.env == nullptr) {
