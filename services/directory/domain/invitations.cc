@@ -136,7 +136,7 @@ absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
 }
 
 absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
-    absl::string_view token) {
+    const auth::Caller& caller, absl::string_view token) {
   absl::StatusOr<std::optional<InvitationRecord>> inv =
       store_.GetInvitationByToken(token);
   if (!inv.ok()) return inv.status();
@@ -144,6 +144,10 @@ absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
     return absl::NotFoundError("no invitation has this token");
   }
   const InvitationRecord& found = **inv;
+  // Before anything about its state: whether and where it was accepted is
+  // the invitee's business alone.
+  if (absl::Status s = RequireVerifiedEmail(caller, found.invitee_email()); !s.ok())
+    return s;
   switch (found.state()) {
     case v1::InvitationState::ACCEPTED:
       return errors::WithReason(
@@ -171,10 +175,8 @@ absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
 absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInvitation(
     const auth::Caller& caller, absl::string_view token,
     std::optional<uint64_t> firm_id) {
-  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
+  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
-  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok())
-    return s;
   absl::StatusOr<std::vector<uint64_t>> firms = FirmsOf(caller.user_id);
   if (!firms.ok()) return firms.status();
   if (firm_id.has_value()) {
@@ -197,7 +199,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
 
   auto guard = core_.LockTokenAndFirm(token, *firm_id);
   // Read again under the lock: a concurrent accept must not win twice.
-  inv = LoadPendingInvitation(token);
+  inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
 
   ClientRecord client;
@@ -226,10 +228,8 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
 absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
     const auth::Caller& caller, absl::string_view token) {
   auto guard = core_.LockToken(token);
-  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(token);
+  absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
-  if (absl::Status s = RequireVerifiedEmail(caller, inv->invitee_email()); !s.ok())
-    return s;
   inv->set_state(v1::InvitationState::DECLINED);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));

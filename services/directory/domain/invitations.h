@@ -38,8 +38,10 @@ class Invitations {
                                                      absl::string_view token);
 
  private:
-  // The invitation behind `token` if it can still be answered; else why not.
-  absl::StatusOr<InvitationRecord> LoadPendingInvitation(absl::string_view token);
+  // The invitation behind `token` if `caller` has proved its invitee's email
+  // and it can still be answered; else why not.
+  absl::StatusOr<InvitationRecord> LoadPendingInvitation(const auth::Caller& caller,
+                                                         absl::string_view token);
   // The firms `user_id` is a member of (the first kMaxFirmsPerUserScanned).
   absl::StatusOr<std::vector<uint64_t>> FirmsOf(absl::string_view user_id);
   std::string NewToken();

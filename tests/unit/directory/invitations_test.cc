@@ -60,6 +60,30 @@ TEST_F(InvitationTest, CannotBeAcceptedTwice) {
               Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
 }
 
+// Whether and into which firm an invitation was accepted is told only to the
+// invitee: anyone else holding the token learns nothing from the refusal.
+TEST_F(InvitationTest, AnAnsweredInvitationTellsAStrangerNothing) {
+  InvitationRecord accepted = Invite();
+  ASSERT_TRUE(
+      directory_->invitations.AcceptInvitation(anna_, accepted.token(), std::nullopt)
+          .ok());
+  InvitationRecord declined = Invite();
+  ASSERT_TRUE(directory_->invitations.DeclineInvitation(anna_, declined.token()).ok());
+  const auth::Caller stranger = As("eve", "eve@elsewhere.example");
+  const auth::Caller unproved = As("eve");
+  for (const auth::Caller& caller : {stranger, unproved}) {
+    for (const std::string& token : {accepted.token(), declined.token()}) {
+      auto accept = directory_->invitations.AcceptInvitation(caller, token, std::nullopt);
+      auto decline = directory_->invitations.DeclineInvitation(caller, token);
+      for (const absl::Status& s : {accept.status(), decline.status()}) {
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied));
+        EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("firms/")));
+        EXPECT_EQ(errors::ReasonOf(s), std::nullopt);
+      }
+    }
+  }
+}
+
 TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(kInvitationLifetime - absl::Seconds(1));
