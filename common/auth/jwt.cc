@@ -168,7 +168,10 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
                                                    limits::kMaxIdBytes,
                                                    " printable characters"));
   }
-  VerifiedToken out{.subject = *sub, .roles = Roles(claims, rules.roles_claim)};
+  VerifiedToken out{
+      .subject = *sub,
+      .roles = Roles(claims, rules.roles_claim),
+      .accepted_until = absl::UnixEpoch() + absl::Seconds(*exp) + rules.leeway};
   auto email_verified = claims.find("email_verified");
   const std::string* email = StringMember(claims, "email");
   if (email != nullptr && email_verified != claims.end() &&

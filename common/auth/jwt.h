@@ -29,6 +29,8 @@ struct VerifiedToken {
   // `email` when the token says `email_verified: true`; else empty.
   std::string verified_email;
   std::vector<std::string> roles;
+  // From this instant on the token is refused: its `exp` plus the leeway.
+  absl::Time accepted_until;
 };
 
 // Verifies a compact JWS (RFC 7515/7519) signed RS256 or ES256 by a key of

@@ -63,11 +63,12 @@ absl::Status JwtAuthenticator::Reload(const FileVersion& version) const {
                         absl::StrCat(jwks_file_, ": ", keys.status().message()));
   }
   keys_ = std::make_shared<const Jwks>(std::move(*keys));
+  ++generation_;
   spdlog::info("loaded {} verification keys from {}", keys_->size(), jwks_file_);
   return absl::OkStatus();
 }
 
-std::shared_ptr<const Jwks> JwtAuthenticator::CurrentKeys() const {
+std::pair<std::shared_ptr<const Jwks>, uint64_t> JwtAuthenticator::CurrentKeys() const {
   struct stat st {};
   const bool seen = stat(jwks_file_.c_str(), &st) == 0;
   absl::MutexLock lock(&mu_);
@@ -80,7 +81,7 @@ std::shared_ptr<const Jwks> JwtAuthenticator::CurrentKeys() const {
       }
     }
   }
-  return keys_;
+  return {keys_, generation_};
 }
 
 absl::StatusOr<Caller> JwtAuthenticator::Authenticate(const Metadata& metadata) const {
@@ -94,9 +95,16 @@ absl::StatusOr<Caller> JwtAuthenticator::Authenticate(const Metadata& metadata) 
         "'authorization' metadata must be 'Bearer <token>'");
   }
   const absl::string_view token = header->value.substr(kBearerPrefix.size());
-  absl::StatusOr<VerifiedToken> verified =
-      VerifyJwt(token, *CurrentKeys(), rules_, clock_.Now());
-  if (!verified.ok()) return verified.status();
+  const auto [keys, generation] = CurrentKeys();
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<VerifiedToken> verified;
+  if (std::optional<VerifiedToken> known = verified_.Find(token, generation, now)) {
+    verified = std::move(*known);
+  } else {
+    verified = VerifyJwt(token, *keys, rules_, now);
+    if (!verified.ok()) return verified.status();
+    verified_.Insert(token, generation, *verified, now);
+  }
   Caller caller{.user_id = std::move(verified->subject),
                 .verified_email = std::move(verified->verified_email),
                 .roles = std::move(verified->roles)};

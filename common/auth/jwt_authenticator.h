@@ -5,10 +5,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/synchronization/mutex.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/jwt.h"
+#include "common/auth/verified_token_cache.h"
 #include "common/time/clock.h"
 
 namespace clientbook::auth {
@@ -17,7 +19,8 @@ namespace clientbook::auth {
 // verified with the keys of a JWKS file. The file is looked at again on every
 // call and re-read when it changed (a rotated Secret or ConfigMap), so keys
 // rotate without a restart; a file that no longer parses keeps the last good
-// keys in use.
+// keys in use. A token already verified under the current keys is not
+// verified again until it expires (VerifiedTokenCache).
 class JwtAuthenticator final : public Authenticator {
  public:
   // Reads `jwks_file` once; fails when it holds no usable key.
@@ -40,8 +43,9 @@ class JwtAuthenticator final : public Authenticator {
   JwtAuthenticator(std::string jwks_file, JwtRules rules, const Clock& clock)
       : jwks_file_(std::move(jwks_file)), rules_(std::move(rules)), clock_(clock) {}
 
-  // The keys of the file as it is now: re-read when it changed since.
-  std::shared_ptr<const Jwks> CurrentKeys() const;
+  // The keys of the file as it is now (re-read when it changed since) and
+  // their generation, which moves whenever they are replaced.
+  std::pair<std::shared_ptr<const Jwks>, uint64_t> CurrentKeys() const;
   absl::Status Reload(const FileVersion& version) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -50,6 +54,8 @@ class JwtAuthenticator final : public Authenticator {
   const Clock& clock_;
   mutable absl::Mutex mu_;
   mutable std::shared_ptr<const Jwks> keys_ ABSL_GUARDED_BY(mu_);
+  mutable uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable VerifiedTokenCache verified_;
   mutable FileVersion loaded_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/jwks.h"
 #include "common/auth/jwt.h"
 #include "common/auth/jwt_authenticator.h"
+#include "common/auth/verified_token_cache.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -358,6 +360,67 @@ TEST_F(JwtAuthenticatorTest, KeysRotateWhileRunning) {
 
   std::ofstream(dir_.Sub("jwks.json")) << "{ half a file";  // a bad write
   EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+}
+
+// Verified tokens are remembered (VerifiedTokenCache); what was remembered
+// never outlives what the token was verified for.
+TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenFromTheInstantItExpires) {
+  auto auth = Create();
+  const std::string token = first_.Sign(Claims());  // exp = kNow + 300 s
+  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  clock_.Advance(absl::Seconds(300 + 30 - 1));  // the leeway is 30 s
+  EXPECT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(auth->Authenticate(Bearer(token)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+}
+
+TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenWhoseKeyWasRevoked) {
+  auto auth = Create();
+  const std::string token = first_.Sign(Claims());
+  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  JwtSigner next(JwtSigner::Kind::kRs256, "2027-01");
+  WriteKeys({next.Jwk()});
+  EXPECT_THAT(auth->Authenticate(Bearer(token)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesTamperedCopiesOfAToken) {
+  auto auth = Create();
+  const std::string token = first_.Sign(Claims());
+  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  // Another signature (a character well inside it), another payload.
+  std::string signature = parts[2];
+  signature[signature.size() / 2] = signature[signature.size() / 2] == 'A' ? 'B' : 'A';
+  Json claims = Claims();
+  claims["sub"] = "mallory";
+  const std::string other = first_.Sign(claims);
+  const std::string other_payload =
+      std::vector<std::string>(absl::StrSplit(other, '.'))[1];
+  for (const std::string& tampered :
+       {absl::StrCat(parts[0], ".", parts[1], ".", signature),
+        absl::StrCat(parts[0], ".", other_payload, ".", parts[2])}) {
+    EXPECT_THAT(auth->Authenticate(Bearer(tampered)),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  auto caller = auth->Authenticate(Bearer(token));
+  ASSERT_TRUE(caller.ok());
+  EXPECT_EQ(caller->user_id, "alice");
+}
+
+TEST(VerifiedTokenCacheTest, StaysWithinItsCapacity) {
+  VerifiedTokenCache cache(2);
+  const VerifiedToken alice{.subject = "alice",
+                            .accepted_until = kNow + absl::Minutes(5)};
+  for (const char* token : {"a", "b", "c"}) cache.Insert(token, 1, alice, kNow);
+  EXPECT_TRUE(cache.Find("c", 1, kNow).has_value());
+  int kept = 0;
+  for (const char* token : {"a", "b", "c"})
+    kept += cache.Find(token, 1, kNow).has_value();
+  EXPECT_LE(kept, 2);
 }
 
 TEST_F(JwtAuthenticatorTest, AnUnusableKeySetStopsTheStart) {
