@@ -11,12 +11,16 @@ BlockingPool::~BlockingPool() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  work_or_stop_.SignalAll();
   for (std::thread& t : threads_) t.join();
 }
 
 void BlockingPool::Run(std::function<void()> work) {
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(work));
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(work));
+  }
+  work_or_stop_.Signal();
 }
 
 void BlockingPool::Loop() {
@@ -24,11 +28,7 @@ void BlockingPool::Loop() {
     std::function<void()> work;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](BlockingPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
-            return pool->stopping_ || !pool->queue_.empty();
-          },
-          this));
+      while (!stopping_ && queue_.empty()) work_or_stop_.Wait(&mu_);
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();

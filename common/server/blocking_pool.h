@@ -28,6 +28,9 @@ class BlockingPool {
   void Loop();
 
   absl::Mutex mu_;
+  // Wakes one idle thread per queued item: a Mutex::Await would have every
+  // unlock evaluate each idle thread's condition.
+  absl::CondVar work_or_stop_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

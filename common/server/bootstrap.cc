@@ -42,7 +42,9 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
       auth::AuthenticatorFromFlags(*basics.clock.clock);
   if (!authenticator.ok()) return authenticator.status();
   basics.authenticator = std::move(*authenticator);
-  ServeClockControl(basics.clock, *basics.authenticator);
+  basics.frame =
+      std::make_unique<Frame>(*basics.authenticator, defaults.blocking_threads);
+  ServeClockControl(basics.clock, *basics.frame);
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
       absl::GetFlag(FLAGS_data_dir),
       {.sync_writes = absl::GetFlag(FLAGS_sync_writes),

@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/authenticator.h"
 #include "common/server/flags.h"
+#include "common/server/frame.h"
 #include "common/storage/database.h"
 #include "common/time/clock_flags.h"
 
@@ -16,13 +17,15 @@ namespace clientbook::server {
 struct Basics {
   ServiceClock clock;
   std::unique_ptr<auth::Authenticator> authenticator;
+  // Every call of the binary's services passes through it.
+  std::unique_ptr<Frame> frame;
   std::unique_ptr<storage::Database> db;
 };
 
 // Blocks SIGTERM/SIGINT (before any thread starts), applies the service's
 // flag defaults, parses the command line, and opens the clock (--fake_clock),
-// the authenticator (--auth and its flags) and the RocksDB (--data_dir,
-// --sync_writes).
+// the authenticator (--auth and its flags), the serving frame and the
+// RocksDB (--data_dir, --sync_writes).
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);
 
 // Process-wide settings every service binary runs with: Debian builds

@@ -28,6 +28,9 @@ struct ServiceDefaults {
   std::string metrics_listen;
   // Where operator-only services listen ("" for a service that has none).
   std::string operator_listen;
+  // Threads for the calls that wait (Frame::Blocking): enough for the calls
+  // a service expects in flight when each waits on another service.
+  int blocking_threads = 16;
 };
 
 void SetServiceDefaults(const ServiceDefaults& defaults);

@@ -1,6 +1,7 @@
 #include "common/server/metrics.h"
 
 #include "absl/time/clock.h"
+#include "common/server/request_checks.h"
 #include "prometheus/counter.h"
 
 namespace clientbook::server {
@@ -32,20 +33,19 @@ const char* CodeName(grpc::StatusCode code) {
 
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(RpcMetrics* metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {}
+  explicit MetricsInterceptor(RpcMetrics::Method& method)
+      : method_(method), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_->Record(method_, CodeName(methods->GetSendStatus().error_code()),
-                       absl::ToDoubleSeconds(absl::Now() - start_));
+      method_.Record(methods->GetSendStatus().error_code(),
+                     absl::ToDoubleSeconds(absl::Now() - start_));
     }
     methods->Proceed();
   }
 
  private:
-  RpcMetrics* metrics_;
-  std::string method_;
+  RpcMetrics::Method& method_;
   absl::Time start_;
 };
 
@@ -56,7 +56,8 @@ class MetricsInterceptorFactory final
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new MetricsInterceptor(metrics_, info->method());
+    return new MetricsInterceptor(
+        metrics_->For(info->method() == nullptr ? "" : info->method()));
   }
 
  private:
@@ -75,12 +76,45 @@ RpcMetrics::RpcMetrics(prometheus::Registry& registry)
                      .Help("RPC latency, by method")
                      .Register(registry)) {}
 
-void RpcMetrics::Record(const std::string& method, const std::string& code,
-                        double seconds) {
-  calls_.Add({{"method", method}, {"code", code}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-  durations_.Add({{"method", method}}, kBuckets).Observe(seconds);
+RpcMetrics::Method::Method(RpcMetrics& metrics, std::string name)
+    : metrics_(metrics),
+      name_(std::move(name)),
+      duration_(metrics.durations_.Add(
+          {{"method", name_}},
+          prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                  0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})) {
+}
+
+void RpcMetrics::Method::Record(grpc::StatusCode code, double seconds) {
+  const auto i = static_cast<size_t>(code) < calls_.size()
+                     ? static_cast<size_t>(code)
+                     : static_cast<size_t>(grpc::StatusCode::UNKNOWN);
+  prometheus::Counter* counter = calls_[i].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // The family hands every caller the same series for the same labels.
+    counter = &metrics_.calls_.Add(
+        {{"method", name_}, {"code", CodeName(static_cast<grpc::StatusCode>(i))}});
+    calls_[i].store(counter, std::memory_order_release);
+  }
+  counter->Increment();
+  duration_.Observe(seconds);
+}
+
+RpcMetrics::Method& RpcMetrics::For(absl::string_view method) {
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = methods_.find(method); it != methods_.end()) return *it->second;
+  }
+  // A method no contract defines (a caller can name any path) is counted as
+  // one: the series must not grow with what strangers send.
+  constexpr absl::string_view kUnknown = "(unknown)";
+  if (method != kUnknown && FindMethod(method) == nullptr) {
+    return For(kUnknown);
+  }
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<Method>& slot = methods_[method];
+  if (slot == nullptr) slot = std::make_unique<Method>(*this, std::string(method));
+  return *slot;
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 
 namespace clientbook::server {
@@ -54,6 +56,11 @@ absl::Status CheckKnownEnums(const Message& request) {
   Collect(request, "", violations);
   if (violations.empty()) return absl::OkStatus();
   return errors::InvalidArgument(violations);
+}
+
+const google::protobuf::MethodDescriptor* FindMethod(absl::string_view path) {
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+      absl::StrReplaceAll(absl::StripPrefix(path, "/"), {{"/", "."}}));
 }
 
 }  // namespace clientbook::server

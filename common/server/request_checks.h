@@ -2,6 +2,8 @@
 #define CLIENTBOOK_COMMON_SERVER_REQUEST_CHECKS_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
 namespace clientbook::server {
@@ -10,6 +12,10 @@ namespace clientbook::server {
 // holds a number its enum does not define. Proto3 keeps unknown enum numbers
 // as they came, so without this a typo'd filter silently matches nothing.
 absl::Status CheckKnownEnums(const google::protobuf::Message& request);
+
+// The method a gRPC path ("/pkg.Service/Method") names among the contracts
+// linked into the process, or null.
+const google::protobuf::MethodDescriptor* FindMethod(absl::string_view path);
 
 }  // namespace clientbook::server
 

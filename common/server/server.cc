@@ -1,12 +1,17 @@
 #include "common/server/server.h"
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/flags.h"
+#include "common/server/frame.h"
+#include "common/server/malformed_request.h"
 #include "common/server/metrics.h"
+#include "google/rpc/error_details.pb.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -17,6 +22,34 @@
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {
+namespace {
+
+// The transport's limit on a call's metadata, above any header a proxy
+// forwards (HAProxy's whole request head fits its 16 KiB buffer).
+constexpr int kTransportMetadataBytes = 1024 * 1024;
+// How long after gRPC's own shutdown begins its GOAWAY has surely left.
+constexpr absl::Duration kGoawayOnTheWire = absl::Milliseconds(300);
+// Before that shutdown: no call come for this long (see CallGate::AwaitQuiet),
+// waited for at most kMostQuietWait, as callers that never wait for an
+// answer never fall quiet.
+constexpr absl::Duration kQuiet = absl::Milliseconds(100);
+constexpr absl::Duration kMostQuietWait = absl::Seconds(1);
+
+// The drain's end: new calls held (see CallGate), the ones admitted given
+// until `deadline`, and counted in the log.
+void FinishAdmittedCalls(Frame& frame, absl::Time deadline) {
+  frame.Close();
+  const int64_t running = frame.InFlight();
+  spdlog::info("new calls held, then refused UNAVAILABLE; {} calls in flight have {}",
+               running, absl::FormatDuration(deadline - absl::Now()));
+  if (const int64_t left = frame.AwaitIdle(deadline); left > 0) {
+    spdlog::warn("{} calls still running at the end of the grace are cancelled", left);
+  } else {
+    spdlog::info("all {} calls in flight finished", running);
+  }
+}
+
+}  // namespace
 
 ServerOptions ServerOptions::FromFlags() {
   ServerOptions options;
@@ -32,12 +65,14 @@ ServerOptions ServerOptions::FromFlags() {
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+    const ServerOptions& options, const std::vector<grpc::Service*>& services,
+    Frame* frame) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       tls::ServerCredentialsFor(options.tls);
   if (!credentials.ok()) return credentials.status();
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
+  server->frame_ = frame;
   server->registry_ = std::make_shared<prometheus::Registry>();
   server->metrics_ = std::make_unique<RpcMetrics>(*server->registry_);
 
@@ -54,25 +89,28 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  // The health service is served by grpc++ itself; linking its descriptor
-  // lets reflection describe it too.
+  // Reflection describes what the process's descriptor pool holds: the
+  // health service (served by grpc++ itself) and the google.rpc details our
+  // errors carry, so grpcurl and buf curl print them rather than base64.
   grpc::health::v1::HealthCheckRequest::descriptor();
+  google::rpc::ErrorInfo::descriptor();
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   // gRPC sets SO_REUSEPORT by default, which would let a second instance
   // silently share the port; an operator wants "address in use" instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  // The synchronous API serves each call on a polling thread and, with the
-  // default of two, creates and destroys a thread whenever more calls are
-  // in flight: keep enough pollers for the expected concurrency alive.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  // Past this the transport refuses a call's headers in a way that ends the
+  // whole connection; the frame refuses anything over
+  // kMaxRequestMetadataBytes for its call alone, well below.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kTransportMetadataBytes);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  // In this order: metrics count the status a malformed request is given.
+  interceptors.push_back(MalformedRequestInterceptorFactory());
   interceptors.push_back(server->metrics_->InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
@@ -95,13 +133,26 @@ void Server::StartDraining() {
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
 }
 
-void Server::Shutdown() {
+void Server::Shutdown() { Shutdown(absl::Now() + options_.shutdown_grace); }
+
+void Server::Shutdown(absl::Time deadline) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   StartDraining();
-  spdlog::info("draining: in-flight calls have {}",
-               absl::FormatDuration(options_.shutdown_grace));
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  if (frame_ == nullptr) {
+    server_->Shutdown(absl::ToChronoTime(deadline));
+  } else {
+    frame_->Close();
+    frame_->AwaitIdle(deadline);
+    frame_->AwaitQuiet(kQuiet, std::min(deadline, absl::Now() + kMostQuietWait));
+    // gRPC's shutdown sends every connection its GOAWAY at once, then waits
+    // for the calls it has begun, the held ones among them: those are
+    // refused once the GOAWAY is out.
+    std::thread stopping([&] { server_->Shutdown(absl::ToChronoTime(deadline)); });
+    absl::SleepFor(kGoawayOnTheWire);
+    frame_->RefuseHeld();
+    stopping.join();
+  }
   server_->Wait();
   spdlog::info("gRPC server stopped");
 }
@@ -115,11 +166,12 @@ void BlockShutdownSignals() {
 }
 
 absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
-                              std::vector<grpc::Service*> services,
+                              Frame& frame, std::vector<grpc::Service*> services,
                               grpc::Service* clock_control,
                               std::vector<grpc::Service*> operator_services) {
   if (clock_control != nullptr) services.push_back(clock_control);
-  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, services);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options, services, &frame);
   if (!server.ok()) return server.status();
   std::unique_ptr<Server> operator_server;
   if (!operator_services.empty() && !options.operator_listen.empty()) {
@@ -127,7 +179,7 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
     operator_options.listen = options.operator_listen;
     operator_options.metrics_listen = "";
     absl::StatusOr<std::unique_ptr<Server>> started =
-        Server::Start(operator_options, operator_services);
+        Server::Start(operator_options, operator_services, &frame);
     if (!started.ok()) return started.status();
     operator_server = std::move(*started);
     spdlog::info("operator services on port {}", operator_server->port());
@@ -150,9 +202,15 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
     if (s != nullptr) s->StartDraining();
   }
   absl::SleepFor(options.drain_delay);
+  const absl::Time deadline = absl::Now() + options.shutdown_grace;
+  FinishAdmittedCalls(frame, deadline);
+  // At once: the frame's held calls are answered when any server's GOAWAY
+  // is out, so every server must have sent its own by then.
+  std::vector<std::thread> stopping;
   for (Server* s : {health_server.get(), operator_server.get(), server->get()}) {
-    if (s != nullptr) s->Shutdown();
+    if (s != nullptr) stopping.emplace_back([s, deadline] { s->Shutdown(deadline); });
   }
+  for (std::thread& t : stopping) t.join();
   return absl::OkStatus();
 }
 

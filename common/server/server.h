@@ -18,6 +18,7 @@ class Registry;
 
 namespace clientbook::server {
 
+class Frame;
 class RpcMetrics;
 
 struct ServerOptions {
@@ -45,9 +46,11 @@ struct ServerOptions {
 class Server {
  public:
   // Starts serving `services` (not owned; they must outlive the Server) and
-  // reports SERVING. Storage must already be open.
+  // reports SERVING. Storage must already be open. `frame`, when given, is
+  // the one the services serve their calls through: Shutdown() closes it.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      const ServerOptions& options, const std::vector<grpc::Service*>& services);
+      const ServerOptions& options, const std::vector<grpc::Service*>& services,
+      Frame* frame = nullptr);
   ~Server();
 
   // The bound port (the real one when options asked for port 0).
@@ -55,9 +58,12 @@ class Server {
 
   // Reports NOT_SERVING while still serving; Shutdown() follows.
   void StartDraining();
-  // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
-  // within the grace period, then cancels the rest. Idempotent.
+  // Reports NOT_SERVING; the frame refuses new calls UNAVAILABLE and lets
+  // the calls it admitted finish within the grace period; then the gRPC
+  // server stops, cancelling what is left. Idempotent.
   void Shutdown();
+  // The same with the grace ending at `deadline`.
+  void Shutdown(absl::Time deadline);
 
  private:
   Server() = default;
@@ -67,6 +73,7 @@ class Server {
   std::unique_ptr<RpcMetrics> metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
+  Frame* frame_ = nullptr;
   int port_ = 0;
   bool shut_down_ = false;
 };
@@ -80,12 +87,13 @@ int WaitForShutdownSignal();
 
 // The rest of a service binary's life once its parts are built: serves
 // `services` (and `clock_control`, the fake-clock service, when not null)
-// and, on --operator_listen, `operator_services`, until SIGTERM or SIGINT.
-// Then, as Kubernetes expects: health NOT_SERVING at once, calls still
-// served for --drain_delay, then no new calls and in-flight ones finish
+// and, on --operator_listen, `operator_services`, all through `frame`, until
+// SIGTERM or SIGINT. Then, as Kubernetes expects: health NOT_SERVING at
+// once, calls still served for --drain_delay, then new calls refused
+// UNAVAILABLE (clients retry those) while the ones already begun finish
 // within --shutdown_grace. Storage is closed by the caller.
 absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& options,
-                              std::vector<grpc::Service*> services,
+                              Frame& frame, std::vector<grpc::Service*> services,
                               grpc::Service* clock_control,
                               std::vector<grpc::Service*> operator_services = {});
 

@@ -3,7 +3,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "clientbook/testing/v1/clock.grpc.pb.h"
-#include "common/server/call.h"
+#include "common/server/frame.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
 
@@ -16,14 +16,14 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-class ClockService final : public testing::v1::ClockService::Service {
+class ClockService final : public testing::v1::ClockService::CallbackService {
  public:
-  ClockService(FakeClock& clock, const auth::Authenticator& authenticator)
-      : clock_(clock), authenticator_(authenticator) {}
+  ClockService(FakeClock& clock, server::Frame& frame) : clock_(clock), frame_(frame) {}
 
-  grpc::Status Advance(grpc::ServerContext* ctx, const testing::v1::AdvanceRequest* req,
-                       google::protobuf::Timestamp* now) override {
-    return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) {
+  grpc::ServerUnaryReactor* Advance(grpc::CallbackServerContext* ctx,
+                                    const testing::v1::AdvanceRequest* req,
+                                    google::protobuf::Timestamp* now) override {
+    return frame_.Unary(ctx, req, [this, req, now](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
       int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
       if (micros < 0)
@@ -37,9 +37,10 @@ class ClockService final : public testing::v1::ClockService::Service {
     });
   }
 
-  grpc::Status Now(grpc::ServerContext* ctx, const testing::v1::NowRequest* req,
-                   google::protobuf::Timestamp* now) override {
-    return server::Serve(authenticator_, *ctx, req, [&](const auth::Caller& caller) {
+  grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx,
+                                const testing::v1::NowRequest* req,
+                                google::protobuf::Timestamp* now) override {
+    return frame_.Unary(ctx, req, [this, now](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
       *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
       return absl::OkStatus();
@@ -48,7 +49,7 @@ class ClockService final : public testing::v1::ClockService::Service {
 
  private:
   FakeClock& clock_;
-  const auth::Authenticator& authenticator_;
+  server::Frame& frame_;
 };
 
 }  // namespace
@@ -73,9 +74,9 @@ absl::StatusOr<ServiceClock> ClockFromFlags() {
   return out;
 }
 
-void ServeClockControl(ServiceClock& clock, const auth::Authenticator& authenticator) {
+void ServeClockControl(ServiceClock& clock, server::Frame& frame) {
   if (clock.fake != nullptr) {
-    clock.control = std::make_unique<ClockService>(*clock.fake, authenticator);
+    clock.control = std::make_unique<ClockService>(*clock.fake, frame);
   }
 }
 

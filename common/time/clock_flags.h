@@ -6,7 +6,6 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
-#include "common/auth/authenticator.h"
 #include "common/time/clock.h"
 #include "grpcpp/impl/codegen/service_type.h"
 
@@ -16,6 +15,9 @@
 ABSL_DECLARE_FLAG(std::string, fake_clock);
 
 namespace clientbook {
+namespace server {
+class Frame;
+}  // namespace server
 
 struct ServiceClock {
   std::unique_ptr<Clock> clock;
@@ -31,7 +33,7 @@ absl::StatusOr<ServiceClock> ClockFromFlags();
 
 // Sets `clock.control` when the clock is fake: the ClockService, open to
 // operators only.
-void ServeClockControl(ServiceClock& clock, const auth::Authenticator& authenticator);
+void ServeClockControl(ServiceClock& clock, server::Frame& frame);
 
 }  // namespace clientbook
 

@@ -18,13 +18,18 @@ ABSL_FLAG(absl::Duration, directory_timeout, absl::Seconds(2),
 ABSL_FLAG(absl::Duration, trial_sweep_interval, absl::Minutes(10),
           "how often lapsed direct-discount trials are recorded");
 
+// Every billing call asks the directory who the caller is: enough threads
+// for 64 calls in flight, each waiting on that answer.
+constexpr int kBlockingThreads = 64;
+
 int main(int argc, char** argv) {
   using namespace clientbook;
   auto basics = server::Bootstrap(argc, argv,
                                   {.listen = "127.0.0.1:50052",
                                    .data_dir = "./data/billing",
                                    .metrics_listen = "127.0.0.1:9452",
-                                   .operator_listen = "127.0.0.1:50062"});
+                                   .operator_listen = "127.0.0.1:50062",
+                                   .blocking_threads = kBlockingThreads});
   if (!basics.ok()) return server::ExitWith(basics.status());
   billing::RocksBillingStore store(basics->db.get());
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
@@ -33,8 +38,8 @@ int main(int argc, char** argv) {
   billing::GrpcDirectoryClient directory(*channel,
                                          absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
-  billing::BillingService service(billing, *basics->authenticator);
-  billing::BillingOperatorService operator_service(billing, *basics->authenticator);
+  billing::BillingService service(billing, *basics->frame);
+  billing::BillingOperatorService operator_service(billing, *basics->frame);
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();
@@ -45,7 +50,7 @@ int main(int argc, char** argv) {
       }
     });
     if (absl::Status s = server::ServeUntilSignal(
-            "billing", server::ServerOptions::FromFlags(), {&service},
+            "billing", server::ServerOptions::FromFlags(), *basics->frame, {&service},
             basics->clock.control.get(), {&operator_service});
         !s.ok()) {
       return server::ExitWith(s);

@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
   if (*reindexed > 0) spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
-  directory::DirectoryService service(directory, *basics->authenticator);
-  directory::WorkspaceService workspace(directory, *basics->authenticator);
+  directory::DirectoryService service(directory, *basics->frame);
+  directory::WorkspaceService workspace(directory, *basics->frame);
   {
     server::PeriodicTask purger(absl::GetFlag(FLAGS_note_purge_interval), [&] {
       absl::StatusOr<size_t> purged = directory.notes.PurgeDeletedNotes();
@@ -56,9 +56,9 @@ int main(int argc, char** argv) {
         spdlog::info("note purge: {} deleted notes purged", *purged);
       }
     });
-    if (absl::Status s =
-            server::ServeUntilSignal("directory", server::ServerOptions::FromFlags(),
-                                     {&service, &workspace}, basics->clock.control.get());
+    if (absl::Status s = server::ServeUntilSignal(
+            "directory", server::ServerOptions::FromFlags(), *basics->frame,
+            {&service, &workspace}, basics->clock.control.get());
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -21,12 +21,17 @@ ABSL_FLAG(absl::Duration, job_retention, absl::Hours(90 * 24),
 ABSL_FLAG(absl::Duration, retention_sweep_interval, absl::Hours(1),
           "how often old import jobs are looked for");
 
+// Every import call asks the directory who the caller is: enough threads
+// for 64 calls in flight, each waiting on that answer.
+constexpr int kBlockingThreads = 64;
+
 int main(int argc, char** argv) {
   using namespace clientbook;
   auto basics = server::Bootstrap(argc, argv,
                                   {.listen = "127.0.0.1:50053",
                                    .data_dir = "./data/import",
-                                   .metrics_listen = "127.0.0.1:9453"});
+                                   .metrics_listen = "127.0.0.1:9453",
+                                   .blocking_threads = kBlockingThreads});
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto store = importer::RocksImportStore::Create(basics->db.get());
   if (!store.ok()) return server::ExitWith(store.status());
@@ -46,7 +51,7 @@ int main(int argc, char** argv) {
   importer::Importer importer(**store, *basics->clock.clock, directory, *worker);
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
-  importer::ImportService service(importer, *basics->authenticator);
+  importer::ImportService service(importer, *basics->frame);
   {
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {
@@ -57,9 +62,9 @@ int main(int argc, char** argv) {
         spdlog::info("retention sweep: deleted {} old import jobs", *deleted);
       }
     });
-    if (absl::Status s =
-            server::ServeUntilSignal("import", server::ServerOptions::FromFlags(),
-                                     {&service}, basics->clock.control.get());
+    if (absl::Status s = server::ServeUntilSignal(
+            "import", server::ServerOptions::FromFlags(), *basics->frame, {&service},
+            basics->clock.control.get());
         !s.ok()) {
       return server::ExitWith(s);
     }

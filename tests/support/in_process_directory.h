@@ -25,10 +25,10 @@ class InProcessDirectory {
       : db_(std::move(*storage::Database::Open(data_dir, {}))),
         store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
         directory_(*store_, clock, wholesale, imports_),
-        service_(directory_, authenticator_),
-        workspace_(directory_, authenticator_),
+        service_(directory_, frame_),
+        workspace_(directory_, frame_),
         server_(std::move(*server::Server::Start({.listen = "127.0.0.1:0"},
-                                                 {&service_, &workspace_}))) {}
+                                                 {&service_, &workspace_}, &frame_))) {}
 
   std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   directory::Directory& domain() { return directory_; }
@@ -42,6 +42,7 @@ class InProcessDirectory {
   directory::FakeImportActivity imports_;
   directory::Directory directory_;
   auth::HeaderAuthenticator authenticator_;
+  server::Frame frame_{authenticator_};
   directory::DirectoryService service_;
   directory::WorkspaceService workspace_;
   std::unique_ptr<server::Server> server_;

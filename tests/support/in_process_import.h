@@ -43,9 +43,9 @@ class InProcessImport {
 
   // Serves ImportService; returns host:port.
   std::string Serve() {
-    service_ = std::make_unique<importer::ImportService>(*importer_, authenticator_);
-    server_ =
-        std::move(*server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}));
+    service_ = std::make_unique<importer::ImportService>(*importer_, frame_);
+    server_ = std::move(
+        *server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}, &frame_));
     return absl::StrCat("127.0.0.1:", server_->port());
   }
 
@@ -56,6 +56,7 @@ class InProcessImport {
   std::unique_ptr<importer::JobWorker> worker_;
   std::unique_ptr<importer::Importer> importer_;
   auth::HeaderAuthenticator authenticator_;
+  server::Frame frame_{authenticator_};
   std::unique_ptr<importer::ImportService> service_;
   std::unique_ptr<server::Server> server_;
 };

@@ -1,15 +1,14 @@
 #include "services/billing/api/billing_operator_service.h"
 
-#include "common/server/call.h"
 #include "common/status/macros.h"
 
 namespace clientbook::billing {
 
-grpc::Status BillingOperatorService::SweepExpiredTrials(
-    grpc::ServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
+grpc::ServerUnaryReactor* BillingOperatorService::SweepExpiredTrials(
+    grpc::CallbackServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
     v1::SweepExpiredTrialsResponse* resp) {
-  return server::Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
                             billing_.SweepExpiredTrials());

@@ -2,7 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_OPERATOR_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
-#include "common/auth/authenticator.h"
+#include "common/server/frame.h"
 #include "services/billing/domain/billing.h"
 
 namespace clientbook::billing {
@@ -10,18 +10,18 @@ namespace clientbook::billing {
 // clientbook.v1.BillingOperatorService: actions across every firm, served
 // only on the operator address (see billing.proto), so it checks no firm
 // membership itself.
-class BillingOperatorService final : public v1::BillingOperatorService::Service {
+class BillingOperatorService final : public v1::BillingOperatorService::CallbackService {
  public:
-  BillingOperatorService(Billing& billing, const auth::Authenticator& authenticator)
-      : billing_(billing), authenticator_(authenticator) {}
+  BillingOperatorService(Billing& billing, server::Frame& frame)
+      : billing_(billing), frame_(frame) {}
 
-  grpc::Status SweepExpiredTrials(grpc::ServerContext* ctx,
-                                  const v1::SweepExpiredTrialsRequest* req,
-                                  v1::SweepExpiredTrialsResponse* resp) override;
+  grpc::ServerUnaryReactor* SweepExpiredTrials(
+      grpc::CallbackServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
+      v1::SweepExpiredTrialsResponse* resp) override;
 
  private:
   Billing& billing_;
-  const auth::Authenticator& authenticator_;
+  server::Frame& frame_;
 };
 
 }  // namespace clientbook::billing

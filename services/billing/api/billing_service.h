@@ -2,57 +2,59 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
-#include "common/auth/authenticator.h"
+#include "common/server/frame.h"
 #include "services/billing/domain/billing.h"
 
 namespace clientbook::billing {
 
-// clientbook.v1.BillingService over gRPC: converts messages, calls Billing,
-// maps the status. No rules live here.
-class BillingService final : public v1::BillingService::Service {
+// clientbook.v1.BillingService over gRPC's callback API: converts messages,
+// calls Billing, maps the status. Every call asks the directory about the
+// caller, so all run on the frame's blocking pool. No rules live here.
+class BillingService final : public v1::BillingService::CallbackService {
  public:
-  BillingService(Billing& billing, const auth::Authenticator& authenticator)
-      : billing_(billing), authenticator_(authenticator) {}
+  BillingService(Billing& billing, server::Frame& frame)
+      : billing_(billing), frame_(frame) {}
 
-  grpc::Status GetSubscription(grpc::ServerContext* ctx,
-                               const v1::GetSubscriptionRequest* req,
-                               v1::Subscription* resp) override;
-  grpc::Status ListSubscriptions(grpc::ServerContext* ctx,
-                                 const v1::ListSubscriptionsRequest* req,
-                                 v1::ListSubscriptionsResponse* resp) override;
-  grpc::Status SubscribeClient(grpc::ServerContext* ctx,
-                               const v1::SubscribeClientRequest* req,
-                               v1::Subscription* resp) override;
-  grpc::Status AddProduct(grpc::ServerContext* ctx, const v1::AddProductRequest* req,
-                          v1::Subscription* resp) override;
-  grpc::Status RemoveProduct(grpc::ServerContext* ctx,
-                             const v1::RemoveProductRequest* req,
-                             v1::Subscription* resp) override;
-  grpc::Status SetBillingPeriod(grpc::ServerContext* ctx,
-                                const v1::SetBillingPeriodRequest* req,
-                                v1::Subscription* resp) override;
-  grpc::Status AddPaymentMethod(grpc::ServerContext* ctx,
-                                const v1::AddPaymentMethodRequest* req,
-                                v1::Subscription* resp) override;
-  grpc::Status RemoveFromWholesale(grpc::ServerContext* ctx,
-                                   const v1::RemoveFromWholesaleRequest* req,
-                                   v1::Subscription* resp) override;
-  grpc::Status AuthorizeBillingTransfer(grpc::ServerContext* ctx,
-                                        const v1::AuthorizeBillingTransferRequest* req,
-                                        v1::BillingTransfer* resp) override;
-  grpc::Status CompleteBillingTransfer(grpc::ServerContext* ctx,
-                                       const v1::CompleteBillingTransferRequest* req,
-                                       v1::BillingTransfer* resp) override;
-  grpc::Status RevokeBillingTransfer(grpc::ServerContext* ctx,
-                                     const v1::RevokeBillingTransferRequest* req,
-                                     v1::BillingTransfer* resp) override;
-  grpc::Status GetBillingTransfer(grpc::ServerContext* ctx,
-                                  const v1::GetBillingTransferRequest* req,
-                                  v1::BillingTransfer* resp) override;
+  grpc::ServerUnaryReactor* GetSubscription(grpc::CallbackServerContext* ctx,
+                                            const v1::GetSubscriptionRequest* req,
+                                            v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* ListSubscriptions(
+      grpc::CallbackServerContext* ctx, const v1::ListSubscriptionsRequest* req,
+      v1::ListSubscriptionsResponse* resp) override;
+  grpc::ServerUnaryReactor* SubscribeClient(grpc::CallbackServerContext* ctx,
+                                            const v1::SubscribeClientRequest* req,
+                                            v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* AddProduct(grpc::CallbackServerContext* ctx,
+                                       const v1::AddProductRequest* req,
+                                       v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* RemoveProduct(grpc::CallbackServerContext* ctx,
+                                          const v1::RemoveProductRequest* req,
+                                          v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* SetBillingPeriod(grpc::CallbackServerContext* ctx,
+                                             const v1::SetBillingPeriodRequest* req,
+                                             v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* AddPaymentMethod(grpc::CallbackServerContext* ctx,
+                                             const v1::AddPaymentMethodRequest* req,
+                                             v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* RemoveFromWholesale(grpc::CallbackServerContext* ctx,
+                                                const v1::RemoveFromWholesaleRequest* req,
+                                                v1::Subscription* resp) override;
+  grpc::ServerUnaryReactor* AuthorizeBillingTransfer(
+      grpc::CallbackServerContext* ctx, const v1::AuthorizeBillingTransferRequest* req,
+      v1::BillingTransfer* resp) override;
+  grpc::ServerUnaryReactor* CompleteBillingTransfer(
+      grpc::CallbackServerContext* ctx, const v1::CompleteBillingTransferRequest* req,
+      v1::BillingTransfer* resp) override;
+  grpc::ServerUnaryReactor* RevokeBillingTransfer(
+      grpc::CallbackServerContext* ctx, const v1::RevokeBillingTransferRequest* req,
+      v1::BillingTransfer* resp) override;
+  grpc::ServerUnaryReactor* GetBillingTransfer(grpc::CallbackServerContext* ctx,
+                                               const v1::GetBillingTransferRequest* req,
+                                               v1::BillingTransfer* resp) override;
 
  private:
   Billing& billing_;
-  const auth::Authenticator& authenticator_;
+  server::Frame& frame_;
 };
 
 }  // namespace clientbook::billing

@@ -5,7 +5,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
-#include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -13,8 +12,6 @@
 
 namespace clientbook::directory {
 namespace {
-
-using server::ServeUnary;
 
 PageRequest PageOf(int32_t size, const std::string& token) {
   return PageRequest{.page_size = size, .page_token = token};
@@ -25,9 +22,8 @@ PageRequest PageOf(int32_t size, const std::string& token) {
 grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerContext* ctx,
                                                        const v1::CreateFirmRequest* req,
                                                        v1::Firm* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             FirmRecord firm,
             directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
@@ -41,23 +37,21 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext* ctx,
                                                     const v1::GetFirmRequest* req,
                                                     v1::Firm* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName name,
-                            names::FirmName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(FirmRecord firm,
-                            directory_.firms.GetFirm(caller.user_id, name.firm_id));
-        *resp = ToProto(firm);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName name,
+                        names::FirmName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(FirmRecord firm,
+                        directory_.firms.GetFirm(caller.user_id, name.firm_id));
+    *resp = ToProto(firm);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerContext* ctx,
                                                        const v1::UpdateFirmRequest* req,
                                                        v1::Firm* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("firm.name", req->firm().name()));
         FirmRecord patch;
@@ -75,24 +69,21 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerContext* ctx,
                                                         const v1::ListMyFirmsRequest* req,
                                                         v1::ListMyFirmsResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(
-            Page<FirmRecord> page,
-            directory_.firms.ListMyFirms(caller.user_id,
-                                         PageOf(req->page_size(), req->page_token())));
-        for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(Page<FirmRecord> page,
+                        directory_.firms.ListMyFirms(
+                            caller.user_id, PageOf(req->page_size(), req->page_token())));
+    for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
     grpc::CallbackServerContext* ctx, const v1::AddFirmMemberRequest* req,
     v1::FirmMember* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(MemberRecord member,
@@ -106,26 +97,24 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
 grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
     grpc::CallbackServerContext* ctx, const v1::ListFirmMembersRequest* req,
     v1::ListFirmMembersResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                            names::FirmName::Parse("parent", req->parent()));
-        CB_ASSIGN_OR_RETURN(
-            Page<MemberRecord> page,
-            directory_.firms.ListMembers(caller.user_id, firm.firm_id,
-                                         PageOf(req->page_size(), req->page_token())));
-        for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(
+        Page<MemberRecord> page,
+        directory_.firms.ListMembers(caller.user_id, firm.firm_id,
+                                     PageOf(req->page_size(), req->page_token())));
+    for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("firm", req->firm()));
         CB_ASSIGN_OR_RETURN(
@@ -146,9 +135,8 @@ grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
 grpc::ServerUnaryReactor* DirectoryService::CreateClient(
     grpc::CallbackServerContext* ctx, const v1::CreateClientRequest* req,
     v1::Client* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -169,24 +157,22 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
 grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContext* ctx,
                                                       const v1::GetClientRequest* req,
                                                       v1::Client* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                            names::ClientName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            ClientRecord client,
-            directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id));
-        *resp = ToProto(client);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                        names::ClientName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(
+        ClientRecord client,
+        directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id));
+    *resp = ToProto(client);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientRequest* req,
     v1::Client* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             names::ClientName ref,
             names::ClientName::Parse("client.name", req->client().name()));
@@ -211,30 +197,28 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
 grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
     grpc::CallbackServerContext* ctx, const v1::FindDuplicateClientsRequest* req,
     v1::FindDuplicateClientsResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                            names::FirmName::Parse("parent", req->parent()));
-        CB_ASSIGN_OR_RETURN(Page<std::vector<ClientRecord>> page,
-                            directory_.clients.FindDuplicateClients(
-                                caller.user_id, firm.firm_id,
-                                PageOf(req->page_size(), req->page_token())));
-        for (const std::vector<ClientRecord>& group : page.items) {
-          v1::DuplicateClients* out = resp->add_duplicates();
-          for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
-        }
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    CB_ASSIGN_OR_RETURN(
+        Page<std::vector<ClientRecord>> page,
+        directory_.clients.FindDuplicateClients(
+            caller.user_id, firm.firm_id, PageOf(req->page_size(), req->page_token())));
+    for (const std::vector<ClientRecord>& group : page.items) {
+      v1::DuplicateClients* out = resp->add_duplicates();
+      for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
+    }
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::MergeClients(
     grpc::CallbackServerContext* ctx, const v1::MergeClientsRequest* req,
     v1::MergeClientsResponse* resp) {
   // Asks billing and import first.
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName target,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -259,49 +243,46 @@ grpc::ServerUnaryReactor* DirectoryService::MergeClients(
 grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerContext* ctx,
                                                         const v1::ListClientsRequest* req,
                                                         v1::ListClientsResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        ClientListQuery query;
-        CB_ASSIGN_OR_RETURN(const names::FirmName parent,
-                            names::FirmName::Parse("parent", req->parent()));
-        query.firm_id = parent.firm_id;
-        CB_ASSIGN_OR_RETURN(query.lead_accountant,
-                            OptionalMemberUserId("lead_accountant",
-                                                 req->lead_accountant(), query.firm_id));
-        query.page = PageOf(req->page_size(), req->page_token());
-        query.name_query = req->name_query();
-        query.client_number_query = req->client_number_query();
-        query.client_type = req->client_type();
-        query.status = req->status();
-        query.show_inactive = req->show_inactive();
-        query.order_by = req->order_by();
-        if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
-        // Each field once, however often it was named: the mask is applied
-        // to every client of the page.
-        google::protobuf::FieldMask read_mask;
-        google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(),
-                                                               &read_mask);
-        query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
-        CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
-                            directory_.listing.ListClients(caller.user_id, query));
-        for (const ClientRecord& c : page.items) {
-          v1::Client& client = *resp->add_clients();
-          client = ToProto(c);
-          if (!read_mask.paths().empty()) {
-            google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
-          }
-        }
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    ClientListQuery query;
+    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                        names::FirmName::Parse("parent", req->parent()));
+    query.firm_id = parent.firm_id;
+    CB_ASSIGN_OR_RETURN(
+        query.lead_accountant,
+        OptionalMemberUserId("lead_accountant", req->lead_accountant(), query.firm_id));
+    query.page = PageOf(req->page_size(), req->page_token());
+    query.name_query = req->name_query();
+    query.client_number_query = req->client_number_query();
+    query.client_type = req->client_type();
+    query.status = req->status();
+    query.show_inactive = req->show_inactive();
+    query.order_by = req->order_by();
+    if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
+    // Each field once, however often it was named: the mask is applied
+    // to every client of the page.
+    google::protobuf::FieldMask read_mask;
+    google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(), &read_mask);
+    query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
+    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
+                        directory_.listing.ListClients(caller.user_id, query));
+    for (const ClientRecord& c : page.items) {
+      v1::Client& client = *resp->add_clients();
+      client = ToProto(c);
+      if (!read_mask.paths().empty()) {
+        google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
+      }
+    }
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
     grpc::CallbackServerContext* ctx, const v1::DeactivateClientRequest* req,
     v1::Client* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -316,9 +297,8 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
 grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
     grpc::CallbackServerContext* ctx, const v1::ReactivateClientRequest* req,
     v1::Client* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -334,9 +314,8 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
     grpc::CallbackServerContext* ctx, const v1::DeleteClientRequest* req,
     google::protobuf::Empty*) {
   // Asks billing first.
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
@@ -346,9 +325,8 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
 grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(ClientRecord client,
@@ -363,9 +341,8 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
 grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
     grpc::CallbackServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<ClientNumberUpdate> updates;
@@ -406,57 +383,54 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
 grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
     grpc::CallbackServerContext* ctx, const v1::BatchGetClientsRequest* req,
     v1::BatchGetClientsResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                            names::FirmName::Parse("parent", req->parent()));
-        std::vector<uint64_t> ids;
-        for (int i = 0; i < req->names_size(); ++i) {
-          absl::StatusOr<names::ClientName> ref =
-              names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
-          if (ref.ok() && ref->firm_id == firm.firm_id) {
-            ids.push_back(ref->company_id);
-          } else {
-            resp->add_missing(req->names(i));
-          }
-        }
-        CB_ASSIGN_OR_RETURN(
-            std::vector<ClientRecord> found,
-            directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
-        absl::flat_hash_set<uint64_t> present;
-        for (const ClientRecord& c : found) {
-          present.insert(c.company_id());
-          *resp->add_clients() = ToProto(c);
-        }
-        for (uint64_t id : ids) {
-          if (!present.contains(id))
-            resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
-        }
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    std::vector<uint64_t> ids;
+    for (int i = 0; i < req->names_size(); ++i) {
+      absl::StatusOr<names::ClientName> ref =
+          names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
+      if (ref.ok() && ref->firm_id == firm.firm_id) {
+        ids.push_back(ref->company_id);
+      } else {
+        resp->add_missing(req->names(i));
+      }
+    }
+    CB_ASSIGN_OR_RETURN(
+        std::vector<ClientRecord> found,
+        directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
+    absl::flat_hash_set<uint64_t> present;
+    for (const ClientRecord& c : found) {
+      present.insert(c.company_id());
+      *resp->add_clients() = ToProto(c);
+    }
+    for (uint64_t id : ids) {
+      if (!present.contains(id))
+        resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
     grpc::CallbackServerContext* ctx, const v1::GetClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
-                            names::ClientListViewName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            ListViewRecord view,
-            directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
-        *resp = ToProto(ref.firm_id, ref.user_id, view);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                        names::ClientListViewName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(
+        ListViewRecord view,
+        directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
+    *resp = ToProto(ref.firm_id, ref.user_id, view);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse(
                                 "client_list_view.name", req->client_list_view().name()));
@@ -474,9 +448,8 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
 grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
     grpc::CallbackServerContext* ctx, const v1::CreateInvitationRequest* req,
     v1::Invitation* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(InvitationRecord inv,
                             directory_.invitations.CreateInvitation(
                                 caller.user_id, FromProto(req->invitation())));
@@ -488,26 +461,24 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
 grpc::ServerUnaryReactor* DirectoryService::ListInvitations(
     grpc::CallbackServerContext* ctx, const v1::ListInvitationsRequest* req,
     v1::ListInvitationsResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
-                            directory_.invitations.ListInvitations(
-                                caller, req->invitee_email(),
-                                PageOf(req->page_size(), req->page_token())));
-        for (const InvitationRecord& inv : page.items) {
-          *resp->add_invitations() = ToProto(inv);
-        }
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(
+        Page<InvitationRecord> page,
+        directory_.invitations.ListInvitations(
+            caller, req->invitee_email(), PageOf(req->page_size(), req->page_token())));
+    for (const InvitationRecord& inv : page.items) {
+      *resp->add_invitations() = ToProto(inv);
+    }
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
     grpc::CallbackServerContext* ctx, const v1::AcceptInvitationRequest* req,
     v1::Invitation* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         std::optional<uint64_t> firm_id;
         if (!req->firm().empty()) {
           CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
@@ -525,9 +496,8 @@ grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
 grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
     grpc::CallbackServerContext* ctx, const v1::DeclineInvitationRequest* req,
     v1::Invitation* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         if (req->token().empty()) return errors::InvalidField("token", "is required");
         CB_ASSIGN_OR_RETURN(
             InvitationRecord inv,

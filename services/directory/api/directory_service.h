@@ -2,19 +2,18 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_DIRECTORY_SERVICE_H_
 
 #include "clientbook/v1/directory.grpc.pb.h"
-#include "common/auth/authenticator.h"
-#include "common/server/blocking_pool.h"
+#include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
 
 namespace clientbook::directory {
 
 // clientbook.v1.DirectoryService over gRPC's callback API: reads run on
-// gRPC's threads, writes on writers_. Converts messages, calls the
+// gRPC's threads, writes on the frame's blocking pool. Converts messages, calls the
 // Directory, maps the status. No rules live here.
 class DirectoryService final : public v1::DirectoryService::CallbackService {
  public:
-  DirectoryService(Directory& directory, const auth::Authenticator& authenticator)
-      : directory_(directory), authenticator_(authenticator) {}
+  DirectoryService(Directory& directory, server::Frame& frame)
+      : directory_(directory), frame_(frame) {}
 
   grpc::ServerUnaryReactor* CreateFirm(grpc::CallbackServerContext* ctx,
                                        const v1::CreateFirmRequest* req,
@@ -93,14 +92,8 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
                                               v1::Invitation* resp) override;
 
  private:
-  // Calls that write take a firm's lock, fsync with --sync_writes, or (a
-  // delete) wait on billing: they run on these threads, never on gRPC's own,
-  // so reads are answered whatever the writers wait for. More queue.
-  static constexpr int kWriterThreads = 16;
-
   Directory& directory_;
-  const auth::Authenticator& authenticator_;
-  server::BlockingPool writers_{kWriterThreads};
+  server::Frame& frame_;
 };
 
 }  // namespace clientbook::directory

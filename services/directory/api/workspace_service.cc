@@ -1,7 +1,6 @@
 #include "services/directory/api/workspace_service.h"
 
 #include "common/names/names.h"
-#include "common/server/call.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
@@ -9,8 +8,6 @@
 
 namespace clientbook::directory {
 namespace {
-
-using server::ServeUnary;
 
 std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
@@ -21,9 +18,8 @@ std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
 grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerContext* ctx,
                                                        const v1::CreateNoteRequest* req,
                                                        v1::Note* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -41,51 +37,47 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::GetNote(grpc::CallbackServerContext* ctx,
                                                     const v1::GetNoteRequest* req,
                                                     v1::Note* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::NoteName ref,
-                            names::NoteName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            NoteRecord note,
-            directory_.notes.GetNote(caller.user_id, ref.firm_id, ref.note_id));
-        *resp = ToProto(note);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::NoteName ref,
+                        names::NoteName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(NoteRecord note, directory_.notes.GetNote(
+                                             caller.user_id, ref.firm_id, ref.note_id));
+    *resp = ToProto(note);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContext* ctx,
                                                       const v1::ListNotesRequest* req,
                                                       v1::ListNotesResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                            names::FirmName::Parse("parent", req->parent()));
-        NoteQuery query{
-            .firm_id = firm.firm_id,
-            .kind = req->kind(),
-            .query = req->query(),
-            .show_deleted = req->show_deleted(),
-            .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
-        if (!req->client().empty()) {
-          CB_ASSIGN_OR_RETURN(query.company_id,
-                              ClientOfFirm("client", req->client(), firm.firm_id));
-        }
-        CB_ASSIGN_OR_RETURN(query.author,
-                            OptionalMemberUserId("author", req->author(), firm.firm_id));
-        CB_ASSIGN_OR_RETURN(Page<NoteRecord> page,
-                            directory_.notes.ListNotes(caller.user_id, query));
-        for (const NoteRecord& note : page.items) *resp->add_notes() = ToProto(note);
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    NoteQuery query{
+        .firm_id = firm.firm_id,
+        .kind = req->kind(),
+        .query = req->query(),
+        .show_deleted = req->show_deleted(),
+        .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+    if (!req->client().empty()) {
+      CB_ASSIGN_OR_RETURN(query.company_id,
+                          ClientOfFirm("client", req->client(), firm.firm_id));
+    }
+    CB_ASSIGN_OR_RETURN(query.author,
+                        OptionalMemberUserId("author", req->author(), firm.firm_id));
+    CB_ASSIGN_OR_RETURN(Page<NoteRecord> page,
+                        directory_.notes.ListNotes(caller.user_id, query));
+    for (const NoteRecord& note : page.items) *resp->add_notes() = ToProto(note);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerContext* ctx,
                                                        const v1::UpdateNoteRequest* req,
                                                        v1::Note* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("note.name", req->note().name()));
         CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
@@ -101,9 +93,8 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerContext* ctx,
                                                        const v1::DeleteNoteRequest* req,
                                                        v1::Note* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(NoteRecord note,
@@ -117,9 +108,8 @@ grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerContext* ctx,
                                                        const v1::CreateTodoRequest* req,
                                                        v1::Todo* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -141,24 +131,21 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::GetTodo(grpc::CallbackServerContext* ctx,
                                                     const v1::GetTodoRequest* req,
                                                     v1::Todo* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::TodoName ref,
-                            names::TodoName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            TodoRecord todo,
-            directory_.todos.GetTodo(caller.user_id, ref.firm_id, ref.todo_id));
-        *resp = ToProto(todo);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::TodoName ref,
+                        names::TodoName::Parse("name", req->name()));
+    CB_ASSIGN_OR_RETURN(TodoRecord todo, directory_.todos.GetTodo(
+                                             caller.user_id, ref.firm_id, ref.todo_id));
+    *resp = ToProto(todo);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerContext* ctx,
                                                        const v1::UpdateTodoRequest* req,
                                                        v1::Todo* resp) {
-  return server::ServeUnaryOn(
-      writers_, authenticator_, ctx, req,
-      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::TodoName ref,
                             names::TodoName::Parse("todo.name", req->todo().name()));
         CB_ASSIGN_OR_RETURN(
@@ -178,51 +165,46 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContext* ctx,
                                                       const v1::ListTodosRequest* req,
                                                       v1::ListTodosResponse* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                            names::FirmName::Parse("parent", req->parent()));
-        TodoQuery query{
-            .firm_id = firm.firm_id,
-            .state = req->state(),
-            .open_only = req->open_only(),
-            .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
-        if (!req->client().empty()) {
-          CB_ASSIGN_OR_RETURN(query.company_id,
-                              ClientOfFirm("client", req->client(), firm.firm_id));
-        }
-        CB_ASSIGN_OR_RETURN(
-            query.assignee,
-            OptionalMemberUserId("assignee", req->assignee(), firm.firm_id));
-        CB_ASSIGN_OR_RETURN(query.due_from,
-                            DayOf("due_on_or_after", req->due_on_or_after()));
-        CB_ASSIGN_OR_RETURN(query.due_to,
-                            DayOf("due_on_or_before", req->due_on_or_before()));
-        CB_ASSIGN_OR_RETURN(Page<TodoRecord> page,
-                            directory_.todos.ListTodos(caller.user_id, query));
-        for (const TodoRecord& todo : page.items) *resp->add_todos() = ToProto(todo);
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                        names::FirmName::Parse("parent", req->parent()));
+    TodoQuery query{
+        .firm_id = firm.firm_id,
+        .state = req->state(),
+        .open_only = req->open_only(),
+        .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+    if (!req->client().empty()) {
+      CB_ASSIGN_OR_RETURN(query.company_id,
+                          ClientOfFirm("client", req->client(), firm.firm_id));
+    }
+    CB_ASSIGN_OR_RETURN(query.assignee,
+                        OptionalMemberUserId("assignee", req->assignee(), firm.firm_id));
+    CB_ASSIGN_OR_RETURN(query.due_from, DayOf("due_on_or_after", req->due_on_or_after()));
+    CB_ASSIGN_OR_RETURN(query.due_to, DayOf("due_on_or_before", req->due_on_or_before()));
+    CB_ASSIGN_OR_RETURN(Page<TodoRecord> page,
+                        directory_.todos.ListTodos(caller.user_id, query));
+    for (const TodoRecord& todo : page.items) *resp->add_todos() = ToProto(todo);
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::GetClientWorkSummary(
     grpc::CallbackServerContext* ctx, const v1::GetClientWorkSummaryRequest* req,
     v1::ClientWorkSummary* resp) {
-  return ServeUnary(
-      authenticator_, ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const names::ClientName ref,
-                            names::ClientName::Parse("client", req->client()));
-        CB_ASSIGN_OR_RETURN(WorkSummary summary,
-                            directory_.todos.GetClientWorkSummary(
-                                caller.user_id, ref.firm_id, ref.company_id));
-        resp->set_client(req->client());
-        resp->set_open_todos(summary.open);
-        resp->set_overdue_todos(summary.overdue);
-        resp->set_done_this_month(summary.done_this_month);
-        resp->set_time_zone(summary.time_zone);
-        return absl::OkStatus();
-      });
+  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+    CB_ASSIGN_OR_RETURN(const names::ClientName ref,
+                        names::ClientName::Parse("client", req->client()));
+    CB_ASSIGN_OR_RETURN(WorkSummary summary,
+                        directory_.todos.GetClientWorkSummary(caller.user_id, ref.firm_id,
+                                                              ref.company_id));
+    resp->set_client(req->client());
+    resp->set_open_todos(summary.open);
+    resp->set_overdue_todos(summary.overdue);
+    resp->set_done_this_month(summary.done_this_month);
+    resp->set_time_zone(summary.time_zone);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace clientbook::directory

@@ -2,19 +2,18 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_
 
 #include "clientbook/v1/workspace.grpc.pb.h"
-#include "common/auth/authenticator.h"
-#include "common/server/blocking_pool.h"
+#include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
 
 namespace clientbook::directory {
 
 // clientbook.v1.WorkspaceService (notes, to-dos, work summaries) over gRPC's
 // callback API, served by the directory next to the clients they are about:
-// reads on gRPC's threads, writes on writers_. No rules live here.
+// reads on gRPC's threads, writes on the frame's blocking pool. No rules live here.
 class WorkspaceService final : public v1::WorkspaceService::CallbackService {
  public:
-  WorkspaceService(Directory& directory, const auth::Authenticator& authenticator)
-      : directory_(directory), authenticator_(authenticator) {}
+  WorkspaceService(Directory& directory, server::Frame& frame)
+      : directory_(directory), frame_(frame) {}
 
   grpc::ServerUnaryReactor* CreateNote(grpc::CallbackServerContext* ctx,
                                        const v1::CreateNoteRequest* req,
@@ -48,12 +47,8 @@ class WorkspaceService final : public v1::WorkspaceService::CallbackService {
       v1::ClientWorkSummary* resp) override;
 
  private:
-  // Writes take a firm's lock and may fsync: never on gRPC's own threads.
-  static constexpr int kWriterThreads = 8;
-
   Directory& directory_;
-  const auth::Authenticator& authenticator_;
-  server::BlockingPool writers_{kWriterThreads};
+  server::Frame& frame_;
 };
 
 }  // namespace clientbook::directory

@@ -1,8 +1,11 @@
 #include "services/import/api/import_service.h"
 
+#include <memory>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
-#include "common/server/call.h"
+#include "common/server/respond.h"
 #include "common/status/macros.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
@@ -11,7 +14,8 @@
 namespace clientbook::importer {
 namespace {
 
-using server::Serve;
+using server::Respond;
+using Write = std::function<bool(const v1::CsvChunk&)>;
 
 // The most CSV one CsvChunk carries (import.proto promises 64 KiB).
 constexpr size_t kChunkBytes = 64 * 1024;
@@ -55,22 +59,22 @@ v1::ImportError ToProto(const ErrorRecord& e) {
   return out;
 }
 
-bool WriteChunks(grpc::ServerWriter<v1::CsvChunk>* writer, absl::string_view data) {
+bool WriteChunks(const Write& write, absl::string_view data) {
   for (size_t at = 0; at < data.size(); at += kChunkBytes) {
     v1::CsvChunk chunk;
     chunk.set_data(std::string(data.substr(at, kChunkBytes)));
-    if (!writer->Write(chunk)) return false;
+    if (!write(chunk)) return false;
   }
   return true;
 }
 
 }  // namespace
 
-grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
-                                          const v1::ExportClientsRequest* req,
-                                          grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerWriteReactor<v1::CsvChunk>* ImportService::ExportClients(
+    grpc::CallbackServerContext* ctx, const v1::ExportClientsRequest* req) {
+  return frame_.Stream<v1::CsvChunk>(
+      ctx, req,
+      [this, req](const auth::Caller& caller, const Write& write) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
         const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
@@ -78,140 +82,143 @@ grpc::Status ImportService::ExportClients(grpc::ServerContext* ctx,
                                   : req->header_language();
         return importer_.Export(
             caller, parent.firm_id, language, req->include_inactive(),
-            [&](std::string data) { return WriteChunks(writer, data); });
+            [&](std::string data) { return WriteChunks(write, data); });
       });
 }
 
-grpc::Status ImportService::StartImport(grpc::ServerContext* ctx,
-                                        const v1::StartImportRequest* req,
-                                        v1::ImportJob* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(const names::FirmName parent,
-                                     names::FirmName::Parse("parent", req->parent()));
-                 CB_ASSIGN_OR_RETURN(
-                     JobRecord job, importer_.Start(caller, parent.firm_id, req->csv(),
-                                                    req->file_name(), req->request_id()));
-                 *resp = ToProto(job);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* ImportService::StartImport(grpc::CallbackServerContext* ctx,
+                                                     const v1::StartImportRequest* req,
+                                                     v1::ImportJob* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                            names::FirmName::Parse("parent", req->parent()));
+        return Respond(importer_.Start(caller, parent.firm_id, req->csv(),
+                                       req->file_name(), req->request_id()),
+                       resp, [](const JobRecord& job) { return ToProto(job); });
+      });
 }
 
-grpc::Status ImportService::UploadImport(
-    grpc::ServerContext* ctx, grpc::ServerReader<v1::UploadImportRequest>* reader,
-    v1::ImportJob* resp) {
-  return Serve(
-      authenticator_, *ctx, nullptr, [&](const auth::Caller& caller) -> absl::Status {
-        v1::UploadImportRequest first;
-        if (!reader->Read(&first))
-          return absl::InvalidArgumentError("the upload sent nothing");
-        std::string csv = first.csv();
-        v1::UploadImportRequest next;
-        // Stop reading once over the limit: the file is refused either way.
-        while (csv.size() <= kMaxFileBytes && reader->Read(&next)) csv += next.csv();
-        if (csv.size() > kMaxFileBytes) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* ImportService::UploadImport(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) {
+  // The first message names the firm and the file; every one adds CSV.
+  struct Upload {
+    std::optional<v1::UploadImportRequest> first;
+    std::string csv;
+  };
+  auto upload = std::make_shared<Upload>();
+  return frame_.Upload<v1::UploadImportRequest, v1::ImportJob>(
+      ctx, resp,
+      [upload](const v1::UploadImportRequest& message) -> absl::Status {
+        upload->csv += message.csv();
+        if (upload->csv.size() > kMaxFileBytes) {
           return absl::ResourceExhaustedError(
               absl::StrCat("the upload passed ", kMaxFileBytes,
                            " bytes (100 KB), the most a file may have: split it"));
         }
+        if (!upload->first.has_value()) {
+          upload->first = message;
+          upload->first->clear_csv();
+        }
+        return absl::OkStatus();
+      },
+      [this, upload](const auth::Caller& caller) -> absl::StatusOr<v1::ImportJob> {
+        if (!upload->first.has_value()) {
+          return absl::InvalidArgumentError("the upload sent nothing");
+        }
+        const v1::UploadImportRequest& first = *upload->first;
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", first.parent()));
-        CB_ASSIGN_OR_RETURN(
-            JobRecord job, importer_.Start(caller, parent.firm_id, csv, first.file_name(),
-                                           first.request_id()));
-        *resp = ToProto(job);
-        return absl::OkStatus();
+        CB_ASSIGN_OR_RETURN(JobRecord job,
+                            importer_.Start(caller, parent.firm_id, upload->csv,
+                                            first.file_name(), first.request_id()));
+        return ToProto(job);
       });
 }
 
-grpc::Status ImportService::GetImportJob(grpc::ServerContext* ctx,
-                                         const v1::GetImportJobRequest* req,
-                                         v1::ImportJob* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
-                                     names::ImportJobName::Parse("name", req->name()));
-                 CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
-                 *resp = ToProto(job);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* ImportService::GetImportJob(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetImportJobRequest* req,
+                                                      v1::ImportJob* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                            names::ImportJobName::Parse("name", req->name()));
+        return Respond(importer_.Get(caller, ref), resp,
+                       [](const JobRecord& job) { return ToProto(job); });
+      });
 }
 
-grpc::Status ImportService::ListImportJobs(grpc::ServerContext* ctx,
-                                           const v1::ListImportJobsRequest* req,
-                                           v1::ListImportJobsResponse* resp) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(const names::FirmName parent,
-                                     names::FirmName::Parse("parent", req->parent()));
-                 if (req->unfinished_only()) {
-                   CB_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs,
-                                       importer_.ListUnfinished(caller, parent.firm_id));
-                   for (const JobRecord& job : jobs)
-                     *resp->add_import_jobs() = ToProto(job);
-                   return absl::OkStatus();
-                 }
-                 CB_ASSIGN_OR_RETURN(Page<JobRecord> page,
-                                     importer_.List(caller, parent.firm_id,
-                                                    {.page_size = req->page_size(),
-                                                     .page_token = req->page_token()}));
-                 for (const JobRecord& job : page.items)
-                   *resp->add_import_jobs() = ToProto(job);
-                 resp->set_next_page_token(page.next_page_token);
-                 return absl::OkStatus();
-               });
+grpc::ServerUnaryReactor* ImportService::ListImportJobs(
+    grpc::CallbackServerContext* ctx, const v1::ListImportJobsRequest* req,
+    v1::ListImportJobsResponse* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                            names::FirmName::Parse("parent", req->parent()));
+        if (req->unfinished_only()) {
+          CB_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs,
+                              importer_.ListUnfinished(caller, parent.firm_id));
+          for (const JobRecord& job : jobs) *resp->add_import_jobs() = ToProto(job);
+          return absl::OkStatus();
+        }
+        return server::RespondPage(
+            importer_.List(
+                caller, parent.firm_id,
+                {.page_size = req->page_size(), .page_token = req->page_token()}),
+            resp, [](auto& out) { return out.add_import_jobs(); },
+            [](const JobRecord& job) { return ToProto(job); });
+      });
 }
 
-grpc::Status ImportService::WatchImportJob(grpc::ServerContext* ctx,
-                                           const v1::WatchImportJobRequest* req,
-                                           grpc::ServerWriter<v1::ImportJob>* writer) {
-  return Serve(authenticator_, *ctx, req,
-               [&](const auth::Caller& caller) -> absl::Status {
-                 CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
-                                     names::ImportJobName::Parse("name", req->name()));
-                 std::string last_sent;
-                 while (true) {
-                   const uint64_t seen = importer_.ChangeCount();
-                   CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
-                   if (std::string now = job.SerializeAsString(); now != last_sent) {
-                     if (!writer->Write(ToProto(job)))
-                       return absl::CancelledError("the watcher left");
-                     last_sent = std::move(now);
-                   }
-                   if (IsTerminal(job)) return absl::OkStatus();
-                   if (ctx->IsCancelled())
-                     return absl::CancelledError("the watcher left");
-                   importer_.WaitForChange(seen, kWatchPoll);
-                 }
-               });
+grpc::ServerWriteReactor<v1::ImportJob>* ImportService::WatchImportJob(
+    grpc::CallbackServerContext* ctx, const v1::WatchImportJobRequest* req) {
+  return frame_.Stream<v1::ImportJob>(
+      ctx, req,
+      [this, ctx, req](
+          const auth::Caller& caller,
+          const std::function<bool(const v1::ImportJob&)>& write) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
+                            names::ImportJobName::Parse("name", req->name()));
+        std::string last_sent;
+        while (true) {
+          const uint64_t seen = importer_.ChangeCount();
+          CB_ASSIGN_OR_RETURN(JobRecord job, importer_.Get(caller, ref));
+          if (std::string now = job.SerializeAsString(); now != last_sent) {
+            if (!write(ToProto(job))) return absl::CancelledError("the watcher left");
+            last_sent = std::move(now);
+          }
+          if (IsTerminal(job)) return absl::OkStatus();
+          if (ctx->IsCancelled()) return absl::CancelledError("the watcher left");
+          importer_.WaitForChange(seen, kWatchPoll);
+        }
+      });
 }
 
-grpc::Status ImportService::ListImportErrors(grpc::ServerContext* ctx,
-                                             const v1::ListImportErrorsRequest* req,
-                                             v1::ListImportErrorsResponse* resp) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* ImportService::ListImportErrors(
+    grpc::CallbackServerContext* ctx, const v1::ListImportErrorsRequest* req,
+    v1::ListImportErrorsResponse* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                             names::ImportJobName::Parse("parent", req->parent()));
-        CB_ASSIGN_OR_RETURN(Page<ErrorRecord> page,
-                            importer_.ListErrors(caller, ref,
-                                                 {.page_size = req->page_size(),
-                                                  .page_token = req->page_token()}));
-        for (const ErrorRecord& e : page.items) *resp->add_errors() = ToProto(e);
-        resp->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return server::RespondPage(
+            importer_.ListErrors(
+                caller, ref,
+                {.page_size = req->page_size(), .page_token = req->page_token()}),
+            resp, [](auto& out) { return out.add_errors(); },
+            [](const ErrorRecord& e) { return ToProto(e); });
       });
 }
 
-grpc::Status ImportService::DownloadErrorReport(
-    grpc::ServerContext* ctx, const v1::DownloadErrorReportRequest* req,
-    grpc::ServerWriter<v1::CsvChunk>* writer) {
-  return Serve(
-      authenticator_, *ctx, req, [&](const auth::Caller& caller) -> absl::Status {
+grpc::ServerWriteReactor<v1::CsvChunk>* ImportService::DownloadErrorReport(
+    grpc::CallbackServerContext* ctx, const v1::DownloadErrorReportRequest* req) {
+  return frame_.Stream<v1::CsvChunk>(
+      ctx, req,
+      [this, req](const auth::Caller& caller, const Write& write) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                             names::ImportJobName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(std::string report, importer_.ErrorReport(caller, ref));
-        if (!WriteChunks(writer, report)) return absl::CancelledError("the caller left");
+        if (!WriteChunks(write, report)) return absl::CancelledError("the caller left");
         return absl::OkStatus();
       });
 }

@@ -2,44 +2,47 @@
 #define CLIENTBOOK_SERVICES_IMPORT_API_IMPORT_SERVICE_H_
 
 #include "clientbook/v1/import.grpc.pb.h"
-#include "common/auth/authenticator.h"
+#include "common/server/frame.h"
 #include "services/import/domain/importer.h"
 
 namespace clientbook::importer {
 
-// clientbook.v1.ImportService over gRPC: converts messages, calls the
-// Importer, maps the status. No rules live here.
-class ImportService final : public v1::ImportService::Service {
+// clientbook.v1.ImportService over gRPC's callback API: converts messages,
+// calls the Importer, maps the status. Every call asks the directory about
+// the caller, so unary calls run on the frame's blocking pool and streams on
+// threads of their own. The upload is read as bytes so the frame parses it
+// (Frame::Upload). No rules live here.
+class ImportService final : public v1::ImportService::WithRawCallbackMethod_UploadImport<
+                                v1::ImportService::CallbackService> {
  public:
-  ImportService(Importer& importer, const auth::Authenticator& authenticator)
-      : importer_(importer), authenticator_(authenticator) {}
+  ImportService(Importer& importer, server::Frame& frame)
+      : importer_(importer), frame_(frame) {}
 
-  grpc::Status ExportClients(grpc::ServerContext* ctx,
-                             const v1::ExportClientsRequest* req,
-                             grpc::ServerWriter<v1::CsvChunk>* writer) override;
-  grpc::Status StartImport(grpc::ServerContext* ctx, const v1::StartImportRequest* req,
-                           v1::ImportJob* resp) override;
-  grpc::Status UploadImport(grpc::ServerContext* ctx,
-                            grpc::ServerReader<v1::UploadImportRequest>* reader,
-                            v1::ImportJob* resp) override;
-  grpc::Status GetImportJob(grpc::ServerContext* ctx, const v1::GetImportJobRequest* req,
-                            v1::ImportJob* resp) override;
-  grpc::Status ListImportJobs(grpc::ServerContext* ctx,
-                              const v1::ListImportJobsRequest* req,
-                              v1::ListImportJobsResponse* resp) override;
-  grpc::Status WatchImportJob(grpc::ServerContext* ctx,
-                              const v1::WatchImportJobRequest* req,
-                              grpc::ServerWriter<v1::ImportJob>* writer) override;
-  grpc::Status ListImportErrors(grpc::ServerContext* ctx,
-                                const v1::ListImportErrorsRequest* req,
-                                v1::ListImportErrorsResponse* resp) override;
-  grpc::Status DownloadErrorReport(grpc::ServerContext* ctx,
-                                   const v1::DownloadErrorReportRequest* req,
-                                   grpc::ServerWriter<v1::CsvChunk>* writer) override;
+  grpc::ServerWriteReactor<v1::CsvChunk>* ExportClients(
+      grpc::CallbackServerContext* ctx, const v1::ExportClientsRequest* req) override;
+  grpc::ServerUnaryReactor* StartImport(grpc::CallbackServerContext* ctx,
+                                        const v1::StartImportRequest* req,
+                                        v1::ImportJob* resp) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadImport(
+      grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* GetImportJob(grpc::CallbackServerContext* ctx,
+                                         const v1::GetImportJobRequest* req,
+                                         v1::ImportJob* resp) override;
+  grpc::ServerUnaryReactor* ListImportJobs(grpc::CallbackServerContext* ctx,
+                                           const v1::ListImportJobsRequest* req,
+                                           v1::ListImportJobsResponse* resp) override;
+  grpc::ServerWriteReactor<v1::ImportJob>* WatchImportJob(
+      grpc::CallbackServerContext* ctx, const v1::WatchImportJobRequest* req) override;
+  grpc::ServerUnaryReactor* ListImportErrors(grpc::CallbackServerContext* ctx,
+                                             const v1::ListImportErrorsRequest* req,
+                                             v1::ListImportErrorsResponse* resp) override;
+  grpc::ServerWriteReactor<v1::CsvChunk>* DownloadErrorReport(
+      grpc::CallbackServerContext* ctx,
+      const v1::DownloadErrorReportRequest* req) override;
 
  private:
   Importer& importer_;
-  const auth::Authenticator& authenticator_;
+  server::Frame& frame_;
 };
 
 }  // namespace clientbook::importer

@@ -76,10 +76,10 @@ class BillingServiceTest : public ::testing::Test {
         client::Connect(directory_->target()), kTimeout);
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
-    billing_service_ =
-        std::make_unique<billing::BillingService>(*billing_, authenticator_);
-    billing_server_ = std::move(
-        *server::Server::Start({.listen = "127.0.0.1:0"}, {billing_service_.get()}));
+    frame_ = std::make_unique<server::Frame>(authenticator_);
+    billing_service_ = std::make_unique<billing::BillingService>(*billing_, *frame_);
+    billing_server_ = std::move(*server::Server::Start(
+        {.listen = "127.0.0.1:0"}, {billing_service_.get()}, frame_.get()));
   }
 
   // The directory's real BillingWholesaleCheck, created once billing's port
@@ -153,6 +153,7 @@ class BillingServiceTest : public ::testing::Test {
   std::unique_ptr<billing::GrpcDirectoryClient> directory_client_;
   std::unique_ptr<billing::Billing> billing_;
   auth::HeaderAuthenticator authenticator_;
+  std::unique_ptr<server::Frame> frame_;
   std::unique_ptr<billing::BillingService> billing_service_;
   std::unique_ptr<server::Server> billing_server_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_stub_;

@@ -1,0 +1,136 @@
+#include "common/server/frame.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/server/request_checks.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "spdlog/spdlog.h"
+
+namespace clientbook::server {
+namespace {
+
+// HTTP/2's accounting (RFC 7540 6.5.2): name, value and 32 bytes an entry.
+size_t MetadataBytes(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  size_t bytes = 0;
+  for (const auto& [key, value] : metadata) bytes += key.size() + value.size() + 32;
+  return bytes;
+}
+
+}  // namespace
+
+absl::Status NotAValidRequest(absl::string_view type_name) {
+  return errors::WithReason(
+      absl::StatusCode::kInvalidArgument, "MALFORMED_REQUEST",
+      absl::StrCat("request is not a valid ", type_name,
+                   ": its bytes do not parse as that message (a wrong wire type, a "
+                   "truncated field, invalid UTF-8 in a string, or nesting past 100 "
+                   "levels)"));
+}
+
+absl::Status Draining() {
+  return absl::UnavailableError(
+      "this server is shutting down and takes no new calls: retry (another replica "
+      "answers)");
+}
+
+Frame::Frame(const auth::Authenticator& authenticator, int blocking_threads)
+    : authenticator_(authenticator), blocking_(blocking_threads) {}
+
+Frame::~Frame() {
+  absl::MutexLock lock(&threads_mu_);
+  for (StreamThread& t : threads_) t.thread.join();
+}
+
+Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
+                              const google::protobuf::Message* request) {
+  Admission admission{.ticket = gate_.Enter(), .caller = Draining()};
+  if (!admission.ticket) return admission;
+  if (size_t bytes = MetadataBytes(context.client_metadata());
+      bytes > kMaxRequestMetadataBytes) {
+    admission.caller = absl::ResourceExhaustedError(
+        absl::StrCat("the call's metadata is ", bytes, " bytes; at most ",
+                     kMaxRequestMetadataBytes, " are accepted"));
+    return admission;
+  }
+  admission.caller = authenticator_.Authenticate(context.client_metadata());
+  if (admission.caller.ok() && request != nullptr) {
+    if (absl::Status s = CheckKnownEnums(*request); !s.ok()) admission.caller = s;
+  }
+  return admission;
+}
+
+void Frame::RefuseWhenHeldAreRefused(std::function<void(const grpc::Status&)> finish) {
+  gate_.HoldOrRefuse([finish = std::move(finish)] { finish(ToGrpcStatus(Draining())); });
+}
+
+grpc::Status Frame::Conclude(const auth::Caller& caller, const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnknown:
+      spdlog::error("call by '{}' failed: {}", caller.user_id, status.ToString());
+      break;
+    default:
+      break;
+  }
+  return ToGrpcStatus(status);
+}
+
+grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
+                                       const google::protobuf::Message* request,
+                                       Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Admission admission = Admit(*context, request);
+  if (!admission.ticket) {
+    RefuseWhenHeldAreRefused([reactor](const grpc::Status& s) { reactor->Finish(s); });
+  } else if (!admission.caller.ok()) {
+    reactor->Finish(ToGrpcStatus(admission.caller.status()));
+  } else {
+    reactor->Finish(Conclude(*admission.caller, body(*admission.caller)));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* Frame::Blocking(grpc::CallbackServerContext* context,
+                                          const google::protobuf::Message* request,
+                                          Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Admission admission = Admit(*context, request);
+  if (!admission.ticket) {
+    RefuseWhenHeldAreRefused([reactor](const grpc::Status& s) { reactor->Finish(s); });
+    return reactor;
+  }
+  if (!admission.caller.ok()) {
+    reactor->Finish(ToGrpcStatus(admission.caller.status()));
+    return reactor;
+  }
+  // The call, its request and response live until Finish(): safe to use there.
+  auto admitted = std::make_shared<Admission>(std::move(admission));
+  blocking_.Run([this, reactor, admitted, body = std::move(body)] {
+    reactor->Finish(Conclude(*admitted->caller, body(*admitted->caller)));
+  });
+  return reactor;
+}
+
+void Frame::StartThread(std::function<void()> work) {
+  absl::MutexLock lock(&threads_mu_);
+  // Join the streams that have ended, so threads never pile up.
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = threads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  threads_.push_back(StreamThread{.thread = std::thread([work = std::move(work), done] {
+                                    work();
+                                    done->store(true);
+                                  }),
+                                  .done = done});
+}
+
+}  // namespace clientbook::server

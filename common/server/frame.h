@@ -1,0 +1,140 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_FRAME_H_
+#define CLIENTBOOK_COMMON_SERVER_FRAME_H_
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/auth/authenticator.h"
+#include "common/server/blocking_pool.h"
+#include "common/server/call_gate.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/server_callback.h"
+#include "grpcpp/support/status.h"
+
+namespace clientbook::server {
+
+// The most request metadata one call may carry: gRPC's own default limit.
+// Larger is refused RESOURCE_EXHAUSTED by the frame for that call alone; the
+// transport's limit (server.cc) sits far above it, so the connection that
+// carried it, and every other call on it, lives on.
+inline constexpr size_t kMaxRequestMetadataBytes = 8 * 1024;
+
+// The frame every call of every Clientbook service passes through, on gRPC's
+// callback API: admits it (refused UNAVAILABLE once the server drains),
+// refuses oversized metadata, proves the caller, refuses enum numbers the
+// contract does not define, runs the handler's body, logs server-side faults
+// and maps the status to gRPC once. A handler is parse -> domain -> respond.
+class Frame {
+ public:
+  using Body = std::function<absl::Status(const auth::Caller& caller)>;
+
+  // `blocking_threads` serve Blocking() and Upload() bodies.
+  explicit Frame(const auth::Authenticator& authenticator, int blocking_threads = 16);
+  ~Frame();
+
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+
+  // A unary call answered on gRPC's own thread: for bodies that never wait on
+  // a lock held across I/O or on another service.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  const google::protobuf::Message* request, Body body);
+
+  // A unary call whose body takes locks, syncs to disk or waits on another
+  // service: it runs on the frame's blocking pool, never on gRPC's threads.
+  grpc::ServerUnaryReactor* Blocking(grpc::CallbackServerContext* context,
+                                     const google::protobuf::Message* request, Body body);
+
+  // A server stream: `body` runs on a thread of its own (a stream may last
+  // as long as its caller watches) and writes with `write`, which blocks
+  // until the message is sent and is false once the caller has gone.
+  template <typename Response>
+  using StreamBody = std::function<absl::Status(
+      const auth::Caller& caller, const std::function<bool(const Response&)>& write)>;
+  template <typename Response>
+  grpc::ServerWriteReactor<Response>* Stream(grpc::CallbackServerContext* context,
+                                             const google::protobuf::Message* request,
+                                             StreamBody<Response> body);
+
+  // A client stream of `Request`s read as raw bytes, so a message that does
+  // not parse is refused INVALID_ARGUMENT naming its type (gRPC's typed
+  // reader would end the stream as if the client had finished). `take` sees
+  // each message and may refuse it (ending the call); `finish` then runs on
+  // the blocking pool and its response is sent.
+  template <typename Request, typename Response>
+  grpc::ServerReadReactor<grpc::ByteBuffer>* Upload(
+      grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
+      std::function<absl::Status(const Request&)> take,
+      std::function<absl::StatusOr<Response>(const auth::Caller&)> finish);
+
+  // The drain's end: new calls are held from now on, and refused
+  // UNAVAILABLE once RefuseHeld() is called (see CallGate).
+  void Close() { gate_.Close(); }
+  // Once the gRPC server has begun its own shutdown (its GOAWAY sent).
+  void RefuseHeld() { gate_.RefuseHeld(); }
+  // Waits for the calls already admitted, at most until `deadline`; returns
+  // how many were still running.
+  int64_t AwaitIdle(absl::Time deadline) { return gate_.AwaitIdle(deadline); }
+  // See CallGate::AwaitQuiet.
+  void AwaitQuiet(absl::Duration quiet, absl::Time deadline) {
+    gate_.AwaitQuiet(quiet, deadline);
+  }
+  int64_t InFlight() { return gate_.InFlight(); }
+
+  const auth::Authenticator& authenticator() const { return authenticator_; }
+
+ private:
+  template <typename Response>
+  class WriteReactor;
+  template <typename Request, typename Response>
+  class ReadReactor;
+
+  // A call let in (its ticket held until it ends) and who makes it; or,
+  // with an empty ticket or an error, why it is refused.
+  struct Admission {
+    CallGate::Ticket ticket;
+    absl::StatusOr<auth::Caller> caller;
+  };
+  struct StreamThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+
+  // Admission, metadata size, identity and enum checks.
+  Admission Admit(const grpc::ServerContextBase& context,
+                  const google::protobuf::Message* request);
+  // Answers a call the gate did not admit with `finish(UNAVAILABLE)`, when
+  // the gate refuses held calls.
+  void RefuseWhenHeldAreRefused(std::function<void(const grpc::Status&)> finish);
+  // Logs a server-side fault and maps `status` to gRPC, once.
+  static grpc::Status Conclude(const auth::Caller& caller, const absl::Status& status);
+  // Starts `work` on a thread of its own, joined before the frame goes.
+  void StartThread(std::function<void()> work);
+
+  const auth::Authenticator& authenticator_;
+  CallGate gate_;
+  BlockingPool blocking_;
+  absl::Mutex threads_mu_;
+  std::list<StreamThread> threads_ ABSL_GUARDED_BY(threads_mu_);
+};
+
+// INVALID_ARGUMENT for bytes that are not a valid message of `type_name`.
+absl::Status NotAValidRequest(absl::string_view type_name);
+
+// The frame's status for a call refused at admission (draining).
+absl::Status Draining();
+
+}  // namespace clientbook::server
+
+#include "common/server/frame_reactors.h"  // IWYU pragma: export
+
+#endif  // CLIENTBOOK_COMMON_SERVER_FRAME_H_

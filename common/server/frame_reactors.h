@@ -1,0 +1,164 @@
+// The reactors behind Frame::Stream and Frame::Upload; included by frame.h.
+#ifndef CLIENTBOOK_COMMON_SERVER_FRAME_REACTORS_H_
+#define CLIENTBOOK_COMMON_SERVER_FRAME_REACTORS_H_
+
+#include "common/server/request_checks.h"
+#include "common/status/status_mapping.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+
+namespace clientbook::server {
+
+// Runs a stream's body on its own thread; each write waits for the last.
+template <typename Response>
+class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
+ public:
+  WriteReactor(Admission admission, StreamBody<Response> body)
+      : admission_(std::move(admission)), body_(std::move(body)) {}
+
+  void Run() {
+    const absl::Status status = body_(
+        *admission_.caller, [this](const Response& message) { return Write(message); });
+    const grpc::Status mapped = Conclude(*admission_.caller, status);
+    admission_.ticket = CallGate::Ticket();
+    // OnDone() may delete this from here on.
+    this->Finish(mapped);
+  }
+
+  // Answers a call the frame did not admit.
+  void Refuse(const grpc::Status& status) {
+    admission_.ticket = CallGate::Ticket();
+    this->Finish(status);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_ok_ = ok;
+    write_done_ = true;
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  bool Write(const Response& message) {
+    {
+      absl::MutexLock lock(&mu_);
+      write_done_ = false;
+    }
+    this->StartWrite(&message);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&write_done_));
+    return write_ok_;
+  }
+
+  Admission admission_;
+  StreamBody<Response> body_;
+  absl::Mutex mu_;
+  bool write_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_ok_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+template <typename Response>
+grpc::ServerWriteReactor<Response>* Frame::Stream(
+    grpc::CallbackServerContext* context, const google::protobuf::Message* request,
+    StreamBody<Response> body) {
+  Admission admission = Admit(*context, request);
+  if (!admission.caller.ok()) {
+    const bool admitted = static_cast<bool>(admission.ticket);
+    const grpc::Status status = ToGrpcStatus(admission.caller.status());
+    auto* refused = new WriteReactor<Response>(std::move(admission), nullptr);
+    if (admitted) {
+      refused->Refuse(status);
+    } else {
+      RefuseWhenHeldAreRefused([refused](const grpc::Status& s) { refused->Refuse(s); });
+    }
+    return refused;
+  }
+  auto* reactor = new WriteReactor<Response>(std::move(admission), std::move(body));
+  StartThread([reactor] { reactor->Run(); });
+  return reactor;
+}
+
+// Reads a client stream as bytes, parses each message itself, then answers
+// from the blocking pool.
+template <typename Request, typename Response>
+class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+ public:
+  ReadReactor(Frame& frame, Admission admission, grpc::ByteBuffer* response,
+              std::function<absl::Status(const Request&)> take,
+              std::function<absl::StatusOr<Response>(const auth::Caller&)> finish)
+      : frame_(frame),
+        admission_(std::move(admission)),
+        response_(response),
+        take_(std::move(take)),
+        finish_(std::move(finish)) {}
+
+  void Start() {
+    if (!admission_.ticket) {
+      frame_.RefuseWhenHeldAreRefused([this](const grpc::Status& s) { End(s); });
+    } else if (!admission_.caller.ok()) {
+      End(ToGrpcStatus(admission_.caller.status()));
+    } else {
+      StartRead(&buffer_);
+    }
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the caller has sent everything
+      frame_.blocking_.Run([this] { Complete(); });
+      return;
+    }
+    Request message;
+    absl::Status status;
+    if (!grpc::SerializationTraits<Request>::Deserialize(&buffer_, &message).ok()) {
+      status = NotAValidRequest(Request::descriptor()->full_name());
+    } else {
+      status = CheckKnownEnums(message);
+      if (status.ok()) status = take_(message);
+    }
+    if (!status.ok()) {
+      End(Conclude(*admission_.caller, status));
+    } else {
+      StartRead(&buffer_);
+    }
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Complete() {
+    absl::StatusOr<Response> response = finish_(*admission_.caller);
+    if (!response.ok()) {
+      End(Conclude(*admission_.caller, response.status()));
+      return;
+    }
+    bool own_buffer = false;
+    grpc::Status serialized =
+        grpc::SerializationTraits<Response>::Serialize(*response, response_, &own_buffer);
+    End(serialized);
+  }
+
+  void End(const grpc::Status& status) {
+    admission_.ticket = CallGate::Ticket();
+    Finish(status);
+  }
+
+  Frame& frame_;
+  Admission admission_;
+  grpc::ByteBuffer* response_;
+  std::function<absl::Status(const Request&)> take_;
+  std::function<absl::StatusOr<Response>(const auth::Caller&)> finish_;
+  grpc::ByteBuffer buffer_;
+};
+
+template <typename Request, typename Response>
+grpc::ServerReadReactor<grpc::ByteBuffer>* Frame::Upload(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
+    std::function<absl::Status(const Request&)> take,
+    std::function<absl::StatusOr<Response>(const auth::Caller&)> finish) {
+  auto* reactor = new ReadReactor<Request, Response>(
+      *this, Admit(*context, nullptr), response, std::move(take), std::move(finish));
+  reactor->Start();
+  return reactor;
+}
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_FRAME_REACTORS_H_

@@ -1,0 +1,238 @@
+// The gRPC protocol's edges, tried against the three real binaries as a
+// careless or hostile caller would: request bytes that are not the message
+// (every method of every service, from the descriptors), metadata far over
+// the limit on a channel other calls share, and reflection of the error
+// details every refusal carries.
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
+#include "gtest/gtest.h"
+#include "tests/reliability/cluster.h"
+#include "tests/support/raw_call.h"
+
+namespace clientbook {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::internal::WireFormatLite;
+using testing::As;
+using testing::RawCall;
+
+std::string Tag(int field, WireFormatLite::WireType type) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(WireFormatLite::MakeTag(field, type));
+  coded.Trim();
+  return out;
+}
+
+// A length-delimited field `field` holding `bytes`.
+std::string Field(int field, const std::string& bytes) {
+  std::string out = Tag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  out += static_cast<char>(bytes.size());  // < 128 here
+  return out + bytes;
+}
+
+// Byte strings that are no valid message of `type`, each with what is
+// wrong with it.
+std::vector<std::pair<std::string, std::string>> MalformedBytes(
+    const google::protobuf::Descriptor& type) {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"bad wire type", std::string("\x0f\x01", 2)},
+      {"truncated length", std::string("\x0a\x05"
+                                       "ab",
+                                       4)},
+  };
+  std::string groups;
+  for (int i = 0; i < 100000; ++i) groups += Tag(1, WireFormatLite::WIRETYPE_START_GROUP);
+  out.emplace_back("group nested 100,000 deep", groups);
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor* f = type.field(i);
+    if (f->type() == FieldDescriptor::TYPE_STRING) {
+      out.emplace_back(absl::StrCat("invalid UTF-8 in ", f->name()),
+                       Field(f->number(), "\xc3\x28"));
+      break;
+    }
+  }
+  return out;
+}
+
+class ProtocolEdgesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    ASSERT_TRUE(cluster_.Start(why)) << why;
+  }
+
+  std::string TargetOf(const std::string& service) const {
+    if (service == "clientbook.v1.BillingOperatorService") {
+      return cluster_.operator_target();
+    }
+    if (service == "clientbook.v1.BillingService") return cluster_.billing_target();
+    if (service == "clientbook.v1.ImportService") return cluster_.import_target();
+    return cluster_.directory_target();
+  }
+
+  testing::Cluster cluster_;
+};
+
+TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
+  int calls = 0;
+  for (const char* service_name :
+       {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService",
+        "clientbook.v1.BillingService", "clientbook.v1.BillingOperatorService",
+        "clientbook.v1.ImportService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service_name);
+    ASSERT_NE(service, nullptr);
+    auto channel = testing::Channel(TargetOf(service_name));
+    for (int m = 0; m < service->method_count(); ++m) {
+      const google::protobuf::MethodDescriptor* method = service->method(m);
+      const std::string path = absl::StrCat("/", service_name, "/", method->name());
+      for (const auto& [what, bytes] : MalformedBytes(*method->input_type())) {
+        SCOPED_TRACE(absl::StrCat(path, ": ", what));
+        testing::RawAnswer answer =
+            RawCall(channel, path, bytes, {{"x-user-id", "alice"}});
+        ++calls;
+        EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+            << answer.status.error_message();
+        EXPECT_TRUE(absl::StrContains(
+            answer.status.error_message(),
+            absl::StrCat("request is not a valid ", method->input_type()->full_name())))
+            << answer.status.error_message();
+        EXPECT_TRUE(answer.responses.empty());
+      }
+    }
+  }
+  std::printf("malformed requests: %d, every one INVALID_ARGUMENT\n", calls);
+}
+
+// A header no proxy would forward is refused for its own call; the
+// connection, and every call sharing it, goes on.
+TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
+  v1::CreateFirmRequest create;
+  create.mutable_firm()->set_display_name("Studio");
+  create.set_creator_email("alice@studio.example");
+  v1::Firm firm;
+  ASSERT_TRUE(cluster_.directory->CreateFirm(As("alice").get(), create, &firm).ok());
+
+  for (const char* service : {"directory", "billing", "import"}) {
+    SCOPED_TRACE(service);
+    const std::string target =
+        service == std::string("directory") ? cluster_.directory_target()
+        : service == std::string("billing") ? cluster_.billing_target()
+                                            : cluster_.import_target();
+    auto channel = testing::Channel(target);
+    auto call = [&](const std::string& user) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("x-user-id", user);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      if (service == std::string("directory")) {
+        v1::GetFirmRequest req;
+        req.set_name(firm.name());
+        v1::Firm out;
+        return v1::DirectoryService::NewStub(channel)->GetFirm(&ctx, req, &out);
+      }
+      if (service == std::string("billing")) {
+        v1::ListSubscriptionsRequest req;
+        req.set_parent(firm.name());
+        v1::ListSubscriptionsResponse out;
+        return v1::BillingService::NewStub(channel)->ListSubscriptions(&ctx, req, &out);
+      }
+      v1::ListImportJobsRequest req;
+      req.set_parent(firm.name());
+      v1::ListImportJobsResponse out;
+      return v1::ImportService::NewStub(channel)->ListImportJobs(&ctx, req, &out);
+    };
+    ASSERT_TRUE(call("alice").ok());
+
+    constexpr int kCallers = 100;
+    std::atomic<int> failed = 0;
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+      callers.emplace_back([&] {
+        for (int round = 0; round < 5; ++round) {
+          if (grpc::Status s = call("alice"); !s.ok()) {
+            ++failed;
+            ADD_FAILURE() << s.error_code() << " " << s.error_message();
+          }
+        }
+      });
+    }
+    for (int kib : {8, 64}) {
+      grpc::Status big = call(std::string(kib * 1024, 'a'));
+      EXPECT_EQ(big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << kib << " KiB: " << big.error_message();
+    }
+    for (std::thread& t : callers) t.join();
+    EXPECT_EQ(failed, 0);
+    EXPECT_TRUE(call("alice").ok()) << "the channel did not survive";
+  }
+}
+
+// The bytes of the FileDescriptorProtos a reflection answer carries.
+std::vector<std::string> ReflectedFiles(const std::string& response) {
+  std::vector<std::string> files;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(response.data()), response.size());
+  while (uint32_t tag = in.ReadTag()) {
+    // ServerReflectionResponse.file_descriptor_response = 4
+    if (WireFormatLite::GetTagFieldNumber(tag) != 4) {
+      if (!WireFormatLite::SkipField(&in, tag)) break;
+      continue;
+    }
+    std::string nested;
+    if (!WireFormatLite::ReadBytes(&in, &nested)) break;
+    google::protobuf::io::CodedInputStream inner(
+        reinterpret_cast<const uint8_t*>(nested.data()), nested.size());
+    while (uint32_t t = inner.ReadTag()) {
+      std::string file;
+      if (WireFormatLite::GetTagFieldNumber(t) == 1 &&
+          WireFormatLite::ReadBytes(&inner, &file)) {
+        files.push_back(std::move(file));
+      } else if (!WireFormatLite::SkipField(&inner, t)) {
+        break;
+      }
+    }
+  }
+  return files;
+}
+
+TEST_F(ProtocolEdgesTest, ReflectionDescribesTheErrorDetailsOnEveryService) {
+  for (const std::string& target :
+       {cluster_.directory_target(), cluster_.billing_target(), cluster_.import_target(),
+        cluster_.operator_target()}) {
+    for (const char* symbol :
+         {"google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.ResourceInfo",
+          "google.rpc.RetryInfo", "google.rpc.QuotaFailure"}) {
+      SCOPED_TRACE(absl::StrCat(target, " ", symbol));
+      // ServerReflectionRequest.file_containing_symbol = 4
+      testing::RawAnswer answer =
+          RawCall(testing::Channel(target),
+                  "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                  Field(4, symbol));
+      ASSERT_TRUE(answer.status.ok()) << answer.status.error_message();
+      ASSERT_EQ(answer.responses.size(), 1u);
+      bool described = false;
+      for (const std::string& bytes : ReflectedFiles(answer.responses[0])) {
+        google::protobuf::FileDescriptorProto file;
+        ASSERT_TRUE(file.ParseFromString(bytes));
+        for (const auto& message : file.message_type()) {
+          described |= absl::StrCat(file.package(), ".", message.name()) == symbol;
+        }
+      }
+      EXPECT_TRUE(described);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace clientbook
