@@ -1,0 +1,226 @@
+// A load client in its own process, so it does not share the server's
+// cores the way an in-process one does: calls one method of a running
+// server with a fixed request from N threads at once, for each N asked,
+// and prints calls per second, p50, p99 and the statuses that were not OK.
+// Asserts nothing.
+//   load_client --target=127.0.0.1:50051
+//     --method=/clientbook.v1.DirectoryService/GetClient
+//     --request='name: "firms/1001/clients/1002"' --header=x-user-id:alice
+//     --in_flight=1,16,64 --seconds=3 [--label=GetClient]
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "clientbook/v1/billing.pb.h"
+#include "clientbook/v1/directory.pb.h"
+#include "clientbook/v1/import.pb.h"
+#include "clientbook/v1/workspace.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the server");
+ABSL_FLAG(std::string, method, "/grpc.health.v1.Health/Check", "the method's path");
+ABSL_FLAG(std::string, request, "", "the request, in protobuf text format");
+ABSL_FLAG(std::vector<std::string>, header, {}, "metadata entries, key:value");
+ABSL_FLAG(std::vector<std::string>, in_flight,
+          std::vector<std::string>({"1", "16", "64"}),
+          "how many calls at once, one run each");
+ABSL_FLAG(double, seconds, 3, "how long each run lasts");
+ABSL_FLAG(int, channels, 1, "channels the calls are spread over");
+ABSL_FLAG(std::string, label, "", "the name printed for the method");
+ABSL_FLAG(bool, once, false,
+          "make one call and print its response as JSON (exit 1 if it fails)");
+
+namespace {
+
+struct Run {
+  double calls_per_second = 0;
+  absl::Duration p50, p99;
+  std::map<grpc::StatusCode, int> failures;
+};
+
+grpc::ByteBuffer Bytes(const std::string& data) {
+  grpc::Slice slice(data);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
+            const std::string& method, const std::string& request,
+            const std::vector<std::pair<std::string, std::string>>& headers, int callers,
+            absl::Duration length) {
+  std::vector<std::vector<absl::Duration>> latencies(callers);
+  absl::Mutex mu;
+  std::map<grpc::StatusCode, int> failures;
+  const absl::Time end = absl::Now() + length;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < callers; ++t) {
+    threads.emplace_back([&, t] {
+      grpc::GenericStub& stub = *stubs[t % stubs.size()];
+      while (absl::Now() < end) {
+        grpc::ClientContext ctx;
+        for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
+        grpc::ByteBuffer in = Bytes(request);
+        grpc::ByteBuffer out;
+        absl::Mutex done_mu;
+        bool done = false;
+        grpc::Status status;
+        const absl::Time start = absl::Now();
+        stub.UnaryCall(&ctx, method, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
+          absl::MutexLock lock(&done_mu);
+          status = std::move(s);
+          done = true;
+        });
+        {
+          absl::MutexLock lock(&done_mu);
+          done_mu.Await(absl::Condition(&done));
+        }
+        latencies[t].push_back(absl::Now() - start);
+        if (!status.ok()) {
+          absl::MutexLock lock(&mu);
+          ++failures[status.error_code()];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<absl::Duration> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  Run run;
+  run.failures = failures;
+  if (all.empty()) return run;
+  run.calls_per_second = all.size() / absl::ToDoubleSeconds(length);
+  run.p50 = all[all.size() / 2];
+  run.p99 = all[all.size() * 99 / 100];
+  return run;
+}
+
+const google::protobuf::MethodDescriptor& MethodNamed(const std::string& path) {
+  const std::string full =
+      absl::StrReplaceAll(absl::StripPrefix(path, "/"), {{"/", "."}});
+  const google::protobuf::MethodDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full);
+  if (descriptor == nullptr) {
+    absl::FPrintF(stderr, "no method %s in the contracts\n", full);
+    std::exit(2);
+  }
+  return *descriptor;
+}
+
+std::unique_ptr<google::protobuf::Message> New(const google::protobuf::Descriptor& type) {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(&type)->New());
+}
+
+// The request's bytes: `text` parsed as the method's input message.
+std::string RequestBytes(const std::string& method, const std::string& text) {
+  const google::protobuf::MethodDescriptor* descriptor = &MethodNamed(method);
+  std::unique_ptr<google::protobuf::Message> request = New(*descriptor->input_type());
+  if (!google::protobuf::TextFormat::ParseFromString(text, request.get())) {
+    absl::FPrintF(stderr, "--request is not a %s\n",
+                  descriptor->input_type()->full_name());
+    std::exit(2);
+  }
+  return request->SerializeAsString();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Link the contracts so their descriptors are in the pool.
+  clientbook::v1::GetClientRequest::descriptor();
+  clientbook::v1::ListSubscriptionsRequest::descriptor();
+  clientbook::v1::ListImportJobsRequest::descriptor();
+  clientbook::v1::ListNotesRequest::descriptor();
+  grpc::health::v1::HealthCheckRequest::descriptor();
+
+  const std::string method = absl::GetFlag(FLAGS_method);
+  const std::string request = RequestBytes(method, absl::GetFlag(FLAGS_request));
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const std::string& h : absl::GetFlag(FLAGS_header)) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(h, absl::MaxSplits(':', 1));
+    headers.push_back(kv);
+  }
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("clientbook.load_client.channel", i);  // a channel of its own
+    stubs.push_back(std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+  }
+  if (absl::GetFlag(FLAGS_once)) {
+    grpc::ClientContext ctx;
+    for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::ByteBuffer in = Bytes(request);
+    grpc::ByteBuffer out;
+    absl::Notification done;
+    grpc::Status status;
+    stubs[0]->UnaryCall(&ctx, method, grpc::StubOptions(), &in, &out,
+                        [&](grpc::Status s) {
+                          status = std::move(s);
+                          done.Notify();
+                        });
+    done.WaitForNotification();
+    if (!status.ok()) {
+      absl::FPrintF(stderr, "%s: code %d: %s\n", method,
+                    static_cast<int>(status.error_code()), status.error_message());
+      return 1;
+    }
+    std::unique_ptr<google::protobuf::Message> response =
+        New(*MethodNamed(method).output_type());
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (out.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices) {
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+    std::string json;
+    if (!response->ParseFromString(bytes) ||
+        !google::protobuf::util::MessageToJsonString(*response, &json).ok()) {
+      absl::FPrintF(stderr, "%s: the response does not parse\n", method);
+      return 1;
+    }
+    absl::PrintF("%s\n", json);
+    return 0;
+  }
+  std::string label = absl::GetFlag(FLAGS_label);
+  if (label.empty()) label = method.substr(method.rfind('/') + 1);
+  for (const std::string& n : absl::GetFlag(FLAGS_in_flight)) {
+    const int callers = std::max(1, std::atoi(n.c_str()));
+    // A short warm-up, then the run.
+    Measure(stubs, method, request, headers, callers, absl::Milliseconds(200));
+    const Run run = Measure(stubs, method, request, headers, callers,
+                            absl::Seconds(absl::GetFlag(FLAGS_seconds)));
+    std::string failures;
+    for (const auto& [code, count] : run.failures) {
+      absl::StrAppend(&failures, " ", count, "x code ", static_cast<int>(code));
+    }
+    absl::PrintF("%-22s %3d in flight %9.0f calls/s  p50 %8.0f us  p99 %8.0f us%s\n",
+                 label, callers, run.calls_per_second,
+                 absl::ToDoubleMicroseconds(run.p50), absl::ToDoubleMicroseconds(run.p99),
+                 failures);
+  }
+  return 0;
+}
