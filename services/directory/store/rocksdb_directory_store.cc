@@ -152,10 +152,12 @@ std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
 
 // Collects deletes and puts apart and emits every delete first, so a batch
 // may move a client number or index entry from one client to another in any
-// order of calls.
+// order of calls. A batch that writes a member invalidates `members` around
+// its commit: whatever writes a member sets members_changed_.
 class RocksDirectoryWrite final : public DirectoryWrite {
  public:
-  explicit RocksDirectoryWrite(storage::Database& db) : db_(db) {}
+  RocksDirectoryWrite(storage::Database& db, MemberCache& members)
+      : db_(db), members_(members) {}
 
   void PutFirm(const FirmRecord& firm) override {
     AddPut(FirmKey(firm.id()), firm.SerializeAsString());
@@ -163,6 +165,7 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   void PutMember(const MemberRecord& member) override {
     AddPut(MemberKey(member.firm_id(), member.user_id()), member.SerializeAsString());
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
+    members_changed_ = true;
   }
   // Only the index entries that change are written: a number-only update
   // touches its number entries and the two that cover the number, not the
@@ -243,7 +246,11 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     rocksdb::WriteBatch batch;
     for (const std::string& key : deletes_) batch.Delete(key);
     for (const auto& [key, value] : puts_) batch.Put(key, value);
-    return db_.Write(batch);
+    if (!members_changed_) return db_.Write(batch);
+    members_.Invalidate();
+    absl::Status written = db_.Write(batch);
+    members_.Invalidate();
+    return written;
   }
 
  private:
@@ -275,6 +282,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   void AddDelete(std::string key) { deletes_.push_back(std::move(key)); }
 
   storage::Database& db_;
+  MemberCache& members_;
+  bool members_changed_ = false;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
 };
@@ -293,7 +302,7 @@ absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create
 absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() { return ids_->Next(); }
 
 std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite() {
-  return std::make_unique<RocksDirectoryWrite>(*db_);
+  return std::make_unique<RocksDirectoryWrite>(*db_, *members_);
 }
 
 absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(
@@ -303,7 +312,12 @@ absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(
 
 absl::StatusOr<std::optional<MemberRecord>> RocksDirectoryStore::GetMember(
     uint64_t firm_id, absl::string_view user_id) const {
-  return storage::ReadRecord<MemberRecord>(*db_, MemberKey(firm_id, user_id));
+  if (auto known = members_->Find(firm_id, user_id)) return *std::move(known);
+  const uint64_t epoch = members_->Epoch();
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      storage::ReadRecord<MemberRecord>(*db_, MemberKey(firm_id, user_id));
+  if (member.ok()) members_->Insert(epoch, firm_id, user_id, *member);
+  return member;
 }
 
 absl::StatusOr<StoredPage<MemberRecord>> RocksDirectoryStore::ListMembers(

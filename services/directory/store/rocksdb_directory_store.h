@@ -6,6 +6,7 @@
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "services/directory/domain/directory_store.h"
+#include "services/directory/store/member_cache.h"
 
 namespace clientbook::directory {
 
@@ -95,7 +96,7 @@ class RocksDirectoryStore final : public DirectoryStore {
 
  private:
   RocksDirectoryStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
-      : db_(db), ids_(std::move(ids)) {}
+      : db_(db), ids_(std::move(ids)), members_(std::make_unique<MemberCache>()) {}
 
   absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(uint64_t id) const;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationIndex(
@@ -103,6 +104,8 @@ class RocksDirectoryStore final : public DirectoryStore {
 
   storage::Database* db_;
   std::unique_ptr<storage::IdAllocator> ids_;
+  // Read by GetMember, invalidated by every write that puts a member.
+  std::unique_ptr<MemberCache> members_;
 };
 
 }  // namespace clientbook::directory

@@ -52,6 +52,22 @@ TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+// Memberships are cached in the store (MemberCache); every member write is
+// seen by the very next call, a refusal read before it included.
+TEST_F(FirmTest, AMembershipChangeIsSeenByTheNextCall) {
+  uint64_t firm = NewFirm("owner");
+  EXPECT_THAT(directory_->firms.GetFirm("bruno", firm),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  AddMember(firm, "bruno", v1::Role::STAFF);
+  EXPECT_TRUE(directory_->firms.GetFirm("bruno", firm).ok());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_TRUE(directory_->firms.TransferPrimaryAdmin("owner", firm, "bruno").ok());
+  EXPECT_TRUE(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner").ok());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
   uint64_t a = NewFirm("owner");
   NewFirm("other");
