@@ -78,16 +78,25 @@ grpc::Status Frame::Conclude(const auth::Caller& caller, const absl::Status& sta
   return ToGrpcStatus(status);
 }
 
+bool Frame::AnsweredAtAdmission(const Admission& admission,
+                                grpc::ServerUnaryReactor* reactor) {
+  if (!admission.ticket) {
+    RefuseWhenHeldAreRefused([reactor](const grpc::Status& s) { reactor->Finish(s); });
+    return true;
+  }
+  if (!admission.caller.ok()) {
+    reactor->Finish(ToGrpcStatus(admission.caller.status()));
+    return true;
+  }
+  return false;
+}
+
 grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
                                        const google::protobuf::Message* request,
                                        Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
-  if (!admission.ticket) {
-    RefuseWhenHeldAreRefused([reactor](const grpc::Status& s) { reactor->Finish(s); });
-  } else if (!admission.caller.ok()) {
-    reactor->Finish(ToGrpcStatus(admission.caller.status()));
-  } else {
+  if (!AnsweredAtAdmission(admission, reactor)) {
     reactor->Finish(Conclude(*admission.caller, body(*admission.caller)));
   }
   return reactor;
@@ -98,14 +107,7 @@ grpc::ServerUnaryReactor* Frame::Blocking(grpc::CallbackServerContext* context,
                                           Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
-  if (!admission.ticket) {
-    RefuseWhenHeldAreRefused([reactor](const grpc::Status& s) { reactor->Finish(s); });
-    return reactor;
-  }
-  if (!admission.caller.ok()) {
-    reactor->Finish(ToGrpcStatus(admission.caller.status()));
-    return reactor;
-  }
+  if (AnsweredAtAdmission(admission, reactor)) return reactor;
   // The call, its request and response live until Finish(): safe to use there.
   auto admitted = std::make_shared<Admission>(std::move(admission));
   blocking_.Run([this, reactor, admitted, body = std::move(body)] {

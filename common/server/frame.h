@@ -112,6 +112,8 @@ class Frame {
   // Admission, metadata size, identity and enum checks.
   Admission Admit(const grpc::ServerContextBase& context,
                   const google::protobuf::Message* request);
+  // True when `admission` refused the call, which `reactor` then answers.
+  bool AnsweredAtAdmission(const Admission& admission, grpc::ServerUnaryReactor* reactor);
   // Answers a call the gate did not admit with `finish(UNAVAILABLE)`, when
   // the gate refuses held calls.
   void RefuseWhenHeldAreRefused(std::function<void(const grpc::Status&)> finish);
