@@ -46,6 +46,7 @@ ABSL_FLAG(std::vector<std::string>, in_flight,
           "how many calls at once, one run each");
 ABSL_FLAG(double, seconds, 3, "how long each run lasts");
 ABSL_FLAG(int, channels, 1, "channels the calls are spread over");
+ABSL_FLAG(double, warmup_seconds, 0.2, "calls made before each run, not counted");
 ABSL_FLAG(std::string, label, "", "the name printed for the method");
 ABSL_FLAG(bool, once, false,
           "make one call and print its response as JSON (exit 1 if it fails)");
@@ -209,8 +210,9 @@ int main(int argc, char** argv) {
   if (label.empty()) label = method.substr(method.rfind('/') + 1);
   for (const std::string& n : absl::GetFlag(FLAGS_in_flight)) {
     const int callers = std::max(1, std::atoi(n.c_str()));
-    // A short warm-up, then the run.
-    Measure(stubs, method, request, headers, callers, absl::Milliseconds(200));
+    if (const double warmup = absl::GetFlag(FLAGS_warmup_seconds); warmup > 0) {
+      Measure(stubs, method, request, headers, callers, absl::Seconds(warmup));
+    }
     const Run run = Measure(stubs, method, request, headers, callers,
                             absl::Seconds(absl::GetFlag(FLAGS_seconds)));
     std::string failures;
