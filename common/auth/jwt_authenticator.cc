@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::auth {
@@ -37,9 +38,10 @@ bool JwtAuthenticator::FileVersion::operator==(const FileVersion& other) const {
 }
 
 absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
-    std::string jwks_file, JwtRules rules, const Clock& clock) {
+    std::string jwks_file, JwtRules rules, const Clock& clock,
+    absl::Duration recheck_keys) {
   std::unique_ptr<JwtAuthenticator> auth(
-      new JwtAuthenticator(std::move(jwks_file), std::move(rules), clock));
+      new JwtAuthenticator(std::move(jwks_file), std::move(rules), clock, recheck_keys));
   struct stat st {};
   if (stat(auth->jwks_file_.c_str(), &st) != 0) {
     return absl::NotFoundError(
@@ -69,9 +71,15 @@ absl::Status JwtAuthenticator::Reload(const FileVersion& version) const {
 }
 
 std::pair<std::shared_ptr<const Jwks>, uint64_t> JwtAuthenticator::CurrentKeys() const {
+  const absl::Time now = absl::Now();
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (now < next_check_) return {keys_, generation_};
+  }
   struct stat st {};
   const bool seen = stat(jwks_file_.c_str(), &st) == 0;
   absl::MutexLock lock(&mu_);
+  next_check_ = now + recheck_keys_;
   if (seen) {
     FileVersion now{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
     if (!(now == loaded_)) {

@@ -291,9 +291,10 @@ class JwtAuthenticatorTest : public ::testing::Test {
   }
 
   std::unique_ptr<JwtAuthenticator> Create() {
+    // The key file looked at on every call, as rotations here are instant.
     auto auth = JwtAuthenticator::Create(
         dir_.Sub("jwks.json"), {.issuer = "https://id.example", .audience = "clientbook"},
-        clock_);
+        clock_, absl::ZeroDuration());
     EXPECT_TRUE(auth.ok()) << auth.status();
     return std::move(*auth);
   }
@@ -421,6 +422,23 @@ TEST(VerifiedTokenCacheTest, StaysWithinItsCapacity) {
   for (const char* token : {"a", "b", "c"})
     kept += cache.Find(token, 1, kNow).has_value();
   EXPECT_LE(kept, 2);
+}
+
+TEST_F(JwtAuthenticatorTest, ARotationIsNoticedWithinTheRecheckInterval) {
+  auto auth = JwtAuthenticator::Create(
+      dir_.Sub("jwks.json"), {.issuer = "https://id.example", .audience = "clientbook"},
+      clock_, absl::Milliseconds(50));
+  ASSERT_TRUE(auth.ok());
+  JwtSigner next(JwtSigner::Kind::kEs256, "2027-02");
+  const std::string token = next.Sign(Claims());
+  EXPECT_THAT((*auth)->Authenticate(Bearer(token)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  WriteKeys({first_.Jwk(), next.Jwk()});
+  // Within the interval the old set may still answer; after it, the new one.
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (!(*auth)->Authenticate(Bearer(token)).ok() && absl::Now() < give_up) {
+  }
+  EXPECT_TRUE((*auth)->Authenticate(Bearer(token)).ok());
 }
 
 TEST_F(JwtAuthenticatorTest, AnUnusableKeySetStopsTheStart) {
