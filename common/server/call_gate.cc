@@ -79,6 +79,11 @@ int64_t CallGate::InFlight() {
   return in_flight_;
 }
 
+bool CallGate::Closed() {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
 void CallGate::Leave() {
   absl::MutexLock lock(&mu_);
   --in_flight_;

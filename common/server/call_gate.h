@@ -52,6 +52,8 @@ class CallGate {
   void AwaitQuiet(absl::Duration quiet, absl::Time deadline);
   // Calls admitted and not yet ended.
   int64_t InFlight();
+  // Whether Close() was called: long calls (a watch) end themselves.
+  bool Closed();
 
  private:
   void Leave();

@@ -89,6 +89,10 @@ class Frame {
     gate_.AwaitQuiet(quiet, deadline);
   }
   int64_t InFlight() { return gate_.InFlight(); }
+  // True from the drain's end: a stream that could last (a watch) ends
+  // itself with Draining(), which its caller retries, rather than being
+  // waited for through the grace and then cancelled.
+  bool Closing() { return gate_.Closed(); }
 
   const auth::Authenticator& authenticator() const { return authenticator_; }
 

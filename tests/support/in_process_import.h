@@ -40,6 +40,8 @@ class InProcessImport {
   }
 
   importer::Importer& importer() { return *importer_; }
+  // Stops serving as SIGTERM's end of drain does (Server::Shutdown).
+  void Shutdown() { server_->Shutdown(); }
 
   // Serves ImportService; returns host:port.
   std::string Serve() {

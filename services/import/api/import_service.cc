@@ -189,6 +189,7 @@ grpc::ServerWriteReactor<v1::ImportJob>* ImportService::WatchImportJob(
           }
           if (IsTerminal(job)) return absl::OkStatus();
           if (ctx->IsCancelled()) return absl::CancelledError("the watcher left");
+          if (frame_.Closing()) return server::Draining();
           importer_.WaitForChange(seen, kWatchPoll);
         }
       });

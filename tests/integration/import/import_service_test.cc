@@ -269,6 +269,34 @@ TEST_F(ImportServiceTest, BytesThatAreNotUtf8AreShownEscapedAndKeptAsBytes) {
   EXPECT_EQ(errors.errors(0).original_bytes(1), bad_name);
 }
 
+// A job nobody runs, watched while the service stops: the watch ends
+// UNAVAILABLE (its caller watches again elsewhere), not waited for through
+// the grace and then cancelled.
+TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
+  class NeverRuns final : public importer::JobScheduler {
+   public:
+    void Schedule(names::ImportJobName) override {}
+  } never;
+  testing::InProcessImport idle(dir_.Sub("idle-import"), directory_->target(), clock_,
+                                &never);
+  auto stub = v1::ImportService::NewStub(client::Connect(idle.Serve()));
+  v1::StartImportRequest start;
+  start.set_parent(firm_);
+  start.set_csv(Export());
+  v1::ImportJob job;
+  grpc::Status started = stub->StartImport(Ctx().get(), start, &job);
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  v1::WatchImportJobRequest watch;
+  watch.set_name(job.name());
+  auto ctx = Ctx();
+  auto reader = stub->WatchImportJob(ctx.get(), watch);
+  ASSERT_TRUE(reader->Read(&job));
+  idle.Shutdown();
+  while (reader->Read(&job)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
   v1::GetImportJobRequest get;
   get.set_name(firm_ + "/importJobs/" + std::string(10 * 1024, '7'));
