@@ -45,8 +45,11 @@ Frame::~Frame() {
 
 Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
                               const google::protobuf::Message* request) {
-  Admission admission{.ticket = gate_.Enter(), .caller = Draining()};
-  if (!admission.ticket) return admission;
+  Admission admission{.ticket = gate_.Enter(), .caller = absl::StatusOr<auth::Caller>()};
+  if (!admission.ticket) {
+    admission.caller = Draining();
+    return admission;
+  }
   if (size_t bytes = MetadataBytes(context.client_metadata());
       bytes > kMaxRequestMetadataBytes) {
     admission.caller = absl::ResourceExhaustedError(

@@ -82,10 +82,12 @@ grpc::ServerWriteReactor<Response>* Frame::Stream(
 template <typename Request, typename Response>
 class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  ReadReactor(Frame& frame, Admission admission, grpc::ByteBuffer* response,
+  ReadReactor(Frame& frame, grpc::CallbackServerContext* context, Admission admission,
+              grpc::ByteBuffer* response,
               std::function<absl::Status(const Request&)> take,
               std::function<absl::StatusOr<Response>(const auth::Caller&)> finish)
       : frame_(frame),
+        context_(context),
         admission_(std::move(admission)),
         response_(response),
         take_(std::move(take)),
@@ -102,6 +104,10 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
   }
 
   void OnReadDone(bool ok) override {
+    if (!ok && context_->IsCancelled()) {  // gone mid-stream: nothing to act on
+      End(grpc::Status::CANCELLED);
+      return;
+    }
     if (!ok) {  // the caller has sent everything
       frame_.blocking_.Run([this] { Complete(); });
       return;
@@ -141,6 +147,7 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
   }
 
   Frame& frame_;
+  grpc::CallbackServerContext* context_;
   Admission admission_;
   grpc::ByteBuffer* response_;
   std::function<absl::Status(const Request&)> take_;
@@ -153,8 +160,9 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* Frame::Upload(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
     std::function<absl::Status(const Request&)> take,
     std::function<absl::StatusOr<Response>(const auth::Caller&)> finish) {
-  auto* reactor = new ReadReactor<Request, Response>(
-      *this, Admit(*context, nullptr), response, std::move(take), std::move(finish));
+  auto* reactor =
+      new ReadReactor<Request, Response>(*this, context, Admit(*context, nullptr),
+                                         response, std::move(take), std::move(finish));
   reactor->Start();
   return reactor;
 }

@@ -29,7 +29,7 @@ namespace {
 constexpr int kTransportMetadataBytes = 1024 * 1024;
 // How long after gRPC's own shutdown begins its GOAWAY has surely left.
 constexpr absl::Duration kGoawayOnTheWire = absl::Milliseconds(300);
-// Before that shutdown: no call come for this long (see CallGate::AwaitQuiet),
+// Before that shutdown: no call has come for this long (CallGate::AwaitQuiet),
 // waited for at most kMostQuietWait, as callers that never wait for an
 // answer never fall quiet.
 constexpr absl::Duration kQuiet = absl::Milliseconds(100);
@@ -91,7 +91,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Reflection describes what the process's descriptor pool holds: the
   // health service (served by grpc++ itself) and the google.rpc details our
-  // errors carry, so grpcurl and buf curl print them rather than base64.
+  // errors carry, which grpcurl then prints as fields, not base64.
   grpc::health::v1::HealthCheckRequest::descriptor();
   google::rpc::ErrorInfo::descriptor();
 

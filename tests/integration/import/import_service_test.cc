@@ -210,6 +210,27 @@ TEST_F(ImportServiceTest, ChunkedUploadImportsLikeAUnaryOne) {
   EXPECT_EQ(job.file_name(), "upload.csv");
 }
 
+// A caller gone mid-upload sent part of a file: nothing is imported (the
+// part read so far may well parse as a smaller file).
+TEST_F(ImportServiceTest, AnUploadCancelledMidStreamStartsNoJob) {
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  auto ctx = Ctx();
+  v1::ImportJob job;
+  auto writer = import_stub_->UploadImport(ctx.get(), &job);
+  v1::UploadImportRequest first;
+  first.set_parent(firm_);
+  first.set_csv(csv::Line(rows[0].fields) +
+                csv::Line({rows[1].fields[0], rows[1].fields[1], "HALF-1"}));
+  ASSERT_TRUE(writer->Write(first));
+  ctx->TryCancel();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  v1::ListImportJobsRequest list;
+  list.set_parent(firm_);
+  v1::ListImportJobsResponse jobs;
+  ASSERT_TRUE(import_stub_->ListImportJobs(Ctx().get(), list, &jobs).ok());
+  EXPECT_EQ(jobs.import_jobs_size(), 0);
+}
+
 TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
   v1::ExportClientsRequest req;
   req.set_parent(firm_);
