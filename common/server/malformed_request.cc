@@ -58,7 +58,9 @@ class InterceptorFactory final
   }
 
  private:
-  // The request message's full name for a method path, looked up once.
+  // The request message's full name for a method path, looked up once per
+  // method of the contracts. A path no contract defines is not remembered:
+  // a caller can name any path, and the map must not grow with them.
   const std::string* RequestType(const char* path) {
     {
       absl::ReaderMutexLock lock(&mu_);
@@ -67,9 +69,10 @@ class InterceptorFactory final
       }
     }
     const google::protobuf::MethodDescriptor* method = FindMethod(path);
+    if (method == nullptr) return nullptr;
     absl::MutexLock lock(&mu_);
     auto& type = types_[path];
-    if (type == nullptr && method != nullptr) {
+    if (type == nullptr) {
       type = std::make_unique<std::string>(method->input_type()->full_name());
     }
     return type.get();
