@@ -106,12 +106,13 @@ absl::StatusOr<Caller> JwtAuthenticator::Authenticate(const Metadata& metadata) 
   const auto [keys, generation] = CurrentKeys();
   const absl::Time now = clock_.Now();
   absl::StatusOr<VerifiedToken> verified;
-  if (std::optional<VerifiedToken> known = verified_.Find(token, generation, now)) {
+  std::string key = verified_.Key(token);
+  if (std::optional<VerifiedToken> known = verified_.Find(key, generation, now)) {
     verified = std::move(*known);
   } else {
     verified = VerifyJwt(token, *keys, rules_, now);
     if (!verified.ok()) return verified.status();
-    verified_.Insert(token, generation, *verified, now);
+    verified_.Insert(std::move(key), generation, *verified, now);
   }
   Caller caller{.user_id = std::move(verified->subject),
                 .verified_email = std::move(verified->verified_email),

@@ -1,23 +1,25 @@
 #include "common/auth/verified_token_cache.h"
 
+#include "openssl/evp.h"
 #include "openssl/sha.h"
 
 namespace clientbook::auth {
-namespace {
 
-std::string Digest(absl::string_view token) {
+VerifiedTokenCache::VerifiedTokenCache(size_t capacity)
+    : capacity_(capacity), sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {}
+
+VerifiedTokenCache::~VerifiedTokenCache() { EVP_MD_free(sha256_); }
+
+std::string VerifiedTokenCache::Key(absl::string_view token) const {
   std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
+  EVP_Digest(token.data(), token.size(), reinterpret_cast<unsigned char*>(digest.data()),
+             nullptr, sha256_, nullptr);
   return digest;
 }
 
-}  // namespace
-
-std::optional<VerifiedToken> VerifiedTokenCache::Find(absl::string_view token,
+std::optional<VerifiedToken> VerifiedTokenCache::Find(const std::string& key,
                                                       uint64_t key_generation,
                                                       absl::Time now) {
-  const std::string key = Digest(token);
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
@@ -29,9 +31,8 @@ std::optional<VerifiedToken> VerifiedTokenCache::Find(absl::string_view token,
   return it->second.verified;
 }
 
-void VerifiedTokenCache::Insert(absl::string_view token, uint64_t key_generation,
+void VerifiedTokenCache::Insert(std::string key, uint64_t key_generation,
                                 const VerifiedToken& verified, absl::Time now) {
-  std::string key = Digest(token);
   absl::MutexLock lock(&mu_);
   if (entries_.size() >= capacity_) {
     absl::erase_if(entries_, [now](const auto& entry) {

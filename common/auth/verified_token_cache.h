@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/jwt.h"
+#include "openssl/types.h"
 
 namespace clientbook::auth {
 
@@ -23,15 +24,22 @@ class VerifiedTokenCache {
  public:
   static constexpr size_t kDefaultCapacity = 10000;
 
-  explicit VerifiedTokenCache(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+  explicit VerifiedTokenCache(size_t capacity = kDefaultCapacity);
+  ~VerifiedTokenCache();
 
-  // What `token` was verified as under key set `key_generation`, if it is
-  // still accepted at `now`.
-  std::optional<VerifiedToken> Find(absl::string_view token, uint64_t key_generation,
+  VerifiedTokenCache(const VerifiedTokenCache&) = delete;
+  VerifiedTokenCache& operator=(const VerifiedTokenCache&) = delete;
+
+  // The key `token` is remembered under (its SHA-256), computed once a call.
+  std::string Key(absl::string_view token) const;
+  // What the token of `key` was verified as under key set `key_generation`,
+  // if it is still accepted at `now`.
+  std::optional<VerifiedToken> Find(const std::string& key, uint64_t key_generation,
                                     absl::Time now);
-  // Remembers that `token` verified as `verified` under `key_generation`.
-  void Insert(absl::string_view token, uint64_t key_generation,
-              const VerifiedToken& verified, absl::Time now);
+  // Remembers that the token of `key` verified as `verified` under
+  // `key_generation`.
+  void Insert(std::string key, uint64_t key_generation, const VerifiedToken& verified,
+              absl::Time now);
 
  private:
   struct Entry {
@@ -40,6 +48,9 @@ class VerifiedTokenCache {
   };
 
   const size_t capacity_;
+  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up in
+  // its provider tables on every call, which cost four times the hashing.
+  EVP_MD* const sha256_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };

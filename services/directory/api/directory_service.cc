@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
+#include "common/server/respond.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -12,6 +13,8 @@
 
 namespace clientbook::directory {
 namespace {
+
+constexpr auto kToProto = [](const auto& record) { return ToProto(record); };
 
 PageRequest PageOf(int32_t size, const std::string& token) {
   return PageRequest{.page_size = size, .page_token = token};
@@ -24,13 +27,11 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
                                                        v1::Firm* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(
-            FirmRecord firm,
+        return server::Respond(
             directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
                                         req->creator_email(), req->creator_display_name(),
-                                        req->request_id(), req->firm().time_zone()));
-        *resp = ToProto(firm);
-        return absl::OkStatus();
+                                        req->request_id(), req->firm().time_zone()),
+            resp, kToProto);
       });
 }
 
@@ -40,10 +41,8 @@ grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext*
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName name,
                         names::FirmName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(FirmRecord firm,
-                        directory_.firms.GetFirm(caller.user_id, name.firm_id));
-    *resp = ToProto(firm);
-    return absl::OkStatus();
+    return server::Respond(directory_.firms.GetFirm(caller.user_id, name.firm_id), resp,
+                           kToProto);
   });
 }
 
@@ -57,12 +56,11 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
         FirmRecord patch;
         patch.set_display_name(req->firm().display_name());
         patch.set_time_zone(req->firm().time_zone());
-        CB_ASSIGN_OR_RETURN(FirmRecord firm, directory_.firms.UpdateFirm(
-                                                 caller.user_id, name.firm_id, patch,
-                                                 {req->update_mask().paths().begin(),
-                                                  req->update_mask().paths().end()}));
-        *resp = ToProto(firm);
-        return absl::OkStatus();
+        return server::Respond(
+            directory_.firms.UpdateFirm(
+                caller.user_id, name.firm_id, patch,
+                {req->update_mask().paths().begin(), req->update_mask().paths().end()}),
+            resp, kToProto);
       });
 }
 
@@ -70,12 +68,10 @@ grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerCont
                                                         const v1::ListMyFirmsRequest* req,
                                                         v1::ListMyFirmsResponse* resp) {
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(Page<FirmRecord> page,
-                        directory_.firms.ListMyFirms(
-                            caller.user_id, PageOf(req->page_size(), req->page_token())));
-    for (const FirmRecord& firm : page.items) *resp->add_firms() = ToProto(firm);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
+    return server::RespondPage(
+        directory_.firms.ListMyFirms(caller.user_id,
+                                     PageOf(req->page_size(), req->page_token())),
+        resp, [](auto& out) { return out.add_firms(); }, kToProto);
   });
 }
 
@@ -86,11 +82,9 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
-        CB_ASSIGN_OR_RETURN(MemberRecord member,
-                            directory_.firms.AddMember(caller.user_id, firm.firm_id,
-                                                       FromProto(req->member())));
-        *resp = ToProto(member);
-        return absl::OkStatus();
+        return server::Respond(directory_.firms.AddMember(caller.user_id, firm.firm_id,
+                                                          FromProto(req->member())),
+                               resp, kToProto);
       });
 }
 
@@ -100,13 +94,10 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                         names::FirmName::Parse("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        Page<MemberRecord> page,
+    return server::RespondPage(
         directory_.firms.ListMembers(caller.user_id, firm.firm_id,
-                                     PageOf(req->page_size(), req->page_token())));
-    for (const MemberRecord& m : page.items) *resp->add_members() = ToProto(m);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
+                                     PageOf(req->page_size(), req->page_token())),
+        resp, [](auto& out) { return out.add_members(); }, kToProto);
   });
 }
 
@@ -143,14 +134,12 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
             std::string lead,
             OptionalMemberUserId("client.lead_accountant",
                                  req->client().lead_accountant(), firm.firm_id));
-        CB_ASSIGN_OR_RETURN(
-            ClientRecord client,
+        return server::Respond(
             directory_.clients.CreateClient(
                 caller.user_id, firm.firm_id, FromProto(req->client(), lead),
                 req->make_me_primary_admin(), req->request_id(),
-                req->allow_duplicate_name()));
-        *resp = ToProto(client);
-        return absl::OkStatus();
+                req->allow_duplicate_name()),
+            resp, kToProto);
       });
 }
 
@@ -160,11 +149,9 @@ grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContex
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(names::ClientName ref,
                         names::ClientName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(
-        ClientRecord client,
-        directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id));
-    *resp = ToProto(client);
-    return absl::OkStatus();
+    return server::Respond(
+        directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id), resp,
+        kToProto);
   });
 }
 
@@ -184,13 +171,11 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
               lead, OptionalMemberUserId("client.lead_accountant",
                                          req->client().lead_accountant(), ref.firm_id));
         }
-        CB_ASSIGN_OR_RETURN(ClientRecord client,
-                            directory_.clients.UpdateClient(
-                                caller.user_id, ref.firm_id, ref.company_id,
-                                FromProto(req->client(), lead), paths,
-                                req->client().etag(), req->allow_duplicate_name()));
-        *resp = ToProto(client);
-        return absl::OkStatus();
+        return server::Respond(directory_.clients.UpdateClient(
+                                   caller.user_id, ref.firm_id, ref.company_id,
+                                   FromProto(req->client(), lead), paths,
+                                   req->client().etag(), req->allow_duplicate_name()),
+                               resp, kToProto);
       });
 }
 
@@ -285,12 +270,10 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            ClientRecord client,
+        return server::Respond(
             directory_.clients.SetClientStatus(
-                caller.user_id, ref.firm_id, ref.company_id, v1::ClientStatus::INACTIVE));
-        *resp = ToProto(client);
-        return absl::OkStatus();
+                caller.user_id, ref.firm_id, ref.company_id, v1::ClientStatus::INACTIVE),
+            resp, kToProto);
       });
 }
 
@@ -301,12 +284,10 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            ClientRecord client,
+        return server::Respond(
             directory_.clients.SetClientStatus(caller.user_id, ref.firm_id,
-                                               ref.company_id, v1::ClientStatus::ACTIVE));
-        *resp = ToProto(client);
-        return absl::OkStatus();
+                                               ref.company_id, v1::ClientStatus::ACTIVE),
+            resp, kToProto);
       });
 }
 
@@ -329,12 +310,10 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(ClientRecord client,
-                            directory_.clients.ChangeClientPrimaryAdmin(
-                                caller.user_id, ref.firm_id, ref.company_id,
-                                req->new_primary_admin_user_id()));
-        *resp = ToProto(client);
-        return absl::OkStatus();
+        return server::Respond(directory_.clients.ChangeClientPrimaryAdmin(
+                                   caller.user_id, ref.firm_id, ref.company_id,
+                                   req->new_primary_admin_user_id()),
+                               resp, kToProto);
       });
 }
 
@@ -450,11 +429,9 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
     v1::Invitation* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(InvitationRecord inv,
-                            directory_.invitations.CreateInvitation(
-                                caller.user_id, FromProto(req->invitation())));
-        *resp = ToProto(inv);
-        return absl::OkStatus();
+        return server::Respond(directory_.invitations.CreateInvitation(
+                                   caller.user_id, FromProto(req->invitation())),
+                               resp, kToProto);
       });
 }
 
@@ -499,11 +476,9 @@ grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         if (req->token().empty()) return errors::InvalidField("token", "is required");
-        CB_ASSIGN_OR_RETURN(
-            InvitationRecord inv,
-            directory_.invitations.DeclineInvitation(caller, req->token()));
-        *resp = ToProto(inv);
-        return absl::OkStatus();
+        return server::Respond(
+            directory_.invitations.DeclineInvitation(caller, req->token()), resp,
+            kToProto);
       });
 }
 

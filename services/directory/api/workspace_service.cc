@@ -1,6 +1,7 @@
 #include "services/directory/api/workspace_service.h"
 
 #include "common/names/names.h"
+#include "common/server/respond.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
@@ -8,6 +9,8 @@
 
 namespace clientbook::directory {
 namespace {
+
+constexpr auto kToProto = [](const auto& record) { return ToProto(record); };
 
 std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
@@ -26,11 +29,9 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerConte
             uint64_t client,
             ClientOfFirm("note.client", req->note().client(), firm.firm_id));
         CB_ASSIGN_OR_RETURN(NoteRecord draft, FromProto(req->note(), client));
-        CB_ASSIGN_OR_RETURN(NoteRecord note,
-                            directory_.notes.CreateNote(caller.user_id, firm.firm_id,
-                                                        draft, req->request_id()));
-        *resp = ToProto(note);
-        return absl::OkStatus();
+        return server::Respond(directory_.notes.CreateNote(caller.user_id, firm.firm_id,
+                                                           draft, req->request_id()),
+                               resp, kToProto);
       });
 }
 
@@ -40,10 +41,9 @@ grpc::ServerUnaryReactor* WorkspaceService::GetNote(grpc::CallbackServerContext*
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                         names::NoteName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(NoteRecord note, directory_.notes.GetNote(
-                                             caller.user_id, ref.firm_id, ref.note_id));
-    *resp = ToProto(note);
-    return absl::OkStatus();
+    return server::Respond(
+        directory_.notes.GetNote(caller.user_id, ref.firm_id, ref.note_id), resp,
+        kToProto);
   });
 }
 
@@ -65,11 +65,9 @@ grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContex
     }
     CB_ASSIGN_OR_RETURN(query.author,
                         OptionalMemberUserId("author", req->author(), firm.firm_id));
-    CB_ASSIGN_OR_RETURN(Page<NoteRecord> page,
-                        directory_.notes.ListNotes(caller.user_id, query));
-    for (const NoteRecord& note : page.items) *resp->add_notes() = ToProto(note);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
+    return server::RespondPage(
+        directory_.notes.ListNotes(caller.user_id, query), resp,
+        [](auto& out) { return out.add_notes(); }, kToProto);
   });
 }
 
@@ -81,12 +79,10 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("note.name", req->note().name()));
         CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
-        CB_ASSIGN_OR_RETURN(
-            NoteRecord note,
+        return server::Respond(
             directory_.notes.UpdateNote(caller.user_id, ref.firm_id, ref.note_id, patch,
-                                        PathsOf(req->update_mask()), req->note().etag()));
-        *resp = ToProto(note);
-        return absl::OkStatus();
+                                        PathsOf(req->update_mask()), req->note().etag()),
+            resp, kToProto);
       });
 }
 
@@ -97,11 +93,9 @@ grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerConte
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(NoteRecord note,
-                            directory_.notes.DeleteNote(caller.user_id, ref.firm_id,
-                                                        ref.note_id, req->etag()));
-        *resp = ToProto(note);
-        return absl::OkStatus();
+        return server::Respond(directory_.notes.DeleteNote(caller.user_id, ref.firm_id,
+                                                           ref.note_id, req->etag()),
+                               resp, kToProto);
       });
 }
 
@@ -120,11 +114,9 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerConte
             OptionalMemberUserId("todo.assignee", req->todo().assignee(), firm.firm_id));
         CB_ASSIGN_OR_RETURN(TodoRecord draft,
                             FromProto(req->todo(), client, std::move(assignee)));
-        CB_ASSIGN_OR_RETURN(TodoRecord todo,
-                            directory_.todos.CreateTodo(caller.user_id, firm.firm_id,
-                                                        draft, req->request_id()));
-        *resp = ToProto(todo);
-        return absl::OkStatus();
+        return server::Respond(directory_.todos.CreateTodo(caller.user_id, firm.firm_id,
+                                                           draft, req->request_id()),
+                               resp, kToProto);
       });
 }
 
@@ -134,10 +126,9 @@ grpc::ServerUnaryReactor* WorkspaceService::GetTodo(grpc::CallbackServerContext*
   return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
     CB_ASSIGN_OR_RETURN(const names::TodoName ref,
                         names::TodoName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(TodoRecord todo, directory_.todos.GetTodo(
-                                             caller.user_id, ref.firm_id, ref.todo_id));
-    *resp = ToProto(todo);
-    return absl::OkStatus();
+    return server::Respond(
+        directory_.todos.GetTodo(caller.user_id, ref.firm_id, ref.todo_id), resp,
+        kToProto);
   });
 }
 
@@ -153,12 +144,10 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
             OptionalMemberUserId("todo.assignee", req->todo().assignee(), ref.firm_id));
         CB_ASSIGN_OR_RETURN(TodoRecord patch,
                             FromProto(req->todo(), 0, std::move(assignee)));
-        CB_ASSIGN_OR_RETURN(
-            TodoRecord todo,
+        return server::Respond(
             directory_.todos.UpdateTodo(caller.user_id, ref.firm_id, ref.todo_id, patch,
-                                        PathsOf(req->update_mask()), req->todo().etag()));
-        *resp = ToProto(todo);
-        return absl::OkStatus();
+                                        PathsOf(req->update_mask()), req->todo().etag()),
+            resp, kToProto);
       });
 }
 
@@ -181,11 +170,9 @@ grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContex
                         OptionalMemberUserId("assignee", req->assignee(), firm.firm_id));
     CB_ASSIGN_OR_RETURN(query.due_from, DayOf("due_on_or_after", req->due_on_or_after()));
     CB_ASSIGN_OR_RETURN(query.due_to, DayOf("due_on_or_before", req->due_on_or_before()));
-    CB_ASSIGN_OR_RETURN(Page<TodoRecord> page,
-                        directory_.todos.ListTodos(caller.user_id, query));
-    for (const TodoRecord& todo : page.items) *resp->add_todos() = ToProto(todo);
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
+    return server::RespondPage(
+        directory_.todos.ListTodos(caller.user_id, query), resp,
+        [](auto& out) { return out.add_todos(); }, kToProto);
   });
 }
 

@@ -416,11 +416,12 @@ TEST(VerifiedTokenCacheTest, StaysWithinItsCapacity) {
   VerifiedTokenCache cache(2);
   const VerifiedToken alice{.subject = "alice",
                             .accepted_until = kNow + absl::Minutes(5)};
-  for (const char* token : {"a", "b", "c"}) cache.Insert(token, 1, alice, kNow);
-  EXPECT_TRUE(cache.Find("c", 1, kNow).has_value());
+  for (const char* token : {"a", "b", "c"}) cache.Insert(cache.Key(token), 1, alice, kNow);
+  EXPECT_TRUE(cache.Find(cache.Key("c"), 1, kNow).has_value());
+  EXPECT_FALSE(cache.Find(cache.Key("d"), 1, kNow).has_value());
   int kept = 0;
   for (const char* token : {"a", "b", "c"})
-    kept += cache.Find(token, 1, kNow).has_value();
+    kept += cache.Find(cache.Key(token), 1, kNow).has_value();
   EXPECT_LE(kept, 2);
 }
 
