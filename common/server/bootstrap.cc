@@ -43,7 +43,7 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   if (!authenticator.ok()) return authenticator.status();
   basics.authenticator = std::move(*authenticator);
   basics.frame =
-      std::make_unique<Frame>(*basics.authenticator, defaults.blocking_threads);
+      std::make_unique<Frame>(*basics.authenticator, FrameOptionsFromFlags(defaults));
   ServeClockControl(basics.clock, *basics.frame);
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
       absl::GetFlag(FLAGS_data_dir),

@@ -26,8 +26,32 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "cancelled");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "largest gRPC message accepted or sent, in bytes");
+ABSL_FLAG(int, concurrent_calls, 0,
+          "calls that run at once (seats); more wait in their firm's queue and "
+          "firms take turns. 0: the service's default (16 for the directory, "
+          "64 for billing and import, whose calls wait on the directory)");
+ABSL_FLAG(int, firm_queue_limit, 256,
+          "calls one firm may have waiting for a seat; more are refused "
+          "RESOURCE_EXHAUSTED (FIRM_OVER_CAPACITY) at once, with a retry delay");
+ABSL_FLAG(double, firm_rate_limit, 0,
+          "a hard quota: calls a second one firm may make, refused "
+          "RESOURCE_EXHAUSTED (FIRM_RATE_LIMITED) past it; 0: none");
+ABSL_FLAG(double, firm_rate_burst, 0,
+          "calls a firm may make at once above --firm_rate_limit; 0: one "
+          "second's worth");
 
 namespace clientbook::server {
+
+FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults) {
+  FrameOptions options;
+  options.blocking_threads = defaults.blocking_threads;
+  const int seats = absl::GetFlag(FLAGS_concurrent_calls);
+  options.fair_share.seats = seats > 0 ? seats : defaults.blocking_threads;
+  options.fair_share.queue_per_flow = absl::GetFlag(FLAGS_firm_queue_limit);
+  options.fair_share.rate_limit = absl::GetFlag(FLAGS_firm_rate_limit);
+  options.fair_share.rate_burst = absl::GetFlag(FLAGS_firm_rate_burst);
+  return options;
+}
 
 void SetServiceDefaults(const ServiceDefaults& defaults) {
   absl::SetFlag(&FLAGS_listen, defaults.listen);

@@ -5,6 +5,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/time/time.h"
+#include "common/server/frame.h"
 
 // Flags every service binary takes. Each main() sets its own defaults with
 // SetServiceDefaults() before parsing the command line.
@@ -19,6 +20,10 @@ ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(std::string, operator_listen);
 ABSL_DECLARE_FLAG(std::string, health_listen);
 ABSL_DECLARE_FLAG(int, max_message_bytes);
+ABSL_DECLARE_FLAG(int, concurrent_calls);
+ABSL_DECLARE_FLAG(int, firm_queue_limit);
+ABSL_DECLARE_FLAG(double, firm_rate_limit);
+ABSL_DECLARE_FLAG(double, firm_rate_burst);
 
 namespace clientbook::server {
 
@@ -34,6 +39,10 @@ struct ServiceDefaults {
 };
 
 void SetServiceDefaults(const ServiceDefaults& defaults);
+
+// The frame's threads and fair share, from --concurrent_calls and the
+// --firm_* flags.
+FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults);
 
 }  // namespace clientbook::server
 

@@ -1,8 +1,10 @@
 #include "common/server/frame.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/call_share.h"
 #include "common/server/request_checks.h"
 #include "common/status/errors.h"
 #include "common/status/status_mapping.h"
@@ -35,8 +37,13 @@ absl::Status Draining() {
       "answers)");
 }
 
-Frame::Frame(const auth::Authenticator& authenticator, int blocking_threads)
-    : authenticator_(authenticator), blocking_(blocking_threads) {}
+Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
+    : authenticator_(authenticator),
+      fair_share_(
+          options.fair_share,
+          [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
+          real_time_),
+      blocking_(std::max(options.blocking_threads, options.fair_share.seats)) {}
 
 Frame::~Frame() {
   absl::MutexLock lock(&threads_mu_);
@@ -94,14 +101,52 @@ bool Frame::AnsweredAtAdmission(const Admission& admission,
   return false;
 }
 
+std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
+                                    std::shared_ptr<Admission> admitted, Body body) {
+  // The call, its request and response live until Finish(): safe to use there.
+  return [reactor, admitted = std::move(admitted), body = std::move(body)] {
+    reactor->Finish(Conclude(*admitted->caller, body(*admitted->caller)));
+  };
+}
+
+void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
+                       bool here, std::function<void()> run,
+                       std::function<void(const grpc::Status&)> finish) {
+  absl::StatusOr<std::optional<FairShare::Seat>> entered = fair_share_.Enter(
+      share, FairShare::Waiter{.start = [run](FairShare::Seat) { run(); },
+                               .abandoned = [context] { return context->IsCancelled(); },
+                               .drop =
+                                   [finish] {
+                                     finish(grpc::Status(
+                                         grpc::StatusCode::CANCELLED,
+                                         "the caller left while the call waited for "
+                                         "its firm's share of the server"));
+                                   }});
+  if (!entered.ok()) {
+    finish(ToGrpcStatus(entered.status()));
+  } else if (entered->has_value() && here) {
+    FairShare::Seat seat = std::move(**entered);
+    run();
+  } else if (entered->has_value()) {
+    auto seat = std::make_shared<FairShare::Seat>(std::move(**entered));
+    blocking_.Run([run = std::move(run), seat] { run(); });
+  }
+}
+
 grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
                                        const google::protobuf::Message* request,
                                        Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
-  if (!AnsweredAtAdmission(admission, reactor)) {
-    reactor->Finish(Conclude(*admission.caller, body(*admission.caller)));
-  }
+  if (AnsweredAtAdmission(admission, reactor)) return reactor;
+  const CallShare share = ShareOf(*request, admission.caller->user_id);
+  // A read of one resource runs here; a page or a batch runs on the pool, so
+  // gRPC's few threads go on reading calls (which then wait in their firm's
+  // queue, not in the transport's).
+  WhenSeated(
+      context, share, /*here=*/share.cost <= 1,
+      Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
+      [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;
 }
 
@@ -111,11 +156,22 @@ grpc::ServerUnaryReactor* Frame::Blocking(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
-  // The call, its request and response live until Finish(): safe to use there.
-  auto admitted = std::make_shared<Admission>(std::move(admission));
-  blocking_.Run([this, reactor, admitted, body = std::move(body)] {
-    reactor->Finish(Conclude(*admitted->caller, body(*admitted->caller)));
-  });
+  const CallShare share = ShareOf(*request, admission.caller->user_id);
+  WhenSeated(
+      context, share, /*here=*/false,
+      Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
+      [reactor](const grpc::Status& status) { reactor->Finish(status); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* Frame::AsksPeers(grpc::CallbackServerContext* context,
+                                           const google::protobuf::Message* request,
+                                           Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Admission admission = Admit(*context, request);
+  if (AnsweredAtAdmission(admission, reactor)) return reactor;
+  blocking_.Run(Answer(reactor, std::make_shared<Admission>(std::move(admission)),
+                       std::move(body)));
   return reactor;
 }
 

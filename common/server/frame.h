@@ -14,6 +14,7 @@
 #include "common/auth/authenticator.h"
 #include "common/server/blocking_pool.h"
 #include "common/server/call_gate.h"
+#include "common/server/fair_share.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -28,24 +29,36 @@ namespace clientbook::server {
 // carried it, and every other call on it, lives on.
 inline constexpr size_t kMaxRequestMetadataBytes = 8 * 1024;
 
+struct FrameOptions {
+  // Threads for Blocking(), AsksPeers() and Upload() bodies, and for calls
+  // that waited for a seat; at least fair_share.seats.
+  int blocking_threads = 16;
+  FairShareOptions fair_share;
+};
+
 // The frame every call of every Clientbook service passes through, on gRPC's
 // callback API: admits it (refused UNAVAILABLE once the server drains),
 // refuses oversized metadata, proves the caller, refuses enum numbers the
-// contract does not define, runs the handler's body, logs server-side faults
-// and maps the status to gRPC once. A handler is parse -> domain -> respond.
+// contract does not define, gives it its firm's fair share of the server
+// (FairShare: a call may wait for a seat, or be refused RESOURCE_EXHAUSTED),
+// runs the handler's body, logs server-side faults and maps the status to
+// gRPC once. A handler is parse -> domain -> respond.
 class Frame {
  public:
   using Body = std::function<absl::Status(const auth::Caller& caller)>;
 
-  // `blocking_threads` serve Blocking() and Upload() bodies.
-  explicit Frame(const auth::Authenticator& authenticator, int blocking_threads = 16);
+  explicit Frame(const auth::Authenticator& authenticator, FrameOptions options = {});
   ~Frame();
 
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
-  // A unary call answered on gRPC's own thread: for bodies that never wait on
-  // a lock held across I/O or on another service.
+  // A unary call answered on gRPC's own thread when a seat is free and it
+  // reads one resource (from the pool when it weighs more, or waited for a
+  // seat): for bodies that never wait on a lock held
+  // across I/O or on another service. Like every body, it may run after the
+  // handler has returned: it captures the request and response pointers
+  // (alive until the call finishes), never the handler's locals.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
                                   const google::protobuf::Message* request, Body body);
 
@@ -53,6 +66,14 @@ class Frame {
   // service: it runs on the frame's blocking pool, never on gRPC's threads.
   grpc::ServerUnaryReactor* Blocking(grpc::CallbackServerContext* context,
                                      const google::protobuf::Message* request, Body body);
+
+  // A unary call whose body waits on a service that may call this one back
+  // (the directory's DeleteClient asks billing, which asks the directory who
+  // the caller is): it runs on the pool holding no seat, so its wait never
+  // holds the seats the call back needs. The call back has its fair share.
+  grpc::ServerUnaryReactor* AsksPeers(grpc::CallbackServerContext* context,
+                                      const google::protobuf::Message* request,
+                                      Body body);
 
   // A server stream: `body` runs on a thread of its own (a stream may last
   // as long as its caller watches) and writes with `write`, which blocks
@@ -95,6 +116,7 @@ class Frame {
   bool Closing() { return gate_.Closed(); }
 
   const auth::Authenticator& authenticator() const { return authenticator_; }
+  FairShare& fair_share() { return fair_share_; }
 
  private:
   template <typename Response>
@@ -125,9 +147,22 @@ class Frame {
   static grpc::Status Conclude(const auth::Caller& caller, const absl::Status& status);
   // Starts `work` on a thread of its own, joined before the frame goes.
   void StartThread(std::function<void()> work);
+  // Runs `run` once the call of `context` has its seat: at once (on this
+  // thread when `here`, else on the pool), or from the pool once it waited
+  // for one. `finish` answers it instead when it is refused, or when its
+  // caller left while it waited.
+  void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share, bool here,
+                  std::function<void()> run,
+                  std::function<void(const grpc::Status&)> finish);
+  // Answers a unary call by running `body` and finishing with its status.
+  static std::function<void()> Answer(grpc::ServerUnaryReactor* reactor,
+                                      std::shared_ptr<Admission> admitted, Body body);
 
   const auth::Authenticator& authenticator_;
   CallGate gate_;
+  // Real time, for the fair share's rates even under a fake service clock.
+  SystemClock real_time_;
+  FairShare fair_share_;
   BlockingPool blocking_;
   absl::Mutex threads_mu_;
   std::list<StreamThread> threads_ ABSL_GUARDED_BY(threads_mu_);

@@ -2,6 +2,7 @@
 #ifndef CLIENTBOOK_COMMON_SERVER_FRAME_REACTORS_H_
 #define CLIENTBOOK_COMMON_SERVER_FRAME_REACTORS_H_
 
+#include "common/server/call_share.h"
 #include "common/server/request_checks.h"
 #include "common/status/status_mapping.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -109,14 +110,18 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
       return;
     }
     if (!ok) {  // the caller has sent everything
-      frame_.blocking_.Run([this] { Complete(); });
+      frame_.WhenSeated(
+          context_, CallShare{.flow = flow_, .cost = UploadCost(bytes_)}, /*here=*/false,
+          [this] { Complete(); }, [this](const grpc::Status& status) { End(status); });
       return;
     }
     Request message;
     absl::Status status;
+    bytes_ += buffer_.Length();
     if (!grpc::SerializationTraits<Request>::Deserialize(&buffer_, &message).ok()) {
       status = NotAValidRequest(Request::descriptor()->full_name());
     } else {
+      if (flow_.empty()) flow_ = ShareOf(message, admission_.caller->user_id).flow;
       status = CheckKnownEnums(message);
       if (status.ok()) status = take_(message);
     }
@@ -153,6 +158,10 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
   std::function<absl::Status(const Request&)> take_;
   std::function<absl::StatusOr<Response>(const auth::Caller&)> finish_;
   grpc::ByteBuffer buffer_;
+  // Whose upload it is (from its first message) and how large: the share
+  // its import takes.
+  std::string flow_;
+  size_t bytes_ = 0;
 };
 
 template <typename Request, typename Response>

@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/server/fair_share_metrics.h"
 #include "common/server/flags.h"
 #include "common/server/frame.h"
 #include "common/server/malformed_request.h"
@@ -85,6 +86,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                                  options.metrics_listen, ": ", e.what()));
     }
     server->exposer_->RegisterCollectable(server->registry_);
+    if (frame != nullptr) {
+      server->fair_share_metrics_ =
+          std::make_shared<FairShareMetrics>(frame->fair_share());
+      server->exposer_->RegisterCollectable(server->fair_share_metrics_);
+    }
   }
 
   grpc::EnableDefaultHealthCheckService(true);

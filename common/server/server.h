@@ -18,6 +18,7 @@ class Registry;
 
 namespace clientbook::server {
 
+class FairShareMetrics;
 class Frame;
 class RpcMetrics;
 
@@ -71,6 +72,7 @@ class Server {
   ServerOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<RpcMetrics> metrics_;
+  std::shared_ptr<FairShareMetrics> fair_share_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
   Frame* frame_ = nullptr;

@@ -79,6 +79,27 @@ absl::Status WithResource(absl::Status status, absl::string_view resource_type,
   return status;
 }
 
+absl::Status QuotaExhausted(absl::string_view reason, absl::string_view subject,
+                            absl::string_view message, absl::Duration retry_delay) {
+  absl::Status status = absl::ResourceExhaustedError(message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kDomain));
+  (*info.mutable_metadata())["subject"] = std::string(subject);
+  Attach(status, info);
+  google::rpc::QuotaFailure quota;
+  auto* violation = quota.add_violations();
+  violation->set_subject(std::string(subject));
+  violation->set_description(std::string(message));
+  Attach(status, quota);
+  google::rpc::RetryInfo retry;
+  const int64_t nanos = absl::ToInt64Nanoseconds(retry_delay);
+  retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  Attach(status, retry);
+  return status;
+}
+
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
   std::vector<FieldViolation> out;
   if (auto detail = Read<google::rpc::BadRequest>(status)) {
@@ -99,6 +120,22 @@ std::optional<std::string> ResourceNameOf(const absl::Status& status) {
     return detail->resource_name();
   }
   return std::nullopt;
+}
+
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status) {
+  if (auto detail = Read<google::rpc::RetryInfo>(status)) {
+    return absl::Seconds(detail->retry_delay().seconds()) +
+           absl::Nanoseconds(detail->retry_delay().nanos());
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> QuotaSubjectsOf(const absl::Status& status) {
+  std::vector<std::string> out;
+  if (auto detail = Read<google::rpc::QuotaFailure>(status)) {
+    for (const auto& v : detail->violations()) out.push_back(v.subject());
+  }
+  return out;
 }
 
 }  // namespace clientbook::errors

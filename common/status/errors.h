@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 // Errors with machine-readable details, for domain code that knows nothing of
 // gRPC. The details ride in absl::Status payloads as serialized
@@ -42,10 +43,19 @@ absl::Status AlreadyExists(absl::string_view resource_type,
 absl::Status WithResource(absl::Status status, absl::string_view resource_type,
                           absl::string_view resource_name);
 
+// RESOURCE_EXHAUSTED for a quota `subject` (e.g. "firms/1001") has used
+// up, the way Google APIs say it: ErrorInfo with `reason` and the subject,
+// QuotaFailure naming it, RetryInfo with when to try again.
+absl::Status QuotaExhausted(absl::string_view reason, absl::string_view subject,
+                            absl::string_view message, absl::Duration retry_delay);
+
 // Readers, for callers and tests.
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 std::optional<std::string> ReasonOf(const absl::Status& status);
 std::optional<std::string> ResourceNameOf(const absl::Status& status);
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
+// The subjects a QuotaFailure names.
+std::vector<std::string> QuotaSubjectsOf(const absl::Status& status);
 
 }  // namespace clientbook::errors
 

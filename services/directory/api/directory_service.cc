@@ -38,12 +38,13 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext* ctx,
                                                     const v1::GetFirmRequest* req,
                                                     v1::Firm* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName name,
-                        names::FirmName::Parse("name", req->name()));
-    return server::Respond(directory_.firms.GetFirm(caller.user_id, name.firm_id), resp,
-                           kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName name,
+                            names::FirmName::Parse("name", req->name()));
+        return server::Respond(directory_.firms.GetFirm(caller.user_id, name.firm_id),
+                               resp, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerContext* ctx,
@@ -67,12 +68,13 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerContext* ctx,
                                                         const v1::ListMyFirmsRequest* req,
                                                         v1::ListMyFirmsResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    return server::RespondPage(
-        directory_.firms.ListMyFirms(caller.user_id,
-                                     PageOf(req->page_size(), req->page_token())),
-        resp, [](auto& out) { return out.add_firms(); }, kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        return server::RespondPage(
+            directory_.firms.ListMyFirms(caller.user_id,
+                                         PageOf(req->page_size(), req->page_token())),
+            resp, [](auto& out) { return out.add_firms(); }, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
@@ -91,14 +93,15 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
 grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
     grpc::CallbackServerContext* ctx, const v1::ListFirmMembersRequest* req,
     v1::ListFirmMembersResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    return server::RespondPage(
-        directory_.firms.ListMembers(caller.user_id, firm.firm_id,
-                                     PageOf(req->page_size(), req->page_token())),
-        resp, [](auto& out) { return out.add_members(); }, kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        return server::RespondPage(
+            directory_.firms.ListMembers(caller.user_id, firm.firm_id,
+                                         PageOf(req->page_size(), req->page_token())),
+            resp, [](auto& out) { return out.add_members(); }, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
@@ -146,13 +149,14 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
 grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContext* ctx,
                                                       const v1::GetClientRequest* req,
                                                       v1::Client* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientName ref,
-                        names::ClientName::Parse("name", req->name()));
-    return server::Respond(
-        directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id), resp,
-        kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientName ref,
+                            names::ClientName::Parse("name", req->name()));
+        return server::Respond(
+            directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id),
+            resp, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
@@ -182,27 +186,28 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
 grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
     grpc::CallbackServerContext* ctx, const v1::FindDuplicateClientsRequest* req,
     v1::FindDuplicateClientsResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    CB_ASSIGN_OR_RETURN(
-        Page<std::vector<ClientRecord>> page,
-        directory_.clients.FindDuplicateClients(
-            caller.user_id, firm.firm_id, PageOf(req->page_size(), req->page_token())));
-    for (const std::vector<ClientRecord>& group : page.items) {
-      v1::DuplicateClients* out = resp->add_duplicates();
-      for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
-    }
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(Page<std::vector<ClientRecord>> page,
+                            directory_.clients.FindDuplicateClients(
+                                caller.user_id, firm.firm_id,
+                                PageOf(req->page_size(), req->page_token())));
+        for (const std::vector<ClientRecord>& group : page.items) {
+          v1::DuplicateClients* out = resp->add_duplicates();
+          for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
+        }
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::MergeClients(
     grpc::CallbackServerContext* ctx, const v1::MergeClientsRequest* req,
     v1::MergeClientsResponse* resp) {
   // Asks billing and import first.
-  return frame_.Blocking(
+  return frame_.AsksPeers(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName target,
                             names::ClientName::Parse("name", req->name()));
@@ -228,39 +233,41 @@ grpc::ServerUnaryReactor* DirectoryService::MergeClients(
 grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerContext* ctx,
                                                         const v1::ListClientsRequest* req,
                                                         v1::ListClientsResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    ClientListQuery query;
-    CB_ASSIGN_OR_RETURN(const names::FirmName parent,
-                        names::FirmName::Parse("parent", req->parent()));
-    query.firm_id = parent.firm_id;
-    CB_ASSIGN_OR_RETURN(
-        query.lead_accountant,
-        OptionalMemberUserId("lead_accountant", req->lead_accountant(), query.firm_id));
-    query.page = PageOf(req->page_size(), req->page_token());
-    query.name_query = req->name_query();
-    query.client_number_query = req->client_number_query();
-    query.client_type = req->client_type();
-    query.status = req->status();
-    query.show_inactive = req->show_inactive();
-    query.order_by = req->order_by();
-    if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
-    // Each field once, however often it was named: the mask is applied
-    // to every client of the page.
-    google::protobuf::FieldMask read_mask;
-    google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(), &read_mask);
-    query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
-    CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
-                        directory_.listing.ListClients(caller.user_id, query));
-    for (const ClientRecord& c : page.items) {
-      v1::Client& client = *resp->add_clients();
-      client = ToProto(c);
-      if (!read_mask.paths().empty()) {
-        google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
-      }
-    }
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        ClientListQuery query;
+        CB_ASSIGN_OR_RETURN(const names::FirmName parent,
+                            names::FirmName::Parse("parent", req->parent()));
+        query.firm_id = parent.firm_id;
+        CB_ASSIGN_OR_RETURN(query.lead_accountant,
+                            OptionalMemberUserId("lead_accountant",
+                                                 req->lead_accountant(), query.firm_id));
+        query.page = PageOf(req->page_size(), req->page_token());
+        query.name_query = req->name_query();
+        query.client_number_query = req->client_number_query();
+        query.client_type = req->client_type();
+        query.status = req->status();
+        query.show_inactive = req->show_inactive();
+        query.order_by = req->order_by();
+        if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
+        // Each field once, however often it was named: the mask is applied
+        // to every client of the page.
+        google::protobuf::FieldMask read_mask;
+        google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(),
+                                                               &read_mask);
+        query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
+        CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
+                            directory_.listing.ListClients(caller.user_id, query));
+        for (const ClientRecord& c : page.items) {
+          v1::Client& client = *resp->add_clients();
+          client = ToProto(c);
+          if (!read_mask.paths().empty()) {
+            google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
+          }
+        }
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
@@ -295,7 +302,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
     grpc::CallbackServerContext* ctx, const v1::DeleteClientRequest* req,
     google::protobuf::Empty*) {
   // Asks billing first.
-  return frame_.Blocking(
+  return frame_.AsksPeers(
       ctx, req, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
@@ -362,47 +369,49 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
 grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
     grpc::CallbackServerContext* ctx, const v1::BatchGetClientsRequest* req,
     v1::BatchGetClientsResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    std::vector<uint64_t> ids;
-    for (int i = 0; i < req->names_size(); ++i) {
-      absl::StatusOr<names::ClientName> ref =
-          names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
-      if (ref.ok() && ref->firm_id == firm.firm_id) {
-        ids.push_back(ref->company_id);
-      } else {
-        resp->add_missing(req->names(i));
-      }
-    }
-    CB_ASSIGN_OR_RETURN(
-        std::vector<ClientRecord> found,
-        directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
-    absl::flat_hash_set<uint64_t> present;
-    for (const ClientRecord& c : found) {
-      present.insert(c.company_id());
-      *resp->add_clients() = ToProto(c);
-    }
-    for (uint64_t id : ids) {
-      if (!present.contains(id))
-        resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
-    }
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        std::vector<uint64_t> ids;
+        for (int i = 0; i < req->names_size(); ++i) {
+          absl::StatusOr<names::ClientName> ref =
+              names::ClientName::Parse(absl::StrCat("names[", i, "]"), req->names(i));
+          if (ref.ok() && ref->firm_id == firm.firm_id) {
+            ids.push_back(ref->company_id);
+          } else {
+            resp->add_missing(req->names(i));
+          }
+        }
+        CB_ASSIGN_OR_RETURN(
+            std::vector<ClientRecord> found,
+            directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
+        absl::flat_hash_set<uint64_t> present;
+        for (const ClientRecord& c : found) {
+          present.insert(c.company_id());
+          *resp->add_clients() = ToProto(c);
+        }
+        for (uint64_t id : ids) {
+          if (!present.contains(id))
+            resp->add_missing(names::ClientName{firm.firm_id, id}.ToString());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
     grpc::CallbackServerContext* ctx, const v1::GetClientListViewRequest* req,
     v1::ClientListView* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
-                        names::ClientListViewName::Parse("name", req->name()));
-    CB_ASSIGN_OR_RETURN(
-        ListViewRecord view,
-        directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
-    *resp = ToProto(ref.firm_id, ref.user_id, view);
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
+                            names::ClientListViewName::Parse("name", req->name()));
+        CB_ASSIGN_OR_RETURN(
+            ListViewRecord view,
+            directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
+        *resp = ToProto(ref.firm_id, ref.user_id, view);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
@@ -438,17 +447,18 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
 grpc::ServerUnaryReactor* DirectoryService::ListInvitations(
     grpc::CallbackServerContext* ctx, const v1::ListInvitationsRequest* req,
     v1::ListInvitationsResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(
-        Page<InvitationRecord> page,
-        directory_.invitations.ListInvitations(
-            caller, req->invitee_email(), PageOf(req->page_size(), req->page_token())));
-    for (const InvitationRecord& inv : page.items) {
-      *resp->add_invitations() = ToProto(inv);
-    }
-    resp->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
+                            directory_.invitations.ListInvitations(
+                                caller, req->invitee_email(),
+                                PageOf(req->page_size(), req->page_token())));
+        for (const InvitationRecord& inv : page.items) {
+          *resp->add_invitations() = ToProto(inv);
+        }
+        resp->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(

@@ -38,37 +38,39 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::GetNote(grpc::CallbackServerContext* ctx,
                                                     const v1::GetNoteRequest* req,
                                                     v1::Note* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::NoteName ref,
-                        names::NoteName::Parse("name", req->name()));
-    return server::Respond(
-        directory_.notes.GetNote(caller.user_id, ref.firm_id, ref.note_id), resp,
-        kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::NoteName ref,
+                            names::NoteName::Parse("name", req->name()));
+        return server::Respond(
+            directory_.notes.GetNote(caller.user_id, ref.firm_id, ref.note_id), resp,
+            kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContext* ctx,
                                                       const v1::ListNotesRequest* req,
                                                       v1::ListNotesResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    NoteQuery query{
-        .firm_id = firm.firm_id,
-        .kind = req->kind(),
-        .query = req->query(),
-        .show_deleted = req->show_deleted(),
-        .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
-    if (!req->client().empty()) {
-      CB_ASSIGN_OR_RETURN(query.company_id,
-                          ClientOfFirm("client", req->client(), firm.firm_id));
-    }
-    CB_ASSIGN_OR_RETURN(query.author,
-                        OptionalMemberUserId("author", req->author(), firm.firm_id));
-    return server::RespondPage(
-        directory_.notes.ListNotes(caller.user_id, query), resp,
-        [](auto& out) { return out.add_notes(); }, kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        NoteQuery query{
+            .firm_id = firm.firm_id,
+            .kind = req->kind(),
+            .query = req->query(),
+            .show_deleted = req->show_deleted(),
+            .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+        if (!req->client().empty()) {
+          CB_ASSIGN_OR_RETURN(query.company_id,
+                              ClientOfFirm("client", req->client(), firm.firm_id));
+        }
+        CB_ASSIGN_OR_RETURN(query.author,
+                            OptionalMemberUserId("author", req->author(), firm.firm_id));
+        return server::RespondPage(
+            directory_.notes.ListNotes(caller.user_id, query), resp,
+            [](auto& out) { return out.add_notes(); }, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerContext* ctx,
@@ -123,13 +125,14 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::GetTodo(grpc::CallbackServerContext* ctx,
                                                     const v1::GetTodoRequest* req,
                                                     v1::Todo* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::TodoName ref,
-                        names::TodoName::Parse("name", req->name()));
-    return server::Respond(
-        directory_.todos.GetTodo(caller.user_id, ref.firm_id, ref.todo_id), resp,
-        kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::TodoName ref,
+                            names::TodoName::Parse("name", req->name()));
+        return server::Respond(
+            directory_.todos.GetTodo(caller.user_id, ref.firm_id, ref.todo_id), resp,
+            kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerContext* ctx,
@@ -154,44 +157,49 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContext* ctx,
                                                       const v1::ListTodosRequest* req,
                                                       v1::ListTodosResponse* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::FirmName firm,
-                        names::FirmName::Parse("parent", req->parent()));
-    TodoQuery query{
-        .firm_id = firm.firm_id,
-        .state = req->state(),
-        .open_only = req->open_only(),
-        .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
-    if (!req->client().empty()) {
-      CB_ASSIGN_OR_RETURN(query.company_id,
-                          ClientOfFirm("client", req->client(), firm.firm_id));
-    }
-    CB_ASSIGN_OR_RETURN(query.assignee,
-                        OptionalMemberUserId("assignee", req->assignee(), firm.firm_id));
-    CB_ASSIGN_OR_RETURN(query.due_from, DayOf("due_on_or_after", req->due_on_or_after()));
-    CB_ASSIGN_OR_RETURN(query.due_to, DayOf("due_on_or_before", req->due_on_or_before()));
-    return server::RespondPage(
-        directory_.todos.ListTodos(caller.user_id, query), resp,
-        [](auto& out) { return out.add_todos(); }, kToProto);
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        TodoQuery query{
+            .firm_id = firm.firm_id,
+            .state = req->state(),
+            .open_only = req->open_only(),
+            .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+        if (!req->client().empty()) {
+          CB_ASSIGN_OR_RETURN(query.company_id,
+                              ClientOfFirm("client", req->client(), firm.firm_id));
+        }
+        CB_ASSIGN_OR_RETURN(
+            query.assignee,
+            OptionalMemberUserId("assignee", req->assignee(), firm.firm_id));
+        CB_ASSIGN_OR_RETURN(query.due_from,
+                            DayOf("due_on_or_after", req->due_on_or_after()));
+        CB_ASSIGN_OR_RETURN(query.due_to,
+                            DayOf("due_on_or_before", req->due_on_or_before()));
+        return server::RespondPage(
+            directory_.todos.ListTodos(caller.user_id, query), resp,
+            [](auto& out) { return out.add_todos(); }, kToProto);
+      });
 }
 
 grpc::ServerUnaryReactor* WorkspaceService::GetClientWorkSummary(
     grpc::CallbackServerContext* ctx, const v1::GetClientWorkSummaryRequest* req,
     v1::ClientWorkSummary* resp) {
-  return frame_.Unary(ctx, req, [&](const auth::Caller& caller) -> absl::Status {
-    CB_ASSIGN_OR_RETURN(const names::ClientName ref,
-                        names::ClientName::Parse("client", req->client()));
-    CB_ASSIGN_OR_RETURN(WorkSummary summary,
-                        directory_.todos.GetClientWorkSummary(caller.user_id, ref.firm_id,
-                                                              ref.company_id));
-    resp->set_client(req->client());
-    resp->set_open_todos(summary.open);
-    resp->set_overdue_todos(summary.overdue);
-    resp->set_done_this_month(summary.done_this_month);
-    resp->set_time_zone(summary.time_zone);
-    return absl::OkStatus();
-  });
+  return frame_.Unary(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::ClientName ref,
+                            names::ClientName::Parse("client", req->client()));
+        CB_ASSIGN_OR_RETURN(WorkSummary summary,
+                            directory_.todos.GetClientWorkSummary(
+                                caller.user_id, ref.firm_id, ref.company_id));
+        resp->set_client(req->client());
+        resp->set_open_todos(summary.open);
+        resp->set_overdue_todos(summary.overdue);
+        resp->set_done_this_month(summary.done_this_month);
+        resp->set_time_zone(summary.time_zone);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clientbook::directory

@@ -27,7 +27,8 @@ class Recorder {
   void Release() { release_.Notify(); }
   std::vector<ImportJobName> AwaitRuns(size_t n) {
     absl::MutexLock lock(&mu_);
-    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ran_.size() >= n; };
+    auto done = [this, n]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ran_.size() >= n; };
     mu_.Await(absl::Condition(&done));
     return ran_;
   }

@@ -1,0 +1,88 @@
+#include "common/server/call_share.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+
+namespace clientbook::server {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr absl::string_view kFirmPrefix = "firms/";
+constexpr int64_t kResourcesPerUnit = 100;
+constexpr size_t kBytesPerUnit = 10 * 1000;
+
+// "firms/1001" from "firms/1001/clients/7", if `name` is in a firm.
+std::optional<std::string> FirmOf(absl::string_view name) {
+  if (!absl::StartsWith(name, kFirmPrefix)) return std::nullopt;
+  const size_t end = name.find('/', kFirmPrefix.size());
+  return std::string(name.substr(0, end));
+}
+
+std::optional<std::string> FirmIn(const Message& message, absl::string_view field_name) {
+  const FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByName(std::string(field_name));
+  if (field == nullptr || field->is_repeated() ||
+      field->type() != FieldDescriptor::TYPE_STRING) {
+    return std::nullopt;
+  }
+  std::string scratch;
+  return FirmOf(message.GetReflection()->GetStringReference(message, field, &scratch));
+}
+
+std::optional<std::string> FlowOf(const Message& request) {
+  for (absl::string_view field : {"name", "parent", "firm"}) {
+    if (auto firm = FirmIn(request, field)) return firm;
+  }
+  // An Update call names its resource inside it: UpdateClient's client.name.
+  const google::protobuf::Descriptor* type = request.GetDescriptor();
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    if (field->is_repeated() || field->type() != FieldDescriptor::TYPE_MESSAGE) continue;
+    if (!request.GetReflection()->HasField(request, field)) continue;
+    if (auto firm = FirmIn(request.GetReflection()->GetMessage(request, field), "name")) {
+      return firm;
+    }
+  }
+  return std::nullopt;
+}
+
+int64_t CostOf(const Message& request) {
+  const google::protobuf::Descriptor* type = request.GetDescriptor();
+  const google::protobuf::Reflection* reflection = request.GetReflection();
+  int64_t resources = 0;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    if (field->is_repeated()) {
+      resources = std::max<int64_t>(resources, reflection->FieldSize(request, field));
+    } else if (field->name() == "page_size" &&
+               field->cpp_type() == FieldDescriptor::CPPTYPE_INT32) {
+      resources = std::max<int64_t>(resources, reflection->GetInt32(request, field));
+    }
+  }
+  return 1 + resources / kResourcesPerUnit;
+}
+
+}  // namespace
+
+CallShare ShareOf(const Message& request, absl::string_view user_id) {
+  CallShare share;
+  if (std::optional<std::string> firm = FlowOf(request)) {
+    share.flow = std::move(*firm);
+  } else {
+    share.flow = absl::StrCat("users/", user_id);
+  }
+  share.cost = CostOf(request);
+  return share;
+}
+
+int64_t UploadCost(size_t bytes) {
+  return 1 + static_cast<int64_t>(bytes / kBytesPerUnit);
+}
+
+}  // namespace clientbook::server

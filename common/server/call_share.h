@@ -1,0 +1,27 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_CALL_SHARE_H_
+#define CLIENTBOOK_COMMON_SERVER_CALL_SHARE_H_
+
+#include <cstddef>
+
+#include "absl/strings/string_view.h"
+#include "common/server/fair_share.h"
+#include "google/protobuf/message.h"
+
+namespace clientbook::server {
+
+// Whose a call is and what it weighs, read from its request:
+// - the flow is the firm its resource names are in ("firms/1001", from
+//   `name`, `parent`, `firm` or the `name` of the resource it carries), or
+//   the caller ("users/alice") for a call that names no firm;
+// - the cost is 1 work unit, plus one for every 100 resources a page or a
+//   batch may hold (`page_size`, or the entries of a repeated field), so a
+//   page of 1,000 weighs 11 reads and a page of 50 one.
+CallShare ShareOf(const google::protobuf::Message& request, absl::string_view user_id);
+
+// The cost of an upload of `bytes`: 1 work unit plus one per 10 KB, so a
+// file of 100 KB weighs as a page of 1,000.
+int64_t UploadCost(size_t bytes);
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_CALL_SHARE_H_

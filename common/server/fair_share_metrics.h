@@ -1,0 +1,30 @@
+#ifndef CLIENTBOOK_COMMON_SERVER_FAIR_SHARE_METRICS_H_
+#define CLIENTBOOK_COMMON_SERVER_FAIR_SHARE_METRICS_H_
+
+#include <vector>
+
+#include "common/server/fair_share.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace clientbook::server {
+
+// The fair share as Prometheus sees it, read at each scrape: the seats and
+// queue of the whole service, and the busiest firms by name (the top
+// kBusiestFirms by seats held plus calls waiting, not one series per firm).
+// An operator finds the noisy firm with
+//   topk(1, clientbook_firm_calls_queued)
+class FairShareMetrics final : public prometheus::Collectable {
+ public:
+  static constexpr size_t kBusiestFirms = 10;
+
+  explicit FairShareMetrics(FairShare& share) : share_(share) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  FairShare& share_;
+};
+
+}  // namespace clientbook::server
+
+#endif  // CLIENTBOOK_COMMON_SERVER_FAIR_SHARE_METRICS_H_

@@ -1,0 +1,109 @@
+// One firm floods a directory run with few seats while another firm reads:
+// the other firm's calls all succeed; the flood's overflow is refused at once
+// with when to retry; after the flood the flooding firm is served normally.
+#include <atomic>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "gtest/gtest.h"
+#include "tests/reliability/cluster.h"
+
+namespace clientbook::testing {
+namespace {
+
+v1::Firm CreateFirm(v1::DirectoryService::Stub& stub, const std::string& user) {
+  v1::CreateFirmRequest create;
+  create.mutable_firm()->set_display_name(absl::StrCat("Studio ", user));
+  create.set_creator_email(absl::StrCat(user, "@studio.example"));
+  v1::Firm firm;
+  EXPECT_TRUE(stub.CreateFirm(As(user).get(), create, &firm).ok());
+  return firm;
+}
+
+TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed) {
+  TempDir dir;
+  const std::string target = absl::StrCat("127.0.0.1:", FreePort());
+  ServiceProcess directory(DIRECTORY_BINARY,
+                           {"--listen=" + target, "--data_dir=" + dir.Sub("data"),
+                            "--metrics_listen=", "--drain_delay=0s",
+                            "--concurrent_calls=2", "--firm_queue_limit=4"},
+                           dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  auto setup = v1::DirectoryService::NewStub(Channel(target));
+  const v1::Firm flooding = CreateFirm(*setup, "alice");
+  const v1::Firm quiet = CreateFirm(*setup, "bob");
+  for (int i = 0; i < 200; ++i) {
+    v1::CreateClientRequest req;
+    req.set_parent(flooding.name());
+    req.mutable_client()->set_display_name(absl::StrCat("Client ", i));
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    v1::Client out;
+    ASSERT_TRUE(setup->CreateClient(As("alice").get(), req, &out).ok());
+  }
+
+  std::atomic<bool> flooding_on{true};
+  absl::Mutex mu;
+  std::map<grpc::StatusCode, int> flood_codes;
+  int refusals_without_retry_info = 0;
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 48; ++t) {
+    flood.emplace_back([&] {
+      auto stub = v1::DirectoryService::NewStub(Channel(target));
+      while (flooding_on) {
+        v1::ListClientsRequest req;
+        req.set_parent(flooding.name());
+        req.set_page_size(1000);
+        v1::ListClientsResponse out;
+        const grpc::Status s = stub->ListClients(As("alice").get(), req, &out);
+        absl::MutexLock lock(&mu);
+        ++flood_codes[s.error_code()];
+        if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          const absl::Status status = FromGrpcStatus(s);
+          if (!errors::RetryDelayOf(status).has_value() ||
+              errors::ReasonOf(status) != "FIRM_OVER_CAPACITY" ||
+              errors::QuotaSubjectsOf(status) !=
+                  std::vector<std::string>{flooding.name()}) {
+            ++refusals_without_retry_info;
+          }
+        }
+      }
+    });
+  }
+
+  auto reader = v1::DirectoryService::NewStub(Channel(target));
+  int quiet_failures = 0;
+  for (int i = 0; i < 300; ++i) {
+    v1::GetFirmRequest req;
+    req.set_name(quiet.name());
+    v1::Firm out;
+    if (!reader->GetFirm(As("bob").get(), req, &out).ok()) ++quiet_failures;
+  }
+  flooding_on = false;
+  for (std::thread& t : flood) t.join();
+
+  EXPECT_EQ(quiet_failures, 0);
+  EXPECT_GT(flood_codes[grpc::StatusCode::OK], 0);
+  EXPECT_GT(flood_codes[grpc::StatusCode::RESOURCE_EXHAUSTED], 0);
+  EXPECT_EQ(refusals_without_retry_info, 0);
+  for (const auto& [code, n] : flood_codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::OK ||
+                code == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << code << " x" << n;
+  }
+  // The flood over, its queue has drained: the flooding firm is served.
+  v1::ListClientsRequest again;
+  again.set_parent(flooding.name());
+  again.set_page_size(1000);
+  v1::ListClientsResponse page;
+  ASSERT_TRUE(setup->ListClients(As("alice").get(), again, &page).ok());
+  EXPECT_EQ(page.clients_size(), 200);
+}
+
+}  // namespace
+}  // namespace clientbook::testing

@@ -1,0 +1,317 @@
+#include "common/server/fair_share.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "clientbook/v1/directory.pb.h"
+#include "common/server/call_share.h"
+#include "common/server/fair_share_metrics.h"
+#include "common/status/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook::server {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+// A fair share whose waiting calls start when the test says: the executor
+// only collects them, so a test sees exactly which call a freed seat went to.
+class FairShareTest : public ::testing::Test {
+ protected:
+  struct Call {
+    std::string flow;
+    int number = 0;
+    FairShare::Seat seat;
+    bool started = false;
+    bool dropped = false;
+    bool gone = false;  // its caller left
+  };
+
+  void Make(FairShareOptions options) {
+    share_ = std::make_unique<FairShare>(
+        options,
+        [this](std::function<void()> start) {
+          if (!closing_) pending_.push_back(std::move(start));
+        },
+        clock_);
+  }
+
+  // Enters one call of `flow`; its seat, once it has one, is kept in the
+  // returned Call until Finish().
+  absl::StatusOr<Call*> Enter(const std::string& flow, int64_t cost = 1) {
+    calls_.push_back(std::make_unique<Call>());
+    Call* call = calls_.back().get();
+    call->flow = flow;
+    call->number = static_cast<int>(calls_.size());
+    absl::StatusOr<std::optional<FairShare::Seat>> entered =
+        share_->Enter(CallShare{.flow = flow, .cost = cost},
+                      FairShare::Waiter{.start =
+                                            [this, call](FairShare::Seat seat) {
+                                              call->seat = std::move(seat);
+                                              call->started = true;
+                                              started_.push_back(call);
+                                            },
+                                        .abandoned = [call] { return call->gone; },
+                                        .drop = [call] { call->dropped = true; }});
+    if (!entered.ok()) return entered.status();
+    if (entered->has_value()) {
+      call->seat = std::move(**entered);
+      call->started = true;
+      started_.push_back(call);
+    }
+    return call;
+  }
+
+  // Ends a running call (its seat goes back) and starts what that let in.
+  void Finish(Call* call) {
+    ASSERT_TRUE(call->started);
+    call->seat = FairShare::Seat();
+    RunPending();
+  }
+  void RunPending() {
+    while (!pending_.empty()) {
+      std::function<void()> start = std::move(pending_.front());
+      pending_.erase(pending_.begin());
+      start();
+    }
+  }
+  // The flows of the calls started from index `from` on.
+  std::vector<std::string> FlowsStartedFrom(size_t from) {
+    std::vector<std::string> flows;
+    for (size_t i = from; i < started_.size(); ++i) flows.push_back(started_[i]->flow);
+    return flows;
+  }
+  // The calls holding seats, in the order they started.
+  std::vector<Call*> Running() {
+    std::vector<Call*> running;
+    for (Call* c : started_) {
+      if (c->seat) running.push_back(c);
+    }
+    return running;
+  }
+
+  // Seats held by calls and by starts not yet run go back to share_ as they
+  // are destroyed, and may start others: the executor drops those.
+  ~FairShareTest() override {
+    closing_ = true;
+    pending_.clear();
+    calls_.clear();
+    share_.reset();
+  }
+
+  FakeClock clock_{kNow};
+  bool closing_ = false;
+  std::vector<std::function<void()>> pending_;
+  std::vector<Call*> started_;
+  std::unique_ptr<FairShare> share_;
+  std::vector<std::unique_ptr<Call>> calls_;
+};
+
+TEST_F(FairShareTest, AFlowAloneTakesEverySeat) {
+  Make({.seats = 8});
+  for (int i = 0; i < 8; ++i) {
+    absl::StatusOr<Call*> call = Enter("firms/1");
+    ASSERT_TRUE(call.ok());
+    EXPECT_TRUE((*call)->started) << i;
+  }
+  ASSERT_TRUE(Enter("firms/1").ok());
+  EXPECT_EQ(Running().size(), 8u);
+  EXPECT_EQ(share_->Report(10).queued, 1);
+}
+
+TEST_F(FairShareTest, WhileAnotherFlowIsPresentOneFlowLeavesAQuarterOfTheSeats) {
+  Make({.seats = 8});
+  ASSERT_TRUE(Enter("firms/2").ok());  // a quiet firm, present
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  int flooding = 0;
+  for (Call* c : Running()) flooding += c->flow == "firms/1";
+  EXPECT_EQ(flooding, 6);  // 8 seats less a headroom of 2
+  // So the quiet firm's next call finds a seat at once.
+  absl::StatusOr<Call*> quiet = Enter("firms/2");
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_TRUE((*quiet)->started);
+}
+
+TEST_F(FairShareTest, AWaitingFirmGoesAheadOfTheFloodsBacklog) {
+  Make({.seats = 4});
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  // The quiet firm comes after the flood's 37 waiting calls.
+  ASSERT_TRUE(Enter("firms/2").ok());
+  ASSERT_TRUE(Enter("firms/2").ok());
+  const size_t from = started_.size();
+  for (Call* c : Running()) Finish(c);
+  std::vector<std::string> next = FlowsStartedFrom(from);
+  ASSERT_GE(next.size(), 2u);
+  EXPECT_THAT(next, ::testing::Contains("firms/2").Times(2));
+  // Both of the quiet firm's calls start within the first seats freed.
+  const auto last_quiet = std::find(next.rbegin(), next.rend(), "firms/2");
+  EXPECT_LE(std::distance(last_quiet, next.rend()), 4);
+}
+
+TEST_F(FairShareTest, TwoBusyFlowsShareTheSeatsEqually) {
+  Make({.seats = 4});
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(Enter("firms/1").ok());
+    ASSERT_TRUE(Enter("firms/2").ok());
+  }
+  const size_t from = started_.size();
+  for (int round = 0; round < 40; ++round) Finish(Running().front());
+  std::map<std::string, int> counts;
+  for (const std::string& f : FlowsStartedFrom(from)) ++counts[f];
+  EXPECT_NEAR(counts["firms/1"], counts["firms/2"], 8);
+}
+
+TEST_F(FairShareTest, AThousandFlowsEachGetTheirTurnBeforeAnyGetsASecond) {
+  Make({.seats = 1, .queue_total = 100000});
+  ASSERT_TRUE(Enter("firms/0").ok());  // the seat taken
+  for (int f = 1; f <= 1000; ++f) {
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(Enter(absl::StrCat("firms/", f)).ok());
+  }
+  // A turn is a quantum of 8 work units: eight reads.
+  const size_t from = started_.size();
+  while (started_.size() < from + 8000) Finish(Running().front());
+  std::map<std::string, int> counts;
+  for (const std::string& f : FlowsStartedFrom(from)) ++counts[f];
+  EXPECT_EQ(counts.size(), 1000u);
+  for (const auto& [flow, n] : counts) EXPECT_EQ(n, 8) << flow;
+}
+
+TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
+  // One seat: each call ended lets exactly the next one in turn start.
+  Make({.seats = 1});
+  // A firm of pages of 1,000 (cost 11) and a firm of reads (cost 1).
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Enter("firms/pages", 11).ok());
+  for (int i = 0; i < 250; ++i) ASSERT_TRUE(Enter("firms/reads", 1).ok());
+  const size_t from = started_.size();
+  for (int round = 0; round < 200; ++round) Finish(Running().front());
+  int64_t pages = 0, reads = 0;
+  for (const std::string& f : FlowsStartedFrom(from)) {
+    (f == "firms/pages" ? pages : reads) += 1;
+  }
+  // Equal work: eleven reads a page.
+  const double ratio = static_cast<double>(reads) / (11.0 * pages);
+  EXPECT_GT(ratio, 0.5);
+  EXPECT_LT(ratio, 2.0);
+}
+
+TEST_F(FairShareTest, AWideCallTakesSeveralSeats) {
+  Make({.seats = 16});  // widest call: 4 seats
+  absl::StatusOr<Call*> page = Enter("firms/1", 11);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(share_->Report(1).seats_in_use, 4);
+}
+
+TEST_F(FairShareTest, AFullQueueIsRefusedAtOnceWithWhenToRetry) {
+  Make({.seats = 2, .queue_per_flow = 3});
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  absl::StatusOr<Call*> refused = Enter("firms/1");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(errors::ReasonOf(refused.status()), "FIRM_OVER_CAPACITY");
+  EXPECT_THAT(errors::QuotaSubjectsOf(refused.status()),
+              ::testing::ElementsAre("firms/1"));
+  std::optional<absl::Duration> delay = errors::RetryDelayOf(refused.status());
+  ASSERT_TRUE(delay.has_value());
+  EXPECT_GE(*delay, absl::Milliseconds(10));
+  EXPECT_LE(*delay, absl::Seconds(30));
+  // Another firm is not refused for it.
+  EXPECT_TRUE(Enter("firms/2").ok());
+  EXPECT_EQ(share_->Report(10).refused_over_capacity, 1);
+}
+
+TEST_F(FairShareTest, EveryCallAdmittedRunsOnceAndOnlyOnce) {
+  Make({.seats = 3});
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(Enter(absl::StrCat("firms/", i % 7), 1 + i % 13).ok());
+  }
+  while (!Running().empty()) Finish(Running().front());
+  std::map<int, int> runs;
+  for (Call* c : started_) ++runs[c->number];
+  EXPECT_EQ(runs.size(), 50u);
+  for (const auto& [number, n] : runs) EXPECT_EQ(n, 1) << number;
+  EXPECT_EQ(share_->Report(10).seats_in_use, 0);
+  EXPECT_EQ(share_->Report(10).queued, 0);
+}
+
+TEST_F(FairShareTest, ACancelledCallLeavesItsQueueUnrun) {
+  Make({.seats = 1});
+  absl::StatusOr<Call*> running = Enter("firms/1");
+  absl::StatusOr<Call*> left = Enter("firms/1");
+  absl::StatusOr<Call*> stays = Enter("firms/1");
+  ASSERT_TRUE(running.ok() && left.ok() && stays.ok());
+  (*left)->gone = true;
+  Finish(*running);
+  EXPECT_TRUE((*left)->dropped);
+  EXPECT_FALSE((*left)->started);
+  EXPECT_TRUE((*stays)->started);
+  EXPECT_EQ(share_->Report(10).queued, 0);
+}
+
+TEST_F(FairShareTest, ARateLimitRefusesPastTheBurstAndRefillsWithTime) {
+  Make({.seats = 100, .rate_limit = 10, .rate_burst = 5});
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Enter("firms/1").ok()) << i;
+  absl::StatusOr<Call*> refused = Enter("firms/1");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(errors::ReasonOf(refused.status()), "FIRM_RATE_LIMITED");
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Milliseconds(100));
+  EXPECT_TRUE(Enter("firms/2").ok());  // its own bucket
+  clock_.Advance(absl::Milliseconds(100));
+  EXPECT_TRUE(Enter("firms/1").ok());
+  EXPECT_FALSE(Enter("firms/1").ok());
+}
+
+TEST_F(FairShareTest, TheReportNamesTheBusiestFlowsFirst) {
+  Make({.seats = 2});
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Enter("firms/noisy").ok());
+  ASSERT_TRUE(Enter("firms/quiet").ok());
+  FairShare::Load load = share_->Report(1);
+  ASSERT_EQ(load.busiest.size(), 1u);
+  EXPECT_EQ(load.busiest[0].flow, "firms/noisy");
+  EXPECT_EQ(load.busiest[0].running + load.busiest[0].queued, 30);
+}
+
+TEST_F(FairShareTest, MetricsNameTheBusiestFirmsOnly) {
+  Make({.seats = 2});
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Enter("firms/noisy").ok());
+  for (int f = 0; f < 20; ++f) ASSERT_TRUE(Enter(absl::StrCat("firms/", f)).ok());
+  std::map<std::string, double> queued;
+  for (const prometheus::MetricFamily& family : FairShareMetrics(*share_).Collect()) {
+    if (family.name != "clientbook_firm_calls_queued") continue;
+    for (const auto& metric : family.metric)
+      queued[metric.label[0].value] = metric.gauge.value;
+  }
+  EXPECT_EQ(queued.size(), FairShareMetrics::kBusiestFirms);
+  EXPECT_EQ(queued["firms/noisy"], 28);
+}
+
+TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) {
+  v1::GetClientRequest get;
+  get.set_name("firms/1001/clients/7");
+  EXPECT_EQ(ShareOf(get, "alice").flow, "firms/1001");
+  EXPECT_EQ(ShareOf(get, "alice").cost, 1);
+
+  v1::ListClientsRequest list;
+  list.set_parent("firms/1001");
+  list.set_page_size(1000);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 11);
+  list.set_page_size(50);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 1);
+
+  v1::UpdateClientRequest update;
+  update.mutable_client()->set_name("firms/9/clients/7");
+  EXPECT_EQ(ShareOf(update, "alice").flow, "firms/9");
+
+  v1::ListMyFirmsRequest mine;
+  EXPECT_EQ(ShareOf(mine, "alice").flow, "users/alice");
+
+  v1::BatchGetClientsRequest batch;
+  batch.set_parent("firms/3");
+  for (int i = 0; i < 250; ++i) batch.add_names("firms/3/clients/1");
+  EXPECT_EQ(ShareOf(batch, "alice").cost, 3);
+}
+
+}  // namespace
+}  // namespace clientbook::server
