@@ -54,6 +54,7 @@ FairShare::Seat& FairShare::Seat::operator=(Seat&& other) noexcept {
     flow_ = other.flow_;
     width_ = other.width_;
     since_ = other.since_;
+    contended_ = other.contended_;
     other.share_ = nullptr;
   }
   return *this;
@@ -145,7 +146,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(const CallShare&
     if (flow.queue.empty() && Fits(flow, width)) {
       flow.running += width;
       free_seats_ -= width;
-      return std::optional<Seat>(Seat(this, &flow, width, now));
+      return std::optional<Seat>(Seat(this, &flow, width, now, flows_.size() > 1));
     }
     if (flow.queue.size() >= static_cast<size_t>(options_.queue_per_flow) ||
         queued_ >= options_.queue_total) {
@@ -215,7 +216,7 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
     flow->running += next.width;
     free_seats_ -= next.width;
     flow->waits[flow->waits_seen++ % kWaitSamples] = now - next.since;
-    auto seat = std::make_shared<Seat>(Seat(this, flow, next.width, now));
+    auto seat = std::make_shared<Seat>(Seat(this, flow, next.width, now, true));
     ready.push_back(
         [start = std::move(next.waiter.start), seat]() { start(std::move(*seat)); });
     flow->queued_cost -= next.cost;

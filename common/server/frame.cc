@@ -124,7 +124,7 @@ void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& sh
                                    }});
   if (!entered.ok()) {
     finish(ToGrpcStatus(entered.status()));
-  } else if (entered->has_value() && here) {
+  } else if (entered->has_value() && here && !(*entered)->contended()) {
     FairShare::Seat seat = std::move(**entered);
     run();
   } else if (entered->has_value()) {
@@ -140,9 +140,10 @@ grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   const CallShare share = ShareOf(*request, admission.caller->user_id);
-  // A read of one resource runs here; a page or a batch runs on the pool, so
-  // gRPC's few threads go on reading calls (which then wait in their firm's
-  // queue, not in the transport's).
+  // A read of one resource runs here while its firm is alone; a page or a
+  // batch, or any call while firms compete, runs on the pool, so gRPC's few
+  // threads go on reading calls (which then wait in their firm's queue, not
+  // in the transport's).
   WhenSeated(
       context, share, /*here=*/share.cost <= 1,
       Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
