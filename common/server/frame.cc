@@ -133,36 +133,34 @@ void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& sh
   }
 }
 
-grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
-                                       const google::protobuf::Message* request,
-                                       Body body) {
+grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
+                                        const google::protobuf::Message* request,
+                                        Body body, bool may_run_here) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   const CallShare share = ShareOf(*request, admission.caller->user_id);
-  // A read of one resource runs here while its firm is alone; a page or a
+  // A read of one resource may run here while its firm is alone; a page or a
   // batch, or any call while firms compete, runs on the pool, so gRPC's few
   // threads go on reading calls (which then wait in their firm's queue, not
   // in the transport's).
   WhenSeated(
-      context, share, /*here=*/share.cost <= 1,
+      context, share, may_run_here && share.cost <= 1,
       Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
       [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;
 }
 
+grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
+                                       const google::protobuf::Message* request,
+                                       Body body) {
+  return Seated(context, request, std::move(body), /*may_run_here=*/true);
+}
+
 grpc::ServerUnaryReactor* Frame::Blocking(grpc::CallbackServerContext* context,
                                           const google::protobuf::Message* request,
                                           Body body) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Admission admission = Admit(*context, request);
-  if (AnsweredAtAdmission(admission, reactor)) return reactor;
-  const CallShare share = ShareOf(*request, admission.caller->user_id);
-  WhenSeated(
-      context, share, /*here=*/false,
-      Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
-      [reactor](const grpc::Status& status) { reactor->Finish(status); });
-  return reactor;
+  return Seated(context, request, std::move(body), /*may_run_here=*/false);
 }
 
 grpc::ServerUnaryReactor* Frame::AsksPeers(grpc::CallbackServerContext* context,

@@ -154,6 +154,10 @@ class Frame {
   void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share, bool here,
                   std::function<void()> run,
                   std::function<void(const grpc::Status&)> finish);
+  // A unary call given its firm's share: Unary() and Blocking().
+  grpc::ServerUnaryReactor* Seated(grpc::CallbackServerContext* context,
+                                   const google::protobuf::Message* request, Body body,
+                                   bool may_run_here);
   // Answers a unary call by running `body` and finishing with its status.
   static std::function<void()> Answer(grpc::ServerUnaryReactor* reactor,
                                       std::shared_ptr<Admission> admitted, Body body);
