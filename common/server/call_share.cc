@@ -14,8 +14,10 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 constexpr absl::string_view kFirmPrefix = "firms/";
-constexpr int64_t kResourcesPerUnit = 100;
-constexpr size_t kBytesPerUnit = 10 * 1000;
+// Measured at 1,000,000 clients: a page of 50 serves at a third of
+// GetClient's calls/s, a page of 1,000 at a 43rd.
+constexpr int64_t kResourcesPerUnit = 25;
+constexpr size_t kBytesPerUnit = 2500;
 
 // "firms/1001" from "firms/1001/clients/7", if `name` is in a firm.
 std::optional<std::string> FirmOf(absl::string_view name) {

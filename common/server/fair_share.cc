@@ -10,8 +10,8 @@
 namespace clientbook::server {
 namespace {
 
-// Work units a waiting flow is given each turn: a page of 1,000 (cost 11)
-// waits two turns, a read runs eight to a turn.
+// Work units a waiting flow is given each turn: a page of 1,000 (cost 41)
+// waits five turns, a read runs eight to a turn.
 constexpr int64_t kQuantum = 8;
 // The waits a flow's p99 is taken over.
 constexpr size_t kWaitSamples = 128;
@@ -43,16 +43,18 @@ FairShare::Seat::Seat(Seat&& other) noexcept
     : share_(other.share_),
       flow_(other.flow_),
       width_(other.width_),
+      cost_(other.cost_),
       since_(other.since_) {
   other.share_ = nullptr;
 }
 
 FairShare::Seat& FairShare::Seat::operator=(Seat&& other) noexcept {
   if (this != &other) {
-    if (share_ != nullptr) share_->Release(flow_, width_, since_);
+    if (share_ != nullptr) share_->Release(flow_, width_, cost_, since_);
     share_ = other.share_;
     flow_ = other.flow_;
     width_ = other.width_;
+    cost_ = other.cost_;
     since_ = other.since_;
     contended_ = other.contended_;
     other.share_ = nullptr;
@@ -61,7 +63,7 @@ FairShare::Seat& FairShare::Seat::operator=(Seat&& other) noexcept {
 }
 
 FairShare::Seat::~Seat() {
-  if (share_ != nullptr) share_->Release(flow_, width_, since_);
+  if (share_ != nullptr) share_->Release(flow_, width_, cost_, since_);
 }
 
 FairShare::FairShare(FairShareOptions options, Executor executor, const Clock& clock)
@@ -69,12 +71,15 @@ FairShare::FairShare(FairShareOptions options, Executor executor, const Clock& c
       executor_(std::move(executor)),
       clock_(clock),
       headroom_(options_.seats / 4),
-      max_width_(std::max(1, options_.seats / 4)),
+      max_width_(std::max(1, options_.seats / 2)),
       free_seats_(options_.seats) {}
 
 FairShare::~FairShare() = default;
 
 int FairShare::WidthOf(int64_t cost) const {
+  // A flow alone takes one seat a call, however heavy: with nobody to
+  // share with, nothing is held back.
+  if (flows_.size() <= 1) return 1;
   return static_cast<int>(std::clamp<int64_t>(cost, 1, max_width_));
 }
 
@@ -143,10 +148,11 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(const CallShare&
       }
     }
     const int width = WidthOf(share.cost);
+    const int64_t cost = std::max<int64_t>(1, share.cost);
     if (flow.queue.empty() && Fits(flow, width)) {
       flow.running += width;
       free_seats_ -= width;
-      return std::optional<Seat>(Seat(this, &flow, width, now, flows_.size() > 1));
+      return std::optional<Seat>(Seat(this, &flow, width, cost, now, flows_.size() > 1));
     }
     if (flow.queue.size() >= static_cast<size_t>(options_.queue_per_flow) ||
         queued_ >= options_.queue_total) {
@@ -159,10 +165,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(const CallShare&
                        "the delay in RetryInfo, when they will have run"),
           DrainTime(flow));
     }
-    flow.queue.push_back(Queued{.waiter = std::move(waiter),
-                                .cost = std::max<int64_t>(1, share.cost),
-                                .width = width,
-                                .since = now});
+    flow.queue.push_back(Queued{.waiter = std::move(waiter), .cost = cost, .since = now});
     flow.queued_cost += flow.queue.back().cost;
     ++queued_;
     if (!flow.in_turns) {
@@ -198,7 +201,8 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
       continue;
     }
     Queued& next = flow->queue.front();
-    if (!Fits(*flow, next.width)) {
+    const int width = WidthOf(next.cost);
+    if (!Fits(*flow, width)) {
       end_turn();
       ++passed;
       continue;
@@ -213,10 +217,10 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
       continue;
     }
     flow->deficit -= next.cost;
-    flow->running += next.width;
-    free_seats_ -= next.width;
+    flow->running += width;
+    free_seats_ -= width;
     flow->waits[flow->waits_seen++ % kWaitSamples] = now - next.since;
-    auto seat = std::make_shared<Seat>(Seat(this, flow, next.width, now, true));
+    auto seat = std::make_shared<Seat>(Seat(this, flow, width, next.cost, now, true));
     ready.push_back(
         [start = std::move(next.waiter.start), seat]() { start(std::move(*seat)); });
     flow->queued_cost -= next.cost;
@@ -225,7 +229,7 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
   }
 }
 
-void FairShare::Release(Flow* flow, int width, absl::Time since) {
+void FairShare::Release(Flow* flow, int width, int64_t cost, absl::Time since) {
   const absl::Time now = clock_.Now();
   Ready ready;
   {
@@ -233,7 +237,7 @@ void FairShare::Release(Flow* flow, int width, absl::Time since) {
     flow->running -= width;
     free_seats_ += width;
     flow->last_seen = now;
-    const double sample = absl::ToDoubleSeconds(now - since) / width;
+    const double sample = absl::ToDoubleSeconds(now - since) / cost;
     seconds_per_unit_ += 0.05 * (sample - seconds_per_unit_);
     Dispatch(now, ready);
   }

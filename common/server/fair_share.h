@@ -28,7 +28,8 @@ struct CallShare {
 };
 
 struct FairShareOptions {
-  // Calls that run at once. A call takes min(cost, seats / 4) of them.
+  // Calls that run at once. While flows compete a call takes min(cost,
+  // seats / 2) of them; a flow alone takes one a call.
   int seats = 16;
   // Calls one flow may have waiting; more are refused FIRM_OVER_CAPACITY.
   int queue_per_flow = 256;
@@ -53,8 +54,8 @@ struct FairShareOptions {
 //   instead of waiting for a flood's long calls to end.
 // - Deficit round-robin by cost: when calls wait, each waiting flow in turn
 //   is given a quantum of work units and runs its calls while they fit, so a
-//   page of 1,000 uses the turn of eleven reads and big pages buy no more
-//   than a fair share.
+//   page of 1,000 uses the turns of 41 reads and big pages buy no more than
+//   a fair share.
 // - Bounded: a flow with queue_per_flow calls waiting is refused at once
 //   (RESOURCE_EXHAUSTED, FIRM_OVER_CAPACITY, with RetryInfo saying when its
 //   queue will have drained at its pace), never left to time out.
@@ -78,15 +79,18 @@ class FairShare {
 
    private:
     friend class FairShare;
-    Seat(FairShare* share, Flow* flow, int width, absl::Time since, bool contended)
+    Seat(FairShare* share, Flow* flow, int width, int64_t cost, absl::Time since,
+         bool contended)
         : share_(share),
           flow_(flow),
           width_(width),
+          cost_(cost),
           since_(since),
           contended_(contended) {}
     FairShare* share_ = nullptr;
     Flow* flow_ = nullptr;
     int width_ = 0;
+    int64_t cost_ = 1;
     absl::Time since_;
     bool contended_ = false;
   };
@@ -137,13 +141,13 @@ class FairShare {
   struct Queued {
     Waiter waiter;
     int64_t cost = 1;
-    int width = 1;
     absl::Time since;
   };
   // Work to start once the lock is released.
   using Ready = std::vector<std::function<void()>>;
 
-  int WidthOf(int64_t cost) const;
+  // Seats a call of `cost` takes now.
+  int WidthOf(int64_t cost) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The most seats one flow may hold now.
   int SeatsOneFlowMayHold() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Fits(const Flow& flow, int width) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -155,7 +159,7 @@ class FairShare {
   absl::Duration DrainTime(const Flow& flow) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Starts waiting calls while seats are free, in deficit round-robin.
   void Dispatch(absl::Time now, Ready& ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Release(Flow* flow, int width, absl::Time since);
+  void Release(Flow* flow, int width, int64_t cost, absl::Time since);
   // Forgets flows absent for longer than the linger.
   void Prune(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run(Ready& ready);

@@ -9,6 +9,7 @@
 //     --in_flight=1,16,64 --seconds=3 [--label=GetClient]
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,6 +49,10 @@ ABSL_FLAG(double, seconds, 3, "how long each run lasts");
 ABSL_FLAG(int, channels, 1, "channels the calls are spread over");
 ABSL_FLAG(double, warmup_seconds, 0.2, "calls made before each run, not counted");
 ABSL_FLAG(std::string, label, "", "the name printed for the method");
+ABSL_FLAG(std::string, requests_file, "",
+          "requests in protobuf text format, one a line, instead of --request: "
+          "caller t sends line t modulo their number, and each line's p99 is "
+          "reported (e.g. one line per firm: the spread between firms)");
 ABSL_FLAG(bool, once, false,
           "make one call and print its response as JSON (exit 1 if it fails)");
 
@@ -57,6 +62,8 @@ struct Run {
   double calls_per_second = 0;
   absl::Duration p50, p99;
   std::map<grpc::StatusCode, int> failures;
+  // With several requests, each one's p99.
+  std::vector<absl::Duration> request_p99;
 };
 
 grpc::ByteBuffer Bytes(const std::string& data) {
@@ -64,8 +71,14 @@ grpc::ByteBuffer Bytes(const std::string& data) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+absl::Duration P99(std::vector<absl::Duration> latencies) {
+  std::sort(latencies.begin(), latencies.end());
+  return latencies.empty() ? absl::ZeroDuration()
+                           : latencies[latencies.size() * 99 / 100];
+}
+
 Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
-            const std::string& method, const std::string& request,
+            const std::string& method, const std::vector<std::string>& requests,
             const std::vector<std::pair<std::string, std::string>>& headers, int callers,
             absl::Duration length) {
   std::vector<std::vector<absl::Duration>> latencies(callers);
@@ -76,6 +89,7 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   for (int t = 0; t < callers; ++t) {
     threads.emplace_back([&, t] {
       grpc::GenericStub& stub = *stubs[t % stubs.size()];
+      const std::string& request = requests[t % requests.size()];
       while (absl::Now() < end) {
         grpc::ClientContext ctx;
         for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
@@ -112,6 +126,14 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   run.calls_per_second = all.size() / absl::ToDoubleSeconds(length);
   run.p50 = all[all.size() / 2];
   run.p99 = all[all.size() * 99 / 100];
+  if (requests.size() > 1) {
+    std::vector<std::vector<absl::Duration>> by_request(requests.size());
+    for (int t = 0; t < callers; ++t) {
+      auto& mine = by_request[t % requests.size()];
+      mine.insert(mine.end(), latencies[t].begin(), latencies[t].end());
+    }
+    for (auto& l : by_request) run.request_p99.push_back(P99(std::move(l)));
+  }
   return run;
 }
 
@@ -156,7 +178,16 @@ int main(int argc, char** argv) {
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   const std::string method = absl::GetFlag(FLAGS_method);
-  const std::string request = RequestBytes(method, absl::GetFlag(FLAGS_request));
+  std::vector<std::string> requests;
+  if (const std::string file = absl::GetFlag(FLAGS_requests_file); !file.empty()) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) requests.push_back(RequestBytes(method, line));
+    }
+  } else {
+    requests.push_back(RequestBytes(method, absl::GetFlag(FLAGS_request)));
+  }
+  const std::string& request = requests.front();
   std::vector<std::pair<std::string, std::string>> headers;
   for (const std::string& h : absl::GetFlag(FLAGS_header)) {
     std::pair<std::string, std::string> kv = absl::StrSplit(h, absl::MaxSplits(':', 1));
@@ -211,9 +242,9 @@ int main(int argc, char** argv) {
   for (const std::string& n : absl::GetFlag(FLAGS_in_flight)) {
     const int callers = std::max(1, std::atoi(n.c_str()));
     if (const double warmup = absl::GetFlag(FLAGS_warmup_seconds); warmup > 0) {
-      Measure(stubs, method, request, headers, callers, absl::Seconds(warmup));
+      Measure(stubs, method, requests, headers, callers, absl::Seconds(warmup));
     }
-    const Run run = Measure(stubs, method, request, headers, callers,
+    const Run run = Measure(stubs, method, requests, headers, callers,
                             absl::Seconds(absl::GetFlag(FLAGS_seconds)));
     std::string failures;
     for (const auto& [code, count] : run.failures) {
@@ -223,6 +254,14 @@ int main(int argc, char** argv) {
                  label, callers, run.calls_per_second,
                  absl::ToDoubleMicroseconds(run.p50), absl::ToDoubleMicroseconds(run.p99),
                  failures);
+    if (!run.request_p99.empty()) {
+      const auto [fastest, slowest] =
+          std::minmax_element(run.request_p99.begin(), run.request_p99.end());
+      absl::PrintF(
+          "%-22s %3zu requests: p99 fastest %.0f us, slowest %.0f us: spread %.2fx\n",
+          label, run.request_p99.size(), absl::ToDoubleMicroseconds(*fastest),
+          absl::ToDoubleMicroseconds(*slowest), absl::FDivDuration(*slowest, *fastest));
+    }
   }
   return 0;
 }

@@ -63,12 +63,11 @@ class DirectoryE2eTest : public ::testing::Test {
       : port_(testing::FreePort()),
         metrics_port_(testing::FreePort()),
         target_(absl::StrCat("127.0.0.1:", port_)),
-        process_(
-            DIRECTORY_BINARY,
-            {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("data"),
-             absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_), "--sync_writes",
-             "--drain_delay=0s"},
-            dir_.Sub("directory.log")) {}
+        process_(DIRECTORY_BINARY,
+                 {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("data"),
+                  absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_),
+                  "--sync_writes", "--drain_delay=0s"},
+                 dir_.Sub("directory.log")) {}
 
   void StartServing() {
     ASSERT_TRUE(process_.Start());
@@ -143,6 +142,11 @@ TEST_F(DirectoryE2eTest, ServesPrometheusMetrics) {
               HasSubstr("clientbook_rpc_total{code=\"OK\",method=\"/clientbook.v1."
                         "DirectoryService/ListMyFirms\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("clientbook_rpc_duration_seconds_bucket"));
+  // The fair share: the service's seats and its refusals by reason.
+  EXPECT_THAT(metrics, HasSubstr("clientbook_fair_share_seats 16"));
+  EXPECT_THAT(
+      metrics,
+      HasSubstr("clientbook_fair_share_refused_total{reason=\"FIRM_OVER_CAPACITY\"}"));
   EXPECT_EQ(process_.Stop(SIGINT), 0) << process_.Log();
 }
 
@@ -168,10 +172,11 @@ TEST_F(DirectoryE2eTest, ReflectionListsTheDirectoryMethodsToBuf) {
 
 TEST_F(DirectoryE2eTest, RefusesToStartOnAPortInUse) {
   StartServing();
-  testing::ServiceProcess second(DIRECTORY_BINARY,
-                                 {absl::StrCat("--listen=", target_),
-                                  "--data_dir=" + dir_.Sub("other"), "--metrics_listen=", "--drain_delay=0s"},
-                                 dir_.Sub("second.log"));
+  testing::ServiceProcess second(
+      DIRECTORY_BINARY,
+      {absl::StrCat("--listen=", target_), "--data_dir=" + dir_.Sub("other"),
+       "--metrics_listen=", "--drain_delay=0s"},
+      dir_.Sub("second.log"));
   ASSERT_TRUE(second.Start());
   EXPECT_EQ(second.Wait(), 1) << second.Log();
   EXPECT_THAT(second.Log(), HasSubstr("cannot serve gRPC"));

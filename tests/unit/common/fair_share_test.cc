@@ -182,7 +182,7 @@ TEST_F(FairShareTest, AThousandFlowsEachGetTheirTurnBeforeAnyGetsASecond) {
 TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
   // One seat: each call ended lets exactly the next one in turn start.
   Make({.seats = 1});
-  // A firm of pages of 1,000 (cost 11) and a firm of reads (cost 1).
+  // A firm of pages of 250 (cost 11) and a firm of reads (cost 1).
   for (int i = 0; i < 60; ++i) ASSERT_TRUE(Enter("firms/pages", 11).ok());
   for (int i = 0; i < 250; ++i) ASSERT_TRUE(Enter("firms/reads", 1).ok());
   const size_t from = started_.size();
@@ -197,11 +197,20 @@ TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
   EXPECT_LT(ratio, 2.0);
 }
 
-TEST_F(FairShareTest, AWideCallTakesSeveralSeats) {
-  Make({.seats = 16});  // widest call: 4 seats
-  absl::StatusOr<Call*> page = Enter("firms/1", 11);
-  ASSERT_TRUE(page.ok());
-  EXPECT_EQ(share_->Report(1).seats_in_use, 4);
+TEST_F(FairShareTest, WhileFirmsCompeteAHeavyCallTakesSeveralSeats) {
+  Make({.seats = 16});  // widest call: 8 seats
+  ASSERT_TRUE(Enter("firms/2").ok());
+  ASSERT_TRUE(Enter("firms/1", 41).ok());
+  EXPECT_EQ(share_->Report(1).seats_in_use, 1 + 8);
+}
+
+TEST_F(FairShareTest, AFirmAloneTakesOneSeatACallHoweverHeavy) {
+  Make({.seats = 16});
+  for (int i = 0; i < 16; ++i) {
+    absl::StatusOr<Call*> page = Enter("firms/1", 41);
+    ASSERT_TRUE(page.ok());
+    EXPECT_TRUE((*page)->started) << i;
+  }
 }
 
 TEST_F(FairShareTest, AFullQueueIsRefusedAtOnceWithWhenToRetry) {
@@ -296,8 +305,10 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   v1::ListClientsRequest list;
   list.set_parent("firms/1001");
   list.set_page_size(1000);
-  EXPECT_EQ(ShareOf(list, "alice").cost, 11);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 41);
   list.set_page_size(50);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 3);
+  list.set_page_size(24);
   EXPECT_EQ(ShareOf(list, "alice").cost, 1);
 
   v1::UpdateClientRequest update;
@@ -310,7 +321,8 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   v1::BatchGetClientsRequest batch;
   batch.set_parent("firms/3");
   for (int i = 0; i < 250; ++i) batch.add_names("firms/3/clients/1");
-  EXPECT_EQ(ShareOf(batch, "alice").cost, 3);
+  EXPECT_EQ(ShareOf(batch, "alice").cost, 11);
+  EXPECT_EQ(UploadCost(100 * 1000), 41);
 }
 
 }  // namespace
