@@ -76,6 +76,7 @@ v1::FirmMember ToProto(const MemberRecord& member) {
   out.set_email(member.email());
   out.set_display_name(member.display_name());
   out.set_role(member.role());
+  out.set_etag(EtagOf(member));
   return out;
 }
 

@@ -90,6 +90,23 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryService::UpdateFirmMember(
+    grpc::CallbackServerContext* ctx, const v1::UpdateFirmMemberRequest* req,
+    v1::FirmMember* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(
+            const names::MemberName member,
+            names::MemberName::Parse("member.name", req->member().name()));
+        return server::Respond(
+            directory_.firms.UpdateMember(
+                caller.user_id, member.firm_id, member.user_id, FromProto(req->member()),
+                {req->update_mask().paths().begin(), req->update_mask().paths().end()},
+                req->member().etag()),
+            resp, kToProto);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
     grpc::CallbackServerContext* ctx, const v1::ListFirmMembersRequest* req,
     v1::ListFirmMembersResponse* resp) {

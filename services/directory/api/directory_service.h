@@ -30,6 +30,9 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* AddFirmMember(grpc::CallbackServerContext* ctx,
                                           const v1::AddFirmMemberRequest* req,
                                           v1::FirmMember* resp) override;
+  grpc::ServerUnaryReactor* UpdateFirmMember(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateFirmMemberRequest* req,
+                                             v1::FirmMember* resp) override;
   grpc::ServerUnaryReactor* ListFirmMembers(grpc::CallbackServerContext* ctx,
                                             const v1::ListFirmMembersRequest* req,
                                             v1::ListFirmMembersResponse* resp) override;

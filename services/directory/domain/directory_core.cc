@@ -13,6 +13,10 @@ std::string EtagOf(const ClientRecord& client) {
   return absl::StrCat("r", client.revision());
 }
 
+std::string EtagOf(const MemberRecord& member) {
+  return absl::StrCat("r", member.revision());
+}
+
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
                        absl::string_view current) {
   if (sent == current) return absl::OkStatus();

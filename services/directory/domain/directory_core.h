@@ -112,6 +112,8 @@ absl::StatusOr<Result> DirectoryCore::Write(
 
 // The etag of a client's current state.
 std::string EtagOf(const ClientRecord& client);
+// The etag of a member's current state.
+std::string EtagOf(const MemberRecord& member);
 
 // ABORTED unless the etag a caller `sent` is the resource's `current` one:
 // nobody overwrites a change they have not seen.

@@ -1,6 +1,7 @@
 // Firms and their members.
 #include "services/directory/domain/firms.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
@@ -12,6 +13,20 @@
 
 namespace clientbook::directory {
 namespace {
+
+// A member is an ADMIN or STAFF; the one primary admin is made only by
+// CreateFirm and TransferPrimaryAdmin.
+std::optional<errors::FieldViolation> CheckMemberRole(absl::string_view field,
+                                                      v1::Role role) {
+  if (role == v1::Role::PRIMARY_ADMIN) {
+    return errors::FieldViolation{
+        std::string(field), "a firm has one primary admin: use TransferPrimaryAdmin"};
+  }
+  if (role != v1::Role::ADMIN && role != v1::Role::STAFF) {
+    return errors::FieldViolation{std::string(field), "must be ADMIN or STAFF"};
+  }
+  return std::nullopt;
+}
 
 // Request-id scope of CreateFirm (CreateClient uses the firm id).
 constexpr uint64_t kCreateFirmScope = 0;
@@ -135,17 +150,10 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
       !m.ok()) {
     return m.status();
   }
-  std::optional<errors::FieldViolation> role_violation;
-  if (member.role() == v1::Role::PRIMARY_ADMIN) {
-    role_violation = {"member.role",
-                      "a firm has one primary admin: use TransferPrimaryAdmin"};
-  } else if (member.role() != v1::Role::ADMIN && member.role() != v1::Role::STAFF) {
-    role_violation = {"member.role", "must be ADMIN or STAFF"};
-  }
   if (absl::Status s = AllValid({
           rules::CheckId("member.user_id", member.user_id(), /*required=*/true),
           CheckEmail("member.email", member.email(), /*required=*/true),
-          role_violation,
+          CheckMemberRole("member.role", member.role()),
       });
       !s.ok()) {
     return s;
@@ -168,6 +176,64 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
   write->PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return added;
+}
+
+absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
+                                                 uint64_t firm_id,
+                                                 absl::string_view user_id,
+                                                 const MemberRecord& patch,
+                                                 const std::vector<std::string>& paths,
+                                                 absl::string_view etag) {
+  absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
+  if (!me.ok()) return me.status();
+  if (absl::Status s = CheckUpdateMask(paths, {"role", "display_name", "email"});
+      !s.ok()) {
+    return s;
+  }
+  const bool changes_role = absl::c_linear_search(paths, "role");
+  const bool is_admin =
+      me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
+  if (!is_admin && (changes_role || user_id != caller)) {
+    return absl::PermissionDeniedError(
+        changes_role ? "only admins change a member's role"
+                     : "only admins, or the member, change a member's details");
+  }
+  std::vector<std::optional<errors::FieldViolation>> checks;
+  for (const std::string& path : paths) {
+    if (path == "role") checks.push_back(CheckMemberRole("member.role", patch.role()));
+    if (path == "display_name") {
+      checks.push_back(CheckDisplayName("member.display_name", patch.display_name()));
+    }
+    if (path == "email") {
+      checks.push_back(CheckEmail("member.email", patch.email(), /*required=*/true));
+    }
+  }
+  if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  const std::string name = names::MemberName{firm_id, std::string(user_id)}.ToString();
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  if (!member.ok()) return member.status();
+  if (!member->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  if (absl::Status s = CheckEtag(name, etag, EtagOf(**member)); !s.ok()) return s;
+  if (changes_role && (*member)->role() == v1::Role::PRIMARY_ADMIN) {
+    return errors::WithReason(
+        absl::StatusCode::kFailedPrecondition, "MEMBER_IS_PRIMARY_ADMIN",
+        absl::StrCat(name,
+                     " is the firm's primary admin: TransferPrimaryAdmin to another "
+                     "member first"));
+  }
+  MemberRecord updated = **member;
+  for (const std::string& path : paths) {
+    if (path == "role") updated.set_role(patch.role());
+    if (path == "display_name")
+      updated.set_display_name(text::Trim(patch.display_name()));
+    if (path == "email") updated.set_email(patch.email());
+  }
+  updated.set_revision(updated.revision() + 1);
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  write->PutMember(updated);
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return updated;
 }
 
 absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(absl::string_view caller,
@@ -201,7 +267,9 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmi
         names::MemberName{firm_id, std::string(new_admin)}.ToString(), " not found"));
   }
   current->set_role(v1::Role::ADMIN);
+  current->set_revision(current->revision() + 1);
   (*next)->set_role(v1::Role::PRIMARY_ADMIN);
+  (*next)->set_revision((*next)->revision() + 1);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutMember(*current);
   write->PutMember(**next);

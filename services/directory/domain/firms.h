@@ -13,7 +13,7 @@
 namespace clientbook::directory {
 
 // Firms and their members: creating a firm (its creator is the primary
-// admin), adding members, handing over the primary admin role.
+// admin), adding and updating members, handing over the primary admin role.
 class Firms {
  public:
   explicit Firms(DirectoryCore& core) : core_(core), store_(core.store()) {}
@@ -34,6 +34,13 @@ class Firms {
                                                const PageRequest& page);
   absl::StatusOr<MemberRecord> AddMember(absl::string_view caller, uint64_t firm_id,
                                          const MemberRecord& member);
+  // Paths: role (admins; ADMIN or STAFF, never the primary admin's),
+  // display_name and email (admins, or the member); `etag` must be current.
+  absl::StatusOr<MemberRecord> UpdateMember(absl::string_view caller, uint64_t firm_id,
+                                            absl::string_view user_id,
+                                            const MemberRecord& patch,
+                                            const std::vector<std::string>& paths,
+                                            absl::string_view etag);
   absl::StatusOr<Page<MemberRecord>> ListMembers(absl::string_view caller,
                                                  uint64_t firm_id,
                                                  const PageRequest& page);

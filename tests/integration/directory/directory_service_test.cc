@@ -95,6 +95,33 @@ TEST_F(DirectoryServiceTest, HealthReportsServing) {
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
+  const std::string firm = CreateFirm("alice");
+  v1::AddFirmMemberRequest add;
+  add.set_parent(firm);
+  add.mutable_member()->set_user_id("bruno");
+  add.mutable_member()->set_email("bruno@studio.example");
+  add.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bruno;
+  ASSERT_TRUE(stub_->AddFirmMember(As("alice").get(), add, &bruno).ok());
+  EXPECT_FALSE(bruno.etag().empty());
+
+  v1::UpdateFirmMemberRequest update;
+  *update.mutable_member() = bruno;
+  update.mutable_member()->set_role(v1::ADMIN);
+  update.mutable_update_mask()->add_paths("role");
+  v1::FirmMember promoted;
+  ASSERT_TRUE(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).ok());
+  EXPECT_EQ(promoted.role(), v1::ADMIN);
+  EXPECT_NE(promoted.etag(), bruno.etag());
+  // The same update again carries the etag it was read with: stale.
+  EXPECT_EQ(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).error_code(),
+            grpc::StatusCode::ABORTED);
+  update.mutable_member()->set_name(absl::StrCat(firm, "/clients/1"));
+  EXPECT_EQ(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(DirectoryServiceTest, CallsWithoutAUserIdAreUnauthenticated) {
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;

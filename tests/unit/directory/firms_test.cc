@@ -109,6 +109,112 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
 }
 
+// UpdateFirmMember: who may change what.
+class UpdateMemberTest : public FirmTest {
+ protected:
+  void SetUp() override {
+    FirmTest::SetUp();
+    firm_ = NewFirm();
+    AddMember(firm_, "admin", v1::Role::ADMIN);
+    AddMember(firm_, "staff", v1::Role::STAFF);
+  }
+  std::string EtagOfMember(const std::string& user) {
+    auto members = directory_->firms.ListMembers("owner", firm_, {});
+    for (const MemberRecord& m : members->items) {
+      if (m.user_id() == user) return EtagOf(m);
+    }
+    return "";
+  }
+  absl::StatusOr<MemberRecord> SetRole(const std::string& by, const std::string& user,
+                                       v1::Role role) {
+    MemberRecord patch;
+    patch.set_role(role);
+    return directory_->firms.UpdateMember(by, firm_, user, patch, {"role"},
+                                          EtagOfMember(user));
+  }
+  uint64_t firm_ = 0;
+};
+
+TEST_F(UpdateMemberTest, AdminsChangeRolesAndStaffCannot) {
+  EXPECT_THAT(SetRole("staff", "admin", v1::Role::STAFF),
+              StatusIs(absl::StatusCode::kPermissionDenied, "only admins"));
+  auto promoted = SetRole("admin", "staff", v1::Role::ADMIN);
+  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  EXPECT_EQ(promoted->role(), v1::Role::ADMIN);
+  // The new admin's rights hold from the next call.
+  EXPECT_TRUE(SetRole("staff", "admin", v1::Role::STAFF).ok());
+  EXPECT_THAT(SetRole("admin", "staff", v1::Role::STAFF),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(UpdateMemberTest, NobodyMakesASecondPrimaryAdminOrDemotesThePrimaryAdmin) {
+  auto second = SetRole("owner", "admin", v1::Role::PRIMARY_ADMIN);
+  EXPECT_THAT(second,
+              StatusIs(absl::StatusCode::kInvalidArgument, "TransferPrimaryAdmin"));
+  auto demoted = SetRole("admin", "owner", v1::Role::STAFF);
+  EXPECT_THAT(demoted, StatusIs(absl::StatusCode::kFailedPrecondition, "primary admin"));
+  EXPECT_EQ(errors::ReasonOf(demoted.status()), "MEMBER_IS_PRIMARY_ADMIN");
+  EXPECT_THAT(SetRole("owner", "owner", v1::Role::ADMIN),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(SetRole("owner", "staff", v1::Role::ROLE_UNSPECIFIED),
+              StatusIs(absl::StatusCode::kInvalidArgument, "ADMIN or STAFF"));
+}
+
+TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
+  MemberRecord patch;
+  patch.set_display_name("  Sam Staff ");
+  patch.set_email("sam@firm.example");
+  auto mine = directory_->firms.UpdateMember(
+      "staff", firm_, "staff", patch, {"display_name", "email"}, EtagOfMember("staff"));
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ(mine->display_name(), "Sam Staff");
+  EXPECT_EQ(mine->email(), "sam@firm.example");
+  EXPECT_THAT(directory_->firms.UpdateMember("staff", firm_, "admin", patch,
+                                             {"display_name"}, EtagOfMember("admin")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(SetRole("staff", "staff", v1::Role::ADMIN),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(UpdateMemberTest, AStaleEtagIsAbortedAndABadFieldChangesNothing) {
+  const std::string etag = EtagOfMember("staff");
+  ASSERT_TRUE(SetRole("owner", "staff", v1::Role::ADMIN).ok());
+  MemberRecord patch;
+  patch.set_role(v1::Role::STAFF);
+  EXPECT_THAT(
+      directory_->firms.UpdateMember("owner", firm_, "staff", patch, {"role"}, etag),
+      StatusIs(absl::StatusCode::kAborted));
+  patch.set_email("not-an-email");
+  const std::string before = EtagOfMember("staff");
+  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "staff", patch,
+                                             {"email", "user_id"}, before),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      directory_->firms.UpdateMember("owner", firm_, "staff", patch, {"email"}, before),
+      StatusIs(absl::StatusCode::kInvalidArgument, "member.email"));
+  EXPECT_EQ(EtagOfMember("staff"), before);
+}
+
+TEST_F(UpdateMemberTest, StrangersAndMissingMembersLearnNothing) {
+  NewFirm("mallory");
+  MemberRecord patch;
+  patch.set_display_name("x");
+  EXPECT_THAT(directory_->firms.UpdateMember("mallory", firm_, "staff", patch,
+                                             {"display_name"}, EtagOfMember("staff")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "ghost", patch,
+                                             {"display_name"}, "r0"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UpdateMemberTest, ATransferChangesBothMembersEtags) {
+  const std::string owner = EtagOfMember("owner");
+  const std::string admin = EtagOfMember("admin");
+  ASSERT_TRUE(directory_->firms.TransferPrimaryAdmin("owner", firm_, "admin").ok());
+  EXPECT_NE(EtagOfMember("owner"), owner);
+  EXPECT_NE(EtagOfMember("admin"), admin);
+}
+
 TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
