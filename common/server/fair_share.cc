@@ -126,8 +126,8 @@ absl::Duration FairShare::DrainTime(const Flow& flow) const {
   return std::clamp(absl::Seconds(seconds), kMinRetryDelay, kMaxRetryDelay);
 }
 
-absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(const CallShare& share,
-                                                                Waiter waiter) {
+absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
+    const CallShare& share, absl::FunctionRef<Waiter()> wait) {
   const absl::Time now = clock_.Now();
   Ready ready;
   {
@@ -165,7 +165,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(const CallShare&
                        "the delay in RetryInfo, when they will have run"),
           DrainTime(flow));
     }
-    flow.queue.push_back(Queued{.waiter = std::move(waiter), .cost = cost, .since = now});
+    flow.queue.push_back(Queued{.waiter = wait(), .cost = cost, .since = now});
     flow.queued_cost += flow.queue.back().cost;
     ++queued_;
     if (!flow.in_turns) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -116,8 +117,10 @@ class FairShare {
   FairShare& operator=(const FairShare&) = delete;
 
   // Admits one call: a seat to run it now on this thread; std::nullopt when
-  // it waits (`waiter.start` runs it later); or RESOURCE_EXHAUSTED.
-  absl::StatusOr<std::optional<Seat>> Enter(const CallShare& share, Waiter waiter);
+  // it waits (the Waiter `wait` makes, only then, starts it later); or
+  // RESOURCE_EXHAUSTED.
+  absl::StatusOr<std::optional<Seat>> Enter(const CallShare& share,
+                                            absl::FunctionRef<Waiter()> wait);
 
   // What an operator looks at to find the noisy firm.
   struct FlowLoad {

@@ -112,20 +112,21 @@ std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
 void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
                        bool here, std::function<void()> run,
                        std::function<void(const grpc::Status&)> finish) {
-  absl::StatusOr<std::optional<FairShare::Seat>> entered = fair_share_.Enter(
-      share, FairShare::Waiter{.start = [run](FairShare::Seat) { run(); },
-                               .abandoned = [context] { return context->IsCancelled(); },
-                               .drop =
-                                   [finish] {
-                                     finish(grpc::Status(
-                                         grpc::StatusCode::CANCELLED,
-                                         "the caller left while the call waited for "
-                                         "its firm's share of the server"));
-                                   }});
+  absl::StatusOr<std::optional<FairShare::Seat>> entered = fair_share_.Enter(share, [&] {
+    return FairShare::Waiter{
+        .start = [run](FairShare::Seat) { run(); },
+        .abandoned = [context] { return context->IsCancelled(); },
+        .drop =
+            [finish] {
+              finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                  "the caller left while the call waited for its firm's "
+                                  "share of the server"));
+            }};
+  });
   if (!entered.ok()) {
     finish(ToGrpcStatus(entered.status()));
   } else if (entered->has_value() && here && !(*entered)->contended()) {
-    FairShare::Seat seat = std::move(**entered);
+    FairShare::Seat seat = std::move(**entered);  // held until the call has finished
     run();
   } else if (entered->has_value()) {
     auto seat = std::make_shared<FairShare::Seat>(std::move(**entered));

@@ -47,15 +47,16 @@ class FairShareTest : public ::testing::Test {
     call->flow = flow;
     call->number = static_cast<int>(calls_.size());
     absl::StatusOr<std::optional<FairShare::Seat>> entered =
-        share_->Enter(CallShare{.flow = flow, .cost = cost},
-                      FairShare::Waiter{.start =
-                                            [this, call](FairShare::Seat seat) {
-                                              call->seat = std::move(seat);
-                                              call->started = true;
-                                              started_.push_back(call);
-                                            },
-                                        .abandoned = [call] { return call->gone; },
-                                        .drop = [call] { call->dropped = true; }});
+        share_->Enter(CallShare{.flow = flow, .cost = cost}, [this, call] {
+          return FairShare::Waiter{.start =
+                                       [this, call](FairShare::Seat seat) {
+                                         call->seat = std::move(seat);
+                                         call->started = true;
+                                         started_.push_back(call);
+                                       },
+                                   .abandoned = [call] { return call->gone; },
+                                   .drop = [call] { call->dropped = true; }};
+        });
     if (!entered.ok()) return entered.status();
     if (entered->has_value()) {
       call->seat = std::move(**entered);
