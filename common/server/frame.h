@@ -53,12 +53,12 @@ class Frame {
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
-  // A unary call answered on gRPC's own thread when a seat is free and it
-  // reads one resource (from the pool when it weighs more, or waited for a
-  // seat): for bodies that never wait on a lock held
-  // across I/O or on another service. Like every body, it may run after the
-  // handler has returned: it captures the request and response pointers
-  // (alive until the call finishes), never the handler's locals.
+  // A unary call answered on gRPC's own thread when it reads one resource,
+  // a seat is free and its firm is alone (else from the pool): for bodies
+  // that never wait on a lock held across I/O or on another service. Like
+  // every body, it may run after the handler has returned: it captures the
+  // request and response pointers (alive until the call finishes), never
+  // the handler's locals.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
                                   const google::protobuf::Message* request, Body body);
 
