@@ -24,6 +24,16 @@ inline std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
   return ctx;
 }
 
+// `user` creates a firm ("Studio", creator email user@studio.example) and
+// becomes its primary admin.
+inline grpc::Status CreateFirmAs(v1::DirectoryService::Stub& stub,
+                                 const std::string& user, v1::Firm* firm) {
+  v1::CreateFirmRequest create;
+  create.mutable_firm()->set_display_name("Studio");
+  create.set_creator_email(absl::StrCat(user, "@studio.example"));
+  return stub.CreateFirm(As(user).get(), create, firm);
+}
+
 inline std::shared_ptr<grpc::Channel> Channel(const std::string& target) {
   return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
 }

@@ -16,15 +16,6 @@
 namespace clientbook::testing {
 namespace {
 
-v1::Firm CreateFirm(v1::DirectoryService::Stub& stub, const std::string& user) {
-  v1::CreateFirmRequest create;
-  create.mutable_firm()->set_display_name(absl::StrCat("Studio ", user));
-  create.set_creator_email(absl::StrCat(user, "@studio.example"));
-  v1::Firm firm;
-  EXPECT_TRUE(stub.CreateFirm(As(user).get(), create, &firm).ok());
-  return firm;
-}
-
 TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed) {
   TempDir dir;
   const std::string target = absl::StrCat("127.0.0.1:", FreePort());
@@ -36,8 +27,10 @@ TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed)
   ASSERT_TRUE(directory.Start());
   ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
   auto setup = v1::DirectoryService::NewStub(Channel(target));
-  const v1::Firm flooding = CreateFirm(*setup, "alice");
-  const v1::Firm quiet = CreateFirm(*setup, "bob");
+  v1::Firm flooding;
+  v1::Firm quiet;
+  ASSERT_TRUE(CreateFirmAs(*setup, "alice", &flooding).ok());
+  ASSERT_TRUE(CreateFirmAs(*setup, "bob", &quiet).ok());
   for (int i = 0; i < 200; ++i) {
     v1::CreateClientRequest req;
     req.set_parent(flooding.name());

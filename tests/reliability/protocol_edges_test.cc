@@ -118,11 +118,8 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
 // A header no proxy would forward is refused for its own call; the
 // connection, and every call sharing it, goes on.
 TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
-  v1::CreateFirmRequest create;
-  create.mutable_firm()->set_display_name("Studio");
-  create.set_creator_email("alice@studio.example");
   v1::Firm firm;
-  ASSERT_TRUE(cluster_.directory->CreateFirm(As("alice").get(), create, &firm).ok());
+  ASSERT_TRUE(testing::CreateFirmAs(*cluster_.directory, "alice", &firm).ok());
 
   for (const char* service : {"directory", "billing", "import"}) {
     SCOPED_TRACE(service);

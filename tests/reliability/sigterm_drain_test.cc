@@ -36,11 +36,8 @@ TEST(SigtermDrainTest, NotServingFirstThenEveryCallIsServedThroughTheDrain) {
   ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
 
   auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
-  v1::CreateFirmRequest create;
-  create.mutable_firm()->set_display_name("Studio");
-  create.set_creator_email("alice@studio.example");
   v1::Firm firm;
-  ASSERT_TRUE(stub->CreateFirm(As("alice").get(), create, &firm).ok());
+  ASSERT_TRUE(testing::CreateFirmAs(*stub, "alice", &firm).ok());
 
   // 16 callers, each on its own channel, read until the server is gone.
   constexpr int kCallers = 16;
@@ -191,13 +188,11 @@ TEST(SigtermDrainTest, TenDirectoryStopsUnderLoadEndNoCallCancelled) {
       dir.Sub("directory.log"));
   ASSERT_TRUE(directory.Start());
   ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
-  v1::CreateFirmRequest create;
-  create.mutable_firm()->set_display_name("Studio");
-  create.set_creator_email("alice@studio.example");
   v1::Firm firm;
-  ASSERT_TRUE(v1::DirectoryService::NewStub(testing::Channel(target))
-                  ->CreateFirm(As("alice").get(), create, &firm)
-                  .ok());
+  ASSERT_TRUE(
+      testing::CreateFirmAs(*v1::DirectoryService::NewStub(testing::Channel(target)),
+                            "alice", &firm)
+          .ok());
   directory.Stop(SIGTERM);
 
   const auto statuses =
@@ -232,12 +227,10 @@ TEST(SigtermDrainTest, TenBillingAndImportStopsUnderLoadEndNoCallCancelled) {
       dir.Sub("directory.log"));
   ASSERT_TRUE(directory.Start());
   ASSERT_TRUE(directory.WaitServing(directory_target)) << directory.Log();
-  v1::CreateFirmRequest create;
-  create.mutable_firm()->set_display_name("Studio");
-  create.set_creator_email("alice@studio.example");
   v1::Firm firm;
-  ASSERT_TRUE(v1::DirectoryService::NewStub(testing::Channel(directory_target))
-                  ->CreateFirm(As("alice").get(), create, &firm)
+  ASSERT_TRUE(testing::CreateFirmAs(
+                  *v1::DirectoryService::NewStub(testing::Channel(directory_target)),
+                  "alice", &firm)
                   .ok());
 
   const std::string billing_target = absl::StrCat("127.0.0.1:", testing::FreePort());
