@@ -14,6 +14,19 @@
 namespace clientbook::server {
 namespace {
 
+// The frame's threads and fair share, from --concurrent_calls and the
+// --firm_* flags.
+FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults) {
+  FrameOptions options;
+  options.blocking_threads = defaults.blocking_threads;
+  const int seats = absl::GetFlag(FLAGS_concurrent_calls);
+  options.fair_share.seats = seats > 0 ? seats : defaults.blocking_threads;
+  options.fair_share.queue_per_flow = absl::GetFlag(FLAGS_firm_queue_limit);
+  options.fair_share.rate_limit = absl::GetFlag(FLAGS_firm_rate_limit);
+  options.fair_share.rate_burst = absl::GetFlag(FLAGS_firm_rate_burst);
+  return options;
+}
+
 // glibc's own default, kept from moving.
 constexpr int kMmapThresholdBytes = 128 * 1024;
 

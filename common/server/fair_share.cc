@@ -72,6 +72,8 @@ FairShare::FairShare(FairShareOptions options, Executor executor, const Clock& c
       clock_(clock),
       headroom_(options_.seats / 4),
       max_width_(std::max(1, options_.seats / 2)),
+      burst_(options_.rate_burst > 0 ? options_.rate_burst
+                                     : std::max(1.0, options_.rate_limit)),
       free_seats_(options_.seats) {}
 
 FairShare::~FairShare() = default;
@@ -79,12 +81,12 @@ FairShare::~FairShare() = default;
 int FairShare::WidthOf(int64_t cost) const {
   // A flow alone takes one seat a call, however heavy: with nobody to
   // share with, nothing is held back.
-  if (flows_.size() <= 1) return 1;
+  if (Alone()) return 1;
   return static_cast<int>(std::clamp<int64_t>(cost, 1, max_width_));
 }
 
 int FairShare::SeatsOneFlowMayHold() const {
-  return flows_.size() <= 1 ? options_.seats : options_.seats - headroom_;
+  return Alone() ? options_.seats : options_.seats - headroom_;
 }
 
 bool FairShare::Fits(const Flow& flow, int width) const {
@@ -102,22 +104,20 @@ FairShare::Flow& FairShare::FlowNamed(const std::string& name, absl::Time now) {
   return *flow;
 }
 
+double FairShare::TokensAt(const Flow& flow, absl::Time now) const {
+  if (flow.refilled == absl::InfinitePast()) return burst_;
+  return std::min(burst_, flow.tokens + options_.rate_limit *
+                                            absl::ToDoubleSeconds(now - flow.refilled));
+}
+
 std::optional<absl::Duration> FairShare::TakeToken(Flow& flow, absl::Time now) {
-  const double rate = options_.rate_limit;
-  const double burst =
-      options_.rate_burst > 0 ? options_.rate_burst : std::max(1.0, rate);
-  if (flow.refilled == absl::InfinitePast()) {
-    flow.tokens = burst;
-  } else {
-    flow.tokens =
-        std::min(burst, flow.tokens + rate * absl::ToDoubleSeconds(now - flow.refilled));
-  }
+  flow.tokens = TokensAt(flow, now);
   flow.refilled = now;
   if (flow.tokens >= 1) {
     flow.tokens -= 1;
     return std::nullopt;
   }
-  return absl::Seconds((1 - flow.tokens) / rate);
+  return absl::Seconds((1 - flow.tokens) / options_.rate_limit);
 }
 
 absl::Duration FairShare::DrainTime(const Flow& flow) const {
@@ -152,7 +152,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
     if (flow.queue.empty() && Fits(flow, width)) {
       flow.running += width;
       free_seats_ -= width;
-      return std::optional<Seat>(Seat(this, &flow, width, cost, now, flows_.size() > 1));
+      return std::optional<Seat>(Seat(this, &flow, width, cost, now, !Alone()));
     }
     if (flow.queue.size() >= static_cast<size_t>(options_.queue_per_flow) ||
         queued_ >= options_.queue_total) {
@@ -250,8 +250,6 @@ void FairShare::Run(Ready& ready) {
 
 void FairShare::Prune(absl::Time now) {
   last_prune_ = now;
-  const double burst =
-      options_.rate_burst > 0 ? options_.rate_burst : std::max(1.0, options_.rate_limit);
   absl::erase_if(flows_, [&](const auto& entry) {
     const Flow& flow = *entry.second;
     if (flow.running > 0 || !flow.queue.empty() ||
@@ -259,10 +257,7 @@ void FairShare::Prune(absl::Time now) {
       return false;
     }
     // A bucket not yet full again still holds what the flow may do.
-    return options_.rate_limit <= 0 ||
-           flow.tokens +
-                   options_.rate_limit * absl::ToDoubleSeconds(now - flow.refilled) >=
-               burst;
+    return options_.rate_limit <= 0 || TokensAt(flow, now) >= burst_;
   });
 }
 

@@ -156,6 +156,12 @@ class FairShare {
   bool Fits(const Flow& flow, int width) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Flow& FlowNamed(const std::string& name, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether one flow at most is present (the one calling): it may take
+  // every seat, one a call.
+  bool Alone() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return flows_.size() <= 1; }
+  // The tokens in the flow's bucket at `now` (full if never drawn on).
+  double TokensAt(const Flow& flow, absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Takes a token from the flow's bucket, or says how long until one.
   std::optional<absl::Duration> TakeToken(Flow& flow, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -172,6 +178,8 @@ class FairShare {
   const Clock& clock_;
   const int headroom_;
   const int max_width_;
+  // The rate limit's bucket size.
+  const double burst_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Flow>> flows_ ABSL_GUARDED_BY(mu_);

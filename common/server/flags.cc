@@ -42,17 +42,6 @@ ABSL_FLAG(double, firm_rate_burst, 0,
 
 namespace clientbook::server {
 
-FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults) {
-  FrameOptions options;
-  options.blocking_threads = defaults.blocking_threads;
-  const int seats = absl::GetFlag(FLAGS_concurrent_calls);
-  options.fair_share.seats = seats > 0 ? seats : defaults.blocking_threads;
-  options.fair_share.queue_per_flow = absl::GetFlag(FLAGS_firm_queue_limit);
-  options.fair_share.rate_limit = absl::GetFlag(FLAGS_firm_rate_limit);
-  options.fair_share.rate_burst = absl::GetFlag(FLAGS_firm_rate_burst);
-  return options;
-}
-
 void SetServiceDefaults(const ServiceDefaults& defaults) {
   absl::SetFlag(&FLAGS_listen, defaults.listen);
   absl::SetFlag(&FLAGS_data_dir, defaults.data_dir);

@@ -5,7 +5,6 @@
 
 #include "absl/flags/declare.h"
 #include "absl/time/time.h"
-#include "common/server/frame.h"
 
 // Flags every service binary takes. Each main() sets its own defaults with
 // SetServiceDefaults() before parsing the command line.
@@ -39,10 +38,6 @@ struct ServiceDefaults {
 };
 
 void SetServiceDefaults(const ServiceDefaults& defaults);
-
-// The frame's threads and fair share, from --concurrent_calls and the
-// --firm_* flags.
-FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults);
 
 }  // namespace clientbook::server
 

@@ -29,6 +29,13 @@ std::optional<Message> Read(const absl::Status& status) {
   return message;
 }
 
+google::rpc::ErrorInfo ErrorInfoWith(absl::string_view reason) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kDomain));
+  return info;
+}
+
 }  // namespace
 
 absl::Status InvalidArgument(const std::vector<FieldViolation>& violations) {
@@ -57,10 +64,7 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
                         absl::string_view message) {
   absl::Status status(code, absl::string_view(message));
-  google::rpc::ErrorInfo detail;
-  detail.set_reason(std::string(reason));
-  detail.set_domain(std::string(kDomain));
-  Attach(status, detail);
+  Attach(status, ErrorInfoWith(reason));
   return status;
 }
 
@@ -82,9 +86,7 @@ absl::Status WithResource(absl::Status status, absl::string_view resource_type,
 absl::Status QuotaExhausted(absl::string_view reason, absl::string_view subject,
                             absl::string_view message, absl::Duration retry_delay) {
   absl::Status status = absl::ResourceExhaustedError(message);
-  google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
-  info.set_domain(std::string(kDomain));
+  google::rpc::ErrorInfo info = ErrorInfoWith(reason);
   (*info.mutable_metadata())["subject"] = std::string(subject);
   Attach(status, info);
   google::rpc::QuotaFailure quota;
