@@ -1,3 +1,6 @@
+#include <atomic>
+#include <thread>
+
 #include "common/status/errors.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
@@ -205,6 +208,36 @@ TEST_F(UpdateMemberTest, StrangersAndMissingMembersLearnNothing) {
   EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "ghost", patch,
                                              {"display_name"}, "r0"),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UpdateMemberTest, SixtyFourRacingUpdatesWithOneEtagHaveOneWinner) {
+  const std::string etag = EtagOfMember("staff");
+  std::atomic<int> won{0};
+  std::atomic<int> aborted{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 64; ++i) {
+    callers.emplace_back([&, i] {
+      MemberRecord patch;
+      patch.set_display_name(absl::StrCat("Name ", i));
+      auto updated = directory_->firms.UpdateMember("owner", firm_, "staff", patch,
+                                                    {"display_name"}, etag);
+      if (updated.ok()) ++won;
+      if (updated.status().code() == absl::StatusCode::kAborted) ++aborted;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(aborted, 63);
+}
+
+TEST_F(UpdateMemberTest, ADisplayNameThatIsNotUtf8IsRefused) {
+  MemberRecord patch;
+  patch.set_display_name("Bruno \xC3\x28");
+  const std::string before = EtagOfMember("staff");
+  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "staff", patch,
+                                             {"display_name"}, before),
+              StatusIs(absl::StatusCode::kInvalidArgument, "member.display_name"));
+  EXPECT_EQ(EtagOfMember("staff"), before);
 }
 
 TEST_F(UpdateMemberTest, ATransferChangesBothMembersEtags) {
