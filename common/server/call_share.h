@@ -13,17 +13,17 @@ namespace clientbook::server {
 // - the flow is the firm its resource names are in ("firms/1001", from
 //   `name`, `parent`, `firm` or the `name` of the resource it carries), or
 //   the caller ("users/alice") for a call that names no firm;
-// - the cost is 1 work unit, plus one for every 25 resources a page or a
+// - the cost is 1 work unit, plus one for every 6 resources a page or a
 //   batch may hold (`page_size`, or the entries of a repeated field), so a
-//   page of 1,000 weighs 41 reads and a page of 50 three: what they cost
-//   the server, measured.
+//   page of 1,000 weighs 167 reads and a page of 50 nine: what they cost
+//   the server's cores, measured.
 // A caller naming firms it is not in makes a flow of each name for as long
 // as the fair share's linger; each such call is refused by its handler at
 // the cost of one membership read.
 CallShare ShareOf(const google::protobuf::Message& request, absl::string_view user_id);
 
-// The cost of an upload of `bytes`: 1 work unit plus one per 2.5 KB, so a
-// file of 100 KB weighs as a page of 1,000.
+// The cost of an upload of `bytes`: 1 work unit plus one per 600 bytes, so
+// a file of 100 KB weighs as a page of 1,000.
 int64_t UploadCost(size_t bytes);
 
 }  // namespace clientbook::server

@@ -56,7 +56,6 @@ FairShare::Seat& FairShare::Seat::operator=(Seat&& other) noexcept {
     width_ = other.width_;
     cost_ = other.cost_;
     since_ = other.since_;
-    contended_ = other.contended_;
     other.share_ = nullptr;
   }
   return *this;
@@ -152,7 +151,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
     if (flow.queue.empty() && Fits(flow, width)) {
       flow.running += width;
       free_seats_ -= width;
-      return std::optional<Seat>(Seat(this, &flow, width, cost, now, !Alone()));
+      return std::optional<Seat>(Seat(this, &flow, width, cost, now));
     }
     if (flow.queue.size() >= static_cast<size_t>(options_.queue_per_flow) ||
         queued_ >= options_.queue_total) {
@@ -220,7 +219,7 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
     flow->running += width;
     free_seats_ -= width;
     flow->waits[flow->waits_seen++ % kWaitSamples] = now - next.since;
-    auto seat = std::make_shared<Seat>(Seat(this, flow, width, next.cost, now, true));
+    auto seat = std::make_shared<Seat>(Seat(this, flow, width, next.cost, now));
     ready.push_back(
         [start = std::move(next.waiter.start), seat]() { start(std::move(*seat)); });
     flow->queued_cost -= next.cost;

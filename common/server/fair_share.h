@@ -73,27 +73,16 @@ class FairShare {
     Seat& operator=(Seat&& other) noexcept;
     ~Seat();
     explicit operator bool() const { return share_ != nullptr; }
-    // Whether another flow was present when the seat was given: a call then
-    // runs off gRPC's threads, so they go on reading calls, which then wait
-    // in their firm's queue, where turns are taken, not in the transport.
-    bool contended() const { return contended_; }
 
    private:
     friend class FairShare;
-    Seat(FairShare* share, Flow* flow, int width, int64_t cost, absl::Time since,
-         bool contended)
-        : share_(share),
-          flow_(flow),
-          width_(width),
-          cost_(cost),
-          since_(since),
-          contended_(contended) {}
+    Seat(FairShare* share, Flow* flow, int width, int64_t cost, absl::Time since)
+        : share_(share), flow_(flow), width_(width), cost_(cost), since_(since) {}
     FairShare* share_ = nullptr;
     Flow* flow_ = nullptr;
     int width_ = 0;
     int64_t cost_ = 1;
     absl::Time since_;
-    bool contended_ = false;
   };
 
   // A call that waits for a seat.

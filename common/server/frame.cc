@@ -125,7 +125,7 @@ void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& sh
   });
   if (!entered.ok()) {
     finish(ToGrpcStatus(entered.status()));
-  } else if (entered->has_value() && here && !(*entered)->contended()) {
+  } else if (entered->has_value() && here) {
     FairShare::Seat seat = std::move(**entered);  // held until the call has finished
     run();
   } else if (entered->has_value()) {
@@ -141,10 +141,9 @@ grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   const CallShare share = ShareOf(*request, admission.caller->user_id);
-  // A read of one resource may run here while its firm is alone; a page or a
-  // batch, or any call while firms compete, runs on the pool, so gRPC's few
-  // threads go on reading calls (which then wait in their firm's queue, not
-  // in the transport's).
+  // A read of one resource given a seat at once runs here; a page or a batch
+  // runs on the pool, so gRPC's few threads go on reading calls (which then
+  // wait in their firm's queue, not in the transport's).
   WhenSeated(
       context, share, may_run_here && share.cost <= 1,
       Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),

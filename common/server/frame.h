@@ -53,8 +53,8 @@ class Frame {
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
-  // A unary call answered on gRPC's own thread when it reads one resource,
-  // a seat is free and its firm is alone (else from the pool): for bodies
+  // A unary call answered on gRPC's own thread when it reads one resource
+  // and its firm is given a seat at once (else from the pool): for bodies
   // that never wait on a lock held across I/O or on another service. Like
   // every body, it may run after the handler has returned: it captures the
   // request and response pointers (alive until the call finishes), never

@@ -306,10 +306,10 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   v1::ListClientsRequest list;
   list.set_parent("firms/1001");
   list.set_page_size(1000);
-  EXPECT_EQ(ShareOf(list, "alice").cost, 41);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 167);
   list.set_page_size(50);
-  EXPECT_EQ(ShareOf(list, "alice").cost, 3);
-  list.set_page_size(24);
+  EXPECT_EQ(ShareOf(list, "alice").cost, 9);
+  list.set_page_size(5);
   EXPECT_EQ(ShareOf(list, "alice").cost, 1);
 
   v1::UpdateClientRequest update;
@@ -322,8 +322,8 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   v1::BatchGetClientsRequest batch;
   batch.set_parent("firms/3");
   for (int i = 0; i < 250; ++i) batch.add_names("firms/3/clients/1");
-  EXPECT_EQ(ShareOf(batch, "alice").cost, 11);
-  EXPECT_EQ(UploadCost(100 * 1000), 41);
+  EXPECT_EQ(ShareOf(batch, "alice").cost, 42);
+  EXPECT_EQ(UploadCost(100 * 1000), 167);
 }
 
 }  // namespace
