@@ -1,5 +1,6 @@
 #include "common/status/error_budget.h"
 
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -43,7 +44,16 @@ std::optional<std::string> BoundedDetail(absl::string_view type_url,
     if (!detail.ParseFromString(bytes)) return std::nullopt;
     Cap(detail.mutable_reason(), kMaxDetailTextBytes);
     Cap(detail.mutable_domain(), kMaxDetailTextBytes);
+    std::map<std::string, std::string> kept;
+    for (const auto& [key, value] : detail.metadata()) {
+      kept.emplace(Truncate(key, kMaxDetailTextBytes), Truncate(value, kMaxDetailTextBytes));
+    }
     detail.mutable_metadata()->clear();
+    size_t entries = 0;
+    for (auto& [key, value] : kept) {
+      if (entries++ == kMaxMetadataEntries) break;
+      (*detail.mutable_metadata())[key] = std::move(value);
+    }
     return detail.SerializeAsString();
   }
   if (Is<google::rpc::ResourceInfo>(type_url)) {

@@ -19,6 +19,9 @@ inline constexpr size_t kMaxViolations = 8;
 inline constexpr size_t kMaxViolationFieldBytes = 96;
 inline constexpr size_t kMaxViolationDescriptionBytes = 160;
 inline constexpr size_t kMaxDetailTextBytes = 160;
+// ErrorInfo.metadata entries kept (in key order), each key and value capped
+// to kMaxDetailTextBytes.
+inline constexpr size_t kMaxMetadataEntries = 4;
 // A detail of a type we do not know how to shorten is dropped past this.
 inline constexpr size_t kMaxOpaqueDetailBytes = 512;
 

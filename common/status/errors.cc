@@ -68,6 +68,16 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
   return status;
 }
 
+absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
+                        absl::string_view message,
+                        const std::map<std::string, std::string>& metadata) {
+  absl::Status status(code, absl::string_view(message));
+  google::rpc::ErrorInfo info = ErrorInfoWith(reason);
+  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  Attach(status, info);
+  return status;
+}
+
 absl::Status AlreadyExists(absl::string_view resource_type,
                            absl::string_view resource_name, absl::string_view message) {
   return WithResource(absl::AlreadyExistsError(message), resource_type, resource_name);
@@ -115,6 +125,14 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
 std::optional<std::string> ReasonOf(const absl::Status& status) {
   if (auto detail = Read<google::rpc::ErrorInfo>(status)) return detail->reason();
   return std::nullopt;
+}
+
+std::map<std::string, std::string> ReasonMetadataOf(const absl::Status& status) {
+  std::map<std::string, std::string> out;
+  if (auto detail = Read<google::rpc::ErrorInfo>(status)) {
+    out.insert(detail->metadata().begin(), detail->metadata().end());
+  }
+  return out;
 }
 
 std::optional<std::string> ResourceNameOf(const absl::Status& status) {

@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_COMMON_STATUS_ERRORS_H_
 #define CLIENTBOOK_COMMON_STATUS_ERRORS_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 // e.g. FailedPrecondition("CLIENT_ON_WHOLESALE_BILLING", "…").
 absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
                         absl::string_view message);
+// The same with ErrorInfo.metadata: what a caller needs to act on it, e.g.
+// {"clients": "12"}.
+absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
+                        absl::string_view message,
+                        const std::map<std::string, std::string>& metadata);
 
 // ALREADY_EXISTS naming the resource that holds the value
 // (google.rpc.ResourceInfo).
@@ -52,6 +58,8 @@ absl::Status QuotaExhausted(absl::string_view reason, absl::string_view subject,
 // Readers, for callers and tests.
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 std::optional<std::string> ReasonOf(const absl::Status& status);
+// ErrorInfo.metadata (empty without an ErrorInfo).
+std::map<std::string, std::string> ReasonMetadataOf(const absl::Status& status);
 std::optional<std::string> ResourceNameOf(const absl::Status& status);
 std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 // The subjects a QuotaFailure names.

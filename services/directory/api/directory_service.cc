@@ -121,6 +121,38 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryService::RemoveFirmMember(
+    grpc::CallbackServerContext* ctx, const v1::RemoveFirmMemberRequest* req,
+    v1::RemoveFirmMemberResponse* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::MemberName leaver,
+                            names::MemberName::Parse("name", req->name()));
+        std::string heir;
+        if (!req->reassign_to().empty()) {
+          CB_ASSIGN_OR_RETURN(const names::MemberName to,
+                              names::MemberName::Parse("reassign_to", req->reassign_to()));
+          if (to.firm_id != leaver.firm_id) {
+            return errors::InvalidField("reassign_to",
+                                        "must be a member of the leaver's firm");
+          }
+          heir = to.user_id;
+        }
+        CB_ASSIGN_OR_RETURN(RemovedMember removed,
+                            directory_.removal.RemoveMember(caller.user_id, leaver.firm_id,
+                                                            leaver.user_id, heir,
+                                                            req->request_id()));
+        *resp->mutable_removed_member() = ToProto(removed.member);
+        if (!removed.reassigned_to.empty()) {
+          resp->set_reassigned_to(
+              names::MemberName{leaver.firm_id, removed.reassigned_to}.ToString());
+        }
+        resp->set_clients_reassigned(removed.clients_reassigned);
+        resp->set_todos_reassigned(removed.todos_reassigned);
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {

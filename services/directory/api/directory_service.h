@@ -36,6 +36,9 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* ListFirmMembers(grpc::CallbackServerContext* ctx,
                                             const v1::ListFirmMembersRequest* req,
                                             v1::ListFirmMembersResponse* resp) override;
+  grpc::ServerUnaryReactor* RemoveFirmMember(grpc::CallbackServerContext* ctx,
+                                             const v1::RemoveFirmMemberRequest* req,
+                                             v1::RemoveFirmMemberResponse* resp) override;
   grpc::ServerUnaryReactor* TransferPrimaryAdmin(
       grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
       v1::TransferPrimaryAdminResponse* resp) override;

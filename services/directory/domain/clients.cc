@@ -110,14 +110,10 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
   std::optional<errors::FieldViolation> lead_violation =
       rules::CheckId("client.lead_accountant", draft.lead_accountant_user_id(), false);
   if (!lead_violation && !draft.lead_accountant_user_id().empty()) {
-    absl::StatusOr<std::optional<MemberRecord>> lead =
-        store_.GetMember(firm_id, draft.lead_accountant_user_id());
+    absl::StatusOr<std::optional<errors::FieldViolation>> lead = core_.CheckIsMember(
+        "client.lead_accountant", firm_id, draft.lead_accountant_user_id());
     if (!lead.ok()) return lead.status();
-    if (!lead->has_value()) {
-      lead_violation = {
-          "client.lead_accountant",
-          absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())};
-    }
+    lead_violation = std::move(*lead);
   }
   if (absl::Status s = AllValid({
           CheckClientType("client.client_type", draft.client_type()),
@@ -142,6 +138,17 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
       {firm_id, caller, request_id, fingerprint},
       [&](const RequestRecord& first) { return core_.LoadClient(firm_id, first.id()); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
+        // Read again under the lock: neither the caller nor the lead may
+        // have been removed since.
+        if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
+          return m.status();
+        }
+        if (!draft.lead_accountant_user_id().empty()) {
+          absl::StatusOr<std::optional<errors::FieldViolation>> lead = core_.CheckIsMember(
+              "client.lead_accountant", firm_id, draft.lead_accountant_user_id());
+          if (!lead.ok()) return lead.status();
+          if (lead->has_value()) return errors::InvalidArgument({**lead});
+        }
         if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) return s;
         if (!allow_duplicate_name) {
           if (absl::Status s = CheckNameFree(firm_id, 0, draft.display_name()); !s.ok()) {
@@ -231,14 +238,10 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
       checks.push_back(CheckEmail("client.email", patch.email(), false));
       after.set_email(patch.email());
     } else if (path == "lead_accountant") {
-      absl::StatusOr<std::optional<MemberRecord>> lead =
-          store_.GetMember(firm_id, patch.lead_accountant_user_id());
+      absl::StatusOr<std::optional<errors::FieldViolation>> lead = core_.CheckIsMember(
+          "client.lead_accountant", firm_id, patch.lead_accountant_user_id());
       if (!lead.ok()) return lead.status();
-      if (!lead->has_value()) {
-        checks.push_back(errors::FieldViolation{
-            "client.lead_accountant",
-            absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())});
-      }
+      checks.push_back(std::move(*lead));
       after.set_lead_accountant_user_id(patch.lead_accountant_user_id());
     } else if (path == "products") {
       checks.push_back(CheckProducts("client.products", patch.products()));

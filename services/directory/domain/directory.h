@@ -11,6 +11,7 @@
 #include "services/directory/domain/firms.h"
 #include "services/directory/domain/import_activity.h"
 #include "services/directory/domain/invitations.h"
+#include "services/directory/domain/member_removal.h"
 #include "services/directory/domain/notes.h"
 #include "services/directory/domain/todos.h"
 #include "services/directory/domain/wholesale_check.h"
@@ -26,6 +27,7 @@ struct Directory {
             ImportActivity& imports)
       : core(store, clock),
         firms(core),
+        removal(core),
         clients(core, wholesale),
         merge(core, wholesale, imports),
         numbers(core),
@@ -36,6 +38,7 @@ struct Directory {
 
   DirectoryCore core;
   Firms firms;
+  MemberRemoval removal;
   Clients clients;
   ClientMerge merge;
   ClientNumbers numbers;

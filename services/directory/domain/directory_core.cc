@@ -54,6 +54,16 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(absl::string_view caller
   return member;
 }
 
+absl::StatusOr<std::optional<errors::FieldViolation>> DirectoryCore::CheckIsMember(
+    absl::string_view field, uint64_t firm_id, absl::string_view user_id) {
+  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  if (!member.ok()) return member.status();
+  if (member->has_value()) return std::nullopt;
+  return errors::FieldViolation{
+      std::string(field),
+      absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())};
+}
+
 absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
                                                        uint64_t company_id) {
   absl::StatusOr<std::optional<ClientRecord>> client =

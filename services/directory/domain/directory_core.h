@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/status/errors.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
 #include "services/directory/domain/directory_store.h"
@@ -50,6 +51,12 @@ class DirectoryCore {
   absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
   absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
                                            v1::Role at_least);
+  // Who work is given to (a lead accountant, an assignee) must be a member:
+  // the violation of `field` when `user_id` is not. Called again under the
+  // firm's lock by every write that gives work, so a member removed
+  // meanwhile is never given any.
+  absl::StatusOr<std::optional<errors::FieldViolation>> CheckIsMember(
+      absl::string_view field, uint64_t firm_id, absl::string_view user_id);
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write

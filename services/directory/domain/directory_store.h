@@ -56,11 +56,14 @@ class DirectoryWrite {
   virtual void PutFirm(const FirmRecord& firm) = 0;
   // Also records the firm under the member's user, for ListMyFirms.
   virtual void PutMember(const MemberRecord& member) = 0;
+  // And the member's entry under its user.
+  virtual void DeleteMember(const MemberRecord& member) = 0;
   // `before` is the stored client (null when new); the indexes follow.
   virtual void PutClient(const IndexedClient* before, const IndexedClient& after) = 0;
   virtual void DeleteClient(const IndexedClient& stored) = 0;
   virtual void PutListView(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view) = 0;
+  virtual void DeleteListView(uint64_t firm_id, absl::string_view user_id) = 0;
   // Indexed under the invitee's email key (EmailKey()) and its inviter.
   virtual void PutInvitation(const InvitationRecord& invitation,
                              absl::string_view invitee_email_key) = 0;

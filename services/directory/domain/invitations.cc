@@ -201,6 +201,11 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
   // Read again under the lock: a concurrent accept must not win twice.
   inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
+  // The accepting member leads the client: not one removed meanwhile.
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller.user_id, *firm_id);
+      !m.ok()) {
+    return m.status();
+  }
 
   ClientRecord client;
   client.set_firm_id(*firm_id);

@@ -115,6 +115,9 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   if (!client.lead_accountant_user_id().empty()) {
     terms.facets.push_back(LeadAccountantFacet(client.lead_accountant_user_id()));
   }
+  if (!client.primary_admin_user_id().empty()) {
+    terms.facets.push_back(PrimaryAdminFacet(client.primary_admin_user_id()));
+  }
   return terms;
 }
 
@@ -154,6 +157,10 @@ std::string NoteAuthorFacet(absl::string_view user_id) {
 
 std::string LeadAccountantFacet(absl::string_view user_id) {
   return absl::StrCat("l:", user_id);
+}
+
+std::string PrimaryAdminFacet(absl::string_view user_id) {
+  return absl::StrCat("p:", user_id);
 }
 
 std::string ClientTypeFacet(v1::ClientType type) {

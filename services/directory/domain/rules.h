@@ -115,6 +115,9 @@ absl::TimeZone FirmTimeZone(const FirmRecord& firm);
 // this lead accountant" or "business clients" walks only those clients.
 std::string LeadAccountantFacet(absl::string_view user_id);
 std::string ClientTypeFacet(v1::ClientType type);
+// The clients whose company names this member its primary admin: what
+// keeps the member from being removed.
+std::string PrimaryAdminFacet(absl::string_view user_id);
 
 }  // namespace clientbook::directory
 

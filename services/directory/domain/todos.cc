@@ -81,14 +81,10 @@ absl::Status Todos::Check(const TodoRecord& t) {
   std::optional<errors::FieldViolation> assignee =
       rules::CheckId("todo.assignee", t.assignee_user_id(), true);
   if (!assignee.has_value()) {
-    absl::StatusOr<std::optional<MemberRecord>> member =
-        store_.GetMember(t.firm_id(), t.assignee_user_id());
+    absl::StatusOr<std::optional<errors::FieldViolation>> member =
+        core_.CheckIsMember("todo.assignee", t.firm_id(), t.assignee_user_id());
     if (!member.ok()) return member.status();
-    if (!member->has_value()) {
-      assignee = errors::FieldViolation{
-          "todo.assignee",
-          absl::StrCat("is not a member of ", names::FirmName{t.firm_id()}.ToString())};
-    }
+    assignee = std::move(*member);
   }
   checks.push_back(std::move(assignee));
   return AllValid(std::move(checks));
@@ -131,6 +127,8 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
         return std::move(**stored);
       },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<TodoRecord> {
+        // The assignee again, under the lock: removed since, never assigned.
+        if (absl::Status s = Check(todo); !s.ok()) return s;
         if (absl::StatusOr<ClientRecord> c = core_.LoadClient(firm_id, todo.company_id());
             !c.ok()) {
           return c.status();

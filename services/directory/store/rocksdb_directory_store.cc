@@ -43,9 +43,9 @@ constexpr uint64_t kFirstId = 1001;
 
 // The layout of the listing indexes. 2: name and number entries per facet;
 // 3: and the duplicate-name index; 4: name entries among all clients cover
-// the display name and number. A database with another (or no) layout is
-// reindexed at start.
-constexpr char kIndexLayout[] = "4";
+// the display name and number; 5: a facet per client's primary admin. A
+// database with another (or no) layout is reindexed at start.
+constexpr char kIndexLayout[] = "5";
 constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.
 constexpr size_t kMaxClientsPerDuplicateGroup = 100;
@@ -167,6 +167,11 @@ class RocksDirectoryWrite final : public DirectoryWrite {
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
     members_changed_ = true;
   }
+  void DeleteMember(const MemberRecord& member) override {
+    AddDelete(MemberKey(member.firm_id(), member.user_id()));
+    AddDelete(UserFirmKey(member.user_id(), member.firm_id()));
+    members_changed_ = true;
+  }
   // Only the index entries that change are written: a number-only update
   // touches its number entries and the two that cover the number, not the
   // other name entries nor the word entries.
@@ -191,6 +196,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   void PutListView(uint64_t firm_id, absl::string_view user_id,
                    const ListViewRecord& view) override {
     AddPut(ListViewKey(firm_id, user_id), view.SerializeAsString());
+  }
+  void DeleteListView(uint64_t firm_id, absl::string_view user_id) override {
+    AddDelete(ListViewKey(firm_id, user_id));
   }
   void PutInvitation(const InvitationRecord& inv,
                      absl::string_view invitee_email_key) override {

@@ -122,6 +122,53 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(DirectoryServiceTest, RemovesAMemberAndHandsTheirClientsToAnother) {
+  const std::string firm = CreateFirm("alice");
+  for (const char* user : {"bruno", "carla"}) {
+    v1::AddFirmMemberRequest add;
+    add.set_parent(firm);
+    add.mutable_member()->set_user_id(user);
+    add.mutable_member()->set_email(absl::StrCat(user, "@studio.example"));
+    add.mutable_member()->set_role(v1::STAFF);
+    v1::FirmMember member;
+    ASSERT_TRUE(stub_->AddFirmMember(As("alice").get(), add, &member).ok());
+  }
+  v1::Client rossi;
+  ASSERT_TRUE(CreateClient("bruno", firm, "Rossi SRL", "", &rossi).ok());
+
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(firm + "/members/bruno");
+  v1::RemoveFirmMemberResponse removed;
+  grpc::Status refused = stub_->RemoveFirmMember(As("alice").get(), remove, &removed);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  google::rpc::ErrorInfo info;
+  ASSERT_EQ(Details(refused).details_size(), 1);
+  ASSERT_TRUE(Details(refused).details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "MEMBER_HAS_CLIENTS");
+  EXPECT_EQ(info.metadata().at("clients"), "1");
+  remove.set_reassign_to(firm + "/clients/1");
+  EXPECT_EQ(stub_->RemoveFirmMember(As("alice").get(), remove, &removed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  remove.set_reassign_to(firm + "/members/carla");
+  remove.set_request_id("bruno-leaves");
+  ASSERT_TRUE(stub_->RemoveFirmMember(As("alice").get(), remove, &removed).ok());
+  EXPECT_EQ(removed.removed_member().name(), firm + "/members/bruno");
+  EXPECT_EQ(removed.reassigned_to(), firm + "/members/carla");
+  EXPECT_EQ(removed.clients_reassigned(), 1);
+  v1::RemoveFirmMemberResponse again;
+  ASSERT_TRUE(stub_->RemoveFirmMember(As("alice").get(), remove, &again).ok());
+  EXPECT_EQ(again.clients_reassigned(), 1);
+
+  v1::GetClientRequest get;
+  get.set_name(rossi.name());
+  v1::Client read;
+  ASSERT_TRUE(stub_->GetClient(As("alice").get(), get, &read).ok());
+  EXPECT_EQ(read.lead_accountant(), firm + "/members/carla");
+  EXPECT_EQ(stub_->GetClient(As("bruno").get(), get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(DirectoryServiceTest, CallsWithoutAUserIdAreUnauthenticated) {
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;

@@ -318,6 +318,52 @@ TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// A member removed while watching a job of the firm: the open watch ends
+// PERMISSION_DENIED (at its next look, within a second) and every new import
+// call of theirs is denied, since import asks the directory each time.
+TEST_F(ImportServiceTest, ARemovedMembersOpenWatchEndsAndTheirCallsAreDenied) {
+  class NeverRuns final : public importer::JobScheduler {
+   public:
+    void Schedule(names::ImportJobName) override {}
+  } never;
+  testing::InProcessImport idle(dir_.Sub("idle-import"), directory_->target(), clock_,
+                                &never);
+  auto stub = v1::ImportService::NewStub(client::Connect(idle.Serve()));
+  v1::AddFirmMemberRequest add;
+  add.set_parent(firm_);
+  add.mutable_member()->set_user_id("bruno");
+  add.mutable_member()->set_email("bruno@studio.example");
+  add.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bruno;
+  ASSERT_TRUE(dir_stub_->AddFirmMember(Ctx().get(), add, &bruno).ok());
+  v1::StartImportRequest start;
+  start.set_parent(firm_);
+  start.set_csv(Export());
+  v1::ImportJob job;
+  ASSERT_TRUE(stub->StartImport(Ctx("bruno").get(), start, &job).ok());
+  v1::WatchImportJobRequest watch;
+  watch.set_name(job.name());
+  auto watching = Ctx("bruno");
+  auto reader = stub->WatchImportJob(watching.get(), watch);
+  ASSERT_TRUE(reader->Read(&job));
+
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(bruno.name());
+  v1::RemoveFirmMemberResponse removed;
+  ASSERT_TRUE(dir_stub_->RemoveFirmMember(Ctx().get(), remove, &removed).ok());
+
+  while (reader->Read(&job)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetImportJobRequest get;
+  get.set_name(job.name());
+  EXPECT_EQ(stub->GetImportJob(Ctx("bruno").get(), get, &job).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->StartImport(Ctx("bruno").get(), start, &job).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(stub->GetImportJob(Ctx().get(), get, &job).ok());
+}
+
 TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
   v1::GetImportJobRequest get;
   get.set_name(firm_ + "/importJobs/" + std::string(10 * 1024, '7'));

@@ -1,3 +1,5 @@
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/error_budget.h"
@@ -106,6 +108,26 @@ TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
   ASSERT_TRUE(details.details(0).UnpackTo(&info));
   EXPECT_TRUE(text::IsValidUtf8(info.resource_name()));
   EXPECT_TRUE(text::IsValidUtf8(rpc.error_message()));
+}
+
+TEST(ErrorBudgetTest, ErrorInfoMetadataReachesTheCallerWithinItsBudget) {
+  std::map<std::string, std::string> metadata = {{"clients", "12"},
+                                                 {"open_todos", "3"}};
+  for (int i = 0; i < 100; ++i) {
+    metadata[absl::StrCat("z", i)] = std::string(5000, 'x');
+  }
+  grpc::Status rpc = ToGrpcStatus(errors::WithReason(
+      absl::StatusCode::kFailedPrecondition, "MEMBER_HAS_CLIENTS", "busy", metadata));
+  EXPECT_LT(WireBytes(rpc), 6u * 1024);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "MEMBER_HAS_CLIENTS");
+  EXPECT_EQ(info.metadata_size(), static_cast<int>(errors::kMaxMetadataEntries));
+  EXPECT_EQ(info.metadata().at("clients"), "12");
+  EXPECT_EQ(info.metadata().at("open_todos"), "3");
+  EXPECT_LE(info.metadata().at("z0").size(), errors::kMaxDetailTextBytes);
 }
 
 TEST(ErrorBudgetTest, SmallErrorsPassUnchanged) {

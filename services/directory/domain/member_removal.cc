@@ -1,0 +1,164 @@
+#include "services/directory/domain/member_removal.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/names/names.h"
+#include "common/requests/request_id.h"
+#include "common/status/errors.h"
+#include "services/directory/domain/rules.h"
+
+namespace clientbook::directory {
+namespace {
+
+// Clients or to-dos read a page at a time while collecting a member's work.
+constexpr size_t kPage = 10000;
+
+}  // namespace
+
+absl::StatusOr<std::vector<ClientRecord>> MemberRemoval::ClientsIn(
+    uint64_t firm_id, const std::string& facet) {
+  std::vector<ClientRecord> clients;
+  ClientScan scan{.firm_id = firm_id,
+                  .index = ClientIndex::kByName,
+                  .active_only = false,
+                  .facet = facet,
+                  .limit = kPage,
+                  .max_examined = kPage};
+  do {
+    absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
+    if (!page.ok()) return page.status();
+    for (ClientRecord& client : page->items) clients.push_back(std::move(client));
+    scan.cursor = std::move(page->cursor);
+  } while (!scan.cursor.empty());
+  return clients;
+}
+
+absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
+    uint64_t firm_id, absl::string_view user_id) {
+  std::vector<TodoRecord> todos;
+  TodoScan scan{.firm_id = firm_id,
+                .by = TodoScan::By::kAssignee,
+                .assignee = std::string(user_id),
+                .states = TodoScan::States::kOpen,
+                .limit = kPage,
+                .max_examined = kPage};
+  do {
+    absl::StatusOr<StoredPage<TodoRecord>> page = store_.ScanTodos(scan);
+    if (!page.ok()) return page.status();
+    for (TodoRecord& todo : page->items) todos.push_back(std::move(todo));
+    scan.cursor = std::move(page->cursor);
+  } while (!scan.cursor.empty());
+  return todos;
+}
+
+RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
+  return RemovedMember{.member = first.removed_member(),
+                       .reassigned_to = first.reassigned_to(),
+                       .clients_reassigned = first.reassigned_clients(),
+                       .todos_reassigned = first.reassigned_todos()};
+}
+
+absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view caller,
+                                                          uint64_t firm_id,
+                                                          absl::string_view user_id,
+                                                          absl::string_view reassign_to,
+                                                          absl::string_view request_id) {
+  if (absl::StatusOr<MemberRecord> me =
+          core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
+      !me.ok()) {
+    return me.status();
+  }
+  if (reassign_to == user_id) {
+    return errors::InvalidField("reassign_to",
+                                "is the member being removed: name who takes over");
+  }
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string name = names::MemberName{firm_id, std::string(user_id)}.ToString();
+  const std::string fingerprint =
+      requests::Fingerprint("RemoveFirmMember", name, reassign_to);
+
+  auto guard = core_.LockFirm(firm_id);
+  return core_.Write<RemovedMember>(
+      {firm_id, caller, request_id, fingerprint},
+      [](const RequestRecord& first) -> absl::StatusOr<RemovedMember> {
+        return Replay(first);
+      },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<RemovedMember> {
+        absl::StatusOr<std::optional<MemberRecord>> member =
+            store_.GetMember(firm_id, user_id);
+        if (!member.ok()) return member.status();
+        if (!member->has_value()) {
+          return absl::NotFoundError(absl::StrCat(name, " not found"));
+        }
+        if ((*member)->role() == v1::Role::PRIMARY_ADMIN) {
+          return errors::WithReason(
+              absl::StatusCode::kFailedPrecondition, "MEMBER_IS_PRIMARY_ADMIN",
+              absl::StrCat(name,
+                           " is the firm's primary admin: TransferPrimaryAdmin to another "
+                           "member first"));
+        }
+        absl::StatusOr<std::vector<ClientRecord>> administered =
+            ClientsIn(firm_id, PrimaryAdminFacet(user_id));
+        if (!administered.ok()) return administered.status();
+        if (!administered->empty()) {
+          const std::string first =
+              names::ClientName{firm_id, administered->front().company_id()}.ToString();
+          return errors::WithReason(
+              absl::StatusCode::kFailedPrecondition, "MEMBER_IS_CLIENT_PRIMARY_ADMIN",
+              absl::StrCat(name, " is the primary admin of ", administered->size(),
+                           " client companies (", first,
+                           " first): each must name another primary admin first"),
+              {{"clients", absl::StrCat(administered->size())}, {"first_client", first}});
+        }
+        if (!reassign_to.empty()) {
+          absl::StatusOr<std::optional<MemberRecord>> heir =
+              store_.GetMember(firm_id, reassign_to);
+          if (!heir.ok()) return heir.status();
+          if (!heir->has_value()) {
+            return errors::InvalidField(
+                "reassign_to",
+                absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString()));
+          }
+        }
+        absl::StatusOr<std::vector<ClientRecord>> led =
+            ClientsIn(firm_id, LeadAccountantFacet(user_id));
+        if (!led.ok()) return led.status();
+        absl::StatusOr<std::vector<TodoRecord>> todos = OpenTodosOf(firm_id, user_id);
+        if (!todos.ok()) return todos.status();
+        if (reassign_to.empty() && (!led->empty() || !todos->empty())) {
+          return errors::WithReason(
+              absl::StatusCode::kFailedPrecondition,
+              !led->empty() ? "MEMBER_HAS_CLIENTS" : "MEMBER_HAS_OPEN_TODOS",
+              absl::StrCat(name, " leads ", led->size(), " clients and holds ",
+                           todos->size(),
+                           " open to-dos: name reassign_to, the member who takes them over"),
+              {{"clients", absl::StrCat(led->size())},
+               {"open_todos", absl::StrCat(todos->size())}});
+        }
+        const int64_t now = core_.NowMicros();
+        for (const ClientRecord& client : *led) {
+          ClientRecord after = client;
+          after.set_lead_accountant_user_id(std::string(reassign_to));
+          after.set_revision(client.revision() + 1);
+          after.set_update_time_us(now);
+          DirectoryCore::PutClient(write, &client, after);
+        }
+        for (const TodoRecord& todo : *todos) {
+          TodoRecord after = todo;
+          after.set_assignee_user_id(std::string(reassign_to));
+          after.set_revision(todo.revision() + 1);
+          after.set_update_time_us(now);
+          write.PutTodo(&todo, after);
+        }
+        write.DeleteListView(firm_id, user_id);
+        write.DeleteMember(**member);
+        *done.mutable_removed_member() = **member;
+        done.set_reassigned_to(led->empty() && todos->empty() ? "" : std::string(reassign_to));
+        done.set_reassigned_clients(static_cast<int64_t>(led->size()));
+        done.set_reassigned_todos(static_cast<int64_t>(todos->size()));
+        return Replay(done);
+      });
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,56 @@
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_MEMBER_REMOVAL_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_MEMBER_REMOVAL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/directory_core.h"
+
+namespace clientbook::directory {
+
+// What a removal did.
+struct RemovedMember {
+  MemberRecord member;
+  std::string reassigned_to;  // "" when no work was handed over
+  int64_t clients_reassigned = 0;
+  int64_t todos_reassigned = 0;
+};
+
+// A member who leaves the firm: removed with their work handed over in the
+// same write, or refused while they hold work nobody takes over.
+class MemberRemoval {
+ public:
+  explicit MemberRemoval(DirectoryCore& core) : core_(core), store_(core.store()) {}
+
+  // Admins only. Refused FAILED_PRECONDITION for the primary admin
+  // (MEMBER_IS_PRIMARY_ADMIN), for a client company's primary admin
+  // (MEMBER_IS_CLIENT_PRIMARY_ADMIN) and, without `reassign_to`, for a
+  // member who leads clients or holds open to-dos (MEMBER_HAS_CLIENTS,
+  // MEMBER_HAS_OPEN_TODOS, with both counts). With `reassign_to` (a member),
+  // the clients the member leads (active or not) get it as lead accountant
+  // and their open to-dos as assignee, their list view goes, and the member
+  // is removed: one atomic write, whatever its size.
+  absl::StatusOr<RemovedMember> RemoveMember(absl::string_view caller, uint64_t firm_id,
+                                             absl::string_view user_id,
+                                             absl::string_view reassign_to,
+                                             absl::string_view request_id);
+
+ private:
+  // Every client of the firm in `facet`, active or not.
+  absl::StatusOr<std::vector<ClientRecord>> ClientsIn(uint64_t firm_id,
+                                                      const std::string& facet);
+  absl::StatusOr<std::vector<TodoRecord>> OpenTodosOf(uint64_t firm_id,
+                                                      absl::string_view user_id);
+  // The removal's outcome as its request record keeps it, for a retry.
+  static RemovedMember Replay(const RequestRecord& first);
+
+  DirectoryCore& core_;
+  DirectoryStore& store_;
+};
+
+}  // namespace clientbook::directory
+
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_MEMBER_REMOVAL_H_
