@@ -226,6 +226,31 @@ TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Billing asks the directory on every call: a member removed there is
+// refused here from the next call on.
+TEST_F(BillingServiceTest, AMemberRemovedInTheDirectoryIsRefusedByBilling) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {}).ok());
+  v1::AddFirmMemberRequest add;
+  add.set_parent(firm_);
+  add.mutable_member()->set_user_id("bruno");
+  add.mutable_member()->set_email("bruno@studio.example");
+  add.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bruno;
+  ASSERT_TRUE(directory_stub_->AddFirmMember(Ctx("alice").get(), add, &bruno).ok());
+  v1::GetSubscriptionRequest get;
+  get.set_name(subscription_);
+  v1::Subscription read;
+  ASSERT_TRUE(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read).ok());
+
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(bruno.name());
+  v1::RemoveFirmMemberResponse removed;
+  ASSERT_TRUE(directory_stub_->RemoveFirmMember(Ctx("alice").get(), remove, &removed).ok());
+  EXPECT_EQ(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(billing_stub_->GetSubscription(Ctx("alice").get(), get, &read).ok());
+}
+
 TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
   ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
   ASSERT_TRUE(Transfer("rossi-owner", true).ok());
