@@ -97,6 +97,11 @@ class ImportServiceTest : public ::testing::Test {
     return out;
   }
 
+  // For an import whose jobs stay VALIDATING: a watch stays open on one.
+  class NeverRuns final : public importer::JobScheduler {
+   public:
+    void Schedule(names::ImportJobName) override {}
+  } never_runs_;
   testing::TempDir dir_;
   SystemClock clock_;
   directory::FakeWholesaleCheck wholesale_;
@@ -294,12 +299,8 @@ TEST_F(ImportServiceTest, BytesThatAreNotUtf8AreShownEscapedAndKeptAsBytes) {
 // UNAVAILABLE (its caller watches again elsewhere), not waited for through
 // the grace and then cancelled.
 TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
-  class NeverRuns final : public importer::JobScheduler {
-   public:
-    void Schedule(names::ImportJobName) override {}
-  } never;
   testing::InProcessImport idle(dir_.Sub("idle-import"), directory_->target(), clock_,
-                                &never);
+                                &never_runs_);
   auto stub = v1::ImportService::NewStub(client::Connect(idle.Serve()));
   v1::StartImportRequest start;
   start.set_parent(firm_);
@@ -322,12 +323,8 @@ TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
 // PERMISSION_DENIED (at its next look, within a second) and every new import
 // call of theirs is denied, since import asks the directory each time.
 TEST_F(ImportServiceTest, ARemovedMembersOpenWatchEndsAndTheirCallsAreDenied) {
-  class NeverRuns final : public importer::JobScheduler {
-   public:
-    void Schedule(names::ImportJobName) override {}
-  } never;
   testing::InProcessImport idle(dir_.Sub("idle-import"), directory_->target(), clock_,
-                                &never);
+                                &never_runs_);
   auto stub = v1::ImportService::NewStub(client::Connect(idle.Serve()));
   v1::AddFirmMemberRequest add;
   add.set_parent(firm_);
