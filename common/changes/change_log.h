@@ -1,0 +1,87 @@
+#ifndef CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
+#define CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/changes/change_record.pb.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "rocksdb/write_batch.h"
+
+namespace clientbook::changes {
+
+// A service's change log, kept in its own RocksDB under one table byte:
+// every write appends its change records to the batch that makes the change,
+// so the log holds a change exactly when the data does (never a second
+// write, never the WAL, whose GetUpdatesSince skips what it cannot read).
+//
+// Sequences are gapless and in commit order: they are taken under one lock
+// held across the commit and kept only if the batch commits, so a failed
+// write uses none. The cost is that the service's writes commit one at a
+// time (each is one RocksDB write, tens of microseconds without fsync).
+//
+// The store's epoch, made at the log's first open, names this history: a
+// store restored from a backup or made anew has another, so a position in
+// one is never taken for a position in the other.
+class ChangeLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<ChangeLog>> Open(storage::Database& db,
+                                                         char table, const Clock& clock);
+
+  // Commits `batch` with `records` appended, numbered from next_sequence()
+  // and stamped with the commit time. A batch without records commits as is
+  // (in the same order as the others).
+  absl::Status Commit(rocksdb::WriteBatch& batch, std::vector<ChangeRecord> records);
+
+  // Up to `limit` records from sequence `from` on, in order.
+  absl::StatusOr<std::vector<ChangeRecord>> Read(uint64_t from, size_t limit) const;
+
+  // The sequence the next record gets (1 in a new log).
+  uint64_t next_sequence() const;
+  // The oldest sequence still kept: next_sequence() when the log is empty.
+  uint64_t oldest_sequence() const;
+  const std::string& epoch() const { return epoch_; }
+
+  // Deletes up to `limit` of the oldest records committed before `cutoff`
+  // (one batch, so writers wait for one small write at most), never the
+  // newest record; returns how many went. A sweeper calls it until it
+  // returns fewer than `limit`.
+  absl::StatusOr<size_t> DeleteBefore(absl::Time cutoff, size_t limit);
+
+ private:
+  ChangeLog(storage::Database& db, char table, const Clock& clock, std::string epoch,
+            uint64_t oldest, uint64_t next)
+      : db_(db),
+        table_(table),
+        clock_(clock),
+        epoch_(std::move(epoch)),
+        oldest_(oldest),
+        next_(next) {}
+
+  std::string RecordKey(uint64_t sequence) const;
+  std::string RecordPrefix() const;
+
+  storage::Database& db_;
+  const char table_;
+  const Clock& clock_;
+  const std::string epoch_;
+  // Held across each commit: the order of sequences is the order of commits.
+  mutable absl::Mutex mu_;
+  uint64_t oldest_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_ ABSL_GUARDED_BY(mu_);
+  // Commit times never go back, even when the clock does: records in
+  // sequence order are in time order, which retention relies on.
+  absl::Time last_commit_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // One sweep at a time.
+  absl::Mutex sweep_mu_;
+};
+
+}  // namespace clientbook::changes
+
+#endif  // CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_

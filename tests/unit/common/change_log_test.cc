@@ -1,0 +1,242 @@
+#include "common/changes/change_log.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientbook::changes {
+namespace {
+
+using ::clientbook::testing::ValueOrFail;
+
+constexpr char kTable = 'C';
+
+// The in-memory file system, whose writes fail while `failing` is set: the
+// write-ahead log's append fails, and with it the write.
+class FailingFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FailingFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target)
+      : FileSystemWrapper(target) {}
+  const char* Name() const override { return "FailingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name,
+                                    const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, file, dbg);
+    if (s.ok()) *file = std::make_unique<File>(std::move(*file), failing);
+    return s;
+  }
+
+  std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
+
+ private:
+  class File final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> file,
+         std::shared_ptr<std::atomic<bool>> failing)
+        : FSWritableFileOwnerWrapper(std::move(file)), failing_(std::move(failing)) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
+      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+
+   private:
+    std::shared_ptr<std::atomic<bool>> failing_;
+  };
+};
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+class ChangeLogTest : public ::testing::Test {
+ protected:
+  ChangeLogTest()
+      : memory_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
+        file_system_(std::make_shared<FailingFileSystem>(memory_->GetFileSystem())),
+        env_(rocksdb::NewCompositeEnv(file_system_)) {
+    Reopen();
+  }
+
+  void Reopen() {
+    log_.reset();
+    db_.reset();
+    db_ = ValueOrFail(storage::Database::Open("/changes", {.env = env_.get()}));
+    log_ = ValueOrFail(ChangeLog::Open(*db_, kTable, clock_));
+  }
+
+  static ChangeRecord Change(const std::string& name) {
+    ChangeRecord record;
+    record.set_type("UPDATED");
+    record.set_name(name);
+    return record;
+  }
+
+  // Commits one data key and a record naming it.
+  absl::Status Write(const std::string& name) {
+    rocksdb::WriteBatch batch;
+    batch.Put(absl::StrCat("data/", name), name);
+    return log_->Commit(batch, {Change(name)});
+  }
+
+  std::vector<ChangeRecord> All() { return ValueOrFail(log_->Read(1, 1'000'000)); }
+
+  std::unique_ptr<rocksdb::Env> memory_;
+  std::shared_ptr<FailingFileSystem> file_system_;
+  std::unique_ptr<rocksdb::Env> env_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ChangeLog> log_;
+};
+
+TEST_F(ChangeLogTest, RecordsCommitWithTheirDataNumberedFromOne) {
+  EXPECT_EQ(log_->next_sequence(), 1u);
+  EXPECT_EQ(log_->oldest_sequence(), 1u);
+  ASSERT_TRUE(Write("a").ok());
+  clock_.Advance(absl::Seconds(1));
+  rocksdb::WriteBatch batch;
+  batch.Put("data/b", "b");
+  batch.Put("data/c", "c");
+  ASSERT_TRUE(log_->Commit(batch, {Change("b"), Change("c")}).ok());
+
+  std::vector<ChangeRecord> records = All();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].sequence(), 1u);
+  EXPECT_EQ(records[0].name(), "a");
+  EXPECT_EQ(records[0].commit_time_us(), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(records[2].sequence(), 3u);
+  EXPECT_EQ(records[2].commit_time_us(), absl::ToUnixMicros(kStart + absl::Seconds(1)));
+  EXPECT_EQ(log_->next_sequence(), 4u);
+  EXPECT_EQ(ValueOrFail(db_->Get("data/c")), "c");
+  EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
+}
+
+TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
+  const std::string epoch = log_->epoch();
+  EXPECT_EQ(epoch.size(), 32u);
+  ASSERT_TRUE(Write("a").ok());
+  ASSERT_TRUE(Write("b").ok());
+  Reopen();
+  EXPECT_EQ(log_->epoch(), epoch);
+  EXPECT_EQ(log_->next_sequence(), 3u);
+  ASSERT_TRUE(Write("c").ok());
+  EXPECT_EQ(All().back().sequence(), 3u);
+
+  // Another store (made anew, or restored elsewhere) is another history.
+  auto other_env = std::unique_ptr<rocksdb::Env>(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  auto other_db = ValueOrFail(storage::Database::Open("/other", {.env = other_env.get()}));
+  auto other = ValueOrFail(ChangeLog::Open(*other_db, kTable, clock_));
+  EXPECT_NE(other->epoch(), epoch);
+}
+
+TEST_F(ChangeLogTest, AFailedWriteTakesNoSequence) {
+  ASSERT_TRUE(Write("a").ok());
+  *file_system_->failing = true;
+  EXPECT_FALSE(Write("never").ok());
+  EXPECT_EQ(log_->next_sequence(), 2u);
+  *file_system_->failing = false;
+  // RocksDB refuses writes after a failed one until reopened.
+  Reopen();
+  EXPECT_FALSE(ValueOrFail(db_->Get("data/never")).has_value());
+  ASSERT_TRUE(Write("b").ok());
+  std::vector<ChangeRecord> records = All();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].sequence(), 2u);
+  EXPECT_EQ(records[1].name(), "b");
+}
+
+TEST_F(ChangeLogTest, SixtyFourRacingWritersLeaveNoGapAndEachBatchTogether) {
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int w = 0; w < 64; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 20; ++i) {
+        rocksdb::WriteBatch batch;
+        std::vector<ChangeRecord> records;
+        for (int part = 0; part <= i % 3; ++part) {
+          records.push_back(Change(absl::StrCat(w, "/", i)));
+        }
+        if (!log_->Commit(batch, std::move(records)).ok()) ++failed;
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  EXPECT_EQ(failed, 0);
+  std::vector<ChangeRecord> records = All();
+  ASSERT_EQ(records.size(), 64u * (7 * 1 + 7 * 2 + 6 * 3));
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_EQ(records[i].sequence(), i + 1) << "a gap or a repeat";
+    if (i > 0) EXPECT_GE(records[i].commit_time_us(), records[i - 1].commit_time_us());
+  }
+  // A batch's records are consecutive: no other commit lands between them.
+  for (size_t i = 1; i + 1 < records.size(); ++i) {
+    if (records[i - 1].name() == records[i + 1].name()) {
+      EXPECT_EQ(records[i].name(), records[i - 1].name());
+    }
+  }
+  EXPECT_EQ(log_->next_sequence(), records.size() + 1);
+}
+
+TEST_F(ChangeLogTest, CommitTimesNeverGoBackWhenTheClockDoes) {
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Write("a").ok());
+  clock_.Advance(-absl::Minutes(30));
+  ASSERT_TRUE(Write("b").ok());
+  std::vector<ChangeRecord> records = All();
+  EXPECT_EQ(records[1].commit_time_us(), records[0].commit_time_us());
+}
+
+// Retention's edge: a record committed exactly at the cutoff is kept, one
+// committed before it goes; the sweep takes at most `limit` a call.
+TEST_F(ChangeLogTest, RecordsBeforeTheCutoffGoAndTheOneAtItStays) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Write(absl::StrCat("r", i)).ok());
+    clock_.Advance(absl::Hours(1));
+  }
+  const absl::Time cutoff = kStart + absl::Hours(3);  // r3's commit time
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(cutoff, 2)), 2u);
+  EXPECT_EQ(log_->oldest_sequence(), 3u);
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(cutoff, 2)), 1u);
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(cutoff, 2)), 0u);
+  EXPECT_EQ(log_->oldest_sequence(), 4u);
+  std::vector<ChangeRecord> kept = ValueOrFail(log_->Read(1, 100));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept.front().name(), "r3");
+  EXPECT_EQ(kept.front().sequence(), 4u);
+
+  Reopen();
+  EXPECT_EQ(log_->oldest_sequence(), 4u);
+  EXPECT_EQ(log_->next_sequence(), 6u);
+}
+
+// Everything expired: the newest record stays, so a restart goes on from it
+// instead of numbering from 1 again.
+TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
+  ASSERT_TRUE(Write("a").ok());
+  ASSERT_TRUE(Write("b").ok());
+  clock_.Advance(absl::Hours(24));
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(clock_.Now(), 100)), 1u);
+  Reopen();
+  EXPECT_EQ(log_->oldest_sequence(), 2u);
+  EXPECT_EQ(log_->next_sequence(), 3u);
+}
+
+}  // namespace
+}  // namespace clientbook::changes
