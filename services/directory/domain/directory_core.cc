@@ -142,13 +142,19 @@ absl::StatusOr<std::optional<RequestRecord>> DirectoryCore::EarlierRequest(
 
 void DirectoryCore::PutClient(DirectoryWrite& write, const ClientRecord* before,
                               const ClientRecord& after) {
-  std::optional<IndexedClient> old;
-  if (before != nullptr) old.emplace(IndexedClient{*before, IndexTermsOf(*before)});
-  write.PutClient(old.has_value() ? &*old : nullptr, {after, IndexTermsOf(after)});
+  if (before == nullptr) {
+    write.PutClient(nullptr, {after, IndexTermsOf(after)});
+    return;
+  }
+  const IndexedClient old{*before, IndexTermsOf(*before)};
+  write.PutClient(&old, {after, before->display_name() == after.display_name()
+                                    ? IndexTermsOf(after, old.terms)
+                                    : IndexTermsOf(after)});
 }
 
 absl::StatusOr<size_t> DirectoryCore::ReindexIfOutdated() {
-  return store_.ReindexIfOutdated(IndexTermsOf);
+  return store_.ReindexIfOutdated(
+      [](const ClientRecord& client) { return IndexTermsOf(client); });
 }
 
 }  // namespace clientbook::directory

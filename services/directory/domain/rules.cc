@@ -103,11 +103,10 @@ std::string DuplicateNameKey(absl::string_view display_name) {
   return absl::StrJoin(text::Words(text::FoldForSearch(display_name)), "");
 }
 
-ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
-  ClientIndexTerms terms;
-  terms.folded_name = text::FoldForSearch(client.display_name());
-  terms.words = text::Words(terms.folded_name);
-  terms.duplicate_key = absl::StrJoin(terms.words, "");
+namespace {
+
+// The terms that do not come from the display name.
+void AddTermsBesidesTheName(const ClientRecord& client, ClientIndexTerms& terms) {
   terms.number_key =
       client.client_number().empty() ? "" : ClientNumberKey(client.client_number());
   terms.active = client.status() == v1::ClientStatus::ACTIVE;
@@ -118,6 +117,25 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   if (!client.primary_admin_user_id().empty()) {
     terms.facets.push_back(PrimaryAdminFacet(client.primary_admin_user_id()));
   }
+}
+
+}  // namespace
+
+ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
+  ClientIndexTerms terms;
+  terms.folded_name = text::FoldForSearch(client.display_name());
+  terms.words = text::Words(terms.folded_name);
+  terms.duplicate_key = absl::StrJoin(terms.words, "");
+  AddTermsBesidesTheName(client, terms);
+  return terms;
+}
+
+ClientIndexTerms IndexTermsOf(const ClientRecord& client,
+                              const ClientIndexTerms& same_name) {
+  ClientIndexTerms terms{.folded_name = same_name.folded_name,
+                         .words = same_name.words,
+                         .duplicate_key = same_name.duplicate_key};
+  AddTermsBesidesTheName(client, terms);
   return terms;
 }
 

@@ -100,6 +100,10 @@ std::string DuplicateNameKey(absl::string_view display_name);
 // words (search ignores case and accents), its number key, whether it is
 // active, and the facets (filters) it answers to.
 ClientIndexTerms IndexTermsOf(const ClientRecord& client);
+// The same for a client whose display name is the one `same_name` was made
+// from: the name's folding, the costly part, is not done again.
+ClientIndexTerms IndexTermsOf(const ClientRecord& client,
+                              const ClientIndexTerms& same_name);
 
 // The words a note is found by: of its text and contact, folded as client
 // names are, each once.

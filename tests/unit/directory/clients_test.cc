@@ -1,6 +1,7 @@
 #include <thread>
 
 #include "common/status/errors.h"
+#include "services/directory/domain/rules.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -203,6 +204,29 @@ TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
       directory_->clients
           .ChangeClientPrimaryAdmin("rossi-owner", firm_, c->company_id(), "rossi-cfo")
           .ok());
+}
+
+// An update that keeps the name reuses its folding: the terms must be the
+// ones a fresh folding makes, whatever else changed.
+TEST(IndexTermsTest, TermsReusingTheNamesFoldingEqualFreshOnes) {
+  ClientRecord before;
+  before.set_display_name("Società Agricola Rossi & Figli");
+  before.set_client_type(v1::BUSINESS);
+  before.set_lead_accountant_user_id("anna");
+  before.set_status(v1::ClientStatus::ACTIVE);
+  ClientRecord after = before;
+  after.set_lead_accountant_user_id("bruno");
+  after.set_primary_admin_user_id("ceo");
+  after.set_client_number(" A-17 ");
+  after.set_status(v1::ClientStatus::INACTIVE);
+  const ClientIndexTerms fresh = IndexTermsOf(after);
+  const ClientIndexTerms reused = IndexTermsOf(after, IndexTermsOf(before));
+  EXPECT_EQ(reused.folded_name, fresh.folded_name);
+  EXPECT_EQ(reused.words, fresh.words);
+  EXPECT_EQ(reused.duplicate_key, fresh.duplicate_key);
+  EXPECT_EQ(reused.number_key, fresh.number_key);
+  EXPECT_EQ(reused.active, fresh.active);
+  EXPECT_EQ(reused.facets, fresh.facets);
 }
 
 }  // namespace
