@@ -147,6 +147,10 @@ std::vector<std::string> NoteWords(const NoteRecord& note) {
   return words;
 }
 
+bool IsOpenTodo(v1::Todo::State state) {
+  return state == v1::Todo::OPEN || state == v1::Todo::IN_PROGRESS;
+}
+
 std::optional<errors::FieldViolation> CheckTimeZone(absl::string_view field,
                                                     absl::string_view name) {
   absl::TimeZone zone;

@@ -109,6 +109,10 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client,
 // names are, each once.
 std::vector<std::string> NoteWords(const NoteRecord& note);
 
+// A to-do still to be done: OPEN or IN_PROGRESS. What "open only" lists,
+// what the to-do index keeps apart, and what a leaving member hands over.
+bool IsOpenTodo(v1::Todo::State state);
+
 // An IANA time zone name ("Europe/Rome"); "" is allowed and means UTC.
 std::optional<errors::FieldViolation> CheckTimeZone(absl::string_view field,
                                                     absl::string_view name);

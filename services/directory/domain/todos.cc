@@ -16,10 +16,6 @@ namespace {
 
 constexpr absl::CivilDay kDayZero(1970, 1, 1);
 
-bool IsOpen(v1::Todo::State state) {
-  return state == v1::Todo::OPEN || state == v1::Todo::IN_PROGRESS;
-}
-
 bool IsKnownState(int state) {
   return state >= v1::Todo::OPEN && state <= v1::Todo::CANCELLED;
 }
@@ -33,7 +29,7 @@ absl::Status TodoNotFound(uint64_t firm_id, uint64_t todo_id) {
 // leaving DONE or CANCELLED for an open state reopens it, recorded.
 void MoveTo(TodoRecord& todo, v1::Todo::State state, int64_t now_us) {
   if (state == todo.state()) return;
-  if (!IsOpen(todo.state()) && IsOpen(state)) todo.add_reopen_time_us(now_us);
+  if (!IsOpenTodo(todo.state()) && IsOpenTodo(state)) todo.add_reopen_time_us(now_us);
   todo.set_state(state);
   if (state == v1::Todo::DONE) {
     todo.set_progress(kMaxTodoProgress);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/storage/key_codec.h"
+#include "services/directory/domain/rules.h"
 
 namespace clientbook::directory::workspace_keys {
 namespace {
@@ -41,10 +42,6 @@ std::string StateSlot(v1::Todo::State state) {
 constexpr char kFirmFacet[] = "f";
 constexpr char kAllStates[] = "*";
 constexpr char kOpenStates[] = "o";
-
-bool IsOpen(v1::Todo::State state) {
-  return state == v1::Todo::OPEN || state == v1::Todo::IN_PROGRESS;
-}
 
 }  // namespace
 
@@ -107,7 +104,7 @@ std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
 
 std::vector<std::string> TodoIndexKeys(const TodoRecord& t) {
   std::vector<std::string> slots = {kAllStates, StateSlot(t.state())};
-  if (IsOpen(t.state())) slots.push_back(kOpenStates);
+  if (IsOpenTodo(t.state())) slots.push_back(kOpenStates);
   std::vector<std::string> keys;
   for (const std::string& facet :
        {std::string(kFirmFacet), AssigneeFacet(t.assignee_user_id()),
