@@ -24,13 +24,26 @@ bool HasProduct(const SubscriptionRecord& s, v1::Product p) {
   return std::find(s.products().begin(), s.products().end(), p) != s.products().end();
 }
 
+namespace {
+
+bool HasTrial(const SubscriptionRecord& s) {
+  return s.plan() == v1::Plan::DIRECT_DISCOUNT && s.trial_end_us() != 0;
+}
+
+// Payment information arrived before the trial's end.
+bool Converted(const SubscriptionRecord& s) {
+  return s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us();
+}
+
+}  // namespace
+
+bool AwaitsLapseCheck(const SubscriptionRecord& s) {
+  return HasTrial(s) && !Converted(s) && !s.lapse_recorded();
+}
+
 v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now) {
-  if (s.plan() != v1::Plan::DIRECT_DISCOUNT || s.trial_end_us() == 0) {
-    return v1::TrialState::NO_TRIAL;
-  }
-  if (s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us()) {
-    return v1::TrialState::CONVERTED;
-  }
+  if (!HasTrial(s)) return v1::TrialState::NO_TRIAL;
+  if (Converted(s)) return v1::TrialState::CONVERTED;
   return now < FromMicros(s.trial_end_us()) ? v1::TrialState::IN_TRIAL
                                             : v1::TrialState::LAPSED;
 }

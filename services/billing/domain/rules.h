@@ -26,6 +26,9 @@ inline constexpr size_t kMaxLapsesPerSweep = 10000;
 bool TransferWindowOpen(absl::Time authorized, absl::Time now);
 
 v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now);
+// A direct-discount trial neither converted nor recorded as lapsed: the
+// sweep looks at it once its end has passed (the store indexes these by end).
+bool AwaitsLapseCheck(const SubscriptionRecord& s);
 v1::BillingTransfer::State TransferStateAt(const TransferRecord& t, absl::Time now);
 v1::TransferEligibility EligibilityAt(const SubscriptionRecord& s, absl::Time now);
 SubscriptionView ViewAt(const SubscriptionRecord& s, absl::Time now);

@@ -4,6 +4,7 @@
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 #include "services/billing/domain/model.h"
+#include "services/billing/domain/rules.h"
 
 namespace clientbook::billing {
 namespace {
@@ -17,15 +18,6 @@ constexpr char kRequest = 'R';
 
 std::string SubscriptionKey(uint64_t firm, uint64_t company) {
   return KeyBuilder(kSubscription).Uint64(firm).Uint64(company).Release();
-}
-
-// A direct-discount trial that has not converted and whose lapse is not
-// recorded yet: the sweep must look at it once its end has passed.
-bool AwaitsLapseCheck(const SubscriptionRecord& s) {
-  const bool converted =
-      s.payment_added_us() != 0 && s.payment_added_us() < s.trial_end_us();
-  return s.plan() == v1::Plan::DIRECT_DISCOUNT && s.trial_end_us() > 0 &&
-         !s.lapse_recorded() && !converted;
 }
 
 std::string TrialKey(const SubscriptionRecord& s) {
