@@ -67,8 +67,8 @@ absl::Status Clients::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
 }
 
 absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
-                                    absl::string_view display_name) {
-  const std::string key = DuplicateNameKey(display_name);
+                                    absl::string_view display_name,
+                                    absl::string_view key) {
   if (key.empty()) return absl::OkStatus();  // no letters or digits to compare
   absl::StatusOr<std::vector<uint64_t>> holders =
       store_.FindClientsByDuplicateKey(firm_id, key, 2);
@@ -151,7 +151,9 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
         }
         if (absl::Status s = CheckNumberFree(firm_id, 0, number); !s.ok()) return s;
         if (!allow_duplicate_name) {
-          if (absl::Status s = CheckNameFree(firm_id, 0, draft.display_name()); !s.ok()) {
+          if (absl::Status s = CheckNameFree(firm_id, 0, draft.display_name(),
+                                             DuplicateNameKey(draft.display_name()));
+              !s.ok()) {
             return s;
           }
         }
@@ -258,11 +260,13 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
   }
   // Only a rename that makes a duplicate is refused; one that was already
   // shared stays editable.
-  if (!allow_duplicate_name && DuplicateNameKey(after.display_name()) !=
-                                   DuplicateNameKey(before->display_name())) {
-    if (absl::Status s = CheckNameFree(firm_id, company_id, after.display_name());
-        !s.ok()) {
-      return s;
+  if (!allow_duplicate_name && after.display_name() != before->display_name()) {
+    const std::string key = DuplicateNameKey(after.display_name());
+    if (key != DuplicateNameKey(before->display_name())) {
+      if (absl::Status s = CheckNameFree(firm_id, company_id, after.display_name(), key);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   return CommitClient(&*before, std::move(after));

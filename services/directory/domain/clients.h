@@ -63,9 +63,9 @@ class Clients {
   absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,
                                absl::string_view number);
   // ALREADY_EXISTS (DUPLICATE_DISPLAY_NAME) if another client of the firm
-  // has this display name.
+  // has this display name, whose DuplicateNameKey is `key`.
   absl::Status CheckNameFree(uint64_t firm_id, uint64_t company_id,
-                             absl::string_view display_name);
+                             absl::string_view display_name, absl::string_view key);
   absl::StatusOr<ClientRecord> CommitClient(const ClientRecord* before,
                                             ClientRecord after);
 

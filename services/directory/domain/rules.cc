@@ -99,8 +99,17 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 
 std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
 
+namespace {
+
+// The duplicate-name key of a folded name's words: the one formula.
+std::string DuplicateKeyOfWords(const std::vector<std::string>& words) {
+  return absl::StrJoin(words, "");
+}
+
+}  // namespace
+
 std::string DuplicateNameKey(absl::string_view display_name) {
-  return absl::StrJoin(text::Words(text::FoldForSearch(display_name)), "");
+  return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
 }
 
 namespace {
@@ -125,7 +134,7 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   ClientIndexTerms terms;
   terms.folded_name = text::FoldForSearch(client.display_name());
   terms.words = text::Words(terms.folded_name);
-  terms.duplicate_key = absl::StrJoin(terms.words, "");
+  terms.duplicate_key = DuplicateKeyOfWords(terms.words);
   AddTermsBesidesTheName(client, terms);
   return terms;
 }
