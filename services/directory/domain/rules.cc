@@ -106,14 +106,6 @@ std::string DuplicateKeyOfWords(const std::vector<std::string>& words) {
   return absl::StrJoin(words, "");
 }
 
-}  // namespace
-
-std::string DuplicateNameKey(absl::string_view display_name) {
-  return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
-}
-
-namespace {
-
 // The terms that do not come from the display name.
 void AddTermsBesidesTheName(const ClientRecord& client, ClientIndexTerms& terms) {
   terms.number_key =
@@ -129,6 +121,10 @@ void AddTermsBesidesTheName(const ClientRecord& client, ClientIndexTerms& terms)
 }
 
 }  // namespace
+
+std::string DuplicateNameKey(absl::string_view display_name) {
+  return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
+}
 
 ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   ClientIndexTerms terms;
