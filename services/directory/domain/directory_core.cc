@@ -17,6 +17,15 @@ std::string EtagOf(const MemberRecord& member) {
   return absl::StrCat("r", member.revision());
 }
 
+absl::Status CheckNotPrimaryAdmin(const MemberRecord& member) {
+  if (member.role() != v1::Role::PRIMARY_ADMIN) return absl::OkStatus();
+  return errors::WithReason(
+      absl::StatusCode::kFailedPrecondition, "MEMBER_IS_PRIMARY_ADMIN",
+      absl::StrCat(names::MemberName{member.firm_id(), member.user_id()}.ToString(),
+                   " is the firm's primary admin: TransferPrimaryAdmin to another member "
+                   "first"));
+}
+
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
                        absl::string_view current) {
   if (sent == current) return absl::OkStatus();
@@ -62,6 +71,17 @@ absl::StatusOr<std::optional<errors::FieldViolation>> DirectoryCore::CheckIsMemb
   return errors::FieldViolation{
       std::string(field),
       absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString())};
+}
+
+absl::StatusOr<MemberRecord> DirectoryCore::LoadMember(uint64_t firm_id,
+                                                       absl::string_view user_id) {
+  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  if (!member.ok()) return member.status();
+  if (!member->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        names::MemberName{firm_id, std::string(user_id)}.ToString(), " not found"));
+  }
+  return std::move(**member);
 }
 
 absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,

@@ -58,6 +58,8 @@ class DirectoryCore {
   absl::StatusOr<std::optional<errors::FieldViolation>> CheckIsMember(
       absl::string_view field, uint64_t firm_id, absl::string_view user_id);
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
+  // NOT_FOUND naming the member when the firm has no such member.
+  absl::StatusOr<MemberRecord> LoadMember(uint64_t firm_id, absl::string_view user_id);
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write
   // carries (kMaxNotesOrTodosPerWrite).
@@ -121,6 +123,11 @@ absl::StatusOr<Result> DirectoryCore::Write(
 std::string EtagOf(const ClientRecord& client);
 // The etag of a member's current state.
 std::string EtagOf(const MemberRecord& member);
+
+// FAILED_PRECONDITION (MEMBER_IS_PRIMARY_ADMIN) for a change the primary
+// admin's role does not allow (demotion, removal): the role moves only by
+// TransferPrimaryAdmin. OK for any other member.
+absl::Status CheckNotPrimaryAdmin(const MemberRecord& member);
 
 // ABORTED unless the etag a caller `sent` is the resource's `current` one:
 // nobody overwrites a change they have not seen.

@@ -211,18 +211,13 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   const std::string name = names::MemberName{firm_id, std::string(user_id)}.ToString();
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
   if (!member.ok()) return member.status();
-  if (!member->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
-  if (absl::Status s = CheckEtag(name, etag, EtagOf(**member)); !s.ok()) return s;
-  if (changes_role && (*member)->role() == v1::Role::PRIMARY_ADMIN) {
-    return errors::WithReason(
-        absl::StatusCode::kFailedPrecondition, "MEMBER_IS_PRIMARY_ADMIN",
-        absl::StrCat(name,
-                     " is the firm's primary admin: TransferPrimaryAdmin to another "
-                     "member first"));
+  if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
+  if (changes_role) {
+    if (absl::Status s = CheckNotPrimaryAdmin(*member); !s.ok()) return s;
   }
-  MemberRecord updated = **member;
+  MemberRecord updated = *member;
   for (const std::string& path : paths) {
     if (path == "role") updated.set_role(patch.role());
     if (path == "display_name")
@@ -260,21 +255,17 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmi
   if (new_admin == caller) {
     return errors::InvalidField("new_primary_admin", "is already the primary admin");
   }
-  absl::StatusOr<std::optional<MemberRecord>> next = store_.GetMember(firm_id, new_admin);
+  absl::StatusOr<MemberRecord> next = core_.LoadMember(firm_id, new_admin);
   if (!next.ok()) return next.status();
-  if (!next->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        names::MemberName{firm_id, std::string(new_admin)}.ToString(), " not found"));
-  }
   current->set_role(v1::Role::ADMIN);
   current->set_revision(current->revision() + 1);
-  (*next)->set_role(v1::Role::PRIMARY_ADMIN);
-  (*next)->set_revision((*next)->revision() + 1);
+  next->set_role(v1::Role::PRIMARY_ADMIN);
+  next->set_revision(next->revision() + 1);
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
   write->PutMember(*current);
-  write->PutMember(**next);
+  write->PutMember(*next);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return std::make_pair(std::move(*current), std::move(**next));
+  return std::make_pair(std::move(*current), std::move(*next));
 }
 
 }  // namespace clientbook::directory

@@ -1,5 +1,6 @@
 #include "services/directory/domain/member_removal.h"
 
+#include <iterator>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -14,42 +15,43 @@ namespace {
 // Clients or to-dos read a page at a time while collecting a member's work.
 constexpr size_t kPage = 10000;
 
+// Everything a walk reaches, page after page (`read` reads one page).
+template <typename Record, typename Scan, typename Read>
+absl::StatusOr<std::vector<Record>> EveryPage(Scan scan, Read read) {
+  std::vector<Record> all;
+  do {
+    absl::StatusOr<StoredPage<Record>> page = read(scan);
+    if (!page.ok()) return page.status();
+    std::move(page->items.begin(), page->items.end(), std::back_inserter(all));
+    scan.cursor = std::move(page->cursor);
+  } while (!scan.cursor.empty());
+  return all;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ClientRecord>> MemberRemoval::ClientsIn(
     uint64_t firm_id, const std::string& facet) {
-  std::vector<ClientRecord> clients;
-  ClientScan scan{.firm_id = firm_id,
-                  .index = ClientIndex::kByName,
-                  .active_only = false,
-                  .facet = facet,
-                  .limit = kPage,
-                  .max_examined = kPage};
-  do {
-    absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
-    if (!page.ok()) return page.status();
-    for (ClientRecord& client : page->items) clients.push_back(std::move(client));
-    scan.cursor = std::move(page->cursor);
-  } while (!scan.cursor.empty());
-  return clients;
+  return EveryPage<ClientRecord>(
+      ClientScan{.firm_id = firm_id,
+                 .index = ClientIndex::kByName,
+                 .active_only = false,
+                 .facet = facet,
+                 .limit = kPage,
+                 .max_examined = kPage},
+      [this](const ClientScan& scan) { return store_.ScanClients(scan); });
 }
 
 absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
     uint64_t firm_id, absl::string_view user_id) {
-  std::vector<TodoRecord> todos;
-  TodoScan scan{.firm_id = firm_id,
-                .by = TodoScan::By::kAssignee,
-                .assignee = std::string(user_id),
-                .states = TodoScan::States::kOpen,
-                .limit = kPage,
-                .max_examined = kPage};
-  do {
-    absl::StatusOr<StoredPage<TodoRecord>> page = store_.ScanTodos(scan);
-    if (!page.ok()) return page.status();
-    for (TodoRecord& todo : page->items) todos.push_back(std::move(todo));
-    scan.cursor = std::move(page->cursor);
-  } while (!scan.cursor.empty());
-  return todos;
+  return EveryPage<TodoRecord>(
+      TodoScan{.firm_id = firm_id,
+               .by = TodoScan::By::kAssignee,
+               .assignee = std::string(user_id),
+               .states = TodoScan::States::kOpen,
+               .limit = kPage,
+               .max_examined = kPage},
+      [this](const TodoScan& scan) { return store_.ScanTodos(scan); });
 }
 
 RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
@@ -85,19 +87,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view call
         return Replay(first);
       },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<RemovedMember> {
-        absl::StatusOr<std::optional<MemberRecord>> member =
-            store_.GetMember(firm_id, user_id);
+        absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
         if (!member.ok()) return member.status();
-        if (!member->has_value()) {
-          return absl::NotFoundError(absl::StrCat(name, " not found"));
-        }
-        if ((*member)->role() == v1::Role::PRIMARY_ADMIN) {
-          return errors::WithReason(
-              absl::StatusCode::kFailedPrecondition, "MEMBER_IS_PRIMARY_ADMIN",
-              absl::StrCat(name,
-                           " is the firm's primary admin: TransferPrimaryAdmin to another "
-                           "member first"));
-        }
+        if (absl::Status s = CheckNotPrimaryAdmin(*member); !s.ok()) return s;
         absl::StatusOr<std::vector<ClientRecord>> administered =
             ClientsIn(firm_id, PrimaryAdminFacet(user_id));
         if (!administered.ok()) return administered.status();
@@ -112,14 +104,10 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view call
               {{"clients", absl::StrCat(administered->size())}, {"first_client", first}});
         }
         if (!reassign_to.empty()) {
-          absl::StatusOr<std::optional<MemberRecord>> heir =
-              store_.GetMember(firm_id, reassign_to);
+          absl::StatusOr<std::optional<errors::FieldViolation>> heir =
+              core_.CheckIsMember("reassign_to", firm_id, reassign_to);
           if (!heir.ok()) return heir.status();
-          if (!heir->has_value()) {
-            return errors::InvalidField(
-                "reassign_to",
-                absl::StrCat("is not a member of ", names::FirmName{firm_id}.ToString()));
-          }
+          if (heir->has_value()) return errors::InvalidArgument({**heir});
         }
         absl::StatusOr<std::vector<ClientRecord>> led =
             ClientsIn(firm_id, LeadAccountantFacet(user_id));
@@ -152,8 +140,8 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view call
           write.PutTodo(&todo, after);
         }
         write.DeleteListView(firm_id, user_id);
-        write.DeleteMember(**member);
-        *done.mutable_removed_member() = **member;
+        write.DeleteMember(*member);
+        *done.mutable_removed_member() = *member;
         done.set_reassigned_to(led->empty() && todos->empty() ? "" : std::string(reassign_to));
         done.set_reassigned_clients(static_cast<int64_t>(led->size()));
         done.set_reassigned_todos(static_cast<int64_t>(todos->size()));

@@ -124,7 +124,10 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
       },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<TodoRecord> {
         // The assignee again, under the lock: removed since, never assigned.
-        if (absl::Status s = Check(todo); !s.ok()) return s;
+        absl::StatusOr<std::optional<errors::FieldViolation>> assignee =
+            core_.CheckIsMember("todo.assignee", firm_id, todo.assignee_user_id());
+        if (!assignee.ok()) return assignee.status();
+        if (assignee->has_value()) return errors::InvalidArgument({**assignee});
         if (absl::StatusOr<ClientRecord> c = core_.LoadClient(firm_id, todo.company_id());
             !c.ok()) {
           return c.status();
