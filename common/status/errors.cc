@@ -29,13 +29,6 @@ std::optional<Message> Read(const absl::Status& status) {
   return message;
 }
 
-google::rpc::ErrorInfo ErrorInfoWith(absl::string_view reason) {
-  google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
-  info.set_domain(std::string(kDomain));
-  return info;
-}
-
 }  // namespace
 
 absl::Status InvalidArgument(const std::vector<FieldViolation>& violations) {
@@ -62,18 +55,13 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 }
 
 absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
-                        absl::string_view message) {
-  absl::Status status(code, absl::string_view(message));
-  Attach(status, ErrorInfoWith(reason));
-  return status;
-}
-
-absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
                         absl::string_view message,
                         const std::map<std::string, std::string>& metadata) {
   absl::Status status(code, absl::string_view(message));
-  google::rpc::ErrorInfo info = ErrorInfoWith(reason);
-  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kDomain));
+  info.mutable_metadata()->insert(metadata.begin(), metadata.end());
   Attach(status, info);
   return status;
 }
@@ -95,10 +83,8 @@ absl::Status WithResource(absl::Status status, absl::string_view resource_type,
 
 absl::Status QuotaExhausted(absl::string_view reason, absl::string_view subject,
                             absl::string_view message, absl::Duration retry_delay) {
-  absl::Status status = absl::ResourceExhaustedError(message);
-  google::rpc::ErrorInfo info = ErrorInfoWith(reason);
-  (*info.mutable_metadata())["subject"] = std::string(subject);
-  Attach(status, info);
+  absl::Status status = WithReason(absl::StatusCode::kResourceExhausted, reason, message,
+                                   {{"subject", std::string(subject)}});
   google::rpc::QuotaFailure quota;
   auto* violation = quota.add_violations();
   violation->set_subject(std::string(subject));

@@ -30,14 +30,11 @@ absl::Status FieldViolations(absl::StatusCode code,
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 
 // `code` with a stable reason (google.rpc.ErrorInfo, domain "clientbook"),
-// e.g. FailedPrecondition("CLIENT_ON_WHOLESALE_BILLING", "…").
-absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
-                        absl::string_view message);
-// The same with ErrorInfo.metadata: what a caller needs to act on it, e.g.
-// {"clients": "12"}.
+// e.g. FailedPrecondition("CLIENT_ON_WHOLESALE_BILLING", "…"), and in its
+// metadata what a caller needs to act on it, e.g. {"clients": "12"}.
 absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
                         absl::string_view message,
-                        const std::map<std::string, std::string>& metadata);
+                        const std::map<std::string, std::string>& metadata = {});
 
 // ALREADY_EXISTS naming the resource that holds the value
 // (google.rpc.ResourceInfo).
