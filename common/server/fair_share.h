@@ -55,8 +55,8 @@ struct FairShareOptions {
 //   instead of waiting for a flood's long calls to end.
 // - Deficit round-robin by cost: when calls wait, each waiting flow in turn
 //   is given a quantum of work units and runs its calls while they fit, so a
-//   page of 1,000 uses the turns of 41 reads and big pages buy no more than
-//   a fair share.
+//   page of 1,000 uses the turns of 167 reads and big pages buy no more
+//   than a fair share.
 // - Bounded: a flow with queue_per_flow calls waiting is refused at once
 //   (RESOURCE_EXHAUSTED, FIRM_OVER_CAPACITY, with RetryInfo saying when its
 //   queue will have drained at its pace), never left to time out.
