@@ -1,6 +1,10 @@
 #include "common/auth/auth_flags.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/jwt_authenticator.h"
 #include "spdlog/spdlog.h"
@@ -17,6 +21,10 @@ ABSL_FLAG(std::string, jwt_roles_claim, "clientbook_roles",
           "--auth=jwt: the claim listing the caller's roles ('operator')");
 ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30),
           "--auth=jwt: clock skew allowed on 'exp' and 'nbf'");
+ABSL_FLAG(std::string, service_token_file, "",
+          "--auth=jwt: a bearer token (with the 'platform' role) this service "
+          "presents to its peers for its own work, such as following the "
+          "directory's change feed");
 
 namespace clientbook::auth {
 
@@ -46,6 +54,27 @@ absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(
       JwtAuthenticator::Create(jwks_file, std::move(rules), clock);
   if (!jwt.ok()) return jwt.status();
   return std::unique_ptr<Authenticator>(std::move(*jwt));
+}
+
+absl::StatusOr<Caller> ServiceCallerFromFlags(absl::string_view service) {
+  Caller caller{.user_id = std::string(service), .roles = {"platform"}};
+  if (absl::GetFlag(FLAGS_auth) == "header") {
+    caller.credentials = {{kUserIdHeader, caller.user_id}, {kUserRolesHeader, "platform"}};
+    return caller;
+  }
+  const std::string file = absl::GetFlag(FLAGS_service_token_file);
+  if (file.empty()) {
+    return absl::FailedPreconditionError(
+        "--auth=jwt: set --service_token_file to a token with the 'platform' role "
+        "for this service's own calls to its peers");
+  }
+  std::ifstream in(file);
+  std::stringstream token;
+  token << in.rdbuf();
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --service_token_file ", file));
+  caller.credentials = {
+      {"authorization", absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str()))}};
+  return caller;
 }
 
 }  // namespace clientbook::auth

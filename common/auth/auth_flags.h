@@ -24,6 +24,13 @@ namespace clientbook::auth {
 // --jwt_audience). Times in tokens are read from `clock`.
 absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(const Clock& clock);
 
+// The service itself as a caller of its peers, with the `platform` role,
+// for work no user asks for (following another service's change feed):
+// under --auth=header its name and role in headers; under --auth=jwt the
+// bearer token in --service_token_file, read again on each call so a
+// rotated token is picked up.
+absl::StatusOr<Caller> ServiceCallerFromFlags(absl::string_view service);
+
 }  // namespace clientbook::auth
 
 #endif  // CLIENTBOOK_COMMON_AUTH_AUTH_FLAGS_H_

@@ -13,7 +13,11 @@ namespace {
 
 // Parts of the log's table.
 constexpr char kEpoch = 'e';
+constexpr char kTokenKey = 'k';
 constexpr char kRecord = 's';
+
+// How many of the newest records are kept in memory for the live tail.
+constexpr size_t kRecentRecords = 4096;
 
 std::string NewEpoch(const Clock& clock) {
   absl::BitGen random;
@@ -21,31 +25,41 @@ std::string NewEpoch(const Clock& clock) {
                          static_cast<uint64_t>(absl::ToUnixMicros(clock.Now())));
 }
 
-}  // namespace
-
-std::string ChangeLog::RecordPrefix() const {
-  return storage::KeyBuilder(table_).Byte(kRecord).Release();
+std::string NewTokenKey() {
+  absl::BitGen random;
+  std::string key;
+  for (int i = 0; i < 4; ++i) key += storage::EncodeUint64(absl::Uniform<uint64_t>(random));
+  return key;
 }
+
+}  // namespace
 
 std::string ChangeLog::RecordKey(uint64_t sequence) const {
   return storage::KeyBuilder(table_).Byte(kRecord).Uint64(sequence).Release();
 }
 
+absl::StatusOr<std::string> ChangeLog::SecretOf(storage::Database& db, char table,
+                                                char part,
+                                                const std::function<std::string()>& make) {
+  const std::string key = storage::KeyBuilder(table).Byte(part).Release();
+  absl::StatusOr<std::optional<std::string>> stored = db.Get(key);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return std::move(**stored);
+  std::string made = make();
+  rocksdb::WriteBatch batch;
+  batch.Put(key, made);
+  if (absl::Status s = db.WriteDurably(batch); !s.ok()) return s;
+  return made;
+}
+
 absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db,
                                                            char table,
                                                            const Clock& clock) {
-  const std::string epoch_key = storage::KeyBuilder(table).Byte(kEpoch).Release();
-  absl::StatusOr<std::optional<std::string>> stored = db.Get(epoch_key);
-  if (!stored.ok()) return stored.status();
-  std::string epoch;
-  if (stored->has_value()) {
-    epoch = std::move(**stored);
-  } else {
-    epoch = NewEpoch(clock);
-    rocksdb::WriteBatch batch;
-    batch.Put(epoch_key, epoch);
-    if (absl::Status s = db.WriteDurably(batch); !s.ok()) return s;
-  }
+  absl::StatusOr<std::string> epoch =
+      SecretOf(db, table, kEpoch, [&clock] { return NewEpoch(clock); });
+  if (!epoch.ok()) return epoch.status();
+  absl::StatusOr<std::string> token_key = SecretOf(db, table, kTokenKey, NewTokenKey);
+  if (!token_key.ok()) return token_key.status();
   // The first and last records bound what is kept.
   const std::string prefix = storage::KeyBuilder(table).Byte(kRecord).Release();
   std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(nullptr);
@@ -63,8 +77,8 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
     next = *last + 1;
   }
   if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-  return std::unique_ptr<ChangeLog>(
-      new ChangeLog(db, table, clock, std::move(epoch), oldest, next));
+  return std::unique_ptr<ChangeLog>(new ChangeLog(
+      db, table, clock, std::move(*epoch), std::move(*token_key), oldest, next));
 }
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
@@ -81,11 +95,52 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   if (absl::Status s = db_.Write(batch); !s.ok()) return s;
   next_ = sequence;
   last_commit_ = now;
+  Publish(records);
   return absl::OkStatus();
+}
+
+void ChangeLog::Publish(const std::vector<ChangeRecord>& records) {
+  absl::MutexLock lock(&recent_mu_);
+  for (const ChangeRecord& record : records) {
+    recent_.push_back(record);
+    if (recent_.size() > kRecentRecords) recent_.pop_front();
+    published_ = record.sequence() + 1;
+  }
+}
+
+void ChangeLog::AwaitSequence(uint64_t sequence, absl::Time deadline) const {
+  absl::MutexLock lock(&recent_mu_);
+  auto reached = [this, sequence]() {
+    recent_mu_.AssertReaderHeld();
+    return published_ > sequence;
+  };
+  recent_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
 }
 
 absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::Read(uint64_t from,
                                                           size_t limit) const {
+  {
+    absl::MutexLock lock(&recent_mu_);
+    if (from >= published_) return std::vector<ChangeRecord>();
+    if (!recent_.empty() && from >= recent_.front().sequence()) {
+      std::vector<ChangeRecord> records;
+      for (auto it = recent_.begin() + (from - recent_.front().sequence());
+           it != recent_.end() && records.size() < limit; ++it) {
+        records.push_back(*it);
+      }
+      return records;
+    }
+  }
+  absl::StatusOr<std::vector<ChangeRecord>> stored = ReadStored(from, limit);
+  if (!stored.ok()) return stored;
+  // Never past what is published: a commit may be writing its records.
+  absl::MutexLock lock(&recent_mu_);
+  while (!stored->empty() && stored->back().sequence() >= published_) stored->pop_back();
+  return stored;
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::ReadStored(uint64_t from,
+                                                                size_t limit) const {
   std::vector<ChangeRecord> records;
   absl::Status decoded;
   absl::Status scanned = db_.Scan(RecordKey(from), RecordKey(UINT64_MAX),
@@ -117,7 +172,7 @@ uint64_t ChangeLog::oldest_sequence() const {
 absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) {
   absl::MutexLock sweeping(&sweep_mu_);
   const uint64_t oldest = oldest_sequence();
-  absl::StatusOr<std::vector<ChangeRecord>> records = Read(oldest, limit);
+  absl::StatusOr<std::vector<ChangeRecord>> records = ReadStored(oldest, limit);
   if (!records.ok()) return records.status();
   // The newest record always stays: it holds the log's place (the next
   // sequence) across a restart.
@@ -131,8 +186,14 @@ absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) 
   rocksdb::WriteBatch batch;
   batch.DeleteRange(RecordKey(oldest), RecordKey(oldest + expired));
   if (absl::Status s = db_.Write(batch); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  oldest_ = oldest + expired;
+  {
+    absl::MutexLock lock(&mu_);
+    oldest_ = oldest + expired;
+  }
+  absl::MutexLock lock(&recent_mu_);
+  while (!recent_.empty() && recent_.front().sequence() < oldest + expired) {
+    recent_.pop_front();
+  }
   return expired;
 }
 

@@ -2,7 +2,9 @@
 #define CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,14 +41,20 @@ class ChangeLog {
   // (in the same order as the others).
   absl::Status Commit(rocksdb::WriteBatch& batch, std::vector<ChangeRecord> records);
 
-  // Up to `limit` records from sequence `from` on, in order.
+  // Up to `limit` records from sequence `from` on, in order: from memory
+  // when the recent ones cover `from` (the live tail), else from RocksDB.
   absl::StatusOr<std::vector<ChangeRecord>> Read(uint64_t from, size_t limit) const;
+
+  // Returns once a record at or after `sequence` exists, or at `deadline`.
+  void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
 
   // The sequence the next record gets (1 in a new log).
   uint64_t next_sequence() const;
   // The oldest sequence still kept: next_sequence() when the log is empty.
   uint64_t oldest_sequence() const;
   const std::string& epoch() const { return epoch_; }
+  // The secret resume tokens are signed with, made with the epoch.
+  const std::string& token_key() const { return token_key_; }
 
   // Deletes up to `limit` of the oldest records committed before `cutoff`
   // (one batch, so writers wait for one small write at most), never the
@@ -56,21 +64,28 @@ class ChangeLog {
 
  private:
   ChangeLog(storage::Database& db, char table, const Clock& clock, std::string epoch,
-            uint64_t oldest, uint64_t next)
+            std::string token_key, uint64_t oldest, uint64_t next)
       : db_(db),
         table_(table),
         clock_(clock),
         epoch_(std::move(epoch)),
+        token_key_(std::move(token_key)),
         oldest_(oldest),
-        next_(next) {}
+        next_(next),
+        published_(next) {}
 
   std::string RecordKey(uint64_t sequence) const;
-  std::string RecordPrefix() const;
+  // The log's secret `part`, made and written durably at the first open.
+  static absl::StatusOr<std::string> SecretOf(storage::Database& db, char table, char part,
+                                              const std::function<std::string()>& make);
+  absl::StatusOr<std::vector<ChangeRecord>> ReadStored(uint64_t from, size_t limit) const;
+  void Publish(const std::vector<ChangeRecord>& records);
 
   storage::Database& db_;
   const char table_;
   const Clock& clock_;
   const std::string epoch_;
+  const std::string token_key_;
   // Held across each commit: the order of sequences is the order of commits.
   mutable absl::Mutex mu_;
   uint64_t oldest_ ABSL_GUARDED_BY(mu_);
@@ -80,6 +95,12 @@ class ChangeLog {
   absl::Time last_commit_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   // One sweep at a time.
   absl::Mutex sweep_mu_;
+  // The newest records, for watchers at the live tail: they read them
+  // without waiting for a commit in progress or touching RocksDB.
+  mutable absl::Mutex recent_mu_;
+  std::deque<ChangeRecord> recent_ ABSL_GUARDED_BY(recent_mu_);
+  // One past the last record readers may see (next_, once committed).
+  uint64_t published_ ABSL_GUARDED_BY(recent_mu_);
 };
 
 }  // namespace clientbook::changes

@@ -25,6 +25,19 @@
 namespace clientbook::server {
 namespace {
 
+// A service's own metrics, registered by a pointer the exposer may hold
+// (it keeps weak pointers; the service is not shared).
+class ForwardedMetrics final : public prometheus::Collectable {
+ public:
+  explicit ForwardedMetrics(const prometheus::Collectable& source) : source_(source) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    return source_.Collect();
+  }
+
+ private:
+  const prometheus::Collectable& source_;
+};
+
 // The transport's limit on a call's metadata, above any header a proxy
 // forwards (HAProxy's whole request head fits its 16 KiB buffer).
 constexpr int kTransportMetadataBytes = 1024 * 1024;
@@ -90,6 +103,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       server->fair_share_metrics_ =
           std::make_shared<FairShareMetrics>(frame->fair_share());
       server->exposer_->RegisterCollectable(server->fair_share_metrics_);
+    }
+    // A service with metrics of its own (the change feed's) is scraped too.
+    for (grpc::Service* service : services) {
+      if (auto* collectable = dynamic_cast<prometheus::Collectable*>(service)) {
+        server->service_metrics_.push_back(
+            std::make_shared<ForwardedMetrics>(*collectable));
+        server->exposer_->RegisterCollectable(server->service_metrics_.back());
+      }
     }
   }
 

@@ -12,6 +12,7 @@
 #include "grpcpp/server.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 class Registry;
 }  // namespace prometheus
@@ -73,6 +74,7 @@ class Server {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<RpcMetrics> metrics_;
   std::shared_ptr<FairShareMetrics> fair_share_metrics_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> service_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
   Frame* frame_ = nullptr;

@@ -1,12 +1,14 @@
 // The billing service binary: flags, storage, the directory client, domain,
 // the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/auth/auth_flags.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
 #include "services/billing/api/billing_operator_service.h"
 #include "services/billing/api/billing_service.h"
+#include "services/billing/api/directory_feed.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
 #include "spdlog/spdlog.h"
@@ -40,6 +42,17 @@ int main(int argc, char** argv) {
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing, *basics->frame);
   billing::BillingOperatorService operator_service(billing, *basics->frame);
+  // Follows the directory's changes, so a deleted client's subscription
+  // leaves the firm's lists and sweeps.
+  std::unique_ptr<billing::DirectoryFeed> directory_feed;
+  if (auto service = auth::ServiceCallerFromFlags("clientbook-billing"); service.ok()) {
+    directory_feed = std::make_unique<billing::DirectoryFeed>(*channel, *service, billing,
+                                                              store);
+    directory_feed->Start();
+  } else {
+    spdlog::error("not following the directory's change feed: {}",
+                  service.status().ToString());
+  }
   {
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();

@@ -1,11 +1,13 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
 #include "services/directory/api/billing_wholesale_check.h"
+#include "services/directory/api/directory_change_readers.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/api/import_service_activity.h"
 #include "services/directory/api/workspace_service.h"
@@ -30,7 +32,9 @@ int main(int argc, char** argv) {
                                    .data_dir = "./data/directory",
                                    .metrics_listen = "127.0.0.1:9451"});
   if (!basics.ok()) return server::ExitWith(basics.status());
-  auto store = directory::RocksDirectoryStore::Create(basics->db.get());
+  auto retention = changes::ChangeRetentionFromFlags();
+  if (!retention.ok()) return server::ExitWith(retention.status());
+  auto store = directory::RocksDirectoryStore::Create(basics->db.get(), *basics->clock.clock);
   if (!store.ok()) return server::ExitWith(store.status());
   auto billing = tls::SecureChannel(absl::GetFlag(FLAGS_billing_target),
                                     tls::TlsClientOptions::FromFlags());
@@ -45,9 +49,18 @@ int main(int argc, char** argv) {
   absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
   if (*reindexed > 0) spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
-  directory::DirectoryService service(directory, *basics->frame);
+  changes::ChangeLog& change_log = (*store)->change_log();
+  directory::DirectoryService service(directory, *basics->frame, change_log);
   directory::WorkspaceService workspace(directory, *basics->frame);
+  directory::DirectoryChangeReaders change_readers(directory);
+  SystemClock real_time;
+  changes::ChangeService change_feed(change_log, change_readers, *basics->frame, real_time,
+                                     changes::ChangeServiceOptions::FromFlags());
   {
+    server::PeriodicTask change_sweeper(absl::Minutes(1), [&] {
+      auto swept = changes::SweepExpiredChanges(change_log, *basics->clock.clock, *retention);
+      if (!swept.ok()) spdlog::error("change sweep: {}", swept.status().ToString());
+    });
     server::PeriodicTask purger(absl::GetFlag(FLAGS_note_purge_interval), [&] {
       absl::StatusOr<size_t> purged = directory.notes.PurgeDeletedNotes();
       if (!purged.ok()) {
@@ -58,7 +71,7 @@ int main(int argc, char** argv) {
     });
     if (absl::Status s = server::ServeUntilSignal(
             "directory", server::ServerOptions::FromFlags(), *basics->frame,
-            {&service, &workspace}, basics->clock.control.get());
+            {&service, &workspace, &change_feed}, basics->clock.control.get());
         !s.ok()) {
       return server::ExitWith(s);
     }

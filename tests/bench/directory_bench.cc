@@ -33,7 +33,7 @@ class Fixture {
     const char* keep = std::getenv("CLIENTBOOK_BENCH_DB_DIR");
     db_ =
         std::move(*storage::Database::Open(keep != nullptr ? keep : dir_.Sub("db"), {}));
-    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get(), clock_));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
     // Records the index layout as a service's start does, so a directory
     // binary opens the kept database without reindexing it.

@@ -27,6 +27,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "clientbook/v1/billing.pb.h"
+#include "clientbook/v1/changes.pb.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
 #include "clientbook/v1/workspace.pb.h"
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
   clientbook::v1::ListSubscriptionsRequest::descriptor();
   clientbook::v1::ListImportJobsRequest::descriptor();
   clientbook::v1::ListNotesRequest::descriptor();
+  clientbook::v1::ListChangesRequest::descriptor();
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   const std::string method = absl::GetFlag(FLAGS_method);

@@ -55,7 +55,7 @@ class Fixture {
  public:
   Fixture() {
     db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
-    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get(), clock_));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
   }
 

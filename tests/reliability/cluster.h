@@ -96,6 +96,9 @@ class Cluster {
   }
 
   void KillImport() { import_->Stop(SIGKILL); }
+  void KillBilling() { billing_.Stop(SIGKILL); }
+  // Starts billing again on its storage.
+  bool StartBilling() { return billing_.Start() && billing_.WaitServing(billing_target_); }
   // Stops the directory with `signal` and starts it again on its storage.
   bool RestartDirectory(int signal) {
     directory_.Stop(signal);

@@ -5,9 +5,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/changes/change_service.h"
 #include "common/server/server.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
+#include "services/directory/api/directory_change_readers.h"
 #include "services/directory/api/directory_service.h"
 #include "services/directory/api/workspace_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
@@ -23,12 +25,14 @@ class InProcessDirectory {
   InProcessDirectory(const std::string& data_dir, const Clock& clock,
                      directory::WholesaleCheck& wholesale)
       : db_(std::move(*storage::Database::Open(data_dir, {}))),
-        store_(std::move(*directory::RocksDirectoryStore::Create(db_.get()))),
+        store_(std::move(*directory::RocksDirectoryStore::Create(db_.get(), clock))),
         directory_(*store_, clock, wholesale, imports_),
-        service_(directory_, frame_),
+        service_(directory_, frame_, store_->change_log()),
         workspace_(directory_, frame_),
-        server_(std::move(*server::Server::Start({.listen = "127.0.0.1:0"},
-                                                 {&service_, &workspace_}, &frame_))) {}
+        change_readers_(directory_),
+        change_feed_(store_->change_log(), change_readers_, frame_, real_time_),
+        server_(std::move(*server::Server::Start(
+            {.listen = "127.0.0.1:0"}, {&service_, &workspace_, &change_feed_}, &frame_))) {}
 
   std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   directory::Directory& domain() { return directory_; }
@@ -45,6 +49,9 @@ class InProcessDirectory {
   server::Frame frame_{authenticator_};
   directory::DirectoryService service_;
   directory::WorkspaceService workspace_;
+  directory::DirectoryChangeReaders change_readers_;
+  SystemClock real_time_;
+  changes::ChangeService change_feed_;
   std::unique_ptr<server::Server> server_;
 };
 

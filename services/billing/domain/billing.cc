@@ -132,6 +132,23 @@ absl::StatusOr<SubscriptionView> Billing::Get(const auth::Caller& caller,
   return ViewAt(**stored, clock_.Now());
 }
 
+absl::StatusOr<bool> Billing::ClientGone(uint64_t firm_id, uint64_t company_id,
+                                          uint64_t sequence) {
+  const names::SubscriptionName ref{firm_id, company_id};
+  auto guard = locks_.Lock({LockScope(ref)});
+  absl::StatusOr<std::optional<SubscriptionRecord>> stored =
+      store_.Get(firm_id, company_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value() || (*stored)->client_gone_us() != 0) return false;
+  SubscriptionRecord gone = **stored;
+  const int64_t now = absl::ToUnixMicros(clock_.Now());
+  gone.set_client_gone_us(now);
+  gone.set_client_gone_sequence(sequence);
+  gone.set_update_time_us(now);
+  if (absl::Status s = store_.Commit(&**stored, gone, std::nullopt); !s.ok()) return s;
+  return true;
+}
+
 absl::StatusOr<Page<SubscriptionView>> Billing::List(const auth::Caller& caller,
                                                      uint64_t firm_id,
                                                      const SubscriptionFilter& filter,
@@ -144,6 +161,7 @@ absl::StatusOr<Page<SubscriptionView>> Billing::List(const auth::Caller& caller,
   if (!list.ok()) return list.status();
   const absl::Time now = clock_.Now();
   auto matches = [&](const SubscriptionRecord& s) {
+    if (s.client_gone_us() != 0) return false;
     if (filter.plan != v1::PLAN_UNSPECIFIED && s.plan() != filter.plan) return false;
     if (filter.trial_state != v1::TRIAL_STATE_UNSPECIFIED &&
         TrialStateAt(s, now) != filter.trial_state) {

@@ -85,6 +85,14 @@ class Billing {
   // Records each lapsed trial once; returns those recorded by this call.
   absl::StatusOr<std::vector<SubscriptionRecord>> SweepExpiredTrials();
 
+  // The directory's change feed says the client is gone (deleted, or merged
+  // into another) at `sequence`: its subscription, if any, leaves the firm's
+  // lists and sweeps, kept as the company's history. Idempotent: the same
+  // change seen again (a resumed feed) changes nothing. Returns whether it
+  // changed a subscription.
+  absl::StatusOr<bool> ClientGone(uint64_t firm_id, uint64_t company_id,
+                                  uint64_t sequence);
+
  private:
   enum class Actor { kAnyone, kFirmMember, kClientPrimaryAdmin };
   // Changes the record in place, or says why not. A change that leaves the

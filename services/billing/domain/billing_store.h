@@ -45,6 +45,12 @@ class BillingStore {
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       absl::string_view caller, absl::string_view request_id) const = 0;
 
+  // Where billing is in another service's change feed (`feed` names it):
+  // the resume token to go on from, "" before the first.
+  virtual absl::StatusOr<std::string> GetFeedPosition(absl::string_view feed) const = 0;
+  virtual absl::Status PutFeedPosition(absl::string_view feed,
+                                       absl::string_view resume_token) = 0;
+
   // Writes `after` (replacing `before`, null when new) and, if given, the
   // request entry, atomically.
   virtual absl::Status Commit(const SubscriptionRecord* before,

@@ -38,7 +38,7 @@ bool Converted(const SubscriptionRecord& s) {
 }  // namespace
 
 bool AwaitsLapseCheck(const SubscriptionRecord& s) {
-  return HasTrial(s) && !Converted(s) && !s.lapse_recorded();
+  return HasTrial(s) && !Converted(s) && !s.lapse_recorded() && s.client_gone_us() == 0;
 }
 
 v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now) {

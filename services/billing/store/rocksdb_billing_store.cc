@@ -15,6 +15,7 @@ using storage::KeyReader;
 constexpr char kSubscription = 'S';
 constexpr char kTrialIndex = 'L';
 constexpr char kRequest = 'R';
+constexpr char kFeedPosition = 'F';
 
 std::string SubscriptionKey(uint64_t firm, uint64_t company) {
   return KeyBuilder(kSubscription).Uint64(firm).Uint64(company).Release();
@@ -102,6 +103,22 @@ absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
                   .Release(),
               request->record.SerializeAsString());
   }
+  return db_->Write(batch);
+}
+
+absl::StatusOr<std::string> RocksBillingStore::GetFeedPosition(
+    absl::string_view feed) const {
+  absl::StatusOr<std::optional<std::string>> token =
+      db_->Get(KeyBuilder(kFeedPosition).String(feed).Release());
+  if (!token.ok()) return token.status();
+  return token->value_or("");
+}
+
+absl::Status RocksBillingStore::PutFeedPosition(absl::string_view feed,
+                                                absl::string_view resume_token) {
+  rocksdb::WriteBatch batch;
+  batch.Put(KeyBuilder(kFeedPosition).String(feed).Release(),
+            rocksdb::Slice(resume_token.data(), resume_token.size()));
   return db_->Write(batch);
 }
 

@@ -10,6 +10,7 @@ namespace clientbook::billing {
 //   S firm company                  -> SubscriptionRecord
 //   L trial_end firm company        -> ""   trials a sweep still has to judge
 //   R caller request_id             -> RequestRecord
+//   F feed                          -> resume token (directory_feed.h)
 class RocksBillingStore final : public BillingStore {
  public:
   explicit RocksBillingStore(storage::Database* db) : db_(db) {}
@@ -25,6 +26,9 @@ class RocksBillingStore final : public BillingStore {
       absl::string_view caller, absl::string_view request_id) const override;
   absl::Status Commit(const SubscriptionRecord* before, const SubscriptionRecord& after,
                       const std::optional<RequestEntry>& request) override;
+  absl::StatusOr<std::string> GetFeedPosition(absl::string_view feed) const override;
+  absl::Status PutFeedPosition(absl::string_view feed,
+                               absl::string_view resume_token) override;
 
  private:
   storage::Database* db_;

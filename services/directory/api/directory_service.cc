@@ -4,6 +4,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/changes/change_service.h"
+#include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
 #include "common/status/errors.h"
@@ -292,6 +294,12 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
                             OptionalMemberUserId("lead_accountant",
                                                  req->lead_accountant(), query.firm_id));
         query.page = PageOf(req->page_size(), req->page_token());
+        if (req->page_token().empty()) {
+          // Before the first page is read: every change after it is in the feed.
+          resp->set_change_token(changes::MakeResumeToken(
+              changes_, changes_.next_sequence(),
+              changes::FilterHash(req->parent(), changes::kAnyFilter)));
+        }
         query.name_query = req->name_query();
         query.client_number_query = req->client_number_query();
         query.client_type = req->client_type();

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_DIRECTORY_SERVICE_H_
 
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/changes/change_log.h"
 #include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
 
@@ -12,8 +13,11 @@ namespace clientbook::directory {
 // Directory, maps the status. No rules live here.
 class DirectoryService final : public v1::DirectoryService::CallbackService {
  public:
-  DirectoryService(Directory& directory, server::Frame& frame)
-      : directory_(directory), frame_(frame) {}
+  // `changes`: the directory's change log, whose position ListClients
+  // returns (change_token).
+  DirectoryService(Directory& directory, server::Frame& frame,
+                   const changes::ChangeLog& changes)
+      : directory_(directory), frame_(frame), changes_(changes) {}
 
   grpc::ServerUnaryReactor* CreateFirm(grpc::CallbackServerContext* ctx,
                                        const v1::CreateFirmRequest* req,
@@ -100,6 +104,7 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
  private:
   Directory& directory_;
   server::Frame& frame_;
+  const changes::ChangeLog& changes_;
 };
 
 }  // namespace clientbook::directory

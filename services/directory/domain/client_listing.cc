@@ -204,7 +204,7 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
   if (!violations.empty()) return errors::InvalidArgument(violations);
   ListViewRecord view;
   for (const std::string& column : columns) view.add_columns(column);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutListView(firm_id, user_id, view);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return view;

@@ -90,11 +90,12 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ClientRecord> Clients::CommitClient(const ClientRecord* before,
+absl::StatusOr<ClientRecord> Clients::CommitClient(absl::string_view caller,
+                                                   const ClientRecord* before,
                                                    ClientRecord after) {
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   DirectoryCore::PutClient(*write, before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
@@ -269,7 +270,7 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
       }
     }
   }
-  return CommitClient(&*before, std::move(after));
+  return CommitClient(caller, &*before, std::move(after));
 }
 
 absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
@@ -289,7 +290,7 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
   // billing stay exactly as they were.
   ClientRecord after = *before;
   after.set_status(status);
-  return CommitClient(&*before, std::move(after));
+  return CommitClient(caller, &*before, std::move(after));
 }
 
 absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
@@ -336,7 +337,7 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
   // The client's notes and to-dos go with it, in the same write.
   absl::StatusOr<ClientWork> work = core_.LoadClientWork(*client);
   if (!work.ok()) return work.status();
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
   write->DeleteClient({*client, IndexTermsOf(*client)});
   for (const NoteRecord& note : work->notes) write->PurgeNote(Notes::Indexed(note));
   for (const TodoRecord& todo : work->todos) write->DeleteTodo(todo);
@@ -370,7 +371,7 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
   }
   ClientRecord after = **client;
   after.set_primary_admin_user_id(std::string(new_primary_admin));
-  return CommitClient(&**client, std::move(after));
+  return CommitClient(caller, &**client, std::move(after));
 }
 
 absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(

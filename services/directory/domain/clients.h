@@ -66,7 +66,8 @@ class Clients {
   // has this display name, whose DuplicateNameKey is `key`.
   absl::Status CheckNameFree(uint64_t firm_id, uint64_t company_id,
                              absl::string_view display_name, absl::string_view key);
-  absl::StatusOr<ClientRecord> CommitClient(const ClientRecord* before,
+  absl::StatusOr<ClientRecord> CommitClient(absl::string_view caller,
+                                            const ClientRecord* before,
                                             ClientRecord after);
 
   DirectoryCore& core_;

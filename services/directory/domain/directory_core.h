@@ -107,7 +107,8 @@ absl::StatusOr<Result> DirectoryCore::Write(
   absl::StatusOr<std::optional<RequestRecord>> earlier = EarlierRequest(request);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return replay(**earlier);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite(
+      {.actor = std::string(request.caller), .request_id = std::string(request.request_id)});
   RequestRecord done;
   absl::StatusOr<Result> result = change(*write, done);
   if (!result.ok()) return result;

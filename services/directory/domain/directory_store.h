@@ -48,7 +48,16 @@ struct IndexedNote {
   int64_t purge_time_us = 0;       // deleted notes only
 };
 
-// A set of changes that commits itself atomically.
+// Who makes a write and how, as its change records name them.
+struct WriteOrigin {
+  std::string actor;       // the caller's user id; "" for the service's own work
+  std::string request_id;  // the caller's, when given
+  std::string source = "api";
+};
+
+// A set of changes that commits itself atomically, with a change record of
+// every resource it creates, updates or deletes (the store makes them: no
+// write can leave the change feed behind).
 class DirectoryWrite {
  public:
   virtual ~DirectoryWrite() = default;
@@ -176,7 +185,7 @@ class DirectoryStore {
   // A new id for a firm, client (company id) or invitation: unique forever,
   // also across restarts.
   virtual absl::StatusOr<uint64_t> AllocateId() = 0;
-  virtual std::unique_ptr<DirectoryWrite> NewWrite() = 0;
+  virtual std::unique_ptr<DirectoryWrite> NewWrite(WriteOrigin origin) = 0;
 
   virtual absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const = 0;
   virtual absl::StatusOr<std::optional<MemberRecord>> GetMember(

@@ -119,7 +119,7 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t 
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
     if (path == "time_zone") firm->set_time_zone(patch.time_zone());
   }
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutFirm(*firm);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return firm;
@@ -172,7 +172,7 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return added;
@@ -225,7 +225,7 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
     if (path == "email") updated.set_email(patch.email());
   }
   updated.set_revision(updated.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutMember(updated);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return updated;
@@ -261,7 +261,7 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmi
   current->set_revision(current->revision() + 1);
   next->set_role(v1::Role::PRIMARY_ADMIN);
   next->set_revision(next->revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutMember(*current);
   write->PutMember(*next);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

@@ -88,7 +88,7 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
   inv.set_create_time_us(absl::ToUnixMicros(now));
   inv.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
 
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutInvitation(inv, EmailKey(inv.invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return inv;
@@ -222,7 +222,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
   inv->set_state(v1::InvitationState::ACCEPTED);
   inv->set_accepted_firm_id(*firm_id);
 
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
   DirectoryCore::PutClient(*write, nullptr, client);
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
@@ -236,7 +236,7 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
   inv->set_state(v1::InvitationState::DECLINED);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
   write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return AsSeen(std::move(*inv), core_.NowMicros(), false);

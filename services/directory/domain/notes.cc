@@ -248,10 +248,11 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
   return std::move(**note);
 }
 
-absl::StatusOr<NoteRecord> Notes::Commit(const NoteRecord& before, NoteRecord after) {
+absl::StatusOr<NoteRecord> Notes::Commit(absl::string_view caller,
+                                         const NoteRecord& before, NoteRecord after) {
   after.set_revision(before.revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   const IndexedNote old_entry = Indexed(before);
   write->PutNote(&old_entry, Indexed(after));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
@@ -279,7 +280,7 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(absl::string_view caller, uint64_t 
     if (path == "contact") after.set_contact(text::Trim(patch.contact()));
   }
   if (absl::Status s = AllValid(CheckNote(after)); !s.ok()) return s;
-  return Commit(*before, std::move(after));
+  return Commit(caller, *before, std::move(after));
 }
 
 absl::StatusOr<NoteRecord> Notes::DeleteNote(absl::string_view caller, uint64_t firm_id,
@@ -290,7 +291,7 @@ absl::StatusOr<NoteRecord> Notes::DeleteNote(absl::string_view caller, uint64_t 
   if (!before.ok()) return before.status();
   NoteRecord after = *before;
   after.set_delete_time_us(core_.NowMicros());
-  return Commit(*before, std::move(after));
+  return Commit(caller, *before, std::move(after));
 }
 
 absl::StatusOr<size_t> Notes::PurgeDeletedNotes() {
@@ -306,7 +307,7 @@ absl::StatusOr<size_t> Notes::PurgeDeletedNotes() {
       if (!note.ok()) return note.status();
       // A purge entry and its note are written and removed together.
       if (!note->has_value()) return absl::DataLossError("purge entry without its note");
-      std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+      std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.source = "sweep"});
       write->PurgeNote(Indexed(**note));
       if (absl::Status s = write->Commit(); !s.ok()) return s;
       ++purged;

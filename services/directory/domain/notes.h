@@ -59,7 +59,8 @@ class Notes {
   absl::StatusOr<NoteRecord> LoadForChange(absl::string_view caller, uint64_t firm_id,
                                            uint64_t note_id, absl::string_view etag,
                                            bool etag_required);
-  absl::StatusOr<NoteRecord> Commit(const NoteRecord& before, NoteRecord after);
+  absl::StatusOr<NoteRecord> Commit(absl::string_view caller, const NoteRecord& before,
+                                    NoteRecord after);
 
   DirectoryCore& core_;
   DirectoryStore& store_;

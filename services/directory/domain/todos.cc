@@ -201,7 +201,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
   if (absl::Status s = Check(after); !s.ok()) return s;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite();
+  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
   write->PutTodo(&*before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;

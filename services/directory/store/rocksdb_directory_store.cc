@@ -3,10 +3,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/names.h"
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/domain/model.h"
+#include "services/directory/store/directory_changes.h"
 #include "services/directory/store/word_join.h"
 #include "services/directory/store/workspace_keys.h"
 
@@ -33,6 +35,7 @@ constexpr char kInvitationFromUser = 'X';
 // 'R' held bare ids before requests carried fingerprints; left unread.
 constexpr char kRequest = 'Q';
 constexpr char kMeta = 'Z';
+constexpr char kChangeLog = 'L';
 
 constexpr char kScopeActive = 'a';
 constexpr char kScopeAll = 'z';
@@ -153,24 +156,38 @@ std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
 // Collects deletes and puts apart and emits every delete first, so a batch
 // may move a client number or index entry from one client to another in any
 // order of calls. A batch that writes a member invalidates `members` around
-// its commit: whatever writes a member sets members_changed_.
+// its commit: whatever writes a member sets members_changed_. Each call adds
+// the change record of the resource it writes; where the caller does not
+// pass the resource's state before, it is read at commit (the domain's
+// locks hold it still until then).
 class RocksDirectoryWrite final : public DirectoryWrite {
  public:
-  RocksDirectoryWrite(storage::Database& db, MemberCache& members)
-      : db_(db), members_(members) {}
+  RocksDirectoryWrite(storage::Database& db, changes::ChangeLog& log,
+                      MemberCache& members, WriteOrigin origin)
+      : db_(db), log_(log), members_(members), origin_(std::move(origin)) {}
 
   void PutFirm(const FirmRecord& firm) override {
-    AddPut(FirmKey(firm.id()), firm.SerializeAsString());
+    std::string key = FirmKey(firm.id());
+    AddPut(key, firm.SerializeAsString());
+    RecordPut(change_records::Firm(firm), std::move(key));
   }
   void PutMember(const MemberRecord& member) override {
-    AddPut(MemberKey(member.firm_id(), member.user_id()), member.SerializeAsString());
+    std::string key = MemberKey(member.firm_id(), member.user_id());
+    AddPut(key, member.SerializeAsString());
     AddPut(UserFirmKey(member.user_id(), member.firm_id()), "");
     members_changed_ = true;
+    changes::ChangeRecord record = change_records::Member(member);
+    record.set_after(member.SerializeAsString());
+    RecordPut(std::move(record), std::move(key));
   }
   void DeleteMember(const MemberRecord& member) override {
     AddDelete(MemberKey(member.firm_id(), member.user_id()));
     AddDelete(UserFirmKey(member.user_id(), member.firm_id()));
     members_changed_ = true;
+    changes::ChangeRecord record = change_records::Member(member);
+    record.set_type(change_records::kDeleted);
+    record.set_before(member.SerializeAsString());
+    records_.push_back(std::move(record));
   }
   // Only the index entries that change are written: a number-only update
   // touches its number entries and the two that cover the number, not the
@@ -188,20 +205,35 @@ class RocksDirectoryWrite final : public DirectoryWrite {
       }
     }
     AddPut(ClientKey(c.firm_id(), c.company_id()), c.SerializeAsString());
+    records_.push_back(change_records::Client(
+        before == nullptr ? nullptr : &before->record, &after.record));
   }
   void DeleteClient(const IndexedClient& stored) override {
     DeleteIndexes(stored);
     AddDelete(ClientKey(stored.record.firm_id(), stored.record.company_id()));
+    records_.push_back(change_records::Client(&stored.record, nullptr));
   }
   void PutListView(uint64_t firm_id, absl::string_view user_id,
                    const ListViewRecord& view) override {
-    AddPut(ListViewKey(firm_id, user_id), view.SerializeAsString());
+    std::string key = ListViewKey(firm_id, user_id);
+    AddPut(key, view.SerializeAsString());
+    changes::ChangeRecord record = change_records::ListView(firm_id, user_id);
+    record.set_after(view.SerializeAsString());
+    RecordPut(std::move(record), std::move(key));
   }
   void DeleteListView(uint64_t firm_id, absl::string_view user_id) override {
-    AddDelete(ListViewKey(firm_id, user_id));
+    std::string key = ListViewKey(firm_id, user_id);
+    AddDelete(key);
+    changes::ChangeRecord record = change_records::ListView(firm_id, user_id);
+    record.set_type(change_records::kDeleted);
+    read_before_.push_back({records_.size(), std::move(key)});
+    records_.push_back(std::move(record));
   }
   void PutInvitation(const InvitationRecord& inv,
                      absl::string_view invitee_email_key) override {
+    changes::ChangeRecord record = change_records::Invitation(inv);
+    record.set_after(inv.SerializeAsString());
+    RecordPut(std::move(record), InvitationKey(inv.id()));
     // The indexed fields never change, so re-putting them is harmless.
     AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
     AddPut(TokenKey(inv.token()), storage::EncodeUint64(inv.id()));
@@ -222,11 +254,14 @@ class RocksDirectoryWrite final : public DirectoryWrite {
             KeysOnly(workspace_keys::NoteIndexKeys(after)));
     AddPut(workspace_keys::NoteKey(after.record.firm_id(), after.record.id()),
            after.record.SerializeAsString());
+    records_.push_back(change_records::Note(
+        before == nullptr ? nullptr : &before->record, &after.record));
   }
   void PurgeNote(const IndexedNote& stored) override {
     for (std::string& key : workspace_keys::NoteIndexKeys(stored))
       AddDelete(std::move(key));
     AddDelete(workspace_keys::NoteKey(stored.record.firm_id(), stored.record.id()));
+    records_.push_back(change_records::Note(&stored.record, nullptr));
   }
   void PutTodo(const TodoRecord* before, const TodoRecord& after) override {
     PutDiff(before == nullptr ? std::vector<IndexEntry>()
@@ -234,16 +269,27 @@ class RocksDirectoryWrite final : public DirectoryWrite {
             KeysOnly(workspace_keys::TodoIndexKeys(after)));
     AddPut(workspace_keys::TodoKey(after.firm_id(), after.id()),
            after.SerializeAsString());
+    records_.push_back(change_records::Todo(before, &after));
   }
   void DeleteTodo(const TodoRecord& stored) override {
     for (std::string& key : workspace_keys::TodoIndexKeys(stored))
       AddDelete(std::move(key));
     AddDelete(workspace_keys::TodoKey(stored.firm_id(), stored.id()));
+    records_.push_back(change_records::Todo(&stored, nullptr));
   }
+  // The merged client's DELETED record becomes MERGED, naming its target.
   void PutMergedClient(uint64_t firm_id, uint64_t company_id,
                        const MergedClientRecord& merged) override {
     AddPut(workspace_keys::MergedClientKey(firm_id, company_id),
            merged.SerializeAsString());
+    const std::string name = names::ClientName{firm_id, company_id}.ToString();
+    for (changes::ChangeRecord& record : records_) {
+      if (record.name() == name && record.type() == change_records::kDeleted) {
+        record.set_type(change_records::kMerged);
+        record.set_merged_into(
+            names::ClientName{firm_id, merged.target_company_id()}.ToString());
+      }
+    }
   }
   void PutRequest(uint64_t scope, absl::string_view caller, absl::string_view request_id,
                   const RequestRecord& done) override {
@@ -251,17 +297,52 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   }
 
   absl::Status Commit() override {
+    if (absl::Status s = ReadBefore(); !s.ok()) return s;
+    for (changes::ChangeRecord& record : records_) {
+      record.set_actor(origin_.actor);
+      record.set_request_id(origin_.request_id);
+      record.set_source(origin_.source);
+    }
     rocksdb::WriteBatch batch;
     for (const std::string& key : deletes_) batch.Delete(key);
     for (const auto& [key, value] : puts_) batch.Put(key, value);
-    if (!members_changed_) return db_.Write(batch);
+    if (!members_changed_) return log_.Commit(batch, std::move(records_));
     members_.Invalidate();
-    absl::Status written = db_.Write(batch);
+    absl::Status written = log_.Commit(batch, std::move(records_));
     members_.Invalidate();
     return written;
   }
 
  private:
+  // A record whose `before` is the value stored under `key` at commit.
+  struct ReadBeforeCommit {
+    size_t record;
+    std::string key;
+  };
+
+  void RecordPut(changes::ChangeRecord record, std::string key) {
+    read_before_.push_back({records_.size(), std::move(key)});
+    records_.push_back(std::move(record));
+  }
+
+  // Fills in the state before of the records that need it: CREATED when
+  // there was none.
+  absl::Status ReadBefore() {
+    if (read_before_.empty()) return absl::OkStatus();
+    std::vector<std::string> keys;
+    keys.reserve(read_before_.size());
+    for (const ReadBeforeCommit& read : read_before_) keys.push_back(read.key);
+    absl::StatusOr<std::vector<std::optional<std::string>>> stored = db_.MultiGet(keys);
+    if (!stored.ok()) return stored.status();
+    for (size_t i = 0; i < read_before_.size(); ++i) {
+      changes::ChangeRecord& record = records_[read_before_[i].record];
+      const std::optional<std::string>& before = (*stored)[i];
+      if (before.has_value()) record.set_before(*before);
+      if (record.type().empty()) record.set_type(change_records::PutType(before.has_value()));
+    }
+    return absl::OkStatus();
+  }
+
   void DeleteIndexes(const IndexedClient& c) {
     for (auto& [key, value] : ClientIndexEntries(c)) AddDelete(std::move(key));
     if (!c.terms.number_key.empty()) {
@@ -290,7 +371,11 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   void AddDelete(std::string key) { deletes_.push_back(std::move(key)); }
 
   storage::Database& db_;
+  changes::ChangeLog& log_;
   MemberCache& members_;
+  const WriteOrigin origin_;
+  std::vector<changes::ChangeRecord> records_;
+  std::vector<ReadBeforeCommit> read_before_;
   bool members_changed_ = false;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
@@ -299,18 +384,21 @@ class RocksDirectoryWrite final : public DirectoryWrite {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
-    storage::Database* db) {
+    storage::Database* db, const Clock& clock) {
   absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
       storage::IdAllocator::Open(db, IdLimitKey(), kFirstId);
   if (!ids.ok()) return ids.status();
+  absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
+      changes::ChangeLog::Open(*db, kChangeLog, clock);
+  if (!log.ok()) return log.status();
   return std::unique_ptr<RocksDirectoryStore>(
-      new RocksDirectoryStore(db, std::move(*ids)));
+      new RocksDirectoryStore(db, std::move(*ids), std::move(*log)));
 }
 
 absl::StatusOr<uint64_t> RocksDirectoryStore::AllocateId() { return ids_->Next(); }
 
-std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite() {
-  return std::make_unique<RocksDirectoryWrite>(*db_, *members_);
+std::unique_ptr<DirectoryWrite> RocksDirectoryStore::NewWrite(WriteOrigin origin) {
+  return std::make_unique<RocksDirectoryWrite>(*db_, *log_, *members_, std::move(origin));
 }
 
 absl::StatusOr<std::optional<FirmRecord>> RocksDirectoryStore::GetFirm(

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "common/changes/change_log.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "services/directory/domain/directory_store.h"
@@ -27,16 +28,20 @@ namespace clientbook::directory {
 //   X inviter invitation        -> ""            (invitations from a user)
 //   Q scope caller request_id   -> RequestRecord (idempotent requests)
 //   Z "id_limit"                -> next id block
+//   L ...                       -> the change log (change_log.h)
 // and the workspace's notes, to-dos and merged clients (workspace_keys.h).
 // scope is 'a' (entries of active clients only) or 'z' (every client), so
 // the default "hide inactive" listing is a plain range walk.
 class RocksDirectoryStore final : public DirectoryStore {
  public:
   static absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> Create(
-      storage::Database* db);
+      storage::Database* db, const Clock& clock);
 
   absl::StatusOr<uint64_t> AllocateId() override;
-  std::unique_ptr<DirectoryWrite> NewWrite() override;
+  std::unique_ptr<DirectoryWrite> NewWrite(WriteOrigin origin) override;
+
+  // Every committed change, in order.
+  changes::ChangeLog& change_log() { return *log_; }
 
   absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const override;
   absl::StatusOr<std::optional<MemberRecord>> GetMember(
@@ -95,8 +100,12 @@ class RocksDirectoryStore final : public DirectoryStore {
       absl::string_view request_id) const override;
 
  private:
-  RocksDirectoryStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
-      : db_(db), ids_(std::move(ids)), members_(std::make_unique<MemberCache>()) {}
+  RocksDirectoryStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids,
+                      std::unique_ptr<changes::ChangeLog> log)
+      : db_(db),
+        ids_(std::move(ids)),
+        log_(std::move(log)),
+        members_(std::make_unique<MemberCache>()) {}
 
   absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(uint64_t id) const;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationIndex(
@@ -104,6 +113,7 @@ class RocksDirectoryStore final : public DirectoryStore {
 
   storage::Database* db_;
   std::unique_ptr<storage::IdAllocator> ids_;
+  std::unique_ptr<changes::ChangeLog> log_;
   // Read by GetMember, invalidated by every write that puts a member.
   std::unique_ptr<MemberCache> members_;
 };

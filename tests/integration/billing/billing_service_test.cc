@@ -4,6 +4,7 @@
 
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/auth/auth_flags.h"
 #include "common/client/outgoing_call.h"
 #include "common/server/server.h"
 #include "common/status/errors.h"
@@ -12,6 +13,7 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/billing/api/directory_feed.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
 #include "services/directory/api/billing_wholesale_check.h"
@@ -290,6 +292,67 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
   EXPECT_EQ(
       billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
       grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+
+// Billing follows the directory's feed: a deleted client's subscription
+// leaves the firm's lists and the trial sweep, once, however often the same
+// changes are read again.
+TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  billing::DirectoryFeed feed(client::Connect(directory_->target()),
+                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
+                              *billing_store_);
+  ASSERT_TRUE(feed.CatchUp().ok());
+  EXPECT_EQ(feed.subscriptions_detached(), 0u);
+  auto listed = [&] {
+    v1::ListSubscriptionsRequest req;
+    req.set_parent(firm_);
+    v1::ListSubscriptionsResponse resp;
+    EXPECT_TRUE(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &resp).ok());
+    return resp.subscriptions_size();
+  };
+  EXPECT_EQ(listed(), 1);
+
+  ASSERT_TRUE(DeleteClient().ok());
+  ASSERT_TRUE(feed.CatchUp().ok());
+  EXPECT_EQ(feed.subscriptions_detached(), 1u);
+  EXPECT_EQ(listed(), 0);
+  clock_.Advance(absl::Hours(24 * 31));
+  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty()) << "a gone client's trial lapses unseen";
+  const names::SubscriptionName ref = *names::SubscriptionName::Parse("s", subscription_);
+  const auto kept = *billing_store_->Get(ref.firm_id, ref.company_id);
+  ASSERT_TRUE(kept.has_value()) << "kept as the company's history";
+  const uint64_t gone_at = kept->client_gone_sequence();
+  EXPECT_GT(gone_at, 0u);
+
+  // The position forgotten (as after a token refused): everything read again
+  // changes nothing.
+  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "").ok());
+  ASSERT_TRUE(feed.CatchUp().ok());
+  EXPECT_EQ(feed.subscriptions_detached(), 1u);
+  EXPECT_EQ(billing_store_->Get(kept->firm_id(), kept->company_id())->value()
+                .client_gone_sequence(),
+            gone_at);
+}
+
+TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldest) {
+  billing::DirectoryFeed feed(client::Connect(directory_->target()),
+                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
+                              *billing_store_);
+  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "bm90IGEgdG9rZW4")
+                  .ok());
+  // Not a token of this directory at all: refused INVALID_ARGUMENT, not
+  // forgotten silently.
+  EXPECT_EQ(feed.CatchUp().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "").ok());
+  EXPECT_TRUE(feed.CatchUp().ok());
+}
+
+TEST_F(BillingServiceTest, TheFeedNeedsThePlatformRole) {
+  billing::DirectoryFeed feed(client::Connect(directory_->target()),
+                              testing::As("clientbook-billing"), *billing_, *billing_store_);
+  EXPECT_EQ(feed.CatchUp().code(), absl::StatusCode::kPermissionDenied);
 }
 
 }  // namespace

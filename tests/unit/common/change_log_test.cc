@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/changes/change_filter.h"
+#include "common/changes/change_token.h"
+#include "common/status/errors.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
@@ -236,6 +239,122 @@ TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
   Reopen();
   EXPECT_EQ(log_->oldest_sequence(), 2u);
   EXPECT_EQ(log_->next_sequence(), 3u);
+}
+
+
+TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(Write(absl::StrCat("c", i)).ok());
+  // The first records are no longer in memory; the last ones are.
+  const std::vector<ChangeRecord> old = ValueOrFail(log_->Read(10, 3));
+  const std::vector<ChangeRecord> recent = ValueOrFail(log_->Read(4990, 100));
+  ASSERT_EQ(old.size(), 3u);
+  EXPECT_EQ(old[0].sequence(), 10u);
+  EXPECT_EQ(old[0].name(), "c9");
+  ASSERT_EQ(recent.size(), 11u);
+  EXPECT_EQ(recent.back().sequence(), 5000u);
+  EXPECT_TRUE(ValueOrFail(log_->Read(5001, 10)).empty());
+  Reopen();  // memory is empty again: the same records from RocksDB
+  const std::vector<ChangeRecord> reread = ValueOrFail(log_->Read(4990, 100));
+  ASSERT_EQ(reread.size(), 11u);
+  EXPECT_EQ(reread.back().name(), "c4999");
+}
+
+TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
+  ASSERT_TRUE(Write("a").ok());
+  std::thread writer([&] { ASSERT_TRUE(Write("b").ok()); });
+  log_->AwaitSequence(2, absl::InfiniteFuture());
+  writer.join();
+  EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
+}
+
+class ResumeTokenTest : public ChangeLogTest {
+ protected:
+  const uint64_t hash_ = FilterHash("firms/1", "");
+};
+
+TEST_F(ResumeTokenTest, ATokenGivesBackItsSequence) {
+  ASSERT_TRUE(Write("a").ok());
+  const std::string token = MakeResumeToken(*log_, 2, hash_);
+  EXPECT_EQ(ValueOrFail(ParseResumeToken(*log_, "resume_token", token, {hash_})), 2u);
+}
+
+TEST_F(ResumeTokenTest, AnEditedOrMalformedTokenIsRefusedNamingTheField) {
+  ASSERT_TRUE(Write("a").ok());
+  const std::string token = MakeResumeToken(*log_, 1, hash_);
+  for (size_t i = 0; i < token.size(); ++i) {
+    std::string edited = token;
+    edited[i] = edited[i] == 'A' ? 'B' : 'A';
+    absl::StatusOr<uint64_t> parsed = ParseResumeToken(*log_, "resume_token", edited, {hash_});
+    // An edit of the epoch reads as another history; every other is refused.
+    if (parsed.ok()) ADD_FAILURE() << "edit at " << i << " accepted";
+    if (errors::ReasonOf(parsed.status()) == "STORE_EPOCH_CHANGED") continue;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << i;
+    ASSERT_EQ(errors::FieldViolationsOf(parsed.status()).size(), 1u);
+    EXPECT_EQ(errors::FieldViolationsOf(parsed.status())[0].field, "resume_token");
+  }
+  for (const char* bad : {"", "x", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+    EXPECT_EQ(ParseResumeToken(*log_, "resume_token", bad, {hash_}).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST_F(ResumeTokenTest, AnotherFiltersTokenIsRefused) {
+  const std::string token = MakeResumeToken(*log_, 1, FilterHash("firms/1", "type = DELETED"));
+  absl::StatusOr<uint64_t> parsed = ParseResumeToken(*log_, "resume_token", token, {hash_});
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(FilterHash("firms/1", ""), FilterHash("firms/2", ""));
+}
+
+TEST_F(ResumeTokenTest, ATokenAtTheOldestRecordWorksAndOneOlderHasExpired) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Write(absl::StrCat("c", i)).ok());
+    clock_.Advance(absl::Hours(1));
+  }
+  // Records 1 and 2 go; 3 is the oldest kept.
+  ASSERT_EQ(ValueOrFail(log_->DeleteBefore(kStart + absl::Minutes(90), 100)), 2u);
+  ASSERT_EQ(log_->oldest_sequence(), 3u);
+  EXPECT_EQ(ValueOrFail(ParseResumeToken(*log_, "resume_token",
+                                         MakeResumeToken(*log_, 3, hash_), {hash_})),
+            3u);
+  absl::StatusOr<uint64_t> expired = ParseResumeToken(
+      *log_, "resume_token", MakeResumeToken(*log_, 2, hash_), {hash_});
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(errors::ReasonOf(expired.status()), "RESUME_TOKEN_EXPIRED");
+  EXPECT_EQ(errors::ReasonMetadataOf(expired.status())["oldest_sequence"], "3");
+}
+
+TEST_F(ResumeTokenTest, ATokenOfAnotherStoreSaysTheEpochChanged) {
+  const std::string token = MakeResumeToken(*log_, 1, hash_);
+  // A store made anew: another epoch (and key).
+  auto other_db = ValueOrFail(storage::Database::Open("/other", {.env = env_.get()}));
+  auto other = ValueOrFail(ChangeLog::Open(*other_db, kTable, clock_));
+  absl::StatusOr<uint64_t> parsed = ParseResumeToken(*other, "resume_token", token, {hash_});
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(errors::ReasonOf(parsed.status()), "STORE_EPOCH_CHANGED");
+}
+
+TEST(ChangeFilterTest, ReadsItsSubsetAndRefusesTheRest) {
+  ChangeFilter f = ValueOrFail(ChangeFilter::Parse(
+      "filter", "resource_type = \"clientbook.v1.Client\" AND name = \"firms/1/clients/*\" "
+                "AND type = DELETED"));
+  ChangeRecord r;
+  r.set_resource_type("clientbook.v1.Client");
+  r.set_name("firms/1/clients/7");
+  r.set_type("DELETED");
+  EXPECT_TRUE(f.Matches(r));
+  r.set_type("UPDATED");
+  EXPECT_FALSE(f.Matches(r));
+  ChangeFilter one = ValueOrFail(ChangeFilter::Parse("filter", "name = \"firms/1/clients/7\""));
+  EXPECT_TRUE(one.Matches(r));
+  r.set_name("firms/1/clients/70");
+  EXPECT_FALSE(one.Matches(r));
+  EXPECT_TRUE(ValueOrFail(ChangeFilter::Parse("filter", "")).Matches(r));
+  for (const char* bad : {"name", "color = red", "type = EXPLODED", "name = \"a\" AND name = \"b\"",
+                          "name = \"a\" OR type = CREATED", "name = a b"}) {
+    absl::StatusOr<ChangeFilter> parsed = ChangeFilter::Parse("filter", bad);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ class DirectoryTest : public ::testing::Test {
         clock_(absl::FromCivil(absl::CivilSecond(2026, 1, 15, 9, 0, 0),
                                absl::UTCTimeZone())) {
     db_ = std::move(*storage::Database::Open("/directory", {.env = env_.get()}));
-    store_ = std::move(*RocksDirectoryStore::Create(db_.get()));
+    store_ = std::move(*RocksDirectoryStore::Create(db_.get(), clock_));
     directory_ = std::make_unique<Directory>(*store_, clock_, wholesale_, imports_);
   }
 

@@ -197,7 +197,7 @@ class ImporterTest : public ::testing::Test {
         directory_db_(
             std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
         directory_store_(
-            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get()))),
+            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
                                                        wholesale_, imports_)) {
     firm_ =

@@ -1,0 +1,32 @@
+#ifndef CLIENTBOOK_COMMON_CHANGES_CHANGE_FILTER_H_
+#define CLIENTBOOK_COMMON_CHANGES_CHANGE_FILTER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/changes/change_record.pb.h"
+
+namespace clientbook::changes {
+
+// Which changes a watch wants: the AIP-160 subset WatchChanges and
+// ListChanges accept, terms joined by AND, each field at most once:
+//   resource_type = "clientbook.v1.Client"
+//   name = "firms/1/clients/2"     (a trailing * matches a prefix)
+//   type = DELETED                 (a ChangeEvent.Type, quoted or not)
+struct ChangeFilter {
+  std::string resource_type;
+  std::string name;
+  bool name_is_prefix = false;
+  std::string type;
+
+  // INVALID_ARGUMENT naming `field` for anything else.
+  static absl::StatusOr<ChangeFilter> Parse(absl::string_view field,
+                                            absl::string_view filter);
+  bool Matches(const ChangeRecord& record) const;
+};
+
+}  // namespace clientbook::changes
+
+#endif  // CLIENTBOOK_COMMON_CHANGES_CHANGE_FILTER_H_

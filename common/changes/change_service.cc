@@ -1,0 +1,303 @@
+#include "common/changes/change_service.h"
+
+#include <algorithm>
+
+#include "absl/flags/flag.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "common/changes/change_event.h"
+#include "common/changes/change_token.h"
+#include "common/names/names.h"
+#include "common/status/errors.h"
+#include "common/status/macros.h"
+#include "prometheus/metric_family.h"
+
+ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
+          "how long the change feed keeps a change (1h to 400 days); a resume "
+          "token older than that is refused RESUME_TOKEN_EXPIRED");
+ABSL_FLAG(absl::Duration, change_progress_interval, absl::Seconds(10),
+          "how often an idle WatchChanges stream gets a progress message with "
+          "a fresh resume token");
+ABSL_FLAG(int, max_watchers, 10000, "WatchChanges streams one process serves at once");
+ABSL_FLAG(int, max_watchers_per_caller, 100, "WatchChanges streams of one caller at once");
+ABSL_FLAG(absl::Duration, max_watch_duration, absl::Minutes(30),
+          "a WatchChanges stream ends after this (±10%) with a final token; "
+          "its caller resumes from it");
+
+namespace clientbook::changes {
+namespace {
+
+// A watch batch: at most this many events, this many bytes.
+constexpr size_t kMaxBatchEvents = 500;
+constexpr size_t kMaxBatchBytes = 1 << 20;
+// A ListChanges page: at most this many events, after examining at most
+// this many records (a selective filter gets a token to go on from).
+constexpr int32_t kDefaultPageSize = 100;
+constexpr int32_t kMaxPageSize = 1000;
+constexpr size_t kMaxExamined = 10000;
+// Records swept from the log per batch.
+constexpr size_t kSweepBatch = 1000;
+
+constexpr absl::Duration kMinRetention = absl::Hours(1);
+constexpr absl::Duration kMaxRetention = absl::Hours(24 * 400);
+
+prometheus::MetricFamily Gauge(std::string name, std::string help, double value,
+                               prometheus::MetricType type = prometheus::MetricType::Gauge) {
+  prometheus::MetricFamily family{std::move(name), std::move(help), type, {}};
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(metric);
+  return family;
+}
+
+}  // namespace
+
+ChangeServiceOptions ChangeServiceOptions::FromFlags() {
+  return {.progress_interval = absl::GetFlag(FLAGS_change_progress_interval),
+          .max_watchers = absl::GetFlag(FLAGS_max_watchers),
+          .max_watchers_per_caller = absl::GetFlag(FLAGS_max_watchers_per_caller),
+          .max_watch_duration = absl::GetFlag(FLAGS_max_watch_duration)};
+}
+
+absl::StatusOr<absl::Duration> ChangeRetentionFromFlags() {
+  const absl::Duration retention = absl::GetFlag(FLAGS_change_retention);
+  if (retention < kMinRetention || retention > kMaxRetention) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--change_retention must be from 1h to 400 days, not ",
+                     absl::FormatDuration(retention)));
+  }
+  return retention;
+}
+
+absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
+                                           absl::Duration retention) {
+  const absl::Time cutoff = clock.Now() - retention;
+  size_t swept = 0;
+  while (true) {
+    CB_ASSIGN_OR_RETURN(size_t batch, log.DeleteBefore(cutoff, kSweepBatch));
+    swept += batch;
+    if (batch < kSweepBatch) return swept;
+  }
+}
+
+absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(
+    const auth::Caller& caller, absl::string_view parent, absl::string_view filter) {
+  Scope scope;
+  if (parent != "firms/-") {
+    CB_ASSIGN_OR_RETURN(names::FirmName firm, names::FirmName::Parse("parent", parent));
+    scope.firm_id = firm.firm_id;
+  }
+  CB_ASSIGN_OR_RETURN(scope.filter, ChangeFilter::Parse("filter", filter));
+  scope.filter_hash = FilterHash(parent, filter);
+  scope.any_filter_hash = FilterHash(parent, kAnyFilter);
+  if (absl::Status s = CheckReader(caller, scope); !s.ok()) return s;
+  return scope;
+}
+
+absl::Status ChangeService::CheckReader(const auth::Caller& caller, const Scope& scope) {
+  if (scope.firm_id != 0) return readers_.CheckFirmReader(caller, scope.firm_id);
+  if (caller.HasRole(kPlatformRole) || caller.HasRole(auth::kOperatorRole)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("only callers with the '", kPlatformRole, "' or '",
+                   auth::kOperatorRole, "' role may read every firm's changes (firms/-); "
+                   "watch one firm (firms/{firm}) instead"));
+}
+
+absl::StatusOr<uint64_t> ChangeService::Resume(const Scope& scope,
+                                               absl::string_view token) const {
+  return ParseResumeToken(log_, "resume_token", token,
+                          {scope.filter_hash, scope.any_filter_hash});
+}
+
+absl::Status ChangeService::AddEvents(
+    const auth::Caller& caller, const Scope& scope, const std::vector<ChangeRecord>& records,
+    size_t max_bytes, google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
+    uint64_t& next) const {
+  size_t bytes = 0;
+  for (const ChangeRecord& record : records) {
+    const bool visible = (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
+                         scope.filter.Matches(record) && readers_.MayRead(caller, record);
+    if (visible) {
+      v1::ChangeEvent event;
+      CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, event));
+      const size_t size = event.ByteSizeLong();
+      if (!events.empty() && bytes + size > max_bytes) return absl::OkStatus();
+      bytes += size;
+      *events.Add() = std::move(event);
+    }
+    next = record.sequence() + 1;
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext* ctx,
+                                                     const v1::ListChangesRequest* req,
+                                                     v1::ListChangesResponse* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        if (req->page_size() < 0) {
+          return errors::InvalidField("page_size", "must not be negative");
+        }
+        const size_t page_size = req->page_size() == 0
+                                     ? kDefaultPageSize
+                                     : std::min(req->page_size(), kMaxPageSize);
+        CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req->parent(), req->filter()));
+        uint64_t next = log_.oldest_sequence();
+        if (!req->resume_token().empty()) {
+          CB_ASSIGN_OR_RETURN(next, Resume(scope, req->resume_token()));
+        }
+        size_t examined = 0;
+        while (static_cast<size_t>(resp->events_size()) < page_size &&
+               examined < kMaxExamined) {
+          CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+                              log_.Read(next, page_size - resp->events_size()));
+          if (records.empty()) break;
+          if (records.front().sequence() != next) {
+            return errors::WithReason(
+                absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
+                "the changes after the resume token were removed while being read: "
+                "list the resources again",
+                {{"oldest_sequence", absl::StrCat(log_.oldest_sequence())}});
+          }
+          examined += records.size();
+          CB_RETURN_IF_ERROR(
+              AddEvents(caller, scope, records, SIZE_MAX, *resp->mutable_events(), next));
+        }
+        resp->set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+        resp->set_oldest_sequence(log_.oldest_sequence());
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
+    grpc::CallbackServerContext* ctx, const v1::WatchChangesRequest* req) {
+  return frame_.Stream<v1::WatchChangesResponse>(
+      ctx, req,
+      [this, ctx, req](const auth::Caller& caller,
+                       const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+        CB_RETURN_IF_ERROR(TakeWatcherSlot(caller.user_id));
+        absl::Status status = Watch(caller, *req, *ctx, write);
+        ReleaseWatcherSlot(caller.user_id);
+        return status;
+      });
+}
+
+absl::Status ChangeService::Watch(
+    const auth::Caller& caller, const v1::WatchChangesRequest& req,
+    grpc::CallbackServerContext& ctx,
+    const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+  CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req.parent(), req.filter()));
+  if (!req.resume_token().empty() && req.start() != v1::WatchChangesRequest::START_UNSPECIFIED) {
+    return errors::InvalidField("start", "give either a resume_token or a start, not both");
+  }
+  uint64_t next = log_.next_sequence();
+  if (!req.resume_token().empty()) {
+    CB_ASSIGN_OR_RETURN(next, Resume(scope, req.resume_token()));
+  }
+  const absl::Time begin = real_time_.Now();
+  // Spread so the streams begun together do not all end together.
+  const absl::Time end =
+      begin + options_.max_watch_duration * absl::Uniform(absl::BitGen(), 0.9, 1.1);
+  absl::Time last_sent = absl::InfinitePast();
+  auto send = [&](v1::WatchChangesResponse& response) -> absl::Status {
+    response.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+    response.set_oldest_sequence(log_.oldest_sequence());
+    if (!write(response)) return absl::CancelledError("the watcher left");
+    events_sent_ += response.events_size();
+    last_sent = real_time_.Now();
+    return absl::OkStatus();
+  };
+  {
+    // The first message says the watch began, and where.
+    v1::WatchChangesResponse started;
+    CB_RETURN_IF_ERROR(send(started));
+  }
+  while (true) {
+    if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
+    if (frame_.Closing()) return server::Draining();
+    CB_RETURN_IF_ERROR(CheckReader(caller, scope));
+    if (next < log_.oldest_sequence()) {
+      return errors::WithReason(
+          absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
+          "this watch fell behind the change feed's retention: list the resources "
+          "again and watch from the new list's change_token",
+          {{"oldest_sequence", absl::StrCat(log_.oldest_sequence())}});
+    }
+    CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+                        log_.Read(next, kMaxBatchEvents));
+    const absl::Time now = real_time_.Now();
+    if (!records.empty()) {
+      v1::WatchChangesResponse batch;
+      CB_RETURN_IF_ERROR(
+          AddEvents(caller, scope, records, kMaxBatchBytes, *batch.mutable_events(), next));
+      if (batch.events_size() > 0) CB_RETURN_IF_ERROR(send(batch));
+      if (records.size() == kMaxBatchEvents) continue;  // catching up
+    }
+    if (now >= end) {
+      v1::WatchChangesResponse last;
+      return send(last);
+    }
+    if (now - last_sent >= options_.progress_interval) {
+      v1::WatchChangesResponse progress;
+      CB_RETURN_IF_ERROR(send(progress));
+    }
+    log_.AwaitSequence(next, std::min(end, last_sent + options_.progress_interval));
+  }
+}
+
+absl::Status ChangeService::TakeWatcherSlot(const std::string& caller) {
+  absl::MutexLock lock(&mu_);
+  int& mine = watchers_by_caller_[caller];
+  if (watchers_ >= options_.max_watchers || mine >= options_.max_watchers_per_caller) {
+    if (mine == 0) watchers_by_caller_.erase(caller);
+    ++watches_refused_;
+    const bool all = watchers_ >= options_.max_watchers;
+    return errors::QuotaExhausted(
+        all ? "TOO_MANY_WATCHERS" : "TOO_MANY_WATCHERS_OF_CALLER",
+        all ? "service" : absl::StrCat("users/", caller),
+        all ? absl::StrCat("this server already serves ", watchers_,
+                           " change watches (--max_watchers)")
+            : absl::StrCat("this caller already has ", mine,
+                           " change watches open (--max_watchers_per_caller)"),
+        absl::Seconds(10));
+  }
+  ++watchers_;
+  ++mine;
+  return absl::OkStatus();
+}
+
+void ChangeService::ReleaseWatcherSlot(const std::string& caller) {
+  absl::MutexLock lock(&mu_);
+  --watchers_;
+  if (--watchers_by_caller_[caller] == 0) watchers_by_caller_.erase(caller);
+}
+
+std::vector<prometheus::MetricFamily> ChangeService::Collect() const {
+  int watchers;
+  {
+    absl::MutexLock lock(&mu_);
+    watchers = watchers_;
+  }
+  const uint64_t next = log_.next_sequence();
+  const uint64_t oldest = log_.oldest_sequence();
+  return {
+      Gauge("clientbook_change_watchers", "WatchChanges streams open", watchers),
+      Gauge("clientbook_change_events_sent_total", "change events sent to watchers",
+            static_cast<double>(events_sent_), prometheus::MetricType::Counter),
+      Gauge("clientbook_change_watches_refused_total",
+            "WatchChanges refused for too many watchers",
+            static_cast<double>(watches_refused_), prometheus::MetricType::Counter),
+      Gauge("clientbook_change_log_next_sequence", "the sequence the next change gets",
+            static_cast<double>(next)),
+      Gauge("clientbook_change_log_records", "changes kept in the log",
+            static_cast<double>(next - oldest)),
+  };
+}
+
+}  // namespace clientbook::changes

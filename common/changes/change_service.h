@@ -1,0 +1,128 @@
+#ifndef CLIENTBOOK_COMMON_CHANGES_CHANGE_SERVICE_H_
+#define CLIENTBOOK_COMMON_CHANGES_CHANGE_SERVICE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "common/auth/caller.h"
+#include "common/changes/change_filter.h"
+#include "common/changes/change_log.h"
+#include "common/server/frame.h"
+#include "common/time/clock.h"
+#include "prometheus/collectable.h"
+
+namespace clientbook::changes {
+
+// The role that reads every firm's changes (firms/-), besides the operator's.
+inline constexpr char kPlatformRole[] = "platform";
+
+// Binds a List's change_token to its parent alone: a watch of the same
+// parent with any filter resumes from it.
+inline constexpr char kAnyFilter[] = "\x01*";
+
+// What a service tells its change feed: who may read which changes, and how
+// its stored records look in the API.
+class ChangeReaders {
+ public:
+  virtual ~ChangeReaders() = default;
+  // OK when `caller` may read firm `firm_id`'s changes; the refusal the
+  // service gives a stranger otherwise. Asked at every batch, so a member
+  // who leaves stops receiving at once.
+  virtual absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) = 0;
+  // Whether a reader of the record's firm may see this one (a member's own
+  // list view is its alone).
+  virtual bool MayRead(const auth::Caller& caller, const ChangeRecord& record) const = 0;
+  // The API's resource from a stored record of `record`'s resource type.
+  virtual absl::Status ToResource(const ChangeRecord& record, absl::string_view stored,
+                                  v1::Resource& out) const = 0;
+};
+
+struct ChangeServiceOptions {
+  absl::Duration progress_interval = absl::Seconds(10);
+  int max_watchers = 10000;
+  int max_watchers_per_caller = 100;
+  // Each stream ends after this, ±10%, with a final token.
+  absl::Duration max_watch_duration = absl::Minutes(30);
+
+  // From --change_progress_interval, --max_watchers, --max_watchers_per_caller
+  // and --max_watch_duration.
+  static ChangeServiceOptions FromFlags();
+};
+
+// How long changes are kept: --change_retention (1 hour to 400 days).
+absl::StatusOr<absl::Duration> ChangeRetentionFromFlags();
+
+// Deletes the records older than `retention` in batches; returns how many.
+absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
+                                           absl::Duration retention);
+
+// clientbook.v1.ChangeService over one service's change log. Each watch is a
+// cursor into the log, holding one batch at a time: the live tail is read
+// from the log's memory, a watcher behind it from RocksDB, so a slow watcher
+// costs a writer nothing. Its metrics are read at each scrape.
+class ChangeService final : public v1::ChangeService::CallbackService,
+                            public prometheus::Collectable {
+ public:
+  ChangeService(ChangeLog& log, ChangeReaders& readers, server::Frame& frame,
+                const Clock& real_time, ChangeServiceOptions options = {})
+      : log_(log),
+        readers_(readers),
+        frame_(frame),
+        real_time_(real_time),
+        options_(options) {}
+
+  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(
+      grpc::CallbackServerContext* ctx, const v1::WatchChangesRequest* req) override;
+  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* ctx,
+                                        const v1::ListChangesRequest* req,
+                                        v1::ListChangesResponse* resp) override;
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  // A watch's or list's parent, filter and the caller's right to read them.
+  struct Scope {
+    uint64_t firm_id = 0;  // 0: every firm
+    ChangeFilter filter;
+    uint64_t filter_hash = 0;
+    uint64_t any_filter_hash = 0;
+  };
+  absl::StatusOr<Scope> OpenScope(const auth::Caller& caller, absl::string_view parent,
+                                  absl::string_view filter);
+  absl::Status CheckReader(const auth::Caller& caller, const Scope& scope);
+  // The sequence `token` resumes from, for `scope`.
+  absl::StatusOr<uint64_t> Resume(const Scope& scope, absl::string_view token) const;
+  // Appends the events among `records` the caller may see; returns false
+  // when a conversion failed (`status` then says why).
+  absl::Status AddEvents(const auth::Caller& caller, const Scope& scope,
+                         const std::vector<ChangeRecord>& records, size_t max_bytes,
+                         google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
+                         uint64_t& next) const;
+  absl::Status Watch(const auth::Caller& caller, const v1::WatchChangesRequest& req,
+                     grpc::CallbackServerContext& ctx,
+                     const std::function<bool(const v1::WatchChangesResponse&)>& write);
+  // A watcher slot for `caller`, or RESOURCE_EXHAUSTED.
+  absl::Status TakeWatcherSlot(const std::string& caller);
+  void ReleaseWatcherSlot(const std::string& caller);
+
+  ChangeLog& log_;
+  ChangeReaders& readers_;
+  server::Frame& frame_;
+  const Clock& real_time_;
+  const ChangeServiceOptions options_;
+
+  mutable absl::Mutex mu_;
+  int watchers_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, int> watchers_by_caller_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> events_sent_{0};
+  std::atomic<uint64_t> watches_refused_{0};
+};
+
+}  // namespace clientbook::changes
+
+#endif  // CLIENTBOOK_COMMON_CHANGES_CHANGE_SERVICE_H_

@@ -1,0 +1,77 @@
+#ifndef CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_
+#define CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "common/auth/caller.h"
+#include "grpcpp/channel.h"
+#include "services/billing/domain/billing.h"
+#include "services/billing/domain/billing_store.h"
+
+namespace clientbook::billing {
+
+// Billing follows the directory's change feed, so the two agree on which
+// clients exist: a client deleted or merged away takes its subscription out
+// of the firm's lists and sweeps (Billing::ClientGone). The position is a
+// resume token stored after each batch it applied; applying is idempotent,
+// so a batch applied again after a crash changes nothing. A token the
+// directory no longer accepts (past retention, another store epoch) starts
+// again from the oldest change it keeps.
+class DirectoryFeed {
+ public:
+  // The feed's name in the store's positions.
+  static constexpr char kFeed[] = "directory";
+
+  DirectoryFeed(std::shared_ptr<grpc::Channel> directory, auth::Caller service,
+                Billing& billing, BillingStore& store,
+                absl::Duration retry = absl::Seconds(1));
+  ~DirectoryFeed();
+
+  // Follows on a thread of its own until destroyed.
+  void Start();
+
+  // Applies every change the directory has now, page by page; for tests and
+  // the thread's catch-up before it watches.
+  absl::Status CatchUp();
+
+  // Changes applied (subscriptions taken out) and the last event's age when
+  // applied: the lag.
+  uint64_t subscriptions_detached() const { return detached_; }
+  absl::Duration lag() const { return absl::Microseconds(lag_us_.load()); }
+
+ private:
+  // Applies `events` and then stores `token`.
+  absl::Status Apply(const google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
+                     const std::string& token);
+  // Watches from the stored position until the stream ends.
+  absl::Status Watch();
+  void Run();
+  // A fresh start when the directory refuses the stored token.
+  absl::Status ForgetPositionIfRefused(const absl::Status& status);
+  std::unique_ptr<grpc::ClientContext> NewContext(bool streaming) const;
+
+  std::unique_ptr<v1::ChangeService::Stub> stub_;
+  const auth::Caller service_;
+  Billing& billing_;
+  BillingStore& store_;
+  const absl::Duration retry_;
+  std::atomic<uint64_t> detached_{0};
+  std::atomic<int64_t> lag_us_{0};
+
+  absl::Notification stopping_;
+  absl::Mutex mu_;
+  grpc::ClientContext* watching_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace clientbook::billing
+
+#endif  // CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_

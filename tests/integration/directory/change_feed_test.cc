@@ -1,0 +1,728 @@
+// The directory's change feed over the wire: every writing RPC leaves its
+// changes, readers see only what they may, tokens resume and refuse, and a
+// consumer that lists then follows the feed ends equal to the directory.
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/support/in_process_directory.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_peers.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::ElementsAre;
+
+template <typename Message>
+Message Text(const std::string& text) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  details.ParseFromString(status.error_details());
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+class ChangeFeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ =
+        std::make_unique<testing::InProcessDirectory>(dir_.Sub("db"), clock_, wholesale_);
+    auto channel =
+        grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials());
+    directory_ = v1::DirectoryService::NewStub(channel);
+    workspace_ = v1::WorkspaceService::NewStub(channel);
+    changes_ = v1::ChangeService::NewStub(channel);
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& user,
+                                                 const std::string& email = "",
+                                                 const std::string& roles = "") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("x-user-id", user);
+    if (!email.empty()) ctx->AddMetadata("x-user-email", email);
+    if (!roles.empty()) ctx->AddMetadata("x-user-roles", roles);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return ctx;
+  }
+
+  std::string NewFirm(const std::string& owner) {
+    v1::Firm firm;
+    EXPECT_TRUE(directory_
+                    ->CreateFirm(As(owner).get(),
+                                 Text<v1::CreateFirmRequest>(absl::StrCat(
+                                     "firm { display_name: 'Studio ", owner,
+                                     "' } creator_email: '", owner, "@studio.example'")),
+                                 &firm)
+                    .ok());
+    return firm.name();
+  }
+
+  v1::Client NewClient(const std::string& firm, const std::string& name) {
+    v1::Client client;
+    EXPECT_TRUE(directory_
+                    ->CreateClient(As("owner").get(),
+                                   Text<v1::CreateClientRequest>(absl::StrCat(
+                                       "parent: '", firm, "' client { display_name: '",
+                                       name, "' client_type: BUSINESS }")),
+                                   &client)
+                    .ok());
+    return client;
+  }
+
+  v1::Client GetClient(const std::string& name) {
+    v1::GetClientRequest req;
+    req.set_name(name);
+    v1::Client client;
+    EXPECT_TRUE(directory_->GetClient(As("owner").get(), req, &client).ok());
+    return client;
+  }
+
+  // Every change from `next` on, read as the platform; moves `next` on.
+  std::vector<v1::ChangeEvent> ChangesFrom(uint64_t& next) {
+    std::vector<v1::ChangeEvent> events;
+    v1::ListChangesRequest req;
+    req.set_parent("firms/-");
+    req.set_page_size(1000);
+    v1::ListChangesResponse resp;
+    EXPECT_TRUE(changes_->ListChanges(As("search", "", "platform").get(), req, &resp).ok());
+    for (const v1::ChangeEvent& event : resp.events()) {
+      if (event.sequence() >= next) events.push_back(event);
+    }
+    if (!events.empty()) next = events.back().sequence() + 1;
+    return events;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  FakeWholesaleCheck wholesale_;
+  std::unique_ptr<testing::InProcessDirectory> service_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_;
+  std::unique_ptr<v1::WorkspaceService::Stub> workspace_;
+  std::unique_ptr<v1::ChangeService::Stub> changes_;
+};
+
+// The table: each writing RPC, called once, and the change it must leave
+// (its type and resource type; a call may leave more). Every RPC of the two
+// services is either in it or among the reads: a new RPC fails this test
+// until it is placed, so none writes without its changes being checked.
+TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
+  const std::set<std::string> reads = {
+      "GetFirm",         "ListMyFirms",        "ListFirmMembers",  "GetClient",
+      "FindDuplicateClients", "ListClients",   "BatchGetClients",  "GetClientListView",
+      "ListInvitations", "GetNote",            "ListNotes",        "GetTodo",
+      "ListTodos",       "GetClientWorkSummary"};
+  std::string firm, a, b, c, note, todo, invited, declined;
+  struct Step {
+    std::string method;
+    std::function<grpc::Status()> call;
+    std::string type;
+    std::string resource_type;
+  };
+  const std::vector<Step> steps = {
+      {"CreateFirm",
+       [&] {
+         firm = NewFirm("owner");
+         return grpc::Status::OK;
+       },
+       "CREATED", "clientbook.v1.Firm"},
+      {"UpdateFirm",
+       [&] {
+         v1::Firm out;
+         return directory_->UpdateFirm(
+             As("owner").get(),
+             Text<v1::UpdateFirmRequest>(absl::StrCat(
+                 "firm { name: '", firm, "' display_name: 'Studio Bianchi' } "
+                 "update_mask { paths: 'display_name' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Firm"},
+      {"AddFirmMember",
+       [&] {
+         v1::FirmMember out;
+         for (const char* user : {"carol", "bob"}) {
+           grpc::Status s = directory_->AddFirmMember(
+               As("owner").get(),
+               Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                   "parent: '", firm, "' member { user_id: '", user, "' email: '", user,
+                   "@studio.example' role: ADMIN }")),
+               &out);
+           if (!s.ok()) return s;
+         }
+         return grpc::Status::OK;
+       },
+       "CREATED", "clientbook.v1.FirmMember"},
+      {"UpdateFirmMember",
+       [&] {
+         v1::FirmMember out;
+         return directory_->UpdateFirmMember(
+             As("owner").get(),
+             Text<v1::UpdateFirmMemberRequest>(absl::StrCat(
+                 "member { name: '", firm, "/members/bob' display_name: 'Bob' etag: 'r0' } "
+                 "update_mask { paths: 'display_name' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.FirmMember"},
+      {"CreateClient",
+       [&] {
+         v1::Client out;
+         grpc::Status s = directory_->CreateClient(
+             As("owner").get(),
+             Text<v1::CreateClientRequest>(absl::StrCat(
+                 "parent: '", firm, "' request_id: '5f0c2d3e-0000-4000-8000-000000000001' "
+                 "client { display_name: 'Rossi SpA' client_type: BUSINESS }")),
+             &out);
+         a = out.name();
+         b = NewClient(firm, "Verdi Srl").name();
+         c = NewClient(firm, "Neri Snc").name();
+         return s;
+       },
+       "CREATED", "clientbook.v1.Client"},
+      {"UpdateClient",
+       [&] {
+         v1::Client out;
+         return directory_->UpdateClient(
+             As("owner").get(),
+             Text<v1::UpdateClientRequest>(absl::StrCat(
+                 "client { name: '", a, "' display_name: 'Rossi Srl' etag: '",
+                 GetClient(a).etag(), "' } update_mask { paths: 'display_name' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Client"},
+      {"DeactivateClient",
+       [&] {
+         v1::Client out;
+         return directory_->DeactivateClient(
+             As("owner").get(),
+             Text<v1::DeactivateClientRequest>(absl::StrCat("name: '", a, "'")), &out);
+       },
+       "DEACTIVATED", "clientbook.v1.Client"},
+      {"ReactivateClient",
+       [&] {
+         v1::Client out;
+         return directory_->ReactivateClient(
+             As("owner").get(),
+             Text<v1::ReactivateClientRequest>(absl::StrCat("name: '", a, "'")), &out);
+       },
+       "REACTIVATED", "clientbook.v1.Client"},
+      {"BatchUpdateClientNumbers",
+       [&] {
+         v1::BatchUpdateClientNumbersResponse out;
+         return directory_->BatchUpdateClientNumbers(
+             As("owner").get(),
+             Text<v1::BatchUpdateClientNumbersRequest>(absl::StrCat(
+                 "parent: '", firm, "' requests { client: '", a,
+                 "' client_number: 'C-1' } requests { client: '", b,
+                 "' client_number: 'C-2' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Client"},
+      {"MergeClients",
+       [&] {
+         v1::MergeClientsResponse out;
+         return directory_->MergeClients(
+             As("owner").get(),
+             Text<v1::MergeClientsRequest>(
+                 absl::StrCat("name: '", a, "' source_client: '", b, "'")),
+             &out);
+       },
+       "MERGED", "clientbook.v1.Client"},
+      {"UpdateClientListView",
+       [&] {
+         v1::ClientListView out;
+         return directory_->UpdateClientListView(
+             As("owner").get(),
+             Text<v1::UpdateClientListViewRequest>(
+                 absl::StrCat("client_list_view { name: '", firm,
+                              "/members/owner/clientListView' columns: 'display_name' }")),
+             &out);
+       },
+       "CREATED", "clientbook.v1.ClientListView"},
+      {"CreateInvitation",
+       [&] {
+         v1::Invitation out;
+         grpc::Status s = directory_->CreateInvitation(
+             As("gialli").get(),
+             Text<v1::CreateInvitationRequest>(
+                 "invitation { client_display_name: 'Gialli SpA' client_type: BUSINESS "
+                 "invitee_email: 'owner@studio.example' }"),
+             &out);
+         invited = out.token();
+         directory_->CreateInvitation(
+             As("viola").get(),
+             Text<v1::CreateInvitationRequest>(
+                 "invitation { client_display_name: 'Viola SpA' client_type: BUSINESS "
+                 "invitee_email: 'owner@studio.example' }"),
+             &out);
+         declined = out.token();
+         return s;
+       },
+       "CREATED", "clientbook.v1.Invitation"},
+      {"AcceptInvitation",
+       [&] {
+         v1::Invitation out;
+         v1::AcceptInvitationRequest req;
+         req.set_token(invited);
+         return directory_->AcceptInvitation(As("owner", "owner@studio.example").get(),
+                                             req, &out);
+       },
+       "CREATED", "clientbook.v1.Client"},
+      {"DeclineInvitation",
+       [&] {
+         v1::Invitation out;
+         v1::DeclineInvitationRequest req;
+         req.set_token(declined);
+         return directory_->DeclineInvitation(As("owner", "owner@studio.example").get(),
+                                              req, &out);
+       },
+       "UPDATED", "clientbook.v1.Invitation"},
+      {"ChangeClientPrimaryAdmin",
+       [&] {
+         v1::ListClientsResponse listed;
+         directory_->ListClients(
+             As("owner").get(),
+             Text<v1::ListClientsRequest>(absl::StrCat("parent: '", firm,
+                                                       "' name_query: 'Gialli'")),
+             &listed);
+         v1::Client out;
+         return directory_->ChangeClientPrimaryAdmin(
+             As("gialli").get(),
+             Text<v1::ChangeClientPrimaryAdminRequest>(
+                 absl::StrCat("name: '", listed.clients(0).name(),
+                              "' new_primary_admin_user_id: 'gialli-2'")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Client"},
+      {"CreateNote",
+       [&] {
+         v1::Note out;
+         grpc::Status s = workspace_->CreateNote(
+             As("owner").get(),
+             Text<v1::CreateNoteRequest>(
+                 absl::StrCat("parent: '", firm, "' note { client: '", a,
+                              "' kind: GENERAL text: 'Called about VAT' }")),
+             &out);
+         note = out.name();
+         return s;
+       },
+       "CREATED", "clientbook.v1.Note"},
+      {"UpdateNote",
+       [&] {
+         v1::Note out;
+         v1::GetNoteRequest get;
+         get.set_name(note);
+         workspace_->GetNote(As("owner").get(), get, &out);
+         return workspace_->UpdateNote(
+             As("owner").get(),
+             Text<v1::UpdateNoteRequest>(absl::StrCat(
+                 "note { name: '", note, "' text: 'Called about IVA' etag: '", out.etag(),
+                 "' } update_mask { paths: 'text' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Note"},
+      {"DeleteNote",
+       [&] {
+         v1::Note out;
+         return workspace_->DeleteNote(
+             As("owner").get(), Text<v1::DeleteNoteRequest>(absl::StrCat("name: '", note, "'")),
+             &out);
+       },
+       "DELETED", "clientbook.v1.Note"},
+      {"CreateTodo",
+       [&] {
+         v1::Todo out;
+         grpc::Status s = workspace_->CreateTodo(
+             As("owner").get(),
+             Text<v1::CreateTodoRequest>(absl::StrCat(
+                 "parent: '", firm, "' todo { client: '", a, "' title: 'File VAT' assignee: '",
+                 firm, "/members/bob' }")),
+             &out);
+         todo = out.name();
+         return s;
+       },
+       "CREATED", "clientbook.v1.Todo"},
+      {"UpdateTodo",
+       [&] {
+         v1::Todo out;
+         v1::GetTodoRequest get;
+         get.set_name(todo);
+         workspace_->GetTodo(As("owner").get(), get, &out);
+         return workspace_->UpdateTodo(
+             As("owner").get(),
+             Text<v1::UpdateTodoRequest>(absl::StrCat("todo { name: '", todo,
+                                                      "' state: IN_PROGRESS etag: '",
+                                                      out.etag(),
+                                                      "' } update_mask { paths: 'state' }")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.Todo"},
+      {"DeleteClient",
+       [&] {
+         google::protobuf::Empty out;
+         return directory_->DeleteClient(
+             As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", c, "'")),
+             &out);
+       },
+       "DELETED", "clientbook.v1.Client"},
+      {"RemoveFirmMember",
+       [&] {
+         v1::RemoveFirmMemberResponse out;
+         return directory_->RemoveFirmMember(
+             As("owner").get(),
+             Text<v1::RemoveFirmMemberRequest>(absl::StrCat(
+                 "name: '", firm, "/members/bob' reassign_to: '", firm, "/members/carol'")),
+             &out);
+       },
+       "DELETED", "clientbook.v1.FirmMember"},
+      {"TransferPrimaryAdmin",
+       [&] {
+         v1::TransferPrimaryAdminResponse out;
+         return directory_->TransferPrimaryAdmin(
+             As("owner").get(),
+             Text<v1::TransferPrimaryAdminRequest>(
+                 absl::StrCat("firm: '", firm, "' new_primary_admin: '", firm,
+                              "/members/carol'")),
+             &out);
+       },
+       "UPDATED", "clientbook.v1.FirmMember"},
+  };
+
+  uint64_t next = 1;
+  std::set<std::string> covered;
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.method);
+    const grpc::Status status = step.call();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const std::vector<v1::ChangeEvent> events = ChangesFrom(next);
+    ASSERT_FALSE(events.empty());
+    bool found = false;
+    for (const v1::ChangeEvent& event : events) {
+      found |= v1::ChangeEvent::Type_Name(event.type()) == step.type &&
+               event.resource_type() == step.resource_type;
+    }
+    EXPECT_TRUE(found) << "no " << step.type << " " << step.resource_type;
+    covered.insert(step.method);
+  }
+  for (const char* name : {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    ASSERT_NE(service, nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string& method = service->method(i)->name();
+      EXPECT_TRUE(covered.contains(method) || reads.contains(method))
+          << method << " is neither a checked write nor a read";
+    }
+  }
+}
+
+TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
+  const std::string firm = NewFirm("owner");
+  v1::Client client;
+  ASSERT_TRUE(directory_
+                  ->CreateClient(As("owner").get(),
+                                 Text<v1::CreateClientRequest>(absl::StrCat(
+                                     "parent: '", firm,
+                                     "' request_id: '5f0c2d3e-0000-4000-8000-00000000000a' "
+                                     "client { display_name: 'Rossi SpA' client_type: "
+                                     "BUSINESS }")),
+                                 &client)
+                  .ok());
+  clock_.Advance(absl::Seconds(1));
+  v1::Client updated;
+  ASSERT_TRUE(directory_
+                  ->UpdateClient(As("owner").get(),
+                                 Text<v1::UpdateClientRequest>(absl::StrCat(
+                                     "client { name: '", client.name(),
+                                     "' display_name: 'Rossi Srl' etag: '", client.etag(),
+                                     "' } update_mask { paths: 'display_name' }")),
+                                 &updated)
+                  .ok());
+  uint64_t next = 1;
+  std::vector<v1::ChangeEvent> events = ChangesFrom(next);
+  ASSERT_GE(events.size(), 4u);  // firm, member, client created, updated
+  const v1::ChangeEvent& created = events[events.size() - 2];
+  EXPECT_EQ(created.type(), v1::ChangeEvent::CREATED);
+  EXPECT_EQ(created.actor(), "owner");
+  EXPECT_EQ(created.request_id(), "5f0c2d3e-0000-4000-8000-00000000000a");
+  EXPECT_EQ(created.source(), "api");
+  const v1::ChangeEvent& update = events.back();
+  EXPECT_EQ(update.name(), client.name());
+  EXPECT_EQ(update.etag(), updated.etag());
+  EXPECT_EQ(update.resource().client().display_name(), "Rossi Srl");
+  EXPECT_THAT(update.changed_fields().paths(), ElementsAre("display_name", "update_time"));
+  EXPECT_EQ(update.prior().client().display_name(), "Rossi SpA");
+  EXPECT_TRUE(update.prior().client().client_type() == v1::CLIENT_TYPE_UNSPECIFIED)
+      << "unchanged fields are left out of prior";
+  EXPECT_GT(update.sequence(), created.sequence());
+}
+
+TEST_F(ChangeFeedTest, AReaderSeesItsOwnFirmOnlyAndNotOthersListViews) {
+  const std::string firm = NewFirm("owner");
+  const std::string other = NewFirm("stranger");
+  NewClient(firm, "Rossi SpA");
+  v1::FirmMember member;
+  ASSERT_TRUE(directory_
+                  ->AddFirmMember(As("owner").get(),
+                                  Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                      "parent: '", firm,
+                                      "' member { user_id: 'bob' email: 'bob@x.example' "
+                                      "role: STAFF }")),
+                                  &member)
+                  .ok());
+  v1::ClientListView view;
+  ASSERT_TRUE(directory_
+                  ->UpdateClientListView(
+                      As("owner").get(),
+                      Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+                          "client_list_view { name: '", firm,
+                          "/members/owner/clientListView' columns: 'display_name' }")),
+                      &view)
+                  .ok());
+
+  v1::ListChangesRequest req;
+  req.set_parent(firm);
+  v1::ListChangesResponse resp;
+  ASSERT_TRUE(changes_->ListChanges(As("bob").get(), req, &resp).ok());
+  std::set<std::string> types;
+  for (const v1::ChangeEvent& event : resp.events()) {
+    EXPECT_TRUE(event.name().rfind(firm, 0) == 0) << event.name();
+    types.insert(event.resource_type());
+  }
+  EXPECT_TRUE(types.contains("clientbook.v1.Client"));
+  EXPECT_FALSE(types.contains("clientbook.v1.ClientListView")) << "owner's own view";
+  ASSERT_TRUE(changes_->ListChanges(As("owner").get(), req, &resp).ok());
+  EXPECT_EQ(resp.events().rbegin()->resource_type(), "clientbook.v1.ClientListView");
+
+  EXPECT_EQ(changes_->ListChanges(As("stranger").get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  req.set_parent("firms/-");
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(changes_->ListChanges(As("ops", "", "operator").get(), req, &resp).ok());
+  bool saw_other = false;
+  for (const v1::ChangeEvent& event : resp.events()) saw_other |= event.name() == other;
+  EXPECT_TRUE(saw_other);
+  req.set_parent("firms/x");
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
+  const std::string firm = NewFirm("owner");
+  NewClient(firm, "Rossi SpA");
+  v1::ListChangesRequest req;
+  req.set_parent(firm);
+  req.set_filter("resource_type = \"clientbook.v1.Client\"");
+  v1::ListChangesResponse first;
+  ASSERT_TRUE(changes_->ListChanges(As("owner").get(), req, &first).ok());
+  ASSERT_EQ(first.events_size(), 1);
+  NewClient(firm, "Verdi Srl");
+  req.set_resume_token(first.resume_token());
+  v1::ListChangesResponse second;
+  ASSERT_TRUE(changes_->ListChanges(As("owner").get(), req, &second).ok());
+  ASSERT_EQ(second.events_size(), 1);
+  EXPECT_EQ(second.events(0).resource().client().display_name(), "Verdi Srl");
+
+  // Another filter's token, an edited one: INVALID_ARGUMENT.
+  req.set_filter("type = DELETED");
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &second).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  req.set_filter("resource_type = \"clientbook.v1.Client\"");
+  std::string edited = first.resume_token();
+  edited[edited.size() - 3] = edited[edited.size() - 3] == 'x' ? 'y' : 'x';
+  req.set_resume_token(edited);
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &second).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // A list's change_token serves a watch of its parent with any filter.
+  v1::ListClientsResponse listed;
+  ASSERT_TRUE(directory_
+                  ->ListClients(As("owner").get(),
+                                Text<v1::ListClientsRequest>(
+                                    absl::StrCat("parent: '", firm, "'")),
+                                &listed)
+                  .ok());
+  ASSERT_FALSE(listed.change_token().empty());
+  NewClient(firm, "Neri Snc");
+  req.set_resume_token(listed.change_token());
+  ASSERT_TRUE(changes_->ListChanges(As("owner").get(), req, &second).ok());
+  ASSERT_EQ(second.events_size(), 1);
+  EXPECT_EQ(second.events(0).resource().client().display_name(), "Neri Snc");
+  // But not of another firm.
+  req.set_parent(NewFirm("owner"));
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &second).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ChangeFeedTest, AWatchDeliversInOrderAndEndsWhenItsMemberIsRemoved) {
+  const std::string firm = NewFirm("owner");
+  v1::FirmMember member;
+  ASSERT_TRUE(directory_
+                  ->AddFirmMember(As("owner").get(),
+                                  Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                      "parent: '", firm,
+                                      "' member { user_id: 'bob' email: 'bob@x.example' "
+                                      "role: STAFF }")),
+                                  &member)
+                  .ok());
+  auto ctx = As("bob");
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  req.set_filter("resource_type = \"clientbook.v1.Client\"");
+  auto stream = changes_->WatchChanges(ctx.get(), req);
+  v1::WatchChangesResponse response;
+  ASSERT_TRUE(stream->Read(&response));  // the start: a token, no events
+  EXPECT_EQ(response.events_size(), 0);
+  EXPECT_FALSE(response.resume_token().empty());
+  for (int i = 0; i < 20; ++i) NewClient(firm, absl::StrCat("Client ", i));
+  std::vector<std::string> seen;
+  while (seen.size() < 20 && stream->Read(&response)) {
+    for (const v1::ChangeEvent& event : response.events()) {
+      seen.push_back(event.resource().client().display_name());
+    }
+  }
+  ASSERT_EQ(seen.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[i], absl::StrCat("Client ", i));
+
+  v1::RemoveFirmMemberResponse removed;
+  ASSERT_TRUE(directory_
+                  ->RemoveFirmMember(As("owner").get(),
+                                     Text<v1::RemoveFirmMemberRequest>(
+                                         absl::StrCat("name: '", firm, "/members/bob'")),
+                                     &removed)
+                  .ok());
+  while (stream->Read(&response)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The bootstrap recipe: list (keeping the first page's change_token), then
+// apply the feed from that token; with writers running throughout, the copy
+// ends equal to the directory.
+TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
+  const std::string firm = NewFirm("owner");
+  std::vector<std::string> names;
+  for (int i = 0; i < 150; ++i) names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
+  std::atomic<bool> stop = false;
+  std::atomic<int> writes = 0;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i, ++writes) {
+      const std::string& name = names[i % names.size()];
+      if (i % 7 == 3) {
+        google::protobuf::Empty out;
+        directory_->DeleteClient(
+            As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")),
+            &out);
+      } else if (i % 5 == 0) {
+        NewClient(firm, absl::StrCat("New ", i));
+      } else {
+        v1::Client now;
+        v1::GetClientRequest get;
+        get.set_name(name);
+        if (!directory_->GetClient(As("owner").get(), get, &now).ok()) continue;
+        v1::Client out;
+        directory_->UpdateClient(
+            As("owner").get(),
+            Text<v1::UpdateClientRequest>(absl::StrCat(
+                "client { name: '", name, "' display_name: 'C", i, "' etag: '", now.etag(),
+                "' } update_mask { paths: 'display_name' } allow_duplicate_name: true")),
+            &out);
+      }
+    }
+  });
+  auto list_all = [&](std::string* token) {
+    std::map<std::string, std::string> copy;  // name -> etag
+    v1::ListClientsRequest req;
+    req.set_parent(firm);
+    req.set_page_size(20);
+    req.set_show_inactive(true);
+    do {
+      v1::ListClientsResponse page;
+      EXPECT_TRUE(directory_->ListClients(As("owner").get(), req, &page).ok());
+      if (token != nullptr && req.page_token().empty()) *token = page.change_token();
+      for (const v1::Client& client : page.clients()) copy[client.name()] = client.etag();
+      req.set_page_token(page.next_page_token());
+    } while (!req.page_token().empty());
+    return copy;
+  };
+  std::string token;
+  std::map<std::string, std::string> copy = list_all(&token);
+  // More writes after the list.
+  for (const int listed = writes; writes < listed + 30;) std::this_thread::yield();
+  stop = true;
+  writer.join();
+
+  v1::ListChangesRequest req;
+  req.set_parent(firm);
+  req.set_filter("resource_type = \"clientbook.v1.Client\"");
+  req.set_resume_token(token);
+  req.set_page_size(1000);
+  while (true) {
+    v1::ListChangesResponse page;
+    ASSERT_TRUE(changes_->ListChanges(As("owner").get(), req, &page).ok());
+    for (const v1::ChangeEvent& event : page.events()) {
+      if (event.has_resource()) {
+        copy[event.name()] = event.etag();
+      } else {
+        copy.erase(event.name());
+      }
+    }
+    if (page.events().empty()) break;
+    req.set_resume_token(page.resume_token());
+  }
+  EXPECT_EQ(copy, list_all(nullptr));
+}
+
+TEST_F(ChangeFeedTest, BadWatchesAreRefusedWithClearStatuses) {
+  const std::string firm = NewFirm("owner");
+  v1::ListChangesRequest req;
+  req.set_parent(firm);
+  v1::ListChangesResponse resp;
+  for (const char* filter : {"color = red", "type = EXPLODED", "name"}) {
+    req.set_filter(filter);
+    const grpc::Status status = changes_->ListChanges(As("owner").get(), req, &resp);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << filter;
+  }
+  req.set_filter("");
+  req.set_page_size(-1);
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  req.set_page_size(0);
+  req.set_resume_token("bm90IGEgdG9rZW4");
+  EXPECT_EQ(changes_->ListChanges(As("owner").get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  auto ctx = As("owner");
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm);
+  watch.set_resume_token("bm90IGEgdG9rZW4");
+  watch.set_start(v1::WatchChangesRequest::NOW);
+  auto stream = changes_->WatchChanges(ctx.get(), watch);
+  v1::WatchChangesResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "");
+}
+
+}  // namespace
+}  // namespace clientbook::directory
