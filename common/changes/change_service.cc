@@ -124,16 +124,30 @@ absl::Status ChangeService::AddEvents(
     const bool visible = (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
                          scope.filter.Matches(record) && readers_.MayRead(caller, record);
     if (visible) {
-      v1::ChangeEvent event;
-      CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, event));
-      const size_t size = event.ByteSizeLong();
+      CB_ASSIGN_OR_RETURN(std::shared_ptr<const v1::ChangeEvent> event, EventOf(record));
+      const size_t size = event->ByteSizeLong();
       if (!events.empty() && bytes + size > max_bytes) return absl::OkStatus();
       bytes += size;
-      *events.Add() = std::move(event);
+      *events.Add() = *event;
     }
     next = record.sequence() + 1;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const v1::ChangeEvent>> ChangeService::EventOf(
+    const ChangeRecord& record) const {
+  const size_t slot = record.sequence() % kConvertedEvents;
+  {
+    absl::MutexLock lock(&converted_mu_);
+    const std::shared_ptr<const v1::ChangeEvent>& kept = converted_[slot];
+    if (kept != nullptr && kept->sequence() == record.sequence()) return kept;
+  }
+  auto event = std::make_shared<v1::ChangeEvent>();
+  CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *event));
+  absl::MutexLock lock(&converted_mu_);
+  converted_[slot] = event;
+  return event;
 }
 
 grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext* ctx,

@@ -109,6 +109,10 @@ class ChangeService final : public v1::ChangeService::CallbackService,
   // A watcher slot for `caller`, or RESOURCE_EXHAUSTED.
   absl::Status TakeWatcherSlot(const std::string& caller);
   void ReleaseWatcherSlot(const std::string& caller);
+  // The API's event of `record`, converted once for every watcher at the
+  // live tail: the recent ones are kept by sequence.
+  absl::StatusOr<std::shared_ptr<const v1::ChangeEvent>> EventOf(
+      const ChangeRecord& record) const;
 
   ChangeLog& log_;
   ChangeReaders& readers_;
@@ -119,6 +123,11 @@ class ChangeService final : public v1::ChangeService::CallbackService,
   mutable absl::Mutex mu_;
   int watchers_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, int> watchers_by_caller_ ABSL_GUARDED_BY(mu_);
+  static constexpr size_t kConvertedEvents = 4096;
+  mutable absl::Mutex converted_mu_;
+  mutable std::vector<std::shared_ptr<const v1::ChangeEvent>> converted_
+      ABSL_GUARDED_BY(converted_mu_) =
+          std::vector<std::shared_ptr<const v1::ChangeEvent>>(kConvertedEvents);
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
 };

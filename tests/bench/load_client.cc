@@ -27,7 +27,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "clientbook/v1/billing.pb.h"
-#include "clientbook/v1/changes.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "google/protobuf/util/time_util.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
 #include "clientbook/v1/workspace.pb.h"
@@ -54,6 +55,12 @@ ABSL_FLAG(std::string, requests_file, "",
           "requests in protobuf text format, one a line, instead of --request: "
           "caller t sends line t modulo their number, and each line's p99 is "
           "reported (e.g. one line per firm: the spread between firms)");
+ABSL_FLAG(int, watchers, 0,
+          "instead of unary calls: open this many WatchChanges streams with "
+          "--request for --seconds and print events received and each event's "
+          "delay from its commit (the server's clock: run on its machine)");
+ABSL_FLAG(double, rate, 0,
+          "calls a second in all (spread over the callers); 0: as fast as they go");
 ABSL_FLAG(bool, once, false,
           "make one call and print its response as JSON (exit 1 if it fails)");
 
@@ -87,11 +94,19 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   std::map<grpc::StatusCode, int> failures;
   const absl::Time end = absl::Now() + length;
   std::vector<std::thread> threads;
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const absl::Duration pace =
+      rate > 0 ? absl::Seconds(callers / rate) : absl::ZeroDuration();
   for (int t = 0; t < callers; ++t) {
     threads.emplace_back([&, t] {
       grpc::GenericStub& stub = *stubs[t % stubs.size()];
       const std::string& request = requests[t % requests.size()];
+      absl::Time next = absl::Now();
       while (absl::Now() < end) {
+        if (pace > absl::ZeroDuration()) {
+          absl::SleepFor(next - absl::Now());
+          next += pace;
+        }
         grpc::ClientContext ctx;
         for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
         grpc::ByteBuffer in = Bytes(request);
@@ -138,6 +153,69 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   return run;
 }
 
+// Opens `watchers` WatchChanges streams and reads them for `length`.
+int Watch(const std::string& target, const std::string& request_text,
+          const std::vector<std::pair<std::string, std::string>>& headers, int watchers,
+          absl::Duration length) {
+  clientbook::v1::WatchChangesRequest request;
+  if (!google::protobuf::TextFormat::ParseFromString(request_text, &request)) {
+    absl::FPrintF(stderr, "--request is not a WatchChangesRequest\n");
+    return 2;
+  }
+  auto stub = clientbook::v1::ChangeService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  absl::Mutex mu;
+  std::vector<absl::Duration> delays;
+  uint64_t events = 0;
+  // The first and last event received: the rate while events flowed.
+  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  for (int w = 0; w < watchers; ++w) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    for (const auto& [key, value] : headers) contexts.back()->AddMetadata(key, value);
+  }
+  std::vector<std::thread> threads;
+  for (int w = 0; w < watchers; ++w) {
+    threads.emplace_back([&, w] {
+      auto stream = stub->WatchChanges(contexts[w].get(), request);
+      clientbook::v1::WatchChangesResponse response;
+      while (stream->Read(&response)) {
+        const absl::Time now = absl::Now();
+        absl::MutexLock lock(&mu);
+        events += response.events_size();
+        if (response.events_size() > 0) {
+          first = std::min(first, now);
+          last = std::max(last, now);
+        }
+        for (const auto& event : response.events()) {
+          delays.push_back(now - absl::FromUnixMicros(
+                                     google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                                         event.commit_time())));
+        }
+      }
+      stream->Finish();
+    });
+  }
+  absl::SleepFor(length);
+  for (auto& context : contexts) context->TryCancel();
+  for (std::thread& t : threads) t.join();
+  std::sort(delays.begin(), delays.end());
+  absl::PrintF("%d watchers: %d events in %.0f s (%.0f events/s)", watchers, events,
+               absl::ToDoubleSeconds(length), events / absl::ToDoubleSeconds(length));
+  if (!delays.empty()) {
+    if (last > first) {
+      absl::PrintF(", %.0f events/s while they flowed (%.2f s)",
+                   events / absl::ToDoubleSeconds(last - first),
+                   absl::ToDoubleSeconds(last - first));
+    }
+    absl::PrintF(", commit to receipt p50 %.1f ms p99 %.1f ms",
+                 absl::ToDoubleMilliseconds(delays[delays.size() / 2]),
+                 absl::ToDoubleMilliseconds(delays[delays.size() * 99 / 100]));
+  }
+  absl::PrintF("\n");
+  return 0;
+}
+
 const google::protobuf::MethodDescriptor& MethodNamed(const std::string& path) {
   const std::string full =
       absl::StrReplaceAll(absl::StripPrefix(path, "/"), {{"/", "."}});
@@ -180,6 +258,15 @@ int main(int argc, char** argv) {
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   const std::string method = absl::GetFlag(FLAGS_method);
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const std::string& h : absl::GetFlag(FLAGS_header)) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(h, absl::MaxSplits(':', 1));
+    headers.push_back(kv);
+  }
+  if (const int watchers = absl::GetFlag(FLAGS_watchers); watchers > 0) {
+    return Watch(absl::GetFlag(FLAGS_target), absl::GetFlag(FLAGS_request), headers,
+                 watchers, absl::Seconds(absl::GetFlag(FLAGS_seconds)));
+  }
   std::vector<std::string> requests;
   if (const std::string file = absl::GetFlag(FLAGS_requests_file); !file.empty()) {
     std::ifstream in(file);
@@ -190,11 +277,6 @@ int main(int argc, char** argv) {
     requests.push_back(RequestBytes(method, absl::GetFlag(FLAGS_request)));
   }
   const std::string& request = requests.front();
-  std::vector<std::pair<std::string, std::string>> headers;
-  for (const std::string& h : absl::GetFlag(FLAGS_header)) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(h, absl::MaxSplits(':', 1));
-    headers.push_back(kv);
-  }
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
     grpc::ChannelArguments args;
