@@ -11,6 +11,7 @@
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "prometheus/metric_family.h"
+#include "spdlog/spdlog.h"
 
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
           "how long the change feed keeps a change (1h to 400 days); a resume "
@@ -82,6 +83,15 @@ absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
     swept += batch;
     if (batch < kSweepBatch) return swept;
   }
+}
+
+std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
+                                                          const Clock& clock,
+                                                          absl::Duration retention) {
+  return std::make_unique<server::PeriodicTask>(absl::Minutes(1), [&log, &clock, retention] {
+    absl::StatusOr<size_t> swept = SweepExpiredChanges(log, clock, retention);
+    if (!swept.ok()) spdlog::error("change sweep: {}", swept.status().ToString());
+  });
 }
 
 absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(

@@ -13,6 +13,7 @@
 #include "common/changes/change_filter.h"
 #include "common/changes/change_log.h"
 #include "common/server/frame.h"
+#include "common/server/periodic_task.h"
 #include "common/time/clock.h"
 #include "prometheus/collectable.h"
 
@@ -60,6 +61,11 @@ absl::StatusOr<absl::Duration> ChangeRetentionFromFlags();
 // Deletes the records older than `retention` in batches; returns how many.
 absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
                                            absl::Duration retention);
+
+// SweepExpiredChanges every minute, while it lives; failures are logged.
+std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
+                                                          const Clock& clock,
+                                                          absl::Duration retention);
 
 // clientbook.v1.ChangeService over one service's change log. Each watch is a
 // cursor into the log, holding one batch at a time: the live tail is read

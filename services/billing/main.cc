@@ -2,10 +2,12 @@
 // the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
 #include "common/auth/auth_flags.h"
+#include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
+#include "services/billing/api/billing_change_readers.h"
 #include "services/billing/api/billing_operator_service.h"
 #include "services/billing/api/billing_service.h"
 #include "services/billing/api/directory_feed.h"
@@ -33,7 +35,11 @@ int main(int argc, char** argv) {
                                    .operator_listen = "127.0.0.1:50062",
                                    .blocking_threads = kBlockingThreads});
   if (!basics.ok()) return server::ExitWith(basics.status());
-  billing::RocksBillingStore store(basics->db.get());
+  auto retention = changes::ChangeRetentionFromFlags();
+  if (!retention.ok()) return server::ExitWith(retention.status());
+  auto created = billing::RocksBillingStore::Create(basics->db.get(), *basics->clock.clock);
+  if (!created.ok()) return server::ExitWith(created.status());
+  billing::RocksBillingStore& store = **created;
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
                                     tls::TlsClientOptions::FromFlags());
   if (!channel.ok()) return server::ExitWith(channel.status());
@@ -42,6 +48,10 @@ int main(int argc, char** argv) {
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing, *basics->frame);
   billing::BillingOperatorService operator_service(billing, *basics->frame);
+  billing::BillingChangeReaders change_readers(directory);
+  SystemClock real_time;
+  changes::ChangeService change_feed(store.change_log(), change_readers, *basics->frame,
+                                     real_time, changes::ChangeServiceOptions::FromFlags());
   // Follows the directory's changes, so a deleted client's subscription
   // leaves the firm's lists and sweeps.
   std::unique_ptr<billing::DirectoryFeed> directory_feed;
@@ -54,6 +64,8 @@ int main(int argc, char** argv) {
                   service.status().ToString());
   }
   {
+    auto change_sweeper = changes::StartRetentionSweep(store.change_log(),
+                                                       *basics->clock.clock, *retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();
       if (!lapsed.ok()) {
@@ -63,7 +75,7 @@ int main(int argc, char** argv) {
       }
     });
     if (absl::Status s = server::ServeUntilSignal(
-            "billing", server::ServerOptions::FromFlags(), *basics->frame, {&service},
+            "billing", server::ServerOptions::FromFlags(), *basics->frame, {&service, &change_feed},
             basics->clock.control.get(), {&operator_service});
         !s.ok()) {
       return server::ExitWith(s);

@@ -57,10 +57,8 @@ int main(int argc, char** argv) {
   changes::ChangeService change_feed(change_log, change_readers, *basics->frame, real_time,
                                      changes::ChangeServiceOptions::FromFlags());
   {
-    server::PeriodicTask change_sweeper(absl::Minutes(1), [&] {
-      auto swept = changes::SweepExpiredChanges(change_log, *basics->clock.clock, *retention);
-      if (!swept.ok()) spdlog::error("change sweep: {}", swept.status().ToString());
-    });
+    auto change_sweeper =
+        changes::StartRetentionSweep(change_log, *basics->clock.clock, *retention);
     server::PeriodicTask purger(absl::GetFlag(FLAGS_note_purge_interval), [&] {
       absl::StatusOr<size_t> purged = directory.notes.PurgeDeletedNotes();
       if (!purged.ok()) {

@@ -115,7 +115,12 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
     *request->record.mutable_result() = record;
   }
   const SubscriptionRecord* before = stored->has_value() ? &**stored : nullptr;
-  if (absl::Status s = store_.Commit(before, record, request); !s.ok()) return s;
+  if (absl::Status s = store_.Commit(
+          before, record, request,
+          {.actor = caller.user_id, .request_id = std::string(request_id)});
+      !s.ok()) {
+    return s;
+  }
   return ViewAt(record, now);
 }
 
@@ -145,7 +150,10 @@ absl::StatusOr<bool> Billing::ClientGone(uint64_t firm_id, uint64_t company_id,
   gone.set_client_gone_us(now);
   gone.set_client_gone_sequence(sequence);
   gone.set_update_time_us(now);
-  if (absl::Status s = store_.Commit(&**stored, gone, std::nullopt); !s.ok()) return s;
+  if (absl::Status s = store_.Commit(&**stored, gone, std::nullopt, {.source = "directory"});
+      !s.ok()) {
+    return s;
+  }
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/changes/change_origin.h"
 #include "absl/strings/string_view.h"
 #include "common/storage/paging.h"
 #include "services/billing/domain/records.pb.h"
@@ -51,11 +52,12 @@ class BillingStore {
   virtual absl::Status PutFeedPosition(absl::string_view feed,
                                        absl::string_view resume_token) = 0;
 
-  // Writes `after` (replacing `before`, null when new) and, if given, the
-  // request entry, atomically.
+  // Writes `after` (replacing `before`, null when new), its change record
+  // (made by `origin`) and, if given, the request entry, atomically.
   virtual absl::Status Commit(const SubscriptionRecord* before,
                               const SubscriptionRecord& after,
-                              const std::optional<RequestEntry>& request) = 0;
+                              const std::optional<RequestEntry>& request,
+                              const changes::ChangeOrigin& origin) = 0;
 };
 
 }  // namespace clientbook::billing

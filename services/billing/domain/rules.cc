@@ -24,11 +24,11 @@ bool HasProduct(const SubscriptionRecord& s, v1::Product p) {
   return std::find(s.products().begin(), s.products().end(), p) != s.products().end();
 }
 
-namespace {
-
 bool HasTrial(const SubscriptionRecord& s) {
   return s.plan() == v1::Plan::DIRECT_DISCOUNT && s.trial_end_us() != 0;
 }
+
+namespace {
 
 // Payment information arrived before the trial's end.
 bool Converted(const SubscriptionRecord& s) {

@@ -26,6 +26,8 @@ inline constexpr size_t kMaxLapsesPerSweep = 10000;
 bool TransferWindowOpen(absl::Time authorized, absl::Time now);
 
 v1::TrialState TrialStateAt(const SubscriptionRecord& s, absl::Time now);
+// On direct discount with a trial (running, converted or lapsed).
+bool HasTrial(const SubscriptionRecord& s);
 // A direct-discount trial neither converted nor recorded as lapsed: the
 // sweep looks at it once its end has passed (the store indexes these by end).
 bool AwaitsLapseCheck(const SubscriptionRecord& s);

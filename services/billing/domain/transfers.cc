@@ -132,7 +132,10 @@ absl::StatusOr<std::vector<SubscriptionRecord>> Billing::SweepExpiredTrials() {
     SubscriptionRecord after = **stored;
     after.set_lapse_recorded(true);
     after.set_update_time_us(absl::ToUnixMicros(now));
-    if (absl::Status s = store_.Commit(&**stored, after, std::nullopt); !s.ok()) return s;
+    if (absl::Status s = store_.Commit(&**stored, after, std::nullopt, {.source = "sweep"});
+        !s.ok()) {
+      return s;
+    }
     lapsed.push_back(std::move(after));
   }
   return lapsed;

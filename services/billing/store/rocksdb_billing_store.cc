@@ -1,6 +1,8 @@
 #include "services/billing/store/rocksdb_billing_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "clientbook/v1/billing.pb.h"
+#include "common/names/names.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 #include "services/billing/domain/model.h"
@@ -16,6 +18,7 @@ constexpr char kSubscription = 'S';
 constexpr char kTrialIndex = 'L';
 constexpr char kRequest = 'R';
 constexpr char kFeedPosition = 'F';
+constexpr char kChangeLog = 'C';
 
 std::string SubscriptionKey(uint64_t firm, uint64_t company) {
   return KeyBuilder(kSubscription).Uint64(firm).Uint64(company).Release();
@@ -29,7 +32,37 @@ std::string TrialKey(const SubscriptionRecord& s) {
       .Release();
 }
 
+// The change's type: what a billing reader wants to know of it first.
+const char* ChangeTypeOf(const SubscriptionRecord* before, const SubscriptionRecord& after) {
+  if (before == nullptr) return HasTrial(after) ? "TRIAL_STARTED" : "CREATED";
+  if (before->client_gone_us() == 0 && after.client_gone_us() != 0) return "DELETED";
+  if (!before->lapse_recorded() && after.lapse_recorded()) return "TRIAL_LAPSED";
+  if (before->transfer().state() != after.transfer().state() ||
+      before->transfer().authorize_time_us() != after.transfer().authorize_time_us()) {
+    switch (after.transfer().state()) {
+      case v1::BillingTransfer::AUTHORIZED:
+        return "TRANSFER_AUTHORIZED";
+      case v1::BillingTransfer::COMPLETED:
+        return "TRANSFER_COMPLETED";
+      case v1::BillingTransfer::REVOKED:
+        return "TRANSFER_REVOKED";
+      default:
+        break;
+    }
+  }
+  if (!HasTrial(*before) && HasTrial(after)) return "TRIAL_STARTED";
+  return "UPDATED";
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksBillingStore>> RocksBillingStore::Create(
+    storage::Database* db, const Clock& clock) {
+  absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
+      changes::ChangeLog::Open(*db, kChangeLog, clock);
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<RocksBillingStore>(new RocksBillingStore(db, std::move(*log)));
+}
 
 absl::StatusOr<std::optional<SubscriptionRecord>> RocksBillingStore::Get(
     uint64_t firm_id, uint64_t company_id) const {
@@ -90,7 +123,8 @@ absl::StatusOr<std::optional<RequestRecord>> RocksBillingStore::FindRequest(
 
 absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
                                        const SubscriptionRecord& after,
-                                       const std::optional<RequestEntry>& request) {
+                                       const std::optional<RequestEntry>& request,
+                                       const changes::ChangeOrigin& origin) {
   rocksdb::WriteBatch batch;
   if (before != nullptr && AwaitsLapseCheck(*before)) batch.Delete(TrialKey(*before));
   if (AwaitsLapseCheck(after)) batch.Put(TrialKey(after), "");
@@ -103,7 +137,17 @@ absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
                   .Release(),
               request->record.SerializeAsString());
   }
-  return db_->Write(batch);
+  changes::ChangeRecord change;
+  change.set_type(ChangeTypeOf(before, after));
+  change.set_resource_type(v1::Subscription::descriptor()->full_name());
+  change.set_name(names::SubscriptionName{after.firm_id(), after.company_id()}.ToString());
+  change.set_firm_id(after.firm_id());
+  if (before != nullptr) change.set_before(before->SerializeAsString());
+  change.set_after(after.SerializeAsString());
+  change.set_actor(origin.actor);
+  change.set_request_id(origin.request_id);
+  change.set_source(origin.source);
+  return log_->Commit(batch, {std::move(change)});
 }
 
 absl::StatusOr<std::string> RocksBillingStore::GetFeedPosition(

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/workspace.pb.h"
+#include "common/changes/change_origin.h"
 #include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
@@ -48,12 +49,7 @@ struct IndexedNote {
   int64_t purge_time_us = 0;       // deleted notes only
 };
 
-// Who makes a write and how, as its change records name them.
-struct WriteOrigin {
-  std::string actor;       // the caller's user id; "" for the service's own work
-  std::string request_id;  // the caller's, when given
-  std::string source = "api";
-};
+using WriteOrigin = changes::ChangeOrigin;
 
 // A set of changes that commits itself atomically, with a change record of
 // every resource it creates, updates or deletes (the store makes them: no

@@ -3,6 +3,8 @@
 #include "services/billing/api/billing_service.h"
 
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "common/changes/change_service.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/auth/auth_flags.h"
 #include "common/client/outgoing_call.h"
@@ -13,6 +15,7 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/billing/api/billing_change_readers.h"
 #include "services/billing/api/directory_feed.h"
 #include "services/billing/api/grpc_directory_client.h"
 #include "services/billing/store/rocksdb_billing_store.h"
@@ -35,7 +38,7 @@ class BillingServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     billing_db_ = std::move(*storage::Database::Open(dir_.Sub("billing"), {}));
-    billing_store_ = std::make_unique<billing::RocksBillingStore>(billing_db_.get());
+    billing_store_ = std::move(*billing::RocksBillingStore::Create(billing_db_.get(), clock_));
 
     // The directory starts first; its billing check connects on first use,
     // once billing's port is known.
@@ -80,8 +83,12 @@ class BillingServiceTest : public ::testing::Test {
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
     frame_ = std::make_unique<server::Frame>(authenticator_);
     billing_service_ = std::make_unique<billing::BillingService>(*billing_, *frame_);
+    change_readers_ = std::make_unique<billing::BillingChangeReaders>(*directory_client_);
+    change_feed_ = std::make_unique<changes::ChangeService>(
+        billing_store_->change_log(), *change_readers_, *frame_, real_time_);
     billing_server_ = std::move(*server::Server::Start(
-        {.listen = "127.0.0.1:0"}, {billing_service_.get()}, frame_.get()));
+        {.listen = "127.0.0.1:0"}, {billing_service_.get(), change_feed_.get()},
+        frame_.get()));
   }
 
   // The directory's real BillingWholesaleCheck, created once billing's port
@@ -157,6 +164,9 @@ class BillingServiceTest : public ::testing::Test {
   auth::HeaderAuthenticator authenticator_;
   std::unique_ptr<server::Frame> frame_;
   std::unique_ptr<billing::BillingService> billing_service_;
+  std::unique_ptr<billing::BillingChangeReaders> change_readers_;
+  SystemClock real_time_;
+  std::unique_ptr<changes::ChangeService> change_feed_;
   std::unique_ptr<server::Server> billing_server_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_stub_;
   std::unique_ptr<v1::BillingService::Stub> billing_stub_;
@@ -294,6 +304,144 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
       grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+
+// Billing's own feed: every writing RPC leaves its change, typed for what it
+// did. Every RPC of the service is either in the table or a read, so a new
+// one fails here until it is placed.
+TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  uint64_t next = 1;
+  auto changes_since = [&] {
+    v1::ListChangesRequest req;
+    req.set_parent(firm_);
+    v1::ListChangesResponse resp;
+    EXPECT_TRUE(changes->ListChanges(Ctx("alice").get(), req, &resp).ok());
+    std::vector<v1::ChangeEvent> events;
+    for (const v1::ChangeEvent& e : resp.events()) {
+      if (e.sequence() >= next) events.push_back(e);
+    }
+    if (!events.empty()) next = events.back().sequence() + 1;
+    return events;
+  };
+  v1::Subscription sub;
+  v1::BillingTransfer transfer;
+  auto named = [&](auto request) {
+    request.set_name(subscription_);
+    return request;
+  };
+  struct Step {
+    std::string method;
+    std::function<grpc::Status()> call;
+    v1::ChangeEvent::Type type;
+  };
+  const std::vector<Step> steps = {
+      {"SubscribeClient", [&] { return Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}); },
+       v1::ChangeEvent::TRIAL_STARTED},
+      {"AddProduct",
+       [&] {
+         auto req = named(v1::AddProductRequest());
+         req.set_product(v1::QUICKBOOKS_TIME);
+         return billing_stub_->AddProduct(Ctx("alice").get(), req, &sub);
+       },
+       v1::ChangeEvent::UPDATED},
+      {"RemoveProduct",
+       [&] {
+         auto req = named(v1::RemoveProductRequest());
+         req.set_product(v1::QUICKBOOKS_TIME);
+         return billing_stub_->RemoveProduct(Ctx("alice").get(), req, &sub);
+       },
+       v1::ChangeEvent::UPDATED},
+      {"SetBillingPeriod",
+       [&] {
+         // Annual, then monthly again (a transfer to wholesale needs monthly).
+         auto req = named(v1::SetBillingPeriodRequest());
+         req.set_billing_period(v1::ANNUAL);
+         grpc::Status annual = billing_stub_->SetBillingPeriod(Ctx("alice").get(), req, &sub);
+         if (!annual.ok()) return annual;
+         changes_since();
+         req.set_billing_period(v1::MONTHLY);
+         return billing_stub_->SetBillingPeriod(Ctx("alice").get(), req, &sub);
+       },
+       v1::ChangeEvent::UPDATED},
+      {"AddPaymentMethod",
+       [&] {
+         return billing_stub_->AddPaymentMethod(Ctx("rossi-owner").get(),
+                                                named(v1::AddPaymentMethodRequest()), &sub);
+       },
+       v1::ChangeEvent::UPDATED},
+      {"AuthorizeBillingTransfer", [&] { return Transfer("rossi-owner", true); },
+       v1::ChangeEvent::TRANSFER_AUTHORIZED},
+      {"RevokeBillingTransfer",
+       [&] {
+         return billing_stub_->RevokeBillingTransfer(
+             Ctx("rossi-owner").get(), named(v1::RevokeBillingTransferRequest()), &transfer);
+       },
+       v1::ChangeEvent::TRANSFER_REVOKED},
+      {"CompleteBillingTransfer",
+       [&] {
+         grpc::Status authorized = Transfer("rossi-owner", true);
+         if (!authorized.ok()) return authorized;
+         changes_since();  // the authorization's change
+         return Transfer("alice", false);
+       },
+       v1::ChangeEvent::TRANSFER_COMPLETED},
+      {"RemoveFromWholesale",
+       [&] {
+         return billing_stub_->RemoveFromWholesale(
+             Ctx("alice").get(), named(v1::RemoveFromWholesaleRequest()), &sub);
+       },
+       // Back on direct discount, with a trial of its own.
+       v1::ChangeEvent::TRIAL_STARTED},
+  };
+  std::set<std::string> covered;
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.method);
+    const grpc::Status status = step.call();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const std::vector<v1::ChangeEvent> events = changes_since();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].type(), step.type) << events[0].ShortDebugString();
+    EXPECT_EQ(events[0].name(), subscription_);
+    EXPECT_EQ(events[0].resource().subscription().name(), subscription_);
+    EXPECT_EQ(events[0].source(), "api");
+    covered.insert(step.method);
+  }
+  const std::set<std::string> reads = {"GetSubscription", "ListSubscriptions",
+                                       "GetBillingTransfer"};
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "clientbook.v1.BillingService");
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string& method = service->method(i)->name();
+    EXPECT_TRUE(covered.contains(method) || reads.contains(method))
+        << method << " is neither a checked write nor a read";
+  }
+  // A stranger reads nothing of the firm's billing changes.
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  v1::ListChangesResponse resp;
+  EXPECT_EQ(changes->ListChanges(Ctx("mallory").get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The sweep is the actor of a lapse: no user, source "sweep".
+TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  clock_.Advance(absl::Hours(24 * 31));
+  ASSERT_EQ(billing_->SweepExpiredTrials()->size(), 1u);
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  req.set_filter("type = TRIAL_LAPSED");
+  v1::ListChangesResponse resp;
+  ASSERT_TRUE(changes->ListChanges(Ctx("alice").get(), req, &resp).ok());
+  ASSERT_EQ(resp.events_size(), 1);
+  EXPECT_EQ(resp.events(0).source(), "sweep");
+  EXPECT_EQ(resp.events(0).actor(), "");
+  EXPECT_EQ(resp.events(0).resource().subscription().trial_state(), v1::LAPSED);
+}
 
 // Billing follows the directory's feed: a deleted client's subscription
 // leaves the firm's lists and the trial sweep, once, however often the same

@@ -67,7 +67,7 @@ class BillingTest : public ::testing::Test {
                                                        wholesale_, imports_)),
         directory_(*domain_) {
     db_ = std::move(*storage::Database::Open("/billing", {.env = env_.get()}));
-    store_ = std::make_unique<RocksBillingStore>(db_.get());
+    store_ = std::move(*RocksBillingStore::Create(db_.get(), clock_));
     billing_ = std::make_unique<Billing>(*store_, clock_, directory_);
     firm_ = NewFirm("anna");
     other_firm_ = NewFirm("other-firm-member");
