@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
 }
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
-                               std::vector<ChangeRecord> records) {
+                               std::vector<ChangeRecord> records, bool durable) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = std::max(clock_.Now(), last_commit_);
   uint64_t sequence = next_;
@@ -92,7 +92,9 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
     batch.Put(RecordKey(sequence), record.SerializeAsString());
     ++sequence;
   }
-  if (absl::Status s = db_.Write(batch); !s.ok()) return s;
+  if (absl::Status s = durable ? db_.WriteDurably(batch) : db_.Write(batch); !s.ok()) {
+    return s;
+  }
   next_ = sequence;
   last_commit_ = now;
   Publish(records);

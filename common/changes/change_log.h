@@ -38,8 +38,10 @@ class ChangeLog {
 
   // Commits `batch` with `records` appended, numbered from next_sequence()
   // and stamped with the commit time. A batch without records commits as is
-  // (in the same order as the others).
-  absl::Status Commit(rocksdb::WriteBatch& batch, std::vector<ChangeRecord> records);
+  // (in the same order as the others). `durable`: the WAL synced whatever
+  // --sync_writes says (Database::WriteDurably).
+  absl::Status Commit(rocksdb::WriteBatch& batch, std::vector<ChangeRecord> records,
+                      bool durable = false);
 
   // Up to `limit` records from sequence `from` on, in order: from memory
   // when the recent ones cover `from` (the live tail), else from RocksDB.

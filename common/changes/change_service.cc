@@ -36,6 +36,9 @@ constexpr size_t kMaxBatchBytes = 1 << 20;
 constexpr int32_t kDefaultPageSize = 100;
 constexpr int32_t kMaxPageSize = 1000;
 constexpr size_t kMaxExamined = 10000;
+// How often an idle watch looks whether its caller left or the server
+// drains (a commit wakes it sooner).
+constexpr absl::Duration kIdleCheck = absl::Seconds(1);
 // Records swept from the log per batch.
 constexpr size_t kSweepBatch = 1000;
 
@@ -56,6 +59,11 @@ prometheus::MetricFamily Gauge(std::string name, std::string help, double value,
 }
 
 }  // namespace
+
+absl::Status UnknownResourceType(const ChangeRecord& record) {
+  return absl::DataLossError(absl::StrCat("a change record of unknown type '",
+                                          record.resource_type(), "' (", record.name(), ")"));
+}
 
 ChangeServiceOptions ChangeServiceOptions::FromFlags() {
   return {.progress_interval = absl::GetFlag(FLAGS_change_progress_interval),
@@ -271,7 +279,8 @@ absl::Status ChangeService::Watch(
       v1::WatchChangesResponse progress;
       CB_RETURN_IF_ERROR(send(progress));
     }
-    log_.AwaitSequence(next, std::min(end, last_sent + options_.progress_interval));
+    log_.AwaitSequence(next,
+                       std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
   }
 }
 

@@ -43,6 +43,9 @@ class ChangeReaders {
                                   v1::Resource& out) const = 0;
 };
 
+// DATA_LOSS for a record of a resource type its service does not know.
+absl::Status UnknownResourceType(const ChangeRecord& record);
+
 struct ChangeServiceOptions {
   absl::Duration progress_interval = absl::Seconds(10);
   int max_watchers = 10000;

@@ -104,13 +104,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           std::make_shared<FairShareMetrics>(frame->fair_share());
       server->exposer_->RegisterCollectable(server->fair_share_metrics_);
     }
-    // A service with metrics of its own (the change feed's) is scraped too.
+    // A service with metrics of its own (the change feed's) is scraped too,
+    // and the parts the options name.
+    std::vector<const prometheus::Collectable*> collectables = options.metrics;
     for (grpc::Service* service : services) {
       if (auto* collectable = dynamic_cast<prometheus::Collectable*>(service)) {
-        server->service_metrics_.push_back(
-            std::make_shared<ForwardedMetrics>(*collectable));
-        server->exposer_->RegisterCollectable(server->service_metrics_.back());
+        collectables.push_back(collectable);
       }
+    }
+    for (const prometheus::Collectable* collectable : collectables) {
+      server->service_metrics_.push_back(std::make_shared<ForwardedMetrics>(*collectable));
+      server->exposer_->RegisterCollectable(server->service_metrics_.back());
     }
   }
 

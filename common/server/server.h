@@ -37,6 +37,9 @@ struct ServerOptions {
   int max_message_bytes = 4 << 20;
   // Plaintext unless a certificate is given; the operator port too.
   tls::TlsServerOptions tls;
+  // Metrics of parts that are not services (billing's directory feed),
+  // scraped with the rest; not owned.
+  std::vector<const prometheus::Collectable*> metrics;
 
   // From --listen, --metrics_listen, --operator_listen, --drain_delay,
   // --shutdown_grace, --max_message_bytes and the --tls_* flags.

@@ -110,12 +110,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
-    const std::string& target, const TlsClientOptions& tls) {
+    const std::string& target, const TlsClientOptions& tls, bool own_connection) {
+  grpc::ChannelArguments args;
+  if (own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   if (tls.ca_file.empty()) {
     if (!tls.cert_file.empty() || !tls.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_client_cert_file needs --tls_ca_file");
     }
-    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   }
   if (absl::Status s = CheckReadable("--tls_ca_file", tls.ca_file); !s.ok()) return s;
   if (absl::Status s = CheckPair("--tls_client_cert_file", tls.cert_file,
@@ -132,7 +134,6 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
   options.set_verify_server_certs(true);
   options.set_certificate_verifier(
       std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
-  grpc::ChannelArguments args;
   if (!tls.server_name.empty()) {
     args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, tls.server_name);
   }

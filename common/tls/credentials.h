@@ -53,8 +53,12 @@ struct TlsClientOptions {
 
 // A channel to `target` secured as `tls` says, checking the server's name;
 // INVALID_ARGUMENT when the options are incomplete or a file cannot be read.
+// `own_connection`: connections of its own, not shared with the process's
+// other channels to `target`, so a background task that keeps trying a
+// peer that is down never puts the request path's connection into backoff.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(const std::string& target,
-                                                             const TlsClientOptions& tls);
+                                                             const TlsClientOptions& tls,
+                                                             bool own_connection = false);
 
 }  // namespace clientbook::tls
 

@@ -55,9 +55,13 @@ int main(int argc, char** argv) {
   // Follows the directory's changes, so a deleted client's subscription
   // leaves the firm's lists and sweeps.
   std::unique_ptr<billing::DirectoryFeed> directory_feed;
+  auto feed_channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
+                                         tls::TlsClientOptions::FromFlags(),
+                                         /*own_connection=*/true);
+  if (!feed_channel.ok()) return server::ExitWith(feed_channel.status());
   if (auto service = auth::ServiceCallerFromFlags("clientbook-billing"); service.ok()) {
-    directory_feed = std::make_unique<billing::DirectoryFeed>(*channel, *service, billing,
-                                                              store);
+    directory_feed = std::make_unique<billing::DirectoryFeed>(*feed_channel, *service,
+                                                              billing, store);
     directory_feed->Start();
   } else {
     spdlog::error("not following the directory's change feed: {}",
@@ -74,12 +78,16 @@ int main(int argc, char** argv) {
         spdlog::info("trial sweep: {} direct-discount trials lapsed", lapsed->size());
       }
     });
+    server::ServerOptions options = server::ServerOptions::FromFlags();
+    if (directory_feed != nullptr) options.metrics.push_back(directory_feed.get());
     if (absl::Status s = server::ServeUntilSignal(
-            "billing", server::ServerOptions::FromFlags(), *basics->frame, {&service, &change_feed},
+            "billing", options, *basics->frame, {&service, &change_feed},
             basics->clock.control.get(), {&operator_service});
         !s.ok()) {
       return server::ExitWith(s);
     }
   }
+  // Before the storage it writes to closes.
+  directory_feed.reset();
   return server::CloseAndExit("billing", *basics->db);
 }

@@ -2,11 +2,13 @@
 // worker, the retention sweeper, server; resumes unfinished jobs, then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
 #include "services/import/api/grpc_directory_port.h"
+#include "services/import/api/import_change_readers.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/store/rocksdb_import_store.h"
@@ -33,7 +35,9 @@ int main(int argc, char** argv) {
                                    .metrics_listen = "127.0.0.1:9453",
                                    .blocking_threads = kBlockingThreads});
   if (!basics.ok()) return server::ExitWith(basics.status());
-  auto store = importer::RocksImportStore::Create(basics->db.get());
+  auto retention = changes::ChangeRetentionFromFlags();
+  if (!retention.ok()) return server::ExitWith(retention.status());
+  auto store = importer::RocksImportStore::Create(basics->db.get(), *basics->clock.clock);
   if (!store.ok()) return server::ExitWith(store.status());
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
                                     tls::TlsClientOptions::FromFlags());
@@ -52,7 +56,13 @@ int main(int argc, char** argv) {
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
   importer::ImportService service(importer, *basics->frame);
+  importer::ImportChangeReaders change_readers(directory);
+  SystemClock real_time;
+  changes::ChangeService change_feed((*store)->change_log(), change_readers, *basics->frame,
+                                     real_time, changes::ChangeServiceOptions::FromFlags());
   {
+    auto change_sweeper = changes::StartRetentionSweep((*store)->change_log(),
+                                                       *basics->clock.clock, *retention);
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {
       auto deleted = importer.DeleteJobsOlderThan(retention);
@@ -63,7 +73,7 @@ int main(int argc, char** argv) {
       }
     });
     if (absl::Status s = server::ServeUntilSignal(
-            "import", server::ServerOptions::FromFlags(), *basics->frame, {&service},
+            "import", server::ServerOptions::FromFlags(), *basics->frame, {&service, &change_feed},
             basics->clock.control.get());
         !s.ok()) {
       return server::ExitWith(s);

@@ -123,7 +123,9 @@ TEST_F(BillingE2eTest, TransferAcrossBothServicesAndDeleteOnlyOffWholesale) {
   subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
   subscribe.mutable_subscription()->add_products(v1::PLUS);
   v1::Subscription sub;
-  ASSERT_TRUE(billing_stub_->SubscribeClient(As("alice").get(), subscribe, &sub).ok());
+  const grpc::Status subscribed =
+      billing_stub_->SubscribeClient(As("alice").get(), subscribe, &sub);
+  ASSERT_TRUE(subscribed.ok()) << subscribed.error_code() << " " << subscribed.error_message();
 
   // Authorized, then 49 hours pass on billing's clock: too late.
   ASSERT_TRUE(Authorize(sub.name(), firm.name()).ok());

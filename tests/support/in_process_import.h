@@ -10,6 +10,7 @@
 #include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "services/import/api/grpc_directory_port.h"
+#include "services/import/api/import_change_readers.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/store/rocksdb_import_store.h"
@@ -25,7 +26,7 @@ class InProcessImport {
   InProcessImport(const std::string& data_dir, const std::string& directory_target,
                   const Clock& clock, importer::JobScheduler* scheduler = nullptr)
       : db_(std::move(*storage::Database::Open(data_dir, {}))),
-        store_(std::move(*importer::RocksImportStore::Create(db_.get()))),
+        store_(std::move(*importer::RocksImportStore::Create(db_.get(), clock))),
         port_(client::Connect(directory_target), absl::Seconds(30)) {
     if (scheduler == nullptr) {
       worker_ = std::make_unique<importer::JobWorker>(
@@ -43,11 +44,14 @@ class InProcessImport {
   // Stops serving as SIGTERM's end of drain does (Server::Shutdown).
   void Shutdown() { server_->Shutdown(); }
 
-  // Serves ImportService; returns host:port.
+  // Serves ImportService and its ChangeService; returns host:port.
   std::string Serve() {
     service_ = std::make_unique<importer::ImportService>(*importer_, frame_);
-    server_ = std::move(
-        *server::Server::Start({.listen = "127.0.0.1:0"}, {service_.get()}, &frame_));
+    change_readers_ = std::make_unique<importer::ImportChangeReaders>(port_);
+    change_feed_ = std::make_unique<changes::ChangeService>(
+        store_->change_log(), *change_readers_, frame_, real_time_);
+    server_ = std::move(*server::Server::Start(
+        {.listen = "127.0.0.1:0"}, {service_.get(), change_feed_.get()}, &frame_));
     return absl::StrCat("127.0.0.1:", server_->port());
   }
 
@@ -60,6 +64,9 @@ class InProcessImport {
   auth::HeaderAuthenticator authenticator_;
   server::Frame frame_{authenticator_};
   std::unique_ptr<importer::ImportService> service_;
+  std::unique_ptr<importer::ImportChangeReaders> change_readers_;
+  SystemClock real_time_;
+  std::unique_ptr<changes::ChangeService> change_feed_;
   std::unique_ptr<server::Server> server_;
 };
 

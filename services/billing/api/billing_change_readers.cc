@@ -1,6 +1,5 @@
 #include "services/billing/api/billing_change_readers.h"
 
-#include "absl/strings/str_cat.h"
 #include "common/storage/records.h"
 #include "services/billing/api/convert.h"
 #include "services/billing/domain/rules.h"
@@ -16,9 +15,7 @@ absl::Status BillingChangeReaders::ToResource(const changes::ChangeRecord& recor
                                               absl::string_view stored,
                                               v1::Resource& out) const {
   if (record.resource_type() != v1::Subscription::descriptor()->full_name()) {
-    return absl::DataLossError(absl::StrCat("a change record of unknown type '",
-                                            record.resource_type(), "' (", record.name(),
-                                            ")"));
+    return changes::UnknownResourceType(record);
   }
   absl::StatusOr<SubscriptionRecord> subscription =
       storage::DecodeRecord<SubscriptionRecord>(stored);

@@ -45,6 +45,8 @@ void DirectoryFeed::Start() {
 std::unique_ptr<grpc::ClientContext> DirectoryFeed::NewContext(bool streaming) const {
   auto context = std::make_unique<grpc::ClientContext>();
   for (const auto& [key, value] : service_.credentials) context->AddMetadata(key, value);
+  // The directory may be starting, or restarting: wait for it.
+  context->set_wait_for_ready(true);
   if (!streaming) {
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   }
@@ -134,6 +136,22 @@ absl::Status DirectoryFeed::Watch() {
   }
   if (!applied.ok()) return applied;
   return ForgetPositionIfRefused(finished);
+}
+
+std::vector<prometheus::MetricFamily> DirectoryFeed::Collect() const {
+  auto one = [](std::string name, std::string help, prometheus::MetricType type,
+                double value) {
+    prometheus::ClientMetric metric;
+    (type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value) =
+        value;
+    return prometheus::MetricFamily{std::move(name), std::move(help), type, {metric}};
+  };
+  return {one("clientbook_directory_feed_lag_seconds",
+              "age of the last directory change billing applied, when it applied it",
+              prometheus::MetricType::Gauge, absl::ToDoubleSeconds(lag())),
+          one("clientbook_directory_feed_subscriptions_detached_total",
+              "subscriptions taken out of lists because the directory's client went",
+              prometheus::MetricType::Counter, static_cast<double>(detached_))};
 }
 
 void DirectoryFeed::Run() {

@@ -13,6 +13,8 @@
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "common/auth/caller.h"
 #include "grpcpp/channel.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
 #include "services/billing/domain/billing.h"
 #include "services/billing/domain/billing_store.h"
 
@@ -25,7 +27,7 @@ namespace clientbook::billing {
 // so a batch applied again after a crash changes nothing. A token the
 // directory no longer accepts (past retention, another store epoch) starts
 // again from the oldest change it keeps.
-class DirectoryFeed {
+class DirectoryFeed final : public prometheus::Collectable {
  public:
   // The feed's name in the store's positions.
   static constexpr char kFeed[] = "directory";
@@ -46,6 +48,10 @@ class DirectoryFeed {
   // applied: the lag.
   uint64_t subscriptions_detached() const { return detached_; }
   absl::Duration lag() const { return absl::Microseconds(lag_us_.load()); }
+
+  // clientbook_directory_feed_lag_seconds and
+  // clientbook_directory_feed_subscriptions_detached_total.
+  std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   // Applies `events` and then stores `token`.

@@ -1,6 +1,5 @@
 #include "services/directory/api/directory_change_readers.h"
 
-#include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/storage/records.h"
 #include "services/directory/api/convert.h"
@@ -71,8 +70,7 @@ absl::Status DirectoryChangeReaders::ToResource(const changes::ChangeRecord& rec
     *out.mutable_client_list_view() = ToProto(name->firm_id, name->user_id, *view);
     return absl::OkStatus();
   }
-  return absl::DataLossError(
-      absl::StrCat("a change record of unknown type '", type, "' (", record.name(), ")"));
+  return changes::UnknownResourceType(record);
 }
 
 }  // namespace clientbook::directory

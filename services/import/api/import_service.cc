@@ -9,6 +9,7 @@
 #include "common/status/macros.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/import/api/job_convert.h"
 #include "services/import/domain/import_file.h"
 
 namespace clientbook::importer {
@@ -21,30 +22,6 @@ using Write = std::function<bool(const v1::CsvChunk&)>;
 constexpr size_t kChunkBytes = 64 * 1024;
 // How long a watcher sleeps between checks that its caller is still there.
 constexpr absl::Duration kWatchPoll = absl::Seconds(1);
-
-google::protobuf::Timestamp Timestamp(int64_t micros) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
-}
-
-v1::ImportJob ToProto(const JobRecord& job) {
-  v1::ImportJob out;
-  out.set_name(names::ImportJobName{job.firm_id(), job.job_id()}.ToString());
-  out.set_state(job.state());
-  out.set_file_name(job.file_name());
-  out.set_request_id(job.request_id());
-  out.set_header_language(job.header_language());
-  out.set_total_rows(job.total_rows());
-  out.set_validated_rows(job.validated_rows());
-  out.set_rejected_rows(job.rejected_rows());
-  out.set_applied_rows(job.applied_rows());
-  out.set_unchanged_rows(job.unchanged_rows());
-  out.set_failure_reason(job.failure_reason());
-  out.set_created_by(job.created_by());
-  *out.mutable_create_time() = Timestamp(job.create_time_us());
-  *out.mutable_update_time() = Timestamp(job.update_time_us());
-  if (job.end_time_us() != 0) *out.mutable_end_time() = Timestamp(job.end_time_us());
-  return out;
-}
 
 v1::ImportError ToProto(const ErrorRecord& e) {
   v1::ImportError out;

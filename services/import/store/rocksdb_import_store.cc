@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "clientbook/v1/import.pb.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 
@@ -21,6 +22,7 @@ constexpr char kError = 'E';
 constexpr char kRequest = 'R';
 constexpr char kUnfinished = 'U';
 constexpr char kByAge = 'X';
+constexpr char kChangeLog = 'C';
 constexpr uint64_t kFirstJobId = 1;
 
 std::string JobKey(names::ImportJobName ref) {
@@ -97,11 +99,35 @@ absl::StatusOr<std::vector<JobRecord>> LoadJobs(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
-    storage::Database* db) {
+    storage::Database* db, const Clock& clock) {
   absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
       db, KeyBuilder('Z').String("job_id_limit").Release(), kFirstJobId);
   if (!ids.ok()) return ids.status();
-  return std::unique_ptr<RocksImportStore>(new RocksImportStore(db, std::move(*ids)));
+  absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
+      changes::ChangeLog::Open(*db, kChangeLog, clock);
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<RocksImportStore>(
+      new RocksImportStore(db, std::move(*ids), std::move(*log)));
+}
+
+absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch, const std::string& type,
+                                         const JobRecord* before, const JobRecord* after,
+                                         const std::string& source) {
+  const JobRecord& job = after != nullptr ? *after : *before;
+  changes::ChangeRecord change;
+  change.set_type(type);
+  change.set_resource_type(v1::ImportJob::descriptor()->full_name());
+  change.set_name(RefOf(job).ToString());
+  change.set_firm_id(job.firm_id());
+  if (before != nullptr) change.set_before(before->SerializeAsString());
+  if (after != nullptr) change.set_after(after->SerializeAsString());
+  // A job acts for the member who started it; its removal is the sweep's.
+  if (source != "sweep") {
+    change.set_actor(job.created_by());
+    change.set_request_id(job.request_id());
+  }
+  change.set_source(source);
+  return log_->Commit(batch, {std::move(change)}, /*durable=*/true);
 }
 
 absl::Status RocksImportStore::CreateJob(const JobRecord& job,
@@ -123,13 +149,20 @@ absl::Status RocksImportStore::CreateJob(const JobRecord& job,
   }
   batch.Put(UnfinishedKey(ref), "");
   batch.Put(AgeKey(job), "");
-  return db_->WriteDurably(batch);
+  return CommitJob(batch, "CREATED", nullptr, &job, "api");
 }
 
 absl::Status RocksImportStore::UpdateJob(
     const JobRecord& job, const std::optional<std::vector<ErrorRecord>>& errors) {
   rocksdb::WriteBatch batch;
   const names::ImportJobName ref = RefOf(job);
+  // One writer per job (its worker): what is stored now is the state before.
+  // A stored state that cannot be read is overwritten all the same (the job
+  // fails for it), its change without a state before.
+  absl::StatusOr<std::optional<JobRecord>> before = GetJob(ref);
+  if (!before.ok() && before.status().code() != absl::StatusCode::kDataLoss) {
+    return before.status();
+  }
   batch.Put(JobKey(ref), job.SerializeAsString());
   if (errors.has_value()) {
     const std::string prefix = ErrorsPrefix(ref);
@@ -150,7 +183,8 @@ absl::Status RocksImportStore::UpdateJob(
   } else {
     batch.Put(UnfinishedKey(ref), "");
   }
-  return db_->WriteDurably(batch);
+  return CommitJob(batch, "UPDATED",
+                   before.ok() && before->has_value() ? &**before : nullptr, &job, "import");
 }
 
 absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
@@ -164,7 +198,7 @@ absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
     batch.Delete(RequestKey(job.created_by(), job.request_id()));
   batch.Delete(UnfinishedKey(ref));
   batch.Delete(AgeKey(job));
-  return db_->WriteDurably(batch);
+  return CommitJob(batch, "DELETED", &job, nullptr, "sweep");
 }
 
 absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(

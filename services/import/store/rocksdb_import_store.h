@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "common/changes/change_log.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "services/import/domain/import_store.h"
@@ -19,7 +20,10 @@ namespace clientbook::importer {
 //   X create_time firm job       -> ""            for the retention sweep
 class RocksImportStore final : public ImportStore {
  public:
-  static absl::StatusOr<std::unique_ptr<RocksImportStore>> Create(storage::Database* db);
+  static absl::StatusOr<std::unique_ptr<RocksImportStore>> Create(storage::Database* db,
+                                                                   const Clock& clock);
+  // Every committed change of a job (its state and counts, not its rows).
+  changes::ChangeLog& change_log() { return *log_; }
 
   absl::StatusOr<uint64_t> AllocateJobId() override { return ids_->Next(); }
   absl::Status CreateJob(const JobRecord& job,
@@ -43,11 +47,18 @@ class RocksImportStore final : public ImportStore {
                                                            size_t limit) const override;
 
  private:
-  RocksImportStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
-      : db_(db), ids_(std::move(ids)) {}
+  RocksImportStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids,
+                   std::unique_ptr<changes::ChangeLog> log)
+      : db_(db), ids_(std::move(ids)), log_(std::move(log)) {}
+
+  // Commits `batch` durably with the job's change record.
+  absl::Status CommitJob(rocksdb::WriteBatch& batch, const std::string& type,
+                         const JobRecord* before, const JobRecord* after,
+                         const std::string& source);
 
   storage::Database* db_;
   std::unique_ptr<storage::IdAllocator> ids_;
+  std::unique_ptr<changes::ChangeLog> log_;
 };
 
 }  // namespace clientbook::importer

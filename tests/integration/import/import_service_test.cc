@@ -1,5 +1,6 @@
 // The real import service against the real directory service, each on an
 // ephemeral port with its own RocksDB: export, edit, import, error report.
+#include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/import.grpc.pb.h"
 #include "common/client/outgoing_call.h"
@@ -36,6 +37,7 @@ class ImportServiceTest : public ::testing::Test {
 
     dir_stub_ = v1::DirectoryService::NewStub(client::Connect(directory_target));
     import_stub_ = v1::ImportService::NewStub(client::Connect(import_target));
+    import_changes_ = v1::ChangeService::NewStub(client::Connect(import_target));
 
     v1::CreateFirmRequest create_firm;
     create_firm.mutable_firm()->set_display_name("Studio");
@@ -109,8 +111,36 @@ class ImportServiceTest : public ::testing::Test {
   std::unique_ptr<testing::InProcessImport> import_;
   std::unique_ptr<v1::DirectoryService::Stub> dir_stub_;
   std::unique_ptr<v1::ImportService::Stub> import_stub_;
+  std::unique_ptr<v1::ChangeService::Stub> import_changes_;
   std::string firm_;
 };
+
+// Import's feed: a job's states and counts (never its rows), with the
+// member who started it as the actor; another firm's member reads none.
+TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
+  const v1::ImportJob job = ImportAndWait(Export(), "feed-1");
+  ASSERT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  req.set_filter(absl::StrCat("name = \"", job.name(), "\""));
+  v1::ListChangesResponse resp;
+  ASSERT_TRUE(import_changes_->ListChanges(Ctx().get(), req, &resp).ok());
+  ASSERT_GE(resp.events_size(), 2);
+  EXPECT_EQ(resp.events(0).type(), v1::ChangeEvent::CREATED);
+  EXPECT_EQ(resp.events(0).actor(), "alice");
+  EXPECT_EQ(resp.events(0).request_id(), "feed-1");
+  const v1::ChangeEvent& last = *resp.events().rbegin();
+  EXPECT_EQ(last.type(), v1::ChangeEvent::UPDATED);
+  EXPECT_EQ(last.source(), "import");
+  EXPECT_EQ(last.resource().import_job().state(), v1::ImportJob::SUCCEEDED);
+  EXPECT_EQ(last.resource().import_job().total_rows(), job.total_rows());
+  EXPECT_THAT(last.changed_fields().paths(), ::testing::Contains("state"));
+  for (size_t i = 1; i < static_cast<size_t>(resp.events_size()); ++i) {
+    EXPECT_GT(resp.events(i).sequence(), resp.events(i - 1).sequence());
+  }
+  EXPECT_EQ(import_changes_->ListChanges(Ctx("mallory").get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
 
 TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
   std::vector<csv::Record> rows = csv::Parse(Export());

@@ -209,7 +209,7 @@ class ImporterTest : public ::testing::Test {
     verdi_ = AddClient("Società Verdi", "V-1");
 
     db_ = std::move(*storage::Database::Open("/import", {.env = env_.get()}));
-    real_store_ = std::move(*RocksImportStore::Create(db_.get()));
+    real_store_ = std::move(*RocksImportStore::Create(db_.get(), clock_));
     store_ = std::make_unique<CrashableStore>(*real_store_);
     importer_ = std::make_unique<Importer>(
         *store_, clock_, directory_, scheduler_,
