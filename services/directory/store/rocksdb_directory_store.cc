@@ -326,7 +326,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   }
 
   // Fills in the state before of the records that need it: CREATED when
-  // there was none.
+  // there was none; a delete of what was never there (a leaver's list view
+  // never saved) changes nothing and keeps no record.
   absl::Status ReadBefore() {
     if (read_before_.empty()) return absl::OkStatus();
     std::vector<std::string> keys;
@@ -340,6 +341,9 @@ class RocksDirectoryWrite final : public DirectoryWrite {
       if (before.has_value()) record.set_before(*before);
       if (record.type().empty()) record.set_type(change_records::PutType(before.has_value()));
     }
+    std::erase_if(records_, [](const changes::ChangeRecord& record) {
+      return record.before().empty() && record.after().empty();
+    });
     return absl::OkStatus();
   }
 

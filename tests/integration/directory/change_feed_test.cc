@@ -615,6 +615,50 @@ TEST_F(ChangeFeedTest, AWatchDeliversInOrderAndEndsWhenItsMemberIsRemoved) {
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// A removal deletes the leaver's list view: a change when they had saved
+// one, none when they never had.
+TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
+  const std::string firm = NewFirm("owner");
+  for (const char* user : {"bob", "carol"}) {
+    v1::FirmMember member;
+    ASSERT_TRUE(directory_
+                    ->AddFirmMember(As("owner").get(),
+                                    Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                        "parent: '", firm, "' member { user_id: '", user,
+                                        "' email: '", user, "@x.example' role: STAFF }")),
+                                    &member)
+                    .ok());
+  }
+  v1::ClientListView view;
+  ASSERT_TRUE(directory_
+                  ->UpdateClientListView(
+                      As("carol").get(),
+                      Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+                          "client_list_view { name: '", firm,
+                          "/members/carol/clientListView' columns: 'display_name' }")),
+                      &view)
+                  .ok());
+  uint64_t next = 1;
+  ChangesFrom(next);
+  for (const char* user : {"bob", "carol"}) {
+    v1::RemoveFirmMemberResponse removed;
+    ASSERT_TRUE(directory_
+                    ->RemoveFirmMember(As("owner").get(),
+                                       Text<v1::RemoveFirmMemberRequest>(absl::StrCat(
+                                           "name: '", firm, "/members/", user, "'")),
+                                       &removed)
+                    .ok());
+  }
+  std::vector<std::string> deleted;
+  for (const v1::ChangeEvent& event : ChangesFrom(next)) {
+    EXPECT_EQ(event.type(), v1::ChangeEvent::DELETED);
+    deleted.push_back(event.name());
+  }
+  EXPECT_THAT(deleted, ElementsAre(firm + "/members/bob",
+                                   firm + "/members/carol/clientListView",
+                                   firm + "/members/carol"));
+}
+
 // The bootstrap recipe: list (keeping the first page's change_token), then
 // apply the feed from that token; with writers running throughout, the copy
 // ends equal to the directory.
