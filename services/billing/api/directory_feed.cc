@@ -30,16 +30,22 @@ DirectoryFeed::DirectoryFeed(std::shared_ptr<grpc::Channel> directory,
       retry_(retry) {}
 
 DirectoryFeed::~DirectoryFeed() {
-  stopping_.Notify();
   {
     absl::MutexLock lock(&mu_);
-    if (watching_ != nullptr) watching_->TryCancel();
+    stopping_.Notify();
+    if (calling_ != nullptr) calling_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 void DirectoryFeed::Start() {
   thread_ = std::thread([this] { Run(); });
+}
+
+bool DirectoryFeed::SetCalling(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  calling_ = context;
+  return !stopping_.HasBeenNotified();
 }
 
 std::unique_ptr<grpc::ClientContext> DirectoryFeed::NewContext(bool streaming) const {
@@ -97,8 +103,11 @@ absl::Status DirectoryFeed::CatchUp() {
     request.set_resume_token(*token);
     request.set_page_size(kPageSize);
     v1::ListChangesResponse page;
+    std::unique_ptr<grpc::ClientContext> context = NewContext(false);
+    if (!SetCalling(context.get())) break;
     absl::Status listed =
-        client::FromCall(stub_->ListChanges(NewContext(false).get(), request, &page), kPeer);
+        client::FromCall(stub_->ListChanges(context.get(), request, &page), kPeer);
+    SetCalling(nullptr);
     if (!listed.ok()) {
       if (absl::Status s = ForgetPositionIfRefused(listed); !s.ok()) return s;
       continue;
@@ -117,11 +126,7 @@ absl::Status DirectoryFeed::Watch() {
   request.set_filter(kClientsOnly);
   request.set_resume_token(*token);
   std::unique_ptr<grpc::ClientContext> context = NewContext(true);
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_.HasBeenNotified()) return absl::CancelledError("stopping");
-    watching_ = context.get();
-  }
+  if (!SetCalling(context.get())) return absl::CancelledError("stopping");
   auto stream = stub_->WatchChanges(context.get(), request);
   v1::WatchChangesResponse response;
   absl::Status applied;
@@ -130,10 +135,7 @@ absl::Status DirectoryFeed::Watch() {
   }
   if (!applied.ok()) context->TryCancel();
   absl::Status finished = client::FromCall(stream->Finish(), kPeer);
-  {
-    absl::MutexLock lock(&mu_);
-    watching_ = nullptr;
-  }
+  SetCalling(nullptr);
   if (!applied.ok()) return applied;
   return ForgetPositionIfRefused(finished);
 }

@@ -63,6 +63,8 @@ class DirectoryFeed final : public prometheus::Collectable {
   // A fresh start when the directory refuses the stored token.
   absl::Status ForgetPositionIfRefused(const absl::Status& status);
   std::unique_ptr<grpc::ClientContext> NewContext(bool streaming) const;
+  // Makes `context` the call Stop cancels (null: none); false once stopping.
+  bool SetCalling(grpc::ClientContext* context);
 
   std::unique_ptr<v1::ChangeService::Stub> stub_;
   const auth::Caller service_;
@@ -74,7 +76,9 @@ class DirectoryFeed final : public prometheus::Collectable {
 
   absl::Notification stopping_;
   absl::Mutex mu_;
-  grpc::ClientContext* watching_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The call in progress, cancelled when the feed stops (a call waits for a
+  // directory that is down).
+  grpc::ClientContext* calling_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
 };
 
