@@ -88,7 +88,7 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
   for (const char* service_name :
        {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService",
         "clientbook.v1.BillingService", "clientbook.v1.BillingOperatorService",
-        "clientbook.v1.ImportService"}) {
+        "clientbook.v1.ImportService", "clientbook.v1.ChangeService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service_name);

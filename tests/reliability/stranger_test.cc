@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
+#include "clientbook/v1/changes.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -236,6 +237,32 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
     }
   }
   EXPECT_GT(operator_calls, 0);
+
+  // Every service's change feed: firm A's changes and every firm's, listed
+  // and watched.
+  for (const std::string& target :
+       {cluster_.directory_target(), cluster_.billing_target(), cluster_.import_target()}) {
+    auto changes = v1::ChangeService::NewStub(testing::Channel(target));
+    for (const std::string parent : {firm_, std::string("firms/-")}) {
+      for (const char* caller : {kStranger, kNobody}) {
+        SCOPED_TRACE(absl::StrCat(target, " ", parent, " by ", caller));
+        v1::ListChangesRequest list;
+        list.set_parent(parent);
+        v1::ListChangesResponse listed;
+        const grpc::Status s = changes->ListChanges(As(caller).get(), list, &listed);
+        EXPECT_FALSE(s.ok());
+        EXPECT_EQ(listed.events_size(), 0);
+        EXPECT_FALSE(absl::StrContains(s.error_message(), kSecret));
+        v1::WatchChangesRequest watch;
+        watch.set_parent(parent);
+        auto ctx = As(caller);
+        auto stream = changes->WatchChanges(ctx.get(), watch);
+        v1::WatchChangesResponse response;
+        EXPECT_FALSE(stream->Read(&response));
+        EXPECT_FALSE(stream->Finish().ok());
+      }
+    }
+  }
 
   // The streaming RPCs, by hand.
   v1::ExportClientsRequest export_request;
