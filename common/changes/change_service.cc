@@ -10,7 +10,7 @@
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
-#include "prometheus/metric_family.h"
+#include "common/server/metrics.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
@@ -44,19 +44,6 @@ constexpr size_t kSweepBatch = 1000;
 
 constexpr absl::Duration kMinRetention = absl::Hours(1);
 constexpr absl::Duration kMaxRetention = absl::Hours(24 * 400);
-
-prometheus::MetricFamily Gauge(std::string name, std::string help, double value,
-                               prometheus::MetricType type = prometheus::MetricType::Gauge) {
-  prometheus::MetricFamily family{std::move(name), std::move(help), type, {}};
-  prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(metric);
-  return family;
-}
 
 }  // namespace
 
@@ -320,16 +307,20 @@ std::vector<prometheus::MetricFamily> ChangeService::Collect() const {
   const uint64_t next = log_.next_sequence();
   const uint64_t oldest = log_.oldest_sequence();
   return {
-      Gauge("clientbook_change_watchers", "WatchChanges streams open", watchers),
-      Gauge("clientbook_change_events_sent_total", "change events sent to watchers",
-            static_cast<double>(events_sent_), prometheus::MetricType::Counter),
-      Gauge("clientbook_change_watches_refused_total",
-            "WatchChanges refused for too many watchers",
-            static_cast<double>(watches_refused_), prometheus::MetricType::Counter),
-      Gauge("clientbook_change_log_next_sequence", "the sequence the next change gets",
-            static_cast<double>(next)),
-      Gauge("clientbook_change_log_records", "changes kept in the log",
-            static_cast<double>(next - oldest)),
+      server::OneSeries("clientbook_change_watchers", "WatchChanges streams open",
+                        prometheus::MetricType::Gauge, watchers),
+      server::OneSeries("clientbook_change_events_sent_total",
+                        "change events sent to watchers", prometheus::MetricType::Counter,
+                        static_cast<double>(events_sent_)),
+      server::OneSeries("clientbook_change_watches_refused_total",
+                        "WatchChanges refused for too many watchers",
+                        prometheus::MetricType::Counter,
+                        static_cast<double>(watches_refused_)),
+      server::OneSeries("clientbook_change_log_next_sequence",
+                        "the sequence the next change gets", prometheus::MetricType::Gauge,
+                        static_cast<double>(next)),
+      server::OneSeries("clientbook_change_log_records", "changes kept in the log",
+                        prometheus::MetricType::Gauge, static_cast<double>(next - oldest)),
   };
 }
 

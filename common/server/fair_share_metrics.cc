@@ -2,47 +2,28 @@
 
 #include <string>
 
+#include "common/server/metrics.h"
+
 namespace clientbook::server {
-namespace {
-
-prometheus::MetricFamily Family(std::string name, std::string help,
-                                prometheus::MetricType type) {
-  return prometheus::MetricFamily{
-      .name = std::move(name), .help = std::move(help), .type = type, .metric = {}};
-}
-
-void Add(prometheus::MetricFamily& family, double value,
-         std::vector<prometheus::ClientMetric::Label> labels = {}) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  if (family.type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
-}
-
-}  // namespace
 
 std::vector<prometheus::MetricFamily> FairShareMetrics::Collect() const {
   using prometheus::MetricType;
   const FairShare::Load load = share_.Report(kBusiestFirms);
   auto seats = Family("clientbook_fair_share_seats", "calls that may run at once",
                       MetricType::Gauge);
-  Add(seats, load.seats);
+  AddSeries(seats, load.seats);
   auto in_use = Family("clientbook_fair_share_seats_in_use",
                        "seats held by running calls", MetricType::Gauge);
-  Add(in_use, load.seats_in_use);
+  AddSeries(in_use, load.seats_in_use);
   auto queued = Family("clientbook_fair_share_calls_queued",
                        "calls waiting for a seat, all firms", MetricType::Gauge);
-  Add(queued, load.queued);
+  AddSeries(queued, load.queued);
   auto refused =
       Family("clientbook_fair_share_refused_total",
              "calls refused RESOURCE_EXHAUSTED, by reason", MetricType::Counter);
-  Add(refused, static_cast<double>(load.refused_over_capacity),
+  AddSeries(refused, static_cast<double>(load.refused_over_capacity),
       {{"reason", "FIRM_OVER_CAPACITY"}});
-  Add(refused, static_cast<double>(load.refused_rate_limited),
+  AddSeries(refused, static_cast<double>(load.refused_rate_limited),
       {{"reason", "FIRM_RATE_LIMITED"}});
 
   auto firm_running = Family("clientbook_firm_seats_in_use",
@@ -58,10 +39,10 @@ std::vector<prometheus::MetricFamily> FairShareMetrics::Collect() const {
              MetricType::Gauge);
   for (const FairShare::FlowLoad& flow : load.busiest) {
     const std::vector<prometheus::ClientMetric::Label> firm = {{"firm", flow.flow}};
-    Add(firm_running, flow.running, firm);
-    Add(firm_queued, flow.queued, firm);
-    Add(firm_refused, static_cast<double>(flow.refused), firm);
-    Add(firm_wait, absl::ToDoubleSeconds(flow.queue_wait_p99), firm);
+    AddSeries(firm_running, flow.running, firm);
+    AddSeries(firm_queued, flow.queued, firm);
+    AddSeries(firm_refused, static_cast<double>(flow.refused), firm);
+    AddSeries(firm_wait, absl::ToDoubleSeconds(flow.queue_wait_p99), firm);
   }
   return {seats,        in_use,      queued,       refused,
           firm_running, firm_queued, firm_refused, firm_wait};

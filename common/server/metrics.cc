@@ -5,6 +5,31 @@
 #include "prometheus/counter.h"
 
 namespace clientbook::server {
+
+prometheus::MetricFamily Family(std::string name, std::string help,
+                                prometheus::MetricType type) {
+  return prometheus::MetricFamily{
+      .name = std::move(name), .help = std::move(help), .type = type, .metric = {}};
+}
+
+void AddSeries(prometheus::MetricFamily& family, double value,
+               std::vector<prometheus::ClientMetric::Label> labels) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  if (family.type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(std::move(metric));
+}
+
+prometheus::MetricFamily OneSeries(std::string name, std::string help,
+                                   prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family = Family(std::move(name), std::move(help), type);
+  AddSeries(family, value);
+  return family;
+}
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;

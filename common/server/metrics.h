@@ -12,9 +12,21 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 
 namespace clientbook::server {
+
+// Families built at scrape time, by the Collectables that report state they
+// read then (the fair share, the change feed): a family with no series yet,
+// a series added to it (a counter's or a gauge's value by the family's
+// type), and a family of one unlabelled series.
+prometheus::MetricFamily Family(std::string name, std::string help,
+                                prometheus::MetricType type);
+void AddSeries(prometheus::MetricFamily& family, double value,
+               std::vector<prometheus::ClientMetric::Label> labels = {});
+prometheus::MetricFamily OneSeries(std::string name, std::string help,
+                                   prometheus::MetricType type, double value);
 
 // Per-RPC Prometheus metrics: clientbook_rpc_total{method,code} and
 // clientbook_rpc_duration_seconds{method}, recorded by a server interceptor

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/client/outgoing_call.h"
 #include "common/names/names.h"
+#include "common/server/metrics.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
@@ -141,17 +142,12 @@ absl::Status DirectoryFeed::Watch() {
 }
 
 std::vector<prometheus::MetricFamily> DirectoryFeed::Collect() const {
-  auto one = [](std::string name, std::string help, prometheus::MetricType type,
-                double value) {
-    prometheus::ClientMetric metric;
-    (type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value) =
-        value;
-    return prometheus::MetricFamily{std::move(name), std::move(help), type, {metric}};
-  };
-  return {one("clientbook_directory_feed_lag_seconds",
+  return {server::OneSeries(
+              "clientbook_directory_feed_lag_seconds",
               "age of the last directory change billing applied, when it applied it",
               prometheus::MetricType::Gauge, absl::ToDoubleSeconds(lag())),
-          one("clientbook_directory_feed_subscriptions_detached_total",
+          server::OneSeries(
+              "clientbook_directory_feed_subscriptions_detached_total",
               "subscriptions taken out of lists because the directory's client went",
               prometheus::MetricType::Counter, static_cast<double>(detached_))};
 }
