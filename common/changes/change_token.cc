@@ -50,7 +50,10 @@ absl::StatusOr<uint64_t> ParseResumeToken(const ChangeLog& log, absl::string_vie
                                           absl::string_view token,
                                           absl::Span<const uint64_t> filter_hashes) {
   std::string bytes;
-  if (!absl::WebSafeBase64Unescape(token, &bytes) || bytes.size() <= kMacBytes) {
+  // A token has one spelling: the decoder ignores a last character's spare
+  // bits, so an edit there would otherwise pass as the same token.
+  if (!absl::WebSafeBase64Unescape(token, &bytes) || bytes.size() <= kMacBytes ||
+      absl::WebSafeBase64Escape(bytes) != token) {
     return BadToken(field, "malformed");
   }
   const absl::string_view body(bytes.data(), bytes.size() - kMacBytes);
