@@ -2,11 +2,11 @@
 
 #include <memory>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/auth/caller.h"
 #include "common/rules/shared_limits.h"
+#include "common/text/text.h"
 #include "nlohmann/json.hpp"
 #include "openssl/ecdsa.h"
 
@@ -27,7 +27,7 @@ absl::Status SignatureRefused() {
 // A base64url segment decoded as a JSON object, or a discarded value.
 Json DecodeObject(absl::string_view segment) {
   std::string bytes;
-  if (!absl::WebSafeBase64Unescape(segment, &bytes))
+  if (!text::DecodeBase64UrlStrict(segment, &bytes))
     return Json(Json::value_t::discarded);
   Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return Json(Json::value_t::discarded);
@@ -139,7 +139,7 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
   const Jwks::Key* key = keys.Find(*kid);
   if (key == nullptr || key->algorithm != *alg) return SignatureRefused();
   std::string signature;
-  if (!absl::WebSafeBase64Unescape(parts[2], &signature)) return Malformed();
+  if (!text::DecodeBase64UrlStrict(parts[2], &signature)) return Malformed();
   const absl::string_view signed_part(parts[0].data(),
                                       parts[0].size() + 1 + parts[1].size());
   if (!SignatureMatches(*key, signed_part, signature)) return SignatureRefused();

@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/text/text.h"
 
 namespace clientbook::changes {
 namespace {
@@ -50,10 +51,7 @@ absl::StatusOr<uint64_t> ParseResumeToken(const ChangeLog& log, absl::string_vie
                                           absl::string_view token,
                                           absl::Span<const uint64_t> filter_hashes) {
   std::string bytes;
-  // A token has one spelling: the decoder ignores a last character's spare
-  // bits, so an edit there would otherwise pass as the same token.
-  if (!absl::WebSafeBase64Unescape(token, &bytes) || bytes.size() <= kMacBytes ||
-      absl::WebSafeBase64Escape(bytes) != token) {
+  if (!text::DecodeBase64UrlStrict(token, &bytes) || bytes.size() <= kMacBytes) {
     return BadToken(field, "malformed");
   }
   const absl::string_view body(bytes.data(), bytes.size() - kMacBytes);

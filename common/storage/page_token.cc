@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/storage/key_codec.h"
+#include "common/text/text.h"
 
 namespace clientbook::storage {
 namespace {
@@ -30,7 +31,7 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view query,
   if (token.empty()) return std::string();
   std::string raw;
   const std::string fingerprint = Fingerprint(query);
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= fingerprint.size() ||
+  if (!text::DecodeBase64UrlStrict(token, &raw) || raw.size() <= fingerprint.size() ||
       raw.compare(0, fingerprint.size(), fingerprint) != 0) {
     return absl::InvalidArgumentError(
         "page_token is not valid for this request (it must come from the "

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 
 namespace clientbook::text {
 namespace {
@@ -138,6 +139,11 @@ std::vector<std::string> Words(absl::string_view folded) {
   }
   flush();
   return words;
+}
+
+bool DecodeBase64UrlStrict(absl::string_view encoded, std::string* bytes) {
+  return absl::WebSafeBase64Unescape(encoded, bytes) &&
+         absl::WebSafeBase64Escape(*bytes) == encoded;
 }
 
 }  // namespace clientbook::text

@@ -36,6 +36,11 @@ std::string FoldForSearch(absl::string_view s);
 // The words of a folded text: runs of letters and digits.
 std::vector<std::string> Words(absl::string_view folded);
 
+// Unpadded base64url (RFC 4648 §5) decoded into `bytes`, true only for the
+// one spelling that encodes them: a decoder that ignored the last
+// character's spare bits would take an edited token or signature as intact.
+bool DecodeBase64UrlStrict(absl::string_view encoded, std::string* bytes);
+
 }  // namespace clientbook::text
 
 #endif  // CLIENTBOOK_COMMON_TEXT_TEXT_H_

@@ -165,6 +165,26 @@ TEST_F(JwtTest, TamperedPayloadIsRefused) {
   }
 }
 
+// The last character of a segment carries spare bits a lenient decoder
+// ignores: every other character there is another token, and refused.
+TEST_F(JwtTest, EveryOtherLastCharacterOfASegmentIsRefused) {
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (const JwtSigner* signer : {&rsa_, &ec_}) {
+    const std::string token = signer->Sign(Claims());
+    ASSERT_TRUE(Verify(token).ok());
+    for (size_t end : {token.find('.'), token.rfind('.'), token.size()}) {
+      for (const char c : alphabet) {
+        if (c == token[end - 1]) continue;
+        std::string edited = token;
+        edited[end - 1] = c;
+        EXPECT_THAT(Verify(edited), StatusIs(absl::StatusCode::kUnauthenticated))
+            << "segment ending at " << end << " edited to " << c;
+      }
+    }
+  }
+}
+
 TEST_F(JwtTest, TruncatedOrMalformedTokensAreRefused) {
   const std::string token = rsa_.Sign(Claims());
   for (size_t cut : {token.size() - 1, token.size() / 2, token.find('.'), size_t{1}}) {

@@ -55,5 +55,16 @@ TEST(TextTest, AsciiWordsSplitAsUnicodeWordsDo) {
   }
 }
 
+TEST(TextTest, Base64UrlHasOneSpellingPerValue) {
+  std::string bytes;
+  ASSERT_TRUE(DecodeBase64UrlStrict("YQ", &bytes));  // 'a': 0x61, 4 spare bits zero
+  EXPECT_EQ(bytes, "a");
+  EXPECT_TRUE(DecodeBase64UrlStrict("", &bytes));
+  EXPECT_EQ(bytes, "");
+  for (const char* other : {"YR", "YS", "Yf", "YQ==", "YQ=", "Y", "Y+", "Y/", "Y Q"}) {
+    EXPECT_FALSE(DecodeBase64UrlStrict(other, &bytes)) << other;
+  }
+}
+
 }  // namespace
 }  // namespace clientbook::text
