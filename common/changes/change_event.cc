@@ -62,8 +62,11 @@ std::string EtagOf(const Message& message) {
 absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& readers,
                            v1::ChangeEvent& event) {
   event.set_sequence(record.sequence());
-  *event.mutable_commit_time() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(record.commit_time_us());
+  // A resource a snapshot found (EXISTS) has a state, not a commit.
+  if (record.commit_time_us() != 0) {
+    *event.mutable_commit_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(record.commit_time_us());
+  }
   v1::ChangeEvent::Type type = v1::ChangeEvent::TYPE_UNSPECIFIED;
   v1::ChangeEvent::Type_Parse(record.type(), &type);
   event.set_type(type);

@@ -110,6 +110,13 @@ void ChangeLog::Publish(const std::vector<ChangeRecord>& records) {
   }
 }
 
+std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) const {
+  // Under the commit lock: the snapshot holds every committed change and
+  // none of the next.
+  absl::MutexLock lock(&mu_);
+  return std::make_unique<ResourceSnapshot>(db_, db_.Snapshot(), next_, tables_, firm_id);
+}
+
 void ChangeLog::AwaitSequence(uint64_t sequence, absl::Time deadline) const {
   absl::MutexLock lock(&recent_mu_);
   auto reached = [this, sequence]() {

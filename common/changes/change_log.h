@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/changes/change_record.pb.h"
+#include "common/changes/resource_snapshot.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "rocksdb/write_batch.h"
@@ -46,6 +47,13 @@ class ChangeLog {
   // Up to `limit` records from sequence `from` on, in order: from memory
   // when the recent ones cover `from` (the live tail), else from RocksDB.
   absl::StatusOr<std::vector<ChangeRecord>> Read(uint64_t from, size_t limit) const;
+
+  // The tables that hold the service's current resources, as its store lays
+  // them out; set once, before the log is read.
+  void SetResourceTables(std::vector<ResourceTable> tables) { tables_ = std::move(tables); }
+  // Firm `firm_id`'s resources (0: every firm's) as of now, between two
+  // commits: the changes from its next_sequence() on are the ones after it.
+  std::unique_ptr<ResourceSnapshot> OpenSnapshot(uint64_t firm_id) const;
 
   // Returns once a record at or after `sequence` exists, or at `deadline`.
   void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
@@ -85,6 +93,7 @@ class ChangeLog {
 
   storage::Database& db_;
   const char table_;
+  std::vector<ResourceTable> tables_;
   const Clock& clock_;
   const std::string epoch_;
   const std::string token_key_;

@@ -219,6 +219,10 @@ absl::Status ChangeService::Watch(
   if (!req.resume_token().empty()) {
     CB_ASSIGN_OR_RETURN(next, Resume(scope, req.resume_token()));
   }
+  const bool snapshot = req.start() == v1::WatchChangesRequest::SNAPSHOT;
+  if (snapshot) {
+    CB_ASSIGN_OR_RETURN(next, SendSnapshot(caller, scope, ctx, write));
+  }
   const absl::Time begin = real_time_.Now();
   // Spread so the streams begun together do not all end together.
   const absl::Time end =
@@ -233,8 +237,10 @@ absl::Status ChangeService::Watch(
     return absl::OkStatus();
   };
   {
-    // The first message says the watch began, and where.
+    // The first message says the watch began, and where; after a snapshot,
+    // that it is complete.
     v1::WatchChangesResponse started;
+    started.set_snapshot_complete(snapshot);
     CB_RETURN_IF_ERROR(send(started));
   }
   while (true) {
@@ -268,6 +274,28 @@ absl::Status ChangeService::Watch(
     }
     log_.AwaitSequence(next,
                        std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
+  }
+}
+
+absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
+    const auth::Caller& caller, const Scope& scope, grpc::CallbackServerContext& ctx,
+    const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+  std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
+  while (true) {
+    if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
+    if (frame_.Closing()) return server::Draining();
+    CB_RETURN_IF_ERROR(CheckReader(caller, scope));
+    CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+                        snapshot->Next(kMaxBatchEvents, kMaxBatchBytes));
+    if (records.empty()) return snapshot->next_sequence();
+    v1::WatchChangesResponse batch;
+    for (const ChangeRecord& record : records) {
+      if (!scope.filter.Matches(record) || !readers_.MayRead(caller, record)) continue;
+      CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *batch.add_events()));
+    }
+    if (batch.events_size() == 0) continue;
+    if (!write(batch)) return absl::CancelledError("the watcher left");
+    events_sent_ += batch.events_size();
   }
 }
 

@@ -169,6 +169,9 @@ int Watch(const std::string& target, const std::string& request_text,
   uint64_t events = 0;
   // The first and last event received: the rate while events flowed.
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  // SNAPSHOT: the resources found, and the slowest stream's time to its end.
+  uint64_t existing = 0;
+  absl::Duration snapshot_time;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   for (int w = 0; w < watchers; ++w) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
@@ -177,11 +180,20 @@ int Watch(const std::string& target, const std::string& request_text,
   std::vector<std::thread> threads;
   for (int w = 0; w < watchers; ++w) {
     threads.emplace_back([&, w] {
+      const absl::Time opened = absl::Now();
       auto stream = stub->WatchChanges(contexts[w].get(), request);
       clientbook::v1::WatchChangesResponse response;
       while (stream->Read(&response)) {
         const absl::Time now = absl::Now();
         absl::MutexLock lock(&mu);
+        if (response.snapshot_complete()) {
+          snapshot_time = std::max(snapshot_time, now - opened);
+        }
+        if (request.start() == clientbook::v1::WatchChangesRequest::SNAPSHOT &&
+            response.resume_token().empty()) {
+          existing += response.events_size();
+          continue;
+        }
         events += response.events_size();
         if (response.events_size() > 0) {
           first = std::min(first, now);
@@ -211,6 +223,11 @@ int Watch(const std::string& target, const std::string& request_text,
     absl::PrintF(", commit to receipt p50 %.1f ms p99 %.1f ms",
                  absl::ToDoubleMilliseconds(delays[delays.size() / 2]),
                  absl::ToDoubleMilliseconds(delays[delays.size() * 99 / 100]));
+  }
+  if (snapshot_time > absl::ZeroDuration()) {
+    absl::PrintF("; snapshot: %d resources in %.2f s (%.0f/s)", existing,
+                 absl::ToDoubleSeconds(snapshot_time),
+                 existing / absl::ToDoubleSeconds(snapshot_time));
   }
   absl::PrintF("\n");
   return 0;

@@ -54,6 +54,27 @@ const char* ChangeTypeOf(const SubscriptionRecord* before, const SubscriptionRec
   return "UPDATED";
 }
 
+changes::ChangeRecord SubscriptionChange(const SubscriptionRecord& subscription) {
+  changes::ChangeRecord change;
+  change.set_resource_type(v1::Subscription::descriptor()->full_name());
+  change.set_name(
+      names::SubscriptionName{subscription.firm_id(), subscription.company_id()}.ToString());
+  change.set_firm_id(subscription.firm_id());
+  return change;
+}
+
+// Where a SNAPSHOT watch finds billing's subscriptions: those of clients
+// the directory still has.
+std::vector<changes::ResourceTable> ResourceTables() {
+  return {changes::FirmTable<SubscriptionRecord>(
+      kSubscription,
+      [](absl::string_view,
+         const SubscriptionRecord& subscription) -> std::optional<changes::ChangeRecord> {
+        if (subscription.client_gone_us() != 0) return std::nullopt;
+        return SubscriptionChange(subscription);
+      })};
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksBillingStore>> RocksBillingStore::Create(
@@ -61,6 +82,7 @@ absl::StatusOr<std::unique_ptr<RocksBillingStore>> RocksBillingStore::Create(
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
+  (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksBillingStore>(new RocksBillingStore(db, std::move(*log)));
 }
 
@@ -137,11 +159,8 @@ absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
                   .Release(),
               request->record.SerializeAsString());
   }
-  changes::ChangeRecord change;
+  changes::ChangeRecord change = SubscriptionChange(after);
   change.set_type(ChangeTypeOf(before, after));
-  change.set_resource_type(v1::Subscription::descriptor()->full_name());
-  change.set_name(names::SubscriptionName{after.firm_id(), after.company_id()}.ToString());
-  change.set_firm_id(after.firm_id());
   if (before != nullptr) change.set_before(before->SerializeAsString());
   change.set_after(after.SerializeAsString());
   change.set_actor(origin.actor);

@@ -385,6 +385,52 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   std::vector<std::string> deletes_;
 };
 
+// Where a SNAPSHOT watch finds the directory's resources.
+std::vector<changes::ResourceTable> ResourceTables() {
+  using changes::FirmTable;
+  using changes::ChangeRecord;
+  return {
+      FirmTable<FirmRecord>(kFirm,
+                            [](absl::string_view, const FirmRecord& firm) {
+                              return change_records::Firm(firm);
+                            }),
+      FirmTable<MemberRecord>(kMember,
+                              [](absl::string_view, const MemberRecord& member) {
+                                return change_records::Member(member);
+                              }),
+      FirmTable<ClientRecord>(kClient,
+                              [](absl::string_view, const ClientRecord& client) {
+                                return change_records::Client(nullptr, &client);
+                              }),
+      FirmTable<ListViewRecord>(
+          kListView,
+          [](absl::string_view key, const ListViewRecord&) -> std::optional<ChangeRecord> {
+            KeyReader reader(key);
+            reader.Table();
+            std::optional<uint64_t> firm = reader.Uint64();
+            std::optional<std::string> user = reader.String();
+            if (!firm || !user) return std::nullopt;
+            return change_records::ListView(*firm, *user);
+          }),
+      // An invitation is no firm's until accepted: only a watch of every
+      // firm finds them.
+      FirmTable<InvitationRecord>(
+          kInvitation,
+          [](absl::string_view, const InvitationRecord& invitation) {
+            return change_records::Invitation(invitation);
+          },
+          /*per_firm=*/false),
+      FirmTable<NoteRecord>(workspace_keys::kNoteTable,
+                            [](absl::string_view, const NoteRecord& note) {
+                              return change_records::Note(nullptr, &note);
+                            }),
+      FirmTable<TodoRecord>(workspace_keys::kTodoTable,
+                            [](absl::string_view, const TodoRecord& todo) {
+                              return change_records::Todo(nullptr, &todo);
+                            }),
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
@@ -395,6 +441,7 @@ absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
+  (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksDirectoryStore>(
       new RocksDirectoryStore(db, std::move(*ids), std::move(*log)));
 }

@@ -11,11 +11,11 @@ namespace {
 
 using storage::KeyBuilder;
 
-constexpr char kNote = 'H';
+constexpr char kNote = kNoteTable;
 constexpr char kClientNotes = 'h';
 constexpr char kNoteWords = 'w';
 constexpr char kNotePurge = 'p';
-constexpr char kTodo = 'K';
+constexpr char kTodo = kTodoTable;
 constexpr char kTodoIndex = 'k';
 constexpr char kMergedClient = 'G';
 

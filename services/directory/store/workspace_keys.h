@@ -21,6 +21,10 @@
 // "*" (every state), "o" (open) when open, and "s"+state.
 namespace clientbook::directory::workspace_keys {
 
+// The tables of the notes and to-dos themselves.
+inline constexpr char kNoteTable = 'H';
+inline constexpr char kTodoTable = 'K';
+
 std::string NoteKey(uint64_t firm, uint64_t note);
 std::string TodoKey(uint64_t firm, uint64_t todo);
 std::string MergedClientKey(uint64_t firm, uint64_t company);

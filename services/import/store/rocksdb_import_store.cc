@@ -96,6 +96,20 @@ absl::StatusOr<std::vector<JobRecord>> LoadJobs(
   return jobs;
 }
 
+changes::ChangeRecord JobChange(const JobRecord& job) {
+  changes::ChangeRecord change;
+  change.set_resource_type(v1::ImportJob::descriptor()->full_name());
+  change.set_name(RefOf(job).ToString());
+  change.set_firm_id(job.firm_id());
+  return change;
+}
+
+// Where a SNAPSHOT watch finds the import jobs.
+std::vector<changes::ResourceTable> ResourceTables() {
+  return {changes::FirmTable<JobRecord>(
+      kJob, [](absl::string_view, const JobRecord& job) { return JobChange(job); })};
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
@@ -106,6 +120,7 @@ absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
+  (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksImportStore>(
       new RocksImportStore(db, std::move(*ids), std::move(*log)));
 }
@@ -114,11 +129,8 @@ absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch, const std::
                                          const JobRecord* before, const JobRecord* after,
                                          const std::string& source) {
   const JobRecord& job = after != nullptr ? *after : *before;
-  changes::ChangeRecord change;
+  changes::ChangeRecord change = JobChange(job);
   change.set_type(type);
-  change.set_resource_type(v1::ImportJob::descriptor()->full_name());
-  change.set_name(RefOf(job).ToString());
-  change.set_firm_id(job.firm_id());
   if (before != nullptr) change.set_before(before->SerializeAsString());
   if (after != nullptr) change.set_after(after->SerializeAsString());
   // A job acts for the member who started it; its removal is the sweep's.

@@ -484,6 +484,41 @@ TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) 
             gone_at);
 }
 
+// A SNAPSHOT of billing holds the firm's subscriptions, and once the
+// directory's client is gone (and billing followed), no longer its own.
+TEST_F(BillingServiceTest, ABillingSnapshotHoldsTheSubscriptionsOfClientsStillThere) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  auto snapshot = [&] {
+    auto ctx = Ctx("alice");
+    v1::WatchChangesRequest req;
+    req.set_parent(firm_);
+    req.set_start(v1::WatchChangesRequest::SNAPSHOT);
+    auto stream = changes->WatchChanges(ctx.get(), req);
+    std::vector<std::string> names;
+    v1::WatchChangesResponse response;
+    while (stream->Read(&response)) {
+      for (const v1::ChangeEvent& event : response.events()) {
+        EXPECT_EQ(event.type(), v1::ChangeEvent::EXISTS);
+        EXPECT_EQ(event.resource().subscription().plan(), v1::DIRECT_DISCOUNT);
+        names.push_back(event.name());
+      }
+      if (response.snapshot_complete()) break;
+    }
+    ctx->TryCancel();
+    stream->Finish();
+    return names;
+  };
+  EXPECT_THAT(snapshot(), ::testing::ElementsAre(subscription_));
+  billing::DirectoryFeed feed(client::Connect(directory_->target()),
+                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
+                              *billing_store_);
+  ASSERT_TRUE(DeleteClient().ok());
+  ASSERT_TRUE(feed.CatchUp().ok());
+  EXPECT_THAT(snapshot(), ::testing::IsEmpty());
+}
+
 TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldest) {
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
                               *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,

@@ -768,5 +768,192 @@ TEST_F(ChangeFeedTest, BadWatchesAreRefusedWithClearStatuses) {
   EXPECT_EQ(ReasonOf(status), "");
 }
 
+// SNAPSHOT: every resource of the firm the member may read, as EXISTS
+// events without tokens, then snapshot_complete with the token the live
+// changes follow from.
+TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChanges) {
+  const std::string firm = NewFirm("owner");
+  NewFirm("stranger");
+  v1::FirmMember member;
+  ASSERT_TRUE(directory_
+                  ->AddFirmMember(As("owner").get(),
+                                  Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                      "parent: '", firm,
+                                      "' member { user_id: 'bob' email: 'bob@x.example' "
+                                      "role: STAFF }")),
+                                  &member)
+                  .ok());
+  const v1::Client a = NewClient(firm, "Alpha");
+  NewClient(firm, "Beta");
+  for (const char* user : {"owner", "bob"}) {
+    v1::ClientListView view;
+    ASSERT_TRUE(directory_
+                    ->UpdateClientListView(
+                        As(user).get(),
+                        Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+                            "client_list_view { name: '", firm, "/members/", user,
+                            "/clientListView' columns: 'display_name' }")),
+                        &view)
+                    .ok());
+  }
+  v1::Note note;
+  ASSERT_TRUE(workspace_
+                  ->CreateNote(As("owner").get(),
+                               Text<v1::CreateNoteRequest>(absl::StrCat(
+                                   "parent: '", firm, "' note { client: '", a.name(),
+                                   "' kind: GENERAL text: 'Called about VAT' }")),
+                               &note)
+                  .ok());
+  v1::Todo todo;
+  ASSERT_TRUE(workspace_
+                  ->CreateTodo(As("owner").get(),
+                               Text<v1::CreateTodoRequest>(absl::StrCat(
+                                   "parent: '", firm, "' todo { client: '", a.name(),
+                                   "' title: 'File VAT' assignee: '", firm,
+                                   "/members/bob' }")),
+                               &todo)
+                  .ok());
+  // A pending invitation is no firm's yet: not in the firm's snapshot.
+  v1::Invitation invitation;
+  ASSERT_TRUE(directory_
+                  ->CreateInvitation(
+                      As("gialli").get(),
+                      Text<v1::CreateInvitationRequest>(
+                          "invitation { client_display_name: 'Gialli SpA' client_type: "
+                          "BUSINESS invitee_email: 'owner@studio.example' }"),
+                      &invitation)
+                  .ok());
+  uint64_t next = 1;
+  const std::vector<v1::ChangeEvent> before = ChangesFrom(next);
+  ASSERT_FALSE(before.empty());
+  const uint64_t last = before.back().sequence();
+
+  auto ctx = As("bob");
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  req.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = changes_->WatchChanges(ctx.get(), req);
+  std::map<std::string, std::string> found;  // name -> resource type
+  v1::WatchChangesResponse response;
+  while (stream->Read(&response) && !response.snapshot_complete()) {
+    EXPECT_TRUE(response.resume_token().empty());
+    for (const v1::ChangeEvent& event : response.events()) {
+      EXPECT_EQ(event.type(), v1::ChangeEvent::EXISTS);
+      EXPECT_EQ(event.sequence(), last);
+      EXPECT_FALSE(event.has_commit_time());
+      EXPECT_TRUE(event.has_resource());
+      if (event.resource().has_client()) {
+        EXPECT_EQ(event.etag(), event.resource().client().etag());
+        EXPECT_FALSE(event.etag().empty());
+      }
+      found[event.name()] = event.resource_type();
+    }
+  }
+  ASSERT_TRUE(response.snapshot_complete());
+  EXPECT_FALSE(response.resume_token().empty());
+  EXPECT_EQ(response.events_size(), 0);
+  const std::map<std::string, std::string> expected = {
+      {firm, "clientbook.v1.Firm"},
+      {firm + "/members/owner", "clientbook.v1.FirmMember"},
+      {firm + "/members/bob", "clientbook.v1.FirmMember"},
+      {a.name(), "clientbook.v1.Client"},
+      {firm + "/members/bob/clientListView", "clientbook.v1.ClientListView"},
+      {note.name(), "clientbook.v1.Note"},
+      {todo.name(), "clientbook.v1.Todo"},
+  };
+  for (const auto& [name, type] : expected) {
+    EXPECT_EQ(found[name], type) << name;
+  }
+  // Two clients, and neither the owner's view nor another firm's anything.
+  EXPECT_EQ(found.size(), expected.size() + 1);
+  EXPECT_FALSE(found.contains(firm + "/members/owner/clientListView"));
+
+  const v1::Client gamma = NewClient(firm, "Gamma");
+  std::vector<std::string> live;
+  while (live.empty() && stream->Read(&response)) {
+    EXPECT_FALSE(response.resume_token().empty());
+    for (const v1::ChangeEvent& event : response.events()) live.push_back(event.name());
+  }
+  EXPECT_THAT(live, ElementsAre(gamma.name()));
+  ctx->TryCancel();
+  stream->Finish();
+}
+
+// A snapshot taken while writers run, then its live changes applied by
+// etag, ends equal to the directory: nothing the snapshot missed, nothing
+// it held counted again.
+TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentWrites) {
+  const std::string firm = NewFirm("owner");
+  std::vector<std::string> names;
+  for (int i = 0; i < 1200; ++i) names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
+  std::atomic<bool> stop = false;
+  std::atomic<int> writes = 0;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i, ++writes) {
+      const std::string& name = names[(i * 37) % names.size()];
+      if (i % 7 == 3) {
+        google::protobuf::Empty out;
+        directory_->DeleteClient(
+            As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")),
+            &out);
+      } else if (i % 5 == 0) {
+        NewClient(firm, absl::StrCat("New ", i));
+      } else {
+        v1::Client out;
+        directory_->UpdateClient(
+            As("owner").get(),
+            Text<v1::UpdateClientRequest>(absl::StrCat(
+                "client { name: '", name, "' display_name: 'C", i,
+                "' } update_mask { paths: 'display_name' } allow_duplicate_name: true")),
+            &out);
+      }
+    }
+  });
+  auto ctx = As("owner");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  req.set_filter("resource_type = \"clientbook.v1.Client\"");
+  req.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = changes_->WatchChanges(ctx.get(), req);
+  std::map<std::string, std::string> copy;  // name -> etag
+  auto apply = [&copy](const v1::ChangeEvent& event) {
+    if (event.has_resource()) {
+      copy[event.name()] = event.etag();
+    } else {
+      copy.erase(event.name());
+    }
+  };
+  v1::WatchChangesResponse response;
+  bool complete = false;
+  while (!complete && stream->Read(&response)) {
+    for (const v1::ChangeEvent& event : response.events()) apply(event);
+    complete = response.snapshot_complete();
+  }
+  ASSERT_TRUE(complete);
+  for (const int seen = writes; writes < seen + 30;) std::this_thread::yield();
+  stop = true;
+  writer.join();
+  const std::string marker = NewClient(firm, "Marker").name();
+  while (!copy.contains(marker) && stream->Read(&response)) {
+    for (const v1::ChangeEvent& event : response.events()) apply(event);
+  }
+  ctx->TryCancel();
+  stream->Finish();
+
+  std::map<std::string, std::string> listed;
+  v1::ListClientsRequest list;
+  list.set_parent(firm);
+  list.set_page_size(1000);
+  list.set_show_inactive(true);
+  do {
+    v1::ListClientsResponse page;
+    ASSERT_TRUE(directory_->ListClients(As("owner").get(), list, &page).ok());
+    for (const v1::Client& client : page.clients()) listed[client.name()] = client.etag();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(copy, listed);
+}
+
 }  // namespace
 }  // namespace clientbook::directory

@@ -140,6 +140,26 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   }
   EXPECT_EQ(import_changes_->ListChanges(Ctx("mallory").get(), req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+
+  // A SNAPSHOT of import holds the job as it now is.
+  auto ctx = Ctx();
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm_);
+  watch.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = import_changes_->WatchChanges(ctx.get(), watch);
+  std::vector<v1::ChangeEvent> found;
+  v1::WatchChangesResponse response;
+  while (stream->Read(&response)) {
+    found.insert(found.end(), response.events().begin(), response.events().end());
+    if (response.snapshot_complete()) break;
+  }
+  ctx->TryCancel();
+  stream->Finish();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].type(), v1::ChangeEvent::EXISTS);
+  EXPECT_EQ(found[0].name(), job.name());
+  EXPECT_EQ(found[0].sequence(), last.sequence());
+  EXPECT_EQ(found[0].resource().import_job().state(), v1::ImportJob::SUCCEEDED);
 }
 
 TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {

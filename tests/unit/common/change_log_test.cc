@@ -1,6 +1,8 @@
 #include "common/changes/change_log.h"
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "common/changes/change_token.h"
 #include "common/status/errors.h"
 #include "common/storage/database.h"
+#include "common/storage/key_codec.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -265,6 +268,97 @@ TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
   log_->AwaitSequence(2, absl::InfiniteFuture());
   writer.join();
   EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
+}
+
+// Resources of the tests' snapshots: 'R' firm id -> a record naming itself
+// (walked per firm), 'G' id -> the same (walked for every firm only).
+class ResourceSnapshotTest : public ChangeLogTest {
+ protected:
+  ResourceSnapshotTest() {
+    auto named = [](absl::string_view, const ChangeRecord& stored) {
+      ChangeRecord record;
+      record.set_name(stored.name());
+      return std::optional<ChangeRecord>(record);
+    };
+    log_->SetResourceTables({FirmTable<ChangeRecord>('R', named),
+                             FirmTable<ChangeRecord>('G', named, /*per_firm=*/false)});
+  }
+
+  absl::Status Put(char table, uint64_t firm, uint64_t id) {
+    ChangeRecord stored;
+    stored.set_name(absl::StrCat(std::string(1, table), firm, "/", id));
+    rocksdb::WriteBatch batch;
+    batch.Put(storage::KeyBuilder(table).Uint64(firm).Uint64(id).Release(),
+              stored.SerializeAsString());
+    return log_->Commit(batch, {Change(stored.name())});
+  }
+
+  static std::vector<std::string> Names(ResourceSnapshot& snapshot, size_t limit,
+                                        size_t max_bytes, std::vector<size_t>* batches) {
+    std::vector<std::string> names;
+    while (true) {
+      std::vector<ChangeRecord> batch = ValueOrFail(snapshot.Next(limit, max_bytes));
+      if (batch.empty()) return names;
+      if (batches != nullptr) batches->push_back(batch.size());
+      for (const ChangeRecord& record : batch) {
+        EXPECT_EQ(record.type(), kExists);
+        EXPECT_EQ(record.sequence(), snapshot.next_sequence() - 1);
+        names.push_back(record.name());
+      }
+    }
+  }
+};
+
+TEST_F(ResourceSnapshotTest, OneFirmOrEveryFirmIsWalkedTableByTableInBatches) {
+  ASSERT_TRUE(Put('R', 1, 1).ok());
+  ASSERT_TRUE(Put('R', 2, 1).ok());
+  ASSERT_TRUE(Put('R', 1, 2).ok());
+  ASSERT_TRUE(Put('G', 1, 1).ok());
+  ASSERT_TRUE(Put('R', 1, 3).ok());
+  std::vector<size_t> batches;
+  std::unique_ptr<ResourceSnapshot> firm = log_->OpenSnapshot(1);
+  EXPECT_EQ(firm->next_sequence(), 6u);
+  EXPECT_THAT(Names(*firm, 2, 1 << 20, &batches),
+              ::testing::ElementsAre("R1/1", "R1/2", "R1/3"));
+  EXPECT_THAT(batches, ::testing::ElementsAre(2u, 1u));
+  batches.clear();
+  // A batch ends once its bytes reach the bound: one record each here.
+  std::unique_ptr<ResourceSnapshot> every = log_->OpenSnapshot(0);
+  EXPECT_THAT(Names(*every, 100, 1, &batches),
+              ::testing::ElementsAre("R1/1", "R1/2", "R1/3", "R2/1", "G1/1"));
+  EXPECT_THAT(batches, ::testing::Each(1u));
+}
+
+// Snapshots opened while 8 writers race each hold exactly the resources
+// whose changes come before their next_sequence(): never a commit in part.
+TEST_F(ResourceSnapshotTest, ASnapshotHoldsExactlyTheChangesBeforeItsSequence) {
+  std::atomic<bool> stop = false;
+  std::vector<std::thread> writers;
+  for (uint64_t w = 0; w < 8; ++w) {
+    writers.emplace_back([&, w] {
+      for (uint64_t i = 0; !stop && i < 2'000; ++i) {
+        ASSERT_TRUE(Put('R', 1, w * 100'000 + i).ok());
+      }
+    });
+  }
+  std::vector<std::pair<uint64_t, std::vector<std::string>>> taken;
+  for (int i = 0; i < 50; ++i) {
+    std::unique_ptr<ResourceSnapshot> snapshot = log_->OpenSnapshot(1);
+    std::vector<std::string> names = Names(*snapshot, 500, 1 << 20, nullptr);
+    taken.emplace_back(snapshot->next_sequence(), std::move(names));
+  }
+  stop = true;
+  for (std::thread& writer : writers) writer.join();
+  std::map<std::string, uint64_t> sequence_of;
+  for (const ChangeRecord& record : All()) sequence_of[record.name()] = record.sequence();
+  for (auto& [next, names] : taken) {
+    std::vector<std::string> expected;
+    for (const auto& [name, sequence] : sequence_of) {
+      if (sequence < next) expected.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, expected) << "snapshot at " << next;
+  }
 }
 
 class ResumeTokenTest : public ChangeLogTest {
