@@ -76,6 +76,8 @@ absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& read
   event.set_request_id(record.request_id());
   event.set_source(record.source());
   event.set_merged_into(record.merged_into());
+  event.set_method(record.method());
+  event.mutable_actor_roles()->CopyFrom(record.actor_roles());
   if (!record.after().empty()) {
     if (absl::Status s = readers.ToResource(record, record.after(), *event.mutable_resource());
         !s.ok()) {

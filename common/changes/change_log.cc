@@ -5,6 +5,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
+#include "common/changes/current_call.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
 
@@ -83,6 +84,16 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
                                std::vector<ChangeRecord> records, bool durable) {
+  // The call the records come from, as the frame proved it; its identity
+  // only on the records the caller is the actor of.
+  if (const CallInfo* call = CurrentCall::Get(); call != nullptr) {
+    for (ChangeRecord& record : records) {
+      record.set_method(call->method);
+      if (record.actor() != call->user_id) continue;
+      record.set_actor_email(call->verified_email);
+      for (const std::string& role : call->roles) record.add_actor_roles(role);
+    }
+  }
   absl::MutexLock lock(&mu_);
   const absl::Time now = std::max(clock_.Now(), last_commit_);
   uint64_t sequence = next_;

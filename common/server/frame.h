@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/auth/authenticator.h"
+#include "common/changes/current_call.h"
 #include "common/server/blocking_pool.h"
 #include "common/server/call_gate.h"
 #include "common/server/fair_share.h"
@@ -129,12 +130,16 @@ class Frame {
   struct Admission {
     CallGate::Ticket ticket;
     absl::StatusOr<auth::Caller> caller;
+    // The method and the proven caller, for the change records of its writes.
+    changes::CallInfo call;
   };
   struct StreamThread {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
 
+  // "/package.Service/Method" of the method whose request is `request_type`.
+  static std::string MethodOf(const google::protobuf::Descriptor* request_type);
   // Admission, metadata size, identity and enum checks.
   Admission Admit(const grpc::ServerContextBase& context,
                   const google::protobuf::Message* request);

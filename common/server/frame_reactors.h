@@ -17,8 +17,12 @@ class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
       : admission_(std::move(admission)), body_(std::move(body)) {}
 
   void Run() {
-    const absl::Status status = body_(
-        *admission_.caller, [this](const Response& message) { return Write(message); });
+    absl::Status status;
+    {
+      changes::CurrentCall current(admission_.call);
+      status = body_(*admission_.caller,
+                     [this](const Response& message) { return Write(message); });
+    }
     const grpc::Status mapped = Conclude(*admission_.caller, status);
     admission_.ticket = CallGate::Ticket();
     // OnDone() may delete this from here on.
@@ -135,7 +139,11 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
 
  private:
   void Complete() {
-    absl::StatusOr<Response> response = finish_(*admission_.caller);
+    admission_.call.method = MethodOf(Request::descriptor());
+    absl::StatusOr<Response> response = [this] {
+      changes::CurrentCall current(admission_.call);
+      return finish_(*admission_.caller);
+    }();
     if (!response.ok()) {
       End(Conclude(*admission_.caller, response.status()));
       return;

@@ -440,6 +440,7 @@ TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
   ASSERT_EQ(resp.events_size(), 1);
   EXPECT_EQ(resp.events(0).source(), "sweep");
   EXPECT_EQ(resp.events(0).actor(), "");
+  EXPECT_EQ(resp.events(0).method(), "") << "no call made it";
   EXPECT_EQ(resp.events(0).resource().subscription().trial_state(), v1::LAPSED);
 }
 

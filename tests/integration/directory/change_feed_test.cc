@@ -450,7 +450,7 @@ TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
   clock_.Advance(absl::Seconds(1));
   v1::Client updated;
   ASSERT_TRUE(directory_
-                  ->UpdateClient(As("owner").get(),
+                  ->UpdateClient(As("owner", "", "auditor,operator").get(),
                                  Text<v1::UpdateClientRequest>(absl::StrCat(
                                      "client { name: '", client.name(),
                                      "' display_name: 'Rossi Srl' etag: '", client.etag(),
@@ -465,7 +465,11 @@ TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
   EXPECT_EQ(created.actor(), "owner");
   EXPECT_EQ(created.request_id(), "5f0c2d3e-0000-4000-8000-00000000000a");
   EXPECT_EQ(created.source(), "api");
+  EXPECT_EQ(created.method(), "/clientbook.v1.DirectoryService/CreateClient");
+  EXPECT_THAT(created.actor_roles(), ::testing::IsEmpty());
   const v1::ChangeEvent& update = events.back();
+  EXPECT_EQ(update.method(), "/clientbook.v1.DirectoryService/UpdateClient");
+  EXPECT_THAT(update.actor_roles(), ElementsAre("auditor", "operator"));
   EXPECT_EQ(update.name(), client.name());
   EXPECT_EQ(update.etag(), updated.etag());
   EXPECT_EQ(update.resource().client().display_name(), "Rossi Srl");
