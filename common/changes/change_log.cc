@@ -4,7 +4,9 @@
 #include <optional>
 
 #include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/changes/audit_index.h"
 #include "common/changes/current_call.h"
 #include "common/storage/key_codec.h"
 #include "common/storage/records.h"
@@ -101,6 +103,7 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
     record.set_sequence(sequence);
     record.set_commit_time_us(absl::ToUnixMicros(now));
     batch.Put(RecordKey(sequence), record.SerializeAsString());
+    for (const std::string& key : audit_index::KeysOf(table_, record)) batch.Put(key, "");
     ++sequence;
   }
   if (absl::Status s = durable ? db_.WriteDurably(batch) : db_.Write(batch); !s.ok()) {
@@ -191,12 +194,16 @@ uint64_t ChangeLog::oldest_sequence() const {
 
 absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) {
   absl::MutexLock sweeping(&sweep_mu_);
-  const uint64_t oldest = oldest_sequence();
-  absl::StatusOr<std::vector<ChangeRecord>> records = ReadStored(oldest, limit);
+  uint64_t first;
+  {
+    absl::MutexLock lock(&mu_);
+    first = first_kept_;
+  }
+  absl::StatusOr<std::vector<ChangeRecord>> records = ReadStored(first, limit);
   if (!records.ok()) return records.status();
   // The newest record always stays: it holds the log's place (the next
   // sequence) across a restart.
-  const size_t deletable = static_cast<size_t>(next_sequence() - 1 - oldest);
+  const size_t deletable = static_cast<size_t>(next_sequence() - 1 - first);
   size_t expired = 0;
   while (expired < std::min(records->size(), deletable) &&
          absl::FromUnixMicros((*records)[expired].commit_time_us()) < cutoff) {
@@ -204,17 +211,64 @@ absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) 
   }
   if (expired == 0) return 0;
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(RecordKey(oldest), RecordKey(oldest + expired));
+  batch.DeleteRange(RecordKey(first), RecordKey(first + expired));
+  for (size_t i = 0; i < expired; ++i) {
+    for (const std::string& key : audit_index::KeysOf(table_, (*records)[i])) {
+      batch.Delete(key);
+    }
+  }
   if (absl::Status s = db_.Write(batch); !s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
-    oldest_ = oldest + expired;
+    first_kept_ = first + expired;
+    oldest_ = std::max(oldest_, first_kept_);
   }
   absl::MutexLock lock(&recent_mu_);
-  while (!recent_.empty() && recent_.front().sequence() < oldest + expired) {
+  while (!recent_.empty() && recent_.front().sequence() < first + expired) {
     recent_.pop_front();
   }
   return expired;
+}
+
+absl::StatusOr<uint64_t> ChangeLog::ExpireFeedBefore(absl::Time cutoff) {
+  absl::MutexLock sweeping(&sweep_mu_);
+  // Commit times never go back along the sequences: the first record at or
+  // after `cutoff` is found by bisection, a few reads however long the log.
+  uint64_t low = oldest_sequence();
+  uint64_t high = next_sequence() - 1;  // the newest stays in the window
+  while (low < high) {
+    const uint64_t middle = low + (high - low) / 2;
+    absl::StatusOr<std::vector<ChangeRecord>> record = ReadStored(middle, 1);
+    if (!record.ok()) return record.status();
+    if (record->empty() || record->front().sequence() != middle) {
+      return absl::DataLossError(absl::StrCat("change record ", middle, " is missing"));
+    }
+    if (absl::FromUnixMicros(record->front().commit_time_us()) < cutoff) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  oldest_ = std::max(oldest_, low);
+  return oldest_;
+}
+
+absl::StatusOr<std::string> ChangeLog::ReadAudit(
+    absl::string_view prefix, absl::string_view cursor, size_t limit, size_t max_examined,
+    const std::function<absl::StatusOr<bool>(const ChangeRecord&)>& visit) const {
+  return db_.ScanMatches(
+      prefix, cursor, limit, max_examined,
+      [&](absl::string_view key, absl::string_view) -> absl::StatusOr<bool> {
+        std::optional<uint64_t> sequence = audit_index::SequenceOf(key);
+        if (!sequence.has_value()) return absl::DataLossError("bad audit index key");
+        absl::StatusOr<std::optional<ChangeRecord>> record =
+            storage::ReadRecord<ChangeRecord>(db_, RecordKey(*sequence));
+        if (!record.ok()) return record.status();
+        // Gone with its retention while the walk read its index.
+        if (!record->has_value()) return false;
+        return visit(**record);
+      });
 }
 
 }  // namespace clientbook::changes

@@ -67,10 +67,25 @@ class ChangeLog {
   const std::string& token_key() const { return token_key_; }
 
   // Deletes up to `limit` of the oldest records committed before `cutoff`
-  // (one batch, so writers wait for one small write at most), never the
-  // newest record; returns how many went. A sweeper calls it until it
-  // returns fewer than `limit`.
+  // with their audit index entries (one batch, so writers wait for one
+  // small write at most), never the newest record; returns how many went.
+  // A sweeper calls it until it returns fewer than `limit`. The audit's
+  // retention: the feed's window ends sooner (ExpireFeedBefore).
   absl::StatusOr<size_t> DeleteBefore(absl::Time cutoff, size_t limit);
+
+  // Moves the feed's window past the records committed before `cutoff`
+  // (never past the newest): they stay for the audit, but no resume token
+  // reaches them. Returns the oldest sequence the feed still serves.
+  absl::StatusOr<uint64_t> ExpireFeedBefore(absl::Time cutoff);
+
+  // One page of an audit index walk (audit_index.h) under `prefix` after
+  // `cursor`, newest first: `visit` sees each entry's record and says
+  // whether it matched, as in Database::ScanMatches. Returns where the next
+  // page starts, "" at the end.
+  absl::StatusOr<std::string> ReadAudit(
+      absl::string_view prefix, absl::string_view cursor, size_t limit, size_t max_examined,
+      const std::function<absl::StatusOr<bool>(const ChangeRecord&)>& visit) const;
+  char table() const { return table_; }
 
  private:
   ChangeLog(storage::Database& db, char table, const Clock& clock, std::string epoch,
@@ -81,6 +96,7 @@ class ChangeLog {
         epoch_(std::move(epoch)),
         token_key_(std::move(token_key)),
         oldest_(oldest),
+        first_kept_(oldest),
         next_(next),
         published_(next) {}
 
@@ -99,7 +115,9 @@ class ChangeLog {
   const std::string token_key_;
   // Held across each commit: the order of sequences is the order of commits.
   mutable absl::Mutex mu_;
+  // The oldest record the feed serves; the oldest kept at all (the audit's).
   uint64_t oldest_ ABSL_GUARDED_BY(mu_);
+  uint64_t first_kept_ ABSL_GUARDED_BY(mu_);
   uint64_t next_ ABSL_GUARDED_BY(mu_);
   // Commit times never go back, even when the clock does: records in
   // sequence order are in time order, which retention relies on.

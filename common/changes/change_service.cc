@@ -16,6 +16,9 @@
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
           "how long the change feed keeps a change (1h to 400 days); a resume "
           "token older than that is refused RESUME_TOKEN_EXPIRED");
+ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 3653),
+          "how long a change is kept for ListAuditEntries (1 day to 100 years, "
+          "default 10 years; at least --change_retention)");
 ABSL_FLAG(absl::Duration, change_progress_interval, absl::Seconds(10),
           "how often an idle WatchChanges stream gets a progress message with "
           "a fresh resume token");
@@ -44,6 +47,8 @@ constexpr size_t kSweepBatch = 1000;
 
 constexpr absl::Duration kMinRetention = absl::Hours(1);
 constexpr absl::Duration kMaxRetention = absl::Hours(24 * 400);
+constexpr absl::Duration kMinAuditRetention = absl::Hours(24);
+constexpr absl::Duration kMaxAuditRetention = absl::Hours(24 * 36525);
 
 }  // namespace
 
@@ -59,19 +64,29 @@ ChangeServiceOptions ChangeServiceOptions::FromFlags() {
           .max_watch_duration = absl::GetFlag(FLAGS_max_watch_duration)};
 }
 
-absl::StatusOr<absl::Duration> ChangeRetentionFromFlags() {
-  const absl::Duration retention = absl::GetFlag(FLAGS_change_retention);
-  if (retention < kMinRetention || retention > kMaxRetention) {
+absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags() {
+  const ChangeRetention retention{.feed = absl::GetFlag(FLAGS_change_retention),
+                                  .audit = absl::GetFlag(FLAGS_audit_retention)};
+  if (retention.feed < kMinRetention || retention.feed > kMaxRetention) {
     return absl::InvalidArgumentError(
         absl::StrCat("--change_retention must be from 1h to 400 days, not ",
-                     absl::FormatDuration(retention)));
+                     absl::FormatDuration(retention.feed)));
+  }
+  if (retention.audit < std::max(kMinAuditRetention, retention.feed) ||
+      retention.audit > kMaxAuditRetention) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--audit_retention must be from 1 day (and --change_retention) to "
+                     "100 years, not ",
+                     absl::FormatDuration(retention.audit)));
   }
   return retention;
 }
 
 absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
-                                           absl::Duration retention) {
-  const absl::Time cutoff = clock.Now() - retention;
+                                           ChangeRetention retention) {
+  const absl::Time now = clock.Now();
+  CB_RETURN_IF_ERROR(log.ExpireFeedBefore(now - retention.feed).status());
+  const absl::Time cutoff = now - std::max(retention.audit, retention.feed);
   size_t swept = 0;
   while (true) {
     CB_ASSIGN_OR_RETURN(size_t batch, log.DeleteBefore(cutoff, kSweepBatch));
@@ -82,11 +97,14 @@ absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
 
 std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
                                                           const Clock& clock,
-                                                          absl::Duration retention) {
-  return std::make_unique<server::PeriodicTask>(absl::Minutes(1), [&log, &clock, retention] {
+                                                          ChangeRetention retention) {
+  auto sweep = [&log, &clock, retention] {
     absl::StatusOr<size_t> swept = SweepExpiredChanges(log, clock, retention);
     if (!swept.ok()) spdlog::error("change sweep: {}", swept.status().ToString());
-  });
+  };
+  // At once: a restart opens the feed's window at the oldest record kept.
+  sweep();
+  return std::make_unique<server::PeriodicTask>(absl::Minutes(1), sweep);
 }
 
 absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(

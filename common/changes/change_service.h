@@ -58,17 +58,26 @@ struct ChangeServiceOptions {
   static ChangeServiceOptions FromFlags();
 };
 
-// How long changes are kept: --change_retention (1 hour to 400 days).
-absl::StatusOr<absl::Duration> ChangeRetentionFromFlags();
+// How long changes are served to the feed, and kept for the audit.
+struct ChangeRetention {
+  absl::Duration feed;
+  absl::Duration audit;
+};
+// --change_retention (1 hour to 400 days) and --audit_retention (1 day to
+// 100 years; never shorter than the feed's).
+absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags();
 
-// Deletes the records older than `retention` in batches; returns how many.
+// Closes the feed's window on the changes older than `retention.feed`, and
+// deletes those older than `retention.audit` in batches; returns how many
+// were deleted.
 absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
-                                           absl::Duration retention);
+                                           ChangeRetention retention);
 
-// SweepExpiredChanges every minute, while it lives; failures are logged.
+// SweepExpiredChanges at once and every minute, while it lives; failures
+// are logged.
 std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
                                                           const Clock& clock,
-                                                          absl::Duration retention);
+                                                          ChangeRetention retention);
 
 // clientbook.v1.ChangeService over one service's change log. Each watch is a
 // cursor into the log, holding one batch at a time: the live tail is read

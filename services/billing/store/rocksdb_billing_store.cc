@@ -60,6 +60,8 @@ changes::ChangeRecord SubscriptionChange(const SubscriptionRecord& subscription)
   change.set_name(
       names::SubscriptionName{subscription.firm_id(), subscription.company_id()}.ToString());
   change.set_firm_id(subscription.firm_id());
+  change.set_client(
+      names::ClientName{subscription.firm_id(), subscription.company_id()}.ToString());
   return change;
 }
 

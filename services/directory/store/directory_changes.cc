@@ -63,10 +63,18 @@ changes::ChangeRecord Invitation(const InvitationRecord& invitation) {
                             names::InvitationName{invitation.id()}.ToString());
 }
 
+// The client a note or a to-do is about, in whose history it also is.
+template <typename Record>
+void SetClient(changes::ChangeRecord& change, const Record& record) {
+  if (record.company_id() == 0) return;
+  change.set_client(names::ClientName{record.firm_id(), record.company_id()}.ToString());
+}
+
 changes::ChangeRecord Note(const NoteRecord* before, const NoteRecord* after) {
   const NoteRecord& either = after != nullptr ? *after : *before;
   changes::ChangeRecord record = Of<v1::Note>(
       either.firm_id(), names::NoteName{either.firm_id(), either.id()}.ToString());
+  SetClient(record, either);
   SetSides(record, before, after);
   if (after == nullptr) {
     record.set_type(kPurged);
@@ -81,6 +89,7 @@ changes::ChangeRecord Todo(const TodoRecord* before, const TodoRecord* after) {
   const TodoRecord& either = after != nullptr ? *after : *before;
   changes::ChangeRecord record = Of<v1::Todo>(
       either.firm_id(), names::TodoName{either.firm_id(), either.id()}.ToString());
+  SetClient(record, either);
   SetSides(record, before, after);
   return record;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/changes/audit_index.h"
 #include "common/changes/change_filter.h"
 #include "common/changes/change_token.h"
 #include "common/status/errors.h"
@@ -359,6 +360,82 @@ TEST_F(ResourceSnapshotTest, ASnapshotHoldsExactlyTheChangesBeforeItsSequence) {
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, expected) << "snapshot at " << next;
   }
+}
+
+class AuditIndexTest : public ChangeLogTest {
+ protected:
+  absl::Status Act(const std::string& name, uint64_t firm, const std::string& actor,
+                   const std::string& client = "") {
+    ChangeRecord record = Change(name);
+    record.set_firm_id(firm);
+    record.set_actor(actor);
+    record.set_client(client);
+    rocksdb::WriteBatch batch;
+    return log_->Commit(batch, {record});
+  }
+
+  // Every entry under `prefix`, newest first, read a page of 2 at a time.
+  std::vector<uint64_t> Walk(const std::string& prefix) {
+    std::vector<uint64_t> sequences;
+    std::string cursor;
+    do {
+      std::vector<uint64_t> page;
+      cursor = ValueOrFail(log_->ReadAudit(prefix, cursor, 2, 1000,
+                                           [&](const ChangeRecord& record) -> absl::StatusOr<bool> {
+                                             page.push_back(record.sequence());
+                                             return true;
+                                           }));
+      if (page.size() > 2) page.resize(2);
+      sequences.insert(sequences.end(), page.begin(), page.end());
+    } while (!cursor.empty());
+    return sequences;
+  }
+};
+
+TEST_F(AuditIndexTest, EachRecordIsFoundByItsResourceItsClientItsFirmAndItsActorNewestFirst) {
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());                     // 1
+  ASSERT_TRUE(Act("firms/1/notes/3", 1, "bob", "firms/1/clients/2").ok());    // 2
+  ASSERT_TRUE(Act("firms/2/clients/4", 2, "alice").ok());                     // 3
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "").ok());                          // 4: a sweep
+  ASSERT_TRUE(Act("firms/1/clients/20", 1, "bob").ok());                      // 5
+  const char t = kTable;
+  EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/clients/2")),
+              ::testing::ElementsAre(4u, 2u, 1u));
+  EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/notes/3")), ::testing::ElementsAre(2u));
+  EXPECT_THAT(Walk(audit_index::FirmPrefix(t, 1)), ::testing::ElementsAre(5u, 4u, 2u, 1u));
+  EXPECT_THAT(Walk(audit_index::ActorPrefix(t, "alice")), ::testing::ElementsAre(3u, 1u));
+}
+
+// The feed's window closes after its retention; the audit keeps the record
+// until its own ends, then the record and every index entry go together.
+TEST_F(AuditIndexTest, TheFeedForgetsFirstAndTheAuditDeletesRecordAndIndexTogether) {
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Act("firms/1/clients/5", 1, "bob").ok());
+  const std::string client = audit_index::ResourcePrefix(kTable, "firms/1/clients/2");
+
+  EXPECT_EQ(ValueOrFail(log_->ExpireFeedBefore(kStart + absl::Hours(1))), 2u);
+  EXPECT_EQ(log_->oldest_sequence(), 2u);
+  EXPECT_THAT(Walk(client), ::testing::ElementsAre(2u, 1u)) << "kept for the audit";
+  // Never past the newest record, whatever the cutoff.
+  EXPECT_EQ(ValueOrFail(log_->ExpireFeedBefore(kStart + absl::Hours(10))), 3u);
+
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(kStart + absl::Minutes(90), 1000)), 2u);
+  EXPECT_THAT(Walk(client), ::testing::IsEmpty());
+  EXPECT_THAT(Walk(audit_index::FirmPrefix(kTable, 1)), ::testing::ElementsAre(3u));
+  size_t index_keys = 0;
+  ASSERT_TRUE(db_->Scan(std::string(1, kTable), std::string(1, kTable + 1),
+                        [&](absl::string_view key, absl::string_view) {
+                          if (key.size() > 1 && key[1] != 's' && key[1] != 'e' &&
+                              key[1] != 'k') {
+                            ++index_keys;
+                          }
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(index_keys, 3u) << "the newest record's resource, firm and actor entries";
 }
 
 class ResumeTokenTest : public ChangeLogTest {
