@@ -3,6 +3,8 @@
 #include <set>
 
 #include "common/changes/change_service.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -12,14 +14,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::util::MessageDifferencer;
-
-// The message a Resource holds (null when it holds none).
-const Message* Held(const v1::Resource& resource) {
-  const FieldDescriptor* field = resource.GetReflection()->GetOneofFieldDescriptor(
-      resource, v1::Resource::descriptor()->oneof_decl(0));
-  if (field == nullptr) return nullptr;
-  return &resource.GetReflection()->GetMessage(resource, field);
-}
 
 Message* MutableHeld(v1::Resource& resource) {
   const FieldDescriptor* field = resource.GetReflection()->GetOneofFieldDescriptor(
@@ -34,12 +28,14 @@ class TopLevelFields final : public MessageDifferencer::Reporter {
                    const std::vector<MessageDifferencer::SpecificField>& path) override {
     Add(path);
   }
-  void ReportDeleted(const Message&, const Message&,
-                     const std::vector<MessageDifferencer::SpecificField>& path) override {
+  void ReportDeleted(
+      const Message&, const Message&,
+      const std::vector<MessageDifferencer::SpecificField>& path) override {
     Add(path);
   }
-  void ReportModified(const Message&, const Message&,
-                      const std::vector<MessageDifferencer::SpecificField>& path) override {
+  void ReportModified(
+      const Message&, const Message&,
+      const std::vector<MessageDifferencer::SpecificField>& path) override {
     Add(path);
   }
   std::set<const FieldDescriptor*> fields;
@@ -57,7 +53,71 @@ std::string EtagOf(const Message& message) {
   return message.GetReflection()->GetString(message, etag);
 }
 
+// A message's fields as JSON values by their proto names, defaults too.
+absl::StatusOr<google::protobuf::Struct> JsonFieldsOf(const Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  google::protobuf::util::Status printed =
+      google::protobuf::util::MessageToJsonString(message, &json, options);
+  google::protobuf::Struct fields;
+  if (printed.ok()) printed = google::protobuf::util::JsonStringToMessage(json, &fields);
+  if (!printed.ok()) return absl::InternalError(std::string(printed.message()));
+  return fields;
+}
+
+google::protobuf::Value FieldValue(const google::protobuf::Struct& fields,
+                                   const std::string& path) {
+  auto it = fields.fields().find(path);
+  if (it != fields.fields().end()) return it->second;
+  google::protobuf::Value null;
+  null.set_null_value(google::protobuf::NULL_VALUE);
+  return null;
+}
+
 }  // namespace
+
+const Message* HeldMessage(const v1::Resource& resource) {
+  const FieldDescriptor* field = resource.GetReflection()->GetOneofFieldDescriptor(
+      resource, v1::Resource::descriptor()->oneof_decl(0));
+  if (field == nullptr) return nullptr;
+  return &resource.GetReflection()->GetMessage(resource, field);
+}
+
+absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& readers,
+                          v1::AuditEntry& entry) {
+  v1::ChangeEvent& event = *entry.mutable_change();
+  if (absl::Status s = ToChangeEvent(record, readers, event); !s.ok()) return s;
+  entry.set_actor_email(record.actor_email());
+  const Message* after = HeldMessage(event.resource());
+  if (after == nullptr) return absl::OkStatus();  // gone: `prior` is its last state
+  absl::StatusOr<google::protobuf::Struct> after_fields = JsonFieldsOf(*after);
+  if (!after_fields.ok()) return after_fields.status();
+  const Message* before = HeldMessage(event.prior());
+  if (before == nullptr) {
+    // A creation: every field it set, from nothing.
+    std::vector<const FieldDescriptor*> set;
+    after->GetReflection()->ListFields(*after, &set);
+    for (const FieldDescriptor* field : set) {
+      if (field->name() == "etag") continue;
+      v1::FieldChange& change = *entry.add_field_changes();
+      change.set_path(field->name());
+      change.mutable_before()->set_null_value(google::protobuf::NULL_VALUE);
+      *change.mutable_after() = FieldValue(*after_fields, field->name());
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<google::protobuf::Struct> before_fields = JsonFieldsOf(*before);
+  if (!before_fields.ok()) return before_fields.status();
+  for (const std::string& path : event.changed_fields().paths()) {
+    v1::FieldChange& change = *entry.add_field_changes();
+    change.set_path(path);
+    *change.mutable_before() = FieldValue(*before_fields, path);
+    *change.mutable_after() = FieldValue(*after_fields, path);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& readers,
                            v1::ChangeEvent& event) {
@@ -65,7 +125,8 @@ absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& read
   // A resource a snapshot found (EXISTS) has a state, not a commit.
   if (record.commit_time_us() != 0) {
     *event.mutable_commit_time() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(record.commit_time_us());
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            record.commit_time_us());
   }
   v1::ChangeEvent::Type type = v1::ChangeEvent::TYPE_UNSPECIFIED;
   v1::ChangeEvent::Type_Parse(record.type(), &type);
@@ -79,19 +140,21 @@ absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& read
   event.set_method(record.method());
   event.mutable_actor_roles()->CopyFrom(record.actor_roles());
   if (!record.after().empty()) {
-    if (absl::Status s = readers.ToResource(record, record.after(), *event.mutable_resource());
+    if (absl::Status s =
+            readers.ToResource(record, record.after(), *event.mutable_resource());
         !s.ok()) {
       return s;
     }
   }
   if (!record.before().empty()) {
-    if (absl::Status s = readers.ToResource(record, record.before(), *event.mutable_prior());
+    if (absl::Status s =
+            readers.ToResource(record, record.before(), *event.mutable_prior());
         !s.ok()) {
       return s;
     }
   }
-  const Message* after = Held(event.resource());
-  const Message* before = Held(event.prior());
+  const Message* after = HeldMessage(event.resource());
+  const Message* before = HeldMessage(event.prior());
   if (after != nullptr) event.set_etag(EtagOf(*after));
   if (after == nullptr || before == nullptr) return absl::OkStatus();
   // An update: the changed fields, and in `prior` only their values before.

@@ -15,6 +15,14 @@ class ChangeReaders;
 absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& readers,
                            v1::ChangeEvent& event);
 
+// The message a Resource holds, or null when it holds none.
+const google::protobuf::Message* HeldMessage(const v1::Resource& resource);
+
+// The audit's entry of a stored change record: its event, and each field
+// it set or changed with the value before and after.
+absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& readers,
+                          v1::AuditEntry& entry);
+
 }  // namespace clientbook::changes
 
 #endif  // CLIENTBOOK_COMMON_CHANGES_CHANGE_EVENT_H_

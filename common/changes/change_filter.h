@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/changes/change_record.pb.h"
 
 namespace clientbook::changes {
@@ -24,6 +25,27 @@ struct ChangeFilter {
   // INVALID_ARGUMENT naming `field` for anything else.
   static absl::StatusOr<ChangeFilter> Parse(absl::string_view field,
                                             absl::string_view filter);
+  bool Matches(const ChangeRecord& record) const;
+};
+
+// Which audit entries a ListAuditEntries wants, terms joined by AND:
+//   actor = "bruno"
+//   method = "UpdateClient"        (or "/clientbook.v1.DirectoryService/UpdateClient")
+//   field = "client_number"        (the change set or changed that field)
+//   type = DELETED
+//   commit_time >= "2026-11-01T00:00:00Z"   (also >, <, <=; RFC 3339)
+struct AuditFilter {
+  std::string actor;
+  std::string method;
+  std::string field;
+  std::string type;
+  // Entries committed in [since, until).
+  absl::Time since = absl::InfinitePast();
+  absl::Time until = absl::InfiniteFuture();
+
+  static absl::StatusOr<AuditFilter> Parse(absl::string_view field,
+                                           absl::string_view filter);
+  // Of the record alone (its changed fields are the entry's to check).
   bool Matches(const ChangeRecord& record) const;
 };
 

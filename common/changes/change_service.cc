@@ -5,12 +5,14 @@
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "common/changes/audit_index.h"
 #include "common/changes/change_event.h"
 #include "common/changes/change_token.h"
 #include "common/names/names.h"
+#include "common/server/metrics.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
-#include "common/server/metrics.h"
+#include "common/storage/page_token.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
@@ -23,7 +25,8 @@ ABSL_FLAG(absl::Duration, change_progress_interval, absl::Seconds(10),
           "how often an idle WatchChanges stream gets a progress message with "
           "a fresh resume token");
 ABSL_FLAG(int, max_watchers, 10000, "WatchChanges streams one process serves at once");
-ABSL_FLAG(int, max_watchers_per_caller, 100, "WatchChanges streams of one caller at once");
+ABSL_FLAG(int, max_watchers_per_caller, 100,
+          "WatchChanges streams of one caller at once");
 ABSL_FLAG(absl::Duration, max_watch_duration, absl::Minutes(30),
           "a WatchChanges stream ends after this (±10%) with a final token; "
           "its caller resumes from it");
@@ -38,6 +41,7 @@ constexpr size_t kMaxBatchBytes = 1 << 20;
 // this many records (a selective filter gets a token to go on from).
 constexpr int32_t kDefaultPageSize = 100;
 constexpr int32_t kMaxPageSize = 1000;
+constexpr int32_t kDefaultAuditPageSize = 50;
 constexpr size_t kMaxExamined = 10000;
 // How often an idle watch looks whether its caller left or the server
 // drains (a commit wakes it sooner).
@@ -54,7 +58,8 @@ constexpr absl::Duration kMaxAuditRetention = absl::Hours(24 * 36525);
 
 absl::Status UnknownResourceType(const ChangeRecord& record) {
   return absl::DataLossError(absl::StrCat("a change record of unknown type '",
-                                          record.resource_type(), "' (", record.name(), ")"));
+                                          record.resource_type(), "' (", record.name(),
+                                          ")"));
 }
 
 ChangeServiceOptions ChangeServiceOptions::FromFlags() {
@@ -107,8 +112,9 @@ std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
   return std::make_unique<server::PeriodicTask>(absl::Minutes(1), sweep);
 }
 
-absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(
-    const auth::Caller& caller, absl::string_view parent, absl::string_view filter) {
+absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(const auth::Caller& caller,
+                                                              absl::string_view parent,
+                                                              absl::string_view filter) {
   Scope scope;
   if (parent != "firms/-") {
     CB_ASSIGN_OR_RETURN(names::FirmName firm, names::FirmName::Parse("parent", parent));
@@ -126,10 +132,10 @@ absl::Status ChangeService::CheckReader(const auth::Caller& caller, const Scope&
   if (caller.HasRole(kPlatformRole) || caller.HasRole(auth::kOperatorRole)) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("only callers with the '", kPlatformRole, "' or '",
-                   auth::kOperatorRole, "' role may read every firm's changes (firms/-); "
-                   "watch one firm (firms/{firm}) instead"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "only callers with the '", kPlatformRole, "' or '", auth::kOperatorRole,
+      "' role may read every firm's changes (firms/-); "
+      "watch one firm (firms/{firm}) instead"));
 }
 
 absl::StatusOr<uint64_t> ChangeService::Resume(const Scope& scope,
@@ -139,9 +145,9 @@ absl::StatusOr<uint64_t> ChangeService::Resume(const Scope& scope,
 }
 
 absl::Status ChangeService::AddEvents(
-    const auth::Caller& caller, const Scope& scope, const std::vector<ChangeRecord>& records,
-    size_t max_bytes, google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
-    uint64_t& next) const {
+    const auth::Caller& caller, const Scope& scope,
+    const std::vector<ChangeRecord>& records, size_t max_bytes,
+    google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events, uint64_t& next) const {
   size_t bytes = 0;
   for (const ChangeRecord& record : records) {
     const bool visible = (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
@@ -212,12 +218,99 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
       });
 }
 
+absl::StatusOr<ChangeService::AuditScope> ChangeService::OpenAuditScope(
+    const auth::Caller& caller, absl::string_view parent, const AuditFilter& filter) {
+  AuditScope scope;
+  bool whole_firm = true;
+  const char table = log_.table();
+  if (absl::StatusOr<names::FirmName> firm = names::FirmName::Parse("parent", parent);
+      firm.ok()) {
+    scope.firm_id = firm->firm_id;
+    // What one member did is a walk of their own entries.
+    scope.prefix = filter.actor.empty() ? audit_index::FirmPrefix(table, scope.firm_id)
+                                        : audit_index::ActorPrefix(table, filter.actor);
+  } else if (auto member = names::MemberName::Parse("parent", parent); member.ok()) {
+    scope.firm_id = member->firm_id;
+  } else if (auto client = names::ClientName::Parse("parent", parent); client.ok()) {
+    scope.firm_id = client->firm_id;
+    whole_firm = false;
+  } else if (auto subscription = names::SubscriptionName::Parse("parent", parent);
+             subscription.ok()) {
+    scope.firm_id = subscription->firm_id;
+    whole_firm = false;
+  } else {
+    return errors::InvalidField(
+        "parent",
+        "must be firms/{firm}, firms/{firm}/members/{member}, "
+        "firms/{firm}/clients/{client} or firms/{firm}/clients/{client}/subscription");
+  }
+  if (scope.prefix.empty()) scope.prefix = audit_index::ResourcePrefix(table, parent);
+  if (!caller.HasRole(auth::kOperatorRole)) {
+    CB_RETURN_IF_ERROR(readers_.CheckAuditReader(caller, scope.firm_id, whole_firm));
+  }
+  return scope;
+}
+
+grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
+    grpc::CallbackServerContext* ctx, const v1::ListAuditEntriesRequest* req,
+    v1::ListAuditEntriesResponse* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        if (req->page_size() < 0) {
+          return errors::InvalidField("page_size", "must not be negative");
+        }
+        const size_t page_size = req->page_size() == 0
+                                     ? kDefaultAuditPageSize
+                                     : std::min(req->page_size(), kMaxPageSize);
+        CB_ASSIGN_OR_RETURN(AuditFilter filter,
+                            AuditFilter::Parse("filter", req->filter()));
+        CB_ASSIGN_OR_RETURN(AuditScope scope,
+                            OpenAuditScope(caller, req->parent(), filter));
+        const std::string query = absl::StrCat(req->parent(), "\n", req->filter());
+        CB_ASSIGN_OR_RETURN(std::string cursor,
+                            storage::DecodePageToken(query, req->page_token()));
+        // Entries come newest first and commit times never go back: the
+        // first one older than the range ends the walk.
+        bool older_than_range = false;
+        absl::StatusOr<std::string> next = log_.ReadAudit(
+            scope.prefix, cursor, page_size, kMaxExamined,
+            [&](const ChangeRecord& record) -> absl::StatusOr<bool> {
+              if (absl::FromUnixMicros(record.commit_time_us()) < filter.since) {
+                older_than_range = true;
+                return absl::OutOfRangeError("older than the range");
+              }
+              if (record.firm_id() != scope.firm_id || !filter.Matches(record) ||
+                  !readers_.MayRead(caller, record)) {
+                return false;
+              }
+              v1::AuditEntry entry;
+              CB_RETURN_IF_ERROR(ToAuditEntry(record, readers_, entry));
+              if (!filter.field.empty() &&
+                  std::none_of(entry.field_changes().begin(), entry.field_changes().end(),
+                               [&](const v1::FieldChange& change) {
+                                 return change.path() == filter.field;
+                               })) {
+                return false;
+              }
+              *resp->add_audit_entries() = std::move(entry);
+              return true;
+            });
+        if (!next.ok() && !older_than_range) return next.status();
+        while (static_cast<size_t>(resp->audit_entries_size()) > page_size) {
+          resp->mutable_audit_entries()->RemoveLast();
+        }
+        if (next.ok()) resp->set_next_page_token(storage::EncodePageToken(query, *next));
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
     grpc::CallbackServerContext* ctx, const v1::WatchChangesRequest* req) {
   return frame_.Stream<v1::WatchChangesResponse>(
       ctx, req,
-      [this, ctx, req](const auth::Caller& caller,
-                       const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+      [this, ctx, req](
+          const auth::Caller& caller,
+          const std::function<bool(const v1::WatchChangesResponse&)>& write) {
         CB_RETURN_IF_ERROR(TakeWatcherSlot(caller.user_id));
         absl::Status status = Watch(caller, *req, *ctx, write);
         ReleaseWatcherSlot(caller.user_id);
@@ -230,8 +323,10 @@ absl::Status ChangeService::Watch(
     grpc::CallbackServerContext& ctx,
     const std::function<bool(const v1::WatchChangesResponse&)>& write) {
   CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req.parent(), req.filter()));
-  if (!req.resume_token().empty() && req.start() != v1::WatchChangesRequest::START_UNSPECIFIED) {
-    return errors::InvalidField("start", "give either a resume_token or a start, not both");
+  if (!req.resume_token().empty() &&
+      req.start() != v1::WatchChangesRequest::START_UNSPECIFIED) {
+    return errors::InvalidField("start",
+                                "give either a resume_token or a start, not both");
   }
   uint64_t next = log_.next_sequence();
   if (!req.resume_token().empty()) {
@@ -277,8 +372,8 @@ absl::Status ChangeService::Watch(
     const absl::Time now = real_time_.Now();
     if (!records.empty()) {
       v1::WatchChangesResponse batch;
-      CB_RETURN_IF_ERROR(
-          AddEvents(caller, scope, records, kMaxBatchBytes, *batch.mutable_events(), next));
+      CB_RETURN_IF_ERROR(AddEvents(caller, scope, records, kMaxBatchBytes,
+                                   *batch.mutable_events(), next));
       if (batch.events_size() > 0) CB_RETURN_IF_ERROR(send(batch));
       if (records.size() == kMaxBatchEvents) continue;  // catching up
     }
@@ -290,8 +385,8 @@ absl::Status ChangeService::Watch(
       v1::WatchChangesResponse progress;
       CB_RETURN_IF_ERROR(send(progress));
     }
-    log_.AwaitSequence(next,
-                       std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
+    log_.AwaitSequence(
+        next, std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
   }
 }
 
@@ -363,10 +458,11 @@ std::vector<prometheus::MetricFamily> ChangeService::Collect() const {
                         prometheus::MetricType::Counter,
                         static_cast<double>(watches_refused_)),
       server::OneSeries("clientbook_change_log_next_sequence",
-                        "the sequence the next change gets", prometheus::MetricType::Gauge,
-                        static_cast<double>(next)),
+                        "the sequence the next change gets",
+                        prometheus::MetricType::Gauge, static_cast<double>(next)),
       server::OneSeries("clientbook_change_log_records", "changes kept in the log",
-                        prometheus::MetricType::Gauge, static_cast<double>(next - oldest)),
+                        prometheus::MetricType::Gauge,
+                        static_cast<double>(next - oldest)),
   };
 }
 

@@ -38,6 +38,12 @@ class ChangeReaders {
   // Whether a reader of the record's firm may see this one (a member's own
   // list view is its alone).
   virtual bool MayRead(const auth::Caller& caller, const ChangeRecord& record) const = 0;
+  // OK when `caller` may read firm `firm_id`'s audit: the whole firm's
+  // (`whole_firm`: its admins) or its clients' (every member). The refusal
+  // otherwise; a stranger learns nothing of the firm. Operators are let in
+  // before this is asked.
+  virtual absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
+                                        bool whole_firm) = 0;
   // The API's resource from a stored record of `record`'s resource type.
   virtual absl::Status ToResource(const ChangeRecord& record, absl::string_view stored,
                                   v1::Resource& out) const = 0;
@@ -99,6 +105,9 @@ class ChangeService final : public v1::ChangeService::CallbackService,
   grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* ctx,
                                         const v1::ListChangesRequest* req,
                                         v1::ListChangesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* ctx,
+                                             const v1::ListAuditEntriesRequest* req,
+                                             v1::ListAuditEntriesResponse* resp) override;
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -113,6 +122,15 @@ class ChangeService final : public v1::ChangeService::CallbackService,
   absl::StatusOr<Scope> OpenScope(const auth::Caller& caller, absl::string_view parent,
                                   absl::string_view filter);
   absl::Status CheckReader(const auth::Caller& caller, const Scope& scope);
+  // The audit index a ListAuditEntries walks for `parent` and the firm its
+  // entries must be of, once the caller may read them.
+  struct AuditScope {
+    std::string prefix;
+    uint64_t firm_id = 0;
+  };
+  absl::StatusOr<AuditScope> OpenAuditScope(const auth::Caller& caller,
+                                            absl::string_view parent,
+                                            const AuditFilter& filter);
   // The sequence `token` resumes from, for `scope`.
   absl::StatusOr<uint64_t> Resume(const Scope& scope, absl::string_view token) const;
   // Appends the events among `records` the caller may see; returns false

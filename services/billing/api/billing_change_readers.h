@@ -15,6 +15,12 @@ class BillingChangeReaders final : public changes::ChangeReaders {
   explicit BillingChangeReaders(DirectoryClient& directory) : directory_(directory) {}
 
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override;
+  // Billing's and import's entries are every member's to read as their
+  // lists are (a subscription, a job): the whole firm's audit too.
+  absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
+                                bool) override {
+    return CheckFirmReader(caller, firm_id);
+  }
   bool MayRead(const auth::Caller&, const changes::ChangeRecord&) const override {
     return true;
   }

@@ -20,9 +20,16 @@ absl::Status DirectoryChangeReaders::CheckFirmReader(const auth::Caller& caller,
   return directory_.core.RequireMember(caller.user_id, firm_id).status();
 }
 
+absl::Status DirectoryChangeReaders::CheckAuditReader(const auth::Caller& caller,
+                                                      uint64_t firm_id, bool whole_firm) {
+  if (!whole_firm) return CheckFirmReader(caller, firm_id);
+  return directory_.core.RequireRole(caller.user_id, firm_id, v1::ADMIN).status();
+}
+
 bool DirectoryChangeReaders::MayRead(const auth::Caller& caller,
                                      const changes::ChangeRecord& record) const {
-  if (record.resource_type() != v1::ClientListView::descriptor()->full_name()) return true;
+  if (record.resource_type() != v1::ClientListView::descriptor()->full_name())
+    return true;
   if (caller.HasRole(changes::kPlatformRole) || caller.HasRole(auth::kOperatorRole)) {
     return true;
   }

@@ -14,6 +14,10 @@ class DirectoryChangeReaders final : public changes::ChangeReaders {
   explicit DirectoryChangeReaders(Directory& directory) : directory_(directory) {}
 
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override;
+  // The firm's admins read its whole audit (members, settings, list views);
+  // every member reads its clients'.
+  absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
+                                bool whole_firm) override;
   bool MayRead(const auth::Caller& caller,
                const changes::ChangeRecord& record) const override;
   absl::Status ToResource(const changes::ChangeRecord& record, absl::string_view stored,

@@ -16,6 +16,12 @@ class ImportChangeReaders final : public changes::ChangeReaders {
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override {
     return directory_.CheckMember(caller, firm_id);
   }
+  // Billing's and import's entries are every member's to read as their
+  // lists are (a subscription, a job): the whole firm's audit too.
+  absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
+                                bool) override {
+    return CheckFirmReader(caller, firm_id);
+  }
   bool MayRead(const auth::Caller&, const changes::ChangeRecord&) const override {
     return true;
   }

@@ -4,9 +4,9 @@
 
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/changes.grpc.pb.h"
-#include "common/changes/change_service.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/auth/auth_flags.h"
+#include "common/changes/change_service.h"
 #include "common/client/outgoing_call.h"
 #include "common/server/server.h"
 #include "common/status/errors.h"
@@ -38,7 +38,8 @@ class BillingServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     billing_db_ = std::move(*storage::Database::Open(dir_.Sub("billing"), {}));
-    billing_store_ = std::move(*billing::RocksBillingStore::Create(billing_db_.get(), clock_));
+    billing_store_ =
+        std::move(*billing::RocksBillingStore::Create(billing_db_.get(), clock_));
 
     // The directory starts first; its billing check connects on first use,
     // once billing's port is known.
@@ -257,7 +258,8 @@ TEST_F(BillingServiceTest, AMemberRemovedInTheDirectoryIsRefusedByBilling) {
   v1::RemoveFirmMemberRequest remove;
   remove.set_name(bruno.name());
   v1::RemoveFirmMemberResponse removed;
-  ASSERT_TRUE(directory_stub_->RemoveFirmMember(Ctx("alice").get(), remove, &removed).ok());
+  ASSERT_TRUE(
+      directory_stub_->RemoveFirmMember(Ctx("alice").get(), remove, &removed).ok());
   EXPECT_EQ(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(billing_stub_->GetSubscription(Ctx("alice").get(), get, &read).ok());
@@ -303,7 +305,6 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
       billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
       grpc::StatusCode::INVALID_ARGUMENT);
 }
-
 
 // Billing's own feed: every writing RPC leaves its change, typed for what it
 // did. Every RPC of the service is either in the table or a read, so a new
@@ -357,7 +358,8 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
          // Annual, then monthly again (a transfer to wholesale needs monthly).
          auto req = named(v1::SetBillingPeriodRequest());
          req.set_billing_period(v1::ANNUAL);
-         grpc::Status annual = billing_stub_->SetBillingPeriod(Ctx("alice").get(), req, &sub);
+         grpc::Status annual =
+             billing_stub_->SetBillingPeriod(Ctx("alice").get(), req, &sub);
          if (!annual.ok()) return annual;
          changes_since();
          req.set_billing_period(v1::MONTHLY);
@@ -366,8 +368,8 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
        v1::ChangeEvent::UPDATED},
       {"AddPaymentMethod",
        [&] {
-         return billing_stub_->AddPaymentMethod(Ctx("rossi-owner").get(),
-                                                named(v1::AddPaymentMethodRequest()), &sub);
+         return billing_stub_->AddPaymentMethod(
+             Ctx("rossi-owner").get(), named(v1::AddPaymentMethodRequest()), &sub);
        },
        v1::ChangeEvent::UPDATED},
       {"AuthorizeBillingTransfer", [&] { return Transfer("rossi-owner", true); },
@@ -375,7 +377,8 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
       {"RevokeBillingTransfer",
        [&] {
          return billing_stub_->RevokeBillingTransfer(
-             Ctx("rossi-owner").get(), named(v1::RevokeBillingTransferRequest()), &transfer);
+             Ctx("rossi-owner").get(), named(v1::RevokeBillingTransferRequest()),
+             &transfer);
        },
        v1::ChangeEvent::TRANSFER_REVOKED},
       {"CompleteBillingTransfer",
@@ -450,8 +453,8 @@ TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
 TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) {
   ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
-                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
-                              *billing_store_);
+                              *auth::ServiceCallerFromFlags("clientbook-billing"),
+                              *billing_, *billing_store_);
   ASSERT_TRUE(feed.CatchUp().ok());
   EXPECT_EQ(feed.subscriptions_detached(), 0u);
   auto listed = [&] {
@@ -468,7 +471,8 @@ TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) 
   EXPECT_EQ(feed.subscriptions_detached(), 1u);
   EXPECT_EQ(listed(), 0);
   clock_.Advance(absl::Hours(24 * 31));
-  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty()) << "a gone client's trial lapses unseen";
+  EXPECT_TRUE(billing_->SweepExpiredTrials()->empty())
+      << "a gone client's trial lapses unseen";
   const names::SubscriptionName ref = *names::SubscriptionName::Parse("s", subscription_);
   const auto kept = *billing_store_->Get(ref.firm_id, ref.company_id);
   ASSERT_TRUE(kept.has_value()) << "kept as the company's history";
@@ -480,7 +484,8 @@ TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) 
   ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "").ok());
   ASSERT_TRUE(feed.CatchUp().ok());
   EXPECT_EQ(feed.subscriptions_detached(), 1u);
-  EXPECT_EQ(billing_store_->Get(kept->firm_id(), kept->company_id())->value()
+  EXPECT_EQ(billing_store_->Get(kept->firm_id(), kept->company_id())
+                ->value()
                 .client_gone_sequence(),
             gone_at);
 }
@@ -513,19 +518,63 @@ TEST_F(BillingServiceTest, ABillingSnapshotHoldsTheSubscriptionsOfClientsStillTh
   };
   EXPECT_THAT(snapshot(), ::testing::ElementsAre(subscription_));
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
-                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
-                              *billing_store_);
+                              *auth::ServiceCallerFromFlags("clientbook-billing"),
+                              *billing_, *billing_store_);
   ASSERT_TRUE(DeleteClient().ok());
   ASSERT_TRUE(feed.CatchUp().ok());
   EXPECT_THAT(snapshot(), ::testing::IsEmpty());
 }
 
+// A client's subscription history from billing's audit: each step with its
+// actor and the transfer's state before and after, newest first; the
+// same by the subscription's name; nothing for a stranger.
+TEST_F(BillingServiceTest, ASubscriptionsHistoryIsInBillingsAudit) {
+  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_TRUE(Transfer("rossi-owner", /*authorize=*/true).ok());
+  ASSERT_TRUE(Transfer("alice", /*authorize=*/false).ok());
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  for (const std::string& parent : {client_, subscription_}) {
+    v1::ListAuditEntriesRequest req;
+    req.set_parent(parent);
+    v1::ListAuditEntriesResponse resp;
+    ASSERT_TRUE(changes->ListAuditEntries(Ctx("alice").get(), req, &resp).ok());
+    std::vector<std::string> steps;
+    for (const v1::AuditEntry& entry : resp.audit_entries()) {
+      EXPECT_EQ(entry.change().name(), subscription_);
+      steps.push_back(absl::StrCat(v1::ChangeEvent::Type_Name(entry.change().type()),
+                                   " by ", entry.change().actor()));
+    }
+    EXPECT_THAT(steps, ::testing::ElementsAre("TRANSFER_COMPLETED by alice",
+                                              "TRANSFER_AUTHORIZED by rossi-owner",
+                                              "TRIAL_STARTED by alice"))
+        << parent;
+    ASSERT_EQ(resp.audit_entries_size(), 3);
+    const v1::AuditEntry& completed = resp.audit_entries(0);
+    EXPECT_EQ(completed.change().method(),
+              "/clientbook.v1.BillingService/CompleteBillingTransfer");
+    bool transfer_changed = false;
+    for (const v1::FieldChange& change : completed.field_changes()) {
+      if (change.path() != "transfer") continue;
+      transfer_changed = true;
+      EXPECT_EQ(change.before().struct_value().fields().at("state").string_value(),
+                "AUTHORIZED");
+      EXPECT_EQ(change.after().struct_value().fields().at("state").string_value(),
+                "COMPLETED");
+    }
+    EXPECT_TRUE(transfer_changed);
+    EXPECT_EQ(changes->ListAuditEntries(Ctx("mallory").get(), req, &resp).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+}
+
 TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldest) {
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
-                              *auth::ServiceCallerFromFlags("clientbook-billing"), *billing_,
-                              *billing_store_);
-  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "bm90IGEgdG9rZW4")
-                  .ok());
+                              *auth::ServiceCallerFromFlags("clientbook-billing"),
+                              *billing_, *billing_store_);
+  ASSERT_TRUE(
+      billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "bm90IGEgdG9rZW4")
+          .ok());
   // Not a token of this directory at all: refused INVALID_ARGUMENT, not
   // forgotten silently.
   EXPECT_EQ(feed.CatchUp().code(), absl::StatusCode::kInvalidArgument);
@@ -535,7 +584,8 @@ TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldes
 
 TEST_F(BillingServiceTest, TheFeedNeedsThePlatformRole) {
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
-                              testing::As("clientbook-billing"), *billing_, *billing_store_);
+                              testing::As("clientbook-billing"), *billing_,
+                              *billing_store_);
   EXPECT_EQ(feed.CatchUp().code(), absl::StatusCode::kPermissionDenied);
 }
 

@@ -5,7 +5,9 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/workspace.grpc.pb.h"
@@ -105,7 +107,8 @@ class ChangeFeedTest : public ::testing::Test {
     req.set_parent("firms/-");
     req.set_page_size(1000);
     v1::ListChangesResponse resp;
-    EXPECT_TRUE(changes_->ListChanges(As("search", "", "platform").get(), req, &resp).ok());
+    EXPECT_TRUE(
+        changes_->ListChanges(As("search", "", "platform").get(), req, &resp).ok());
     for (const v1::ChangeEvent& event : resp.events()) {
       if (event.sequence() >= next) events.push_back(event);
     }
@@ -127,11 +130,20 @@ class ChangeFeedTest : public ::testing::Test {
 // services is either in it or among the reads: a new RPC fails this test
 // until it is placed, so none writes without its changes being checked.
 TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
-  const std::set<std::string> reads = {
-      "GetFirm",         "ListMyFirms",        "ListFirmMembers",  "GetClient",
-      "FindDuplicateClients", "ListClients",   "BatchGetClients",  "GetClientListView",
-      "ListInvitations", "GetNote",            "ListNotes",        "GetTodo",
-      "ListTodos",       "GetClientWorkSummary"};
+  const std::set<std::string> reads = {"GetFirm",
+                                       "ListMyFirms",
+                                       "ListFirmMembers",
+                                       "GetClient",
+                                       "FindDuplicateClients",
+                                       "ListClients",
+                                       "BatchGetClients",
+                                       "GetClientListView",
+                                       "ListInvitations",
+                                       "GetNote",
+                                       "ListNotes",
+                                       "GetTodo",
+                                       "ListTodos",
+                                       "GetClientWorkSummary"};
   std::string firm, a, b, c, note, todo, invited, declined;
   struct Step {
     std::string method;
@@ -149,12 +161,12 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
       {"UpdateFirm",
        [&] {
          v1::Firm out;
-         return directory_->UpdateFirm(
-             As("owner").get(),
-             Text<v1::UpdateFirmRequest>(absl::StrCat(
-                 "firm { name: '", firm, "' display_name: 'Studio Bianchi' } "
-                 "update_mask { paths: 'display_name' }")),
-             &out);
+         return directory_->UpdateFirm(As("owner").get(),
+                                       Text<v1::UpdateFirmRequest>(absl::StrCat(
+                                           "firm { name: '", firm,
+                                           "' display_name: 'Studio Bianchi' } "
+                                           "update_mask { paths: 'display_name' }")),
+                                       &out);
        },
        "UPDATED", "clientbook.v1.Firm"},
       {"AddFirmMember",
@@ -163,9 +175,9 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          for (const char* user : {"carol", "bob"}) {
            grpc::Status s = directory_->AddFirmMember(
                As("owner").get(),
-               Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                   "parent: '", firm, "' member { user_id: '", user, "' email: '", user,
-                   "@studio.example' role: ADMIN }")),
+               Text<v1::AddFirmMemberRequest>(
+                   absl::StrCat("parent: '", firm, "' member { user_id: '", user,
+                                "' email: '", user, "@studio.example' role: ADMIN }")),
                &out);
            if (!s.ok()) return s;
          }
@@ -177,9 +189,10 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          v1::FirmMember out;
          return directory_->UpdateFirmMember(
              As("owner").get(),
-             Text<v1::UpdateFirmMemberRequest>(absl::StrCat(
-                 "member { name: '", firm, "/members/bob' display_name: 'Bob' etag: 'r0' } "
-                 "update_mask { paths: 'display_name' }")),
+             Text<v1::UpdateFirmMemberRequest>(
+                 absl::StrCat("member { name: '", firm,
+                              "/members/bob' display_name: 'Bob' etag: 'r0' } "
+                              "update_mask { paths: 'display_name' }")),
              &out);
        },
        "UPDATED", "clientbook.v1.FirmMember"},
@@ -189,7 +202,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          grpc::Status s = directory_->CreateClient(
              As("owner").get(),
              Text<v1::CreateClientRequest>(absl::StrCat(
-                 "parent: '", firm, "' request_id: '5f0c2d3e-0000-4000-8000-000000000001' "
+                 "parent: '", firm,
+                 "' request_id: '5f0c2d3e-0000-4000-8000-000000000001' "
                  "client { display_name: 'Rossi SpA' client_type: BUSINESS }")),
              &out);
          a = out.name();
@@ -230,21 +244,20 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          v1::BatchUpdateClientNumbersResponse out;
          return directory_->BatchUpdateClientNumbers(
              As("owner").get(),
-             Text<v1::BatchUpdateClientNumbersRequest>(absl::StrCat(
-                 "parent: '", firm, "' requests { client: '", a,
-                 "' client_number: 'C-1' } requests { client: '", b,
-                 "' client_number: 'C-2' }")),
+             Text<v1::BatchUpdateClientNumbersRequest>(
+                 absl::StrCat("parent: '", firm, "' requests { client: '", a,
+                              "' client_number: 'C-1' } requests { client: '", b,
+                              "' client_number: 'C-2' }")),
              &out);
        },
        "UPDATED", "clientbook.v1.Client"},
       {"MergeClients",
        [&] {
          v1::MergeClientsResponse out;
-         return directory_->MergeClients(
-             As("owner").get(),
-             Text<v1::MergeClientsRequest>(
-                 absl::StrCat("name: '", a, "' source_client: '", b, "'")),
-             &out);
+         return directory_->MergeClients(As("owner").get(),
+                                         Text<v1::MergeClientsRequest>(absl::StrCat(
+                                             "name: '", a, "' source_client: '", b, "'")),
+                                         &out);
        },
        "MERGED", "clientbook.v1.Client"},
       {"UpdateClientListView",
@@ -252,9 +265,9 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          v1::ClientListView out;
          return directory_->UpdateClientListView(
              As("owner").get(),
-             Text<v1::UpdateClientListViewRequest>(
-                 absl::StrCat("client_list_view { name: '", firm,
-                              "/members/owner/clientListView' columns: 'display_name' }")),
+             Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+                 "client_list_view { name: '", firm,
+                 "/members/owner/clientListView' columns: 'display_name' }")),
              &out);
        },
        "CREATED", "clientbook.v1.ClientListView"},
@@ -299,11 +312,10 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
       {"ChangeClientPrimaryAdmin",
        [&] {
          v1::ListClientsResponse listed;
-         directory_->ListClients(
-             As("owner").get(),
-             Text<v1::ListClientsRequest>(absl::StrCat("parent: '", firm,
-                                                       "' name_query: 'Gialli'")),
-             &listed);
+         directory_->ListClients(As("owner").get(),
+                                 Text<v1::ListClientsRequest>(absl::StrCat(
+                                     "parent: '", firm, "' name_query: 'Gialli'")),
+                                 &listed);
          v1::Client out;
          return directory_->ChangeClientPrimaryAdmin(
              As("gialli").get(),
@@ -316,12 +328,12 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
       {"CreateNote",
        [&] {
          v1::Note out;
-         grpc::Status s = workspace_->CreateNote(
-             As("owner").get(),
-             Text<v1::CreateNoteRequest>(
-                 absl::StrCat("parent: '", firm, "' note { client: '", a,
-                              "' kind: GENERAL text: 'Called about VAT' }")),
-             &out);
+         grpc::Status s =
+             workspace_->CreateNote(As("owner").get(),
+                                    Text<v1::CreateNoteRequest>(absl::StrCat(
+                                        "parent: '", firm, "' note { client: '", a,
+                                        "' kind: GENERAL text: 'Called about VAT' }")),
+                                    &out);
          note = out.name();
          return s;
        },
@@ -344,8 +356,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
        [&] {
          v1::Note out;
          return workspace_->DeleteNote(
-             As("owner").get(), Text<v1::DeleteNoteRequest>(absl::StrCat("name: '", note, "'")),
-             &out);
+             As("owner").get(),
+             Text<v1::DeleteNoteRequest>(absl::StrCat("name: '", note, "'")), &out);
        },
        "DELETED", "clientbook.v1.Note"},
       {"CreateTodo",
@@ -354,8 +366,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          grpc::Status s = workspace_->CreateTodo(
              As("owner").get(),
              Text<v1::CreateTodoRequest>(absl::StrCat(
-                 "parent: '", firm, "' todo { client: '", a, "' title: 'File VAT' assignee: '",
-                 firm, "/members/bob' }")),
+                 "parent: '", firm, "' todo { client: '", a,
+                 "' title: 'File VAT' assignee: '", firm, "/members/bob' }")),
              &out);
          todo = out.name();
          return s;
@@ -369,10 +381,9 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          workspace_->GetTodo(As("owner").get(), get, &out);
          return workspace_->UpdateTodo(
              As("owner").get(),
-             Text<v1::UpdateTodoRequest>(absl::StrCat("todo { name: '", todo,
-                                                      "' state: IN_PROGRESS etag: '",
-                                                      out.etag(),
-                                                      "' } update_mask { paths: 'state' }")),
+             Text<v1::UpdateTodoRequest>(
+                 absl::StrCat("todo { name: '", todo, "' state: IN_PROGRESS etag: '",
+                              out.etag(), "' } update_mask { paths: 'state' }")),
              &out);
        },
        "UPDATED", "clientbook.v1.Todo"},
@@ -380,8 +391,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
        [&] {
          google::protobuf::Empty out;
          return directory_->DeleteClient(
-             As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", c, "'")),
-             &out);
+             As("owner").get(),
+             Text<v1::DeleteClientRequest>(absl::StrCat("name: '", c, "'")), &out);
        },
        "DELETED", "clientbook.v1.Client"},
       {"RemoveFirmMember",
@@ -389,8 +400,9 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          v1::RemoveFirmMemberResponse out;
          return directory_->RemoveFirmMember(
              As("owner").get(),
-             Text<v1::RemoveFirmMemberRequest>(absl::StrCat(
-                 "name: '", firm, "/members/bob' reassign_to: '", firm, "/members/carol'")),
+             Text<v1::RemoveFirmMemberRequest>(
+                 absl::StrCat("name: '", firm, "/members/bob' reassign_to: '", firm,
+                              "/members/carol'")),
              &out);
        },
        "DELETED", "clientbook.v1.FirmMember"},
@@ -399,9 +411,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
          v1::TransferPrimaryAdminResponse out;
          return directory_->TransferPrimaryAdmin(
              As("owner").get(),
-             Text<v1::TransferPrimaryAdminRequest>(
-                 absl::StrCat("firm: '", firm, "' new_primary_admin: '", firm,
-                              "/members/carol'")),
+             Text<v1::TransferPrimaryAdminRequest>(absl::StrCat(
+                 "firm: '", firm, "' new_primary_admin: '", firm, "/members/carol'")),
              &out);
        },
        "UPDATED", "clientbook.v1.FirmMember"},
@@ -415,15 +426,35 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
     ASSERT_TRUE(status.ok()) << status.error_message();
     const std::vector<v1::ChangeEvent> events = ChangesFrom(next);
     ASSERT_FALSE(events.empty());
-    bool found = false;
+    const v1::ChangeEvent* found = nullptr;
     for (const v1::ChangeEvent& event : events) {
-      found |= v1::ChangeEvent::Type_Name(event.type()) == step.type &&
-               event.resource_type() == step.resource_type;
+      if (v1::ChangeEvent::Type_Name(event.type()) == step.type &&
+          event.resource_type() == step.resource_type) {
+        found = &event;
+      }
     }
-    EXPECT_TRUE(found) << "no " << step.type << " " << step.resource_type;
+    ASSERT_NE(found, nullptr) << "no " << step.type << " " << step.resource_type;
+    EXPECT_TRUE(absl::EndsWith(found->method(), absl::StrCat("Service/", step.method)))
+        << found->method();
+    // And the audit has it, under its firm, by its method.
+    if (absl::StartsWith(found->name(), "firms/")) {
+      const std::vector<std::string> parts = absl::StrSplit(found->name(), '/');
+      v1::ListAuditEntriesRequest req;
+      req.set_parent(absl::StrCat("firms/", parts[1]));
+      req.set_filter(absl::StrCat("method = \"", step.method, "\""));
+      v1::ListAuditEntriesResponse audit;
+      ASSERT_TRUE(
+          changes_->ListAuditEntries(As("ops", "", "operator").get(), req, &audit).ok());
+      EXPECT_TRUE(std::any_of(audit.audit_entries().begin(), audit.audit_entries().end(),
+                              [&](const v1::AuditEntry& entry) {
+                                return entry.change().sequence() == found->sequence();
+                              }))
+          << "not in the firm's audit";
+    }
     covered.insert(step.method);
   }
-  for (const char* name : {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService"}) {
+  for (const char* name :
+       {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     ASSERT_NE(service, nullptr);
@@ -438,15 +469,16 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
 TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
   const std::string firm = NewFirm("owner");
   v1::Client client;
-  ASSERT_TRUE(directory_
-                  ->CreateClient(As("owner").get(),
-                                 Text<v1::CreateClientRequest>(absl::StrCat(
-                                     "parent: '", firm,
-                                     "' request_id: '5f0c2d3e-0000-4000-8000-00000000000a' "
-                                     "client { display_name: 'Rossi SpA' client_type: "
-                                     "BUSINESS }")),
-                                 &client)
-                  .ok());
+  ASSERT_TRUE(
+      directory_
+          ->CreateClient(As("owner").get(),
+                         Text<v1::CreateClientRequest>(absl::StrCat(
+                             "parent: '", firm,
+                             "' request_id: '5f0c2d3e-0000-4000-8000-00000000000a' "
+                             "client { display_name: 'Rossi SpA' client_type: "
+                             "BUSINESS }")),
+                         &client)
+          .ok());
   clock_.Advance(absl::Seconds(1));
   v1::Client updated;
   ASSERT_TRUE(directory_
@@ -473,7 +505,8 @@ TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
   EXPECT_EQ(update.name(), client.name());
   EXPECT_EQ(update.etag(), updated.etag());
   EXPECT_EQ(update.resource().client().display_name(), "Rossi Srl");
-  EXPECT_THAT(update.changed_fields().paths(), ElementsAre("display_name", "update_time"));
+  EXPECT_THAT(update.changed_fields().paths(),
+              ElementsAre("display_name", "update_time"));
   EXPECT_EQ(update.prior().client().display_name(), "Rossi SpA");
   EXPECT_TRUE(update.prior().client().client_type() == v1::CLIENT_TYPE_UNSPECIFIED)
       << "unchanged fields are left out of prior";
@@ -560,10 +593,10 @@ TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
   // A list's change_token serves a watch of its parent with any filter.
   v1::ListClientsResponse listed;
   ASSERT_TRUE(directory_
-                  ->ListClients(As("owner").get(),
-                                Text<v1::ListClientsRequest>(
-                                    absl::StrCat("parent: '", firm, "'")),
-                                &listed)
+                  ->ListClients(
+                      As("owner").get(),
+                      Text<v1::ListClientsRequest>(absl::StrCat("parent: '", firm, "'")),
+                      &listed)
                   .ok());
   ASSERT_FALSE(listed.change_token().empty());
   NewClient(firm, "Neri Snc");
@@ -658,9 +691,9 @@ TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
     EXPECT_EQ(event.type(), v1::ChangeEvent::DELETED);
     deleted.push_back(event.name());
   }
-  EXPECT_THAT(deleted, ElementsAre(firm + "/members/bob",
-                                   firm + "/members/carol/clientListView",
-                                   firm + "/members/carol"));
+  EXPECT_THAT(deleted,
+              ElementsAre(firm + "/members/bob", firm + "/members/carol/clientListView",
+                          firm + "/members/carol"));
 }
 
 // The bootstrap recipe: list (keeping the first page's change_token), then
@@ -669,7 +702,8 @@ TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
 TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
   const std::string firm = NewFirm("owner");
   std::vector<std::string> names;
-  for (int i = 0; i < 150; ++i) names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
+  for (int i = 0; i < 150; ++i)
+    names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
   std::atomic<bool> stop = false;
   std::atomic<int> writes = 0;
   std::thread writer([&] {
@@ -678,8 +712,8 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
       if (i % 7 == 3) {
         google::protobuf::Empty out;
         directory_->DeleteClient(
-            As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")),
-            &out);
+            As("owner").get(),
+            Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")), &out);
       } else if (i % 5 == 0) {
         NewClient(firm, absl::StrCat("New ", i));
       } else {
@@ -691,7 +725,8 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
         directory_->UpdateClient(
             As("owner").get(),
             Text<v1::UpdateClientRequest>(absl::StrCat(
-                "client { name: '", name, "' display_name: 'C", i, "' etag: '", now.etag(),
+                "client { name: '", name, "' display_name: 'C", i, "' etag: '",
+                now.etag(),
                 "' } update_mask { paths: 'display_name' } allow_duplicate_name: true")),
             &out);
       }
@@ -809,14 +844,14 @@ TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChan
                                &note)
                   .ok());
   v1::Todo todo;
-  ASSERT_TRUE(workspace_
-                  ->CreateTodo(As("owner").get(),
-                               Text<v1::CreateTodoRequest>(absl::StrCat(
-                                   "parent: '", firm, "' todo { client: '", a.name(),
-                                   "' title: 'File VAT' assignee: '", firm,
-                                   "/members/bob' }")),
-                               &todo)
-                  .ok());
+  ASSERT_TRUE(
+      workspace_
+          ->CreateTodo(As("owner").get(),
+                       Text<v1::CreateTodoRequest>(absl::StrCat(
+                           "parent: '", firm, "' todo { client: '", a.name(),
+                           "' title: 'File VAT' assignee: '", firm, "/members/bob' }")),
+                       &todo)
+          .ok());
   // A pending invitation is no firm's yet: not in the firm's snapshot.
   v1::Invitation invitation;
   ASSERT_TRUE(directory_
@@ -889,7 +924,8 @@ TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChan
 TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentWrites) {
   const std::string firm = NewFirm("owner");
   std::vector<std::string> names;
-  for (int i = 0; i < 1200; ++i) names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
+  for (int i = 0; i < 1200; ++i)
+    names.push_back(NewClient(firm, absl::StrCat("C", i)).name());
   std::atomic<bool> stop = false;
   std::atomic<int> writes = 0;
   std::thread writer([&] {
@@ -898,8 +934,8 @@ TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentW
       if (i % 7 == 3) {
         google::protobuf::Empty out;
         directory_->DeleteClient(
-            As("owner").get(), Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")),
-            &out);
+            As("owner").get(),
+            Text<v1::DeleteClientRequest>(absl::StrCat("name: '", name, "'")), &out);
       } else if (i % 5 == 0) {
         NewClient(firm, absl::StrCat("New ", i));
       } else {

@@ -160,6 +160,18 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   EXPECT_EQ(found[0].name(), job.name());
   EXPECT_EQ(found[0].sequence(), last.sequence());
   EXPECT_EQ(found[0].resource().import_job().state(), v1::ImportJob::SUCCEEDED);
+
+  // Import's audit: the job's steps, newest first, its starter the actor.
+  v1::ListAuditEntriesRequest audit;
+  audit.set_parent(firm_);
+  audit.set_filter("actor = \"alice\"");
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries).ok());
+  ASSERT_GE(entries.audit_entries_size(), 2);
+  EXPECT_EQ(entries.audit_entries(0).change().sequence(), last.sequence());
+  EXPECT_EQ(entries.audit_entries().rbegin()->change().type(), v1::ChangeEvent::CREATED);
+  EXPECT_THAT(entries.audit_entries().rbegin()->change().method(),
+              ::testing::StartsWith("/clientbook.v1.ImportService/"));
 }
 
 TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {

@@ -1,0 +1,298 @@
+// The directory's audit over the wire: a client's history field by field,
+// newest first; what one member did; who may read which history; filters
+// and pages.
+#include "absl/strings/str_cat.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/support/in_process_directory.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_peers.h"
+
+namespace clientbook::directory {
+namespace {
+
+using ::testing::ElementsAre;
+
+template <typename Message>
+Message Text(const std::string& text) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ =
+        std::make_unique<testing::InProcessDirectory>(dir_.Sub("db"), clock_, wholesale_);
+    auto channel =
+        grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials());
+    directory_ = v1::DirectoryService::NewStub(channel);
+    workspace_ = v1::WorkspaceService::NewStub(channel);
+    changes_ = v1::ChangeService::NewStub(channel);
+    v1::Firm firm;
+    ASSERT_TRUE(directory_
+                    ->CreateFirm(As("alice").get(),
+                                 Text<v1::CreateFirmRequest>(
+                                     "firm { display_name: 'Studio Alice' } "
+                                     "creator_email: 'alice@studio.example'"),
+                                 &firm)
+                    .ok());
+    firm_ = firm.name();
+    v1::FirmMember member;
+    ASSERT_TRUE(
+        directory_
+            ->AddFirmMember(As("alice").get(),
+                            Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                "parent: '", firm_,
+                                "' member { user_id: 'bruno' email: 'bruno@x.example' "
+                                "role: STAFF }")),
+                            &member)
+            .ok());
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& user,
+                                                 const std::string& roles = "") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("x-user-id", user);
+    ctx->AddMetadata("x-user-email", user + "@studio.example");
+    if (!roles.empty()) ctx->AddMetadata("x-user-roles", roles);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return ctx;
+  }
+
+  v1::Client NewClient(const std::string& name, const std::string& number) {
+    v1::Client client;
+    EXPECT_TRUE(directory_
+                    ->CreateClient(
+                        As("alice").get(),
+                        Text<v1::CreateClientRequest>(absl::StrCat(
+                            "parent: '", firm_,
+                            "' allow_duplicate_name: true client { display_name: '", name,
+                            "' client_type: BUSINESS client_number: '", number, "' }")),
+                        &client)
+                    .ok());
+    clock_.Advance(absl::Minutes(1));
+    return client;
+  }
+
+  v1::Client Update(const std::string& user, const v1::Client& now,
+                    const std::string& field, const std::string& value) {
+    v1::Client out;
+    EXPECT_TRUE(directory_
+                    ->UpdateClient(As(user).get(),
+                                   Text<v1::UpdateClientRequest>(absl::StrCat(
+                                       "client { name: '", now.name(), "' ", field, ": '",
+                                       value, "' etag: '", now.etag(),
+                                       "' } update_mask { paths: '", field, "' }")),
+                                   &out)
+                    .ok());
+    clock_.Advance(absl::Minutes(1));
+    return out;
+  }
+
+  grpc::Status List(const std::string& user, const std::string& parent,
+                    const std::string& filter, v1::ListAuditEntriesResponse& out,
+                    int page_size = 0, const std::string& token = "") {
+    v1::ListAuditEntriesRequest req;
+    req.set_parent(parent);
+    req.set_filter(filter);
+    req.set_page_size(page_size);
+    req.set_page_token(token);
+    out.Clear();
+    return changes_->ListAuditEntries(As(user).get(), req, &out);
+  }
+
+  // "TYPE path before->after ..." of each entry, for compact expectations.
+  static std::vector<std::string> Lines(const v1::ListAuditEntriesResponse& page) {
+    std::vector<std::string> lines;
+    for (const v1::AuditEntry& entry : page.audit_entries()) {
+      std::string line =
+          absl::StrCat(v1::ChangeEvent::Type_Name(entry.change().type()), " ",
+                       entry.change().name(), " by ", entry.change().actor());
+      for (const v1::FieldChange& change : entry.field_changes()) {
+        if (change.path() != "client_number" && change.path() != "display_name") continue;
+        absl::StrAppend(&line, " ", change.path(), ":", change.before().string_value(),
+                        "->", change.after().string_value());
+      }
+      lines.push_back(line);
+    }
+    return lines;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  FakeWholesaleCheck wholesale_;
+  std::unique_ptr<testing::InProcessDirectory> service_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_;
+  std::unique_ptr<v1::WorkspaceService::Stub> workspace_;
+  std::unique_ptr<v1::ChangeService::Stub> changes_;
+  std::string firm_;
+};
+
+// "Who changed Rossi's client number, and what was it before?": each step
+// of the client's history with its actor and values, newest first — its
+// notes and a client merged into it included.
+TEST_F(AuditTest, AClientsHistoryGivesEachStepFieldByFieldNewestFirst) {
+  v1::Client rossi = NewClient("Rossi SpA", "A-17");
+  const v1::Client copy = NewClient("Rossi S.p.A.", "");
+  rossi = Update("alice", rossi, "client_number", "A-18");
+  rossi = Update("bruno", rossi, "display_name", "Rossi Srl");
+  v1::Note note;
+  ASSERT_TRUE(workspace_
+                  ->CreateNote(As("bruno").get(),
+                               Text<v1::CreateNoteRequest>(absl::StrCat(
+                                   "parent: '", firm_, "' note { client: '", rossi.name(),
+                                   "' kind: GENERAL text: 'Called about VAT' }")),
+                               &note)
+                  .ok());
+  clock_.Advance(absl::Minutes(1));
+  v1::MergeClientsResponse merged;
+  ASSERT_TRUE(directory_
+                  ->MergeClients(As("alice").get(),
+                                 Text<v1::MergeClientsRequest>(absl::StrCat(
+                                     "name: '", rossi.name(), "' source_client: '",
+                                     copy.name(), "'")),
+                                 &merged)
+                  .ok());
+
+  v1::ListAuditEntriesResponse page;
+  ASSERT_TRUE(List("bruno", rossi.name(), "", page).ok());
+  const std::vector<std::string> lines = Lines(page);
+  ASSERT_GE(lines.size(), 5u);
+  EXPECT_EQ(lines[lines.size() - 4], absl::StrCat("CREATED ", note.name(), " by bruno"));
+  EXPECT_EQ(lines[lines.size() - 3],
+            absl::StrCat("UPDATED ", rossi.name(),
+                         " by bruno display_name:Rossi SpA->Rossi Srl"));
+  EXPECT_EQ(lines[lines.size() - 2],
+            absl::StrCat("UPDATED ", rossi.name(), " by alice client_number:A-17->A-18"));
+  EXPECT_EQ(lines.back(),
+            absl::StrCat("CREATED ", rossi.name(),
+                         " by alice display_name:->Rossi SpA client_number:->A-17"));
+  // The merge, newest: the copy's MERGED names the client kept.
+  bool merge_found = false;
+  for (const v1::AuditEntry& entry : page.audit_entries()) {
+    if (entry.change().type() != v1::ChangeEvent::MERGED) continue;
+    merge_found = true;
+    EXPECT_EQ(entry.change().name(), copy.name());
+    EXPECT_EQ(entry.change().merged_into(), rossi.name());
+    EXPECT_EQ(entry.change().prior().client().display_name(), "Rossi S.p.A.")
+        << "a client gone keeps its last state";
+  }
+  EXPECT_TRUE(merge_found);
+  for (int i = 1; i < page.audit_entries_size(); ++i) {
+    EXPECT_GT(page.audit_entries(i - 1).change().sequence(),
+              page.audit_entries(i).change().sequence());
+  }
+  const v1::AuditEntry& renumbered = page.audit_entries(page.audit_entries_size() - 2);
+  EXPECT_EQ(renumbered.change().method(), "/clientbook.v1.DirectoryService/UpdateClient");
+  EXPECT_EQ(renumbered.actor_email(), "alice@studio.example");
+  EXPECT_TRUE(renumbered.field_changes(0).before().has_string_value());
+
+  // Restarted, the history is the same.
+  service_.reset();
+  service_ =
+      std::make_unique<testing::InProcessDirectory>(dir_.Sub("db"), clock_, wholesale_);
+  changes_ = v1::ChangeService::NewStub(
+      grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials()));
+  v1::ListAuditEntriesResponse again;
+  ASSERT_TRUE(List("bruno", rossi.name(), "", again).ok());
+  EXPECT_EQ(Lines(again), lines);
+}
+
+// "What did Bruno change last week?", "who changed numbers?": filters by
+// actor, field, method and time, in pages bound to their query.
+TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
+  v1::Client a = NewClient("Alfa", "1");
+  v1::Client b = NewClient("Beta", "2");
+  const absl::Time middle = clock_.Now();
+  a = Update("bruno", a, "display_name", "Alfa 2");
+  b = Update("bruno", b, "client_number", "3");
+  b = Update("alice", b, "client_number", "4");
+
+  v1::ListAuditEntriesResponse page;
+  ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page).ok());
+  EXPECT_THAT(
+      Lines(page),
+      ElementsAre(
+          absl::StrCat("UPDATED ", b.name(), " by bruno client_number:2->3"),
+          absl::StrCat("UPDATED ", a.name(), " by bruno display_name:Alfa->Alfa 2")));
+  ASSERT_TRUE(List("alice", firm_,
+                   "field = \"client_number\" AND method = \"UpdateClient\"", page)
+                  .ok());
+  EXPECT_EQ(page.audit_entries_size(), 2);
+  ASSERT_TRUE(
+      List("alice", firm_,
+           absl::StrCat("commit_time < \"",
+                        absl::FormatTime(absl::RFC3339_full, middle, absl::UTCTimeZone()),
+                        "\" AND type = CREATED"),
+           page)
+          .ok());
+  for (const v1::AuditEntry& entry : page.audit_entries()) {
+    EXPECT_LT(entry.change().commit_time().seconds(), absl::ToUnixSeconds(middle));
+  }
+  EXPECT_GE(page.audit_entries_size(), 3);  // the firm, its members, the clients
+
+  // Pages of one, newest first, then the end.
+  std::vector<std::string> paged;
+  std::string token;
+  do {
+    ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page, 1, token).ok());
+    for (const std::string& line : Lines(page)) paged.push_back(line);
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(paged.size(), 2u);
+  ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page, 1).ok());
+  EXPECT_EQ(List("alice", firm_, "actor = \"alice\"", page, 1, page.next_page_token())
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "a token of another query";
+
+  for (const char* bad :
+       {"color = red", "actor > \"bruno\"", "commit_time = \"2026-01-01T00:00:00Z\"",
+        "commit_time >= \"yesterday\"", "type = EXPLODED",
+        "actor = \"a\" AND actor = \"b\""}) {
+    EXPECT_EQ(List("alice", firm_, bad, page).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
+  EXPECT_EQ(List("alice", firm_ + "/todos/1", "", page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(List("alice", firm_, "", page, -1).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Admins read the firm's whole history; staff their clients'; a stranger
+// nothing, with the same answer whether the firm exists or not; an operator
+// any firm's.
+TEST_F(AuditTest, AdminsReadTheFirmStaffItsClientsAndStrangersNothing) {
+  const v1::Client client = NewClient("Alfa", "1");
+  v1::ListAuditEntriesResponse page;
+  EXPECT_TRUE(List("alice", firm_, "", page).ok());
+  EXPECT_TRUE(List("alice", firm_ + "/members/bruno", "", page).ok());
+  EXPECT_EQ(page.audit_entries_size(), 1);  // bruno's membership, added
+  EXPECT_TRUE(List("bruno", client.name(), "", page).ok());
+  EXPECT_GE(page.audit_entries_size(), 1);
+  EXPECT_EQ(List("bruno", firm_, "", page).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(List("bruno", firm_ + "/members/alice", "", page).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const grpc::Status stranger = List("mallory", client.name(), "", page);
+  const grpc::Status nowhere = List("mallory", "firms/999999/clients/1", "", page);
+  EXPECT_EQ(stranger.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(nowhere.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListAuditEntriesRequest req;
+  req.set_parent(firm_);
+  EXPECT_TRUE(changes_->ListAuditEntries(As("ops", "operator").get(), req, &page).ok());
+  EXPECT_GE(page.audit_entries_size(), 3);
+}
+
+}  // namespace
+}  // namespace clientbook::directory
