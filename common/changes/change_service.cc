@@ -54,6 +54,13 @@ constexpr absl::Duration kMaxRetention = absl::Hours(24 * 400);
 constexpr absl::Duration kMinAuditRetention = absl::Hours(24);
 constexpr absl::Duration kMaxAuditRetention = absl::Hours(24 * 36525);
 
+// A request's page_size: 0 means `fallback`; more than kMaxPageSize,
+// kMaxPageSize.
+absl::StatusOr<size_t> PageSize(int32_t requested, int32_t fallback) {
+  if (requested < 0) return errors::InvalidField("page_size", "must not be negative");
+  return static_cast<size_t>(requested == 0 ? fallback : std::min(requested, kMaxPageSize));
+}
+
 }  // namespace
 
 absl::Status UnknownResourceType(const ChangeRecord& record) {
@@ -184,12 +191,7 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
                                                      v1::ListChangesResponse* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        if (req->page_size() < 0) {
-          return errors::InvalidField("page_size", "must not be negative");
-        }
-        const size_t page_size = req->page_size() == 0
-                                     ? kDefaultPageSize
-                                     : std::min(req->page_size(), kMaxPageSize);
+        CB_ASSIGN_OR_RETURN(const size_t page_size, PageSize(req->page_size(), kDefaultPageSize));
         CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req->parent(), req->filter()));
         uint64_t next = log_.oldest_sequence();
         if (!req->resume_token().empty()) {
@@ -256,12 +258,7 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
     v1::ListAuditEntriesResponse* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        if (req->page_size() < 0) {
-          return errors::InvalidField("page_size", "must not be negative");
-        }
-        const size_t page_size = req->page_size() == 0
-                                     ? kDefaultAuditPageSize
-                                     : std::min(req->page_size(), kMaxPageSize);
+        CB_ASSIGN_OR_RETURN(const size_t page_size, PageSize(req->page_size(), kDefaultAuditPageSize));
         CB_ASSIGN_OR_RETURN(AuditFilter filter,
                             AuditFilter::Parse("filter", req->filter()));
         CB_ASSIGN_OR_RETURN(AuditScope scope,

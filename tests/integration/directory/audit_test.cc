@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/text_proto.h"
 #include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
@@ -20,12 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-template <typename Message>
-Message Text(const std::string& text) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
+using testing::Text;
 
 class AuditTest : public ::testing::Test {
  protected:
