@@ -90,6 +90,8 @@ absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& reade
   v1::ChangeEvent& event = *entry.mutable_change();
   if (absl::Status s = ToChangeEvent(record, readers, event); !s.ok()) return s;
   entry.set_actor_email(record.actor_email());
+  entry.set_rows_read(record.rows_read());
+  entry.set_read_filter(record.read_filter());
   const Message* after = HeldMessage(event.resource());
   if (after == nullptr) return absl::OkStatus();  // gone: `prior` is its last state
   absl::StatusOr<google::protobuf::Struct> after_fields = JsonFieldsOf(*after);

@@ -31,7 +31,8 @@ std::string NewEpoch(const Clock& clock) {
 std::string NewTokenKey() {
   absl::BitGen random;
   std::string key;
-  for (int i = 0; i < 4; ++i) key += storage::EncodeUint64(absl::Uniform<uint64_t>(random));
+  for (int i = 0; i < 4; ++i)
+    key += storage::EncodeUint64(absl::Uniform<uint64_t>(random));
   return key;
 }
 
@@ -41,9 +42,9 @@ std::string ChangeLog::RecordKey(uint64_t sequence) const {
   return storage::KeyBuilder(table_).Byte(kRecord).Uint64(sequence).Release();
 }
 
-absl::StatusOr<std::string> ChangeLog::SecretOf(storage::Database& db, char table,
-                                                char part,
-                                                const std::function<std::string()>& make) {
+absl::StatusOr<std::string> ChangeLog::SecretOf(
+    storage::Database& db, char table, char part,
+    const std::function<std::string()>& make) {
   const std::string key = storage::KeyBuilder(table).Byte(part).Release();
   absl::StatusOr<std::optional<std::string>> stored = db.Get(key);
   if (!stored.ok()) return stored.status();
@@ -70,18 +71,20 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
   uint64_t next = 1;
   it->Seek(prefix);
   if (it->Valid() && it->key().starts_with(prefix)) {
-    std::optional<uint64_t> first = storage::TrailingUint64(absl::string_view(it->key().data(), it->key().size()));
+    std::optional<uint64_t> first =
+        storage::TrailingUint64(absl::string_view(it->key().data(), it->key().size()));
     std::string end = prefix;
     end.push_back('\xff');
     it->SeekForPrev(end);
-    std::optional<uint64_t> last = storage::TrailingUint64(absl::string_view(it->key().data(), it->key().size()));
+    std::optional<uint64_t> last =
+        storage::TrailingUint64(absl::string_view(it->key().data(), it->key().size()));
     if (!first || !last) return absl::DataLossError("bad change log key");
     oldest = *first;
     next = *last + 1;
   }
   if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-  return std::unique_ptr<ChangeLog>(new ChangeLog(
-      db, table, clock, std::move(*epoch), std::move(*token_key), oldest, next));
+  return std::unique_ptr<ChangeLog>(new ChangeLog(db, table, clock, std::move(*epoch),
+                                                  std::move(*token_key), oldest, next));
 }
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
@@ -113,6 +116,19 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   last_commit_ = now;
   Publish(records);
   return absl::OkStatus();
+}
+
+absl::Status ChangeLog::RecordRead(const DataRead& read) {
+  ChangeRecord record;
+  record.set_type(kExported);
+  record.set_firm_id(read.firm_id);
+  record.set_name(read.name);
+  record.set_resource_type(read.resource_type);
+  record.set_actor(read.actor);
+  record.set_rows_read(read.rows);
+  record.set_read_filter(read.filter);
+  rocksdb::WriteBatch batch;
+  return Commit(batch, {std::move(record)});
 }
 
 void ChangeLog::Publish(const std::vector<ChangeRecord>& records) {

@@ -3,14 +3,15 @@
 
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/changes/change_origin.h"
 #include "common/changes/change_record.pb.h"
 #include "common/changes/resource_snapshot.h"
 #include "common/storage/database.h"
@@ -32,6 +33,9 @@ namespace clientbook::changes {
 // The store's epoch, made at the log's first open, names this history: a
 // store restored from a backup or made anew has another, so a position in
 // one is never taken for a position in the other.
+// The type of a record of a read (DataRead), not a change.
+inline constexpr char kExported[] = "EXPORTED";
+
 class ChangeLog {
  public:
   static absl::StatusOr<std::unique_ptr<ChangeLog>> Open(storage::Database& db,
@@ -50,10 +54,15 @@ class ChangeLog {
 
   // The tables that hold the service's current resources, as its store lays
   // them out; set once, before the log is read.
-  void SetResourceTables(std::vector<ResourceTable> tables) { tables_ = std::move(tables); }
+  void SetResourceTables(std::vector<ResourceTable> tables) {
+    tables_ = std::move(tables);
+  }
   // Firm `firm_id`'s resources (0: every firm's) as of now, between two
   // commits: the changes from its next_sequence() on are the ones after it.
   std::unique_ptr<ResourceSnapshot> OpenSnapshot(uint64_t firm_id) const;
+
+  // Keeps `read` as an EXPORTED record: in the audit, not in the feed.
+  absl::Status RecordRead(const DataRead& read);
 
   // Returns once a record at or after `sequence` exists, or at `deadline`.
   void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
@@ -83,7 +92,8 @@ class ChangeLog {
   // whether it matched, as in Database::ScanMatches. Returns where the next
   // page starts, "" at the end.
   absl::StatusOr<std::string> ReadAudit(
-      absl::string_view prefix, absl::string_view cursor, size_t limit, size_t max_examined,
+      absl::string_view prefix, absl::string_view cursor, size_t limit,
+      size_t max_examined,
       const std::function<absl::StatusOr<bool>(const ChangeRecord&)>& visit) const;
   char table() const { return table_; }
 
@@ -102,7 +112,8 @@ class ChangeLog {
 
   std::string RecordKey(uint64_t sequence) const;
   // The log's secret `part`, made and written durably at the first open.
-  static absl::StatusOr<std::string> SecretOf(storage::Database& db, char table, char part,
+  static absl::StatusOr<std::string> SecretOf(storage::Database& db, char table,
+                                              char part,
                                               const std::function<std::string()>& make);
   absl::StatusOr<std::vector<ChangeRecord>> ReadStored(uint64_t from, size_t limit) const;
   void Publish(const std::vector<ChangeRecord>& records);

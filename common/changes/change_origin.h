@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_COMMON_CHANGES_CHANGE_ORIGIN_H_
 #define CLIENTBOOK_COMMON_CHANGES_CHANGE_ORIGIN_H_
 
+#include <cstdint>
 #include <string>
 
 namespace clientbook::changes {
@@ -13,6 +14,18 @@ struct ChangeOrigin {
   // "api"; "sweep" (a periodic task); "directory" (billing following the
   // directory's feed); "import" (a job's rows).
   std::string source = "api";
+};
+
+// A read that took data out (an export, an error report, a feed's
+// snapshot), for the audit: who read how many rows of what, with which
+// filter.
+struct DataRead {
+  uint64_t firm_id = 0;
+  std::string name;           // what was read: "firms/1", "firms/1/importJobs/2"
+  std::string resource_type;  // what its rows are ("" for several kinds)
+  std::string actor;
+  int64_t rows = 0;
+  std::string filter;
 };
 
 }  // namespace clientbook::changes

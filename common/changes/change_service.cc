@@ -58,7 +58,8 @@ constexpr absl::Duration kMaxAuditRetention = absl::Hours(24 * 36525);
 // kMaxPageSize.
 absl::StatusOr<size_t> PageSize(int32_t requested, int32_t fallback) {
   if (requested < 0) return errors::InvalidField("page_size", "must not be negative");
-  return static_cast<size_t>(requested == 0 ? fallback : std::min(requested, kMaxPageSize));
+  return static_cast<size_t>(requested == 0 ? fallback
+                                            : std::min(requested, kMaxPageSize));
 }
 
 }  // namespace
@@ -157,7 +158,8 @@ absl::Status ChangeService::AddEvents(
     google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events, uint64_t& next) const {
   size_t bytes = 0;
   for (const ChangeRecord& record : records) {
-    const bool visible = (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
+    const bool visible = record.type() != kExported &&
+                         (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
                          scope.filter.Matches(record) && readers_.MayRead(caller, record);
     if (visible) {
       CB_ASSIGN_OR_RETURN(std::shared_ptr<const v1::ChangeEvent> event, EventOf(record));
@@ -191,7 +193,8 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
                                                      v1::ListChangesResponse* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const size_t page_size, PageSize(req->page_size(), kDefaultPageSize));
+        CB_ASSIGN_OR_RETURN(const size_t page_size,
+                            PageSize(req->page_size(), kDefaultPageSize));
         CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req->parent(), req->filter()));
         uint64_t next = log_.oldest_sequence();
         if (!req->resume_token().empty()) {
@@ -258,7 +261,8 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
     v1::ListAuditEntriesResponse* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        CB_ASSIGN_OR_RETURN(const size_t page_size, PageSize(req->page_size(), kDefaultAuditPageSize));
+        CB_ASSIGN_OR_RETURN(const size_t page_size,
+                            PageSize(req->page_size(), kDefaultAuditPageSize));
         CB_ASSIGN_OR_RETURN(AuditFilter filter,
                             AuditFilter::Parse("filter", req->filter()));
         CB_ASSIGN_OR_RETURN(AuditScope scope,
@@ -331,7 +335,7 @@ absl::Status ChangeService::Watch(
   }
   const bool snapshot = req.start() == v1::WatchChangesRequest::SNAPSHOT;
   if (snapshot) {
-    CB_ASSIGN_OR_RETURN(next, SendSnapshot(caller, scope, ctx, write));
+    CB_ASSIGN_OR_RETURN(next, SendSnapshot(caller, req, scope, ctx, write));
   }
   const absl::Time begin = real_time_.Now();
   // Spread so the streams begun together do not all end together.
@@ -388,16 +392,27 @@ absl::Status ChangeService::Watch(
 }
 
 absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
-    const auth::Caller& caller, const Scope& scope, grpc::CallbackServerContext& ctx,
+    const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
+    grpc::CallbackServerContext& ctx,
     const std::function<bool(const v1::WatchChangesResponse&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
+  int64_t rows = 0;
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
     if (frame_.Closing()) return server::Draining();
     CB_RETURN_IF_ERROR(CheckReader(caller, scope));
     CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
                         snapshot->Next(kMaxBatchEvents, kMaxBatchBytes));
-    if (records.empty()) return snapshot->next_sequence();
+    if (records.empty()) {
+      // A snapshot takes data out: the audit keeps who read how much.
+      CB_RETURN_IF_ERROR(log_.RecordRead({.firm_id = scope.firm_id,
+                                          .name = req.parent(),
+                                          .resource_type = scope.filter.resource_type,
+                                          .actor = caller.user_id,
+                                          .rows = rows,
+                                          .filter = req.filter()}));
+      return snapshot->next_sequence();
+    }
     v1::WatchChangesResponse batch;
     for (const ChangeRecord& record : records) {
       if (!scope.filter.Matches(record) || !readers_.MayRead(caller, record)) continue;
@@ -406,6 +421,7 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     if (batch.events_size() == 0) continue;
     if (!write(batch)) return absl::CancelledError("the watcher left");
     events_sent_ += batch.events_size();
+    rows += batch.events_size();
   }
 }
 

@@ -141,8 +141,10 @@ class ChangeService final : public v1::ChangeService::CallbackService,
                          uint64_t& next) const;
   // SNAPSHOT: every resource of the scope the caller may read, as EXISTS
   // events; returns the sequence the watch goes on from.
+  // Its read is kept for the audit.
   absl::StatusOr<uint64_t> SendSnapshot(
-      const auth::Caller& caller, const Scope& scope, grpc::CallbackServerContext& ctx,
+      const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
+      grpc::CallbackServerContext& ctx,
       const std::function<bool(const v1::WatchChangesResponse&)>& write);
   absl::Status Watch(const auth::Caller& caller, const v1::WatchChangesRequest& req,
                      grpc::CallbackServerContext& ctx,

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/changes/change_origin.h"
 #include "common/storage/paging.h"
 #include "services/import/domain/model.h"
 
@@ -49,6 +50,9 @@ class ImportStore {
   // Jobs created before `time_us`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
       int64_t time_us, size_t limit) const = 0;
+  // Keeps a read that took data out (an export, an error report) for the
+  // audit.
+  virtual absl::Status RecordRead(const changes::DataRead& read) = 0;
 };
 
 }  // namespace clientbook::importer

@@ -240,6 +240,14 @@ absl::StatusOr<std::string> Importer::ErrorReport(const auth::Caller& caller,
     line.push_back(absl::StrCat("row ", row, ": ", absl::StrJoin(messages, "; ")));
     out += csv::Line(line);
   }
+  if (absl::Status s = store_.RecordRead({.firm_id = ref.firm_id,
+                                          .name = ref.ToString(),
+                                          .resource_type = "clientbook.v1.ImportError",
+                                          .actor = caller.user_id,
+                                          .rows = static_cast<int64_t>(rows.size())});
+      !s.ok()) {
+    return s;
+  }
   return out;
 }
 
@@ -250,6 +258,7 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
   std::string piece(csv::kBom);
   piece += csv::Line({headers[0], headers[1], headers[2]});
   std::string token;
+  int64_t rows = 0;
   do {
     absl::StatusOr<ClientPage> page =
         directory_.ListClients(caller, firm_id, include_inactive, token);
@@ -257,11 +266,18 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
     for (const DirectoryClient& c : page->clients) {
       piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
     }
+    rows += static_cast<int64_t>(page->clients.size());
     if (!sink(std::move(piece))) return absl::CancelledError("the export was cancelled");
     piece.clear();
     token = page->next_page_token;
   } while (!token.empty());
-  return absl::OkStatus();
+  // The whole list taken out: the audit keeps who, when and how many.
+  return store_.RecordRead({.firm_id = firm_id,
+                            .name = names::FirmName{firm_id}.ToString(),
+                            .resource_type = "clientbook.v1.Client",
+                            .actor = caller.user_id,
+                            .rows = rows,
+                            .filter = include_inactive ? "include_inactive" : ""});
 }
 
 }  // namespace clientbook::importer

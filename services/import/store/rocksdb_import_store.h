@@ -21,7 +21,7 @@ namespace clientbook::importer {
 class RocksImportStore final : public ImportStore {
  public:
   static absl::StatusOr<std::unique_ptr<RocksImportStore>> Create(storage::Database* db,
-                                                                   const Clock& clock);
+                                                                  const Clock& clock);
   // Every committed change of a job (its state and counts, not its rows).
   changes::ChangeLog& change_log() { return *log_; }
 
@@ -45,6 +45,9 @@ class RocksImportStore final : public ImportStore {
   absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const override;
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
                                                            size_t limit) const override;
+  absl::Status RecordRead(const changes::DataRead& read) override {
+    return log_->RecordRead(read);
+  }
 
  private:
   RocksImportStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids,

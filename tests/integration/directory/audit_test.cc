@@ -290,5 +290,45 @@ TEST_F(AuditTest, AdminsReadTheFirmStaffItsClientsAndStrangersNothing) {
   EXPECT_GE(page.audit_entries_size(), 3);
 }
 
+// "Who took our client list?": a SNAPSHOT is kept as a read (who, how many
+// rows, which filter), in the audit and never in the feed.
+TEST_F(AuditTest, ASnapshotIsKeptAsAReadInTheAuditNotInTheFeed) {
+  NewClient("Alfa", "1");
+  NewClient("Beta", "2");
+  auto ctx = As("bruno");
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm_);
+  watch.set_filter("resource_type = \"clientbook.v1.Client\"");
+  watch.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = changes_->WatchChanges(ctx.get(), watch);
+  v1::WatchChangesResponse response;
+  int rows = 0;
+  while (stream->Read(&response)) {
+    rows += response.events_size();
+    if (response.snapshot_complete()) break;
+  }
+  EXPECT_EQ(rows, 2);
+  NewClient("Gamma", "3");
+  int live = 0;
+  while (live == 0 && stream->Read(&response)) {
+    for (const v1::ChangeEvent& event : response.events()) {
+      EXPECT_EQ(event.type(), v1::ChangeEvent::CREATED) << "the read is not a change";
+      ++live;
+    }
+  }
+  ctx->TryCancel();
+  stream->Finish();
+
+  v1::ListAuditEntriesResponse page;
+  ASSERT_TRUE(List("alice", firm_, "type = EXPORTED", page).ok());
+  ASSERT_EQ(page.audit_entries_size(), 1);
+  const v1::AuditEntry& read = page.audit_entries(0);
+  EXPECT_EQ(read.change().actor(), "bruno");
+  EXPECT_EQ(read.change().name(), firm_);
+  EXPECT_EQ(read.change().method(), "/clientbook.v1.ChangeService/WatchChanges");
+  EXPECT_EQ(read.rows_read(), 2);
+  EXPECT_EQ(read.read_filter(), watch.filter());
+}
+
 }  // namespace
 }  // namespace clientbook::directory

@@ -161,17 +161,48 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   EXPECT_EQ(found[0].sequence(), last.sequence());
   EXPECT_EQ(found[0].resource().import_job().state(), v1::ImportJob::SUCCEEDED);
 
-  // Import's audit: the job's steps, newest first, its starter the actor.
+  // Import's audit, newest first: the snapshot's read, the job's steps (its
+  // starter the actor), the export that took the list out (a read, never
+  // in the feed).
   v1::ListAuditEntriesRequest audit;
   audit.set_parent(firm_);
   audit.set_filter("actor = \"alice\"");
   v1::ListAuditEntriesResponse entries;
   ASSERT_TRUE(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries).ok());
-  ASSERT_GE(entries.audit_entries_size(), 2);
-  EXPECT_EQ(entries.audit_entries(0).change().sequence(), last.sequence());
-  EXPECT_EQ(entries.audit_entries().rbegin()->change().type(), v1::ChangeEvent::CREATED);
-  EXPECT_THAT(entries.audit_entries().rbegin()->change().method(),
-              ::testing::StartsWith("/clientbook.v1.ImportService/"));
+  ASSERT_GE(entries.audit_entries_size(), 4);
+  // The newest: the SNAPSHOT above, a read too.
+  EXPECT_EQ(entries.audit_entries(0).change().type(), v1::ChangeEvent::EXPORTED);
+  EXPECT_EQ(entries.audit_entries(0).change().method(),
+            "/clientbook.v1.ChangeService/WatchChanges");
+  EXPECT_EQ(entries.audit_entries(0).rows_read(), 1);
+  EXPECT_EQ(entries.audit_entries(1).change().sequence(), last.sequence());
+  const v1::AuditEntry& exported = *entries.audit_entries().rbegin();
+  EXPECT_EQ(exported.change().type(), v1::ChangeEvent::EXPORTED);
+  EXPECT_EQ(exported.change().name(), firm_);
+  EXPECT_EQ(exported.change().method(), "/clientbook.v1.ImportService/ExportClients");
+  EXPECT_EQ(exported.rows_read(), job.total_rows());
+  const v1::AuditEntry& created = *(entries.audit_entries().rbegin() + 1);
+  EXPECT_EQ(created.change().type(), v1::ChangeEvent::CREATED);
+  EXPECT_EQ(created.change().method(), "/clientbook.v1.ImportService/StartImport");
+  req.clear_filter();
+  ASSERT_TRUE(import_changes_->ListChanges(Ctx().get(), req, &resp).ok());
+  ASSERT_FALSE(resp.events().empty());
+  for (const v1::ChangeEvent& event : resp.events()) {
+    EXPECT_NE(event.type(), v1::ChangeEvent::EXPORTED) << "a read is not a change";
+  }
+
+  // The error report a member downloads is kept too.
+  v1::DownloadErrorReportRequest download;
+  download.set_name(job.name());
+  auto ctx_report = Ctx();
+  ASSERT_TRUE(
+      testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx_report.get(), download))
+          .status.ok());
+  audit.set_filter("type = EXPORTED");
+  ASSERT_TRUE(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries).ok());
+  ASSERT_EQ(entries.audit_entries_size(), 3);  // the report, the snapshot, the export
+  EXPECT_EQ(entries.audit_entries(0).change().name(), job.name());
+  EXPECT_EQ(entries.audit_entries(0).rows_read(), 0);
 }
 
 TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {

@@ -180,6 +180,9 @@ class CrashableStore final : public ImportStore {
                                                            size_t limit) const override {
     return real_.JobsCreatedBefore(t, limit);
   }
+  absl::Status RecordRead(const changes::DataRead& read) override {
+    return real_.RecordRead(read);
+  }
 
  private:
   ImportStore& real_;
@@ -196,8 +199,8 @@ class ImporterTest : public ::testing::Test {
         clock_(absl::FromUnixSeconds(1'790'000'000)),
         directory_db_(
             std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
-        directory_store_(
-            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
+        directory_store_(std::move(
+            *directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
                                                        wholesale_, imports_)) {
     firm_ =
