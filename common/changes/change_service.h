@@ -140,8 +140,8 @@ class ChangeService final : public v1::ChangeService::CallbackService,
                          google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
                          uint64_t& next) const;
   // SNAPSHOT: every resource of the scope the caller may read, as EXISTS
-  // events; returns the sequence the watch goes on from.
-  // Its read is kept for the audit.
+  // events, the read then kept for the audit; returns the sequence the
+  // watch goes on from.
   absl::StatusOr<uint64_t> SendSnapshot(
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
