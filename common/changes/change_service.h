@@ -36,14 +36,19 @@ class ChangeReaders {
   // who leaves stops receiving at once.
   virtual absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) = 0;
   // Whether a reader of the record's firm may see this one (a member's own
-  // list view is its alone).
-  virtual bool MayRead(const auth::Caller& caller, const ChangeRecord& record) const = 0;
+  // list view is its alone); by default, every one.
+  virtual bool MayRead(const auth::Caller& caller, const ChangeRecord& record) const {
+    return true;
+  }
   // OK when `caller` may read firm `firm_id`'s audit: the whole firm's
-  // (`whole_firm`: its admins) or its clients' (every member). The refusal
-  // otherwise; a stranger learns nothing of the firm. Operators are let in
-  // before this is asked.
+  // (`whole_firm`) or its clients'. The refusal otherwise; a stranger learns
+  // nothing of the firm. Operators are let in before this is asked. By
+  // default every reader of the firm's changes reads its whole audit (a
+  // service whose resources every member lists).
   virtual absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
-                                        bool whole_firm) = 0;
+                                        bool whole_firm) {
+    return CheckFirmReader(caller, firm_id);
+  }
   // The API's resource from a stored record of `record`'s resource type.
   virtual absl::Status ToResource(const ChangeRecord& record, absl::string_view stored,
                                   v1::Resource& out) const = 0;

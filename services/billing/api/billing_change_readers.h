@@ -8,22 +8,14 @@ namespace clientbook::billing {
 
 // Who reads billing's changes: the members of the subscription's firm, as
 // the directory says (asked at every batch, so a member removed there stops
-// reading here too); and how a stored subscription looks in the API, as it
+// reading here too), who read all of it and its audit, as every member lists
+// subscriptions; and how a stored subscription looks in the API, as it
 // stood when it changed.
 class BillingChangeReaders final : public changes::ChangeReaders {
  public:
   explicit BillingChangeReaders(DirectoryClient& directory) : directory_(directory) {}
 
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override;
-  // Billing's and import's entries are every member's to read as their
-  // lists are (a subscription, a job): the whole firm's audit too.
-  absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
-                                bool) override {
-    return CheckFirmReader(caller, firm_id);
-  }
-  bool MayRead(const auth::Caller&, const changes::ChangeRecord&) const override {
-    return true;
-  }
   absl::Status ToResource(const changes::ChangeRecord& record, absl::string_view stored,
                           v1::Resource& out) const override;
 

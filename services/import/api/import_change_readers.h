@@ -7,23 +7,14 @@
 namespace clientbook::importer {
 
 // Who reads import's changes: the members of the job's firm, as the
-// directory says (asked at every batch); and how a stored job looks in the
-// API.
+// directory says (asked at every batch), who read all of it and its audit,
+// as every member lists jobs; and how a stored job looks in the API.
 class ImportChangeReaders final : public changes::ChangeReaders {
  public:
   explicit ImportChangeReaders(DirectoryPort& directory) : directory_(directory) {}
 
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override {
     return directory_.CheckMember(caller, firm_id);
-  }
-  // Billing's and import's entries are every member's to read as their
-  // lists are (a subscription, a job): the whole firm's audit too.
-  absl::Status CheckAuditReader(const auth::Caller& caller, uint64_t firm_id,
-                                bool) override {
-    return CheckFirmReader(caller, firm_id);
-  }
-  bool MayRead(const auth::Caller&, const changes::ChangeRecord&) const override {
-    return true;
   }
   absl::Status ToResource(const changes::ChangeRecord& record, absl::string_view stored,
                           v1::Resource& out) const override;
