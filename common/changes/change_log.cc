@@ -91,12 +91,14 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
                                std::vector<ChangeRecord> records, bool durable) {
   // The call the records come from, as the frame proved it; its identity
   // only on the records the caller is the actor of.
-  if (const CallInfo* call = CurrentCall::Get(); call != nullptr) {
+  if (const CallInfo* call = CurrentCall::Get(); call != nullptr && !records.empty()) {
+    const std::string method =
+        call->request_type != nullptr ? MethodOf(call->request_type) : "";
     for (ChangeRecord& record : records) {
-      record.set_method(call->method);
-      if (record.actor() != call->user_id) continue;
-      record.set_actor_email(call->verified_email);
-      for (const std::string& role : call->roles) record.add_actor_roles(role);
+      record.set_method(method);
+      if (record.actor() != call->caller->user_id) continue;
+      record.set_actor_email(call->caller->verified_email);
+      for (const std::string& role : call->caller->roles) record.add_actor_roles(role);
     }
   }
   absl::MutexLock lock(&mu_);

@@ -68,26 +68,8 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
   if (admission.caller.ok() && request != nullptr) {
     if (absl::Status s = CheckKnownEnums(*request); !s.ok()) admission.caller = s;
   }
-  if (admission.caller.ok()) {
-    admission.call = {.method = request != nullptr ? MethodOf(request->GetDescriptor()) : "",
-                      .user_id = admission.caller->user_id,
-                      .verified_email = admission.caller->verified_email,
-                      .roles = admission.caller->roles};
-  }
+  if (request != nullptr) admission.request_type = request->GetDescriptor();
   return admission;
-}
-
-std::string Frame::MethodOf(const google::protobuf::Descriptor* request_type) {
-  const google::protobuf::FileDescriptor* file = request_type->file();
-  for (int s = 0; s < file->service_count(); ++s) {
-    const google::protobuf::ServiceDescriptor* service = file->service(s);
-    for (int m = 0; m < service->method_count(); ++m) {
-      if (service->method(m)->input_type() == request_type) {
-        return absl::StrCat("/", service->full_name(), "/", service->method(m)->name());
-      }
-    }
-  }
-  return "";
 }
 
 void Frame::RefuseWhenHeldAreRefused(std::function<void(const grpc::Status&)> finish) {
@@ -126,7 +108,7 @@ std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
   return [reactor, admitted = std::move(admitted), body = std::move(body)] {
     grpc::Status status;
     {
-      changes::CurrentCall current(admitted->call);
+      changes::CurrentCall current({admitted->request_type, &*admitted->caller});
       status = Conclude(*admitted->caller, body(*admitted->caller));
     }
     reactor->Finish(status);

@@ -130,16 +130,14 @@ class Frame {
   struct Admission {
     CallGate::Ticket ticket;
     absl::StatusOr<auth::Caller> caller;
-    // The method and the proven caller, for the change records of its writes.
-    changes::CallInfo call;
+    // Its method's request type, for the change records of its writes.
+    const google::protobuf::Descriptor* request_type = nullptr;
   };
   struct StreamThread {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
 
-  // "/package.Service/Method" of the method whose request is `request_type`.
-  static std::string MethodOf(const google::protobuf::Descriptor* request_type);
   // Admission, metadata size, identity and enum checks.
   Admission Admit(const grpc::ServerContextBase& context,
                   const google::protobuf::Message* request);

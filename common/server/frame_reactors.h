@@ -19,7 +19,7 @@ class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
   void Run() {
     absl::Status status;
     {
-      changes::CurrentCall current(admission_.call);
+      changes::CurrentCall current({admission_.request_type, &*admission_.caller});
       status = body_(*admission_.caller,
                      [this](const Response& message) { return Write(message); });
     }
@@ -139,9 +139,8 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
 
  private:
   void Complete() {
-    admission_.call.method = MethodOf(Request::descriptor());
     absl::StatusOr<Response> response = [this] {
-      changes::CurrentCall current(admission_.call);
+      changes::CurrentCall current({Request::descriptor(), &*admission_.caller});
       return finish_(*admission_.caller);
     }();
     if (!response.ok()) {
