@@ -1,5 +1,7 @@
 #include "common/auth/authenticator.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@ namespace {
 // RFC 5321's longest address.
 constexpr size_t kMaxEmailBytes = 254;
 constexpr size_t kMaxRoleBytes = 64;
+constexpr size_t kMaxViaBytes = 256;
 
 absl::Status Refuse(absl::string_view header, absl::string_view why) {
   return absl::UnauthenticatedError(absl::StrCat("'", header, "' metadata ", why));
@@ -28,6 +31,20 @@ absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata,
   return HeaderValue{
       .found = true,
       .value = absl::string_view(begin->second.data(), begin->second.size())};
+}
+
+absl::StatusOr<std::string> ViaOf(const Metadata& metadata) {
+  auto [begin, end] = metadata.equal_range(grpc::string_ref(kViaHeader));
+  if (begin == end) return std::string();
+  const absl::string_view via(begin->second.data(), begin->second.size());
+  const bool printable =
+      std::all_of(via.begin(), via.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+  if (std::next(begin) != end || via.empty() || via.size() > kMaxViaBytes || !printable) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", kViaHeader, "' metadata must be one value of 1 to ",
+                     kMaxViaBytes, " printable ASCII characters or spaces"));
+  }
+  return std::string(via);
 }
 
 absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadata) const {

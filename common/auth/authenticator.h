@@ -15,6 +15,8 @@ inline constexpr char kUserIdHeader[] = "x-user-id";
 inline constexpr char kUserEmailHeader[] = "x-user-email";
 inline constexpr char kUserRolesHeader[] = "x-user-roles";
 inline constexpr char kAuthorizationHeader[] = "authorization";
+// Read in both modes: the service that forwards a user's call (Caller::via).
+inline constexpr char kViaHeader[] = "x-clientbook-via";
 
 // A call's metadata, as grpc::ServerContext::client_metadata() gives it.
 using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -44,6 +46,10 @@ struct HeaderValue {
   absl::string_view value;
 };
 absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata, absl::string_view key);
+
+// The call's kViaHeader ("" when absent); INVALID_ARGUMENT unless it is one
+// value of 1 to 256 printable ASCII characters or spaces.
+absl::StatusOr<std::string> ViaOf(const Metadata& metadata);
 
 }  // namespace clientbook::auth
 

@@ -26,6 +26,11 @@ struct Caller {
   // The metadata that proved the identity, forwarded as is when a service
   // calls another on the caller's behalf, so the callee verifies it again.
   std::vector<std::pair<std::string, std::string>> credentials;
+  // The Clientbook service that carries the user's call and what for
+  // ("import firms/1/importJobs/5"), as that service declared it
+  // (authenticator.h's kViaHeader); empty for a user's own call. It names
+  // the go-between in the audit and grants nothing.
+  std::string via;
 
   bool HasRole(absl::string_view role) const;
 };

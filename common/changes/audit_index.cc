@@ -14,7 +14,9 @@ constexpr char kFirm = 'f';
 constexpr char kActor = 'a';
 
 // Newest first in ascending key order.
-uint64_t Newest(uint64_t sequence) { return std::numeric_limits<uint64_t>::max() - sequence; }
+uint64_t Newest(uint64_t sequence) {
+  return std::numeric_limits<uint64_t>::max() - sequence;
+}
 
 std::string Key(std::string prefix, uint64_t sequence) {
   return KeyBuilder::Extend(std::move(prefix)).Uint64(Newest(sequence)).Release();
@@ -44,10 +46,14 @@ std::vector<std::string> KeysOf(char table, const ChangeRecord& record) {
   if (!record.merged_into().empty()) {
     keys.push_back(Key(ResourcePrefix(table, record.merged_into()), sequence));
   }
-  if (record.firm_id() != 0) keys.push_back(Key(FirmPrefix(table, record.firm_id()), sequence));
-  if (!record.actor().empty()) keys.push_back(Key(ActorPrefix(table, record.actor()), sequence));
+  if (record.firm_id() != 0)
+    keys.push_back(Key(FirmPrefix(table, record.firm_id()), sequence));
+  if (!record.actor().empty())
+    keys.push_back(Key(ActorPrefix(table, record.actor()), sequence));
   return keys;
 }
+
+bool HoldsRecord(absl::string_view key) { return key.size() > 1 && key[1] == kResource; }
 
 std::optional<uint64_t> SequenceOf(absl::string_view key) {
   std::optional<uint64_t> newest = storage::TrailingUint64(key);

@@ -13,14 +13,18 @@
 // one resource's history (and a client's: its notes', to-dos' and
 // subscription's too), one firm's, one actor's — each a walk of one key
 // range, newest first. Written with the record, in its batch; removed with
-// it when audit retention ends.
-//   r name ~sequence    -> ""   the resource, and the client it belongs to
+// it when audit retention ends. A resource's entries hold a copy of the
+// record, so its history is one range read whatever the log's size; a
+// firm's and an actor's point to the record.
+//   r name ~sequence    -> the record
 //   f firm ~sequence    -> ""
 //   a actor ~sequence   -> ""
 namespace clientbook::changes::audit_index {
 
 // Every index key of `record` in the log table `table`.
 std::vector<std::string> KeysOf(char table, const ChangeRecord& record);
+// Whether the entry at `key` (one of KeysOf) holds the record itself.
+bool HoldsRecord(absl::string_view key);
 
 // The key prefix of one resource's, one firm's, one actor's entries.
 std::string ResourcePrefix(char table, absl::string_view name);

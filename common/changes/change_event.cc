@@ -140,6 +140,7 @@ absl::Status ToChangeEvent(const ChangeRecord& record, const ChangeReaders& read
   event.set_source(record.source());
   event.set_merged_into(record.merged_into());
   event.set_method(record.method());
+  event.set_via(record.via());
   event.mutable_actor_roles()->CopyFrom(record.actor_roles());
   if (!record.after().empty()) {
     if (absl::Status s =

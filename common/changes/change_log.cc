@@ -98,6 +98,7 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
       record.set_method(method);
       if (record.actor() != call->caller->user_id) continue;
       record.set_actor_email(call->caller->verified_email);
+      record.set_via(call->caller->via);
       for (const std::string& role : call->caller->roles) record.add_actor_roles(role);
     }
   }
@@ -107,8 +108,13 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   for (ChangeRecord& record : records) {
     record.set_sequence(sequence);
     record.set_commit_time_us(absl::ToUnixMicros(now));
-    batch.Put(RecordKey(sequence), record.SerializeAsString());
-    for (const std::string& key : audit_index::KeysOf(table_, record)) batch.Put(key, "");
+    const std::string stored = record.SerializeAsString();
+    batch.Put(RecordKey(sequence), stored);
+    if (audit_on_) {
+      for (const std::string& key : audit_index::KeysOf(table_, record)) {
+        batch.Put(key, audit_index::HoldsRecord(key) ? stored : "");
+      }
+    }
     ++sequence;
   }
   if (absl::Status s = durable ? db_.WriteDurably(batch) : db_.Write(batch); !s.ok()) {
@@ -120,7 +126,21 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> ChangeLog::CheckpointInto(const std::string& dir) const {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = db_.Checkpoint(dir); !s.ok()) return s;
+  return next_ - 1;
+}
+
+absl::Status ChangeLog::StartNewEpoch(storage::Database& db, char table,
+                                      const Clock& clock) {
+  rocksdb::WriteBatch batch;
+  batch.Put(storage::KeyBuilder(table).Byte(kEpoch).Release(), NewEpoch(clock));
+  return db.WriteDurably(batch);
+}
+
 absl::Status ChangeLog::RecordRead(const DataRead& read) {
+  if (!audit_on_) return absl::OkStatus();
   ChangeRecord record;
   record.set_type(kExported);
   record.set_firm_id(read.firm_id);
@@ -277,7 +297,14 @@ absl::StatusOr<std::string> ChangeLog::ReadAudit(
     const std::function<absl::StatusOr<bool>(const ChangeRecord&)>& visit) const {
   return db_.ScanMatches(
       prefix, cursor, limit, max_examined,
-      [&](absl::string_view key, absl::string_view) -> absl::StatusOr<bool> {
+      [&](absl::string_view key, absl::string_view value) -> absl::StatusOr<bool> {
+        if (!value.empty()) {
+          ChangeRecord held;
+          if (!held.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+            return absl::DataLossError("bad audit index entry");
+          }
+          return visit(held);
+        }
         std::optional<uint64_t> sequence = audit_index::SequenceOf(key);
         if (!sequence.has_value()) return absl::DataLossError("bad audit index key");
         absl::StatusOr<std::optional<ChangeRecord>> record =

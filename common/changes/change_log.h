@@ -64,6 +64,20 @@ class ChangeLog {
   // Keeps `read` as an EXPORTED record: in the audit, not in the feed.
   absl::Status RecordRead(const DataRead& read);
 
+  // With the audit off (--audit_retention=0), commits write no audit index
+  // keys and reads record nothing; set before the service serves.
+  void TurnAuditOff() { audit_on_ = false; }
+  bool audit_on() const { return audit_on_; }
+
+  // A checkpoint of the whole store in `dir` (Database::Checkpoint), taken
+  // between two commits; returns the last sequence it holds.
+  absl::StatusOr<uint64_t> CheckpointInto(const std::string& dir) const;
+
+  // Gives the store in `db` a new epoch, for a store restored from a backup:
+  // positions taken before name another history. Before the log is opened.
+  static absl::Status StartNewEpoch(storage::Database& db, char table,
+                                    const Clock& clock);
+
   // Returns once a record at or after `sequence` exists, or at `deadline`.
   void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
 
@@ -121,6 +135,7 @@ class ChangeLog {
   storage::Database& db_;
   const char table_;
   std::vector<ResourceTable> tables_;
+  bool audit_on_ = true;
   const Clock& clock_;
   const std::string epoch_;
   const std::string token_key_;

@@ -20,7 +20,7 @@ ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),
           "token older than that is refused RESUME_TOKEN_EXPIRED");
 ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 3653),
           "how long a change is kept for ListAuditEntries (1 day to 100 years, "
-          "default 10 years; at least --change_retention)");
+          "default 10 years; at least --change_retention; 0 turns the audit off)");
 ABSL_FLAG(absl::Duration, change_progress_interval, absl::Seconds(10),
           "how often an idle WatchChanges stream gets a progress message with "
           "a fresh resume token");
@@ -85,11 +85,12 @@ absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags() {
         absl::StrCat("--change_retention must be from 1h to 400 days, not ",
                      absl::FormatDuration(retention.feed)));
   }
-  if (retention.audit < std::max(kMinAuditRetention, retention.feed) ||
-      retention.audit > kMaxAuditRetention) {
+  if (retention.audit != absl::ZeroDuration() &&
+      (retention.audit < std::max(kMinAuditRetention, retention.feed) ||
+       retention.audit > kMaxAuditRetention)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--audit_retention must be from 1 day (and --change_retention) to "
-                     "100 years, not ",
+                     "100 years, or 0 for no audit, not ",
                      absl::FormatDuration(retention.audit)));
   }
   return retention;
@@ -99,7 +100,8 @@ absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
                                            ChangeRetention retention) {
   const absl::Time now = clock.Now();
   CB_RETURN_IF_ERROR(log.ExpireFeedBefore(now - retention.feed).status());
-  const absl::Time cutoff = now - std::max(retention.audit, retention.feed);
+  const absl::Time cutoff =
+      now - (log.audit_on() ? std::max(retention.audit, retention.feed) : retention.feed);
   size_t swept = 0;
   while (true) {
     CB_ASSIGN_OR_RETURN(size_t batch, log.DeleteBefore(cutoff, kSweepBatch));
@@ -108,9 +110,9 @@ absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
   }
 }
 
-std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
-                                                          const Clock& clock,
-                                                          ChangeRetention retention) {
+std::unique_ptr<server::PeriodicTask> ApplyRetention(ChangeLog& log, const Clock& clock,
+                                                     ChangeRetention retention) {
+  if (retention.audit == absl::ZeroDuration()) log.TurnAuditOff();
   auto sweep = [&log, &clock, retention] {
     absl::StatusOr<size_t> swept = SweepExpiredChanges(log, clock, retention);
     if (!swept.ok()) spdlog::error("change sweep: {}", swept.status().ToString());
@@ -267,6 +269,10 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
                             AuditFilter::Parse("filter", req->filter()));
         CB_ASSIGN_OR_RETURN(AuditScope scope,
                             OpenAuditScope(caller, req->parent(), filter));
+        if (!log_.audit_on()) {
+          return errors::WithReason(absl::StatusCode::kFailedPrecondition, "AUDIT_OFF",
+                                    "this service keeps no audit (--audit_retention=0)");
+        }
         const std::string query = absl::StrCat(req->parent(), "\n", req->filter());
         CB_ASSIGN_OR_RETURN(std::string cursor,
                             storage::DecodePageToken(query, req->page_token()));

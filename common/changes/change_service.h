@@ -69,26 +69,27 @@ struct ChangeServiceOptions {
   static ChangeServiceOptions FromFlags();
 };
 
-// How long changes are served to the feed, and kept for the audit.
+// How long changes are served to the feed, and kept for the audit (zero:
+// the audit is off).
 struct ChangeRetention {
   absl::Duration feed;
   absl::Duration audit;
 };
 // --change_retention (1 hour to 400 days) and --audit_retention (1 day to
-// 100 years; never shorter than the feed's).
+// 100 years, never shorter than the feed's; or 0, the audit off).
 absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags();
 
 // Closes the feed's window on the changes older than `retention.feed`, and
-// deletes those older than `retention.audit` in batches; returns how many
-// were deleted.
+// deletes those older than `retention.audit` (the feed's, with the audit
+// off) in batches; returns how many were deleted.
 absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
                                            ChangeRetention retention);
 
-// SweepExpiredChanges at once and every minute, while it lives; failures
-// are logged.
-std::unique_ptr<server::PeriodicTask> StartRetentionSweep(ChangeLog& log,
-                                                          const Clock& clock,
-                                                          ChangeRetention retention);
+// Applies `retention` to `log`: turns the audit off when it is zero, then
+// runs SweepExpiredChanges at once and every minute while the task lives;
+// failures are logged.
+std::unique_ptr<server::PeriodicTask> ApplyRetention(ChangeLog& log, const Clock& clock,
+                                                     ChangeRetention retention);
 
 // clientbook.v1.ChangeService over one service's change log. Each watch is a
 // cursor into the log, holding one batch at a time: the live tail is read

@@ -1,6 +1,7 @@
 #include "common/client/outgoing_call.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/authenticator.h"
 #include "common/status/status_mapping.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -15,6 +16,7 @@ std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
                                                 absl::Duration timeout) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   for (const auto& [key, value] : caller.credentials) ctx->AddMetadata(key, value);
+  if (!caller.via.empty()) ctx->AddMetadata(auth::kViaHeader, caller.via);
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return ctx;
 }

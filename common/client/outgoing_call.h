@@ -20,8 +20,9 @@ namespace clientbook::client {
 std::shared_ptr<grpc::Channel> Connect(const std::string& target);
 
 // A context that carries the original caller's credentials (their token, or
-// their headers in header mode) and a deadline: the callee verifies and
-// authorizes the user, not the calling service.
+// their headers in header mode), the service that carries it (Caller::via)
+// and a deadline: the callee verifies and authorizes the user, not the
+// calling service.
 std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
                                                 absl::Duration timeout);
 

@@ -65,6 +65,14 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
     return admission;
   }
   admission.caller = authenticator_.Authenticate(context.client_metadata());
+  if (admission.caller.ok()) {
+    absl::StatusOr<std::string> via = auth::ViaOf(context.client_metadata());
+    if (via.ok()) {
+      admission.caller->via = *std::move(via);
+    } else {
+      admission.caller = via.status();
+    }
+  }
   if (admission.caller.ok() && request != nullptr) {
     if (absl::Status s = CheckKnownEnums(*request); !s.ok()) admission.caller = s;
   }

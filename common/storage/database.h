@@ -101,6 +101,11 @@ class Database {
   std::shared_ptr<const rocksdb::Snapshot> Snapshot() const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Snapshot* snapshot) const;
 
+  // A copy of the database as it is now in `dir` (absent; on the same
+  // filesystem its table files are hard links, not copies), openable as a
+  // database of its own: what a backup is taken from.
+  absl::Status Checkpoint(const std::string& dir) const;
+
   // Flushes and closes; called by the destructor too.
   absl::Status Close();
 

@@ -2,6 +2,7 @@
 // the trial sweeper, server; then waits for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
 #include "common/auth/auth_flags.h"
+#include "common/changes/backup_service.h"
 #include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto retention = changes::ChangeRetentionFromFlags();
   if (!retention.ok()) return server::ExitWith(retention.status());
-  auto created = billing::RocksBillingStore::Create(basics->db.get(), *basics->clock.clock);
+  auto created =
+      billing::RocksBillingStore::Create(basics->db.get(), *basics->clock.clock);
   if (!created.ok()) return server::ExitWith(created.status());
   billing::RocksBillingStore& store = **created;
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
@@ -51,7 +53,11 @@ int main(int argc, char** argv) {
   billing::BillingChangeReaders change_readers(directory);
   SystemClock real_time;
   changes::ChangeService change_feed(store.change_log(), change_readers, *basics->frame,
-                                     real_time, changes::ChangeServiceOptions::FromFlags());
+                                     real_time,
+                                     changes::ChangeServiceOptions::FromFlags());
+  auto backups =
+      changes::BackupService::FromFlags(store.change_log(), "billing", *basics->frame);
+  if (!backups.ok()) return server::ExitWith(backups.status());
   // Follows the directory's changes, so a deleted client's subscription
   // leaves the firm's lists and sweeps.
   std::unique_ptr<billing::DirectoryFeed> directory_feed;
@@ -60,16 +66,17 @@ int main(int argc, char** argv) {
                                          /*own_connection=*/true);
   if (!feed_channel.ok()) return server::ExitWith(feed_channel.status());
   if (auto service = auth::ServiceCallerFromFlags("clientbook-billing"); service.ok()) {
-    directory_feed = std::make_unique<billing::DirectoryFeed>(*feed_channel, *service,
-                                                              billing, store);
+    directory_feed =
+        std::make_unique<billing::DirectoryFeed>(*feed_channel, *service, billing, store);
     directory_feed->Start();
   } else {
     spdlog::error("not following the directory's change feed: {}",
                   service.status().ToString());
   }
   {
-    auto change_sweeper = changes::StartRetentionSweep(store.change_log(),
-                                                       *basics->clock.clock, *retention);
+    auto backup_schedule = (*backups)->StartSchedule();
+    auto change_sweeper =
+        changes::ApplyRetention(store.change_log(), *basics->clock.clock, *retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_trial_sweep_interval), [&] {
       auto lapsed = billing.SweepExpiredTrials();
       if (!lapsed.ok()) {
@@ -80,9 +87,10 @@ int main(int argc, char** argv) {
     });
     server::ServerOptions options = server::ServerOptions::FromFlags();
     if (directory_feed != nullptr) options.metrics.push_back(directory_feed.get());
+    options.metrics.push_back(backups->get());
     if (absl::Status s = server::ServeUntilSignal(
             "billing", options, *basics->frame, {&service, &change_feed},
-            basics->clock.control.get(), {&operator_service});
+            basics->clock.control.get(), {&operator_service, backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -1,6 +1,7 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/changes/backup_service.h"
 #include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto retention = changes::ChangeRetentionFromFlags();
   if (!retention.ok()) return server::ExitWith(retention.status());
-  auto store = directory::RocksDirectoryStore::Create(basics->db.get(), *basics->clock.clock);
+  auto store =
+      directory::RocksDirectoryStore::Create(basics->db.get(), *basics->clock.clock);
   if (!store.ok()) return server::ExitWith(store.status());
   auto billing = tls::SecureChannel(absl::GetFlag(FLAGS_billing_target),
                                     tls::TlsClientOptions::FromFlags());
@@ -54,11 +56,16 @@ int main(int argc, char** argv) {
   directory::WorkspaceService workspace(directory, *basics->frame);
   directory::DirectoryChangeReaders change_readers(directory);
   SystemClock real_time;
-  changes::ChangeService change_feed(change_log, change_readers, *basics->frame, real_time,
+  changes::ChangeService change_feed(change_log, change_readers, *basics->frame,
+                                     real_time,
                                      changes::ChangeServiceOptions::FromFlags());
+  auto backups =
+      changes::BackupService::FromFlags(change_log, "directory", *basics->frame);
+  if (!backups.ok()) return server::ExitWith(backups.status());
   {
+    auto backup_schedule = (*backups)->StartSchedule();
     auto change_sweeper =
-        changes::StartRetentionSweep(change_log, *basics->clock.clock, *retention);
+        changes::ApplyRetention(change_log, *basics->clock.clock, *retention);
     server::PeriodicTask purger(absl::GetFlag(FLAGS_note_purge_interval), [&] {
       absl::StatusOr<size_t> purged = directory.notes.PurgeDeletedNotes();
       if (!purged.ok()) {
@@ -67,9 +74,11 @@ int main(int argc, char** argv) {
         spdlog::info("note purge: {} deleted notes purged", *purged);
       }
     });
+    server::ServerOptions options = server::ServerOptions::FromFlags();
+    options.metrics.push_back(backups->get());
     if (absl::Status s = server::ServeUntilSignal(
-            "directory", server::ServerOptions::FromFlags(), *basics->frame,
-            {&service, &workspace, &change_feed}, basics->clock.control.get());
+            "directory", options, *basics->frame, {&service, &workspace, &change_feed},
+            basics->clock.control.get(), {backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

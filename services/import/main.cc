@@ -2,6 +2,7 @@
 // worker, the retention sweeper, server; resumes unfinished jobs, then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "common/changes/backup_service.h"
 #include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/periodic_task.h"
@@ -58,11 +59,16 @@ int main(int argc, char** argv) {
   importer::ImportService service(importer, *basics->frame);
   importer::ImportChangeReaders change_readers(directory);
   SystemClock real_time;
-  changes::ChangeService change_feed((*store)->change_log(), change_readers, *basics->frame,
-                                     real_time, changes::ChangeServiceOptions::FromFlags());
+  changes::ChangeService change_feed((*store)->change_log(), change_readers,
+                                     *basics->frame, real_time,
+                                     changes::ChangeServiceOptions::FromFlags());
+  auto backups =
+      changes::BackupService::FromFlags((*store)->change_log(), "import", *basics->frame);
+  if (!backups.ok()) return server::ExitWith(backups.status());
   {
-    auto change_sweeper = changes::StartRetentionSweep((*store)->change_log(),
-                                                       *basics->clock.clock, *retention);
+    auto backup_schedule = (*backups)->StartSchedule();
+    auto change_sweeper =
+        changes::ApplyRetention((*store)->change_log(), *basics->clock.clock, *retention);
     const absl::Duration retention = absl::GetFlag(FLAGS_job_retention);
     server::PeriodicTask sweeper(absl::GetFlag(FLAGS_retention_sweep_interval), [&] {
       auto deleted = importer.DeleteJobsOlderThan(retention);
@@ -72,9 +78,11 @@ int main(int argc, char** argv) {
         spdlog::info("retention sweep: deleted {} old import jobs", *deleted);
       }
     });
+    server::ServerOptions options = server::ServerOptions::FromFlags();
+    options.metrics.push_back(backups->get());
     if (absl::Status s = server::ServeUntilSignal(
-            "import", server::ServerOptions::FromFlags(), *basics->frame, {&service, &change_feed},
-            basics->clock.control.get());
+            "import", options, *basics->frame, {&service, &change_feed},
+            basics->clock.control.get(), {backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/import.grpc.pb.h"
 #include "common/tls/credentials.h"
@@ -258,6 +259,29 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
   get.set_name(client.name());
   ASSERT_TRUE(dir_stub_->GetClient(With(alice).get(), get, &client).ok());
   EXPECT_EQ(client.client_number(), "R-1");
+
+  // The audit names the token's subject, whatever header rides along, and
+  // the import service that carried alice's token for the job.
+  v1::UpdateClientRequest rename;
+  rename.mutable_client()->set_name(client.name());
+  rename.mutable_client()->set_display_name("Rossi & Figli SRL");
+  rename.mutable_client()->set_etag(client.etag());
+  rename.mutable_update_mask()->add_paths("display_name");
+  auto forged = With(alice);
+  forged->AddMetadata("x-user-id", "mallory");
+  ASSERT_TRUE(dir_stub_->UpdateClient(forged.get(), rename, &client).ok());
+  auto changes = v1::ChangeService::NewStub(Channel(directory_target_));
+  v1::ListAuditEntriesRequest history;
+  history.set_parent(client.name());
+  history.set_page_size(2);
+  v1::ListAuditEntriesResponse entries;
+  s = changes->ListAuditEntries(With(alice).get(), history, &entries);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(entries.audit_entries_size(), 2);
+  EXPECT_EQ(entries.audit_entries(0).change().actor(), "alice");
+  EXPECT_EQ(entries.audit_entries(0).change().via(), "");
+  EXPECT_EQ(entries.audit_entries(1).change().actor(), "alice");
+  EXPECT_EQ(entries.audit_entries(1).change().via(), "import " + job.name());
 }
 
 TEST_F(SecureClusterTest, OperatorActionsNeedTheOperatorRole) {

@@ -1,12 +1,14 @@
 // kill -9 and the change feed. Writers and a watcher run while the directory
 // is killed at random moments and started again: the watcher resumes from
 // its last token each time and must have seen every acknowledged write
-// exactly once, in order, with no gap in the log. And billing, killed while
+// exactly once, in order, with no gap in the log, and the firm's audit must
+// hold exactly the log's records of the firm. And billing, killed while
 // the directory deletes clients, catches up with every deletion. Rounds:
 // $CLIENTBOOK_KILL_ROUNDS (20 in tests/run; tests/reliability/kill_loop runs
 // 200).
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -14,12 +16,13 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 #include "tests/support/seed_firm.h"
 
 namespace clientbook {
@@ -56,7 +59,8 @@ class ChangeFeedKillTest : public ::testing::Test {
   // Watches the firm's clients from the last token until `stop`, opening the
   // stream again whenever it ends.
   void Watch(Seen& seen, const std::atomic<bool>& stop) {
-    auto changes = v1::ChangeService::NewStub(testing::Channel(cluster_.directory_target()));
+    auto changes =
+        v1::ChangeService::NewStub(testing::Channel(cluster_.directory_target()));
     while (!stop) {
       v1::WatchChangesRequest req;
       req.set_parent(firm_);
@@ -74,7 +78,8 @@ class ChangeFeedKillTest : public ::testing::Test {
       v1::WatchChangesResponse response;
       while (stream->Read(&response)) {
         absl::MutexLock lock(&seen.mu);
-        for (const v1::ChangeEvent& event : response.events()) seen.events.push_back(event);
+        for (const v1::ChangeEvent& event : response.events())
+          seen.events.push_back(event);
         seen.token = response.resume_token();
       }
       const grpc::Status status = stream->Finish();
@@ -117,7 +122,8 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
         req.mutable_client()->set_display_name(absl::StrCat("R", round, " C", i));
         req.mutable_client()->set_client_type(v1::BUSINESS);
         v1::Client client;
-        if (!cluster_.directory->CreateClient(As("alice").get(), req, &client).ok()) continue;
+        if (!cluster_.directory->CreateClient(As("alice").get(), req, &client).ok())
+          continue;
         acknowledged[client.name()].push_back(client.etag());
         ++writes;
         v1::UpdateClientRequest update;
@@ -138,7 +144,8 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   }
 
   // The whole log as the platform reads it, to the end: gapless from 1.
-  auto changes = v1::ChangeService::NewStub(testing::Channel(cluster_.directory_target()));
+  auto changes =
+      v1::ChangeService::NewStub(testing::Channel(cluster_.directory_target()));
   std::vector<v1::ChangeEvent> log;
   v1::ListChangesRequest list;
   list.set_parent("firms/-");
@@ -155,6 +162,29 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   for (size_t i = 0; i < log.size(); ++i) {
     ASSERT_EQ(log[i].sequence(), i + 1) << "a gap in the log";
   }
+  // The firm's audit holds exactly the log's records of the firm: an entry
+  // is never kept without its change, nor a change without its entry.
+  std::vector<uint64_t> audited;
+  v1::ListAuditEntriesRequest audit;
+  audit.set_parent(firm_);
+  audit.set_page_size(1000);
+  do {
+    v1::ListAuditEntriesResponse page;
+    ASSERT_TRUE(changes->ListAuditEntries(As("alice").get(), audit, &page).ok());
+    for (const v1::AuditEntry& entry : page.audit_entries()) {
+      audited.push_back(entry.change().sequence());
+    }
+    audit.set_page_token(page.next_page_token());
+  } while (!audit.page_token().empty());
+  std::sort(audited.begin(), audited.end());
+  std::vector<uint64_t> firms_records;
+  for (const v1::ChangeEvent& event : log) {
+    if (event.name() == firm_ || absl::StartsWith(event.name(), firm_ + "/")) {
+      firms_records.push_back(event.sequence());
+    }
+  }
+  EXPECT_EQ(audited, firms_records) << "the audit and the log disagree";
+
   std::vector<uint64_t> clients_in_log;
   for (const v1::ChangeEvent& event : log) {
     if (event.resource_type() == "clientbook.v1.Client") {
@@ -166,7 +196,8 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   for (int wait = 0;; ++wait) {
     {
       absl::MutexLock lock(&seen.mu);
-      if (!seen.events.empty() && seen.events.back().sequence() >= clients_in_log.back()) break;
+      if (!seen.events.empty() && seen.events.back().sequence() >= clients_in_log.back())
+        break;
     }
     ASSERT_LT(wait, 3000) << "the watcher never caught up";
     absl::SleepFor(absl::Milliseconds(10));
@@ -182,7 +213,8 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
     watched.push_back(event.sequence());
   }
   EXPECT_EQ(duplicates, 0u);
-  EXPECT_EQ(watched, clients_in_log) << "the watcher saw exactly the log's client changes";
+  EXPECT_EQ(watched, clients_in_log)
+      << "the watcher saw exactly the log's client changes";
   // Every acknowledged write is in what the watcher saw, in order.
   std::map<std::string, std::vector<std::string>> watched_etags;
   for (const v1::ChangeEvent& event : seen.events) {
@@ -200,8 +232,10 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   EXPECT_EQ(missing, 0u);
   std::printf(
       "change feed kill -9 rounds: %d, acknowledged writes: %zu, log records: %zu, "
-      "events checked: %zu, watcher resumes: %d, duplicates: %zu, gaps: 0, missing: %zu\n",
-      rounds, writes, log.size(), seen.events.size(), seen.resumes, duplicates, missing);
+      "events checked: %zu, watcher resumes: %d, duplicates: %zu, gaps: 0, missing: %zu, "
+      "audit entries: %zu\n",
+      rounds, writes, log.size(), seen.events.size(), seen.resumes, duplicates, missing,
+      audited.size());
 }
 
 // Billing killed at random moments while the directory deletes subscribed
@@ -224,7 +258,8 @@ TEST_F(ChangeFeedKillTest, BillingCatchesUpWithDeletionsMadeAroundItsKills) {
     subscribe.mutable_subscription()->add_products(v1::PLUS);
     v1::Subscription subscription;
     ASSERT_TRUE(
-        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription).ok());
+        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription)
+            .ok());
     clients.push_back(client.name());
   }
   auto listed = [&] {
@@ -279,8 +314,8 @@ TEST_F(ChangeFeedKillTest, BillingCatchesUpWithDeletionsMadeAroundItsKills) {
     left = listed();
   }
   EXPECT_EQ(left, 0) << "subscriptions of deleted clients still listed";
-  std::printf("billing kill -9 rounds: %d, clients deleted: %zu, still listed: %d\n", rounds,
-              deleted, left);
+  std::printf("billing kill -9 rounds: %d, clients deleted: %zu, still listed: %d\n",
+              rounds, deleted, left);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "common/status/errors.h"
 #include "common/status/status_mapping.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 
 namespace clientbook::testing {
 namespace {

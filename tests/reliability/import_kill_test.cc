@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/csv/csv.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 #include "tests/support/seed_firm.h"
 
 namespace clientbook {

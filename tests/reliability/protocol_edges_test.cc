@@ -13,7 +13,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 #include "tests/support/raw_call.h"
 
 namespace clientbook {

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 
 namespace clientbook {
 namespace {

@@ -15,7 +15,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/cluster.h"
+#include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
 
 namespace clientbook {
@@ -241,7 +241,8 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   // Every service's change feed: firm A's changes and every firm's, listed
   // and watched.
   for (const std::string& target :
-       {cluster_.directory_target(), cluster_.billing_target(), cluster_.import_target()}) {
+       {cluster_.directory_target(), cluster_.billing_target(),
+        cluster_.import_target()}) {
     auto changes = v1::ChangeService::NewStub(testing::Channel(target));
     for (const std::string parent : {firm_, std::string("firms/-")}) {
       for (const char* caller : {kStranger, kNobody}) {

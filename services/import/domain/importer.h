@@ -121,7 +121,8 @@ class Importer {
 std::string ApplyRequestId(const JobRecord& job);
 
 // The user who started the job, with the credentials the job keeps while it
-// runs, and the setter of those credentials.
+// runs, carried by the import service for this job (so the directory's
+// audit says so), and the setter of those credentials.
 auth::Caller StarterOf(const JobRecord& job);
 void KeepCredentials(const auth::Caller& caller, JobRecord& job);
 

@@ -257,7 +257,10 @@ std::string ApplyRequestId(const JobRecord& job) {
 }
 
 auth::Caller StarterOf(const JobRecord& job) {
-  auth::Caller starter{.user_id = job.created_by()};
+  auth::Caller starter{
+      .user_id = job.created_by(),
+      .via = absl::StrCat("import ",
+                          names::ImportJobName{job.firm_id(), job.job_id()}.ToString())};
   for (const Credential& c : job.caller_credentials()) {
     starter.credentials.emplace_back(c.key(), c.value());
   }

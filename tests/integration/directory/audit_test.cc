@@ -1,6 +1,9 @@
 // The directory's audit over the wire: a client's history field by field,
 // newest first; what one member did; who may read which history; filters
 // and pages.
+#include <atomic>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
@@ -328,6 +331,64 @@ TEST_F(AuditTest, ASnapshotIsKeptAsAReadInTheAuditNotInTheFeed) {
   EXPECT_EQ(read.change().method(), "/clientbook.v1.ChangeService/WatchChanges");
   EXPECT_EQ(read.rows_read(), 2);
   EXPECT_EQ(read.read_filter(), watch.filter());
+}
+
+// 64 callers walk histories page by page while two members keep writing:
+// each walk is newest first with no entry twice, members are always
+// answered and a stranger never is.
+TEST_F(AuditTest, SixtyFourRacingReadersEachWalkNewestFirstWithoutRepeats) {
+  const std::vector<v1::Client> clients = {NewClient("Alfa", "1"),
+                                           NewClient("Beta", "2")};
+  std::atomic<bool> stop = false;
+  std::vector<std::thread> writers;
+  for (size_t w = 0; w < clients.size(); ++w) {
+    writers.emplace_back([&, w] {
+      v1::Client client = clients[w];
+      for (int i = 0; !stop; ++i) {
+        v1::UpdateClientRequest update;
+        *update.mutable_client() = client;
+        update.mutable_client()->set_client_number(absl::StrCat(w, "-", i));
+        update.mutable_update_mask()->add_paths("client_number");
+        v1::Client out;
+        if (directory_->UpdateClient(As("alice").get(), update, &out).ok()) client = out;
+      }
+    });
+  }
+  std::atomic<int> walks = 0;
+  std::atomic<int> wrong = 0;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 64; ++r) {
+    readers.emplace_back([&, r] {
+      const bool stranger = r % 8 == 7;
+      const std::string user = stranger ? "mallory" : r % 2 == 0 ? "alice" : "bruno";
+      const std::string parent = user == "alice" ? firm_ : clients[r % 2].name();
+      v1::ListAuditEntriesResponse page;
+      uint64_t last = UINT64_MAX;
+      std::string token;
+      do {
+        const grpc::Status status = List(user, parent, "", page, 7, token);
+        if (stranger) {
+          if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED) ++wrong;
+          return;
+        }
+        if (!status.ok()) {
+          ++wrong;
+          return;
+        }
+        for (const v1::AuditEntry& entry : page.audit_entries()) {
+          if (entry.change().sequence() >= last) ++wrong;
+          last = entry.change().sequence();
+        }
+        token = page.next_page_token();
+      } while (!token.empty());
+      ++walks;
+    });
+  }
+  for (std::thread& reader : readers) reader.join();
+  stop = true;
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(walks, 56);
 }
 
 }  // namespace

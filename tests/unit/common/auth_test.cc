@@ -293,6 +293,24 @@ TEST(HeaderAuthenticatorTest, RefusesMissingRepeatedOrBadIds) {
   }
 }
 
+TEST(ViaTest, OneShortPrintableValueOrNone) {
+  for (const std::string& good :
+       {std::string(), std::string("import firms/1/importJobs/5"),
+        std::string(256, 'v')}) {
+    absl::StatusOr<std::string> via =
+        ViaOf(good.empty() ? MetadataOf({}) : MetadataOf({{"x-clientbook-via", good}}));
+    ASSERT_TRUE(via.ok()) << via.status();
+    EXPECT_EQ(*via, good);
+  }
+  for (const auto& bad : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"x-clientbook-via", std::string(257, 'v')}},
+           {{"x-clientbook-via", ""}},
+           {{"x-clientbook-via", "tab\there"}},
+           {{"x-clientbook-via", "a"}, {"x-clientbook-via", "b"}}}) {
+    EXPECT_THAT(ViaOf(MetadataOf(bad)), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 // The authenticator over a JWKS file, as a service runs it.
 class JwtAuthenticatorTest : public ::testing::Test {
  protected:
@@ -436,7 +454,8 @@ TEST(VerifiedTokenCacheTest, StaysWithinItsCapacity) {
   VerifiedTokenCache cache(2);
   const VerifiedToken alice{.subject = "alice",
                             .accepted_until = kNow + absl::Minutes(5)};
-  for (const char* token : {"a", "b", "c"}) cache.Insert(cache.Key(token), 1, alice, kNow);
+  for (const char* token : {"a", "b", "c"})
+    cache.Insert(cache.Key(token), 1, alice, kNow);
   EXPECT_TRUE(cache.Find(cache.Key("c"), 1, kNow).has_value());
   EXPECT_FALSE(cache.Find(cache.Key("d"), 1, kNow).has_value());
   int kept = 0;

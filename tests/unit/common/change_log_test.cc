@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/changes/audit_index.h"
 #include "common/changes/change_filter.h"
+#include "common/changes/change_service.h"
 #include "common/changes/change_token.h"
 #include "common/status/errors.h"
 #include "common/storage/database.h"
@@ -54,12 +55,14 @@ class FailingFileSystem final : public rocksdb::FileSystemWrapper {
     File(std::unique_ptr<rocksdb::FSWritableFile> file,
          std::shared_ptr<std::atomic<bool>> failing)
         : FSWritableFileOwnerWrapper(std::move(file)), failing_(std::move(failing)) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+    rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                             const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override {
       if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
       return FSWritableFileOwnerWrapper::Append(data, options, dbg);
     }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+    rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                             const rocksdb::IOOptions& options,
                              const rocksdb::DataVerificationInfo& info,
                              rocksdb::IODebugContext* dbg) override {
       if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
@@ -147,8 +150,10 @@ TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
   EXPECT_EQ(All().back().sequence(), 3u);
 
   // Another store (made anew, or restored elsewhere) is another history.
-  auto other_env = std::unique_ptr<rocksdb::Env>(rocksdb::NewMemEnv(rocksdb::Env::Default()));
-  auto other_db = ValueOrFail(storage::Database::Open("/other", {.env = other_env.get()}));
+  auto other_env =
+      std::unique_ptr<rocksdb::Env>(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  auto other_db =
+      ValueOrFail(storage::Database::Open("/other", {.env = other_env.get()}));
   auto other = ValueOrFail(ChangeLog::Open(*other_db, kTable, clock_));
   EXPECT_NE(other->epoch(), epoch);
 }
@@ -244,7 +249,6 @@ TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
   EXPECT_EQ(log_->oldest_sequence(), 2u);
   EXPECT_EQ(log_->next_sequence(), 3u);
 }
-
 
 TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
   for (int i = 0; i < 5000; ++i) ASSERT_TRUE(Write(absl::StrCat("c", i)).ok());
@@ -380,11 +384,12 @@ class AuditIndexTest : public ChangeLogTest {
     std::string cursor;
     do {
       std::vector<uint64_t> page;
-      cursor = ValueOrFail(log_->ReadAudit(prefix, cursor, 2, 1000,
-                                           [&](const ChangeRecord& record) -> absl::StatusOr<bool> {
-                                             page.push_back(record.sequence());
-                                             return true;
-                                           }));
+      cursor = ValueOrFail(
+          log_->ReadAudit(prefix, cursor, 2, 1000,
+                          [&](const ChangeRecord& record) -> absl::StatusOr<bool> {
+                            page.push_back(record.sequence());
+                            return true;
+                          }));
       if (page.size() > 2) page.resize(2);
       sequences.insert(sequences.end(), page.begin(), page.end());
     } while (!cursor.empty());
@@ -392,17 +397,20 @@ class AuditIndexTest : public ChangeLogTest {
   }
 };
 
-TEST_F(AuditIndexTest, EachRecordIsFoundByItsResourceItsClientItsFirmAndItsActorNewestFirst) {
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());                     // 1
-  ASSERT_TRUE(Act("firms/1/notes/3", 1, "bob", "firms/1/clients/2").ok());    // 2
-  ASSERT_TRUE(Act("firms/2/clients/4", 2, "alice").ok());                     // 3
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "").ok());                          // 4: a sweep
-  ASSERT_TRUE(Act("firms/1/clients/20", 1, "bob").ok());                      // 5
+TEST_F(AuditIndexTest,
+       EachRecordIsFoundByItsResourceItsClientItsFirmAndItsActorNewestFirst) {
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());                   // 1
+  ASSERT_TRUE(Act("firms/1/notes/3", 1, "bob", "firms/1/clients/2").ok());  // 2
+  ASSERT_TRUE(Act("firms/2/clients/4", 2, "alice").ok());                   // 3
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "").ok());                        // 4: a sweep
+  ASSERT_TRUE(Act("firms/1/clients/20", 1, "bob").ok());                    // 5
   const char t = kTable;
   EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/clients/2")),
               ::testing::ElementsAre(4u, 2u, 1u));
-  EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/notes/3")), ::testing::ElementsAre(2u));
-  EXPECT_THAT(Walk(audit_index::FirmPrefix(t, 1)), ::testing::ElementsAre(5u, 4u, 2u, 1u));
+  EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/notes/3")),
+              ::testing::ElementsAre(2u));
+  EXPECT_THAT(Walk(audit_index::FirmPrefix(t, 1)),
+              ::testing::ElementsAre(5u, 4u, 2u, 1u));
   EXPECT_THAT(Walk(audit_index::ActorPrefix(t, "alice")), ::testing::ElementsAre(3u, 1u));
 }
 
@@ -436,6 +444,25 @@ TEST_F(AuditIndexTest, TheFeedForgetsFirstAndTheAuditDeletesRecordAndIndexTogeth
                         })
                   .ok());
   EXPECT_EQ(index_keys, 3u) << "the newest record's resource, firm and actor entries";
+}
+
+// --audit_retention=0: the log keeps no index and no reads, and its records
+// go with the feed's window.
+TEST_F(AuditIndexTest, WithTheAuditOffNothingIsIndexedAndRecordsGoWithTheFeed) {
+  ApplyRetention(*log_, clock_, {.feed = absl::Hours(1), .audit = absl::ZeroDuration()});
+  ASSERT_FALSE(log_->audit_on());
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  ASSERT_TRUE(
+      log_->RecordRead({.firm_id = 1, .name = "firms/1", .actor = "alice", .rows = 9})
+          .ok());
+  EXPECT_EQ(log_->next_sequence(), 2u) << "a read is not recorded";
+  EXPECT_THAT(Walk(audit_index::FirmPrefix(kTable, 1)), ::testing::IsEmpty());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  EXPECT_EQ(ValueOrFail(SweepExpiredChanges(
+                *log_, clock_, {.feed = absl::Hours(1), .audit = absl::ZeroDuration()})),
+            1u)
+      << "the first record, out of the feed's window, is gone";
 }
 
 class ResumeTokenTest : public ChangeLogTest {
@@ -479,8 +506,10 @@ TEST_F(ResumeTokenTest, AnEditedOrMalformedTokenIsRefusedNamingTheField) {
 }
 
 TEST_F(ResumeTokenTest, AnotherFiltersTokenIsRefused) {
-  const std::string token = MakeResumeToken(*log_, 1, FilterHash("firms/1", "type = DELETED"));
-  absl::StatusOr<uint64_t> parsed = ParseResumeToken(*log_, "resume_token", token, {hash_});
+  const std::string token =
+      MakeResumeToken(*log_, 1, FilterHash("firms/1", "type = DELETED"));
+  absl::StatusOr<uint64_t> parsed =
+      ParseResumeToken(*log_, "resume_token", token, {hash_});
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(FilterHash("firms/1", ""), FilterHash("firms/2", ""));
 }
@@ -496,8 +525,8 @@ TEST_F(ResumeTokenTest, ATokenAtTheOldestRecordWorksAndOneOlderHasExpired) {
   EXPECT_EQ(ValueOrFail(ParseResumeToken(*log_, "resume_token",
                                          MakeResumeToken(*log_, 3, hash_), {hash_})),
             3u);
-  absl::StatusOr<uint64_t> expired = ParseResumeToken(
-      *log_, "resume_token", MakeResumeToken(*log_, 2, hash_), {hash_});
+  absl::StatusOr<uint64_t> expired =
+      ParseResumeToken(*log_, "resume_token", MakeResumeToken(*log_, 2, hash_), {hash_});
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(errors::ReasonOf(expired.status()), "RESUME_TOKEN_EXPIRED");
   EXPECT_EQ(errors::ReasonMetadataOf(expired.status())["oldest_sequence"], "3");
@@ -508,15 +537,17 @@ TEST_F(ResumeTokenTest, ATokenOfAnotherStoreSaysTheEpochChanged) {
   // A store made anew: another epoch (and key).
   auto other_db = ValueOrFail(storage::Database::Open("/other", {.env = env_.get()}));
   auto other = ValueOrFail(ChangeLog::Open(*other_db, kTable, clock_));
-  absl::StatusOr<uint64_t> parsed = ParseResumeToken(*other, "resume_token", token, {hash_});
+  absl::StatusOr<uint64_t> parsed =
+      ParseResumeToken(*other, "resume_token", token, {hash_});
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(errors::ReasonOf(parsed.status()), "STORE_EPOCH_CHANGED");
 }
 
 TEST(ChangeFilterTest, ReadsItsSubsetAndRefusesTheRest) {
   ChangeFilter f = ValueOrFail(ChangeFilter::Parse(
-      "filter", "resource_type = \"clientbook.v1.Client\" AND name = \"firms/1/clients/*\" "
-                "AND type = DELETED"));
+      "filter",
+      "resource_type = \"clientbook.v1.Client\" AND name = \"firms/1/clients/*\" "
+      "AND type = DELETED"));
   ChangeRecord r;
   r.set_resource_type("clientbook.v1.Client");
   r.set_name("firms/1/clients/7");
@@ -524,13 +555,15 @@ TEST(ChangeFilterTest, ReadsItsSubsetAndRefusesTheRest) {
   EXPECT_TRUE(f.Matches(r));
   r.set_type("UPDATED");
   EXPECT_FALSE(f.Matches(r));
-  ChangeFilter one = ValueOrFail(ChangeFilter::Parse("filter", "name = \"firms/1/clients/7\""));
+  ChangeFilter one =
+      ValueOrFail(ChangeFilter::Parse("filter", "name = \"firms/1/clients/7\""));
   EXPECT_TRUE(one.Matches(r));
   r.set_name("firms/1/clients/70");
   EXPECT_FALSE(one.Matches(r));
   EXPECT_TRUE(ValueOrFail(ChangeFilter::Parse("filter", "")).Matches(r));
-  for (const char* bad : {"name", "color = red", "type = EXPLODED", "name = \"a\" AND name = \"b\"",
-                          "name = \"a\" OR type = CREATED", "name = a b"}) {
+  for (const char* bad :
+       {"name", "color = red", "type = EXPLODED", "name = \"a\" AND name = \"b\"",
+        "name = \"a\" OR type = CREATED", "name = a b"}) {
     absl::StatusOr<ChangeFilter> parsed = ChangeFilter::Parse("filter", bad);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }

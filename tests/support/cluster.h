@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
-#define CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
+#ifndef CLIENTBOOK_TESTS_SUPPORT_CLUSTER_H_
+#define CLIENTBOOK_TESTS_SUPPORT_CLUSTER_H_
 
 #include <memory>
 #include <string>
@@ -98,7 +98,9 @@ class Cluster {
   void KillImport() { import_->Stop(SIGKILL); }
   void KillBilling() { billing_.Stop(SIGKILL); }
   // Starts billing again on its storage.
-  bool StartBilling() { return billing_.Start() && billing_.WaitServing(billing_target_); }
+  bool StartBilling() {
+    return billing_.Start() && billing_.WaitServing(billing_target_);
+  }
   // Stops the directory with `signal` and starts it again on its storage.
   bool RestartDirectory(int signal) {
     directory_.Stop(signal);
@@ -132,4 +134,4 @@ class Cluster {
 
 }  // namespace clientbook::testing
 
-#endif  // CLIENTBOOK_TESTS_RELIABILITY_CLUSTER_H_
+#endif  // CLIENTBOOK_TESTS_SUPPORT_CLUSTER_H_

@@ -1,0 +1,103 @@
+#include "common/changes/store_backups.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/database.h"
+
+namespace clientbook::changes {
+namespace {
+
+absl::Status RemoveAll(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot remove ", dir, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<StoreBackup> DescribeBackup(const storage::BackupInfo& info) {
+  StoreBackup backup{.info = info};
+  if (!backup.metadata.ParseFromString(info.metadata) ||
+      backup.metadata.service().empty()) {
+    return absl::DataLossError(
+        absl::StrCat("backup ", info.id, " was not made by a Clientbook service"));
+  }
+  return backup;
+}
+
+absl::StatusOr<StoreBackup> StoreBackups::Create() {
+  absl::MutexLock lock(&create_mu_);
+  // What a backup killed half way left behind.
+  if (absl::Status s = RemoveAll(scratch_dir_); !s.ok()) return s;
+  absl::StatusOr<uint64_t> sequence = log_.CheckpointInto(scratch_dir_);
+  if (!sequence.ok()) return sequence.status();
+  BackupMetadata metadata;
+  metadata.set_service(service_);
+  metadata.set_log_table(static_cast<unsigned char>(log_.table()));
+  metadata.set_change_sequence(*sequence);
+  metadata.set_store_epoch(log_.epoch());
+  absl::StatusOr<storage::BackupInfo> info =
+      backups_.BackUpCheckpoint(scratch_dir_, metadata.SerializeAsString());
+  absl::Status removed = RemoveAll(scratch_dir_);
+  if (!info.ok()) return info.status();
+  if (!removed.ok()) return removed;
+  return StoreBackup{.info = *std::move(info), .metadata = std::move(metadata)};
+}
+
+absl::StatusOr<std::vector<StoreBackup>> StoreBackups::List() const {
+  absl::StatusOr<std::vector<storage::BackupInfo>> infos = backups_.List();
+  if (!infos.ok()) return infos.status();
+  std::vector<StoreBackup> backups;
+  for (const storage::BackupInfo& info : *infos) {
+    absl::StatusOr<StoreBackup> backup = DescribeBackup(info);
+    if (!backup.ok()) return backup.status();
+    backups.push_back(*std::move(backup));
+  }
+  return backups;
+}
+
+absl::StatusOr<StoreBackup> StoreBackups::Verify(uint32_t id) const {
+  if (absl::Status s = backups_.Verify(id); !s.ok()) return s;
+  absl::StatusOr<storage::BackupInfo> info = backups_.Get(id);
+  if (!info.ok()) return info.status();
+  return DescribeBackup(*info);
+}
+
+absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint32_t id,
+                                          const std::string& data_dir,
+                                          const Clock& clock) {
+  if (id == 0) {
+    absl::StatusOr<std::vector<storage::BackupInfo>> all = backups.List();
+    if (!all.ok()) return all.status();
+    if (all->empty()) return absl::NotFoundError("there is no backup to restore");
+    id = all->front().id;
+  }
+  absl::StatusOr<storage::BackupInfo> info = backups.Get(id);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<StoreBackup> backup = DescribeBackup(*info);
+  if (!backup.ok()) return backup.status();
+  std::error_code error;
+  if (std::filesystem::exists(data_dir, error) &&
+      !std::filesystem::is_empty(data_dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        data_dir, " is not empty: a restore writes only into an empty directory"));
+  }
+  if (absl::Status s = backups.RestoreInto(id, data_dir); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(data_dir, {});
+  if (!db.ok()) return db.status();
+  if (absl::Status s = ChangeLog::StartNewEpoch(
+          **db, static_cast<char>(backup->metadata.log_table()), clock);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = (*db)->Close(); !s.ok()) return s;
+  return backup;
+}
+
+}  // namespace clientbook::changes

@@ -1,0 +1,144 @@
+#include "common/storage/backups.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/storage/database.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+
+namespace clientbook::storage {
+namespace {
+
+BackupInfo FromRocks(const rocksdb::BackupInfo& info) {
+  return {.id = info.backup_id,
+          .create_time = absl::FromUnixSeconds(info.timestamp),
+          .size_bytes = info.size,
+          .file_count = info.number_files,
+          .metadata = info.app_metadata};
+}
+
+absl::Status NoSuchBackup(uint32_t id) {
+  return absl::NotFoundError(absl::StrCat("there is no backup ", id));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Backups>> Backups::Open(const std::string& dir,
+                                                       bool read_only) {
+  rocksdb::BackupEngineOptions options(dir);
+  options.max_background_operations = 2;
+  if (read_only) {
+    if (!std::filesystem::is_directory(dir)) {
+      return absl::NotFoundError(absl::StrCat("no backup directory ", dir));
+    }
+    rocksdb::BackupEngineReadOnly* engine = nullptr;
+    rocksdb::IOStatus s =
+        rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &engine);
+    if (!s.ok()) return ToAbslStatus(s);
+    std::unique_ptr<rocksdb::BackupEngineReadOnly> owned(engine);
+    return std::unique_ptr<Backups>(new Backups(engine, nullptr, std::move(owned)));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the backup directory ", dir, ": ", error.message()));
+  }
+  rocksdb::BackupEngine* engine = nullptr;
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &engine);
+  if (!s.ok()) return ToAbslStatus(s);
+  std::unique_ptr<rocksdb::BackupEngine> owned(engine);
+  return std::unique_ptr<Backups>(new Backups(engine, std::move(owned), nullptr));
+}
+
+absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoint_dir,
+                                                     const std::string& metadata) {
+  absl::MutexLock lock(&mu_);
+  if (engine_ == nullptr)
+    return absl::FailedPreconditionError("backups opened read-only");
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  rocksdb::DB* opened = nullptr;
+  if (rocksdb::Status s = rocksdb::DB::Open(options, checkpoint_dir, &opened); !s.ok()) {
+    return ToAbslStatus(s);
+  }
+  std::unique_ptr<rocksdb::DB> db(opened);
+  rocksdb::BackupID id = 0;
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = true;
+  // The copy runs beside the service's own work: it yields the CPU.
+  create.decrease_background_thread_cpu_priority = true;
+  create.background_thread_cpu_priority = rocksdb::CpuPriority::kLow;
+  if (rocksdb::IOStatus s =
+          engine_->CreateNewBackupWithMetadata(create, db.get(), metadata, &id);
+      !s.ok()) {
+    return ToAbslStatus(s);
+  }
+  if (rocksdb::Status s = db->Close(); !s.ok()) return ToAbslStatus(s);
+  rocksdb::BackupInfo info;
+  if (rocksdb::Status s = engine_->GetBackupInfo(id, &info); !s.ok())
+    return ToAbslStatus(s);
+  return FromRocks(info);
+}
+
+absl::StatusOr<std::vector<BackupInfo>> Backups::List() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<rocksdb::BackupInfo> infos;
+  reader_->GetBackupInfo(&infos);
+  std::vector<BackupInfo> backups;
+  for (const rocksdb::BackupInfo& info : infos) backups.push_back(FromRocks(info));
+  std::sort(backups.begin(), backups.end(),
+            [](const BackupInfo& a, const BackupInfo& b) { return a.id > b.id; });
+  return backups;
+}
+
+absl::StatusOr<BackupInfo> Backups::Get(uint32_t id) const {
+  absl::MutexLock lock(&mu_);
+  rocksdb::BackupInfo info;
+  rocksdb::Status s = reader_->GetBackupInfo(id, &info);
+  if (s.IsNotFound()) return NoSuchBackup(id);
+  if (!s.ok()) return ToAbslStatus(s);
+  return FromRocks(info);
+}
+
+absl::Status Backups::Verify(uint32_t id) const {
+  absl::MutexLock lock(&mu_);
+  rocksdb::BackupInfo info;
+  if (rocksdb::Status s = reader_->GetBackupInfo(id, &info); s.IsNotFound()) {
+    return NoSuchBackup(id);
+  }
+  rocksdb::IOStatus s = reader_->VerifyBackup(id, /*verify_with_checksum=*/true);
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsNotFound()) return NoSuchBackup(id);
+  return absl::DataLossError(absl::StrCat("backup ", id, " is damaged: ", s.ToString()));
+}
+
+absl::Status Backups::Delete(uint32_t id) {
+  absl::MutexLock lock(&mu_);
+  if (engine_ == nullptr)
+    return absl::FailedPreconditionError("backups opened read-only");
+  rocksdb::BackupInfo info;
+  if (rocksdb::Status s = engine_->GetBackupInfo(id, &info); s.IsNotFound()) {
+    return NoSuchBackup(id);
+  }
+  return ToAbslStatus(engine_->DeleteBackup(id));
+}
+
+absl::Status Backups::KeepNewest(uint32_t keep) {
+  absl::MutexLock lock(&mu_);
+  if (engine_ == nullptr)
+    return absl::FailedPreconditionError("backups opened read-only");
+  return ToAbslStatus(engine_->PurgeOldBackups(keep));
+}
+
+absl::Status Backups::RestoreInto(uint32_t id, const std::string& db_dir) const {
+  if (absl::Status s = Verify(id); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  return ToAbslStatus(
+      reader_->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, db_dir, db_dir));
+}
+
+}  // namespace clientbook::storage

@@ -1,0 +1,71 @@
+#ifndef CLIENTBOOK_COMMON_STORAGE_BACKUPS_H_
+#define CLIENTBOOK_COMMON_STORAGE_BACKUPS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "rocksdb/utilities/backup_engine.h"
+
+namespace clientbook::storage {
+
+struct BackupInfo {
+  uint32_t id = 0;
+  absl::Time create_time;
+  // The files the backup holds, with those it shares with other backups.
+  uint64_t size_bytes = 0;
+  uint32_t file_count = 0;
+  // What the caller stored with it.
+  std::string metadata;
+};
+
+// One service's backups in one directory, kept by RocksDB's BackupEngine:
+// incremental (a table file already backed up is shared, not copied again)
+// and every file checksummed. A backup killed half way is not listed, and
+// the next open removes what it left; the earlier ones stay valid.
+class Backups {
+ public:
+  // Opens (creating it if needed) the backup directory `dir`; read_only
+  // for tools that only list, verify and restore.
+  static absl::StatusOr<std::unique_ptr<Backups>> Open(const std::string& dir,
+                                                       bool read_only = false);
+
+  // Backs up the database in `checkpoint_dir` (Database::Checkpoint) with
+  // `metadata`; the checkpoint is opened, flushed and closed again.
+  absl::StatusOr<BackupInfo> BackUpCheckpoint(const std::string& checkpoint_dir,
+                                              const std::string& metadata);
+  // Every backup, newest first.
+  absl::StatusOr<std::vector<BackupInfo>> List() const;
+  // NOT_FOUND when there is no backup `id`.
+  absl::StatusOr<BackupInfo> Get(uint32_t id) const;
+  // Reads every file back, checking its size and checksum: DATA_LOSS
+  // naming what does not match.
+  absl::Status Verify(uint32_t id) const;
+  absl::Status Delete(uint32_t id);
+  // Deletes all but the newest `keep` backups.
+  absl::Status KeepNewest(uint32_t keep);
+  // Verifies backup `id`, then restores it into `db_dir`, which must be
+  // empty or absent; nothing is written when the backup is damaged.
+  absl::Status RestoreInto(uint32_t id, const std::string& db_dir) const;
+
+ private:
+  explicit Backups(rocksdb::BackupEngineReadOnlyBase* reader,
+                   std::unique_ptr<rocksdb::BackupEngine> engine,
+                   std::unique_ptr<rocksdb::BackupEngineReadOnly> read_only)
+      : reader_(reader), engine_(std::move(engine)), read_only_(std::move(read_only)) {}
+
+  // The engine allows one writer at a time, and no reads beside a write.
+  mutable absl::Mutex mu_;
+  rocksdb::BackupEngineReadOnlyBase* const reader_;
+  const std::unique_ptr<rocksdb::BackupEngine> engine_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<rocksdb::BackupEngineReadOnly> read_only_;
+};
+
+}  // namespace clientbook::storage
+
+#endif  // CLIENTBOOK_COMMON_STORAGE_BACKUPS_H_

@@ -1,0 +1,218 @@
+// What the audit costs, on RocksDB on disk, through the change log every
+// service writes with:
+// - reading one client's last 50 entries in a log of 10,000 entries and in
+//   one of CLIENTBOOK_BENCH_AUDIT_ENTRIES (default 1,000,000; the issue's
+//   figure is 10,000,000 over 1,000,000 clients, CLIENTBOOK_BENCH_AUDIT_CLIENTS),
+//   each in its own database, so the small one is all in memory: p50, p99
+//   and the large/small p99 ratio;
+// - the directory's UpdateClient through its real store with the audit on
+//   and off (--audit_retention=0): writes/s and the index keys' bytes.
+// Asserts nothing.
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
+#include "common/changes/audit_index.h"
+#include "common/changes/change_log.h"
+#include "common/storage/database.h"
+#include "common/time/clock.h"
+#include "rocksdb/write_batch.h"
+#include "services/directory/domain/directory.h"
+#include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/bench/latency.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/directory/fake_peers.h"
+
+namespace clientbook::changes {
+namespace {
+
+constexpr char kLogTable = 'L';
+// A client's stored record, before and after, about as big as the
+// directory's (name, number, email, products, lead, etag): a window of
+// random bytes, so that RocksDB cannot compress the log to nothing.
+constexpr size_t kPayloadBytes = 220;
+
+std::string Payload(uint64_t seed) {
+  static const std::string* const kRandom = [] {
+    std::mt19937_64 random(42);
+    auto* bytes = new std::string(1 << 20, '\0');
+    for (char& c : *bytes) c = static_cast<char>(random());
+    return bytes;
+  }();
+  return kRandom->substr((seed * 7919) % (kRandom->size() - kPayloadBytes),
+                         kPayloadBytes);
+}
+// Clients whose history the reads ask for (up to 500 of them) each have
+// at least 60 entries, spread over the whole log.
+constexpr int64_t kMostBusyClients = 500;
+constexpr int64_t kBusyEntries = 60;
+
+std::string ClientName(int client) { return absl::StrCat("firms/1/clients/", client); }
+
+ChangeRecord ClientChange(int client, bool created, uint64_t seed) {
+  ChangeRecord record;
+  record.set_type(created ? "CREATED" : "UPDATED");
+  record.set_resource_type("clientbook.example/Client");
+  record.set_name(ClientName(client));
+  record.set_etag("W/\"1234567890\"");
+  if (!created) record.set_before(Payload(seed));
+  record.set_after(Payload(seed + 1));
+  record.set_firm_id(1);
+  record.set_actor(absl::StrCat("member-", client % 40));
+  record.set_method("/clientbook.v1.DirectoryService/UpdateClient");
+  record.set_source("api");
+  return record;
+}
+
+// A log of `entries` records over `clients` clients: each client created,
+// then updates at random, the busy clients' spread evenly among them.
+class SeededLog {
+ public:
+  SeededLog(int clients, int64_t entries) {
+    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {}));
+    log_ = std::move(*ChangeLog::Open(*db_, kLogTable, clock_));
+    const absl::Time start = absl::Now();
+    std::mt19937_64 random(clients);
+    std::vector<ChangeRecord> records;
+    auto flush = [&] {
+      rocksdb::WriteBatch batch;
+      if (!log_->Commit(batch, std::move(records)).ok()) std::abort();
+      records.clear();
+    };
+    for (int c = 0; c < clients; ++c) {
+      records.push_back(ClientChange(c, /*created=*/true, c));
+      if (records.size() == 1000) flush();
+    }
+    const int64_t updates = entries - clients;
+    busy_clients_ = std::min(kMostBusyClients, updates / (2 * kBusyEntries));
+    const int64_t busy_every = updates / (busy_clients_ * kBusyEntries);
+    for (int64_t u = 0; u < updates; ++u) {
+      const int client = u % busy_every == 0
+                             ? static_cast<int>((u / busy_every) % busy_clients_)
+                             : static_cast<int>(random() % clients);
+      records.push_back(ClientChange(client, /*created=*/false, u));
+      if (records.size() == 1000) flush();
+    }
+    flush();
+    absl::PrintF("seeded %d clients, %d audit entries in %.1f s\n", clients, entries,
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
+  // The newest 50 entries of a busy client at random.
+  absl::Status ReadOneHistory(std::mt19937_64& random) const {
+    size_t seen = 0;
+    absl::StatusOr<std::string> next = log_->ReadAudit(
+        audit_index::ResourcePrefix(kLogTable, ClientName(random() % busy_clients_)), "",
+        50, 1000, [&](const ChangeRecord&) -> absl::StatusOr<bool> {
+          ++seen;
+          return true;
+        });
+    if (!next.ok()) return next.status();
+    // A page reads one entry past its end, to know whether another follows.
+    if (seen < 50) return absl::InternalError(absl::StrCat("read ", seen, " entries"));
+    return absl::OkStatus();
+  }
+
+ private:
+  testing::TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ChangeLog> log_;
+  int64_t busy_clients_ = 0;
+};
+
+// The directory's UpdateClient through its real store, with the audit on
+// or off (--audit_retention=0): writes/s, and the bytes the audit adds to
+// each.
+void Write(benchmark::State& state, bool with_audit) {
+  testing::TempDir dir;
+  SystemClock clock;
+  directory::FakeWholesaleCheck wholesale;
+  directory::FakeImportActivity imports;
+  auto db = std::move(*storage::Database::Open(dir.Sub("db"), {}));
+  auto store = std::move(*directory::RocksDirectoryStore::Create(db.get(), clock));
+  if (!with_audit) store->change_log().TurnAuditOff();
+  directory::Directory d(*store, clock, wholesale, imports);
+  const uint64_t firm =
+      d.firms.CreateFirm("owner", "owner", "owner@x.example", "", "")->id();
+  std::vector<directory::ClientRecord> clients;
+  for (int i = 0; i < 1000; ++i) {
+    directory::ClientRecord c;
+    c.set_client_type(v1::BUSINESS);
+    c.set_display_name(absl::StrCat("Rossi SRL ", i));
+    c.set_client_number(absl::StrCat("C-", i));
+    clients.push_back(*d.clients.CreateClient("owner", firm, c, false, ""));
+  }
+  int64_t n = 0;
+  for (auto _ : state) {
+    directory::ClientRecord& client = clients[n % clients.size()];
+    directory::ClientRecord patch;
+    patch.set_client_number(absl::StrCat("N-", n++));
+    absl::StatusOr<directory::ClientRecord> updated =
+        d.clients.UpdateClient("owner", firm, client.company_id(), patch,
+                               {"client_number"}, directory::EtagOf(client));
+    if (!updated.ok()) {
+      state.SkipWithError(std::string(updated.status().message()).c_str());
+      return;
+    }
+    client = *std::move(updated);
+  }
+  state.counters["writes_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  ChangeLog& log = store->change_log();
+  const ChangeRecord last = std::move(*log.Read(log.next_sequence() - 1, 1)).front();
+  // What the audit adds to the write's batch: its keys, and the record's
+  // copy under the resource's.
+  int64_t index_bytes = 0;
+  if (with_audit) {
+    for (const std::string& key : audit_index::KeysOf(log.table(), last)) {
+      index_bytes += static_cast<int64_t>(key.size());
+      if (audit_index::HoldsRecord(key)) index_bytes += last.ByteSizeLong();
+    }
+  }
+  state.counters["audit_bytes"] = static_cast<double>(index_bytes);
+}
+
+}  // namespace
+}  // namespace clientbook::changes
+
+int main(int argc, char** argv) {
+  using namespace clientbook::changes;
+  benchmark::Initialize(&argc, argv);
+  int clients = 100000;
+  int64_t entries = 1000000;
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_AUDIT_CLIENTS")) {
+    clients = std::atoi(env);
+  }
+  if (const char* env = std::getenv("CLIENTBOOK_BENCH_AUDIT_ENTRIES")) {
+    entries = std::atoll(env);
+  }
+  const SeededLog small(1000, 10000);
+  const SeededLog large(clients, entries);
+  for (const auto& [log, size] : {std::pair{&small, int64_t{10000}}, {&large, entries}}) {
+    benchmark::RegisterBenchmark(absl::StrCat("ClientLast50Entries/size:", size).c_str(),
+                                 [log = log](benchmark::State& state) {
+                                   std::mt19937_64 random(7);
+                                   clientbook::bench::TimeEachCall(state, [&] {
+                                     return log->ReadOneHistory(random);
+                                   });
+                                 });
+  }
+  benchmark::RegisterBenchmark("WriteWithoutAudit", [](benchmark::State& state) {
+    Write(state, /*with_audit=*/false);
+  });
+  benchmark::RegisterBenchmark("WriteWithAudit", [](benchmark::State& state) {
+    Write(state, /*with_audit=*/true);
+  });
+  clientbook::bench::ScaleReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,211 @@
+// The runbook, run as written: the directory binary backs itself up on its
+// operator address while a caller writes, more writes follow, the volume
+// is deleted, clientbook-admin restores the backup, and the directory
+// starts again with every write acknowledged before the backup and none
+// after; a watcher's old token hears STORE_EPOCH_CHANGED. And kill -9 in
+// the middle of backups leaves every listed backup valid.
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "clientbook/v1/backup.grpc.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/cluster.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook {
+namespace {
+
+using testing::As;
+
+std::unique_ptr<grpc::ClientContext> AsOperator() {
+  auto ctx = As("ops");
+  ctx->AddMetadata("x-user-roles", "operator");
+  return ctx;
+}
+
+class BackupE2eTest : public ::testing::Test {
+ protected:
+  BackupE2eTest()
+      : target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
+        operator_target_(absl::StrCat("127.0.0.1:", testing::FreePort())),
+        directory_(DIRECTORY_BINARY,
+                   {"--listen=" + target_, "--data_dir=" + dir_.Sub("data"),
+                    "--metrics_listen=", "--drain_delay=0s",
+                    "--operator_listen=" + operator_target_,
+                    "--backup_dir=" + dir_.Sub("backups")},
+                   dir_.Sub("directory.log")) {}
+
+  void Start() {
+    ASSERT_TRUE(directory_.Start());
+    ASSERT_TRUE(directory_.WaitServing(target_)) << directory_.Log();
+    stub_ = v1::DirectoryService::NewStub(testing::Channel(target_));
+    backups_ = v1::BackupService::NewStub(testing::Channel(operator_target_));
+  }
+
+  std::string NewClient(const std::string& firm, const std::string& name) {
+    v1::CreateClientRequest req;
+    req.set_parent(firm);
+    req.mutable_client()->set_display_name(name);
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    v1::Client client;
+    grpc::Status s = stub_->CreateClient(As("alice").get(), req, &client);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return client.display_name();
+  }
+
+  std::vector<std::string> ClientNames(const std::string& firm) {
+    v1::ListClientsRequest req;
+    req.set_parent(firm);
+    req.set_page_size(1000);
+    req.set_order_by("display_name");
+    v1::ListClientsResponse resp;
+    grpc::Status s = stub_->ListClients(As("alice").get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> names;
+    for (const v1::Client& c : resp.clients()) names.push_back(c.display_name());
+    return names;
+  }
+
+  // clientbook-admin with `args`; its exit code.
+  int Admin(std::vector<std::string> args) {
+    testing::ServiceProcess admin(ADMIN_BINARY, std::move(args), dir_.Sub("admin.log"));
+    if (!admin.Start()) return -1;
+    const int code = admin.Wait().value_or(-1);
+    admin_log_ = admin.Log();
+    return code;
+  }
+
+  testing::TempDir dir_;
+  std::string target_;
+  std::string operator_target_;
+  testing::ServiceProcess directory_;
+  std::unique_ptr<v1::DirectoryService::Stub> stub_;
+  std::unique_ptr<v1::BackupService::Stub> backups_;
+  std::string admin_log_;
+};
+
+TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheBackup) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::Firm firm;
+  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  std::vector<std::string> before;
+  for (int i = 0; i < 50; ++i)
+    before.push_back(NewClient(firm.name(), absl::StrCat("B", i)));
+  v1::ListClientsRequest list;
+  list.set_parent(firm.name());
+  v1::ListClientsResponse listed;
+  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &listed).ok());
+  const std::string old_token = listed.change_token();
+
+  // Writers keep going while the backup is taken; only an operator may ask.
+  std::atomic<bool> stop = false;
+  std::atomic<int> during = 0;
+  std::thread writer([&] {
+    while (!stop) NewClient(firm.name(), absl::StrCat("D", during++));
+  });
+  v1::Backup backup;
+  EXPECT_EQ(backups_->CreateBackup(As("alice").get(), {}, &backup).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status made = backups_->CreateBackup(AsOperator().get(), {}, &backup);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  EXPECT_EQ(backup.name(), "backups/1");
+  EXPECT_EQ(backup.service(), "directory");
+  EXPECT_GT(backup.change_sequence(), 50u);
+  for (int i = 0; i < 20; ++i) NewClient(firm.name(), absl::StrCat("A", i));
+  const std::vector<std::string> at_backup_and_after = ClientNames(firm.name());
+
+  v1::VerifyBackupRequest verify;
+  verify.set_name(backup.name());
+  v1::Backup verified;
+  ASSERT_TRUE(backups_->VerifyBackup(AsOperator().get(), verify, &verified).ok());
+  EXPECT_EQ(verified.change_sequence(), backup.change_sequence());
+  v1::ListBackupsResponse all;
+  ASSERT_TRUE(backups_->ListBackups(AsOperator().get(), {}, &all).ok());
+  ASSERT_EQ(all.backups_size(), 1);
+
+  // The volume is lost.
+  ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+  std::filesystem::remove_all(dir_.Sub("data"));
+  ASSERT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+  ASSERT_EQ(Admin({"restore", "--from=" + dir_.Sub("backups"),
+                   "--data_dir=" + dir_.Sub("data")}),
+            0)
+      << admin_log_;
+  EXPECT_THAT(admin_log_, ::testing::HasSubstr("restored"));
+  EXPECT_NE(Admin({"restore", "--from=" + dir_.Sub("backups"),
+                   "--data_dir=" + dir_.Sub("data")}),
+            0)
+      << "a restore never writes over a store";
+  ASSERT_NO_FATAL_FAILURE(Start());
+
+  // Everything acknowledged before the backup is back; nothing after it.
+  const std::vector<std::string> restored = ClientNames(firm.name());
+  for (const std::string& name : before) {
+    EXPECT_THAT(restored, ::testing::Contains(name));
+  }
+  for (const std::string& name : restored) {
+    EXPECT_FALSE(absl::StartsWith(name, "A")) << name << " was written after the backup";
+  }
+  EXPECT_LT(restored.size(), at_backup_and_after.size());
+  auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
+  v1::ListChangesResponse page;
+  v1::ListChangesRequest resume;
+  resume.set_parent(firm.name());
+  resume.set_resume_token(old_token);
+  const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED");
+  EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+}
+
+TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::Firm firm;
+  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  absl::BitGen random;
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    for (int i = 0; i < 200; ++i)
+      NewClient(firm.name(), absl::StrCat("R", round, "-", i));
+    v1::Backup completed;
+    ASSERT_TRUE(backups_->CreateBackup(AsOperator().get(), {}, &completed).ok());
+    std::thread backup([&] {
+      v1::Backup made;
+      backups_->CreateBackup(AsOperator().get(), {}, &made);
+    });
+    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, 40)));
+    directory_.Stop(SIGKILL);
+    backup.join();
+    ASSERT_NO_FATAL_FAILURE(Start());
+    v1::ListBackupsResponse all;
+    ASSERT_TRUE(backups_->ListBackups(AsOperator().get(), {}, &all).ok());
+    EXPECT_GE(all.backups_size(), round + 1) << "every completed backup is kept";
+    for (const v1::Backup& listed : all.backups()) {
+      v1::VerifyBackupRequest verify;
+      verify.set_name(listed.name());
+      v1::Backup verified;
+      grpc::Status s = backups_->VerifyBackup(AsOperator().get(), verify, &verified);
+      EXPECT_TRUE(s.ok()) << listed.name() << ": " << s.error_message();
+    }
+  }
+  ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+  EXPECT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+}
+
+}  // namespace
+}  // namespace clientbook
