@@ -28,7 +28,8 @@ absl::Status NoSuchBackup(uint32_t id) {
 absl::StatusOr<std::unique_ptr<Backups>> Backups::Open(const std::string& dir,
                                                        bool read_only) {
   rocksdb::BackupEngineOptions options(dir);
-  options.max_background_operations = 2;
+  // One copying thread: the other core stays with the service.
+  options.max_background_operations = 1;
   if (read_only) {
     if (!std::filesystem::is_directory(dir)) {
       return absl::NotFoundError(absl::StrCat("no backup directory ", dir));
