@@ -110,7 +110,7 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
     record.set_commit_time_us(absl::ToUnixMicros(now));
     const std::string stored = record.SerializeAsString();
     batch.Put(RecordKey(sequence), stored);
-    if (audit_on_) {
+    if (audit_on()) {
       for (const std::string& key : audit_index::KeysOf(table_, record)) {
         batch.Put(key, audit_index::HoldsRecord(key) ? stored : "");
       }
@@ -140,7 +140,7 @@ absl::Status ChangeLog::StartNewEpoch(storage::Database& db, char table,
 }
 
 absl::Status ChangeLog::RecordRead(const DataRead& read) {
-  if (!audit_on_) return absl::OkStatus();
+  if (!audit_on()) return absl::OkStatus();
   ChangeRecord record;
   record.set_type(kExported);
   record.set_firm_id(read.firm_id);

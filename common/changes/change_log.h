@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
 #define CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -65,9 +66,10 @@ class ChangeLog {
   absl::Status RecordRead(const DataRead& read);
 
   // With the audit off (--audit_retention=0), commits write no audit index
-  // keys and reads record nothing; set before the service serves.
-  void TurnAuditOff() { audit_on_ = false; }
-  bool audit_on() const { return audit_on_; }
+  // keys and reads record nothing; set as the service starts (a feed or a
+  // job may already write).
+  void TurnAuditOff() { audit_on_.store(false, std::memory_order_relaxed); }
+  bool audit_on() const { return audit_on_.load(std::memory_order_relaxed); }
 
   // A checkpoint of the whole store in `dir` (Database::Checkpoint), taken
   // between two commits; returns the last sequence it holds.
@@ -135,7 +137,7 @@ class ChangeLog {
   storage::Database& db_;
   const char table_;
   std::vector<ResourceTable> tables_;
-  bool audit_on_ = true;
+  std::atomic<bool> audit_on_{true};
   const Clock& clock_;
   const std::string epoch_;
   const std::string token_key_;
