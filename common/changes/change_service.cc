@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -343,6 +344,16 @@ absl::Status ChangeService::Watch(
   if (snapshot) {
     CB_ASSIGN_OR_RETURN(next, SendSnapshot(caller, req, scope, ctx, write));
   }
+  WatchPosition position;
+  position.next = next;
+  {
+    absl::MutexLock lock(&mu_);
+    positions_.insert(&position);
+  }
+  absl::Cleanup forget = [this, &position] {
+    absl::MutexLock lock(&mu_);
+    positions_.erase(&position);
+  };
   const absl::Time begin = real_time_.Now();
   // Spread so the streams begun together do not all end together.
   const absl::Time end =
@@ -382,6 +393,10 @@ absl::Status ChangeService::Watch(
       CB_RETURN_IF_ERROR(AddEvents(caller, scope, records, kMaxBatchBytes,
                                    *batch.mutable_events(), next));
       if (batch.events_size() > 0) CB_RETURN_IF_ERROR(send(batch));
+      // Handed to the watcher (or passed by its filter): a slow watcher's
+      // write blocks above, and its lag shows.
+      position.next = next;
+      position.passed_commit_us = records.back().commit_time_us();
       if (records.size() == kMaxBatchEvents) continue;  // catching up
     }
     if (now >= end) {
@@ -466,7 +481,37 @@ std::vector<prometheus::MetricFamily> ChangeService::Collect() const {
   }
   const uint64_t next = log_.next_sequence();
   const uint64_t oldest = log_.oldest_sequence();
+  // Each watch's lag: changes committed it has not handed on, and how old
+  // the last one it did is when it has not caught up.
+  uint64_t max_lag = 0;
+  absl::Duration max_lag_time;
+  int behind = 0;
+  {
+    const absl::Time now = real_time_.Now();
+    absl::MutexLock lock(&mu_);
+    for (const WatchPosition* position : positions_) {
+      const uint64_t at = position->next;
+      if (at >= next) continue;
+      ++behind;
+      max_lag = std::max(max_lag, next - at);
+      const int64_t passed = position->passed_commit_us;
+      if (passed > 0)
+        max_lag_time = std::max(max_lag_time, now - absl::FromUnixMicros(passed));
+    }
+  }
   return {
+      server::OneSeries(
+          "clientbook_change_watches_behind",
+          "WatchChanges streams with changes not yet handed to their watcher",
+          prometheus::MetricType::Gauge, behind),
+      server::OneSeries("clientbook_change_watch_lag_sequences_max",
+                        "the most changes one stream has yet to hand on",
+                        prometheus::MetricType::Gauge, static_cast<double>(max_lag)),
+      server::OneSeries(
+          "clientbook_change_watch_lag_seconds_max",
+          "the longest a stream behind has been behind: the age of the last "
+          "change it handed on",
+          prometheus::MetricType::Gauge, absl::ToDoubleSeconds(max_lag_time)),
       server::OneSeries("clientbook_change_watchers", "WatchChanges streams open",
                         prometheus::MetricType::Gauge, watchers),
       server::OneSeries("clientbook_change_events_sent_total",

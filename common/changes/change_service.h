@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -179,6 +180,14 @@ class ChangeService final : public v1::ChangeService::CallbackService,
           std::vector<std::shared_ptr<const v1::ChangeEvent>>(kConvertedEvents);
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
+  // Where each open watch is, for its lag: the next sequence it has yet to
+  // hand to its watcher, and the commit time of the last change it did (0
+  // before its first).
+  struct WatchPosition {
+    std::atomic<uint64_t> next{0};
+    std::atomic<int64_t> passed_commit_us{0};
+  };
+  absl::flat_hash_set<const WatchPosition*> positions_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace clientbook::changes

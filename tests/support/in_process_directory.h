@@ -31,13 +31,16 @@ class InProcessDirectory {
         workspace_(directory_, frame_),
         change_readers_(directory_),
         change_feed_(store_->change_log(), change_readers_, frame_, real_time_),
-        server_(std::move(*server::Server::Start(
-            {.listen = "127.0.0.1:0"}, {&service_, &workspace_, &change_feed_}, &frame_))) {}
+        server_(std::move(*server::Server::Start({.listen = "127.0.0.1:0"},
+                                                 {&service_, &workspace_, &change_feed_},
+                                                 &frame_))) {}
 
   std::string target() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   directory::Directory& domain() { return directory_; }
   // Stands in for the import service the directory asks before a merge.
   directory::FakeImportActivity& imports() { return imports_; }
+  // The change feed, for its metrics.
+  const changes::ChangeService& change_feed() const { return change_feed_; }
   void Shutdown() { server_->Shutdown(); }
 
  private:

@@ -19,6 +19,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "prometheus/metric_family.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/text_proto.h"
@@ -646,6 +647,51 @@ TEST_F(ChangeFeedTest, AWatchDeliversInOrderAndEndsWhenItsMemberIsRemoved) {
   while (stream->Read(&response)) {
   }
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A watcher that stops reading falls behind, and the metrics say by how
+// many changes and how long; once it reads again it catches up and the lag
+// is gone.
+TEST_F(ChangeFeedTest, ASlowWatchersLagIsMeasuredUntilItCatchesUp) {
+  auto gauge = [this](const std::string& name) {
+    for (const prometheus::MetricFamily& family : service_->change_feed().Collect()) {
+      if (family.name == name) return family.metric.front().gauge.value;
+    }
+    ADD_FAILURE() << "no metric " << name;
+    return -1.0;
+  };
+  const std::string firm = NewFirm("owner");
+  // A small receive window, so what the watcher does not read stays in the
+  // service.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto slow = v1::ChangeService::NewStub(grpc::CreateCustomChannel(
+      service_->target(), grpc::InsecureChannelCredentials(), args));
+  auto ctx = As("owner");
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  auto stream = slow->WatchChanges(ctx.get(), req);
+  v1::WatchChangesResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(gauge("clientbook_change_watches_behind"), 0);
+  constexpr int kClients = 2000;
+  for (int i = 0; i < kClients; ++i) NewClient(firm, absl::StrCat("Client ", i));
+  EXPECT_EQ(gauge("clientbook_change_watches_behind"), 1);
+  EXPECT_GT(gauge("clientbook_change_watch_lag_sequences_max"), 0);
+  EXPECT_GT(gauge("clientbook_change_watch_lag_seconds_max"), 0);
+
+  int seen = 0;
+  while (seen < kClients && stream->Read(&response)) seen += response.events_size();
+  ASSERT_EQ(seen, kClients);
+  // The stream notes its position once the last write is done.
+  for (int wait = 0; gauge("clientbook_change_watches_behind") != 0; ++wait) {
+    ASSERT_LT(wait, 500) << "the watch never caught up";
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(gauge("clientbook_change_watch_lag_sequences_max"), 0);
+  ctx->TryCancel();
+  stream->Finish();
 }
 
 // A removal deletes the leaver's list view: a change when they had saved

@@ -92,7 +92,10 @@ TEST_F(BackupsTest, EachBackupHoldsExactlyTheChangesUpToItsSequenceWhileWritersR
   }
   std::vector<StoreBackup> made;
   for (int b = 0; b < 3; ++b) {
-    while (next < (b + 1) * 300) std::this_thread::yield();
+    // At least (b + 1) * 300 changes committed, with more coming.
+    while (log_->next_sequence() <= static_cast<uint64_t>(b + 1) * 300) {
+      std::this_thread::yield();
+    }
     made.push_back(ValueOrFail(backups_.Create()));
   }
   stop = true;
