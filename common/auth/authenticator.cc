@@ -34,17 +34,17 @@ absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata,
 }
 
 absl::StatusOr<std::string> ViaOf(const Metadata& metadata) {
-  auto [begin, end] = metadata.equal_range(grpc::string_ref(kViaHeader));
-  if (begin == end) return std::string();
-  const absl::string_view via(begin->second.data(), begin->second.size());
+  absl::StatusOr<HeaderValue> via = SingleHeader(metadata, kViaHeader);
+  if (via.ok() && !via->found) return std::string();
   const bool printable =
-      std::all_of(via.begin(), via.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
-  if (std::next(begin) != end || via.empty() || via.size() > kMaxViaBytes || !printable) {
+      via.ok() && std::all_of(via->value.begin(), via->value.end(),
+                              [](char c) { return c >= 0x20 && c < 0x7F; });
+  if (!printable || via->value.empty() || via->value.size() > kMaxViaBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", kViaHeader, "' metadata must be one value of 1 to ",
                      kMaxViaBytes, " printable ASCII characters or spaces"));
   }
-  return std::string(via);
+  return std::string(via->value);
 }
 
 absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadata) const {

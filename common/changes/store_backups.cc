@@ -69,8 +69,8 @@ absl::StatusOr<StoreBackup> StoreBackups::Verify(uint32_t id) const {
 }
 
 absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint32_t id,
-                                          const std::string& data_dir,
-                                          const Clock& clock) {
+                                          const std::string& data_dir, const Clock& clock,
+                                          bool replace) {
   if (id == 0) {
     absl::StatusOr<std::vector<storage::BackupInfo>> all = backups.List();
     if (!all.ok()) return all.status();
@@ -81,11 +81,17 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
   if (!info.ok()) return info.status();
   absl::StatusOr<StoreBackup> backup = DescribeBackup(*info);
   if (!backup.ok()) return backup.status();
+  // Verified before anything is written or removed: a damaged backup
+  // changes nothing.
+  if (absl::Status s = backups.Verify(id); !s.ok()) return s;
   std::error_code error;
   if (std::filesystem::exists(data_dir, error) &&
       !std::filesystem::is_empty(data_dir, error)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        data_dir, " is not empty: a restore writes only into an empty directory"));
+    if (!replace) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          data_dir, " is not empty: a restore writes only into an empty directory"));
+    }
+    if (absl::Status s = RemoveAll(data_dir); !s.ok()) return s;
   }
   if (absl::Status s = backups.RestoreInto(id, data_dir); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<storage::Database>> db =

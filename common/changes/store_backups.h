@@ -54,12 +54,13 @@ class StoreBackups {
 // What `info` says it holds; DATA_LOSS when its metadata cannot be read.
 absl::StatusOr<StoreBackup> DescribeBackup(const storage::BackupInfo& info);
 
-// Restores backup `id` (the newest when 0) of `backups` into `data_dir`
-// (empty or absent) after verifying it, and gives the restored store a new
-// epoch. Returns the backup restored.
+// Verifies backup `id` (the newest when 0) of `backups`, restores it into
+// `data_dir` and gives the restored store a new epoch. A non-empty
+// `data_dir` is refused, or with `replace` emptied first (after the
+// verification). Returns the backup restored.
 absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint32_t id,
-                                          const std::string& data_dir,
-                                          const Clock& clock);
+                                          const std::string& data_dir, const Clock& clock,
+                                          bool replace = false);
 
 }  // namespace clientbook::changes
 

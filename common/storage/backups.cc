@@ -136,7 +136,6 @@ absl::Status Backups::KeepNewest(uint32_t keep) {
 }
 
 absl::Status Backups::RestoreInto(uint32_t id, const std::string& db_dir) const {
-  if (absl::Status s = Verify(id); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   return ToAbslStatus(
       reader_->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, db_dir, db_dir));

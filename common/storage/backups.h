@@ -49,8 +49,8 @@ class Backups {
   absl::Status Delete(uint32_t id);
   // Deletes all but the newest `keep` backups.
   absl::Status KeepNewest(uint32_t keep);
-  // Verifies backup `id`, then restores it into `db_dir`, which must be
-  // empty or absent; nothing is written when the backup is damaged.
+  // Restores backup `id` into `db_dir`, which must be empty or absent;
+  // callers Verify() first, so a damaged backup writes nothing.
   absl::Status RestoreInto(uint32_t id, const std::string& db_dir) const;
 
  private:

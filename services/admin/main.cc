@@ -7,7 +7,6 @@
 //   clientbook-admin verify  --from DIR [--backup ID]
 //   clientbook-admin restore --from DIR [--backup ID] --data_dir DIR [--force]
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -87,21 +86,9 @@ int Restore(const storage::Backups& backups, uint32_t id, const std::string& dat
             bool force) {
   if (data_dir.empty())
     return Fail(absl::InvalidArgumentError("restore needs --data_dir"));
-  std::error_code error;
-  if (force && std::filesystem::exists(data_dir, error)) {
-    // Verified before anything is removed: a damaged backup changes nothing.
-    if (id == 0) {
-      absl::StatusOr<std::vector<storage::BackupInfo>> all = backups.List();
-      if (!all.ok()) return Fail(all.status());
-      if (!all->empty()) id = all->front().id;
-    }
-    if (absl::Status s = backups.Verify(id); !s.ok()) return Fail(s);
-    std::filesystem::remove_all(data_dir, error);
-    if (error) return Fail(absl::InternalError(error.message()));
-  }
   SystemClock clock;
   absl::StatusOr<StoreBackup> restored =
-      changes::RestoreBackup(backups, id, data_dir, clock);
+      changes::RestoreBackup(backups, id, data_dir, clock, /*replace=*/force);
   if (!restored.ok()) return Fail(restored.status());
   Print(*restored, "  restored");
   std::printf(

@@ -158,6 +158,12 @@ TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {
   EXPECT_THAT(RestoreBackup(*reader, backup.info.id, into, clock_).status(),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_FALSE(std::filesystem::exists(into) && !std::filesystem::is_empty(into));
+  // Asked to replace a store, it verifies before it removes anything.
+  EXPECT_THAT(
+      RestoreBackup(*reader, backup.info.id, dir_.Sub("data"), clock_, /*replace=*/true)
+          .status(),
+      StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_TRUE(ValueOrFail(db_->Get("dfirms/1/clients/1")).has_value());
 }
 
 TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFound) {
@@ -171,6 +177,19 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
   EXPECT_THAT(backups_.Verify(backup.info.id + 1).status(),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(backups_.Delete(backup.info.id + 1), StatusIs(absl::StatusCode::kNotFound));
+  // Asked to, it replaces a store: the one there is gone, the backup's is in.
+  ASSERT_TRUE(Write(2).ok());
+  const std::string other = dir_.Sub("other-store");
+  {
+    auto db = ValueOrFail(storage::Database::Open(other, {}));
+    auto log = ValueOrFail(ChangeLog::Open(*db, kTable, clock_));
+  }
+  ValueOrFail(RestoreBackup(*engine_, backup.info.id, other, clock_, /*replace=*/true));
+  {
+    auto db = ValueOrFail(storage::Database::Open(other, {}));
+    EXPECT_EQ(ValueOrFail(ChangeLog::Open(*db, kTable, clock_))->next_sequence(),
+              backup.metadata.change_sequence() + 1);
+  }
   // The newest when no id is given.
   EXPECT_EQ(ValueOrFail(RestoreBackup(*engine_, 0, dir_.Sub("newest"), clock_)).info.id,
             backup.info.id);
