@@ -18,6 +18,7 @@ namespace {
 constexpr char kEpoch = 'e';
 constexpr char kTokenKey = 'k';
 constexpr char kRecord = 's';
+constexpr char kRestoredAt = 't';
 
 // How many of the newest records are kept in memory for the live tail.
 constexpr size_t kRecentRecords = 4096;
@@ -83,8 +84,18 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
     next = *last + 1;
   }
   if (!it->status().ok()) return storage::ToAbslStatus(it->status());
+  absl::StatusOr<std::optional<std::string>> restored_at =
+      db.Get(storage::KeyBuilder(table).Byte(kRestoredAt).Release());
+  if (!restored_at.ok()) return restored_at.status();
+  uint64_t lowest_new_id = 1;
+  if (restored_at->has_value()) {
+    std::optional<uint64_t> micros = storage::DecodeUint64(**restored_at);
+    if (!micros.has_value()) return absl::DataLossError("unreadable restore time");
+    lowest_new_id = *micros;
+  }
   return std::unique_ptr<ChangeLog>(new ChangeLog(db, table, clock, std::move(*epoch),
-                                                  std::move(*token_key), oldest, next));
+                                                  std::move(*token_key), oldest, next,
+                                                  lowest_new_id));
 }
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
@@ -136,6 +147,9 @@ absl::Status ChangeLog::StartNewEpoch(storage::Database& db, char table,
                                       const Clock& clock) {
   rocksdb::WriteBatch batch;
   batch.Put(storage::KeyBuilder(table).Byte(kEpoch).Release(), NewEpoch(clock));
+  batch.Put(
+      storage::KeyBuilder(table).Byte(kRestoredAt).Release(),
+      storage::EncodeUint64(static_cast<uint64_t>(absl::ToUnixMicros(clock.Now()))));
   return db.WriteDurably(batch);
 }
 

@@ -76,7 +76,8 @@ class ChangeLog {
   absl::StatusOr<uint64_t> CheckpointInto(const std::string& dir) const;
 
   // Gives the store in `db` a new epoch, for a store restored from a backup:
-  // positions taken before name another history. Before the log is opened.
+  // positions taken before name another history, and ids start again above
+  // lowest_new_id(). Before the log is opened.
   static absl::Status StartNewEpoch(storage::Database& db, char table,
                                     const Clock& clock);
 
@@ -88,6 +89,12 @@ class ChangeLog {
   // The oldest sequence still kept: next_sequence() when the log is empty.
   uint64_t oldest_sequence() const;
   const std::string& epoch() const { return epoch_; }
+  // The lowest id the store may hand out (1 in a store never restored). A
+  // restore forgets the ids handed out after its backup was taken, and a name
+  // must never come back for another resource: after a restore ids start at
+  // the restore's time in microseconds, beyond any id handed out before as
+  // long as a store hands out fewer than one id a microsecond.
+  uint64_t lowest_new_id() const { return lowest_new_id_; }
   // The secret resume tokens are signed with, made with the epoch.
   const std::string& token_key() const { return token_key_; }
 
@@ -115,12 +122,13 @@ class ChangeLog {
 
  private:
   ChangeLog(storage::Database& db, char table, const Clock& clock, std::string epoch,
-            std::string token_key, uint64_t oldest, uint64_t next)
+            std::string token_key, uint64_t oldest, uint64_t next, uint64_t lowest_new_id)
       : db_(db),
         table_(table),
         clock_(clock),
         epoch_(std::move(epoch)),
         token_key_(std::move(token_key)),
+        lowest_new_id_(lowest_new_id),
         oldest_(oldest),
         first_kept_(oldest),
         next_(next),
@@ -141,6 +149,7 @@ class ChangeLog {
   const Clock& clock_;
   const std::string epoch_;
   const std::string token_key_;
+  const uint64_t lowest_new_id_;
   // Held across each commit: the order of sequences is the order of commits.
   mutable absl::Mutex mu_;
   // The oldest record the feed serves; the oldest kept at all (the audit's).

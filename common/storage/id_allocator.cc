@@ -1,18 +1,20 @@
 #include "common/storage/id_allocator.h"
 
+#include <algorithm>
+
 #include "common/storage/key_codec.h"
 
 namespace clientbook::storage {
 absl::StatusOr<std::unique_ptr<IdAllocator>> IdAllocator::Open(Database* db,
                                                                std::string key,
-                                                               uint64_t first_id) {
+                                                               uint64_t lowest_id) {
   absl::StatusOr<std::optional<std::string>> stored = db->Get(key);
   if (!stored.ok()) return stored.status();
-  uint64_t start = first_id;
+  uint64_t start = lowest_id;
   if (stored->has_value()) {
     std::optional<uint64_t> limit = DecodeUint64(**stored);
     if (!limit.has_value()) return absl::DataLossError("unreadable id block limit");
-    start = *limit;
+    start = std::max(start, *limit);
   }
   return std::unique_ptr<IdAllocator>(new IdAllocator(db, std::move(key), start));
 }

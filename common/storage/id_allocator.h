@@ -16,10 +16,11 @@ namespace clientbook::storage {
 // so a crash skips at most the rest of one block and never reuses an id.
 class IdAllocator {
  public:
-  // Continues from the block end stored under `key` (or starts at
-  // `first_id` in a new database).
+  // Continues from the block end stored under `key`, or from `lowest_id`
+  // when that is higher (a new database; a restored one, whose stored end
+  // may be below ids already handed out).
   static absl::StatusOr<std::unique_ptr<IdAllocator>> Open(Database* db, std::string key,
-                                                           uint64_t first_id);
+                                                           uint64_t lowest_id);
 
   absl::StatusOr<uint64_t> Next();
 

@@ -1,5 +1,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -254,8 +256,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
             KeysOnly(workspace_keys::NoteIndexKeys(after)));
     AddPut(workspace_keys::NoteKey(after.record.firm_id(), after.record.id()),
            after.record.SerializeAsString());
-    records_.push_back(change_records::Note(
-        before == nullptr ? nullptr : &before->record, &after.record));
+    records_.push_back(change_records::Note(before == nullptr ? nullptr : &before->record,
+                                            &after.record));
   }
   void PurgeNote(const IndexedNote& stored) override {
     for (std::string& key : workspace_keys::NoteIndexKeys(stored))
@@ -339,7 +341,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
       changes::ChangeRecord& record = records_[read_before_[i].record];
       const std::optional<std::string>& before = (*stored)[i];
       if (before.has_value()) record.set_before(*before);
-      if (record.type().empty()) record.set_type(change_records::PutType(before.has_value()));
+      if (record.type().empty())
+        record.set_type(change_records::PutType(before.has_value()));
     }
     std::erase_if(records_, [](const changes::ChangeRecord& record) {
       return record.before().empty() && record.after().empty();
@@ -387,8 +390,8 @@ class RocksDirectoryWrite final : public DirectoryWrite {
 
 // Where a SNAPSHOT watch finds the directory's resources.
 std::vector<changes::ResourceTable> ResourceTables() {
-  using changes::FirmTable;
   using changes::ChangeRecord;
+  using changes::FirmTable;
   return {
       FirmTable<FirmRecord>(kFirm,
                             [](absl::string_view, const FirmRecord& firm) {
@@ -402,16 +405,16 @@ std::vector<changes::ResourceTable> ResourceTables() {
                               [](absl::string_view, const ClientRecord& client) {
                                 return change_records::Client(nullptr, &client);
                               }),
-      FirmTable<ListViewRecord>(
-          kListView,
-          [](absl::string_view key, const ListViewRecord&) -> std::optional<ChangeRecord> {
-            KeyReader reader(key);
-            reader.Table();
-            std::optional<uint64_t> firm = reader.Uint64();
-            std::optional<std::string> user = reader.String();
-            if (!firm || !user) return std::nullopt;
-            return change_records::ListView(*firm, *user);
-          }),
+      FirmTable<ListViewRecord>(kListView,
+                                [](absl::string_view key,
+                                   const ListViewRecord&) -> std::optional<ChangeRecord> {
+                                  KeyReader reader(key);
+                                  reader.Table();
+                                  std::optional<uint64_t> firm = reader.Uint64();
+                                  std::optional<std::string> user = reader.String();
+                                  if (!firm || !user) return std::nullopt;
+                                  return change_records::ListView(*firm, *user);
+                                }),
       // An invitation is no firm's until accepted: only a watch of every
       // firm finds them.
       FirmTable<InvitationRecord>(
@@ -435,12 +438,12 @@ std::vector<changes::ResourceTable> ResourceTables() {
 
 absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
     storage::Database* db, const Clock& clock) {
-  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
-      storage::IdAllocator::Open(db, IdLimitKey(), kFirstId);
-  if (!ids.ok()) return ids.status();
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
+      db, IdLimitKey(), std::max(kFirstId, (*log)->lowest_new_id()));
+  if (!ids.ok()) return ids.status();
   (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksDirectoryStore>(
       new RocksDirectoryStore(db, std::move(*ids), std::move(*log)));

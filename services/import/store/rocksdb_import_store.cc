@@ -1,5 +1,6 @@
 #include "services/import/store/rocksdb_import_store.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -114,19 +115,21 @@ std::vector<changes::ResourceTable> ResourceTables() {
 
 absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
     storage::Database* db, const Clock& clock) {
-  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
-      db, KeyBuilder('Z').String("job_id_limit").Release(), kFirstJobId);
-  if (!ids.ok()) return ids.status();
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
+      storage::IdAllocator::Open(db, KeyBuilder('Z').String("job_id_limit").Release(),
+                                 std::max(kFirstJobId, (*log)->lowest_new_id()));
+  if (!ids.ok()) return ids.status();
   (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksImportStore>(
       new RocksImportStore(db, std::move(*ids), std::move(*log)));
 }
 
-absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch, const std::string& type,
-                                         const JobRecord* before, const JobRecord* after,
+absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch,
+                                         const std::string& type, const JobRecord* before,
+                                         const JobRecord* after,
                                          const std::string& source) {
   const JobRecord& job = after != nullptr ? *after : *before;
   changes::ChangeRecord change = JobChange(job);
@@ -196,7 +199,8 @@ absl::Status RocksImportStore::UpdateJob(
     batch.Put(UnfinishedKey(ref), "");
   }
   return CommitJob(batch, "UPDATED",
-                   before.ok() && before->has_value() ? &**before : nullptr, &job, "import");
+                   before.ok() && before->has_value() ? &**before : nullptr, &job,
+                   "import");
 }
 
 absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {

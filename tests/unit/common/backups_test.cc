@@ -13,6 +13,7 @@
 #include "common/changes/change_log.h"
 #include "common/changes/store_backups.h"
 #include "common/storage/database.h"
+#include "common/storage/id_allocator.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -193,6 +194,40 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
   // The newest when no id is given.
   EXPECT_EQ(ValueOrFail(RestoreBackup(*engine_, 0, dir_.Sub("newest"), clock_)).info.id,
             backup.info.id);
+}
+
+TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
+  EXPECT_EQ(log_->lowest_new_id(), 1u) << "a store never restored starts where it likes";
+  constexpr char kIds[] = "ids";
+  auto ids = ValueOrFail(storage::IdAllocator::Open(db_.get(), kIds, 1001));
+  ASSERT_TRUE(Write(1).ok());
+  ValueOrFail(ids->Next());
+  const StoreBackup backup = ValueOrFail(backups_.Create());
+  // Ids the restore forgets: handed out after the backup, across blocks.
+  uint64_t last_before_loss = 0;
+  for (int i = 0; i < 3000; ++i) last_before_loss = ValueOrFail(ids->Next());
+
+  uint64_t first_after_restore = 0;
+  uint64_t last_after_restore = 0;
+  {
+    Restored restored = Restore(backup.info.id);
+    auto again = ValueOrFail(storage::IdAllocator::Open(
+        restored.db.get(), kIds,
+        std::max<uint64_t>(1001, restored.log->lowest_new_id())));
+    first_after_restore = ValueOrFail(again->Next());
+    for (int i = 0; i < 3000; ++i) last_after_restore = ValueOrFail(again->Next());
+  }
+  EXPECT_GT(first_after_restore, last_before_loss);
+
+  // The same backup restored again later: above the first restore's ids too.
+  clock_.Advance(absl::Seconds(1));
+  const std::string into = dir_.Sub("restored-again");
+  ValueOrFail(RestoreBackup(*engine_, backup.info.id, into, clock_));
+  auto db = ValueOrFail(storage::Database::Open(into, {}));
+  auto log = ValueOrFail(ChangeLog::Open(*db, kTable, clock_));
+  auto ids_again = ValueOrFail(storage::IdAllocator::Open(
+      db.get(), kIds, std::max<uint64_t>(1001, log->lowest_new_id())));
+  EXPECT_GT(ValueOrFail(ids_again->Next()), last_after_restore);
 }
 
 }  // namespace
