@@ -135,6 +135,12 @@ absl::Status Database::Checkpoint(const std::string& dir) const {
       dir, /*log_size_for_flush=*/std::numeric_limits<uint64_t>::max()));
 }
 
+absl::Status Database::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return ToAbslStatus(db_->CompactRange(options, nullptr, nullptr));
+}
+
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor) {
   if (!cursor.empty() && !absl::StartsWith(cursor, prefix)) {
     return absl::InvalidArgumentError("page_token does not belong to this listing");

@@ -106,6 +106,11 @@ class Database {
   // database of its own: what a backup is taken from.
   absl::Status Checkpoint(const std::string& dir) const;
 
+  // Flushes and compacts the whole store into its last level, waiting for
+  // it: a settled set of table files (no compaction left to run), as the
+  // backup tests need to tell what a backup copies.
+  absl::Status CompactAll();
+
   // Flushes and closes; called by the destructor too.
   absl::Status Close();
 
