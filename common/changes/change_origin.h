@@ -12,7 +12,8 @@ struct ChangeOrigin {
   std::string actor;       // the caller's user id; "" for the service's own work
   std::string request_id;  // the caller's, when given
   // "api"; "sweep" (a periodic task); "directory" (billing following the
-  // directory's feed); "import" (a job's rows).
+  // directory's feed); "import" (a job's rows); "reconcile" (an operator's
+  // repair after a restore).
   std::string source = "api";
 };
 

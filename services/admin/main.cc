@@ -1,29 +1,52 @@
 // clientbook-admin: lists, verifies and restores the backups a service
 // wrote into its --backup_dir (BackupService). It reads the backup
 // directory only; a restore writes into an empty --data_dir, verified first,
-// and gives the restored store a new epoch.
+// and gives the restored store a new epoch. After a restore, `reconcile`
+// asks billing and import (ReconcileService on their operator addresses)
+// what no longer matches the directory, and with --fix repairs what has one
+// right answer.
 //
 //   clientbook-admin list    --from DIR
 //   clientbook-admin verify  --from DIR [--backup ID]
 //   clientbook-admin restore --from DIR [--backup ID] --data_dir DIR [--force]
+//   clientbook-admin reconcile --billing HOST:PORT --import HOST:PORT [--fix]
+//                              [--token_file FILE | --user NAME]
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "clientbook/v1/reconcile.grpc.pb.h"
 #include "common/changes/store_backups.h"
+#include "common/status/status_mapping.h"
 #include "common/storage/backups.h"
 #include "common/time/clock.h"
+#include "common/tls/credentials.h"
 
 ABSL_FLAG(std::string, from, "", "the backup directory (a service's --backup_dir)");
 ABSL_FLAG(uint32_t, backup, 0, "the backup's id (0: the newest; verify: every backup)");
 ABSL_FLAG(std::string, data_dir, "",
           "restore: the service's --data_dir, empty or absent");
 ABSL_FLAG(bool, force, false, "restore: empty a non-empty --data_dir first");
+ABSL_FLAG(std::string, billing, "",
+          "reconcile: host:port of billing's --operator_listen address");
+ABSL_FLAG(std::string, import, "",
+          "reconcile: host:port of import's --operator_listen address");
+ABSL_FLAG(bool, fix, false,
+          "reconcile: repair the mismatches that have one right answer");
+ABSL_FLAG(std::string, token_file, "",
+          "reconcile with --auth=jwt: a file holding a token with the 'operator' role");
+ABSL_FLAG(std::string, user, "clientbook-admin",
+          "reconcile with --auth=header: the operator's user id");
 
 namespace clientbook::admin {
 namespace {
@@ -98,6 +121,83 @@ int Restore(const storage::Backups& backups, uint32_t id, const std::string& dat
   return 0;
 }
 
+// The operator's credentials: a token, or the headers of --auth=header.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> OperatorCredentials() {
+  const std::string file = absl::GetFlag(FLAGS_token_file);
+  if (file.empty()) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"x-user-id", absl::GetFlag(FLAGS_user)}, {"x-user-roles", "operator"}};
+  }
+  std::ifstream in(file);
+  std::stringstream token;
+  token << in.rdbuf();
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --token_file ", file));
+  return std::vector<std::pair<std::string, std::string>>{
+      {"authorization",
+       absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str()))}};
+}
+
+// One service's findings, printed; false when it could not be asked.
+bool ReconcileWith(const std::string& service, const std::string& target,
+                   const std::vector<std::pair<std::string, std::string>>& credentials,
+                   bool fix) {
+  auto channel = tls::SecureChannel(target, tls::TlsClientOptions::FromFlags());
+  if (!channel.ok()) {
+    Fail(channel.status());
+    return false;
+  }
+  grpc::ClientContext context;
+  for (const auto& [key, value] : credentials) context.AddMetadata(key, value);
+  // A snapshot of a million clients takes a while.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(15));
+  v1::ReconcileRequest request;
+  request.set_fix(fix);
+  v1::ReconcileResponse response;
+  const grpc::Status status =
+      v1::ReconcileService::NewStub(*channel)->Reconcile(&context, request, &response);
+  if (!status.ok()) {
+    Fail(absl::Status(
+        FromGrpcStatus(status).code(),
+        absl::StrCat(service, " at ", target, ": ", status.error_message())));
+    return false;
+  }
+  std::printf(
+      "%s: %lld checked against %lld of the directory's: %lld mismatches, %lld fixed\n",
+      service.c_str(), static_cast<long long>(response.checked_count()),
+      static_cast<long long>(response.directory_resource_count()),
+      static_cast<long long>(response.mismatch_count()),
+      static_cast<long long>(response.fixed_count()));
+  for (const v1::Mismatch& mismatch : response.mismatches()) {
+    const char* verdict = mismatch.fixed()     ? "fixed"
+                          : mismatch.fixable() ? "fixable with --fix"
+                                               : "for a person";
+    std::printf("  %s  %s  [%s]\n    %s\n",
+                v1::Mismatch::Kind_Name(mismatch.kind()).c_str(), mismatch.name().c_str(),
+                verdict, mismatch.detail().c_str());
+  }
+  if (response.mismatch_count() > response.mismatches_size()) {
+    std::printf(
+        "  … and %lld more\n",
+        static_cast<long long>(response.mismatch_count() - response.mismatches_size()));
+  }
+  return true;
+}
+
+int Reconcile(bool fix) {
+  const std::string billing = absl::GetFlag(FLAGS_billing);
+  const std::string import = absl::GetFlag(FLAGS_import);
+  if (billing.empty() || import.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "reconcile needs --billing and --import (their --operator_listen addresses)"));
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> credentials =
+      OperatorCredentials();
+  if (!credentials.ok()) return Fail(credentials.status());
+  const bool billing_answered = ReconcileWith("billing", billing, *credentials, fix);
+  const bool import_answered = ReconcileWith("import", import, *credentials, fix);
+  return billing_answered && import_answered ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace clientbook::admin
 
@@ -105,8 +205,12 @@ int main(int argc, char** argv) {
   using namespace clientbook;
   absl::SetProgramUsageMessage(
       "list | verify | restore --from BACKUP_DIR [--backup ID] [--data_dir DIR] "
-      "[--force]");
+      "[--force]\n  reconcile --billing HOST:PORT --import HOST:PORT [--fix] "
+      "[--token_file FILE | --user NAME]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() == 2 && args[1] == std::string("reconcile")) {
+    return admin::Reconcile(absl::GetFlag(FLAGS_fix));
+  }
   const std::string from = absl::GetFlag(FLAGS_from);
   if (args.size() != 2 || from.empty()) {
     std::fprintf(stderr, "usage: clientbook-admin %s\n",

@@ -10,6 +10,7 @@
 #include "common/tls/credentials.h"
 #include "services/billing/api/billing_change_readers.h"
 #include "services/billing/api/billing_operator_service.h"
+#include "services/billing/api/billing_reconcile_service.h"
 #include "services/billing/api/billing_service.h"
 #include "services/billing/api/directory_feed.h"
 #include "services/billing/api/grpc_directory_client.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing, *basics->frame);
   billing::BillingOperatorService operator_service(billing, *basics->frame);
+  billing::BillingReconcileService reconcile(billing, *channel, *basics->frame);
   billing::BillingChangeReaders change_readers(directory);
   SystemClock real_time;
   changes::ChangeService change_feed(store.change_log(), change_readers, *basics->frame,
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
     options.metrics.push_back(backups->get());
     if (absl::Status s = server::ServeUntilSignal(
             "billing", options, *basics->frame, {&service, &change_feed},
-            basics->clock.control.get(), {&operator_service, backups->get()});
+            basics->clock.control.get(), {&operator_service, &reconcile, backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

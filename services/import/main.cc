@@ -10,6 +10,7 @@
 #include "common/tls/credentials.h"
 #include "services/import/api/grpc_directory_port.h"
 #include "services/import/api/import_change_readers.h"
+#include "services/import/api/import_reconcile_service.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/store/rocksdb_import_store.h"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
   importer::ImportService service(importer, *basics->frame);
+  importer::ImportReconcileService reconcile(importer, *channel, *basics->frame);
   importer::ImportChangeReaders change_readers(directory);
   SystemClock real_time;
   changes::ChangeService change_feed((*store)->change_log(), change_readers,
@@ -82,7 +84,7 @@ int main(int argc, char** argv) {
     options.metrics.push_back(backups->get());
     if (absl::Status s = server::ServeUntilSignal(
             "import", options, *basics->frame, {&service, &change_feed},
-            basics->clock.control.get(), {backups->get()});
+            basics->clock.control.get(), {&reconcile, backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

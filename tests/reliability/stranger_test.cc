@@ -8,7 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
+#include "clientbook/v1/backup.pb.h"
 #include "clientbook/v1/changes.grpc.pb.h"
+#include "clientbook/v1/reconcile.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -214,14 +216,24 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   }
   std::printf("stranger calls: %d, none saw or changed firm A\n", calls);
 
-  // Operator services: every RPC, as firm A's primary admin with no role.
+  // Operator services: every RPC on every operator address, as firm A's
+  // primary admin with no role. (The descriptors named: links their code in.)
+  ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+  ASSERT_NE(v1::CreateBackupRequest::descriptor(), nullptr);
   int operator_calls = 0;
-  for (const char* service_name : {"clientbook.v1.BillingOperatorService"}) {
+  const std::pair<std::string, const char*> operator_services[] = {
+      {cluster_.directory_operator_target(), "clientbook.v1.BackupService"},
+      {cluster_.operator_target(), "clientbook.v1.BillingOperatorService"},
+      {cluster_.operator_target(), "clientbook.v1.ReconcileService"},
+      {cluster_.operator_target(), "clientbook.v1.BackupService"},
+      {cluster_.import_operator_target(), "clientbook.v1.ReconcileService"},
+      {cluster_.import_operator_target(), "clientbook.v1.BackupService"}};
+  for (const auto& [target, service_name] : operator_services) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service_name);
     ASSERT_NE(service, nullptr);
-    grpc::GenericStub stub(testing::Channel(cluster_.operator_target()));
+    grpc::GenericStub stub(testing::Channel(target));
     for (int m = 0; m < service->method_count(); ++m) {
       const google::protobuf::MethodDescriptor* method = service->method(m);
       std::unique_ptr<Message> request(
@@ -233,7 +245,8 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
           CallUnary(stub, "alice", absl::StrCat("/", service_name, "/", method->name()),
                     *request, answer);
       ++operator_calls;
-      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method->name();
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << service_name << "/" << method->name() << " at " << target;
     }
   }
   EXPECT_GT(operator_calls, 0);

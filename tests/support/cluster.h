@@ -39,8 +39,10 @@ inline std::shared_ptr<grpc::Channel> Channel(const std::string& target) {
 }
 
 // The three real binaries on ephemeral ports, each with its own RocksDB, as
-// an operator runs them. Import can be killed and started again over the
-// same storage.
+// an operator runs them, each with its operator address (the directory's
+// backs up into backup_dir("directory")). Import can be killed and started
+// again over the same storage; the directory's volume can be lost and
+// restored.
 class Cluster {
  public:
   Cluster()
@@ -48,14 +50,18 @@ class Cluster {
         billing_target_(Target()),
         import_target_(Target()),
         operator_target_(Target()),
+        directory_operator_target_(Target()),
+        import_operator_target_(Target()),
         directory_(
             DIRECTORY_BINARY,
-            {"--listen=" + directory_target_, "--data_dir=" + dir_.Sub("directory"),
+            {"--listen=" + directory_target_, "--data_dir=" + data_dir("directory"),
              "--metrics_listen=", "--drain_delay=0s",
-             "--billing_target=" + billing_target_, "--import_target=" + import_target_},
+             "--billing_target=" + billing_target_, "--import_target=" + import_target_,
+             "--operator_listen=" + directory_operator_target_,
+             "--backup_dir=" + backup_dir("directory")},
             dir_.Sub("directory.log")),
         billing_(BILLING_BINARY,
-                 {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("billing"),
+                 {"--listen=" + billing_target_, "--data_dir=" + data_dir("billing"),
                   "--metrics_listen=", "--drain_delay=0s",
                   "--operator_listen=" + operator_target_,
                   "--directory_target=" + directory_target_},
@@ -88,8 +94,9 @@ class Cluster {
     import_ = std::make_unique<ServiceProcess>(
         IMPORT_BINARY,
         std::vector<std::string>{"--listen=" + import_target_,
-                                 "--data_dir=" + dir_.Sub("import"),
+                                 "--data_dir=" + data_dir("import"),
                                  "--metrics_listen=", "--drain_delay=0s",
+                                 "--operator_listen=" + import_operator_target_,
                                  "--directory_target=" + directory_target_},
         dir_.Sub("import.log"));
     return import_->Start() && import_->WaitServing(import_target_);
@@ -106,13 +113,29 @@ class Cluster {
     directory_.Stop(signal);
     return directory_.Start() && directory_.WaitServing(directory_target_);
   }
+  // Stops the directory (its volume may then be replaced) and starts it.
+  void StopDirectory() { directory_.Stop(SIGTERM); }
+  bool StartDirectory() {
+    return directory_.Start() && directory_.WaitServing(directory_target_);
+  }
   std::string ImportLog() const { return import_->Log(); }
+  std::string DirectoryLog() const { return directory_.Log(); }
+
+  // The --data_dir and --backup_dir of "directory", "billing", "import".
+  std::string data_dir(const std::string& service) const { return dir_.Sub(service); }
+  std::string backup_dir(const std::string& service) const {
+    return dir_.Sub("backups-" + service);
+  }
 
   const std::string& directory_target() const { return directory_target_; }
   const std::string& billing_target() const { return billing_target_; }
   const std::string& import_target() const { return import_target_; }
   // Billing's operator-only services.
   const std::string& operator_target() const { return operator_target_; }
+  const std::string& directory_operator_target() const {
+    return directory_operator_target_;
+  }
+  const std::string& import_operator_target() const { return import_operator_target_; }
 
   std::unique_ptr<v1::DirectoryService::Stub> directory;
   std::unique_ptr<v1::WorkspaceService::Stub> workspace;
@@ -127,6 +150,8 @@ class Cluster {
   std::string billing_target_;
   std::string import_target_;
   std::string operator_target_;
+  std::string directory_operator_target_;
+  std::string import_operator_target_;
   ServiceProcess directory_;
   ServiceProcess billing_;
   std::unique_ptr<ServiceProcess> import_;

@@ -3,8 +3,10 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
@@ -25,6 +27,37 @@ struct SubscriptionFilter {
   v1::Plan plan = v1::PLAN_UNSPECIFIED;
   v1::TrialState trial_state = v1::TRIAL_STATE_UNSPECIFIED;
   v1::TransferEligibility eligibility = v1::TRANSFER_ELIGIBILITY_UNSPECIFIED;
+};
+
+// A subscription whose client the directory and billing disagree on, as
+// Billing::ReconcileClients finds it.
+struct ClientMismatch {
+  enum class Kind {
+    // Billing lists it, the directory has no such client (created after the
+    // directory's backup and lost with its volume, or gone while billing's
+    // store was the one restored, past the feed's retention).
+    kClientMissing,
+    // Billing took it out when its client went, and the directory has the
+    // client again (restored from before it went).
+    kClientReturned,
+  };
+  Kind kind;
+  names::SubscriptionName subscription;
+  bool fixed = false;
+};
+
+// Clients as (firm id, company id).
+using ClientSet = absl::flat_hash_set<std::pair<uint64_t, uint64_t>>;
+
+struct ClientReconciliation {
+  // The first kMaxListed found, in firm and company order; the counts are
+  // of all.
+  static constexpr size_t kMaxListed = 1000;
+  std::vector<ClientMismatch> mismatches;
+  int64_t mismatch_count = 0;
+  int64_t fixed_count = 0;
+  int64_t checked_count = 0;
+  int64_t directory_client_count = 0;
 };
 
 // The billing rules: plans, the direct-discount trial, and the two-step
@@ -93,6 +126,19 @@ class Billing {
   absl::StatusOr<bool> ClientGone(uint64_t firm_id, uint64_t company_id,
                                   uint64_t sequence);
 
+  // After a restore of either store, billing and the directory may disagree
+  // on which clients exist; the directory owns the answer, which
+  // `directory_clients` reads (a snapshot of every firm's clients, begun
+  // after this call notes the time: a subscription changed since is left to
+  // the feed). With `fix`, each
+  // mismatch is repaired the one right way: a subscription of a missing
+  // client leaves the lists as the client's deletion would have done, one
+  // of a returned client comes back into them; `operator_caller` is the
+  // repairs' actor.
+  absl::StatusOr<ClientReconciliation> ReconcileClients(
+      const auth::Caller& operator_caller,
+      const std::function<absl::StatusOr<ClientSet>()>& directory_clients, bool fix);
+
  private:
   enum class Actor { kAnyone, kFirmMember, kClientPrimaryAdmin };
   // Changes the record in place, or says why not. A change that leaves the
@@ -108,6 +154,10 @@ class Billing {
                                           std::string operation,
                                           absl::string_view request_id, bool creates,
                                           const Change& change);
+
+  // Repairs `mismatch` under the subscription's lock if it still holds.
+  absl::StatusOr<bool> Repair(const auth::Caller& operator_caller,
+                              const ClientMismatch& mismatch, int64_t as_of_us);
 
   BillingStore& store_;
   const Clock& clock_;

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/changes/change_origin.h"
 #include "absl/strings/string_view.h"
+#include "common/changes/change_origin.h"
 #include "common/storage/paging.h"
 #include "services/billing/domain/records.pb.h"
 
@@ -37,6 +37,11 @@ class BillingStore {
   virtual absl::StatusOr<StoredPage<SubscriptionRecord>> List(
       uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined,
       const std::function<bool(const SubscriptionRecord&)>& filter) const = 0;
+
+  // Every subscription of every firm, in firm and company order, those whose
+  // client is gone too; stops at the first error `visit` returns.
+  virtual absl::Status ForEach(
+      const std::function<absl::Status(const SubscriptionRecord&)>& visit) const = 0;
 
   // Direct-discount trials without payment information whose end is at or
   // before `now_us` and whose lapse is not recorded yet, oldest first.

@@ -33,9 +33,11 @@ std::string TrialKey(const SubscriptionRecord& s) {
 }
 
 // The change's type: what a billing reader wants to know of it first.
-const char* ChangeTypeOf(const SubscriptionRecord* before, const SubscriptionRecord& after) {
+const char* ChangeTypeOf(const SubscriptionRecord* before,
+                         const SubscriptionRecord& after) {
   if (before == nullptr) return HasTrial(after) ? "TRIAL_STARTED" : "CREATED";
   if (before->client_gone_us() == 0 && after.client_gone_us() != 0) return "DELETED";
+  if (before->client_gone_us() != 0 && after.client_gone_us() == 0) return "CREATED";
   if (!before->lapse_recorded() && after.lapse_recorded()) return "TRIAL_LAPSED";
   if (before->transfer().state() != after.transfer().state() ||
       before->transfer().authorize_time_us() != after.transfer().authorize_time_us()) {
@@ -58,7 +60,8 @@ changes::ChangeRecord SubscriptionChange(const SubscriptionRecord& subscription)
   changes::ChangeRecord change;
   change.set_resource_type(v1::Subscription::descriptor()->full_name());
   change.set_name(
-      names::SubscriptionName{subscription.firm_id(), subscription.company_id()}.ToString());
+      names::SubscriptionName{subscription.firm_id(), subscription.company_id()}
+          .ToString());
   change.set_firm_id(subscription.firm_id());
   change.set_client(
       names::ClientName{subscription.firm_id(), subscription.company_id()}.ToString());
@@ -112,6 +115,20 @@ absl::StatusOr<StoredPage<SubscriptionRecord>> RocksBillingStore::List(
   if (page.items.size() > limit) page.items.resize(limit);
   page.cursor = std::move(*next);
   return page;
+}
+
+absl::Status RocksBillingStore::ForEach(
+    const std::function<absl::Status(const SubscriptionRecord&)>& visit) const {
+  absl::Status failed;
+  absl::Status scanned =
+      db_->Scan(std::string(1, kSubscription), std::string(1, kSubscription + 1),
+                [&](absl::string_view, absl::string_view value) {
+                  absl::StatusOr<SubscriptionRecord> record =
+                      storage::DecodeRecord<SubscriptionRecord>(value);
+                  failed = record.ok() ? visit(*record) : record.status();
+                  return failed.ok();
+                });
+  return scanned.ok() ? failed : scanned;
 }
 
 absl::StatusOr<std::vector<SubscriptionRecord>> RocksBillingStore::TrialsEndedBy(

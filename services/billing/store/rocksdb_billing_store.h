@@ -16,7 +16,7 @@ namespace clientbook::billing {
 class RocksBillingStore final : public BillingStore {
  public:
   static absl::StatusOr<std::unique_ptr<RocksBillingStore>> Create(storage::Database* db,
-                                                                    const Clock& clock);
+                                                                   const Clock& clock);
   // Every committed change, in order.
   changes::ChangeLog& change_log() { return *log_; }
 
@@ -25,6 +25,8 @@ class RocksBillingStore final : public BillingStore {
   absl::StatusOr<StoredPage<SubscriptionRecord>> List(
       uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined,
       const std::function<bool(const SubscriptionRecord&)>& filter) const override;
+  absl::Status ForEach(
+      const std::function<absl::Status(const SubscriptionRecord&)>& visit) const override;
   absl::StatusOr<std::vector<SubscriptionRecord>> TrialsEndedBy(
       int64_t now_us, size_t limit) const override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -31,6 +32,17 @@ class JobScheduler {
 // How a job resends a batch whose outcome it did not hear: resending is
 // safe (the batch carries the job's request id), so it tries a few times
 // before it ends the job saying the outcome is unknown.
+// Jobs whose firm the directory no longer has, as
+// Importer::FindJobsWithoutFirm finds them.
+struct JobReconciliation {
+  // The first kMaxListed found, oldest first; the counts are of all.
+  static constexpr size_t kMaxListed = 1000;
+  std::vector<JobRecord> jobs_without_firm;
+  int64_t mismatch_count = 0;
+  int64_t checked_count = 0;
+  int64_t directory_firm_count = 0;
+};
+
 struct ImporterOptions {
   int apply_attempts = 4;
   // Waits apply_backoff before the second try, twice that before the third…
@@ -68,6 +80,15 @@ class Importer {
   // Deletes finished jobs (and their logs) created more than `retention`
   // ago; returns how many.
   absl::StatusOr<size_t> DeleteJobsOlderThan(absl::Duration retention);
+
+  // After a restore of the directory's store, jobs of firms it no longer has
+  // (created after its backup). `directory_firms` reads the ids of every
+  // firm it has, in a snapshot begun after this call notes the time; a job
+  // created since is left alone. Nothing is repaired: nobody can read such a
+  // job, and only a person knows whether the firm comes back.
+  absl::StatusOr<JobReconciliation> FindJobsWithoutFirm(
+      const std::function<absl::StatusOr<absl::flat_hash_set<uint64_t>>()>&
+          directory_firms);
 
   absl::StatusOr<JobRecord> Get(const auth::Caller& caller, names::ImportJobName ref);
   absl::StatusOr<Page<JobRecord>> List(const auth::Caller& caller, uint64_t firm_id,

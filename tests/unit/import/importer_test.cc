@@ -281,6 +281,37 @@ TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
   EXPECT_TRUE(real_store_->GetRows({firm_, job.job_id()})->empty());
 }
 
+// After a restore of the directory: a job of a firm it no longer has is
+// listed for a person; one created while the directory is read is not.
+TEST_F(ImporterTest, JobsOfAFirmTheDirectoryNoLongerHasAreFound) {
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
+  clock_.Advance(absl::Seconds(1));
+  using Firms = absl::flat_hash_set<uint64_t>;
+  JobReconciliation directory_empty = testing::ValueOrFail(
+      importer_->FindJobsWithoutFirm([]() -> absl::StatusOr<Firms> { return Firms{}; }));
+  EXPECT_EQ(directory_empty.checked_count, 1);
+  EXPECT_EQ(directory_empty.mismatch_count, 1);
+  ASSERT_EQ(directory_empty.jobs_without_firm.size(), 1u);
+  EXPECT_EQ(directory_empty.jobs_without_firm[0].job_id(), job.job_id());
+
+  JobReconciliation found =
+      testing::ValueOrFail(importer_->FindJobsWithoutFirm([&]() -> absl::StatusOr<Firms> {
+        // Made while the directory is read: its firm may be newer than
+        // the snapshot.
+        Import(File({absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
+        return Firms{firm_ + 1};
+      }));
+  EXPECT_EQ(found.checked_count, 1);
+  EXPECT_EQ(found.mismatch_count, 1);
+  EXPECT_EQ(found.directory_firm_count, 1);
+
+  EXPECT_EQ(
+      testing::ValueOrFail(importer_->FindJobsWithoutFirm([&]() -> absl::StatusOr<Firms> {
+        return Firms{firm_};
+      })).mismatch_count,
+      0);
+}
+
 TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   // 2,500 more clients, so the export spans pages and chunks.
   const uint64_t first_neri = AddClient("Neri, Gialli 2000");

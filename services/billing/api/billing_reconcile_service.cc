@@ -1,0 +1,70 @@
+#include "services/billing/api/billing_reconcile_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/client/change_snapshot.h"
+#include "common/names/names.h"
+#include "common/status/macros.h"
+
+namespace clientbook::billing {
+namespace {
+
+constexpr char kClientsOnly[] = "resource_type = \"clientbook.v1.Client\"";
+// A snapshot of a million clients takes seconds; the bound is for a
+// directory that stops answering half way.
+constexpr absl::Duration kSnapshotTimeout = absl::Minutes(10);
+
+void ToProto(const ClientMismatch& found, v1::Mismatch& out) {
+  const std::string client =
+      names::ClientName{found.subscription.firm_id, found.subscription.company_id}
+          .ToString();
+  out.set_name(found.subscription.ToString());
+  out.set_fixable(true);
+  out.set_fixed(found.fixed);
+  if (found.kind == ClientMismatch::Kind::kClientMissing) {
+    out.set_kind(v1::Mismatch::SUBSCRIPTION_WITHOUT_CLIENT);
+    out.set_detail(absl::StrCat("billing lists the subscription; the directory has no ",
+                                client,
+                                ". Fix: take it out of the firm's lists and "
+                                "sweeps, as the client's deletion would have"));
+  } else {
+    out.set_kind(v1::Mismatch::SUBSCRIPTION_OF_RETURNED_CLIENT);
+    out.set_detail(absl::StrCat("billing took the subscription out when ", client,
+                                " went; the directory has the client again. Fix: put "
+                                "it back into the firm's lists"));
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
+    grpc::CallbackServerContext* ctx, const v1::ReconcileRequest* req,
+    v1::ReconcileResponse* resp) {
+  return frame_.AsksPeers(
+      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
+        auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
+          ClientSet clients;
+          CB_RETURN_IF_ERROR(client::ReadSnapshot(
+              directory_, caller, kClientsOnly, "the directory's change feed",
+              kSnapshotTimeout, [&](const v1::ChangeEvent& event) {
+                absl::StatusOr<names::ClientName> name =
+                    names::ClientName::Parse("name", event.name());
+                if (name.ok()) clients.insert({name->firm_id, name->company_id});
+              }));
+          return clients;
+        };
+        CB_ASSIGN_OR_RETURN(
+            ClientReconciliation found,
+            billing_.ReconcileClients(caller, directory_clients, req->fix()));
+        for (const ClientMismatch& mismatch : found.mismatches) {
+          ToProto(mismatch, *resp->add_mismatches());
+        }
+        resp->set_mismatch_count(found.mismatch_count);
+        resp->set_fixed_count(found.fixed_count);
+        resp->set_checked_count(found.checked_count);
+        resp->set_directory_resource_count(found.directory_client_count);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace clientbook::billing

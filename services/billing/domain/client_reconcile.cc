@@ -1,0 +1,77 @@
+// Billing's side of `clientbook-admin reconcile`: which subscriptions'
+// clients the directory no longer agrees on after a restore, and the one
+// right repair of each.
+#include "services/billing/domain/billing.h"
+
+namespace clientbook::billing {
+namespace {
+
+// The mismatch `s` is, if any, against the directory's `exists`.
+std::optional<ClientMismatch::Kind> MismatchOf(const SubscriptionRecord& s, bool exists) {
+  const bool gone = s.client_gone_us() != 0;
+  if (!gone && !exists) return ClientMismatch::Kind::kClientMissing;
+  if (gone && exists) return ClientMismatch::Kind::kClientReturned;
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<ClientReconciliation> Billing::ReconcileClients(
+    const auth::Caller& operator_caller,
+    const std::function<absl::StatusOr<ClientSet>()>& directory_clients, bool fix) {
+  const int64_t as_of_us = absl::ToUnixMicros(clock_.Now());
+  absl::StatusOr<ClientSet> clients = directory_clients();
+  if (!clients.ok()) return clients.status();
+  ClientReconciliation out;
+  out.directory_client_count = static_cast<int64_t>(clients->size());
+  absl::Status walked = store_.ForEach([&](const SubscriptionRecord& s) -> absl::Status {
+    ++out.checked_count;
+    // Changed since the snapshot began: what the snapshot says of its
+    // client may be older than the subscription, and the feed applies it.
+    if (s.update_time_us() >= as_of_us) return absl::OkStatus();
+    std::optional<ClientMismatch::Kind> kind =
+        MismatchOf(s, clients->contains({s.firm_id(), s.company_id()}));
+    if (!kind.has_value()) return absl::OkStatus();
+    ClientMismatch mismatch{*kind, {s.firm_id(), s.company_id()}};
+    if (fix) {
+      absl::StatusOr<bool> fixed = Repair(operator_caller, mismatch, as_of_us);
+      if (!fixed.ok()) return fixed.status();
+      mismatch.fixed = *fixed;
+    }
+    ++out.mismatch_count;
+    if (mismatch.fixed) ++out.fixed_count;
+    if (out.mismatches.size() < ClientReconciliation::kMaxListed) {
+      out.mismatches.push_back(mismatch);
+    }
+    return absl::OkStatus();
+  });
+  if (!walked.ok()) return walked;
+  return out;
+}
+
+absl::StatusOr<bool> Billing::Repair(const auth::Caller& operator_caller,
+                                     const ClientMismatch& mismatch, int64_t as_of_us) {
+  const names::SubscriptionName ref = mismatch.subscription;
+  auto guard = locks_.Lock({LockScope(ref)});
+  absl::StatusOr<std::optional<SubscriptionRecord>> stored =
+      store_.Get(ref.firm_id, ref.company_id);
+  if (!stored.ok()) return stored.status();
+  // Changed while the walk went on: left to the feed, as above.
+  if (!stored->has_value() || (*stored)->update_time_us() >= as_of_us) return false;
+  const bool missing = mismatch.kind == ClientMismatch::Kind::kClientMissing;
+  if (missing != ((*stored)->client_gone_us() == 0)) return false;
+  SubscriptionRecord repaired = **stored;
+  const int64_t now = absl::ToUnixMicros(clock_.Now());
+  repaired.set_client_gone_us(missing ? now : 0);
+  repaired.set_client_gone_sequence(0);
+  repaired.set_update_time_us(now);
+  if (absl::Status s =
+          store_.Commit(&**stored, repaired, std::nullopt,
+                        {.actor = operator_caller.user_id, .source = "reconcile"});
+      !s.ok()) {
+    return s;
+  }
+  return true;
+}
+
+}  // namespace clientbook::billing
