@@ -2,12 +2,14 @@
 // operator address while a caller writes, more writes follow, the volume
 // is deleted, clientbook-admin restores the backup, and the directory
 // starts again with every write acknowledged before the backup and none
-// after; a watcher's old token hears STORE_EPOCH_CHANGED. And kill -9 in
-// the middle of backups leaves every listed backup valid.
+// after; a watcher's old token hears STORE_EPOCH_CHANGED. Kill -9 in the
+// middle of backups leaves every listed backup valid, and a damaged backup
+// is caught before it writes anything.
 #include <signal.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/random/random.h"
@@ -170,6 +172,16 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED");
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm.name());
+  watch.set_resume_token(old_token);
+  auto watch_context = As("alice");
+  auto watcher = changes->WatchChanges(watch_context.get(), watch);
+  v1::WatchChangesResponse ignored;
+  EXPECT_FALSE(watcher->Read(&ignored)) << "no event from another history";
+  const grpc::Status watched = watcher->Finish();
+  EXPECT_EQ(watched.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(watched)), "STORE_EPOCH_CHANGED");
   EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
 }
 
@@ -205,6 +217,54 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
   }
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
   EXPECT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+}
+
+TEST_F(BackupE2eTest, ACorruptedBackupIsCaughtByVerifyAndByRestoreWhichWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::Firm firm;
+  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  for (int i = 0; i < 100; ++i) NewClient(firm.name(), absl::StrCat("C", i));
+  v1::Backup backup;
+  ASSERT_TRUE(backups_->CreateBackup(AsOperator().get(), {}, &backup).ok());
+
+  // One byte of each of the backup's files flipped, sizes unchanged.
+  int damaged = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir_.Sub("backups"))) {
+    if (!entry.is_regular_file() || entry.file_size() < 100 ||
+        absl::StrContains(entry.path().string(), "/meta/")) {
+      continue;
+    }
+    std::fstream file(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(50);
+    const char byte = static_cast<char>(file.get());
+    file.seekp(50);
+    file.put(static_cast<char>(~byte));
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0);
+
+  v1::VerifyBackupRequest verify;
+  verify.set_name(backup.name());
+  v1::Backup verified;
+  EXPECT_EQ(backups_->VerifyBackup(AsOperator().get(), verify, &verified).error_code(),
+            grpc::StatusCode::DATA_LOSS);
+  ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+  EXPECT_NE(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+  EXPECT_THAT(admin_log_, ::testing::HasSubstr("DAMAGED"));
+  const std::string into = dir_.Sub("restored");
+  EXPECT_NE(Admin({"restore", "--from=" + dir_.Sub("backups"), "--data_dir=" + into}), 0)
+      << admin_log_;
+  EXPECT_TRUE(!std::filesystem::exists(into) || std::filesystem::is_empty(into))
+      << "a damaged backup writes nothing";
+  // Nor does it touch a store it was asked to replace.
+  EXPECT_NE(Admin({"restore", "--from=" + dir_.Sub("backups"),
+                   "--data_dir=" + dir_.Sub("data"), "--force"}),
+            0)
+      << admin_log_;
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_EQ(ClientNames(firm.name()).size(), 100u);
+  EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
 }
 
 }  // namespace
