@@ -68,13 +68,21 @@ absl::StatusOr<Caller> ServiceCallerFromFlags(absl::string_view service) {
         "--auth=jwt: set --service_token_file to a token with the 'platform' role "
         "for this service's own calls to its peers");
   }
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> bearer =
+      BearerFromFile(file, "--service_token_file");
+  if (!bearer.ok()) return bearer.status();
+  caller.credentials = *std::move(bearer);
+  return caller;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BearerFromFile(
+    const std::string& file, absl::string_view flag) {
   std::ifstream in(file);
   std::stringstream token;
   token << in.rdbuf();
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --service_token_file ", file));
-  caller.credentials = {
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", flag, " ", file));
+  return std::vector<std::pair<std::string, std::string>>{
       {"authorization", absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str()))}};
-  return caller;
 }
 
 }  // namespace clientbook::auth

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
@@ -30,6 +32,11 @@ absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromFlags(const Cloc
 // bearer token in --service_token_file, read again on each call so a
 // rotated token is picked up.
 absl::StatusOr<Caller> ServiceCallerFromFlags(absl::string_view service);
+
+// The credentials of a bearer token kept in `file` (named by the flag
+// `flag` in errors): an `authorization` header.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BearerFromFile(
+    const std::string& file, absl::string_view flag);
 
 }  // namespace clientbook::auth
 

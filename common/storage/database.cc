@@ -141,6 +141,15 @@ absl::Status Database::CompactAll() {
   return ToAbslStatus(db_->CompactRange(options, nullptr, nullptr));
 }
 
+bool Database::Settled() const {
+  uint64_t value = 0;
+  for (const char* busy : {"rocksdb.compaction-pending", "rocksdb.num-running-compactions",
+                           "rocksdb.num-running-flushes", "rocksdb.mem-table-flush-pending"}) {
+    if (!db_->GetIntProperty(busy, &value) || value != 0) return false;
+  }
+  return true;
+}
+
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor) {
   if (!cursor.empty() && !absl::StartsWith(cursor, prefix)) {
     return absl::InvalidArgumentError("page_token does not belong to this listing");

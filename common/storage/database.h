@@ -110,6 +110,9 @@ class Database {
   // it: a settled set of table files (no compaction left to run), as the
   // backup tests need to tell what a backup copies.
   absl::Status CompactAll();
+  // No flush or compaction running or waiting: the store at rest, as a
+  // benchmark measures reads after its writes.
+  bool Settled() const;
 
   // Flushes and closes; called by the destructor too.
   absl::Status Close();

@@ -13,8 +13,6 @@
 //                              [--token_file FILE | --user NAME]
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,9 +21,10 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clientbook/v1/reconcile.grpc.pb.h"
+#include "common/auth/auth_flags.h"
+#include "common/auth/authenticator.h"
 #include "common/changes/store_backups.h"
 #include "common/status/status_mapping.h"
 #include "common/storage/backups.h"
@@ -126,15 +125,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> OperatorCredent
   const std::string file = absl::GetFlag(FLAGS_token_file);
   if (file.empty()) {
     return std::vector<std::pair<std::string, std::string>>{
-        {"x-user-id", absl::GetFlag(FLAGS_user)}, {"x-user-roles", "operator"}};
+        {auth::kUserIdHeader, absl::GetFlag(FLAGS_user)},
+        {auth::kUserRolesHeader, auth::kOperatorRole}};
   }
-  std::ifstream in(file);
-  std::stringstream token;
-  token << in.rdbuf();
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --token_file ", file));
-  return std::vector<std::pair<std::string, std::string>>{
-      {"authorization",
-       absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str()))}};
+  return auth::BearerFromFile(file, "--token_file");
 }
 
 // One service's findings, printed; false when it could not be asked.
