@@ -18,7 +18,11 @@ namespace {
 constexpr char kEpoch = 'e';
 constexpr char kTokenKey = 'k';
 constexpr char kRecord = 's';
-constexpr char kRestoredAt = 't';
+constexpr char kIdsToSkip = 'u';
+
+// More ids than a store hands out in a second: each id is a committed write,
+// and the directory commits about 15,000 a second.
+constexpr uint64_t kIdsPerSecondBound = 100'000;
 
 // How many of the newest records are kept in memory for the live tail.
 constexpr size_t kRecentRecords = 4096;
@@ -84,18 +88,18 @@ absl::StatusOr<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::Database& db
     next = *last + 1;
   }
   if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-  absl::StatusOr<std::optional<std::string>> restored_at =
-      db.Get(storage::KeyBuilder(table).Byte(kRestoredAt).Release());
-  if (!restored_at.ok()) return restored_at.status();
-  uint64_t lowest_new_id = 1;
-  if (restored_at->has_value()) {
-    std::optional<uint64_t> micros = storage::DecodeUint64(**restored_at);
-    if (!micros.has_value()) return absl::DataLossError("unreadable restore time");
-    lowest_new_id = *micros;
+  absl::StatusOr<std::optional<std::string>> stored_skip =
+      db.Get(storage::KeyBuilder(table).Byte(kIdsToSkip).Release());
+  if (!stored_skip.ok()) return stored_skip.status();
+  uint64_t ids_to_skip = 0;
+  if (stored_skip->has_value()) {
+    std::optional<uint64_t> skip = storage::DecodeUint64(**stored_skip);
+    if (!skip.has_value()) return absl::DataLossError("unreadable count of ids to skip");
+    ids_to_skip = *skip;
   }
   return std::unique_ptr<ChangeLog>(new ChangeLog(db, table, clock, std::move(*epoch),
                                                   std::move(*token_key), oldest, next,
-                                                  lowest_new_id));
+                                                  ids_to_skip));
 }
 
 absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
@@ -144,13 +148,33 @@ absl::StatusOr<uint64_t> ChangeLog::CheckpointInto(const std::string& dir) const
 }
 
 absl::Status ChangeLog::StartNewEpoch(storage::Database& db, char table,
-                                      const Clock& clock) {
+                                      const Clock& clock, absl::Time backup_time) {
+  const uint64_t seconds_since_backup = static_cast<uint64_t>(
+      std::max<int64_t>(0, absl::ToInt64Seconds(clock.Now() - backup_time)));
   rocksdb::WriteBatch batch;
   batch.Put(storage::KeyBuilder(table).Byte(kEpoch).Release(), NewEpoch(clock));
-  batch.Put(
-      storage::KeyBuilder(table).Byte(kRestoredAt).Release(),
-      storage::EncodeUint64(static_cast<uint64_t>(absl::ToUnixMicros(clock.Now()))));
+  batch.Put(storage::KeyBuilder(table).Byte(kIdsToSkip).Release(),
+            storage::EncodeUint64((seconds_since_backup + 1) * kIdsPerSecondBound));
   return db.WriteDurably(batch);
+}
+
+absl::Status ChangeLog::IdsSkipped() {
+  if (ids_to_skip_ == 0) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  batch.Delete(storage::KeyBuilder(table_).Byte(kIdsToSkip).Release());
+  if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
+  ids_to_skip_ = 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ChangeLog::OpenIdAllocator(
+    std::string key, uint64_t first_id, names::Cell cell) {
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
+      &db_, std::move(key), std::max(first_id, cell.first_id()), cell.end_id(),
+      ids_to_skip_);
+  if (!ids.ok()) return ids.status();
+  if (absl::Status s = IdsSkipped(); !s.ok()) return s;
+  return ids;
 }
 
 absl::Status ChangeLog::RecordRead(const DataRead& read) {

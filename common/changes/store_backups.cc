@@ -98,7 +98,8 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
       storage::Database::Open(data_dir, {});
   if (!db.ok()) return db.status();
   if (absl::Status s = ChangeLog::StartNewEpoch(
-          **db, static_cast<char>(backup->metadata.log_table()), clock);
+          **db, static_cast<char>(backup->metadata.log_table()), clock,
+          backup->info.create_time);
       !s.ok()) {
     return s;
   }

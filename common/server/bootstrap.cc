@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/auth/auth_flags.h"
 #include "common/server/server.h"
@@ -16,8 +17,9 @@ namespace {
 
 // The frame's threads and fair share, from --concurrent_calls and the
 // --firm_* flags.
-FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults) {
+FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell cell) {
   FrameOptions options;
+  options.cell = cell;
   options.blocking_threads = defaults.blocking_threads;
   const int seats = absl::GetFlag(FLAGS_concurrent_calls);
   options.fair_share.seats = seats > 0 ? seats : defaults.blocking_threads;
@@ -48,6 +50,12 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   SetServiceDefaults(defaults);
   absl::ParseCommandLine(argc, argv);
   Basics basics;
+  const int cell_id = absl::GetFlag(FLAGS_cell_id);
+  if (cell_id < 0 || cell_id >= static_cast<int>(names::Cell::kCells)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cell_id=", cell_id, ": a cell is 0 to ", names::Cell::kCells - 1));
+  }
+  basics.cell = names::Cell{static_cast<uint32_t>(cell_id)};
   absl::StatusOr<ServiceClock> clock = ClockFromFlags();
   if (!clock.ok()) return clock.status();
   basics.clock = std::move(*clock);
@@ -55,8 +63,8 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
       auth::AuthenticatorFromFlags(*basics.clock.clock);
   if (!authenticator.ok()) return authenticator.status();
   basics.authenticator = std::move(*authenticator);
-  basics.frame =
-      std::make_unique<Frame>(*basics.authenticator, FrameOptionsFromFlags(defaults));
+  basics.frame = std::make_unique<Frame>(*basics.authenticator,
+                                         FrameOptionsFromFlags(defaults, basics.cell));
   ServeClockControl(basics.clock, *basics.frame);
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(
       absl::GetFlag(FLAGS_data_dir),
@@ -67,7 +75,8 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
            static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_write_buffer_mb)))});
   if (!db.ok()) return db.status();
   basics.db = std::move(*db);
-  spdlog::info("storage open at {}", absl::GetFlag(FLAGS_data_dir));
+  spdlog::info("storage open at {}, {}", absl::GetFlag(FLAGS_data_dir),
+               basics.cell.ToString());
   return basics;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/authenticator.h"
+#include "common/names/cell.h"
 #include "common/server/flags.h"
 #include "common/server/frame.h"
 #include "common/storage/database.h"
@@ -20,10 +21,14 @@ struct Basics {
   // Every call of the binary's services passes through it.
   std::unique_ptr<Frame> frame;
   std::unique_ptr<storage::Database> db;
+  // --cell_id: the range of the ids its store hands out, and of the firms
+  // its frame serves.
+  names::Cell cell;
 };
 
 // Blocks SIGTERM/SIGINT (before any thread starts), applies the service's
-// flag defaults, parses the command line, and opens the clock (--fake_clock),
+// flag defaults, parses the command line, reads the cell (--cell_id), and
+// opens the clock (--fake_clock),
 // the authenticator (--auth and its flags), the serving frame and the
 // RocksDB (--data_dir, --sync_writes).
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);

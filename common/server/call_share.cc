@@ -4,7 +4,9 @@
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 #include "google/protobuf/descriptor.h"
 
 namespace clientbook::server {
@@ -72,6 +74,25 @@ int64_t CostOf(const Message& request) {
 }
 
 }  // namespace
+
+absl::Status CheckFirmInCell(const Message& request, names::Cell cell) {
+  const std::optional<std::string> firm = FlowOf(request);
+  if (!firm.has_value()) return absl::OkStatus();
+  const absl::string_view id = absl::string_view(*firm).substr(kFirmPrefix.size());
+  uint64_t firm_id = 0;
+  // Not an id in its one spelling ("firms/-", "firms/007"), or of no cell:
+  // the handler's parse or lookup answers it.
+  if (!absl::SimpleAtoi(id, &firm_id) || absl::StrCat(firm_id) != id ||
+      cell.Holds(firm_id) || names::Cell::Holding(firm_id).id >= names::Cell::kCells) {
+    return absl::OkStatus();
+  }
+  const names::Cell holder = names::Cell::Holding(firm_id);
+  return errors::WithReason(
+      absl::StatusCode::kFailedPrecondition, "WRONG_CELL",
+      absl::StrCat(*firm, " is in ", holder.ToString(), ", and this is ", cell.ToString(),
+                   ": call that cell's services"),
+      {{"firm", *firm}, {"cell", holder.ToString()}, {"this_cell", cell.ToString()}});
+}
 
 CallShare ShareOf(const Message& request, absl::string_view user_id) {
   CallShare share;

@@ -3,7 +3,9 @@
 
 #include <cstddef>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/names/cell.h"
 #include "common/server/fair_share.h"
 #include "google/protobuf/message.h"
 
@@ -21,6 +23,12 @@ namespace clientbook::server {
 // as the fair share's linger; each such call is refused by its handler at
 // the cost of one membership read.
 CallShare ShareOf(const google::protobuf::Message& request, absl::string_view user_id);
+
+// FAILED_PRECONDITION WRONG_CELL when the firm `request` names (as
+// ShareOf finds it) was born in another cell than `cell`: naming the cell
+// that holds it, so a wrong route is loud, never a silent NOT_FOUND or a
+// write in the wrong place.
+absl::Status CheckFirmInCell(const google::protobuf::Message& request, names::Cell cell);
 
 // The cost of an upload of `bytes`: 1 work unit plus one per 600 bytes, so
 // a file of 100 KB weighs as a page of 1,000.

@@ -5,6 +5,10 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "host:port to serve gRPC on (port 0 picks a free one)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory holding this service's RocksDB");
+ABSL_FLAG(int, cell_id, 0,
+          "the cell this service is part of (0-999): its ids are in "
+          "[cell_id*10^12, (cell_id+1)*10^12), and a call naming a firm of "
+          "another cell is refused FAILED_PRECONDITION (WRONG_CELL)");
 ABSL_FLAG(bool, sync_writes, false, "fsync the RocksDB write-ahead log on every write");
 ABSL_FLAG(int, block_cache_mb, 64,
           "RocksDB block cache (data, index and filter blocks), in MiB");

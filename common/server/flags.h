@@ -10,6 +10,7 @@
 // SetServiceDefaults() before parsing the command line.
 ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(int, cell_id);
 ABSL_DECLARE_FLAG(bool, sync_writes);
 ABSL_DECLARE_FLAG(int, block_cache_mb);
 ABSL_DECLARE_FLAG(int, write_buffer_mb);

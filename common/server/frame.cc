@@ -39,6 +39,7 @@ absl::Status Draining() {
 
 Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
     : authenticator_(authenticator),
+      cell_(options.cell),
       fair_share_(
           options.fair_share,
           [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
@@ -75,6 +76,9 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
   }
   if (admission.caller.ok() && request != nullptr) {
     if (absl::Status s = CheckKnownEnums(*request); !s.ok()) admission.caller = s;
+  }
+  if (admission.caller.ok() && request != nullptr) {
+    if (absl::Status s = CheckFirmInCell(*request, cell_); !s.ok()) admission.caller = s;
   }
   if (request != nullptr) admission.request_type = request->GetDescriptor();
   return admission;

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/auth/authenticator.h"
 #include "common/changes/current_call.h"
+#include "common/names/cell.h"
 #include "common/server/blocking_pool.h"
 #include "common/server/call_gate.h"
 #include "common/server/fair_share.h"
@@ -35,12 +36,15 @@ struct FrameOptions {
   // that waited for a seat; at least fair_share.seats.
   int blocking_threads = 16;
   FairShareOptions fair_share;
+  // The cell served: a call naming a firm of another is refused WRONG_CELL.
+  names::Cell cell;
 };
 
 // The frame every call of every Clientbook service passes through, on gRPC's
 // callback API: admits it (refused UNAVAILABLE once the server drains),
 // refuses oversized metadata, proves the caller, refuses enum numbers the
-// contract does not define, gives it its firm's fair share of the server
+// contract does not define, refuses a firm of another cell (WRONG_CELL),
+// gives it its firm's fair share of the server
 // (FairShare: a call may wait for a seat, or be refused RESOURCE_EXHAUSTED),
 // runs the handler's body, logs server-side faults and maps the status to
 // gRPC once. A handler is parse -> domain -> respond.
@@ -166,6 +170,7 @@ class Frame {
                                       std::shared_ptr<Admission> admitted, Body body);
 
   const auth::Authenticator& authenticator_;
+  const names::Cell cell_;
   CallGate gate_;
   // Real time, for the fair share's rates even under a fake service clock.
   SystemClock real_time_;

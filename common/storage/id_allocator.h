@@ -16,21 +16,26 @@ namespace clientbook::storage {
 // so a crash skips at most the rest of one block and never reuses an id.
 class IdAllocator {
  public:
-  // Continues from the block end stored under `key`, or from `lowest_id`
-  // when that is higher (a new database; a restored one, whose stored end
-  // may be below ids already handed out).
+  // Hands out ids in [lowest_id, end_id): continues from the block end
+  // stored under `key` (from `lowest_id` in a new database), `skip` ids
+  // further on when asked (a restored store: ChangeLog::ids_to_skip()),
+  // which it writes durably before it returns.
   static absl::StatusOr<std::unique_ptr<IdAllocator>> Open(Database* db, std::string key,
-                                                           uint64_t lowest_id);
+                                                           uint64_t lowest_id,
+                                                           uint64_t end_id,
+                                                           uint64_t skip);
 
+  // RESOURCE_EXHAUSTED once every id of the range is handed out.
   absl::StatusOr<uint64_t> Next();
 
  private:
-  IdAllocator(Database* db, std::string key, uint64_t start)
-      : db_(db), key_(std::move(key)), next_(start), limit_(start) {}
+  IdAllocator(Database* db, std::string key, uint64_t start, uint64_t end)
+      : db_(db), key_(std::move(key)), end_(end), next_(start), limit_(start) {}
 
   static constexpr uint64_t kBlock = 1024;
   Database* db_;
   std::string key_;
+  const uint64_t end_;
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_);
   uint64_t limit_ ABSL_GUARDED_BY(mu_);

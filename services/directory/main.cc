@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto retention = changes::ChangeRetentionFromFlags();
   if (!retention.ok()) return server::ExitWith(retention.status());
-  auto store =
-      directory::RocksDirectoryStore::Create(basics->db.get(), *basics->clock.clock);
+  auto store = directory::RocksDirectoryStore::Create(basics->db.get(),
+                                                      *basics->clock.clock, basics->cell);
   if (!store.ok()) return server::ExitWith(store.status());
   auto billing = tls::SecureChannel(absl::GetFlag(FLAGS_billing_target),
                                     tls::TlsClientOptions::FromFlags());

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto retention = changes::ChangeRetentionFromFlags();
   if (!retention.ok()) return server::ExitWith(retention.status());
-  auto store = importer::RocksImportStore::Create(basics->db.get(), *basics->clock.clock);
+  auto store = importer::RocksImportStore::Create(basics->db.get(), *basics->clock.clock,
+                                                  basics->cell);
   if (!store.ok()) return server::ExitWith(store.status());
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
                                     tls::TlsClientOptions::FromFlags());

@@ -1,7 +1,5 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 
-#include <algorithm>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -437,12 +435,12 @@ std::vector<changes::ResourceTable> ResourceTables() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> RocksDirectoryStore::Create(
-    storage::Database* db, const Clock& clock) {
+    storage::Database* db, const Clock& clock, names::Cell cell) {
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
-  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
-      db, IdLimitKey(), std::max(kFirstId, (*log)->lowest_new_id()));
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
+      (*log)->OpenIdAllocator(IdLimitKey(), kFirstId, cell);
   if (!ids.ok()) return ids.status();
   (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksDirectoryStore>(

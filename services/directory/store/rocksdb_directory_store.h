@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/changes/change_log.h"
+#include "common/names/cell.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "services/directory/domain/directory_store.h"
@@ -34,8 +35,9 @@ namespace clientbook::directory {
 // the default "hide inactive" listing is a plain range walk.
 class RocksDirectoryStore final : public DirectoryStore {
  public:
+  // Ids in `cell`'s range (cell.h).
   static absl::StatusOr<std::unique_ptr<RocksDirectoryStore>> Create(
-      storage::Database* db, const Clock& clock);
+      storage::Database* db, const Clock& clock, names::Cell cell = {});
 
   absl::StatusOr<uint64_t> AllocateId() override;
   std::unique_ptr<DirectoryWrite> NewWrite(WriteOrigin origin) override;

@@ -1,6 +1,5 @@
 #include "services/import/store/rocksdb_import_store.h"
 
-#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -114,13 +113,12 @@ std::vector<changes::ResourceTable> ResourceTables() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
-    storage::Database* db, const Clock& clock) {
+    storage::Database* db, const Clock& clock, names::Cell cell) {
   absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
       changes::ChangeLog::Open(*db, kChangeLog, clock);
   if (!log.ok()) return log.status();
-  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
-      storage::IdAllocator::Open(db, KeyBuilder('Z').String("job_id_limit").Release(),
-                                 std::max(kFirstJobId, (*log)->lowest_new_id()));
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = (*log)->OpenIdAllocator(
+      KeyBuilder('Z').String("job_id_limit").Release(), kFirstJobId, cell);
   if (!ids.ok()) return ids.status();
   (*log)->SetResourceTables(ResourceTables());
   return std::unique_ptr<RocksImportStore>(

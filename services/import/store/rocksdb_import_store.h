@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/changes/change_log.h"
+#include "common/names/cell.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "services/import/domain/import_store.h"
@@ -20,8 +21,10 @@ namespace clientbook::importer {
 //   X create_time firm job       -> ""            for the retention sweep
 class RocksImportStore final : public ImportStore {
  public:
+  // Job ids in `cell`'s range (cell.h).
   static absl::StatusOr<std::unique_ptr<RocksImportStore>> Create(storage::Database* db,
-                                                                  const Clock& clock);
+                                                                  const Clock& clock,
+                                                                  names::Cell cell = {});
   // Every committed change of a job (its state and counts, not its rows).
   changes::ChangeLog& change_log() { return *log_; }
 

@@ -128,13 +128,16 @@ TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
   // rewrite files the first one holds, and the second would copy them.
   ASSERT_TRUE(db_->CompactAll().ok());
   ValueOrFail(backups_.Create());
-  const uint64_t first = DiskBytes(dir_.Sub("backups"));
+  const uint64_t tables = DiskBytes(dir_.Sub("backups") + "/shared_checksum");
+  ASSERT_GT(tables, 0u);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(Write(i).ok());
-  ValueOrFail(backups_.Create());
-  const uint64_t second = DiskBytes(dir_.Sub("backups")) - first;
-  // The second copies only the write-ahead log's 100 writes; every table
-  // file is shared with the first.
-  EXPECT_LT(second * 10, first) << "first " << first << " bytes, second " << second;
+  const StoreBackup second = ValueOrFail(backups_.Create());
+  // The table files are shared with the first backup: the second copies
+  // the 100 writes' table and what compactions wrote since, a few percent.
+  const uint64_t copied = DiskBytes(dir_.Sub("backups") + "/shared_checksum") - tables;
+  EXPECT_LT(copied * 4, tables) << "tables " << tables << " bytes, copied again " << copied;
+  Restored restored = Restore(second.info.id);
+  EXPECT_EQ(restored.log->next_sequence(), log_->next_sequence());
 }
 
 TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {
@@ -200,27 +203,43 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
 }
 
 TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
-  EXPECT_EQ(log_->lowest_new_id(), 1u) << "a store never restored starts where it likes";
+  EXPECT_EQ(log_->ids_to_skip(), 0u) << "a store never restored skips nothing";
   constexpr char kIds[] = "ids";
-  auto ids = ValueOrFail(storage::IdAllocator::Open(db_.get(), kIds, 1001));
+  constexpr names::Cell kCell{3};
+  auto ids = ValueOrFail(log_->OpenIdAllocator(kIds, 1001, kCell));
   ASSERT_TRUE(Write(1).ok());
-  ValueOrFail(ids->Next());
+  EXPECT_EQ(ValueOrFail(ids->Next()), kCell.first_id()) << "ids in the cell's range";
   const StoreBackup backup = ValueOrFail(backups_.Create());
   // Ids the restore forgets: handed out after the backup, across blocks.
   uint64_t last_before_loss = 0;
   for (int i = 0; i < 3000; ++i) last_before_loss = ValueOrFail(ids->Next());
 
+  // Restored an hour after the backup (whose time is the engine's, real),
+  // and opened twice: it skips once.
+  clock_.Advance(backup.info.create_time - clock_.Now() + absl::Hours(1));
   uint64_t first_after_restore = 0;
   uint64_t last_after_restore = 0;
   {
     Restored restored = Restore(backup.info.id);
-    auto again = ValueOrFail(storage::IdAllocator::Open(
-        restored.db.get(), kIds,
-        std::max<uint64_t>(1001, restored.log->lowest_new_id())));
+    EXPECT_GT(restored.log->ids_to_skip(), 0u);
+    auto again = ValueOrFail(restored.log->OpenIdAllocator(kIds, 1001, kCell));
     first_after_restore = ValueOrFail(again->Next());
     for (int i = 0; i < 3000; ++i) last_after_restore = ValueOrFail(again->Next());
+    EXPECT_EQ(restored.log->ids_to_skip(), 0u);
   }
   EXPECT_GT(first_after_restore, last_before_loss);
+  EXPECT_TRUE(kCell.Holds(last_after_restore))
+      << "an hour's skip stays in the cell's range";
+  {
+    auto db = ValueOrFail(
+        storage::Database::Open(dir_.Sub(absl::StrCat("restored-", backup.info.id)), {}));
+    auto log = ValueOrFail(ChangeLog::Open(*db, kTable, clock_));
+    EXPECT_EQ(log->ids_to_skip(), 0u) << "skipped once, durably";
+    auto reopened = ValueOrFail(log->OpenIdAllocator(kIds, 1001, kCell));
+    const uint64_t next = ValueOrFail(reopened->Next());
+    EXPECT_GT(next, last_after_restore);
+    EXPECT_LT(next, last_after_restore + 2048) << "a reopen skips no more than a block";
+  }
 
   // The same backup restored again later: above the first restore's ids too.
   clock_.Advance(absl::Seconds(1));
@@ -228,9 +247,18 @@ TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
   ValueOrFail(RestoreBackup(*engine_, backup.info.id, into, clock_));
   auto db = ValueOrFail(storage::Database::Open(into, {}));
   auto log = ValueOrFail(ChangeLog::Open(*db, kTable, clock_));
-  auto ids_again = ValueOrFail(storage::IdAllocator::Open(
-      db.get(), kIds, std::max<uint64_t>(1001, log->lowest_new_id())));
+  auto ids_again = ValueOrFail(log->OpenIdAllocator(kIds, 1001, kCell));
   EXPECT_GT(ValueOrFail(ids_again->Next()), last_after_restore);
+}
+
+TEST_F(BackupsTest, ACellsIdsEndAtItsRange) {
+  constexpr names::Cell kLast{names::Cell::kCells - 1};
+  auto ids = ValueOrFail(storage::IdAllocator::Open(db_.get(), "ids", kLast.end_id() - 2,
+                                                    kLast.end_id(), /*skip=*/0));
+  EXPECT_EQ(ValueOrFail(ids->Next()), kLast.end_id() - 2);
+  EXPECT_EQ(ValueOrFail(ids->Next()), kLast.end_id() - 1);
+  EXPECT_THAT(ids->Next().status(), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(names::Cell::Holding(kLast.end_id() - 1).id, kLast.id);
 }
 
 }  // namespace

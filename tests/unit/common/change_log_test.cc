@@ -195,7 +195,9 @@ TEST_F(ChangeLogTest, SixtyFourRacingWritersLeaveNoGapAndEachBatchTogether) {
   ASSERT_EQ(records.size(), 64u * (7 * 1 + 7 * 2 + 6 * 3));
   for (size_t i = 0; i < records.size(); ++i) {
     ASSERT_EQ(records[i].sequence(), i + 1) << "a gap or a repeat";
-    if (i > 0) EXPECT_GE(records[i].commit_time_us(), records[i - 1].commit_time_us());
+    if (i > 0) {
+      EXPECT_GE(records[i].commit_time_us(), records[i - 1].commit_time_us());
+    }
   }
   // A batch's records are consecutive: no other commit lands between them.
   for (size_t i = 1; i + 1 < records.size(); ++i) {

@@ -326,5 +326,38 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   EXPECT_EQ(UploadCost(100 * 1000), 167);
 }
 
+// The firm a call names, against the cell serving it: only an id in its one
+// spelling, of a cell that exists and is not this one, is WRONG_CELL.
+TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
+  constexpr names::Cell kCell{2};
+  auto check = [&](const std::string& name) {
+    v1::GetFirmRequest get;
+    get.set_name(name);
+    return CheckFirmInCell(get, kCell);
+  };
+  EXPECT_TRUE(check("firms/2000000000001").ok());
+  EXPECT_TRUE(check("firms/2999999999999").ok());
+  for (const char* elsewhere : {"firms/1001", "firms/3000000000000",
+                                "firms/999000000000001", "firms/1999999999999"}) {
+    SCOPED_TRACE(elsewhere);
+    const absl::Status refused = check(elsewhere);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(errors::ReasonOf(refused), "WRONG_CELL");
+  }
+  EXPECT_EQ(errors::ReasonMetadataOf(check("firms/1001"))["cell"], "cells/0");
+  EXPECT_EQ(errors::ReasonMetadataOf(check("firms/3000000000005"))["cell"], "cells/3");
+  EXPECT_EQ(errors::ReasonMetadataOf(check("firms/1001"))["this_cell"], "cells/2");
+  // Left to the handler: no id, not its one spelling, of no cell, no firm.
+  for (const char* other :
+       {"firms/-", "firms/01001", "firms/+1001", "firms/1000000000000000",
+        "firms/99999999999999999999", "users/alice"}) {
+    EXPECT_TRUE(check(other).ok()) << other;
+  }
+  // The firm of the resource an update carries counts too.
+  v1::UpdateClientRequest update;
+  update.mutable_client()->set_name("firms/1001/clients/7");
+  EXPECT_EQ(errors::ReasonOf(CheckFirmInCell(update, kCell)), "WRONG_CELL");
+}
+
 }  // namespace
 }  // namespace clientbook::server

@@ -1,0 +1,104 @@
+// Cells, as the binaries run them: a directory and billing started as cell
+// 2 hand out ids in [2·10^12, 3·10^12), and a call naming a firm of another
+// cell is refused WRONG_CELL naming the cell that holds it — loud, never a
+// NOT_FOUND or a write in the wrong place.
+#include <signal.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "common/names/cell.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/cluster.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook {
+namespace {
+
+using testing::As;
+
+constexpr names::Cell kCell{2};
+
+void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  const absl::Status mapped = FromGrpcStatus(status);
+  EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");
+  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["cell"], holder);
+  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["this_cell"], kCell.ToString());
+}
+
+TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
+  testing::TempDir dir;
+  const std::string directory_target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  const std::string billing_target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  const std::string cell = absl::StrCat("--cell_id=", kCell.id);
+  testing::ServiceProcess directory(
+      DIRECTORY_BINARY,
+      {"--listen=" + directory_target, "--data_dir=" + dir.Sub("directory"),
+       "--metrics_listen=", "--drain_delay=0s", "--billing_target=" + billing_target,
+       cell},
+      dir.Sub("directory.log"));
+  testing::ServiceProcess billing(
+      BILLING_BINARY,
+      {"--listen=" + billing_target, "--data_dir=" + dir.Sub("billing"),
+       "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target,
+       cell},
+      dir.Sub("billing.log"));
+  ASSERT_TRUE(directory.Start() && directory.WaitServing(directory_target))
+      << directory.Log();
+  ASSERT_TRUE(billing.Start() && billing.WaitServing(billing_target)) << billing.Log();
+  auto directory_stub = v1::DirectoryService::NewStub(testing::Channel(directory_target));
+  auto billing_stub = v1::BillingService::NewStub(testing::Channel(billing_target));
+
+  v1::Firm firm;
+  ASSERT_TRUE(testing::CreateFirmAs(*directory_stub, "alice", &firm).ok());
+  uint64_t firm_id = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::string_view(firm.name()).substr(6), &firm_id))
+      << firm.name();
+  EXPECT_TRUE(kCell.Holds(firm_id)) << firm.name() << " is not in " << kCell.ToString();
+  v1::CreateClientRequest create;
+  create.set_parent(firm.name());
+  create.mutable_client()->set_display_name("Rossi SRL");
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  v1::Client client;
+  ASSERT_TRUE(directory_stub->CreateClient(As("alice").get(), create, &client).ok());
+  EXPECT_THAT(client.name(), ::testing::StartsWith(firm.name() + "/clients/2"));
+
+  // A firm of cell 0, and one of cell 7, asked of cell 2.
+  v1::GetFirmRequest get;
+  get.set_name("firms/1001");
+  v1::Firm other;
+  ExpectWrongCell(directory_stub->GetFirm(As("alice").get(), get, &other), "cells/0");
+  v1::ListSubscriptionsRequest list;
+  list.set_parent(absl::StrCat("firms/", names::Cell{7}.first_id() + 5));
+  v1::ListSubscriptionsResponse listed;
+  ExpectWrongCell(billing_stub->ListSubscriptions(As("alice").get(), list, &listed),
+                  "cells/7");
+  // Its own firm is served.
+  list.set_parent(firm.name());
+  const grpc::Status own =
+      billing_stub->ListSubscriptions(As("alice").get(), list, &listed);
+  EXPECT_TRUE(own.ok()) << own.error_message();
+
+  EXPECT_EQ(billing.Stop(SIGTERM), 0) << billing.Log();
+  EXPECT_EQ(directory.Stop(SIGTERM), 0) << directory.Log();
+
+  // A cell past the last is refused at start.
+  testing::ServiceProcess beyond(
+      DIRECTORY_BINARY,
+      {"--listen=" + directory_target, "--data_dir=" + dir.Sub("beyond"),
+       "--metrics_listen=", absl::StrCat("--cell_id=", names::Cell::kCells)},
+      dir.Sub("beyond.log"));
+  ASSERT_TRUE(beyond.Start());
+  EXPECT_NE(beyond.Wait(), 0);
+  EXPECT_THAT(beyond.Log(), ::testing::HasSubstr("a cell is 0 to 999"));
+}
+
+}  // namespace
+}  // namespace clientbook
