@@ -95,14 +95,12 @@ class ChangeLog {
   // but in a store just restored. A restore forgets the ids handed out after
   // its backup was taken, and a name must never come back for another
   // resource: it skips as many as a store could hand out from the backup to
-  // the restore (100,000 a second, several times what one commits). The
-  // store calls IdsSkipped() once its allocators have (durably), so a later
-  // open skips no more.
+  // the restore (100,000 a second, several times what one commits).
   uint64_t ids_to_skip() const { return ids_to_skip_; }
-  absl::Status IdsSkipped();
 
-  // The store's allocator of ids under `key`, in `cell`'s range (from
-  // `first_id` in cell 0), having skipped ids_to_skip().
+  // The store's one allocator of ids, under `key`, in `cell`'s range (from
+  // `first_id` in cell 0), having skipped ids_to_skip() durably: the skip is
+  // then forgotten, so a later open skips no more.
   absl::StatusOr<std::unique_ptr<storage::IdAllocator>> OpenIdAllocator(std::string key,
                                                                         uint64_t first_id,
                                                                         names::Cell cell);
@@ -146,6 +144,8 @@ class ChangeLog {
         published_(next) {}
 
   std::string RecordKey(uint64_t sequence) const;
+  // Forgets ids_to_skip(), durably, once the allocator has skipped them.
+  absl::Status IdsSkipped();
   // The log's secret `part`, made and written durably at the first open.
   static absl::StatusOr<std::string> SecretOf(storage::Database& db, char table,
                                               char part,

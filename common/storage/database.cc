@@ -1,8 +1,10 @@
 #include "common/storage/database.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -138,13 +140,20 @@ absl::Status Database::Checkpoint(const std::string& dir) const {
 absl::Status Database::CompactAll() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return ToAbslStatus(db_->CompactRange(options, nullptr, nullptr));
+  if (rocksdb::Status s = db_->CompactRange(options, nullptr, nullptr); !s.ok()) {
+    return ToAbslStatus(s);
+  }
+  // The compaction can leave levels the automatic ones then reshape (this
+  // RocksDB has no WaitForCompact): wait for those too.
+  while (!Settled()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return absl::OkStatus();
 }
 
 bool Database::Settled() const {
   uint64_t value = 0;
-  for (const char* busy : {"rocksdb.compaction-pending", "rocksdb.num-running-compactions",
-                           "rocksdb.num-running-flushes", "rocksdb.mem-table-flush-pending"}) {
+  for (const char* busy :
+       {"rocksdb.compaction-pending", "rocksdb.num-running-compactions",
+        "rocksdb.num-running-flushes", "rocksdb.mem-table-flush-pending"}) {
     if (!db_->GetIntProperty(busy, &value) || value != 0) return false;
   }
   return true;

@@ -106,8 +106,8 @@ class Database {
   // database of its own: what a backup is taken from.
   absl::Status Checkpoint(const std::string& dir) const;
 
-  // Flushes and compacts the whole store into its last level, waiting for
-  // it: a settled set of table files (no compaction left to run), as the
+  // Flushes and compacts the whole store into its last level, and waits
+  // until no compaction is left to run: a settled set of table files, as the
   // backup tests need to tell what a backup copies.
   absl::Status CompactAll();
   // No flush or compaction running or waiting: the store at rest, as a

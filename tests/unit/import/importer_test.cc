@@ -212,6 +212,32 @@ TEST_F(ImporterTest, AClientEditedBetweenCheckAndWriteFailsRetryablyAndResumes) 
   EXPECT_EQ(Number(rossi_), "R-1");
 }
 
+// Import follows no feed: it keeps no client's state beyond the job. A
+// client deleted after the job checked it makes the directory refuse the
+// batch (all or nothing): the job ends FAILED saying so, nothing of it
+// applied, and the file uploaded again rejects that row and applies the rest.
+TEST_F(ImporterTest,
+       AClientDeletedWhileTheJobRunsFailsItsBatchAndAnUploadAgainAppliesTheRest) {
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+                                absl::StrCat(bianchi_, ",Bianchi SpA,B-1")});
+  directory_.before_apply = [&] {
+    EXPECT_TRUE(domain_->clients.DeleteClient(testing::As("alice"), firm_, rossi_).ok());
+  };
+  JobRecord failed = Import(csv, "first-upload");
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("not found"));
+  EXPECT_EQ(Number(bianchi_), "") << "nothing of a refused batch is applied";
+
+  directory_.before_apply = nullptr;
+  JobRecord again = Import(csv, "second-upload");
+  EXPECT_EQ(again.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  EXPECT_EQ(Number(bianchi_), "B-1");
+  std::vector<ErrorRecord> errors = Errors(again);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row(), 2);
+  EXPECT_EQ(errors[0].code(), v1::ImportError::UNKNOWN_COMPANY_ID);
+}
+
 TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
   JobRecord job = Import(
       File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
