@@ -6,17 +6,22 @@
 #include "common/client/outgoing_call.h"
 
 namespace clientbook::client {
+namespace {
+
+constexpr absl::Duration kSnapshotTimeout = absl::Minutes(10);
+
+}  // namespace
 
 absl::Status ReadSnapshot(const std::shared_ptr<grpc::Channel>& channel,
                           const auth::Caller& caller, absl::string_view filter,
-                          absl::string_view peer, absl::Duration timeout,
+                          absl::string_view peer,
                           const std::function<void(const v1::ChangeEvent&)>& visit) {
   auto stub = v1::ChangeService::NewStub(channel);
   v1::WatchChangesRequest request;
   request.set_parent("firms/-");
   request.set_filter(std::string(filter));
   request.set_start(v1::WatchChangesRequest::SNAPSHOT);
-  std::unique_ptr<grpc::ClientContext> context = ContextFor(caller, timeout);
+  std::unique_ptr<grpc::ClientContext> context = ContextFor(caller, kSnapshotTimeout);
   auto stream = stub->WatchChanges(context.get(), request);
   v1::WatchChangesResponse response;
   bool complete = false;

@@ -17,10 +17,11 @@ namespace clientbook::client {
 // has them now: a SNAPSHOT watch of firms/- as `caller` (a platform or
 // operator identity), each EXISTS event passed to `visit`, closed once the
 // snapshot is complete. Fails as a whole (the peer named `peer`, gone or
-// refusing) rather than give part of the answer; `timeout` bounds it all.
+// refusing) rather than give part of the answer. A snapshot of a million
+// resources takes seconds; ten minutes bound a peer that stops half way.
 absl::Status ReadSnapshot(const std::shared_ptr<grpc::Channel>& channel,
                           const auth::Caller& caller, absl::string_view filter,
-                          absl::string_view peer, absl::Duration timeout,
+                          absl::string_view peer,
                           const std::function<void(const v1::ChangeEvent&)>& visit);
 
 }  // namespace clientbook::client

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/resource_name.h"
 #include "common/status/errors.h"
 #include "google/protobuf/descriptor.h"
 
@@ -75,23 +75,22 @@ int64_t CostOf(const Message& request) {
 
 }  // namespace
 
-absl::Status CheckFirmInCell(const Message& request, names::Cell cell) {
-  const std::optional<std::string> firm = FlowOf(request);
-  if (!firm.has_value()) return absl::OkStatus();
-  const absl::string_view id = absl::string_view(*firm).substr(kFirmPrefix.size());
-  uint64_t firm_id = 0;
+absl::Status CheckFirmInCell(absl::string_view flow, names::Cell cell) {
+  if (!absl::StartsWith(flow, kFirmPrefix)) return absl::OkStatus();
   // Not an id in its one spelling ("firms/-", "firms/007"), or of no cell:
   // the handler's parse or lookup answers it.
-  if (!absl::SimpleAtoi(id, &firm_id) || absl::StrCat(firm_id) != id ||
-      cell.Holds(firm_id) || names::Cell::Holding(firm_id).id >= names::Cell::kCells) {
-    return absl::OkStatus();
-  }
-  const names::Cell holder = names::Cell::Holding(firm_id);
+  const absl::StatusOr<uint64_t> firm_id =
+      names::ParseId("name", flow, flow.substr(kFirmPrefix.size()));
+  if (!firm_id.ok() || cell.Holds(*firm_id)) return absl::OkStatus();
+  const names::Cell holder = names::Cell::Holding(*firm_id);
+  if (holder.id >= names::Cell::kCells) return absl::OkStatus();
   return errors::WithReason(
       absl::StatusCode::kFailedPrecondition, "WRONG_CELL",
-      absl::StrCat(*firm, " is in ", holder.ToString(), ", and this is ", cell.ToString(),
+      absl::StrCat(flow, " is in ", holder.ToString(), ", and this is ", cell.ToString(),
                    ": call that cell's services"),
-      {{"firm", *firm}, {"cell", holder.ToString()}, {"this_cell", cell.ToString()}});
+      {{"firm", std::string(flow)},
+       {"cell", holder.ToString()},
+       {"this_cell", cell.ToString()}});
 }
 
 CallShare ShareOf(const Message& request, absl::string_view user_id) {

@@ -24,11 +24,11 @@ namespace clientbook::server {
 // the cost of one membership read.
 CallShare ShareOf(const google::protobuf::Message& request, absl::string_view user_id);
 
-// FAILED_PRECONDITION WRONG_CELL when the firm `request` names (as
-// ShareOf finds it) was born in another cell than `cell`: naming the cell
-// that holds it, so a wrong route is loud, never a silent NOT_FOUND or a
-// write in the wrong place.
-absl::Status CheckFirmInCell(const google::protobuf::Message& request, names::Cell cell);
+// FAILED_PRECONDITION WRONG_CELL when `flow` (ShareOf's: the firm a call
+// names) is a firm born in another cell than `cell`: naming the cell that
+// holds it, so a wrong route is loud, never a silent NOT_FOUND or a write in
+// the wrong place.
+absl::Status CheckFirmInCell(absl::string_view flow, names::Cell cell);
 
 // The cost of an upload of `bytes`: 1 work unit plus one per 600 bytes, so
 // a file of 100 KB weighs as a page of 1,000.

@@ -75,10 +75,10 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
     }
   }
   if (admission.caller.ok() && request != nullptr) {
-    if (absl::Status s = CheckKnownEnums(*request); !s.ok()) admission.caller = s;
-  }
-  if (admission.caller.ok() && request != nullptr) {
-    if (absl::Status s = CheckFirmInCell(*request, cell_); !s.ok()) admission.caller = s;
+    admission.share = ShareOf(*request, admission.caller->user_id);
+    absl::Status s = CheckKnownEnums(*request);
+    if (s.ok()) s = CheckFirmInCell(admission.share.flow, cell_);
+    if (!s.ok()) admission.caller = s;
   }
   if (request != nullptr) admission.request_type = request->GetDescriptor();
   return admission;
@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
-  const CallShare share = ShareOf(*request, admission.caller->user_id);
+  const CallShare share = admission.share;
   // A read of one resource given a seat at once runs here; a page or a batch
   // runs on the pool, so gRPC's few threads go on reading calls (which then
   // wait in their firm's queue, not in the transport's).

@@ -136,6 +136,9 @@ class Frame {
     absl::StatusOr<auth::Caller> caller;
     // Its method's request type, for the change records of its writes.
     const google::protobuf::Descriptor* request_type = nullptr;
+    // Its firm and weight, read from the request (none for a client
+    // stream, whose reactor reads them from its first message).
+    CallShare share;
   };
   struct StreamThread {
     std::thread thread;

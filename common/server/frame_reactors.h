@@ -125,8 +125,11 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
     if (!grpc::SerializationTraits<Request>::Deserialize(&buffer_, &message).ok()) {
       status = NotAValidRequest(Request::descriptor()->full_name());
     } else {
-      if (flow_.empty()) flow_ = ShareOf(message, admission_.caller->user_id).flow;
-      status = CheckKnownEnums(message);
+      if (flow_.empty()) {
+        flow_ = ShareOf(message, admission_.caller->user_id).flow;
+        status = CheckFirmInCell(flow_, frame_.cell_);
+      }
+      if (status.ok()) status = CheckKnownEnums(message);
       if (status.ok()) status = take_(message);
     }
     if (!status.ok()) {

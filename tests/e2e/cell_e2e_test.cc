@@ -1,4 +1,4 @@
-// Cells, as the binaries run them: a directory and billing started as cell
+// Cells, as the binaries run them: a directory, billing and import started as cell
 // 2 hand out ids in [2·10^12, 3·10^12), and a call naming a firm of another
 // cell is refused WRONG_CELL naming the cell that holds it — loud, never a
 // NOT_FOUND or a write in the wrong place.
@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/import.grpc.pb.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
 #include "common/status/status_mapping.h"
@@ -37,6 +38,7 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   testing::TempDir dir;
   const std::string directory_target = absl::StrCat("127.0.0.1:", testing::FreePort());
   const std::string billing_target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  const std::string import_target = absl::StrCat("127.0.0.1:", testing::FreePort());
   const std::string cell = absl::StrCat("--cell_id=", kCell.id);
   testing::ServiceProcess directory(
       DIRECTORY_BINARY,
@@ -50,9 +52,16 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
        "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target,
        cell},
       dir.Sub("billing.log"));
+  testing::ServiceProcess import(
+      IMPORT_BINARY,
+      {"--listen=" + import_target, "--data_dir=" + dir.Sub("import"),
+       "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target,
+       cell},
+      dir.Sub("import.log"));
   ASSERT_TRUE(directory.Start() && directory.WaitServing(directory_target))
       << directory.Log();
   ASSERT_TRUE(billing.Start() && billing.WaitServing(billing_target)) << billing.Log();
+  ASSERT_TRUE(import.Start() && import.WaitServing(import_target)) << import.Log();
   auto directory_stub = v1::DirectoryService::NewStub(testing::Channel(directory_target));
   auto billing_stub = v1::BillingService::NewStub(testing::Channel(billing_target));
 
@@ -80,12 +89,24 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   v1::ListSubscriptionsResponse listed;
   ExpectWrongCell(billing_stub->ListSubscriptions(As("alice").get(), list, &listed),
                   "cells/7");
+  // An upload (a client stream) names its firm in its first message.
+  auto import_stub = v1::ImportService::NewStub(testing::Channel(import_target));
+  v1::ImportJob job;
+  auto upload_context = As("alice");
+  auto upload = import_stub->UploadImport(upload_context.get(), &job);
+  v1::UploadImportRequest first;
+  first.set_parent("firms/1001");
+  first.set_csv("Company ID,Display Name,Client Number\r\n");
+  upload->Write(first);
+  upload->WritesDone();
+  ExpectWrongCell(upload->Finish(), "cells/0");
   // Its own firm is served.
   list.set_parent(firm.name());
   const grpc::Status own =
       billing_stub->ListSubscriptions(As("alice").get(), list, &listed);
   EXPECT_TRUE(own.ok()) << own.error_message();
 
+  EXPECT_EQ(import.Stop(SIGTERM), 0) << import.Log();
   EXPECT_EQ(billing.Stop(SIGTERM), 0) << billing.Log();
   EXPECT_EQ(directory.Stop(SIGTERM), 0) << directory.Log();
 

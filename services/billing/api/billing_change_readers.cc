@@ -20,8 +20,8 @@ absl::Status BillingChangeReaders::ToResource(const changes::ChangeRecord& recor
   absl::StatusOr<SubscriptionRecord> subscription =
       storage::DecodeRecord<SubscriptionRecord>(stored);
   if (!subscription.ok()) return subscription.status();
-  *out.mutable_subscription() =
-      ToProto(ViewAt(*subscription, absl::FromUnixMicros(subscription->update_time_us())));
+  *out.mutable_subscription() = ToProto(
+      ViewAt(*subscription, absl::FromUnixMicros(subscription->update_time_us())));
   return absl::OkStatus();
 }
 

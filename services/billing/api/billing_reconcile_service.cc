@@ -4,14 +4,10 @@
 #include "common/client/change_snapshot.h"
 #include "common/names/names.h"
 #include "common/status/macros.h"
+#include "services/billing/api/directory_feed.h"
 
 namespace clientbook::billing {
 namespace {
-
-constexpr char kClientsOnly[] = "resource_type = \"clientbook.v1.Client\"";
-// A snapshot of a million clients takes seconds; the bound is for a
-// directory that stops answering half way.
-constexpr absl::Duration kSnapshotTimeout = absl::Minutes(10);
 
 void ToProto(const ClientMismatch& found, v1::Mismatch& out) {
   const std::string client =
@@ -45,8 +41,8 @@ grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
         auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
           ClientSet clients;
           CB_RETURN_IF_ERROR(client::ReadSnapshot(
-              directory_, caller, kClientsOnly, "the directory's change feed",
-              kSnapshotTimeout, [&](const v1::ChangeEvent& event) {
+              directory_, caller, DirectoryFeed::kClientsOnly, DirectoryFeed::kPeer,
+              [&](const v1::ChangeEvent& event) {
                 absl::StatusOr<names::ClientName> name =
                     names::ClientName::Parse("name", event.name());
                 if (name.ok()) clients.insert({name->firm_id, name->company_id});

@@ -11,12 +11,11 @@
 namespace clientbook::billing {
 namespace {
 
-constexpr char kClientsOnly[] = "resource_type = \"clientbook.v1.Client\"";
 constexpr int kPageSize = 1000;
-constexpr char kPeer[] = "the directory's change feed";
 
 bool TakesTheClientAway(const v1::ChangeEvent& event) {
-  return event.type() == v1::ChangeEvent::DELETED || event.type() == v1::ChangeEvent::MERGED;
+  return event.type() == v1::ChangeEvent::DELETED ||
+         event.type() == v1::ChangeEvent::MERGED;
 }
 
 }  // namespace
@@ -65,7 +64,8 @@ absl::Status DirectoryFeed::Apply(
     const std::string& token) {
   for (const v1::ChangeEvent& event : events) {
     if (!TakesTheClientAway(event)) continue;
-    absl::StatusOr<names::ClientName> client = names::ClientName::Parse("name", event.name());
+    absl::StatusOr<names::ClientName> client =
+        names::ClientName::Parse("name", event.name());
     if (!client.ok()) continue;  // not a client of a firm: nothing billing holds
     absl::StatusOr<bool> detached =
         billing_.ClientGone(client->firm_id, client->company_id, event.sequence());
@@ -73,8 +73,8 @@ absl::Status DirectoryFeed::Apply(
     if (*detached) ++detached_;
   }
   if (!events.empty()) {
-    const absl::Time committed = absl::FromUnixMicros(
-        google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+    const absl::Time committed =
+        absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
             events.rbegin()->commit_time()));
     lag_us_ = absl::ToInt64Microseconds(absl::Now() - committed);
   } else {

@@ -31,6 +31,9 @@ class DirectoryFeed final : public prometheus::Collectable {
  public:
   // The feed's name in the store's positions.
   static constexpr char kFeed[] = "directory";
+  // What billing reads of the directory's feed, and how errors name it.
+  static constexpr char kClientsOnly[] = "resource_type = \"clientbook.v1.Client\"";
+  static constexpr char kPeer[] = "the directory's change feed";
 
   DirectoryFeed(std::shared_ptr<grpc::Channel> directory, auth::Caller service,
                 Billing& billing, BillingStore& store,

@@ -115,9 +115,9 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
     *request->record.mutable_result() = record;
   }
   const SubscriptionRecord* before = stored->has_value() ? &**stored : nullptr;
-  if (absl::Status s = store_.Commit(
-          before, record, request,
-          {.actor = caller.user_id, .request_id = std::string(request_id)});
+  if (absl::Status s =
+          store_.Commit(before, record, request,
+                        {.actor = caller.user_id, .request_id = std::string(request_id)});
       !s.ok()) {
     return s;
   }
@@ -138,20 +138,30 @@ absl::StatusOr<SubscriptionView> Billing::Get(const auth::Caller& caller,
 }
 
 absl::StatusOr<bool> Billing::ClientGone(uint64_t firm_id, uint64_t company_id,
-                                          uint64_t sequence) {
-  const names::SubscriptionName ref{firm_id, company_id};
+                                         uint64_t sequence) {
+  return MarkClient({firm_id, company_id}, /*gone=*/true, sequence,
+                    {.source = "directory"},
+                    [](const SubscriptionRecord&) { return true; });
+}
+
+absl::StatusOr<bool> Billing::MarkClient(
+    names::SubscriptionName ref, bool gone, uint64_t sequence,
+    const changes::ChangeOrigin& origin,
+    const std::function<bool(const SubscriptionRecord&)>& still_applies) {
   auto guard = locks_.Lock({LockScope(ref)});
   absl::StatusOr<std::optional<SubscriptionRecord>> stored =
-      store_.Get(firm_id, company_id);
+      store_.Get(ref.firm_id, ref.company_id);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value() || (*stored)->client_gone_us() != 0) return false;
-  SubscriptionRecord gone = **stored;
+  if (!stored->has_value() || ((*stored)->client_gone_us() != 0) == gone ||
+      !still_applies(**stored)) {
+    return false;
+  }
+  SubscriptionRecord marked = **stored;
   const int64_t now = absl::ToUnixMicros(clock_.Now());
-  gone.set_client_gone_us(now);
-  gone.set_client_gone_sequence(sequence);
-  gone.set_update_time_us(now);
-  if (absl::Status s = store_.Commit(&**stored, gone, std::nullopt, {.source = "directory"});
-      !s.ok()) {
+  marked.set_client_gone_us(gone ? now : 0);
+  marked.set_client_gone_sequence(sequence);
+  marked.set_update_time_us(now);
+  if (absl::Status s = store_.Commit(&**stored, marked, std::nullopt, origin); !s.ok()) {
     return s;
   }
   return true;

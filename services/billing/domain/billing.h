@@ -158,6 +158,13 @@ class Billing {
   // Repairs `mismatch` under the subscription's lock if it still holds.
   absl::StatusOr<bool> Repair(const auth::Caller& operator_caller,
                               const ClientMismatch& mismatch, int64_t as_of_us);
+  // Marks the subscription's client gone (out of lists and sweeps) or back,
+  // under its lock, when it is not so already and `still_applies` to it as
+  // stored; returns whether it changed it.
+  absl::StatusOr<bool> MarkClient(
+      names::SubscriptionName ref, bool gone, uint64_t sequence,
+      const changes::ChangeOrigin& origin,
+      const std::function<bool(const SubscriptionRecord&)>& still_applies);
 
   BillingStore& store_;
   const Clock& clock_;

@@ -51,27 +51,12 @@ absl::StatusOr<ClientReconciliation> Billing::ReconcileClients(
 
 absl::StatusOr<bool> Billing::Repair(const auth::Caller& operator_caller,
                                      const ClientMismatch& mismatch, int64_t as_of_us) {
-  const names::SubscriptionName ref = mismatch.subscription;
-  auto guard = locks_.Lock({LockScope(ref)});
-  absl::StatusOr<std::optional<SubscriptionRecord>> stored =
-      store_.Get(ref.firm_id, ref.company_id);
-  if (!stored.ok()) return stored.status();
   // Changed while the walk went on: left to the feed, as above.
-  if (!stored->has_value() || (*stored)->update_time_us() >= as_of_us) return false;
-  const bool missing = mismatch.kind == ClientMismatch::Kind::kClientMissing;
-  if (missing != ((*stored)->client_gone_us() == 0)) return false;
-  SubscriptionRecord repaired = **stored;
-  const int64_t now = absl::ToUnixMicros(clock_.Now());
-  repaired.set_client_gone_us(missing ? now : 0);
-  repaired.set_client_gone_sequence(0);
-  repaired.set_update_time_us(now);
-  if (absl::Status s =
-          store_.Commit(&**stored, repaired, std::nullopt,
-                        {.actor = operator_caller.user_id, .source = "reconcile"});
-      !s.ok()) {
-    return s;
-  }
-  return true;
+  return MarkClient(
+      mismatch.subscription,
+      /*gone=*/mismatch.kind == ClientMismatch::Kind::kClientMissing,
+      /*sequence=*/0, {.actor = operator_caller.user_id, .source = "reconcile"},
+      [as_of_us](const SubscriptionRecord& s) { return s.update_time_us() < as_of_us; });
 }
 
 }  // namespace clientbook::billing

@@ -9,9 +9,6 @@ namespace clientbook::importer {
 namespace {
 
 constexpr char kFirmsOnly[] = "resource_type = \"clientbook.v1.Firm\"";
-// A snapshot of every firm takes seconds; the bound is for a directory that
-// stops answering half way.
-constexpr absl::Duration kSnapshotTimeout = absl::Minutes(10);
 
 }  // namespace
 
@@ -25,7 +22,7 @@ grpc::ServerUnaryReactor* ImportReconcileService::Reconcile(
           absl::flat_hash_set<uint64_t> firms;
           CB_RETURN_IF_ERROR(client::ReadSnapshot(
               directory_, caller, kFirmsOnly, "the directory's change feed",
-              kSnapshotTimeout, [&](const v1::ChangeEvent& event) {
+              [&](const v1::ChangeEvent& event) {
                 absl::StatusOr<names::FirmName> name =
                     names::FirmName::Parse("name", event.name());
                 if (name.ok()) firms.insert(name->firm_id);

@@ -80,6 +80,10 @@ TEST_F(ClientReconcileTest, ListsBothKindsThenRepairsEachTheOneRightWay) {
     EXPECT_EQ(record.actor(), "ops");
     EXPECT_EQ(record.source(), "reconcile");
   }
+  // In the feed the missing client's subscription goes, the returned one's
+  // comes back.
+  EXPECT_THAT((std::vector<std::string>{log[log.size() - 2].type(), log.back().type()}),
+              UnorderedElementsAre("DELETED", "CREATED"));
 
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(Reconcile(directory, /*fix=*/true)).mismatch_count, 0)

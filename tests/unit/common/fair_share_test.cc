@@ -333,7 +333,7 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
   auto check = [&](const std::string& name) {
     v1::GetFirmRequest get;
     get.set_name(name);
-    return CheckFirmInCell(get, kCell);
+    return CheckFirmInCell(ShareOf(get, "alice").flow, kCell);
   };
   EXPECT_TRUE(check("firms/2000000000001").ok());
   EXPECT_TRUE(check("firms/2999999999999").ok());
@@ -356,7 +356,8 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
   // The firm of the resource an update carries counts too.
   v1::UpdateClientRequest update;
   update.mutable_client()->set_name("firms/1001/clients/7");
-  EXPECT_EQ(errors::ReasonOf(CheckFirmInCell(update, kCell)), "WRONG_CELL");
+  EXPECT_EQ(errors::ReasonOf(CheckFirmInCell(ShareOf(update, "alice").flow, kCell)),
+            "WRONG_CELL");
 }
 
 }  // namespace
