@@ -2,14 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/authenticator.h"
+#include "common/client/routing_header.h"
 #include "common/status/status_mapping.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
 namespace clientbook::client {
 
 std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
-  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  return RoutedChannel(target, grpc::InsecureChannelCredentials());
 }
 
 std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,

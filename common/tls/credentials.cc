@@ -6,7 +6,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
+#include "common/client/routing_header.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -117,7 +118,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
     if (!tls.cert_file.empty() || !tls.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_client_cert_file needs --tls_ca_file");
     }
-    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    return client::RoutedChannel(target, grpc::InsecureChannelCredentials(), args);
   }
   if (absl::Status s = CheckReadable("--tls_ca_file", tls.ca_file); !s.ok()) return s;
   if (absl::Status s = CheckPair("--tls_client_cert_file", tls.cert_file,
@@ -137,8 +138,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
   if (!tls.server_name.empty()) {
     args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, tls.server_name);
   }
-  return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(options),
-                                   args);
+  return client::RoutedChannel(target, grpc::experimental::TlsCredentials(options), args);
 }
 
 }  // namespace clientbook::tls
