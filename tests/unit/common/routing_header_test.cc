@@ -29,16 +29,16 @@ using client::RoutingParams;
 // The calls no one firm answers: they are routed by what they are.
 const std::set<std::string>& GlobalMethods() {
   static const auto* methods = new std::set<std::string>{
-      "CreateFirm",       "ListMyFirms",      "CreateInvitation",
-      "ListInvitations",  "AcceptInvitation", "DeclineInvitation"};
+      "CreateFirm",      "ListMyFirms",      "CreateInvitation",
+      "ListInvitations", "AcceptInvitation", "DeclineInvitation"};
   return *methods;
 }
 
 TEST(RoutingHeaderTest, EveryFirmScopedMethodNamesAStringFieldToRouteBy) {
   int routed = 0;
-  for (const char* file : {"clientbook/v1/directory.proto", "clientbook/v1/workspace.proto",
-                           "clientbook/v1/billing.proto", "clientbook/v1/import.proto",
-                           "clientbook/v1/changes.proto"}) {
+  for (const char* file : {"clientbook/v1/directory.proto",
+                           "clientbook/v1/workspace.proto", "clientbook/v1/billing.proto",
+                           "clientbook/v1/import.proto", "clientbook/v1/changes.proto"}) {
     const google::protobuf::FileDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file);
     ASSERT_NE(descriptor, nullptr) << file;
@@ -70,9 +70,10 @@ TEST(RoutingHeaderTest, EveryFirmScopedMethodNamesAStringFieldToRouteBy) {
         ASSERT_EQ(field->type(), google::protobuf::FieldDescriptor::TYPE_STRING)
             << method->full_name();
         at->GetReflection()->SetString(at, field, "firms/2000000000001/clients/7");
-        EXPECT_EQ(RoutingParams(absl::StrCat("/", service->full_name(), "/", method->name()),
-                                request->SerializeAsString()),
-                  path + "=firms%2F2000000000001%2Fclients%2F7")
+        EXPECT_EQ(
+            RoutingParams(absl::StrCat("/", service->full_name(), "/", method->name()),
+                          request->SerializeAsString()),
+            path + "=firms%2F2000000000001%2Fclients%2F7")
             << method->full_name();
       }
     }
@@ -97,7 +98,10 @@ TEST(RoutingHeaderTest, NoRuleNoValueOrBadBytesSendNothing) {
                           create.SerializeAsString()),
             "");
   EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient", ""), "");
-  EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient", "\x0a\x7f" "ab"), "");
+  EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient",
+                          "\x0a\x7f"
+                          "ab"),
+            "");
   EXPECT_EQ(RoutingParams("/no.Such/Method", "\x0a\x01x"), "");
   EXPECT_EQ(RoutingParams("no-slash", "\x0a\x01x"), "");
 }

@@ -1,0 +1,413 @@
+// Three cells behind the front door (HAProxy with deploy/local/proxy-config's
+// configuration), as deploy/local/run --cells 3 runs them: new firms spread
+// over the cells, every call of a firm reaches its cell by the routing
+// header, operators move a firm or drain a cell at runtime, and one cell's
+// death touches no other cell's firms.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "clientbook/v1/billing.grpc.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/import.grpc.pb.h"
+#include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/client/routing_header.h"
+#include "common/csv/csv.h"
+#include "common/names/cell.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/cells.h"
+#include "tests/support/cluster.h"
+#include "tests/support/csv_stream.h"
+
+namespace clientbook {
+namespace {
+
+using testing::As;
+using ::testing::HasSubstr;
+
+uint64_t IdOf(const std::string& firm) {
+  uint64_t id = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(absl::string_view(firm).substr(6), &id)) << firm;
+  return id;
+}
+uint32_t CellOf(const std::string& firm) {
+  return static_cast<uint32_t>(IdOf(firm) / names::Cell::kIdsPerCell);
+}
+
+void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  const absl::Status mapped = FromGrpcStatus(status);
+  EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");
+  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["cell"], holder);
+}
+
+#define ASSERT_OK(call)                                                       \
+  do {                                                                        \
+    const grpc::Status status_ = (call);                                      \
+    ASSERT_TRUE(status_.ok()) << #call << ": " << status_.error_code() << " " \
+                              << status_.error_message();                     \
+  } while (0)
+
+class FrontDoorE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<testing::CellProcesses*> cells;
+    for (uint32_t k : {0u, 1u, 2u}) {
+      cells_.push_back(std::make_unique<testing::CellProcesses>(dir_, names::Cell{k}));
+      ASSERT_TRUE(cells_.back()->Start());
+      cells.push_back(cells_.back().get());
+    }
+    std::string why;
+    for (testing::CellProcesses* cell : cells) ASSERT_TRUE(cell->WaitServing(why)) << why;
+    proxy_ = std::make_unique<testing::FrontDoor>(dir_, cells);
+    ASSERT_TRUE(proxy_->Start(why)) << why;
+    auto channel =
+        client::RoutedChannel(proxy_->target(), grpc::InsecureChannelCredentials());
+    directory_ = v1::DirectoryService::NewStub(channel);
+    workspace_ = v1::WorkspaceService::NewStub(channel);
+    billing_ = v1::BillingService::NewStub(channel);
+    import_ = v1::ImportService::NewStub(channel);
+    changes_ = v1::ChangeService::NewStub(channel);
+  }
+
+  // Firms created through the front door until one lands in `cell` (the
+  // proxy takes the cells in turn).
+  v1::Firm FirmIn(uint32_t cell) {
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      v1::Firm firm;
+      EXPECT_TRUE(testing::CreateFirmAs(*directory_, "alice", &firm).ok());
+      if (CellOf(firm.name()) == cell) return firm;
+    }
+    ADD_FAILURE() << "no firm landed in cells/" << cell;
+    return {};
+  }
+
+  v1::Client ClientOf(const std::string& firm, const std::string& name) {
+    v1::CreateClientRequest create;
+    create.set_parent(firm);
+    create.mutable_client()->set_display_name(name);
+    create.mutable_client()->set_client_type(v1::BUSINESS);
+    v1::Client client;
+    const grpc::Status status =
+        directory_->CreateClient(As("alice").get(), create, &client);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return client;
+  }
+
+  testing::TempDir dir_;
+  std::vector<std::unique_ptr<testing::CellProcesses>> cells_;
+  std::unique_ptr<testing::FrontDoor> proxy_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_;
+  std::unique_ptr<v1::WorkspaceService::Stub> workspace_;
+  std::unique_ptr<v1::BillingService::Stub> billing_;
+  std::unique_ptr<v1::ImportService::Stub> import_;
+  std::unique_ptr<v1::ChangeService::Stub> changes_;
+};
+
+TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesItsCell) {
+  std::set<uint32_t> landed;
+  for (int i = 0; i < 3; ++i) {
+    v1::Firm firm;
+    ASSERT_OK(testing::CreateFirmAs(*directory_, "alice", &firm));
+    landed.insert(CellOf(firm.name()));
+  }
+  EXPECT_EQ(landed, (std::set<uint32_t>{0, 1, 2}));
+
+  // The tour, for a firm of cell 2, every service and every kind of stream.
+  const v1::Firm firm = FirmIn(2);
+  ASSERT_FALSE(firm.name().empty());
+  v1::GetFirmRequest get_firm;
+  get_firm.set_name(firm.name());
+  v1::Firm read_firm;
+  ASSERT_OK(directory_->GetFirm(As("alice").get(), get_firm, &read_firm));
+  v1::UpdateFirmRequest update_firm;
+  update_firm.mutable_firm()->set_name(firm.name());
+  update_firm.mutable_firm()->set_display_name("Studio Tre");
+  update_firm.mutable_update_mask()->add_paths("display_name");
+  ASSERT_OK(directory_->UpdateFirm(As("alice").get(), update_firm, &read_firm));
+  v1::AddFirmMemberRequest add_member;
+  add_member.set_parent(firm.name());
+  add_member.mutable_member()->set_user_id("bob");
+  add_member.mutable_member()->set_email("bob@studio.example");
+  add_member.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bob;
+  ASSERT_OK(directory_->AddFirmMember(As("alice").get(), add_member, &bob));
+  v1::ListFirmMembersRequest list_members;
+  list_members.set_parent(firm.name());
+  v1::ListFirmMembersResponse members;
+  ASSERT_OK(directory_->ListFirmMembers(As("alice").get(), list_members, &members));
+  EXPECT_EQ(members.members_size(), 2);
+
+  v1::Client rossi = ClientOf(firm.name(), "Rossi SRL");
+  EXPECT_EQ(CellOf(rossi.name().substr(0, rossi.name().find("/clients"))), 2u);
+  v1::GetClientRequest get_client;
+  get_client.set_name(rossi.name());
+  ASSERT_OK(directory_->GetClient(As("bob").get(), get_client, &rossi));
+  v1::UpdateClientRequest update_client;
+  *update_client.mutable_client() = rossi;
+  update_client.mutable_client()->set_email("info@rossi.example");
+  update_client.mutable_update_mask()->add_paths("email");
+  ASSERT_OK(directory_->UpdateClient(As("alice").get(), update_client, &rossi));
+  v1::ListClientsRequest list_clients;
+  list_clients.set_parent(firm.name());
+  v1::ListClientsResponse clients;
+  ASSERT_OK(directory_->ListClients(As("alice").get(), list_clients, &clients));
+  EXPECT_EQ(clients.clients_size(), 1);
+  v1::BatchUpdateClientNumbersRequest numbers;
+  numbers.set_parent(firm.name());
+  auto* number = numbers.add_requests();
+  number->set_client(rossi.name());
+  number->set_client_number("R-1");
+  v1::BatchUpdateClientNumbersResponse numbered;
+  ASSERT_OK(directory_->BatchUpdateClientNumbers(As("alice").get(), numbers, &numbered));
+
+  v1::SubscribeClientRequest subscribe;
+  subscribe.set_parent(rossi.name());
+  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
+  subscribe.mutable_subscription()->add_products(v1::PLUS);
+  v1::Subscription subscription;
+  ASSERT_OK(billing_->SubscribeClient(As("alice").get(), subscribe, &subscription));
+  v1::ListSubscriptionsRequest list_subscriptions;
+  list_subscriptions.set_parent(firm.name());
+  v1::ListSubscriptionsResponse subscriptions;
+  ASSERT_OK(
+      billing_->ListSubscriptions(As("alice").get(), list_subscriptions, &subscriptions));
+  EXPECT_EQ(subscriptions.subscriptions_size(), 1);
+
+  v1::CreateNoteRequest note;
+  note.set_parent(firm.name());
+  note.mutable_note()->set_client(rossi.name());
+  note.mutable_note()->set_kind(v1::Note::GENERAL);
+  note.mutable_note()->set_text("Called about VAT");
+  v1::Note written;
+  ASSERT_OK(workspace_->CreateNote(As("alice").get(), note, &written));
+  v1::ListNotesRequest list_notes;
+  list_notes.set_parent(firm.name());
+  list_notes.set_client(rossi.name());
+  v1::ListNotesResponse notes;
+  ASSERT_OK(workspace_->ListNotes(As("alice").get(), list_notes, &notes));
+  EXPECT_EQ(notes.notes_size(), 1);
+
+  // Server streams: the export, a job followed to its end, the feed.
+  v1::ExportClientsRequest export_clients;
+  export_clients.set_parent(firm.name());
+  auto export_context = As("alice");
+  testing::CsvDownload exported =
+      testing::ReadCsv(*import_->ExportClients(export_context.get(), export_clients));
+  ASSERT_OK(exported.status);
+  std::vector<csv::Record> rows = csv::Parse(exported.csv);
+  ASSERT_EQ(rows.size(), 2u) << exported.csv;
+  // A client stream, with its metadata corked so the header leaves with the
+  // first message.
+  auto upload_context = As("alice");
+  upload_context->set_initial_metadata_corked(true);
+  v1::ImportJob job;
+  auto upload = import_->UploadImport(upload_context.get(), &job);
+  v1::UploadImportRequest first;
+  first.set_parent(firm.name());
+  first.set_csv(csv::Line(rows[0].fields) +
+                csv::Line({rows[1].fields[0], rows[1].fields[1], "R-2"}));
+  ASSERT_TRUE(upload->Write(first));
+  ASSERT_TRUE(upload->WritesDone());
+  ASSERT_OK(upload->Finish());
+  v1::WatchImportJobRequest watch_job;
+  watch_job.set_name(job.name());
+  auto watch_context = As("alice");
+  auto watching = import_->WatchImportJob(watch_context.get(), watch_job);
+  while (watching->Read(&job)) {
+  }
+  ASSERT_OK(watching->Finish());
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
+  v1::ListImportJobsRequest list_jobs;
+  list_jobs.set_parent(firm.name());
+  v1::ListImportJobsResponse jobs;
+  ASSERT_OK(import_->ListImportJobs(As("alice").get(), list_jobs, &jobs));
+  EXPECT_EQ(jobs.import_jobs_size(), 1);
+
+  v1::ListChangesRequest list_changes;
+  list_changes.set_parent(firm.name());
+  v1::ListChangesResponse changes;
+  ASSERT_OK(changes_->ListChanges(As("alice").get(), list_changes, &changes));
+  EXPECT_FALSE(changes.events().empty());
+  v1::ListAuditEntriesRequest audit;
+  audit.set_parent(rossi.name());
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_OK(changes_->ListAuditEntries(As("alice").get(), audit, &entries));
+  EXPECT_FALSE(entries.audit_entries().empty());
+  v1::WatchChangesRequest watch_changes;
+  watch_changes.set_parent(firm.name());
+  watch_changes.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto feed_context = As("alice");
+  auto feed = changes_->WatchChanges(feed_context.get(), watch_changes);
+  v1::WatchChangesResponse batch;
+  ASSERT_TRUE(feed->Read(&batch));
+  feed_context->TryCancel();
+  feed->Finish();
+
+  get_client.set_name(rossi.name());
+  ASSERT_OK(directory_->GetClient(As("alice").get(), get_client, &rossi));
+  EXPECT_EQ(rossi.client_number(), "R-2");
+
+  // Straight to the wrong cell, or through the door without the header
+  // (cell 0 answers then): loud, naming the cell that holds the firm.
+  auto cell0 =
+      v1::DirectoryService::NewStub(testing::Channel(cells_[0]->directory_target()));
+  v1::Firm other;
+  ExpectWrongCell(cell0->GetFirm(As("alice").get(), get_firm, &other), "cells/2");
+  auto unrouted = v1::DirectoryService::NewStub(testing::Channel(proxy_->target()));
+  ExpectWrongCell(unrouted->GetFirm(As("alice").get(), get_firm, &other), "cells/2");
+  // A cell the door does not know: UNAVAILABLE at once, a real gRPC status.
+  get_firm.set_name(absl::StrCat("firms/", names::Cell{7}.first_id() + 1));
+  const grpc::Status missing = directory_->GetFirm(As("alice").get(), get_firm, &other);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(missing.error_message(), HasSubstr("no cell 7"));
+
+  // Oversized metadata is refused at the door for that call alone; the
+  // pooled connections to the cells serve the next call.
+  auto oversized = As("alice");
+  oversized->AddMetadata("x-padding", std::string(9000, 'a'));
+  get_firm.set_name(firm.name());
+  EXPECT_EQ(directory_->GetFirm(oversized.get(), get_firm, &other).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_OK(directory_->GetFirm(As("alice").get(), get_firm, &other));
+}
+
+// HAProxy's own Prometheus endpoint, over plain HTTP/1.0.
+std::string HttpGet(const std::string& address, const std::string& path) {
+  std::vector<std::string> host_port = absl::StrSplit(address, ':');
+  int port = 0;
+  if (host_port.size() != 2 || !absl::SimpleAtoi(host_port[1], &port)) return "";
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) {
+    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
+    if (write(fd, request.data(), request.size()) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[65536];
+      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;)
+        answer.append(buffer, n);
+    }
+  }
+  close(fd);
+  return answer;
+}
+
+TEST_F(FrontDoorE2eTest, OperatorsDrainACellAndMoveAFirmAtRuntime) {
+  const v1::Firm moved = FirmIn(1);
+  // Drained from CreateFirm, cell 1 takes no new firm.
+  EXPECT_EQ(proxy_->Command("set weight create_firm/c1 0"), "\n");
+  for (int i = 0; i < 6; ++i) {
+    v1::Firm firm;
+    ASSERT_OK(testing::CreateFirmAs(*directory_, "alice", &firm));
+    EXPECT_NE(CellOf(firm.name()), 1u) << firm.name();
+  }
+  // The map overrides the id's cell: routed to cell 2 the firm is refused
+  // there, naming its real cell; removed from the map it is served again.
+  const std::string map = dir_.Sub("proxy") + "/firm-cells.map";
+  const std::string id = absl::StrCat(IdOf(moved.name()));
+  EXPECT_EQ(proxy_->Command(absl::StrCat("add map ", map, " ", id, " 2")), "\n");
+  v1::GetFirmRequest get;
+  get.set_name(moved.name());
+  v1::Firm read;
+  ExpectWrongCell(directory_->GetFirm(As("alice").get(), get, &read), "cells/1");
+  proxy_->Command(absl::StrCat("del map ", map, " ", id));
+  ASSERT_OK(directory_->GetFirm(As("alice").get(), get, &read));
+
+  const std::string metrics = HttpGet(proxy_->metrics_address(), "/metrics");
+  EXPECT_THAT(metrics,
+              HasSubstr("haproxy_backend_http_requests_total{proxy=\"c1_directory\"}"));
+}
+
+TEST_F(FrontDoorE2eTest, ACellsDirectoryKilledTouchesNoOtherCellAndComesBackWhole) {
+  std::vector<v1::Client> clients;
+  for (uint32_t k : {0u, 1u, 2u}) {
+    clients.push_back(ClientOf(FirmIn(k).name(), absl::StrCat("Client of cell ", k)));
+  }
+  struct Outcome {
+    int ok = 0;
+    std::vector<grpc::Status> failures;
+    absl::Time first_failure = absl::InfiniteFuture();
+  };
+  absl::Mutex mu;
+  std::vector<Outcome> outcomes(3);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> load;
+  for (uint32_t k : {0u, 1u, 2u}) {
+    for (int thread = 0; thread < 2; ++thread) {
+      load.emplace_back([&, k] {
+        v1::GetClientRequest get;
+        get.set_name(clients[k].name());
+        while (!stop.load()) {
+          grpc::ClientContext context;
+          context.AddMetadata("x-user-id", "alice");
+          context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(3));
+          v1::Client client;
+          const grpc::Status status = directory_->GetClient(&context, get, &client);
+          absl::MutexLock lock(&mu);
+          if (status.ok()) {
+            ++outcomes[k].ok;
+          } else {
+            outcomes[k].failures.push_back(status);
+            outcomes[k].first_failure = std::min(outcomes[k].first_failure, absl::Now());
+          }
+        }
+      });
+    }
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  const absl::Time killed = absl::Now();
+  cells_[1]->directory().Stop(SIGKILL);
+  absl::SleepFor(absl::Milliseconds(2500));
+  stop = true;
+  for (std::thread& thread : load) thread.join();
+
+  for (uint32_t k : {0u, 2u}) {
+    EXPECT_GT(outcomes[k].ok, 0);
+    EXPECT_TRUE(outcomes[k].failures.empty())
+        << "cells/" << k << ": " << outcomes[k].failures.size() << " failures, first "
+        << outcomes[k].failures[0].error_message();
+  }
+  ASSERT_FALSE(outcomes[1].failures.empty());
+  EXPECT_LE(outcomes[1].first_failure - killed, absl::Seconds(2));
+  for (const grpc::Status& failure : outcomes[1].failures) {
+    ASSERT_EQ(failure.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << failure.error_message();
+  }
+
+  // Back on its storage, the cell is served again with nothing lost.
+  ASSERT_TRUE(cells_[1]->directory().Start() &&
+              cells_[1]->directory().WaitServing(cells_[1]->directory_target()));
+  v1::GetClientRequest get;
+  get.set_name(clients[1].name());
+  v1::Client back;
+  grpc::Status status;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       absl::Now() < give_up;) {
+    status = directory_->GetClient(As("alice").get(), get, &back);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_OK(status);
+  EXPECT_EQ(back.display_name(), "Client of cell 1");
+}
+
+}  // namespace
+}  // namespace clientbook
