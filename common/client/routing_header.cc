@@ -23,6 +23,11 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::internal::WireFormatLite;
 
+// Longer than any resource name (ids are at most 128 bytes): such a value is
+// left out, so the call's metadata stays small and the service that gets it
+// refuses the name itself.
+constexpr size_t kMostRoutedBytes = 512;
+
 // "/pkg.Service/Method" as the pool names it, "pkg.Service.Method".
 const google::protobuf::MethodDescriptor* MethodOf(absl::string_view method) {
   if (!absl::ConsumePrefix(&method, "/")) return nullptr;
@@ -154,7 +159,7 @@ std::string RoutingParams(absl::string_view method,
     for (const int number : *numbers) {
       if (value) value = LengthDelimited(*value, number);
     }
-    if (!value || value->empty()) continue;
+    if (!value || value->empty() || value->size() > kMostRoutedBytes) continue;
     absl::StrAppend(&params, params.empty() ? "" : "&", parameter.field(), "=",
                     UrlEncoded(*value));
   }

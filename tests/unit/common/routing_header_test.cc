@@ -98,6 +98,11 @@ TEST(RoutingHeaderTest, NoRuleNoValueOrBadBytesSendNothing) {
                           create.SerializeAsString()),
             "");
   EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient", ""), "");
+  v1::GetClientRequest oversized;
+  oversized.set_name("firms/" + std::string(10 * 1024, '1') + "/clients/2");
+  EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient",
+                          oversized.SerializeAsString()),
+            "");
   EXPECT_EQ(RoutingParams("/clientbook.v1.DirectoryService/GetClient",
                           "\x0a\x7f"
                           "ab"),
