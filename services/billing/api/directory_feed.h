@@ -4,14 +4,12 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "common/auth/caller.h"
+#include "common/client/feed_follower.h"
 #include "grpcpp/channel.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
@@ -27,7 +25,8 @@ namespace clientbook::billing {
 // so a batch applied again after a crash changes nothing. A token the
 // directory no longer accepts (past retention, another store epoch) starts
 // again from the oldest change it keeps.
-class DirectoryFeed final : public prometheus::Collectable {
+class DirectoryFeed final : public prometheus::Collectable,
+                            private client::FeedFollower::Consumer {
  public:
   // The feed's name in the store's positions.
   static constexpr char kFeed[] = "directory";
@@ -38,51 +37,37 @@ class DirectoryFeed final : public prometheus::Collectable {
   DirectoryFeed(std::shared_ptr<grpc::Channel> directory, auth::Caller service,
                 Billing& billing, BillingStore& store,
                 absl::Duration retry = absl::Seconds(1));
-  ~DirectoryFeed();
 
   // Follows on a thread of its own until destroyed.
-  void Start();
+  void Start() { follower_.Start(); }
 
   // Applies every change the directory has now, page by page; for tests and
   // the thread's catch-up before it watches.
-  absl::Status CatchUp();
+  absl::Status CatchUp() { return follower_.CatchUp(); }
 
   // Changes applied (subscriptions taken out) and the last event's age when
   // applied: the lag.
   uint64_t subscriptions_detached() const { return detached_; }
-  absl::Duration lag() const { return absl::Microseconds(lag_us_.load()); }
+  absl::Duration lag() const { return follower_.lag(); }
 
   // clientbook_directory_feed_lag_seconds and
   // clientbook_directory_feed_subscriptions_detached_total.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  // Applies `events` and then stores `token`.
+  absl::StatusOr<std::string> Position() override;
+  // Takes the subscriptions of deleted and merged clients out, then stores
+  // `token`.
   absl::Status Apply(const google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
-                     const std::string& token);
-  // Watches from the stored position until the stream ends.
-  absl::Status Watch();
-  void Run();
-  // A fresh start when the directory refuses the stored token.
-  absl::Status ForgetPositionIfRefused(const absl::Status& status);
-  std::unique_ptr<grpc::ClientContext> NewContext(bool streaming) const;
-  // Makes `context` the call Stop cancels (null: none); false once stopping.
-  bool SetCalling(grpc::ClientContext* context);
+                     const std::string& token) override;
+  // From the oldest change the directory keeps.
+  absl::Status Restart() override;
 
-  std::unique_ptr<v1::ChangeService::Stub> stub_;
-  const auth::Caller service_;
   Billing& billing_;
   BillingStore& store_;
-  const absl::Duration retry_;
   std::atomic<uint64_t> detached_{0};
-  std::atomic<int64_t> lag_us_{0};
-
-  absl::Notification stopping_;
-  absl::Mutex mu_;
-  // The call in progress, cancelled when the feed stops (a call waits for a
-  // directory that is down).
-  grpc::ClientContext* calling_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::thread thread_;
+  // Last: stops following before the rest goes.
+  client::FeedFollower follower_;
 };
 
 }  // namespace clientbook::billing
