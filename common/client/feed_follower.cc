@@ -71,7 +71,8 @@ absl::Status FeedFollower::RestartIfRefused(const absl::Status& status) {
       (reason != "RESUME_TOKEN_EXPIRED" && reason != "STORE_EPOCH_CHANGED")) {
     return status;
   }
-  spdlog::warn("{}: {}; following again from the start", options_.peer, status.ToString());
+  spdlog::warn("{}: {}; following again from the start", options_.peer,
+               status.ToString());
   return consumer_.Restart();
 }
 

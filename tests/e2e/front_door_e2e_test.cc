@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -70,9 +71,13 @@ class FrontDoorE2eTest : public ::testing::Test {
       ASSERT_TRUE(cells_.back()->Start());
       cells.push_back(cells_.back().get());
     }
+    const std::string accounts_target = absl::StrCat("127.0.0.1:", testing::FreePort());
+    accounts_ = testing::AccountsFor(dir_, cells, accounts_target);
+    ASSERT_TRUE(accounts_->Start());
     std::string why;
     for (testing::CellProcesses* cell : cells) ASSERT_TRUE(cell->WaitServing(why)) << why;
-    proxy_ = std::make_unique<testing::FrontDoor>(dir_, cells);
+    ASSERT_TRUE(accounts_->WaitServing(accounts_target)) << accounts_->Log();
+    proxy_ = std::make_unique<testing::FrontDoor>(dir_, cells, accounts_target);
     ASSERT_TRUE(proxy_->Start(why)) << why;
     auto channel =
         client::RoutedChannel(proxy_->target(), grpc::InsecureChannelCredentials());
@@ -109,6 +114,7 @@ class FrontDoorE2eTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::vector<std::unique_ptr<testing::CellProcesses>> cells_;
+  std::unique_ptr<testing::ServiceProcess> accounts_;
   std::unique_ptr<testing::FrontDoor> proxy_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_;
   std::unique_ptr<v1::WorkspaceService::Stub> workspace_;
@@ -283,6 +289,57 @@ TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesIts
   EXPECT_EQ(directory_->GetFirm(oversized.get(), get_firm, &other).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
   ASSERT_OK(directory_->GetFirm(As("alice").get(), get_firm, &other));
+}
+
+// The names of `user`'s firms, as ListMyFirms through the door answers,
+// once they are `expected`, or when a second has passed since `since`: how
+// long they took.
+absl::Duration UntilMyFirmsAre(v1::DirectoryService::Stub& directory,
+                               const std::string& user,
+                               const std::set<std::string>& expected, absl::Time since,
+                               std::set<std::string>& listed) {
+  while (true) {
+    v1::ListMyFirmsResponse firms;
+    listed.clear();
+    if (directory.ListMyFirms(As(user).get(), {}, &firms).ok()) {
+      for (const v1::Firm& firm : firms.firms()) listed.insert(firm.name());
+    }
+    const absl::Duration took = absl::Now() - since;
+    if (listed == expected || took > absl::Seconds(1)) return took;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) {
+  std::set<std::string> alices;
+  for (uint32_t k : {0u, 1u, 2u}) alices.insert(FirmIn(k).name());
+  std::set<std::string> listed;
+  EXPECT_LE(UntilMyFirmsAre(*directory_, "alice", alices, absl::Now(), listed),
+            absl::Seconds(1));
+  EXPECT_EQ(listed, alices);
+  v1::ListMyFirmsResponse firms;
+  ASSERT_OK(directory_->ListMyFirms(As("alice").get(), {}, &firms));
+  for (const v1::Firm& firm : firms.firms()) EXPECT_EQ(firm.display_name(), "Studio");
+
+  // Bob joins a firm of cell 2, then leaves it.
+  const std::string joined = *alices.rbegin();
+  v1::AddFirmMemberRequest add;
+  add.set_parent(joined);
+  add.mutable_member()->set_user_id("bob");
+  add.mutable_member()->set_email("bob@studio.example");
+  add.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bob;
+  ASSERT_OK(directory_->AddFirmMember(As("alice").get(), add, &bob));
+  EXPECT_LE(UntilMyFirmsAre(*directory_, "bob", {joined}, absl::Now(), listed),
+            absl::Seconds(1));
+  EXPECT_EQ(listed, std::set<std::string>{joined});
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(bob.name());
+  v1::RemoveFirmMemberResponse removed;
+  ASSERT_OK(directory_->RemoveFirmMember(As("alice").get(), remove, &removed));
+  EXPECT_LE(UntilMyFirmsAre(*directory_, "bob", {}, absl::Now(), listed),
+            absl::Seconds(1));
+  EXPECT_TRUE(listed.empty());
 }
 
 // HAProxy's own Prometheus endpoint, over plain HTTP/1.0.

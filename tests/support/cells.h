@@ -86,16 +86,37 @@ class CellProcesses {
   ServiceProcess import_;
 };
 
+// The accounts service following `cells`' directories, as deploy/local/run
+// --cells N starts it.
+inline std::unique_ptr<ServiceProcess> AccountsFor(
+    const TempDir& dir, const std::vector<CellProcesses*>& cells,
+    const std::string& target) {
+  std::string directories;
+  for (const CellProcesses* cell : cells) {
+    absl::StrAppend(&directories, directories.empty() ? "" : ",", cell->cell().id, "=",
+                    cell->directory_target());
+  }
+  return std::make_unique<ServiceProcess>(
+      ACCOUNTS_BINARY,
+      std::vector<std::string>{"--listen=" + target, "--data_dir=" + dir.Sub("accounts"),
+                               "--metrics_listen=", "--drain_delay=0s",
+                               "--cell_directory=" + directories},
+      dir.Sub("accounts.log"));
+}
+
 // The front door: HAProxy with deploy/local/proxy-config's configuration in
 // front of `cells`, as deploy/local/run --cells N starts it.
 class FrontDoor {
  public:
-  FrontDoor(const TempDir& dir, const std::vector<CellProcesses*>& cells)
+  // With `accounts` (its address), ListMyFirms goes there.
+  FrontDoor(const TempDir& dir, const std::vector<CellProcesses*>& cells,
+            const std::string& accounts = "")
       : dir_(dir.Sub("proxy")),
         target_(absl::StrCat("127.0.0.1:", FreePort())),
         metrics_address_(absl::StrCat("127.0.0.1:", FreePort())) {
     std::vector<std::string> args = {dir_, "--listen", target_, "--metrics_listen",
                                      metrics_address_};
+    if (!accounts.empty()) args.insert(args.end(), {"--accounts", accounts});
     for (const CellProcesses* cell : cells) {
       args.insert(args.end(),
                   {"--cell", absl::StrCat(cell->cell().id), cell->directory_target(),

@@ -1,0 +1,61 @@
+#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_ACCOUNTS_STORE_H_
+#define CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_ACCOUNTS_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "clientbook/v1/directory.pb.h"
+#include "common/names/cell.h"
+#include "common/storage/paging.h"
+
+namespace clientbook::accounts {
+
+// The two things accounts follows in each cell's directory feed.
+enum class Feed { kFirms, kMembers };
+
+// One cell's feed of one kind: its position is kept apart from the others.
+struct FeedOf {
+  names::Cell cell;
+  Feed feed;
+};
+
+// One firm or membership as a feed says it is now.
+struct IndexChange {
+  enum class Kind { kPutFirm, kDeleteFirm, kPutMember, kDeleteMember };
+  Kind kind;
+  uint64_t firm_id = 0;
+  // kPutFirm: the firm as the directory has it.
+  v1::Firm firm;
+  // Memberships: whose.
+  std::string user_id;
+};
+
+// What accounts keeps: each firm's record and every user's memberships,
+// across cells, with each feed's position.
+class AccountsStore {
+ public:
+  virtual ~AccountsStore() = default;
+
+  // `changes`, then `token` as the feed's position unless it is empty, in
+  // one write.
+  virtual absl::Status Apply(FeedOf feed, const std::vector<IndexChange>& changes,
+                             absl::string_view token) = 0;
+  // The feed's position; "" before its first batch.
+  virtual absl::StatusOr<std::string> Position(FeedOf feed) const = 0;
+  // Drops the feed's position and everything it built in its cell (the
+  // cell's firms, or its memberships), in one write.
+  virtual absl::Status Forget(FeedOf feed) = 0;
+  // One page of `user`'s firms in id order, after `cursor`; a firm whose
+  // record has not arrived yet carries its name alone.
+  virtual absl::StatusOr<storage::StoredPage<v1::Firm>> FirmsOf(absl::string_view user,
+                                                                absl::string_view cursor,
+                                                                size_t limit) const = 0;
+};
+
+}  // namespace clientbook::accounts
+
+#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_ACCOUNTS_STORE_H_

@@ -1,0 +1,73 @@
+// The accounts service binary: the calls that span cells (ListMyFirms),
+// answered from an index it builds by following every cell's directory
+// feed. Flags, storage, the feeds, server; then waits for SIGTERM/SIGINT.
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "common/auth/auth_flags.h"
+#include "common/server/bootstrap.h"
+#include "common/server/server.h"
+#include "common/tls/credentials.h"
+#include "services/accounts/api/accounts_directory_service.h"
+#include "services/accounts/api/cell_feeds.h"
+#include "services/accounts/store/rocksdb_accounts_store.h"
+
+ABSL_FLAG(std::vector<std::string>, cell_directory, {},
+          "every cell's directory, as cell=host:port (0=directory-0:50051,1=…)");
+
+namespace clientbook::accounts {
+namespace {
+
+absl::StatusOr<std::vector<CellFeeds::Cell>> CellsFromFlags() {
+  std::vector<CellFeeds::Cell> cells;
+  for (const std::string& entry : absl::GetFlag(FLAGS_cell_directory)) {
+    std::pair<std::string, std::string> parts =
+        absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    uint32_t id = 0;
+    if (!absl::SimpleAtoi(parts.first, &id) || id >= names::Cell::kCells ||
+        parts.second.empty()) {
+      return absl::InvalidArgumentError(
+          "--cell_directory: each entry is cell=host:port, a cell 0 to 999");
+    }
+    auto channel = tls::SecureChannel(parts.second, tls::TlsClientOptions::FromFlags(),
+                                      /*own_connection=*/true);
+    if (!channel.ok()) return channel.status();
+    cells.push_back({names::Cell{id}, *std::move(channel)});
+  }
+  if (cells.empty()) return absl::InvalidArgumentError("--cell_directory names no cell");
+  return cells;
+}
+
+}  // namespace
+}  // namespace clientbook::accounts
+
+int main(int argc, char** argv) {
+  using namespace clientbook;
+  auto basics = server::Bootstrap(argc, argv,
+                                  {.listen = "127.0.0.1:50070",
+                                   .data_dir = "./data/accounts",
+                                   .metrics_listen = "127.0.0.1:9470"});
+  if (!basics.ok()) return server::ExitWith(basics.status());
+  auto cells = accounts::CellsFromFlags();
+  if (!cells.ok()) return server::ExitWith(cells.status());
+  auto service = auth::ServiceCallerFromFlags("clientbook-accounts");
+  if (!service.ok()) return server::ExitWith(service.status());
+  accounts::RocksAccountsStore store(basics->db.get());
+  accounts::Accounts index(store);
+  accounts::AccountsDirectoryService directory(index, *basics->frame);
+  {
+    accounts::CellFeeds feeds(*cells, *service, index);
+    feeds.Start();
+    server::ServerOptions options = server::ServerOptions::FromFlags();
+    options.metrics.push_back(&feeds);
+    if (absl::Status s =
+            server::ServeUntilSignal("accounts", options, *basics->frame, {&directory},
+                                     basics->clock.control.get());
+        !s.ok()) {
+      return server::ExitWith(s);
+    }
+  }
+  return server::CloseAndExit("accounts", *basics->db);
+}

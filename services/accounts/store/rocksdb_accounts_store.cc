@@ -1,0 +1,125 @@
+#include "services/accounts/store/rocksdb_accounts_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/names/names.h"
+#include "common/storage/key_codec.h"
+#include "rocksdb/write_batch.h"
+
+namespace clientbook::accounts {
+namespace {
+
+using storage::KeyBuilder;
+
+constexpr char kFirm = 'F';
+constexpr char kMember = 'M';
+constexpr char kByFirm = 'R';
+constexpr char kPosition = 'P';
+
+std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
+std::string MemberKey(absl::string_view user, uint64_t firm) {
+  return KeyBuilder(kMember).String(user).Uint64(firm).Release();
+}
+std::string ByFirmKey(uint64_t firm, absl::string_view user) {
+  return KeyBuilder(kByFirm).Uint64(firm).String(user).Release();
+}
+std::string PositionKey(FeedOf feed) {
+  return KeyBuilder(kPosition)
+      .Uint64(feed.cell.id)
+      .Byte(feed.feed == Feed::kFirms ? 'f' : 'm')
+      .Release();
+}
+
+}  // namespace
+
+absl::Status RocksAccountsStore::Apply(FeedOf feed,
+                                       const std::vector<IndexChange>& changes,
+                                       absl::string_view token) {
+  using Kind = IndexChange::Kind;
+  rocksdb::WriteBatch batch;
+  for (const IndexChange& change : changes) {
+    switch (change.kind) {
+      case Kind::kPutFirm:
+        batch.Put(FirmKey(change.firm_id), change.firm.SerializeAsString());
+        break;
+      case Kind::kDeleteFirm:
+        batch.Delete(FirmKey(change.firm_id));
+        break;
+      case Kind::kPutMember:
+        batch.Put(MemberKey(change.user_id, change.firm_id), "");
+        batch.Put(ByFirmKey(change.firm_id, change.user_id), "");
+        break;
+      case Kind::kDeleteMember:
+        batch.Delete(MemberKey(change.user_id, change.firm_id));
+        batch.Delete(ByFirmKey(change.firm_id, change.user_id));
+        break;
+    }
+  }
+  if (!token.empty())
+    batch.Put(PositionKey(feed), rocksdb::Slice(token.data(), token.size()));
+  return db_->Write(batch);
+}
+
+absl::StatusOr<std::string> RocksAccountsStore::Position(FeedOf feed) const {
+  absl::StatusOr<std::optional<std::string>> token = db_->Get(PositionKey(feed));
+  if (!token.ok()) return token.status();
+  return token->value_or("");
+}
+
+absl::Status RocksAccountsStore::Forget(FeedOf feed) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(PositionKey(feed));
+  const std::string begin = KeyBuilder(feed.feed == Feed::kFirms ? kFirm : kByFirm)
+                                .Uint64(feed.cell.first_id())
+                                .Release();
+  const std::string end = KeyBuilder(feed.feed == Feed::kFirms ? kFirm : kByFirm)
+                              .Uint64(feed.cell.end_id())
+                              .Release();
+  absl::Status malformed;
+  absl::Status scanned =
+      db_->Scan(begin, end, [&](absl::string_view key, absl::string_view) {
+        batch.Delete(rocksdb::Slice(key.data(), key.size()));
+        if (feed.feed == Feed::kFirms) return true;
+        storage::KeyReader reader(key);
+        reader.Table();
+        const std::optional<uint64_t> firm = reader.Uint64();
+        const std::optional<std::string> user = reader.String();
+        if (!firm || !user) {
+          malformed =
+              absl::DataLossError(absl::StrCat("a malformed index key in ", begin));
+          return false;
+        }
+        batch.Delete(MemberKey(*user, *firm));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!malformed.ok()) return malformed;
+  return db_->Write(batch);
+}
+
+absl::StatusOr<storage::StoredPage<v1::Firm>> RocksAccountsStore::FirmsOf(
+    absl::string_view user, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> page =
+      db_->ScanPage(KeyBuilder(kMember).String(user).Release(), cursor, limit);
+  if (!page.ok()) return page.status();
+  std::vector<std::string> keys;
+  std::vector<uint64_t> ids;
+  for (const auto& [key, value] : page->entries) {
+    const std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id) return absl::DataLossError("a malformed membership key");
+    ids.push_back(*id);
+    keys.push_back(FirmKey(*id));
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> records = db_->MultiGet(keys);
+  if (!records.ok()) return records.status();
+  storage::StoredPage<v1::Firm> out{.cursor = page->cursor};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    v1::Firm& firm = out.items.emplace_back();
+    if ((*records)[i] && !firm.ParseFromString(*(*records)[i])) {
+      return absl::DataLossError(absl::StrCat("an unreadable record of firms/", ids[i]));
+    }
+    firm.set_name(names::FirmName{ids[i]}.ToString());
+  }
+  return out;
+}
+
+}  // namespace clientbook::accounts
