@@ -1,0 +1,143 @@
+// kill -9 and accounts. Two cells take new firms and members joining and
+// leaving while accounts, following both, is killed at random moments and
+// started again: it resumes each feed from the position it stored with what
+// the position covers, so once the writes stop it lists for every user
+// exactly the firms the cells say — nothing lost, nothing twice, no one left
+// in a firm they left. Rounds: $CLIENTBOOK_KILL_ROUNDS (20 in tests/run).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "clientbook/v1/directory.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/cells.h"
+#include "tests/support/cluster.h"
+
+namespace clientbook {
+namespace {
+
+using testing::As;
+
+constexpr int kMaxKillDelayMs = 300;
+
+int Rounds() {
+  const char* rounds = std::getenv("CLIENTBOOK_KILL_ROUNDS");
+  return rounds == nullptr ? 20 : std::atoi(rounds);
+}
+
+// What the cells acknowledged: alice's firms, and those bob is in now.
+struct Truth {
+  absl::Mutex mu;
+  std::set<std::string> alice ABSL_GUARDED_BY(mu);
+  std::set<std::string> bob ABSL_GUARDED_BY(mu);
+};
+
+// Creates firms in one cell as alice; bob joins every one and leaves every
+// other one. Stops at `stop`.
+void Write(v1::DirectoryService::Stub& cell, Truth& truth,
+           const std::atomic<bool>& stop) {
+  for (int i = 0; !stop.load(); ++i) {
+    v1::Firm firm;
+    if (!testing::CreateFirmAs(cell, "alice", &firm).ok()) continue;
+    {
+      absl::MutexLock lock(&truth.mu);
+      truth.alice.insert(firm.name());
+    }
+    v1::AddFirmMemberRequest add;
+    add.set_parent(firm.name());
+    add.mutable_member()->set_user_id("bob");
+    add.mutable_member()->set_email("bob@studio.example");
+    add.mutable_member()->set_role(v1::STAFF);
+    v1::FirmMember bob;
+    ASSERT_TRUE(cell.AddFirmMember(As("alice").get(), add, &bob).ok());
+    if (i % 2 == 1) {
+      v1::RemoveFirmMemberRequest remove;
+      remove.set_name(bob.name());
+      v1::RemoveFirmMemberResponse removed;
+      ASSERT_TRUE(cell.RemoveFirmMember(As("alice").get(), remove, &removed).ok());
+    } else {
+      absl::MutexLock lock(&truth.mu);
+      truth.bob.insert(firm.name());
+    }
+  }
+}
+
+// Every firm accounts lists for `user`, page by page; each listed once.
+std::set<std::string> ListedFor(v1::DirectoryService::Stub& accounts,
+                                const std::string& user, int& listed) {
+  std::set<std::string> names;
+  listed = 0;
+  v1::ListMyFirmsRequest request;
+  request.set_page_size(1000);
+  do {
+    v1::ListMyFirmsResponse page;
+    if (!accounts.ListMyFirms(As(user).get(), request, &page).ok()) return {};
+    for (const v1::Firm& firm : page.firms()) names.insert(firm.name());
+    listed += page.firms_size();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return names;
+}
+
+TEST(AccountsKillTest, KilledAtAnyMomentItListsExactlyWhatTheCellsSayOnceItCatchesUp) {
+  testing::TempDir dir;
+  std::vector<std::unique_ptr<testing::CellProcesses>> cells;
+  std::vector<testing::CellProcesses*> started;
+  for (uint32_t k : {0u, 1u}) {
+    cells.push_back(std::make_unique<testing::CellProcesses>(dir, names::Cell{k}));
+    ASSERT_TRUE(cells.back()->Start());
+    started.push_back(cells.back().get());
+  }
+  std::string why;
+  for (auto& cell : cells) ASSERT_TRUE(cell->WaitServing(why)) << why;
+  const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  std::unique_ptr<testing::ServiceProcess> accounts =
+      testing::AccountsFor(dir, started, target);
+  ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
+  auto accounts_stub = v1::DirectoryService::NewStub(testing::Channel(target));
+
+  Truth truth;
+  std::atomic<bool> stop{false};
+  std::vector<std::unique_ptr<v1::DirectoryService::Stub>> cell_stubs;
+  std::vector<std::thread> writers;
+  for (auto& cell : cells) {
+    cell_stubs.push_back(
+        v1::DirectoryService::NewStub(testing::Channel(cell->directory_target())));
+    writers.emplace_back(
+        [&, stub = cell_stubs.back().get()] { Write(*stub, truth, stop); });
+  }
+  absl::BitGen random;
+  for (int round = 0; round < Rounds(); ++round) {
+    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
+    ASSERT_EQ(accounts->Stop(SIGKILL), -SIGKILL);
+    ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
+  }
+  stop = true;
+  for (std::thread& writer : writers) writer.join();
+
+  absl::MutexLock lock(&truth.mu);
+  ASSERT_GT(truth.alice.size(), 10u);
+  std::set<std::string> alice, bob;
+  int alice_listed = 0, bob_listed = 0;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       absl::Now() < give_up;) {
+    alice = ListedFor(*accounts_stub, "alice", alice_listed);
+    bob = ListedFor(*accounts_stub, "bob", bob_listed);
+    if (alice == truth.alice && bob == truth.bob) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(alice, truth.alice);
+  EXPECT_EQ(alice_listed, static_cast<int>(truth.alice.size()));
+  EXPECT_EQ(bob, truth.bob);
+  EXPECT_EQ(bob_listed, static_cast<int>(truth.bob.size()));
+}
+
+}  // namespace
+}  // namespace clientbook
