@@ -71,13 +71,13 @@ class FrontDoorE2eTest : public ::testing::Test {
       ASSERT_TRUE(cells_.back()->Start());
       cells.push_back(cells_.back().get());
     }
-    const std::string accounts_target = absl::StrCat("127.0.0.1:", testing::FreePort());
-    accounts_ = testing::AccountsFor(dir_, cells, accounts_target);
+    accounts_target_ = absl::StrCat("127.0.0.1:", testing::FreePort());
+    accounts_ = testing::AccountsFor(dir_, cells, accounts_target_);
     ASSERT_TRUE(accounts_->Start());
     std::string why;
     for (testing::CellProcesses* cell : cells) ASSERT_TRUE(cell->WaitServing(why)) << why;
-    ASSERT_TRUE(accounts_->WaitServing(accounts_target)) << accounts_->Log();
-    proxy_ = std::make_unique<testing::FrontDoor>(dir_, cells, accounts_target);
+    ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
+    proxy_ = std::make_unique<testing::FrontDoor>(dir_, cells, accounts_target_);
     ASSERT_TRUE(proxy_->Start(why)) << why;
     auto channel =
         client::RoutedChannel(proxy_->target(), grpc::InsecureChannelCredentials());
@@ -114,6 +114,7 @@ class FrontDoorE2eTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::vector<std::unique_ptr<testing::CellProcesses>> cells_;
+  std::string accounts_target_;
   std::unique_ptr<testing::ServiceProcess> accounts_;
   std::unique_ptr<testing::FrontDoor> proxy_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_;
@@ -340,6 +341,17 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
   EXPECT_LE(UntilMyFirmsAre(*directory_, "bob", {}, absl::Now(), listed),
             absl::Seconds(1));
   EXPECT_TRUE(listed.empty());
+
+  // A stranger's firms are their own; accounts holds the firms' records but
+  // serves no firm's call (the cells do, checking their members).
+  ASSERT_OK(directory_->ListMyFirms(As("mallory").get(), {}, &firms));
+  EXPECT_TRUE(firms.firms().empty());
+  auto accounts = v1::DirectoryService::NewStub(testing::Channel(accounts_target_));
+  v1::GetFirmRequest get;
+  get.set_name(joined);
+  v1::Firm firm;
+  EXPECT_EQ(accounts->GetFirm(As("mallory").get(), get, &firm).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 // HAProxy's own Prometheus endpoint, over plain HTTP/1.0.
