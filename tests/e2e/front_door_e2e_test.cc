@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -26,6 +27,7 @@
 #include "common/names/cell.h"
 #include "common/status/errors.h"
 #include "common/status/status_mapping.h"
+#include "common/tls/credentials.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/cells.h"
@@ -476,6 +478,64 @@ TEST_F(FrontDoorE2eTest, ACellsDirectoryKilledTouchesNoOtherCellAndComesBackWhol
   }
   ASSERT_OK(status);
   EXPECT_EQ(back.display_name(), "Client of cell 1");
+}
+
+// The door as on Kubernetes: mTLS towards callers and cells with one CA,
+// each cell's certificate checked for its service's name, health checked on
+// the plaintext health port.
+TEST(SecureFrontDoorE2eTest, CallersAndCellsSpeakMutualTlsThroughTheDoor) {
+  testing::TempDir dir;
+  const std::string pki = dir.Sub("pki");
+  const std::string make_pki =
+      absl::StrCat(DEV_TOOLS_DIR, "/dev-pki ", pki, " >/dev/null");
+  ASSERT_EQ(std::system(make_pki.c_str()), 0);
+  // HAProxy reads the key beside the certificate, as PEM.key.
+  std::filesystem::copy_file(pki + "/server.pem", pki + "/proxy.pem");
+  std::filesystem::copy_file(pki + "/server.key", pki + "/proxy.pem.key");
+  const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  const int health_port = testing::FreePort();
+  testing::ServiceProcess directory(
+      DIRECTORY_BINARY,
+      {"--listen=" + target, "--data_dir=" + dir.Sub("directory"),
+       "--metrics_listen=", "--drain_delay=0s", "--cell_id=1",
+       "--tls_cert_file=" + pki + "/server.pem", "--tls_key_file=" + pki + "/server.key",
+       "--tls_client_ca_file=" + pki + "/ca.pem", "--tls_ca_file=" + pki + "/ca.pem",
+       "--tls_client_cert_file=" + pki + "/server.pem",
+       "--tls_client_key_file=" + pki + "/server.key",
+       absl::StrCat("--health_listen=127.0.0.1:", health_port)},
+      dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(absl::StrCat("127.0.0.1:", health_port)))
+      << directory.Log();
+  // Billing's and import's addresses lead nowhere: not called here.
+  testing::FrontDoor door(dir, {}, "",
+                          {"--tls", pki + "/ca.pem", pki + "/proxy.pem", "--health_port",
+                           absl::StrCat(health_port), "--cell", "1", target,
+                           absl::StrCat("127.0.0.1:", testing::FreePort()),
+                           absl::StrCat("127.0.0.1:", testing::FreePort())});
+  tls::TlsClientOptions with_certificate{.ca_file = pki + "/ca.pem",
+                                         .cert_file = pki + "/client.pem",
+                                         .key_file = pki + "/client.key"};
+  auto channel = tls::SecureChannel(door.target(), with_certificate);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  std::string why;
+  ASSERT_TRUE(door.Start(why, *channel)) << why;
+  auto stub = v1::DirectoryService::NewStub(*channel);
+  v1::Firm firm;
+  ASSERT_OK(testing::CreateFirmAs(*stub, "alice", &firm));
+  EXPECT_EQ(CellOf(firm.name()), 1u);
+  v1::GetFirmRequest get;
+  get.set_name(firm.name());
+  v1::Firm read;
+  ASSERT_OK(stub->GetFirm(As("alice").get(), get, &read));
+
+  // No client certificate, no call.
+  auto anonymous = tls::SecureChannel(door.target(), {.ca_file = pki + "/ca.pem"});
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(v1::DirectoryService::NewStub(*anonymous)
+                ->GetFirm(As("alice").get(), get, &read)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 }
 
 }  // namespace

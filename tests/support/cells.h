@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
+#include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -108,15 +109,18 @@ inline std::unique_ptr<ServiceProcess> AccountsFor(
 // front of `cells`, as deploy/local/run --cells N starts it.
 class FrontDoor {
  public:
-  // With `accounts` (its address), ListMyFirms goes there.
+  // With `accounts` (its address), ListMyFirms goes there; `extra` are more
+  // arguments of proxy-config (--tls, --health_port, --cell of a cell run
+  // otherwise).
   FrontDoor(const TempDir& dir, const std::vector<CellProcesses*>& cells,
-            const std::string& accounts = "")
+            const std::string& accounts = "", const std::vector<std::string>& extra = {})
       : dir_(dir.Sub("proxy")),
         target_(absl::StrCat("127.0.0.1:", FreePort())),
         metrics_address_(absl::StrCat("127.0.0.1:", FreePort())) {
     std::vector<std::string> args = {dir_, "--listen", target_, "--metrics_listen",
                                      metrics_address_};
     if (!accounts.empty()) args.insert(args.end(), {"--accounts", accounts});
+    args.insert(args.end(), extra.begin(), extra.end());
     for (const CellProcesses* cell : cells) {
       args.insert(args.end(),
                   {"--cell", absl::StrCat(cell->cell().id), cell->directory_target(),
@@ -131,12 +135,14 @@ class FrontDoor {
 
   // Writes the configuration and starts HAProxy; false (with why) if either
   // failed or the front door does not answer health checks.
-  bool Start(std::string& why) {
+  // A door speaking TLS is probed over `probe` (a channel to target()).
+  bool Start(std::string& why, std::shared_ptr<grpc::Channel> probe = nullptr) {
     if (!config_->Start() || config_->Wait() != 0) {
       why = config_->Log();
       return false;
     }
-    if (!haproxy_->Start() || !haproxy_->WaitServing(target_)) {
+    if (probe == nullptr) probe = Channel(target_);
+    if (!haproxy_->Start() || !haproxy_->WaitServing(probe)) {
       why = haproxy_->Log();
       return false;
     }
