@@ -14,6 +14,7 @@
 #include "common/status/status_mapping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
@@ -26,12 +27,9 @@ using testing::As;
 constexpr names::Cell kCell{2};
 
 void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-      << status.error_message();
-  const absl::Status mapped = FromGrpcStatus(status);
-  EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");
-  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["cell"], holder);
-  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["this_cell"], kCell.ToString());
+  testing::ExpectWrongCell(status, holder);
+  EXPECT_EQ(errors::ReasonMetadataOf(FromGrpcStatus(status))["this_cell"],
+            kCell.ToString());
 }
 
 TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {

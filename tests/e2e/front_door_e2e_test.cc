@@ -38,6 +38,7 @@ namespace clientbook {
 namespace {
 
 using testing::As;
+using testing::ExpectWrongCell;
 using ::testing::HasSubstr;
 
 uint64_t IdOf(const std::string& firm) {
@@ -47,14 +48,6 @@ uint64_t IdOf(const std::string& firm) {
 }
 uint32_t CellOf(const std::string& firm) {
   return static_cast<uint32_t>(IdOf(firm) / names::Cell::kIdsPerCell);
-}
-
-void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-      << status.error_message();
-  const absl::Status mapped = FromGrpcStatus(status);
-  EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");
-  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["cell"], holder);
 }
 
 #define ASSERT_OK(call)                                                       \

@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -19,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
+#include "tests/support/kill_rounds.h"
 
 namespace clientbook {
 namespace {
@@ -26,11 +26,6 @@ namespace {
 using testing::As;
 
 constexpr int kMaxKillDelayMs = 300;
-
-int Rounds() {
-  const char* rounds = std::getenv("CLIENTBOOK_KILL_ROUNDS");
-  return rounds == nullptr ? 20 : std::atoi(rounds);
-}
 
 // What the cells acknowledged: alice's firms, and those bob is in now.
 struct Truth {
@@ -114,7 +109,7 @@ TEST(AccountsKillTest, KilledAtAnyMomentItListsExactlyWhatTheCellsSayOnceItCatch
         [&, stub = cell_stubs.back().get()] { Write(*stub, truth, stop); });
   }
   absl::BitGen random;
-  for (int round = 0; round < Rounds(); ++round) {
+  for (int round = 0; round < testing::KillRounds(); ++round) {
     absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
     ASSERT_EQ(accounts->Stop(SIGKILL), -SIGKILL);
     ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -23,6 +22,7 @@
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/kill_rounds.h"
 #include "tests/support/seed_firm.h"
 
 namespace clientbook {
@@ -32,11 +32,6 @@ using testing::As;
 
 // Long enough to land anywhere among the writes of a round.
 constexpr int kMaxKillDelayMs = 300;
-
-int Rounds() {
-  const char* rounds = std::getenv("CLIENTBOOK_KILL_ROUNDS");
-  return rounds == nullptr ? 20 : std::atoi(rounds);
-}
 
 // What the watcher saw, and where it is.
 struct Seen {
@@ -111,7 +106,7 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   // name -> etags the directory acknowledged, in order.
   std::map<std::string, std::vector<std::string>> acknowledged;
   size_t writes = 0;
-  const int rounds = Rounds();
+  const int rounds = testing::KillRounds();
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
     std::atomic<bool> stop_writing = false;
@@ -243,7 +238,7 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
 // firm's list.
 TEST_F(ChangeFeedKillTest, BillingCatchesUpWithDeletionsMadeAroundItsKills) {
   absl::BitGen random;
-  const int rounds = Rounds();
+  const int rounds = testing::KillRounds();
   std::vector<std::string> clients;
   for (int i = 0; i < rounds * 2; ++i) {
     v1::CreateClientRequest req;

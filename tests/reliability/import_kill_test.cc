@@ -5,7 +5,6 @@
 // 200).
 #include <signal.h>
 
-#include <cstdlib>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +12,7 @@
 #include "common/csv/csv.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/kill_rounds.h"
 #include "tests/support/seed_firm.h"
 
 namespace clientbook {
@@ -23,11 +23,6 @@ using testing::As;
 constexpr int kClients = 1000;
 // Long enough to land anywhere in a job (one takes about 100 ms here).
 constexpr int kMaxKillDelayMs = 250;
-
-int Rounds() {
-  const char* rounds = std::getenv("CLIENTBOOK_KILL_ROUNDS");
-  return rounds == nullptr ? 20 : std::atoi(rounds);
-}
 
 class ImportKillTest : public ::testing::Test {
  protected:
@@ -98,7 +93,7 @@ class ImportKillTest : public ::testing::Test {
 
 TEST_F(ImportKillTest, EveryJobEndsTrueToTheDirectoryWhateverMomentItIsKilled) {
   absl::BitGen random;
-  const int rounds = Rounds();
+  const int rounds = testing::KillRounds();
   int kills = 0;
   int retries = 0;
   int false_failures = 0;

@@ -11,11 +11,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
+#include "common/status/errors.h"
+#include "common/status/status_mapping.h"
+#include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook::testing {
+
+// `status` is the refusal of a call that reached the wrong cell, naming
+// `holder` ("cells/2"), the cell that holds the firm.
+inline void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  const absl::Status mapped = FromGrpcStatus(status);
+  EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");
+  EXPECT_EQ(errors::ReasonMetadataOf(mapped)["cell"], holder);
+}
 
 // One cell as an operator runs it: a directory, billing and import started
 // with --cell_id, each on its own ports with its RocksDB under `dir`.
