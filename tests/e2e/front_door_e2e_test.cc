@@ -287,6 +287,92 @@ TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesIts
   ASSERT_OK(directory_->GetFirm(As("alice").get(), get_firm, &other));
 }
 
+// More of the README's tour through the door, for a firm of cell 1: nested
+// routing fields, a job's errors and report, a client's whole lifecycle.
+TEST_F(FrontDoorE2eTest, TheRestOfTheTourWorksThroughTheDoor) {
+  const v1::Firm firm = FirmIn(1);
+  v1::Client rossi = ClientOf(firm.name(), "Rossi SRL");
+  v1::DeactivateClientRequest deactivate;
+  deactivate.set_name(rossi.name());
+  ASSERT_OK(directory_->DeactivateClient(As("alice").get(), deactivate, &rossi));
+  v1::ReactivateClientRequest reactivate;
+  reactivate.set_name(rossi.name());
+  ASSERT_OK(directory_->ReactivateClient(As("alice").get(), reactivate, &rossi));
+  v1::UpdateClientListViewRequest view;
+  view.mutable_client_list_view()->set_name(firm.name() +
+                                            "/members/alice/clientListView");
+  view.mutable_client_list_view()->add_columns("display_name");
+  view.mutable_client_list_view()->add_columns("client_number");
+  v1::ClientListView saved;
+  ASSERT_OK(directory_->UpdateClientListView(As("alice").get(), view, &saved));
+  v1::GetClientListViewRequest get_view;
+  get_view.set_name(saved.name());
+  ASSERT_OK(directory_->GetClientListView(As("alice").get(), get_view, &saved));
+  EXPECT_EQ(saved.columns_size(), 2);
+
+  v1::CreateTodoRequest todo;
+  todo.set_parent(firm.name());
+  todo.mutable_todo()->set_client(rossi.name());
+  todo.mutable_todo()->set_title("VAT return");
+  todo.mutable_todo()->set_assignee(firm.name() + "/members/alice");
+  v1::Todo created;
+  ASSERT_OK(workspace_->CreateTodo(As("alice").get(), todo, &created));
+  v1::GetClientWorkSummaryRequest summary;
+  summary.set_client(rossi.name());
+  v1::ClientWorkSummary work;
+  ASSERT_OK(workspace_->GetClientWorkSummary(As("alice").get(), summary, &work));
+
+  v1::SubscribeClientRequest subscribe;
+  subscribe.set_parent(rossi.name());
+  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
+  subscribe.mutable_subscription()->add_products(v1::PLUS);
+  v1::Subscription subscription;
+  ASSERT_OK(billing_->SubscribeClient(As("alice").get(), subscribe, &subscription));
+  v1::AddProductRequest product;
+  product.set_name(subscription.name());
+  product.set_product(v1::PAYROLL);
+  const grpc::Status payroll =
+      billing_->AddProduct(As("alice").get(), product, &subscription);
+  // Payroll needs wholesale: the cell's rule, answered through the door.
+  EXPECT_EQ(payroll.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << payroll.error_message();
+
+  // A job with a refused row: its errors and its report.
+  v1::StartImportRequest start;
+  start.set_parent(firm.name());
+  start.set_csv("Company ID,Display Name,Client Number\r\nnobody,Nobody,N-1\r\n");
+  v1::ImportJob job;
+  ASSERT_OK(import_->StartImport(As("alice").get(), start, &job));
+  v1::WatchImportJobRequest watch;
+  watch.set_name(job.name());
+  auto watch_context = As("alice");
+  auto watching = import_->WatchImportJob(watch_context.get(), watch);
+  while (watching->Read(&job)) {
+  }
+  ASSERT_OK(watching->Finish());
+  v1::ListImportErrorsRequest errors;
+  errors.set_parent(job.name());
+  v1::ListImportErrorsResponse listed_errors;
+  ASSERT_OK(import_->ListImportErrors(As("alice").get(), errors, &listed_errors));
+  EXPECT_EQ(listed_errors.errors_size(), 1);
+  v1::DownloadErrorReportRequest report;
+  report.set_name(job.name());
+  auto report_context = As("alice");
+  testing::CsvDownload downloaded =
+      testing::ReadCsv(*import_->DownloadErrorReport(report_context.get(), report));
+  ASSERT_OK(downloaded.status);
+  EXPECT_THAT(downloaded.csv, HasSubstr("nobody"));
+
+  v1::DeleteClientRequest remove;
+  remove.set_name(rossi.name());
+  google::protobuf::Empty deleted;
+  ASSERT_OK(directory_->DeleteClient(As("alice").get(), remove, &deleted));
+  v1::GetClientRequest get;
+  get.set_name(rossi.name());
+  EXPECT_EQ(directory_->GetClient(As("alice").get(), get, &rossi).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // The names of `user`'s firms, as ListMyFirms through the door answers,
 // once they are `expected`, or when a second has passed since `since`: how
 // long they took.
