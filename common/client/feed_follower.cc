@@ -54,6 +54,9 @@ absl::Status FeedFollower::Apply(
     const google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
     const std::string& token) {
   if (absl::Status s = consumer_.Apply(events, token); !s.ok()) return s;
+  if (!events.empty() && events.rbegin()->type() == v1::ChangeEvent::EXISTS) {
+    return absl::OkStatus();  // a snapshot's state: its age is no lag
+  }
   if (!events.empty()) {
     const absl::Time committed =
         absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
