@@ -435,6 +435,39 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
+// Routing headers that are malformed, hostile or lying: every call gets a
+// real gRPC status at once — served, refused by a cell, or refused by the
+// door — never an HTTP error page, a hang or another cell's data.
+TEST_F(FrontDoorE2eTest, MalformedRoutingHeadersGetAClearStatusAndNoOtherCellsData) {
+  const v1::Firm firm = FirmIn(1);
+  auto unrouted = v1::DirectoryService::NewStub(testing::Channel(proxy_->target()));
+  v1::GetFirmRequest get;
+  get.set_name(firm.name());
+  for (const std::string& header :
+       {std::string("%zz"), std::string("name=firms%2F") + std::string(30, '9'),
+        std::string("name=firms%2F-1"), std::string("&&&==="),
+        std::string("name=firms%2F2000000000001"),
+        std::string("name=firms/0001000000000000"),
+        std::string("name=firms%2F1000000000000%2F..%2F..%2Fx"),
+        std::string("parent=firms%2F") + std::string(2000, '1')}) {
+    SCOPED_TRACE(header.substr(0, 60));
+    auto context = As("alice");
+    context->AddMetadata(client::kRoutingHeader, header);
+    v1::Firm read;
+    const grpc::Status status = unrouted->GetFirm(context.get(), get, &read);
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
+    EXPECT_NE(status.error_code(), grpc::StatusCode::INTERNAL) << status.error_message();
+    EXPECT_NE(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    // Served only where the firm is: its own cell answered.
+    if (status.ok()) EXPECT_EQ(read.name(), firm.name());
+  }
+  // A header that sends the call to another cell gets that cell's refusal.
+  auto context = As("alice");
+  context->AddMetadata(client::kRoutingHeader, "name=firms%2F2000000000001");
+  v1::Firm read;
+  ExpectWrongCell(unrouted->GetFirm(context.get(), get, &read), "cells/1");
+}
+
 // HAProxy's own Prometheus endpoint, over plain HTTP/1.0.
 std::string HttpGet(const std::string& address, const std::string& path) {
   std::vector<std::string> host_port = absl::StrSplit(address, ':');
