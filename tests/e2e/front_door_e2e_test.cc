@@ -435,6 +435,26 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
+// Until invitations move to accounts they live in cell 0: one accepted into
+// another cell's firm is refused there, loudly, naming the firm's cell.
+TEST_F(FrontDoorE2eTest, AnInvitationAcceptedIntoAnotherCellsFirmIsRefusedWrongCell) {
+  const v1::Firm firm = FirmIn(2);
+  v1::CreateInvitationRequest create;
+  create.mutable_invitation()->set_client_display_name("Rossi SRL");
+  create.mutable_invitation()->set_client_type(v1::BUSINESS);
+  create.mutable_invitation()->set_invitee_email("alice@studio.example");
+  v1::Invitation invitation;
+  ASSERT_OK(directory_->CreateInvitation(As("rossi-owner").get(), create, &invitation));
+  v1::AcceptInvitationRequest accept;
+  accept.set_token(invitation.token());
+  accept.set_firm(firm.name());
+  auto alice = As("alice");
+  alice->AddMetadata("x-user-email", "alice@studio.example");
+  v1::Invitation accepted;
+  ExpectWrongCell(directory_->AcceptInvitation(alice.get(), accept, &accepted),
+                  "cells/2");
+}
+
 // Routing headers that are malformed, hostile or lying: every call gets a
 // real gRPC status at once — served, refused by a cell, or refused by the
 // door — never an HTTP error page, a hang or another cell's data.
