@@ -87,17 +87,21 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   v1::ListSubscriptionsResponse listed;
   ExpectWrongCell(billing_stub->ListSubscriptions(As("alice").get(), list, &listed),
                   "cells/7");
-  // An upload (a client stream) names its firm in its first message.
-  auto import_stub = v1::ImportService::NewStub(testing::Channel(import_target));
-  v1::ImportJob job;
-  auto upload_context = As("alice");
-  auto upload = import_stub->UploadImport(upload_context.get(), &job);
-  v1::UploadImportRequest first;
-  first.set_parent("firms/1001");
-  first.set_csv("Company ID,Display Name,Client Number\r\n");
-  upload->Write(first);
-  upload->WritesDone();
-  ExpectWrongCell(upload->Finish(), "cells/0");
+  // An upload (a client stream) names its firm in its first message. (Its
+  // context goes before the stop: a call's stream lives as long as its
+  // context, and holds the connection the server's shutdown waits for.)
+  {
+    auto import_stub = v1::ImportService::NewStub(testing::Channel(import_target));
+    v1::ImportJob job;
+    auto upload_context = As("alice");
+    auto upload = import_stub->UploadImport(upload_context.get(), &job);
+    v1::UploadImportRequest first;
+    first.set_parent("firms/1001");
+    first.set_csv("Company ID,Display Name,Client Number\r\n");
+    upload->Write(first);
+    upload->WritesDone();
+    ExpectWrongCell(upload->Finish(), "cells/0");
+  }
   // Its own firm is served.
   list.set_parent(firm.name());
   const grpc::Status own =
