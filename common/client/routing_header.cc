@@ -94,9 +94,30 @@ std::string UrlEncoded(absl::string_view value) {
   return out;
 }
 
+std::string ParamsOf(const google::protobuf::MethodDescriptor& method,
+                     absl::string_view serialized_request) {
+  std::string params;
+  for (const google::api::RoutingParameter& parameter :
+       method.options().GetExtension(google::api::routing).routing_parameters()) {
+    std::optional<std::vector<int>> numbers =
+        NumbersOf(method.input_type(), parameter.field());
+    if (!numbers) continue;
+    std::optional<absl::string_view> value = serialized_request;
+    for (const int number : *numbers) {
+      if (value) value = LengthDelimited(*value, number);
+    }
+    if (!value || value->empty() || value->size() > kMostRoutedBytes) continue;
+    absl::StrAppend(&params, params.empty() ? "" : "&", parameter.field(), "=",
+                    UrlEncoded(*value));
+  }
+  return params;
+}
+
 class RoutingHeaderInterceptor final : public grpc::experimental::Interceptor {
  public:
-  explicit RoutingHeaderInterceptor(std::string method) : method_(std::move(method)) {}
+  // `method` is looked up once, when the call begins.
+  explicit RoutingHeaderInterceptor(const google::protobuf::MethodDescriptor& method)
+      : method_(method) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
@@ -120,13 +141,13 @@ class RoutingHeaderInterceptor final : public grpc::experimental::Interceptor {
     for (const grpc::Slice& slice : slices) {
       wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     }
-    std::string params = RoutingParams(method_, wire);
+    std::string params = ParamsOf(method_, wire);
     if (!params.empty()) {
       methods.GetSendInitialMetadata()->emplace(kRoutingHeader, std::move(params));
     }
   }
 
-  std::string method_;
+  const google::protobuf::MethodDescriptor& method_;
 };
 
 class RoutingHeaderFactory final
@@ -139,7 +160,7 @@ class RoutingHeaderFactory final
     if (method == nullptr || !method->options().HasExtension(google::api::routing)) {
       return nullptr;
     }
-    return new RoutingHeaderInterceptor(info->method());
+    return new RoutingHeaderInterceptor(*method);
   }
 };
 
@@ -148,22 +169,7 @@ class RoutingHeaderFactory final
 std::string RoutingParams(absl::string_view method,
                           absl::string_view serialized_request) {
   const google::protobuf::MethodDescriptor* descriptor = MethodOf(method);
-  if (descriptor == nullptr) return "";
-  std::string params;
-  for (const google::api::RoutingParameter& parameter :
-       descriptor->options().GetExtension(google::api::routing).routing_parameters()) {
-    std::optional<std::vector<int>> numbers =
-        NumbersOf(descriptor->input_type(), parameter.field());
-    if (!numbers) continue;
-    std::optional<absl::string_view> value = serialized_request;
-    for (const int number : *numbers) {
-      if (value) value = LengthDelimited(*value, number);
-    }
-    if (!value || value->empty() || value->size() > kMostRoutedBytes) continue;
-    absl::StrAppend(&params, params.empty() ? "" : "&", parameter.field(), "=",
-                    UrlEncoded(*value));
-  }
-  return params;
+  return descriptor == nullptr ? "" : ParamsOf(*descriptor, serialized_request);
 }
 
 std::shared_ptr<grpc::Channel> RoutedChannel(
