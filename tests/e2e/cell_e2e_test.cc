@@ -34,34 +34,13 @@ void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
 
 TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   testing::TempDir dir;
-  const std::string directory_target = absl::StrCat("127.0.0.1:", testing::FreePort());
-  const std::string billing_target = absl::StrCat("127.0.0.1:", testing::FreePort());
-  const std::string import_target = absl::StrCat("127.0.0.1:", testing::FreePort());
-  const std::string cell = absl::StrCat("--cell_id=", kCell.id);
-  testing::ServiceProcess directory(
-      DIRECTORY_BINARY,
-      {"--listen=" + directory_target, "--data_dir=" + dir.Sub("directory"),
-       "--metrics_listen=", "--drain_delay=0s", "--billing_target=" + billing_target,
-       cell},
-      dir.Sub("directory.log"));
-  testing::ServiceProcess billing(
-      BILLING_BINARY,
-      {"--listen=" + billing_target, "--data_dir=" + dir.Sub("billing"),
-       "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target,
-       cell},
-      dir.Sub("billing.log"));
-  testing::ServiceProcess import(
-      IMPORT_BINARY,
-      {"--listen=" + import_target, "--data_dir=" + dir.Sub("import"),
-       "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target,
-       cell},
-      dir.Sub("import.log"));
-  ASSERT_TRUE(directory.Start() && directory.WaitServing(directory_target))
-      << directory.Log();
-  ASSERT_TRUE(billing.Start() && billing.WaitServing(billing_target)) << billing.Log();
-  ASSERT_TRUE(import.Start() && import.WaitServing(import_target)) << import.Log();
-  auto directory_stub = v1::DirectoryService::NewStub(testing::Channel(directory_target));
-  auto billing_stub = v1::BillingService::NewStub(testing::Channel(billing_target));
+  testing::CellProcesses cell(dir, kCell);
+  std::string why;
+  ASSERT_TRUE(cell.Start() && cell.WaitServing(why)) << why;
+  auto directory_stub =
+      v1::DirectoryService::NewStub(testing::Channel(cell.directory_target()));
+  auto billing_stub =
+      v1::BillingService::NewStub(testing::Channel(cell.billing_target()));
 
   v1::Firm firm;
   ASSERT_TRUE(testing::CreateFirmAs(*directory_stub, "alice", &firm).ok());
@@ -91,7 +70,7 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   // context goes before the stop: a call's stream lives as long as its
   // context, and holds the connection the server's shutdown waits for.)
   {
-    auto import_stub = v1::ImportService::NewStub(testing::Channel(import_target));
+    auto import_stub = v1::ImportService::NewStub(testing::Channel(cell.import_target()));
     v1::ImportJob job;
     auto upload_context = As("alice");
     auto upload = import_stub->UploadImport(upload_context.get(), &job);
@@ -108,14 +87,14 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
       billing_stub->ListSubscriptions(As("alice").get(), list, &listed);
   EXPECT_TRUE(own.ok()) << own.error_message();
 
-  EXPECT_EQ(import.Stop(SIGTERM), 0) << import.Log();
-  EXPECT_EQ(billing.Stop(SIGTERM), 0) << billing.Log();
-  EXPECT_EQ(directory.Stop(SIGTERM), 0) << directory.Log();
+  EXPECT_EQ(cell.import().Stop(SIGTERM), 0) << cell.import().Log();
+  EXPECT_EQ(cell.billing().Stop(SIGTERM), 0) << cell.billing().Log();
+  EXPECT_EQ(cell.directory().Stop(SIGTERM), 0) << cell.directory().Log();
 
   // A cell past the last is refused at start.
   testing::ServiceProcess beyond(
       DIRECTORY_BINARY,
-      {"--listen=" + directory_target, "--data_dir=" + dir.Sub("beyond"),
+      {"--listen=" + cell.directory_target(), "--data_dir=" + dir.Sub("beyond"),
        "--metrics_listen=", absl::StrCat("--cell_id=", names::Cell::kCells)},
       dir.Sub("beyond.log"));
   ASSERT_TRUE(beyond.Start());

@@ -95,6 +95,18 @@ class FrontDoorE2eTest : public ::testing::Test {
     return {};
   }
 
+  // Watches `job` through the door (a server stream) until it ends; `job`
+  // is then its last state.
+  grpc::Status FollowToItsEnd(v1::ImportJob& job) {
+    v1::WatchImportJobRequest watch;
+    watch.set_name(job.name());
+    auto context = As("alice");
+    auto watching = import_->WatchImportJob(context.get(), watch);
+    while (watching->Read(&job)) {
+    }
+    return watching->Finish();
+  }
+
   v1::Client ClientOf(const std::string& firm, const std::string& name) {
     v1::CreateClientRequest create;
     create.set_parent(firm);
@@ -225,13 +237,7 @@ TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesIts
   ASSERT_TRUE(upload->Write(first));
   ASSERT_TRUE(upload->WritesDone());
   ASSERT_OK(upload->Finish());
-  v1::WatchImportJobRequest watch_job;
-  watch_job.set_name(job.name());
-  auto watch_context = As("alice");
-  auto watching = import_->WatchImportJob(watch_context.get(), watch_job);
-  while (watching->Read(&job)) {
-  }
-  ASSERT_OK(watching->Finish());
+  ASSERT_OK(FollowToItsEnd(job));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   v1::ListImportJobsRequest list_jobs;
   list_jobs.set_parent(firm.name());
@@ -343,13 +349,7 @@ TEST_F(FrontDoorE2eTest, TheRestOfTheTourWorksThroughTheDoor) {
   start.set_csv("Company ID,Display Name,Client Number\r\nnobody,Nobody,N-1\r\n");
   v1::ImportJob job;
   ASSERT_OK(import_->StartImport(As("alice").get(), start, &job));
-  v1::WatchImportJobRequest watch;
-  watch.set_name(job.name());
-  auto watch_context = As("alice");
-  auto watching = import_->WatchImportJob(watch_context.get(), watch);
-  while (watching->Read(&job)) {
-  }
-  ASSERT_OK(watching->Finish());
+  ASSERT_OK(FollowToItsEnd(job));
   v1::ListImportErrorsRequest errors;
   errors.set_parent(job.name());
   v1::ListImportErrorsResponse listed_errors;

@@ -73,6 +73,8 @@ class CellProcesses {
 
   names::Cell cell() const { return cell_; }
   ServiceProcess& directory() { return directory_; }
+  ServiceProcess& billing() { return billing_; }
+  ServiceProcess& import() { return import_; }
   const std::string& directory_target() const { return directory_target_; }
   const std::string& billing_target() const { return billing_target_; }
   const std::string& import_target() const { return import_target_; }
