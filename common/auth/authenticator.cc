@@ -7,13 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/rules/shared_limits.h"
+#include "common/rules/text_fields.h"
 #include "common/text/text.h"
 
 namespace clientbook::auth {
 namespace {
 
-// RFC 5321's longest address.
-constexpr size_t kMaxEmailBytes = 254;
 constexpr size_t kMaxRoleBytes = 64;
 constexpr size_t kMaxViaBytes = 256;
 
@@ -47,6 +46,25 @@ absl::StatusOr<std::string> ViaOf(const Metadata& metadata) {
   return std::string(via->value);
 }
 
+absl::StatusOr<std::optional<Caller>> AuthenticateGoBetween(
+    const Authenticator& authenticator, const Metadata& metadata) {
+  constexpr absl::string_view kPrefix = kGoBetweenPrefix;
+  Metadata own;
+  for (const auto& [key, value] : metadata) {
+    const absl::string_view k(key.data(), key.size());
+    if (!absl::StartsWith(k, kPrefix)) continue;
+    own.emplace(grpc::string_ref(k.data() + kPrefix.size(), k.size() - kPrefix.size()),
+                value);
+  }
+  if (own.empty()) return std::nullopt;
+  absl::StatusOr<Caller> go_between = authenticator.Authenticate(own);
+  if (!go_between.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the go-between's credentials (", kPrefix, "*): ", go_between.status().message()));
+  }
+  return std::move(*go_between);
+}
+
 absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadata) const {
   Caller caller;
   absl::StatusOr<HeaderValue> id = SingleHeader(metadata, kUserIdHeader);
@@ -62,7 +80,7 @@ absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadat
   absl::StatusOr<HeaderValue> email = SingleHeader(metadata, kUserEmailHeader);
   if (!email.ok()) return email.status();
   if (email->found) {
-    if (email->value.size() > kMaxEmailBytes || !text::IsPrintableAscii(email->value) ||
+    if (email->value.size() > rules::kMaxEmailBytes || !text::IsPrintableAscii(email->value) ||
         !absl::StrContains(email->value, '@')) {
       return Refuse(kUserEmailHeader, "must be an email address");
     }

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_AUTH_AUTHENTICATOR_H_
 
 #include <map>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -17,6 +18,10 @@ inline constexpr char kUserRolesHeader[] = "x-user-roles";
 inline constexpr char kAuthorizationHeader[] = "authorization";
 // Read in both modes: the service that forwards a user's call (Caller::via).
 inline constexpr char kViaHeader[] = "x-clientbook-via";
+// A service that carries a user's call and must prove itself too (accounts
+// connecting an accepted invitation in a cell) sends its own credentials
+// beside the user's, each key prefixed with this.
+inline constexpr char kGoBetweenPrefix[] = "x-clientbook-go-between-";
 
 // A call's metadata, as grpc::ServerContext::client_metadata() gives it.
 using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -50,6 +55,11 @@ absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata, absl::string_
 // The call's kViaHeader ("" when absent); INVALID_ARGUMENT unless it is one
 // value of 1 to 256 printable ASCII characters or spaces.
 absl::StatusOr<std::string> ViaOf(const Metadata& metadata);
+
+// The go-between that `metadata`'s kGoBetweenPrefix credentials prove, by
+// the same authenticator as its users; nullopt when it sends none.
+absl::StatusOr<std::optional<Caller>> AuthenticateGoBetween(
+    const Authenticator& authenticator, const Metadata& metadata);
 
 }  // namespace clientbook::auth
 

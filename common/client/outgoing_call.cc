@@ -13,9 +13,15 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
 }
 
 std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
-                                                absl::Duration timeout) {
+                                                absl::Duration timeout,
+                                                const auth::Caller* go_between) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   for (const auto& [key, value] : caller.credentials) ctx->AddMetadata(key, value);
+  if (go_between != nullptr) {
+    for (const auto& [key, value] : go_between->credentials) {
+      ctx->AddMetadata(absl::StrCat(auth::kGoBetweenPrefix, key), value);
+    }
+  }
   if (!caller.via.empty()) ctx->AddMetadata(auth::kViaHeader, caller.via);
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return ctx;

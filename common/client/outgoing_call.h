@@ -22,9 +22,12 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& target);
 // A context that carries the original caller's credentials (their token, or
 // their headers in header mode), the service that carries it (Caller::via)
 // and a deadline: the callee verifies and authorizes the user, not the
-// calling service.
+// calling service. A `go_between` (the calling service as itself) adds its
+// own credentials under auth::kGoBetweenPrefix, for the callee that must
+// know both who asks and which service vouches for the request.
 std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
-                                                absl::Duration timeout);
+                                                absl::Duration timeout,
+                                                const auth::Caller* go_between = nullptr);
 
 // The callee's status as an absl::Status; a peer that cannot be reached or
 // did not answer in time becomes UNAVAILABLE naming it, so the caller

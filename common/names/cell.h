@@ -30,6 +30,11 @@ struct Cell {
   std::string ToString() const { return absl::StrCat("cells/", id); }
 };
 
+// Where the ids accounts hands out begin (invitations, and the companies
+// they bring into a firm): past every cell's, so no cell ever hands out the
+// same.
+inline constexpr uint64_t kFirstAccountsId = Cell::kCells * Cell::kIdsPerCell;
+
 }  // namespace clientbook::names
 
 #endif  // CLIENTBOOK_COMMON_NAMES_CELL_H_

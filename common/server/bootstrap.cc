@@ -19,7 +19,7 @@ namespace {
 // --firm_* flags.
 FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell cell) {
   FrameOptions options;
-  options.cell = cell;
+  options.cell = defaults.spans_cells ? std::nullopt : std::optional<names::Cell>(cell);
   options.blocking_threads = defaults.blocking_threads;
   const int seats = absl::GetFlag(FLAGS_concurrent_calls);
   options.fair_share.seats = seats > 0 ? seats : defaults.blocking_threads;

@@ -75,22 +75,22 @@ int64_t CostOf(const Message& request) {
 
 }  // namespace
 
-absl::Status CheckFirmInCell(absl::string_view flow, names::Cell cell) {
-  if (!absl::StartsWith(flow, kFirmPrefix)) return absl::OkStatus();
+absl::Status CheckFirmInCell(absl::string_view flow, std::optional<names::Cell> cell) {
+  if (!cell.has_value() || !absl::StartsWith(flow, kFirmPrefix)) return absl::OkStatus();
   // Not an id in its one spelling ("firms/-", "firms/007"), or of no cell:
   // the handler's parse or lookup answers it.
   const absl::StatusOr<uint64_t> firm_id =
       names::ParseId("name", flow, flow.substr(kFirmPrefix.size()));
-  if (!firm_id.ok() || cell.Holds(*firm_id)) return absl::OkStatus();
+  if (!firm_id.ok() || cell->Holds(*firm_id)) return absl::OkStatus();
   const names::Cell holder = names::Cell::Holding(*firm_id);
   if (holder.id >= names::Cell::kCells) return absl::OkStatus();
   return errors::WithReason(
       absl::StatusCode::kFailedPrecondition, "WRONG_CELL",
-      absl::StrCat(flow, " is in ", holder.ToString(), ", and this is ", cell.ToString(),
+      absl::StrCat(flow, " is in ", holder.ToString(), ", and this is ", cell->ToString(),
                    ": call that cell's services"),
       {{"firm", std::string(flow)},
        {"cell", holder.ToString()},
-       {"this_cell", cell.ToString()}});
+       {"this_cell", cell->ToString()}});
 }
 
 CallShare ShareOf(const Message& request, absl::string_view user_id) {

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_SERVER_CALL_SHARE_H_
 
 #include <cstddef>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -27,8 +28,8 @@ CallShare ShareOf(const google::protobuf::Message& request, absl::string_view us
 // FAILED_PRECONDITION WRONG_CELL when `flow` (ShareOf's: the firm a call
 // names) is a firm born in another cell than `cell`: naming the cell that
 // holds it, so a wrong route is loud, never a silent NOT_FOUND or a write in
-// the wrong place.
-absl::Status CheckFirmInCell(absl::string_view flow, names::Cell cell);
+// the wrong place. No `cell` (a service in front of every cell): OK.
+absl::Status CheckFirmInCell(absl::string_view flow, std::optional<names::Cell> cell);
 
 // The cost of an upload of `bytes`: 1 work unit plus one per 600 bytes, so
 // a file of 100 KB weighs as a page of 1,000.

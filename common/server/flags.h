@@ -36,6 +36,9 @@ struct ServiceDefaults {
   // Threads for the calls that wait (Frame::Blocking): enough for the calls
   // a service expects in flight when each waits on another service.
   int blocking_threads = 16;
+  // A service in front of every cell (accounts): it serves calls naming a
+  // firm of any cell, and --cell_id does not apply to it.
+  bool spans_cells = false;
 };
 
 void SetServiceDefaults(const ServiceDefaults& defaults);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,7 +38,8 @@ struct FrameOptions {
   int blocking_threads = 16;
   FairShareOptions fair_share;
   // The cell served: a call naming a firm of another is refused WRONG_CELL.
-  names::Cell cell;
+  // None for a service in front of every cell.
+  std::optional<names::Cell> cell = names::Cell{0};
 };
 
 // The frame every call of every Clientbook service passes through, on gRPC's
@@ -173,7 +175,7 @@ class Frame {
                                       std::shared_ptr<Admission> admitted, Body body);
 
   const auth::Authenticator& authenticator_;
-  const names::Cell cell_;
+  const std::optional<names::Cell> cell_;
   CallGate gate_;
   // Real time, for the fair share's rates even under a fake service clock.
   SystemClock real_time_;

@@ -1,6 +1,7 @@
-// The accounts service binary: the calls that span cells (ListMyFirms),
-// answered from an index it builds by following every cell's directory
-// feed. Flags, storage, the feeds, server; then waits for SIGTERM/SIGINT.
+// The accounts service binary: the calls that span cells. ListMyFirms, from
+// an index it builds by following every cell's directory feed; and the
+// invitations, which it keeps and connects to a firm in that firm's cell.
+// Flags, storage, the feeds, server; then waits for SIGTERM/SIGINT.
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -12,6 +13,7 @@
 #include "common/tls/credentials.h"
 #include "services/accounts/api/accounts_directory_service.h"
 #include "services/accounts/api/cell_feeds.h"
+#include "services/accounts/api/grpc_cell_directories.h"
 #include "services/accounts/store/rocksdb_accounts_store.h"
 
 ABSL_FLAG(std::vector<std::string>, cell_directory, {},
@@ -48,15 +50,19 @@ int main(int argc, char** argv) {
   auto basics = server::Bootstrap(argc, argv,
                                   {.listen = "127.0.0.1:50070",
                                    .data_dir = "./data/accounts",
-                                   .metrics_listen = "127.0.0.1:9470"});
+                                   .metrics_listen = "127.0.0.1:9470",
+                                   .spans_cells = true});
   if (!basics.ok()) return server::ExitWith(basics.status());
   auto cells = accounts::CellsFromFlags();
   if (!cells.ok()) return server::ExitWith(cells.status());
   auto service = auth::ServiceCallerFromFlags("clientbook-accounts");
   if (!service.ok()) return server::ExitWith(service.status());
-  accounts::RocksAccountsStore store(basics->db.get());
-  accounts::Accounts index(store);
-  accounts::AccountsDirectoryService directory(index, *basics->frame);
+  auto store = accounts::RocksAccountsStore::Open(basics->db.get());
+  if (!store.ok()) return server::ExitWith(store.status());
+  accounts::Accounts index(**store);
+  accounts::GrpcCellDirectories cell_directories(*cells, *service);
+  accounts::Invitations invitations(**store, cell_directories, *basics->clock.clock);
+  accounts::AccountsDirectoryService directory(index, invitations, *basics->frame);
   {
     accounts::CellFeeds feeds(*cells, *service, index);
     feeds.Start();

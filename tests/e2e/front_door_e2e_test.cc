@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -435,9 +436,11 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
-// Until invitations move to accounts they live in cell 0: one accepted into
-// another cell's firm is refused there, loudly, naming the firm's cell.
-TEST_F(FrontDoorE2eTest, AnInvitationAcceptedIntoAnotherCellsFirmIsRefusedWrongCell) {
+// Invitations belong to no firm until accepted: accounts keeps them, and an
+// accept makes the client in the chosen firm's cell, once, through that
+// cell's own API with the invitee's credentials; a cell refuses anyone but
+// accounts who asks it to connect an invitation.
+TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   const v1::Firm firm = FirmIn(2);
   v1::CreateInvitationRequest create;
   create.mutable_invitation()->set_client_display_name("Rossi SRL");
@@ -445,14 +448,56 @@ TEST_F(FrontDoorE2eTest, AnInvitationAcceptedIntoAnotherCellsFirmIsRefusedWrongC
   create.mutable_invitation()->set_invitee_email("alice@studio.example");
   v1::Invitation invitation;
   ASSERT_OK(directory_->CreateInvitation(As("rossi-owner").get(), create, &invitation));
+  const std::string name_prefix = "invitations/";
+  uint64_t id = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(invitation.name().substr(name_prefix.size()), &id));
+  EXPECT_GE(id, names::kFirstAccountsId);
+
+  auto alice = [] {
+    auto context = As("alice");
+    context->AddMetadata("x-user-email", "alice@studio.example");
+    return context;
+  };
+  v1::ListInvitationsRequest list;
+  list.set_invitee_email("alice@studio.example");
+  v1::ListInvitationsResponse listed;
+  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_EQ(listed.invitations_size(), 1);
+  EXPECT_EQ(listed.invitations(0).name(), invitation.name());
+
+  // Into a firm she is not a member of: the firm's cell refuses; she then
+  // chooses her own, in another cell.
+  v1::Firm strangers;
+  ASSERT_OK(testing::CreateFirmAs(*directory_, "bruno", &strangers));
   v1::AcceptInvitationRequest accept;
   accept.set_token(invitation.token());
-  accept.set_firm(firm.name());
-  auto alice = As("alice");
-  alice->AddMetadata("x-user-email", "alice@studio.example");
+  accept.set_firm(strangers.name());
   v1::Invitation accepted;
-  ExpectWrongCell(directory_->AcceptInvitation(alice.get(), accept, &accepted),
-                  "cells/2");
+  EXPECT_EQ(directory_->AcceptInvitation(alice().get(), accept, &accepted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  accept.set_firm(firm.name());
+  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
+  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
+  ASSERT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
+      << accepted.client();
+  v1::GetClientRequest get;
+  get.set_name(accepted.client());
+  v1::Client client;
+  ASSERT_OK(directory_->GetClient(As("alice").get(), get, &client));
+  EXPECT_EQ(client.display_name(), "Rossi SRL");
+  EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
+  grpc::Status again = directory_->AcceptInvitation(alice().get(), accept, &accepted);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(again.error_message(), ::testing::HasSubstr("already accepted"));
+
+  // Straight to the cell, without accounts vouching: refused, nothing made.
+  auto cell2 = v1::DirectoryService::NewStub(testing::Channel(cells_[2]->directory_target()));
+  v1::ConnectInvitedClientRequest connect;
+  connect.set_parent(firm.name());
+  *connect.mutable_invitation() = invitation;
+  connect.mutable_invitation()->set_company_id(std::to_string(names::kFirstAccountsId + 999));
+  EXPECT_EQ(cell2->ConnectInvitedClient(alice().get(), connect, &client).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 // Routing headers that are malformed, hostile or lying: every call gets a

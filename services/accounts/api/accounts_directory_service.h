@@ -4,24 +4,40 @@
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/server/frame.h"
 #include "services/accounts/domain/accounts.h"
+#include "services/accounts/domain/invitations.h"
 
 namespace clientbook::accounts {
 
-// The calls of clientbook.v1.DirectoryService that span cells, answered
-// from the accounts index; the front door sends them here. The contract is
+// The calls of clientbook.v1.DirectoryService that span cells: ListMyFirms
+// from the accounts index, and the invitations, which accounts keeps; the
+// front door sends them here. The contract is
 // the directory's: callers see no other service. The rest of the directory
 // is UNIMPLEMENTED here (each cell serves it).
 class AccountsDirectoryService final : public v1::DirectoryService::CallbackService {
  public:
-  AccountsDirectoryService(Accounts& accounts, server::Frame& frame)
-      : accounts_(accounts), frame_(frame) {}
+  AccountsDirectoryService(Accounts& accounts, Invitations& invitations,
+                           server::Frame& frame)
+      : accounts_(accounts), invitations_(invitations), frame_(frame) {}
 
   grpc::ServerUnaryReactor* ListMyFirms(grpc::CallbackServerContext* ctx,
                                         const v1::ListMyFirmsRequest* req,
                                         v1::ListMyFirmsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateInvitation(grpc::CallbackServerContext* ctx,
+                                             const v1::CreateInvitationRequest* req,
+                                             v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* ListInvitations(grpc::CallbackServerContext* ctx,
+                                            const v1::ListInvitationsRequest* req,
+                                            v1::ListInvitationsResponse* resp) override;
+  grpc::ServerUnaryReactor* AcceptInvitation(grpc::CallbackServerContext* ctx,
+                                             const v1::AcceptInvitationRequest* req,
+                                             v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* DeclineInvitation(grpc::CallbackServerContext* ctx,
+                                              const v1::DeclineInvitationRequest* req,
+                                              v1::Invitation* resp) override;
 
  private:
   Accounts& accounts_;
+  Invitations& invitations_;
   server::Frame& frame_;
 };
 

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_ACCOUNTS_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
+#include "common/invitations/invitation_record.pb.h"
 #include "common/names/cell.h"
 #include "common/storage/paging.h"
 
@@ -35,7 +37,7 @@ struct IndexChange {
 };
 
 // What accounts keeps: each firm's record and every user's memberships,
-// across cells, with each feed's position.
+// across cells, with each feed's position; and the invitations.
 class AccountsStore {
  public:
   virtual ~AccountsStore() = default;
@@ -54,6 +56,24 @@ class AccountsStore {
   virtual absl::StatusOr<storage::StoredPage<v1::Firm>> FirmsOf(absl::string_view user,
                                                                 absl::string_view cursor,
                                                                 size_t limit) const = 0;
+
+  // Invitations, kept here in front of several cells. Ids (of invitations,
+  // and of the companies they bring) are accounts' own, from
+  // names::kFirstAccountsId on.
+  virtual absl::StatusOr<uint64_t> AllocateId() = 0;
+  // Writes `invitation` with what finds it (its token, its invitee's email
+  // key, its inviter), durably.
+  virtual absl::Status PutInvitation(const invitations::InvitationRecord& invitation,
+                                     absl::string_view invitee_email_key) = 0;
+  virtual absl::StatusOr<std::optional<invitations::InvitationRecord>>
+  GetInvitationByToken(absl::string_view token) const = 0;
+  // Invitations to an invitee email key, or from an inviter, in id order.
+  virtual absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
+  InvitationsToEmail(absl::string_view email_key, absl::string_view cursor,
+                     size_t limit) const = 0;
+  virtual absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
+  InvitationsFromUser(absl::string_view user, absl::string_view cursor,
+                      size_t limit) const = 0;
 };
 
 }  // namespace clientbook::accounts

@@ -14,6 +14,11 @@ constexpr char kFirm = 'F';
 constexpr char kMember = 'M';
 constexpr char kByFirm = 'R';
 constexpr char kPosition = 'P';
+constexpr char kInvitation = 'I';
+constexpr char kToken = 'T';
+constexpr char kToEmail = 'E';
+constexpr char kFromUser = 'U';
+constexpr char kIdBlock = 'N';
 
 std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
 std::string MemberKey(absl::string_view user, uint64_t firm) {
@@ -29,7 +34,31 @@ std::string PositionKey(FeedOf feed) {
       .Release();
 }
 
+std::string InvitationKey(uint64_t id) {
+  return KeyBuilder(kInvitation).Uint64(id).Release();
+}
+std::string TokenKey(absl::string_view token) {
+  return KeyBuilder(kToken).String(token).Release();
+}
+
+absl::StatusOr<invitations::InvitationRecord> ParseInvitation(absl::string_view bytes) {
+  invitations::InvitationRecord invitation;
+  if (!invitation.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("an unreadable invitation record");
+  }
+  return invitation;
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksAccountsStore>> RocksAccountsStore::Open(
+    storage::Database* db) {
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
+      db, std::string(1, kIdBlock), names::kFirstAccountsId,
+      names::kFirstAccountsId + names::Cell::kIdsPerCell, /*skip=*/0);
+  if (!ids.ok()) return ids.status();
+  return std::unique_ptr<RocksAccountsStore>(new RocksAccountsStore(db, *std::move(ids)));
+}
 
 absl::Status RocksAccountsStore::Apply(FeedOf feed,
                                        const std::vector<IndexChange>& changes,
@@ -120,6 +149,71 @@ absl::StatusOr<storage::StoredPage<v1::Firm>> RocksAccountsStore::FirmsOf(
     firm.set_name(names::FirmName{ids[i]}.ToString());
   }
   return out;
+}
+
+absl::Status RocksAccountsStore::PutInvitation(
+    const invitations::InvitationRecord& invitation, absl::string_view invitee_email_key) {
+  rocksdb::WriteBatch batch;
+  batch.Put(InvitationKey(invitation.id()), invitation.SerializeAsString());
+  batch.Put(TokenKey(invitation.token()), KeyBuilder::Extend("").Uint64(invitation.id()).Release());
+  batch.Put(KeyBuilder(kToEmail).String(invitee_email_key).Uint64(invitation.id()).Release(),
+            "");
+  batch.Put(
+      KeyBuilder(kFromUser).String(invitation.inviter_user_id()).Uint64(invitation.id()).Release(),
+      "");
+  // An answer is what a caller was told: it must outlive a crash.
+  return db_->WriteDurably(batch);
+}
+
+absl::StatusOr<std::optional<invitations::InvitationRecord>>
+RocksAccountsStore::GetInvitationByToken(absl::string_view token) const {
+  absl::StatusOr<std::optional<std::string>> id = db_->Get(TokenKey(token));
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return std::nullopt;
+  const std::optional<uint64_t> number = storage::TrailingUint64(**id);
+  if (!number) return absl::DataLossError("a malformed invitation token entry");
+  absl::StatusOr<std::optional<std::string>> record = db_->Get(InvitationKey(*number));
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return absl::DataLossError("a token of no invitation");
+  absl::StatusOr<invitations::InvitationRecord> invitation = ParseInvitation(**record);
+  if (!invitation.ok()) return invitation.status();
+  return std::optional<invitations::InvitationRecord>(*std::move(invitation));
+}
+
+absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationsIndexed(std::string prefix, absl::string_view cursor,
+                                       size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> page = db_->ScanPage(prefix, cursor, limit);
+  if (!page.ok()) return page.status();
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : page->entries) {
+    const std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id) return absl::DataLossError("a malformed invitation index key");
+    keys.push_back(InvitationKey(*id));
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> records = db_->MultiGet(keys);
+  if (!records.ok()) return records.status();
+  storage::StoredPage<invitations::InvitationRecord> out{.cursor = page->cursor};
+  for (const std::optional<std::string>& record : *records) {
+    if (!record) return absl::DataLossError("an index entry of no invitation");
+    absl::StatusOr<invitations::InvitationRecord> invitation = ParseInvitation(*record);
+    if (!invitation.ok()) return invitation.status();
+    out.items.push_back(*std::move(invitation));
+  }
+  return out;
+}
+
+absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationsToEmail(absl::string_view email_key,
+                                       absl::string_view cursor, size_t limit) const {
+  return InvitationsIndexed(KeyBuilder(kToEmail).String(email_key).Release(), cursor,
+                            limit);
+}
+
+absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationsFromUser(absl::string_view user, absl::string_view cursor,
+                                        size_t limit) const {
+  return InvitationsIndexed(KeyBuilder(kFromUser).String(user).Release(), cursor, limit);
 }
 
 }  // namespace clientbook::accounts

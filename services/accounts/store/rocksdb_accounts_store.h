@@ -1,7 +1,10 @@
 #ifndef CLIENTBOOK_SERVICES_ACCOUNTS_STORE_ROCKSDB_ACCOUNTS_STORE_H_
 #define CLIENTBOOK_SERVICES_ACCOUNTS_STORE_ROCKSDB_ACCOUNTS_STORE_H_
 
+#include <memory>
+
 #include "common/storage/database.h"
+#include "common/storage/id_allocator.h"
 #include "services/accounts/domain/accounts_store.h"
 
 namespace clientbook::accounts {
@@ -11,9 +14,14 @@ namespace clientbook::accounts {
 //   'M' user, firm id           -> ""   (a user's firms, in id order)
 //   'R' firm id, user           -> ""   (the same, by firm: a cell's range)
 //   'P' cell, feed              -> the feed's resume token
+//   'I' invitation id           -> invitations::InvitationRecord
+//   'T' token                   -> invitation id
+//   'E' invitee email key, id   -> ""   (invitations to an address)
+//   'U' inviter, id             -> ""   (invitations a user sent)
+//   'N'                         -> the id allocator's block end
 class RocksAccountsStore final : public AccountsStore {
  public:
-  explicit RocksAccountsStore(storage::Database* db) : db_(db) {}
+  static absl::StatusOr<std::unique_ptr<RocksAccountsStore>> Open(storage::Database* db);
 
   absl::Status Apply(FeedOf feed, const std::vector<IndexChange>& changes,
                      absl::string_view token) override;
@@ -23,8 +31,26 @@ class RocksAccountsStore final : public AccountsStore {
                                                         absl::string_view cursor,
                                                         size_t limit) const override;
 
+  absl::StatusOr<uint64_t> AllocateId() override { return ids_->Next(); }
+  absl::Status PutInvitation(const invitations::InvitationRecord& invitation,
+                             absl::string_view invitee_email_key) override;
+  absl::StatusOr<std::optional<invitations::InvitationRecord>> GetInvitationByToken(
+      absl::string_view token) const override;
+  absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsToEmail(
+      absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsFromUser(
+      absl::string_view user, absl::string_view cursor, size_t limit) const override;
+
  private:
+  RocksAccountsStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
+      : db_(db), ids_(std::move(ids)) {}
+
+  // The invitations an index page names, in its order.
+  absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsIndexed(
+      std::string prefix, absl::string_view cursor, size_t limit) const;
+
   storage::Database* db_;
+  std::unique_ptr<storage::IdAllocator> ids_;
 };
 
 }  // namespace clientbook::accounts

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/status/errors.h"
@@ -107,26 +108,6 @@ v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
   return out;
 }
 
-v1::Invitation ToProto(const InvitationRecord& inv) {
-  v1::Invitation out;
-  out.set_name(names::InvitationName{inv.id()}.ToString());
-  out.set_company_id(std::to_string(inv.company_id()));
-  out.set_client_display_name(inv.client_display_name());
-  out.set_client_type(inv.client_type());
-  out.set_client_email(inv.client_email());
-  out.set_invitee_email(inv.invitee_email());
-  out.set_inviter_user_id(inv.inviter_user_id());
-  out.set_state(inv.state());
-  out.set_token(inv.token());
-  *out.mutable_create_time() = Timestamp(inv.create_time_us());
-  *out.mutable_expire_time() = Timestamp(inv.expire_time_us());
-  if (inv.accepted_firm_id() != 0) {
-    out.set_client(
-        names::ClientName{inv.accepted_firm_id(), inv.company_id()}.ToString());
-  }
-  return out;
-}
-
 ClientRecord FromProto(const v1::Client& client, std::string lead_user_id) {
   ClientRecord out;
   out.set_client_type(client.client_type());
@@ -147,12 +128,18 @@ MemberRecord FromProto(const v1::FirmMember& member) {
   return out;
 }
 
-InvitationRecord FromProto(const v1::Invitation& inv) {
-  InvitationRecord out;
-  out.set_client_display_name(inv.client_display_name());
-  out.set_client_type(inv.client_type());
-  out.set_client_email(inv.client_email());
-  out.set_invitee_email(inv.invitee_email());
+absl::StatusOr<InvitationRecord> InvitedFromProto(const v1::Invitation& invitation) {
+  absl::StatusOr<names::InvitationName> name =
+      names::InvitationName::Parse("invitation.name", invitation.name());
+  if (!name.ok()) return name.status();
+  uint64_t company_id = 0;
+  if (!absl::SimpleAtoi(invitation.company_id(), &company_id)) {
+    return errors::InvalidField("invitation.company_id", "must be a number");
+  }
+  InvitationRecord out = DraftFromProto(invitation);
+  out.set_id(name->invitation_id);
+  out.set_company_id(company_id);
+  out.set_inviter_user_id(invitation.inviter_user_id());
   return out;
 }
 

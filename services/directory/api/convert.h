@@ -6,7 +6,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
-#include "services/directory/domain/records.pb.h"
+#include "common/invitations/invitation_rules.h"
+#include "services/directory/domain/model.h"
 
 // Stored records -> public messages, and the caller-settable fields back.
 namespace clientbook::directory {
@@ -33,14 +34,17 @@ v1::FirmMember ToProto(const MemberRecord& member);
 v1::Client ToProto(const ClientRecord& client);
 v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view);
-v1::Invitation ToProto(const InvitationRecord& invitation);
+using invitations::ToProto;
 
 // Caller-settable fields only; names and output-only fields are ignored.
 // A lead accountant given as a member name becomes its user id (the caller
 // validated the name).
 ClientRecord FromProto(const v1::Client& client, std::string lead_user_id);
 MemberRecord FromProto(const v1::FirmMember& member);
-InvitationRecord FromProto(const v1::Invitation& invitation);
+using invitations::DraftFromProto;
+// An invitation as accounts sends it to be connected: its name and company
+// id parsed, the rest as given (the domain checks it).
+absl::StatusOr<InvitationRecord> InvitedFromProto(const v1::Invitation& invitation);
 
 }  // namespace clientbook::directory
 

@@ -496,7 +496,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         return server::Respond(directory_.invitations.CreateInvitation(
-                                   caller.user_id, FromProto(req->invitation())),
+                                   caller.user_id, DraftFromProto(req->invitation())),
                                resp, kToProto);
       });
 }
@@ -523,15 +523,10 @@ grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
     v1::Invitation* resp) {
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        std::optional<uint64_t> firm_id;
-        if (!req->firm().empty()) {
-          CB_ASSIGN_OR_RETURN(const names::FirmName chosen,
-                              names::FirmName::Parse("firm", req->firm()));
-          firm_id = chosen.firm_id;
-        }
-        if (req->token().empty()) return errors::InvalidField("token", "is required");
+        CB_ASSIGN_OR_RETURN(const invitations::AcceptRequest ask,
+                            invitations::ParseAccept(*req));
         CB_ASSIGN_OR_RETURN(auto accepted, directory_.invitations.AcceptInvitation(
-                                               caller, req->token(), firm_id));
+                                               caller, ask.token, ask.firm_id));
         *resp = ToProto(accepted.first);
         return absl::OkStatus();
       });
@@ -546,6 +541,31 @@ grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
         return server::Respond(
             directory_.invitations.DeclineInvitation(caller, req->token()), resp,
             kToProto);
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::ConnectInvitedClient(
+    grpc::CallbackServerContext* ctx, const v1::ConnectInvitedClientRequest* req,
+    v1::Client* resp) {
+  return frame_.Blocking(
+      ctx, req, [this, ctx, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(
+            const std::optional<auth::Caller> go_between,
+            auth::AuthenticateGoBetween(frame_.authenticator(), ctx->client_metadata()));
+        // The invitation's facts (its company, its inviter as the client's
+        // primary admin) are accounts' word, never the invitee's.
+        if (!go_between.has_value() || !go_between->HasRole(changes::kPlatformRole)) {
+          return absl::PermissionDeniedError(
+              "invited clients are connected by the accounts service, which keeps the "
+              "invitations: call AcceptInvitation through the front door");
+        }
+        CB_ASSIGN_OR_RETURN(const names::FirmName firm,
+                            names::FirmName::Parse("parent", req->parent()));
+        CB_ASSIGN_OR_RETURN(const InvitationRecord invitation,
+                            InvitedFromProto(req->invitation()));
+        return server::Respond(directory_.invitations.ConnectInvitedClient(
+                                   caller, firm.firm_id, invitation, req->request_id()),
+                               resp, kToProto);
       });
 }
 

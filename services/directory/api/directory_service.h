@@ -100,6 +100,9 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* DeclineInvitation(grpc::CallbackServerContext* ctx,
                                               const v1::DeclineInvitationRequest* req,
                                               v1::Invitation* resp) override;
+  grpc::ServerUnaryReactor* ConnectInvitedClient(
+      grpc::CallbackServerContext* ctx, const v1::ConnectInvitedClientRequest* req,
+      v1::Client* resp) override;
 
  private:
   Directory& directory_;

@@ -14,7 +14,7 @@
 #include "clientbook/v1/workspace.pb.h"
 #include "common/changes/change_origin.h"
 #include "common/storage/paging.h"
-#include "services/directory/domain/records.pb.h"
+#include "services/directory/domain/model.h"
 
 namespace clientbook::directory {
 

@@ -6,19 +6,18 @@
 #include <utility>
 #include <vector>
 
-#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "common/auth/caller.h"
+#include "common/invitations/invitation_rules.h"
 #include "services/directory/domain/directory_core.h"
 
 namespace clientbook::directory {
 
-// Invitations from client companies to firm members, by email. Only a caller
-// who has proved an address (a verified email from the authenticator) sees
-// or answers the invitations addressed to it; the email a member typed into
-// their firm is a contact address and opens nothing.
+// Invitations from client companies to firm members, by email
+// (common/invitations has their rules). A lone cell keeps them itself;
+// with several cells, accounts keeps them and connects an accepted one to
+// its firm here, through ConnectInvitedClient.
 class Invitations {
  public:
   explicit Invitations(DirectoryCore& core) : core_(core), store_(core.store()) {}
@@ -37,19 +36,30 @@ class Invitations {
   absl::StatusOr<InvitationRecord> DeclineInvitation(const auth::Caller& caller,
                                                      absl::string_view token);
 
+  // The cell's half of an accept at accounts, which has checked that
+  // `caller` may answer `invitation` (the handler checks that accounts is
+  // the one asking): makes its company a client of `firm_id`, led by the
+  // caller, who must be a member and the invitee. A retry with the same
+  // request id returns the client made first.
+  absl::StatusOr<ClientRecord> ConnectInvitedClient(const auth::Caller& caller,
+                                                    uint64_t firm_id,
+                                                    const InvitationRecord& invitation,
+                                                    absl::string_view request_id);
+
  private:
-  // The invitation behind `token` if `caller` has proved its invitee's email
-  // and it can still be answered; else why not.
+  // The invitation behind `token` if `caller` may still answer it; else why
+  // not.
   absl::StatusOr<InvitationRecord> LoadPendingInvitation(const auth::Caller& caller,
                                                          absl::string_view token);
   // The firms `user_id` is a member of (the first kMaxFirmsPerUserScanned).
   absl::StatusOr<std::vector<uint64_t>> FirmsOf(absl::string_view user_id);
-  std::string NewToken();
+  // The client `invitation` becomes in `firm_id`, led by `lead`.
+  ClientRecord ClientOf(const InvitationRecord& invitation, uint64_t firm_id,
+                        absl::string_view lead) const;
 
   DirectoryCore& core_;
   DirectoryStore& store_;
-  absl::Mutex token_mu_;
-  absl::BitGen token_bits_ ABSL_GUARDED_BY(token_mu_);
+  invitations::TokenSource tokens_;
 };
 
 }  // namespace clientbook::directory

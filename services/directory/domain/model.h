@@ -6,13 +6,16 @@
 #include <vector>
 
 #include "clientbook/v1/directory.pb.h"
+#include "common/invitations/invitation_record.pb.h"
 #include "common/storage/paging.h"
 #include "services/directory/domain/records.pb.h"
 
-// The directory's entities are the stored records (records.proto), whose
-// enum fields use the public enums of clientbook.v1 directly.
+// The directory's entities are the stored records (records.proto, and the
+// invitation record it shares with accounts), whose enum fields use the
+// public enums of clientbook.v1 directly.
 namespace clientbook::directory {
 
+using invitations::InvitationRecord;
 using storage::Page;
 using storage::PageRequest;
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/rules/shared_limits.h"
+#include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/directory_store.h"
 
@@ -18,16 +19,17 @@
 // place.
 namespace clientbook::directory {
 
+// Shared with the services that check the same fields (text_fields.h).
+using rules::CheckDisplayName;
+using rules::CheckEmail;
+using rules::CheckText;
+using rules::EmailKey;
+using rules::kMaxDisplayNameCharacters;
+
 inline constexpr size_t kMaxClientNumberCharacters = limits::kMaxClientNumberCharacters;
-inline constexpr size_t kMaxDisplayNameCharacters = 200;
-inline constexpr size_t kMaxEmailBytes = 254;
 inline constexpr size_t kMaxProducts = 50;
 inline constexpr size_t kMaxProductCharacters = 100;
 inline constexpr size_t kMaxSearchCharacters = 200;
-
-// An invitation not accepted within 30 days expires; at exactly 30 days it
-// has expired (expire_time is the first instant it no longer works).
-inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
 
 // The client workspace: notes and to-dos.
 inline constexpr size_t kMaxNoteCharacters = 20000;
@@ -64,22 +66,9 @@ std::string NormalizeClientNumber(absl::string_view number);
 // case-folded, so "a-17 " and "A-17" collide.
 std::string ClientNumberKey(absl::string_view number);
 
-// Checks that `value` is UTF-8 of at most `max_characters` characters.
-std::optional<errors::FieldViolation> CheckText(absl::string_view field,
-                                                absl::string_view value,
-                                                size_t max_characters);
-
 // Checks a normalized client number; `field` names it in the error.
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
                                                         absl::string_view number);
-
-// Checks a required display name (trimmed, 1 to 200 characters).
-std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
-                                                       absl::string_view name);
-
-// Checks an email address: empty only when optional; one '@', no blanks.
-std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
-                                                 absl::string_view email, bool required);
 
 // INVALID_ARGUMENT on update_mask unless `paths` names at least one field
 // and every one of them is among `updatable`.
@@ -88,9 +77,6 @@ absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
 
 // OK, or INVALID_ARGUMENT listing every violation found among `checks`.
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);
-
-// Emails compare ignoring case.
-std::string EmailKey(absl::string_view email);
 
 // Two display names are the same name when these keys are equal: case,
 // accents, blanks and punctuation ignored ("Rossi S.r.l." = "ROSSI SRL").

@@ -11,6 +11,7 @@
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/names/cell.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -306,6 +307,24 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
                                               req, &out);
        },
        "UPDATED", "clientbook.v1.Invitation"},
+      {"ConnectInvitedClient",
+       [&] {
+         // As accounts carries it: the invitee, and accounts beside them.
+         auto context = As("owner", "owner@studio.example");
+         context->AddMetadata("x-clientbook-go-between-x-user-id", "clientbook-accounts");
+         context->AddMetadata("x-clientbook-go-between-x-user-roles", "platform");
+         v1::Client out;
+         return directory_->ConnectInvitedClient(
+             context.get(),
+             Text<v1::ConnectInvitedClientRequest>(absl::StrCat(
+                 "parent: '", firm, "' invitation { name: 'invitations/",
+                 names::kFirstAccountsId, "' company_id: '", names::kFirstAccountsId + 1,
+                 "' client_display_name: 'Blu SpA' client_type: BUSINESS "
+                 "invitee_email: 'owner@studio.example' inviter_user_id: 'blu' } "
+                 "request_id: 'accept-invitation-1'")),
+             &out);
+       },
+       "CREATED", "clientbook.v1.Client"},
       {"ChangeClientPrimaryAdmin",
        [&] {
          v1::ListClientsResponse listed;

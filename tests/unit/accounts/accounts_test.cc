@@ -60,8 +60,8 @@ class AccountsTest : public ::testing::Test {
   AccountsTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         db_(std::move(*storage::Database::Open("/accounts", {.env = env_.get()}))),
-        store_(db_.get()),
-        accounts_(store_) {}
+        store_(std::move(*RocksAccountsStore::Open(db_.get()))),
+        accounts_(*store_) {}
 
   std::vector<std::string> FirmsOf(const std::string& user) {
     absl::StatusOr<storage::Page<v1::Firm>> page = accounts_.ListMyFirms(user, {});
@@ -77,7 +77,7 @@ class AccountsTest : public ::testing::Test {
 
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<storage::Database> db_;
-  RocksAccountsStore store_;
+  std::unique_ptr<RocksAccountsStore> store_;
   Accounts accounts_;
 };
 

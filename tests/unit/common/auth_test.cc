@@ -293,6 +293,38 @@ TEST(HeaderAuthenticatorTest, RefusesMissingRepeatedOrBadIds) {
   }
 }
 
+// A go-between (accounts connecting an invitation) proves itself beside the
+// user it carries, by the same authenticator, under its own prefix.
+TEST(GoBetweenTest, ProvenBesideTheUserUnderItsPrefixOrAbsent) {
+  HeaderAuthenticator auth;
+  std::vector<std::pair<std::string, std::string>> both = {
+      {"x-user-id", "alice"},
+      {"x-user-email", "alice@studio.example"},
+      {"x-clientbook-go-between-x-user-id", "clientbook-accounts"},
+      {"x-clientbook-go-between-x-user-roles", "platform"}};
+  absl::StatusOr<Caller> user = auth.Authenticate(MetadataOf(both));
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->user_id, "alice");
+  EXPECT_TRUE(user->roles.empty());
+  absl::StatusOr<std::optional<Caller>> go_between =
+      AuthenticateGoBetween(auth, MetadataOf(both));
+  ASSERT_TRUE(go_between.ok()) << go_between.status();
+  ASSERT_TRUE(go_between->has_value());
+  EXPECT_EQ((*go_between)->user_id, "clientbook-accounts");
+  EXPECT_THAT((*go_between)->roles, ElementsAre("platform"));
+
+  std::vector<std::pair<std::string, std::string>> user_only(both.begin(),
+                                                             both.begin() + 2);
+  go_between = AuthenticateGoBetween(auth, MetadataOf(user_only));
+  ASSERT_TRUE(go_between.ok());
+  EXPECT_FALSE(go_between->has_value());
+
+  std::vector<std::pair<std::string, std::string>> unproven = {
+      {"x-user-id", "alice"}, {"x-clientbook-go-between-x-user-roles", "platform"}};
+  EXPECT_THAT(AuthenticateGoBetween(auth, MetadataOf(unproven)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST(ViaTest, OneShortPrintableValueOrNone) {
   for (const std::string& good :
        {std::string(), std::string("import firms/1/importJobs/5"),

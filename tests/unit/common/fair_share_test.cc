@@ -358,6 +358,8 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
   update.mutable_client()->set_name("firms/1001/clients/7");
   EXPECT_EQ(errors::ReasonOf(CheckFirmInCell(ShareOf(update, "alice").flow, kCell)),
             "WRONG_CELL");
+  // A service in front of every cell (accounts) serves every cell's firms.
+  EXPECT_TRUE(CheckFirmInCell(ShareOf(update, "alice").flow, std::nullopt).ok());
 }
 
 }  // namespace

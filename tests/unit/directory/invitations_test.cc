@@ -1,3 +1,4 @@
+#include "common/names/cell.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
 #include "tests/support/callers.h"
@@ -86,7 +87,7 @@ TEST_F(InvitationTest, AnAnsweredInvitationTellsAStrangerNothing) {
 
 TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
   InvitationRecord inv = Invite();
-  clock_.Advance(kInvitationLifetime - absl::Seconds(1));
+  clock_.Advance(invitations::kInvitationLifetime - absl::Seconds(1));
   EXPECT_TRUE(
       directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
 }
@@ -214,6 +215,57 @@ TEST_F(InvitationTest, InviteeEmailIsRequired) {
   draft.set_client_type(v1::ClientType::BUSINESS);
   auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
   EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The cell's half of an accept at accounts: an invitation accounts keeps
+// (ids of its own) becomes a client of the firm, led by the invitee.
+class ConnectInvitedClientTest : public InvitationTest {
+ protected:
+  static InvitationRecord AtAccounts() {
+    InvitationRecord invitation;
+    invitation.set_id(names::kFirstAccountsId + 1);
+    invitation.set_company_id(names::kFirstAccountsId + 2);
+    invitation.set_client_display_name("Rossi SRL");
+    invitation.set_client_type(v1::ClientType::BUSINESS);
+    invitation.set_invitee_email("anna@studio.example");
+    invitation.set_inviter_user_id("rossi-owner");
+    return invitation;
+  }
+};
+
+TEST_F(ConnectInvitedClientTest, MakesTheCompanyAClientOnceWhateverTheRetries) {
+  const InvitationRecord invitation = AtAccounts();
+  absl::StatusOr<ClientRecord> client = directory_->invitations.ConnectInvitedClient(
+      anna_, firm_, invitation, "accept-invitation-1");
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->company_id(), invitation.company_id());
+  EXPECT_EQ(client->primary_admin_user_id(), "rossi-owner");
+  EXPECT_EQ(client->lead_accountant_user_id(), "anna");
+  absl::StatusOr<ClientRecord> retry = directory_->invitations.ConnectInvitedClient(
+      anna_, firm_, invitation, "accept-invitation-1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->revision(), client->revision());
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation,
+                                                           "another-request"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(ConnectInvitedClientTest, RefusesAStrangerAnotherAddressAndACellsOwnIds) {
+  InvitationRecord invitation = AtAccounts();
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(
+                  As("mallory", "anna@studio.example"), firm_, invitation, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied, "not a member"));
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(As("anna"), firm_, invitation, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  invitation.set_company_id(firm_ + 10);
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "accounts handed out"));
+  invitation = AtAccounts();
+  invitation.clear_inviter_user_id();
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "inviter_user_id"));
+  EXPECT_FALSE(
+      directory_->clients.GetClient("owner", firm_, AtAccounts().company_id()).ok());
 }
 
 class ListViewTest : public DirectoryTest {

@@ -1,0 +1,98 @@
+#ifndef CLIENTBOOK_COMMON_INVITATIONS_INVITATION_RULES_H_
+#define CLIENTBOOK_COMMON_INVITATIONS_INVITATION_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "clientbook/v1/directory.pb.h"
+#include "common/auth/caller.h"
+#include "common/invitations/invitation_record.pb.h"
+#include "common/storage/paging.h"
+
+// The rules of invitations, the same wherever they are kept: by a lone
+// cell's directory, or by accounts in front of several cells. A client
+// company's user invites a firm member by email; the member accepts into one
+// of their firms, or declines. Only a caller who has proved the invitee's
+// address (a verified email from the authenticator) sees or answers an
+// invitation; the email a member typed into their firm opens nothing.
+namespace clientbook::invitations {
+
+// An invitation not accepted within 30 days expires; at exactly 30 days it
+// has expired (expire_time is the first instant it no longer works).
+inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
+
+// INVALID_ARGUMENT listing what is wrong with a CreateInvitation draft.
+absl::Status CheckDraft(const InvitationRecord& draft);
+
+// A pending invitation made of `draft` by `inviter` at `now`.
+InvitationRecord NewInvitation(const InvitationRecord& draft, absl::string_view inviter,
+                               uint64_t id, uint64_t company_id, std::string token,
+                               absl::Time now);
+
+// The state a reader sees: a pending invitation past its lifetime reads as
+// expired without anything having to rewrite it. The token is shown only to
+// its creator, once.
+InvitationRecord AsSeen(InvitationRecord invitation, int64_t now_us, bool keep_token);
+
+// OK when `caller` has proved that `email` is theirs; else PERMISSION_DENIED
+// that does not repeat the address (a token alone must not reveal whom it
+// was sent to).
+absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email);
+
+// The invitation a token found (`found`, as the store answered) if
+// `caller` may answer it now: its invitee, and it is neither accepted,
+// declined nor expired (FAILED_PRECONDITION with the reason
+// INVITATION_ALREADY_ACCEPTED, _DECLINED or _EXPIRED). NOT_FOUND for none.
+absl::StatusOr<InvitationRecord> Answerable(
+    const auth::Caller& caller, absl::StatusOr<std::optional<InvitationRecord>> found,
+    int64_t now_us);
+
+// OK when `caller` may list the invitations to `invitee_email` (its proven
+// owner; empty lists what the caller sent); else PERMISSION_DENIED.
+absl::Status CheckMayList(const auth::Caller& caller, absl::string_view invitee_email);
+
+// A page of stored invitations as its reader sees them (AsSeen, no token).
+absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
+    absl::StatusOr<storage::StoredPage<InvitationRecord>> stored,
+    const storage::ListPage& list, int64_t now_us);
+
+// The firm an accept goes to: `requested` when given, else the caller's one
+// firm among `firms`; PERMISSION_DENIED with none, INVALID_ARGUMENT on
+// `firm` naming them when there are several. Membership of the firm is the
+// cell's to check, under its own lock.
+absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
+                                    const std::vector<uint64_t>& firms);
+
+// The secrets invitees present: 128 random bits, in hex.
+class TokenSource {
+ public:
+  std::string Next();
+
+ private:
+  absl::Mutex mu_;
+  absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
+};
+
+// What an AcceptInvitation request asks: its token (required) and the firm
+// it names, if any.
+struct AcceptRequest {
+  std::string token;
+  std::optional<uint64_t> firm_id;
+};
+absl::StatusOr<AcceptRequest> ParseAccept(const v1::AcceptInvitationRequest& request);
+
+// The public form, and a CreateInvitation draft from it.
+v1::Invitation ToProto(const InvitationRecord& invitation);
+InvitationRecord DraftFromProto(const v1::Invitation& invitation);
+
+}  // namespace clientbook::invitations
+
+#endif  // CLIENTBOOK_COMMON_INVITATIONS_INVITATION_RULES_H_

@@ -1,0 +1,61 @@
+#include "common/rules/text_fields.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/text/text.h"
+
+namespace clientbook::rules {
+namespace {
+
+errors::FieldViolation Violation(absl::string_view field, std::string message) {
+  return {std::string(field), std::move(message)};
+}
+
+}  // namespace
+
+std::optional<errors::FieldViolation> CheckText(absl::string_view field,
+                                                absl::string_view value,
+                                                size_t max_characters) {
+  if (!text::IsValidUtf8(value)) return Violation(field, "is not valid UTF-8");
+  size_t length = text::CharacterCount(value);
+  if (length > max_characters) {
+    return Violation(field, absl::StrCat("has ", length, " characters; at most ",
+                                         max_characters, " are allowed"));
+  }
+  return std::nullopt;
+}
+
+std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
+                                                       absl::string_view name) {
+  if (text::IsValidUtf8(name) && text::Trim(name).empty()) {
+    return Violation(field, "is required");
+  }
+  return CheckText(field, name, kMaxDisplayNameCharacters);
+}
+
+std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
+                                                 absl::string_view email, bool required) {
+  if (email.empty()) {
+    if (required) return Violation(field, "is required");
+    return std::nullopt;
+  }
+  if (email.size() > kMaxEmailBytes) {
+    return Violation(field, absl::StrCat("is longer than ", kMaxEmailBytes, " bytes"));
+  }
+  size_t at = email.find('@');
+  bool well_formed = at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
+                     email.find('@', at + 1) == absl::string_view::npos;
+  for (char c : email) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '\0') {
+      well_formed = false;
+    }
+  }
+  if (!well_formed || !text::IsValidUtf8(email)) {
+    return Violation(field, absl::StrCat("'", email, "' is not an email address"));
+  }
+  return std::nullopt;
+}
+
+std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
+
+}  // namespace clientbook::rules

@@ -1,0 +1,79 @@
+#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_INVITATIONS_H_
+#define CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_INVITATIONS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "clientbook/v1/directory.pb.h"
+#include "common/auth/caller.h"
+#include "common/invitations/invitation_rules.h"
+#include "common/storage/paging.h"
+#include "common/storage/striped_locks.h"
+#include "common/time/clock.h"
+#include "services/accounts/domain/accounts_store.h"
+
+namespace clientbook::accounts {
+
+using invitations::InvitationRecord;
+
+// How accounts reaches the cell of a firm an invitee accepts into: that
+// cell's ConnectInvitedClient, with the invitee's credentials and accounts'
+// own. UNAVAILABLE means the outcome is unknown.
+class CellDirectories {
+ public:
+  virtual ~CellDirectories() = default;
+  virtual absl::StatusOr<v1::Client> ConnectInvitedClient(
+      const auth::Caller& invitee, uint64_t firm_id, const InvitationRecord& invitation,
+      const std::string& request_id) = 0;
+};
+
+// Invitations in front of several cells: they belong to no firm until
+// accepted, so accounts keeps them (the rules are common/invitations').
+// Accepting one connects its company to the chosen firm in that firm's
+// cell, which checks the membership; the firm an accept begins with is
+// kept before the cell is asked, so a retry after a lost answer finishes
+// the same accept (same firm, same request id) and never makes two clients.
+class Invitations {
+ public:
+  Invitations(AccountsStore& store, CellDirectories& cells, const Clock& clock)
+      : store_(store), cells_(cells), clock_(clock) {}
+
+  absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
+                                                    const InvitationRecord& draft);
+  // Empty `invitee_email`: the invitations the caller sent; else those to
+  // `invitee_email`, which must be the caller's verified email.
+  absl::StatusOr<storage::Page<InvitationRecord>> ListInvitations(
+      const auth::Caller& caller, absl::string_view invitee_email,
+      const storage::PageRequest& page);
+  // Connects the client to `firm_id`, or to the caller's only firm as this
+  // index knows it.
+  absl::StatusOr<InvitationRecord> AcceptInvitation(const auth::Caller& caller,
+                                                    absl::string_view token,
+                                                    std::optional<uint64_t> firm_id);
+  absl::StatusOr<InvitationRecord> DeclineInvitation(const auth::Caller& caller,
+                                                     absl::string_view token);
+
+ private:
+  absl::StatusOr<InvitationRecord> LoadPendingInvitation(const auth::Caller& caller,
+                                                         absl::string_view token);
+  // The firm this accept goes to: the one an earlier attempt began with,
+  // else the caller's choice; kept on the invitation before the cell is
+  // asked.
+  absl::StatusOr<uint64_t> PinFirm(const auth::Caller& caller, InvitationRecord& invitation,
+                                   std::optional<uint64_t> requested);
+  absl::Status Put(const InvitationRecord& invitation);
+  int64_t NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
+
+  AccountsStore& store_;
+  CellDirectories& cells_;
+  const Clock& clock_;
+  invitations::TokenSource tokens_;
+  // An invitation's answers, one at a time (held across the cell's call).
+  storage::StripedLocks locks_;
+};
+
+}  // namespace clientbook::accounts
+
+#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_DOMAIN_INVITATIONS_H_
