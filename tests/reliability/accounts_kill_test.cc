@@ -3,7 +3,10 @@
 // started again: it resumes each feed from the position it stored with what
 // the position covers, so once the writes stop it lists for every user
 // exactly the firms the cells say — nothing lost, nothing twice, no one left
-// in a firm they left. Rounds: $CLIENTBOOK_KILL_ROUNDS (20 in tests/run).
+// in a firm they left. And invitations accepted while accounts is killed,
+// each retry asking for the other cell's firm: every accepted one is a
+// client of exactly one firm, the one it names. Rounds:
+// $CLIENTBOOK_KILL_ROUNDS (20 in tests/run).
 #include <signal.h>
 
 #include <atomic>
@@ -11,6 +14,7 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -132,6 +136,109 @@ TEST(AccountsKillTest, KilledAtAnyMomentItListsExactlyWhatTheCellsSayOnceItCatch
   EXPECT_EQ(alice_listed, static_cast<int>(truth.alice.size()));
   EXPECT_EQ(bob, truth.bob);
   EXPECT_EQ(bob_listed, static_cast<int>(truth.bob.size()));
+}
+
+// The invitee, having proved her address.
+std::unique_ptr<grpc::ClientContext> AsAlice() {
+  auto context = As("alice");
+  context->AddMetadata("x-user-email", "alice@studio.example");
+  return context;
+}
+
+// Invites alice and accepts, retrying through accounts' deaths with each
+// attempt asking for the other firm of `firms`, until accepted. Returns
+// how many invitations it saw accepted.
+int InviteAndAccept(v1::DirectoryService::Stub& accounts, const std::string (&firms)[2],
+                    const std::atomic<bool>& stop) {
+  int accepted = 0;
+  while (!stop.load()) {
+    v1::CreateInvitationRequest create;
+    create.mutable_invitation()->set_client_display_name("Rossi SRL");
+    create.mutable_invitation()->set_client_type(v1::BUSINESS);
+    create.mutable_invitation()->set_invitee_email("alice@studio.example");
+    v1::Invitation invitation;
+    if (!accounts.CreateInvitation(As("rossi-owner").get(), create, &invitation).ok()) {
+      continue;
+    }
+    v1::AcceptInvitationRequest accept;
+    accept.set_token(invitation.token());
+    for (int attempt = 0;; ++attempt) {
+      accept.set_firm(firms[attempt % 2]);
+      v1::Invitation answer;
+      const grpc::Status status = accounts.AcceptInvitation(AsAlice().get(), accept, &answer);
+      if (status.ok() || absl::StrContains(status.error_message(), "already accepted")) {
+        ++accepted;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  return accepted;
+}
+
+TEST(AccountsKillTest, AnInvitationAcceptedThroughKillsIsAClientOfExactlyTheFirmItNames) {
+  testing::TempDir dir;
+  std::vector<std::unique_ptr<testing::CellProcesses>> cells;
+  std::vector<testing::CellProcesses*> started;
+  std::vector<std::unique_ptr<v1::DirectoryService::Stub>> cell_stubs;
+  std::string firms[2];
+  for (uint32_t k : {0u, 1u}) {
+    cells.push_back(std::make_unique<testing::CellProcesses>(dir, names::Cell{k}));
+    ASSERT_TRUE(cells.back()->Start());
+    started.push_back(cells.back().get());
+    std::string why;
+    ASSERT_TRUE(cells.back()->WaitServing(why)) << why;
+    cell_stubs.push_back(v1::DirectoryService::NewStub(
+        testing::Channel(cells.back()->directory_target())));
+    v1::Firm firm;
+    ASSERT_TRUE(testing::CreateFirmAs(*cell_stubs.back(), "alice", &firm).ok());
+    firms[k] = firm.name();
+  }
+  const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  std::unique_ptr<testing::ServiceProcess> accounts =
+      testing::AccountsFor(dir, started, target);
+  ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
+  auto accounts_stub = v1::DirectoryService::NewStub(testing::Channel(target));
+
+  std::atomic<bool> stop{false};
+  int accepted = 0;
+  std::thread invitee([&] { accepted = InviteAndAccept(*accounts_stub, firms, stop); });
+  absl::BitGen random;
+  for (int round = 0; round < testing::KillRounds(); ++round) {
+    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
+    ASSERT_EQ(accounts->Stop(SIGKILL), -SIGKILL);
+    ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
+  }
+  stop = true;
+  invitee.join();
+  ASSERT_GT(accepted, 5);
+
+  // Every invitation accounts calls accepted names a client that its firm
+  // has and the other firm does not; the firms have no other client.
+  std::set<std::string> named;
+  v1::ListInvitationsRequest list;
+  list.set_invitee_email("alice@studio.example");
+  list.set_page_size(1000);
+  v1::ListInvitationsResponse invitations;
+  ASSERT_TRUE(accounts_stub->ListInvitations(AsAlice().get(), list, &invitations).ok());
+  for (const v1::Invitation& invitation : invitations.invitations()) {
+    if (invitation.state() == v1::ACCEPTED) named.insert(invitation.client());
+  }
+  EXPECT_GE(named.size(), static_cast<size_t>(accepted));
+  std::set<std::string> clients;
+  for (size_t k = 0; k < 2; ++k) {
+    v1::ListClientsRequest request;
+    request.set_parent(firms[k]);
+    request.set_page_size(1000);
+    v1::ListClientsResponse page;
+    ASSERT_TRUE(cell_stubs[k]->ListClients(As("alice").get(), request, &page).ok());
+    for (const v1::Client& client : page.clients()) {
+      EXPECT_TRUE(clients.insert(client.company_id()).second)
+          << client.company_id() << " is a client of both firms";
+      EXPECT_TRUE(named.contains(client.name())) << client.name() << " is no accept's";
+    }
+  }
+  EXPECT_EQ(clients.size(), named.size());
 }
 
 }  // namespace
