@@ -27,8 +27,8 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::changes {
 namespace {
@@ -83,7 +83,8 @@ size_t CacheMb() {
 class SeededLog {
  public:
   SeededLog(int clients, int64_t entries) {
-    db_ = std::move(*storage::Database::Open(dir_.Sub("db"), {.block_cache_mb = CacheMb()}));
+    db_ = std::move(
+        *storage::Database::Open(dir_.Sub("db"), {.block_cache_mb = CacheMb()}));
     log_ = std::move(*ChangeLog::Open(*db_, kLogTable, clock_));
     const absl::Time start = absl::Now();
     std::mt19937_64 random(clients);

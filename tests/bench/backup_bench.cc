@@ -17,8 +17,8 @@
 #include "common/time/clock.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {

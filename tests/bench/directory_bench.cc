@@ -17,8 +17,8 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
 #include "tests/bench/seeded_firm.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {

@@ -23,9 +23,9 @@
 #include "common/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/bench/seeded_firm.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook {
 namespace {

@@ -10,10 +10,10 @@
 #include "common/time/clock.h"
 #include "services/import/domain/importer.h"
 #include "tests/support/callers.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook {
 namespace {

@@ -16,10 +16,12 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::google::protobuf::util::TimeUtil;
 using testing::As;
 using ::testing::ElementsAre;
@@ -30,7 +32,7 @@ class AuditE2eTest : public ::testing::Test {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
     v1::Firm firm;
-    ASSERT_TRUE(testing::CreateFirmAs(*cluster_.directory, "alice", &firm).ok());
+    ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "alice", &firm), IsOk());
     firm_ = firm.name();
   }
 
@@ -43,7 +45,8 @@ class AuditE2eTest : public ::testing::Test {
     req.mutable_client()->set_client_type(v1::BUSINESS);
     req.mutable_client()->set_client_number(number);
     v1::Client client;
-    EXPECT_TRUE(cluster_.directory->CreateClient(As("alice").get(), req, &client).ok());
+    EXPECT_THAT(cluster_.directory->CreateClient(As("alice").get(), req, &client),
+                IsOk());
     return client;
   }
 
@@ -54,7 +57,7 @@ class AuditE2eTest : public ::testing::Test {
     auto export_context = As("alice");
     testing::CsvDownload download = testing::ReadCsv(
         *cluster_.import->ExportClients(export_context.get(), export_request));
-    ASSERT_TRUE(download.status.ok()) << download.status.error_message();
+    ASSERT_THAT(download.status, IsOk()) << download.status.error_message();
     std::vector<csv::Record> rows = csv::Parse(download.csv);
     std::string file = csv::Line(rows[0].fields);
     for (size_t i = 1; i < rows.size(); ++i) {
@@ -66,14 +69,14 @@ class AuditE2eTest : public ::testing::Test {
     start.set_parent(firm_);
     start.set_csv(file);
     v1::ImportJob job;
-    ASSERT_TRUE(cluster_.import->StartImport(As("alice").get(), start, &job).ok());
+    ASSERT_THAT(cluster_.import->StartImport(As("alice").get(), start, &job), IsOk());
     v1::WatchImportJobRequest watch;
     watch.set_name(job.name());
     auto watch_context = As("alice");
     auto reader = cluster_.import->WatchImportJob(watch_context.get(), watch);
     while (reader->Read(&job)) {
     }
-    ASSERT_TRUE(reader->Finish().ok());
+    ASSERT_THAT(reader->Finish(), IsOk());
     ASSERT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
     job_ = job.name();
   }
@@ -90,7 +93,7 @@ class AuditE2eTest : public ::testing::Test {
     do {
       v1::ListAuditEntriesResponse page;
       grpc::Status s = stub->ListAuditEntries(As("alice").get(), req, &page);
-      EXPECT_TRUE(s.ok()) << s.error_message();
+      EXPECT_THAT(s, IsOk()) << s.error_message();
       if (!s.ok()) break;
       entries.insert(entries.end(), page.audit_entries().begin(),
                      page.audit_entries().end());
@@ -140,7 +143,8 @@ TEST_F(AuditE2eTest, AClientsHistoryAcrossServicesListsEveryStepAfterARestart) {
   rename.mutable_client()->set_display_name("Rossi & Figli SRL");
   rename.mutable_client()->set_etag(rossi.etag());
   rename.mutable_update_mask()->add_paths("display_name");
-  ASSERT_TRUE(cluster_.directory->UpdateClient(As("alice").get(), rename, &rossi).ok());
+  ASSERT_THAT(cluster_.directory->UpdateClient(As("alice").get(), rename, &rossi),
+              IsOk());
 
   ASSERT_NO_FATAL_FAILURE(Renumber(rossi, "A-18"));
 
@@ -150,36 +154,36 @@ TEST_F(AuditE2eTest, AClientsHistoryAcrossServicesListsEveryStepAfterARestart) {
   merge.set_source_client(duplicate.name());
   merge.set_request_id("merge-1");
   v1::MergeClientsResponse merged;
-  ASSERT_TRUE(cluster_.directory->MergeClients(As("alice").get(), merge, &merged).ok());
+  ASSERT_THAT(cluster_.directory->MergeClients(As("alice").get(), merge, &merged),
+              IsOk());
 
   v1::ChangeClientPrimaryAdminRequest owner;
   owner.set_name(rossi.name());
   owner.set_new_primary_admin_user_id("rossi-owner");
-  ASSERT_TRUE(
-      cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &rossi)
-          .ok());
+  ASSERT_THAT(
+      cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &rossi),
+      IsOk());
   v1::SubscribeClientRequest subscribe;
   subscribe.set_parent(rossi.name());
   subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
   subscribe.mutable_subscription()->add_products(v1::PLUS);
   v1::Subscription subscription;
-  ASSERT_TRUE(
-      cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription)
-          .ok());
+  ASSERT_THAT(
+      cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
+      IsOk());
   v1::AuthorizeBillingTransferRequest authorize;
   authorize.set_name(subscription.name());
   authorize.set_firm(firm_);
   v1::BillingTransfer transfer;
-  ASSERT_TRUE(
-      cluster_.billing
-          ->AuthorizeBillingTransfer(As("rossi-owner").get(), authorize, &transfer)
-          .ok());
+  ASSERT_THAT(cluster_.billing->AuthorizeBillingTransfer(As("rossi-owner").get(),
+                                                         authorize, &transfer),
+              IsOk());
   v1::CompleteBillingTransferRequest complete;
   complete.set_name(subscription.name());
   complete.set_request_id("move-1");
-  ASSERT_TRUE(
-      cluster_.billing->CompleteBillingTransfer(As("alice").get(), complete, &transfer)
-          .ok());
+  ASSERT_THAT(
+      cluster_.billing->CompleteBillingTransfer(As("alice").get(), complete, &transfer),
+      IsOk());
 
   // Both stores die without a word and come back on their volumes.
   ASSERT_TRUE(cluster_.RestartDirectory(SIGKILL));

@@ -25,11 +25,14 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using testing::As;
 
 std::unique_ptr<grpc::ClientContext> AsOperator() {
@@ -64,7 +67,7 @@ class BackupE2eTest : public ::testing::Test {
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client client;
     grpc::Status s = stub_->CreateClient(As("alice").get(), req, &client);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     return client.display_name();
   }
 
@@ -75,7 +78,7 @@ class BackupE2eTest : public ::testing::Test {
     req.set_order_by("display_name");
     v1::ListClientsResponse resp;
     grpc::Status s = stub_->ListClients(As("alice").get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     std::vector<std::string> names;
     for (const v1::Client& c : resp.clients()) names.push_back(c.display_name());
     return names;
@@ -102,14 +105,14 @@ class BackupE2eTest : public ::testing::Test {
 TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheBackup) {
   ASSERT_NO_FATAL_FAILURE(Start());
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*stub_, "alice", &firm), IsOk());
   std::vector<std::string> before;
   for (int i = 0; i < 50; ++i)
     before.push_back(NewClient(firm.name(), absl::StrCat("B", i)));
   v1::ListClientsRequest list;
   list.set_parent(firm.name());
   v1::ListClientsResponse listed;
-  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &listed).ok());
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &listed), IsOk());
   const std::string old_token = listed.change_token();
 
   // Writers keep going while the backup is taken; only an operator may ask.
@@ -119,12 +122,12 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
     while (!stop) NewClient(firm.name(), absl::StrCat("D", during++));
   });
   v1::Backup backup;
-  EXPECT_EQ(backups_->CreateBackup(As("alice").get(), {}, &backup).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(backups_->CreateBackup(As("alice").get(), {}, &backup),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   grpc::Status made = backups_->CreateBackup(AsOperator().get(), {}, &backup);
   stop = true;
   writer.join();
-  ASSERT_TRUE(made.ok()) << made.error_message();
+  ASSERT_THAT(made, IsOk()) << made.error_message();
   EXPECT_EQ(backup.name(), "backups/1");
   EXPECT_EQ(backup.service(), "directory");
   EXPECT_GT(backup.change_sequence(), 50u);
@@ -134,10 +137,10 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   v1::VerifyBackupRequest verify;
   verify.set_name(backup.name());
   v1::Backup verified;
-  ASSERT_TRUE(backups_->VerifyBackup(AsOperator().get(), verify, &verified).ok());
+  ASSERT_THAT(backups_->VerifyBackup(AsOperator().get(), verify, &verified), IsOk());
   EXPECT_EQ(verified.change_sequence(), backup.change_sequence());
   v1::ListBackupsResponse all;
-  ASSERT_TRUE(backups_->ListBackups(AsOperator().get(), {}, &all).ok());
+  ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
   ASSERT_EQ(all.backups_size(), 1);
 
   // The volume is lost.
@@ -170,7 +173,7 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   resume.set_parent(firm.name());
   resume.set_resume_token(old_token);
   const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
-  EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED");
   v1::WatchChangesRequest watch;
   watch.set_parent(firm.name());
@@ -180,7 +183,7 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   v1::WatchChangesResponse ignored;
   EXPECT_FALSE(watcher->Read(&ignored)) << "no event from another history";
   const grpc::Status watched = watcher->Finish();
-  EXPECT_EQ(watched.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(watched, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(watched)), "STORE_EPOCH_CHANGED");
   EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
 }
@@ -188,14 +191,14 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
 TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
   ASSERT_NO_FATAL_FAILURE(Start());
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*stub_, "alice", &firm), IsOk());
   absl::BitGen random;
   for (int round = 0; round < 5; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
     for (int i = 0; i < 200; ++i)
       NewClient(firm.name(), absl::StrCat("R", round, "-", i));
     v1::Backup completed;
-    ASSERT_TRUE(backups_->CreateBackup(AsOperator().get(), {}, &completed).ok());
+    ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), {}, &completed), IsOk());
     std::thread backup([&] {
       v1::Backup made;
       backups_->CreateBackup(AsOperator().get(), {}, &made);
@@ -205,14 +208,14 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
     backup.join();
     ASSERT_NO_FATAL_FAILURE(Start());
     v1::ListBackupsResponse all;
-    ASSERT_TRUE(backups_->ListBackups(AsOperator().get(), {}, &all).ok());
+    ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
     EXPECT_GE(all.backups_size(), round + 1) << "every completed backup is kept";
     for (const v1::Backup& listed : all.backups()) {
       v1::VerifyBackupRequest verify;
       verify.set_name(listed.name());
       v1::Backup verified;
       grpc::Status s = backups_->VerifyBackup(AsOperator().get(), verify, &verified);
-      EXPECT_TRUE(s.ok()) << listed.name() << ": " << s.error_message();
+      EXPECT_THAT(s, IsOk()) << listed.name() << ": " << s.error_message();
     }
   }
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
@@ -222,10 +225,10 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
 TEST_F(BackupE2eTest, ACorruptedBackupIsCaughtByVerifyAndByRestoreWhichWritesNothing) {
   ASSERT_NO_FATAL_FAILURE(Start());
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*stub_, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*stub_, "alice", &firm), IsOk());
   for (int i = 0; i < 100; ++i) NewClient(firm.name(), absl::StrCat("C", i));
   v1::Backup backup;
-  ASSERT_TRUE(backups_->CreateBackup(AsOperator().get(), {}, &backup).ok());
+  ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), {}, &backup), IsOk());
 
   // One byte of each of the backup's files flipped, sizes unchanged.
   int damaged = 0;
@@ -247,8 +250,8 @@ TEST_F(BackupE2eTest, ACorruptedBackupIsCaughtByVerifyAndByRestoreWhichWritesNot
   v1::VerifyBackupRequest verify;
   verify.set_name(backup.name());
   v1::Backup verified;
-  EXPECT_EQ(backups_->VerifyBackup(AsOperator().get(), verify, &verified).error_code(),
-            grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(backups_->VerifyBackup(AsOperator().get(), verify, &verified),
+              StatusIs(absl::StatusCode::kDataLoss));
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
   EXPECT_NE(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
   EXPECT_THAT(admin_log_, ::testing::HasSubstr("DAMAGED"));

@@ -12,10 +12,14 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
+
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 
 std::unique_ptr<grpc::ClientContext> As(const std::string& user,
                                         bool operator_role = false) {
@@ -62,8 +66,8 @@ class BillingE2eTest : public ::testing::Test {
     *req.mutable_by() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
         absl::ToInt64Microseconds(d));
     google::protobuf::Timestamp now;
-    ASSERT_TRUE(
-        clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now).ok());
+    ASSERT_THAT(clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now),
+                IsOk());
   }
 
   grpc::Status Authorize(const std::string& subscription, const std::string& firm) {
@@ -104,19 +108,19 @@ TEST_F(BillingE2eTest, TransferAcrossBothServicesAndDeleteOnlyOffWholesale) {
   create_firm.mutable_firm()->set_display_name("Studio Conti");
   create_firm.set_creator_email("alice@conti.example");
   v1::Firm firm;
-  ASSERT_TRUE(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm).ok());
+  ASSERT_THAT(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm), IsOk());
   v1::CreateClientRequest create_client;
   create_client.set_parent(firm.name());
   create_client.set_make_me_primary_admin(true);
   create_client.mutable_client()->set_display_name("Rossi SRL");
   create_client.mutable_client()->set_client_type(v1::BUSINESS);
   v1::Client client;
-  ASSERT_TRUE(dir_stub_->CreateClient(As("alice").get(), create_client, &client).ok());
+  ASSERT_THAT(dir_stub_->CreateClient(As("alice").get(), create_client, &client), IsOk());
   v1::ChangeClientPrimaryAdminRequest change;
   change.set_name(client.name());
   change.set_new_primary_admin_user_id("rossi-owner");
-  ASSERT_TRUE(
-      dir_stub_->ChangeClientPrimaryAdmin(As("alice").get(), change, &client).ok());
+  ASSERT_THAT(dir_stub_->ChangeClientPrimaryAdmin(As("alice").get(), change, &client),
+              IsOk());
 
   v1::SubscribeClientRequest subscribe;
   subscribe.set_parent(client.name());
@@ -125,33 +129,36 @@ TEST_F(BillingE2eTest, TransferAcrossBothServicesAndDeleteOnlyOffWholesale) {
   v1::Subscription sub;
   const grpc::Status subscribed =
       billing_stub_->SubscribeClient(As("alice").get(), subscribe, &sub);
-  ASSERT_TRUE(subscribed.ok()) << subscribed.error_code() << " " << subscribed.error_message();
+  ASSERT_THAT(subscribed, IsOk())
+      << subscribed.error_code() << " " << subscribed.error_message();
 
   // Authorized, then 49 hours pass on billing's clock: too late.
-  ASSERT_TRUE(Authorize(sub.name(), firm.name()).ok());
+  ASSERT_THAT(Authorize(sub.name(), firm.name()), IsOk());
   AdvanceBillingClock(absl::Hours(49));
   grpc::Status late = Complete(sub.name());
-  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(late.error_message(), ::testing::HasSubstr("authorization expired"));
 
   // Authorized again and completed in time: now on wholesale.
-  ASSERT_TRUE(Authorize(sub.name(), firm.name()).ok());
-  ASSERT_TRUE(Complete(sub.name()).ok());
+  ASSERT_THAT(Authorize(sub.name(), firm.name()), IsOk());
+  ASSERT_THAT(Complete(sub.name()), IsOk());
 
   // Deactivating keeps the client on wholesale billing.
   v1::DeactivateClientRequest deactivate;
   deactivate.set_name(client.name());
-  ASSERT_TRUE(dir_stub_->DeactivateClient(As("alice").get(), deactivate, &client).ok());
+  ASSERT_THAT(dir_stub_->DeactivateClient(As("alice").get(), deactivate, &client),
+              IsOk());
   v1::GetSubscriptionRequest get;
   get.set_name(sub.name());
-  ASSERT_TRUE(billing_stub_->GetSubscription(As("alice").get(), get, &sub).ok());
+  ASSERT_THAT(billing_stub_->GetSubscription(As("alice").get(), get, &sub), IsOk());
   EXPECT_EQ(sub.plan(), v1::WHOLESALE);
 
-  EXPECT_EQ(Delete(client.name()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(Delete(client.name()), StatusIs(absl::StatusCode::kFailedPrecondition));
   v1::RemoveFromWholesaleRequest remove;
   remove.set_name(sub.name());
-  ASSERT_TRUE(billing_stub_->RemoveFromWholesale(As("alice").get(), remove, &sub).ok());
-  EXPECT_TRUE(Delete(client.name()).ok());
+  ASSERT_THAT(billing_stub_->RemoveFromWholesale(As("alice").get(), remove, &sub),
+              IsOk());
+  EXPECT_THAT(Delete(client.name()), IsOk());
 
   EXPECT_EQ(billing_.Stop(SIGTERM), 0) << billing_.Log();
   EXPECT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
@@ -163,17 +170,18 @@ TEST_F(BillingE2eTest, TheClockServiceExistsOnlyWithFakeClock) {
   testing::v1::NowRequest req;
   google::protobuf::Timestamp now;
   grpc::ClientContext ctx;
-  EXPECT_EQ(directory_clock->Now(&ctx, req, &now).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  ASSERT_TRUE(clock_stub_->Now(As("ops", /*operator_role=*/true).get(), req, &now).ok());
+  EXPECT_THAT(directory_clock->Now(&ctx, req, &now),
+              StatusIs(absl::StatusCode::kUnimplemented));
+  ASSERT_THAT(clock_stub_->Now(As("ops", /*operator_role=*/true).get(), req, &now),
+              IsOk());
   EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(now), "2026-03-02T12:00:00Z");
   // Moving time is an operator's act: no firm member may.
-  EXPECT_EQ(clock_stub_->Now(As("alice").get(), req, &now).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(clock_stub_->Now(As("alice").get(), req, &now),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   testing::v1::AdvanceRequest advance;
   advance.mutable_by()->set_seconds(3600);
-  EXPECT_EQ(clock_stub_->Advance(As("alice").get(), advance, &now).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(clock_stub_->Advance(As("alice").get(), advance, &now),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
@@ -181,17 +189,15 @@ TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
   v1::SweepExpiredTrialsResponse resp;
   auto on_public_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(billing_target_, grpc::InsecureChannelCredentials()));
-  EXPECT_EQ(
-      on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
-      grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp),
+              StatusIs(absl::StatusCode::kUnimplemented));
   auto on_operator_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
-  EXPECT_EQ(
-      on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   grpc::Status swept = on_operator_port->SweepExpiredTrials(
       As("ops", /*operator_role=*/true).get(), req, &resp);
-  EXPECT_TRUE(swept.ok()) << swept.error_message();
+  EXPECT_THAT(swept, IsOk()) << swept.error_message();
 }
 
 }  // namespace

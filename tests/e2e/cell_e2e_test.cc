@@ -17,11 +17,13 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using testing::As;
 
 constexpr names::Cell kCell{2};
@@ -43,7 +45,7 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
       v1::BillingService::NewStub(testing::Channel(cell.billing_target()));
 
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*directory_stub, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*directory_stub, "alice", &firm), IsOk());
   uint64_t firm_id = 0;
   ASSERT_TRUE(absl::SimpleAtoi(absl::string_view(firm.name()).substr(6), &firm_id))
       << firm.name();
@@ -53,7 +55,7 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   create.mutable_client()->set_display_name("Rossi SRL");
   create.mutable_client()->set_client_type(v1::BUSINESS);
   v1::Client client;
-  ASSERT_TRUE(directory_stub->CreateClient(As("alice").get(), create, &client).ok());
+  ASSERT_THAT(directory_stub->CreateClient(As("alice").get(), create, &client), IsOk());
   EXPECT_THAT(client.name(), ::testing::StartsWith(firm.name() + "/clients/2"));
 
   // A firm of cell 0, and one of cell 7, asked of cell 2.
@@ -85,7 +87,7 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   list.set_parent(firm.name());
   const grpc::Status own =
       billing_stub->ListSubscriptions(As("alice").get(), list, &listed);
-  EXPECT_TRUE(own.ok()) << own.error_message();
+  EXPECT_THAT(own, IsOk()) << own.error_message();
 
   EXPECT_EQ(cell.import().Stop(SIGTERM), 0) << cell.import().Log();
   EXPECT_EQ(cell.billing().Stop(SIGTERM), 0) << cell.billing().Log();

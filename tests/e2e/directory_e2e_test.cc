@@ -16,11 +16,13 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::testing::HasSubstr;
 
 // A plain HTTP GET of http://127.0.0.1:port/path; enough for /metrics.
@@ -89,7 +91,7 @@ class DirectoryE2eTest : public ::testing::Test {
     req.set_name_query(query);
     v1::ListClientsResponse resp;
     grpc::Status s = stub_->ListClients(As("alice").get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     std::vector<std::string> names;
     for (const auto& c : resp.clients()) names.push_back(c.display_name());
     return names;
@@ -109,14 +111,14 @@ TEST_F(DirectoryE2eTest, KeepsItsDataAcrossRestartsAndStopsCleanly) {
   create_firm.mutable_firm()->set_display_name("Studio Bianchi");
   create_firm.set_creator_email("alice@studio.example");
   v1::Firm firm;
-  ASSERT_TRUE(stub_->CreateFirm(As("alice").get(), create_firm, &firm).ok());
+  ASSERT_THAT(stub_->CreateFirm(As("alice").get(), create_firm, &firm), IsOk());
   for (const char* name : {"Società Rossi", "Verdi SpA", "Rossini & Figli"}) {
     v1::CreateClientRequest req;
     req.set_parent(firm.name());
     req.mutable_client()->set_display_name(name);
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client client;
-    ASSERT_TRUE(stub_->CreateClient(As("alice").get(), req, &client).ok());
+    ASSERT_THAT(stub_->CreateClient(As("alice").get(), req, &client), IsOk());
   }
   EXPECT_THAT(ListNames(firm.name(), ""),
               ::testing::ElementsAre("Rossini & Figli", "Società Rossi", "Verdi SpA"));
@@ -136,7 +138,7 @@ TEST_F(DirectoryE2eTest, ServesPrometheusMetrics) {
   StartServing();
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;
-  ASSERT_TRUE(stub_->ListMyFirms(As("alice").get(), req, &resp).ok());
+  ASSERT_THAT(stub_->ListMyFirms(As("alice").get(), req, &resp), IsOk());
   std::string metrics = HttpGet(metrics_port_, "/metrics");
   EXPECT_THAT(metrics,
               HasSubstr("clientbook_rpc_total{code=\"OK\",method=\"/clientbook.v1."

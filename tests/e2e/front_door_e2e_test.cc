@@ -34,10 +34,13 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using testing::As;
 using testing::ExpectWrongCell;
 using ::testing::HasSubstr;
@@ -51,11 +54,11 @@ uint32_t CellOf(const std::string& firm) {
   return static_cast<uint32_t>(IdOf(firm) / names::Cell::kIdsPerCell);
 }
 
-#define ASSERT_OK(call)                                                       \
-  do {                                                                        \
-    const grpc::Status status_ = (call);                                      \
-    ASSERT_TRUE(status_.ok()) << #call << ": " << status_.error_code() << " " \
-                              << status_.error_message();                     \
+#define ASSERT_OK(call)                                                             \
+  do {                                                                              \
+    const grpc::Status status_ = (call);                                            \
+    ASSERT_THAT(status_, IsOk())                                                    \
+        << #call << ": " << status_.error_code() << " " << status_.error_message(); \
   } while (0)
 
 class FrontDoorE2eTest : public ::testing::Test {
@@ -89,7 +92,7 @@ class FrontDoorE2eTest : public ::testing::Test {
   v1::Firm FirmIn(uint32_t cell) {
     for (int attempt = 0; attempt < 6; ++attempt) {
       v1::Firm firm;
-      EXPECT_TRUE(testing::CreateFirmAs(*directory_, "alice", &firm).ok());
+      EXPECT_THAT(testing::CreateFirmAs(*directory_, "alice", &firm), IsOk());
       if (CellOf(firm.name()) == cell) return firm;
     }
     ADD_FAILURE() << "no firm landed in cells/" << cell;
@@ -116,7 +119,7 @@ class FrontDoorE2eTest : public ::testing::Test {
     v1::Client client;
     const grpc::Status status =
         directory_->CreateClient(As("alice").get(), create, &client);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk()) << status.error_message();
     return client;
   }
 
@@ -281,7 +284,7 @@ TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesIts
   // A cell the door does not know: UNAVAILABLE at once, a real gRPC status.
   get_firm.set_name(absl::StrCat("firms/", names::Cell{7}.first_id() + 1));
   const grpc::Status missing = directory_->GetFirm(As("alice").get(), get_firm, &other);
-  EXPECT_EQ(missing.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(missing.error_message(), HasSubstr("no cell 7"));
 
   // Oversized metadata is refused at the door for that call alone; the
@@ -289,8 +292,8 @@ TEST_F(FrontDoorE2eTest, NewFirmsSpreadOverTheCellsAndEveryCallOfAFirmReachesIts
   auto oversized = As("alice");
   oversized->AddMetadata("x-padding", std::string(9000, 'a'));
   get_firm.set_name(firm.name());
-  EXPECT_EQ(directory_->GetFirm(oversized.get(), get_firm, &other).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(directory_->GetFirm(oversized.get(), get_firm, &other),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   ASSERT_OK(directory_->GetFirm(As("alice").get(), get_firm, &other));
 }
 
@@ -341,7 +344,7 @@ TEST_F(FrontDoorE2eTest, TheRestOfTheTourWorksThroughTheDoor) {
   const grpc::Status payroll =
       billing_->AddProduct(As("alice").get(), product, &subscription);
   // Payroll needs wholesale: the cell's rule, answered through the door.
-  EXPECT_EQ(payroll.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_THAT(payroll, StatusIs(absl::StatusCode::kFailedPrecondition))
       << payroll.error_message();
 
   // A job with a refused row: its errors and its report.
@@ -370,8 +373,8 @@ TEST_F(FrontDoorE2eTest, TheRestOfTheTourWorksThroughTheDoor) {
   ASSERT_OK(directory_->DeleteClient(As("alice").get(), remove, &deleted));
   v1::GetClientRequest get;
   get.set_name(rossi.name());
-  EXPECT_EQ(directory_->GetClient(As("alice").get(), get, &rossi).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(directory_->GetClient(As("alice").get(), get, &rossi),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 // The names of `user`'s firms, as ListMyFirms through the door answers,
@@ -432,8 +435,8 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
   v1::GetFirmRequest get;
   get.set_name(joined);
   v1::Firm firm;
-  EXPECT_EQ(accounts->GetFirm(As("mallory").get(), get, &firm).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(accounts->GetFirm(As("mallory").get(), get, &firm),
+              StatusIs(absl::StatusCode::kUnimplemented));
 }
 
 // Invitations belong to no firm until accepted: accounts keeps them, and an
@@ -473,8 +476,8 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   accept.set_token(invitation.token());
   accept.set_firm(strangers.name());
   v1::Invitation accepted;
-  EXPECT_EQ(directory_->AcceptInvitation(alice().get(), accept, &accepted).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(directory_->AcceptInvitation(alice().get(), accept, &accepted),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   accept.set_firm(firm.name());
   ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
   EXPECT_EQ(accepted.state(), v1::ACCEPTED);
@@ -487,17 +490,19 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   EXPECT_EQ(client.display_name(), "Rossi SRL");
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
   grpc::Status again = directory_->AcceptInvitation(alice().get(), accept, &accepted);
-  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(again.error_message(), ::testing::HasSubstr("already accepted"));
 
   // Straight to the cell, without accounts vouching: refused, nothing made.
-  auto cell2 = v1::DirectoryService::NewStub(testing::Channel(cells_[2]->directory_target()));
+  auto cell2 =
+      v1::DirectoryService::NewStub(testing::Channel(cells_[2]->directory_target()));
   v1::ConnectInvitedClientRequest connect;
   connect.set_parent(firm.name());
   *connect.mutable_invitation() = invitation;
-  connect.mutable_invitation()->set_company_id(std::to_string(names::kFirstAccountsId + 999));
-  EXPECT_EQ(cell2->ConnectInvitedClient(alice().get(), connect, &client).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  connect.mutable_invitation()->set_company_id(
+      std::to_string(names::kFirstAccountsId + 999));
+  EXPECT_THAT(cell2->ConnectInvitedClient(alice().get(), connect, &client),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // Routing headers that are malformed, hostile or lying: every call gets a
@@ -520,9 +525,11 @@ TEST_F(FrontDoorE2eTest, MalformedRoutingHeadersGetAClearStatusAndNoOtherCellsDa
     context->AddMetadata(client::kRoutingHeader, header);
     v1::Firm read;
     const grpc::Status status = unrouted->GetFirm(context.get(), get, &read);
-    EXPECT_NE(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
-    EXPECT_NE(status.error_code(), grpc::StatusCode::INTERNAL) << status.error_message();
-    EXPECT_NE(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_THAT(status, ::testing::Not(StatusIs(absl::StatusCode::kUnknown)))
+        << status.error_message();
+    EXPECT_THAT(status, ::testing::Not(StatusIs(absl::StatusCode::kInternal)))
+        << status.error_message();
+    EXPECT_THAT(status, ::testing::Not(StatusIs(absl::StatusCode::kDeadlineExceeded)));
     // Served only where the firm is: its own cell answered.
     if (status.ok()) EXPECT_EQ(read.name(), firm.name());
   }
@@ -636,7 +643,7 @@ TEST_F(FrontDoorE2eTest, ACellsDirectoryKilledTouchesNoOtherCellAndComesBackWhol
   ASSERT_FALSE(outcomes[1].failures.empty());
   EXPECT_LE(outcomes[1].first_failure - killed, absl::Seconds(2));
   for (const grpc::Status& failure : outcomes[1].failures) {
-    ASSERT_EQ(failure.error_code(), grpc::StatusCode::UNAVAILABLE)
+    ASSERT_THAT(failure, StatusIs(absl::StatusCode::kUnavailable))
         << failure.error_message();
   }
 
@@ -694,7 +701,7 @@ TEST(SecureFrontDoorE2eTest, CallersAndCellsSpeakMutualTlsThroughTheDoor) {
                                          .cert_file = pki + "/client.pem",
                                          .key_file = pki + "/client.key"};
   auto channel = tls::SecureChannel(door.target(), with_certificate);
-  ASSERT_TRUE(channel.ok()) << channel.status();
+  ASSERT_THAT(channel, IsOk()) << channel.status();
   std::string why;
   ASSERT_TRUE(door.Start(why, *channel)) << why;
   auto stub = v1::DirectoryService::NewStub(*channel);
@@ -708,11 +715,10 @@ TEST(SecureFrontDoorE2eTest, CallersAndCellsSpeakMutualTlsThroughTheDoor) {
 
   // No client certificate, no call.
   auto anonymous = tls::SecureChannel(door.target(), {.ca_file = pki + "/ca.pem"});
-  ASSERT_TRUE(anonymous.ok());
-  EXPECT_EQ(v1::DirectoryService::NewStub(*anonymous)
-                ->GetFirm(As("alice").get(), get, &read)
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  ASSERT_THAT(anonymous, IsOk());
+  EXPECT_THAT(
+      v1::DirectoryService::NewStub(*anonymous)->GetFirm(As("alice").get(), get, &read),
+      StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

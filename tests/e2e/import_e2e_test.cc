@@ -14,10 +14,13 @@
 #include "tests/support/csv_stream.h"
 #include "tests/support/seed_firm.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
+
+using ::clientbook::testing::IsOk;
 
 constexpr int kClients = 1000;
 
@@ -60,7 +63,7 @@ class ImportE2eTest : public ::testing::Test {
     dir_stub_ = v1::DirectoryService::NewStub(
         grpc::CreateChannel(directory_target_, grpc::InsecureChannelCredentials()));
     testing::SeededFirm seeded = testing::SeedFirm(*dir_stub_, kClients);
-    ASSERT_TRUE(seeded.status.ok()) << seeded.status.error_message();
+    ASSERT_THAT(seeded.status, IsOk()) << seeded.status.error_message();
     firm_ = seeded.name;
   }
 
@@ -70,7 +73,7 @@ class ImportE2eTest : public ::testing::Test {
     auto ctx = As("alice");
     testing::CsvDownload download =
         testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
-    EXPECT_TRUE(download.status.ok()) << download.status.error_message();
+    EXPECT_THAT(download.status, IsOk()) << download.status.error_message();
     return download.csv;
   }
 
@@ -92,7 +95,7 @@ class ImportE2eTest : public ::testing::Test {
     req.set_request_id(request_id);
     v1::ImportJob job;
     grpc::Status s = import_stub_->StartImport(As("alice").get(), req, &job);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     return job;
   }
 
@@ -104,7 +107,7 @@ class ImportE2eTest : public ::testing::Test {
     v1::ImportJob job;
     while (reader->Read(&job)) {
     }
-    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_THAT(reader->Finish(), IsOk());
     return job;
   }
 
@@ -115,7 +118,7 @@ class ImportE2eTest : public ::testing::Test {
     req.set_page_size(1000);
     req.set_order_by("client_number");
     v1::ListClientsResponse resp;
-    EXPECT_TRUE(dir_stub_->ListClients(As("alice").get(), req, &resp).ok());
+    EXPECT_THAT(dir_stub_->ListClients(As("alice").get(), req, &resp), IsOk());
     for (const auto& c : resp.clients()) numbered += !c.client_number().empty();
     return numbered;
   }
@@ -167,7 +170,7 @@ TEST_F(ImportE2eTest, BadRowsAreLoggedAndReported) {
   v1::ListImportErrorsRequest list;
   list.set_parent(job.name());
   v1::ListImportErrorsResponse errors;
-  ASSERT_TRUE(import_stub_->ListImportErrors(As("alice").get(), list, &errors).ok());
+  ASSERT_THAT(import_stub_->ListImportErrors(As("alice").get(), list, &errors), IsOk());
   ASSERT_EQ(errors.errors_size(), 2);
   EXPECT_EQ(errors.errors(0).row(), 3);
   EXPECT_EQ(errors.errors(0).code(), v1::ImportError::MISSING_COMPANY_ID);
@@ -178,7 +181,7 @@ TEST_F(ImportE2eTest, BadRowsAreLoggedAndReported) {
   auto ctx = As("alice");
   testing::CsvDownload report =
       testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx.get(), download));
-  ASSERT_TRUE(report.status.ok()) << report.status.error_message();
+  ASSERT_THAT(report.status, IsOk()) << report.status.error_message();
   std::vector<csv::Record> lines = csv::Parse(report.csv);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0].fields, ::testing::ElementsAre("Company ID", "Display Name",

@@ -17,10 +17,13 @@
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using testing::As;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -30,7 +33,7 @@ class ReconcileE2eTest : public ::testing::Test {
   void SetUp() override {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
-    ASSERT_TRUE(testing::CreateFirmAs(*cluster_.directory, "alice", &firm_).ok());
+    ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "alice", &firm_), IsOk());
   }
 
   v1::Client NewClient(const std::string& firm, const std::string& user,
@@ -41,7 +44,7 @@ class ReconcileE2eTest : public ::testing::Test {
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client client;
     const grpc::Status s = cluster_.directory->CreateClient(As(user).get(), req, &client);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     return client;
   }
 
@@ -54,7 +57,7 @@ class ReconcileE2eTest : public ::testing::Test {
     v1::Subscription subscription;
     const grpc::Status s =
         cluster_.billing->SubscribeClient(As("alice").get(), req, &subscription);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     return subscription.name();
   }
 
@@ -65,7 +68,7 @@ class ReconcileE2eTest : public ::testing::Test {
     v1::ListSubscriptionsResponse resp;
     const grpc::Status s =
         cluster_.billing->ListSubscriptions(As("alice").get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     std::vector<std::string> names;
     for (const v1::Subscription& sub : resp.subscriptions()) names.push_back(sub.name());
     return names;
@@ -78,19 +81,19 @@ class ReconcileE2eTest : public ::testing::Test {
     auto export_context = As(user);
     testing::CsvDownload download = testing::ReadCsv(
         *cluster_.import->ExportClients(export_context.get(), export_request));
-    EXPECT_TRUE(download.status.ok()) << download.status.error_message();
+    EXPECT_THAT(download.status, IsOk()) << download.status.error_message();
     v1::StartImportRequest start;
     start.set_parent(firm);
     start.set_csv(download.csv);
     v1::ImportJob job;
-    EXPECT_TRUE(cluster_.import->StartImport(As(user).get(), start, &job).ok());
+    EXPECT_THAT(cluster_.import->StartImport(As(user).get(), start, &job), IsOk());
     v1::WatchImportJobRequest watch;
     watch.set_name(job.name());
     auto watch_context = As(user);
     auto reader = cluster_.import->WatchImportJob(watch_context.get(), watch);
     while (reader->Read(&job)) {
     }
-    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_THAT(reader->Finish(), IsOk());
     return job.name();
   }
 
@@ -128,7 +131,7 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   operator_context->AddMetadata("x-user-roles", "operator");
   v1::Backup backup;
   const grpc::Status made = backups->CreateBackup(operator_context.get(), {}, &backup);
-  ASSERT_TRUE(made.ok()) << made.error_message();
+  ASSERT_THAT(made, IsOk()) << made.error_message();
 
   // After the backup: a client and its subscription, a deleted client, a
   // new firm with an import job.
@@ -137,9 +140,10 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   v1::DeleteClientRequest remove;
   remove.set_name(returned.name());
   google::protobuf::Empty removed;
-  ASSERT_TRUE(cluster_.directory->DeleteClient(As("alice").get(), remove, &removed).ok());
+  ASSERT_THAT(cluster_.directory->DeleteClient(As("alice").get(), remove, &removed),
+              IsOk());
   v1::Firm later_firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*cluster_.directory, "bob", &later_firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "bob", &later_firm), IsOk());
   NewClient(later_firm.name(), "bob", "Bob's client");
   const std::string orphan_job = ImportJobOf(later_firm.name(), "bob");
   // Billing follows the directory's feed: the deleted client's subscription
@@ -191,8 +195,8 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   v1::GetSubscriptionRequest get;
   get.set_name(absl::StrCat(after.name(), "/subscription"));
   v1::Subscription none;
-  EXPECT_EQ(cluster_.billing->GetSubscription(As("alice").get(), get, &none).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(cluster_.billing->GetSubscription(As("alice").get(), get, &none),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ReconcileE2eTest, OnlyAnOperatorMayReconcile) {
@@ -202,8 +206,8 @@ TEST_F(ReconcileE2eTest, OnlyAnOperatorMayReconcile) {
     v1::ReconcileRequest fix;
     fix.set_fix(true);
     v1::ReconcileResponse response;
-    EXPECT_EQ(stub->Reconcile(As("alice").get(), fix, &response).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED)
+    EXPECT_THAT(stub->Reconcile(As("alice").get(), fix, &response),
+                StatusIs(absl::StatusCode::kPermissionDenied))
         << target;
   }
 }

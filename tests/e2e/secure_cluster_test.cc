@@ -15,11 +15,14 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using testing::FreePort;
 using testing::ServiceProcess;
 
@@ -100,7 +103,7 @@ class SecureClusterTest : public ::testing::Test {
       options.key_file = pki_ + "/client.key";
     }
     auto channel = tls::SecureChannel(target, options);
-    EXPECT_TRUE(channel.ok()) << channel.status();
+    EXPECT_THAT(channel, IsOk()) << channel.status();
     return *channel;
   }
 
@@ -131,7 +134,7 @@ class SecureClusterTest : public ::testing::Test {
     req.set_creator_email(creator_email);
     v1::Firm firm;
     grpc::Status s = dir_stub_->CreateFirm(With(token).get(), req, &firm);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     return firm.name();
   }
 
@@ -157,39 +160,37 @@ class SecureClusterTest : public ::testing::Test {
 TEST_F(SecureClusterTest, OnlyTlsClientsWithACertificateAndATokenGetIn) {
   for (const std::string& target : {directory_target_, billing_target_, import_target_}) {
     SCOPED_TRACE(target);
-    EXPECT_EQ(Health(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))
-                  .error_code(),
-              grpc::StatusCode::UNAVAILABLE);
-    EXPECT_EQ(Health(Channel(target, "", /*with_certificate=*/false)).error_code(),
-              grpc::StatusCode::UNAVAILABLE);
-    EXPECT_TRUE(Health(Channel(target)).ok());
+    EXPECT_THAT(Health(grpc::CreateChannel(target, grpc::InsecureChannelCredentials())),
+                StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(Health(Channel(target, "", /*with_certificate=*/false)),
+                StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(Health(Channel(target)), IsOk());
   }
   // Probes that speak no TLS get health, and nothing else.
   auto plaintext_health =
       grpc::CreateChannel(health_target_, grpc::InsecureChannelCredentials());
-  EXPECT_TRUE(Health(plaintext_health).ok());
+  EXPECT_THAT(Health(plaintext_health), IsOk());
   grpc::ClientContext on_health_port;
   on_health_port.AddMetadata("authorization", "Bearer " + Mint("alice"));
   v1::ListMyFirmsResponse nothing;
-  EXPECT_EQ(v1::DirectoryService::NewStub(plaintext_health)
-                ->ListMyFirms(&on_health_port, {}, &nothing)
-                .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(v1::DirectoryService::NewStub(plaintext_health)
+                  ->ListMyFirms(&on_health_port, {}, &nothing),
+              StatusIs(absl::StatusCode::kUnimplemented));
 
   // The right certificate is not an identity: the call needs a token.
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;
   grpc::ClientContext header_only;
   header_only.AddMetadata("x-user-id", "alice");
-  EXPECT_EQ(dir_stub_->ListMyFirms(&header_only, req, &resp).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(dir_stub_->ListMyFirms(&header_only, req, &resp),
+              StatusIs(absl::StatusCode::kUnauthenticated));
   const std::string expired = Mint("alice", "--ttl -120");
   for (const std::string& bad : {expired, std::string("not.a.token"), Mint("alice") + "x",
                                  Mint("alice", "--audience someone-else")}) {
     grpc::Status s = dir_stub_->ListMyFirms(With(bad).get(), req, &resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnauthenticated)) << s.error_message();
   }
-  EXPECT_TRUE(dir_stub_->ListMyFirms(With(Mint("alice")).get(), req, &resp).ok());
+  EXPECT_THAT(dir_stub_->ListMyFirms(With(Mint("alice")).get(), req, &resp), IsOk());
 }
 
 // Billing → directory, directory → billing and import → directory all carry
@@ -204,12 +205,12 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
   create.mutable_client()->set_display_name("Rossi SRL");
   create.mutable_client()->set_client_type(v1::BUSINESS);
   v1::Client client;
-  ASSERT_TRUE(dir_stub_->CreateClient(With(alice).get(), create, &client).ok());
+  ASSERT_THAT(dir_stub_->CreateClient(With(alice).get(), create, &client), IsOk());
   v1::ChangeClientPrimaryAdminRequest change;
   change.set_name(client.name());
   change.set_new_primary_admin_user_id("rossi-owner");
-  ASSERT_TRUE(
-      dir_stub_->ChangeClientPrimaryAdmin(With(alice).get(), change, &client).ok());
+  ASSERT_THAT(dir_stub_->ChangeClientPrimaryAdmin(With(alice).get(), change, &client),
+              IsOk());
 
   v1::SubscribeClientRequest subscribe;
   subscribe.set_parent(client.name());
@@ -218,26 +219,26 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
   v1::Subscription subscription;
   grpc::Status s =
       billing_stub_->SubscribeClient(With(alice).get(), subscribe, &subscription);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(s, IsOk()) << s.error_message();
   v1::AuthorizeBillingTransferRequest authorize;
   authorize.set_name(subscription.name());
   authorize.set_firm(firm);
   v1::BillingTransfer transfer;
   s = billing_stub_->AuthorizeBillingTransfer(With(rossi).get(), authorize, &transfer);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(s, IsOk()) << s.error_message();
   v1::CompleteBillingTransferRequest complete;
   complete.set_name(subscription.name());
-  EXPECT_EQ(billing_stub_->CompleteBillingTransfer(With(rossi).get(), complete, &transfer)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(
+      billing_stub_->CompleteBillingTransfer(With(rossi).get(), complete, &transfer),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   s = billing_stub_->CompleteBillingTransfer(With(alice).get(), complete, &transfer);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(s, IsOk()) << s.error_message();
 
   v1::DeleteClientRequest remove;
   remove.set_name(client.name());
   google::protobuf::Empty empty;
-  EXPECT_EQ(dir_stub_->DeleteClient(With(alice).get(), remove, &empty).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_THAT(dir_stub_->DeleteClient(With(alice).get(), remove, &empty),
+              StatusIs(absl::StatusCode::kFailedPrecondition))
       << "the directory asked billing, as alice, and heard 'wholesale'";
 
   v1::StartImportRequest start;
@@ -246,18 +247,18 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
                              client.company_id(), ",Rossi SRL,R-1\r\n"));
   v1::ImportJob job;
   s = import_stub_->StartImport(With(alice).get(), start, &job);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(s, IsOk()) << s.error_message();
   v1::WatchImportJobRequest watch;
   watch.set_name(job.name());
   auto watch_ctx = With(alice);
   auto reader = import_stub_->WatchImportJob(watch_ctx.get(), watch);
   while (reader->Read(&job)) {
   }
-  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_THAT(reader->Finish(), IsOk());
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   v1::GetClientRequest get;
   get.set_name(client.name());
-  ASSERT_TRUE(dir_stub_->GetClient(With(alice).get(), get, &client).ok());
+  ASSERT_THAT(dir_stub_->GetClient(With(alice).get(), get, &client), IsOk());
   EXPECT_EQ(client.client_number(), "R-1");
 
   // The audit names the token's subject, whatever header rides along, and
@@ -269,14 +270,14 @@ TEST_F(SecureClusterTest, TransferDeleteAndImportFlowsRunOnTokens) {
   rename.mutable_update_mask()->add_paths("display_name");
   auto forged = With(alice);
   forged->AddMetadata("x-user-id", "mallory");
-  ASSERT_TRUE(dir_stub_->UpdateClient(forged.get(), rename, &client).ok());
+  ASSERT_THAT(dir_stub_->UpdateClient(forged.get(), rename, &client), IsOk());
   auto changes = v1::ChangeService::NewStub(Channel(directory_target_));
   v1::ListAuditEntriesRequest history;
   history.set_parent(client.name());
   history.set_page_size(2);
   v1::ListAuditEntriesResponse entries;
   s = changes->ListAuditEntries(With(alice).get(), history, &entries);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(s, IsOk()) << s.error_message();
   ASSERT_EQ(entries.audit_entries_size(), 2);
   EXPECT_EQ(entries.audit_entries(0).change().actor(), "alice");
   EXPECT_EQ(entries.audit_entries(0).change().via(), "");
@@ -290,11 +291,11 @@ TEST_F(SecureClusterTest, OperatorActionsNeedTheOperatorRole) {
   v1::SweepExpiredTrialsResponse resp;
   const std::string alice = Mint("alice");
   CreateFirm(alice, "alice@studio.example");  // a primary admin is no operator
-  EXPECT_EQ(sweeper->SweepExpiredTrials(With(alice).get(), req, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(sweeper->SweepExpiredTrials(With(alice).get(), req, &resp),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   grpc::Status s = sweeper->SweepExpiredTrials(
       With(Mint("ops", "--roles operator")).get(), req, &resp);
-  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(s, IsOk()) << s.error_message();
 }
 
 // The leak found from outside: mallory typed anna's address as her own member
@@ -307,26 +308,26 @@ TEST_F(SecureClusterTest, ATypedEmailOpensNobodysInvitations) {
   invite.mutable_invitation()->set_client_type(v1::BUSINESS);
   invite.mutable_invitation()->set_invitee_email("anna@studio.example");
   v1::Invitation invitation;
-  ASSERT_TRUE(
-      dir_stub_->CreateInvitation(With(Mint("rossi-owner")).get(), invite, &invitation)
-          .ok());
+  ASSERT_THAT(
+      dir_stub_->CreateInvitation(With(Mint("rossi-owner")).get(), invite, &invitation),
+      IsOk());
 
   v1::ListInvitationsRequest list;
   list.set_invitee_email("anna@studio.example");
   v1::ListInvitationsResponse listed;
-  EXPECT_EQ(dir_stub_->ListInvitations(With(mallory).get(), list, &listed).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(dir_stub_->ListInvitations(With(mallory).get(), list, &listed),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(listed.invitations_size(), 0);
 
   const std::string anna = Mint("anna", "--email anna@studio.example");
-  ASSERT_TRUE(dir_stub_->ListInvitations(With(anna).get(), list, &listed).ok());
+  ASSERT_THAT(dir_stub_->ListInvitations(With(anna).get(), list, &listed), IsOk());
   EXPECT_EQ(listed.invitations_size(), 1);
 }
 
 TEST_F(SecureClusterTest, ARotatedServerCertificateIsServedWithoutARestart) {
   // A client that trusts only the next CA cannot connect yet.
   auto next_only = Channel(directory_target_, next_pki_ + "/ca.pem");
-  EXPECT_EQ(Health(next_only).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(Health(next_only), StatusIs(absl::StatusCode::kUnavailable));
 
   // cert-manager renews: the key and certificate files are replaced.
   for (const char* file : {"/server.key", "/server.pem"}) {

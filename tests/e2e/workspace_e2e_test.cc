@@ -7,10 +7,13 @@
 #include "common/status/status_mapping.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using testing::As;
 
 class WorkspaceE2eTest : public ::testing::Test {
@@ -23,7 +26,8 @@ class WorkspaceE2eTest : public ::testing::Test {
     firm.mutable_firm()->set_time_zone("Europe/Rome");
     firm.set_creator_email("alice@studio.example");
     v1::Firm created;
-    ASSERT_TRUE(cluster_.directory->CreateFirm(As("alice").get(), firm, &created).ok());
+    ASSERT_THAT(cluster_.directory->CreateFirm(As("alice").get(), firm, &created),
+                IsOk());
     firm_ = created.name();
   }
 
@@ -44,18 +48,18 @@ class WorkspaceE2eTest : public ::testing::Test {
 
 TEST_F(WorkspaceE2eTest, AMergeOfClientsWithNotesAndTodosSurvivesARestart) {
   v1::Client keep;
-  ASSERT_TRUE(CreateClient("Rossi SRL", "", false, &keep).ok());
+  ASSERT_THAT(CreateClient("Rossi SRL", "", false, &keep), IsOk());
   v1::Client dup;
   grpc::Status refused = CreateClient("ROSSI s.r.l.", "R-7", false, &dup);
-  ASSERT_EQ(refused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  ASSERT_THAT(refused, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(refused)), "DUPLICATE_DISPLAY_NAME");
-  ASSERT_TRUE(CreateClient("ROSSI s.r.l.", "R-7", true, &dup).ok());
+  ASSERT_THAT(CreateClient("ROSSI s.r.l.", "R-7", true, &dup), IsOk());
 
   v1::FindDuplicateClientsRequest find;
   find.set_parent(firm_);
   v1::FindDuplicateClientsResponse found;
-  ASSERT_TRUE(
-      cluster_.directory->FindDuplicateClients(As("alice").get(), find, &found).ok());
+  ASSERT_THAT(cluster_.directory->FindDuplicateClients(As("alice").get(), find, &found),
+              IsOk());
   ASSERT_EQ(found.duplicates_size(), 1);
   EXPECT_EQ(found.duplicates(0).clients_size(), 2);
 
@@ -65,7 +69,7 @@ TEST_F(WorkspaceE2eTest, AMergeOfClientsWithNotesAndTodosSurvivesARestart) {
   note.mutable_note()->set_kind(v1::Note::GENERAL);
   note.mutable_note()->set_text("Telefonata sull'IVA");
   v1::Note written;
-  ASSERT_TRUE(cluster_.workspace->CreateNote(As("alice").get(), note, &written).ok());
+  ASSERT_THAT(cluster_.workspace->CreateNote(As("alice").get(), note, &written), IsOk());
   v1::CreateTodoRequest todo;
   todo.set_parent(firm_);
   todo.mutable_todo()->set_client(dup.name());
@@ -75,14 +79,15 @@ TEST_F(WorkspaceE2eTest, AMergeOfClientsWithNotesAndTodosSurvivesARestart) {
   todo.mutable_todo()->mutable_due_date()->set_month(1);
   todo.mutable_todo()->mutable_due_date()->set_day(31);
   v1::Todo planned;
-  ASSERT_TRUE(cluster_.workspace->CreateTodo(As("alice").get(), todo, &planned).ok());
+  ASSERT_THAT(cluster_.workspace->CreateTodo(As("alice").get(), todo, &planned), IsOk());
 
   v1::MergeClientsRequest merge;
   merge.set_name(keep.name());
   merge.set_source_client(dup.name());
   merge.set_request_id("merge-rossi");
   v1::MergeClientsResponse merged;
-  ASSERT_TRUE(cluster_.directory->MergeClients(As("alice").get(), merge, &merged).ok());
+  ASSERT_THAT(cluster_.directory->MergeClients(As("alice").get(), merge, &merged),
+              IsOk());
   EXPECT_EQ(merged.kept_client_number(), "R-7");
   EXPECT_EQ(merged.moved_notes(), 1);
   EXPECT_EQ(merged.moved_todos(), 1);
@@ -98,19 +103,19 @@ TEST_F(WorkspaceE2eTest, AMergeOfClientsWithNotesAndTodosSurvivesARestart) {
   get.set_name(dup.name());
   v1::Client gone;
   grpc::Status old_link = cluster_.directory->GetClient(As("alice").get(), get, &gone);
-  EXPECT_EQ(old_link.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(old_link, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(old_link)), keep.name());
 
   get.set_name(keep.name());
   v1::Client kept;
-  ASSERT_TRUE(cluster_.directory->GetClient(As("alice").get(), get, &kept).ok());
+  ASSERT_THAT(cluster_.directory->GetClient(As("alice").get(), get, &kept), IsOk());
   EXPECT_EQ(kept.client_number(), "R-7");
 
   v1::ListNotesRequest notes;
   notes.set_parent(firm_);
   notes.set_query("iva");
   v1::ListNotesResponse listed;
-  ASSERT_TRUE(cluster_.workspace->ListNotes(As("alice").get(), notes, &listed).ok());
+  ASSERT_THAT(cluster_.workspace->ListNotes(As("alice").get(), notes, &listed), IsOk());
   ASSERT_EQ(listed.notes_size(), 1);
   EXPECT_EQ(listed.notes(0).name(), written.name());
   EXPECT_EQ(listed.notes(0).client(), keep.name());
@@ -120,14 +125,14 @@ TEST_F(WorkspaceE2eTest, AMergeOfClientsWithNotesAndTodosSurvivesARestart) {
   todos.set_assignee(firm_ + "/members/alice");
   todos.set_open_only(true);
   v1::ListTodosResponse open;
-  ASSERT_TRUE(cluster_.workspace->ListTodos(As("alice").get(), todos, &open).ok());
+  ASSERT_THAT(cluster_.workspace->ListTodos(As("alice").get(), todos, &open), IsOk());
   ASSERT_EQ(open.todos_size(), 1);
   EXPECT_EQ(open.todos(0).client(), keep.name());
   EXPECT_EQ(open.todos(0).due_date().day(), 31);
 
   // The retry after the restart answers from the first merge.
   v1::MergeClientsResponse again;
-  ASSERT_TRUE(cluster_.directory->MergeClients(As("alice").get(), merge, &again).ok());
+  ASSERT_THAT(cluster_.directory->MergeClients(As("alice").get(), merge, &again), IsOk());
   EXPECT_TRUE(again.replayed());
   EXPECT_EQ(again.moved_notes(), 1);
 }

@@ -23,10 +23,12 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/kill_rounds.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using testing::As;
 
 constexpr int kMaxKillDelayMs = 300;
@@ -55,12 +57,12 @@ void Write(v1::DirectoryService::Stub& cell, Truth& truth,
     add.mutable_member()->set_email("bob@studio.example");
     add.mutable_member()->set_role(v1::STAFF);
     v1::FirmMember bob;
-    ASSERT_TRUE(cell.AddFirmMember(As("alice").get(), add, &bob).ok());
+    ASSERT_THAT(cell.AddFirmMember(As("alice").get(), add, &bob), IsOk());
     if (i % 2 == 1) {
       v1::RemoveFirmMemberRequest remove;
       remove.set_name(bob.name());
       v1::RemoveFirmMemberResponse removed;
-      ASSERT_TRUE(cell.RemoveFirmMember(As("alice").get(), remove, &removed).ok());
+      ASSERT_THAT(cell.RemoveFirmMember(As("alice").get(), remove, &removed), IsOk());
     } else {
       absl::MutexLock lock(&truth.mu);
       truth.bob.insert(firm.name());
@@ -165,7 +167,8 @@ int InviteAndAccept(v1::DirectoryService::Stub& accounts, const std::string (&fi
     for (int attempt = 0;; ++attempt) {
       accept.set_firm(firms[attempt % 2]);
       v1::Invitation answer;
-      const grpc::Status status = accounts.AcceptInvitation(AsAlice().get(), accept, &answer);
+      const grpc::Status status =
+          accounts.AcceptInvitation(AsAlice().get(), accept, &answer);
       if (status.ok() || absl::StrContains(status.error_message(), "already accepted")) {
         ++accepted;
         break;
@@ -191,7 +194,7 @@ TEST(AccountsKillTest, AnInvitationAcceptedThroughKillsIsAClientOfExactlyTheFirm
     cell_stubs.push_back(v1::DirectoryService::NewStub(
         testing::Channel(cells.back()->directory_target())));
     v1::Firm firm;
-    ASSERT_TRUE(testing::CreateFirmAs(*cell_stubs.back(), "alice", &firm).ok());
+    ASSERT_THAT(testing::CreateFirmAs(*cell_stubs.back(), "alice", &firm), IsOk());
     firms[k] = firm.name();
   }
   const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
@@ -220,7 +223,8 @@ TEST(AccountsKillTest, AnInvitationAcceptedThroughKillsIsAClientOfExactlyTheFirm
   list.set_invitee_email("alice@studio.example");
   list.set_page_size(1000);
   v1::ListInvitationsResponse invitations;
-  ASSERT_TRUE(accounts_stub->ListInvitations(AsAlice().get(), list, &invitations).ok());
+  ASSERT_THAT(accounts_stub->ListInvitations(AsAlice().get(), list, &invitations),
+              IsOk());
   for (const v1::Invitation& invitation : invitations.invitations()) {
     if (invitation.state() == v1::ACCEPTED) named.insert(invitation.client());
   }
@@ -231,7 +235,7 @@ TEST(AccountsKillTest, AnInvitationAcceptedThroughKillsIsAClientOfExactlyTheFirm
     request.set_parent(firms[k]);
     request.set_page_size(1000);
     v1::ListClientsResponse page;
-    ASSERT_TRUE(cell_stubs[k]->ListClients(As("alice").get(), request, &page).ok());
+    ASSERT_THAT(cell_stubs[k]->ListClients(As("alice").get(), request, &page), IsOk());
     for (const v1::Client& client : page.clients()) {
       EXPECT_TRUE(clients.insert(client.company_id()).second)
           << client.company_id() << " is a client of both firms";

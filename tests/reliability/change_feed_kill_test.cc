@@ -24,10 +24,12 @@
 #include "tests/support/cluster.h"
 #include "tests/support/kill_rounds.h"
 #include "tests/support/seed_firm.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using testing::As;
 
 // Long enough to land anywhere among the writes of a round.
@@ -47,7 +49,7 @@ class ChangeFeedKillTest : public ::testing::Test {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
     testing::SeededFirm seeded = testing::SeedFirm(*cluster_.directory, 0);
-    ASSERT_TRUE(seeded.status.ok()) << seeded.status.error_message();
+    ASSERT_THAT(seeded.status, IsOk()) << seeded.status.error_message();
     firm_ = seeded.name;
   }
 
@@ -97,7 +99,8 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
     v1::ListClientsRequest list;
     list.set_parent(firm_);
     v1::ListClientsResponse listed;
-    ASSERT_TRUE(cluster_.directory->ListClients(As("alice").get(), list, &listed).ok());
+    ASSERT_THAT(cluster_.directory->ListClients(As("alice").get(), list, &listed),
+                IsOk());
     absl::MutexLock lock(&seen.mu);
     seen.token = listed.change_token();
   }
@@ -149,7 +152,7 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
     auto ctx = As("search");
     ctx->AddMetadata("x-user-roles", "platform");
     v1::ListChangesResponse page;
-    ASSERT_TRUE(changes->ListChanges(ctx.get(), list, &page).ok());
+    ASSERT_THAT(changes->ListChanges(ctx.get(), list, &page), IsOk());
     for (const v1::ChangeEvent& event : page.events()) log.push_back(event);
     if (page.events().empty()) break;
     list.set_resume_token(page.resume_token());
@@ -165,7 +168,7 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   audit.set_page_size(1000);
   do {
     v1::ListAuditEntriesResponse page;
-    ASSERT_TRUE(changes->ListAuditEntries(As("alice").get(), audit, &page).ok());
+    ASSERT_THAT(changes->ListAuditEntries(As("alice").get(), audit, &page), IsOk());
     for (const v1::AuditEntry& entry : page.audit_entries()) {
       audited.push_back(entry.change().sequence());
     }
@@ -246,15 +249,16 @@ TEST_F(ChangeFeedKillTest, BillingCatchesUpWithDeletionsMadeAroundItsKills) {
     req.mutable_client()->set_display_name(absl::StrCat("Client ", i));
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client client;
-    ASSERT_TRUE(cluster_.directory->CreateClient(As("alice").get(), req, &client).ok());
+    ASSERT_THAT(cluster_.directory->CreateClient(As("alice").get(), req, &client),
+                IsOk());
     v1::SubscribeClientRequest subscribe;
     subscribe.set_parent(client.name());
     subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
     subscribe.mutable_subscription()->add_products(v1::PLUS);
     v1::Subscription subscription;
-    ASSERT_TRUE(
-        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription)
-            .ok());
+    ASSERT_THAT(
+        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
+        IsOk());
     clients.push_back(client.name());
   }
   auto listed = [&] {
@@ -298,7 +302,7 @@ TEST_F(ChangeFeedKillTest, BillingCatchesUpWithDeletionsMadeAroundItsKills) {
       req.set_name(name);
       auto ctx = As("alice");
       ctx->set_wait_for_ready(true);
-      ASSERT_TRUE(cluster_.directory->DeleteClient(ctx.get(), req, &out).ok());
+      ASSERT_THAT(cluster_.directory->DeleteClient(ctx.get(), req, &out), IsOk());
       ++deleted;
     }
   }

@@ -12,9 +12,12 @@
 #include "common/status/status_mapping.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::testing {
 namespace {
+
+using ::clientbook::testing::IsOk;
 
 TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed) {
   TempDir dir;
@@ -29,15 +32,15 @@ TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed)
   auto setup = v1::DirectoryService::NewStub(Channel(target));
   v1::Firm flooding;
   v1::Firm quiet;
-  ASSERT_TRUE(CreateFirmAs(*setup, "alice", &flooding).ok());
-  ASSERT_TRUE(CreateFirmAs(*setup, "bob", &quiet).ok());
+  ASSERT_THAT(CreateFirmAs(*setup, "alice", &flooding), IsOk());
+  ASSERT_THAT(CreateFirmAs(*setup, "bob", &quiet), IsOk());
   for (int i = 0; i < 200; ++i) {
     v1::CreateClientRequest req;
     req.set_parent(flooding.name());
     req.mutable_client()->set_display_name(absl::StrCat("Client ", i));
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client out;
-    ASSERT_TRUE(setup->CreateClient(As("alice").get(), req, &out).ok());
+    ASSERT_THAT(setup->CreateClient(As("alice").get(), req, &out), IsOk());
   }
 
   std::atomic<bool> flooding_on{true};
@@ -94,7 +97,7 @@ TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed)
   again.set_parent(flooding.name());
   again.set_page_size(1000);
   v1::ListClientsResponse page;
-  ASSERT_TRUE(setup->ListClients(As("alice").get(), again, &page).ok());
+  ASSERT_THAT(setup->ListClients(As("alice").get(), again, &page), IsOk());
   EXPECT_EQ(page.clients_size(), 200);
 }
 

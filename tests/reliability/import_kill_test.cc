@@ -5,7 +5,6 @@
 // 200).
 #include <signal.h>
 
-
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -14,10 +13,12 @@
 #include "tests/support/cluster.h"
 #include "tests/support/kill_rounds.h"
 #include "tests/support/seed_firm.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using testing::As;
 
 constexpr int kClients = 1000;
@@ -30,7 +31,7 @@ class ImportKillTest : public ::testing::Test {
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
     testing::SeededFirm seeded = testing::SeedFirm(*cluster_.directory, kClients);
-    ASSERT_TRUE(seeded.status.ok()) << seeded.status.error_message();
+    ASSERT_THAT(seeded.status, IsOk()) << seeded.status.error_message();
     firm_ = seeded.name;
     ids_ = seeded.company_ids;
   }
@@ -79,7 +80,7 @@ class ImportKillTest : public ::testing::Test {
     req.set_parent(firm_);
     req.set_page_size(1000);
     v1::ListClientsResponse resp;
-    EXPECT_TRUE(cluster_.directory->ListClients(As("alice").get(), req, &resp).ok());
+    EXPECT_THAT(cluster_.directory->ListClients(As("alice").get(), req, &resp), IsOk());
     int held = 0;
     const std::string prefix = absl::StrCat("K", round, "-");
     for (const auto& c : resp.clients()) held += c.client_number().rfind(prefix, 0) == 0;
@@ -102,7 +103,7 @@ TEST_F(ImportKillTest, EveryJobEndsTrueToTheDirectoryWhateverMomentItIsKilled) {
     const std::string csv = FileFor(round);
     const std::string request_id = absl::StrCat("round-", round);
     v1::ImportJob job;
-    ASSERT_TRUE(Start(csv, request_id, job).ok());
+    ASSERT_THAT(Start(csv, request_id, job), IsOk());
     absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
     cluster_.KillImport();
     ++kills;
@@ -110,7 +111,7 @@ TEST_F(ImportKillTest, EveryJobEndsTrueToTheDirectoryWhateverMomentItIsKilled) {
 
     // The restarted service resumes the job; the same request id reaches it.
     for (int attempt = 0;; ++attempt) {
-      ASSERT_TRUE(Start(csv, request_id, job).ok());
+      ASSERT_THAT(Start(csv, request_id, job), IsOk());
       job = Watch(job.name());
       ASSERT_TRUE(job.state() == v1::ImportJob::SUCCEEDED ||
                   job.state() == v1::ImportJob::FAILED)

@@ -16,10 +16,13 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/raw_call.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::internal::WireFormatLite;
 using testing::As;
@@ -108,7 +111,7 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
         testing::RawAnswer answer =
             RawCall(channel, path, bytes, {{"x-user-id", "alice"}});
         ++calls;
-        EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        EXPECT_THAT(answer.status, StatusIs(absl::StatusCode::kInvalidArgument))
             << answer.status.error_message();
         EXPECT_TRUE(absl::StrContains(
             answer.status.error_message(),
@@ -125,7 +128,7 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
 // connection, and every call sharing it, goes on.
 TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*cluster_.directory, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "alice", &firm), IsOk());
 
   for (const char* service : {"directory", "billing", "import"}) {
     SCOPED_TRACE(service);
@@ -155,7 +158,7 @@ TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
       v1::ListImportJobsResponse out;
       return v1::ImportService::NewStub(channel)->ListImportJobs(&ctx, req, &out);
     };
-    ASSERT_TRUE(call("alice").ok());
+    ASSERT_THAT(call("alice"), IsOk());
 
     constexpr int kCallers = 100;
     std::atomic<int> failed = 0;
@@ -172,12 +175,12 @@ TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
     }
     for (int kib : {8, 64}) {
       grpc::Status big = call(std::string(kib * 1024, 'a'));
-      EXPECT_EQ(big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      EXPECT_THAT(big, StatusIs(absl::StatusCode::kResourceExhausted))
           << kib << " KiB: " << big.error_message();
     }
     for (std::thread& t : callers) t.join();
     EXPECT_EQ(failed, 0);
-    EXPECT_TRUE(call("alice").ok()) << "the channel did not survive";
+    EXPECT_THAT(call("alice"), IsOk()) << "the channel did not survive";
   }
 }
 
@@ -222,7 +225,7 @@ TEST_F(ProtocolEdgesTest, ReflectionDescribesTheErrorDetailsOnEveryService) {
           RawCall(testing::Channel(target),
                   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
                   Field(4, symbol));
-      ASSERT_TRUE(answer.status.ok()) << answer.status.error_message();
+      ASSERT_THAT(answer.status, IsOk()) << answer.status.error_message();
       ASSERT_EQ(answer.responses.size(), 1u);
       bool described = false;
       for (const std::string& bytes : ReflectedFiles(answer.responses[0])) {

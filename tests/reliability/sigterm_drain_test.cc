@@ -16,10 +16,12 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using testing::As;
 
 TEST(SigtermDrainTest, NotServingFirstThenEveryCallIsServedThroughTheDrain) {
@@ -37,7 +39,7 @@ TEST(SigtermDrainTest, NotServingFirstThenEveryCallIsServedThroughTheDrain) {
 
   auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(*stub, "alice", &firm).ok());
+  ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &firm), IsOk());
 
   // 16 callers, each on its own channel, read until the server is gone.
   constexpr int kCallers = 16;
@@ -189,10 +191,10 @@ TEST(SigtermDrainTest, TenDirectoryStopsUnderLoadEndNoCallCancelled) {
   ASSERT_TRUE(directory.Start());
   ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
   v1::Firm firm;
-  ASSERT_TRUE(
+  ASSERT_THAT(
       testing::CreateFirmAs(*v1::DirectoryService::NewStub(testing::Channel(target)),
-                            "alice", &firm)
-          .ok());
+                            "alice", &firm),
+      IsOk());
   directory.Stop(SIGTERM);
 
   const auto statuses =
@@ -228,10 +230,10 @@ TEST(SigtermDrainTest, TenBillingAndImportStopsUnderLoadEndNoCallCancelled) {
   ASSERT_TRUE(directory.Start());
   ASSERT_TRUE(directory.WaitServing(directory_target)) << directory.Log();
   v1::Firm firm;
-  ASSERT_TRUE(testing::CreateFirmAs(
+  ASSERT_THAT(testing::CreateFirmAs(
                   *v1::DirectoryService::NewStub(testing::Channel(directory_target)),
-                  "alice", &firm)
-                  .ok());
+                  "alice", &firm),
+              IsOk());
 
   const std::string billing_target = absl::StrCat("127.0.0.1:", testing::FreePort());
   testing::ServiceProcess billing(

@@ -19,10 +19,13 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using testing::As;
@@ -77,8 +80,8 @@ class StrangerTest : public ::testing::Test {
     create.mutable_client()->set_client_type(v1::BUSINESS);
     create.mutable_client()->set_client_number(absl::StrCat("N-", kSecret));
     v1::Client client;
-    ASSERT_TRUE(
-        cluster_.directory->CreateClient(As("alice").get(), create, &client).ok());
+    ASSERT_THAT(cluster_.directory->CreateClient(As("alice").get(), create, &client),
+                IsOk());
     client_ = client.name();
     v1::CreateNoteRequest note;
     note.set_parent(firm_);
@@ -86,7 +89,8 @@ class StrangerTest : public ::testing::Test {
     note.mutable_note()->set_kind(v1::Note::GENERAL);
     note.mutable_note()->set_text(absl::StrCat("Note ", kSecret));
     v1::Note written;
-    ASSERT_TRUE(cluster_.workspace->CreateNote(As("alice").get(), note, &written).ok());
+    ASSERT_THAT(cluster_.workspace->CreateNote(As("alice").get(), note, &written),
+                IsOk());
     note_ = written.name();
     v1::CreateTodoRequest todo;
     todo.set_parent(firm_);
@@ -94,21 +98,22 @@ class StrangerTest : public ::testing::Test {
     todo.mutable_todo()->set_title(absl::StrCat("Todo ", kSecret));
     todo.mutable_todo()->set_assignee(firm_ + "/members/alice");
     v1::Todo planned;
-    ASSERT_TRUE(cluster_.workspace->CreateTodo(As("alice").get(), todo, &planned).ok());
+    ASSERT_THAT(cluster_.workspace->CreateTodo(As("alice").get(), todo, &planned),
+                IsOk());
     todo_ = planned.name();
     v1::SubscribeClientRequest subscribe;
     subscribe.set_parent(client_);
     subscribe.mutable_subscription()->set_plan(v1::WHOLESALE);
     v1::Subscription subscription;
-    ASSERT_TRUE(
-        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription)
-            .ok());
+    ASSERT_THAT(
+        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
+        IsOk());
     v1::StartImportRequest start;
     start.set_parent(firm_);
     start.set_csv(absl::StrCat("Company ID,Display Name,Client Number\r\n",
                                client.company_id(), ",Wrong ", kSecret, ",X\r\n"));
     v1::ImportJob job;
-    ASSERT_TRUE(cluster_.import->StartImport(As("alice").get(), start, &job).ok());
+    ASSERT_THAT(cluster_.import->StartImport(As("alice").get(), start, &job), IsOk());
     job_ = job.name();
   }
 
@@ -117,7 +122,7 @@ class StrangerTest : public ::testing::Test {
     req.mutable_firm()->set_display_name(display_name);
     req.set_creator_email(owner + "@example.com");
     v1::Firm firm;
-    EXPECT_TRUE(cluster_.directory->CreateFirm(As(owner).get(), req, &firm).ok());
+    EXPECT_THAT(cluster_.directory->CreateFirm(As(owner).get(), req, &firm), IsOk());
     return firm.name();
   }
 
@@ -208,7 +213,7 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
           EXPECT_FALSE(absl::StrContains(s.error_details(), kSecret));
           if (!kCallerScoped.contains(method->name())) {
             EXPECT_FALSE(s.ok()) << "a stranger's call succeeded";
-            EXPECT_NE(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+            EXPECT_THAT(s, ::testing::Not(StatusIs(absl::StatusCode::kUnimplemented)));
           }
         }
       }
@@ -245,7 +250,7 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
           CallUnary(stub, "alice", absl::StrCat("/", service_name, "/", method->name()),
                     *request, answer);
       ++operator_calls;
-      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied))
           << service_name << "/" << method->name() << " at " << target;
     }
   }
@@ -285,7 +290,7 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   testing::CsvDownload exported =
       testing::ReadCsv(*cluster_.import->ExportClients(export_ctx.get(), export_request));
   EXPECT_EQ(exported.chunks, 0);
-  EXPECT_EQ(exported.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(exported.status, StatusIs(absl::StatusCode::kPermissionDenied));
 
   v1::WatchImportJobRequest watch;
   watch.set_name(job_);
@@ -311,20 +316,20 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   first.set_csv("Company ID,Display Name,Client Number\r\n1,A,B\r\n");
   upload->Write(first);
   upload->WritesDone();
-  EXPECT_EQ(upload->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(upload->Finish(), StatusIs(absl::StatusCode::kPermissionDenied));
 
   // Firm A is as it was.
   v1::GetClientRequest get;
   get.set_name(client_);
   v1::Client client;
-  ASSERT_TRUE(cluster_.directory->GetClient(As("alice").get(), get, &client).ok());
+  ASSERT_THAT(cluster_.directory->GetClient(As("alice").get(), get, &client), IsOk());
   EXPECT_EQ(client.client_number(), absl::StrCat("N-", kSecret));
   v1::GetSubscriptionRequest get_subscription;
   get_subscription.set_name(client_ + "/subscription");
   v1::Subscription subscription;
-  ASSERT_TRUE(cluster_.billing
-                  ->GetSubscription(As("alice").get(), get_subscription, &subscription)
-                  .ok());
+  ASSERT_THAT(cluster_.billing->GetSubscription(As("alice").get(), get_subscription,
+                                                &subscription),
+              IsOk());
   EXPECT_EQ(subscription.plan(), v1::WHOLESALE);
 }
 

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook::testing {
@@ -24,7 +25,7 @@ namespace clientbook::testing {
 // `status` is the refusal of a call that reached the wrong cell, naming
 // `holder` ("cells/2"), the cell that holds the firm.
 inline void ExpectWrongCell(const grpc::Status& status, const std::string& holder) {
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition))
       << status.error_message();
   const absl::Status mapped = FromGrpcStatus(status);
   EXPECT_EQ(errors::ReasonOf(mapped), "WRONG_CELL");

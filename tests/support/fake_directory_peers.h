@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_PEERS_H_
-#define CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_PEERS_H_
+#ifndef CLIENTBOOK_TESTS_SUPPORT_FAKE_DIRECTORY_PEERS_H_
+#define CLIENTBOOK_TESTS_SUPPORT_FAKE_DIRECTORY_PEERS_H_
 
 #include <functional>
 
@@ -47,4 +47,4 @@ class FakeImportActivity final : public ImportActivity {
 
 }  // namespace clientbook::directory
 
-#endif  // CLIENTBOOK_TESTS_UNIT_DIRECTORY_FAKE_PEERS_H_
+#endif  // CLIENTBOOK_TESTS_SUPPORT_FAKE_DIRECTORY_PEERS_H_

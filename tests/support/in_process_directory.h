@@ -13,7 +13,7 @@
 #include "services/directory/api/directory_service.h"
 #include "services/directory/api/workspace_service.h"
 #include "services/directory/store/rocksdb_directory_store.h"
-#include "tests/unit/directory/fake_peers.h"
+#include "tests/support/fake_directory_peers.h"
 
 namespace clientbook::testing {
 

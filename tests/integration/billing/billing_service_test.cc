@@ -24,11 +24,14 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
@@ -57,7 +60,8 @@ class BillingServiceTest : public ::testing::Test {
     create_firm.mutable_firm()->set_display_name("Studio");
     create_firm.set_creator_email("alice@studio.example");
     v1::Firm firm;
-    ASSERT_TRUE(directory_stub_->CreateFirm(Ctx("alice").get(), create_firm, &firm).ok());
+    ASSERT_THAT(directory_stub_->CreateFirm(Ctx("alice").get(), create_firm, &firm),
+                IsOk());
     firm_ = firm.name();
     v1::CreateClientRequest req;
     req.set_parent(firm_);
@@ -65,14 +69,14 @@ class BillingServiceTest : public ::testing::Test {
     req.mutable_client()->set_display_name("Rossi SRL");
     req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client client;
-    ASSERT_TRUE(directory_stub_->CreateClient(Ctx("alice").get(), req, &client).ok());
+    ASSERT_THAT(directory_stub_->CreateClient(Ctx("alice").get(), req, &client), IsOk());
     // The company takes over its own primary admin role.
     v1::ChangeClientPrimaryAdminRequest change;
     change.set_name(client.name());
     change.set_new_primary_admin_user_id("rossi-owner");
-    ASSERT_TRUE(
-        directory_stub_->ChangeClientPrimaryAdmin(Ctx("alice").get(), change, &client)
-            .ok());
+    ASSERT_THAT(
+        directory_stub_->ChangeClientPrimaryAdmin(Ctx("alice").get(), change, &client),
+        IsOk());
     client_ = client.name();
     subscription_ = client_ + "/subscription";
   }
@@ -175,53 +179,54 @@ class BillingServiceTest : public ::testing::Test {
 };
 
 TEST_F(BillingServiceTest, TransferExpiresAfter48HoursOverTheWire) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
-  ASSERT_TRUE(Transfer("rossi-owner", /*authorize=*/true).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  ASSERT_THAT(Transfer("rossi-owner", /*authorize=*/true), IsOk());
   clock_.Advance(absl::Hours(49));
   grpc::Status late = Transfer("alice", /*authorize=*/false);
-  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(late)),
               Optional(std::string("AUTHORIZATION_EXPIRED")));
-  ASSERT_TRUE(Transfer("rossi-owner", true).ok());
-  EXPECT_TRUE(Transfer("alice", false).ok());
+  ASSERT_THAT(Transfer("rossi-owner", true), IsOk());
+  EXPECT_THAT(Transfer("alice", false), IsOk());
 }
 
 TEST_F(BillingServiceTest, OnlyTheClientsPrimaryAdminAuthorizesAsTheDirectorySays) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
-  EXPECT_EQ(Transfer("alice", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Transfer("mallory", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  EXPECT_THAT(Transfer("alice", true), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Transfer("mallory", true), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(BillingServiceTest, DeleteAsksBillingAboutWholesale) {
-  ASSERT_TRUE(Subscribe(v1::WHOLESALE, {v1::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}), IsOk());
   grpc::Status refused = DeleteClient();
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(refused)),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
 
   v1::RemoveFromWholesaleRequest remove;
   remove.set_name(subscription_);
   v1::Subscription sub;
-  ASSERT_TRUE(billing_stub_->RemoveFromWholesale(Ctx("alice").get(), remove, &sub).ok());
+  ASSERT_THAT(billing_stub_->RemoveFromWholesale(Ctx("alice").get(), remove, &sub),
+              IsOk());
   EXPECT_EQ(sub.plan(), v1::DIRECT_DISCOUNT);
-  EXPECT_TRUE(DeleteClient().ok());
+  EXPECT_THAT(DeleteClient(), IsOk());
 }
 
 TEST_F(BillingServiceTest, DeleteIsRefusedWhileBillingIsDown) {
   billing_server_->Shutdown();
   grpc::Status refused = DeleteClient();
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(refused.error_message(), HasSubstr("billing"));
   v1::GetClientRequest get;
   get.set_name(client_);
   v1::Client still;
-  EXPECT_TRUE(directory_stub_->GetClient(Ctx("alice").get(), get, &still).ok());
+  EXPECT_THAT(directory_stub_->GetClient(Ctx("alice").get(), get, &still), IsOk());
 }
 
 TEST_F(BillingServiceTest, BillingRefusesWhenTheDirectoryIsDown) {
   directory_->Shutdown();
-  EXPECT_EQ(Subscribe(v1::WHOLESALE, {v1::PLUS}).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {
@@ -229,50 +234,50 @@ TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {
   req.set_parent(firm_ + "/clients/999999");
   req.mutable_subscription()->set_plan(v1::WHOLESALE);
   v1::Subscription out;
-  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out),
+              StatusIs(absl::StatusCode::kNotFound));
   req.set_parent(client_);
-  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("mallory").get(), req, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(billing_stub_->SubscribeClient(Ctx("mallory").get(), req, &out),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   req.set_parent("firms/x/clients/1");
-  EXPECT_EQ(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(billing_stub_->SubscribeClient(Ctx("alice").get(), req, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Billing asks the directory on every call: a member removed there is
 // refused here from the next call on.
 TEST_F(BillingServiceTest, AMemberRemovedInTheDirectoryIsRefusedByBilling) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {}).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {}), IsOk());
   v1::AddFirmMemberRequest add;
   add.set_parent(firm_);
   add.mutable_member()->set_user_id("bruno");
   add.mutable_member()->set_email("bruno@studio.example");
   add.mutable_member()->set_role(v1::STAFF);
   v1::FirmMember bruno;
-  ASSERT_TRUE(directory_stub_->AddFirmMember(Ctx("alice").get(), add, &bruno).ok());
+  ASSERT_THAT(directory_stub_->AddFirmMember(Ctx("alice").get(), add, &bruno), IsOk());
   v1::GetSubscriptionRequest get;
   get.set_name(subscription_);
   v1::Subscription read;
-  ASSERT_TRUE(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read).ok());
+  ASSERT_THAT(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read), IsOk());
 
   v1::RemoveFirmMemberRequest remove;
   remove.set_name(bruno.name());
   v1::RemoveFirmMemberResponse removed;
-  ASSERT_TRUE(
-      directory_stub_->RemoveFirmMember(Ctx("alice").get(), remove, &removed).ok());
-  EXPECT_EQ(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(billing_stub_->GetSubscription(Ctx("alice").get(), get, &read).ok());
+  ASSERT_THAT(directory_stub_->RemoveFirmMember(Ctx("alice").get(), remove, &removed),
+              IsOk());
+  EXPECT_THAT(billing_stub_->GetSubscription(Ctx("bruno").get(), get, &read),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &read), IsOk());
 }
 
 TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
-  ASSERT_TRUE(Transfer("rossi-owner", true).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  ASSERT_THAT(Transfer("rossi-owner", true), IsOk());
   v1::ListSubscriptionsRequest list;
   list.set_parent(firm_);
   list.set_transfer_eligibility(v1::ELIGIBLE);
   v1::ListSubscriptionsResponse resp;
-  ASSERT_TRUE(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &resp).ok());
+  ASSERT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &resp), IsOk());
   ASSERT_EQ(resp.subscriptions_size(), 1);
   EXPECT_EQ(resp.subscriptions(0).transfer().state(), v1::BillingTransfer::AUTHORIZED);
   EXPECT_EQ(resp.subscriptions(0).trial_state(), v1::IN_TRIAL);
@@ -280,8 +285,8 @@ TEST_F(BillingServiceTest, ReadsShowEligibilityAndTheTransfer) {
   v1::GetBillingTransferRequest get;
   get.set_name(subscription_ + "/transfer");
   v1::BillingTransfer transfer;
-  ASSERT_TRUE(
-      billing_stub_->GetBillingTransfer(Ctx("rossi-owner").get(), get, &transfer).ok());
+  ASSERT_THAT(billing_stub_->GetBillingTransfer(Ctx("rossi-owner").get(), get, &transfer),
+              IsOk());
   EXPECT_EQ(transfer.firm(), firm_);
 }
 
@@ -289,21 +294,20 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
   v1::GetSubscriptionRequest get;
   get.set_name("firms/" + std::string(10 * 1024, '1') + "/clients/2/subscription");
   v1::Subscription out;
-  EXPECT_EQ(billing_stub_->GetSubscription(Ctx("alice").get(), get, &out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  ASSERT_TRUE(Subscribe(v1::WHOLESALE, {v1::PLUS}).ok());
+  EXPECT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}), IsOk());
   v1::RemoveProductRequest remove;
   remove.set_name(client_ + "/subscription");
   remove.set_product(static_cast<v1::Product>(99));
-  EXPECT_EQ(billing_stub_->RemoveProduct(Ctx("alice").get(), remove, &out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(billing_stub_->RemoveProduct(Ctx("alice").get(), remove, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   v1::ListSubscriptionsRequest list;
   list.set_parent(client_.substr(0, client_.find("/clients")));
   list.set_transfer_eligibility(static_cast<v1::TransferEligibility>(50));
   v1::ListSubscriptionsResponse listed;
-  EXPECT_EQ(
-      billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed).error_code(),
-      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Billing's own feed: every writing RPC leaves its change, typed for what it
@@ -317,7 +321,7 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
     v1::ListChangesRequest req;
     req.set_parent(firm_);
     v1::ListChangesResponse resp;
-    EXPECT_TRUE(changes->ListChanges(Ctx("alice").get(), req, &resp).ok());
+    EXPECT_THAT(changes->ListChanges(Ctx("alice").get(), req, &resp), IsOk());
     std::vector<v1::ChangeEvent> events;
     for (const v1::ChangeEvent& e : resp.events()) {
       if (e.sequence() >= next) events.push_back(e);
@@ -401,7 +405,7 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
   for (const Step& step : steps) {
     SCOPED_TRACE(step.method);
     const grpc::Status status = step.call();
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(status, IsOk()) << status.error_message();
     const std::vector<v1::ChangeEvent> events = changes_since();
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].type(), step.type) << events[0].ShortDebugString();
@@ -424,13 +428,13 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
   v1::ListChangesRequest req;
   req.set_parent(firm_);
   v1::ListChangesResponse resp;
-  EXPECT_EQ(changes->ListChanges(Ctx("mallory").get(), req, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(changes->ListChanges(Ctx("mallory").get(), req, &resp),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // The sweep is the actor of a lapse: no user, source "sweep".
 TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
   clock_.Advance(absl::Hours(24 * 31));
   ASSERT_EQ(billing_->SweepExpiredTrials()->size(), 1u);
   auto changes = v1::ChangeService::NewStub(
@@ -439,7 +443,7 @@ TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
   req.set_parent(firm_);
   req.set_filter("type = TRIAL_LAPSED");
   v1::ListChangesResponse resp;
-  ASSERT_TRUE(changes->ListChanges(Ctx("alice").get(), req, &resp).ok());
+  ASSERT_THAT(changes->ListChanges(Ctx("alice").get(), req, &resp), IsOk());
   ASSERT_EQ(resp.events_size(), 1);
   EXPECT_EQ(resp.events(0).source(), "sweep");
   EXPECT_EQ(resp.events(0).actor(), "");
@@ -451,23 +455,23 @@ TEST_F(BillingServiceTest, ALapsedTrialIsInTheFeedWithTheSweepAsItsActor) {
 // leaves the firm's lists and the trial sweep, once, however often the same
 // changes are read again.
 TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
                               *auth::ServiceCallerFromFlags("clientbook-billing"),
                               *billing_, *billing_store_);
-  ASSERT_TRUE(feed.CatchUp().ok());
+  ASSERT_THAT(feed.CatchUp(), IsOk());
   EXPECT_EQ(feed.subscriptions_detached(), 0u);
   auto listed = [&] {
     v1::ListSubscriptionsRequest req;
     req.set_parent(firm_);
     v1::ListSubscriptionsResponse resp;
-    EXPECT_TRUE(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &resp).ok());
+    EXPECT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &resp), IsOk());
     return resp.subscriptions_size();
   };
   EXPECT_EQ(listed(), 1);
 
-  ASSERT_TRUE(DeleteClient().ok());
-  ASSERT_TRUE(feed.CatchUp().ok());
+  ASSERT_THAT(DeleteClient(), IsOk());
+  ASSERT_THAT(feed.CatchUp(), IsOk());
   EXPECT_EQ(feed.subscriptions_detached(), 1u);
   EXPECT_EQ(listed(), 0);
   clock_.Advance(absl::Hours(24 * 31));
@@ -481,8 +485,8 @@ TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) 
 
   // The position forgotten (as after a token refused): everything read again
   // changes nothing.
-  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "").ok());
-  ASSERT_TRUE(feed.CatchUp().ok());
+  ASSERT_THAT(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, ""), IsOk());
+  ASSERT_THAT(feed.CatchUp(), IsOk());
   EXPECT_EQ(feed.subscriptions_detached(), 1u);
   EXPECT_EQ(billing_store_->Get(kept->firm_id(), kept->company_id())
                 ->value()
@@ -493,7 +497,7 @@ TEST_F(BillingServiceTest, ADeletedClientsSubscriptionLeavesListsAndSweepsOnce) 
 // A SNAPSHOT of billing holds the firm's subscriptions, and once the
 // directory's client is gone (and billing followed), no longer its own.
 TEST_F(BillingServiceTest, ABillingSnapshotHoldsTheSubscriptionsOfClientsStillThere) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
   auto changes = v1::ChangeService::NewStub(
       client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
   auto snapshot = [&] {
@@ -520,8 +524,8 @@ TEST_F(BillingServiceTest, ABillingSnapshotHoldsTheSubscriptionsOfClientsStillTh
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
                               *auth::ServiceCallerFromFlags("clientbook-billing"),
                               *billing_, *billing_store_);
-  ASSERT_TRUE(DeleteClient().ok());
-  ASSERT_TRUE(feed.CatchUp().ok());
+  ASSERT_THAT(DeleteClient(), IsOk());
+  ASSERT_THAT(feed.CatchUp(), IsOk());
   EXPECT_THAT(snapshot(), ::testing::IsEmpty());
 }
 
@@ -529,16 +533,16 @@ TEST_F(BillingServiceTest, ABillingSnapshotHoldsTheSubscriptionsOfClientsStillTh
 // actor and the transfer's state before and after, newest first; the
 // same by the subscription's name; nothing for a stranger.
 TEST_F(BillingServiceTest, ASubscriptionsHistoryIsInBillingsAudit) {
-  ASSERT_TRUE(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}).ok());
-  ASSERT_TRUE(Transfer("rossi-owner", /*authorize=*/true).ok());
-  ASSERT_TRUE(Transfer("alice", /*authorize=*/false).ok());
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  ASSERT_THAT(Transfer("rossi-owner", /*authorize=*/true), IsOk());
+  ASSERT_THAT(Transfer("alice", /*authorize=*/false), IsOk());
   auto changes = v1::ChangeService::NewStub(
       client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
   for (const std::string& parent : {client_, subscription_}) {
     v1::ListAuditEntriesRequest req;
     req.set_parent(parent);
     v1::ListAuditEntriesResponse resp;
-    ASSERT_TRUE(changes->ListAuditEntries(Ctx("alice").get(), req, &resp).ok());
+    ASSERT_THAT(changes->ListAuditEntries(Ctx("alice").get(), req, &resp), IsOk());
     std::vector<std::string> steps;
     for (const v1::AuditEntry& entry : resp.audit_entries()) {
       EXPECT_EQ(entry.change().name(), subscription_);
@@ -563,8 +567,8 @@ TEST_F(BillingServiceTest, ASubscriptionsHistoryIsInBillingsAudit) {
                 "COMPLETED");
     }
     EXPECT_TRUE(transfer_changed);
-    EXPECT_EQ(changes->ListAuditEntries(Ctx("mallory").get(), req, &resp).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(changes->ListAuditEntries(Ctx("mallory").get(), req, &resp),
+                StatusIs(absl::StatusCode::kPermissionDenied));
   }
 }
 
@@ -572,14 +576,14 @@ TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldes
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
                               *auth::ServiceCallerFromFlags("clientbook-billing"),
                               *billing_, *billing_store_);
-  ASSERT_TRUE(
-      billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "bm90IGEgdG9rZW4")
-          .ok());
+  ASSERT_THAT(
+      billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "bm90IGEgdG9rZW4"),
+      IsOk());
   // Not a token of this directory at all: refused INVALID_ARGUMENT, not
   // forgotten silently.
   EXPECT_EQ(feed.CatchUp().code(), absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, "").ok());
-  EXPECT_TRUE(feed.CatchUp().ok());
+  ASSERT_THAT(billing_store_->PutFeedPosition(billing::DirectoryFeed::kFeed, ""), IsOk());
+  EXPECT_THAT(feed.CatchUp(), IsOk());
 }
 
 TEST_F(BillingServiceTest, TheFeedNeedsThePlatformRole) {

@@ -14,14 +14,17 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/text_proto.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 
 using testing::Text;
@@ -37,24 +40,22 @@ class AuditTest : public ::testing::Test {
     workspace_ = v1::WorkspaceService::NewStub(channel);
     changes_ = v1::ChangeService::NewStub(channel);
     v1::Firm firm;
-    ASSERT_TRUE(directory_
-                    ->CreateFirm(As("alice").get(),
-                                 Text<v1::CreateFirmRequest>(
-                                     "firm { display_name: 'Studio Alice' } "
-                                     "creator_email: 'alice@studio.example'"),
-                                 &firm)
-                    .ok());
+    ASSERT_THAT(directory_->CreateFirm(
+                    As("alice").get(),
+                    Text<v1::CreateFirmRequest>("firm { display_name: 'Studio Alice' } "
+                                                "creator_email: 'alice@studio.example'"),
+                    &firm),
+                IsOk());
     firm_ = firm.name();
     v1::FirmMember member;
-    ASSERT_TRUE(
-        directory_
-            ->AddFirmMember(As("alice").get(),
-                            Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                                "parent: '", firm_,
-                                "' member { user_id: 'bruno' email: 'bruno@x.example' "
-                                "role: STAFF }")),
-                            &member)
-            .ok());
+    ASSERT_THAT(directory_->AddFirmMember(
+                    As("alice").get(),
+                    Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                        "parent: '", firm_,
+                        "' member { user_id: 'bruno' email: 'bruno@x.example' "
+                        "role: STAFF }")),
+                    &member),
+                IsOk());
   }
 
   static std::unique_ptr<grpc::ClientContext> As(const std::string& user,
@@ -69,15 +70,14 @@ class AuditTest : public ::testing::Test {
 
   v1::Client NewClient(const std::string& name, const std::string& number) {
     v1::Client client;
-    EXPECT_TRUE(directory_
-                    ->CreateClient(
-                        As("alice").get(),
-                        Text<v1::CreateClientRequest>(absl::StrCat(
-                            "parent: '", firm_,
-                            "' allow_duplicate_name: true client { display_name: '", name,
-                            "' client_type: BUSINESS client_number: '", number, "' }")),
-                        &client)
-                    .ok());
+    EXPECT_THAT(directory_->CreateClient(
+                    As("alice").get(),
+                    Text<v1::CreateClientRequest>(absl::StrCat(
+                        "parent: '", firm_,
+                        "' allow_duplicate_name: true client { display_name: '", name,
+                        "' client_type: BUSINESS client_number: '", number, "' }")),
+                    &client),
+                IsOk());
     clock_.Advance(absl::Minutes(1));
     return client;
   }
@@ -85,14 +85,13 @@ class AuditTest : public ::testing::Test {
   v1::Client Update(const std::string& user, const v1::Client& now,
                     const std::string& field, const std::string& value) {
     v1::Client out;
-    EXPECT_TRUE(directory_
-                    ->UpdateClient(As(user).get(),
-                                   Text<v1::UpdateClientRequest>(absl::StrCat(
-                                       "client { name: '", now.name(), "' ", field, ": '",
-                                       value, "' etag: '", now.etag(),
-                                       "' } update_mask { paths: '", field, "' }")),
-                                   &out)
-                    .ok());
+    EXPECT_THAT(directory_->UpdateClient(As(user).get(),
+                                         Text<v1::UpdateClientRequest>(absl::StrCat(
+                                             "client { name: '", now.name(), "' ", field,
+                                             ": '", value, "' etag: '", now.etag(),
+                                             "' } update_mask { paths: '", field, "' }")),
+                                         &out),
+                IsOk());
     clock_.Advance(absl::Minutes(1));
     return out;
   }
@@ -145,25 +144,24 @@ TEST_F(AuditTest, AClientsHistoryGivesEachStepFieldByFieldNewestFirst) {
   rossi = Update("alice", rossi, "client_number", "A-18");
   rossi = Update("bruno", rossi, "display_name", "Rossi Srl");
   v1::Note note;
-  ASSERT_TRUE(workspace_
-                  ->CreateNote(As("bruno").get(),
-                               Text<v1::CreateNoteRequest>(absl::StrCat(
-                                   "parent: '", firm_, "' note { client: '", rossi.name(),
-                                   "' kind: GENERAL text: 'Called about VAT' }")),
-                               &note)
-                  .ok());
+  ASSERT_THAT(
+      workspace_->CreateNote(As("bruno").get(),
+                             Text<v1::CreateNoteRequest>(absl::StrCat(
+                                 "parent: '", firm_, "' note { client: '", rossi.name(),
+                                 "' kind: GENERAL text: 'Called about VAT' }")),
+                             &note),
+      IsOk());
   clock_.Advance(absl::Minutes(1));
   v1::MergeClientsResponse merged;
-  ASSERT_TRUE(directory_
-                  ->MergeClients(As("alice").get(),
-                                 Text<v1::MergeClientsRequest>(absl::StrCat(
-                                     "name: '", rossi.name(), "' source_client: '",
-                                     copy.name(), "'")),
-                                 &merged)
-                  .ok());
+  ASSERT_THAT(directory_->MergeClients(
+                  As("alice").get(),
+                  Text<v1::MergeClientsRequest>(absl::StrCat(
+                      "name: '", rossi.name(), "' source_client: '", copy.name(), "'")),
+                  &merged),
+              IsOk());
 
   v1::ListAuditEntriesResponse page;
-  ASSERT_TRUE(List("bruno", rossi.name(), "", page).ok());
+  ASSERT_THAT(List("bruno", rossi.name(), "", page), IsOk());
   const std::vector<std::string> lines = Lines(page);
   ASSERT_GE(lines.size(), 5u);
   EXPECT_EQ(lines[lines.size() - 4], absl::StrCat("CREATED ", note.name(), " by bruno"));
@@ -202,7 +200,7 @@ TEST_F(AuditTest, AClientsHistoryGivesEachStepFieldByFieldNewestFirst) {
   changes_ = v1::ChangeService::NewStub(
       grpc::CreateChannel(service_->target(), grpc::InsecureChannelCredentials()));
   v1::ListAuditEntriesResponse again;
-  ASSERT_TRUE(List("bruno", rossi.name(), "", again).ok());
+  ASSERT_THAT(List("bruno", rossi.name(), "", again), IsOk());
   EXPECT_EQ(Lines(again), lines);
 }
 
@@ -217,23 +215,23 @@ TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
   b = Update("alice", b, "client_number", "4");
 
   v1::ListAuditEntriesResponse page;
-  ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page).ok());
+  ASSERT_THAT(List("alice", firm_, "actor = \"bruno\"", page), IsOk());
   EXPECT_THAT(
       Lines(page),
       ElementsAre(
           absl::StrCat("UPDATED ", b.name(), " by bruno client_number:2->3"),
           absl::StrCat("UPDATED ", a.name(), " by bruno display_name:Alfa->Alfa 2")));
-  ASSERT_TRUE(List("alice", firm_,
-                   "field = \"client_number\" AND method = \"UpdateClient\"", page)
-                  .ok());
+  ASSERT_THAT(List("alice", firm_,
+                   "field = \"client_number\" AND method = \"UpdateClient\"", page),
+              IsOk());
   EXPECT_EQ(page.audit_entries_size(), 2);
-  ASSERT_TRUE(
+  ASSERT_THAT(
       List("alice", firm_,
            absl::StrCat("commit_time < \"",
                         absl::FormatTime(absl::RFC3339_full, middle, absl::UTCTimeZone()),
                         "\" AND type = CREATED"),
-           page)
-          .ok());
+           page),
+      IsOk());
   for (const v1::AuditEntry& entry : page.audit_entries()) {
     EXPECT_LT(entry.change().commit_time().seconds(), absl::ToUnixSeconds(middle));
   }
@@ -243,29 +241,28 @@ TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
   std::vector<std::string> paged;
   std::string token;
   do {
-    ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page, 1, token).ok());
+    ASSERT_THAT(List("alice", firm_, "actor = \"bruno\"", page, 1, token), IsOk());
     for (const std::string& line : Lines(page)) paged.push_back(line);
     token = page.next_page_token();
   } while (!token.empty());
   EXPECT_EQ(paged.size(), 2u);
-  ASSERT_TRUE(List("alice", firm_, "actor = \"bruno\"", page, 1).ok());
-  EXPECT_EQ(List("alice", firm_, "actor = \"alice\"", page, 1, page.next_page_token())
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT)
+  ASSERT_THAT(List("alice", firm_, "actor = \"bruno\"", page, 1), IsOk());
+  EXPECT_THAT(List("alice", firm_, "actor = \"alice\"", page, 1, page.next_page_token()),
+              StatusIs(absl::StatusCode::kInvalidArgument))
       << "a token of another query";
 
   for (const char* bad :
        {"color = red", "actor > \"bruno\"", "commit_time = \"2026-01-01T00:00:00Z\"",
         "commit_time >= \"yesterday\"", "type = EXPLODED",
         "actor = \"a\" AND actor = \"b\""}) {
-    EXPECT_EQ(List("alice", firm_, bad, page).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT)
+    EXPECT_THAT(List("alice", firm_, bad, page),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
-  EXPECT_EQ(List("alice", firm_ + "/todos/1", "", page).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(List("alice", firm_, "", page, -1).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(List("alice", firm_ + "/todos/1", "", page),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(List("alice", firm_, "", page, -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Admins read the firm's whole history; staff their clients'; a stranger
@@ -274,22 +271,23 @@ TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
 TEST_F(AuditTest, AdminsReadTheFirmStaffItsClientsAndStrangersNothing) {
   const v1::Client client = NewClient("Alfa", "1");
   v1::ListAuditEntriesResponse page;
-  EXPECT_TRUE(List("alice", firm_, "", page).ok());
-  EXPECT_TRUE(List("alice", firm_ + "/members/bruno", "", page).ok());
+  EXPECT_THAT(List("alice", firm_, "", page), IsOk());
+  EXPECT_THAT(List("alice", firm_ + "/members/bruno", "", page), IsOk());
   EXPECT_EQ(page.audit_entries_size(), 1);  // bruno's membership, added
-  EXPECT_TRUE(List("bruno", client.name(), "", page).ok());
+  EXPECT_THAT(List("bruno", client.name(), "", page), IsOk());
   EXPECT_GE(page.audit_entries_size(), 1);
-  EXPECT_EQ(List("bruno", firm_, "", page).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(List("bruno", firm_ + "/members/alice", "", page).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(List("bruno", firm_, "", page),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(List("bruno", firm_ + "/members/alice", "", page),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   const grpc::Status stranger = List("mallory", client.name(), "", page);
   const grpc::Status nowhere = List("mallory", "firms/999999/clients/1", "", page);
-  EXPECT_EQ(stranger.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(nowhere.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(stranger, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(nowhere, StatusIs(absl::StatusCode::kPermissionDenied));
   v1::ListAuditEntriesRequest req;
   req.set_parent(firm_);
-  EXPECT_TRUE(changes_->ListAuditEntries(As("ops", "operator").get(), req, &page).ok());
+  EXPECT_THAT(changes_->ListAuditEntries(As("ops", "operator").get(), req, &page),
+              IsOk());
   EXPECT_GE(page.audit_entries_size(), 3);
 }
 
@@ -323,7 +321,7 @@ TEST_F(AuditTest, ASnapshotIsKeptAsAReadInTheAuditNotInTheFeed) {
   stream->Finish();
 
   v1::ListAuditEntriesResponse page;
-  ASSERT_TRUE(List("alice", firm_, "type = EXPORTED", page).ok());
+  ASSERT_THAT(List("alice", firm_, "type = EXPORTED", page), IsOk());
   ASSERT_EQ(page.audit_entries_size(), 1);
   const v1::AuditEntry& read = page.audit_entries(0);
   EXPECT_EQ(read.change().actor(), "bruno");

@@ -16,13 +16,16 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using ::testing::HasSubstr;
 using v1::DirectoryService;
 
@@ -51,7 +54,7 @@ class DirectoryServiceTest : public ::testing::Test {
     req.mutable_firm()->set_display_name("Studio " + owner);
     req.set_creator_email(owner + "@studio.example");
     v1::Firm firm;
-    EXPECT_TRUE(stub_->CreateFirm(As(owner).get(), req, &firm).ok());
+    EXPECT_THAT(stub_->CreateFirm(As(owner).get(), req, &firm), IsOk());
     return firm.name();
   }
 
@@ -91,7 +94,7 @@ TEST_F(DirectoryServiceTest, HealthReportsServing) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
-  ASSERT_TRUE(health->Check(As("").get(), req, &resp).ok());
+  ASSERT_THAT(health->Check(As("").get(), req, &resp), IsOk());
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
@@ -103,7 +106,7 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   add.mutable_member()->set_email("bruno@studio.example");
   add.mutable_member()->set_role(v1::STAFF);
   v1::FirmMember bruno;
-  ASSERT_TRUE(stub_->AddFirmMember(As("alice").get(), add, &bruno).ok());
+  ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &bruno), IsOk());
   EXPECT_FALSE(bruno.etag().empty());
 
   v1::UpdateFirmMemberRequest update;
@@ -111,15 +114,15 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   update.mutable_member()->set_role(v1::ADMIN);
   update.mutable_update_mask()->add_paths("role");
   v1::FirmMember promoted;
-  ASSERT_TRUE(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).ok());
+  ASSERT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted), IsOk());
   EXPECT_EQ(promoted.role(), v1::ADMIN);
   EXPECT_NE(promoted.etag(), bruno.etag());
   // The same update again carries the etag it was read with: stale.
-  EXPECT_EQ(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).error_code(),
-            grpc::StatusCode::ABORTED);
+  EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted),
+              StatusIs(absl::StatusCode::kAborted));
   update.mutable_member()->set_name(absl::StrCat(firm, "/clients/1"));
-  EXPECT_EQ(stub_->UpdateFirmMember(As("alice").get(), update, &promoted).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(DirectoryServiceTest, RemovesAMemberAndHandsTheirClientsToAnother) {
@@ -131,56 +134,56 @@ TEST_F(DirectoryServiceTest, RemovesAMemberAndHandsTheirClientsToAnother) {
     add.mutable_member()->set_email(absl::StrCat(user, "@studio.example"));
     add.mutable_member()->set_role(v1::STAFF);
     v1::FirmMember member;
-    ASSERT_TRUE(stub_->AddFirmMember(As("alice").get(), add, &member).ok());
+    ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &member), IsOk());
   }
   v1::Client rossi;
-  ASSERT_TRUE(CreateClient("bruno", firm, "Rossi SRL", "", &rossi).ok());
+  ASSERT_THAT(CreateClient("bruno", firm, "Rossi SRL", "", &rossi), IsOk());
 
   v1::RemoveFirmMemberRequest remove;
   remove.set_name(firm + "/members/bruno");
   v1::RemoveFirmMemberResponse removed;
   grpc::Status refused = stub_->RemoveFirmMember(As("alice").get(), remove, &removed);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   google::rpc::ErrorInfo info;
   ASSERT_EQ(Details(refused).details_size(), 1);
   ASSERT_TRUE(Details(refused).details(0).UnpackTo(&info));
   EXPECT_EQ(info.reason(), "MEMBER_HAS_CLIENTS");
   EXPECT_EQ(info.metadata().at("clients"), "1");
   remove.set_reassign_to(firm + "/clients/1");
-  EXPECT_EQ(stub_->RemoveFirmMember(As("alice").get(), remove, &removed).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stub_->RemoveFirmMember(As("alice").get(), remove, &removed),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   remove.set_reassign_to(firm + "/members/carla");
   remove.set_request_id("bruno-leaves");
-  ASSERT_TRUE(stub_->RemoveFirmMember(As("alice").get(), remove, &removed).ok());
+  ASSERT_THAT(stub_->RemoveFirmMember(As("alice").get(), remove, &removed), IsOk());
   EXPECT_EQ(removed.removed_member().name(), firm + "/members/bruno");
   EXPECT_EQ(removed.reassigned_to(), firm + "/members/carla");
   EXPECT_EQ(removed.clients_reassigned(), 1);
   v1::RemoveFirmMemberResponse again;
-  ASSERT_TRUE(stub_->RemoveFirmMember(As("alice").get(), remove, &again).ok());
+  ASSERT_THAT(stub_->RemoveFirmMember(As("alice").get(), remove, &again), IsOk());
   EXPECT_EQ(again.clients_reassigned(), 1);
 
   v1::GetClientRequest get;
   get.set_name(rossi.name());
   v1::Client read;
-  ASSERT_TRUE(stub_->GetClient(As("alice").get(), get, &read).ok());
+  ASSERT_THAT(stub_->GetClient(As("alice").get(), get, &read), IsOk());
   EXPECT_EQ(read.lead_accountant(), firm + "/members/carla");
-  EXPECT_EQ(stub_->GetClient(As("bruno").get(), get, &read).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(stub_->GetClient(As("bruno").get(), get, &read),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(DirectoryServiceTest, CallsWithoutAUserIdAreUnauthenticated) {
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;
-  EXPECT_EQ(stub_->ListMyFirms(As("").get(), req, &resp).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(stub_->ListMyFirms(As("").get(), req, &resp),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
   std::string firm = CreateFirm("alice");
   v1::Client rossi, bianchi;
-  ASSERT_TRUE(CreateClient("alice", firm, "Società Rossi", "R-1", &rossi).ok());
-  ASSERT_TRUE(CreateClient("alice", firm, "Bianchi", "", &bianchi).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "Società Rossi", "R-1", &rossi), IsOk());
+  ASSERT_THAT(CreateClient("alice", firm, "Bianchi", "", &bianchi), IsOk());
   EXPECT_THAT(rossi.name(), HasSubstr(firm + "/clients/"));
   EXPECT_EQ(rossi.lead_accountant(), firm + "/members/alice");
 
@@ -188,7 +191,7 @@ TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
   list.set_parent(firm);
   list.set_name_query("societa");
   v1::ListClientsResponse found;
-  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &found), IsOk());
   ASSERT_EQ(found.clients_size(), 1);
   EXPECT_EQ(found.clients(0).name(), rossi.name());
 
@@ -197,14 +200,14 @@ TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
   update.mutable_client()->set_client_number("R-2");
   update.mutable_update_mask()->add_paths("client_number");
   v1::Client updated;
-  ASSERT_TRUE(stub_->UpdateClient(As("alice").get(), update, &updated).ok());
+  ASSERT_THAT(stub_->UpdateClient(As("alice").get(), update, &updated), IsOk());
   EXPECT_EQ(updated.client_number(), "R-2");
 
   // The same update again carries the old etag now: ABORTED, not applied.
   update.mutable_client()->set_client_number("R-3");
   v1::Client ignored;
-  EXPECT_EQ(stub_->UpdateClient(As("alice").get(), update, &ignored).error_code(),
-            grpc::StatusCode::ABORTED);
+  EXPECT_THAT(stub_->UpdateClient(As("alice").get(), update, &ignored),
+              StatusIs(absl::StatusCode::kAborted));
 }
 
 // AIP-157 partial responses: only the fields asked for come back; a path
@@ -212,14 +215,14 @@ TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
 TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {
   std::string firm = CreateFirm("alice");
   v1::Client rossi;
-  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "R-1", &rossi).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "R-1", &rossi), IsOk());
   v1::ListClientsRequest list;
   list.set_parent(firm);
   list.mutable_read_mask()->add_paths("company_id");
   list.mutable_read_mask()->add_paths("display_name");
   list.mutable_read_mask()->add_paths("client_number");
   v1::ListClientsResponse found;
-  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &found), IsOk());
   v1::Client expected;
   expected.set_company_id(rossi.company_id());
   expected.set_display_name("Rossi");
@@ -228,18 +231,18 @@ TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {
   EXPECT_EQ(found.clients(0).SerializeAsString(), expected.SerializeAsString());
 
   list.mutable_read_mask()->add_paths("etag");
-  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &found), IsOk());
   EXPECT_EQ(found.clients(0).etag(), rossi.etag());
   EXPECT_EQ(found.clients(0).lead_accountant(), "");
 
   // A field named thousands of times is one field.
   for (int i = 0; i < 5000; ++i) list.mutable_read_mask()->add_paths("email");
-  ASSERT_TRUE(stub_->ListClients(As("alice").get(), list, &found).ok());
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &found), IsOk());
   EXPECT_EQ(found.clients(0).display_name(), "Rossi");
 
   list.mutable_read_mask()->add_paths("wholesale_billing");
   grpc::Status bad = stub_->ListClients(As("alice").get(), list, &found);
-  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(bad.error_message(), HasSubstr("read_mask"));
 }
 
@@ -247,7 +250,7 @@ TEST_F(DirectoryServiceTest, InvalidArgumentNamesEveryBadField) {
   std::string firm = CreateFirm("alice");
   v1::Client out;
   grpc::Status status = CreateClient("alice", firm, "", std::string(101, 'x'), &out);
-  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   google::rpc::BadRequest bad;
   ASSERT_EQ(Details(status).details_size(), 1);
   ASSERT_TRUE(Details(status).details(0).UnpackTo(&bad));
@@ -259,9 +262,9 @@ TEST_F(DirectoryServiceTest, InvalidArgumentNamesEveryBadField) {
 TEST_F(DirectoryServiceTest, AlreadyExistsNamesTheClientHoldingTheNumber) {
   std::string firm = CreateFirm("alice");
   v1::Client holder, out;
-  ASSERT_TRUE(CreateClient("alice", firm, "Rossi SRL", "A-17", &holder).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi SRL", "A-17", &holder), IsOk());
   grpc::Status status = CreateClient("alice", firm, "Verdi", "a-17", &out);
-  ASSERT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  ASSERT_THAT(status, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(status.error_message(), HasSubstr("Rossi SRL"));
   google::rpc::ResourceInfo info;
   ASSERT_TRUE(Details(status).details(0).UnpackTo(&info));
@@ -280,22 +283,22 @@ TEST_F(DirectoryServiceTest, AnotherFirmIsOffLimits) {
   std::string mine = CreateFirm("alice");
   std::string theirs = CreateFirm("mallory");
   v1::Client client;
-  ASSERT_TRUE(CreateClient("alice", mine, "Rossi", "", &client).ok());
+  ASSERT_THAT(CreateClient("alice", mine, "Rossi", "", &client), IsOk());
 
   v1::ListClientsRequest list;
   list.set_parent(mine);
   v1::ListClientsResponse resp;
-  EXPECT_EQ(stub_->ListClients(As("mallory").get(), list, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(stub_->ListClients(As("mallory").get(), list, &resp),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   v1::GetClientRequest get;
   get.set_name(client.name());
   v1::Client out;
-  EXPECT_EQ(stub_->GetClient(As("mallory").get(), get, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(stub_->GetClient(As("mallory").get(), get, &out),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   // Addressing alice's client through mallory's own firm finds nothing.
   get.set_name(theirs + "/clients/" + client.company_id());
-  EXPECT_EQ(stub_->GetClient(As("mallory").get(), get, &out).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(stub_->GetClient(As("mallory").get(), get, &out),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
@@ -303,7 +306,8 @@ TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
   constexpr int kRacers = 8;
   std::vector<v1::Client> clients(kRacers);
   for (int i = 0; i < kRacers; ++i) {
-    ASSERT_TRUE(CreateClient("alice", firm, absl::StrCat("C", i), "", &clients[i]).ok());
+    ASSERT_THAT(CreateClient("alice", firm, absl::StrCat("C", i), "", &clients[i]),
+                IsOk());
   }
   std::atomic<int> won{0};
   std::vector<std::thread> racers;
@@ -318,7 +322,7 @@ TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {
       if (s.ok())
         ++won;
       else
-        EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists));
     });
   }
   for (auto& t : racers) t.join();
@@ -329,14 +333,14 @@ TEST_F(DirectoryServiceTest, OversizedRequestIsRefused) {
   std::string firm = CreateFirm("alice");
   v1::Client out;
   grpc::Status status = CreateClient("alice", firm, std::string(5 << 20, 'x'), "", &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(DirectoryServiceTest, BatchUpdateReportsEachBadEntryAndAppliesNothing) {
   std::string firm = CreateFirm("alice");
   v1::Client a, b;
-  ASSERT_TRUE(CreateClient("alice", firm, "A", "", &a).ok());
-  ASSERT_TRUE(CreateClient("alice", firm, "B", "", &b).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "A", "", &a), IsOk());
+  ASSERT_THAT(CreateClient("alice", firm, "B", "", &b), IsOk());
   v1::BatchUpdateClientNumbersRequest req;
   req.set_parent(firm);
   auto* first = req.add_requests();
@@ -347,11 +351,11 @@ TEST_F(DirectoryServiceTest, BatchUpdateReportsEachBadEntryAndAppliesNothing) {
   second->set_client_number("N-2");
   v1::BatchUpdateClientNumbersResponse resp;
   grpc::Status status = stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp);
-  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(status.error_message(), HasSubstr("requests[1].client"));
 
   req.mutable_requests(1)->set_client(b.name());
-  ASSERT_TRUE(stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp).ok());
+  ASSERT_THAT(stub_->BatchUpdateClientNumbers(As("alice").get(), req, &resp), IsOk());
   ASSERT_EQ(resp.clients_size(), 2);
   EXPECT_EQ(resp.clients(1).client_number(), "N-2");
 }
@@ -363,7 +367,7 @@ TEST_F(DirectoryServiceTest, DeletesWaitingOnBillingHoldUpNoOtherCall) {
   std::vector<std::string> clients;
   for (int i = 0; i < 32; ++i) {
     v1::Client c;
-    ASSERT_TRUE(CreateClient("alice", firm, absl::StrCat("Client ", i), "", &c).ok());
+    ASSERT_THAT(CreateClient("alice", firm, absl::StrCat("Client ", i), "", &c), IsOk());
     clients.push_back(c.name());
   }
   absl::Notification billing_answers;
@@ -390,7 +394,7 @@ TEST_F(DirectoryServiceTest, DeletesWaitingOnBillingHoldUpNoOtherCall) {
   grpc::ClientContext quick;
   quick.AddMetadata("x-user-id", "alice");
   quick.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  EXPECT_TRUE(stub_->GetClient(&quick, get, &out).ok());
+  EXPECT_THAT(stub_->GetClient(&quick, get, &out), IsOk());
 
   billing_answers.Notify();
   for (std::thread& t : deletes) t.join();
@@ -404,37 +408,34 @@ TEST_F(DirectoryServiceTest, InvitationFlowOverTheWire) {
   create.mutable_invitation()->set_client_type(v1::BUSINESS);
   create.mutable_invitation()->set_invitee_email("alice@studio.example");
   v1::Invitation inv;
-  ASSERT_TRUE(stub_->CreateInvitation(As("rossi-owner").get(), create, &inv).ok());
+  ASSERT_THAT(stub_->CreateInvitation(As("rossi-owner").get(), create, &inv), IsOk());
   ASSERT_FALSE(inv.token().empty());
 
   v1::AcceptInvitationRequest accept;
   accept.set_token(inv.token());
   v1::Invitation accepted;
   // Her member email says alice@studio.example, but only a proved one counts.
-  EXPECT_EQ(stub_->AcceptInvitation(As("alice").get(), accept, &accepted).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(stub_->AcceptInvitation(As("alice").get(), accept, &accepted),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");
   v1::ListInvitationsResponse listed;
-  EXPECT_EQ(stub_->ListInvitations(As("alice").get(), list, &listed).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(
-      stub_->ListInvitations(As("alice", "alice@studio.example").get(), list, &listed)
-          .ok());
+  EXPECT_THAT(stub_->ListInvitations(As("alice").get(), list, &listed),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_THAT(
+      stub_->ListInvitations(As("alice", "alice@studio.example").get(), list, &listed),
+      IsOk());
   EXPECT_EQ(listed.invitations_size(), 1);
 
-  ASSERT_TRUE(
-      stub_
-          ->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
-          .ok());
+  ASSERT_THAT(stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept,
+                                      &accepted),
+              IsOk());
   EXPECT_EQ(accepted.state(), v1::ACCEPTED);
   EXPECT_EQ(accepted.client(), firm + "/clients/" + inv.company_id());
   EXPECT_TRUE(accepted.token().empty());
-  EXPECT_EQ(
-      stub_
-          ->AcceptInvitation(As("alice", "alice@studio.example").get(), accept, &accepted)
-          .error_code(),
-      grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(stub_->AcceptInvitation(As("alice", "alice@studio.example").get(), accept,
+                                      &accepted),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // Every RPC that echoes its input answers the real error, not the caller's
@@ -445,13 +446,13 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
   v1::Firm firm_out;
   v1::GetFirmRequest get_firm;
   get_firm.set_name("firms/" + huge);
-  EXPECT_EQ(stub_->GetFirm(As("alice").get(), get_firm, &firm_out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stub_->GetFirm(As("alice").get(), get_firm, &firm_out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   v1::GetClientRequest get_client;
   get_client.set_name(firm + "/clients/x" + huge);
   v1::Client client;
-  EXPECT_EQ(stub_->GetClient(As("alice").get(), get_client, &client).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stub_->GetClient(As("alice").get(), get_client, &client),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::UpdateClientListViewRequest view;
   view.mutable_client_list_view()->set_name(firm + "/members/alice/clientListView");
@@ -459,8 +460,8 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
     view.mutable_client_list_view()->add_columns("no-such-column-" + std::to_string(i));
   }
   v1::ClientListView view_out;
-  EXPECT_EQ(stub_->UpdateClientListView(As("alice").get(), view, &view_out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stub_->UpdateClientListView(As("alice").get(), view, &view_out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   // A thousand entries, each refused.
   v1::BatchUpdateClientNumbersRequest batch;
@@ -473,7 +474,7 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
   v1::BatchUpdateClientNumbersResponse batch_out;
   grpc::Status refused =
       stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument))
       << refused.error_message();
   EXPECT_LT(refused.error_message().size() + refused.error_details().size(), 4096u);
 
@@ -481,7 +482,7 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
   batch.set_validate_only(true);
   grpc::Status checked =
       stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &batch_out);
-  ASSERT_TRUE(checked.ok()) << checked.error_message();
+  ASSERT_THAT(checked, IsOk()) << checked.error_message();
   ASSERT_EQ(batch_out.results_size(), 1000);
   EXPECT_EQ(batch_out.results(999).refusal(), v1::ClientNumberResult::CLIENT_NOT_FOUND);
 }
@@ -489,7 +490,7 @@ TEST_F(DirectoryServiceTest, OversizedInputGetsTheRealErrorNotAnOversizedReply) 
 TEST_F(DirectoryServiceTest, NamesHaveOneSpellingAndEnumsMustBeKnown) {
   const std::string firm = CreateFirm("alice");
   v1::Client client;
-  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "", &client).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "", &client), IsOk());
   const std::string id = client.name().substr(client.name().rfind('/') + 1);
   for (const std::string& name :
        {firm + "/clients/0" + id, firm + "/clients/+" + id, firm + "/clients/" + id + " ",
@@ -501,14 +502,14 @@ TEST_F(DirectoryServiceTest, NamesHaveOneSpellingAndEnumsMustBeKnown) {
   list.set_client_type(static_cast<v1::ClientType>(42));
   v1::ListClientsResponse listed;
   grpc::Status unknown = stub_->ListClients(As("alice").get(), list, &listed);
-  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(unknown.error_message(), HasSubstr("client_type"));
 }
 
 TEST_F(DirectoryServiceTest, ABatchRequestIdReplaysOverTheWire) {
   const std::string firm = CreateFirm("alice");
   v1::Client client;
-  ASSERT_TRUE(CreateClient("alice", firm, "Rossi", "", &client).ok());
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "", &client), IsOk());
   v1::BatchUpdateClientNumbersRequest batch;
   batch.set_parent(firm);
   batch.set_request_id("import-1-1");
@@ -517,12 +518,12 @@ TEST_F(DirectoryServiceTest, ABatchRequestIdReplaysOverTheWire) {
   entry->set_client_number("R-1");
   entry->set_etag(client.etag());
   v1::BatchUpdateClientNumbersResponse first, again;
-  ASSERT_TRUE(stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &first).ok());
+  ASSERT_THAT(stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &first), IsOk());
   EXPECT_FALSE(first.replayed());
   EXPECT_TRUE(first.results(0).changed());
   // The etag is stale now, but the repeat is recognized before it matters.
   grpc::Status repeat = stub_->BatchUpdateClientNumbers(As("alice").get(), batch, &again);
-  ASSERT_TRUE(repeat.ok()) << repeat.error_message();
+  ASSERT_THAT(repeat, IsOk()) << repeat.error_message();
   EXPECT_TRUE(again.replayed());
   EXPECT_TRUE(again.results(0).changed());
 }

@@ -7,12 +7,16 @@
 #include "common/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 namespace {
+
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 
 class WorkspaceServiceTest : public ::testing::Test {
  protected:
@@ -28,7 +32,7 @@ class WorkspaceServiceTest : public ::testing::Test {
     firm.mutable_firm()->set_time_zone("Europe/Rome");
     firm.set_creator_email("alice@studio.example");
     v1::Firm created;
-    ASSERT_TRUE(directory_->CreateFirm(As("alice").get(), firm, &created).ok());
+    ASSERT_THAT(directory_->CreateFirm(As("alice").get(), firm, &created), IsOk());
     firm_ = created.name();
     EXPECT_EQ(created.time_zone(), "Europe/Rome");
     client_ = NewClient("Rossi SRL", false).name();
@@ -65,7 +69,7 @@ class WorkspaceServiceTest : public ::testing::Test {
     note->mutable_call_duration()->set_seconds(300);
     note->set_contact("Mario Rossi");
     v1::Note out;
-    EXPECT_TRUE(workspace_->CreateNote(As("alice").get(), req, &out).ok());
+    EXPECT_THAT(workspace_->CreateNote(As("alice").get(), req, &out), IsOk());
     return out;
   }
 
@@ -91,7 +95,7 @@ TEST_F(WorkspaceServiceTest, ACallNoteRoundTripsAndIsFoundByWord) {
   search.set_parent(firm_);
   search.set_query("telefonata rossi");
   v1::ListNotesResponse found;
-  ASSERT_TRUE(workspace_->ListNotes(As("alice").get(), search, &found).ok());
+  ASSERT_THAT(workspace_->ListNotes(As("alice").get(), search, &found), IsOk());
   ASSERT_EQ(found.notes_size(), 1);
   EXPECT_EQ(found.notes(0).name(), note.name());
 }
@@ -104,13 +108,13 @@ TEST_F(WorkspaceServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   req.mutable_note()->set_text(std::string(20001, 'x'));
   v1::Note out;
   grpc::Status s = workspace_->CreateNote(As("alice").get(), req, &out);
-  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(s)).at(0).field, "note.text");
 
   req.mutable_note()->set_text("ok");
   req.mutable_note()->mutable_call_time()->set_seconds(int64_t{1} << 62);
-  EXPECT_EQ(workspace_->CreateNote(As("alice").get(), req, &out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(workspace_->CreateNote(As("alice").get(), req, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::CreateTodoRequest todo;
   todo.set_parent(firm_);
@@ -122,7 +126,7 @@ TEST_F(WorkspaceServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   todo.mutable_todo()->mutable_due_date()->set_day(30);
   v1::Todo planned;
   s = workspace_->CreateTodo(As("alice").get(), todo, &planned);
-  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(s)).at(0).field, "todo.due_date");
 }
 
@@ -137,7 +141,7 @@ TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
     req.mutable_todo()->mutable_due_date()->set_month(9);
     req.mutable_todo()->mutable_due_date()->set_day(day);
     v1::Todo out;
-    ASSERT_TRUE(workspace_->CreateTodo(As("alice").get(), req, &out).ok());
+    ASSERT_THAT(workspace_->CreateTodo(As("alice").get(), req, &out), IsOk());
   }
   v1::ListTodosRequest list;
   list.set_parent(firm_);
@@ -147,7 +151,7 @@ TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
   list.mutable_due_on_or_after()->set_month(9);
   list.mutable_due_on_or_after()->set_day(14);
   v1::ListTodosResponse listed;
-  ASSERT_TRUE(workspace_->ListTodos(As("alice").get(), list, &listed).ok());
+  ASSERT_THAT(workspace_->ListTodos(As("alice").get(), list, &listed), IsOk());
   ASSERT_EQ(listed.todos_size(), 2);
   EXPECT_EQ(listed.todos(0).title(), "due 15");
   EXPECT_EQ(listed.todos(1).title(), "due 20");
@@ -156,7 +160,7 @@ TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
   v1::GetClientWorkSummaryRequest get;
   get.set_client(client_);
   v1::ClientWorkSummary summary;
-  ASSERT_TRUE(workspace_->GetClientWorkSummary(As("alice").get(), get, &summary).ok());
+  ASSERT_THAT(workspace_->GetClientWorkSummary(As("alice").get(), get, &summary), IsOk());
   EXPECT_EQ(summary.open_todos(), 3);
   EXPECT_EQ(summary.overdue_todos(), 3);
   EXPECT_EQ(summary.time_zone(), "Europe/Rome");
@@ -165,7 +169,7 @@ TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
 TEST_F(WorkspaceServiceTest, ADuplicateIsRefusedFoundAndMerged) {
   grpc::Status refused;
   NewClient("rossi s.r.l.", false, &refused);
-  ASSERT_EQ(refused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  ASSERT_THAT(refused, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(refused)), "DUPLICATE_DISPLAY_NAME");
   EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(refused)), client_);
   v1::Client dup = NewClient("rossi s.r.l.", true);
@@ -174,7 +178,7 @@ TEST_F(WorkspaceServiceTest, ADuplicateIsRefusedFoundAndMerged) {
   v1::FindDuplicateClientsRequest find;
   find.set_parent(firm_);
   v1::FindDuplicateClientsResponse found;
-  ASSERT_TRUE(directory_->FindDuplicateClients(As("alice").get(), find, &found).ok());
+  ASSERT_THAT(directory_->FindDuplicateClients(As("alice").get(), find, &found), IsOk());
   ASSERT_EQ(found.duplicates_size(), 1);
 
   v1::MergeClientsRequest merge;
@@ -183,10 +187,10 @@ TEST_F(WorkspaceServiceTest, ADuplicateIsRefusedFoundAndMerged) {
   v1::MergeClientsResponse merged;
   service_->imports().running = {std::stoull(firm_.substr(6))};
   grpc::Status busy = directory_->MergeClients(As("alice").get(), merge, &merged);
-  EXPECT_EQ(busy.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(busy, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(busy)), "IMPORT_JOB_RUNNING");
   service_->imports().running.clear();
-  ASSERT_TRUE(directory_->MergeClients(As("alice").get(), merge, &merged).ok());
+  ASSERT_THAT(directory_->MergeClients(As("alice").get(), merge, &merged), IsOk());
   EXPECT_EQ(merged.merged_client(), dup.name());
   EXPECT_EQ(merged.moved_notes(), 1);
 
@@ -194,7 +198,7 @@ TEST_F(WorkspaceServiceTest, ADuplicateIsRefusedFoundAndMerged) {
   get.set_name(dup.name());
   v1::Client gone;
   grpc::Status old_link = directory_->GetClient(As("alice").get(), get, &gone);
-  EXPECT_EQ(old_link.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(old_link, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(old_link)), client_);
 }
 
@@ -204,11 +208,11 @@ TEST_F(WorkspaceServiceTest, AFirmsTimeZoneIsUpdatedByItsAdmins) {
   req.mutable_firm()->set_time_zone("Asia/Tokyo");
   req.mutable_update_mask()->add_paths("time_zone");
   v1::Firm firm;
-  ASSERT_TRUE(directory_->UpdateFirm(As("alice").get(), req, &firm).ok());
+  ASSERT_THAT(directory_->UpdateFirm(As("alice").get(), req, &firm), IsOk());
   EXPECT_EQ(firm.time_zone(), "Asia/Tokyo");
   EXPECT_EQ(firm.display_name(), "Studio");
-  EXPECT_EQ(directory_->UpdateFirm(As("mallory").get(), req, &firm).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(directory_->UpdateFirm(As("mallory").get(), req, &firm),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

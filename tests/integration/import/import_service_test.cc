@@ -11,14 +11,17 @@
 #include "services/import/domain/import_file.h"
 #include "tests/support/callers.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -43,7 +46,7 @@ class ImportServiceTest : public ::testing::Test {
     create_firm.mutable_firm()->set_display_name("Studio");
     create_firm.set_creator_email("alice@studio.example");
     v1::Firm firm;
-    ASSERT_TRUE(dir_stub_->CreateFirm(Ctx().get(), create_firm, &firm).ok());
+    ASSERT_THAT(dir_stub_->CreateFirm(Ctx().get(), create_firm, &firm), IsOk());
     firm_ = firm.name();
     for (const char* name : {"Rossi SRL", "Bianchi SpA", "Neri, Gialli & C."}) {
       v1::CreateClientRequest req;
@@ -51,7 +54,7 @@ class ImportServiceTest : public ::testing::Test {
       req.mutable_client()->set_display_name(name);
       req.mutable_client()->set_client_type(v1::BUSINESS);
       v1::Client client;
-      ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &client).ok());
+      ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &client), IsOk());
     }
   }
 
@@ -65,7 +68,7 @@ class ImportServiceTest : public ::testing::Test {
     auto ctx = Ctx();
     testing::CsvDownload download =
         testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
-    EXPECT_TRUE(download.status.ok()) << download.status.error_message();
+    EXPECT_THAT(download.status, IsOk()) << download.status.error_message();
     return download.csv;
   }
 
@@ -78,14 +81,14 @@ class ImportServiceTest : public ::testing::Test {
     req.set_request_id(request_id);
     v1::ImportJob job;
     grpc::Status s = import_stub_->StartImport(Ctx().get(), req, &job);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk()) << s.error_message();
     v1::WatchImportJobRequest watch;
     watch.set_name(job.name());
     auto ctx = Ctx();
     auto reader = import_stub_->WatchImportJob(ctx.get(), watch);
     while (reader->Read(&job)) {
     }
-    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_THAT(reader->Finish(), IsOk());
     return job;
   }
 
@@ -93,7 +96,7 @@ class ImportServiceTest : public ::testing::Test {
     v1::ListClientsRequest req;
     req.set_parent(firm_);
     v1::ListClientsResponse resp;
-    EXPECT_TRUE(dir_stub_->ListClients(Ctx().get(), req, &resp).ok());
+    EXPECT_THAT(dir_stub_->ListClients(Ctx().get(), req, &resp), IsOk());
     std::map<std::string, std::string> out;
     for (const auto& c : resp.clients()) out[c.display_name()] = c.client_number();
     return out;
@@ -124,7 +127,7 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   req.set_parent(firm_);
   req.set_filter(absl::StrCat("name = \"", job.name(), "\""));
   v1::ListChangesResponse resp;
-  ASSERT_TRUE(import_changes_->ListChanges(Ctx().get(), req, &resp).ok());
+  ASSERT_THAT(import_changes_->ListChanges(Ctx().get(), req, &resp), IsOk());
   ASSERT_GE(resp.events_size(), 2);
   EXPECT_EQ(resp.events(0).type(), v1::ChangeEvent::CREATED);
   EXPECT_EQ(resp.events(0).actor(), "alice");
@@ -138,8 +141,8 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   for (size_t i = 1; i < static_cast<size_t>(resp.events_size()); ++i) {
     EXPECT_GT(resp.events(i).sequence(), resp.events(i - 1).sequence());
   }
-  EXPECT_EQ(import_changes_->ListChanges(Ctx("mallory").get(), req, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(import_changes_->ListChanges(Ctx("mallory").get(), req, &resp),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 
   // A SNAPSHOT of import holds the job as it now is.
   auto ctx = Ctx();
@@ -168,7 +171,7 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   audit.set_parent(firm_);
   audit.set_filter("actor = \"alice\"");
   v1::ListAuditEntriesResponse entries;
-  ASSERT_TRUE(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries).ok());
+  ASSERT_THAT(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries), IsOk());
   ASSERT_GE(entries.audit_entries_size(), 4);
   // The newest: the SNAPSHOT above, a read too.
   EXPECT_EQ(entries.audit_entries(0).change().type(), v1::ChangeEvent::EXPORTED);
@@ -185,7 +188,7 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   EXPECT_EQ(created.change().type(), v1::ChangeEvent::CREATED);
   EXPECT_EQ(created.change().method(), "/clientbook.v1.ImportService/StartImport");
   req.clear_filter();
-  ASSERT_TRUE(import_changes_->ListChanges(Ctx().get(), req, &resp).ok());
+  ASSERT_THAT(import_changes_->ListChanges(Ctx().get(), req, &resp), IsOk());
   ASSERT_FALSE(resp.events().empty());
   for (const v1::ChangeEvent& event : resp.events()) {
     EXPECT_NE(event.type(), v1::ChangeEvent::EXPORTED) << "a read is not a change";
@@ -195,11 +198,12 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   v1::DownloadErrorReportRequest download;
   download.set_name(job.name());
   auto ctx_report = Ctx();
-  ASSERT_TRUE(
+  ASSERT_THAT(
       testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx_report.get(), download))
-          .status.ok());
+          .status,
+      IsOk());
   audit.set_filter("type = EXPORTED");
-  ASSERT_TRUE(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries).ok());
+  ASSERT_THAT(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries), IsOk());
   ASSERT_EQ(entries.audit_entries_size(), 3);  // the report, the snapshot, the export
   EXPECT_EQ(entries.audit_entries(0).change().name(), job.name());
   EXPECT_EQ(entries.audit_entries(0).rows_read(), 0);
@@ -235,7 +239,7 @@ TEST_F(ImportServiceTest, MixedRowsLeaveAnErrorLogAndAReportThatUploadsAgain) {
   v1::ListImportErrorsRequest list;
   list.set_parent(job.name());
   v1::ListImportErrorsResponse errors;
-  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_THAT(import_stub_->ListImportErrors(Ctx().get(), list, &errors), IsOk());
   ASSERT_EQ(errors.errors_size(), 3);
   EXPECT_EQ(errors.errors(0).code(), v1::ImportError::DUPLICATE_IN_FILE);
   EXPECT_EQ(errors.errors(1).code(), v1::ImportError::DISPLAY_NAME_CHANGED);
@@ -246,7 +250,7 @@ TEST_F(ImportServiceTest, MixedRowsLeaveAnErrorLogAndAReportThatUploadsAgain) {
   auto ctx = Ctx();
   testing::CsvDownload report =
       testing::ReadCsv(*import_stub_->DownloadErrorReport(ctx.get(), download));
-  ASSERT_TRUE(report.status.ok()) << report.status.error_message();
+  ASSERT_THAT(report.status, IsOk()) << report.status.error_message();
   std::vector<csv::Record> fix = csv::Parse(report.csv);
   ASSERT_EQ(fix.size(), 4u);
   fix[2].fields[1] = rows[2].fields[1];  // the real name back
@@ -266,7 +270,7 @@ TEST_F(ImportServiceTest, OverTheLimitsIsRefusedBeforeAnyJob) {
   req.set_csv(big);
   v1::ImportJob job;
   grpc::Status s = import_stub_->StartImport(Ctx().get(), req, &job);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_THAT(s.error_message(), HasSubstr("bytes"));
 
   auto ctx = Ctx();
@@ -279,12 +283,12 @@ TEST_F(ImportServiceTest, OverTheLimitsIsRefusedBeforeAnyJob) {
     part.clear_parent();
   }
   writer->WritesDone();
-  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(writer->Finish(), StatusIs(absl::StatusCode::kResourceExhausted));
 
   v1::ListImportJobsRequest list;
   list.set_parent(firm_);
   v1::ListImportJobsResponse jobs;
-  ASSERT_TRUE(import_stub_->ListImportJobs(Ctx().get(), list, &jobs).ok());
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &jobs), IsOk());
   EXPECT_EQ(jobs.import_jobs_size(), 0);
 }
 
@@ -304,7 +308,7 @@ TEST_F(ImportServiceTest, ChunkedUploadImportsLikeAUnaryOne) {
   rest.set_csv(file.substr(10));
   ASSERT_TRUE(writer->Write(rest));
   writer->WritesDone();
-  ASSERT_TRUE(writer->Finish().ok());
+  ASSERT_THAT(writer->Finish(), IsOk());
   EXPECT_EQ(job.file_name(), "upload.csv");
 }
 
@@ -321,11 +325,11 @@ TEST_F(ImportServiceTest, AnUploadCancelledMidStreamStartsNoJob) {
                 csv::Line({rows[1].fields[0], rows[1].fields[1], "HALF-1"}));
   ASSERT_TRUE(writer->Write(first));
   ctx->TryCancel();
-  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_THAT(writer->Finish(), StatusIs(absl::StatusCode::kCancelled));
   v1::ListImportJobsRequest list;
   list.set_parent(firm_);
   v1::ListImportJobsResponse jobs;
-  ASSERT_TRUE(import_stub_->ListImportJobs(Ctx().get(), list, &jobs).ok());
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &jobs), IsOk());
   EXPECT_EQ(jobs.import_jobs_size(), 0);
 }
 
@@ -336,7 +340,7 @@ TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
   testing::CsvDownload refused =
       testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
   EXPECT_EQ(refused.chunks, 0);
-  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.status, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
@@ -348,10 +352,10 @@ TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
     req.mutable_client()->set_client_type(v1::BUSINESS);
     req.mutable_client()->set_display_name(absl::StrCat("Holder ", i));
     req.mutable_client()->set_client_number(absl::StrCat("H-", i, std::string(80, 'x')));
-    ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &holder).ok());
+    ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &holder), IsOk());
     req.mutable_client()->set_display_name(absl::StrCat("Taker ", i));
     req.mutable_client()->clear_client_number();
-    ASSERT_TRUE(dir_stub_->CreateClient(Ctx().get(), req, &taker).ok());
+    ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &taker), IsOk());
     absl::StrAppend(&csv, taker.company_id(), ";Taker ", i, ";", holder.client_number(),
                     "\r\n");
   }
@@ -363,7 +367,7 @@ TEST_F(ImportServiceTest, SixtyConflictingRowsAreEachInTheErrorLog) {
   list.set_parent(job.name());
   list.set_page_size(1000);
   v1::ListImportErrorsResponse errors;
-  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_THAT(import_stub_->ListImportErrors(Ctx().get(), list, &errors), IsOk());
   ASSERT_EQ(errors.errors_size(), 60);
   for (const v1::ImportError& e : errors.errors()) {
     EXPECT_EQ(e.code(), v1::ImportError::CLIENT_NUMBER_TAKEN);
@@ -381,7 +385,7 @@ TEST_F(ImportServiceTest, BytesThatAreNotUtf8AreShownEscapedAndKeptAsBytes) {
   v1::ListImportErrorsRequest list;
   list.set_parent(job.name());
   v1::ListImportErrorsResponse errors;
-  ASSERT_TRUE(import_stub_->ListImportErrors(Ctx().get(), list, &errors).ok());
+  ASSERT_THAT(import_stub_->ListImportErrors(Ctx().get(), list, &errors), IsOk());
   ASSERT_EQ(errors.errors_size(), 1);
   EXPECT_EQ(errors.errors(0).code(), v1::ImportError::MALFORMED_ROW);
   EXPECT_EQ(errors.errors(0).original(1), "Rossi \\xC0\\xC1 SRL");
@@ -400,7 +404,7 @@ TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
   start.set_csv(Export());
   v1::ImportJob job;
   grpc::Status started = stub->StartImport(Ctx().get(), start, &job);
-  ASSERT_TRUE(started.ok()) << started.error_message();
+  ASSERT_THAT(started, IsOk()) << started.error_message();
   v1::WatchImportJobRequest watch;
   watch.set_name(job.name());
   auto ctx = Ctx();
@@ -409,7 +413,7 @@ TEST_F(ImportServiceTest, AWatchOpenAtShutdownEndsUnavailable) {
   idle.Shutdown();
   while (reader->Read(&job)) {
   }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(reader->Finish(), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 // A member removed while watching a job of the firm: the open watch ends
@@ -425,12 +429,12 @@ TEST_F(ImportServiceTest, ARemovedMembersOpenWatchEndsAndTheirCallsAreDenied) {
   add.mutable_member()->set_email("bruno@studio.example");
   add.mutable_member()->set_role(v1::STAFF);
   v1::FirmMember bruno;
-  ASSERT_TRUE(dir_stub_->AddFirmMember(Ctx().get(), add, &bruno).ok());
+  ASSERT_THAT(dir_stub_->AddFirmMember(Ctx().get(), add, &bruno), IsOk());
   v1::StartImportRequest start;
   start.set_parent(firm_);
   start.set_csv(Export());
   v1::ImportJob job;
-  ASSERT_TRUE(stub->StartImport(Ctx("bruno").get(), start, &job).ok());
+  ASSERT_THAT(stub->StartImport(Ctx("bruno").get(), start, &job), IsOk());
   v1::WatchImportJobRequest watch;
   watch.set_name(job.name());
   auto watching = Ctx("bruno");
@@ -440,32 +444,32 @@ TEST_F(ImportServiceTest, ARemovedMembersOpenWatchEndsAndTheirCallsAreDenied) {
   v1::RemoveFirmMemberRequest remove;
   remove.set_name(bruno.name());
   v1::RemoveFirmMemberResponse removed;
-  ASSERT_TRUE(dir_stub_->RemoveFirmMember(Ctx().get(), remove, &removed).ok());
+  ASSERT_THAT(dir_stub_->RemoveFirmMember(Ctx().get(), remove, &removed), IsOk());
 
   while (reader->Read(&job)) {
   }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(reader->Finish(), StatusIs(absl::StatusCode::kPermissionDenied));
   v1::GetImportJobRequest get;
   get.set_name(job.name());
-  EXPECT_EQ(stub->GetImportJob(Ctx("bruno").get(), get, &job).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub->StartImport(Ctx("bruno").get(), start, &job).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(stub->GetImportJob(Ctx().get(), get, &job).ok());
+  EXPECT_THAT(stub->GetImportJob(Ctx("bruno").get(), get, &job),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(stub->StartImport(Ctx("bruno").get(), start, &job),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(stub->GetImportJob(Ctx().get(), get, &job), IsOk());
 }
 
 TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
   v1::GetImportJobRequest get;
   get.set_name(firm_ + "/importJobs/" + std::string(10 * 1024, '7'));
   v1::ImportJob job;
-  EXPECT_EQ(import_stub_->GetImportJob(Ctx().get(), get, &job).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(import_stub_->GetImportJob(Ctx().get(), get, &job),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   v1::StartImportRequest start;
   start.set_parent(firm_);
   start.set_csv("Company ID," + std::string(6 * 1024, 'h') +
                 ",Client Number\r\n1,a,b\r\n");
-  EXPECT_EQ(import_stub_->StartImport(Ctx().get(), start, &job).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(import_stub_->StartImport(Ctx().get(), start, &job),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::ExportClientsRequest export_request;
   export_request.set_parent(firm_);
@@ -474,7 +478,7 @@ TEST_F(ImportServiceTest, OversizedOrUnknownInputGetsTheRealError) {
   testing::CsvDownload refused =
       testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), export_request));
   EXPECT_EQ(refused.chunks, 0);
-  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.status, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

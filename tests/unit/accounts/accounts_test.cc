@@ -18,6 +18,8 @@
 namespace clientbook::accounts {
 namespace {
 
+using ::clientbook::testing::IsOk;
+
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::clientbook::testing::IsOk())
 
 constexpr names::Cell kCell1{1};
@@ -65,7 +67,7 @@ class AccountsTest : public ::testing::Test {
 
   std::vector<std::string> FirmsOf(const std::string& user) {
     absl::StatusOr<storage::Page<v1::Firm>> page = accounts_.ListMyFirms(user, {});
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> names;
     if (page.ok()) {
       for (const v1::Firm& firm : page->items) {

@@ -16,8 +16,8 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::billing {
 
@@ -61,8 +61,8 @@ class BillingTest : public ::testing::Test {
                                absl::UTCTimeZone())),
         directory_db_(
             std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
-        directory_store_(
-            std::move(*directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
+        directory_store_(std::move(
+            *directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
                                                        wholesale_, imports_)),
         directory_(*domain_) {
@@ -90,8 +90,9 @@ class BillingTest : public ::testing::Test {
         testing::ValueOrFail(domain_->clients.CreateClient("anna", firm_, draft, true, "",
                                                            /*allow_duplicate_name=*/true))
             .company_id();
-    EXPECT_TRUE(
-        domain_->clients.ChangeClientPrimaryAdmin("anna", firm_, id, primary_admin).ok());
+    EXPECT_THAT(
+        domain_->clients.ChangeClientPrimaryAdmin("anna", firm_, id, primary_admin),
+        ::clientbook::testing::IsOk());
     return {firm_, id};
   }
 

@@ -9,6 +9,7 @@
 namespace clientbook::billing {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -71,7 +72,7 @@ TEST_F(ClientReconcileTest, ListsBothKindsThenRepairsEachTheOneRightWay) {
   EXPECT_EQ(fixed.fixed_count, 2);
   EXPECT_THAT(Listed(), UnorderedElementsAre(ref_.company_id, returned.company_id));
   // The lost client's subscription is kept as history, out of the lists.
-  EXPECT_TRUE(billing_->Get(testing::As("anna"), lost).ok());
+  EXPECT_THAT(billing_->Get(testing::As("anna"), lost), IsOk());
   // The repairs are in billing's log, the operator their actor.
   std::vector<changes::ChangeRecord> log =
       ValueOrFail(store_->change_log().Read(1, 1000));

@@ -9,18 +9,19 @@
 namespace clientbook::billing {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::Optional;
 
 class TrialTest : public BillingTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
+    ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
   }
   void PayAt(absl::Duration after_start) {
     clock_.Advance(after_start);
-    ASSERT_TRUE(billing_->AddPaymentMethod(testing::As("client-owner"), ref_, "").ok());
+    ASSERT_THAT(billing_->AddPaymentMethod(testing::As("client-owner"), ref_, ""),
+                IsOk());
   }
 };
 
@@ -73,7 +74,7 @@ TEST_F(TrialTest, TheSweepRecordsEachLapseOnce) {
   EXPECT_TRUE(billing_->SweepExpiredTrials()->empty());
   clock_.Advance(absl::Hours(24));
   auto lapsed = billing_->SweepExpiredTrials();
-  ASSERT_TRUE(lapsed.ok());
+  ASSERT_THAT(lapsed, IsOk());
   ASSERT_EQ(lapsed->size(), 1u);
   EXPECT_TRUE((*lapsed)[0].lapse_recorded());
   EXPECT_TRUE(billing_->SweepExpiredTrials()->empty());
@@ -93,12 +94,12 @@ TEST_F(PlanTest, PayrollNeedsWholesale) {
   EXPECT_THAT(direct, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(direct.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  EXPECT_TRUE(
-      Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}).ok());
+  EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}),
+              IsOk());
 }
 
 TEST_F(PlanTest, AddingPayrollToADirectDiscountIsRefused) {
-  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
   auto added = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "");
   EXPECT_THAT(Reason(added.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
@@ -110,7 +111,7 @@ TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
       Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::QUICKBOOKS_TIME});
   EXPECT_THAT(Reason(wholesale.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
-  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
   auto added =
       billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "");
   EXPECT_THAT(Reason(added.status()),
@@ -119,7 +120,7 @@ TEST_F(PlanTest, QuickBooksTimeCannotBeWholesale) {
 
 TEST_F(PlanTest, NoSubscriptionStaysInTheListWithoutProducts) {
   auto none = Subscribe(v1::Plan::NONE, {});
-  ASSERT_TRUE(none.ok());
+  ASSERT_THAT(none, IsOk());
   EXPECT_EQ(none->eligibility, v1::TransferEligibility::NO_SUBSCRIPTION);
   EXPECT_EQ(none->trial_state, v1::TrialState::NO_TRIAL);
   EXPECT_THAT(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PLUS, ""),
@@ -142,7 +143,7 @@ TEST_F(PlanTest, BadInputIsInvalidAndStoresNothing) {
 }
 
 TEST_F(PlanTest, SubscribingTwiceIsAlreadyExists) {
-  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
   EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
@@ -160,28 +161,28 @@ TEST_F(PlanTest, NonMembersAndOtherFirmsAreRefused) {
 }
 
 TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
-  ASSERT_TRUE(
-      Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}).ok());
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS, v1::Product::PAYROLL}),
+              IsOk());
   auto refused = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("PAYROLL_REQUIRES_WHOLESALE")));
-  ASSERT_TRUE(
-      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
-  EXPECT_TRUE(billing_->RemoveFromWholesale(testing::As("anna"), ref_, "").ok());
+  ASSERT_THAT(
+      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, ""),
+      IsOk());
+  EXPECT_THAT(billing_->RemoveFromWholesale(testing::As("anna"), ref_, ""), IsOk());
 }
 
 TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
   const names::SubscriptionName wholesale = NewClient("x");
   const names::SubscriptionName none = NewClient("y");
-  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(billing_
-                  ->Subscribe(testing::As("anna"), wholesale, v1::WHOLESALE,
-                              {v1::Product::PLUS}, v1::BILLING_PERIOD_UNSPECIFIED, "")
-                  .ok());
-  ASSERT_TRUE(billing_
-                  ->Subscribe(testing::As("anna"), none, v1::NONE, {},
-                              v1::BILLING_PERIOD_UNSPECIFIED, "")
-                  .ok());
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  ASSERT_THAT(
+      billing_->Subscribe(testing::As("anna"), wholesale, v1::WHOLESALE,
+                          {v1::Product::PLUS}, v1::BILLING_PERIOD_UNSPECIFIED, ""),
+      IsOk());
+  ASSERT_THAT(billing_->Subscribe(testing::As("anna"), none, v1::NONE, {},
+                                  v1::BILLING_PERIOD_UNSPECIFIED, ""),
+              IsOk());
   auto count = [&](SubscriptionFilter f) {
     return billing_->List(testing::As("anna"), firm_, f, {})->items.size();
   };
@@ -196,16 +197,17 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
 class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
-  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
   auto first =
       billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   // Someone removes payroll; the retry of r-1 must not add it back.
-  ASSERT_TRUE(
-      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "").ok());
+  ASSERT_THAT(
+      billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, ""),
+      IsOk());
   auto retry =
       billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1");
-  ASSERT_TRUE(retry.ok());
+  ASSERT_THAT(retry, IsOk());
   EXPECT_TRUE(HasProduct(retry->record, v1::Product::PAYROLL));
   EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
 }
@@ -236,22 +238,24 @@ TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
 }
 
 TEST_F(RequestIdTest, ARequestIdReusedForAnotherRequestIsRefused) {
-  ASSERT_TRUE(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(
-      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1").ok());
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
+  ASSERT_THAT(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1"),
+      IsOk());
   EXPECT_THAT(
       billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "r-1"),
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
-  ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
-  ASSERT_TRUE(
-      billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, "a-1").ok());
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  ASSERT_THAT(
+      billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, "a-1"),
+      IsOk());
   auto first = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   auto retry = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
-  ASSERT_TRUE(retry.ok());
+  ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(retry->record.SerializeAsString(), first->record.SerializeAsString());
 }
 

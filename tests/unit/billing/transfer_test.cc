@@ -6,14 +6,14 @@
 namespace clientbook::billing {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::Optional;
 
 class TransferTest : public BillingTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}).ok());
+    ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
   }
 
   absl::StatusOr<SubscriptionView> Authorize(const std::string& who = "client-owner",
@@ -27,10 +27,10 @@ class TransferTest : public BillingTest {
 
 TEST_F(TransferTest, AuthorizedThenCompletedMovesTheClientToWholesale) {
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::ELIGIBLE);
   auto done = Complete();
-  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_THAT(done, IsOk()) << done.status();
   EXPECT_EQ(done->record.plan(), v1::Plan::WHOLESALE);
   EXPECT_EQ(done->transfer_state, v1::BillingTransfer::COMPLETED);
   EXPECT_EQ(done->eligibility, v1::TransferEligibility::ALREADY_WHOLESALE);
@@ -38,19 +38,19 @@ TEST_F(TransferTest, AuthorizedThenCompletedMovesTheClientToWholesale) {
 }
 
 TEST_F(TransferTest, CompletesAt47h59m59s) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   clock_.Advance(absl::Hours(47) + absl::Minutes(59) + absl::Seconds(59));
-  EXPECT_TRUE(Complete().ok());
+  EXPECT_THAT(Complete(), IsOk());
 }
 
 TEST_F(TransferTest, CompletesAtExactly48Hours) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   clock_.Advance(absl::Hours(48));
-  EXPECT_TRUE(Complete().ok());
+  EXPECT_THAT(Complete(), IsOk());
 }
 
 TEST_F(TransferTest, RefusedAt48h00m01sAsExpired) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   clock_.Advance(absl::Hours(48) + absl::Seconds(1));
   auto late = Complete();
   EXPECT_THAT(late, StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -61,12 +61,12 @@ TEST_F(TransferTest, RefusedAt48h00m01sAsExpired) {
 }
 
 TEST_F(TransferTest, AfterExpiryTheClientAuthorizesAgain) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   clock_.Advance(absl::Hours(49));
   ASSERT_FALSE(Complete().ok());
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   clock_.Advance(absl::Hours(1));
-  EXPECT_TRUE(Complete().ok());
+  EXPECT_THAT(Complete(), IsOk());
 }
 
 TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
@@ -75,7 +75,7 @@ TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
 }
 
 TEST_F(TransferTest, OnlyAFirmMemberCompletes) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   EXPECT_THAT(Complete("client-owner"), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -84,27 +84,27 @@ TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
   EXPECT_THAT(elsewhere, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(elsewhere.status()),
               Optional(std::string("CLIENT_NOT_CONNECTED_TO_FIRM")));
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   EXPECT_THAT(Complete("other-firm-member"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Now().record.plan(), v1::Plan::DIRECT_DISCOUNT);
 }
 
 TEST_F(TransferTest, CompletingTwiceIsOneMove) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   auto first = Complete();
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   clock_.Advance(absl::Hours(100));  // even long after the window
   auto second = Complete();
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk()) << second.status();
   EXPECT_EQ(second->record.transfer().complete_time_us(),
             first->record.transfer().complete_time_us());
   EXPECT_EQ(second->record.update_time_us(), first->record.update_time_us());
 }
 
 TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
-  ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(billing_->RevokeTransfer(testing::As("client-owner"), ref_, "").ok());
+  ASSERT_THAT(Authorize(), IsOk());
+  ASSERT_THAT(billing_->RevokeTransfer(testing::As("client-owner"), ref_, ""), IsOk());
   auto done = Complete();
   EXPECT_THAT(done, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
@@ -117,15 +117,15 @@ TEST_F(TransferTest, NoAuthorizationNoTransfer) {
 }
 
 TEST_F(TransferTest, ASecondAuthorizationWhileOneWaitsIsAlreadyInProgress) {
-  ASSERT_TRUE(Authorize().ok());
+  ASSERT_THAT(Authorize(), IsOk());
   EXPECT_THAT(Reason(Authorize().status()),
               Optional(std::string("TRANSFER_ALREADY_IN_PROGRESS")));
 }
 
 TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
-  ASSERT_TRUE(
-      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "")
-          .ok());
+  ASSERT_THAT(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, ""),
+      IsOk());
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::QUICKBOOKS_TIME_ON_SUBSCRIPTION);
   auto refused = Authorize();
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -134,10 +134,10 @@ TEST_F(TransferTest, QuickBooksTimeBlocksAuthorization) {
 }
 
 TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
-  ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(
-      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, "")
-          .ok());
+  ASSERT_THAT(Authorize(), IsOk());
+  ASSERT_THAT(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::QUICKBOOKS_TIME, ""),
+      IsOk());
   auto refused = Complete();
   EXPECT_THAT(Reason(refused.status()),
               Optional(std::string("QUICKBOOKS_TIME_ON_SUBSCRIPTION")));
@@ -145,31 +145,30 @@ TEST_F(TransferTest, QuickBooksTimeAddedAfterAuthorizationBlocksCompletion) {
 }
 
 TEST_F(TransferTest, AnnualBillingMustSwitchToMonthlyFirst) {
-  ASSERT_TRUE(
-      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "")
-          .ok());
+  ASSERT_THAT(billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                         v1::BillingPeriod::ANNUAL, ""),
+              IsOk());
   EXPECT_THAT(Reason(Authorize().status()), Optional(std::string("ANNUAL_BILLING")));
-  ASSERT_TRUE(
-      billing_
-          ->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::MONTHLY, "")
-          .ok());
-  ASSERT_TRUE(Authorize().ok());
-  EXPECT_TRUE(Complete().ok());
+  ASSERT_THAT(billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                         v1::BillingPeriod::MONTHLY, ""),
+              IsOk());
+  ASSERT_THAT(Authorize(), IsOk());
+  EXPECT_THAT(Complete(), IsOk());
 }
 
 TEST_F(TransferTest, AnnualSwitchAfterAuthorizationBlocksCompletion) {
-  ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(
-      billing_->SetBillingPeriod(testing::As("anna"), ref_, v1::BillingPeriod::ANNUAL, "")
-          .ok());
+  ASSERT_THAT(Authorize(), IsOk());
+  ASSERT_THAT(billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                         v1::BillingPeriod::ANNUAL, ""),
+              IsOk());
   EXPECT_THAT(Reason(Complete().status()), Optional(std::string("ANNUAL_BILLING")));
 }
 
 TEST_F(TransferTest, RemovingFromWholesaleHandsBillingBackToTheClient) {
-  ASSERT_TRUE(Authorize().ok());
-  ASSERT_TRUE(Complete().ok());
+  ASSERT_THAT(Authorize(), IsOk());
+  ASSERT_THAT(Complete(), IsOk());
   auto back = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk()) << back.status();
   EXPECT_EQ(back->record.plan(), v1::Plan::DIRECT_DISCOUNT);
   EXPECT_EQ(back->trial_state, v1::TrialState::IN_TRIAL);
   EXPECT_FALSE(back->record.payment_method_on_file());

@@ -21,6 +21,7 @@
 namespace clientbook::auth {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::JwtSigner;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -58,7 +59,7 @@ class JwtTest : public ::testing::Test {
 TEST_F(JwtTest, AcceptsRs256AndEs256) {
   for (const JwtSigner* signer : {&rsa_, &ec_}) {
     auto verified = Verify(signer->Sign(Claims()));
-    ASSERT_TRUE(verified.ok()) << signer->alg() << ": " << verified.status();
+    ASSERT_THAT(verified, IsOk()) << signer->alg() << ": " << verified.status();
     EXPECT_EQ(verified->subject, "alice");
     EXPECT_EQ(verified->verified_email, "");
   }
@@ -90,7 +91,7 @@ TEST_F(JwtTest, RolesComeFromTheRolesClaim) {
 TEST_F(JwtTest, ExpiredTokensAreRefusedAfterTheLeeway) {
   const std::string token = rsa_.Sign(Claims());
   const absl::Time exp = kNow + absl::Seconds(300);
-  EXPECT_TRUE(Verify(token, exp + rules_.leeway - absl::Seconds(1)).ok());
+  EXPECT_THAT(Verify(token, exp + rules_.leeway - absl::Seconds(1)), IsOk());
   EXPECT_THAT(Verify(token, exp + rules_.leeway),
               StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
   Json no_exp = Claims();
@@ -104,7 +105,7 @@ TEST_F(JwtTest, NotYetValidTokensAreRefused) {
   EXPECT_THAT(Verify(rsa_.Sign(claims)),
               StatusIs(absl::StatusCode::kUnauthenticated, "not valid yet"));
   claims["nbf"] = absl::ToUnixSeconds(kNow + rules_.leeway);
-  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), IsOk());
 }
 
 TEST_F(JwtTest, WrongIssuerOrAudienceIsRefused) {
@@ -116,7 +117,7 @@ TEST_F(JwtTest, WrongIssuerOrAudienceIsRefused) {
   claims["aud"] = "another-service";
   EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
   claims["aud"] = {"another-service", "clientbook"};
-  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), IsOk());
 }
 
 TEST_F(JwtTest, UnknownKidIsRefused) {
@@ -172,7 +173,7 @@ TEST_F(JwtTest, EveryOtherLastCharacterOfASegmentIsRefused) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (const JwtSigner* signer : {&rsa_, &ec_}) {
     const std::string token = signer->Sign(Claims());
-    ASSERT_TRUE(Verify(token).ok());
+    ASSERT_THAT(Verify(token), IsOk());
     for (size_t end : {token.find('.'), token.rfind('.'), token.size()}) {
       for (const char c : alphabet) {
         if (c == token[end - 1]) continue;
@@ -219,7 +220,7 @@ TEST_F(JwtTest, SubjectMustBeAUserId) {
   claims["sub"] = std::string(129, 'a');
   EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
   claims["sub"] = std::string(128, 'a');
-  EXPECT_TRUE(Verify(rsa_.Sign(claims)).ok());
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), IsOk());
 }
 
 TEST(JwksTest, KeepsOnlyKeysThatCanVerifySafely) {
@@ -235,7 +236,7 @@ TEST(JwksTest, KeepsOnlyKeysThatCanVerifySafely) {
   encryption["use"] = "enc";
   auto keys = Jwks::Parse(
       Json{{"keys", {good.Jwk(), off_curve, secret, no_kid, encryption}}}.dump());
-  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_THAT(keys, IsOk()) << keys.status();
   EXPECT_EQ(keys->size(), 1u);
   EXPECT_NE(keys->Find("good"), nullptr);
   EXPECT_EQ(keys->Find("hmac"), nullptr);
@@ -271,7 +272,7 @@ TEST(HeaderAuthenticatorTest, BelievesTheHeaders) {
       {"x-user-email", "alice@studio.example"},
       {"x-user-roles", "operator, auditor"}};
   auto caller = auth.Authenticate(MetadataOf(headers));
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk()) << caller.status();
   EXPECT_EQ(caller->user_id, "alice");
   EXPECT_EQ(caller->verified_email, "alice@studio.example");
   EXPECT_THAT(caller->roles, ElementsAre("operator", "auditor"));
@@ -303,12 +304,12 @@ TEST(GoBetweenTest, ProvenBesideTheUserUnderItsPrefixOrAbsent) {
       {"x-clientbook-go-between-x-user-id", "clientbook-accounts"},
       {"x-clientbook-go-between-x-user-roles", "platform"}};
   absl::StatusOr<Caller> user = auth.Authenticate(MetadataOf(both));
-  ASSERT_TRUE(user.ok()) << user.status();
+  ASSERT_THAT(user, IsOk()) << user.status();
   EXPECT_EQ(user->user_id, "alice");
   EXPECT_TRUE(user->roles.empty());
   absl::StatusOr<std::optional<Caller>> go_between =
       AuthenticateGoBetween(auth, MetadataOf(both));
-  ASSERT_TRUE(go_between.ok()) << go_between.status();
+  ASSERT_THAT(go_between, IsOk()) << go_between.status();
   ASSERT_TRUE(go_between->has_value());
   EXPECT_EQ((*go_between)->user_id, "clientbook-accounts");
   EXPECT_THAT((*go_between)->roles, ElementsAre("platform"));
@@ -316,7 +317,7 @@ TEST(GoBetweenTest, ProvenBesideTheUserUnderItsPrefixOrAbsent) {
   std::vector<std::pair<std::string, std::string>> user_only(both.begin(),
                                                              both.begin() + 2);
   go_between = AuthenticateGoBetween(auth, MetadataOf(user_only));
-  ASSERT_TRUE(go_between.ok());
+  ASSERT_THAT(go_between, IsOk());
   EXPECT_FALSE(go_between->has_value());
 
   std::vector<std::pair<std::string, std::string>> unproven = {
@@ -331,7 +332,7 @@ TEST(ViaTest, OneShortPrintableValueOrNone) {
         std::string(256, 'v')}) {
     absl::StatusOr<std::string> via =
         ViaOf(good.empty() ? MetadataOf({}) : MetadataOf({{"x-clientbook-via", good}}));
-    ASSERT_TRUE(via.ok()) << via.status();
+    ASSERT_THAT(via, IsOk()) << via.status();
     EXPECT_EQ(*via, good);
   }
   for (const auto& bad : std::vector<std::vector<std::pair<std::string, std::string>>>{
@@ -365,7 +366,7 @@ class JwtAuthenticatorTest : public ::testing::Test {
     auto auth = JwtAuthenticator::Create(
         dir_.Sub("jwks.json"), {.issuer = "https://id.example", .audience = "clientbook"},
         clock_, absl::ZeroDuration());
-    EXPECT_TRUE(auth.ok()) << auth.status();
+    EXPECT_THAT(auth, IsOk()) << auth.status();
     return std::move(*auth);
   }
 
@@ -386,7 +387,7 @@ TEST_F(JwtAuthenticatorTest, TheCallerIsTheTokensSubjectAndTheTokenIsForwarded) 
   auto auth = Create();
   const std::string token = first_.Sign(Claims());
   auto caller = auth->Authenticate(Bearer(token));
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk()) << caller.status();
   EXPECT_EQ(caller->user_id, "alice");
   ASSERT_EQ(caller->credentials.size(), 1u);
   EXPECT_EQ(caller->credentials[0].first, "authorization");
@@ -406,7 +407,7 @@ TEST_F(JwtAuthenticatorTest, HeaderIdentityIsNotEnough) {
 TEST_F(JwtAuthenticatorTest, ExpiryFollowsTheInjectedClock) {
   auto auth = Create();
   const std::string token = first_.Sign(Claims());
-  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  ASSERT_THAT(auth->Authenticate(Bearer(token)), IsOk());
   clock_.Advance(absl::Minutes(6));
   EXPECT_THAT(auth->Authenticate(Bearer(token)),
               StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
@@ -421,16 +422,16 @@ TEST_F(JwtAuthenticatorTest, KeysRotateWhileRunning) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 
   WriteKeys({first_.Jwk(), next.Jwk()});  // the new key is published first
-  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
-  EXPECT_TRUE(auth->Authenticate(Bearer(old_token)).ok());
+  EXPECT_THAT(auth->Authenticate(Bearer(new_token)), IsOk());
+  EXPECT_THAT(auth->Authenticate(Bearer(old_token)), IsOk());
 
   WriteKeys({next.Jwk()});  // then the old one retired
-  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+  EXPECT_THAT(auth->Authenticate(Bearer(new_token)), IsOk());
   EXPECT_THAT(auth->Authenticate(Bearer(old_token)),
               StatusIs(absl::StatusCode::kUnauthenticated));
 
   std::ofstream(dir_.Sub("jwks.json")) << "{ half a file";  // a bad write
-  EXPECT_TRUE(auth->Authenticate(Bearer(new_token)).ok());
+  EXPECT_THAT(auth->Authenticate(Bearer(new_token)), IsOk());
 }
 
 // Verified tokens are remembered (VerifiedTokenCache); what was remembered
@@ -438,9 +439,9 @@ TEST_F(JwtAuthenticatorTest, KeysRotateWhileRunning) {
 TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenFromTheInstantItExpires) {
   auto auth = Create();
   const std::string token = first_.Sign(Claims());  // exp = kNow + 300 s
-  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  ASSERT_THAT(auth->Authenticate(Bearer(token)), IsOk());
   clock_.Advance(absl::Seconds(300 + 30 - 1));  // the leeway is 30 s
-  EXPECT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  EXPECT_THAT(auth->Authenticate(Bearer(token)), IsOk());
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(auth->Authenticate(Bearer(token)),
               StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
@@ -449,8 +450,8 @@ TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenFromTheInstantItExpires) {
 TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenWhoseKeyWasRevoked) {
   auto auth = Create();
   const std::string token = first_.Sign(Claims());
-  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
-  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  ASSERT_THAT(auth->Authenticate(Bearer(token)), IsOk());
+  ASSERT_THAT(auth->Authenticate(Bearer(token)), IsOk());
   JwtSigner next(JwtSigner::Kind::kRs256, "2027-01");
   WriteKeys({next.Jwk()});
   EXPECT_THAT(auth->Authenticate(Bearer(token)),
@@ -460,7 +461,7 @@ TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesATokenWhoseKeyWasRevoked) {
 TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesTamperedCopiesOfAToken) {
   auto auth = Create();
   const std::string token = first_.Sign(Claims());
-  ASSERT_TRUE(auth->Authenticate(Bearer(token)).ok());
+  ASSERT_THAT(auth->Authenticate(Bearer(token)), IsOk());
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   ASSERT_EQ(parts.size(), 3u);
   // Another signature (a character well inside it), another payload.
@@ -478,7 +479,7 @@ TEST_F(JwtAuthenticatorTest, AWarmCacheRefusesTamperedCopiesOfAToken) {
                 StatusIs(absl::StatusCode::kUnauthenticated));
   }
   auto caller = auth->Authenticate(Bearer(token));
-  ASSERT_TRUE(caller.ok());
+  ASSERT_THAT(caller, IsOk());
   EXPECT_EQ(caller->user_id, "alice");
 }
 
@@ -500,7 +501,7 @@ TEST_F(JwtAuthenticatorTest, ARotationIsNoticedWithinTheRecheckInterval) {
   auto auth = JwtAuthenticator::Create(
       dir_.Sub("jwks.json"), {.issuer = "https://id.example", .audience = "clientbook"},
       clock_, absl::Milliseconds(50));
-  ASSERT_TRUE(auth.ok());
+  ASSERT_THAT(auth, IsOk());
   JwtSigner next(JwtSigner::Kind::kEs256, "2027-02");
   const std::string token = next.Sign(Claims());
   EXPECT_THAT((*auth)->Authenticate(Bearer(token)),
@@ -510,7 +511,7 @@ TEST_F(JwtAuthenticatorTest, ARotationIsNoticedWithinTheRecheckInterval) {
   const absl::Time give_up = absl::Now() + absl::Seconds(5);
   while (!(*auth)->Authenticate(Bearer(token)).ok() && absl::Now() < give_up) {
   }
-  EXPECT_TRUE((*auth)->Authenticate(Bearer(token)).ok());
+  EXPECT_THAT((*auth)->Authenticate(Bearer(token)), IsOk());
 }
 
 TEST_F(JwtAuthenticatorTest, AnUnusableKeySetStopsTheStart) {

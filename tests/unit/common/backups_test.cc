@@ -23,6 +23,7 @@
 namespace clientbook::changes {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 
@@ -67,7 +68,7 @@ class BackupsTest : public ::testing::Test {
   };
   Restored Restore(uint32_t id) {
     const std::string into = dir_.Sub(absl::StrCat("restored-", id));
-    EXPECT_TRUE(RestoreBackup(*engine_, id, into, clock_).ok());
+    EXPECT_THAT(RestoreBackup(*engine_, id, into, clock_), IsOk());
     Restored restored;
     restored.db = ValueOrFail(storage::Database::Open(into, {}));
     restored.log = ValueOrFail(ChangeLog::Open(*restored.db, kTable, clock_));
@@ -88,7 +89,7 @@ TEST_F(BackupsTest, EachBackupHoldsExactlyTheChangesUpToItsSequenceWhileWritersR
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&] {
-      while (!stop) ASSERT_TRUE(Write(next++).ok());
+      while (!stop) ASSERT_THAT(Write(next++), IsOk());
     });
   }
   std::vector<StoreBackup> made;
@@ -123,27 +124,28 @@ TEST_F(BackupsTest, EachBackupHoldsExactlyTheChangesUpToItsSequenceWhileWritersR
 }
 
 TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
-  for (int i = 0; i < 60'000; ++i) ASSERT_TRUE(Write(i).ok());
+  for (int i = 0; i < 60'000; ++i) ASSERT_THAT(Write(i), IsOk());
   // Settled first: a compaction running between the two backups would
   // rewrite files the first one holds, and the second would copy them.
-  ASSERT_TRUE(db_->CompactAll().ok());
+  ASSERT_THAT(db_->CompactAll(), IsOk());
   ValueOrFail(backups_.Create());
   const uint64_t tables = DiskBytes(dir_.Sub("backups") + "/shared_checksum");
   ASSERT_GT(tables, 0u);
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(Write(i).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
   const StoreBackup second = ValueOrFail(backups_.Create());
   // The table files are shared with the first backup: the second copies
   // the 100 writes' table and what compactions wrote since, a few percent.
   const uint64_t copied = DiskBytes(dir_.Sub("backups") + "/shared_checksum") - tables;
-  EXPECT_LT(copied * 4, tables) << "tables " << tables << " bytes, copied again " << copied;
+  EXPECT_LT(copied * 4, tables)
+      << "tables " << tables << " bytes, copied again " << copied;
   Restored restored = Restore(second.info.id);
   EXPECT_EQ(restored.log->next_sequence(), log_->next_sequence());
 }
 
 TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(Write(i).ok());
+  for (int i = 0; i < 1000; ++i) ASSERT_THAT(Write(i), IsOk());
   const StoreBackup backup = ValueOrFail(backups_.Create());
-  EXPECT_TRUE(backups_.Verify(backup.info.id).ok());
+  EXPECT_THAT(backups_.Verify(backup.info.id), IsOk());
   // One byte of a table file flipped, its size unchanged.
   bool damaged = false;
   for (const auto& entry :
@@ -174,7 +176,7 @@ TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {
 }
 
 TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFound) {
-  ASSERT_TRUE(Write(1).ok());
+  ASSERT_THAT(Write(1), IsOk());
   const StoreBackup backup = ValueOrFail(backups_.Create());
   EXPECT_THAT(RestoreBackup(*engine_, backup.info.id, dir_.Sub("data"), clock_).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -185,7 +187,7 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(backups_.Delete(backup.info.id + 1), StatusIs(absl::StatusCode::kNotFound));
   // Asked to, it replaces a store: the one there is gone, the backup's is in.
-  ASSERT_TRUE(Write(2).ok());
+  ASSERT_THAT(Write(2), IsOk());
   const std::string other = dir_.Sub("other-store");
   {
     auto db = ValueOrFail(storage::Database::Open(other, {}));
@@ -207,7 +209,7 @@ TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
   constexpr char kIds[] = "ids";
   constexpr names::Cell kCell{3};
   auto ids = ValueOrFail(log_->OpenIdAllocator(kIds, 1001, kCell));
-  ASSERT_TRUE(Write(1).ok());
+  ASSERT_THAT(Write(1), IsOk());
   EXPECT_EQ(ValueOrFail(ids->Next()), kCell.first_id()) << "ids in the cell's range";
   const StoreBackup backup = ValueOrFail(backups_.Create());
   // Ids the restore forgets: handed out after the backup, across blocks.

@@ -26,6 +26,7 @@
 namespace clientbook::changes {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::ValueOrFail;
 
 constexpr char kTable = 'C';
@@ -119,12 +120,12 @@ class ChangeLogTest : public ::testing::Test {
 TEST_F(ChangeLogTest, RecordsCommitWithTheirDataNumberedFromOne) {
   EXPECT_EQ(log_->next_sequence(), 1u);
   EXPECT_EQ(log_->oldest_sequence(), 1u);
-  ASSERT_TRUE(Write("a").ok());
+  ASSERT_THAT(Write("a"), IsOk());
   clock_.Advance(absl::Seconds(1));
   rocksdb::WriteBatch batch;
   batch.Put("data/b", "b");
   batch.Put("data/c", "c");
-  ASSERT_TRUE(log_->Commit(batch, {Change("b"), Change("c")}).ok());
+  ASSERT_THAT(log_->Commit(batch, {Change("b"), Change("c")}), IsOk());
 
   std::vector<ChangeRecord> records = All();
   ASSERT_EQ(records.size(), 3u);
@@ -141,12 +142,12 @@ TEST_F(ChangeLogTest, RecordsCommitWithTheirDataNumberedFromOne) {
 TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
   const std::string epoch = log_->epoch();
   EXPECT_EQ(epoch.size(), 32u);
-  ASSERT_TRUE(Write("a").ok());
-  ASSERT_TRUE(Write("b").ok());
+  ASSERT_THAT(Write("a"), IsOk());
+  ASSERT_THAT(Write("b"), IsOk());
   Reopen();
   EXPECT_EQ(log_->epoch(), epoch);
   EXPECT_EQ(log_->next_sequence(), 3u);
-  ASSERT_TRUE(Write("c").ok());
+  ASSERT_THAT(Write("c"), IsOk());
   EXPECT_EQ(All().back().sequence(), 3u);
 
   // Another store (made anew, or restored elsewhere) is another history.
@@ -159,7 +160,7 @@ TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
 }
 
 TEST_F(ChangeLogTest, AFailedWriteTakesNoSequence) {
-  ASSERT_TRUE(Write("a").ok());
+  ASSERT_THAT(Write("a"), IsOk());
   *file_system_->failing = true;
   EXPECT_FALSE(Write("never").ok());
   EXPECT_EQ(log_->next_sequence(), 2u);
@@ -167,7 +168,7 @@ TEST_F(ChangeLogTest, AFailedWriteTakesNoSequence) {
   // RocksDB refuses writes after a failed one until reopened.
   Reopen();
   EXPECT_FALSE(ValueOrFail(db_->Get("data/never")).has_value());
-  ASSERT_TRUE(Write("b").ok());
+  ASSERT_THAT(Write("b"), IsOk());
   std::vector<ChangeRecord> records = All();
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1].sequence(), 2u);
@@ -210,9 +211,9 @@ TEST_F(ChangeLogTest, SixtyFourRacingWritersLeaveNoGapAndEachBatchTogether) {
 
 TEST_F(ChangeLogTest, CommitTimesNeverGoBackWhenTheClockDoes) {
   clock_.Advance(absl::Hours(1));
-  ASSERT_TRUE(Write("a").ok());
+  ASSERT_THAT(Write("a"), IsOk());
   clock_.Advance(-absl::Minutes(30));
-  ASSERT_TRUE(Write("b").ok());
+  ASSERT_THAT(Write("b"), IsOk());
   std::vector<ChangeRecord> records = All();
   EXPECT_EQ(records[1].commit_time_us(), records[0].commit_time_us());
 }
@@ -221,7 +222,7 @@ TEST_F(ChangeLogTest, CommitTimesNeverGoBackWhenTheClockDoes) {
 // committed before it goes; the sweep takes at most `limit` a call.
 TEST_F(ChangeLogTest, RecordsBeforeTheCutoffGoAndTheOneAtItStays) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Write(absl::StrCat("r", i)).ok());
+    ASSERT_THAT(Write(absl::StrCat("r", i)), IsOk());
     clock_.Advance(absl::Hours(1));
   }
   const absl::Time cutoff = kStart + absl::Hours(3);  // r3's commit time
@@ -243,8 +244,8 @@ TEST_F(ChangeLogTest, RecordsBeforeTheCutoffGoAndTheOneAtItStays) {
 // Everything expired: the newest record stays, so a restart goes on from it
 // instead of numbering from 1 again.
 TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
-  ASSERT_TRUE(Write("a").ok());
-  ASSERT_TRUE(Write("b").ok());
+  ASSERT_THAT(Write("a"), IsOk());
+  ASSERT_THAT(Write("b"), IsOk());
   clock_.Advance(absl::Hours(24));
   EXPECT_EQ(ValueOrFail(log_->DeleteBefore(clock_.Now(), 100)), 1u);
   Reopen();
@@ -253,7 +254,7 @@ TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
 }
 
 TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
-  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(Write(absl::StrCat("c", i)).ok());
+  for (int i = 0; i < 5000; ++i) ASSERT_THAT(Write(absl::StrCat("c", i)), IsOk());
   // The first records are no longer in memory; the last ones are.
   const std::vector<ChangeRecord> old = ValueOrFail(log_->Read(10, 3));
   const std::vector<ChangeRecord> recent = ValueOrFail(log_->Read(4990, 100));
@@ -270,8 +271,8 @@ TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
 }
 
 TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
-  ASSERT_TRUE(Write("a").ok());
-  std::thread writer([&] { ASSERT_TRUE(Write("b").ok()); });
+  ASSERT_THAT(Write("a"), IsOk());
+  std::thread writer([&] { ASSERT_THAT(Write("b"), IsOk()); });
   log_->AwaitSequence(2, absl::InfiniteFuture());
   writer.join();
   EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
@@ -317,11 +318,11 @@ class ResourceSnapshotTest : public ChangeLogTest {
 };
 
 TEST_F(ResourceSnapshotTest, OneFirmOrEveryFirmIsWalkedTableByTableInBatches) {
-  ASSERT_TRUE(Put('R', 1, 1).ok());
-  ASSERT_TRUE(Put('R', 2, 1).ok());
-  ASSERT_TRUE(Put('R', 1, 2).ok());
-  ASSERT_TRUE(Put('G', 1, 1).ok());
-  ASSERT_TRUE(Put('R', 1, 3).ok());
+  ASSERT_THAT(Put('R', 1, 1), IsOk());
+  ASSERT_THAT(Put('R', 2, 1), IsOk());
+  ASSERT_THAT(Put('R', 1, 2), IsOk());
+  ASSERT_THAT(Put('G', 1, 1), IsOk());
+  ASSERT_THAT(Put('R', 1, 3), IsOk());
   std::vector<size_t> batches;
   std::unique_ptr<ResourceSnapshot> firm = log_->OpenSnapshot(1);
   EXPECT_EQ(firm->next_sequence(), 6u);
@@ -344,7 +345,7 @@ TEST_F(ResourceSnapshotTest, ASnapshotHoldsExactlyTheChangesBeforeItsSequence) {
   for (uint64_t w = 0; w < 8; ++w) {
     writers.emplace_back([&, w] {
       for (uint64_t i = 0; !stop && i < 2'000; ++i) {
-        ASSERT_TRUE(Put('R', 1, w * 100'000 + i).ok());
+        ASSERT_THAT(Put('R', 1, w * 100'000 + i), IsOk());
       }
     });
   }
@@ -401,11 +402,11 @@ class AuditIndexTest : public ChangeLogTest {
 
 TEST_F(AuditIndexTest,
        EachRecordIsFoundByItsResourceItsClientItsFirmAndItsActorNewestFirst) {
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());                   // 1
-  ASSERT_TRUE(Act("firms/1/notes/3", 1, "bob", "firms/1/clients/2").ok());  // 2
-  ASSERT_TRUE(Act("firms/2/clients/4", 2, "alice").ok());                   // 3
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "").ok());                        // 4: a sweep
-  ASSERT_TRUE(Act("firms/1/clients/20", 1, "bob").ok());                    // 5
+  ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());                   // 1
+  ASSERT_THAT(Act("firms/1/notes/3", 1, "bob", "firms/1/clients/2"), IsOk());  // 2
+  ASSERT_THAT(Act("firms/2/clients/4", 2, "alice"), IsOk());                   // 3
+  ASSERT_THAT(Act("firms/1/clients/2", 1, ""), IsOk());      // 4: a sweep
+  ASSERT_THAT(Act("firms/1/clients/20", 1, "bob"), IsOk());  // 5
   const char t = kTable;
   EXPECT_THAT(Walk(audit_index::ResourcePrefix(t, "firms/1/clients/2")),
               ::testing::ElementsAre(4u, 2u, 1u));
@@ -419,11 +420,11 @@ TEST_F(AuditIndexTest,
 // The feed's window closes after its retention; the audit keeps the record
 // until its own ends, then the record and every index entry go together.
 TEST_F(AuditIndexTest, TheFeedForgetsFirstAndTheAuditDeletesRecordAndIndexTogether) {
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());
   clock_.Advance(absl::Hours(1));
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());
   clock_.Advance(absl::Hours(1));
-  ASSERT_TRUE(Act("firms/1/clients/5", 1, "bob").ok());
+  ASSERT_THAT(Act("firms/1/clients/5", 1, "bob"), IsOk());
   const std::string client = audit_index::ResourcePrefix(kTable, "firms/1/clients/2");
 
   EXPECT_EQ(ValueOrFail(log_->ExpireFeedBefore(kStart + absl::Hours(1))), 2u);
@@ -453,14 +454,14 @@ TEST_F(AuditIndexTest, TheFeedForgetsFirstAndTheAuditDeletesRecordAndIndexTogeth
 TEST_F(AuditIndexTest, WithTheAuditOffNothingIsIndexedAndRecordsGoWithTheFeed) {
   ApplyRetention(*log_, clock_, {.feed = absl::Hours(1), .audit = absl::ZeroDuration()});
   ASSERT_FALSE(log_->audit_on());
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
-  ASSERT_TRUE(
-      log_->RecordRead({.firm_id = 1, .name = "firms/1", .actor = "alice", .rows = 9})
-          .ok());
+  ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());
+  ASSERT_THAT(
+      log_->RecordRead({.firm_id = 1, .name = "firms/1", .actor = "alice", .rows = 9}),
+      IsOk());
   EXPECT_EQ(log_->next_sequence(), 2u) << "a read is not recorded";
   EXPECT_THAT(Walk(audit_index::FirmPrefix(kTable, 1)), ::testing::IsEmpty());
   clock_.Advance(absl::Hours(2));
-  ASSERT_TRUE(Act("firms/1/clients/2", 1, "alice").ok());
+  ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());
   EXPECT_EQ(ValueOrFail(SweepExpiredChanges(
                 *log_, clock_, {.feed = absl::Hours(1), .audit = absl::ZeroDuration()})),
             1u)
@@ -473,13 +474,13 @@ class ResumeTokenTest : public ChangeLogTest {
 };
 
 TEST_F(ResumeTokenTest, ATokenGivesBackItsSequence) {
-  ASSERT_TRUE(Write("a").ok());
+  ASSERT_THAT(Write("a"), IsOk());
   const std::string token = MakeResumeToken(*log_, 2, hash_);
   EXPECT_EQ(ValueOrFail(ParseResumeToken(*log_, "resume_token", token, {hash_})), 2u);
 }
 
 TEST_F(ResumeTokenTest, AnEditedOrMalformedTokenIsRefusedNamingTheField) {
-  ASSERT_TRUE(Write("a").ok());
+  ASSERT_THAT(Write("a"), IsOk());
   const std::string token = MakeResumeToken(*log_, 1, hash_);
   // Every character of the alphabet at every place: the last character's
   // spare bits included, which a lenient decoder would ignore.
@@ -518,7 +519,7 @@ TEST_F(ResumeTokenTest, AnotherFiltersTokenIsRefused) {
 
 TEST_F(ResumeTokenTest, ATokenAtTheOldestRecordWorksAndOneOlderHasExpired) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Write(absl::StrCat("c", i)).ok());
+    ASSERT_THAT(Write(absl::StrCat("c", i)), IsOk());
     clock_.Advance(absl::Hours(1));
   }
   // Records 1 and 2 go; 3 is the oldest kept.

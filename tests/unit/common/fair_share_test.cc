@@ -11,9 +11,12 @@
 #include "common/status/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::server {
 namespace {
+
+using ::clientbook::testing::IsOk;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -115,33 +118,33 @@ TEST_F(FairShareTest, AFlowAloneTakesEverySeat) {
   Make({.seats = 8});
   for (int i = 0; i < 8; ++i) {
     absl::StatusOr<Call*> call = Enter("firms/1");
-    ASSERT_TRUE(call.ok());
+    ASSERT_THAT(call, IsOk());
     EXPECT_TRUE((*call)->started) << i;
   }
-  ASSERT_TRUE(Enter("firms/1").ok());
+  ASSERT_THAT(Enter("firms/1"), IsOk());
   EXPECT_EQ(Running().size(), 8u);
   EXPECT_EQ(share_->Report(10).queued, 1);
 }
 
 TEST_F(FairShareTest, WhileAnotherFlowIsPresentOneFlowLeavesAQuarterOfTheSeats) {
   Make({.seats = 8});
-  ASSERT_TRUE(Enter("firms/2").ok());  // a quiet firm, present
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  ASSERT_THAT(Enter("firms/2"), IsOk());  // a quiet firm, present
+  for (int i = 0; i < 10; ++i) ASSERT_THAT(Enter("firms/1"), IsOk());
   int flooding = 0;
   for (Call* c : Running()) flooding += c->flow == "firms/1";
   EXPECT_EQ(flooding, 6);  // 8 seats less a headroom of 2
   // So the quiet firm's next call finds a seat at once.
   absl::StatusOr<Call*> quiet = Enter("firms/2");
-  ASSERT_TRUE(quiet.ok());
+  ASSERT_THAT(quiet, IsOk());
   EXPECT_TRUE((*quiet)->started);
 }
 
 TEST_F(FairShareTest, AWaitingFirmGoesAheadOfTheFloodsBacklog) {
   Make({.seats = 4});
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  for (int i = 0; i < 40; ++i) ASSERT_THAT(Enter("firms/1"), IsOk());
   // The quiet firm comes after the flood's 37 waiting calls.
-  ASSERT_TRUE(Enter("firms/2").ok());
-  ASSERT_TRUE(Enter("firms/2").ok());
+  ASSERT_THAT(Enter("firms/2"), IsOk());
+  ASSERT_THAT(Enter("firms/2"), IsOk());
   const size_t from = started_.size();
   for (Call* c : Running()) Finish(c);
   std::vector<std::string> next = FlowsStartedFrom(from);
@@ -155,8 +158,8 @@ TEST_F(FairShareTest, AWaitingFirmGoesAheadOfTheFloodsBacklog) {
 TEST_F(FairShareTest, TwoBusyFlowsShareTheSeatsEqually) {
   Make({.seats = 4});
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(Enter("firms/1").ok());
-    ASSERT_TRUE(Enter("firms/2").ok());
+    ASSERT_THAT(Enter("firms/1"), IsOk());
+    ASSERT_THAT(Enter("firms/2"), IsOk());
   }
   const size_t from = started_.size();
   for (int round = 0; round < 40; ++round) Finish(Running().front());
@@ -167,9 +170,9 @@ TEST_F(FairShareTest, TwoBusyFlowsShareTheSeatsEqually) {
 
 TEST_F(FairShareTest, AThousandFlowsEachGetTheirTurnBeforeAnyGetsASecond) {
   Make({.seats = 1, .queue_total = 100000});
-  ASSERT_TRUE(Enter("firms/0").ok());  // the seat taken
+  ASSERT_THAT(Enter("firms/0"), IsOk());  // the seat taken
   for (int f = 1; f <= 1000; ++f) {
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(Enter(absl::StrCat("firms/", f)).ok());
+    for (int i = 0; i < 10; ++i) ASSERT_THAT(Enter(absl::StrCat("firms/", f)), IsOk());
   }
   // A turn is a quantum of 8 work units: eight reads.
   const size_t from = started_.size();
@@ -184,8 +187,8 @@ TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
   // One seat: each call ended lets exactly the next one in turn start.
   Make({.seats = 1});
   // A firm of pages of 250 (cost 11) and a firm of reads (cost 1).
-  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Enter("firms/pages", 11).ok());
-  for (int i = 0; i < 250; ++i) ASSERT_TRUE(Enter("firms/reads", 1).ok());
+  for (int i = 0; i < 60; ++i) ASSERT_THAT(Enter("firms/pages", 11), IsOk());
+  for (int i = 0; i < 250; ++i) ASSERT_THAT(Enter("firms/reads", 1), IsOk());
   const size_t from = started_.size();
   for (int round = 0; round < 200; ++round) Finish(Running().front());
   int64_t pages = 0, reads = 0;
@@ -200,8 +203,8 @@ TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
 
 TEST_F(FairShareTest, WhileFirmsCompeteAHeavyCallTakesSeveralSeats) {
   Make({.seats = 16});  // widest call: 8 seats
-  ASSERT_TRUE(Enter("firms/2").ok());
-  ASSERT_TRUE(Enter("firms/1", 41).ok());
+  ASSERT_THAT(Enter("firms/2"), IsOk());
+  ASSERT_THAT(Enter("firms/1", 41), IsOk());
   EXPECT_EQ(share_->Report(1).seats_in_use, 1 + 8);
 }
 
@@ -209,14 +212,14 @@ TEST_F(FairShareTest, AFirmAloneTakesOneSeatACallHoweverHeavy) {
   Make({.seats = 16});
   for (int i = 0; i < 16; ++i) {
     absl::StatusOr<Call*> page = Enter("firms/1", 41);
-    ASSERT_TRUE(page.ok());
+    ASSERT_THAT(page, IsOk());
     EXPECT_TRUE((*page)->started) << i;
   }
 }
 
 TEST_F(FairShareTest, AFullQueueIsRefusedAtOnceWithWhenToRetry) {
   Make({.seats = 2, .queue_per_flow = 3});
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Enter("firms/1").ok());
+  for (int i = 0; i < 5; ++i) ASSERT_THAT(Enter("firms/1"), IsOk());
   absl::StatusOr<Call*> refused = Enter("firms/1");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
@@ -228,14 +231,14 @@ TEST_F(FairShareTest, AFullQueueIsRefusedAtOnceWithWhenToRetry) {
   EXPECT_GE(*delay, absl::Milliseconds(10));
   EXPECT_LE(*delay, absl::Seconds(30));
   // Another firm is not refused for it.
-  EXPECT_TRUE(Enter("firms/2").ok());
+  EXPECT_THAT(Enter("firms/2"), IsOk());
   EXPECT_EQ(share_->Report(10).refused_over_capacity, 1);
 }
 
 TEST_F(FairShareTest, EveryCallAdmittedRunsOnceAndOnlyOnce) {
   Make({.seats = 3});
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(Enter(absl::StrCat("firms/", i % 7), 1 + i % 13).ok());
+    ASSERT_THAT(Enter(absl::StrCat("firms/", i % 7), 1 + i % 13), IsOk());
   }
   while (!Running().empty()) Finish(Running().front());
   std::map<int, int> runs;
@@ -251,7 +254,9 @@ TEST_F(FairShareTest, ACancelledCallLeavesItsQueueUnrun) {
   absl::StatusOr<Call*> running = Enter("firms/1");
   absl::StatusOr<Call*> left = Enter("firms/1");
   absl::StatusOr<Call*> stays = Enter("firms/1");
-  ASSERT_TRUE(running.ok() && left.ok() && stays.ok());
+  ASSERT_THAT(running, IsOk());
+  ASSERT_THAT(left, IsOk());
+  ASSERT_THAT(stays, IsOk());
   (*left)->gone = true;
   Finish(*running);
   EXPECT_TRUE((*left)->dropped);
@@ -262,21 +267,21 @@ TEST_F(FairShareTest, ACancelledCallLeavesItsQueueUnrun) {
 
 TEST_F(FairShareTest, ARateLimitRefusesPastTheBurstAndRefillsWithTime) {
   Make({.seats = 100, .rate_limit = 10, .rate_burst = 5});
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Enter("firms/1").ok()) << i;
+  for (int i = 0; i < 5; ++i) EXPECT_THAT(Enter("firms/1"), IsOk()) << i;
   absl::StatusOr<Call*> refused = Enter("firms/1");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(errors::ReasonOf(refused.status()), "FIRM_RATE_LIMITED");
   EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Milliseconds(100));
-  EXPECT_TRUE(Enter("firms/2").ok());  // its own bucket
+  EXPECT_THAT(Enter("firms/2"), IsOk());  // its own bucket
   clock_.Advance(absl::Milliseconds(100));
-  EXPECT_TRUE(Enter("firms/1").ok());
+  EXPECT_THAT(Enter("firms/1"), IsOk());
   EXPECT_FALSE(Enter("firms/1").ok());
 }
 
 TEST_F(FairShareTest, TheReportNamesTheBusiestFlowsFirst) {
   Make({.seats = 2});
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Enter("firms/noisy").ok());
-  ASSERT_TRUE(Enter("firms/quiet").ok());
+  for (int i = 0; i < 30; ++i) ASSERT_THAT(Enter("firms/noisy"), IsOk());
+  ASSERT_THAT(Enter("firms/quiet"), IsOk());
   FairShare::Load load = share_->Report(1);
   ASSERT_EQ(load.busiest.size(), 1u);
   EXPECT_EQ(load.busiest[0].flow, "firms/noisy");
@@ -285,8 +290,8 @@ TEST_F(FairShareTest, TheReportNamesTheBusiestFlowsFirst) {
 
 TEST_F(FairShareTest, MetricsNameTheBusiestFirmsOnly) {
   Make({.seats = 2});
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Enter("firms/noisy").ok());
-  for (int f = 0; f < 20; ++f) ASSERT_TRUE(Enter(absl::StrCat("firms/", f)).ok());
+  for (int i = 0; i < 30; ++i) ASSERT_THAT(Enter("firms/noisy"), IsOk());
+  for (int f = 0; f < 20; ++f) ASSERT_THAT(Enter(absl::StrCat("firms/", f)), IsOk());
   std::map<std::string, double> queued;
   for (const prometheus::MetricFamily& family : FairShareMetrics(*share_).Collect()) {
     if (family.name != "clientbook_firm_calls_queued") continue;
@@ -335,8 +340,8 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
     get.set_name(name);
     return CheckFirmInCell(ShareOf(get, "alice").flow, kCell);
   };
-  EXPECT_TRUE(check("firms/2000000000001").ok());
-  EXPECT_TRUE(check("firms/2999999999999").ok());
+  EXPECT_THAT(check("firms/2000000000001"), IsOk());
+  EXPECT_THAT(check("firms/2999999999999"), IsOk());
   for (const char* elsewhere : {"firms/1001", "firms/3000000000000",
                                 "firms/999000000000001", "firms/1999999999999"}) {
     SCOPED_TRACE(elsewhere);
@@ -351,7 +356,7 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
   for (const char* other :
        {"firms/-", "firms/01001", "firms/+1001", "firms/1000000000000000",
         "firms/99999999999999999999", "users/alice"}) {
-    EXPECT_TRUE(check(other).ok()) << other;
+    EXPECT_THAT(check(other), IsOk()) << other;
   }
   // The firm of the resource an update carries counts too.
   v1::UpdateClientRequest update;
@@ -359,7 +364,7 @@ TEST(CallShareTest, AFirmOfAnotherCellIsWrongCellNamingItsCell) {
   EXPECT_EQ(errors::ReasonOf(CheckFirmInCell(ShareOf(update, "alice").flow, kCell)),
             "WRONG_CELL");
   // A service in front of every cell (accounts) serves every cell's firms.
-  EXPECT_TRUE(CheckFirmInCell(ShareOf(update, "alice").flow, std::nullopt).ok());
+  EXPECT_THAT(CheckFirmInCell(ShareOf(update, "alice").flow, std::nullopt), IsOk());
 }
 
 }  // namespace

@@ -1,25 +1,25 @@
 // Rules every service shares about what a request may say: request ids,
 // resource names, enum values, CSV separators.
 #include "clientbook/v1/billing.pb.h"
-#include "clientbook/v1/import.pb.h"
 #include "clientbook/v1/directory.pb.h"
+#include "clientbook/v1/import.pb.h"
 #include "common/csv/csv.h"
-#include "google/api/field_behavior.pb.h"
-#include "google/api/resource.pb.h"
-#include "google/protobuf/descriptor.h"
 #include "common/names/resource_name.h"
 #include "common/requests/request_id.h"
 #include "common/server/request_checks.h"
 #include "common/status/errors.h"
 #include "gmock/gmock.h"
+#include "google/api/field_behavior.pb.h"
+#include "google/api/resource.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -40,7 +40,7 @@ TEST(RequestIdRulesTest, FingerprintsAreStableAndTellRequestsApart) {
   EXPECT_NE(a, requests::Fingerprint("CreateClient", "firms/2", "body"));
   // Stored on disk, so it must not change between builds: FNV-1a of "body".
   EXPECT_EQ(a, "CreateClient|firms/1|cd4de79bc6c93295");
-  EXPECT_TRUE(requests::CheckSameRequest(a, a).ok());
+  EXPECT_THAT(requests::CheckSameRequest(a, a), IsOk());
   EXPECT_THAT(requests::CheckSameRequest(a, "x"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -76,7 +76,7 @@ TEST(KnownEnumsTest, UnknownNumbersAreNamedAtAnyDepth) {
 
   v1::ListSubscriptionsRequest list;
   list.set_plan(static_cast<v1::Plan>(1));
-  EXPECT_TRUE(server::CheckKnownEnums(list).ok());
+  EXPECT_THAT(server::CheckKnownEnums(list), IsOk());
   list.set_trial_state(static_cast<v1::TrialState>(-3));
   EXPECT_THAT(server::CheckKnownEnums(list).message(), HasSubstr("trial_state"));
 }
@@ -97,12 +97,14 @@ TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
        {"clientbook.v1.DirectoryService", "clientbook.v1.BillingService",
         "clientbook.v1.BillingOperatorService", "clientbook.v1.ImportService"}) {
     const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service_name);
     ASSERT_NE(service, nullptr) << service_name;
     for (int m = 0; m < service->method_count(); ++m) {
       const google::protobuf::Descriptor* request = service->method(m)->input_type();
       for (const char* field_name : {"name", "parent"}) {
-        const google::protobuf::FieldDescriptor* field = request->FindFieldByName(field_name);
+        const google::protobuf::FieldDescriptor* field =
+            request->FindFieldByName(field_name);
         if (field == nullptr) continue;
         const google::api::ResourceReference& reference =
             field->options().GetExtension(google::api::resource_reference);
@@ -124,7 +126,8 @@ TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {
     EXPECT_FALSE(resource.pattern().empty()) << message->full_name();
     const google::protobuf::FieldDescriptor* name = message->FindFieldByName("name");
     ASSERT_NE(name, nullptr);
-    const auto& behavior = name->options().GetRepeatedExtension(google::api::field_behavior);
+    const auto& behavior =
+        name->options().GetRepeatedExtension(google::api::field_behavior);
     EXPECT_THAT(std::vector<int>(behavior.begin(), behavior.end()),
                 ::testing::Contains(google::api::IDENTIFIER))
         << message->full_name();

@@ -20,11 +20,13 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook {
 namespace {
 
 using client::RoutingParams;
+using ::clientbook::testing::IsOk;
 
 // The calls no one firm answers: they are routed by what they are.
 const std::set<std::string>& GlobalMethods() {
@@ -184,12 +186,12 @@ TEST(RoutingHeaderTest, ARoutedChannelSendsTheHeaderWithEachCall) {
   get.set_name("firms/1000000000005/clients/1000000000042");
   v1::Client client;
   grpc::ClientContext get_context;
-  ASSERT_TRUE(directory_stub->GetClient(&get_context, get, &client).ok());
+  ASSERT_THAT(directory_stub->GetClient(&get_context, get, &client), IsOk());
   EXPECT_EQ(directory.last(), "name=firms%2F1000000000005%2Fclients%2F1000000000042");
 
   v1::Firm firm;
   grpc::ClientContext create_context;
-  ASSERT_TRUE(directory_stub->CreateFirm(&create_context, {}, &firm).ok());
+  ASSERT_THAT(directory_stub->CreateFirm(&create_context, {}, &firm), IsOk());
   EXPECT_EQ(directory.last(), "(none)");
 
   // A client stream carries it when its metadata leaves with the first message.
@@ -203,7 +205,7 @@ TEST(RoutingHeaderTest, ARoutedChannelSendsTheHeaderWithEachCall) {
   first.set_csv("Company ID\r\n");
   ASSERT_TRUE(upload->Write(first));
   ASSERT_TRUE(upload->WritesDone());
-  ASSERT_TRUE(upload->Finish().ok());
+  ASSERT_THAT(upload->Finish(), IsOk());
   EXPECT_EQ(import.last(), "parent=firms%2F7");
   server->Shutdown();
 }

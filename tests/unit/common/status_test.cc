@@ -16,13 +16,14 @@
 namespace clientbook {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 
 TEST(StatusMappingTest, FieldViolationsBecomeBadRequestDetails) {
   absl::Status status = errors::InvalidArgument(
       {{"client.client_number", "too long"}, {"client.email", "not an email"}});
   grpc::Status rpc = ToGrpcStatus(status);
-  EXPECT_EQ(rpc.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kInvalidArgument));
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
   ASSERT_EQ(details.details_size(), 1);
@@ -43,9 +44,9 @@ TEST(StatusMappingTest, RoundTripKeepsCodeMessageAndDetails) {
 
 TEST(StatusMappingTest, PlainErrorsCarryNoDetails) {
   grpc::Status rpc = ToGrpcStatus(absl::NotFoundError("gone"));
-  EXPECT_EQ(rpc.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(rpc.error_details().empty());
-  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_THAT(ToGrpcStatus(absl::OkStatus()), IsOk());
 }
 
 TEST(PageTokenTest, RoundTripsWithinTheSameQuery) {
@@ -79,7 +80,7 @@ TEST(ErrorBudgetTest, HugeMessagesAndManyViolationsFitUnderTheMetadataLimit) {
   }
   grpc::Status rpc =
       ToGrpcStatus(errors::FieldViolations(absl::StatusCode::kAlreadyExists, violations));
-  EXPECT_EQ(rpc.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_LT(WireBytes(rpc), 6u * 1024);
   std::printf("1,000 violations of 5,000 bytes each: %zu bytes on the wire at most\n",
               WireBytes(rpc));
@@ -111,8 +112,7 @@ TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
 }
 
 TEST(ErrorBudgetTest, ErrorInfoMetadataReachesTheCallerWithinItsBudget) {
-  std::map<std::string, std::string> metadata = {{"clients", "12"},
-                                                 {"open_todos", "3"}};
+  std::map<std::string, std::string> metadata = {{"clients", "12"}, {"open_todos", "3"}};
   for (int i = 0; i < 100; ++i) {
     metadata[absl::StrCat("z", i)] = std::string(5000, 'x');
   }

@@ -9,8 +9,8 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
@@ -22,7 +22,7 @@ class ClientListingTest : public DirectoryTest {
   std::vector<std::string> Names(ClientListQuery query) {
     query.firm_id = firm_;
     auto page = directory_->listing.ListClients("owner", query);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> names;
     if (page.ok()) {
       for (const auto& c : page->items) names.push_back(c.display_name());
@@ -86,10 +86,9 @@ TEST_F(ClientListingTest, NumberSearchIsAPrefixIgnoringCase) {
 TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
   ClientRecord gone = NewClient(firm_, "Gone");
   NewClient(firm_, "Here");
-  ASSERT_TRUE(
-      directory_->clients
-          .SetClientStatus("owner", firm_, gone.company_id(), v1::ClientStatus::INACTIVE)
-          .ok());
+  ASSERT_THAT(directory_->clients.SetClientStatus("owner", firm_, gone.company_id(),
+                                                  v1::ClientStatus::INACTIVE),
+              IsOk());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
   EXPECT_THAT(Names({.show_inactive = true}), ElementsAre("Gone", "Here"));
@@ -99,7 +98,8 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
 TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
   AddMember(firm_, "anna", v1::Role::STAFF);
   ClientRecord person = Draft("Person", "", v1::ClientType::INDIVIDUAL);
-  ASSERT_TRUE(directory_->clients.CreateClient("owner", firm_, person, false, "").ok());
+  ASSERT_THAT(directory_->clients.CreateClient("owner", firm_, person, false, ""),
+              IsOk());
   NewClient(firm_, "Company");
   NewClient(firm_, "Anna's", "", "anna");
   EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}), ElementsAre("Person"));
@@ -120,7 +120,7 @@ TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
   }
   auto page = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 50}, .lead_accountant = "anna"});
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk()) << page.status();
   std::vector<std::string> names;
   for (const auto& c : page->items) names.push_back(c.display_name());
   EXPECT_EQ(names, annas);
@@ -129,7 +129,8 @@ TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
               ElementsAre("Z 10", "Z 11", "Z 12", "Z 13", "Z 14", "Z 15", "Z 16", "Z 17",
                           "Z 18", "Z 19"));
   ClientRecord person = Draft("Zeta Person", "", v1::ClientType::INDIVIDUAL);
-  ASSERT_TRUE(directory_->clients.CreateClient("owner", firm_, person, false, "").ok());
+  ASSERT_THAT(directory_->clients.CreateClient("owner", firm_, person, false, ""),
+              IsOk());
   EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}),
               ElementsAre("Zeta Person"));
 }
@@ -141,10 +142,9 @@ TEST_F(ClientListingTest, AClientMovesBetweenLeadAccountantsLists) {
   NewClient(firm_, "Stays", "", "anna");
   ClientRecord patch;
   patch.set_lead_accountant_user_id("bruno");
-  ASSERT_TRUE(directory_->clients
-                  .UpdateClient("owner", firm_, moved.company_id(), patch,
-                                {"lead_accountant"}, EtagOf(moved))
-                  .ok());
+  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, moved.company_id(), patch,
+                                               {"lead_accountant"}, EtagOf(moved)),
+              IsOk());
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Stays"));
   EXPECT_THAT(Names({.lead_accountant = "bruno"}), ElementsAre("Moved"));
 }
@@ -160,7 +160,7 @@ TEST_F(ClientListingTest, AnOlderIndexLayoutIsRebuiltAtStart) {
   old.DeleteRange("S", "T");
   old.DeleteRange("W", "X");
   old.Delete(storage::KeyBuilder('Z').String("index_layout").Release());
-  ASSERT_TRUE(db_->Write(old).ok());
+  ASSERT_THAT(db_->Write(old), IsOk());
   EXPECT_THAT(Names({}), IsEmpty());
 
   EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 2u);
@@ -180,7 +180,7 @@ TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
     for (bool only : {false, true}) {
       query.names_and_numbers_only = only;
       auto page = directory_->listing.ListClients("owner", query);
-      EXPECT_TRUE(page.ok()) << page.status();
+      EXPECT_THAT(page, IsOk()) << page.status();
       std::string row;
       for (const auto& c : page->items) {
         absl::StrAppend(&row, c.company_id(), ":", c.display_name(), ":",
@@ -196,18 +196,16 @@ TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
   const uint64_t bianchi = NewClient(firm_, "Bianchi", "B-1").company_id();
   ClientRecord patch;
   patch.set_client_number("R-2");
-  ASSERT_TRUE(directory_->clients
-                  .UpdateClient("owner", firm_, rossi.company_id(), patch,
-                                {"client_number"}, EtagOf(rossi))
-                  .ok());
+  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, rossi.company_id(), patch,
+                                               {"client_number"}, EtagOf(rossi)),
+              IsOk());
   patch.set_display_name("Azzurri");
-  ASSERT_TRUE(directory_->clients
-                  .UpdateClient("owner", firm_, verdi.company_id(), patch,
-                                {"display_name"}, EtagOf(verdi))
-                  .ok());
-  ASSERT_TRUE(directory_->clients
-                  .SetClientStatus("owner", firm_, bianchi, v1::ClientStatus::INACTIVE)
-                  .ok());
+  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, verdi.company_id(), patch,
+                                               {"display_name"}, EtagOf(verdi)),
+              IsOk());
+  ASSERT_THAT(directory_->clients.SetClientStatus("owner", firm_, bianchi,
+                                                  v1::ClientStatus::INACTIVE),
+              IsOk());
   const std::string active =
       absl::StrCat(verdi.company_id(), ":Azzurri:;", rossi.company_id(), ":Rossi:R-2;");
   EXPECT_EQ(summaries({}), active);
@@ -221,8 +219,8 @@ TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
   rocksdb::WriteBatch old;
   old.DeleteRange("S", "T");
   old.Delete(storage::KeyBuilder('Z').String("index_layout").Release());
-  ASSERT_TRUE(db_->Write(old).ok());
-  ASSERT_TRUE(directory_->core.ReindexIfOutdated().ok());
+  ASSERT_THAT(db_->Write(old), IsOk());
+  ASSERT_THAT(directory_->core.ReindexIfOutdated(), IsOk());
   EXPECT_EQ(summaries({}), active);
 }
 
@@ -236,7 +234,7 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
   NewClient(firm_, "Rossi Zeta SpA");
   auto page = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi spa"});
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk()) << page.status();
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].display_name(), "Rossi Zeta SpA");
   EXPECT_EQ(page->next_page_token, "");
@@ -244,7 +242,7 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
   // A word no name has: nothing, at once, not pages of nothing.
   page = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi zz"});
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk()) << page.status();
   EXPECT_THAT(page->items, ::testing::IsEmpty());
   EXPECT_EQ(page->next_page_token, "");
 }
@@ -297,7 +295,7 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
     ClientListQuery q{.firm_id = firm_, .page = {.page_size = 7}, .name_query = query};
     do {
       auto page = directory_->listing.ListClients("owner", q);
-      ASSERT_TRUE(page.ok()) << page.status();
+      ASSERT_THAT(page, IsOk()) << page.status();
       for (const auto& c : page->items) found.push_back(c.company_id());
       q.page.page_token = page->next_page_token;
     } while (!q.page.page_token.empty());
@@ -312,7 +310,7 @@ TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
   int pages = 0;
   do {
     auto page = directory_->listing.ListClients("owner", query);
-    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_THAT(page, IsOk()) << page.status();
     for (const auto& c : page->items) seen.push_back(c.display_name());
     query.page.page_token = page->next_page_token;
     ++pages;
@@ -326,7 +324,7 @@ TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
   for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
   auto first = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   ASSERT_FALSE(first->next_page_token.empty());
   auto other = directory_->listing.ListClients(
       "owner", {.firm_id = firm_,
@@ -345,7 +343,7 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   AddMember(other, "owner", v1::Role::STAFF, "", "other");
   auto first = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   EXPECT_THAT(
       directory_->listing.ListClients(
           "owner", {.firm_id = other,
@@ -359,10 +357,10 @@ TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
       directory_->listing.ListClients(
           "owner", {.firm_id = firm_, .page = {.page_size = -1, .page_token = ""}}),
       StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(directory_->listing
-                  .ListClients("owner", {.firm_id = firm_,
-                                         .page = {.page_size = 5000, .page_token = ""}})
-                  .ok());
+  EXPECT_THAT(
+      directory_->listing.ListClients(
+          "owner", {.firm_id = firm_, .page = {.page_size = 5000, .page_token = ""}}),
+      IsOk());
 }
 
 TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
@@ -389,10 +387,10 @@ TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
 
 TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {
   ClientRecord c = NewClient(firm_, "Old Name");
-  ASSERT_TRUE(directory_->clients
-                  .UpdateClient("owner", firm_, c.company_id(), Draft("Fresh Name"),
-                                {"display_name"}, EtagOf(c))
-                  .ok());
+  ASSERT_THAT(
+      directory_->clients.UpdateClient("owner", firm_, c.company_id(),
+                                       Draft("Fresh Name"), {"display_name"}, EtagOf(c)),
+      IsOk());
   EXPECT_THAT(Names({.name_query = "old"}), IsEmpty());
   EXPECT_THAT(Names({.name_query = "fresh"}), ElementsAre("Fresh Name"));
 }

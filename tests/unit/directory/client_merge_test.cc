@@ -12,6 +12,7 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
@@ -95,7 +96,7 @@ TEST_F(ClientMergeTest, NotesAndTodosMoveAndEmptyFieldsAreFilled) {
 TEST_F(ClientMergeTest, TheSourceAnswersNotFoundNamingTheTarget) {
   ClientRecord keep = NewClient(firm_, "Verdi");
   ClientRecord dup = NewClient(firm_, "verdi");
-  ASSERT_TRUE(Merge(keep, dup).ok());
+  ASSERT_THAT(Merge(keep, dup), IsOk());
   auto gone = directory_->clients.GetClient("admin", firm_, dup.company_id());
   ASSERT_THAT(gone, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(errors::ReasonOf(gone.status()), "CLIENT_MERGED");
@@ -128,9 +129,9 @@ TEST_F(ClientMergeTest, BothNumbersSetTheTargetsStaysAndTheSourcesIsFreed) {
   EXPECT_EQ(merged.kept_client_number, "N-1");
   EXPECT_EQ(merged.freed_client_number, "N-2");
   EXPECT_EQ(Get(keep).client_number(), "N-1");
-  EXPECT_TRUE(
-      directory_->clients.CreateClient("admin", firm_, Draft("Another", "n-2"), false, "")
-          .ok());
+  EXPECT_THAT(directory_->clients.CreateClient("admin", firm_, Draft("Another", "n-2"),
+                                               false, ""),
+              IsOk());
 }
 
 TEST_F(ClientMergeTest, OnlyTheSourceHasANumberTheTargetTakesIt) {
@@ -189,7 +190,7 @@ TEST_F(ClientMergeTest, OnlyAdminsMerge) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Merge(keep, dup, "", "stranger"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(Merge(keep, dup, "", "owner").ok());
+  EXPECT_THAT(Merge(keep, dup, "", "owner"), IsOk());
 }
 
 TEST_F(ClientMergeTest, RefusalsLeaveBothClientsAsTheyWere) {
@@ -224,7 +225,7 @@ TEST_F(ClientMergeTest, RefusalsLeaveBothClientsAsTheyWere) {
   wholesale_.answer = absl::OkStatus();
   // Only the target subscribed: merged.
   wholesale_.subscribed = {keep.company_id()};
-  EXPECT_TRUE(Merge(keep, dup).ok());
+  EXPECT_THAT(Merge(keep, dup), IsOk());
 }
 
 TEST_F(ClientMergeTest, Of64RacingMergesOfOneSourceOneWins) {
@@ -263,7 +264,7 @@ TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {
   ClientRecord theirs = NewClient(other, "I", "", "other");
   EXPECT_THAT(Merge(keep, theirs), StatusIs(absl::StatusCode::kNotFound));
   ClientRecord dup = NewClient(firm_, "I dup");
-  ASSERT_TRUE(Merge(keep, dup).ok());
+  ASSERT_THAT(Merge(keep, dup), IsOk());
   EXPECT_THAT(Merge(keep, dup), StatusIs(absl::StatusCode::kNotFound));
 }
 

@@ -9,8 +9,8 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -36,9 +36,9 @@ std::string Repeat(const std::string& s, int n) {
 }
 
 TEST_F(ClientNumberTest, AcceptsExactly100Characters) {
-  EXPECT_TRUE(Create("A", Repeat("x", 100)).ok());
+  EXPECT_THAT(Create("A", Repeat("x", 100)), IsOk());
   // Characters, not bytes: 100 two-byte letters fit too.
-  EXPECT_TRUE(Create("B", Repeat("é", 100)).ok());
+  EXPECT_THAT(Create("B", Repeat("é", 100)), IsOk());
 }
 
 TEST_F(ClientNumberTest, Rejects101Characters) {
@@ -51,7 +51,7 @@ TEST_F(ClientNumberTest, Rejects101Characters) {
 
 TEST_F(ClientNumberTest, SurroundingBlanksAreTrimmedBeforeTheLimit) {
   auto c = Create("A", "  " + Repeat("x", 100) + " \t");
-  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_THAT(c, IsOk()) << c.status();
   EXPECT_EQ(c->client_number(), Repeat("x", 100));
 }
 
@@ -65,16 +65,16 @@ TEST_F(ClientNumberTest, RejectsCaseOnlyDuplicateNamingTheHolder) {
 }
 
 TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
-  EXPECT_TRUE(Create("A", "").ok());
-  EXPECT_TRUE(Create("B", "   ").ok());
+  EXPECT_THAT(Create("A", ""), IsOk());
+  EXPECT_THAT(Create("B", "   "), IsOk());
 }
 
 TEST_F(ClientNumberTest, SameNumberInAnotherFirmIsFine) {
-  ASSERT_TRUE(Create("A", "A-17").ok());
+  ASSERT_THAT(Create("A", "A-17"), IsOk());
   uint64_t other = NewFirm("other");
-  EXPECT_TRUE(
-      directory_->clients.CreateClient("other", other, Draft("B", "A-17"), false, "")
-          .ok());
+  EXPECT_THAT(
+      directory_->clients.CreateClient("other", other, Draft("B", "A-17"), false, ""),
+      IsOk());
 }
 
 TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
@@ -82,7 +82,7 @@ TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
   ClientRecord patch = Draft("", "A-17");
   auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
                                                   {"client_number"}, EtagOf(c));
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk()) << updated.status();
   EXPECT_EQ(updated->client_number(), "A-17");
 }
 
@@ -90,13 +90,13 @@ TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
   ClientRecord c = *Create("A", "OLD");
   auto updated = directory_->clients.UpdateClient(
       "owner", firm_, c.company_id(), Draft("", "NEW"), {"client_number"}, EtagOf(c));
-  ASSERT_TRUE(updated.ok());
-  EXPECT_TRUE(Create("B", "old").ok());
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_THAT(Create("B", "old"), IsOk());
   EXPECT_THAT(Create("C", "new"), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
-  ASSERT_TRUE(Create("Holder", "A-1").ok());
+  ASSERT_THAT(Create("Holder", "A-1"), IsOk());
   ClientRecord c = *Create("Other", "B-1");
   auto updated = directory_->clients.UpdateClient(
       "owner", firm_, c.company_id(), Draft("", "a-1"), {"client_number"}, EtagOf(c));
@@ -144,7 +144,7 @@ TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
       {{clients[0].company_id(), "N-1", ""},
        {clients[1].company_id(), " N-2 ", ""},
        {clients[2].company_id(), "N-3", EtagOf(clients[2])}});
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result, IsOk()) << result.status();
   EXPECT_EQ(NumberOf(clients[1]), "N-2");
   EXPECT_EQ(NumberOf(clients[2]), "N-3");
 }
@@ -192,14 +192,14 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
   ClientRecord b = *Create("B", "TWO");
   auto result = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{a.company_id(), "TWO", ""}, {b.company_id(), "ONE", ""}});
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result, IsOk()) << result.status();
   EXPECT_EQ(NumberOf(a), "TWO");
   EXPECT_EQ(NumberOf(b), "ONE");
   // The index follows: each number is held by exactly its new client.
   EXPECT_THAT(Create("C", "one"), StatusIs(absl::StatusCode::kAlreadyExists));
   auto by_number = directory_->listing.ListClients(
       "owner", {.firm_id = firm_, .client_number_query = "one"});
-  ASSERT_TRUE(by_number.ok());
+  ASSERT_THAT(by_number, IsOk());
   ASSERT_EQ(by_number->items.size(), 1u);
   EXPECT_EQ(by_number->items[0].company_id(), b.company_id());
 }
@@ -219,7 +219,8 @@ TEST_F(BatchClientNumberTest, AThousandEntriesFitAndOneMoreIsTooMany) {
   for (int i = 0; i < 1000; ++i) {
     updates.push_back({clients[i].company_id(), absl::StrCat("N", i), ""});
   }
-  EXPECT_TRUE(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates).ok());
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates),
+              IsOk());
   updates.push_back({clients[1000].company_id(), "N1000", ""});
   EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates),
               StatusIs(absl::StatusCode::kResourceExhausted));
@@ -244,7 +245,7 @@ TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothin
   auto clients = Clients(2);
   auto clean = directory_->numbers.BatchUpdateClientNumbers(
       "owner", firm_, {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
-  ASSERT_TRUE(clean.ok()) << clean.status();
+  ASSERT_THAT(clean, IsOk()) << clean.status();
   EXPECT_EQ(NumberOf(clients[0]), "");
   auto dirty =
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_,
@@ -252,7 +253,7 @@ TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothin
                                                     {clients[1].company_id(), "h-1", ""},
                                                     {999999, "Z", ""}},
                                                    /*validate_only=*/true);
-  ASSERT_TRUE(dirty.ok()) << dirty.status();
+  ASSERT_THAT(dirty, IsOk()) << dirty.status();
   ASSERT_EQ(dirty->verdicts.size(), 3u);
   EXPECT_EQ(dirty->verdicts[0].refusal, v1::ClientNumberResult::REFUSAL_UNSPECIFIED);
   EXPECT_TRUE(dirty->verdicts[0].changed);
@@ -267,16 +268,15 @@ TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
   auto clients = Clients(1000);
   std::vector<ClientNumberUpdate> swap;
   for (int i = 0; i < 500; ++i) {
-    ASSERT_TRUE(
-        directory_->numbers
-            .BatchUpdateClientNumbers(
-                "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}})
-            .ok());
+    ASSERT_THAT(
+        directory_->numbers.BatchUpdateClientNumbers(
+            "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}}),
+        IsOk());
     swap.push_back({clients[500 + i].company_id(), absl::StrCat("t", i), ""});
   }
   auto verdicts =
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_, swap, true);
-  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
+  ASSERT_THAT(verdicts, IsOk()) << verdicts.status();
   for (const ClientNumberVerdict& v : verdicts->verdicts) {
     EXPECT_EQ(v.refusal, v1::ClientNumberResult::NUMBER_TAKEN);
   }
@@ -289,20 +289,19 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
                                            {clients[1].company_id(), "", ""}};
   auto first =
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk()) << first.status();
   EXPECT_FALSE(first->replayed);
   EXPECT_TRUE(first->verdicts[0].changed);
   EXPECT_FALSE(first->verdicts[1].changed);
 
   // Someone else changes the number meanwhile; the repeat writes nothing
   // and answers what the first call did.
-  ASSERT_TRUE(directory_->numbers
-                  .BatchUpdateClientNumbers("owner", firm_,
-                                            {{clients[0].company_id(), "OTHER", ""}})
-                  .ok());
+  ASSERT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  "owner", firm_, {{clients[0].company_id(), "OTHER", ""}}),
+              IsOk());
   auto again =
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk()) << again.status();
   EXPECT_TRUE(again->replayed);
   EXPECT_TRUE(again->verdicts[0].changed);
   EXPECT_FALSE(again->verdicts[1].changed);
@@ -323,13 +322,12 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
   EXPECT_THAT(
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1"),
       StatusIs(absl::StatusCode::kAlreadyExists));
-  ASSERT_TRUE(
-      directory_->numbers
-          .BatchUpdateClientNumbers("owner", firm_, {{holder.company_id(), "", ""}})
-          .ok());
+  ASSERT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  "owner", firm_, {{holder.company_id(), "", ""}}),
+              IsOk());
   auto retried =
       directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
-  ASSERT_TRUE(retried.ok()) << retried.status();
+  ASSERT_THAT(retried, IsOk()) << retried.status();
   EXPECT_FALSE(retried->replayed);
   EXPECT_EQ(NumberOf(clients[0]), "H-1");
 }
@@ -342,7 +340,7 @@ TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
   auto found = directory_->clients.BatchGetClients(
       "owner", firm_,
       {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
-  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(found, IsOk());
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].company_id(), clients[1].company_id());
   EXPECT_EQ((*found)[1].company_id(), clients[0].company_id());

@@ -8,8 +8,8 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::HasSubstr;
 
 class ClientTest : public DirectoryTest {
@@ -29,7 +29,7 @@ TEST_F(ClientTest, NewClientIsActiveLedByTheCallerWithAUniqueCompanyId) {
 
 TEST_F(ClientTest, MakeMePrimaryAdminMakesTheCallerTheClientsPrimaryAdmin) {
   auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), true, "");
-  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->primary_admin_user_id(), "owner");
 }
 
@@ -52,7 +52,7 @@ TEST_F(ClientTest, TypeAndNameAreRequired) {
 TEST_F(ClientTest, StaffMayCreateClients) {
   AddMember(firm_, "staff", v1::Role::STAFF);
   auto c = directory_->clients.CreateClient("staff", firm_, Draft("Verdi"), false, "");
-  EXPECT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c, IsOk()) << c.status();
 }
 
 TEST_F(ClientTest, NonMemberCannotCreateOrRead) {
@@ -77,16 +77,18 @@ TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
       directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
   auto retry =
       directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
-  ASSERT_TRUE(first.ok() && retry.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(first->company_id(), retry->company_id());
   auto all = directory_->listing.ListClients("owner", {.firm_id = firm_});
-  ASSERT_TRUE(all.ok());
+  ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->items.size(), 1u);
 }
 
 TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
-  ASSERT_TRUE(
-      directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1").ok());
+  ASSERT_THAT(
+      directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1"),
+      IsOk());
   auto reused =
       directory_->clients.CreateClient("owner", firm_, Draft("Bianchi"), false, "r1");
   EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -95,9 +97,9 @@ TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
             1u);
   // Ids belong to their caller and firm.
   AddMember(firm_, "staff", v1::Role::STAFF);
-  EXPECT_TRUE(
-      directory_->clients.CreateClient("staff", firm_, Draft("Bianchi"), false, "r1")
-          .ok());
+  EXPECT_THAT(
+      directory_->clients.CreateClient("staff", firm_, Draft("Bianchi"), false, "r1"),
+      IsOk());
 }
 
 TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
@@ -109,7 +111,7 @@ TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
                                                   {"display_name"}, EtagOf(c));
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk()) << updated.status();
   EXPECT_EQ(updated->display_name(), "Rossi SpA");
   EXPECT_NE(EtagOf(*updated), EtagOf(c));
 
@@ -140,7 +142,7 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
   patch.set_email("books@rossi.example");
   auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
                                                   {"email"}, EtagOf(c));
-  ASSERT_TRUE(updated.ok());
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->email(), "books@rossi.example");
   EXPECT_EQ(updated->display_name(), "Rossi");
   EXPECT_EQ(updated->client_number(), "A-1");
@@ -148,14 +150,13 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
 
 TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
   auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "");
-  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(c, IsOk());
   auto mine = directory_->clients.CreateClient("owner", firm_, Draft("Mine"), true, "");
-  ASSERT_TRUE(
-      directory_->clients
-          .ChangeClientPrimaryAdmin("owner", firm_, mine->company_id(), "mine-owner")
-          .ok());
-  EXPECT_TRUE(
-      directory_->clients.GetClient("mine-owner", firm_, mine->company_id()).ok());
+  ASSERT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  "owner", firm_, mine->company_id(), "mine-owner"),
+              IsOk());
+  EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, mine->company_id()),
+              IsOk());
   EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, c->company_id()),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, 424242),
@@ -166,7 +167,7 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   ClientRecord c = NewClient(firm_, "Rossi", "A-1");
   auto inactive = directory_->clients.SetClientStatus("owner", firm_, c.company_id(),
                                                       v1::ClientStatus::INACTIVE);
-  ASSERT_TRUE(inactive.ok());
+  ASSERT_THAT(inactive, IsOk());
   EXPECT_EQ(inactive->status(), v1::ClientStatus::INACTIVE);
   EXPECT_EQ(inactive->client_number(), "A-1");
   EXPECT_EQ(inactive->display_name(), "Rossi");
@@ -176,7 +177,7 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
       StatusIs(absl::StatusCode::kAlreadyExists));
   auto active = directory_->clients.SetClientStatus("owner", firm_, c.company_id(),
                                                     v1::ClientStatus::ACTIVE);
-  ASSERT_TRUE(active.ok());
+  ASSERT_THAT(active, IsOk());
   EXPECT_EQ(active->status(), v1::ClientStatus::ACTIVE);
 }
 
@@ -190,20 +191,19 @@ TEST_F(ClientTest, StaffCannotDeactivate) {
 
 TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
   auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), true, "");
-  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(c, IsOk());
   AddMember(firm_, "admin", v1::Role::ADMIN);
   EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin("admin", firm_,
                                                            c->company_id(), "admin"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   auto moved = directory_->clients.ChangeClientPrimaryAdmin(
       "owner", firm_, c->company_id(), "rossi-owner");
-  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_THAT(moved, IsOk()) << moved.status();
   EXPECT_EQ(moved->primary_admin_user_id(), "rossi-owner");
   // The new primary admin, not a firm member, may hand it on again.
-  EXPECT_TRUE(
-      directory_->clients
-          .ChangeClientPrimaryAdmin("rossi-owner", firm_, c->company_id(), "rossi-cfo")
-          .ok());
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin("rossi-owner", firm_,
+                                                           c->company_id(), "rossi-cfo"),
+              IsOk());
 }
 
 // An update that keeps the name reuses its folding: the terms must be the

@@ -9,8 +9,8 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::Optional;
 
 class DeleteClientTest : public DirectoryTest {
@@ -22,17 +22,18 @@ class DeleteClientTest : public DirectoryTest {
 
 TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   ClientRecord c = NewClient(firm_, "Rossi", "R-1");
-  ASSERT_TRUE(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  ASSERT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      IsOk());
   EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
   // Its number and list entries are gone with it.
   EXPECT_TRUE(
       directory_->listing.ListClients("owner", {.firm_id = firm_, .show_inactive = true})
           ->items.empty());
-  EXPECT_TRUE(
-      directory_->clients.CreateClient("owner", firm_, Draft("New", "r-1"), false, "")
-          .ok());
+  EXPECT_THAT(
+      directory_->clients.CreateClient("owner", firm_, Draft("New", "r-1"), false, ""),
+      IsOk());
 }
 
 TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
@@ -46,15 +47,16 @@ TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
   deleted.set_text("già cancellata");
   const uint64_t deleted_id =
       directory_->notes.CreateNote("owner", firm_, deleted, "")->id();
-  ASSERT_TRUE(directory_->notes.DeleteNote("owner", firm_, deleted_id, "").ok());
+  ASSERT_THAT(directory_->notes.DeleteNote("owner", firm_, deleted_id, ""), IsOk());
   TodoRecord todo;
   todo.set_company_id(c.company_id());
   todo.set_title("bilancio");
   todo.set_assignee_user_id("admin");
   const uint64_t todo_id = directory_->todos.CreateTodo("owner", firm_, todo, "")->id();
 
-  ASSERT_TRUE(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  ASSERT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      IsOk());
   for (uint64_t id : {note_id, deleted_id}) {
     EXPECT_THAT(directory_->notes.GetNote("owner", firm_, id),
                 StatusIs(absl::StatusCode::kNotFound));
@@ -74,25 +76,24 @@ TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   EXPECT_THAT(
       directory_->clients.DeleteClient(testing::As("admin"), firm_, c.company_id()),
       StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
+  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()), IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
   auto c = directory_->clients.CreateClient("admin", firm_, Draft("Rossi"), true, "");
-  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(c, IsOk());
   absl::Status refused =
       directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id());
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
   // Once the client names its own primary admin, the firm may delete it.
-  ASSERT_TRUE(
-      directory_->clients
-          .ChangeClientPrimaryAdmin("admin", firm_, c->company_id(), "rossi-owner")
-          .ok());
-  EXPECT_TRUE(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id())
-          .ok());
+  ASSERT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  "admin", firm_, c->company_id(), "rossi-owner"),
+              IsOk());
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id()),
+      IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
@@ -104,8 +105,9 @@ TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
-  EXPECT_TRUE(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
@@ -114,7 +116,7 @@ TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
   EXPECT_THAT(
       directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
       StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, c.company_id()).ok());
+  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()), IsOk());
 }
 
 TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
@@ -127,7 +129,7 @@ TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   EXPECT_THAT(
       directory_->clients.DeleteClient(testing::As("owner"), other, theirs.company_id()),
       StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->clients.GetClient("other", other, theirs.company_id()).ok());
+  EXPECT_THAT(directory_->clients.GetClient("other", other, theirs.company_id()), IsOk());
 }
 
 TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
@@ -146,8 +148,9 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
         << "CreateClient waited for the delete's billing call";
     writer.join();
   };
-  EXPECT_TRUE(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()).ok());
+  EXPECT_THAT(
+      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+      IsOk());
   EXPECT_TRUE(other_write_finished);
 }
 
@@ -155,9 +158,9 @@ TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
     wholesale_.while_asked = nullptr;
-    EXPECT_TRUE(
-        directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id())
-            .ok());
+    EXPECT_THAT(
+        directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
+        IsOk());
   };
   EXPECT_THAT(
       directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),

@@ -13,8 +13,8 @@
 #include "rocksdb/env.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::directory {
 
@@ -45,7 +45,7 @@ class DirectoryTest : public ::testing::Test {
     m.set_email(email.empty() ? user + "@firm.example" : email);
     m.set_role(role);
     auto added = directory_->firms.AddMember(by, firm, m);
-    ASSERT_TRUE(added.ok()) << added.status();
+    ASSERT_THAT(added, ::clientbook::testing::IsOk()) << added.status();
   }
 
   static ClientRecord Draft(const std::string& name, const std::string& number = "",

@@ -11,6 +11,7 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
@@ -35,7 +36,7 @@ class DuplicateNamesTest : public DirectoryTest {
                                             std::string* token = nullptr) {
     auto page = directory_->clients.FindDuplicateClients(
         "owner", firm_, {.page_size = page_size, .page_token = token ? *token : ""});
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk()) << page.status();
     if (!page.ok()) return {};
     if (token) *token = page->next_page_token;
     std::vector<std::vector<uint64_t>> ids;
@@ -60,14 +61,14 @@ TEST_F(DuplicateNamesTest, SameNameIgnoringCaseAccentsBlanksAndPunctuationIsRefu
     EXPECT_EQ(errors::ResourceNameOf(c.status()),
               (names::ClientName{firm_, rossi.company_id()}.ToString()));
   }
-  EXPECT_TRUE(Create("Società Rossi S.r.l. Due").ok());
-  EXPECT_TRUE(Create("Società Rosso S.r.l.").ok());
+  EXPECT_THAT(Create("Società Rossi S.r.l. Due"), IsOk());
+  EXPECT_THAT(Create("Società Rosso S.r.l."), IsOk());
 }
 
 TEST_F(DuplicateNamesTest, AllowDuplicateNameCreatesTheSecondClient) {
   ClientRecord first = NewClient(firm_, "Mario Rossi");
   auto second = Create("MARIO ROSSI", /*allow=*/true);
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk()) << second.status();
   EXPECT_NE(second->company_id(), first.company_id());
 }
 
@@ -75,15 +76,15 @@ TEST_F(DuplicateNamesTest, ARefusedCreateWritesNothing) {
   NewClient(firm_, "Bianchi");
   ASSERT_FALSE(Create("bianchi").ok());
   auto listed = directory_->listing.ListClients("owner", {.firm_id = firm_});
-  ASSERT_TRUE(listed.ok());
+  ASSERT_THAT(listed, IsOk());
   EXPECT_EQ(listed->items.size(), 1u);
 }
 
 TEST_F(DuplicateNamesTest, ClientsOfAnotherFirmDoNotCount) {
   const uint64_t other = NewFirm("other");
-  ASSERT_TRUE(
-      directory_->clients.CreateClient("other", other, Draft("Verdi"), false, "").ok());
-  EXPECT_TRUE(Create("Verdi").ok());
+  ASSERT_THAT(directory_->clients.CreateClient("other", other, Draft("Verdi"), false, ""),
+              IsOk());
+  EXPECT_THAT(Create("Verdi"), IsOk());
 }
 
 TEST_F(DuplicateNamesTest, RenamingOntoAnotherClientsNameIsRefusedUnlessAllowed) {
@@ -97,15 +98,15 @@ TEST_F(DuplicateNamesTest, RenamingOntoAnotherClientsNameIsRefusedUnlessAllowed)
   EXPECT_EQ(ValueOrFail(directory_->clients.GetClient("owner", firm_, dup.company_id()))
                 .display_name(),
             "Verdi S.p.A. (old)");
-  EXPECT_TRUE(Rename(dup, "verdi s.p.a.", /*allow=*/true).ok());
+  EXPECT_THAT(Rename(dup, "verdi s.p.a.", /*allow=*/true), IsOk());
 }
 
 TEST_F(DuplicateNamesTest, ARenameThatKeepsTheSameNameKeyIsAllowed) {
   ClientRecord a = NewClient(firm_, "Neri");
   ClientRecord b = ValueOrFail(Create("NERI", /*allow=*/true));
   // Both were already duplicates: fixing the case of one is no new duplicate.
-  EXPECT_TRUE(Rename(b, "Neri").ok());
-  EXPECT_TRUE(Rename(a, "neri").ok());
+  EXPECT_THAT(Rename(b, "Neri"), IsOk());
+  EXPECT_THAT(Rename(a, "neri"), IsOk());
 }
 
 TEST_F(DuplicateNamesTest, FindDuplicateClientsGroupsThemInNameOrder) {
@@ -137,8 +138,9 @@ TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
   ClientRecord a = NewClient(firm_, "Gialli");
   ValueOrFail(Create("gialli", true));
   ASSERT_EQ(Groups().size(), 1u);
-  ASSERT_TRUE(
-      directory_->clients.DeleteClient({.user_id = "owner"}, firm_, a.company_id()).ok());
+  ASSERT_THAT(
+      directory_->clients.DeleteClient({.user_id = "owner"}, firm_, a.company_id()),
+      IsOk());
   EXPECT_TRUE(Groups().empty());
   // The other one still has the name.
   EXPECT_FALSE(Create("GIALLI").ok());

@@ -8,8 +8,8 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -21,7 +21,7 @@ class FirmTest : public DirectoryTest {};
 TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
   uint64_t firm = NewFirm("owner");
   auto members = directory_->firms.ListMembers("owner", firm, {});
-  ASSERT_TRUE(members.ok());
+  ASSERT_THAT(members, IsOk());
   ASSERT_EQ(members->items.size(), 1u);
   EXPECT_EQ(members->items[0].user_id(), "owner");
   EXPECT_EQ(members->items[0].role(), v1::Role::PRIMARY_ADMIN);
@@ -32,10 +32,11 @@ TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
       directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
   auto retry =
       directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
-  ASSERT_TRUE(first.ok() && retry.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(first->id(), retry->id());
   auto mine = directory_->firms.ListMyFirms("owner", {});
-  ASSERT_TRUE(mine.ok());
+  ASSERT_THAT(mine, IsOk());
   EXPECT_EQ(mine->items.size(), 1u);
 }
 
@@ -62,11 +63,11 @@ TEST_F(FirmTest, AMembershipChangeIsSeenByTheNextCall) {
   EXPECT_THAT(directory_->firms.GetFirm("bruno", firm),
               StatusIs(absl::StatusCode::kPermissionDenied));
   AddMember(firm, "bruno", v1::Role::STAFF);
-  EXPECT_TRUE(directory_->firms.GetFirm("bruno", firm).ok());
+  EXPECT_THAT(directory_->firms.GetFirm("bruno", firm), IsOk());
   EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_TRUE(directory_->firms.TransferPrimaryAdmin("owner", firm, "bruno").ok());
-  EXPECT_TRUE(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner").ok());
+  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "bruno"), IsOk());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"), IsOk());
   EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -79,9 +80,9 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
   m.set_user_id("owner");
   m.set_email("owner@third.example");
   m.set_role(v1::Role::STAFF);
-  ASSERT_TRUE(directory_->firms.AddMember("third", c, m).ok());
+  ASSERT_THAT(directory_->firms.AddMember("third", c, m), IsOk());
   auto mine = directory_->firms.ListMyFirms("owner", {});
-  ASSERT_TRUE(mine.ok());
+  ASSERT_THAT(mine, IsOk());
   EXPECT_THAT(mine->items, UnorderedElementsAre(Property(&FirmRecord::id, a),
                                                 Property(&FirmRecord::id, c)));
 }
@@ -96,7 +97,7 @@ TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   m.set_role(v1::Role::STAFF);
   EXPECT_THAT(directory_->firms.AddMember("staff", firm, m),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(directory_->firms.AddMember("admin", firm, m).ok());
+  EXPECT_THAT(directory_->firms.AddMember("admin", firm, m), IsOk());
   EXPECT_THAT(directory_->firms.AddMember("admin", firm, m),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
@@ -142,10 +143,10 @@ TEST_F(UpdateMemberTest, AdminsChangeRolesAndStaffCannot) {
   EXPECT_THAT(SetRole("staff", "admin", v1::Role::STAFF),
               StatusIs(absl::StatusCode::kPermissionDenied, "only admins"));
   auto promoted = SetRole("admin", "staff", v1::Role::ADMIN);
-  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  ASSERT_THAT(promoted, IsOk()) << promoted.status();
   EXPECT_EQ(promoted->role(), v1::Role::ADMIN);
   // The new admin's rights hold from the next call.
-  EXPECT_TRUE(SetRole("staff", "admin", v1::Role::STAFF).ok());
+  EXPECT_THAT(SetRole("staff", "admin", v1::Role::STAFF), IsOk());
   EXPECT_THAT(SetRole("admin", "staff", v1::Role::STAFF),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -169,7 +170,7 @@ TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
   patch.set_email("sam@firm.example");
   auto mine = directory_->firms.UpdateMember(
       "staff", firm_, "staff", patch, {"display_name", "email"}, EtagOfMember("staff"));
-  ASSERT_TRUE(mine.ok()) << mine.status();
+  ASSERT_THAT(mine, IsOk()) << mine.status();
   EXPECT_EQ(mine->display_name(), "Sam Staff");
   EXPECT_EQ(mine->email(), "sam@firm.example");
   EXPECT_THAT(directory_->firms.UpdateMember("staff", firm_, "admin", patch,
@@ -181,7 +182,7 @@ TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
 
 TEST_F(UpdateMemberTest, AStaleEtagIsAbortedAndABadFieldChangesNothing) {
   const std::string etag = EtagOfMember("staff");
-  ASSERT_TRUE(SetRole("owner", "staff", v1::Role::ADMIN).ok());
+  ASSERT_THAT(SetRole("owner", "staff", v1::Role::ADMIN), IsOk());
   MemberRecord patch;
   patch.set_role(v1::Role::STAFF);
   EXPECT_THAT(
@@ -243,7 +244,7 @@ TEST_F(UpdateMemberTest, ADisplayNameThatIsNotUtf8IsRefused) {
 TEST_F(UpdateMemberTest, ATransferChangesBothMembersEtags) {
   const std::string owner = EtagOfMember("owner");
   const std::string admin = EtagOfMember("admin");
-  ASSERT_TRUE(directory_->firms.TransferPrimaryAdmin("owner", firm_, "admin").ok());
+  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm_, "admin"), IsOk());
   EXPECT_NE(EtagOfMember("owner"), owner);
   EXPECT_NE(EtagOfMember("admin"), admin);
 }
@@ -252,9 +253,9 @@ TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
   auto moved = directory_->firms.TransferPrimaryAdmin("owner", firm, "admin");
-  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_THAT(moved, IsOk()) << moved.status();
   auto members = directory_->firms.ListMembers("owner", firm, {});
-  ASSERT_TRUE(members.ok());
+  ASSERT_THAT(members, IsOk());
   int primary = 0;
   for (const auto& m : members->items) {
     if (m.role() == v1::Role::PRIMARY_ADMIN) {
@@ -281,7 +282,7 @@ TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {
   PageRequest page{.page_size = 4, .page_token = ""};
   do {
     auto members = directory_->firms.ListMembers("owner", firm, page);
-    ASSERT_TRUE(members.ok()) << members.status();
+    ASSERT_THAT(members, IsOk()) << members.status();
     for (const auto& m : members->items) seen.push_back(m.user_id());
     page.page_token = members->next_page_token;
   } while (!page.page_token.empty());

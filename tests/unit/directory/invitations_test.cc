@@ -9,8 +9,8 @@ namespace clientbook::directory {
 namespace {
 
 using ::clientbook::testing::As;
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
@@ -26,7 +26,7 @@ class InvitationTest : public DirectoryTest {
     draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
     auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
-    EXPECT_TRUE(inv.ok()) << inv.status();
+    EXPECT_THAT(inv, IsOk()) << inv.status();
     return *inv;
   }
 
@@ -40,7 +40,7 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   EXPECT_FALSE(inv.token().empty());
   auto accepted =
       directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
-  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  ASSERT_THAT(accepted, IsOk()) << accepted.status();
   const ClientRecord& client = accepted->second;
   EXPECT_EQ(client.firm_id(), firm_);
   EXPECT_EQ(client.company_id(), inv.company_id());
@@ -48,13 +48,13 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client.lead_accountant_user_id(), "anna");
   EXPECT_EQ(accepted->first.state(), v1::InvitationState::ACCEPTED);
-  EXPECT_TRUE(directory_->clients.GetClient("owner", firm_, inv.company_id()).ok());
+  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()), IsOk());
 }
 
 TEST_F(InvitationTest, CannotBeAcceptedTwice) {
   InvitationRecord inv = Invite();
-  ASSERT_TRUE(
-      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
+  ASSERT_THAT(directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt),
+              IsOk());
   auto again = directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
   EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(again.status()),
@@ -65,11 +65,11 @@ TEST_F(InvitationTest, CannotBeAcceptedTwice) {
 // invitee: anyone else holding the token learns nothing from the refusal.
 TEST_F(InvitationTest, AnAnsweredInvitationTellsAStrangerNothing) {
   InvitationRecord accepted = Invite();
-  ASSERT_TRUE(
-      directory_->invitations.AcceptInvitation(anna_, accepted.token(), std::nullopt)
-          .ok());
+  ASSERT_THAT(
+      directory_->invitations.AcceptInvitation(anna_, accepted.token(), std::nullopt),
+      IsOk());
   InvitationRecord declined = Invite();
-  ASSERT_TRUE(directory_->invitations.DeclineInvitation(anna_, declined.token()).ok());
+  ASSERT_THAT(directory_->invitations.DeclineInvitation(anna_, declined.token()), IsOk());
   const auth::Caller stranger = As("eve", "eve@elsewhere.example");
   const auth::Caller unproved = As("eve");
   for (const auth::Caller& caller : {stranger, unproved}) {
@@ -88,8 +88,8 @@ TEST_F(InvitationTest, AnAnsweredInvitationTellsAStrangerNothing) {
 TEST_F(InvitationTest, StillValidOneSecondBeforeThirtyDays) {
   InvitationRecord inv = Invite();
   clock_.Advance(invitations::kInvitationLifetime - absl::Seconds(1));
-  EXPECT_TRUE(
-      directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt).ok());
+  EXPECT_THAT(directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt),
+              IsOk());
 }
 
 TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
@@ -100,7 +100,7 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   EXPECT_THAT(errors::ReasonOf(late.status()),
               Optional(std::string("INVITATION_EXPIRED")));
   auto listed = directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk()) << listed.status();
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
 }
@@ -111,7 +111,7 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   anna.set_user_id("anna");
   anna.set_email("anna@studio.example");
   anna.set_role(v1::Role::STAFF);
-  ASSERT_TRUE(directory_->firms.AddMember("boss", second, anna).ok());
+  ASSERT_THAT(directory_->firms.AddMember("boss", second, anna), IsOk());
   InvitationRecord inv = Invite();
 
   auto ambiguous =
@@ -120,7 +120,7 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   EXPECT_THAT(ambiguous.status().message(), HasSubstr("choose one of"));
 
   auto chosen = directory_->invitations.AcceptInvitation(anna_, inv.token(), second);
-  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  ASSERT_THAT(chosen, IsOk()) << chosen.status();
   EXPECT_EQ(chosen->second.firm_id(), second);
   EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()),
               StatusIs(absl::StatusCode::kNotFound));
@@ -155,7 +155,7 @@ TEST_F(InvitationTest, AMemberEmailTypedIntoTheFirmOpensNoInvitations) {
   }
   auto unchanged =
       directory_->invitations.ListInvitations(anna_, "anna@studio.example", {});
-  ASSERT_TRUE(unchanged.ok()) << unchanged.status();
+  ASSERT_THAT(unchanged, IsOk()) << unchanged.status();
   ASSERT_EQ(unchanged->items.size(), 1u);
   EXPECT_EQ(unchanged->items[0].state(), v1::InvitationState::PENDING);
 }
@@ -165,7 +165,7 @@ TEST_F(InvitationTest, AVerifiedEmailOpensItWhateverTheMemberEmailSays) {
   InvitationRecord inv = Invite("carla@work.example");
   auto accepted = directory_->invitations.AcceptInvitation(
       As("carla", "Carla@Work.example"), inv.token(), std::nullopt);
-  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  ASSERT_THAT(accepted, IsOk()) << accepted.status();
   EXPECT_EQ(accepted->second.firm_id(), firm_);
 }
 
@@ -181,7 +181,7 @@ TEST_F(InvitationTest, AcceptingNeedsMembershipOfTheChosenFirm) {
 TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
   InvitationRecord inv = Invite();
   auto declined = directory_->invitations.DeclineInvitation(anna_, inv.token());
-  ASSERT_TRUE(declined.ok()) << declined.status();
+  ASSERT_THAT(declined, IsOk()) << declined.status();
   EXPECT_EQ(declined->state(), v1::InvitationState::DECLINED);
   auto accept =
       directory_->invitations.AcceptInvitation(anna_, inv.token(), std::nullopt);
@@ -198,12 +198,12 @@ TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
   Invite();
   Invite("someone@else.example");
   auto sent = directory_->invitations.ListInvitations(As("rossi-owner"), "", {});
-  ASSERT_TRUE(sent.ok());
+  ASSERT_THAT(sent, IsOk());
   EXPECT_EQ(sent->items.size(), 2u);
   for (const auto& inv : sent->items) EXPECT_TRUE(inv.token().empty());
   auto received =
       directory_->invitations.ListInvitations(anna_, "ANNA@studio.example", {});
-  ASSERT_TRUE(received.ok());
+  ASSERT_THAT(received, IsOk());
   EXPECT_EQ(received->items.size(), 1u);
   EXPECT_THAT(directory_->invitations.ListInvitations(anna_, "someone@else.example", {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -237,13 +237,13 @@ TEST_F(ConnectInvitedClientTest, MakesTheCompanyAClientOnceWhateverTheRetries) {
   const InvitationRecord invitation = AtAccounts();
   absl::StatusOr<ClientRecord> client = directory_->invitations.ConnectInvitedClient(
       anna_, firm_, invitation, "accept-invitation-1");
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk()) << client.status();
   EXPECT_EQ(client->company_id(), invitation.company_id());
   EXPECT_EQ(client->primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client->lead_accountant_user_id(), "anna");
   absl::StatusOr<ClientRecord> retry = directory_->invitations.ConnectInvitedClient(
       anna_, firm_, invitation, "accept-invitation-1");
-  ASSERT_TRUE(retry.ok()) << retry.status();
+  ASSERT_THAT(retry, IsOk()) << retry.status();
   EXPECT_EQ(retry->revision(), client->revision());
   EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation,
                                                            "another-request"),
@@ -255,8 +255,9 @@ TEST_F(ConnectInvitedClientTest, RefusesAStrangerAnotherAddressAndACellsOwnIds) 
   EXPECT_THAT(directory_->invitations.ConnectInvitedClient(
                   As("mallory", "anna@studio.example"), firm_, invitation, ""),
               StatusIs(absl::StatusCode::kPermissionDenied, "not a member"));
-  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(As("anna"), firm_, invitation, ""),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->invitations.ConnectInvitedClient(As("anna"), firm_, invitation, ""),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   invitation.set_company_id(firm_ + 10);
   EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation, ""),
               StatusIs(absl::StatusCode::kInvalidArgument, "accounts handed out"));
@@ -276,16 +277,16 @@ class ListViewTest : public DirectoryTest {
 
 TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
   auto view = directory_->listing.GetListView("anna", firm_, "anna");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->columns(0), "display_name");
   EXPECT_EQ(static_cast<size_t>(view->columns_size()), kDefaultListColumns.size());
 }
 
 TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
-  ASSERT_TRUE(directory_->listing
-                  .UpdateListView("anna", firm_, "anna",
-                                  {"client_number", "display_name", "billing_plan"})
-                  .ok());
+  ASSERT_THAT(
+      directory_->listing.UpdateListView(
+          "anna", firm_, "anna", {"client_number", "display_name", "billing_plan"}),
+      IsOk());
   auto anna = directory_->listing.GetListView("anna", firm_, "anna");
   EXPECT_THAT(anna->columns(),
               ::testing::ElementsAre("client_number", "display_name", "billing_plan"));

@@ -7,11 +7,13 @@
 
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
@@ -83,8 +85,9 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
   done = ValueOrFail(directory_->todos.UpdateTodo("anna", firm_, done.id(), patch,
                                                   {"state", "progress"}, EtagOf(done)));
   const TodoRecord other = TodoFor("bruno", a.company_id());
-  ASSERT_TRUE(
-      directory_->listing.UpdateListView("anna", firm_, "anna", {"client_number"}).ok());
+  ASSERT_THAT(
+      directory_->listing.UpdateListView("anna", firm_, "anna", {"client_number"}),
+      IsOk());
 
   RemovedMember removed = ValueOrFail(Remove("anna", "bruno"));
 
@@ -95,7 +98,8 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
   EXPECT_FALSE(IsMember("anna"));
   EXPECT_TRUE(LedBy("anna").empty());
   EXPECT_EQ(LedBy("bruno").size(), 4u);
-  ClientRecord moved = ValueOrFail(directory_->clients.GetClient("owner", firm_, a.company_id()));
+  ClientRecord moved =
+      ValueOrFail(directory_->clients.GetClient("owner", firm_, a.company_id()));
   EXPECT_EQ(moved.lead_accountant_user_id(), "bruno");
   EXPECT_NE(EtagOf(moved), EtagOf(a)) << "a reassigned client's etag changes";
   EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo("owner", firm_, open.id()))
@@ -107,20 +111,22 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
       << "a closed to-do keeps who did it";
   EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo("owner", firm_, other.id())).revision(),
             other.revision());
-  EXPECT_EQ(ValueOrFail(directory_->clients.GetClient("owner", firm_, theirs.company_id()))
-                .revision(),
-            theirs.revision());
+  EXPECT_EQ(
+      ValueOrFail(directory_->clients.GetClient("owner", firm_, theirs.company_id()))
+          .revision(),
+      theirs.revision());
   EXPECT_FALSE(store_->GetListView(firm_, "anna").value().has_value());
 }
 
 TEST_F(MemberRemovalTest, TheRemovedUserIsDeniedEveryCallForTheFirmAtOnce) {
   const ClientRecord c = ClientLedBy("bruno", "Rossi SRL");
-  ASSERT_TRUE(directory_->clients.GetClient("anna", firm_, c.company_id()).ok());
-  ASSERT_TRUE(Remove("anna").ok());
+  ASSERT_THAT(directory_->clients.GetClient("anna", firm_, c.company_id()), IsOk());
+  ASSERT_THAT(Remove("anna"), IsOk());
   EXPECT_THAT(directory_->clients.GetClient("anna", firm_, c.company_id()),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->clients.CreateClient("anna", firm_, Draft("Mine"), false, "", true),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->clients.CreateClient("anna", firm_, Draft("Mine"), false, "", true),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(directory_->firms.ListMembers("anna", firm_, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(ValueOrFail(directory_->firms.ListMyFirms("anna", {})).items.empty());
@@ -128,13 +134,15 @@ TEST_F(MemberRemovalTest, TheRemovedUserIsDeniedEveryCallForTheFirmAtOnce) {
 
 TEST_F(MemberRemovalTest, OnlyAdminsRemoveAndStrangersLearnNothing) {
   EXPECT_THAT(Remove("bruno", "", "anna"), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(Remove("bruno", "", "rival"), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(Remove("nobody", "", "rival"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Remove("bruno", "", "rival"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Remove("nobody", "", "rival"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(directory_->removal.RemoveMember("admin", rival_firm_, "rival", "", ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(IsMember("bruno"));
   EXPECT_THAT(Remove("nobody"), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_TRUE(Remove("bruno", "", "owner").ok()) << "the primary admin is an admin";
+  EXPECT_THAT(Remove("bruno", "", "owner"), IsOk()) << "the primary admin is an admin";
 }
 
 TEST_F(MemberRemovalTest, ThePrimaryAdminIsNeverRemoved) {
@@ -184,10 +192,10 @@ TEST_F(MemberRemovalTest, AClientsPrimaryAdminStaysUntilTheClientNamesAnother) {
   EXPECT_EQ(errors::ReasonMetadataOf(removed.status())["clients"], "1");
   EXPECT_TRUE(IsMember("anna"));
 
-  ASSERT_TRUE(
-      directory_->clients.ChangeClientPrimaryAdmin("anna", firm_, c.company_id(), "ceo")
-          .ok());
-  EXPECT_TRUE(Remove("anna", "bruno").ok());
+  ASSERT_THAT(
+      directory_->clients.ChangeClientPrimaryAdmin("anna", firm_, c.company_id(), "ceo"),
+      IsOk());
+  EXPECT_THAT(Remove("anna", "bruno"), IsOk());
 }
 
 TEST_F(MemberRemovalTest, WorkGoesOnlyToAnotherMemberOfTheFirm) {
@@ -243,8 +251,8 @@ TEST_F(MemberRemovalTest, ARemovalRacingAssignmentsNeverLeavesWorkWithTheRemoved
         draft.set_lead_accountant_user_id("anna");
         directory_->clients.CreateClient("owner", firm_, draft, false, "", true)
             .IgnoreError();
-        ClientRecord current =
-            ValueOrFail(directory_->clients.GetClient("owner", firm_, target.company_id()));
+        ClientRecord current = ValueOrFail(
+            directory_->clients.GetClient("owner", firm_, target.company_id()));
         ClientRecord patch;
         patch.set_lead_accountant_user_id("anna");
         directory_->clients
@@ -256,7 +264,8 @@ TEST_F(MemberRemovalTest, ARemovalRacingAssignmentsNeverLeavesWorkWithTheRemoved
         todo.set_title("Call back");
         todo.set_assignee_user_id("anna");
         directory_->todos.CreateTodo("owner", firm_, todo, "").IgnoreError();
-        directory_->clients.CreateClient("anna", firm_, Draft("Anna's own"), false, "", true)
+        directory_->clients
+            .CreateClient("anna", firm_, Draft("Anna's own"), false, "", true)
             .IgnoreError();
       }
     });

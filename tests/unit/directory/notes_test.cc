@@ -8,6 +8,7 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
@@ -43,7 +44,7 @@ class NotesTest : public DirectoryTest {
   std::vector<std::string> Texts(const NoteQuery& query,
                                  const std::string& caller = "anna") {
     auto page = directory_->notes.ListNotes(caller, query);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> texts;
     if (page.ok()) {
       for (const NoteRecord& n : page->items) texts.push_back(n.text());
@@ -67,9 +68,9 @@ TEST_F(NotesTest, AMemberWritesANoteAndIsItsAuthor) {
 TEST_F(NotesTest, TextIsAtMost20000Characters) {
   const std::string at_limit(kMaxNoteCharacters - 1, 'a');
   // 20,000 characters, one of them two bytes long.
-  EXPECT_TRUE(
-      directory_->notes.CreateNote("anna", firm_, General(client_, at_limit + "é"), "")
-          .ok());
+  EXPECT_THAT(
+      directory_->notes.CreateNote("anna", firm_, General(client_, at_limit + "é"), ""),
+      IsOk());
   auto over = directory_->notes.CreateNote(
       "anna", firm_, General(client_, std::string(kMaxNoteCharacters + 1, 'a')), "");
   ASSERT_THAT(over, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -97,7 +98,8 @@ TEST_F(NotesTest, CallFieldsBelongToCallsAndACallHasATime) {
   call.set_call_duration_us(absl::ToInt64Microseconds(kMaxCallDuration) + 1);
   EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, call, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(directory_->notes.CreateNote("anna", firm_, Call("x", "Mario"), "").ok());
+  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, Call("x", "Mario"), ""),
+              IsOk());
 }
 
 TEST_F(NotesTest, ANoteIsAboutAClientOfTheFirm) {
@@ -116,7 +118,8 @@ TEST_F(NotesTest, ARetryWithTheSameRequestIdReturnsTheFirstNote) {
       directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
   auto again =
       directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
-  ASSERT_TRUE(first.ok() && again.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(first->id(), again->id());
   EXPECT_EQ(Texts(OfClient()).size(), 1u);
 }
@@ -178,7 +181,7 @@ TEST_F(NotesTest, NotesOfAnotherFirmAreNeverFound) {
   const uint64_t other = NewFirm("other");
   auto page =
       directory_->notes.ListNotes("other", {.firm_id = other, .query = "segreto"});
-  ASSERT_TRUE(page.ok());
+  ASSERT_THAT(page, IsOk());
   EXPECT_TRUE(page->items.empty());
   EXPECT_THAT(
       directory_->notes.ListNotes("other", {.firm_id = firm_, .query = "segreto"}),
@@ -196,9 +199,9 @@ TEST_F(NotesTest, OnlyTheAuthorOrAnAdminChangesANote) {
       "anna", firm_, note.id(), patch, {"text"}, EtagOf(note)));
   EXPECT_EQ(edited.text(), "edited");
   patch.set_text("by the admin");
-  EXPECT_TRUE(directory_->notes
-                  .UpdateNote("admin", firm_, note.id(), patch, {"text"}, EtagOf(edited))
-                  .ok());
+  EXPECT_THAT(directory_->notes.UpdateNote("admin", firm_, note.id(), patch, {"text"},
+                                           EtagOf(edited)),
+              IsOk());
   EXPECT_THAT(directory_->notes.DeleteNote("bruno", firm_, note.id(), ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -207,9 +210,9 @@ TEST_F(NotesTest, AStaleEtagIsAborted) {
   NoteRecord note = Write("anna", General(client_, "v1"));
   NoteRecord patch;
   patch.set_text("v2");
-  ASSERT_TRUE(directory_->notes
-                  .UpdateNote("anna", firm_, note.id(), patch, {"text"}, EtagOf(note))
-                  .ok());
+  ASSERT_THAT(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
+                                           EtagOf(note)),
+              IsOk());
   patch.set_text("v3");
   EXPECT_THAT(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
                                            EtagOf(note)),
@@ -246,14 +249,14 @@ TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
   EXPECT_THAT(directory_->notes.ListNotes("anna", deleted_ones),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Texts(deleted_ones, "admin"), ElementsAre("da cancellare"));
-  EXPECT_TRUE(directory_->notes.GetNote("admin", firm_, note.id()).ok());
+  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()), IsOk());
   EXPECT_THAT(directory_->notes.DeleteNote("anna", firm_, note.id(), ""),
               StatusIs(absl::StatusCode::kNotFound));
 
   // One second before 30 days it stays; at exactly 30 days it is purged.
   clock_.Advance(absl::Hours(30 * 24) - absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 0u);
-  EXPECT_TRUE(directory_->notes.GetNote("admin", firm_, note.id()).ok());
+  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()), IsOk());
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u);
   EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()),

@@ -8,6 +8,7 @@
 namespace clientbook::directory {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
@@ -45,7 +46,7 @@ class TodosTest : public DirectoryTest {
   std::vector<std::string> Titles(TodoQuery query) {
     query.firm_id = firm_;
     auto page = directory_->todos.ListTodos("anna", query);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> titles;
     if (page.ok()) {
       for (const TodoRecord& t : page->items) titles.push_back(t.title());
@@ -70,10 +71,9 @@ TEST_F(TodosTest, ANewTodoIsOpenForAMemberOfTheFirm) {
 }
 
 TEST_F(TodosTest, TitleIsOneTo200CharactersAndProgress0To100) {
-  EXPECT_TRUE(directory_->todos
-                  .CreateTodo("owner", firm_,
-                              Draft(std::string(kMaxTodoTitleCharacters, 'x')), "")
-                  .ok());
+  EXPECT_THAT(directory_->todos.CreateTodo(
+                  "owner", firm_, Draft(std::string(kMaxTodoTitleCharacters, 'x')), ""),
+              IsOk());
   EXPECT_THAT(
       directory_->todos.CreateTodo(
           "owner", firm_, Draft(std::string(kMaxTodoTitleCharacters + 1, 'x')), ""),
@@ -85,7 +85,7 @@ TEST_F(TodosTest, TitleIsOneTo200CharactersAndProgress0To100) {
   EXPECT_THAT(directory_->todos.CreateTodo("owner", firm_, draft, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   draft.set_progress(100);
-  EXPECT_TRUE(directory_->todos.CreateTodo("owner", firm_, draft, "").ok());
+  EXPECT_THAT(directory_->todos.CreateTodo("owner", firm_, draft, ""), IsOk());
 }
 
 TEST_F(TodosTest, DueDatesAreCalendarDays) {
@@ -128,7 +128,7 @@ TEST_F(TodosTest, DoneSetsProgressTo100AndReopeningIsRecorded) {
 
 TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
   TodoRecord t = Create(Draft("x"));
-  ASSERT_TRUE(Move(t, v1::Todo::IN_PROGRESS).ok());
+  ASSERT_THAT(Move(t, v1::Todo::IN_PROGRESS), IsOk());
   EXPECT_THAT(Move(t, v1::Todo::DONE), StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(directory_->todos.UpdateTodo("anna", firm_, t.id(), t, {"client"}, "r2"),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -148,9 +148,9 @@ TEST_F(TodosTest, MyOpenTodosDueThisWeekComeByDueDate) {
   Create(Draft("undated", "anna"));
   Create(Draft("bruno's", "bruno", monday + 1));
   TodoRecord done = Create(Draft("done", "anna", monday + 2));
-  ASSERT_TRUE(Move(done, v1::Todo::DONE).ok());
+  ASSERT_THAT(Move(done, v1::Todo::DONE), IsOk());
   TodoRecord started = Create(Draft("started", "anna", monday + 3));
-  ASSERT_TRUE(Move(started, v1::Todo::IN_PROGRESS).ok());
+  ASSERT_THAT(Move(started, v1::Todo::IN_PROGRESS), IsOk());
 
   EXPECT_THAT(Titles({.assignee = "anna",
                       .open_only = true,
@@ -210,7 +210,7 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
   Create(Draft("due 31 Jan", "anna", absl::CivilDay(2026, 1, 31)));
   Create(Draft("due 30 Jan", "anna", absl::CivilDay(2026, 1, 30)));
   Create(Draft("undated", "anna"));
-  ASSERT_TRUE(Move(Create(Draft("done")), v1::Todo::DONE).ok());
+  ASSERT_THAT(Move(Create(Draft("done")), v1::Todo::DONE), IsOk());
   clock_.Advance(absl::Hours(1));
 
   auto utc = ValueOrFail(directory_->todos.GetClientWorkSummary("anna", firm_, client_));
@@ -221,7 +221,7 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
 
   FirmRecord rome;
   rome.set_time_zone("Europe/Rome");
-  ASSERT_TRUE(directory_->firms.UpdateFirm("owner", firm_, rome, {"time_zone"}).ok());
+  ASSERT_THAT(directory_->firms.UpdateFirm("owner", firm_, rome, {"time_zone"}), IsOk());
   auto in_rome =
       ValueOrFail(directory_->todos.GetClientWorkSummary("anna", firm_, client_));
   EXPECT_EQ(in_rome.time_zone, "Europe/Rome");

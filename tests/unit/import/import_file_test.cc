@@ -8,8 +8,8 @@
 namespace clientbook::importer {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -21,7 +21,7 @@ std::string Rows(size_t n) {
 
 TEST(ImportFileTest, AcceptsAThousandRowsAndRefusesOneMore) {
   auto ok = ReadImportFile(Rows(1000));
-  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_THAT(ok, IsOk()) << ok.status();
   EXPECT_EQ(ok->rows.size(), 1000u);
   auto over = ReadImportFile(Rows(1001));
   EXPECT_THAT(over, StatusIs(absl::StatusCode::kResourceExhausted));
@@ -31,7 +31,7 @@ TEST(ImportFileTest, AcceptsAThousandRowsAndRefusesOneMore) {
 TEST(ImportFileTest, BlankLinesDoNotCountAsRows) {
   std::string file = Rows(1000) + "\n\r\n\n";
   auto read = ReadImportFile(file);
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk()) << read.status();
   EXPECT_EQ(read->rows.size(), 1000u);
 }
 
@@ -39,7 +39,7 @@ TEST(ImportFileTest, AcceptsExactly100KiBAndRefusesOneByteMore) {
   std::string file = "Company ID,Display Name,Client Number\n1002,Rossi,N-1\n";
   file += std::string(kMaxFileBytes - file.size() - 1, ' ') + "\n";
   ASSERT_EQ(file.size(), kMaxFileBytes);
-  EXPECT_TRUE(ReadImportFile(file).ok());
+  EXPECT_THAT(ReadImportFile(file), IsOk());
   file += "x";
   auto over = ReadImportFile(file);
   EXPECT_THAT(over, StatusIs(absl::StatusCode::kResourceExhausted));
@@ -58,7 +58,7 @@ TEST(ImportFileTest, ReadsEveryLocalizedHeaderSetInAnyOrder) {
            Case{"ID de l'entreprise,Nom d'affichage,Numéro de client", v1::FRENCH},
        }) {
     auto file = ReadImportFile("\xEF\xBB\xBF" + c.header + "\r\n1,2,3\r\n");
-    ASSERT_TRUE(file.ok()) << c.header << ": " << file.status();
+    ASSERT_THAT(file, IsOk()) << c.header << ": " << file.status();
     EXPECT_EQ(file->language, c.language);
   }
   auto reordered =
@@ -70,7 +70,7 @@ TEST(ImportFileTest, ReadsEveryLocalizedHeaderSetInAnyOrder) {
 TEST(ImportFileTest, ExtraColumnsSuchAsTheErrorColumnAreIgnored) {
   auto file =
       ReadImportFile("Company ID,Display Name,Client Number,Error\n1002,Rossi,N-1,x\n");
-  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_THAT(file, IsOk()) << file.status();
   EXPECT_EQ(file->rows[0].parse_error_code(), 0);
 }
 
@@ -91,7 +91,7 @@ TEST(ImportFileTest, RowProblemsStayOnTheirRows) {
   auto file = ReadImportFile(
       "Company ID,Display Name,Client "
       "Number\n1002,Rossi\n1003,\"Bad\"x,N\n1004,Ok,N-4\n");
-  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_THAT(file, IsOk()) << file.status();
   ASSERT_EQ(file->rows.size(), 3u);
   EXPECT_EQ(file->rows[0].parse_error_code(),
             static_cast<int>(v1::ImportError::WRONG_COLUMN_COUNT));
@@ -106,7 +106,7 @@ TEST(ImportFileTest, SemicolonAndTabSeparatedFilesAreRead) {
     auto file = ReadImportFile("ID società" + sep + "Nome visualizzato" + sep +
                                "Numero cliente\r\n1001" + sep + "\"Rossi; Bianchi\"" +
                                sep + "R-1,5\r\n");
-    ASSERT_TRUE(file.ok()) << file.status();
+    ASSERT_THAT(file, IsOk()) << file.status();
     EXPECT_EQ(file->language, v1::ITALIAN);
     ASSERT_EQ(file->rows.size(), 1u);
     EXPECT_THAT(file->rows[0].fields(), ElementsAre("1001", "Rossi; Bianchi", "R-1,5"));
@@ -125,7 +125,7 @@ TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
 TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
   auto file =
       ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
-  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_THAT(file, IsOk()) << file.status();
   ASSERT_EQ(file->rows.size(), 2u);
   EXPECT_EQ(file->rows[0].parse_error_code(),
             static_cast<int>(v1::ImportError::MALFORMED_ROW));

@@ -20,8 +20,8 @@
 #include "services/import/domain/importer.h"
 #include "services/import/store/rocksdb_import_store.h"
 #include "tests/support/callers.h"
+#include "tests/support/fake_directory_peers.h"
 #include "tests/support/status_matchers.h"
-#include "tests/unit/directory/fake_peers.h"
 
 namespace clientbook::importer {
 
@@ -237,10 +237,9 @@ class ImporterTest : public ::testing::Test {
         testing::ValueOrFail(domain_->clients.GetClient("alice", firm_, id));
     directory::ClientRecord patch;
     patch.set_email(absl::StrCat("edit", now.revision(), "@client.example"));
-    EXPECT_TRUE(
-        domain_->clients
-            .UpdateClient("alice", firm_, id, patch, {"email"}, directory::EtagOf(now))
-            .ok());
+    EXPECT_THAT(domain_->clients.UpdateClient("alice", firm_, id, patch, {"email"},
+                                              directory::EtagOf(now)),
+                ::clientbook::testing::IsOk());
   }
 
   static std::string File(const std::vector<std::string>& rows) {
@@ -279,16 +278,16 @@ class ImporterTest : public ::testing::Test {
   // store's key prefixes) with bytes that are no record at all.
   void CorruptFirstRecordUnder(char tag) {
     std::string key;
-    ASSERT_TRUE(db_->Scan(std::string(1, tag), std::string(1, tag + 1),
+    ASSERT_THAT(db_->Scan(std::string(1, tag), std::string(1, tag + 1),
                           [&](absl::string_view k, absl::string_view) {
                             key = std::string(k);
                             return false;
-                          })
-                    .ok());
+                          }),
+                ::clientbook::testing::IsOk());
     ASSERT_FALSE(key.empty());
     rocksdb::WriteBatch garbage;
     garbage.Put(key, "\xFF\xFF\xFF not a record");
-    ASSERT_TRUE(db_->Write(garbage).ok());
+    ASSERT_THAT(db_->Write(garbage), ::clientbook::testing::IsOk());
   }
 
   std::unique_ptr<rocksdb::Env> env_;

@@ -6,8 +6,8 @@
 namespace clientbook::importer {
 namespace {
 
+using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
-
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -129,7 +129,7 @@ TEST_F(ImporterTest, TheSameRequestIdReturnsTheSameJobWithoutRunningItAgain) {
 TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
   const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
   auto started = importer_->Start(testing::As("alice"), firm_, csv, "", "upload-2");
-  ASSERT_TRUE(started.ok());
+  ASSERT_THAT(started, IsOk());
   directory_.down = true;
   RunScheduled();
   JobRecord failed = *real_store_->GetJob({firm_, started->job_id()}).value();
@@ -148,7 +148,7 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
 TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
-  ASSERT_TRUE(started.ok());
+  ASSERT_THAT(started, IsOk());
   store_->crash_before_final_write = true;
   RunScheduled();
   EXPECT_EQ(directory_.apply_calls, 1);
@@ -158,9 +158,9 @@ TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   // A new process over the same storage.
   store_->crash_before_final_write = false;
   Importer restarted(*store_, clock_, directory_, scheduler_);
-  ASSERT_TRUE(restarted.ResumeUnfinished().ok());
+  ASSERT_THAT(restarted.ResumeUnfinished(), IsOk());
   ASSERT_EQ(scheduler_.queue.size(), 1u);
-  ASSERT_TRUE(restarted.RunJob(scheduler_.queue[0]).ok());
+  ASSERT_THAT(restarted.RunJob(scheduler_.queue[0]), IsOk());
   JobRecord job = *restarted.Get(testing::As("alice"), {firm_, started->job_id()});
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(directory_.apply_calls, 1);
@@ -221,7 +221,8 @@ TEST_F(ImporterTest,
   const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
                                 absl::StrCat(bianchi_, ",Bianchi SpA,B-1")});
   directory_.before_apply = [&] {
-    EXPECT_TRUE(domain_->clients.DeleteClient(testing::As("alice"), firm_, rossi_).ok());
+    EXPECT_THAT(domain_->clients.DeleteClient(testing::As("alice"), firm_, rossi_),
+                IsOk());
   };
   JobRecord failed = Import(csv, "first-upload");
   EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
@@ -244,7 +245,7 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
             absl::StrCat(bianchi_, ",Bianchi WRONG,B-1"),
             absl::StrCat(verdi_, ",\"Società Verdi\",v-9x") + std::string(100, 'y')}));
   auto report = importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()});
-  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_THAT(report, IsOk()) << report.status();
   std::vector<csv::Record> rows = csv::Parse(*report);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_THAT(rows[0].fields,
@@ -344,15 +345,14 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   for (int i = 2001; i < 4500; ++i) AddClient(absl::StrCat("Neri, Gialli ", i));
   std::string all;
   int chunks = 0;
-  ASSERT_TRUE(importer_
-                  ->Export(testing::As("alice"), firm_, v1::ITALIAN, false,
-                           [&](std::string chunk) {
-                             EXPECT_LE(chunk.size(), 64u * 1024 + 200);
-                             all += chunk;
-                             ++chunks;
-                             return true;
-                           })
-                  .ok());
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, false,
+                                [&](std::string chunk) {
+                                  EXPECT_LE(chunk.size(), 64u * 1024 + 200);
+                                  all += chunk;
+                                  ++chunks;
+                                  return true;
+                                }),
+              IsOk());
   EXPECT_GT(chunks, 1);
   std::vector<csv::Record> rows = csv::Parse(all);
   ASSERT_EQ(rows.size(), 3u + 2500u + 1u);
@@ -379,7 +379,7 @@ TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   EXPECT_THAT(errors[0].original(),
               ElementsAre(absl::StrCat(bianchi_), latin1, "B-\xFF"));
   auto report = importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()});
-  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_THAT(report, IsOk()) << report.status();
   EXPECT_THAT(*report, HasSubstr(latin1));
 }
 
@@ -431,7 +431,7 @@ TEST_F(ImporterTest, ARefusalIsNothingAppliedAndNotResent) {
 TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
   auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
-  ASSERT_TRUE(started.ok());
+  ASSERT_THAT(started, IsOk());
   CorruptFirstRecordUnder('J');  // the job record
 
   RunScheduled();
@@ -440,14 +440,14 @@ TEST_F(ImporterTest, AJobWhoseStoredStateCannotBeReadEndsFailed) {
   EXPECT_FALSE(job.retryable());
   EXPECT_THAT(job.failure_reason(), HasSubstr("cannot be read"));
   // Nothing is left to resume at the next start.
-  ASSERT_TRUE(importer_->ResumeUnfinished().ok());
+  ASSERT_THAT(importer_->ResumeUnfinished(), IsOk());
   EXPECT_TRUE(scheduler_.queue.empty());
 }
 
 TEST_F(ImporterTest, ARowLogThatCannotBeReadEndsTheJobFailed) {
   auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
-  ASSERT_TRUE(started.ok());
+  ASSERT_THAT(started, IsOk());
   CorruptFirstRecordUnder('W');  // a row
   RunScheduled();
   JobRecord job = *importer_->Get(testing::As("alice"), {firm_, started->job_id()});
