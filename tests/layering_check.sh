@@ -20,7 +20,8 @@ forbid() {
   fi
 }
 
-core_files=(common/auth/caller.* common/changes/change_origin.h common/csv/* common/names/* common/requests/* common/status/errors.*
+core_files=(common/auth/caller.* common/changes/change_origin.h common/csv/* common/invitations/*
+            common/names/* common/requests/* common/rules/* common/status/errors.*
             common/status/error_budget.* common/storage/key_codec.*
             common/storage/page_token.* common/storage/paging.h
             common/storage/striped_locks.h common/text/* common/time/clock.h)

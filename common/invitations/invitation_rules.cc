@@ -41,19 +41,25 @@ absl::Status CheckDraft(const InvitationRecord& draft) {
   return errors::InvalidArgument(violations);
 }
 
-InvitationRecord NewInvitation(const InvitationRecord& draft, absl::string_view inviter,
-                               uint64_t id, uint64_t company_id, std::string token,
-                               absl::Time now) {
+absl::StatusOr<InvitationRecord> NewInvitation(
+    const InvitationRecord& draft, absl::string_view inviter,
+    const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
+    absl::Time now) {
+  if (absl::Status s = CheckDraft(draft); !s.ok()) return s;
+  absl::StatusOr<uint64_t> id = allocate();
+  if (!id.ok()) return id.status();
+  absl::StatusOr<uint64_t> company_id = allocate();
+  if (!company_id.ok()) return company_id.status();
   InvitationRecord invitation;
-  invitation.set_id(id);
-  invitation.set_company_id(company_id);
+  invitation.set_id(*id);
+  invitation.set_company_id(*company_id);
   invitation.set_client_display_name(text::Trim(draft.client_display_name()));
   invitation.set_client_type(draft.client_type());
   invitation.set_client_email(draft.client_email());
   invitation.set_invitee_email(draft.invitee_email());
   invitation.set_inviter_user_id(std::string(inviter));
   invitation.set_state(v1::InvitationState::PENDING);
-  invitation.set_token(std::move(token));
+  invitation.set_token(tokens.Next());
   invitation.set_create_time_us(absl::ToUnixMicros(now));
   invitation.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
   return invitation;

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_INVITATIONS_INVITATION_RULES_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +33,23 @@ inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
 // INVALID_ARGUMENT listing what is wrong with a CreateInvitation draft.
 absl::Status CheckDraft(const InvitationRecord& draft);
 
-// A pending invitation made of `draft` by `inviter` at `now`.
-InvitationRecord NewInvitation(const InvitationRecord& draft, absl::string_view inviter,
-                               uint64_t id, uint64_t company_id, std::string token,
-                               absl::Time now);
+// The secrets invitees present: 128 random bits, in hex.
+class TokenSource {
+ public:
+  std::string Next();
+
+ private:
+  absl::Mutex mu_;
+  absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
+};
+
+// A pending invitation made of `draft` by `inviter` at `now`: a token from
+// `tokens`, its id and its company's from `allocate`. INVALID_ARGUMENT
+// (CheckDraft) for a bad draft.
+absl::StatusOr<InvitationRecord> NewInvitation(
+    const InvitationRecord& draft, absl::string_view inviter,
+    const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
+    absl::Time now);
 
 // The state a reader sees: a pending invitation past its lifetime reads as
 // expired without anything having to rewrite it. The token is shown only to
@@ -64,6 +78,9 @@ absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
     absl::StatusOr<storage::StoredPage<InvitationRecord>> stored,
     const storage::ListPage& list, int64_t now_us);
 
+// An accept without a firm weighs at most this many of the caller's firms.
+inline constexpr size_t kMaxFirmsWeighed = 1000;
+
 // The firm an accept goes to: `requested` when given, else the caller's one
 // firm among `firms`; PERMISSION_DENIED with none, INVALID_ARGUMENT on
 // `firm` naming them when there are several. Membership of the firm is the
@@ -71,15 +88,6 @@ absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
 absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
                                     const std::vector<uint64_t>& firms);
 
-// The secrets invitees present: 128 random bits, in hex.
-class TokenSource {
- public:
-  std::string Next();
-
- private:
-  absl::Mutex mu_;
-  absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
-};
 
 // What an AcceptInvitation request asks: its token (required) and the firm
 // it names, if any.

@@ -10,9 +10,6 @@
 namespace clientbook::accounts {
 namespace {
 
-// The firms ChooseFirm weighs when the invitee names none.
-constexpr size_t kMaxFirmsPerUserScanned = 1000;
-
 // An answer the cell gave for sure (a refusal), after which the accept may
 // start over with another firm; UNAVAILABLE leaves the outcome unknown.
 bool IsDefinite(const absl::Status& status) {
@@ -30,14 +27,10 @@ absl::Status Invitations::Put(const InvitationRecord& invitation) {
 
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
-  if (absl::Status s = invitations::CheckDraft(draft); !s.ok()) return s;
-  absl::StatusOr<uint64_t> id = store_.AllocateId();
-  if (!id.ok()) return id.status();
-  absl::StatusOr<uint64_t> company_id = store_.AllocateId();
-  if (!company_id.ok()) return company_id.status();
-  InvitationRecord invitation = invitations::NewInvitation(
-      draft, caller, *id, *company_id, tokens_.Next(), clock_.Now());
-  if (absl::Status s = Put(invitation); !s.ok()) return s;
+  absl::StatusOr<InvitationRecord> invitation = invitations::NewInvitation(
+      draft, caller, [this] { return store_.AllocateId(); }, tokens_, clock_.Now());
+  if (!invitation.ok()) return invitation.status();
+  if (absl::Status s = Put(*invitation); !s.ok()) return s;
   return invitation;
 }
 
@@ -90,7 +83,7 @@ absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
         if (name.ok()) firms.push_back(name->firm_id);
       }
       cursor = page->cursor;
-    } while (!cursor.empty() && firms.size() < kMaxFirmsPerUserScanned);
+    } while (!cursor.empty() && firms.size() < invitations::kMaxFirmsWeighed);
   }
   absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, firms);
   if (!firm.ok()) return firm.status();

@@ -11,24 +11,14 @@
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
-namespace {
-
-constexpr size_t kMaxFirmsPerUserScanned = 1000;
-
-}  // namespace
-
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
-  if (absl::Status s = invitations::CheckDraft(draft); !s.ok()) return s;
-  absl::StatusOr<uint64_t> id = store_.AllocateId();
-  if (!id.ok()) return id.status();
-  absl::StatusOr<uint64_t> company_id = store_.AllocateId();
-  if (!company_id.ok()) return company_id.status();
-  InvitationRecord inv =
-      invitations::NewInvitation(draft, caller, *id, *company_id, tokens_.Next(),
-                                 absl::FromUnixMicros(core_.NowMicros()));
+  absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
+      draft, caller, [this] { return store_.AllocateId(); }, tokens_,
+      absl::FromUnixMicros(core_.NowMicros()));
+  if (!inv.ok()) return inv.status();
   std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutInvitation(inv, EmailKey(inv.invitee_email()));
+  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return inv;
 }
@@ -42,7 +32,7 @@ absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view use
     if (!page.ok()) return page.status();
     firms.insert(firms.end(), page->items.begin(), page->items.end());
     cursor = page->cursor;
-  } while (!cursor.empty() && firms.size() < kMaxFirmsPerUserScanned);
+  } while (!cursor.empty() && firms.size() < invitations::kMaxFirmsWeighed);
   return firms;
 }
 

@@ -51,7 +51,7 @@ class Invitations {
   // not.
   absl::StatusOr<InvitationRecord> LoadPendingInvitation(const auth::Caller& caller,
                                                          absl::string_view token);
-  // The firms `user_id` is a member of (the first kMaxFirmsPerUserScanned).
+  // The firms `user_id` is a member of (the first invitations::kMaxFirmsWeighed).
   absl::StatusOr<std::vector<uint64_t>> FirmsOf(absl::string_view user_id);
   // The client `invitation` becomes in `firm_id`, led by `lead`.
   ClientRecord ClientOf(const InvitationRecord& invitation, uint64_t firm_id,
