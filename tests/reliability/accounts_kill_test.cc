@@ -33,6 +33,17 @@ using testing::As;
 
 constexpr int kMaxKillDelayMs = 300;
 
+// Kills accounts at $CLIENTBOOK_KILL_ROUNDS random moments, starting it
+// again at `target` each time.
+void KillAtRandomMoments(testing::ServiceProcess& accounts, const std::string& target) {
+  absl::BitGen random;
+  for (int round = 0; round < testing::KillRounds(); ++round) {
+    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
+    ASSERT_EQ(accounts.Stop(SIGKILL), -SIGKILL);
+    ASSERT_TRUE(accounts.Start() && accounts.WaitServing(target)) << accounts.Log();
+  }
+}
+
 // What the cells acknowledged: alice's firms, and those bob is in now.
 struct Truth {
   absl::Mutex mu;
@@ -114,14 +125,10 @@ TEST(AccountsKillTest, KilledAtAnyMomentItListsExactlyWhatTheCellsSayOnceItCatch
     writers.emplace_back(
         [&, stub = cell_stubs.back().get()] { Write(*stub, truth, stop); });
   }
-  absl::BitGen random;
-  for (int round = 0; round < testing::KillRounds(); ++round) {
-    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
-    ASSERT_EQ(accounts->Stop(SIGKILL), -SIGKILL);
-    ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
-  }
+  KillAtRandomMoments(*accounts, target);
   stop = true;
   for (std::thread& writer : writers) writer.join();
+  ASSERT_FALSE(HasFatalFailure());
 
   absl::MutexLock lock(&truth.mu);
   ASSERT_GT(truth.alice.size(), 10u);
@@ -206,14 +213,10 @@ TEST(AccountsKillTest, AnInvitationAcceptedThroughKillsIsAClientOfExactlyTheFirm
   std::atomic<bool> stop{false};
   int accepted = 0;
   std::thread invitee([&] { accepted = InviteAndAccept(*accounts_stub, firms, stop); });
-  absl::BitGen random;
-  for (int round = 0; round < testing::KillRounds(); ++round) {
-    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, kMaxKillDelayMs)));
-    ASSERT_EQ(accounts->Stop(SIGKILL), -SIGKILL);
-    ASSERT_TRUE(accounts->Start() && accounts->WaitServing(target)) << accounts->Log();
-  }
+  KillAtRandomMoments(*accounts, target);
   stop = true;
   invitee.join();
+  ASSERT_FALSE(HasFatalFailure());
   ASSERT_GT(accepted, 5);
 
   // Every invitation accounts calls accepted names a client that its firm

@@ -3,8 +3,11 @@
 // cell's feed started over without touching another cell's.
 #include "services/accounts/domain/accounts.h"
 
+#include <atomic>
 #include <memory>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
@@ -177,6 +180,45 @@ TEST_F(AccountsTest, PagesFollowEachOtherAndATokenFitsOneUserAlone) {
     }
   } while (!request.page_token.empty());
   EXPECT_EQ(seen.size(), 5u);
+}
+
+// 64 readers while a feed applies batch after batch: each write is whole,
+// so a reader sees a user's firms grow one batch at a time, never a part of
+// one, and never fewer than it saw before.
+TEST_F(AccountsTest, SixtyFourRacingReadersSeeWholeBatchesOnly) {
+  constexpr int kBatches = 100;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, shrank{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 64; ++r) {
+    readers.emplace_back([&] {
+      size_t last = 0;
+      while (!done.load()) {
+        absl::StatusOr<storage::Page<v1::Firm>> page =
+            accounts_.ListMyFirms("alice", {.page_size = 1000});
+        if (!page.ok()) continue;
+        // Each batch adds two firms: an odd count is half a batch.
+        if (page->items.size() % 2 != 0) ++torn;
+        if (page->items.size() < last) ++shrank;
+        last = page->items.size();
+      }
+    });
+  }
+  for (uint64_t i = 0; i < kBatches; ++i) {
+    ASSERT_OK(accounts_.Apply(
+        {kCell1, Feed::kMembers},
+        Batch({MemberEvent(v1::ChangeEvent::CREATED, kCell1.first_id() + 2 * i + 1, "alice"),
+               MemberEvent(v1::ChangeEvent::CREATED, kCell1.first_id() + 2 * i + 2, "alice")}),
+        absl::StrCat("m", i)));
+  }
+  done = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(shrank.load(), 0);
+  absl::StatusOr<storage::Page<v1::Firm>> all =
+      accounts_.ListMyFirms("alice", {.page_size = 1000});
+  ASSERT_OK(all.status());
+  EXPECT_EQ(all->items.size(), 2u * kBatches);
 }
 
 }  // namespace
