@@ -59,8 +59,9 @@ absl::StatusOr<std::optional<Caller>> AuthenticateGoBetween(
   if (own.empty()) return std::nullopt;
   absl::StatusOr<Caller> go_between = authenticator.Authenticate(own);
   if (!go_between.ok()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "the go-between's credentials (", kPrefix, "*): ", go_between.status().message()));
+    return absl::UnauthenticatedError(
+        absl::StrCat("the go-between's credentials (", kPrefix,
+                     "*): ", go_between.status().message()));
   }
   return std::move(*go_between);
 }
@@ -80,8 +81,8 @@ absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadat
   absl::StatusOr<HeaderValue> email = SingleHeader(metadata, kUserEmailHeader);
   if (!email.ok()) return email.status();
   if (email->found) {
-    if (email->value.size() > rules::kMaxEmailBytes || !text::IsPrintableAscii(email->value) ||
-        !absl::StrContains(email->value, '@')) {
+    if (email->value.size() > rules::kMaxEmailBytes ||
+        !text::IsPrintableAscii(email->value) || !absl::StrContains(email->value, '@')) {
       return Refuse(kUserEmailHeader, "must be an email address");
     }
     caller.verified_email = std::string(email->value);

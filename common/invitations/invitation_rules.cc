@@ -93,7 +93,8 @@ absl::StatusOr<InvitationRecord> Answerable(
   const InvitationRecord& invitation = **found;
   // Before anything about its state: whether and where it was accepted is
   // the invitee's business alone.
-  if (absl::Status s = RequireVerifiedEmail(caller, invitation.invitee_email()); !s.ok()) {
+  if (absl::Status s = RequireVerifiedEmail(caller, invitation.invitee_email());
+      !s.ok()) {
     return s;
   }
   const std::string name = names::InvitationName{invitation.id()}.ToString();
@@ -105,7 +106,8 @@ absl::StatusOr<InvitationRecord> Answerable(
                        names::FirmName{invitation.accepted_firm_id()}.ToString()));
     case v1::InvitationState::DECLINED:
       return errors::WithReason(absl::StatusCode::kFailedPrecondition,
-                                "INVITATION_DECLINED", absl::StrCat(name, " was declined"));
+                                "INVITATION_DECLINED",
+                                absl::StrCat(name, " was declined"));
     default:
       break;
   }
@@ -189,11 +191,14 @@ v1::Invitation ToProto(const InvitationRecord& invitation) {
   out.set_inviter_user_id(invitation.inviter_user_id());
   out.set_state(invitation.state());
   out.set_token(invitation.token());
-  *out.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(invitation.create_time_us());
-  *out.mutable_expire_time() = TimeUtil::MicrosecondsToTimestamp(invitation.expire_time_us());
+  *out.mutable_create_time() =
+      TimeUtil::MicrosecondsToTimestamp(invitation.create_time_us());
+  *out.mutable_expire_time() =
+      TimeUtil::MicrosecondsToTimestamp(invitation.expire_time_us());
   if (invitation.state() == v1::InvitationState::ACCEPTED) {
     out.set_client(
-        names::ClientName{invitation.accepted_firm_id(), invitation.company_id()}.ToString());
+        names::ClientName{invitation.accepted_firm_id(), invitation.company_id()}
+            .ToString());
   }
   return out;
 }

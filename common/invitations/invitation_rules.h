@@ -88,7 +88,6 @@ inline constexpr size_t kMaxFirmsWeighed = 1000;
 absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
                                     const std::vector<uint64_t>& firms);
 
-
 // What an AcceptInvitation request asks: its token (required) and the firm
 // it names, if any.
 struct AcceptRequest {

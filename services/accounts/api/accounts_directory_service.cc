@@ -56,7 +56,8 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::AcceptInvitation(
         CB_ASSIGN_OR_RETURN(const invitations::AcceptRequest ask,
                             invitations::ParseAccept(*req));
         return server::Respond(
-            invitations_.AcceptInvitation(caller, ask.token, ask.firm_id), resp, kToProto);
+            invitations_.AcceptInvitation(caller, ask.token, ask.firm_id), resp,
+            kToProto);
       });
 }
 

@@ -31,7 +31,8 @@ absl::StatusOr<v1::Client> GrpcCellDirectories::ConnectInvitedClient(
   request.mutable_invitation()->clear_token();
   request.set_request_id(request_id);
   auth::Caller carried = invitee;
-  carried.via = absl::StrCat("accounts ", names::InvitationName{invitation.id()}.ToString());
+  carried.via =
+      absl::StrCat("accounts ", names::InvitationName{invitation.id()}.ToString());
   std::unique_ptr<grpc::ClientContext> context =
       client::ContextFor(carried, timeout_, &service_);
   v1::Client client;

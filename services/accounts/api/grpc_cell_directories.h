@@ -20,9 +20,10 @@ class GrpcCellDirectories final : public CellDirectories {
   GrpcCellDirectories(const std::vector<CellFeeds::Cell>& cells, auth::Caller service,
                       absl::Duration timeout = absl::Seconds(10));
 
-  absl::StatusOr<v1::Client> ConnectInvitedClient(
-      const auth::Caller& invitee, uint64_t firm_id, const InvitationRecord& invitation,
-      const std::string& request_id) override;
+  absl::StatusOr<v1::Client> ConnectInvitedClient(const auth::Caller& invitee,
+                                                  uint64_t firm_id,
+                                                  const InvitationRecord& invitation,
+                                                  const std::string& request_id) override;
 
  private:
   std::map<uint32_t, std::unique_ptr<v1::DirectoryService::Stub>> stubs_;

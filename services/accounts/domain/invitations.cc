@@ -41,7 +41,8 @@ absl::StatusOr<storage::Page<InvitationRecord>> Invitations::ListInvitations(
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
       absl::StrCat("invitations|", caller.user_id, "|", email_key), page);
   if (!list.ok()) return list.status();
-  if (absl::Status s = invitations::CheckMayList(caller, invitee_email); !s.ok()) return s;
+  if (absl::Status s = invitations::CheckMayList(caller, invitee_email); !s.ok())
+    return s;
   return invitations::SeenPage(
       invitee_email.empty()
           ? store_.InvitationsFromUser(caller.user_id, list->cursor, list->size)
@@ -79,7 +80,8 @@ absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
           store_.FirmsOf(caller.user_id, cursor, storage::kMaxPageSize);
       if (!page.ok()) return page.status();
       for (const v1::Firm& firm : page->items) {
-        absl::StatusOr<names::FirmName> name = names::FirmName::Parse("firm", firm.name());
+        absl::StatusOr<names::FirmName> name =
+            names::FirmName::Parse("firm", firm.name());
         if (name.ok()) firms.push_back(name->firm_id);
       }
       cursor = page->cursor;

@@ -61,7 +61,8 @@ class Invitations {
   // The firm this accept goes to: the one an earlier attempt began with,
   // else the caller's choice; kept on the invitation before the cell is
   // asked.
-  absl::StatusOr<uint64_t> PinFirm(const auth::Caller& caller, InvitationRecord& invitation,
+  absl::StatusOr<uint64_t> PinFirm(const auth::Caller& caller,
+                                   InvitationRecord& invitation,
                                    std::optional<uint64_t> requested);
   absl::Status Put(const InvitationRecord& invitation);
   int64_t NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }

@@ -152,15 +152,20 @@ absl::StatusOr<storage::StoredPage<v1::Firm>> RocksAccountsStore::FirmsOf(
 }
 
 absl::Status RocksAccountsStore::PutInvitation(
-    const invitations::InvitationRecord& invitation, absl::string_view invitee_email_key) {
+    const invitations::InvitationRecord& invitation,
+    absl::string_view invitee_email_key) {
   rocksdb::WriteBatch batch;
   batch.Put(InvitationKey(invitation.id()), invitation.SerializeAsString());
-  batch.Put(TokenKey(invitation.token()), KeyBuilder::Extend("").Uint64(invitation.id()).Release());
-  batch.Put(KeyBuilder(kToEmail).String(invitee_email_key).Uint64(invitation.id()).Release(),
-            "");
+  batch.Put(TokenKey(invitation.token()),
+            KeyBuilder::Extend("").Uint64(invitation.id()).Release());
   batch.Put(
-      KeyBuilder(kFromUser).String(invitation.inviter_user_id()).Uint64(invitation.id()).Release(),
+      KeyBuilder(kToEmail).String(invitee_email_key).Uint64(invitation.id()).Release(),
       "");
+  batch.Put(KeyBuilder(kFromUser)
+                .String(invitation.inviter_user_id())
+                .Uint64(invitation.id())
+                .Release(),
+            "");
   // An answer is what a caller was told: it must outlive a crash.
   return db_->WriteDurably(batch);
 }

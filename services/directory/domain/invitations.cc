@@ -42,7 +42,8 @@ absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
   absl::StatusOr<storage::ListPage> list = storage::OpenPage(
       absl::StrCat("invitations|", caller.user_id, "|", EmailKey(invitee_email)), page);
   if (!list.ok()) return list.status();
-  if (absl::Status s = invitations::CheckMayList(caller, invitee_email); !s.ok()) return s;
+  if (absl::Status s = invitations::CheckMayList(caller, invitee_email); !s.ok())
+    return s;
   return invitations::SeenPage(
       invitee_email.empty()
           ? store_.ListInvitationsFromUser(caller.user_id, list->cursor, list->size)
@@ -120,13 +121,15 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
 absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
     const auth::Caller& caller, uint64_t firm_id, const InvitationRecord& invitation,
     absl::string_view request_id) {
-  if (absl::Status s = invitations::RequireVerifiedEmail(caller, invitation.invitee_email());
+  if (absl::Status s =
+          invitations::RequireVerifiedEmail(caller, invitation.invitee_email());
       !s.ok()) {
     return s;
   }
   if (absl::Status s = invitations::CheckDraft(invitation); !s.ok()) return s;
   if (absl::Status s = AllValid({
-          rules::CheckId("invitation.inviter_user_id", invitation.inviter_user_id(), true),
+          rules::CheckId("invitation.inviter_user_id", invitation.inviter_user_id(),
+                         true),
           invitation.company_id() >= names::kFirstAccountsId
               ? std::nullopt
               : std::optional<errors::FieldViolation>(
@@ -152,9 +155,9 @@ absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
             store_.GetClient(firm_id, invitation.company_id());
         if (!existing.ok()) return existing.status();
         if (existing->has_value()) {
-          return absl::AlreadyExistsError(absl::StrCat(
-              names::ClientName{firm_id, invitation.company_id()}.ToString(),
-              " is already a client: the invitation was accepted before"));
+          return absl::AlreadyExistsError(
+              absl::StrCat(names::ClientName{firm_id, invitation.company_id()}.ToString(),
+                           " is already a client: the invitation was accepted before"));
         }
         ClientRecord client = ClientOf(invitation, firm_id, caller.user_id);
         DirectoryCore::PutClient(write, nullptr, client);

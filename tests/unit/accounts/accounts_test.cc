@@ -205,11 +205,13 @@ TEST_F(AccountsTest, SixtyFourRacingReadersSeeWholeBatchesOnly) {
     });
   }
   for (uint64_t i = 0; i < kBatches; ++i) {
-    ASSERT_OK(accounts_.Apply(
-        {kCell1, Feed::kMembers},
-        Batch({MemberEvent(v1::ChangeEvent::CREATED, kCell1.first_id() + 2 * i + 1, "alice"),
-               MemberEvent(v1::ChangeEvent::CREATED, kCell1.first_id() + 2 * i + 2, "alice")}),
-        absl::StrCat("m", i)));
+    ASSERT_OK(
+        accounts_.Apply({kCell1, Feed::kMembers},
+                        Batch({MemberEvent(v1::ChangeEvent::CREATED,
+                                           kCell1.first_id() + 2 * i + 1, "alice"),
+                               MemberEvent(v1::ChangeEvent::CREATED,
+                                           kCell1.first_id() + 2 * i + 2, "alice")}),
+                        absl::StrCat("m", i)));
   }
   done = true;
   for (std::thread& reader : readers) reader.join();

@@ -43,17 +43,15 @@ class RecordingCells final : public CellDirectories {
     std::string request_id;
   };
 
-  absl::StatusOr<v1::Client> ConnectInvitedClient(const auth::Caller& invitee,
-                                                  uint64_t firm_id,
-                                                  const InvitationRecord& invitation,
-                                                  const std::string& request_id) override {
+  absl::StatusOr<v1::Client> ConnectInvitedClient(
+      const auth::Caller& invitee, uint64_t firm_id, const InvitationRecord& invitation,
+      const std::string& request_id) override {
     absl::MutexLock lock(&mu_);
     connects_.push_back({firm_id, invitation.company_id(), request_id});
     if (!answer_.ok()) return answer_;
     v1::Client client;
     client.set_name(names::ClientName{firm_id, invitation.company_id()}.ToString());
-    client.set_lead_accountant(
-        names::MemberName{firm_id, invitee.user_id}.ToString());
+    client.set_lead_accountant(names::MemberName{firm_id, invitee.user_id}.ToString());
     return client;
   }
 
@@ -140,7 +138,8 @@ TEST_F(AccountsInvitationsTest, AnAcceptConnectsTheCompanyInTheInviteesOneFirm) 
 
   absl::StatusOr<InvitationRecord> again =
       invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt);
-  EXPECT_THAT(errors::ReasonOf(again.status()), Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
+  EXPECT_THAT(errors::ReasonOf(again.status()),
+              Optional(std::string("INVITATION_ALREADY_ACCEPTED")));
   EXPECT_EQ(cells_.connects().size(), 1u);
 }
 
@@ -155,7 +154,8 @@ TEST_F(AccountsInvitationsTest, TheFirmIsChosenByTheInviteeWhenTheyHaveSeveralOr
   EXPECT_TRUE(cells_.connects().empty());
   // A firm the index does not know yet is the cell's to judge, not ours.
   const uint64_t just_joined = kFirmB + 1;
-  ASSERT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), just_joined), IsOk());
+  ASSERT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), just_joined),
+              IsOk());
   EXPECT_EQ(cells_.connects().back().firm_id, just_joined);
 }
 
@@ -209,7 +209,8 @@ TEST_F(AccountsInvitationsTest, OnlyTheProvenInviteeAnswersAndOnlyWithin30Days) 
   clock_.Advance(absl::Seconds(1));
   absl::StatusOr<InvitationRecord> late =
       invitations_.AcceptInvitation(anna_, invitation.token(), kFirmA);
-  EXPECT_THAT(errors::ReasonOf(late.status()), Optional(std::string("INVITATION_EXPIRED")));
+  EXPECT_THAT(errors::ReasonOf(late.status()),
+              Optional(std::string("INVITATION_EXPIRED")));
   EXPECT_THAT(invitations_.AcceptInvitation(anna_, later.token(), kFirmA), IsOk());
   EXPECT_EQ(cells_.connects().size(), 1u);
 }
