@@ -81,6 +81,19 @@ class ChangeFeedTest : public ::testing::Test {
     return firm.name();
   }
 
+  // `user` joins `firm` as STAFF, added by its owner.
+  v1::FirmMember AddStaff(const std::string& firm, const std::string& user) {
+    v1::FirmMember member;
+    EXPECT_THAT(
+        directory_->AddFirmMember(As("owner").get(),
+                                  Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                                      "parent: '", firm, "' member { user_id: '", user,
+                                      "' email: '", user, "@x.example' role: STAFF }")),
+                                  &member),
+        IsOk());
+    return member;
+  }
+
   v1::Client NewClient(const std::string& firm, const std::string& name) {
     v1::Client client;
     EXPECT_THAT(
@@ -536,15 +549,7 @@ TEST_F(ChangeFeedTest, AReaderSeesItsOwnFirmOnlyAndNotOthersListViews) {
   const std::string firm = NewFirm("owner");
   const std::string other = NewFirm("stranger");
   NewClient(firm, "Rossi SpA");
-  v1::FirmMember member;
-  ASSERT_THAT(
-      directory_->AddFirmMember(As("owner").get(),
-                                Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                                    "parent: '", firm,
-                                    "' member { user_id: 'bob' email: 'bob@x.example' "
-                                    "role: STAFF }")),
-                                &member),
-      IsOk());
+  AddStaff(firm, "bob");
   v1::ClientListView view;
   ASSERT_THAT(directory_->UpdateClientListView(
                   As("owner").get(),
@@ -629,15 +634,7 @@ TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
 
 TEST_F(ChangeFeedTest, AWatchDeliversInOrderAndEndsWhenItsMemberIsRemoved) {
   const std::string firm = NewFirm("owner");
-  v1::FirmMember member;
-  ASSERT_THAT(
-      directory_->AddFirmMember(As("owner").get(),
-                                Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                                    "parent: '", firm,
-                                    "' member { user_id: 'bob' email: 'bob@x.example' "
-                                    "role: STAFF }")),
-                                &member),
-      IsOk());
+  AddStaff(firm, "bob");
   auto ctx = As("bob");
   v1::WatchChangesRequest req;
   req.set_parent(firm);
@@ -718,14 +715,7 @@ TEST_F(ChangeFeedTest, ASlowWatchersLagIsMeasuredUntilItCatchesUp) {
 TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
   const std::string firm = NewFirm("owner");
   for (const char* user : {"bob", "carol"}) {
-    v1::FirmMember member;
-    ASSERT_THAT(
-        directory_->AddFirmMember(As("owner").get(),
-                                  Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                                      "parent: '", firm, "' member { user_id: '", user,
-                                      "' email: '", user, "@x.example' role: STAFF }")),
-                                  &member),
-        IsOk());
+    AddStaff(firm, user);
   }
   v1::ClientListView view;
   ASSERT_THAT(directory_->UpdateClientListView(
@@ -873,15 +863,7 @@ TEST_F(ChangeFeedTest, BadWatchesAreRefusedWithClearStatuses) {
 TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChanges) {
   const std::string firm = NewFirm("owner");
   NewFirm("stranger");
-  v1::FirmMember member;
-  ASSERT_THAT(
-      directory_->AddFirmMember(As("owner").get(),
-                                Text<v1::AddFirmMemberRequest>(absl::StrCat(
-                                    "parent: '", firm,
-                                    "' member { user_id: 'bob' email: 'bob@x.example' "
-                                    "role: STAFF }")),
-                                &member),
-      IsOk());
+  AddStaff(firm, "bob");
   const v1::Client a = NewClient(firm, "Alpha");
   NewClient(firm, "Beta");
   for (const char* user : {"owner", "bob"}) {
