@@ -20,7 +20,9 @@ forbid() {
   fi
 }
 
-core_files=(common/auth/caller.* common/changes/change_origin.h common/csv/* common/invitations/*
+# (common/invitations/invitation_changes.* is common_storage's: the change log.)
+core_files=(common/auth/caller.* common/changes/change_origin.h common/csv/*
+            common/invitations/invitation_rules.*
             common/names/* common/requests/* common/rules/* common/status/errors.*
             common/status/error_budget.* common/storage/key_codec.*
             common/storage/page_token.* common/storage/paging.h

@@ -13,7 +13,8 @@ struct ChangeOrigin {
   std::string request_id;  // the caller's, when given
   // "api"; "sweep" (a periodic task); "directory" (billing following the
   // directory's feed); "import" (a job's rows); "reconcile" (an operator's
-  // repair after a restore).
+  // repair after a restore); "move-invitations" (a lone cell's invitations
+  // moving into accounts).
   std::string source = "api";
 };
 

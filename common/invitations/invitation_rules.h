@@ -30,6 +30,10 @@ namespace clientbook::invitations {
 // has expired (expire_time is the first instant it no longer works).
 inline constexpr absl::Duration kInvitationLifetime = absl::Hours(30 * 24);
 
+// The source of the change records of a move of a lone cell's pending
+// invitations into accounts (clientbook-admin move-invitations).
+inline constexpr char kMovedToAccounts[] = "move-invitations";
+
 // INVALID_ARGUMENT listing what is wrong with a CreateInvitation draft.
 absl::Status CheckDraft(const InvitationRecord& draft);
 

@@ -1,16 +1,20 @@
 // The accounts service binary: the calls that span cells. ListMyFirms, from
 // an index it builds by following every cell's directory feed; and the
-// invitations, which it keeps and connects to a firm in that firm's cell.
-// Flags, storage, the feeds, server; then waits for SIGTERM/SIGINT.
+// invitations, which it keeps and connects to a firm in that firm's cell,
+// with their change feed and backups. Flags, storage, the feeds, server;
+// then waits for SIGTERM/SIGINT.
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/auth/auth_flags.h"
+#include "common/changes/backup_service.h"
+#include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
+#include "services/accounts/api/accounts_change_readers.h"
 #include "services/accounts/api/accounts_directory_service.h"
 #include "services/accounts/api/cell_feeds.h"
 #include "services/accounts/api/grpc_cell_directories.h"
@@ -51,26 +55,42 @@ int main(int argc, char** argv) {
                                   {.listen = "127.0.0.1:50070",
                                    .data_dir = "./data/accounts",
                                    .metrics_listen = "127.0.0.1:9470",
+                                   .operator_listen = "127.0.0.1:50080",
                                    .spans_cells = true});
   if (!basics.ok()) return server::ExitWith(basics.status());
+  auto retention = changes::ChangeRetentionFromFlags();
+  if (!retention.ok()) return server::ExitWith(retention.status());
   auto cells = accounts::CellsFromFlags();
   if (!cells.ok()) return server::ExitWith(cells.status());
   auto service = auth::ServiceCallerFromFlags("clientbook-accounts");
   if (!service.ok()) return server::ExitWith(service.status());
-  auto store = accounts::RocksAccountsStore::Open(basics->db.get());
+  auto store = accounts::RocksAccountsStore::Open(basics->db.get(), *basics->clock.clock);
   if (!store.ok()) return server::ExitWith(store.status());
   accounts::Accounts index(**store);
   accounts::GrpcCellDirectories cell_directories(*cells, *service);
   accounts::Invitations invitations(**store, cell_directories, *basics->clock.clock);
   accounts::AccountsDirectoryService directory(index, invitations, *basics->frame);
+  changes::ChangeLog& change_log = (*store)->change_log();
+  accounts::AccountsChangeReaders change_readers;
+  SystemClock real_time;
+  changes::ChangeService change_feed(change_log, change_readers, *basics->frame,
+                                     real_time,
+                                     changes::ChangeServiceOptions::FromFlags());
+  auto backups =
+      changes::BackupService::FromFlags(change_log, "accounts", *basics->frame);
+  if (!backups.ok()) return server::ExitWith(backups.status());
   {
+    auto backup_schedule = (*backups)->StartSchedule();
+    auto change_sweeper =
+        changes::ApplyRetention(change_log, *basics->clock.clock, *retention);
     accounts::CellFeeds feeds(*cells, *service, index);
     feeds.Start();
     server::ServerOptions options = server::ServerOptions::FromFlags();
     options.metrics.push_back(&feeds);
-    if (absl::Status s =
-            server::ServeUntilSignal("accounts", options, *basics->frame, {&directory},
-                                     basics->clock.control.get());
+    options.metrics.push_back(backups->get());
+    if (absl::Status s = server::ServeUntilSignal(
+            "accounts", options, *basics->frame, {&directory, &change_feed},
+            basics->clock.control.get(), {backups->get()});
         !s.ok()) {
       return server::ExitWith(s);
     }

@@ -4,13 +4,16 @@
 // and gives the restored store a new epoch. After a restore, `reconcile`
 // asks billing and import (ReconcileService on their operator addresses)
 // what no longer matches the directory, and with --fix repairs what has one
-// right answer.
+// right answer. When one cell becomes several, `move-invitations` hands the
+// lone cell's pending invitations to accounts (move_invitations.h).
 //
 //   clientbook-admin list    --from DIR
 //   clientbook-admin verify  --from DIR [--backup ID]
 //   clientbook-admin restore --from DIR [--backup ID] --data_dir DIR [--force]
 //   clientbook-admin reconcile --billing HOST:PORT --import HOST:PORT [--fix]
 //                              [--token_file FILE | --user NAME]
+//   clientbook-admin move-invitations --directory_data_dir DIR
+//                                     --accounts_data_dir DIR [--user NAME]
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -30,6 +33,7 @@
 #include "common/storage/backups.h"
 #include "common/time/clock.h"
 #include "common/tls/credentials.h"
+#include "services/admin/move_invitations.h"
 
 ABSL_FLAG(std::string, from, "", "the backup directory (a service's --backup_dir)");
 ABSL_FLAG(uint32_t, backup, 0, "the backup's id (0: the newest; verify: every backup)");
@@ -45,7 +49,11 @@ ABSL_FLAG(bool, fix, false,
 ABSL_FLAG(std::string, token_file, "",
           "reconcile with --auth=jwt: a file holding a token with the 'operator' role");
 ABSL_FLAG(std::string, user, "clientbook-admin",
-          "reconcile with --auth=header: the operator's user id");
+          "reconcile with --auth=header, and move-invitations: the operator's user id");
+ABSL_FLAG(std::string, directory_data_dir, "",
+          "move-invitations: cell 0's directory --data_dir (the directory stopped)");
+ABSL_FLAG(std::string, accounts_data_dir, "",
+          "move-invitations: accounts' --data_dir (accounts stopped)");
 
 namespace clientbook::admin {
 namespace {
@@ -177,6 +185,22 @@ bool ReconcileWith(const std::string& service, const std::string& target,
   return true;
 }
 
+int MoveInvitationsToAccounts() {
+  const std::string directory = absl::GetFlag(FLAGS_directory_data_dir);
+  const std::string accounts = absl::GetFlag(FLAGS_accounts_data_dir);
+  if (directory.empty() || accounts.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "move-invitations needs --directory_data_dir and --accounts_data_dir"));
+  }
+  SystemClock clock;
+  absl::StatusOr<size_t> moved =
+      MoveInvitations(directory, accounts, absl::GetFlag(FLAGS_user), clock);
+  if (!moved.ok()) return Fail(moved.status());
+  std::printf("%zu pending invitations moved from %s to accounts (%s)\n", *moved,
+              directory.c_str(), accounts.c_str());
+  return 0;
+}
+
 int Reconcile(bool fix) {
   const std::string billing = absl::GetFlag(FLAGS_billing);
   const std::string import = absl::GetFlag(FLAGS_import);
@@ -200,10 +224,14 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "list | verify | restore --from BACKUP_DIR [--backup ID] [--data_dir DIR] "
       "[--force]\n  reconcile --billing HOST:PORT --import HOST:PORT [--fix] "
-      "[--token_file FILE | --user NAME]");
+      "[--token_file FILE | --user NAME]\n  move-invitations --directory_data_dir DIR "
+      "--accounts_data_dir DIR [--user NAME]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() == 2 && args[1] == std::string("reconcile")) {
     return admin::Reconcile(absl::GetFlag(FLAGS_fix));
+  }
+  if (args.size() == 2 && args[1] == std::string("move-invitations")) {
+    return admin::MoveInvitationsToAccounts();
   }
   const std::string from = absl::GetFlag(FLAGS_from);
   if (args.size() != 2 || from.empty()) {

@@ -35,11 +35,7 @@ using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using testing::As;
 
-std::unique_ptr<grpc::ClientContext> AsOperator() {
-  auto ctx = As("ops");
-  ctx->AddMetadata("x-user-roles", "operator");
-  return ctx;
-}
+std::unique_ptr<grpc::ClientContext> AsOperator() { return As("ops", "operator"); }
 
 class BackupE2eTest : public ::testing::Test {
  protected:

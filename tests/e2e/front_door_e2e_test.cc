@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "clientbook/v1/backup.grpc.pb.h"
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
@@ -71,7 +72,8 @@ class FrontDoorE2eTest : public ::testing::Test {
       cells.push_back(cells_.back().get());
     }
     accounts_target_ = absl::StrCat("127.0.0.1:", testing::FreePort());
-    accounts_ = testing::AccountsFor(dir_, cells, accounts_target_);
+    accounts_operator_ = absl::StrCat("127.0.0.1:", testing::FreePort());
+    accounts_ = testing::AccountsFor(dir_, cells, accounts_target_, accounts_operator_);
     ASSERT_TRUE(accounts_->Start());
     std::string why;
     for (testing::CellProcesses* cell : cells) ASSERT_TRUE(cell->WaitServing(why)) << why;
@@ -126,6 +128,7 @@ class FrontDoorE2eTest : public ::testing::Test {
   testing::TempDir dir_;
   std::vector<std::unique_ptr<testing::CellProcesses>> cells_;
   std::string accounts_target_;
+  std::string accounts_operator_;
   std::unique_ptr<testing::ServiceProcess> accounts_;
   std::unique_ptr<testing::FrontDoor> proxy_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_;
@@ -503,6 +506,158 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
       std::to_string(names::kFirstAccountsId + 999));
   EXPECT_THAT(cell2->ConnectInvitedClient(alice().get(), connect, &client),
               StatusIs(absl::StatusCode::kPermissionDenied));
+
+  // accounts' own feed, for the platform: the invitation made, then
+  // accepted into the firm, by whom, never with its token.
+  auto accounts_changes = v1::ChangeService::NewStub(testing::Channel(accounts_target_));
+  v1::ListChangesRequest changes;
+  changes.set_parent("firms/-");
+  v1::ListChangesResponse feed;
+  EXPECT_THAT(accounts_changes->ListChanges(alice().get(), changes, &feed),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK(
+      accounts_changes->ListChanges(As("search", "platform").get(), changes, &feed));
+  std::vector<std::string> seen;
+  for (const v1::ChangeEvent& event : feed.events()) {
+    EXPECT_EQ(event.name(), invitation.name());
+    EXPECT_TRUE(event.resource().invitation().token().empty()) << "a token in a feed";
+    seen.push_back(
+        absl::StrCat(v1::ChangeEvent::Type_Name(event.type()), " ", event.actor(), " ",
+                     v1::InvitationState_Name(event.resource().invitation().state())));
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), "CREATED rossi-owner PENDING");
+  EXPECT_EQ(seen.back(), "UPDATED alice ACCEPTED");
+  changes.set_parent(firm.name());
+  EXPECT_THAT(accounts_changes->ListChanges(alice().get(), changes, &feed),
+              StatusIs(absl::StatusCode::kPermissionDenied))
+      << "a firm's members read its changes at its cell, not here";
+}
+
+// accounts' volume holds the invitations: it backs itself up like a cell's
+// service, and a lost volume comes back from the backup with every
+// invitation made before it, none after, and ids never handed out twice;
+// the firms index is rebuilt from the cells' feeds.
+TEST_F(FrontDoorE2eTest, AccountsRestoredFromABackupKeepsItsInvitationsAndIds) {
+  const v1::Firm firm = FirmIn(1);
+  auto invite = [&](const std::string& display_name) {
+    v1::CreateInvitationRequest create;
+    create.mutable_invitation()->set_client_display_name(display_name);
+    create.mutable_invitation()->set_client_type(v1::BUSINESS);
+    create.mutable_invitation()->set_invitee_email("alice@studio.example");
+    v1::Invitation invitation;
+    EXPECT_THAT(
+        directory_->CreateInvitation(As("rossi-owner").get(), create, &invitation),
+        IsOk());
+    return invitation;
+  };
+  const v1::Invitation before = invite("Before SRL");
+  auto backups = v1::BackupService::NewStub(testing::Channel(accounts_operator_));
+  v1::Backup backup;
+  EXPECT_THAT(backups->CreateBackup(As("alice").get(), {}, &backup),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK(backups->CreateBackup(As("ops", "operator").get(), {}, &backup));
+  EXPECT_EQ(backup.service(), "accounts");
+  const v1::Invitation after = invite("After SRL");
+
+  ASSERT_EQ(accounts_->Stop(SIGTERM), 0) << accounts_->Log();
+  std::filesystem::remove_all(dir_.Sub("accounts"));
+  testing::ServiceProcess admin(ADMIN_BINARY,
+                                {"restore", "--from=" + dir_.Sub("accounts-backups"),
+                                 "--data_dir=" + dir_.Sub("accounts")},
+                                dir_.Sub("admin.log"));
+  ASSERT_TRUE(admin.Start());
+  ASSERT_EQ(admin.Wait().value_or(-1), 0) << admin.Log();
+  ASSERT_TRUE(accounts_->Start());
+  ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
+
+  auto alice = [] {
+    auto context = As("alice");
+    context->AddMetadata("x-user-email", "alice@studio.example");
+    return context;
+  };
+  v1::ListInvitationsRequest list;
+  list.set_invitee_email("alice@studio.example");
+  v1::ListInvitationsResponse listed;
+  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_EQ(listed.invitations_size(), 1) << "the one made after the backup is gone";
+  EXPECT_EQ(listed.invitations(0).name(), before.name());
+  const v1::Invitation again = invite("Again SRL");
+  EXPECT_NE(again.name(), after.name()) << "an id handed out before the restore";
+  EXPECT_GT(again.name(), after.name());
+
+  // The index comes back from the cells' feeds; the link the invitee holds
+  // still opens her invitation.
+  bool listed_again = false;
+  for (int attempt = 0; attempt < 100 && !listed_again; ++attempt) {
+    v1::ListMyFirmsResponse mine;
+    ASSERT_OK(directory_->ListMyFirms(As("alice").get(), {}, &mine));
+    for (const v1::Firm& each : mine.firms()) listed_again |= each.name() == firm.name();
+    if (!listed_again) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(listed_again) << firm.name() << " is not among alice's firms";
+  v1::AcceptInvitationRequest accept;
+  accept.set_token(before.token());
+  accept.set_firm(firm.name());
+  v1::Invitation accepted;
+  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
+  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
+  EXPECT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
+      << accepted.client();
+}
+
+// A deployment of one cell moving to several: the invitations pending in
+// cell 0's directory move into accounts (clientbook-admin move-invitations,
+// both stopped), keeping their names and links, and accept into a firm of
+// any cell.
+TEST_F(FrontDoorE2eTest, ALoneCellsPendingInvitationsMoveToAccountsAndAcceptAnywhere) {
+  const v1::Firm firm = FirmIn(2);
+  auto cell0 =
+      v1::DirectoryService::NewStub(testing::Channel(cells_[0]->directory_target()));
+  v1::CreateInvitationRequest create;
+  create.mutable_invitation()->set_client_display_name("Rossi SRL");
+  create.mutable_invitation()->set_client_type(v1::BUSINESS);
+  create.mutable_invitation()->set_invitee_email("alice@studio.example");
+  v1::Invitation made_before_cells;
+  ASSERT_OK(cell0->CreateInvitation(As("rossi-owner").get(), create, &made_before_cells));
+
+  ASSERT_EQ(accounts_->Stop(SIGTERM), 0) << accounts_->Log();
+  ASSERT_EQ(cells_[0]->directory().Stop(SIGTERM), 0) << cells_[0]->directory().Log();
+  testing::ServiceProcess admin(
+      ADMIN_BINARY,
+      {"move-invitations", "--directory_data_dir=" + cells_[0]->directory_data_dir(),
+       "--accounts_data_dir=" + dir_.Sub("accounts"), "--user=ops"},
+      dir_.Sub("admin.log"));
+  ASSERT_TRUE(admin.Start());
+  ASSERT_EQ(admin.Wait().value_or(-1), 0) << admin.Log();
+  EXPECT_THAT(admin.Log(), HasSubstr("1 pending invitations moved"));
+  ASSERT_TRUE(cells_[0]->directory().Start());
+  ASSERT_TRUE(accounts_->Start());
+  ASSERT_TRUE(cells_[0]->directory().WaitServing(cells_[0]->directory_target()));
+  ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
+
+  auto alice = [] {
+    auto context = As("alice");
+    context->AddMetadata("x-user-email", "alice@studio.example");
+    return context;
+  };
+  v1::ListInvitationsRequest list;
+  list.set_invitee_email("alice@studio.example");
+  v1::ListInvitationsResponse listed;
+  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_EQ(listed.invitations_size(), 1);
+  EXPECT_EQ(listed.invitations(0).name(), made_before_cells.name());
+  ASSERT_OK(cell0->ListInvitations(alice().get(), list, &listed));
+  EXPECT_EQ(listed.invitations_size(), 0) << "answered in one place only";
+
+  v1::AcceptInvitationRequest accept;
+  accept.set_token(made_before_cells.token());
+  accept.set_firm(firm.name());
+  v1::Invitation accepted;
+  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
+  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
+  EXPECT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
+      << accepted.client();
 }
 
 // Routing headers that are malformed, hostile or lying: every call gets a

@@ -127,8 +127,7 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
 
   auto backups =
       v1::BackupService::NewStub(testing::Channel(cluster_.directory_operator_target()));
-  auto operator_context = As("ops");
-  operator_context->AddMetadata("x-user-roles", "operator");
+  auto operator_context = As("ops", "operator");
   v1::Backup backup;
   const grpc::Status made = backups->CreateBackup(operator_context.get(), {}, &backup);
   ASSERT_THAT(made, IsOk()) << made.error_message();

@@ -38,6 +38,7 @@ class CellProcesses {
  public:
   CellProcesses(const TempDir& dir, names::Cell cell)
       : cell_(cell),
+        directory_data_dir_(dir.Sub(Name("directory"))),
         directory_target_(NewTarget()),
         billing_target_(NewTarget()),
         import_target_(NewTarget()),
@@ -77,6 +78,7 @@ class CellProcesses {
   ServiceProcess& billing() { return billing_; }
   ServiceProcess& import() { return import_; }
   const std::string& directory_target() const { return directory_target_; }
+  const std::string& directory_data_dir() const { return directory_data_dir_; }
   const std::string& billing_target() const { return billing_target_; }
   const std::string& import_target() const { return import_target_; }
 
@@ -96,6 +98,7 @@ class CellProcesses {
   }
 
   names::Cell cell_;
+  std::string directory_data_dir_;
   std::string directory_target_;
   std::string billing_target_;
   std::string import_target_;
@@ -105,10 +108,11 @@ class CellProcesses {
 };
 
 // The accounts service following `cells`' directories, as deploy/local/run
-// --cells N starts it.
+// --cells N starts it; its operator address (BackupService) is
+// `operator_target`, its backups under `dir`'s accounts-backups.
 inline std::unique_ptr<ServiceProcess> AccountsFor(
     const TempDir& dir, const std::vector<CellProcesses*>& cells,
-    const std::string& target) {
+    const std::string& target, const std::string& operator_target = "") {
   std::string directories;
   for (const CellProcesses* cell : cells) {
     absl::StrAppend(&directories, directories.empty() ? "" : ",", cell->cell().id, "=",
@@ -118,6 +122,8 @@ inline std::unique_ptr<ServiceProcess> AccountsFor(
       ACCOUNTS_BINARY,
       std::vector<std::string>{"--listen=" + target, "--data_dir=" + dir.Sub("accounts"),
                                "--metrics_listen=", "--drain_delay=0s",
+                               "--operator_listen=" + operator_target,
+                               "--backup_dir=" + dir.Sub("accounts-backups"),
                                "--cell_directory=" + directories},
       dir.Sub("accounts.log"));
 }

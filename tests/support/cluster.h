@@ -24,6 +24,14 @@ inline std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
   return ctx;
 }
 
+// The same, holding `roles` ("operator", "platform"; comma-separated).
+inline std::unique_ptr<grpc::ClientContext> As(const std::string& user,
+                                               const std::string& roles) {
+  auto ctx = As(user);
+  ctx->AddMetadata("x-user-roles", roles);
+  return ctx;
+}
+
 // `user` creates a firm ("Studio", creator email user@studio.example) and
 // becomes its primary admin.
 inline grpc::Status CreateFirmAs(v1::DirectoryService::Stub& stub,

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
+#include "common/changes/change_origin.h"
 #include "common/invitations/invitation_record.pb.h"
 #include "common/names/cell.h"
 #include "common/storage/paging.h"
@@ -62,8 +63,9 @@ class AccountsStore {
   // names::kFirstAccountsId on.
   virtual absl::StatusOr<uint64_t> AllocateId() = 0;
   // Writes `invitation` with what finds it (its token, its invitee's email
-  // key, its inviter), durably.
-  virtual absl::Status PutInvitation(const invitations::InvitationRecord& invitation,
+  // key, its inviter) and its change record, naming `origin`, durably.
+  virtual absl::Status PutInvitation(const changes::ChangeOrigin& origin,
+                                     const invitations::InvitationRecord& invitation,
                                      absl::string_view invitee_email_key) = 0;
   virtual absl::StatusOr<std::optional<invitations::InvitationRecord>>
   GetInvitationByToken(absl::string_view token) const = 0;

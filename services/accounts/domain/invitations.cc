@@ -21,8 +21,10 @@ bool IsDefinite(const absl::Status& status) {
 
 }  // namespace
 
-absl::Status Invitations::Put(const InvitationRecord& invitation) {
-  return store_.PutInvitation(invitation, rules::EmailKey(invitation.invitee_email()));
+absl::Status Invitations::Put(const changes::ChangeOrigin& origin,
+                              const InvitationRecord& invitation) {
+  return store_.PutInvitation(origin, invitation,
+                              rules::EmailKey(invitation.invitee_email()));
 }
 
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
@@ -30,7 +32,8 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
   absl::StatusOr<InvitationRecord> invitation = invitations::NewInvitation(
       draft, caller, [this] { return store_.AllocateId(); }, tokens_, clock_.Now());
   if (!invitation.ok()) return invitation.status();
-  if (absl::Status s = Put(*invitation); !s.ok()) return s;
+  if (absl::Status s = Put({.actor = std::string(caller)}, *invitation); !s.ok())
+    return s;
   return invitation;
 }
 
@@ -90,7 +93,7 @@ absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
   absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, firms);
   if (!firm.ok()) return firm.status();
   invitation.set_accepting_firm_id(*firm);
-  if (absl::Status s = Put(invitation); !s.ok()) return s;
+  if (absl::Status s = Put({.actor = caller.user_id}, invitation); !s.ok()) return s;
   return *firm;
 }
 
@@ -111,14 +114,14 @@ absl::StatusOr<InvitationRecord> Invitations::AcceptInvitation(
   if (!client.ok() && client.status().code() != absl::StatusCode::kAlreadyExists) {
     if (IsDefinite(client.status())) {
       invitation->clear_accepting_firm_id();
-      if (absl::Status s = Put(*invitation); !s.ok()) return s;
+      if (absl::Status s = Put({.actor = caller.user_id}, *invitation); !s.ok()) return s;
     }
     return client.status();
   }
   invitation->set_state(v1::InvitationState::ACCEPTED);
   invitation->set_accepted_firm_id(*firm);
   invitation->clear_accepting_firm_id();
-  if (absl::Status s = Put(*invitation); !s.ok()) return s;
+  if (absl::Status s = Put({.actor = caller.user_id}, *invitation); !s.ok()) return s;
   return invitations::AsSeen(*std::move(invitation), NowMicros(), false);
 }
 
@@ -137,8 +140,22 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
                      ": retry the accept"));
   }
   invitation->set_state(v1::InvitationState::DECLINED);
-  if (absl::Status s = Put(*invitation); !s.ok()) return s;
+  if (absl::Status s = Put({.actor = caller.user_id}, *invitation); !s.ok()) return s;
   return invitations::AsSeen(*std::move(invitation), NowMicros(), false);
+}
+
+absl::Status Invitations::Adopt(absl::string_view actor, const InvitationRecord& moved) {
+  auto guard = locks_.Lock({moved.token()});
+  absl::StatusOr<std::optional<InvitationRecord>> kept =
+      store_.GetInvitationByToken(moved.token());
+  if (!kept.ok()) return kept.status();
+  if (kept->has_value()) return absl::OkStatus();
+  InvitationRecord invitation = moved;
+  absl::StatusOr<uint64_t> company = store_.AllocateId();
+  if (!company.ok()) return company.status();
+  invitation.set_company_id(*company);
+  return Put({.actor = std::string(actor), .source = invitations::kMovedToAccounts},
+             invitation);
 }
 
 }  // namespace clientbook::accounts

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
 #include "common/auth/caller.h"
+#include "common/changes/change_origin.h"
 #include "common/invitations/invitation_rules.h"
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
@@ -55,6 +56,13 @@ class Invitations {
   absl::StatusOr<InvitationRecord> DeclineInvitation(const auth::Caller& caller,
                                                      absl::string_view token);
 
+  // Takes over `moved`, an invitation a lone cell's directory kept, as
+  // `actor`: its id and token stay, so its name and the invitee's link keep
+  // working; its company gets an id of accounts', as a cell connects no
+  // company whose id is in a cell's range. One taken over before is left as
+  // it is (a move run again).
+  absl::Status Adopt(absl::string_view actor, const InvitationRecord& moved);
+
  private:
   absl::StatusOr<InvitationRecord> LoadPendingInvitation(const auth::Caller& caller,
                                                          absl::string_view token);
@@ -64,7 +72,9 @@ class Invitations {
   absl::StatusOr<uint64_t> PinFirm(const auth::Caller& caller,
                                    InvitationRecord& invitation,
                                    std::optional<uint64_t> requested);
-  absl::Status Put(const InvitationRecord& invitation);
+  // Writes `invitation`, its change record naming `origin`.
+  absl::Status Put(const changes::ChangeOrigin& origin,
+                   const InvitationRecord& invitation);
   int64_t NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
 
   AccountsStore& store_;

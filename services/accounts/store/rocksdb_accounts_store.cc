@@ -1,6 +1,7 @@
 #include "services/accounts/store/rocksdb_accounts_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/invitations/invitation_changes.h"
 #include "common/names/names.h"
 #include "common/storage/key_codec.h"
 #include "rocksdb/write_batch.h"
@@ -19,6 +20,7 @@ constexpr char kToken = 'T';
 constexpr char kToEmail = 'E';
 constexpr char kFromUser = 'U';
 constexpr char kIdBlock = 'N';
+constexpr char kChangeLog = 'L';
 
 std::string FirmKey(uint64_t firm) { return KeyBuilder(kFirm).Uint64(firm).Release(); }
 std::string MemberKey(absl::string_view user, uint64_t firm) {
@@ -52,12 +54,19 @@ absl::StatusOr<invitations::InvitationRecord> ParseInvitation(absl::string_view 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksAccountsStore>> RocksAccountsStore::Open(
-    storage::Database* db) {
-  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids = storage::IdAllocator::Open(
-      db, std::string(1, kIdBlock), names::kFirstAccountsId,
-      names::kFirstAccountsId + names::Cell::kIdsPerCell, /*skip=*/0);
+    storage::Database* db, const Clock& clock) {
+  absl::StatusOr<std::unique_ptr<changes::ChangeLog>> log =
+      changes::ChangeLog::Open(*db, kChangeLog, clock);
+  if (!log.ok()) return log.status();
+  (*log)->SetResourceTables({invitations::InvitationTable(kInvitation)});
+  // Past every cell's range (names::kFirstAccountsId), as if a cell after
+  // the last; after a restore it skips the ids handed out since the backup.
+  absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ids =
+      (*log)->OpenIdAllocator(std::string(1, kIdBlock), names::kFirstAccountsId,
+                              names::Cell{names::Cell::kCells});
   if (!ids.ok()) return ids.status();
-  return std::unique_ptr<RocksAccountsStore>(new RocksAccountsStore(db, *std::move(ids)));
+  return std::unique_ptr<RocksAccountsStore>(
+      new RocksAccountsStore(db, *std::move(log), *std::move(ids)));
 }
 
 absl::Status RocksAccountsStore::Apply(FeedOf feed,
@@ -152,10 +161,21 @@ absl::StatusOr<storage::StoredPage<v1::Firm>> RocksAccountsStore::FirmsOf(
 }
 
 absl::Status RocksAccountsStore::PutInvitation(
-    const invitations::InvitationRecord& invitation,
+    const changes::ChangeOrigin& origin, const invitations::InvitationRecord& invitation,
     absl::string_view invitee_email_key) {
+  const std::string key = InvitationKey(invitation.id());
+  absl::StatusOr<std::optional<std::string>> before = db_->Get(key);
+  if (!before.ok()) return before.status();
+  changes::ChangeRecord record = invitations::InvitationChange(invitation);
+  record.set_type(before->has_value() ? "UPDATED" : "CREATED");
+  if (before->has_value()) record.set_before(**before);
+  record.set_after(invitation.SerializeAsString());
+  record.set_actor(origin.actor);
+  record.set_request_id(origin.request_id);
+  record.set_source(origin.source);
   rocksdb::WriteBatch batch;
-  batch.Put(InvitationKey(invitation.id()), invitation.SerializeAsString());
+  batch.Put(key, record.after());
+  // The indexed fields never change, so re-putting them is harmless.
   batch.Put(TokenKey(invitation.token()),
             KeyBuilder::Extend("").Uint64(invitation.id()).Release());
   batch.Put(
@@ -167,7 +187,7 @@ absl::Status RocksAccountsStore::PutInvitation(
                 .Release(),
             "");
   // An answer is what a caller was told: it must outlive a crash.
-  return db_->WriteDurably(batch);
+  return log_->Commit(batch, {std::move(record)}, /*durable=*/true);
 }
 
 absl::StatusOr<std::optional<invitations::InvitationRecord>>

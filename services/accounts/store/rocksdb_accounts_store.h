@@ -3,8 +3,10 @@
 
 #include <memory>
 
+#include "common/changes/change_log.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
+#include "common/time/clock.h"
 #include "services/accounts/domain/accounts_store.h"
 
 namespace clientbook::accounts {
@@ -19,9 +21,15 @@ namespace clientbook::accounts {
 //   'E' invitee email key, id   -> ""   (invitations to an address)
 //   'U' inviter, id             -> ""   (invitations a user sent)
 //   'N'                         -> the id allocator's block end
+//   'L' …                       -> the change log (common/changes/change_log.h):
+//                                  the invitations' changes, and the store's
+//                                  epoch that backups restore under
+// The index is rebuilt from the cells' feeds and writes no change records;
+// invitations are accounts' own, and every write of one is in the log.
 class RocksAccountsStore final : public AccountsStore {
  public:
-  static absl::StatusOr<std::unique_ptr<RocksAccountsStore>> Open(storage::Database* db);
+  static absl::StatusOr<std::unique_ptr<RocksAccountsStore>> Open(storage::Database* db,
+                                                                  const Clock& clock);
 
   absl::Status Apply(FeedOf feed, const std::vector<IndexChange>& changes,
                      absl::string_view token) override;
@@ -32,7 +40,8 @@ class RocksAccountsStore final : public AccountsStore {
                                                         size_t limit) const override;
 
   absl::StatusOr<uint64_t> AllocateId() override { return ids_->Next(); }
-  absl::Status PutInvitation(const invitations::InvitationRecord& invitation,
+  absl::Status PutInvitation(const changes::ChangeOrigin& origin,
+                             const invitations::InvitationRecord& invitation,
                              absl::string_view invitee_email_key) override;
   absl::StatusOr<std::optional<invitations::InvitationRecord>> GetInvitationByToken(
       absl::string_view token) const override;
@@ -41,15 +50,19 @@ class RocksAccountsStore final : public AccountsStore {
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsFromUser(
       absl::string_view user, absl::string_view cursor, size_t limit) const override;
 
+  changes::ChangeLog& change_log() { return *log_; }
+
  private:
-  RocksAccountsStore(storage::Database* db, std::unique_ptr<storage::IdAllocator> ids)
-      : db_(db), ids_(std::move(ids)) {}
+  RocksAccountsStore(storage::Database* db, std::unique_ptr<changes::ChangeLog> log,
+                     std::unique_ptr<storage::IdAllocator> ids)
+      : db_(db), log_(std::move(log)), ids_(std::move(ids)) {}
 
   // The invitations an index page names, in its order.
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsIndexed(
       std::string prefix, absl::string_view cursor, size_t limit) const;
 
   storage::Database* db_;
+  std::unique_ptr<changes::ChangeLog> log_;
   std::unique_ptr<storage::IdAllocator> ids_;
 };
 

@@ -1,5 +1,6 @@
 #include "services/directory/api/directory_change_readers.h"
 
+#include "common/invitations/invitation_changes.h"
 #include "common/names/names.h"
 #include "common/storage/records.h"
 #include "services/directory/api/convert.h"
@@ -57,10 +58,7 @@ absl::Status DirectoryChangeReaders::ToResource(const changes::ChangeRecord& rec
     return set(Decode<ClientRecord>(stored), out.mutable_client());
   }
   if (type == v1::Invitation::descriptor()->full_name()) {
-    // The token opens the invitation: its invitee's alone, never a feed's.
-    absl::Status s = set(Decode<InvitationRecord>(stored), out.mutable_invitation());
-    out.mutable_invitation()->clear_token();
-    return s;
+    return invitations::InvitationResource(stored, out);
   }
   if (type == v1::Note::descriptor()->full_name()) {
     return set(Decode<NoteRecord>(stored), out.mutable_note());

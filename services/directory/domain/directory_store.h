@@ -72,6 +72,9 @@ class DirectoryWrite {
   // Indexed under the invitee's email key (EmailKey()) and its inviter.
   virtual void PutInvitation(const InvitationRecord& invitation,
                              absl::string_view invitee_email_key) = 0;
+  // With its indexes: an invitation handed over to accounts.
+  virtual void DeleteInvitation(const InvitationRecord& invitation,
+                                absl::string_view invitee_email_key) = 0;
   // `before` is the stored note (null when new); the indexes follow.
   virtual void PutNote(const IndexedNote* before, const IndexedNote& after) = 0;
   virtual void PurgeNote(const IndexedNote& stored) = 0;
@@ -243,6 +246,9 @@ class DirectoryStore {
       absl::string_view email_key, absl::string_view cursor, size_t limit) const = 0;
   virtual absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+  // Every invitation, in id order.
+  virtual absl::StatusOr<StoredPage<InvitationRecord>> ScanInvitations(
+      absl::string_view cursor, size_t limit) const = 0;
 
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       uint64_t scope, absl::string_view caller, absl::string_view request_id) const = 0;

@@ -166,4 +166,30 @@ absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
       });
 }
 
+absl::StatusOr<size_t> Invitations::HandOverPending(
+    absl::string_view actor,
+    const std::function<absl::Status(const InvitationRecord&)>& adopt) {
+  size_t moved = 0;
+  std::string cursor;
+  do {
+    absl::StatusOr<StoredPage<InvitationRecord>> page =
+        store_.ScanInvitations(cursor, storage::kMaxPageSize);
+    if (!page.ok()) return page.status();
+    for (const InvitationRecord& invitation : page->items) {
+      if (invitations::AsSeen(invitation, core_.NowMicros(), /*keep_token=*/true)
+              .state() != v1::InvitationState::PENDING) {
+        continue;
+      }
+      if (absl::Status s = adopt(invitation); !s.ok()) return s;
+      std::unique_ptr<DirectoryWrite> write = store_.NewWrite(
+          {.actor = std::string(actor), .source = invitations::kMovedToAccounts});
+      write->DeleteInvitation(invitation, EmailKey(invitation.invitee_email()));
+      if (absl::Status s = write->Commit(); !s.ok()) return s;
+      ++moved;
+    }
+    cursor = page->cursor;
+  } while (!cursor.empty());
+  return moved;
+}
+
 }  // namespace clientbook::directory

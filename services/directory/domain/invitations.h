@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_INVITATIONS_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_INVITATIONS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,6 +46,15 @@ class Invitations {
                                                     uint64_t firm_id,
                                                     const InvitationRecord& invitation,
                                                     absl::string_view request_id);
+
+  // When a deployment of one cell moves to several, accounts takes over the
+  // invitations still pending here: each goes to `adopt`, then is deleted
+  // here (as `actor`), so it is answered in one place only. Answered and
+  // expired ones stay, as history. Returns how many moved; a failure stops
+  // the move, and running it again moves the rest.
+  absl::StatusOr<size_t> HandOverPending(
+      absl::string_view actor,
+      const std::function<absl::Status(const InvitationRecord&)>& adopt);
 
  private:
   // The invitation behind `token` if `caller` may still answer it; else why

@@ -57,12 +57,6 @@ changes::ChangeRecord ListView(uint64_t firm_id, absl::string_view user_id) {
       firm_id, names::ClientListViewName{firm_id, std::string(user_id)}.ToString());
 }
 
-changes::ChangeRecord Invitation(const InvitationRecord& invitation) {
-  // Until it is accepted, an invitation is no firm's.
-  return Of<v1::Invitation>(invitation.accepted_firm_id(),
-                            names::InvitationName{invitation.id()}.ToString());
-}
-
 // The client a note or a to-do is about, in whose history it also is.
 template <typename Record>
 void SetClient(changes::ChangeRecord& change, const Record& record) {

@@ -26,7 +26,6 @@ changes::ChangeRecord Member(const MemberRecord& member);
 // CREATED, UPDATED, or whether it changed the client's status.
 changes::ChangeRecord Client(const ClientRecord* before, const ClientRecord* after);
 changes::ChangeRecord ListView(uint64_t firm_id, absl::string_view user_id);
-changes::ChangeRecord Invitation(const InvitationRecord& invitation);
 // CREATED, UPDATED, or DELETED when it moves a note to the deleted ones.
 changes::ChangeRecord Note(const NoteRecord* before, const NoteRecord* after);
 changes::ChangeRecord Todo(const TodoRecord* before, const TodoRecord* after);

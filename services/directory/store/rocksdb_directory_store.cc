@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/invitations/invitation_changes.h"
 #include "common/names/names.h"
 #include "common/storage/id_allocator.h"
 #include "common/storage/key_codec.h"
@@ -78,6 +79,12 @@ std::string ListViewKey(uint64_t firm, absl::string_view user) {
 }
 std::string InvitationKey(uint64_t id) {
   return KeyBuilder(kInvitation).Uint64(id).Release();
+}
+std::string InvitationToEmailKey(absl::string_view email_key, uint64_t id) {
+  return KeyBuilder(kInvitationToEmail).String(email_key).Uint64(id).Release();
+}
+std::string InvitationFromUserKey(absl::string_view user_id, uint64_t id) {
+  return KeyBuilder(kInvitationFromUser).String(user_id).Uint64(id).Release();
 }
 std::string TokenKey(absl::string_view token) {
   return KeyBuilder(kInvitationToken).String(token).Release();
@@ -231,22 +238,24 @@ class RocksDirectoryWrite final : public DirectoryWrite {
   }
   void PutInvitation(const InvitationRecord& inv,
                      absl::string_view invitee_email_key) override {
-    changes::ChangeRecord record = change_records::Invitation(inv);
+    changes::ChangeRecord record = invitations::InvitationChange(inv);
     record.set_after(inv.SerializeAsString());
     RecordPut(std::move(record), InvitationKey(inv.id()));
     // The indexed fields never change, so re-putting them is harmless.
     AddPut(InvitationKey(inv.id()), inv.SerializeAsString());
     AddPut(TokenKey(inv.token()), storage::EncodeUint64(inv.id()));
-    AddPut(KeyBuilder(kInvitationToEmail)
-               .String(invitee_email_key)
-               .Uint64(inv.id())
-               .Release(),
-           "");
-    AddPut(KeyBuilder(kInvitationFromUser)
-               .String(inv.inviter_user_id())
-               .Uint64(inv.id())
-               .Release(),
-           "");
+    AddPut(InvitationToEmailKey(invitee_email_key, inv.id()), "");
+    AddPut(InvitationFromUserKey(inv.inviter_user_id(), inv.id()), "");
+  }
+  void DeleteInvitation(const InvitationRecord& inv,
+                        absl::string_view invitee_email_key) override {
+    changes::ChangeRecord record = invitations::InvitationChange(inv);
+    record.set_type(change_records::kDeleted);
+    RecordPut(std::move(record), InvitationKey(inv.id()));
+    AddDelete(InvitationKey(inv.id()));
+    AddDelete(TokenKey(inv.token()));
+    AddDelete(InvitationToEmailKey(invitee_email_key, inv.id()));
+    AddDelete(InvitationFromUserKey(inv.inviter_user_id(), inv.id()));
   }
   void PutNote(const IndexedNote* before, const IndexedNote& after) override {
     PutDiff(before == nullptr ? std::vector<IndexEntry>()
@@ -413,14 +422,7 @@ std::vector<changes::ResourceTable> ResourceTables() {
                                   if (!firm || !user) return std::nullopt;
                                   return change_records::ListView(*firm, *user);
                                 }),
-      // An invitation is no firm's until accepted: only a watch of every
-      // firm finds them.
-      FirmTable<InvitationRecord>(
-          kInvitation,
-          [](absl::string_view, const InvitationRecord& invitation) {
-            return change_records::Invitation(invitation);
-          },
-          /*per_firm=*/false),
+      invitations::InvitationTable(kInvitation),
       FirmTable<NoteRecord>(workspace_keys::kNoteTable,
                             [](absl::string_view, const NoteRecord& note) {
                               return change_records::Note(nullptr, &note);
@@ -682,6 +684,21 @@ absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ListInvitation
     absl::string_view user_id, absl::string_view cursor, size_t limit) const {
   return ListInvitationIndex(KeyBuilder(kInvitationFromUser).String(user_id).Release(),
                              cursor, limit);
+}
+
+absl::StatusOr<StoredPage<InvitationRecord>> RocksDirectoryStore::ScanInvitations(
+    absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_->ScanPage(std::string(1, kInvitation), cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<InvitationRecord> invitation =
+        storage::DecodeRecord<InvitationRecord>(value);
+    if (!invitation.ok()) return invitation.status();
+    page.items.push_back(*std::move(invitation));
+  }
+  return page;
 }
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDirectoryStore::FindRequest(

@@ -94,6 +94,8 @@ class RocksDirectoryStore final : public DirectoryStore {
       absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<StoredPage<InvitationRecord>> ScanInvitations(
+      absl::string_view cursor, size_t limit) const override;
 
   absl::StatusOr<size_t> ReindexIfOutdated(
       const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) override;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
 #include "common/storage/database.h"
+#include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
@@ -65,7 +66,7 @@ class AccountsTest : public ::testing::Test {
   AccountsTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         db_(std::move(*storage::Database::Open("/accounts", {.env = env_.get()}))),
-        store_(std::move(*RocksAccountsStore::Open(db_.get()))),
+        store_(std::move(*RocksAccountsStore::Open(db_.get(), clock_))),
         accounts_(*store_) {}
 
   std::vector<std::string> FirmsOf(const std::string& user) {
@@ -82,6 +83,7 @@ class AccountsTest : public ::testing::Test {
 
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<storage::Database> db_;
+  FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   std::unique_ptr<RocksAccountsStore> store_;
   Accounts accounts_;
 };

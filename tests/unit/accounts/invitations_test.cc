@@ -75,9 +75,9 @@ class AccountsInvitationsTest : public ::testing::Test {
   AccountsInvitationsTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         db_(std::move(*storage::Database::Open("/accounts", {.env = env_.get()}))),
-        store_(std::move(*RocksAccountsStore::Open(db_.get()))),
-        accounts_(*store_),
         clock_(absl::FromUnixSeconds(1'800'000'000)),
+        store_(std::move(*RocksAccountsStore::Open(db_.get(), clock_))),
+        accounts_(*store_),
         invitations_(*store_, cells_, clock_) {}
 
   // `user` joins `firm`, as the firm's cell's feed says.
@@ -104,9 +104,9 @@ class AccountsInvitationsTest : public ::testing::Test {
 
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<storage::Database> db_;
+  FakeClock clock_;
   std::unique_ptr<RocksAccountsStore> store_;
   Accounts accounts_;
-  FakeClock clock_;
   RecordingCells cells_;
   Invitations invitations_;
   const auth::Caller anna_ = As("anna", "anna@studio.example");
@@ -119,6 +119,39 @@ TEST_F(AccountsInvitationsTest, IdsAreAccountsOwnBeyondEveryCells) {
   EXPECT_NE(invitation.id(), invitation.company_id());
   EXPECT_EQ(invitation.client_display_name(), "Rossi SRL");
   EXPECT_EQ(invitation.token().size(), 32u);
+}
+
+// Invitations are accounts' own data: every write of one is in its change
+// log, in the same batch, with the state before and after; no firm's until
+// accepted.
+TEST_F(AccountsInvitationsTest, EveryWriteOfAnInvitationIsInTheChangeLog) {
+  Join("anna", kFirmA);
+  const InvitationRecord invitation = Invite();
+  ASSERT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt),
+              IsOk());
+  absl::StatusOr<std::vector<changes::ChangeRecord>> log =
+      store_->change_log().Read(1, 100);
+  ASSERT_THAT(log, IsOk());
+  ASSERT_GE(log->size(), 2u);
+  const changes::ChangeRecord& created = log->front();
+  EXPECT_EQ(created.type(), "CREATED");
+  EXPECT_EQ(created.name(), absl::StrCat("invitations/", invitation.id()));
+  EXPECT_EQ(created.resource_type(), "clientbook.v1.Invitation");
+  EXPECT_EQ(created.firm_id(), 0u) << "a pending invitation is no firm's";
+  EXPECT_EQ(created.actor(), "rossi-owner");
+  EXPECT_TRUE(created.before().empty());
+  const changes::ChangeRecord& accepted = log->back();
+  EXPECT_EQ(accepted.type(), "UPDATED");
+  EXPECT_EQ(accepted.firm_id(), kFirmA);
+  EXPECT_EQ(accepted.actor(), "anna");
+  InvitationRecord before, after;
+  ASSERT_TRUE(before.ParseFromString(accepted.before()));
+  ASSERT_TRUE(after.ParseFromString(accepted.after()));
+  EXPECT_EQ(before.state(), v1::InvitationState::PENDING);
+  EXPECT_EQ(after.state(), v1::InvitationState::ACCEPTED);
+  for (size_t i = 1; i < log->size(); ++i) {
+    EXPECT_EQ((*log)[i].sequence(), (*log)[i - 1].sequence() + 1);
+  }
 }
 
 TEST_F(AccountsInvitationsTest, AnAcceptConnectsTheCompanyInTheInviteesOneFirm) {
@@ -256,6 +289,41 @@ TEST_F(AccountsInvitationsTest, SixtyFourRacingAcceptsConnectOnce) {
   EXPECT_EQ(won.load(), 1);
   EXPECT_EQ(already.load(), 63);
   EXPECT_EQ(cells_.connects().size(), 1u);
+}
+
+// An invitation a lone cell kept keeps its name and its link here; its
+// company gets an id of accounts' (a cell connects none in a cell's range).
+// Taken over twice (a move run again), it stays as first taken.
+TEST_F(AccountsInvitationsTest,
+       AnAdoptedInvitationKeepsItsNameAndLinkWithAccountsCompanyId) {
+  Join("anna", kFirmA);
+  InvitationRecord moved;
+  moved.set_id(42);
+  moved.set_company_id(43);
+  moved.set_token("00112233445566778899aabbccddeeff");
+  moved.set_client_display_name("Rossi SRL");
+  moved.set_client_type(v1::ClientType::BUSINESS);
+  moved.set_invitee_email("anna@studio.example");
+  moved.set_inviter_user_id("rossi-owner");
+  moved.set_state(v1::InvitationState::PENDING);
+  moved.set_create_time_us(absl::ToUnixMicros(clock_.Now()));
+  moved.set_expire_time_us(absl::ToUnixMicros(clock_.Now() + absl::Hours(24)));
+  ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
+  ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
+  absl::StatusOr<std::vector<changes::ChangeRecord>> log =
+      store_->change_log().Read(1, 100);
+  ASSERT_THAT(log, IsOk());
+  ASSERT_EQ(log->size(), 1u) << "adopted once";
+  EXPECT_EQ((*log)[0].source(), "move-invitations");
+  EXPECT_EQ((*log)[0].actor(), "ops");
+
+  absl::StatusOr<InvitationRecord> accepted =
+      invitations_.AcceptInvitation(anna_, moved.token(), std::nullopt);
+  ASSERT_THAT(accepted, IsOk());
+  EXPECT_EQ(accepted->id(), 42u);
+  ASSERT_EQ(cells_.connects().size(), 1u);
+  EXPECT_GE(cells_.connects()[0].company_id, names::kFirstAccountsId);
+  EXPECT_EQ(cells_.connects()[0].request_id, "accept-invitation-42");
 }
 
 }  // namespace

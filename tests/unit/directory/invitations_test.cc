@@ -1,3 +1,4 @@
+#include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
@@ -10,6 +11,7 @@ namespace {
 
 using ::clientbook::testing::As;
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::IsOkAndHolds;
 using ::clientbook::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
@@ -308,6 +310,60 @@ TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(directory_->listing.UpdateListView("owner", firm_, "anna", {"email"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// Moving to several cells: accounts takes the pending invitations over, each
+// deleted here once adopted; answered and expired ones stay as history, and
+// an adopt that fails stops the move with that invitation still here.
+TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) {
+  const InvitationRecord expired = Invite();
+  clock_.Advance(absl::Hours(24 * 30));
+  const InvitationRecord accepted = Invite();
+  ASSERT_THAT(
+      directory_->invitations.AcceptInvitation(anna_, accepted.token(), std::nullopt),
+      IsOk());
+  const InvitationRecord first = Invite();
+  const InvitationRecord second = Invite("bruno@studio.example");
+  const uint64_t next = store_->change_log().next_sequence();
+
+  std::vector<uint64_t> adopted;
+  absl::StatusOr<size_t> stopped = directory_->invitations.HandOverPending(
+      "ops", [&](const InvitationRecord& invitation) -> absl::Status {
+        if (invitation.id() == second.id())
+          return absl::UnavailableError("accounts' disk is full");
+        EXPECT_FALSE(invitation.token().empty())
+            << "the invitee's link must keep working";
+        adopted.push_back(invitation.id());
+        return absl::OkStatus();
+      });
+  EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(adopted, ::testing::ElementsAre(first.id()));
+  EXPECT_THAT(store_->GetInvitationByToken(first.token()),
+              IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(store_->GetInvitationByToken(second.token()),
+              IsOkAndHolds(::testing::Optional(::testing::_)));
+  auto changes = store_->change_log().Read(next, 10);
+  ASSERT_THAT(changes, IsOk());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].type(), "DELETED");
+  EXPECT_EQ((*changes)[0].name(), absl::StrCat("invitations/", first.id()));
+  EXPECT_EQ((*changes)[0].actor(), "ops");
+  EXPECT_EQ((*changes)[0].source(), "move-invitations");
+
+  adopted.clear();
+  absl::StatusOr<size_t> rest = directory_->invitations.HandOverPending(
+      "ops", [&](const InvitationRecord& invitation) {
+        adopted.push_back(invitation.id());
+        return absl::OkStatus();
+      });
+  EXPECT_THAT(rest, IsOkAndHolds(1u));
+  EXPECT_THAT(adopted, ::testing::ElementsAre(second.id()));
+  auto history = directory_->invitations.ListInvitations(As("rossi-owner"), "", {});
+  ASSERT_THAT(history, IsOk());
+  std::vector<uint64_t> kept;
+  for (const InvitationRecord& invitation : history->items)
+    kept.push_back(invitation.id());
+  EXPECT_THAT(kept, ::testing::UnorderedElementsAre(expired.id(), accepted.id()));
 }
 
 }  // namespace
