@@ -13,6 +13,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -22,17 +25,41 @@ extern char** environ;
 
 namespace clientbook::testing {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, from
+// 32768 by default): a port bind(0) hands out is one the kernel may give
+// the next outgoing connection before the service binds it, which under
+// load ends a test with "Address already in use".
+constexpr int kFirstTestPort = 12000;
+constexpr int kEndTestPorts = 32000;
+
+bool Bindable(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Never the same port twice in one test process; tests in parallel
+  // processes pick at random from 20,000, so two rarely meet.
+  static absl::Mutex mu;
+  static absl::flat_hash_set<int>* given = new absl::flat_hash_set<int>();
+  static absl::BitGen* bits = new absl::BitGen();
+  absl::MutexLock lock(&mu);
+  while (true) {
+    const int port = absl::Uniform(*bits, kFirstTestPort, kEndTestPorts);
+    if (given->contains(port) || !Bindable(port)) continue;
+    given->insert(port);
+    return port;
+  }
 }
 
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args,

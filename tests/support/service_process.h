@@ -10,7 +10,8 @@
 
 namespace clientbook::testing {
 
-// A free TCP port on 127.0.0.1 right now (the kernel picked it).
+// A free TCP port on 127.0.0.1 right now, outside the kernel's ephemeral
+// range, and not one this process was given before.
 int FreePort();
 
 // A service binary run as a child process, the way operators run it. The
