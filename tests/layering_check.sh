@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # STYLE.md's layers, checked mechanically: domain code (and the common code
-# it builds on) includes no gRPC, RocksDB, store, API or server code; store
-# code includes no API or gRPC code. Prints every offending include.
+# it builds on) includes no gRPC, RocksDB, store, peer, API or server code;
+# store code includes no API, peer or gRPC code; peers (outgoing calls)
+# include no API (incoming calls). Prints every offending include.
 set -uo pipefail
 root="${1:?usage: layering_check.sh <source root>}"
 cd "$root"
@@ -28,12 +29,13 @@ core_files=(common/auth/caller.* common/changes/change_origin.h common/csv/*
             common/storage/page_token.* common/storage/paging.h
             common/storage/striped_locks.h common/text/* common/time/clock.h)
 # common/auth/caller.h is the one plain-C++ part of auth: who is calling.
-outward='grpcpp/|grpc/|rocksdb/|services/[a-z]+/(store|api)/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)|common/status/status_mapping|common/storage/(database|id_allocator|records)\.h'
+outward='grpcpp/|grpc/|rocksdb/|services/[a-z]+/(store|api|peers)/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)|common/status/status_mapping|common/storage/(database|id_allocator|records)\.h'
 
 forbid "domain code reaching outward" "$outward" services/*/domain/*
 forbid "common_core reaching outward" "$outward" "${core_files[@]}"
-forbid "store code reaching the API" 'grpcpp/|grpc/|services/[a-z]+/api/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)' \
+forbid "store code reaching the API" 'grpcpp/|grpc/|services/[a-z]+/(api|peers)/|common/(server|client|tls)/|common/auth/(authenticator|auth_flags|jwks|jwt)' \
   services/*/store/*
+forbid "peers (outgoing) reaching the API (incoming)" 'services/[a-z]+/api/' services/*/peers/*
 
 if ((failed)); then exit 1; fi
-echo "layers hold: domain $(ls services/*/domain/* | wc -l) files, store $(ls services/*/store/* | wc -l) files"
+echo "layers hold: domain $(ls services/*/domain/* | wc -l) files, store $(ls services/*/store/* | wc -l) files, peers $(ls services/*/peers/* | wc -l) files"

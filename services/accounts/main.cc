@@ -16,8 +16,8 @@
 #include "common/tls/credentials.h"
 #include "services/accounts/api/accounts_change_readers.h"
 #include "services/accounts/api/accounts_directory_service.h"
-#include "services/accounts/api/cell_feeds.h"
-#include "services/accounts/api/grpc_cell_directories.h"
+#include "services/accounts/peers/cell_feeds.h"
+#include "services/accounts/peers/grpc_cell_directories.h"
 #include "services/accounts/store/rocksdb_accounts_store.h"
 
 ABSL_FLAG(std::vector<std::string>, cell_directory, {},

@@ -12,8 +12,8 @@
 #include "services/billing/api/billing_operator_service.h"
 #include "services/billing/api/billing_reconcile_service.h"
 #include "services/billing/api/billing_service.h"
-#include "services/billing/api/directory_feed.h"
-#include "services/billing/api/grpc_directory_client.h"
+#include "services/billing/peers/directory_feed.h"
+#include "services/billing/peers/grpc_directory_port.h"
 #include "services/billing/store/rocksdb_billing_store.h"
 #include "spdlog/spdlog.h"
 
@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
   auto channel = tls::SecureChannel(absl::GetFlag(FLAGS_directory_target),
                                     tls::TlsClientOptions::FromFlags());
   if (!channel.ok()) return server::ExitWith(channel.status());
-  billing::GrpcDirectoryClient directory(*channel,
-                                         absl::GetFlag(FLAGS_directory_timeout));
+  billing::GrpcDirectoryPort directory(*channel, absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
   billing::BillingService service(billing, *basics->frame);
   billing::BillingOperatorService operator_service(billing, *basics->frame);

@@ -7,11 +7,11 @@
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
-#include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_change_readers.h"
 #include "services/directory/api/directory_service.h"
-#include "services/directory/api/import_service_activity.h"
 #include "services/directory/api/workspace_service.h"
+#include "services/directory/peers/billing_wholesale_check.h"
+#include "services/directory/peers/import_service_activity.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "spdlog/spdlog.h"
 

@@ -8,11 +8,11 @@
 #include "common/server/periodic_task.h"
 #include "common/server/server.h"
 #include "common/tls/credentials.h"
-#include "services/import/api/grpc_directory_port.h"
 #include "services/import/api/import_change_readers.h"
 #include "services/import/api/import_reconcile_service.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
+#include "services/import/peers/grpc_directory_port.h"
 #include "services/import/store/rocksdb_import_store.h"
 #include "spdlog/spdlog.h"
 

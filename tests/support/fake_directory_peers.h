@@ -4,8 +4,8 @@
 #include <functional>
 
 #include "absl/container/flat_hash_set.h"
-#include "services/directory/domain/import_activity.h"
-#include "services/directory/domain/wholesale_check.h"
+#include "services/directory/domain/import_port.h"
+#include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
 

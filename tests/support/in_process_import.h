@@ -9,10 +9,10 @@
 #include "common/server/server.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
-#include "services/import/api/grpc_directory_port.h"
 #include "services/import/api/import_change_readers.h"
 #include "services/import/api/import_service.h"
 #include "services/import/domain/job_worker.h"
+#include "services/import/peers/grpc_directory_port.h"
 #include "services/import/store/rocksdb_import_store.h"
 
 namespace clientbook::testing {

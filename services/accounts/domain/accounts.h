@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/changes.pb.h"
 #include "common/storage/paging.h"
-#include "services/accounts/domain/accounts_store.h"
+#include "services/accounts/domain/store_port.h"
 
 // Accounts answers the calls no one cell can: which firms a user belongs to,
 // across every cell. It keeps an index built from each cell's directory

@@ -13,22 +13,12 @@
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
-#include "services/accounts/domain/accounts_store.h"
+#include "services/accounts/domain/cells_port.h"
+#include "services/accounts/domain/store_port.h"
 
 namespace clientbook::accounts {
 
 using invitations::InvitationRecord;
-
-// How accounts reaches the cell of a firm an invitee accepts into: that
-// cell's ConnectInvitedClient, with the invitee's credentials and accounts'
-// own. UNAVAILABLE means the outcome is unknown.
-class CellDirectories {
- public:
-  virtual ~CellDirectories() = default;
-  virtual absl::StatusOr<v1::Client> ConnectInvitedClient(
-      const auth::Caller& invitee, uint64_t firm_id, const InvitationRecord& invitation,
-      const std::string& request_id) = 0;
-};
 
 // Invitations in front of several cells: they belong to no firm until
 // accepted, so accounts keeps them (the rules are common/invitations').

@@ -7,7 +7,7 @@
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "common/time/clock.h"
-#include "services/accounts/domain/accounts_store.h"
+#include "services/accounts/domain/store_port.h"
 
 namespace clientbook::accounts {
 

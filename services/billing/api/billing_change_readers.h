@@ -2,7 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_CHANGE_READERS_H_
 
 #include "common/changes/change_service.h"
-#include "services/billing/domain/directory_client.h"
+#include "services/billing/domain/directory_port.h"
 
 namespace clientbook::billing {
 
@@ -13,14 +13,14 @@ namespace clientbook::billing {
 // stood when it changed.
 class BillingChangeReaders final : public changes::ChangeReaders {
  public:
-  explicit BillingChangeReaders(DirectoryClient& directory) : directory_(directory) {}
+  explicit BillingChangeReaders(DirectoryPort& directory) : directory_(directory) {}
 
   absl::Status CheckFirmReader(const auth::Caller& caller, uint64_t firm_id) override;
   absl::Status ToResource(const changes::ChangeRecord& record, absl::string_view stored,
                           v1::Resource& out) const override;
 
  private:
-  DirectoryClient& directory_;
+  DirectoryPort& directory_;
 };
 
 }  // namespace clientbook::billing

@@ -4,7 +4,7 @@
 #include "common/client/change_snapshot.h"
 #include "common/names/names.h"
 #include "common/status/macros.h"
-#include "services/billing/api/directory_feed.h"
+#include "services/billing/peers/directory_feed.h"
 
 namespace clientbook::billing {
 namespace {

@@ -13,9 +13,9 @@
 #include "common/storage/paging.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
-#include "services/billing/domain/billing_store.h"
-#include "services/billing/domain/directory_client.h"
+#include "services/billing/domain/directory_port.h"
 #include "services/billing/domain/model.h"
+#include "services/billing/domain/store_port.h"
 
 namespace clientbook::billing {
 
@@ -66,7 +66,7 @@ struct ClientReconciliation {
 // with the same id returns the first result and changes nothing.
 class Billing {
  public:
-  Billing(BillingStore& store, const Clock& clock, DirectoryClient& directory)
+  Billing(BillingStore& store, const Clock& clock, DirectoryPort& directory)
       : store_(store), clock_(clock), directory_(directory) {}
 
   // Firm members and the client's primary admin read.
@@ -168,7 +168,7 @@ class Billing {
 
   BillingStore& store_;
   const Clock& clock_;
-  DirectoryClient& directory_;
+  DirectoryPort& directory_;
   storage::StripedLocks locks_;
 };
 

@@ -3,7 +3,7 @@
 
 #include "common/changes/change_log.h"
 #include "common/storage/database.h"
-#include "services/billing/domain/billing_store.h"
+#include "services/billing/domain/store_port.h"
 
 namespace clientbook::billing {
 

@@ -7,8 +7,8 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "services/directory/domain/directory_core.h"
-#include "services/directory/domain/import_activity.h"
-#include "services/directory/domain/wholesale_check.h"
+#include "services/directory/domain/import_port.h"
+#include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
 

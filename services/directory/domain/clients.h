@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "services/directory/domain/directory_core.h"
-#include "services/directory/domain/wholesale_check.h"
+#include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
 

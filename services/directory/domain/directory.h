@@ -7,14 +7,14 @@
 #include "services/directory/domain/client_numbers.h"
 #include "services/directory/domain/clients.h"
 #include "services/directory/domain/directory_core.h"
-#include "services/directory/domain/directory_store.h"
 #include "services/directory/domain/firms.h"
-#include "services/directory/domain/import_activity.h"
+#include "services/directory/domain/import_port.h"
 #include "services/directory/domain/invitations.h"
 #include "services/directory/domain/member_removal.h"
 #include "services/directory/domain/notes.h"
+#include "services/directory/domain/store_port.h"
 #include "services/directory/domain/todos.h"
-#include "services/directory/domain/wholesale_check.h"
+#include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
 

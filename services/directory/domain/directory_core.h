@@ -11,8 +11,8 @@
 #include "common/status/errors.h"
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
-#include "services/directory/domain/directory_store.h"
 #include "services/directory/domain/model.h"
+#include "services/directory/domain/store_port.h"
 
 namespace clientbook::directory {
 
@@ -107,8 +107,9 @@ absl::StatusOr<Result> DirectoryCore::Write(
   absl::StatusOr<std::optional<RequestRecord>> earlier = EarlierRequest(request);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return replay(**earlier);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite(
-      {.actor = std::string(request.caller), .request_id = std::string(request.request_id)});
+  std::unique_ptr<DirectoryWrite> write =
+      store_.NewWrite({.actor = std::string(request.caller),
+                       .request_id = std::string(request.request_id)});
   RequestRecord done;
   absl::StatusOr<Result> result = change(*write, done);
   if (!result.ok()) return result;

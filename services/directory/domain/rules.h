@@ -13,7 +13,7 @@
 #include "common/rules/shared_limits.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
-#include "services/directory/domain/directory_store.h"
+#include "services/directory/domain/store_port.h"
 
 // The directory's rules that are a number or a small function, each in one
 // place.

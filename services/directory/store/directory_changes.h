@@ -5,8 +5,8 @@
 
 #include "absl/strings/string_view.h"
 #include "common/changes/change_record.pb.h"
-#include "services/directory/domain/directory_store.h"
 #include "services/directory/domain/model.h"
+#include "services/directory/domain/store_port.h"
 
 // The directory's change records, one per resource a write touches: the
 // resource's name, type and firm, and its stored record before and after.

@@ -7,7 +7,7 @@
 #include "common/names/cell.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
-#include "services/directory/domain/directory_store.h"
+#include "services/directory/domain/store_port.h"
 #include "services/directory/store/member_cache.h"
 
 namespace clientbook::directory {

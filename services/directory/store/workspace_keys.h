@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "services/directory/domain/directory_store.h"
+#include "services/directory/domain/store_port.h"
 
 // Where notes, to-dos and merged clients live in the directory's RocksDB
 // (common/storage/key_codec.h):

@@ -15,7 +15,7 @@
 namespace clientbook::importer {
 
 // A client as import needs it.
-struct DirectoryClient {
+struct ExistingClient {
   uint64_t company_id = 0;
   std::string display_name;
   std::string client_number;
@@ -44,7 +44,7 @@ struct AppliedNumbers {
 };
 
 struct ClientPage {
-  std::vector<DirectoryClient> clients;
+  std::vector<ExistingClient> clients;
   std::string next_page_token;
 };
 
@@ -56,7 +56,7 @@ class DirectoryPort {
 
   virtual absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) = 0;
   // The firm's clients among `company_ids`; others are left out.
-  virtual absl::StatusOr<std::vector<DirectoryClient>> GetClients(
+  virtual absl::StatusOr<std::vector<ExistingClient>> GetClients(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) = 0;
   // The directory's verdict on each update of a batch, without writing.

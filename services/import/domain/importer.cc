@@ -263,7 +263,7 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
     absl::StatusOr<ClientPage> page =
         directory_.ListClients(caller, firm_id, include_inactive, token);
     if (!page.ok()) return page.status();
-    for (const DirectoryClient& c : page->clients) {
+    for (const ExistingClient& c : page->clients) {
       piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
     }
     rows += static_cast<int64_t>(page->clients.size());

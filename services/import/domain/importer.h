@@ -14,8 +14,8 @@
 #include "common/storage/striped_locks.h"
 #include "common/time/clock.h"
 #include "services/import/domain/directory_port.h"
-#include "services/import/domain/import_store.h"
 #include "services/import/domain/model.h"
+#include "services/import/domain/store_port.h"
 
 namespace clientbook::importer {
 

@@ -143,11 +143,11 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
   for (const Candidate& c : candidates) {
     if (!v.rejected(c.row)) ids.push_back(c.company_id);
   }
-  absl::StatusOr<std::vector<DirectoryClient>> found =
+  absl::StatusOr<std::vector<ExistingClient>> found =
       directory.GetClients(StarterOf(job), job.firm_id(), ids);
   if (!found.ok()) return found.status();
-  absl::flat_hash_map<uint64_t, DirectoryClient> clients;
-  for (DirectoryClient& c : *found) clients.emplace(c.company_id, std::move(c));
+  absl::flat_hash_map<uint64_t, ExistingClient> clients;
+  for (ExistingClient& c : *found) clients.emplace(c.company_id, std::move(c));
 
   Plan plan;
   for (const Candidate& c : candidates) {

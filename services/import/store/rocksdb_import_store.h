@@ -7,7 +7,7 @@
 #include "common/names/cell.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
-#include "services/import/domain/import_store.h"
+#include "services/import/domain/store_port.h"
 
 namespace clientbook::importer {
 

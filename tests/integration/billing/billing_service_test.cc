@@ -16,11 +16,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/billing/api/billing_change_readers.h"
-#include "services/billing/api/directory_feed.h"
-#include "services/billing/api/grpc_directory_client.h"
+#include "services/billing/peers/directory_feed.h"
+#include "services/billing/peers/grpc_directory_port.h"
 #include "services/billing/store/rocksdb_billing_store.h"
-#include "services/directory/api/billing_wholesale_check.h"
 #include "services/directory/api/directory_service.h"
+#include "services/directory/peers/billing_wholesale_check.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
@@ -82,7 +82,7 @@ class BillingServiceTest : public ::testing::Test {
   }
 
   void StartBilling() {
-    directory_client_ = std::make_unique<billing::GrpcDirectoryClient>(
+    directory_client_ = std::make_unique<billing::GrpcDirectoryPort>(
         client::Connect(directory_->target()), kTimeout);
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
@@ -164,7 +164,7 @@ class BillingServiceTest : public ::testing::Test {
   std::unique_ptr<DeferredWholesaleCheck> wholesale_;
   std::unique_ptr<testing::InProcessDirectory> directory_;
 
-  std::unique_ptr<billing::GrpcDirectoryClient> directory_client_;
+  std::unique_ptr<billing::GrpcDirectoryPort> directory_client_;
   std::unique_ptr<billing::Billing> billing_;
   auth::HeaderAuthenticator authenticator_;
   std::unique_ptr<server::Frame> frame_;

@@ -22,12 +22,12 @@
 namespace clientbook::billing {
 
 // The directory's real rules (its domain over an in-memory RocksDB) behind
-// billing's DirectoryClient port, as the gRPC adapter answers; `answer`
+// billing's DirectoryPort port, as the gRPC adapter answers; `answer`
 // set to an error plays a directory that does not answer.
 // (tests/integration/billing runs the real gRPC adapter.)
-class InMemoryDirectoryClient final : public DirectoryClient {
+class InMemoryDirectoryPort final : public DirectoryPort {
  public:
-  explicit InMemoryDirectoryClient(directory::Directory& directory)
+  explicit InMemoryDirectoryPort(directory::Directory& directory)
       : directory_(directory) {}
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
@@ -117,7 +117,7 @@ class BillingTest : public ::testing::Test {
   std::unique_ptr<storage::Database> directory_db_;
   std::unique_ptr<directory::RocksDirectoryStore> directory_store_;
   std::unique_ptr<directory::Directory> domain_;
-  InMemoryDirectoryClient directory_;
+  InMemoryDirectoryPort directory_;
   uint64_t firm_ = 0;
   uint64_t other_firm_ = 0;
   names::SubscriptionName ref_;

@@ -38,13 +38,13 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     if (down) return Outage();
     return directory_.firms.GetFirm(caller.user_id, firm_id).status();
   }
-  absl::StatusOr<std::vector<DirectoryClient>> GetClients(
+  absl::StatusOr<std::vector<ExistingClient>> GetClients(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& ids) override {
     if (down) return Outage();
     auto found = directory_.clients.BatchGetClients(caller.user_id, firm_id, ids);
     if (!found.ok()) return found.status();
-    std::vector<DirectoryClient> out;
+    std::vector<ExistingClient> out;
     for (const directory::ClientRecord& c : *found) out.push_back(View(c));
     return out;
   }
@@ -120,7 +120,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
 
  private:
   static absl::Status Outage() { return absl::UnavailableError("directory down"); }
-  static DirectoryClient View(const directory::ClientRecord& c) {
+  static ExistingClient View(const directory::ClientRecord& c) {
     return {c.company_id(), c.display_name(), c.client_number(), directory::EtagOf(c)};
   }
 

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_API_GRPC_CELL_DIRECTORIES_H_
-#define CLIENTBOOK_SERVICES_ACCOUNTS_API_GRPC_CELL_DIRECTORIES_H_
+#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_GRPC_CELL_DIRECTORIES_H_
+#define CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_GRPC_CELL_DIRECTORIES_H_
 
 #include <map>
 #include <memory>
@@ -7,8 +7,8 @@
 
 #include "absl/time/time.h"
 #include "clientbook/v1/directory.grpc.pb.h"
-#include "services/accounts/api/cell_feeds.h"
 #include "services/accounts/domain/invitations.h"
+#include "services/accounts/peers/cell_feeds.h"
 
 namespace clientbook::accounts {
 
@@ -33,4 +33,4 @@ class GrpcCellDirectories final : public CellDirectories {
 
 }  // namespace clientbook::accounts
 
-#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_API_GRPC_CELL_DIRECTORIES_H_
+#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_GRPC_CELL_DIRECTORIES_H_

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_
-#define CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_
+#ifndef CLIENTBOOK_SERVICES_BILLING_PEERS_DIRECTORY_FEED_H_
+#define CLIENTBOOK_SERVICES_BILLING_PEERS_DIRECTORY_FEED_H_
 
 #include <atomic>
 #include <memory>
@@ -14,7 +14,7 @@
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 #include "services/billing/domain/billing.h"
-#include "services/billing/domain/billing_store.h"
+#include "services/billing/domain/store_port.h"
 
 namespace clientbook::billing {
 
@@ -72,4 +72,4 @@ class DirectoryFeed final : public prometheus::Collectable,
 
 }  // namespace clientbook::billing
 
-#endif  // CLIENTBOOK_SERVICES_BILLING_API_DIRECTORY_FEED_H_
+#endif  // CLIENTBOOK_SERVICES_BILLING_PEERS_DIRECTORY_FEED_H_

@@ -1,4 +1,4 @@
-#include "services/accounts/api/grpc_cell_directories.h"
+#include "services/accounts/peers/grpc_cell_directories.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/client/outgoing_call.h"

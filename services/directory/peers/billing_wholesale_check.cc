@@ -1,4 +1,4 @@
-#include "services/directory/api/billing_wholesale_check.h"
+#include "services/directory/peers/billing_wholesale_check.h"
 
 namespace clientbook::directory {
 

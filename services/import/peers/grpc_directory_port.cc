@@ -1,4 +1,4 @@
-#include "services/import/api/grpc_directory_port.h"
+#include "services/import/peers/grpc_directory_port.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -9,8 +9,8 @@ namespace {
 
 constexpr int32_t kExportPageSize = 1000;
 
-DirectoryClient FromProto(const v1::Client& c) {
-  DirectoryClient out;
+ExistingClient FromProto(const v1::Client& c) {
+  ExistingClient out;
   absl::SimpleAtoi(c.company_id(), &out.company_id);
   out.display_name = c.display_name();
   out.client_number = c.client_number();
@@ -25,7 +25,7 @@ absl::Status GrpcDirectoryPort::CheckMember(const auth::Caller& caller,
   return directory_.CheckMember(caller, {firm_id});
 }
 
-absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
+absl::StatusOr<std::vector<ExistingClient>> GrpcDirectoryPort::GetClients(
     const auth::Caller& caller, uint64_t firm_id,
     const std::vector<uint64_t>& company_ids) {
   v1::BatchGetClientsRequest req;
@@ -36,7 +36,7 @@ absl::StatusOr<std::vector<DirectoryClient>> GrpcDirectoryPort::GetClients(
   absl::StatusOr<v1::BatchGetClientsResponse> resp =
       directory_.BatchGetClients(caller, req);
   if (!resp.ok()) return resp.status();
-  std::vector<DirectoryClient> out;
+  std::vector<ExistingClient> out;
   for (const v1::Client& c : resp->clients()) out.push_back(FromProto(c));
   return out;
 }

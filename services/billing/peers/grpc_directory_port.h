@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_
-#define CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_
+#ifndef CLIENTBOOK_SERVICES_BILLING_PEERS_GRPC_DIRECTORY_PORT_H_
+#define CLIENTBOOK_SERVICES_BILLING_PEERS_GRPC_DIRECTORY_PORT_H_
 
 #include <memory>
 
@@ -7,15 +7,15 @@
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
-#include "services/billing/domain/directory_client.h"
+#include "services/billing/domain/directory_port.h"
 
 namespace clientbook::billing {
 
-// DirectoryClient over gRPC, on behalf of the caller (their credentials are
+// DirectoryPort over gRPC, on behalf of the caller (their credentials are
 // passed on), each call with a deadline.
-class GrpcDirectoryClient final : public DirectoryClient {
+class GrpcDirectoryPort final : public DirectoryPort {
  public:
-  GrpcDirectoryClient(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
+  GrpcDirectoryPort(std::shared_ptr<grpc::Channel> directory, absl::Duration timeout)
       : directory_(std::move(directory), timeout) {}
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override;
@@ -29,4 +29,4 @@ class GrpcDirectoryClient final : public DirectoryClient {
 
 }  // namespace clientbook::billing
 
-#endif  // CLIENTBOOK_SERVICES_BILLING_API_GRPC_DIRECTORY_CLIENT_H_
+#endif  // CLIENTBOOK_SERVICES_BILLING_PEERS_GRPC_DIRECTORY_PORT_H_

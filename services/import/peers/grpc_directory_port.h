@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_
-#define CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_
+#ifndef CLIENTBOOK_SERVICES_IMPORT_PEERS_GRPC_DIRECTORY_PORT_H_
+#define CLIENTBOOK_SERVICES_IMPORT_PEERS_GRPC_DIRECTORY_PORT_H_
 
 #include <memory>
 
@@ -19,7 +19,7 @@ class GrpcDirectoryPort final : public DirectoryPort {
       : directory_(std::move(directory), timeout) {}
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override;
-  absl::StatusOr<std::vector<DirectoryClient>> GetClients(
+  absl::StatusOr<std::vector<ExistingClient>> GetClients(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& company_ids) override;
   absl::StatusOr<std::vector<NumberVerdict>> CheckNumbers(
@@ -45,4 +45,4 @@ class GrpcDirectoryPort final : public DirectoryPort {
 
 }  // namespace clientbook::importer
 
-#endif  // CLIENTBOOK_SERVICES_IMPORT_API_GRPC_DIRECTORY_PORT_H_
+#endif  // CLIENTBOOK_SERVICES_IMPORT_PEERS_GRPC_DIRECTORY_PORT_H_

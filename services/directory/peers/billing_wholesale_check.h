@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
-#define CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_PEERS_BILLING_WHOLESALE_CHECK_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_PEERS_BILLING_WHOLESALE_CHECK_H_
 
 #include <memory>
 #include <optional>
@@ -8,7 +8,7 @@
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
-#include "services/directory/domain/wholesale_check.h"
+#include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
 
@@ -35,4 +35,4 @@ class BillingWholesaleCheck final : public WholesaleCheck {
 
 }  // namespace clientbook::directory
 
-#endif  // CLIENTBOOK_SERVICES_DIRECTORY_API_BILLING_WHOLESALE_CHECK_H_
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_PEERS_BILLING_WHOLESALE_CHECK_H_

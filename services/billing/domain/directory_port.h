@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_CLIENT_H_
-#define CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_CLIENT_H_
+#ifndef CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_PORT_H_
+#define CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_PORT_H_
 
 #include <cstdint>
 #include <string>
@@ -13,9 +13,9 @@ namespace clientbook::billing {
 // What billing asks the directory service. Billing keeps no copy of firms,
 // members or clients: the directory answers every time, on behalf of the
 // caller, so billing never grants what the directory would refuse.
-class DirectoryClient {
+class DirectoryPort {
  public:
-  virtual ~DirectoryClient() = default;
+  virtual ~DirectoryPort() = default;
 
   // PERMISSION_DENIED unless `caller` is a member of the firm.
   virtual absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) = 0;
@@ -31,4 +31,4 @@ class DirectoryClient {
 
 }  // namespace clientbook::billing
 
-#endif  // CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_CLIENT_H_
+#endif  // CLIENTBOOK_SERVICES_BILLING_DOMAIN_DIRECTORY_PORT_H_

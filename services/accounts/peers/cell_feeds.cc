@@ -1,4 +1,4 @@
-#include "services/accounts/api/cell_feeds.h"
+#include "services/accounts/peers/cell_feeds.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/server/metrics.h"

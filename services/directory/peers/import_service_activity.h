@@ -1,12 +1,12 @@
-#ifndef CLIENTBOOK_SERVICES_DIRECTORY_API_IMPORT_SERVICE_ACTIVITY_H_
-#define CLIENTBOOK_SERVICES_DIRECTORY_API_IMPORT_SERVICE_ACTIVITY_H_
+#ifndef CLIENTBOOK_SERVICES_DIRECTORY_PEERS_IMPORT_SERVICE_ACTIVITY_H_
+#define CLIENTBOOK_SERVICES_DIRECTORY_PEERS_IMPORT_SERVICE_ACTIVITY_H_
 
 #include <memory>
 
 #include "absl/time/time.h"
 #include "common/client/service_clients.h"
 #include "grpcpp/channel.h"
-#include "services/directory/domain/import_activity.h"
+#include "services/directory/domain/import_port.h"
 
 namespace clientbook::directory {
 
@@ -32,4 +32,4 @@ class ImportServiceActivity final : public ImportActivity {
 
 }  // namespace clientbook::directory
 
-#endif  // CLIENTBOOK_SERVICES_DIRECTORY_API_IMPORT_SERVICE_ACTIVITY_H_
+#endif  // CLIENTBOOK_SERVICES_DIRECTORY_PEERS_IMPORT_SERVICE_ACTIVITY_H_

@@ -1,4 +1,4 @@
-#include "services/billing/api/directory_feed.h"
+#include "services/billing/peers/directory_feed.h"
 
 #include "common/names/names.h"
 #include "common/server/metrics.h"

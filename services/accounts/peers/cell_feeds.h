@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_API_CELL_FEEDS_H_
-#define CLIENTBOOK_SERVICES_ACCOUNTS_API_CELL_FEEDS_H_
+#ifndef CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_CELL_FEEDS_H_
+#define CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_CELL_FEEDS_H_
 
 #include <memory>
 #include <string>
@@ -44,4 +44,4 @@ class CellFeeds final : public prometheus::Collectable {
 
 }  // namespace clientbook::accounts
 
-#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_API_CELL_FEEDS_H_
+#endif  // CLIENTBOOK_SERVICES_ACCOUNTS_PEERS_CELL_FEEDS_H_
