@@ -125,7 +125,54 @@ class FrontDoorE2eTest : public ::testing::Test {
     return client;
   }
 
+  // alice with her proven address: the invitee of the invitation tests.
+  static std::unique_ptr<grpc::ClientContext> AsInvitee() {
+    auto context = As("alice");
+    context->AddMetadata("x-user-email", "alice@studio.example");
+    return context;
+  }
+
+  // rossi-owner invites alice to connect `display_name`, through `stub`.
+  static v1::Invitation Invite(v1::DirectoryService::Stub& stub,
+                               const std::string& display_name = "Rossi SRL") {
+    v1::CreateInvitationRequest create;
+    create.mutable_invitation()->set_client_display_name(display_name);
+    create.mutable_invitation()->set_client_type(v1::BUSINESS);
+    create.mutable_invitation()->set_invitee_email("alice@studio.example");
+    v1::Invitation invitation;
+    const grpc::Status status =
+        stub.CreateInvitation(As("rossi-owner").get(), create, &invitation);
+    EXPECT_THAT(status, IsOk()) << status.error_message();
+    return invitation;
+  }
+
+  // alice accepts `invitation` into `firm` through the door: accepted, its
+  // company a client of that firm.
+  void ExpectAcceptedInto(const v1::Invitation& invitation, const v1::Firm& firm) {
+    v1::AcceptInvitationRequest accept;
+    accept.set_token(invitation.token());
+    accept.set_firm(firm.name());
+    v1::Invitation accepted;
+    const grpc::Status status =
+        directory_->AcceptInvitation(AsInvitee().get(), accept, &accepted);
+    ASSERT_THAT(status, IsOk()) << status.error_message();
+    EXPECT_EQ(accepted.state(), v1::ACCEPTED);
+    EXPECT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
+        << accepted.client();
+  }
+
+  // clientbook-admin run to its end with `args`: its exit code; its output
+  // in admin_log_.
+  int Admin(std::vector<std::string> args) {
+    testing::ServiceProcess admin(ADMIN_BINARY, std::move(args), dir_.Sub("admin.log"));
+    if (!admin.Start()) return -1;
+    const int code = admin.Wait().value_or(-1);
+    admin_log_ = admin.Log();
+    return code;
+  }
+
   testing::TempDir dir_;
+  std::string admin_log_;
   std::vector<std::unique_ptr<testing::CellProcesses>> cells_;
   std::string accounts_target_;
   std::string accounts_operator_;
@@ -448,26 +495,16 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
 // accounts who asks it to connect an invitation.
 TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   const v1::Firm firm = FirmIn(2);
-  v1::CreateInvitationRequest create;
-  create.mutable_invitation()->set_client_display_name("Rossi SRL");
-  create.mutable_invitation()->set_client_type(v1::BUSINESS);
-  create.mutable_invitation()->set_invitee_email("alice@studio.example");
-  v1::Invitation invitation;
-  ASSERT_OK(directory_->CreateInvitation(As("rossi-owner").get(), create, &invitation));
+  const v1::Invitation invitation = Invite(*directory_);
   const std::string name_prefix = "invitations/";
   uint64_t id = 0;
   ASSERT_TRUE(absl::SimpleAtoi(invitation.name().substr(name_prefix.size()), &id));
   EXPECT_GE(id, names::kFirstAccountsId);
 
-  auto alice = [] {
-    auto context = As("alice");
-    context->AddMetadata("x-user-email", "alice@studio.example");
-    return context;
-  };
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");
   v1::ListInvitationsResponse listed;
-  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_OK(directory_->ListInvitations(AsInvitee().get(), list, &listed));
   ASSERT_EQ(listed.invitations_size(), 1);
   EXPECT_EQ(listed.invitations(0).name(), invitation.name());
 
@@ -479,10 +516,10 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   accept.set_token(invitation.token());
   accept.set_firm(strangers.name());
   v1::Invitation accepted;
-  EXPECT_THAT(directory_->AcceptInvitation(alice().get(), accept, &accepted),
+  EXPECT_THAT(directory_->AcceptInvitation(AsInvitee().get(), accept, &accepted),
               StatusIs(absl::StatusCode::kPermissionDenied));
   accept.set_firm(firm.name());
-  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
+  ASSERT_OK(directory_->AcceptInvitation(AsInvitee().get(), accept, &accepted));
   EXPECT_EQ(accepted.state(), v1::ACCEPTED);
   ASSERT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
       << accepted.client();
@@ -492,7 +529,7 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   ASSERT_OK(directory_->GetClient(As("alice").get(), get, &client));
   EXPECT_EQ(client.display_name(), "Rossi SRL");
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
-  grpc::Status again = directory_->AcceptInvitation(alice().get(), accept, &accepted);
+  grpc::Status again = directory_->AcceptInvitation(AsInvitee().get(), accept, &accepted);
   EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(again.error_message(), ::testing::HasSubstr("already accepted"));
 
@@ -504,7 +541,7 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   *connect.mutable_invitation() = invitation;
   connect.mutable_invitation()->set_company_id(
       std::to_string(names::kFirstAccountsId + 999));
-  EXPECT_THAT(cell2->ConnectInvitedClient(alice().get(), connect, &client),
+  EXPECT_THAT(cell2->ConnectInvitedClient(AsInvitee().get(), connect, &client),
               StatusIs(absl::StatusCode::kPermissionDenied));
 
   // accounts' own feed, for the platform: the invitation made, then
@@ -513,7 +550,7 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   v1::ListChangesRequest changes;
   changes.set_parent("firms/-");
   v1::ListChangesResponse feed;
-  EXPECT_THAT(accounts_changes->ListChanges(alice().get(), changes, &feed),
+  EXPECT_THAT(accounts_changes->ListChanges(AsInvitee().get(), changes, &feed),
               StatusIs(absl::StatusCode::kPermissionDenied));
   ASSERT_OK(
       accounts_changes->ListChanges(As("search", "platform").get(), changes, &feed));
@@ -529,7 +566,7 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   EXPECT_EQ(seen.front(), "CREATED rossi-owner PENDING");
   EXPECT_EQ(seen.back(), "UPDATED alice ACCEPTED");
   changes.set_parent(firm.name());
-  EXPECT_THAT(accounts_changes->ListChanges(alice().get(), changes, &feed),
+  EXPECT_THAT(accounts_changes->ListChanges(AsInvitee().get(), changes, &feed),
               StatusIs(absl::StatusCode::kPermissionDenied))
       << "a firm's members read its changes at its cell, not here";
 }
@@ -540,49 +577,31 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
 // the firms index is rebuilt from the cells' feeds.
 TEST_F(FrontDoorE2eTest, AccountsRestoredFromABackupKeepsItsInvitationsAndIds) {
   const v1::Firm firm = FirmIn(1);
-  auto invite = [&](const std::string& display_name) {
-    v1::CreateInvitationRequest create;
-    create.mutable_invitation()->set_client_display_name(display_name);
-    create.mutable_invitation()->set_client_type(v1::BUSINESS);
-    create.mutable_invitation()->set_invitee_email("alice@studio.example");
-    v1::Invitation invitation;
-    EXPECT_THAT(
-        directory_->CreateInvitation(As("rossi-owner").get(), create, &invitation),
-        IsOk());
-    return invitation;
-  };
-  const v1::Invitation before = invite("Before SRL");
+  const v1::Invitation before = Invite(*directory_, "Before SRL");
   auto backups = v1::BackupService::NewStub(testing::Channel(accounts_operator_));
   v1::Backup backup;
   EXPECT_THAT(backups->CreateBackup(As("alice").get(), {}, &backup),
               StatusIs(absl::StatusCode::kPermissionDenied));
   ASSERT_OK(backups->CreateBackup(As("ops", "operator").get(), {}, &backup));
   EXPECT_EQ(backup.service(), "accounts");
-  const v1::Invitation after = invite("After SRL");
+  const v1::Invitation after = Invite(*directory_, "After SRL");
 
   ASSERT_EQ(accounts_->Stop(SIGTERM), 0) << accounts_->Log();
   std::filesystem::remove_all(dir_.Sub("accounts"));
-  testing::ServiceProcess admin(ADMIN_BINARY,
-                                {"restore", "--from=" + dir_.Sub("accounts-backups"),
-                                 "--data_dir=" + dir_.Sub("accounts")},
-                                dir_.Sub("admin.log"));
-  ASSERT_TRUE(admin.Start());
-  ASSERT_EQ(admin.Wait().value_or(-1), 0) << admin.Log();
+  ASSERT_EQ(Admin({"restore", "--from=" + dir_.Sub("accounts-backups"),
+                   "--data_dir=" + dir_.Sub("accounts")}),
+            0)
+      << admin_log_;
   ASSERT_TRUE(accounts_->Start());
   ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
 
-  auto alice = [] {
-    auto context = As("alice");
-    context->AddMetadata("x-user-email", "alice@studio.example");
-    return context;
-  };
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");
   v1::ListInvitationsResponse listed;
-  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_OK(directory_->ListInvitations(AsInvitee().get(), list, &listed));
   ASSERT_EQ(listed.invitations_size(), 1) << "the one made after the backup is gone";
   EXPECT_EQ(listed.invitations(0).name(), before.name());
-  const v1::Invitation again = invite("Again SRL");
+  const v1::Invitation again = Invite(*directory_, "Again SRL");
   EXPECT_NE(again.name(), after.name()) << "an id handed out before the restore";
   EXPECT_GT(again.name(), after.name());
 
@@ -596,14 +615,7 @@ TEST_F(FrontDoorE2eTest, AccountsRestoredFromABackupKeepsItsInvitationsAndIds) {
     if (!listed_again) absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_TRUE(listed_again) << firm.name() << " is not among alice's firms";
-  v1::AcceptInvitationRequest accept;
-  accept.set_token(before.token());
-  accept.set_firm(firm.name());
-  v1::Invitation accepted;
-  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
-  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
-  EXPECT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
-      << accepted.client();
+  ExpectAcceptedInto(before, firm);
 }
 
 // A deployment of one cell moving to several: the invitations pending in
@@ -614,50 +626,31 @@ TEST_F(FrontDoorE2eTest, ALoneCellsPendingInvitationsMoveToAccountsAndAcceptAnyw
   const v1::Firm firm = FirmIn(2);
   auto cell0 =
       v1::DirectoryService::NewStub(testing::Channel(cells_[0]->directory_target()));
-  v1::CreateInvitationRequest create;
-  create.mutable_invitation()->set_client_display_name("Rossi SRL");
-  create.mutable_invitation()->set_client_type(v1::BUSINESS);
-  create.mutable_invitation()->set_invitee_email("alice@studio.example");
-  v1::Invitation made_before_cells;
-  ASSERT_OK(cell0->CreateInvitation(As("rossi-owner").get(), create, &made_before_cells));
+  const v1::Invitation made_before_cells = Invite(*cell0);
 
   ASSERT_EQ(accounts_->Stop(SIGTERM), 0) << accounts_->Log();
   ASSERT_EQ(cells_[0]->directory().Stop(SIGTERM), 0) << cells_[0]->directory().Log();
-  testing::ServiceProcess admin(
-      ADMIN_BINARY,
-      {"move-invitations", "--directory_data_dir=" + cells_[0]->directory_data_dir(),
-       "--accounts_data_dir=" + dir_.Sub("accounts"), "--user=ops"},
-      dir_.Sub("admin.log"));
-  ASSERT_TRUE(admin.Start());
-  ASSERT_EQ(admin.Wait().value_or(-1), 0) << admin.Log();
-  EXPECT_THAT(admin.Log(), HasSubstr("1 pending invitations moved"));
+  ASSERT_EQ(Admin({"move-invitations",
+                   "--directory_data_dir=" + cells_[0]->directory_data_dir(),
+                   "--accounts_data_dir=" + dir_.Sub("accounts"), "--user=ops"}),
+            0)
+      << admin_log_;
+  EXPECT_THAT(admin_log_, HasSubstr("1 pending invitations moved"));
   ASSERT_TRUE(cells_[0]->directory().Start());
   ASSERT_TRUE(accounts_->Start());
   ASSERT_TRUE(cells_[0]->directory().WaitServing(cells_[0]->directory_target()));
   ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
 
-  auto alice = [] {
-    auto context = As("alice");
-    context->AddMetadata("x-user-email", "alice@studio.example");
-    return context;
-  };
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");
   v1::ListInvitationsResponse listed;
-  ASSERT_OK(directory_->ListInvitations(alice().get(), list, &listed));
+  ASSERT_OK(directory_->ListInvitations(AsInvitee().get(), list, &listed));
   ASSERT_EQ(listed.invitations_size(), 1);
   EXPECT_EQ(listed.invitations(0).name(), made_before_cells.name());
-  ASSERT_OK(cell0->ListInvitations(alice().get(), list, &listed));
+  ASSERT_OK(cell0->ListInvitations(AsInvitee().get(), list, &listed));
   EXPECT_EQ(listed.invitations_size(), 0) << "answered in one place only";
 
-  v1::AcceptInvitationRequest accept;
-  accept.set_token(made_before_cells.token());
-  accept.set_firm(firm.name());
-  v1::Invitation accepted;
-  ASSERT_OK(directory_->AcceptInvitation(alice().get(), accept, &accepted));
-  EXPECT_EQ(accepted.state(), v1::ACCEPTED);
-  EXPECT_TRUE(absl::StartsWith(accepted.client(), firm.name() + "/clients/"))
-      << accepted.client();
+  ExpectAcceptedInto(made_before_cells, firm);
 }
 
 // Routing headers that are malformed, hostile or lying: every call gets a
