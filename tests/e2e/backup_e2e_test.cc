@@ -82,11 +82,8 @@ class BackupE2eTest : public ::testing::Test {
 
   // clientbook-admin with `args`; its exit code.
   int Admin(std::vector<std::string> args) {
-    testing::ServiceProcess admin(ADMIN_BINARY, std::move(args), dir_.Sub("admin.log"));
-    if (!admin.Start()) return -1;
-    const int code = admin.Wait().value_or(-1);
-    admin_log_ = admin.Log();
-    return code;
+    return testing::RunToEnd(ADMIN_BINARY, std::move(args), dir_.Sub("admin.log"),
+                             admin_log_);
   }
 
   testing::TempDir dir_;

@@ -98,12 +98,8 @@ class ReconcileE2eTest : public ::testing::Test {
   }
 
   int Admin(std::vector<std::string> args) {
-    testing::ServiceProcess admin(ADMIN_BINARY, std::move(args),
-                                  cluster_.data_dir("admin.log"));
-    if (!admin.Start()) return -1;
-    const int code = admin.Wait().value_or(-1);
-    admin_log_ = admin.Log();
-    return code;
+    return testing::RunToEnd(ADMIN_BINARY, std::move(args),
+                             cluster_.data_dir("admin.log"), admin_log_);
   }
 
   int Reconcile(bool fix) {

@@ -147,4 +147,13 @@ std::string ServiceProcess::Log() const {
   return ss.str();
 }
 
+int RunToEnd(const std::string& binary, std::vector<std::string> args,
+             const std::string& log_path, std::string& output) {
+  ServiceProcess tool(binary, std::move(args), log_path);
+  if (!tool.Start()) return -1;
+  const int code = tool.Wait().value_or(-1);
+  output = tool.Log();
+  return code;
+}
+
 }  // namespace clientbook::testing

@@ -45,6 +45,11 @@ class ServiceProcess {
   int pid_ = -1;
 };
 
+// Runs `binary` with `args` to its end (a tool, not a service): its exit
+// code, -1 if it could not start; what it printed in `output`.
+int RunToEnd(const std::string& binary, std::vector<std::string> args,
+             const std::string& log_path, std::string& output);
+
 }  // namespace clientbook::testing
 
 #endif  // CLIENTBOOK_TESTS_SUPPORT_SERVICE_PROCESS_H_
