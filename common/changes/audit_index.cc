@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 
 namespace clientbook::changes::audit_index {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "common/changes/audit_index.h"
 #include "common/changes/current_call.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 
 namespace clientbook::changes {

@@ -13,7 +13,7 @@
 #include "common/server/metrics.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
-#include "common/storage/page_token.h"
+#include "common/paging/page_token.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),

@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "common/changes/change_record.pb.h"
 #include "common/storage/database.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 
 namespace clientbook::changes {

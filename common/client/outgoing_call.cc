@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/authenticator.h"
 #include "common/client/routing_header.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "grpcpp/security/credentials.h"
 
 namespace clientbook::client {

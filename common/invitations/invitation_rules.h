@@ -16,7 +16,7 @@
 #include "clientbook/v1/directory.pb.h"
 #include "common/auth/caller.h"
 #include "common/invitations/invitation_record.pb.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 
 // The rules of invitations, the same wherever they are kept: by a lone
 // cell's directory, or by accounts in front of several cells. A client

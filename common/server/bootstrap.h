@@ -10,7 +10,7 @@
 #include "common/server/flags.h"
 #include "common/server/frame.h"
 #include "common/storage/database.h"
-#include "common/time/clock_flags.h"
+#include "common/server/clock_flags.h"
 
 namespace clientbook::server {
 

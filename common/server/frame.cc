@@ -7,7 +7,7 @@
 #include "common/server/call_share.h"
 #include "common/server/request_checks.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {

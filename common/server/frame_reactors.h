@@ -4,7 +4,7 @@
 
 #include "common/server/call_share.h"
 #include "common/server/request_checks.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 
 namespace clientbook::server {

@@ -6,7 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/server/frame.h"
 #include "common/server/request_checks.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "google/protobuf/descriptor.h"
 
 namespace clientbook::server {

@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 
 namespace clientbook::server {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 
 namespace clientbook::storage {
 absl::StatusOr<std::unique_ptr<IdAllocator>> IdAllocator::Open(

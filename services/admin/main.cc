@@ -29,7 +29,7 @@
 #include "common/auth/auth_flags.h"
 #include "common/auth/authenticator.h"
 #include "common/changes/store_backups.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "common/storage/backups.h"
 #include "common/time/clock.h"
 #include "common/tls/credentials.h"

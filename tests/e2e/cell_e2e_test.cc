@@ -11,7 +11,7 @@
 #include "clientbook/v1/import.grpc.pb.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/cells.h"

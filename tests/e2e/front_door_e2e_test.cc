@@ -28,7 +28,7 @@
 #include "common/csv/csv.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "common/tls/credentials.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"

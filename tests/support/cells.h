@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"

@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/changes.pb.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "services/accounts/domain/store_port.h"
 
 // Accounts answers the calls no one cell can: which firms a user belongs to,

@@ -13,7 +13,7 @@
 #include "common/changes/change_origin.h"
 #include "common/invitations/invitation_record.pb.h"
 #include "common/names/cell.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 
 namespace clientbook::accounts {
 

@@ -11,7 +11,7 @@
 
 namespace clientbook::accounts {
 
-// The accounts index in RocksDB. Keys (storage/key_codec):
+// The accounts index in RocksDB. Keys (common/keys/key_codec):
 //   'F' firm id                 -> v1::Firm
 //   'M' user, firm id           -> ""   (a user's firms, in id order)
 //   'R' firm id, user           -> ""   (the same, by firm: a cell's range)

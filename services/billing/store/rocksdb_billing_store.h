@@ -7,7 +7,7 @@
 
 namespace clientbook::billing {
 
-// BillingStore over one RocksDB. Key layout (common/storage/key_codec.h):
+// BillingStore over one RocksDB. Key layout (common/keys/key_codec.h):
 //   S firm company                  -> SubscriptionRecord
 //   L trial_end firm company        -> ""   trials a sweep still has to judge
 //   R caller request_id             -> RequestRecord

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/rules/ids.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 

@@ -6,8 +6,8 @@
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
-#include "common/storage/page_token.h"
-#include "common/storage/paging.h"
+#include "common/paging/page_token.h"
+#include "common/paging/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 

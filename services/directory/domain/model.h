@@ -7,7 +7,7 @@
 
 #include "clientbook/v1/directory.pb.h"
 #include "common/invitations/invitation_record.pb.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "services/directory/domain/records.pb.h"
 
 // The directory's entities are the stored records (records.proto, and the

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/workspace.pb.h"
 #include "common/changes/change_origin.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "services/directory/domain/model.h"
 
 namespace clientbook::directory {

@@ -7,7 +7,7 @@
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 

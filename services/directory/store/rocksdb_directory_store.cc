@@ -6,7 +6,7 @@
 #include "common/invitations/invitation_changes.h"
 #include "common/names/names.h"
 #include "common/storage/id_allocator.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/store/directory_changes.h"

@@ -12,7 +12,7 @@
 
 namespace clientbook::directory {
 
-// DirectoryStore over one RocksDB. Key layout (common/storage/key_codec.h):
+// DirectoryStore over one RocksDB. Key layout (common/keys/key_codec.h):
 //   F firm                      -> FirmRecord
 //   M firm user                 -> MemberRecord
 //   U user firm                 -> ""            (ListMyFirms)

@@ -1,5 +1,5 @@
 // RocksDirectoryStore's reads of notes, to-dos and merged clients.
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "services/directory/store/word_join.h"

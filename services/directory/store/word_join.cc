@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 
 namespace clientbook::directory {
 namespace {

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory::workspace_keys {

@@ -8,7 +8,7 @@
 #include "services/directory/domain/store_port.h"
 
 // Where notes, to-dos and merged clients live in the directory's RocksDB
-// (common/storage/key_codec.h):
+// (common/keys/key_codec.h):
 //   H firm note                             -> NoteRecord
 //   h firm company facet ~create note       -> ""  (a client's notes, newest first)
 //   w firm word String(~create) note        -> ""  (note search, live notes)

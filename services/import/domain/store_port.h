@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/changes/change_origin.h"
-#include "common/storage/paging.h"
+#include "common/paging/paging.h"
 #include "services/import/domain/model.h"
 
 namespace clientbook::importer {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/import.pb.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 
 namespace clientbook::importer {

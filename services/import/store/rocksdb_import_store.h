@@ -12,7 +12,7 @@
 namespace clientbook::importer {
 
 // ImportStore over one RocksDB, every batch written with the WAL synced.
-// Key layout (common/storage/key_codec.h):
+// Key layout (common/keys/key_codec.h):
 //   J firm ~job                  -> JobRecord     (~job: newest first)
 //   W firm job line              -> RowRecord     the uploaded rows
 //   E firm job row seq           -> ErrorRecord   the error log

@@ -10,7 +10,7 @@
 #include "common/client/outgoing_call.h"
 #include "common/server/server.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "common/storage/database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"

@@ -3,7 +3,7 @@
 // a platform service sees them.
 #include "clientbook/v1/workspace.grpc.pb.h"
 #include "common/status/errors.h"
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 #include "common/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"

@@ -15,7 +15,7 @@
 #include "common/changes/change_token.h"
 #include "common/status/errors.h"
 #include "common/storage/database.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

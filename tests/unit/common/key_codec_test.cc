@@ -1,4 +1,4 @@
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 
 #include <algorithm>
 #include <vector>

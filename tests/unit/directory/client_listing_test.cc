@@ -1,6 +1,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 #include "tests/support/status_matchers.h"

@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/storage/database.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"

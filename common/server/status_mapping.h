@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_STATUS_STATUS_MAPPING_H_
-#define CLIENTBOOK_COMMON_STATUS_STATUS_MAPPING_H_
+#ifndef CLIENTBOOK_COMMON_SERVER_STATUS_MAPPING_H_
+#define CLIENTBOOK_COMMON_SERVER_STATUS_MAPPING_H_
 
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
@@ -18,4 +18,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace clientbook
 
-#endif  // CLIENTBOOK_COMMON_STATUS_STATUS_MAPPING_H_
+#endif  // CLIENTBOOK_COMMON_SERVER_STATUS_MAPPING_H_

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_STORAGE_PAGE_TOKEN_H_
-#define CLIENTBOOK_COMMON_STORAGE_PAGE_TOKEN_H_
+#ifndef CLIENTBOOK_COMMON_PAGING_PAGE_TOKEN_H_
+#define CLIENTBOOK_COMMON_PAGING_PAGE_TOKEN_H_
 
 #include <string>
 
@@ -19,4 +19,4 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view query,
 
 }  // namespace clientbook::storage
 
-#endif  // CLIENTBOOK_COMMON_STORAGE_PAGE_TOKEN_H_
+#endif  // CLIENTBOOK_COMMON_PAGING_PAGE_TOKEN_H_

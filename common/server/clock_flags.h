@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_
-#define CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_
+#ifndef CLIENTBOOK_COMMON_SERVER_CLOCK_FLAGS_H_
+#define CLIENTBOOK_COMMON_SERVER_CLOCK_FLAGS_H_
 
 #include <memory>
 #include <string>
@@ -37,4 +37,4 @@ void ServeClockControl(ServiceClock& clock, server::Frame& frame);
 
 }  // namespace clientbook
 
-#endif  // CLIENTBOOK_COMMON_TIME_CLOCK_FLAGS_H_
+#endif  // CLIENTBOOK_COMMON_SERVER_CLOCK_FLAGS_H_

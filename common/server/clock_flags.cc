@@ -1,4 +1,4 @@
-#include "common/time/clock_flags.h"
+#include "common/server/clock_flags.h"
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"

@@ -1,4 +1,4 @@
-#include "common/status/status_mapping.h"
+#include "common/server/status_mapping.h"
 
 #include <string>
 

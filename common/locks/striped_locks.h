@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_STORAGE_STRIPED_LOCKS_H_
-#define CLIENTBOOK_COMMON_STORAGE_STRIPED_LOCKS_H_
+#ifndef CLIENTBOOK_COMMON_LOCKS_STRIPED_LOCKS_H_
+#define CLIENTBOOK_COMMON_LOCKS_STRIPED_LOCKS_H_
 
 #include <algorithm>
 #include <array>
@@ -53,4 +53,4 @@ class StripedLocks {
 
 }  // namespace clientbook::storage
 
-#endif  // CLIENTBOOK_COMMON_STORAGE_STRIPED_LOCKS_H_
+#endif  // CLIENTBOOK_COMMON_LOCKS_STRIPED_LOCKS_H_

@@ -1,9 +1,9 @@
-#include "common/storage/page_token.h"
+#include "common/paging/page_token.h"
 
 #include <cstdint>
 
 #include "absl/strings/escaping.h"
-#include "common/storage/key_codec.h"
+#include "common/keys/key_codec.h"
 #include "common/text/text.h"
 
 namespace clientbook::storage {

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_STORAGE_KEY_CODEC_H_
-#define CLIENTBOOK_COMMON_STORAGE_KEY_CODEC_H_
+#ifndef CLIENTBOOK_COMMON_KEYS_KEY_CODEC_H_
+#define CLIENTBOOK_COMMON_KEYS_KEY_CODEC_H_
 
 #include <cstdint>
 #include <optional>
@@ -72,4 +72,4 @@ std::string PrefixSuccessor(absl::string_view prefix);
 
 }  // namespace clientbook::storage
 
-#endif  // CLIENTBOOK_COMMON_STORAGE_KEY_CODEC_H_
+#endif  // CLIENTBOOK_COMMON_KEYS_KEY_CODEC_H_

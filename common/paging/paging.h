@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_COMMON_STORAGE_PAGING_H_
-#define CLIENTBOOK_COMMON_STORAGE_PAGING_H_
+#ifndef CLIENTBOOK_COMMON_PAGING_PAGING_H_
+#define CLIENTBOOK_COMMON_PAGING_PAGING_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/status/errors.h"
-#include "common/storage/page_token.h"
+#include "common/paging/page_token.h"
 
 namespace clientbook::storage {
 
@@ -68,4 +68,4 @@ inline absl::StatusOr<ListPage> OpenPage(std::string query, const PageRequest& p
 
 }  // namespace clientbook::storage
 
-#endif  // CLIENTBOOK_COMMON_STORAGE_PAGING_H_
+#endif  // CLIENTBOOK_COMMON_PAGING_PAGING_H_
