@@ -94,6 +94,17 @@ class ChangeFeedTest : public ::testing::Test {
     return member;
   }
 
+  // `user` saves their own list view of `firm` (one column).
+  grpc::Status SaveListView(const std::string& firm, const std::string& user) {
+    v1::ClientListView view;
+    return directory_->UpdateClientListView(
+        As(user).get(),
+        Text<v1::UpdateClientListViewRequest>(
+            absl::StrCat("client_list_view { name: '", firm, "/members/", user,
+                         "/clientListView' columns: 'display_name' }")),
+        &view);
+  }
+
   v1::Client NewClient(const std::string& firm, const std::string& name) {
     v1::Client client;
     EXPECT_THAT(
@@ -274,17 +285,8 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
                                          &out);
        },
        "MERGED", "clientbook.v1.Client"},
-      {"UpdateClientListView",
-       [&] {
-         v1::ClientListView out;
-         return directory_->UpdateClientListView(
-             As("owner").get(),
-             Text<v1::UpdateClientListViewRequest>(absl::StrCat(
-                 "client_list_view { name: '", firm,
-                 "/members/owner/clientListView' columns: 'display_name' }")),
-             &out);
-       },
-       "CREATED", "clientbook.v1.ClientListView"},
+      {"UpdateClientListView", [&] { return SaveListView(firm, "owner"); }, "CREATED",
+       "clientbook.v1.ClientListView"},
       {"CreateInvitation",
        [&] {
          v1::Invitation out;
@@ -550,14 +552,7 @@ TEST_F(ChangeFeedTest, AReaderSeesItsOwnFirmOnlyAndNotOthersListViews) {
   const std::string other = NewFirm("stranger");
   NewClient(firm, "Rossi SpA");
   AddStaff(firm, "bob");
-  v1::ClientListView view;
-  ASSERT_THAT(directory_->UpdateClientListView(
-                  As("owner").get(),
-                  Text<v1::UpdateClientListViewRequest>(absl::StrCat(
-                      "client_list_view { name: '", firm,
-                      "/members/owner/clientListView' columns: 'display_name' }")),
-                  &view),
-              IsOk());
+  ASSERT_THAT(SaveListView(firm, "owner"), IsOk());
 
   v1::ListChangesRequest req;
   req.set_parent(firm);
@@ -717,14 +712,7 @@ TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
   for (const char* user : {"bob", "carol"}) {
     AddStaff(firm, user);
   }
-  v1::ClientListView view;
-  ASSERT_THAT(directory_->UpdateClientListView(
-                  As("carol").get(),
-                  Text<v1::UpdateClientListViewRequest>(absl::StrCat(
-                      "client_list_view { name: '", firm,
-                      "/members/carol/clientListView' columns: 'display_name' }")),
-                  &view),
-              IsOk());
+  ASSERT_THAT(SaveListView(firm, "carol"), IsOk());
   uint64_t next = 1;
   ChangesFrom(next);
   for (const char* user : {"bob", "carol"}) {
@@ -867,14 +855,7 @@ TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChan
   const v1::Client a = NewClient(firm, "Alpha");
   NewClient(firm, "Beta");
   for (const char* user : {"owner", "bob"}) {
-    v1::ClientListView view;
-    ASSERT_THAT(directory_->UpdateClientListView(
-                    As(user).get(),
-                    Text<v1::UpdateClientListViewRequest>(
-                        absl::StrCat("client_list_view { name: '", firm, "/members/",
-                                     user, "/clientListView' columns: 'display_name' }")),
-                    &view),
-                IsOk());
+    ASSERT_THAT(SaveListView(firm, user), IsOk());
   }
   v1::Note note;
   ASSERT_THAT(
