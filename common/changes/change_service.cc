@@ -10,10 +10,10 @@
 #include "common/changes/change_event.h"
 #include "common/changes/change_token.h"
 #include "common/names/names.h"
+#include "common/paging/page_token.h"
 #include "common/server/metrics.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
-#include "common/paging/page_token.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24 * 7),

@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/changes/change_record.pb.h"
-#include "common/storage/database.h"
 #include "common/keys/key_codec.h"
+#include "common/storage/database.h"
 #include "common/storage/records.h"
 
 namespace clientbook::changes {

@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/status/errors.h"
 #include "common/paging/page_token.h"
+#include "common/status/errors.h"
 
 namespace clientbook::storage {
 

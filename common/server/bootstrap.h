@@ -7,10 +7,10 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/authenticator.h"
 #include "common/names/cell.h"
+#include "common/server/clock_flags.h"
 #include "common/server/flags.h"
 #include "common/server/frame.h"
 #include "common/storage/database.h"
-#include "common/server/clock_flags.h"
 
 namespace clientbook::server {
 

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/call_share.h"
 #include "common/server/request_checks.h"
-#include "common/status/errors.h"
 #include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {

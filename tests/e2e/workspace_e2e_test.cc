@@ -3,8 +3,8 @@
 // did is still there, and the old name still points at the client kept.
 #include <signal.h>
 
-#include "common/status/errors.h"
 #include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
-#include "common/status/errors.h"
 #include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/invitations/invitation_changes.h"
-#include "common/names/names.h"
 #include "common/keys/key_codec.h"
+#include "common/names/names.h"
 #include "rocksdb/write_batch.h"
 
 namespace clientbook::accounts {

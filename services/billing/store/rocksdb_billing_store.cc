@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/billing.pb.h"
-#include "common/names/names.h"
 #include "common/keys/key_codec.h"
+#include "common/names/names.h"
 #include "common/storage/records.h"
 #include "services/billing/domain/model.h"
 #include "services/billing/domain/rules.h"

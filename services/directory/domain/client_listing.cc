@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/rules/ids.h"
 #include "common/paging/paging.h"
+#include "common/rules/ids.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 

@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/status/errors.h"
 #include "common/locks/striped_locks.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/domain/store_port.h"

@@ -4,10 +4,10 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
-#include "common/requests/request_id.h"
-#include "common/rules/ids.h"
 #include "common/paging/page_token.h"
 #include "common/paging/paging.h"
+#include "common/requests/request_id.h"
+#include "common/rules/ids.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 

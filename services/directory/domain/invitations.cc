@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
 #include "common/names/names.h"
+#include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
-#include "common/paging/paging.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {

@@ -2,8 +2,8 @@
 // gRPC, on an ephemeral port: messages, names, status details and tokens as
 // a platform service sees them.
 #include "clientbook/v1/workspace.grpc.pb.h"
-#include "common/status/errors.h"
 #include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"

@@ -2,10 +2,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/paging/page_token.h"
+#include "common/server/status_mapping.h"
 #include "common/status/error_budget.h"
 #include "common/status/errors.h"
-#include "common/server/status_mapping.h"
-#include "common/paging/page_token.h"
 #include "common/text/text.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
