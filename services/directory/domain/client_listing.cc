@@ -151,7 +151,7 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
     };
   }
 
-  absl::StatusOr<StoredPage<ClientRecord>> page = store_.ScanClients(scan);
+  absl::StatusOr<StoredPage<ClientRecord>> page = client_store_.ScanClients(scan);
   if (!page.ok()) return page.status();
   return Page<ClientRecord>{std::move(page->items), list->TokenFor(page->cursor)};
 }
@@ -166,7 +166,7 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(absl::string_view call
     return absl::PermissionDeniedError("members see only their own list view");
   }
   absl::StatusOr<std::optional<ListViewRecord>> view =
-      store_.GetListView(firm_id, user_id);
+      list_view_store_.GetListView(firm_id, user_id);
   if (!view.ok()) return view.status();
   if (view->has_value()) return std::move(**view);
   ListViewRecord defaults;
@@ -204,8 +204,8 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
   if (!violations.empty()) return errors::InvalidArgument(violations);
   ListViewRecord view;
   for (const std::string& column : columns) view.add_columns(column);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutListView(firm_id, user_id, view);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->list_views().PutListView(firm_id, user_id, view);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return view;
 }

@@ -33,7 +33,10 @@ struct ClientListQuery {
 // member's choice of columns.
 class ClientListing {
  public:
-  explicit ClientListing(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit ClientListing(DirectoryCore& core)
+      : core_(core),
+        client_store_(core.store().clients()),
+        list_view_store_(core.store().list_views()) {}
 
   absl::StatusOr<Page<ClientRecord>> ListClients(absl::string_view caller,
                                                  const ClientListQuery& query);
@@ -48,7 +51,8 @@ class ClientListing {
 
  private:
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const ClientStore& client_store_;
+  const ListViewStore& list_view_store_;
 };
 
 }  // namespace clientbook::directory

@@ -91,9 +91,8 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
 
   // A retry of a merge that happened finds the source gone: it is answered
   // from the request id's record, without asking the peers again.
-  absl::StatusOr<std::optional<RequestRecord>> earlier =
-      request_id.empty() ? std::optional<RequestRecord>()
-                         : store_.FindRequest(firm_id, caller.user_id, request_id);
+  const RequestKey request{firm_id, caller.user_id, request_id, fingerprint};
+  absl::StatusOr<std::optional<RequestRecord>> earlier = core_.EarlierRequest(request);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->has_value()) {
     absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
@@ -106,7 +105,7 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
 
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<MergeOutcome>(
-      {firm_id, caller.user_id, request_id, fingerprint},
+      request,
       [&](const RequestRecord& first) -> absl::StatusOr<MergeOutcome> {
         absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, first.id());
         if (!target.ok()) return target.status();
@@ -134,25 +133,25 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
         if (!target->client_number().empty()) {
           outcome.freed_client_number = source->client_number();
         }
-        write.DeleteClient({*source, IndexTermsOf(*source)});
-        DirectoryCore::PutClient(write, &*target, outcome.target);
+        write.clients().DeleteClient({*source, IndexTermsOf(*source)});
+        DirectoryCore::PutClient(write.clients(), &*target, outcome.target);
         for (const NoteRecord& note : work->notes) {
           NoteRecord moved = note;
           moved.set_company_id(target_id);
           moved.set_revision(note.revision() + 1);
           const IndexedNote before = Notes::Indexed(note);
-          write.PutNote(&before, Notes::Indexed(moved));
+          write.notes().PutNote(&before, Notes::Indexed(moved));
         }
         for (const TodoRecord& todo : work->todos) {
           TodoRecord moved = todo;
           moved.set_company_id(target_id);
           moved.set_revision(todo.revision() + 1);
-          write.PutTodo(&todo, moved);
+          write.todos().PutTodo(&todo, moved);
         }
         MergedClientRecord merged;
         merged.set_target_company_id(target_id);
         merged.set_merge_time_us(now);
-        write.PutMergedClient(firm_id, source_id, merged);
+        write.clients().PutMergedClient(firm_id, source_id, merged);
         outcome.moved_notes = static_cast<int32_t>(work->notes.size());
         outcome.moved_todos = static_cast<int32_t>(work->todos.size());
         done.set_id(target_id);

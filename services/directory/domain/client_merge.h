@@ -30,7 +30,7 @@ struct MergeOutcome {
 class ClientMerge {
  public:
   ClientMerge(DirectoryCore& core, WholesaleCheck& billing, ImportActivity& imports)
-      : core_(core), store_(core.store()), billing_(billing), imports_(imports) {}
+      : core_(core), billing_(billing), imports_(imports) {}
 
   // Admins only. Refused (FAILED_PRECONDITION, with a reason) when the
   // source has a subscription (both do: BOTH_CLIENTS_SUBSCRIBED), the source
@@ -46,7 +46,6 @@ class ClientMerge {
                           const ClientRecord& source);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
   WholesaleCheck& billing_;
   ImportActivity& imports_;
 };

@@ -103,7 +103,7 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
             updated.set_client_number(judged->numbers[i]);
             updated.set_revision(updated.revision() + 1);
             updated.set_update_time_us(core_.NowMicros());
-            DirectoryCore::PutClient(write, &*judged->before[i], updated);
+            DirectoryCore::PutClient(write.clients(), &*judged->before[i], updated);
             done.add_changed_company_ids(updated.company_id());
           }
           batch.clients.push_back(std::move(updated));
@@ -121,7 +121,7 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
   for (const ClientNumberUpdate& u : updates) {
     batch.verdicts.push_back({.changed = changed.contains(u.company_id)});
     absl::StatusOr<std::optional<ClientRecord>> now =
-        store_.GetClient(firm_id, u.company_id);
+        client_store_.GetClient(firm_id, u.company_id);
     if (!now.ok()) return now.status();
     if (now->has_value()) batch.clients.push_back(std::move(**now));
   }
@@ -160,7 +160,7 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
       continue;
     }
     absl::StatusOr<std::optional<ClientRecord>> client =
-        store_.GetClient(firm_id, u.company_id);
+        client_store_.GetClient(firm_id, u.company_id);
     if (!client.ok()) return client.status();
     if (!client->has_value()) {
       refuse(i, v1::ClientNumberResult::CLIENT_NOT_FOUND, "client",
@@ -192,7 +192,7 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
   // in the batch moves away (or collides inside the batch, reported above).
   for (const auto& [key, i] : entry_of_number) {
     absl::StatusOr<std::optional<uint64_t>> holder =
-        store_.FindClientByNumberKey(firm_id, key);
+        client_store_.FindClientByNumberKey(firm_id, key);
     if (!holder.ok()) return holder.status();
     if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
     absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, **holder);

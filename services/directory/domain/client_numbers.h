@@ -45,7 +45,8 @@ struct ClientNumberBatch {
 // Many clients' numbers in one atomic write.
 class ClientNumbers {
  public:
-  explicit ClientNumbers(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit ClientNumbers(DirectoryCore& core)
+      : core_(core), client_store_(core.store().clients()) {}
 
   // All or nothing: any refused entry fails the call (ALREADY_EXISTS when
   // every refusal is a taken or repeated number, ABORTED when only etags are
@@ -74,7 +75,7 @@ class ClientNumbers {
                                            const RequestRecord& first);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const ClientStore& client_store_;
 };
 
 }  // namespace clientbook::directory

@@ -58,7 +58,7 @@ absl::Status Clients::CheckNumberFree(uint64_t firm_id, uint64_t company_id,
                                       absl::string_view number) {
   if (number.empty()) return absl::OkStatus();
   absl::StatusOr<std::optional<uint64_t>> holder =
-      store_.FindClientByNumberKey(firm_id, ClientNumberKey(number));
+      client_store_.FindClientByNumberKey(firm_id, ClientNumberKey(number));
   if (!holder.ok()) return holder.status();
   if (!holder->has_value() || **holder == company_id) return absl::OkStatus();
   absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, **holder);
@@ -71,7 +71,7 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
                                     absl::string_view key) {
   if (key.empty()) return absl::OkStatus();  // no letters or digits to compare
   absl::StatusOr<std::vector<uint64_t>> holders =
-      store_.FindClientsByDuplicateKey(firm_id, key, 2);
+      client_store_.FindClientsByDuplicateKey(firm_id, key, 2);
   if (!holders.ok()) return holders.status();
   for (uint64_t holder : *holders) {
     if (holder == company_id) continue;
@@ -95,8 +95,8 @@ absl::StatusOr<ClientRecord> Clients::CommitClient(absl::string_view caller,
                                                    ClientRecord after) {
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  DirectoryCore::PutClient(*write, before, after);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  DirectoryCore::PutClient(write->clients(), before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
@@ -158,7 +158,7 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
             return s;
           }
         }
-        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
         ClientRecord client;
         client.set_firm_id(firm_id);
@@ -176,7 +176,7 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
         client.set_revision(1);
         client.set_create_time_us(core_.NowMicros());
         client.set_update_time_us(client.create_time_us());
-        DirectoryCore::PutClient(write, nullptr, client);
+        DirectoryCore::PutClient(write.clients(), nullptr, client);
         done.set_id(*id);
         return client;
       });
@@ -189,7 +189,7 @@ absl::StatusOr<ClientRecord> Clients::GetClient(absl::string_view caller,
   // The client company's primary admin reads its own record (billing relies
   // on this to let that admin authorize a transfer); nobody else learns more.
   absl::StatusOr<std::optional<ClientRecord>> client =
-      store_.GetClient(firm_id, company_id);
+      client_store_.GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   if (client->has_value() && (*client)->primary_admin_user_id() == caller) {
     return std::move(**client);
@@ -305,7 +305,7 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
   auto no_member_is_its_admin = [&](const ClientRecord& client) -> absl::Status {
     if (client.primary_admin_user_id().empty()) return absl::OkStatus();
     absl::StatusOr<std::optional<MemberRecord>> admin =
-        store_.GetMember(firm_id, client.primary_admin_user_id());
+        firm_store_.GetMember(firm_id, client.primary_admin_user_id());
     if (!admin.ok()) return admin.status();
     if (!admin->has_value()) return absl::OkStatus();
     return errors::WithReason(
@@ -337,10 +337,11 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
   // The client's notes and to-dos go with it, in the same write.
   absl::StatusOr<ClientWork> work = core_.LoadClientWork(*client);
   if (!work.ok()) return work.status();
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
-  write->DeleteClient({*client, IndexTermsOf(*client)});
-  for (const NoteRecord& note : work->notes) write->PurgeNote(Notes::Indexed(note));
-  for (const TodoRecord& todo : work->todos) write->DeleteTodo(todo);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
+  write->clients().DeleteClient({*client, IndexTermsOf(*client)});
+  for (const NoteRecord& note : work->notes)
+    write->notes().PurgeNote(Notes::Indexed(note));
+  for (const TodoRecord& todo : work->todos) write->todos().DeleteTodo(todo);
   return write->Commit();
 }
 
@@ -354,13 +355,13 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
   }
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<std::optional<ClientRecord>> client =
-      store_.GetClient(firm_id, company_id);
+      client_store_.GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   // The client company's primary admin need not be a firm member; anyone
   // else learns nothing about the client.
   if (!client->has_value() || (*client)->primary_admin_user_id() != caller) {
     absl::StatusOr<std::optional<MemberRecord>> member =
-        store_.GetMember(firm_id, caller);
+        firm_store_.GetMember(firm_id, caller);
     if (!member.ok()) return member.status();
     if (member->has_value() && !client->has_value()) {
       return absl::NotFoundError(
@@ -382,14 +383,16 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
   absl::StatusOr<storage::ListPage> opened =
       storage::OpenPage(absl::StrCat("duplicates:", firm_id), page);
   if (!opened.ok()) return opened.status();
-  absl::StatusOr<StoredPage<std::vector<uint64_t>>> groups = store_.ListDuplicateGroups(
-      firm_id, opened->cursor, opened->size, kMaxEntriesExaminedPerPage);
+  absl::StatusOr<StoredPage<std::vector<uint64_t>>> groups =
+      client_store_.ListDuplicateGroups(firm_id, opened->cursor, opened->size,
+                                        kMaxEntriesExaminedPerPage);
   if (!groups.ok()) return groups.status();
   Page<std::vector<ClientRecord>> out;
   for (const std::vector<uint64_t>& ids : groups->items) {
     std::vector<ClientRecord> group;
     for (uint64_t id : ids) {
-      absl::StatusOr<std::optional<ClientRecord>> client = store_.GetClient(firm_id, id);
+      absl::StatusOr<std::optional<ClientRecord>> client =
+          client_store_.GetClient(firm_id, id);
       if (!client.ok()) return client.status();
       if (client->has_value()) group.push_back(std::move(**client));
     }
@@ -411,7 +414,8 @@ absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
   }
   std::vector<ClientRecord> found;
   for (uint64_t id : company_ids) {
-    absl::StatusOr<std::optional<ClientRecord>> client = store_.GetClient(firm_id, id);
+    absl::StatusOr<std::optional<ClientRecord>> client =
+        client_store_.GetClient(firm_id, id);
     if (!client.ok()) return client.status();
     if (client->has_value()) found.push_back(std::move(**client));
   }

@@ -19,7 +19,10 @@ namespace clientbook::directory {
 class Clients {
  public:
   Clients(DirectoryCore& core, WholesaleCheck& wholesale)
-      : core_(core), store_(core.store()), wholesale_(wholesale) {}
+      : core_(core),
+        client_store_(core.store().clients()),
+        firm_store_(core.store().firms()),
+        wholesale_(wholesale) {}
 
   // Clients. `draft` carries the fields a caller may set. Another client's
   // display name (DuplicateNameKey) is refused unless allow_duplicate_name.
@@ -71,7 +74,8 @@ class Clients {
                                             ClientRecord after);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const ClientStore& client_store_;
+  const FirmStore& firm_store_;
   WholesaleCheck& wholesale_;
 };
 

@@ -38,7 +38,8 @@ int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now(
 
 absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(absl::string_view caller,
                                                           uint64_t firm_id) {
-  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, caller);
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      store_.firms().GetMember(firm_id, caller);
   if (!member.ok()) return member.status();
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
@@ -65,7 +66,8 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(absl::string_view caller
 
 absl::StatusOr<std::optional<errors::FieldViolation>> DirectoryCore::CheckIsMember(
     absl::string_view field, uint64_t firm_id, absl::string_view user_id) {
-  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      store_.firms().GetMember(firm_id, user_id);
   if (!member.ok()) return member.status();
   if (member->has_value()) return std::nullopt;
   return errors::FieldViolation{
@@ -75,7 +77,8 @@ absl::StatusOr<std::optional<errors::FieldViolation>> DirectoryCore::CheckIsMemb
 
 absl::StatusOr<MemberRecord> DirectoryCore::LoadMember(uint64_t firm_id,
                                                        absl::string_view user_id) {
-  absl::StatusOr<std::optional<MemberRecord>> member = store_.GetMember(firm_id, user_id);
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      store_.firms().GetMember(firm_id, user_id);
   if (!member.ok()) return member.status();
   if (!member->has_value()) {
     return absl::NotFoundError(absl::StrCat(
@@ -87,11 +90,11 @@ absl::StatusOr<MemberRecord> DirectoryCore::LoadMember(uint64_t firm_id,
 absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
                                                        uint64_t company_id) {
   absl::StatusOr<std::optional<ClientRecord>> client =
-      store_.GetClient(firm_id, company_id);
+      store_.clients().GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   if (client->has_value()) return std::move(**client);
   absl::StatusOr<std::optional<MergedClientRecord>> merged =
-      store_.GetMergedClient(firm_id, company_id);
+      store_.clients().GetMergedClient(firm_id, company_id);
   if (!merged.ok()) return merged.status();
   const std::string name = names::ClientName{firm_id, company_id}.ToString();
   if (!merged->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
@@ -105,10 +108,10 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
 }
 
 absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& client) {
-  absl::StatusOr<std::vector<NoteRecord>> notes = store_.ClientNotes(
+  absl::StatusOr<std::vector<NoteRecord>> notes = store_.notes().ClientNotes(
       client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
   if (!notes.ok()) return notes.status();
-  absl::StatusOr<std::vector<TodoRecord>> todos = store_.ClientTodos(
+  absl::StatusOr<std::vector<TodoRecord>> todos = store_.todos().ClientTodos(
       client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
   if (!todos.ok()) return todos.status();
   if (notes->size() > kMaxNotesOrTodosPerWrite ||
@@ -160,7 +163,7 @@ absl::StatusOr<std::optional<RequestRecord>> DirectoryCore::EarlierRequest(
   return done;
 }
 
-void DirectoryCore::PutClient(DirectoryWrite& write, const ClientRecord* before,
+void DirectoryCore::PutClient(ClientWrites& write, const ClientRecord* before,
                               const ClientRecord& after) {
   if (before == nullptr) {
     write.PutClient(nullptr, {after, IndexTermsOf(after)});
@@ -173,7 +176,7 @@ void DirectoryCore::PutClient(DirectoryWrite& write, const ClientRecord* before,
 }
 
 absl::StatusOr<size_t> DirectoryCore::ReindexIfOutdated() {
-  return store_.ReindexIfOutdated(
+  return store_.clients().ReindexIfOutdated(
       [](const ClientRecord& client) { return IndexTermsOf(client); });
 }
 

@@ -2,8 +2,10 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_DIRECTORY_CORE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -41,6 +43,11 @@ class DirectoryCore {
 
   DirectoryStore& store() { return store_; }
   int64_t NowMicros() const;
+  absl::StatusOr<uint64_t> AllocateId() { return store_.AllocateId(); }
+  // A write outside the frame (no request id to remember).
+  std::unique_ptr<DirectoryWrite> NewWrite(WriteOrigin origin) {
+    return store_.NewWrite(std::move(origin));
+  }
 
   // Before serving: rebuilds the listing indexes of a database written by an
   // older version (IndexTermsOf for every client). Returns how many clients
@@ -86,13 +93,15 @@ class DirectoryCore {
       const std::function<absl::StatusOr<Result>(DirectoryWrite&, RequestRecord&)>&
           change);
 
+  // What an earlier call with the request's id did (nullopt: none, or no
+  // request id); INVALID_ARGUMENT when that call asked something else.
+  absl::StatusOr<std::optional<RequestRecord>> EarlierRequest(const RequestKey& request);
+
   // Adds `after` (replacing `before`, null when new) with its index terms.
-  static void PutClient(DirectoryWrite& write, const ClientRecord* before,
+  static void PutClient(ClientWrites& write, const ClientRecord* before,
                         const ClientRecord& after);
 
  private:
-  absl::StatusOr<std::optional<RequestRecord>> EarlierRequest(const RequestKey& request);
-
   DirectoryStore& store_;
   const Clock& clock_;
   storage::StripedLocks locks_;

@@ -58,7 +58,7 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
       {kCreateFirmScope, caller, request_id, fingerprint},
       [&](const RequestRecord& first) { return GetFirm(caller, first.id()); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<FirmRecord> {
-        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
         FirmRecord firm;
         firm.set_id(*id);
@@ -71,8 +71,8 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
         admin.set_email(std::string(creator_email));
         admin.set_display_name(text::Trim(creator_display_name));
         admin.set_role(v1::Role::PRIMARY_ADMIN);
-        write.PutFirm(firm);
-        write.PutMember(admin);
+        write.firms().PutFirm(firm);
+        write.firms().PutMember(admin);
         done.set_id(*id);
         return firm;
       });
@@ -82,7 +82,7 @@ absl::StatusOr<FirmRecord> Firms::GetFirm(absl::string_view caller, uint64_t fir
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
+  absl::StatusOr<std::optional<FirmRecord>> firm = firm_store_.GetFirm(firm_id);
   if (!firm.ok()) return firm.status();
   if (!firm->has_value()) {
     return absl::NotFoundError(
@@ -119,8 +119,8 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t 
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
     if (path == "time_zone") firm->set_time_zone(patch.time_zone());
   }
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutFirm(*firm);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->firms().PutFirm(*firm);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return firm;
 }
@@ -131,11 +131,11 @@ absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(absl::string_view caller,
       storage::OpenPage(absl::StrCat("my-firms|", caller), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<uint64_t>> ids =
-      store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
+      firm_store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
   if (!ids.ok()) return ids.status();
   Page<FirmRecord> out;
   for (uint64_t id : ids->items) {
-    absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(id);
+    absl::StatusOr<std::optional<FirmRecord>> firm = firm_store_.GetFirm(id);
     if (!firm.ok()) return firm.status();
     if (firm->has_value()) out.items.push_back(std::move(**firm));
   }
@@ -160,7 +160,7 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
   }
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<std::optional<MemberRecord>> existing =
-      store_.GetMember(firm_id, member.user_id());
+      firm_store_.GetMember(firm_id, member.user_id());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
     return errors::AlreadyExists(
@@ -172,8 +172,8 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutMember(added);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->firms().PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return added;
 }
@@ -225,8 +225,8 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
     if (path == "email") updated.set_email(patch.email());
   }
   updated.set_revision(updated.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutMember(updated);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->firms().PutMember(updated);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return updated;
 }
@@ -241,7 +241,7 @@ absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(absl::string_view caller,
       storage::OpenPage(absl::StrCat("members|", firm_id), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<MemberRecord>> members =
-      store_.ListMembers(firm_id, list->cursor, list->size);
+      firm_store_.ListMembers(firm_id, list->cursor, list->size);
   if (!members.ok()) return members.status();
   return Page<MemberRecord>{std::move(members->items), list->TokenFor(members->cursor)};
 }
@@ -261,9 +261,9 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmi
   current->set_revision(current->revision() + 1);
   next->set_role(v1::Role::PRIMARY_ADMIN);
   next->set_revision(next->revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutMember(*current);
-  write->PutMember(*next);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->firms().PutMember(*current);
+  write->firms().PutMember(*next);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return std::make_pair(std::move(*current), std::move(*next));
 }

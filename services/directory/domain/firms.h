@@ -16,7 +16,7 @@ namespace clientbook::directory {
 // admin), adding and updating members, handing over the primary admin role.
 class Firms {
  public:
-  explicit Firms(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit Firms(DirectoryCore& core) : core_(core), firm_store_(core.store().firms()) {}
 
   // `time_zone`: IANA name, "" for UTC.
   absl::StatusOr<FirmRecord> CreateFirm(absl::string_view caller,
@@ -50,7 +50,7 @@ class Firms {
 
  private:
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const FirmStore& firm_store_;
 };
 
 }  // namespace clientbook::directory

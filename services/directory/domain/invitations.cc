@@ -14,11 +14,11 @@ namespace clientbook::directory {
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
   absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
-      draft, caller, [this] { return store_.AllocateId(); }, tokens_,
+      draft, caller, [this] { return core_.AllocateId(); }, tokens_,
       absl::FromUnixMicros(core_.NowMicros()));
   if (!inv.ok()) return inv.status();
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return inv;
 }
@@ -28,7 +28,7 @@ absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view use
   std::string cursor;
   do {
     absl::StatusOr<StoredPage<uint64_t>> page =
-        store_.ListFirmIdsOfUser(user_id, cursor, storage::kMaxPageSize);
+        firm_store_.ListFirmIdsOfUser(user_id, cursor, storage::kMaxPageSize);
     if (!page.ok()) return page.status();
     firms.insert(firms.end(), page->items.begin(), page->items.end());
     cursor = page->cursor;
@@ -45,16 +45,16 @@ absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
   if (absl::Status s = invitations::CheckMayList(caller, invitee_email); !s.ok())
     return s;
   return invitations::SeenPage(
-      invitee_email.empty()
-          ? store_.ListInvitationsFromUser(caller.user_id, list->cursor, list->size)
-          : store_.ListInvitationsToEmail(EmailKey(invitee_email), list->cursor,
-                                          list->size),
+      invitee_email.empty() ? invitation_store_.ListInvitationsFromUser(
+                                  caller.user_id, list->cursor, list->size)
+                            : invitation_store_.ListInvitationsToEmail(
+                                  EmailKey(invitee_email), list->cursor, list->size),
       *list, core_.NowMicros());
 }
 
 absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
     const auth::Caller& caller, absl::string_view token) {
-  return invitations::Answerable(caller, store_.GetInvitationByToken(token),
+  return invitations::Answerable(caller, invitation_store_.GetInvitationByToken(token),
                                  core_.NowMicros());
 }
 
@@ -98,9 +98,9 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
   inv->set_state(v1::InvitationState::ACCEPTED);
   inv->set_accepted_firm_id(*firm_id);
 
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
-  DirectoryCore::PutClient(*write, nullptr, client);
-  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
+  DirectoryCore::PutClient(write->clients(), nullptr, client);
+  write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return std::make_pair(invitations::AsSeen(std::move(*inv), core_.NowMicros(), false),
                         std::move(client));
@@ -112,8 +112,8 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
   inv->set_state(v1::InvitationState::DECLINED);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = caller.user_id});
-  write->PutInvitation(*inv, EmailKey(inv->invitee_email()));
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
+  write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return invitations::AsSeen(std::move(*inv), core_.NowMicros(), false);
 }
@@ -152,7 +152,7 @@ absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
           return m.status();
         }
         absl::StatusOr<std::optional<ClientRecord>> existing =
-            store_.GetClient(firm_id, invitation.company_id());
+            client_store_.GetClient(firm_id, invitation.company_id());
         if (!existing.ok()) return existing.status();
         if (existing->has_value()) {
           return absl::AlreadyExistsError(
@@ -160,7 +160,7 @@ absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
                            " is already a client: the invitation was accepted before"));
         }
         ClientRecord client = ClientOf(invitation, firm_id, caller.user_id);
-        DirectoryCore::PutClient(write, nullptr, client);
+        DirectoryCore::PutClient(write.clients(), nullptr, client);
         done.set_id(invitation.company_id());
         return client;
       });
@@ -173,7 +173,7 @@ absl::StatusOr<size_t> Invitations::HandOverPending(
   std::string cursor;
   do {
     absl::StatusOr<StoredPage<InvitationRecord>> page =
-        store_.ScanInvitations(cursor, storage::kMaxPageSize);
+        invitation_store_.ScanInvitations(cursor, storage::kMaxPageSize);
     if (!page.ok()) return page.status();
     for (const InvitationRecord& invitation : page->items) {
       if (invitations::AsSeen(invitation, core_.NowMicros(), /*keep_token=*/true)
@@ -181,9 +181,10 @@ absl::StatusOr<size_t> Invitations::HandOverPending(
         continue;
       }
       if (absl::Status s = adopt(invitation); !s.ok()) return s;
-      std::unique_ptr<DirectoryWrite> write = store_.NewWrite(
+      std::unique_ptr<DirectoryWrite> write = core_.NewWrite(
           {.actor = std::string(actor), .source = invitations::kMovedToAccounts});
-      write->DeleteInvitation(invitation, EmailKey(invitation.invitee_email()));
+      write->invitations().DeleteInvitation(invitation,
+                                            EmailKey(invitation.invitee_email()));
       if (absl::Status s = write->Commit(); !s.ok()) return s;
       ++moved;
     }

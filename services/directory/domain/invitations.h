@@ -21,7 +21,11 @@ namespace clientbook::directory {
 // its firm here, through ConnectInvitedClient.
 class Invitations {
  public:
-  explicit Invitations(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit Invitations(DirectoryCore& core)
+      : core_(core),
+        client_store_(core.store().clients()),
+        firm_store_(core.store().firms()),
+        invitation_store_(core.store().invitations()) {}
 
   absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
                                                     const InvitationRecord& draft);
@@ -68,7 +72,9 @@ class Invitations {
                         absl::string_view lead) const;
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const ClientStore& client_store_;
+  const FirmStore& firm_store_;
+  const InvitationStore& invitation_store_;
   invitations::TokenSource tokens_;
 };
 

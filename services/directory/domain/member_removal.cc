@@ -39,7 +39,7 @@ absl::StatusOr<std::vector<ClientRecord>> MemberRemoval::ClientsIn(
                  .facet = facet,
                  .limit = kPage,
                  .max_examined = kPage},
-      [this](const ClientScan& scan) { return store_.ScanClients(scan); });
+      [this](const ClientScan& scan) { return client_store_.ScanClients(scan); });
 }
 
 absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
@@ -51,7 +51,7 @@ absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
                .states = TodoScan::States::kOpen,
                .limit = kPage,
                .max_examined = kPage},
-      [this](const TodoScan& scan) { return store_.ScanTodos(scan); });
+      [this](const TodoScan& scan) { return todo_store_.ScanTodos(scan); });
 }
 
 RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
@@ -130,17 +130,17 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view call
           after.set_lead_accountant_user_id(std::string(reassign_to));
           after.set_revision(client.revision() + 1);
           after.set_update_time_us(now);
-          DirectoryCore::PutClient(write, &client, after);
+          DirectoryCore::PutClient(write.clients(), &client, after);
         }
         for (const TodoRecord& todo : *todos) {
           TodoRecord after = todo;
           after.set_assignee_user_id(std::string(reassign_to));
           after.set_revision(todo.revision() + 1);
           after.set_update_time_us(now);
-          write.PutTodo(&todo, after);
+          write.todos().PutTodo(&todo, after);
         }
-        write.DeleteListView(firm_id, user_id);
-        write.DeleteMember(*member);
+        write.list_views().DeleteListView(firm_id, user_id);
+        write.firms().DeleteMember(*member);
         *done.mutable_removed_member() = *member;
         done.set_reassigned_to(led->empty() && todos->empty() ? "" : std::string(reassign_to));
         done.set_reassigned_clients(static_cast<int64_t>(led->size()));

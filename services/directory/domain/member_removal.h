@@ -23,7 +23,10 @@ struct RemovedMember {
 // same write, or refused while they hold work nobody takes over.
 class MemberRemoval {
  public:
-  explicit MemberRemoval(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit MemberRemoval(DirectoryCore& core)
+      : core_(core),
+        client_store_(core.store().clients()),
+        todo_store_(core.store().todos()) {}
 
   // Admins only. Refused FAILED_PRECONDITION for the primary admin
   // (MEMBER_IS_PRIMARY_ADMIN), for a client company's primary admin
@@ -48,7 +51,8 @@ class MemberRemoval {
   static RemovedMember Replay(const RequestRecord& first);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const ClientStore& client_store_;
+  const TodoStore& todo_store_;
 };
 
 }  // namespace clientbook::directory

@@ -110,7 +110,7 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t 
       {firm_id, caller, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<NoteRecord> {
         absl::StatusOr<std::optional<NoteRecord>> stored =
-            store_.GetNote(firm_id, first.id());
+            note_store_.GetNote(firm_id, first.id());
         if (!stored.ok()) return stored.status();
         if (!stored->has_value()) return NoteNotFound(firm_id, first.id());
         return std::move(**stored);
@@ -120,13 +120,13 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t 
             !c.ok()) {
           return c.status();
         }
-        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
         note.set_id(*id);
         note.set_revision(1);
         note.set_create_time_us(core_.NowMicros());
         note.set_update_time_us(note.create_time_us());
-        write.PutNote(nullptr, Indexed(note));
+        write.notes().PutNote(nullptr, Indexed(note));
         done.set_id(*id);
         return note;
       });
@@ -136,7 +136,7 @@ absl::StatusOr<NoteRecord> Notes::GetNote(absl::string_view caller, uint64_t fir
                                           uint64_t note_id) {
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
-  absl::StatusOr<std::optional<NoteRecord>> note = store_.GetNote(firm_id, note_id);
+  absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
   if (!note.ok()) return note.status();
   if (!note->has_value() || ((*note)->delete_time_us() != 0 && !IsAdmin(*member))) {
     return NoteNotFound(firm_id, note_id);
@@ -212,7 +212,7 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(absl::string_view caller,
       return scan.words.empty() || AnswersQuery(n, word, scan.words);
     };
   }
-  absl::StatusOr<StoredPage<NoteRecord>> stored = store_.ScanNotes(scan);
+  absl::StatusOr<StoredPage<NoteRecord>> stored = note_store_.ScanNotes(scan);
   if (!stored.ok()) return stored.status();
   Page<NoteRecord> out{.items = std::move(stored->items)};
   if (!stored->cursor.empty()) out.next_page_token = page->TokenFor(stored->cursor);
@@ -225,7 +225,7 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
                                                 bool etag_required) {
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
-  absl::StatusOr<std::optional<NoteRecord>> note = store_.GetNote(firm_id, note_id);
+  absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
   if (!note.ok()) return note.status();
   if (!note->has_value() || (*note)->delete_time_us() != 0) {
     return NoteNotFound(firm_id, note_id);
@@ -252,9 +252,9 @@ absl::StatusOr<NoteRecord> Notes::Commit(absl::string_view caller,
                                          const NoteRecord& before, NoteRecord after) {
   after.set_revision(before.revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
   const IndexedNote old_entry = Indexed(before);
-  write->PutNote(&old_entry, Indexed(after));
+  write->notes().PutNote(&old_entry, Indexed(after));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
@@ -298,17 +298,18 @@ absl::StatusOr<size_t> Notes::PurgeDeletedNotes() {
   size_t purged = 0;
   while (true) {
     absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> due =
-        store_.NotesToPurge(core_.NowMicros(), kPurgeBatch);
+        note_store_.NotesToPurge(core_.NowMicros(), kPurgeBatch);
     if (!due.ok()) return due.status();
     if (due->empty()) return purged;
     for (const auto& [firm_id, note_id] : *due) {
       auto guard = core_.LockFirm(firm_id);
-      absl::StatusOr<std::optional<NoteRecord>> note = store_.GetNote(firm_id, note_id);
+      absl::StatusOr<std::optional<NoteRecord>> note =
+          note_store_.GetNote(firm_id, note_id);
       if (!note.ok()) return note.status();
       // A purge entry and its note are written and removed together.
       if (!note->has_value()) return absl::DataLossError("purge entry without its note");
-      std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.source = "sweep"});
-      write->PurgeNote(Indexed(**note));
+      std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.source = "sweep"});
+      write->notes().PurgeNote(Indexed(**note));
       if (absl::Status s = write->Commit(); !s.ok()) return s;
       ++purged;
     }

@@ -25,7 +25,7 @@ struct NoteQuery {
 // (newest first) or by word; deleted softly, purged after 30 days.
 class Notes {
  public:
-  explicit Notes(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit Notes(DirectoryCore& core) : core_(core), note_store_(core.store().notes()) {}
 
   // `draft` carries company_id, kind, text and the call fields.
   absl::StatusOr<NoteRecord> CreateNote(absl::string_view caller, uint64_t firm_id,
@@ -63,7 +63,7 @@ class Notes {
                                     NoteRecord after);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const NoteStore& note_store_;
 };
 
 // The etag of a note's current state.

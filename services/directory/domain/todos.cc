@@ -117,7 +117,7 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
       {firm_id, caller, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<TodoRecord> {
         absl::StatusOr<std::optional<TodoRecord>> stored =
-            store_.GetTodo(firm_id, first.id());
+            todo_store_.GetTodo(firm_id, first.id());
         if (!stored.ok()) return stored.status();
         if (!stored->has_value()) return TodoNotFound(firm_id, first.id());
         return std::move(**stored);
@@ -132,7 +132,7 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
             !c.ok()) {
           return c.status();
         }
-        absl::StatusOr<uint64_t> id = store_.AllocateId();
+        absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
         const int64_t now = core_.NowMicros();
         todo.set_id(*id);
@@ -141,7 +141,7 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
         todo.set_revision(1);
         todo.set_create_time_us(now);
         todo.set_update_time_us(now);
-        write.PutTodo(nullptr, todo);
+        write.todos().PutTodo(nullptr, todo);
         done.set_id(*id);
         return todo;
       });
@@ -152,7 +152,7 @@ absl::StatusOr<TodoRecord> Todos::GetTodo(absl::string_view caller, uint64_t fir
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  absl::StatusOr<std::optional<TodoRecord>> todo = store_.GetTodo(firm_id, todo_id);
+  absl::StatusOr<std::optional<TodoRecord>> todo = todo_store_.GetTodo(firm_id, todo_id);
   if (!todo.ok()) return todo.status();
   if (!todo->has_value()) return TodoNotFound(firm_id, todo_id);
   return std::move(**todo);
@@ -201,8 +201,8 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
   if (absl::Status s = Check(after); !s.ok()) return s;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
-  std::unique_ptr<DirectoryWrite> write = store_.NewWrite({.actor = std::string(caller)});
-  write->PutTodo(&*before, after);
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  write->todos().PutTodo(&*before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
@@ -255,7 +255,7 @@ absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(absl::string_view caller,
       return t.company_id() == q.company_id;
     };
   }
-  absl::StatusOr<StoredPage<TodoRecord>> stored = store_.ScanTodos(scan);
+  absl::StatusOr<StoredPage<TodoRecord>> stored = todo_store_.ScanTodos(scan);
   if (!stored.ok()) return stored.status();
   Page<TodoRecord> out{.items = std::move(stored->items)};
   if (!stored->cursor.empty()) out.next_page_token = page->TokenFor(stored->cursor);
@@ -271,7 +271,7 @@ absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(absl::string_view caller
   if (absl::StatusOr<ClientRecord> c = core_.LoadClient(firm_id, company_id); !c.ok()) {
     return c.status();
   }
-  absl::StatusOr<std::optional<FirmRecord>> firm = store_.GetFirm(firm_id);
+  absl::StatusOr<std::optional<FirmRecord>> firm = firm_store_.GetFirm(firm_id);
   if (!firm.ok()) return firm.status();
   const absl::TimeZone zone =
       firm->has_value() ? FirmTimeZone(**firm) : absl::UTCTimeZone();
@@ -288,7 +288,7 @@ absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(absl::string_view caller
                 .states = TodoScan::States::kOpen,
                 .limit = kMaxSummarizedTodos,
                 .max_examined = kMaxSummarizedTodos};
-  absl::StatusOr<StoredPage<TodoRecord>> open = store_.ScanTodos(scan);
+  absl::StatusOr<StoredPage<TodoRecord>> open = todo_store_.ScanTodos(scan);
   if (!open.ok()) return open.status();
   for (const TodoRecord& t : open->items) {
     ++summary.open;
@@ -296,7 +296,7 @@ absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(absl::string_view caller
   }
   scan.states = TodoScan::States::kOne;
   scan.state = v1::Todo::DONE;
-  absl::StatusOr<StoredPage<TodoRecord>> done = store_.ScanTodos(scan);
+  absl::StatusOr<StoredPage<TodoRecord>> done = todo_store_.ScanTodos(scan);
   if (!done.ok()) return done.status();
   for (const TodoRecord& t : done->items) {
     if (t.complete_time_us() >= month_start_us) ++summary.done_this_month;

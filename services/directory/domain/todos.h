@@ -37,7 +37,10 @@ struct WorkSummary {
 // and listed by due date.
 class Todos {
  public:
-  explicit Todos(DirectoryCore& core) : core_(core), store_(core.store()) {}
+  explicit Todos(DirectoryCore& core)
+      : core_(core),
+        firm_store_(core.store().firms()),
+        todo_store_(core.store().todos()) {}
 
   // `draft` carries company_id, title, description, assignee, due date,
   // state (unspecified: OPEN) and progress.
@@ -62,7 +65,8 @@ class Todos {
   absl::Status Check(const TodoRecord& todo);
 
   DirectoryCore& core_;
-  DirectoryStore& store_;
+  const FirmStore& firm_store_;
+  const TodoStore& todo_store_;
 };
 
 // A calendar day as a number (days since 1970-01-01), and back.

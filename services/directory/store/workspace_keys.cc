@@ -5,19 +5,19 @@
 #include "absl/strings/str_cat.h"
 #include "common/keys/key_codec.h"
 #include "services/directory/domain/rules.h"
+#include "services/directory/store/directory_tables.h"
 
 namespace clientbook::directory::workspace_keys {
 namespace {
 
 using storage::KeyBuilder;
 
-constexpr char kNote = kNoteTable;
-constexpr char kClientNotes = 'h';
-constexpr char kNoteWords = 'w';
-constexpr char kNotePurge = 'p';
-constexpr char kTodo = kTodoTable;
-constexpr char kTodoIndex = 'k';
-constexpr char kMergedClient = 'G';
+using tables::kClientNotes;
+using tables::kNote;
+using tables::kNotePurge;
+using tables::kNoteWords;
+using tables::kTodo;
+using tables::kTodoIndex;
 
 constexpr char kHasDueDate = '0';
 constexpr char kNoDueDate = '1';
@@ -50,9 +50,6 @@ std::string NoteKey(uint64_t firm, uint64_t note) {
 }
 std::string TodoKey(uint64_t firm, uint64_t todo) {
   return KeyBuilder(kTodo).Uint64(firm).Uint64(todo).Release();
-}
-std::string MergedClientKey(uint64_t firm, uint64_t company) {
-  return KeyBuilder(kMergedClient).Uint64(firm).Uint64(company).Release();
 }
 
 std::string ClientNotesPrefix(uint64_t firm, uint64_t company, absl::string_view facet) {

@@ -5,29 +5,25 @@
 #include <string>
 #include <vector>
 
-#include "services/directory/domain/store_port.h"
+#include "absl/strings/string_view.h"
+#include "services/directory/domain/note_store_port.h"
+#include "services/directory/domain/todo_store_port.h"
 
-// Where notes, to-dos and merged clients live in the directory's RocksDB
-// (common/keys/key_codec.h):
+// Where notes and to-dos live in the directory's RocksDB (directory_tables.h,
+// common/keys/key_codec.h):
 //   H firm note                             -> NoteRecord
 //   h firm company facet ~create note       -> ""  (a client's notes, newest first)
 //   w firm word String(~create) note        -> ""  (note search, live notes)
 //   p purge_time firm note                  -> ""  (deleted notes to purge)
 //   K firm todo                             -> TodoRecord
 //   k firm facet states due todo            -> ""  (to-dos by due date)
-//   G firm company                          -> MergedClientRecord
 // A note's facets: "" and its kind's and author's while live, "d" once
 // deleted. A to-do's: "f" (the firm), "a"+assignee, "c"+company, each under
 // "*" (every state), "o" (open) when open, and "s"+state.
 namespace clientbook::directory::workspace_keys {
 
-// The tables of the notes and to-dos themselves.
-inline constexpr char kNoteTable = 'H';
-inline constexpr char kTodoTable = 'K';
-
 std::string NoteKey(uint64_t firm, uint64_t note);
 std::string TodoKey(uint64_t firm, uint64_t todo);
-std::string MergedClientKey(uint64_t firm, uint64_t company);
 
 // Every index key of a note or a to-do as stored.
 std::vector<std::string> NoteIndexKeys(const IndexedNote& note);

@@ -338,9 +338,9 @@ TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) 
       });
   EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(adopted, ::testing::ElementsAre(first.id()));
-  EXPECT_THAT(store_->GetInvitationByToken(first.token()),
+  EXPECT_THAT(store_->invitations().GetInvitationByToken(first.token()),
               IsOkAndHolds(::testing::Eq(std::nullopt)));
-  EXPECT_THAT(store_->GetInvitationByToken(second.token()),
+  EXPECT_THAT(store_->invitations().GetInvitationByToken(second.token()),
               IsOkAndHolds(::testing::Optional(::testing::_)));
   auto changes = store_->change_log().Read(next, 10);
   ASSERT_THAT(changes, IsOk());

@@ -49,7 +49,7 @@ class MemberRemovalTest : public DirectoryTest {
     return directory_->removal.RemoveMember(by, firm_, user, reassign_to, request_id);
   }
   bool IsMember(const std::string& user) {
-    return store_->GetMember(firm_, user).value().has_value();
+    return store_->firms().GetMember(firm_, user).value().has_value();
   }
   // The firm's clients led by `lead`, read back through the lead's facet.
   std::vector<uint64_t> LedBy(const std::string& lead) {
@@ -115,7 +115,7 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
       ValueOrFail(directory_->clients.GetClient("owner", firm_, theirs.company_id()))
           .revision(),
       theirs.revision());
-  EXPECT_FALSE(store_->GetListView(firm_, "anna").value().has_value());
+  EXPECT_FALSE(store_->list_views().GetListView(firm_, "anna").value().has_value());
 }
 
 TEST_F(MemberRemovalTest, TheRemovedUserIsDeniedEveryCallForTheFirmAtOnce) {

@@ -1,0 +1,337 @@
+#include "services/directory/store/rocksdb_client_store.h"
+
+#include "absl/strings/match.h"
+#include "common/keys/key_codec.h"
+#include "common/names/names.h"
+#include "common/storage/records.h"
+#include "services/directory/store/directory_changes.h"
+#include "services/directory/store/directory_tables.h"
+#include "services/directory/store/word_join.h"
+
+namespace clientbook::directory {
+namespace {
+
+using storage::KeyBuilder;
+using storage::KeyReader;
+using tables::kClient;
+using tables::kDuplicateIndex;
+using tables::kNameIndex;
+using tables::kNumberIndex;
+using tables::kWordIndex;
+
+constexpr char kScopeActive = 'a';
+constexpr char kScopeAll = 'z';
+constexpr char kHasNumber = '0';
+constexpr char kNoNumber = '1';
+
+// The layout of the listing indexes. 2: name and number entries per facet;
+// 3: and the duplicate-name index; 4: name entries among all clients cover
+// the display name and number; 5: a facet per client's primary admin. A
+// database with another (or no) layout is reindexed at start.
+constexpr char kIndexLayout[] = "5";
+constexpr size_t kReindexBatchClients = 10000;
+// FindDuplicateClients shows at most this many clients of one name.
+constexpr size_t kMaxClientsPerDuplicateGroup = 100;
+
+std::string IndexLayoutKey() {
+  return KeyBuilder(tables::kMeta).String("index_layout").Release();
+}
+std::string ClientKey(uint64_t firm, uint64_t company) {
+  return KeyBuilder(kClient).Uint64(firm).Uint64(company).Release();
+}
+std::string NumberOwnerKey(uint64_t firm, absl::string_view number_key) {
+  return KeyBuilder(tables::kNumberOwner).Uint64(firm).String(number_key).Release();
+}
+std::string DuplicateKeyPrefix(uint64_t firm, absl::string_view duplicate_key) {
+  return KeyBuilder(kDuplicateIndex).Uint64(firm).String(duplicate_key).Release();
+}
+std::string MergedClientKey(uint64_t firm, uint64_t company) {
+  return KeyBuilder(tables::kMergedClient).Uint64(firm).Uint64(company).Release();
+}
+
+// The listing index entries of one client, in both scopes that apply: by
+// name and by number once per facet, by word once; and its duplicate-name
+// entry. Its entries by name among all clients carry its display name and
+// number, so a page of names and numbers reads no records.
+std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
+  const ClientRecord& c = indexed.record;
+  const std::string& name = indexed.terms.folded_name;
+  const std::string& number = indexed.terms.number_key;
+  std::vector<IndexEntry> entries;
+  if (!indexed.terms.duplicate_key.empty()) {
+    entries.emplace_back(
+        KeyBuilder::Extend(DuplicateKeyPrefix(c.firm_id(), indexed.terms.duplicate_key))
+            .Uint64(c.company_id())
+            .Release(),
+        "");
+  }
+  ClientNameEntry covered;
+  covered.set_display_name(c.display_name());
+  covered.set_client_number(c.client_number());
+  const std::string covered_value = covered.SerializeAsString();
+  std::vector<char> scopes = {kScopeAll};
+  if (indexed.terms.active) scopes.push_back(kScopeActive);
+  for (char scope : scopes) {
+    for (const std::string& facet : indexed.terms.facets) {
+      entries.emplace_back(KeyBuilder(kNameIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(facet)
+                               .String(name)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           facet == kAllClientsFacet ? covered_value : "");
+      entries.emplace_back(KeyBuilder(kNumberIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(facet)
+                               .Byte(number.empty() ? kNoNumber : kHasNumber)
+                               .String(number)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           "");
+    }
+    for (const std::string& word : indexed.terms.words) {
+      entries.emplace_back(KeyBuilder(kWordIndex)
+                               .Uint64(c.firm_id())
+                               .Byte(scope)
+                               .String(word)
+                               .String(name)
+                               .Uint64(c.company_id())
+                               .Release(),
+                           "");
+    }
+  }
+  return entries;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<ClientRecord>> RocksClientStore::GetClient(
+    uint64_t firm_id, uint64_t company_id) const {
+  return storage::ReadRecord<ClientRecord>(db_, ClientKey(firm_id, company_id));
+}
+
+absl::StatusOr<std::optional<uint64_t>> RocksClientStore::FindClientByNumberKey(
+    uint64_t firm_id, absl::string_view number_key) const {
+  absl::StatusOr<std::optional<std::string>> bytes =
+      db_.Get(NumberOwnerKey(firm_id, number_key));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  return storage::DecodeUint64(**bytes);
+}
+
+absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
+    const ClientScan& scan) const {
+  const char table = scan.index == ClientIndex::kByName     ? kNameIndex
+                     : scan.index == ClientIndex::kByNumber ? kNumberIndex
+                                                            : kWordIndex;
+  KeyBuilder range(table);
+  range.Uint64(scan.firm_id).Byte(scan.active_only ? kScopeActive : kScopeAll);
+  if (table != kWordIndex) range.String(scan.facet);
+  if (scan.index == ClientIndex::kByNumber && !scan.prefix.empty()) {
+    range.Byte(kHasNumber);
+  }
+  const std::string base = range.key();
+  range.StringPrefix(scan.prefix);
+  StoredPage<ClientRecord> page;
+  // Names and numbers of all clients by name come from the entries alone.
+  const bool covered = scan.names_and_numbers_only && table == kNameIndex &&
+                       scan.facet == kAllClientsFacet && !scan.record_filter;
+  // Without a record filter an entry matches on its key alone: the records
+  // of the page are then read together at the end.
+  std::vector<std::string> deferred;
+  auto visit = [&](absl::string_view key,
+                   absl::string_view value) -> absl::StatusOr<bool> {
+    if (table == kWordIndex && scan.word_filter) {
+      KeyReader reader(key);
+      reader.Table();
+      reader.Uint64();
+      reader.Byte();
+      std::optional<std::string> word = reader.String();
+      std::optional<std::string> name = reader.String();
+      if (!word || !name) return absl::DataLossError("bad word index key");
+      if (!scan.word_filter(*word, *name)) return false;
+    }
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id) return absl::DataLossError("bad client index key");
+    if (covered) {
+      absl::StatusOr<ClientNameEntry> entry =
+          storage::DecodeRecord<ClientNameEntry>(value);
+      if (!entry.ok()) return entry.status();
+      ClientRecord& client = page.items.emplace_back();
+      client.set_firm_id(scan.firm_id);
+      client.set_company_id(*id);
+      client.set_display_name(std::move(*entry->mutable_display_name()));
+      client.set_client_number(std::move(*entry->mutable_client_number()));
+      return true;
+    }
+    if (!scan.record_filter) {
+      deferred.push_back(ClientKey(scan.firm_id, *id));
+      return true;
+    }
+    absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
+    if (!client.ok()) return client.status();
+    if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
+      return false;
+    }
+    page.items.push_back(std::move(**client));
+    return true;
+  };
+  absl::StatusOr<std::string> next =
+      table == kWordIndex && !scan.join_words.empty()
+          ? JoinWordIndex(db_, base, scan.prefix, scan.join_words, scan.cursor,
+                          scan.limit, scan.max_examined,
+                          [&](absl::string_view key) { return visit(key, ""); })
+          : db_.ScanMatches(range.Release(), scan.cursor, scan.limit, scan.max_examined,
+                            visit);
+  if (!next.ok()) return next.status();
+  if (deferred.size() > scan.limit) deferred.resize(scan.limit);
+  absl::StatusOr<std::vector<ClientRecord>> clients =
+      storage::ReadRecords<ClientRecord>(db_, deferred);
+  if (!clients.ok()) return clients.status();
+  for (ClientRecord& client : *clients) page.items.push_back(std::move(client));
+  if (page.items.size() > scan.limit) page.items.resize(scan.limit);
+  page.cursor = std::move(*next);
+  return page;
+}
+
+absl::StatusOr<std::vector<uint64_t>> RocksClientStore::FindClientsByDuplicateKey(
+    uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_.ScanPage(DuplicateKeyPrefix(firm_id, duplicate_key), "", limit);
+  if (!raw.ok()) return raw.status();
+  std::vector<uint64_t> ids;
+  for (const auto& [key, value] : raw->entries) {
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+// Walks the firm's duplicate-name entries, one name (key prefix) at a time;
+// the cursor is the prefix of the last name done, so pages end between names.
+absl::StatusOr<StoredPage<std::vector<uint64_t>>> RocksClientStore::ListDuplicateGroups(
+    uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined) const {
+  const std::string firm_prefix = KeyBuilder(kDuplicateIndex).Uint64(firm_id).Release();
+  if (!cursor.empty() && !absl::StartsWith(cursor, firm_prefix)) {
+    return absl::InvalidArgumentError("page_token: not a page of this firm");
+  }
+  const std::string end = storage::PrefixSuccessor(firm_prefix);
+  std::unique_ptr<rocksdb::Iterator> it = db_.NewIterator(nullptr);
+  it->Seek(cursor.empty() ? firm_prefix : storage::PrefixSuccessor(cursor));
+  StoredPage<std::vector<uint64_t>> page;
+  std::string name;  // the key prefix of the name being read
+  std::vector<uint64_t> group;
+  size_t examined = 0;
+  for (; it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
+    const absl::string_view prefix = key.substr(0, key.size() - 8);
+    if (prefix != name) {
+      if (group.size() >= 2) page.items.push_back(std::move(group));
+      group.clear();
+      if (!name.empty() && (page.items.size() >= limit || examined >= max_examined)) {
+        page.cursor = std::move(name);
+        return page;
+      }
+      name = std::string(prefix);
+    }
+    ++examined;
+    if (group.size() < kMaxClientsPerDuplicateGroup) group.push_back(*id);
+  }
+  if (!it->status().ok()) return storage::ToAbslStatus(it->status());
+  if (group.size() >= 2) page.items.push_back(std::move(group));
+  return page;
+}
+
+absl::StatusOr<size_t> RocksClientStore::ReindexIfOutdated(
+    const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) {
+  absl::StatusOr<std::optional<std::string>> layout = db_.Get(IndexLayoutKey());
+  if (!layout.ok()) return layout.status();
+  if (layout->has_value() && **layout == kIndexLayout) return 0;
+  // Drop every listing entry, then write each client's anew; the layout is
+  // recorded last, so a crash midway starts over at the next start.
+  rocksdb::WriteBatch batch;
+  for (char table : {kNameIndex, kNumberIndex, kWordIndex, kDuplicateIndex}) {
+    batch.DeleteRange(std::string(1, table),
+                      std::string(1, static_cast<char>(table + 1)));
+  }
+  size_t clients = 0;
+  absl::Status failed;
+  const std::string first = KeyBuilder(kClient).Release();
+  const std::string end(1, static_cast<char>(kClient + 1));
+  absl::Status scanned =
+      db_.Scan(first, end, [&](absl::string_view, absl::string_view value) {
+        absl::StatusOr<ClientRecord> client = storage::DecodeRecord<ClientRecord>(value);
+        if (!client.ok()) {
+          failed = client.status();
+          return false;
+        }
+        for (const auto& [key, value] :
+             ClientIndexEntries({*client, terms_of(*client)})) {
+          batch.Put(key, value);
+        }
+        if (++clients % kReindexBatchClients == 0) {
+          failed = db_.Write(batch);
+          batch.Clear();
+        }
+        return failed.ok();
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  batch.Put(IndexLayoutKey(), kIndexLayout);
+  if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
+  return clients;
+}
+
+absl::StatusOr<std::optional<MergedClientRecord>> RocksClientStore::GetMergedClient(
+    uint64_t firm_id, uint64_t company_id) const {
+  return storage::ReadRecord<MergedClientRecord>(db_,
+                                                 MergedClientKey(firm_id, company_id));
+}
+
+void RocksClientWrites::PutClient(const IndexedClient* before,
+                                  const IndexedClient& after) {
+  const ClientRecord& c = after.record;
+  write_.PutDiff(
+      before == nullptr ? std::vector<IndexEntry>() : ClientIndexEntries(*before),
+      ClientIndexEntries(after));
+  const std::string old_number = before == nullptr ? "" : before->terms.number_key;
+  if (old_number != after.terms.number_key) {
+    if (!old_number.empty()) write_.Delete(NumberOwnerKey(c.firm_id(), old_number));
+    if (!after.terms.number_key.empty()) {
+      write_.Put(NumberOwnerKey(c.firm_id(), after.terms.number_key),
+                 storage::EncodeUint64(c.company_id()));
+    }
+  }
+  write_.Put(ClientKey(c.firm_id(), c.company_id()), c.SerializeAsString());
+  write_.Record(change_records::Client(before == nullptr ? nullptr : &before->record,
+                                       &after.record));
+}
+
+void RocksClientWrites::DeleteClient(const IndexedClient& stored) {
+  for (auto& [key, value] : ClientIndexEntries(stored)) write_.Delete(std::move(key));
+  if (!stored.terms.number_key.empty()) {
+    write_.Delete(NumberOwnerKey(stored.record.firm_id(), stored.terms.number_key));
+  }
+  write_.Delete(ClientKey(stored.record.firm_id(), stored.record.company_id()));
+  write_.Record(change_records::Client(&stored.record, nullptr));
+}
+
+void RocksClientWrites::PutMergedClient(uint64_t firm_id, uint64_t company_id,
+                                        const MergedClientRecord& merged) {
+  write_.Put(MergedClientKey(firm_id, company_id), merged.SerializeAsString());
+  const std::string name = names::ClientName{firm_id, company_id}.ToString();
+  for (changes::ChangeRecord& record : write_.records()) {
+    if (record.name() == name && record.type() == change_records::kDeleted) {
+      record.set_type(change_records::kMerged);
+      record.set_merged_into(
+          names::ClientName{firm_id, merged.target_company_id()}.ToString());
+    }
+  }
+}
+
+}  // namespace clientbook::directory

@@ -1,0 +1,94 @@
+#include "services/directory/store/rocksdb_firm_store.h"
+
+#include "common/keys/key_codec.h"
+#include "common/storage/records.h"
+#include "services/directory/store/directory_changes.h"
+#include "services/directory/store/directory_tables.h"
+
+namespace clientbook::directory {
+namespace {
+
+using storage::KeyBuilder;
+
+std::string FirmKey(uint64_t firm) {
+  return KeyBuilder(tables::kFirm).Uint64(firm).Release();
+}
+std::string MemberKey(uint64_t firm, absl::string_view user) {
+  return KeyBuilder(tables::kMember).Uint64(firm).String(user).Release();
+}
+std::string UserFirmKey(absl::string_view user, uint64_t firm) {
+  return KeyBuilder(tables::kUserFirm).String(user).Uint64(firm).Release();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<FirmRecord>> RocksFirmStore::GetFirm(
+    uint64_t firm_id) const {
+  return storage::ReadRecord<FirmRecord>(db_, FirmKey(firm_id));
+}
+
+absl::StatusOr<std::optional<MemberRecord>> RocksFirmStore::GetMember(
+    uint64_t firm_id, absl::string_view user_id) const {
+  if (auto known = members_.Find(firm_id, user_id)) return *std::move(known);
+  const uint64_t epoch = members_.Epoch();
+  absl::StatusOr<std::optional<MemberRecord>> member =
+      storage::ReadRecord<MemberRecord>(db_, MemberKey(firm_id, user_id));
+  if (member.ok()) members_.Insert(epoch, firm_id, user_id, *member);
+  return member;
+}
+
+absl::StatusOr<StoredPage<MemberRecord>> RocksFirmStore::ListMembers(
+    uint64_t firm_id, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_.ScanPage(KeyBuilder(tables::kMember).Uint64(firm_id).Release(), cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<MemberRecord> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<MemberRecord> member = storage::DecodeRecord<MemberRecord>(value);
+    if (!member.ok()) return member.status();
+    page.items.push_back(std::move(*member));
+  }
+  return page;
+}
+
+absl::StatusOr<StoredPage<uint64_t>> RocksFirmStore::ListFirmIdsOfUser(
+    absl::string_view user_id, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<storage::Database::RawPage> raw = db_.ScanPage(
+      KeyBuilder(tables::kUserFirm).String(user_id).Release(), cursor, limit);
+  if (!raw.ok()) return raw.status();
+  StoredPage<uint64_t> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    std::optional<uint64_t> id = storage::TrailingUint64(key);
+    if (!id.has_value()) return absl::DataLossError("bad user-firm key");
+    page.items.push_back(*id);
+  }
+  return page;
+}
+
+void RocksFirmWrites::PutFirm(const FirmRecord& firm) {
+  std::string key = FirmKey(firm.id());
+  write_.Put(key, firm.SerializeAsString());
+  write_.RecordReadingBefore(change_records::Firm(firm), std::move(key));
+}
+
+void RocksFirmWrites::PutMember(const MemberRecord& member) {
+  std::string key = MemberKey(member.firm_id(), member.user_id());
+  write_.Put(key, member.SerializeAsString());
+  write_.Put(UserFirmKey(member.user_id(), member.firm_id()), "");
+  write_.InvalidateAroundCommit(members_);
+  changes::ChangeRecord record = change_records::Member(member);
+  record.set_after(member.SerializeAsString());
+  write_.RecordReadingBefore(std::move(record), std::move(key));
+}
+
+void RocksFirmWrites::DeleteMember(const MemberRecord& member) {
+  write_.Delete(MemberKey(member.firm_id(), member.user_id()));
+  write_.Delete(UserFirmKey(member.user_id(), member.firm_id()));
+  write_.InvalidateAroundCommit(members_);
+  changes::ChangeRecord record = change_records::Member(member);
+  record.set_type(change_records::kDeleted);
+  record.set_before(member.SerializeAsString());
+  write_.Record(std::move(record));
+}
+
+}  // namespace clientbook::directory

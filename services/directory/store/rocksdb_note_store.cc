@@ -1,0 +1,113 @@
+#include "services/directory/store/rocksdb_note_store.h"
+
+#include "common/keys/key_codec.h"
+#include "common/storage/records.h"
+#include "services/directory/store/directory_changes.h"
+#include "services/directory/store/match_collector.h"
+#include "services/directory/store/word_join.h"
+#include "services/directory/store/workspace_keys.h"
+
+namespace clientbook::directory {
+
+using storage::KeyReader;
+
+absl::StatusOr<std::optional<NoteRecord>> RocksNoteStore::GetNote(
+    uint64_t firm_id, uint64_t note_id) const {
+  return storage::ReadRecord<NoteRecord>(db_, workspace_keys::NoteKey(firm_id, note_id));
+}
+
+absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
+    const NoteScan& scan) const {
+  MatchCollector<NoteRecord>::Filter filter;
+  if (scan.record_filter) {
+    filter = [&](const NoteRecord& note, absl::string_view key) {
+      if (scan.words.empty()) return scan.record_filter(note, "");
+      KeyReader reader(key);
+      reader.Table();
+      reader.Uint64();
+      std::optional<std::string> word = reader.String();
+      return word.has_value() && scan.record_filter(note, *word);
+    };
+  }
+  MatchCollector<NoteRecord> matches(
+      db_, [&](uint64_t id) { return workspace_keys::NoteKey(scan.firm_id, id); },
+      std::move(filter));
+  auto visit = [&](absl::string_view key) { return matches.Visit(key); };
+  absl::StatusOr<std::string> next;
+  if (!scan.words.empty()) {
+    next =
+        JoinWordIndex(db_, workspace_keys::NoteWordBase(scan.firm_id), scan.words.front(),
+                      std::vector<std::string>(scan.words.begin() + 1, scan.words.end()),
+                      scan.cursor, scan.limit, scan.max_examined, visit);
+  } else {
+    next = db_.ScanMatches(
+        workspace_keys::ClientNotesPrefix(
+            scan.firm_id, scan.company_id,
+            scan.deleted ? workspace_keys::kDeletedNotesFacet : scan.facet),
+        scan.cursor, scan.limit, scan.max_examined,
+        [&](absl::string_view key, absl::string_view) { return visit(key); });
+  }
+  if (!next.ok()) return next.status();
+  return std::move(matches).Page(std::move(*next), scan.limit);
+}
+
+absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(uint64_t firm_id,
+                                                                    uint64_t company_id,
+                                                                    size_t limit) const {
+  std::vector<std::string> keys;
+  for (const char* facet : {"", workspace_keys::kDeletedNotesFacet}) {
+    absl::StatusOr<storage::Database::RawPage> raw = db_.ScanPage(
+        workspace_keys::ClientNotesPrefix(firm_id, company_id, facet), "", limit);
+    if (!raw.ok()) return raw.status();
+    for (const auto& [key, value] : raw->entries) {
+      absl::StatusOr<uint64_t> id = TrailingIdOf(key);
+      if (!id.ok()) return id.status();
+      keys.push_back(workspace_keys::NoteKey(firm_id, *id));
+    }
+  }
+  if (keys.size() > limit) keys.resize(limit);
+  return storage::ReadRecords<NoteRecord>(db_, keys);
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> RocksNoteStore::NotesToPurge(
+    int64_t time_us, size_t limit) const {
+  std::vector<std::pair<uint64_t, uint64_t>> due;
+  absl::Status failed;
+  absl::Status scanned =
+      db_.Scan(workspace_keys::PurgePrefix(), workspace_keys::PurgeEnd(time_us),
+               [&](absl::string_view key, absl::string_view) {
+                 KeyReader reader(key);
+                 reader.Table();
+                 reader.Uint64();
+                 std::optional<uint64_t> firm = reader.Uint64();
+                 std::optional<uint64_t> note = reader.Uint64();
+                 if (!firm || !note) {
+                   failed = absl::DataLossError("bad note purge key");
+                   return false;
+                 }
+                 due.emplace_back(*firm, *note);
+                 return due.size() < limit;
+               });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return due;
+}
+
+void RocksNoteWrites::PutNote(const IndexedNote* before, const IndexedNote& after) {
+  write_.PutDiff(before == nullptr ? std::vector<IndexEntry>()
+                                   : KeysOnly(workspace_keys::NoteIndexKeys(*before)),
+                 KeysOnly(workspace_keys::NoteIndexKeys(after)));
+  write_.Put(workspace_keys::NoteKey(after.record.firm_id(), after.record.id()),
+             after.record.SerializeAsString());
+  write_.Record(
+      change_records::Note(before == nullptr ? nullptr : &before->record, &after.record));
+}
+
+void RocksNoteWrites::PurgeNote(const IndexedNote& stored) {
+  for (std::string& key : workspace_keys::NoteIndexKeys(stored))
+    write_.Delete(std::move(key));
+  write_.Delete(workspace_keys::NoteKey(stored.record.firm_id(), stored.record.id()));
+  write_.Record(change_records::Note(&stored.record, nullptr));
+}
+
+}  // namespace clientbook::directory

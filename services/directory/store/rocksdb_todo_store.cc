@@ -1,0 +1,73 @@
+#include "services/directory/store/rocksdb_todo_store.h"
+
+#include "common/keys/key_codec.h"
+#include "common/storage/records.h"
+#include "services/directory/store/directory_changes.h"
+#include "services/directory/store/match_collector.h"
+#include "services/directory/store/workspace_keys.h"
+
+namespace clientbook::directory {
+
+absl::StatusOr<std::optional<TodoRecord>> RocksTodoStore::GetTodo(
+    uint64_t firm_id, uint64_t todo_id) const {
+  return storage::ReadRecord<TodoRecord>(db_, workspace_keys::TodoKey(firm_id, todo_id));
+}
+
+absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
+    const TodoScan& scan) const {
+  const std::string prefix = workspace_keys::TodoScanPrefix(scan);
+  std::string from;
+  std::string to;
+  if (scan.due_from.has_value())
+    from = workspace_keys::TodoDueBound(prefix, *scan.due_from);
+  if (scan.due_to.has_value()) {
+    to = workspace_keys::TodoDueBound(prefix, *scan.due_to + 1);
+  } else if (scan.due_from.has_value()) {
+    to = workspace_keys::TodoUndatedStart(prefix);
+  }
+  MatchCollector<TodoRecord>::Filter filter;
+  if (scan.record_filter) {
+    filter = [&](const TodoRecord& todo, absl::string_view) {
+      return scan.record_filter(todo);
+    };
+  }
+  MatchCollector<TodoRecord> matches(
+      db_, [&](uint64_t id) { return workspace_keys::TodoKey(scan.firm_id, id); },
+      std::move(filter));
+  absl::StatusOr<std::string> next = db_.ScanMatchesBetween(
+      prefix, from, to, scan.cursor, scan.limit, scan.max_examined,
+      [&](absl::string_view key, absl::string_view) { return matches.Visit(key); });
+  if (!next.ok()) return next.status();
+  return std::move(matches).Page(std::move(*next), scan.limit);
+}
+
+absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(uint64_t firm_id,
+                                                                    uint64_t company_id,
+                                                                    size_t limit) const {
+  TodoScan scan{.firm_id = firm_id,
+                .by = TodoScan::By::kClient,
+                .company_id = company_id,
+                .limit = limit,
+                .max_examined = limit + 1};
+  absl::StatusOr<StoredPage<TodoRecord>> page = ScanTodos(scan);
+  if (!page.ok()) return page.status();
+  return std::move(page->items);
+}
+
+void RocksTodoWrites::PutTodo(const TodoRecord* before, const TodoRecord& after) {
+  write_.PutDiff(before == nullptr ? std::vector<IndexEntry>()
+                                   : KeysOnly(workspace_keys::TodoIndexKeys(*before)),
+                 KeysOnly(workspace_keys::TodoIndexKeys(after)));
+  write_.Put(workspace_keys::TodoKey(after.firm_id(), after.id()),
+             after.SerializeAsString());
+  write_.Record(change_records::Todo(before, &after));
+}
+
+void RocksTodoWrites::DeleteTodo(const TodoRecord& stored) {
+  for (std::string& key : workspace_keys::TodoIndexKeys(stored))
+    write_.Delete(std::move(key));
+  write_.Delete(workspace_keys::TodoKey(stored.firm_id(), stored.id()));
+  write_.Record(change_records::Todo(&stored, nullptr));
+}
+
+}  // namespace clientbook::directory
