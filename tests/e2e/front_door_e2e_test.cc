@@ -591,6 +591,7 @@ TEST_F(FrontDoorE2eTest, AccountsRestoredFromABackupKeepsItsInvitationsAndIds) {
       << admin_log_;
   ASSERT_TRUE(accounts_->Start());
   ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
+  ASSERT_TRUE(proxy_->WaitBackendUp("accounts")) << proxy_->Log();
 
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");
@@ -637,6 +638,9 @@ TEST_F(FrontDoorE2eTest, ALoneCellsPendingInvitationsMoveToAccountsAndAcceptAnyw
   ASSERT_TRUE(accounts_->Start());
   ASSERT_TRUE(cells_[0]->directory().WaitServing(cells_[0]->directory_target()));
   ASSERT_TRUE(accounts_->WaitServing(accounts_target_)) << accounts_->Log();
+  ASSERT_TRUE(proxy_->WaitBackendUp(absl::StrCat("c", cells_[0]->cell().id, "_directory")))
+      << proxy_->Log();
+  ASSERT_TRUE(proxy_->WaitBackendUp("accounts")) << proxy_->Log();
 
   v1::ListInvitationsRequest list;
   list.set_invitee_email("alice@studio.example");

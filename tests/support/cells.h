@@ -5,11 +5,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/names/cell.h"
 #include "common/server/status_mapping.h"
 #include "common/status/errors.h"
@@ -191,6 +195,24 @@ class FrontDoor {
     }
     close(fd);
     return answer;
+  }
+
+  // Waits until the door's health checks count `backend` up again: a
+  // restarted service is back in only after two checks 500 ms apart, and
+  // until then the door answers UNAVAILABLE for it. False after timeout_s.
+  bool WaitBackendUp(const std::string& backend, int timeout_s = 15) const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    const std::string row = backend + ",BACKEND,";
+    while (std::chrono::steady_clock::now() < give_up) {
+      // "show stat" is CSV: pxname,svname,…, and the status 18th.
+      for (absl::string_view line : absl::StrSplit(Command("show stat"), '\n')) {
+        if (!absl::StartsWith(line, row)) continue;
+        std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+        if (fields.size() > 17 && fields[17] == "UP") return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
   }
 
   const std::string& target() const { return target_; }
