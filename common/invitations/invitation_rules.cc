@@ -142,6 +142,18 @@ absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
   return out;
 }
 
+absl::StatusOr<std::vector<uint64_t>> FirmsWeighed(const FirmIdPages& pages) {
+  std::vector<uint64_t> firms;
+  std::string cursor;
+  do {
+    absl::StatusOr<storage::StoredPage<uint64_t>> page = pages(cursor);
+    if (!page.ok()) return page.status();
+    firms.insert(firms.end(), page->items.begin(), page->items.end());
+    cursor = std::move(page->cursor);
+  } while (!cursor.empty() && firms.size() < kMaxFirmsWeighed);
+  return firms;
+}
+
 absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
                                     const std::vector<uint64_t>& firms) {
   if (requested.has_value()) return *requested;

@@ -85,6 +85,14 @@ absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
 // An accept without a firm weighs at most this many of the caller's firms.
 inline constexpr size_t kMaxFirmsWeighed = 1000;
 
+// One page of the ids of the firms the caller is a member of, from `cursor`
+// ("" for the first).
+using FirmIdPages = std::function<absl::StatusOr<storage::StoredPage<uint64_t>>(
+    absl::string_view cursor)>;
+// The caller's firms an accept without a firm weighs: page after page, up to
+// kMaxFirmsWeighed.
+absl::StatusOr<std::vector<uint64_t>> FirmsWeighed(const FirmIdPages& pages);
+
 // The firm an accept goes to: `requested` when given, else the caller's one
 // firm among `firms`; PERMISSION_DENIED with none, INVALID_ARGUMENT on
 // `firm` naming them when there are several. Membership of the firm is the

@@ -75,22 +75,24 @@ absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
   }
   // The index only helps to pick the invitee's one firm; the cell checks
   // the membership itself.
-  std::vector<uint64_t> firms;
+  absl::StatusOr<std::vector<uint64_t>> firms = std::vector<uint64_t>();
   if (!requested.has_value()) {
-    std::string cursor;
-    do {
-      absl::StatusOr<storage::StoredPage<v1::Firm>> page =
-          store_.FirmsOf(caller.user_id, cursor, storage::kMaxPageSize);
-      if (!page.ok()) return page.status();
-      for (const v1::Firm& firm : page->items) {
-        absl::StatusOr<names::FirmName> name =
-            names::FirmName::Parse("firm", firm.name());
-        if (name.ok()) firms.push_back(name->firm_id);
-      }
-      cursor = page->cursor;
-    } while (!cursor.empty() && firms.size() < invitations::kMaxFirmsWeighed);
+    firms = invitations::FirmsWeighed(
+        [&](absl::string_view cursor) -> absl::StatusOr<storage::StoredPage<uint64_t>> {
+          absl::StatusOr<storage::StoredPage<v1::Firm>> page =
+              store_.FirmsOf(caller.user_id, cursor, storage::kMaxPageSize);
+          if (!page.ok()) return page.status();
+          storage::StoredPage<uint64_t> ids{.items = {}, .cursor = page->cursor};
+          for (const v1::Firm& firm : page->items) {
+            absl::StatusOr<names::FirmName> name =
+                names::FirmName::Parse("firm", firm.name());
+            if (name.ok()) ids.items.push_back(name->firm_id);
+          }
+          return ids;
+        });
+    if (!firms.ok()) return firms.status();
   }
-  absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, firms);
+  absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, *firms);
   if (!firm.ok()) return firm.status();
   invitation.set_accepting_firm_id(*firm);
   if (absl::Status s = Put({.actor = caller.user_id}, invitation); !s.ok()) return s;
