@@ -27,6 +27,7 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
 
@@ -153,23 +154,24 @@ void Write(benchmark::State& state, bool with_audit) {
   if (!with_audit) store->change_log().TurnAuditOff();
   directory::Directory d(*store, clock, wholesale, imports);
   const uint64_t firm =
-      d.firms.CreateFirm("owner", "owner", "owner@x.example", "", "")->id();
+      d.firms.CreateFirm(testing::As("owner"), "owner", "owner@x.example", "", "")->id();
   std::vector<directory::ClientRecord> clients;
   for (int i = 0; i < 1000; ++i) {
     directory::ClientRecord c;
     c.set_client_type(v1::BUSINESS);
     c.set_display_name(absl::StrCat("Rossi SRL ", i));
     c.set_client_number(absl::StrCat("C-", i));
-    clients.push_back(*d.clients.CreateClient("owner", firm, c, false, ""));
+    clients.push_back(*d.clients.CreateClient(testing::As("owner"), names::FirmName{firm},
+                                              c, false, ""));
   }
   int64_t n = 0;
   for (auto _ : state) {
     directory::ClientRecord& client = clients[n % clients.size()];
     directory::ClientRecord patch;
     patch.set_client_number(absl::StrCat("N-", n++));
-    absl::StatusOr<directory::ClientRecord> updated =
-        d.clients.UpdateClient("owner", firm, client.company_id(), patch,
-                               {"client_number"}, directory::EtagOf(client));
+    absl::StatusOr<directory::ClientRecord> updated = d.clients.UpdateClient(
+        testing::As("owner"), names::ClientName{firm, client.company_id()}, patch,
+        {"client_number"}, directory::EtagOf(client));
     if (!updated.ok()) {
       state.SkipWithError(std::string(updated.status().message()).c_str());
       return;

@@ -17,6 +17,7 @@
 #include "common/time/clock.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
 
@@ -52,16 +53,17 @@ class Bench {
         backups_(store_->change_log(), *engine_, "directory",
                  dir_.Sub("data") + "/backup-checkpoint") {
     const absl::Time start = absl::Now();
-    firm_ =
-        directory_.firms.CreateFirm("owner", "owner", "owner@x.example", "", "")->id();
+    firm_ = directory_.firms
+                .CreateFirm(testing::As("owner"), "owner", "owner@x.example", "", "")
+                ->id();
     for (int i = 0; i < clients; ++i) {
       ClientRecord c;
       c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Rossi SRL ", i));
       c.set_client_number(absl::StrFormat("C-%07d", i));
       c.set_email(absl::StrCat("client", i, "@rossi.example"));
-      ClientRecord made =
-          OrDie(directory_.clients.CreateClient("owner", firm_, c, false, ""));
+      ClientRecord made = OrDie(directory_.clients.CreateClient(
+          testing::As("owner"), names::FirmName{firm_}, c, false, ""));
       if (i < 10'000) clients_.push_back(made);
     }
     absl::PrintF("seeded %d clients in %.1f s; store %.1f MB\n", clients, Seconds(start),
@@ -74,7 +76,8 @@ class Bench {
     ClientRecord patch;
     patch.set_client_number(absl::StrCat("N-", next_));
     client = OrDie(directory_.clients.UpdateClient(
-        "owner", firm_, client.company_id(), patch, {"client_number"}, EtagOf(client)));
+        testing::As("owner"), names::ClientName{firm_, client.company_id()}, patch,
+        {"client_number"}, EtagOf(client)));
   }
 
   // UpdateClient calls a second for `how_long`, with `during` running

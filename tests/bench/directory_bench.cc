@@ -17,6 +17,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
 #include "tests/bench/seeded_firm.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
 
@@ -54,7 +55,8 @@ class Fixture {
 
 void ListOrFail(benchmark::State& state, Directory& d, const std::string& owner,
                 const ClientListQuery& q) {
-  bench::TimeEachListCall(state, [&] { return d.listing.ListClients(owner, q); });
+  bench::TimeEachListCall(state,
+                          [&] { return d.listing.ListClients(testing::As(owner), q); });
 }
 
 void Register(Fixture& f, const std::string& owner, const SeededFirm& firm) {

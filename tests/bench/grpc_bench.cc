@@ -23,6 +23,7 @@
 #include "common/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/bench/seeded_firm.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/temp_dir.h"
@@ -136,13 +137,16 @@ int main() {
   testing::InProcessDirectory server(dir.Sub("directory"), clock, wholesale);
   const uint64_t firm =
       server.domain()
-          .firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")
+          .firms.CreateFirm(testing::As("alice"), "Studio", "alice@x.example", "", "")
           ->id();
   directory::ClientRecord draft;
   draft.set_client_type(v1::BUSINESS);
   draft.set_display_name("Rossi SRL");
   const uint64_t client =
-      server.domain().clients.CreateClient("alice", firm, draft, false, "")->company_id();
+      server.domain()
+          .clients
+          .CreateClient(testing::As("alice"), names::FirmName{firm}, draft, false, "")
+          ->company_id();
 
   auto channel = client::Connect(server.target());
   auto directory = v1::DirectoryService::NewStub(channel);

@@ -35,15 +35,16 @@ class Fixture {
     import_ = std::make_unique<testing::InProcessImport>(
         tmp_.Sub("import"), directory_->target(), clock_, &scheduler_);
 
-    firm_ = directory_->domain()
-                .firms.CreateFirm("alice", "Studio", "alice@x.example", "", "")
-                ->id();
+    firm_ =
+        directory_->domain()
+            .firms.CreateFirm(testing::As("alice"), "Studio", "alice@x.example", "", "")
+            ->id();
     for (int i = 0; i < kRows; ++i) {
       directory::ClientRecord c;
       c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Client ", i));
-      auto created =
-          directory_->domain().clients.CreateClient("alice", firm_, c, false, "");
+      auto created = directory_->domain().clients.CreateClient(
+          testing::As("alice"), names::FirmName{firm_}, c, false, "");
       rows_.push_back({absl::StrCat(created->company_id()), c.display_name()});
     }
   }
@@ -61,16 +62,19 @@ class Fixture {
   // A second firm of `clients` for the export figure, made through the
   // directory's domain.
   void SeedExportFirm(int clients) {
-    export_firm_ = directory_->domain()
-                       .firms.CreateFirm("alice", "Big", "alice@x.example", "", "")
-                       ->id();
+    export_firm_ =
+        directory_->domain()
+            .firms.CreateFirm(testing::As("alice"), "Big", "alice@x.example", "", "")
+            ->id();
     for (int i = 0; i < clients; ++i) {
       directory::ClientRecord c;
       c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Società Cliente ", i));
       c.set_client_number(absl::StrCat("E-", i));
       if (!directory_->domain()
-               .clients.CreateClient("alice", export_firm_, c, false, "")
+               .clients
+               .CreateClient(testing::As("alice"), names::FirmName{export_firm_}, c,
+                             false, "")
                .ok()) {
         std::abort();
       }

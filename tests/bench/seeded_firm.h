@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "services/directory/domain/directory.h"
+#include "tests/support/callers.h"
 
 // The firms the scale benchmarks list and search: created through the
 // domain, with Italian, Spanish, French and German names and company kinds
@@ -36,7 +37,9 @@ struct SeededFirm {
 inline SeededFirm SeedFirm(directory::Directory& directory, const std::string& owner,
                            int clients) {
   SeededFirm firm;
-  firm.id = directory.firms.CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
+  firm.id =
+      directory.firms.CreateFirm(testing::As(owner), owner, owner + "@x.example", "", "")
+          ->id();
   firm.clients = clients;
   // Nine lead accountants share the firm; a tenth leads only 20 clients.
   for (int lead = 0; lead < 10; ++lead) {
@@ -44,7 +47,8 @@ inline SeededFirm SeedFirm(directory::Directory& directory, const std::string& o
     m.set_user_id(absl::StrCat("lead-", lead));
     m.set_role(v1::Role::STAFF);
     m.set_email(absl::StrCat("lead-", lead, "@x.example"));
-    if (!directory.firms.AddMember(owner, firm.id, m).ok()) std::abort();
+    if (!directory.firms.AddMember(testing::As(owner), names::FirmName{firm.id}, m).ok())
+      std::abort();
   }
   const absl::Time start = absl::Now();
   for (int i = 0; i < clients; ++i) {
@@ -55,7 +59,10 @@ inline SeededFirm SeedFirm(directory::Directory& directory, const std::string& o
     c.set_display_name(absl::StrCat(kSurnames[i % std::size(kSurnames)], " ",
                                     kKinds[(i / 40) % std::size(kKinds)], " ", i));
     c.set_client_number(absl::StrFormat("C-%07d", i));
-    if (!directory.clients.CreateClient(owner, firm.id, c, false, "").ok()) std::abort();
+    if (!directory.clients
+             .CreateClient(testing::As(owner), names::FirmName{firm.id}, c, false, "")
+             .ok())
+      std::abort();
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   absl::PrintF("built firm of %d clients in %.1f s (%.0f creates/s)\n", clients, seconds,
@@ -63,7 +70,7 @@ inline SeededFirm SeedFirm(directory::Directory& directory, const std::string& o
   directory::ClientListQuery q{.firm_id = firm.id,
                                .page = {.page_size = 1000, .page_token = ""}};
   for (int seen = 0; seen < clients / 2; seen += 1000) {
-    auto page = directory.listing.ListClients(owner, q);
+    auto page = directory.listing.ListClients(testing::As(owner), q);
     q.page.page_token = page->next_page_token;
   }
   firm.middle_token = q.page.page_token;

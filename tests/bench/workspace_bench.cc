@@ -19,6 +19,7 @@
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/bench/latency.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,8 +62,9 @@ class Fixture {
 
   Workspace Build(const std::string& owner, int todos, int notes) {
     Workspace w{.owner = owner, .todos = todos, .notes = notes};
-    w.firm_id =
-        directory_->firms.CreateFirm(owner, owner, owner + "@x.example", "", "")->id();
+    w.firm_id = directory_->firms
+                    .CreateFirm(testing::As(owner), owner, owner + "@x.example", "", "")
+                    ->id();
     w.today = DayNumber(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
     const int members = std::max(1, todos / kTodosPerMember);
     for (int i = 0; i < members; ++i) {
@@ -70,7 +72,9 @@ class Fixture {
       m.set_user_id(absl::StrCat("m-", i));
       m.set_role(v1::Role::STAFF);
       m.set_email(absl::StrCat("m-", i, "@x.example"));
-      if (!directory_->firms.AddMember(owner, w.firm_id, m).ok()) std::abort();
+      if (!directory_->firms.AddMember(testing::As(owner), names::FirmName{w.firm_id}, m)
+               .ok())
+        std::abort();
     }
     const int clients = std::max(todos / kTodosPerClient, notes / kNotesPerClient);
     std::vector<uint64_t> client_ids;
@@ -78,9 +82,11 @@ class Fixture {
       ClientRecord c;
       c.set_client_type(v1::BUSINESS);
       c.set_display_name(absl::StrCat("Cliente ", i));
-      client_ids.push_back(
-          directory_->clients.CreateClient(owner, w.firm_id, c, false, "", true)
-              ->company_id());
+      client_ids.push_back(directory_->clients
+                               .CreateClient(testing::As(owner),
+                                             names::FirmName{w.firm_id}, c, false, "",
+                                             true)
+                               ->company_id());
     }
     w.busy_client = client_ids[clients / 2];
     absl::Time start = absl::Now();
@@ -93,7 +99,10 @@ class Fixture {
       t.set_due_day(w.today - kDueDays / 2 + (i / members) * 2 % kDueDays);
       // One in five is done.
       if (i % 5 == 4) t.set_state(v1::Todo::DONE);
-      if (!directory_->todos.CreateTodo(owner, w.firm_id, t, "").ok()) std::abort();
+      if (!directory_->todos
+               .CreateTodo(testing::As(owner), names::FirmName{w.firm_id}, t, "")
+               .ok())
+        std::abort();
     }
     const double todo_seconds = absl::ToDoubleSeconds(absl::Now() - start);
     start = absl::Now();
@@ -111,7 +120,10 @@ class Fixture {
         n.set_call_time_us(absl::ToUnixMicros(absl::Now()));
         n.set_contact(absl::StrCat("Referente ", i % 997));
       }
-      if (!directory_->notes.CreateNote(owner, w.firm_id, n, "").ok()) std::abort();
+      if (!directory_->notes
+               .CreateNote(testing::As(owner), names::FirmName{w.firm_id}, n, "")
+               .ok())
+        std::abort();
     }
     absl::PrintF(
         "firm %s: %d to-dos in %.1f s, %d notes in %.1f s, %d members, %d clients\n",
@@ -136,13 +148,15 @@ void Register(Directory& d, const Workspace& w, const std::string& size) {
   auto todos = [&d, w](TodoQuery q) {
     q.firm_id = w.firm_id;
     return [&d, w, q](benchmark::State& s) {
-      bench::TimeEachListCall(s, [&] { return d.todos.ListTodos(w.owner, q); });
+      bench::TimeEachListCall(s,
+                              [&] { return d.todos.ListTodos(testing::As(w.owner), q); });
     };
   };
   auto notes = [&d, w](NoteQuery q) {
     q.firm_id = w.firm_id;
     return [&d, w, q](benchmark::State& s) {
-      bench::TimeEachListCall(s, [&] { return d.notes.ListNotes(w.owner, q); });
+      bench::TimeEachListCall(s,
+                              [&] { return d.notes.ListNotes(testing::As(w.owner), q); });
     };
   };
   benchmark::RegisterBenchmark(("TodosMineOpenDueThisWeek/size:" + size).c_str(),
@@ -164,7 +178,10 @@ void Register(Directory& d, const Workspace& w, const std::string& size) {
                                notes({.query = absl::StrCat("pratica ", w.notes / 3)}));
   auto summary = [&d, w](benchmark::State& s) {
     bench::TimeEachCall(s, [&]() -> absl::Status {
-      return d.todos.GetClientWorkSummary(w.owner, w.firm_id, w.busy_client).status();
+      return d.todos
+          .GetClientWorkSummary(testing::As(w.owner),
+                                names::ClientName{w.firm_id, w.busy_client})
+          .status();
     });
   };
   benchmark::RegisterBenchmark(("ClientWorkSummary/size:" + size).c_str(), summary);

@@ -18,13 +18,13 @@ absl::StatusOr<Record> Decode(absl::string_view stored) {
 
 absl::Status DirectoryChangeReaders::CheckFirmReader(const auth::Caller& caller,
                                                      uint64_t firm_id) {
-  return directory_.core.RequireMember(caller.user_id, firm_id).status();
+  return directory_.core.RequireMember(caller, firm_id).status();
 }
 
 absl::Status DirectoryChangeReaders::CheckAuditReader(const auth::Caller& caller,
                                                       uint64_t firm_id, bool whole_firm) {
   if (!whole_firm) return CheckFirmReader(caller, firm_id);
-  return directory_.core.RequireRole(caller.user_id, firm_id, v1::ADMIN).status();
+  return directory_.core.RequireRole(caller, firm_id, v1::ADMIN).status();
 }
 
 bool DirectoryChangeReaders::MayRead(const auth::Caller& caller,

@@ -30,7 +30,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         return server::Respond(
-            directory_.firms.CreateFirm(caller.user_id, req->firm().display_name(),
+            directory_.firms.CreateFirm(caller, req->firm().display_name(),
                                         req->creator_email(), req->creator_display_name(),
                                         req->request_id(), req->firm().time_zone()),
             resp, kToProto);
@@ -44,8 +44,7 @@ grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext*
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("name", req->name()));
-        return server::Respond(directory_.firms.GetFirm(caller.user_id, name.firm_id),
-                               resp, kToProto);
+        return server::Respond(directory_.firms.GetFirm(caller, name), resp, kToProto);
       });
 }
 
@@ -61,7 +60,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
         patch.set_time_zone(req->firm().time_zone());
         return server::Respond(
             directory_.firms.UpdateFirm(
-                caller.user_id, name.firm_id, patch,
+                caller, name, patch,
                 {req->update_mask().paths().begin(), req->update_mask().paths().end()}),
             resp, kToProto);
       });
@@ -70,13 +69,13 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerContext* ctx,
                                                         const v1::ListMyFirmsRequest* req,
                                                         v1::ListMyFirmsResponse* resp) {
-  return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        return server::RespondPage(
-            directory_.firms.ListMyFirms(caller.user_id,
-                                         PageOf(req->page_size(), req->page_token())),
-            resp, [](auto& out) { return out.add_firms(); }, kToProto);
-      });
+  return frame_.Unary(ctx, req,
+                      [this, req, resp](const auth::Caller& caller) -> absl::Status {
+                        return server::RespondPage(
+                            directory_.firms.ListMyFirms(
+                                caller, PageOf(req->page_size(), req->page_token())),
+                            resp, [](auto& out) { return out.add_firms(); }, kToProto);
+                      });
 }
 
 grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
@@ -86,9 +85,9 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
-        return server::Respond(directory_.firms.AddMember(caller.user_id, firm.firm_id,
-                                                          FromProto(req->member())),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.firms.AddMember(caller, firm, FromProto(req->member())), resp,
+            kToProto);
       });
 }
 
@@ -102,7 +101,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirmMember(
             names::MemberName::Parse("member.name", req->member().name()));
         return server::Respond(
             directory_.firms.UpdateMember(
-                caller.user_id, member.firm_id, member.user_id, FromProto(req->member()),
+                caller, member, FromProto(req->member()),
                 {req->update_mask().paths().begin(), req->update_mask().paths().end()},
                 req->member().etag()),
             resp, kToProto);
@@ -117,7 +116,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         return server::RespondPage(
-            directory_.firms.ListMembers(caller.user_id, firm.firm_id,
+            directory_.firms.ListMembers(caller, firm,
                                          PageOf(req->page_size(), req->page_token())),
             resp, [](auto& out) { return out.add_members(); }, kToProto);
       });
@@ -140,10 +139,9 @@ grpc::ServerUnaryReactor* DirectoryService::RemoveFirmMember(
           }
           heir = to.user_id;
         }
-        CB_ASSIGN_OR_RETURN(RemovedMember removed,
-                            directory_.removal.RemoveMember(caller.user_id, leaver.firm_id,
-                                                            leaver.user_id, heir,
-                                                            req->request_id()));
+        CB_ASSIGN_OR_RETURN(
+            RemovedMember removed,
+            directory_.removal.RemoveMember(caller, leaver, heir, req->request_id()));
         *resp->mutable_removed_member() = ToProto(removed.member);
         if (!removed.reassigned_to.empty()) {
           resp->set_reassigned_to(
@@ -168,9 +166,8 @@ grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
         if (next.firm_id != firm.firm_id) {
           return errors::InvalidField("new_primary_admin", "must be a member of firm");
         }
-        CB_ASSIGN_OR_RETURN(auto members,
-                            directory_.firms.TransferPrimaryAdmin(
-                                caller.user_id, firm.firm_id, next.user_id));
+        CB_ASSIGN_OR_RETURN(auto members, directory_.firms.TransferPrimaryAdmin(
+                                              caller, firm, next.user_id));
         *resp->mutable_previous_primary_admin() = ToProto(members.first);
         *resp->mutable_new_primary_admin() = ToProto(members.second);
         return absl::OkStatus();
@@ -188,12 +185,11 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
             std::string lead,
             OptionalMemberUserId("client.lead_accountant",
                                  req->client().lead_accountant(), firm.firm_id));
-        return server::Respond(
-            directory_.clients.CreateClient(
-                caller.user_id, firm.firm_id, FromProto(req->client(), lead),
-                req->make_me_primary_admin(), req->request_id(),
-                req->allow_duplicate_name()),
-            resp, kToProto);
+        return server::Respond(directory_.clients.CreateClient(
+                                   caller, firm, FromProto(req->client(), lead),
+                                   req->make_me_primary_admin(), req->request_id(),
+                                   req->allow_duplicate_name()),
+                               resp, kToProto);
       });
 }
 
@@ -204,9 +200,7 @@ grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContex
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.clients.GetClient(caller.user_id, ref.firm_id, ref.company_id),
-            resp, kToProto);
+        return server::Respond(directory_.clients.GetClient(caller, ref), resp, kToProto);
       });
 }
 
@@ -227,8 +221,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
                                          req->client().lead_accountant(), ref.firm_id));
         }
         return server::Respond(directory_.clients.UpdateClient(
-                                   caller.user_id, ref.firm_id, ref.company_id,
-                                   FromProto(req->client(), lead), paths,
+                                   caller, ref, FromProto(req->client(), lead), paths,
                                    req->client().etag(), req->allow_duplicate_name()),
                                resp, kToProto);
       });
@@ -241,10 +234,10 @@ grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
-        CB_ASSIGN_OR_RETURN(Page<std::vector<ClientRecord>> page,
-                            directory_.clients.FindDuplicateClients(
-                                caller.user_id, firm.firm_id,
-                                PageOf(req->page_size(), req->page_token())));
+        CB_ASSIGN_OR_RETURN(
+            Page<std::vector<ClientRecord>> page,
+            directory_.clients.FindDuplicateClients(
+                caller, firm, PageOf(req->page_size(), req->page_token())));
         for (const std::vector<ClientRecord>& group : page.items) {
           v1::DuplicateClients* out = resp->add_duplicates();
           for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
@@ -267,8 +260,7 @@ grpc::ServerUnaryReactor* DirectoryService::MergeClients(
             ClientOfFirm("source_client", req->source_client(), target.firm_id));
         CB_ASSIGN_OR_RETURN(
             MergeOutcome merged,
-            directory_.merge.MergeClients(caller, target.firm_id, target.company_id,
-                                          source, req->request_id()));
+            directory_.merge.MergeClients(caller, target, source, req->request_id()));
         *resp->mutable_client() = ToProto(merged.target);
         resp->set_merged_client(
             names::ClientName{target.firm_id, merged.source_company_id}.ToString());
@@ -314,7 +306,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
                                                                &read_mask);
         query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
         CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
-                            directory_.listing.ListClients(caller.user_id, query));
+                            directory_.listing.ListClients(caller, query));
         for (const ClientRecord& c : page.items) {
           v1::Client& client = *resp->add_clients();
           client = ToProto(c);
@@ -335,8 +327,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(
-            directory_.clients.SetClientStatus(
-                caller.user_id, ref.firm_id, ref.company_id, v1::ClientStatus::INACTIVE),
+            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::INACTIVE),
             resp, kToProto);
       });
 }
@@ -349,8 +340,7 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(
-            directory_.clients.SetClientStatus(caller.user_id, ref.firm_id,
-                                               ref.company_id, v1::ClientStatus::ACTIVE),
+            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::ACTIVE),
             resp, kToProto);
       });
 }
@@ -363,7 +353,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
       ctx, req, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return directory_.clients.DeleteClient(caller, ref.firm_id, ref.company_id);
+        return directory_.clients.DeleteClient(caller, ref);
       });
 }
 
@@ -375,8 +365,7 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(directory_.clients.ChangeClientPrimaryAdmin(
-                                   caller.user_id, ref.firm_id, ref.company_id,
-                                   req->new_primary_admin_user_id()),
+                                   caller, ref, req->new_primary_admin_user_id()),
                                resp, kToProto);
       });
 }
@@ -404,10 +393,10 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
           updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
         }
         if (!violations.empty()) return errors::InvalidArgument(violations);
-        CB_ASSIGN_OR_RETURN(ClientNumberBatch batch,
-                            directory_.numbers.BatchUpdateClientNumbers(
-                                caller.user_id, firm.firm_id, updates,
-                                req->validate_only(), req->request_id()));
+        CB_ASSIGN_OR_RETURN(
+            ClientNumberBatch batch,
+            directory_.numbers.BatchUpdateClientNumbers(
+                caller, firm, updates, req->validate_only(), req->request_id()));
         for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
         for (int i = 0; i < req->requests_size(); ++i) {
           const ClientNumberVerdict& verdict = batch.verdicts[i];
@@ -440,9 +429,8 @@ grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
             resp->add_missing(req->names(i));
           }
         }
-        CB_ASSIGN_OR_RETURN(
-            std::vector<ClientRecord> found,
-            directory_.clients.BatchGetClients(caller.user_id, firm.firm_id, ids));
+        CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
+                            directory_.clients.BatchGetClients(caller, firm, ids));
         absl::flat_hash_set<uint64_t> present;
         for (const ClientRecord& c : found) {
           present.insert(c.company_id());
@@ -463,9 +451,8 @@ grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(
-            ListViewRecord view,
-            directory_.listing.GetListView(caller.user_id, ref.firm_id, ref.user_id));
+        CB_ASSIGN_OR_RETURN(ListViewRecord view,
+                            directory_.listing.GetListView(caller, ref));
         *resp = ToProto(ref.firm_id, ref.user_id, view);
         return absl::OkStatus();
       });
@@ -483,8 +470,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
         CB_ASSIGN_OR_RETURN(
             ListViewRecord view,
             directory_.listing.UpdateListView(
-                caller.user_id, ref.firm_id, ref.user_id,
-                std::vector<std::string>(columns.begin(), columns.end())));
+                caller, ref, std::vector<std::string>(columns.begin(), columns.end())));
         *resp = ToProto(ref.firm_id, ref.user_id, view);
         return absl::OkStatus();
       });
@@ -496,7 +482,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
   return frame_.Blocking(
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         return server::Respond(directory_.invitations.CreateInvitation(
-                                   caller.user_id, DraftFromProto(req->invitation())),
+                                   caller, DraftFromProto(req->invitation())),
                                resp, kToProto);
       });
 }
@@ -564,7 +550,7 @@ grpc::ServerUnaryReactor* DirectoryService::ConnectInvitedClient(
         CB_ASSIGN_OR_RETURN(const InvitationRecord invitation,
                             InvitedFromProto(req->invitation()));
         return server::Respond(directory_.invitations.ConnectInvitedClient(
-                                   caller, firm.firm_id, invitation, req->request_id()),
+                                   caller, firm, invitation, req->request_id()),
                                resp, kToProto);
       });
 }

@@ -29,9 +29,9 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerConte
             uint64_t client,
             ClientOfFirm("note.client", req->note().client(), firm.firm_id));
         CB_ASSIGN_OR_RETURN(NoteRecord draft, FromProto(req->note(), client));
-        return server::Respond(directory_.notes.CreateNote(caller.user_id, firm.firm_id,
-                                                           draft, req->request_id()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.notes.CreateNote(caller, firm, draft, req->request_id()), resp,
+            kToProto);
       });
 }
 
@@ -42,9 +42,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetNote(grpc::CallbackServerContext*
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.notes.GetNote(caller.user_id, ref.firm_id, ref.note_id), resp,
-            kToProto);
+        return server::Respond(directory_.notes.GetNote(caller, ref), resp, kToProto);
       });
 }
 
@@ -68,7 +66,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContex
         CB_ASSIGN_OR_RETURN(query.author,
                             OptionalMemberUserId("author", req->author(), firm.firm_id));
         return server::RespondPage(
-            directory_.notes.ListNotes(caller.user_id, query), resp,
+            directory_.notes.ListNotes(caller, query), resp,
             [](auto& out) { return out.add_notes(); }, kToProto);
       });
 }
@@ -82,8 +80,8 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
                             names::NoteName::Parse("note.name", req->note().name()));
         CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
         return server::Respond(
-            directory_.notes.UpdateNote(caller.user_id, ref.firm_id, ref.note_id, patch,
-                                        PathsOf(req->update_mask()), req->note().etag()),
+            directory_.notes.UpdateNote(caller, ref, patch, PathsOf(req->update_mask()),
+                                        req->note().etag()),
             resp, kToProto);
       });
 }
@@ -95,8 +93,7 @@ grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerConte
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
-        return server::Respond(directory_.notes.DeleteNote(caller.user_id, ref.firm_id,
-                                                           ref.note_id, req->etag()),
+        return server::Respond(directory_.notes.DeleteNote(caller, ref, req->etag()),
                                resp, kToProto);
       });
 }
@@ -116,9 +113,9 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerConte
             OptionalMemberUserId("todo.assignee", req->todo().assignee(), firm.firm_id));
         CB_ASSIGN_OR_RETURN(TodoRecord draft,
                             FromProto(req->todo(), client, std::move(assignee)));
-        return server::Respond(directory_.todos.CreateTodo(caller.user_id, firm.firm_id,
-                                                           draft, req->request_id()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.todos.CreateTodo(caller, firm, draft, req->request_id()), resp,
+            kToProto);
       });
 }
 
@@ -129,9 +126,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetTodo(grpc::CallbackServerContext*
       ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::TodoName ref,
                             names::TodoName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.todos.GetTodo(caller.user_id, ref.firm_id, ref.todo_id), resp,
-            kToProto);
+        return server::Respond(directory_.todos.GetTodo(caller, ref), resp, kToProto);
       });
 }
 
@@ -148,8 +143,8 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
         CB_ASSIGN_OR_RETURN(TodoRecord patch,
                             FromProto(req->todo(), 0, std::move(assignee)));
         return server::Respond(
-            directory_.todos.UpdateTodo(caller.user_id, ref.firm_id, ref.todo_id, patch,
-                                        PathsOf(req->update_mask()), req->todo().etag()),
+            directory_.todos.UpdateTodo(caller, ref, patch, PathsOf(req->update_mask()),
+                                        req->todo().etag()),
             resp, kToProto);
       });
 }
@@ -178,7 +173,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContex
         CB_ASSIGN_OR_RETURN(query.due_to,
                             DayOf("due_on_or_before", req->due_on_or_before()));
         return server::RespondPage(
-            directory_.todos.ListTodos(caller.user_id, query), resp,
+            directory_.todos.ListTodos(caller, query), resp,
             [](auto& out) { return out.add_todos(); }, kToProto);
       });
 }
@@ -191,8 +186,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetClientWorkSummary(
         CB_ASSIGN_OR_RETURN(const names::ClientName ref,
                             names::ClientName::Parse("client", req->client()));
         CB_ASSIGN_OR_RETURN(WorkSummary summary,
-                            directory_.todos.GetClientWorkSummary(
-                                caller.user_id, ref.firm_id, ref.company_id));
+                            directory_.todos.GetClientWorkSummary(caller, ref));
         resp->set_client(req->client());
         resp->set_open_todos(summary.open);
         resp->set_overdue_todos(summary.overdue);

@@ -87,7 +87,7 @@ std::string Fingerprint(const ClientListQuery& q) {
 }  // namespace
 
 absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
-    absl::string_view caller, const ClientListQuery& query) {
+    const auth::Caller& caller, const ClientListQuery& query) {
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, query.firm_id);
       !m.ok()) {
     return m.status();
@@ -156,13 +156,14 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
   return Page<ClientRecord>{std::move(page->items), list->TokenFor(page->cursor)};
 }
 
-absl::StatusOr<ListViewRecord> ClientListing::GetListView(absl::string_view caller,
-                                                          uint64_t firm_id,
-                                                          absl::string_view user_id) {
+absl::StatusOr<ListViewRecord> ClientListing::GetListView(
+    const auth::Caller& caller, const names::ClientListViewName& view_name) {
+  const uint64_t firm_id = view_name.firm_id;
+  const absl::string_view user_id = view_name.user_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  if (user_id != caller) {
+  if (user_id != caller.user_id) {
     return absl::PermissionDeniedError("members see only their own list view");
   }
   absl::StatusOr<std::optional<ListViewRecord>> view =
@@ -177,12 +178,14 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(absl::string_view call
 }
 
 absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
-    absl::string_view caller, uint64_t firm_id, absl::string_view user_id,
+    const auth::Caller& caller, const names::ClientListViewName& view_name,
     const std::vector<std::string>& columns) {
+  const uint64_t firm_id = view_name.firm_id;
+  const absl::string_view user_id = view_name.user_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  if (user_id != caller) {
+  if (user_id != caller.user_id) {
     return absl::PermissionDeniedError("members change only their own list view");
   }
   std::vector<errors::FieldViolation> violations;
@@ -204,7 +207,7 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
   if (!violations.empty()) return errors::InvalidArgument(violations);
   ListViewRecord view;
   for (const std::string& column : columns) view.add_columns(column);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->list_views().PutListView(firm_id, user_id, view);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return view;

@@ -38,16 +38,15 @@ class ClientListing {
         client_store_(core.store().clients()),
         list_view_store_(core.store().list_views()) {}
 
-  absl::StatusOr<Page<ClientRecord>> ListClients(absl::string_view caller,
+  absl::StatusOr<Page<ClientRecord>> ListClients(const auth::Caller& caller,
                                                  const ClientListQuery& query);
 
   // Each member's client-list columns.
-  absl::StatusOr<ListViewRecord> GetListView(absl::string_view caller, uint64_t firm_id,
-                                             absl::string_view user_id);
-  absl::StatusOr<ListViewRecord> UpdateListView(absl::string_view caller,
-                                                uint64_t firm_id,
-                                                absl::string_view user_id,
-                                                const std::vector<std::string>& columns);
+  absl::StatusOr<ListViewRecord> GetListView(const auth::Caller& caller,
+                                             const names::ClientListViewName& view_name);
+  absl::StatusOr<ListViewRecord> UpdateListView(
+      const auth::Caller& caller, const names::ClientListViewName& view_name,
+      const std::vector<std::string>& columns);
 
  private:
   DirectoryCore& core_;

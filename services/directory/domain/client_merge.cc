@@ -71,13 +71,13 @@ absl::Status ClientMerge::CheckPeers(const auth::Caller& caller,
                               DescribeClient(source), ")"));
 }
 
-absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& caller,
-                                                       uint64_t firm_id,
-                                                       uint64_t target_id,
-                                                       uint64_t source_id,
-                                                       absl::string_view request_id) {
+absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
+    const auth::Caller& caller, const names::ClientName& target_name, uint64_t source_id,
+    absl::string_view request_id) {
+  const uint64_t firm_id = target_name.firm_id;
+  const uint64_t target_id = target_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
-          core_.RequireRole(caller.user_id, firm_id, v1::Role::ADMIN);
+          core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
     return m.status();
   }
@@ -85,9 +85,9 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
     return errors::InvalidField("source_client", "is the client to keep itself");
   }
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  const std::string fingerprint = requests::Fingerprint(
-      "MergeClients", names::ClientName{firm_id, target_id}.ToString(),
-      names::ClientName{firm_id, source_id}.ToString());
+  const std::string fingerprint =
+      requests::Fingerprint("MergeClients", target_name.ToString(),
+                            names::ClientName{firm_id, source_id}.ToString());
 
   // A retry of a merge that happened finds the source gone: it is answered
   // from the request id's record, without asking the peers again.
@@ -105,63 +105,72 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(const auth::Caller& calle
 
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<MergeOutcome>(
-      request,
-      [&](const RequestRecord& first) -> absl::StatusOr<MergeOutcome> {
-        absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, first.id());
-        if (!target.ok()) return target.status();
-        return MergeOutcome{.target = std::move(*target),
-                            .source_company_id = first.merged_company_id(),
-                            .kept_client_number = first.kept_client_number(),
-                            .freed_client_number = first.freed_client_number(),
-                            .moved_notes = first.moved_notes(),
-                            .moved_todos = first.moved_todos(),
-                            .replayed = true};
-      },
-      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<MergeOutcome> {
-        absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
-        if (!target.ok()) return target.status();
-        absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);
-        if (!source.ok()) return source.status();
-        absl::StatusOr<ClientWork> work = core_.LoadClientWork(*source);
-        if (!work.ok()) return work.status();
-        const int64_t now = core_.NowMicros();
-        MergeOutcome outcome{.source_company_id = source_id};
-        outcome.target = Absorb(*target, *source);
-        outcome.target.set_revision(target->revision() + 1);
-        outcome.target.set_update_time_us(now);
-        outcome.kept_client_number = outcome.target.client_number();
-        if (!target->client_number().empty()) {
-          outcome.freed_client_number = source->client_number();
-        }
-        write.clients().DeleteClient({*source, IndexTermsOf(*source)});
-        DirectoryCore::PutClient(write.clients(), &*target, outcome.target);
-        for (const NoteRecord& note : work->notes) {
-          NoteRecord moved = note;
-          moved.set_company_id(target_id);
-          moved.set_revision(note.revision() + 1);
-          const IndexedNote before = Notes::Indexed(note);
-          write.notes().PutNote(&before, Notes::Indexed(moved));
-        }
-        for (const TodoRecord& todo : work->todos) {
-          TodoRecord moved = todo;
-          moved.set_company_id(target_id);
-          moved.set_revision(todo.revision() + 1);
-          write.todos().PutTodo(&todo, moved);
-        }
-        MergedClientRecord merged;
-        merged.set_target_company_id(target_id);
-        merged.set_merge_time_us(now);
-        write.clients().PutMergedClient(firm_id, source_id, merged);
-        outcome.moved_notes = static_cast<int32_t>(work->notes.size());
-        outcome.moved_todos = static_cast<int32_t>(work->todos.size());
-        done.set_id(target_id);
-        done.set_merged_company_id(source_id);
-        done.set_kept_client_number(outcome.kept_client_number);
-        done.set_freed_client_number(outcome.freed_client_number);
-        done.set_moved_notes(outcome.moved_notes);
-        done.set_moved_todos(outcome.moved_todos);
-        return outcome;
+      request, [&](const RequestRecord& first) { return Replay(firm_id, first); },
+      [&](DirectoryWrite& write, RequestRecord& done) {
+        return WriteMerge(write, done, firm_id, target_id, source_id);
       });
+}
+
+absl::StatusOr<MergeOutcome> ClientMerge::Replay(uint64_t firm_id,
+                                                 const RequestRecord& first) {
+  absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, first.id());
+  if (!target.ok()) return target.status();
+  return MergeOutcome{.target = std::move(*target),
+                      .source_company_id = first.merged_company_id(),
+                      .kept_client_number = first.kept_client_number(),
+                      .freed_client_number = first.freed_client_number(),
+                      .moved_notes = first.moved_notes(),
+                      .moved_todos = first.moved_todos(),
+                      .replayed = true};
+}
+
+absl::StatusOr<MergeOutcome> ClientMerge::WriteMerge(DirectoryWrite& write,
+                                                     RequestRecord& done,
+                                                     uint64_t firm_id, uint64_t target_id,
+                                                     uint64_t source_id) {
+  absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
+  if (!target.ok()) return target.status();
+  absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<ClientWork> work = core_.LoadClientWork(*source);
+  if (!work.ok()) return work.status();
+  const int64_t now = core_.NowMicros();
+  MergeOutcome outcome{.source_company_id = source_id};
+  outcome.target = Absorb(*target, *source);
+  outcome.target.set_revision(target->revision() + 1);
+  outcome.target.set_update_time_us(now);
+  outcome.kept_client_number = outcome.target.client_number();
+  if (!target->client_number().empty()) {
+    outcome.freed_client_number = source->client_number();
+  }
+  write.clients().DeleteClient({*source, IndexTermsOf(*source)});
+  DirectoryCore::PutClient(write.clients(), &*target, outcome.target);
+  for (const NoteRecord& note : work->notes) {
+    NoteRecord moved = note;
+    moved.set_company_id(target_id);
+    moved.set_revision(note.revision() + 1);
+    const IndexedNote before = Notes::Indexed(note);
+    write.notes().PutNote(&before, Notes::Indexed(moved));
+  }
+  for (const TodoRecord& todo : work->todos) {
+    TodoRecord moved = todo;
+    moved.set_company_id(target_id);
+    moved.set_revision(todo.revision() + 1);
+    write.todos().PutTodo(&todo, moved);
+  }
+  MergedClientRecord merged;
+  merged.set_target_company_id(target_id);
+  merged.set_merge_time_us(now);
+  write.clients().PutMergedClient(firm_id, source_id, merged);
+  outcome.moved_notes = static_cast<int32_t>(work->notes.size());
+  outcome.moved_todos = static_cast<int32_t>(work->todos.size());
+  done.set_id(target_id);
+  done.set_merged_company_id(source_id);
+  done.set_kept_client_number(outcome.kept_client_number);
+  done.set_freed_client_number(outcome.freed_client_number);
+  done.set_moved_notes(outcome.moved_notes);
+  done.set_moved_todos(outcome.moved_todos);
+  return outcome;
 }
 
 }  // namespace clientbook::directory

@@ -36,14 +36,22 @@ class ClientMerge {
   // source has a subscription (both do: BOTH_CLIENTS_SUBSCRIBED), the source
   // is on wholesale billing, or an import job of the firm is running; billing
   // and import are asked, and if either cannot answer nothing is merged.
-  absl::StatusOr<MergeOutcome> MergeClients(const auth::Caller& caller, uint64_t firm_id,
-                                            uint64_t target_id, uint64_t source_id,
+  absl::StatusOr<MergeOutcome> MergeClients(const auth::Caller& caller,
+                                            const names::ClientName& target_name,
+                                            uint64_t source_id,
                                             absl::string_view request_id);
 
  private:
   // What billing and import say against merging these two.
   absl::Status CheckPeers(const auth::Caller& caller, const ClientRecord& target,
                           const ClientRecord& source);
+  // The merge's changes, and what a retry of it answers, added to `write`
+  // and `done` under the firm's lock.
+  absl::StatusOr<MergeOutcome> WriteMerge(DirectoryWrite& write, RequestRecord& done,
+                                          uint64_t firm_id, uint64_t target_id,
+                                          uint64_t source_id);
+  // What a retry answers, from the first call's record.
+  absl::StatusOr<MergeOutcome> Replay(uint64_t firm_id, const RequestRecord& first);
 
   DirectoryCore& core_;
   WholesaleCheck& billing_;

@@ -62,9 +62,10 @@ absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
 }  // namespace
 
 absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
-    absl::string_view caller, uint64_t firm_id,
+    const auth::Caller& caller, names::FirmName firm_name,
     const std::vector<ClientNumberUpdate>& updates, bool validate_only,
     absl::string_view request_id) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -87,7 +88,7 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
     return batch;
   }
   return core_.Write<ClientNumberBatch>(
-      {firm_id, caller, request_id, BatchFingerprint(firm_id, updates)},
+      {firm_id, caller.user_id, request_id, BatchFingerprint(firm_id, updates)},
       [&](const RequestRecord& first) { return Replay(firm_id, updates, first); },
       [&](DirectoryWrite& write,
           RequestRecord& done) -> absl::StatusOr<ClientNumberBatch> {

@@ -55,7 +55,7 @@ class ClientNumbers {
   // `request_id` is recorded in the same atomic write as the numbers; a
   // repeat returns the first verdicts (see ClientNumberBatch::replayed).
   absl::StatusOr<ClientNumberBatch> BatchUpdateClientNumbers(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, names::FirmName firm_name,
       const std::vector<ClientNumberUpdate>& updates, bool validate_only = false,
       absl::string_view request_id = "");
 

@@ -90,20 +90,21 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ClientRecord> Clients::CommitClient(absl::string_view caller,
+absl::StatusOr<ClientRecord> Clients::CommitClient(const auth::Caller& caller,
                                                    const ClientRecord* before,
                                                    ClientRecord after) {
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   DirectoryCore::PutClient(write->clients(), before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
 
 absl::StatusOr<ClientRecord> Clients::CreateClient(
-    absl::string_view caller, uint64_t firm_id, const ClientRecord& draft,
+    const auth::Caller& caller, names::FirmName firm_name, const ClientRecord& draft,
     bool make_me_primary_admin, absl::string_view request_id, bool allow_duplicate_name) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -136,7 +137,7 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
   // The firm's lock also covers its request ids, which are scoped to it.
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<ClientRecord>(
-      {firm_id, caller, request_id, fingerprint},
+      {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) { return core_.LoadClient(firm_id, first.id()); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
         // Read again under the lock: neither the caller nor the lead may
@@ -167,12 +168,12 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
         client.set_display_name(text::Trim(draft.display_name()));
         client.set_email(draft.email());
         client.set_lead_accountant_user_id(draft.lead_accountant_user_id().empty()
-                                               ? std::string(caller)
+                                               ? caller.user_id
                                                : draft.lead_accountant_user_id());
         *client.mutable_products() = draft.products();
         client.set_status(v1::ClientStatus::ACTIVE);
         client.set_client_number(number);
-        if (make_me_primary_admin) client.set_primary_admin_user_id(std::string(caller));
+        if (make_me_primary_admin) client.set_primary_admin_user_id(caller.user_id);
         client.set_revision(1);
         client.set_create_time_us(core_.NowMicros());
         client.set_update_time_us(client.create_time_us());
@@ -182,8 +183,10 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
       });
 }
 
-absl::StatusOr<ClientRecord> Clients::GetClient(absl::string_view caller,
-                                                uint64_t firm_id, uint64_t company_id) {
+absl::StatusOr<ClientRecord> Clients::GetClient(const auth::Caller& caller,
+                                                const names::ClientName& client_name) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (member.ok()) return core_.LoadClient(firm_id, company_id);
   // The client company's primary admin reads its own record (billing relies
@@ -191,18 +194,20 @@ absl::StatusOr<ClientRecord> Clients::GetClient(absl::string_view caller,
   absl::StatusOr<std::optional<ClientRecord>> client =
       client_store_.GetClient(firm_id, company_id);
   if (!client.ok()) return client.status();
-  if (client->has_value() && (*client)->primary_admin_user_id() == caller) {
+  if (client->has_value() && (*client)->primary_admin_user_id() == caller.user_id) {
     return std::move(**client);
   }
   return member.status();
 }
 
-absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
-                                                   uint64_t firm_id, uint64_t company_id,
+absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
+                                                   const names::ClientName& client_name,
                                                    const ClientRecord& patch,
                                                    const std::vector<std::string>& paths,
                                                    absl::string_view etag,
                                                    bool allow_duplicate_name) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -273,10 +278,11 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(absl::string_view caller,
   return CommitClient(caller, &*before, std::move(after));
 }
 
-absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
-                                                      uint64_t firm_id,
-                                                      uint64_t company_id,
-                                                      v1::ClientStatus status) {
+absl::StatusOr<ClientRecord> Clients::SetClientStatus(
+    const auth::Caller& caller, const names::ClientName& client_name,
+    v1::ClientStatus status) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
@@ -293,10 +299,12 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(absl::string_view caller,
   return CommitClient(caller, &*before, std::move(after));
 }
 
-absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
-                                   uint64_t company_id) {
+absl::Status Clients::DeleteClient(const auth::Caller& caller,
+                                   const names::ClientName& client_name) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
-          core_.RequireRole(caller.user_id, firm_id, v1::Role::PRIMARY_ADMIN);
+          core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
                                                     names::FirmName{firm_id}.ToString(),
@@ -346,8 +354,10 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller, uint64_t firm_id,
 }
 
 absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
-    absl::string_view caller, uint64_t firm_id, uint64_t company_id,
+    const auth::Caller& caller, const names::ClientName& client_name,
     absl::string_view new_primary_admin) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   if (absl::Status s = AllValid(
           {rules::CheckId("new_primary_admin_user_id", new_primary_admin, true)});
       !s.ok()) {
@@ -359,9 +369,9 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
   if (!client.ok()) return client.status();
   // The client company's primary admin need not be a firm member; anyone
   // else learns nothing about the client.
-  if (!client->has_value() || (*client)->primary_admin_user_id() != caller) {
+  if (!client->has_value() || (*client)->primary_admin_user_id() != caller.user_id) {
     absl::StatusOr<std::optional<MemberRecord>> member =
-        firm_store_.GetMember(firm_id, caller);
+        firm_store_.GetMember(firm_id, caller.user_id);
     if (!member.ok()) return member.status();
     if (member->has_value() && !client->has_value()) {
       return absl::NotFoundError(
@@ -376,7 +386,8 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
 }
 
 absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
-    absl::string_view caller, uint64_t firm_id, const PageRequest& page) {
+    const auth::Caller& caller, names::FirmName firm_name, const PageRequest& page) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -403,8 +414,9 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
 }
 
 absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
-    absl::string_view caller, uint64_t firm_id,
+    const auth::Caller& caller, names::FirmName firm_name,
     const std::vector<uint64_t>& company_ids) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }

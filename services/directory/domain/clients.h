@@ -26,39 +26,40 @@ class Clients {
 
   // Clients. `draft` carries the fields a caller may set. Another client's
   // display name (DuplicateNameKey) is refused unless allow_duplicate_name.
-  absl::StatusOr<ClientRecord> CreateClient(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<ClientRecord> CreateClient(const auth::Caller& caller,
+                                            names::FirmName firm_name,
                                             const ClientRecord& draft,
                                             bool make_me_primary_admin,
                                             absl::string_view request_id,
                                             bool allow_duplicate_name = false);
   // Members of the firm, or the client company's primary admin.
-  absl::StatusOr<ClientRecord> GetClient(absl::string_view caller, uint64_t firm_id,
-                                         uint64_t company_id);
+  absl::StatusOr<ClientRecord> GetClient(const auth::Caller& caller,
+                                         const names::ClientName& client_name);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.
   // A rename to another client's display name is refused as in CreateClient.
-  absl::StatusOr<ClientRecord> UpdateClient(absl::string_view caller, uint64_t firm_id,
-                                            uint64_t company_id,
+  absl::StatusOr<ClientRecord> UpdateClient(const auth::Caller& caller,
+                                            const names::ClientName& client_name,
                                             const ClientRecord& patch,
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag,
                                             bool allow_duplicate_name = false);
-  absl::StatusOr<ClientRecord> SetClientStatus(absl::string_view caller, uint64_t firm_id,
-                                               uint64_t company_id,
+  absl::StatusOr<ClientRecord> SetClientStatus(const auth::Caller& caller,
+                                               const names::ClientName& client_name,
                                                v1::ClientStatus status);
   // Asks billing on the caller's behalf, with the caller's credentials.
-  absl::Status DeleteClient(const auth::Caller& caller, uint64_t firm_id,
-                            uint64_t company_id);
+  absl::Status DeleteClient(const auth::Caller& caller,
+                            const names::ClientName& client_name);
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
-      absl::string_view caller, uint64_t firm_id, uint64_t company_id,
+      const auth::Caller& caller, const names::ClientName& client_name,
       absl::string_view new_primary_admin);
   // Groups of the firm's clients that share a display name
   // (DuplicateNameKey), in name order; a page may come short with a token.
   absl::StatusOr<Page<std::vector<ClientRecord>>> FindDuplicateClients(
-      absl::string_view caller, uint64_t firm_id, const PageRequest& page);
+      const auth::Caller& caller, names::FirmName firm_name, const PageRequest& page);
   // The firm's clients among `company_ids` (at most 1000), in that order;
   // ids that are not the firm's clients are left out.
   absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
-      absl::string_view caller, uint64_t firm_id,
+      const auth::Caller& caller, names::FirmName firm_name,
       const std::vector<uint64_t>& company_ids);
 
  private:
@@ -69,7 +70,7 @@ class Clients {
   // has this display name, whose DuplicateNameKey is `key`.
   absl::Status CheckNameFree(uint64_t firm_id, uint64_t company_id,
                              absl::string_view display_name, absl::string_view key);
-  absl::StatusOr<ClientRecord> CommitClient(absl::string_view caller,
+  absl::StatusOr<ClientRecord> CommitClient(const auth::Caller& caller,
                                             const ClientRecord* before,
                                             ClientRecord after);
 

@@ -18,9 +18,10 @@
 
 namespace clientbook::directory {
 
-// The client directory's rules, in rooms. Every operation takes the calling
-// user's id and checks it against the firm's members before anything else;
-// callers who are not members learn nothing about the firm. The parts share
+// The client directory's rules, in rooms. Every operation takes its caller
+// (auth::Caller) and the typed name of what it acts on (names.h), and checks
+// the caller against the firm's members before anything else; callers who
+// are not members learn nothing about the firm. The parts share
 // one DirectoryCore, so a firm's writes serialize whichever part makes them.
 struct Directory {
   Directory(DirectoryStore& store, const Clock& clock, WholesaleCheck& wholesale,

@@ -36,20 +36,21 @@ absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
 
 int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
 
-absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(absl::string_view caller,
+absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(const auth::Caller& caller,
                                                           uint64_t firm_id) {
   absl::StatusOr<std::optional<MemberRecord>> member =
-      store_.firms().GetMember(firm_id, caller);
+      store_.firms().GetMember(firm_id, caller.user_id);
   if (!member.ok()) return member.status();
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "user '", caller, "' is not a member of ", names::FirmName{firm_id}.ToString()));
+    return absl::PermissionDeniedError(absl::StrCat("user '", caller.user_id,
+                                                    "' is not a member of ",
+                                                    names::FirmName{firm_id}.ToString()));
   }
   return std::move(**member);
 }
 
-absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(absl::string_view caller,
+absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(const auth::Caller& caller,
                                                         uint64_t firm_id,
                                                         v1::Role at_least) {
   absl::StatusOr<MemberRecord> member = RequireMember(caller, firm_id);

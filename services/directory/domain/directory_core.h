@@ -10,7 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 #include "common/locks/striped_locks.h"
+#include "common/names/names.h"
 #include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "services/directory/domain/model.h"
@@ -55,8 +57,9 @@ class DirectoryCore {
   absl::StatusOr<size_t> ReindexIfOutdated();
 
   // Members of the firm only; anyone else learns nothing about it.
-  absl::StatusOr<MemberRecord> RequireMember(absl::string_view caller, uint64_t firm_id);
-  absl::StatusOr<MemberRecord> RequireRole(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<MemberRecord> RequireMember(const auth::Caller& caller,
+                                             uint64_t firm_id);
+  absl::StatusOr<MemberRecord> RequireRole(const auth::Caller& caller, uint64_t firm_id,
                                            v1::Role at_least);
   // Who work is given to (a lead accountant, an assignee) must be a member:
   // the violation of `field` when `user_id` is not. Called again under the

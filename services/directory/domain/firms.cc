@@ -33,7 +33,7 @@ constexpr uint64_t kCreateFirmScope = 0;
 
 }  // namespace
 
-absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
+absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
                                              absl::string_view display_name,
                                              absl::string_view creator_email,
                                              absl::string_view creator_display_name,
@@ -53,10 +53,10 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
                             absl::StrCat(display_name, "\n", creator_email, "\n",
                                          creator_display_name, "\n", time_zone));
   // The caller's lock also covers its CreateFirm request ids.
-  auto guard = core_.LockUser(caller);
+  auto guard = core_.LockUser(caller.user_id);
   return core_.Write<FirmRecord>(
-      {kCreateFirmScope, caller, request_id, fingerprint},
-      [&](const RequestRecord& first) { return GetFirm(caller, first.id()); },
+      {kCreateFirmScope, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord& first) { return GetFirm(caller, {first.id()}); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<FirmRecord> {
         absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
@@ -67,7 +67,7 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
         firm.set_time_zone(std::string(time_zone));
         MemberRecord admin;
         admin.set_firm_id(*id);
-        admin.set_user_id(std::string(caller));
+        admin.set_user_id(caller.user_id);
         admin.set_email(std::string(creator_email));
         admin.set_display_name(text::Trim(creator_display_name));
         admin.set_role(v1::Role::PRIMARY_ADMIN);
@@ -78,7 +78,9 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(absl::string_view caller,
       });
 }
 
-absl::StatusOr<FirmRecord> Firms::GetFirm(absl::string_view caller, uint64_t firm_id) {
+absl::StatusOr<FirmRecord> Firms::GetFirm(const auth::Caller& caller,
+                                          names::FirmName firm_name) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -91,9 +93,11 @@ absl::StatusOr<FirmRecord> Firms::GetFirm(absl::string_view caller, uint64_t fir
   return std::move(**firm);
 }
 
-absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
+                                             names::FirmName firm_name,
                                              const FirmRecord& patch,
                                              const std::vector<std::string>& paths) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
@@ -113,25 +117,25 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(absl::string_view caller, uint64_t 
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<FirmRecord> firm = GetFirm(caller, firm_id);
+  absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
   if (!firm.ok()) return firm.status();
   for (const std::string& path : paths) {
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
     if (path == "time_zone") firm->set_time_zone(patch.time_zone());
   }
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutFirm(*firm);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return firm;
 }
 
-absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(absl::string_view caller,
+absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(const auth::Caller& caller,
                                                     const PageRequest& page) {
   absl::StatusOr<storage::ListPage> list =
-      storage::OpenPage(absl::StrCat("my-firms|", caller), page);
+      storage::OpenPage(absl::StrCat("my-firms|", caller.user_id), page);
   if (!list.ok()) return list.status();
   absl::StatusOr<StoredPage<uint64_t>> ids =
-      firm_store_.ListFirmIdsOfUser(caller, list->cursor, list->size);
+      firm_store_.ListFirmIdsOfUser(caller.user_id, list->cursor, list->size);
   if (!ids.ok()) return ids.status();
   Page<FirmRecord> out;
   for (uint64_t id : ids->items) {
@@ -143,8 +147,10 @@ absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(absl::string_view caller,
   return out;
 }
 
-absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
+                                              names::FirmName firm_name,
                                               const MemberRecord& member) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !m.ok()) {
@@ -172,18 +178,19 @@ absl::StatusOr<MemberRecord> Firms::AddMember(absl::string_view caller, uint64_t
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return added;
 }
 
-absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
-                                                 uint64_t firm_id,
-                                                 absl::string_view user_id,
+absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
+                                                 const names::MemberName& member_name,
                                                  const MemberRecord& patch,
                                                  const std::vector<std::string>& paths,
                                                  absl::string_view etag) {
+  const uint64_t firm_id = member_name.firm_id;
+  const absl::string_view user_id = member_name.user_id;
   absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
   if (!me.ok()) return me.status();
   if (absl::Status s = CheckUpdateMask(paths, {"role", "display_name", "email"});
@@ -193,7 +200,7 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
   const bool changes_role = absl::c_linear_search(paths, "role");
   const bool is_admin =
       me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
-  if (!is_admin && (changes_role || user_id != caller)) {
+  if (!is_admin && (changes_role || user_id != caller.user_id)) {
     return absl::PermissionDeniedError(
         changes_role ? "only admins change a member's role"
                      : "only admins, or the member, change a member's details");
@@ -225,15 +232,16 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(absl::string_view caller,
     if (path == "email") updated.set_email(patch.email());
   }
   updated.set_revision(updated.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(updated);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return updated;
 }
 
-absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(absl::string_view caller,
-                                                      uint64_t firm_id,
+absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(const auth::Caller& caller,
+                                                      names::FirmName firm_name,
                                                       const PageRequest& page) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -247,12 +255,13 @@ absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(absl::string_view caller,
 }
 
 absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmin(
-    absl::string_view caller, uint64_t firm_id, absl::string_view new_admin) {
+    const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin) {
+  const uint64_t firm_id = firm_name.firm_id;
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<MemberRecord> current =
       core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
   if (!current.ok()) return current.status();
-  if (new_admin == caller) {
+  if (new_admin == caller.user_id) {
     return errors::InvalidField("new_primary_admin", "is already the primary admin");
   }
   absl::StatusOr<MemberRecord> next = core_.LoadMember(firm_id, new_admin);
@@ -261,7 +270,7 @@ absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmi
   current->set_revision(current->revision() + 1);
   next->set_role(v1::Role::PRIMARY_ADMIN);
   next->set_revision(next->revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(*current);
   write->firms().PutMember(*next);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

@@ -19,34 +19,37 @@ class Firms {
   explicit Firms(DirectoryCore& core) : core_(core), firm_store_(core.store().firms()) {}
 
   // `time_zone`: IANA name, "" for UTC.
-  absl::StatusOr<FirmRecord> CreateFirm(absl::string_view caller,
+  absl::StatusOr<FirmRecord> CreateFirm(const auth::Caller& caller,
                                         absl::string_view display_name,
                                         absl::string_view creator_email,
                                         absl::string_view creator_display_name,
                                         absl::string_view request_id,
                                         absl::string_view time_zone = "");
-  absl::StatusOr<FirmRecord> GetFirm(absl::string_view caller, uint64_t firm_id);
+  absl::StatusOr<FirmRecord> GetFirm(const auth::Caller& caller,
+                                     names::FirmName firm_name);
   // Admins. Paths: display_name, time_zone.
-  absl::StatusOr<FirmRecord> UpdateFirm(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<FirmRecord> UpdateFirm(const auth::Caller& caller,
+                                        names::FirmName firm_name,
                                         const FirmRecord& patch,
                                         const std::vector<std::string>& paths);
-  absl::StatusOr<Page<FirmRecord>> ListMyFirms(absl::string_view caller,
+  absl::StatusOr<Page<FirmRecord>> ListMyFirms(const auth::Caller& caller,
                                                const PageRequest& page);
-  absl::StatusOr<MemberRecord> AddMember(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<MemberRecord> AddMember(const auth::Caller& caller,
+                                         names::FirmName firm_name,
                                          const MemberRecord& member);
   // Paths: role (admins; ADMIN or STAFF, never the primary admin's),
   // display_name and email (admins, or the member); `etag` must be current.
-  absl::StatusOr<MemberRecord> UpdateMember(absl::string_view caller, uint64_t firm_id,
-                                            absl::string_view user_id,
+  absl::StatusOr<MemberRecord> UpdateMember(const auth::Caller& caller,
+                                            const names::MemberName& member_name,
                                             const MemberRecord& patch,
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag);
-  absl::StatusOr<Page<MemberRecord>> ListMembers(absl::string_view caller,
-                                                 uint64_t firm_id,
+  absl::StatusOr<Page<MemberRecord>> ListMembers(const auth::Caller& caller,
+                                                 names::FirmName firm_name,
                                                  const PageRequest& page);
   // Returns {previous primary admin, new primary admin}.
   absl::StatusOr<std::pair<MemberRecord, MemberRecord>> TransferPrimaryAdmin(
-      absl::string_view caller, uint64_t firm_id, absl::string_view new_admin);
+      const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin);
 
  private:
   DirectoryCore& core_;

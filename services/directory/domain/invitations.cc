@@ -12,28 +12,21 @@
 
 namespace clientbook::directory {
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
-    absl::string_view caller, const InvitationRecord& draft) {
+    const auth::Caller& caller, const InvitationRecord& draft) {
   absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
-      draft, caller, [this] { return core_.AllocateId(); }, tokens_,
+      draft, caller.user_id, [this] { return core_.AllocateId(); }, tokens_,
       absl::FromUnixMicros(core_.NowMicros()));
   if (!inv.ok()) return inv.status();
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return inv;
 }
 
 absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view user_id) {
-  std::vector<uint64_t> firms;
-  std::string cursor;
-  do {
-    absl::StatusOr<StoredPage<uint64_t>> page =
-        firm_store_.ListFirmIdsOfUser(user_id, cursor, storage::kMaxPageSize);
-    if (!page.ok()) return page.status();
-    firms.insert(firms.end(), page->items.begin(), page->items.end());
-    cursor = page->cursor;
-  } while (!cursor.empty() && firms.size() < invitations::kMaxFirmsWeighed);
-  return firms;
+  return invitations::FirmsWeighed([&](absl::string_view cursor) {
+    return firm_store_.ListFirmIdsOfUser(user_id, cursor, storage::kMaxPageSize);
+  });
 }
 
 absl::StatusOr<Page<InvitationRecord>> Invitations::ListInvitations(
@@ -90,8 +83,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
   inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
   // The accepting member leads the client: not one removed meanwhile.
-  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller.user_id, *firm_id);
-      !m.ok()) {
+  if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, *firm_id); !m.ok()) {
     return m.status();
   }
   ClientRecord client = ClientOf(*inv, *firm_id, caller.user_id);
@@ -119,8 +111,9 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
 }
 
 absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
-    const auth::Caller& caller, uint64_t firm_id, const InvitationRecord& invitation,
-    absl::string_view request_id) {
+    const auth::Caller& caller, names::FirmName firm_name,
+    const InvitationRecord& invitation, absl::string_view request_id) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::Status s =
           invitations::RequireVerifiedEmail(caller, invitation.invitee_email());
       !s.ok()) {
@@ -147,7 +140,7 @@ absl::StatusOr<ClientRecord> Invitations::ConnectInvitedClient(
       {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) { return core_.LoadClient(firm_id, first.id()); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
-        if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller.user_id, firm_id);
+        if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id);
             !m.ok()) {
           return m.status();
         }

@@ -27,7 +27,7 @@ class Invitations {
         firm_store_(core.store().firms()),
         invitation_store_(core.store().invitations()) {}
 
-  absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
+  absl::StatusOr<InvitationRecord> CreateInvitation(const auth::Caller& caller,
                                                     const InvitationRecord& draft);
   // Empty `invitee_email`: the invitations the caller sent; else those to
   // `invitee_email`, which must be the caller's verified email.
@@ -47,7 +47,7 @@ class Invitations {
   // caller, who must be a member and the invitee. A retry with the same
   // request id returns the client made first.
   absl::StatusOr<ClientRecord> ConnectInvitedClient(const auth::Caller& caller,
-                                                    uint64_t firm_id,
+                                                    names::FirmName firm_name,
                                                     const InvitationRecord& invitation,
                                                     absl::string_view request_id);
 

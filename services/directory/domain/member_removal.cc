@@ -61,11 +61,11 @@ RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
                        .todos_reassigned = first.reassigned_todos()};
 }
 
-absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view caller,
-                                                          uint64_t firm_id,
-                                                          absl::string_view user_id,
-                                                          absl::string_view reassign_to,
-                                                          absl::string_view request_id) {
+absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
+    const auth::Caller& caller, const names::MemberName& member_name,
+    absl::string_view reassign_to, absl::string_view request_id) {
+  const uint64_t firm_id = member_name.firm_id;
+  const absl::string_view user_id = member_name.user_id;
   if (absl::StatusOr<MemberRecord> me =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
       !me.ok()) {
@@ -82,7 +82,7 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(absl::string_view call
 
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<RemovedMember>(
-      {firm_id, caller, request_id, fingerprint},
+      {firm_id, caller.user_id, request_id, fingerprint},
       [](const RequestRecord& first) -> absl::StatusOr<RemovedMember> {
         return Replay(first);
       },

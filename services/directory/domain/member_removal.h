@@ -36,8 +36,8 @@ class MemberRemoval {
   // the clients the member leads (active or not) get it as lead accountant
   // and their open to-dos as assignee, their list view goes, and the member
   // is removed: one atomic write, whatever its size.
-  absl::StatusOr<RemovedMember> RemoveMember(absl::string_view caller, uint64_t firm_id,
-                                             absl::string_view user_id,
+  absl::StatusOr<RemovedMember> RemoveMember(const auth::Caller& caller,
+                                             const names::MemberName& member_name,
                                              absl::string_view reassign_to,
                                              absl::string_view request_id);
 

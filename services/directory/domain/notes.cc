@@ -84,9 +84,11 @@ IndexedNote Notes::Indexed(const NoteRecord& note) {
   return {note, NoteWords(note), 0};
 }
 
-absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<NoteRecord> Notes::CreateNote(const auth::Caller& caller,
+                                             names::FirmName firm_name,
                                              const NoteRecord& draft,
                                              absl::string_view request_id) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -98,7 +100,7 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t 
   note.set_call_time_us(draft.call_time_us());
   note.set_call_duration_us(draft.call_duration_us());
   note.set_contact(text::Trim(draft.contact()));
-  note.set_author_user_id(std::string(caller));
+  note.set_author_user_id(caller.user_id);
   std::vector<std::optional<errors::FieldViolation>> checks = CheckNote(note);
   checks.push_back(requests::Check(request_id));
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
@@ -107,7 +109,7 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t 
 
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<NoteRecord>(
-      {firm_id, caller, request_id, fingerprint},
+      {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<NoteRecord> {
         absl::StatusOr<std::optional<NoteRecord>> stored =
             note_store_.GetNote(firm_id, first.id());
@@ -132,8 +134,10 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(absl::string_view caller, uint64_t 
       });
 }
 
-absl::StatusOr<NoteRecord> Notes::GetNote(absl::string_view caller, uint64_t firm_id,
-                                          uint64_t note_id) {
+absl::StatusOr<NoteRecord> Notes::GetNote(const auth::Caller& caller,
+                                          const names::NoteName& note_name) {
+  const uint64_t firm_id = note_name.firm_id;
+  const uint64_t note_id = note_name.note_id;
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
   absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
@@ -144,7 +148,7 @@ absl::StatusOr<NoteRecord> Notes::GetNote(absl::string_view caller, uint64_t fir
   return std::move(**note);
 }
 
-absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(absl::string_view caller,
+absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
                                                   const NoteQuery& q) {
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, q.firm_id);
   if (!member.ok()) return member.status();
@@ -219,7 +223,7 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(absl::string_view caller,
   return out;
 }
 
-absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
+absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
                                                 uint64_t firm_id, uint64_t note_id,
                                                 absl::string_view etag,
                                                 bool etag_required) {
@@ -230,7 +234,7 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
   if (!note->has_value() || (*note)->delete_time_us() != 0) {
     return NoteNotFound(firm_id, note_id);
   }
-  if ((*note)->author_user_id() != caller && !IsAdmin(*member)) {
+  if ((*note)->author_user_id() != caller.user_id && !IsAdmin(*member)) {
     return absl::PermissionDeniedError(
         "only the note's author or an admin of the firm can change it");
   }
@@ -248,21 +252,24 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(absl::string_view caller,
   return std::move(**note);
 }
 
-absl::StatusOr<NoteRecord> Notes::Commit(absl::string_view caller,
+absl::StatusOr<NoteRecord> Notes::Commit(const auth::Caller& caller,
                                          const NoteRecord& before, NoteRecord after) {
   after.set_revision(before.revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   const IndexedNote old_entry = Indexed(before);
   write->notes().PutNote(&old_entry, Indexed(after));
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
 
-absl::StatusOr<NoteRecord> Notes::UpdateNote(absl::string_view caller, uint64_t firm_id,
-                                             uint64_t note_id, const NoteRecord& patch,
+absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
+                                             const names::NoteName& note_name,
+                                             const NoteRecord& patch,
                                              const std::vector<std::string>& paths,
                                              absl::string_view etag) {
+  const uint64_t firm_id = note_name.firm_id;
+  const uint64_t note_id = note_name.note_id;
   if (absl::Status s =
           CheckUpdateMask(paths, {"text", "call_time", "call_duration", "contact"});
       !s.ok()) {
@@ -283,8 +290,11 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(absl::string_view caller, uint64_t 
   return Commit(caller, *before, std::move(after));
 }
 
-absl::StatusOr<NoteRecord> Notes::DeleteNote(absl::string_view caller, uint64_t firm_id,
-                                             uint64_t note_id, absl::string_view etag) {
+absl::StatusOr<NoteRecord> Notes::DeleteNote(const auth::Caller& caller,
+                                             const names::NoteName& note_name,
+                                             absl::string_view etag) {
+  const uint64_t firm_id = note_name.firm_id;
+  const uint64_t note_id = note_name.note_id;
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<NoteRecord> before =
       LoadForChange(caller, firm_id, note_id, etag, /*etag_required=*/false);

@@ -28,23 +28,26 @@ class Notes {
   explicit Notes(DirectoryCore& core) : core_(core), note_store_(core.store().notes()) {}
 
   // `draft` carries company_id, kind, text and the call fields.
-  absl::StatusOr<NoteRecord> CreateNote(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<NoteRecord> CreateNote(const auth::Caller& caller,
+                                        names::FirmName firm_name,
                                         const NoteRecord& draft,
                                         absl::string_view request_id);
   // Deleted notes: admins only.
-  absl::StatusOr<NoteRecord> GetNote(absl::string_view caller, uint64_t firm_id,
-                                     uint64_t note_id);
-  absl::StatusOr<Page<NoteRecord>> ListNotes(absl::string_view caller,
+  absl::StatusOr<NoteRecord> GetNote(const auth::Caller& caller,
+                                     const names::NoteName& note_name);
+  absl::StatusOr<Page<NoteRecord>> ListNotes(const auth::Caller& caller,
                                              const NoteQuery& query);
   // The author or an admin; `etag` must be current. Paths: text, call_time,
   // call_duration, contact.
-  absl::StatusOr<NoteRecord> UpdateNote(absl::string_view caller, uint64_t firm_id,
-                                        uint64_t note_id, const NoteRecord& patch,
+  absl::StatusOr<NoteRecord> UpdateNote(const auth::Caller& caller,
+                                        const names::NoteName& note_name,
+                                        const NoteRecord& patch,
                                         const std::vector<std::string>& paths,
                                         absl::string_view etag);
   // The author or an admin; `etag`, when given, must be current.
-  absl::StatusOr<NoteRecord> DeleteNote(absl::string_view caller, uint64_t firm_id,
-                                        uint64_t note_id, absl::string_view etag);
+  absl::StatusOr<NoteRecord> DeleteNote(const auth::Caller& caller,
+                                        const names::NoteName& note_name,
+                                        absl::string_view etag);
   // Purges the notes deleted kDeletedNoteRetention ago or earlier; returns
   // how many. Called periodically by the server.
   absl::StatusOr<size_t> PurgeDeletedNotes();
@@ -56,10 +59,10 @@ class Notes {
 
  private:
   // The note, for a caller allowed to change it (its author or an admin).
-  absl::StatusOr<NoteRecord> LoadForChange(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<NoteRecord> LoadForChange(const auth::Caller& caller, uint64_t firm_id,
                                            uint64_t note_id, absl::string_view etag,
                                            bool etag_required);
-  absl::StatusOr<NoteRecord> Commit(absl::string_view caller, const NoteRecord& before,
+  absl::StatusOr<NoteRecord> Commit(const auth::Caller& caller, const NoteRecord& before,
                                     NoteRecord after);
 
   DirectoryCore& core_;

@@ -86,9 +86,11 @@ absl::Status Todos::Check(const TodoRecord& t) {
   return AllValid(std::move(checks));
 }
 
-absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t firm_id,
+absl::StatusOr<TodoRecord> Todos::CreateTodo(const auth::Caller& caller,
+                                             names::FirmName firm_name,
                                              const TodoRecord& draft,
                                              absl::string_view request_id) {
+  const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -114,7 +116,7 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
 
   auto guard = core_.LockFirm(firm_id);
   return core_.Write<TodoRecord>(
-      {firm_id, caller, request_id, fingerprint},
+      {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<TodoRecord> {
         absl::StatusOr<std::optional<TodoRecord>> stored =
             todo_store_.GetTodo(firm_id, first.id());
@@ -147,8 +149,10 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(absl::string_view caller, uint64_t 
       });
 }
 
-absl::StatusOr<TodoRecord> Todos::GetTodo(absl::string_view caller, uint64_t firm_id,
-                                          uint64_t todo_id) {
+absl::StatusOr<TodoRecord> Todos::GetTodo(const auth::Caller& caller,
+                                          const names::TodoName& todo_name) {
+  const uint64_t firm_id = todo_name.firm_id;
+  const uint64_t todo_id = todo_name.todo_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -158,10 +162,13 @@ absl::StatusOr<TodoRecord> Todos::GetTodo(absl::string_view caller, uint64_t fir
   return std::move(**todo);
 }
 
-absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t firm_id,
-                                             uint64_t todo_id, const TodoRecord& patch,
+absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
+                                             const names::TodoName& todo_name,
+                                             const TodoRecord& patch,
                                              const std::vector<std::string>& paths,
                                              absl::string_view etag) {
+  const uint64_t firm_id = todo_name.firm_id;
+  const uint64_t todo_id = todo_name.todo_id;
   if (absl::Status s = CheckUpdateMask(
           paths, {"title", "description", "assignee", "due_date", "state", "progress"});
       !s.ok()) {
@@ -172,7 +179,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
                                 "is required: send the etag of the to-do you read");
   }
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<TodoRecord> before = GetTodo(caller, firm_id, todo_id);
+  absl::StatusOr<TodoRecord> before = GetTodo(caller, {firm_id, todo_id});
   if (!before.ok()) return before.status();
   if (absl::Status s =
           CheckEtag(names::TodoName{firm_id, todo_id}.ToString(), etag, EtagOf(*before));
@@ -201,13 +208,13 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(absl::string_view caller, uint64_t 
   if (absl::Status s = Check(after); !s.ok()) return s;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = std::string(caller)});
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->todos().PutTodo(&*before, after);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
   return after;
 }
 
-absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(absl::string_view caller,
+absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(const auth::Caller& caller,
                                                   const TodoQuery& q) {
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, q.firm_id); !m.ok()) {
     return m.status();
@@ -262,9 +269,10 @@ absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(absl::string_view caller,
   return out;
 }
 
-absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(absl::string_view caller,
-                                                        uint64_t firm_id,
-                                                        uint64_t company_id) {
+absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(
+    const auth::Caller& caller, const names::ClientName& client_name) {
+  const uint64_t firm_id = client_name.firm_id;
+  const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }

@@ -44,21 +44,23 @@ class Todos {
 
   // `draft` carries company_id, title, description, assignee, due date,
   // state (unspecified: OPEN) and progress.
-  absl::StatusOr<TodoRecord> CreateTodo(absl::string_view caller, uint64_t firm_id,
+  absl::StatusOr<TodoRecord> CreateTodo(const auth::Caller& caller,
+                                        names::FirmName firm_name,
                                         const TodoRecord& draft,
                                         absl::string_view request_id);
-  absl::StatusOr<TodoRecord> GetTodo(absl::string_view caller, uint64_t firm_id,
-                                     uint64_t todo_id);
+  absl::StatusOr<TodoRecord> GetTodo(const auth::Caller& caller,
+                                     const names::TodoName& todo_name);
   // Paths: title, description, assignee, due_date, state, progress; `etag`
   // must be current.
-  absl::StatusOr<TodoRecord> UpdateTodo(absl::string_view caller, uint64_t firm_id,
-                                        uint64_t todo_id, const TodoRecord& patch,
+  absl::StatusOr<TodoRecord> UpdateTodo(const auth::Caller& caller,
+                                        const names::TodoName& todo_name,
+                                        const TodoRecord& patch,
                                         const std::vector<std::string>& paths,
                                         absl::string_view etag);
-  absl::StatusOr<Page<TodoRecord>> ListTodos(absl::string_view caller,
+  absl::StatusOr<Page<TodoRecord>> ListTodos(const auth::Caller& caller,
                                              const TodoQuery& query);
-  absl::StatusOr<WorkSummary> GetClientWorkSummary(absl::string_view caller,
-                                                   uint64_t firm_id, uint64_t company_id);
+  absl::StatusOr<WorkSummary> GetClientWorkSummary(const auth::Caller& caller,
+                                                   const names::ClientName& client_name);
 
  private:
   // Checks `todo` as it would be stored, and its assignee's membership.

@@ -32,13 +32,14 @@ class InMemoryDirectoryPort final : public DirectoryPort {
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
     if (!answer.ok()) return answer;
-    return directory_.firms.GetFirm(caller.user_id, firm_id).status();
+    return directory_.firms.GetFirm(caller, names::FirmName{firm_id}).status();
   }
   absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                  uint64_t firm_id,
                                                  uint64_t company_id) override {
     if (!answer.ok()) return answer;
-    auto client = directory_.clients.GetClient(caller.user_id, firm_id, company_id);
+    auto client =
+        directory_.clients.GetClient(caller, names::ClientName{firm_id, company_id});
     if (!client.ok()) return client.status();
     return client->primary_admin_user_id();
   }
@@ -75,7 +76,7 @@ class BillingTest : public ::testing::Test {
   }
 
   uint64_t NewFirm(const std::string& owner) {
-    return testing::ValueOrFail(domain_->firms.CreateFirm(owner, "Studio",
+    return testing::ValueOrFail(domain_->firms.CreateFirm(testing::As(owner), "Studio",
                                                           owner + "@studio.example",
                                                           owner, ""))
         .id();
@@ -86,13 +87,14 @@ class BillingTest : public ::testing::Test {
     directory::ClientRecord draft;
     draft.set_display_name(absl::StrCat("Client of ", primary_admin));
     draft.set_client_type(v1::BUSINESS);
-    const uint64_t id =
-        testing::ValueOrFail(domain_->clients.CreateClient("anna", firm_, draft, true, "",
-                                                           /*allow_duplicate_name=*/true))
-            .company_id();
-    EXPECT_THAT(
-        domain_->clients.ChangeClientPrimaryAdmin("anna", firm_, id, primary_admin),
-        ::clientbook::testing::IsOk());
+    const uint64_t id = testing::ValueOrFail(domain_->clients.CreateClient(
+                                                 testing::As("anna"),
+                                                 names::FirmName{firm_}, draft, true, "",
+                                                 /*allow_duplicate_name=*/true))
+                            .company_id();
+    EXPECT_THAT(domain_->clients.ChangeClientPrimaryAdmin(
+                    testing::As("anna"), names::ClientName{firm_, id}, primary_admin),
+                ::clientbook::testing::IsOk());
     return {firm_, id};
   }
 

@@ -21,7 +21,7 @@ class ClientListingTest : public DirectoryTest {
 
   std::vector<std::string> Names(ClientListQuery query) {
     query.firm_id = firm_;
-    auto page = directory_->listing.ListClients("owner", query);
+    auto page = directory_->listing.ListClients(testing::As("owner"), query);
     EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> names;
     if (page.ok()) {
@@ -86,8 +86,9 @@ TEST_F(ClientListingTest, NumberSearchIsAPrefixIgnoringCase) {
 TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
   ClientRecord gone = NewClient(firm_, "Gone");
   NewClient(firm_, "Here");
-  ASSERT_THAT(directory_->clients.SetClientStatus("owner", firm_, gone.company_id(),
-                                                  v1::ClientStatus::INACTIVE),
+  ASSERT_THAT(directory_->clients.SetClientStatus(
+                  testing::As("owner"), names::ClientName{firm_, gone.company_id()},
+                  v1::ClientStatus::INACTIVE),
               IsOk());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
@@ -98,7 +99,8 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
 TEST_F(ClientListingTest, FiltersByTypeAndLeadAccountant) {
   AddMember(firm_, "anna", v1::Role::STAFF);
   ClientRecord person = Draft("Person", "", v1::ClientType::INDIVIDUAL);
-  ASSERT_THAT(directory_->clients.CreateClient("owner", firm_, person, false, ""),
+  ASSERT_THAT(directory_->clients.CreateClient(testing::As("owner"),
+                                               names::FirmName{firm_}, person, false, ""),
               IsOk());
   NewClient(firm_, "Company");
   NewClient(firm_, "Anna's", "", "anna");
@@ -119,7 +121,8 @@ TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
     NewClient(firm_, annas.back(), absl::StrCat("N-", 10 + i), "anna");
   }
   auto page = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .lead_accountant = "anna"});
+      testing::As("owner"),
+      {.firm_id = firm_, .page = {.page_size = 50}, .lead_accountant = "anna"});
   ASSERT_THAT(page, IsOk()) << page.status();
   std::vector<std::string> names;
   for (const auto& c : page->items) names.push_back(c.display_name());
@@ -129,7 +132,8 @@ TEST_F(ClientListingTest, ALeadAccountantsClientsComeInOnePageAtAnySize) {
               ElementsAre("Z 10", "Z 11", "Z 12", "Z 13", "Z 14", "Z 15", "Z 16", "Z 17",
                           "Z 18", "Z 19"));
   ClientRecord person = Draft("Zeta Person", "", v1::ClientType::INDIVIDUAL);
-  ASSERT_THAT(directory_->clients.CreateClient("owner", firm_, person, false, ""),
+  ASSERT_THAT(directory_->clients.CreateClient(testing::As("owner"),
+                                               names::FirmName{firm_}, person, false, ""),
               IsOk());
   EXPECT_THAT(Names({.client_type = v1::ClientType::INDIVIDUAL}),
               ElementsAre("Zeta Person"));
@@ -142,8 +146,9 @@ TEST_F(ClientListingTest, AClientMovesBetweenLeadAccountantsLists) {
   NewClient(firm_, "Stays", "", "anna");
   ClientRecord patch;
   patch.set_lead_accountant_user_id("bruno");
-  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, moved.company_id(), patch,
-                                               {"lead_accountant"}, EtagOf(moved)),
+  ASSERT_THAT(directory_->clients.UpdateClient(
+                  testing::As("owner"), names::ClientName{firm_, moved.company_id()},
+                  patch, {"lead_accountant"}, EtagOf(moved)),
               IsOk());
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Stays"));
   EXPECT_THAT(Names({.lead_accountant = "bruno"}), ElementsAre("Moved"));
@@ -179,7 +184,7 @@ TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
     std::vector<std::string> rows;
     for (bool only : {false, true}) {
       query.names_and_numbers_only = only;
-      auto page = directory_->listing.ListClients("owner", query);
+      auto page = directory_->listing.ListClients(testing::As("owner"), query);
       EXPECT_THAT(page, IsOk()) << page.status();
       std::string row;
       for (const auto& c : page->items) {
@@ -196,14 +201,17 @@ TEST_F(ClientListingTest, ANamesAndNumbersPageMatchesTheRecords) {
   const uint64_t bianchi = NewClient(firm_, "Bianchi", "B-1").company_id();
   ClientRecord patch;
   patch.set_client_number("R-2");
-  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, rossi.company_id(), patch,
-                                               {"client_number"}, EtagOf(rossi)),
+  ASSERT_THAT(directory_->clients.UpdateClient(
+                  testing::As("owner"), names::ClientName{firm_, rossi.company_id()},
+                  patch, {"client_number"}, EtagOf(rossi)),
               IsOk());
   patch.set_display_name("Azzurri");
-  ASSERT_THAT(directory_->clients.UpdateClient("owner", firm_, verdi.company_id(), patch,
-                                               {"display_name"}, EtagOf(verdi)),
+  ASSERT_THAT(directory_->clients.UpdateClient(
+                  testing::As("owner"), names::ClientName{firm_, verdi.company_id()},
+                  patch, {"display_name"}, EtagOf(verdi)),
               IsOk());
-  ASSERT_THAT(directory_->clients.SetClientStatus("owner", firm_, bianchi,
+  ASSERT_THAT(directory_->clients.SetClientStatus(testing::As("owner"),
+                                                  names::ClientName{firm_, bianchi},
                                                   v1::ClientStatus::INACTIVE),
               IsOk());
   const std::string active =
@@ -233,7 +241,8 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
   }
   NewClient(firm_, "Rossi Zeta SpA");
   auto page = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi spa"});
+      testing::As("owner"),
+      {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi spa"});
   ASSERT_THAT(page, IsOk()) << page.status();
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].display_name(), "Rossi Zeta SpA");
@@ -241,7 +250,8 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
 
   // A word no name has: nothing, at once, not pages of nothing.
   page = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi zz"});
+      testing::As("owner"),
+      {.firm_id = firm_, .page = {.page_size = 50}, .name_query = "rossi zz"});
   ASSERT_THAT(page, IsOk()) << page.status();
   EXPECT_THAT(page->items, ::testing::IsEmpty());
   EXPECT_EQ(page->next_page_token, "");
@@ -294,7 +304,7 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
     std::vector<uint64_t> found;
     ClientListQuery q{.firm_id = firm_, .page = {.page_size = 7}, .name_query = query};
     do {
-      auto page = directory_->listing.ListClients("owner", q);
+      auto page = directory_->listing.ListClients(testing::As("owner"), q);
       ASSERT_THAT(page, IsOk()) << page.status();
       for (const auto& c : page->items) found.push_back(c.company_id());
       q.page.page_token = page->next_page_token;
@@ -309,7 +319,7 @@ TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
   ClientListQuery query{.firm_id = firm_, .page = {.page_size = 7, .page_token = ""}};
   int pages = 0;
   do {
-    auto page = directory_->listing.ListClients("owner", query);
+    auto page = directory_->listing.ListClients(testing::As("owner"), query);
     ASSERT_THAT(page, IsOk()) << page.status();
     for (const auto& c : page->items) seen.push_back(c.display_name());
     query.page.page_token = page->next_page_token;
@@ -323,16 +333,18 @@ TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {
 TEST_F(ClientListingTest, ATokenFromAnotherQueryIsRejected) {
   for (int i = 0; i < 3; ++i) NewClient(firm_, absl::StrCat("C", i));
   auto first = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
+      testing::As("owner"),
+      {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_THAT(first, IsOk());
   ASSERT_FALSE(first->next_page_token.empty());
   auto other = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_,
-                .page = {.page_size = 1, .page_token = first->next_page_token},
-                .order_by = "client_number"});
+      testing::As("owner"),
+      {.firm_id = firm_,
+       .page = {.page_size = 1, .page_token = first->next_page_token},
+       .order_by = "client_number"});
   EXPECT_THAT(other, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(directory_->listing.ListClients(
-                  "owner",
+                  testing::As("owner"),
                   {.firm_id = firm_, .page = {.page_size = 1, .page_token = "garbage!"}}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -342,25 +354,26 @@ TEST_F(ClientListingTest, ATokenCannotReachAnotherFirm) {
   uint64_t other = NewFirm("other");
   AddMember(other, "owner", v1::Role::STAFF, "", "other");
   auto first = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
+      testing::As("owner"),
+      {.firm_id = firm_, .page = {.page_size = 1, .page_token = ""}});
   ASSERT_THAT(first, IsOk());
-  EXPECT_THAT(
-      directory_->listing.ListClients(
-          "owner", {.firm_id = other,
-                    .page = {.page_size = 1, .page_token = first->next_page_token}}),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->listing.ListClients(
+                  testing::As("owner"),
+                  {.firm_id = other,
+                   .page = {.page_size = 1, .page_token = first->next_page_token}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientListingTest, PageSizeIsCheckedAndCapped) {
   NewClient(firm_, "A");
-  EXPECT_THAT(
-      directory_->listing.ListClients(
-          "owner", {.firm_id = firm_, .page = {.page_size = -1, .page_token = ""}}),
-      StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      directory_->listing.ListClients(
-          "owner", {.firm_id = firm_, .page = {.page_size = 5000, .page_token = ""}}),
-      IsOk());
+  EXPECT_THAT(directory_->listing.ListClients(
+                  testing::As("owner"),
+                  {.firm_id = firm_, .page = {.page_size = -1, .page_token = ""}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->listing.ListClients(
+                  testing::As("owner"),
+                  {.firm_id = firm_, .page = {.page_size = 5000, .page_token = ""}}),
+              IsOk());
 }
 
 TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
@@ -370,7 +383,7 @@ TEST_F(ClientListingTest, ConflictingQueryParametersAreInvalid) {
         ClientListQuery{.name_query = "a", .order_by = "client_number"},
         ClientListQuery{.client_type = static_cast<v1::ClientType>(7)}}) {
     q.firm_id = firm_;
-    EXPECT_THAT(directory_->listing.ListClients("owner", q),
+    EXPECT_THAT(directory_->listing.ListClients(testing::As("owner"), q),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
 }
@@ -381,16 +394,16 @@ TEST_F(ClientListingTest, AnotherFirmsClientsNeverAppear) {
   NewClient(other, "Their Rossi", "", "other");
   EXPECT_THAT(Names({}), ElementsAre("Mine Rossi"));
   EXPECT_THAT(Names({.name_query = "rossi"}), ElementsAre("Mine Rossi"));
-  EXPECT_THAT(directory_->listing.ListClients("owner", {.firm_id = other}),
+  EXPECT_THAT(directory_->listing.ListClients(testing::As("owner"), {.firm_id = other}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientListingTest, RenamedClientIsFoundByItsNewNameOnly) {
   ClientRecord c = NewClient(firm_, "Old Name");
-  ASSERT_THAT(
-      directory_->clients.UpdateClient("owner", firm_, c.company_id(),
-                                       Draft("Fresh Name"), {"display_name"}, EtagOf(c)),
-      IsOk());
+  ASSERT_THAT(directory_->clients.UpdateClient(
+                  testing::As("owner"), names::ClientName{firm_, c.company_id()},
+                  Draft("Fresh Name"), {"display_name"}, EtagOf(c)),
+              IsOk());
   EXPECT_THAT(Names({.name_query = "old"}), IsEmpty());
   EXPECT_THAT(Names({.name_query = "fresh"}), ElementsAre("Fresh Name"));
 }

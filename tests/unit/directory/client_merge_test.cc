@@ -28,7 +28,8 @@ class ClientMergeTest : public DirectoryTest {
                                      const ClientRecord& source,
                                      const std::string& request_id = "",
                                      const std::string& caller = "admin") {
-    return directory_->merge.MergeClients(testing::As(caller), firm_, target.company_id(),
+    return directory_->merge.MergeClients(testing::As(caller),
+                                          names::ClientName{firm_, target.company_id()},
                                           source.company_id(), request_id);
   }
   NoteRecord NoteOn(const ClientRecord& client, const std::string& text) {
@@ -36,17 +37,20 @@ class ClientMergeTest : public DirectoryTest {
     n.set_company_id(client.company_id());
     n.set_kind(v1::Note::GENERAL);
     n.set_text(text);
-    return ValueOrFail(directory_->notes.CreateNote("staff", firm_, n, ""));
+    return ValueOrFail(directory_->notes.CreateNote(testing::As("staff"),
+                                                    names::FirmName{firm_}, n, ""));
   }
   TodoRecord TodoOn(const ClientRecord& client, const std::string& title) {
     TodoRecord t;
     t.set_company_id(client.company_id());
     t.set_title(title);
     t.set_assignee_user_id("staff");
-    return ValueOrFail(directory_->todos.CreateTodo("staff", firm_, t, ""));
+    return ValueOrFail(directory_->todos.CreateTodo(testing::As("staff"),
+                                                    names::FirmName{firm_}, t, ""));
   }
   ClientRecord Get(const ClientRecord& c) {
-    return ValueOrFail(directory_->clients.GetClient("admin", firm_, c.company_id()));
+    return ValueOrFail(directory_->clients.GetClient(
+        testing::As("admin"), names::ClientName{firm_, c.company_id()}));
   }
 
   uint64_t firm_;
@@ -59,7 +63,8 @@ TEST_F(ClientMergeTest, NotesAndTodosMoveAndEmptyFieldsAreFilled) {
   patch.set_email("info@rossi.example");
   *patch.mutable_products()->Add() = "Payroll";
   dup = ValueOrFail(directory_->clients.UpdateClient(
-      "admin", firm_, dup.company_id(), patch, {"email", "products"}, EtagOf(dup), true));
+      testing::As("admin"), names::ClientName{firm_, dup.company_id()}, patch,
+      {"email", "products"}, EtagOf(dup), true));
   NoteRecord note = NoteOn(dup, "chiamata");
   TodoRecord todo = TodoOn(dup, "bilancio");
   NoteOn(keep, "già qui");
@@ -74,22 +79,24 @@ TEST_F(ClientMergeTest, NotesAndTodosMoveAndEmptyFieldsAreFilled) {
   EXPECT_EQ(Get(keep).revision(), keep.revision() + 1);
 
   // The note and the to-do keep their names and now belong to the target.
-  NoteRecord moved = ValueOrFail(directory_->notes.GetNote("staff", firm_, note.id()));
+  NoteRecord moved = ValueOrFail(
+      directory_->notes.GetNote(testing::As("staff"), names::NoteName{firm_, note.id()}));
   EXPECT_EQ(moved.company_id(), keep.company_id());
-  EXPECT_EQ(
-      ValueOrFail(directory_->todos.GetTodo("staff", firm_, todo.id())).company_id(),
-      keep.company_id());
+  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo(testing::As("staff"),
+                                                  names::TodoName{firm_, todo.id()}))
+                .company_id(),
+            keep.company_id());
   auto notes = ValueOrFail(directory_->notes.ListNotes(
-      "staff", {.firm_id = firm_, .company_id = keep.company_id()}));
+      testing::As("staff"), {.firm_id = firm_, .company_id = keep.company_id()}));
   EXPECT_EQ(notes.items.size(), 2u);
   auto left = ValueOrFail(directory_->notes.ListNotes(
-      "staff", {.firm_id = firm_, .company_id = dup.company_id()}));
+      testing::As("staff"), {.firm_id = firm_, .company_id = dup.company_id()}));
   EXPECT_TRUE(left.items.empty());
   auto todos = ValueOrFail(directory_->todos.ListTodos(
-      "staff", {.firm_id = firm_, .company_id = keep.company_id()}));
+      testing::As("staff"), {.firm_id = firm_, .company_id = keep.company_id()}));
   EXPECT_EQ(todos.items.size(), 1u);
-  auto summary = ValueOrFail(
-      directory_->todos.GetClientWorkSummary("staff", firm_, keep.company_id()));
+  auto summary = ValueOrFail(directory_->todos.GetClientWorkSummary(
+      testing::As("staff"), names::ClientName{firm_, keep.company_id()}));
   EXPECT_EQ(summary.open, 1);
 }
 
@@ -97,20 +104,22 @@ TEST_F(ClientMergeTest, TheSourceAnswersNotFoundNamingTheTarget) {
   ClientRecord keep = NewClient(firm_, "Verdi");
   ClientRecord dup = NewClient(firm_, "verdi");
   ASSERT_THAT(Merge(keep, dup), IsOk());
-  auto gone = directory_->clients.GetClient("admin", firm_, dup.company_id());
+  auto gone = directory_->clients.GetClient(testing::As("admin"),
+                                            names::ClientName{firm_, dup.company_id()});
   ASSERT_THAT(gone, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(errors::ReasonOf(gone.status()), "CLIENT_MERGED");
   EXPECT_EQ(errors::ResourceNameOf(gone.status()),
             (names::ClientName{firm_, keep.company_id()}.ToString()));
-  auto listed = ValueOrFail(directory_->listing.ListClients("admin", {.firm_id = firm_}));
+  auto listed = ValueOrFail(
+      directory_->listing.ListClients(testing::As("admin"), {.firm_id = firm_}));
   ASSERT_EQ(listed.items.size(), 1u);
   EXPECT_EQ(listed.items[0].company_id(), keep.company_id());
-  auto duplicates =
-      ValueOrFail(directory_->clients.FindDuplicateClients("admin", firm_, {}));
+  auto duplicates = ValueOrFail(directory_->clients.FindDuplicateClients(
+      testing::As("admin"), names::FirmName{firm_}, {}));
   EXPECT_TRUE(duplicates.items.empty());
   // Nothing new can be written on the old name.
   EXPECT_THAT(directory_->notes.CreateNote(
-                  "admin", firm_,
+                  testing::As("admin"), names::FirmName{firm_},
                   [&] {
                     NoteRecord n;
                     n.set_company_id(dup.company_id());
@@ -129,9 +138,10 @@ TEST_F(ClientMergeTest, BothNumbersSetTheTargetsStaysAndTheSourcesIsFreed) {
   EXPECT_EQ(merged.kept_client_number, "N-1");
   EXPECT_EQ(merged.freed_client_number, "N-2");
   EXPECT_EQ(Get(keep).client_number(), "N-1");
-  EXPECT_THAT(directory_->clients.CreateClient("admin", firm_, Draft("Another", "n-2"),
-                                               false, ""),
-              IsOk());
+  EXPECT_THAT(
+      directory_->clients.CreateClient(testing::As("admin"), names::FirmName{firm_},
+                                       Draft("Another", "n-2"), false, ""),
+      IsOk());
 }
 
 TEST_F(ClientMergeTest, OnlyTheSourceHasANumberTheTargetTakesIt) {
@@ -143,10 +153,11 @@ TEST_F(ClientMergeTest, OnlyTheSourceHasANumberTheTargetTakesIt) {
   EXPECT_EQ(Get(keep).client_number(), "N-9");
   // The number now belongs to the target: nobody else may take it.
   EXPECT_THAT(
-      directory_->clients.CreateClient("admin", firm_, Draft("Other", "N-9"), false, ""),
+      directory_->clients.CreateClient(testing::As("admin"), names::FirmName{firm_},
+                                       Draft("Other", "N-9"), false, ""),
       StatusIs(absl::StatusCode::kAlreadyExists));
   auto by_number = ValueOrFail(directory_->listing.ListClients(
-      "admin", {.firm_id = firm_, .client_number_query = "N-9"}));
+      testing::As("admin"), {.firm_id = firm_, .client_number_query = "N-9"}));
   ASSERT_EQ(by_number.items.size(), 1u);
   EXPECT_EQ(by_number.items[0].company_id(), keep.company_id());
 }
@@ -249,10 +260,10 @@ TEST_F(ClientMergeTest, Of64RacingMergesOfOneSourceOneWins) {
   // Every note moved once, to the one winner.
   int notes = 0;
   for (const ClientRecord& target : targets) {
-    notes +=
-        ValueOrFail(directory_->notes.ListNotes(
-                        "admin", {.firm_id = firm_, .company_id = target.company_id()}))
-            .items.size();
+    notes += ValueOrFail(directory_->notes.ListNotes(
+                             testing::As("admin"),
+                             {.firm_id = firm_, .company_id = target.company_id()}))
+                 .items.size();
   }
   EXPECT_EQ(notes, 20);
 }

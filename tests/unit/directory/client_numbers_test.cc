@@ -22,8 +22,8 @@ class ClientNumberTest : public DirectoryTest {
 
   absl::StatusOr<ClientRecord> Create(const std::string& name,
                                       const std::string& number) {
-    return directory_->clients.CreateClient("owner", firm_, Draft(name, number), false,
-                                            "");
+    return directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            Draft(name, number), false, "");
   }
 
   uint64_t firm_;
@@ -73,15 +73,17 @@ TEST_F(ClientNumberTest, SameNumberInAnotherFirmIsFine) {
   ASSERT_THAT(Create("A", "A-17"), IsOk());
   uint64_t other = NewFirm("other");
   EXPECT_THAT(
-      directory_->clients.CreateClient("other", other, Draft("B", "A-17"), false, ""),
+      directory_->clients.CreateClient(testing::As("other"), names::FirmName{other},
+                                       Draft("B", "A-17"), false, ""),
       IsOk());
 }
 
 TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
   ClientRecord c = *Create("A", "a-17");
   ClientRecord patch = Draft("", "A-17");
-  auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                                  {"client_number"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, patch,
+      {"client_number"}, EtagOf(c));
   ASSERT_THAT(updated, IsOk()) << updated.status();
   EXPECT_EQ(updated->client_number(), "A-17");
 }
@@ -89,7 +91,8 @@ TEST_F(ClientNumberTest, ChangingTheCaseOfYourOwnNumberIsAllowed) {
 TEST_F(ClientNumberTest, AnUpdatedClientFreesItsOldNumber) {
   ClientRecord c = *Create("A", "OLD");
   auto updated = directory_->clients.UpdateClient(
-      "owner", firm_, c.company_id(), Draft("", "NEW"), {"client_number"}, EtagOf(c));
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, Draft("", "NEW"),
+      {"client_number"}, EtagOf(c));
   ASSERT_THAT(updated, IsOk());
   EXPECT_THAT(Create("B", "old"), IsOk());
   EXPECT_THAT(Create("C", "new"), StatusIs(absl::StatusCode::kAlreadyExists));
@@ -99,11 +102,13 @@ TEST_F(ClientNumberTest, UpdateToAHeldNumberIsAlreadyExistsAndChangesNothing) {
   ASSERT_THAT(Create("Holder", "A-1"), IsOk());
   ClientRecord c = *Create("Other", "B-1");
   auto updated = directory_->clients.UpdateClient(
-      "owner", firm_, c.company_id(), Draft("", "a-1"), {"client_number"}, EtagOf(c));
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, Draft("", "a-1"),
+      {"client_number"}, EtagOf(c));
   EXPECT_THAT(updated, StatusIs(absl::StatusCode::kAlreadyExists));
-  EXPECT_EQ(
-      directory_->clients.GetClient("owner", firm_, c.company_id())->client_number(),
-      "B-1");
+  EXPECT_EQ(directory_->clients
+                .GetClient(testing::As("owner"), names::ClientName{firm_, c.company_id()})
+                ->client_number(),
+            "B-1");
 }
 
 TEST_F(ClientNumberTest, ConcurrentRacersForOneNumberLeaveExactlyOneWinner) {
@@ -133,14 +138,16 @@ class BatchClientNumberTest : public ClientNumberTest {
     return out;
   }
   std::string NumberOf(const ClientRecord& c) {
-    return directory_->clients.GetClient("owner", firm_, c.company_id())->client_number();
+    return directory_->clients
+        .GetClient(testing::As("owner"), names::ClientName{firm_, c.company_id()})
+        ->client_number();
   }
 };
 
 TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
   auto clients = Clients(3);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_,
+      testing::As("owner"), names::FirmName{firm_},
       {{clients[0].company_id(), "N-1", ""},
        {clients[1].company_id(), " N-2 ", ""},
        {clients[2].company_id(), "N-3", EtagOf(clients[2])}});
@@ -152,7 +159,7 @@ TEST_F(BatchClientNumberTest, AppliesEveryEntry) {
 TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported) {
   auto clients = Clients(3);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_,
+      testing::As("owner"), names::FirmName{firm_},
       {{clients[0].company_id(), "GOOD", ""},
        {clients[1].company_id(), Repeat("x", 101), ""},
        {999999, "X", ""}});
@@ -167,7 +174,7 @@ TEST_F(BatchClientNumberTest, OneBadEntryAppliesNothingAndEveryProblemIsReported
 TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
   auto clients = Clients(3);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_,
+      testing::As("owner"), names::FirmName{firm_},
       {{clients[0].company_id(), "D-1", ""},
        {clients[1].company_id(), "ok", ""},
        {clients[2].company_id(), "d-1", ""}});
@@ -182,7 +189,8 @@ TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_, {{clients[0].company_id(), "h-1", ""}});
+      testing::As("owner"), names::FirmName{firm_},
+      {{clients[0].company_id(), "h-1", ""}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(result.status().message(), HasSubstr("Holder"));
 }
@@ -191,14 +199,15 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
   ClientRecord a = *Create("A", "ONE");
   ClientRecord b = *Create("B", "TWO");
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_, {{a.company_id(), "TWO", ""}, {b.company_id(), "ONE", ""}});
+      testing::As("owner"), names::FirmName{firm_},
+      {{a.company_id(), "TWO", ""}, {b.company_id(), "ONE", ""}});
   ASSERT_THAT(result, IsOk()) << result.status();
   EXPECT_EQ(NumberOf(a), "TWO");
   EXPECT_EQ(NumberOf(b), "ONE");
   // The index follows: each number is held by exactly its new client.
   EXPECT_THAT(Create("C", "one"), StatusIs(absl::StatusCode::kAlreadyExists));
   auto by_number = directory_->listing.ListClients(
-      "owner", {.firm_id = firm_, .client_number_query = "one"});
+      testing::As("owner"), {.firm_id = firm_, .client_number_query = "one"});
   ASSERT_THAT(by_number, IsOk());
   ASSERT_EQ(by_number->items.size(), 1u);
   EXPECT_EQ(by_number->items[0].company_id(), b.company_id());
@@ -207,7 +216,7 @@ TEST_F(BatchClientNumberTest, ClientsMaySwapNumbersInOneBatch) {
 TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
   auto clients = Clients(2);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_,
+      testing::As("owner"), names::FirmName{firm_},
       {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "r99"}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(NumberOf(clients[0]), "");
@@ -219,24 +228,29 @@ TEST_F(BatchClientNumberTest, AThousandEntriesFitAndOneMoreIsTooMany) {
   for (int i = 0; i < 1000; ++i) {
     updates.push_back({clients[i].company_id(), absl::StrCat("N", i), ""});
   }
-  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates),
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  testing::As("owner"), names::FirmName{firm_}, updates),
               IsOk());
   updates.push_back({clients[1000].company_id(), "N1000", ""});
-  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers("owner", firm_, updates),
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  testing::As("owner"), names::FirmName{firm_}, updates),
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(BatchClientNumberTest, AnotherFirmsClientIsReportedAndNothingApplied) {
   uint64_t other = NewFirm("other");
-  ClientRecord theirs =
-      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
+  ClientRecord theirs = *directory_->clients.CreateClient(
+      testing::As("other"), names::FirmName{other}, Draft("T"), false, "");
   auto mine = Clients(1);
   auto result = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_, {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
+      testing::As("owner"), names::FirmName{firm_},
+      {{mine[0].company_id(), "M", ""}, {theirs.company_id(), "T", ""}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(mine[0]), "");
   EXPECT_EQ(
-      directory_->clients.GetClient("other", other, theirs.company_id())->client_number(),
+      directory_->clients
+          .GetClient(testing::As("other"), names::ClientName{other, theirs.company_id()})
+          ->client_number(),
       "");
 }
 
@@ -244,15 +258,16 @@ TEST_F(BatchClientNumberTest, ValidateOnlyAnswersAVerdictPerEntryAndWritesNothin
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(2);
   auto clean = directory_->numbers.BatchUpdateClientNumbers(
-      "owner", firm_, {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
+      testing::As("owner"), names::FirmName{firm_},
+      {{clients[0].company_id(), "N-1", ""}}, /*validate_only=*/true);
   ASSERT_THAT(clean, IsOk()) << clean.status();
   EXPECT_EQ(NumberOf(clients[0]), "");
-  auto dirty =
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_,
-                                                   {{clients[0].company_id(), "N-1", ""},
-                                                    {clients[1].company_id(), "h-1", ""},
-                                                    {999999, "Z", ""}},
-                                                   /*validate_only=*/true);
+  auto dirty = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_},
+      {{clients[0].company_id(), "N-1", ""},
+       {clients[1].company_id(), "h-1", ""},
+       {999999, "Z", ""}},
+      /*validate_only=*/true);
   ASSERT_THAT(dirty, IsOk()) << dirty.status();
   ASSERT_EQ(dirty->verdicts.size(), 3u);
   EXPECT_EQ(dirty->verdicts[0].refusal, v1::ClientNumberResult::REFUSAL_UNSPECIFIED);
@@ -268,14 +283,14 @@ TEST_F(BatchClientNumberTest, AThousandConflictsAreAllVerdictsNotOneHugeError) {
   auto clients = Clients(1000);
   std::vector<ClientNumberUpdate> swap;
   for (int i = 0; i < 500; ++i) {
-    ASSERT_THAT(
-        directory_->numbers.BatchUpdateClientNumbers(
-            "owner", firm_, {{clients[i].company_id(), absl::StrCat("T", i), ""}}),
-        IsOk());
+    ASSERT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                    testing::As("owner"), names::FirmName{firm_},
+                    {{clients[i].company_id(), absl::StrCat("T", i), ""}}),
+                IsOk());
     swap.push_back({clients[500 + i].company_id(), absl::StrCat("t", i), ""});
   }
-  auto verdicts =
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, swap, true);
+  auto verdicts = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, swap, true);
   ASSERT_THAT(verdicts, IsOk()) << verdicts.status();
   for (const ClientNumberVerdict& v : verdicts->verdicts) {
     EXPECT_EQ(v.refusal, v1::ClientNumberResult::NUMBER_TAKEN);
@@ -287,8 +302,8 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
   ClientRecord holder = *Create("Holder", "N-2");
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "N-1", ""},
                                            {clients[1].company_id(), "", ""}};
-  auto first =
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  auto first = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, batch, false, "job-7");
   ASSERT_THAT(first, IsOk()) << first.status();
   EXPECT_FALSE(first->replayed);
   EXPECT_TRUE(first->verdicts[0].changed);
@@ -297,10 +312,11 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
   // Someone else changes the number meanwhile; the repeat writes nothing
   // and answers what the first call did.
   ASSERT_THAT(directory_->numbers.BatchUpdateClientNumbers(
-                  "owner", firm_, {{clients[0].company_id(), "OTHER", ""}}),
+                  testing::As("owner"), names::FirmName{firm_},
+                  {{clients[0].company_id(), "OTHER", ""}}),
               IsOk());
-  auto again =
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7");
+  auto again = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, batch, false, "job-7");
   ASSERT_THAT(again, IsOk()) << again.status();
   EXPECT_TRUE(again->replayed);
   EXPECT_TRUE(again->verdicts[0].changed);
@@ -309,9 +325,9 @@ TEST_F(BatchClientNumberTest, ARequestIdMakesTheBatchIdempotent) {
 
   // The same id for other entries is refused; another caller's id is theirs.
   batch[0].client_number = "N-9";
-  EXPECT_THAT(
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "job-7"),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  testing::As("owner"), names::FirmName{firm_}, batch, false, "job-7"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(NumberOf(clients[0]), "OTHER");
 }
 
@@ -319,14 +335,15 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);
   std::vector<ClientNumberUpdate> batch = {{clients[0].company_id(), "H-1", ""}};
-  EXPECT_THAT(
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1"),
-      StatusIs(absl::StatusCode::kAlreadyExists));
-  ASSERT_THAT(directory_->numbers.BatchUpdateClientNumbers(
-                  "owner", firm_, {{holder.company_id(), "", ""}}),
-              IsOk());
-  auto retried =
-      directory_->numbers.BatchUpdateClientNumbers("owner", firm_, batch, false, "r-1");
+  EXPECT_THAT(directory_->numbers.BatchUpdateClientNumbers(
+                  testing::As("owner"), names::FirmName{firm_}, batch, false, "r-1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_THAT(
+      directory_->numbers.BatchUpdateClientNumbers(
+          testing::As("owner"), names::FirmName{firm_}, {{holder.company_id(), "", ""}}),
+      IsOk());
+  auto retried = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, batch, false, "r-1");
   ASSERT_THAT(retried, IsOk()) << retried.status();
   EXPECT_FALSE(retried->replayed);
   EXPECT_EQ(NumberOf(clients[0]), "H-1");
@@ -335,16 +352,17 @@ TEST_F(BatchClientNumberTest, ARefusedBatchRecordsNoRequestId) {
 TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
   auto clients = Clients(2);
   uint64_t other = NewFirm("other");
-  ClientRecord theirs =
-      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
+  ClientRecord theirs = *directory_->clients.CreateClient(
+      testing::As("other"), names::FirmName{other}, Draft("T"), false, "");
   auto found = directory_->clients.BatchGetClients(
-      "owner", firm_,
+      testing::As("owner"), names::FirmName{firm_},
       {clients[1].company_id(), theirs.company_id(), clients[0].company_id()});
   ASSERT_THAT(found, IsOk());
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].company_id(), clients[1].company_id());
   EXPECT_EQ((*found)[1].company_id(), clients[0].company_id());
-  EXPECT_THAT(directory_->clients.BatchGetClients("stranger", firm_, {}),
+  EXPECT_THAT(directory_->clients.BatchGetClients(testing::As("stranger"),
+                                                  names::FirmName{firm_}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

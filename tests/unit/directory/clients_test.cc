@@ -28,7 +28,8 @@ TEST_F(ClientTest, NewClientIsActiveLedByTheCallerWithAUniqueCompanyId) {
 }
 
 TEST_F(ClientTest, MakeMePrimaryAdminMakesTheCallerTheClientsPrimaryAdmin) {
-  auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), true, "");
+  auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            Draft("Rossi"), true, "");
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->primary_admin_user_id(), "owner");
 }
@@ -36,7 +37,8 @@ TEST_F(ClientTest, MakeMePrimaryAdminMakesTheCallerTheClientsPrimaryAdmin) {
 TEST_F(ClientTest, LeadAccountantMustBeAMemberOfTheFirm) {
   ClientRecord draft = Draft("Rossi");
   draft.set_lead_accountant_user_id("outsider");
-  auto c = directory_->clients.CreateClient("owner", firm_, draft, false, "");
+  auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            draft, false, "");
   EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(c.status())[0].field, "client.lead_accountant");
 }
@@ -44,61 +46,70 @@ TEST_F(ClientTest, LeadAccountantMustBeAMemberOfTheFirm) {
 TEST_F(ClientTest, TypeAndNameAreRequired) {
   ClientRecord draft = Draft(" \t ");
   draft.set_client_type(v1::CLIENT_TYPE_UNSPECIFIED);
-  auto c = directory_->clients.CreateClient("owner", firm_, draft, false, "");
+  auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            draft, false, "");
   EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(c.status()).size(), 2u);
 }
 
 TEST_F(ClientTest, StaffMayCreateClients) {
   AddMember(firm_, "staff", v1::Role::STAFF);
-  auto c = directory_->clients.CreateClient("staff", firm_, Draft("Verdi"), false, "");
+  auto c = directory_->clients.CreateClient(testing::As("staff"), names::FirmName{firm_},
+                                            Draft("Verdi"), false, "");
   EXPECT_THAT(c, IsOk()) << c.status();
 }
 
 TEST_F(ClientTest, NonMemberCannotCreateOrRead) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(directory_->clients.CreateClient("stranger", firm_, Draft("X"), false, ""),
+  EXPECT_THAT(directory_->clients.CreateClient(
+                  testing::As("stranger"), names::FirmName{firm_}, Draft("X"), false, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->clients.GetClient("stranger", firm_, c.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("stranger"),
+                                            names::ClientName{firm_, c.company_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, AnotherFirmsClientIsNotFoundUnderYourFirm) {
   uint64_t other = NewFirm("other");
   ClientRecord theirs = NewClient(other, "Their Client", "", "other");
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, theirs.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(
+                  testing::As("owner"), names::ClientName{firm_, theirs.company_id()}),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(directory_->clients.GetClient("owner", other, theirs.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(
+                  testing::As("owner"), names::ClientName{other, theirs.company_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, RetryWithSameRequestIdCreatesOneClient) {
-  auto first =
-      directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
-  auto retry =
-      directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1");
+  auto first = directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Rossi"), false, "r1");
+  auto retry = directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Rossi"), false, "r1");
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(first->company_id(), retry->company_id());
-  auto all = directory_->listing.ListClients("owner", {.firm_id = firm_});
+  auto all = directory_->listing.ListClients(testing::As("owner"), {.firm_id = firm_});
   ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->items.size(), 1u);
 }
 
 TEST_F(ClientTest, ARequestIdReusedForAnotherClientIsRefused) {
   ASSERT_THAT(
-      directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "r1"),
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("Rossi"), false, "r1"),
       IsOk());
-  auto reused =
-      directory_->clients.CreateClient("owner", firm_, Draft("Bianchi"), false, "r1");
+  auto reused = directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Bianchi"), false, "r1");
   EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(reused.status().message(), HasSubstr("request_id"));
-  EXPECT_EQ(directory_->listing.ListClients("owner", {.firm_id = firm_})->items.size(),
+  EXPECT_EQ(directory_->listing.ListClients(testing::As("owner"), {.firm_id = firm_})
+                ->items.size(),
             1u);
   // Ids belong to their caller and firm.
   AddMember(firm_, "staff", v1::Role::STAFF);
   EXPECT_THAT(
-      directory_->clients.CreateClient("staff", firm_, Draft("Bianchi"), false, "r1"),
+      directory_->clients.CreateClient(testing::As("staff"), names::FirmName{firm_},
+                                       Draft("Bianchi"), false, "r1"),
       IsOk());
 }
 
@@ -106,32 +117,39 @@ TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
   ClientRecord c = NewClient(firm_, "Rossi");
   ClientRecord patch;
   patch.set_display_name("Rossi SpA");
-  EXPECT_THAT(directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                               {"display_name"}, ""),
+  EXPECT_THAT(directory_->clients.UpdateClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()},
+                                               patch, {"display_name"}, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                                  {"display_name"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, patch,
+      {"display_name"}, EtagOf(c));
   ASSERT_THAT(updated, IsOk()) << updated.status();
   EXPECT_EQ(updated->display_name(), "Rossi SpA");
   EXPECT_NE(EtagOf(*updated), EtagOf(c));
 
   // A second writer still holding the first etag loses, and changes nothing.
   patch.set_display_name("Overwritten");
-  auto stale = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                                {"display_name"}, EtagOf(c));
+  auto stale = directory_->clients.UpdateClient(testing::As("owner"),
+                                                names::ClientName{firm_, c.company_id()},
+                                                patch, {"display_name"}, EtagOf(c));
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
-  EXPECT_EQ(directory_->clients.GetClient("owner", firm_, c.company_id())->display_name(),
+  EXPECT_EQ(directory_->clients
+                .GetClient(testing::As("owner"), names::ClientName{firm_, c.company_id()})
+                ->display_name(),
             "Rossi SpA");
 }
 
 TEST_F(ClientTest, UpdateRejectsImmutableAndUnknownPaths) {
   ClientRecord c = NewClient(firm_, "Rossi");
   for (const char* path : {"company_id", "status", "primary_admin_user_id", "nonsense"}) {
-    auto r = directory_->clients.UpdateClient("owner", firm_, c.company_id(),
+    auto r = directory_->clients.UpdateClient(testing::As("owner"),
+                                              names::ClientName{firm_, c.company_id()},
                                               ClientRecord(), {path}, EtagOf(c));
     EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << path;
   }
-  EXPECT_THAT(directory_->clients.UpdateClient("owner", firm_, c.company_id(),
+  EXPECT_THAT(directory_->clients.UpdateClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()},
                                                ClientRecord(), {}, EtagOf(c)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -140,8 +158,9 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
   ClientRecord c = NewClient(firm_, "Rossi", "A-1");
   ClientRecord patch = Draft("Ignored", "B-2");
   patch.set_email("books@rossi.example");
-  auto updated = directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                                  {"email"}, EtagOf(c));
+  auto updated = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, patch, {"email"},
+      EtagOf(c));
   ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->email(), "books@rossi.example");
   EXPECT_EQ(updated->display_name(), "Rossi");
@@ -149,34 +168,43 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
 }
 
 TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
-  auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), false, "");
+  auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            Draft("Rossi"), false, "");
   ASSERT_THAT(c, IsOk());
-  auto mine = directory_->clients.CreateClient("owner", firm_, Draft("Mine"), true, "");
+  auto mine = directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Mine"), true, "");
   ASSERT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
-                  "owner", firm_, mine->company_id(), "mine-owner"),
+                  testing::As("owner"), names::ClientName{firm_, mine->company_id()},
+                  "mine-owner"),
               IsOk());
-  EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, mine->company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("mine-owner"),
+                                            names::ClientName{firm_, mine->company_id()}),
               IsOk());
-  EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, c->company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("mine-owner"),
+                                            names::ClientName{firm_, c->company_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->clients.GetClient("mine-owner", firm_, 424242),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("mine-owner"),
+                                            names::ClientName{firm_, 424242}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
   ClientRecord c = NewClient(firm_, "Rossi", "A-1");
-  auto inactive = directory_->clients.SetClientStatus("owner", firm_, c.company_id(),
-                                                      v1::ClientStatus::INACTIVE);
+  auto inactive = directory_->clients.SetClientStatus(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()},
+      v1::ClientStatus::INACTIVE);
   ASSERT_THAT(inactive, IsOk());
   EXPECT_EQ(inactive->status(), v1::ClientStatus::INACTIVE);
   EXPECT_EQ(inactive->client_number(), "A-1");
   EXPECT_EQ(inactive->display_name(), "Rossi");
   // Its number stays taken while inactive.
   EXPECT_THAT(
-      directory_->clients.CreateClient("owner", firm_, Draft("Other", "a-1"), false, ""),
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("Other", "a-1"), false, ""),
       StatusIs(absl::StatusCode::kAlreadyExists));
-  auto active = directory_->clients.SetClientStatus("owner", firm_, c.company_id(),
-                                                    v1::ClientStatus::ACTIVE);
+  auto active = directory_->clients.SetClientStatus(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()},
+      v1::ClientStatus::ACTIVE);
   ASSERT_THAT(active, IsOk());
   EXPECT_EQ(active->status(), v1::ClientStatus::ACTIVE);
 }
@@ -184,25 +212,29 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
 TEST_F(ClientTest, StaffCannotDeactivate) {
   AddMember(firm_, "staff", v1::Role::STAFF);
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(directory_->clients.SetClientStatus("staff", firm_, c.company_id(),
-                                                  v1::ClientStatus::INACTIVE),
+  EXPECT_THAT(directory_->clients.SetClientStatus(
+                  testing::As("staff"), names::ClientName{firm_, c.company_id()},
+                  v1::ClientStatus::INACTIVE),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
-  auto c = directory_->clients.CreateClient("owner", firm_, Draft("Rossi"), true, "");
+  auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            Draft("Rossi"), true, "");
   ASSERT_THAT(c, IsOk());
   AddMember(firm_, "admin", v1::Role::ADMIN);
-  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin("admin", firm_,
-                                                           c->company_id(), "admin"),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->clients.ChangeClientPrimaryAdmin(
+          testing::As("admin"), names::ClientName{firm_, c->company_id()}, "admin"),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   auto moved = directory_->clients.ChangeClientPrimaryAdmin(
-      "owner", firm_, c->company_id(), "rossi-owner");
+      testing::As("owner"), names::ClientName{firm_, c->company_id()}, "rossi-owner");
   ASSERT_THAT(moved, IsOk()) << moved.status();
   EXPECT_EQ(moved->primary_admin_user_id(), "rossi-owner");
   // The new primary admin, not a firm member, may hand it on again.
-  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin("rossi-owner", firm_,
-                                                           c->company_id(), "rossi-cfo"),
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  testing::As("rossi-owner"), names::ClientName{firm_, c->company_id()},
+                  "rossi-cfo"),
               IsOk());
 }
 

@@ -22,17 +22,20 @@ class DeleteClientTest : public DirectoryTest {
 
 TEST_F(DeleteClientTest, PrimaryAdminDeletesAFreeClient) {
   ClientRecord c = NewClient(firm_, "Rossi", "R-1");
-  ASSERT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      IsOk());
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()),
+  ASSERT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              IsOk());
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()}),
               StatusIs(absl::StatusCode::kNotFound));
   // Its number and list entries are gone with it.
   EXPECT_TRUE(
-      directory_->listing.ListClients("owner", {.firm_id = firm_, .show_inactive = true})
+      directory_->listing
+          .ListClients(testing::As("owner"), {.firm_id = firm_, .show_inactive = true})
           ->items.empty());
   EXPECT_THAT(
-      directory_->clients.CreateClient("owner", firm_, Draft("New", "r-1"), false, ""),
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("New", "r-1"), false, ""),
       IsOk());
 }
 
@@ -42,30 +45,44 @@ TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
   note.set_company_id(c.company_id());
   note.set_kind(v1::Note::GENERAL);
   note.set_text("nota riservata");
-  const uint64_t note_id = directory_->notes.CreateNote("owner", firm_, note, "")->id();
+  const uint64_t note_id =
+      directory_->notes
+          .CreateNote(testing::As("owner"), names::FirmName{firm_}, note, "")
+          ->id();
   NoteRecord deleted = note;
   deleted.set_text("già cancellata");
   const uint64_t deleted_id =
-      directory_->notes.CreateNote("owner", firm_, deleted, "")->id();
-  ASSERT_THAT(directory_->notes.DeleteNote("owner", firm_, deleted_id, ""), IsOk());
+      directory_->notes
+          .CreateNote(testing::As("owner"), names::FirmName{firm_}, deleted, "")
+          ->id();
+  ASSERT_THAT(directory_->notes.DeleteNote(testing::As("owner"),
+                                           names::NoteName{firm_, deleted_id}, ""),
+              IsOk());
   TodoRecord todo;
   todo.set_company_id(c.company_id());
   todo.set_title("bilancio");
   todo.set_assignee_user_id("admin");
-  const uint64_t todo_id = directory_->todos.CreateTodo("owner", firm_, todo, "")->id();
+  const uint64_t todo_id =
+      directory_->todos
+          .CreateTodo(testing::As("owner"), names::FirmName{firm_}, todo, "")
+          ->id();
 
-  ASSERT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      IsOk());
+  ASSERT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              IsOk());
   for (uint64_t id : {note_id, deleted_id}) {
-    EXPECT_THAT(directory_->notes.GetNote("owner", firm_, id),
-                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(
+        directory_->notes.GetNote(testing::As("owner"), names::NoteName{firm_, id}),
+        StatusIs(absl::StatusCode::kNotFound));
   }
-  EXPECT_THAT(directory_->todos.GetTodo("owner", firm_, todo_id),
-              StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_TRUE(directory_->notes.ListNotes("owner", {.firm_id = firm_, .query = "nota"})
+  EXPECT_THAT(
+      directory_->todos.GetTodo(testing::As("owner"), names::TodoName{firm_, todo_id}),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(directory_->notes
+                  .ListNotes(testing::As("owner"), {.firm_id = firm_, .query = "nota"})
                   ->items.empty());
-  EXPECT_TRUE(directory_->todos.ListTodos("owner", {.firm_id = firm_})->items.empty());
+  EXPECT_TRUE(directory_->todos.ListTodos(testing::As("owner"), {.firm_id = firm_})
+                  ->items.empty());
   // Nothing is left for the purge either.
   clock_.Advance(absl::Hours(31 * 24));
   EXPECT_EQ(*directory_->notes.PurgeDeletedNotes(), 0u);
@@ -73,63 +90,71 @@ TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("admin"), firm_, c.company_id()),
-      StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()), IsOk());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("admin"),
+                                               names::ClientName{firm_, c.company_id()}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()}),
+              IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileAFirmMemberIsTheClientsPrimaryAdmin) {
-  auto c = directory_->clients.CreateClient("admin", firm_, Draft("Rossi"), true, "");
+  auto c = directory_->clients.CreateClient(testing::As("admin"), names::FirmName{firm_},
+                                            Draft("Rossi"), true, "");
   ASSERT_THAT(c, IsOk());
-  absl::Status refused =
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id());
+  absl::Status refused = directory_->clients.DeleteClient(
+      testing::As("owner"), names::ClientName{firm_, c->company_id()});
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("FIRM_MEMBER_IS_CLIENT_PRIMARY_ADMIN")));
   // Once the client names its own primary admin, the firm may delete it.
-  ASSERT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
-                  "admin", firm_, c->company_id(), "rossi-owner"),
-              IsOk());
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c->company_id()),
+  ASSERT_THAT(
+      directory_->clients.ChangeClientPrimaryAdmin(
+          testing::As("admin"), names::ClientName{firm_, c->company_id()}, "rossi-owner"),
       IsOk());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c->company_id()}),
+              IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhileOnWholesaleBilling) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.on_wholesale.insert(c.company_id());
-  absl::Status refused =
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id());
+  absl::Status refused = directory_->clients.DeleteClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()});
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(errors::ReasonOf(refused),
               Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
   wholesale_.on_wholesale.erase(c.company_id());
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      IsOk());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              IsOk());
 }
 
 TEST_F(DeleteClientTest, RefusedWhenBillingCannotAnswer) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.answer = absl::UnavailableError("billing unreachable");
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, c.company_id()), IsOk());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()}),
+              IsOk());
 }
 
 TEST_F(DeleteClientTest, AnotherFirmsClientCannotBeDeleted) {
   uint64_t other = NewFirm("other");
-  ClientRecord theirs =
-      *directory_->clients.CreateClient("other", other, Draft("T"), false, "");
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, theirs.company_id()),
-      StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), other, theirs.company_id()),
-      StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->clients.GetClient("other", other, theirs.company_id()), IsOk());
+  ClientRecord theirs = *directory_->clients.CreateClient(
+      testing::As("other"), names::FirmName{other}, Draft("T"), false, "");
+  EXPECT_THAT(directory_->clients.DeleteClient(
+                  testing::As("owner"), names::ClientName{firm_, theirs.company_id()}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(directory_->clients.DeleteClient(
+                  testing::As("owner"), names::ClientName{other, theirs.company_id()}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->clients.GetClient(
+                  testing::As("other"), names::ClientName{other, theirs.company_id()}),
+              IsOk());
 }
 
 TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
@@ -140,7 +165,9 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
     absl::Notification done;
     std::thread writer([&] {
       other_write_finished =
-          directory_->clients.CreateClient("admin", firm_, Draft("Bianchi"), false, "")
+          directory_->clients
+              .CreateClient(testing::As("admin"), names::FirmName{firm_},
+                            Draft("Bianchi"), false, "")
               .ok();
       done.Notify();
     });
@@ -148,9 +175,9 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
         << "CreateClient waited for the delete's billing call";
     writer.join();
   };
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      IsOk());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              IsOk());
   EXPECT_TRUE(other_write_finished);
 }
 
@@ -158,13 +185,13 @@ TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
     wholesale_.while_asked = nullptr;
-    EXPECT_THAT(
-        directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-        IsOk());
+    EXPECT_THAT(directory_->clients.DeleteClient(
+                    testing::As("owner"), names::ClientName{firm_, c.company_id()}),
+                IsOk());
   };
-  EXPECT_THAT(
-      directory_->clients.DeleteClient(testing::As("owner"), firm_, c.company_id()),
-      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

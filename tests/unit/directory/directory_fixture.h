@@ -13,6 +13,7 @@
 #include "rocksdb/env.h"
 #include "services/directory/domain/directory.h"
 #include "services/directory/store/rocksdb_directory_store.h"
+#include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/status_matchers.h"
 
@@ -33,7 +34,7 @@ class DirectoryTest : public ::testing::Test {
 
   uint64_t NewFirm(const std::string& owner = "owner") {
     return testing::ValueOrFail(directory_->firms.CreateFirm(
-                                    owner, absl::StrCat("Firm of ", owner),
+                                    testing::As(owner), absl::StrCat("Firm of ", owner),
                                     absl::StrCat(owner, "@firm.example"), owner, ""))
         .id();
   }
@@ -44,7 +45,7 @@ class DirectoryTest : public ::testing::Test {
     m.set_user_id(user);
     m.set_email(email.empty() ? user + "@firm.example" : email);
     m.set_role(role);
-    auto added = directory_->firms.AddMember(by, firm, m);
+    auto added = directory_->firms.AddMember(testing::As(by), names::FirmName{firm}, m);
     ASSERT_THAT(added, ::clientbook::testing::IsOk()) << added.status();
   }
 
@@ -62,7 +63,8 @@ class DirectoryTest : public ::testing::Test {
                          const std::string& number = "",
                          const std::string& caller = "owner") {
     return testing::ValueOrFail(directory_->clients.CreateClient(
-        caller, firm, Draft(name, number), false, "", /*allow_duplicate_name=*/true));
+        testing::As(caller), names::FirmName{firm}, Draft(name, number), false, "",
+        /*allow_duplicate_name=*/true));
   }
 
   std::unique_ptr<rocksdb::Env> env_;

@@ -22,20 +22,22 @@ class DuplicateNamesTest : public DirectoryTest {
   DuplicateNamesTest() : firm_(NewFirm()) {}
 
   absl::StatusOr<ClientRecord> Create(const std::string& name, bool allow = false) {
-    return directory_->clients.CreateClient("owner", firm_, Draft(name), false, "",
-                                            allow);
+    return directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            Draft(name), false, "", allow);
   }
   absl::StatusOr<ClientRecord> Rename(const ClientRecord& c, const std::string& name,
                                       bool allow = false) {
     ClientRecord patch;
     patch.set_display_name(name);
-    return directory_->clients.UpdateClient("owner", firm_, c.company_id(), patch,
-                                            {"display_name"}, EtagOf(c), allow);
+    return directory_->clients.UpdateClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()},
+                                            patch, {"display_name"}, EtagOf(c), allow);
   }
   std::vector<std::vector<uint64_t>> Groups(int32_t page_size = 0,
                                             std::string* token = nullptr) {
     auto page = directory_->clients.FindDuplicateClients(
-        "owner", firm_, {.page_size = page_size, .page_token = token ? *token : ""});
+        testing::As("owner"), names::FirmName{firm_},
+        {.page_size = page_size, .page_token = token ? *token : ""});
     EXPECT_THAT(page, IsOk()) << page.status();
     if (!page.ok()) return {};
     if (token) *token = page->next_page_token;
@@ -75,15 +77,17 @@ TEST_F(DuplicateNamesTest, AllowDuplicateNameCreatesTheSecondClient) {
 TEST_F(DuplicateNamesTest, ARefusedCreateWritesNothing) {
   NewClient(firm_, "Bianchi");
   ASSERT_FALSE(Create("bianchi").ok());
-  auto listed = directory_->listing.ListClients("owner", {.firm_id = firm_});
+  auto listed = directory_->listing.ListClients(testing::As("owner"), {.firm_id = firm_});
   ASSERT_THAT(listed, IsOk());
   EXPECT_EQ(listed->items.size(), 1u);
 }
 
 TEST_F(DuplicateNamesTest, ClientsOfAnotherFirmDoNotCount) {
   const uint64_t other = NewFirm("other");
-  ASSERT_THAT(directory_->clients.CreateClient("other", other, Draft("Verdi"), false, ""),
-              IsOk());
+  ASSERT_THAT(
+      directory_->clients.CreateClient(testing::As("other"), names::FirmName{other},
+                                       Draft("Verdi"), false, ""),
+      IsOk());
   EXPECT_THAT(Create("Verdi"), IsOk());
 }
 
@@ -95,9 +99,11 @@ TEST_F(DuplicateNamesTest, RenamingOntoAnotherClientsNameIsRefusedUnlessAllowed)
   EXPECT_EQ(errors::ReasonOf(renamed.status()), "DUPLICATE_DISPLAY_NAME");
   EXPECT_EQ(errors::ResourceNameOf(renamed.status()),
             (names::ClientName{firm_, keep.company_id()}.ToString()));
-  EXPECT_EQ(ValueOrFail(directory_->clients.GetClient("owner", firm_, dup.company_id()))
-                .display_name(),
-            "Verdi S.p.A. (old)");
+  EXPECT_EQ(
+      ValueOrFail(directory_->clients.GetClient(
+                      testing::As("owner"), names::ClientName{firm_, dup.company_id()}))
+          .display_name(),
+      "Verdi S.p.A. (old)");
   EXPECT_THAT(Rename(dup, "verdi s.p.a.", /*allow=*/true), IsOk());
 }
 
@@ -138,9 +144,9 @@ TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
   ClientRecord a = NewClient(firm_, "Gialli");
   ValueOrFail(Create("gialli", true));
   ASSERT_EQ(Groups().size(), 1u);
-  ASSERT_THAT(
-      directory_->clients.DeleteClient({.user_id = "owner"}, firm_, a.company_id()),
-      IsOk());
+  ASSERT_THAT(directory_->clients.DeleteClient({.user_id = "owner"},
+                                               names::ClientName{firm_, a.company_id()}),
+              IsOk());
   EXPECT_TRUE(Groups().empty());
   // The other one still has the name.
   EXPECT_FALSE(Create("GIALLI").ok());
@@ -163,7 +169,8 @@ TEST_F(DuplicateNamesTest, Of64RacingCreatesOfOneNameOneWins) {
 }
 
 TEST_F(DuplicateNamesTest, FindDuplicateClientsIsForMembersOnly) {
-  EXPECT_THAT(directory_->clients.FindDuplicateClients("stranger", firm_, {}),
+  EXPECT_THAT(directory_->clients.FindDuplicateClients(testing::As("stranger"),
+                                                       names::FirmName{firm_}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

@@ -20,7 +20,8 @@ class FirmTest : public DirectoryTest {};
 
 TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
   uint64_t firm = NewFirm("owner");
-  auto members = directory_->firms.ListMembers("owner", firm, {});
+  auto members =
+      directory_->firms.ListMembers(testing::As("owner"), names::FirmName{firm}, {});
   ASSERT_THAT(members, IsOk());
   ASSERT_EQ(members->items.size(), 1u);
   EXPECT_EQ(members->items[0].user_id(), "owner");
@@ -28,20 +29,21 @@ TEST_F(FirmTest, CreatorBecomesTheOnlyPrimaryAdmin) {
 }
 
 TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
-  auto first =
-      directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
-  auto retry =
-      directory_->firms.CreateFirm("owner", "Studio", "o@x.example", "", "req-1");
+  auto first = directory_->firms.CreateFirm(testing::As("owner"), "Studio", "o@x.example",
+                                            "", "req-1");
+  auto retry = directory_->firms.CreateFirm(testing::As("owner"), "Studio", "o@x.example",
+                                            "", "req-1");
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(first->id(), retry->id());
-  auto mine = directory_->firms.ListMyFirms("owner", {});
+  auto mine = directory_->firms.ListMyFirms(testing::As("owner"), {});
   ASSERT_THAT(mine, IsOk());
   EXPECT_EQ(mine->items.size(), 1u);
 }
 
 TEST_F(FirmTest, ReportsEveryInvalidField) {
-  auto firm = directory_->firms.CreateFirm("owner", "  ", "not-an-email", "", "");
+  auto firm =
+      directory_->firms.CreateFirm(testing::As("owner"), "  ", "not-an-email", "", "");
   EXPECT_THAT(firm, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(errors::FieldViolationsOf(firm.status()),
               ElementsAre(Field(&errors::FieldViolation::field, "firm.display_name"),
@@ -50,8 +52,10 @@ TEST_F(FirmTest, ReportsEveryInvalidField) {
 
 TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
   uint64_t firm = NewFirm("owner");
-  auto existing = directory_->firms.GetFirm("stranger", firm);
-  auto missing = directory_->firms.GetFirm("stranger", firm + 1000);
+  auto existing =
+      directory_->firms.GetFirm(testing::As("stranger"), names::FirmName{firm});
+  auto missing =
+      directory_->firms.GetFirm(testing::As("stranger"), names::FirmName{firm + 1000});
   EXPECT_THAT(existing, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kPermissionDenied));
 }
@@ -60,15 +64,22 @@ TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
 // seen by the very next call, a refusal read before it included.
 TEST_F(FirmTest, AMembershipChangeIsSeenByTheNextCall) {
   uint64_t firm = NewFirm("owner");
-  EXPECT_THAT(directory_->firms.GetFirm("bruno", firm),
+  EXPECT_THAT(directory_->firms.GetFirm(testing::As("bruno"), names::FirmName{firm}),
               StatusIs(absl::StatusCode::kPermissionDenied));
   AddMember(firm, "bruno", v1::Role::STAFF);
-  EXPECT_THAT(directory_->firms.GetFirm("bruno", firm), IsOk());
-  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
+  EXPECT_THAT(directory_->firms.GetFirm(testing::As("bruno"), names::FirmName{firm}),
+              IsOk());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("bruno"),
+                                                     names::FirmName{firm}, "owner"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "bruno"), IsOk());
-  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"), IsOk());
-  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("bruno", firm, "owner"),
+  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm}, "bruno"),
+              IsOk());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("bruno"),
+                                                     names::FirmName{firm}, "owner"),
+              IsOk());
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("bruno"),
+                                                     names::FirmName{firm}, "owner"),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -80,8 +91,9 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
   m.set_user_id("owner");
   m.set_email("owner@third.example");
   m.set_role(v1::Role::STAFF);
-  ASSERT_THAT(directory_->firms.AddMember("third", c, m), IsOk());
-  auto mine = directory_->firms.ListMyFirms("owner", {});
+  ASSERT_THAT(directory_->firms.AddMember(testing::As("third"), names::FirmName{c}, m),
+              IsOk());
+  auto mine = directory_->firms.ListMyFirms(testing::As("owner"), {});
   ASSERT_THAT(mine, IsOk());
   EXPECT_THAT(mine->items, UnorderedElementsAre(Property(&FirmRecord::id, a),
                                                 Property(&FirmRecord::id, c)));
@@ -95,10 +107,11 @@ TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   m.set_user_id("newbie");
   m.set_email("newbie@firm.example");
   m.set_role(v1::Role::STAFF);
-  EXPECT_THAT(directory_->firms.AddMember("staff", firm, m),
+  EXPECT_THAT(directory_->firms.AddMember(testing::As("staff"), names::FirmName{firm}, m),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->firms.AddMember("admin", firm, m), IsOk());
-  EXPECT_THAT(directory_->firms.AddMember("admin", firm, m),
+  EXPECT_THAT(directory_->firms.AddMember(testing::As("admin"), names::FirmName{firm}, m),
+              IsOk());
+  EXPECT_THAT(directory_->firms.AddMember(testing::As("admin"), names::FirmName{firm}, m),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
@@ -108,7 +121,8 @@ TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   m.set_user_id("usurper");
   m.set_email("u@firm.example");
   m.set_role(v1::Role::PRIMARY_ADMIN);
-  auto added = directory_->firms.AddMember("owner", firm, m);
+  auto added =
+      directory_->firms.AddMember(testing::As("owner"), names::FirmName{firm}, m);
   EXPECT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(added.status().message(), HasSubstr("TransferPrimaryAdmin"));
 }
@@ -123,7 +137,8 @@ class UpdateMemberTest : public FirmTest {
     AddMember(firm_, "staff", v1::Role::STAFF);
   }
   std::string EtagOfMember(const std::string& user) {
-    auto members = directory_->firms.ListMembers("owner", firm_, {});
+    auto members =
+        directory_->firms.ListMembers(testing::As("owner"), names::FirmName{firm_}, {});
     for (const MemberRecord& m : members->items) {
       if (m.user_id() == user) return EtagOf(m);
     }
@@ -133,8 +148,8 @@ class UpdateMemberTest : public FirmTest {
                                        v1::Role role) {
     MemberRecord patch;
     patch.set_role(role);
-    return directory_->firms.UpdateMember(by, firm_, user, patch, {"role"},
-                                          EtagOfMember(user));
+    return directory_->firms.UpdateMember(testing::As(by), names::MemberName{firm_, user},
+                                          patch, {"role"}, EtagOfMember(user));
   }
   uint64_t firm_ = 0;
 };
@@ -169,11 +184,13 @@ TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
   patch.set_display_name("  Sam Staff ");
   patch.set_email("sam@firm.example");
   auto mine = directory_->firms.UpdateMember(
-      "staff", firm_, "staff", patch, {"display_name", "email"}, EtagOfMember("staff"));
+      testing::As("staff"), names::MemberName{firm_, "staff"}, patch,
+      {"display_name", "email"}, EtagOfMember("staff"));
   ASSERT_THAT(mine, IsOk()) << mine.status();
   EXPECT_EQ(mine->display_name(), "Sam Staff");
   EXPECT_EQ(mine->email(), "sam@firm.example");
-  EXPECT_THAT(directory_->firms.UpdateMember("staff", firm_, "admin", patch,
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("staff"),
+                                             names::MemberName{firm_, "admin"}, patch,
                                              {"display_name"}, EtagOfMember("admin")),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(SetRole("staff", "staff", v1::Role::ADMIN),
@@ -186,16 +203,19 @@ TEST_F(UpdateMemberTest, AStaleEtagIsAbortedAndABadFieldChangesNothing) {
   MemberRecord patch;
   patch.set_role(v1::Role::STAFF);
   EXPECT_THAT(
-      directory_->firms.UpdateMember("owner", firm_, "staff", patch, {"role"}, etag),
+      directory_->firms.UpdateMember(
+          testing::As("owner"), names::MemberName{firm_, "staff"}, patch, {"role"}, etag),
       StatusIs(absl::StatusCode::kAborted));
   patch.set_email("not-an-email");
   const std::string before = EtagOfMember("staff");
-  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "staff", patch,
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("owner"),
+                                             names::MemberName{firm_, "staff"}, patch,
                                              {"email", "user_id"}, before),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      directory_->firms.UpdateMember("owner", firm_, "staff", patch, {"email"}, before),
-      StatusIs(absl::StatusCode::kInvalidArgument, "member.email"));
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("owner"),
+                                             names::MemberName{firm_, "staff"}, patch,
+                                             {"email"}, before),
+              StatusIs(absl::StatusCode::kInvalidArgument, "member.email"));
   EXPECT_EQ(EtagOfMember("staff"), before);
 }
 
@@ -203,10 +223,12 @@ TEST_F(UpdateMemberTest, StrangersAndMissingMembersLearnNothing) {
   NewFirm("mallory");
   MemberRecord patch;
   patch.set_display_name("x");
-  EXPECT_THAT(directory_->firms.UpdateMember("mallory", firm_, "staff", patch,
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("mallory"),
+                                             names::MemberName{firm_, "staff"}, patch,
                                              {"display_name"}, EtagOfMember("staff")),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "ghost", patch,
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("owner"),
+                                             names::MemberName{firm_, "ghost"}, patch,
                                              {"display_name"}, "r0"),
               StatusIs(absl::StatusCode::kNotFound));
 }
@@ -220,8 +242,9 @@ TEST_F(UpdateMemberTest, SixtyFourRacingUpdatesWithOneEtagHaveOneWinner) {
     callers.emplace_back([&, i] {
       MemberRecord patch;
       patch.set_display_name(absl::StrCat("Name ", i));
-      auto updated = directory_->firms.UpdateMember("owner", firm_, "staff", patch,
-                                                    {"display_name"}, etag);
+      auto updated = directory_->firms.UpdateMember(testing::As("owner"),
+                                                    names::MemberName{firm_, "staff"},
+                                                    patch, {"display_name"}, etag);
       if (updated.ok()) ++won;
       if (updated.status().code() == absl::StatusCode::kAborted) ++aborted;
     });
@@ -235,7 +258,8 @@ TEST_F(UpdateMemberTest, ADisplayNameThatIsNotUtf8IsRefused) {
   MemberRecord patch;
   patch.set_display_name("Bruno \xC3\x28");
   const std::string before = EtagOfMember("staff");
-  EXPECT_THAT(directory_->firms.UpdateMember("owner", firm_, "staff", patch,
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("owner"),
+                                             names::MemberName{firm_, "staff"}, patch,
                                              {"display_name"}, before),
               StatusIs(absl::StatusCode::kInvalidArgument, "member.display_name"));
   EXPECT_EQ(EtagOfMember("staff"), before);
@@ -244,7 +268,9 @@ TEST_F(UpdateMemberTest, ADisplayNameThatIsNotUtf8IsRefused) {
 TEST_F(UpdateMemberTest, ATransferChangesBothMembersEtags) {
   const std::string owner = EtagOfMember("owner");
   const std::string admin = EtagOfMember("admin");
-  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm_, "admin"), IsOk());
+  ASSERT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm_}, "admin"),
+              IsOk());
   EXPECT_NE(EtagOfMember("owner"), owner);
   EXPECT_NE(EtagOfMember("admin"), admin);
 }
@@ -252,9 +278,11 @@ TEST_F(UpdateMemberTest, ATransferChangesBothMembersEtags) {
 TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
-  auto moved = directory_->firms.TransferPrimaryAdmin("owner", firm, "admin");
+  auto moved = directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                      names::FirmName{firm}, "admin");
   ASSERT_THAT(moved, IsOk()) << moved.status();
-  auto members = directory_->firms.ListMembers("owner", firm, {});
+  auto members =
+      directory_->firms.ListMembers(testing::As("owner"), names::FirmName{firm}, {});
   ASSERT_THAT(members, IsOk());
   int primary = 0;
   for (const auto& m : members->items) {
@@ -265,13 +293,15 @@ TEST_F(FirmTest, TransferMovesThePrimaryAdminRoleAndKeepsExactlyOne) {
   }
   EXPECT_EQ(primary, 1);
   // The former primary admin is now an admin and cannot transfer again.
-  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "admin"),
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm}, "admin"),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(FirmTest, TransferToANonMemberIsNotFound) {
   uint64_t firm = NewFirm();
-  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin("owner", firm, "ghost"),
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm}, "ghost"),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -281,7 +311,8 @@ TEST_F(FirmTest, MembersPageThroughEveryMemberOnce) {
   std::vector<std::string> seen;
   PageRequest page{.page_size = 4, .page_token = ""};
   do {
-    auto members = directory_->firms.ListMembers("owner", firm, page);
+    auto members =
+        directory_->firms.ListMembers(testing::As("owner"), names::FirmName{firm}, page);
     ASSERT_THAT(members, IsOk()) << members.status();
     for (const auto& m : members->items) seen.push_back(m.user_id());
     page.page_token = members->next_page_token;

@@ -27,7 +27,8 @@ class InvitationTest : public DirectoryTest {
     draft.set_client_display_name("Rossi SRL");
     draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
-    auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
+    auto inv =
+        directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
     EXPECT_THAT(inv, IsOk()) << inv.status();
     return *inv;
   }
@@ -50,7 +51,9 @@ TEST_F(InvitationTest, AcceptingConnectsTheClientToTheFirm) {
   EXPECT_EQ(client.primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client.lead_accountant_user_id(), "anna");
   EXPECT_EQ(accepted->first.state(), v1::InvitationState::ACCEPTED);
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()), IsOk());
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, inv.company_id()}),
+              IsOk());
 }
 
 TEST_F(InvitationTest, CannotBeAcceptedTwice) {
@@ -113,7 +116,9 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   anna.set_user_id("anna");
   anna.set_email("anna@studio.example");
   anna.set_role(v1::Role::STAFF);
-  ASSERT_THAT(directory_->firms.AddMember("boss", second, anna), IsOk());
+  ASSERT_THAT(
+      directory_->firms.AddMember(testing::As("boss"), names::FirmName{second}, anna),
+      IsOk());
   InvitationRecord inv = Invite();
 
   auto ambiguous =
@@ -124,7 +129,8 @@ TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   auto chosen = directory_->invitations.AcceptInvitation(anna_, inv.token(), second);
   ASSERT_THAT(chosen, IsOk()) << chosen.status();
   EXPECT_EQ(chosen->second.firm_id(), second);
-  EXPECT_THAT(directory_->clients.GetClient("owner", firm_, inv.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, inv.company_id()}),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -215,7 +221,7 @@ TEST_F(InvitationTest, InviteeEmailIsRequired) {
   InvitationRecord draft;
   draft.set_client_display_name("Rossi");
   draft.set_client_type(v1::ClientType::BUSINESS);
-  auto inv = directory_->invitations.CreateInvitation("rossi-owner", draft);
+  auto inv = directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
   EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -238,37 +244,42 @@ class ConnectInvitedClientTest : public InvitationTest {
 TEST_F(ConnectInvitedClientTest, MakesTheCompanyAClientOnceWhateverTheRetries) {
   const InvitationRecord invitation = AtAccounts();
   absl::StatusOr<ClientRecord> client = directory_->invitations.ConnectInvitedClient(
-      anna_, firm_, invitation, "accept-invitation-1");
+      anna_, names::FirmName{firm_}, invitation, "accept-invitation-1");
   ASSERT_THAT(client, IsOk()) << client.status();
   EXPECT_EQ(client->company_id(), invitation.company_id());
   EXPECT_EQ(client->primary_admin_user_id(), "rossi-owner");
   EXPECT_EQ(client->lead_accountant_user_id(), "anna");
   absl::StatusOr<ClientRecord> retry = directory_->invitations.ConnectInvitedClient(
-      anna_, firm_, invitation, "accept-invitation-1");
+      anna_, names::FirmName{firm_}, invitation, "accept-invitation-1");
   ASSERT_THAT(retry, IsOk()) << retry.status();
   EXPECT_EQ(retry->revision(), client->revision());
-  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation,
-                                                           "another-request"),
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, names::FirmName{firm_},
+                                                           invitation, "another-request"),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(ConnectInvitedClientTest, RefusesAStrangerAnotherAddressAndACellsOwnIds) {
   InvitationRecord invitation = AtAccounts();
-  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(
-                  As("mallory", "anna@studio.example"), firm_, invitation, ""),
-              StatusIs(absl::StatusCode::kPermissionDenied, "not a member"));
   EXPECT_THAT(
-      directory_->invitations.ConnectInvitedClient(As("anna"), firm_, invitation, ""),
-      StatusIs(absl::StatusCode::kPermissionDenied));
+      directory_->invitations.ConnectInvitedClient(
+          As("mallory", "anna@studio.example"), names::FirmName{firm_}, invitation, ""),
+      StatusIs(absl::StatusCode::kPermissionDenied, "not a member"));
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(
+                  As("anna"), names::FirmName{firm_}, invitation, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   invitation.set_company_id(firm_ + 10);
-  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation, ""),
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, names::FirmName{firm_},
+                                                           invitation, ""),
               StatusIs(absl::StatusCode::kInvalidArgument, "accounts handed out"));
   invitation = AtAccounts();
   invitation.clear_inviter_user_id();
-  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, firm_, invitation, ""),
+  EXPECT_THAT(directory_->invitations.ConnectInvitedClient(anna_, names::FirmName{firm_},
+                                                           invitation, ""),
               StatusIs(absl::StatusCode::kInvalidArgument, "inviter_user_id"));
-  EXPECT_FALSE(
-      directory_->clients.GetClient("owner", firm_, AtAccounts().company_id()).ok());
+  EXPECT_FALSE(directory_->clients
+                   .GetClient(testing::As("owner"),
+                              names::ClientName{firm_, AtAccounts().company_id()})
+                   .ok());
 }
 
 class ListViewTest : public DirectoryTest {
@@ -278,38 +289,46 @@ class ListViewTest : public DirectoryTest {
 };
 
 TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
-  auto view = directory_->listing.GetListView("anna", firm_, "anna");
+  auto view = directory_->listing.GetListView(testing::As("anna"),
+                                              names::ClientListViewName{firm_, "anna"});
   ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->columns(0), "display_name");
   EXPECT_EQ(static_cast<size_t>(view->columns_size()), kDefaultListColumns.size());
 }
 
 TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
-  ASSERT_THAT(
-      directory_->listing.UpdateListView(
-          "anna", firm_, "anna", {"client_number", "display_name", "billing_plan"}),
-      IsOk());
-  auto anna = directory_->listing.GetListView("anna", firm_, "anna");
+  ASSERT_THAT(directory_->listing.UpdateListView(
+                  testing::As("anna"), names::ClientListViewName{firm_, "anna"},
+                  {"client_number", "display_name", "billing_plan"}),
+              IsOk());
+  auto anna = directory_->listing.GetListView(testing::As("anna"),
+                                              names::ClientListViewName{firm_, "anna"});
   EXPECT_THAT(anna->columns(),
               ::testing::ElementsAre("client_number", "display_name", "billing_plan"));
-  auto owner = directory_->listing.GetListView("owner", firm_, "owner");
+  auto owner = directory_->listing.GetListView(testing::As("owner"),
+                                               names::ClientListViewName{firm_, "owner"});
   EXPECT_EQ(owner->columns(0), "display_name");
 }
 
 TEST_F(ListViewTest, UnknownOrRepeatedColumnsAreInvalid) {
   auto bad = directory_->listing.UpdateListView(
-      "anna", firm_, "anna", {"display_name", "shoe_size", "display_name"});
+      testing::As("anna"), names::ClientListViewName{firm_, "anna"},
+      {"display_name", "shoe_size", "display_name"});
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(bad.status()).size(), 2u);
-  EXPECT_THAT(directory_->listing.UpdateListView("anna", firm_, "anna", {}),
+  EXPECT_THAT(directory_->listing.UpdateListView(
+                  testing::As("anna"), names::ClientListViewName{firm_, "anna"}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
-  EXPECT_THAT(directory_->listing.GetListView("owner", firm_, "anna"),
+  EXPECT_THAT(directory_->listing.GetListView(testing::As("owner"),
+                                              names::ClientListViewName{firm_, "anna"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->listing.UpdateListView("owner", firm_, "anna", {"email"}),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      directory_->listing.UpdateListView(
+          testing::As("owner"), names::ClientListViewName{firm_, "anna"}, {"email"}),
+      StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // Moving to several cells: accounts takes the pending invitations over, each

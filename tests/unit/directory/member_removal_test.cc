@@ -32,21 +32,23 @@ class MemberRemovalTest : public DirectoryTest {
   ClientRecord ClientLedBy(const std::string& lead, const std::string& name) {
     ClientRecord draft = Draft(name);
     draft.set_lead_accountant_user_id(lead);
-    return ValueOrFail(
-        directory_->clients.CreateClient("owner", firm_, draft, false, "", true));
+    return ValueOrFail(directory_->clients.CreateClient(
+        testing::As("owner"), names::FirmName{firm_}, draft, false, "", true));
   }
   TodoRecord TodoFor(const std::string& assignee, uint64_t company_id) {
     TodoRecord t;
     t.set_company_id(company_id);
     t.set_title("Send the VAT return");
     t.set_assignee_user_id(assignee);
-    return ValueOrFail(directory_->todos.CreateTodo("owner", firm_, t, ""));
+    return ValueOrFail(directory_->todos.CreateTodo(testing::As("owner"),
+                                                    names::FirmName{firm_}, t, ""));
   }
   absl::StatusOr<RemovedMember> Remove(const std::string& user,
                                        const std::string& reassign_to = "",
                                        const std::string& by = "admin",
                                        const std::string& request_id = "") {
-    return directory_->removal.RemoveMember(by, firm_, user, reassign_to, request_id);
+    return directory_->removal.RemoveMember(
+        testing::As(by), names::MemberName{firm_, user}, reassign_to, request_id);
   }
   bool IsMember(const std::string& user) {
     return store_->firms().GetMember(firm_, user).value().has_value();
@@ -59,7 +61,8 @@ class MemberRemovalTest : public DirectoryTest {
     query.show_inactive = true;
     std::vector<uint64_t> ids;
     for (const ClientRecord& c :
-         ValueOrFail(directory_->listing.ListClients("owner", query)).items) {
+         ValueOrFail(directory_->listing.ListClients(testing::As("owner"), query))
+             .items) {
       EXPECT_EQ(c.lead_accountant_user_id(), lead);
       ids.push_back(c.company_id());
     }
@@ -75,19 +78,22 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
   const ClientRecord b = ClientLedBy("anna", "Bianchi SpA");
   ClientRecord inactive = ClientLedBy("anna", "Verdi Snc");
   inactive = ValueOrFail(directory_->clients.SetClientStatus(
-      "owner", firm_, inactive.company_id(), v1::ClientStatus::INACTIVE));
+      testing::As("owner"), names::ClientName{firm_, inactive.company_id()},
+      v1::ClientStatus::INACTIVE));
   const ClientRecord theirs = ClientLedBy("bruno", "Neri Srl");
   const TodoRecord open = TodoFor("anna", a.company_id());
   TodoRecord done = TodoFor("anna", b.company_id());
   TodoRecord patch;
   patch.set_state(v1::Todo::DONE);
   patch.set_progress(100);
-  done = ValueOrFail(directory_->todos.UpdateTodo("anna", firm_, done.id(), patch,
-                                                  {"state", "progress"}, EtagOf(done)));
+  done = ValueOrFail(
+      directory_->todos.UpdateTodo(testing::As("anna"), names::TodoName{firm_, done.id()},
+                                   patch, {"state", "progress"}, EtagOf(done)));
   const TodoRecord other = TodoFor("bruno", a.company_id());
-  ASSERT_THAT(
-      directory_->listing.UpdateListView("anna", firm_, "anna", {"client_number"}),
-      IsOk());
+  ASSERT_THAT(directory_->listing.UpdateListView(testing::As("anna"),
+                                                 names::ClientListViewName{firm_, "anna"},
+                                                 {"client_number"}),
+              IsOk());
 
   RemovedMember removed = ValueOrFail(Remove("anna", "bruno"));
 
@@ -98,38 +104,49 @@ TEST_F(MemberRemovalTest, TheLeaversClientsAndOpenTodosMoveInTheWriteThatRemoves
   EXPECT_FALSE(IsMember("anna"));
   EXPECT_TRUE(LedBy("anna").empty());
   EXPECT_EQ(LedBy("bruno").size(), 4u);
-  ClientRecord moved =
-      ValueOrFail(directory_->clients.GetClient("owner", firm_, a.company_id()));
+  ClientRecord moved = ValueOrFail(directory_->clients.GetClient(
+      testing::As("owner"), names::ClientName{firm_, a.company_id()}));
   EXPECT_EQ(moved.lead_accountant_user_id(), "bruno");
   EXPECT_NE(EtagOf(moved), EtagOf(a)) << "a reassigned client's etag changes";
-  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo("owner", firm_, open.id()))
+  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo(testing::As("owner"),
+                                                  names::TodoName{firm_, open.id()}))
                 .assignee_user_id(),
             "bruno");
-  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo("owner", firm_, done.id()))
+  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo(testing::As("owner"),
+                                                  names::TodoName{firm_, done.id()}))
                 .assignee_user_id(),
             "anna")
       << "a closed to-do keeps who did it";
-  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo("owner", firm_, other.id())).revision(),
+  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo(testing::As("owner"),
+                                                  names::TodoName{firm_, other.id()}))
+                .revision(),
             other.revision());
-  EXPECT_EQ(
-      ValueOrFail(directory_->clients.GetClient("owner", firm_, theirs.company_id()))
-          .revision(),
-      theirs.revision());
+  EXPECT_EQ(ValueOrFail(
+                directory_->clients.GetClient(
+                    testing::As("owner"), names::ClientName{firm_, theirs.company_id()}))
+                .revision(),
+            theirs.revision());
   EXPECT_FALSE(store_->list_views().GetListView(firm_, "anna").value().has_value());
 }
 
 TEST_F(MemberRemovalTest, TheRemovedUserIsDeniedEveryCallForTheFirmAtOnce) {
   const ClientRecord c = ClientLedBy("bruno", "Rossi SRL");
-  ASSERT_THAT(directory_->clients.GetClient("anna", firm_, c.company_id()), IsOk());
+  ASSERT_THAT(directory_->clients.GetClient(testing::As("anna"),
+                                            names::ClientName{firm_, c.company_id()}),
+              IsOk());
   ASSERT_THAT(Remove("anna"), IsOk());
-  EXPECT_THAT(directory_->clients.GetClient("anna", firm_, c.company_id()),
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("anna"),
+                                            names::ClientName{firm_, c.company_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(
-      directory_->clients.CreateClient("anna", firm_, Draft("Mine"), false, "", true),
+      directory_->clients.CreateClient(testing::As("anna"), names::FirmName{firm_},
+                                       Draft("Mine"), false, "", true),
       StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->firms.ListMembers("anna", firm_, {}),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_TRUE(ValueOrFail(directory_->firms.ListMyFirms("anna", {})).items.empty());
+  EXPECT_THAT(
+      directory_->firms.ListMembers(testing::As("anna"), names::FirmName{firm_}, {}),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(
+      ValueOrFail(directory_->firms.ListMyFirms(testing::As("anna"), {})).items.empty());
 }
 
 TEST_F(MemberRemovalTest, OnlyAdminsRemoveAndStrangersLearnNothing) {
@@ -138,7 +155,8 @@ TEST_F(MemberRemovalTest, OnlyAdminsRemoveAndStrangersLearnNothing) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Remove("nobody", "", "rival"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(directory_->removal.RemoveMember("admin", rival_firm_, "rival", "", ""),
+  EXPECT_THAT(directory_->removal.RemoveMember(
+                  testing::As("admin"), names::MemberName{rival_firm_, "rival"}, "", ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(IsMember("bruno"));
   EXPECT_THAT(Remove("nobody"), StatusIs(absl::StatusCode::kNotFound));
@@ -184,17 +202,18 @@ TEST_F(MemberRemovalTest, AMemberWithNoWorkIsRemovedWithoutReassignTo) {
 TEST_F(MemberRemovalTest, AClientsPrimaryAdminStaysUntilTheClientNamesAnother) {
   ClientRecord draft = Draft("Rossi SRL");
   draft.set_lead_accountant_user_id("bruno");
-  const ClientRecord c = ValueOrFail(directory_->clients.CreateClient(
-      "anna", firm_, draft, /*make_me_primary_admin=*/true, "", true));
+  const ClientRecord c = ValueOrFail(
+      directory_->clients.CreateClient(testing::As("anna"), names::FirmName{firm_}, draft,
+                                       /*make_me_primary_admin=*/true, "", true));
   absl::StatusOr<RemovedMember> removed = Remove("anna", "bruno");
   EXPECT_THAT(removed, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(errors::ReasonOf(removed.status()), "MEMBER_IS_CLIENT_PRIMARY_ADMIN");
   EXPECT_EQ(errors::ReasonMetadataOf(removed.status())["clients"], "1");
   EXPECT_TRUE(IsMember("anna"));
 
-  ASSERT_THAT(
-      directory_->clients.ChangeClientPrimaryAdmin("anna", firm_, c.company_id(), "ceo"),
-      IsOk());
+  ASSERT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  testing::As("anna"), names::ClientName{firm_, c.company_id()}, "ceo"),
+              IsOk());
   EXPECT_THAT(Remove("anna", "bruno"), IsOk());
 }
 
@@ -249,23 +268,29 @@ TEST_F(MemberRemovalTest, ARemovalRacingAssignmentsNeverLeavesWorkWithTheRemoved
       for (int round = 0; round < 8; ++round) {
         ClientRecord draft = Draft(absl::StrCat("New ", i, "-", round));
         draft.set_lead_accountant_user_id("anna");
-        directory_->clients.CreateClient("owner", firm_, draft, false, "", true)
+        directory_->clients
+            .CreateClient(testing::As("owner"), names::FirmName{firm_}, draft, false, "",
+                          true)
             .IgnoreError();
-        ClientRecord current = ValueOrFail(
-            directory_->clients.GetClient("owner", firm_, target.company_id()));
+        ClientRecord current = ValueOrFail(directory_->clients.GetClient(
+            testing::As("owner"), names::ClientName{firm_, target.company_id()}));
         ClientRecord patch;
         patch.set_lead_accountant_user_id("anna");
         directory_->clients
-            .UpdateClient("owner", firm_, target.company_id(), patch, {"lead_accountant"},
-                          EtagOf(current))
+            .UpdateClient(testing::As("owner"),
+                          names::ClientName{firm_, target.company_id()}, patch,
+                          {"lead_accountant"}, EtagOf(current))
             .IgnoreError();
         TodoRecord todo;
         todo.set_company_id(target.company_id());
         todo.set_title("Call back");
         todo.set_assignee_user_id("anna");
-        directory_->todos.CreateTodo("owner", firm_, todo, "").IgnoreError();
+        directory_->todos
+            .CreateTodo(testing::As("owner"), names::FirmName{firm_}, todo, "")
+            .IgnoreError();
         directory_->clients
-            .CreateClient("anna", firm_, Draft("Anna's own"), false, "", true)
+            .CreateClient(testing::As("anna"), names::FirmName{firm_},
+                          Draft("Anna's own"), false, "", true)
             .IgnoreError();
       }
     });
@@ -278,7 +303,8 @@ TEST_F(MemberRemovalTest, ARemovalRacingAssignmentsNeverLeavesWorkWithTheRemoved
   open.firm_id = firm_;
   open.assignee = "anna";
   open.open_only = true;
-  EXPECT_TRUE(ValueOrFail(directory_->todos.ListTodos("owner", open)).items.empty());
+  EXPECT_TRUE(
+      ValueOrFail(directory_->todos.ListTodos(testing::As("owner"), open)).items.empty());
 }
 
 }  // namespace

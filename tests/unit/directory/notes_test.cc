@@ -39,11 +39,12 @@ class NotesTest : public DirectoryTest {
   }
   NoteRecord Write(const std::string& author, const NoteRecord& draft) {
     clock_.Advance(absl::Seconds(1));  // newest first needs distinct times
-    return ValueOrFail(directory_->notes.CreateNote(author, firm_, draft, ""));
+    return ValueOrFail(directory_->notes.CreateNote(testing::As(author),
+                                                    names::FirmName{firm_}, draft, ""));
   }
   std::vector<std::string> Texts(const NoteQuery& query,
                                  const std::string& caller = "anna") {
-    auto page = directory_->notes.ListNotes(caller, query);
+    auto page = directory_->notes.ListNotes(testing::As(caller), query);
     EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> texts;
     if (page.ok()) {
@@ -61,63 +62,74 @@ TEST_F(NotesTest, AMemberWritesANoteAndIsItsAuthor) {
   NoteRecord note = Write("anna", General(client_, "Sent the VAT return"));
   EXPECT_EQ(note.author_user_id(), "anna");
   EXPECT_EQ(note.create_time_us(), absl::ToUnixMicros(clock_.Now()));
-  EXPECT_EQ(ValueOrFail(directory_->notes.GetNote("bruno", firm_, note.id())).text(),
+  EXPECT_EQ(ValueOrFail(directory_->notes.GetNote(testing::As("bruno"),
+                                                  names::NoteName{firm_, note.id()}))
+                .text(),
             "Sent the VAT return");
 }
 
 TEST_F(NotesTest, TextIsAtMost20000Characters) {
   const std::string at_limit(kMaxNoteCharacters - 1, 'a');
   // 20,000 characters, one of them two bytes long.
-  EXPECT_THAT(
-      directory_->notes.CreateNote("anna", firm_, General(client_, at_limit + "é"), ""),
-      IsOk());
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           General(client_, at_limit + "é"), ""),
+              IsOk());
   auto over = directory_->notes.CreateNote(
-      "anna", firm_, General(client_, std::string(kMaxNoteCharacters + 1, 'a')), "");
+      testing::As("anna"), names::FirmName{firm_},
+      General(client_, std::string(kMaxNoteCharacters + 1, 'a')), "");
   ASSERT_THAT(over, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(over.status())[0].field, "note.text");
 }
 
 TEST_F(NotesTest, TextMustBeUtf8AndNotBlank) {
-  EXPECT_THAT(
-      directory_->notes.CreateNote("anna", firm_, General(client_, "Soci\xE9t\xE9"), ""),
-      StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(client_, " \n "), ""),
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           General(client_, "Soci\xE9t\xE9"), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           General(client_, " \n "), ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(NotesTest, CallFieldsBelongToCallsAndACallHasATime) {
   NoteRecord general = General(client_, "x");
   general.set_contact("Mario");
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, general, ""),
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           general, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   NoteRecord call = Call("x", "Mario");
   call.set_call_time_us(0);
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, call, ""),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_}, call, ""),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   call = Call("x", "Mario");
   call.set_call_duration_us(absl::ToInt64Microseconds(kMaxCallDuration) + 1);
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, call, ""),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, Call("x", "Mario"), ""),
+  EXPECT_THAT(
+      directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_}, call, ""),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           Call("x", "Mario"), ""),
               IsOk());
 }
 
 TEST_F(NotesTest, ANoteIsAboutAClientOfTheFirm) {
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(999999, "x"), ""),
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           General(999999, "x"), ""),
               StatusIs(absl::StatusCode::kNotFound));
   const uint64_t other = NewFirm("other");
   const uint64_t theirs = NewClient(other, "Theirs", "", "other").company_id();
-  EXPECT_THAT(directory_->notes.CreateNote("anna", firm_, General(theirs, "x"), ""),
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           General(theirs, "x"), ""),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(directory_->notes.CreateNote("other", firm_, General(client_, "x"), ""),
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("other"), names::FirmName{firm_},
+                                           General(client_, "x"), ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(NotesTest, ARetryWithTheSameRequestIdReturnsTheFirstNote) {
-  auto first =
-      directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
-  auto again =
-      directory_->notes.CreateNote("anna", firm_, General(client_, "x"), "req-1");
+  auto first = directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                            General(client_, "x"), "req-1");
+  auto again = directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                            General(client_, "x"), "req-1");
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(first->id(), again->id());
@@ -144,13 +156,13 @@ TEST_F(NotesTest, PagesOfNotes) {
   for (int i = 0; i < 5; ++i) Write("anna", General(client_, absl::StrCat("n", i)));
   NoteQuery query = OfClient();
   query.page.page_size = 2;
-  auto first = ValueOrFail(directory_->notes.ListNotes("anna", query));
+  auto first = ValueOrFail(directory_->notes.ListNotes(testing::As("anna"), query));
   EXPECT_EQ(first.items.size(), 2u);
   query.page.page_token = first.next_page_token;
-  auto second = ValueOrFail(directory_->notes.ListNotes("anna", query));
+  auto second = ValueOrFail(directory_->notes.ListNotes(testing::As("anna"), query));
   EXPECT_EQ(second.items[0].text(), "n2");
   query.author = "bruno";  // another query: the token does not fit it
-  EXPECT_THAT(directory_->notes.ListNotes("anna", query),
+  EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"), query),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -179,30 +191,34 @@ TEST_F(NotesTest, ANoteWithManyWordsStartingTheQueryIsFoundOnce) {
 TEST_F(NotesTest, NotesOfAnotherFirmAreNeverFound) {
   Write("anna", General(client_, "segreto"));
   const uint64_t other = NewFirm("other");
-  auto page =
-      directory_->notes.ListNotes("other", {.firm_id = other, .query = "segreto"});
+  auto page = directory_->notes.ListNotes(testing::As("other"),
+                                          {.firm_id = other, .query = "segreto"});
   ASSERT_THAT(page, IsOk());
   EXPECT_TRUE(page->items.empty());
-  EXPECT_THAT(
-      directory_->notes.ListNotes("other", {.firm_id = firm_, .query = "segreto"}),
-      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->notes.ListNotes(testing::As("other"),
+                                          {.firm_id = firm_, .query = "segreto"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(NotesTest, OnlyTheAuthorOrAnAdminChangesANote) {
   NoteRecord note = Write("anna", General(client_, "draft"));
   NoteRecord patch;
   patch.set_text("edited");
-  EXPECT_THAT(directory_->notes.UpdateNote("bruno", firm_, note.id(), patch, {"text"},
-                                           EtagOf(note)),
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("bruno"),
+                                           names::NoteName{firm_, note.id()}, patch,
+                                           {"text"}, EtagOf(note)),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  NoteRecord edited = ValueOrFail(directory_->notes.UpdateNote(
-      "anna", firm_, note.id(), patch, {"text"}, EtagOf(note)));
+  NoteRecord edited = ValueOrFail(
+      directory_->notes.UpdateNote(testing::As("anna"), names::NoteName{firm_, note.id()},
+                                   patch, {"text"}, EtagOf(note)));
   EXPECT_EQ(edited.text(), "edited");
   patch.set_text("by the admin");
-  EXPECT_THAT(directory_->notes.UpdateNote("admin", firm_, note.id(), patch, {"text"},
-                                           EtagOf(edited)),
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("admin"),
+                                           names::NoteName{firm_, note.id()}, patch,
+                                           {"text"}, EtagOf(edited)),
               IsOk());
-  EXPECT_THAT(directory_->notes.DeleteNote("bruno", firm_, note.id(), ""),
+  EXPECT_THAT(directory_->notes.DeleteNote(testing::As("bruno"),
+                                           names::NoteName{firm_, note.id()}, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -210,17 +226,21 @@ TEST_F(NotesTest, AStaleEtagIsAborted) {
   NoteRecord note = Write("anna", General(client_, "v1"));
   NoteRecord patch;
   patch.set_text("v2");
-  ASSERT_THAT(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
-                                           EtagOf(note)),
-              IsOk());
+  ASSERT_THAT(
+      directory_->notes.UpdateNote(testing::As("anna"), names::NoteName{firm_, note.id()},
+                                   patch, {"text"}, EtagOf(note)),
+      IsOk());
   patch.set_text("v3");
-  EXPECT_THAT(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
-                                           EtagOf(note)),
-              StatusIs(absl::StatusCode::kAborted));
-  EXPECT_THAT(directory_->notes.DeleteNote("anna", firm_, note.id(), EtagOf(note)),
+  EXPECT_THAT(
+      directory_->notes.UpdateNote(testing::As("anna"), names::NoteName{firm_, note.id()},
+                                   patch, {"text"}, EtagOf(note)),
+      StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(directory_->notes.DeleteNote(
+                  testing::As("anna"), names::NoteName{firm_, note.id()}, EtagOf(note)),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(
-      directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"author"}, "r2"),
+      directory_->notes.UpdateNote(testing::As("anna"), names::NoteName{firm_, note.id()},
+                                   patch, {"author"}, "r2"),
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -228,47 +248,56 @@ TEST_F(NotesTest, AnUpdateReindexesTheWords) {
   NoteRecord note = Write("anna", General(client_, "vecchio testo"));
   NoteRecord patch;
   patch.set_text("nuovo testo");
-  ValueOrFail(directory_->notes.UpdateNote("anna", firm_, note.id(), patch, {"text"},
-                                           EtagOf(note)));
+  ValueOrFail(directory_->notes.UpdateNote(testing::As("anna"),
+                                           names::NoteName{firm_, note.id()}, patch,
+                                           {"text"}, EtagOf(note)));
   EXPECT_TRUE(Texts({.firm_id = firm_, .query = "vecchio"}).empty());
   EXPECT_EQ(Texts({.firm_id = firm_, .query = "nuovo"}).size(), 1u);
 }
 
 TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
   NoteRecord note = Write("anna", General(client_, "da cancellare"));
-  NoteRecord deleted =
-      ValueOrFail(directory_->notes.DeleteNote("anna", firm_, note.id(), ""));
+  NoteRecord deleted = ValueOrFail(directory_->notes.DeleteNote(
+      testing::As("anna"), names::NoteName{firm_, note.id()}, ""));
   EXPECT_EQ(Notes::PurgeTimeOf(deleted),
             deleted.delete_time_us() + absl::ToInt64Microseconds(absl::Hours(30 * 24)));
   EXPECT_TRUE(Texts(OfClient()).empty());
   EXPECT_TRUE(Texts({.firm_id = firm_, .query = "cancellare"}).empty());
-  EXPECT_THAT(directory_->notes.GetNote("anna", firm_, note.id()),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      directory_->notes.GetNote(testing::As("anna"), names::NoteName{firm_, note.id()}),
+      StatusIs(absl::StatusCode::kNotFound));
   NoteQuery deleted_ones = OfClient();
   deleted_ones.show_deleted = true;
-  EXPECT_THAT(directory_->notes.ListNotes("anna", deleted_ones),
+  EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"), deleted_ones),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Texts(deleted_ones, "admin"), ElementsAre("da cancellare"));
-  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()), IsOk());
-  EXPECT_THAT(directory_->notes.DeleteNote("anna", firm_, note.id(), ""),
+  EXPECT_THAT(
+      directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
+      IsOk());
+  EXPECT_THAT(directory_->notes.DeleteNote(testing::As("anna"),
+                                           names::NoteName{firm_, note.id()}, ""),
               StatusIs(absl::StatusCode::kNotFound));
 
   // One second before 30 days it stays; at exactly 30 days it is purged.
   clock_.Advance(absl::Hours(30 * 24) - absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 0u);
-  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()), IsOk());
+  EXPECT_THAT(
+      directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
+      IsOk());
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u);
-  EXPECT_THAT(directory_->notes.GetNote("admin", firm_, note.id()),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
+      StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
 }
 
 TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
-  EXPECT_THAT(directory_->notes.ListNotes("anna", {.firm_id = firm_}),
+  EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"), {.firm_id = firm_}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->notes.ListNotes("anna", {.firm_id = firm_, .query = "!!"}),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      directory_->notes.ListNotes(testing::As("anna"), {.firm_id = firm_, .query = "!!"}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

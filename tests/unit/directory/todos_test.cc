@@ -35,17 +35,18 @@ class TodosTest : public DirectoryTest {
     return t;
   }
   TodoRecord Create(const TodoRecord& draft) {
-    return ValueOrFail(directory_->todos.CreateTodo("owner", firm_, draft, ""));
+    return ValueOrFail(directory_->todos.CreateTodo(testing::As("owner"),
+                                                    names::FirmName{firm_}, draft, ""));
   }
   absl::StatusOr<TodoRecord> Move(const TodoRecord& t, v1::Todo::State state) {
     TodoRecord patch;
     patch.set_state(state);
-    return directory_->todos.UpdateTodo("anna", firm_, t.id(), patch, {"state"},
-                                        EtagOf(t));
+    return directory_->todos.UpdateTodo(
+        testing::As("anna"), names::TodoName{firm_, t.id()}, patch, {"state"}, EtagOf(t));
   }
   std::vector<std::string> Titles(TodoQuery query) {
     query.firm_id = firm_;
-    auto page = directory_->todos.ListTodos("anna", query);
+    auto page = directory_->todos.ListTodos(testing::As("anna"), query);
     EXPECT_THAT(page, IsOk()) << page.status();
     std::vector<std::string> titles;
     if (page.ok()) {
@@ -62,30 +63,36 @@ TEST_F(TodosTest, ANewTodoIsOpenForAMemberOfTheFirm) {
   TodoRecord t = Create(Draft("Bilancio 2025"));
   EXPECT_EQ(t.state(), v1::Todo::OPEN);
   EXPECT_EQ(t.progress(), 0);
-  auto outsider =
-      directory_->todos.CreateTodo("owner", firm_, Draft("x", "stranger"), "");
+  auto outsider = directory_->todos.CreateTodo(
+      testing::As("owner"), names::FirmName{firm_}, Draft("x", "stranger"), "");
   ASSERT_THAT(outsider, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(outsider.status())[0].field, "todo.assignee");
-  EXPECT_THAT(directory_->todos.CreateTodo("stranger", firm_, Draft("x"), ""),
+  EXPECT_THAT(directory_->todos.CreateTodo(testing::As("stranger"),
+                                           names::FirmName{firm_}, Draft("x"), ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(TodosTest, TitleIsOneTo200CharactersAndProgress0To100) {
-  EXPECT_THAT(directory_->todos.CreateTodo(
-                  "owner", firm_, Draft(std::string(kMaxTodoTitleCharacters, 'x')), ""),
-              IsOk());
   EXPECT_THAT(
-      directory_->todos.CreateTodo(
-          "owner", firm_, Draft(std::string(kMaxTodoTitleCharacters + 1, 'x')), ""),
-      StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->todos.CreateTodo("owner", firm_, Draft("  "), ""),
+      directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                   Draft(std::string(kMaxTodoTitleCharacters, 'x')), ""),
+      IsOk());
+  EXPECT_THAT(directory_->todos.CreateTodo(
+                  testing::As("owner"), names::FirmName{firm_},
+                  Draft(std::string(kMaxTodoTitleCharacters + 1, 'x')), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                           Draft("  "), ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   TodoRecord draft = Draft("p");
   draft.set_progress(101);
-  EXPECT_THAT(directory_->todos.CreateTodo("owner", firm_, draft, ""),
+  EXPECT_THAT(directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                           draft, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   draft.set_progress(100);
-  EXPECT_THAT(directory_->todos.CreateTodo("owner", firm_, draft, ""), IsOk());
+  EXPECT_THAT(directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                           draft, ""),
+              IsOk());
 }
 
 TEST_F(TodosTest, DueDatesAreCalendarDays) {
@@ -101,15 +108,17 @@ TEST_F(TodosTest, DoneSetsProgressTo100AndReopeningIsRecorded) {
   TodoRecord t = Create(Draft("Dichiarazione"));
   TodoRecord patch;
   patch.set_progress(40);
-  t = ValueOrFail(directory_->todos.UpdateTodo("anna", firm_, t.id(), patch, {"progress"},
-                                               EtagOf(t)));
+  t = ValueOrFail(directory_->todos.UpdateTodo(testing::As("anna"),
+                                               names::TodoName{firm_, t.id()}, patch,
+                                               {"progress"}, EtagOf(t)));
   EXPECT_EQ(t.progress(), 40);
   t = ValueOrFail(Move(t, v1::Todo::DONE));
   EXPECT_EQ(t.progress(), 100);
   EXPECT_EQ(t.complete_time_us(), absl::ToUnixMicros(clock_.Now()));
   patch.set_progress(50);
   EXPECT_THAT(
-      directory_->todos.UpdateTodo("anna", firm_, t.id(), patch, {"progress"}, EtagOf(t)),
+      directory_->todos.UpdateTodo(testing::As("anna"), names::TodoName{firm_, t.id()},
+                                   patch, {"progress"}, EtagOf(t)),
       StatusIs(absl::StatusCode::kInvalidArgument));
   clock_.Advance(absl::Hours(1));
   t = ValueOrFail(Move(t, v1::Todo::IN_PROGRESS));
@@ -120,7 +129,8 @@ TEST_F(TodosTest, DoneSetsProgressTo100AndReopeningIsRecorded) {
   patch.set_state(v1::Todo::OPEN);
   patch.set_progress(10);
   t = ValueOrFail(Move(t, v1::Todo::CANCELLED));
-  t = ValueOrFail(directory_->todos.UpdateTodo("anna", firm_, t.id(), patch,
+  t = ValueOrFail(directory_->todos.UpdateTodo(testing::As("anna"),
+                                               names::TodoName{firm_, t.id()}, patch,
                                                {"state", "progress"}, EtagOf(t)));
   EXPECT_EQ(t.progress(), 10);
   EXPECT_EQ(t.reopen_time_us_size(), 2);
@@ -130,12 +140,15 @@ TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
   TodoRecord t = Create(Draft("x"));
   ASSERT_THAT(Move(t, v1::Todo::IN_PROGRESS), IsOk());
   EXPECT_THAT(Move(t, v1::Todo::DONE), StatusIs(absl::StatusCode::kAborted));
-  EXPECT_THAT(directory_->todos.UpdateTodo("anna", firm_, t.id(), t, {"client"}, "r2"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      directory_->todos.UpdateTodo(testing::As("anna"), names::TodoName{firm_, t.id()}, t,
+                                   {"client"}, "r2"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   TodoRecord patch;
   patch.set_assignee_user_id("stranger");
   EXPECT_THAT(
-      directory_->todos.UpdateTodo("anna", firm_, t.id(), patch, {"assignee"}, "r2"),
+      directory_->todos.UpdateTodo(testing::As("anna"), names::TodoName{firm_, t.id()},
+                                   patch, {"assignee"}, "r2"),
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -178,12 +191,13 @@ TEST_F(TodosTest, AClientsTodosAndOneAssigneesOfOneClient) {
 
 TEST_F(TodosTest, ListFiltersAreChecked) {
   EXPECT_THAT(directory_->todos.ListTodos(
-                  "anna", {.firm_id = firm_, .state = v1::Todo::OPEN, .open_only = true}),
+                  testing::As("anna"),
+                  {.firm_id = firm_, .state = v1::Todo::OPEN, .open_only = true}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      directory_->todos.ListTodos("anna", {.firm_id = firm_, .due_from = 5, .due_to = 4}),
-      StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(directory_->todos.ListTodos("stranger", {.firm_id = firm_}),
+  EXPECT_THAT(directory_->todos.ListTodos(testing::As("anna"),
+                                          {.firm_id = firm_, .due_from = 5, .due_to = 4}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->todos.ListTodos(testing::As("stranger"), {.firm_id = firm_}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
@@ -192,10 +206,10 @@ TEST_F(TodosTest, PagesFollowTheDueDate) {
     Create(Draft(absl::StrCat("t", i), "anna", absl::CivilDay(2026, 2, 1) + i));
   }
   TodoQuery query{.firm_id = firm_, .assignee = "anna", .page = {.page_size = 2}};
-  auto first = ValueOrFail(directory_->todos.ListTodos("anna", query));
+  auto first = ValueOrFail(directory_->todos.ListTodos(testing::As("anna"), query));
   ASSERT_EQ(first.items.size(), 2u);
   query.page.page_token = first.next_page_token;
-  auto second = ValueOrFail(directory_->todos.ListTodos("anna", query));
+  auto second = ValueOrFail(directory_->todos.ListTodos(testing::As("anna"), query));
   ASSERT_EQ(second.items.size(), 2u);
   EXPECT_EQ(second.items[0].title(), "t2");
 }
@@ -213,7 +227,8 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
   ASSERT_THAT(Move(Create(Draft("done")), v1::Todo::DONE), IsOk());
   clock_.Advance(absl::Hours(1));
 
-  auto utc = ValueOrFail(directory_->todos.GetClientWorkSummary("anna", firm_, client_));
+  auto utc = ValueOrFail(directory_->todos.GetClientWorkSummary(
+      testing::As("anna"), names::ClientName{firm_, client_}));
   EXPECT_EQ(utc.time_zone, "UTC");
   EXPECT_EQ(utc.open, 3);
   EXPECT_EQ(utc.overdue, 1);
@@ -221,9 +236,11 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
 
   FirmRecord rome;
   rome.set_time_zone("Europe/Rome");
-  ASSERT_THAT(directory_->firms.UpdateFirm("owner", firm_, rome, {"time_zone"}), IsOk());
-  auto in_rome =
-      ValueOrFail(directory_->todos.GetClientWorkSummary("anna", firm_, client_));
+  ASSERT_THAT(directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm_},
+                                           rome, {"time_zone"}),
+              IsOk());
+  auto in_rome = ValueOrFail(directory_->todos.GetClientWorkSummary(
+      testing::As("anna"), names::ClientName{firm_, client_}));
   EXPECT_EQ(in_rome.time_zone, "Europe/Rome");
   EXPECT_EQ(in_rome.open, 3);
   EXPECT_EQ(in_rome.overdue, 2);
@@ -234,20 +251,23 @@ TEST_F(TodosTest, AFirmsTimeZoneMustBeKnown) {
   FirmRecord patch;
   for (const char* bad : {"Mars/Olympus", "../../etc/passwd", "Europe/Rome\n"}) {
     patch.set_time_zone(bad);
-    EXPECT_THAT(directory_->firms.UpdateFirm("owner", firm_, patch, {"time_zone"}),
+    EXPECT_THAT(directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm_},
+                                             patch, {"time_zone"}),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
   patch.set_time_zone("America/Sao_Paulo");
-  EXPECT_THAT(directory_->firms.UpdateFirm("anna", firm_, patch, {"time_zone"}),
+  EXPECT_THAT(directory_->firms.UpdateFirm(testing::As("anna"), names::FirmName{firm_},
+                                           patch, {"time_zone"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(
-      ValueOrFail(directory_->firms.UpdateFirm("owner", firm_, patch, {"time_zone"}))
+      ValueOrFail(directory_->firms.UpdateFirm(
+                      testing::As("owner"), names::FirmName{firm_}, patch, {"time_zone"}))
           .time_zone(),
       "America/Sao_Paulo");
-  EXPECT_THAT(
-      directory_->firms.CreateFirm("zed", "Z", "z@z.example", "", "", "Nowhere/X"),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(directory_->firms.CreateFirm(testing::As("zed"), "Z", "z@z.example", "", "",
+                                           "Nowhere/X"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

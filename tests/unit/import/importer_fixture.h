@@ -36,13 +36,14 @@ class InMemoryDirectoryPort final : public DirectoryPort {
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
     if (down) return Outage();
-    return directory_.firms.GetFirm(caller.user_id, firm_id).status();
+    return directory_.firms.GetFirm(caller, names::FirmName{firm_id}).status();
   }
   absl::StatusOr<std::vector<ExistingClient>> GetClients(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& ids) override {
     if (down) return Outage();
-    auto found = directory_.clients.BatchGetClients(caller.user_id, firm_id, ids);
+    auto found =
+        directory_.clients.BatchGetClients(caller, names::FirmName{firm_id}, ids);
     if (!found.ok()) return found.status();
     std::vector<ExistingClient> out;
     for (const directory::ClientRecord& c : *found) out.push_back(View(c));
@@ -55,8 +56,8 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates)
       entries.push_back({u.company_id, u.client_number, ""});
-    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id,
-                                                             entries, true);
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(
+        caller, names::FirmName{firm_id}, entries, true);
     if (!batch.ok()) return batch.status();
     std::vector<NumberVerdict> verdicts;
     for (const auto& v : batch->verdicts) verdicts.push_back({v.refusal, v.description});
@@ -79,8 +80,8 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     for (const NumberUpdate& u : updates) {
       entries.push_back({u.company_id, u.client_number, u.etag});
     }
-    auto batch = directory_.numbers.BatchUpdateClientNumbers(caller.user_id, firm_id,
-                                                             entries, false, request_id);
+    auto batch = directory_.numbers.BatchUpdateClientNumbers(
+        caller, names::FirmName{firm_id}, entries, false, request_id);
     if (!batch.ok()) return batch.status();
     if (!batch->replayed) ++apply_calls;
     if (lose_answers > 0) {
@@ -96,10 +97,9 @@ class InMemoryDirectoryPort final : public DirectoryPort {
                                          absl::string_view page_token) override {
     if (down) return Outage();
     auto page = directory_.listing.ListClients(
-        caller.user_id,
-        {.firm_id = firm_id,
-         .page = {.page_size = 1000, .page_token = std::string(page_token)},
-         .show_inactive = include_inactive});
+        caller, {.firm_id = firm_id,
+                 .page = {.page_size = 1000, .page_token = std::string(page_token)},
+                 .show_inactive = include_inactive});
     if (!page.ok()) return page.status();
     ClientPage out{.clients = {}, .next_page_token = page->next_page_token};
     for (const directory::ClientRecord& c : page->items) out.clients.push_back(View(c));
@@ -203,10 +203,10 @@ class ImporterTest : public ::testing::Test {
             *directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
                                                        wholesale_, imports_)) {
-    firm_ =
-        testing::ValueOrFail(domain_->firms.CreateFirm(
-                                 "alice", "Studio", "alice@studio.example", "Alice", ""))
-            .id();
+    firm_ = testing::ValueOrFail(domain_->firms.CreateFirm(testing::As("alice"), "Studio",
+                                                           "alice@studio.example",
+                                                           "Alice", ""))
+                .id();
     rossi_ = AddClient("Rossi SRL");
     bianchi_ = AddClient("Bianchi SpA");
     verdi_ = AddClient("Società Verdi", "V-1");
@@ -226,20 +226,22 @@ class ImporterTest : public ::testing::Test {
     draft.set_display_name(name);
     draft.set_client_type(v1::BUSINESS);
     draft.set_client_number(number);
-    return testing::ValueOrFail(
-               domain_->clients.CreateClient("alice", firm_, draft, false, ""))
+    return testing::ValueOrFail(domain_->clients.CreateClient(testing::As("alice"),
+                                                              names::FirmName{firm_},
+                                                              draft, false, ""))
         .company_id();
   }
 
   // Someone edits the client in the directory: its etag moves on.
   void EditClient(uint64_t id) {
-    directory::ClientRecord now =
-        testing::ValueOrFail(domain_->clients.GetClient("alice", firm_, id));
+    directory::ClientRecord now = testing::ValueOrFail(
+        domain_->clients.GetClient(testing::As("alice"), names::ClientName{firm_, id}));
     directory::ClientRecord patch;
     patch.set_email(absl::StrCat("edit", now.revision(), "@client.example"));
-    EXPECT_THAT(domain_->clients.UpdateClient("alice", firm_, id, patch, {"email"},
-                                              directory::EtagOf(now)),
-                ::clientbook::testing::IsOk());
+    EXPECT_THAT(
+        domain_->clients.UpdateClient(testing::As("alice"), names::ClientName{firm_, id},
+                                      patch, {"email"}, directory::EtagOf(now)),
+        ::clientbook::testing::IsOk());
   }
 
   static std::string File(const std::vector<std::string>& rows) {
@@ -270,7 +272,8 @@ class ImporterTest : public ::testing::Test {
   }
 
   std::string Number(uint64_t id) {
-    return testing::ValueOrFail(domain_->clients.GetClient("alice", firm_, id))
+    return testing::ValueOrFail(domain_->clients.GetClient(testing::As("alice"),
+                                                           names::ClientName{firm_, id}))
         .client_number();
   }
 

@@ -221,7 +221,8 @@ TEST_F(ImporterTest,
   const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
                                 absl::StrCat(bianchi_, ",Bianchi SpA,B-1")});
   directory_.before_apply = [&] {
-    EXPECT_THAT(domain_->clients.DeleteClient(testing::As("alice"), firm_, rossi_),
+    EXPECT_THAT(domain_->clients.DeleteClient(testing::As("alice"),
+                                              names::ClientName{firm_, rossi_}),
                 IsOk());
   };
   JobRecord failed = Import(csv, "first-upload");
