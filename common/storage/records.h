@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/paging/paging.h"
 #include "common/storage/database.h"
 
 // Stored values are serialized protobuf records; these read them back.
@@ -51,6 +52,20 @@ absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
     records.push_back(std::move(*record));
   }
   return records;
+}
+
+// A scanned page whose values are `Record`s, decoded; DATA_LOSS for one that
+// is not.
+template <typename Record>
+absl::StatusOr<StoredPage<Record>> DecodePage(absl::StatusOr<Database::RawPage> raw) {
+  if (!raw.ok()) return raw.status();
+  StoredPage<Record> page{.items = {}, .cursor = raw->cursor};
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<Record> record = DecodeRecord<Record>(value);
+    if (!record.ok()) return record.status();
+    page.items.push_back(std::move(*record));
+  }
+  return page;
 }
 
 }  // namespace clientbook::storage

@@ -58,6 +58,19 @@ absl::StatusOr<InvitationRecord> Invitations::LoadPendingInvitation(
   return invitations::Answerable(caller, store_.GetInvitationByToken(token), NowMicros());
 }
 
+absl::StatusOr<storage::StoredPage<uint64_t>> Invitations::FirmIdsOf(
+    absl::string_view user_id, absl::string_view cursor) const {
+  absl::StatusOr<storage::StoredPage<v1::Firm>> page =
+      store_.FirmsOf(user_id, cursor, storage::kMaxPageSize);
+  if (!page.ok()) return page.status();
+  storage::StoredPage<uint64_t> ids{.items = {}, .cursor = std::move(page->cursor)};
+  for (const v1::Firm& firm : page->items) {
+    absl::StatusOr<names::FirmName> name = names::FirmName::Parse("firm", firm.name());
+    if (name.ok()) ids.items.push_back(name->firm_id);
+  }
+  return ids;
+}
+
 absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
                                               InvitationRecord& invitation,
                                               std::optional<uint64_t> requested) {
@@ -75,24 +88,14 @@ absl::StatusOr<uint64_t> Invitations::PinFirm(const auth::Caller& caller,
   }
   // The index only helps to pick the invitee's one firm; the cell checks
   // the membership itself.
-  absl::StatusOr<std::vector<uint64_t>> firms = std::vector<uint64_t>();
+  std::vector<uint64_t> firms;
   if (!requested.has_value()) {
-    firms = invitations::FirmsWeighed(
-        [&](absl::string_view cursor) -> absl::StatusOr<storage::StoredPage<uint64_t>> {
-          absl::StatusOr<storage::StoredPage<v1::Firm>> page =
-              store_.FirmsOf(caller.user_id, cursor, storage::kMaxPageSize);
-          if (!page.ok()) return page.status();
-          storage::StoredPage<uint64_t> ids{.items = {}, .cursor = page->cursor};
-          for (const v1::Firm& firm : page->items) {
-            absl::StatusOr<names::FirmName> name =
-                names::FirmName::Parse("firm", firm.name());
-            if (name.ok()) ids.items.push_back(name->firm_id);
-          }
-          return ids;
-        });
-    if (!firms.ok()) return firms.status();
+    absl::StatusOr<std::vector<uint64_t>> weighed = invitations::FirmsWeighed(
+        [&](absl::string_view cursor) { return FirmIdsOf(caller.user_id, cursor); });
+    if (!weighed.ok()) return weighed.status();
+    firms = *std::move(weighed);
   }
-  absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, *firms);
+  absl::StatusOr<uint64_t> firm = invitations::ChooseFirm(requested, firms);
   if (!firm.ok()) return firm.status();
   invitation.set_accepting_firm_id(*firm);
   if (absl::Status s = Put({.actor = caller.user_id}, invitation); !s.ok()) return s;

@@ -62,6 +62,9 @@ class Invitations {
   absl::StatusOr<uint64_t> PinFirm(const auth::Caller& caller,
                                    InvitationRecord& invitation,
                                    std::optional<uint64_t> requested);
+  // One page of the ids of a user's firms, from the index (FirmsWeighed).
+  absl::StatusOr<storage::StoredPage<uint64_t>> FirmIdsOf(absl::string_view user_id,
+                                                          absl::string_view cursor) const;
   // Writes `invitation`, its change record naming `origin`.
   absl::Status Put(const changes::ChangeOrigin& origin,
                    const InvitationRecord& invitation);

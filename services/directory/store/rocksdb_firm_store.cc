@@ -39,16 +39,8 @@ absl::StatusOr<std::optional<MemberRecord>> RocksFirmStore::GetMember(
 
 absl::StatusOr<StoredPage<MemberRecord>> RocksFirmStore::ListMembers(
     uint64_t firm_id, absl::string_view cursor, size_t limit) const {
-  absl::StatusOr<storage::Database::RawPage> raw =
-      db_.ScanPage(KeyBuilder(tables::kMember).Uint64(firm_id).Release(), cursor, limit);
-  if (!raw.ok()) return raw.status();
-  StoredPage<MemberRecord> page{.items = {}, .cursor = raw->cursor};
-  for (const auto& [key, value] : raw->entries) {
-    absl::StatusOr<MemberRecord> member = storage::DecodeRecord<MemberRecord>(value);
-    if (!member.ok()) return member.status();
-    page.items.push_back(std::move(*member));
-  }
-  return page;
+  return storage::DecodePage<MemberRecord>(
+      db_.ScanPage(KeyBuilder(tables::kMember).Uint64(firm_id).Release(), cursor, limit));
 }
 
 absl::StatusOr<StoredPage<uint64_t>> RocksFirmStore::ListFirmIdsOfUser(

@@ -45,15 +45,18 @@ absl::StatusOr<StoredPage<InvitationRecord>> RocksInvitationStore::ListInvitatio
     std::string prefix, absl::string_view cursor, size_t limit) const {
   absl::StatusOr<storage::Database::RawPage> raw = db_.ScanPage(prefix, cursor, limit);
   if (!raw.ok()) return raw.status();
-  StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
+  std::vector<std::string> keys;
+  keys.reserve(raw->entries.size());
   for (const auto& [key, value] : raw->entries) {
     std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id.has_value()) return absl::DataLossError("bad invitation index");
-    absl::StatusOr<std::optional<InvitationRecord>> inv = GetInvitation(*id);
-    if (!inv.ok()) return inv.status();
-    if (inv->has_value()) page.items.push_back(std::move(**inv));
+    keys.push_back(InvitationKey(*id));
   }
-  return page;
+  absl::StatusOr<std::vector<InvitationRecord>> invitations =
+      storage::ReadRecords<InvitationRecord>(db_, keys);
+  if (!invitations.ok()) return invitations.status();
+  return StoredPage<InvitationRecord>{.items = *std::move(invitations),
+                                      .cursor = std::move(raw->cursor)};
 }
 
 absl::StatusOr<StoredPage<InvitationRecord>> RocksInvitationStore::ListInvitationsToEmail(
@@ -72,17 +75,8 @@ RocksInvitationStore::ListInvitationsFromUser(absl::string_view user_id,
 
 absl::StatusOr<StoredPage<InvitationRecord>> RocksInvitationStore::ScanInvitations(
     absl::string_view cursor, size_t limit) const {
-  absl::StatusOr<storage::Database::RawPage> raw =
-      db_.ScanPage(std::string(1, tables::kInvitation), cursor, limit);
-  if (!raw.ok()) return raw.status();
-  StoredPage<InvitationRecord> page{.items = {}, .cursor = raw->cursor};
-  for (const auto& [key, value] : raw->entries) {
-    absl::StatusOr<InvitationRecord> invitation =
-        storage::DecodeRecord<InvitationRecord>(value);
-    if (!invitation.ok()) return invitation.status();
-    page.items.push_back(*std::move(invitation));
-  }
-  return page;
+  return storage::DecodePage<InvitationRecord>(
+      db_.ScanPage(std::string(1, tables::kInvitation), cursor, limit));
 }
 
 void RocksInvitationWrites::PutInvitation(const InvitationRecord& inv,

@@ -52,19 +52,6 @@ std::string AgeKey(const JobRecord& job) {
 }
 names::ImportJobName RefOf(const JobRecord& job) { return {job.firm_id(), job.job_id()}; }
 
-template <typename Record>
-absl::StatusOr<StoredPage<Record>> DecodePage(
-    absl::StatusOr<storage::Database::RawPage> raw) {
-  if (!raw.ok()) return raw.status();
-  StoredPage<Record> page{.items = {}, .cursor = raw->cursor};
-  for (const auto& [key, value] : raw->entries) {
-    absl::StatusOr<Record> record = storage::DecodeRecord<Record>(value);
-    if (!record.ok()) return record.status();
-    page.items.push_back(std::move(*record));
-  }
-  return page;
-}
-
 // The jobs of an index whose keys in [begin, end) end in firm and job id.
 absl::StatusOr<std::vector<names::ImportJobName>> IndexedJobs(const storage::Database& db,
                                                               absl::string_view begin,
@@ -257,13 +244,14 @@ absl::StatusOr<std::optional<names::ImportJobName>> RocksImportStore::FindReques
 absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_id,
                                                                  absl::string_view cursor,
                                                                  size_t limit) const {
-  return DecodePage<JobRecord>(
+  return storage::DecodePage<JobRecord>(
       db_->ScanPage(KeyBuilder(kJob).Uint64(firm_id).Release(), cursor, limit));
 }
 
 absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(
     names::ImportJobName ref, absl::string_view cursor, size_t limit) const {
-  return DecodePage<ErrorRecord>(db_->ScanPage(ErrorsPrefix(ref), cursor, limit));
+  return storage::DecodePage<ErrorRecord>(
+      db_->ScanPage(ErrorsPrefix(ref), cursor, limit));
 }
 
 absl::StatusOr<std::vector<names::ImportJobName>> RocksImportStore::UnfinishedJobs()
