@@ -117,27 +117,33 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
       for (const std::string& role : call->caller->roles) record.add_actor_roles(role);
     }
   }
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = std::max(clock_.Now(), last_commit_);
-  uint64_t sequence = next_;
-  for (ChangeRecord& record : records) {
-    record.set_sequence(sequence);
-    record.set_commit_time_us(absl::ToUnixMicros(now));
-    const std::string stored = record.SerializeAsString();
-    batch.Put(RecordKey(sequence), stored);
-    if (audit_on()) {
-      for (const std::string& key : audit_index::KeysOf(table_, record)) {
-        batch.Put(key, audit_index::HoldsRecord(key) ? stored : "");
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = std::max(clock_.Now(), last_commit_);
+    uint64_t sequence = next_;
+    for (ChangeRecord& record : records) {
+      record.set_sequence(sequence);
+      record.set_commit_time_us(absl::ToUnixMicros(now));
+      const std::string stored = record.SerializeAsString();
+      batch.Put(RecordKey(sequence), stored);
+      if (audit_on()) {
+        for (const std::string& key : audit_index::KeysOf(table_, record)) {
+          batch.Put(key, audit_index::HoldsRecord(key) ? stored : "");
+        }
       }
+      ++sequence;
     }
-    ++sequence;
+    if (absl::Status s = durable ? db_.WriteDurably(batch) : db_.Write(batch); !s.ok()) {
+      return s;
+    }
+    next_ = sequence;
+    last_commit_ = now;
+    if (records.empty()) return absl::OkStatus();
+    Publish(std::move(records));
   }
-  if (absl::Status s = durable ? db_.WriteDurably(batch) : db_.Write(batch); !s.ok()) {
-    return s;
-  }
-  next_ = sequence;
-  last_commit_ = now;
-  Publish(records);
+  // Out of the commit lock: waking the watchers never holds up the next
+  // commit.
+  absl::MutexLock wake(&await_mu_);  // its unlock evaluates the waiters' conditions
   return absl::OkStatus();
 }
 
@@ -191,13 +197,18 @@ absl::Status ChangeLog::RecordRead(const DataRead& read) {
   return Commit(batch, {std::move(record)});
 }
 
-void ChangeLog::Publish(const std::vector<ChangeRecord>& records) {
-  absl::MutexLock lock(&recent_mu_);
-  for (const ChangeRecord& record : records) {
-    recent_.push_back(record);
-    if (recent_.size() > kRecentRecords) recent_.pop_front();
-    published_ = record.sequence() + 1;
+void ChangeLog::Publish(std::vector<ChangeRecord> records) {
+  std::vector<SharedRecord> shared;
+  shared.reserve(records.size());
+  for (ChangeRecord& record : records) {
+    shared.push_back(std::make_shared<const ChangeRecord>(std::move(record)));
   }
+  absl::MutexLock lock(&recent_mu_);
+  for (SharedRecord& record : shared) {
+    recent_.push_back(std::move(record));
+    if (recent_.size() > kRecentRecords) recent_.pop_front();
+  }
+  published_.store(recent_.back()->sequence() + 1, std::memory_order_release);
 }
 
 std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) const {
@@ -208,22 +219,20 @@ std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) cons
 }
 
 void ChangeLog::AwaitSequence(uint64_t sequence, absl::Time deadline) const {
-  absl::MutexLock lock(&recent_mu_);
-  auto reached = [this, sequence]() {
-    recent_mu_.AssertReaderHeld();
-    return published_ > sequence;
-  };
-  recent_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  auto reached = [this, sequence]() { return Published(sequence); };
+  if (reached()) return;
+  absl::MutexLock lock(&await_mu_);
+  await_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
 }
 
-absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::Read(uint64_t from,
+absl::StatusOr<std::vector<SharedRecord>> ChangeLog::Read(uint64_t from,
                                                           size_t limit) const {
+  std::vector<SharedRecord> records;
+  if (from >= published_.load(std::memory_order_acquire)) return records;
   {
-    absl::MutexLock lock(&recent_mu_);
-    if (from >= published_) return std::vector<ChangeRecord>();
-    if (!recent_.empty() && from >= recent_.front().sequence()) {
-      std::vector<ChangeRecord> records;
-      for (auto it = recent_.begin() + (from - recent_.front().sequence());
+    absl::ReaderMutexLock lock(&recent_mu_);
+    if (!recent_.empty() && from >= recent_.front()->sequence()) {
+      for (auto it = recent_.begin() + (from - recent_.front()->sequence());
            it != recent_.end() && records.size() < limit; ++it) {
         records.push_back(*it);
       }
@@ -231,11 +240,14 @@ absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::Read(uint64_t from,
     }
   }
   absl::StatusOr<std::vector<ChangeRecord>> stored = ReadStored(from, limit);
-  if (!stored.ok()) return stored;
+  if (!stored.ok()) return stored.status();
   // Never past what is published: a commit may be writing its records.
-  absl::MutexLock lock(&recent_mu_);
-  while (!stored->empty() && stored->back().sequence() >= published_) stored->pop_back();
-  return stored;
+  const uint64_t published = published_.load(std::memory_order_acquire);
+  for (ChangeRecord& record : *stored) {
+    if (record.sequence() >= published) break;
+    records.push_back(std::make_shared<const ChangeRecord>(std::move(record)));
+  }
+  return records;
 }
 
 absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::ReadStored(uint64_t from,
@@ -264,8 +276,7 @@ uint64_t ChangeLog::next_sequence() const {
 }
 
 uint64_t ChangeLog::oldest_sequence() const {
-  absl::MutexLock lock(&mu_);
-  return oldest_;
+  return oldest_.load(std::memory_order_acquire);
 }
 
 absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) {
@@ -297,10 +308,10 @@ absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) 
   {
     absl::MutexLock lock(&mu_);
     first_kept_ = first + expired;
-    oldest_ = std::max(oldest_, first_kept_);
+    oldest_.store(std::max(oldest_.load(), first_kept_), std::memory_order_release);
   }
   absl::MutexLock lock(&recent_mu_);
-  while (!recent_.empty() && recent_.front().sequence() < first + expired) {
+  while (!recent_.empty() && recent_.front()->sequence() < first + expired) {
     recent_.pop_front();
   }
   return expired;
@@ -326,8 +337,8 @@ absl::StatusOr<uint64_t> ChangeLog::ExpireFeedBefore(absl::Time cutoff) {
     }
   }
   absl::MutexLock lock(&mu_);
-  oldest_ = std::max(oldest_, low);
-  return oldest_;
+  oldest_.store(std::max(oldest_.load(), low), std::memory_order_release);
+  return oldest_.load();
 }
 
 absl::StatusOr<std::string> ChangeLog::ReadAudit(

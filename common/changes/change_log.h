@@ -39,6 +39,10 @@ namespace clientbook::changes {
 // The type of a record of a read (DataRead), not a change.
 inline constexpr char kExported[] = "EXPORTED";
 
+// A record as the log hands it out: shared, never copied, by every reader of
+// the live tail (a hundred watchers read each record of a busy firm).
+using SharedRecord = std::shared_ptr<const ChangeRecord>;
+
 class ChangeLog {
  public:
   static absl::StatusOr<std::unique_ptr<ChangeLog>> Open(storage::Database& db,
@@ -53,7 +57,7 @@ class ChangeLog {
 
   // Up to `limit` records from sequence `from` on, in order: from memory
   // when the recent ones cover `from` (the live tail), else from RocksDB.
-  absl::StatusOr<std::vector<ChangeRecord>> Read(uint64_t from, size_t limit) const;
+  absl::StatusOr<std::vector<SharedRecord>> Read(uint64_t from, size_t limit) const;
 
   // The tables that hold the service's current resources, as its store lays
   // them out; set once, before the log is read.
@@ -85,6 +89,10 @@ class ChangeLog {
 
   // Returns once a record at or after `sequence` exists, or at `deadline`.
   void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
+  // Whether a record at or after `sequence` exists; never waits.
+  bool Published(uint64_t sequence) const {
+    return published_.load(std::memory_order_acquire) > sequence;
+  }
 
   // The sequence the next record gets (1 in a new log).
   uint64_t next_sequence() const;
@@ -151,7 +159,9 @@ class ChangeLog {
                                               char part,
                                               const std::function<std::string()>& make);
   absl::StatusOr<std::vector<ChangeRecord>> ReadStored(uint64_t from, size_t limit) const;
-  void Publish(const std::vector<ChangeRecord>& records);
+  // Hands `records` (at least one) to the readers of the live tail; under
+  // the commit lock, so they come in sequence order.
+  void Publish(std::vector<ChangeRecord> records) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Database& db_;
   const char table_;
@@ -164,8 +174,10 @@ class ChangeLog {
   uint64_t ids_to_skip_;
   // Held across each commit: the order of sequences is the order of commits.
   mutable absl::Mutex mu_;
-  // The oldest record the feed serves; the oldest kept at all (the audit's).
-  uint64_t oldest_ ABSL_GUARDED_BY(mu_);
+  // The oldest record the feed serves, moved under mu_ and read without it
+  // (every message of every watch carries it); the oldest kept at all (the
+  // audit's).
+  std::atomic<uint64_t> oldest_;
   uint64_t first_kept_ ABSL_GUARDED_BY(mu_);
   uint64_t next_ ABSL_GUARDED_BY(mu_);
   // Commit times never go back, even when the clock does: records in
@@ -176,9 +188,14 @@ class ChangeLog {
   // The newest records, for watchers at the live tail: they read them
   // without waiting for a commit in progress or touching RocksDB.
   mutable absl::Mutex recent_mu_;
-  std::deque<ChangeRecord> recent_ ABSL_GUARDED_BY(recent_mu_);
-  // One past the last record readers may see (next_, once committed).
-  uint64_t published_ ABSL_GUARDED_BY(recent_mu_);
+  std::deque<SharedRecord> recent_ ABSL_GUARDED_BY(recent_mu_);
+  // One past the last record readers may see (next_, once committed);
+  // moved under recent_mu_.
+  std::atomic<uint64_t> published_;
+  // What AwaitSequence waits on, apart from recent_mu_: a waiter's
+  // condition is evaluated at each unlock of its mutex, and a hundred
+  // watchers reading the tail would each pass over every waiter's.
+  mutable absl::Mutex await_mu_;
 };
 
 }  // namespace clientbook::changes

@@ -161,40 +161,60 @@ absl::StatusOr<uint64_t> ChangeService::Resume(const Scope& scope,
                           {scope.filter_hash, scope.any_filter_hash});
 }
 
-absl::Status ChangeService::AddEvents(
+absl::Status ChangeService::ForEachEvent(
     const auth::Caller& caller, const Scope& scope,
-    const std::vector<ChangeRecord>& records, size_t max_bytes,
-    google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events, uint64_t& next) const {
-  size_t bytes = 0;
-  for (const ChangeRecord& record : records) {
-    const bool visible = record.type() != kExported &&
-                         (scope.firm_id == 0 || record.firm_id() == scope.firm_id) &&
-                         scope.filter.Matches(record) && readers_.MayRead(caller, record);
-    if (visible) {
-      CB_ASSIGN_OR_RETURN(std::shared_ptr<const v1::ChangeEvent> event, EventOf(record));
-      const size_t size = event->ByteSizeLong();
-      if (!events.empty() && bytes + size > max_bytes) return absl::OkStatus();
-      bytes += size;
-      *events.Add() = *event;
+    const std::vector<SharedRecord>& records, uint64_t& next,
+    const std::function<bool(std::shared_ptr<const EncodedEvent>)>& add) const {
+  std::vector<const ChangeRecord*> visible;
+  for (const SharedRecord& record : records) {
+    if (record->type() != kExported &&
+        (scope.firm_id == 0 || record->firm_id() == scope.firm_id) &&
+        scope.filter.Matches(*record) && readers_.MayRead(caller, *record)) {
+      visible.push_back(record.get());
     }
-    next = record.sequence() + 1;
+  }
+  CB_ASSIGN_OR_RETURN(std::vector<std::shared_ptr<const EncodedEvent>> events,
+                      EventsOf(visible));
+  size_t v = 0;
+  for (const SharedRecord& record : records) {
+    if (v < visible.size() && visible[v] == record.get()) {
+      if (!add(std::move(events[v++]))) return absl::OkStatus();
+    }
+    next = record->sequence() + 1;
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const v1::ChangeEvent>> ChangeService::EventOf(
-    const ChangeRecord& record) const {
-  const size_t slot = record.sequence() % kConvertedEvents;
+absl::StatusOr<std::vector<std::shared_ptr<const EncodedEvent>>> ChangeService::EventsOf(
+    const std::vector<const ChangeRecord*>& records) const {
+  std::vector<std::shared_ptr<const EncodedEvent>> events(records.size());
+  auto slot = [](const ChangeRecord& record) {
+    return record.sequence() % kConvertedEvents;
+  };
+  bool missing = false;
   {
-    absl::MutexLock lock(&converted_mu_);
-    const std::shared_ptr<const v1::ChangeEvent>& kept = converted_[slot];
-    if (kept != nullptr && kept->sequence() == record.sequence()) return kept;
+    absl::ReaderMutexLock lock(&converted_mu_);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const std::shared_ptr<const EncodedEvent>& kept = converted_[slot(*records[i])];
+      if (kept != nullptr && kept->event().sequence() == records[i]->sequence()) {
+        events[i] = kept;
+      } else {
+        missing = true;
+      }
+    }
   }
-  auto event = std::make_shared<v1::ChangeEvent>();
-  CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *event));
+  if (!missing) return events;
+  std::vector<size_t> converted;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (events[i] != nullptr) continue;
+    v1::ChangeEvent event;
+    CB_RETURN_IF_ERROR(ToChangeEvent(*records[i], readers_, event));
+    events[i] = std::make_shared<const EncodedEvent>(std::move(event));
+    converted.push_back(i);
+  }
   absl::MutexLock lock(&converted_mu_);
-  converted_[slot] = event;
-  return event;
+  for (const size_t i : converted) converted_[slot(*records[i])] = events[i];
+  return events;
 }
 
 grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext* ctx,
@@ -212,10 +232,10 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
         size_t examined = 0;
         while (static_cast<size_t>(resp->events_size()) < page_size &&
                examined < kMaxExamined) {
-          CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+          CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
                               log_.Read(next, page_size - resp->events_size()));
           if (records.empty()) break;
-          if (records.front().sequence() != next) {
+          if (records.front()->sequence() != next) {
             return errors::WithReason(
                 absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
                 "the changes after the resume token were removed while being read: "
@@ -224,7 +244,11 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
           }
           examined += records.size();
           CB_RETURN_IF_ERROR(
-              AddEvents(caller, scope, records, SIZE_MAX, *resp->mutable_events(), next));
+              ForEachEvent(caller, scope, records, next,
+                           [resp](std::shared_ptr<const EncodedEvent> event) {
+                             *resp->add_events() = event->event();
+                             return true;
+                           }));
         }
         resp->set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
         resp->set_oldest_sequence(log_.oldest_sequence());
@@ -318,15 +342,14 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
       });
 }
 
-grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
-    grpc::CallbackServerContext* ctx, const v1::WatchChangesRequest* req) {
-  return frame_.Stream<v1::WatchChangesResponse>(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) {
+  return frame_.StreamBytes<v1::WatchChangesRequest>(
       ctx, req,
-      [this, ctx, req](
-          const auth::Caller& caller,
-          const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+      [this, ctx](const v1::WatchChangesRequest& req, const auth::Caller& caller,
+                  const std::function<bool(const grpc::ByteBuffer&)>& write) {
         CB_RETURN_IF_ERROR(TakeWatcherSlot(caller.user_id));
-        absl::Status status = Watch(caller, *req, *ctx, write);
+        absl::Status status = Watch(caller, req, *ctx, write);
         ReleaseWatcherSlot(caller.user_id);
         return status;
       });
@@ -335,7 +358,7 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
 absl::Status ChangeService::Watch(
     const auth::Caller& caller, const v1::WatchChangesRequest& req,
     grpc::CallbackServerContext& ctx,
-    const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+    const std::function<bool(const grpc::ByteBuffer&)>& write) {
   CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req.parent(), req.filter()));
   if (!req.resume_token().empty() &&
       req.start() != v1::WatchChangesRequest::START_UNSPECIFIED) {
@@ -365,11 +388,14 @@ absl::Status ChangeService::Watch(
   const absl::Time end =
       begin + options_.max_watch_duration * absl::Uniform(absl::BitGen(), 0.9, 1.1);
   absl::Time last_sent = absl::InfinitePast();
-  auto send = [&](v1::WatchChangesResponse& response) -> absl::Status {
-    response.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
-    response.set_oldest_sequence(log_.oldest_sequence());
-    if (!write(response)) return absl::CancelledError("the watcher left");
-    events_sent_ += response.events_size();
+  // Sends `events` (none in a progress message) with `rest` and where the
+  // watch goes on from.
+  auto send = [&](const WatchBatch& events,
+                  v1::WatchChangesResponse rest = {}) -> absl::Status {
+    rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+    rest.set_oldest_sequence(log_.oldest_sequence());
+    if (!write(events.Encode(rest))) return absl::CancelledError("the watcher left");
+    events_sent_ += events.size();
     last_sent = real_time_.Now();
     return absl::OkStatus();
   };
@@ -378,7 +404,7 @@ absl::Status ChangeService::Watch(
     // that it is complete.
     v1::WatchChangesResponse started;
     started.set_snapshot_complete(snapshot);
-    CB_RETURN_IF_ERROR(send(started));
+    CB_RETURN_IF_ERROR(send(WatchBatch(), started));
   }
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
@@ -391,31 +417,33 @@ absl::Status ChangeService::Watch(
           "again and watch from the new list's change_token",
           {{"oldest_sequence", absl::StrCat(log_.oldest_sequence())}});
     }
-    if (const absl::Time gathered = std::min(last_sent + kGatherWindow, end);
-        real_time_.Now() < gathered) {
-      log_.AwaitSequence(next + kMaxBatchEvents - 1, gathered);
+    if (const absl::Duration gathering =
+            std::min(last_sent + kGatherWindow, end) - real_time_.Now();
+        gathering > absl::ZeroDuration() && !log_.Published(next + kMaxBatchEvents - 1)) {
+      // A plain sleep: a hundred watchers in timed waits on one mutex cost
+      // their service more than the changes they send.
+      absl::SleepFor(gathering);
     }
-    CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+    CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
                         log_.Read(next, kMaxBatchEvents));
     const absl::Time now = real_time_.Now();
     if (!records.empty()) {
-      v1::WatchChangesResponse batch;
-      CB_RETURN_IF_ERROR(AddEvents(caller, scope, records, kMaxBatchBytes,
-                                   *batch.mutable_events(), next));
-      if (batch.events_size() > 0) CB_RETURN_IF_ERROR(send(batch));
+      WatchBatch batch(kMaxBatchBytes);
+      CB_RETURN_IF_ERROR(
+          ForEachEvent(caller, scope, records, next,
+                       [&batch](std::shared_ptr<const EncodedEvent> event) {
+                         return batch.Add(std::move(event));
+                       }));
+      if (batch.size() > 0) CB_RETURN_IF_ERROR(send(batch));
       // Handed to the watcher (or passed by its filter): a slow watcher's
       // write blocks above, and its lag shows.
       position.next = next;
-      position.passed_commit_us = records.back().commit_time_us();
+      position.passed_commit_us = records.back()->commit_time_us();
       if (records.size() == kMaxBatchEvents) continue;  // catching up
     }
-    if (now >= end) {
-      v1::WatchChangesResponse last;
-      return send(last);
-    }
+    if (now >= end) return send(WatchBatch());
     if (now - last_sent >= options_.progress_interval) {
-      v1::WatchChangesResponse progress;
-      CB_RETURN_IF_ERROR(send(progress));
+      CB_RETURN_IF_ERROR(send(WatchBatch()));
     }
     log_.AwaitSequence(
         next, std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
@@ -425,7 +453,7 @@ absl::Status ChangeService::Watch(
 absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
     grpc::CallbackServerContext& ctx,
-    const std::function<bool(const v1::WatchChangesResponse&)>& write) {
+    const std::function<bool(const grpc::ByteBuffer&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
   int64_t rows = 0;
   while (true) {
@@ -450,7 +478,7 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
       CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *batch.add_events()));
     }
     if (batch.events_size() == 0) continue;
-    if (!write(batch)) return absl::CancelledError("the watcher left");
+    if (!write(Encode(batch))) return absl::CancelledError("the watcher left");
     events_sent_ += batch.events_size();
     rows += batch.events_size();
   }

@@ -13,6 +13,7 @@
 #include "common/auth/caller.h"
 #include "common/changes/change_filter.h"
 #include "common/changes/change_log.h"
+#include "common/changes/watch_batch.h"
 #include "common/server/frame.h"
 #include "common/server/periodic_task.h"
 #include "common/time/clock.h"
@@ -95,8 +96,11 @@ std::unique_ptr<server::PeriodicTask> ApplyRetention(ChangeLog& log, const Clock
 // clientbook.v1.ChangeService over one service's change log. Each watch is a
 // cursor into the log, holding one batch at a time: the live tail is read
 // from the log's memory, a watcher behind it from RocksDB, so a slow watcher
-// costs a writer nothing. Its metrics are read at each scrape.
-class ChangeService final : public v1::ChangeService::CallbackService,
+// costs a writer nothing. WatchChanges is a raw method: its events go out
+// as bytes made once for all watchers (EncodedEvent). Its metrics are read
+// at each scrape.
+class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_WatchChanges<
+                                v1::ChangeService::CallbackService>,
                             public prometheus::Collectable {
  public:
   ChangeService(ChangeLog& log, ChangeReaders& readers, server::Frame& frame,
@@ -107,8 +111,8 @@ class ChangeService final : public v1::ChangeService::CallbackService,
         real_time_(real_time),
         options_(options) {}
 
-  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(
-      grpc::CallbackServerContext* ctx, const v1::WatchChangesRequest* req) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) override;
   grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* ctx,
                                         const v1::ListChangesRequest* req,
                                         v1::ListChangesResponse* resp) override;
@@ -140,29 +144,31 @@ class ChangeService final : public v1::ChangeService::CallbackService,
                                             const AuditFilter& filter);
   // The sequence `token` resumes from, for `scope`.
   absl::StatusOr<uint64_t> Resume(const Scope& scope, absl::string_view token) const;
-  // Appends the events among `records` the caller may see; returns false
-  // when a conversion failed (`status` then says why).
-  absl::Status AddEvents(const auth::Caller& caller, const Scope& scope,
-                         const std::vector<ChangeRecord>& records, size_t max_bytes,
-                         google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
-                         uint64_t& next) const;
+  // Hands `add` each event among `records` the caller may see, in order,
+  // until it returns false (its batch is full); `next` follows the records
+  // passed.
+  absl::Status ForEachEvent(
+      const auth::Caller& caller, const Scope& scope,
+      const std::vector<SharedRecord>& records, uint64_t& next,
+      const std::function<bool(std::shared_ptr<const EncodedEvent>)>& add) const;
   // SNAPSHOT: every resource of the scope the caller may read, as EXISTS
   // events, the read then kept for the audit; returns the sequence the
   // watch goes on from.
   absl::StatusOr<uint64_t> SendSnapshot(
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
-      const std::function<bool(const v1::WatchChangesResponse&)>& write);
+      const std::function<bool(const grpc::ByteBuffer&)>& write);
   absl::Status Watch(const auth::Caller& caller, const v1::WatchChangesRequest& req,
                      grpc::CallbackServerContext& ctx,
-                     const std::function<bool(const v1::WatchChangesResponse&)>& write);
+                     const std::function<bool(const grpc::ByteBuffer&)>& write);
   // A watcher slot for `caller`, or RESOURCE_EXHAUSTED.
   absl::Status TakeWatcherSlot(const std::string& caller);
   void ReleaseWatcherSlot(const std::string& caller);
-  // The API's event of `record`, converted once for every watcher at the
-  // live tail: the recent ones are kept by sequence.
-  absl::StatusOr<std::shared_ptr<const v1::ChangeEvent>> EventOf(
-      const ChangeRecord& record) const;
+  // The API's events of `records`, converted and encoded once for every
+  // watcher at the live tail: the recent ones are kept by sequence, looked
+  // up under one lock per batch.
+  absl::StatusOr<std::vector<std::shared_ptr<const EncodedEvent>>> EventsOf(
+      const std::vector<const ChangeRecord*>& records) const;
 
   ChangeLog& log_;
   ChangeReaders& readers_;
@@ -175,9 +181,8 @@ class ChangeService final : public v1::ChangeService::CallbackService,
   absl::flat_hash_map<std::string, int> watchers_by_caller_ ABSL_GUARDED_BY(mu_);
   static constexpr size_t kConvertedEvents = 4096;
   mutable absl::Mutex converted_mu_;
-  mutable std::vector<std::shared_ptr<const v1::ChangeEvent>> converted_
-      ABSL_GUARDED_BY(converted_mu_) =
-          std::vector<std::shared_ptr<const v1::ChangeEvent>>(kConvertedEvents);
+  mutable std::vector<std::shared_ptr<const EncodedEvent>> converted_ ABSL_GUARDED_BY(
+      converted_mu_) = std::vector<std::shared_ptr<const EncodedEvent>>(kConvertedEvents);
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
   // Where each open watch is, for its lag: the next sequence it has yet to

@@ -93,6 +93,19 @@ class Frame {
                                              const google::protobuf::Message* request,
                                              StreamBody<Response> body);
 
+  // A server stream of a raw method, whose responses go as bytes (a watch
+  // serializes an event once for all its watchers): the request is parsed
+  // here, refused INVALID_ARGUMENT naming its type when it does not parse;
+  // then as Stream.
+  template <typename Request>
+  using BytesStreamBody = std::function<absl::Status(
+      const Request& request, const auth::Caller& caller,
+      const std::function<bool(const grpc::ByteBuffer&)>& write)>;
+  template <typename Request>
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamBytes(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      BytesStreamBody<Request> body);
+
   // A client stream of `Request`s read as raw bytes, so a message that does
   // not parse is refused INVALID_ARGUMENT naming its type (gRPC's typed
   // reader would end the stream as if the client had finished). `take` sees

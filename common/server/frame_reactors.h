@@ -82,6 +82,27 @@ grpc::ServerWriteReactor<Response>* Frame::Stream(
   return reactor;
 }
 
+template <typename Request>
+grpc::ServerWriteReactor<grpc::ByteBuffer>* Frame::StreamBytes(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    BytesStreamBody<Request> body) {
+  auto parsed = std::make_shared<Request>();
+  grpc::ByteBuffer bytes(*request);  // parsing consumes its buffer
+  if (!grpc::SerializationTraits<Request>::Deserialize(&bytes, parsed.get()).ok()) {
+    return Stream<grpc::ByteBuffer>(
+        context, nullptr, [](const auth::Caller&, const auto&) {
+          return NotAValidRequest(Request::descriptor()->full_name());
+        });
+  }
+  return Stream<grpc::ByteBuffer>(
+      context, parsed.get(),
+      [parsed, body = std::move(body)](
+          const auth::Caller& caller,
+          const std::function<bool(const grpc::ByteBuffer&)>& write) {
+        return body(*parsed, caller, write);
+      });
+}
+
 // Reads a client stream as bytes, parses each message itself, then answers
 // from the blocking pool.
 template <typename Request, typename Response>

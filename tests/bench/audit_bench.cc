@@ -181,7 +181,7 @@ void Write(benchmark::State& state, bool with_audit) {
   state.counters["writes_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   ChangeLog& log = store->change_log();
-  const ChangeRecord last = std::move(*log.Read(log.next_sequence() - 1, 1)).front();
+  const ChangeRecord last = *log.Read(log.next_sequence() - 1, 1)->front();
   // What the audit adds to the write's batch: its keys, and the record's
   // copy under the resource's.
   int64_t index_bytes = 0;

@@ -27,8 +27,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "clientbook/v1/billing.pb.h"
-#include "clientbook/v1/changes.grpc.pb.h"
-#include "google/protobuf/util/time_util.h"
+#include "clientbook/v1/changes.pb.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
 #include "clientbook/v1/workspace.pb.h"
@@ -38,7 +37,10 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/sync_stream.h"
+#include "tests/bench/watch_scan.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the server");
 ABSL_FLAG(std::string, method, "/grpc.health.v1.Health/Check", "the method's path");
@@ -153,7 +155,8 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   return run;
 }
 
-// Opens `watchers` WatchChanges streams and reads them for `length`.
+// Opens `watchers` WatchChanges streams and reads them for `length`, each
+// response as bytes (ScanWatchResponse).
 int Watch(const std::string& target, const std::string& request_text,
           const std::vector<std::pair<std::string, std::string>>& headers, int watchers,
           absl::Duration length) {
@@ -162,16 +165,18 @@ int Watch(const std::string& target, const std::string& request_text,
     absl::FPrintF(stderr, "--request is not a WatchChangesRequest\n");
     return 2;
   }
-  auto stub = clientbook::v1::ChangeService::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
-  absl::Mutex mu;
-  std::vector<absl::Duration> delays;
-  uint64_t events = 0;
-  // The first and last event received: the rate while events flowed.
-  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
-  // SNAPSHOT: the resources found, and the slowest stream's time to its end.
-  uint64_t existing = 0;
-  absl::Duration snapshot_time;
+  const bool snapshot = request.start() == clientbook::v1::WatchChangesRequest::SNAPSHOT;
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  const grpc::internal::RpcMethod method("/clientbook.v1.ChangeService/WatchChanges",
+                                         grpc::internal::RpcMethod::SERVER_STREAMING);
+  // What each stream saw, merged once they end.
+  struct Seen {
+    std::vector<absl::Duration> delays;
+    uint64_t existing = 0;  // SNAPSHOT: the resources found
+    absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+    absl::Duration snapshot_time;  // to the snapshot's end
+  };
+  std::vector<Seen> seen(watchers);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   for (int w = 0; w < watchers; ++w) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
@@ -180,29 +185,26 @@ int Watch(const std::string& target, const std::string& request_text,
   std::vector<std::thread> threads;
   for (int w = 0; w < watchers; ++w) {
     threads.emplace_back([&, w] {
+      Seen& mine = seen[w];
       const absl::Time opened = absl::Now();
-      auto stream = stub->WatchChanges(contexts[w].get(), request);
-      clientbook::v1::WatchChangesResponse response;
-      while (stream->Read(&response)) {
+      std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> stream(
+          grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+              channel.get(), method, contexts[w].get(), request));
+      grpc::ByteBuffer buffer;
+      clientbook::bench::ScannedResponse response;
+      while (stream->Read(&buffer) &&
+             clientbook::bench::ScanWatchResponse(buffer, response)) {
         const absl::Time now = absl::Now();
-        absl::MutexLock lock(&mu);
-        if (response.snapshot_complete()) {
-          snapshot_time = std::max(snapshot_time, now - opened);
-        }
-        if (request.start() == clientbook::v1::WatchChangesRequest::SNAPSHOT &&
-            response.resume_token().empty()) {
-          existing += response.events_size();
+        if (response.snapshot_complete) mine.snapshot_time = now - opened;
+        if (snapshot && !response.has_token) {
+          mine.existing += response.commit_us.size();
           continue;
         }
-        events += response.events_size();
-        if (response.events_size() > 0) {
-          first = std::min(first, now);
-          last = std::max(last, now);
-        }
-        for (const auto& event : response.events()) {
-          delays.push_back(now - absl::FromUnixMicros(
-                                     google::protobuf::util::TimeUtil::TimestampToMicroseconds(
-                                         event.commit_time())));
+        if (response.commit_us.empty()) continue;
+        mine.first = std::min(mine.first, now);
+        mine.last = now;
+        for (const int64_t commit_us : response.commit_us) {
+          mine.delays.push_back(now - absl::FromUnixMicros(commit_us));
         }
       }
       stream->Finish();
@@ -211,6 +213,18 @@ int Watch(const std::string& target, const std::string& request_text,
   absl::SleepFor(length);
   for (auto& context : contexts) context->TryCancel();
   for (std::thread& t : threads) t.join();
+  std::vector<absl::Duration> delays;
+  uint64_t existing = 0;
+  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  absl::Duration snapshot_time;
+  for (Seen& one : seen) {
+    delays.insert(delays.end(), one.delays.begin(), one.delays.end());
+    existing += one.existing;
+    first = std::min(first, one.first);
+    last = std::max(last, one.last);
+    snapshot_time = std::max(snapshot_time, one.snapshot_time);
+  }
+  const uint64_t events = delays.size();
   std::sort(delays.begin(), delays.end());
   absl::PrintF("%d watchers: %d events in %.0f s (%.0f events/s)", watchers, events,
                absl::ToDoubleSeconds(length), events / absl::ToDoubleSeconds(length));

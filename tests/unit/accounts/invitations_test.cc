@@ -21,6 +21,7 @@
 #include "services/accounts/domain/accounts.h"
 #include "services/accounts/store/rocksdb_accounts_store.h"
 #include "tests/support/callers.h"
+#include "tests/support/change_records.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook::accounts {
@@ -130,7 +131,7 @@ TEST_F(AccountsInvitationsTest, EveryWriteOfAnInvitationIsInTheChangeLog) {
   ASSERT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt),
               IsOk());
   absl::StatusOr<std::vector<changes::ChangeRecord>> log =
-      store_->change_log().Read(1, 100);
+      testing::ChangeRecords(store_->change_log(), 1, 100);
   ASSERT_THAT(log, IsOk());
   ASSERT_GE(log->size(), 2u);
   const changes::ChangeRecord& created = log->front();
@@ -311,7 +312,7 @@ TEST_F(AccountsInvitationsTest,
   ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
   ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
   absl::StatusOr<std::vector<changes::ChangeRecord>> log =
-      store_->change_log().Read(1, 100);
+      testing::ChangeRecords(store_->change_log(), 1, 100);
   ASSERT_THAT(log, IsOk());
   ASSERT_EQ(log->size(), 1u) << "adopted once";
   EXPECT_EQ((*log)[0].source(), "move-invitations");

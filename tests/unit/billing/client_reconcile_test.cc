@@ -3,6 +3,7 @@
 // nothing touched that changed while the directory was being read.
 #include "absl/status/status.h"
 #include "tests/support/callers.h"
+#include "tests/support/change_records.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/billing/billing_fixture.h"
 
@@ -75,7 +76,7 @@ TEST_F(ClientReconcileTest, ListsBothKindsThenRepairsEachTheOneRightWay) {
   EXPECT_THAT(billing_->Get(testing::As("anna"), lost), IsOk());
   // The repairs are in billing's log, the operator their actor.
   std::vector<changes::ChangeRecord> log =
-      ValueOrFail(store_->change_log().Read(1, 1000));
+      ValueOrFail(testing::ChangeRecords(store_->change_log(), 1, 1000));
   ASSERT_GE(log.size(), 2u);
   for (const changes::ChangeRecord& record : {log[log.size() - 2], log.back()}) {
     EXPECT_EQ(record.actor(), "ops");

@@ -113,8 +113,8 @@ TEST_F(BackupsTest, EachBackupHoldsExactlyTheChangesUpToItsSequenceWhileWritersR
         << "the backup holds every change up to its sequence and none after";
     EXPECT_NE(restored.log->epoch(), log_->epoch()) << "a restored store has a new epoch";
     // Each record's data came with it, and nothing else did.
-    for (const ChangeRecord& record : ValueOrFail(restored.log->Read(1, 100'000))) {
-      EXPECT_TRUE(ValueOrFail(restored.db->Get("d" + record.name())).has_value());
+    for (const SharedRecord& record : ValueOrFail(restored.log->Read(1, 100'000))) {
+      EXPECT_TRUE(ValueOrFail(restored.db->Get("d" + record->name())).has_value());
     }
   }
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/backup-checkpoint"));

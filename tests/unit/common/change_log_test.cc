@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
+#include "tests/support/change_records.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook::changes {
@@ -107,7 +108,10 @@ class ChangeLogTest : public ::testing::Test {
     return log_->Commit(batch, {Change(name)});
   }
 
-  std::vector<ChangeRecord> All() { return ValueOrFail(log_->Read(1, 1'000'000)); }
+  std::vector<ChangeRecord> Read(uint64_t from, size_t limit) {
+    return ValueOrFail(testing::ChangeRecords(*log_, from, limit));
+  }
+  std::vector<ChangeRecord> All() { return Read(1, 1'000'000); }
 
   std::unique_ptr<rocksdb::Env> memory_;
   std::shared_ptr<FailingFileSystem> file_system_;
@@ -136,7 +140,7 @@ TEST_F(ChangeLogTest, RecordsCommitWithTheirDataNumberedFromOne) {
   EXPECT_EQ(records[2].commit_time_us(), absl::ToUnixMicros(kStart + absl::Seconds(1)));
   EXPECT_EQ(log_->next_sequence(), 4u);
   EXPECT_EQ(ValueOrFail(db_->Get("data/c")), "c");
-  EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
+  EXPECT_EQ(Read(2, 1).front().name(), "b");
 }
 
 TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
@@ -231,7 +235,7 @@ TEST_F(ChangeLogTest, RecordsBeforeTheCutoffGoAndTheOneAtItStays) {
   EXPECT_EQ(ValueOrFail(log_->DeleteBefore(cutoff, 2)), 1u);
   EXPECT_EQ(ValueOrFail(log_->DeleteBefore(cutoff, 2)), 0u);
   EXPECT_EQ(log_->oldest_sequence(), 4u);
-  std::vector<ChangeRecord> kept = ValueOrFail(log_->Read(1, 100));
+  std::vector<ChangeRecord> kept = Read(1, 100);
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept.front().name(), "r3");
   EXPECT_EQ(kept.front().sequence(), 4u);
@@ -256,16 +260,16 @@ TEST_F(ChangeLogTest, TheNewestRecordStaysSoSequencesNeverRestart) {
 TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
   for (int i = 0; i < 5000; ++i) ASSERT_THAT(Write(absl::StrCat("c", i)), IsOk());
   // The first records are no longer in memory; the last ones are.
-  const std::vector<ChangeRecord> old = ValueOrFail(log_->Read(10, 3));
-  const std::vector<ChangeRecord> recent = ValueOrFail(log_->Read(4990, 100));
+  const std::vector<ChangeRecord> old = Read(10, 3);
+  const std::vector<ChangeRecord> recent = Read(4990, 100);
   ASSERT_EQ(old.size(), 3u);
   EXPECT_EQ(old[0].sequence(), 10u);
   EXPECT_EQ(old[0].name(), "c9");
   ASSERT_EQ(recent.size(), 11u);
   EXPECT_EQ(recent.back().sequence(), 5000u);
-  EXPECT_TRUE(ValueOrFail(log_->Read(5001, 10)).empty());
+  EXPECT_TRUE(Read(5001, 10).empty());
   Reopen();  // memory is empty again: the same records from RocksDB
-  const std::vector<ChangeRecord> reread = ValueOrFail(log_->Read(4990, 100));
+  const std::vector<ChangeRecord> reread = Read(4990, 100);
   ASSERT_EQ(reread.size(), 11u);
   EXPECT_EQ(reread.back().name(), "c4999");
 }
@@ -275,7 +279,7 @@ TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
   std::thread writer([&] { ASSERT_THAT(Write("b"), IsOk()); });
   log_->AwaitSequence(2, absl::InfiniteFuture());
   writer.join();
-  EXPECT_EQ(ValueOrFail(log_->Read(2, 1)).front().name(), "b");
+  EXPECT_EQ(Read(2, 1).front().name(), "b");
 }
 
 // Resources of the tests' snapshots: 'R' firm id -> a record naming itself

@@ -3,6 +3,7 @@
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
 #include "tests/support/callers.h"
+#include "tests/support/change_records.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -361,7 +362,7 @@ TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) 
               IsOkAndHolds(::testing::Eq(std::nullopt)));
   EXPECT_THAT(store_->invitations().GetInvitationByToken(second.token()),
               IsOkAndHolds(::testing::Optional(::testing::_)));
-  auto changes = store_->change_log().Read(next, 10);
+  auto changes = testing::ChangeRecords(store_->change_log(), next, 10);
   ASSERT_THAT(changes, IsOk());
   ASSERT_EQ(changes->size(), 1u);
   EXPECT_EQ((*changes)[0].type(), "DELETED");
