@@ -1,10 +1,11 @@
 // What the audit costs, on RocksDB on disk, through the change log every
 // service writes with:
-// - reading one client's last 50 entries in a log of 10,000 entries and in
+// - reading one client's last 50 entries of a firm of 10,000 entries and of
 //   one of CLIENTBOOK_BENCH_AUDIT_ENTRIES (default 1,000,000; the issue's
-//   figure is 10,000,000 over 1,000,000 clients, CLIENTBOOK_BENCH_AUDIT_CLIENTS),
-//   each in its own database, so the small one is all in memory: p50, p99
-//   and the large/small p99 ratio;
+//   figure is 10,000,000 over 1,000,000 clients, CLIENTBOOK_BENCH_AUDIT_CLIENTS):
+//   the small firm in a database of its own (all of it in memory), then
+//   beside the large firm in one database (the firm's size alone); p50, p99
+//   and the large/small p99 ratio of each pair;
 // - the directory's UpdateClient through its real store with the audit on
 //   and off (--audit_retention=0): writes/s and the index keys' bytes.
 // Asserts nothing.
@@ -50,27 +51,69 @@ std::string Payload(uint64_t seed) {
   return kRandom->substr((seed * 7919) % (kRandom->size() - kPayloadBytes),
                          kPayloadBytes);
 }
-// Clients whose history the reads ask for (up to 500 of them) each have
-// at least 60 entries, spread over the whole log.
-constexpr int64_t kMostBusyClients = 500;
+// The clients whose history the reads ask for: as many in every firm, so
+// that the reads of a small and of a large firm go over as much data, each
+// with at least 60 entries spread over the whole log.
+constexpr int kReadClients = 64;
 constexpr int64_t kBusyEntries = 60;
 
-std::string ClientName(int client) { return absl::StrCat("firms/1/clients/", client); }
-
-ChangeRecord ClientChange(int client, bool created, uint64_t seed) {
+ChangeRecord ClientChange(int firm, const std::string& name, bool created,
+                          uint64_t seed) {
   ChangeRecord record;
   record.set_type(created ? "CREATED" : "UPDATED");
   record.set_resource_type("clientbook.example/Client");
-  record.set_name(ClientName(client));
+  record.set_name(name);
   record.set_etag("W/\"1234567890\"");
   if (!created) record.set_before(Payload(seed));
   record.set_after(Payload(seed + 1));
-  record.set_firm_id(1);
-  record.set_actor(absl::StrCat("member-", client % 40));
+  record.set_firm_id(firm);
+  record.set_actor(absl::StrCat("member-", seed % 40));
   record.set_method("/clientbook.v1.DirectoryService/UpdateClient");
   record.set_source("api");
   return record;
 }
+
+// One firm's history as the seeding writes it: each of its clients
+// created, then updates at random, its busy clients' spread evenly among
+// them.
+class FirmHistory {
+ public:
+  FirmHistory(int firm, int clients, int64_t entries)
+      : firm_(firm),
+        clients_(clients),
+        entries_(entries),
+        random_(clients),
+        busy_every_((entries - clients) / (kReadClients * kBusyEntries)) {}
+
+  int64_t entries() const { return entries_; }
+  int64_t written() const { return written_; }
+
+  ChangeRecord Next() {
+    const int64_t n = written_++;
+    if (n < clients_)
+      return ClientChange(firm_, ClientName(static_cast<int>(n)), true, n);
+    const int64_t u = n - clients_;
+    const int client = u % busy_every_ == 0
+                           ? static_cast<int>((u / busy_every_) % kReadClients)
+                           : static_cast<int>(random_() % clients_);
+    return ClientChange(firm_, ClientName(client), false, u);
+  }
+
+  // Client `client` (below kReadClients) of those the reads ask for.
+  std::string BusyClient(int client) const { return ClientName(client); }
+
+ private:
+  std::string ClientName(int client) const {
+    return absl::StrCat("firms/", firm_, "/clients/", client);
+  }
+
+  const int firm_;
+  const int clients_;
+  const int64_t entries_;
+  std::mt19937_64 random_;
+  const int64_t busy_every_;
+  int64_t written_ = 0;
+};
 
 // The block cache: a service's --block_cache_mb (64 by default), or
 // CLIENTBOOK_BENCH_AUDIT_CACHE_MB.
@@ -79,38 +122,39 @@ size_t CacheMb() {
   return env != nullptr ? static_cast<size_t>(std::atoi(env)) : 64;
 }
 
-// A log of `entries` records over `clients` clients: each client created,
-// then updates at random, the busy clients' spread evenly among them.
+// A log holding the histories of `firms`, written together: each firm's
+// entries spread over the whole seeding in proportion to its size, as in a
+// store many firms write at once.
 class SeededLog {
  public:
-  SeededLog(int clients, int64_t entries) {
+  explicit SeededLog(std::vector<FirmHistory> firms) : firms_(std::move(firms)) {
     db_ = std::move(
         *storage::Database::Open(dir_.Sub("db"), {.block_cache_mb = CacheMb()}));
     log_ = std::move(*ChangeLog::Open(*db_, kLogTable, clock_));
     const absl::Time start = absl::Now();
-    std::mt19937_64 random(clients);
     std::vector<ChangeRecord> records;
     auto flush = [&] {
       rocksdb::WriteBatch batch;
       if (!log_->Commit(batch, std::move(records)).ok()) std::abort();
       records.clear();
     };
-    for (int c = 0; c < clients; ++c) {
-      records.push_back(ClientChange(c, /*created=*/true, c));
-      if (records.size() == 1000) flush();
-    }
-    const int64_t updates = entries - clients;
-    busy_clients_ = std::min(kMostBusyClients, updates / (2 * kBusyEntries));
-    const int64_t busy_every = updates / (busy_clients_ * kBusyEntries);
-    for (int64_t u = 0; u < updates; ++u) {
-      const int client = u % busy_every == 0
-                             ? static_cast<int>((u / busy_every) % busy_clients_)
-                             : static_cast<int>(random() % clients);
-      records.push_back(ClientChange(client, /*created=*/false, u));
+    int64_t total = 0;
+    for (const FirmHistory& firm : firms_) total += firm.entries();
+    for (int64_t n = 0; n < total; ++n) {
+      // The firm furthest behind its share writes next.
+      FirmHistory* next = nullptr;
+      for (FirmHistory& firm : firms_) {
+        if (firm.written() == firm.entries()) continue;
+        if (next == nullptr ||
+            firm.written() * next->entries() < next->written() * firm.entries()) {
+          next = &firm;
+        }
+      }
+      records.push_back(next->Next());
       if (records.size() == 1000) flush();
     }
     flush();
-    absl::PrintF("seeded %d clients, %d audit entries in %.1f s", clients, entries,
+    absl::PrintF("seeded %d firms, %d audit entries in %.1f s", firms_.size(), total,
                  absl::ToDoubleSeconds(absl::Now() - start));
     // Read at rest, as a service's store is after a burst of writes: the
     // compactions the seeding left would take the cores the reads need.
@@ -118,12 +162,12 @@ class SeededLog {
     absl::PrintF(", settled after %.1f s\n", absl::ToDoubleSeconds(absl::Now() - start));
   }
 
-  // The newest 50 entries of a busy client at random.
-  absl::Status ReadOneHistory(std::mt19937_64& random) const {
+  // The newest 50 entries of firm `firm`'s busy client `client`.
+  absl::Status ReadHistory(size_t firm, int client) const {
     size_t seen = 0;
     absl::StatusOr<std::string> next = log_->ReadAudit(
-        audit_index::ResourcePrefix(kLogTable, ClientName(random() % busy_clients_)), "",
-        50, 1000, [&](const ChangeRecord&) -> absl::StatusOr<bool> {
+        audit_index::ResourcePrefix(kLogTable, firms_[firm].BusyClient(client)), "", 50,
+        1000, [&](const ChangeRecord&) -> absl::StatusOr<bool> {
           ++seen;
           return true;
         });
@@ -134,11 +178,11 @@ class SeededLog {
   }
 
  private:
+  std::vector<FirmHistory> firms_;
   testing::TempDir dir_;
   SystemClock clock_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<ChangeLog> log_;
-  int64_t busy_clients_ = 0;
 };
 
 // The directory's UpdateClient through its real store, with the audit on
@@ -208,16 +252,37 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("CLIENTBOOK_BENCH_AUDIT_ENTRIES")) {
     entries = std::atoll(env);
   }
-  const SeededLog small(1000, 10000);
-  const SeededLog large(clients, entries);
-  for (const auto& [log, size] : {std::pair{&small, int64_t{10000}}, {&large, entries}}) {
-    benchmark::RegisterBenchmark(absl::StrCat("ClientLast50Entries/size:", size).c_str(),
-                                 [log = log](benchmark::State& state) {
-                                   std::mt19937_64 random(7);
-                                   clientbook::bench::TimeEachCall(state, [&] {
-                                     return log->ReadOneHistory(random);
-                                   });
-                                 });
+  constexpr int kSmallClients = 1000;
+  constexpr int64_t kSmallEntries = 10000;
+  // A small firm in a store of its own (all of it in the memtable), and the
+  // same small firm beside the large one in one store: the log's size
+  // against the firm's.
+  const SeededLog alone({FirmHistory(1, kSmallClients, kSmallEntries)});
+  const SeededLog shared(
+      {FirmHistory(1, clients, entries), FirmHistory(2, kSmallClients, kSmallEntries)});
+  struct Read {
+    const char* shape;
+    const SeededLog* log;
+    size_t firm;
+    int64_t size;
+  };
+  for (const Read& read :
+       {Read{"ClientLast50Entries/size:", &alone, 0, kSmallEntries},
+        Read{"ClientLast50Entries/size:", &shared, 0, entries},
+        Read{"ClientLast50EntriesSameStore/size:", &shared, 1, kSmallEntries},
+        Read{"ClientLast50EntriesSameStore/size:", &shared, 0, entries}}) {
+    benchmark::RegisterBenchmark(
+        absl::StrCat(read.shape, read.size).c_str(), [read](benchmark::State& state) {
+          // Steady state: each client read once before the timed reads.
+          for (int c = 0; c < kReadClients; ++c) {
+            if (!read.log->ReadHistory(read.firm, c).ok()) std::abort();
+          }
+          std::mt19937_64 random(7);
+          clientbook::bench::TimeEachCall(state, [&] {
+            return read.log->ReadHistory(read.firm,
+                                         static_cast<int>(random() % kReadClients));
+          });
+        });
   }
   benchmark::RegisterBenchmark("WriteWithoutAudit", [](benchmark::State& state) {
     Write(state, /*with_audit=*/false);
