@@ -83,8 +83,10 @@ class Frame {
                                       Body body);
 
   // A server stream: `body` runs on a thread of its own (a stream may last
-  // as long as its caller watches) and writes with `write`, which blocks
-  // until the message is sent and is false once the caller has gone.
+  // as long as its caller watches) and writes with `write`, which waits for
+  // the last message to be sent, hands this one to gRPC and returns (one
+  // message in flight, one being made), and is false once the caller has
+  // gone.
   template <typename Response>
   using StreamBody = std::function<absl::Status(
       const auth::Caller& caller, const std::function<bool(const Response&)>& write)>;

@@ -9,7 +9,7 @@
 
 namespace clientbook::server {
 
-// Runs a stream's body on its own thread; each write waits for the last.
+// Runs a stream's body on its own thread, one message in flight at a time.
 template <typename Response>
 class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
  public:
@@ -22,6 +22,9 @@ class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
       changes::CurrentCall current({admission_.request_type, &*admission_.caller});
       status = body_(*admission_.caller,
                      [this](const Response& message) { return Write(message); });
+    }
+    if (!AwaitWritten() && status.ok()) {
+      status = absl::CancelledError("the caller left before the last message was sent");
     }
     const grpc::Status mapped = Conclude(*admission_.caller, status);
     admission_.ticket = CallGate::Ticket();
@@ -38,27 +41,41 @@ class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     write_ok_ = ok;
-    write_done_ = true;
+    writing_ = false;
   }
   void OnDone() override { delete this; }
 
  private:
+  // Hands `message` to gRPC once the last one is sent, and returns without
+  // waiting for it: the body makes its next message while this one goes
+  // out, and a stream that writes often (a watch) costs no thread switch a
+  // message. False once a write failed (the caller has gone).
   bool Write(const Response& message) {
+    if (!AwaitWritten()) return false;
     {
       absl::MutexLock lock(&mu_);
-      write_done_ = false;
+      writing_ = true;
     }
-    this->StartWrite(&message);
+    sending_ = message;
+    // Not under mu_: gRPC may call OnWriteDone before StartWrite returns.
+    this->StartWrite(&sending_);
+    return true;
+  }
+
+  // Waits for the message in flight, if any; whether it was sent.
+  bool AwaitWritten() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&write_done_));
+    mu_.Await(absl::Condition(
+        +[](bool* writing) { return !*writing; }, &writing_));
     return write_ok_;
   }
 
   Admission admission_;
   StreamBody<Response> body_;
+  Response sending_;  // the message in flight, kept until it is sent
   absl::Mutex mu_;
-  bool write_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool write_ok_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
 };
 
 template <typename Response>
