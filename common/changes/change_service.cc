@@ -54,7 +54,7 @@ constexpr size_t kSweepBatch = 1000;
 // message per commit per stream is what made 100 watchers of a busy firm
 // cost its writers most of their throughput (README: Change feed); the
 // window adds at most this much to a change's delay.
-constexpr absl::Duration kGatherWindow = absl::Milliseconds(10);
+constexpr absl::Duration kGatherWindow = absl::Milliseconds(20);
 
 constexpr absl::Duration kMinRetention = absl::Hours(1);
 constexpr absl::Duration kMaxRetention = absl::Hours(24 * 400);
@@ -67,6 +67,15 @@ absl::StatusOr<size_t> PageSize(int32_t requested, int32_t fallback) {
   if (requested < 0) return errors::InvalidField("page_size", "must not be negative");
   return static_cast<size_t>(requested == 0 ? fallback
                                             : std::min(requested, kMaxPageSize));
+}
+
+// A watch whose next change the retention removed.
+absl::Status FellBehind(const ChangeLog& log) {
+  return errors::WithReason(
+      absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
+      "this watch fell behind the change feed's retention: list the resources "
+      "again and watch from the new list's change_token",
+      {{"oldest_sequence", absl::StrCat(log.oldest_sequence())}});
 }
 
 }  // namespace
@@ -388,66 +397,97 @@ absl::Status ChangeService::Watch(
   const absl::Time end =
       begin + options_.max_watch_duration * absl::Uniform(absl::BitGen(), 0.9, 1.1);
   absl::Time last_sent = absl::InfinitePast();
-  // Sends `events` (none in a progress message) with `rest` and where the
-  // watch goes on from.
-  auto send = [&](const WatchBatch& events,
-                  v1::WatchChangesResponse rest = {}) -> absl::Status {
-    rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
-    rest.set_oldest_sequence(log_.oldest_sequence());
-    if (!write(events.Encode(rest))) return absl::CancelledError("the watcher left");
-    events_sent_ += events.size();
+  // When the last records were read: one read per gather window.
+  absl::Time last_read = absl::InfinitePast();
+  const std::string view = WatchView(caller, req.parent(), req.filter());
+  auto sent = [&](const grpc::ByteBuffer& response, int events) -> absl::Status {
+    if (!write(response)) return absl::CancelledError("the watcher left");
+    events_sent_ += events;
     last_sent = real_time_.Now();
     return absl::OkStatus();
+  };
+  // A message of no events: `rest` and where the watch goes on from.
+  auto send_position = [&](v1::WatchChangesResponse rest = {}) -> absl::Status {
+    rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+    rest.set_oldest_sequence(log_.oldest_sequence());
+    return sent(Encode(rest), 0);
   };
   {
     // The first message says the watch began, and where; after a snapshot,
     // that it is complete.
     v1::WatchChangesResponse started;
     started.set_snapshot_complete(snapshot);
-    CB_RETURN_IF_ERROR(send(WatchBatch(), started));
+    CB_RETURN_IF_ERROR(send_position(started));
   }
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
     if (frame_.Closing()) return server::Draining();
     CB_RETURN_IF_ERROR(CheckReader(caller, scope));
-    if (next < log_.oldest_sequence()) {
-      return errors::WithReason(
-          absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
-          "this watch fell behind the change feed's retention: list the resources "
-          "again and watch from the new list's change_token",
-          {{"oldest_sequence", absl::StrCat(log_.oldest_sequence())}});
-    }
+    if (next < log_.oldest_sequence()) return FellBehind(log_);
     if (const absl::Duration gathering =
-            std::min(last_sent + kGatherWindow, end) - real_time_.Now();
+            std::min(std::max(last_sent, last_read) + kGatherWindow, end) -
+            real_time_.Now();
         gathering > absl::ZeroDuration() && !log_.Published(next + kMaxBatchEvents - 1)) {
       // A plain sleep: a hundred watchers in timed waits on one mutex cost
       // their service more than the changes they send.
       absl::SleepFor(gathering);
     }
-    CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
-                        log_.Read(next, kMaxBatchEvents));
+    CB_ASSIGN_OR_RETURN(std::shared_ptr<const SharedBatch> batch,
+                        BatchAt(caller, scope, view, next));
     const absl::Time now = real_time_.Now();
-    if (!records.empty()) {
-      WatchBatch batch(kMaxBatchBytes);
-      CB_RETURN_IF_ERROR(
-          ForEachEvent(caller, scope, records, next,
-                       [&batch](std::shared_ptr<const EncodedEvent> event) {
-                         return batch.Add(std::move(event));
-                       }));
-      if (batch.size() > 0) CB_RETURN_IF_ERROR(send(batch));
+    if (batch != nullptr) {
+      if (batch->events > 0) {
+        v1::WatchChangesResponse rest;
+        rest.set_oldest_sequence(log_.oldest_sequence());
+        CB_RETURN_IF_ERROR(sent(Encode(batch->response, rest), batch->events));
+      }
+      next = batch->next;
       // Handed to the watcher (or passed by its filter): a slow watcher's
       // write blocks above, and its lag shows.
       position.next = next;
-      position.passed_commit_us = records.back()->commit_time_us();
-      if (records.size() == kMaxBatchEvents) continue;  // catching up
+      position.passed_commit_us = batch->last_commit_us;
+      if (batch->full) continue;  // catching up
+      last_read = now;
     }
-    if (now >= end) return send(WatchBatch());
+    if (now >= end) return send_position();
     if (now - last_sent >= options_.progress_interval) {
-      CB_RETURN_IF_ERROR(send(WatchBatch()));
+      CB_RETURN_IF_ERROR(send_position());
     }
+    // While changes come, the watch looks again after the gather window
+    // (above) instead of waiting to be woken: a commit wakes every waiting
+    // watcher, on the committing writer's time.
+    if (batch != nullptr) continue;
     log_.AwaitSequence(
         next, std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
   }
+}
+
+absl::StatusOr<std::shared_ptr<const SharedBatch>> ChangeService::BatchAt(
+    const auth::Caller& caller, const Scope& scope, const std::string& view,
+    uint64_t from) {
+  if (std::shared_ptr<const SharedBatch> kept = batches_.Find(view, from)) return kept;
+  CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
+                      log_.Read(from, kMaxBatchEvents));
+  if (records.empty()) return nullptr;
+  if (records.front()->sequence() != from) return FellBehind(log_);  // swept meanwhile
+  WatchBatch events(kMaxBatchBytes);
+  uint64_t next = from;
+  CB_RETURN_IF_ERROR(ForEachEvent(caller, scope, records, next,
+                                  [&events](std::shared_ptr<const EncodedEvent> event) {
+                                    return events.Add(std::move(event));
+                                  }));
+  // The records are the log's from `from` on, one a sequence.
+  const ChangeRecord& last = *records[next - 1 - records.front()->sequence()];
+  v1::WatchChangesResponse rest;
+  rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+  auto batch = std::make_shared<SharedBatch>(SharedBatch{
+      .response = events.EncodeSlice(rest),
+      .events = events.size(),
+      .next = next,
+      .last_commit_us = last.commit_time_us(),
+      .full = records.size() == kMaxBatchEvents || next <= records.back()->sequence()});
+  batches_.Keep(view, from, batch);
+  return batch;
 }
 
 absl::StatusOr<uint64_t> ChangeService::SendSnapshot(

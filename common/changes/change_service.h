@@ -13,6 +13,7 @@
 #include "common/auth/caller.h"
 #include "common/changes/change_filter.h"
 #include "common/changes/change_log.h"
+#include "common/changes/shared_batches.h"
 #include "common/changes/watch_batch.h"
 #include "common/server/frame.h"
 #include "common/server/periodic_task.h"
@@ -158,6 +159,13 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
       const std::function<bool(const grpc::ByteBuffer&)>& write);
+  // The batch a watch of `view` sends from `from`: the one another watch
+  // of the view made there, or read, filtered and encoded now; nullptr when
+  // the log holds nothing from there yet.
+  absl::StatusOr<std::shared_ptr<const SharedBatch>> BatchAt(const auth::Caller& caller,
+                                                             const Scope& scope,
+                                                             const std::string& view,
+                                                             uint64_t from);
   absl::Status Watch(const auth::Caller& caller, const v1::WatchChangesRequest& req,
                      grpc::CallbackServerContext& ctx,
                      const std::function<bool(const grpc::ByteBuffer&)>& write);
@@ -183,6 +191,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   mutable absl::Mutex converted_mu_;
   mutable std::vector<std::shared_ptr<const EncodedEvent>> converted_ ABSL_GUARDED_BY(
       converted_mu_) = std::vector<std::shared_ptr<const EncodedEvent>>(kConvertedEvents);
+  // Enough for a few recent batches of each busy view.
+  static constexpr size_t kSharedBatchBytes = 4 << 20;
+  SharedBatches batches_{kSharedBatchBytes};
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
   // Where each open watch is, for its lag: the next sequence it has yet to

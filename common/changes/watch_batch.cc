@@ -19,11 +19,6 @@ uint8_t* Append(uint8_t* at, absl::string_view bytes) {
   return at + bytes.size();
 }
 
-grpc::ByteBuffer BufferOf(grpc_slice slice) {
-  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
-  return grpc::ByteBuffer(&owned, 1);
-}
-
 }  // namespace
 
 EncodedEvent::EncodedEvent(v1::ChangeEvent event) : event_(std::move(event)) {
@@ -43,17 +38,28 @@ bool WatchBatch::Add(std::shared_ptr<const EncodedEvent> event) {
   return true;
 }
 
-grpc::ByteBuffer WatchBatch::Encode(const v1::WatchChangesResponse& rest) const {
+grpc::Slice WatchBatch::EncodeSlice(const v1::WatchChangesResponse& rest) const {
   const std::string tail = rest.SerializeAsString();
   grpc_slice slice = grpc_slice_malloc(bytes_ + tail.size());
   uint8_t* at = GRPC_SLICE_START_PTR(slice);
   for (const auto& event : events_) at = Append(at, event->bytes());
   Append(at, tail);
-  return BufferOf(slice);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
+}
+
+grpc::ByteBuffer WatchBatch::Encode(const v1::WatchChangesResponse& rest) const {
+  grpc::Slice slice = EncodeSlice(rest);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response) {
   return WatchBatch().Encode(response);
+}
+
+grpc::ByteBuffer Encode(const grpc::Slice& response,
+                        const v1::WatchChangesResponse& rest) {
+  const grpc::Slice slices[] = {response, grpc::Slice(rest.SerializeAsString())};
+  return grpc::ByteBuffer(slices, 2);
 }
 
 }  // namespace clientbook::changes

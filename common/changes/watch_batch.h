@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/changes.pb.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/slice.h"
 
 namespace clientbook::changes {
 
@@ -40,6 +41,8 @@ class WatchBatch {
   // The response of these events with `rest`'s fields: the bytes of two
   // messages of one type, one after the other, parse as their merge.
   grpc::ByteBuffer Encode(const v1::WatchChangesResponse& rest) const;
+  // The same bytes as one slice, for a response sent more than once.
+  grpc::Slice EncodeSlice(const v1::WatchChangesResponse& rest) const;
 
  private:
   const size_t max_bytes_;
@@ -49,6 +52,10 @@ class WatchBatch {
 
 // `response` as bytes, for a stream that writes bytes.
 grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response);
+// The response in `response` with `rest`'s fields set too (the last value
+// of a field wins); `response`'s bytes are shared, not copied.
+grpc::ByteBuffer Encode(const grpc::Slice& response,
+                        const v1::WatchChangesResponse& rest);
 
 }  // namespace clientbook::changes
 

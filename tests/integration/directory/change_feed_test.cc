@@ -1,6 +1,7 @@
 // The directory's change feed over the wire: every writing RPC leaves its
 // changes, readers see only what they may, tokens resume and refuse, and a
 // consumer that lists then follows the feed ends equal to the directory.
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -658,6 +659,54 @@ TEST_F(ChangeFeedTest, AWatchDeliversInOrderAndEndsWhenItsMemberIsRemoved) {
   while (stream->Read(&response)) {
   }
   EXPECT_THAT(stream->Finish(), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// Watches of one view share the batches one of them made (SharedBatches):
+// two of the owner's watches get the same events, the owner's own list view
+// among them, and a colleague's watch of the same firm and filter, made
+// from the same changes, never gets that view.
+TEST_F(ChangeFeedTest, WatchesShareBatchesOnlyWithTheirOwnCaller) {
+  const std::string firm = NewFirm("owner");
+  AddStaff(firm, "bob");
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  struct Watch {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> stream;
+  };
+  std::vector<Watch> watches;
+  for (const char* user : {"owner", "owner", "bob"}) {
+    Watch watch{As(user), nullptr};
+    watch.stream = changes_->WatchChanges(watch.ctx.get(), req);
+    v1::WatchChangesResponse started;
+    ASSERT_TRUE(watch.stream->Read(&started));
+    watches.push_back(std::move(watch));
+  }
+  for (int i = 0; i < 3; ++i) {
+    NewClient(firm, absl::StrCat("Client ", i));
+    ASSERT_THAT(SaveListView(firm, "owner"), IsOk());
+  }
+  NewClient(firm, "Last");
+  auto names_until_last = [](Watch& watch) {
+    std::vector<std::string> names;
+    v1::WatchChangesResponse response;
+    while (watch.stream->Read(&response)) {
+      for (const v1::ChangeEvent& event : response.events()) {
+        names.push_back(event.name());
+        if (event.resource().client().display_name() == "Last") return names;
+      }
+    }
+    return names;
+  };
+  const std::vector<std::string> owner = names_until_last(watches[0]);
+  EXPECT_EQ(names_until_last(watches[1]), owner);
+  const std::vector<std::string> bob = names_until_last(watches[2]);
+  const std::string view = firm + "/members/owner/clientListView";
+  const auto owners_views = std::count(owner.begin(), owner.end(), view);
+  EXPECT_GE(owners_views, 1);
+  EXPECT_EQ(std::count(bob.begin(), bob.end(), view), 0) << "the owner's own view";
+  EXPECT_EQ(bob.size(), owner.size() - owners_views);
+  for (Watch& watch : watches) watch.ctx->TryCancel();
 }
 
 // A watcher that stops reading falls behind, and the metrics say by how

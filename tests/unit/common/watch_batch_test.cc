@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/changes/shared_batches.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -71,6 +72,97 @@ TEST(WatchBatchTest, StopsAtItsByteLimitButAlwaysTakesOneEvent) {
   EXPECT_TRUE(tiny.Add(event));
   EXPECT_FALSE(tiny.Add(event));
   EXPECT_EQ(tiny.size(), 1);
+}
+
+// A batch made once is sent to each watcher with that watcher's own
+// fields after it; a field set in both is the watcher's.
+TEST(WatchBatchTest, ASharedResponseTakesEachWatchersFields) {
+  WatchBatch batch(1 << 20);
+  ASSERT_TRUE(batch.Add(Event(7, "firms/1/clients/2")));
+  v1::WatchChangesResponse shared;
+  shared.set_resume_token("token");
+  shared.set_oldest_sequence(1);
+  const grpc::Slice response = batch.EncodeSlice(shared);
+  v1::WatchChangesResponse own;
+  own.set_oldest_sequence(5);
+
+  v1::WatchChangesResponse expected = shared;
+  *expected.add_events() = Event(7, "firms/1/clients/2")->event();
+  expected.set_oldest_sequence(5);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      Parsed(Encode(response, own)), expected))
+      << Parsed(Encode(response, own)).DebugString();
+  EXPECT_EQ(Parsed(Encode(response, {})).oldest_sequence(), 1)
+      << "the slice is unchanged";
+}
+
+auth::Caller CallerOf(std::string user, std::vector<std::string> roles = {},
+                      std::string email = "") {
+  auth::Caller caller;
+  caller.user_id = std::move(user);
+  caller.roles = std::move(roles);
+  caller.verified_email = std::move(email);
+  return caller;
+}
+
+std::shared_ptr<const SharedBatch> BatchOf(size_t bytes, uint64_t next) {
+  auto batch = std::make_shared<SharedBatch>();
+  batch->response = grpc::Slice(std::string(bytes, 'x'));
+  batch->events = 1;
+  batch->next = next;
+  return batch;
+}
+
+// What a reader may see depends on who reads, what and how filtered: two
+// views alike in all of that but one field never share a key, however
+// their text runs together.
+TEST(SharedBatchesTest, AViewIsTheCallerItsParentAndItsFilter) {
+  const std::string owner = WatchView(CallerOf("owner"), "firms/1", "");
+  EXPECT_EQ(WatchView(CallerOf("owner"), "firms/1", ""), owner);
+  EXPECT_NE(WatchView(CallerOf("bob"), "firms/1", ""), owner);
+  EXPECT_NE(WatchView(CallerOf("owner", {"platform"}), "firms/1", ""), owner);
+  EXPECT_NE(WatchView(CallerOf("owner", {}, "o@studio.example"), "firms/1", ""), owner);
+  EXPECT_NE(WatchView(CallerOf("owner"), "firms/2", ""), owner);
+  EXPECT_NE(WatchView(CallerOf("owner"), "firms/1", "type = DELETED"), owner);
+  EXPECT_NE(WatchView(CallerOf("ab"), "firms/1", ""),
+            WatchView(CallerOf("a", {"b"}), "firms/1", ""));
+  EXPECT_NE(WatchView(CallerOf("owner"), "firms/1", "x"),
+            WatchView(CallerOf("owner"), "firms/1x", ""));
+  EXPECT_NE(WatchView(CallerOf("owner", {"a", "b"}), "firms/1", ""),
+            WatchView(CallerOf("owner", {"ab"}), "firms/1", ""));
+}
+
+TEST(SharedBatchesTest, AWatchFindsTheBatchItsViewMadeAtItsPlace) {
+  SharedBatches batches(1 << 20);
+  const std::string owner = WatchView(CallerOf("owner"), "firms/1", "");
+  const std::string bob = WatchView(CallerOf("bob"), "firms/1", "");
+  batches.Keep(owner, 10, BatchOf(100, 20));
+  ASSERT_NE(batches.Find(owner, 10), nullptr);
+  EXPECT_EQ(batches.Find(owner, 10)->next, 20u);
+  EXPECT_EQ(batches.Find(owner, 11), nullptr);
+  EXPECT_EQ(batches.Find(bob, 10), nullptr);
+
+  // The first batch made at a place stays: its followers all send the same.
+  batches.Keep(owner, 10, BatchOf(100, 15));
+  EXPECT_EQ(batches.Find(owner, 10)->next, 20u);
+}
+
+TEST(SharedBatchesTest, KeepsTheNewestWithinItsBytes) {
+  const std::string view = WatchView(CallerOf("owner"), "firms/1", "");
+  SharedBatches batches(4 * 1024);
+  for (uint64_t from = 1; from <= 10; ++from)
+    batches.Keep(view, from, BatchOf(1000, from));
+  EXPECT_EQ(batches.Find(view, 1), nullptr);
+  EXPECT_NE(batches.Find(view, 10), nullptr);
+  EXPECT_NE(batches.Find(view, 9), nullptr);
+  int kept = 0;
+  for (uint64_t from = 1; from <= 10; ++from) kept += batches.Find(view, from) != nullptr;
+  EXPECT_GE(kept, 2);
+  EXPECT_LE(kept, 4);
+
+  batches.Keep(view, 11, BatchOf(8 * 1024, 12));
+  EXPECT_EQ(batches.Find(view, 11), nullptr) << "more than all its bytes";
+  EXPECT_NE(batches.Find(view, 10), nullptr) << "and nothing put out for it";
 }
 
 }  // namespace
