@@ -39,7 +39,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/support/sync_stream.h"
+#include "grpcpp/support/client_callback.h"
 #include "tests/bench/watch_scan.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the server");
@@ -155,6 +155,53 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
   return run;
 }
 
+// What one watch saw, merged once they end.
+struct Seen {
+  std::vector<absl::Duration> delays;
+  uint64_t existing = 0;  // SNAPSHOT: the resources found
+  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  absl::Duration snapshot_time;  // to the snapshot's end
+};
+
+// One WatchChanges stream, read on gRPC's own threads as they receive (a
+// thread of its own a stream would cost the watchers' process a thread
+// switch a message, on the cores it shares with the server).
+class WatchReader final : public grpc::ClientReadReactor<grpc::ByteBuffer> {
+ public:
+  WatchReader(bool snapshot, Seen& seen) : snapshot_(snapshot), seen_(seen) {}
+
+  void Start() {
+    opened_ = absl::Now();
+    StartRead(&buffer_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok || !clientbook::bench::ScanWatchResponse(buffer_, response_)) return;
+    const absl::Time now = absl::Now();
+    if (response_.snapshot_complete) seen_.snapshot_time = now - opened_;
+    if (snapshot_ && !response_.has_token) {
+      seen_.existing += response_.commit_us.size();
+    } else if (!response_.commit_us.empty()) {
+      seen_.first = std::min(seen_.first, now);
+      seen_.last = now;
+      for (const int64_t commit_us : response_.commit_us) {
+        seen_.delays.push_back(now - absl::FromUnixMicros(commit_us));
+      }
+    }
+    StartRead(&buffer_);
+  }
+  void OnDone(const grpc::Status&) override { done_.Notify(); }
+  void AwaitDone() { done_.WaitForNotification(); }
+
+ private:
+  const bool snapshot_;
+  Seen& seen_;
+  absl::Time opened_;
+  grpc::ByteBuffer buffer_;
+  clientbook::bench::ScannedResponse response_;
+  absl::Notification done_;
+};
+
 // Opens `watchers` WatchChanges streams and reads them for `length`, each
 // response as bytes (ScanWatchResponse).
 int Watch(const std::string& target, const std::string& request_text,
@@ -169,50 +216,20 @@ int Watch(const std::string& target, const std::string& request_text,
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
   const grpc::internal::RpcMethod method("/clientbook.v1.ChangeService/WatchChanges",
                                          grpc::internal::RpcMethod::SERVER_STREAMING);
-  // What each stream saw, merged once they end.
-  struct Seen {
-    std::vector<absl::Duration> delays;
-    uint64_t existing = 0;  // SNAPSHOT: the resources found
-    absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
-    absl::Duration snapshot_time;  // to the snapshot's end
-  };
   std::vector<Seen> seen(watchers);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<WatchReader>> readers;
   for (int w = 0; w < watchers; ++w) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
     for (const auto& [key, value] : headers) contexts.back()->AddMetadata(key, value);
-  }
-  std::vector<std::thread> threads;
-  for (int w = 0; w < watchers; ++w) {
-    threads.emplace_back([&, w] {
-      Seen& mine = seen[w];
-      const absl::Time opened = absl::Now();
-      std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> stream(
-          grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-              channel.get(), method, contexts[w].get(), request));
-      grpc::ByteBuffer buffer;
-      clientbook::bench::ScannedResponse response;
-      while (stream->Read(&buffer) &&
-             clientbook::bench::ScanWatchResponse(buffer, response)) {
-        const absl::Time now = absl::Now();
-        if (response.snapshot_complete) mine.snapshot_time = now - opened;
-        if (snapshot && !response.has_token) {
-          mine.existing += response.commit_us.size();
-          continue;
-        }
-        if (response.commit_us.empty()) continue;
-        mine.first = std::min(mine.first, now);
-        mine.last = now;
-        for (const int64_t commit_us : response.commit_us) {
-          mine.delays.push_back(now - absl::FromUnixMicros(commit_us));
-        }
-      }
-      stream->Finish();
-    });
+    readers.push_back(std::make_unique<WatchReader>(snapshot, seen[w]));
+    grpc::internal::ClientCallbackReaderFactory<grpc::ByteBuffer>::Create(
+        channel.get(), method, contexts.back().get(), &request, readers.back().get());
+    readers.back()->Start();
   }
   absl::SleepFor(length);
   for (auto& context : contexts) context->TryCancel();
-  for (std::thread& t : threads) t.join();
+  for (auto& reader : readers) reader->AwaitDone();
   std::vector<absl::Duration> delays;
   uint64_t existing = 0;
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
