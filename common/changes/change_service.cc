@@ -432,8 +432,7 @@ absl::Status ChangeService::Watch(
       // their service more than the changes they send.
       absl::SleepFor(gathering);
     }
-    CB_ASSIGN_OR_RETURN(std::shared_ptr<const SharedBatch> batch,
-                        BatchAt(caller, scope, view, next));
+    CB_ASSIGN_OR_RETURN(SharedBatches::Batch batch, BatchAt(caller, scope, view, next));
     const absl::Time now = real_time_.Now();
     if (batch != nullptr) {
       if (batch->events > 0) {
@@ -462,32 +461,32 @@ absl::Status ChangeService::Watch(
   }
 }
 
-absl::StatusOr<std::shared_ptr<const SharedBatch>> ChangeService::BatchAt(
-    const auth::Caller& caller, const Scope& scope, const std::string& view,
-    uint64_t from) {
-  if (std::shared_ptr<const SharedBatch> kept = batches_.Find(view, from)) return kept;
-  CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
-                      log_.Read(from, kMaxBatchEvents));
-  if (records.empty()) return nullptr;
-  if (records.front()->sequence() != from) return FellBehind(log_);  // swept meanwhile
-  WatchBatch events(kMaxBatchBytes);
-  uint64_t next = from;
-  CB_RETURN_IF_ERROR(ForEachEvent(caller, scope, records, next,
-                                  [&events](std::shared_ptr<const EncodedEvent> event) {
-                                    return events.Add(std::move(event));
-                                  }));
-  // The records are the log's from `from` on, one a sequence.
-  const ChangeRecord& last = *records[next - 1 - records.front()->sequence()];
-  v1::WatchChangesResponse rest;
-  rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
-  auto batch = std::make_shared<SharedBatch>(SharedBatch{
-      .response = events.EncodeSlice(rest),
-      .events = events.size(),
-      .next = next,
-      .last_commit_us = last.commit_time_us(),
-      .full = records.size() == kMaxBatchEvents || next <= records.back()->sequence()});
-  batches_.Keep(view, from, batch);
-  return batch;
+absl::StatusOr<SharedBatches::Batch> ChangeService::BatchAt(const auth::Caller& caller,
+                                                            const Scope& scope,
+                                                            const std::string& view,
+                                                            uint64_t from) {
+  return batches_.Get(view, from, [&]() -> absl::StatusOr<SharedBatches::Batch> {
+    CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
+                        log_.Read(from, kMaxBatchEvents));
+    if (records.empty()) return nullptr;
+    if (records.front()->sequence() != from) return FellBehind(log_);  // swept meanwhile
+    WatchBatch events(kMaxBatchBytes);
+    uint64_t next = from;
+    CB_RETURN_IF_ERROR(ForEachEvent(caller, scope, records, next,
+                                    [&events](std::shared_ptr<const EncodedEvent> event) {
+                                      return events.Add(std::move(event));
+                                    }));
+    // The records are the log's from `from` on, one a sequence.
+    const ChangeRecord& last = *records[next - 1 - from];
+    v1::WatchChangesResponse rest;
+    rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
+    return std::make_shared<const SharedBatch>(SharedBatch{
+        .response = events.EncodeSlice(rest),
+        .events = events.size(),
+        .next = next,
+        .last_commit_us = last.commit_time_us(),
+        .full = records.size() == kMaxBatchEvents || next <= records.back()->sequence()});
+  });
 }
 
 absl::StatusOr<uint64_t> ChangeService::SendSnapshot(

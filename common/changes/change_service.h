@@ -162,10 +162,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   // The batch a watch of `view` sends from `from`: the one another watch
   // of the view made there, or read, filtered and encoded now; nullptr when
   // the log holds nothing from there yet.
-  absl::StatusOr<std::shared_ptr<const SharedBatch>> BatchAt(const auth::Caller& caller,
-                                                             const Scope& scope,
-                                                             const std::string& view,
-                                                             uint64_t from);
+  absl::StatusOr<SharedBatches::Batch> BatchAt(const auth::Caller& caller,
+                                               const Scope& scope,
+                                               const std::string& view, uint64_t from);
   absl::Status Watch(const auth::Caller& caller, const v1::WatchChangesRequest& req,
                      grpc::CallbackServerContext& ctx,
                      const std::function<bool(const grpc::ByteBuffer&)>& write);

@@ -31,28 +31,41 @@ std::string WatchView(const auth::Caller& caller, absl::string_view parent,
   return view;
 }
 
-std::shared_ptr<const SharedBatch> SharedBatches::Find(const std::string& view,
-                                                       uint64_t from) const {
-  absl::MutexLock lock(&mu_);
-  const auto kept = batches_.find(Key(view, from));
-  return kept == batches_.end() ? nullptr : kept->second;
-}
-
-void SharedBatches::Keep(const std::string& view, uint64_t from,
-                         std::shared_ptr<const SharedBatch> batch) {
-  const size_t cost = CostOf(view, *batch);
-  if (cost > max_bytes_) return;
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<SharedBatches::Batch> SharedBatches::Get(
+    const std::string& view, uint64_t from,
+    const std::function<absl::StatusOr<Batch>()>& make) {
   Key key(view, from);
-  if (!batches_.try_emplace(key, std::move(batch)).second) return;
+  std::shared_ptr<Slot> slot;
+  {
+    absl::MutexLock lock(&mu_);
+    auto [at, first] = slots_.try_emplace(key, nullptr);
+    if (!first) {
+      slot = at->second;
+      mu_.Await(absl::Condition(
+          +[](Slot* s) { return s->made; }, slot.get()));
+      return slot->batch;
+    }
+    at->second = slot = std::make_shared<Slot>();
+  }
+  absl::StatusOr<Batch> made = make();
+  const size_t cost = made.ok() && *made != nullptr ? CostOf(view, **made) : 0;
+  absl::MutexLock lock(&mu_);
+  slot->made = true;
+  if (cost == 0 || cost > max_bytes_) {
+    slots_.erase(key);
+    if (made.ok()) slot->batch = *made;  // for its waiters alone
+    return made;
+  }
+  slot->batch = *made;
   kept_order_.push_back(std::move(key));
   bytes_ += cost;
   while (bytes_ > max_bytes_) {
-    const auto oldest = batches_.find(kept_order_.front());
-    bytes_ -= CostOf(oldest->first.first, *oldest->second);
-    batches_.erase(oldest);
+    const auto oldest = slots_.find(kept_order_.front());
+    bytes_ -= CostOf(oldest->first.first, *oldest->second->batch);
+    slots_.erase(oldest);
     kept_order_.pop_front();
   }
+  return made;
 }
 
 }  // namespace clientbook::changes

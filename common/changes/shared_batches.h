@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/auth/caller.h"
 #include "grpcpp/support/slice.h"
@@ -35,29 +37,36 @@ std::string WatchView(const auth::Caller& caller, absl::string_view parent,
                       absl::string_view filter);
 
 // The batches watches sent lately, by view and the sequence they start at.
-// Watches of one view at the live tail follow each other a gather window
-// apart: the first to reach a place in the log reads, filters and encodes
-// its batch, and the others send that batch, so a hundred watchers of one
-// busy firm cost one read and one encoding a batch, not a hundred. A kept
-// batch stays right: the records it covers never change, and each watch
-// still checks its caller's right to read before it sends. Oldest first
-// out beyond `max_bytes`.
+// Watches of one view at the live tail reach each place in the log about
+// together: the first reads, filters and encodes the batch there while the
+// others wait for it, and all send it, so a hundred watchers of one busy
+// firm cost one read and one encoding a batch, not a hundred. A kept batch
+// stays right: the records it covers never change, and each watch still
+// checks its caller's right to read before it sends. Oldest first out
+// beyond `max_bytes`.
 class SharedBatches {
  public:
+  using Batch = std::shared_ptr<const SharedBatch>;
+
   explicit SharedBatches(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  std::shared_ptr<const SharedBatch> Find(const std::string& view, uint64_t from) const;
-  // Keeps `batch` unless the view has one from `from` already.
-  void Keep(const std::string& view, uint64_t from,
-            std::shared_ptr<const SharedBatch> batch);
+  // The batch of `view` from `from`: the one kept, the one another watch is
+  // making (waited for), or `make`'s. Nothing is kept of a `make` that
+  // fails or finds nothing (nullptr); who waited for it gets nullptr.
+  absl::StatusOr<Batch> Get(const std::string& view, uint64_t from,
+                            const std::function<absl::StatusOr<Batch>()>& make);
 
  private:
   using Key = std::pair<std::string, uint64_t>;
+  struct Slot {
+    bool made = false;
+    Batch batch;
+  };
 
   const size_t max_bytes_;
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<Key, std::shared_ptr<const SharedBatch>> batches_
-      ABSL_GUARDED_BY(mu_);
+  absl::Mutex mu_;
+  absl::flat_hash_map<Key, std::shared_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  // The made ones, oldest first.
   std::deque<Key> kept_order_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -1,7 +1,10 @@
 #include "common/changes/watch_batch.h"
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/changes/shared_batches.h"
@@ -9,9 +12,15 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
 
 namespace clientbook::changes {
 namespace {
+
+using ::clientbook::testing::IsOkAndHolds;
+using ::clientbook::testing::StatusIs;
+using ::testing::Field;
+using ::testing::Pointee;
 
 std::shared_ptr<const EncodedEvent> Event(uint64_t sequence, std::string name) {
   v1::ChangeEvent event;
@@ -132,37 +141,102 @@ TEST(SharedBatchesTest, AViewIsTheCallerItsParentAndItsFilter) {
             WatchView(CallerOf("owner", {"ab"}), "firms/1", ""));
 }
 
-TEST(SharedBatchesTest, AWatchFindsTheBatchItsViewMadeAtItsPlace) {
+// A make that hands out `batch` and counts its calls.
+std::function<absl::StatusOr<SharedBatches::Batch>()> Making(SharedBatches::Batch batch,
+                                                             int& calls) {
+  return [batch, &calls]() -> absl::StatusOr<SharedBatches::Batch> {
+    ++calls;
+    return batch;
+  };
+}
+
+TEST(SharedBatchesTest, AWatchGetsTheBatchItsViewMadeAtItsPlace) {
   SharedBatches batches(1 << 20);
   const std::string owner = WatchView(CallerOf("owner"), "firms/1", "");
   const std::string bob = WatchView(CallerOf("bob"), "firms/1", "");
-  batches.Keep(owner, 10, BatchOf(100, 20));
-  ASSERT_NE(batches.Find(owner, 10), nullptr);
-  EXPECT_EQ(batches.Find(owner, 10)->next, 20u);
-  EXPECT_EQ(batches.Find(owner, 11), nullptr);
-  EXPECT_EQ(batches.Find(bob, 10), nullptr);
+  int calls = 0;
+  const SharedBatches::Batch made = BatchOf(100, 20);
+  ASSERT_THAT(batches.Get(owner, 10, Making(made, calls)), IsOkAndHolds(made));
+  EXPECT_THAT(batches.Get(owner, 10, Making(BatchOf(100, 15), calls)), IsOkAndHolds(made))
+      << "the first made at a place is what every follower sends";
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(batches.Get(owner, 11, Making(BatchOf(100, 21), calls)),
+              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 21u))));
+  EXPECT_THAT(batches.Get(bob, 10, Making(BatchOf(100, 19), calls)),
+              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 19u))));
+  EXPECT_EQ(calls, 3);
+}
 
-  // The first batch made at a place stays: its followers all send the same.
-  batches.Keep(owner, 10, BatchOf(100, 15));
-  EXPECT_EQ(batches.Find(owner, 10)->next, 20u);
+TEST(SharedBatchesTest, NothingIsKeptOfAMakeThatFailsOrFindsNothing) {
+  SharedBatches batches(1 << 20);
+  const std::string view = WatchView(CallerOf("owner"), "firms/1", "");
+  auto failing = []() -> absl::StatusOr<SharedBatches::Batch> {
+    return absl::DataLossError("unreadable");
+  };
+  EXPECT_THAT(batches.Get(view, 1, failing), StatusIs(absl::StatusCode::kDataLoss));
+  int calls = 0;
+  EXPECT_THAT(batches.Get(view, 1, Making(nullptr, calls)), IsOkAndHolds(nullptr));
+  EXPECT_THAT(batches.Get(view, 1, Making(BatchOf(10, 2), calls)),
+              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 2u))));
+  EXPECT_EQ(calls, 2);
+}
+
+// Watches that reach a place together wait for the one making its batch
+// instead of each making it.
+TEST(SharedBatchesTest, WatchesArrivingTogetherMakeOneBatch) {
+  SharedBatches batches(1 << 20);
+  const std::string view = WatchView(CallerOf("owner"), "firms/1", "");
+  constexpr int kWatches = 8;
+  absl::Mutex mu;
+  int arrived = 0;
+  std::atomic<int> calls{0};
+  auto make = [&]() -> absl::StatusOr<SharedBatches::Batch> {
+    ++calls;
+    // Made only once every watch has come for it.
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == kWatches; }, &arrived));
+    return BatchOf(100, 20);
+  };
+  std::vector<SharedBatches::Batch> got(kWatches);
+  std::vector<std::thread> watches;
+  for (int w = 0; w < kWatches; ++w) {
+    watches.emplace_back([&, w] {
+      {
+        absl::MutexLock lock(&mu);
+        ++arrived;
+      }
+      got[w] = *batches.Get(view, 7, make);
+    });
+  }
+  for (std::thread& watch : watches) watch.join();
+  EXPECT_EQ(calls.load(), 1);
+  for (const SharedBatches::Batch& batch : got) EXPECT_EQ(batch, got.front());
 }
 
 TEST(SharedBatchesTest, KeepsTheNewestWithinItsBytes) {
   const std::string view = WatchView(CallerOf("owner"), "firms/1", "");
   SharedBatches batches(4 * 1024);
-  for (uint64_t from = 1; from <= 10; ++from)
-    batches.Keep(view, from, BatchOf(1000, from));
-  EXPECT_EQ(batches.Find(view, 1), nullptr);
-  EXPECT_NE(batches.Find(view, 10), nullptr);
-  EXPECT_NE(batches.Find(view, 9), nullptr);
-  int kept = 0;
-  for (uint64_t from = 1; from <= 10; ++from) kept += batches.Find(view, from) != nullptr;
-  EXPECT_GE(kept, 2);
-  EXPECT_LE(kept, 4);
+  int calls = 0;
+  for (uint64_t from = 1; from <= 10; ++from) {
+    ASSERT_TRUE(batches.Get(view, from, Making(BatchOf(1000, from), calls)).ok());
+  }
+  auto kept = [&](uint64_t from) {
+    int made = 0;
+    (void)batches.Get(view, from, Making(BatchOf(1000, from), made));
+    return made == 0;
+  };
+  EXPECT_TRUE(kept(10));
+  EXPECT_TRUE(kept(9));
+  EXPECT_FALSE(kept(1)) << "the oldest went first";
 
-  batches.Keep(view, 11, BatchOf(8 * 1024, 12));
-  EXPECT_EQ(batches.Find(view, 11), nullptr) << "more than all its bytes";
-  EXPECT_NE(batches.Find(view, 10), nullptr) << "and nothing put out for it";
+  SharedBatches small(4 * 1024);
+  EXPECT_THAT(small.Get(view, 11, Making(BatchOf(8 * 1024, 12), calls)),
+              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 12u))))
+      << "more than all its bytes: handed out, not kept";
+  int made = 0;
+  (void)small.Get(view, 11, Making(BatchOf(8 * 1024, 12), made));
+  EXPECT_EQ(made, 1);
 }
 
 }  // namespace
