@@ -141,6 +141,11 @@ TEST(SharedBatchesTest, AViewIsTheCallerItsParentAndItsFilter) {
             WatchView(CallerOf("owner", {"ab"}), "firms/1", ""));
 }
 
+// A batch that goes on from `next`.
+auto IsOkAndHoldsBatchTo(uint64_t next) {
+  return IsOkAndHolds(Pointee(Field(&SharedBatch::next, next)));
+}
+
 // A make that hands out `batch` and counts its calls.
 std::function<absl::StatusOr<SharedBatches::Batch>()> Making(SharedBatches::Batch batch,
                                                              int& calls) {
@@ -161,9 +166,9 @@ TEST(SharedBatchesTest, AWatchGetsTheBatchItsViewMadeAtItsPlace) {
       << "the first made at a place is what every follower sends";
   EXPECT_EQ(calls, 1);
   EXPECT_THAT(batches.Get(owner, 11, Making(BatchOf(100, 21), calls)),
-              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 21u))));
+              IsOkAndHoldsBatchTo(21));
   EXPECT_THAT(batches.Get(bob, 10, Making(BatchOf(100, 19), calls)),
-              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 19u))));
+              IsOkAndHoldsBatchTo(19));
   EXPECT_EQ(calls, 3);
 }
 
@@ -177,7 +182,7 @@ TEST(SharedBatchesTest, NothingIsKeptOfAMakeThatFailsOrFindsNothing) {
   int calls = 0;
   EXPECT_THAT(batches.Get(view, 1, Making(nullptr, calls)), IsOkAndHolds(nullptr));
   EXPECT_THAT(batches.Get(view, 1, Making(BatchOf(10, 2), calls)),
-              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 2u))));
+              IsOkAndHoldsBatchTo(2));
   EXPECT_EQ(calls, 2);
 }
 
@@ -232,7 +237,7 @@ TEST(SharedBatchesTest, KeepsTheNewestWithinItsBytes) {
 
   SharedBatches small(4 * 1024);
   EXPECT_THAT(small.Get(view, 11, Making(BatchOf(8 * 1024, 12), calls)),
-              IsOkAndHolds(Pointee(Field(&SharedBatch::next, 12u))))
+              IsOkAndHoldsBatchTo(12))
       << "more than all its bytes: handed out, not kept";
   int made = 0;
   (void)small.Get(view, 11, Making(BatchOf(8 * 1024, 12), made));
