@@ -71,11 +71,10 @@ absl::StatusOr<size_t> PageSize(int32_t requested, int32_t fallback) {
 
 // A watch whose next change the retention removed.
 absl::Status FellBehind(const ChangeLog& log) {
-  return errors::WithReason(
-      absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
-      "this watch fell behind the change feed's retention: list the resources "
-      "again and watch from the new list's change_token",
-      {{"oldest_sequence", absl::StrCat(log.oldest_sequence())}});
+  return ResumeTokenExpired(
+      log.oldest_sequence(),
+      "this watch fell behind the change feed's retention: list the "
+      "resources again and watch from the new list's change_token");
 }
 
 }  // namespace
@@ -245,11 +244,10 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
                               log_.Read(next, page_size - resp->events_size()));
           if (records.empty()) break;
           if (records.front()->sequence() != next) {
-            return errors::WithReason(
-                absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
+            return ResumeTokenExpired(
+                log_.oldest_sequence(),
                 "the changes after the resume token were removed while being read: "
-                "list the resources again",
-                {{"oldest_sequence", absl::StrCat(log_.oldest_sequence())}});
+                "list the resources again");
           }
           examined += records.size();
           CB_RETURN_IF_ERROR(

@@ -79,15 +79,18 @@ absl::StatusOr<uint64_t> ParseResumeToken(const ChangeLog& log, absl::string_vie
   }
   const uint64_t oldest = log.oldest_sequence();
   if (position.sequence() < oldest) {
-    return errors::WithReason(
-        absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
-        absl::StrCat("the resume token's position (", position.sequence(),
-                     ") is older than the oldest change kept (", oldest,
-                     "): list the resources again and watch from the new list's "
-                     "change_token"),
-        {{"oldest_sequence", absl::StrCat(oldest)}});
+    return ResumeTokenExpired(
+        oldest, absl::StrCat("the resume token's position (", position.sequence(),
+                             ") is older than the oldest change kept (", oldest,
+                             "): list the resources again and watch from the new list's "
+                             "change_token"));
   }
   return position.sequence();
+}
+
+absl::Status ResumeTokenExpired(uint64_t oldest, absl::string_view message) {
+  return errors::WithReason(absl::StatusCode::kFailedPrecondition, "RESUME_TOKEN_EXPIRED",
+                            message, {{"oldest_sequence", absl::StrCat(oldest)}});
 }
 
 uint64_t FilterHash(absl::string_view parent, absl::string_view filter) {

@@ -30,6 +30,11 @@ absl::StatusOr<uint64_t> ParseResumeToken(const ChangeLog& log, absl::string_vie
                                           absl::string_view token,
                                           absl::Span<const uint64_t> filter_hashes);
 
+// FAILED_PRECONDITION RESUME_TOKEN_EXPIRED saying `message`, with `oldest`
+// (the oldest sequence kept) in its metadata: a position the feed no longer
+// holds, from which the consumer lists again.
+absl::Status ResumeTokenExpired(uint64_t oldest, absl::string_view message);
+
 // A stable hash of a watch's parent and filter.
 uint64_t FilterHash(absl::string_view parent, absl::string_view filter);
 
