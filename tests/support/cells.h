@@ -156,7 +156,8 @@ class FrontDoor {
     config_ = std::make_unique<ServiceProcess>(DEV_TOOLS_DIR "/proxy-config", args,
                                                dir.Sub("proxy-config.log"));
     haproxy_ = std::make_unique<ServiceProcess>(
-        HAPROXY_BINARY, std::vector<std::string>{"-f", dir_ + "/haproxy.cfg"},
+        HAPROXY_BINARY,
+        std::vector<std::string>{"-dMglobal", "-f", dir_ + "/haproxy.cfg"},
         dir.Sub("haproxy.log"));
   }
 
