@@ -1,9 +1,18 @@
 #include "common/server/blocking_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace clientbook::server {
 
-BlockingPool::BlockingPool(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+BlockingPool::BlockingPool(int threads, int nice) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      // Raising one's own niceness needs no privilege; failing leaves it 0.
+      if (nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+      Loop();
+    });
+  }
 }
 
 BlockingPool::~BlockingPool() {

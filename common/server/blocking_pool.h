@@ -15,7 +15,9 @@ namespace clientbook::server {
 // answer would hold up every other call, so it runs here instead.
 class BlockingPool {
  public:
-  explicit BlockingPool(int threads);
+  // `nice` above 0 lowers the threads' priority (Linux sets it per thread):
+  // while the cores are full, the kernel runs other threads first.
+  explicit BlockingPool(int threads, int nice = 0);
   // Runs what was queued, then joins the threads.
   ~BlockingPool();
 

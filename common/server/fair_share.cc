@@ -44,7 +44,8 @@ FairShare::Seat::Seat(Seat&& other) noexcept
       flow_(other.flow_),
       width_(other.width_),
       cost_(other.cost_),
-      since_(other.since_) {
+      since_(other.since_),
+      backlogged_(other.backlogged_) {
   other.share_ = nullptr;
 }
 
@@ -56,6 +57,7 @@ FairShare::Seat& FairShare::Seat::operator=(Seat&& other) noexcept {
     width_ = other.width_;
     cost_ = other.cost_;
     since_ = other.since_;
+    backlogged_ = other.backlogged_;
     other.share_ = nullptr;
   }
   return *this;
@@ -219,7 +221,8 @@ void FairShare::Dispatch(absl::Time now, Ready& ready) {
     flow->running += width;
     free_seats_ -= width;
     flow->waits[flow->waits_seen++ % kWaitSamples] = now - next.since;
-    auto seat = std::make_shared<Seat>(Seat(this, flow, width, next.cost, now));
+    auto seat = std::make_shared<Seat>(
+        Seat(this, flow, width, next.cost, now, flow->queue.size() > 1 && !Alone()));
     ready.push_back(
         [start = std::move(next.waiter.start), seat]() { start(std::move(*seat)); });
     flow->queued_cost -= next.cost;

@@ -73,16 +73,26 @@ class FairShare {
     Seat& operator=(Seat&& other) noexcept;
     ~Seat();
     explicit operator bool() const { return share_ != nullptr; }
+    // Whether more of its flow's calls were waiting behind it when it was
+    // seated, while another flow was present: a flood's call.
+    bool backlogged() const { return backlogged_; }
 
    private:
     friend class FairShare;
-    Seat(FairShare* share, Flow* flow, int width, int64_t cost, absl::Time since)
-        : share_(share), flow_(flow), width_(width), cost_(cost), since_(since) {}
+    Seat(FairShare* share, Flow* flow, int width, int64_t cost, absl::Time since,
+         bool backlogged = false)
+        : share_(share),
+          flow_(flow),
+          width_(width),
+          cost_(cost),
+          since_(since),
+          backlogged_(backlogged) {}
     FairShare* share_ = nullptr;
     Flow* flow_ = nullptr;
     int width_ = 0;
     int64_t cost_ = 1;
     absl::Time since_;
+    bool backlogged_ = false;
   };
 
   // A call that waits for a seat.

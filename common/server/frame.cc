@@ -13,6 +13,10 @@
 namespace clientbook::server {
 namespace {
 
+// The niceness of a flood's pages: the kernel gives a thread of nice 10
+// about a tenth of the CPU one of nice 0 gets while both want it.
+constexpr int kFloodPageNice = 10;
+
 // HTTP/2's accounting (RFC 7540 6.5.2): name, value and 32 bytes an entry.
 size_t MetadataBytes(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   size_t bytes = 0;
@@ -44,7 +48,8 @@ Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
           options.fair_share,
           [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
           real_time_),
-      blocking_(std::max(options.blocking_threads, options.fair_share.seats)) {}
+      blocking_(std::max(options.blocking_threads, options.fair_share.seats)),
+      flood_pages_(options.fair_share.seats, kFloodPageNice) {}
 
 Frame::~Frame() {
   absl::MutexLock lock(&threads_mu_);
@@ -128,11 +133,17 @@ std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
 }
 
 void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
-                       bool here, std::function<void()> run,
+                       bool here, bool page, std::function<void()> run,
                        std::function<void(const grpc::Status&)> finish) {
   absl::StatusOr<std::optional<FairShare::Seat>> entered = fair_share_.Enter(share, [&] {
     return FairShare::Waiter{
-        .start = [run](FairShare::Seat) { run(); },
+        // Started on the blocking pool; a flood's page moves to its own.
+        .start =
+            [this, page, run](FairShare::Seat seat) {
+              if (!page || !seat.backlogged()) return run();
+              auto held = std::make_shared<FairShare::Seat>(std::move(seat));
+              flood_pages_.Run([run, held] { run(); });
+            },
         .abandoned = [context] { return context->IsCancelled(); },
         .drop =
             [finish] {
@@ -164,6 +175,7 @@ grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
   // wait in their firm's queue, not in the transport's).
   WhenSeated(
       context, share, may_run_here && share.cost <= 1,
+      /*page=*/may_run_here && share.cost > 1,
       Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
       [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;

@@ -176,10 +176,10 @@ class Frame {
   void StartThread(std::function<void()> work);
   // Runs `run` once the call of `context` has its seat: at once (on this
   // thread when `here`, else on the pool), or from the pool once it waited
-  // for one. `finish` answers it instead when it is refused, or when its
-  // caller left while it waited.
+  // for one (a flood's `page`: from flood_pages_). `finish` answers it instead when it
+  // is refused, or when its caller left while it waited.
   void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share, bool here,
-                  std::function<void()> run,
+                  bool page, std::function<void()> run,
                   std::function<void(const grpc::Status&)> finish);
   // A unary call given its firm's share: Unary() and Blocking().
   grpc::ServerUnaryReactor* Seated(grpc::CallbackServerContext* context,
@@ -196,6 +196,13 @@ class Frame {
   SystemClock real_time_;
   FairShare fair_share_;
   BlockingPool blocking_;
+  // A flood's pages (reads of many resources, of a firm with more calls
+  // waiting behind them while another firm calls) run at a lower priority:
+  // while the cores are full, the kernel runs the other firm's calls first,
+  // so the flood costs them less than its seats alone would. Writes take
+  // locks others wait for, and a read of one resource costs less than the
+  // move to another thread would save, so they keep their priority.
+  BlockingPool flood_pages_;
   absl::Mutex threads_mu_;
   std::list<StreamThread> threads_ ABSL_GUARDED_BY(threads_mu_);
 };

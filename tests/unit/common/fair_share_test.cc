@@ -29,6 +29,7 @@ class FairShareTest : public ::testing::Test {
     int number = 0;
     FairShare::Seat seat;
     bool started = false;
+    bool backlogged = false;  // its seat's, when it started
     bool dropped = false;
     bool gone = false;  // its caller left
   };
@@ -55,6 +56,7 @@ class FairShareTest : public ::testing::Test {
                                        [this, call](FairShare::Seat seat) {
                                          call->seat = std::move(seat);
                                          call->started = true;
+                                         call->backlogged = call->seat.backlogged();
                                          started_.push_back(call);
                                        },
                                    .abandoned = [call] { return call->gone; },
@@ -153,6 +155,27 @@ TEST_F(FairShareTest, AWaitingFirmGoesAheadOfTheFloodsBacklog) {
   // Both of the quiet firm's calls start within the first seats freed.
   const auto last_quiet = std::find(next.rbegin(), next.rend(), "firms/2");
   EXPECT_LE(std::distance(last_quiet, next.rend()), 4);
+}
+
+TEST_F(FairShareTest, AFloodsCallIsBackloggedOnlyWhileAnotherFirmCalls) {
+  Make({.seats = 4});
+  for (int i = 0; i < 8; ++i) ASSERT_THAT(Enter("firms/1"), IsOk());
+  for (Call* c : Running()) EXPECT_FALSE(c->backlogged);  // seated at once
+  // Alone, a call started from its firm's queue holds up nobody.
+  Finish(Running().front());
+  ASSERT_EQ(started_.back()->flow, "firms/1");
+  EXPECT_FALSE(started_.back()->backlogged);
+  // Once another firm calls, the flood's calls with more behind them are.
+  ASSERT_THAT(Enter("firms/2"), IsOk());
+  const size_t from = started_.size();
+  while (!Running().empty()) Finish(Running().front());
+  int flood_backlogged = 0;
+  for (size_t i = from; i < started_.size(); ++i) {
+    const Call& c = *started_[i];
+    if (c.flow == "firms/2") EXPECT_FALSE(c.backlogged);  // its only call
+    if (c.flow == "firms/1") flood_backlogged += c.backlogged;
+  }
+  EXPECT_GT(flood_backlogged, 0);
 }
 
 TEST_F(FairShareTest, TwoBusyFlowsShareTheSeatsEqually) {
