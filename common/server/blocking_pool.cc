@@ -8,7 +8,7 @@ namespace clientbook::server {
 BlockingPool::BlockingPool(int threads, int nice) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this, nice] {
-      // Raising one's own niceness needs no privilege; failing leaves it 0.
+      // Raising one's own niceness needs no privilege; failing changes nothing.
       if (nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
       Loop();
     });

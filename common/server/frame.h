@@ -176,8 +176,8 @@ class Frame {
   void StartThread(std::function<void()> work);
   // Runs `run` once the call of `context` has its seat: at once (on this
   // thread when `here`, else on the pool), or from the pool once it waited
-  // for one (a flood's `page`: from flood_pages_). `finish` answers it instead when it
-  // is refused, or when its caller left while it waited.
+  // for one (a flood's `page`: from flood_pages_). `finish` answers it
+  // instead when it is refused, or when its caller left while it waited.
   void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share, bool here,
                   bool page, std::function<void()> run,
                   std::function<void(const grpc::Status&)> finish);
