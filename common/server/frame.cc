@@ -133,8 +133,13 @@ std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
 }
 
 void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
-                       bool here, bool page, std::function<void()> run,
+                       bool unary, std::function<void()> run,
                        std::function<void(const grpc::Status&)> finish) {
+  // A Unary() body of one resource given a seat at once runs here; a page
+  // or a batch runs on the pool, so gRPC's few threads go on reading calls
+  // (which then wait in their firm's queue, not in the transport's).
+  const bool here = unary && share.cost <= 1;
+  const bool page = unary && share.cost > 1;
   absl::StatusOr<std::optional<FairShare::Seat>> entered = fair_share_.Enter(share, [&] {
     return FairShare::Waiter{
         // Started on the blocking pool; a flood's page moves to its own.
@@ -170,12 +175,8 @@ grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   const CallShare share = admission.share;
-  // A read of one resource given a seat at once runs here; a page or a batch
-  // runs on the pool, so gRPC's few threads go on reading calls (which then
-  // wait in their firm's queue, not in the transport's).
   WhenSeated(
-      context, share, may_run_here && share.cost <= 1,
-      /*page=*/may_run_here && share.cost > 1,
+      context, share, may_run_here,
       Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
       [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;

@@ -175,11 +175,12 @@ class Frame {
   // Starts `work` on a thread of its own, joined before the frame goes.
   void StartThread(std::function<void()> work);
   // Runs `run` once the call of `context` has its seat: at once (on this
-  // thread when `here`, else on the pool), or from the pool once it waited
-  // for one (a flood's `page`: from flood_pages_). `finish` answers it
-  // instead when it is refused, or when its caller left while it waited.
-  void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share, bool here,
-                  bool page, std::function<void()> run,
+  // thread for a `unary` body of one resource, else on the pool), or from
+  // the pool once it waited for one (a `unary` body of many that is a
+  // flood's page: from flood_pages_). `finish` answers it instead when it is
+  // refused, or when its caller left while it waited.
+  void WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
+                  bool unary, std::function<void()> run,
                   std::function<void(const grpc::Status&)> finish);
   // A unary call given its firm's share: Unary() and Blocking().
   grpc::ServerUnaryReactor* Seated(grpc::CallbackServerContext* context,

@@ -153,9 +153,8 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
     }
     if (!ok) {  // the caller has sent everything
       frame_.WhenSeated(
-          context_, CallShare{.flow = flow_, .cost = UploadCost(bytes_)}, /*here=*/false,
-          /*page=*/false, [this] { Complete(); },
-          [this](const grpc::Status& status) { End(status); });
+          context_, CallShare{.flow = flow_, .cost = UploadCost(bytes_)}, /*unary=*/false,
+          [this] { Complete(); }, [this](const grpc::Status& status) { End(status); });
       return;
     }
     Request message;
