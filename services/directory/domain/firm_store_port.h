@@ -26,6 +26,9 @@ class FirmStore {
   // The firms a user is a member of, in id order.
   virtual absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+  // Those firms themselves, read together; one removed meanwhile is left out.
+  virtual absl::StatusOr<StoredPage<FirmRecord>> ListFirmsOfUser(
+      absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
 };
 
 // A write's changes to firms and members.

@@ -134,17 +134,11 @@ absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(const auth::Caller& caller,
   absl::StatusOr<storage::ListPage> list =
       storage::OpenPage(absl::StrCat("my-firms|", caller.user_id), page);
   if (!list.ok()) return list.status();
-  absl::StatusOr<StoredPage<uint64_t>> ids =
-      firm_store_.ListFirmIdsOfUser(caller.user_id, list->cursor, list->size);
-  if (!ids.ok()) return ids.status();
-  Page<FirmRecord> out;
-  for (uint64_t id : ids->items) {
-    absl::StatusOr<std::optional<FirmRecord>> firm = firm_store_.GetFirm(id);
-    if (!firm.ok()) return firm.status();
-    if (firm->has_value()) out.items.push_back(std::move(**firm));
-  }
-  out.next_page_token = list->TokenFor(ids->cursor);
-  return out;
+  absl::StatusOr<StoredPage<FirmRecord>> firms =
+      firm_store_.ListFirmsOfUser(caller.user_id, list->cursor, list->size);
+  if (!firms.ok()) return firms.status();
+  return Page<FirmRecord>{.items = std::move(firms->items),
+                          .next_page_token = list->TokenFor(firms->cursor)};
 }
 
 absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,

@@ -57,6 +57,19 @@ absl::StatusOr<StoredPage<uint64_t>> RocksFirmStore::ListFirmIdsOfUser(
   return page;
 }
 
+absl::StatusOr<StoredPage<FirmRecord>> RocksFirmStore::ListFirmsOfUser(
+    absl::string_view user_id, absl::string_view cursor, size_t limit) const {
+  absl::StatusOr<StoredPage<uint64_t>> ids = ListFirmIdsOfUser(user_id, cursor, limit);
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> keys;
+  keys.reserve(ids->items.size());
+  for (uint64_t id : ids->items) keys.push_back(FirmKey(id));
+  absl::StatusOr<std::vector<FirmRecord>> firms =
+      storage::ReadRecords<FirmRecord>(db_, keys);
+  if (!firms.ok()) return firms.status();
+  return StoredPage<FirmRecord>{.items = *std::move(firms), .cursor = ids->cursor};
+}
+
 void RocksFirmWrites::PutFirm(const FirmRecord& firm) {
   std::string key = FirmKey(firm.id());
   write_.Put(key, firm.SerializeAsString());

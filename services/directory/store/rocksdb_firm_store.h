@@ -23,6 +23,9 @@ class RocksFirmStore final : public FirmStore {
   absl::StatusOr<StoredPage<uint64_t>> ListFirmIdsOfUser(absl::string_view user_id,
                                                          absl::string_view cursor,
                                                          size_t limit) const override;
+  absl::StatusOr<StoredPage<FirmRecord>> ListFirmsOfUser(absl::string_view user_id,
+                                                         absl::string_view cursor,
+                                                         size_t limit) const override;
 
   MemberCache& member_cache() const { return members_; }
 

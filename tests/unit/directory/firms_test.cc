@@ -99,6 +99,27 @@ TEST_F(FirmTest, ListMyFirmsShowsOnlyTheCallersFirms) {
                                                 Property(&FirmRecord::id, c)));
 }
 
+TEST_F(FirmTest, ListMyFirmsPagesThroughTheCallersFirmsInIdOrder) {
+  const uint64_t a = NewFirm("owner");
+  NewFirm("other");
+  const uint64_t b = NewFirm("owner");
+  const uint64_t c = NewFirm("owner");
+  std::vector<uint64_t> seen;
+  PageRequest page{.page_size = 1};
+  for (int call = 0; call < 5; ++call) {
+    auto mine = directory_->firms.ListMyFirms(testing::As("owner"), page);
+    ASSERT_THAT(mine, IsOk());
+    ASSERT_LE(mine->items.size(), 1u);
+    for (const FirmRecord& firm : mine->items) {
+      EXPECT_EQ(firm.display_name(), "Firm of owner");
+      seen.push_back(firm.id());
+    }
+    if (mine->next_page_token.empty()) break;
+    page.page_token = mine->next_page_token;
+  }
+  EXPECT_THAT(seen, ElementsAre(a, b, c));
+}
+
 TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
