@@ -21,13 +21,16 @@ uint8_t* Append(uint8_t* at, absl::string_view bytes) {
 
 }  // namespace
 
-EncodedEvent::EncodedEvent(v1::ChangeEvent event) : event_(std::move(event)) {
-  google::protobuf::io::StringOutputStream out(&bytes_);
-  google::protobuf::io::CodedOutputStream coded(&out);
-  coded.WriteTag(WireFormatLite::MakeTag(v1::WatchChangesResponse::kEventsFieldNumber,
-                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-  coded.WriteVarint32(static_cast<uint32_t>(event_.ByteSizeLong()));
-  event_.SerializeWithCachedSizes(&coded);
+absl::string_view EncodedEvent::bytes() const {
+  absl::call_once(encoded_, [this] {
+    google::protobuf::io::StringOutputStream out(&bytes_);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.WriteTag(WireFormatLite::MakeTag(v1::WatchChangesResponse::kEventsFieldNumber,
+                                           WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(event_.ByteSizeLong()));
+    event_.SerializeWithCachedSizes(&coded);
+  });
+  return bytes_;
 }
 
 bool WatchBatch::Add(std::shared_ptr<const EncodedEvent> event) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/changes.pb.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -18,14 +19,16 @@ namespace clientbook::changes {
 // copies and serializations (README: Change feed).
 class EncodedEvent {
  public:
-  explicit EncodedEvent(v1::ChangeEvent event);
+  explicit EncodedEvent(v1::ChangeEvent event) : event_(std::move(event)) {}
 
   const v1::ChangeEvent& event() const { return event_; }
-  absl::string_view bytes() const { return bytes_; }
+  // Made at the first call: a ListChanges page copies the event instead.
+  absl::string_view bytes() const;
 
  private:
   v1::ChangeEvent event_;
-  std::string bytes_;
+  mutable absl::once_flag encoded_;
+  mutable std::string bytes_;
 };
 
 // The events of one WatchChangesResponse, written as bytes.
