@@ -119,13 +119,15 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
   const absl::flat_hash_set<uint64_t> changed(first.changed_company_ids().begin(),
                                               first.changed_company_ids().end());
   ClientNumberBatch batch{.clients = {}, .verdicts = {}, .replayed = true};
+  std::vector<uint64_t> ids;
+  ids.reserve(updates.size());
   for (const ClientNumberUpdate& u : updates) {
     batch.verdicts.push_back({.changed = changed.contains(u.company_id)});
-    absl::StatusOr<std::optional<ClientRecord>> now =
-        client_store_.GetClient(firm_id, u.company_id);
-    if (!now.ok()) return now.status();
-    if (now->has_value()) batch.clients.push_back(std::move(**now));
+    ids.push_back(u.company_id);
   }
+  absl::StatusOr<std::vector<ClientRecord>> now = client_store_.GetClients(firm_id, ids);
+  if (!now.ok()) return now.status();
+  batch.clients = *std::move(now);
   return batch;
 }
 

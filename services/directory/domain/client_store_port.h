@@ -83,6 +83,10 @@ class ClientStore {
 
   virtual absl::StatusOr<std::optional<ClientRecord>> GetClient(
       uint64_t firm_id, uint64_t company_id) const = 0;
+  // The clients of `company_ids`, read together, in their order; an id with
+  // no client is left out.
+  virtual absl::StatusOr<std::vector<ClientRecord>> GetClients(
+      uint64_t firm_id, const std::vector<uint64_t>& company_ids) const = 0;
   // The client holding a number, by its key (ClientIndexTerms::number_key).
   virtual absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
       uint64_t firm_id, absl::string_view number_key) const = 0;

@@ -400,14 +400,10 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
   if (!groups.ok()) return groups.status();
   Page<std::vector<ClientRecord>> out;
   for (const std::vector<uint64_t>& ids : groups->items) {
-    std::vector<ClientRecord> group;
-    for (uint64_t id : ids) {
-      absl::StatusOr<std::optional<ClientRecord>> client =
-          client_store_.GetClient(firm_id, id);
-      if (!client.ok()) return client.status();
-      if (client->has_value()) group.push_back(std::move(**client));
-    }
-    if (group.size() >= 2) out.items.push_back(std::move(group));
+    absl::StatusOr<std::vector<ClientRecord>> group =
+        client_store_.GetClients(firm_id, ids);
+    if (!group.ok()) return group.status();
+    if (group->size() >= 2) out.items.push_back(*std::move(group));
   }
   if (!groups->cursor.empty()) out.next_page_token = opened->TokenFor(groups->cursor);
   return out;
@@ -424,14 +420,7 @@ absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
     return absl::ResourceExhaustedError(absl::StrCat(
         "names has ", company_ids.size(), " entries; at most ", kMaxBatchUpdateEntries));
   }
-  std::vector<ClientRecord> found;
-  for (uint64_t id : company_ids) {
-    absl::StatusOr<std::optional<ClientRecord>> client =
-        client_store_.GetClient(firm_id, id);
-    if (!client.ok()) return client.status();
-    if (client->has_value()) found.push_back(std::move(**client));
-  }
-  return found;
+  return client_store_.GetClients(firm_id, company_ids);
 }
 
 }  // namespace clientbook::directory

@@ -112,6 +112,14 @@ absl::StatusOr<std::optional<ClientRecord>> RocksClientStore::GetClient(
   return storage::ReadRecord<ClientRecord>(db_, ClientKey(firm_id, company_id));
 }
 
+absl::StatusOr<std::vector<ClientRecord>> RocksClientStore::GetClients(
+    uint64_t firm_id, const std::vector<uint64_t>& company_ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(company_ids.size());
+  for (uint64_t id : company_ids) keys.push_back(ClientKey(firm_id, id));
+  return storage::ReadRecords<ClientRecord>(db_, keys);
+}
+
 absl::StatusOr<std::optional<uint64_t>> RocksClientStore::FindClientByNumberKey(
     uint64_t firm_id, absl::string_view number_key) const {
   absl::StatusOr<std::optional<std::string>> bytes =
