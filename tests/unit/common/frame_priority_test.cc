@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/auth/authenticator.h"
 #include "common/server/frame.h"
@@ -25,6 +27,8 @@ namespace {
 constexpr char kFlood[] = "firms/1001";
 constexpr char kQuiet[] = "firms/1002";
 constexpr int kSeats = 4;
+// How long a step may take before the test gives up on it, rather than hang.
+constexpr absl::Duration kStepLimit = absl::Seconds(30);
 
 int ThreadNiceness() { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }
 
@@ -51,10 +55,10 @@ class HeldPages final : public v1::DirectoryService::CallbackService {
     });
   }
 
-  void AwaitRunning(size_t calls) {
+  bool AwaitRunning(size_t calls) {
     absl::MutexLock lock(&mu_);
     auto enough = [&] { return ran_.size() >= calls; };
-    mu_.Await(absl::Condition(&enough));
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), kStepLimit);
   }
   void ReleaseAll() {
     absl::MutexLock lock(&mu_);
@@ -101,8 +105,13 @@ class FramePriorityTest : public ::testing::Test {
       EXPECT_TRUE(status.ok()) << call << ": " << status.error_message();
     });
   }
-  void AwaitQueued(int calls) {
-    while (frame_.fair_share().Report(0).queued < calls) std::this_thread::yield();
+  bool AwaitQueued(int calls) {
+    const absl::Time limit = absl::Now() + kStepLimit;
+    while (frame_.fair_share().Report(0).queued < calls) {
+      if (absl::Now() > limit) return false;
+      std::this_thread::yield();
+    }
+    return true;
   }
   void Finish() {
     pages_.ReleaseAll();
@@ -123,12 +132,12 @@ TEST_F(FramePriorityTest, AFloodsBackloggedPagesRunNicedWhileAnotherFirmsCallDoe
   const int own = getpriority(PRIO_PROCESS, 0);
   // A firm alone takes every seat, one a page, and queues the rest.
   for (int i = 0; i < 2 * kSeats; ++i) Call(kFlood, 1000, absl::StrCat("flood ", i));
-  pages_.AwaitRunning(kSeats);
-  AwaitQueued(kSeats);
+  ASSERT_TRUE(pages_.AwaitRunning(kSeats));
+  ASSERT_TRUE(AwaitQueued(kSeats));
   // Another firm's call waits behind them: from now on, a flood's page with
   // more of its own behind it is seated as a flood's.
   Call(kQuiet, 1, "quiet");
-  AwaitQueued(kSeats + 1);
+  ASSERT_TRUE(AwaitQueued(kSeats + 1));
   Finish();
 
   const std::vector<HeldPages::Ran> ran = pages_.ran();
@@ -149,8 +158,8 @@ TEST_F(FramePriorityTest, AFloodsBackloggedPagesRunNicedWhileAnotherFirmsCallDoe
 TEST_F(FramePriorityTest, AFirmAlonesQueuedPagesKeepTheProcesssPriority) {
   const int own = getpriority(PRIO_PROCESS, 0);
   for (int i = 0; i < 2 * kSeats; ++i) Call(kFlood, 1000, absl::StrCat("page ", i));
-  pages_.AwaitRunning(kSeats);
-  AwaitQueued(kSeats);
+  ASSERT_TRUE(pages_.AwaitRunning(kSeats));
+  ASSERT_TRUE(AwaitQueued(kSeats));
   Finish();
 
   const std::vector<HeldPages::Ran> ran = pages_.ran();
