@@ -36,20 +36,40 @@ absl::StatusOr<std::optional<Record>> ReadRecord(const Database& db,
   return std::move(*record);
 }
 
-// The records under `keys`, read in one MultiGet, in the keys' order; keys
-// with no record (removed since an index pointed at them) are left out.
+// The records under `keys`, read in one MultiGet: one entry a key, in the
+// keys' order, nullopt where there is none.
 template <typename Record>
-absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
-                                                const std::vector<std::string>& keys) {
-  std::vector<Record> records;
+absl::StatusOr<std::vector<std::optional<Record>>> ReadRecordsAt(
+    const Database& db, const std::vector<std::string>& keys) {
+  std::vector<std::optional<Record>> records;
   if (keys.empty()) return records;
   absl::StatusOr<std::vector<std::optional<std::string>>> found = db.MultiGet(keys);
   if (!found.ok()) return found.status();
+  records.reserve(found->size());
   for (const std::optional<std::string>& bytes : *found) {
-    if (!bytes.has_value()) continue;
+    if (!bytes.has_value()) {
+      records.emplace_back();
+      continue;
+    }
     absl::StatusOr<Record> record = DecodeRecord<Record>(*bytes);
     if (!record.ok()) return record.status();
     records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+// The same, with the keys that have no record (removed since an index
+// pointed at them) left out.
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
+                                                const std::vector<std::string>& keys) {
+  absl::StatusOr<std::vector<std::optional<Record>>> found =
+      ReadRecordsAt<Record>(db, keys);
+  if (!found.ok()) return found.status();
+  std::vector<Record> records;
+  records.reserve(found->size());
+  for (std::optional<Record>& record : *found) {
+    if (record.has_value()) records.push_back(*std::move(record));
   }
   return records;
 }

@@ -149,6 +149,12 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
   absl::flat_hash_map<uint64_t, size_t> entry_of_client;
   absl::flat_hash_map<std::string, size_t> entry_of_number;
   absl::flat_hash_set<size_t> first_of_duplicate;
+  std::vector<uint64_t> ids;
+  ids.reserve(updates.size());
+  for (const ClientNumberUpdate& u : updates) ids.push_back(u.company_id);
+  absl::StatusOr<std::vector<std::optional<ClientRecord>>> clients =
+      client_store_.FindClients(firm_id, ids);
+  if (!clients.ok()) return clients.status();
   for (size_t i = 0; i < updates.size(); ++i) {
     const ClientNumberUpdate& u = updates[i];
     numbers[i] = NormalizeClientNumber(u.client_number);
@@ -162,20 +168,18 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
              absl::StrCat("repeats requests[", first->second, "]"));
       continue;
     }
-    absl::StatusOr<std::optional<ClientRecord>> client =
-        client_store_.GetClient(firm_id, u.company_id);
-    if (!client.ok()) return client.status();
-    if (!client->has_value()) {
+    std::optional<ClientRecord>& client = (*clients)[i];
+    if (!client.has_value()) {
       refuse(i, v1::ClientNumberResult::CLIENT_NOT_FOUND, "client",
              absl::StrCat(names::ClientName{firm_id, u.company_id}.ToString(),
                           " not found"));
       continue;
     }
-    if (!u.etag.empty() && u.etag != EtagOf(**client)) {
+    if (!u.etag.empty() && u.etag != EtagOf(*client)) {
       refuse(i, v1::ClientNumberResult::STALE_ETAG, "etag",
              absl::StrCat("the client changed since etag ", u.etag, " was read"));
     }
-    before[i] = std::move(**client);
+    before[i] = std::move(client);
     judged.verdicts[i].changed = before[i]->client_number() != numbers[i];
     if (numbers[i].empty()) continue;
     auto [same, fresh] = entry_of_number.try_emplace(ClientNumberKey(numbers[i]), i);

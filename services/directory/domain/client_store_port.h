@@ -83,8 +83,11 @@ class ClientStore {
 
   virtual absl::StatusOr<std::optional<ClientRecord>> GetClient(
       uint64_t firm_id, uint64_t company_id) const = 0;
-  // The clients of `company_ids`, read together, in their order; an id with
-  // no client is left out.
+  // The clients of `company_ids`, read together: one entry an id, in their
+  // order, nullopt for an id with no client.
+  virtual absl::StatusOr<std::vector<std::optional<ClientRecord>>> FindClients(
+      uint64_t firm_id, const std::vector<uint64_t>& company_ids) const = 0;
+  // The same, with the ids that have no client left out.
   virtual absl::StatusOr<std::vector<ClientRecord>> GetClients(
       uint64_t firm_id, const std::vector<uint64_t>& company_ids) const = 0;
   // The client holding a number, by its key (ClientIndexTerms::number_key).

@@ -39,6 +39,13 @@ std::string IndexLayoutKey() {
 std::string ClientKey(uint64_t firm, uint64_t company) {
   return KeyBuilder(kClient).Uint64(firm).Uint64(company).Release();
 }
+std::vector<std::string> ClientKeys(uint64_t firm,
+                                    const std::vector<uint64_t>& companies) {
+  std::vector<std::string> keys;
+  keys.reserve(companies.size());
+  for (uint64_t company : companies) keys.push_back(ClientKey(firm, company));
+  return keys;
+}
 std::string NumberOwnerKey(uint64_t firm, absl::string_view number_key) {
   return KeyBuilder(tables::kNumberOwner).Uint64(firm).String(number_key).Release();
 }
@@ -112,12 +119,14 @@ absl::StatusOr<std::optional<ClientRecord>> RocksClientStore::GetClient(
   return storage::ReadRecord<ClientRecord>(db_, ClientKey(firm_id, company_id));
 }
 
+absl::StatusOr<std::vector<std::optional<ClientRecord>>> RocksClientStore::FindClients(
+    uint64_t firm_id, const std::vector<uint64_t>& company_ids) const {
+  return storage::ReadRecordsAt<ClientRecord>(db_, ClientKeys(firm_id, company_ids));
+}
+
 absl::StatusOr<std::vector<ClientRecord>> RocksClientStore::GetClients(
     uint64_t firm_id, const std::vector<uint64_t>& company_ids) const {
-  std::vector<std::string> keys;
-  keys.reserve(company_ids.size());
-  for (uint64_t id : company_ids) keys.push_back(ClientKey(firm_id, id));
-  return storage::ReadRecords<ClientRecord>(db_, keys);
+  return storage::ReadRecords<ClientRecord>(db_, ClientKeys(firm_id, company_ids));
 }
 
 absl::StatusOr<std::optional<uint64_t>> RocksClientStore::FindClientByNumberKey(

@@ -15,6 +15,8 @@ class RocksClientStore final : public ClientStore {
 
   absl::StatusOr<std::optional<ClientRecord>> GetClient(
       uint64_t firm_id, uint64_t company_id) const override;
+  absl::StatusOr<std::vector<std::optional<ClientRecord>>> FindClients(
+      uint64_t firm_id, const std::vector<uint64_t>& company_ids) const override;
   absl::StatusOr<std::vector<ClientRecord>> GetClients(
       uint64_t firm_id, const std::vector<uint64_t>& company_ids) const override;
   absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
