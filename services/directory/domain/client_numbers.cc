@@ -197,19 +197,24 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
   }
   // A number held outside the batch stays where it is; one held by a client
   // in the batch moves away (or collides inside the batch, reported above).
+  std::vector<std::string> number_keys;
+  std::vector<size_t> entries;
   for (const auto& [key, i] : entry_of_number) {
-    absl::StatusOr<std::optional<uint64_t>> holder =
-        client_store_.FindClientByNumberKey(firm_id, key);
-    if (!holder.ok()) return holder.status();
-    if (!holder->has_value() || entry_of_client.contains(**holder)) continue;
-    absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, **holder);
+    number_keys.push_back(key);
+    entries.push_back(i);
+  }
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> holders =
+      client_store_.FindClientsByNumberKeys(firm_id, number_keys);
+  if (!holders.ok()) return holders.status();
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const std::optional<uint64_t>& holder = (*holders)[k];
+    const size_t i = entries[k];
+    if (!holder.has_value() || entry_of_client.contains(*holder)) continue;
+    absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, *holder);
     if (!holder_client.ok()) return holder_client.status();
     refuse(i, v1::ClientNumberResult::NUMBER_TAKEN, "client_number",
            absl::StrCat("'", numbers[i], "' is already used by client ",
                         DescribeClient(*holder_client)));
-  }
-  for (ClientNumberVerdict& v : judged.verdicts) {
-    if (v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED) v.changed = false;
   }
   for (ClientNumberVerdict& v : judged.verdicts) {
     if (IsRefused(v)) v.changed = false;

@@ -93,6 +93,10 @@ class ClientStore {
   // The client holding a number, by its key (ClientIndexTerms::number_key).
   virtual absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
       uint64_t firm_id, absl::string_view number_key) const = 0;
+  // The holders of `number_keys`, read together: one entry a key, in their
+  // order, nullopt for a number no client holds.
+  virtual absl::StatusOr<std::vector<std::optional<uint64_t>>> FindClientsByNumberKeys(
+      uint64_t firm_id, const std::vector<std::string>& number_keys) const = 0;
   virtual absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
       const ClientScan& scan) const = 0;
   // Up to `limit` company ids of clients indexed under `duplicate_key`.

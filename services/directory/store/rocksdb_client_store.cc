@@ -138,6 +138,24 @@ absl::StatusOr<std::optional<uint64_t>> RocksClientStore::FindClientByNumberKey(
   return storage::DecodeUint64(**bytes);
 }
 
+absl::StatusOr<std::vector<std::optional<uint64_t>>>
+RocksClientStore::FindClientsByNumberKeys(
+    uint64_t firm_id, const std::vector<std::string>& number_keys) const {
+  std::vector<std::string> keys;
+  keys.reserve(number_keys.size());
+  for (const std::string& number_key : number_keys) {
+    keys.push_back(NumberOwnerKey(firm_id, number_key));
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> found = db_.MultiGet(keys);
+  if (!found.ok()) return found.status();
+  std::vector<std::optional<uint64_t>> holders;
+  holders.reserve(found->size());
+  for (const std::optional<std::string>& bytes : *found) {
+    holders.push_back(bytes.has_value() ? storage::DecodeUint64(*bytes) : std::nullopt);
+  }
+  return holders;
+}
+
 absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
     const ClientScan& scan) const {
   const char table = scan.index == ClientIndex::kByName     ? kNameIndex

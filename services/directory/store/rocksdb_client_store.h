@@ -21,6 +21,8 @@ class RocksClientStore final : public ClientStore {
       uint64_t firm_id, const std::vector<uint64_t>& company_ids) const override;
   absl::StatusOr<std::optional<uint64_t>> FindClientByNumberKey(
       uint64_t firm_id, absl::string_view number_key) const override;
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> FindClientsByNumberKeys(
+      uint64_t firm_id, const std::vector<std::string>& number_keys) const override;
   absl::StatusOr<StoredPage<ClientRecord>> ScanClients(
       const ClientScan& scan) const override;
   absl::StatusOr<std::vector<uint64_t>> FindClientsByDuplicateKey(
