@@ -17,6 +17,14 @@ bool IsRefused(const ClientNumberVerdict& v) {
   return v.refusal != v1::ClientNumberResult::REFUSAL_UNSPECIFIED;
 }
 
+// The clients the entries name, in their order.
+std::vector<uint64_t> CompanyIdsOf(const std::vector<ClientNumberUpdate>& updates) {
+  std::vector<uint64_t> ids;
+  ids.reserve(updates.size());
+  for (const ClientNumberUpdate& u : updates) ids.push_back(u.company_id);
+  return ids;
+}
+
 bool IsConflict(NumberRefusal refusal) {
   return refusal == v1::ClientNumberResult::NUMBER_REPEATED ||
          refusal == v1::ClientNumberResult::NUMBER_TAKEN;
@@ -119,13 +127,11 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
   const absl::flat_hash_set<uint64_t> changed(first.changed_company_ids().begin(),
                                               first.changed_company_ids().end());
   ClientNumberBatch batch{.clients = {}, .verdicts = {}, .replayed = true};
-  std::vector<uint64_t> ids;
-  ids.reserve(updates.size());
   for (const ClientNumberUpdate& u : updates) {
     batch.verdicts.push_back({.changed = changed.contains(u.company_id)});
-    ids.push_back(u.company_id);
   }
-  absl::StatusOr<std::vector<ClientRecord>> now = client_store_.GetClients(firm_id, ids);
+  absl::StatusOr<std::vector<ClientRecord>> now =
+      client_store_.GetClients(firm_id, CompanyIdsOf(updates));
   if (!now.ok()) return now.status();
   batch.clients = *std::move(now);
   return batch;
@@ -149,11 +155,8 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
   absl::flat_hash_map<uint64_t, size_t> entry_of_client;
   absl::flat_hash_map<std::string, size_t> entry_of_number;
   absl::flat_hash_set<size_t> first_of_duplicate;
-  std::vector<uint64_t> ids;
-  ids.reserve(updates.size());
-  for (const ClientNumberUpdate& u : updates) ids.push_back(u.company_id);
   absl::StatusOr<std::vector<std::optional<ClientRecord>>> clients =
-      client_store_.FindClients(firm_id, ids);
+      client_store_.FindClients(firm_id, CompanyIdsOf(updates));
   if (!clients.ok()) return clients.status();
   for (size_t i = 0; i < updates.size(); ++i) {
     const ClientNumberUpdate& u = updates[i];
