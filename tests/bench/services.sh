@@ -15,6 +15,16 @@ free_port() {
   done
 }
 
+# free_ports N: N such ports, no two the same, on one line.
+free_ports() {
+  local ports=() port
+  while ((${#ports[@]} < $1)); do
+    port="$(free_port)"
+    if [[ " ${ports[*]} " != *" $port "* ]]; then ports+=("$port"); fi
+  done
+  echo "${ports[*]}"
+}
+
 # start NAME PORT FLAGS...: one service, until its port answers; its pid in
 # `started_pid`. Waits up to WAIT_SECONDS (30; a database being reindexed
 # takes longer).
