@@ -180,7 +180,7 @@ class WatchReader final : public grpc::ClientReadReactor<grpc::ByteBuffer> {
     const absl::Time now = absl::Now();
     if (response_.snapshot_complete) seen_.snapshot_time = now - opened_;
     if (snapshot_ && !response_.has_token) {
-      seen_.existing += response_.commit_us.size();
+      seen_.existing += response_.events;
     } else if (!response_.commit_us.empty()) {
       seen_.first = std::min(seen_.first, now);
       seen_.last = now;

@@ -20,7 +20,9 @@ namespace clientbook::bench {
 struct ScannedResponse {
   bool has_token = false;
   bool snapshot_complete = false;
-  // Each event's commit time, in microseconds since the epoch.
+  int events = 0;
+  // The commit time of each event that has one (a SNAPSHOT's EXISTS
+  // events have none), in microseconds since the epoch.
   std::vector<int64_t> commit_us;
 };
 
@@ -40,6 +42,7 @@ inline bool ScanWatchResponse(const grpc::ByteBuffer& buffer, ScannedResponse& o
     uint32_t length = 0;
     if (field == Response::kEventsFieldNumber && in.ReadVarint32(&length)) {
       const auto event = in.PushLimit(static_cast<int>(length));
+      ++out.events;
       while (const uint32_t inner = in.ReadTag()) {
         google::protobuf::Timestamp time;
         if (WireFormatLite::GetTagFieldNumber(inner) ==
