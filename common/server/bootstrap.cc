@@ -1,7 +1,5 @@
 #include "common/server/bootstrap.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 
 #include "absl/flags/flag.h"
@@ -10,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/auth/auth_flags.h"
 #include "common/server/server.h"
+#include "gperftools/malloc_extension.h"
 #include "spdlog/spdlog.h"
 
 namespace clientbook::server {
@@ -29,20 +28,13 @@ FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell 
   return options;
 }
 
-// glibc's own default, kept from moving.
-constexpr int kMmapThresholdBytes = 128 * 1024;
-
 }  // namespace
 
 void TuneProcess() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // glibc raises its mmap threshold whenever a large block is freed; after
-  // that RocksDB's memtable blocks and compaction buffers come from the
-  // heap, whose freed pages stay with the process. A directory that had
-  // just reindexed 1,000,000 clients held 285 MB after an export and five
-  // searches with the moving threshold, 162 MB with it fixed.
-  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
 }
+
+void ReturnFreeMemory() { MallocExtension::instance()->ReleaseFreeMemory(); }
 
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults) {
   TuneProcess();

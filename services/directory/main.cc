@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
   directory::Directory directory(**store, *basics->clock.clock, wholesale, imports);
   absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
-  if (*reindexed > 0) spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
+  if (*reindexed > 0) {
+    spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
+    server::ReturnFreeMemory();
+  }
   changes::ChangeLog& change_log = (*store)->change_log();
   directory::DirectoryService service(directory, *basics->frame, change_log);
   directory::WorkspaceService workspace(directory, *basics->frame);
