@@ -11,6 +11,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::HasSubstr;
 using ::testing::Optional;
 
 class TrialTest : public BillingTest {
@@ -170,6 +171,32 @@ TEST_F(PlanTest, RemovingFromWholesaleWithPayrollIsRefused) {
       billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, ""),
       IsOk());
   EXPECT_THAT(billing_->RemoveFromWholesale(testing::As("anna"), ref_, ""), IsOk());
+}
+
+TEST_F(PlanTest, OnlyAWholesaleClientIsRemovedFromWholesale) {
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  auto refused = billing_->RemoveFromWholesale(testing::As("anna"), ref_, "");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Reason(refused.status()), Optional(std::string("NOT_ON_WHOLESALE")));
+  EXPECT_EQ(Now().record.plan(), v1::Plan::DIRECT_DISCOUNT);
+}
+
+TEST_F(PlanTest, AChangeToAClientWithNoSubscriptionIsNotFound) {
+  auto missing = billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PLUS, "");
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(missing.status().message(), HasSubstr("no subscription yet"));
+  EXPECT_THAT(billing_->Get(testing::As("anna"), ref_),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(PlanTest, TheBillingPeriodMustBeNamedAndKnown) {
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
+  for (auto period :
+       {v1::BILLING_PERIOD_UNSPECIFIED, static_cast<v1::BillingPeriod>(9)}) {
+    EXPECT_THAT(billing_->SetBillingPeriod(testing::As("anna"), ref_, period, ""),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+  EXPECT_EQ(Now().record.billing_period(), v1::BillingPeriod::MONTHLY);
 }
 
 TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {

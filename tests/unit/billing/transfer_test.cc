@@ -23,6 +23,9 @@ class TransferTest : public BillingTest {
   absl::StatusOr<SubscriptionView> Complete(const std::string& who = "anna") {
     return billing_->CompleteTransfer(testing::As(who), ref_, "");
   }
+  absl::StatusOr<SubscriptionView> Revoke(const std::string& who = "client-owner") {
+    return billing_->RevokeTransfer(testing::As(who), ref_, "");
+  }
 };
 
 TEST_F(TransferTest, AuthorizedThenCompletedMovesTheClientToWholesale) {
@@ -104,11 +107,52 @@ TEST_F(TransferTest, CompletingTwiceIsOneMove) {
 
 TEST_F(TransferTest, RevokedAuthorizationCannotBeCompleted) {
   ASSERT_THAT(Authorize(), IsOk());
-  ASSERT_THAT(billing_->RevokeTransfer(testing::As("client-owner"), ref_, ""), IsOk());
+  ASSERT_THAT(Revoke(), IsOk());
   auto done = Complete();
   EXPECT_THAT(done, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Reason(done.status()), Optional(std::string("AUTHORIZATION_REVOKED")));
   EXPECT_EQ(Now().eligibility, v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
+}
+
+TEST_F(TransferTest, RevokingWithNoAuthorizationIsRefused) {
+  auto revoked = Revoke();
+  EXPECT_THAT(revoked, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Reason(revoked.status()), Optional(std::string("NO_AUTHORIZATION")));
+  EXPECT_FALSE(Now().record.has_transfer());
+}
+
+TEST_F(TransferTest, RevokingTwiceIsOneRevocation) {
+  ASSERT_THAT(Authorize(), IsOk());
+  auto first = Revoke();
+  ASSERT_THAT(first, IsOk());
+  clock_.Advance(absl::Hours(1));
+  auto second = Revoke();
+  ASSERT_THAT(second, IsOk()) << second.status();
+  EXPECT_EQ(second->transfer_state, v1::BillingTransfer::REVOKED);
+  EXPECT_EQ(second->record.update_time_us(), first->record.update_time_us());
+}
+
+TEST_F(TransferTest, ACompletedTransferCannotBeRevoked) {
+  ASSERT_THAT(Authorize(), IsOk());
+  ASSERT_THAT(Complete(), IsOk());
+  auto revoked = Revoke();
+  EXPECT_THAT(revoked, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Reason(revoked.status()), Optional(std::string("TRANSFER_COMPLETED")));
+  EXPECT_EQ(Now().record.plan(), v1::Plan::WHOLESALE);
+}
+
+TEST_F(TransferTest, AnExpiredAuthorizationCannotBeRevoked) {
+  ASSERT_THAT(Authorize(), IsOk());
+  clock_.Advance(absl::Hours(48) + absl::Seconds(1));
+  auto revoked = Revoke();
+  EXPECT_THAT(Reason(revoked.status()), Optional(std::string("AUTHORIZATION_EXPIRED")));
+  EXPECT_EQ(Now().transfer_state, v1::BillingTransfer::EXPIRED);
+}
+
+TEST_F(TransferTest, OnlyTheClientsPrimaryAdminRevokes) {
+  ASSERT_THAT(Authorize(), IsOk());
+  EXPECT_THAT(Revoke("anna"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Now().transfer_state, v1::BillingTransfer::AUTHORIZED);
 }
 
 TEST_F(TransferTest, NoAuthorizationNoTransfer) {
