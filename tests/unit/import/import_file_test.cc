@@ -74,6 +74,21 @@ TEST(ImportFileTest, ExtraColumnsSuchAsTheErrorColumnAreIgnored) {
   EXPECT_EQ(file->rows[0].parse_error_code(), 0);
 }
 
+TEST(ImportFileTest, TheErrorColumnIsNamedInTheFilesLanguage) {
+  EXPECT_EQ(ErrorColumnName(v1::ENGLISH), "Error");
+  EXPECT_EQ(ErrorColumnName(v1::ITALIAN), "Errore");
+  EXPECT_EQ(ErrorColumnName(v1::SPANISH), "Error");
+  EXPECT_EQ(ErrorColumnName(v1::FRENCH), "Erreur");
+}
+
+TEST(ImportFileTest, AHeaderThatCannotBeReadIsRefusedSayingSo) {
+  auto file =
+      ReadImportFile("Company ID,\"Display Name\"x,Client Number\n1002,Rossi,N-1\n");
+  EXPECT_THAT(file, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(file.status().message(), HasSubstr("the header row cannot be read"));
+  EXPECT_EQ(errors::FieldViolationsOf(file.status())[0].field, "csv");
+}
+
 TEST(ImportFileTest, AMisspelledHeaderIsNamed) {
   auto file = ReadImportFile("Company ID,Display Name,Client Nmber\n1002,Rossi,N-1\n");
   EXPECT_THAT(file, StatusIs(absl::StatusCode::kInvalidArgument));

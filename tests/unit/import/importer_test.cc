@@ -90,6 +90,39 @@ TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
   EXPECT_EQ(Number(rossi_), "");
 }
 
+TEST_F(ImporterTest, ACompanyIdThatIsNotANumberIsUnknown) {
+  JobRecord job = Import(File({"abc,Rossi SRL,R-1", "0,Rossi SRL,R-2",
+                               absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  for (const ErrorRecord& e : errors) {
+    EXPECT_EQ(CodeOf(e), v1::ImportError::UNKNOWN_COMPANY_ID);
+    EXPECT_EQ(e.column(), "Company ID");
+  }
+  EXPECT_THAT(errors[0].message(), HasSubstr("'abc' is not a company ID"));
+  EXPECT_EQ(Number(rossi_), "");
+  EXPECT_EQ(Number(bianchi_), "B-1");
+}
+
+TEST_F(ImporterTest, TheSameCompanyInTwoRowsRejectsBoth) {
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,B-1"),
+                               absl::StrCat(rossi_, ",Rossi SRL,R-2")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].row(), 2);
+  EXPECT_EQ(errors[1].row(), 4);
+  for (const ErrorRecord& e : errors) {
+    EXPECT_EQ(CodeOf(e), v1::ImportError::DUPLICATE_IN_FILE);
+    EXPECT_EQ(e.column(), "Company ID");
+  }
+  EXPECT_THAT(errors[0].message(), HasSubstr("also in row 4"));
+  EXPECT_EQ(Number(rossi_), "") << "neither of the two numbers is applied";
+  EXPECT_EQ(Number(bianchi_), "B-1");
+}
+
 TEST_F(ImporterTest, ANumberHeldByAClientTheFileLeavesAloneIsTaken) {
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,v-1"),
                                absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}));
@@ -264,6 +297,23 @@ TEST_F(ImporterTest, TheErrorReportRoundTripsAfterFixing) {
   EXPECT_EQ(Number(verdi_), "V-9");
 }
 
+TEST_F(ImporterTest, AnItalianErrorReportKeepsItsHeadersAndRoundTrips) {
+  JobRecord job = Import("ID società;Nome visualizzato;Numero cliente\n" +
+                         absl::StrCat(bianchi_, ";Bianchi WRONG;B-1\n"));
+  auto report = importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()});
+  ASSERT_THAT(report, IsOk()) << report.status();
+  std::vector<csv::Record> rows = csv::Parse(*report);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_THAT(rows[0].fields,
+              ElementsAre("ID società", "Nome visualizzato", "Numero cliente", "Errore"));
+  rows[1].fields[1] = "Bianchi SpA";
+  std::string fixed(csv::kBom);
+  for (const csv::Record& r : rows) fixed += csv::Line(r.fields);
+  JobRecord second = Import(fixed);
+  EXPECT_EQ(second.state(), v1::ImportJob::SUCCEEDED) << second.failure_reason();
+  EXPECT_EQ(Number(bianchi_), "B-1");
+}
+
 TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
   std::string big = "Company ID,Display Name,Client Number\n";
   for (int i = 0; i < 1001; ++i) big += absl::StrCat(rossi_, ",Rossi SRL,\n");
@@ -285,6 +335,31 @@ TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(importer_->ErrorReport(testing::As("mallory"), {firm_, job.job_id()}),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(ImporterTest, UnfinishedJobsAreTheFirmsOwnNotYetEnded) {
+  JobRecord done = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
+  JobRecord waiting = testing::ValueOrFail(
+      importer_->Start(testing::As("alice"), firm_,
+                       File({absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}), "b.csv", ""));
+  const uint64_t other_firm =
+      testing::ValueOrFail(domain_->firms.CreateFirm(testing::As("bob"), "Other",
+                                                     "bob@other.example", "Bob", ""))
+          .id();
+  ASSERT_THAT(
+      importer_->Start(testing::As("bob"), other_firm,
+                       File({absl::StrCat(rossi_, ",Rossi SRL,X-1")}), "x.csv", ""),
+      IsOk());
+  auto unfinished = importer_->ListUnfinished(testing::As("alice"), firm_);
+  ASSERT_THAT(unfinished, IsOk()) << unfinished.status();
+  ASSERT_EQ(unfinished->size(), 1u);
+  EXPECT_EQ((*unfinished)[0].job_id(), waiting.job_id());
+  EXPECT_NE((*unfinished)[0].job_id(), done.job_id());
+  EXPECT_THAT(importer_->ListUnfinished(testing::As("bob"), firm_),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  RunScheduled();
+  EXPECT_TRUE(testing::ValueOrFail(importer_->ListUnfinished(testing::As("alice"), firm_))
+                  .empty());
 }
 
 TEST_F(ImporterTest, JobsListNewestFirst) {
