@@ -1,6 +1,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/keys/key_codec.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 #include "tests/support/status_matchers.h"
@@ -311,6 +312,27 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
     } while (!q.page.page_token.empty());
     EXPECT_EQ(found, expected_ids);
   }
+}
+
+TEST_F(ClientListingTest, SearchTextIsAtMost200CharactersAndFiltersMustBeKnown) {
+  NewClient(firm_, "Rossi");
+  EXPECT_THAT(Names({.name_query = std::string(kMaxSearchCharacters, 'r')}), IsEmpty());
+  EXPECT_THAT(Names({.client_number_query = std::string(kMaxSearchCharacters, 'r')}),
+              IsEmpty());
+  auto field_of = [&](ClientListQuery query) {
+    query.firm_id = firm_;
+    auto page = directory_->listing.ListClients(testing::As("owner"), query);
+    EXPECT_THAT(page, StatusIs(absl::StatusCode::kInvalidArgument));
+    auto violations = errors::FieldViolationsOf(page.status());
+    return violations.empty() ? std::string() : violations[0].field;
+  };
+  EXPECT_EQ(field_of({.name_query = std::string(kMaxSearchCharacters + 1, 'r')}),
+            "name_query");
+  EXPECT_EQ(field_of({.client_number_query = std::string(kMaxSearchCharacters + 1, 'r')}),
+            "client_number_query");
+  EXPECT_EQ(field_of({.name_query = "\xC3"}), "name_query");
+  EXPECT_EQ(field_of({.status = static_cast<v1::ClientStatus>(9)}), "status");
+  EXPECT_EQ(field_of({.client_type = static_cast<v1::ClientType>(9)}), "client_type");
 }
 
 TEST_F(ClientListingTest, PagesVisitEveryClientExactlyOnce) {

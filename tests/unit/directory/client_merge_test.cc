@@ -5,6 +5,7 @@
 
 #include "common/names/names.h"
 #include "common/status/errors.h"
+#include "services/directory/domain/rules.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
@@ -266,6 +267,18 @@ TEST_F(ClientMergeTest, Of64RacingMergesOfOneSourceOneWins) {
                  .items.size();
   }
   EXPECT_EQ(notes, 20);
+}
+
+TEST_F(ClientMergeTest, ASourceWithMoreTodosThanOneWriteCarriesIsRefused) {
+  ClientRecord keep = NewClient(firm_, "Rossi SRL");
+  ClientRecord dup = NewClient(firm_, "Rossi S.R.L.");
+  for (size_t i = 0; i <= kMaxNotesOrTodosPerWrite; ++i) TodoOn(dup, "t");
+  auto merged = Merge(keep, dup);
+  EXPECT_THAT(merged, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(errors::ReasonOf(merged.status()),
+              ::testing::Optional(std::string("TOO_MANY_NOTES_OR_TODOS")));
+  EXPECT_EQ(Get(dup).revision(), dup.revision());
+  EXPECT_EQ(Get(keep).revision(), keep.revision());
 }
 
 TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {

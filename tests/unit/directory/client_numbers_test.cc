@@ -185,6 +185,18 @@ TEST_F(BatchClientNumberTest, DuplicateInsideTheBatchMarksBothEntries) {
                   Field(&errors::FieldViolation::field, "requests[2].client_number")));
 }
 
+TEST_F(BatchClientNumberTest, TheSameClientTwiceInOneBatchIsRefused) {
+  auto clients = Clients(1);
+  auto result = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_},
+      {{clients[0].company_id(), "R-1", ""}, {clients[0].company_id(), "R-2", ""}});
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(errors::FieldViolationsOf(result.status()),
+              ElementsAre(Field(&errors::FieldViolation::field, "requests[1].client")));
+  EXPECT_THAT(result.status().message(), HasSubstr("repeats requests[0]"));
+  EXPECT_EQ(NumberOf(clients[0]), "");
+}
+
 TEST_F(BatchClientNumberTest, NumberHeldOutsideTheBatchIsAlreadyExists) {
   ClientRecord holder = *Create("Holder", "H-1");
   auto clients = Clients(1);

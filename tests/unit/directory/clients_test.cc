@@ -167,6 +167,54 @@ TEST_F(ClientTest, UpdateChangesOnlyTheMaskedFields) {
   EXPECT_EQ(updated->client_number(), "A-1");
 }
 
+TEST_F(ClientTest, UpdateChangesTheClientTypeToAKnownOneOnly) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  ClientRecord patch;
+  patch.set_client_type(static_cast<v1::ClientType>(7));
+  auto unknown = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, patch,
+      {"client_type"}, EtagOf(c));
+  ASSERT_THAT(unknown, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(unknown.status())[0].field, "client.client_type");
+  patch.set_client_type(v1::ClientType::INDIVIDUAL);
+  auto updated = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, c.company_id()}, patch,
+      {"client_type"}, EtagOf(c));
+  ASSERT_THAT(updated, IsOk()) << updated.status();
+  EXPECT_EQ(updated->client_type(), v1::ClientType::INDIVIDUAL);
+}
+
+TEST_F(ClientTest, ProductsAreAtMost50EntriesOf1To100Characters) {
+  auto create = [&](int entries, const std::string& product) {
+    ClientRecord draft = Draft("Rossi");
+    for (int i = 0; i < entries; ++i) draft.add_products(product);
+    return directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                            draft, true, "");
+  };
+  EXPECT_THAT(create(kMaxProducts, std::string(kMaxProductCharacters, 'p')), IsOk());
+  for (auto [entries, product] : {std::pair<int, std::string>{kMaxProducts + 1, "p"},
+                                  {1, std::string(kMaxProductCharacters + 1, 'p')},
+                                  {1, " "},
+                                  {1, "\xFF"}}) {
+    auto refused = create(entries, product);
+    ASSERT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument)) << entries;
+    EXPECT_EQ(errors::FieldViolationsOf(refused.status())[0].field, "client.products");
+  }
+}
+
+TEST_F(ClientTest, AThousandClientsAreReadAtOnceAndOneMoreIsTooMany) {
+  const uint64_t id = NewClient(firm_, "Rossi").company_id();
+  auto read = directory_->clients.BatchGetClients(
+      testing::As("owner"), names::FirmName{firm_},
+      std::vector<uint64_t>(kMaxBatchUpdateEntries, id));
+  ASSERT_THAT(read, IsOk()) << read.status();
+  EXPECT_EQ(read->size(), kMaxBatchUpdateEntries);
+  EXPECT_THAT(directory_->clients.BatchGetClients(
+                  testing::As("owner"), names::FirmName{firm_},
+                  std::vector<uint64_t>(kMaxBatchUpdateEntries + 1, id)),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
 TEST_F(ClientTest, TheClientsOwnPrimaryAdminMayReadItButNoOtherOutsider) {
   auto c = directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
                                             Draft("Rossi"), false, "");

@@ -60,6 +60,14 @@ TEST_F(FirmTest, NonMemberCannotTellAnExistingFirmFromAMissingOne) {
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(FirmTest, ThePrimaryAdminCannotHandTheRoleToThemselves) {
+  uint64_t firm = NewFirm("owner");
+  auto self = directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm}, "owner");
+  ASSERT_THAT(self, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(self.status())[0].field, "new_primary_admin");
+}
+
 // Memberships are cached in the store (MemberCache); every member write is
 // seen by the very next call, a refusal read before it included.
 TEST_F(FirmTest, AMembershipChangeIsSeenByTheNextCall) {

@@ -226,6 +226,23 @@ TEST_F(InvitationTest, InviteeEmailIsRequired) {
   EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(InvitationTest, TheClientIsABusinessOrAnIndividual) {
+  InvitationRecord draft;
+  draft.set_client_display_name("Rossi");
+  draft.set_invitee_email("anna@studio.example");
+  for (auto type :
+       {v1::ClientType::CLIENT_TYPE_UNSPECIFIED, static_cast<v1::ClientType>(9)}) {
+    draft.set_client_type(type);
+    auto inv =
+        directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
+    ASSERT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_EQ(errors::FieldViolationsOf(inv.status())[0].field, "invitation.client_type");
+  }
+  draft.set_client_type(v1::ClientType::INDIVIDUAL);
+  EXPECT_THAT(directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft),
+              IsOk());
+}
+
 // The cell's half of an accept at accounts: an invitation accounts keeps
 // (ids of its own) becomes a client of the firm, led by the invitee.
 class ConnectInvitedClientTest : public InvitationTest {

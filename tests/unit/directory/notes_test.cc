@@ -300,5 +300,39 @@ TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(NotesTest, SearchFiltersAreChecked) {
+  auto fields_of = [&](const NoteQuery& query) {
+    std::vector<std::string> fields;
+    auto page = directory_->notes.ListNotes(testing::As("admin"), query);
+    EXPECT_THAT(page, StatusIs(absl::StatusCode::kInvalidArgument));
+    for (const auto& v : errors::FieldViolationsOf(page.status()))
+      fields.push_back(v.field);
+    return fields;
+  };
+  EXPECT_THAT(fields_of({.firm_id = firm_, .query = "vat", .show_deleted = true}),
+              ElementsAre("show_deleted"));
+  EXPECT_THAT(fields_of({.firm_id = firm_,
+                         .company_id = client_,
+                         .kind = static_cast<v1::Note::Kind>(9)}),
+              ElementsAre("kind"));
+  EXPECT_THAT(
+      directory_->notes.ListNotes(testing::As("anna"),
+                                  {.firm_id = firm_, .query = std::string(200, 'v')}),
+      IsOk());
+  EXPECT_THAT(fields_of({.firm_id = firm_, .query = std::string(201, 'v')}),
+              ElementsAre("query"));
+}
+
+TEST_F(NotesTest, AnUpdateWithoutAnEtagIsRefused) {
+  NoteRecord note = Write("anna", General(client_, "x"));
+  NoteRecord patch;
+  patch.set_text("y");
+  auto updated = directory_->notes.UpdateNote(
+      testing::As("anna"), names::NoteName{firm_, note.id()}, patch, {"text"}, "");
+  ASSERT_THAT(updated, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(updated.status())[0].field, "note.etag");
+  EXPECT_THAT(Texts(OfClient()), ElementsAre("x"));
+}
+
 }  // namespace
 }  // namespace clientbook::directory

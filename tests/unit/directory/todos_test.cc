@@ -152,6 +152,52 @@ TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(TodosTest, AnUpdateWithoutAnEtagOrWithAnUnknownStateIsRefused) {
+  TodoRecord t = Create(Draft("x"));
+  TodoRecord patch;
+  patch.set_title("y");
+  auto no_etag = directory_->todos.UpdateTodo(
+      testing::As("anna"), names::TodoName{firm_, t.id()}, patch, {"title"}, "");
+  ASSERT_THAT(no_etag, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(no_etag.status())[0].field, "todo.etag");
+  auto unknown = Move(t, static_cast<v1::Todo::State>(99));
+  ASSERT_THAT(unknown, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(unknown.status())[0].field, "todo.state");
+  EXPECT_EQ(ValueOrFail(directory_->todos.GetTodo(testing::As("anna"),
+                                                  names::TodoName{firm_, t.id()}))
+                .revision(),
+            t.revision());
+}
+
+TEST_F(TodosTest, TheDueDateMovesAndIsCleared) {
+  TodoRecord t = Create(Draft("x", "anna", absl::CivilDay(2026, 3, 16)));
+  TodoRecord patch;
+  patch.set_has_due_date(true);
+  patch.set_due_day(*DayNumber(2026, 3, 31));
+  t = ValueOrFail(directory_->todos.UpdateTodo(testing::As("anna"),
+                                               names::TodoName{firm_, t.id()}, patch,
+                                               {"due_date"}, EtagOf(t)));
+  EXPECT_EQ(t.due_day(), *DayNumber(2026, 3, 31));
+  t = ValueOrFail(directory_->todos.UpdateTodo(testing::As("anna"),
+                                               names::TodoName{firm_, t.id()},
+                                               TodoRecord(), {"due_date"}, EtagOf(t)));
+  EXPECT_FALSE(t.has_due_date());
+  EXPECT_EQ(t.due_day(), 0);
+}
+
+TEST_F(TodosTest, TheSameRequestIdCreatesOneTodo) {
+  auto create = [&] {
+    return ValueOrFail(directory_->todos.CreateTodo(
+        testing::As("owner"), names::FirmName{firm_}, Draft("Bilancio"), "todo-1"));
+  };
+  TodoRecord first = create();
+  clock_.Advance(absl::Minutes(1));
+  TodoRecord again = create();
+  EXPECT_EQ(again.id(), first.id());
+  EXPECT_EQ(again.create_time_us(), first.create_time_us());
+  EXPECT_THAT(Titles({}), ElementsAre("Bilancio"));
+}
+
 TEST_F(TodosTest, MyOpenTodosDueThisWeekComeByDueDate) {
   const absl::CivilDay monday(2026, 1, 12);
   Create(Draft("friday", "anna", monday + 4));
