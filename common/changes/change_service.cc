@@ -93,8 +93,11 @@ ChangeServiceOptions ChangeServiceOptions::FromFlags() {
 }
 
 absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags() {
-  const ChangeRetention retention{.feed = absl::GetFlag(FLAGS_change_retention),
-                                  .audit = absl::GetFlag(FLAGS_audit_retention)};
+  return CheckRetention({.feed = absl::GetFlag(FLAGS_change_retention),
+                         .audit = absl::GetFlag(FLAGS_audit_retention)});
+}
+
+absl::StatusOr<ChangeRetention> CheckRetention(ChangeRetention retention) {
   if (retention.feed < kMinRetention || retention.feed > kMaxRetention) {
     return absl::InvalidArgumentError(
         absl::StrCat("--change_retention must be from 1h to 400 days, not ",

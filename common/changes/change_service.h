@@ -78,9 +78,11 @@ struct ChangeRetention {
   absl::Duration feed;
   absl::Duration audit;
 };
-// --change_retention (1 hour to 400 days) and --audit_retention (1 day to
-// 100 years, never shorter than the feed's; or 0, the audit off).
+// --change_retention and --audit_retention, checked by CheckRetention.
 absl::StatusOr<ChangeRetention> ChangeRetentionFromFlags();
+// The feed's retention is 1 hour to 400 days; the audit's 1 day to 100
+// years and never shorter than the feed's, or 0 (the audit off).
+absl::StatusOr<ChangeRetention> CheckRetention(ChangeRetention retention);
 
 // Closes the feed's window on the changes older than `retention.feed`, and
 // deletes those older than `retention.audit` (the feed's, with the audit

@@ -421,6 +421,25 @@ TEST_F(AuditIndexTest,
   EXPECT_THAT(Walk(audit_index::ActorPrefix(t, "alice")), ::testing::ElementsAre(3u, 1u));
 }
 
+TEST(RetentionTest, TheFeedKeeps1HourTo400DaysAndTheAudit1DayTo100YearsOrNothing) {
+  const absl::Duration day = absl::Hours(24);
+  auto ok = [](absl::Duration feed, absl::Duration audit) {
+    return CheckRetention({.feed = feed, .audit = audit}).ok();
+  };
+  EXPECT_TRUE(ok(absl::Hours(1), day));
+  EXPECT_FALSE(ok(absl::Hours(1) - absl::Seconds(1), day));
+  EXPECT_TRUE(ok(400 * day, 400 * day));
+  EXPECT_FALSE(ok(400 * day + absl::Seconds(1), 3653 * day));
+  EXPECT_TRUE(ok(7 * day, absl::ZeroDuration())) << "0: the audit is off";
+  EXPECT_FALSE(ok(absl::Hours(1), day - absl::Seconds(1)));
+  EXPECT_FALSE(ok(7 * day, 7 * day - absl::Seconds(1))) << "shorter than the feed's";
+  EXPECT_TRUE(ok(7 * day, 36525 * day));
+  EXPECT_FALSE(ok(7 * day, 36525 * day + absl::Seconds(1)));
+  EXPECT_THAT(
+      CheckRetention({.feed = absl::Minutes(59), .audit = day}).status().message(),
+      ::testing::HasSubstr("--change_retention must be from 1h to 400 days"));
+}
+
 // The feed's window closes after its retention; the audit keeps the record
 // until its own ends, then the record and every index entry go together.
 TEST_F(AuditIndexTest, TheFeedForgetsFirstAndTheAuditDeletesRecordAndIndexTogether) {
