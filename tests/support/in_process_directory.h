@@ -42,6 +42,8 @@ class InProcessDirectory {
   // The change feed, for its metrics.
   const changes::ChangeService& change_feed() const { return change_feed_; }
   void Shutdown() { server_->Shutdown(); }
+  // As --audit_retention=0 does.
+  void TurnAuditOff() { store_->change_log().TurnAuditOff(); }
 
  private:
   std::unique_ptr<storage::Database> db_;

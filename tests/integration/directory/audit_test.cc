@@ -26,6 +26,7 @@ namespace {
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 using testing::Text;
 
@@ -236,6 +237,21 @@ TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
     EXPECT_LT(entry.change().commit_time().seconds(), absl::ToUnixSeconds(middle));
   }
   EXPECT_GE(page.audit_entries_size(), 3);  // the firm, its members, the clients
+  ASSERT_THAT(
+      List("alice", firm_,
+           absl::StrCat("commit_time >= \"",
+                        absl::FormatTime(absl::RFC3339_full, middle, absl::UTCTimeZone()),
+                        "\""),
+           page),
+      IsOk());
+  EXPECT_THAT(
+      Lines(page),
+      ElementsAre(
+          absl::StrCat("UPDATED ", b.name(), " by alice client_number:3->4"),
+          absl::StrCat("UPDATED ", b.name(), " by bruno client_number:2->3"),
+          absl::StrCat("UPDATED ", a.name(), " by bruno display_name:Alfa->Alfa 2")))
+      << "the walk, newest first, ends at the first entry older than the range";
+  EXPECT_TRUE(page.next_page_token().empty());
 
   // Pages of one, newest first, then the end.
   std::vector<std::string> paged;
@@ -263,6 +279,17 @@ TEST_F(AuditTest, FiltersFindWhatOneMemberDidAndPagesFollowTheirQuery) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(List("alice", firm_, "", page, -1),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuditTest, WithTheAuditOffListingIsRefusedSayingSo) {
+  NewClient("Alfa", "1");
+  service_->TurnAuditOff();
+  v1::ListAuditEntriesResponse page;
+  grpc::Status refused = List("alice", firm_, "", page);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("--audit_retention=0"));
+  EXPECT_EQ(testing::ReasonOf(refused), "AUDIT_OFF");
+  EXPECT_EQ(page.audit_entries_size(), 0);
 }
 
 // Admins read the firm's whole history; staff their clients'; a stranger

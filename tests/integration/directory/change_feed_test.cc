@@ -32,20 +32,11 @@ namespace clientbook::directory {
 namespace {
 
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::ReasonOf;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 
 using testing::Text;
-
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  details.ParseFromString(status.error_details());
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
 
 class ChangeFeedTest : public ::testing::Test {
  protected:

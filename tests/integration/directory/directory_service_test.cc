@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "clientbook/v1/workspace.grpc.pb.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -299,6 +300,69 @@ TEST_F(DirectoryServiceTest, AnotherFirmIsOffLimits) {
   get.set_name(theirs + "/clients/" + client.company_id());
   EXPECT_THAT(stub_->GetClient(As("mallory").get(), get, &out),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A call on one firm that names another firm's member or client is
+// refused naming the field, and writes nothing.
+TEST_F(DirectoryServiceTest, AnotherFirmsMembersAndClientsCannotBeNamed) {
+  const std::string mine = CreateFirm("alice");
+  const std::string theirs = CreateFirm("mallory");
+  v1::Client keep, dup, their_client;
+  ASSERT_THAT(CreateClient("alice", mine, "Rossi", "", &keep), IsOk());
+  ASSERT_THAT(CreateClient("alice", mine, "Bianchi", "", &dup), IsOk());
+  ASSERT_THAT(CreateClient("mallory", theirs, "Verdi", "", &their_client), IsOk());
+  const std::string their_member = theirs + "/members/mallory";
+  auto field_of = [](const grpc::Status& status) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    google::rpc::BadRequest bad;
+    const google::rpc::Status details = Details(status);
+    for (const auto& any : details.details()) {
+      if (any.UnpackTo(&bad) && bad.field_violations_size() > 0) {
+        return bad.field_violations(0).field();
+      }
+    }
+    return std::string();
+  };
+
+  v1::CreateClientRequest create;
+  create.set_parent(mine);
+  create.mutable_client()->set_display_name("Neri");
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  create.mutable_client()->set_lead_accountant(their_member);
+  v1::Client created;
+  EXPECT_EQ(field_of(stub_->CreateClient(As("alice").get(), create, &created)),
+            "client.lead_accountant");
+
+  v1::MergeClientsRequest merge;
+  merge.set_name(keep.name());
+  merge.set_source_client(their_client.name());
+  v1::MergeClientsResponse merged;
+  EXPECT_EQ(field_of(stub_->MergeClients(As("alice").get(), merge, &merged)),
+            "source_client");
+
+  auto workspace = v1::WorkspaceService::NewStub(channel_);
+  v1::CreateNoteRequest note;
+  note.set_parent(mine);
+  note.mutable_note()->set_client(their_client.name());
+  note.mutable_note()->set_kind(v1::Note::GENERAL);
+  note.mutable_note()->set_text("x");
+  v1::Note written;
+  EXPECT_EQ(field_of(workspace->CreateNote(As("alice").get(), note, &written)),
+            "note.client");
+  v1::CreateTodoRequest todo;
+  todo.set_parent(mine);
+  todo.mutable_todo()->set_client(keep.name());
+  todo.mutable_todo()->set_title("x");
+  todo.mutable_todo()->set_assignee(their_member);
+  v1::Todo made;
+  EXPECT_EQ(field_of(workspace->CreateTodo(As("alice").get(), todo, &made)),
+            "todo.assignee");
+
+  v1::ListClientsRequest list;
+  list.set_parent(mine);
+  v1::ListClientsResponse clients;
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &clients), IsOk());
+  EXPECT_EQ(clients.clients_size(), 2) << "nothing was created or merged away";
 }
 
 TEST_F(DirectoryServiceTest, RacingUpdatesGiveANumberToExactlyOneClient) {

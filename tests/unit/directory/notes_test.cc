@@ -315,12 +315,13 @@ TEST_F(NotesTest, SearchFiltersAreChecked) {
                          .company_id = client_,
                          .kind = static_cast<v1::Note::Kind>(9)}),
               ElementsAre("kind"));
+  EXPECT_THAT(directory_->notes.ListNotes(
+                  testing::As("anna"),
+                  {.firm_id = firm_, .query = std::string(kMaxSearchCharacters, 'v')}),
+              IsOk());
   EXPECT_THAT(
-      directory_->notes.ListNotes(testing::As("anna"),
-                                  {.firm_id = firm_, .query = std::string(200, 'v')}),
-      IsOk());
-  EXPECT_THAT(fields_of({.firm_id = firm_, .query = std::string(201, 'v')}),
-              ElementsAre("query"));
+      fields_of({.firm_id = firm_, .query = std::string(kMaxSearchCharacters + 1, 'v')}),
+      ElementsAre("query"));
 }
 
 TEST_F(NotesTest, AnUpdateWithoutAnEtagIsRefused) {
