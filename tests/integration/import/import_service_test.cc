@@ -333,6 +333,25 @@ TEST_F(ImportServiceTest, AnUploadCancelledMidStreamStartsNoJob) {
   EXPECT_EQ(jobs.import_jobs_size(), 0);
 }
 
+TEST_F(ImportServiceTest, AnUploadOfNoMessageIsInvalidAndStartsNoJob) {
+  auto ctx = Ctx();
+  v1::ImportJob job;
+  auto writer = import_stub_->UploadImport(ctx.get(), &job);
+  writer->WritesDone();
+  EXPECT_THAT(writer->Finish(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the upload sent nothing"));
+  v1::ListImportJobsRequest list;
+  list.set_parent(firm_);
+  list.set_unfinished_only(true);
+  v1::ListImportJobsResponse jobs;
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &jobs), IsOk());
+  EXPECT_EQ(jobs.import_jobs_size(), 0);
+  list.set_unfinished_only(false);
+  v1::ListImportJobsResponse all;
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &all), IsOk());
+  EXPECT_EQ(all.import_jobs_size(), 0);
+}
+
 TEST_F(ImportServiceTest, AnotherFirmsMemberSeesNothing) {
   v1::ExportClientsRequest req;
   req.set_parent(firm_);
