@@ -324,7 +324,7 @@ TEST_F(NotesTest, SearchFiltersAreChecked) {
       ElementsAre("query"));
 }
 
-TEST_F(NotesTest, AnUpdateWithoutAnEtagIsRefused) {
+TEST_F(NotesTest, AnUpdateWithoutAnEtagOrAFieldIsRefused) {
   NoteRecord note = Write("anna", General(client_, "x"));
   NoteRecord patch;
   patch.set_text("y");
@@ -332,6 +332,10 @@ TEST_F(NotesTest, AnUpdateWithoutAnEtagIsRefused) {
       testing::As("anna"), names::NoteName{firm_, note.id()}, patch, {"text"}, "");
   ASSERT_THAT(updated, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(updated.status())[0].field, "note.etag");
+  auto nothing = directory_->notes.UpdateNote(
+      testing::As("anna"), names::NoteName{firm_, note.id()}, patch, {}, EtagOf(note));
+  ASSERT_THAT(nothing, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(nothing.status())[0].field, "update_mask");
   EXPECT_THAT(Texts(OfClient()), ElementsAre("x"));
 }
 

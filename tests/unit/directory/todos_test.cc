@@ -152,7 +152,7 @@ TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(TodosTest, AnUpdateWithoutAnEtagOrWithAnUnknownStateIsRefused) {
+TEST_F(TodosTest, AnUpdateWithoutAnEtagOrAFieldOrWithAnUnknownStateIsRefused) {
   TodoRecord t = Create(Draft("x"));
   TodoRecord patch;
   patch.set_title("y");
@@ -160,6 +160,10 @@ TEST_F(TodosTest, AnUpdateWithoutAnEtagOrWithAnUnknownStateIsRefused) {
       testing::As("anna"), names::TodoName{firm_, t.id()}, patch, {"title"}, "");
   ASSERT_THAT(no_etag, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(no_etag.status())[0].field, "todo.etag");
+  auto nothing = directory_->todos.UpdateTodo(
+      testing::As("anna"), names::TodoName{firm_, t.id()}, patch, {}, EtagOf(t));
+  ASSERT_THAT(nothing, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(nothing.status())[0].field, "update_mask");
   auto unknown = Move(t, static_cast<v1::Todo::State>(99));
   ASSERT_THAT(unknown, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(unknown.status())[0].field, "todo.state");
