@@ -6,8 +6,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 
@@ -25,16 +23,6 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
 inline absl::Status StatusOf(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       status.error_message());
-}
-// The reason of the ErrorInfo in a gRPC status's details; "" if none.
-inline std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  details.ParseFromString(status.error_details());
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
 }
 
 MATCHER_P(StatusIs, code, absl::StrCat("has status ", absl::StatusCodeToString(code))) {

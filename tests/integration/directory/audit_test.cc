@@ -8,6 +8,8 @@
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -288,7 +290,7 @@ TEST_F(AuditTest, WithTheAuditOffListingIsRefusedSayingSo) {
   grpc::Status refused = List("alice", firm_, "", page);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(refused.error_message(), HasSubstr("--audit_retention=0"));
-  EXPECT_EQ(testing::ReasonOf(refused), "AUDIT_OFF");
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(refused)), "AUDIT_OFF");
   EXPECT_EQ(page.audit_entries_size(), 0);
 }
 

@@ -13,11 +13,11 @@
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/workspace.grpc.pb.h"
 #include "common/names/cell.h"
+#include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -32,7 +32,6 @@ namespace clientbook::directory {
 namespace {
 
 using ::clientbook::testing::IsOk;
-using ::clientbook::testing::ReasonOf;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 
@@ -882,7 +881,7 @@ TEST_F(ChangeFeedTest, BadWatchesAreRefusedWithClearStatuses) {
   EXPECT_FALSE(stream->Read(&response));
   const grpc::Status status = stream->Finish();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(ReasonOf(status), "");
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(status)), std::nullopt);
 }
 
 // SNAPSHOT: every resource of the firm the member may read, as EXISTS

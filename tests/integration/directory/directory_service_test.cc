@@ -9,6 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -314,14 +316,9 @@ TEST_F(DirectoryServiceTest, AnotherFirmsMembersAndClientsCannotBeNamed) {
   const std::string their_member = theirs + "/members/mallory";
   auto field_of = [](const grpc::Status& status) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    google::rpc::BadRequest bad;
-    const google::rpc::Status details = Details(status);
-    for (const auto& any : details.details()) {
-      if (any.UnpackTo(&bad) && bad.field_violations_size() > 0) {
-        return bad.field_violations(0).field();
-      }
-    }
-    return std::string();
+    const std::vector<errors::FieldViolation> violations =
+        errors::FieldViolationsOf(FromGrpcStatus(status));
+    return violations.empty() ? std::string() : violations[0].field;
   };
 
   v1::CreateClientRequest create;
