@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_TESTS_SUPPORT_RAW_CALL_H_
 #define CLIENTBOOK_TESTS_SUPPORT_RAW_CALL_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,7 +26,8 @@ struct RawAnswer {
 // stream of one message each way.
 inline RawAnswer RawCall(const std::shared_ptr<grpc::Channel>& channel,
                          const std::string& method, const std::string& request,
-                         const std::multimap<std::string, std::string>& metadata = {}) {
+                         const std::multimap<std::string, std::string>& metadata = {},
+                         std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
   class Reactor final
       : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
    public:
@@ -65,7 +67,7 @@ inline RawAnswer RawCall(const std::shared_ptr<grpc::Channel>& channel,
 
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
   for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
   Reactor reactor(request);
   stub.PrepareBidiStreamingCall(&context, method, grpc::StubOptions(), &reactor);
