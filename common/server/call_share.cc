@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/names/resource_name.h"
+#include "common/paging/paging.h"
 #include "common/status/errors.h"
 #include "google/protobuf/descriptor.h"
 
@@ -70,7 +71,9 @@ int64_t CostOf(const Message& request) {
       resources = std::max<int64_t>(resources, reflection->GetInt32(request, field));
     }
   }
-  return 1 + resources / kResourcesPerUnit;
+  // A page is at most storage::kMaxPageSize long whatever page_size asks
+  // (AIP-158), and no batch holds more: a bigger number is no more work.
+  return 1 + std::min<int64_t>(resources, storage::kMaxPageSize) / kResourcesPerUnit;
 }
 
 }  // namespace

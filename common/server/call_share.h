@@ -17,9 +17,10 @@ namespace clientbook::server {
 //   `name`, `parent`, `firm` or the `name` of the resource it carries), or
 //   the caller ("users/alice") for a call that names no firm;
 // - the cost is 1 work unit, plus one for every 6 resources a page or a
-//   batch may hold (`page_size`, or the entries of a repeated field), so a
-//   page of 1,000 weighs 167 reads and a page of 50 nine: what they cost
-//   the server's cores, measured.
+//   batch may hold (`page_size`, or the entries of a repeated field, up to
+//   the 1,000 a page or batch may hold), so a page of 1,000 weighs 167
+//   reads and a page of 50 nine: what they cost the server's cores,
+//   measured.
 // A caller naming firms it is not in makes a flow of each name for as long
 // as the fair share's linger; each such call is refused by its handler at
 // the cost of one membership read.

@@ -13,6 +13,11 @@ namespace {
 // Work units a waiting flow is given each turn: a page of 1,000 (cost 167)
 // waits 21 turns, a read runs eight to a turn.
 constexpr int64_t kQuantum = 8;
+// No call weighs more (125 turns). The turns are counted under the lock that
+// admits every call, so a weight no real call has (a page_size of 2^31 once
+// weighed 358 million units) would hold up the whole service while it is
+// counted out.
+constexpr int64_t kMaxCost = 1000;
 // The waits a flow's p99 is taken over.
 constexpr size_t kWaitSamples = 128;
 // A refusal's retry delay stays within these: soon enough to be worth a
@@ -148,8 +153,8 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
             std::max(*wait, kMinRetryDelay));
       }
     }
-    const int width = WidthOf(share.cost);
-    const int64_t cost = std::max<int64_t>(1, share.cost);
+    const int64_t cost = std::clamp<int64_t>(share.cost, 1, kMaxCost);
+    const int width = WidthOf(cost);
     if (flow.queue.empty() && Fits(flow, width)) {
       flow.running += width;
       free_seats_ -= width;

@@ -1,5 +1,6 @@
 #include "common/server/fair_share.h"
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -224,6 +225,27 @@ TEST_F(FairShareTest, BigPagesBuyNoMoreThanAFairShareOfWork) {
   EXPECT_LT(ratio, 2.0);
 }
 
+// A weight no call could have is counted as the heaviest one: its turns
+// are counted under the lock every call's admission takes, and 10^15 units
+// at eight a turn would never end.
+TEST_F(FairShareTest, AWeightPastAnyRealCallsWaitsAsTheHeaviestCall) {
+  Make({.seats = 1});
+  ASSERT_THAT(Enter("firms/1"), IsOk());
+  absl::StatusOr<Call*> huge = Enter("firms/2", 1'000'000'000'000'000);
+  ASSERT_THAT(huge, IsOk());
+  absl::StatusOr<Call*> read = Enter("firms/3");
+  ASSERT_THAT(read, IsOk());
+  Finish(Running().front());
+  // The huge call waits its 125 turns, firms/3 running eight reads a turn
+  // meanwhile: it starts after about 1,000 of them.
+  EXPECT_TRUE((*read)->started);
+  for (int i = 0; i < 1100 && !(*huge)->started; ++i) {
+    ASSERT_THAT(Enter("firms/3"), IsOk());
+    Finish(Running().front());
+  }
+  EXPECT_TRUE((*huge)->started);
+}
+
 TEST_F(FairShareTest, WhileFirmsCompeteAHeavyCallTakesSeveralSeats) {
   Make({.seats = 16});  // widest call: 8 seats
   ASSERT_THAT(Enter("firms/2"), IsOk());
@@ -347,10 +369,16 @@ TEST(CallShareTest, TheFlowIsTheFirmOfTheResourceNamedAndTheCostFollowsThePage) 
   v1::ListMyFirmsRequest mine;
   EXPECT_EQ(ShareOf(mine, "alice").flow, "users/alice");
 
+  // Served as a page of 1,000 (AIP-158), so weighed as one.
+  list.set_page_size(std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(ShareOf(list, "alice").cost, 167);
+
   v1::BatchGetClientsRequest batch;
   batch.set_parent("firms/3");
   for (int i = 0; i < 250; ++i) batch.add_names("firms/3/clients/1");
   EXPECT_EQ(ShareOf(batch, "alice").cost, 42);
+  for (int i = 250; i < 5000; ++i) batch.add_names("firms/3/clients/1");
+  EXPECT_EQ(ShareOf(batch, "alice").cost, 167);
   EXPECT_EQ(UploadCost(100 * 1000), 167);
 }
 
