@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "clientbook/v1/reconcile.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -136,93 +138,142 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
 // Well-formed requests holding what a careless or hostile caller sends
 // (random_message.h: edge numbers, unknown enum numbers, 100 KB strings,
 // timestamps out of range, 1,001 entries, names of the caller's own firm,
-// of another firm and of none), 40 to every method of every service as a
-// firm's primary admin (every fourth also an operator). Each is answered with a status a
-// caller can act on — never INTERNAL, UNKNOWN, DATA_LOSS or a unary call left to its
-// deadline — whose details parse, and every service serves on after.
+// of another firm and of none), as a firm's primary admin, one call in four
+// also holding the operator's and platform's roles so that the
+// operator-only methods and the all-firms watch read them too. Each is
+// answered with a status a caller can act on — never INTERNAL, UNKNOWN,
+// DATA_LOSS or a unary call left to its deadline (a deadlock) — whose
+// details parse, and every service serves on after.
 // CLIENTBOOK_HOSTILE_SEED picks other messages than the default ones.
-TEST_F(ProtocolEdgesTest, EveryMethodAnswersHostileWellFormedRequestsClearly) {
-  ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
-  testing::SeededFirm firm = testing::SeedFirm(*cluster_.directory, 3);
-  ASSERT_THAT(firm.status, IsOk());
-  v1::Firm other;
-  ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "bob", &other), IsOk());
-  std::vector<std::string> names = {
-      firm.name,
-      absl::StrCat(firm.name, "/members/alice"),
-      absl::StrCat(firm.name, "/members/alice/clientListView"),
-      absl::StrCat(firm.name, "/importJobs/1"),
-      absl::StrCat(firm.name, "/notes/1"),
-      absl::StrCat(firm.name, "/todos/1"),
-      other.name(),
-      absl::StrCat(other.name(), "/clients/1"),
-      "users/alice"};
-  for (const std::string& company : firm.company_ids) {
-    const std::string client = absl::StrCat(firm.name, "/clients/", company);
-    names.insert(names.end(), {client, absl::StrCat(client, "/subscription"),
-                               absl::StrCat(client, "/subscription/transfer")});
-  }
-  const char* seed_text = std::getenv("CLIENTBOOK_HOSTILE_SEED");
-  const uint64_t seed = seed_text != nullptr ? std::strtoull(seed_text, nullptr, 10) : 1;
-  std::printf("hostile requests from seed %llu\n", static_cast<unsigned long long>(seed));
-  testing::RandomMessages messages(seed, names);
-
-  std::map<std::string, int> codes;
-  for (const char* service_name : kServices) {
-    const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-            service_name);
-    ASSERT_NE(service, nullptr);
-    auto channel = testing::Channel(TargetOf(service_name));
-    for (int m = 0; m < service->method_count(); ++m) {
-      const google::protobuf::MethodDescriptor* method = service->method(m);
-      const std::string path = absl::StrCat("/", service_name, "/", method->name());
-      // A watch streams until its deadline; nothing else may take one.
-      const auto deadline = method->server_streaming() ? std::chrono::milliseconds(300)
-                                                       : std::chrono::seconds(20);
-      for (int i = 0; i < 40; ++i) {
-        std::unique_ptr<google::protobuf::Message> request(
-            google::protobuf::MessageFactory::generated_factory()
-                ->GetPrototype(method->input_type())
-                ->New());
-        messages.Fill(*request);
-        SCOPED_TRACE(absl::StrCat(path, " ", request->ShortDebugString().substr(0, 600)));
-        // One call in four holds the operator's and platform's roles, so
-        // the operator-only methods and the all-firms watch read it too.
-        std::multimap<std::string, std::string> caller = {{"x-user-id", "alice"}};
-        if (i % 4 == 3) caller.emplace("x-user-roles", "operator,platform");
-        testing::RawAnswer answer =
-            RawCall(channel, path, request->SerializeAsString(), caller, deadline);
-        const grpc::StatusCode code = answer.status.error_code();
-        ++codes[absl::StrCat(code)];
-        EXPECT_NE(code, grpc::StatusCode::INTERNAL) << answer.status.error_message();
-        EXPECT_NE(code, grpc::StatusCode::UNKNOWN) << answer.status.error_message();
-        EXPECT_NE(code, grpc::StatusCode::DATA_LOSS) << answer.status.error_message();
-        EXPECT_NE(code, grpc::StatusCode::UNIMPLEMENTED) << answer.status.error_message();
-        if (!method->server_streaming()) {
-          EXPECT_NE(code, grpc::StatusCode::DEADLINE_EXCEEDED);
-        }
-        google::rpc::Status details;
-        EXPECT_TRUE(answer.status.error_details().empty() ||
-                    details.ParseFromString(answer.status.error_details()));
+class HostileRequestsTest : public ProtocolEdgesTest {
+ protected:
+  void SetUp() override {
+    ProtocolEdgesTest::SetUp();
+    ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+    testing::SeededFirm firm = testing::SeedFirm(*cluster_.directory, 3);
+    ASSERT_THAT(firm.status, IsOk());
+    v1::Firm other;
+    ASSERT_THAT(testing::CreateFirmAs(*cluster_.directory, "bob", &other), IsOk());
+    names_ = {firm.name,
+              absl::StrCat(firm.name, "/members/alice"),
+              absl::StrCat(firm.name, "/members/alice/clientListView"),
+              absl::StrCat(firm.name, "/importJobs/1"),
+              absl::StrCat(firm.name, "/notes/1"),
+              absl::StrCat(firm.name, "/todos/1"),
+              other.name(),
+              absl::StrCat(other.name(), "/clients/1"),
+              "users/alice"};
+    for (const std::string& company : firm.company_ids) {
+      const std::string client = absl::StrCat(firm.name, "/clients/", company);
+      names_.insert(names_.end(), {client, absl::StrCat(client, "/subscription"),
+                                   absl::StrCat(client, "/subscription/transfer")});
+    }
+    const char* seed = std::getenv("CLIENTBOOK_HOSTILE_SEED");
+    seed_ = seed != nullptr ? std::strtoull(seed, nullptr, 10) : 1;
+    std::printf("hostile requests from seed %llu\n",
+                static_cast<unsigned long long>(seed_));
+    for (const char* service_name : kServices) {
+      const google::protobuf::ServiceDescriptor* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              service_name);
+      ASSERT_NE(service, nullptr);
+      channels_[service_name] = testing::Channel(TargetOf(service_name));
+      for (int m = 0; m < service->method_count(); ++m) {
+        methods_.push_back(service->method(m));
       }
     }
   }
-  for (const auto& [code, count] : codes)
-    std::printf("code %s: %d\n", code.c_str(), count);
 
-  for (const std::string& target :
-       {cluster_.directory_target(), cluster_.billing_target(),
-        cluster_.import_target()}) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::health::v1::HealthCheckResponse health;
-    EXPECT_THAT(grpc::health::v1::Health::NewStub(testing::Channel(target))
-                    ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &health),
-                IsOk())
-        << target;
-    EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING) << target;
+  // One request of `messages` to `method`; what it was answered.
+  grpc::StatusCode CallHostile(const google::protobuf::MethodDescriptor& method,
+                               testing::RandomMessages& messages, bool as_operator) {
+    std::unique_ptr<google::protobuf::Message> request(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(method.input_type())
+            ->New());
+    messages.Fill(*request);
+    const std::string path =
+        absl::StrCat("/", method.service()->full_name(), "/", method.name());
+    SCOPED_TRACE(absl::StrCat(path, " ", request->ShortDebugString().substr(0, 600)));
+    std::multimap<std::string, std::string> caller = {{"x-user-id", "alice"}};
+    if (as_operator) caller.emplace("x-user-roles", "operator,platform");
+    // A watch streams until its deadline; nothing else may take one.
+    const auto deadline = method.server_streaming() ? std::chrono::milliseconds(300)
+                                                    : std::chrono::seconds(20);
+    testing::RawAnswer answer = RawCall(channels_.at(method.service()->full_name()), path,
+                                        request->SerializeAsString(), caller, deadline);
+    const grpc::StatusCode code = answer.status.error_code();
+    EXPECT_NE(code, grpc::StatusCode::INTERNAL) << answer.status.error_message();
+    EXPECT_NE(code, grpc::StatusCode::UNKNOWN) << answer.status.error_message();
+    EXPECT_NE(code, grpc::StatusCode::DATA_LOSS) << answer.status.error_message();
+    EXPECT_NE(code, grpc::StatusCode::UNIMPLEMENTED) << answer.status.error_message();
+    if (!method.server_streaming()) {
+      EXPECT_NE(code, grpc::StatusCode::DEADLINE_EXCEEDED);
+    }
+    google::rpc::Status details;
+    EXPECT_TRUE(answer.status.error_details().empty() ||
+                details.ParseFromString(answer.status.error_details()));
+    return code;
   }
+
+  void ExpectServing() {
+    for (const std::string& target :
+         {cluster_.directory_target(), cluster_.billing_target(),
+          cluster_.import_target()}) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      grpc::health::v1::HealthCheckResponse health;
+      EXPECT_THAT(grpc::health::v1::Health::NewStub(testing::Channel(target))
+                      ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &health),
+                  IsOk())
+          << target;
+      EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+          << target;
+    }
+  }
+
+  static void Print(const std::map<grpc::StatusCode, int>& codes) {
+    for (const auto& [code, count] : codes) std::printf("code %d: %d\n", code, count);
+  }
+
+  std::vector<std::string> names_;
+  uint64_t seed_ = 1;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::vector<const google::protobuf::MethodDescriptor*> methods_;
+};
+
+TEST_F(HostileRequestsTest, EveryMethodAnswersFortyHostileRequestsClearly) {
+  testing::RandomMessages messages(seed_, names_);
+  std::map<grpc::StatusCode, int> codes;
+  for (const google::protobuf::MethodDescriptor* method : methods_) {
+    for (int i = 0; i < 40; ++i) ++codes[CallHostile(*method, messages, i % 4 == 3)];
+  }
+  Print(codes);
+  ExpectServing();
+}
+
+// The same requests from 64 callers at once, each to methods picked at
+// random, so that merges, deletions, batch updates, transfers and imports
+// of one firm race each other and their reads.
+TEST_F(HostileRequestsTest, SixtyFourRacingCallersAreAnsweredClearly) {
+  absl::Mutex mu;
+  std::map<grpc::StatusCode, int> codes;
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 64; ++t) {
+    callers.emplace_back([&, t] {
+      testing::RandomMessages messages(seed_ * 1000 + t, names_);
+      std::mt19937_64 pick(seed_ * 1000 + t);
+      for (int i = 0; i < 40; ++i) {
+        const auto* method = methods_[pick() % methods_.size()];
+        const grpc::StatusCode code = CallHostile(*method, messages, i % 4 == 3);
+        absl::MutexLock lock(&mu);
+        ++codes[code];
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  Print(codes);
+  ExpectServing();
 }
 
 // A header no proxy would forward is refused for its own call; the
