@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <random>
 #include <string>
 #include <utility>
@@ -51,7 +50,8 @@ class RandomMessages {
   bool Hostile() { return Chance(hostile_percent_); }
 
   // The pattern of the resource type `type` ("clientbook.example/Client")
-  // names, from the message declaring it in `file`'s package; "" if none.
+  // names, from the contract message that declares it, found in `file`'s
+  // pool; "" if none does.
   static std::string PatternOfType(const google::protobuf::FileDescriptor& file,
                                    const std::string& type) {
     const google::protobuf::DescriptorPool& pool = *file.pool();
@@ -142,8 +142,9 @@ class RandomMessages {
   }
 
   int64_t Integer(int64_t min, int64_t max) {
-    if (!Hostile())
+    if (!Hostile()) {
       return std::clamp<int64_t>(Pick<int64_t>({0, 1, 2, 10, 50}), min, max);
+    }
     const int64_t v = Chance(20)
                           ? std::uniform_int_distribution<int64_t>(min, max)(rng_)
                           : Pick<int64_t>({-1, 49, 51, 1000, 1001, 100000, min, max});
