@@ -680,7 +680,9 @@ TEST_F(FrontDoorE2eTest, MalformedRoutingHeadersGetAClearStatusAndNoOtherCellsDa
         << status.error_message();
     EXPECT_THAT(status, ::testing::Not(StatusIs(absl::StatusCode::kDeadlineExceeded)));
     // Served only where the firm is: its own cell answered.
-    if (status.ok()) EXPECT_EQ(read.name(), firm.name());
+    if (status.ok()) {
+      EXPECT_EQ(read.name(), firm.name());
+    }
   }
   // A header that sends the call to another cell gets that cell's refusal.
   auto context = As("alice");

@@ -1,6 +1,7 @@
-// The gRPC protocol's edges, tried against the three real binaries as a
-// careless or hostile caller would: request bytes that are not the message
-// (every method of every service, from the descriptors), metadata far over
+// The gRPC protocol's edges, tried against the real binaries as a careless
+// or hostile caller would: request bytes that are not the message (every
+// method of every service at every address, from the descriptors),
+// well-formed requests holding hostile values, metadata far over
 // the limit on a channel other calls share, and reflection of the error
 // details every refusal carries.
 #include <atomic>
@@ -8,11 +9,13 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "clientbook/v1/backup.pb.h"
 #include "clientbook/v1/reconcile.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -21,6 +24,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/random_message.h"
 #include "tests/support/raw_call.h"
@@ -77,48 +81,61 @@ std::vector<std::pair<std::string, std::string>> MalformedBytes(
   return out;
 }
 
+// A service at an address that serves it; of its methods, those in `only`
+// (all when empty).
+struct Endpoint {
+  std::string target;
+  std::string service;
+  std::set<std::string> only = {};
+};
+
 class ProtocolEdgesTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Links reconcile.proto and backup.proto in, so the pool can describe
+    // them: no code here calls those contracts but by name.
+    ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+    ASSERT_NE(v1::CreateBackupRequest::descriptor(), nullptr);
     std::string why;
     ASSERT_TRUE(cluster_.Start(why)) << why;
   }
 
-  std::string TargetOf(const std::string& service) const {
-    if (service == "clientbook.v1.BillingOperatorService" ||
-        service == "clientbook.v1.ReconcileService") {
-      return cluster_.operator_target();
-    }
-    if (service == "clientbook.v1.BillingService") return cluster_.billing_target();
-    if (service == "clientbook.v1.ImportService") return cluster_.import_target();
-    return cluster_.directory_target();
+  // Every service of the three binaries, at each address that serves it.
+  std::vector<Endpoint> Endpoints() const {
+    return {{cluster_.directory_target(), "clientbook.v1.DirectoryService"},
+            {cluster_.directory_target(), "clientbook.v1.WorkspaceService"},
+            {cluster_.directory_target(), "clientbook.v1.ChangeService"},
+            {cluster_.directory_operator_target(), "clientbook.v1.BackupService"},
+            {cluster_.billing_target(), "clientbook.v1.BillingService"},
+            {cluster_.billing_target(), "clientbook.v1.ChangeService"},
+            {cluster_.operator_target(), "clientbook.v1.BillingOperatorService"},
+            {cluster_.operator_target(), "clientbook.v1.ReconcileService"},
+            {cluster_.operator_target(), "clientbook.v1.BackupService"},
+            {cluster_.import_target(), "clientbook.v1.ImportService"},
+            {cluster_.import_target(), "clientbook.v1.ChangeService"},
+            {cluster_.import_operator_target(), "clientbook.v1.ReconcileService"},
+            {cluster_.import_operator_target(), "clientbook.v1.BackupService"}};
+  }
+
+  static const google::protobuf::ServiceDescriptor* Describe(const Endpoint& endpoint) {
+    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        endpoint.service);
   }
 
   testing::Cluster cluster_;
 };
 
-constexpr const char* kServices[] = {
-    "clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService",
-    "clientbook.v1.BillingService",   "clientbook.v1.BillingOperatorService",
-    "clientbook.v1.ReconcileService", "clientbook.v1.ImportService",
-    "clientbook.v1.ChangeService"};
-
 TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
-  // Links reconcile.proto in, so the pool can describe it: no code here
-  // calls that contract but by name.
-  ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
   int calls = 0;
-  for (const char* service_name : kServices) {
-    const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-            service_name);
-    ASSERT_NE(service, nullptr);
-    auto channel = testing::Channel(TargetOf(service_name));
+  for (const Endpoint& endpoint : Endpoints()) {
+    const google::protobuf::ServiceDescriptor* service = Describe(endpoint);
+    ASSERT_NE(service, nullptr) << endpoint.service;
+    auto channel = testing::Channel(endpoint.target);
     for (int m = 0; m < service->method_count(); ++m) {
       const google::protobuf::MethodDescriptor* method = service->method(m);
-      const std::string path = absl::StrCat("/", service_name, "/", method->name());
+      const std::string path = absl::StrCat("/", endpoint.service, "/", method->name());
       for (const auto& [what, bytes] : MalformedBytes(*method->input_type())) {
-        SCOPED_TRACE(absl::StrCat(path, ": ", what));
+        SCOPED_TRACE(absl::StrCat(path, " at ", endpoint.target, ": ", what));
         testing::RawAnswer answer =
             RawCall(channel, path, bytes, {{"x-user-id", "alice"}});
         ++calls;
@@ -140,7 +157,9 @@ TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
 // timestamps out of range, 1,001 entries, names of the caller's own firm,
 // of another firm and of none), as a firm's primary admin, one call in four
 // also holding the operator's and platform's roles so that the
-// operator-only methods and the all-firms watch read them too. Each is
+// operator-only methods (backups among them) and the all-firms watch read
+// them too; to the three services and to accounts following the directory
+// as a cell's, each of their services at each of their addresses. Each is
 // answered with a status a caller can act on — never INTERNAL, UNKNOWN,
 // DATA_LOSS or a unary call left to its deadline (a deadlock) — whose
 // details parse, and every service serves on after.
@@ -149,7 +168,11 @@ class HostileRequestsTest : public ProtocolEdgesTest {
  protected:
   void SetUp() override {
     ProtocolEdgesTest::SetUp();
-    ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+    accounts_ = testing::AccountsFollowing(
+        accounts_dir_, absl::StrCat("0=", cluster_.directory_target()), accounts_target_,
+        accounts_operator_target_);
+    ASSERT_TRUE(accounts_->Start() && accounts_->WaitServing(accounts_target_))
+        << accounts_->Log();
     testing::SeededFirm firm = testing::SeedFirm(*cluster_.directory, 3);
     ASSERT_THAT(firm.status, IsOk());
     v1::Firm other;
@@ -172,21 +195,36 @@ class HostileRequestsTest : public ProtocolEdgesTest {
     seed_ = seed != nullptr ? std::strtoull(seed, nullptr, 10) : 1;
     std::printf("hostile requests from seed %llu\n",
                 static_cast<unsigned long long>(seed_));
-    for (const char* service_name : kServices) {
-      const google::protobuf::ServiceDescriptor* service =
-          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-              service_name);
-      ASSERT_NE(service, nullptr);
-      channels_[service_name] = testing::Channel(TargetOf(service_name));
+    std::vector<Endpoint> endpoints = Endpoints();
+    endpoints.insert(endpoints.end(),
+                     {{accounts_target_,
+                       "clientbook.v1.DirectoryService",
+                       {"ListMyFirms", "CreateInvitation", "ListInvitations",
+                        "AcceptInvitation", "DeclineInvitation"}},
+                      {accounts_target_, "clientbook.v1.ChangeService"},
+                      {accounts_operator_target_, "clientbook.v1.BackupService"}});
+    for (const Endpoint& endpoint : endpoints) {
+      const google::protobuf::ServiceDescriptor* service = Describe(endpoint);
+      ASSERT_NE(service, nullptr) << endpoint.service;
+      auto channel = testing::Channel(endpoint.target);
       for (int m = 0; m < service->method_count(); ++m) {
-        methods_.push_back(service->method(m));
+        if (endpoint.only.empty() || endpoint.only.contains(service->method(m)->name())) {
+          methods_.push_back({service->method(m), channel});
+        }
       }
     }
   }
 
+  // A method and a channel to an address serving it.
+  struct Method {
+    const google::protobuf::MethodDescriptor* descriptor;
+    std::shared_ptr<grpc::Channel> channel;
+  };
+
   // One request of `messages` to `method`; what it was answered.
-  grpc::StatusCode CallHostile(const google::protobuf::MethodDescriptor& method,
-                               testing::RandomMessages& messages, bool as_operator) {
+  grpc::StatusCode CallHostile(const Method& called, testing::RandomMessages& messages,
+                               bool as_operator) {
+    const google::protobuf::MethodDescriptor& method = *called.descriptor;
     std::unique_ptr<google::protobuf::Message> request(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(method.input_type())
@@ -200,8 +238,8 @@ class HostileRequestsTest : public ProtocolEdgesTest {
     // A watch streams until its deadline; nothing else may take one.
     const auto deadline = method.server_streaming() ? std::chrono::milliseconds(300)
                                                     : std::chrono::seconds(20);
-    testing::RawAnswer answer = RawCall(channels_.at(method.service()->full_name()), path,
-                                        request->SerializeAsString(), caller, deadline);
+    testing::RawAnswer answer =
+        RawCall(called.channel, path, request->SerializeAsString(), caller, deadline);
     const grpc::StatusCode code = answer.status.error_code();
     EXPECT_NE(code, grpc::StatusCode::INTERNAL) << answer.status.error_message();
     EXPECT_NE(code, grpc::StatusCode::UNKNOWN) << answer.status.error_message();
@@ -219,7 +257,7 @@ class HostileRequestsTest : public ProtocolEdgesTest {
   void ExpectServing() {
     for (const std::string& target :
          {cluster_.directory_target(), cluster_.billing_target(),
-          cluster_.import_target()}) {
+          cluster_.import_target(), accounts_target_}) {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       grpc::health::v1::HealthCheckResponse health;
@@ -238,15 +276,18 @@ class HostileRequestsTest : public ProtocolEdgesTest {
 
   std::vector<std::string> names_;
   uint64_t seed_ = 1;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
-  std::vector<const google::protobuf::MethodDescriptor*> methods_;
+  std::vector<Method> methods_;
+  testing::TempDir accounts_dir_;
+  std::string accounts_target_ = absl::StrCat("127.0.0.1:", testing::FreePort());
+  std::string accounts_operator_target_ = absl::StrCat("127.0.0.1:", testing::FreePort());
+  std::unique_ptr<testing::ServiceProcess> accounts_;
 };
 
 TEST_F(HostileRequestsTest, EveryMethodAnswersFortyHostileRequestsClearly) {
   testing::RandomMessages messages(seed_, names_);
   std::map<grpc::StatusCode, int> codes;
-  for (const google::protobuf::MethodDescriptor* method : methods_) {
-    for (int i = 0; i < 40; ++i) ++codes[CallHostile(*method, messages, i % 4 == 3)];
+  for (const Method& method : methods_) {
+    for (int i = 0; i < 40; ++i) ++codes[CallHostile(method, messages, i % 4 == 3)];
   }
   Print(codes);
   ExpectServing();
@@ -264,8 +305,8 @@ TEST_F(HostileRequestsTest, SixtyFourRacingCallersAreAnsweredClearly) {
       testing::RandomMessages messages(seed_ * 1000 + t, names_);
       std::mt19937_64 pick(seed_ * 1000 + t);
       for (int i = 0; i < 40; ++i) {
-        const auto* method = methods_[pick() % methods_.size()];
-        const grpc::StatusCode code = CallHostile(*method, messages, i % 4 == 3);
+        const Method& method = methods_[pick() % methods_.size()];
+        const grpc::StatusCode code = CallHostile(method, messages, i % 4 == 3);
         absl::MutexLock lock(&mu);
         ++codes[code];
       }

@@ -111,17 +111,13 @@ class CellProcesses {
   ServiceProcess import_;
 };
 
-// The accounts service following `cells`' directories, as deploy/local/run
-// --cells N starts it; its operator address (BackupService) is
-// `operator_target`, its backups under `dir`'s accounts-backups.
-inline std::unique_ptr<ServiceProcess> AccountsFor(
-    const TempDir& dir, const std::vector<CellProcesses*>& cells,
-    const std::string& target, const std::string& operator_target = "") {
-  std::string directories;
-  for (const CellProcesses* cell : cells) {
-    absl::StrAppend(&directories, directories.empty() ? "" : ",", cell->cell().id, "=",
-                    cell->directory_target());
-  }
+// The accounts service following the cells' directories in `directories`
+// (--cell_directory: "0=host:port,1=host:port"); its operator address
+// (BackupService) is `operator_target`, its backups under `dir`'s
+// accounts-backups.
+inline std::unique_ptr<ServiceProcess> AccountsFollowing(
+    const TempDir& dir, const std::string& directories, const std::string& target,
+    const std::string& operator_target = "") {
   return std::make_unique<ServiceProcess>(
       ACCOUNTS_BINARY,
       std::vector<std::string>{"--listen=" + target, "--data_dir=" + dir.Sub("accounts"),
@@ -130,6 +126,19 @@ inline std::unique_ptr<ServiceProcess> AccountsFor(
                                "--backup_dir=" + dir.Sub("accounts-backups"),
                                "--cell_directory=" + directories},
       dir.Sub("accounts.log"));
+}
+
+// The accounts service following `cells`' directories, as deploy/local/run
+// --cells N starts it.
+inline std::unique_ptr<ServiceProcess> AccountsFor(
+    const TempDir& dir, const std::vector<CellProcesses*>& cells,
+    const std::string& target, const std::string& operator_target = "") {
+  std::string directories;
+  for (const CellProcesses* cell : cells) {
+    absl::StrAppend(&directories, directories.empty() ? "" : ",", cell->cell().id, "=",
+                    cell->directory_target());
+  }
+  return AccountsFollowing(dir, directories, target, operator_target);
 }
 
 // The front door: HAProxy with deploy/local/proxy-config's configuration in
