@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/changes.grpc.pb.h"
+#include "common/names/cell.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/raw_call.h"
@@ -35,11 +36,13 @@ class RequestIdRaceTest : public ::testing::Test {
   }
 
   // Sends `request`, its request id set to a new one, from kCallers callers
-  // at once as `user`; each must be answered OK with the same result.
-  // Returns the first call's.
+  // at once as `user` (with `metadata` beside); each must be answered OK
+  // with the same result. Returns the first call's.
   template <typename Response, typename Request>
   Response Race(const std::string& target, const std::string& method, Request request,
-                const std::string& user) {
+                const std::string& user,
+                std::multimap<std::string, std::string> metadata = {}) {
+    metadata.emplace("x-user-id", user);
     request.set_request_id(absl::StrCat("race-", raced_.size()));
     raced_.insert(request.request_id());
     const std::string bytes = request.SerializeAsString();
@@ -50,7 +53,7 @@ class RequestIdRaceTest : public ::testing::Test {
     for (int i = 0; i < kCallers; ++i) {
       callers.emplace_back([&, i] {
         start.arrive_and_wait();
-        answers[i] = testing::RawCall(channel, method, bytes, {{"x-user-id", user}});
+        answers[i] = testing::RawCall(channel, method, bytes, metadata);
       });
     }
     for (std::thread& caller : callers) caller.join();
@@ -153,9 +156,6 @@ TEST_F(RequestIdRaceTest, SixtyFourRacingRetriesOfEveryRequestIdAreOneRequest) {
   v1::ListClientsRequest list_clients;
   list_clients.set_parent(firm.name());
   v1::ListClientsResponse listed;
-  ASSERT_THAT(cluster_.directory->ListClients(As("alice").get(), list_clients, &listed),
-              IsOk());
-  EXPECT_EQ(listed.clients_size(), 3);
 
   v1::BatchUpdateClientNumbersRequest numbers;
   numbers.set_parent(firm.name());
@@ -181,6 +181,23 @@ TEST_F(RequestIdRaceTest, SixtyFourRacingRetriesOfEveryRequestIdAreOneRequest) {
   merge.set_name(clients[1].name());
   merge.set_source_client(clients[2].name());
   Race<v1::MergeClientsResponse>(directory(), dir + "MergeClients", merge, "alice");
+
+  // A company invited through accounts, connected by the cell as accounts
+  // asks: the invitee, with accounts beside them.
+  auto connect = Text<v1::ConnectInvitedClientRequest>(
+      absl::StrCat("invitation { name: 'invitations/", names::kFirstAccountsId,
+                   "' company_id: '", names::kFirstAccountsId + 1,
+                   "' client_display_name: 'Blu SpA' client_type: BUSINESS "
+                   "invitee_email: 'alice@conti.example' inviter_user_id: 'blu' }"));
+  connect.set_parent(firm.name());
+  Race<v1::Client>(directory(), dir + "ConnectInvitedClient", connect, "alice",
+                   {{"x-user-email", "alice@conti.example"},
+                    {"x-clientbook-go-between-x-user-id", "clientbook-accounts"},
+                    {"x-clientbook-go-between-x-user-roles", "platform"}});
+
+  ASSERT_THAT(cluster_.directory->ListClients(As("alice").get(), list_clients, &listed),
+              IsOk());
+  EXPECT_EQ(listed.clients_size(), 3) << "three created, one merged, one connected";
 
   v1::ChangeClientPrimaryAdminRequest owner;
   owner.set_name(rossi);
