@@ -14,8 +14,8 @@
 namespace clientbook::server {
 namespace {
 
-// The frame's threads and fair share, from --concurrent_calls and the
-// --firm_* flags.
+// The frame's threads, fair share and stream bounds, from
+// --concurrent_calls, the --firm_* flags and --max_streams*.
 FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell cell) {
   FrameOptions options;
   options.cell = defaults.spans_cells ? std::nullopt : std::optional<names::Cell>(cell);
@@ -25,6 +25,8 @@ FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell 
   options.fair_share.queue_per_flow = absl::GetFlag(FLAGS_firm_queue_limit);
   options.fair_share.rate_limit = absl::GetFlag(FLAGS_firm_rate_limit);
   options.fair_share.rate_burst = absl::GetFlag(FLAGS_firm_rate_burst);
+  options.streams = {.per_process = absl::GetFlag(FLAGS_max_streams),
+                     .per_caller = absl::GetFlag(FLAGS_max_streams_per_caller)};
   return options;
 }
 

@@ -44,8 +44,17 @@ std::vector<prometheus::MetricFamily> FairShareMetrics::Collect() const {
     AddSeries(firm_refused, static_cast<double>(flow.refused), firm);
     AddSeries(firm_wait, absl::ToDoubleSeconds(flow.queue_wait_p99), firm);
   }
-  return {seats,        in_use,      queued,       refused,
-          firm_running, firm_queued, firm_refused, firm_wait};
+  auto streams =
+      Family("clientbook_streams_open",
+             "exports, error reports, job watches and uploads open", MetricType::Gauge);
+  AddSeries(streams, streams_.open());
+  const StreamSlots::Refused streams_refused = streams_.refused();
+  AddSeries(refused, static_cast<double>(streams_refused.too_many),
+            {{"reason", "TOO_MANY_STREAMS"}});
+  AddSeries(refused, static_cast<double>(streams_refused.too_many_of_caller),
+            {{"reason", "TOO_MANY_STREAMS_OF_CALLER"}});
+  return {seats,       in_use,       queued,    refused, firm_running,
+          firm_queued, firm_refused, firm_wait, streams};
 }
 
 }  // namespace clientbook::server

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/server/fair_share.h"
+#include "common/server/stream_slots.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 
@@ -11,18 +12,21 @@ namespace clientbook::server {
 
 // The fair share as Prometheus sees it, read at each scrape: the seats and
 // queue of the whole service, and the busiest firms by name (the top
-// kBusiestFirms by seats held plus calls waiting, not one series per firm).
+// kBusiestFirms by seats held plus calls waiting, not one series per firm);
+// and the streams open (StreamSlots).
 // An operator finds the noisy firm with
 //   topk(1, clientbook_firm_calls_queued)
 class FairShareMetrics final : public prometheus::Collectable {
  public:
   static constexpr size_t kBusiestFirms = 10;
 
-  explicit FairShareMetrics(FairShare& share) : share_(share) {}
+  FairShareMetrics(FairShare& share, const StreamSlots& streams)
+      : share_(share), streams_(streams) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   FairShare& share_;
+  const StreamSlots& streams_;
 };
 
 }  // namespace clientbook::server

@@ -43,6 +43,12 @@ ABSL_FLAG(double, firm_rate_limit, 0,
 ABSL_FLAG(double, firm_rate_burst, 0,
           "calls a firm may make at once above --firm_rate_limit; 0: one "
           "second's worth");
+ABSL_FLAG(int, max_streams, 1000,
+          "exports, error reports, job watches and uploads open at once; more "
+          "are refused RESOURCE_EXHAUSTED (TOO_MANY_STREAMS)");
+ABSL_FLAG(int, max_streams_per_caller, 100,
+          "of those, open at once for one caller; more are refused "
+          "RESOURCE_EXHAUSTED (TOO_MANY_STREAMS_OF_CALLER)");
 
 namespace clientbook::server {
 

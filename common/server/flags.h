@@ -24,6 +24,8 @@ ABSL_DECLARE_FLAG(int, concurrent_calls);
 ABSL_DECLARE_FLAG(int, firm_queue_limit);
 ABSL_DECLARE_FLAG(double, firm_rate_limit);
 ABSL_DECLARE_FLAG(double, firm_rate_burst);
+ABSL_DECLARE_FLAG(int, max_streams);
+ABSL_DECLARE_FLAG(int, max_streams_per_caller);
 
 namespace clientbook::server {
 

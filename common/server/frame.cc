@@ -48,6 +48,7 @@ Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
           options.fair_share,
           [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
           real_time_),
+      stream_slots_(options.streams),
       blocking_(std::max(options.blocking_threads, options.fair_share.seats)),
       flood_pages_(options.fair_share.seats, kFloodPageNice) {}
 
@@ -86,6 +87,22 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
     if (!s.ok()) admission.caller = s;
   }
   if (request != nullptr) admission.request_type = request->GetDescriptor();
+  return admission;
+}
+
+Frame::Admission Frame::AdmitStream(const grpc::ServerContextBase& context,
+                                    const google::protobuf::Message* request,
+                                    bool counted) {
+  Admission admission = Admit(context, request);
+  if (counted && admission.caller.ok()) {
+    absl::StatusOr<StreamSlots::Slot> slot =
+        stream_slots_.Take(admission.caller->user_id);
+    if (slot.ok()) {
+      admission.stream_slot = *std::move(slot);
+    } else {
+      admission.caller = slot.status();
+    }
+  }
   return admission;
 }
 

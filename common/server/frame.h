@@ -18,6 +18,7 @@
 #include "common/server/blocking_pool.h"
 #include "common/server/call_gate.h"
 #include "common/server/fair_share.h"
+#include "common/server/stream_slots.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -37,6 +38,8 @@ struct FrameOptions {
   // that waited for a seat; at least fair_share.seats.
   int blocking_threads = 16;
   FairShareOptions fair_share;
+  // Streams other than change watches open at once.
+  StreamLimits streams;
   // The cell served: a call naming a firm of another is refused WRONG_CELL.
   // None for a service in front of every cell.
   std::optional<names::Cell> cell = names::Cell{0};
@@ -86,7 +89,8 @@ class Frame {
   // as long as its caller watches) and writes with `write`, which waits for
   // the last message to be sent, hands this one to gRPC and returns (one
   // message in flight, one being made), and is false once the caller has
-  // gone.
+  // gone. It counts among the open streams (StreamSlots): past their bounds
+  // it is refused RESOURCE_EXHAUSTED.
   template <typename Response>
   using StreamBody = std::function<absl::Status(
       const auth::Caller& caller, const std::function<bool(const Response&)>& write)>;
@@ -98,7 +102,8 @@ class Frame {
   // A server stream of a raw method, whose responses go as bytes (a watch
   // serializes an event once for all its watchers): the request is parsed
   // here, refused INVALID_ARGUMENT naming its type when it does not parse;
-  // then as Stream.
+  // then as Stream, but not counted among the open streams: the change
+  // service bounds its watches itself (--max_watchers).
   template <typename Request>
   using BytesStreamBody = std::function<absl::Status(
       const Request& request, const auth::Caller& caller,
@@ -112,7 +117,8 @@ class Frame {
   // not parse is refused INVALID_ARGUMENT naming its type (gRPC's typed
   // reader would end the stream as if the client had finished). `take` sees
   // each message and may refuse it (ending the call); `finish` then runs on
-  // the blocking pool and its response is sent.
+  // the blocking pool and its response is sent. It counts among the open
+  // streams, as Stream does.
   template <typename Request, typename Response>
   grpc::ServerReadReactor<grpc::ByteBuffer>* Upload(
       grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
@@ -139,6 +145,7 @@ class Frame {
 
   const auth::Authenticator& authenticator() const { return authenticator_; }
   FairShare& fair_share() { return fair_share_; }
+  const StreamSlots& stream_slots() const { return stream_slots_; }
 
  private:
   template <typename Response>
@@ -156,6 +163,14 @@ class Frame {
     // Its firm and weight, read from the request (none for a client
     // stream, whose reactor reads them from its first message).
     CallShare share;
+    // A stream's place among those open (none for a unary call or a watch).
+    StreamSlots::Slot stream_slot;
+
+    // The call has ended: the gate and the stream bounds count it no more.
+    void Release() {
+      ticket = CallGate::Ticket();
+      stream_slot = StreamSlots::Slot();
+    }
   };
   struct StreamThread {
     std::thread thread;
@@ -165,6 +180,15 @@ class Frame {
   // Admission, metadata size, identity and enum checks.
   Admission Admit(const grpc::ServerContextBase& context,
                   const google::protobuf::Message* request);
+  // Admit(), and a place among the open streams (StreamSlots) when
+  // `counted`: every stream but a change watch, which the change service
+  // bounds itself (--max_watchers).
+  Admission AdmitStream(const grpc::ServerContextBase& context,
+                        const google::protobuf::Message* request, bool counted);
+  template <typename Response>
+  grpc::ServerWriteReactor<Response>* OpenStream(grpc::CallbackServerContext* context,
+                                                 const google::protobuf::Message* request,
+                                                 StreamBody<Response> body, bool counted);
   // True when `admission` refused the call, which `reactor` then answers.
   bool AnsweredAtAdmission(const Admission& admission, grpc::ServerUnaryReactor* reactor);
   // Answers a call the gate did not admit with `finish(UNAVAILABLE)`, when
@@ -196,6 +220,7 @@ class Frame {
   // Real time, for the fair share's rates even under a fake service clock.
   SystemClock real_time_;
   FairShare fair_share_;
+  StreamSlots stream_slots_;
   BlockingPool blocking_;
   // A flood's pages (reads of many resources, of a firm with more calls
   // waiting behind them while another firm calls) run at a lower priority:

@@ -27,14 +27,14 @@ class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {
       status = absl::CancelledError("the caller left before the last message was sent");
     }
     const grpc::Status mapped = Conclude(*admission_.caller, status);
-    admission_.ticket = CallGate::Ticket();
+    admission_.Release();
     // OnDone() may delete this from here on.
     this->Finish(mapped);
   }
 
   // Answers a call the frame did not admit.
   void Refuse(const grpc::Status& status) {
-    admission_.ticket = CallGate::Ticket();
+    admission_.Release();
     this->Finish(status);
   }
 
@@ -82,7 +82,14 @@ template <typename Response>
 grpc::ServerWriteReactor<Response>* Frame::Stream(
     grpc::CallbackServerContext* context, const google::protobuf::Message* request,
     StreamBody<Response> body) {
-  Admission admission = Admit(*context, request);
+  return OpenStream<Response>(context, request, std::move(body), /*counted=*/true);
+}
+
+template <typename Response>
+grpc::ServerWriteReactor<Response>* Frame::OpenStream(
+    grpc::CallbackServerContext* context, const google::protobuf::Message* request,
+    StreamBody<Response> body, bool counted) {
+  Admission admission = AdmitStream(*context, request, counted);
   if (!admission.caller.ok()) {
     const bool admitted = static_cast<bool>(admission.ticket);
     const grpc::Status status = ToGrpcStatus(admission.caller.status());
@@ -106,18 +113,21 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* Frame::StreamBytes(
   auto parsed = std::make_shared<Request>();
   grpc::ByteBuffer bytes(*request);  // parsing consumes its buffer
   if (!grpc::SerializationTraits<Request>::Deserialize(&bytes, parsed.get()).ok()) {
-    return Stream<grpc::ByteBuffer>(
-        context, nullptr, [](const auth::Caller&, const auto&) {
+    return OpenStream<grpc::ByteBuffer>(
+        context, nullptr,
+        [](const auth::Caller&, const auto&) {
           return NotAValidRequest(Request::descriptor()->full_name());
-        });
+        },
+        /*counted=*/false);
   }
-  return Stream<grpc::ByteBuffer>(
+  return OpenStream<grpc::ByteBuffer>(
       context, parsed.get(),
       [parsed, body = std::move(body)](
           const auth::Caller& caller,
           const std::function<bool(const grpc::ByteBuffer&)>& write) {
         return body(*parsed, caller, write);
-      });
+      },
+      /*counted=*/false);
 }
 
 // Reads a client stream as bytes, parses each message itself, then answers
@@ -195,7 +205,7 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
   }
 
   void End(const grpc::Status& status) {
-    admission_.ticket = CallGate::Ticket();
+    admission_.Release();
     Finish(status);
   }
 
@@ -217,9 +227,9 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* Frame::Upload(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
     std::function<absl::Status(const Request&)> take,
     std::function<absl::StatusOr<Response>(const auth::Caller&)> finish) {
-  auto* reactor =
-      new ReadReactor<Request, Response>(*this, context, Admit(*context, nullptr),
-                                         response, std::move(take), std::move(finish));
+  auto* reactor = new ReadReactor<Request, Response>(
+      *this, context, AdmitStream(*context, nullptr, /*counted=*/true), response,
+      std::move(take), std::move(finish));
   reactor->Start();
   return reactor;
 }

@@ -173,7 +173,9 @@ TEST_F(FairShareTest, AFloodsCallIsBackloggedOnlyWhileAnotherFirmCalls) {
   int flood_backlogged = 0;
   for (size_t i = from; i < started_.size(); ++i) {
     const Call& c = *started_[i];
-    if (c.flow == "firms/2") EXPECT_FALSE(c.backlogged);  // its only call
+    if (c.flow == "firms/2") {
+      EXPECT_FALSE(c.backlogged);  // its only call
+    }
     if (c.flow == "firms/1") flood_backlogged += c.backlogged;
   }
   EXPECT_GT(flood_backlogged, 0);
@@ -338,7 +340,9 @@ TEST_F(FairShareTest, MetricsNameTheBusiestFirmsOnly) {
   for (int i = 0; i < 30; ++i) ASSERT_THAT(Enter("firms/noisy"), IsOk());
   for (int f = 0; f < 20; ++f) ASSERT_THAT(Enter(absl::StrCat("firms/", f)), IsOk());
   std::map<std::string, double> queued;
-  for (const prometheus::MetricFamily& family : FairShareMetrics(*share_).Collect()) {
+  const StreamSlots streams({});
+  for (const prometheus::MetricFamily& family :
+       FairShareMetrics(*share_, streams).Collect()) {
     if (family.name != "clientbook_firm_calls_queued") continue;
     for (const auto& metric : family.metric)
       queued[metric.label[0].value] = metric.gauge.value;
