@@ -152,6 +152,9 @@ class Frame::ReadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
     } else if (!admission_.caller.ok()) {
       End(ToGrpcStatus(admission_.caller.status()));
     } else {
+      // The response's headers go at once: the caller knows its stream was
+      // admitted (has its place among the open streams) and is being read.
+      StartSendInitialMetadata();
       StartRead(&buffer_);
     }
   }

@@ -226,14 +226,8 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
   ASSERT_NE(v1::ReconcileRequest::descriptor(), nullptr);
   ASSERT_NE(v1::CreateBackupRequest::descriptor(), nullptr);
   int operator_calls = 0;
-  const std::pair<std::string, const char*> operator_services[] = {
-      {cluster_.directory_operator_target(), "clientbook.v1.BackupService"},
-      {cluster_.operator_target(), "clientbook.v1.BillingOperatorService"},
-      {cluster_.operator_target(), "clientbook.v1.ReconcileService"},
-      {cluster_.operator_target(), "clientbook.v1.BackupService"},
-      {cluster_.import_operator_target(), "clientbook.v1.ReconcileService"},
-      {cluster_.import_operator_target(), "clientbook.v1.BackupService"}};
-  for (const auto& [target, service_name] : operator_services) {
+  for (const auto& [target, service_name, operator_only] : cluster_.Services()) {
+    if (!operator_only) continue;
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service_name);
@@ -262,7 +256,7 @@ TEST_F(StrangerTest, NoRpcLetsAnotherFirmsMemberSeeOrChangeAnything) {
        {cluster_.directory_target(), cluster_.billing_target(),
         cluster_.import_target()}) {
     auto changes = v1::ChangeService::NewStub(testing::Channel(target));
-    for (const std::string parent : {firm_, std::string("firms/-")}) {
+    for (const std::string& parent : {firm_, std::string("firms/-")}) {
       for (const char* caller : {kStranger, kNobody}) {
         SCOPED_TRACE(absl::StrCat(target, " ", parent, " by ", caller));
         v1::ListChangesRequest list;

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/billing.grpc.pb.h"
@@ -144,6 +145,30 @@ class Cluster {
     return directory_operator_target_;
   }
   const std::string& import_operator_target() const { return import_operator_target_; }
+
+  // A service and an address of the three binaries that serves it.
+  struct ServiceAt {
+    std::string target;
+    std::string service;
+    // On an operator address: backups, billing's operator service, reconcile.
+    bool operator_only = false;
+  };
+  // Every service of the three binaries, at each address that serves it.
+  std::vector<ServiceAt> Services() const {
+    return {{directory_target_, "clientbook.v1.DirectoryService"},
+            {directory_target_, "clientbook.v1.WorkspaceService"},
+            {directory_target_, "clientbook.v1.ChangeService"},
+            {directory_operator_target_, "clientbook.v1.BackupService", true},
+            {billing_target_, "clientbook.v1.BillingService"},
+            {billing_target_, "clientbook.v1.ChangeService"},
+            {operator_target_, "clientbook.v1.BillingOperatorService", true},
+            {operator_target_, "clientbook.v1.ReconcileService", true},
+            {operator_target_, "clientbook.v1.BackupService", true},
+            {import_target_, "clientbook.v1.ImportService"},
+            {import_target_, "clientbook.v1.ChangeService"},
+            {import_operator_target_, "clientbook.v1.ReconcileService", true},
+            {import_operator_target_, "clientbook.v1.BackupService", true}};
+  }
 
   std::unique_ptr<v1::DirectoryService::Stub> directory;
   std::unique_ptr<v1::WorkspaceService::Stub> workspace;
