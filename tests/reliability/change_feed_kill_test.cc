@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/kill_rounds.h"
+#include "tests/support/list_changes.h"
 #include "tests/support/seed_firm.h"
 #include "tests/support/status_matchers.h"
 
@@ -147,16 +148,9 @@ TEST_F(ChangeFeedKillTest, AWatcherSeesEveryAcknowledgedWriteOnceInOrderAcrossKi
   std::vector<v1::ChangeEvent> log;
   v1::ListChangesRequest list;
   list.set_parent("firms/-");
-  list.set_page_size(1000);
-  while (true) {
-    auto ctx = As("search");
-    ctx->AddMetadata("x-user-roles", "platform");
-    v1::ListChangesResponse page;
-    ASSERT_THAT(changes->ListChanges(ctx.get(), list, &page), IsOk());
-    for (const v1::ChangeEvent& event : page.events()) log.push_back(event);
-    if (page.events().empty()) break;
-    list.set_resume_token(page.resume_token());
-  }
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes, list, [] { return As("search", "platform"); }, log),
+              IsOk());
   for (size_t i = 0; i < log.size(); ++i) {
     ASSERT_EQ(log[i].sequence(), i + 1) << "a gap in the log";
   }

@@ -84,14 +84,6 @@ std::vector<std::pair<std::string, std::string>> MalformedBytes(
   return out;
 }
 
-// A service at an address that serves it; of its methods, those in `only`
-// (all when empty).
-struct Endpoint {
-  std::string target;
-  std::string service;
-  std::set<std::string> only = {};
-};
-
 class ProtocolEdgesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,18 +95,8 @@ class ProtocolEdgesTest : public ::testing::Test {
     ASSERT_TRUE(cluster_.Start(why)) << why;
   }
 
-  // Every service of the three binaries, at each address that serves it.
-  std::vector<Endpoint> Endpoints() const {
-    std::vector<Endpoint> endpoints;
-    for (const testing::Cluster::ServiceAt& at : cluster_.Services()) {
-      endpoints.push_back({at.target, at.service});
-    }
-    return endpoints;
-  }
-
-  static const google::protobuf::ServiceDescriptor* Describe(const Endpoint& endpoint) {
-    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-        endpoint.service);
+  static const google::protobuf::ServiceDescriptor* Describe(const std::string& service) {
+    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
   }
 
   testing::Cluster cluster_;
@@ -122,8 +104,8 @@ class ProtocolEdgesTest : public ::testing::Test {
 
 TEST_F(ProtocolEdgesTest, EveryMethodAnswersMalformedBytesInvalidArgument) {
   int calls = 0;
-  for (const Endpoint& endpoint : Endpoints()) {
-    const google::protobuf::ServiceDescriptor* service = Describe(endpoint);
+  for (const testing::Cluster::ServiceAt& endpoint : cluster_.Services()) {
+    const google::protobuf::ServiceDescriptor* service = Describe(endpoint.service);
     ASSERT_NE(service, nullptr) << endpoint.service;
     auto channel = testing::Channel(endpoint.target);
     for (int m = 0; m < service->method_count(); ++m) {
@@ -190,22 +172,25 @@ class HostileRequestsTest : public ProtocolEdgesTest {
     seed_ = seed != nullptr ? std::strtoull(seed, nullptr, 10) : 1;
     std::printf("hostile requests from seed %llu\n",
                 static_cast<unsigned long long>(seed_));
-    std::vector<Endpoint> endpoints = Endpoints();
-    endpoints.insert(endpoints.end(),
-                     {{accounts_target_,
-                       "clientbook.v1.DirectoryService",
-                       {"ListMyFirms", "CreateInvitation", "ListInvitations",
-                        "AcceptInvitation", "DeclineInvitation"}},
-                      {accounts_target_, "clientbook.v1.ChangeService"},
-                      {accounts_operator_target_, "clientbook.v1.BackupService"}});
-    for (const Endpoint& endpoint : endpoints) {
-      const google::protobuf::ServiceDescriptor* service = Describe(endpoint);
-      ASSERT_NE(service, nullptr) << endpoint.service;
-      auto channel = testing::Channel(endpoint.target);
-      for (int m = 0; m < service->method_count(); ++m) {
-        if (endpoint.only.empty() || endpoint.only.contains(service->method(m)->name())) {
-          methods_.push_back({service->method(m), channel});
-        }
+    for (const testing::Cluster::ServiceAt& endpoint : cluster_.Services()) {
+      AddMethods(endpoint.target, endpoint.service);
+    }
+    AddMethods(accounts_target_, "clientbook.v1.DirectoryService",
+               {"ListMyFirms", "CreateInvitation", "ListInvitations", "AcceptInvitation",
+                "DeclineInvitation"});
+    AddMethods(accounts_target_, "clientbook.v1.ChangeService");
+    AddMethods(accounts_operator_target_, "clientbook.v1.BackupService");
+  }
+
+  // The methods of `service` at `target` to call: those in `only`, or all.
+  void AddMethods(const std::string& target, const std::string& service_name,
+                  const std::set<std::string>& only = {}) {
+    const google::protobuf::ServiceDescriptor* service = Describe(service_name);
+    ASSERT_NE(service, nullptr) << service_name;
+    auto channel = testing::Channel(target);
+    for (int m = 0; m < service->method_count(); ++m) {
+      if (only.empty() || only.contains(service->method(m)->name())) {
+        methods_.push_back({service->method(m), channel});
       }
     }
   }

@@ -15,6 +15,7 @@
 #include "common/names/cell.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/list_changes.h"
 #include "tests/support/raw_call.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/text_proto.h"
@@ -108,14 +109,10 @@ class RequestIdRaceTest : public ::testing::Test {
     std::vector<v1::ChangeEvent> events;
     v1::ListChangesRequest list;
     list.set_parent(firm);
-    list.set_page_size(1000);
-    for (;;) {
-      v1::ListChangesResponse page;
-      EXPECT_THAT(feed->ListChanges(As("alice").get(), list, &page), IsOk());
-      if (page.events().empty()) return events;
-      events.insert(events.end(), page.events().begin(), page.events().end());
-      list.set_resume_token(page.resume_token());
-    }
+    EXPECT_THAT(testing::ListEveryChange(
+                    *feed, list, [] { return As("alice"); }, events),
+                IsOk());
+    return events;
   }
 
   testing::Cluster cluster_;

@@ -24,6 +24,7 @@
 #include "prometheus/metric_family.h"
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/list_changes.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/text_proto.h"
@@ -835,19 +836,16 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
   req.set_parent(firm);
   req.set_filter("resource_type = \"clientbook.v1.Client\"");
   req.set_resume_token(token);
-  req.set_page_size(1000);
-  while (true) {
-    v1::ListChangesResponse page;
-    ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &page), IsOk());
-    for (const v1::ChangeEvent& event : page.events()) {
-      if (event.has_resource()) {
-        copy[event.name()] = event.etag();
-      } else {
-        copy.erase(event.name());
-      }
+  std::vector<v1::ChangeEvent> events;
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes_, req, [] { return As("owner"); }, events),
+              IsOk());
+  for (const v1::ChangeEvent& event : events) {
+    if (event.has_resource()) {
+      copy[event.name()] = event.etag();
+    } else {
+      copy.erase(event.name());
     }
-    if (page.events().empty()) break;
-    req.set_resume_token(page.resume_token());
   }
   EXPECT_EQ(copy, list_all(nullptr));
 }
