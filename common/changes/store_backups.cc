@@ -1,5 +1,11 @@
 #include "common/changes/store_backups.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +22,41 @@ absl::Status RemoveAll(const std::string& dir) {
         absl::StrCat("cannot remove ", dir, ": ", error.message()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code error;
+  std::filesystem::rename(from, to, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat("cannot move ", from.string(), " to ",
+                                            to.string(), ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+// A rename is durable once its directory is synced.
+absl::Status SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot open ", dir.string(), ": ", std::strerror(errno)));
+  }
+  const int synced = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (synced != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot sync ", dir.string(), ": ", std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
+
+// A volume's mount point cannot be renamed, and what is beside it is on
+// another file system.
+bool IsMountPoint(const std::filesystem::path& dir) {
+  struct stat self, parent;
+  return ::stat(dir.c_str(), &self) == 0 &&
+         ::stat(dir.parent_path().c_str(), &parent) == 0 && self.st_dev != parent.st_dev;
 }
 
 }  // namespace
@@ -84,18 +125,31 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
   // Verified before anything is written or removed: a damaged backup
   // changes nothing.
   if (absl::Status s = backups.Verify(id); !s.ok()) return s;
-  std::error_code error;
-  if (std::filesystem::exists(data_dir, error) &&
-      !std::filesystem::is_empty(data_dir, error)) {
-    if (!replace) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          data_dir, " is not empty: a restore writes only into an empty directory"));
-    }
-    if (absl::Status s = RemoveAll(data_dir); !s.ok()) return s;
+  std::filesystem::path target = std::filesystem::absolute(data_dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  if (IsMountPoint(target)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        data_dir,
+        " is a volume's mount point: a restore is made beside the data directory and "
+        "moved into it, so the data directory must be one inside the volume"));
   }
-  if (absl::Status s = backups.RestoreInto(id, data_dir); !s.ok()) return s;
+  std::error_code error;
+  const bool holds_store =
+      std::filesystem::exists(target, error) && !std::filesystem::is_empty(target, error);
+  if (holds_store && !replace) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        data_dir, " is not empty: a restore writes only into an empty directory"));
+  }
+  // Made beside `target` and moved into it by renames: a restore killed at
+  // any moment leaves no store, the store it was replacing, or the whole
+  // restored store with its new epoch; never half a store, nor the backup's
+  // under its old epoch. The next restore removes what a killed one left.
+  const std::filesystem::path staging = target.string() + ".restoring";
+  const std::filesystem::path replaced = target.string() + ".replaced";
+  if (absl::Status s = RemoveAll(staging); !s.ok()) return s;
+  if (absl::Status s = backups.RestoreInto(id, staging); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(data_dir, {});
+      storage::Database::Open(staging, {});
   if (!db.ok()) return db.status();
   if (absl::Status s = ChangeLog::StartNewEpoch(
           **db, static_cast<char>(backup->metadata.log_table()), clock,
@@ -104,6 +158,13 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
     return s;
   }
   if (absl::Status s = (*db)->Close(); !s.ok()) return s;
+  if (holds_store) {
+    if (absl::Status s = Rename(target, replaced); !s.ok()) return s;
+  }
+  // Onto an empty directory, or none, in one step.
+  if (absl::Status s = Rename(staging, target); !s.ok()) return s;
+  if (absl::Status s = SyncDirectory(target.parent_path()); !s.ok()) return s;
+  if (absl::Status s = RemoveAll(replaced); !s.ok()) return s;
   return backup;
 }
 

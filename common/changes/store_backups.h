@@ -54,10 +54,13 @@ class StoreBackups {
 // What `info` says it holds; DATA_LOSS when its metadata cannot be read.
 absl::StatusOr<StoreBackup> DescribeBackup(const storage::BackupInfo& info);
 
-// Verifies backup `id` (the newest when 0) of `backups`, restores it into
-// `data_dir` and gives the restored store a new epoch. A non-empty
-// `data_dir` is refused, or with `replace` emptied first (after the
-// verification). Returns the backup restored.
+// Verifies backup `id` (the newest when 0) of `backups`, restores it beside
+// `data_dir` (`<data_dir>.restoring`), gives the restored store a new epoch
+// and moves it into `data_dir`: killed at any moment, `data_dir` holds no
+// store, the one it held, or the whole restored one. A non-empty `data_dir`
+// is refused, or with `replace` replaced (moved to `<data_dir>.replaced`
+// until the restored store is in place); a volume's mount point is refused.
+// Returns the backup restored.
 absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint32_t id,
                                           const std::string& data_dir, const Clock& clock,
                                           bool replace = false);

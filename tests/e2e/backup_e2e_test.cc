@@ -3,8 +3,9 @@
 // is deleted, clientbook-admin restores the backup, and the directory
 // starts again with every write acknowledged before the backup and none
 // after; a watcher's old token hears STORE_EPOCH_CHANGED. Kill -9 in the
-// middle of backups leaves every listed backup valid, and a damaged backup
-// is caught before it writes anything.
+// middle of backups leaves every listed backup valid, in the middle of a
+// restore no store or the whole one, and a damaged backup is caught before
+// it writes anything.
 #include <signal.h>
 
 #include <atomic>
@@ -213,6 +214,85 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
   }
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
   EXPECT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+}
+
+// clientbook-admin's restore killed at any moment leaves no store, or the
+// whole restored one with its new epoch: never half a store, nor the
+// backup's store under its old epoch (a watcher's token would resume in
+// another history).
+TEST_F(BackupE2eTest, ARestoreKilledAtAnyMomentLeavesNoStoreOrTheWholeOne) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::Firm firm;
+  ASSERT_THAT(testing::CreateFirmAs(*stub_, "alice", &firm), IsOk());
+  for (int i = 0; i < 300; ++i) NewClient(firm.name(), absl::StrCat("C", i));
+  v1::Backup backup;
+  ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), {}, &backup), IsOk());
+  v1::ListClientsRequest list;
+  list.set_parent(firm.name());
+  v1::ListClientsResponse listed;
+  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &listed), IsOk());
+  const std::string token_at_backup = listed.change_token();
+  ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+
+  const std::string data = dir_.Sub("data");
+  const std::vector<std::string> restore = {"restore", "--from=" + dir_.Sub("backups"),
+                                            "--data_dir=" + data, "--force"};
+  auto expect_the_whole_store = [&] {
+    ASSERT_NO_FATAL_FAILURE(Start());
+    EXPECT_EQ(ClientNames(firm.name()).size(), 300u);
+    auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
+    v1::ListChangesRequest resume;
+    resume.set_parent(firm.name());
+    resume.set_resume_token(token_at_backup);
+    v1::ListChangesResponse page;
+    const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
+    EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED")
+        << "a restored store under the backup's epoch";
+    ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
+  };
+  // A whole restore's time, to kill within it.
+  std::filesystem::remove_all(data);
+  const absl::Time began = absl::Now();
+  ASSERT_EQ(Admin(restore), 0) << admin_log_;
+  const int64_t restore_ms = absl::ToInt64Milliseconds(absl::Now() - began);
+  ASSERT_NO_FATAL_FAILURE(expect_the_whole_store());
+
+  absl::BitGen random;
+  int no_store = 0;
+  int whole_store = 0;
+  for (int round = 0; round < 8; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    // Into an empty data directory, or with --force over a whole store.
+    std::vector<std::string> args = restore;
+    if (round % 2 == 0) {
+      std::filesystem::remove_all(data);
+      args.pop_back();
+    } else if (!std::filesystem::exists(data) || std::filesystem::is_empty(data)) {
+      ASSERT_EQ(Admin(restore), 0) << admin_log_;
+    }
+    testing::ServiceProcess admin(ADMIN_BINARY, args, dir_.Sub("killed-admin.log"));
+    ASSERT_TRUE(admin.Start());
+    // Now and then after the end.
+    absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, restore_ms * 5 / 4 + 1)));
+    admin.Stop(SIGKILL);
+    if (!std::filesystem::exists(data) || std::filesystem::is_empty(data)) {
+      ++no_store;
+      continue;
+    }
+    ++whole_store;
+    ASSERT_NO_FATAL_FAILURE(expect_the_whole_store());
+  }
+  std::printf("restore killed at random: %d rounds of %lld ms, no store %d, whole %d\n",
+              no_store + whole_store, static_cast<long long>(restore_ms), no_store,
+              whole_store);
+  // The next restore finishes whatever a killed one left, and leaves
+  // nothing of its own beside the data directory.
+  ASSERT_EQ(Admin(restore), 0) << admin_log_;
+  ASSERT_NO_FATAL_FAILURE(expect_the_whole_store());
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.Sub(""))) {
+    EXPECT_FALSE(absl::StartsWith(entry.path().filename().string(), "data."))
+        << entry.path() << " left behind";
+  }
 }
 
 TEST_F(BackupE2eTest, ACorruptedBackupIsCaughtByVerifyAndByRestoreWhichWritesNothing) {

@@ -199,9 +199,15 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
     EXPECT_EQ(ValueOrFail(ChangeLog::Open(*db, kTable, clock_))->next_sequence(),
               backup.metadata.change_sequence() + 1);
   }
+  // Made beside it and moved in: nothing is left there.
+  EXPECT_FALSE(std::filesystem::exists(other + ".restoring"));
+  EXPECT_FALSE(std::filesystem::exists(other + ".replaced"));
   // The newest when no id is given.
   EXPECT_EQ(ValueOrFail(RestoreBackup(*engine_, 0, dir_.Sub("newest"), clock_)).info.id,
             backup.info.id);
+  // A volume's mount point cannot be moved into.
+  EXPECT_THAT(RestoreBackup(*engine_, 0, "/proc", clock_, /*replace=*/true).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "mount point"));
 }
 
 TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
