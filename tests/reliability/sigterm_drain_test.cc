@@ -3,7 +3,11 @@
 // refuses new calls UNAVAILABLE (which clients retry elsewhere) while the
 // calls already begun finish; the server exits cleanly. No call ever ends
 // CANCELLED, which no retry policy retries.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -116,6 +120,62 @@ TEST(SigtermDrainTest, NotServingFirstThenEveryCallIsServedThroughTheDrain) {
       ok_calls.load(), ok_calls.load() - served_while_draining);
   for (const auto& [code, count] : failures) std::printf(" %d×%d", count, code);
   std::printf("\n");
+}
+
+// A connection whose client never reads again (a frozen process, a peer
+// gone without a word) does not hold the stop: every call answered, the
+// server closes it and exits, where gRPC alone would wait 20 s for the
+// client to acknowledge its GOAWAY (and a C++ client with nothing in flight
+// reads it only at its next backup poll, up to 5 s later).
+TEST(SigtermDrainTest, AConnectionThatNeverReadsDoesNotHoldTheStop) {
+  testing::TempDir dir;
+  const int port = testing::FreePort();
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  testing::ServiceProcess directory(
+      DIRECTORY_BINARY,
+      {"--listen=" + target, "--data_dir=" + dir.Sub("data"),
+       "--metrics_listen=", "--drain_delay=0s", "--shutdown_grace=60s"},
+      dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+
+  // An HTTP/2 connection: the client's preface and SETTINGS, then the
+  // server's SETTINGS read (so the server holds the connection), then
+  // nothing read again.
+  const int connection = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(connection, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(connection, reinterpret_cast<sockaddr*>(&address), sizeof address),
+            0);
+  std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  const char kEmptySettings[] = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+  preface.append(kEmptySettings, sizeof kEmptySettings);
+  ASSERT_EQ(write(connection, preface.data(), preface.size()),
+            static_cast<ssize_t>(preface.size()));
+  timeval timeout{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char settings[9];
+  ASSERT_EQ(recv(connection, settings, sizeof settings, MSG_WAITALL), 9);
+  ASSERT_EQ(settings[3], 4) << "the server's first frame is its SETTINGS";
+  // And a caller with a channel of its own, idle at the signal.
+  v1::Firm firm;
+  ASSERT_THAT(
+      testing::CreateFirmAs(*v1::DirectoryService::NewStub(testing::Channel(target)),
+                            "alice", &firm),
+      IsOk());
+
+  const absl::Time signalled = absl::Now();
+  kill(directory.pid(), SIGTERM);
+  EXPECT_EQ(directory.Wait(), 0) << directory.Log();
+  const absl::Duration stopping = absl::Now() - signalled;
+  close(connection);
+  EXPECT_LT(stopping, absl::Seconds(10)) << "a connection without calls held the stop\n"
+                                         << directory.Log();
+  std::printf("stopped in %s with a connection that never reads\n",
+              absl::FormatDuration(stopping).c_str());
 }
 
 // How the calls of `callers` threads ended while a service was stopped with
