@@ -162,7 +162,10 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
     if (absl::Status s = Rename(target, replaced); !s.ok()) return s;
   }
   // Onto an empty directory, or none, in one step.
-  if (absl::Status s = Rename(staging, target); !s.ok()) return s;
+  if (absl::Status s = Rename(staging, target); !s.ok()) {
+    if (holds_store) Rename(replaced, target).IgnoreError();  // as it was
+    return s;
+  }
   if (absl::Status s = SyncDirectory(target.parent_path()); !s.ok()) return s;
   if (absl::Status s = RemoveAll(replaced); !s.ok()) return s;
   return backup;
