@@ -147,6 +147,10 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
   const std::filesystem::path staging = target.string() + ".restoring";
   const std::filesystem::path replaced = target.string() + ".replaced";
   if (absl::Status s = RemoveAll(staging); !s.ok()) return s;
+  if (std::filesystem::create_directories(target.parent_path(), error); error) {
+    return absl::InternalError(absl::StrCat("cannot make ", target.parent_path().string(),
+                                            ": ", error.message()));
+  }
   if (absl::Status s = backups.RestoreInto(id, staging); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(staging, {});

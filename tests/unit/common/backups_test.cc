@@ -202,9 +202,10 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
   // Made beside it and moved in: nothing is left there.
   EXPECT_FALSE(std::filesystem::exists(other + ".restoring"));
   EXPECT_FALSE(std::filesystem::exists(other + ".replaced"));
-  // The newest when no id is given.
-  EXPECT_EQ(ValueOrFail(RestoreBackup(*engine_, 0, dir_.Sub("newest"), clock_)).info.id,
-            backup.info.id);
+  // The newest when no id is given; into directories not made yet.
+  EXPECT_EQ(
+      ValueOrFail(RestoreBackup(*engine_, 0, dir_.Sub("not/made/yet"), clock_)).info.id,
+      backup.info.id);
   // A volume's mount point cannot be moved into.
   EXPECT_THAT(RestoreBackup(*engine_, 0, "/proc", clock_, /*replace=*/true).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "mount point"));
