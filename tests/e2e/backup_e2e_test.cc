@@ -81,6 +81,25 @@ class BackupE2eTest : public ::testing::Test {
     return names;
   }
 
+  // The firm's change token, as listing its clients hands it out.
+  std::string ChangeToken(const std::string& firm) {
+    v1::ListClientsRequest req;
+    req.set_parent(firm);
+    v1::ListClientsResponse resp;
+    EXPECT_THAT(stub_->ListClients(As("alice").get(), req, &resp), IsOk());
+    return resp.change_token();
+  }
+
+  // The firm's changes read from `token` on.
+  grpc::Status ListChangesFrom(const std::string& firm, const std::string& token) {
+    auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
+    v1::ListChangesRequest req;
+    req.set_parent(firm);
+    req.set_resume_token(token);
+    v1::ListChangesResponse page;
+    return changes->ListChanges(As("alice").get(), req, &page);
+  }
+
   // clientbook-admin with `args`; its exit code.
   int Admin(std::vector<std::string> args) {
     return testing::RunToEnd(ADMIN_BINARY, std::move(args), dir_.Sub("admin.log"),
@@ -103,11 +122,7 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   std::vector<std::string> before;
   for (int i = 0; i < 50; ++i)
     before.push_back(NewClient(firm.name(), absl::StrCat("B", i)));
-  v1::ListClientsRequest list;
-  list.set_parent(firm.name());
-  v1::ListClientsResponse listed;
-  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &listed), IsOk());
-  const std::string old_token = listed.change_token();
+  const std::string old_token = ChangeToken(firm.name());
 
   // Writers keep going while the backup is taken; only an operator may ask.
   std::atomic<bool> stop = false;
@@ -161,14 +176,10 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
     EXPECT_FALSE(absl::StartsWith(name, "A")) << name << " was written after the backup";
   }
   EXPECT_LT(restored.size(), at_backup_and_after.size());
-  auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
-  v1::ListChangesResponse page;
-  v1::ListChangesRequest resume;
-  resume.set_parent(firm.name());
-  resume.set_resume_token(old_token);
-  const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
+  const grpc::Status stale = ListChangesFrom(firm.name(), old_token);
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED");
+  auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
   v1::WatchChangesRequest watch;
   watch.set_parent(firm.name());
   watch.set_resume_token(old_token);
@@ -227,11 +238,7 @@ TEST_F(BackupE2eTest, ARestoreKilledAtAnyMomentLeavesNoStoreOrTheWholeOne) {
   for (int i = 0; i < 300; ++i) NewClient(firm.name(), absl::StrCat("C", i));
   v1::Backup backup;
   ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), {}, &backup), IsOk());
-  v1::ListClientsRequest list;
-  list.set_parent(firm.name());
-  v1::ListClientsResponse listed;
-  ASSERT_THAT(stub_->ListClients(As("alice").get(), list, &listed), IsOk());
-  const std::string token_at_backup = listed.change_token();
+  const std::string token_at_backup = ChangeToken(firm.name());
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
 
   const std::string data = dir_.Sub("data");
@@ -240,12 +247,7 @@ TEST_F(BackupE2eTest, ARestoreKilledAtAnyMomentLeavesNoStoreOrTheWholeOne) {
   auto expect_the_whole_store = [&] {
     ASSERT_NO_FATAL_FAILURE(Start());
     EXPECT_EQ(ClientNames(firm.name()).size(), 300u);
-    auto changes = v1::ChangeService::NewStub(testing::Channel(target_));
-    v1::ListChangesRequest resume;
-    resume.set_parent(firm.name());
-    resume.set_resume_token(token_at_backup);
-    v1::ListChangesResponse page;
-    const grpc::Status stale = changes->ListChanges(As("alice").get(), resume, &page);
+    const grpc::Status stale = ListChangesFrom(firm.name(), token_at_backup);
     EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(stale)), "STORE_EPOCH_CHANGED")
         << "a restored store under the backup's epoch";
     ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
