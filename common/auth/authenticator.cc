@@ -46,6 +46,10 @@ absl::StatusOr<std::string> ViaOf(const Metadata& metadata) {
   return std::string(via->value);
 }
 
+bool IsForChange(const Metadata& metadata) {
+  return metadata.find(kForChangeHeader) != metadata.end();
+}
+
 absl::StatusOr<std::optional<Caller>> AuthenticateGoBetween(
     const Authenticator& authenticator, const Metadata& metadata) {
   constexpr absl::string_view kPrefix = kGoBetweenPrefix;

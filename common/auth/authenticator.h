@@ -18,6 +18,9 @@ inline constexpr char kUserRolesHeader[] = "x-user-roles";
 inline constexpr char kAuthorizationHeader[] = "authorization";
 // Read in both modes: the service that forwards a user's call (Caller::via).
 inline constexpr char kViaHeader[] = "x-clientbook-via";
+// Read in both modes: the call checks a client before a change its caller
+// is about to make (Caller::for_change); any value.
+inline constexpr char kForChangeHeader[] = "x-clientbook-for-change";
 // A service that carries a user's call and must prove itself too (accounts
 // connecting an accepted invitation in a cell) sends its own credentials
 // beside the user's, each key prefixed with this.
@@ -55,6 +58,9 @@ absl::StatusOr<HeaderValue> SingleHeader(const Metadata& metadata, absl::string_
 // The call's kViaHeader ("" when absent); INVALID_ARGUMENT unless it is one
 // value of 1 to 256 printable ASCII characters or spaces.
 absl::StatusOr<std::string> ViaOf(const Metadata& metadata);
+
+// Whether the call carries kForChangeHeader.
+bool IsForChange(const Metadata& metadata);
 
 // The go-between that `metadata`'s kGoBetweenPrefix credentials prove, by
 // the same authenticator as its users; nullopt when it sends none.

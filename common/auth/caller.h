@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace clientbook::auth {
 
@@ -31,6 +32,13 @@ struct Caller {
   // (authenticator.h's kViaHeader); empty for a user's own call. It names
   // the go-between in the audit and grants nothing.
   std::string via;
+  // The call checks a client for a change its carrier makes next (billing,
+  // under a subscription's lock): a client a delete or a merge is removing
+  // is then answered ABORTED rather than as it still stands. Grants nothing.
+  bool for_change = false;
+  // When the call that carries the caller ends (infinite for a sweep or a
+  // job): a call made to another service on its behalf ends no later.
+  absl::Time deadline = absl::InfiniteFuture();
 
   bool HasRole(absl::string_view role) const;
 };

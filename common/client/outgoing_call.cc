@@ -1,5 +1,7 @@
 #include "common/client/outgoing_call.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/auth/authenticator.h"
 #include "common/client/routing_header.h"
@@ -9,7 +11,15 @@
 namespace clientbook::client {
 
 std::shared_ptr<grpc::Channel> Connect(const std::string& target) {
-  return RoutedChannel(target, grpc::InsecureChannelCredentials());
+  return RoutedChannel(target, grpc::InsecureChannelCredentials(),
+                       PeerChannelArguments());
+}
+
+grpc::ChannelArguments PeerChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return args;
 }
 
 std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
@@ -23,7 +33,16 @@ std::unique_ptr<grpc::ClientContext> ContextFor(const auth::Caller& caller,
     }
   }
   if (!caller.via.empty()) ctx->AddMetadata(auth::kViaHeader, caller.via);
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (caller.for_change) ctx->AddMetadata(auth::kForChangeHeader, "1");
+  // Nine tenths of the time the caller has left at most: the last tenth is
+  // for telling it which peer did not answer (UNAVAILABLE), before its own
+  // deadline passes and all it learns is DEADLINE_EXCEEDED.
+  const absl::Time now = absl::Now();
+  ctx->set_deadline(
+      absl::ToChronoTime(now + std::min(timeout, (caller.deadline - now) * 0.9)));
+  // A peer restarting (a kill, a rollout) is waited for within the deadline
+  // rather than refused while the channel reconnects.
+  ctx->set_wait_for_ready(true);
   return ctx;
 }
 

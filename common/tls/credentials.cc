@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/client/outgoing_call.h"
 #include "common/client/routing_header.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -112,7 +113,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> SecureChannel(
     const std::string& target, const TlsClientOptions& tls, bool own_connection) {
-  grpc::ChannelArguments args;
+  grpc::ChannelArguments args = client::PeerChannelArguments();
   if (own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   if (tls.ca_file.empty()) {
     if (!tls.cert_file.empty() || !tls.key_file.empty()) {

@@ -56,7 +56,6 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
                                                  absl::string_view request_id,
                                                  bool creates, const Change& change) {
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  if (absl::Status s = CheckActor(caller, ref, actor); !s.ok()) return s;
   operation = requests::Fingerprint(operation, ref.ToString());
 
   // The request id's own lock too: one id sent for two subscriptions at
@@ -66,6 +65,12 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
       request_id.empty()
           ? locks_.Lock({LockScope(ref)})
           : locks_.Lock({LockScope(ref), requests::Scope(caller.user_id, request_id)});
+  // The client is checked under the lock, as a check for a change: the
+  // directory refuses it while a delete or merge removes the client, and
+  // answers that removal's question (Get) only once this change is done.
+  auth::Caller checking = caller;
+  checking.for_change = true;
+  if (absl::Status s = CheckActor(checking, ref, actor); !s.ok()) return s;
   const absl::Time now = clock_.Now();
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<RequestRecord>> first =
@@ -127,6 +132,9 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
 absl::StatusOr<SubscriptionView> Billing::Get(const auth::Caller& caller,
                                               names::SubscriptionName ref) {
   if (absl::Status s = CheckActor(caller, ref, Actor::kAnyone); !s.ok()) return s;
+  // After any change already checked (Mutate): the directory deletes or
+  // merges a client on this answer.
+  auto guard = locks_.Lock({LockScope(ref)});
   absl::StatusOr<std::optional<SubscriptionRecord>> stored =
       store_.Get(ref.firm_id, ref.company_id);
   if (!stored.ok()) return stored.status();

@@ -92,6 +92,9 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
   // A retry of a merge that happened finds the source gone: it is answered
   // from the request id's record, without asking the peers again.
   const RequestKey request{firm_id, caller.user_id, request_id, fingerprint};
+  // From billing's answers to the write, billing changes nothing of the
+  // source's.
+  ClientRemovals::Hold removal(core_.removals(), {firm_id, source_id});
   absl::StatusOr<std::optional<RequestRecord>> earlier = core_.EarlierRequest(request);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->has_value()) {

@@ -185,6 +185,16 @@ absl::StatusOr<ClientRecord> Clients::CreateClient(
 
 absl::StatusOr<ClientRecord> Clients::GetClient(const auth::Caller& caller,
                                                 const names::ClientName& client_name) {
+  absl::StatusOr<ClientRecord> client = ReadClient(caller, client_name);
+  if (!client.ok()) return client;
+  if (absl::Status s = core_.removals().CheckNotRemoving(caller, client_name); !s.ok()) {
+    return s;
+  }
+  return client;
+}
+
+absl::StatusOr<ClientRecord> Clients::ReadClient(const auth::Caller& caller,
+                                                 const names::ClientName& client_name) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
@@ -326,7 +336,9 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
   if (!seen.ok()) return seen.status();
   if (absl::Status s = no_member_is_its_admin(*seen); !s.ok()) return s;
   // Billing is asked before the firm's lock is taken: no lock is held across
-  // a remote call, so a slow billing service delays only this delete.
+  // a remote call, so a slow billing service delays only this delete. From
+  // the question to the write billing changes nothing of the client's.
+  ClientRemovals::Hold removal(core_.removals(), client_name);
   absl::StatusOr<bool> wholesale = wholesale_.IsOnWholesale(caller, *seen);
   if (!wholesale.ok()) return wholesale.status();
   if (*wholesale) {

@@ -32,7 +32,9 @@ class Clients {
                                             bool make_me_primary_admin,
                                             absl::string_view request_id,
                                             bool allow_duplicate_name = false);
-  // Members of the firm, or the client company's primary admin.
+  // Members of the firm, or the client company's primary admin. Checked for
+  // a change (Caller::for_change), ABORTED while a delete or merge removes
+  // it (ClientRemovals).
   absl::StatusOr<ClientRecord> GetClient(const auth::Caller& caller,
                                          const names::ClientName& client_name);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.
@@ -63,6 +65,9 @@ class Clients {
       const std::vector<uint64_t>& company_ids);
 
  private:
+  // GetClient's read, as the client stands.
+  absl::StatusOr<ClientRecord> ReadClient(const auth::Caller& caller,
+                                          const names::ClientName& client_name);
   // ALREADY_EXISTS if another client of the firm holds the number.
   absl::Status CheckNumberFree(uint64_t firm_id, uint64_t company_id,
                                absl::string_view number);

@@ -15,6 +15,7 @@
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "common/time/clock.h"
+#include "services/directory/domain/client_removals.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/domain/store_port.h"
 
@@ -44,6 +45,7 @@ class DirectoryCore {
       : store_(store), clock_(clock) {}
 
   DirectoryStore& store() { return store_; }
+  ClientRemovals& removals() { return removals_; }
   int64_t NowMicros() const;
   absl::StatusOr<uint64_t> AllocateId() { return store_.AllocateId(); }
   // A write outside the frame (no request id to remember).
@@ -108,6 +110,7 @@ class DirectoryCore {
   DirectoryStore& store_;
   const Clock& clock_;
   storage::StripedLocks locks_;
+  ClientRemovals removals_;
 };
 
 template <typename Result>

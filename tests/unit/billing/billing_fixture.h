@@ -1,8 +1,10 @@
 #ifndef CLIENTBOOK_TESTS_UNIT_BILLING_BILLING_FIXTURE_H_
 #define CLIENTBOOK_TESTS_UNIT_BILLING_BILLING_FIXTURE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
@@ -41,10 +43,14 @@ class InMemoryDirectoryPort final : public DirectoryPort {
     auto client =
         directory_.clients.GetClient(caller, names::ClientName{firm_id, company_id});
     if (!client.ok()) return client.status();
+    if (caller.for_change && while_checked) std::exchange(while_checked, nullptr)();
     return client->primary_admin_user_id();
   }
 
   absl::Status answer = absl::OkStatus();
+  // Runs once, the next time billing checks a client for a change, once
+  // the directory has answered.
+  std::function<void()> while_checked;
 
  private:
   directory::Directory& directory_;
@@ -106,6 +112,20 @@ class BillingTest : public ::testing::Test {
 
   SubscriptionView Now() {
     return testing::ValueOrFail(billing_->Get(testing::As("anna"), ref_));
+  }
+
+  // The directory's delete and merge ask this billing whether ref_ is on
+  // wholesale or subscribed, as its gRPC adapter does; `after_answer` runs
+  // once billing has answered.
+  void DirectoryAsksBilling(std::function<void()> after_answer = nullptr) {
+    wholesale_.while_asked = [this, after_answer] {
+      absl::StatusOr<SubscriptionView> now = billing_->Get(testing::As("anna"), ref_);
+      wholesale_.on_wholesale.clear();
+      if (now.ok() && now->record.plan() == v1::WHOLESALE) {
+        wholesale_.on_wholesale.insert(ref_.company_id);
+      }
+      if (after_answer) after_answer();
+    };
   }
 
   static std::optional<std::string> Reason(const absl::Status& s) {

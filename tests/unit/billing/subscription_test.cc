@@ -1,6 +1,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "services/billing/domain/rules.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
@@ -10,9 +11,11 @@ namespace clientbook::billing {
 namespace {
 
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::IsOkAndHolds;
 using ::clientbook::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
+using ::testing::Property;
 
 class TrialTest : public BillingTest {
  protected:
@@ -284,6 +287,62 @@ TEST_F(RequestIdTest, ARetriedCompletionDoesNotMoveTwice) {
   auto retry = billing_->CompleteTransfer(testing::As("anna"), ref_, "c-1");
   ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(retry->record.SerializeAsString(), first->record.SerializeAsString());
+}
+
+// The directory deletes a client only if billing says it is not on
+// wholesale: a move to wholesale racing the delete is either what billing's
+// answer reads (and the delete is refused) or refused itself.
+class ClientRemovalTest : public BillingTest {
+ protected:
+  absl::Status Delete() {
+    return domain_->clients.DeleteClient(testing::As("anna"), ref_.client());
+  }
+};
+
+TEST_F(ClientRemovalTest, AMoveToWholesaleCheckedWhileTheClientIsDeletedIsAborted) {
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  ASSERT_THAT(billing_->AuthorizeTransfer(testing::As("client-owner"), ref_, firm_, ""),
+              IsOk());
+  absl::Status moved;
+  DirectoryAsksBilling([&] {
+    moved = billing_->CompleteTransfer(testing::As("anna"), ref_, "").status();
+  });
+  EXPECT_THAT(Delete(), IsOk());
+  EXPECT_THAT(moved, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(Reason(moved), Optional(std::string("CLIENT_BEING_REMOVED")));
+  EXPECT_THAT(store_->Get(ref_.firm_id, ref_.company_id),
+              IsOkAndHolds(Optional(
+                  Property(&SubscriptionRecord::plan, v1::Plan::DIRECT_DISCOUNT))));
+}
+
+TEST_F(ClientRemovalTest, ADeleteAskedWhileAMoveToWholesaleIsCheckedReadsTheMove) {
+  DirectoryAsksBilling();
+  absl::Status deleted;
+  std::thread deleting;
+  absl::Notification done;
+  directory_.while_checked = [&] {
+    deleting = std::thread([&] {
+      deleted = Delete();
+      done.Notify();
+    });
+    // Time for a delete that would not wait for the move to go through.
+    done.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+  };
+  EXPECT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
+  deleting.join();
+  EXPECT_THAT(deleted, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Reason(deleted), Optional(std::string("CLIENT_ON_WHOLESALE_BILLING")));
+  EXPECT_THAT(domain_->clients.GetClient(testing::As("anna"), ref_.client()), IsOk());
+}
+
+TEST_F(ClientRemovalTest, ASubscriptionCheckedWhileTheClientIsMergedAwayIsAborted) {
+  const names::SubscriptionName keep = NewClient("client-owner");
+  absl::Status subscribed;
+  DirectoryAsksBilling([&] { subscribed = Subscribe(v1::Plan::NONE, {}).status(); });
+  EXPECT_THAT(domain_->merge.MergeClients(testing::As("anna"), keep.client(),
+                                          ref_.company_id, ""),
+              IsOk());
+  EXPECT_THAT(subscribed, StatusIs(absl::StatusCode::kAborted));
 }
 
 }  // namespace

@@ -269,6 +269,25 @@ TEST_F(ClientMergeTest, Of64RacingMergesOfOneSourceOneWins) {
   EXPECT_EQ(notes, 20);
 }
 
+TEST_F(ClientMergeTest, WhileBillingIsAskedTheSourceIsNotCheckedForAChange) {
+  ClientRecord keep = NewClient(firm_, "Rossi SRL");
+  ClientRecord dup = NewClient(firm_, "Rossi S.R.L.");
+  auth::Caller changing = testing::As("admin");
+  changing.for_change = true;
+  wholesale_.while_asked = [&] {
+    EXPECT_THAT(directory_->clients.GetClient(changing,
+                                              names::ClientName{firm_, dup.company_id()}),
+                StatusIs(absl::StatusCode::kAborted));
+    EXPECT_THAT(directory_->clients.GetClient(
+                    changing, names::ClientName{firm_, keep.company_id()}),
+                IsOk());
+  };
+  ASSERT_THAT(Merge(keep, dup), IsOk());
+  EXPECT_THAT(directory_->clients.GetClient(changing,
+                                            names::ClientName{firm_, keep.company_id()}),
+              IsOk());
+}
+
 TEST_F(ClientMergeTest, ASourceWithMoreTodosThanOneWriteCarriesIsRefused) {
   ClientRecord keep = NewClient(firm_, "Rossi SRL");
   ClientRecord dup = NewClient(firm_, "Rossi S.R.L.");

@@ -181,6 +181,32 @@ TEST_F(DeleteClientTest, NoFirmLockIsHeldWhileBillingIsAsked) {
   EXPECT_TRUE(other_write_finished);
 }
 
+TEST_F(DeleteClientTest, WhileBillingIsAskedACheckForAChangeIsAbortedAndNothingElse) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  const names::ClientName name{firm_, c.company_id()};
+  auth::Caller changing = testing::As("owner");
+  changing.for_change = true;
+  auth::Caller stranger = testing::As("stranger");
+  stranger.for_change = true;
+  wholesale_.while_asked = [&] {
+    EXPECT_THAT(directory_->clients.GetClient(changing, name),
+                StatusIs(absl::StatusCode::kAborted, "being deleted or merged"));
+    // A read is answered as the client stands; a stranger learns nothing.
+    EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"), name), IsOk());
+    EXPECT_THAT(directory_->clients.GetClient(stranger, name),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  };
+  // A refused delete ends its removal: the client stands as before.
+  wholesale_.on_wholesale.insert(c.company_id());
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), name),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(directory_->clients.GetClient(changing, name), IsOk());
+  wholesale_.on_wholesale.clear();
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"), name), IsOk());
+  EXPECT_THAT(directory_->clients.GetClient(changing, name),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
