@@ -13,12 +13,14 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/text_proto.h"
 
 namespace clientbook {
 namespace {
 
 using ::clientbook::testing::IsOk;
 using testing::As;
+using testing::Text;
 
 constexpr int kPairs = 120;
 // Pairs sent at once: 16 callers.
@@ -38,24 +40,22 @@ class ClientRemovalRaceTest : public ::testing::Test {
   // authorized its move to the firm's wholesale billing; its subscription's
   // name.
   std::string AuthorizedClient(int i) {
-    v1::CreateClientRequest create;
+    auto create = Text<v1::CreateClientRequest>(R"pb(client { client_type: BUSINESS }
+                                                     make_me_primary_admin: true)pb");
     create.set_parent(firm_);
     create.mutable_client()->set_display_name(absl::StrCat("Client ", i));
-    create.mutable_client()->set_client_type(v1::BUSINESS);
-    create.set_make_me_primary_admin(true);
     v1::Client client;
     EXPECT_THAT(cluster_.directory->CreateClient(As("alice").get(), create, &client),
                 IsOk());
-    v1::ChangeClientPrimaryAdminRequest owner;
+    auto owner = Text<v1::ChangeClientPrimaryAdminRequest>(
+        R"pb(new_primary_admin_user_id: "client-owner")pb");
     owner.set_name(client.name());
-    owner.set_new_primary_admin_user_id("client-owner");
     EXPECT_THAT(
         cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &client),
         IsOk());
-    v1::SubscribeClientRequest subscribe;
+    auto subscribe = Text<v1::SubscribeClientRequest>(
+        R"pb(subscription { plan: DIRECT_DISCOUNT products: PLUS })pb");
     subscribe.set_parent(client.name());
-    subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
-    subscribe.mutable_subscription()->add_products(v1::PLUS);
     v1::Subscription subscription;
     EXPECT_THAT(
         cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
