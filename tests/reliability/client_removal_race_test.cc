@@ -1,9 +1,12 @@
 // A client's permanent delete and its move to wholesale billing sent at the
-// same moment, a hundred times over the real services: the client is never
-// both deleted and on wholesale. One of the two is refused — the delete as
-// CLIENT_ON_WHOLESALE_BILLING, or the move as ABORTED (the client was being
-// removed) or NOT_FOUND (it is gone) — and nothing else ever answers.
+// same moment, and a merge and its source's subscription, each 120 times
+// over the real services: the client is never both deleted and on
+// wholesale, nor merged away with a subscription. One of the two is
+// refused — the removal as FAILED_PRECONDITION, or billing's change as
+// ABORTED (the client was being removed) or NOT_FOUND (it is gone) — and
+// nothing else ever answers.
 #include <algorithm>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -70,74 +73,160 @@ class ClientRemovalRaceTest : public ::testing::Test {
     return subscription.name();
   }
 
+  // A client of firm_ named "`name`"; its name.
+  std::string NewClient(const std::string& name) {
+    auto create =
+        Text<v1::CreateClientRequest>(R"pb(client { client_type: BUSINESS })pb");
+    create.set_parent(firm_);
+    create.mutable_client()->set_display_name(name);
+    v1::Client client;
+    EXPECT_THAT(cluster_.directory->CreateClient(As("alice").get(), create, &client),
+                IsOk());
+    return client.name();
+  }
+
+  // kPairs pairs of calls as alice, kAtOnce pairs at a time: `change(i)`
+  // and `removal(i)`, one of them (either, at random) up to `spread` after
+  // the other, so that billing's change is checked before, while or after the
+  // removal asks billing. Their answers, in pair order.
+  struct Answers {
+    grpc::Status change;
+    grpc::Status removal;
+  };
+  std::vector<Answers> Race(
+      const std::function<grpc::Status(int, grpc::ClientContext*)>& change,
+      const std::function<grpc::Status(int, grpc::ClientContext*)>& removal,
+      absl::Duration spread) {
+    std::vector<Answers> answers(kPairs);
+    absl::BitGen random;
+    for (int first = 0; first < kPairs; first += kAtOnce) {
+      std::vector<std::thread> callers;
+      for (int i = first; i < std::min(first + kAtOnce, kPairs); ++i) {
+        const absl::Duration lag = absl::Microseconds(
+            absl::Uniform<int64_t>(random, 0, absl::ToInt64Microseconds(spread)));
+        const bool change_waits = absl::Bernoulli(random, 0.5);
+        callers.emplace_back([&, i, lag, change_waits] {
+          if (change_waits) absl::SleepFor(lag);
+          answers[i].change = change(i, As("alice").get());
+        });
+        callers.emplace_back([&, i, lag, change_waits] {
+          if (!change_waits) absl::SleepFor(lag);
+          answers[i].removal = removal(i, As("alice").get());
+        });
+      }
+      for (std::thread& caller : callers) caller.join();
+    }
+    return answers;
+  }
+
+  // Whether alice reads `client`.
+  bool Exists(const std::string& client) {
+    v1::GetClientRequest get;
+    get.set_name(client);
+    v1::Client read;
+    return cluster_.directory->GetClient(As("alice").get(), get, &read).ok();
+  }
+
   testing::Cluster cluster_;
   std::string firm_;
 };
+
+// What a billing change racing a removal may be answered besides OK.
+bool ChangeRefusedAsARemovalWants(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::ABORTED ||
+         status.error_code() == grpc::StatusCode::NOT_FOUND;
+}
 
 TEST_F(ClientRemovalRaceTest, AClientIsNeverBothDeletedAndMovedToWholesale) {
   std::vector<std::string> subscriptions;
   for (int i = 0; i < kPairs; ++i) subscriptions.push_back(AuthorizedClient(i));
   ASSERT_FALSE(HasFailure());
-
-  struct Outcome {
-    grpc::Status deleted;
-    grpc::Status moved;
+  auto client = [&](int i) {
+    return subscriptions[i].substr(0, subscriptions[i].rfind('/'));
   };
-  std::vector<Outcome> outcomes(kPairs);
-  absl::BitGen random;
-  for (int first = 0; first < kPairs; first += kAtOnce) {
-    std::vector<std::thread> callers;
-    for (int i = first; i < std::min(first + kAtOnce, kPairs); ++i) {
-      const std::string& subscription = subscriptions[i];
-      const std::string client = subscription.substr(0, subscription.rfind('/'));
-      // The delete leaves up to 2 ms after the move: it asks billing while
-      // the move is being checked, or after.
-      const absl::Duration lag = absl::Microseconds(absl::Uniform(random, 0, 2000));
-      callers.emplace_back([&, i, subscription] {
+  const std::vector<Answers> answers = Race(
+      [&](int i, grpc::ClientContext* ctx) {
         v1::CompleteBillingTransferRequest complete;
-        complete.set_name(subscription);
+        complete.set_name(subscriptions[i]);
         v1::BillingTransfer transfer;
-        outcomes[i].moved = cluster_.billing->CompleteBillingTransfer(
-            As("alice").get(), complete, &transfer);
-      });
-      callers.emplace_back([&, i, client, lag] {
-        absl::SleepFor(lag);
+        return cluster_.billing->CompleteBillingTransfer(ctx, complete, &transfer);
+      },
+      [&](int i, grpc::ClientContext* ctx) {
         v1::DeleteClientRequest remove;
-        remove.set_name(client);
+        remove.set_name(client(i));
         google::protobuf::Empty out;
-        outcomes[i].deleted =
-            cluster_.directory->DeleteClient(As("alice").get(), remove, &out);
-      });
-    }
-    for (std::thread& caller : callers) caller.join();
-  }
+        return cluster_.directory->DeleteClient(ctx, remove, &out);
+      },
+      absl::Milliseconds(2));
 
   int both = 0, deleted = 0, moved = 0, aborted = 0;
   for (int i = 0; i < kPairs; ++i) {
-    const Outcome& o = outcomes[i];
+    const Answers& a = answers[i];
     SCOPED_TRACE(subscriptions[i]);
-    both += o.deleted.ok() && o.moved.ok();
-    deleted += o.deleted.ok();
-    moved += o.moved.ok();
-    aborted += o.moved.error_code() == grpc::StatusCode::ABORTED;
-    EXPECT_TRUE(o.deleted.ok() ||
-                o.deleted.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
-        << "delete: " << o.deleted.error_code() << " " << o.deleted.error_message();
-    EXPECT_TRUE(o.moved.ok() || o.moved.error_code() == grpc::StatusCode::ABORTED ||
-                o.moved.error_code() == grpc::StatusCode::NOT_FOUND)
-        << "move: " << o.moved.error_code() << " " << o.moved.error_message();
-    // The client stands exactly when its delete was refused.
-    v1::GetClientRequest get;
-    get.set_name(subscriptions[i].substr(0, subscriptions[i].rfind('/')));
-    v1::Client client;
-    const grpc::Status read =
-        cluster_.directory->GetClient(As("alice").get(), get, &client);
-    EXPECT_EQ(read.ok(), !o.deleted.ok()) << read.error_message();
+    both += a.removal.ok() && a.change.ok();
+    deleted += a.removal.ok();
+    moved += a.change.ok();
+    aborted += a.change.error_code() == grpc::StatusCode::ABORTED;
+    EXPECT_TRUE(a.removal.ok() ||
+                a.removal.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
+        << "delete: " << a.removal.error_code() << " " << a.removal.error_message();
+    EXPECT_TRUE(a.change.ok() || ChangeRefusedAsARemovalWants(a.change))
+        << "move: " << a.change.error_code() << " " << a.change.error_message();
+    EXPECT_EQ(Exists(client(i)), !a.removal.ok()) << "the client stands, or was deleted";
   }
   EXPECT_EQ(both, 0) << "clients deleted while moved to wholesale";
   std::printf(
-      "pairs: %d, deleted: %d, moved to wholesale: %d, move aborted: %d, both: %d\n",
+      "delete pairs: %d, deleted: %d, moved to wholesale: %d, move aborted: %d, both: "
+      "%d\n",
       kPairs, deleted, moved, aborted, both);
+}
+
+// A merge's source must have no subscription: one subscribed while it is
+// merged away is refused, or the merge is.
+TEST_F(ClientRemovalRaceTest, AMergedAwayClientIsNeverLeftWithASubscription) {
+  std::vector<std::pair<std::string, std::string>> kept_and_duplicate;
+  for (int i = 0; i < kPairs; ++i) {
+    kept_and_duplicate.emplace_back(NewClient(absl::StrCat("Rossi ", i)),
+                                    NewClient(absl::StrCat("Rossi ", i, " dup")));
+  }
+  ASSERT_FALSE(HasFailure());
+  const std::vector<Answers> answers = Race(
+      [&](int i, grpc::ClientContext* ctx) {
+        auto subscribe = Text<v1::SubscribeClientRequest>(
+            R"pb(subscription { plan: DIRECT_DISCOUNT products: PLUS })pb");
+        subscribe.set_parent(kept_and_duplicate[i].second);
+        v1::Subscription subscription;
+        return cluster_.billing->SubscribeClient(ctx, subscribe, &subscription);
+      },
+      [&](int i, grpc::ClientContext* ctx) {
+        v1::MergeClientsRequest merge;
+        merge.set_name(kept_and_duplicate[i].first);
+        merge.set_source_client(kept_and_duplicate[i].second);
+        v1::MergeClientsResponse merged;
+        return cluster_.directory->MergeClients(ctx, merge, &merged);
+      },
+      // A merge asks import and billing twice: it takes longer.
+      absl::Milliseconds(15));
+
+  int both = 0, merged = 0, subscribed = 0, aborted = 0;
+  for (int i = 0; i < kPairs; ++i) {
+    const Answers& a = answers[i];
+    SCOPED_TRACE(kept_and_duplicate[i].second);
+    both += a.removal.ok() && a.change.ok();
+    merged += a.removal.ok();
+    subscribed += a.change.ok();
+    aborted += a.change.error_code() == grpc::StatusCode::ABORTED;
+    EXPECT_TRUE(a.removal.ok() ||
+                a.removal.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
+        << "merge: " << a.removal.error_code() << " " << a.removal.error_message();
+    EXPECT_TRUE(a.change.ok() || ChangeRefusedAsARemovalWants(a.change))
+        << "subscribe: " << a.change.error_code() << " " << a.change.error_message();
+    EXPECT_EQ(Exists(kept_and_duplicate[i].second), !a.removal.ok());
+  }
+  EXPECT_EQ(both, 0) << "duplicates merged away with a subscription";
+  std::printf(
+      "merge pairs: %d, merged: %d, subscribed: %d, subscribe aborted: %d, both: %d\n",
+      kPairs, merged, subscribed, aborted, both);
 }
 
 }  // namespace
