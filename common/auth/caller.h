@@ -33,8 +33,10 @@ struct Caller {
   // the go-between in the audit and grants nothing.
   std::string via;
   // The call checks a client for a change its carrier makes next (billing,
-  // under a subscription's lock): a client a delete or a merge is removing
-  // is then answered ABORTED rather than as it still stands. Grants nothing.
+  // under a subscription's lock, sets it; the directory's GetClient reads
+  // it from auth::kForChangeHeader): a client a delete or a merge is
+  // removing is then answered ABORTED rather than as it still stands.
+  // Grants nothing.
   bool for_change = false;
   // When the call that carries the caller ends (infinite for a sweep or a
   // job): a call made to another service on its behalf ends no later.

@@ -74,7 +74,6 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
   admission.caller = authenticator_.Authenticate(context.client_metadata());
   if (admission.caller.ok()) {
     admission.caller->deadline = absl::FromChrono(context.deadline());
-    admission.caller->for_change = auth::IsForChange(context.client_metadata());
     absl::StatusOr<std::string> via = auth::ViaOf(context.client_metadata());
     if (via.ok()) {
       admission.caller->via = *std::move(via);

@@ -13,6 +13,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/authenticator.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"
@@ -227,6 +228,19 @@ TEST_F(ClientRemovalRaceTest, AMergedAwayClientIsNeverLeftWithASubscription) {
   std::printf(
       "merge pairs: %d, merged: %d, subscribed: %d, subscribe aborted: %d, both: %d\n",
       kPairs, merged, subscribed, aborted, both);
+}
+
+// The header that marks billing's check is read by the directory's
+// GetClient alone: a caller sending it to DeleteClient is not refused by
+// its own delete's hold when billing checks the client.
+TEST_F(ClientRemovalRaceTest, TheCheckHeaderFromACallerIsNotCarriedOn) {
+  const std::string subscription = AuthorizedClient(0);
+  v1::DeleteClientRequest remove;
+  remove.set_name(subscription.substr(0, subscription.rfind('/')));
+  auto ctx = As("alice");
+  ctx->AddMetadata(auth::kForChangeHeader, "1");
+  google::protobuf::Empty out;
+  EXPECT_THAT(cluster_.directory->DeleteClient(ctx.get(), remove, &out), IsOk());
 }
 
 }  // namespace
