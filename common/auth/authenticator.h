@@ -18,8 +18,8 @@ inline constexpr char kUserRolesHeader[] = "x-user-roles";
 inline constexpr char kAuthorizationHeader[] = "authorization";
 // Read in both modes: the service that forwards a user's call (Caller::via).
 inline constexpr char kViaHeader[] = "x-clientbook-via";
-// Read in both modes: the call checks a client before a change its caller
-// is about to make (Caller::for_change); any value.
+// Sent by billing when it checks a client before a change
+// (Caller::for_change), read by the directory's GetClient alone; any value.
 inline constexpr char kForChangeHeader[] = "x-clientbook-for-change";
 // A service that carries a user's call and must prove itself too (accounts
 // connecting an accepted invitation in a cell) sends its own credentials
