@@ -44,16 +44,10 @@ class ClientRemovalRaceTest : public ::testing::Test {
   // authorized its move to the firm's wholesale billing; its subscription's
   // name.
   std::string AuthorizedClient(int i) {
-    auto create = Text<v1::CreateClientRequest>(R"pb(client { client_type: BUSINESS }
-                                                     make_me_primary_admin: true)pb");
-    create.set_parent(firm_);
-    create.mutable_client()->set_display_name(absl::StrCat("Client ", i));
-    v1::Client client;
-    EXPECT_THAT(cluster_.directory->CreateClient(As("alice").get(), create, &client),
-                IsOk());
     auto owner = Text<v1::ChangeClientPrimaryAdminRequest>(
         R"pb(new_primary_admin_user_id: "client-owner")pb");
-    owner.set_name(client.name());
+    owner.set_name(NewClient(absl::StrCat("Client ", i), /*make_me_primary_admin=*/true));
+    v1::Client client;
     EXPECT_THAT(
         cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &client),
         IsOk());
@@ -74,12 +68,14 @@ class ClientRemovalRaceTest : public ::testing::Test {
     return subscription.name();
   }
 
-  // A client of firm_ named "`name`"; its name.
-  std::string NewClient(const std::string& name) {
+  // A client of firm_ named "`name`", alice its company's primary admin if
+  // asked; its name.
+  std::string NewClient(const std::string& name, bool make_me_primary_admin = false) {
     auto create =
         Text<v1::CreateClientRequest>(R"pb(client { client_type: BUSINESS })pb");
     create.set_parent(firm_);
     create.mutable_client()->set_display_name(name);
+    create.set_make_me_primary_admin(make_me_primary_admin);
     v1::Client client;
     EXPECT_THAT(cluster_.directory->CreateClient(As("alice").get(), create, &client),
                 IsOk());
@@ -128,15 +124,37 @@ class ClientRemovalRaceTest : public ::testing::Test {
     return cluster_.directory->GetClient(As("alice").get(), get, &read).ok();
   }
 
+  // What the pairs' answers came to, each pair checked on the way: the
+  // removal done or FAILED_PRECONDITION; billing's change done, ABORTED
+  // (the client was being removed) or NOT_FOUND (it is gone); and the
+  // client `removed(i)` standing exactly when its removal was refused.
+  struct Tally {
+    int both = 0, removed = 0, changed = 0, aborted = 0;
+  };
+  Tally Check(const std::vector<Answers>& answers,
+              const std::function<std::string(int)>& removed) {
+    Tally tally;
+    for (int i = 0; i < kPairs; ++i) {
+      const Answers& a = answers[i];
+      SCOPED_TRACE(removed(i));
+      tally.both += a.removal.ok() && a.change.ok();
+      tally.removed += a.removal.ok();
+      tally.changed += a.change.ok();
+      tally.aborted += a.change.error_code() == grpc::StatusCode::ABORTED;
+      EXPECT_TRUE(a.removal.ok() ||
+                  a.removal.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
+          << "removal: " << a.removal.error_code() << " " << a.removal.error_message();
+      EXPECT_TRUE(a.change.ok() || a.change.error_code() == grpc::StatusCode::ABORTED ||
+                  a.change.error_code() == grpc::StatusCode::NOT_FOUND)
+          << "change: " << a.change.error_code() << " " << a.change.error_message();
+      EXPECT_EQ(Exists(removed(i)), !a.removal.ok());
+    }
+    return tally;
+  }
+
   testing::Cluster cluster_;
   std::string firm_;
 };
-
-// What a billing change racing a removal may be answered besides OK.
-bool ChangeRefusedAsARemovalWants(const grpc::Status& status) {
-  return status.error_code() == grpc::StatusCode::ABORTED ||
-         status.error_code() == grpc::StatusCode::NOT_FOUND;
-}
 
 TEST_F(ClientRemovalRaceTest, AClientIsNeverBothDeletedAndMovedToWholesale) {
   std::vector<std::string> subscriptions;
@@ -160,26 +178,12 @@ TEST_F(ClientRemovalRaceTest, AClientIsNeverBothDeletedAndMovedToWholesale) {
       },
       absl::Milliseconds(2));
 
-  int both = 0, deleted = 0, moved = 0, aborted = 0;
-  for (int i = 0; i < kPairs; ++i) {
-    const Answers& a = answers[i];
-    SCOPED_TRACE(subscriptions[i]);
-    both += a.removal.ok() && a.change.ok();
-    deleted += a.removal.ok();
-    moved += a.change.ok();
-    aborted += a.change.error_code() == grpc::StatusCode::ABORTED;
-    EXPECT_TRUE(a.removal.ok() ||
-                a.removal.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
-        << "delete: " << a.removal.error_code() << " " << a.removal.error_message();
-    EXPECT_TRUE(a.change.ok() || ChangeRefusedAsARemovalWants(a.change))
-        << "move: " << a.change.error_code() << " " << a.change.error_message();
-    EXPECT_EQ(Exists(client(i)), !a.removal.ok()) << "the client stands, or was deleted";
-  }
-  EXPECT_EQ(both, 0) << "clients deleted while moved to wholesale";
+  const Tally tally = Check(answers, client);
+  EXPECT_EQ(tally.both, 0) << "clients deleted while moved to wholesale";
   std::printf(
       "delete pairs: %d, deleted: %d, moved to wholesale: %d, move aborted: %d, both: "
       "%d\n",
-      kPairs, deleted, moved, aborted, both);
+      kPairs, tally.removed, tally.changed, tally.aborted, tally.both);
 }
 
 // A merge's source must have no subscription: one subscribed while it is
@@ -209,25 +213,11 @@ TEST_F(ClientRemovalRaceTest, AMergedAwayClientIsNeverLeftWithASubscription) {
       // A merge asks import and billing twice: it takes longer.
       absl::Milliseconds(15));
 
-  int both = 0, merged = 0, subscribed = 0, aborted = 0;
-  for (int i = 0; i < kPairs; ++i) {
-    const Answers& a = answers[i];
-    SCOPED_TRACE(kept_and_duplicate[i].second);
-    both += a.removal.ok() && a.change.ok();
-    merged += a.removal.ok();
-    subscribed += a.change.ok();
-    aborted += a.change.error_code() == grpc::StatusCode::ABORTED;
-    EXPECT_TRUE(a.removal.ok() ||
-                a.removal.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
-        << "merge: " << a.removal.error_code() << " " << a.removal.error_message();
-    EXPECT_TRUE(a.change.ok() || ChangeRefusedAsARemovalWants(a.change))
-        << "subscribe: " << a.change.error_code() << " " << a.change.error_message();
-    EXPECT_EQ(Exists(kept_and_duplicate[i].second), !a.removal.ok());
-  }
-  EXPECT_EQ(both, 0) << "duplicates merged away with a subscription";
+  const Tally tally = Check(answers, [&](int i) { return kept_and_duplicate[i].second; });
+  EXPECT_EQ(tally.both, 0) << "duplicates merged away with a subscription";
   std::printf(
       "merge pairs: %d, merged: %d, subscribed: %d, subscribe aborted: %d, both: %d\n",
-      kPairs, merged, subscribed, aborted, both);
+      kPairs, tally.removed, tally.changed, tally.aborted, tally.both);
 }
 
 // The header that marks billing's check is read by the directory's
