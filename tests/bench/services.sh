@@ -3,11 +3,13 @@
 # (a scratch directory), and declare `pids=()` (killed on exit).
 
 # A port below the kernel's ephemeral range (no test's connection takes it)
-# on which nothing listens.
+# on which nothing listens, in a range of its own: the C++ tests' ports
+# (12000-26000, tests/support/service_process.cc) are reserved among
+# themselves, these are not.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 10000))
+    port=$((26000 + RANDOM % 6000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return

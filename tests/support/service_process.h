@@ -6,12 +6,42 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/channel.h"
 
 namespace clientbook::testing {
 
-// A free TCP port on 127.0.0.1 right now, outside the kernel's ephemeral
-// range, and not one this process was given before.
+// Free TCP ports on 127.0.0.1 in [first, end), each reserved in the file
+// `reservations` (a byte a port, locked) until the picker goes or its
+// process ends: pickers sharing the file, in one process or in test
+// processes running at once, never hand out the same port.
+class PortPicker {
+ public:
+  PortPicker(const std::string& reservations, int first, int end);
+  ~PortPicker();
+  PortPicker(const PortPicker&) = delete;
+  PortPicker& operator=(const PortPicker&) = delete;
+
+  // A port nothing is bound to now, that no picker of the file holds, and
+  // that this one never gave before.
+  int Pick();
+
+ private:
+  bool Reserve(int port);
+
+  const int first_;
+  const int end_;
+  const int fd_;
+  absl::Mutex mu_;
+  absl::flat_hash_set<int> given_ ABSL_GUARDED_BY(mu_);
+  absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
+};
+
+// A free TCP port on 127.0.0.1 for a test's service, outside the kernel's
+// ephemeral range, reserved among every test process on this machine.
 int FreePort();
 
 // A service binary run as a child process, the way operators run it. The
