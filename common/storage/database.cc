@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/keys/key_codec.h"
+#include "common/status/errors.h"
+#include "common/storage/rocksdb_reports.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -18,6 +20,15 @@ namespace clientbook::storage {
 
 absl::Status ToAbslStatus(const rocksdb::Status& s) {
   if (s.ok()) return absl::OkStatus();
+  // The caller can do nothing but wait; the file it names is the operator's
+  // business (RocksDB's warning in the service's log has it).
+  if (s.IsNoSpace()) {
+    return errors::QuotaExhausted(
+        "STORAGE_FULL", "service",
+        "the service's disk is full: no change can be written until space is "
+        "freed (reads go on)",
+        kRetryAfterStorageFull);
+  }
   std::string message = absl::StrCat("storage: ", s.ToString());
   switch (s.code()) {
     case rocksdb::Status::kNotFound:
@@ -52,6 +63,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   // compressed, the bottom level (the bulk) harder.
   db_options.bottommost_compression = rocksdb::kZSTD;
   if (options.env != nullptr) db_options.env = options.env;
+  db_options.info_log = ServiceLogForRocksDb();
+  db_options.listeners.push_back(ResumeOnlyWhenAsked());
   // Point lookups (members, clients, number index) dominate: bloom filters
   // spare most of them a disk read.
   rocksdb::BlockBasedTableOptions table_options;
@@ -116,13 +129,31 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Database::MultiGet(
 }
 
 absl::Status Database::Write(rocksdb::WriteBatch& batch) {
-  return ToAbslStatus(db_->Write(write_options_, &batch));
+  return WriteWith(write_options_, batch);
 }
 
 absl::Status Database::WriteDurably(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions options = write_options_;
   options.sync = true;
-  return ToAbslStatus(db_->Write(options, &batch));
+  return WriteWith(options, batch);
+}
+
+absl::Status Database::WriteWith(const rocksdb::WriteOptions& options,
+                                 rocksdb::WriteBatch& batch) {
+  rocksdb::Status s = db_->Write(options, &batch);
+  // After a failed write RocksDB refuses every write until resumed. Resuming
+  // succeeds once the cause is gone (space freed on a full disk); then this
+  // write goes in, none of it having gone in before.
+  if (s.IsIOError() && Resume()) s = db_->Write(options, &batch);
+  return ToAbslStatus(s);
+}
+
+bool Database::Resume() {
+  // One at a time: while one writer resumes, the others fail as they are.
+  if (!resume_mu_.TryLock()) return false;
+  const rocksdb::Status s = db_->Resume();
+  resume_mu_.Unlock();
+  return s.ok();
 }
 
 absl::Status Database::Checkpoint(const std::string& dir) const {

@@ -11,13 +11,20 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
 namespace clientbook::storage {
 
+// A full disk is rarely freed within seconds.
+inline constexpr absl::Duration kRetryAfterStorageFull = absl::Seconds(30);
+
 // rocksdb::Status -> absl::Status: NotFound -> kNotFound, Busy/TryAgain/
-// TimedOut -> kUnavailable, Corruption -> kDataLoss, the rest kInternal.
+// TimedOut -> kUnavailable, Corruption -> kDataLoss, a full disk ->
+// kResourceExhausted (STORAGE_FULL, retry after kRetryAfterStorageFull),
+// the rest kInternal.
 absl::Status ToAbslStatus(const rocksdb::Status& s);
 
 struct DatabaseOptions {
@@ -53,7 +60,9 @@ class Database {
   // memtables and files), answers in the order of `keys`.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       const std::vector<std::string>& keys) const;
-  // Applies every change in the batch or none.
+  // Applies every change in the batch or none. On a full disk:
+  // RESOURCE_EXHAUSTED (STORAGE_FULL), nothing written, reads still served;
+  // the first write after space is freed goes in, without a restart.
   absl::Status Write(rocksdb::WriteBatch& batch);
   // Write() with the WAL synced whatever --sync_writes says: for facts that
   // must survive a crash, such as reserved id blocks.
@@ -121,8 +130,15 @@ class Database {
   Database(std::unique_ptr<rocksdb::DB> db, rocksdb::WriteOptions write_options)
       : db_(std::move(db)), write_options_(write_options) {}
 
+  absl::Status WriteWith(const rocksdb::WriteOptions& options,
+                         rocksdb::WriteBatch& batch);
+  // Takes RocksDB out of the read-only state a failed write left it in;
+  // false while the cause lasts or another writer is resuming it.
+  bool Resume();
+
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
+  absl::Mutex resume_mu_;
 };
 
 }  // namespace clientbook::storage

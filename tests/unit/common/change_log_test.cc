@@ -22,6 +22,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "tests/support/change_records.h"
+#include "tests/support/failing_file_system.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook::changes {
@@ -32,49 +33,7 @@ using ::clientbook::testing::ValueOrFail;
 
 constexpr char kTable = 'C';
 
-// The in-memory file system, whose writes fail while `failing` is set: the
-// write-ahead log's append fails, and with it the write.
-class FailingFileSystem final : public rocksdb::FileSystemWrapper {
- public:
-  explicit FailingFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target)
-      : FileSystemWrapper(target) {}
-  const char* Name() const override { return "FailingFileSystem"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name,
-                                    const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, file, dbg);
-    if (s.ok()) *file = std::make_unique<File>(std::move(*file), failing);
-    return s;
-  }
-
-  std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
-
- private:
-  class File final : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file,
-         std::shared_ptr<std::atomic<bool>> failing)
-        : FSWritableFileOwnerWrapper(std::move(file)), failing_(std::move(failing)) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
-      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& options,
-                             const rocksdb::DataVerificationInfo& info,
-                             rocksdb::IODebugContext* dbg) override {
-      if (*failing_) return rocksdb::IOStatus::IOError("the disk is gone");
-      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
-    }
-
-   private:
-    std::shared_ptr<std::atomic<bool>> failing_;
-  };
-};
+using FailingFileSystem = ::clientbook::testing::FailingFileSystem;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
@@ -165,11 +124,12 @@ TEST_F(ChangeLogTest, AReopenedLogKeepsItsEpochAndGoesOnFromItsLastRecord) {
 
 TEST_F(ChangeLogTest, AFailedWriteTakesNoSequence) {
   ASSERT_THAT(Write("a"), IsOk());
-  *file_system_->failing = true;
+  file_system_->Set(FailingFileSystem::Fault::kBroken);
   EXPECT_FALSE(Write("never").ok());
   EXPECT_EQ(log_->next_sequence(), 2u);
-  *file_system_->failing = false;
-  // RocksDB refuses writes after a failed one until reopened.
+  file_system_->Set(FailingFileSystem::Fault::kNone);
+  // A disk that failed (not one that filled) leaves RocksDB refusing writes
+  // until reopened.
   Reopen();
   EXPECT_FALSE(ValueOrFail(db_->Get("data/never")).has_value());
   ASSERT_THAT(Write("b"), IsOk());

@@ -1,0 +1,120 @@
+// A service's disk fills up: writes are refused RESOURCE_EXHAUSTED
+// (STORAGE_FULL) with nothing half-written, reads go on, nothing aborts,
+// and the first write after space is freed goes in without a restart.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/storage/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "tests/support/failing_file_system.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+
+namespace clientbook::storage {
+namespace {
+
+using ::clientbook::testing::FailingFileSystem;
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
+using ::clientbook::testing::ValueOrFail;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// On disk, not in memory: RocksDB's in-memory file system keeps its log
+// apart from the files it writes.
+class StorageFullTest : public ::testing::Test {
+ protected:
+  StorageFullTest()
+      : disk_(std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default())),
+        env_(rocksdb::NewCompositeEnv(disk_)),
+        path_(dir_.Sub("directory")) {
+    Reopen();
+  }
+
+  void Reopen() {
+    db_.reset();
+    db_ = ValueOrFail(Database::Open(path_, {.env = env_.get()}));
+  }
+
+  absl::Status Put(const std::string& key) {
+    rocksdb::WriteBatch batch;
+    batch.Put(key, absl::StrCat("value of ", key));
+    return db_->Write(batch);
+  }
+
+  bool Has(const std::string& key) { return ValueOrFail(db_->Get(key)).has_value(); }
+
+  testing::TempDir dir_;
+  std::shared_ptr<FailingFileSystem> disk_;
+  std::unique_ptr<rocksdb::Env> env_;
+  const std::string path_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(StorageFullTest, AWriteOnAFullDiskIsRefusedStorageFullAndReadsGoOn) {
+  ASSERT_THAT(Put("before"), IsOk());
+  disk_->Set(FailingFileSystem::Fault::kFull);
+
+  // Many, as a busy service makes them: RocksDB logs each failure, and a
+  // log line after a failed one used to abort the process.
+  for (int i = 0; i < 200; ++i) {
+    const absl::Status refused = Put(absl::StrCat("refused-", i));
+    ASSERT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+    EXPECT_EQ(errors::ReasonOf(refused), "STORAGE_FULL");
+    EXPECT_EQ(errors::RetryDelayOf(refused), kRetryAfterStorageFull);
+    EXPECT_EQ(errors::QuotaSubjectsOf(refused), std::vector<std::string>{"service"});
+    // Which file failed is the operator's business, not the caller's.
+    EXPECT_THAT(refused.message(), Not(HasSubstr(path_)));
+  }
+  EXPECT_TRUE(Has("before"));
+  EXPECT_FALSE(Has("refused-0"));
+  rocksdb::WriteBatch id_block;
+  id_block.Put("ids", "1000");
+  EXPECT_THAT(db_->WriteDurably(id_block),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(StorageFullTest, TheFirstWriteAfterSpaceIsFreedGoesInWithoutARestart) {
+  ASSERT_THAT(Put("before"), IsOk());
+  disk_->Set(FailingFileSystem::Fault::kFull);
+  ASSERT_THAT(Put("refused"), StatusIs(absl::StatusCode::kResourceExhausted));
+  ASSERT_THAT(Put("refused again"), StatusIs(absl::StatusCode::kResourceExhausted));
+
+  disk_->Set(FailingFileSystem::Fault::kNone);
+  EXPECT_THAT(Put("after"), IsOk());
+  EXPECT_THAT(Put("and after"), IsOk());
+
+  Reopen();
+  EXPECT_TRUE(Has("before"));
+  EXPECT_TRUE(Has("after"));
+  EXPECT_TRUE(Has("and after"));
+  EXPECT_FALSE(Has("refused"));
+  EXPECT_FALSE(Has("refused again"));
+}
+
+TEST_F(StorageFullTest, ABrokenDiskIsAnInternalErrorNotAFullOne) {
+  disk_->Set(FailingFileSystem::Fault::kBroken);
+  const absl::Status failed = Put("never");
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(errors::ReasonOf(failed), std::nullopt);
+}
+
+// On a disk that filled, a failed line of RocksDB's log file made the next
+// line abort the process (seen with a real full disk; this file system
+// cannot fail that file): its log is the service's now.
+TEST_F(StorageFullTest, RocksDbsOwnLogIsNotWrittenBesideTheData) {
+  ASSERT_THAT(Put("a"), IsOk());
+  Reopen();
+  for (const auto& file : std::filesystem::directory_iterator(path_)) {
+    EXPECT_THAT(file.path().filename().string(), Not(HasSubstr("LOG")));
+  }
+}
+
+}  // namespace
+}  // namespace clientbook::storage
