@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 #include "common/storage/database.h"
+#include "common/storage/rocksdb_reports.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 
@@ -26,8 +28,9 @@ absl::Status NoSuchBackup(uint32_t id) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backups>> Backups::Open(const std::string& dir,
-                                                       bool read_only) {
-  rocksdb::BackupEngineOptions options(dir);
+                                                       bool read_only,
+                                                       rocksdb::Env* backup_env) {
+  rocksdb::BackupEngineOptions options(dir, backup_env);
   // One copying thread: the other core stays with the service.
   options.max_background_operations = 1;
   if (read_only) {
@@ -62,6 +65,7 @@ absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoi
     return absl::FailedPreconditionError("backups opened read-only");
   rocksdb::Options options;
   options.create_if_missing = false;
+  options.info_log = ServiceLogForRocksDb();
   rocksdb::DB* opened = nullptr;
   if (rocksdb::Status s = rocksdb::DB::Open(options, checkpoint_dir, &opened); !s.ok()) {
     return ToAbslStatus(s);
@@ -76,6 +80,14 @@ absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoi
   if (rocksdb::IOStatus s =
           engine_->CreateNewBackupWithMetadata(create, db.get(), metadata, &id);
       !s.ok()) {
+    // Not the service's own disk (ToAbslStatus's STORAGE_FULL): the
+    // checkpoint copied is read from there.
+    if (s.IsNoSpace()) {
+      return errors::WithReason(absl::StatusCode::kResourceExhausted,
+                                "BACKUP_VOLUME_FULL",
+                                "the backup volume (--backup_dir) is full: delete old "
+                                "backups, keep fewer (--backup_keep) or grow it");
+    }
     return ToAbslStatus(s);
   }
   if (rocksdb::Status s = db->Close(); !s.ok()) return ToAbslStatus(s);

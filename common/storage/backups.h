@@ -31,12 +31,15 @@ struct BackupInfo {
 class Backups {
  public:
   // Opens (creating it if needed) the backup directory `dir`; read_only
-  // for tools that only list, verify and restore.
-  static absl::StatusOr<std::unique_ptr<Backups>> Open(const std::string& dir,
-                                                       bool read_only = false);
+  // for tools that only list, verify and restore. `backup_env` is where
+  // `dir` is (tests pass a disk that fills); null means the disk.
+  static absl::StatusOr<std::unique_ptr<Backups>> Open(
+      const std::string& dir, bool read_only = false, rocksdb::Env* backup_env = nullptr);
 
   // Backs up the database in `checkpoint_dir` (Database::Checkpoint) with
-  // `metadata`; the checkpoint is opened, flushed and closed again.
+  // `metadata`; the checkpoint is opened, flushed and closed again. On a
+  // full backup volume: RESOURCE_EXHAUSTED (BACKUP_VOLUME_FULL), nothing
+  // listed, the earlier backups as they were.
   absl::StatusOr<BackupInfo> BackUpCheckpoint(const std::string& checkpoint_dir,
                                               const std::string& metadata);
   // Every backup, newest first.

@@ -12,11 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "common/changes/change_log.h"
 #include "common/changes/store_backups.h"
+#include "common/status/errors.h"
 #include "common/storage/database.h"
 #include "common/storage/id_allocator.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "tests/support/failing_file_system.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -140,6 +143,33 @@ TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
       << "tables " << tables << " bytes, copied again " << copied;
   Restored restored = Restore(second.info.id);
   EXPECT_EQ(restored.log->next_sequence(), log_->next_sequence());
+}
+
+TEST_F(BackupsTest, AFullBackupVolumeIsSaidSoAndTheNextBackupOnceFreedIsWhole) {
+  auto volume =
+      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
+  auto engine = ValueOrFail(
+      storage::Backups::Open(dir_.Sub("small-volume"), /*read_only=*/false, env.get()));
+  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
+  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+
+  volume->Set(testing::FailingFileSystem::Fault::kFull);
+  const absl::Status full = backups.Create().status();
+  EXPECT_THAT(full, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(errors::ReasonOf(full), "BACKUP_VOLUME_FULL") << full;
+  EXPECT_THAT(ValueOrFail(backups.List()), ::testing::IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/checkpoint-2"));
+  ASSERT_THAT(Write(100), IsOk()) << "the service's own disk is not the full one";
+
+  volume->Set(testing::FailingFileSystem::Fault::kNone);
+  const StoreBackup backup = ValueOrFail(backups.Create());
+  ASSERT_EQ(ValueOrFail(backups.List()).size(), 1u);
+  EXPECT_THAT(backups.Verify(backup.info.id), IsOk());
+  const std::string into = dir_.Sub("restored");
+  ValueOrFail(RestoreBackup(*engine, backup.info.id, into, clock_));
+  auto db = ValueOrFail(storage::Database::Open(into, {}));
+  EXPECT_EQ(ValueOrFail(ChangeLog::Open(*db, kTable, clock_))->next_sequence(), 102u);
 }
 
 TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {
