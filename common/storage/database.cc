@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "spdlog/spdlog.h"
 
 namespace clientbook::storage {
 
@@ -97,8 +99,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = options.sync_writes;
-  return std::unique_ptr<Database>(
-      new Database(std::unique_ptr<rocksdb::DB>(raw), write_options));
+  return std::unique_ptr<Database>(new Database(
+      std::unique_ptr<rocksdb::DB>(raw), write_options,
+      options.on_unrecoverable ? options.on_unrecoverable : ExitToReopenStorage));
 }
 
 Database::~Database() { Close().IgnoreError(); }
@@ -141,19 +144,34 @@ absl::Status Database::WriteDurably(rocksdb::WriteBatch& batch) {
 absl::Status Database::WriteWith(const rocksdb::WriteOptions& options,
                                  rocksdb::WriteBatch& batch) {
   rocksdb::Status s = db_->Write(options, &batch);
+  if (!s.IsIOError()) return ToAbslStatus(s);
   // After a failed write RocksDB refuses every write until resumed. Resuming
   // succeeds once the cause is gone (space freed on a full disk); then this
   // write goes in, none of it having gone in before.
-  if (s.IsIOError() && Resume()) s = db_->Write(options, &batch);
+  const rocksdb::Status resumed = Resume();
+  if (resumed.ok()) return ToAbslStatus(db_->Write(options, &batch));
+  if (resumed.severity() >= rocksdb::Status::Severity::kFatalError) {
+    on_unrecoverable_(ToAbslStatus(resumed));
+  }
   return ToAbslStatus(s);
 }
 
-bool Database::Resume() {
+rocksdb::Status Database::Resume() {
   // One at a time: while one writer resumes, the others fail as they are.
-  if (!resume_mu_.TryLock()) return false;
-  const rocksdb::Status s = db_->Resume();
+  if (!resume_mu_.TryLock()) return rocksdb::Status::Busy("being resumed");
+  rocksdb::Status s = db_->Resume();
   resume_mu_.Unlock();
-  return s.ok();
+  return s;
+}
+
+void ExitToReopenStorage(const absl::Status& failure) {
+  spdlog::critical(
+      "storage failed and cannot be written again without reopening it ({}): "
+      "exiting, to be started again on the store",
+      failure.ToString());
+  spdlog::default_logger()->flush();
+  // As after kill -9: every acknowledged write is in the write-ahead log.
+  std::_Exit(kExitStorageFailed);
 }
 
 absl::Status Database::Checkpoint(const std::string& dir) const {

@@ -37,7 +37,17 @@ struct DatabaseOptions {
   size_t block_cache_mb = 64;
   // One memtable; at most two exist (one being flushed).
   size_t write_buffer_mb = 32;
+  // Called when a write failed in a way RocksDB cannot resume from without
+  // reopening the store (an I/O error other than a full disk). Empty: the
+  // process logs it and exits (ExitToReopenStorage), so that its supervisor
+  // starts it again on the store, instead of it refusing every write while
+  // its health says SERVING. Tests of a failing disk pass their own.
+  std::function<void(const absl::Status&)> on_unrecoverable;
 };
+
+// The exit status of a service that stopped because its store failed.
+inline constexpr int kExitStorageFailed = 74;  // EX_IOERR
+[[noreturn]] void ExitToReopenStorage(const absl::Status& failure);
 
 // INVALID_ARGUMENT unless `cursor` is "" or a key under `prefix`.
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor);
@@ -127,17 +137,21 @@ class Database {
   absl::Status Close();
 
  private:
-  Database(std::unique_ptr<rocksdb::DB> db, rocksdb::WriteOptions write_options)
-      : db_(std::move(db)), write_options_(write_options) {}
+  Database(std::unique_ptr<rocksdb::DB> db, rocksdb::WriteOptions write_options,
+           std::function<void(const absl::Status&)> on_unrecoverable)
+      : db_(std::move(db)),
+        write_options_(write_options),
+        on_unrecoverable_(std::move(on_unrecoverable)) {}
 
   absl::Status WriteWith(const rocksdb::WriteOptions& options,
                          rocksdb::WriteBatch& batch);
-  // Takes RocksDB out of the read-only state a failed write left it in;
-  // false while the cause lasts or another writer is resuming it.
-  bool Resume();
+  // Takes RocksDB out of the read-only state a failed write left it in: OK,
+  // or why not (Busy while another writer is resuming it).
+  rocksdb::Status Resume();
 
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
+  const std::function<void(const absl::Status&)> on_unrecoverable_;
   absl::Mutex resume_mu_;
 };
 

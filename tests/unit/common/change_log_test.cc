@@ -49,7 +49,8 @@ class ChangeLogTest : public ::testing::Test {
   void Reopen() {
     log_.reset();
     db_.reset();
-    db_ = ValueOrFail(storage::Database::Open("/changes", {.env = env_.get()}));
+    db_ = ValueOrFail(storage::Database::Open(
+        "/changes", {.env = env_.get(), .on_unrecoverable = [](const absl::Status&) {}}));
     log_ = ValueOrFail(ChangeLog::Open(*db_, kTable, clock_));
   }
 

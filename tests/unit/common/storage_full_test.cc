@@ -39,7 +39,11 @@ class StorageFullTest : public ::testing::Test {
 
   void Reopen() {
     db_.reset();
-    db_ = ValueOrFail(Database::Open(path_, {.env = env_.get()}));
+    db_ = ValueOrFail(Database::Open(
+        path_,
+        {.env = env_.get(), .on_unrecoverable = [this](const absl::Status& failure) {
+           unrecoverable_.push_back(failure);
+         }}));
   }
 
   absl::Status Put(const std::string& key) {
@@ -54,6 +58,8 @@ class StorageFullTest : public ::testing::Test {
   std::shared_ptr<FailingFileSystem> disk_;
   std::unique_ptr<rocksdb::Env> env_;
   const std::string path_;
+  // What the store could not resume from (a service would exit).
+  std::vector<absl::Status> unrecoverable_;
   std::unique_ptr<Database> db_;
 };
 
@@ -74,6 +80,7 @@ TEST_F(StorageFullTest, AWriteOnAFullDiskIsRefusedStorageFullAndReadsGoOn) {
   }
   EXPECT_TRUE(Has("before"));
   EXPECT_FALSE(Has("refused-0"));
+  EXPECT_THAT(unrecoverable_, ::testing::IsEmpty()) << "a full disk is waited out";
   rocksdb::WriteBatch id_block;
   id_block.Put("ids", "1000");
   EXPECT_THAT(db_->WriteDurably(id_block),
@@ -98,11 +105,34 @@ TEST_F(StorageFullTest, TheFirstWriteAfterSpaceIsFreedGoesInWithoutARestart) {
   EXPECT_FALSE(Has("refused again"));
 }
 
-TEST_F(StorageFullTest, ABrokenDiskIsAnInternalErrorNotAFullOne) {
+TEST_F(StorageFullTest, ABrokenDiskIsAnInternalErrorAndCannotBeResumed) {
   disk_->Set(FailingFileSystem::Fault::kBroken);
   const absl::Status failed = Put("never");
   EXPECT_THAT(failed, StatusIs(absl::StatusCode::kInternal));
   EXPECT_EQ(errors::ReasonOf(failed), std::nullopt);
+  ASSERT_EQ(unrecoverable_.size(), 1u);
+  EXPECT_THAT(unrecoverable_[0], StatusIs(absl::StatusCode::kInternal));
+  // RocksDB would refuse writes from now on, the disk mended or not.
+  disk_->Set(FailingFileSystem::Fault::kNone);
+  EXPECT_THAT(Put("still never"), StatusIs(absl::StatusCode::kInternal));
+}
+
+// A service whose store cannot be written again exits, to be started again
+// on it, rather than refusing every write while its health says SERVING.
+TEST(StorageFailedTest, ByDefaultTheProcessExitsToReopenTheStore) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  testing::TempDir dir;
+  auto disk = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(disk);
+  EXPECT_EXIT(
+      {
+        auto db = ValueOrFail(Database::Open(dir.Sub("directory"), {.env = env.get()}));
+        disk->Set(FailingFileSystem::Fault::kBroken);
+        rocksdb::WriteBatch batch;
+        batch.Put("a", "b");
+        db->Write(batch).IgnoreError();
+      },
+      ::testing::ExitedWithCode(kExitStorageFailed), "");
 }
 
 // On a disk that filled, a failed line of RocksDB's log file made the next
