@@ -1,5 +1,7 @@
 #include "common/server/bootstrap.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 
 #include "absl/flags/flag.h"
@@ -34,6 +36,16 @@ FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell 
 
 void TuneProcess() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Every connection is a file descriptor, as is each of the store's
+  // files: under a soft limit of 1,024 (a login shell's, systemd's), 1,024
+  // idle connections shut every other caller out, and for good, since
+  // gRPC 1.51's listener never accepts again once it has found no file
+  // left. The hard limit is what the host allows.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 }
 
 void ReturnFreeMemory() { MallocExtension::instance()->ReleaseFreeMemory(); }

@@ -35,7 +35,8 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
 
 // Process-wide settings every service binary runs with: Debian builds
 // Abseil with deadlock detection on, which makes every absl::Mutex lock
-// (gRPC core's included) record a lock graph; it is turned off here.
+// (gRPC core's included) record a lock graph; it is turned off here. And
+// the open-files limit is raised to the hard limit (connections are files).
 void TuneProcess();
 
 // Gives the memory the allocator (tcmalloc) holds free back to the kernel.

@@ -28,6 +28,11 @@ ABSL_FLAG(std::string, health_listen, "",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long in-flight calls may finish after SIGTERM before being "
           "cancelled");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "how long a new connection may take to finish its TLS and HTTP/2 "
+          "handshakes; one that has not by then is closed (gRPC's default, 2 "
+          "minutes, let idle sockets that never speak hold the process's file "
+          "descriptors)");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "largest gRPC message accepted or sent, in bytes");
 ABSL_FLAG(int, concurrent_calls, 0,

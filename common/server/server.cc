@@ -79,6 +79,7 @@ ServerOptions ServerOptions::FromFlags() {
   options.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.tls = tls::TlsServerOptions::FromFlags();
   return options;
@@ -141,6 +142,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // whole connection; the frame refuses anything over
   // kMaxRequestMetadataBytes for its call alone, well below.
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kTransportMetadataBytes);
+  // Each connection holds a file descriptor from its accept on: one that
+  // never speaks is closed after this, not gRPC's 2 minutes.
+  builder.AddChannelArgument(
+      GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.handshake_timeout)));
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);

@@ -34,6 +34,8 @@ struct ServerOptions {
   std::string health_listen;
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // A connection not through its TLS and HTTP/2 handshakes by then is closed.
+  absl::Duration handshake_timeout = absl::Seconds(10);
   int max_message_bytes = 4 << 20;
   // Plaintext unless a certificate is given; the operator port too.
   tls::TlsServerOptions tls;
@@ -42,7 +44,8 @@ struct ServerOptions {
   std::vector<const prometheus::Collectable*> metrics;
 
   // From --listen, --metrics_listen, --operator_listen, --drain_delay,
-  // --shutdown_grace, --max_message_bytes and the --tls_* flags.
+  // --shutdown_grace, --handshake_timeout, --max_message_bytes and the
+  // --tls_* flags.
   static ServerOptions FromFlags();
 };
 

@@ -4,9 +4,17 @@
 // well-formed requests holding hostile values, metadata far over
 // the limit on a channel other calls share, and reflection of the error
 // details every refusal carries.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -14,6 +22,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "clientbook/v1/backup.pb.h"
 #include "clientbook/v1/reconcile.pb.h"
@@ -25,6 +34,8 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
@@ -32,7 +43,9 @@
 #include "tests/support/random_message.h"
 #include "tests/support/raw_call.h"
 #include "tests/support/seed_firm.h"
+#include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
@@ -471,6 +484,99 @@ TEST_F(ProtocolEdgesTest, ReflectionDescribesTheErrorDetailsOnEveryService) {
       EXPECT_TRUE(described);
     }
   }
+}
+
+// Sockets that connect and never speak hold a file descriptor each until
+// their handshake times out (--handshake_timeout; gRPC's own is 2 minutes).
+// Started under a soft limit of 256 open files, the service raises it to
+// the hard one, so 300 of them do not use its files up, and other callers
+// are served meanwhile; then it closes them. (A listener of gRPC 1.51 that
+// once finds no file left for a connection never accepts one again.)
+TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhile) {
+  testing::TempDir dir;
+  const int port = testing::FreePort();
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  testing::ServiceProcess directory(
+      "/bin/sh",
+      {"-c", "ulimit -S -n 256 && exec \"$0\" \"$@\"", DIRECTORY_BINARY,
+       "--listen=" + target, "--data_dir=" + dir.Sub("data"),
+       "--metrics_listen=", "--handshake_timeout=1s"},
+      dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
+  v1::Firm firm;
+  ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &firm), IsOk());
+
+  std::vector<pollfd> idle;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back({.fd = fd, .events = POLLIN, .revents = 0});
+  }
+  // A connection of its own (channels share one by default), which the
+  // service must accept after those.
+  grpc::ChannelArguments own;
+  own.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto fresh = v1::DirectoryService::NewStub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), own));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-user-id", "alice");
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::GetFirmRequest get;
+  get.set_name(firm.name());
+  v1::Firm got;
+  EXPECT_THAT(fresh->GetFirm(&ctx, get, &got), IsOk()) << directory.Log();
+
+  // Each idle socket is closed from the service's side: it reads as ended.
+  int open = static_cast<int>(idle.size());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (open > 0 && std::chrono::steady_clock::now() < give_up) {
+    poll(idle.data(), idle.size(), 500);
+    for (pollfd& p : idle) {
+      char byte;
+      if (p.fd >= 0 && (p.revents & (POLLIN | POLLHUP)) && recv(p.fd, &byte, 1, 0) <= 0) {
+        close(p.fd);
+        p.fd = -1;  // poll() skips it from now on
+        --open;
+      }
+    }
+  }
+  EXPECT_EQ(open, 0) << "idle sockets the service kept";
+  for (const pollfd& p : idle) {
+    if (p.fd >= 0) close(p.fd);
+  }
+}
+
+// Connections are files: a service started under a soft limit below the
+// hard one (a login shell's 1,024) raises it.
+TEST(ConnectionLimitsTest, AServiceRaisesItsOpenFilesLimitToTheHardOne) {
+  testing::TempDir dir;
+  const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  testing::ServiceProcess directory(
+      "/bin/sh",
+      {"-c", "ulimit -S -n 64 && exec \"$0\" \"$@\"", DIRECTORY_BINARY,
+       "--listen=" + target, "--data_dir=" + dir.Sub("data"), "--metrics_listen="},
+      dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  rlimit hard{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &hard), 0);
+  std::ifstream limits(absl::StrCat("/proc/", directory.pid(), "/limits"));
+  std::string line;
+  std::string files;
+  while (std::getline(limits, line)) {
+    if (absl::StartsWith(line, "Max open files")) files = line;
+  }
+  // "Max open files  <soft>  <hard>  files"
+  const std::vector<std::string> fields = absl::StrSplit(files, ' ', absl::SkipEmpty());
+  ASSERT_EQ(fields.size(), 6u) << files;
+  EXPECT_EQ(fields[3], fields[4]) << files;
+  EXPECT_EQ(fields[4], std::to_string(hard.rlim_max)) << files;
 }
 
 }  // namespace
