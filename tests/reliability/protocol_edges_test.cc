@@ -2,8 +2,8 @@
 // or hostile caller would: request bytes that are not the message (every
 // method of every service at every address, from the descriptors),
 // well-formed requests holding hostile values, metadata far over
-// the limit on a channel other calls share, and reflection of the error
-// details every refusal carries.
+// the limit on a channel other calls share, reflection of the error
+// details every refusal carries, and sockets that connect and never speak.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
