@@ -67,8 +67,8 @@ TEST_F(StorageFullTest, AWriteOnAFullDiskIsRefusedStorageFullAndReadsGoOn) {
   ASSERT_THAT(Put("before"), IsOk());
   disk_->Set(FailingFileSystem::Fault::kFull);
 
-  // Many, as a busy service makes them: RocksDB logs each failure, and a
-  // log line after a failed one used to abort the process.
+  // Many, as a busy service makes them: each is refused alike, and each
+  // resume of the store fails alike while the disk is full.
   for (int i = 0; i < 200; ++i) {
     const absl::Status refused = Put(absl::StrCat("refused-", i));
     ASSERT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
