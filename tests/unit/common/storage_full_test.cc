@@ -1,6 +1,7 @@
 // A service's disk fills up: writes are refused RESOURCE_EXHAUSTED
-// (STORAGE_FULL) with nothing half-written, reads go on, nothing aborts,
-// and the first write after space is freed goes in without a restart.
+// (STORAGE_FULL) with nothing half-written, reads go on, RocksDB's own log
+// is not on that disk, and the first write after space is freed goes in
+// without a restart. A disk that breaks instead ends the process.
 #include <filesystem>
 #include <memory>
 #include <string>
