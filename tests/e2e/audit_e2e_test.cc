@@ -157,27 +157,11 @@ TEST_F(AuditE2eTest, AClientsHistoryAcrossServicesListsEveryStepAfterARestart) {
   ASSERT_THAT(cluster_.directory->MergeClients(As("alice").get(), merge, &merged),
               IsOk());
 
-  v1::ChangeClientPrimaryAdminRequest owner;
-  owner.set_name(rossi.name());
-  owner.set_new_primary_admin_user_id("rossi-owner");
-  ASSERT_THAT(
-      cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &rossi),
-      IsOk());
-  v1::SubscribeClientRequest subscribe;
-  subscribe.set_parent(rossi.name());
-  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
-  subscribe.mutable_subscription()->add_products(v1::PLUS);
   v1::Subscription subscription;
-  ASSERT_THAT(
-      cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
-      IsOk());
-  v1::AuthorizeBillingTransferRequest authorize;
-  authorize.set_name(subscription.name());
-  authorize.set_firm(firm_);
-  v1::BillingTransfer transfer;
-  ASSERT_THAT(cluster_.billing->AuthorizeBillingTransfer(As("rossi-owner").get(),
-                                                         authorize, &transfer),
+  ASSERT_THAT(testing::AuthorizeMoveToWholesale(cluster_, "alice", firm_, rossi.name(),
+                                                "rossi-owner", &subscription),
               IsOk());
+  v1::BillingTransfer transfer;
   v1::CompleteBillingTransferRequest complete;
   complete.set_name(subscription.name());
   complete.set_request_id("move-1");

@@ -1,10 +1,7 @@
 // Starts the real `directory` binary, talks to it over TCP like a platform
 // service or an operator would, restarts it, and stops it with SIGTERM.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +12,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/loopback.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -24,28 +22,6 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::testing::HasSubstr;
-
-// A plain HTTP GET of http://127.0.0.1:port/path; enough for /metrics.
-std::string HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
-  write(fd, request.data(), request.size());
-  std::string response;
-  std::array<char, 4096> buf;
-  ssize_t n;
-  while ((n = read(fd, buf.data(), buf.size())) > 0) response.append(buf.data(), n);
-  close(fd);
-  return response;
-}
 
 // Runs a shell command and returns what it printed, or nullopt if it failed.
 std::optional<std::string> RunShell(const std::string& command) {
@@ -139,7 +115,7 @@ TEST_F(DirectoryE2eTest, ServesPrometheusMetrics) {
   v1::ListMyFirmsRequest req;
   v1::ListMyFirmsResponse resp;
   ASSERT_THAT(stub_->ListMyFirms(As("alice").get(), req, &resp), IsOk());
-  std::string metrics = HttpGet(metrics_port_, "/metrics");
+  std::string metrics = testing::HttpGet(metrics_port_, "/metrics");
   EXPECT_THAT(metrics,
               HasSubstr("clientbook_rpc_total{code=\"OK\",method=\"/clientbook.v1."
                         "DirectoryService/ListMyFirms\"} 1"));

@@ -3,9 +3,7 @@
 // over the cells, every call of a firm reaches its cell by the routing
 // header, operators move a firm or drain a cell at runtime, and one cell's
 // death touches no other cell's firms.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <filesystem>
@@ -35,6 +33,7 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/loopback.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook {
@@ -691,30 +690,6 @@ TEST_F(FrontDoorE2eTest, MalformedRoutingHeadersGetAClearStatusAndNoOtherCellsDa
   ExpectWrongCell(unrouted->GetFirm(context.get(), get, &read), "cells/1");
 }
 
-// HAProxy's own Prometheus endpoint, over plain HTTP/1.0.
-std::string HttpGet(const std::string& address, const std::string& path) {
-  std::vector<std::string> host_port = absl::StrSplit(address, ':');
-  int port = 0;
-  if (host_port.size() != 2 || !absl::SimpleAtoi(host_port[1], &port)) return "";
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) {
-    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
-    if (write(fd, request.data(), request.size()) ==
-        static_cast<ssize_t>(request.size())) {
-      char buffer[65536];
-      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;)
-        answer.append(buffer, n);
-    }
-  }
-  close(fd);
-  return answer;
-}
-
 TEST_F(FrontDoorE2eTest, OperatorsDrainACellAndMoveAFirmAtRuntime) {
   const v1::Firm moved = FirmIn(1);
   // Drained from CreateFirm, cell 1 takes no new firm.
@@ -736,7 +711,12 @@ TEST_F(FrontDoorE2eTest, OperatorsDrainACellAndMoveAFirmAtRuntime) {
   proxy_->Command(absl::StrCat("del map ", map, " ", id));
   ASSERT_OK(directory_->GetFirm(As("alice").get(), get, &read));
 
-  const std::string metrics = HttpGet(proxy_->metrics_address(), "/metrics");
+  // HAProxy's own Prometheus endpoint.
+  const std::vector<std::string> host_port =
+      absl::StrSplit(proxy_->metrics_address(), ':');
+  int metrics_port = 0;
+  ASSERT_TRUE(host_port.size() == 2 && absl::SimpleAtoi(host_port[1], &metrics_port));
+  const std::string metrics = testing::HttpGet(metrics_port, "/metrics");
   EXPECT_THAT(metrics,
               HasSubstr("haproxy_backend_http_requests_total{proxy=\"c1_directory\"}"));
 }

@@ -44,26 +44,11 @@ class ClientRemovalRaceTest : public ::testing::Test {
   // authorized its move to the firm's wholesale billing; its subscription's
   // name.
   std::string AuthorizedClient(int i) {
-    auto owner = Text<v1::ChangeClientPrimaryAdminRequest>(
-        R"pb(new_primary_admin_user_id: "client-owner")pb");
-    owner.set_name(NewClient(absl::StrCat("Client ", i), /*make_me_primary_admin=*/true));
-    v1::Client client;
-    EXPECT_THAT(
-        cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &client),
-        IsOk());
-    auto subscribe = Text<v1::SubscribeClientRequest>(
-        R"pb(subscription { plan: DIRECT_DISCOUNT products: PLUS })pb");
-    subscribe.set_parent(client.name());
     v1::Subscription subscription;
-    EXPECT_THAT(
-        cluster_.billing->SubscribeClient(As("alice").get(), subscribe, &subscription),
-        IsOk());
-    v1::AuthorizeBillingTransferRequest authorize;
-    authorize.set_name(subscription.name());
-    authorize.set_firm(firm_);
-    v1::BillingTransfer transfer;
-    EXPECT_THAT(cluster_.billing->AuthorizeBillingTransfer(As("client-owner").get(),
-                                                           authorize, &transfer),
+    EXPECT_THAT(testing::AuthorizeMoveToWholesale(
+                    cluster_, "alice", firm_,
+                    NewClient(absl::StrCat("Client ", i), /*make_me_primary_admin=*/true),
+                    "client-owner", &subscription),
                 IsOk());
     return subscription.name();
   }

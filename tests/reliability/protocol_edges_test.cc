@@ -4,8 +4,6 @@
 // well-formed requests holding hostile values, metadata far over
 // the limit on a channel other calls share, reflection of the error
 // details every refusal carries, and sockets that connect and never speak.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -40,6 +38,7 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/loopback.h"
 #include "tests/support/random_message.h"
 #include "tests/support/raw_call.h"
 #include "tests/support/seed_firm.h"
@@ -510,12 +509,8 @@ TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhil
 
   std::vector<pollfd> idle;
   for (int i = 0; i < 300; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const int fd = testing::ConnectToLoopback(port);
+    ASSERT_GE(fd, 0);
     idle.push_back({.fd = fd, .events = POLLIN, .revents = 0});
   }
   // A connection of its own (channels share one by default), which the

@@ -3,8 +3,6 @@
 // refuses new calls UNAVAILABLE (which clients retry elsewhere) while the
 // calls already begun finish; the server exits cleanly. No call ever ends
 // CANCELLED, which no retry policy retries.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
+#include "tests/support/loopback.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook {
@@ -142,14 +141,8 @@ TEST(SigtermDrainTest, AConnectionThatNeverReadsDoesNotHoldTheStop) {
   // An HTTP/2 connection: the client's preface and SETTINGS, then the
   // server's SETTINGS read (so the server holds the connection), then
   // nothing read again.
-  const int connection = socket(AF_INET, SOCK_STREAM, 0);
+  const int connection = testing::ConnectToLoopback(port);
   ASSERT_GE(connection, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(connection, reinterpret_cast<sockaddr*>(&address), sizeof address),
-            0);
   std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   const char kEmptySettings[] = {0, 0, 0, 4, 0, 0, 0, 0, 0};
   preface.append(kEmptySettings, sizeof kEmptySettings);

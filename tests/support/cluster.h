@@ -190,6 +190,40 @@ class Cluster {
   std::unique_ptr<ServiceProcess> import_;
 };
 
+// Readies `client` of `firm` for its move to the firm's wholesale billing:
+// `member` makes `owner` its company's primary admin and subscribes it
+// (DIRECT_DISCOUNT, PLUS), and `owner` authorizes the move. The first
+// refusal, if any; the subscription in `subscription`.
+inline grpc::Status AuthorizeMoveToWholesale(Cluster& cluster, const std::string& member,
+                                             const std::string& firm,
+                                             const std::string& client,
+                                             const std::string& owner,
+                                             v1::Subscription* subscription) {
+  v1::ChangeClientPrimaryAdminRequest admin;
+  admin.set_name(client);
+  admin.set_new_primary_admin_user_id(owner);
+  v1::Client changed;
+  if (grpc::Status s =
+          cluster.directory->ChangeClientPrimaryAdmin(As(member).get(), admin, &changed);
+      !s.ok()) {
+    return s;
+  }
+  v1::SubscribeClientRequest subscribe;
+  subscribe.set_parent(client);
+  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
+  subscribe.mutable_subscription()->add_products(v1::PLUS);
+  if (grpc::Status s =
+          cluster.billing->SubscribeClient(As(member).get(), subscribe, subscription);
+      !s.ok()) {
+    return s;
+  }
+  v1::AuthorizeBillingTransferRequest authorize;
+  authorize.set_name(subscription->name());
+  authorize.set_firm(firm);
+  v1::BillingTransfer transfer;
+  return cluster.billing->AuthorizeBillingTransfer(As(owner).get(), authorize, &transfer);
+}
+
 }  // namespace clientbook::testing
 
 #endif  // CLIENTBOOK_TESTS_SUPPORT_CLUSTER_H_
