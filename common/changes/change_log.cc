@@ -143,7 +143,12 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   }
   // Out of the commit lock: waking the watchers never holds up the next
   // commit.
-  absl::MutexLock wake(&await_mu_);  // its unlock evaluates the waiters' conditions
+  {
+    // A watcher that found its sequence unpublished is now waiting, not
+    // about to.
+    std::lock_guard<std::mutex> waiting(await_mu_);
+  }
+  published_cv_.notify_all();
   return absl::OkStatus();
 }
 
@@ -221,8 +226,12 @@ std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) cons
 void ChangeLog::AwaitSequence(uint64_t sequence, absl::Time deadline) const {
   auto reached = [this, sequence]() { return Published(sequence); };
   if (reached()) return;
-  absl::MutexLock lock(&await_mu_);
-  await_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  std::unique_lock<std::mutex> lock(await_mu_);
+  if (deadline == absl::InfiniteFuture()) {
+    published_cv_.wait(lock, reached);
+  } else {
+    published_cv_.wait_until(lock, absl::ToChronoTime(deadline), reached);
+  }
 }
 
 absl::StatusOr<std::vector<SharedRecord>> ChangeLog::Read(uint64_t from,

@@ -2,10 +2,12 @@
 #define CLIENTBOOK_COMMON_CHANGES_CHANGE_LOG_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -192,10 +194,14 @@ class ChangeLog {
   // One past the last record readers may see (next_, once committed);
   // moved under recent_mu_.
   std::atomic<uint64_t> published_;
-  // What AwaitSequence waits on, apart from recent_mu_: a waiter's
-  // condition is evaluated at each unlock of its mutex, and a hundred
-  // watchers reading the tail would each pass over every waiter's.
-  mutable absl::Mutex await_mu_;
+  // What AwaitSequence waits on: a condition variable, whose futex wakes
+  // each waiter and times it out on its own. An absl::Mutex condition was
+  // evaluated at each unlock of its mutex, and every waiter's timed
+  // wake-up walked the mutex's list of waiters: 4,000 idle watchers, each
+  // looking once a second whether its caller left, took the directory's
+  // GetClient from 24,000 to 6,500 calls a second.
+  mutable std::mutex await_mu_;
+  mutable std::condition_variable published_cv_;
 };
 
 }  // namespace clientbook::changes

@@ -243,6 +243,29 @@ TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
   EXPECT_EQ(Read(2, 1).front().name(), "b");
 }
 
+// Many watchers wait at once: each one's deadline ends its own wait alone,
+// and one commit wakes every waiter for it.
+TEST_F(ChangeLogTest, AwaitSequenceWakesEveryWaiterOnOneCommitAndTimesEachOutAlone) {
+  ASSERT_THAT(Write("a"), IsOk());
+  std::atomic<int> woken = 0;
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 64; ++i) {
+    waiters.emplace_back([&] {
+      log_->AwaitSequence(2, absl::InfiniteFuture());
+      ++woken;
+    });
+  }
+  for (int i = 0; i < 8; ++i) {
+    const absl::Time deadline = absl::Now() + absl::Milliseconds(5);
+    log_->AwaitSequence(2, deadline);
+    EXPECT_GE(absl::Now(), deadline);
+  }
+  EXPECT_EQ(woken, 0);
+  ASSERT_THAT(Write("b"), IsOk());
+  for (std::thread& waiter : waiters) waiter.join();
+  EXPECT_EQ(woken, 64);
+}
+
 // Resources of the tests' snapshots: 'R' firm id -> a record naming itself
 // (walked per firm), 'G' id -> the same (walked for every firm only).
 class ResourceSnapshotTest : public ChangeLogTest {
