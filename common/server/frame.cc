@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/server/call_share.h"
@@ -223,7 +225,7 @@ grpc::ServerUnaryReactor* Frame::AsksPeers(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-void Frame::StartThread(std::function<void()> work) {
+bool Frame::StartThread(std::function<void()> work) {
   absl::MutexLock lock(&threads_mu_);
   // Join the streams that have ended, so threads never pile up.
   for (auto it = threads_.begin(); it != threads_.end();) {
@@ -235,11 +237,20 @@ void Frame::StartThread(std::function<void()> work) {
     }
   }
   auto done = std::make_shared<std::atomic<bool>>(false);
-  threads_.push_back(StreamThread{.thread = std::thread([work = std::move(work), done] {
-                                    work();
-                                    done->store(true);
-                                  }),
-                                  .done = done});
+  // std::thread reports a thread the system would not start (the limit on a
+  // process's or a pod's threads: EAGAIN) by throwing, which gRPC caught
+  // and answered UNKNOWN, leaving the stream's reactor and its call behind:
+  // a directory so refused later hung at SIGTERM.
+  try {
+    threads_.push_back(StreamThread{.thread = std::thread([work = std::move(work), done] {
+                                      work();
+                                      done->store(true);
+                                    }),
+                                    .done = done});
+  } catch (const std::system_error&) {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace clientbook::server

@@ -196,8 +196,9 @@ class Frame {
   void RefuseWhenHeldAreRefused(std::function<void(const grpc::Status&)> finish);
   // Logs a server-side fault and maps `status` to gRPC, once.
   static grpc::Status Conclude(const auth::Caller& caller, const absl::Status& status);
-  // Starts `work` on a thread of its own, joined before the frame goes.
-  void StartThread(std::function<void()> work);
+  // Starts `work` on a thread of its own, joined before the frame goes;
+  // false if the system would not start one.
+  bool StartThread(std::function<void()> work);
   // Runs `run` once the call of `context` has its seat: at once (on this
   // thread for a `unary` body of one resource, else on the pool), or from
   // the pool once it waited for one (a `unary` body of many that is a

@@ -102,7 +102,9 @@ grpc::ServerWriteReactor<Response>* Frame::OpenStream(
     return refused;
   }
   auto* reactor = new WriteReactor<Response>(std::move(admission), std::move(body));
-  StartThread([reactor] { reactor->Run(); });
+  if (!StartThread([reactor] { reactor->Run(); })) {
+    reactor->Refuse(ToGrpcStatus(stream_slots_.RefuseForWantOfThread()));
+  }
   return reactor;
 }
 

@@ -56,6 +56,15 @@ absl::StatusOr<StreamSlots::Slot> StreamSlots::Take(const std::string& caller) {
   return Slot(this, caller);
 }
 
+absl::Status StreamSlots::RefuseForWantOfThread() {
+  absl::MutexLock lock(&mu_);
+  ++refused_.too_many;
+  return errors::QuotaExhausted(
+      "TOO_MANY_STREAMS", "service",
+      "this server cannot start another stream now: the system refused it a thread",
+      kRetryDelay);
+}
+
 void StreamSlots::Give(const std::string& caller) {
   absl::MutexLock lock(&mu_);
   --open_;

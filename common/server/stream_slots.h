@@ -48,6 +48,9 @@ class StreamSlots {
 
   // A place for a stream of `caller` (a user id), or RESOURCE_EXHAUSTED.
   absl::StatusOr<Slot> Take(const std::string& caller);
+  // The refusal, counted as TOO_MANY_STREAMS, of a stream the system would
+  // not start a thread for (the process's or its pod's limit on threads).
+  absl::Status RefuseForWantOfThread();
   // Streams open now.
   int open() const;
   // Streams refused so far, past the process's bound and past a caller's.
