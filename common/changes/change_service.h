@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/flags/declare.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -19,6 +20,8 @@
 #include "common/server/periodic_task.h"
 #include "common/time/clock.h"
 #include "prometheus/collectable.h"
+
+ABSL_DECLARE_FLAG(int, max_watchers);
 
 namespace clientbook::changes {
 

@@ -9,7 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/auth/auth_flags.h"
+#include "common/changes/change_service.h"
 #include "common/server/server.h"
+#include "common/server/thread_limit.h"
 #include "gperftools/malloc_extension.h"
 #include "spdlog/spdlog.h"
 
@@ -30,6 +32,24 @@ FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell 
   options.streams = {.per_process = absl::GetFlag(FLAGS_max_streams),
                      .per_caller = absl::GetFlag(FLAGS_max_streams_per_caller)};
   return options;
+}
+
+// Streams and watches hold a thread each: their bounds are fitted beneath
+// the threads the process may run (thread_limit.h), with a warning.
+void FitStreamBoundsToThreadLimit() {
+  const StreamBounds wanted{.streams = absl::GetFlag(FLAGS_max_streams),
+                            .watchers = absl::GetFlag(FLAGS_max_watchers)};
+  const std::optional<int64_t> limit = ThreadLimit();
+  const StreamBounds fitted = FitToThreadLimit(wanted, limit);
+  if (fitted.streams == wanted.streams && fitted.watchers == wanted.watchers) return;
+  spdlog::warn(
+      "--max_streams={} and --max_watchers={} would hold up to {} threads, and this "
+      "process may run {} (its cgroup's pids.max): serving at most {} streams and {} "
+      "change watches",
+      wanted.streams, wanted.watchers, wanted.streams + wanted.watchers, *limit,
+      fitted.streams, fitted.watchers);
+  absl::SetFlag(&FLAGS_max_streams, fitted.streams);
+  absl::SetFlag(&FLAGS_max_watchers, fitted.watchers);
 }
 
 }  // namespace
@@ -55,6 +75,7 @@ absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& d
   BlockShutdownSignals();
   SetServiceDefaults(defaults);
   absl::ParseCommandLine(argc, argv);
+  FitStreamBoundsToThreadLimit();
   Basics basics;
   const int cell_id = absl::GetFlag(FLAGS_cell_id);
   if (cell_id < 0 || cell_id >= static_cast<int>(names::Cell::kCells)) {

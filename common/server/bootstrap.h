@@ -27,10 +27,11 @@ struct Basics {
 };
 
 // Blocks SIGTERM/SIGINT (before any thread starts), applies the service's
-// flag defaults, parses the command line, reads the cell (--cell_id), and
-// opens the clock (--fake_clock),
-// the authenticator (--auth and its flags), the serving frame and the
-// RocksDB (--data_dir, --sync_writes).
+// flag defaults, parses the command line, fits --max_streams and
+// --max_watchers beneath the process's thread limit (thread_limit.h), reads
+// the cell (--cell_id), and opens the clock (--fake_clock), the
+// authenticator (--auth and its flags), the serving frame and the RocksDB
+// (--data_dir, --sync_writes).
 absl::StatusOr<Basics> Bootstrap(int argc, char** argv, const ServiceDefaults& defaults);
 
 // Process-wide settings every service binary runs with: Debian builds

@@ -7,12 +7,15 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -23,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "clientbook/v1/backup.pb.h"
+#include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/reconcile.pb.h"
 #include "common/server/status_mapping.h"
 #include "common/status/errors.h"
@@ -572,6 +576,100 @@ TEST(ConnectionLimitsTest, AServiceRaisesItsOpenFilesLimitToTheHardOne) {
   ASSERT_EQ(fields.size(), 6u) << files;
   EXPECT_EQ(fields[3], fields[4]) << files;
   EXPECT_EQ(fields[4], std::to_string(hard.rlim_max)) << files;
+}
+
+// A pids cgroup of this test's own (v1's pids hierarchy, or v2's with the
+// pids controller on), limited to `limit` tasks; removed at the end.
+class PidsCgroup {
+ public:
+  explicit PidsCgroup(int limit) {
+    const std::string name = absl::StrCat("clientbook-test-", getpid());
+    for (const std::string mount : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}) {
+      const std::string dir = mount + "/" + name;
+      if (mkdir(dir.c_str(), 0755) != 0) continue;
+      if (std::ofstream(dir + "/pids.max") << limit << std::flush) {
+        dir_ = dir;
+        return;
+      }
+      rmdir(dir.c_str());
+    }
+  }
+  ~PidsCgroup() {
+    if (!dir_.empty()) rmdir(dir_.c_str());
+  }
+  bool ok() const { return !dir_.empty(); }
+  const std::string& dir() const { return dir_; }
+  // How often a task of the cgroup could not be started (pids.events).
+  int Refusals() const {
+    std::ifstream events(dir_ + "/pids.events");
+    std::string key;
+    int count = 0;
+    events >> key >> count;
+    return count;
+  }
+
+ private:
+  std::string dir_;
+};
+
+// Each open stream and change watch holds a thread. Under a limit on the
+// threads a process may run (a pod's pids limit) their bounds shrink to
+// fit it, so watches past it are refused RESOURCE_EXHAUSTED and no thread
+// of gRPC's fails to start. Before, the watches took every thread the
+// cgroup allowed: gRPC lost calls and the directory never finished
+// stopping at SIGTERM. Needs a pids cgroup it may create (root).
+TEST(ThreadLimitsTest, UnderAPidsLimitWatchesPastItAreRefusedAndTheServiceStillStops) {
+  PidsCgroup cgroup(250);
+  if (!cgroup.ok()) GTEST_SKIP() << "no pids cgroup may be created here";
+  testing::TempDir dir;
+  const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
+  testing::ServiceProcess directory(
+      "/bin/sh",
+      {"-c", "echo $$ > " + cgroup.dir() + "/cgroup.procs && exec \"$0\" \"$@\"",
+       DIRECTORY_BINARY, "--listen=" + target, "--data_dir=" + dir.Sub("data"),
+       "--metrics_listen=", "--drain_delay=0s", "--max_watchers_per_caller=1000"},
+      dir.Sub("directory.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  EXPECT_TRUE(absl::StrContains(directory.Log(), "serving at most")) << directory.Log();
+  auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
+  v1::Firm firm;
+  ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &firm), IsOk());
+
+  auto changes = v1::ChangeService::NewStub(testing::Channel(target));
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm.name());
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>>> streams;
+  int served = 0;
+  std::map<grpc::StatusCode, int> refused;
+  for (int i = 0; i < 300; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->AddMetadata("x-user-id", "alice");
+    streams.push_back(changes->WatchChanges(contexts.back().get(), watch));
+    v1::WatchChangesResponse first;
+    if (streams.back()->Read(&first)) {
+      ++served;
+    } else {
+      ++refused[streams.back()->Finish().error_code()];
+      streams.pop_back();
+    }
+  }
+  EXPECT_GT(served, 0);
+  EXPECT_EQ(refused.size(), 1u);
+  EXPECT_GT(refused[grpc::StatusCode::RESOURCE_EXHAUSTED], 0) << directory.Log();
+  EXPECT_EQ(cgroup.Refusals(), 0) << "threads the cgroup refused to start";
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& stream : streams) stream->Finish();
+
+  // Stops within its grace, or the test ends it.
+  std::future<std::optional<int>> stopped =
+      std::async(std::launch::async, [&] { return directory.Stop(SIGTERM); });
+  if (stopped.wait_for(std::chrono::seconds(40)) != std::future_status::ready) {
+    kill(directory.pid(), SIGKILL);
+    ADD_FAILURE() << "the directory did not stop at SIGTERM\n" << directory.Log();
+  }
+  EXPECT_EQ(stopped.get(), 0) << directory.Log();
 }
 
 }  // namespace
