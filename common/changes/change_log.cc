@@ -223,14 +223,14 @@ std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) cons
   return std::make_unique<ResourceSnapshot>(db_, db_.Snapshot(), next_, tables_, firm_id);
 }
 
-void ChangeLog::AwaitSequence(uint64_t sequence, absl::Time deadline) const {
+void ChangeLog::AwaitSequence(uint64_t sequence, absl::Duration timeout) const {
   auto reached = [this, sequence]() { return Published(sequence); };
-  if (reached()) return;
+  if (reached() || timeout <= absl::ZeroDuration()) return;
   std::unique_lock<std::mutex> lock(await_mu_);
-  if (deadline == absl::InfiniteFuture()) {
+  if (timeout == absl::InfiniteDuration()) {
     published_cv_.wait(lock, reached);
   } else {
-    published_cv_.wait_until(lock, absl::ToChronoTime(deadline), reached);
+    published_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), reached);
   }
 }
 

@@ -89,8 +89,10 @@ class ChangeLog {
   static absl::Status StartNewEpoch(storage::Database& db, char table, const Clock& clock,
                                     absl::Time backup_time);
 
-  // Returns once a record at or after `sequence` exists, or at `deadline`.
-  void AwaitSequence(uint64_t sequence, absl::Time deadline) const;
+  // Returns once a record at or after `sequence` exists, or after
+  // `timeout` (measured on a steady clock: a wall clock stepped back does
+  // not hold a waiting watch there).
+  void AwaitSequence(uint64_t sequence, absl::Duration timeout) const;
   // Whether a record at or after `sequence` exists; never waits.
   bool Published(uint64_t sequence) const {
     return published_.load(std::memory_order_acquire) > sequence;
@@ -199,7 +201,7 @@ class ChangeLog {
   // evaluated at each unlock of its mutex, and every waiter's timed
   // wake-up walked the mutex's list of waiters: 4,000 idle watchers, each
   // looking once a second whether its caller left, took the directory's
-  // GetClient from 24,000 to 6,500 calls a second.
+  // GetClient from 25,700 to 6,200 calls a second (README: Change feed).
   mutable std::mutex await_mu_;
   mutable std::condition_variable published_cv_;
 };

@@ -458,7 +458,8 @@ absl::Status ChangeService::Watch(
     // watcher, on the committing writer's time.
     if (batch != nullptr) continue;
     log_.AwaitSequence(
-        next, std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}));
+        next,
+        std::min({end, last_sent + options_.progress_interval, now + kIdleCheck}) - now);
   }
 }
 

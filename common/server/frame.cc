@@ -49,7 +49,7 @@ Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
       fair_share_(
           options.fair_share,
           [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
-          real_time_),
+          steady_time_),
       stream_slots_(options.streams),
       blocking_(std::max(options.blocking_threads, options.fair_share.seats)),
       flood_pages_(options.fair_share.seats, kFloodPageNice) {}
@@ -239,8 +239,7 @@ bool Frame::StartThread(std::function<void()> work) {
   auto done = std::make_shared<std::atomic<bool>>(false);
   // std::thread reports a thread the system would not start (the limit on a
   // process's or a pod's threads: EAGAIN) by throwing, which gRPC caught
-  // and answered UNKNOWN, leaving the stream's reactor and its call behind:
-  // a directory so refused later hung at SIGTERM.
+  // and answered UNKNOWN, leaving the stream's reactor and its call behind.
   try {
     threads_.push_back(StreamThread{.thread = std::thread([work = std::move(work), done] {
                                       work();

@@ -218,8 +218,9 @@ class Frame {
   const auth::Authenticator& authenticator_;
   const std::optional<names::Cell> cell_;
   CallGate gate_;
-  // Real time, for the fair share's rates even under a fake service clock.
-  SystemClock real_time_;
+  // For the fair share's rates and waits: real time even under a fake
+  // service clock, and steady across a wall clock stepped back.
+  SteadyClock steady_time_;
   FairShare fair_share_;
   StreamSlots stream_slots_;
   BlockingPool blocking_;

@@ -1,6 +1,8 @@
 #ifndef CLIENTBOOK_COMMON_TIME_CLOCK_H_
 #define CLIENTBOOK_COMMON_TIME_CLOCK_H_
 
+#include <chrono>
+
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -17,6 +19,17 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
+};
+
+// Time that only moves forward, for measuring intervals, not for telling
+// the time of day: a wall clock stepped back (NTP at a node's boot) would
+// stretch every interval measured across the step by as much.
+class SteadyClock final : public Clock {
+ public:
+  absl::Time Now() const override {
+    return absl::UnixEpoch() +
+           absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+  }
 };
 
 // A clock that moves only when told to.
