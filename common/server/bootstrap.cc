@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -40,7 +41,9 @@ void FitStreamBoundsToThreadLimit() {
   const StreamBounds wanted{.streams = absl::GetFlag(FLAGS_max_streams),
                             .watchers = absl::GetFlag(FLAGS_max_watchers)};
   const std::optional<int64_t> limit = ThreadLimit();
-  const StreamBounds fitted = FitToThreadLimit(wanted, limit);
+  const StreamBounds fitted = FitToThreadLimit(
+      wanted, limit,
+      ThreadsBesideStreams(static_cast<int>(std::thread::hardware_concurrency())));
   if (fitted.streams == wanted.streams && fitted.watchers == wanted.watchers) return;
   spdlog::warn(
       "--max_streams={} and --max_watchers={} would hold up to {} threads, and this "

@@ -64,10 +64,15 @@ std::optional<int64_t> ThreadLimit(const std::string& root) {
   return smallest;
 }
 
-StreamBounds FitToThreadLimit(StreamBounds wanted, std::optional<int64_t> limit) {
+int64_t ThreadsBesideStreams(int cores) {
+  return std::max<int64_t>(128, 64 + int64_t{8} * cores);
+}
+
+StreamBounds FitToThreadLimit(StreamBounds wanted, std::optional<int64_t> limit,
+                              int64_t beside) {
   const int64_t want = static_cast<int64_t>(wanted.streams) + wanted.watchers;
   if (!limit.has_value() || want <= 0) return wanted;
-  const int64_t room = *limit - kThreadsBesideStreams;
+  const int64_t room = *limit - beside;
   if (want <= room) return wanted;
   auto cut = [&](int bound) {
     return bound <= 0 ? bound

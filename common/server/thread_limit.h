@@ -20,17 +20,20 @@ struct StreamBounds {
   int watchers = 0;
 };
 
-// Threads a service runs beside its streams: gRPC's pools, the blocking
-// pools, RocksDB's, metrics. A directory runs about 50, and gRPC's pools
-// grow under load.
-inline constexpr int64_t kThreadsBesideStreams = 128;
+// Threads a service runs beside its streams on a machine of `cores`: the
+// blocking pools, RocksDB's, metrics, and gRPC's pools, which are sized by
+// the machine's cores (not a pod's CPU limit) and grow under load. A
+// directory runs about 50 on 2 cores.
+int64_t ThreadsBesideStreams(int cores);
 
 // `wanted`, or, when it would take more threads than `limit` leaves beside
-// kThreadsBesideStreams, both bounds cut in the same proportion to fit (at
-// least one each that was any). Past the limit gRPC's own threads fail to start as well:
-// a directory whose watches took every thread the cgroup allowed lost calls
-// and never finished stopping at SIGTERM.
-StreamBounds FitToThreadLimit(StreamBounds wanted, std::optional<int64_t> limit);
+// `beside` (ThreadsBesideStreams), both bounds cut in the same proportion
+// to fit (at least one each that was any). Past the limit gRPC's own
+// threads fail to start as well: a directory whose watches took every
+// thread the cgroup allowed lost calls and never finished stopping at
+// SIGTERM.
+StreamBounds FitToThreadLimit(StreamBounds wanted, std::optional<int64_t> limit,
+                              int64_t beside);
 
 }  // namespace clientbook::server
 

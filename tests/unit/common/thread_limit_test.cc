@@ -51,30 +51,40 @@ TEST_F(ThreadLimitTest, NoLimitWhereNoneIsSetOrNothingIsReadable) {
   EXPECT_EQ(ThreadLimit(root_.path()), std::nullopt);
 }
 
+// The tests give 128 threads to the rest of the process.
+constexpr int64_t kBeside = 128;
+
 TEST(FitToThreadLimitTest, BoundsThatFitOrNoLimitAreKept) {
   const StreamBounds wanted{.streams = 1000, .watchers = 10000};
-  EXPECT_EQ(FitToThreadLimit(wanted, std::nullopt).watchers, 10000);
-  const StreamBounds roomy = FitToThreadLimit(wanted, 11000 + kThreadsBesideStreams);
+  EXPECT_EQ(FitToThreadLimit(wanted, std::nullopt, kBeside).watchers, 10000);
+  const StreamBounds roomy = FitToThreadLimit(wanted, 11000 + kBeside, kBeside);
   EXPECT_EQ(roomy.streams, 1000);
   EXPECT_EQ(roomy.watchers, 10000);
 }
 
 TEST(FitToThreadLimitTest, BoundsPastTheLimitAreCutInProportionBelowIt) {
   const StreamBounds fitted =
-      FitToThreadLimit({.streams = 1000, .watchers = 10000}, 4096);
+      FitToThreadLimit({.streams = 1000, .watchers = 10000}, 4096, kBeside);
   EXPECT_EQ(fitted.streams, 360);    // 3,968 threads left: an eleventh of them
   EXPECT_EQ(fitted.watchers, 3607);  // and ten elevenths
-  EXPECT_LE(fitted.streams + fitted.watchers + kThreadsBesideStreams, 4096);
-  const StreamBounds one_short = FitToThreadLimit({.streams = 100, .watchers = 100},
-                                                  200 + kThreadsBesideStreams - 1);
+  EXPECT_LE(fitted.streams + fitted.watchers + kBeside, 4096);
+  const StreamBounds one_short =
+      FitToThreadLimit({.streams = 100, .watchers = 100}, 200 + kBeside - 1, kBeside);
   EXPECT_LT(one_short.streams + one_short.watchers, 200);
 }
 
 TEST(FitToThreadLimitTest, EachBoundKeepsOneAndNoneStaysNone) {
-  const StreamBounds tiny = FitToThreadLimit({.streams = 1000, .watchers = 10000}, 100);
+  const StreamBounds tiny =
+      FitToThreadLimit({.streams = 1000, .watchers = 10000}, 100, kBeside);
   EXPECT_EQ(tiny.streams, 1);
   EXPECT_EQ(tiny.watchers, 1);
-  EXPECT_EQ(FitToThreadLimit({.streams = 1000, .watchers = 0}, 300).watchers, 0);
+  EXPECT_EQ(FitToThreadLimit({.streams = 1000, .watchers = 0}, 300, kBeside).watchers, 0);
+}
+
+// gRPC sizes its pools by the machine's cores.
+TEST(FitToThreadLimitTest, TheThreadsBesideStreamsGrowWithTheCores) {
+  EXPECT_EQ(ThreadsBesideStreams(2), 128);
+  EXPECT_EQ(ThreadsBesideStreams(64), 576);
 }
 
 }  // namespace
