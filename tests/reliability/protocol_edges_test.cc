@@ -491,6 +491,24 @@ TEST_F(ProtocolEdgesTest, ReflectionDescribesTheErrorDetailsOnEveryService) {
   }
 }
 
+// A directory on `target` with its store in `dir`, started by a shell that
+// first runs `setup` (a limit to lower, a cgroup to join) in the process
+// that then becomes the directory.
+std::unique_ptr<testing::ServiceProcess> DirectoryAfter(const std::string& setup,
+                                                        const std::string& target,
+                                                        const testing::TempDir& dir,
+                                                        std::vector<std::string> flags) {
+  std::vector<std::string> args = {"-c",
+                                   setup + " && exec \"$0\" \"$@\"",
+                                   DIRECTORY_BINARY,
+                                   "--listen=" + target,
+                                   "--data_dir=" + dir.Sub("data"),
+                                   "--metrics_listen="};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return std::make_unique<testing::ServiceProcess>("/bin/sh", std::move(args),
+                                                   dir.Sub("directory.log"));
+}
+
 // Sockets that connect and never speak hold a file descriptor each until
 // their handshake times out (--handshake_timeout; gRPC's own is 2 minutes).
 // Started under a soft limit of 256 open files, the service raises it to
@@ -501,14 +519,10 @@ TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhil
   testing::TempDir dir;
   const int port = testing::FreePort();
   const std::string target = absl::StrCat("127.0.0.1:", port);
-  testing::ServiceProcess directory(
-      "/bin/sh",
-      {"-c", "ulimit -S -n 256 && exec \"$0\" \"$@\"", DIRECTORY_BINARY,
-       "--listen=" + target, "--data_dir=" + dir.Sub("data"),
-       "--metrics_listen=", "--handshake_timeout=1s"},
-      dir.Sub("directory.log"));
-  ASSERT_TRUE(directory.Start());
-  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  const auto directory =
+      DirectoryAfter("ulimit -S -n 256", target, dir, {"--handshake_timeout=1s"});
+  ASSERT_TRUE(directory->Start());
+  ASSERT_TRUE(directory->WaitServing(target)) << directory->Log();
   auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
   v1::Firm firm;
   ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &firm), IsOk());
@@ -531,7 +545,7 @@ TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhil
   v1::GetFirmRequest get;
   get.set_name(firm.name());
   v1::Firm got;
-  EXPECT_THAT(fresh->GetFirm(&ctx, get, &got), IsOk()) << directory.Log();
+  EXPECT_THAT(fresh->GetFirm(&ctx, get, &got), IsOk()) << directory->Log();
 
   // Each idle socket is closed from the service's side: it reads as ended.
   int open = static_cast<int>(idle.size());
@@ -558,16 +572,12 @@ TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhil
 TEST(ConnectionLimitsTest, AServiceRaisesItsOpenFilesLimitToTheHardOne) {
   testing::TempDir dir;
   const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
-  testing::ServiceProcess directory(
-      "/bin/sh",
-      {"-c", "ulimit -S -n 64 && exec \"$0\" \"$@\"", DIRECTORY_BINARY,
-       "--listen=" + target, "--data_dir=" + dir.Sub("data"), "--metrics_listen="},
-      dir.Sub("directory.log"));
-  ASSERT_TRUE(directory.Start());
-  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
+  const auto directory = DirectoryAfter("ulimit -S -n 64", target, dir, {});
+  ASSERT_TRUE(directory->Start());
+  ASSERT_TRUE(directory->WaitServing(target)) << directory->Log();
   rlimit hard{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &hard), 0);
-  std::ifstream limits(absl::StrCat("/proc/", directory.pid(), "/limits"));
+  std::ifstream limits(absl::StrCat("/proc/", directory->pid(), "/limits"));
   std::string line;
   std::string files;
   while (std::getline(limits, line)) {
@@ -632,15 +642,12 @@ TEST(ThreadLimitsTest, UnderAPidsLimitWatchesPastItAreRefusedAndTheServiceStillS
   if (!cgroup.ok()) GTEST_SKIP() << "no pids cgroup may be created here";
   testing::TempDir dir;
   const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
-  testing::ServiceProcess directory(
-      "/bin/sh",
-      {"-c", "echo $$ > " + cgroup.dir() + "/cgroup.procs && exec \"$0\" \"$@\"",
-       DIRECTORY_BINARY, "--listen=" + target, "--data_dir=" + dir.Sub("data"),
-       "--metrics_listen=", "--drain_delay=0s", "--max_watchers_per_caller=1000"},
-      dir.Sub("directory.log"));
-  ASSERT_TRUE(directory.Start());
-  ASSERT_TRUE(directory.WaitServing(target)) << directory.Log();
-  EXPECT_TRUE(absl::StrContains(directory.Log(), "serving at most")) << directory.Log();
+  const auto directory =
+      DirectoryAfter("echo $$ > " + cgroup.dir() + "/cgroup.procs", target, dir,
+                     {"--drain_delay=0s", "--max_watchers_per_caller=1000"});
+  ASSERT_TRUE(directory->Start());
+  ASSERT_TRUE(directory->WaitServing(target)) << directory->Log();
+  EXPECT_TRUE(absl::StrContains(directory->Log(), "serving at most")) << directory->Log();
   auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
   v1::Firm firm;
   ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &firm), IsOk());
@@ -666,19 +673,19 @@ TEST(ThreadLimitsTest, UnderAPidsLimitWatchesPastItAreRefusedAndTheServiceStillS
   }
   EXPECT_GT(served, 0);
   EXPECT_EQ(refused.size(), 1u);
-  EXPECT_GT(refused[grpc::StatusCode::RESOURCE_EXHAUSTED], 0) << directory.Log();
+  EXPECT_GT(refused[grpc::StatusCode::RESOURCE_EXHAUSTED], 0) << directory->Log();
   EXPECT_EQ(cgroup.Refusals(), 0) << "threads the cgroup refused to start";
   for (auto& context : contexts) context->TryCancel();
   for (auto& stream : streams) stream->Finish();
 
   // Stops within its grace, or the test ends it.
   std::future<std::optional<int>> stopped =
-      std::async(std::launch::async, [&] { return directory.Stop(SIGTERM); });
+      std::async(std::launch::async, [&] { return directory->Stop(SIGTERM); });
   if (stopped.wait_for(std::chrono::seconds(40)) != std::future_status::ready) {
-    kill(directory.pid(), SIGKILL);
-    ADD_FAILURE() << "the directory did not stop at SIGTERM\n" << directory.Log();
+    kill(directory->pid(), SIGKILL);
+    ADD_FAILURE() << "the directory did not stop at SIGTERM\n" << directory->Log();
   }
-  EXPECT_EQ(stopped.get(), 0) << directory.Log();
+  EXPECT_EQ(stopped.get(), 0) << directory->Log();
 }
 
 }  // namespace
