@@ -110,7 +110,7 @@ absl::StatusOr<StoreBackup> BackupService::Create() {
 grpc::ServerUnaryReactor* BackupService::CreateBackup(grpc::CallbackServerContext* ctx,
                                                       const v1::CreateBackupRequest* req,
                                                       v1::Backup* resp) {
-  return frame_.Blocking(ctx, req,
+  return frame_.Blocking(ctx, req, resp,
                          [this, resp](const auth::Caller& caller) -> absl::Status {
                            CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
                            CB_ASSIGN_OR_RETURN(StoreBackup made, Create());
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* BackupService::ListBackups(grpc::CallbackServerContext
                                                      const v1::ListBackupsRequest* req,
                                                      v1::ListBackupsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         if (backups_.store == nullptr) return absl::OkStatus();
         CB_ASSIGN_OR_RETURN(std::vector<StoreBackup> all, backups_.store->List());
@@ -136,7 +136,7 @@ grpc::ServerUnaryReactor* BackupService::VerifyBackup(grpc::CallbackServerContex
                                                       const v1::VerifyBackupRequest* req,
                                                       v1::Backup* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         CB_ASSIGN_OR_RETURN(const uint32_t id, ParseBackupName(req->name()));
         if (backups_.store == nullptr)
@@ -149,9 +149,9 @@ grpc::ServerUnaryReactor* BackupService::VerifyBackup(grpc::CallbackServerContex
 
 grpc::ServerUnaryReactor* BackupService::DeleteBackup(grpc::CallbackServerContext* ctx,
                                                       const v1::DeleteBackupRequest* req,
-                                                      google::protobuf::Empty*) {
+                                                      google::protobuf::Empty* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         CB_ASSIGN_OR_RETURN(const uint32_t id, ParseBackupName(req->name()));
         if (backups_.store == nullptr)

@@ -232,7 +232,7 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
                                                      const v1::ListChangesRequest* req,
                                                      v1::ListChangesResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const size_t page_size,
                             PageSize(req->page_size(), kDefaultPageSize));
         CB_ASSIGN_OR_RETURN(Scope scope, OpenScope(caller, req->parent(), req->filter()));
@@ -303,7 +303,7 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
     grpc::CallbackServerContext* ctx, const v1::ListAuditEntriesRequest* req,
     v1::ListAuditEntriesResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const size_t page_size,
                             PageSize(req->page_size(), kDefaultAuditPageSize));
         CB_ASSIGN_OR_RETURN(AuditFilter filter,

@@ -20,7 +20,8 @@ namespace clientbook::server {
 namespace {
 
 // The frame's threads, fair share and stream bounds, from
-// --concurrent_calls, the --firm_* flags and --max_streams*.
+// --concurrent_calls, the --firm_* flags, --max_streams* and
+// --max_unsent_response_mib*.
 FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell cell) {
   FrameOptions options;
   options.cell = defaults.spans_cells ? std::nullopt : std::optional<names::Cell>(cell);
@@ -32,6 +33,10 @@ FrameOptions FrameOptionsFromFlags(const ServiceDefaults& defaults, names::Cell 
   options.fair_share.rate_burst = absl::GetFlag(FLAGS_firm_rate_burst);
   options.streams = {.per_process = absl::GetFlag(FLAGS_max_streams),
                      .per_caller = absl::GetFlag(FLAGS_max_streams_per_caller)};
+  options.unsent = {
+      .per_process = int64_t{absl::GetFlag(FLAGS_max_unsent_response_mib)} << 20,
+      .per_caller = int64_t{absl::GetFlag(FLAGS_max_unsent_response_mib_per_caller)}
+                    << 20};
   return options;
 }
 

@@ -23,7 +23,7 @@ class ClockService final : public testing::v1::ClockService::CallbackService {
   grpc::ServerUnaryReactor* Advance(grpc::CallbackServerContext* ctx,
                                     const testing::v1::AdvanceRequest* req,
                                     google::protobuf::Timestamp* now) override {
-    return frame_.Unary(ctx, req, [this, req, now](const auth::Caller& caller) {
+    return frame_.Unary(ctx, req, now, [this, req, now](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
       int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
       if (micros < 0)
@@ -40,7 +40,7 @@ class ClockService final : public testing::v1::ClockService::CallbackService {
   grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx,
                                 const testing::v1::NowRequest* req,
                                 google::protobuf::Timestamp* now) override {
-    return frame_.Unary(ctx, req, [this, now](const auth::Caller& caller) {
+    return frame_.Unary(ctx, req, now, [this, now](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
       *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
       return absl::OkStatus();

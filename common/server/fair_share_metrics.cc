@@ -53,8 +53,17 @@ std::vector<prometheus::MetricFamily> FairShareMetrics::Collect() const {
             {{"reason", "TOO_MANY_STREAMS"}});
   AddSeries(refused, static_cast<double>(streams_refused.too_many_of_caller),
             {{"reason", "TOO_MANY_STREAMS_OF_CALLER"}});
+  auto unsent = Family("clientbook_unsent_response_bytes",
+                       "bytes of answers held for callers that have not read them",
+                       MetricType::Gauge);
+  AddSeries(unsent, static_cast<double>(unsent_.bytes()));
+  const UnsentResponses::Refused unsent_refused = unsent_.refused();
+  AddSeries(refused, static_cast<double>(unsent_refused.process),
+            {{"reason", "UNSENT_RESPONSES"}});
+  AddSeries(refused, static_cast<double>(unsent_refused.caller),
+            {{"reason", "UNSENT_RESPONSES_OF_CALLER"}});
   return {seats,       in_use,       queued,    refused, firm_running,
-          firm_queued, firm_refused, firm_wait, streams};
+          firm_queued, firm_refused, firm_wait, streams, unsent};
 }
 
 }  // namespace clientbook::server

@@ -54,6 +54,14 @@ ABSL_FLAG(int, max_streams, 1000,
 ABSL_FLAG(int, max_streams_per_caller, 100,
           "of those, open at once for one caller; more are refused "
           "RESOURCE_EXHAUSTED (TOO_MANY_STREAMS_OF_CALLER)");
+ABSL_FLAG(int, max_unsent_response_mib, 64,
+          "MiB of answers (as sent; each takes about five times as much "
+          "memory while held) the process holds for callers that have not read "
+          "them; past it every call is refused RESOURCE_EXHAUSTED "
+          "(UNSENT_RESPONSES) until they are read or their connections close");
+ABSL_FLAG(int, max_unsent_response_mib_per_caller, 16,
+          "of those, MiB held for one caller; past it its calls are refused "
+          "RESOURCE_EXHAUSTED (UNSENT_RESPONSES_OF_CALLER)");
 
 namespace clientbook::server {
 

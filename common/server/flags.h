@@ -27,6 +27,8 @@ ABSL_DECLARE_FLAG(double, firm_rate_limit);
 ABSL_DECLARE_FLAG(double, firm_rate_burst);
 ABSL_DECLARE_FLAG(int, max_streams);
 ABSL_DECLARE_FLAG(int, max_streams_per_caller);
+ABSL_DECLARE_FLAG(int, max_unsent_response_mib);
+ABSL_DECLARE_FLAG(int, max_unsent_response_mib_per_caller);
 
 namespace clientbook::server {
 

@@ -51,6 +51,7 @@ Frame::Frame(const auth::Authenticator& authenticator, FrameOptions options)
           [this](std::function<void()> start) { blocking_.Run(std::move(start)); },
           steady_time_),
       stream_slots_(options.streams),
+      unsent_(options.unsent),
       blocking_(std::max(options.blocking_threads, options.fair_share.seats)),
       flood_pages_(options.fair_share.seats, kFloodPageNice) {}
 
@@ -81,6 +82,11 @@ Frame::Admission Frame::Admit(const grpc::ServerContextBase& context,
       admission.caller->via = *std::move(via);
     } else {
       admission.caller = via.status();
+    }
+  }
+  if (admission.caller.ok()) {
+    if (absl::Status s = unsent_.Admit(admission.caller->user_id); !s.ok()) {
+      admission.caller = s;
     }
   }
   if (admission.caller.ok() && request != nullptr) {
@@ -139,17 +145,27 @@ bool Frame::AnsweredAtAdmission(const Admission& admission,
   return false;
 }
 
-std::function<void()> Frame::Answer(grpc::ServerUnaryReactor* reactor,
-                                    std::shared_ptr<Admission> admitted, Body body) {
+std::function<void()> Frame::Answer(UnaryReactor* reactor,
+                                    std::shared_ptr<Admission> admitted,
+                                    const google::protobuf::Message* response,
+                                    Body body) {
   // The call, its request and response live until Finish(): safe to use there.
-  return [reactor, admitted = std::move(admitted), body = std::move(body)] {
-    grpc::Status status;
-    {
-      changes::CurrentCall current({admitted->request_type, &*admitted->caller});
-      status = Conclude(*admitted->caller, body(*admitted->caller));
-    }
-    reactor->Finish(status);
-  };
+  return
+      [this, reactor, admitted = std::move(admitted), response, body = std::move(body)] {
+        const auth::Caller& caller = *admitted->caller;
+        absl::Status status = unsent_.Admit(caller.user_id);
+        if (status.ok()) {
+          changes::CurrentCall current({admitted->request_type, &caller});
+          status = body(caller);
+        }
+        const grpc::Status mapped = Conclude(caller, status);
+        UnsentResponses::Hold answer;
+        if (mapped.ok()) {
+          answer =
+              unsent_.Add(caller.user_id, static_cast<int64_t>(response->ByteSizeLong()));
+        }
+        reactor->FinishHolding(mapped, std::move(answer));
+      };
 }
 
 void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& share,
@@ -190,38 +206,42 @@ void Frame::WhenSeated(grpc::CallbackServerContext* context, const CallShare& sh
 
 grpc::ServerUnaryReactor* Frame::Seated(grpc::CallbackServerContext* context,
                                         const google::protobuf::Message* request,
+                                        const google::protobuf::Message* response,
                                         Body body, bool may_run_here) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new UnaryReactor();
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   const CallShare share = admission.share;
-  WhenSeated(
-      context, share, may_run_here,
-      Answer(reactor, std::make_shared<Admission>(std::move(admission)), std::move(body)),
-      [reactor](const grpc::Status& status) { reactor->Finish(status); });
+  WhenSeated(context, share, may_run_here,
+             Answer(reactor, std::make_shared<Admission>(std::move(admission)), response,
+                    std::move(body)),
+             [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* Frame::Unary(grpc::CallbackServerContext* context,
                                        const google::protobuf::Message* request,
+                                       const google::protobuf::Message* response,
                                        Body body) {
-  return Seated(context, request, std::move(body), /*may_run_here=*/true);
+  return Seated(context, request, response, std::move(body), /*may_run_here=*/true);
 }
 
 grpc::ServerUnaryReactor* Frame::Blocking(grpc::CallbackServerContext* context,
                                           const google::protobuf::Message* request,
+                                          const google::protobuf::Message* response,
                                           Body body) {
-  return Seated(context, request, std::move(body), /*may_run_here=*/false);
+  return Seated(context, request, response, std::move(body), /*may_run_here=*/false);
 }
 
 grpc::ServerUnaryReactor* Frame::AsksPeers(grpc::CallbackServerContext* context,
                                            const google::protobuf::Message* request,
+                                           const google::protobuf::Message* response,
                                            Body body) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new UnaryReactor();
   Admission admission = Admit(*context, request);
   if (AnsweredAtAdmission(admission, reactor)) return reactor;
   blocking_.Run(Answer(reactor, std::make_shared<Admission>(std::move(admission)),
-                       std::move(body)));
+                       response, std::move(body)));
   return reactor;
 }
 

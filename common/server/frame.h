@@ -19,6 +19,7 @@
 #include "common/server/call_gate.h"
 #include "common/server/fair_share.h"
 #include "common/server/stream_slots.h"
+#include "common/server/unsent_responses.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -40,6 +41,8 @@ struct FrameOptions {
   FairShareOptions fair_share;
   // Streams other than change watches open at once.
   StreamLimits streams;
+  // Bytes of unary answers held for callers that do not read them.
+  UnsentLimits unsent;
   // The cell served: a call naming a firm of another is refused WRONG_CELL.
   // None for a service in front of every cell.
   std::optional<names::Cell> cell = names::Cell{0};
@@ -47,7 +50,8 @@ struct FrameOptions {
 
 // The frame every call of every Clientbook service passes through, on gRPC's
 // callback API: admits it (refused UNAVAILABLE once the server drains),
-// refuses oversized metadata, proves the caller, refuses enum numbers the
+// refuses oversized metadata, proves the caller, refuses a caller holding
+// too many answers it has not read (UnsentResponses), refuses enum numbers the
 // contract does not define, refuses a firm of another cell (WRONG_CELL),
 // gives it its firm's fair share of the server
 // (FairShare: a call may wait for a seat, or be refused RESOURCE_EXHAUSTED),
@@ -68,14 +72,18 @@ class Frame {
   // that never wait on a lock held across I/O or on another service. Like
   // every body, it may run after the handler has returned: it captures the
   // request and response pointers (alive until the call finishes), never
-  // the handler's locals.
+  // the handler's locals. `response` is counted among the unsent answers
+  // until gRPC has sent it.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
-                                  const google::protobuf::Message* request, Body body);
+                                  const google::protobuf::Message* request,
+                                  const google::protobuf::Message* response, Body body);
 
   // A unary call whose body takes locks, syncs to disk or waits on another
   // service: it runs on the frame's blocking pool, never on gRPC's threads.
   grpc::ServerUnaryReactor* Blocking(grpc::CallbackServerContext* context,
-                                     const google::protobuf::Message* request, Body body);
+                                     const google::protobuf::Message* request,
+                                     const google::protobuf::Message* response,
+                                     Body body);
 
   // A unary call whose body waits on a service that may call this one back
   // (the directory's DeleteClient asks billing, which asks the directory who
@@ -83,6 +91,7 @@ class Frame {
   // holds the seats the call back needs. The call back has its fair share.
   grpc::ServerUnaryReactor* AsksPeers(grpc::CallbackServerContext* context,
                                       const google::protobuf::Message* request,
+                                      const google::protobuf::Message* response,
                                       Body body);
 
   // A server stream: `body` runs on a thread of its own (a stream may last
@@ -146,8 +155,10 @@ class Frame {
   const auth::Authenticator& authenticator() const { return authenticator_; }
   FairShare& fair_share() { return fair_share_; }
   const StreamSlots& stream_slots() const { return stream_slots_; }
+  const UnsentResponses& unsent_responses() const { return unsent_; }
 
  private:
+  class UnaryReactor;
   template <typename Response>
   class WriteReactor;
   template <typename Request, typename Response>
@@ -177,7 +188,7 @@ class Frame {
     std::shared_ptr<std::atomic<bool>> done;
   };
 
-  // Admission, metadata size, identity and enum checks.
+  // Admission, metadata size, identity, unsent answers and enum checks.
   Admission Admit(const grpc::ServerContextBase& context,
                   const google::protobuf::Message* request);
   // Admit(), and a place among the open streams (StreamSlots) when
@@ -209,11 +220,14 @@ class Frame {
                   std::function<void(const grpc::Status&)> finish);
   // A unary call given its firm's share: Unary() and Blocking().
   grpc::ServerUnaryReactor* Seated(grpc::CallbackServerContext* context,
-                                   const google::protobuf::Message* request, Body body,
+                                   const google::protobuf::Message* request,
+                                   const google::protobuf::Message* response, Body body,
                                    bool may_run_here);
-  // Answers a unary call by running `body` and finishing with its status.
-  static std::function<void()> Answer(grpc::ServerUnaryReactor* reactor,
-                                      std::shared_ptr<Admission> admitted, Body body);
+  // Answers a unary call by running `body` and finishing with its status,
+  // its `response` counted until sent; refused instead when its caller's
+  // unsent answers grew past their bound while it waited.
+  std::function<void()> Answer(UnaryReactor* reactor, std::shared_ptr<Admission> admitted,
+                               const google::protobuf::Message* response, Body body);
 
   const auth::Authenticator& authenticator_;
   const std::optional<names::Cell> cell_;
@@ -223,6 +237,7 @@ class Frame {
   SteadyClock steady_time_;
   FairShare fair_share_;
   StreamSlots stream_slots_;
+  UnsentResponses unsent_;
   BlockingPool blocking_;
   // A flood's pages (reads of many resources, of a firm with more calls
   // waiting behind them while another firm calls) run at a lower priority:

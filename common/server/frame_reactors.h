@@ -9,6 +9,26 @@
 
 namespace clientbook::server {
 
+// A unary call's reactor: its answer stays counted among the unsent
+// (UnsentResponses) until gRPC is done with the call, its bytes sent or its
+// caller gone.
+class Frame::UnaryReactor final : public grpc::ServerUnaryReactor {
+ public:
+  void FinishHolding(const grpc::Status& status, UnsentResponses::Hold answer) {
+    answer_ = std::move(answer);
+    Finish(status);
+  }
+  void OnDone() override { delete this; }
+  // gRPC runs the OnDone() of a reactor it may not inline on its executor,
+  // a thread switch a call (GetClient from 16 callers: 25,200 -> 20,600 a
+  // second). This one's is trivial, as is that of the reactor gRPC gives
+  // by default, which says so the same way.
+  bool InternalInlineable() override { return true; }
+
+ private:
+  UnsentResponses::Hold answer_;
+};
+
 // Runs a stream's body on its own thread, one message in flight at a time.
 template <typename Response>
 class Frame::WriteReactor final : public grpc::ServerWriteReactor<Response> {

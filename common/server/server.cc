@@ -107,8 +107,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     }
     server->exposer_->RegisterCollectable(server->registry_);
     if (frame != nullptr) {
-      server->fair_share_metrics_ =
-          std::make_shared<FairShareMetrics>(frame->fair_share(), frame->stream_slots());
+      server->fair_share_metrics_ = std::make_shared<FairShareMetrics>(
+          frame->fair_share(), frame->stream_slots(), frame->unsent_responses());
       server->exposer_->RegisterCollectable(server->fair_share_metrics_);
     }
     // A service with metrics of its own (the change feed's) is scraped too,

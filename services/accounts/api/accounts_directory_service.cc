@@ -16,7 +16,7 @@ constexpr auto kToProto = [](const InvitationRecord& invitation) {
 grpc::ServerUnaryReactor* AccountsDirectoryService::ListMyFirms(
     grpc::CallbackServerContext* ctx, const v1::ListMyFirmsRequest* req,
     v1::ListMyFirmsResponse* resp) {
-  return frame_.Unary(ctx, req, [this, req, resp](const auth::Caller& caller) {
+  return frame_.Unary(ctx, req, resp, [this, req, resp](const auth::Caller& caller) {
     return server::RespondPage(
         accounts_.ListMyFirms(caller.user_id, {.page_size = req->page_size(),
                                                .page_token = req->page_token()}),
@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::ListMyFirms(
 grpc::ServerUnaryReactor* AccountsDirectoryService::CreateInvitation(
     grpc::CallbackServerContext* ctx, const v1::CreateInvitationRequest* req,
     v1::Invitation* resp) {
-  return frame_.Blocking(ctx, req, [this, req, resp](const auth::Caller& caller) {
+  return frame_.Blocking(ctx, req, resp, [this, req, resp](const auth::Caller& caller) {
     return server::Respond(
         invitations_.CreateInvitation(caller.user_id,
                                       invitations::DraftFromProto(req->invitation())),
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::CreateInvitation(
 grpc::ServerUnaryReactor* AccountsDirectoryService::ListInvitations(
     grpc::CallbackServerContext* ctx, const v1::ListInvitationsRequest* req,
     v1::ListInvitationsResponse* resp) {
-  return frame_.Unary(ctx, req, [this, req, resp](const auth::Caller& caller) {
+  return frame_.Unary(ctx, req, resp, [this, req, resp](const auth::Caller& caller) {
     return server::RespondPage(
         invitations_.ListInvitations(
             caller, req->invitee_email(),
@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::AcceptInvitation(
     grpc::CallbackServerContext* ctx, const v1::AcceptInvitationRequest* req,
     v1::Invitation* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const invitations::AcceptRequest ask,
                             invitations::ParseAccept(*req));
         return server::Respond(
@@ -65,7 +65,7 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::DeclineInvitation(
     grpc::CallbackServerContext* ctx, const v1::DeclineInvitationRequest* req,
     v1::Invitation* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         if (req->token().empty()) return errors::InvalidField("token", "is required");
         return server::Respond(invitations_.DeclineInvitation(caller, req->token()), resp,
                                kToProto);

@@ -8,7 +8,7 @@ grpc::ServerUnaryReactor* BillingOperatorService::SweepExpiredTrials(
     grpc::CallbackServerContext* ctx, const v1::SweepExpiredTrialsRequest* req,
     v1::SweepExpiredTrialsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         CB_ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> lapsed,
                             billing_.SweepExpiredTrials());

@@ -36,7 +36,7 @@ grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
     grpc::CallbackServerContext* ctx, const v1::ReconcileRequest* req,
     v1::ReconcileResponse* resp) {
   return frame_.AsksPeers(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
           ClientSet clients;

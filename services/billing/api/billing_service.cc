@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* BillingService::GetSubscription(
     grpc::CallbackServerContext* ctx, const v1::GetSubscriptionRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -40,7 +40,7 @@ grpc::ServerUnaryReactor* BillingService::ListSubscriptions(
     grpc::CallbackServerContext* ctx, const v1::ListSubscriptionsRequest* req,
     v1::ListSubscriptionsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         SubscriptionFilter filter{.plan = req->plan(),
@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* BillingService::SubscribeClient(
     grpc::CallbackServerContext* ctx, const v1::SubscribeClientRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::ClientName client,
                             names::ClientName::Parse("parent", req->parent()));
         std::vector<v1::Product> products;
@@ -77,7 +77,7 @@ grpc::ServerUnaryReactor* BillingService::AddProduct(grpc::CallbackServerContext
                                                      const v1::AddProductRequest* req,
                                                      v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -90,7 +90,7 @@ grpc::ServerUnaryReactor* BillingService::RemoveProduct(
     grpc::CallbackServerContext* ctx, const v1::RemoveProductRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -103,7 +103,7 @@ grpc::ServerUnaryReactor* BillingService::SetBillingPeriod(
     grpc::CallbackServerContext* ctx, const v1::SetBillingPeriodRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* BillingService::AddPaymentMethod(
     grpc::CallbackServerContext* ctx, const v1::AddPaymentMethodRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -130,7 +130,7 @@ grpc::ServerUnaryReactor* BillingService::RemoveFromWholesale(
     grpc::CallbackServerContext* ctx, const v1::RemoveFromWholesaleRequest* req,
     v1::Subscription* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -143,7 +143,7 @@ grpc::ServerUnaryReactor* BillingService::AuthorizeBillingTransfer(
     grpc::CallbackServerContext* ctx, const v1::AuthorizeBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller,
@@ -160,7 +160,7 @@ grpc::ServerUnaryReactor* BillingService::CompleteBillingTransfer(
     grpc::CallbackServerContext* ctx, const v1::CompleteBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -173,7 +173,7 @@ grpc::ServerUnaryReactor* BillingService::RevokeBillingTransfer(
     grpc::CallbackServerContext* ctx, const v1::RevokeBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return frame_.Blocking(
-      ctx, req,
+      ctx, req, resp,
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
@@ -186,7 +186,7 @@ grpc::ServerUnaryReactor* BillingService::GetBillingTransfer(
     grpc::CallbackServerContext* ctx, const v1::GetBillingTransferRequest* req,
     v1::BillingTransfer* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::BillingTransferName transfer,
                             names::BillingTransferName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(SubscriptionView view,

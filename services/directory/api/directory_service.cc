@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateFirm(grpc::CallbackServerConte
                                                        const v1::CreateFirmRequest* req,
                                                        v1::Firm* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         return server::Respond(
             directory_.firms.CreateFirm(caller, req->firm().display_name(),
                                         req->creator_email(), req->creator_display_name(),
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* DirectoryService::GetFirm(grpc::CallbackServerContext*
                                                     const v1::GetFirmRequest* req,
                                                     v1::Firm* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("name", req->name()));
         return server::Respond(directory_.firms.GetFirm(caller, name), resp, kToProto);
@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
                                                        const v1::UpdateFirmRequest* req,
                                                        v1::Firm* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("firm.name", req->firm().name()));
         FirmRecord patch;
@@ -70,7 +70,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DirectoryService::ListMyFirms(grpc::CallbackServerContext* ctx,
                                                         const v1::ListMyFirmsRequest* req,
                                                         v1::ListMyFirmsResponse* resp) {
-  return frame_.Unary(ctx, req,
+  return frame_.Unary(ctx, req, resp,
                       [this, req, resp](const auth::Caller& caller) -> absl::Status {
                         return server::RespondPage(
                             directory_.firms.ListMyFirms(
@@ -83,7 +83,7 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
     grpc::CallbackServerContext* ctx, const v1::AddFirmMemberRequest* req,
     v1::FirmMember* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         return server::Respond(
@@ -96,7 +96,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirmMember(
     grpc::CallbackServerContext* ctx, const v1::UpdateFirmMemberRequest* req,
     v1::FirmMember* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             const names::MemberName member,
             names::MemberName::Parse("member.name", req->member().name()));
@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
     grpc::CallbackServerContext* ctx, const v1::ListFirmMembersRequest* req,
     v1::ListFirmMembersResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         return server::RespondPage(
@@ -127,7 +127,7 @@ grpc::ServerUnaryReactor* DirectoryService::RemoveFirmMember(
     grpc::CallbackServerContext* ctx, const v1::RemoveFirmMemberRequest* req,
     v1::RemoveFirmMemberResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::MemberName leaver,
                             names::MemberName::Parse("name", req->name()));
         std::string heir;
@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::TransferPrimaryAdminRequest* req,
     v1::TransferPrimaryAdminResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("firm", req->firm()));
         CB_ASSIGN_OR_RETURN(
@@ -179,7 +179,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateClient(
     grpc::CallbackServerContext* ctx, const v1::CreateClientRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -201,7 +201,7 @@ grpc::ServerUnaryReactor* DirectoryService::GetClient(grpc::CallbackServerContex
   // changes a subscription): no other call carries it on to another.
   const bool for_change = auth::IsForChange(ctx->client_metadata());
   return frame_.Unary(
-      ctx, req,
+      ctx, req, resp,
       [this, req, resp, for_change](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
@@ -220,7 +220,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             names::ClientName ref,
             names::ClientName::Parse("client.name", req->client().name()));
@@ -243,7 +243,7 @@ grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
     grpc::CallbackServerContext* ctx, const v1::FindDuplicateClientsRequest* req,
     v1::FindDuplicateClientsResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -264,7 +264,7 @@ grpc::ServerUnaryReactor* DirectoryService::MergeClients(
     v1::MergeClientsResponse* resp) {
   // Asks billing and import first.
   return frame_.AsksPeers(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName target,
                             names::ClientName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(
@@ -289,7 +289,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
                                                         const v1::ListClientsRequest* req,
                                                         v1::ListClientsResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         ClientListQuery query;
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
@@ -335,7 +335,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
     grpc::CallbackServerContext* ctx, const v1::DeactivateClientRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(
@@ -348,7 +348,7 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
     grpc::CallbackServerContext* ctx, const v1::ReactivateClientRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(
@@ -359,10 +359,10 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
 
 grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
     grpc::CallbackServerContext* ctx, const v1::DeleteClientRequest* req,
-    google::protobuf::Empty*) {
+    google::protobuf::Empty* resp) {
   // Asks billing first.
   return frame_.AsksPeers(
-      ctx, req, [this, req](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return directory_.clients.DeleteClient(caller, ref);
@@ -373,7 +373,7 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
     grpc::CallbackServerContext* ctx, const v1::ChangeClientPrimaryAdminRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
         return server::Respond(directory_.clients.ChangeClientPrimaryAdmin(
@@ -386,7 +386,7 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
     grpc::CallbackServerContext* ctx, const v1::BatchUpdateClientNumbersRequest* req,
     v1::BatchUpdateClientNumbersResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<ClientNumberUpdate> updates;
@@ -428,7 +428,7 @@ grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
     grpc::CallbackServerContext* ctx, const v1::BatchGetClientsRequest* req,
     v1::BatchGetClientsResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         std::vector<uint64_t> ids;
@@ -460,7 +460,7 @@ grpc::ServerUnaryReactor* DirectoryService::GetClientListView(
     grpc::CallbackServerContext* ctx, const v1::GetClientListViewRequest* req,
     v1::ClientListView* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse("name", req->name()));
         CB_ASSIGN_OR_RETURN(ListViewRecord view,
@@ -474,7 +474,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
     grpc::CallbackServerContext* ctx, const v1::UpdateClientListViewRequest* req,
     v1::ClientListView* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientListViewName ref,
                             names::ClientListViewName::Parse(
                                 "client_list_view.name", req->client_list_view().name()));
@@ -492,7 +492,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
     grpc::CallbackServerContext* ctx, const v1::CreateInvitationRequest* req,
     v1::Invitation* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         return server::Respond(directory_.invitations.CreateInvitation(
                                    caller, DraftFromProto(req->invitation())),
                                resp, kToProto);
@@ -503,7 +503,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListInvitations(
     grpc::CallbackServerContext* ctx, const v1::ListInvitationsRequest* req,
     v1::ListInvitationsResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(Page<InvitationRecord> page,
                             directory_.invitations.ListInvitations(
                                 caller, req->invitee_email(),
@@ -520,7 +520,7 @@ grpc::ServerUnaryReactor* DirectoryService::AcceptInvitation(
     grpc::CallbackServerContext* ctx, const v1::AcceptInvitationRequest* req,
     v1::Invitation* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const invitations::AcceptRequest ask,
                             invitations::ParseAccept(*req));
         CB_ASSIGN_OR_RETURN(auto accepted, directory_.invitations.AcceptInvitation(
@@ -534,7 +534,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeclineInvitation(
     grpc::CallbackServerContext* ctx, const v1::DeclineInvitationRequest* req,
     v1::Invitation* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         if (req->token().empty()) return errors::InvalidField("token", "is required");
         return server::Respond(
             directory_.invitations.DeclineInvitation(caller, req->token()), resp,
@@ -546,7 +546,7 @@ grpc::ServerUnaryReactor* DirectoryService::ConnectInvitedClient(
     grpc::CallbackServerContext* ctx, const v1::ConnectInvitedClientRequest* req,
     v1::Client* resp) {
   return frame_.Blocking(
-      ctx, req, [this, ctx, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, ctx, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(
             const std::optional<auth::Caller> go_between,
             auth::AuthenticateGoBetween(frame_.authenticator(), ctx->client_metadata()));

@@ -22,7 +22,7 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateNote(grpc::CallbackServerConte
                                                        const v1::CreateNoteRequest* req,
                                                        v1::Note* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetNote(grpc::CallbackServerContext*
                                                     const v1::GetNoteRequest* req,
                                                     v1::Note* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
         return server::Respond(directory_.notes.GetNote(caller, ref), resp, kToProto);
@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContex
                                                       const v1::ListNotesRequest* req,
                                                       v1::ListNotesResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         NoteQuery query{
@@ -75,7 +75,7 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
                                                        const v1::UpdateNoteRequest* req,
                                                        v1::Note* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("note.name", req->note().name()));
         CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
@@ -90,7 +90,7 @@ grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerConte
                                                        const v1::DeleteNoteRequest* req,
                                                        v1::Note* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("name", req->name()));
         return server::Respond(directory_.notes.DeleteNote(caller, ref, req->etag()),
@@ -102,7 +102,7 @@ grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerConte
                                                        const v1::CreateTodoRequest* req,
                                                        v1::Todo* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         CB_ASSIGN_OR_RETURN(
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetTodo(grpc::CallbackServerContext*
                                                     const v1::GetTodoRequest* req,
                                                     v1::Todo* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::TodoName ref,
                             names::TodoName::Parse("name", req->name()));
         return server::Respond(directory_.todos.GetTodo(caller, ref), resp, kToProto);
@@ -134,7 +134,7 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
                                                        const v1::UpdateTodoRequest* req,
                                                        v1::Todo* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::TodoName ref,
                             names::TodoName::Parse("todo.name", req->todo().name()));
         CB_ASSIGN_OR_RETURN(
@@ -153,7 +153,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContex
                                                       const v1::ListTodosRequest* req,
                                                       v1::ListTodosResponse* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         TodoQuery query{
@@ -182,7 +182,7 @@ grpc::ServerUnaryReactor* WorkspaceService::GetClientWorkSummary(
     grpc::CallbackServerContext* ctx, const v1::GetClientWorkSummaryRequest* req,
     v1::ClientWorkSummary* resp) {
   return frame_.Unary(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::ClientName ref,
                             names::ClientName::Parse("client", req->client()));
         CB_ASSIGN_OR_RETURN(WorkSummary summary,

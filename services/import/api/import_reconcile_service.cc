@@ -16,7 +16,7 @@ grpc::ServerUnaryReactor* ImportReconcileService::Reconcile(
     grpc::CallbackServerContext* ctx, const v1::ReconcileRequest* req,
     v1::ReconcileResponse* resp) {
   return frame_.AsksPeers(
-      ctx, req, [this, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         auto directory_firms = [&]() -> absl::StatusOr<absl::flat_hash_set<uint64_t>> {
           absl::flat_hash_set<uint64_t> firms;

@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* ImportService::StartImport(grpc::CallbackServerContext
                                                      const v1::StartImportRequest* req,
                                                      v1::ImportJob* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
         return Respond(importer_.Start(caller, parent.firm_id, req->csv(),
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* ImportService::GetImportJob(grpc::CallbackServerContex
                                                       const v1::GetImportJobRequest* req,
                                                       v1::ImportJob* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                             names::ImportJobName::Parse("name", req->name()));
         return Respond(importer_.Get(caller, ref), resp,
@@ -129,7 +129,7 @@ grpc::ServerUnaryReactor* ImportService::ListImportJobs(
     grpc::CallbackServerContext* ctx, const v1::ListImportJobsRequest* req,
     v1::ListImportJobsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
         if (req->unfinished_only()) {
@@ -176,7 +176,7 @@ grpc::ServerUnaryReactor* ImportService::ListImportErrors(
     grpc::CallbackServerContext* ctx, const v1::ListImportErrorsRequest* req,
     v1::ListImportErrorsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                             names::ImportJobName::Parse("parent", req->parent()));
         return server::RespondPage(

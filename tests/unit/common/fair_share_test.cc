@@ -341,8 +341,9 @@ TEST_F(FairShareTest, MetricsNameTheBusiestFirmsOnly) {
   for (int f = 0; f < 20; ++f) ASSERT_THAT(Enter(absl::StrCat("firms/", f)), IsOk());
   std::map<std::string, double> queued;
   const StreamSlots streams({});
+  const UnsentResponses unsent({});
   for (const prometheus::MetricFamily& family :
-       FairShareMetrics(*share_, streams).Collect()) {
+       FairShareMetrics(*share_, streams, unsent).Collect()) {
     if (family.name != "clientbook_firm_calls_queued") continue;
     for (const auto& metric : family.metric)
       queued[metric.label[0].value] = metric.gauge.value;

@@ -46,8 +46,8 @@ class HeldPages final : public v1::DirectoryService::CallbackService {
 
   grpc::ServerUnaryReactor* ListClients(grpc::CallbackServerContext* context,
                                         const v1::ListClientsRequest* request,
-                                        v1::ListClientsResponse*) override {
-    return frame_.Unary(context, request, [this, request](const auth::Caller&) {
+                                        v1::ListClientsResponse* response) override {
+    return frame_.Unary(context, request, response, [this, request](const auth::Caller&) {
       absl::MutexLock lock(&mu_);
       ran_.push_back({.call = request->name_query(), .nice = ThreadNiceness()});
       mu_.Await(absl::Condition(&released_));

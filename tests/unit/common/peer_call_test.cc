@@ -35,12 +35,13 @@ class Firms final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* GetFirm(grpc::CallbackServerContext* context,
                                     const v1::GetFirmRequest* request,
                                     v1::Firm* firm) override {
-    return frame_.Unary(context, request, [this, request, firm](const auth::Caller& c) {
-      absl::MutexLock lock(&mu_);
-      deadline_ = c.deadline;
-      firm->set_name(request->name());
-      return absl::OkStatus();
-    });
+    return frame_.Unary(context, request, firm,
+                        [this, request, firm](const auth::Caller& c) {
+                          absl::MutexLock lock(&mu_);
+                          deadline_ = c.deadline;
+                          firm->set_name(request->name());
+                          return absl::OkStatus();
+                        });
   }
   std::optional<absl::Time> deadline() {
     absl::MutexLock lock(&mu_);
