@@ -393,7 +393,7 @@ absl::Status ChangeService::Watch(
     absl::MutexLock lock(&mu_);
     positions_.erase(&position);
   };
-  const absl::Time begin = real_time_.Now();
+  const absl::Time begin = steady_.Now();
   // Spread so the streams begun together do not all end together.
   const absl::Time end =
       begin + options_.max_watch_duration * absl::Uniform(absl::BitGen(), 0.9, 1.1);
@@ -404,7 +404,7 @@ absl::Status ChangeService::Watch(
   auto sent = [&](const grpc::ByteBuffer& response, int events) -> absl::Status {
     if (!write(response)) return absl::CancelledError("the watcher left");
     events_sent_ += events;
-    last_sent = real_time_.Now();
+    last_sent = steady_.Now();
     return absl::OkStatus();
   };
   // A message of no events: `rest` and where the watch goes on from.
@@ -427,14 +427,14 @@ absl::Status ChangeService::Watch(
     if (next < log_.oldest_sequence()) return FellBehind(log_);
     if (const absl::Duration gathering =
             std::min(std::max(last_sent, last_read) + kGatherWindow, end) -
-            real_time_.Now();
+            steady_.Now();
         gathering > absl::ZeroDuration() && !log_.Published(next + kMaxBatchEvents - 1)) {
       // A plain sleep: a hundred watchers in timed waits on one mutex cost
       // their service more than the changes they send.
       absl::SleepFor(gathering);
     }
     CB_ASSIGN_OR_RETURN(SharedBatches::Batch batch, BatchAt(caller, scope, view, next));
-    const absl::Time now = real_time_.Now();
+    const absl::Time now = steady_.Now();
     if (batch != nullptr) {
       if (batch->events > 0) {
         v1::WatchChangesResponse rest;

@@ -185,7 +185,10 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   ChangeLog& log_;
   ChangeReaders& readers_;
   server::Frame& frame_;
-  const Clock& real_time_;
+  const Clock& real_time_;  // the age of a change a watcher was handed
+  // A watch's intervals (its duration, progress messages, gather window): a
+  // wall clock stepped back would pause them for as long as the step.
+  SteadyClock steady_;
   const ChangeServiceOptions options_;
 
   mutable absl::Mutex mu_;
