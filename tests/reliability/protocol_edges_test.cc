@@ -315,6 +315,31 @@ TEST_F(HostileRequestsTest, SixtyFourRacingCallersAreAnsweredClearly) {
   ExpectServing();
 }
 
+// A compressed request is refused from its headers at every address, and
+// the same call uncompressed is served on the same connection: gRPC 1.51
+// inflates a message whole before checking its size, and a gzip request of
+// 972 KB inflated to 1 GB in the directory.
+TEST_F(ProtocolEdgesTest, CompressedRequestsAreRefusedUninflatedAtEveryAddress) {
+  std::set<std::string> targets;
+  for (const testing::Cluster::ServiceAt& endpoint : cluster_.Services()) {
+    targets.insert(endpoint.target);
+  }
+  for (const std::string& target : targets) {
+    SCOPED_TRACE(target);
+    auto health = grpc::health::v1::Health::NewStub(testing::Channel(target));
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::ClientContext compressed;
+    compressed.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    const grpc::Status refused =
+        health->Check(&compressed, grpc::health::v1::HealthCheckRequest(), &response);
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnimplemented));
+    EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("'gzip' is disabled"));
+    grpc::ClientContext plain;
+    EXPECT_THAT(health->Check(&plain, grpc::health::v1::HealthCheckRequest(), &response),
+                IsOk());
+  }
+}
+
 // A header no proxy would forward is refused for its own call; the
 // connection, and every call sharing it, goes on.
 TEST_F(ProtocolEdgesTest, OversizedMetadataEndsItsCallAloneNotTheConnection) {
