@@ -80,6 +80,8 @@ ServerOptions ServerOptions::FromFlags() {
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.tls = tls::TlsServerOptions::FromFlags();
   return options;
@@ -147,6 +149,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddChannelArgument(
       GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.handshake_timeout)));
+  // A peer that stops answering is found by pings, not by TCP, whose
+  // retransmissions give up after 15 minutes (a frozen process's kernel
+  // still acknowledges, so TCP never does). gRPC stops pinging after two
+  // pings without a frame of its own sent unless told not to: a watch
+  // that has nothing to send is exactly what must be checked.
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // gRPC 1.51 inflates a compressed message whole before it checks the
   // size against the limit: a gzip request of 972 KB took the directory to
   // 1 GB (its pod's limit). Requests come uncompressed, or are refused

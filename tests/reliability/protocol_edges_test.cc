@@ -47,6 +47,7 @@
 #include "tests/support/loopback.h"
 #include "tests/support/random_message.h"
 #include "tests/support/raw_call.h"
+#include "tests/support/raw_http2.h"
 #include "tests/support/seed_firm.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
@@ -590,6 +591,78 @@ TEST(ConnectionLimitsTest, SocketsThatNeverSpeakAreClosedAndOthersServedMeanwhil
   for (const pollfd& p : idle) {
     if (p.fd >= 0) close(p.fd);
   }
+}
+
+// A peer that stops answering without closing its connection (its node
+// lost, its process frozen: its kernel still acknowledges every byte, so
+// TCP never gives up) is found by the server's pings and dropped with its
+// watches, where before it held them for as long as the connection lived;
+// a peer that answers keeps its watch.
+TEST(ConnectionLimitsTest, APeerThatStopsAnsweringIsDroppedWithItsWatches) {
+  testing::TempDir dir;
+  const int port = testing::FreePort();
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  const auto directory =
+      DirectoryAfter("true", target, dir,
+                     {"--drain_delay=0s", "--keepalive_time=1s", "--keepalive_timeout=1s",
+                      "--max_watchers_per_caller=1", "--change_progress_interval=1s"});
+  ASSERT_TRUE(directory->Start());
+  ASSERT_TRUE(directory->WaitServing(target)) << directory->Log();
+  auto stub = v1::DirectoryService::NewStub(testing::Channel(target));
+  v1::Firm alices;
+  v1::Firm bobs;
+  ASSERT_THAT(testing::CreateFirmAs(*stub, "alice", &alices), IsOk());
+  ASSERT_THAT(testing::CreateFirmAs(*stub, "bob", &bobs), IsOk());
+  auto changes = v1::ChangeService::NewStub(testing::Channel(target));
+  auto watch_of = [](const v1::Firm& firm) {
+    v1::WatchChangesRequest watch;
+    watch.set_parent(firm.name());
+    return watch;
+  };
+  // Whether alice may open a watch now (her one is not held elsewhere).
+  auto alice_may_watch = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata("x-user-id", "alice");
+    auto stream = changes->WatchChanges(&context, watch_of(alices));
+    v1::WatchChangesResponse first;
+    if (!stream->Read(&first)) return stream->Finish();
+    context.TryCancel();
+    stream->Finish();
+    return grpc::Status::OK;
+  };
+
+  // bob watches with a real client, which answers pings.
+  grpc::ClientContext bob;
+  bob.AddMetadata("x-user-id", "bob");
+  auto bobs_watch = changes->WatchChanges(&bob, watch_of(bobs));
+  v1::WatchChangesResponse message;
+  ASSERT_TRUE(bobs_watch->Read(&message));
+  // alice's watch on a connection that then says nothing again.
+  testing::StalledReader frozen(port);
+  ASSERT_TRUE(frozen.Call("/clientbook.v1.ChangeService/WatchChanges",
+                          watch_of(alices).SerializeAsString(), {{"x-user-id", "alice"}},
+                          1));
+  grpc::Status held;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       absl::Now() < give_up && held.ok();) {
+    held = alice_may_watch();
+  }
+  EXPECT_THAT(held, StatusIs(absl::StatusCode::kResourceExhausted))
+      << "the frozen connection's watch was never counted";
+
+  grpc::Status freed = held;
+  const absl::Time frozen_at = absl::Now();
+  for (const absl::Time give_up = frozen_at + absl::Seconds(20);
+       absl::Now() < give_up && !freed.ok();) {
+    freed = alice_may_watch();
+  }
+  EXPECT_THAT(freed, IsOk()) << "the frozen connection still holds alice's watch";
+  std::printf("a frozen peer's watch let go after %s\n",
+              absl::FormatDuration(absl::Now() - frozen_at).c_str());
+  // bob's watch lived through the same pings: its progress still comes.
+  EXPECT_TRUE(bobs_watch->Read(&message));
+  bob.TryCancel();
+  bobs_watch->Finish();
 }
 
 // Connections are files: a service started under a soft limit below the
