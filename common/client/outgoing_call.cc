@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/authenticator.h"
 #include "common/client/routing_header.h"
+#include "common/server/keepalive.h"
 #include "common/server/status_mapping.h"
 #include "grpcpp/security/credentials.h"
 
@@ -19,6 +20,17 @@ grpc::ChannelArguments PeerChannelArguments() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // A sibling gone without a word (its node lost) is found by pings: a
+  // stream this side only reads (a feed followed) leaves TCP nothing
+  // unacknowledged to time out on, so it would wait on it for good. gRPC
+  // stops after two pings without a frame of this side's unless told not
+  // to, and such a stream sends none.
+  const server::Keepalive keepalive = server::Keepalive::FromFlags();
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(keepalive.time)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(keepalive.timeout)));
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return args;
 }
 

@@ -33,13 +33,6 @@ ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "handshakes; one that has not by then is closed (gRPC's default, 2 "
           "minutes, let idle sockets that never speak hold the process's file "
           "descriptors)");
-ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(30),
-          "a connection with calls open is pinged after this long without a "
-          "frame from its peer");
-ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10),
-          "a ping not answered within this closes its connection and ends its "
-          "calls: a peer gone without a word (its node lost, its process "
-          "frozen) no longer holds its watches");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "largest gRPC message accepted or sent, in bytes");
 ABSL_FLAG(int, concurrent_calls, 0,

@@ -20,8 +20,6 @@ ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(std::string, operator_listen);
 ABSL_DECLARE_FLAG(std::string, health_listen);
 ABSL_DECLARE_FLAG(absl::Duration, handshake_timeout);
-ABSL_DECLARE_FLAG(absl::Duration, keepalive_time);
-ABSL_DECLARE_FLAG(absl::Duration, keepalive_timeout);
 ABSL_DECLARE_FLAG(int, max_message_bytes);
 ABSL_DECLARE_FLAG(int, concurrent_calls);
 ABSL_DECLARE_FLAG(int, firm_queue_limit);

@@ -80,8 +80,7 @@ ServerOptions ServerOptions::FromFlags() {
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
-  options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
-  options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  options.keepalive = Keepalive::FromFlags();
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.tls = tls::TlsServerOptions::FromFlags();
   return options;
@@ -156,11 +155,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // that has nothing to send is exactly what must be checked.
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIME_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive.time)));
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive.timeout)));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Siblings ping too (at their own --keepalive_time): gRPC would count a
+  // ping less than 5 minutes after the last as abuse and close the
+  // connection on the second. Once a second is allowed; a flood of pings
+  // is still closed.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
   // gRPC 1.51 inflates a compressed message whole before it checks the
   // size against the limit: a gzip request of 972 KB took the directory to
   // 1 GB (its pod's limit). Requests come uncompressed, or are refused

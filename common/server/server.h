@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/server/keepalive.h"
 #include "common/tls/credentials.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/server.h"
@@ -36,12 +37,7 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // A connection not through its TLS and HTTP/2 handshakes by then is closed.
   absl::Duration handshake_timeout = absl::Seconds(10);
-  // While a connection has calls, it is pinged after this long without a
-  // frame from its peer, and closed if the ping is not answered within
-  // keepalive_timeout: a peer gone without closing it (its node lost, its
-  // process frozen) no longer holds its watches and streams.
-  absl::Duration keepalive_time = absl::Seconds(30);
-  absl::Duration keepalive_timeout = absl::Seconds(10);
+  Keepalive keepalive;
   int max_message_bytes = 4 << 20;
   // Plaintext unless a certificate is given; the operator port too.
   tls::TlsServerOptions tls;
