@@ -19,14 +19,15 @@ struct UnsentLimits {
   int64_t per_caller = int64_t{16} << 20;
 };
 
-// Bounds the bytes of unary answers a process holds because their callers do
-// not read them. gRPC keeps an answer until HTTP/2's flow control lets it
+// Bounds the bytes of unary answers a process holds because their callers
+// do not read them. gRPC keeps an answer until HTTP/2's flow control lets it
 // out, and takes the next call of that connection meanwhile: a caller that
 // never reads (a frozen process, a hostile one) piled up pages of 1,000
-// clients in the directory from one connection, 373 of them and 308 MB in
-// a second, and more from more connections (its pod has 1 GiB). Past a caller's bound its
-// calls are refused RESOURCE_EXHAUSTED (UNSENT_RESPONSES_OF_CALLER); past the process's,
-// every call is (UNSENT_RESPONSES), to retry after a second, until those answers are read
+// clients in the directory from one connection, 373 of them and 308 MB in a
+// second, and more from more connections (its pod has 1 GiB). Past a
+// caller's bound its calls are refused RESOURCE_EXHAUSTED
+// (UNSENT_RESPONSES_OF_CALLER); past the process's, every call is
+// (UNSENT_RESPONSES), to retry after a second, until those answers are read
 // or their connections close.
 class UnsentResponses {
  public:
