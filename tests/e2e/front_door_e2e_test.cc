@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "clientbook/v1/backup.grpc.pb.h"
 #include "clientbook/v1/billing.grpc.pb.h"
@@ -41,6 +42,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::AnyOf;
 using testing::As;
 using testing::ExpectWrongCell;
 using ::testing::HasSubstr;
@@ -793,6 +795,62 @@ TEST_F(FrontDoorE2eTest, ACellsDirectoryKilledTouchesNoOtherCellAndComesBackWhol
   }
   ASSERT_OK(status);
   EXPECT_EQ(back.display_name(), "Client of cell 1");
+}
+
+// A cell that stops answering without closing anything (its node lost, its
+// process frozen) fails the door's health checks, and the door ends the
+// streams it holds to it: a watch through the door ends in seconds, where
+// it waited an hour (the door's `timeout server`) for a message that would
+// never come. Once the cell answers, it is watched again.
+TEST_F(FrontDoorE2eTest, AWatchThroughTheDoorEndsWhenItsCellStopsAnswering) {
+  const v1::Firm firm = FirmIn(1);
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm.name());
+  auto context = As("alice");
+  auto stream = changes_->WatchChanges(context.get(), watch);
+  v1::WatchChangesResponse message;
+  ASSERT_TRUE(stream->Read(&message));
+
+  const int cell = cells_[1]->directory().pid();
+  ASSERT_EQ(kill(cell, SIGSTOP), 0);
+  const absl::Time stopped = absl::Now();
+  absl::Notification ended;
+  std::thread reader([&] {
+    while (stream->Read(&message)) {
+    }
+    ended.Notify();
+  });
+  const bool told = ended.WaitForNotificationWithTimeout(absl::Seconds(10));
+  const absl::Duration waited = absl::Now() - stopped;
+  if (!told) context->TryCancel();
+  reader.join();
+  const grpc::Status status = stream->Finish();
+  kill(cell, SIGCONT);
+  EXPECT_TRUE(told) << "the watch of a frozen cell was not ended in 10 s";
+  // Cut mid-stream, after its headers: the door resets it, which gRPC
+  // reports as UNKNOWN ("Stream removed"); the watcher resumes from its token.
+  EXPECT_THAT(status.error_code(),
+              AnyOf(grpc::StatusCode::UNKNOWN, grpc::StatusCode::UNAVAILABLE))
+      << status.error_message();
+  std::printf("a watch of a frozen cell ended after %s: code %d, %s\n",
+              absl::FormatDuration(waited).c_str(), status.error_code(),
+              status.error_message().c_str());
+
+  grpc::Status again;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       absl::Now() < give_up;) {
+    auto retry = As("alice");
+    auto resumed = changes_->WatchChanges(retry.get(), watch);
+    if (resumed->Read(&message)) {
+      retry->TryCancel();
+      resumed->Finish();
+      again = grpc::Status::OK;
+      break;
+    }
+    again = resumed->Finish();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(again, IsOk()) << again.error_message();
 }
 
 // The door as on Kubernetes: mTLS towards callers and cells with one CA,
