@@ -31,6 +31,7 @@
 #include "common/tls/credentials.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/await_status.h"
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
@@ -786,14 +787,9 @@ TEST_F(FrontDoorE2eTest, ACellsDirectoryKilledTouchesNoOtherCellAndComesBackWhol
   v1::GetClientRequest get;
   get.set_name(clients[1].name());
   v1::Client back;
-  grpc::Status status;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
-       absl::Now() < give_up;) {
-    status = directory_->GetClient(As("alice").get(), get, &back);
-    if (status.ok()) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  ASSERT_OK(status);
+  ASSERT_OK(testing::AwaitStatus(
+      [&] { return directory_->GetClient(As("alice").get(), get, &back); },
+      testing::StatusOk, absl::Seconds(10), absl::Milliseconds(100)));
   EXPECT_EQ(back.display_name(), "Client of cell 1");
 }
 
@@ -836,20 +832,16 @@ TEST_F(FrontDoorE2eTest, AWatchThroughTheDoorEndsWhenItsCellStopsAnswering) {
               absl::FormatDuration(waited).c_str(), status.error_code(),
               status.error_message().c_str());
 
-  grpc::Status again;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
-       absl::Now() < give_up;) {
-    auto retry = As("alice");
-    auto resumed = changes_->WatchChanges(retry.get(), watch);
-    if (resumed->Read(&message)) {
-      retry->TryCancel();
-      resumed->Finish();
-      again = grpc::Status::OK;
-      break;
-    }
-    again = resumed->Finish();
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  const grpc::Status again = testing::AwaitStatus(
+      [&] {
+        auto retry = As("alice");
+        auto resumed = changes_->WatchChanges(retry.get(), watch);
+        if (!resumed->Read(&message)) return resumed->Finish();
+        retry->TryCancel();
+        resumed->Finish();
+        return grpc::Status::OK;
+      },
+      testing::StatusOk, absl::Seconds(10), absl::Milliseconds(100));
   EXPECT_THAT(again, IsOk()) << again.error_message();
 }
 
@@ -857,8 +849,7 @@ TEST_F(FrontDoorE2eTest, AWatchThroughTheDoorEndsWhenItsCellStopsAnswering) {
 // calls sent through it during the drain delay are served (a check that
 // passed only on SERVING took it out 2.5-3 s into a 5 s delay, and with the
 // streams held to a cell marked down ended, would cut its calls in flight
-// too);
-// once it has stopped, the door says it is down.
+// too). Once it has stopped, the door says it is down.
 TEST_F(FrontDoorE2eTest, ADrainingCellServesThroughItsDrainDelay) {
   const v1::Firm firm = FirmIn(1);
   testing::CellProcesses& cell = *cells_[1];
@@ -875,20 +866,15 @@ TEST_F(FrontDoorE2eTest, ADrainingCellServesThroughItsDrainDelay) {
   get.set_name(firm.name());
   v1::Firm got;
   // Served through the door again (its checks passed twice) before the drain.
-  grpc::Status status;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
-       absl::Now() < give_up;) {
-    status = directory_->GetFirm(As("alice").get(), get, &got);
-    if (status.ok()) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  ASSERT_OK(status);
+  ASSERT_OK(testing::AwaitStatus(
+      [&] { return directory_->GetFirm(As("alice").get(), get, &got); },
+      testing::StatusOk, absl::Seconds(10), absl::Milliseconds(100)));
 
   ASSERT_EQ(kill(draining.pid(), SIGTERM), 0);
   const absl::Time signalled = absl::Now();
   int served = 0;
   while (absl::Now() - signalled < absl::Seconds(4)) {
-    status = directory_->GetFirm(As("alice").get(), get, &got);
+    const grpc::Status status = directory_->GetFirm(As("alice").get(), get, &got);
     EXPECT_THAT(status, IsOk())
         << "during the drain, " << absl::FormatDuration(absl::Now() - signalled)
         << " after SIGTERM";

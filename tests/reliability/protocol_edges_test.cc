@@ -41,6 +41,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/await_status.h"
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
@@ -642,20 +643,14 @@ TEST(ConnectionLimitsTest, APeerThatStopsAnsweringIsDroppedWithItsWatches) {
   ASSERT_TRUE(frozen.Call("/clientbook.v1.ChangeService/WatchChanges",
                           watch_of(alices).SerializeAsString(), {{"x-user-id", "alice"}},
                           1));
-  grpc::Status held;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
-       absl::Now() < give_up && held.ok();) {
-    held = alice_may_watch();
-  }
+  const grpc::Status held = testing::AwaitStatus(
+      alice_may_watch, [](const grpc::Status& s) { return !s.ok(); }, absl::Seconds(10));
   EXPECT_THAT(held, StatusIs(absl::StatusCode::kResourceExhausted))
       << "the frozen connection's watch was never counted";
 
-  grpc::Status freed = held;
   const absl::Time frozen_at = absl::Now();
-  for (const absl::Time give_up = frozen_at + absl::Seconds(20);
-       absl::Now() < give_up && !freed.ok();) {
-    freed = alice_may_watch();
-  }
+  const grpc::Status freed =
+      testing::AwaitStatus(alice_may_watch, testing::StatusOk, absl::Seconds(20));
   EXPECT_THAT(freed, IsOk()) << "the frozen connection still holds alice's watch";
   std::printf("a frozen peer's watch let go after %s\n",
               absl::FormatDuration(absl::Now() - frozen_at).c_str());

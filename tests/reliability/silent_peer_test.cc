@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/support/await_status.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/tcp_relay.h"
@@ -79,15 +80,16 @@ TEST(SilentPeerTest, BillingFollowsTheDirectoryAgainAfterItsPathGoesSilent) {
   // directory silent for a moment too: the caller asks again.
   v1::DeleteClientRequest remove;
   remove.set_name(client.name());
-  grpc::Status deleted;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
-       absl::Now() < give_up;) {
-    google::protobuf::Empty out;
-    deleted = directory_stub->DeleteClient(As("alice").get(), remove, &out);
-    if (deleted.ok() || deleted.error_code() == grpc::StatusCode::NOT_FOUND) break;
-  }
-  ASSERT_TRUE(deleted.ok() || deleted.error_code() == grpc::StatusCode::NOT_FOUND)
-      << deleted.error_code() << " " << deleted.error_message();
+  auto gone = [](const grpc::Status& s) {
+    return s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND;
+  };
+  const grpc::Status deleted = AwaitStatus(
+      [&] {
+        google::protobuf::Empty out;
+        return directory_stub->DeleteClient(As("alice").get(), remove, &out);
+      },
+      gone, absl::Seconds(20));
+  ASSERT_TRUE(gone(deleted)) << deleted.error_code() << " " << deleted.error_message();
   const absl::Time deleted_at = absl::Now();
   int left = listed();
   for (const absl::Time give_up = deleted_at + absl::Seconds(20);

@@ -4,14 +4,13 @@
 // is refused; once their connections close, everyone is served again.
 // Before the bound, one such connection held 373 pages of 1,000 clients
 // (308 MB) in the directory within a second, and more connections more.
-#include <functional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/server/status_mapping.h"
 #include "common/status/errors.h"
 #include "gtest/gtest.h"
+#include "tests/support/await_status.h"
 #include "tests/support/cluster.h"
 #include "tests/support/raw_http2.h"
 #include "tests/support/seed_firm.h"
@@ -21,19 +20,6 @@ namespace clientbook::testing {
 namespace {
 
 using ::clientbook::testing::IsOk;
-
-// `call`'s status once `done` says it is what the test waits for, or the
-// last one after 20 s.
-grpc::Status Await(const std::function<grpc::Status()>& call,
-                   const std::function<bool(const grpc::Status&)>& done) {
-  grpc::Status status;
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
-       absl::Now() < give_up;) {
-    status = call();
-    if (done(status)) break;
-  }
-  return status;
-}
 
 bool Refused(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
@@ -83,7 +69,8 @@ TEST(UnsentAnswersTest, CallersThatStopReadingAreBoundedAndServedAgainOnceGone) 
   // alice's pages pile up, 60 of them (about 1.8 MB), past her 1 MiB.
   auto alices = std::make_unique<StalledReader>(port);
   ASSERT_TRUE(alices->Call(kListClients, page_bytes, {{"x-user-id", "alice"}}, 60));
-  const grpc::Status refused = Await([&] { return get_firm("alice"); }, Refused);
+  const grpc::Status refused =
+      AwaitStatus([&] { return get_firm("alice"); }, Refused, absl::Seconds(20));
   ASSERT_TRUE(Refused(refused)) << refused.error_code() << " " << refused.error_message();
   const absl::Status mapped = FromGrpcStatus(refused);
   EXPECT_EQ(errors::ReasonOf(mapped), "UNSENT_RESPONSES_OF_CALLER") << mapped;
@@ -96,7 +83,8 @@ TEST(UnsentAnswersTest, CallersThatStopReadingAreBoundedAndServedAgainOnceGone) 
   // bruno's pile up too: the process holds 2 MiB, and refuses everyone.
   auto brunos = std::make_unique<StalledReader>(port);
   ASSERT_TRUE(brunos->Call(kListClients, page_bytes, {{"x-user-id", "bruno"}}, 60));
-  const grpc::Status everyone = Await([&] { return list_my_firms("carol"); }, Refused);
+  const grpc::Status everyone =
+      AwaitStatus([&] { return list_my_firms("carol"); }, Refused, absl::Seconds(20));
   ASSERT_TRUE(Refused(everyone))
       << everyone.error_code() << " " << everyone.error_message();
   const absl::Status service = FromGrpcStatus(everyone);
@@ -106,9 +94,11 @@ TEST(UnsentAnswersTest, CallersThatStopReadingAreBoundedAndServedAgainOnceGone) 
   // Their connections close: what they held is let go, and all are served.
   alices.reset();
   brunos.reset();
-  const auto ok = [](const grpc::Status& s) { return s.ok(); };
-  EXPECT_THAT(Await([&] { return list_my_firms("carol"); }, ok), IsOk());
-  EXPECT_THAT(Await([&] { return get_firm("alice"); }, ok), IsOk());
+  EXPECT_THAT(
+      AwaitStatus([&] { return list_my_firms("carol"); }, StatusOk, absl::Seconds(20)),
+      IsOk());
+  EXPECT_THAT(AwaitStatus([&] { return get_firm("alice"); }, StatusOk, absl::Seconds(20)),
+              IsOk());
   EXPECT_THAT(get_firm("bruno"), IsOk());
 }
 

@@ -80,10 +80,11 @@ class TcpRelay {
     pollfd readable{.fd = from, .events = POLLIN, .revents = 0};
     char buffer[16384];
     while (!stopping_) {
-      if (generation_ != born || poll(&readable, 1, kPollMs) <= 0) {
-        if (generation_ != born) poll(nullptr, 0, kPollMs);
+      if (generation_ != born) {  // silenced: both held open, nothing read
+        poll(nullptr, 0, kPollMs);
         continue;
       }
+      if (poll(&readable, 1, kPollMs) <= 0) continue;
       const ssize_t n = read(from, buffer, sizeof buffer);
       if (n <= 0) {
         shutdown(to, SHUT_WR);
