@@ -38,8 +38,9 @@ namespace {
 // A watch batch: at most this many events, this many bytes.
 constexpr size_t kMaxBatchEvents = 500;
 constexpr size_t kMaxBatchBytes = 1 << 20;
-// A ListChanges page: at most this many events, after examining at most
-// this many records (a selective filter gets a token to go on from).
+// A ListChanges page: at most this many events (and storage::kMaxPageBytes),
+// after examining at most this many records (a selective filter gets a
+// token to go on from).
 constexpr int32_t kDefaultPageSize = 100;
 constexpr int32_t kMaxPageSize = 1000;
 constexpr int32_t kDefaultAuditPageSize = 50;
@@ -241,8 +242,9 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
           CB_ASSIGN_OR_RETURN(next, Resume(scope, req->resume_token()));
         }
         size_t examined = 0;
+        storage::PageBytes bytes;
         while (static_cast<size_t>(resp->events_size()) < page_size &&
-               examined < kMaxExamined) {
+               examined < kMaxExamined && !bytes.full()) {
           CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
                               log_.Read(next, page_size - resp->events_size()));
           if (records.empty()) break;
@@ -255,9 +257,8 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
           examined += records.size();
           CB_RETURN_IF_ERROR(
               ForEachEvent(caller, scope, records, next,
-                           [resp](std::shared_ptr<const EncodedEvent> event) {
-                             *resp->add_events() = event->event();
-                             return true;
+                           [resp, &bytes](std::shared_ptr<const EncodedEvent> event) {
+                             return bytes.Add(*resp->mutable_events(), event->event());
                            }));
         }
         resp->set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
@@ -320,6 +321,7 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
         // Entries come newest first and commit times never go back: the
         // first one older than the range ends the walk.
         bool older_than_range = false;
+        storage::PageBytes bytes;
         absl::StatusOr<std::string> next = log_.ReadAudit(
             scope.prefix, cursor, page_size, kMaxExamined,
             [&](const ChangeRecord& record) -> absl::StatusOr<bool> {
@@ -340,7 +342,9 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
                                })) {
                 return false;
               }
-              *resp->add_audit_entries() = std::move(entry);
+              if (!bytes.Add(*resp->mutable_audit_entries(), std::move(entry))) {
+                return storage::PageFull();
+              }
               return true;
             });
         if (!next.ok() && !older_than_range) return next.status();

@@ -7,6 +7,7 @@
 #include <limits>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/keys/key_codec.h"
@@ -208,6 +209,23 @@ bool Database::Settled() const {
   return true;
 }
 
+namespace {
+
+// Marks PageFull()'s status apart from every refusal a visitor may return.
+constexpr char kPageFullPayload[] = "clientbook.storage/page-full";
+
+bool IsPageFull(const absl::Status& status) {
+  return status.GetPayload(kPageFullPayload).has_value();
+}
+
+}  // namespace
+
+absl::Status PageFull() {
+  absl::Status status = absl::ResourceExhaustedError("the page is full");
+  status.SetPayload(kPageFullPayload, absl::Cord());
+  return status;
+}
+
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor) {
   if (!cursor.empty() && !absl::StartsWith(cursor, prefix)) {
     return absl::InvalidArgumentError("page_token does not belong to this listing");
@@ -267,6 +285,10 @@ absl::StatusOr<std::string> Database::ScanMatchesBetween(
       return false;
     }
     absl::StatusOr<bool> match = visit(key, value);
+    if (!match.ok() && IsPageFull(match.status())) {
+      next = last_key.empty() ? std::string(cursor) : last_key;
+      return false;
+    }
     if (!match.ok()) {
       failure = match.status();
       return false;

@@ -99,8 +99,9 @@ class Database {
   // at the (limit + 1)-th match, which only shows that a next page exists:
   // callers keep their first `limit` matches. It also stops after
   // `max_examined` entries, so a selective filter returns a short page
-  // instead of scanning everything. Returns where the next page starts, ""
-  // at the end.
+  // instead of scanning everything, and at an entry for which `visit`
+  // returns PageFull(), which the next page starts with. Returns where the
+  // next page starts, "" at the end.
   absl::StatusOr<std::string> ScanMatches(
       absl::string_view prefix, absl::string_view cursor, size_t limit,
       size_t max_examined,
@@ -154,6 +155,10 @@ class Database {
   const std::function<void(const absl::Status&)> on_unrecoverable_;
   absl::Mutex resume_mu_;
 };
+
+// What a ScanMatches visitor returns for an entry that matches but no
+// longer fits the page (its bytes, kMaxPageBytes): the walk ends before it.
+absl::Status PageFull();
 
 }  // namespace clientbook::storage
 

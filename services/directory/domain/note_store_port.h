@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +39,9 @@ struct NoteScan {
   std::vector<std::string> words;
   std::string cursor;
   size_t limit = 50;
+  // The page's records come to at most this many bytes (its first one
+  // whatever its size): a List call's page must fit one message.
+  size_t max_bytes = std::numeric_limits<size_t>::max();
   size_t max_examined = 20000;
   // Whether a note the walk reached is reported; `indexed_word` is the index
   // word it was found under ("" without words).

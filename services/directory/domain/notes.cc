@@ -191,6 +191,7 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
                 .deleted = q.show_deleted,
                 .cursor = page->cursor,
                 .limit = page->size,
+                .max_bytes = storage::kMaxPageBytes,
                 .max_examined = kMaxEntriesExaminedPerPage};
   if (!words.empty()) {
     // The longest word is walked: it starts the fewest index words.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct TodoScan {
   std::optional<int32_t> due_to;
   std::string cursor;
   size_t limit = 50;
+  // The page's records come to at most this many bytes (its first one
+  // whatever its size): a List call's page must fit one message.
+  size_t max_bytes = std::numeric_limits<size_t>::max();
   size_t max_examined = 20000;
   std::function<bool(const TodoRecord&)> record_filter;
 };

@@ -249,6 +249,7 @@ absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(const auth::Caller& caller,
                 .due_to = q.due_to,
                 .cursor = page->cursor,
                 .limit = page->size,
+                .max_bytes = storage::kMaxPageBytes,
                 .max_examined = kMaxEntriesExaminedPerPage};
   scan.by = !q.assignee.empty() ? TodoScan::By::kAssignee
             : q.company_id != 0 ? TodoScan::By::kClient

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_STORE_MATCH_COLLECTOR_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,8 @@ inline absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
 // The records behind the index entries a walk matched. With a `filter`
 // (given the record and its index key) each record is read as its entry is
 // reached; without one, an entry matches on its key alone and the page's
-// records are read together in one MultiGet at the end.
+// records are read together in one MultiGet at the end. A page holds what
+// fits in its bytes, and then resumes after the last it holds.
 template <typename Record>
 class MatchCollector {
  public:
@@ -39,6 +41,7 @@ class MatchCollector {
     if (!id.ok()) return id.status();
     if (!filter_) {
       deferred_.push_back(key_of_(*id));
+      index_keys_.emplace_back(key);
       return true;
     }
     absl::StatusOr<std::optional<Record>> record =
@@ -46,16 +49,30 @@ class MatchCollector {
     if (!record.ok()) return record.status();
     if (!record->has_value() || !filter_(**record, key)) return false;
     items_.push_back(std::move(**record));
+    index_keys_.emplace_back(key);
     return true;
   }
 
-  absl::StatusOr<storage::StoredPage<Record>> Page(std::string cursor, size_t limit) && {
+  absl::StatusOr<storage::StoredPage<Record>> Page(std::string cursor, size_t limit,
+                                                   size_t max_bytes) && {
     if (deferred_.size() > limit) deferred_.resize(limit);
-    absl::StatusOr<std::vector<Record>> records =
-        storage::ReadRecords<Record>(db_, deferred_);
+    absl::StatusOr<std::vector<std::optional<Record>>> records =
+        storage::ReadRecordsAt<Record>(db_, deferred_);
     if (!records.ok()) return records.status();
-    for (Record& record : *records) items_.push_back(std::move(record));
+    // Removed since the index pointed at them: left out, their keys too.
+    std::vector<std::string> index_keys;
+    for (size_t i = 0; i < records->size(); ++i) {
+      if (!(*records)[i].has_value()) continue;
+      items_.push_back(*std::move((*records)[i]));
+      index_keys.push_back(std::move(index_keys_[i]));
+    }
+    if (!deferred_.empty()) index_keys_ = std::move(index_keys);
     if (items_.size() > limit) items_.resize(limit);
+    if (const size_t fit = storage::ItemsThatFit(items_, max_bytes);
+        fit < items_.size()) {
+      items_.resize(fit);
+      cursor = index_keys_[fit - 1];
+    }
     return storage::StoredPage<Record>{std::move(items_), std::move(cursor)};
   }
 
@@ -65,6 +82,8 @@ class MatchCollector {
   Filter filter_;
   std::vector<std::string> deferred_;
   std::vector<Record> items_;
+  // The index key of each deferred key, or of each item when filtered.
+  std::vector<std::string> index_keys_;
 };
 
 }  // namespace clientbook::directory

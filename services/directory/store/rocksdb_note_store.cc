@@ -48,7 +48,7 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
         [&](absl::string_view key, absl::string_view) { return visit(key); });
   }
   if (!next.ok()) return next.status();
-  return std::move(matches).Page(std::move(*next), scan.limit);
+  return std::move(matches).Page(std::move(*next), scan.limit, scan.max_bytes);
 }
 
 absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(uint64_t firm_id,

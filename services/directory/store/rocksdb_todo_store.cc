@@ -38,7 +38,7 @@ absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
       prefix, from, to, scan.cursor, scan.limit, scan.max_examined,
       [&](absl::string_view key, absl::string_view) { return matches.Visit(key); });
   if (!next.ok()) return next.status();
-  return std::move(matches).Page(std::move(*next), scan.limit);
+  return std::move(matches).Page(std::move(*next), scan.limit, scan.max_bytes);
 }
 
 absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(uint64_t firm_id,

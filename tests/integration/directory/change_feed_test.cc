@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -37,6 +38,30 @@ using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 
 using testing::Text;
+
+// Follows a List call's pages from `request` (`list` answers one), each
+// asked for up to 1,000: the names `names_in` finds in them, in order. Each
+// page is answered, none is empty before the last, and there are several.
+template <typename Response, typename Request, typename List, typename Names>
+std::vector<std::string> EveryPageOf(Request request, List list, Names names_in) {
+  std::vector<std::string> names;
+  int pages = 0;
+  request.set_page_size(1000);
+  while (true) {
+    Response page;
+    const grpc::Status status = list(request, &page);
+    EXPECT_THAT(status, IsOk()) << "page " << pages + 1;
+    if (!status.ok()) return names;
+    ++pages;
+    const std::vector<std::string> found = names_in(page);
+    names.insert(names.end(), found.begin(), found.end());
+    if (page.next_page_token().empty()) break;
+    EXPECT_FALSE(found.empty()) << "page " << pages;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_GT(pages, 2);
+  return names;
+}
 
 class ChangeFeedTest : public ::testing::Test {
  protected:
@@ -747,6 +772,108 @@ TEST_F(ChangeFeedTest, ASlowWatchersLagIsMeasuredUntilItCatchesUp) {
 
 // A removal deletes the leaver's list view: a change when they had saved
 // one, none when they never had.
+// Pages of large resources come short, with a token, and each fits a
+// message (4 MiB): a page of 100 change events of notes of 80 KB was 15 MB,
+// refused "Sent message larger than max" at every try, so the feed could not
+// be read past it; notes, to-dos and the audit alike.
+TEST_F(ChangeFeedTest, PagesOfLargeResourcesComeShortAndEachFitsAMessage) {
+  const std::string firm = NewFirm("owner");
+  const std::string client = NewClient(firm, "Rossi SRL").name();
+  // 60 notes and 60 to-dos of 20,000 characters of four bytes: 80 KB each.
+  std::string big = "ledger ";
+  for (int i = 0; i < 19'993; ++i) big += "\xF0\x9F\x98\x80";
+  for (int i = 0; i < 60; ++i) {
+    v1::CreateNoteRequest note;
+    note.set_parent(firm);
+    note.mutable_note()->set_client(client);
+    note.mutable_note()->set_kind(v1::Note::GENERAL);
+    note.mutable_note()->set_text(big);
+    v1::Note noted;
+    ASSERT_THAT(workspace_->CreateNote(As("owner").get(), note, &noted), IsOk());
+    v1::CreateTodoRequest todo;
+    todo.set_parent(firm);
+    todo.mutable_todo()->set_client(client);
+    todo.mutable_todo()->set_title(absl::StrCat("todo ", i));
+    todo.mutable_todo()->set_description(big);
+    todo.mutable_todo()->set_assignee(firm + "/members/owner");
+    v1::Todo made;
+    ASSERT_THAT(workspace_->CreateTodo(As("owner").get(), todo, &made), IsOk());
+  }
+
+  auto list_notes = [&](v1::ListNotesRequest request) {
+    request.set_parent(firm);
+    request.set_client(client);
+    return EveryPageOf<v1::ListNotesResponse>(
+        request,
+        [&](const v1::ListNotesRequest& r, v1::ListNotesResponse* out) {
+          return workspace_->ListNotes(As("owner").get(), r, out);
+        },
+        [](const v1::ListNotesResponse& page) {
+          std::vector<std::string> names;
+          for (const v1::Note& note : page.notes()) names.push_back(note.name());
+          return names;
+        });
+  };
+  // Read together at the end of the walk, read one by one as the walk
+  // filters, and found through the word index.
+  const std::vector<std::string> notes = list_notes({});
+  EXPECT_EQ(notes.size(), 60u);
+  EXPECT_EQ(std::set<std::string>(notes.begin(), notes.end()).size(), 60u);
+  v1::ListNotesRequest by_author;
+  by_author.set_author(firm + "/members/owner");
+  EXPECT_EQ(list_notes(by_author), notes);
+  v1::ListNotesRequest by_word;
+  by_word.set_query("ledger");
+  EXPECT_EQ(list_notes(by_word).size(), 60u);
+
+  auto list_todos = [&](v1::ListTodosRequest request) {
+    request.set_parent(firm);
+    return EveryPageOf<v1::ListTodosResponse>(
+        request,
+        [&](const v1::ListTodosRequest& r, v1::ListTodosResponse* out) {
+          return workspace_->ListTodos(As("owner").get(), r, out);
+        },
+        [](const v1::ListTodosResponse& page) {
+          std::vector<std::string> names;
+          for (const v1::Todo& todo : page.todos()) names.push_back(todo.name());
+          return names;
+        });
+  };
+  const std::vector<std::string> todos = list_todos({});
+  EXPECT_EQ(std::set<std::string>(todos.begin(), todos.end()).size(), 60u);
+  v1::ListTodosRequest open;
+  open.set_open_only(true);
+  EXPECT_EQ(list_todos(open).size(), 60u);
+
+  // The feed: every change once, in order, in pages that each fit.
+  std::vector<v1::ChangeEvent> events;
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes_, Text<v1::ListChangesRequest>("parent: '" + firm + "'"),
+                  [] { return As("owner"); }, events),
+              IsOk());
+  ASSERT_GE(events.size(), 122u);
+  for (size_t i = 1; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].sequence(), events[i - 1].sequence() + 1);
+  }
+
+  v1::ListAuditEntriesRequest audit;
+  audit.set_parent(firm);
+  const std::vector<std::string> entries = EveryPageOf<v1::ListAuditEntriesResponse>(
+      audit,
+      [&](const v1::ListAuditEntriesRequest& r, v1::ListAuditEntriesResponse* out) {
+        return changes_->ListAuditEntries(As("owner").get(), r, out);
+      },
+      [](const v1::ListAuditEntriesResponse& page) {
+        std::vector<std::string> sequences;
+        for (const v1::AuditEntry& entry : page.audit_entries()) {
+          sequences.push_back(absl::StrCat(entry.change().sequence()));
+        }
+        return sequences;
+      });
+  EXPECT_EQ(std::set<std::string>(entries.begin(), entries.end()).size(), entries.size());
+  EXPECT_GE(entries.size(), 120u);
+}
+
 TEST_F(ChangeFeedTest, OnlyAListViewThatExistedLeavesADeletion) {
   const std::string firm = NewFirm("owner");
   for (const char* user : {"bob", "carol"}) {
