@@ -24,8 +24,12 @@ constexpr char kIdsToSkip = 'u';
 // and the directory commits about 15,000 a second.
 constexpr uint64_t kIdsPerSecondBound = 100'000;
 
-// How many of the newest records are kept in memory for the live tail.
+// How many of the newest records are kept in memory for the live tail, and
+// in how many bytes at most: a record holds its resource before and after,
+// and a note's are 80 KB each, so 4,096 updates of big notes held 660 MB
+// (the directory's pod has 1 GiB). Watchers further behind read RocksDB.
 constexpr size_t kRecentRecords = 4096;
+constexpr size_t kRecentBytes = 16 << 20;
 
 std::string NewEpoch(const Clock& clock) {
   absl::BitGen random;
@@ -203,17 +207,29 @@ absl::Status ChangeLog::RecordRead(const DataRead& read) {
 }
 
 void ChangeLog::Publish(std::vector<ChangeRecord> records) {
-  std::vector<SharedRecord> shared;
+  std::vector<RecentRecord> shared;
   shared.reserve(records.size());
   for (ChangeRecord& record : records) {
-    shared.push_back(std::make_shared<const ChangeRecord>(std::move(record)));
+    const size_t bytes = record.ByteSizeLong();
+    shared.push_back({std::make_shared<const ChangeRecord>(std::move(record)), bytes});
   }
   absl::MutexLock lock(&recent_mu_);
-  for (SharedRecord& record : shared) {
+  for (RecentRecord& record : shared) {
+    recent_bytes_ += record.bytes;
     recent_.push_back(std::move(record));
-    if (recent_.size() > kRecentRecords) recent_.pop_front();
+    // The newest one stays, however large.
+    while (recent_.size() > 1 &&
+           (recent_.size() > kRecentRecords || recent_bytes_ > kRecentBytes)) {
+      recent_bytes_ -= recent_.front().bytes;
+      recent_.pop_front();
+    }
   }
-  published_.store(recent_.back()->sequence() + 1, std::memory_order_release);
+  published_.store(recent_.back().record->sequence() + 1, std::memory_order_release);
+}
+
+size_t ChangeLog::recent_bytes() const {
+  absl::ReaderMutexLock lock(&recent_mu_);
+  return recent_bytes_;
 }
 
 std::unique_ptr<ResourceSnapshot> ChangeLog::OpenSnapshot(uint64_t firm_id) const {
@@ -240,10 +256,10 @@ absl::StatusOr<std::vector<SharedRecord>> ChangeLog::Read(uint64_t from,
   if (from >= published_.load(std::memory_order_acquire)) return records;
   {
     absl::ReaderMutexLock lock(&recent_mu_);
-    if (!recent_.empty() && from >= recent_.front()->sequence()) {
-      for (auto it = recent_.begin() + (from - recent_.front()->sequence());
+    if (!recent_.empty() && from >= recent_.front().record->sequence()) {
+      for (auto it = recent_.begin() + (from - recent_.front().record->sequence());
            it != recent_.end() && records.size() < limit; ++it) {
-        records.push_back(*it);
+        records.push_back(it->record);
       }
       return records;
     }
@@ -320,7 +336,8 @@ absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) 
     oldest_.store(std::max(oldest_.load(), first_kept_), std::memory_order_release);
   }
   absl::MutexLock lock(&recent_mu_);
-  while (!recent_.empty() && recent_.front()->sequence() < first + expired) {
+  while (!recent_.empty() && recent_.front().record->sequence() < first + expired) {
+    recent_bytes_ -= recent_.front().bytes;
     recent_.pop_front();
   }
   return expired;

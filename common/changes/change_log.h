@@ -98,6 +98,10 @@ class ChangeLog {
     return published_.load(std::memory_order_acquire) > sequence;
   }
 
+  // Bytes of the newest records kept in memory for the live tail (at most
+  // 16 MiB, or the newest record alone when it is larger).
+  size_t recent_bytes() const;
+
   // The sequence the next record gets (1 in a new log).
   uint64_t next_sequence() const;
   // The oldest sequence still kept: next_sequence() when the log is empty.
@@ -191,8 +195,13 @@ class ChangeLog {
   absl::Mutex sweep_mu_;
   // The newest records, for watchers at the live tail: they read them
   // without waiting for a commit in progress or touching RocksDB.
+  struct RecentRecord {
+    SharedRecord record;
+    size_t bytes = 0;  // as stored
+  };
   mutable absl::Mutex recent_mu_;
-  std::deque<SharedRecord> recent_ ABSL_GUARDED_BY(recent_mu_);
+  std::deque<RecentRecord> recent_ ABSL_GUARDED_BY(recent_mu_);
+  size_t recent_bytes_ ABSL_GUARDED_BY(recent_mu_) = 0;
   // One past the last record readers may see (next_, once committed);
   // moved under recent_mu_.
   std::atomic<uint64_t> published_;

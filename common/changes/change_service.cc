@@ -221,8 +221,9 @@ absl::StatusOr<std::vector<std::shared_ptr<const EncodedEvent>>> ChangeService::
     if (events[i] != nullptr) continue;
     v1::ChangeEvent event;
     CB_RETURN_IF_ERROR(ToChangeEvent(*records[i], readers_, event));
+    const bool keep = event.ByteSizeLong() <= kConvertedEventBytes;
     events[i] = std::make_shared<const EncodedEvent>(std::move(event));
-    converted.push_back(i);
+    if (keep) converted.push_back(i);
   }
   absl::MutexLock lock(&converted_mu_);
   for (const size_t i : converted) converted_[slot(*records[i])] = events[i];
@@ -476,7 +477,9 @@ absl::StatusOr<SharedBatches::Batch> ChangeService::BatchAt(const auth::Caller& 
                         log_.Read(from, kMaxBatchEvents));
     if (records.empty()) return nullptr;
     if (records.front()->sequence() != from) return FellBehind(log_);  // swept meanwhile
-    WatchBatch events(kMaxBatchBytes);
+    server::UnsentResponses::Hold room =
+        unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
+    WatchBatch events(std::max<size_t>(room.bytes(), 1));
     uint64_t next = from;
     CB_RETURN_IF_ERROR(ForEachEvent(caller, scope, records, next,
                                     [&events](std::shared_ptr<const EncodedEvent> event) {
@@ -487,7 +490,7 @@ absl::StatusOr<SharedBatches::Batch> ChangeService::BatchAt(const auth::Caller& 
     v1::WatchChangesResponse rest;
     rest.set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
     return std::make_shared<const SharedBatch>(SharedBatch{
-        .response = events.EncodeSlice(rest),
+        .response = events.EncodeSlice(rest, std::move(room)),
         .events = events.size(),
         .next = next,
         .last_commit_us = last.commit_time_us(),
@@ -505,27 +508,39 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
     if (frame_.Closing()) return server::Draining();
     CB_RETURN_IF_ERROR(CheckReader(caller, scope));
-    CB_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
-                        snapshot->Next(kMaxBatchEvents, kMaxBatchBytes));
-    if (records.empty()) {
-      // A snapshot takes data out: the audit keeps who read how much.
-      CB_RETURN_IF_ERROR(log_.RecordRead({.firm_id = scope.firm_id,
-                                          .name = req.parent(),
-                                          .resource_type = scope.filter.resource_type,
-                                          .actor = caller.user_id,
-                                          .rows = rows,
-                                          .filter = req.filter()}));
-      return snapshot->next_sequence();
+    grpc::ByteBuffer message;
+    int events = 0;
+    {
+      server::UnsentResponses::Hold room =
+          unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
+      CB_ASSIGN_OR_RETURN(
+          std::vector<ChangeRecord> records,
+          snapshot->Next(kMaxBatchEvents, std::max<size_t>(room.bytes(), 1)));
+      if (records.empty()) {
+        // A snapshot takes data out: the audit keeps who read how much.
+        CB_RETURN_IF_ERROR(log_.RecordRead({.firm_id = scope.firm_id,
+                                            .name = req.parent(),
+                                            .resource_type = scope.filter.resource_type,
+                                            .actor = caller.user_id,
+                                            .rows = rows,
+                                            .filter = req.filter()}));
+        return snapshot->next_sequence();
+      }
+      v1::WatchChangesResponse batch;
+      for (const ChangeRecord& record : records) {
+        if (!scope.filter.Matches(record) || !readers_.MayRead(caller, record)) continue;
+        CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *batch.add_events()));
+      }
+      events = batch.events_size();
+      if (events == 0) continue;
+      message = Encode(batch, std::move(room));
     }
-    v1::WatchChangesResponse batch;
-    for (const ChangeRecord& record : records) {
-      if (!scope.filter.Matches(record) || !readers_.MayRead(caller, record)) continue;
-      CB_RETURN_IF_ERROR(ToChangeEvent(record, readers_, *batch.add_events()));
-    }
-    if (batch.events_size() == 0) continue;
-    if (!write(Encode(batch))) return absl::CancelledError("the watcher left");
-    events_sent_ += batch.events_size();
-    rows += batch.events_size();
+    // The records and their events go before the write waits for the
+    // message before this one: a watcher that stopped reading holds the
+    // two messages, not what they were made from.
+    if (!write(message)) return absl::CancelledError("the watcher left");
+    events_sent_ += events;
+    rows += events;
   }
 }
 
@@ -610,6 +625,15 @@ std::vector<prometheus::MetricFamily> ChangeService::Collect() const {
       server::OneSeries("clientbook_change_log_records", "changes kept in the log",
                         prometheus::MetricType::Gauge,
                         static_cast<double>(next - oldest)),
+      server::OneSeries("clientbook_change_unsent_bytes",
+                        "bytes of watch batches their watchers have yet to read, or "
+                        "kept for other watches of their view",
+                        prometheus::MetricType::Gauge,
+                        static_cast<double>(unsent_batches_.bytes())),
+      server::OneSeries("clientbook_change_log_memory_bytes",
+                        "bytes of the newest changes kept in memory for the live tail",
+                        prometheus::MetricType::Gauge,
+                        static_cast<double>(log_.recent_bytes())),
   };
 }
 

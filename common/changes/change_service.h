@@ -115,7 +115,8 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
         readers_(readers),
         frame_(frame),
         real_time_(real_time),
-        options_(options) {}
+        options_(options),
+        unsent_batches_(frame.unsent_responses().limits()) {}
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(
       grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) override;
@@ -195,9 +196,20 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   int watchers_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, int> watchers_by_caller_ ABSL_GUARDED_BY(mu_);
   static constexpr size_t kConvertedEvents = 4096;
+  // Larger events are converted again by each view that sends them: kept,
+  // a busy firm's big notes held 4,096 of 160 KB, twice (event and bytes).
+  static constexpr size_t kConvertedEventBytes = 4096;
   mutable absl::Mutex converted_mu_;
   mutable std::vector<std::shared_ptr<const EncodedEvent>> converted_ ABSL_GUARDED_BY(
       converted_mu_) = std::vector<std::shared_ptr<const EncodedEvent>>(kConvertedEvents);
+  // The bytes of the watches' batches their watchers have yet to read (or
+  // that are kept for other watches of their view), for each caller and in
+  // all, under the bounds of unary answers (--max_unsent_response_mib*):
+  // a batch is made to fit what its caller and the process have left, one
+  // event at least. Without them, one caller's 100 watches of a firm of big
+  // notes that stopped reading held 440 MB of the directory (1 MiB batches,
+  // four times over), and two such callers were past its pod's 1 GiB.
+  server::UnsentResponses unsent_batches_;
   // Enough for a few recent batches of each busy view.
   static constexpr size_t kSharedBatchBytes = 4 << 20;
   SharedBatches batches_{kSharedBatchBytes};

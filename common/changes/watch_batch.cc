@@ -1,6 +1,7 @@
 #include "common/changes/watch_batch.h"
 
 #include <cstring>
+#include <memory>
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -17,6 +18,21 @@ using google::protobuf::internal::WireFormatLite;
 uint8_t* Append(uint8_t* at, absl::string_view bytes) {
   std::memcpy(at, bytes.data(), bytes.size());
   return at + bytes.size();
+}
+
+// A slice's bytes and the hold that counts them, let go together when the
+// slice's last reference is.
+struct HeldBytes {
+  std::unique_ptr<uint8_t[]> bytes;
+  server::UnsentResponses::Hold hold;
+};
+
+// A slice of `size` bytes for the caller to fill, counted in `hold`.
+grpc_slice HeldSlice(size_t size, server::UnsentResponses::Hold hold) {
+  hold.Resize(static_cast<int64_t>(size));
+  auto* held = new HeldBytes{std::make_unique<uint8_t[]>(size), std::move(hold)};
+  return grpc_slice_new_with_user_data(
+      held->bytes.get(), size, [](void* p) { delete static_cast<HeldBytes*>(p); }, held);
 }
 
 }  // namespace
@@ -41,9 +57,10 @@ bool WatchBatch::Add(std::shared_ptr<const EncodedEvent> event) {
   return true;
 }
 
-grpc::Slice WatchBatch::EncodeSlice(const v1::WatchChangesResponse& rest) const {
+grpc::Slice WatchBatch::EncodeSlice(const v1::WatchChangesResponse& rest,
+                                    server::UnsentResponses::Hold room) const {
   const std::string tail = rest.SerializeAsString();
-  grpc_slice slice = grpc_slice_malloc(bytes_ + tail.size());
+  grpc_slice slice = HeldSlice(bytes_ + tail.size(), std::move(room));
   uint8_t* at = GRPC_SLICE_START_PTR(slice);
   for (const auto& event : events_) at = Append(at, event->bytes());
   Append(at, tail);
@@ -55,8 +72,12 @@ grpc::ByteBuffer WatchBatch::Encode(const v1::WatchChangesResponse& rest) const 
   return grpc::ByteBuffer(&slice, 1);
 }
 
-grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response) {
-  return WatchBatch().Encode(response);
+grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response,
+                        server::UnsentResponses::Hold room) {
+  grpc_slice slice = HeldSlice(response.ByteSizeLong(), std::move(room));
+  response.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
+  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&owned, 1);
 }
 
 grpc::ByteBuffer Encode(const grpc::Slice& response,

@@ -8,6 +8,7 @@
 #include "absl/base/call_once.h"
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/changes.pb.h"
+#include "common/server/unsent_responses.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
 
@@ -44,8 +45,12 @@ class WatchBatch {
   // The response of these events with `rest`'s fields: the bytes of two
   // messages of one type, one after the other, parse as their merge.
   grpc::ByteBuffer Encode(const v1::WatchChangesResponse& rest) const;
-  // The same bytes as one slice, for a response sent more than once.
-  grpc::Slice EncodeSlice(const v1::WatchChangesResponse& rest) const;
+  // The same bytes as one slice, for a response sent more than once,
+  // counted in `room` (resized to them) for as long as any copy of the
+  // slice lives: in a batch kept for other watches, or in gRPC until its
+  // watcher has read it.
+  grpc::Slice EncodeSlice(const v1::WatchChangesResponse& rest,
+                          server::UnsentResponses::Hold room = {}) const;
 
  private:
   const size_t max_bytes_;
@@ -53,8 +58,10 @@ class WatchBatch {
   std::vector<std::shared_ptr<const EncodedEvent>> events_;
 };
 
-// `response` as bytes, for a stream that writes bytes.
-grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response);
+// `response` as bytes, for a stream that writes bytes; counted in `room`
+// as EncodeSlice does.
+grpc::ByteBuffer Encode(const v1::WatchChangesResponse& response,
+                        server::UnsentResponses::Hold room = {});
 // The response in `response` with `rest`'s fields set too (the last value
 // of a field wins); `response`'s bytes are shared, not copied.
 grpc::ByteBuffer Encode(const grpc::Slice& response,

@@ -1,5 +1,7 @@
 #include "common/server/unsent_responses.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 
@@ -27,8 +29,14 @@ UnsentResponses::Hold& UnsentResponses::Hold::operator=(Hold&& other) noexcept {
 UnsentResponses::Hold::~Hold() { Release(); }
 
 void UnsentResponses::Hold::Release() {
-  if (unsent_ != nullptr) unsent_->Remove(caller_, bytes_);
+  if (unsent_ != nullptr) unsent_->Count(caller_, -bytes_);
   unsent_ = nullptr;
+}
+
+void UnsentResponses::Hold::Resize(int64_t bytes) {
+  if (unsent_ == nullptr) return;  // an empty hold counts nothing
+  unsent_->Count(caller_, bytes - bytes_);
+  bytes_ = bytes;
 }
 
 absl::Status UnsentResponses::Admit(const std::string& caller) {
@@ -62,16 +70,32 @@ absl::Status UnsentResponses::Admit(const std::string& caller) {
 
 UnsentResponses::Hold UnsentResponses::Add(const std::string& caller, int64_t bytes) {
   if (bytes <= 0) return Hold();
-  absl::MutexLock lock(&mu_);
-  bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  by_caller_[caller] += bytes;
+  Count(caller, bytes);
   return Hold(this, caller, bytes);
 }
 
-void UnsentResponses::Remove(const std::string& caller, int64_t bytes) {
+UnsentResponses::Hold UnsentResponses::Reserve(const std::string& caller,
+                                               int64_t max_bytes) {
   absl::MutexLock lock(&mu_);
-  bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  if (auto mine = by_caller_.find(caller); (mine->second -= bytes) == 0) {
+  const auto mine = by_caller_.find(caller);
+  const int64_t of_caller = mine == by_caller_.end() ? 0 : mine->second;
+  const int64_t room =
+      std::clamp(std::min(limits_.per_caller - of_caller,
+                          limits_.per_process - bytes_.load(std::memory_order_relaxed)),
+                 int64_t{0}, max_bytes);
+  if (room > 0) {
+    bytes_.fetch_add(room, std::memory_order_relaxed);
+    by_caller_[caller] += room;
+  }
+  return Hold(this, caller, room);
+}
+
+void UnsentResponses::Count(const std::string& caller, int64_t delta) {
+  if (delta == 0) return;
+  absl::MutexLock lock(&mu_);
+  bytes_.fetch_add(delta, std::memory_order_relaxed);
+  if (auto [mine, added] = by_caller_.try_emplace(caller, 0);
+      (mine->second += delta) == 0) {
     by_caller_.erase(mine);
   }
 }

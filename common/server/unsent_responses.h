@@ -40,6 +40,11 @@ class UnsentResponses {
     Hold& operator=(Hold&& other) noexcept;
     ~Hold();
 
+    int64_t bytes() const { return bytes_; }
+    // Counts `bytes` instead, past the bounds if need be (a message is at
+    // least one item, whatever the room).
+    void Resize(int64_t bytes);
+
    private:
     friend class UnsentResponses;
     Hold(UnsentResponses* unsent, std::string caller, int64_t bytes)
@@ -53,12 +58,19 @@ class UnsentResponses {
 
   explicit UnsentResponses(UnsentLimits limits) : limits_(limits) {}
 
+  const UnsentLimits& limits() const { return limits_; }
+
   // OK when `caller` (a user id) may be answered now; RESOURCE_EXHAUSTED
   // past a bound.
   absl::Status Admit(const std::string& caller);
   // Counts an answer of `bytes` to `caller` until the hold is destroyed
   // (none for an empty answer).
   Hold Add(const std::string& caller, int64_t bytes);
+  // The room `caller` and the process have left under their bounds, at
+  // most `max_bytes` (none when either is full), counted until the hold is
+  // destroyed: for a message made to fit it, which then Resize()s it to
+  // what the message came to.
+  Hold Reserve(const std::string& caller, int64_t max_bytes);
   // Bytes held now.
   int64_t bytes() const;
   // Calls refused so far, past the process's bound and past a caller's.
@@ -69,7 +81,8 @@ class UnsentResponses {
   Refused refused() const;
 
  private:
-  void Remove(const std::string& caller, int64_t bytes);
+  // Adds `delta` (negative: takes it away) to what `caller` holds.
+  void Count(const std::string& caller, int64_t delta);
 
   const UnsentLimits limits_;
   // Written under mu_; read without it by Admit(), which needs no lock

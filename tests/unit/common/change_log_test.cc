@@ -235,6 +235,35 @@ TEST_F(ChangeLogTest, ReadsFromMemoryAndFromDiskAgree) {
   EXPECT_EQ(reread.back().name(), "c4999");
 }
 
+TEST_F(ChangeLogTest, MemoryKeepsTheNewestRecordsUpTo16MiBAndReadsTheRestFromDisk) {
+  // Records as big as a note's update (its 80 KB before and after): 4,096 of
+  // them held 660 MB in memory.
+  const std::string note(80'000, 'n');
+  for (int i = 0; i < 300; ++i) {
+    ChangeRecord record = Change(absl::StrCat("n", i));
+    record.set_before(note);
+    record.set_after(note);
+    rocksdb::WriteBatch batch;
+    ASSERT_THAT(log_->Commit(batch, {std::move(record)}), IsOk());
+  }
+  EXPECT_LE(log_->recent_bytes(), size_t{16} << 20);
+  EXPECT_GT(log_->recent_bytes(), size_t{15} << 20);
+  // The oldest come from RocksDB, the newest from memory, all of them.
+  const std::vector<ChangeRecord> records = All();
+  ASSERT_EQ(records.size(), 300u);
+  EXPECT_EQ(records.front().name(), "n0");
+  EXPECT_EQ(records.back().after().size(), note.size());
+  // The newest record stays in memory however large.
+  ChangeRecord huge = Change("huge");
+  huge.set_after(std::string(size_t{20} << 20, 'h'));
+  rocksdb::WriteBatch batch;
+  ASSERT_THAT(log_->Commit(batch, {std::move(huge)}), IsOk());
+  EXPECT_GT(log_->recent_bytes(), size_t{20} << 20);
+  EXPECT_EQ(Read(301, 1).front().name(), "huge");
+  ASSERT_THAT(Write("small"), IsOk());
+  EXPECT_LT(log_->recent_bytes(), size_t{1} << 10);
+}
+
 TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
   ASSERT_THAT(Write("a"), IsOk());
   std::thread writer([&] { ASSERT_THAT(Write("b"), IsOk()); });

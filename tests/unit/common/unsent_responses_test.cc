@@ -51,6 +51,34 @@ TEST(UnsentResponsesTest, TheProcessAtItsBoundRefusesEveryone) {
   EXPECT_THAT(unsent.Admit("d"), IsOk());
 }
 
+TEST(UnsentResponsesTest, ARoomReservedIsWhatTheCallerAndTheProcessHaveLeft) {
+  UnsentResponses unsent({.per_process = 250, .per_caller = 100});
+  UnsentResponses::Hold first = unsent.Reserve("watcher", 70);
+  EXPECT_EQ(first.bytes(), 70);
+  UnsentResponses::Hold second = unsent.Reserve("watcher", 70);
+  EXPECT_EQ(second.bytes(), 30) << "the caller's 100 less the first 70";
+  // Made to fit, the first came to 50 bytes: 20 go back to the caller.
+  first.Resize(50);
+  EXPECT_EQ(unsent.bytes(), 80);
+  EXPECT_EQ(unsent.Reserve("watcher", 70).bytes(), 20);
+
+  // A message is one item at least: a hold of no room counts what it made.
+  std::vector<UnsentResponses::Hold> others;
+  others.push_back(unsent.Reserve("a", 100));
+  others.push_back(unsent.Reserve("b", 100));
+  EXPECT_EQ(others.back().bytes(), 70) << "the process's 250 less 180";
+  UnsentResponses::Hold none = unsent.Reserve("c", 100);
+  EXPECT_EQ(none.bytes(), 0);
+  none.Resize(40);
+  EXPECT_EQ(unsent.bytes(), 290);
+  others.clear();
+  first = UnsentResponses::Hold();
+  second = UnsentResponses::Hold();
+  none = UnsentResponses::Hold();
+  EXPECT_EQ(unsent.bytes(), 0);
+  EXPECT_EQ(unsent.Reserve("c", 1000).bytes(), 100);
+}
+
 TEST(UnsentResponsesTest, AnEmptyAnswerHoldsNothingAndAMovedHoldGivesBackOnce) {
   UnsentResponses unsent({.per_process = 10, .per_caller = 10});
   {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +104,33 @@ TEST(WatchBatchTest, ASharedResponseTakesEachWatchersFields) {
       << Parsed(Encode(response, own)).DebugString();
   EXPECT_EQ(Parsed(Encode(response, {})).oldest_sequence(), 1)
       << "the slice is unchanged";
+}
+
+// A batch's bytes stay counted for its caller while any copy of them lives:
+// kept for other watches of its view, or in gRPC until its watcher reads
+// them.
+TEST(WatchBatchTest, ItsBytesAreCountedUntilTheirLastCopyGoes) {
+  server::UnsentResponses unsent({.per_process = 1 << 20, .per_caller = 1 << 20});
+  WatchBatch batch(1 << 20);
+  ASSERT_TRUE(batch.Add(Event(7, "firms/1/clients/2")));
+  v1::WatchChangesResponse rest;
+  rest.set_resume_token("token");
+  std::optional<grpc::Slice> kept =
+      batch.EncodeSlice(rest, unsent.Reserve("alice", 1 << 20));
+  EXPECT_EQ(unsent.bytes(), static_cast<int64_t>(kept->size()))
+      << "the room reserved, resized to the batch";
+  std::optional<grpc::ByteBuffer> sending = Encode(*kept, v1::WatchChangesResponse());
+  kept.reset();
+  EXPECT_GT(unsent.bytes(), 0) << "still being sent";
+  sending.reset();
+  EXPECT_EQ(unsent.bytes(), 0);
+
+  std::optional<grpc::ByteBuffer> snapshot =
+      Encode(rest, unsent.Reserve("alice", 1 << 20));
+  EXPECT_EQ(unsent.bytes(), static_cast<int64_t>(rest.ByteSizeLong()));
+  EXPECT_EQ(Parsed(*snapshot).resume_token(), "token");
+  snapshot.reset();
+  EXPECT_EQ(unsent.bytes(), 0);
 }
 
 auth::Caller CallerOf(std::string user, std::vector<std::string> roles = {},
