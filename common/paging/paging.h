@@ -59,18 +59,6 @@ inline constexpr int32_t kMaxPageSize = 1000;
 // twice that).
 inline constexpr size_t kMaxPageBytes = size_t{2} << 20;
 
-// How many of `items`, from the first, come to at most `max_bytes` (at
-// least one).
-template <typename Item>
-size_t ItemsThatFit(const std::vector<Item>& items, size_t max_bytes = kMaxPageBytes) {
-  size_t bytes = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    bytes += items[i].ByteSizeLong();
-    if (i > 0 && bytes > max_bytes) return i;
-  }
-  return items.size();
-}
-
 // Fills a response's repeated field up to kMaxPageBytes.
 class PageBytes {
  public:

@@ -209,21 +209,17 @@ bool Database::Settled() const {
   return true;
 }
 
-namespace {
-
 // Marks PageFull()'s status apart from every refusal a visitor may return.
 constexpr char kPageFullPayload[] = "clientbook.storage/page-full";
-
-bool IsPageFull(const absl::Status& status) {
-  return status.GetPayload(kPageFullPayload).has_value();
-}
-
-}  // namespace
 
 absl::Status PageFull() {
   absl::Status status = absl::ResourceExhaustedError("the page is full");
   status.SetPayload(kPageFullPayload, absl::Cord());
   return status;
+}
+
+bool IsPageFull(const absl::Status& status) {
+  return status.GetPayload(kPageFullPayload).has_value();
 }
 
 absl::Status CheckCursor(absl::string_view prefix, absl::string_view cursor) {

@@ -159,6 +159,7 @@ class Database {
 // What a ScanMatches visitor returns for an entry that matches but no
 // longer fits the page (its bytes, kMaxPageBytes): the walk ends before it.
 absl::Status PageFull();
+bool IsPageFull(const absl::Status& status);
 
 }  // namespace clientbook::storage
 

@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
 #define CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,29 @@ absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
   records.reserve(found->size());
   for (std::optional<Record>& record : *found) {
     if (record.has_value()) records.push_back(*std::move(record));
+  }
+  return records;
+}
+
+// ReadRecords of `keys` in turn, a few at a time, until the records read
+// come to more than `max_bytes` (as stored): a caller that refuses so much
+// never holds all of it.
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
+                                                    const std::vector<std::string>& keys,
+                                                    size_t max_bytes) {
+  constexpr size_t kKeysARead = 256;
+  std::vector<Record> records;
+  size_t bytes = 0;
+  for (size_t at = 0; at < keys.size() && bytes <= max_bytes; at += kKeysARead) {
+    const std::vector<std::string> some(
+        keys.begin() + at, keys.begin() + std::min(keys.size(), at + kKeysARead));
+    absl::StatusOr<std::vector<Record>> read = ReadRecords<Record>(db, some);
+    if (!read.ok()) return read.status();
+    for (Record& record : *read) {
+      bytes += record.ByteSizeLong();
+      records.push_back(std::move(record));
+    }
   }
   return records;
 }

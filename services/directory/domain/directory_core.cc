@@ -109,19 +109,32 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
 }
 
 absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& client) {
-  absl::StatusOr<std::vector<NoteRecord>> notes = store_.notes().ClientNotes(
-      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
-  if (!notes.ok()) return notes.status();
-  absl::StatusOr<std::vector<TodoRecord>> todos = store_.todos().ClientTodos(
-      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1);
-  if (!todos.ok()) return todos.status();
-  if (notes->size() > kMaxNotesOrTodosPerWrite ||
-      todos->size() > kMaxNotesOrTodosPerWrite) {
+  auto too_much = [&] {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "TOO_MANY_NOTES_OR_TODOS",
         absl::StrCat("client ", DescribeClient(client), " has more than ",
-                     kMaxNotesOrTodosPerWrite,
-                     " notes or to-dos, more than one write carries"));
+                     kMaxNotesOrTodosPerWrite, " notes or to-dos, or more than ",
+                     kMaxNotesAndTodosBytesPerWrite >> 20,
+                     " MiB of them, more than one write carries: delete some first"));
+  };
+  absl::StatusOr<std::vector<NoteRecord>> notes = store_.notes().ClientNotes(
+      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1,
+      kMaxNotesAndTodosBytesPerWrite);
+  if (!notes.ok()) return notes.status();
+  size_t bytes = 0;
+  for (const NoteRecord& note : *notes) bytes += note.ByteSizeLong();
+  if (notes->size() > kMaxNotesOrTodosPerWrite ||
+      bytes > kMaxNotesAndTodosBytesPerWrite) {
+    return too_much();
+  }
+  absl::StatusOr<std::vector<TodoRecord>> todos = store_.todos().ClientTodos(
+      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1,
+      kMaxNotesAndTodosBytesPerWrite - bytes);
+  if (!todos.ok()) return todos.status();
+  for (const TodoRecord& todo : *todos) bytes += todo.ByteSizeLong();
+  if (todos->size() > kMaxNotesOrTodosPerWrite ||
+      bytes > kMaxNotesAndTodosBytesPerWrite) {
+    return too_much();
   }
   return ClientWork{std::move(*notes), std::move(*todos)};
 }

@@ -61,10 +61,12 @@ class NoteStore {
                                                             uint64_t note_id) const = 0;
   virtual absl::StatusOr<StoredPage<NoteRecord>> ScanNotes(
       const NoteScan& scan) const = 0;
-  // Up to `limit` notes of one client, deleted ones too.
+  // Up to `limit` notes of one client, deleted ones too, read until they
+  // come to more than `max_bytes`.
   virtual absl::StatusOr<std::vector<NoteRecord>> ClientNotes(uint64_t firm_id,
                                                               uint64_t company_id,
-                                                              size_t limit) const = 0;
+                                                              size_t limit,
+                                                              size_t max_bytes) const = 0;
   // Deleted notes whose purge time is at or before `time_us`: up to `limit`
   // (firm id, note id) pairs, earliest first.
   virtual absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(

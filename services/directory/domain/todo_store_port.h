@@ -48,10 +48,12 @@ class TodoStore {
                                                             uint64_t todo_id) const = 0;
   virtual absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(
       const TodoScan& scan) const = 0;
-  // Up to `limit` to-dos of one client.
+  // Up to `limit` to-dos of one client, read until they come to more than
+  // `max_bytes`.
   virtual absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,
                                                               uint64_t company_id,
-                                                              size_t limit) const = 0;
+                                                              size_t limit,
+                                                              size_t max_bytes) const = 0;
 };
 
 // A write's changes to to-dos.

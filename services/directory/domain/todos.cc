@@ -2,12 +2,15 @@
 // date, and a client's summary.
 #include "services/directory/domain/todos.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -291,25 +294,36 @@ absl::StatusOr<WorkSummary> Todos::GetClientWorkSummary(
 
   WorkSummary summary;
   summary.time_zone = zone.name();
-  TodoScan scan{.firm_id = firm_id,
-                .by = TodoScan::By::kClient,
-                .company_id = company_id,
-                .states = TodoScan::States::kOpen,
-                .limit = kMaxSummarizedTodos,
-                .max_examined = kMaxSummarizedTodos};
-  absl::StatusOr<StoredPage<TodoRecord>> open = todo_store_.ScanTodos(scan);
-  if (!open.ok()) return open.status();
-  for (const TodoRecord& t : open->items) {
+  // Up to kMaxSummarizedTodos of the client's to-dos of `scan`, a page at a
+  // time: a to-do is up to 80 KB, and 100,000 read at once would be 8 GB.
+  auto each = [&](TodoScan scan, const std::function<void(const TodoRecord&)>& count) {
+    scan.limit = kSummaryPage;
+    scan.max_bytes = storage::kMaxPageBytes;
+    scan.max_examined = kSummaryPage;
+    for (size_t seen = 0; seen < kMaxSummarizedTodos;) {
+      absl::StatusOr<StoredPage<TodoRecord>> page = todo_store_.ScanTodos(scan);
+      if (!page.ok()) return page.status();
+      for (const TodoRecord& todo : page->items) count(todo);
+      seen += page->items.size();
+      if (page->cursor.empty()) break;
+      scan.cursor = std::move(page->cursor);
+    }
+    return absl::OkStatus();
+  };
+  const TodoScan of_client{
+      .firm_id = firm_id, .by = TodoScan::By::kClient, .company_id = company_id};
+  TodoScan open = of_client;
+  open.states = TodoScan::States::kOpen;
+  CB_RETURN_IF_ERROR(each(open, [&](const TodoRecord& t) {
     ++summary.open;
     if (t.has_due_date() && t.due_day() < DayNumber(today)) ++summary.overdue;
-  }
-  scan.states = TodoScan::States::kOne;
-  scan.state = v1::Todo::DONE;
-  absl::StatusOr<StoredPage<TodoRecord>> done = todo_store_.ScanTodos(scan);
-  if (!done.ok()) return done.status();
-  for (const TodoRecord& t : done->items) {
+  }));
+  TodoScan done = of_client;
+  done.states = TodoScan::States::kOne;
+  done.state = v1::Todo::DONE;
+  CB_RETURN_IF_ERROR(each(done, [&](const TodoRecord& t) {
     if (t.complete_time_us() >= month_start_us) ++summary.done_this_month;
-  }
+  }));
   return summary;
 }
 

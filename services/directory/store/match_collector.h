@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_STORE_MATCH_COLLECTOR_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_STORE_MATCH_COLLECTOR_H_
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,67 +24,87 @@ inline absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
   return *id;
 }
 
-// The records behind the index entries a walk matched. With a `filter`
-// (given the record and its index key) each record is read as its entry is
-// reached; without one, an entry matches on its key alone and the page's
-// records are read together in one MultiGet at the end. A page holds what
-// fits in its bytes, and then resumes after the last it holds.
+// The records behind the index entries a walk matched: a page of at most
+// `max_bytes` of them (its first whatever its size), which resumes after the
+// last it holds. With a `filter` (given the record and its index key) each
+// record is read as its entry is reached, and the walk ends at the first
+// that no longer fits (storage::PageFull()); without one, an entry matches
+// on its key alone and the page's records are read at the end, a few at a
+// time, until they fill it.
 template <typename Record>
 class MatchCollector {
  public:
   using KeyOf = std::function<std::string(uint64_t id)>;
   using Filter = std::function<bool(const Record&, absl::string_view key)>;
-  MatchCollector(const storage::Database& db, KeyOf key_of, Filter filter)
-      : db_(db), key_of_(std::move(key_of)), filter_(std::move(filter)) {}
+  MatchCollector(const storage::Database& db, KeyOf key_of, Filter filter,
+                 size_t max_bytes)
+      : db_(db),
+        key_of_(std::move(key_of)),
+        filter_(std::move(filter)),
+        max_bytes_(max_bytes) {}
 
   absl::StatusOr<bool> Visit(absl::string_view key) {
     absl::StatusOr<uint64_t> id = TrailingIdOf(key);
     if (!id.ok()) return id.status();
     if (!filter_) {
-      deferred_.push_back(key_of_(*id));
-      index_keys_.emplace_back(key);
+      deferred_.push_back({key_of_(*id), std::string(key)});
       return true;
     }
     absl::StatusOr<std::optional<Record>> record =
         storage::ReadRecord<Record>(db_, key_of_(*id));
     if (!record.ok()) return record.status();
     if (!record->has_value() || !filter_(**record, key)) return false;
+    if (!Fits(**record)) return storage::PageFull();
     items_.push_back(std::move(**record));
-    index_keys_.emplace_back(key);
     return true;
   }
 
-  absl::StatusOr<storage::StoredPage<Record>> Page(std::string cursor, size_t limit,
-                                                   size_t max_bytes) && {
+  absl::StatusOr<storage::StoredPage<Record>> Page(std::string cursor, size_t limit) && {
     if (deferred_.size() > limit) deferred_.resize(limit);
-    absl::StatusOr<std::vector<std::optional<Record>>> records =
-        storage::ReadRecordsAt<Record>(db_, deferred_);
-    if (!records.ok()) return records.status();
-    // Removed since the index pointed at them: left out, their keys too.
-    std::vector<std::string> index_keys;
-    for (size_t i = 0; i < records->size(); ++i) {
-      if (!(*records)[i].has_value()) continue;
-      items_.push_back(*std::move((*records)[i]));
-      index_keys.push_back(std::move(index_keys_[i]));
+    constexpr size_t kReadTogether = 64;
+    for (size_t at = 0; at < deferred_.size(); at += kReadTogether) {
+      std::vector<std::string> keys;
+      for (size_t i = at; i < std::min(deferred_.size(), at + kReadTogether); ++i) {
+        keys.push_back(deferred_[i].record_key);
+      }
+      absl::StatusOr<std::vector<std::optional<Record>>> records =
+          storage::ReadRecordsAt<Record>(db_, keys);
+      if (!records.ok()) return records.status();
+      for (size_t i = 0; i < records->size(); ++i) {
+        // Removed since the index pointed at it: left out.
+        if (!(*records)[i].has_value()) continue;
+        if (!Fits(*(*records)[i])) {
+          cursor = deferred_[at + i - 1].index_key;
+          return storage::StoredPage<Record>{std::move(items_), std::move(cursor)};
+        }
+        items_.push_back(*std::move((*records)[i]));
+      }
     }
-    if (!deferred_.empty()) index_keys_ = std::move(index_keys);
     if (items_.size() > limit) items_.resize(limit);
-    if (const size_t fit = storage::ItemsThatFit(items_, max_bytes);
-        fit < items_.size()) {
-      items_.resize(fit);
-      cursor = index_keys_[fit - 1];
-    }
     return storage::StoredPage<Record>{std::move(items_), std::move(cursor)};
   }
 
  private:
+  struct Deferred {
+    std::string record_key;
+    std::string index_key;
+  };
+
+  // Whether `record` fits the page (counted if it does).
+  bool Fits(const Record& record) {
+    const size_t size = record.ByteSizeLong();
+    if (!items_.empty() && bytes_ + size > max_bytes_) return false;
+    bytes_ += size;
+    return true;
+  }
+
   const storage::Database& db_;
   KeyOf key_of_;
   Filter filter_;
-  std::vector<std::string> deferred_;
+  const size_t max_bytes_;
+  std::vector<Deferred> deferred_;
   std::vector<Record> items_;
-  // The index key of each deferred key, or of each item when filtered.
-  std::vector<std::string> index_keys_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace clientbook::directory

@@ -31,7 +31,7 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
   }
   MatchCollector<NoteRecord> matches(
       db_, [&](uint64_t id) { return workspace_keys::NoteKey(scan.firm_id, id); },
-      std::move(filter));
+      std::move(filter), scan.max_bytes);
   auto visit = [&](absl::string_view key) { return matches.Visit(key); };
   absl::StatusOr<std::string> next;
   if (!scan.words.empty()) {
@@ -48,12 +48,11 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
         [&](absl::string_view key, absl::string_view) { return visit(key); });
   }
   if (!next.ok()) return next.status();
-  return std::move(matches).Page(std::move(*next), scan.limit, scan.max_bytes);
+  return std::move(matches).Page(std::move(*next), scan.limit);
 }
 
-absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(uint64_t firm_id,
-                                                                    uint64_t company_id,
-                                                                    size_t limit) const {
+absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(
+    uint64_t firm_id, uint64_t company_id, size_t limit, size_t max_bytes) const {
   std::vector<std::string> keys;
   for (const char* facet : {"", workspace_keys::kDeletedNotesFacet}) {
     absl::StatusOr<storage::Database::RawPage> raw = db_.ScanPage(
@@ -66,7 +65,7 @@ absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(uint64_t fir
     }
   }
   if (keys.size() > limit) keys.resize(limit);
-  return storage::ReadRecords<NoteRecord>(db_, keys);
+  return storage::ReadRecordsUpTo<NoteRecord>(db_, keys, max_bytes);
 }
 
 absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> RocksNoteStore::NotesToPurge(

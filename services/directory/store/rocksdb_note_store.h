@@ -16,8 +16,8 @@ class RocksNoteStore final : public NoteStore {
                                                     uint64_t note_id) const override;
   absl::StatusOr<StoredPage<NoteRecord>> ScanNotes(const NoteScan& scan) const override;
   absl::StatusOr<std::vector<NoteRecord>> ClientNotes(uint64_t firm_id,
-                                                      uint64_t company_id,
-                                                      size_t limit) const override;
+                                                      uint64_t company_id, size_t limit,
+                                                      size_t max_bytes) const override;
   absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
       int64_t time_us, size_t limit) const override;
 

@@ -33,25 +33,28 @@ absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
   }
   MatchCollector<TodoRecord> matches(
       db_, [&](uint64_t id) { return workspace_keys::TodoKey(scan.firm_id, id); },
-      std::move(filter));
+      std::move(filter), scan.max_bytes);
   absl::StatusOr<std::string> next = db_.ScanMatchesBetween(
       prefix, from, to, scan.cursor, scan.limit, scan.max_examined,
       [&](absl::string_view key, absl::string_view) { return matches.Visit(key); });
   if (!next.ok()) return next.status();
-  return std::move(matches).Page(std::move(*next), scan.limit, scan.max_bytes);
+  return std::move(matches).Page(std::move(*next), scan.limit);
 }
 
-absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(uint64_t firm_id,
-                                                                    uint64_t company_id,
-                                                                    size_t limit) const {
-  TodoScan scan{.firm_id = firm_id,
-                .by = TodoScan::By::kClient,
-                .company_id = company_id,
-                .limit = limit,
-                .max_examined = limit + 1};
-  absl::StatusOr<StoredPage<TodoRecord>> page = ScanTodos(scan);
-  if (!page.ok()) return page.status();
-  return std::move(page->items);
+absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(
+    uint64_t firm_id, uint64_t company_id, size_t limit, size_t max_bytes) const {
+  const TodoScan scan{
+      .firm_id = firm_id, .by = TodoScan::By::kClient, .company_id = company_id};
+  absl::StatusOr<storage::Database::RawPage> raw =
+      db_.ScanPage(workspace_keys::TodoScanPrefix(scan), "", limit);
+  if (!raw.ok()) return raw.status();
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<uint64_t> id = TrailingIdOf(key);
+    if (!id.ok()) return id.status();
+    keys.push_back(workspace_keys::TodoKey(firm_id, *id));
+  }
+  return storage::ReadRecordsUpTo<TodoRecord>(db_, keys, max_bytes);
 }
 
 void RocksTodoWrites::PutTodo(const TodoRecord* before, const TodoRecord& after) {

@@ -16,8 +16,8 @@ class RocksTodoStore final : public TodoStore {
                                                     uint64_t todo_id) const override;
   absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(const TodoScan& scan) const override;
   absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,
-                                                      uint64_t company_id,
-                                                      size_t limit) const override;
+                                                      uint64_t company_id, size_t limit,
+                                                      size_t max_bytes) const override;
 
  private:
   storage::Database& db_;

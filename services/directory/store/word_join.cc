@@ -259,6 +259,7 @@ absl::StatusOr<std::string> JoinWordIndex(
       continue;
     }
     absl::StatusOr<bool> match = visit(key);
+    if (!match.ok() && storage::IsPageFull(match.status())) return last_key;
     if (!match.ok()) return match.status();
     if (*match && ++matched > limit) return last_key;
     last_key = key;

@@ -300,6 +300,26 @@ TEST_F(ClientMergeTest, ASourceWithMoreTodosThanOneWriteCarriesIsRefused) {
   EXPECT_EQ(Get(keep).revision(), keep.revision());
 }
 
+// A write holds the notes it moves several times over: a client with
+// 5,000 notes of 80 KB took the directory to 3.4 GB when deleted. 32 MiB of
+// notes and to-dos go in one write; more are refused, nothing moved.
+TEST_F(ClientMergeTest, ASourceWithMoreNoteBytesThanOneWriteCarriesIsRefused) {
+  std::string big;
+  for (int i = 0; i < 20'000; ++i) big += "\xF0\x9F\x98\x80";  // 80 KB
+  ClientRecord keep = NewClient(firm_, "Rossi SRL");
+  ClientRecord under = NewClient(firm_, "Rossi S.R.L.");
+  for (int i = 0; i < 400; ++i) NoteOn(under, big);  // 32.0 MB
+  EXPECT_THAT(Merge(keep, under), IsOk());
+
+  ClientRecord over = NewClient(firm_, "Rossi s.r.l");
+  for (int i = 0; i < 420; ++i) NoteOn(over, big);  // 33.6 MB, past 32 MiB
+  auto merged = Merge(keep, over);
+  EXPECT_THAT(merged, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(errors::ReasonOf(merged.status()),
+              ::testing::Optional(std::string("TOO_MANY_NOTES_OR_TODOS")));
+  EXPECT_EQ(Get(over).revision(), over.revision());
+}
+
 TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {
   ClientRecord keep = NewClient(firm_, "I");
   EXPECT_THAT(Merge(keep, keep), StatusIs(absl::StatusCode::kInvalidArgument));
