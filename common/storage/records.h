@@ -82,7 +82,7 @@ template <typename Record>
 absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
                                                     const std::vector<std::string>& keys,
                                                     size_t max_bytes) {
-  constexpr size_t kKeysARead = 256;
+  constexpr size_t kKeysARead = 64;
   std::vector<Record> records;
   size_t bytes = 0;
   for (size_t at = 0; at < keys.size() && bytes <= max_bytes; at += kKeysARead) {

@@ -107,10 +107,12 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
   }
 
   auto guard = core_.LockFirm(firm_id);
+  // Held until the merge has committed (ClientWork::large).
+  std::unique_ptr<absl::MutexLock> large;
   return core_.Write<MergeOutcome>(
       request, [&](const RequestRecord& first) { return Replay(firm_id, first); },
       [&](DirectoryWrite& write, RequestRecord& done) {
-        return WriteMerge(write, done, firm_id, target_id, source_id);
+        return WriteMerge(write, done, firm_id, target_id, source_id, large);
       });
 }
 
@@ -127,16 +129,16 @@ absl::StatusOr<MergeOutcome> ClientMerge::Replay(uint64_t firm_id,
                       .replayed = true};
 }
 
-absl::StatusOr<MergeOutcome> ClientMerge::WriteMerge(DirectoryWrite& write,
-                                                     RequestRecord& done,
-                                                     uint64_t firm_id, uint64_t target_id,
-                                                     uint64_t source_id) {
+absl::StatusOr<MergeOutcome> ClientMerge::WriteMerge(
+    DirectoryWrite& write, RequestRecord& done, uint64_t firm_id, uint64_t target_id,
+    uint64_t source_id, std::unique_ptr<absl::MutexLock>& large) {
   absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
   if (!target.ok()) return target.status();
   absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);
   if (!source.ok()) return source.status();
   absl::StatusOr<ClientWork> work = core_.LoadClientWork(*source);
   if (!work.ok()) return work.status();
+  large = std::move(work->large);
   const int64_t now = core_.NowMicros();
   MergeOutcome outcome{.source_company_id = source_id};
   outcome.target = Absorb(*target, *source);

@@ -46,10 +46,12 @@ class ClientMerge {
   absl::Status CheckPeers(const auth::Caller& caller, const ClientRecord& target,
                           const ClientRecord& source);
   // The merge's changes, and what a retry of it answers, added to `write`
-  // and `done` under the firm's lock.
+  // and `done` under the firm's lock; `large` takes the place for a large
+  // write when the source's notes and to-dos need it.
   absl::StatusOr<MergeOutcome> WriteMerge(DirectoryWrite& write, RequestRecord& done,
                                           uint64_t firm_id, uint64_t target_id,
-                                          uint64_t source_id);
+                                          uint64_t source_id,
+                                          std::unique_ptr<absl::MutexLock>& large);
   // What a retry answers, from the first call's record.
   absl::StatusOr<MergeOutcome> Replay(uint64_t firm_id, const RequestRecord& first);
 

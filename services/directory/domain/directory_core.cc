@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "common/status/macros.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
@@ -109,34 +110,43 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
 }
 
 absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& client) {
-  auto too_much = [&] {
+  // All of them when they come to at most `max_bytes` (and 50,000 of each);
+  // nullopt when there are more.
+  auto load = [&](size_t max_bytes) -> absl::StatusOr<std::optional<ClientWork>> {
+    ClientWork work;
+    CB_ASSIGN_OR_RETURN(
+        work.notes, store_.notes().ClientNotes(client.firm_id(), client.company_id(),
+                                               kMaxNotesOrTodosPerWrite + 1, max_bytes));
+    size_t bytes = 0;
+    for (const NoteRecord& note : work.notes) bytes += note.ByteSizeLong();
+    if (work.notes.size() > kMaxNotesOrTodosPerWrite || bytes > max_bytes) {
+      return std::nullopt;
+    }
+    CB_ASSIGN_OR_RETURN(work.todos, store_.todos().ClientTodos(
+                                        client.firm_id(), client.company_id(),
+                                        kMaxNotesOrTodosPerWrite + 1, max_bytes - bytes));
+    for (const TodoRecord& todo : work.todos) bytes += todo.ByteSizeLong();
+    if (work.todos.size() > kMaxNotesOrTodosPerWrite || bytes > max_bytes) {
+      return std::nullopt;
+    }
+    return work;
+  };
+  CB_ASSIGN_OR_RETURN(std::optional<ClientWork> small, load(kSmallClientWorkBytes));
+  if (small.has_value()) return std::move(*small);
+  // Large: read again, whole, once no other large write is under way.
+  auto large = std::make_unique<absl::MutexLock>(&large_work_);
+  CB_ASSIGN_OR_RETURN(std::optional<ClientWork> work,
+                      load(kMaxNotesAndTodosBytesPerWrite));
+  if (!work.has_value()) {
     return errors::WithReason(
         absl::StatusCode::kFailedPrecondition, "TOO_MANY_NOTES_OR_TODOS",
         absl::StrCat("client ", DescribeClient(client), " has more than ",
                      kMaxNotesOrTodosPerWrite, " notes or to-dos, or more than ",
                      kMaxNotesAndTodosBytesPerWrite >> 20,
                      " MiB of them, more than one write carries: delete some first"));
-  };
-  absl::StatusOr<std::vector<NoteRecord>> notes = store_.notes().ClientNotes(
-      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1,
-      kMaxNotesAndTodosBytesPerWrite);
-  if (!notes.ok()) return notes.status();
-  size_t bytes = 0;
-  for (const NoteRecord& note : *notes) bytes += note.ByteSizeLong();
-  if (notes->size() > kMaxNotesOrTodosPerWrite ||
-      bytes > kMaxNotesAndTodosBytesPerWrite) {
-    return too_much();
   }
-  absl::StatusOr<std::vector<TodoRecord>> todos = store_.todos().ClientTodos(
-      client.firm_id(), client.company_id(), kMaxNotesOrTodosPerWrite + 1,
-      kMaxNotesAndTodosBytesPerWrite - bytes);
-  if (!todos.ok()) return todos.status();
-  for (const TodoRecord& todo : *todos) bytes += todo.ByteSizeLong();
-  if (todos->size() > kMaxNotesOrTodosPerWrite ||
-      bytes > kMaxNotesAndTodosBytesPerWrite) {
-    return too_much();
-  }
-  return ClientWork{std::move(*notes), std::move(*todos)};
+  work->large = std::move(large);
+  return std::move(*work);
 }
 
 namespace {

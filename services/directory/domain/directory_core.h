@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth/caller.h"
 #include "common/locks/striped_locks.h"
 #include "common/names/names.h"
@@ -21,10 +22,13 @@
 
 namespace clientbook::directory {
 
-// A client's notes and to-dos.
+// A client's notes and to-dos. When they are large, `large` holds the one
+// place for a large write (DirectoryCore::LoadClientWork): keep it until
+// the write that moves or removes them has committed.
 struct ClientWork {
   std::vector<NoteRecord> notes;
   std::vector<TodoRecord> todos;
+  std::unique_ptr<absl::MutexLock> large;
 };
 
 // Who asks and under which request id: what a write's request-id record is
@@ -74,7 +78,10 @@ class DirectoryCore {
   absl::StatusOr<MemberRecord> LoadMember(uint64_t firm_id, absl::string_view user_id);
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write
-  // carries (kMaxNotesOrTodosPerWrite).
+  // carries (kMaxNotesOrTodosPerWrite, kMaxNotesAndTodosBytesPerWrite).
+  // Past kSmallClientWorkBytes it waits for the one place for a large
+  // write, held by what it returns: each holds its notes several times over
+  // until committed, and four together took the directory to 756 MB.
   absl::StatusOr<ClientWork> LoadClientWork(const ClientRecord& client);
 
   // Serializes check-then-write sequences of one firm, or of one user's
@@ -111,6 +118,8 @@ class DirectoryCore {
   const Clock& clock_;
   storage::StripedLocks locks_;
   ClientRemovals removals_;
+  // Taken after a firm's lock, never before one.
+  absl::Mutex large_work_;
 };
 
 template <typename Result>
