@@ -30,6 +30,8 @@ constexpr uint64_t kIdsPerSecondBound = 100'000;
 // (the directory's pod has 1 GiB). Watchers further behind read RocksDB.
 constexpr size_t kRecentRecords = 4096;
 constexpr size_t kRecentBytes = 16 << 20;
+// A read from RocksDB stops past this many bytes of records.
+constexpr size_t kStoredReadBytes = 1 << 20;
 
 std::string NewEpoch(const Clock& clock) {
   absl::BitGen random;
@@ -264,7 +266,8 @@ absl::StatusOr<std::vector<SharedRecord>> ChangeLog::Read(uint64_t from,
       return records;
     }
   }
-  absl::StatusOr<std::vector<ChangeRecord>> stored = ReadStored(from, limit);
+  absl::StatusOr<std::vector<ChangeRecord>> stored =
+      ReadStored(from, limit, kStoredReadBytes);
   if (!stored.ok()) return stored.status();
   // Never past what is published: a commit may be writing its records.
   const uint64_t published = published_.load(std::memory_order_acquire);
@@ -276,8 +279,10 @@ absl::StatusOr<std::vector<SharedRecord>> ChangeLog::Read(uint64_t from,
 }
 
 absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::ReadStored(uint64_t from,
-                                                                size_t limit) const {
+                                                                size_t limit,
+                                                                size_t max_bytes) const {
   std::vector<ChangeRecord> records;
+  size_t bytes = 0;
   absl::Status decoded;
   absl::Status scanned = db_.Scan(RecordKey(from), RecordKey(UINT64_MAX),
                                   [&](absl::string_view, absl::string_view value) {
@@ -288,7 +293,8 @@ absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::ReadStored(uint64_t from,
                                       return false;
                                     }
                                     records.push_back(std::move(*record));
-                                    return records.size() < limit;
+                                    bytes += value.size();
+                                    return records.size() < limit && bytes <= max_bytes;
                                   });
   if (!scanned.ok()) return scanned;
   if (!decoded.ok()) return decoded;

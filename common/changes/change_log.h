@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,7 +59,9 @@ class ChangeLog {
                       bool durable = false);
 
   // Up to `limit` records from sequence `from` on, in order: from memory
-  // when the recent ones cover `from` (the live tail), else from RocksDB.
+  // when the recent ones cover `from` (the live tail), else from RocksDB,
+  // where a read stops past 1 MiB of them (one record at least): 500
+  // records of big notes were 80 MB a read, for each watch behind.
   absl::StatusOr<std::vector<SharedRecord>> Read(uint64_t from, size_t limit) const;
 
   // The tables that hold the service's current resources, as its store lays
@@ -166,7 +169,9 @@ class ChangeLog {
   static absl::StatusOr<std::string> SecretOf(storage::Database& db, char table,
                                               char part,
                                               const std::function<std::string()>& make);
-  absl::StatusOr<std::vector<ChangeRecord>> ReadStored(uint64_t from, size_t limit) const;
+  absl::StatusOr<std::vector<ChangeRecord>> ReadStored(
+      uint64_t from, size_t limit,
+      size_t max_bytes = std::numeric_limits<size_t>::max()) const;
   // Hands `records` (at least one) to the readers of the live tail; under
   // the commit lock, so they come in sequence order.
   void Publish(std::vector<ChangeRecord> records) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -248,11 +248,13 @@ TEST_F(ChangeLogTest, MemoryKeepsTheNewestRecordsUpTo16MiBAndReadsTheRestFromDis
   }
   EXPECT_LE(log_->recent_bytes(), size_t{16} << 20);
   EXPECT_GT(log_->recent_bytes(), size_t{15} << 20);
-  // The oldest come from RocksDB, the newest from memory, all of them.
+  // The oldest come from RocksDB, the newest from memory, all of them; a
+  // read from RocksDB stops past 1 MiB (500 of these were 80 MB a read).
   const std::vector<ChangeRecord> records = All();
   ASSERT_EQ(records.size(), 300u);
   EXPECT_EQ(records.front().name(), "n0");
   EXPECT_EQ(records.back().after().size(), note.size());
+  EXPECT_EQ(ValueOrFail(log_->Read(1, 500)).size(), 7u) << "1 MiB of 160 KB records";
   // The newest record stays in memory however large.
   ChangeRecord huge = Change("huge");
   huge.set_after(std::string(size_t{20} << 20, 'h'));
