@@ -108,7 +108,7 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
 
   auto guard = core_.LockFirm(firm_id);
   // Held until the merge has committed (ClientWork::large).
-  std::unique_ptr<absl::MutexLock> large;
+  std::unique_lock<std::mutex> large;
   return core_.Write<MergeOutcome>(
       request, [&](const RequestRecord& first) { return Replay(firm_id, first); },
       [&](DirectoryWrite& write, RequestRecord& done) {
@@ -131,7 +131,7 @@ absl::StatusOr<MergeOutcome> ClientMerge::Replay(uint64_t firm_id,
 
 absl::StatusOr<MergeOutcome> ClientMerge::WriteMerge(
     DirectoryWrite& write, RequestRecord& done, uint64_t firm_id, uint64_t target_id,
-    uint64_t source_id, std::unique_ptr<absl::MutexLock>& large) {
+    uint64_t source_id, std::unique_lock<std::mutex>& large) {
   absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
   if (!target.ok()) return target.status();
   absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);

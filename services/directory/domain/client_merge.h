@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_MERGE_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_MERGE_H_
 
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -51,7 +52,7 @@ class ClientMerge {
   absl::StatusOr<MergeOutcome> WriteMerge(DirectoryWrite& write, RequestRecord& done,
                                           uint64_t firm_id, uint64_t target_id,
                                           uint64_t source_id,
-                                          std::unique_ptr<absl::MutexLock>& large);
+                                          std::unique_lock<std::mutex>& large);
   // What a retry answers, from the first call's record.
   absl::StatusOr<MergeOutcome> Replay(uint64_t firm_id, const RequestRecord& first);
 

@@ -133,8 +133,15 @@ absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& cli
   };
   CB_ASSIGN_OR_RETURN(std::optional<ClientWork> small, load(kSmallClientWorkBytes));
   if (small.has_value()) return std::move(*small);
-  // Large: read again, whole, once no other large write is under way.
-  auto large = std::make_unique<absl::MutexLock>(&large_work_);
+  // Large: read again, whole, unless another large write is under way.
+  std::unique_lock<std::mutex> large(large_work_, std::try_to_lock);
+  if (!large.owns_lock()) {
+    return errors::QuotaExhausted(
+        "LARGE_WRITE_BUSY", "service",
+        absl::StrCat("another write of more than ", kSmallClientWorkBytes >> 20,
+                     " MiB of notes and to-dos is under way in this server"),
+        kLargeWriteRetryDelay);
+  }
   CB_ASSIGN_OR_RETURN(std::optional<ClientWork> work,
                       load(kMaxNotesAndTodosBytesPerWrite));
   if (!work.has_value()) {

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -10,7 +11,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "common/auth/caller.h"
 #include "common/locks/striped_locks.h"
 #include "common/names/names.h"
@@ -28,7 +28,7 @@ namespace clientbook::directory {
 struct ClientWork {
   std::vector<NoteRecord> notes;
   std::vector<TodoRecord> todos;
-  std::unique_ptr<absl::MutexLock> large;
+  std::unique_lock<std::mutex> large;
 };
 
 // Who asks and under which request id: what a write's request-id record is
@@ -79,9 +79,11 @@ class DirectoryCore {
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write
   // carries (kMaxNotesOrTodosPerWrite, kMaxNotesAndTodosBytesPerWrite).
-  // Past kSmallClientWorkBytes it waits for the one place for a large
-  // write, held by what it returns: each holds its notes several times over
-  // until committed, and four together took the directory to 756 MB.
+  // Past kSmallClientWorkBytes it takes the one place for a large write,
+  // held by what it returns, or is refused RESOURCE_EXHAUSTED
+  // LARGE_WRITE_BUSY while another has it: each holds its notes several
+  // times over until committed, and four together took the directory to
+  // 756 MB (waiting, they would hold the threads other calls need).
   absl::StatusOr<ClientWork> LoadClientWork(const ClientRecord& client);
 
   // Serializes check-then-write sequences of one firm, or of one user's
@@ -118,8 +120,7 @@ class DirectoryCore {
   const Clock& clock_;
   storage::StripedLocks locks_;
   ClientRemovals removals_;
-  // Taken after a firm's lock, never before one.
-  absl::Mutex large_work_;
+  std::mutex large_work_;
 };
 
 template <typename Result>

@@ -49,8 +49,10 @@ inline constexpr absl::Duration kDeletedNoteRetention = absl::Hours(30 * 24);
 // notes of 80 KB (400 MB) took the directory to 3.4 GB, its pod has 1 GiB.
 inline constexpr size_t kMaxNotesOrTodosPerWrite = 50000;
 inline constexpr size_t kMaxNotesAndTodosBytesPerWrite = 32 << 20;
-// Past this many bytes of them, one such write at a time in a process.
+// Past this many bytes of them, one such write at a time in a process;
+// another is refused, to retry after this delay.
 inline constexpr size_t kSmallClientWorkBytes = 1 << 20;
+inline constexpr absl::Duration kLargeWriteRetryDelay = absl::Seconds(1);
 // GetClientWorkSummary reads at most this many of a client's to-dos, in
 // pages of this many.
 inline constexpr size_t kMaxSummarizedTodos = 100000;

@@ -320,6 +320,36 @@ TEST_F(ClientMergeTest, ASourceWithMoreNoteBytesThanOneWriteCarriesIsRefused) {
   EXPECT_EQ(Get(over).revision(), over.revision());
 }
 
+// One large write at a time in a process: while one holds the place, a
+// merge of another large source is refused at once (waiting, it would hold
+// a thread other calls need), nothing changed; a small one goes ahead.
+TEST_F(ClientMergeTest, WhileALargeWriteIsUnderWayAnotherIsRefusedAndASmallOneGoes) {
+  const std::string note(20'000, 'n');
+  ClientRecord keep = NewClient(firm_, "Rossi SRL");
+  ClientRecord first = NewClient(firm_, "Rossi S.R.L.");
+  ClientRecord second = NewClient(firm_, "Rossi s.r.l");
+  ClientRecord small = NewClient(firm_, "ROSSI SRL");
+  for (int i = 0; i < 60; ++i) {  // 1.2 MB each, past 1 MiB
+    NoteOn(first, note);
+    NoteOn(second, note);
+  }
+  NoteOn(small, note);
+  absl::StatusOr<ClientWork> under_way = directory_->core.LoadClientWork(first);
+  ASSERT_THAT(under_way, IsOk());
+  EXPECT_TRUE(under_way->large.owns_lock());
+
+  auto refused = Merge(keep, second);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(errors::ReasonOf(refused.status()),
+              ::testing::Optional(std::string("LARGE_WRITE_BUSY")));
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Seconds(1));
+  EXPECT_EQ(Get(second).revision(), second.revision());
+  EXPECT_THAT(Merge(keep, small), IsOk());
+
+  under_way = ClientWork{};  // its write committed
+  EXPECT_THAT(Merge(keep, second), IsOk());
+}
+
 TEST_F(ClientMergeTest, AClientIsNotMergedIntoItselfNorAcrossFirms) {
   ClientRecord keep = NewClient(firm_, "I");
   EXPECT_THAT(Merge(keep, keep), StatusIs(absl::StatusCode::kInvalidArgument));
