@@ -844,6 +844,13 @@ TEST_F(ChangeFeedTest, PagesOfLargeResourcesComeShortAndEachFitsAMessage) {
   v1::ListTodosRequest open;
   open.set_open_only(true);
   EXPECT_EQ(list_todos(open).size(), 60u);
+  // The work summary counts them a page at a time.
+  v1::GetClientWorkSummaryRequest summarize;
+  summarize.set_client(client);
+  v1::ClientWorkSummary summary;
+  ASSERT_THAT(workspace_->GetClientWorkSummary(As("owner").get(), summarize, &summary),
+              IsOk());
+  EXPECT_EQ(summary.open_todos(), 60);
 
   // The feed: every change once, in order, in pages that each fit.
   std::vector<v1::ChangeEvent> events;
