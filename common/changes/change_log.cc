@@ -317,7 +317,8 @@ absl::StatusOr<size_t> ChangeLog::DeleteBefore(absl::Time cutoff, size_t limit) 
     absl::MutexLock lock(&mu_);
     first = first_kept_;
   }
-  absl::StatusOr<std::vector<ChangeRecord>> records = ReadStored(first, limit);
+  absl::StatusOr<std::vector<ChangeRecord>> records =
+      ReadStored(first, limit, kStoredReadBytes);
   if (!records.ok()) return records.status();
   // The newest record always stays: it holds the log's place (the next
   // sequence) across a restart.

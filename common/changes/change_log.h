@@ -128,9 +128,10 @@ class ChangeLog {
 
   // Deletes up to `limit` of the oldest records committed before `cutoff`
   // with their audit index entries (one batch, so writers wait for one
-  // small write at most), never the newest record; returns how many went.
-  // A sweeper calls it until it returns fewer than `limit`. The audit's
-  // retention: the feed's window ends sooner (ExpireFeedBefore).
+  // small write at most; read as Read() reads, past 1 MiB of them it stops),
+  // never the newest record; returns how many went. A sweeper calls it
+  // until it returns none. The audit's retention: the feed's window ends
+  // sooner (ExpireFeedBefore).
   absl::StatusOr<size_t> DeleteBefore(absl::Time cutoff, size_t limit);
 
   // Moves the feed's window past the records committed before `cutoff`

@@ -124,8 +124,8 @@ absl::StatusOr<size_t> SweepExpiredChanges(ChangeLog& log, const Clock& clock,
   size_t swept = 0;
   while (true) {
     CB_ASSIGN_OR_RETURN(size_t batch, log.DeleteBefore(cutoff, kSweepBatch));
+    if (batch == 0) return swept;
     swept += batch;
-    if (batch < kSweepBatch) return swept;
   }
 }
 

@@ -264,6 +264,14 @@ TEST_F(ChangeLogTest, MemoryKeepsTheNewestRecordsUpTo16MiBAndReadsTheRestFromDis
   EXPECT_EQ(Read(301, 1).front().name(), "huge");
   ASSERT_THAT(Write("small"), IsOk());
   EXPECT_LT(log_->recent_bytes(), size_t{1} << 10);
+
+  // Retention deletes them 1 MiB a batch, and every one of them.
+  clock_.Advance(absl::Hours(48));
+  EXPECT_EQ(ValueOrFail(log_->DeleteBefore(clock_.Now(), 1000)), 7u);
+  EXPECT_EQ(ValueOrFail(SweepExpiredChanges(
+                *log_, clock_, {.feed = absl::Hours(1), .audit = absl::Hours(24)})),
+            301u - 7u);
+  EXPECT_EQ(log_->oldest_sequence(), 302u);
 }
 
 TEST_F(ChangeLogTest, AwaitSequenceReturnsOnceTheRecordIsCommitted) {
