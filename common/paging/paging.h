@@ -59,29 +59,41 @@ inline constexpr int32_t kMaxPageSize = 1000;
 // twice that).
 inline constexpr size_t kMaxPageBytes = size_t{2} << 20;
 
-// Fills a response's repeated field up to kMaxPageBytes.
+// A page's bytes: its items up to `max_bytes` (kMaxPageBytes for a List
+// call's response), its first whatever its size.
 class PageBytes {
  public:
-  // Adds `item` to `items` if it fits; once one does not, the page is full
-  // and takes nothing more. Whether it was added.
+  explicit PageBytes(size_t max_bytes = kMaxPageBytes) : max_bytes_(max_bytes) {}
+
+  // Counts an item of `size` bytes if it fits; once one does not, the page
+  // is full and takes nothing more. Whether it was counted.
+  bool Take(size_t size) {
+    if (full_ || (taken_ > 0 && bytes_ + size > max_bytes_)) {
+      full_ = true;
+      return false;
+    }
+    bytes_ += size;
+    ++taken_;
+    return true;
+  }
+  // Adds `item` to a response's repeated field `items` if it fits.
   template <typename Repeated, typename Item>
   bool Add(Repeated& items, Item&& item) {
     if (full_) return false;
     auto* added = items.Add();
     *added = std::forward<Item>(item);
-    const size_t size = added->ByteSizeLong();
-    if (items.size() > 1 && bytes_ + size > kMaxPageBytes) {
+    if (!Take(added->ByteSizeLong())) {
       items.RemoveLast();
-      full_ = true;
       return false;
     }
-    bytes_ += size;
     return true;
   }
   bool full() const { return full_; }
 
  private:
+  const size_t max_bytes_;
   size_t bytes_ = 0;
+  size_t taken_ = 0;
   bool full_ = false;
 };
 

@@ -75,26 +75,43 @@ absl::StatusOr<std::vector<Record>> ReadRecords(const Database& db,
   return records;
 }
 
-// ReadRecords of `keys` in turn, a few at a time, until the records read
-// come to more than `max_bytes` (as stored): a caller that refuses so much
-// never holds all of it.
+// Reads the records of `keys` in order, 64 in a MultiGet, handing `visit`
+// each one's place in `keys` and its record (nullopt: none) until it
+// returns false: what a caller stops at is never read, nor held.
+template <typename Record, typename Visit>
+absl::Status VisitRecordsAt(const Database& db, const std::vector<std::string>& keys,
+                            Visit visit) {
+  constexpr size_t kKeysARead = 64;
+  for (size_t at = 0; at < keys.size(); at += kKeysARead) {
+    const std::vector<std::string> some(
+        keys.begin() + at, keys.begin() + std::min(keys.size(), at + kKeysARead));
+    absl::StatusOr<std::vector<std::optional<Record>>> read =
+        ReadRecordsAt<Record>(db, some);
+    if (!read.ok()) return read.status();
+    for (size_t i = 0; i < read->size(); ++i) {
+      if (!visit(at + i, (*read)[i])) return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ReadRecords of `keys` until the records read come to more than
+// `max_bytes` (as stored): a caller that refuses so much never holds all of
+// it.
 template <typename Record>
 absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
                                                     const std::vector<std::string>& keys,
                                                     size_t max_bytes) {
-  constexpr size_t kKeysARead = 64;
   std::vector<Record> records;
   size_t bytes = 0;
-  for (size_t at = 0; at < keys.size() && bytes <= max_bytes; at += kKeysARead) {
-    const std::vector<std::string> some(
-        keys.begin() + at, keys.begin() + std::min(keys.size(), at + kKeysARead));
-    absl::StatusOr<std::vector<Record>> read = ReadRecords<Record>(db, some);
-    if (!read.ok()) return read.status();
-    for (Record& record : *read) {
-      bytes += record.ByteSizeLong();
-      records.push_back(std::move(record));
-    }
-  }
+  absl::Status read =
+      VisitRecordsAt<Record>(db, keys, [&](size_t, std::optional<Record>& record) {
+        if (!record.has_value()) return true;
+        bytes += record->ByteSizeLong();
+        records.push_back(*std::move(record));
+        return bytes <= max_bytes;
+      });
+  if (!read.ok()) return read;
   return records;
 }
 

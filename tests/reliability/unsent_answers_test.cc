@@ -31,17 +31,6 @@ bool Refused(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
 
-// bruno joins alice's `firm` as STAFF.
-grpc::Status AddBrunoToStaff(v1::DirectoryService::Stub& stub, const std::string& firm) {
-  v1::AddFirmMemberRequest add;
-  add.set_parent(firm);
-  add.mutable_member()->set_user_id("bruno");
-  add.mutable_member()->set_email("bruno@studio.example");
-  add.mutable_member()->set_role(v1::STAFF);
-  v1::FirmMember bruno;
-  return stub.AddFirmMember(As("alice").get(), add, &bruno);
-}
-
 TEST(UnsentAnswersTest, CallersThatStopReadingAreBoundedAndServedAgainOnceGone) {
   TempDir dir;
   const int port = FreePort();
@@ -59,7 +48,8 @@ TEST(UnsentAnswersTest, CallersThatStopReadingAreBoundedAndServedAgainOnceGone) 
   // its staff; carol a member of no firm.
   const SeededFirm firm = SeedFirm(*stub, 300);
   ASSERT_THAT(firm.status, IsOk());
-  ASSERT_THAT(AddBrunoToStaff(*stub, firm.name), IsOk());
+  v1::FirmMember bruno;
+  ASSERT_THAT(AddStaffAs(*stub, "alice", firm.name, "bruno", &bruno), IsOk());
 
   v1::ListClientsRequest page;
   page.set_parent(firm.name);
@@ -163,7 +153,8 @@ TEST(UnsentAnswersTest, WatchesWhoseCallerStopsReadingHoldWhatItsBoundAllows) {
   auto feed = v1::ChangeService::NewStub(channel);
   const SeededFirm firm = SeedFirm(*stub, 1);
   ASSERT_THAT(firm.status, IsOk());
-  ASSERT_THAT(AddBrunoToStaff(*stub, firm.name), IsOk());
+  v1::FirmMember bruno;
+  ASSERT_THAT(AddStaffAs(*stub, "alice", firm.name, "bruno", &bruno), IsOk());
   v1::CreateNoteRequest note;
   note.set_parent(firm.name);
   note.mutable_note()->set_client(firm.name + "/clients/" + firm.company_ids[0]);

@@ -43,6 +43,18 @@ inline grpc::Status CreateFirmAs(v1::DirectoryService::Stub& stub,
   return stub.CreateFirm(As(user).get(), create, firm);
 }
 
+// `admin` adds `user` to `firm` as STAFF (email user@studio.example).
+inline grpc::Status AddStaffAs(v1::DirectoryService::Stub& stub, const std::string& admin,
+                               const std::string& firm, const std::string& user,
+                               v1::FirmMember* member) {
+  v1::AddFirmMemberRequest add;
+  add.set_parent(firm);
+  add.mutable_member()->set_user_id(user);
+  add.mutable_member()->set_email(absl::StrCat(user, "@studio.example"));
+  add.mutable_member()->set_role(v1::STAFF);
+  return stub.AddFirmMember(As(admin).get(), add, member);
+}
+
 inline std::shared_ptr<grpc::Channel> Channel(const std::string& target) {
   return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
 }

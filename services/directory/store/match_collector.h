@@ -24,6 +24,22 @@ inline absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
   return *id;
 }
 
+// Appends to `keys` the record key (`key_of` its id) of each of the first
+// `limit` index entries under `prefix`.
+inline absl::Status AppendRecordKeys(const storage::Database& db,
+                                     const std::string& prefix, size_t limit,
+                                     const std::function<std::string(uint64_t)>& key_of,
+                                     std::vector<std::string>& keys) {
+  absl::StatusOr<storage::Database::RawPage> raw = db.ScanPage(prefix, "", limit);
+  if (!raw.ok()) return raw.status();
+  for (const auto& [key, value] : raw->entries) {
+    absl::StatusOr<uint64_t> id = TrailingIdOf(key);
+    if (!id.ok()) return id.status();
+    keys.push_back(key_of(*id));
+  }
+  return absl::OkStatus();
+}
+
 // The records behind the index entries a walk matched: a page of at most
 // `max_bytes` of them (its first whatever its size), which resumes after the
 // last it holds. With a `filter` (given the record and its index key) each
@@ -41,70 +57,52 @@ class MatchCollector {
       : db_(db),
         key_of_(std::move(key_of)),
         filter_(std::move(filter)),
-        max_bytes_(max_bytes) {}
+        bytes_(max_bytes) {}
 
   absl::StatusOr<bool> Visit(absl::string_view key) {
     absl::StatusOr<uint64_t> id = TrailingIdOf(key);
     if (!id.ok()) return id.status();
     if (!filter_) {
-      deferred_.push_back({key_of_(*id), std::string(key)});
+      record_keys_.push_back(key_of_(*id));
+      index_keys_.emplace_back(key);
       return true;
     }
     absl::StatusOr<std::optional<Record>> record =
         storage::ReadRecord<Record>(db_, key_of_(*id));
     if (!record.ok()) return record.status();
     if (!record->has_value() || !filter_(**record, key)) return false;
-    if (!Fits(**record)) return storage::PageFull();
+    if (!bytes_.Take(record->value().ByteSizeLong())) return storage::PageFull();
     items_.push_back(std::move(**record));
     return true;
   }
 
   absl::StatusOr<storage::StoredPage<Record>> Page(std::string cursor, size_t limit) && {
-    if (deferred_.size() > limit) deferred_.resize(limit);
-    constexpr size_t kReadTogether = 64;
-    for (size_t at = 0; at < deferred_.size(); at += kReadTogether) {
-      std::vector<std::string> keys;
-      for (size_t i = at; i < std::min(deferred_.size(), at + kReadTogether); ++i) {
-        keys.push_back(deferred_[i].record_key);
-      }
-      absl::StatusOr<std::vector<std::optional<Record>>> records =
-          storage::ReadRecordsAt<Record>(db_, keys);
-      if (!records.ok()) return records.status();
-      for (size_t i = 0; i < records->size(); ++i) {
-        // Removed since the index pointed at it: left out.
-        if (!(*records)[i].has_value()) continue;
-        if (!Fits(*(*records)[i])) {
-          cursor = deferred_[at + i - 1].index_key;
-          return storage::StoredPage<Record>{std::move(items_), std::move(cursor)};
-        }
-        items_.push_back(*std::move((*records)[i]));
-      }
-    }
+    if (record_keys_.size() > limit) record_keys_.resize(limit);
+    absl::Status read = storage::VisitRecordsAt<Record>(
+        db_, record_keys_, [&](size_t i, std::optional<Record>& record) {
+          // Removed since the index pointed at it: left out.
+          if (!record.has_value()) return true;
+          if (!bytes_.Take(record->ByteSizeLong())) {
+            cursor = index_keys_[i - 1];
+            return false;
+          }
+          items_.push_back(*std::move(record));
+          return true;
+        });
+    if (!read.ok()) return read;
     if (items_.size() > limit) items_.resize(limit);
     return storage::StoredPage<Record>{std::move(items_), std::move(cursor)};
   }
 
  private:
-  struct Deferred {
-    std::string record_key;
-    std::string index_key;
-  };
-
-  // Whether `record` fits the page (counted if it does).
-  bool Fits(const Record& record) {
-    const size_t size = record.ByteSizeLong();
-    if (!items_.empty() && bytes_ + size > max_bytes_) return false;
-    bytes_ += size;
-    return true;
-  }
-
   const storage::Database& db_;
   KeyOf key_of_;
   Filter filter_;
-  const size_t max_bytes_;
-  std::vector<Deferred> deferred_;
+  storage::PageBytes bytes_;
+  // Without a filter: the records to read at the end, and their index keys.
+  std::vector<std::string> record_keys_;
+  std::vector<std::string> index_keys_;
   std::vector<Record> items_;
-  size_t bytes_ = 0;
 };
 
 }  // namespace clientbook::directory

@@ -55,14 +55,10 @@ absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(
     uint64_t firm_id, uint64_t company_id, size_t limit, size_t max_bytes) const {
   std::vector<std::string> keys;
   for (const char* facet : {"", workspace_keys::kDeletedNotesFacet}) {
-    absl::StatusOr<storage::Database::RawPage> raw = db_.ScanPage(
-        workspace_keys::ClientNotesPrefix(firm_id, company_id, facet), "", limit);
-    if (!raw.ok()) return raw.status();
-    for (const auto& [key, value] : raw->entries) {
-      absl::StatusOr<uint64_t> id = TrailingIdOf(key);
-      if (!id.ok()) return id.status();
-      keys.push_back(workspace_keys::NoteKey(firm_id, *id));
-    }
+    absl::Status listed = AppendRecordKeys(
+        db_, workspace_keys::ClientNotesPrefix(firm_id, company_id, facet), limit,
+        [&](uint64_t id) { return workspace_keys::NoteKey(firm_id, id); }, keys);
+    if (!listed.ok()) return listed;
   }
   if (keys.size() > limit) keys.resize(limit);
   return storage::ReadRecordsUpTo<NoteRecord>(db_, keys, max_bytes);

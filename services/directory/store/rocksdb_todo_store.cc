@@ -45,15 +45,11 @@ absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(
     uint64_t firm_id, uint64_t company_id, size_t limit, size_t max_bytes) const {
   const TodoScan scan{
       .firm_id = firm_id, .by = TodoScan::By::kClient, .company_id = company_id};
-  absl::StatusOr<storage::Database::RawPage> raw =
-      db_.ScanPage(workspace_keys::TodoScanPrefix(scan), "", limit);
-  if (!raw.ok()) return raw.status();
   std::vector<std::string> keys;
-  for (const auto& [key, value] : raw->entries) {
-    absl::StatusOr<uint64_t> id = TrailingIdOf(key);
-    if (!id.ok()) return id.status();
-    keys.push_back(workspace_keys::TodoKey(firm_id, *id));
-  }
+  absl::Status listed = AppendRecordKeys(
+      db_, workspace_keys::TodoScanPrefix(scan), limit,
+      [&](uint64_t id) { return workspace_keys::TodoKey(firm_id, id); }, keys);
+  if (!listed.ok()) return listed;
   return storage::ReadRecordsUpTo<TodoRecord>(db_, keys, max_bytes);
 }
 
