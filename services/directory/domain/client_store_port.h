@@ -76,6 +76,13 @@ struct ClientScan {
   bool names_and_numbers_only = false;
 };
 
+// A group of clients sharing a duplicate key (ListDuplicateGroups), and the
+// cursor of a page that ends with it.
+struct DuplicateGroup {
+  std::vector<uint64_t> company_ids;
+  std::string cursor;
+};
+
 // A firm's clients, their indexes, and the clients merged away.
 class ClientStore {
  public:
@@ -104,7 +111,7 @@ class ClientStore {
       uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const = 0;
   // Groups of two or more company ids sharing a duplicate key, in key order:
   // at most `limit` groups, after examining at most `max_examined` entries.
-  virtual absl::StatusOr<StoredPage<std::vector<uint64_t>>> ListDuplicateGroups(
+  virtual absl::StatusOr<StoredPage<DuplicateGroup>> ListDuplicateGroups(
       uint64_t firm_id, absl::string_view cursor, size_t limit,
       size_t max_examined) const = 0;
   // Where a client merged into another went (nullopt: never merged).

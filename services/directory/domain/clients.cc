@@ -406,15 +406,25 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
   absl::StatusOr<storage::ListPage> opened =
       storage::OpenPage(absl::StrCat("duplicates:", firm_id), page);
   if (!opened.ok()) return opened.status();
-  absl::StatusOr<StoredPage<std::vector<uint64_t>>> groups =
-      client_store_.ListDuplicateGroups(firm_id, opened->cursor, opened->size,
-                                        kMaxEntriesExaminedPerPage);
+  absl::StatusOr<StoredPage<DuplicateGroup>> groups = client_store_.ListDuplicateGroups(
+      firm_id, opened->cursor, opened->size, kMaxEntriesExaminedPerPage);
   if (!groups.ok()) return groups.status();
   Page<std::vector<ClientRecord>> out;
-  for (const std::vector<uint64_t>& ids : groups->items) {
+  // A page's groups come to at most kMaxPageBytes (its first whatever its
+  // size): a page could hold 20,000 clients of up to 21 KB each.
+  storage::PageBytes bytes;
+  std::string cursor = opened->cursor;
+  for (const DuplicateGroup& ids : groups->items) {
     absl::StatusOr<std::vector<ClientRecord>> group =
-        client_store_.GetClients(firm_id, ids);
+        client_store_.GetClients(firm_id, ids.company_ids);
     if (!group.ok()) return group.status();
+    size_t size = 0;
+    for (const ClientRecord& c : *group) size += c.ByteSizeLong();
+    if (group->size() >= 2 && !bytes.Take(size)) {
+      out.next_page_token = opened->TokenFor(cursor);
+      return out;
+    }
+    cursor = ids.cursor;
     if (group->size() >= 2) out.items.push_back(*std::move(group));
   }
   if (!groups->cursor.empty()) out.next_page_token = opened->TokenFor(groups->cursor);

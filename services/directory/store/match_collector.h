@@ -20,7 +20,7 @@ namespace clientbook::directory {
 // The id an index entry points to; DATA_LOSS for a malformed key.
 inline absl::StatusOr<uint64_t> TrailingIdOf(absl::string_view key) {
   std::optional<uint64_t> id = storage::TrailingUint64(key);
-  if (!id.has_value()) return absl::DataLossError("bad workspace index key");
+  if (!id.has_value()) return absl::DataLossError("bad index key");
   return *id;
 }
 

@@ -6,6 +6,7 @@
 #include "common/storage/records.h"
 #include "services/directory/store/directory_changes.h"
 #include "services/directory/store/directory_tables.h"
+#include "services/directory/store/match_collector.h"
 #include "services/directory/store/word_join.h"
 
 namespace clientbook::directory {
@@ -169,13 +170,23 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
   }
   const std::string base = range.key();
   range.StringPrefix(scan.prefix);
-  StoredPage<ClientRecord> page;
-  // Names and numbers of all clients by name come from the entries alone.
+  // Names and numbers of all clients by name come from the entries alone
+  // (at most 1,200 bytes a client: a page of them always fits).
   const bool covered = scan.names_and_numbers_only && table == kNameIndex &&
                        scan.facet == kAllClientsFacet && !scan.record_filter;
-  // Without a record filter an entry matches on its key alone: the records
-  // of the page are then read together at the end.
-  std::vector<std::string> deferred;
+  std::vector<ClientRecord> covered_clients;
+  // Otherwise the records, a page of at most storage::kMaxPageBytes: a
+  // client may hold 50 products of 100 characters, and 1,000 such came to
+  // 21 MB, a page refused at every try.
+  MatchCollector<ClientRecord>::Filter filter;
+  if (scan.record_filter) {
+    filter = [&scan](const ClientRecord& c, absl::string_view) {
+      return scan.record_filter(c);
+    };
+  }
+  MatchCollector<ClientRecord> matches(
+      db_, [&scan](uint64_t id) { return ClientKey(scan.firm_id, id); },
+      std::move(filter), storage::kMaxPageBytes);
   auto visit = [&](absl::string_view key,
                    absl::string_view value) -> absl::StatusOr<bool> {
     if (table == kWordIndex && scan.word_filter) {
@@ -188,29 +199,16 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
       if (!word || !name) return absl::DataLossError("bad word index key");
       if (!scan.word_filter(*word, *name)) return false;
     }
+    if (!covered) return matches.Visit(key);
     std::optional<uint64_t> id = storage::TrailingUint64(key);
     if (!id) return absl::DataLossError("bad client index key");
-    if (covered) {
-      absl::StatusOr<ClientNameEntry> entry =
-          storage::DecodeRecord<ClientNameEntry>(value);
-      if (!entry.ok()) return entry.status();
-      ClientRecord& client = page.items.emplace_back();
-      client.set_firm_id(scan.firm_id);
-      client.set_company_id(*id);
-      client.set_display_name(std::move(*entry->mutable_display_name()));
-      client.set_client_number(std::move(*entry->mutable_client_number()));
-      return true;
-    }
-    if (!scan.record_filter) {
-      deferred.push_back(ClientKey(scan.firm_id, *id));
-      return true;
-    }
-    absl::StatusOr<std::optional<ClientRecord>> client = GetClient(scan.firm_id, *id);
-    if (!client.ok()) return client.status();
-    if (!client->has_value() || (scan.record_filter && !scan.record_filter(**client))) {
-      return false;
-    }
-    page.items.push_back(std::move(**client));
+    absl::StatusOr<ClientNameEntry> entry = storage::DecodeRecord<ClientNameEntry>(value);
+    if (!entry.ok()) return entry.status();
+    ClientRecord& client = covered_clients.emplace_back();
+    client.set_firm_id(scan.firm_id);
+    client.set_company_id(*id);
+    client.set_display_name(std::move(*entry->mutable_display_name()));
+    client.set_client_number(std::move(*entry->mutable_client_number()));
     return true;
   };
   absl::StatusOr<std::string> next =
@@ -221,14 +219,9 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
           : db_.ScanMatches(range.Release(), scan.cursor, scan.limit, scan.max_examined,
                             visit);
   if (!next.ok()) return next.status();
-  if (deferred.size() > scan.limit) deferred.resize(scan.limit);
-  absl::StatusOr<std::vector<ClientRecord>> clients =
-      storage::ReadRecords<ClientRecord>(db_, deferred);
-  if (!clients.ok()) return clients.status();
-  for (ClientRecord& client : *clients) page.items.push_back(std::move(client));
-  if (page.items.size() > scan.limit) page.items.resize(scan.limit);
-  page.cursor = std::move(*next);
-  return page;
+  if (!covered) return std::move(matches).Page(*std::move(next), scan.limit);
+  if (covered_clients.size() > scan.limit) covered_clients.resize(scan.limit);
+  return StoredPage<ClientRecord>{std::move(covered_clients), *std::move(next)};
 }
 
 absl::StatusOr<std::vector<uint64_t>> RocksClientStore::FindClientsByDuplicateKey(
@@ -247,7 +240,7 @@ absl::StatusOr<std::vector<uint64_t>> RocksClientStore::FindClientsByDuplicateKe
 
 // Walks the firm's duplicate-name entries, one name (key prefix) at a time;
 // the cursor is the prefix of the last name done, so pages end between names.
-absl::StatusOr<StoredPage<std::vector<uint64_t>>> RocksClientStore::ListDuplicateGroups(
+absl::StatusOr<StoredPage<DuplicateGroup>> RocksClientStore::ListDuplicateGroups(
     uint64_t firm_id, absl::string_view cursor, size_t limit, size_t max_examined) const {
   const std::string firm_prefix = KeyBuilder(kDuplicateIndex).Uint64(firm_id).Release();
   if (!cursor.empty() && !absl::StartsWith(cursor, firm_prefix)) {
@@ -256,9 +249,13 @@ absl::StatusOr<StoredPage<std::vector<uint64_t>>> RocksClientStore::ListDuplicat
   const std::string end = storage::PrefixSuccessor(firm_prefix);
   std::unique_ptr<rocksdb::Iterator> it = db_.NewIterator(nullptr);
   it->Seek(cursor.empty() ? firm_prefix : storage::PrefixSuccessor(cursor));
-  StoredPage<std::vector<uint64_t>> page;
+  StoredPage<DuplicateGroup> page;
   std::string name;  // the key prefix of the name being read
   std::vector<uint64_t> group;
+  auto add_group = [&] {
+    if (group.size() >= 2) page.items.push_back({std::move(group), name});
+    group.clear();
+  };
   size_t examined = 0;
   for (; it->Valid() && it->key().compare(end) < 0; it->Next()) {
     const absl::string_view key(it->key().data(), it->key().size());
@@ -266,8 +263,7 @@ absl::StatusOr<StoredPage<std::vector<uint64_t>>> RocksClientStore::ListDuplicat
     if (!id.has_value()) return absl::DataLossError("bad duplicate index key");
     const absl::string_view prefix = key.substr(0, key.size() - 8);
     if (prefix != name) {
-      if (group.size() >= 2) page.items.push_back(std::move(group));
-      group.clear();
+      add_group();
       if (!name.empty() && (page.items.size() >= limit || examined >= max_examined)) {
         page.cursor = std::move(name);
         return page;
@@ -278,7 +274,7 @@ absl::StatusOr<StoredPage<std::vector<uint64_t>>> RocksClientStore::ListDuplicat
     if (group.size() < kMaxClientsPerDuplicateGroup) group.push_back(*id);
   }
   if (!it->status().ok()) return storage::ToAbslStatus(it->status());
-  if (group.size() >= 2) page.items.push_back(std::move(group));
+  add_group();
   return page;
 }
 

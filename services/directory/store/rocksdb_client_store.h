@@ -27,7 +27,7 @@ class RocksClientStore final : public ClientStore {
       const ClientScan& scan) const override;
   absl::StatusOr<std::vector<uint64_t>> FindClientsByDuplicateKey(
       uint64_t firm_id, absl::string_view duplicate_key, size_t limit) const override;
-  absl::StatusOr<StoredPage<std::vector<uint64_t>>> ListDuplicateGroups(
+  absl::StatusOr<StoredPage<DuplicateGroup>> ListDuplicateGroups(
       uint64_t firm_id, absl::string_view cursor, size_t limit,
       size_t max_examined) const override;
   absl::StatusOr<std::optional<MergedClientRecord>> GetMergedClient(

@@ -67,6 +67,21 @@ class DirectoryTest : public ::testing::Test {
         /*allow_duplicate_name=*/true));
   }
 
+  // Seeds a client as large as the rules allow: 50 products of 100
+  // four-byte characters, about 21 KB (names may repeat).
+  ClientRecord NewLargeClient(uint64_t firm, const std::string& name,
+                              const std::string& caller = "owner") {
+    ClientRecord draft = Draft(name);
+    for (int p = 0; p < 50; ++p) {
+      std::string product = absl::StrCat(p, " ");
+      for (int i = 0; i < 97; ++i) product += "\xF0\x9F\x98\x80";
+      draft.add_products(product);
+    }
+    return testing::ValueOrFail(directory_->clients.CreateClient(
+        testing::As(caller), names::FirmName{firm}, draft, false, "",
+        /*allow_duplicate_name=*/true));
+  }
+
   std::unique_ptr<rocksdb::Env> env_;
   FakeClock clock_;
   std::unique_ptr<storage::Database> db_;

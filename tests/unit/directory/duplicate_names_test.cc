@@ -140,6 +140,27 @@ TEST_F(DuplicateNamesTest, FindDuplicateClientsPagesBetweenGroups) {
   EXPECT_TRUE(token.empty());
 }
 
+// Groups of clients as large as the rules allow: a page's groups stop at
+// storage::kMaxPageBytes (its first whatever its size), each group whole,
+// and the next page starts with the group that did not fit.
+TEST_F(DuplicateNamesTest, PagesOfLargeGroupsComeShortWithEachGroupWhole) {
+  for (const char* name : {"Uno", "Due", "Tre"}) {
+    for (int i = 0; i < 60; ++i) NewLargeClient(firm_, name);  // 1.3 MB a group
+  }
+  std::string token;
+  std::vector<std::vector<uint64_t>> groups;
+  int pages = 0;
+  do {
+    for (auto& group : Groups(1000, &token)) {
+      EXPECT_EQ(group.size(), 60u);
+      groups.push_back(std::move(group));
+    }
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(groups.size(), 3u);
+  EXPECT_EQ(pages, 3);
+}
+
 TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
   ClientRecord a = NewClient(firm_, "Gialli");
   ValueOrFail(Create("gialli", true));
