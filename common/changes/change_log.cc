@@ -158,6 +158,21 @@ absl::Status ChangeLog::Commit(rocksdb::WriteBatch& batch,
   return absl::OkStatus();
 }
 
+size_t ChangeLog::BatchBytesOf(const std::vector<ChangeRecord>& records) const {
+  // Room for the sequence and commit time set at commit, and the framing.
+  constexpr size_t kStampBytes = 32;
+  size_t bytes = 0;
+  for (const ChangeRecord& record : records) {
+    const size_t stored = record.ByteSizeLong() + kStampBytes;
+    bytes += RecordKey(0).size() + stored;
+    if (!audit_on()) continue;
+    for (const std::string& key : audit_index::KeysOf(table_, record)) {
+      bytes += key.size() + kStampBytes + (audit_index::HoldsRecord(key) ? stored : 0);
+    }
+  }
+  return bytes;
+}
+
 absl::StatusOr<uint64_t> ChangeLog::CheckpointInto(const std::string& dir) const {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = db_.Checkpoint(dir); !s.ok()) return s;

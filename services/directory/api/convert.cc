@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/status/errors.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/directory/domain/directory.h"
 
@@ -42,7 +43,8 @@ absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view
   return client->company_id;
 }
 
-absl::Status CheckClientReadMask(const google::protobuf::FieldMask& mask) {
+absl::StatusOr<google::protobuf::FieldMask> ClientReadMask(
+    const google::protobuf::FieldMask& mask) {
   const google::protobuf::Descriptor& client = *v1::Client::descriptor();
   for (const std::string& path : mask.paths()) {
     if (client.FindFieldByName(path) == nullptr) {
@@ -50,7 +52,9 @@ absl::Status CheckClientReadMask(const google::protobuf::FieldMask& mask) {
                                   absl::StrCat("'", path, "' is not a field of Client"));
     }
   }
-  return absl::OkStatus();
+  google::protobuf::FieldMask canonical;
+  google::protobuf::util::FieldMaskUtil::ToCanonicalForm(mask, &canonical);
+  return canonical;
 }
 
 bool AsksNamesAndNumbersOnly(const google::protobuf::FieldMask& mask) {
@@ -98,6 +102,22 @@ v1::Client ToProto(const ClientRecord& client) {
   *out.mutable_create_time() = Timestamp(client.create_time_us());
   *out.mutable_update_time() = Timestamp(client.update_time_us());
   return out;
+}
+
+v1::Client ToProto(const ClientRecord& client,
+                   const google::protobuf::FieldMask& read_mask) {
+  v1::Client out = ToProto(client);
+  if (!read_mask.paths().empty()) {
+    google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &out);
+  }
+  return out;
+}
+
+ClientAnswerBytes AnswerBytes(const google::protobuf::FieldMask& read_mask) {
+  if (read_mask.paths().empty()) return nullptr;
+  return [read_mask](const ClientRecord& client) {
+    return ToProto(client, read_mask).ByteSizeLong();
+  };
 }
 
 v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,

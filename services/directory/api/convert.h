@@ -7,7 +7,9 @@
 #include "absl/strings/string_view.h"
 #include "clientbook/v1/directory.pb.h"
 #include "common/invitations/invitation_rules.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "services/directory/domain/model.h"
+#include "services/directory/domain/rules.h"
 
 // Stored records -> public messages, and the caller-settable fields back.
 namespace clientbook::directory {
@@ -22,9 +24,12 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view name,
                                       uint64_t firm_id);
 
-// A ListClients read mask: INVALID_ARGUMENT unless every path names a field
-// of Client (an empty mask asks for every field).
-absl::Status CheckClientReadMask(const google::protobuf::FieldMask& mask);
+// A client read mask (ListClients, BatchGetClients,
+// BatchUpdateClientNumbers) in canonical form, each field once however often
+// it was named; INVALID_ARGUMENT unless every path names a field of Client
+// (an empty mask asks for every field).
+absl::StatusOr<google::protobuf::FieldMask> ClientReadMask(
+    const google::protobuf::FieldMask& mask);
 // Whether `mask` asks for nothing beyond the name, company id, display name
 // and client number (what the name index covers).
 bool AsksNamesAndNumbersOnly(const google::protobuf::FieldMask& mask);
@@ -32,6 +37,12 @@ bool AsksNamesAndNumbersOnly(const google::protobuf::FieldMask& mask);
 v1::Firm ToProto(const FirmRecord& firm);
 v1::FirmMember ToProto(const MemberRecord& member);
 v1::Client ToProto(const ClientRecord& client);
+// `client` as answered under a canonical `read_mask`.
+v1::Client ToProto(const ClientRecord& client,
+                   const google::protobuf::FieldMask& read_mask);
+// The bytes of a client answered under a canonical `read_mask` (its
+// record's, within a few names' bytes, when it asks for every field).
+ClientAnswerBytes AnswerBytes(const google::protobuf::FieldMask& read_mask);
 v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
                            const ListViewRecord& view);
 using invitations::ToProto;

@@ -11,7 +11,6 @@
 #include "common/server/respond.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
-#include "google/protobuf/util/field_mask_util.h"
 #include "services/directory/api/convert.h"
 
 namespace clientbook::directory {
@@ -310,22 +309,13 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
         query.status = req->status();
         query.show_inactive = req->show_inactive();
         query.order_by = req->order_by();
-        if (absl::Status s = CheckClientReadMask(req->read_mask()); !s.ok()) return s;
-        // Each field once, however often it was named: the mask is applied
-        // to every client of the page.
-        google::protobuf::FieldMask read_mask;
-        google::protobuf::util::FieldMaskUtil::ToCanonicalForm(req->read_mask(),
-                                                               &read_mask);
+        CB_ASSIGN_OR_RETURN(const google::protobuf::FieldMask read_mask,
+                            ClientReadMask(req->read_mask()));
         query.names_and_numbers_only = AsksNamesAndNumbersOnly(read_mask);
         CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
                             directory_.listing.ListClients(caller, query));
-        for (const ClientRecord& c : page.items) {
-          v1::Client& client = *resp->add_clients();
-          client = ToProto(c);
-          if (!read_mask.paths().empty()) {
-            google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &client);
-          }
-        }
+        for (const ClientRecord& c : page.items)
+          *resp->add_clients() = ToProto(c, read_mask);
         resp->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
@@ -405,11 +395,15 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
           updates.push_back({ref->company_id, entry.client_number(), entry.etag()});
         }
         if (!violations.empty()) return errors::InvalidArgument(violations);
-        CB_ASSIGN_OR_RETURN(
-            ClientNumberBatch batch,
-            directory_.numbers.BatchUpdateClientNumbers(
-                caller, firm, updates, req->validate_only(), req->request_id()));
-        for (const ClientRecord& c : batch.clients) *resp->add_clients() = ToProto(c);
+        CB_ASSIGN_OR_RETURN(const google::protobuf::FieldMask read_mask,
+                            ClientReadMask(req->read_mask()));
+        CB_ASSIGN_OR_RETURN(ClientNumberBatch batch,
+                            directory_.numbers.BatchUpdateClientNumbers(
+                                caller, firm, updates, req->validate_only(),
+                                req->request_id(), AnswerBytes(read_mask)));
+        for (const ClientRecord& c : batch.clients) {
+          *resp->add_clients() = ToProto(c, read_mask);
+        }
         for (int i = 0; i < req->requests_size(); ++i) {
           const ClientNumberVerdict& verdict = batch.verdicts[i];
           v1::ClientNumberResult* result = resp->add_results();
@@ -441,12 +435,15 @@ grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
             resp->add_missing(req->names(i));
           }
         }
+        CB_ASSIGN_OR_RETURN(const google::protobuf::FieldMask read_mask,
+                            ClientReadMask(req->read_mask()));
         CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> found,
-                            directory_.clients.BatchGetClients(caller, firm, ids));
+                            directory_.clients.BatchGetClients(caller, firm, ids,
+                                                               AnswerBytes(read_mask)));
         absl::flat_hash_set<uint64_t> present;
         for (const ClientRecord& c : found) {
           present.insert(c.company_id());
-          *resp->add_clients() = ToProto(c);
+          *resp->add_clients() = ToProto(c, read_mask);
         }
         for (uint64_t id : ids) {
           if (!present.contains(id))

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "common/status/macros.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
@@ -72,7 +73,7 @@ absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
 absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
     const auth::Caller& caller, names::FirmName firm_name,
     const std::vector<ClientNumberUpdate>& updates, bool validate_only,
-    absl::string_view request_id) {
+    absl::string_view request_id, const ClientAnswerBytes& answer_bytes) {
   const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
@@ -93,11 +94,14 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
     for (auto& client : judged->before) {
       if (client.has_value()) batch.clients.push_back(std::move(*client));
     }
+    CB_RETURN_IF_ERROR(BatchAnswerBytes(answer_bytes).AddAll(batch.clients));
     return batch;
   }
   return core_.Write<ClientNumberBatch>(
       {firm_id, caller.user_id, request_id, BatchFingerprint(firm_id, updates)},
-      [&](const RequestRecord& first) { return Replay(firm_id, updates, first); },
+      [&](const RequestRecord& first) {
+        return Replay(firm_id, updates, first, answer_bytes);
+      },
       [&](DirectoryWrite& write,
           RequestRecord& done) -> absl::StatusOr<ClientNumberBatch> {
         absl::StatusOr<Judged> judged = Judge(firm_id, updates);
@@ -105,7 +109,13 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
         if (std::any_of(judged->verdicts.begin(), judged->verdicts.end(), IsRefused)) {
           return RefusalStatus(judged->verdicts);
         }
-        ClientNumberBatch batch{.clients = {}, .verdicts = std::move(judged->verdicts)};
+        size_t bytes = 0;
+        for (const auto& client : judged->before) bytes += client->ByteSizeLong();
+        CB_ASSIGN_OR_RETURN(std::unique_lock<std::mutex> large,
+                            core_.PlaceForWrite(bytes));
+        ClientNumberBatch batch{.clients = {},
+                                .verdicts = std::move(judged->verdicts),
+                                .large = std::move(large)};
         for (size_t i = 0; i < updates.size(); ++i) {
           ClientRecord updated = *judged->before[i];
           if (batch.verdicts[i].changed) {
@@ -117,13 +127,15 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
           }
           batch.clients.push_back(std::move(updated));
         }
+        // Refused now, with nothing written, rather than by gRPC once it is.
+        CB_RETURN_IF_ERROR(BatchAnswerBytes(answer_bytes).AddAll(batch.clients));
         return batch;
       });
 }
 
 absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
     uint64_t firm_id, const std::vector<ClientNumberUpdate>& updates,
-    const RequestRecord& first) {
+    const RequestRecord& first, const ClientAnswerBytes& answer_bytes) {
   const absl::flat_hash_set<uint64_t> changed(first.changed_company_ids().begin(),
                                               first.changed_company_ids().end());
   ClientNumberBatch batch{.clients = {}, .verdicts = {}, .replayed = true};
@@ -134,6 +146,7 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::Replay(
       client_store_.GetClients(firm_id, CompanyIdsOf(updates));
   if (!now.ok()) return now.status();
   batch.clients = *std::move(now);
+  CB_RETURN_IF_ERROR(BatchAnswerBytes(answer_bytes).AddAll(batch.clients));
   return batch;
 }
 

@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_NUMBERS_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_CLIENT_NUMBERS_H_
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/directory/domain/directory_core.h"
+#include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 
@@ -40,6 +42,8 @@ struct ClientNumberBatch {
   // An earlier call with the same request id answered: its verdicts, the
   // clients as they are now; nothing was written by this call.
   bool replayed = false;
+  // The place for a large write, held until the batch has committed.
+  std::unique_lock<std::mutex> large;
 };
 
 // Many clients' numbers in one atomic write.
@@ -54,10 +58,13 @@ class ClientNumbers {
   // it writes nothing and answers OK with a verdict per entry. A
   // `request_id` is recorded in the same atomic write as the numbers; a
   // repeat returns the first verdicts (see ClientNumberBatch::replayed).
+  // Refused BATCH_ANSWER_TOO_LARGE, before anything is written, when the
+  // answer's clients come to more than kMaxBatchAnswerBytes of
+  // `answer_bytes`.
   absl::StatusOr<ClientNumberBatch> BatchUpdateClientNumbers(
       const auth::Caller& caller, names::FirmName firm_name,
       const std::vector<ClientNumberUpdate>& updates, bool validate_only = false,
-      absl::string_view request_id = "");
+      absl::string_view request_id = "", const ClientAnswerBytes& answer_bytes = {});
 
  private:
   // Every entry judged against the stored clients, and what a write needs.
@@ -72,7 +79,8 @@ class ClientNumbers {
   // as they are now.
   absl::StatusOr<ClientNumberBatch> Replay(uint64_t firm_id,
                                            const std::vector<ClientNumberUpdate>& updates,
-                                           const RequestRecord& first);
+                                           const RequestRecord& first,
+                                           const ClientAnswerBytes& answer_bytes);
 
   DirectoryCore& core_;
   const ClientStore& client_store_;

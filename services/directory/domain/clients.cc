@@ -9,6 +9,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/notes.h"
@@ -433,7 +434,7 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
 
 absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
     const auth::Caller& caller, names::FirmName firm_name,
-    const std::vector<uint64_t>& company_ids) {
+    const std::vector<uint64_t>& company_ids, const ClientAnswerBytes& answer_bytes) {
   const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
@@ -442,7 +443,21 @@ absl::StatusOr<std::vector<ClientRecord>> Clients::BatchGetClients(
     return absl::ResourceExhaustedError(absl::StrCat(
         "names has ", company_ids.size(), " entries; at most ", kMaxBatchUpdateEntries));
   }
-  return client_store_.GetClients(firm_id, company_ids);
+  // Read a few at a time, so an answer refused as too large is never held
+  // whole (1,000 clients may be 21 MB).
+  constexpr size_t kClientsARead = 64;
+  std::vector<ClientRecord> found;
+  BatchAnswerBytes answer(answer_bytes);
+  for (size_t at = 0; at < company_ids.size(); at += kClientsARead) {
+    const std::vector<uint64_t> some(
+        company_ids.begin() + at,
+        company_ids.begin() + std::min(company_ids.size(), at + kClientsARead));
+    CB_ASSIGN_OR_RETURN(std::vector<ClientRecord> read,
+                        client_store_.GetClients(firm_id, some));
+    CB_RETURN_IF_ERROR(answer.AddAll(read));
+    for (ClientRecord& c : read) found.push_back(std::move(c));
+  }
+  return found;
 }
 
 }  // namespace clientbook::directory

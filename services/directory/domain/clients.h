@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "services/directory/domain/directory_core.h"
+#include "services/directory/domain/rules.h"
 #include "services/directory/domain/wholesale_port.h"
 
 namespace clientbook::directory {
@@ -59,10 +60,13 @@ class Clients {
   absl::StatusOr<Page<std::vector<ClientRecord>>> FindDuplicateClients(
       const auth::Caller& caller, names::FirmName firm_name, const PageRequest& page);
   // The firm's clients among `company_ids` (at most 1000), in that order;
-  // ids that are not the firm's clients are left out.
+  // ids that are not the firm's clients are left out. Refused
+  // BATCH_ANSWER_TOO_LARGE once they come to more than kMaxBatchAnswerBytes
+  // of `answer_bytes`.
   absl::StatusOr<std::vector<ClientRecord>> BatchGetClients(
       const auth::Caller& caller, names::FirmName firm_name,
-      const std::vector<uint64_t>& company_ids);
+      const std::vector<uint64_t>& company_ids,
+      const ClientAnswerBytes& answer_bytes = {});
 
  private:
   // GetClient's read, as the client stands.

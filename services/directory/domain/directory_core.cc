@@ -131,17 +131,11 @@ absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& cli
     }
     return work;
   };
-  CB_ASSIGN_OR_RETURN(std::optional<ClientWork> small, load(kSmallClientWorkBytes));
+  CB_ASSIGN_OR_RETURN(std::optional<ClientWork> small, load(kSmallWriteBytes));
   if (small.has_value()) return std::move(*small);
   // Large: read again, whole, unless another large write is under way.
-  std::unique_lock<std::mutex> large(large_work_, std::try_to_lock);
-  if (!large.owns_lock()) {
-    return errors::QuotaExhausted(
-        "LARGE_WRITE_BUSY", "service",
-        absl::StrCat("another write of more than ", kSmallClientWorkBytes >> 20,
-                     " MiB of notes and to-dos is under way in this server"),
-        kLargeWriteRetryDelay);
-  }
+  CB_ASSIGN_OR_RETURN(std::unique_lock<std::mutex> large,
+                      PlaceForWrite(kSmallWriteBytes + 1));
   CB_ASSIGN_OR_RETURN(std::optional<ClientWork> work,
                       load(kMaxNotesAndTodosBytesPerWrite));
   if (!work.has_value()) {
@@ -154,6 +148,20 @@ absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& cli
   }
   work->large = std::move(large);
   return std::move(*work);
+}
+
+absl::StatusOr<std::unique_lock<std::mutex>> DirectoryCore::PlaceForWrite(
+    size_t record_bytes) {
+  if (record_bytes <= kSmallWriteBytes) return std::unique_lock<std::mutex>();
+  std::unique_lock<std::mutex> large(large_work_, std::try_to_lock);
+  if (!large.owns_lock()) {
+    return errors::QuotaExhausted(
+        "LARGE_WRITE_BUSY", "service",
+        absl::StrCat("another write of more than ", kSmallWriteBytes >> 20,
+                     " MiB of records is under way in this server"),
+        kLargeWriteRetryDelay);
+  }
+  return large;
 }
 
 namespace {

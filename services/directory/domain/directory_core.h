@@ -79,12 +79,16 @@ class DirectoryCore {
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write
   // carries (kMaxNotesOrTodosPerWrite, kMaxNotesAndTodosBytesPerWrite).
-  // Past kSmallClientWorkBytes it takes the one place for a large write,
-  // held by what it returns, or is refused RESOURCE_EXHAUSTED
-  // LARGE_WRITE_BUSY while another has it: each holds its notes several
-  // times over until committed, and four together took the directory to
-  // 756 MB (waiting, they would hold the threads other calls need).
+  // Past kSmallWriteBytes it takes the one place for a large write, held by
+  // what it returns (TakeLargeWritePlace).
   absl::StatusOr<ClientWork> LoadClientWork(const ClientRecord& client);
+  // The one place in the process for a write of more than kSmallWriteBytes
+  // of records, to hold until it has committed: an empty lock for a write
+  // of `record_bytes` within it; RESOURCE_EXHAUSTED LARGE_WRITE_BUSY while
+  // another write holds it. Each holds its records several times over until
+  // committed, and four together took the directory to 756 MB (waiting,
+  // they would hold the threads other calls need).
+  absl::StatusOr<std::unique_lock<std::mutex>> PlaceForWrite(size_t record_bytes);
 
   // Serializes check-then-write sequences of one firm, or of one user's
   // firm creations.

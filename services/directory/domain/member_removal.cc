@@ -7,6 +7,7 @@
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
 #include "common/status/errors.h"
+#include "common/status/macros.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
@@ -15,17 +16,31 @@ namespace {
 // Clients or to-dos read a page at a time while collecting a member's work.
 constexpr size_t kPage = 10000;
 
-// Everything a walk reaches, page after page (`read` reads one page).
+// Everything a walk reaches, page after page (`read` reads one page), or
+// the pages read until a write of them would pass `max_batch_bytes`.
 template <typename Record, typename Scan, typename Read>
-absl::StatusOr<std::vector<Record>> EveryPage(Scan scan, Read read) {
+absl::StatusOr<std::vector<Record>> EveryPage(Scan scan, Read read,
+                                              size_t max_batch_bytes) {
   std::vector<Record> all;
+  size_t bytes = 0;
   do {
     absl::StatusOr<StoredPage<Record>> page = read(scan);
     if (!page.ok()) return page.status();
-    std::move(page->items.begin(), page->items.end(), std::back_inserter(all));
+    for (Record& record : page->items) {
+      bytes += record.ByteSizeLong();
+      all.push_back(std::move(record));
+    }
     scan.cursor = std::move(page->cursor);
-  } while (!scan.cursor.empty());
+  } while (!scan.cursor.empty() &&
+           EstimatedBatchBytes(all.size(), bytes) <= max_batch_bytes);
   return all;
+}
+
+template <typename Record>
+size_t BytesOf(const std::vector<Record>& records) {
+  size_t bytes = 0;
+  for (const Record& record : records) bytes += record.ByteSizeLong();
+  return bytes;
 }
 
 }  // namespace
@@ -39,7 +54,8 @@ absl::StatusOr<std::vector<ClientRecord>> MemberRemoval::ClientsIn(
                  .facet = facet,
                  .limit = kPage,
                  .max_examined = kPage},
-      [this](const ClientScan& scan) { return client_store_.ScanClients(scan); });
+      [this](const ClientScan& scan) { return client_store_.ScanClients(scan); },
+      max_batch_bytes_);
 }
 
 absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
@@ -51,7 +67,8 @@ absl::StatusOr<std::vector<TodoRecord>> MemberRemoval::OpenTodosOf(
                .states = TodoScan::States::kOpen,
                .limit = kPage,
                .max_examined = kPage},
-      [this](const TodoScan& scan) { return todo_store_.ScanTodos(scan); });
+      [this](const TodoScan& scan) { return todo_store_.ScanTodos(scan); },
+      max_batch_bytes_);
 }
 
 RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
@@ -124,6 +141,20 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
               {{"clients", absl::StrCat(led->size())},
                {"open_todos", absl::StrCat(todos->size())}});
         }
+        // One write carries them all, or none.
+        const size_t bytes = BytesOf(*led) + BytesOf(*todos);
+        if (EstimatedBatchBytes(led->size() + todos->size(), bytes) > max_batch_bytes_) {
+          return errors::WithReason(
+              absl::StatusCode::kFailedPrecondition, "MEMBER_HAS_TOO_MUCH_WORK",
+              absl::StrCat(name, " leads at least ", led->size(),
+                           " clients and holds at least ", todos->size(),
+                           " open to-dos, more than one write carries: give some of "
+                           "their clients another lead accountant first"),
+              {{"clients", absl::StrCat(led->size())},
+               {"open_todos", absl::StrCat(todos->size())}});
+        }
+        CB_ASSIGN_OR_RETURN(std::unique_lock<std::mutex> large,
+                            core_.PlaceForWrite(bytes));
         const int64_t now = core_.NowMicros();
         for (const ClientRecord& client : *led) {
           ClientRecord after = client;
@@ -145,7 +176,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
         done.set_reassigned_to(led->empty() && todos->empty() ? "" : std::string(reassign_to));
         done.set_reassigned_clients(static_cast<int64_t>(led->size()));
         done.set_reassigned_todos(static_cast<int64_t>(todos->size()));
-        return Replay(done);
+        RemovedMember removed = Replay(done);
+        removed.large = std::move(large);
+        return removed;
       });
 }
 

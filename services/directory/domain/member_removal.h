@@ -2,12 +2,14 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_MEMBER_REMOVAL_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/directory/domain/directory_core.h"
+#include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 
@@ -17,16 +19,22 @@ struct RemovedMember {
   std::string reassigned_to;  // "" when no work was handed over
   int64_t clients_reassigned = 0;
   int64_t todos_reassigned = 0;
+  // The place for a large write, held until the removal has committed.
+  std::unique_lock<std::mutex> large;
 };
 
 // A member who leaves the firm: removed with their work handed over in the
 // same write, or refused while they hold work nobody takes over.
 class MemberRemoval {
  public:
-  explicit MemberRemoval(DirectoryCore& core)
+  // `max_batch_bytes`: the largest write a removal makes (its estimate,
+  // EstimatedBatchBytes).
+  explicit MemberRemoval(DirectoryCore& core,
+                         size_t max_batch_bytes = kMaxWriteBatchBytes)
       : core_(core),
         client_store_(core.store().clients()),
-        todo_store_(core.store().todos()) {}
+        todo_store_(core.store().todos()),
+        max_batch_bytes_(max_batch_bytes) {}
 
   // Admins only. Refused FAILED_PRECONDITION for the primary admin
   // (MEMBER_IS_PRIMARY_ADMIN), for a client company's primary admin
@@ -35,7 +43,10 @@ class MemberRemoval {
   // MEMBER_HAS_OPEN_TODOS, with both counts). With `reassign_to` (a member),
   // the clients the member leads (active or not) get it as lead accountant
   // and their open to-dos as assignee, their list view goes, and the member
-  // is removed: one atomic write, whatever its size.
+  // is removed: one atomic write. Refused FAILED_PRECONDITION
+  // (MEMBER_HAS_TOO_MUCH_WORK) when that write would pass max_batch_bytes,
+  // and RESOURCE_EXHAUSTED (LARGE_WRITE_BUSY) past kSmallWriteBytes while
+  // another large write is under way.
   absl::StatusOr<RemovedMember> RemoveMember(const auth::Caller& caller,
                                              const names::MemberName& member_name,
                                              absl::string_view reassign_to,
@@ -53,6 +64,7 @@ class MemberRemoval {
   DirectoryCore& core_;
   const ClientStore& client_store_;
   const TodoStore& todo_store_;
+  const size_t max_batch_bytes_;
 };
 
 }  // namespace clientbook::directory

@@ -149,4 +149,23 @@ std::string ClientTypeFacet(v1::ClientType type) {
   return absl::StrCat("t:", static_cast<int>(type));
 }
 
+absl::Status BatchAnswerBytes::Add(const ClientRecord& client) {
+  ++clients_;
+  bytes_ += bytes_of_ ? bytes_of_(client) : client.ByteSizeLong();
+  if (bytes_ <= kMaxBatchAnswerBytes) return absl::OkStatus();
+  return errors::WithReason(
+      absl::StatusCode::kResourceExhausted, "BATCH_ANSWER_TOO_LARGE",
+      absl::StrCat("the first ", clients_, " clients of the answer come to ", bytes_,
+                   " bytes, more than the ", kMaxBatchAnswerBytes,
+                   " (2 MiB) an answer carries: ask for fewer fields (read_mask)"
+                   " or fewer clients"));
+}
+
+absl::Status BatchAnswerBytes::AddAll(const std::vector<ClientRecord>& clients) {
+  for (const ClientRecord& c : clients) {
+    if (absl::Status s = Add(c); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace clientbook::directory

@@ -56,9 +56,17 @@ absl::Status StagedWrite::Commit() {
     record.set_request_id(origin_.request_id);
     record.set_source(origin_.source);
   }
-  rocksdb::WriteBatch batch;
+  // Each put and delete is its key and value and a few bytes of framing.
+  constexpr size_t kFramingBytes = 16;
+  size_t bytes = log_.BatchBytesOf(records_);
+  for (const std::string& key : deletes_) bytes += key.size() + kFramingBytes;
+  for (const auto& [key, value] : puts_)
+    bytes += key.size() + value.size() + kFramingBytes;
+  rocksdb::WriteBatch batch(bytes);
   for (const std::string& key : deletes_) batch.Delete(key);
   for (const auto& [key, value] : puts_) batch.Put(key, value);
+  // In the batch now: not held twice while RocksDB takes it.
+  puts_ = {};
   if (invalidated_ == nullptr) return log_.Commit(batch, std::move(records_));
   invalidated_->Invalidate();
   absl::Status written = log_.Commit(batch, std::move(records_));

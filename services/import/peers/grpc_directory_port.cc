@@ -33,6 +33,11 @@ absl::StatusOr<std::vector<ExistingClient>> GrpcDirectoryPort::GetClients(
   for (uint64_t id : company_ids) {
     req.add_names(names::ClientName{firm_id, id}.ToString());
   }
+  // What a job checks rows against: 1,000 whole clients could pass the 2 MiB
+  // a batch's answer may carry (50 long products each).
+  for (const char* field : {"company_id", "display_name", "client_number", "etag"}) {
+    req.mutable_read_mask()->add_paths(field);
+  }
   absl::StatusOr<v1::BatchGetClientsResponse> resp =
       directory_.BatchGetClients(caller, req);
   if (!resp.ok()) return resp.status();
@@ -55,6 +60,9 @@ absl::StatusOr<v1::BatchUpdateClientNumbersResponse> GrpcDirectoryPort::Batch(
     entry->set_client_number(u.client_number);
     if (!validate_only) entry->set_etag(u.etag);
   }
+  // A job reads the results only: the clients' names alone keep the answer
+  // small whatever the clients hold.
+  req.mutable_read_mask()->add_paths("name");
   absl::StatusOr<v1::BatchUpdateClientNumbersResponse> resp =
       directory_.BatchUpdateClientNumbers(caller, req);
   if (resp.ok() && resp->results_size() != req.requests_size()) {

@@ -226,6 +226,37 @@ TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
   for (const auto& [name, number] : NumbersByName()) EXPECT_FALSE(number.empty()) << name;
 }
 
+// A file's clients may each hold 50 products of 100 four-byte characters
+// (21 KB): 250 of them came to 5 MB in the directory's answers, over the
+// 4 MiB a message may be, and the job failed (its numbers written once the
+// batch's answer was refused). The job asks for the fields it reads.
+TEST_F(ImportServiceTest, AFileOfClientsWithManyLongProductsImportsWhole) {
+  for (int i = 0; i < 250; ++i) {
+    v1::CreateClientRequest req;
+    req.set_parent(firm_);
+    req.mutable_client()->set_display_name(absl::StrCat("Verdi ", i));
+    req.mutable_client()->set_client_type(v1::BUSINESS);
+    for (int p = 0; p < 50; ++p) {
+      std::string product = absl::StrCat(p, " ");
+      for (int c = 0; c < 97; ++c) product += "\xF0\x9F\x98\x80";
+      req.mutable_client()->add_products(product);
+    }
+    v1::Client client;
+    ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &client), IsOk());
+  }
+  std::vector<csv::Record> rows = csv::Parse(Export());
+  ASSERT_EQ(rows.size(), 254u);
+  std::string edited(csv::kBom);
+  edited += csv::Line(rows[0].fields);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    rows[i].fields[2] = absl::StrCat("V-", i);
+    edited += csv::Line(rows[i].fields);
+  }
+  v1::ImportJob job = ImportAndWait(edited);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(job.applied_rows(), 253);
+}
+
 TEST_F(ImportServiceTest, MixedRowsLeaveAnErrorLogAndAReportThatUploadsAgain) {
   std::vector<csv::Record> rows = csv::Parse(Export());
   std::string file = csv::Line(rows[0].fields);

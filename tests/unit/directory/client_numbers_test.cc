@@ -1,6 +1,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "tests/support/status_matchers.h"
@@ -376,6 +377,58 @@ TEST_F(BatchClientNumberTest, BatchGetReturnsOnlyTheFirmsClientsInOrder) {
   EXPECT_THAT(directory_->clients.BatchGetClients(testing::As("stranger"),
                                                   names::FirmName{firm_}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// A batch's answer carries its clients whole: past kMaxBatchAnswerBytes of
+// them (150 clients of 21 KB: 3 MB) it is refused before anything is
+// written, where gRPC refused the answer of 1,000 (21 MB) after the numbers
+// were written, and at every retry. Counted as answered (a read mask), the
+// same batch goes, and as a large write it takes the one place for it.
+TEST_F(BatchClientNumberTest, AnAnswerPastItsBytesIsRefusedBeforeAnythingIsWritten) {
+  std::vector<ClientNumberUpdate> updates;
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 150; ++i) {
+    ids.push_back(NewLargeClient(firm_, absl::StrCat("Large ", i)).company_id());
+    updates.push_back({ids.back(), absl::StrCat("L-", i), ""});
+  }
+  auto refused = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, updates, false, "req-1");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(errors::ReasonOf(refused.status()),
+              Optional(std::string("BATCH_ANSWER_TOO_LARGE")));
+  EXPECT_THAT(directory_->clients.BatchGetClients(testing::As("owner"),
+                                                  names::FirmName{firm_}, ids),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  const ClientAnswerBytes names_only = [](const ClientRecord&) { return size_t{40}; };
+  auto read = directory_->clients.BatchGetClients(
+      testing::As("owner"), names::FirmName{firm_}, ids, names_only);
+  ASSERT_THAT(read, IsOk()) << read.status();
+  for (const ClientRecord& c : *read) EXPECT_EQ(c.client_number(), "");
+
+  // Another large write under way, on a thread of its own.
+  absl::Notification held;
+  absl::Notification done;
+  std::thread under_way([&] {
+    auto place = directory_->core.PlaceForWrite(kSmallWriteBytes + 1);
+    EXPECT_THAT(place, IsOk());
+    held.Notify();
+    done.WaitForNotification();
+  });
+  held.WaitForNotification();
+  auto busy = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, updates, false, "req-1", names_only);
+  EXPECT_THAT(errors::ReasonOf(busy.status()), Optional(std::string("LARGE_WRITE_BUSY")));
+  done.Notify();
+  under_way.join();
+  auto written = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, updates, false, "req-1", names_only);
+  ASSERT_THAT(written, IsOk()) << written.status();
+  EXPECT_FALSE(written->replayed);
+  EXPECT_EQ(NumberOf((*read)[149]), "L-149");
+  auto replayed = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_}, updates, false, "req-1", names_only);
+  ASSERT_THAT(replayed, IsOk()) << replayed.status();
+  EXPECT_TRUE(replayed->replayed);
 }
 
 }  // namespace

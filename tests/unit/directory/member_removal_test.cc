@@ -191,6 +191,26 @@ TEST_F(MemberRemovalTest, WithoutReassignToWorkIsNeverLeftDangling) {
   EXPECT_TRUE(IsMember("admin"));
 }
 
+// One write carries a member's work or none: a removal whose write would
+// pass its bound is refused, nothing changed (2,000 clients of 21 KB took
+// the directory past its pod's 1 GiB). Here the bound is 1 MiB: 10 clients
+// of 21 KB (about 1 MB of batch) go, 11 do not.
+TEST_F(MemberRemovalTest, WorkPastWhatOneWriteCarriesIsRefusedNothingChanged) {
+  MemberRemoval bounded(directory_->core, size_t{1} << 20);
+  for (int i = 0; i < 10; ++i) NewLargeClient(firm_, absl::StrCat("Anna ", i), "anna");
+  for (int i = 0; i < 11; ++i) NewLargeClient(firm_, absl::StrCat("Bruno ", i), "bruno");
+  auto removed = bounded.RemoveMember(testing::As("admin"),
+                                      names::MemberName{firm_, "bruno"}, "admin", "");
+  EXPECT_THAT(removed, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(errors::ReasonOf(removed.status()), "MEMBER_HAS_TOO_MUCH_WORK");
+  EXPECT_TRUE(IsMember("bruno"));
+  EXPECT_EQ(LedBy("bruno").size(), 11u);
+  EXPECT_THAT(bounded.RemoveMember(testing::As("admin"), names::MemberName{firm_, "anna"},
+                                   "admin", ""),
+              IsOk());
+  EXPECT_EQ(LedBy("admin").size(), 10u);
+}
+
 TEST_F(MemberRemovalTest, AMemberWithNoWorkIsRemovedWithoutReassignTo) {
   ClientLedBy("anna", "Rossi SRL");
   RemovedMember removed = ValueOrFail(Remove("bruno"));
