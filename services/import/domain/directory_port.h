@@ -72,11 +72,12 @@ class DirectoryPort {
   virtual absl::StatusOr<AppliedNumbers> ApplyNumbers(
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates, absl::string_view request_id) = 0;
-  // One page of the firm's client list in name order, for export: ids,
-  // display names and numbers (no etags).
+  // One page of at most `page_size` clients of the firm's client list in
+  // name order, for export: ids, display names and numbers (no etags).
   virtual absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller,
                                                  uint64_t firm_id, bool include_inactive,
-                                                 absl::string_view page_token) = 0;
+                                                 absl::string_view page_token,
+                                                 int32_t page_size) = 0;
 };
 
 }  // namespace clientbook::importer

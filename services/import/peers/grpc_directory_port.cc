@@ -7,8 +7,6 @@
 namespace clientbook::importer {
 namespace {
 
-constexpr int32_t kExportPageSize = 1000;
-
 ExistingClient FromProto(const v1::Client& c) {
   ExistingClient out;
   absl::SimpleAtoi(c.company_id(), &out.company_id);
@@ -102,10 +100,11 @@ absl::StatusOr<AppliedNumbers> GrpcDirectoryPort::ApplyNumbers(
 absl::StatusOr<ClientPage> GrpcDirectoryPort::ListClients(const auth::Caller& caller,
                                                           uint64_t firm_id,
                                                           bool include_inactive,
-                                                          absl::string_view page_token) {
+                                                          absl::string_view page_token,
+                                                          int32_t page_size) {
   v1::ListClientsRequest req;
   req.set_parent(names::FirmName{firm_id}.ToString());
-  req.set_page_size(kExportPageSize);
+  req.set_page_size(page_size);
   req.set_page_token(std::string(page_token));
   req.set_show_inactive(include_inactive);
   // What an export prints: the directory answers it from its name index.

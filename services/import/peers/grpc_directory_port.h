@@ -31,7 +31,8 @@ class GrpcDirectoryPort final : public DirectoryPort {
                                               absl::string_view request_id) override;
   absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller, uint64_t firm_id,
                                          bool include_inactive,
-                                         absl::string_view page_token) override;
+                                         absl::string_view page_token,
+                                         int32_t page_size) override;
 
  private:
   // One BatchUpdateClientNumbers call; its results, one per update.

@@ -94,11 +94,13 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   }
   absl::StatusOr<ClientPage> ListClients(const auth::Caller& caller, uint64_t firm_id,
                                          bool include_inactive,
-                                         absl::string_view page_token) override {
+                                         absl::string_view page_token,
+                                         int32_t page_size) override {
     if (down) return Outage();
+    page_sizes.push_back(page_size);
     auto page = directory_.listing.ListClients(
         caller, {.firm_id = firm_id,
-                 .page = {.page_size = 1000, .page_token = std::string(page_token)},
+                 .page = {.page_size = page_size, .page_token = std::string(page_token)},
                  .show_inactive = include_inactive});
     if (!page.ok()) return page.status();
     ClientPage out{.clients = {}, .next_page_token = page->next_page_token};
@@ -107,6 +109,8 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   }
 
   bool down = false;
+  // The page size of each ListClients, in order.
+  std::vector<int32_t> page_sizes;
   // Batches the directory wrote (repeats of a request id excluded).
   int apply_calls = 0;
   // How many of the next writes (or repeats) land but answer UNAVAILABLE.

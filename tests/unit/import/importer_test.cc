@@ -440,6 +440,39 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
               ElementsAre(absl::StrCat(first_neri), "Neri, Gialli 2000", ""));
 }
 
+// An export holds one page's CSV while its caller reads the last: pages of
+// 1,000 clients of the longest names (1.2 MB) took the import service past
+// half a GiB with 300 callers that stopped reading. Pages are now asked
+// for by the size of their rows: about one chunk each (within twice, as
+// rows of one page differ from the last's), the first small.
+TEST_F(ImporterTest, ExportPagesAreSizedToAChunkOfTheirRows) {
+  std::string longest;  // 1,000 bytes of a name, 384 of a number
+  for (int i = 0; i < 250; ++i) longest += "\xF0\x9F\x98\x80";
+  for (int i = 0; i < 400; ++i) {
+    const std::string n = absl::StrCat(1000 + i);
+    AddClient(absl::StrCat("Verdi ", n, " ", longest.substr(0, 189 * 4)),
+              absl::StrCat(n, longest.substr(0, 96 * 4)));
+  }
+  size_t rows = 0;
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false,
+                                [&](std::string piece) {
+                                  EXPECT_LE(piece.size(), 2u * 64 * 1024);
+                                  rows += csv::Parse(piece).size();
+                                  return true;
+                                }),
+              IsOk());
+  EXPECT_EQ(rows, 1u + 3u + 400u);
+  EXPECT_EQ(directory_.page_sizes.front(), 50);
+  for (int32_t size : directory_.page_sizes) EXPECT_LE(size, 100);
+  // Short rows: pages grow, at most doubling, to 1,000.
+  for (int i = 0; i < 3000; ++i) AddClient(absl::StrCat("Bianchi ", i));
+  directory_.page_sizes.clear();
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false,
+                                [](std::string) { return true; }),
+              IsOk());
+  EXPECT_THAT(directory_.page_sizes, ElementsAre(50, 100, 200, 400, 800, 1000, 1000));
+}
+
 TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   const std::string latin1 = "Soci\xE9t\xE9";
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
