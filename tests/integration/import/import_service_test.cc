@@ -14,6 +14,7 @@
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
+#include "tests/support/longest_products.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -236,10 +237,8 @@ TEST_F(ImportServiceTest, AFileOfClientsWithManyLongProductsImportsWhole) {
     req.set_parent(firm_);
     req.mutable_client()->set_display_name(absl::StrCat("Verdi ", i));
     req.mutable_client()->set_client_type(v1::BUSINESS);
-    for (int p = 0; p < 50; ++p) {
-      std::string product = absl::StrCat(p, " ");
-      for (int c = 0; c < 97; ++c) product += "\xF0\x9F\x98\x80";
-      req.mutable_client()->add_products(product);
+    for (std::string& product : testing::LongestProducts()) {
+      req.mutable_client()->add_products(std::move(product));
     }
     v1::Client client;
     ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &client), IsOk());

@@ -15,6 +15,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/fake_directory_peers.h"
+#include "tests/support/longest_products.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook::directory {
@@ -72,10 +73,8 @@ class DirectoryTest : public ::testing::Test {
   ClientRecord NewLargeClient(uint64_t firm, const std::string& name,
                               const std::string& caller = "owner") {
     ClientRecord draft = Draft(name);
-    for (int p = 0; p < 50; ++p) {
-      std::string product = absl::StrCat(p, " ");
-      for (int i = 0; i < 97; ++i) product += "\xF0\x9F\x98\x80";
-      draft.add_products(product);
+    for (std::string& product : testing::LongestProducts()) {
+      draft.add_products(std::move(product));
     }
     return testing::ValueOrFail(directory_->clients.CreateClient(
         testing::As(caller), names::FirmName{firm}, draft, false, "",

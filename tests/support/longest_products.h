@@ -1,0 +1,25 @@
+#ifndef CLIENTBOOK_TESTS_SUPPORT_LONGEST_PRODUCTS_H_
+#define CLIENTBOOK_TESTS_SUPPORT_LONGEST_PRODUCTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace clientbook::testing {
+
+// 50 products of 100 characters, each of four bytes but the first three:
+// what makes a client as large as the directory's rules allow (about 21 KB).
+inline std::vector<std::string> LongestProducts() {
+  std::vector<std::string> products;
+  for (int p = 0; p < 50; ++p) {
+    std::string product = absl::StrCat(10 + p, " ");
+    for (int i = 0; i < 97; ++i) product += "\xF0\x9F\x98\x80";
+    products.push_back(std::move(product));
+  }
+  return products;
+}
+
+}  // namespace clientbook::testing
+
+#endif  // CLIENTBOOK_TESTS_SUPPORT_LONGEST_PRODUCTS_H_
