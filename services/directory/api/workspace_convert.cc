@@ -4,6 +4,7 @@
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/directory/domain/notes.h"
+#include "services/directory/domain/rules.h"
 #include "services/directory/domain/todos.h"
 
 namespace clientbook::directory {
@@ -65,6 +66,7 @@ v1::Todo ToProto(const TodoRecord& todo) {
   for (int64_t reopened : todo.reopen_time_us()) {
     *out.add_reopen_times() = Timestamp(reopened);
   }
+  out.set_reopen_count(ReopenCount(todo));
   *out.mutable_create_time() = Timestamp(todo.create_time_us());
   *out.mutable_update_time() = Timestamp(todo.update_time_us());
   out.set_etag(EtagOf(todo));

@@ -168,4 +168,8 @@ absl::Status BatchAnswerBytes::AddAll(const std::vector<ClientRecord>& clients) 
   return absl::OkStatus();
 }
 
+int64_t ReopenCount(const TodoRecord& todo) {
+  return std::max<int64_t>(todo.reopen_count(), todo.reopen_time_us_size());
+}
+
 }  // namespace clientbook::directory

@@ -39,6 +39,10 @@ inline constexpr size_t kMaxContactCharacters = 200;
 inline constexpr size_t kMaxTodoTitleCharacters = 200;
 inline constexpr size_t kMaxTodoDescriptionCharacters = 20000;
 inline constexpr int32_t kMaxTodoProgress = 100;
+// A to-do keeps the times of its latest 100 reopens, and their count: all
+// of them grew a to-do without bound, a member closing and reopening it in
+// a loop, past what one message carries.
+inline constexpr int kMaxReopenTimesKept = 100;
 // A CALL note's duration: at most a day.
 inline constexpr absl::Duration kMaxCallDuration = absl::Hours(24);
 // A deleted note stays visible to admins for 30 days, then is purged; at
@@ -104,6 +108,9 @@ inline constexpr std::array<absl::string_view, 10> kListColumns = {
     "email",        "status",     "products",      "billing_plan", "document_status"};
 inline constexpr std::array<absl::string_view, 6> kDefaultListColumns = {
     "display_name", "client_number", "client_type", "lead_accountant", "email", "status"};
+
+// How many times `todo` was reopened in all.
+int64_t ReopenCount(const TodoRecord& todo);
 
 // A client number as stored and shown: surrounding blanks trimmed.
 std::string NormalizeClientNumber(absl::string_view number);

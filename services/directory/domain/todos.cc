@@ -32,7 +32,14 @@ absl::Status TodoNotFound(uint64_t firm_id, uint64_t todo_id) {
 // leaving DONE or CANCELLED for an open state reopens it, recorded.
 void MoveTo(TodoRecord& todo, v1::Todo::State state, int64_t now_us) {
   if (state == todo.state()) return;
-  if (!IsOpenTodo(todo.state()) && IsOpenTodo(state)) todo.add_reopen_time_us(now_us);
+  if (!IsOpenTodo(todo.state()) && IsOpenTodo(state)) {
+    todo.set_reopen_count(ReopenCount(todo) + 1);
+    todo.add_reopen_time_us(now_us);
+    auto& times = *todo.mutable_reopen_time_us();
+    if (times.size() > kMaxReopenTimesKept) {
+      times.erase(times.begin(), times.end() - kMaxReopenTimesKept);
+    }
+  }
   todo.set_state(state);
   if (state == v1::Todo::DONE) {
     todo.set_progress(kMaxTodoProgress);

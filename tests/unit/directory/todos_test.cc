@@ -134,6 +134,28 @@ TEST_F(TodosTest, DoneSetsProgressTo100AndReopeningIsRecorded) {
                                                {"state", "progress"}, EtagOf(t)));
   EXPECT_EQ(t.progress(), 10);
   EXPECT_EQ(t.reopen_time_us_size(), 2);
+  EXPECT_EQ(ReopenCount(t), 2);
+}
+
+// A to-do closed and reopened in a loop grew without bound, past what one
+// message carries: it keeps its latest 100 reopen times and their count.
+// A record from before the count was kept counts its times.
+TEST_F(TodosTest, ReopeningKeepsTheLatest100TimesAndCountsThemAll) {
+  TodoRecord t = Create(Draft("Dichiarazione"));
+  for (int i = 0; i < 101; ++i) {
+    t = ValueOrFail(Move(t, v1::Todo::DONE));
+    clock_.Advance(absl::Seconds(1));
+    t = ValueOrFail(Move(t, v1::Todo::OPEN));
+  }
+  EXPECT_EQ(ReopenCount(t), 101);
+  ASSERT_EQ(t.reopen_time_us_size(), kMaxReopenTimesKept);
+  EXPECT_EQ(t.reopen_time_us(kMaxReopenTimesKept - 1), absl::ToUnixMicros(clock_.Now()));
+  EXPECT_EQ(t.reopen_time_us(0), absl::ToUnixMicros(clock_.Now() - absl::Seconds(99)));
+
+  TodoRecord before_the_count;
+  before_the_count.add_reopen_time_us(1);
+  before_the_count.add_reopen_time_us(2);
+  EXPECT_EQ(ReopenCount(before_the_count), 2);
 }
 
 TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
