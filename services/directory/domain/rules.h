@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,9 +40,9 @@ inline constexpr size_t kMaxContactCharacters = 200;
 inline constexpr size_t kMaxTodoTitleCharacters = 200;
 inline constexpr size_t kMaxTodoDescriptionCharacters = 20000;
 inline constexpr int32_t kMaxTodoProgress = 100;
-// A to-do keeps the times of its latest 100 reopens, and their count: all
-// of them grew a to-do without bound, a member closing and reopening it in
-// a loop, past what one message carries.
+// A to-do keeps the times of its latest 100 reopens and counts them all:
+// keeping every time let a member who closes and reopens a to-do in a loop
+// grow it past what one message carries.
 inline constexpr int kMaxReopenTimesKept = 100;
 // A CALL note's duration: at most a day.
 inline constexpr absl::Duration kMaxCallDuration = absl::Hours(24);
@@ -90,12 +91,13 @@ using ClientAnswerBytes = std::function<size_t(const ClientRecord&)>;
 // (BATCH_ANSWER_TOO_LARGE) once they come to more than kMaxBatchAnswerBytes.
 class BatchAnswerBytes {
  public:
-  explicit BatchAnswerBytes(const ClientAnswerBytes& bytes_of) : bytes_of_(bytes_of) {}
+  explicit BatchAnswerBytes(ClientAnswerBytes bytes_of)
+      : bytes_of_(std::move(bytes_of)) {}
   absl::Status Add(const ClientRecord& client);
   absl::Status AddAll(const std::vector<ClientRecord>& clients);
 
  private:
-  const ClientAnswerBytes& bytes_of_;
+  const ClientAnswerBytes bytes_of_;
   size_t clients_ = 0;
   size_t bytes_ = 0;
 };
