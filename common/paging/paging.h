@@ -59,6 +59,14 @@ inline constexpr int32_t kMaxPageSize = 1000;
 // twice that).
 inline constexpr size_t kMaxPageBytes = size_t{2} << 20;
 
+// The bytes of `records` as stored.
+template <typename Record>
+size_t BytesOf(const std::vector<Record>& records) {
+  size_t bytes = 0;
+  for (const Record& record : records) bytes += record.ByteSizeLong();
+  return bytes;
+}
+
 // A page's bytes: its items up to `max_bytes` (kMaxPageBytes for a List
 // call's response), its first whatever its size.
 class PageBytes {

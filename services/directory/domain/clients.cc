@@ -419,9 +419,7 @@ absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(
     absl::StatusOr<std::vector<ClientRecord>> group =
         client_store_.GetClients(firm_id, ids.company_ids);
     if (!group.ok()) return group.status();
-    size_t size = 0;
-    for (const ClientRecord& c : *group) size += c.ByteSizeLong();
-    if (group->size() >= 2 && !bytes.Take(size)) {
+    if (group->size() >= 2 && !bytes.Take(storage::BytesOf(*group))) {
       out.next_page_token = opened->TokenFor(cursor);
       return out;
     }

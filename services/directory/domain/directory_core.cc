@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
+#include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/status/macros.h"
 #include "services/directory/domain/names.h"
@@ -117,15 +118,14 @@ absl::StatusOr<ClientWork> DirectoryCore::LoadClientWork(const ClientRecord& cli
     CB_ASSIGN_OR_RETURN(
         work.notes, store_.notes().ClientNotes(client.firm_id(), client.company_id(),
                                                kMaxNotesOrTodosPerWrite + 1, max_bytes));
-    size_t bytes = 0;
-    for (const NoteRecord& note : work.notes) bytes += note.ByteSizeLong();
+    size_t bytes = storage::BytesOf(work.notes);
     if (work.notes.size() > kMaxNotesOrTodosPerWrite || bytes > max_bytes) {
       return std::nullopt;
     }
     CB_ASSIGN_OR_RETURN(work.todos, store_.todos().ClientTodos(
                                         client.firm_id(), client.company_id(),
                                         kMaxNotesOrTodosPerWrite + 1, max_bytes - bytes));
-    for (const TodoRecord& todo : work.todos) bytes += todo.ByteSizeLong();
+    bytes += storage::BytesOf(work.todos);
     if (work.todos.size() > kMaxNotesOrTodosPerWrite || bytes > max_bytes) {
       return std::nullopt;
     }

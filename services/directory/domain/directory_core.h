@@ -80,7 +80,7 @@ class DirectoryCore {
   // in one write; FAILED_PRECONDITION when there are more than one write
   // carries (kMaxNotesOrTodosPerWrite, kMaxNotesAndTodosBytesPerWrite).
   // Past kSmallWriteBytes it takes the one place for a large write, held by
-  // what it returns (TakeLargeWritePlace).
+  // what it returns (PlaceForWrite).
   absl::StatusOr<ClientWork> LoadClientWork(const ClientRecord& client);
   // The one place in the process for a write of more than kSmallWriteBytes
   // of records, to hold until it has committed: an empty lock for a write

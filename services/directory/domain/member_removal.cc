@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
+#include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
@@ -26,21 +27,12 @@ absl::StatusOr<std::vector<Record>> EveryPage(Scan scan, Read read,
   do {
     absl::StatusOr<StoredPage<Record>> page = read(scan);
     if (!page.ok()) return page.status();
-    for (Record& record : page->items) {
-      bytes += record.ByteSizeLong();
-      all.push_back(std::move(record));
-    }
+    bytes += storage::BytesOf(page->items);
+    std::move(page->items.begin(), page->items.end(), std::back_inserter(all));
     scan.cursor = std::move(page->cursor);
   } while (!scan.cursor.empty() &&
            EstimatedBatchBytes(all.size(), bytes) <= max_batch_bytes);
   return all;
-}
-
-template <typename Record>
-size_t BytesOf(const std::vector<Record>& records) {
-  size_t bytes = 0;
-  for (const Record& record : records) bytes += record.ByteSizeLong();
-  return bytes;
 }
 
 }  // namespace
@@ -142,7 +134,7 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
                {"open_todos", absl::StrCat(todos->size())}});
         }
         // One write carries them all, or none.
-        const size_t bytes = BytesOf(*led) + BytesOf(*todos);
+        const size_t bytes = storage::BytesOf(*led) + storage::BytesOf(*todos);
         if (EstimatedBatchBytes(led->size() + todos->size(), bytes) > max_batch_bytes_) {
           return errors::WithReason(
               absl::StatusCode::kFailedPrecondition, "MEMBER_HAS_TOO_MUCH_WORK",
