@@ -2,9 +2,11 @@
 #define CLIENTBOOK_TESTS_SUPPORT_LONGEST_PRODUCTS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "clientbook/v1/directory.pb.h"
 
 namespace clientbook::testing {
 
@@ -18,6 +20,20 @@ inline std::vector<std::string> LongestProducts() {
     products.push_back(std::move(product));
   }
   return products;
+}
+
+// A CreateClient of a business client named `name` in `parent` (firms/…)
+// with the LongestProducts().
+inline v1::CreateClientRequest CreateLargestClient(const std::string& parent,
+                                                   const std::string& name) {
+  v1::CreateClientRequest req;
+  req.set_parent(parent);
+  req.mutable_client()->set_display_name(name);
+  req.mutable_client()->set_client_type(v1::BUSINESS);
+  for (std::string& product : LongestProducts()) {
+    req.mutable_client()->add_products(std::move(product));
+  }
+  return req;
 }
 
 }  // namespace clientbook::testing

@@ -264,15 +264,12 @@ TEST_F(DirectoryServiceTest, AnswersOfLargeClientsFitAMessage) {
   numbers.set_parent(firm);
   numbers.set_request_id("numbers-1");
   for (int i = 0; i < 220; ++i) {
-    v1::CreateClientRequest req;
-    req.set_parent(firm);
-    req.mutable_client()->set_display_name(absl::StrCat("Rossi ", i));
-    req.mutable_client()->set_client_type(v1::BUSINESS);
-    for (std::string& product : testing::LongestProducts()) {
-      req.mutable_client()->add_products(std::move(product));
-    }
     v1::Client client;
-    ASSERT_THAT(stub_->CreateClient(As("alice").get(), req, &client), IsOk());
+    ASSERT_THAT(
+        stub_->CreateClient(As("alice").get(),
+                            testing::CreateLargestClient(firm, absl::StrCat("Rossi ", i)),
+                            &client),
+        IsOk());
     get.add_names(client.name());
     auto* entry = numbers.add_requests();
     entry->set_client(client.name());

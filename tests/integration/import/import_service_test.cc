@@ -93,6 +93,17 @@ class ImportServiceTest : public ::testing::Test {
     return job;
   }
 
+  // An export's `rows` as a file again, row i numbered `prefix` i.
+  static std::string Numbered(std::vector<csv::Record> rows, const std::string& prefix) {
+    std::string file(csv::kBom);
+    file += csv::Line(rows[0].fields);
+    for (size_t i = 1; i < rows.size(); ++i) {
+      rows[i].fields[2] = absl::StrCat(prefix, i);
+      file += csv::Line(rows[i].fields);
+    }
+    return file;
+  }
+
   std::map<std::string, std::string> NumbersByName() {
     v1::ListClientsRequest req;
     req.set_parent(firm_);
@@ -214,13 +225,7 @@ TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
   std::vector<csv::Record> rows = csv::Parse(Export());
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_THAT(rows[0].fields, ElementsAre("Company ID", "Display Name", "Client Number"));
-  std::string edited(csv::kBom);
-  edited += csv::Line(rows[0].fields);
-  for (size_t i = 1; i < rows.size(); ++i) {
-    rows[i].fields[2] = absl::StrCat("C-", i);
-    edited += csv::Line(rows[i].fields);
-  }
-  v1::ImportJob job = ImportAndWait(edited);
+  v1::ImportJob job = ImportAndWait(Numbered(rows, "C-"));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 3);
   EXPECT_EQ(NumbersByName().size(), 3u);
@@ -233,25 +238,16 @@ TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
 // batch's answer was refused). The job asks for the fields it reads.
 TEST_F(ImportServiceTest, AFileOfClientsWithManyLongProductsImportsWhole) {
   for (int i = 0; i < 250; ++i) {
-    v1::CreateClientRequest req;
-    req.set_parent(firm_);
-    req.mutable_client()->set_display_name(absl::StrCat("Verdi ", i));
-    req.mutable_client()->set_client_type(v1::BUSINESS);
-    for (std::string& product : testing::LongestProducts()) {
-      req.mutable_client()->add_products(std::move(product));
-    }
     v1::Client client;
-    ASSERT_THAT(dir_stub_->CreateClient(Ctx().get(), req, &client), IsOk());
+    ASSERT_THAT(
+        dir_stub_->CreateClient(
+            Ctx().get(), testing::CreateLargestClient(firm_, absl::StrCat("Verdi ", i)),
+            &client),
+        IsOk());
   }
   std::vector<csv::Record> rows = csv::Parse(Export());
   ASSERT_EQ(rows.size(), 254u);
-  std::string edited(csv::kBom);
-  edited += csv::Line(rows[0].fields);
-  for (size_t i = 1; i < rows.size(); ++i) {
-    rows[i].fields[2] = absl::StrCat("V-", i);
-    edited += csv::Line(rows[i].fields);
-  }
-  v1::ImportJob job = ImportAndWait(edited);
+  v1::ImportJob job = ImportAndWait(Numbered(rows, "V-"));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
   EXPECT_EQ(job.applied_rows(), 253);
 }
