@@ -24,6 +24,7 @@ constexpr int kRows = 1000;
 class InlineScheduler final : public importer::JobScheduler {
  public:
   void Schedule(names::ImportJobName job) override { pending = job; }
+  void ScheduleAfter(names::ImportJobName job, absl::Duration) override { pending = job; }
   names::ImportJobName pending;
 };
 

@@ -1,6 +1,7 @@
 // One firm floods a directory run with few seats while another firm reads:
 // the other firm's calls all succeed; the flood's overflow is refused at once
 // with when to retry; after the flood the flooding firm is served normally.
+// An import job turned away by its firm's rate limit waits and finishes.
 #include <atomic>
 #include <map>
 #include <thread>
@@ -8,8 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/server/status_mapping.h"
 #include "common/status/errors.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/status_matchers.h"
@@ -99,6 +102,73 @@ TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed)
   v1::ListClientsResponse page;
   ASSERT_THAT(setup->ListClients(As("alice").get(), again, &page), IsOk());
   EXPECT_EQ(page.clients_size(), 200);
+}
+
+// An import job is background work: when its firm's rate limit turns the
+// job's calls away, it waits as RetryInfo asks (its waits growing) and
+// finishes, where it used to fail. Its firm's bucket holds 2 calls; starting
+// the import and running it takes 4 within milliseconds.
+TEST(FairShareTest, AnImportJobWaitsOutItsFirmsRateLimitInsteadOfFailing) {
+  TempDir dir;
+  const std::string directory_target = absl::StrCat("127.0.0.1:", FreePort());
+  const std::string import_target = absl::StrCat("127.0.0.1:", FreePort());
+  ServiceProcess directory(
+      DIRECTORY_BINARY,
+      {"--listen=" + directory_target, "--data_dir=" + dir.Sub("directory"),
+       "--metrics_listen=", "--drain_delay=0s", "--firm_rate_limit=4",
+       "--firm_rate_burst=2"},
+      dir.Sub("directory.log"));
+  ServiceProcess import(
+      IMPORT_BINARY,
+      {"--listen=" + import_target, "--data_dir=" + dir.Sub("import"),
+       "--metrics_listen=", "--drain_delay=0s", "--directory_target=" + directory_target},
+      dir.Sub("import.log"));
+  ASSERT_TRUE(directory.Start());
+  ASSERT_TRUE(import.Start());
+  ASSERT_TRUE(directory.WaitServing(directory_target)) << directory.Log();
+  ASSERT_TRUE(import.WaitServing(import_target)) << import.Log();
+  auto directory_stub = v1::DirectoryService::NewStub(Channel(directory_target));
+  auto import_stub = v1::ImportService::NewStub(Channel(import_target));
+  v1::Firm firm;
+  ASSERT_THAT(CreateFirmAs(*directory_stub, "alice", &firm), IsOk());
+  v1::CreateClientRequest create;
+  create.set_parent(firm.name());
+  create.mutable_client()->set_display_name("Rossi SRL");
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  v1::Client client;
+  ASSERT_THAT(directory_stub->CreateClient(As("alice").get(), create, &client), IsOk());
+
+  v1::StartImportRequest start;
+  start.set_parent(firm.name());
+  start.set_csv(absl::StrCat("Company ID,Display Name,Client Number\r\n",
+                             client.company_id(), ",Rossi SRL,R-1\r\n"));
+  v1::ImportJob job;
+  ASSERT_THAT(import_stub->StartImport(As("alice").get(), start, &job), IsOk());
+  // Watching is a call of the firm too: it waits its turn as a caller should.
+  std::vector<v1::ImportJob::State> states;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    v1::WatchImportJobRequest watch;
+    watch.set_name(job.name());
+    auto context = As("alice");
+    auto reader = import_stub->WatchImportJob(context.get(), watch);
+    while (reader->Read(&job)) states.push_back(job.state());
+    const absl::Status status = FromGrpcStatus(reader->Finish());
+    if (status.code() != absl::StatusCode::kResourceExhausted) {
+      ASSERT_THAT(status, IsOk());
+      break;
+    }
+    absl::SleepFor(errors::RetryDelayOf(status).value_or(absl::Seconds(1)));
+  }
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_THAT(states, ::testing::Not(::testing::Contains(v1::ImportJob::FAILED)));
+  v1::GetClientRequest get;
+  get.set_name(client.name());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    grpc::Status s = directory_stub->GetClient(As("alice").get(), get, &client);
+    if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    absl::SleepFor(errors::RetryDelayOf(FromGrpcStatus(s)).value_or(absl::Seconds(1)));
+  }
+  EXPECT_EQ(client.client_number(), "R-1");
 }
 
 }  // namespace

@@ -27,6 +27,8 @@ class JobScheduler {
  public:
   virtual ~JobScheduler() = default;
   virtual void Schedule(names::ImportJobName job) = 0;
+  // The same once `delay` has passed.
+  virtual void ScheduleAfter(names::ImportJobName job, absl::Duration delay) = 0;
 };
 
 // How a job resends a batch whose outcome it did not hear: resending is
@@ -123,6 +125,9 @@ class Importer {
   absl::Status Save(JobRecord& job,
                     const std::optional<std::vector<ErrorRecord>>& errors);
   absl::Status Fail(JobRecord& job, Retry retry, absl::string_view reason);
+  // Runs the job again when the busy directory asked (kept in its state,
+  // nothing done), or fails it as `retry` once it has waited too long.
+  absl::Status PutOff(JobRecord& job, const absl::Status& busy, Retry retry);
   // Replaces a job record that cannot be read with a FAILED one.
   absl::Status FailUnreadable(names::ImportJobName ref, const absl::Status& why);
   absl::Status Finish(JobRecord& job, int32_t applied);

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/rules/shared_limits.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
 
@@ -227,6 +228,25 @@ absl::Status DryRunUntilClean(DirectoryPort& directory, const JobRecord& job, Ve
   return absl::OkStatus();
 }
 
+// A job waits this long at most for a directory that keeps turning it away
+// as busy, then fails (its retry resumes it). Each wait is at least what the
+// directory asked for and half the time it has been busy (a backoff of 1.5x
+// a try), within these bounds: a run that needs calls in a row (a
+// validation makes two) is not held to the one call a rate limit's refill
+// allows, try after try.
+constexpr absl::Duration kMaxWaitForBusyDirectory = absl::Minutes(10);
+constexpr absl::Duration kMinBusyWait = absl::Milliseconds(100);
+constexpr absl::Duration kMaxBusyWait = absl::Seconds(30);
+
+// The directory turned the call away for now and said when to come back
+// (RetryInfo): the firm's share of it or its rate limit used up, another
+// large write under way, a full disk. The job keeps its state and runs
+// again then, leaving the worker to other firms' jobs meanwhile.
+bool DirectoryBusy(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted &&
+         errors::RetryDelayOf(status).has_value();
+}
+
 // Whether a failed write is known to have written nothing: the directory
 // answered with one of its refusals.
 bool NothingWritten(const absl::Status& status) {
@@ -281,6 +301,7 @@ absl::Status Importer::Fail(JobRecord& job, Retry retry, absl::string_view reaso
   job.clear_caller_credentials();
   job.set_retryable(retry != Retry::kNo);
   job.set_apply_unresolved(retry == Retry::kResolveApply);
+  job.clear_directory_busy_since_us();
   switch (retry) {
     case Retry::kNo:
       job.set_failure_reason(std::string(reason));
@@ -312,6 +333,27 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   job.clear_caller_credentials();
   job.set_end_time_us(absl::ToUnixMicros(clock_.Now()));
   return Save(job, std::nullopt);
+}
+
+absl::Status Importer::PutOff(JobRecord& job, const absl::Status& busy, Retry retry) {
+  const absl::Time now = clock_.Now();
+  absl::Duration busy_for;
+  if (job.directory_busy_since_us() == 0) {
+    job.set_directory_busy_since_us(absl::ToUnixMicros(now));
+    if (absl::Status s = Save(job, std::nullopt); !s.ok()) return s;
+  } else {
+    busy_for = now - absl::FromUnixMicros(job.directory_busy_since_us());
+  }
+  if (busy_for >= kMaxWaitForBusyDirectory) {
+    return Fail(job, retry,
+                absl::StrCat("the directory turned the job away as busy for ",
+                             absl::ToInt64Minutes(kMaxWaitForBusyDirectory), " minutes (",
+                             busy.message(), ")"));
+  }
+  scheduler_.ScheduleAfter({job.firm_id(), job.job_id()},
+                           std::clamp(std::max(*errors::RetryDelayOf(busy), busy_for / 2),
+                                      kMinBusyWait, kMaxBusyWait));
+  return absl::OkStatus();
 }
 
 absl::Status Importer::FailUnreadable(names::ImportJobName ref, const absl::Status& why) {
@@ -359,10 +401,12 @@ absl::Status Importer::Validate(JobRecord& job) {
     absl::Status clean = DryRunUntilClean(directory_, job, verdicts, *plan);
     if (!clean.ok()) plan = clean;
   }
-  if (!plan.ok()) {
-    // Validation writes nothing to the directory: a retry starts it over.
-    return Fail(job, Retry::kFromValidation, plan.status().message());
+  // Validation writes nothing to the directory: a retry starts it over.
+  if (!plan.ok() && DirectoryBusy(plan.status())) {
+    return PutOff(job, plan.status(), Retry::kFromValidation);
   }
+  if (!plan.ok()) return Fail(job, Retry::kFromValidation, plan.status().message());
+  job.clear_directory_busy_since_us();
   job.set_validated_rows(static_cast<int32_t>(rows->size()));
   job.set_rejected_rows(static_cast<int32_t>(verdicts.rejected_count()));
   job.set_unchanged_rows(plan->unchanged);
@@ -392,7 +436,8 @@ absl::Status Importer::Apply(JobRecord& job) {
   for (int attempt = 1;; ++attempt) {
     applied = directory_.ApplyNumbers(StarterOf(job), job.firm_id(), updates, request_id);
     if (applied.ok() || NothingWritten(applied.status()) ||
-        CredentialsRefused(applied.status()) || attempt >= options_.apply_attempts) {
+        CredentialsRefused(applied.status()) || DirectoryBusy(applied.status()) ||
+        attempt >= options_.apply_attempts) {
       break;
     }
     options_.wait(options_.apply_backoff * attempt);
@@ -404,6 +449,11 @@ absl::Status Importer::Apply(JobRecord& job) {
     // was not written by this job.
     job.set_unchanged_rows(job.unchanged_rows() + job.plan_size() - written);
     return Finish(job, written);
+  }
+  // An earlier try may have landed: the resend, under the same request id,
+  // finds out.
+  if (DirectoryBusy(applied.status())) {
+    return PutOff(job, applied.status(), Retry::kResolveApply);
   }
   if (CredentialsRefused(applied.status())) {
     return Fail(job, Retry::kResolveApply,

@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,8 +16,10 @@ namespace clientbook::importer {
 // answers at once and jobs of one process never race each other. Firms take
 // turns: the next job is the oldest of the firm after the last one served,
 // so one firm's fifty queued jobs delay another firm's job by one job at
-// most. The destructor finishes the running job and drops the queue
-// (unfinished jobs resume at the next start).
+// most. A job put off (ScheduleAfter) joins its firm's queue when its time
+// comes, leaving the thread to other firms' jobs meanwhile. The destructor
+// finishes the running job and drops the queue (unfinished jobs resume at
+// the next start).
 class JobWorker final : public JobScheduler {
  public:
   explicit JobWorker(std::function<void(names::ImportJobName)> run)
@@ -26,14 +29,21 @@ class JobWorker final : public JobScheduler {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
+    wake_.Signal();
     thread_.join();
   }
 
   void Schedule(names::ImportJobName job) override {
     absl::MutexLock lock(&mu_);
-    std::deque<names::ImportJobName>& queue = queues_[job.firm_id];
-    if (queue.empty()) turns_.push_back(job.firm_id);
-    queue.push_back(job);
+    Enqueue(job);
+    wake_.Signal();
+  }
+
+  // Pacing is in real time, as the RetryInfo delays that ask for it are.
+  void ScheduleAfter(names::ImportJobName job, absl::Duration delay) override {
+    absl::MutexLock lock(&mu_);
+    put_off_.emplace(absl::Now() + delay, job);
+    wake_.Signal();
   }
 
  private:
@@ -42,16 +52,31 @@ class JobWorker final : public JobScheduler {
       names::ImportJobName job;
       {
         absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](JobWorker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-              return w->stopping_ || !w->turns_.empty();
-            },
-            this));
+        while (!stopping_ && !EnqueueDue()) {
+          wake_.WaitWithDeadline(
+              &mu_, put_off_.empty() ? absl::InfiniteFuture() : put_off_.begin()->first);
+        }
         if (stopping_) return;
         job = TakeNext();
       }
       run_(job);
     }
+  }
+
+  void Enqueue(names::ImportJobName job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::deque<names::ImportJobName>& queue = queues_[job.firm_id];
+    if (queue.empty()) turns_.push_back(job.firm_id);
+    queue.push_back(job);
+  }
+
+  // Queues the put-off jobs whose time has come; whether any job waits.
+  bool EnqueueDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const absl::Time now = absl::Now();
+    while (!put_off_.empty() && put_off_.begin()->first <= now) {
+      Enqueue(put_off_.begin()->second);
+      put_off_.erase(put_off_.begin());
+    }
+    return !turns_.empty();
   }
 
   // The oldest job of the firm whose turn it is; that firm goes to the back.
@@ -82,6 +107,9 @@ class JobWorker final : public JobScheduler {
   absl::flat_hash_map<uint64_t, std::deque<names::ImportJobName>> queues_
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> turns_ ABSL_GUARDED_BY(mu_);
+  // Jobs put off, by when they may run again.
+  std::multimap<absl::Time, names::ImportJobName> put_off_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar wake_;
   uint64_t last_firm_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -118,6 +118,7 @@ class ImportServiceTest : public ::testing::Test {
   class NeverRuns final : public importer::JobScheduler {
    public:
     void Schedule(names::ImportJobName) override {}
+    void ScheduleAfter(names::ImportJobName, absl::Duration) override {}
   } never_runs_;
   testing::TempDir dir_;
   SystemClock clock_;

@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 #include "common/storage/database.h"
 #include "common/text/text.h"
 #include "common/time/clock.h"
@@ -31,8 +32,8 @@ namespace clientbook::importer {
 // (tests/integration/import runs the real gRPC adapter.)
 class InMemoryDirectoryPort final : public DirectoryPort {
  public:
-  explicit InMemoryDirectoryPort(directory::Directory& directory)
-      : directory_(directory) {}
+  InMemoryDirectoryPort(directory::Directory& directory, const Clock& clock)
+      : directory_(directory), clock_(clock) {}
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
     if (down) return Outage();
@@ -42,6 +43,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<uint64_t>& ids) override {
     if (down) return Outage();
+    if (absl::Status s = Admit(); !s.ok()) return s;
     auto found =
         directory_.clients.BatchGetClients(caller, names::FirmName{firm_id}, ids);
     if (!found.ok()) return found.status();
@@ -53,6 +55,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
       const auth::Caller& caller, uint64_t firm_id,
       const std::vector<NumberUpdate>& updates) override {
     if (down) return Outage();
+    if (absl::Status s = Admit(); !s.ok()) return s;
     std::vector<directory::ClientNumberUpdate> entries;
     for (const NumberUpdate& u : updates)
       entries.push_back({u.company_id, u.client_number, ""});
@@ -68,6 +71,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
                                               const std::vector<NumberUpdate>& updates,
                                               absl::string_view request_id) override {
     if (down) return Outage();
+    if (absl::Status s = Admit(); !s.ok()) return s;
     if (before_apply) before_apply();
     apply_credentials = caller.credentials;
     for (const auto& [key, value] : caller.credentials) {
@@ -109,6 +113,15 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   }
 
   bool down = false;
+  // Every call is turned away as busy (RESOURCE_EXHAUSTED, RetryInfo
+  // kBusyDelay), as by a firm's share used up.
+  bool busy = false;
+  static constexpr absl::Duration kBusyDelay = absl::Seconds(2);
+  // The firm's rate limit, as the real fair share keeps it on the test's
+  // clock (0: none): a call finding no token is turned away, RetryInfo
+  // saying when the next comes. The bucket holds kBurst and starts empty.
+  double calls_per_second = 0;
+  static constexpr double kBurst = 2;
   // The page size of each ListClients, in order.
   std::vector<int32_t> page_sizes;
   // Batches the directory wrote (repeats of a request id excluded).
@@ -124,18 +137,45 @@ class InMemoryDirectoryPort final : public DirectoryPort {
 
  private:
   static absl::Status Outage() { return absl::UnavailableError("directory down"); }
+  absl::Status Admit() {
+    if (busy) {
+      return errors::QuotaExhausted("FIRM_OVER_CAPACITY", "firms/1", "firms/1 is busy",
+                                    kBusyDelay);
+    }
+    if (calls_per_second == 0) return absl::OkStatus();
+    const absl::Time now = clock_.Now();
+    if (refilled_ != absl::InfinitePast()) {
+      tokens_ = std::min(
+          kBurst, tokens_ + calls_per_second * absl::ToDoubleSeconds(now - refilled_));
+    }
+    refilled_ = now;
+    if (tokens_ >= 1) {
+      tokens_ -= 1;
+      return absl::OkStatus();
+    }
+    return errors::QuotaExhausted("FIRM_RATE_LIMITED", "firms/1",
+                                  "firms/1 is over its rate limit",
+                                  absl::Seconds((1 - tokens_) / calls_per_second));
+  }
   static ExistingClient View(const directory::ClientRecord& c) {
     return {c.company_id(), c.display_name(), c.client_number(), directory::EtagOf(c)};
   }
 
   directory::Directory& directory_;
+  const Clock& clock_;
+  double tokens_ = 0;
+  absl::Time refilled_ = absl::InfinitePast();
 };
 
 // Jobs wait here until the test runs them.
 class ManualScheduler final : public JobScheduler {
  public:
   void Schedule(names::ImportJobName job) override { queue.push_back(job); }
+  void ScheduleAfter(names::ImportJobName job, absl::Duration delay) override {
+    put_off.emplace_back(job, delay);
+  }
   std::vector<names::ImportJobName> queue;
+  std::vector<std::pair<names::ImportJobName, absl::Duration>> put_off;
 };
 
 // The real store, except that it can fail the write that ends a job, as a
@@ -269,6 +309,21 @@ class ImporterTest : public ::testing::Test {
     for (names::ImportJobName job : jobs) importer_->RunJob(job).IgnoreError();
   }
 
+  // Lets the put-off jobs' time come (on the fake clock too) and runs them.
+  void RunPutOff() {
+    std::vector<std::pair<names::ImportJobName, absl::Duration>> jobs;
+    jobs.swap(scheduler_.put_off);
+    for (const auto& [job, delay] : jobs) {
+      clock_.Advance(delay);
+      importer_->RunJob(job).IgnoreError();
+    }
+  }
+
+  JobRecord GetJob(const JobRecord& job) {
+    return testing::ValueOrFail(
+        importer_->Get(testing::As("alice"), {firm_, job.job_id()}));
+  }
+
   std::vector<ErrorRecord> Errors(const JobRecord& job) {
     return importer_
         ->ListErrors(testing::As("alice"), {firm_, job.job_id()}, {.page_size = 1000})
@@ -311,7 +366,7 @@ class ImporterTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<RocksImportStore> real_store_;
   std::unique_ptr<CrashableStore> store_;
-  InMemoryDirectoryPort directory_{*domain_};
+  InMemoryDirectoryPort directory_{*domain_, clock_};
   ManualScheduler scheduler_;
   // What the importer would have slept between resends.
   absl::Duration waited;

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <set>
+
 #include "common/csv/csv.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
@@ -175,6 +178,63 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
   JobRecord resumed = Import(csv, "upload-2");
   EXPECT_EQ(resumed.job_id(), started->job_id());
   EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED);
+  EXPECT_EQ(Number(rossi_), "R-1");
+}
+
+// A directory that turns calls away as busy (the firm over its share or its
+// rate limit, another large write under way) says when to come back: the
+// job keeps its state and comes back then, instead of failing or holding
+// the worker that runs other firms' jobs. Its waits grow, so a validation,
+// which needs two calls in a row, gets through a rate limit whose every
+// refill it would otherwise spend on the first.
+TEST_F(ImporterTest, ABusyDirectoryPutsTheJobOffUntilItAsksNotFailingIt) {
+  directory_.calls_per_second = 1;  // the firm's other calls used the bucket up
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "u-busy");
+  ASSERT_EQ(scheduler_.put_off.size(), 1u);
+  EXPECT_EQ(scheduler_.put_off[0].first.job_id, job.job_id());
+  EXPECT_EQ(scheduler_.put_off[0].second, absl::Seconds(1));  // as the directory asked
+  std::set<v1::ImportJob::State> states_while_put_off;
+  for (int run = 0; run < 10 && !scheduler_.put_off.empty(); ++run) {
+    states_while_put_off.insert(GetJob(job).state());
+    RunPutOff();
+  }
+  job = GetJob(job);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_THAT(states_while_put_off,
+              ::testing::ElementsAre(v1::ImportJob::VALIDATING, v1::ImportJob::APPLYING));
+  EXPECT_EQ(directory_.apply_calls, 1);
+  EXPECT_EQ(waited, absl::ZeroDuration()) << "the worker thread is not held";
+}
+
+// Patience ends: a job turned away for 10 minutes fails, and its retry
+// starts the wait over.
+TEST_F(ImporterTest, AJobTurnedAwayAsBusyFor10MinutesFailsAndItsRetryResumes) {
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  directory_.busy = true;
+  const absl::Time start = clock_.Now();
+  JobRecord job = Import(csv, "u-busy");
+  std::vector<absl::Duration> waits;
+  while (!scheduler_.put_off.empty() && clock_.Now() - start < absl::Minutes(11)) {
+    ASSERT_EQ(GetJob(job).state(), v1::ImportJob::VALIDATING);
+    waits.push_back(scheduler_.put_off[0].second);
+    RunPutOff();
+  }
+  JobRecord failed = GetJob(job);
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
+  EXPECT_TRUE(failed.retryable());
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("busy for 10 minutes"));
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("nothing was applied"));
+  EXPECT_GE(clock_.Now() - start, absl::Minutes(10));
+  EXPECT_LT(clock_.Now() - start, absl::Minutes(10) + absl::Seconds(30));
+  // From what the directory asked, growing to a wait of 30 s at most.
+  EXPECT_EQ(waits.front(), InMemoryDirectoryPort::kBusyDelay);
+  EXPECT_EQ(waits.back(), absl::Seconds(30));
+  EXPECT_TRUE(std::is_sorted(waits.begin(), waits.end()));
+  EXPECT_LT(waits.size(), 40u);
+
+  directory_.busy = false;
+  EXPECT_EQ(Import(csv, "u-busy").state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(Number(rossi_), "R-1");
 }
 

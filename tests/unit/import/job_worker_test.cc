@@ -71,5 +71,18 @@ TEST(JobWorkerTest, FirmsWithQueuedJobsTakeTurns) {
   EXPECT_EQ(firms, (std::vector<uint64_t>{1, 2, 1, 2, 1, 2, 1, 1, 1}));
 }
 
+TEST(JobWorkerTest, AJobPutOffRunsWhenItsTimeComesAndOthersRunMeanwhile) {
+  Recorder recorder;
+  recorder.Release();
+  JobWorker worker([&recorder](ImportJobName job) { recorder.Run(job); });
+  const absl::Time put_off_at = absl::Now();
+  worker.ScheduleAfter({.firm_id = 1, .job_id = 1}, absl::Milliseconds(50));
+  worker.Schedule({.firm_id = 2, .job_id = 1});
+  const std::vector<ImportJobName> ran = recorder.AwaitRuns(2);
+  EXPECT_EQ(ran[0], (ImportJobName{.firm_id = 2, .job_id = 1}));
+  EXPECT_EQ(ran[1], (ImportJobName{.firm_id = 1, .job_id = 1}));
+  EXPECT_GE(absl::Now() - put_off_at, absl::Milliseconds(50));
+}
+
 }  // namespace
 }  // namespace clientbook::importer
