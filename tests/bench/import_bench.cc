@@ -86,11 +86,13 @@ class Fixture {
   size_t Export() {
     size_t bytes = 0;
     if (!import_->importer()
-             .Export(testing::As("alice"), export_firm_, v1::ENGLISH, false,
-                     [&](std::string piece) {
-                       bytes += piece.size();
-                       return true;
-                     })
+             .Export(
+                 testing::As("alice"), export_firm_, v1::ENGLISH, false,
+                 [](int64_t bytes) { return bytes; },
+                 [&](std::string piece) {
+                   bytes += piece.size();
+                   return true;
+                 })
              .ok()) {
       std::abort();
     }

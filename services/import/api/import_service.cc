@@ -57,8 +57,14 @@ grpc::ServerWriteReactor<v1::CsvChunk>* ImportService::ExportClients(
         const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
                                   ? v1::ENGLISH
                                   : req->header_language();
+        server::UnsentResponses::Hold held;
         return importer_.Export(
             caller, parent.firm_id, language, req->include_inactive(),
+            [&](int64_t bytes) {
+              held = server::UnsentResponses::Hold();
+              held = export_room_.Reserve(caller.user_id, bytes);
+              return held.bytes();
+            },
             [&](std::string data) { return WriteChunks(write, data); });
       });
 }

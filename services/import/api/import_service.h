@@ -16,7 +16,9 @@ class ImportService final : public v1::ImportService::WithRawCallbackMethod_Uplo
                                 v1::ImportService::CallbackService> {
  public:
   ImportService(Importer& importer, server::Frame& frame)
-      : importer_(importer), frame_(frame) {}
+      : importer_(importer),
+        frame_(frame),
+        export_room_(frame.unsent_responses().limits()) {}
 
   grpc::ServerWriteReactor<v1::CsvChunk>* ExportClients(
       grpc::CallbackServerContext* ctx, const v1::ExportClientsRequest* req) override;
@@ -43,6 +45,9 @@ class ImportService final : public v1::ImportService::WithRawCallbackMethod_Uplo
  private:
   Importer& importer_;
   server::Frame& frame_;
+  // The room export pages take while their callers read them: as much as
+  // the frame allows unsent answers (--max_unsent_response_mib*), apart.
+  server::UnsentResponses export_room_;
 };
 
 }  // namespace clientbook::importer

@@ -23,6 +23,8 @@ constexpr size_t kMaxFileNameCharacters = 200;
 // stopped reading held 1.6 MB each and took the import service from 41 to
 // 557 MB. The first page is small (50 rows of the longest names fit), each
 // next one sized from the rows of the last, and at most twice as large.
+// What the last page's rows say of the next is a guess, though (short
+// names, then long ones: 1.4 MB a stalled export): the room caps it.
 constexpr size_t kExportPieceBytes = 64 * 1024;
 constexpr int32_t kFirstExportPage = 50;
 constexpr int32_t kMaxExportPage = 1000;
@@ -271,6 +273,7 @@ absl::StatusOr<std::string> Importer::ErrorReport(const auth::Caller& caller,
 
 absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
                               v1::HeaderLanguage language, bool include_inactive,
+                              const ExportRoom& room,
                               const std::function<bool(std::string piece)>& sink) {
   std::array<std::string, 3> headers = HeaderNames(language);
   std::string piece(csv::kBom);
@@ -280,8 +283,11 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
   int32_t page_size = kFirstExportPage;
   do {
     {
+      // Rows of the longest kind the room holds, one at least.
+      const auto rows_of_room = static_cast<int32_t>(std::clamp<int64_t>(
+          room(page_size * kMaxExportRowBytes) / kMaxExportRowBytes, 1, page_size));
       absl::StatusOr<ClientPage> page =
-          directory_.ListClients(caller, firm_id, include_inactive, token, page_size);
+          directory_.ListClients(caller, firm_id, include_inactive, token, rows_of_room);
       if (!page.ok()) return page.status();
       const size_t before = piece.size();
       for (const ExistingClient& c : page->clients) {

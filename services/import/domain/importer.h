@@ -12,6 +12,8 @@
 #include "absl/time/clock.h"
 #include "common/locks/striped_locks.h"
 #include "common/paging/paging.h"
+#include "common/rules/shared_limits.h"
+#include "common/rules/text_fields.h"
 #include "common/time/clock.h"
 #include "services/import/domain/directory_port.h"
 #include "services/import/domain/model.h"
@@ -44,6 +46,18 @@ struct JobReconciliation {
   int64_t checked_count = 0;
   int64_t directory_firm_count = 0;
 };
+
+// The most one client's export row can take: a 20-digit company id, a
+// display name and a client number of 4-byte characters (a quote, written
+// twice, takes 2) inside quotes, two commas and CRLF: 1,228 bytes.
+inline constexpr int64_t kMaxExportRowBytes =
+    20 + (4 * rules::kMaxDisplayNameCharacters + 2) +
+    (4 * limits::kMaxClientNumberCharacters + 2) + 2 + 2;
+
+// Holds up to `bytes` of the room the exports in flight share, giving back
+// what its previous call held; returns the bytes it holds (0: none left).
+// The room is held until the export ends or asks again.
+using ExportRoom = std::function<int64_t(int64_t bytes)>;
 
 struct ImporterOptions {
   int apply_attempts = 4;
@@ -107,8 +121,11 @@ class Importer {
   // The firm's client list as CSV, handed to `sink` one directory page (up
   // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
   // size; a sink that returns false stops the export (the caller went away).
+  // Each page holds `room` for its rows at kMaxExportRowBytes each, and
+  // has fewer rows (one at least) when the room has less.
   absl::Status Export(const auth::Caller& caller, uint64_t firm_id,
                       v1::HeaderLanguage language, bool include_inactive,
+                      const ExportRoom& room,
                       const std::function<bool(std::string piece)>& sink);
 
   // For watchers: a counter that moves on every job change, and a wait for

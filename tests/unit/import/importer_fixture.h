@@ -294,6 +294,9 @@ class ImporterTest : public ::testing::Test {
     return out;
   }
 
+  // An export's room that always has what is asked.
+  static int64_t AnyRoom(int64_t bytes) { return bytes; }
+
   // Starts an import and runs it to its end.
   JobRecord Import(const std::string& csv, const std::string& request_id = "") {
     JobRecord job = testing::ValueOrFail(

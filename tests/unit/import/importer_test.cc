@@ -11,6 +11,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -481,7 +482,7 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   for (int i = 2001; i < 4500; ++i) AddClient(absl::StrCat("Neri, Gialli ", i));
   std::string all;
   int chunks = 0;
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, false,
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, false, AnyRoom,
                                 [&](std::string chunk) {
                                   EXPECT_LE(chunk.size(), 64u * 1024 + 200);
                                   all += chunk;
@@ -514,7 +515,7 @@ TEST_F(ImporterTest, ExportPagesAreSizedToAChunkOfTheirRows) {
               absl::StrCat(n, longest.substr(0, 96 * 4)));
   }
   size_t rows = 0;
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false,
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
                                 [&](std::string piece) {
                                   EXPECT_LE(piece.size(), 2u * 64 * 1024);
                                   rows += csv::Parse(piece).size();
@@ -527,10 +528,50 @@ TEST_F(ImporterTest, ExportPagesAreSizedToAChunkOfTheirRows) {
   // Short rows: pages grow, at most doubling, to 1,000.
   for (int i = 0; i < 3000; ++i) AddClient(absl::StrCat("Bianchi ", i));
   directory_.page_sizes.clear();
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false,
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
                                 [](std::string) { return true; }),
               IsOk());
   EXPECT_THAT(directory_.page_sizes, ElementsAre(50, 100, 200, 400, 800, 1000, 1000));
+}
+
+// What the last page's rows say of the next is a guess: 1,550 short names
+// and then the longest ones let a page of 1,000 long rows through (1.4 MB
+// each export whose caller stopped reading held). Each page now holds room
+// for its rows at their longest and has fewer rows when the room has less;
+// one at least, so every export ends.
+TEST_F(ImporterTest, ExportPagesHoldRoomForTheirLongestRowsAndShrinkToIt) {
+  for (int i = 0; i < 300; ++i) AddClient(absl::StrCat("Bianchi ", i));
+  int64_t room_left = 7 * kMaxExportRowBytes + 100;
+  int64_t held = 0;
+  std::vector<int64_t> asked;
+  const ExportRoom room = [&](int64_t bytes) {
+    asked.push_back(bytes);
+    held = std::min(bytes, room_left);
+    return held;
+  };
+  size_t rows = 0;
+  const auto sink = [&](std::string piece) {
+    EXPECT_LE(static_cast<int64_t>(piece.size()),
+              std::max(held, kMaxExportRowBytes) + 100);  // + the headers
+    rows += csv::Parse(piece).size();
+    return true;
+  };
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, room, sink),
+      IsOk());
+  EXPECT_EQ(rows, 1u + 3u + 300u);
+  EXPECT_EQ(asked.front(), 50 * kMaxExportRowBytes);
+  EXPECT_THAT(directory_.page_sizes, Each(7));
+
+  room_left = 0;
+  rows = 0;
+  directory_.page_sizes.clear();
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, room, sink),
+      IsOk());
+  EXPECT_EQ(rows, 1u + 3u + 300u);
+  EXPECT_EQ(directory_.page_sizes.size(), 303u);
+  EXPECT_THAT(directory_.page_sizes, Each(1));
 }
 
 TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
