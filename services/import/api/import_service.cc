@@ -201,9 +201,8 @@ grpc::ServerWriteReactor<v1::CsvChunk>* ImportService::DownloadErrorReport(
       [this, req](const auth::Caller& caller, const Write& write) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ImportJobName ref,
                             names::ImportJobName::Parse("name", req->name()));
-        CB_ASSIGN_OR_RETURN(std::string report, importer_.ErrorReport(caller, ref));
-        if (!WriteChunks(write, report)) return absl::CancelledError("the caller left");
-        return absl::OkStatus();
+        return importer_.ErrorReport(
+            caller, ref, [&](std::string piece) { return WriteChunks(write, piece); });
       });
 }
 

@@ -115,9 +115,11 @@ class Importer {
   absl::StatusOr<Page<ErrorRecord>> ListErrors(const auth::Caller& caller,
                                                names::ImportJobName ref,
                                                const PageRequest& page);
-  // The rejected rows as CSV: the job's headers plus an error column.
-  absl::StatusOr<std::string> ErrorReport(const auth::Caller& caller,
-                                          names::ImportJobName ref);
+  // The rejected rows as CSV: the job's headers plus an error column,
+  // handed to `sink` a few dozen rows at a time; a sink that returns false
+  // stops it (the caller went away).
+  absl::Status ErrorReport(const auth::Caller& caller, names::ImportJobName ref,
+                           const std::function<bool(std::string piece)>& sink);
   // The firm's client list as CSV, handed to `sink` one directory page (up
   // to 1,000 clients) at a time, so memory stays bounded whatever the firm's
   // size; a sink that returns false stops the export (the caller went away).

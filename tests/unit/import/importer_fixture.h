@@ -294,6 +294,18 @@ class ImporterTest : public ::testing::Test {
     return out;
   }
 
+  // The job's whole error report.
+  absl::StatusOr<std::string> Report(const JobRecord& job) {
+    std::string all;
+    absl::Status done = importer_->ErrorReport(
+        testing::As("alice"), {firm_, job.job_id()}, [&](std::string piece) {
+          all += piece;
+          return true;
+        });
+    if (!done.ok()) return done;
+    return all;
+  }
+
   // An export's room that always has what is asked.
   static int64_t AnyRoom(int64_t bytes) { return bytes; }
 
