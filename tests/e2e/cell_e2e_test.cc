@@ -50,12 +50,10 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   ASSERT_TRUE(absl::SimpleAtoi(absl::string_view(firm.name()).substr(6), &firm_id))
       << firm.name();
   EXPECT_TRUE(kCell.Holds(firm_id)) << firm.name() << " is not in " << kCell.ToString();
-  v1::CreateClientRequest create;
-  create.set_parent(firm.name());
-  create.mutable_client()->set_display_name("Rossi SRL");
-  create.mutable_client()->set_client_type(v1::BUSINESS);
   v1::Client client;
-  ASSERT_THAT(directory_stub->CreateClient(As("alice").get(), create, &client), IsOk());
+  ASSERT_THAT(testing::CreateClientAs(*directory_stub, "alice", firm.name(), "Rossi SRL",
+                                      &client),
+              IsOk());
   EXPECT_THAT(client.name(), ::testing::StartsWith(firm.name() + "/clients/2"));
 
   // A firm of cell 0, and one of cell 7, asked of cell 2.

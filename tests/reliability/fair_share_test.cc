@@ -38,12 +38,10 @@ TEST(FairShareTest, AFloodingFirmIsRefusedWithRetryInfoWhileAnotherFirmIsServed)
   ASSERT_THAT(CreateFirmAs(*setup, "alice", &flooding), IsOk());
   ASSERT_THAT(CreateFirmAs(*setup, "bob", &quiet), IsOk());
   for (int i = 0; i < 200; ++i) {
-    v1::CreateClientRequest req;
-    req.set_parent(flooding.name());
-    req.mutable_client()->set_display_name(absl::StrCat("Client ", i));
-    req.mutable_client()->set_client_type(v1::BUSINESS);
     v1::Client out;
-    ASSERT_THAT(setup->CreateClient(As("alice").get(), req, &out), IsOk());
+    ASSERT_THAT(CreateClientAs(*setup, "alice", flooding.name(),
+                               absl::StrCat("Client ", i), &out),
+                IsOk());
   }
 
   std::atomic<bool> flooding_on{true};
@@ -131,12 +129,9 @@ TEST(FairShareTest, AnImportJobWaitsOutItsFirmsRateLimitInsteadOfFailing) {
   auto import_stub = v1::ImportService::NewStub(Channel(import_target));
   v1::Firm firm;
   ASSERT_THAT(CreateFirmAs(*directory_stub, "alice", &firm), IsOk());
-  v1::CreateClientRequest create;
-  create.set_parent(firm.name());
-  create.mutable_client()->set_display_name("Rossi SRL");
-  create.mutable_client()->set_client_type(v1::BUSINESS);
   v1::Client client;
-  ASSERT_THAT(directory_stub->CreateClient(As("alice").get(), create, &client), IsOk());
+  ASSERT_THAT(CreateClientAs(*directory_stub, "alice", firm.name(), "Rossi SRL", &client),
+              IsOk());
 
   v1::StartImportRequest start;
   start.set_parent(firm.name());

@@ -43,6 +43,17 @@ inline grpc::Status CreateFirmAs(v1::DirectoryService::Stub& stub,
   return stub.CreateFirm(As(user).get(), create, firm);
 }
 
+// `user` creates a BUSINESS client named `display_name` in `firm`.
+inline grpc::Status CreateClientAs(v1::DirectoryService::Stub& stub,
+                                   const std::string& user, const std::string& firm,
+                                   const std::string& display_name, v1::Client* client) {
+  v1::CreateClientRequest create;
+  create.set_parent(firm);
+  create.mutable_client()->set_display_name(display_name);
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  return stub.CreateClient(As(user).get(), create, client);
+}
+
 // `admin` adds `user` to `firm` as STAFF (email user@studio.example).
 inline grpc::Status AddStaffAs(v1::DirectoryService::Stub& stub, const std::string& admin,
                                const std::string& firm, const std::string& user,
