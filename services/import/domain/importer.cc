@@ -26,6 +26,7 @@ constexpr size_t kMaxFileNameCharacters = 200;
 // What the last page's rows say of the next is a guess, though (short
 // names, then long ones: 1.4 MB a stalled export): the room caps it.
 constexpr size_t kExportPieceBytes = 64 * 1024;
+constexpr absl::Duration kRetryAfterTooManyJobs = absl::Seconds(5);
 constexpr int32_t kFirstExportPage = 50;
 // An error report is read and sent this many errors at a time (about a
 // chunk of CSV), not whole: 100 downloads of a report of 1,000 rows
@@ -84,12 +85,26 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
   // The file's bytes make the request; its name is only a label.
   const std::string fingerprint =
       requests::Fingerprint("StartImport", names::FirmName{firm_id}.ToString(), csv);
-  auto guard = locks_.Lock({requests::Scope(caller.user_id, request_id)});
+  // The firm's lock too: its count of unfinished jobs holds until this one
+  // is stored.
+  auto guard = locks_.Lock(
+      {requests::Scope(caller.user_id, request_id), absl::StrCat("firm:", firm_id)});
   if (!request_id.empty()) {
     absl::StatusOr<std::optional<names::ImportJobName>> first =
         store_.FindRequest(caller.user_id, request_id);
     if (!first.ok()) return first.status();
     if (first->has_value()) return Resume(caller, **first, fingerprint);
+  }
+  absl::StatusOr<std::vector<names::ImportJobName>> unfinished =
+      store_.UnfinishedJobsOf(firm_id);
+  if (!unfinished.ok()) return unfinished.status();
+  if (unfinished->size() >= kMaxUnfinishedJobsPerFirm) {
+    return errors::QuotaExhausted(
+        "TOO_MANY_IMPORT_JOBS", names::FirmName{firm_id}.ToString(),
+        absl::StrCat("the firm has ", unfinished->size(),
+                     " import jobs not yet finished, as many as it may: start this one "
+                     "once some have ended"),
+        kRetryAfterTooManyJobs);
   }
 
   absl::StatusOr<uint64_t> id = store_.AllocateJobId();
@@ -205,12 +220,12 @@ absl::StatusOr<Page<JobRecord>> Importer::List(const auth::Caller& caller,
 absl::StatusOr<std::vector<JobRecord>> Importer::ListUnfinished(
     const auth::Caller& caller, uint64_t firm_id) {
   if (absl::Status s = directory_.CheckMember(caller, firm_id); !s.ok()) return s;
-  // Every process's unfinished jobs are few: the ones being run now.
-  absl::StatusOr<std::vector<names::ImportJobName>> refs = store_.UnfinishedJobs();
+  // A firm's unfinished jobs are few: kMaxUnfinishedJobsPerFirm at most.
+  absl::StatusOr<std::vector<names::ImportJobName>> refs =
+      store_.UnfinishedJobsOf(firm_id);
   if (!refs.ok()) return refs.status();
   std::vector<JobRecord> jobs;
   for (const names::ImportJobName& ref : *refs) {
-    if (ref.firm_id != firm_id) continue;
     absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
     if (!job.ok()) return job.status();
     if (job->has_value()) jobs.push_back(std::move(**job));

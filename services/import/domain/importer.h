@@ -54,6 +54,11 @@ inline constexpr int64_t kMaxExportRowBytes =
     20 + (4 * rules::kMaxDisplayNameCharacters + 2) +
     (4 * limits::kMaxClientNumberCharacters + 2) + 2 + 2;
 
+// A firm's jobs waiting or running at once; more are refused
+// RESOURCE_EXHAUSTED (TOO_MANY_IMPORT_JOBS): each holds its file until it
+// ends, and a firm's queue, like every queue, is bounded.
+inline constexpr size_t kMaxUnfinishedJobsPerFirm = 100;
+
 // Holds up to `bytes` of the room the exports in flight share, giving back
 // what its previous call held; returns the bytes it holds (0: none left).
 // The room is held until the export ends or asks again.

@@ -47,6 +47,9 @@ class ImportStore {
                                                              size_t limit) const = 0;
   // Jobs not yet in a final state, to resume after a restart.
   virtual absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const = 0;
+  // The same of one firm.
+  virtual absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobsOf(
+      uint64_t firm_id) const = 0;
   // Jobs created before `time_us`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
       int64_t time_us, size_t limit) const = 0;

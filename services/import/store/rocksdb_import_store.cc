@@ -261,6 +261,13 @@ absl::StatusOr<std::vector<names::ImportJobName>> RocksImportStore::UnfinishedJo
                      std::numeric_limits<size_t>::max());
 }
 
+absl::StatusOr<std::vector<names::ImportJobName>> RocksImportStore::UnfinishedJobsOf(
+    uint64_t firm_id) const {
+  const std::string prefix = KeyBuilder(kUnfinished).Uint64(firm_id).Release();
+  return IndexedJobs(*db_, prefix, storage::PrefixSuccessor(prefix),
+                     std::numeric_limits<size_t>::max());
+}
+
 absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsCreatedBefore(
     int64_t time_us, size_t limit) const {
   return LoadJobs(

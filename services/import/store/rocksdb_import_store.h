@@ -46,6 +46,8 @@ class RocksImportStore final : public ImportStore {
                                                      absl::string_view cursor,
                                                      size_t limit) const override;
   absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const override;
+  absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobsOf(
+      uint64_t firm_id) const override;
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
                                                            size_t limit) const override;
   absl::Status RecordRead(const changes::DataRead& read) override {

@@ -220,6 +220,10 @@ class CrashableStore final : public ImportStore {
   absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobs() const override {
     return real_.UnfinishedJobs();
   }
+  absl::StatusOr<std::vector<names::ImportJobName>> UnfinishedJobsOf(
+      uint64_t firm_id) const override {
+    return real_.UnfinishedJobsOf(firm_id);
+  }
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t t,
                                                            size_t limit) const override {
     return real_.JobsCreatedBefore(t, limit);

@@ -437,6 +437,32 @@ TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
   EXPECT_FALSE(sent) << "not even the headers";
 }
 
+// A firm's queue of jobs is bounded: the 101st unfinished one is refused
+// with when to retry, nothing stored; a retry of a started one still
+// answers; once jobs end, new ones start.
+TEST_F(ImporterTest, AFirmMayHave100UnfinishedJobsAndNoMore) {
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  for (size_t i = 0; i < kMaxUnfinishedJobsPerFirm; ++i) {
+    ASSERT_THAT(
+        importer_->Start(testing::As("alice"), firm_, csv, "", absl::StrCat("job-", i)),
+        IsOk());
+  }
+  absl::StatusOr<JobRecord> refused =
+      importer_->Start(testing::As("alice"), firm_, csv, "", "job-100");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(errors::ReasonOf(refused.status()), "TOO_MANY_IMPORT_JOBS");
+  EXPECT_THAT(errors::QuotaSubjectsOf(refused.status()),
+              ElementsAre(absl::StrCat("firms/", firm_)));
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Seconds(5));
+  EXPECT_EQ(importer_->ListUnfinished(testing::As("alice"), firm_)->size(), 100u);
+  EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, csv, "", "job-7"), IsOk());
+
+  RunScheduled();
+  EXPECT_THAT(importer_->ListUnfinished(testing::As("alice"), firm_),
+              ::clientbook::testing::IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(importer_->Start(testing::As("alice"), firm_, csv, "", "job-100"), IsOk());
+}
+
 TEST_F(ImporterTest, UnfinishedJobsAreTheFirmsOwnNotYetEnded) {
   JobRecord done = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
   JobRecord waiting = testing::ValueOrFail(
