@@ -2,7 +2,6 @@
 #include "services/import/domain/importer.h"
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +15,7 @@ namespace clientbook::importer {
 namespace {
 
 constexpr size_t kMaxFileNameCharacters = 200;
+constexpr absl::Duration kRetryAfterTooManyJobs = absl::Seconds(5);
 
 // An export asks for pages whose CSV is about kExportPieceBytes (one
 // CsvChunk), and holds one page's CSV while its caller reads the last:
@@ -26,14 +26,14 @@ constexpr size_t kMaxFileNameCharacters = 200;
 // What the last page's rows say of the next is a guess, though (short
 // names, then long ones: 1.4 MB a stalled export): the room caps it.
 constexpr size_t kExportPieceBytes = 64 * 1024;
-constexpr absl::Duration kRetryAfterTooManyJobs = absl::Seconds(5);
 constexpr int32_t kFirstExportPage = 50;
+constexpr int32_t kMaxExportPage = 1000;
+
 // An error report is read and sent this many errors at a time (about a
 // chunk of CSV), not whole: 100 downloads of a report of 1,000 rows
 // quoting long display names (907 KB) held 2.6 MB each while their caller
 // did not read, and took the import service from 48 to 310 MB.
 constexpr size_t kErrorReportPage = 64;
-constexpr int32_t kMaxExportPage = 1000;
 
 int32_t NextExportPageSize(int32_t page_size, size_t rows, size_t bytes) {
   if (rows == 0 || bytes == 0) return kMaxExportPage;
