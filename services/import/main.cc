@@ -11,6 +11,7 @@
 #include "services/import/api/import_change_readers.h"
 #include "services/import/api/import_reconcile_service.h"
 #include "services/import/api/import_service.h"
+#include "services/import/api/job_metrics.h"
 #include "services/import/domain/job_worker.h"
 #include "services/import/peers/grpc_directory_port.h"
 #include "services/import/store/rocksdb_import_store.h"
@@ -83,6 +84,8 @@ int main(int argc, char** argv) {
     });
     server::ServerOptions options = server::ServerOptions::FromFlags();
     options.metrics.push_back(backups->get());
+    importer::JobMetrics job_metrics(*worker);
+    options.metrics.push_back(&job_metrics);
     if (absl::Status s = server::ServeUntilSignal(
             "import", options, *basics->frame, {&service, &change_feed},
             basics->clock.control.get(), {&reconcile, backups->get()});

@@ -46,6 +46,19 @@ class JobWorker final : public JobScheduler {
     wake_.Signal();
   }
 
+  // What an operator looks at: jobs waiting their turn, and jobs put off
+  // until the directory takes them again.
+  struct Load {
+    size_t queued = 0;
+    size_t put_off = 0;
+  };
+  Load Report() {
+    absl::MutexLock lock(&mu_);
+    Load load{.queued = 0, .put_off = put_off_.size()};
+    for (const auto& [firm, queue] : queues_) load.queued += queue.size();
+    return load;
+  }
+
  private:
   void Loop() {
     while (true) {

@@ -84,5 +84,20 @@ TEST(JobWorkerTest, AJobPutOffRunsWhenItsTimeComesAndOthersRunMeanwhile) {
   EXPECT_GE(absl::Now() - put_off_at, absl::Milliseconds(50));
 }
 
+TEST(JobWorkerTest, ItsReportCountsJobsQueuedAndPutOff) {
+  Recorder recorder;
+  JobWorker worker([&recorder](ImportJobName job) { recorder.Run(job); });
+  worker.Schedule({.firm_id = 1, .job_id = 1});
+  recorder.AwaitFirst();
+  worker.Schedule({.firm_id = 1, .job_id = 2});
+  worker.Schedule({.firm_id = 2, .job_id = 1});
+  worker.ScheduleAfter({.firm_id = 3, .job_id = 1}, absl::Hours(1));
+  const JobWorker::Load load = worker.Report();
+  EXPECT_EQ(load.queued, 2u);
+  EXPECT_EQ(load.put_off, 1u);
+  recorder.Release();
+  recorder.AwaitRuns(3);
+}
+
 }  // namespace
 }  // namespace clientbook::importer
