@@ -180,6 +180,12 @@ absl::Status RocksImportStore::UpdateJob(
   }
   if (IsTerminal(job)) {
     batch.Delete(UnfinishedKey(ref));
+    // Only a validation reads the rows, and only a retryable failure can
+    // validate again: a finished job keeps its error log, not its file.
+    if (!job.retryable()) {
+      const std::string rows = RowsPrefix(ref);
+      batch.DeleteRange(rows, storage::PrefixSuccessor(rows));
+    }
   } else {
     batch.Put(UnfinishedKey(ref), "");
   }

@@ -239,6 +239,28 @@ TEST_F(ImporterTest, AJobTurnedAwayAsBusyFor10MinutesFailsAndItsRetryResumes) {
   EXPECT_EQ(Number(rossi_), "R-1");
 }
 
+// A job's rows are read by its validation alone: once it has ended for
+// good they go (90 days of them were kept), its error log stays; a failure
+// a retry resumes keeps them for that retry.
+TEST_F(ImporterTest, AJobEndedForGoodKeepsItsErrorsNotItsRows) {
+  JobRecord done = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"), "0,Nobody,N-1"}));
+  ASSERT_EQ(done.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  EXPECT_THAT(real_store_->GetRows({firm_, done.job_id()}),
+              ::clientbook::testing::IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_EQ(Errors(done).size(), 1u);
+
+  JobRecord failed = testing::ValueOrFail(
+      importer_->Start(testing::As("alice"), firm_,
+                       File({absl::StrCat(bianchi_, ",Bianchi SpA,B-1")}), "", "u-down"));
+  directory_.down = true;
+  RunScheduled();
+  failed = *real_store_->GetJob({firm_, failed.job_id()}).value();
+  ASSERT_EQ(failed.state(), v1::ImportJob::FAILED);
+  ASSERT_TRUE(failed.retryable());
+  EXPECT_THAT(real_store_->GetRows({firm_, failed.job_id()}),
+              ::clientbook::testing::IsOkAndHolds(::testing::SizeIs(1)));
+}
+
 TEST_F(ImporterTest, AJobKilledAfterItsBatchResumesWithoutApplyingTwice) {
   auto started = importer_->Start(testing::As("alice"), firm_,
                                   File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "", "");
