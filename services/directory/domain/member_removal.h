@@ -23,6 +23,15 @@ struct RemovedMember {
   std::unique_lock<std::mutex> large;
 };
 
+// What a walk over a member's work collected, and whether it reached the
+// end.
+template <typename Record>
+struct Collected {
+  std::vector<Record> records;
+  size_t bytes = 0;
+  bool whole = true;
+};
+
 // A member who leaves the firm: removed with their work handed over in the
 // same write, or refused while they hold work nobody takes over.
 class MemberRemoval {
@@ -53,11 +62,17 @@ class MemberRemoval {
                                              absl::string_view request_id);
 
  private:
-  // Every client of the firm in `facet`, active or not.
-  absl::StatusOr<std::vector<ClientRecord>> ClientsIn(uint64_t firm_id,
-                                                      const std::string& facet);
-  absl::StatusOr<std::vector<TodoRecord>> OpenTodosOf(uint64_t firm_id,
-                                                      absl::string_view user_id);
+  // How far a walk over a member's work reads: a small write's worth
+  // (kSmallWriteBytes), or what the largest write carries (max_batch_bytes).
+  enum class Reach { kSmallWrite, kLargestWrite };
+  bool Reached(Reach reach, size_t records, size_t bytes) const;
+  // The firm's clients in `facet`, active or not, as far as `reach`.
+  absl::StatusOr<Collected<ClientRecord>> ClientsIn(uint64_t firm_id,
+                                                    const std::string& facet,
+                                                    Reach reach);
+  absl::StatusOr<Collected<TodoRecord>> OpenTodosOf(uint64_t firm_id,
+                                                    absl::string_view user_id,
+                                                    Reach reach);
   // The removal's outcome as its request record keeps it, for a retry.
   static RemovedMember Replay(const RequestRecord& first);
 

@@ -211,6 +211,28 @@ TEST_F(MemberRemovalTest, WorkPastWhatOneWriteCarriesIsRefusedNothingChanged) {
   EXPECT_EQ(LedBy("admin").size(), 10u);
 }
 
+// Until a removal knows its work is small it reads a small write's worth
+// (a page past 1 MiB at most): a refusal then counts "at least", and the
+// whole is read only in the process's place for a large write, so removals
+// in many firms at once do not each read a large member's work before all
+// but one are refused.
+TEST_F(MemberRemovalTest, ALargeMembersWorkIsReadWholeOnlyInThePlaceForALargeWrite) {
+  for (int i = 0; i < 300; ++i) NewLargeClient(firm_, absl::StrCat("Bruno ", i), "bruno");
+  absl::StatusOr<RemovedMember> refused = Remove("bruno");
+  EXPECT_EQ(errors::ReasonOf(refused.status()), "MEMBER_HAS_CLIENTS");
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("bruno leads at least "));
+  EXPECT_LT(std::stoi(errors::ReasonMetadataOf(refused.status())["clients"]), 300);
+  {
+    auto place = directory_->core.PlaceForWrite(kSmallWriteBytes + 1);
+    ASSERT_THAT(place, IsOk());
+    EXPECT_EQ(errors::ReasonOf(Remove("bruno", "admin").status()), "LARGE_WRITE_BUSY");
+  }
+  RemovedMember removed = ValueOrFail(Remove("bruno", "admin"));
+  EXPECT_EQ(removed.clients_reassigned, 300);
+  EXPECT_THAT(LedBy("bruno"), ::testing::IsEmpty());
+}
+
 TEST_F(MemberRemovalTest, AMemberWithNoWorkIsRemovedWithoutReassignTo) {
   ClientLedBy("anna", "Rossi SRL");
   RemovedMember removed = ValueOrFail(Remove("bruno"));
