@@ -19,11 +19,12 @@ namespace {
 // clients: 5 MB).
 constexpr size_t kPage = 256;
 
-// The pages a walk reaches (`read` reads one) until what they hold passes
-// `reach` (records, bytes).
+// The pages a walk reaches (`read` reads one), after those `collected`
+// holds, until what they hold passes `reach` (records, bytes).
 template <typename Record, typename Scan, typename Read, typename Reach>
-absl::StatusOr<Collected<Record>> EveryPage(Scan scan, Read read, Reach reach) {
-  Collected<Record> collected;
+absl::StatusOr<Collected<Record>> EveryPage(Scan scan, Read read, Reach reach,
+                                            Collected<Record> collected) {
+  scan.cursor = std::move(collected.cursor);
   do {
     absl::StatusOr<StoredPage<Record>> page = read(scan);
     if (!page.ok()) return page.status();
@@ -32,14 +33,14 @@ absl::StatusOr<Collected<Record>> EveryPage(Scan scan, Read read, Reach reach) {
               std::back_inserter(collected.records));
     scan.cursor = std::move(page->cursor);
   } while (!scan.cursor.empty() && !reach(collected.records.size(), collected.bytes));
-  collected.whole = scan.cursor.empty();
+  collected.cursor = std::move(scan.cursor);
   return collected;
 }
 
 // "N", or "at least N" for a walk that stopped short.
 template <typename Record>
 std::string CountOf(const Collected<Record>& collected) {
-  return absl::StrCat(collected.whole ? "" : "at least ", collected.records.size());
+  return absl::StrCat(collected.whole() ? "" : "at least ", collected.records.size());
 }
 
 }  // namespace
@@ -50,9 +51,9 @@ bool MemberRemoval::Reached(Reach reach, size_t records, size_t bytes) const {
              : EstimatedBatchBytes(records, bytes) > max_batch_bytes_;
 }
 
-absl::StatusOr<Collected<ClientRecord>> MemberRemoval::ClientsIn(uint64_t firm_id,
-                                                                 const std::string& facet,
-                                                                 Reach reach) {
+absl::StatusOr<Collected<ClientRecord>> MemberRemoval::ClientsIn(
+    uint64_t firm_id, const std::string& facet, Reach reach,
+    Collected<ClientRecord> so_far) {
   return EveryPage<ClientRecord>(
       ClientScan{.firm_id = firm_id,
                  .index = ClientIndex::kByName,
@@ -63,11 +64,13 @@ absl::StatusOr<Collected<ClientRecord>> MemberRemoval::ClientsIn(uint64_t firm_i
       [this](const ClientScan& scan) { return client_store_.ScanClients(scan); },
       [this, reach](size_t records, size_t bytes) {
         return Reached(reach, records, bytes);
-      });
+      },
+      std::move(so_far));
 }
 
 absl::StatusOr<Collected<TodoRecord>> MemberRemoval::OpenTodosOf(
-    uint64_t firm_id, absl::string_view user_id, Reach reach) {
+    uint64_t firm_id, absl::string_view user_id, Reach reach,
+    Collected<TodoRecord> so_far) {
   return EveryPage<TodoRecord>(
       TodoScan{.firm_id = firm_id,
                .by = TodoScan::By::kAssignee,
@@ -78,7 +81,8 @@ absl::StatusOr<Collected<TodoRecord>> MemberRemoval::OpenTodosOf(
       [this](const TodoScan& scan) { return todo_store_.ScanTodos(scan); },
       [this, reach](size_t records, size_t bytes) {
         return Reached(reach, records, bytes);
-      });
+      },
+      std::move(so_far));
 }
 
 RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
@@ -159,19 +163,22 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
                {"open_todos", absl::StrCat(todos.records.size())}});
         }
         std::unique_lock<std::mutex> large;
-        if (!led.whole || !todos.whole || led.bytes + todos.bytes > kSmallWriteBytes) {
+        if (!led.whole() || !todos.whole() ||
+            led.bytes + todos.bytes > kSmallWriteBytes) {
+          // The rest of the work, under the firm's lock still: where the
+          // walks stopped is where they go on.
           CB_ASSIGN_OR_RETURN(large, core_.PlaceForWrite(kSmallWriteBytes + 1));
-          if (!led.whole) {
+          if (!led.whole()) {
             CB_ASSIGN_OR_RETURN(led, ClientsIn(firm_id, LeadAccountantFacet(user_id),
-                                               Reach::kLargestWrite));
+                                               Reach::kLargestWrite, std::move(led)));
           }
-          if (!todos.whole) {
-            CB_ASSIGN_OR_RETURN(todos,
-                                OpenTodosOf(firm_id, user_id, Reach::kLargestWrite));
+          if (!todos.whole()) {
+            CB_ASSIGN_OR_RETURN(todos, OpenTodosOf(firm_id, user_id, Reach::kLargestWrite,
+                                                   std::move(todos)));
           }
         }
         // One write carries them all, or none.
-        if (!led.whole || !todos.whole ||
+        if (!led.whole() || !todos.whole() ||
             EstimatedBatchBytes(led.records.size() + todos.records.size(),
                                 led.bytes + todos.bytes) > max_batch_bytes_) {
           return errors::WithReason(

@@ -23,13 +23,14 @@ struct RemovedMember {
   std::unique_lock<std::mutex> large;
 };
 
-// What a walk over a member's work collected, and whether it reached the
-// end.
+// What a walk over a member's work collected, and where it stopped.
 template <typename Record>
 struct Collected {
   std::vector<Record> records;
   size_t bytes = 0;
-  bool whole = true;
+  // The walk's cursor where it stopped short; "" once it reached the end.
+  std::string cursor;
+  bool whole() const { return cursor.empty(); }
 };
 
 // A member who leaves the firm: removed with their work handed over in the
@@ -66,13 +67,15 @@ class MemberRemoval {
   // (kSmallWriteBytes), or what the largest write carries (max_batch_bytes).
   enum class Reach { kSmallWrite, kLargestWrite };
   bool Reached(Reach reach, size_t records, size_t bytes) const;
-  // The firm's clients in `facet`, active or not, as far as `reach`.
+  // The firm's clients in `facet`, active or not, as far as `reach`; a
+  // walk that stopped short (`so_far`) goes on from where it stopped.
   absl::StatusOr<Collected<ClientRecord>> ClientsIn(uint64_t firm_id,
-                                                    const std::string& facet,
-                                                    Reach reach);
+                                                    const std::string& facet, Reach reach,
+                                                    Collected<ClientRecord> so_far = {});
   absl::StatusOr<Collected<TodoRecord>> OpenTodosOf(uint64_t firm_id,
                                                     absl::string_view user_id,
-                                                    Reach reach);
+                                                    Reach reach,
+                                                    Collected<TodoRecord> so_far = {});
   // The removal's outcome as its request record keeps it, for a retry.
   static RemovedMember Replay(const RequestRecord& first);
 
