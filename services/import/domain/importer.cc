@@ -107,6 +107,8 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
         kRetryAfterTooManyJobs);
   }
 
+  if (absl::Status s = MakeRoomForJob(firm_id); !s.ok()) return s;
+
   absl::StatusOr<uint64_t> id = store_.AllocateJobId();
   if (!id.ok()) return id.status();
   JobRecord job;
@@ -133,6 +135,17 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
   }
   scheduler_.Schedule({firm_id, *id});
   return job;
+}
+
+absl::Status Importer::MakeRoomForJob(uint64_t firm_id) {
+  // The new job will be the newest: the finished ones past the next
+  // newest kMaxJobsKeptPerFirm - 1 go. Unfinished ones stay to their end.
+  absl::StatusOr<std::vector<JobRecord>> older =
+      store_.JobsPastNewest(firm_id, kMaxJobsKeptPerFirm - 1, kMaxJobsKeptPerFirm);
+  if (!older.ok()) return older.status();
+  std::erase_if(*older, [](const JobRecord& job) { return !IsTerminal(job); });
+  if (older->empty()) return absl::OkStatus();
+  return store_.DeleteJobs(*older);
 }
 
 absl::StatusOr<JobRecord> Importer::Resume(const auth::Caller& caller,
@@ -188,7 +201,7 @@ absl::StatusOr<size_t> Importer::DeleteJobsOlderThan(absl::Duration retention) {
   size_t deleted = 0;
   for (const JobRecord& job : *old) {
     if (!IsTerminal(job)) continue;
-    if (absl::Status s = store_.DeleteJob(job); !s.ok()) return s;
+    if (absl::Status s = store_.DeleteJobs({job}); !s.ok()) return s;
     ++deleted;
   }
   return deleted;

@@ -28,8 +28,8 @@ class ImportStore {
   // The job's new state and, when given, its error log replaced, atomically.
   virtual absl::Status UpdateJob(
       const JobRecord& job, const std::optional<std::vector<ErrorRecord>>& errors) = 0;
-  // The job, its rows, its error log and its indexes.
-  virtual absl::Status DeleteJob(const JobRecord& job) = 0;
+  // Each job, its rows, its error log and its indexes, in one write.
+  virtual absl::Status DeleteJobs(const std::vector<JobRecord>& jobs) = 0;
 
   virtual absl::StatusOr<std::optional<JobRecord>> GetJob(
       names::ImportJobName ref) const = 0;
@@ -41,6 +41,10 @@ class ImportStore {
   virtual absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
                                                          absl::string_view cursor,
                                                          size_t limit) const = 0;
+  // The firm's jobs past its `newest` newest, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<JobRecord>> JobsPastNewest(uint64_t firm_id,
+                                                                size_t newest,
+                                                                size_t limit) const = 0;
   // In row order.
   virtual absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
                                                              absl::string_view cursor,

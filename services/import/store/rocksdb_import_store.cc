@@ -112,10 +112,10 @@ absl::StatusOr<std::unique_ptr<RocksImportStore>> RocksImportStore::Create(
       new RocksImportStore(db, std::move(*ids), std::move(*log)));
 }
 
-absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch,
-                                         const std::string& type, const JobRecord* before,
-                                         const JobRecord* after,
-                                         const std::string& source) {
+changes::ChangeRecord RocksImportStore::JobChangeRecord(const std::string& type,
+                                                        const JobRecord* before,
+                                                        const JobRecord* after,
+                                                        const std::string& source) {
   const JobRecord& job = after != nullptr ? *after : *before;
   changes::ChangeRecord change = JobChange(job);
   change.set_type(type);
@@ -127,7 +127,15 @@ absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch,
     change.set_request_id(job.request_id());
   }
   change.set_source(source);
-  return log_->Commit(batch, {std::move(change)}, /*durable=*/true);
+  return change;
+}
+
+absl::Status RocksImportStore::CommitJob(rocksdb::WriteBatch& batch,
+                                         const std::string& type, const JobRecord* before,
+                                         const JobRecord* after,
+                                         const std::string& source) {
+  return log_->Commit(batch, {JobChangeRecord(type, before, after, source)},
+                      /*durable=*/true);
 }
 
 absl::Status RocksImportStore::CreateJob(const JobRecord& job,
@@ -194,18 +202,22 @@ absl::Status RocksImportStore::UpdateJob(
                    "import");
 }
 
-absl::Status RocksImportStore::DeleteJob(const JobRecord& job) {
+absl::Status RocksImportStore::DeleteJobs(const std::vector<JobRecord>& jobs) {
   rocksdb::WriteBatch batch;
-  const names::ImportJobName ref = RefOf(job);
-  for (const std::string& prefix : {RowsPrefix(ref), ErrorsPrefix(ref)}) {
-    batch.DeleteRange(prefix, storage::PrefixSuccessor(prefix));
+  std::vector<changes::ChangeRecord> deleted;
+  for (const JobRecord& job : jobs) {
+    const names::ImportJobName ref = RefOf(job);
+    for (const std::string& prefix : {RowsPrefix(ref), ErrorsPrefix(ref)}) {
+      batch.DeleteRange(prefix, storage::PrefixSuccessor(prefix));
+    }
+    batch.Delete(JobKey(ref));
+    if (!job.request_id().empty())
+      batch.Delete(RequestKey(job.created_by(), job.request_id()));
+    batch.Delete(UnfinishedKey(ref));
+    batch.Delete(AgeKey(job));
+    deleted.push_back(JobChangeRecord("DELETED", &job, nullptr, "sweep"));
   }
-  batch.Delete(JobKey(ref));
-  if (!job.request_id().empty())
-    batch.Delete(RequestKey(job.created_by(), job.request_id()));
-  batch.Delete(UnfinishedKey(ref));
-  batch.Delete(AgeKey(job));
-  return CommitJob(batch, "DELETED", &job, nullptr, "sweep");
+  return log_->Commit(batch, std::move(deleted), /*durable=*/true);
 }
 
 absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(
@@ -252,6 +264,30 @@ absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_i
                                                                  size_t limit) const {
   return storage::DecodePage<JobRecord>(
       db_->ScanPage(KeyBuilder(kJob).Uint64(firm_id).Release(), cursor, limit));
+}
+
+absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsPastNewest(
+    uint64_t firm_id, size_t newest, size_t limit) const {
+  const std::string prefix = KeyBuilder(kJob).Uint64(firm_id).Release();
+  std::vector<JobRecord> jobs;
+  size_t passed = 0;
+  absl::Status failure;
+  absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
+                             [&](absl::string_view, absl::string_view value) {
+                               // The newest are skipped unread.
+                               if (passed < newest) return ++passed, true;
+                               absl::StatusOr<JobRecord> job =
+                                   storage::DecodeRecord<JobRecord>(value);
+                               if (!job.ok()) {
+                                 failure = job.status();
+                                 return false;
+                               }
+                               jobs.push_back(std::move(*job));
+                               return jobs.size() < limit;
+                             });
+  if (!s.ok()) return s;
+  if (!failure.ok()) return failure;
+  return jobs;
 }
 
 absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(

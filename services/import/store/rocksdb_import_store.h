@@ -2,6 +2,8 @@
 #define CLIENTBOOK_SERVICES_IMPORT_STORE_ROCKSDB_IMPORT_STORE_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/changes/change_log.h"
 #include "common/names/cell.h"
@@ -33,7 +35,7 @@ class RocksImportStore final : public ImportStore {
                          const std::vector<RowRecord>& rows) override;
   absl::Status UpdateJob(const JobRecord& job,
                          const std::optional<std::vector<ErrorRecord>>& errors) override;
-  absl::Status DeleteJob(const JobRecord& job) override;
+  absl::Status DeleteJobs(const std::vector<JobRecord>& jobs) override;
   absl::StatusOr<std::optional<JobRecord>> GetJob(
       names::ImportJobName ref) const override;
   absl::StatusOr<std::vector<RowRecord>> GetRows(names::ImportJobName ref) const override;
@@ -42,6 +44,8 @@ class RocksImportStore final : public ImportStore {
   absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm_id,
                                                  absl::string_view cursor,
                                                  size_t limit) const override;
+  absl::StatusOr<std::vector<JobRecord>> JobsPastNewest(uint64_t firm_id, size_t newest,
+                                                        size_t limit) const override;
   absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
                                                      absl::string_view cursor,
                                                      size_t limit) const override;
@@ -59,6 +63,10 @@ class RocksImportStore final : public ImportStore {
                    std::unique_ptr<changes::ChangeLog> log)
       : db_(db), ids_(std::move(ids)), log_(std::move(log)) {}
 
+  static changes::ChangeRecord JobChangeRecord(const std::string& type,
+                                               const JobRecord* before,
+                                               const JobRecord* after,
+                                               const std::string& source);
   // Commits `batch` durably with the job's change record.
   absl::Status CommitJob(rocksdb::WriteBatch& batch, const std::string& type,
                          const JobRecord* before, const JobRecord* after,

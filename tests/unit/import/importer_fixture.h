@@ -195,7 +195,9 @@ class CrashableStore final : public ImportStore {
     if (crash_before_final_write && IsTerminal(job)) return absl::InternalError("killed");
     return real_.UpdateJob(job, errors);
   }
-  absl::Status DeleteJob(const JobRecord& job) override { return real_.DeleteJob(job); }
+  absl::Status DeleteJobs(const std::vector<JobRecord>& jobs) override {
+    return real_.DeleteJobs(jobs);
+  }
   absl::StatusOr<std::optional<JobRecord>> GetJob(
       names::ImportJobName ref) const override {
     return real_.GetJob(ref);
@@ -211,6 +213,10 @@ class CrashableStore final : public ImportStore {
   absl::StatusOr<StoredPage<JobRecord>> ListJobs(uint64_t firm, absl::string_view cursor,
                                                  size_t limit) const override {
     return real_.ListJobs(firm, cursor, limit);
+  }
+  absl::StatusOr<std::vector<JobRecord>> JobsPastNewest(uint64_t firm, size_t newest,
+                                                        size_t limit) const override {
+    return real_.JobsPastNewest(firm, newest, limit);
   }
   absl::StatusOr<StoredPage<ErrorRecord>> ListErrors(names::ImportJobName ref,
                                                      absl::string_view cursor,

@@ -519,6 +519,47 @@ TEST_F(ImporterTest, JobsListNewestFirst) {
   EXPECT_EQ(jobs->items[1].job_id(), first.job_id());
 }
 
+// A firm keeps its newest 100 jobs: the 102nd start deletes the oldest
+// finished job and its error log, never an unfinished one, nor another
+// firm's.
+TEST_F(ImporterTest, AFirmKeepsItsNewest100JobsAndNewStartsDeleteTheFinishedPastThem) {
+  const uint64_t other_firm =
+      testing::ValueOrFail(domain_->firms.CreateFirm(testing::As("bob"), "Other",
+                                                     "bob@other.example", "Bob", ""))
+          .id();
+  JobRecord others = testing::ValueOrFail(
+      importer_->Start(testing::As("bob"), other_firm,
+                       File({absl::StrCat(rossi_, ",Rossi SRL,X-1")}), "x.csv", ""));
+  JobRecord waiting = testing::ValueOrFail(
+      importer_->Start(testing::As("alice"), firm_,
+                       File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "w.csv", ""));
+  scheduler_.queue.clear();
+  JobRecord oldest = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-2"),
+                                  absl::StrCat(bianchi_, ",Wrong,B-1")}),
+                            "oldest");
+  ASSERT_EQ(Errors(oldest).size(), 1u);
+  const std::string csv = File({absl::StrCat(bianchi_, ",Bianchi SpA,B-2")});
+  for (size_t i = 3; i <= kMaxJobsKeptPerFirm; ++i) Import(csv);
+  EXPECT_EQ(
+      importer_->List(testing::As("alice"), firm_, {.page_size = 1000})->items.size(),
+      kMaxJobsKeptPerFirm);
+
+  // The 101st: past the newest 99 is only the unfinished one.
+  Import(csv);
+  EXPECT_EQ(GetJob(oldest).state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  // The 102nd: the oldest finished one goes, with its log and request id.
+  Import(csv);
+  EXPECT_THAT(importer_->Get(testing::As("alice"), {firm_, oldest.job_id()}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(real_store_->ListErrors({firm_, oldest.job_id()}, "", 10)->items.empty());
+  EXPECT_FALSE(real_store_->FindRequest("alice", "oldest")->has_value());
+  EXPECT_EQ(GetJob(waiting).state(), v1::ImportJob::VALIDATING);
+  EXPECT_EQ(
+      importer_->List(testing::As("alice"), firm_, {.page_size = 1000})->items.size(),
+      kMaxJobsKeptPerFirm + 1);
+  EXPECT_THAT(importer_->Get(testing::As("bob"), {other_firm, others.job_id()}), IsOk());
+}
+
 TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
   JobRecord job = Import(File(
       {absl::StrCat(rossi_, ",Rossi SRL,R-1"), absl::StrCat(bianchi_, ",Wrong,B-1")}));
