@@ -43,9 +43,25 @@ absl::Status CheckDraft(const InvitationRecord& draft) {
 
 absl::StatusOr<InvitationRecord> NewInvitation(
     const InvitationRecord& draft, absl::string_view inviter,
+    const std::optional<InvitationRecord>& inviters_oldest_recent,
     const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
     absl::Time now) {
   if (absl::Status s = CheckDraft(draft); !s.ok()) return s;
+  if (inviters_oldest_recent.has_value()) {
+    const absl::Time frees =
+        absl::FromUnixMicros(inviters_oldest_recent->create_time_us()) +
+        kInviterQuotaWindow;
+    if (now < frees) {
+      return errors::QuotaExhausted(
+          "TOO_MANY_INVITATIONS", absl::StrCat("users/", inviter),
+          absl::StrCat("this caller sent ", kMaxInvitationsPerInviter,
+                       " invitations in the last ",
+                       absl::ToInt64Hours(kInviterQuotaWindow) / 24,
+                       " days, as many as one may: send the next one once the oldest "
+                       "of them is that old"),
+          frees - now);
+    }
+  }
   absl::StatusOr<uint64_t> id = allocate();
   if (!id.ok()) return id.status();
   absl::StatusOr<uint64_t> company_id = allocate();

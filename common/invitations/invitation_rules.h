@@ -47,11 +47,22 @@ class TokenSource {
   absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
 };
 
+// One inviter sends at most 100 invitations in any 30 days: an invitation
+// is kept for good, and anyone signed in may send one, so one caller sent
+// 55,000 in 20 s, about a kilobyte each in the store every firm shares.
+inline constexpr size_t kMaxInvitationsPerInviter = 100;
+inline constexpr absl::Duration kInviterQuotaWindow = kInvitationLifetime;
+
 // A pending invitation made of `draft` by `inviter` at `now`: a token from
 // `tokens`, its id and its company's from `allocate`. INVALID_ARGUMENT
-// (CheckDraft) for a bad draft.
+// (CheckDraft) for a bad draft; RESOURCE_EXHAUSTED (TOO_MANY_INVITATIONS,
+// retry when it leaves the window) while `inviters_oldest_recent`, the
+// inviter's kMaxInvitationsPerInviter-th newest invitation, is within
+// kInviterQuotaWindow. Its store reads that one under a lock of the
+// inviter's, held until the new one is written.
 absl::StatusOr<InvitationRecord> NewInvitation(
     const InvitationRecord& draft, absl::string_view inviter,
+    const std::optional<InvitationRecord>& inviters_oldest_recent,
     const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
     absl::Time now);
 

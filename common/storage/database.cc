@@ -317,6 +317,23 @@ absl::Status Database::Scan(
   return ToAbslStatus(it->status());
 }
 
+absl::StatusOr<std::optional<std::string>> Database::NthLastKey(absl::string_view prefix,
+                                                                size_t n) const {
+  const std::string end = PrefixSuccessor(prefix);
+  rocksdb::ReadOptions read_options;
+  rocksdb::Slice lower(prefix.data(), prefix.size());
+  rocksdb::Slice upper(end.data(), end.size());
+  read_options.iterate_lower_bound = &lower;
+  if (!end.empty()) read_options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  size_t place = 0;
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    if (++place == n) return std::optional<std::string>(it->key().ToString());
+  }
+  if (absl::Status s = ToAbslStatus(it->status()); !s.ok()) return s;
+  return std::nullopt;
+}
+
 std::shared_ptr<const rocksdb::Snapshot> Database::Snapshot() const {
   rocksdb::DB* db = db_.get();
   return std::shared_ptr<const rocksdb::Snapshot>(

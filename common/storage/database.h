@@ -83,6 +83,11 @@ class Database {
                     const std::function<bool(absl::string_view key,
                                              absl::string_view value)>& visit) const;
 
+  // The key `n` places from the last of those starting with `prefix` (1:
+  // the last), if there are `n`: read from the end, however many there are.
+  absl::StatusOr<std::optional<std::string>> NthLastKey(absl::string_view prefix,
+                                                        size_t n) const;
+
   struct RawPage {
     std::vector<std::pair<std::string, std::string>> entries;
     // The last key returned when more keys follow, else "".

@@ -29,8 +29,13 @@ absl::Status Invitations::Put(const changes::ChangeOrigin& origin,
 
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft) {
+  auto guard = locks_.Lock({absl::StrCat("inviter:", caller)});
+  absl::StatusOr<std::optional<InvitationRecord>> oldest_recent =
+      store_.NthNewestInvitationFromUser(caller, invitations::kMaxInvitationsPerInviter);
+  if (!oldest_recent.ok()) return oldest_recent.status();
   absl::StatusOr<InvitationRecord> invitation = invitations::NewInvitation(
-      draft, caller, [this] { return store_.AllocateId(); }, tokens_, clock_.Now());
+      draft, caller, *oldest_recent, [this] { return store_.AllocateId(); }, tokens_,
+      clock_.Now());
   if (!invitation.ok()) return invitation.status();
   if (absl::Status s = Put({.actor = std::string(caller)}, *invitation); !s.ok())
     return s;

@@ -76,6 +76,9 @@ class AccountsStore {
   virtual absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
   InvitationsFromUser(absl::string_view user, absl::string_view cursor,
                       size_t limit) const = 0;
+  // `user`'s n-th newest invitation, if it sent `n`.
+  virtual absl::StatusOr<std::optional<invitations::InvitationRecord>>
+  NthNewestInvitationFromUser(absl::string_view user, size_t n) const = 0;
 };
 
 }  // namespace clientbook::accounts

@@ -197,12 +197,29 @@ RocksAccountsStore::GetInvitationByToken(absl::string_view token) const {
   if (!id->has_value()) return std::nullopt;
   const std::optional<uint64_t> number = storage::TrailingUint64(**id);
   if (!number) return absl::DataLossError("a malformed invitation token entry");
-  absl::StatusOr<std::optional<std::string>> record = db_->Get(InvitationKey(*number));
+  return InvitationNamed(*number);
+}
+
+absl::StatusOr<std::optional<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationNamed(uint64_t id) const {
+  absl::StatusOr<std::optional<std::string>> record = db_->Get(InvitationKey(id));
   if (!record.ok()) return record.status();
-  if (!record->has_value()) return absl::DataLossError("a token of no invitation");
+  if (!record->has_value()) return absl::DataLossError("an entry of no invitation");
   absl::StatusOr<invitations::InvitationRecord> invitation = ParseInvitation(**record);
   if (!invitation.ok()) return invitation.status();
   return std::optional<invitations::InvitationRecord>(*std::move(invitation));
+}
+
+absl::StatusOr<std::optional<invitations::InvitationRecord>>
+RocksAccountsStore::NthNewestInvitationFromUser(absl::string_view user, size_t n) const {
+  // Ids grow: the index's last keys are the newest.
+  absl::StatusOr<std::optional<std::string>> key =
+      db_->NthLastKey(KeyBuilder(kFromUser).String(user).Release(), n);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return std::nullopt;
+  const std::optional<uint64_t> id = storage::TrailingUint64(**key);
+  if (!id) return absl::DataLossError("a malformed invitation index key");
+  return InvitationNamed(*id);
 }
 
 absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>

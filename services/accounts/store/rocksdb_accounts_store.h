@@ -49,6 +49,8 @@ class RocksAccountsStore final : public AccountsStore {
       absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsFromUser(
       absl::string_view user, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<std::optional<invitations::InvitationRecord>>
+  NthNewestInvitationFromUser(absl::string_view user, size_t n) const override;
 
   changes::ChangeLog& change_log() { return *log_; }
 
@@ -57,6 +59,9 @@ class RocksAccountsStore final : public AccountsStore {
                      std::unique_ptr<storage::IdAllocator> ids)
       : db_(db), log_(std::move(log)), ids_(std::move(ids)) {}
 
+  // The invitation an index or token entry names: DATA_LOSS for none.
+  absl::StatusOr<std::optional<invitations::InvitationRecord>> InvitationNamed(
+      uint64_t id) const;
   // The invitations an index page names, in its order.
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsIndexed(
       std::string prefix, absl::string_view cursor, size_t limit) const;

@@ -23,6 +23,9 @@ class InvitationStore {
       absl::string_view email_key, absl::string_view cursor, size_t limit) const = 0;
   virtual absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+  // `user_id`'s n-th newest invitation, if it sent `n`.
+  virtual absl::StatusOr<std::optional<InvitationRecord>> NthNewestInvitationFromUser(
+      absl::string_view user_id, size_t n) const = 0;
   // Every invitation, in id order.
   virtual absl::StatusOr<StoredPage<InvitationRecord>> ScanInvitations(
       absl::string_view cursor, size_t limit) const = 0;

@@ -13,9 +13,14 @@
 namespace clientbook::directory {
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     const auth::Caller& caller, const InvitationRecord& draft) {
+  auto guard = core_.LockUser(caller.user_id);
+  absl::StatusOr<std::optional<InvitationRecord>> oldest_recent =
+      invitation_store_.NthNewestInvitationFromUser(
+          caller.user_id, invitations::kMaxInvitationsPerInviter);
+  if (!oldest_recent.ok()) return oldest_recent.status();
   absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
-      draft, caller.user_id, [this] { return core_.AllocateId(); }, tokens_,
-      absl::FromUnixMicros(core_.NowMicros()));
+      draft, caller.user_id, *oldest_recent, [this] { return core_.AllocateId(); },
+      tokens_, absl::FromUnixMicros(core_.NowMicros()));
   if (!inv.ok()) return inv.status();
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));

@@ -73,6 +73,19 @@ RocksInvitationStore::ListInvitationsFromUser(absl::string_view user_id,
       KeyBuilder(tables::kInvitationFromUser).String(user_id).Release(), cursor, limit);
 }
 
+absl::StatusOr<std::optional<InvitationRecord>>
+RocksInvitationStore::NthNewestInvitationFromUser(absl::string_view user_id,
+                                                  size_t n) const {
+  // Ids grow: the index's last keys are the newest.
+  absl::StatusOr<std::optional<std::string>> key = db_.NthLastKey(
+      KeyBuilder(tables::kInvitationFromUser).String(user_id).Release(), n);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return std::nullopt;
+  std::optional<uint64_t> id = storage::TrailingUint64(**key);
+  if (!id.has_value()) return absl::DataLossError("bad invitation index");
+  return GetInvitation(*id);
+}
+
 absl::StatusOr<StoredPage<InvitationRecord>> RocksInvitationStore::ScanInvitations(
     absl::string_view cursor, size_t limit) const {
   return storage::DecodePage<InvitationRecord>(

@@ -21,6 +21,8 @@ class RocksInvitationStore final : public InvitationStore {
       absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsFromUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const override;
+  absl::StatusOr<std::optional<InvitationRecord>> NthNewestInvitationFromUser(
+      absl::string_view user_id, size_t n) const override;
   absl::StatusOr<StoredPage<InvitationRecord>> ScanInvitations(
       absl::string_view cursor, size_t limit) const override;
 

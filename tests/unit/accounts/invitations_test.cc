@@ -292,6 +292,35 @@ TEST_F(AccountsInvitationsTest, SixtyFourRacingAcceptsConnectOnce) {
   EXPECT_EQ(cells_.connects().size(), 1u);
 }
 
+// 64 callers racing for one inviter send 100 invitations between them, no
+// more: its quota is counted under a lock of the inviter's.
+TEST_F(AccountsInvitationsTest, RacingInvitesOfOneInviterStopAtItsQuota) {
+  InvitationRecord draft;
+  draft.set_client_display_name("Rossi SRL");
+  draft.set_client_type(v1::ClientType::BUSINESS);
+  draft.set_invitee_email("anna@studio.example");
+  std::atomic<int> sent = 0, refused = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 64; ++i) {
+    callers.emplace_back([&] {
+      for (int k = 0; k < 2; ++k) {
+        absl::StatusOr<InvitationRecord> made =
+            invitations_.CreateInvitation("rossi-owner", draft);
+        if (made.ok()) {
+          ++sent;
+        } else if (errors::ReasonOf(made.status()) == "TOO_MANY_INVITATIONS") {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(sent.load(), static_cast<int>(invitations::kMaxInvitationsPerInviter));
+  EXPECT_EQ(refused.load(),
+            128 - static_cast<int>(invitations::kMaxInvitationsPerInviter));
+  EXPECT_THAT(invitations_.CreateInvitation("verdi-owner", draft), IsOk());
+}
+
 // An invitation a lone cell kept keeps its name and its link here; its
 // company gets an id of accounts' (a cell connects none in a cell's range).
 // Taken over twice (a move run again), it stays as first taken.

@@ -111,6 +111,35 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
   EXPECT_EQ(listed->items[0].state(), v1::InvitationState::EXPIRED);
 }
 
+// One inviter sends 100 invitations in any 30 days; the 101st is refused
+// until the oldest of them is 30 days old, and another inviter is not.
+TEST_F(InvitationTest, AnInviterSends100InvitationsInAny30Days) {
+  for (size_t i = 1; i < invitations::kMaxInvitationsPerInviter; ++i) Invite();
+  clock_.Advance(absl::Hours(24));
+  Invite();
+  InvitationRecord draft;
+  draft.set_client_display_name("Verdi SRL");
+  draft.set_client_type(v1::ClientType::BUSINESS);
+  draft.set_invitee_email("anna@studio.example");
+  auto refused = directory_->invitations.CreateInvitation(As("rossi-owner"), draft);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(errors::ReasonOf(refused.status()),
+              Optional(std::string("TOO_MANY_INVITATIONS")));
+  EXPECT_THAT(errors::QuotaSubjectsOf(refused.status()),
+              ::testing::ElementsAre("users/rossi-owner"));
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Hours(24 * 29));
+  EXPECT_THAT(directory_->invitations.CreateInvitation(As("verdi-owner"), draft), IsOk());
+
+  clock_.Advance(absl::Hours(24 * 29) - absl::Seconds(1));
+  refused = directory_->invitations.CreateInvitation(As("rossi-owner"), draft);
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Seconds(1));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(directory_->invitations.CreateInvitation(As("rossi-owner"), draft), IsOk());
+  auto sent =
+      directory_->invitations.ListInvitations(As("rossi-owner"), "", {.page_size = 1000});
+  EXPECT_EQ(sent->items.size(), invitations::kMaxInvitationsPerInviter + 1);
+}
+
 TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
   uint64_t second = NewFirm("boss");
   MemberRecord anna;
