@@ -47,10 +47,10 @@ class TokenSource {
   absl::BitGen bits_ ABSL_GUARDED_BY(mu_);
 };
 
-// One inviter sends at most 100 invitations in any 30 days: an invitation
+// One inviter sends at most 1,000 invitations in any 30 days: an invitation
 // is kept for good, and anyone signed in may send one, so one caller sent
 // 55,000 in 20 s, about a kilobyte each in the store every firm shares.
-inline constexpr size_t kMaxInvitationsPerInviter = 100;
+inline constexpr size_t kMaxInvitationsPerInviter = 1000;
 inline constexpr absl::Duration kInviterQuotaWindow = kInvitationLifetime;
 
 // A pending invitation made of `draft` by `inviter` at `now`: a token from

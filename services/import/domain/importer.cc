@@ -61,6 +61,9 @@ uint64_t Importer::WaitForChange(uint64_t seen, absl::Duration timeout) {
 absl::Status Importer::Save(JobRecord& job,
                             const std::optional<std::vector<ErrorRecord>>& errors) {
   job.set_update_time_us(absl::ToUnixMicros(clock_.Now()));
+  // Only a resend reads the plan, and only a retryable failure resends; a
+  // job ended for good is kept small (its rows go too, in the store).
+  if (IsTerminal(job) && !job.retryable()) job.clear_plan();
   if (absl::Status s = store_.UpdateJob(job, errors); !s.ok()) return s;
   absl::MutexLock lock(&changes_mu_);
   ++changes_;

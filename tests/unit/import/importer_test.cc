@@ -519,10 +519,10 @@ TEST_F(ImporterTest, JobsListNewestFirst) {
   EXPECT_EQ(jobs->items[1].job_id(), first.job_id());
 }
 
-// A firm keeps its newest 100 jobs: the 102nd start deletes the oldest
+// A firm keeps its newest 1,000 jobs: the 1,002nd start deletes the oldest
 // finished job and its error log, never an unfinished one, nor another
 // firm's.
-TEST_F(ImporterTest, AFirmKeepsItsNewest100JobsAndNewStartsDeleteTheFinishedPastThem) {
+TEST_F(ImporterTest, AFirmKeepsItsNewest1000JobsAndNewStartsDeleteTheFinishedPastThem) {
   const uint64_t other_firm =
       testing::ValueOrFail(domain_->firms.CreateFirm(testing::As("bob"), "Other",
                                                      "bob@other.example", "Bob", ""))
@@ -538,25 +538,22 @@ TEST_F(ImporterTest, AFirmKeepsItsNewest100JobsAndNewStartsDeleteTheFinishedPast
                                   absl::StrCat(bianchi_, ",Wrong,B-1")}),
                             "oldest");
   ASSERT_EQ(Errors(oldest).size(), 1u);
+  EXPECT_TRUE(oldest.plan().empty()) << "a job ended for good keeps no plan";
   const std::string csv = File({absl::StrCat(bianchi_, ",Bianchi SpA,B-2")});
   for (size_t i = 3; i <= kMaxJobsKeptPerFirm; ++i) Import(csv);
-  EXPECT_EQ(
-      importer_->List(testing::As("alice"), firm_, {.page_size = 1000})->items.size(),
-      kMaxJobsKeptPerFirm);
+  EXPECT_EQ(real_store_->JobsPastNewest(firm_, 0, 2000)->size(), kMaxJobsKeptPerFirm);
 
-  // The 101st: past the newest 99 is only the unfinished one.
+  // The 1,001st: past the newest 999 is only the unfinished one.
   Import(csv);
   EXPECT_EQ(GetJob(oldest).state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
-  // The 102nd: the oldest finished one goes, with its log and request id.
+  // The 1,002nd: the oldest finished one goes, with its log and request id.
   Import(csv);
   EXPECT_THAT(importer_->Get(testing::As("alice"), {firm_, oldest.job_id()}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(real_store_->ListErrors({firm_, oldest.job_id()}, "", 10)->items.empty());
   EXPECT_FALSE(real_store_->FindRequest("alice", "oldest")->has_value());
   EXPECT_EQ(GetJob(waiting).state(), v1::ImportJob::VALIDATING);
-  EXPECT_EQ(
-      importer_->List(testing::As("alice"), firm_, {.page_size = 1000})->items.size(),
-      kMaxJobsKeptPerFirm + 1);
+  EXPECT_EQ(real_store_->JobsPastNewest(firm_, 0, 2000)->size(), kMaxJobsKeptPerFirm + 1);
   EXPECT_THAT(importer_->Get(testing::As("bob"), {other_firm, others.job_id()}), IsOk());
 }
 
