@@ -29,6 +29,9 @@ v1::ImportJob ToProto(const JobRecord& job) {
   *out.mutable_create_time() = Timestamp(job.create_time_us());
   *out.mutable_update_time() = Timestamp(job.update_time_us());
   if (job.end_time_us() != 0) *out.mutable_end_time() = Timestamp(job.end_time_us());
+  if (job.directory_busy_since_us() != 0) {
+    *out.mutable_directory_busy_since() = Timestamp(job.directory_busy_since_us());
+  }
   return out;
 }
 

@@ -331,6 +331,7 @@ absl::Status Importer::Finish(JobRecord& job, int32_t applied) {
   job.set_state(job.rejected_rows() > 0 ? v1::ImportJob::PARTIALLY_SUCCEEDED
                                         : v1::ImportJob::SUCCEEDED);
   job.clear_caller_credentials();
+  job.clear_directory_busy_since_us();
   job.set_end_time_us(absl::ToUnixMicros(clock_.Now()));
   return Save(job, std::nullopt);
 }

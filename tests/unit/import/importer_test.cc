@@ -2,6 +2,8 @@
 #include <set>
 
 #include "common/csv/csv.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/import/api/job_convert.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/import/importer_fixture.h"
@@ -190,8 +192,13 @@ TEST_F(ImporterTest, ADirectoryOutageFailsTheJobAndTheSameRequestIdResumesIt) {
 // refill it would otherwise spend on the first.
 TEST_F(ImporterTest, ABusyDirectoryPutsTheJobOffUntilItAsksNotFailingIt) {
   directory_.calls_per_second = 1;  // the firm's other calls used the bucket up
+  const absl::Time turned_away = clock_.Now();
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1")}), "u-busy");
   ASSERT_EQ(scheduler_.put_off.size(), 1u);
+  // Its reader sees why it waits, and since when.
+  EXPECT_EQ(ToProto(job).directory_busy_since(),
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+                absl::ToUnixMicros(turned_away)));
   EXPECT_EQ(scheduler_.put_off[0].first.job_id, job.job_id());
   EXPECT_EQ(scheduler_.put_off[0].second, absl::Seconds(1));  // as the directory asked
   std::set<v1::ImportJob::State> states_while_put_off;
@@ -201,6 +208,7 @@ TEST_F(ImporterTest, ABusyDirectoryPutsTheJobOffUntilItAsksNotFailingIt) {
   }
   job = GetJob(job);
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_FALSE(ToProto(job).has_directory_busy_since());
   EXPECT_EQ(Number(rossi_), "R-1");
   EXPECT_THAT(states_while_put_off,
               ::testing::ElementsAre(v1::ImportJob::VALIDATING, v1::ImportJob::APPLYING));
