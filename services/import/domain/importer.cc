@@ -144,7 +144,7 @@ absl::Status Importer::MakeRoomForJob(uint64_t firm_id) {
   // The new job will be the newest: the finished ones past the next
   // newest kMaxJobsKeptPerFirm - 1 go. Unfinished ones stay to their end.
   absl::StatusOr<std::vector<JobRecord>> older =
-      store_.JobsPastNewest(firm_id, kMaxJobsKeptPerFirm - 1, kMaxJobsKeptPerFirm);
+      store_.JobsPastNewest(firm_id, kMaxJobsKeptPerFirm - 1, kMaxJobsDeletedPerStart);
   if (!older.ok()) return older.status();
   std::erase_if(*older, [](const JobRecord& job) { return !IsTerminal(job); });
   if (older->empty()) return absl::OkStatus();

@@ -60,11 +60,13 @@ inline constexpr int64_t kMaxExportRowBytes =
 inline constexpr size_t kMaxUnfinishedJobsPerFirm = 100;
 
 // A firm keeps its newest 1,000 jobs: starting one deletes the finished
-// jobs past them, with their error logs (up to about a megabyte each), at
-// most this many a start. Kept until --job_retention alone, one member
-// posting rejected files from 4 callers grew the store every firm's imports
-// share by 11 MB a second.
+// jobs past them, with their error logs (up to about a megabyte each). Kept
+// until --job_retention alone, one member posting rejected files from 4
+// callers grew the store every firm's imports share by 11 MB a second.
 inline constexpr size_t kMaxJobsKeptPerFirm = 1000;
+// At most this many a start, in its one write: a firm found with many more
+// (kept before this bound) is brought down to it over its next starts.
+inline constexpr size_t kMaxJobsDeletedPerStart = 64;
 
 // Holds up to `bytes` of the room the exports in flight share, giving back
 // what its previous call held; returns the bytes it holds (0: none left).

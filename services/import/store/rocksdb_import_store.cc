@@ -275,7 +275,10 @@ absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsPastNewest(
   absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
                              [&](absl::string_view, absl::string_view value) {
                                // The newest are skipped unread.
-                               if (passed < newest) return ++passed, true;
+                               if (passed < newest) {
+                                 ++passed;
+                                 return true;
+                               }
                                absl::StatusOr<JobRecord> job =
                                    storage::DecodeRecord<JobRecord>(value);
                                if (!job.ok()) {

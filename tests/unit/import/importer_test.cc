@@ -565,6 +565,26 @@ TEST_F(ImporterTest, AFirmKeepsItsNewest1000JobsAndNewStartsDeleteTheFinishedPas
   EXPECT_THAT(importer_->Get(testing::As("bob"), {other_firm, others.job_id()}), IsOk());
 }
 
+// A firm found with more finished jobs than it keeps (kept before the
+// bound) comes down to it over its next starts, 64 a start.
+TEST_F(ImporterTest, AFirmWithManyMoreJobsComesDownToItsNewest1000OverItsStarts) {
+  const size_t kept_before = kMaxJobsKeptPerFirm + 100;
+  for (size_t i = 0; i < kept_before; ++i) {
+    JobRecord done;
+    done.set_firm_id(firm_);
+    done.set_job_id(*real_store_->AllocateJobId());
+    done.set_state(v1::ImportJob::SUCCEEDED);
+    ASSERT_THAT(real_store_->CreateJob(done, {}), IsOk());
+    ASSERT_THAT(real_store_->UpdateJob(done, std::nullopt), IsOk());
+  }
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  ASSERT_THAT(importer_->Start(testing::As("alice"), firm_, csv, "", ""), IsOk());
+  EXPECT_EQ(real_store_->JobsPastNewest(firm_, 0, 5000)->size(),
+            kept_before + 1 - kMaxJobsDeletedPerStart);
+  ASSERT_THAT(importer_->Start(testing::As("alice"), firm_, csv, "", ""), IsOk());
+  EXPECT_EQ(real_store_->JobsPastNewest(firm_, 0, 5000)->size(), kMaxJobsKeptPerFirm);
+}
+
 TEST_F(ImporterTest, FinishedJobsAndTheirLogsAreDeletedAfterTheRetention) {
   JobRecord job = Import(File(
       {absl::StrCat(rossi_, ",Rossi SRL,R-1"), absl::StrCat(bianchi_, ",Wrong,B-1")}));
