@@ -76,8 +76,9 @@ absl::StatusOr<Caller> HeaderAuthenticator::Authenticate(const Metadata& metadat
   if (!id.ok()) return id.status();
   if (!id->found) return Refuse(kUserIdHeader, "is missing");
   if (!IsUserId(id->value)) {
-    return Refuse(kUserIdHeader, absl::StrCat("must be 1 to ", limits::kMaxIdBytes,
-                                              " printable ASCII characters"));
+    return Refuse(kUserIdHeader,
+                  absl::StrCat("must be 1 to ", limits::kMaxIdBytes,
+                               " printable ASCII characters other than '/'"));
   }
   caller.user_id = std::string(id->value);
   caller.credentials.emplace_back(kUserIdHeader, caller.user_id);

@@ -13,7 +13,8 @@ bool Caller::HasRole(absl::string_view role) const {
 }
 
 bool IsUserId(absl::string_view id) {
-  return !id.empty() && id.size() <= limits::kMaxIdBytes && text::IsPrintableAscii(id);
+  return !id.empty() && id.size() <= limits::kMaxIdBytes && text::IsPrintableAscii(id) &&
+         id.find('/') == absl::string_view::npos;
 }
 
 absl::Status RequireOperator(const Caller& caller) {

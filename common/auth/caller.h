@@ -46,7 +46,9 @@ struct Caller {
 };
 
 // Whether `id` can name a caller, whatever proved it: 1 to
-// limits::kMaxIdBytes printable ASCII characters.
+// limits::kMaxIdBytes printable ASCII characters, no '/' (a member's name
+// holds it as one segment: a caller "a/b" could create a firm whose primary
+// admin no call could name).
 bool IsUserId(absl::string_view id);
 
 // OK when `caller` holds the operator role; PERMISSION_DENIED otherwise.

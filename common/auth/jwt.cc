@@ -164,9 +164,9 @@ absl::StatusOr<VerifiedToken> VerifyJwt(absl::string_view token, const Jwks& key
   }
   const std::string* sub = StringMember(claims, "sub");
   if (sub == nullptr || !IsUserId(*sub)) {
-    return absl::UnauthenticatedError(absl::StrCat("bearer token subject must be 1 to ",
-                                                   limits::kMaxIdBytes,
-                                                   " printable characters"));
+    return absl::UnauthenticatedError(
+        absl::StrCat("bearer token subject must be 1 to ", limits::kMaxIdBytes,
+                     " printable ASCII characters other than '/'"));
   }
   VerifiedToken out{
       .subject = *sub,

@@ -219,6 +219,8 @@ TEST_F(JwtTest, SubjectMustBeAUserId) {
   EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
   claims["sub"] = std::string(129, 'a');
   EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
+  claims["sub"] = "users/alice";
+  EXPECT_THAT(Verify(rsa_.Sign(claims)), StatusIs(absl::StatusCode::kUnauthenticated));
   claims["sub"] = std::string(128, 'a');
   EXPECT_THAT(Verify(rsa_.Sign(claims)), IsOk());
 }
@@ -286,9 +288,11 @@ TEST(HeaderAuthenticatorTest, RefusesMissingRepeatedOrBadIds) {
                                                             {"x-user-id", "b"}};
   std::vector<std::pair<std::string, std::string>> long_id = {
       {"x-user-id", std::string(129, 'a')}};
+  // A member's name holds the id as one segment.
+  std::vector<std::pair<std::string, std::string>> slash = {{"x-user-id", "a/b"}};
   std::vector<std::pair<std::string, std::string>> bad_email = {
       {"x-user-id", "a"}, {"x-user-email", "not-an-address"}};
-  for (const auto* headers : {&none, &twice, &long_id, &bad_email}) {
+  for (const auto* headers : {&none, &twice, &long_id, &slash, &bad_email}) {
     EXPECT_THAT(auth.Authenticate(MetadataOf(*headers)),
                 StatusIs(absl::StatusCode::kUnauthenticated));
   }
