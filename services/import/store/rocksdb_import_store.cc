@@ -274,7 +274,7 @@ absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsPastNewest(
   absl::Status failure;
   absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
                              [&](absl::string_view, absl::string_view value) {
-                               // The newest are skipped unread.
+                               // The newest are passed over, not decoded.
                                if (passed < newest) {
                                  ++passed;
                                  return true;
