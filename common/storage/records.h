@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_STORAGE_RECORDS_H_
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/keys/key_codec.h"
 #include "common/paging/paging.h"
 #include "common/storage/database.h"
 
@@ -112,6 +114,35 @@ absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
         return bytes <= max_bytes;
       });
   if (!read.ok()) return read;
+  return records;
+}
+
+// The records under `prefix` in key order, past its first `skip` (passed
+// over, not decoded), at most `limit`; DATA_LOSS for one that is not a
+// `Record`.
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ReadRecordsUnder(
+    const Database& db, absl::string_view prefix, size_t skip = 0,
+    size_t limit = std::numeric_limits<size_t>::max()) {
+  std::vector<Record> records;
+  size_t passed = 0;
+  absl::Status decoded;
+  absl::Status scanned = db.Scan(
+      prefix, PrefixSuccessor(prefix), [&](absl::string_view, absl::string_view value) {
+        if (passed < skip) {
+          ++passed;
+          return true;
+        }
+        absl::StatusOr<Record> record = DecodeRecord<Record>(value);
+        if (!record.ok()) {
+          decoded = record.status();
+          return false;
+        }
+        records.push_back(std::move(*record));
+        return records.size() < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!decoded.ok()) return decoded;
   return records;
 }
 

@@ -227,23 +227,7 @@ absl::StatusOr<std::optional<JobRecord>> RocksImportStore::GetJob(
 
 absl::StatusOr<std::vector<RowRecord>> RocksImportStore::GetRows(
     names::ImportJobName ref) const {
-  std::vector<RowRecord> rows;
-  absl::Status failure;
-  const std::string prefix = RowsPrefix(ref);
-  absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
-                             [&](absl::string_view, absl::string_view value) {
-                               absl::StatusOr<RowRecord> row =
-                                   storage::DecodeRecord<RowRecord>(value);
-                               if (!row.ok()) {
-                                 failure = row.status();
-                                 return false;
-                               }
-                               rows.push_back(std::move(*row));
-                               return true;
-                             });
-  if (!s.ok()) return s;
-  if (!failure.ok()) return failure;
-  return rows;
+  return storage::ReadRecordsUnder<RowRecord>(*db_, RowsPrefix(ref));
 }
 
 absl::StatusOr<std::optional<names::ImportJobName>> RocksImportStore::FindRequest(
@@ -268,29 +252,8 @@ absl::StatusOr<StoredPage<JobRecord>> RocksImportStore::ListJobs(uint64_t firm_i
 
 absl::StatusOr<std::vector<JobRecord>> RocksImportStore::JobsPastNewest(
     uint64_t firm_id, size_t newest, size_t limit) const {
-  const std::string prefix = KeyBuilder(kJob).Uint64(firm_id).Release();
-  std::vector<JobRecord> jobs;
-  size_t passed = 0;
-  absl::Status failure;
-  absl::Status s = db_->Scan(prefix, storage::PrefixSuccessor(prefix),
-                             [&](absl::string_view, absl::string_view value) {
-                               // The newest are passed over, not decoded.
-                               if (passed < newest) {
-                                 ++passed;
-                                 return true;
-                               }
-                               absl::StatusOr<JobRecord> job =
-                                   storage::DecodeRecord<JobRecord>(value);
-                               if (!job.ok()) {
-                                 failure = job.status();
-                                 return false;
-                               }
-                               jobs.push_back(std::move(*job));
-                               return jobs.size() < limit;
-                             });
-  if (!s.ok()) return s;
-  if (!failure.ok()) return failure;
-  return jobs;
+  return storage::ReadRecordsUnder<JobRecord>(
+      *db_, KeyBuilder(kJob).Uint64(firm_id).Release(), newest, limit);
 }
 
 absl::StatusOr<StoredPage<ErrorRecord>> RocksImportStore::ListErrors(

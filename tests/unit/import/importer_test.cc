@@ -560,6 +560,14 @@ TEST_F(ImporterTest, AFirmKeepsItsNewest1000JobsAndNewStartsDeleteTheFinishedPas
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(real_store_->ListErrors({firm_, oldest.job_id()}, "", 10)->items.empty());
   EXPECT_FALSE(real_store_->FindRequest("alice", "oldest")->has_value());
+  // Its deletion is in import's feed, in the write that deleted it.
+  changes::ChangeLog& log = real_store_->change_log();
+  auto recent = log.Read(log.next_sequence() - 10, 10);
+  ASSERT_THAT(recent, IsOk());
+  EXPECT_TRUE(std::any_of(recent->begin(), recent->end(), [&](const auto& change) {
+    return change->type() == "DELETED" && change->source() == "sweep" &&
+           change->name() == names::ImportJobName{firm_, oldest.job_id()}.ToString();
+  }));
   EXPECT_EQ(GetJob(waiting).state(), v1::ImportJob::VALIDATING);
   EXPECT_EQ(real_store_->JobsPastNewest(firm_, 0, 2000)->size(), kMaxJobsKeptPerFirm + 1);
   EXPECT_THAT(importer_->Get(testing::As("bob"), {other_firm, others.job_id()}), IsOk());
