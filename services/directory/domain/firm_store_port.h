@@ -29,6 +29,10 @@ class FirmStore {
   // Those firms themselves, read together; one removed meanwhile is left out.
   virtual absl::StatusOr<StoredPage<FirmRecord>> ListFirmsOfUser(
       absl::string_view user_id, absl::string_view cursor, size_t limit) const = 0;
+  // The n-th newest of the firms `user_id` created (1 is the newest), if it
+  // created that many.
+  virtual absl::StatusOr<std::optional<FirmRecord>> NthNewestFirmCreatedBy(
+      absl::string_view user_id, size_t n) const = 0;
 };
 
 // A write's changes to firms and members.
@@ -37,6 +41,8 @@ class FirmWrites {
   virtual ~FirmWrites() = default;
 
   virtual void PutFirm(const FirmRecord& firm) = 0;
+  // Keeps a new firm under the user who created it (NthNewestFirmCreatedBy).
+  virtual void IndexCreator(absl::string_view user_id, uint64_t firm_id) = 0;
   // Also records the firm under the member's user, for ListMyFirms.
   virtual void PutMember(const MemberRecord& member) = 0;
   // And the member's entry under its user.

@@ -58,6 +58,14 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
       {kCreateFirmScope, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) { return GetFirm(caller, {first.id()}); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<FirmRecord> {
+        absl::StatusOr<std::optional<FirmRecord>> oldest_recent =
+            firm_store_.NthNewestFirmCreatedBy(caller.user_id, kMaxFirmsCreatedPerUser);
+        if (!oldest_recent.ok()) return oldest_recent.status();
+        if (absl::Status s = CheckFirmCreatorQuota(
+                caller.user_id, *oldest_recent, absl::FromUnixMicros(core_.NowMicros()));
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<uint64_t> id = core_.AllocateId();
         if (!id.ok()) return id.status();
         FirmRecord firm;
@@ -72,6 +80,7 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
         admin.set_display_name(text::Trim(creator_display_name));
         admin.set_role(v1::Role::PRIMARY_ADMIN);
         write.firms().PutFirm(firm);
+        write.firms().IndexCreator(caller.user_id, *id);
         write.firms().PutMember(admin);
         done.set_id(*id);
         return firm;

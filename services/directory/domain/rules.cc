@@ -29,6 +29,23 @@ std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
   return CheckText(field, number, kMaxClientNumberCharacters);
 }
 
+absl::Status CheckFirmCreatorQuota(
+    absl::string_view creator, const std::optional<FirmRecord>& creators_oldest_recent,
+    absl::Time now) {
+  if (!creators_oldest_recent.has_value()) return absl::OkStatus();
+  const absl::Time frees =
+      absl::FromUnixMicros(creators_oldest_recent->create_time_us()) +
+      kFirmCreatorQuotaWindow;
+  if (now >= frees) return absl::OkStatus();
+  return errors::QuotaExhausted(
+      "TOO_MANY_FIRMS", absl::StrCat("users/", creator),
+      absl::StrCat("this caller created ", kMaxFirmsCreatedPerUser, " firms in the last ",
+                   absl::ToInt64Hours(kFirmCreatorQuotaWindow) / 24,
+                   " days, as many as one may: create the next one once the oldest of "
+                   "them is that old"),
+      frees - now);
+}
+
 absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
                              absl::Span<const absl::string_view> updatable) {
   if (paths.empty()) {

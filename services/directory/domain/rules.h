@@ -77,6 +77,19 @@ inline constexpr size_t EstimatedBatchBytes(size_t records, size_t record_bytes)
 inline constexpr size_t kMaxSummarizedTodos = 100000;
 inline constexpr size_t kSummaryPage = 1000;
 
+// One user creates at most 1,000 firms in any 30 days: anyone signed in may
+// create a firm, kept for good in the store every firm shares, and one
+// caller created 3,000 a second. Counted from the firms created since
+// firms were kept under their creator (the creator index).
+inline constexpr size_t kMaxFirmsCreatedPerUser = 1000;
+inline constexpr absl::Duration kFirmCreatorQuotaWindow = absl::Hours(30 * 24);
+// OK unless `creators_oldest_recent`, the creator's kMaxFirmsCreatedPerUser-th
+// newest firm, was created within kFirmCreatorQuotaWindow of `now`: then
+// RESOURCE_EXHAUSTED (TOO_MANY_FIRMS, retry when it leaves the window).
+absl::Status CheckFirmCreatorQuota(
+    absl::string_view creator, const std::optional<FirmRecord>& creators_oldest_recent,
+    absl::Time now);
+
 inline constexpr size_t kMaxBatchUpdateEntries = 1000;
 // A batch's answer (BatchGetClients, BatchUpdateClientNumbers) carries its
 // clients whole, all or none: they may come to at most this many bytes as

@@ -9,6 +9,7 @@
 //     F firm                                 -> FirmRecord
 //     M firm user                            -> MemberRecord
 //     U user firm                            -> ""  (ListMyFirms)
+//     B user firm                            -> ""  (firms a user created)
 //   clients (rocksdb_client_store)
 //     C firm company                         -> ClientRecord
 //     N firm number_key                      -> company (number uniqueness)
@@ -44,6 +45,7 @@ namespace clientbook::directory::tables {
 inline constexpr char kFirm = 'F';
 inline constexpr char kMember = 'M';
 inline constexpr char kUserFirm = 'U';
+inline constexpr char kCreatorFirm = 'B';
 
 inline constexpr char kClient = 'C';
 inline constexpr char kNumberOwner = 'N';

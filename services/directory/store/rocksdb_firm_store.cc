@@ -19,6 +19,9 @@ std::string MemberKey(uint64_t firm, absl::string_view user) {
 std::string UserFirmKey(absl::string_view user, uint64_t firm) {
   return KeyBuilder(tables::kUserFirm).String(user).Uint64(firm).Release();
 }
+std::string CreatorFirmKey(absl::string_view user, uint64_t firm) {
+  return KeyBuilder(tables::kCreatorFirm).String(user).Uint64(firm).Release();
+}
 
 }  // namespace
 
@@ -68,6 +71,22 @@ absl::StatusOr<StoredPage<FirmRecord>> RocksFirmStore::ListFirmsOfUser(
       storage::ReadRecords<FirmRecord>(db_, keys);
   if (!firms.ok()) return firms.status();
   return StoredPage<FirmRecord>{.items = *std::move(firms), .cursor = ids->cursor};
+}
+
+absl::StatusOr<std::optional<FirmRecord>> RocksFirmStore::NthNewestFirmCreatedBy(
+    absl::string_view user_id, size_t n) const {
+  // Ids grow: the index's last keys are the newest.
+  absl::StatusOr<std::optional<std::string>> key =
+      db_.NthLastKey(KeyBuilder(tables::kCreatorFirm).String(user_id).Release(), n);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return std::nullopt;
+  std::optional<uint64_t> id = storage::TrailingUint64(**key);
+  if (!id.has_value()) return absl::DataLossError("bad creator-firm key");
+  return GetFirm(*id);
+}
+
+void RocksFirmWrites::IndexCreator(absl::string_view user_id, uint64_t firm_id) {
+  write_.Put(CreatorFirmKey(user_id, firm_id), "");
 }
 
 void RocksFirmWrites::PutFirm(const FirmRecord& firm) {

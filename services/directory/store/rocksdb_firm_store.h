@@ -26,6 +26,8 @@ class RocksFirmStore final : public FirmStore {
   absl::StatusOr<StoredPage<FirmRecord>> ListFirmsOfUser(absl::string_view user_id,
                                                          absl::string_view cursor,
                                                          size_t limit) const override;
+  absl::StatusOr<std::optional<FirmRecord>> NthNewestFirmCreatedBy(
+      absl::string_view user_id, size_t n) const override;
 
   MemberCache& member_cache() const { return members_; }
 
@@ -40,6 +42,7 @@ class RocksFirmWrites final : public FirmWrites {
       : write_(write), members_(members) {}
 
   void PutFirm(const FirmRecord& firm) override;
+  void IndexCreator(absl::string_view user_id, uint64_t firm_id) override;
   void PutMember(const MemberRecord& member) override;
   void DeleteMember(const MemberRecord& member) override;
 

@@ -13,6 +13,7 @@ using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
+using ::testing::Optional;
 using ::testing::Property;
 using ::testing::UnorderedElementsAre;
 
@@ -39,6 +40,74 @@ TEST_F(FirmTest, RetryWithSameRequestIdReturnsTheFirstFirm) {
   auto mine = directory_->firms.ListMyFirms(testing::As("owner"), {});
   ASSERT_THAT(mine, IsOk());
   EXPECT_EQ(mine->items.size(), 1u);
+}
+
+size_t CountMyFirms(Directory& directory, const auth::Caller& caller) {
+  size_t count = 0;
+  storage::PageRequest page{.page_size = 1000};
+  do {
+    auto listed = directory.firms.ListMyFirms(caller, page);
+    EXPECT_THAT(listed, IsOk());
+    if (!listed.ok()) return count;
+    count += listed->items.size();
+    page.page_token = listed->next_page_token;
+  } while (!page.page_token.empty());
+  return count;
+}
+
+// One user creates 1,000 firms in any 30 days; the 1,001st is refused, with
+// nothing written, until the oldest of them is 30 days old. A retry of a
+// firm already created still answers it, and another user is not counted.
+TEST_F(FirmTest, AUserCreates1000FirmsInAny30Days) {
+  auto create = [&](const std::string& user, const std::string& request_id) {
+    return directory_->firms.CreateFirm(testing::As(user), "Studio", "o@x.example", "",
+                                        request_id);
+  };
+  ASSERT_THAT(create("owner", "first"), IsOk());
+  for (size_t i = 2; i < kMaxFirmsCreatedPerUser; ++i) NewFirm("owner");
+  clock_.Advance(absl::Hours(24));
+  NewFirm("owner");
+
+  auto refused = create("owner", "");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(errors::ReasonOf(refused.status()),
+              Optional(std::string("TOO_MANY_FIRMS")));
+  EXPECT_THAT(errors::QuotaSubjectsOf(refused.status()), ElementsAre("users/owner"));
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Hours(24 * 29));
+  EXPECT_EQ(CountMyFirms(*directory_, testing::As("owner")), kMaxFirmsCreatedPerUser);
+  EXPECT_THAT(create("owner", "first"), IsOk());
+  EXPECT_THAT(create("other-owner", ""), IsOk());
+
+  clock_.Advance(absl::Hours(24 * 29) - absl::Seconds(1));
+  refused = create("owner", "");
+  EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Seconds(1));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(create("owner", ""), IsOk());
+  EXPECT_EQ(CountMyFirms(*directory_, testing::As("owner")), kMaxFirmsCreatedPerUser + 1);
+}
+
+// 64 callers racing as one user create 1,000 firms between them, no more:
+// the quota is counted under the user's lock.
+TEST_F(FirmTest, RacingCreatesOfOneUserStopAtItsQuota) {
+  std::atomic<int> created = 0, refused = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 64; ++i) {
+    callers.emplace_back([&] {
+      for (int k = 0; k < 17; ++k) {
+        auto firm = directory_->firms.CreateFirm(testing::As("owner"), "Studio",
+                                                 "o@x.example", "", "");
+        if (firm.ok()) {
+          ++created;
+        } else if (errors::ReasonOf(firm.status()) == "TOO_MANY_FIRMS") {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(created.load(), static_cast<int>(kMaxFirmsCreatedPerUser));
+  EXPECT_EQ(refused.load(), 64 * 17 - static_cast<int>(kMaxFirmsCreatedPerUser));
+  EXPECT_EQ(CountMyFirms(*directory_, testing::As("owner")), kMaxFirmsCreatedPerUser);
 }
 
 TEST_F(FirmTest, ReportsEveryInvalidField) {
