@@ -45,7 +45,9 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the server");
 ABSL_FLAG(std::string, method, "/grpc.health.v1.Health/Check", "the method's path");
 ABSL_FLAG(std::string, request, "", "the request, in protobuf text format");
-ABSL_FLAG(std::vector<std::string>, header, {}, "metadata entries, key:value");
+ABSL_FLAG(std::vector<std::string>, header, {},
+          "metadata entries, key:value; {call} in a value becomes each call's "
+          "number (a caller per call, e.g. x-user-id:owner-{call})");
 ABSL_FLAG(std::vector<std::string>, in_flight,
           std::vector<std::string>({"1", "16", "64"}),
           "how many calls at once, one run each");
@@ -90,7 +92,7 @@ absl::Duration P99(std::vector<absl::Duration> latencies) {
 Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
             const std::string& method, const std::vector<std::string>& requests,
             const std::vector<std::pair<std::string, std::string>>& headers, int callers,
-            absl::Duration length) {
+            absl::Duration length, std::atomic<int64_t>& call_numbers) {
   std::vector<std::vector<absl::Duration>> latencies(callers);
   absl::Mutex mu;
   std::map<grpc::StatusCode, int> failures;
@@ -110,7 +112,10 @@ Run Measure(std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
           next += pace;
         }
         grpc::ClientContext ctx;
-        for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
+        const std::string call = absl::StrCat(call_numbers++);
+        for (const auto& [key, value] : headers) {
+          ctx.AddMetadata(key, absl::StrReplaceAll(value, {{"{call}", call}}));
+        }
         grpc::ByteBuffer in = Bytes(request);
         grpc::ByteBuffer out;
         absl::Mutex done_mu;
@@ -371,13 +376,15 @@ int main(int argc, char** argv) {
   }
   std::string label = absl::GetFlag(FLAGS_label);
   if (label.empty()) label = method.substr(method.rfind('/') + 1);
+  std::atomic<int64_t> call_numbers{0};
   for (const std::string& n : absl::GetFlag(FLAGS_in_flight)) {
     const int callers = std::max(1, std::atoi(n.c_str()));
     if (const double warmup = absl::GetFlag(FLAGS_warmup_seconds); warmup > 0) {
-      Measure(stubs, method, requests, headers, callers, absl::Seconds(warmup));
+      Measure(stubs, method, requests, headers, callers, absl::Seconds(warmup),
+              call_numbers);
     }
     const Run run = Measure(stubs, method, requests, headers, callers,
-                            absl::Seconds(absl::GetFlag(FLAGS_seconds)));
+                            absl::Seconds(absl::GetFlag(FLAGS_seconds)), call_numbers);
     std::string failures;
     for (const auto& [code, count] : run.failures) {
       absl::StrAppend(&failures, " ", count, "x code ", static_cast<int>(code));
