@@ -298,21 +298,14 @@ absl::StatusOr<std::vector<ChangeRecord>> ChangeLog::ReadStored(uint64_t from,
                                                                 size_t max_bytes) const {
   std::vector<ChangeRecord> records;
   size_t bytes = 0;
-  absl::Status decoded;
-  absl::Status scanned = db_.Scan(RecordKey(from), RecordKey(UINT64_MAX),
-                                  [&](absl::string_view, absl::string_view value) {
-                                    absl::StatusOr<ChangeRecord> record =
-                                        storage::DecodeRecord<ChangeRecord>(value);
-                                    if (!record.ok()) {
-                                      decoded = record.status();
-                                      return false;
-                                    }
-                                    records.push_back(std::move(*record));
-                                    bytes += value.size();
-                                    return records.size() < limit && bytes <= max_bytes;
-                                  });
+  absl::Status scanned = storage::ScanRecords<ChangeRecord>(
+      db_, RecordKey(from), RecordKey(UINT64_MAX),
+      [&](ChangeRecord record, absl::string_view stored) -> absl::StatusOr<bool> {
+        records.push_back(std::move(record));
+        bytes += stored.size();
+        return records.size() < limit && bytes <= max_bytes;
+      });
   if (!scanned.ok()) return scanned;
-  if (!decoded.ok()) return decoded;
   return records;
 }
 

@@ -117,6 +117,31 @@ absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
   return records;
 }
 
+// Visits the records in [begin, end) in key order, each decoded and with
+// its bytes as stored, while `visit` (StatusOr<bool>(Record, string_view))
+// answers true. A value that is not a `Record` ends the walk DATA_LOSS; an
+// error `visit` answers ends it with that error.
+template <typename Record, typename Visit>
+absl::Status ScanRecords(const Database& db, absl::string_view begin,
+                         absl::string_view end, Visit visit) {
+  absl::Status failed;
+  absl::Status scanned =
+      db.Scan(begin, end, [&](absl::string_view, absl::string_view value) {
+        absl::StatusOr<Record> record = DecodeRecord<Record>(value);
+        if (!record.ok()) {
+          failed = record.status();
+          return false;
+        }
+        absl::StatusOr<bool> more = visit(*std::move(record), value);
+        if (!more.ok()) {
+          failed = more.status();
+          return false;
+        }
+        return *more;
+      });
+  return scanned.ok() ? failed : scanned;
+}
+
 // The records under `prefix` in key order, past its first `skip` (passed
 // over, not decoded), at most `limit`; DATA_LOSS for one that is not a
 // `Record`.

@@ -4,6 +4,7 @@
 #include "clientbook/v1/billing.pb.h"
 #include "common/keys/key_codec.h"
 #include "common/names/names.h"
+#include "common/status/macros.h"
 #include "common/storage/records.h"
 #include "services/billing/domain/model.h"
 #include "services/billing/domain/rules.h"
@@ -119,16 +120,12 @@ absl::StatusOr<StoredPage<SubscriptionRecord>> RocksBillingStore::List(
 
 absl::Status RocksBillingStore::ForEach(
     const std::function<absl::Status(const SubscriptionRecord&)>& visit) const {
-  absl::Status failed;
-  absl::Status scanned =
-      db_->Scan(std::string(1, kSubscription), std::string(1, kSubscription + 1),
-                [&](absl::string_view, absl::string_view value) {
-                  absl::StatusOr<SubscriptionRecord> record =
-                      storage::DecodeRecord<SubscriptionRecord>(value);
-                  failed = record.ok() ? visit(*record) : record.status();
-                  return failed.ok();
-                });
-  return scanned.ok() ? failed : scanned;
+  return storage::ScanRecords<SubscriptionRecord>(
+      *db_, std::string(1, kSubscription), std::string(1, kSubscription + 1),
+      [&](const SubscriptionRecord& record, absl::string_view) -> absl::StatusOr<bool> {
+        CB_RETURN_IF_ERROR(visit(record));
+        return true;
+      });
 }
 
 absl::StatusOr<std::vector<SubscriptionRecord>> RocksBillingStore::TrialsEndedBy(

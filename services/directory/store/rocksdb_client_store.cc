@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "common/keys/key_codec.h"
 #include "common/names/names.h"
+#include "common/status/macros.h"
 #include "common/storage/records.h"
 #include "services/directory/store/directory_changes.h"
 #include "services/directory/store/directory_tables.h"
@@ -291,28 +292,21 @@ absl::StatusOr<size_t> RocksClientStore::ReindexIfOutdated(
                       std::string(1, static_cast<char>(table + 1)));
   }
   size_t clients = 0;
-  absl::Status failed;
   const std::string first = KeyBuilder(kClient).Release();
   const std::string end(1, static_cast<char>(kClient + 1));
-  absl::Status scanned =
-      db_.Scan(first, end, [&](absl::string_view, absl::string_view value) {
-        absl::StatusOr<ClientRecord> client = storage::DecodeRecord<ClientRecord>(value);
-        if (!client.ok()) {
-          failed = client.status();
-          return false;
-        }
-        for (const auto& [key, value] :
-             ClientIndexEntries({*client, terms_of(*client)})) {
+  absl::Status scanned = storage::ScanRecords<ClientRecord>(
+      db_, first, end,
+      [&](const ClientRecord& client, absl::string_view) -> absl::StatusOr<bool> {
+        for (const auto& [key, value] : ClientIndexEntries({client, terms_of(client)})) {
           batch.Put(key, value);
         }
         if (++clients % kReindexBatchClients == 0) {
-          failed = db_.Write(batch);
+          CB_RETURN_IF_ERROR(db_.Write(batch));
           batch.Clear();
         }
-        return failed.ok();
+        return true;
       });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   batch.Put(IndexLayoutKey(), kIndexLayout);
   if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
   return clients;

@@ -1,0 +1,95 @@
+// Reading stored records back: a walk decodes each record in key order and
+// ends at the first one it cannot read, saying so, never skipping it.
+#include "common/storage/records.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/changes/change_record.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientbook::storage {
+namespace {
+
+using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class ScanRecordsTest : public ::testing::Test {
+ protected:
+  ScanRecordsTest()
+      : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
+        db_(std::move(*Database::Open("/records", {.env = env_.get()}))) {}
+
+  void Put(const std::string& key, const std::string& value) {
+    rocksdb::WriteBatch batch;
+    batch.Put(key, value);
+    ASSERT_THAT(db_->Write(batch), IsOk());
+  }
+  void PutRecord(const std::string& key, uint64_t sequence) {
+    changes::ChangeRecord record;
+    record.set_sequence(sequence);
+    Put(key, record.SerializeAsString());
+  }
+
+  // The sequences `ScanRecords` visits under "r", stopping after `stop_at`.
+  absl::Status Walk(std::vector<uint64_t>& seen, uint64_t stop_at = 0) {
+    return ScanRecords<changes::ChangeRecord>(
+        *db_, "r", "s",
+        [&](const changes::ChangeRecord& record,
+            absl::string_view stored) -> absl::StatusOr<bool> {
+          EXPECT_EQ(stored, record.SerializeAsString());
+          seen.push_back(record.sequence());
+          return record.sequence() != stop_at;
+        });
+  }
+
+  std::unique_ptr<rocksdb::Env> env_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(ScanRecordsTest, VisitsEachRecordInKeyOrderUntilTheVisitStops) {
+  PutRecord("r3", 3);
+  PutRecord("r1", 1);
+  PutRecord("r2", 2);
+  PutRecord("s1", 9);
+  std::vector<uint64_t> seen;
+  EXPECT_THAT(Walk(seen), IsOk());
+  EXPECT_THAT(seen, ElementsAre(1, 2, 3));
+  seen.clear();
+  EXPECT_THAT(Walk(seen, /*stop_at=*/2), IsOk());
+  EXPECT_THAT(seen, ElementsAre(1, 2));
+}
+
+TEST_F(ScanRecordsTest, AnUnreadableRecordEndsTheWalkWithDataLoss) {
+  PutRecord("r1", 1);
+  Put("r2", "\xff\xff\xff");
+  PutRecord("r3", 3);
+  std::vector<uint64_t> seen;
+  absl::Status walked = Walk(seen);
+  EXPECT_THAT(walked, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(walked.message(), HasSubstr("ChangeRecord"));
+  EXPECT_THAT(seen, ElementsAre(1));
+}
+
+TEST_F(ScanRecordsTest, AVisitsErrorEndsTheWalkWithThatError) {
+  PutRecord("r1", 1);
+  PutRecord("r2", 2);
+  int visits = 0;
+  absl::Status walked = ScanRecords<changes::ChangeRecord>(
+      *db_, "r", "s",
+      [&](const changes::ChangeRecord&, absl::string_view) -> absl::StatusOr<bool> {
+        ++visits;
+        return absl::UnavailableError("the batch did not commit");
+      });
+  EXPECT_THAT(walked, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(visits, 1);
+}
+
+}  // namespace
+}  // namespace clientbook::storage
