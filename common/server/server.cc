@@ -12,6 +12,7 @@
 #include "common/server/frame.h"
 #include "common/server/malformed_request.h"
 #include "common/server/metrics.h"
+#include "common/server/unserved_methods.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -174,6 +175,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  server->unserved_ = std::make_unique<UnservedMethods>(
+      options.address_name.empty() ? "this server" : options.address_name);
+  builder.RegisterCallbackGenericService(server->unserved_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   // In this order: metrics count the status a malformed request is given.
@@ -240,14 +244,19 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
                               grpc::Service* clock_control,
                               std::vector<grpc::Service*> operator_services) {
   if (clock_control != nullptr) services.push_back(clock_control);
+  ServerOptions api_options = options;
+  if (api_options.address_name.empty()) {
+    api_options.address_name = absl::StrCat(name, "'s API");
+  }
   absl::StatusOr<std::unique_ptr<Server>> server =
-      Server::Start(options, services, &frame);
+      Server::Start(api_options, services, &frame);
   if (!server.ok()) return server.status();
   std::unique_ptr<Server> operator_server;
   if (!operator_services.empty() && !options.operator_listen.empty()) {
     ServerOptions operator_options = options;
     operator_options.listen = options.operator_listen;
     operator_options.metrics_listen = "";
+    operator_options.address_name = absl::StrCat(name, "'s operator address");
     absl::StatusOr<std::unique_ptr<Server>> started =
         Server::Start(operator_options, operator_services, &frame);
     if (!started.ok()) return started.status();
@@ -259,6 +268,7 @@ absl::Status ServeUntilSignal(absl::string_view name, const ServerOptions& optio
     // Kubelet gRPC probes speak no TLS: health alone, plaintext, no metrics.
     ServerOptions health_options{.listen = options.health_listen,
                                  .max_message_bytes = 4096};
+    health_options.address_name = absl::StrCat(name, "'s plaintext health address");
     absl::StatusOr<std::unique_ptr<Server>> started = Server::Start(health_options, {});
     if (!started.ok()) return started.status();
     health_server = std::move(*started);

@@ -23,6 +23,7 @@ namespace clientbook::server {
 class FairShareMetrics;
 class Frame;
 class RpcMetrics;
+class UnservedMethods;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";
@@ -44,6 +45,10 @@ struct ServerOptions {
   // Metrics of parts that are not services (billing's directory feed),
   // scraped with the rest; not owned.
   std::vector<const prometheus::Collectable*> metrics;
+  // What this address is ("billing's API"), told to a call of a method it
+  // does not serve (UnservedMethods). Empty: "this server", or, from
+  // ServeUntilSignal, the service's name and which of its addresses.
+  std::string address_name;
 
   // From --listen, --metrics_listen, --operator_listen, --drain_delay,
   // --shutdown_grace, --handshake_timeout, --keepalive_*, --max_message_bytes and the
@@ -84,6 +89,8 @@ class Server {
   std::shared_ptr<FairShareMetrics> fair_share_metrics_;
   std::vector<std::shared_ptr<prometheus::Collectable>> service_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // Declared before the server, which holds it to the end.
+  std::unique_ptr<UnservedMethods> unserved_;
   std::unique_ptr<grpc::Server> server_;
   Frame* frame_ = nullptr;
   int port_ = 0;

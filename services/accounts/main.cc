@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     server::ServerOptions options = server::ServerOptions::FromFlags();
     options.metrics.push_back(&feeds);
     options.metrics.push_back(backups->get());
+    options.address_name = accounts::AccountsDirectoryService::kUnservedHere;
     if (absl::Status s = server::ServeUntilSignal(
             "accounts", options, *basics->frame, {&directory, &change_feed},
             basics->clock.control.get(), {backups->get()});

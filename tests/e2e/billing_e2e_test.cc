@@ -189,8 +189,12 @@ TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
   v1::SweepExpiredTrialsResponse resp;
   auto on_public_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(billing_target_, grpc::InsecureChannelCredentials()));
-  EXPECT_THAT(on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp),
-              StatusIs(absl::StatusCode::kUnimplemented));
+  const grpc::Status unserved =
+      on_public_port->SweepExpiredTrials(As("alice").get(), req, &resp);
+  EXPECT_THAT(unserved, StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(unserved.error_message(),
+              ::testing::HasSubstr("SweepExpiredTrials is not served at this address "
+                                   "(billing's API)"));
   auto on_operator_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
   EXPECT_THAT(on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp),

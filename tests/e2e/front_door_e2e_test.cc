@@ -44,6 +44,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::AnyOf;
 using testing::As;
 using testing::ExpectWrongCell;
@@ -494,8 +495,12 @@ TEST_F(FrontDoorE2eTest, AUsersFirmsInEveryCellAreListedWithinASecondOfJoining) 
   v1::GetFirmRequest get;
   get.set_name(joined);
   v1::Firm firm;
-  EXPECT_THAT(accounts->GetFirm(As("mallory").get(), get, &firm),
-              StatusIs(absl::StatusCode::kUnimplemented));
+  const grpc::Status unserved = accounts->GetFirm(As("mallory").get(), get, &firm);
+  EXPECT_THAT(unserved, StatusIs(absl::StatusCode::kUnimplemented));
+  // Saying where it goes, where gRPC's own answer says nothing.
+  EXPECT_THAT(unserved.error_message(),
+              AllOf(HasSubstr("/clientbook.v1.DirectoryService/GetFirm"),
+                    HasSubstr("accounts' API"), HasSubstr("the firm's cell")));
 }
 
 // Invitations belong to no firm until accepted: accounts keeps them, and an

@@ -1,5 +1,6 @@
 #include "services/accounts/api/accounts_directory_service.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "common/server/respond.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
@@ -12,6 +13,21 @@ constexpr auto kToProto = [](const InvitationRecord& invitation) {
 };
 
 }  // namespace
+
+AccountsDirectoryService::AccountsDirectoryService(Accounts& accounts,
+                                                   Invitations& invitations,
+                                                   server::Frame& frame)
+    : accounts_(accounts), invitations_(invitations), frame_(frame) {
+  const absl::flat_hash_set<absl::string_view> served = {
+      "ListMyFirms", "CreateInvitation", "ListInvitations", "AcceptInvitation",
+      "DeclineInvitation"};
+  // Generated services number their methods in the contract's order.
+  const google::protobuf::ServiceDescriptor* contract =
+      v1::ListMyFirmsRequest::descriptor()->file()->FindServiceByName("DirectoryService");
+  for (int i = 0; i < contract->method_count(); ++i) {
+    if (!served.contains(contract->method(i)->name())) MarkMethodGeneric(i);
+  }
+}
 
 grpc::ServerUnaryReactor* AccountsDirectoryService::ListMyFirms(
     grpc::CallbackServerContext* ctx, const v1::ListMyFirmsRequest* req,

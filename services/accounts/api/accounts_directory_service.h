@@ -12,12 +12,18 @@ namespace clientbook::accounts {
 // from the accounts index, and the invitations, which accounts keeps; the
 // front door sends them here. The contract is
 // the directory's: callers see no other service. The rest of the directory
-// is UNIMPLEMENTED here (each cell serves it).
+// is each cell's: this service leaves those methods to the server's answer
+// for methods it does not serve (UNIMPLEMENTED, kUnservedHere).
 class AccountsDirectoryService final : public v1::DirectoryService::CallbackService {
  public:
   AccountsDirectoryService(Accounts& accounts, Invitations& invitations,
-                           server::Frame& frame)
-      : accounts_(accounts), invitations_(invitations), frame_(frame) {}
+                           server::Frame& frame);
+
+  // What accounts' API is, for a call of a method it does not serve.
+  static constexpr char kUnservedHere[] =
+      "accounts' API: it answers ListMyFirms and the invitation calls of "
+      "clientbook.v1.DirectoryService; every other call goes to the firm's cell, "
+      "through the front door or at the cell's own address";
 
   grpc::ServerUnaryReactor* ListMyFirms(grpc::CallbackServerContext* ctx,
                                         const v1::ListMyFirmsRequest* req,
