@@ -85,8 +85,7 @@ v1::FirmMember ToProto(const MemberRecord& member) {
   return out;
 }
 
-v1::Client ToProto(const ClientRecord& client) {
-  v1::Client out;
+void ToProto(const ClientRecord& client, v1::Client& out) {
   out.set_name(names::ClientName{client.firm_id(), client.company_id()}.ToString());
   out.set_company_id(std::to_string(client.company_id()));
   out.set_client_type(client.client_type());
@@ -101,15 +100,26 @@ v1::Client ToProto(const ClientRecord& client) {
   out.set_etag(EtagOf(client));
   *out.mutable_create_time() = Timestamp(client.create_time_us());
   *out.mutable_update_time() = Timestamp(client.update_time_us());
+}
+
+v1::Client ToProto(const ClientRecord& client) {
+  v1::Client out;
+  ToProto(client, out);
   return out;
+}
+
+void ToProto(const ClientRecord& client, const google::protobuf::FieldMask& read_mask,
+             v1::Client& out) {
+  ToProto(client, out);
+  if (!read_mask.paths().empty()) {
+    google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &out);
+  }
 }
 
 v1::Client ToProto(const ClientRecord& client,
                    const google::protobuf::FieldMask& read_mask) {
-  v1::Client out = ToProto(client);
-  if (!read_mask.paths().empty()) {
-    google::protobuf::util::FieldMaskUtil::TrimMessage(read_mask, &out);
-  }
+  v1::Client out;
+  ToProto(client, read_mask, out);
   return out;
 }
 

@@ -40,6 +40,10 @@ v1::Client ToProto(const ClientRecord& client);
 // `client` as answered under a canonical `read_mask`.
 v1::Client ToProto(const ClientRecord& client,
                    const google::protobuf::FieldMask& read_mask);
+// The same written into `out`, on `out`'s arena (a page's, ArenaMessages).
+void ToProto(const ClientRecord& client, v1::Client& out);
+void ToProto(const ClientRecord& client, const google::protobuf::FieldMask& read_mask,
+             v1::Client& out);
 // The bytes of a client answered under a canonical `read_mask` (its
 // record's, within a few names' bytes, when it asks for every field).
 ClientAnswerBytes AnswerBytes(const google::protobuf::FieldMask& read_mask);

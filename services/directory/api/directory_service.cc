@@ -251,7 +251,7 @@ grpc::ServerUnaryReactor* DirectoryService::FindDuplicateClients(
                 caller, firm, PageOf(req->page_size(), req->page_token())));
         for (const std::vector<ClientRecord>& group : page.items) {
           v1::DuplicateClients* out = resp->add_duplicates();
-          for (const ClientRecord& c : group) *out->add_clients() = ToProto(c);
+          for (const ClientRecord& c : group) ToProto(c, *out->add_clients());
         }
         resp->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
@@ -315,7 +315,7 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
         CB_ASSIGN_OR_RETURN(Page<ClientRecord> page,
                             directory_.listing.ListClients(caller, query));
         for (const ClientRecord& c : page.items)
-          *resp->add_clients() = ToProto(c, read_mask);
+          ToProto(c, read_mask, *resp->add_clients());
         resp->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
@@ -402,7 +402,7 @@ grpc::ServerUnaryReactor* DirectoryService::BatchUpdateClientNumbers(
                                 caller, firm, updates, req->validate_only(),
                                 req->request_id(), AnswerBytes(read_mask)));
         for (const ClientRecord& c : batch.clients) {
-          *resp->add_clients() = ToProto(c, read_mask);
+          ToProto(c, read_mask, *resp->add_clients());
         }
         for (int i = 0; i < req->requests_size(); ++i) {
           const ClientNumberVerdict& verdict = batch.verdicts[i];
@@ -443,7 +443,7 @@ grpc::ServerUnaryReactor* DirectoryService::BatchGetClients(
         absl::flat_hash_set<uint64_t> present;
         for (const ClientRecord& c : found) {
           present.insert(c.company_id());
-          *resp->add_clients() = ToProto(c, read_mask);
+          ToProto(c, read_mask, *resp->add_clients());
         }
         for (uint64_t id : ids) {
           if (!present.contains(id))

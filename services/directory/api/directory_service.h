@@ -3,6 +3,7 @@
 
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "common/changes/change_log.h"
+#include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
 
@@ -17,7 +18,11 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   // returns (change_token).
   DirectoryService(Directory& directory, server::Frame& frame,
                    const changes::ChangeLog& changes)
-      : directory_(directory), frame_(frame), changes_(changes) {}
+      : directory_(directory), frame_(frame), changes_(changes) {
+    SetMessageAllocatorFor_ListClients(&list_clients_messages_);
+    SetMessageAllocatorFor_BatchGetClients(&batch_get_clients_messages_);
+    SetMessageAllocatorFor_FindDuplicateClients(&find_duplicates_messages_);
+  }
 
   grpc::ServerUnaryReactor* CreateFirm(grpc::CallbackServerContext* ctx,
                                        const v1::CreateFirmRequest* req,
@@ -108,6 +113,13 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   Directory& directory_;
   server::Frame& frame_;
   const changes::ChangeLog& changes_;
+  // The reads whose answers are up to 1,000 clients.
+  server::ArenaMessages<v1::ListClientsRequest, v1::ListClientsResponse>
+      list_clients_messages_;
+  server::ArenaMessages<v1::BatchGetClientsRequest, v1::BatchGetClientsResponse>
+      batch_get_clients_messages_;
+  server::ArenaMessages<v1::FindDuplicateClientsRequest, v1::FindDuplicateClientsResponse>
+      find_duplicates_messages_;
 };
 
 }  // namespace clientbook::directory
