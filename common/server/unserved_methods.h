@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_SERVER_UNSERVED_METHODS_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "grpcpp/generic/async_generic_service.h"
