@@ -16,6 +16,7 @@
 #include "common/changes/change_log.h"
 #include "common/changes/shared_batches.h"
 #include "common/changes/watch_batch.h"
+#include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "common/server/periodic_task.h"
 #include "common/time/clock.h"
@@ -116,7 +117,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
         frame_(frame),
         real_time_(real_time),
         options_(options),
-        unsent_batches_(frame.unsent_responses().limits()) {}
+        unsent_batches_(frame.unsent_responses().limits()) {
+    SetMessageAllocatorFor_ListChanges(&list_changes_messages_);
+  }
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(
       grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) override;
@@ -213,6 +216,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   // Enough for a few recent batches of each busy view.
   static constexpr size_t kSharedBatchBytes = 4 << 20;
   SharedBatches batches_{kSharedBatchBytes};
+  // A page of up to 1,000 events, copied in from the shared ones.
+  server::ArenaMessages<v1::ListChangesRequest, v1::ListChangesResponse>
+      list_changes_messages_;
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
   // Where each open watch is, for its lag: the next sequence it has yet to
