@@ -117,16 +117,22 @@ absl::StatusOr<std::vector<Record>> ReadRecordsUpTo(const Database& db,
   return records;
 }
 
-// Visits the records in [begin, end) in key order, each decoded and with
-// its bytes as stored, while `visit` (StatusOr<bool>(Record, string_view))
-// answers true. A value that is not a `Record` ends the walk DATA_LOSS; an
-// error `visit` answers ends it with that error.
+// Visits the records in [begin, end) in key order past the first `skip`
+// (passed over, not decoded), each decoded and with its bytes as stored,
+// while `visit` (StatusOr<bool>(Record, string_view)) answers true. A value
+// that is not a `Record` ends the walk DATA_LOSS; an error `visit` answers
+// ends it with that error.
 template <typename Record, typename Visit>
 absl::Status ScanRecords(const Database& db, absl::string_view begin,
-                         absl::string_view end, Visit visit) {
+                         absl::string_view end, Visit visit, size_t skip = 0) {
   absl::Status failed;
+  size_t passed = 0;
   absl::Status scanned =
       db.Scan(begin, end, [&](absl::string_view, absl::string_view value) {
+        if (passed < skip) {
+          ++passed;
+          return true;
+        }
         absl::StatusOr<Record> record = DecodeRecord<Record>(value);
         if (!record.ok()) {
           failed = record.status();
@@ -150,24 +156,14 @@ absl::StatusOr<std::vector<Record>> ReadRecordsUnder(
     const Database& db, absl::string_view prefix, size_t skip = 0,
     size_t limit = std::numeric_limits<size_t>::max()) {
   std::vector<Record> records;
-  size_t passed = 0;
-  absl::Status decoded;
-  absl::Status scanned = db.Scan(
-      prefix, PrefixSuccessor(prefix), [&](absl::string_view, absl::string_view value) {
-        if (passed < skip) {
-          ++passed;
-          return true;
-        }
-        absl::StatusOr<Record> record = DecodeRecord<Record>(value);
-        if (!record.ok()) {
-          decoded = record.status();
-          return false;
-        }
-        records.push_back(std::move(*record));
+  absl::Status scanned = ScanRecords<Record>(
+      db, prefix, PrefixSuccessor(prefix),
+      [&](Record record, absl::string_view) -> absl::StatusOr<bool> {
+        records.push_back(std::move(record));
         return records.size() < limit;
-      });
+      },
+      skip);
   if (!scanned.ok()) return scanned;
-  if (!decoded.ok()) return decoded;
   return records;
 }
 

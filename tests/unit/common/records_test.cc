@@ -77,6 +77,30 @@ TEST_F(ScanRecordsTest, AnUnreadableRecordEndsTheWalkWithDataLoss) {
   EXPECT_THAT(seen, ElementsAre(1));
 }
 
+// The records skipped are passed over unread: one that could not be read
+// among them stops nothing.
+TEST_F(ScanRecordsTest, SkippedRecordsAreNotDecoded) {
+  Put("r1", "\xff\xff\xff");
+  PutRecord("r2", 2);
+  PutRecord("r3", 3);
+  std::vector<uint64_t> seen;
+  EXPECT_THAT(ScanRecords<changes::ChangeRecord>(
+                  *db_, "r", "s",
+                  [&](const changes::ChangeRecord& record,
+                      absl::string_view) -> absl::StatusOr<bool> {
+                    seen.push_back(record.sequence());
+                    return true;
+                  },
+                  /*skip=*/1),
+              IsOk());
+  EXPECT_THAT(seen, ElementsAre(2, 3));
+  auto under =
+      ReadRecordsUnder<changes::ChangeRecord>(*db_, "r", /*skip=*/1, /*limit=*/1);
+  ASSERT_THAT(under, IsOk());
+  ASSERT_EQ(under->size(), 1u);
+  EXPECT_EQ((*under)[0].sequence(), 2u);
+}
+
 TEST_F(ScanRecordsTest, AVisitsErrorEndsTheWalkWithThatError) {
   PutRecord("r1", 1);
   PutRecord("r2", 2);
