@@ -39,6 +39,19 @@ absl::StatusOr<std::optional<Record>> ReadRecord(const Database& db,
   return std::move(*record);
 }
 
+// The id ending the n-th last key under `prefix` (1 is the last): in an
+// index whose keys end in growing ids, the n-th newest. nullopt when there
+// are fewer; DATA_LOSS for a key that ends in no id.
+inline absl::StatusOr<std::optional<uint64_t>> NthNewestIndexedId(
+    const Database& db, absl::string_view prefix, size_t n) {
+  absl::StatusOr<std::optional<std::string>> key = db.NthLastKey(prefix, n);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return std::nullopt;
+  std::optional<uint64_t> id = TrailingUint64(**key);
+  if (!id.has_value()) return absl::DataLossError("an index key ends in no id");
+  return id;
+}
+
 // The records under `keys`, read in one MultiGet: one entry a key, in the
 // keys' order, nullopt where there is none.
 template <typename Record>

@@ -4,6 +4,7 @@
 #include "common/invitations/invitation_changes.h"
 #include "common/keys/key_codec.h"
 #include "common/names/names.h"
+#include "common/storage/records.h"
 #include "rocksdb/write_batch.h"
 
 namespace clientbook::accounts {
@@ -212,14 +213,11 @@ RocksAccountsStore::InvitationNamed(uint64_t id) const {
 
 absl::StatusOr<std::optional<invitations::InvitationRecord>>
 RocksAccountsStore::NthNewestInvitationFromUser(absl::string_view user, size_t n) const {
-  // Ids grow: the index's last keys are the newest.
-  absl::StatusOr<std::optional<std::string>> key =
-      db_->NthLastKey(KeyBuilder(kFromUser).String(user).Release(), n);
-  if (!key.ok()) return key.status();
-  if (!key->has_value()) return std::nullopt;
-  const std::optional<uint64_t> id = storage::TrailingUint64(**key);
-  if (!id) return absl::DataLossError("a malformed invitation index key");
-  return InvitationNamed(*id);
+  absl::StatusOr<std::optional<uint64_t>> id =
+      storage::NthNewestIndexedId(*db_, KeyBuilder(kFromUser).String(user).Release(), n);
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return std::nullopt;
+  return InvitationNamed(**id);
 }
 
 absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>

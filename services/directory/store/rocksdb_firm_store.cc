@@ -75,14 +75,11 @@ absl::StatusOr<StoredPage<FirmRecord>> RocksFirmStore::ListFirmsOfUser(
 
 absl::StatusOr<std::optional<FirmRecord>> RocksFirmStore::NthNewestFirmCreatedBy(
     absl::string_view user_id, size_t n) const {
-  // Ids grow: the index's last keys are the newest.
-  absl::StatusOr<std::optional<std::string>> key =
-      db_.NthLastKey(KeyBuilder(tables::kCreatorFirm).String(user_id).Release(), n);
-  if (!key.ok()) return key.status();
-  if (!key->has_value()) return std::nullopt;
-  std::optional<uint64_t> id = storage::TrailingUint64(**key);
-  if (!id.has_value()) return absl::DataLossError("bad creator-firm key");
-  return GetFirm(*id);
+  absl::StatusOr<std::optional<uint64_t>> id = storage::NthNewestIndexedId(
+      db_, KeyBuilder(tables::kCreatorFirm).String(user_id).Release(), n);
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return std::nullopt;
+  return GetFirm(**id);
 }
 
 void RocksFirmWrites::IndexCreator(absl::string_view user_id, uint64_t firm_id) {

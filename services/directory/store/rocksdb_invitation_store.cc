@@ -76,14 +76,11 @@ RocksInvitationStore::ListInvitationsFromUser(absl::string_view user_id,
 absl::StatusOr<std::optional<InvitationRecord>>
 RocksInvitationStore::NthNewestInvitationFromUser(absl::string_view user_id,
                                                   size_t n) const {
-  // Ids grow: the index's last keys are the newest.
-  absl::StatusOr<std::optional<std::string>> key = db_.NthLastKey(
-      KeyBuilder(tables::kInvitationFromUser).String(user_id).Release(), n);
-  if (!key.ok()) return key.status();
-  if (!key->has_value()) return std::nullopt;
-  std::optional<uint64_t> id = storage::TrailingUint64(**key);
-  if (!id.has_value()) return absl::DataLossError("bad invitation index");
-  return GetInvitation(*id);
+  absl::StatusOr<std::optional<uint64_t>> id = storage::NthNewestIndexedId(
+      db_, KeyBuilder(tables::kInvitationFromUser).String(user_id).Release(), n);
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return std::nullopt;
+  return GetInvitation(**id);
 }
 
 absl::StatusOr<StoredPage<InvitationRecord>> RocksInvitationStore::ScanInvitations(

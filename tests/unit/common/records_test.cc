@@ -16,13 +16,15 @@ namespace clientbook::storage {
 namespace {
 
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::IsOkAndHolds;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Optional;
 
-class ScanRecordsTest : public ::testing::Test {
+class StoredRecordsTest : public ::testing::Test {
  protected:
-  ScanRecordsTest()
+  StoredRecordsTest()
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         db_(std::move(*Database::Open("/records", {.env = env_.get()}))) {}
 
@@ -53,7 +55,7 @@ class ScanRecordsTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
 };
 
-TEST_F(ScanRecordsTest, VisitsEachRecordInKeyOrderUntilTheVisitStops) {
+TEST_F(StoredRecordsTest, VisitsEachRecordInKeyOrderUntilTheVisitStops) {
   PutRecord("r3", 3);
   PutRecord("r1", 1);
   PutRecord("r2", 2);
@@ -66,7 +68,7 @@ TEST_F(ScanRecordsTest, VisitsEachRecordInKeyOrderUntilTheVisitStops) {
   EXPECT_THAT(seen, ElementsAre(1, 2));
 }
 
-TEST_F(ScanRecordsTest, AnUnreadableRecordEndsTheWalkWithDataLoss) {
+TEST_F(StoredRecordsTest, AnUnreadableRecordEndsTheWalkWithDataLoss) {
   PutRecord("r1", 1);
   Put("r2", "\xff\xff\xff");
   PutRecord("r3", 3);
@@ -79,7 +81,7 @@ TEST_F(ScanRecordsTest, AnUnreadableRecordEndsTheWalkWithDataLoss) {
 
 // The records skipped are passed over unread: one that could not be read
 // among them stops nothing.
-TEST_F(ScanRecordsTest, SkippedRecordsAreNotDecoded) {
+TEST_F(StoredRecordsTest, SkippedRecordsAreNotDecoded) {
   Put("r1", "\xff\xff\xff");
   PutRecord("r2", 2);
   PutRecord("r3", 3);
@@ -101,7 +103,7 @@ TEST_F(ScanRecordsTest, SkippedRecordsAreNotDecoded) {
   EXPECT_EQ((*under)[0].sequence(), 2u);
 }
 
-TEST_F(ScanRecordsTest, AVisitsErrorEndsTheWalkWithThatError) {
+TEST_F(StoredRecordsTest, AVisitsErrorEndsTheWalkWithThatError) {
   PutRecord("r1", 1);
   PutRecord("r2", 2);
   int visits = 0;
@@ -113,6 +115,20 @@ TEST_F(ScanRecordsTest, AVisitsErrorEndsTheWalkWithThatError) {
       });
   EXPECT_THAT(walked, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(visits, 1);
+}
+
+// An index whose keys end in growing ids: the n-th newest id, none past
+// the oldest, and a key that ends in no id is data lost, not skipped.
+TEST_F(StoredRecordsTest, TheNthNewestIdOfAnIndex) {
+  for (uint64_t id : {7, 3, 12})
+    Put(KeyBuilder('x').String("ann").Uint64(id).Release(), "");
+  Put(KeyBuilder('x').String("bob").Uint64(99).Release(), "");
+  const std::string ann = KeyBuilder('x').String("ann").Release();
+  EXPECT_THAT(NthNewestIndexedId(*db_, ann, 1), IsOkAndHolds(Optional(12u)));
+  EXPECT_THAT(NthNewestIndexedId(*db_, ann, 3), IsOkAndHolds(Optional(3u)));
+  EXPECT_THAT(NthNewestIndexedId(*db_, ann, 4), IsOkAndHolds(std::nullopt));
+  Put(ann + "z", "");
+  EXPECT_THAT(NthNewestIndexedId(*db_, ann, 1), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 }  // namespace
