@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "common/server/flags.h"
 #include "common/server/metrics.h"
+#include "common/server/respond.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -123,12 +124,15 @@ grpc::ServerUnaryReactor* BackupService::ListBackups(grpc::CallbackServerContext
                                                      const v1::ListBackupsRequest* req,
                                                      v1::ListBackupsResponse* resp) {
   return frame_.Blocking(
-      ctx, req, resp, [this, resp](const auth::Caller& caller) -> absl::Status {
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-        if (backups_.store == nullptr) return absl::OkStatus();
-        CB_ASSIGN_OR_RETURN(std::vector<StoreBackup> all, backups_.store->List());
-        for (const StoreBackup& backup : all) *resp->add_backups() = ToBackup(backup);
-        return absl::OkStatus();
+        const storage::PageRequest page{.page_size = req->page_size(),
+                                        .page_token = req->page_token()};
+        if (backups_.store == nullptr)
+          return storage::OpenPage(StoreBackups::kPageQuery, page).status();
+        return server::RespondPage(
+            backups_.store->List(page), resp,
+            [](v1::ListBackupsResponse& out) { return out.add_backups(); }, ToBackup);
       });
 }
 

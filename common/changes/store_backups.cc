@@ -7,8 +7,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/keys/key_codec.h"
+#include "common/status/errors.h"
 #include "common/storage/database.h"
 
 namespace clientbook::changes {
@@ -90,14 +94,30 @@ absl::StatusOr<StoreBackup> StoreBackups::Create() {
   return StoreBackup{.info = *std::move(info), .metadata = std::move(metadata)};
 }
 
-absl::StatusOr<std::vector<StoreBackup>> StoreBackups::List() const {
+absl::StatusOr<storage::Page<StoreBackup>> StoreBackups::List(
+    const storage::PageRequest& request) const {
+  absl::StatusOr<storage::ListPage> page = storage::OpenPage(kPageQuery, request);
+  if (!page.ok()) return page.status();
+  // The cursor is the id of the previous page's last (oldest) backup.
+  uint64_t below = std::numeric_limits<uint64_t>::max();
+  if (!page->cursor.empty()) {
+    std::optional<uint64_t> id = storage::DecodeUint64(page->cursor);
+    if (!id.has_value()) return errors::InvalidField("page_token", "is not a backup's");
+    below = *id;
+  }
   absl::StatusOr<std::vector<storage::BackupInfo>> infos = backups_.List();
   if (!infos.ok()) return infos.status();
-  std::vector<StoreBackup> backups;
+  storage::Page<StoreBackup> backups;
   for (const storage::BackupInfo& info : *infos) {
+    if (info.id >= below) continue;
+    if (backups.items.size() == page->size) {
+      backups.next_page_token =
+          page->TokenFor(storage::EncodeUint64(backups.items.back().info.id));
+      break;
+    }
     absl::StatusOr<StoreBackup> backup = DescribeBackup(info);
     if (!backup.ok()) return backup.status();
-    backups.push_back(*std::move(backup));
+    backups.items.push_back(*std::move(backup));
   }
   return backups;
 }

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/changes/change_log.h"
 #include "common/changes/change_record.pb.h"
+#include "common/paging/paging.h"
 #include "common/storage/backups.h"
 
 namespace clientbook::changes {
@@ -35,8 +36,13 @@ class StoreBackups {
         scratch_dir_(std::move(scratch_dir)) {}
 
   absl::StatusOr<StoreBackup> Create();
-  // Newest first.
-  absl::StatusOr<std::vector<StoreBackup>> List() const;
+  // What List's page tokens are bound to.
+  static constexpr char kPageQuery[] = "backups";
+
+  // Newest first, a page at a time (AIP-158; an operator may keep any
+  // number by hand).
+  absl::StatusOr<storage::Page<StoreBackup>> List(
+      const storage::PageRequest& request) const;
   // DATA_LOSS when a file of the backup does not match its checksum.
   absl::StatusOr<StoreBackup> Verify(uint32_t id) const;
   absl::Status Delete(uint32_t id) { return backups_.Delete(id); }

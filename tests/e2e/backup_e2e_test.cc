@@ -223,6 +223,23 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
       EXPECT_THAT(s, IsOk()) << listed.name() << ": " << s.error_message();
     }
   }
+  v1::ListBackupsResponse all;
+  ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
+  v1::ListBackupsRequest one_a_page;
+  one_a_page.set_page_size(1);
+  std::vector<std::string> paged;
+  do {
+    v1::ListBackupsResponse page;
+    ASSERT_THAT(backups_->ListBackups(AsOperator().get(), one_a_page, &page), IsOk());
+    ASSERT_EQ(page.backups_size(), 1);
+    paged.push_back(page.backups(0).name());
+    one_a_page.set_page_token(page.next_page_token());
+  } while (!one_a_page.page_token().empty());
+  ASSERT_EQ(paged.size(), static_cast<size_t>(all.backups_size()));
+  for (int i = 0; i < all.backups_size(); ++i) EXPECT_EQ(paged[i], all.backups(i).name());
+  one_a_page.set_page_size(-1);
+  EXPECT_THAT(backups_->ListBackups(AsOperator().get(), one_a_page, &all),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
   EXPECT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
 }

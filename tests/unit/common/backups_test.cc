@@ -121,9 +121,40 @@ TEST_F(BackupsTest, EachBackupHoldsExactlyTheChangesUpToItsSequenceWhileWritersR
     }
   }
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/backup-checkpoint"));
-  ASSERT_EQ(ValueOrFail(backups_.List()).size(), 3u);
-  EXPECT_EQ(ValueOrFail(backups_.List()).front().info.id, made.back().info.id)
+  ASSERT_EQ(ValueOrFail(backups_.List({})).items.size(), 3u);
+  EXPECT_EQ(ValueOrFail(backups_.List({})).items.front().info.id, made.back().info.id)
       << "newest first";
+}
+
+TEST_F(BackupsTest, BackupsAreListedNewestFirstAPageAtATime) {
+  for (int b = 0; b < 5; ++b) {
+    ASSERT_THAT(Write(b), IsOk());
+    ValueOrFail(backups_.Create());
+  }
+  auto ids_of = [](const storage::Page<StoreBackup>& page) {
+    std::vector<uint32_t> ids;
+    for (const StoreBackup& backup : page.items) ids.push_back(backup.info.id);
+    return ids;
+  };
+  const storage::Page<StoreBackup> first = ValueOrFail(backups_.List({.page_size = 2}));
+  EXPECT_THAT(ids_of(first), ::testing::ElementsAre(5, 4));
+  ASSERT_THAT(backups_.Delete(3), IsOk()) << "removed between two pages";
+  const storage::Page<StoreBackup> second =
+      ValueOrFail(backups_.List({.page_size = 2, .page_token = first.next_page_token}));
+  EXPECT_THAT(ids_of(second), ::testing::ElementsAre(2, 1));
+  EXPECT_EQ(second.next_page_token, "") << "a full last page has no token";
+  EXPECT_THAT(ids_of(ValueOrFail(backups_.List({}))), ::testing::ElementsAre(5, 4, 2, 1));
+
+  EXPECT_THAT(backups_.List({.page_size = -1}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(backups_.List({.page_token = "bm90IGEgdG9rZW4"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string another_querys = storage::EncodePageToken("clients", "x");
+  EXPECT_THAT(backups_.List({.page_token = another_querys}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string not_an_id = storage::EncodePageToken(StoreBackups::kPageQuery, "x");
+  EXPECT_THAT(backups_.List({.page_token = not_an_id}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
@@ -158,13 +189,13 @@ TEST_F(BackupsTest, AFullBackupVolumeIsSaidSoAndTheNextBackupOnceFreedIsWhole) {
   const absl::Status full = backups.Create().status();
   EXPECT_THAT(full, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(errors::ReasonOf(full), "BACKUP_VOLUME_FULL") << full;
-  EXPECT_THAT(ValueOrFail(backups.List()), ::testing::IsEmpty());
+  EXPECT_THAT(ValueOrFail(backups.List({})).items, ::testing::IsEmpty());
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/checkpoint-2"));
   ASSERT_THAT(Write(100), IsOk()) << "the service's own disk is not the full one";
 
   volume->Set(testing::FailingFileSystem::Fault::kNone);
   const StoreBackup backup = ValueOrFail(backups.Create());
-  ASSERT_EQ(ValueOrFail(backups.List()).size(), 1u);
+  ASSERT_EQ(ValueOrFail(backups.List({})).items.size(), 1u);
   EXPECT_THAT(backups.Verify(backup.info.id), IsOk());
   const std::string into = dir_.Sub("restored");
   ValueOrFail(RestoreBackup(*engine, backup.info.id, into, clock_));
