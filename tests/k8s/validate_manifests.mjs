@@ -209,7 +209,12 @@ for (const { file, object } of docs) {
   const named = [];
   if (object.kind === "Service") named.push(...object.spec.ports.map((p) => p.targetPort));
   if (object.kind === "NetworkPolicy") {
-    for (const rule of object.spec.ingress ?? []) named.push(...(rule.ports ?? []).map((p) => p.port));
+    for (const rule of object.spec.ingress ?? []) {
+      named.push(...(rule.ports ?? []).map((p) => p.port));
+      // Every port is gRPC 1.51's or civetweb's HTTP; the plaintext ones
+      // fall to a header flood from any pod that reaches them.
+      if (!rule.from?.length) fail(`${file} ${object.kind}`, `a rule lets ${JSON.stringify(rule.ports)} in from anywhere`);
+    }
   }
   for (const port of named) {
     if (typeof port === "string" && !podPorts.has(port)) fail(`${file} ${object.kind}`, `no container port is named ${port}`);
