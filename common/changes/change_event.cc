@@ -2,9 +2,11 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "common/changes/change_service.h"
+#include "common/changes/json_value.h"
+#include "common/status/macros.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -53,29 +55,6 @@ std::string EtagOf(const Message& message) {
   return message.GetReflection()->GetString(message, etag);
 }
 
-// A message's fields as JSON values by their proto names, defaults too.
-absl::StatusOr<google::protobuf::Struct> JsonFieldsOf(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  google::protobuf::util::Status printed =
-      google::protobuf::util::MessageToJsonString(message, &json, options);
-  google::protobuf::Struct fields;
-  if (printed.ok()) printed = google::protobuf::util::JsonStringToMessage(json, &fields);
-  if (!printed.ok()) return absl::InternalError(std::string(printed.message()));
-  return fields;
-}
-
-google::protobuf::Value FieldValue(const google::protobuf::Struct& fields,
-                                   const std::string& path) {
-  auto it = fields.fields().find(path);
-  if (it != fields.fields().end()) return it->second;
-  google::protobuf::Value null;
-  null.set_null_value(google::protobuf::NULL_VALUE);
-  return null;
-}
-
 }  // namespace
 
 const Message* HeldMessage(const v1::Resource& resource) {
@@ -94,8 +73,6 @@ absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& reade
   entry.set_read_filter(record.read_filter());
   const Message* after = HeldMessage(event.resource());
   if (after == nullptr) return absl::OkStatus();  // gone: `prior` is its last state
-  absl::StatusOr<google::protobuf::Struct> after_fields = JsonFieldsOf(*after);
-  if (!after_fields.ok()) return after_fields.status();
   const Message* before = HeldMessage(event.prior());
   if (before == nullptr) {
     // A creation: every field it set, from nothing.
@@ -106,17 +83,20 @@ absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& reade
       v1::FieldChange& change = *entry.add_field_changes();
       change.set_path(field->name());
       change.mutable_before()->set_null_value(google::protobuf::NULL_VALUE);
-      *change.mutable_after() = FieldValue(*after_fields, field->name());
+      CB_ASSIGN_OR_RETURN(*change.mutable_after(), JsonValueOf(*after, *field));
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<google::protobuf::Struct> before_fields = JsonFieldsOf(*before);
-  if (!before_fields.ok()) return before_fields.status();
+  // The paths are top-level fields of the resource (ToChangeEvent).
   for (const std::string& path : event.changed_fields().paths()) {
+    const FieldDescriptor* field = after->GetDescriptor()->FindFieldByName(path);
+    if (field == nullptr || before->GetDescriptor() != after->GetDescriptor()) {
+      return absl::InternalError(absl::StrCat(record.name(), " has no field ", path));
+    }
     v1::FieldChange& change = *entry.add_field_changes();
     change.set_path(path);
-    *change.mutable_before() = FieldValue(*before_fields, path);
-    *change.mutable_after() = FieldValue(*after_fields, path);
+    CB_ASSIGN_OR_RETURN(*change.mutable_before(), JsonValueOf(*before, *field));
+    CB_ASSIGN_OR_RETURN(*change.mutable_after(), JsonValueOf(*after, *field));
   }
   return absl::OkStatus();
 }

@@ -334,16 +334,19 @@ grpc::ServerUnaryReactor* ChangeService::ListAuditEntries(
                   !readers_.MayRead(caller, record)) {
                 return false;
               }
-              v1::AuditEntry entry;
+              // Made in place, on the response's arena.
+              v1::AuditEntry& entry = *resp->add_audit_entries();
               CB_RETURN_IF_ERROR(ToAuditEntry(record, readers_, entry));
               if (!filter.field.empty() &&
                   std::none_of(entry.field_changes().begin(), entry.field_changes().end(),
                                [&](const v1::FieldChange& change) {
                                  return change.path() == filter.field;
                                })) {
+                resp->mutable_audit_entries()->RemoveLast();
                 return false;
               }
-              if (!bytes.Add(*resp->mutable_audit_entries(), std::move(entry))) {
+              if (!bytes.Take(entry.ByteSizeLong())) {
+                resp->mutable_audit_entries()->RemoveLast();
                 return storage::PageFull();
               }
               return true;

@@ -119,6 +119,7 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
         options_(options),
         unsent_batches_(frame.unsent_responses().limits()) {
     SetMessageAllocatorFor_ListChanges(&list_changes_messages_);
+    SetMessageAllocatorFor_ListAuditEntries(&list_audit_messages_);
   }
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(
@@ -219,6 +220,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   // A page of up to 1,000 events, copied in from the shared ones.
   server::ArenaMessages<v1::ListChangesRequest, v1::ListChangesResponse>
       list_changes_messages_;
+  // A page of up to 1,000 audit entries, each with its fields' values.
+  server::ArenaMessages<v1::ListAuditEntriesRequest, v1::ListAuditEntriesResponse>
+      list_audit_messages_;
   std::atomic<uint64_t> events_sent_{0};
   std::atomic<uint64_t> watches_refused_{0};
   // Where each open watch is, for its lag: the next sequence it has yet to
