@@ -10,6 +10,12 @@ namespace {
 
 using server::Respond;
 
+// ToProto has two overloads: a value, and one written in place (pages).
+constexpr auto kToProto = [](const SubscriptionView& view) { return ToProto(view); };
+constexpr auto kIntoProto = [](const SubscriptionView& view, v1::Subscription& out) {
+  ToProto(view, out);
+};
+
 // A body that acts on the subscription the request names, as `Output`.
 template <typename Request, typename Response, typename Action, typename Output>
 server::Frame::Body OnSubscription(const Request* req, Response* resp, Action action,
@@ -33,7 +39,7 @@ grpc::ServerUnaryReactor* BillingService::GetSubscription(
           [this](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.Get(caller, ref);
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::ListSubscriptions(
@@ -50,7 +56,7 @@ grpc::ServerUnaryReactor* BillingService::ListSubscriptions(
             billing_.List(caller, firm.firm_id, filter,
                           PageRequest{.page_size = req->page_size(),
                                       .page_token = req->page_token()}),
-            resp, [](auto& out) { return out.add_subscriptions(); }, ToProto);
+            resp, [](auto& out) { return out.add_subscriptions(); }, kIntoProto);
       });
 }
 
@@ -69,7 +75,7 @@ grpc::ServerUnaryReactor* BillingService::SubscribeClient(
             billing_.Subscribe(caller, {client.firm_id, client.company_id},
                                req->subscription().plan(), products,
                                req->subscription().billing_period(), req->request_id()),
-            resp, ToProto);
+            resp, kToProto);
       });
 }
 
@@ -83,7 +89,7 @@ grpc::ServerUnaryReactor* BillingService::AddProduct(grpc::CallbackServerContext
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.AddProduct(caller, ref, req->product(), req->request_id());
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::RemoveProduct(
@@ -96,7 +102,7 @@ grpc::ServerUnaryReactor* BillingService::RemoveProduct(
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.RemoveProduct(caller, ref, req->product(), req->request_id());
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::SetBillingPeriod(
@@ -110,7 +116,7 @@ grpc::ServerUnaryReactor* BillingService::SetBillingPeriod(
             return billing_.SetBillingPeriod(caller, ref, req->billing_period(),
                                              req->request_id());
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::AddPaymentMethod(
@@ -123,7 +129,7 @@ grpc::ServerUnaryReactor* BillingService::AddPaymentMethod(
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.AddPaymentMethod(caller, ref, req->request_id());
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::RemoveFromWholesale(
@@ -136,7 +142,7 @@ grpc::ServerUnaryReactor* BillingService::RemoveFromWholesale(
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.RemoveFromWholesale(caller, ref, req->request_id());
           },
-          ToProto));
+          kToProto));
 }
 
 grpc::ServerUnaryReactor* BillingService::AuthorizeBillingTransfer(

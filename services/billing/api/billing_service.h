@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/billing/domain/billing.h"
 
@@ -13,7 +14,9 @@ namespace clientbook::billing {
 class BillingService final : public v1::BillingService::CallbackService {
  public:
   BillingService(Billing& billing, server::Frame& frame)
-      : billing_(billing), frame_(frame) {}
+      : billing_(billing), frame_(frame) {
+    SetMessageAllocatorFor_ListSubscriptions(&list_subscriptions_messages_);
+  }
 
   grpc::ServerUnaryReactor* GetSubscription(grpc::CallbackServerContext* ctx,
                                             const v1::GetSubscriptionRequest* req,
@@ -55,6 +58,9 @@ class BillingService final : public v1::BillingService::CallbackService {
  private:
   Billing& billing_;
   server::Frame& frame_;
+  // Pages of up to 1,000, each written in place on the call's arena.
+  server::ArenaMessages<v1::ListSubscriptionsRequest, v1::ListSubscriptionsResponse>
+      list_subscriptions_messages_;
 };
 
 }  // namespace clientbook::billing

@@ -38,8 +38,13 @@ v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
 }
 
 v1::Subscription ToProto(const SubscriptionView& view) {
-  const SubscriptionRecord& s = view.record;
   v1::Subscription out;
+  ToProto(view, out);
+  return out;
+}
+
+void ToProto(const SubscriptionView& view, v1::Subscription& out) {
+  const SubscriptionRecord& s = view.record;
   out.set_name(RefOf(s).ToString());
   out.set_plan(s.plan());
   *out.mutable_products() = s.products();
@@ -53,7 +58,6 @@ v1::Subscription ToProto(const SubscriptionView& view) {
   if (s.has_transfer()) *out.mutable_transfer() = TransferToProto(view);
   *out.mutable_create_time() = Timestamp(s.create_time_us());
   *out.mutable_update_time() = Timestamp(s.update_time_us());
-  return out;
 }
 
 }  // namespace clientbook::billing

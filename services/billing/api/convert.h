@@ -8,6 +8,8 @@
 namespace clientbook::billing {
 
 v1::Subscription ToProto(const SubscriptionView& view);
+// The same written into `out`, on `out`'s arena (a page's, ArenaMessages).
+void ToProto(const SubscriptionView& view, v1::Subscription& out);
 // The subscription's latest transfer (state EXPIRED computed from the clock).
 v1::BillingTransfer TransferToProto(const SubscriptionView& view);
 

@@ -29,6 +29,11 @@ v1::Date DateOfDay(int32_t number) {
 
 v1::Note ToProto(const NoteRecord& note) {
   v1::Note out;
+  ToProto(note, out);
+  return out;
+}
+
+void ToProto(const NoteRecord& note, v1::Note& out) {
   out.set_name(names::NoteName{note.firm_id(), note.id()}.ToString());
   out.set_client(names::ClientName{note.firm_id(), note.company_id()}.ToString());
   out.set_kind(note.kind());
@@ -47,11 +52,15 @@ v1::Note ToProto(const NoteRecord& note) {
     *out.mutable_purge_time() = Timestamp(Notes::PurgeTimeOf(note));
   }
   out.set_etag(EtagOf(note));
-  return out;
 }
 
 v1::Todo ToProto(const TodoRecord& todo) {
   v1::Todo out;
+  ToProto(todo, out);
+  return out;
+}
+
+void ToProto(const TodoRecord& todo, v1::Todo& out) {
   out.set_name(names::TodoName{todo.firm_id(), todo.id()}.ToString());
   out.set_client(names::ClientName{todo.firm_id(), todo.company_id()}.ToString());
   out.set_title(todo.title());
@@ -70,7 +79,6 @@ v1::Todo ToProto(const TodoRecord& todo) {
   *out.mutable_create_time() = Timestamp(todo.create_time_us());
   *out.mutable_update_time() = Timestamp(todo.update_time_us());
   out.set_etag(EtagOf(todo));
-  return out;
 }
 
 absl::StatusOr<NoteRecord> FromProto(const v1::Note& note, uint64_t company_id) {

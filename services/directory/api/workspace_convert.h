@@ -13,6 +13,9 @@ namespace clientbook::directory {
 
 v1::Note ToProto(const NoteRecord& note);
 v1::Todo ToProto(const TodoRecord& todo);
+// The same written into `out`, on `out`'s arena (a page's, ArenaMessages).
+void ToProto(const NoteRecord& note, v1::Note& out);
+void ToProto(const TodoRecord& todo, v1::Todo& out);
 
 // The caller-settable fields of a note (the client is the caller's to
 // parse); INVALID_ARGUMENT for a call time or duration out of range.

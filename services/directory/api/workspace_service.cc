@@ -11,6 +11,7 @@ namespace clientbook::directory {
 namespace {
 
 constexpr auto kToProto = [](const auto& record) { return ToProto(record); };
+constexpr auto kIntoProto = [](const auto& record, auto& out) { ToProto(record, out); };
 
 std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
@@ -67,7 +68,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContex
                             OptionalMemberUserId("author", req->author(), firm.firm_id));
         return server::RespondPage(
             directory_.notes.ListNotes(caller, query), resp,
-            [](auto& out) { return out.add_notes(); }, kToProto);
+            [](auto& out) { return out.add_notes(); }, kIntoProto);
       });
 }
 
@@ -174,7 +175,7 @@ grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContex
                             DayOf("due_on_or_before", req->due_on_or_before()));
         return server::RespondPage(
             directory_.todos.ListTodos(caller, query), resp,
-            [](auto& out) { return out.add_todos(); }, kToProto);
+            [](auto& out) { return out.add_todos(); }, kIntoProto);
       });
 }
 

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_
 
 #include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
 
@@ -13,7 +14,10 @@ namespace clientbook::directory {
 class WorkspaceService final : public v1::WorkspaceService::CallbackService {
  public:
   WorkspaceService(Directory& directory, server::Frame& frame)
-      : directory_(directory), frame_(frame) {}
+      : directory_(directory), frame_(frame) {
+    SetMessageAllocatorFor_ListNotes(&list_notes_messages_);
+    SetMessageAllocatorFor_ListTodos(&list_todos_messages_);
+  }
 
   grpc::ServerUnaryReactor* CreateNote(grpc::CallbackServerContext* ctx,
                                        const v1::CreateNoteRequest* req,
@@ -49,6 +53,9 @@ class WorkspaceService final : public v1::WorkspaceService::CallbackService {
  private:
   Directory& directory_;
   server::Frame& frame_;
+  // Pages of up to 1,000, each written in place on the call's arena.
+  server::ArenaMessages<v1::ListNotesRequest, v1::ListNotesResponse> list_notes_messages_;
+  server::ArenaMessages<v1::ListTodosRequest, v1::ListTodosResponse> list_todos_messages_;
 };
 
 }  // namespace clientbook::directory
