@@ -23,8 +23,8 @@ constexpr size_t kChunkBytes = 64 * 1024;
 // How long a watcher sleeps between checks that its caller is still there.
 constexpr absl::Duration kWatchPoll = absl::Seconds(1);
 
-v1::ImportError ToProto(const ErrorRecord& e) {
-  v1::ImportError out;
+// Written in place, on the page's arena.
+void ToProto(const ErrorRecord& e, v1::ImportError& out) {
   out.set_row(e.row());
   out.set_column(e.column());
   out.set_code(e.code());
@@ -33,7 +33,6 @@ v1::ImportError ToProto(const ErrorRecord& e) {
     out.add_original(text::EscapeInvalidUtf8(field));
     out.add_original_bytes(field);
   }
-  return out;
 }
 
 bool WriteChunks(const Write& write, absl::string_view data) {
@@ -190,7 +189,7 @@ grpc::ServerUnaryReactor* ImportService::ListImportErrors(
                 caller, ref,
                 {.page_size = req->page_size(), .page_token = req->page_token()}),
             resp, [](auto& out) { return out.add_errors(); },
-            [](const ErrorRecord& e) { return ToProto(e); });
+            [](const ErrorRecord& e, v1::ImportError& out) { ToProto(e, out); });
       });
 }
 

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_IMPORT_API_IMPORT_SERVICE_H_
 
 #include "clientbook/v1/import.grpc.pb.h"
+#include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/import/domain/importer.h"
 
@@ -18,7 +19,9 @@ class ImportService final : public v1::ImportService::WithRawCallbackMethod_Uplo
   ImportService(Importer& importer, server::Frame& frame)
       : importer_(importer),
         frame_(frame),
-        export_room_(frame.unsent_responses().limits()) {}
+        export_room_(frame.unsent_responses().limits()) {
+    SetMessageAllocatorFor_ListImportErrors(&list_errors_messages_);
+  }
 
   grpc::ServerWriteReactor<v1::CsvChunk>* ExportClients(
       grpc::CallbackServerContext* ctx, const v1::ExportClientsRequest* req) override;
@@ -45,6 +48,9 @@ class ImportService final : public v1::ImportService::WithRawCallbackMethod_Uplo
  private:
   Importer& importer_;
   server::Frame& frame_;
+  // Pages of up to 1,000 errors, each with its row, on the call's arena.
+  server::ArenaMessages<v1::ListImportErrorsRequest, v1::ListImportErrorsResponse>
+      list_errors_messages_;
   // The room export pages take while their callers read them: as much as
   // the frame allows unsent answers (--max_unsent_response_mib*), apart.
   server::UnsentResponses export_room_;
