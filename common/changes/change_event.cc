@@ -91,7 +91,8 @@ absl::Status ToAuditEntry(const ChangeRecord& record, const ChangeReaders& reade
   for (const std::string& path : event.changed_fields().paths()) {
     const FieldDescriptor* field = after->GetDescriptor()->FindFieldByName(path);
     if (field == nullptr || before->GetDescriptor() != after->GetDescriptor()) {
-      return absl::InternalError(absl::StrCat(record.name(), " has no field ", path));
+      return absl::InternalError(
+          absl::StrCat(record.name(), ": no field ", path, " in both its states"));
     }
     v1::FieldChange& change = *entry.add_field_changes();
     change.set_path(path);

@@ -180,6 +180,9 @@ absl::Status PrintedValue(const Message& message, Value& out) {
 
 absl::Status MessageValue(const Message& message, Value& out) {
   const std::string& type = message.GetDescriptor()->full_name();
+  // A time in range is written as TimeUtil writes it; one out of range goes
+  // to the printer, which refuses a timestamp and writes a duration whose
+  // seconds and nanos differ in sign its own way.
   if (type == "google.protobuf.Timestamp") {
     google::protobuf::Timestamp time;
     time.CopyFrom(message);
