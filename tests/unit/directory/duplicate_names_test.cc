@@ -161,6 +161,26 @@ TEST_F(DuplicateNamesTest, PagesOfLargeGroupsComeShortWithEachGroupWhole) {
   EXPECT_EQ(pages, 3);
 }
 
+// A group shows its first 100 clients, and the rest of its name is skipped,
+// not read: a page examines only what it shows.
+TEST_F(DuplicateNamesTest, AGroupShowsItsFirst100ClientsAndReadsNoMore) {
+  std::vector<uint64_t> rossi;
+  for (int i = 0; i < 120; ++i)
+    rossi.push_back(ValueOrFail(Create("Rossi", true)).company_id());
+  ClientRecord verdi = NewClient(firm_, "Verdi");
+  ClientRecord verdi_again = ValueOrFail(Create("VERDI", true));
+  const std::vector<std::vector<uint64_t>> groups = Groups();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0], std::vector<uint64_t>(rossi.begin(), rossi.begin() + 100));
+  EXPECT_THAT(groups[1], ElementsAre(verdi.company_id(), verdi_again.company_id()));
+
+  // 110 entries may be examined: Rossi's 100 and Verdi's 2 fit in one page.
+  const auto page =
+      ValueOrFail(store_->clients().ListDuplicateGroups(firm_, "", 50, 110));
+  EXPECT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.cursor, "");
+}
+
 TEST_F(DuplicateNamesTest, DeletingADuplicateEndsTheGroup) {
   ClientRecord a = NewClient(firm_, "Gialli");
   ValueOrFail(Create("gialli", true));
