@@ -48,6 +48,10 @@ class TodoStore {
                                                             uint64_t todo_id) const = 0;
   virtual absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(
       const TodoScan& scan) const = 0;
+  // How many to-dos `scan`'s range holds (its facet, states and due days;
+  // its record_filter, cursor and limits aside), up to `max`: counted in
+  // the index, no record read.
+  virtual absl::StatusOr<size_t> CountTodos(const TodoScan& scan, size_t max) const = 0;
   // Up to `limit` to-dos of one client, read until they come to more than
   // `max_bytes`.
   virtual absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,

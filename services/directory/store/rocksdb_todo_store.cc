@@ -1,5 +1,7 @@
 #include "services/directory/store/rocksdb_todo_store.h"
 
+#include <algorithm>
+
 #include "common/keys/key_codec.h"
 #include "common/storage/records.h"
 #include "services/directory/store/directory_changes.h"
@@ -13,18 +15,33 @@ absl::StatusOr<std::optional<TodoRecord>> RocksTodoStore::GetTodo(
   return storage::ReadRecord<TodoRecord>(db_, workspace_keys::TodoKey(firm_id, todo_id));
 }
 
-absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
-    const TodoScan& scan) const {
-  const std::string prefix = workspace_keys::TodoScanPrefix(scan);
+namespace {
+
+// The index keys a scan walks: under `prefix`, in [from, to) ("" for the
+// prefix's own ends).
+struct TodoKeyRange {
+  std::string prefix;
   std::string from;
   std::string to;
+};
+
+TodoKeyRange RangeOf(const TodoScan& scan) {
+  TodoKeyRange range{.prefix = workspace_keys::TodoScanPrefix(scan)};
   if (scan.due_from.has_value())
-    from = workspace_keys::TodoDueBound(prefix, *scan.due_from);
+    range.from = workspace_keys::TodoDueBound(range.prefix, *scan.due_from);
   if (scan.due_to.has_value()) {
-    to = workspace_keys::TodoDueBound(prefix, *scan.due_to + 1);
+    range.to = workspace_keys::TodoDueBound(range.prefix, *scan.due_to + 1);
   } else if (scan.due_from.has_value()) {
-    to = workspace_keys::TodoUndatedStart(prefix);
+    range.to = workspace_keys::TodoUndatedStart(range.prefix);
   }
+  return range;
+}
+
+}  // namespace
+
+absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
+    const TodoScan& scan) const {
+  const auto [prefix, from, to] = RangeOf(scan);
   MatchCollector<TodoRecord>::Filter filter;
   if (scan.record_filter) {
     filter = [&](const TodoRecord& todo, absl::string_view) {
@@ -39,6 +56,20 @@ absl::StatusOr<StoredPage<TodoRecord>> RocksTodoStore::ScanTodos(
       [&](absl::string_view key, absl::string_view) { return matches.Visit(key); });
   if (!next.ok()) return next.status();
   return std::move(matches).Page(std::move(*next), scan.limit);
+}
+
+absl::StatusOr<size_t> RocksTodoStore::CountTodos(const TodoScan& scan,
+                                                  size_t max) const {
+  const auto [prefix, from, to] = RangeOf(scan);
+  size_t count = 0;
+  absl::StatusOr<std::string> next = db_.ScanMatchesBetween(
+      prefix, from, to, "", max, max,
+      [&](absl::string_view, absl::string_view) -> absl::StatusOr<bool> {
+        ++count;
+        return true;
+      });
+  if (!next.ok()) return next.status();
+  return std::min(count, max);
 }
 
 absl::StatusOr<std::vector<TodoRecord>> RocksTodoStore::ClientTodos(

@@ -15,6 +15,7 @@ class RocksTodoStore final : public TodoStore {
   absl::StatusOr<std::optional<TodoRecord>> GetTodo(uint64_t firm_id,
                                                     uint64_t todo_id) const override;
   absl::StatusOr<StoredPage<TodoRecord>> ScanTodos(const TodoScan& scan) const override;
+  absl::StatusOr<size_t> CountTodos(const TodoScan& scan, size_t max) const override;
   absl::StatusOr<std::vector<TodoRecord>> ClientTodos(uint64_t firm_id,
                                                       uint64_t company_id, size_t limit,
                                                       size_t max_bytes) const override;

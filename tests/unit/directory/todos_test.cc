@@ -288,7 +288,9 @@ TEST_F(TodosTest, PagesFollowTheDueDate) {
 
 // Now is 2026-01-31 23:30 UTC: still January in UTC, already 1 February in
 // Rome. A to-do due 31 January is overdue in Rome only; one done at 23:30
-// Rome time on 31 January was done "this month" in UTC only.
+// Rome time on 31 January was done "this month" in UTC only. In progress
+// is open; done, cancelled and another client's are neither open nor
+// overdue, whatever their due day.
 TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
   clock_.Advance(
       absl::FromCivil(absl::CivilSecond(2026, 1, 31, 22, 30, 0), absl::UTCTimeZone()) -
@@ -296,15 +298,26 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
   Create(Draft("due 31 Jan", "anna", absl::CivilDay(2026, 1, 31)));
   Create(Draft("due 30 Jan", "anna", absl::CivilDay(2026, 1, 30)));
   Create(Draft("undated", "anna"));
+  ASSERT_THAT(Move(Create(Draft("due 29 Jan", "anna", absl::CivilDay(2026, 1, 29))),
+                   v1::Todo::IN_PROGRESS),
+              IsOk());
   ASSERT_THAT(Move(Create(Draft("done")), v1::Todo::DONE), IsOk());
+  ASSERT_THAT(Move(Create(Draft("done, was due", "anna", absl::CivilDay(2026, 1, 2))),
+                   v1::Todo::DONE),
+              IsOk());
+  ASSERT_THAT(Move(Create(Draft("cancelled", "anna", absl::CivilDay(2026, 1, 2))),
+                   v1::Todo::CANCELLED),
+              IsOk());
+  const uint64_t other = NewClient(firm_, "Bianchi SpA").company_id();
+  Create(Draft("another client's", "anna", absl::CivilDay(2026, 1, 2), other));
   clock_.Advance(absl::Hours(1));
 
   auto utc = ValueOrFail(directory_->todos.GetClientWorkSummary(
       testing::As("anna"), names::ClientName{firm_, client_}));
   EXPECT_EQ(utc.time_zone, "UTC");
-  EXPECT_EQ(utc.open, 3);
-  EXPECT_EQ(utc.overdue, 1);
-  EXPECT_EQ(utc.done_this_month, 1);
+  EXPECT_EQ(utc.open, 4);
+  EXPECT_EQ(utc.overdue, 2);
+  EXPECT_EQ(utc.done_this_month, 2);
 
   FirmRecord rome;
   rome.set_time_zone("Europe/Rome");
@@ -314,8 +327,8 @@ TEST_F(TodosTest, TheWorkSummaryCountsDaysInTheFirmsTimeZone) {
   auto in_rome = ValueOrFail(directory_->todos.GetClientWorkSummary(
       testing::As("anna"), names::ClientName{firm_, client_}));
   EXPECT_EQ(in_rome.time_zone, "Europe/Rome");
-  EXPECT_EQ(in_rome.open, 3);
-  EXPECT_EQ(in_rome.overdue, 2);
+  EXPECT_EQ(in_rome.open, 4);
+  EXPECT_EQ(in_rome.overdue, 3);
   EXPECT_EQ(in_rome.done_this_month, 0);
 }
 
