@@ -178,14 +178,26 @@ absl::Status PrintedValue(const Message& message, Value& out) {
   return absl::OkStatus();
 }
 
+// The seconds and nanos a Timestamp or a Duration holds (fields 1 and 2 of
+// both), read by reflection: CopyFrom aborts on a message whose descriptor
+// is another pool's.
+template <typename Time>
+Time SecondsAndNanos(const Message& message) {
+  const Reflection& r = *message.GetReflection();
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  Time time;
+  time.set_seconds(r.GetInt64(message, type.FindFieldByNumber(1)));
+  time.set_nanos(r.GetInt32(message, type.FindFieldByNumber(2)));
+  return time;
+}
+
 absl::Status MessageValue(const Message& message, Value& out) {
   const std::string& type = message.GetDescriptor()->full_name();
   // A time in range is written as TimeUtil writes it; one out of range goes
   // to the printer, which refuses a timestamp and writes a duration whose
   // seconds and nanos differ in sign its own way.
   if (type == "google.protobuf.Timestamp") {
-    google::protobuf::Timestamp time;
-    time.CopyFrom(message);
+    const auto time = SecondsAndNanos<google::protobuf::Timestamp>(message);
     if (time.seconds() < TimeUtil::kTimestampMinSeconds ||
         time.seconds() > TimeUtil::kTimestampMaxSeconds || time.nanos() < 0 ||
         time.nanos() >= kNanosPerSecond) {
@@ -195,8 +207,7 @@ absl::Status MessageValue(const Message& message, Value& out) {
     return absl::OkStatus();
   }
   if (type == "google.protobuf.Duration") {
-    google::protobuf::Duration duration;
-    duration.CopyFrom(message);
+    const auto duration = SecondsAndNanos<google::protobuf::Duration>(message);
     if (duration.seconds() < TimeUtil::kDurationMinSeconds ||
         duration.seconds() > TimeUtil::kDurationMaxSeconds ||
         std::abs(duration.nanos()) >= kNanosPerSecond ||

@@ -14,6 +14,7 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
@@ -300,6 +301,52 @@ TEST(JsonValueTest, TypesJsonMapsByHandAreWhatThePrinterWrites) {
     ExpectSameAsJson(*filled);
   }
   ExpectSameAsJson(prototype);
+}
+
+// A Timestamp and a Duration of a pool of their own (not the generated
+// types'): read by reflection, as the printer reads them.
+TEST(JsonValueTest, TimesOfAnotherPoolAreWhatThePrinterWrites) {
+  google::protobuf::DescriptorPool pool;
+  for (const google::protobuf::FileDescriptor* file :
+       {google::protobuf::Timestamp::descriptor()->file(),
+        google::protobuf::Duration::descriptor()->file()}) {
+    google::protobuf::FileDescriptorProto copy;
+    file->CopyTo(&copy);
+    ASSERT_NE(pool.BuildFile(copy), nullptr);
+  }
+  google::protobuf::FileDescriptorProto times;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "times.proto"
+        package: "test"
+        syntax: "proto3"
+        dependency: [
+          "google/protobuf/timestamp.proto",
+          "google/protobuf/duration.proto"
+        ]
+        message_type {
+          name: "Times"
+          field {
+            name: "at"
+            number: 1
+            type: TYPE_MESSAGE
+            type_name: ".google.protobuf.Timestamp"
+          }
+          field {
+            name: "took"
+            number: 2
+            type: TYPE_MESSAGE
+            type_name: ".google.protobuf.Duration"
+          }
+        }
+      )pb",
+      &times));
+  ASSERT_NE(pool.BuildFile(times), nullptr);
+  google::protobuf::DynamicMessageFactory factory(&pool);
+  std::unique_ptr<Message> filled(
+      factory.GetPrototype(pool.FindMessageTypeByName("test.Times"))->New());
+  Fill(*filled, 0, 3);
+  ExpectSameAsJson(*filled);
 }
 
 TEST(JsonValueTest, TimesOutOfRangeAreWhatThePrinterMakesOfThem) {
