@@ -22,8 +22,8 @@ class DirectoryPort {
 
   // The user id of the client company's primary admin, read on behalf of
   // `caller`: NOT_FOUND if the firm has no such client, PERMISSION_DENIED if
-  // the caller may not read it, UNAVAILABLE if the directory does not
-  // answer.
+  // the caller may not read it (only the firm's members and that admin
+  // may), UNAVAILABLE if the directory does not answer.
   virtual absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                          uint64_t firm_id,
                                                          uint64_t company_id) = 0;

@@ -33,12 +33,14 @@ class InMemoryDirectoryPort final : public DirectoryPort {
       : directory_(directory) {}
 
   absl::Status CheckMember(const auth::Caller& caller, uint64_t firm_id) override {
+    ++asked;
     if (!answer.ok()) return answer;
     return directory_.firms.GetFirm(caller, names::FirmName{firm_id}).status();
   }
   absl::StatusOr<std::string> ClientPrimaryAdmin(const auth::Caller& caller,
                                                  uint64_t firm_id,
                                                  uint64_t company_id) override {
+    ++asked;
     if (!answer.ok()) return answer;
     auto client =
         directory_.clients.GetClient(caller, names::ClientName{firm_id, company_id});
@@ -48,6 +50,8 @@ class InMemoryDirectoryPort final : public DirectoryPort {
   }
 
   absl::Status answer = absl::OkStatus();
+  // How many questions billing asked.
+  int asked = 0;
   // Runs once, the next time billing checks a client for a change, once
   // the directory has answered.
   std::function<void()> while_checked;

@@ -82,6 +82,33 @@ TEST_F(TransferTest, OnlyAFirmMemberCompletes) {
   EXPECT_THAT(Complete("client-owner"), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(TransferTest, AFirmMemberWhoIsTheClientsPrimaryAdminAuthorizesAndCompletes) {
+  const names::SubscriptionName own = NewClient("anna");
+  ASSERT_THAT(billing_->Subscribe(testing::As("anna"), own, v1::DIRECT_DISCOUNT,
+                                  {v1::Product::PLUS}, v1::MONTHLY, ""),
+              IsOk());
+  ASSERT_THAT(billing_->AuthorizeTransfer(testing::As("anna"), own, firm_, ""), IsOk());
+  EXPECT_THAT(billing_->CompleteTransfer(testing::As("anna"), own, ""), IsOk());
+}
+
+// The directory shows a client only to the firm's members and the client
+// company's primary admin, so one question tells a member: only that admin
+// doing a member's work makes billing ask about the firm as well.
+TEST_F(TransferTest, AMembersReadOrChangeAsksTheDirectoryOnce) {
+  directory_.asked = 0;
+  ASSERT_THAT(billing_->Get(testing::As("anna"), ref_), IsOk());
+  EXPECT_EQ(directory_.asked, 1);
+  directory_.asked = 0;
+  ASSERT_THAT(Authorize(), IsOk());
+  EXPECT_EQ(directory_.asked, 1);
+  directory_.asked = 0;
+  ASSERT_THAT(Complete(), IsOk());
+  EXPECT_EQ(directory_.asked, 1);
+  directory_.asked = 0;
+  EXPECT_THAT(Complete("client-owner"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(directory_.asked, 2);
+}
+
 TEST_F(TransferTest, AnotherFirmCanNeitherBeNamedNorComplete) {
   auto elsewhere = Authorize("client-owner", other_firm_);
   EXPECT_THAT(elsewhere, StatusIs(absl::StatusCode::kFailedPrecondition));
