@@ -39,22 +39,17 @@ absl::Status Billing::CheckActor(const auth::Caller& caller, names::Subscription
       directory_.ClientPrimaryAdmin(caller, ref.firm_id, ref.company_id);
   if (!primary_admin.ok()) return primary_admin.status();
   const bool client_primary_admin = *primary_admin == caller.user_id;
-  switch (actor) {
-    case Actor::kAnyone:
-      return absl::OkStatus();
-    case Actor::kClientPrimaryAdmin:
-      if (client_primary_admin) return absl::OkStatus();
-      return absl::PermissionDeniedError(
-          "only the client company's primary admin can do this");
-    case Actor::kFirmMember: {
-      if (!client_primary_admin) return absl::OkStatus();
-      absl::Status member = directory_.CheckMember(caller, ref.firm_id);
-      if (member.code() != absl::StatusCode::kPermissionDenied) return member;
-      return absl::PermissionDeniedError(absl::StrCat(
-          "only members of ", ref.client().firm().ToString(), " can do this"));
-    }
+  if (actor == Actor::kAnyone) return absl::OkStatus();
+  if (actor == Actor::kClientPrimaryAdmin) {
+    if (client_primary_admin) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        "only the client company's primary admin can do this");
   }
-  return absl::InternalError("unknown actor");
+  if (!client_primary_admin) return absl::OkStatus();
+  absl::Status member = directory_.CheckMember(caller, ref.firm_id);
+  if (member.code() != absl::StatusCode::kPermissionDenied) return member;
+  return absl::PermissionDeniedError(
+      absl::StrCat("only members of ", ref.client().firm().ToString(), " can do this"));
 }
 
 absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
