@@ -93,6 +93,10 @@ absl::StatusOr<StoreBackup> BackupService::Create() {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "BACKUPS_OFF",
                               "this service keeps no backups (no --backup_dir)");
   }
+  return next_backup_.Run();
+}
+
+absl::StatusOr<StoreBackup> BackupService::BackUpNow() {
   absl::StatusOr<StoreBackup> made = backups_.store->Create();
   absl::MutexLock lock(&mu_);
   if (!made.ok()) {

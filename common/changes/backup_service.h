@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "clientbook/v1/backup.grpc.pb.h"
 #include "common/changes/store_backups.h"
+#include "common/locks/shared_next_run.h"
 #include "common/server/frame.h"
 #include "common/server/periodic_task.h"
 #include "prometheus/collectable.h"
@@ -50,7 +51,10 @@ class BackupService final : public v1::BackupService::CallbackService,
                             public prometheus::Collectable {
  public:
   BackupService(ServiceBackups backups, server::Frame& frame, BackupOptions options)
-      : backups_(std::move(backups)), frame_(frame), options_(std::move(options)) {}
+      : backups_(std::move(backups)),
+        frame_(frame),
+        options_(std::move(options)),
+        next_backup_([this] { return BackUpNow(); }) {}
 
   // From --backup_dir, --backup_interval, --backup_keep and --data_dir, for
   // the binary of `service` ("directory") whose store keeps `log`.
@@ -78,11 +82,15 @@ class BackupService final : public v1::BackupService::CallbackService,
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  // A backup that started after the caller asked, shared with the callers
+  // who asked while the one before it ran.
   absl::StatusOr<StoreBackup> Create();
+  absl::StatusOr<StoreBackup> BackUpNow();
 
   const ServiceBackups backups_;
   server::Frame& frame_;
   const BackupOptions options_;
+  storage::SharedNextRun<absl::StatusOr<StoreBackup>> next_backup_;
   mutable absl::Mutex mu_;
   absl::Time last_success_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   uint64_t last_size_ ABSL_GUARDED_BY(mu_) = 0;

@@ -1,0 +1,65 @@
+#ifndef CLIENTBOOK_COMMON_LOCKS_SHARED_NEXT_RUN_H_
+#define CLIENTBOOK_COMMON_LOCKS_SHARED_NEXT_RUN_H_
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+
+namespace clientbook::storage {
+
+// Runs a task for callers who each need a run that starts after they ask,
+// such as a backup holding every change they saw acknowledged. One run at a
+// time; the callers who arrive while one runs share the next, so any number
+// of racing callers cost two runs, where taking turns cost one each.
+template <typename Result>
+class SharedNextRun {
+ public:
+  explicit SharedNextRun(absl::AnyInvocable<Result()> task) : task_(std::move(task)) {}
+
+  // The result of a run that started after this call did.
+  Result Run() {
+    absl::MutexLock lock(&mu_);
+    ++waiting_;
+    const uint64_t wanted = started_ + 1;
+    auto done_or_free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return finished_ >= wanted || !running_;
+    };
+    mu_.Await(absl::Condition(&done_or_free));
+    --waiting_;
+    if (finished_ >= wanted) return *last_;
+    running_ = true;
+    const uint64_t run = ++started_;
+    mu_.Unlock();
+    Result result = task_();
+    mu_.Lock();
+    running_ = false;
+    finished_ = run;
+    last_ = result;
+    return result;
+  }
+
+  // Callers waiting for a run (for tests, which let a run end only once
+  // they know who shares the next).
+  int waiting() const {
+    absl::MutexLock lock(&mu_);
+    return waiting_;
+  }
+
+ private:
+  absl::AnyInvocable<Result()> task_;
+  mutable absl::Mutex mu_;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last run's result, which its sharers copy.
+  std::optional<Result> last_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace clientbook::storage
+
+#endif  // CLIENTBOOK_COMMON_LOCKS_SHARED_NEXT_RUN_H_

@@ -1,0 +1,102 @@
+// Callers who each need a run that starts after they ask (a backup) share
+// the next run while one is under way, and never get an earlier run's result.
+#include "common/locks/shared_next_run.h"
+
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace clientbook::storage {
+namespace {
+
+using ::testing::Each;
+using ::testing::Eq;
+
+// A task whose runs are numbered and each of which waits to be let go
+// before it ends.
+class HeldTask {
+ public:
+  int operator()() {
+    absl::MutexLock lock(&mu_);
+    const int run = ++runs_;
+    ++running_;
+    auto released = [this, run]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return released_ >= run; };
+    mu_.Await(absl::Condition(&released));
+    --running_;
+    return run;
+  }
+  void AwaitRunning(int runs) {
+    absl::MutexLock lock(&mu_);
+    auto started = [this, runs]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return runs_ == runs && running_ == 1;
+    };
+    mu_.Await(absl::Condition(&started));
+  }
+  void Release(int through_run) {
+    absl::MutexLock lock(&mu_);
+    released_ = through_run;
+  }
+  int runs() {
+    absl::MutexLock lock(&mu_);
+    return runs_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int runs_ ABSL_GUARDED_BY(mu_) = 0;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  int released_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+void AwaitWaiting(const SharedNextRun<int>& run, int callers) {
+  while (run.waiting() < callers) std::this_thread::yield();
+}
+
+TEST(SharedNextRunTest, CallersArrivingDuringARunShareTheNextOneAndNeverTheRunUnderWay) {
+  HeldTask task;
+  SharedNextRun<int> next([&task] { return task(); });
+  int first = 0;
+  std::thread leader([&] { first = next.Run(); });
+  task.AwaitRunning(1);
+
+  // 16 callers arrive while run 1 is under way: it may hold none of what
+  // they saw, so they wait for run 2, which they all share.
+  std::vector<int> results(16);
+  std::vector<std::thread> racers;
+  for (int& result : results)
+    racers.emplace_back([&next, &result] { result = next.Run(); });
+  AwaitWaiting(next, 16);
+  task.Release(1);
+  task.AwaitRunning(2);
+  leader.join();
+  EXPECT_EQ(first, 1);
+
+  // One more arrives during run 2 (beside the 15 waiting for it to end)
+  // and gets run 3 to itself.
+  int late = 0;
+  std::thread latecomer([&] { late = next.Run(); });
+  AwaitWaiting(next, 16);
+  task.Release(2);
+  task.AwaitRunning(3);
+  for (std::thread& t : racers) t.join();
+  EXPECT_THAT(results, Each(Eq(2)));
+  task.Release(3);
+  latecomer.join();
+  EXPECT_EQ(late, 3);
+  EXPECT_EQ(task.runs(), 3);
+}
+
+TEST(SharedNextRunTest, ACallerWithNoRunUnderWayStartsItsOwnAtOnce) {
+  int runs = 0;
+  SharedNextRun<int> next([&runs] { return ++runs; });
+  EXPECT_EQ(next.Run(), 1);
+  EXPECT_EQ(next.Run(), 2);
+  EXPECT_EQ(next.waiting(), 0);
+}
+
+}  // namespace
+}  // namespace clientbook::storage
