@@ -93,7 +93,7 @@ absl::StatusOr<StoreBackup> BackupService::Create() {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "BACKUPS_OFF",
                               "this service keeps no backups (no --backup_dir)");
   }
-  return next_backup_.Run();
+  return next_backup_.Run([this] { return BackUpNow(); });
 }
 
 absl::StatusOr<StoreBackup> BackupService::BackUpNow() {

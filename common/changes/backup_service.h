@@ -51,10 +51,7 @@ class BackupService final : public v1::BackupService::CallbackService,
                             public prometheus::Collectable {
  public:
   BackupService(ServiceBackups backups, server::Frame& frame, BackupOptions options)
-      : backups_(std::move(backups)),
-        frame_(frame),
-        options_(std::move(options)),
-        next_backup_([this] { return BackUpNow(); }) {}
+      : backups_(std::move(backups)), frame_(frame), options_(std::move(options)) {}
 
   // From --backup_dir, --backup_interval, --backup_keep and --data_dir, for
   // the binary of `service` ("directory") whose store keeps `log`.

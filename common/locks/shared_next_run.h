@@ -3,10 +3,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 
 namespace clientbook::storage {
@@ -18,10 +17,9 @@ namespace clientbook::storage {
 template <typename Result>
 class SharedNextRun {
  public:
-  explicit SharedNextRun(absl::AnyInvocable<Result()> task) : task_(std::move(task)) {}
-
-  // The result of a run that started after this call did.
-  Result Run() {
+  // The result of a run that started after this call did: `task`'s, when
+  // this caller is the one to start it, or the run's it shares.
+  Result Run(absl::FunctionRef<Result()> task) {
     absl::MutexLock lock(&mu_);
     ++waiting_;
     const uint64_t wanted = started_ + 1;
@@ -34,7 +32,7 @@ class SharedNextRun {
     running_ = true;
     const uint64_t run = ++started_;
     mu_.Unlock();
-    Result result = task_();
+    Result result = task();
     mu_.Lock();
     running_ = false;
     finished_ = run;
@@ -50,7 +48,6 @@ class SharedNextRun {
   }
 
  private:
-  absl::AnyInvocable<Result()> task_;
   mutable absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;

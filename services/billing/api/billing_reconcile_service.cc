@@ -38,29 +38,38 @@ grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
   return frame_.AsksPeers(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-        auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
-          ClientSet clients;
-          CB_RETURN_IF_ERROR(client::ReadSnapshot(
-              directory_, caller, DirectoryFeed::kClientsOnly, DirectoryFeed::kPeer,
-              [&](const v1::ChangeEvent& event) {
-                absl::StatusOr<names::ClientName> name =
-                    names::ClientName::Parse("name", event.name());
-                if (name.ok()) clients.insert({name->firm_id, name->company_id});
-              }));
-          return clients;
-        };
-        CB_ASSIGN_OR_RETURN(
-            ClientReconciliation found,
-            billing_.ReconcileClients(caller, directory_clients, req->fix()));
-        for (const ClientMismatch& mismatch : found.mismatches) {
-          ToProto(mismatch, *resp->add_mismatches());
-        }
-        resp->set_mismatch_count(found.mismatch_count);
-        resp->set_fixed_count(found.fixed_count);
-        resp->set_checked_count(found.checked_count);
-        resp->set_directory_resource_count(found.directory_client_count);
+        const bool fix = req->fix();
+        CB_ASSIGN_OR_RETURN(*resp,
+                            runs_[fix].Run([&] { return ReconcileNow(caller, fix); }));
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<v1::ReconcileResponse> BillingReconcileService::ReconcileNow(
+    const auth::Caller& caller, bool fix) {
+  auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
+    ClientSet clients;
+    CB_RETURN_IF_ERROR(
+        client::ReadSnapshot(directory_, caller, DirectoryFeed::kClientsOnly,
+                             DirectoryFeed::kPeer, [&](const v1::ChangeEvent& event) {
+                               absl::StatusOr<names::ClientName> name =
+                                   names::ClientName::Parse("name", event.name());
+                               if (name.ok())
+                                 clients.insert({name->firm_id, name->company_id});
+                             }));
+    return clients;
+  };
+  CB_ASSIGN_OR_RETURN(ClientReconciliation found,
+                      billing_.ReconcileClients(caller, directory_clients, fix));
+  v1::ReconcileResponse out;
+  for (const ClientMismatch& mismatch : found.mismatches) {
+    ToProto(mismatch, *out.add_mismatches());
+  }
+  out.set_mismatch_count(found.mismatch_count);
+  out.set_fixed_count(found.fixed_count);
+  out.set_checked_count(found.checked_count);
+  out.set_directory_resource_count(found.directory_client_count);
+  return out;
 }
 
 }  // namespace clientbook::billing

@@ -58,9 +58,10 @@ void AwaitWaiting(const SharedNextRun<int>& run, int callers) {
 
 TEST(SharedNextRunTest, CallersArrivingDuringARunShareTheNextOneAndNeverTheRunUnderWay) {
   HeldTask task;
-  SharedNextRun<int> next([&task] { return task(); });
+  SharedNextRun<int> next;
+  auto run = [&task] { return task(); };
   int first = 0;
-  std::thread leader([&] { first = next.Run(); });
+  std::thread leader([&] { first = next.Run(run); });
   task.AwaitRunning(1);
 
   // 16 callers arrive while run 1 is under way: it may hold none of what
@@ -68,7 +69,7 @@ TEST(SharedNextRunTest, CallersArrivingDuringARunShareTheNextOneAndNeverTheRunUn
   std::vector<int> results(16);
   std::vector<std::thread> racers;
   for (int& result : results)
-    racers.emplace_back([&next, &result] { result = next.Run(); });
+    racers.emplace_back([&next, &run, &result] { result = next.Run(run); });
   AwaitWaiting(next, 16);
   task.Release(1);
   task.AwaitRunning(2);
@@ -78,7 +79,7 @@ TEST(SharedNextRunTest, CallersArrivingDuringARunShareTheNextOneAndNeverTheRunUn
   // One more arrives during run 2 (beside the 15 waiting for it to end)
   // and gets run 3 to itself.
   int late = 0;
-  std::thread latecomer([&] { late = next.Run(); });
+  std::thread latecomer([&] { late = next.Run(run); });
   AwaitWaiting(next, 16);
   task.Release(2);
   task.AwaitRunning(3);
@@ -90,11 +91,12 @@ TEST(SharedNextRunTest, CallersArrivingDuringARunShareTheNextOneAndNeverTheRunUn
   EXPECT_EQ(task.runs(), 3);
 }
 
-TEST(SharedNextRunTest, ACallerWithNoRunUnderWayStartsItsOwnAtOnce) {
+TEST(SharedNextRunTest, ACallerWithNoRunUnderWayStartsItsOwnTaskAtOnce) {
   int runs = 0;
-  SharedNextRun<int> next([&runs] { return ++runs; });
-  EXPECT_EQ(next.Run(), 1);
-  EXPECT_EQ(next.Run(), 2);
+  SharedNextRun<int> next;
+  EXPECT_EQ(next.Run([&runs] { return ++runs; }), 1);
+  EXPECT_EQ(next.Run([] { return -1; }), -1);
+  EXPECT_EQ(runs, 1);
   EXPECT_EQ(next.waiting(), 0);
 }
 
