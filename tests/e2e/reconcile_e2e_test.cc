@@ -7,6 +7,8 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -102,6 +104,26 @@ class ReconcileE2eTest : public ::testing::Test {
                              cluster_.data_dir("admin.log"), admin_log_);
   }
 
+  void BackUpDirectory() {
+    auto backups = v1::BackupService::NewStub(
+        testing::Channel(cluster_.directory_operator_target()));
+    v1::Backup backup;
+    const grpc::Status made =
+        backups->CreateBackup(As("ops", "operator").get(), {}, &backup);
+    ASSERT_THAT(made, IsOk()) << made.error_message();
+  }
+
+  // The directory's volume is lost and restored from its newest backup.
+  void RestoreDirectory() {
+    cluster_.StopDirectory();
+    std::filesystem::remove_all(cluster_.data_dir("directory"));
+    ASSERT_EQ(Admin({"restore", "--from=" + cluster_.backup_dir("directory"),
+                     "--data_dir=" + cluster_.data_dir("directory")}),
+              0)
+        << admin_log_;
+    ASSERT_TRUE(cluster_.StartDirectory()) << cluster_.DirectoryLog();
+  }
+
   int Reconcile(bool fix) {
     std::vector<std::string> args = {"reconcile",
                                      "--billing=" + cluster_.operator_target(),
@@ -120,13 +142,7 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   const v1::Client returned = NewClient(firm_.name(), "alice", "Returned");
   const std::string kept_subscription = Subscribe(kept);
   const std::string returned_subscription = Subscribe(returned);
-
-  auto backups =
-      v1::BackupService::NewStub(testing::Channel(cluster_.directory_operator_target()));
-  auto operator_context = As("ops", "operator");
-  v1::Backup backup;
-  const grpc::Status made = backups->CreateBackup(operator_context.get(), {}, &backup);
-  ASSERT_THAT(made, IsOk()) << made.error_message();
+  ASSERT_NO_FATAL_FAILURE(BackUpDirectory());
 
   // After the backup: a client and its subscription, a deleted client, a
   // new firm with an import job.
@@ -149,14 +165,7 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   ASSERT_THAT(ListedSubscriptions(),
               UnorderedElementsAre(kept_subscription, lost_subscription));
 
-  // The directory's volume is lost and restored.
-  cluster_.StopDirectory();
-  std::filesystem::remove_all(cluster_.data_dir("directory"));
-  ASSERT_EQ(Admin({"restore", "--from=" + cluster_.backup_dir("directory"),
-                   "--data_dir=" + cluster_.data_dir("directory")}),
-            0)
-      << admin_log_;
-  ASSERT_TRUE(cluster_.StartDirectory()) << cluster_.DirectoryLog();
+  ASSERT_NO_FATAL_FAILURE(RestoreDirectory());
 
   // Listed, nothing changed.
   ASSERT_EQ(Reconcile(/*fix=*/false), 0) << admin_log_;
@@ -192,6 +201,51 @@ TEST_F(ReconcileE2eTest, AfterTheDirectoryIsRestoredReconcileListsThenFixes) {
   v1::Subscription none;
   EXPECT_THAT(cluster_.billing->GetSubscription(As("alice").get(), get, &none),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Racing calls share runs (each holds a set of all the directory's
+// clients), but a call without fix never shares one that fixes.
+TEST_F(ReconcileE2eTest, RacingCallsAllAnswerAndOnlyThoseAskingToFixFix) {
+  Subscribe(NewClient(firm_.name(), "alice", "Kept"));
+  ASSERT_NO_FATAL_FAILURE(BackUpDirectory());
+  const std::string lost_subscription =
+      Subscribe(NewClient(firm_.name(), "alice", "Lost"));
+  ASSERT_NO_FATAL_FAILURE(RestoreDirectory());
+
+  auto stub = v1::ReconcileService::NewStub(testing::Channel(cluster_.operator_target()));
+  constexpr int kCallers = 16;
+  std::vector<v1::ReconcileResponse> answers(kCallers);
+  std::vector<grpc::Status> statuses(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      v1::ReconcileRequest req;
+      req.set_fix(i % 2 == 1);
+      statuses[i] = stub->Reconcile(As("ops", "operator").get(), req, &answers[i]);
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  int fixed = 0;
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_THAT(statuses[i], IsOk()) << statuses[i].error_message();
+    const v1::ReconcileResponse& answer = answers[i];
+    EXPECT_EQ(answer.checked_count(), 2);
+    // Before the fix the lost client's subscription; after it, nothing.
+    ASSERT_LE(answer.mismatch_count(), 1);
+    ASSERT_EQ(answer.mismatches_size(), answer.mismatch_count());
+    if (answer.mismatch_count() == 1) {
+      EXPECT_EQ(answer.mismatches(0).name(), lost_subscription);
+      EXPECT_EQ(answer.mismatches(0).fixed(), i % 2 == 1) << "caller " << i;
+    }
+    if (i % 2 == 0) {
+      EXPECT_EQ(answer.fixed_count(), 0) << "caller " << i << " did not ask to fix";
+    } else {
+      fixed += answer.fixed_count();
+    }
+  }
+  EXPECT_GE(fixed, 1);
+  EXPECT_THAT(ListedSubscriptions(),
+              ::testing::Not(::testing::Contains(lost_subscription)));
 }
 
 TEST_F(ReconcileE2eTest, OnlyAnOperatorMayReconcile) {
