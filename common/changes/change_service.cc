@@ -11,6 +11,7 @@
 #include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/paging/page_token.h"
+#include "common/server/call_share.h"
 #include "common/server/metrics.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
@@ -506,6 +507,10 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::CallbackServerContext& ctx,
     const std::function<bool(const grpc::ByteBuffer&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
+  // Each batch is made as a page of its size would be: in its firm's share
+  // of the server (the watches of every firm, firms/-, in one of their own).
+  const server::CallShare batch_share{.flow = server::ShareOf(req, caller.user_id).flow,
+                                      .cost = server::PageCost(kMaxBatchEvents)};
   int64_t rows = 0;
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
@@ -514,6 +519,9 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::ByteBuffer message;
     int events = 0;
     {
+      CB_ASSIGN_OR_RETURN(server::FairShare::Seat seat,
+                          frame_.fair_share().AwaitSeat(
+                              batch_share, [&ctx] { return ctx.IsCancelled(); }));
       server::UnsentResponses::Hold room =
           unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
       CB_ASSIGN_OR_RETURN(

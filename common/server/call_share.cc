@@ -71,12 +71,16 @@ int64_t CostOf(const Message& request) {
       resources = std::max<int64_t>(resources, reflection->GetInt32(request, field));
     }
   }
+  return PageCost(resources);
+}
+
+}  // namespace
+
+int64_t PageCost(int64_t resources) {
   // A page is at most storage::kMaxPageSize long whatever page_size asks
   // (AIP-158), and no batch holds more: a bigger number is no more work.
   return 1 + std::min<int64_t>(resources, storage::kMaxPageSize) / kResourcesPerUnit;
 }
-
-}  // namespace
 
 absl::Status CheckFirmInCell(absl::string_view flow, std::optional<names::Cell> cell) {
   if (!cell.has_value() || !absl::StartsWith(flow, kFirmPrefix)) return absl::OkStatus();

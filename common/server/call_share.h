@@ -32,6 +32,9 @@ CallShare ShareOf(const google::protobuf::Message& request, absl::string_view us
 // the wrong place. No `cell` (a service in front of every cell): OK.
 absl::Status CheckFirmInCell(absl::string_view flow, std::optional<names::Cell> cell);
 
+// The cost of a page or batch of up to `resources`.
+int64_t PageCost(int64_t resources);
+
 // The cost of an upload of `bytes`: 1 work unit plus one per 600 bytes, so
 // a file of 100 KB weighs as a page of 1,000.
 int64_t UploadCost(size_t bytes);

@@ -184,6 +184,41 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
   return std::optional<Seat>();
 }
 
+absl::StatusOr<FairShare::Seat> FairShare::AwaitSeat(const CallShare& share,
+                                                     std::function<bool()> abandoned) {
+  // Where the seat is handed over, from the thread that freed it.
+  struct Handoff {
+    absl::Mutex mu;
+    std::optional<Seat> seat ABSL_GUARDED_BY(mu);
+    bool dropped ABSL_GUARDED_BY(mu) = false;
+  };
+  auto handoff = std::make_shared<Handoff>();
+  absl::StatusOr<std::optional<Seat>> entered = Enter(share, [&abandoned, &handoff] {
+    return Waiter{.start =
+                      [handoff](Seat seat) {
+                        absl::MutexLock lock(&handoff->mu);
+                        handoff->seat = std::move(seat);
+                      },
+                  .abandoned = std::move(abandoned),
+                  .drop =
+                      [handoff] {
+                        absl::MutexLock lock(&handoff->mu);
+                        handoff->dropped = true;
+                      }};
+  });
+  if (!entered.ok()) return entered.status();
+  if (entered->has_value()) return std::move(**entered);
+  absl::MutexLock lock(&handoff->mu);
+  auto handed = [&handoff]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(handoff->mu) {
+    return handoff->seat.has_value() || handoff->dropped;
+  };
+  handoff->mu.Await(absl::Condition(&handed));
+  if (handoff->dropped) {
+    return absl::CancelledError("the caller left while waiting for its firm's share");
+  }
+  return std::move(*handoff->seat);
+}
+
 void FairShare::Dispatch(absl::Time now, Ready& ready) {
   size_t passed = 0;  // flows in a row that could not start a call
   while (free_seats_ > 0 && !turns_.empty() && passed < turns_.size()) {

@@ -121,6 +121,13 @@ class FairShare {
   absl::StatusOr<std::optional<Seat>> Enter(const CallShare& share,
                                             absl::FunctionRef<Waiter()> wait);
 
+  // A seat for a chunk of a stream's bulk work (a SNAPSHOT's batch), waited
+  // for on this thread as a call of its cost would wait, and held until
+  // destroyed: a flood of them takes its flow's share of the server, no
+  // more, and another flow's calls go first. CANCELLED once `abandoned`
+  // says its caller left while it waited; RESOURCE_EXHAUSTED as Enter.
+  absl::StatusOr<Seat> AwaitSeat(const CallShare& share, std::function<bool()> abandoned);
+
   // What an operator looks at to find the noisy firm.
   struct FlowLoad {
     std::string flow;

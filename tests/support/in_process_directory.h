@@ -39,6 +39,8 @@ class InProcessDirectory {
   directory::Directory& domain() { return directory_; }
   // Stands in for the import service the directory asks before a merge.
   directory::FakeImportActivity& imports() { return imports_; }
+  // The serving frame, for its fair share.
+  server::Frame& frame() { return frame_; }
   // The change feed, for its metrics.
   const changes::ChangeService& change_feed() const { return change_feed_; }
   void Shutdown() { server_->Shutdown(); }

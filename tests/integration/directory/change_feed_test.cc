@@ -1112,6 +1112,43 @@ TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChan
 // A snapshot taken while writers run, then its live changes applied by
 // etag, ends equal to the directory: nothing the snapshot missed, nothing
 // it held counted again.
+// A snapshot's batches take their firm's share of the server as its pages
+// would: while other firms' work holds every seat, the snapshot waits.
+TEST_F(ChangeFeedTest, ASnapshotsBatchesWaitForTheirFirmsShareOfTheServer) {
+  const std::string firm = NewFirm("owner");
+  NewClient(firm, "Alpha");
+  server::FairShare& share = service_->frame().fair_share();
+  std::vector<server::FairShare::Seat> held;  // one read each of other firms
+  for (int i = 0; i < share.Report(0).seats; ++i) {
+    absl::StatusOr<server::FairShare::Seat> seat =
+        share.AwaitSeat({.flow = absl::StrCat("firms/99", i)}, [] { return false; });
+    ASSERT_THAT(seat, IsOk());
+    held.push_back(*std::move(seat));
+  }
+  std::atomic<bool> read{false};
+  v1::WatchChangesResponse first;
+  auto ctx = As("owner");
+  v1::WatchChangesRequest req;
+  req.set_parent(firm);
+  req.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = changes_->WatchChanges(ctx.get(), req);
+  std::thread reader([&] { read = stream->Read(&first); });
+  const absl::Time limit = absl::Now() + absl::Seconds(30);
+  bool waited = false;
+  while (!(waited = share.Report(0).queued == 1) && absl::Now() < limit) {
+    std::this_thread::yield();
+  }
+  const bool read_while_held = read;
+  held.clear();
+  reader.join();
+  EXPECT_TRUE(waited) << "the snapshot's batch never waited for a seat";
+  EXPECT_FALSE(read_while_held);
+  ASSERT_TRUE(read);
+  EXPECT_GT(first.events_size(), 0);
+  ctx->TryCancel();
+  stream->Finish();
+}
+
 TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentWrites) {
   const std::string firm = NewFirm("owner");
   std::vector<std::string> names;

@@ -1,8 +1,10 @@
 #include "common/server/fair_share.h"
 
+#include <atomic>
 #include <limits>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -310,6 +312,55 @@ TEST_F(FairShareTest, ACancelledCallLeavesItsQueueUnrun) {
   EXPECT_FALSE((*left)->started);
   EXPECT_TRUE((*stays)->started);
   EXPECT_EQ(share_->Report(10).queued, 0);
+}
+
+TEST_F(FairShareTest, AStreamsBulkWorkWaitsForItsFirmsShareAndAnotherFirmsCallGoesFirst) {
+  Make({.seats = 4});
+  std::vector<Call*> flood;
+  for (int i = 0; i < 3; ++i) flood.push_back(*Enter("firms/1"));
+  ASSERT_THAT(Enter("firms/2"), IsOk());  // the fourth seat
+  // A snapshot's batch of firms/1 (a page of 500's cost) waits on its own
+  // thread; then a call of firms/2 comes.
+  absl::StatusOr<FairShare::Seat> batch;
+  std::thread stream([&] {
+    batch = share_->AwaitSeat(CallShare{.flow = "firms/1", .cost = PageCost(500)},
+                              [] { return false; });
+  });
+  while (share_->Report(10).queued < 1) std::this_thread::yield();
+  absl::StatusOr<Call*> quiet = Enter("firms/2");
+  ASSERT_THAT(quiet, IsOk());
+  ASSERT_FALSE((*quiet)->started);
+
+  // The first seat freed goes to the other firm's call; the batch, which
+  // takes two while firms compete, starts once two are free.
+  Finish(flood[0]);
+  EXPECT_TRUE((*quiet)->started);
+  EXPECT_EQ(share_->Report(10).queued, 1);
+  Finish(flood[1]);
+  Finish(flood[2]);
+  stream.join();
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_TRUE(*batch);
+  *batch = FairShare::Seat();
+  EXPECT_EQ(share_->Report(10).queued, 0);
+}
+
+TEST_F(FairShareTest, AStreamWhoseCallerLeftWhileItsBulkWorkWaitedIsCancelled) {
+  Make({.seats = 1});
+  absl::StatusOr<Call*> running = Enter("firms/1");
+  ASSERT_THAT(running, IsOk());
+  std::atomic<bool> left{false};
+  absl::StatusOr<FairShare::Seat> batch;
+  std::thread stream([&] {
+    batch = share_->AwaitSeat(CallShare{.flow = "firms/2", .cost = PageCost(500)},
+                              [&left] { return left.load(); });
+  });
+  while (share_->Report(10).queued < 1) std::this_thread::yield();
+  left = true;
+  Finish(*running);
+  stream.join();
+  EXPECT_EQ(batch.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(share_->Report(10).seats_in_use, 0);
 }
 
 TEST_F(FairShareTest, ARateLimitRefusesPastTheBurstAndRefillsWithTime) {
