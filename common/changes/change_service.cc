@@ -150,6 +150,7 @@ absl::StatusOr<ChangeService::Scope> ChangeService::OpenScope(const auth::Caller
     CB_ASSIGN_OR_RETURN(names::FirmName firm, names::FirmName::Parse("parent", parent));
     scope.firm_id = firm.firm_id;
   }
+  scope.flow = std::string(parent);
   CB_ASSIGN_OR_RETURN(scope.filter, ChangeFilter::Parse("filter", filter));
   scope.filter_hash = FilterHash(parent, filter);
   scope.any_filter_hash = FilterHash(parent, kAnyFilter);
@@ -472,11 +473,23 @@ absl::Status ChangeService::Watch(
   }
 }
 
+server::CallShare ChangeService::BatchShare(const Scope& scope) {
+  return {.flow = scope.flow, .cost = server::PageCost(kMaxBatchEvents)};
+}
+
 absl::StatusOr<SharedBatches::Batch> ChangeService::BatchAt(const auth::Caller& caller,
                                                             const Scope& scope,
                                                             const std::string& view,
                                                             uint64_t from) {
   return batches_.Get(view, from, [&]() -> absl::StatusOr<SharedBatches::Batch> {
+    // A watch a full batch or more behind catches up as pages would be read,
+    // in its firm's share (its seat not given up for its caller leaving:
+    // the watches of its view wait for this batch too).
+    server::FairShare::Seat seat;
+    if (log_.Published(from + kMaxBatchEvents - 1)) {
+      CB_ASSIGN_OR_RETURN(
+          seat, frame_.fair_share().AwaitSeat(BatchShare(scope), [] { return false; }));
+    }
     CB_ASSIGN_OR_RETURN(std::vector<SharedRecord> records,
                         log_.Read(from, kMaxBatchEvents));
     if (records.empty()) return nullptr;
@@ -507,10 +520,6 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::CallbackServerContext& ctx,
     const std::function<bool(const grpc::ByteBuffer&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
-  // Each batch is made as a page of its size would be: in its firm's share
-  // of the server (the watches of every firm, firms/-, in one of their own).
-  const server::CallShare batch_share{.flow = server::ShareOf(req, caller.user_id).flow,
-                                      .cost = server::PageCost(kMaxBatchEvents)};
   int64_t rows = 0;
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
@@ -519,9 +528,10 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::ByteBuffer message;
     int events = 0;
     {
+      // Made as a page of its size would be, in its firm's share.
       CB_ASSIGN_OR_RETURN(server::FairShare::Seat seat,
                           frame_.fair_share().AwaitSeat(
-                              batch_share, [&ctx] { return ctx.IsCancelled(); }));
+                              BatchShare(scope), [&ctx] { return ctx.IsCancelled(); }));
       server::UnsentResponses::Hold room =
           unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
       CB_ASSIGN_OR_RETURN(

@@ -137,6 +137,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
   // A watch's or list's parent, filter and the caller's right to read them.
   struct Scope {
     uint64_t firm_id = 0;  // 0: every firm
+    // Whose share of the server its bulk reads take: the parent, the watches
+    // of every firm (firms/-) in a flow of their own.
+    std::string flow;
     ChangeFilter filter;
     uint64_t filter_hash = 0;
     uint64_t any_filter_hash = 0;
@@ -169,6 +172,9 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
       const std::function<bool(const grpc::ByteBuffer&)>& write);
+  // What a batch of a snapshot or of a watch catching up weighs in the fair
+  // share: a page of its size, in the scope's flow.
+  static server::CallShare BatchShare(const Scope& scope);
   // The batch a watch of `view` sends from `from`: the one another watch
   // of the view made there, or read, filtered and encoded now; nullptr when
   // the log holds nothing from there yet.

@@ -158,6 +158,47 @@ class ChangeFeedTest : public ::testing::Test {
     return events;
   }
 
+  // A watch's bulk reads (a snapshot's batches, a watch catching up) take
+  // their firm's share of the server as its pages would: while other firms'
+  // work holds every seat, the watch waits for one. `req` is that watch.
+  void ExpectTheFirstBatchWaitsForASeat(const v1::WatchChangesRequest& req) {
+    server::FairShare& share = service_->frame().fair_share();
+    std::vector<server::FairShare::Seat> held;  // one read each of other firms
+    for (int i = 0; i < share.Report(0).seats; ++i) {
+      absl::StatusOr<server::FairShare::Seat> seat =
+          share.AwaitSeat({.flow = absl::StrCat("firms/99", i)}, [] { return false; });
+      ASSERT_THAT(seat, IsOk());
+      held.push_back(*std::move(seat));
+    }
+    // Set once a message with events has come (a watch resumed begins with
+    // one that says where it is).
+    std::atomic<bool> read{false};
+    v1::WatchChangesResponse first;
+    auto ctx = As("owner");
+    auto stream = changes_->WatchChanges(ctx.get(), req);
+    std::thread reader([&] {
+      while (stream->Read(&first)) {
+        if (first.events_size() > 0) {
+          read = true;
+          return;
+        }
+      }
+    });
+    const absl::Time limit = absl::Now() + absl::Seconds(30);
+    bool waited = false;
+    while (!(waited = share.Report(0).queued == 1) && absl::Now() < limit) {
+      std::this_thread::yield();
+    }
+    const bool read_while_held = read;
+    held.clear();
+    reader.join();
+    EXPECT_TRUE(waited) << "the watch's batch never waited for a seat";
+    EXPECT_FALSE(read_while_held);
+    EXPECT_TRUE(read);
+    ctx->TryCancel();
+    stream->Finish();
+  }
+
   testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   FakeWholesaleCheck wholesale_;
@@ -1112,41 +1153,26 @@ TEST_F(ChangeFeedTest, ASnapshotHoldsEveryResourceTheReaderMaySeeThenTheLiveChan
 // A snapshot taken while writers run, then its live changes applied by
 // etag, ends equal to the directory: nothing the snapshot missed, nothing
 // it held counted again.
-// A snapshot's batches take their firm's share of the server as its pages
-// would: while other firms' work holds every seat, the snapshot waits.
 TEST_F(ChangeFeedTest, ASnapshotsBatchesWaitForTheirFirmsShareOfTheServer) {
-  const std::string firm = NewFirm("owner");
-  NewClient(firm, "Alpha");
-  server::FairShare& share = service_->frame().fair_share();
-  std::vector<server::FairShare::Seat> held;  // one read each of other firms
-  for (int i = 0; i < share.Report(0).seats; ++i) {
-    absl::StatusOr<server::FairShare::Seat> seat =
-        share.AwaitSeat({.flow = absl::StrCat("firms/99", i)}, [] { return false; });
-    ASSERT_THAT(seat, IsOk());
-    held.push_back(*std::move(seat));
-  }
-  std::atomic<bool> read{false};
-  v1::WatchChangesResponse first;
-  auto ctx = As("owner");
   v1::WatchChangesRequest req;
-  req.set_parent(firm);
+  req.set_parent(NewFirm("owner"));
+  NewClient(req.parent(), "Alpha");
   req.set_start(v1::WatchChangesRequest::SNAPSHOT);
-  auto stream = changes_->WatchChanges(ctx.get(), req);
-  std::thread reader([&] { read = stream->Read(&first); });
-  const absl::Time limit = absl::Now() + absl::Seconds(30);
-  bool waited = false;
-  while (!(waited = share.Report(0).queued == 1) && absl::Now() < limit) {
-    std::this_thread::yield();
-  }
-  const bool read_while_held = read;
-  held.clear();
-  reader.join();
-  EXPECT_TRUE(waited) << "the snapshot's batch never waited for a seat";
-  EXPECT_FALSE(read_while_held);
-  ASSERT_TRUE(read);
-  EXPECT_GT(first.events_size(), 0);
-  ctx->TryCancel();
-  stream->Finish();
+  ExpectTheFirstBatchWaitsForASeat(req);
+}
+
+TEST_F(ChangeFeedTest, AWatchCatchingUpReadsInItsFirmsShareOfTheServer) {
+  v1::WatchChangesRequest req;
+  req.set_parent(NewFirm("owner"));
+  v1::ListChangesRequest list;
+  list.set_parent(req.parent());
+  list.set_page_size(1);
+  v1::ListChangesResponse page;
+  ASSERT_THAT(changes_->ListChanges(As("owner").get(), list, &page), IsOk());
+  req.set_resume_token(page.resume_token());
+  // A full batch behind (a live watch's batches hold what 20 ms brought).
+  for (int i = 0; i < 500; ++i) NewClient(req.parent(), absl::StrCat("Client ", i));
+  ExpectTheFirstBatchWaitsForASeat(req);
 }
 
 TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentWrites) {
