@@ -141,7 +141,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
     if (now - last_prune_ >= options_.linger) Prune(now);
     Flow& flow = FlowNamed(share.flow, now);
     flow.last_seen = now;
-    if (options_.rate_limit > 0) {
+    if (options_.rate_limit > 0 && !share.admitted) {
       if (std::optional<absl::Duration> wait = TakeToken(flow, now)) {
         ++flow.refused;
         ++refused_rate_limited_;
@@ -193,7 +193,9 @@ absl::StatusOr<FairShare::Seat> FairShare::AwaitSeat(const CallShare& share,
     bool dropped ABSL_GUARDED_BY(mu) = false;
   };
   auto handoff = std::make_shared<Handoff>();
-  absl::StatusOr<std::optional<Seat>> entered = Enter(share, [&abandoned, &handoff] {
+  CallShare chunk = share;
+  chunk.admitted = true;
+  absl::StatusOr<std::optional<Seat>> entered = Enter(chunk, [&abandoned, &handoff] {
     return Waiter{.start =
                       [handoff](Seat seat) {
                         absl::MutexLock lock(&handoff->mu);

@@ -26,6 +26,9 @@ struct CallShare {
   // Work units: 1 for one resource, more for a page of many (see
   // call_share.h).
   int64_t cost = 1;
+  // A chunk of a stream already let in (a SNAPSHOT's batch): it takes no
+  // token of the flow's rate limit, which would cut the stream half way.
+  bool admitted = false;
 };
 
 struct FairShareOptions {
@@ -125,7 +128,8 @@ class FairShare {
   // for on this thread as a call of its cost would wait, and held until
   // destroyed: a flood of them takes its flow's share of the server, no
   // more, and another flow's calls go first. CANCELLED once `abandoned`
-  // says its caller left while it waited; RESOURCE_EXHAUSTED as Enter.
+  // says its caller left while it waited; RESOURCE_EXHAUSTED as Enter when
+  // the flow's queue is full (never for its rate limit: `admitted`).
   absl::StatusOr<Seat> AwaitSeat(const CallShare& share, std::function<bool()> abandoned);
 
   // What an operator looks at to find the noisy firm.

@@ -371,6 +371,10 @@ TEST_F(FairShareTest, ARateLimitRefusesPastTheBurstAndRefillsWithTime) {
   EXPECT_EQ(errors::ReasonOf(refused.status()), "FIRM_RATE_LIMITED");
   EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Milliseconds(100));
   EXPECT_THAT(Enter("firms/2"), IsOk());  // its own bucket
+  // A stream let in before goes on: its chunks take no token.
+  absl::StatusOr<FairShare::Seat> chunk =
+      share_->AwaitSeat(CallShare{.flow = "firms/1"}, [] { return false; });
+  EXPECT_THAT(chunk, IsOk());
   clock_.Advance(absl::Milliseconds(100));
   EXPECT_THAT(Enter("firms/1"), IsOk());
   EXPECT_FALSE(Enter("firms/1").ok());
