@@ -520,6 +520,8 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::CallbackServerContext& ctx,
     const std::function<bool(const grpc::ByteBuffer&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
+  // Each batch made as a page of its size would be, in its firm's share.
+  const server::CallShare batch_share = BatchShare(scope);
   int64_t rows = 0;
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
@@ -528,10 +530,9 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::ByteBuffer message;
     int events = 0;
     {
-      // Made as a page of its size would be, in its firm's share.
       CB_ASSIGN_OR_RETURN(server::FairShare::Seat seat,
                           frame_.fair_share().AwaitSeat(
-                              BatchShare(scope), [&ctx] { return ctx.IsCancelled(); }));
+                              batch_share, [&ctx] { return ctx.IsCancelled(); }));
       server::UnsentResponses::Hold room =
           unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
       CB_ASSIGN_OR_RETURN(

@@ -134,6 +134,11 @@ absl::Duration FairShare::DrainTime(const Flow& flow) const {
 
 absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
     const CallShare& share, absl::FunctionRef<Waiter()> wait) {
+  return Admit(share, wait, /*rated=*/true);
+}
+
+absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Admit(
+    const CallShare& share, absl::FunctionRef<Waiter()> wait, bool rated) {
   const absl::Time now = clock_.Now();
   Ready ready;
   {
@@ -141,7 +146,7 @@ absl::StatusOr<std::optional<FairShare::Seat>> FairShare::Enter(
     if (now - last_prune_ >= options_.linger) Prune(now);
     Flow& flow = FlowNamed(share.flow, now);
     flow.last_seen = now;
-    if (options_.rate_limit > 0 && !share.admitted) {
+    if (options_.rate_limit > 0 && rated) {
       if (std::optional<absl::Duration> wait = TakeToken(flow, now)) {
         ++flow.refused;
         ++refused_rate_limited_;
@@ -193,21 +198,22 @@ absl::StatusOr<FairShare::Seat> FairShare::AwaitSeat(const CallShare& share,
     bool dropped ABSL_GUARDED_BY(mu) = false;
   };
   auto handoff = std::make_shared<Handoff>();
-  CallShare chunk = share;
-  chunk.admitted = true;
-  absl::StatusOr<std::optional<Seat>> entered = Enter(chunk, [&abandoned, &handoff] {
-    return Waiter{.start =
-                      [handoff](Seat seat) {
-                        absl::MutexLock lock(&handoff->mu);
-                        handoff->seat = std::move(seat);
-                      },
-                  .abandoned = std::move(abandoned),
-                  .drop =
-                      [handoff] {
-                        absl::MutexLock lock(&handoff->mu);
-                        handoff->dropped = true;
-                      }};
-  });
+  absl::StatusOr<std::optional<Seat>> entered = Admit(
+      share,
+      [&abandoned, &handoff] {
+        return Waiter{.start =
+                          [handoff](Seat seat) {
+                            absl::MutexLock lock(&handoff->mu);
+                            handoff->seat = std::move(seat);
+                          },
+                      .abandoned = std::move(abandoned),
+                      .drop =
+                          [handoff] {
+                            absl::MutexLock lock(&handoff->mu);
+                            handoff->dropped = true;
+                          }};
+      },
+      /*rated=*/false);
   if (!entered.ok()) return entered.status();
   if (entered->has_value()) return std::move(**entered);
   absl::MutexLock lock(&handoff->mu);

@@ -26,9 +26,6 @@ struct CallShare {
   // Work units: 1 for one resource, more for a page of many (see
   // call_share.h).
   int64_t cost = 1;
-  // A chunk of a stream already let in (a SNAPSHOT's batch): it takes no
-  // token of the flow's rate limit, which would cut the stream half way.
-  bool admitted = false;
 };
 
 struct FairShareOptions {
@@ -129,7 +126,8 @@ class FairShare {
   // destroyed: a flood of them takes its flow's share of the server, no
   // more, and another flow's calls go first. CANCELLED once `abandoned`
   // says its caller left while it waited; RESOURCE_EXHAUSTED as Enter when
-  // the flow's queue is full (never for its rate limit: `admitted`).
+  // the flow's queue is full, never for its rate limit: the stream was let
+  // in as one call, and a refusal half way would cut it.
   absl::StatusOr<Seat> AwaitSeat(const CallShare& share, std::function<bool()> abandoned);
 
   // What an operator looks at to find the noisy firm.
@@ -159,6 +157,9 @@ class FairShare {
   // Work to start once the lock is released.
   using Ready = std::vector<std::function<void()>>;
 
+  // Enter, taking a token of the flow's rate limit when `rated`.
+  absl::StatusOr<std::optional<Seat>> Admit(const CallShare& share,
+                                            absl::FunctionRef<Waiter()> wait, bool rated);
   // Seats a call of `cost` takes now.
   int WidthOf(int64_t cost) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The most seats one flow may hold now.
