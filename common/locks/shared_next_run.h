@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 
@@ -55,6 +56,49 @@ class SharedNextRun {
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   // The last run's result, which its sharers copy.
   std::optional<Result> last_ ABSL_GUARDED_BY(mu_);
+};
+
+// A SharedNextRun for each key (a backup's id, say): callers of one key
+// share runs, callers of different keys never wait for each other. A key
+// is forgotten once nobody runs or waits for it.
+template <typename Key, typename Result>
+class SharedNextRunByKey {
+ public:
+  Result Run(const Key& key, absl::FunctionRef<Result()> task) {
+    SharedNextRun<Result>& runs = Enter(key);
+    Result result = runs.Run(task);
+    Leave(key);
+    return result;
+  }
+
+  // Callers waiting for a run of `key` (for tests, as SharedNextRun's).
+  int waiting(const Key& key) const {
+    absl::MutexLock lock(&mu_);
+    auto it = by_key_.find(key);
+    return it == by_key_.end() ? 0 : it->second.runs.waiting();
+  }
+
+ private:
+  struct Users {
+    SharedNextRun<Result> runs;
+    int count = 0;
+  };
+
+  SharedNextRun<Result>& Enter(const Key& key) {
+    absl::MutexLock lock(&mu_);
+    Users& users = by_key_[key];
+    ++users.count;
+    return users.runs;
+  }
+  void Leave(const Key& key) {
+    absl::MutexLock lock(&mu_);
+    auto it = by_key_.find(key);
+    if (--it->second.count == 0) by_key_.erase(it);
+  }
+
+  mutable absl::Mutex mu_;
+  // A node map: a caller holds its key's runs while others come and go.
+  absl::node_hash_map<Key, Users> by_key_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace clientbook::storage

@@ -42,7 +42,10 @@ absl::StatusOr<std::unique_ptr<Backups>> Backups::Open(const std::string& dir,
         rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &engine);
     if (!s.ok()) return ToAbslStatus(s);
     std::unique_ptr<rocksdb::BackupEngineReadOnly> owned(engine);
-    return std::unique_ptr<Backups>(new Backups(engine, nullptr, std::move(owned)));
+    std::unique_ptr<Backups> backups(new Backups(engine, nullptr, std::move(owned)));
+    absl::ReaderMutexLock lock(&backups->mu_);
+    backups->Relist();
+    return backups;
   }
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -55,7 +58,21 @@ absl::StatusOr<std::unique_ptr<Backups>> Backups::Open(const std::string& dir,
       rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &engine);
   if (!s.ok()) return ToAbslStatus(s);
   std::unique_ptr<rocksdb::BackupEngine> owned(engine);
-  return std::unique_ptr<Backups>(new Backups(engine, std::move(owned), nullptr));
+  std::unique_ptr<Backups> backups(new Backups(engine, std::move(owned), nullptr));
+  absl::ReaderMutexLock lock(&backups->mu_);
+  backups->Relist();
+  return backups;
+}
+
+void Backups::Relist() {
+  std::vector<rocksdb::BackupInfo> infos;
+  reader_->GetBackupInfo(&infos);
+  std::vector<BackupInfo> backups;
+  for (const rocksdb::BackupInfo& info : infos) backups.push_back(FromRocks(info));
+  std::sort(backups.begin(), backups.end(),
+            [](const BackupInfo& a, const BackupInfo& b) { return a.id > b.id; });
+  absl::MutexLock lock(&listed_mu_);
+  listed_ = std::move(backups);
 }
 
 absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoint_dir,
@@ -90,6 +107,7 @@ absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoi
     }
     return ToAbslStatus(s);
   }
+  Relist();
   if (rocksdb::Status s = db->Close(); !s.ok()) return ToAbslStatus(s);
   rocksdb::BackupInfo info;
   if (rocksdb::Status s = engine_->GetBackupInfo(id, &info); !s.ok())
@@ -98,35 +116,31 @@ absl::StatusOr<BackupInfo> Backups::BackUpCheckpoint(const std::string& checkpoi
 }
 
 absl::StatusOr<std::vector<BackupInfo>> Backups::List() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<rocksdb::BackupInfo> infos;
-  reader_->GetBackupInfo(&infos);
-  std::vector<BackupInfo> backups;
-  for (const rocksdb::BackupInfo& info : infos) backups.push_back(FromRocks(info));
-  std::sort(backups.begin(), backups.end(),
-            [](const BackupInfo& a, const BackupInfo& b) { return a.id > b.id; });
-  return backups;
+  absl::MutexLock lock(&listed_mu_);
+  return listed_;
 }
 
 absl::StatusOr<BackupInfo> Backups::Get(uint32_t id) const {
-  absl::MutexLock lock(&mu_);
-  rocksdb::BackupInfo info;
-  rocksdb::Status s = reader_->GetBackupInfo(id, &info);
-  if (s.IsNotFound()) return NoSuchBackup(id);
-  if (!s.ok()) return ToAbslStatus(s);
-  return FromRocks(info);
+  absl::MutexLock lock(&listed_mu_);
+  for (const BackupInfo& info : listed_) {
+    if (info.id == id) return info;
+  }
+  return NoSuchBackup(id);
 }
 
 absl::Status Backups::Verify(uint32_t id) const {
-  absl::MutexLock lock(&mu_);
-  rocksdb::BackupInfo info;
-  if (rocksdb::Status s = reader_->GetBackupInfo(id, &info); s.IsNotFound()) {
-    return NoSuchBackup(id);
-  }
-  rocksdb::IOStatus s = reader_->VerifyBackup(id, /*verify_with_checksum=*/true);
-  if (s.ok()) return absl::OkStatus();
-  if (s.IsNotFound()) return NoSuchBackup(id);
-  return absl::DataLossError(absl::StrCat("backup ", id, " is damaged: ", s.ToString()));
+  return verifies_.Run(id, [this, id]() -> absl::Status {
+    absl::ReaderMutexLock lock(&mu_);
+    rocksdb::BackupInfo info;
+    if (rocksdb::Status s = reader_->GetBackupInfo(id, &info); s.IsNotFound()) {
+      return NoSuchBackup(id);
+    }
+    rocksdb::IOStatus s = reader_->VerifyBackup(id, /*verify_with_checksum=*/true);
+    if (s.ok()) return absl::OkStatus();
+    if (s.IsNotFound()) return NoSuchBackup(id);
+    return absl::DataLossError(
+        absl::StrCat("backup ", id, " is damaged: ", s.ToString()));
+  });
 }
 
 absl::Status Backups::Delete(uint32_t id) {
@@ -137,18 +151,22 @@ absl::Status Backups::Delete(uint32_t id) {
   if (rocksdb::Status s = engine_->GetBackupInfo(id, &info); s.IsNotFound()) {
     return NoSuchBackup(id);
   }
-  return ToAbslStatus(engine_->DeleteBackup(id));
+  absl::Status deleted = ToAbslStatus(engine_->DeleteBackup(id));
+  Relist();
+  return deleted;
 }
 
 absl::Status Backups::KeepNewest(uint32_t keep) {
   absl::MutexLock lock(&mu_);
   if (engine_ == nullptr)
     return absl::FailedPreconditionError("backups opened read-only");
-  return ToAbslStatus(engine_->PurgeOldBackups(keep));
+  absl::Status purged = ToAbslStatus(engine_->PurgeOldBackups(keep));
+  Relist();
+  return purged;
 }
 
 absl::Status Backups::RestoreInto(uint32_t id, const std::string& db_dir) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return ToAbslStatus(
       reader_->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, db_dir, db_dir));
 }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/locks/shared_next_run.h"
 #include "rocksdb/utilities/backup_engine.h"
 
 namespace clientbook::storage {
@@ -42,13 +43,17 @@ class Backups {
   // listed, the earlier backups as they were.
   absl::StatusOr<BackupInfo> BackUpCheckpoint(const std::string& checkpoint_dir,
                                               const std::string& metadata);
-  // Every backup, newest first.
+  // Every backup, newest first; as the last backup made or deleted left
+  // them, so never waiting for one being made.
   absl::StatusOr<std::vector<BackupInfo>> List() const;
   // NOT_FOUND when there is no backup `id`.
   absl::StatusOr<BackupInfo> Get(uint32_t id) const;
   // Reads every file back, checking its size and checksum: DATA_LOSS
-  // naming what does not match.
+  // naming what does not match. Racing callers of one backup share its
+  // reads (a run that started after they asked).
   absl::Status Verify(uint32_t id) const;
+  // Callers waiting for a verify of `id` (for tests).
+  int VerifiesWaiting(uint32_t id) const { return verifies_.waiting(id); }
   absl::Status Delete(uint32_t id);
   // Deletes all but the newest `keep` backups.
   absl::Status KeepNewest(uint32_t keep);
@@ -62,11 +67,19 @@ class Backups {
                    std::unique_ptr<rocksdb::BackupEngineReadOnly> read_only)
       : reader_(reader), engine_(std::move(engine)), read_only_(std::move(read_only)) {}
 
-  // The engine allows one writer at a time, and no reads beside a write.
+  // Reads what the engine lists into listed_.
+  void Relist() ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  // The engine allows one writer at a time, and no reads beside a write;
+  // reads (verify, restore) side by side.
   mutable absl::Mutex mu_;
   rocksdb::BackupEngineReadOnlyBase* const reader_;
   const std::unique_ptr<rocksdb::BackupEngine> engine_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<rocksdb::BackupEngineReadOnly> read_only_;
+  mutable storage::SharedNextRunByKey<uint32_t, absl::Status> verifies_;
+  // What List and Get answer, newest first.
+  mutable absl::Mutex listed_mu_;
+  std::vector<BackupInfo> listed_ ABSL_GUARDED_BY(listed_mu_);
 };
 
 }  // namespace clientbook::storage

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -201,6 +202,74 @@ TEST_F(BackupsTest, AFullBackupVolumeIsSaidSoAndTheNextBackupOnceFreedIsWhole) {
   ValueOrFail(RestoreBackup(*engine, backup.info.id, into, clock_));
   auto db = ValueOrFail(storage::Database::Open(into, {}));
   EXPECT_EQ(ValueOrFail(ChangeLog::Open(*db, kTable, clock_))->next_sequence(), 102u);
+}
+
+TEST_F(BackupsTest, BackupsAreListedAndReadWhileAnotherIsBeingMade) {
+  auto volume =
+      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
+  auto engine = ValueOrFail(
+      storage::Backups::Open(dir_.Sub("slow-volume"), /*read_only=*/false, env.get()));
+  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
+  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+  const StoreBackup first = ValueOrFail(backups.Create());
+  ASSERT_THAT(Write(100), IsOk());
+
+  // The second backup hangs on its volume half way.
+  volume->Set(testing::FailingFileSystem::Fault::kStalled);
+  absl::StatusOr<StoreBackup> second;
+  std::thread maker([&] { second = backups.Create(); });
+  volume->AwaitStalled(1);
+  auto listed = std::async(std::launch::async, [&] {
+    return std::make_pair(backups.List({}), engine->Get(first.info.id));
+  });
+  const bool answered =
+      listed.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  volume->Set(testing::FailingFileSystem::Fault::kNone);
+  maker.join();
+  ASSERT_TRUE(answered) << "ListBackups waited for the backup being made";
+  auto [list, got] = listed.get();
+  ASSERT_EQ(ValueOrFail(std::move(list)).items.size(), 1u) << "the second not yet listed";
+  EXPECT_EQ(ValueOrFail(std::move(got)).id, first.info.id);
+
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(ValueOrFail(backups.List({})).items.size(), 2u) << "listed once made";
+  ASSERT_THAT(backups.Delete(first.info.id), IsOk());
+  EXPECT_EQ(ValueOrFail(backups.List({})).items.size(), 1u) << "unlisted once deleted";
+  EXPECT_THAT(engine->Get(first.info.id).status(), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(BackupsTest, RacingVerifiesOfOneBackupShareItsReads) {
+  auto volume =
+      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
+  auto engine = ValueOrFail(
+      storage::Backups::Open(dir_.Sub("slow-volume"), /*read_only=*/false, env.get()));
+  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
+  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+  const uint32_t id = ValueOrFail(backups.Create()).info.id;
+  const int before = volume->files_read();
+  ASSERT_THAT(engine->Verify(id), IsOk());
+  const int files_a_verify_reads = volume->files_read() - before;
+  ASSERT_GT(files_a_verify_reads, 0);
+
+  // A verify hangs on its first read; 16 callers arrive meanwhile and
+  // share the next, which starts after they asked.
+  volume->Set(testing::FailingFileSystem::Fault::kStalled);
+  std::vector<absl::Status> verified(17);
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] { verified[0] = engine->Verify(id); });
+  volume->AwaitStalled(1);
+  for (int c = 1; c <= 16; ++c)
+    callers.emplace_back([&, c] { verified[c] = engine->Verify(id); });
+  // (Verifies that did not wait would each hang on a read instead.)
+  while (engine->VerifiesWaiting(id) + volume->stalled() < 17) std::this_thread::yield();
+  volume->Set(testing::FailingFileSystem::Fault::kNone);
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_THAT(verified, ::testing::Each(IsOk()));
+  EXPECT_EQ(volume->files_read() - before, 3 * files_a_verify_reads)
+      << "the first verify, the run the leader started and the one the 16 shared";
+  EXPECT_EQ(engine->VerifiesWaiting(id), 0);
 }
 
 TEST_F(BackupsTest, ADamagedBackupIsCaughtByVerifyAndRestoreWritesNothing) {

@@ -1,5 +1,6 @@
 // Callers who each need a run that starts after they ask (a backup) share
-// the next run while one is under way, and never get an earlier run's result.
+// the next run while one is under way, and never get an earlier run's result;
+// by key, only callers of the same key share.
 #include "common/locks/shared_next_run.h"
 
 #include <thread>
@@ -98,6 +99,34 @@ TEST(SharedNextRunTest, ACallerWithNoRunUnderWayStartsItsOwnTaskAtOnce) {
   EXPECT_EQ(next.Run([] { return -1; }), -1);
   EXPECT_EQ(runs, 1);
   EXPECT_EQ(next.waiting(), 0);
+}
+
+TEST(SharedNextRunByKeyTest, CallersOfOneKeyShareItsRunsAndAnotherKeysCallerNeverWaits) {
+  HeldTask task;
+  SharedNextRunByKey<uint32_t, int> by_key;
+  auto run = [&task] { return task(); };
+  int first = 0;
+  std::thread leader([&] { first = by_key.Run(1, run); });
+  task.AwaitRunning(1);
+
+  // Key 1's run is under way; key 2's caller runs its own at once.
+  EXPECT_EQ(by_key.Run(2, [] { return -2; }), -2);
+
+  std::vector<int> results(8);
+  std::vector<std::thread> racers;
+  for (int& result : results)
+    racers.emplace_back([&by_key, &run, &result] { result = by_key.Run(1, run); });
+  while (by_key.waiting(1) < 8) std::this_thread::yield();
+  EXPECT_EQ(by_key.waiting(2), 0);
+  task.Release(1);
+  task.AwaitRunning(2);
+  task.Release(2);
+  leader.join();
+  for (std::thread& t : racers) t.join();
+  EXPECT_EQ(first, 1);
+  EXPECT_THAT(results, Each(Eq(2)));
+  EXPECT_EQ(task.runs(), 2);
+  EXPECT_EQ(by_key.waiting(1), 0);
 }
 
 }  // namespace
