@@ -43,6 +43,13 @@ struct Caller {
   absl::Time deadline = absl::InfiniteFuture();
 
   bool HasRole(absl::string_view role) const;
+  // The same caller, for work that ends at `until` (work shared by callers
+  // with other deadlines).
+  Caller WithDeadline(absl::Time until) const {
+    Caller copy = *this;
+    copy.deadline = until;
+    return copy;
+  }
 };
 
 // Whether `id` can name a caller, whatever proved it: 1 to

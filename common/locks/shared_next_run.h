@@ -1,13 +1,16 @@
 #ifndef CLIENTBOOK_COMMON_LOCKS_SHARED_NEXT_RUN_H_
 #define CLIENTBOOK_COMMON_LOCKS_SHARED_NEXT_RUN_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace clientbook::storage {
 
@@ -21,8 +24,17 @@ class SharedNextRun {
   // The result of a run that started after this call did: `task`'s, when
   // this caller is the one to start it, or the run's it shares.
   Result Run(absl::FunctionRef<Result()> task) {
+    return Run(absl::InfiniteFuture(), [&task](absl::Time) { return task(); });
+  }
+
+  // As Run(task), for callers with a deadline: `task` is given the latest
+  // deadline of the callers who share its run (those waiting when it
+  // starts), so a run one caller starts is never cut short by its own
+  // deadline while another caller sharing it still waits.
+  Result Run(absl::Time deadline, absl::FunctionRef<Result(absl::Time)> task) {
     absl::MutexLock lock(&mu_);
     ++waiting_;
+    next_deadline_ = std::max(next_deadline_, deadline);
     const uint64_t wanted = started_ + 1;
     auto done_or_free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return finished_ >= wanted || !running_;
@@ -32,8 +44,10 @@ class SharedNextRun {
     if (finished_ >= wanted) return *last_;
     running_ = true;
     const uint64_t run = ++started_;
+    // Everyone waiting now shares this run; later callers the next.
+    const absl::Time run_deadline = std::exchange(next_deadline_, absl::InfinitePast());
     mu_.Unlock();
-    Result result = task();
+    Result result = task(run_deadline);
     mu_.Lock();
     running_ = false;
     finished_ = run;
@@ -54,6 +68,8 @@ class SharedNextRun {
   uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  // The latest deadline of the callers the next run will serve.
+  absl::Time next_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   // The last run's result, which its sharers copy.
   std::optional<Result> last_ ABSL_GUARDED_BY(mu_);
 };

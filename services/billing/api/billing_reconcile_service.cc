@@ -40,7 +40,9 @@ grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
         const bool fix = req->fix();
         CB_ASSIGN_OR_RETURN(*resp,
-                            runs_[fix].Run([&] { return ReconcileNow(caller, fix); }));
+                            runs_[fix].Run(caller.deadline, [&](absl::Time deadline) {
+                              return ReconcileNow(caller.WithDeadline(deadline), fix);
+                            }));
         return absl::OkStatus();
       });
 }

@@ -18,7 +18,9 @@ grpc::ServerUnaryReactor* ImportReconcileService::Reconcile(
   return frame_.AsksPeers(
       ctx, req, resp, [this, resp](const auth::Caller& caller) -> absl::Status {
         CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-        CB_ASSIGN_OR_RETURN(*resp, runs_.Run([&] { return ReconcileNow(caller); }));
+        CB_ASSIGN_OR_RETURN(*resp, runs_.Run(caller.deadline, [&](absl::Time deadline) {
+          return ReconcileNow(caller.WithDeadline(deadline));
+        }));
         return absl::OkStatus();
       });
 }

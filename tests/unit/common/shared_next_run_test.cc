@@ -101,6 +101,38 @@ TEST(SharedNextRunTest, ACallerWithNoRunUnderWayStartsItsOwnTaskAtOnce) {
   EXPECT_EQ(next.waiting(), 0);
 }
 
+TEST(SharedNextRunTest, ARunLastsUntilTheLatestDeadlineOfTheCallersSharingIt) {
+  HeldTask task;
+  SharedNextRun<int> next;
+  const absl::Time now = absl::FromUnixSeconds(1'790'000'000);
+  std::vector<absl::Time> run_deadlines;
+  auto run = [&](absl::Time deadline) {
+    run_deadlines.push_back(deadline);
+    return task();
+  };
+  std::thread leader([&] { next.Run(now + absl::Seconds(1), run); });
+  task.AwaitRunning(1);
+  // During run 1, a caller with little time left and one with much arrive;
+  // whichever starts run 2 runs it for the one with much.
+  std::vector<std::thread> sharers;
+  for (absl::Duration left : {absl::Seconds(2), absl::Seconds(60), absl::Seconds(5)}) {
+    sharers.emplace_back([&, left] { next.Run(now + left, run); });
+  }
+  AwaitWaiting(next, 3);
+  task.Release(1);
+  task.AwaitRunning(2);
+  leader.join();
+  // Run 3 serves only the caller that arrived during run 2.
+  std::thread late([&] { next.Run(now + absl::Seconds(3), run); });
+  AwaitWaiting(next, 3);
+  task.Release(3);
+  for (std::thread& t : sharers) t.join();
+  late.join();
+  EXPECT_THAT(run_deadlines,
+              ::testing::ElementsAre(now + absl::Seconds(1), now + absl::Seconds(60),
+                                     now + absl::Seconds(3)));
+}
+
 TEST(SharedNextRunByKeyTest, CallersOfOneKeyShareItsRunsAndAnotherKeysCallerNeverWaits) {
   HeldTask task;
   SharedNextRunByKey<uint32_t, int> by_key;
