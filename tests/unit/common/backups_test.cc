@@ -79,6 +79,25 @@ class BackupsTest : public ::testing::Test {
     return restored;
   }
 
+  // Backups on a volume of their own, whose faults the test sets, of a
+  // store of 100 writes.
+  struct FaultyVolume {
+    std::shared_ptr<testing::FailingFileSystem> volume =
+        std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
+    std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
+    std::unique_ptr<storage::Backups> engine;
+    std::unique_ptr<StoreBackups> backups;
+  };
+  std::unique_ptr<FaultyVolume> OnFaultyVolume() {
+    auto faulty = std::make_unique<FaultyVolume>();
+    faulty->engine = ValueOrFail(storage::Backups::Open(
+        dir_.Sub("faulty-volume"), /*read_only=*/false, faulty->env.get()));
+    faulty->backups = std::make_unique<StoreBackups>(*log_, *faulty->engine, "directory",
+                                                     dir_.Sub("data") + "/checkpoint-2");
+    for (int i = 0; i < 100; ++i) EXPECT_THAT(Write(i), IsOk());
+    return faulty;
+  }
+
   testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   std::unique_ptr<storage::Database> db_;
@@ -178,13 +197,10 @@ TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
 }
 
 TEST_F(BackupsTest, AFullBackupVolumeIsSaidSoAndTheNextBackupOnceFreedIsWhole) {
-  auto volume =
-      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
-  auto engine = ValueOrFail(
-      storage::Backups::Open(dir_.Sub("small-volume"), /*read_only=*/false, env.get()));
-  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
-  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+  const std::unique_ptr<FaultyVolume> faulty = OnFaultyVolume();
+  testing::FailingFileSystem* volume = faulty->volume.get();
+  storage::Backups* engine = faulty->engine.get();
+  StoreBackups& backups = *faulty->backups;
 
   volume->Set(testing::FailingFileSystem::Fault::kFull);
   const absl::Status full = backups.Create().status();
@@ -205,13 +221,10 @@ TEST_F(BackupsTest, AFullBackupVolumeIsSaidSoAndTheNextBackupOnceFreedIsWhole) {
 }
 
 TEST_F(BackupsTest, BackupsAreListedAndReadWhileAnotherIsBeingMade) {
-  auto volume =
-      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
-  auto engine = ValueOrFail(
-      storage::Backups::Open(dir_.Sub("slow-volume"), /*read_only=*/false, env.get()));
-  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
-  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+  const std::unique_ptr<FaultyVolume> faulty = OnFaultyVolume();
+  testing::FailingFileSystem* volume = faulty->volume.get();
+  storage::Backups* engine = faulty->engine.get();
+  StoreBackups& backups = *faulty->backups;
   const StoreBackup first = ValueOrFail(backups.Create());
   ASSERT_THAT(Write(100), IsOk());
 
@@ -240,13 +253,10 @@ TEST_F(BackupsTest, BackupsAreListedAndReadWhileAnotherIsBeingMade) {
 }
 
 TEST_F(BackupsTest, RacingVerifiesOfOneBackupShareItsReads) {
-  auto volume =
-      std::make_shared<testing::FailingFileSystem>(rocksdb::FileSystem::Default());
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(volume);
-  auto engine = ValueOrFail(
-      storage::Backups::Open(dir_.Sub("slow-volume"), /*read_only=*/false, env.get()));
-  StoreBackups backups(*log_, *engine, "directory", dir_.Sub("data") + "/checkpoint-2");
-  for (int i = 0; i < 100; ++i) ASSERT_THAT(Write(i), IsOk());
+  const std::unique_ptr<FaultyVolume> faulty = OnFaultyVolume();
+  testing::FailingFileSystem* volume = faulty->volume.get();
+  storage::Backups* engine = faulty->engine.get();
+  StoreBackups& backups = *faulty->backups;
   const uint32_t id = ValueOrFail(backups.Create()).info.id;
   const int before = volume->files_read();
   ASSERT_THAT(engine->Verify(id), IsOk());
