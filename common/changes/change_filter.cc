@@ -37,10 +37,18 @@ constexpr char kAuditSyntax[] =
     "\"client_number\", type = DELETED, commit_time >= \"2026-11-01T00:00:00Z\" (also "
     ">, <, <=)";
 
+absl::Status CheckLength(absl::string_view field, absl::string_view filter) {
+  if (filter.size() <= kMaxFilterBytes) return absl::OkStatus();
+  return errors::InvalidField(
+      field, absl::StrCat("must be at most ", kMaxFilterBytes, " bytes, not ",
+                          filter.size(), " (a term for each field is far less)"));
+}
+
 }  // namespace
 
 absl::StatusOr<AuditFilter> AuditFilter::Parse(absl::string_view field,
                                                absl::string_view filter) {
+  if (absl::Status s = CheckLength(field, filter); !s.ok()) return s;
   AuditFilter parsed;
   if (absl::StripAsciiWhitespace(filter).empty()) return parsed;
   for (absl::string_view term : absl::StrSplit(filter, " AND ")) {
@@ -110,6 +118,7 @@ bool AuditFilter::Matches(const ChangeRecord& record) const {
 
 absl::StatusOr<ChangeFilter> ChangeFilter::Parse(absl::string_view field,
                                                  absl::string_view filter) {
+  if (absl::Status s = CheckLength(field, filter); !s.ok()) return s;
   ChangeFilter parsed;
   if (absl::StripAsciiWhitespace(filter).empty()) return parsed;
   for (absl::string_view term : absl::StrSplit(filter, " AND ")) {

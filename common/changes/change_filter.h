@@ -11,6 +11,12 @@
 
 namespace clientbook::changes {
 
+// The most bytes a filter may hold: one term for each field is far less.
+// A watch keeps its filter in the key it looks its batches up by, copied
+// each time it looks: 20 watches of 3 MB filters took the directory from
+// 0.9 to 3.1 s of CPU in 5 s of 200 writes a second.
+inline constexpr size_t kMaxFilterBytes = 1024;
+
 // Which changes a watch wants: the AIP-160 subset WatchChanges and
 // ListChanges accept, terms joined by AND, each field at most once:
 //   resource_type = "clientbook.v1.Client"
@@ -22,7 +28,8 @@ struct ChangeFilter {
   bool name_is_prefix = false;
   std::string type;
 
-  // INVALID_ARGUMENT naming `field` for anything else.
+  // INVALID_ARGUMENT naming `field` for anything else, or for more than
+  // kMaxFilterBytes.
   static absl::StatusOr<ChangeFilter> Parse(absl::string_view field,
                                             absl::string_view filter);
   bool Matches(const ChangeRecord& record) const;
@@ -43,6 +50,8 @@ struct AuditFilter {
   absl::Time since = absl::InfinitePast();
   absl::Time until = absl::InfiniteFuture();
 
+  // INVALID_ARGUMENT naming `field` for anything else, or for more than
+  // kMaxFilterBytes.
   static absl::StatusOr<AuditFilter> Parse(absl::string_view field,
                                            absl::string_view filter);
   // Of the record alone (its changed fields are the entry's to check).

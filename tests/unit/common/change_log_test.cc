@@ -29,6 +29,7 @@ namespace clientbook::changes {
 namespace {
 
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 
 constexpr char kTable = 'C';
@@ -616,6 +617,28 @@ TEST(ChangeFilterTest, ReadsItsSubsetAndRefusesTheRest) {
     absl::StatusOr<ChangeFilter> parsed = ChangeFilter::Parse("filter", bad);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+TEST(ChangeFilterTest, AFilterOfAtMost1024BytesIsRead) {
+  // A name prefix padded to the bound, and one byte past it.
+  auto name_filter = [](size_t bytes) {
+    const std::string head = "name = \"firms/1/clients/";
+    return absl::StrCat(head, std::string(bytes - head.size() - 2, '7'), "*\"");
+  };
+  ASSERT_EQ(name_filter(kMaxFilterBytes).size(), 1024u);
+  EXPECT_THAT(ChangeFilter::Parse("filter", name_filter(1024)), IsOk());
+  const absl::Status too_long = ChangeFilter::Parse("filter", name_filter(1025)).status();
+  EXPECT_THAT(too_long, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(too_long.message()),
+              ::testing::HasSubstr("at most 1024 bytes"));
+
+  auto actor_filter = [](size_t bytes) {
+    return absl::StrCat("actor = \"", std::string(bytes - 10, 'b'), "\"");
+  };
+  ASSERT_EQ(actor_filter(1024).size(), 1024u);
+  EXPECT_THAT(AuditFilter::Parse("filter", actor_filter(1024)), IsOk());
+  EXPECT_THAT(AuditFilter::Parse("filter", actor_filter(1025)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
