@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "clientbook/testing/v1/clock.grpc.pb.h"
 #include "common/server/frame.h"
+#include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
 
@@ -16,6 +17,15 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+// What a fake clock may read. The services derive times up to 400 days
+// later (the change log's longest retention) and write each as a protobuf
+// Timestamp, which holds years 1 to 9999: a clock advanced to year 22027
+// ended the directory at its next call (protobuf's range CHECK). Stored
+// times are microseconds since 1970.
+constexpr absl::Time kEarliestFakeTime = absl::UnixEpoch();
+constexpr absl::Time kLatestFakeTime =
+    absl::FromUnixSeconds(221'845'392'000);  // 9000-01-01
+
 class ClockService final : public testing::v1::ClockService::CallbackService {
  public:
   ClockService(FakeClock& clock, server::Frame& frame) : clock_(clock), frame_(frame) {}
@@ -25,13 +35,24 @@ class ClockService final : public testing::v1::ClockService::CallbackService {
                                     google::protobuf::Timestamp* now) override {
     return frame_.Unary(ctx, req, now, [this, req, now](const auth::Caller& caller) {
       if (absl::Status s = auth::RequireOperator(caller); !s.ok()) return s;
-      int64_t micros = TimeUtil::DurationToMicroseconds(req->by());
-      if (micros < 0)
-        return absl::InvalidArgumentError("by: the clock only moves forward");
-      clock_.Advance(absl::Microseconds(micros));
+      const google::protobuf::Duration& by = req->by();
+      if (by.seconds() < 0 || by.nanos() < 0) {
+        return errors::InvalidField("by", "the clock only moves forward");
+      }
+      if (by.seconds() > TimeUtil::kDurationMaxSeconds || by.nanos() > 999'999'999) {
+        return errors::InvalidField("by", "is not a valid duration");
+      }
+      const absl::Duration step =
+          absl::Seconds(by.seconds()) + absl::Nanoseconds(by.nanos());
+      if (!clock_.AdvanceNoLaterThan(step, kLatestFakeTime)) {
+        return errors::InvalidField(
+            "by", absl::StrCat("would take the clock past ",
+                               absl::FormatTime(kLatestFakeTime, absl::UTCTimeZone()),
+                               ", the latest a fake clock reads"));
+      }
       spdlog::warn("fake clock advanced by {} to {} (by '{}')",
-                   absl::FormatDuration(absl::Microseconds(micros)),
-                   absl::FormatTime(clock_.Now()), caller.user_id);
+                   absl::FormatDuration(step), absl::FormatTime(clock_.Now()),
+                   caller.user_id);
       *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
       return absl::OkStatus();
     });
@@ -66,6 +87,12 @@ absl::StatusOr<ServiceClock> ClockFromFlags() {
   if (!absl::ParseTime(absl::RFC3339_full, start, &at, &error)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--fake_clock: '", start, "' is not an RFC 3339 time: ", error));
+  }
+  if (at < kEarliestFakeTime || at > kLatestFakeTime) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--fake_clock: '", start, "' is not between ",
+                     absl::FormatTime(kEarliestFakeTime, absl::UTCTimeZone()), " and ",
+                     absl::FormatTime(kLatestFakeTime, absl::UTCTimeZone())));
   }
   auto fake = std::make_unique<FakeClock>(at);
   out.fake = fake.get();

@@ -45,6 +45,15 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     now_ += d;
   }
+  // Advances by `d` unless the clock would then read later than `latest`
+  // (checked and moved at once, so racing callers cannot pass it together);
+  // whether it moved.
+  bool AdvanceNoLaterThan(absl::Duration d, absl::Time latest) {
+    absl::MutexLock lock(&mu_);
+    if (now_ + d > latest) return false;
+    now_ += d;
+    return true;
+  }
 
  private:
   mutable absl::Mutex mu_;

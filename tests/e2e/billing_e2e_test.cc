@@ -184,6 +184,72 @@ TEST_F(BillingE2eTest, TheClockServiceExistsOnlyWithFakeClock) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(BillingE2eTest, TheClockNeverMovesPastWhatATimestampHolds) {
+  google::protobuf::Timestamp now;
+  auto advance = [&](int64_t seconds, int32_t nanos) {
+    testing::v1::AdvanceRequest req;
+    req.mutable_by()->set_seconds(seconds);
+    req.mutable_by()->set_nanos(nanos);
+    return clock_stub_->Advance(As("ops", /*operator_role=*/true).get(), req, &now);
+  };
+  // Past a Duration's range, a valid one of 10,000 years, one that ends
+  // past year 9000 (every time the services derive must still fit a
+  // Timestamp), backwards: each refused, the clock where it was. Year
+  // 22027 ended the process at its next call.
+  for (const auto& [seconds, nanos] :
+       std::vector<std::pair<int64_t, int32_t>>{{int64_t{1} << 62, 0},
+                                                {315'576'000'000, 0},
+                                                {221'845'392'000 - 1'772'452'800 + 1, 0},
+                                                {0, 1'000'000'000},
+                                                {0, -5},
+                                                {-1, 0}}) {
+    EXPECT_THAT(advance(seconds, nanos), StatusIs(absl::StatusCode::kInvalidArgument))
+        << seconds << " s " << nanos << " ns";
+  }
+  ASSERT_THAT(advance(221'845'392'000 - 1'772'452'800, 0), IsOk())
+      << "to 9000-01-01 exactly";
+  EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(now), "9000-01-01T00:00:00Z");
+  EXPECT_THAT(advance(0, 1), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Billing still serves, writing and reading a subscription (its trial
+  // ends 30 days later) at that time.
+  v1::CreateFirmRequest create_firm;
+  create_firm.mutable_firm()->set_display_name("Studio Tardi");
+  create_firm.set_creator_email("alice@tardi.example");
+  v1::Firm firm;
+  ASSERT_THAT(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm), IsOk());
+  v1::CreateClientRequest create_client;
+  create_client.set_parent(firm.name());
+  create_client.mutable_client()->set_display_name("Bianchi SRL");
+  create_client.mutable_client()->set_client_type(v1::BUSINESS);
+  v1::Client client;
+  ASSERT_THAT(dir_stub_->CreateClient(As("alice").get(), create_client, &client), IsOk());
+  v1::SubscribeClientRequest subscribe;
+  subscribe.set_parent(client.name());
+  subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
+  subscribe.mutable_subscription()->add_products(v1::PLUS);
+  v1::Subscription sub;
+  ASSERT_THAT(billing_stub_->SubscribeClient(As("alice").get(), subscribe, &sub), IsOk())
+      << billing_.Log();
+  EXPECT_EQ(google::protobuf::util::TimeUtil::ToString(sub.trial_end_time()),
+            "9000-01-31T00:00:00Z");
+  EXPECT_EQ(billing_.Stop(SIGTERM), 0) << billing_.Log();
+
+  // Nor may it start there: a service given such a clock does not start.
+  for (const char* start :
+       {"infinite-future", "9000-01-01T00:00:01Z", "1969-12-31T23:59:59Z"}) {
+    std::string output;
+    EXPECT_NE(testing::RunToEnd(
+                  BILLING_BINARY,
+                  {"--listen=" + billing_target_, "--data_dir=" + dir_.Sub("never"),
+                   "--metrics_listen=", "--directory_target=" + directory_target_,
+                   absl::StrCat("--fake_clock=", start)},
+                  dir_.Sub("never.log"), output),
+              0)
+        << start;
+    EXPECT_THAT(output, ::testing::HasSubstr("is not between 1970-01-01")) << start;
+  }
+}
+
 TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
   v1::SweepExpiredTrialsRequest req;
   v1::SweepExpiredTrialsResponse resp;
