@@ -11,6 +11,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/support/seed_firm.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -212,19 +213,10 @@ TEST_F(BillingE2eTest, TheClockNeverMovesPastWhatATimestampHolds) {
   EXPECT_THAT(advance(0, 1), StatusIs(absl::StatusCode::kInvalidArgument));
   // Billing still serves, writing and reading a subscription (its trial
   // ends 30 days later) at that time.
-  v1::CreateFirmRequest create_firm;
-  create_firm.mutable_firm()->set_display_name("Studio Tardi");
-  create_firm.set_creator_email("alice@tardi.example");
-  v1::Firm firm;
-  ASSERT_THAT(dir_stub_->CreateFirm(As("alice").get(), create_firm, &firm), IsOk());
-  v1::CreateClientRequest create_client;
-  create_client.set_parent(firm.name());
-  create_client.mutable_client()->set_display_name("Bianchi SRL");
-  create_client.mutable_client()->set_client_type(v1::BUSINESS);
-  v1::Client client;
-  ASSERT_THAT(dir_stub_->CreateClient(As("alice").get(), create_client, &client), IsOk());
+  const testing::SeededFirm firm = testing::SeedFirm(*dir_stub_, 1);
+  ASSERT_THAT(firm.status, IsOk());
   v1::SubscribeClientRequest subscribe;
-  subscribe.set_parent(client.name());
+  subscribe.set_parent(absl::StrCat(firm.name, "/clients/", firm.company_ids[0]));
   subscribe.mutable_subscription()->set_plan(v1::DIRECT_DISCOUNT);
   subscribe.mutable_subscription()->add_products(v1::PLUS);
   v1::Subscription sub;
