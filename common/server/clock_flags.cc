@@ -44,16 +44,17 @@ class ClockService final : public testing::v1::ClockService::CallbackService {
       }
       const absl::Duration step =
           absl::Seconds(by.seconds()) + absl::Nanoseconds(by.nanos());
-      if (!clock_.AdvanceNoLaterThan(step, kLatestFakeTime)) {
+      const std::optional<absl::Time> moved =
+          clock_.AdvanceNoLaterThan(step, kLatestFakeTime);
+      if (!moved.has_value()) {
         return errors::InvalidField(
             "by", absl::StrCat("would take the clock past ",
                                absl::FormatTime(kLatestFakeTime, absl::UTCTimeZone()),
                                ", the latest a fake clock reads"));
       }
       spdlog::warn("fake clock advanced by {} to {} (by '{}')",
-                   absl::FormatDuration(step), absl::FormatTime(clock_.Now()),
-                   caller.user_id);
-      *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+                   absl::FormatDuration(step), absl::FormatTime(*moved), caller.user_id);
+      *now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*moved));
       return absl::OkStatus();
     });
   }

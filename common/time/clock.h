@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_TIME_CLOCK_H_
 
 #include <chrono>
+#include <optional>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -47,12 +48,12 @@ class FakeClock final : public Clock {
   }
   // Advances by `d` unless the clock would then read later than `latest`
   // (checked and moved at once, so racing callers cannot pass it together);
-  // whether it moved.
-  bool AdvanceNoLaterThan(absl::Duration d, absl::Time latest) {
+  // the time it moved to, or nullopt (unmoved).
+  std::optional<absl::Time> AdvanceNoLaterThan(absl::Duration d, absl::Time latest) {
     absl::MutexLock lock(&mu_);
-    if (now_ + d > latest) return false;
+    if (now_ + d > latest) return std::nullopt;
     now_ += d;
-    return true;
+    return now_;
   }
 
  private:
