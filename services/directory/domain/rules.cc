@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/text/text.h"
+#include "common/time/time_zones.h"
 #include "services/directory/domain/model.h"
 
 namespace clientbook::directory {
@@ -130,20 +130,14 @@ bool IsOpenTodo(v1::Todo::State state) {
 
 std::optional<errors::FieldViolation> CheckTimeZone(absl::string_view field,
                                                     absl::string_view name) {
-  absl::TimeZone zone;
-  if (name.empty() ||
-      (text::IsPrintableAscii(name) && name.size() <= 64 &&
-       !absl::StrContains(name, "..") && absl::LoadTimeZone(std::string(name), &zone))) {
-    return std::nullopt;
-  }
+  if (name.empty() || LoadIanaTimeZone(name).has_value()) return std::nullopt;
   return Violation(
       field, absl::StrCat("'", name, "' is not an IANA time zone (e.g. Europe/Rome)"));
 }
 
 absl::TimeZone FirmTimeZone(const FirmRecord& firm) {
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (!firm.time_zone().empty()) absl::LoadTimeZone(firm.time_zone(), &zone);
-  return zone;
+  if (firm.time_zone().empty()) return absl::UTCTimeZone();
+  return LoadIanaTimeZone(firm.time_zone()).value_or(absl::UTCTimeZone());
 }
 
 std::string NoteKindFacet(v1::Note::Kind kind) {
