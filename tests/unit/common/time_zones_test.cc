@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace clientbook {
 namespace {
@@ -34,17 +35,13 @@ TEST(TimeZonesTest, NamesOfNoZoneFileAreRefused) {
 class TimeZonesInDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) / "time_zones_test";
-    std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "Clientbook");
     ASSERT_EQ(setenv("TZDIR", dir_.c_str(), 1), 0);
   }
-  void TearDown() override {
-    unsetenv("TZDIR");
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { unsetenv("TZDIR"); }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_;
+  const std::filesystem::path dir_ = temp_.path();
 };
 
 // absl remembers a name it failed to load and answers that failure from
