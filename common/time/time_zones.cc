@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace clientbook {
@@ -28,6 +29,15 @@ bool IsTimeZoneNameSyntax(absl::string_view name) {
     previous = c;
   }
   return previous != '/';
+}
+
+// Files the zoneinfo directory holds beside the database's zones: the
+// host's own zone, the POSIX default rules, and the zones again under
+// posix/ and right/. Only the database's own names mean the same calendar
+// on every host.
+bool IsHostFile(absl::string_view name) {
+  return name == "localtime" || name == "posixrules" ||
+         absl::StartsWith(name, "posix/") || absl::StartsWith(name, "right/");
 }
 
 // Whether `name` is a regular file of the zoneinfo directory that starts as
@@ -52,7 +62,7 @@ bool IsZoneFile(absl::string_view name) {
 std::optional<absl::TimeZone> LoadIanaTimeZone(absl::string_view name) {
   if (name == "UTC") return absl::UTCTimeZone();
   absl::TimeZone zone;
-  if (!IsTimeZoneNameSyntax(name) || !IsZoneFile(name) ||
+  if (!IsTimeZoneNameSyntax(name) || IsHostFile(name) || !IsZoneFile(name) ||
       !absl::LoadTimeZone(std::string(name), &zone)) {
     return std::nullopt;
   }
