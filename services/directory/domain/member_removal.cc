@@ -37,10 +37,14 @@ absl::StatusOr<Collected<Record>> EveryPage(Scan scan, Read read, Reach reach,
   return collected;
 }
 
-// "N", or "at least N" for a walk that stopped short.
+// "1 client", "2 clients", or "at least 2 clients" for a walk that stopped
+// short.
 template <typename Record>
-std::string CountOf(const Collected<Record>& collected) {
-  return absl::StrCat(collected.whole() ? "" : "at least ", collected.records.size());
+std::string CountOf(const Collected<Record>& collected, absl::string_view one,
+                    absl::string_view many) {
+  const size_t n = collected.records.size();
+  return absl::StrCat(collected.whole() ? "" : "at least ", n, " ",
+                      n == 1 && collected.whole() ? one : many);
 }
 
 }  // namespace
@@ -135,8 +139,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
                   .ToString();
           return errors::WithReason(
               absl::StatusCode::kFailedPrecondition, "MEMBER_IS_CLIENT_PRIMARY_ADMIN",
-              absl::StrCat(name, " is the primary admin of ", CountOf(administered),
-                           " client companies (", first,
+              absl::StrCat(name, " is the primary admin of ",
+                           CountOf(administered, "client company", "client companies"),
+                           " (", first,
                            " first): each must name another primary admin first"),
               {{"clients", absl::StrCat(administered.records.size())},
                {"first_client", first}});
@@ -156,9 +161,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
           return errors::WithReason(
               absl::StatusCode::kFailedPrecondition,
               !led.records.empty() ? "MEMBER_HAS_CLIENTS" : "MEMBER_HAS_OPEN_TODOS",
-              absl::StrCat(
-                  name, " leads ", CountOf(led), " clients and holds ", CountOf(todos),
-                  " open to-dos: name reassign_to, the member who takes them over"),
+              absl::StrCat(name, " leads ", CountOf(led, "client", "clients"),
+                           " and holds ", CountOf(todos, "open to-do", "open to-dos"),
+                           ": name reassign_to, the member who takes them over"),
               {{"clients", absl::StrCat(led.records.size())},
                {"open_todos", absl::StrCat(todos.records.size())}});
         }
@@ -183,9 +188,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
                                 led.bytes + todos.bytes) > max_batch_bytes_) {
           return errors::WithReason(
               absl::StatusCode::kFailedPrecondition, "MEMBER_HAS_TOO_MUCH_WORK",
-              absl::StrCat(name, " leads ", CountOf(led), " clients and holds ",
-                           CountOf(todos),
-                           " open to-dos, more than one write carries: give some of "
+              absl::StrCat(name, " leads ", CountOf(led, "client", "clients"),
+                           " and holds ", CountOf(todos, "open to-do", "open to-dos"),
+                           ", more than one write carries: give some of "
                            "their clients another lead accountant first"),
               {{"clients", absl::StrCat(led.records.size())},
                {"open_todos", absl::StrCat(todos.records.size())}});

@@ -17,6 +17,7 @@ using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Pair;
 
 // Firm of "owner" (primary admin) with "admin" (ADMIN) and "anna", "bruno"
@@ -179,6 +180,8 @@ TEST_F(MemberRemovalTest, WithoutReassignToWorkIsNeverLeftDangling) {
   EXPECT_EQ(errors::ReasonOf(removed.status()), "MEMBER_HAS_CLIENTS");
   EXPECT_THAT(errors::ReasonMetadataOf(removed.status()),
               ElementsAre(Pair("clients", "2"), Pair("open_todos", "1")));
+  EXPECT_THAT(removed.status().message(),
+              HasSubstr("leads 2 clients and holds 1 open to-do:"));
   EXPECT_TRUE(IsMember("anna"));
   EXPECT_EQ(LedBy("anna").size(), 2u);
 
@@ -188,6 +191,8 @@ TEST_F(MemberRemovalTest, WithoutReassignToWorkIsNeverLeftDangling) {
   EXPECT_EQ(errors::ReasonOf(removed.status()), "MEMBER_HAS_OPEN_TODOS");
   EXPECT_THAT(errors::ReasonMetadataOf(removed.status()),
               ElementsAre(Pair("clients", "0"), Pair("open_todos", "1")));
+  EXPECT_THAT(removed.status().message(),
+              HasSubstr("leads 0 clients and holds 1 open to-do:"));
   EXPECT_TRUE(IsMember("admin"));
 }
 
