@@ -164,7 +164,15 @@ for (const { file, object, namespace } of docs) {
     for (const name of ports.keys()) podPorts.add(name);
     const mounts = (c.volumeMounts ?? []).map((m) => m.mountPath);
     for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) fail(where, `mount ${m.name} has no volume`);
-    for (const probe of [c.readinessProbe, c.livenessProbe].filter(Boolean)) {
+    // A service's liveness probe without a startup probe restarts a pod
+    // whose start takes longer than its few failures (an index rebuild),
+    // over and over.
+    if (c.livenessProbe?.grpc) {
+      const start = c.startupProbe;
+      const patience = start ? (start.periodSeconds ?? 10) * (start.failureThreshold ?? 3) : 0;
+      if (patience < 1800) fail(where, `a liveness probe needs a startup probe of 30 minutes or more (has ${patience} s)`);
+    }
+    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe].filter(Boolean)) {
       const port = probe.grpc?.port;
       if (port !== undefined && ![...ports.values()].includes(port)) fail(where, `probe port ${port} is not a container port`);
       const named = probe.httpGet?.port;
