@@ -82,6 +82,11 @@ void Register(Fixture& f, const std::string& owner, const SeededFirm& firm) {
       ("SearchNameFerrari" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "ferrari"});
       });
+  // Inside a word: "errar" is in "ferrari" alone.
+  benchmark::RegisterBenchmark(
+      ("SearchNameInsideAWordErrar" + size).c_str(), [&d, owner, firm](auto& s) {
+        ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "errar"});
+      });
   benchmark::RegisterBenchmark(
       ("SearchNameAccentsLefevreSarl" + size).c_str(), [&d, owner, firm](auto& s) {
         ListOrFail(s, d, owner, {.firm_id = firm.id, .name_query = "lefevre sarl"});

@@ -16,26 +16,36 @@
 namespace clientbook::directory {
 namespace {
 
-bool AnyStartsWith(const std::vector<std::string>& words, absl::string_view prefix) {
+bool AnyMatches(const std::vector<std::string>& words, absl::string_view query_word) {
   return std::any_of(words.begin(), words.end(),
-                     [&](const std::string& w) { return absl::StartsWith(w, prefix); });
+                     [&](const std::string& w) { return WordMatches(w, query_word); });
 }
 
-// Name search walks the word index on the query's longest word, and the
-// store intersects that walk with the other words' ranges (join_words). A
-// name matches when every query word starts some word of the name; a name
-// with several words starting with the walked word is reported once, at the
-// smallest of them.
+// Name search walks the query's longest word in the word index (a short
+// word) or the suffix index (3 characters or more), and the store intersects
+// that walk with the other words' ranges (join_words). A name matches when every query
+// word matches some word of the name (WordMatches); a name is reported once, at the
+// smallest of its indexed words or suffixes by which the walked word
+// matches it.
 ClientScan::WordFilter NameMatcher(std::vector<std::string> query_words,
                                    std::string walked) {
-  return [query_words = std::move(query_words), walked = std::move(walked)](
-             absl::string_view word, absl::string_view folded_name) {
+  const bool inside = text::CharacterCount(walked) >= kMinInfixCharacters;
+  return [query_words = std::move(query_words), walked = std::move(walked), inside](
+             absl::string_view suffix, absl::string_view folded_name) {
     const std::vector<std::string> name_words = text::Words(folded_name);
-    for (const std::string& w : name_words) {
-      if (w < word && absl::StartsWith(w, walked)) return false;
+    bool matched_here = false;
+    for (absl::string_view word : name_words) {
+      for (size_t at = word.find(walked); at != absl::string_view::npos;
+           at = word.find(walked, at + 1)) {
+        if (!inside && at != 0) break;
+        const absl::string_view by = word.substr(at);
+        if (by < suffix) return false;
+        matched_here |= by == suffix;
+      }
     }
+    if (!matched_here) return false;
     for (const std::string& q : query_words) {
-      if (!AnyStartsWith(name_words, q)) return false;
+      if (!AnyMatches(name_words, q)) return false;
     }
     return true;
   };
@@ -113,12 +123,16 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
     scan.index = ClientIndex::kByNumber;
     scan.prefix = number_prefix;
   } else if (!words.empty()) {
-    scan.index = ClientIndex::kByWord;
+    auto index_of = [](absl::string_view word) {
+      return text::CharacterCount(word) >= kMinInfixCharacters ? ClientIndex::kBySuffix
+                                                               : ClientIndex::kByWord;
+    };
     scan.prefix = *std::max_element(
         words.begin(), words.end(),
         [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    scan.index = index_of(scan.prefix);
     for (const std::string& word : words) {
-      if (word != scan.prefix) scan.join_words.push_back(word);
+      if (word != scan.prefix) scan.join_words.push_back({word, index_of(word)});
     }
     scan.word_filter = NameMatcher(std::move(words), scan.prefix);
   } else {
@@ -127,7 +141,7 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
   }
   // A lead accountant is usually the narrower filter; either walks only the
   // clients it selects. (A name search walks its word; filters are checked.)
-  if (scan.index != ClientIndex::kByWord) {
+  if (scan.index != ClientIndex::kByWord && scan.index != ClientIndex::kBySuffix) {
     if (!query.lead_accountant.empty()) {
       scan.facet = LeadAccountantFacet(query.lead_accountant);
     } else if (query.client_type != v1::CLIENT_TYPE_UNSPECIFIED) {
@@ -140,9 +154,14 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
   const bool check_lead = !query.lead_accountant.empty() &&
                           scan.facet != LeadAccountantFacet(query.lead_accountant);
   const bool check_status = query.status == v1::ClientStatus::INACTIVE;
-  if (check_type || check_lead || check_status) {
-    scan.record_filter = [&query](const ClientRecord& c) {
-      return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
+  // The suffix index, the largest, has no active-only copy: its walks check
+  // activity on the record.
+  const bool check_active = scan.index == ClientIndex::kBySuffix && scan.active_only;
+  if (check_active) scan.active_only = false;
+  if (check_type || check_lead || check_status || check_active) {
+    scan.record_filter = [&query, check_active](const ClientRecord& c) {
+      return (!check_active || c.status() == v1::ClientStatus::ACTIVE) &&
+             (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
               c.client_type() == query.client_type) &&
              (query.lead_accountant.empty() ||
               c.lead_accountant_user_id() == query.lead_accountant) &&

@@ -20,6 +20,9 @@ using storage::StoredPage;
 struct ClientIndexTerms {
   std::string folded_name;         // for listing by name
   std::vector<std::string> words;  // of the folded name, for search
+  // Its words and their longer suffixes (WordSuffixes), for search inside
+  // words: a query word found in a word of the name starts one.
+  std::vector<std::string> word_suffixes;
   std::string duplicate_key;       // DuplicateNameKey(), for duplicates
   std::string number_key;          // "" without a number
   bool active = true;              // also in the active-only indexes
@@ -42,6 +45,15 @@ enum class ClientIndex {
   kByName,    // folded display name
   kByNumber,  // folded client number; clients without a number come last
   kByWord,    // every word of the folded display name
+  kBySuffix,  // every word and its suffixes of 3 characters or more (every
+              // client: no active-only walk)
+};
+
+// A query word and the index its matches are found in (kByWord: at the start
+// of a word, kBySuffix: anywhere inside one).
+struct QueryWord {
+  std::string text;
+  ClientIndex index = ClientIndex::kByWord;
 };
 
 // One page of an index walk over a firm's clients.
@@ -58,15 +70,16 @@ struct ClientScan {
   std::string cursor;
   size_t limit = 50;
   size_t max_examined = 20000;
-  // kByWord: given the indexed word and the whole folded name, whether this
-  // entry is the one to report (skips repeats and non-matches).
+  // kByWord, kBySuffix: given the indexed word (or suffix) and the whole
+  // folded name, whether this entry is the one to report (skips repeats and
+  // non-matches).
   using WordFilter =
       std::function<bool(absl::string_view word, absl::string_view folded_name)>;
   WordFilter word_filter;
-  // kByWord: the other query words, which a match's name must also have a
-  // word starting with; the walk intersects their index ranges with its own
-  // instead of examining every entry of `prefix` (word_filter still checks).
-  std::vector<std::string> join_words;
+  // kByWord, kBySuffix: the other query words, which a match's name must
+  // also have; the walk intersects their index ranges with its own instead
+  // of examining every entry of `prefix` (word_filter still checks).
+  std::vector<QueryWord> join_words;
   // Applied to each candidate client record; unset when the walked index
   // selects exactly the wanted clients (the store may then read the page's
   // records in one batch).

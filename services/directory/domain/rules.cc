@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/text/text.h"
@@ -92,16 +93,43 @@ void AddTermsBesidesTheName(const ClientRecord& client, ClientIndexTerms& terms)
   }
 }
 
+// The word itself, or a suffix of at least kMinInfixCharacters characters.
+bool IsIndexedSuffix(absl::string_view word, size_t at) {
+  if (at == 0) return true;
+  // At character boundaries only: never inside a UTF-8 sequence.
+  if ((static_cast<unsigned char>(word[at]) & 0xC0) == 0x80) return false;
+  return text::CharacterCount(word.substr(at)) >= kMinInfixCharacters;
+}
+
 }  // namespace
 
 std::string DuplicateNameKey(absl::string_view display_name) {
   return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
 }
 
+bool WordMatches(absl::string_view word, absl::string_view query_word) {
+  return text::CharacterCount(query_word) >= kMinInfixCharacters
+             ? absl::StrContains(word, query_word)
+             : absl::StartsWith(word, query_word);
+}
+
+std::vector<std::string> WordSuffixes(const std::vector<std::string>& words) {
+  std::vector<std::string> suffixes;
+  for (const std::string& word : words) {
+    for (size_t at = 0; at < word.size(); ++at) {
+      if (IsIndexedSuffix(word, at)) suffixes.push_back(word.substr(at));
+    }
+  }
+  std::sort(suffixes.begin(), suffixes.end());
+  suffixes.erase(std::unique(suffixes.begin(), suffixes.end()), suffixes.end());
+  return suffixes;
+}
+
 ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   ClientIndexTerms terms;
   terms.folded_name = text::FoldForSearch(client.display_name());
   terms.words = text::Words(terms.folded_name);
+  terms.word_suffixes = WordSuffixes(terms.words);
   terms.duplicate_key = DuplicateKeyOfWords(terms.words);
   AddTermsBesidesTheName(client, terms);
   return terms;
@@ -111,6 +139,7 @@ ClientIndexTerms IndexTermsOf(const ClientRecord& client,
                               const ClientIndexTerms& same_name) {
   ClientIndexTerms terms{.folded_name = same_name.folded_name,
                          .words = same_name.words,
+                         .word_suffixes = same_name.word_suffixes,
                          .duplicate_key = same_name.duplicate_key};
   AddTermsBesidesTheName(client, terms);
   return terms;

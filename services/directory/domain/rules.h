@@ -150,9 +150,20 @@ absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks)
 // accents, blanks and punctuation ignored ("Rossi S.r.l." = "ROSSI SRL").
 std::string DuplicateNameKey(absl::string_view display_name);
 
-// What the store indexes a client under: its folded name and that name's
-// words (search ignores case and accents), its number key, whether it is
-// active, and the facets (filters) it answers to.
+// Name search finds a query word of kMinInfixCharacters or more anywhere
+// inside a word of the name ("oss" finds "Rossi", "cieta" finds "Società"),
+// a shorter one at the start of a word ("ro" finds "Rossi", not "Grossi").
+// The index holds each word and its suffixes of at least that many
+// characters (shorter ones would grow the index by half again and match
+// nearly every name), each once, sorted.
+inline constexpr size_t kMinInfixCharacters = 3;
+std::vector<std::string> WordSuffixes(const std::vector<std::string>& words);
+// Whether `query_word` is found in `word` by that rule.
+bool WordMatches(absl::string_view word, absl::string_view query_word);
+
+// What the store indexes a client under: its folded name and the suffixes
+// of its words (search ignores case and accents), its number key, whether it
+// is active, and the facets (filters) it answers to.
 ClientIndexTerms IndexTermsOf(const ClientRecord& client);
 // The same for a client whose display name is the one `same_name` was made
 // from: the name's folding, the costly part, is not done again.

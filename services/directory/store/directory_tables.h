@@ -17,7 +17,12 @@
 //                                               all-clients facet covers
 //                                               the name and number)
 //     O firm scope facet has? number company -> ""  (list by number)
-//     W firm scope word name company         -> ""  (name search)
+//     W firm scope word name company         -> ""  (name search: a
+//                                               short query word)
+//     Y firm 'z' suffix name company         -> ""  (name search inside
+//                                               words: each word and its
+//                                               suffixes of 3+ characters;
+//                                               every client, no 'a' scope)
 //     D firm duplicate_key company           -> ""  (FindDuplicateClients)
 //     G firm company                         -> MergedClientRecord
 //   list views (rocksdb_list_view_store)
@@ -52,6 +57,7 @@ inline constexpr char kNumberOwner = 'N';
 inline constexpr char kNameIndex = 'S';
 inline constexpr char kNumberIndex = 'O';
 inline constexpr char kWordIndex = 'W';
+inline constexpr char kSuffixIndex = 'Y';
 inline constexpr char kDuplicateIndex = 'D';
 inline constexpr char kMergedClient = 'G';
 

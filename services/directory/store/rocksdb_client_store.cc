@@ -19,6 +19,7 @@ using tables::kClient;
 using tables::kDuplicateIndex;
 using tables::kNameIndex;
 using tables::kNumberIndex;
+using tables::kSuffixIndex;
 using tables::kWordIndex;
 
 constexpr char kScopeActive = 'a';
@@ -28,9 +29,10 @@ constexpr char kNoNumber = '1';
 
 // The layout of the listing indexes. 2: name and number entries per facet;
 // 3: and the duplicate-name index; 4: name entries among all clients cover
-// the display name and number; 5: a facet per client's primary admin. A
-// database with another (or no) layout is reindexed at start.
-constexpr char kIndexLayout[] = "5";
+// the display name and number; 5: a facet per client's primary admin; 6:
+// the suffix index (search inside words). A database with another (or no)
+// layout is reindexed at start.
+constexpr char kIndexLayout[] = "6";
 constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.
 constexpr size_t kMaxClientsPerDuplicateGroup = 100;
@@ -59,9 +61,10 @@ std::string MergedClientKey(uint64_t firm, uint64_t company) {
 }
 
 // The listing index entries of one client, in both scopes that apply: by
-// name and by number once per facet, by word once; and its duplicate-name
-// entry. Its entries by name among all clients carry its display name and
-// number, so a page of names and numbers reads no records.
+// name and by number once per facet, by word once (by suffix among all
+// clients only); and its duplicate-name entry. Its entries by name among
+// all clients carry its display name and number, so a page of names and
+// numbers reads no records.
 std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
   const ClientRecord& c = indexed.record;
   const std::string& name = indexed.terms.folded_name;
@@ -100,15 +103,20 @@ std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
                                .Release(),
                            "");
     }
-    for (const std::string& word : indexed.terms.words) {
-      entries.emplace_back(KeyBuilder(kWordIndex)
-                               .Uint64(c.firm_id())
-                               .Byte(scope)
-                               .String(word)
-                               .String(name)
-                               .Uint64(c.company_id())
-                               .Release(),
-                           "");
+    for (auto [table, words] : {std::pair{kWordIndex, &indexed.terms.words},
+                                std::pair{kSuffixIndex, &indexed.terms.word_suffixes}}) {
+      // The suffix index, the largest, among all clients only.
+      if (table == kSuffixIndex && scope != kScopeAll) continue;
+      for (const std::string& word : *words) {
+        entries.emplace_back(KeyBuilder(table)
+                                 .Uint64(c.firm_id())
+                                 .Byte(scope)
+                                 .String(word)
+                                 .String(name)
+                                 .Uint64(c.company_id())
+                                 .Release(),
+                             "");
+      }
     }
   }
   return entries;
@@ -160,12 +168,25 @@ RocksClientStore::FindClientsByNumberKeys(
 
 absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
     const ClientScan& scan) const {
-  const char table = scan.index == ClientIndex::kByName     ? kNameIndex
-                     : scan.index == ClientIndex::kByNumber ? kNumberIndex
-                                                            : kWordIndex;
+  auto table_of = [](ClientIndex index) {
+    switch (index) {
+      case ClientIndex::kByName:
+        return kNameIndex;
+      case ClientIndex::kByNumber:
+        return kNumberIndex;
+      case ClientIndex::kByWord:
+        return kWordIndex;
+      case ClientIndex::kBySuffix:
+        return kSuffixIndex;
+    }
+    return kNameIndex;
+  };
+  const char table = table_of(scan.index);
+  const bool by_word = table == kWordIndex || table == kSuffixIndex;
+  const char scope = scan.active_only ? kScopeActive : kScopeAll;
   KeyBuilder range(table);
-  range.Uint64(scan.firm_id).Byte(scan.active_only ? kScopeActive : kScopeAll);
-  if (table != kWordIndex) range.String(scan.facet);
+  range.Uint64(scan.firm_id).Byte(scope);
+  if (!by_word) range.String(scan.facet);
   if (scan.index == ClientIndex::kByNumber && !scan.prefix.empty()) {
     range.Byte(kHasNumber);
   }
@@ -190,7 +211,7 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
       std::move(filter), storage::kMaxPageBytes);
   auto visit = [&](absl::string_view key,
                    absl::string_view value) -> absl::StatusOr<bool> {
-    if (table == kWordIndex && scan.word_filter) {
+    if (by_word && scan.word_filter) {
       KeyReader reader(key);
       reader.Table();
       reader.Uint64();
@@ -212,10 +233,19 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
     client.set_client_number(std::move(*entry->mutable_client_number()));
     return true;
   };
+  std::vector<JoinWord> joins;
+  for (const QueryWord& word : scan.join_words) {
+    const char join_table = table_of(word.index);
+    joins.push_back({KeyBuilder(join_table)
+                         .Uint64(scan.firm_id)
+                         .Byte(join_table == kSuffixIndex ? kScopeAll : scope)
+                         .Release(),
+                     word.text});
+  }
   absl::StatusOr<std::string> next =
-      table == kWordIndex && !scan.join_words.empty()
-          ? JoinWordIndex(db_, base, scan.prefix, scan.join_words, scan.cursor,
-                          scan.limit, scan.max_examined,
+      by_word && !joins.empty()
+          ? JoinWordIndex(db_, base, scan.prefix, joins, scan.cursor, scan.limit,
+                          scan.max_examined,
                           [&](absl::string_view key) { return visit(key, ""); })
           : db_.ScanMatches(range.Release(), scan.cursor, scan.limit, scan.max_examined,
                             visit);
@@ -294,7 +324,8 @@ absl::StatusOr<size_t> RocksClientStore::ReindexIfOutdated(
   // Drop every listing entry, then write each client's anew; the layout is
   // recorded last, so a crash midway starts over at the next start.
   rocksdb::WriteBatch batch;
-  for (char table : {kNameIndex, kNumberIndex, kWordIndex, kDuplicateIndex}) {
+  for (char table :
+       {kNameIndex, kNumberIndex, kWordIndex, kSuffixIndex, kDuplicateIndex}) {
     batch.DeleteRange(std::string(1, table),
                       std::string(1, static_cast<char>(table + 1)));
   }

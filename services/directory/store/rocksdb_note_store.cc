@@ -35,10 +35,13 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
   auto visit = [&](absl::string_view key) { return matches.Visit(key); };
   absl::StatusOr<std::string> next;
   if (!scan.words.empty()) {
-    next =
-        JoinWordIndex(db_, workspace_keys::NoteWordBase(scan.firm_id), scan.words.front(),
-                      std::vector<std::string>(scan.words.begin() + 1, scan.words.end()),
-                      scan.cursor, scan.limit, scan.max_examined, visit);
+    const std::string base = workspace_keys::NoteWordBase(scan.firm_id);
+    std::vector<JoinWord> joins;
+    for (auto word = scan.words.begin() + 1; word != scan.words.end(); ++word) {
+      joins.push_back({base, *word});
+    }
+    next = JoinWordIndex(db_, base, scan.words.front(), joins, scan.cursor, scan.limit,
+                         scan.max_examined, visit);
   } else {
     next = db_.ScanMatches(
         workspace_keys::ClientNotesPrefix(

@@ -207,15 +207,16 @@ class JoinedWord {
 
 absl::StatusOr<std::string> JoinWordIndex(
     const storage::Database& db, const std::string& base, absl::string_view lead_prefix,
-    const std::vector<std::string>& join_words, absl::string_view cursor, size_t limit,
+    const std::vector<JoinWord>& join_words, absl::string_view cursor, size_t limit,
     size_t max_examined,
     const std::function<absl::StatusOr<bool>(absl::string_view key)>& visit) {
   const std::string range = KeyBuilder::Extend(base).StringPrefix(lead_prefix).Release();
   if (absl::Status s = storage::CheckCursor(range, cursor); !s.ok()) return s;
   std::shared_ptr<const rocksdb::Snapshot> snapshot = db.Snapshot();
   std::vector<JoinedWord> joins;
-  for (const std::string& word : join_words) {
-    absl::StatusOr<JoinedWord> joined = JoinedWord::Open(db, snapshot.get(), base, word);
+  for (const JoinWord& join : join_words) {
+    absl::StatusOr<JoinedWord> joined =
+        JoinedWord::Open(db, snapshot.get(), join.base, join.word);
     if (!joined.ok()) return joined.status();
     if (joined->matches_nothing()) return std::string();
     if (joined->joined()) joins.push_back(std::move(*joined));

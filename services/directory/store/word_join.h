@@ -29,11 +29,19 @@ namespace clientbook::directory {
 // `visit` must check every query word anyway. A join word that no name has
 // ends the walk at once.
 inline constexpr size_t kMaxJoinedWords = 16;
+
+// A word joined, and the index it is in: keys of the same shape as the
+// lead's, under another `base` of the same length (a short word in the word
+// index joined with a long one's walk of the suffix index).
+struct JoinWord {
+  std::string base;
+  std::string word;
+};
 inline constexpr size_t kMaxJoinedEntries = 2048;
 
 absl::StatusOr<std::string> JoinWordIndex(
     const storage::Database& db, const std::string& base, absl::string_view lead_prefix,
-    const std::vector<std::string>& join_words, absl::string_view cursor, size_t limit,
+    const std::vector<JoinWord>& join_words, absl::string_view cursor, size_t limit,
     size_t max_examined,
     const std::function<absl::StatusOr<bool>(absl::string_view key)>& visit);
 

@@ -16,7 +16,6 @@ using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using ::testing::UnorderedElementsAre;
 
 class ClientListingTest : public DirectoryTest {
  protected:
@@ -59,12 +58,28 @@ TEST_F(ClientListingTest, NameSearchIgnoresAccentsAndCase) {
   EXPECT_THAT(Names({.name_query = "SOCIETÀ"}), ElementsAre("Società Rossi SRL"));
 }
 
-TEST_F(ClientListingTest, NameSearchMatchesTheStartOfAnyWord) {
+// The spec's "substring / prefix": a query word of 3 characters or more
+// anywhere inside a word of the name, a shorter one at the start of a word;
+// in the order of the suffix it starts, then of the name.
+TEST_F(ClientListingTest, NameSearchFindsTheQueryInsideAnyWord) {
   NewClient(firm_, "Mario Rossi");
   NewClient(firm_, "Rossini & Figli");
   NewClient(firm_, "Grossi");
+  NewClient(firm_, "Società Verdi");
+  NewClient(firm_, "Bianchi");
   EXPECT_THAT(Names({.name_query = "ross"}),
-              UnorderedElementsAre("Mario Rossi", "Rossini & Figli"));
+              ElementsAre("Grossi", "Mario Rossi", "Rossini & Figli"));
+  EXPECT_THAT(Names({.name_query = "OSSI"}),
+              ElementsAre("Grossi", "Mario Rossi", "Rossini & Figli"));
+  EXPECT_THAT(Names({.name_query = "cieta"}), ElementsAre("Società Verdi"));
+  EXPECT_THAT(Names({.name_query = "ietà erd"}), ElementsAre("Società Verdi"));
+  EXPECT_THAT(Names({.name_query = "ro"}), ElementsAre("Mario Rossi", "Rossini & Figli"));
+  EXPECT_THAT(Names({.name_query = "si"}), IsEmpty());
+  EXPECT_THAT(Names({.name_query = "ssi"}),
+              ElementsAre("Grossi", "Mario Rossi", "Rossini & Figli"));
+  // Inside one word, not across two.
+  EXPECT_THAT(Names({.name_query = "oros"}), IsEmpty());
+  EXPECT_THAT(Names({.name_query = "rio ro"}), ElementsAre("Mario Rossi"));
 }
 
 TEST_F(ClientListingTest, AllSearchWordsMustMatch) {
@@ -95,6 +110,13 @@ TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
               IsOk());
   EXPECT_THAT(Names({}), ElementsAre("Here"));
   EXPECT_THAT(Names({.name_query = "gone"}), IsEmpty());
+  // Searches inside words walk every client's entries: activity is checked.
+  EXPECT_THAT(Names({.name_query = "one"}), IsEmpty());
+  EXPECT_THAT(Names({.name_query = "one", .show_inactive = true}), ElementsAre("Gone"));
+  EXPECT_THAT(Names({.name_query = "one", .status = v1::ClientStatus::INACTIVE}),
+              ElementsAre("Gone"));
+  EXPECT_THAT(Names({.name_query = "ere", .status = v1::ClientStatus::ACTIVE}),
+              ElementsAre("Here"));
   EXPECT_THAT(Names({.show_inactive = true}), ElementsAre("Gone", "Here"));
   EXPECT_THAT(Names({.status = v1::ClientStatus::INACTIVE}), ElementsAre("Gone"));
 }
@@ -299,9 +321,10 @@ TEST_F(ClientListingTest, ARarePairOfCommonWordsComesInOnePage) {
   EXPECT_EQ(page->next_page_token, "");
 }
 
-// Multi-word searches, page by page, find exactly the names whose words
-// start with every query word, once each, in the documented order: the
-// smallest word starting with the longest query word, then the name.
+// Multi-word searches, page by page, find exactly the names every query word
+// matches a word of (WordMatches), once each, in the documented order: the
+// smallest suffix of a word the longest query word matches at, then the
+// name.
 TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
   const std::vector<std::string> vocabulary = {"rossi", "rossini", "ross", "bianchi",
                                                "srl",   "spa",     "sarl", "società",
@@ -317,10 +340,35 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
     if (i % 2 == 0) absl::StrAppend(&name, " ", 1000 + i);
     clients.emplace_back(text::FoldForSearch(name), NewClient(firm_, name).company_id());
   }
-  for (const std::string query :
-       {"ross s", "rossi srl", "s ross", "cote de", "co sa", "luca de ross", "spa spa",
-        "bianchi rossini", "sarl ro", "rossi 10", "s 12", "ross 1", "1 de", "ross 1010",
-        "de 102", "spa zz", "cote luca de"}) {
+  for (const std::string query : {"ross s",
+                                  "rossi srl",
+                                  "s ross",
+                                  "cote de",
+                                  "co sa",
+                                  "luca de ross",
+                                  "spa spa",
+                                  "bianchi rossini",
+                                  "sarl ro",
+                                  "rossi 10",
+                                  "s 12",
+                                  "ross 1",
+                                  "1 de",
+                                  "ross 1010",
+                                  "de 102",
+                                  "spa zz",
+                                  "cote luca de",
+                                  "oss ar",
+                                  "ini",
+                                  "ci 01",
+                                  "ote e",
+                                  "an s",
+                                  "ssi 1",
+                                  "ieta",
+                                  "1",
+                                  "ss",
+                                  "i",
+                                  "ni ro",
+                                  "oss 10"}) {
     SCOPED_TRACE(query);
     const std::vector<std::string> words = text::Words(text::FoldForSearch(query));
     const std::string longest = *std::max_element(
@@ -328,14 +376,20 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
     std::vector<std::tuple<std::string, std::string, uint64_t>> expected;
     for (const auto& [name, id] : clients) {
       const std::vector<std::string> name_words = text::Words(name);
-      auto starts = [&](const std::string& q) {
+      auto matches = [&](const std::string& q) {
         return std::any_of(name_words.begin(), name_words.end(),
-                           [&](const std::string& w) { return absl::StartsWith(w, q); });
+                           [&](const std::string& w) { return WordMatches(w, q); });
       };
-      if (!std::all_of(words.begin(), words.end(), starts)) continue;
+      if (!std::all_of(words.begin(), words.end(), matches)) continue;
       std::string first;
       for (const std::string& w : name_words) {
-        if (absl::StartsWith(w, longest) && (first.empty() || w < first)) first = w;
+        for (size_t i = 0; i < w.size(); ++i) {
+          if (text::CharacterCount(longest) < kMinInfixCharacters && i > 0) break;
+          const std::string suffix = w.substr(i);
+          if (absl::StartsWith(suffix, longest) && (first.empty() || suffix < first)) {
+            first = suffix;
+          }
+        }
       }
       expected.emplace_back(first, name, id);
     }

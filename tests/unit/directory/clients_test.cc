@@ -10,6 +10,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class ClientTest : public DirectoryTest {
@@ -288,6 +289,19 @@ TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
 
 // An update that keeps the name reuses its folding: the terms must be the
 // ones a fresh folding makes, whatever else changed.
+// Each word and its suffixes of 3 characters or more (characters, not
+// bytes), each once, sorted: what a query word is found inside.
+TEST(IndexTermsTest, TheNameIsIndexedByItsWordsAndTheirLongerSuffixes) {
+  EXPECT_THAT(WordSuffixes({"rossi", "srl", "ab", "rossi"}),
+              ElementsAre("ab", "ossi", "rossi", "srl", "ssi"));
+  EXPECT_THAT(WordSuffixes({"αβγδ"}), ElementsAre("αβγδ", "βγδ"));
+  EXPECT_TRUE(WordMatches("rossi", "oss"));
+  EXPECT_FALSE(WordMatches("rossi", "os"));
+  EXPECT_TRUE(WordMatches("rossi", "ro"));
+  EXPECT_TRUE(WordMatches("αβγδ", "βγδ"));
+  EXPECT_FALSE(WordMatches("αβγδ", "γδ"));
+}
+
 TEST(IndexTermsTest, TermsReusingTheNamesFoldingEqualFreshOnes) {
   ClientRecord before;
   before.set_display_name("Società Agricola Rossi & Figli");
@@ -302,7 +316,7 @@ TEST(IndexTermsTest, TermsReusingTheNamesFoldingEqualFreshOnes) {
   const ClientIndexTerms fresh = IndexTermsOf(after);
   const ClientIndexTerms reused = IndexTermsOf(after, IndexTermsOf(before));
   EXPECT_EQ(reused.folded_name, fresh.folded_name);
-  EXPECT_EQ(reused.words, fresh.words);
+  EXPECT_EQ(reused.word_suffixes, fresh.word_suffixes);
   EXPECT_EQ(reused.duplicate_key, fresh.duplicate_key);
   EXPECT_EQ(reused.number_key, fresh.number_key);
   EXPECT_EQ(reused.active, fresh.active);

@@ -77,6 +77,8 @@ class WordJoinTest : public ::testing::Test {
                              const std::vector<std::string>& join, size_t limit,
                              size_t max_examined, int* pages = nullptr) {
     std::vector<std::string> all = join;
+    std::vector<JoinWord> joins;
+    for (const std::string& word : join) joins.push_back({base_, word});
     all.push_back(lead);
     std::vector<uint64_t> found;
     std::string cursor;
@@ -84,7 +86,7 @@ class WordJoinTest : public ::testing::Test {
     do {
       std::vector<uint64_t> page;
       absl::StatusOr<std::string> next =
-          JoinWordIndex(*db_, base_, lead, join, cursor, limit, max_examined,
+          JoinWordIndex(*db_, base_, lead, joins, cursor, limit, max_examined,
                         [&](absl::string_view key) -> absl::StatusOr<bool> {
                           const uint64_t id = *storage::TrailingUint64(key);
                           if (!Matches(names_.at(id), all)) return false;
