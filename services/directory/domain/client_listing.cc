@@ -23,10 +23,10 @@ bool AnyMatches(const std::vector<std::string>& words, absl::string_view query_w
 
 // Name search walks the query's longest word in the word index (a short
 // word) or the suffix index (3 characters or more), and the store intersects
-// that walk with the other words' ranges (join_words). A name matches when every query
-// word matches some word of the name (WordMatches); a name is reported once, at the
-// smallest of its indexed words or suffixes by which the walked word
-// matches it.
+// that walk with the other words' ranges (join_words). A name matches when
+// every query word matches some word of the name (WordMatches); a name is
+// reported once, at the smallest of its indexed words or suffixes by which
+// the walked word matches it.
 ClientScan::WordFilter NameMatcher(std::vector<std::string> query_words,
                                    std::string walked) {
   const bool inside = text::CharacterCount(walked) >= kMinInfixCharacters;
