@@ -154,14 +154,9 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
   const bool check_lead = !query.lead_accountant.empty() &&
                           scan.facet != LeadAccountantFacet(query.lead_accountant);
   const bool check_status = query.status == v1::ClientStatus::INACTIVE;
-  // The suffix index, the largest, has no active-only copy: its walks check
-  // activity on the record.
-  const bool check_active = scan.index == ClientIndex::kBySuffix && scan.active_only;
-  if (check_active) scan.active_only = false;
-  if (check_type || check_lead || check_status || check_active) {
-    scan.record_filter = [&query, check_active](const ClientRecord& c) {
-      return (!check_active || c.status() == v1::ClientStatus::ACTIVE) &&
-             (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
+  if (check_type || check_lead || check_status) {
+    scan.record_filter = [&query](const ClientRecord& c) {
+      return (query.client_type == v1::CLIENT_TYPE_UNSPECIFIED ||
               c.client_type() == query.client_type) &&
              (query.lead_accountant.empty() ||
               c.lead_accountant_user_id() == query.lead_accountant) &&

@@ -45,8 +45,7 @@ enum class ClientIndex {
   kByName,    // folded display name
   kByNumber,  // folded client number; clients without a number come last
   kByWord,    // every word of the folded display name
-  kBySuffix,  // every word and its suffixes of 3 characters or more (every
-              // client: no active-only walk)
+  kBySuffix,  // every word and its suffixes of 3 characters or more
 };
 
 // A query word and the index its matches are found in (kByWord: at the start

@@ -183,7 +183,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
   };
   const char table = table_of(scan.index);
   const bool by_word = table == kWordIndex || table == kSuffixIndex;
-  const char scope = scan.active_only ? kScopeActive : kScopeAll;
+  // The suffix index holds every client once (no active-only copy: it is the
+  // largest): a walk of it for active clients checks activity on the record.
+  const bool check_active = table == kSuffixIndex && scan.active_only;
+  const char scope = scan.active_only && !check_active ? kScopeActive : kScopeAll;
   KeyBuilder range(table);
   range.Uint64(scan.firm_id).Byte(scope);
   if (!by_word) range.String(scan.facet);
@@ -201,9 +204,10 @@ absl::StatusOr<StoredPage<ClientRecord>> RocksClientStore::ScanClients(
   // client may hold 50 products of 100 characters, and 1,000 such came to
   // 21 MB, a page refused at every try.
   MatchCollector<ClientRecord>::Filter filter;
-  if (scan.record_filter) {
-    filter = [&scan](const ClientRecord& c, absl::string_view) {
-      return scan.record_filter(c);
+  if (scan.record_filter || check_active) {
+    filter = [&scan, check_active](const ClientRecord& c, absl::string_view) {
+      return (!check_active || c.status() == v1::ClientStatus::ACTIVE) &&
+             (!scan.record_filter || scan.record_filter(c));
     };
   }
   MatchCollector<ClientRecord> matches(
