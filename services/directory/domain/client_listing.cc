@@ -29,7 +29,7 @@ bool AnyMatches(const std::vector<std::string>& words, absl::string_view query_w
 // the walked word matches it.
 ClientScan::WordFilter NameMatcher(std::vector<std::string> query_words,
                                    std::string walked) {
-  const bool inside = text::CharacterCount(walked) >= kMinInfixCharacters;
+  const bool inside = MatchesInsideWords(walked);
   return [query_words = std::move(query_words), walked = std::move(walked), inside](
              absl::string_view suffix, absl::string_view folded_name) {
     const std::vector<std::string> name_words = text::Words(folded_name);
@@ -124,8 +124,7 @@ absl::StatusOr<Page<ClientRecord>> ClientListing::ListClients(
     scan.prefix = number_prefix;
   } else if (!words.empty()) {
     auto index_of = [](absl::string_view word) {
-      return text::CharacterCount(word) >= kMinInfixCharacters ? ClientIndex::kBySuffix
-                                                               : ClientIndex::kByWord;
+      return MatchesInsideWords(word) ? ClientIndex::kBySuffix : ClientIndex::kByWord;
     };
     scan.prefix = *std::max_element(
         words.begin(), words.end(),

@@ -107,10 +107,13 @@ std::string DuplicateNameKey(absl::string_view display_name) {
   return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
 }
 
+bool MatchesInsideWords(absl::string_view query_word) {
+  return text::CharacterCount(query_word) >= kMinInfixCharacters;
+}
+
 bool WordMatches(absl::string_view word, absl::string_view query_word) {
-  return text::CharacterCount(query_word) >= kMinInfixCharacters
-             ? absl::StrContains(word, query_word)
-             : absl::StartsWith(word, query_word);
+  return MatchesInsideWords(query_word) ? absl::StrContains(word, query_word)
+                                        : absl::StartsWith(word, query_word);
 }
 
 std::vector<std::string> WordSuffixes(const std::vector<std::string>& words) {

@@ -158,6 +158,9 @@ std::string DuplicateNameKey(absl::string_view display_name);
 // nearly every name), each once, sorted.
 inline constexpr size_t kMinInfixCharacters = 3;
 std::vector<std::string> WordSuffixes(const std::vector<std::string>& words);
+// Whether `query_word` is long enough to be found inside a word, not only
+// at its start.
+bool MatchesInsideWords(absl::string_view query_word);
 // Whether `query_word` is found in `word` by that rule.
 bool WordMatches(absl::string_view word, absl::string_view query_word);
 

@@ -384,7 +384,7 @@ TEST_F(ClientListingTest, MultiWordSearchesMatchABruteForceReading) {
       std::string first;
       for (const std::string& w : name_words) {
         for (size_t i = 0; i < w.size(); ++i) {
-          if (text::CharacterCount(longest) < kMinInfixCharacters && i > 0) break;
+          if (!MatchesInsideWords(longest) && i > 0) break;
           const std::string suffix = w.substr(i);
           if (absl::StartsWith(suffix, longest) && (first.empty() || suffix < first)) {
             first = suffix;
