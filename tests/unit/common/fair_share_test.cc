@@ -103,12 +103,15 @@ class FairShareTest : public ::testing::Test {
   }
 
   // Seats held by calls and by starts not yet run go back to share_ as they
-  // are destroyed, and may start others: the executor drops those.
+  // are destroyed, and may start others: the executor drops those. A seat
+  // going back asks the waiting calls whether their callers left, so every
+  // seat goes back while all the calls are still there to answer.
   ~FairShareTest() override {
     closing_ = true;
     pending_.clear();
-    calls_.clear();
+    for (const std::unique_ptr<Call>& call : calls_) call->seat = FairShare::Seat();
     share_.reset();
+    calls_.clear();
   }
 
   FakeClock clock_{kNow};

@@ -39,7 +39,8 @@ TEST(KeyCodecTest, ReadsBackWhatWasWritten) {
 TEST(KeyCodecTest, TruncatedKeysReadAsMissing) {
   std::string key = KeyBuilder('c').String("abc").Release();
   EXPECT_FALSE(KeyReader(key.substr(0, 3)).Uint64().has_value());
-  KeyReader r(key.substr(0, key.size() - 1));
+  const std::string truncated = key.substr(0, key.size() - 1);
+  KeyReader r(truncated);
   r.Table();
   EXPECT_FALSE(r.String().has_value());
 }
