@@ -52,7 +52,7 @@ bool IsForChange(const Metadata& metadata) {
 
 absl::StatusOr<std::optional<Caller>> AuthenticateGoBetween(
     const Authenticator& authenticator, const Metadata& metadata) {
-  constexpr absl::string_view kPrefix = kGoBetweenPrefix;
+  const absl::string_view kPrefix = kGoBetweenPrefix;
   Metadata own;
   for (const auto& [key, value] : metadata) {
     const absl::string_view k(key.data(), key.size());
