@@ -60,6 +60,20 @@ std::string MergedClientKey(uint64_t firm, uint64_t company) {
   return KeyBuilder(tables::kMergedClient).Uint64(firm).Uint64(company).Release();
 }
 
+// A name, word or suffix index key of client `c`: the term it is found by
+// (a facet, a word, a suffix), then its folded name, so that within a term
+// clients come in name order.
+std::string TermKey(char table, const ClientRecord& c, char scope, absl::string_view term,
+                    absl::string_view name) {
+  return KeyBuilder(table)
+      .Uint64(c.firm_id())
+      .Byte(scope)
+      .String(term)
+      .String(name)
+      .Uint64(c.company_id())
+      .Release();
+}
+
 // The listing index entries of one client, in both scopes that apply: by
 // name and by number once per facet, by word once (by suffix among all
 // clients only); and its duplicate-name entry. Its entries by name among
@@ -85,13 +99,7 @@ std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
   if (indexed.terms.active) scopes.push_back(kScopeActive);
   for (char scope : scopes) {
     for (const std::string& facet : indexed.terms.facets) {
-      entries.emplace_back(KeyBuilder(kNameIndex)
-                               .Uint64(c.firm_id())
-                               .Byte(scope)
-                               .String(facet)
-                               .String(name)
-                               .Uint64(c.company_id())
-                               .Release(),
+      entries.emplace_back(TermKey(kNameIndex, c, scope, facet, name),
                            facet == kAllClientsFacet ? covered_value : "");
       entries.emplace_back(KeyBuilder(kNumberIndex)
                                .Uint64(c.firm_id())
@@ -108,14 +116,7 @@ std::vector<IndexEntry> ClientIndexEntries(const IndexedClient& indexed) {
       // The suffix index, the largest, among all clients only.
       if (table == kSuffixIndex && scope != kScopeAll) continue;
       for (const std::string& word : *words) {
-        entries.emplace_back(KeyBuilder(table)
-                                 .Uint64(c.firm_id())
-                                 .Byte(scope)
-                                 .String(word)
-                                 .String(name)
-                                 .Uint64(c.company_id())
-                                 .Release(),
-                             "");
+        entries.emplace_back(TermKey(table, c, scope, word, name), "");
       }
     }
   }

@@ -29,6 +29,7 @@ namespace clientbook::directory {
 // `visit` must check every query word anyway. A join word that no name has
 // ends the walk at once.
 inline constexpr size_t kMaxJoinedWords = 16;
+inline constexpr size_t kMaxJoinedEntries = 2048;
 
 // A word joined, and the index it is in: keys of the same shape as the
 // lead's, under another `base` of the same length (a short word in the word
@@ -37,7 +38,6 @@ struct JoinWord {
   std::string base;
   std::string word;
 };
-inline constexpr size_t kMaxJoinedEntries = 2048;
 
 absl::StatusOr<std::string> JoinWordIndex(
     const storage::Database& db, const std::string& base, absl::string_view lead_prefix,
