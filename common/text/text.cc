@@ -18,6 +18,11 @@ icu::UnicodeString FromUtf8(absl::string_view s) {
       icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
 }
 
+bool IsAscii(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 std::string ToUtf8(const icu::UnicodeString& u) {
   std::string out;
   u.toUTF8String(out);
@@ -89,8 +94,16 @@ std::string Trim(absl::string_view s) {
 }
 
 std::string FoldCase(absl::string_view s) {
+  if (IsAscii(s)) {
+    return absl::AsciiStrToLower(s);
+  }
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
   icu::UnicodeString u = FromUtf8(s);
+  if (U_SUCCESS(error)) u = nfd->normalize(u, error);
   u.foldCase();
+  if (U_SUCCESS(error)) u = nfc->normalize(u, error);
   return ToUtf8(u);
 }
 
@@ -113,8 +126,7 @@ std::vector<std::string> Words(absl::string_view folded) {
   std::vector<std::string> words;
   // Most names are ASCII, where ICU's letters and digits are [A-Za-z0-9]:
   // split them without converting (a search checks every hit's words).
-  if (std::all_of(folded.begin(), folded.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+  if (IsAscii(folded)) {
     size_t start = 0;
     for (size_t i = 0; i <= folded.size(); ++i) {
       if (i < folded.size() && absl::ascii_isalnum(folded[i])) continue;

@@ -25,8 +25,11 @@ size_t CharacterCount(absl::string_view s);
 // Strips surrounding Unicode white space.
 std::string Trim(absl::string_view s);
 
-// Full Unicode case folding ("Straße" and "STRASSE" fold alike). Used where
-// case must not matter but accents must (client numbers).
+// Unicode's canonical caseless key (full case folding of the canonically
+// decomposed text, composed again): "Straße" and "STRASSE" fold alike, and
+// so do "É" typed as one character or as "E" and a combining accent (as a
+// Mac's files often carry it). Used where case must not matter but accents
+// must (client numbers, email addresses).
 std::string FoldCase(absl::string_view s);
 
 // Case folding plus accent removal, so "societa" matches "Società". Used for

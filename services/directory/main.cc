@@ -1,6 +1,7 @@
 // The directory service binary: flags, storage, domain, server; then waits
 // for SIGTERM/SIGINT and drains.
 #include "absl/flags/flag.h"
+#include "absl/strings/str_join.h"
 #include "common/changes/backup_service.h"
 #include "common/changes/change_service.h"
 #include "common/server/bootstrap.h"
@@ -48,11 +49,18 @@ int main(int argc, char** argv) {
   if (!import.ok()) return server::ExitWith(import.status());
   directory::ImportServiceActivity imports(*import, absl::GetFlag(FLAGS_import_timeout));
   directory::Directory directory(**store, *basics->clock.clock, wholesale, imports);
-  absl::StatusOr<size_t> reindexed = directory.core.ReindexIfOutdated();
+  absl::StatusOr<directory::Reindexed> reindexed = directory.core.ReindexIfOutdated();
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
-  if (*reindexed > 0) {
-    spdlog::info("listing indexes rebuilt for {} clients", *reindexed);
+  if (reindexed->clients > 0) {
+    spdlog::info("listing indexes rebuilt for {} clients", reindexed->clients);
     server::ReturnFreeMemory();
+  }
+  if (reindexed->shared_numbers > 0) {
+    spdlog::warn(
+        "{} client numbers are held by more than one client of a firm (written before "
+        "they counted as one); each stays with the client created first: {}",
+        reindexed->shared_numbers,
+        absl::StrJoin(reindexed->shared_number_examples, "; "));
   }
   changes::ChangeLog& change_log = (*store)->change_log();
   directory::DirectoryService service(directory, *basics->frame, change_log);

@@ -31,6 +31,16 @@ struct ClientIndexTerms {
   std::vector<std::string> facets;
 };
 
+// What a rebuild of the indexes did.
+struct Reindexed {
+  size_t clients = 0;
+  // Numbers that more than one client of a firm held, written when their
+  // keys still differed (an older folding): the first client created keeps
+  // the number, the others keep theirs as written until it is changed.
+  size_t shared_numbers = 0;
+  std::vector<std::string> shared_number_examples;  // the first 10, named
+};
+
 // The facet every client is in.
 inline constexpr char kAllClientsFacet[] = "";
 
@@ -130,10 +140,10 @@ class ClientStore {
   virtual absl::StatusOr<std::optional<MergedClientRecord>> GetMergedClient(
       uint64_t firm_id, uint64_t company_id) const = 0;
 
-  // Rewrites every client's index entries from `terms_of` when they were
-  // written in an older layout (a database from before an upgrade); a no-op
-  // otherwise. Returns how many clients were reindexed.
-  virtual absl::StatusOr<size_t> ReindexIfOutdated(
+  // Rewrites every client's index entries and number owners from `terms_of`
+  // when they were written in an older layout (a database from before an
+  // upgrade); a no-op otherwise (nothing reindexed).
+  virtual absl::StatusOr<Reindexed> ReindexIfOutdated(
       const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) = 0;
 };
 

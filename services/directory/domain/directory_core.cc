@@ -214,7 +214,7 @@ void DirectoryCore::PutClient(ClientWrites& write, const ClientRecord* before,
                                     : IndexTermsOf(after)});
 }
 
-absl::StatusOr<size_t> DirectoryCore::ReindexIfOutdated() {
+absl::StatusOr<Reindexed> DirectoryCore::ReindexIfOutdated() {
   return store_.clients().ReindexIfOutdated(
       [](const ClientRecord& client) { return IndexTermsOf(client); });
 }

@@ -58,9 +58,8 @@ class DirectoryCore {
   }
 
   // Before serving: rebuilds the listing indexes of a database written by an
-  // older version (IndexTermsOf for every client). Returns how many clients
-  // were reindexed (0 when current).
-  absl::StatusOr<size_t> ReindexIfOutdated();
+  // older version (IndexTermsOf for every client); nothing when current.
+  absl::StatusOr<Reindexed> ReindexIfOutdated();
 
   // Members of the firm only; anyone else learns nothing about it.
   absl::StatusOr<MemberRecord> RequireMember(const auth::Caller& caller,

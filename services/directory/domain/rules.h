@@ -131,7 +131,8 @@ int64_t ReopenCount(const TodoRecord& todo);
 std::string NormalizeClientNumber(absl::string_view number);
 
 // What two client numbers must differ in to coexist in a firm: trimmed and
-// case-folded, so "a-17 " and "A-17" collide.
+// case-folded (text::FoldCase), so "a-17 " and "A-17" collide, and so do
+// "É-17" and "E" + U+0301 + "-17".
 std::string ClientNumberKey(absl::string_view number);
 
 // Checks a normalized client number; `field` names it in the error.

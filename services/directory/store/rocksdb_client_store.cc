@@ -1,6 +1,8 @@
 #include "services/directory/store/rocksdb_client_store.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/keys/key_codec.h"
 #include "common/names/names.h"
 #include "common/status/macros.h"
@@ -30,9 +32,11 @@ constexpr char kNoNumber = '1';
 // The layout of the listing indexes. 2: name and number entries per facet;
 // 3: and the duplicate-name index; 4: name entries among all clients cover
 // the display name and number; 5: a facet per client's primary admin; 6:
-// the suffix index (search inside words). A database with another (or no)
-// layout is reindexed at start.
-constexpr char kIndexLayout[] = "6";
+// the suffix index (search inside words); 7: number keys fold canonically
+// equivalent text alike (their owners rebuilt too). A database with another
+// (or no) layout is reindexed at start.
+constexpr char kIndexLayout[] = "7";
+constexpr size_t kSharedNumberExamples = 10;
 constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.
 constexpr size_t kMaxClientsPerDuplicateGroup = 100;
@@ -321,38 +325,72 @@ absl::StatusOr<StoredPage<DuplicateGroup>> RocksClientStore::ListDuplicateGroups
   return page;
 }
 
-absl::StatusOr<size_t> RocksClientStore::ReindexIfOutdated(
+absl::StatusOr<Reindexed> RocksClientStore::ReindexIfOutdated(
     const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) {
   absl::StatusOr<std::optional<std::string>> layout = db_.Get(IndexLayoutKey());
   if (!layout.ok()) return layout.status();
-  if (layout->has_value() && **layout == kIndexLayout) return 0;
-  // Drop every listing entry, then write each client's anew; the layout is
-  // recorded last, so a crash midway starts over at the next start.
+  if (layout->has_value() && **layout == kIndexLayout) return Reindexed{};
+  // Drop every listing entry and number owner, then write each client's
+  // anew; the layout is recorded last, so a crash midway starts over at the
+  // next start.
   rocksdb::WriteBatch batch;
-  for (char table :
-       {kNameIndex, kNumberIndex, kWordIndex, kSuffixIndex, kDuplicateIndex}) {
+  for (char table : {kNameIndex, kNumberIndex, kWordIndex, kSuffixIndex, kDuplicateIndex,
+                     tables::kNumberOwner}) {
     batch.DeleteRange(std::string(1, table),
                       std::string(1, static_cast<char>(table + 1)));
   }
-  size_t clients = 0;
+  CB_RETURN_IF_ERROR(db_.Write(batch));
+  batch.Clear();
+  Reindexed reindexed;
+  // Owners in `batch`, not yet readable from the database.
+  absl::flat_hash_map<std::string, uint64_t> owners_unwritten;
+  auto own_number = [&](const ClientRecord& client,
+                        absl::string_view number_key) -> absl::Status {
+    std::string key = NumberOwnerKey(client.firm_id(), number_key);
+    std::optional<uint64_t> holder;
+    if (auto held = owners_unwritten.find(key); held != owners_unwritten.end()) {
+      holder = held->second;
+    } else {
+      absl::StatusOr<std::optional<std::string>> stored = db_.Get(key);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) holder = storage::DecodeUint64(**stored);
+    }
+    if (holder.has_value()) {
+      if (++reindexed.shared_numbers <= kSharedNumberExamples) {
+        reindexed.shared_number_examples.push_back(absl::StrCat(
+            "'", client.client_number(), "' of ",
+            names::ClientName{client.firm_id(), *holder}.ToString(), " and ",
+            names::ClientName{client.firm_id(), client.company_id()}.ToString()));
+      }
+      return absl::OkStatus();
+    }
+    batch.Put(key, storage::EncodeUint64(client.company_id()));
+    owners_unwritten.emplace(std::move(key), client.company_id());
+    return absl::OkStatus();
+  };
   const std::string first = KeyBuilder(kClient).Release();
   const std::string end(1, static_cast<char>(kClient + 1));
   absl::Status scanned = storage::ScanRecords<ClientRecord>(
       db_, first, end,
       [&](const ClientRecord& client, absl::string_view) -> absl::StatusOr<bool> {
-        for (const auto& [key, value] : ClientIndexEntries({client, terms_of(client)})) {
+        ClientIndexTerms terms = terms_of(client);
+        if (!terms.number_key.empty()) {
+          CB_RETURN_IF_ERROR(own_number(client, terms.number_key));
+        }
+        for (const auto& [key, value] : ClientIndexEntries({client, std::move(terms)})) {
           batch.Put(key, value);
         }
-        if (++clients % kReindexBatchClients == 0) {
+        if (++reindexed.clients % kReindexBatchClients == 0) {
           CB_RETURN_IF_ERROR(db_.Write(batch));
           batch.Clear();
+          owners_unwritten.clear();
         }
         return true;
       });
   if (!scanned.ok()) return scanned;
   batch.Put(IndexLayoutKey(), kIndexLayout);
   if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
-  return clients;
+  return reindexed;
 }
 
 absl::StatusOr<std::optional<MergedClientRecord>> RocksClientStore::GetMergedClient(
@@ -369,7 +407,10 @@ void RocksClientWrites::PutClient(const IndexedClient* before,
       ClientIndexEntries(after));
   const std::string old_number = before == nullptr ? "" : before->terms.number_key;
   if (old_number != after.terms.number_key) {
-    if (!old_number.empty()) write_.Delete(NumberOwnerKey(c.firm_id(), old_number));
+    if (!old_number.empty()) {
+      write_.DeleteIfHolds(NumberOwnerKey(c.firm_id(), old_number),
+                           storage::EncodeUint64(c.company_id()));
+    }
     if (!after.terms.number_key.empty()) {
       write_.Put(NumberOwnerKey(c.firm_id(), after.terms.number_key),
                  storage::EncodeUint64(c.company_id()));
@@ -383,7 +424,8 @@ void RocksClientWrites::PutClient(const IndexedClient* before,
 void RocksClientWrites::DeleteClient(const IndexedClient& stored) {
   for (auto& [key, value] : ClientIndexEntries(stored)) write_.Delete(std::move(key));
   if (!stored.terms.number_key.empty()) {
-    write_.Delete(NumberOwnerKey(stored.record.firm_id(), stored.terms.number_key));
+    write_.DeleteIfHolds(NumberOwnerKey(stored.record.firm_id(), stored.terms.number_key),
+                         storage::EncodeUint64(stored.record.company_id()));
   }
   write_.Delete(ClientKey(stored.record.firm_id(), stored.record.company_id()));
   write_.Record(change_records::Client(&stored.record, nullptr));

@@ -33,7 +33,7 @@ class RocksClientStore final : public ClientStore {
   absl::StatusOr<std::optional<MergedClientRecord>> GetMergedClient(
       uint64_t firm_id, uint64_t company_id) const override;
 
-  absl::StatusOr<size_t> ReindexIfOutdated(
+  absl::StatusOr<Reindexed> ReindexIfOutdated(
       const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) override;
 
  private:

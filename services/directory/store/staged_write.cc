@@ -49,8 +49,23 @@ absl::Status StagedWrite::ReadBefore() {
   return absl::OkStatus();
 }
 
+absl::Status StagedWrite::ResolveDeletesIfHolding() {
+  if (deletes_if_holding_.empty()) return absl::OkStatus();
+  std::vector<std::string> keys;
+  keys.reserve(deletes_if_holding_.size());
+  for (const auto& [key, value] : deletes_if_holding_) keys.push_back(key);
+  absl::StatusOr<std::vector<std::optional<std::string>>> stored = db_.MultiGet(keys);
+  if (!stored.ok()) return stored.status();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if ((*stored)[i] == deletes_if_holding_[i].second) Delete(std::move(keys[i]));
+  }
+  deletes_if_holding_.clear();
+  return absl::OkStatus();
+}
+
 absl::Status StagedWrite::Commit() {
   if (absl::Status s = ReadBefore(); !s.ok()) return s;
+  if (absl::Status s = ResolveDeletesIfHolding(); !s.ok()) return s;
   for (changes::ChangeRecord& record : records_) {
     record.set_actor(origin_.actor);
     record.set_request_id(origin_.request_id);

@@ -31,6 +31,11 @@ class StagedWrite {
     puts_.emplace_back(std::move(key), std::move(value));
   }
   void Delete(std::string key) { deletes_.push_back(std::move(key)); }
+  // Deletes `key` only if it holds `value` at commit (the domain's locks
+  // hold it until then): one owner's entry that another may hold instead.
+  void DeleteIfHolds(std::string key, std::string value) {
+    deletes_if_holding_.emplace_back(std::move(key), std::move(value));
+  }
   // Index entries from `before` to `after`: only those that differ (in key
   // or value) are written.
   void PutDiff(std::vector<IndexEntry> before, std::vector<IndexEntry> after);
@@ -56,12 +61,14 @@ class StagedWrite {
   };
 
   absl::Status ReadBefore();
+  absl::Status ResolveDeletesIfHolding();
 
   storage::Database& db_;
   changes::ChangeLog& log_;
   const WriteOrigin origin_;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
+  std::vector<std::pair<std::string, std::string>> deletes_if_holding_;
   std::vector<changes::ChangeRecord> records_;
   std::vector<ReadBeforeCommit> read_before_;
   MemberCache* invalidated_ = nullptr;

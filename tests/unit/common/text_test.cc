@@ -20,6 +20,19 @@ TEST(TextTest, CaseFoldingKeepsAccents) {
   EXPECT_NE(FoldCase("é"), FoldCase("e"));
 }
 
+// One character or a letter and its combining accents: the same text.
+TEST(TextTest, CaseFoldingTreatsCanonicallyEquivalentTextAlike) {
+  EXPECT_EQ(FoldCase("\u00C9-17"), FoldCase("E\u0301-17"));
+  EXPECT_EQ(FoldCase("\u00E9-17"), FoldCase("e\u0301-17"));
+  // Folding that decomposes ("ΐ" folds to ι and two accents) composes again.
+  EXPECT_EQ(FoldCase("\u0390"), "\u0390");
+  EXPECT_EQ(FoldCase("\u03B9\u0308\u0301"), "\u0390");
+  // Accents in another order are the same text only where Unicode says so.
+  EXPECT_EQ(FoldCase("a\u0301\u0323"), FoldCase("a\u0323\u0301"));
+  EXPECT_NE(FoldCase("e\u0301"), FoldCase("e\u0300"));
+  EXPECT_EQ(FoldCase("R-17"), "r-17");
+}
+
 TEST(TextTest, TrimRemovesUnicodeBlanks) {
   EXPECT_EQ(Trim("  a b \t\n"), "a b");
   EXPECT_EQ(Trim("\u00a0x\u2003"), "x");

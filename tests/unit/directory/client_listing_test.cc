@@ -6,6 +6,7 @@
 #include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
+#include "services/directory/store/directory_tables.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -14,7 +15,9 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 class ClientListingTest : public DirectoryTest {
@@ -99,6 +102,15 @@ TEST_F(ClientListingTest, NumberSearchIsAPrefixIgnoringCase) {
   NewClient(firm_, "Three", "C-1");
   EXPECT_THAT(Names({.client_number_query = " ab-"}), ElementsAre("One", "Two"));
   EXPECT_THAT(Names({.client_number_query = "ab-2"}), ElementsAre("Two"));
+}
+
+TEST_F(ClientListingTest, NumberSearchFindsEitherSpellingOfAnAccent) {
+  NewClient(firm_, "One", "\u00C9-100");
+  NewClient(firm_, "Two", "E-200");
+  EXPECT_THAT(Names({.client_number_query = "e\u0301-1"}), ElementsAre("One"));
+  EXPECT_THAT(Names({.client_number_query = "\u00E9"}), ElementsAre("One"));
+  // Accents matter in numbers.
+  EXPECT_THAT(Names({.client_number_query = "e"}), ElementsAre("Two"));
 }
 
 TEST_F(ClientListingTest, InactiveClientsAreHiddenUnlessAskedFor) {
@@ -232,11 +244,55 @@ TEST_F(ClientListingTest, AnOlderIndexLayoutIsRebuiltAtStart) {
   ASSERT_THAT(db_->Write(old), IsOk());
   EXPECT_THAT(Names({}), IsEmpty());
 
-  EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 2u);
+  EXPECT_EQ(
+      ::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()).clients,
+      2u);
   EXPECT_THAT(Names({}), ElementsAre("Bianchi", "Rossi"));
   EXPECT_THAT(Names({.name_query = "ross"}), ElementsAre("Rossi"));
   EXPECT_THAT(Names({.lead_accountant = "anna"}), ElementsAre("Rossi"));
-  EXPECT_EQ(::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()), 0u);
+  EXPECT_EQ(
+      ::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated()).clients,
+      0u);
+}
+
+// Two spellings of one number, written before they counted as one (an
+// older version folded "É" and "E" + U+0301 apart): the rebuild leaves the
+// number with the client created first, and the other, keeping its own
+// spelling, never frees it for a third client.
+TEST_F(ClientListingTest, ARebuildLeavesANumberHeldTwiceWithTheFirstClient) {
+  const ClientRecord first = NewClient(firm_, "First", "\u00C9-1");
+  ClientRecord second = NewClient(firm_, "Second", "X-1");
+  second.set_client_number("E\u0301-1");
+  rocksdb::WriteBatch old;
+  old.Put(storage::KeyBuilder(tables::kClient)
+              .Uint64(firm_)
+              .Uint64(second.company_id())
+              .Release(),
+          second.SerializeAsString());
+  old.Delete(storage::KeyBuilder(tables::kMeta).String("index_layout").Release());
+  ASSERT_THAT(db_->Write(old), IsOk());
+
+  const Reindexed reindexed =
+      ::clientbook::testing::ValueOrFail(directory_->core.ReindexIfOutdated());
+  EXPECT_EQ(reindexed.clients, 2u);
+  EXPECT_EQ(reindexed.shared_numbers, 1u);
+  const std::string first_name = names::ClientName{firm_, first.company_id()}.ToString();
+  const std::string second_name =
+      names::ClientName{firm_, second.company_id()}.ToString();
+  EXPECT_THAT(reindexed.shared_number_examples,
+              ElementsAre(AllOf(HasSubstr(first_name), HasSubstr(second_name))));
+  EXPECT_THAT(Names({.client_number_query = "\u00E9-1"}), ElementsAre("First", "Second"));
+  // The second's former number is free again: its owner went with the rebuild.
+  NewClient(firm_, "Third", "x-1");
+
+  ASSERT_THAT(directory_->clients.DeleteClient(
+                  testing::As("owner"), names::ClientName{firm_, second.company_id()}),
+              IsOk());
+  auto fourth =
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("Fourth", "e\u0301-1"), false, "");
+  EXPECT_THAT(fourth, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(errors::ResourceNameOf(fourth.status()), ::testing::Optional(first_name));
 }
 
 // A page of names and numbers only (an export's) is read from the name

@@ -65,6 +65,19 @@ TEST_F(ClientNumberTest, RejectsCaseOnlyDuplicateNamingTheHolder) {
               Optional(names::ClientName{firm_, holder.company_id()}.ToString()));
 }
 
+// "É" typed as one character or as "E" and a combining accent is one
+// number, in either order and either case.
+TEST_F(ClientNumberTest, RejectsACanonicallyEquivalentDuplicateNamingTheHolder) {
+  ClientRecord holder = *Create("Rossi SRL", "\u00C9-17");
+  auto dup = Create("Bianchi", "e\u0301-17");
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(errors::ResourceNameOf(dup.status()),
+              Optional(names::ClientName{firm_, holder.company_id()}.ToString()));
+  // An accent is still not its absence, nor another accent.
+  EXPECT_THAT(Create("Verdi", "E-17"), IsOk());
+  EXPECT_THAT(Create("Neri", "e\u0300-17"), IsOk());
+}
+
 TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
   EXPECT_THAT(Create("A", ""), IsOk());
   EXPECT_THAT(Create("B", "   "), IsOk());
