@@ -56,6 +56,10 @@ TEST(ImportFileTest, ReadsEveryLocalizedHeaderSetInAnyOrder) {
            Case{"ID società,Nome visualizzato,Numero cliente", v1::ITALIAN},
            Case{"Número de cliente,Id. de la empresa,Nombre para mostrar", v1::SPANISH},
            Case{"ID de l'entreprise,Nom d'affichage,Numéro de client", v1::FRENCH},
+           // As a Mac may save it: "é" as "e" and a combining accent.
+           Case{"ID de l'entreprise,Nom d'affichage,Nume\u0301ro de client", v1::FRENCH},
+           Case{"Nu\u0301mero de cliente,Id. de la empresa,Nombre para mostrar",
+                v1::SPANISH},
        }) {
     auto file = ReadImportFile("\xEF\xBB\xBF" + c.header + "\r\n1,2,3\r\n");
     ASSERT_THAT(file, IsOk()) << c.header << ": " << file.status();
