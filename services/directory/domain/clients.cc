@@ -271,9 +271,14 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
     }
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
-  if (absl::Status s = CheckNumberFree(firm_id, company_id, after.client_number());
-      !s.ok()) {
-    return s;
+  // Only a number that becomes another's is refused: one two clients held
+  // before their spellings counted as one (ReindexIfOutdated) stays editable.
+  if (ClientNumberKey(after.client_number()) !=
+      ClientNumberKey(before->client_number())) {
+    if (absl::Status s = CheckNumberFree(firm_id, company_id, after.client_number());
+        !s.ok()) {
+      return s;
+    }
   }
   // Only a rename that makes a duplicate is refused; one that was already
   // shared stays editable.

@@ -284,6 +284,16 @@ TEST_F(ClientListingTest, ARebuildLeavesANumberHeldTwiceWithTheFirstClient) {
   EXPECT_THAT(Names({.client_number_query = "\u00E9-1"}), ElementsAre("First", "Second"));
   // The second's former number is free again: its owner went with the rebuild.
   NewClient(firm_, "Third", "x-1");
+  // The second stays editable, its number with it.
+  ClientRecord patch;
+  patch.set_display_name("Second SRL");
+  auto renamed = directory_->clients.UpdateClient(
+      testing::As("owner"), names::ClientName{firm_, second.company_id()}, patch,
+      {"display_name"},
+      EtagOf(::clientbook::testing::ValueOrFail(directory_->clients.GetClient(
+          testing::As("owner"), names::ClientName{firm_, second.company_id()}))));
+  ASSERT_THAT(renamed, IsOk()) << renamed.status();
+  EXPECT_EQ(renamed->client_number(), "E\u0301-1");
 
   ASSERT_THAT(directory_->clients.DeleteClient(
                   testing::As("owner"), names::ClientName{firm_, second.company_id()}),
