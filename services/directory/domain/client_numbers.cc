@@ -226,6 +226,10 @@ absl::StatusOr<ClientNumbers::Judged> ClientNumbers::Judge(
     const std::optional<uint64_t>& holder = (*holders)[k];
     const size_t i = entries[k];
     if (!holder.has_value() || entry_of_client.contains(*holder)) continue;
+    // A number kept as it is stays, as in UpdateClient.
+    if (before[i].has_value() &&
+        ClientNumberKey(before[i]->client_number()) == number_keys[k])
+      continue;
     absl::StatusOr<ClientRecord> holder_client = core_.LoadClient(firm_id, *holder);
     if (!holder_client.ok()) return holder_client.status();
     refuse(i, v1::ClientNumberResult::NUMBER_TAKEN, "client_number",

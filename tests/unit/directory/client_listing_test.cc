@@ -294,6 +294,10 @@ TEST_F(ClientListingTest, ARebuildLeavesANumberHeldTwiceWithTheFirstClient) {
           testing::As("owner"), names::ClientName{firm_, second.company_id()}))));
   ASSERT_THAT(renamed, IsOk()) << renamed.status();
   EXPECT_EQ(renamed->client_number(), "E\u0301-1");
+  auto kept = directory_->numbers.BatchUpdateClientNumbers(
+      testing::As("owner"), names::FirmName{firm_},
+      {{second.company_id(), "e\u0301-1", ""}});
+  ASSERT_THAT(kept, IsOk()) << kept.status();
 
   ASSERT_THAT(directory_->clients.DeleteClient(
                   testing::As("owner"), names::ClientName{firm_, second.company_id()}),
