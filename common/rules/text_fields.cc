@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/text/text.h"
 
 namespace clientbook::rules {
@@ -25,12 +26,25 @@ std::optional<errors::FieldViolation> CheckText(absl::string_view field,
   return std::nullopt;
 }
 
+std::optional<errors::FieldViolation> CheckLine(absl::string_view field,
+                                                absl::string_view value,
+                                                size_t max_characters) {
+  if (auto violation = CheckText(field, value, max_characters)) return violation;
+  if (std::optional<char32_t> control = text::FirstControlCharacter(value)) {
+    return Violation(field,
+                     absl::StrFormat("has a control character (U+%04X): it is one line "
+                                     "of printable text",
+                                     static_cast<uint32_t>(*control)));
+  }
+  return std::nullopt;
+}
+
 std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
                                                        absl::string_view name) {
-  if (text::IsValidUtf8(name) && text::Trim(name).empty()) {
+  if (text::IsValidUtf8(name) && !text::HasVisibleCharacter(name)) {
     return Violation(field, "is required");
   }
-  return CheckText(field, name, kMaxDisplayNameCharacters);
+  return CheckLine(field, name, kMaxDisplayNameCharacters);
 }
 
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
@@ -57,5 +71,9 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
 }
 
 std::string EmailKey(absl::string_view email) { return text::FoldCase(email); }
+
+std::string ClientNumberKey(absl::string_view number) {
+  return text::FoldIdentifier(text::Trim(number));
+}
 
 }  // namespace clientbook::rules

@@ -8,7 +8,7 @@
 #include "common/status/errors.h"
 
 // The text fields more than one service checks the same way: names people
-// type and email addresses.
+// type, email addresses and client numbers.
 namespace clientbook::rules {
 
 inline constexpr size_t kMaxDisplayNameCharacters = 200;
@@ -20,7 +20,15 @@ std::optional<errors::FieldViolation> CheckText(absl::string_view field,
                                                 absl::string_view value,
                                                 size_t max_characters);
 
-// Checks a required display name (trimmed, 1 to 200 characters).
+// As CheckText, and one line of text: no control character (a line break,
+// a tab, NUL).
+std::optional<errors::FieldViolation> CheckLine(absl::string_view field,
+                                                absl::string_view value,
+                                                size_t max_characters);
+
+// Checks a required display name: something visible (white space, controls
+// and invisible characters alone are no name), one line, at most 200
+// characters.
 std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
                                                        absl::string_view name);
 
@@ -30,6 +38,11 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
 
 // Emails compare ignoring case.
 std::string EmailKey(absl::string_view email);
+
+// What two client numbers must differ in to coexist in a firm: trimmed and
+// folded as identifiers (text::FoldIdentifier), so "a-17 " and "A-17"
+// collide, and so do "É-17" typed either way and "Ａ-１７" in full width.
+std::string ClientNumberKey(absl::string_view number);
 
 }  // namespace clientbook::rules
 

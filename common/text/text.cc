@@ -107,6 +107,40 @@ std::string FoldCase(absl::string_view s) {
   return ToUtf8(u);
 }
 
+std::string FoldIdentifier(absl::string_view s) {
+  if (IsAscii(s)) return absl::AsciiStrToLower(s);
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  icu::UnicodeString u = FromUtf8(s);
+  if (U_SUCCESS(error)) u = nfkc_cf->normalize(u, error);
+  return ToUtf8(u);
+}
+
+std::optional<char32_t> FirstControlCharacter(absl::string_view s) {
+  int32_t i = 0;
+  const auto n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c >= 0 && u_charType(c) == U_CONTROL_CHAR) return static_cast<char32_t>(c);
+  }
+  return std::nullopt;
+}
+
+bool HasVisibleCharacter(absl::string_view s) {
+  int32_t i = 0;
+  const auto n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c >= 0 && !u_isUWhiteSpace(c) && u_charType(c) != U_CONTROL_CHAR &&
+        !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string FoldForSearch(absl::string_view s) {
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);

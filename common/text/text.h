@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_COMMON_TEXT_TEXT_H_
 #define CLIENTBOOK_COMMON_TEXT_TEXT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,23 @@ std::string Trim(absl::string_view s);
 // decomposed text, composed again): "Straße" and "STRASSE" fold alike, and
 // so do "É" typed as one character or as "E" and a combining accent (as a
 // Mac's files often carry it). Used where case must not matter but accents
-// must (client numbers, email addresses).
+// must (email addresses, a file's headers).
 std::string FoldCase(absl::string_view s);
+
+// Unicode's identifier caseless key (NFKC_Casefold, its definition D147):
+// as FoldCase, and width and compatibility forms fold too ("Ａ-１" is
+// "a-1"), and invisible format characters go ("A-1" with a zero-width
+// space inside is "a-1"); accents stay. Used for identifiers people type
+// (client numbers).
+std::string FoldIdentifier(absl::string_view s);
+
+// The first control character (Unicode's Cc: U+0000 to U+001F, U+007F to
+// U+009F) in UTF-8 `s`, if any.
+std::optional<char32_t> FirstControlCharacter(absl::string_view s);
+
+// Whether UTF-8 `s` shows anything: a character that is not white space, a
+// control or an invisible format character (a zero-width space, a bidi mark).
+bool HasVisibleCharacter(absl::string_view s);
 
 // Case folding plus accent removal, so "societa" matches "Società". Used for
 // name search.

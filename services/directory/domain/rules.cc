@@ -21,13 +21,18 @@ errors::FieldViolation Violation(absl::string_view field, std::string message) {
 
 std::string NormalizeClientNumber(absl::string_view number) { return text::Trim(number); }
 
-std::string ClientNumberKey(absl::string_view number) {
-  return text::FoldCase(text::Trim(number));
-}
-
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
                                                         absl::string_view number) {
-  return CheckText(field, number, kMaxClientNumberCharacters);
+  if (auto violation = CheckLine(field, number, kMaxClientNumberCharacters)) {
+    return violation;
+  }
+  // Blank is no number; invisible characters alone would be a number no
+  // one can see or tell from another.
+  if (!number.empty() && !text::HasVisibleCharacter(number)) {
+    return errors::FieldViolation{
+        std::string(field), "has no visible character: leave it empty for no number"};
+  }
+  return std::nullopt;
 }
 
 absl::Status CheckFirmCreatorQuota(

@@ -25,7 +25,9 @@ namespace clientbook::directory {
 // Shared with the services that check the same fields (text_fields.h).
 using rules::CheckDisplayName;
 using rules::CheckEmail;
+using rules::CheckLine;
 using rules::CheckText;
+using rules::ClientNumberKey;
 using rules::EmailKey;
 using rules::kMaxDisplayNameCharacters;
 
@@ -129,11 +131,6 @@ int64_t ReopenCount(const TodoRecord& todo);
 
 // A client number as stored and shown: surrounding blanks trimmed.
 std::string NormalizeClientNumber(absl::string_view number);
-
-// What two client numbers must differ in to coexist in a firm: trimmed and
-// case-folded (text::FoldCase), so "a-17 " and "A-17" collide, and so do
-// "É-17" and "E" + U+0301 + "-17".
-std::string ClientNumberKey(absl::string_view number);
 
 // Checks a normalized client number; `field` names it in the error.
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,

@@ -32,9 +32,9 @@ constexpr char kNoNumber = '1';
 // The layout of the listing indexes. 2: name and number entries per facet;
 // 3: and the duplicate-name index; 4: name entries among all clients cover
 // the display name and number; 5: a facet per client's primary admin; 6:
-// the suffix index (search inside words); 7: number keys fold canonically
-// equivalent text alike (their owners rebuilt too). A database with another
-// (or no) layout is reindexed at start.
+// the suffix index (search inside words); 7: number keys are Unicode's
+// identifier caseless match (their owners rebuilt too). A database with
+// another (or no) layout is reindexed at start.
 constexpr char kIndexLayout[] = "7";
 constexpr size_t kSharedNumberExamples = 10;
 constexpr size_t kReindexBatchClients = 10000;

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/rules/shared_limits.h"
+#include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
@@ -115,9 +116,10 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
       }
       continue;
     }
-    if (!number.empty()) {
-      if (auto [first, fresh] = row_of_number.try_emplace(text::FoldCase(number), r);
-          !fresh) {
+    // A number of invisible characters alone has no key: the directory
+    // refuses it (INVALID_CLIENT_NUMBER) rather than it colliding here.
+    if (std::string key = rules::ClientNumberKey(number); !key.empty()) {
+      if (auto [first, fresh] = row_of_number.try_emplace(std::move(key), r); !fresh) {
         v.Reject(r, kClientNumber, v1::ImportError::DUPLICATE_IN_FILE,
                  absl::StrCat("client number '", number, "' is also in row ",
                               v.row(first->second).line()));

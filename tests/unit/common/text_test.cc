@@ -33,6 +33,29 @@ TEST(TextTest, CaseFoldingTreatsCanonicallyEquivalentTextAlike) {
   EXPECT_EQ(FoldCase("R-17"), "r-17");
 }
 
+// Identifiers as people type them: full width is the same text, and an
+// invisible character inside hides nothing; accents still count.
+TEST(TextTest, IdentifierFoldingFoldsWidthAndDropsInvisibleCharacters) {
+  EXPECT_EQ(FoldIdentifier("\uFF21-\uFF11\uFF17"), "a-17");
+  EXPECT_EQ(FoldIdentifier("A-\u200B17"), "a-17");
+  EXPECT_EQ(FoldIdentifier("\u202EA-17"), "a-17");
+  EXPECT_EQ(FoldIdentifier("\u00C9-17"), FoldIdentifier("e\u0301-17"));
+  EXPECT_NE(FoldIdentifier("\u00E9-17"), FoldIdentifier("e-17"));
+  EXPECT_EQ(FoldIdentifier("STRASSE"), FoldIdentifier("Stra\u00DFe"));
+  EXPECT_EQ(FoldIdentifier("\u200B"), "");
+}
+
+TEST(TextTest, FindsControlCharactersAndWhetherAnythingShows) {
+  EXPECT_EQ(FirstControlCharacter("a\nb"), char32_t{0x0A});
+  EXPECT_EQ(FirstControlCharacter(std::string("a\0b", 3)), char32_t{0});
+  EXPECT_EQ(FirstControlCharacter("x\xC2\x85"), char32_t{0x85});  // C1's NEL
+  EXPECT_EQ(FirstControlCharacter("Societ\u00E0 \u200B\u00A0"), std::nullopt);
+  EXPECT_FALSE(HasVisibleCharacter(""));
+  EXPECT_FALSE(HasVisibleCharacter(" \u00A0\u200B\u200E\uFEFF\t\u3000"));
+  EXPECT_TRUE(HasVisibleCharacter("\u200B.\u200B"));
+  EXPECT_TRUE(HasVisibleCharacter("\u0645"));  // an Arabic letter
+}
+
 TEST(TextTest, TrimRemovesUnicodeBlanks) {
   EXPECT_EQ(Trim("  a b \t\n"), "a b");
   EXPECT_EQ(Trim("\u00a0x\u2003"), "x");

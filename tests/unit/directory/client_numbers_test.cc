@@ -78,6 +78,30 @@ TEST_F(ClientNumberTest, RejectsACanonicallyEquivalentDuplicateNamingTheHolder) 
   EXPECT_THAT(Create("Neri", "e\u0300-17"), IsOk());
 }
 
+// Full width is the same number, and an invisible character inside one (a
+// zero-width space, a bidi mark) makes no second number that looks alike.
+TEST_F(ClientNumberTest, FullWidthAndInvisibleCharactersMakeNoOtherNumber) {
+  ASSERT_THAT(Create("Rossi", "A-17"), IsOk());
+  for (const char* lookalike : {"\uFF21-\uFF11\uFF17", "A-\u200B17", "\u202EA-17"}) {
+    EXPECT_THAT(Create("Bianchi", lookalike), StatusIs(absl::StatusCode::kAlreadyExists))
+        << lookalike;
+  }
+}
+
+TEST_F(ClientNumberTest, ANumberIsOneLineOfSomethingVisible) {
+  for (const std::string& number : {std::string("A\n17"), std::string("A\0-17", 5),
+                                    std::string("A\t17"), std::string("\x7F")}) {
+    auto c = Create("Rossi", number);
+    EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(errors::FieldViolationsOf(c.status()),
+                ElementsAre(Field(&errors::FieldViolation::description,
+                                  HasSubstr("control character"))));
+  }
+  auto invisible = Create("Rossi", "\u200B\u200E");
+  EXPECT_THAT(invisible, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(invisible.status().message(), HasSubstr("no visible character"));
+}
+
 TEST_F(ClientNumberTest, BlankMeansNoNumberAndNeverCollides) {
   EXPECT_THAT(Create("A", ""), IsOk());
   EXPECT_THAT(Create("B", "   "), IsOk());

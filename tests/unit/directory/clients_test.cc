@@ -53,6 +53,28 @@ TEST_F(ClientTest, TypeAndNameAreRequired) {
   EXPECT_EQ(errors::FieldViolationsOf(c.status()).size(), 2u);
 }
 
+// A name shows: invisible characters alone are none, and it is one line.
+TEST_F(ClientTest, ADisplayNameIsOneLineOfSomethingVisible) {
+  for (const std::string& name : {"\u200B", " \u200E\uFEFF ", "\u3000"}) {
+    auto c = directory_->clients.CreateClient(
+        testing::As("owner"), names::FirmName{firm_}, Draft(name), false, "");
+    EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(c.status().message(), HasSubstr("client.display_name: is required"));
+  }
+  for (const std::string& name :
+       {std::string("Rossi\nSRL"), std::string("Ros\0si", 6), std::string("\abell"),
+        std::string("Rossi\xC2\x85SRL")}) {
+    auto c = directory_->clients.CreateClient(
+        testing::As("owner"), names::FirmName{firm_}, Draft(name), false, "");
+    EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(c.status().message(), HasSubstr("control character"));
+  }
+  EXPECT_THAT(
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("\u05DE\u05E8\u05E7\u200F"), false, ""),
+      IsOk());
+}
+
 TEST_F(ClientTest, StaffMayCreateClients) {
   AddMember(firm_, "staff", v1::Role::STAFF);
   auto c = directory_->clients.CreateClient(testing::As("staff"), names::FirmName{firm_},

@@ -89,7 +89,8 @@ TEST_F(ImporterTest, AnEmptyNumberLeavesTheClientsNumberAsItIs) {
 // character and as "E" with a combining accent (a file saved on a Mac).
 TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
   for (const auto& [one, other] :
-       {std::pair("D-1", "d-1"), std::pair("\u00C9-1", "e\u0301-1")}) {
+       {std::pair("D-1", "d-1"), std::pair("\u00C9-1", "e\u0301-1"),
+        std::pair("\uFF24-\uFF11", "d-\u200B1")}) {
     JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,", one),
                                  absl::StrCat(bianchi_, ",Bianchi SpA,", other)}));
     EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
@@ -99,6 +100,24 @@ TEST_F(ImporterTest, ADuplicateNumberInTheFileRejectsBothRows) {
       EXPECT_EQ(CodeOf(e), v1::ImportError::DUPLICATE_IN_FILE);
     EXPECT_EQ(Number(rossi_), "");
   }
+}
+
+// The directory's rule for a number, reported on its row: one line of
+// something visible.
+TEST_F(ImporterTest, ANumberWithAControlCharacterOrNothingVisibleIsInvalid) {
+  JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,\"R\n1\""),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,\u200B"),
+                               absl::StrCat(verdi_, ",Società Verdi,V-2")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  for (const ErrorRecord& e : errors) {
+    EXPECT_EQ(CodeOf(e), v1::ImportError::INVALID_CLIENT_NUMBER);
+    EXPECT_EQ(e.column(), "Client Number");
+  }
+  EXPECT_THAT(errors[0].message(), HasSubstr("control character (U+000A)"));
+  EXPECT_THAT(errors[1].message(), HasSubstr("no visible character"));
+  EXPECT_EQ(Number(verdi_), "V-2");
 }
 
 TEST_F(ImporterTest, ACompanyIdThatIsNotANumberIsUnknown) {
