@@ -23,6 +23,20 @@ bool IsAscii(absl::string_view s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// Calls `visit` with each code point of `s` (negative for a byte that is not
+// valid UTF-8) while it returns true; whether it always did.
+template <typename Visit>
+bool EachCodePoint(absl::string_view s, Visit visit) {
+  int32_t i = 0;
+  const auto n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (!visit(c)) return false;
+  }
+  return true;
+}
+
 std::string ToUtf8(const icu::UnicodeString& u) {
   std::string out;
   u.toUTF8String(out);
@@ -32,14 +46,7 @@ std::string ToUtf8(const icu::UnicodeString& u) {
 }  // namespace
 
 bool IsValidUtf8(absl::string_view s) {
-  int32_t i = 0;
-  const auto n = static_cast<int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
-    if (c < 0) return false;
-  }
-  return true;
+  return EachCodePoint(s, [](UChar32 c) { return c >= 0; });
 }
 
 bool IsPrintableAscii(absl::string_view s) {
@@ -117,28 +124,21 @@ std::string FoldIdentifier(absl::string_view s) {
 }
 
 std::optional<char32_t> FirstControlCharacter(absl::string_view s) {
-  int32_t i = 0;
-  const auto n = static_cast<int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
-    if (c >= 0 && u_charType(c) == U_CONTROL_CHAR) return static_cast<char32_t>(c);
-  }
-  return std::nullopt;
+  std::optional<char32_t> control;
+  EachCodePoint(s, [&](UChar32 c) {
+    if (c < 0 || u_charType(c) != U_CONTROL_CHAR) return true;
+    control = static_cast<char32_t>(c);
+    return false;
+  });
+  return control;
 }
 
 bool HasVisibleCharacter(absl::string_view s) {
-  int32_t i = 0;
-  const auto n = static_cast<int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
-    if (c >= 0 && !u_isUWhiteSpace(c) && u_charType(c) != U_CONTROL_CHAR &&
-        !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
-      return true;
-    }
-  }
-  return false;
+  const bool all_unseen = EachCodePoint(s, [](UChar32 c) {
+    return c < 0 || u_isUWhiteSpace(c) || u_charType(c) == U_CONTROL_CHAR ||
+           u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+  });
+  return !all_unseen;
 }
 
 std::string FoldForSearch(absl::string_view s) {
