@@ -60,10 +60,9 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
   bool well_formed = at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
                      email.find('@', at + 1) == absl::string_view::npos;
   for (char c : email) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '\0') {
-      well_formed = false;
-    }
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) well_formed = false;
   }
+  if (text::FirstControlCharacter(email).has_value()) well_formed = false;
   if (!well_formed || !text::IsValidUtf8(email)) {
     return Violation(field, absl::StrCat("'", email, "' is not an email address"));
   }

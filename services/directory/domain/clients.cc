@@ -35,12 +35,13 @@ std::optional<errors::FieldViolation> CheckProducts(
         absl::StrCat("has ", products.size(), " entries; at most ", kMaxProducts)};
   }
   for (const std::string& p : products) {
-    if (!text::IsValidUtf8(p) || text::Trim(p).empty() ||
+    if (!text::IsValidUtf8(p) || !text::HasVisibleCharacter(p) ||
         text::CharacterCount(p) > kMaxProductCharacters) {
       return errors::FieldViolation{
           std::string(field), absl::StrCat("entries must be 1 to ", kMaxProductCharacters,
-                                           " characters of UTF-8")};
+                                           " characters of UTF-8 that show something")};
     }
+    if (auto line = CheckLine(field, p, kMaxProductCharacters)) return line;
   }
   return std::nullopt;
 }

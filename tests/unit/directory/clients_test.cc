@@ -218,6 +218,8 @@ TEST_F(ClientTest, ProductsAreAtMost50EntriesOf1To100Characters) {
   for (auto [entries, product] : {std::pair<int, std::string>{kMaxProducts + 1, "p"},
                                   {1, std::string(kMaxProductCharacters + 1, 'p')},
                                   {1, " "},
+                                  {1, "\u200B"},
+                                  {1, "Payroll\nTime"},
                                   {1, "\xFF"}}) {
     auto refused = create(entries, product);
     ASSERT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument)) << entries;

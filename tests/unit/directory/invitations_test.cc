@@ -213,6 +213,16 @@ TEST_F(InvitationTest, AVerifiedEmailOpensItWhateverTheMemberEmailSays) {
   EXPECT_EQ(accepted->second.firm_id(), firm_);
 }
 
+// An address with an accent, typed as one character in the invitation and
+// as a letter and a combining accent in the token: one address.
+TEST_F(InvitationTest, TheInvitedAddressMatchesHoweverItsAccentIsEncoded) {
+  AddMember(firm_, "jose", v1::Role::STAFF);
+  InvitationRecord inv = Invite("jos\u00E9@studio.example");
+  auto accepted = directory_->invitations.AcceptInvitation(
+      As("jose", "Jose\u0301@Studio.example"), inv.token(), std::nullopt);
+  ASSERT_THAT(accepted, IsOk()) << accepted.status();
+}
+
 TEST_F(InvitationTest, AcceptingNeedsMembershipOfTheChosenFirm) {
   InvitationRecord inv = Invite("dario@solo.example");
   const auth::Caller dario = As("dario", "dario@solo.example");
@@ -253,12 +263,18 @@ TEST_F(InvitationTest, ListingsHideTokensAndOthersInvitations) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
-TEST_F(InvitationTest, InviteeEmailIsRequired) {
+TEST_F(InvitationTest, InviteeEmailIsRequiredAndOneAddress) {
   InvitationRecord draft;
   draft.set_client_display_name("Rossi");
   draft.set_client_type(v1::ClientType::BUSINESS);
-  auto inv = directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
-  EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument));
+  for (const std::string& email : {std::string(), std::string("anna\x01@studio.example"),
+                                   std::string("anna@studio.example\x7F"),
+                                   std::string("anna@studio\xC2\x85.example")}) {
+    draft.set_invitee_email(email);
+    auto inv =
+        directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
+    EXPECT_THAT(inv, StatusIs(absl::StatusCode::kInvalidArgument)) << email;
+  }
 }
 
 TEST_F(InvitationTest, TheClientIsABusinessOrAnIndividual) {
