@@ -39,12 +39,18 @@ std::optional<errors::FieldViolation> CheckLine(absl::string_view field,
   return std::nullopt;
 }
 
-std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
-                                                       absl::string_view name) {
-  if (text::IsValidUtf8(name) && !text::HasVisibleCharacter(name)) {
+std::optional<errors::FieldViolation> CheckRequiredLine(absl::string_view field,
+                                                        absl::string_view value,
+                                                        size_t max_characters) {
+  if (text::IsValidUtf8(value) && !text::HasVisibleCharacter(value)) {
     return Violation(field, "is required");
   }
-  return CheckLine(field, name, kMaxDisplayNameCharacters);
+  return CheckLine(field, value, max_characters);
+}
+
+std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
+                                                       absl::string_view name) {
+  return CheckRequiredLine(field, name, kMaxDisplayNameCharacters);
 }
 
 std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,

@@ -26,9 +26,14 @@ std::optional<errors::FieldViolation> CheckLine(absl::string_view field,
                                                 absl::string_view value,
                                                 size_t max_characters);
 
-// Checks a required display name: something visible (white space, controls
-// and invisible characters alone are no name), one line, at most 200
-// characters.
+// Checks a required one-line text: something visible (white space,
+// controls and invisible characters alone are nothing), one line, at most
+// `max_characters`.
+std::optional<errors::FieldViolation> CheckRequiredLine(absl::string_view field,
+                                                        absl::string_view value,
+                                                        size_t max_characters);
+
+// Checks a required display name (CheckRequiredLine, at most 200 characters).
 std::optional<errors::FieldViolation> CheckDisplayName(absl::string_view field,
                                                        absl::string_view name);
 

@@ -19,8 +19,11 @@ namespace {
 
 constexpr size_t kPurgeBatch = 1000;
 
-// The checks every stored note passes; `kind` decides the call fields.
-std::vector<std::optional<errors::FieldViolation>> CheckNote(const NoteRecord& n) {
+// The checks every stored note passes; `kind` decides the call fields. A
+// contact is one line where it is written (`before` is what an update
+// changes): one stored before that rule stays as it is around other edits.
+std::vector<std::optional<errors::FieldViolation>> CheckNote(
+    const NoteRecord& n, const NoteRecord* before = nullptr) {
   std::vector<std::optional<errors::FieldViolation>> checks;
   if (n.kind() != v1::Note::CALL && n.kind() != v1::Note::GENERAL) {
     checks.push_back(errors::FieldViolation{"note.kind", "must be CALL or GENERAL"});
@@ -30,7 +33,9 @@ std::vector<std::optional<errors::FieldViolation>> CheckNote(const NoteRecord& n
   } else {
     checks.push_back(CheckText("note.text", n.text(), kMaxNoteCharacters));
   }
-  checks.push_back(CheckText("note.contact", n.contact(), kMaxContactCharacters));
+  checks.push_back(before == nullptr || before->contact() != n.contact()
+                       ? CheckLine("note.contact", n.contact(), kMaxContactCharacters)
+                       : CheckText("note.contact", n.contact(), kMaxContactCharacters));
   if (n.kind() == v1::Note::CALL) {
     if (n.call_time_us() == 0) {
       checks.push_back(errors::FieldViolation{"note.call_time", "is required on a call"});
@@ -287,7 +292,7 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
     if (path == "call_duration") after.set_call_duration_us(patch.call_duration_us());
     if (path == "contact") after.set_contact(text::Trim(patch.contact()));
   }
-  if (absl::Status s = AllValid(CheckNote(after)); !s.ok()) return s;
+  if (absl::Status s = AllValid(CheckNote(after, &*before)); !s.ok()) return s;
   return Commit(caller, *before, std::move(after));
 }
 

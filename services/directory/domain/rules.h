@@ -26,6 +26,7 @@ namespace clientbook::directory {
 using rules::CheckDisplayName;
 using rules::CheckEmail;
 using rules::CheckLine;
+using rules::CheckRequiredLine;
 using rules::CheckText;
 using rules::ClientNumberKey;
 using rules::EmailKey;

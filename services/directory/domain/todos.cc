@@ -65,10 +65,10 @@ std::optional<int32_t> DayNumber(int64_t year, int month, int day) {
 
 std::string EtagOf(const TodoRecord& todo) { return absl::StrCat("r", todo.revision()); }
 
-absl::Status Todos::Check(const TodoRecord& t) {
+absl::Status Todos::Check(const TodoRecord& t, const TodoRecord* before) {
   std::vector<std::optional<errors::FieldViolation>> checks;
-  if (text::IsValidUtf8(t.title()) && text::Trim(t.title()).empty()) {
-    checks.push_back(errors::FieldViolation{"todo.title", "is required"});
+  if (before == nullptr || before->title() != t.title()) {
+    checks.push_back(CheckRequiredLine("todo.title", t.title(), kMaxTodoTitleCharacters));
   } else {
     checks.push_back(CheckText("todo.title", t.title(), kMaxTodoTitleCharacters));
   }
@@ -215,7 +215,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
     }
     if (path == "progress") after.set_progress(patch.progress());
   }
-  if (absl::Status s = Check(after); !s.ok()) return s;
+  if (absl::Status s = Check(after, &*before); !s.ok()) return s;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});

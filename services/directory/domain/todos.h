@@ -64,7 +64,7 @@ class Todos {
 
  private:
   // Checks `todo` as it would be stored, and its assignee's membership.
-  absl::Status Check(const TodoRecord& todo);
+  absl::Status Check(const TodoRecord& todo, const TodoRecord* before = nullptr);
 
   DirectoryCore& core_;
   const FirmStore& firm_store_;

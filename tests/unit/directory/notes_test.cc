@@ -90,6 +90,23 @@ TEST_F(NotesTest, TextMustBeUtf8AndNotBlank) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A call's contact is one line; the note's text may run over lines.
+TEST_F(NotesTest, AContactIsOneLine) {
+  EXPECT_THAT(directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                           Call("x", "Mario\nRossi"), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto note =
+      directory_->notes.CreateNote(testing::As("anna"), names::FirmName{firm_},
+                                   Call("Called.\nCall again Monday.", "Mario"), "");
+  ASSERT_THAT(note, IsOk()) << note.status();
+  NoteRecord patch;
+  patch.set_contact(std::string("Mario\0", 6));
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("anna"),
+                                           names::NoteName{firm_, note->id()}, patch,
+                                           {"contact"}, EtagOf(*note)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(NotesTest, CallFieldsBelongToCallsAndACallHasATime) {
   NoteRecord general = General(client_, "x");
   general.set_contact("Mario");

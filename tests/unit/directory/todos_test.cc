@@ -95,6 +95,27 @@ TEST_F(TodosTest, TitleIsOneTo200CharactersAndProgress0To100) {
               IsOk());
 }
 
+// A title is one line that shows something; the description may run over
+// lines.
+TEST_F(TodosTest, ATitleIsOneVisibleLine) {
+  for (const std::string& title : {"\u200B", "Call\nback", "\tCall back\x7F"}) {
+    auto todo = directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                             Draft(title), "");
+    EXPECT_THAT(todo, StatusIs(absl::StatusCode::kInvalidArgument)) << title;
+  }
+  TodoRecord draft = Draft("Call back");
+  draft.set_description("Ask for:\n- the F24\n- the invoices");
+  auto todo = directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
+                                           draft, "");
+  ASSERT_THAT(todo, IsOk()) << todo.status();
+  TodoRecord patch;
+  patch.set_title("Call\rback");
+  EXPECT_THAT(directory_->todos.UpdateTodo(testing::As("owner"),
+                                           names::TodoName{firm_, todo->id()}, patch,
+                                           {"title"}, EtagOf(*todo)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(TodosTest, DueDatesAreCalendarDays) {
   EXPECT_EQ(DayNumber(1970, 1, 1), 0);
   EXPECT_EQ(DayNumber(2024, 2, 29), DayNumber(absl::CivilDay(2024, 2, 29)));
