@@ -7,8 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "common/csv/csv.h"
 #include "common/requests/request_id.h"
+#include "common/rules/text_fields.h"
 #include "common/status/errors.h"
-#include "common/text/text.h"
 #include "services/import/domain/import_file.h"
 
 namespace clientbook::importer {
@@ -75,11 +75,9 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
                                           absl::string_view file_name,
                                           absl::string_view request_id) {
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  if (!text::IsValidUtf8(file_name) ||
-      text::CharacterCount(file_name) > kMaxFileNameCharacters) {
-    return errors::InvalidField(
-        "file_name",
-        absl::StrCat("must be UTF-8 of at most ", kMaxFileNameCharacters, " characters"));
+  if (std::optional<errors::FieldViolation> v =
+          rules::CheckLine("file_name", file_name, kMaxFileNameCharacters)) {
+    return errors::InvalidArgument({std::move(*v)});
   }
   absl::StatusOr<ImportFile> file = ReadImportFile(csv);
   if (!file.ok()) return file.status();

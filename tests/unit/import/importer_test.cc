@@ -15,6 +15,7 @@ using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
 using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Property;
@@ -475,6 +476,22 @@ TEST_F(ImporterTest, LimitsAndHeadersAreCheckedBeforeAnyJobExists) {
       StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(importer_->List(testing::As("alice"), firm_, {})->items.empty());
   EXPECT_TRUE(scheduler_.queue.empty());
+}
+
+// A file's name is a label of one line: 200 characters at most.
+TEST_F(ImporterTest, AFileNameIsOneLineOfAtMost200Characters) {
+  const std::string csv = File({absl::StrCat(rossi_, ",Rossi SRL,R-1")});
+  for (const std::string& name :
+       {std::string(201, 'f'), std::string("clients\n.csv"), std::string("\xFF.csv")}) {
+    auto refused = importer_->Start(testing::As("alice"), firm_, csv, name, "");
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument)) << name;
+    EXPECT_THAT(errors::FieldViolationsOf(refused.status()),
+                ElementsAre(Field(&errors::FieldViolation::field, "file_name")));
+  }
+  EXPECT_TRUE(importer_->List(testing::As("alice"), firm_, {})->items.empty());
+  EXPECT_THAT(
+      importer_->Start(testing::As("alice"), firm_, csv, std::string(200, 'f'), ""),
+      IsOk());
 }
 
 TEST_F(ImporterTest, OnlyFirmMembersImportOrReadJobs) {
