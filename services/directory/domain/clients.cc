@@ -35,13 +35,7 @@ std::optional<errors::FieldViolation> CheckProducts(
         absl::StrCat("has ", products.size(), " entries; at most ", kMaxProducts)};
   }
   for (const std::string& p : products) {
-    if (!text::IsValidUtf8(p) || !text::HasVisibleCharacter(p) ||
-        text::CharacterCount(p) > kMaxProductCharacters) {
-      return errors::FieldViolation{
-          std::string(field), absl::StrCat("entries must be 1 to ", kMaxProductCharacters,
-                                           " characters of UTF-8 that show something")};
-    }
-    if (auto line = CheckLine(field, p, kMaxProductCharacters)) return line;
+    if (auto entry = CheckRequiredLine(field, p, kMaxProductCharacters)) return entry;
   }
   return std::nullopt;
 }
