@@ -1,6 +1,6 @@
 #include "common/rules/text_fields.h"
 
-#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/text/text.h"
@@ -65,10 +65,11 @@ std::optional<errors::FieldViolation> CheckEmail(absl::string_view field,
   size_t at = email.find('@');
   bool well_formed = at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
                      email.find('@', at + 1) == absl::string_view::npos;
-  for (char c : email) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c))) well_formed = false;
+  // A space, or a control character (a tab, a line break, NUL), is in no
+  // address.
+  if (absl::StrContains(email, ' ') || text::FirstControlCharacter(email).has_value()) {
+    well_formed = false;
   }
-  if (text::FirstControlCharacter(email).has_value()) well_formed = false;
   if (!well_formed || !text::IsValidUtf8(email)) {
     return Violation(field, absl::StrCat("'", email, "' is not an email address"));
   }

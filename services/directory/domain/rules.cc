@@ -29,8 +29,7 @@ std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
   // Blank is no number; invisible characters alone would be a number no
   // one can see or tell from another.
   if (!number.empty() && !text::HasVisibleCharacter(number)) {
-    return errors::FieldViolation{
-        std::string(field), "has no visible character: leave it empty for no number"};
+    return Violation(field, "has no visible character: leave it empty for no number");
   }
   return std::nullopt;
 }
