@@ -55,7 +55,7 @@ TEST_F(ClientTest, TypeAndNameAreRequired) {
 
 // A name shows: invisible characters alone are none, and it is one line.
 TEST_F(ClientTest, ADisplayNameIsOneLineOfSomethingVisible) {
-  for (const std::string& name : {"\u200B", " \u200E\uFEFF ", "\u3000"}) {
+  for (const char* name : {"\u200B", " \u200E\uFEFF ", "\u3000"}) {
     auto c = directory_->clients.CreateClient(
         testing::As("owner"), names::FirmName{firm_}, Draft(name), false, "");
     EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument));

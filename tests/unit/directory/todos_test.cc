@@ -98,7 +98,7 @@ TEST_F(TodosTest, TitleIsOneTo200CharactersAndProgress0To100) {
 // A title is one line that shows something; the description may run over
 // lines.
 TEST_F(TodosTest, ATitleIsOneVisibleLine) {
-  for (const std::string& title : {"\u200B", "Call\nback", "\tCall back\x7F"}) {
+  for (const char* title : {"\u200B", "Call\nback", "\tCall back\x7F"}) {
     auto todo = directory_->todos.CreateTodo(testing::As("owner"), names::FirmName{firm_},
                                              Draft(title), "");
     EXPECT_THAT(todo, StatusIs(absl::StatusCode::kInvalidArgument)) << title;
