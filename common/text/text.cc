@@ -142,12 +142,13 @@ bool HasVisibleCharacter(absl::string_view s) {
 }
 
 std::string FoldForSearch(absl::string_view s) {
+  if (IsAscii(s)) return absl::AsciiStrToLower(s);
+  const std::string folded = FoldIdentifier(s);
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
-  icu::UnicodeString u = FromUtf8(s);
-  u.foldCase();
-  icu::UnicodeString decomposed = nfd->normalize(u, error);
-  if (U_FAILURE(error)) return ToUtf8(u);
+  icu::UnicodeString decomposed;
+  if (U_SUCCESS(error)) decomposed = nfd->normalize(FromUtf8(folded), error);
+  if (U_FAILURE(error)) return folded;
   icu::UnicodeString stripped;
   for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
     UChar32 c = decomposed.char32At(i);

@@ -48,8 +48,10 @@ std::optional<char32_t> FirstControlCharacter(absl::string_view s);
 // control or an invisible format character (a zero-width space, a bidi mark).
 bool HasVisibleCharacter(absl::string_view s);
 
-// Case folding plus accent removal, so "societa" matches "Società". Used for
-// name search.
+// Search folding: FoldIdentifier's (case, full width, ligatures and other
+// compatibility forms; invisible characters such as a soft hyphen go) plus
+// accent removal, so "societa" matches "Società" and "rossi" a full-width
+// "Ｒｏｓｓｉ". Used for name and note search.
 std::string FoldForSearch(absl::string_view s);
 
 // The words of a folded text: runs of letters and digits.

@@ -53,8 +53,11 @@ int main(int argc, char** argv) {
   if (!reindexed.ok()) return server::ExitWith(reindexed.status());
   if (reindexed->clients > 0) {
     spdlog::info("listing indexes rebuilt for {} clients", reindexed->clients);
-    server::ReturnFreeMemory();
   }
+  if (reindexed->notes > 0) {
+    spdlog::info("note search index rebuilt for {} notes", reindexed->notes);
+  }
+  if (reindexed->clients > 0 || reindexed->notes > 0) server::ReturnFreeMemory();
   if (reindexed->shared_numbers > 0) {
     spdlog::warn(
         "{} client numbers are held by more than one client of a firm (written before "

@@ -215,8 +215,13 @@ void DirectoryCore::PutClient(ClientWrites& write, const ClientRecord* before,
 }
 
 absl::StatusOr<Reindexed> DirectoryCore::ReindexIfOutdated() {
-  return store_.clients().ReindexIfOutdated(
+  absl::StatusOr<Reindexed> reindexed = store_.clients().ReindexIfOutdated(
       [](const ClientRecord& client) { return IndexTermsOf(client); });
+  if (!reindexed.ok()) return reindexed.status();
+  absl::StatusOr<size_t> notes = store_.notes().ReindexWordsIfOutdated(NoteWords);
+  if (!notes.ok()) return notes.status();
+  reindexed->notes = *notes;
+  return reindexed;
 }
 
 }  // namespace clientbook::directory

@@ -57,8 +57,9 @@ class DirectoryCore {
     return store_.NewWrite(std::move(origin));
   }
 
-  // Before serving: rebuilds the listing indexes of a database written by an
-  // older version (IndexTermsOf for every client); nothing when current.
+  // Before serving: rebuilds the listing indexes and the note word index of
+  // a database written by an older version (IndexTermsOf for every client,
+  // NoteWords for every live note); nothing when current.
   absl::StatusOr<Reindexed> ReindexIfOutdated();
 
   // Members of the firm only; anyone else learns nothing about it.

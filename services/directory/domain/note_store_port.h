@@ -71,6 +71,12 @@ class NoteStore {
   // (firm id, note id) pairs, earliest first.
   virtual absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
       int64_t time_us, size_t limit) const = 0;
+
+  // Rewrites every live note's word index from `words_of` when it was
+  // written in an older layout (a database from before an upgrade): how
+  // many notes were reindexed, 0 when none needed it.
+  virtual absl::StatusOr<size_t> ReindexWordsIfOutdated(
+      const std::function<std::vector<std::string>(const NoteRecord&)>& words_of) = 0;
 };
 
 // A write's changes to notes.

@@ -40,7 +40,8 @@
 //     k                                         to-dos by due date
 //   the write frame (rocksdb_directory_store)
 //     Q scope caller request_id              -> RequestRecord (idempotency)
-//     Z "id_limit" | "index_layout"          -> next id block | index layout
+//     Z "id_limit" | "index_layout" |         -> next id block | index layouts
+//       "note_words_layout"
 //     L ...                                  -> the change log (change_log.h)
 // A client's scope is 'a' (entries of active clients only) or 'z' (every
 // client), so the default "hide inactive" listing is a plain range walk.

@@ -33,9 +33,10 @@ constexpr char kNoNumber = '1';
 // 3: and the duplicate-name index; 4: name entries among all clients cover
 // the display name and number; 5: a facet per client's primary admin; 6:
 // the suffix index (search inside words); 7: number keys are Unicode's
-// identifier caseless match (their owners rebuilt too). A database with
-// another (or no) layout is reindexed at start.
-constexpr char kIndexLayout[] = "7";
+// identifier caseless match (their owners rebuilt too); 8: names fold
+// compatibility forms and drop invisible characters (text::FoldForSearch).
+// A database with another (or no) layout is reindexed at start.
+constexpr char kIndexLayout[] = "8";
 constexpr size_t kSharedNumberExamples = 10;
 constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.

@@ -88,7 +88,15 @@ std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
   client_entry("");
   client_entry(NoteKindFacet(n.kind()));
   client_entry(NoteAuthorFacet(n.author_user_id()));
-  const std::string order_bytes = storage::EncodeUint64(order);
+  for (std::string& key : NoteWordKeys(indexed)) keys.push_back(std::move(key));
+  return keys;
+}
+
+std::vector<std::string> NoteWordKeys(const IndexedNote& indexed) {
+  const NoteRecord& n = indexed.record;
+  const std::string order_bytes = storage::EncodeUint64(Newest(n.create_time_us()));
+  std::vector<std::string> keys;
+  keys.reserve(indexed.words.size());
   for (const std::string& word : indexed.words) {
     keys.push_back(KeyBuilder::Extend(NoteWordBase(n.firm_id()))
                        .String(word)

@@ -28,6 +28,8 @@ std::string TodoKey(uint64_t firm, uint64_t todo);
 // Every index key of a note or a to-do as stored.
 std::vector<std::string> NoteIndexKeys(const IndexedNote& note);
 std::vector<std::string> TodoIndexKeys(const TodoRecord& todo);
+// A live note's word index keys (among its NoteIndexKeys).
+std::vector<std::string> NoteWordKeys(const IndexedNote& note);
 
 // The key prefix of one client's notes in one facet ("d": deleted).
 std::string ClientNotesPrefix(uint64_t firm, uint64_t company, absl::string_view facet);

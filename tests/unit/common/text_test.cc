@@ -14,6 +14,16 @@ TEST(TextTest, SearchFoldingDropsAccentsAndCase) {
   EXPECT_EQ(FoldForSearch("Straße"), "strasse");
 }
 
+// Names as they arrive: typed in full width, pasted from a PDF (ligatures)
+// or a web page (soft hyphens, zero-width spaces inside words).
+TEST(TextTest, SearchFoldingFoldsWidthLigaturesAndInvisibleCharacters) {
+  EXPECT_EQ(FoldForSearch("\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL"), "rossi srl");
+  EXPECT_EQ(FoldForSearch("\uFB01nance \uFB02ow"), "finance flow");
+  EXPECT_EQ(FoldForSearch("Ros\u00ADsi Con\u200Bti"), "rossi conti");
+  EXPECT_EQ(FoldForSearch("Soci\uFF45t\u00E0 \u2460"), "societa 1");
+  EXPECT_EQ(FoldForSearch("Rossi & Co.\t"), "rossi & co.\t");
+}
+
 TEST(TextTest, CaseFoldingKeepsAccents) {
   EXPECT_EQ(FoldCase("A-17"), FoldCase("a-17"));
   EXPECT_EQ(FoldCase("STRASSE"), FoldCase("straße"));

@@ -61,6 +61,23 @@ TEST_F(ClientListingTest, NameSearchIgnoresAccentsAndCase) {
   EXPECT_THAT(Names({.name_query = "SOCIETÀ"}), ElementsAre("Società Rossi SRL"));
 }
 
+// Names as they arrive: typed in full width, pasted from a PDF (a
+// ligature) or a web page (a soft hyphen); found in either spelling.
+TEST_F(ClientListingTest, NameSearchFoldsWidthLigaturesAndInvisibleCharacters) {
+  NewClient(firm_, "\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL");
+  NewClient(firm_, "Con\u00ADti & \uFB01gli");
+  NewClient(firm_, "Bianchi");
+  EXPECT_THAT(Names({.name_query = "rossi"}),
+              ElementsAre("\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL"));
+  EXPECT_THAT(Names({.name_query = "\uFF52\uFF4F\uFF53"}),
+              ElementsAre("\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL"));
+  EXPECT_THAT(Names({.name_query = "conti figli"}),
+              ElementsAre("Con\u00ADti & \uFB01gli"));
+  EXPECT_THAT(Names({.name_query = "ont"}), ElementsAre("Con\u00ADti & \uFB01gli"));
+  EXPECT_THAT(Names({}), ElementsAre("Bianchi", "Con\u00ADti & \uFB01gli",
+                                     "\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL"));
+}
+
 // The spec's "substring / prefix": a query word of 3 characters or more
 // anywhere inside a word of the name, a shorter one at the start of a word;
 // in the order of the suffix it starts, then of the name.

@@ -55,7 +55,10 @@ class DuplicateNamesTest : public DirectoryTest {
 TEST_F(DuplicateNamesTest, SameNameIgnoringCaseAccentsBlanksAndPunctuationIsRefused) {
   ClientRecord rossi = NewClient(firm_, "Società Rossi S.r.l.");
   for (const char* same : {"società rossi s.r.l.", "SOCIETA ROSSI SRL",
-                           "  Societa   Rossi  S r l ", "Società-Rossi-Srl"}) {
+                           "  Societa   Rossi  S r l ", "Società-Rossi-Srl",
+                           // full width; a soft hyphen pasted from a web page
+                           "\uFF33\uFF4F\uFF43\uFF49\uFF45\uFF54\u00E0 Rossi SRL",
+                           "Soci\u00ADet\u00E0 Rossi S.r.l."}) {
     SCOPED_TRACE(same);
     auto c = Create(same);
     ASSERT_THAT(c, StatusIs(absl::StatusCode::kAlreadyExists, "Rossi"));

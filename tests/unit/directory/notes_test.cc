@@ -2,6 +2,8 @@
 // soft delete and the purge 30 days later.
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
+#include "services/directory/store/directory_tables.h"
+#include "services/directory/store/workspace_keys.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
 
@@ -198,6 +200,56 @@ TEST_F(NotesTest, SearchFindsWordsIgnoringCaseAndAccentsAcrossTheFirm) {
   EXPECT_THAT(Texts({.firm_id = firm_, .company_id = other, .query = "tele"}),
               ElementsAre("telefonata sul bilancio"));
   EXPECT_TRUE(Texts({.firm_id = firm_, .query = "iva bilancio"}).empty());
+}
+
+// Words as they arrive: typed in full width, pasted with a soft hyphen or
+// a ligature; searched in either spelling.
+TEST_F(NotesTest, SearchFoldsWidthLigaturesAndInvisibleCharacters) {
+  Write("anna", Call("Telefonata sul \uFB01sco", "\uFF32\uFF4F\uFF53\uFF53\uFF49"));
+  Write("anna", General(client_, "Bilan\u00ADcio approvato"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "rossi fisco"}),
+              ElementsAre("Telefonata sul \uFB01sco"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "\uFF52\uFF4F\uFF53\uFF53\uFF49"}),
+              ElementsAre("Telefonata sul \uFB01sco"));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "bilancio"}),
+              ElementsAre("Bilan\u00ADcio approvato"));
+}
+
+// A database whose note words an older version folded (full width kept,
+// a soft hyphen splitting a word): rebuilt at start, live notes only.
+TEST_F(NotesTest, AnOlderNoteWordIndexIsRebuiltAtStart) {
+  const NoteRecord note =
+      Write("anna", General(client_, "Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
+  const NoteRecord gone = Write("anna", General(client_, "Rossi cancellato"));
+  ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"),
+                                           names::NoteName{firm_, gone.id()}, ""));
+  rocksdb::WriteBatch old;
+  old.DeleteRange(std::string(1, tables::kNoteWords),
+                  std::string(1, tables::kNoteWords + 1));
+  for (const std::string& key : workspace_keys::NoteWordKeys(
+           {note, {"fattura", "\uFF52\uFF4F\uFF53\uFF53\uFF49"}})) {
+    old.Put(key, "");
+  }
+  ASSERT_THAT(db_->Write(old), IsOk());
+  EXPECT_TRUE(Texts({.firm_id = firm_, .query = "rossi"}).empty());
+
+  EXPECT_EQ(ValueOrFail(directory_->core.ReindexIfOutdated()).notes, 1u);
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "rossi"}),
+              ElementsAre("Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
+  EXPECT_EQ(ValueOrFail(directory_->core.ReindexIfOutdated()).notes, 0u);
+  // The old spelling's entry went with the rebuild: deleting the note
+  // leaves no entry behind.
+  ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"),
+                                           names::NoteName{firm_, note.id()}, ""));
+  size_t entries = 0;
+  ASSERT_THAT(db_->Scan(std::string(1, tables::kNoteWords),
+                        std::string(1, tables::kNoteWords + 1),
+                        [&](absl::string_view, absl::string_view) {
+                          ++entries;
+                          return true;
+                        }),
+              IsOk());
+  EXPECT_EQ(entries, 0u);
 }
 
 TEST_F(NotesTest, ANoteWithManyWordsStartingTheQueryIsFoundOnce) {
