@@ -85,6 +85,15 @@ size_t CharacterCount(absl::string_view s) {
   return count;
 }
 
+std::string FirstCharacters(absl::string_view s, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80 && count++ == n) return std::string(s.substr(0, i));
+  }
+  return std::string(s);
+}
+
 std::string Trim(absl::string_view s) {
   icu::UnicodeString u = FromUtf8(s);
   int32_t begin = 0;

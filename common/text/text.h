@@ -23,6 +23,9 @@ std::string EscapeInvalidUtf8(absl::string_view s);
 // Expects valid UTF-8.
 size_t CharacterCount(absl::string_view s);
 
+// The first `n` code points of UTF-8 `s` (all of it when it has no more).
+std::string FirstCharacters(absl::string_view s, size_t n);
+
 // Strips surrounding Unicode white space.
 std::string Trim(absl::string_view s);
 

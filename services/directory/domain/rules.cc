@@ -83,6 +83,17 @@ std::string DuplicateKeyOfWords(const std::vector<std::string>& words) {
   return absl::StrJoin(words, "");
 }
 
+// A name as search and the duplicate check see it: folded, and at most as
+// many characters as a name may have. Folding can lengthen a name ("㌖"
+// is six letters), and its index entries grow with the square of its
+// length (each suffix's entry carries the whole name): 200 of them took
+// 12.6 MB of disk per client before the cap, 187 KB the longest name that
+// folding does not lengthen.
+std::string NameSearchForm(absl::string_view display_name) {
+  return text::FirstCharacters(text::FoldForSearch(display_name),
+                               kMaxDisplayNameCharacters);
+}
+
 // The terms that do not come from the display name.
 void AddTermsBesidesTheName(const ClientRecord& client, ClientIndexTerms& terms) {
   terms.number_key =
@@ -108,7 +119,7 @@ bool IsIndexedSuffix(absl::string_view word, size_t at) {
 }  // namespace
 
 std::string DuplicateNameKey(absl::string_view display_name) {
-  return DuplicateKeyOfWords(text::Words(text::FoldForSearch(display_name)));
+  return DuplicateKeyOfWords(text::Words(NameSearchForm(display_name)));
 }
 
 bool MatchesInsideWords(absl::string_view query_word) {
@@ -134,7 +145,7 @@ std::vector<std::string> WordSuffixes(const std::vector<std::string>& words) {
 
 ClientIndexTerms IndexTermsOf(const ClientRecord& client) {
   ClientIndexTerms terms;
-  terms.folded_name = text::FoldForSearch(client.display_name());
+  terms.folded_name = NameSearchForm(client.display_name());
   terms.words = text::Words(terms.folded_name);
   terms.word_suffixes = WordSuffixes(terms.words);
   terms.duplicate_key = DuplicateKeyOfWords(terms.words);

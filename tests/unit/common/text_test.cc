@@ -24,6 +24,14 @@ TEST(TextTest, SearchFoldingFoldsWidthLigaturesAndInvisibleCharacters) {
   EXPECT_EQ(FoldForSearch("Rossi & Co.\t"), "rossi & co.\t");
 }
 
+TEST(TextTest, FirstCharactersCountsCodePoints) {
+  EXPECT_EQ(FirstCharacters("a\u00E9\u3316b", 3), "a\u00E9\u3316");
+  EXPECT_EQ(FirstCharacters("a\u00E9", 2), "a\u00E9");
+  EXPECT_EQ(FirstCharacters("a\u00E9", 5), "a\u00E9");
+  EXPECT_EQ(FirstCharacters("\U0001F600x", 1), "\U0001F600");
+  EXPECT_EQ(FirstCharacters("abc", 0), "");
+}
+
 TEST(TextTest, CaseFoldingKeepsAccents) {
   EXPECT_EQ(FoldCase("A-17"), FoldCase("a-17"));
   EXPECT_EQ(FoldCase("STRASSE"), FoldCase("straße"));

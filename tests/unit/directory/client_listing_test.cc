@@ -78,6 +78,29 @@ TEST_F(ClientListingTest, NameSearchFoldsWidthLigaturesAndInvisibleCharacters) {
                                      "\uFF32\uFF4F\uFF53\uFF53\uFF49 SRL"));
 }
 
+// Folding lengthens some names ("\u3316" is "キロメートル"): a name's search
+// form stops at 200 characters, as long as a name may be, so its suffix
+// entries (each carrying the name) stay those of a name of that length.
+TEST_F(ClientListingTest, AFoldedNameIndexesNoMoreThanTheLongestName) {
+  std::string squares;
+  for (int i = 0; i < 200; ++i) squares += "\u3316";
+  const ClientRecord km = NewClient(firm_, squares);
+  size_t entries = 0;
+  size_t bytes = 0;
+  ASSERT_THAT(db_->Scan(std::string(1, tables::kSuffixIndex),
+                        std::string(1, tables::kSuffixIndex + 1),
+                        [&](absl::string_view key, absl::string_view) {
+                          ++entries;
+                          bytes += key.size();
+                          return true;
+                        }),
+              IsOk());
+  EXPECT_LE(entries, kMaxDisplayNameCharacters);
+  EXPECT_LT(bytes, 200u * 1000u);
+  EXPECT_THAT(Names({.name_query = "\u30E1\u30FC\u30C8\u30EB"}), ElementsAre(squares));
+  EXPECT_THAT(Names({.name_query = "\u3316"}), ElementsAre(squares));
+}
+
 // The spec's "substring / prefix": a query word of 3 characters or more
 // anywhere inside a word of the name, a shorter one at the start of a word;
 // in the order of the suffix it starts, then of the name.
