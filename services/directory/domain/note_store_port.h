@@ -44,7 +44,8 @@ struct NoteScan {
   size_t max_bytes = std::numeric_limits<size_t>::max();
   size_t max_examined = 20000;
   // Whether a note the walk reached is reported; `indexed_word` is the index
-  // word it was found under ("" without words).
+  // word it was found under ("" without words). With words, asked once per
+  // note in a walk, at the first of its words the walk reaches.
   std::function<bool(const NoteRecord&, absl::string_view indexed_word)> record_filter;
 };
 

@@ -1,5 +1,8 @@
 // Notes: who may write and change them, their limits, listing and search,
 // soft delete and the purge 30 days later.
+#include <set>
+
+#include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
 #include "services/directory/store/directory_tables.h"
@@ -255,6 +258,30 @@ TEST_F(NotesTest, AnOlderNoteWordIndexIsRebuiltAtStart) {
 TEST_F(NotesTest, ANoteWithManyWordsStartingTheQueryIsFoundOnce) {
   Write("anna", General(client_, "tel tele telefono telefonata"));
   EXPECT_EQ(Texts({.firm_id = firm_, .query = "tel"}).size(), 1u);
+}
+
+// Notes listing many numbers that start alike ("INV0001 INV0002 ..."):
+// page after page, each note once, at its first such word.
+TEST_F(NotesTest, PagesOfNotesWithManyWordsStartingTheQueryHoldEachNoteOnce) {
+  std::set<std::string> written;
+  for (int note = 0; note < 5; ++note) {
+    std::string text;
+    for (int n = 0; n < 300; ++n) absl::StrAppend(&text, "INV", note * 1000 + n, " ");
+    written.insert(Write("anna", General(client_, text)).text());
+  }
+  Write("anna", General(client_, "no invoice here"));
+  NoteQuery query{.firm_id = firm_, .query = "inv"};
+  query.page.page_size = 2;
+  std::multiset<std::string> found;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = ValueOrFail(directory_->notes.ListNotes(testing::As("anna"), query));
+    for (const NoteRecord& n : page.items) found.insert(n.text());
+    if (page.next_page_token.empty()) break;
+    query.page.page_token = page.next_page_token;
+  }
+  EXPECT_EQ(found.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(found.begin(), found.end()).size(), 6u);
+  for (const std::string& text : written) EXPECT_EQ(found.count(text), 1u);
 }
 
 TEST_F(NotesTest, NotesOfAnotherFirmAreNeverFound) {
