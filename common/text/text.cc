@@ -109,6 +109,17 @@ std::string Trim(absl::string_view s) {
   return ToUtf8(u.tempSubStringBetween(begin, end));
 }
 
+bool CanonicallyEqual(absl::string_view a, absl::string_view b) {
+  if (a == b) return true;
+  if (IsAscii(a) && IsAscii(b)) return false;
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
+  if (U_FAILURE(error)) return false;
+  const icu::UnicodeString composed_a = nfc->normalize(FromUtf8(a), error);
+  const icu::UnicodeString composed_b = nfc->normalize(FromUtf8(b), error);
+  return U_SUCCESS(error) && composed_a == composed_b;
+}
+
 std::string FoldCase(absl::string_view s) {
   if (IsAscii(s)) {
     return absl::AsciiStrToLower(s);

@@ -29,6 +29,11 @@ std::string FirstCharacters(absl::string_view s, size_t n);
 // Strips surrounding Unicode white space.
 std::string Trim(absl::string_view s);
 
+// Whether UTF-8 `a` and `b` are the same text by Unicode's canonical
+// equivalence: "Società" with one "à" or with "a" and a combining accent
+// (as a Mac's files often carry it). Case and width count.
+bool CanonicallyEqual(absl::string_view a, absl::string_view b);
+
 // Unicode's canonical caseless key (full case folding of the canonically
 // decomposed text, composed again): "Straße" and "STRASSE" fold alike, and
 // so do "É" typed as one character or as "E" and a combining accent (as a

@@ -161,8 +161,11 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
                absl::StrCat("company ", c.company_id, " is not a client of this firm"));
       continue;
     }
+    // As the directory keeps names (surrounding blanks trimmed), and the
+    // same text however its accents are encoded: a file saved on a Mac
+    // carries "à" as "a" and a combining accent, and is no rename.
     const std::string name = v.Field(c.row, kDisplayName);
-    if (name != client->second.display_name) {
+    if (!text::CanonicallyEqual(text::Trim(name), client->second.display_name)) {
       v.Reject(c.row, kDisplayName, v1::ImportError::DISPLAY_NAME_CHANGED,
                absl::StrCat("'", name, "' is not the client's display name '",
                             client->second.display_name,

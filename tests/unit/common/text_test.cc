@@ -32,6 +32,17 @@ TEST(TextTest, FirstCharactersCountsCodePoints) {
   EXPECT_EQ(FirstCharacters("abc", 0), "");
 }
 
+TEST(TextTest, CanonicalEqualityIgnoresHowAnAccentIsEncodedOnly) {
+  EXPECT_TRUE(CanonicallyEqual("Societ\u00E0", "Societa\u0300"));
+  EXPECT_TRUE(CanonicallyEqual("Societa\u0300", "Societ\u00E0"));
+  EXPECT_TRUE(CanonicallyEqual("a\u0301\u0323", "a\u0323\u0301"));
+  EXPECT_TRUE(CanonicallyEqual("Rossi", "Rossi"));
+  EXPECT_FALSE(CanonicallyEqual("Rossi", "rossi"));
+  EXPECT_FALSE(CanonicallyEqual("Societ\u00E0", "Societa"));
+  EXPECT_FALSE(CanonicallyEqual("\uFF32ossi", "Rossi"));
+  EXPECT_FALSE(CanonicallyEqual("Ro\u200Bssi", "Rossi"));
+}
+
 TEST(TextTest, CaseFoldingKeepsAccents) {
   EXPECT_EQ(FoldCase("A-17"), FoldCase("a-17"));
   EXPECT_EQ(FoldCase("STRASSE"), FoldCase("straße"));

@@ -61,6 +61,23 @@ TEST_F(ImporterTest, MixedFileAppliesTheGoodRowsAndLogsEveryBadOne) {
   EXPECT_THAT(errors[2].original(), ElementsAre("9999", "Ghost", "G-1"));
 }
 
+// A file saved on a Mac carries "à" as "a" and a combining accent, and a
+// cell may keep a blank around the name: neither renames the client. Case
+// does.
+TEST_F(ImporterTest, ADisplayNameIsTheSameTextHoweverItsAccentsAreEncoded) {
+  JobRecord job = Import(File({absl::StrCat(verdi_, ",Societa\u0300 Verdi,V-9"),
+                               absl::StrCat(rossi_, ", Rossi SRL ,R-1"),
+                               absl::StrCat(bianchi_, ",BIANCHI SPA,B-1")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  EXPECT_EQ(Number(verdi_), "V-9");
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_EQ(Number(bianchi_), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row(), 4);
+  EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::DISPLAY_NAME_CHANGED);
+}
+
 TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
   JobRecord job = Import(
       File({",Nobody," + std::string(101, 'x'), absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
