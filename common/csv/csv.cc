@@ -1,10 +1,22 @@
 #include "common/csv/csv.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/text/text.h"
 
 namespace clientbook::csv {
 namespace {
+
+// What spreadsheets take for the start of a formula.
+bool StartsFormula(char c) {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+// Whether `cell` starts with the apostrophe TextCell writes.
+bool HasTextMarker(absl::string_view cell) {
+  return cell.size() > 1 && cell[0] == '\'' &&
+         (StartsFormula(cell[1]) || cell[1] == '\'');
+}
 
 // Parses one record starting at `pos`; leaves `pos` at the start of the
 // next one. `line` counts the lines consumed.
@@ -130,11 +142,22 @@ std::string Field(absl::string_view value) {
   return out;
 }
 
+std::string TextCell(absl::string_view value) {
+  if (!value.empty() && (StartsFormula(value.front()) || HasTextMarker(value))) {
+    return absl::StrCat("'", value);
+  }
+  return std::string(value);
+}
+
+absl::string_view CellValue(absl::string_view cell) {
+  return HasTextMarker(cell) ? cell.substr(1) : cell;
+}
+
 std::string Line(const std::vector<std::string>& fields) {
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out.push_back(',');
-    out += Field(fields[i]);
+    out += Field(TextCell(fields[i]));
   }
   out += "\r\n";
   return out;

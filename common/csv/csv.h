@@ -36,7 +36,20 @@ char DetectSeparator(absl::string_view data);
 // blanks at either end, a leading byte-order mark).
 std::string Field(absl::string_view value);
 
-// One record with a CRLF line end.
+// Spreadsheets take a cell that starts with '=', '+', '-', '@', a tab or a
+// carriage return for a formula and run it (CSV injection: a client's name
+// "=HYPERLINK(…)" in a firm's export). Such a value is written as text, after
+// an apostrophe, which spreadsheets read as "text follows" and do not show;
+// so is a value that starts with an apostrophe CellValue would drop.
+std::string TextCell(absl::string_view value);
+
+// A cell's value as TextCell wrote it, or as a spreadsheet saved it back:
+// an apostrophe before a formula character or another apostrophe is
+// dropped. CellValue(TextCell(v)) is v.
+absl::string_view CellValue(absl::string_view cell);
+
+// One record with a CRLF line end, each field a TextCell quoted by Field:
+// every file Clientbook writes is read by spreadsheets.
 std::string Line(const std::vector<std::string>& fields);
 
 // The UTF-8 byte-order mark, written at the start of exports so spreadsheet

@@ -49,7 +49,9 @@ struct JobReconciliation {
 
 // The most one client's export row can take: a 20-digit company id, a
 // display name and a client number of 4-byte characters (a quote, written
-// twice, takes 2) inside quotes, two commas and CRLF: 1,228 bytes.
+// twice, takes 2) inside quotes, two commas and CRLF: 1,228 bytes. (The
+// apostrophe csv::TextCell writes before a formula character fits in the
+// 3 bytes that 1-byte character leaves.)
 inline constexpr int64_t kMaxExportRowBytes =
     20 + (4 * rules::kMaxDisplayNameCharacters + 2) +
     (4 * limits::kMaxClientNumberCharacters + 2) + 2 + 2;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/csv/csv.h"
 #include "common/rules/shared_limits.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
@@ -28,9 +29,11 @@ class Verdicts {
 
   size_t row_count() const { return rows_.size(); }
   const RowRecord& row(size_t r) const { return rows_[r]; }
-  // A cell of a well-formed row, trimmed.
+  // A cell of a well-formed row, trimmed, as the export wrote it (the
+  // apostrophe before a formula character dropped: csv::CellValue).
   std::string Field(size_t r, Column column) const {
-    return text::Trim(rows_[r].fields(job_.column_index(column)));
+    return std::string(
+        csv::CellValue(text::Trim(rows_[r].fields(job_.column_index(column)))));
   }
   bool rejected(size_t r) const { return rejected_.contains(r); }
   size_t rejected_count() const { return rejected_.size(); }
@@ -161,11 +164,10 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
                absl::StrCat("company ", c.company_id, " is not a client of this firm"));
       continue;
     }
-    // As the directory keeps names (surrounding blanks trimmed), and the
-    // same text however its accents are encoded: a file saved on a Mac
-    // carries "à" as "a" and a combining accent, and is no rename.
+    // The same text however its accents are encoded: a file saved on a
+    // Mac carries "à" as "a" and a combining accent, and is no rename.
     const std::string name = v.Field(c.row, kDisplayName);
-    if (!text::CanonicallyEqual(text::Trim(name), client->second.display_name)) {
+    if (!text::CanonicallyEqual(name, client->second.display_name)) {
       v.Reject(c.row, kDisplayName, v1::ImportError::DISPLAY_NAME_CHANGED,
                absl::StrCat("'", name, "' is not the client's display name '",
                             client->second.display_name,

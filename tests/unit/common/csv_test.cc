@@ -1,5 +1,6 @@
 #include "common/csv/csv.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -72,6 +73,26 @@ TEST(CsvTest, InvalidUtf8IsAnErrorOfThatRow) {
   auto records = Parse("ok,1\nbad\xff,2\n");
   EXPECT_TRUE(records[0].error.empty());
   EXPECT_EQ(records[1].error, "not valid UTF-8");
+}
+
+// OWASP's CSV injection: what a spreadsheet would run is written as text.
+TEST(CsvTest, AValueASpreadsheetWouldTakeForAFormulaIsWrittenAsText) {
+  for (const char* formula :
+       {"=HYPERLINK(\"http://x\")", "+39 02 1234", "-17", "@SUM(A1)", "\t=1", "\r=1"}) {
+    EXPECT_EQ(TextCell(formula), absl::StrCat("'", formula));
+    EXPECT_EQ(CellValue(TextCell(formula)), formula);
+  }
+  for (const char* plain : {"Rossi SRL", "R-17", "", "'", "'abc", "a=b", "\uFF1D1"}) {
+    EXPECT_EQ(TextCell(plain), plain);
+    EXPECT_EQ(CellValue(plain), plain);
+  }
+  // An apostrophe CellValue would drop is kept by one more.
+  for (const char* marked : {"'=1", "''x", "'-17"}) {
+    EXPECT_EQ(TextCell(marked), absl::StrCat("'", marked));
+    EXPECT_EQ(CellValue(TextCell(marked)), marked);
+  }
+  EXPECT_EQ(Line({"1002", "=1+1", "-17"}), "1002,'=1+1,'-17\r\n");
+  EXPECT_EQ(Line({"=1,2"}), "\"'=1,2\"\r\n");
 }
 
 TEST(CsvTest, EmptyInputHasNoRecords) { EXPECT_THAT(Parse(""), IsEmpty()); }

