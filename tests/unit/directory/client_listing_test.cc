@@ -99,6 +99,11 @@ TEST_F(ClientListingTest, AFoldedNameIndexesNoMoreThanTheLongestName) {
   EXPECT_LT(bytes, 200u * 1000u);
   EXPECT_THAT(Names({.name_query = "\u30E1\u30FC\u30C8\u30EB"}), ElementsAre(squares));
   EXPECT_THAT(Names({.name_query = "\u3316"}), ElementsAre(squares));
+  // The edge: 200 characters that fold to 201 keep the first 200.
+  const std::string ligature_last = std::string(198, 'b') + " \uFB01";
+  NewClient(firm_, ligature_last);
+  EXPECT_THAT(Names({.name_query = "f"}), ElementsAre(ligature_last));
+  EXPECT_THAT(Names({.name_query = "fi"}), IsEmpty());
 }
 
 // The spec's "substring / prefix": a query word of 3 characters or more
