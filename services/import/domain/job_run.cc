@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,25 @@
 
 namespace clientbook::importer {
 namespace {
+
+// Whether `text` is a number in scientific notation ("1E+12", "1,00000000012E+12"),
+// as a spreadsheet saves a long number it shows in its General format: a
+// company ID of 12 digits or more (cells past the first) that it rounded.
+bool IsScientificNotation(absl::string_view text) {
+  const size_t e = text.find_first_of("eE");
+  if (e == absl::string_view::npos || e + 1 >= text.size() || text[e + 1] != '+') {
+    return false;
+  }
+  auto digits = [](absl::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
+  };
+  const absl::string_view mantissa = text.substr(0, e);
+  const size_t point = mantissa.find_first_of(".,");
+  return digits(text.substr(e + 2)) &&
+         (point == absl::string_view::npos
+              ? digits(mantissa)
+              : digits(mantissa.substr(0, point)) && digits(mantissa.substr(point + 1)));
+}
 
 using limits::kMaxClientNumberCharacters;
 
@@ -95,6 +115,13 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
     if (id_text.empty()) {
       v.Reject(r, kCompanyId, v1::ImportError::MISSING_COMPANY_ID,
                "the company ID is empty: every row needs one (delete rows without it)");
+      usable = false;
+    } else if (IsScientificNotation(id_text)) {
+      v.Reject(r, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
+               absl::StrCat("'", id_text,
+                            "' is a company ID a spreadsheet rounded into scientific "
+                            "notation: export again and open the file with the company "
+                            "ID column as text"));
       usable = false;
     } else if (!absl::SimpleAtoi(id_text, &id) || id == 0) {
       v.Reject(r, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,

@@ -78,6 +78,22 @@ TEST_F(ImporterTest, ADisplayNameIsTheSameTextHoweverItsAccentsAreEncoded) {
   EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::DISPLAY_NAME_CHANGED);
 }
 
+// Excel's General format shows a company ID of 12 digits or more (cells past
+// the first) as 1E+12 and saves it so: the row says what happened.
+TEST_F(ImporterTest, AnIdASpreadsheetRoundedIsExplained) {
+  JobRecord job =
+      Import(File({"1E+12,Rossi SRL,R-1", "\"1,00000000012E+12\",Rossi SRL,R-1",
+                   "1E12,Rossi SRL,R-1", absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
+  EXPECT_EQ(Number(rossi_), "R-1");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 3u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(CodeOf(errors[i]), v1::ImportError::UNKNOWN_COMPANY_ID);
+    EXPECT_THAT(errors[i].message(), HasSubstr("scientific notation")) << i;
+  }
+  EXPECT_THAT(errors[2].message(), Not(HasSubstr("scientific")));
+}
+
 TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {
   JobRecord job = Import(
       File({",Nobody," + std::string(101, 'x'), absl::StrCat(rossi_, ",Rossi SRL,R-1")}));
