@@ -270,6 +270,8 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
                  job->header(kClientNumber), ErrorColumnName(job->header_language())});
   // Every error of a row goes into one line; the store keeps them in row
   // order, so a row's line is done when the next row's first error comes.
+  // Each cell is written as the upload read it (csv::CellValue), so that the
+  // report uploaded again reads the same: "'-7" was -7, and is written so.
   int64_t rows = 0;
   int32_t row = 0;
   std::vector<std::string> original;
@@ -279,8 +281,9 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
     std::vector<std::string> line;
     for (int column = 0; column < 3; ++column) {
       const int index = job->column_index(column);
-      line.push_back(
-          index >= 0 && index < static_cast<int>(original.size()) ? original[index] : "");
+      line.emplace_back(index >= 0 && index < static_cast<int>(original.size())
+                            ? csv::CellValue(original[index])
+                            : "");
     }
     line.push_back(absl::StrCat("row ", row, ": ", absl::StrJoin(messages, "; ")));
     piece += csv::Line(line);

@@ -757,10 +757,13 @@ TEST_F(ImporterTest, FormulasAreExportedAsTextAndReadBackAsTheyWere) {
   EXPECT_EQ(again.rejected_rows(), 0);
   EXPECT_EQ(Number(hostile), "-17");
 
-  JobRecord wrong = Import(File({absl::StrCat(rossi_, ",@Rossi,-1")}));
-  ASSERT_EQ(wrong.rejected_rows(), 1);
-  EXPECT_THAT(testing::ValueOrFail(Report(wrong)),
-              HasSubstr(absl::StrCat(rossi_, ",'@Rossi,'-1,")));
+  // The report writes each cell as the upload read it: "'-2" was -2.
+  JobRecord wrong = Import(
+      File({absl::StrCat(rossi_, ",@Rossi,-1"), absl::StrCat(bianchi_, ",Bianchi,'-2")}));
+  ASSERT_EQ(wrong.rejected_rows(), 2);
+  const std::string report = testing::ValueOrFail(Report(wrong));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat(rossi_, ",'@Rossi,'-1,")));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat(bianchi_, ",Bianchi,'-2,")));
 }
 
 // An export holds one page's CSV while its caller reads the last: pages of
