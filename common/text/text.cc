@@ -43,6 +43,16 @@ std::string ToUtf8(const icu::UnicodeString& u) {
   return out;
 }
 
+// Unicode's identifier caseless match of `s` (NFKC_Casefold), left in
+// UTF-16 for FoldForSearch's next step.
+icu::UnicodeString IdentifierFolded(absl::string_view s) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  icu::UnicodeString u = FromUtf8(s);
+  if (U_SUCCESS(error)) u = nfkc_cf->normalize(u, error);
+  return u;
+}
+
 }  // namespace
 
 bool IsValidUtf8(absl::string_view s) {
@@ -136,11 +146,7 @@ std::string FoldCase(absl::string_view s) {
 
 std::string FoldIdentifier(absl::string_view s) {
   if (IsAscii(s)) return absl::AsciiStrToLower(s);
-  UErrorCode error = U_ZERO_ERROR;
-  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(error);
-  icu::UnicodeString u = FromUtf8(s);
-  if (U_SUCCESS(error)) u = nfkc_cf->normalize(u, error);
-  return ToUtf8(u);
+  return ToUtf8(IdentifierFolded(s));
 }
 
 std::optional<char32_t> FirstControlCharacter(absl::string_view s) {
@@ -163,12 +169,12 @@ bool HasVisibleCharacter(absl::string_view s) {
 
 std::string FoldForSearch(absl::string_view s) {
   if (IsAscii(s)) return absl::AsciiStrToLower(s);
-  const std::string folded = FoldIdentifier(s);
+  const icu::UnicodeString folded = IdentifierFolded(s);
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
   icu::UnicodeString decomposed;
-  if (U_SUCCESS(error)) decomposed = nfd->normalize(FromUtf8(folded), error);
-  if (U_FAILURE(error)) return folded;
+  if (U_SUCCESS(error)) decomposed = nfd->normalize(folded, error);
+  if (U_FAILURE(error)) return ToUtf8(folded);
   icu::UnicodeString stripped;
   for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
     UChar32 c = decomposed.char32At(i);
