@@ -9,6 +9,7 @@
 #include "common/storage/records.h"
 #include "services/directory/store/directory_changes.h"
 #include "services/directory/store/directory_tables.h"
+#include "services/directory/store/index_rebuild.h"
 #include "services/directory/store/match_collector.h"
 #include "services/directory/store/word_join.h"
 
@@ -38,7 +39,6 @@ constexpr char kNoNumber = '1';
 // A database with another (or no) layout is reindexed at start.
 constexpr char kIndexLayout[] = "8";
 constexpr size_t kSharedNumberExamples = 10;
-constexpr size_t kReindexBatchClients = 10000;
 // FindDuplicateClients shows at most this many clients of one name.
 constexpr size_t kMaxClientsPerDuplicateGroup = 100;
 
@@ -328,25 +328,11 @@ absl::StatusOr<StoredPage<DuplicateGroup>> RocksClientStore::ListDuplicateGroups
 
 absl::StatusOr<Reindexed> RocksClientStore::ReindexIfOutdated(
     const std::function<ClientIndexTerms(const ClientRecord&)>& terms_of) {
-  absl::StatusOr<std::optional<std::string>> layout = db_.Get(IndexLayoutKey());
-  if (!layout.ok()) return layout.status();
-  if (layout->has_value() && **layout == kIndexLayout) return Reindexed{};
-  // Drop every listing entry and number owner, then write each client's
-  // anew; the layout is recorded last, so a crash midway starts over at the
-  // next start.
-  rocksdb::WriteBatch batch;
-  for (char table : {kNameIndex, kNumberIndex, kWordIndex, kSuffixIndex, kDuplicateIndex,
-                     tables::kNumberOwner}) {
-    batch.DeleteRange(std::string(1, table),
-                      std::string(1, static_cast<char>(table + 1)));
-  }
-  CB_RETURN_IF_ERROR(db_.Write(batch));
-  batch.Clear();
   Reindexed reindexed;
-  // Owners in `batch`, not yet readable from the database.
+  // Owners in the batch, not yet readable from the database.
   absl::flat_hash_map<std::string, uint64_t> owners_unwritten;
-  auto own_number = [&](const ClientRecord& client,
-                        absl::string_view number_key) -> absl::Status {
+  auto own_number = [&](const ClientRecord& client, absl::string_view number_key,
+                        rocksdb::WriteBatch& batch) -> absl::Status {
     std::string key = NumberOwnerKey(client.firm_id(), number_key);
     std::optional<uint64_t> holder;
     if (auto held = owners_unwritten.find(key); held != owners_unwritten.end()) {
@@ -369,28 +355,29 @@ absl::StatusOr<Reindexed> RocksClientStore::ReindexIfOutdated(
     owners_unwritten.emplace(std::move(key), client.company_id());
     return absl::OkStatus();
   };
-  const std::string first = KeyBuilder(kClient).Release();
-  const std::string end(1, static_cast<char>(kClient + 1));
-  absl::Status scanned = storage::ScanRecords<ClientRecord>(
-      db_, first, end,
-      [&](const ClientRecord& client, absl::string_view) -> absl::StatusOr<bool> {
-        ClientIndexTerms terms = terms_of(client);
-        if (!terms.number_key.empty()) {
-          CB_RETURN_IF_ERROR(own_number(client, terms.number_key));
-        }
-        for (const auto& [key, value] : ClientIndexEntries({client, std::move(terms)})) {
-          batch.Put(key, value);
-        }
-        if (++reindexed.clients % kReindexBatchClients == 0) {
-          CB_RETURN_IF_ERROR(db_.Write(batch));
-          batch.Clear();
-          owners_unwritten.clear();
-        }
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  batch.Put(IndexLayoutKey(), kIndexLayout);
-  if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
+  // Every listing entry and number owner is dropped, then written anew.
+  CB_ASSIGN_OR_RETURN(
+      reindexed.clients,
+      RebuildIfOutdated<ClientRecord>(
+          db_,
+          {.layout_key = IndexLayoutKey(),
+           .layout = kIndexLayout,
+           .index_tables = {kNameIndex, kNumberIndex, kWordIndex, kSuffixIndex,
+                            kDuplicateIndex, tables::kNumberOwner},
+           .record_table = kClient},
+          [&](const ClientRecord& client,
+              rocksdb::WriteBatch& batch) -> absl::StatusOr<bool> {
+            ClientIndexTerms terms = terms_of(client);
+            if (!terms.number_key.empty()) {
+              CB_RETURN_IF_ERROR(own_number(client, terms.number_key, batch));
+            }
+            for (const auto& [key, value] :
+                 ClientIndexEntries({client, std::move(terms)})) {
+              batch.Put(key, value);
+            }
+            return true;
+          },
+          [&] { owners_unwritten.clear(); }));
   return reindexed;
 }
 

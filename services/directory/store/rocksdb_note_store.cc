@@ -2,10 +2,10 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/keys/key_codec.h"
-#include "common/status/macros.h"
 #include "common/storage/records.h"
 #include "services/directory/store/directory_changes.h"
 #include "services/directory/store/directory_tables.h"
+#include "services/directory/store/index_rebuild.h"
 #include "services/directory/store/match_collector.h"
 #include "services/directory/store/word_join.h"
 #include "services/directory/store/workspace_keys.h"
@@ -18,7 +18,6 @@ using storage::KeyReader;
 // The layout of the note word index. 2: words fold compatibility forms and
 // drop invisible characters (text::FoldForSearch); none recorded: older.
 constexpr char kNoteWordsLayout[] = "2";
-constexpr size_t kReindexBatchNotes = 10000;
 
 std::string NoteWordsLayoutKey() {
   return storage::KeyBuilder(tables::kMeta).String("note_words_layout").Release();
@@ -137,36 +136,20 @@ void RocksNoteWrites::PurgeNote(const IndexedNote& stored) {
 
 absl::StatusOr<size_t> RocksNoteStore::ReindexWordsIfOutdated(
     const std::function<std::vector<std::string>(const NoteRecord&)>& words_of) {
-  absl::StatusOr<std::optional<std::string>> layout = db_.Get(NoteWordsLayoutKey());
-  if (!layout.ok()) return layout.status();
-  if (layout->has_value() && **layout == kNoteWordsLayout) return 0;
-  // As the client indexes' rebuild: the layout is recorded last, so a crash
-  // midway starts over at the next start.
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(std::string(1, tables::kNoteWords),
-                    std::string(1, static_cast<char>(tables::kNoteWords + 1)));
-  CB_RETURN_IF_ERROR(db_.Write(batch));
-  batch.Clear();
-  size_t notes = 0;
-  absl::Status scanned = storage::ScanRecords<NoteRecord>(
-      db_, std::string(1, tables::kNote),
-      std::string(1, static_cast<char>(tables::kNote + 1)),
-      [&](const NoteRecord& note, absl::string_view) -> absl::StatusOr<bool> {
-        if (note.delete_time_us() != 0) return true;
+  return RebuildIfOutdated<NoteRecord>(
+      db_,
+      {.layout_key = NoteWordsLayoutKey(),
+       .layout = kNoteWordsLayout,
+       .index_tables = {tables::kNoteWords},
+       .record_table = tables::kNote},
+      [&](const NoteRecord& note, rocksdb::WriteBatch& batch) -> absl::StatusOr<bool> {
+        if (note.delete_time_us() != 0) return false;
         for (const std::string& key :
              workspace_keys::NoteWordKeys({note, words_of(note)})) {
           batch.Put(key, "");
         }
-        if (++notes % kReindexBatchNotes == 0) {
-          CB_RETURN_IF_ERROR(db_.Write(batch));
-          batch.Clear();
-        }
         return true;
       });
-  if (!scanned.ok()) return scanned;
-  batch.Put(NoteWordsLayoutKey(), kNoteWordsLayout);
-  if (absl::Status s = db_.WriteDurably(batch); !s.ok()) return s;
-  return notes;
 }
 
 }  // namespace clientbook::directory
