@@ -122,12 +122,16 @@ std::string Trim(absl::string_view s) {
 bool CanonicallyEqual(absl::string_view a, absl::string_view b) {
   if (a == b) return true;
   if (IsAscii(a) && IsAscii(b)) return false;
+  return Composed(a) == Composed(b);
+}
+
+std::string Composed(absl::string_view s) {
+  if (IsAscii(s)) return std::string(s);
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
-  if (U_FAILURE(error)) return false;
-  const icu::UnicodeString composed_a = nfc->normalize(FromUtf8(a), error);
-  const icu::UnicodeString composed_b = nfc->normalize(FromUtf8(b), error);
-  return U_SUCCESS(error) && composed_a == composed_b;
+  if (U_FAILURE(error)) return std::string(s);
+  const icu::UnicodeString composed = nfc->normalize(FromUtf8(s), error);
+  return U_SUCCESS(error) ? ToUtf8(composed) : std::string(s);
 }
 
 std::string FoldCase(absl::string_view s) {

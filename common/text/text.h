@@ -34,6 +34,10 @@ std::string Trim(absl::string_view s);
 // (as a Mac's files often carry it). Case and width count.
 bool CanonicallyEqual(absl::string_view a, absl::string_view b);
 
+// The one spelling of `s` that every canonically equal text has (NFC), to
+// key a map by: CanonicallyEqual(a, b) is Composed(a) == Composed(b).
+std::string Composed(absl::string_view s);
+
 // Unicode's canonical caseless key (full case folding of the canonically
 // decomposed text, composed again): "Straße" and "STRASSE" fold alike, and
 // so do "É" typed as one character or as "E" and a combining accent (as a

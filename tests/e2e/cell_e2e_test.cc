@@ -1,7 +1,8 @@
 // Cells, as the binaries run them: a directory, billing and import started as cell
 // 2 hand out ids in [2·10^12, 3·10^12), and a call naming a firm of another
 // cell is refused WRONG_CELL naming the cell that holds it — loud, never a
-// NOT_FOUND or a write in the wrong place.
+// NOT_FOUND or a write in the wrong place; and its 13-digit ids survive
+// a spreadsheet's rounding on the way back in.
 #include <signal.h>
 
 #include "absl/strings/numbers.h"
@@ -9,6 +10,7 @@
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
 #include "clientbook/v1/import.grpc.pb.h"
+#include "common/csv/csv.h"
 #include "common/names/cell.h"
 #include "common/server/status_mapping.h"
 #include "common/status/errors.h"
@@ -16,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
+#include "tests/support/csv_stream.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -86,6 +89,41 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
   const grpc::Status own =
       billing_stub->ListSubscriptions(As("alice").get(), list, &listed);
   EXPECT_THAT(own, IsOk()) << own.error_message();
+
+  // The export through Excel and back: its General format saves the
+  // cell's 13-digit ids as "2E+12", and the row's display name finds the
+  // client again.
+  {
+    auto import_stub = v1::ImportService::NewStub(testing::Channel(cell.import_target()));
+    v1::ExportClientsRequest export_request;
+    export_request.set_parent(firm.name());
+    auto export_context = As("alice");
+    testing::CsvDownload exported = testing::ReadCsv(
+        *import_stub->ExportClients(export_context.get(), export_request));
+    ASSERT_THAT(exported.status, IsOk()) << exported.status.error_message();
+    std::vector<csv::Record> rows = csv::Parse(exported.csv);
+    ASSERT_EQ(rows.size(), 2u) << exported.csv;
+    EXPECT_EQ(client.name(), absl::StrCat(firm.name(), "/clients/", rows[1].fields[0]));
+    v1::StartImportRequest upload;
+    upload.set_parent(firm.name());
+    upload.set_csv(csv::Line(rows[0].fields) +
+                   csv::Line({"2E+12", rows[1].fields[1], "R-1"}));
+    v1::ImportJob job;
+    ASSERT_THAT(import_stub->StartImport(As("alice").get(), upload, &job), IsOk());
+    v1::WatchImportJobRequest watch;
+    watch.set_name(job.name());
+    auto watch_context = As("alice");
+    auto progress = import_stub->WatchImportJob(watch_context.get(), watch);
+    while (progress->Read(&job)) {
+    }
+    EXPECT_THAT(progress->Finish(), IsOk());
+    EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+    v1::GetClientRequest get_client;
+    get_client.set_name(client.name());
+    ASSERT_THAT(directory_stub->GetClient(As("alice").get(), get_client, &client),
+                IsOk());
+    EXPECT_EQ(client.client_number(), "R-1");
+  }
 
   EXPECT_EQ(cell.import().Stop(SIGTERM), 0) << cell.import().Log();
   EXPECT_EQ(cell.billing().Stop(SIGTERM), 0) << cell.billing().Log();

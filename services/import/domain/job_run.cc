@@ -9,34 +9,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/csv/csv.h"
 #include "common/rules/shared_limits.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
+#include "services/import/domain/rounded_id.h"
 
 namespace clientbook::importer {
 namespace {
-
-// Whether `text` is a number in scientific notation ("1E+12", "1,00000000012E+12"),
-// as a spreadsheet saves a long number it shows in its General format: a
-// company ID of 12 digits or more (cells past the first) that it rounded.
-bool IsScientificNotation(absl::string_view text) {
-  const size_t e = text.find_first_of("eE");
-  if (e == absl::string_view::npos || e + 1 >= text.size() || text[e + 1] != '+') {
-    return false;
-  }
-  auto digits = [](absl::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
-  };
-  const absl::string_view mantissa = text.substr(0, e);
-  const size_t point = mantissa.find_first_of(".,");
-  return digits(text.substr(e + 2)) &&
-         (point == absl::string_view::npos
-              ? digits(mantissa)
-              : digits(mantissa.substr(0, point)) && digits(mantissa.substr(point + 1)));
-}
 
 using limits::kMaxClientNumberCharacters;
 
@@ -89,6 +72,14 @@ struct Candidate {
   uint64_t company_id;
 };
 
+// A row's company: the ID it gives, or one a spreadsheet rounded, to be
+// found by the row's display name.
+struct RowCompany {
+  size_t row;
+  uint64_t company_id = 0;
+  std::optional<RoundedId> rounded;
+};
+
 // What the job will write, and how many rows leave their number as it is.
 struct Plan {
   std::vector<NumberUpdate> updates;
@@ -96,12 +87,10 @@ struct Plan {
   int32_t unchanged = 0;
 };
 
-// Stage 1, the file's own rules: readable rows, a company ID, numbers of at
-// most 100 characters, no company or number twice (both rows reported).
-std::vector<Candidate> CheckFileRules(Verdicts& v) {
-  absl::flat_hash_map<uint64_t, size_t> row_of_company;
-  absl::flat_hash_map<std::string, size_t> row_of_number;
-  std::vector<Candidate> candidates;
+// Stage 1, each row alone: readable, a company ID, a number of at most 100
+// characters.
+std::vector<RowCompany> ReadRows(Verdicts& v) {
+  std::vector<RowCompany> companies;
   for (size_t r = 0; r < v.row_count(); ++r) {
     const RowRecord& row = v.row(r);
     if (row.parse_error_code() != 0) {
@@ -109,33 +98,102 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
       continue;
     }
     const std::string id_text = v.Field(r, kCompanyId);
-    const std::string number = v.Field(r, kClientNumber);
-    uint64_t id = 0;
+    RowCompany company{.row = r, .company_id = 0, .rounded = std::nullopt};
     bool usable = true;
     if (id_text.empty()) {
       v.Reject(r, kCompanyId, v1::ImportError::MISSING_COMPANY_ID,
                "the company ID is empty: every row needs one (delete rows without it)");
       usable = false;
-    } else if (IsScientificNotation(id_text)) {
-      v.Reject(r, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
-               absl::StrCat("'", id_text,
-                            "' is a company ID a spreadsheet rounded into scientific "
-                            "notation: export again and open the file with the company "
-                            "ID column as text"));
-      usable = false;
-    } else if (!absl::SimpleAtoi(id_text, &id) || id == 0) {
+    } else if (company.rounded = RoundedId::Parse(id_text);
+               !company.rounded && (!absl::SimpleAtoi(id_text, &company.company_id) ||
+                                    company.company_id == 0)) {
       v.Reject(r, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
                absl::StrCat("'", id_text, "' is not a company ID of this firm"));
       usable = false;
     }
-    if (size_t length = text::CharacterCount(number);
+    if (size_t length = text::CharacterCount(v.Field(r, kClientNumber));
         length > kMaxClientNumberCharacters) {
       v.Reject(r, kClientNumber, v1::ImportError::CLIENT_NUMBER_TOO_LONG,
                absl::StrCat("the client number has ", length, " characters; at most ",
                             kMaxClientNumberCharacters, " are allowed"));
       usable = false;
     }
-    if (!usable) continue;
+    if (usable) companies.push_back(std::move(company));
+  }
+  return companies;
+}
+
+// The clients read in a page while looking for rounded IDs: the most a
+// ListClients page holds.
+constexpr int32_t kClientsPerPage = 1000;
+
+// Stage 2, rounded IDs: the row is the firm's one client (inactive ones
+// too) with the row's display name and an ID that rounds to what the row
+// shows. The firm's list is read once, by pages, for all such rows: the
+// full ID is lost from the file, so a name index could only be asked row
+// by row. None or several such clients: the row is refused, saying so.
+absl::Status FindRoundedIds(DirectoryPort& directory, const JobRecord& job, Verdicts& v,
+                            std::vector<RowCompany>& companies) {
+  absl::flat_hash_map<std::string, std::vector<RowCompany*>> rows_named;
+  for (RowCompany& c : companies) {
+    if (c.rounded) rows_named[text::Composed(v.Field(c.row, kDisplayName))].push_back(&c);
+  }
+  if (rows_named.empty()) return absl::OkStatus();
+  absl::flat_hash_map<const RowCompany*, std::vector<uint64_t>> could_be;
+  std::string token;
+  do {
+    absl::StatusOr<ClientPage> page = directory.ListClients(
+        StarterOf(job), job.firm_id(), /*include_inactive=*/true, token, kClientsPerPage);
+    if (!page.ok()) return page.status();
+    for (const ExistingClient& client : page->clients) {
+      auto named = rows_named.find(text::Composed(client.display_name));
+      if (named == rows_named.end()) continue;
+      for (const RowCompany* c : named->second) {
+        if (c->rounded->CouldBe(client.company_id)) {
+          could_be[c].push_back(client.company_id);
+        }
+      }
+    }
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
+  for (auto& [name, rows] : rows_named) {
+    for (RowCompany* c : rows) {
+      const std::vector<uint64_t>& ids = could_be[c];
+      if (ids.size() == 1) {
+        c->company_id = ids.front();
+        continue;
+      }
+      const std::string shown = absl::StrCat(
+          "'", v.Field(c->row, kCompanyId),
+          "' is a company ID a spreadsheet rounded into scientific notation, and ");
+      v.Reject(
+          c->row, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
+          ids.empty()
+              ? absl::StrCat(shown, "no client of this firm named '", name,
+                             "' has an ID it could be: export again and open the "
+                             "file with the Company ID column as text")
+              : absl::StrCat(shown, ids.size(), " clients of this firm named '", name,
+                             "' have an ID it could be (", absl::StrJoin(ids, ", "),
+                             "): write the row's full company ID (export again and "
+                             "open the file with the Company ID column as text)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Stage 3, the file as a whole: no company or number twice (both rows
+// reported).
+std::vector<Candidate> DropRepeats(Verdicts& v,
+                                   const std::vector<RowCompany>& companies) {
+  absl::flat_hash_map<uint64_t, size_t> row_of_company;
+  absl::flat_hash_map<std::string, size_t> row_of_number;
+  std::vector<Candidate> candidates;
+  for (const RowCompany& company : companies) {
+    const size_t r = company.row;
+    if (v.rejected(r)) continue;
+    const uint64_t id = company.company_id;
+    const std::string number = v.Field(r, kClientNumber);
+    const RowRecord& row = v.row(r);
     if (auto [first, fresh] = row_of_company.try_emplace(id, r); !fresh) {
       v.Reject(
           r, kCompanyId, v1::ImportError::DUPLICATE_IN_FILE,
@@ -166,7 +224,7 @@ std::vector<Candidate> CheckFileRules(Verdicts& v) {
   return candidates;
 }
 
-// Stage 2, what the directory knows: each company must be the firm's
+// Stage 4, what the directory knows: each company must be the firm's
 // client with the display name in the file. Rows with an empty number, or
 // the number the client already has, change nothing.
 absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRecord& job,
@@ -233,7 +291,7 @@ RowError RowErrorFor(v1::ClientNumberResult::Refusal refusal) {
   }
 }
 
-// Stage 3, the directory's verdict on each number, without writing.
+// Stage 5, the directory's verdict on each number, without writing.
 // Dropping a refused row can make another row's number collide (the row
 // that would have freed it is gone), so ask again until it has no
 // objection.
@@ -429,9 +487,12 @@ absl::Status Importer::Validate(JobRecord& job) {
   }
   if (!rows.ok()) return rows.status();
   Verdicts verdicts(job, *rows);
-  std::vector<Candidate> candidates = CheckFileRules(verdicts);
+  std::vector<RowCompany> companies = ReadRows(verdicts);
+  const absl::Status found = FindRoundedIds(directory_, job, verdicts, companies);
   absl::StatusOr<Plan> plan =
-      CheckAgainstDirectory(directory_, job, verdicts, candidates);
+      found.ok() ? CheckAgainstDirectory(directory_, job, verdicts,
+                                         DropRepeats(verdicts, companies))
+                 : absl::StatusOr<Plan>(found);
   if (plan.ok()) {
     absl::Status clean = DryRunUntilClean(directory_, job, verdicts, *plan);
     if (!clean.ok()) plan = clean;

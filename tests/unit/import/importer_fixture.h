@@ -243,18 +243,18 @@ class CrashableStore final : public ImportStore {
 };
 
 // The real Importer over the real store in memory, a fake clock, and the
-// real directory domain (also in memory) with firm_ of "alice" and the
-// clients rossi_ "Rossi SRL", bianchi_ "Bianchi SpA" and verdi_ "Società
-// Verdi" (number "V-1").
+// real directory domain (also in memory, handing out the ids of `cell`)
+// with firm_ of "alice" and the clients rossi_ "Rossi SRL", bianchi_
+// "Bianchi SpA" and verdi_ "Società Verdi" (number "V-1").
 class ImporterTest : public ::testing::Test {
  protected:
-  ImporterTest()
+  explicit ImporterTest(names::Cell cell = {})
       : env_(rocksdb::NewMemEnv(rocksdb::Env::Default())),
         clock_(absl::FromUnixSeconds(1'790'000'000)),
         directory_db_(
             std::move(*storage::Database::Open("/directory", {.env = env_.get()}))),
         directory_store_(std::move(
-            *directory::RocksDirectoryStore::Create(directory_db_.get(), clock_))),
+            *directory::RocksDirectoryStore::Create(directory_db_.get(), clock_, cell))),
         domain_(std::make_unique<directory::Directory>(*directory_store_, clock_,
                                                        wholesale_, imports_)) {
     firm_ = testing::ValueOrFail(domain_->firms.CreateFirm(testing::As("alice"), "Studio",
@@ -275,14 +275,15 @@ class ImporterTest : public ::testing::Test {
                         .wait = [this](absl::Duration d) { waited += d; }});
   }
 
-  uint64_t AddClient(const std::string& name, const std::string& number = "") {
+  uint64_t AddClient(const std::string& name, const std::string& number = "",
+                     bool allow_duplicate_name = false) {
     directory::ClientRecord draft;
     draft.set_display_name(name);
     draft.set_client_type(v1::BUSINESS);
     draft.set_client_number(number);
-    return testing::ValueOrFail(domain_->clients.CreateClient(testing::As("alice"),
-                                                              names::FirmName{firm_},
-                                                              draft, false, ""))
+    return testing::ValueOrFail(
+               domain_->clients.CreateClient(testing::As("alice"), names::FirmName{firm_},
+                                             draft, false, "", allow_duplicate_name))
         .company_id();
   }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_format.h"
 #include "common/csv/csv.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/import/api/job_convert.h"
@@ -13,6 +14,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -21,6 +23,15 @@ using ::testing::Not;
 using ::testing::Property;
 
 v1::ImportError::Code CodeOf(const ErrorRecord& e) { return e.code(); }
+
+// `id` as a spreadsheet shows it in scientific notation with `decimals`
+// digits after its `point`: RoundedTo(1000000001002, 11, ',') is
+// "1,00000000100E+12".
+std::string RoundedTo(uint64_t id, int decimals, char point) {
+  std::string shown = absl::StrFormat("%.*E", decimals, static_cast<double>(id));
+  std::replace(shown.begin(), shown.end(), '.', point);
+  return shown;
+}
 
 TEST_F(ImporterTest, AGoodFileSetsEveryNumberInOneBatch) {
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
@@ -92,6 +103,80 @@ TEST_F(ImporterTest, AnIdASpreadsheetRoundedIsExplained) {
     EXPECT_THAT(errors[i].message(), HasSubstr("scientific notation")) << i;
   }
   EXPECT_THAT(errors[2].message(), Not(HasSubstr("scientific")));
+}
+
+// A cell past the first: every id is 13 digits, one Excel's General format
+// shows and saves rounded (1000000001002 as "1E+12").
+class ImporterInCellTest : public ImporterTest {
+ protected:
+  ImporterInCellTest() : ImporterTest(names::Cell{1}) {}
+};
+
+// The full id is gone from the row, but its display name and the digits
+// left find the client: the round trip through Excel works. The firm's
+// list is read once for all such rows, and never for a file without one.
+TEST_F(ImporterInCellTest, ARoundedIdIsTheClientWithTheRowsNameItCouldBe) {
+  ASSERT_GT(rossi_, 1'000'000'000'000u);
+  ASSERT_THAT(domain_->clients.SetClientStatus(testing::As("alice"),
+                                               names::ClientName{firm_, verdi_},
+                                               v1::ClientStatus::INACTIVE),
+              IsOk());
+  JobRecord job =
+      Import(File({"1E+12,Rossi SRL,R-1",
+                   absl::StrCat("\"", RoundedTo(bianchi_, 11, ','), "\",Bianchi SpA,B-1"),
+                   "1e+012,Societa\u0300 Verdi,V-2"}));
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(job.applied_rows(), 3);
+  EXPECT_EQ(Number(rossi_), "R-1");
+  EXPECT_EQ(Number(bianchi_), "B-1");
+  EXPECT_EQ(Number(verdi_), "V-2");
+  EXPECT_EQ(directory_.page_sizes.size(), 1u);
+
+  directory_.page_sizes.clear();
+  EXPECT_EQ(Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-2")})).state(),
+            v1::ImportJob::SUCCEEDED);
+  EXPECT_THAT(directory_.page_sizes, ::testing::IsEmpty());
+}
+
+// Two clients of one name (allowed as different companies) that the
+// rounded id could both be: the row is refused naming both, nothing
+// guessed. With the digits of one of them, it is that one.
+TEST_F(ImporterInCellTest, ARoundedIdThatCouldBeSeveralClientsIsRefused) {
+  const uint64_t other_rossi = AddClient("Rossi SRL", "", /*allow_duplicate_name=*/true);
+  JobRecord job = Import(File({"1E+12,Rossi SRL,R-1"}));
+  EXPECT_EQ(job.state(), v1::ImportJob::FAILED);
+  EXPECT_EQ(Number(rossi_), "");
+  EXPECT_EQ(Number(other_rossi), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::UNKNOWN_COMPANY_ID);
+  EXPECT_THAT(errors[0].message(),
+              AllOf(HasSubstr("2 clients"), HasSubstr(absl::StrCat(rossi_)),
+                    HasSubstr(absl::StrCat(other_rossi))));
+
+  job = Import(File({absl::StrCat(RoundedTo(other_rossi, 12, '.'), ",Rossi SRL,R-1")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(Number(other_rossi), "R-1");
+  EXPECT_EQ(Number(rossi_), "");
+}
+
+// No client of that name, or none whose id rounds to what the row shows,
+// or the same company in another row: refused as such.
+TEST_F(ImporterInCellTest, ARoundedIdFoundNowhereOrTwiceIsRefused) {
+  JobRecord job =
+      Import(File({"1E+12,Nobody SRL,N-1", "2E+12,Rossi SRL,R-1", "1E+12,Bianchi SpA,B-1",
+                   absl::StrCat(bianchi_, ",Bianchi SpA,B-2"),
+                   absl::StrCat(verdi_, ",Società Verdi,V-2")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  EXPECT_EQ(Number(verdi_), "V-2");
+  EXPECT_EQ(Number(bianchi_), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_THAT(errors[0].message(),
+              HasSubstr("no client of this firm named 'Nobody SRL'"));
+  EXPECT_THAT(errors[1].message(), HasSubstr("no client of this firm named 'Rossi SRL'"));
+  EXPECT_EQ(CodeOf(errors[2]), v1::ImportError::DUPLICATE_IN_FILE);
+  EXPECT_EQ(CodeOf(errors[3]), v1::ImportError::DUPLICATE_IN_FILE);
 }
 
 TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {

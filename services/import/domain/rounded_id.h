@@ -1,0 +1,40 @@
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/strings/string_view.h"
+
+namespace clientbook::importer {
+
+// A company ID a spreadsheet rounded into scientific notation, as Excel's
+// General format shows and saves a number of 12 digits or more: every ID of
+// the cells past the first (1000000001002 becomes "1E+12"; a wider column
+// or another locale gives "1,00000000100E+12"). The digits left say which
+// IDs it could have been.
+class RoundedId {
+ public:
+  // "1E+12", "1.00000E+12", "1,0000000010E+012" (a comma in the locales
+  // that write one): digits, an optional point or comma and digits, E or e,
+  // "+" and digits. "1E12" and "-1E+12" are no spreadsheet's.
+  static std::optional<RoundedId> Parse(absl::string_view text);
+
+  // Whether rounding `id` to the digits shown gives them: "1E+12" could be
+  // any ID from 500000000000 to 1500000000000, "1,00000000100E+12" one from
+  // 1000000001000 less 5 to 1000000001000 plus 5.
+  bool CouldBe(uint64_t id) const;
+
+ private:
+  RoundedId(uint64_t significand, int exponent)
+      : significand_(significand), exponent_(exponent) {}
+
+  // The value shown is significand_ × 10^exponent_ (exponent_ is that of the
+  // last digit shown, so it may be negative).
+  uint64_t significand_;
+  int exponent_;
+};
+
+}  // namespace clientbook::importer
+
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_

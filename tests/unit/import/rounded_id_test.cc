@@ -1,0 +1,51 @@
+#include "services/import/domain/rounded_id.h"
+
+#include "gtest/gtest.h"
+
+namespace clientbook::importer {
+namespace {
+
+bool CouldBe(absl::string_view shown, uint64_t id) {
+  std::optional<RoundedId> rounded = RoundedId::Parse(shown);
+  return rounded.has_value() && rounded->CouldBe(id);
+}
+
+TEST(RoundedIdTest, ReadsWhatSpreadsheetsWrite) {
+  for (absl::string_view shown :
+       {"1E+12", "1e+12", "1E+012", "1.00000E+12", "1,00000000100E+12", "9.99E+14"}) {
+    EXPECT_TRUE(RoundedId::Parse(shown).has_value()) << shown;
+  }
+  for (absl::string_view shown :
+       {"1E12", "-1E+12", "1E-12", "1E+", "E+12", "1.E+12", ".5E+12", "1.0.0E+12",
+        "1 E+12", "1E+1x", "1000000001002", "", "1234567890123456789E+1", "1E+123"}) {
+    EXPECT_FALSE(RoundedId::Parse(shown).has_value()) << shown;
+  }
+}
+
+// Half a unit of the last digit shown either way, both ends included (a
+// tie rounds up in Excel, to even elsewhere).
+TEST(RoundedIdTest, CouldBeEveryIdThatRoundsToTheDigitsShown) {
+  EXPECT_TRUE(CouldBe("1E+12", 500'000'000'000));
+  EXPECT_TRUE(CouldBe("1E+12", 1'000'000'001'002));
+  EXPECT_TRUE(CouldBe("1E+12", 1'500'000'000'000));
+  EXPECT_FALSE(CouldBe("1E+12", 499'999'999'999));
+  EXPECT_FALSE(CouldBe("1E+12", 1'500'000'000'001));
+
+  EXPECT_TRUE(CouldBe("1,00000000100E+12", 1'000'000'000'995));
+  EXPECT_TRUE(CouldBe("1.00000000100E+12", 1'000'000'001'005));
+  EXPECT_FALSE(CouldBe("1.00000000100E+12", 1'000'000'000'994));
+  EXPECT_FALSE(CouldBe("1.00000000100E+12", 1'000'000'001'006));
+
+  // Every digit shown, or more: that id alone.
+  EXPECT_TRUE(CouldBe("1.000000001002E+12", 1'000'000'001'002));
+  EXPECT_FALSE(CouldBe("1.000000001002E+12", 1'000'000'001'003));
+  EXPECT_TRUE(CouldBe("1.0000000010020E+12", 1'000'000'001'002));
+  EXPECT_FALSE(CouldBe("1.0000000010020E+12", 1'000'000'001'001));
+
+  EXPECT_TRUE(CouldBe("1.8E+19", 18'000'000'000'000'000'000u));
+  EXPECT_FALSE(CouldBe("9E+20", 18'446'744'073'709'551'615u));
+  EXPECT_FALSE(CouldBe("0E+0", 1));
+}
+
+}  // namespace
+}  // namespace clientbook::importer
