@@ -16,7 +16,7 @@
 #include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
-#include "services/import/domain/rounded_id.h"
+#include "services/import/domain/spreadsheet_numbers.h"
 
 namespace clientbook::importer {
 namespace {
@@ -226,7 +226,8 @@ std::vector<Candidate> DropRepeats(Verdicts& v,
 
 // Stage 4, what the directory knows: each company must be the firm's
 // client with the display name in the file. Rows with an empty number, or
-// the number the client already has, change nothing.
+// the number the client already has (also as a spreadsheet saves it),
+// change nothing.
 absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRecord& job,
                                            Verdicts& v,
                                            const std::vector<Candidate>& candidates) {
@@ -259,8 +260,11 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
                             "'; display names cannot be changed by import"));
       continue;
     }
+    // A number that comes back as a spreadsheet shows it was not touched:
+    // writing it would drop the zeros or digits it lost on the way.
     const std::string number = v.Field(c.row, kClientNumber);
-    if (number.empty() || number == client->second.client_number) {
+    if (number.empty() || number == client->second.client_number ||
+        IsSpreadsheetFormOf(number, client->second.client_number)) {
       ++plan.unchanged;
       continue;
     }

@@ -1,5 +1,5 @@
-#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_
-#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_
+#ifndef CLIENTBOOK_SERVICES_IMPORT_DOMAIN_SPREADSHEET_NUMBERS_H_
+#define CLIENTBOOK_SERVICES_IMPORT_DOMAIN_SPREADSHEET_NUMBERS_H_
 
 #include <cstdint>
 #include <optional>
@@ -7,6 +7,8 @@
 #include "absl/strings/string_view.h"
 
 namespace clientbook::importer {
+
+// What a spreadsheet does to a number it opens in a CSV.
 
 // A company ID a spreadsheet rounded into scientific notation, as Excel's
 // General format shows and saves a number of 12 digits or more: every ID of
@@ -35,6 +37,13 @@ class RoundedId {
   int exponent_;
 };
 
+// Whether `shown` is what a spreadsheet makes of `number` (a text of
+// digits) when it reads it as a number, as Excel does opening a CSV: its
+// leading zeros dropped ("00042" saved as "42"), or rounded into scientific
+// notation ("123456789012" as "1,23457E+11"). An export's client number
+// comes back so without anyone having touched it.
+bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number);
+
 }  // namespace clientbook::importer
 
-#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_ROUNDED_ID_H_
+#endif  // CLIENTBOOK_SERVICES_IMPORT_DOMAIN_SPREADSHEET_NUMBERS_H_

@@ -1,4 +1,4 @@
-#include "services/import/domain/rounded_id.h"
+#include "services/import/domain/spreadsheet_numbers.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -70,6 +70,18 @@ bool RoundedId::CouldBe(uint64_t id) const {
   const unsigned __int128 distance =
       scaled_id > shown ? scaled_id - shown : shown - scaled_id;
   return 2 * distance <= PowerOfTen(std::abs(exponent_));
+}
+
+bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number) {
+  if (!AllDigits(number) || shown == number) return false;
+  if (AllDigits(shown)) {
+    number.remove_prefix(std::min(number.find_first_not_of('0'), number.size() - 1));
+    return shown == number;
+  }
+  uint64_t value = 0;
+  const std::optional<RoundedId> rounded = RoundedId::Parse(shown);
+  return rounded.has_value() && absl::SimpleAtoi(number, &value) &&
+         rounded->CouldBe(value);
 }
 
 }  // namespace clientbook::importer

@@ -1,4 +1,4 @@
-#include "services/import/domain/rounded_id.h"
+#include "services/import/domain/spreadsheet_numbers.h"
 
 #include "gtest/gtest.h"
 
@@ -45,6 +45,21 @@ TEST(RoundedIdTest, CouldBeEveryIdThatRoundsToTheDigitsShown) {
   EXPECT_TRUE(CouldBe("1.8E+19", 18'000'000'000'000'000'000u));
   EXPECT_FALSE(CouldBe("9E+20", 18'446'744'073'709'551'615u));
   EXPECT_FALSE(CouldBe("0E+0", 1));
+}
+
+TEST(SpreadsheetNumbersTest, ANumberOfDigitsComesBackWithoutItsZerosOrRounded) {
+  EXPECT_TRUE(IsSpreadsheetFormOf("42", "00042"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("0", "000"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("1,23457E+11", "123456789012"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("1.23457E+14", "00123456789012345"));
+
+  EXPECT_FALSE(IsSpreadsheetFormOf("00042", "00042"));  // the same: no change at all
+  EXPECT_FALSE(IsSpreadsheetFormOf("43", "00042"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("042", "00042"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("42", "A-00042"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("42", "42000"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("2E+11", "123456789012"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("", "00042"));
 }
 
 }  // namespace
