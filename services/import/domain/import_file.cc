@@ -1,5 +1,7 @@
 #include "services/import/domain/import_file.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/csv/csv.h"
@@ -34,6 +36,21 @@ absl::Status CheckHeaderEncoding(const csv::Record& header) {
                             "; save it as \"CSV UTF-8\" and upload it again"));
   }
   return absl::OkStatus();
+}
+
+// What to do about a row that is not UTF-8 when it reads as Windows-1252:
+// an ASCII header (the English one) tells no encoding, and Excel's plain
+// "CSV" writes only the rows with accents so.
+std::string Windows1252Hint(const RowRecord& row) {
+  const bool utf8 =
+      std::all_of(row.fields().begin(), row.fields().end(),
+                  [](const std::string& f) { return text::IsValidUtf8(f); });
+  const bool reads_as_1252 =
+      std::all_of(row.fields().begin(), row.fields().end(),
+                  [](const std::string& f) { return ReadsAsWindows1252(f); });
+  if (utf8 || !reads_as_1252) return "";
+  return ": the row reads as Windows-1252, which Excel writes for plain \"CSV\"; save "
+         "the file as \"CSV UTF-8\" and upload it again";
 }
 
 }  // namespace
@@ -131,7 +148,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
     for (std::string& field : record.fields) row.add_fields(std::move(field));
     if (!record.error.empty()) {
       row.set_parse_error_code(v1::ImportError::MALFORMED_ROW);
-      row.set_parse_error(record.error);
+      row.set_parse_error(absl::StrCat(record.error, Windows1252Hint(row)));
     } else if (record.fields.size() != header.fields.size()) {
       row.set_parse_error_code(v1::ImportError::WRONG_COLUMN_COUNT);
       row.set_parse_error(absl::StrCat("the row has ", record.fields.size(),

@@ -10,8 +10,10 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Rows(size_t n) {
   std::string out = "Company ID,Display Name,Client Number\n";
@@ -149,6 +151,20 @@ TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
   EXPECT_EQ(file->rows[0].parse_error_code(),
             static_cast<int>(v1::ImportError::MALFORMED_ROW));
   EXPECT_EQ(file->rows[1].parse_error_code(), 0);
+}
+
+// An English header is ASCII, so Excel's plain "CSV" passes it and writes
+// only the rows with accents in Windows-1252: each says what to do.
+TEST(ImportFileTest, ARowInWindows1252AsksForCsvUtf8) {
+  auto file = ReadImportFile(
+      "Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,\x81\xE9,Y\n");
+  ASSERT_THAT(file, IsOk()) << file.status();
+  ASSERT_EQ(file->rows.size(), 2u);
+  EXPECT_THAT(file->rows[0].parse_error(),
+              AllOf(HasSubstr("not valid UTF-8"), HasSubstr("Windows-1252"),
+                    HasSubstr("CSV UTF-8")));
+  // A byte Windows-1252 leaves undefined: no such advice.
+  EXPECT_THAT(file->rows[1].parse_error(), Not(HasSubstr("Windows-1252")));
 }
 
 }  // namespace
