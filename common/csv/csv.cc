@@ -125,11 +125,13 @@ std::vector<Record> Parse(absl::string_view data, char separator) {
   return records;
 }
 
-std::string Field(absl::string_view value) {
+std::string Field(absl::string_view value, char separator) {
   // A leading byte-order mark is quoted too: unquoted at the start of a file
   // it would be read back as the file's BOM and dropped.
+  const char specials[] = {separator, '"', '\r', '\n'};
   const bool needs_quotes =
-      value.find_first_of(",\"\r\n") != absl::string_view::npos ||
+      value.find_first_of(absl::string_view(specials, sizeof(specials))) !=
+          absl::string_view::npos ||
       (!value.empty() && (value.front() == ' ' || value.back() == ' ')) ||
       absl::StartsWith(value, kBom);
   if (!needs_quotes) return std::string(value);
@@ -153,11 +155,11 @@ absl::string_view CellValue(absl::string_view cell) {
   return HasTextMarker(cell) ? cell.substr(1) : cell;
 }
 
-std::string Line(const std::vector<std::string>& fields) {
+std::string Line(const std::vector<std::string>& fields, char separator) {
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += Field(TextCell(fields[i]));
+    if (i > 0) out.push_back(separator);
+    out += Field(TextCell(fields[i]), separator);
   }
   out += "\r\n";
   return out;

@@ -32,9 +32,9 @@ std::vector<Record> Parse(absl::string_view data, char separator = ',');
 // ';' and tab appears most often outside quotes (',' when none does).
 char DetectSeparator(absl::string_view data);
 
-// A field quoted only when it must be (comma, quote, CR or LF inside,
-// blanks at either end, a leading byte-order mark).
-std::string Field(absl::string_view value);
+// A field quoted only when it must be (the separator, a quote, CR or LF
+// inside, blanks at either end, a leading byte-order mark).
+std::string Field(absl::string_view value, char separator = ',');
 
 // Spreadsheets take a cell that starts with '=', '+', '-', '@', a tab or a
 // carriage return for a formula and run it (CSV injection: a client's name
@@ -49,8 +49,9 @@ std::string TextCell(absl::string_view value);
 absl::string_view CellValue(absl::string_view cell);
 
 // One record with a CRLF line end, each field a TextCell quoted by Field:
-// every file Clientbook writes is read by spreadsheets.
-std::string Line(const std::vector<std::string>& fields);
+// every file Clientbook writes is read by spreadsheets. `separator` as in
+// Parse.
+std::string Line(const std::vector<std::string>& fields, char separator = ',');
 
 // The UTF-8 byte-order mark, written at the start of exports so spreadsheet
 // programs read the accents right.

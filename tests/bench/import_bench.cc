@@ -87,7 +87,7 @@ class Fixture {
     size_t bytes = 0;
     if (!import_->importer()
              .Export(
-                 testing::As("alice"), export_firm_, v1::ENGLISH, false,
+                 testing::As("alice"), export_firm_, v1::ENGLISH, ',', false,
                  [](int64_t bytes) { return bytes; },
                  [&](std::string piece) {
                    bytes += piece.size();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
@@ -35,6 +36,20 @@ void ToProto(const ErrorRecord& e, v1::ImportError& out) {
   }
 }
 
+absl::StatusOr<char> SeparatorOf(v1::CsvSeparator separator) {
+  switch (separator) {
+    case v1::CSV_SEPARATOR_UNSPECIFIED:
+    case v1::COMMA:
+      return ',';
+    case v1::SEMICOLON:
+      return ';';
+    case v1::TAB:
+      return '\t';
+    default:
+      return errors::InvalidField("separator", "must be COMMA, SEMICOLON or TAB");
+  }
+}
+
 bool WriteChunks(const Write& write, absl::string_view data) {
   for (size_t at = 0; at < data.size(); at += kChunkBytes) {
     v1::CsvChunk chunk;
@@ -56,9 +71,10 @@ grpc::ServerWriteReactor<v1::CsvChunk>* ImportService::ExportClients(
         const auto language = req->header_language() == v1::HEADER_LANGUAGE_UNSPECIFIED
                                   ? v1::ENGLISH
                                   : req->header_language();
+        CB_ASSIGN_OR_RETURN(const char separator, SeparatorOf(req->separator()));
         server::UnsentResponses::Hold held;
         return importer_.Export(
-            caller, parent.firm_id, language, req->include_inactive(),
+            caller, parent.firm_id, language, separator, req->include_inactive(),
             [&](int64_t bytes) {
               held = server::UnsentResponses::Hold();
               held = export_room_.Reserve(caller.user_id, bytes);

@@ -85,7 +85,8 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
         absl::StrCat("the file has ", bytes.size(), " bytes; at most ", kMaxFileBytes,
                      " bytes (100 KB) are accepted: split it into smaller files"));
   }
-  std::vector<csv::Record> records = csv::Parse(bytes, csv::DetectSeparator(bytes));
+  const char separator = csv::DetectSeparator(bytes);
+  std::vector<csv::Record> records = csv::Parse(bytes, separator);
   size_t first = 0;
   while (first < records.size() && records[first].blank) ++first;
   if (first == records.size()) {
@@ -100,6 +101,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
 
   // The language whose headers the file has most of; all three are needed.
   ImportFile file;
+  file.separator = separator;
   int best_found = -1;
   std::vector<std::string> best_missing;
   for (v1::HeaderLanguage language : kLanguages) {

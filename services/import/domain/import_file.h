@@ -24,6 +24,8 @@ std::string ErrorColumnName(v1::HeaderLanguage language);
 
 struct ImportFile {
   v1::HeaderLanguage language = v1::ENGLISH;
+  // ',', ';' or tab (csv::DetectSeparator).
+  char separator = ',';
   // Where each Column is among a row's fields, and the headers as written.
   std::array<int, 3> column_index{};
   std::array<std::string, 3> header;

@@ -122,6 +122,7 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
   job.set_created_by(caller.user_id);
   KeepCredentials(caller, job);
   job.set_header_language(file->language);
+  job.set_separator(std::string(1, file->separator));
   for (int column = 0; column < 3; ++column) {
     job.add_column_index(file->column_index[column]);
     job.add_header(file->header[column]);
@@ -264,10 +265,12 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
                                    const std::function<bool(std::string piece)>& sink) {
   absl::StatusOr<JobRecord> job = Get(caller, ref);
   if (!job.ok()) return job.status();
+  const char separator = job->separator().empty() ? ',' : job->separator().front();
   std::string piece(csv::kBom);
   piece +=
       csv::Line({job->header(kCompanyId), job->header(kDisplayName),
-                 job->header(kClientNumber), ErrorColumnName(job->header_language())});
+                 job->header(kClientNumber), ErrorColumnName(job->header_language())},
+                separator);
   // Every error of a row goes into one line; the store keeps them in row
   // order, so a row's line is done when the next row's first error comes.
   // Each cell is written as the upload read it (csv::CellValue), so that the
@@ -286,7 +289,7 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
                             : "");
     }
     line.push_back(absl::StrCat("row ", row, ": ", absl::StrJoin(messages, "; ")));
-    piece += csv::Line(line);
+    piece += csv::Line(line, separator);
     messages.clear();
     ++rows;
   };
@@ -318,12 +321,12 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
 }
 
 absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
-                              v1::HeaderLanguage language, bool include_inactive,
-                              const ExportRoom& room,
+                              v1::HeaderLanguage language, char separator,
+                              bool include_inactive, const ExportRoom& room,
                               const std::function<bool(std::string piece)>& sink) {
   std::array<std::string, 3> headers = HeaderNames(language);
   std::string piece(csv::kBom);
-  piece += csv::Line({headers[0], headers[1], headers[2]});
+  piece += csv::Line({headers[0], headers[1], headers[2]}, separator);
   std::string token;
   int64_t rows = 0;
   int32_t page_size = kFirstExportPage;
@@ -337,7 +340,8 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
       if (!page.ok()) return page.status();
       const size_t before = piece.size();
       for (const ExistingClient& c : page->clients) {
-        piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number});
+        piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number},
+                           separator);
       }
       rows += static_cast<int64_t>(page->clients.size());
       token = page->next_page_token;

@@ -132,7 +132,7 @@ class Importer {
   absl::StatusOr<Page<ErrorRecord>> ListErrors(const auth::Caller& caller,
                                                names::ImportJobName ref,
                                                const PageRequest& page);
-  // The rejected rows as CSV: the job's headers plus an error column,
+  // The rejected rows as CSV: the job's headers and separator plus an error column,
   // handed to `sink` a few dozen rows at a time; a sink that returns false
   // stops it (the caller went away).
   absl::Status ErrorReport(const auth::Caller& caller, names::ImportJobName ref,
@@ -143,7 +143,7 @@ class Importer {
   // Each page holds `room` for its rows at kMaxExportRowBytes each, and
   // has fewer rows (one at least) when the room has less.
   absl::Status Export(const auth::Caller& caller, uint64_t firm_id,
-                      v1::HeaderLanguage language, bool include_inactive,
+                      v1::HeaderLanguage language, char separator, bool include_inactive,
                       const ExportRoom& room,
                       const std::function<bool(std::string piece)>& sink);
 

@@ -63,9 +63,10 @@ class ImportServiceTest : public ::testing::Test {
     return client::ContextFor(testing::As(user), kTimeout);
   }
 
-  std::string Export() {
+  std::string Export(v1::CsvSeparator separator = v1::CSV_SEPARATOR_UNSPECIFIED) {
     v1::ExportClientsRequest req;
     req.set_parent(firm_);
+    req.set_separator(separator);
     auto ctx = Ctx();
     testing::CsvDownload download =
         testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
@@ -231,6 +232,30 @@ TEST_F(ImportServiceTest, ExportFillImportAndTheDirectoryHasTheNumbers) {
   EXPECT_EQ(job.applied_rows(), 3);
   EXPECT_EQ(NumbersByName().size(), 3u);
   for (const auto& [name, number] : NumbersByName()) EXPECT_FALSE(number.empty()) << name;
+}
+
+// Excel where a comma is the decimal separator reads and writes ';': the
+// export asked so uploads back as it is. A separator of no kind is refused.
+TEST_F(ImportServiceTest, AnExportWithSemicolonsUploadsBackUnchanged) {
+  const std::string exported = Export(v1::SEMICOLON);
+  EXPECT_THAT(exported, HasSubstr("Company ID;Display Name;Client Number\r\n"));
+  std::vector<csv::Record> rows = csv::Parse(exported, ';');
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1].fields.size(), 3u);
+  v1::ImportJob job = ImportAndWait(exported);
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_EQ(job.unchanged_rows(), 3);
+  EXPECT_THAT(csv::Parse(Export(v1::TAB), '\t')[0].fields,
+              ElementsAre("Company ID", "Display Name", "Client Number"));
+
+  v1::ExportClientsRequest req;
+  req.set_parent(firm_);
+  req.set_separator(static_cast<v1::CsvSeparator>(9));
+  auto ctx = Ctx();
+  testing::CsvDownload download =
+      testing::ReadCsv(*import_stub_->ExportClients(ctx.get(), req));
+  EXPECT_EQ(download.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(download.status.error_message(), HasSubstr("separator"));
 }
 
 // A file's clients may each hold 50 products of 100 four-byte characters

@@ -109,5 +109,18 @@ TEST(CsvTest, WritingQuotesOnlyWhatMustBeAndReadsBack) {
   EXPECT_EQ(Parse(Line(fields))[0].fields, fields);
 }
 
+// Excel where a comma is the decimal separator writes ';'; tab is the third.
+TEST(CsvTest, EachSeparatorQuotesItselfAndReadsBack) {
+  EXPECT_EQ(Field("a;b", ';'), "\"a;b\"");
+  EXPECT_EQ(Field("a,b", ';'), "a,b");
+  EXPECT_EQ(Field("a\tb", '\t'), "\"a\tb\"");
+  const std::vector<std::string> fields = {"1002", "Neri; Gialli, & C.", "a\tb", "\"q\""};
+  for (char separator : {',', ';', '\t'}) {
+    const std::string line = Line(fields, separator);
+    EXPECT_EQ(DetectSeparator(line), separator) << line;
+    EXPECT_EQ(Parse(line, separator)[0].fields, fields) << line;
+  }
+}
+
 }  // namespace
 }  // namespace clientbook::csv

