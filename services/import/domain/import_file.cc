@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/csv/csv.h"
@@ -20,6 +21,21 @@ std::string HeaderKey(absl::string_view name) { return text::FoldCase(text::Trim
 // it, which is what Excel's plain "CSV" writes in Western locales.
 bool ReadsAsWindows1252(absl::string_view bytes) {
   return bytes.find_first_of("\x81\x8D\x8F\x90\x9D") == absl::string_view::npos;
+}
+
+// What a file that is no text at all, or text in UTF-16, was saved as:
+// each is a choice next to "CSV UTF-8" in Excel's Save As. Empty when none.
+absl::string_view SavedAsInstead(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, "\xFF\xFE") || absl::StartsWith(bytes, "\xFE\xFF")) {
+    return "UTF-16 text (what Excel saves as \"Unicode Text\")";
+  }
+  if (absl::StartsWith(bytes, "PK\x03\x04")) {
+    return "a zip archive, such as an Excel workbook (.xlsx), not CSV";
+  }
+  if (absl::StartsWith(bytes, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
+    return "an Excel 97-2003 workbook (.xls), not CSV";
+  }
+  return "";
 }
 
 // INVALID_ARGUMENT unless every header is UTF-8: the file's encoding is
@@ -84,6 +100,11 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the file has ", bytes.size(), " bytes; at most ", kMaxFileBytes,
                      " bytes (100 KB) are accepted: split it into smaller files"));
+  }
+  if (absl::string_view other = SavedAsInstead(bytes); !other.empty()) {
+    return errors::InvalidField("csv", absl::StrCat("the file is ", other,
+                                                    "; save it as \"CSV UTF-8\" and "
+                                                    "upload it again"));
   }
   const char separator = csv::DetectSeparator(bytes);
   std::vector<csv::Record> records = csv::Parse(bytes, separator);

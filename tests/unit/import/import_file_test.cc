@@ -143,6 +143,22 @@ TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
   EXPECT_THAT(file.status().message(), HasSubstr("CSV UTF-8"));
 }
 
+// The other choices of Excel's Save As, uploaded by mistake, are named.
+TEST(ImportFileTest, AWorkbookOrUtf16TextIsNamedAndRefused) {
+  const std::string utf16(
+      "\xFF\xFE"
+      "C\0o\0m\0",
+      8);
+  for (const auto& [bytes, named] : std::vector<std::pair<std::string, std::string>>{
+           {utf16, "UTF-16"},
+           {std::string("PK\x03\x04\x14\0\x06\0", 8), "(.xlsx)"},
+           {std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0", 10), "(.xls)"}}) {
+    auto file = ReadImportFile(bytes);
+    EXPECT_THAT(file, StatusIs(absl::StatusCode::kInvalidArgument)) << named;
+    EXPECT_THAT(file.status().message(), AllOf(HasSubstr(named), HasSubstr("CSV UTF-8")));
+  }
+}
+
 TEST(ImportFileTest, ADataRowThatIsNotUtf8IsThatRowsProblemOnly) {
   auto file =
       ReadImportFile("Company ID,Display Name,Client Number\n1,Soci\xE9t\xE9,X\n2,B,Y\n");
