@@ -69,6 +69,16 @@ std::string Windows1252Hint(const RowRecord& row) {
          "the file as \"CSV UTF-8\" and upload it again";
 }
 
+// Spreadsheets save every row of the range a sheet has used, and a row
+// with nothing in it as separators alone (",,"): formatting the Client
+// Number column as text down to row 2,000 wrote as many. Nobody sees such a
+// row; it is skipped as a blank line is, and counts as none.
+bool IsRowOfEmptyCells(const csv::Record& record) {
+  return record.error.empty() &&
+         std::all_of(record.fields.begin(), record.fields.end(),
+                     [](const std::string& f) { return text::Trim(f).empty(); });
+}
+
 }  // namespace
 
 std::array<std::string, 3> HeaderNames(v1::HeaderLanguage language) {
@@ -165,7 +175,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
 
   for (size_t r = first + 1; r < records.size(); ++r) {
     csv::Record& record = records[r];
-    if (record.blank) continue;
+    if (record.blank || IsRowOfEmptyCells(record)) continue;
     RowRecord& row = file.rows.emplace_back();
     row.set_line(static_cast<int32_t>(record.line));
     for (std::string& field : record.fields) row.add_fields(std::move(field));

@@ -143,6 +143,20 @@ TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
   EXPECT_THAT(file.status().message(), HasSubstr("CSV UTF-8"));
 }
 
+// A sheet formatted down to row 2,000 saves its empty rows as ",,": no one
+// sees them, and they count as no rows (a row with any cell is one).
+TEST(ImportFileTest, RowsOfEmptyCellsAreSkippedAsBlankLines) {
+  std::string csv = "Company ID,Display Name,Client Number\r\n1001,Rossi,R-1\r\n";
+  for (int i = 0; i < 1999; ++i) csv += ",,\r\n";
+  csv += ",Nobody,\r\n, , \r\n";
+  auto file = ReadImportFile(csv);
+  ASSERT_THAT(file, IsOk()) << file.status();
+  ASSERT_EQ(file->rows.size(), 2u);
+  EXPECT_EQ(file->rows[1].line(), 2002);
+  EXPECT_THAT(ReadImportFile("Company ID,Display Name,Client Number\r\n,,\r\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // The other choices of Excel's Save As, uploaded by mistake, are named.
 TEST(ImportFileTest, AWorkbookOrUtf16TextIsNamedAndRefused) {
   const std::string utf16(
