@@ -127,55 +127,74 @@ std::vector<RowCompany> ReadRows(Verdicts& v) {
 // ListClients page holds.
 constexpr int32_t kClientsPerPage = 1000;
 
+// How many of the clients a rounded ID could be a refusal names.
+constexpr size_t kCandidatesNamed = 3;
+
 // Stage 2, rounded IDs: the row is the firm's one client (inactive ones
 // too) with the row's display name and an ID that rounds to what the row
 // shows. The firm's list is read once, by pages, for all such rows: the
 // full ID is lost from the file, so a name index could only be asked row
 // by row. None or several such clients: the row is refused, saying so.
+// Rows showing the same name and ID look once, and each keeps a count and
+// the first few it could be (a firm may hold any number of one name).
 absl::Status FindRoundedIds(DirectoryPort& directory, const JobRecord& job, Verdicts& v,
                             std::vector<RowCompany>& companies) {
-  absl::flat_hash_map<std::string, std::vector<RowCompany*>> rows_named;
+  struct Lookup {
+    RoundedId rounded;
+    std::vector<RowCompany*> rows;
+    int64_t count = 0;
+    std::vector<uint64_t> first;  // at most kCandidatesNamed
+  };
+  // By display name, then by the ID as the row shows it.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, Lookup>> lookups;
   for (RowCompany& c : companies) {
-    if (c.rounded) rows_named[text::Composed(v.Field(c.row, kDisplayName))].push_back(&c);
+    if (!c.rounded) continue;
+    Lookup& lookup = lookups[text::Composed(v.Field(c.row, kDisplayName))]
+                         .try_emplace(v.Field(c.row, kCompanyId), Lookup{*c.rounded})
+                         .first->second;
+    lookup.rows.push_back(&c);
   }
-  if (rows_named.empty()) return absl::OkStatus();
-  absl::flat_hash_map<const RowCompany*, std::vector<uint64_t>> could_be;
+  if (lookups.empty()) return absl::OkStatus();
   std::string token;
   do {
     absl::StatusOr<ClientPage> page = directory.ListClients(
         StarterOf(job), job.firm_id(), /*include_inactive=*/true, token, kClientsPerPage);
     if (!page.ok()) return page.status();
     for (const ExistingClient& client : page->clients) {
-      auto named = rows_named.find(text::Composed(client.display_name));
-      if (named == rows_named.end()) continue;
-      for (const RowCompany* c : named->second) {
-        if (c->rounded->CouldBe(client.company_id)) {
-          could_be[c].push_back(client.company_id);
+      auto named = lookups.find(text::Composed(client.display_name));
+      if (named == lookups.end()) continue;
+      for (auto& [shown, lookup] : named->second) {
+        if (!lookup.rounded.CouldBe(client.company_id)) continue;
+        if (++lookup.count <= static_cast<int64_t>(kCandidatesNamed)) {
+          lookup.first.push_back(client.company_id);
         }
       }
     }
     token = std::move(page->next_page_token);
   } while (!token.empty());
-  for (auto& [name, rows] : rows_named) {
-    for (RowCompany* c : rows) {
-      const std::vector<uint64_t>& ids = could_be[c];
-      if (ids.size() == 1) {
-        c->company_id = ids.front();
-        continue;
+  for (const auto& [name, by_shown] : lookups) {
+    for (const auto& [shown, lookup] : by_shown) {
+      for (RowCompany* c : lookup.rows) {
+        if (lookup.count == 1) {
+          c->company_id = lookup.first.front();
+          continue;
+        }
+        const std::string rounded = absl::StrCat(
+            "'", shown,
+            "' is a company ID a spreadsheet rounded into scientific notation, and ");
+        v.Reject(
+            c->row, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
+            lookup.count == 0
+                ? absl::StrCat(rounded, "no client of this firm named '", name,
+                               "' has an ID it could be: export again and open the "
+                               "file with the Company ID column as text")
+                : absl::StrCat(
+                      rounded, lookup.count, " clients of this firm named '", name,
+                      "' have an ID it could be (", absl::StrJoin(lookup.first, ", "),
+                      lookup.count > static_cast<int64_t>(kCandidatesNamed) ? ", …" : "",
+                      "): write the row's full company ID (export again and "
+                      "open the file with the Company ID column as text)"));
       }
-      const std::string shown = absl::StrCat(
-          "'", v.Field(c->row, kCompanyId),
-          "' is a company ID a spreadsheet rounded into scientific notation, and ");
-      v.Reject(
-          c->row, kCompanyId, v1::ImportError::UNKNOWN_COMPANY_ID,
-          ids.empty()
-              ? absl::StrCat(shown, "no client of this firm named '", name,
-                             "' has an ID it could be: export again and open the "
-                             "file with the Company ID column as text")
-              : absl::StrCat(shown, ids.size(), " clients of this firm named '", name,
-                             "' have an ID it could be (", absl::StrJoin(ids, ", "),
-                             "): write the row's full company ID (export again and "
-                             "open the file with the Company ID column as text)"));
     }
   }
   return absl::OkStatus();
@@ -266,6 +285,13 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
     if (number.empty() || number == client->second.client_number ||
         IsSpreadsheetFormOf(number, client->second.client_number)) {
       ++plan.unchanged;
+      continue;
+    }
+    if (const std::string made = SpreadsheetMade(number); !made.empty()) {
+      v.Reject(c.row, kClientNumber, v1::ImportError::INVALID_CLIENT_NUMBER,
+               absl::StrCat("'", number, "' is ", made,
+                            ": format the Client Number column as text and type the "
+                            "number again"));
       continue;
     }
     plan.updates.push_back({c.company_id, number, client->second.etag});

@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/text/text.h"
 
 namespace clientbook::importer {
 namespace {
@@ -56,24 +61,74 @@ std::optional<RoundedId> RoundedId::Parse(absl::string_view text) {
       (!exponent_digits.empty() && !absl::SimpleAtoi(exponent_digits, &exponent))) {
     return std::nullopt;
   }
-  return RoundedId(significand, exponent - static_cast<int>(fraction.size()));
+  // The value shown is significand × 10^last, `last` being the exponent of
+  // the last digit shown (negative when more digits are shown than an
+  // integer has). An ID x could be it when it lies within half a unit of
+  // that digit, |x − value| ≤ 10^last / 2: scaled to integers by
+  // 2 × 10^max(0, −last), |2·x·scale − 2·value·scale| ≤ 10^|last|.
+  const int last = exponent - static_cast<int>(fraction.size());
+  if (last > kMaxExponent) return RoundedId(1, 0);
+  const unsigned __int128 scale = PowerOfTen(std::max(0, -last));
+  const unsigned __int128 twice_value =
+      2 * static_cast<unsigned __int128>(significand) * PowerOfTen(std::max(0, last));
+  const unsigned __int128 unit = PowerOfTen(std::abs(last));
+  const unsigned __int128 lowest =
+      twice_value <= unit ? 0 : (twice_value - unit + 2 * scale - 1) / (2 * scale);
+  const unsigned __int128 highest = (twice_value + unit) / (2 * scale);
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  if (lowest > kMax) return RoundedId(1, 0);
+  return RoundedId(static_cast<uint64_t>(lowest),
+                   static_cast<uint64_t>(std::min<unsigned __int128>(highest, kMax)));
 }
 
-bool RoundedId::CouldBe(uint64_t id) const {
-  if (exponent_ > kMaxExponent) return false;
-  // Within half a unit of the last digit shown: 2·|id − shown| ≤ 10^exponent_,
-  // both sides scaled to integers (a tie rounds either way).
-  const unsigned __int128 scaled_id =
-      static_cast<unsigned __int128>(id) * PowerOfTen(std::max(0, -exponent_));
-  const unsigned __int128 shown =
-      static_cast<unsigned __int128>(significand_) * PowerOfTen(std::max(0, exponent_));
-  const unsigned __int128 distance =
-      scaled_id > shown ? scaled_id - shown : shown - scaled_id;
-  return 2 * distance <= PowerOfTen(std::abs(exponent_));
+namespace {
+
+// Parts of at most 4 digits joined by one '-' or '/' throughout, two or
+// three of them: what a spreadsheet reads as a date ("3-12", "10-2345").
+bool LooksLikeADate(absl::string_view number) {
+  const size_t separator = number.find_first_of("-/");
+  if (separator == absl::string_view::npos) return false;
+  const std::vector<absl::string_view> parts = absl::StrSplit(number, number[separator]);
+  return (parts.size() == 2 || parts.size() == 3) &&
+         std::all_of(parts.begin(), parts.end(),
+                     [](absl::string_view p) { return AllDigits(p) && p.size() <= 4; });
 }
+
+// A month as a spreadsheet's "mmm" shows it, in the languages of the
+// headers (and German): folded, without a closing period ("janv.", "Déc").
+bool IsMonth(absl::string_view word) {
+  static const auto* const kMonths = new absl::flat_hash_set<std::string>{
+      "jan", "feb",  "mar",  "apr",  "may",  "jun",  "jul",  "aug",  "sep",
+      "oct", "nov",  "dec",  "gen",  "mag",  "giu",  "lug",  "ago",  "set",
+      "ott", "dic",  "ene",  "abr",  "sept", "janv", "févr", "mars", "avr",
+      "mai", "juin", "juil", "août", "déc",  "mrz",  "okt",  "dez"};
+  return kMonths->contains(text::FoldCase(absl::StripSuffix(word, ".")));
+}
+
+// A date as a spreadsheet shows one it read from such a number: a month's
+// name and one or two numbers, joined by '-', '/' or blanks ("12-Jan",
+// "Oct-45", "01-déc.", "3-mar-24").
+bool ShowsADate(absl::string_view shown) {
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(shown, absl::ByAnyChar("-/ "), absl::SkipEmpty());
+  if (parts.size() != 2 && parts.size() != 3) return false;
+  int months = 0;
+  for (absl::string_view part : parts) {
+    if (IsMonth(part)) {
+      ++months;
+    } else if (!AllDigits(part) || part.size() > 4) {
+      return false;
+    }
+  }
+  return months == 1;
+}
+
+}  // namespace
 
 bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number) {
-  if (!AllDigits(number) || shown == number) return false;
+  if (shown == number) return false;
+  if (LooksLikeADate(number) && ShowsADate(shown)) return true;
+  if (!AllDigits(number)) return false;
   if (AllDigits(shown)) {
     number.remove_prefix(std::min(number.find_first_not_of('0'), number.size() - 1));
     return shown == number;
@@ -82,6 +137,14 @@ bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number) {
   const std::optional<RoundedId> rounded = RoundedId::Parse(shown);
   return rounded.has_value() && absl::SimpleAtoi(number, &value) &&
          rounded->CouldBe(value);
+}
+
+std::string SpreadsheetMade(absl::string_view shown) {
+  if (ShowsADate(shown)) return "a date a spreadsheet made of a number such as 3-12";
+  if (RoundedId::Parse(shown).has_value()) {
+    return "a number a spreadsheet rounded into scientific notation";
+  }
+  return "";
 }
 
 }  // namespace clientbook::importer

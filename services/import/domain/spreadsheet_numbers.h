@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -24,25 +25,30 @@ class RoundedId {
 
   // Whether rounding `id` to the digits shown gives them: "1E+12" could be
   // any ID from 500000000000 to 1500000000000, "1,00000000100E+12" one from
-  // 1000000001000 less 5 to 1000000001000 plus 5.
-  bool CouldBe(uint64_t id) const;
+  // 1000000001000 less 5 to 1000000001000 plus 5 (a tie rounds either way).
+  bool CouldBe(uint64_t id) const { return lowest_ <= id && id <= highest_; }
 
  private:
-  RoundedId(uint64_t significand, int exponent)
-      : significand_(significand), exponent_(exponent) {}
+  RoundedId(uint64_t lowest, uint64_t highest) : lowest_(lowest), highest_(highest) {}
 
-  // The value shown is significand_ × 10^exponent_ (exponent_ is that of the
-  // last digit shown, so it may be negative).
-  uint64_t significand_;
-  int exponent_;
+  // The IDs it could be (none when lowest_ > highest_).
+  uint64_t lowest_;
+  uint64_t highest_;
 };
 
-// Whether `shown` is what a spreadsheet makes of `number` (a text of
-// digits) when it reads it as a number, as Excel does opening a CSV: its
-// leading zeros dropped ("00042" saved as "42"), or rounded into scientific
-// notation ("123456789012" as "1,23457E+11"). An export's client number
-// comes back so without anyone having touched it.
+// Whether `shown` is what a spreadsheet makes of `number` when it reads it
+// as a number or a date, as Excel does opening a CSV: a number of digits
+// without its leading zeros ("00042" saved as "42") or rounded into
+// scientific notation ("123456789012" as "1,23457E+11"); digits joined by
+// '-' or '/' as a date ("3-12" as "12-Mar", "10-2345" as "Oct-45"). An
+// export's client number comes back so without anyone having touched it.
 bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number);
+
+// What a spreadsheet made `shown` of, when it reads as a number it rounded
+// or a date it read from a number ("1,23457E+11", "12-Mar"): no firm's new
+// client number, but one typed into a column not formatted as text. Empty
+// when neither.
+std::string SpreadsheetMade(absl::string_view shown);
 
 }  // namespace clientbook::importer
 

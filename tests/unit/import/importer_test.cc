@@ -160,6 +160,20 @@ TEST_F(ImporterInCellTest, ARoundedIdThatCouldBeSeveralClientsIsRefused) {
   EXPECT_EQ(Number(rossi_), "");
 }
 
+// A firm may hold any number of clients of one name: a refusal counts them
+// and names the first few, and rows showing the same look them up once.
+TEST_F(ImporterInCellTest, ARoundedIdThatCouldBeManyClientsCountsThem) {
+  for (int i = 0; i < 5; ++i) AddClient("Rossi SRL", "", /*allow_duplicate_name=*/true);
+  JobRecord job = Import(File({"1E+12,Rossi SRL,R-1", "1E+12,Rossi SRL,R-2"}));
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  for (const ErrorRecord& e : errors) {
+    EXPECT_THAT(e.message(), AllOf(HasSubstr("6 clients"),
+                                   HasSubstr(absl::StrCat(rossi_)), HasSubstr(", …)")));
+  }
+  EXPECT_EQ(directory_.page_sizes.size(), 1u);
+}
+
 // No client of that name, or none whose id rounds to what the row shows,
 // or the same company in another row: refused as such.
 TEST_F(ImporterInCellTest, ARoundedIdFoundNowhereOrTwiceIsRefused) {
@@ -194,6 +208,26 @@ TEST_F(ImporterTest, ANumberASpreadsheetReadAsANumberIsLeftAsItIs) {
   EXPECT_EQ(Number(zeros), "00042");
   EXPECT_EQ(Number(long_number), "123456789012");
   EXPECT_EQ(Number(verdi_), "2");
+}
+
+// Digits joined by a dash come back as the date Excel read them as: the
+// number kept. A new number that reads as such a date, or as a number
+// Excel rounded, was typed into a column not formatted as text: refused,
+// saying so, rather than stored as "12-Mar".
+TEST_F(ImporterTest, ANumberASpreadsheetMadeADateIsKeptAndANewOneRefused) {
+  const uint64_t dated = AddClient("Date SRL", "10-2345");
+  JobRecord job = Import(File({absl::StrCat(dated, ",Date SRL,Oct-45"),
+                               absl::StrCat(rossi_, ",Rossi SRL,12-Mar"),
+                               absl::StrCat(bianchi_, ",Bianchi SpA,1.23457E+11")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  EXPECT_EQ(Number(dated), "10-2345");
+  EXPECT_EQ(Number(rossi_), "");
+  EXPECT_EQ(Number(bianchi_), "");
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(CodeOf(errors[0]), v1::ImportError::INVALID_CLIENT_NUMBER);
+  EXPECT_THAT(errors[0].message(), HasSubstr("a date"));
+  EXPECT_THAT(errors[1].message(), HasSubstr("scientific notation"));
 }
 
 TEST_F(ImporterTest, OneRowCanCarrySeveralProblems) {

@@ -1,5 +1,6 @@
 #include "services/import/domain/spreadsheet_numbers.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace clientbook::importer {
@@ -60,6 +61,29 @@ TEST(SpreadsheetNumbersTest, ANumberOfDigitsComesBackWithoutItsZerosOrRounded) {
   EXPECT_FALSE(IsSpreadsheetFormOf("42", "42000"));
   EXPECT_FALSE(IsSpreadsheetFormOf("2E+11", "123456789012"));
   EXPECT_FALSE(IsSpreadsheetFormOf("", "00042"));
+}
+
+// Excel reads "3-12" as the 12th of March, "10-2345" as October 2345, and
+// shows and saves them as its locale's "mmm" format does.
+TEST(SpreadsheetNumbersTest, DigitsJoinedByADashComeBackAsADate) {
+  EXPECT_TRUE(IsSpreadsheetFormOf("12-Mar", "3-12"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("Oct-45", "10-2345"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("01-déc.", "12/01"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("3-gen-24", "1-3-2024"));
+
+  EXPECT_FALSE(IsSpreadsheetFormOf("A-17", "3-12"));  // a number of another scheme
+  EXPECT_FALSE(IsSpreadsheetFormOf("12-Mar", "C-3-12"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("12-Mar", "3-12345"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("Mar-Apr", "3-12"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("3-12", "3-12"));
+}
+
+TEST(SpreadsheetNumbersTest, WhatASpreadsheetMadeOfANumberTypedIsNamed) {
+  EXPECT_THAT(SpreadsheetMade("12-Mar"), ::testing::HasSubstr("a date"));
+  EXPECT_THAT(SpreadsheetMade("1,23457E+11"), ::testing::HasSubstr("scientific"));
+  for (absl::string_view number : {"A-17", "3-12", "2024/015", "Mar-A", "E+1", ""}) {
+    EXPECT_EQ(SpreadsheetMade(number), "") << number;
+  }
 }
 
 }  // namespace
