@@ -49,7 +49,9 @@ Record ParseRecord(absl::string_view data, char separator, size_t& pos, size_t& 
         }
         continue;
       }
-      if (c == '\n') ++line;
+      if (c == '\n' || (c == '\r' && (pos + 1 == data.size() || data[pos + 1] != '\n'))) {
+        ++line;
+      }
       field.push_back(c);
       ++pos;
       continue;
@@ -57,8 +59,9 @@ Record ParseRecord(absl::string_view data, char separator, size_t& pos, size_t& 
     if (c == separator) {
       end_field();
       ++pos;
-    } else if (c == '\r' && (pos + 1 == data.size() || data[pos + 1] == '\n')) {
-      end_line(pos + 1 == data.size() ? 1 : 2);
+    } else if (c == '\r') {
+      // CR alone ends a line too: Excel for Mac's plain "CSV" writes it so.
+      end_line(pos + 1 < data.size() && data[pos + 1] == '\n' ? 2 : 1);
       break;
     } else if (c == '\n') {
       end_line(1);
@@ -70,8 +73,11 @@ Record ParseRecord(absl::string_view data, char separator, size_t& pos, size_t& 
       // After a closing quote only a separator or the line end may follow; skip
       // to the end of the line so the next record starts cleanly.
       record.error = "text after a closing quote";
-      while (pos < data.size() && data[pos] != '\n') ++pos;
-      if (pos < data.size()) end_line(1);
+      while (pos < data.size() && data[pos] != '\n' && data[pos] != '\r') ++pos;
+      if (pos < data.size()) {
+        end_line(pos + 1 < data.size() && data[pos] == '\r' && data[pos + 1] == '\n' ? 2
+                                                                                     : 1);
+      }
       return record;
     } else {
       if (c == '"') record.error = "a quote inside an unquoted field";

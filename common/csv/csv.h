@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 
 // The one parser Clientbook owns, because its error reporting is the
-// product: RFC 4180 with a UTF-8 BOM allowed, CRLF or LF line ends. It never
+// product: RFC 4180 with a UTF-8 BOM allowed, CRLF, LF or CR line ends. It never
 // fails as a whole: each record carries its own error, so one bad row is
 // reported while the others go on.
 namespace clientbook::csv {

@@ -23,6 +23,19 @@ TEST(CsvTest, CrlfAndLfAreTheSame) {
   EXPECT_THAT(Parse("a,b\r")[0].fields, ElementsAre("a", "b"));
 }
 
+// Excel for Mac's plain "CSV" ends lines with CR alone: each is a line,
+// counted as one (inside quotes too), and a line with a stray quote ends
+// there.
+TEST(CsvTest, CrAloneEndsALine) {
+  std::vector<Record> records = Parse("a,b\r1,\"x\ry\"\r2,\"z\"q\r3,4");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_THAT(records[1].fields, ElementsAre("1", "x\ry"));
+  EXPECT_EQ(records[2].line, 4u);
+  EXPECT_FALSE(records[2].error.empty());
+  EXPECT_THAT(records[3].fields, ElementsAre("3", "4"));
+  EXPECT_EQ(records[3].line, 5u);
+}
+
 TEST(CsvTest, TheByteOrderMarkIsNotPartOfTheFirstField) {
   EXPECT_THAT(Parse("\xEF\xBB\xBF"
                     "Company ID,x\n")[0]
