@@ -2,7 +2,8 @@
 # Builds a libFuzzer target of tests/fuzz/ with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer, and fuzzes it for a bounded time from its seed
 # corpus (tests/fuzz/corpus/TARGET). Exit 77 (ctest: skipped) without clang.
-#   csv      the CSV reader/writer
+#   csv      the CSV reader/writer, and what import reads of a spreadsheet's
+#            numbers in its cells
 #   request  bearer tokens, identity metadata, resource names, filters, page
 #            tokens: what a caller sends before anything checks it (links
 #            the generated messages of BUILD_DIR, uninstrumented)
@@ -15,8 +16,9 @@ if ! command -v clang++-14 >/dev/null 2>&1; then
 fi
 case $target in
   csv)
-    sources=(common/csv/csv.cc common/text/text.cc)
-    libs=(-licuuc -licudata -labsl_strings -labsl_throw_delegate)
+    sources=(common/csv/csv.cc common/text/text.cc
+             services/import/domain/spreadsheet_numbers.cc)
+    libs=(-licuuc -licudata $(pkg-config --libs absl_strings absl_flat_hash_set))
     ;;
   request)
     sources=(common/names/names.cc common/names/resource_name.cc

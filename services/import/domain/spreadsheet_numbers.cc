@@ -58,8 +58,9 @@ std::optional<RoundedId> RoundedId::Parse(absl::string_view text) {
   if (fraction.size() > kMaxSignificandDigits || digits.size() > kMaxSignificandDigits ||
       exponent_digits.size() > kMaxExponentDigits ||
       (!digits.empty() && !absl::SimpleAtoi(digits, &significand)) ||
-      (!exponent_digits.empty() && !absl::SimpleAtoi(exponent_digits, &exponent))) {
-    return std::nullopt;
+      (!exponent_digits.empty() && !absl::SimpleAtoi(exponent_digits, &exponent)) ||
+      significand == 0) {
+    return std::nullopt;  // nor is 0 shown so, or an ID
   }
   // The value shown is significand × 10^last, `last` being the exponent of
   // the last digit shown (negative when more digits are shown than an

@@ -18,7 +18,8 @@ TEST(RoundedIdTest, ReadsWhatSpreadsheetsWrite) {
   }
   for (absl::string_view shown :
        {"1E12", "-1E+12", "1E-12", "1E+", "E+12", "1.E+12", ".5E+12", "1.0.0E+12",
-        "1 E+12", "1E+1x", "1000000001002", "", "1234567890123456789E+1", "1E+123"}) {
+        "1 E+12", "1E+1x", "1000000001002", "", "1234567890123456789E+1", "1E+123",
+        "0E+20", "0,000E+5"}) {
     EXPECT_FALSE(RoundedId::Parse(shown).has_value()) << shown;
   }
 }
@@ -45,7 +46,6 @@ TEST(RoundedIdTest, CouldBeEveryIdThatRoundsToTheDigitsShown) {
 
   EXPECT_TRUE(CouldBe("1.8E+19", 18'000'000'000'000'000'000u));
   EXPECT_FALSE(CouldBe("9E+20", 18'446'744'073'709'551'615u));
-  EXPECT_FALSE(CouldBe("0E+0", 1));
 }
 
 TEST(SpreadsheetNumbersTest, ANumberOfDigitsComesBackWithoutItsZerosOrRounded) {
