@@ -1,6 +1,7 @@
 #include "services/import/domain/import_file.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -79,6 +80,29 @@ bool IsRowOfEmptyCells(const csv::Record& record) {
                      [](const std::string& f) { return text::Trim(f).empty(); });
 }
 
+// Excel's "sep=;" line: a first line naming the separator, written by
+// tools so that Excel in any locale splits the file, and not a row Excel
+// shows. Takes it off `bytes` (keeping a BOM) and returns the separator.
+std::optional<char> TakeSeparatorLine(absl::string_view& bytes) {
+  const bool bom = absl::StartsWith(bytes, csv::kBom);
+  absl::string_view rest = bytes.substr(bom ? csv::kBom.size() : 0);
+  if (!absl::StartsWith(rest, "sep=") || rest.size() < 5 ||
+      absl::string_view(",;\t").find(rest[4]) == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  const char separator = rest[4];
+  rest.remove_prefix(5);
+  if (absl::StartsWith(rest, "\r\n")) {
+    rest.remove_prefix(2);
+  } else if (absl::StartsWith(rest, "\n") || absl::StartsWith(rest, "\r")) {
+    rest.remove_prefix(1);
+  } else if (!rest.empty()) {
+    return std::nullopt;
+  }
+  bytes = rest;  // a BOM before the line is dropped: the file is UTF-8 either way
+  return separator;
+}
+
 }  // namespace
 
 std::array<std::string, 3> HeaderNames(v1::HeaderLanguage language) {
@@ -116,7 +140,8 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
                                                     "; save it as \"CSV UTF-8\" and "
                                                     "upload it again"));
   }
-  const char separator = csv::DetectSeparator(bytes);
+  const std::optional<char> named = TakeSeparatorLine(bytes);
+  const char separator = named.value_or(csv::DetectSeparator(bytes));
   std::vector<csv::Record> records = csv::Parse(bytes, separator);
   size_t first = 0;
   while (first < records.size() && records[first].blank) ++first;

@@ -143,6 +143,23 @@ TEST(ImportFileTest, AWindows1252HeaderRefusesTheFileAskingForCsvUtf8) {
   EXPECT_THAT(file.status().message(), HasSubstr("CSV UTF-8"));
 }
 
+// Tools write "sep=;" first so Excel splits the file in any locale; Excel
+// shows no such row, so the header is still row 1.
+TEST(ImportFileTest, ASepLineNamesTheSeparatorAndIsNoRow) {
+  for (const std::string& start :
+       {std::string("sep=;\r\n"), std::string("\xEF\xBB\xBFsep=;\n")}) {
+    auto file = ReadImportFile(
+        start + "Company ID;Display Name;Client Number\r\n1001;Rossi, Bianchi;R-1,5\r\n");
+    ASSERT_THAT(file, IsOk()) << file.status();
+    EXPECT_EQ(file->separator, ';');
+    ASSERT_EQ(file->rows.size(), 1u);
+    EXPECT_THAT(file->rows[0].fields(), ElementsAre("1001", "Rossi, Bianchi", "R-1,5"));
+    EXPECT_EQ(file->rows[0].line(), 2);
+  }
+  EXPECT_THAT(ReadImportFile("sep=|\nCompany ID|Display Name|Client Number\n1|A|B\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // A sheet formatted down to row 2,000 saves its empty rows as ",,": no one
 // sees them, and they count as no rows (a row with any cell is one).
 TEST(ImportFileTest, RowsOfEmptyCellsAreSkippedAsBlankLines) {
