@@ -82,7 +82,8 @@ bool IsRowOfEmptyCells(const csv::Record& record) {
 
 // Excel's "sep=;" line: a first line naming the separator, written by
 // tools so that Excel in any locale splits the file, and not a row Excel
-// shows. Takes it off `bytes` (keeping a BOM) and returns the separator.
+// shows. Takes it, and a BOM before it, off `bytes` and returns the
+// separator.
 std::optional<char> TakeSeparatorLine(absl::string_view& bytes) {
   const bool bom = absl::StartsWith(bytes, csv::kBom);
   absl::string_view rest = bytes.substr(bom ? csv::kBom.size() : 0);
@@ -99,7 +100,7 @@ std::optional<char> TakeSeparatorLine(absl::string_view& bytes) {
   } else if (!rest.empty()) {
     return std::nullopt;
   }
-  bytes = rest;  // a BOM before the line is dropped: the file is UTF-8 either way
+  bytes = rest;
   return separator;
 }
 
