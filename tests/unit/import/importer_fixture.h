@@ -101,6 +101,7 @@ class InMemoryDirectoryPort final : public DirectoryPort {
                                          absl::string_view page_token,
                                          int32_t page_size) override {
     if (down) return Outage();
+    if (absl::Status s = Admit(); !s.ok()) return s;
     page_sizes.push_back(page_size);
     auto page = directory_.listing.ListClients(
         caller, {.firm_id = firm_id,

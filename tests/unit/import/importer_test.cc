@@ -160,6 +160,31 @@ TEST_F(ImporterInCellTest, ARoundedIdThatCouldBeSeveralClientsIsRefused) {
   EXPECT_EQ(Number(rossi_), "");
 }
 
+// The firm's list read for a rounded id is the directory's to refuse as
+// any read: busy, the job comes back when told; down, it fails having
+// applied nothing, and the same request id resumes it.
+TEST_F(ImporterInCellTest,
+       ARoundedIdLookupWaitsForABusyDirectoryAndResumesAfterAnOutage) {
+  const std::string csv = File({"1E+12,Rossi SRL,R-1"});
+  directory_.busy = true;
+  JobRecord job = Import(csv, "rounded-1");
+  EXPECT_EQ(GetJob(job).state(), v1::ImportJob::VALIDATING);
+  ASSERT_EQ(scheduler_.put_off.size(), 1u);
+  directory_.busy = false;
+  directory_.down = true;
+  RunPutOff();
+  JobRecord failed = *real_store_->GetJob({firm_, job.job_id()}).value();
+  EXPECT_EQ(failed.state(), v1::ImportJob::FAILED);
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("nothing was applied"));
+  EXPECT_EQ(Number(rossi_), "");
+
+  directory_.down = false;
+  JobRecord resumed = Import(csv, "rounded-1");
+  EXPECT_EQ(resumed.job_id(), job.job_id());
+  EXPECT_EQ(resumed.state(), v1::ImportJob::SUCCEEDED) << resumed.failure_reason();
+  EXPECT_EQ(Number(rossi_), "R-1");
+}
+
 // A firm may hold any number of clients of one name: a refusal counts them
 // and names the first few, and rows showing the same look them up once.
 TEST_F(ImporterInCellTest, ARoundedIdThatCouldBeManyClientsCountsThem) {
