@@ -124,16 +124,31 @@ bool ShowsADate(absl::string_view shown) {
   return months == 1;
 }
 
+// Digits with at most one decimal point or comma, as a spreadsheet shows
+// the number they read as: without leading zeros or a fraction's trailing
+// ones ("00042" as "42", "3.20" as "3.2", "03,00" as "3"). None for other
+// text.
+std::optional<std::string> DecimalValue(absl::string_view text) {
+  const size_t point = text.find_first_of(".,");
+  absl::string_view whole = text.substr(0, point);
+  absl::string_view fraction =
+      point == absl::string_view::npos ? absl::string_view() : text.substr(point + 1);
+  if (!AllDigits(whole) || (point != absl::string_view::npos && !AllDigits(fraction))) {
+    return std::nullopt;
+  }
+  whole.remove_prefix(std::min(whole.find_first_not_of('0'), whole.size() - 1));
+  while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
+  return fraction.empty() ? std::string(whole)
+                          : absl::StrCat(whole, text.substr(point, 1), fraction);
+}
+
 }  // namespace
 
 bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number) {
   if (shown == number) return false;
   if (LooksLikeADate(number) && ShowsADate(shown)) return true;
+  if (DecimalValue(number) == shown) return true;
   if (!AllDigits(number)) return false;
-  if (AllDigits(shown)) {
-    number.remove_prefix(std::min(number.find_first_not_of('0'), number.size() - 1));
-    return shown == number;
-  }
   uint64_t value = 0;
   const std::optional<RoundedId> rounded = RoundedId::Parse(shown);
   return rounded.has_value() && absl::SimpleAtoi(number, &value) &&

@@ -37,9 +37,10 @@ class RoundedId {
 };
 
 // Whether `shown` is what a spreadsheet makes of `number` when it reads it
-// as a number or a date, as Excel does opening a CSV: a number of digits
-// without its leading zeros ("00042" saved as "42") or rounded into
-// scientific notation ("123456789012" as "1,23457E+11"); digits joined by
+// as a number or a date, as Excel does opening a CSV: a number without
+// its leading zeros or a fraction's trailing ones ("00042" saved as "42",
+// "3.20" as "3.2"), or rounded into scientific notation ("123456789012" as
+// "1,23457E+11"); digits joined by
 // '-' or '/' as a date ("3-12" as "12-Mar", "10-2345" as "Oct-45"). An
 // export's client number comes back so without anyone having touched it.
 bool IsSpreadsheetFormOf(absl::string_view shown, absl::string_view number);

@@ -218,17 +218,20 @@ TEST_F(ImporterInCellTest, ARoundedIdFoundNowhereOrTwiceIsRefused) {
   EXPECT_EQ(CodeOf(errors[3]), v1::ImportError::DUPLICATE_IN_FILE);
 }
 
-// An export opened in Excel comes back with its numbers of digits read as
-// numbers: "00042" as "42", "123456789012" as "1,23457E+11". Untouched, they
+// An export opened in Excel comes back with its numbers read as numbers:
+// "00042" as "42", "3.20" as "3.2", "123456789012" as "1,23457E+11". Untouched, they
 // leave the numbers as they are; a number really changed is written.
 TEST_F(ImporterTest, ANumberASpreadsheetReadAsANumberIsLeftAsItIs) {
   const uint64_t zeros = AddClient("Zeri SRL", "00042");
   const uint64_t long_number = AddClient("Lunghi SRL", "123456789012");
+  const uint64_t decimal = AddClient("Punti SRL", "3.20");
   JobRecord job = Import(File({absl::StrCat(zeros, ",Zeri SRL,42"),
                                absl::StrCat(long_number, ",Lunghi SRL,\"1,23457E+11\""),
+                               absl::StrCat(decimal, ",Punti SRL,3.2"),
                                absl::StrCat(verdi_, ",Società Verdi,2")}));
   EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
-  EXPECT_EQ(job.unchanged_rows(), 2);
+  EXPECT_EQ(job.unchanged_rows(), 3);
+  EXPECT_EQ(Number(decimal), "3.20");
   EXPECT_EQ(job.applied_rows(), 1);
   EXPECT_EQ(Number(zeros), "00042");
   EXPECT_EQ(Number(long_number), "123456789012");

@@ -54,6 +54,13 @@ TEST(SpreadsheetNumbersTest, ANumberOfDigitsComesBackWithoutItsZerosOrRounded) {
   EXPECT_TRUE(IsSpreadsheetFormOf("1,23457E+11", "123456789012"));
   EXPECT_TRUE(IsSpreadsheetFormOf("1.23457E+14", "00123456789012345"));
 
+  EXPECT_TRUE(IsSpreadsheetFormOf("3.2", "3.20"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("3", "03.00"));
+  EXPECT_TRUE(IsSpreadsheetFormOf("0,5", "00,50"));
+
+  EXPECT_FALSE(IsSpreadsheetFormOf("3.21", "3.20"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("32", "3.20"));
+  EXPECT_FALSE(IsSpreadsheetFormOf("3.2.0", "3.20"));
   EXPECT_FALSE(IsSpreadsheetFormOf("00042", "00042"));  // the same: no change at all
   EXPECT_FALSE(IsSpreadsheetFormOf("43", "00042"));
   EXPECT_FALSE(IsSpreadsheetFormOf("042", "00042"));
