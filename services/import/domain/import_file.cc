@@ -142,7 +142,7 @@ absl::StatusOr<ImportFile> ReadImportFile(absl::string_view bytes) {
                                                     "upload it again"));
   }
   const std::optional<char> named = TakeSeparatorLine(bytes);
-  const char separator = named.value_or(csv::DetectSeparator(bytes));
+  const char separator = named.has_value() ? *named : csv::DetectSeparator(bytes);
   std::vector<csv::Record> records = csv::Parse(bytes, separator);
   size_t first = 0;
   while (first < records.size() && records[first].blank) ++first;

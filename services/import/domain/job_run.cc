@@ -66,14 +66,8 @@ class Verdicts {
   absl::flat_hash_set<size_t> rejected_;
 };
 
-// A row that passed the file's own rules, and its company.
-struct Candidate {
-  size_t row;
-  uint64_t company_id;
-};
-
 // A row's company: the ID it gives, or one a spreadsheet rounded, to be
-// found by the row's display name.
+// found by the row's display name (stage 2 sets company_id).
 struct RowCompany {
   size_t row;
   uint64_t company_id = 0;
@@ -202,11 +196,11 @@ absl::Status FindRoundedIds(DirectoryPort& directory, const JobRecord& job, Verd
 
 // Stage 3, the file as a whole: no company or number twice (both rows
 // reported).
-std::vector<Candidate> DropRepeats(Verdicts& v,
-                                   const std::vector<RowCompany>& companies) {
+std::vector<RowCompany> DropRepeats(Verdicts& v,
+                                    const std::vector<RowCompany>& companies) {
   absl::flat_hash_map<uint64_t, size_t> row_of_company;
   absl::flat_hash_map<std::string, size_t> row_of_number;
-  std::vector<Candidate> candidates;
+  std::vector<RowCompany> candidates;
   for (const RowCompany& company : companies) {
     const size_t r = company.row;
     if (v.rejected(r)) continue;
@@ -238,7 +232,7 @@ std::vector<Candidate> DropRepeats(Verdicts& v,
         continue;
       }
     }
-    candidates.push_back({r, id});
+    candidates.push_back(company);
   }
   return candidates;
 }
@@ -249,9 +243,9 @@ std::vector<Candidate> DropRepeats(Verdicts& v,
 // change nothing.
 absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRecord& job,
                                            Verdicts& v,
-                                           const std::vector<Candidate>& candidates) {
+                                           const std::vector<RowCompany>& candidates) {
   std::vector<uint64_t> ids;
-  for (const Candidate& c : candidates) {
+  for (const RowCompany& c : candidates) {
     if (!v.rejected(c.row)) ids.push_back(c.company_id);
   }
   absl::StatusOr<std::vector<ExistingClient>> found =
@@ -261,7 +255,7 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
   for (ExistingClient& c : *found) clients.emplace(c.company_id, std::move(c));
 
   Plan plan;
-  for (const Candidate& c : candidates) {
+  for (const RowCompany& c : candidates) {
     if (v.rejected(c.row)) continue;
     auto client = clients.find(c.company_id);
     if (client == clients.end()) {
