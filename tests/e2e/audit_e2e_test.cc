@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/import_jobs.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientbook {
@@ -70,13 +71,8 @@ class AuditE2eTest : public ::testing::Test {
     start.set_csv(file);
     v1::ImportJob job;
     ASSERT_THAT(cluster_.import->StartImport(As("alice").get(), start, &job), IsOk());
-    v1::WatchImportJobRequest watch;
-    watch.set_name(job.name());
     auto watch_context = As("alice");
-    auto reader = cluster_.import->WatchImportJob(watch_context.get(), watch);
-    while (reader->Read(&job)) {
-    }
-    ASSERT_THAT(reader->Finish(), IsOk());
+    ASSERT_THAT(testing::FollowToItsEnd(*cluster_.import, *watch_context, job), IsOk());
     ASSERT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
     job_ = job.name();
   }

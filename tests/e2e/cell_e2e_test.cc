@@ -19,6 +19,7 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/import_jobs.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -110,13 +111,8 @@ TEST(CellE2eTest, ACellHandsOutItsOwnIdsAndRefusesAnotherCellsFirms) {
                    csv::Line({"2E+12", rows[1].fields[1], "R-1"}));
     v1::ImportJob job;
     ASSERT_THAT(import_stub->StartImport(As("alice").get(), upload, &job), IsOk());
-    v1::WatchImportJobRequest watch;
-    watch.set_name(job.name());
     auto watch_context = As("alice");
-    auto progress = import_stub->WatchImportJob(watch_context.get(), watch);
-    while (progress->Read(&job)) {
-    }
-    EXPECT_THAT(progress->Finish(), IsOk());
+    EXPECT_THAT(testing::FollowToItsEnd(*import_stub, *watch_context, job), IsOk());
     EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
     v1::GetClientRequest get_client;
     get_client.set_name(client.name());

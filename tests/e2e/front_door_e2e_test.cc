@@ -36,6 +36,7 @@
 #include "tests/support/cells.h"
 #include "tests/support/cluster.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/import_jobs.h"
 #include "tests/support/loopback.h"
 #include "tests/support/status_matchers.h"
 
@@ -108,13 +109,8 @@ class FrontDoorE2eTest : public ::testing::Test {
   // Watches `job` through the door (a server stream) until it ends; `job`
   // is then its last state.
   grpc::Status FollowToItsEnd(v1::ImportJob& job) {
-    v1::WatchImportJobRequest watch;
-    watch.set_name(job.name());
     auto context = As("alice");
-    auto watching = import_->WatchImportJob(context.get(), watch);
-    while (watching->Read(&job)) {
-    }
-    return watching->Finish();
+    return testing::FollowToItsEnd(*import_, *context, job);
   }
 
   v1::Client ClientOf(const std::string& firm, const std::string& name) {

@@ -12,6 +12,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/csv_stream.h"
+#include "tests/support/import_jobs.h"
 #include "tests/support/seed_firm.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
@@ -101,14 +102,10 @@ class ImportE2eTest : public ::testing::Test {
   }
 
   v1::ImportJob Watch(const std::string& name) {
-    v1::WatchImportJobRequest req;
-    req.set_name(name);
-    auto ctx = As("alice");
-    auto reader = import_stub_->WatchImportJob(ctx.get(), req);
     v1::ImportJob job;
-    while (reader->Read(&job)) {
-    }
-    EXPECT_THAT(reader->Finish(), IsOk());
+    job.set_name(name);
+    auto ctx = As("alice");
+    EXPECT_THAT(testing::FollowToItsEnd(*import_stub_, *ctx, job), IsOk());
     return job;
   }
 

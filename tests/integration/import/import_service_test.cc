@@ -12,6 +12,7 @@
 #include "tests/support/callers.h"
 #include "tests/support/csv_stream.h"
 #include "tests/support/fake_directory_peers.h"
+#include "tests/support/import_jobs.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/in_process_import.h"
 #include "tests/support/longest_products.h"
@@ -84,13 +85,8 @@ class ImportServiceTest : public ::testing::Test {
     v1::ImportJob job;
     grpc::Status s = import_stub_->StartImport(Ctx().get(), req, &job);
     EXPECT_THAT(s, IsOk()) << s.error_message();
-    v1::WatchImportJobRequest watch;
-    watch.set_name(job.name());
     auto ctx = Ctx();
-    auto reader = import_stub_->WatchImportJob(ctx.get(), watch);
-    while (reader->Read(&job)) {
-    }
-    EXPECT_THAT(reader->Finish(), IsOk());
+    EXPECT_THAT(testing::FollowToItsEnd(*import_stub_, *ctx, job), IsOk());
     return job;
   }
 
