@@ -89,6 +89,7 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
 absl::StatusOr<ClientRecord> Clients::CommitClient(const auth::Caller& caller,
                                                    const ClientRecord* before,
                                                    ClientRecord after) {
+  if (before != nullptr && ChangesNothing(*before, after)) return *before;
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(core_.NowMicros());
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});

@@ -5,6 +5,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/status/macros.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
 
@@ -26,6 +27,11 @@ absl::Status CheckNotPrimaryAdmin(const MemberRecord& member) {
       absl::StrCat(names::MemberName{member.firm_id(), member.user_id()}.ToString(),
                    " is the firm's primary admin: TransferPrimaryAdmin to another member "
                    "first"));
+}
+
+bool ChangesNothing(const google::protobuf::Message& before,
+                    const google::protobuf::Message& after) {
+  return google::protobuf::util::MessageDifferencer::Equals(before, after);
 }
 
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,

@@ -16,6 +16,7 @@
 #include "common/names/names.h"
 #include "common/status/errors.h"
 #include "common/time/clock.h"
+#include "google/protobuf/message.h"
 #include "services/directory/domain/client_removals.h"
 #include "services/directory/domain/model.h"
 #include "services/directory/domain/store_port.h"
@@ -159,6 +160,13 @@ std::string EtagOf(const MemberRecord& member);
 // admin's role does not allow (demotion, removal): the role moves only by
 // TransferPrimaryAdmin. OK for any other member.
 absl::Status CheckNotPrimaryAdmin(const MemberRecord& member);
+
+// Whether an update leaves `after` as `before` was. Such an update writes
+// nothing: the stored resource is the answer, its etag as it was, and no
+// change or audit entry says a field changed when none did (as an unchanged
+// number in BatchUpdateClientNumbers, or a client made active that was).
+bool ChangesNothing(const google::protobuf::Message& before,
+                    const google::protobuf::Message& after);
 
 // ABORTED unless the etag a caller `sent` is the resource's `current` one:
 // nobody overwrites a change they have not seen.

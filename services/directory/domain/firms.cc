@@ -128,10 +128,12 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
   if (!firm.ok()) return firm.status();
+  const FirmRecord before = *firm;
   for (const std::string& path : paths) {
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
     if (path == "time_zone") firm->set_time_zone(patch.time_zone());
   }
+  if (ChangesNothing(before, *firm)) return firm;
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutFirm(*firm);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
@@ -234,6 +236,7 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
       updated.set_display_name(text::Trim(patch.display_name()));
     if (path == "email") updated.set_email(patch.email());
   }
+  if (ChangesNothing(*member, updated)) return updated;
   updated.set_revision(updated.revision() + 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(updated);

@@ -260,6 +260,7 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
 
 absl::StatusOr<NoteRecord> Notes::Commit(const auth::Caller& caller,
                                          const NoteRecord& before, NoteRecord after) {
+  if (ChangesNothing(before, after)) return after;
   after.set_revision(before.revision() + 1);
   after.set_update_time_us(core_.NowMicros());
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});

@@ -216,6 +216,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
     if (path == "progress") after.set_progress(patch.progress());
   }
   if (absl::Status s = Check(after, &*before); !s.ok()) return s;
+  if (ChangesNothing(*before, after)) return after;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
