@@ -195,6 +195,10 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     const std::vector<std::string>& columns) {
   const uint64_t firm_id = view_name.firm_id;
   const absl::string_view user_id = view_name.user_id;
+  // Under the firm's lock, as the member's removal (which deletes the view):
+  // a view is never saved for a member already removed, and the prior
+  // columns its change records are the ones it replaced.
+  auto guard = core_.LockFirm(firm_id);
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
@@ -220,6 +224,10 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
   if (!violations.empty()) return errors::InvalidArgument(violations);
   ListViewRecord view;
   for (const std::string& column : columns) view.add_columns(column);
+  absl::StatusOr<std::optional<ListViewRecord>> stored =
+      list_view_store_.GetListView(firm_id, user_id);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value() && ChangesNothing(**stored, view)) return view;
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->list_views().PutListView(firm_id, user_id, view);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

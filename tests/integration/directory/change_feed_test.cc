@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -603,6 +604,195 @@ TEST_F(ChangeFeedTest, AnEventCarriesWhoWhatAndThePriorValues) {
   EXPECT_TRUE(update.prior().client().client_type() == v1::CLIENT_TYPE_UNSPECIFIED)
       << "unchanged fields are left out of prior";
   EXPECT_GT(update.sequence(), created.sequence());
+}
+
+// An update that sets every field to what it is writes nothing: the answer
+// is the stored resource with its etag, and the feed (so the audit) says
+// nothing changed. The same updates with one value changed each leave one.
+TEST_F(ChangeFeedTest, AnUpdateThatChangesNothingLeavesNoChangeAndKeepsItsEtag) {
+  const std::string firm = NewFirm("owner");
+  const v1::FirmMember bob = AddStaff(firm, "bob");
+  v1::Client client;
+  ASSERT_THAT(directory_->CreateClient(
+                  As("owner").get(),
+                  Text<v1::CreateClientRequest>(absl::StrCat(
+                      "parent: '", firm,
+                      "' make_me_primary_admin: true client { display_name: 'Rossi' "
+                      "client_type: BUSINESS email: 'r@rossi.example' }")),
+                  &client),
+              IsOk());
+  v1::Note note;
+  ASSERT_THAT(
+      workspace_->CreateNote(As("owner").get(),
+                             Text<v1::CreateNoteRequest>(absl::StrCat(
+                                 "parent: '", firm, "' note { client: '", client.name(),
+                                 "' kind: GENERAL text: 'VAT due' }")),
+                             &note),
+      IsOk());
+  v1::Todo todo;
+  ASSERT_THAT(workspace_->CreateTodo(
+                  As("owner").get(),
+                  Text<v1::CreateTodoRequest>(absl::StrCat(
+                      "parent: '", firm, "' todo { client: '", client.name(),
+                      "' title: 'File VAT' assignee: '", bob.name(), "' progress: 10 }")),
+                  &todo),
+              IsOk());
+  ASSERT_THAT(SaveListView(firm, "owner"), IsOk());
+  uint64_t next = 1;
+  ChangesFrom(next);
+
+  // Each update twice: with the values as they are, then with one changed.
+  struct Values {
+    std::string firm_name, member_email, client_email, note_text;
+    int progress;
+    std::string column;
+  };
+  auto update_all = [&](const Values& v) {
+    v1::Firm firm_out;
+    EXPECT_THAT(directory_->UpdateFirm(
+                    As("owner").get(),
+                    Text<v1::UpdateFirmRequest>(absl::StrCat(
+                        "firm { name: '", firm, "' display_name: '", v.firm_name,
+                        "' } update_mask { paths: 'display_name' }")),
+                    &firm_out),
+                IsOk());
+    v1::FirmMember member_out;
+    EXPECT_THAT(directory_->UpdateFirmMember(
+                    As("owner").get(),
+                    Text<v1::UpdateFirmMemberRequest>(absl::StrCat(
+                        "member { name: '", bob.name(), "' email: '", v.member_email,
+                        "' etag: '", bob.etag(), "' } update_mask { paths: 'email' }")),
+                    &member_out),
+                IsOk());
+    v1::Client client_out;
+    EXPECT_THAT(
+        directory_->UpdateClient(
+            As("owner").get(),
+            Text<v1::UpdateClientRequest>(absl::StrCat(
+                "client { name: '", client.name(),
+                "' display_name: 'Rossi' client_type: BUSINESS email: '", v.client_email,
+                "' etag: '", client.etag(), "' } update_mask { paths: ['display_name', ",
+                "'client_type', 'email'] }")),
+            &client_out),
+        IsOk());
+    v1::Note note_out;
+    EXPECT_THAT(workspace_->UpdateNote(
+                    As("owner").get(),
+                    Text<v1::UpdateNoteRequest>(absl::StrCat(
+                        "note { name: '", note.name(), "' text: '", v.note_text,
+                        "' etag: '", note.etag(), "' } update_mask { paths: 'text' }")),
+                    &note_out),
+                IsOk());
+    v1::Todo todo_out;
+    EXPECT_THAT(workspace_->UpdateTodo(
+                    As("owner").get(),
+                    Text<v1::UpdateTodoRequest>(absl::StrCat(
+                        "todo { name: '", todo.name(),
+                        "' state: OPEN progress: ", v.progress, " etag: '", todo.etag(),
+                        "' } update_mask { paths: ['state', 'progress'] }")),
+                    &todo_out),
+                IsOk());
+    v1::ClientListView view_out;
+    EXPECT_THAT(directory_->UpdateClientListView(
+                    As("owner").get(),
+                    Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+                        "client_list_view { name: '", firm,
+                        "/members/owner/clientListView' columns: '", v.column, "' }")),
+                    &view_out),
+                IsOk());
+    return std::vector<std::string>{member_out.etag(), client_out.etag(), note_out.etag(),
+                                    todo_out.etag()};
+  };
+  EXPECT_THAT(update_all({"Studio owner", "bob@x.example", "r@rossi.example", "VAT due",
+                          10, "display_name"}),
+              ElementsAre(bob.etag(), client.etag(), note.etag(), todo.etag()));
+  v1::Client same_admin;
+  ASSERT_THAT(directory_->ChangeClientPrimaryAdmin(
+                  As("owner").get(),
+                  Text<v1::ChangeClientPrimaryAdminRequest>(absl::StrCat(
+                      "name: '", client.name(), "' new_primary_admin_user_id: 'owner'")),
+                  &same_admin),
+              IsOk());
+  EXPECT_EQ(same_admin.etag(), client.etag());
+  EXPECT_THAT(ChangesFrom(next), ::testing::IsEmpty());
+
+  const std::vector<std::string> etags =
+      update_all({"Studio Rossi", "bob@rossi.example", "info@rossi.example", "VAT paid",
+                  20, "email"});
+  std::vector<std::string> changed;
+  for (const v1::ChangeEvent& event : ChangesFrom(next)) {
+    EXPECT_EQ(event.type(), v1::ChangeEvent::UPDATED);
+    changed.push_back(event.name());
+  }
+  EXPECT_THAT(changed, ElementsAre(firm, bob.name(), client.name(), note.name(),
+                                   todo.name(), firm + "/members/owner/clientListView"));
+  EXPECT_NE(etags[0], bob.etag());
+}
+
+// 64 saves of one member's list view at once, while an admin removes
+// another member who is saving theirs: each change's prior columns are the
+// columns the change before it saved, and no view is saved for the removed
+// member after their removal.
+TEST_F(ChangeFeedTest, RacingListViewSavesEachRecordTheViewTheyReplaced) {
+  const std::string firm = NewFirm("owner");
+  AddStaff(firm, "bob");
+  const std::vector<std::string> columns = {
+      "display_name",    "company_id", "client_number", "client_type",
+      "lead_accountant", "email",      "status",        "products"};
+  auto save = [&](const std::string& user, int i) {
+    v1::ClientListView view;
+    return directory_->UpdateClientListView(
+        As(user).get(),
+        Text<v1::UpdateClientListViewRequest>(absl::StrCat(
+            "client_list_view { name: '", firm, "/members/", user,
+            "/clientListView' columns: ['", columns[i % columns.size()], "', '",
+            columns[(i + 1 + i / columns.size() % 7) % columns.size()], "'] }")),
+        &view);
+  };
+  std::vector<std::thread> savers;
+  for (int i = 0; i < 64; ++i) {
+    savers.emplace_back([&, i] { EXPECT_THAT(save("owner", i), IsOk()); });
+  }
+  std::thread bob([&] {
+    for (int i = 0; save("bob", i).ok(); ++i) {
+    }
+  });
+  v1::RemoveFirmMemberResponse removed;
+  EXPECT_THAT(directory_->RemoveFirmMember(As("owner").get(),
+                                           Text<v1::RemoveFirmMemberRequest>(absl::StrCat(
+                                               "name: '", firm, "/members/bob'")),
+                                           &removed),
+              IsOk());
+  for (std::thread& t : savers) t.join();
+  bob.join();
+
+  v1::ListChangesRequest req;
+  req.set_parent("firms/-");  // as the platform, who sees every member's view
+  std::vector<v1::ChangeEvent> events;
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes_, req, [] { return As("search", "", "platform"); }, events),
+              IsOk());
+  std::optional<v1::ClientListView> last;
+  int saves = 0;
+  bool bob_removed = false;
+  for (const v1::ChangeEvent& event : events) {
+    if (event.name() == firm + "/members/bob" && event.type() == v1::ChangeEvent::DELETED)
+      bob_removed = true;
+    if (event.name() == firm + "/members/bob/clientListView") {
+      EXPECT_FALSE(bob_removed && event.has_resource())
+          << "a view saved after its member was removed";
+    }
+    if (event.name() != firm + "/members/owner/clientListView") continue;
+    ++saves;
+    if (last.has_value()) {
+      EXPECT_THAT(event.prior().client_list_view().columns(),
+                  ElementsAre(last->columns(0), last->columns(1)))
+          << "change " << event.sequence();
+    }
+    last = event.resource().client_list_view();
+  }
+  EXPECT_TRUE(bob_removed);
+  EXPECT_GE(saves, 8);  // the distinct column pairs, saved in some order
 }
 
 TEST_F(ChangeFeedTest, AReaderSeesItsOwnFirmOnlyAndNotOthersListViews) {
