@@ -266,6 +266,7 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(grpc::CallbackServerContext
         }
         resp->set_resume_token(MakeResumeToken(log_, next, scope.filter_hash));
         resp->set_oldest_sequence(log_.oldest_sequence());
+        resp->set_caught_up(!log_.Published(next));
         return absl::OkStatus();
       });
 }

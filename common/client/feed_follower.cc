@@ -101,7 +101,7 @@ absl::Status FeedFollower::CatchUp() {
       continue;
     }
     if (absl::Status s = Apply(page.events(), page.resume_token()); !s.ok()) return s;
-    if (page.events().empty()) return absl::OkStatus();
+    if (page.caught_up()) return absl::OkStatus();
   }
   return absl::CancelledError("stopping");
 }

@@ -12,8 +12,8 @@
 namespace clientbook::testing {
 
 // Appends to `events` every change `request` lists, in pages of 1,000 from
-// its resume token to the end of the log, each call in a context `as`
-// makes. The first call that fails ends it: its status, with the changes
+// its resume token until a page says it caught up, each call in a context
+// `as` makes. The first call that fails ends it: its status, with the changes
 // read before it appended.
 inline grpc::Status ListEveryChange(
     v1::ChangeService::StubInterface& feed, v1::ListChangesRequest request,
@@ -23,8 +23,8 @@ inline grpc::Status ListEveryChange(
   for (;;) {
     v1::ListChangesResponse page;
     if (grpc::Status s = feed.ListChanges(as().get(), request, &page); !s.ok()) return s;
-    if (page.events().empty()) return grpc::Status::OK;
     events.insert(events.end(), page.events().begin(), page.events().end());
+    if (page.caught_up()) return grpc::Status::OK;
     request.set_resume_token(page.resume_token());
   }
 }

@@ -830,6 +830,67 @@ TEST_F(ChangeFeedTest, AReaderSeesItsOwnFirmOnlyAndNotOthersListViews) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A page says whether it reached the newest change. One call looks through
+// at most 10,000 changes, so a filter that matches one note behind 11,000
+// client changes gets an empty page first, not caught up; a full page
+// with more behind it is not caught up either.
+TEST_F(ChangeFeedTest, APageSaysWhetherItCaughtUpEvenWhenItIsEmpty) {
+  const std::string firm = NewFirm("owner");
+  std::vector<std::string> clients;
+  for (int i = 0; i < 1000; ++i)
+    clients.push_back(NewClient(firm, absl::StrCat("C", i)).name());
+  for (int round = 0; round < 11; ++round) {
+    v1::BatchUpdateClientNumbersRequest batch;
+    batch.set_parent(firm);
+    for (size_t i = 0; i < clients.size(); ++i) {
+      v1::UpdateClientNumberRequest* entry = batch.add_requests();
+      entry->set_client(clients[i]);
+      entry->set_client_number(absl::StrCat("N", round, "-", i));
+    }
+    v1::BatchUpdateClientNumbersResponse out;
+    ASSERT_THAT(directory_->BatchUpdateClientNumbers(As("owner").get(), batch, &out),
+                IsOk());
+  }
+  v1::Note note;
+  ASSERT_THAT(
+      workspace_->CreateNote(As("owner").get(),
+                             Text<v1::CreateNoteRequest>(absl::StrCat(
+                                 "parent: '", firm, "' note { client: '", clients[0],
+                                 "' kind: GENERAL text: 'behind them all' }")),
+                             &note),
+      IsOk());
+
+  v1::ListChangesRequest req;
+  req.set_parent(firm);
+  req.set_filter("resource_type = \"clientbook.v1.Note\"");
+  std::vector<int> page_sizes;
+  std::vector<bool> caught_up;
+  for (int page = 0; page < 5 && (caught_up.empty() || !caught_up.back()); ++page) {
+    v1::ListChangesResponse resp;
+    ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &resp), IsOk());
+    page_sizes.push_back(resp.events_size());
+    caught_up.push_back(resp.caught_up());
+    req.set_resume_token(resp.resume_token());
+  }
+  EXPECT_THAT(page_sizes, ElementsAre(0, 1));
+  EXPECT_THAT(caught_up, ElementsAre(false, true));
+
+  req.set_filter("");
+  req.clear_resume_token();
+  req.set_page_size(1000);
+  v1::ListChangesResponse full;
+  ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &full), IsOk());
+  EXPECT_EQ(full.events_size(), 1000);
+  EXPECT_FALSE(full.caught_up());
+  std::vector<v1::ChangeEvent> rest;
+  req.set_resume_token(full.resume_token());
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes_, req, [] { return As("owner"); }, rest),
+              IsOk());
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back().name(), note.name());
+}
+
 TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
   const std::string firm = NewFirm("owner");
   NewClient(firm, "Rossi SpA");
