@@ -1,6 +1,7 @@
 #include "services/billing/store/rocksdb_billing_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "clientbook/v1/billing.pb.h"
 #include "common/keys/key_codec.h"
 #include "common/names/names.h"
@@ -176,9 +177,15 @@ absl::Status RocksBillingStore::Commit(const SubscriptionRecord* before,
               request->record.SerializeAsString());
   }
   changes::ChangeRecord change = SubscriptionChange(after);
-  change.set_type(ChangeTypeOf(before, after));
-  if (before != nullptr) change.set_before(before->SerializeAsString());
-  change.set_after(after.SerializeAsString());
+  const absl::string_view type = ChangeTypeOf(before, after);
+  change.set_type(std::string(type));
+  // Kept as history, a subscription whose client went is gone from the
+  // lists: as in the directory's and import's feeds, its deletion has no
+  // resource after it (the prior is its last state), and its return none
+  // before it. A copy kept from the feed drops it at DELETED.
+  if (before != nullptr && type != "CREATED")
+    change.set_before(before->SerializeAsString());
+  if (type != "DELETED") change.set_after(after.SerializeAsString());
   change.set_actor(origin.actor);
   change.set_request_id(origin.request_id);
   change.set_source(origin.source);

@@ -86,6 +86,13 @@ TEST_F(ClientReconcileTest, ListsBothKindsThenRepairsEachTheOneRightWay) {
   // comes back.
   EXPECT_THAT((std::vector<std::string>{log[log.size() - 2].type(), log.back().type()}),
               UnorderedElementsAre("DELETED", "CREATED"));
+  // As in the directory's feed: a deletion has no resource after it, and a
+  // client back none before it.
+  for (const changes::ChangeRecord& record : {log[log.size() - 2], log.back()}) {
+    const bool deleted = record.type() == "DELETED";
+    EXPECT_EQ(record.after().empty(), deleted) << record.type();
+    EXPECT_EQ(record.before().empty(), !deleted) << record.type();
+  }
 
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(Reconcile(directory, /*fix=*/true)).mismatch_count, 0)
