@@ -14,6 +14,7 @@
 #include "common/rules/shared_limits.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
+#include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/import/domain/importer.h"
 #include "services/import/domain/spreadsheet_numbers.h"
@@ -194,10 +195,43 @@ absl::Status FindRoundedIds(DirectoryPort& directory, const JobRecord& job, Verd
   return absl::OkStatus();
 }
 
+// The firm's clients the rows name, by company ID, as the directory has
+// them now (those it does not have are absent).
+using ClientsById = absl::flat_hash_map<uint64_t, ExistingClient>;
+
+absl::StatusOr<ClientsById> ReadClients(DirectoryPort& directory, const JobRecord& job,
+                                        const Verdicts& v,
+                                        const std::vector<RowCompany>& companies) {
+  std::vector<uint64_t> ids;
+  for (const RowCompany& c : companies) {
+    if (!v.rejected(c.row)) ids.push_back(c.company_id);
+  }
+  absl::StatusOr<std::vector<ExistingClient>> found =
+      directory.GetClients(StarterOf(job), job.firm_id(), ids);
+  if (!found.ok()) return found.status();
+  ClientsById clients;
+  for (ExistingClient& c : *found) clients.emplace(c.company_id, std::move(c));
+  return clients;
+}
+
+// The number a row's cell stands for: the client's own when the cell shows
+// it as a spreadsheet saves it (00042 as 42), so it was not touched; else
+// the cell as it is.
+const std::string& NumberMeant(const std::string& shown, const ClientsById& clients,
+                               uint64_t company_id) {
+  const auto client = clients.find(company_id);
+  if (client == clients.end() || shown == client->second.client_number ||
+      !IsSpreadsheetFormOf(shown, client->second.client_number)) {
+    return shown;
+  }
+  return client->second.client_number;
+}
+
 // Stage 3, the file as a whole: no company or number twice (both rows
-// reported).
-std::vector<RowCompany> DropRepeats(Verdicts& v,
-                                    const std::vector<RowCompany>& companies) {
+// reported). Numbers are compared as their rows mean them: two clients'
+// "0042" and "042", both saved as "42", are no repeat.
+std::vector<RowCompany> DropRepeats(Verdicts& v, const std::vector<RowCompany>& companies,
+                                    const ClientsById& clients) {
   absl::flat_hash_map<uint64_t, size_t> row_of_company;
   absl::flat_hash_map<std::string, size_t> row_of_number;
   std::vector<RowCompany> candidates;
@@ -219,7 +253,8 @@ std::vector<RowCompany> DropRepeats(Verdicts& v,
     }
     // A number of invisible characters alone has no key: the directory
     // refuses it (INVALID_CLIENT_NUMBER) rather than it colliding here.
-    if (std::string key = rules::ClientNumberKey(number); !key.empty()) {
+    if (std::string key = rules::ClientNumberKey(NumberMeant(number, clients, id));
+        !key.empty()) {
       if (auto [first, fresh] = row_of_number.try_emplace(std::move(key), r); !fresh) {
         v.Reject(r, kClientNumber, v1::ImportError::DUPLICATE_IN_FILE,
                  absl::StrCat("client number '", number, "' is also in row ",
@@ -241,19 +276,8 @@ std::vector<RowCompany> DropRepeats(Verdicts& v,
 // client with the display name in the file. Rows with an empty number, or
 // the number the client already has (also as a spreadsheet saves it),
 // change nothing.
-absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRecord& job,
-                                           Verdicts& v,
-                                           const std::vector<RowCompany>& candidates) {
-  std::vector<uint64_t> ids;
-  for (const RowCompany& c : candidates) {
-    if (!v.rejected(c.row)) ids.push_back(c.company_id);
-  }
-  absl::StatusOr<std::vector<ExistingClient>> found =
-      directory.GetClients(StarterOf(job), job.firm_id(), ids);
-  if (!found.ok()) return found.status();
-  absl::flat_hash_map<uint64_t, ExistingClient> clients;
-  for (ExistingClient& c : *found) clients.emplace(c.company_id, std::move(c));
-
+Plan CheckAgainstDirectory(Verdicts& v, const std::vector<RowCompany>& candidates,
+                           const ClientsById& clients) {
   Plan plan;
   for (const RowCompany& c : candidates) {
     if (v.rejected(c.row)) continue;
@@ -276,8 +300,8 @@ absl::StatusOr<Plan> CheckAgainstDirectory(DirectoryPort& directory, const JobRe
     // A number that comes back as a spreadsheet shows it was not touched:
     // writing it would drop the zeros or digits it lost on the way.
     const std::string number = v.Field(c.row, kClientNumber);
-    if (number.empty() || number == client->second.client_number ||
-        IsSpreadsheetFormOf(number, client->second.client_number)) {
+    if (number.empty() ||
+        NumberMeant(number, clients, c.company_id) == client->second.client_number) {
       ++plan.unchanged;
       continue;
     }
@@ -512,11 +536,13 @@ absl::Status Importer::Validate(JobRecord& job) {
   if (!rows.ok()) return rows.status();
   Verdicts verdicts(job, *rows);
   std::vector<RowCompany> companies = ReadRows(verdicts);
-  const absl::Status found = FindRoundedIds(directory_, job, verdicts, companies);
-  absl::StatusOr<Plan> plan =
-      found.ok() ? CheckAgainstDirectory(directory_, job, verdicts,
-                                         DropRepeats(verdicts, companies))
-                 : absl::StatusOr<Plan>(found);
+  absl::StatusOr<Plan> plan = [&]() -> absl::StatusOr<Plan> {
+    CB_RETURN_IF_ERROR(FindRoundedIds(directory_, job, verdicts, companies));
+    CB_ASSIGN_OR_RETURN(const ClientsById clients,
+                        ReadClients(directory_, job, verdicts, companies));
+    return CheckAgainstDirectory(verdicts, DropRepeats(verdicts, companies, clients),
+                                 clients);
+  }();
   if (plan.ok()) {
     absl::Status clean = DryRunUntilClean(directory_, job, verdicts, *plan);
     if (!clean.ok()) plan = clean;

@@ -238,6 +238,37 @@ TEST_F(ImporterTest, ANumberASpreadsheetReadAsANumberIsLeftAsItIs) {
   EXPECT_EQ(Number(verdi_), "2");
 }
 
+// Two clients whose numbers a spreadsheet makes alike ("0042" and "042"
+// both come back "42") are no repeat in the file: each row stands for its
+// client's own number, so both are unchanged. A row setting "42" for a third
+// client is no repeat of them either (the directory holds "42" apart from
+// "0042"), while two rows setting one new number still are.
+TEST_F(ImporterTest, NumbersASpreadsheetMadeAlikeAreNoRepeatInTheFile) {
+  const uint64_t two_zeros = AddClient("Zeri SRL", "0042");
+  const uint64_t one_zero = AddClient("Zero SRL", "042");
+  const uint64_t twin = AddClient("Gemelli SRL", "");
+  JobRecord job = Import(File({absl::StrCat(two_zeros, ",Zeri SRL,42"),
+                               absl::StrCat(one_zero, ",Zero SRL,42"),
+                               absl::StrCat(verdi_, ",Società Verdi,42")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::SUCCEEDED) << job.failure_reason();
+  EXPECT_THAT(Errors(job), ::testing::IsEmpty());
+  EXPECT_EQ(job.unchanged_rows(), 2);
+  EXPECT_EQ(job.applied_rows(), 1);
+  EXPECT_EQ(Number(two_zeros), "0042");
+  EXPECT_EQ(Number(one_zero), "042");
+  EXPECT_EQ(Number(verdi_), "42");
+
+  job = Import(
+      File({absl::StrCat(twin, ",Gemelli SRL,7"), absl::StrCat(rossi_, ",Rossi SRL,7"),
+            absl::StrCat(two_zeros, ",Zeri SRL,42")}));
+  EXPECT_EQ(job.state(), v1::ImportJob::PARTIALLY_SUCCEEDED);
+  std::vector<ErrorRecord> errors = Errors(job);
+  ASSERT_EQ(errors.size(), 2u);
+  for (const ErrorRecord& e : errors)
+    EXPECT_EQ(CodeOf(e), v1::ImportError::DUPLICATE_IN_FILE);
+  EXPECT_EQ(job.unchanged_rows(), 1);
+}
+
 // Digits joined by a dash come back as the date Excel read them as: the
 // number kept. A new number that reads as such a date, or as a number
 // Excel rounded, was typed into a column not formatted as text: refused,
