@@ -9,6 +9,7 @@
 #include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
+#include "common/server/update_mask.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
@@ -55,14 +56,14 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName name,
                             names::FirmName::Parse("firm.name", req->firm().name()));
+        CB_ASSIGN_OR_RETURN(
+            std::vector<std::string> paths,
+            server::UpdatePaths(req->update_mask(), req->firm(), kUpdatableFirmFields));
         FirmRecord patch;
         patch.set_display_name(req->firm().display_name());
         patch.set_time_zone(req->firm().time_zone());
-        return server::Respond(
-            directory_.firms.UpdateFirm(
-                caller, name, patch,
-                {req->update_mask().paths().begin(), req->update_mask().paths().end()}),
-            resp, kToProto);
+        return server::Respond(directory_.firms.UpdateFirm(caller, name, patch, paths),
+                               resp, kToProto);
       });
 }
 
@@ -99,11 +100,12 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirmMember(
         CB_ASSIGN_OR_RETURN(
             const names::MemberName member,
             names::MemberName::Parse("member.name", req->member().name()));
+        CB_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                            server::UpdatePaths(req->update_mask(), req->member(),
+                                                kUpdatableMemberFields));
         return server::Respond(
-            directory_.firms.UpdateMember(
-                caller, member, FromProto(req->member()),
-                {req->update_mask().paths().begin(), req->update_mask().paths().end()},
-                req->member().etag()),
+            directory_.firms.UpdateMember(caller, member, FromProto(req->member()), paths,
+                                          req->member().etag()),
             resp, kToProto);
       });
 }
@@ -224,8 +226,9 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
             names::ClientName ref,
             names::ClientName::Parse("client.name", req->client().name()));
         std::string lead;
-        std::vector<std::string> paths(req->update_mask().paths().begin(),
-                                       req->update_mask().paths().end());
+        CB_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                            server::UpdatePaths(req->update_mask(), req->client(),
+                                                kUpdatableClientFields));
         if (std::find(paths.begin(), paths.end(), "lead_accountant") != paths.end()) {
           CB_ASSIGN_OR_RETURN(
               lead, OptionalMemberUserId("client.lead_accountant",

@@ -2,6 +2,7 @@
 
 #include "common/names/names.h"
 #include "common/server/respond.h"
+#include "common/server/update_mask.h"
 #include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/api/convert.h"
@@ -12,10 +13,6 @@ namespace {
 
 constexpr auto kToProto = [](const auto& record) { return ToProto(record); };
 constexpr auto kIntoProto = [](const auto& record, auto& out) { ToProto(record, out); };
-
-std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
-  return {mask.paths().begin(), mask.paths().end()};
-}
 
 }  // namespace
 
@@ -80,9 +77,11 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("note.name", req->note().name()));
         CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
+        CB_ASSIGN_OR_RETURN(
+            std::vector<std::string> paths,
+            server::UpdatePaths(req->update_mask(), req->note(), kUpdatableNoteFields));
         return server::Respond(
-            directory_.notes.UpdateNote(caller, ref, patch, PathsOf(req->update_mask()),
-                                        req->note().etag()),
+            directory_.notes.UpdateNote(caller, ref, patch, paths, req->note().etag()),
             resp, kToProto);
       });
 }
@@ -143,9 +142,11 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
             OptionalMemberUserId("todo.assignee", req->todo().assignee(), ref.firm_id));
         CB_ASSIGN_OR_RETURN(TodoRecord patch,
                             FromProto(req->todo(), 0, std::move(assignee)));
+        CB_ASSIGN_OR_RETURN(
+            std::vector<std::string> paths,
+            server::UpdatePaths(req->update_mask(), req->todo(), kUpdatableTodoFields));
         return server::Respond(
-            directory_.todos.UpdateTodo(caller, ref, patch, PathsOf(req->update_mask()),
-                                        req->todo().etag()),
+            directory_.todos.UpdateTodo(caller, ref, patch, paths, req->todo().etag()),
             resp, kToProto);
       });
 }

@@ -218,18 +218,12 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
     return m.status();
   }
-  if (paths.empty()) {
-    return errors::InvalidField("update_mask", "name at least one field to update");
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableClientFields); !s.ok()) {
+    return s;
   }
   if (etag.empty()) {
     return errors::InvalidField("client.etag",
                                 "is required: send the etag of the client you read");
-  }
-  if (absl::Status s =
-          CheckUpdateMask(paths, {"display_name", "client_type", "email",
-                                  "lead_accountant", "products", "client_number"});
-      !s.ok()) {
-    return s;
   }
 
   auto guard = core_.LockFirm(firm_id);

@@ -75,6 +75,7 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(const auth::Caller& call
 
 absl::StatusOr<std::optional<errors::FieldViolation>> DirectoryCore::CheckIsMember(
     absl::string_view field, uint64_t firm_id, absl::string_view user_id) {
+  if (user_id.empty()) return errors::FieldViolation{std::string(field), "is required"};
   absl::StatusOr<std::optional<MemberRecord>> member =
       store_.firms().GetMember(firm_id, user_id);
   if (!member.ok()) return member.status();

@@ -112,7 +112,7 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
       !m.ok()) {
     return m.status();
   }
-  if (absl::Status s = CheckUpdateMask(paths, {"display_name", "time_zone"}); !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableFirmFields); !s.ok()) {
     return s;
   }
   std::vector<std::optional<errors::FieldViolation>> checks;
@@ -198,21 +198,17 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   const absl::string_view user_id = member_name.user_id;
   absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
   if (!me.ok()) return me.status();
-  if (absl::Status s = CheckUpdateMask(paths, {"role", "display_name", "email"});
-      !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableMemberFields); !s.ok()) {
     return s;
   }
-  const bool changes_role = absl::c_linear_search(paths, "role");
   const bool is_admin =
       me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
-  if (!is_admin && (changes_role || user_id != caller.user_id)) {
+  if (!is_admin && user_id != caller.user_id) {
     return absl::PermissionDeniedError(
-        changes_role ? "only admins change a member's role"
-                     : "only admins, or the member, change a member's details");
+        "only admins, or the member, change a member's details");
   }
   std::vector<std::optional<errors::FieldViolation>> checks;
   for (const std::string& path : paths) {
-    if (path == "role") checks.push_back(CheckMemberRole("member.role", patch.role()));
     if (path == "display_name") {
       checks.push_back(CheckDisplayName("member.display_name", patch.display_name()));
     }
@@ -226,7 +222,15 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
   if (!member.ok()) return member.status();
   if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
-  if (changes_role) {
+  // A role sent as it is changes nothing: a member read and sent back whole
+  // (an update without a mask) is no role change, the primary admin's either.
+  if (absl::c_linear_search(paths, "role") && patch.role() != member->role()) {
+    if (!is_admin)
+      return absl::PermissionDeniedError("only admins change a member's role");
+    if (absl::Status s = AllValid({CheckMemberRole("member.role", patch.role())});
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = CheckNotPrimaryAdmin(*member); !s.ok()) return s;
   }
   MemberRecord updated = *member;

@@ -277,9 +277,7 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
                                              absl::string_view etag) {
   const uint64_t firm_id = note_name.firm_id;
   const uint64_t note_id = note_name.note_id;
-  if (absl::Status s =
-          CheckUpdateMask(paths, {"text", "call_time", "call_duration", "contact"});
-      !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableNoteFields); !s.ok()) {
     return s;
   }
   auto guard = core_.LockFirm(firm_id);

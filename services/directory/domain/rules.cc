@@ -54,7 +54,8 @@ absl::Status CheckFirmCreatorQuota(
 absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
                              absl::Span<const absl::string_view> updatable) {
   if (paths.empty()) {
-    return errors::InvalidField("update_mask", "name at least one field to update");
+    return errors::InvalidField(
+        "update_mask", "name at least one field to update, or set it in the resource");
   }
   for (const std::string& path : paths) {
     if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {

@@ -137,6 +137,20 @@ std::string NormalizeClientNumber(absl::string_view number);
 std::optional<errors::FieldViolation> CheckClientNumber(absl::string_view field,
                                                         absl::string_view number);
 
+// The fields each Update method changes: the paths its update_mask may
+// name (common/server/update_mask.h reads an omitted mask and "*").
+inline constexpr std::array<absl::string_view, 2> kUpdatableFirmFields = {"display_name",
+                                                                          "time_zone"};
+inline constexpr std::array<absl::string_view, 3> kUpdatableMemberFields = {
+    "role", "display_name", "email"};
+inline constexpr std::array<absl::string_view, 6> kUpdatableClientFields = {
+    "display_name",    "client_type", "email",
+    "lead_accountant", "products",    "client_number"};
+inline constexpr std::array<absl::string_view, 4> kUpdatableNoteFields = {
+    "text", "call_time", "call_duration", "contact"};
+inline constexpr std::array<absl::string_view, 6> kUpdatableTodoFields = {
+    "title", "description", "assignee", "due_date", "state", "progress"};
+
 // INVALID_ARGUMENT on update_mask unless `paths` names at least one field
 // and every one of them is among `updatable`.
 absl::Status CheckUpdateMask(const std::vector<std::string>& paths,

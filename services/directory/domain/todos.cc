@@ -179,9 +179,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
                                              absl::string_view etag) {
   const uint64_t firm_id = todo_name.firm_id;
   const uint64_t todo_id = todo_name.todo_id;
-  if (absl::Status s = CheckUpdateMask(
-          paths, {"title", "description", "assignee", "due_date", "state", "progress"});
-      !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableTodoFields); !s.ok()) {
     return s;
   }
   if (etag.empty()) {

@@ -215,6 +215,53 @@ TEST_F(DirectoryServiceTest, CreatesListsSearchesAndUpdatesClients) {
               StatusIs(absl::StatusCode::kAborted));
 }
 
+// AIP-134, as grpcurl users send it: a client read, edited and sent back
+// without update_mask changes the fields it sets (its name, etag, status
+// and times ignored); "*" sets every updatable field, clearing those left
+// unset.
+TEST_F(DirectoryServiceTest, AnUpdateWithoutAMaskChangesTheFieldsTheClientSets) {
+  std::string firm = CreateFirm("alice");
+  v1::Client rossi;
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "R-1", &rossi), IsOk());
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = rossi;
+  update.mutable_client()->set_email("info@rossi.example");
+  update.mutable_client()->set_client_number("R-2");
+  v1::Client updated;
+  ASSERT_THAT(stub_->UpdateClient(As("alice").get(), update, &updated), IsOk());
+  EXPECT_EQ(updated.email(), "info@rossi.example");
+  EXPECT_EQ(updated.client_number(), "R-2");
+  EXPECT_EQ(updated.display_name(), "Rossi");
+  EXPECT_EQ(updated.create_time().seconds(), rossi.create_time().seconds());
+
+  v1::UpdateClientRequest replace;
+  replace.mutable_client()->set_name(rossi.name());
+  replace.mutable_client()->set_etag(updated.etag());
+  replace.mutable_client()->set_display_name("Rossi SRL");
+  replace.mutable_client()->set_client_type(v1::BUSINESS);
+  replace.mutable_update_mask()->add_paths("*");
+  v1::Client replaced;
+  EXPECT_THAT(
+      stub_->UpdateClient(As("alice").get(), replace, &replaced),
+      StatusIs(absl::StatusCode::kInvalidArgument, "client.lead_accountant: is required"))
+      << "a client always has a lead accountant";
+  replace.mutable_client()->set_lead_accountant(rossi.lead_accountant());
+  ASSERT_THAT(stub_->UpdateClient(As("alice").get(), replace, &replaced), IsOk());
+  EXPECT_EQ(replaced.display_name(), "Rossi SRL");
+  EXPECT_EQ(replaced.email(), "");
+  EXPECT_EQ(replaced.client_number(), "");
+
+  replace.mutable_client()->set_etag(replaced.etag());
+  replace.mutable_update_mask()->add_paths("email");
+  EXPECT_THAT(stub_->UpdateClient(As("alice").get(), replace, &replaced),
+              StatusIs(absl::StatusCode::kInvalidArgument, "'*'"));
+  v1::UpdateClientRequest nothing;
+  nothing.mutable_client()->set_name(rossi.name());
+  nothing.mutable_client()->set_etag(replaced.etag());
+  EXPECT_THAT(stub_->UpdateClient(As("alice").get(), nothing, &replaced),
+              StatusIs(absl::StatusCode::kInvalidArgument, "update_mask"));
+}
+
 // AIP-157 partial responses: only the fields asked for come back; a path
 // that is not a field of Client is INVALID_ARGUMENT.
 TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {

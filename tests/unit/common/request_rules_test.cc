@@ -1,5 +1,5 @@
 // Rules every service shares about what a request may say: request ids,
-// resource names, enum values, CSV separators.
+// resource names, enum values, CSV separators, update masks.
 #include "clientbook/v1/billing.pb.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
@@ -7,6 +7,7 @@
 #include "common/names/resource_name.h"
 #include "common/requests/request_id.h"
 #include "common/server/request_checks.h"
+#include "common/server/update_mask.h"
 #include "common/status/errors.h"
 #include "gmock/gmock.h"
 #include "google/api/field_behavior.pb.h"
@@ -19,6 +20,7 @@ namespace clientbook {
 namespace {
 
 using ::clientbook::testing::IsOk;
+using ::clientbook::testing::IsOkAndHolds;
 using ::clientbook::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -91,6 +93,36 @@ TEST(CsvSeparatorTest, TheHeaderLineDecides) {
 }
 
 // The contract says, machine-readably, what every name field names.
+// AIP-134: the paths sent; none, the updatable fields the resource sets
+// (output-only ones it carries from a read ignored); "*" alone, every one.
+TEST(UpdateMaskTest, AnOmittedMaskIsTheFieldsSetAndAStarIsEveryField) {
+  constexpr std::array<absl::string_view, 3> kUpdatable = {"display_name", "email",
+                                                           "products"};
+  v1::Client client;
+  client.set_name("firms/1001/clients/1002");
+  client.set_etag("r3");
+  client.set_status(v1::ACTIVE);
+  client.set_display_name("Rossi SRL");
+  client.add_products("Payroll");
+  google::protobuf::FieldMask mask;
+  EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
+              IsOkAndHolds(ElementsAre("display_name", "products")));
+  EXPECT_THAT(server::UpdatePaths(mask, v1::Client(), kUpdatable),
+              IsOkAndHolds(::testing::IsEmpty()));
+  mask.add_paths("*");
+  EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
+              IsOkAndHolds(ElementsAre("display_name", "email", "products")));
+  mask.add_paths("email");
+  EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
+              StatusIs(absl::StatusCode::kInvalidArgument, "'*'"));
+  mask.clear_paths();
+  mask.add_paths("email");
+  mask.add_paths("status");
+  EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
+              IsOkAndHolds(ElementsAre("email", "status")))
+      << "paths sent are the method's to refuse";
+}
+
 TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
   int checked = 0;
   for (const char* service_name :

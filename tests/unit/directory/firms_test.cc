@@ -277,6 +277,28 @@ TEST_F(UpdateMemberTest, NobodyMakesASecondPrimaryAdminOrDemotesThePrimaryAdmin)
               StatusIs(absl::StatusCode::kInvalidArgument, "ADMIN or STAFF"));
 }
 
+// A member read and sent back whole (an update without a mask names every
+// field it sets): the role as it is changes nothing, so staff edit their own
+// details so, and the primary admin too; a role that differs is still
+// theirs to change only as an admin.
+TEST_F(UpdateMemberTest, ARoleSentAsItIsIsNoRoleChange) {
+  for (const auto& [user, role] : {std::pair("staff", v1::Role::STAFF),
+                                   std::pair("owner", v1::Role::PRIMARY_ADMIN)}) {
+    MemberRecord patch;
+    patch.set_role(role);
+    patch.set_display_name(absl::StrCat("New ", user));
+    patch.set_email(absl::StrCat(user, "@firm.example"));
+    auto mine = directory_->firms.UpdateMember(
+        testing::As(user), names::MemberName{firm_, user}, patch,
+        {"role", "display_name", "email"}, EtagOfMember(user));
+    ASSERT_THAT(mine, IsOk()) << user << ": " << mine.status();
+    EXPECT_EQ(mine->display_name(), absl::StrCat("New ", user));
+    EXPECT_EQ(mine->role(), role);
+  }
+  EXPECT_THAT(SetRole("staff", "staff", v1::Role::ADMIN),
+              StatusIs(absl::StatusCode::kPermissionDenied, "only admins change"));
+}
+
 TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
   MemberRecord patch;
   patch.set_display_name("  Sam Staff ");
