@@ -220,7 +220,7 @@ absl::StatusOr<ClientsById> ReadClients(DirectoryPort& directory, const JobRecor
 const std::string& NumberMeant(const std::string& shown, const ClientsById& clients,
                                uint64_t company_id) {
   const auto client = clients.find(company_id);
-  if (client == clients.end() || shown == client->second.client_number ||
+  if (client == clients.end() ||
       !IsSpreadsheetFormOf(shown, client->second.client_number)) {
     return shown;
   }
@@ -228,13 +228,12 @@ const std::string& NumberMeant(const std::string& shown, const ClientsById& clie
 }
 
 // Stage 3, the file as a whole: no company or number twice (both rows
-// reported). Numbers are compared as their rows mean them: two clients'
+// rejected). Numbers are compared as their rows mean them: two clients'
 // "0042" and "042", both saved as "42", are no repeat.
-std::vector<RowCompany> DropRepeats(Verdicts& v, const std::vector<RowCompany>& companies,
-                                    const ClientsById& clients) {
+void RejectRepeats(Verdicts& v, const std::vector<RowCompany>& companies,
+                   const ClientsById& clients) {
   absl::flat_hash_map<uint64_t, size_t> row_of_company;
   absl::flat_hash_map<std::string, size_t> row_of_number;
-  std::vector<RowCompany> candidates;
   for (const RowCompany& company : companies) {
     const size_t r = company.row;
     if (v.rejected(r)) continue;
@@ -264,22 +263,19 @@ std::vector<RowCompany> DropRepeats(Verdicts& v, const std::vector<RowCompany>& 
                    absl::StrCat("client number '", v.Field(first->second, kClientNumber),
                                 "' is also in row ", row.line()));
         }
-        continue;
       }
     }
-    candidates.push_back(company);
   }
-  return candidates;
 }
 
 // Stage 4, what the directory knows: each company must be the firm's
 // client with the display name in the file. Rows with an empty number, or
 // the number the client already has (also as a spreadsheet saves it),
 // change nothing.
-Plan CheckAgainstDirectory(Verdicts& v, const std::vector<RowCompany>& candidates,
+Plan CheckAgainstDirectory(Verdicts& v, const std::vector<RowCompany>& companies,
                            const ClientsById& clients) {
   Plan plan;
-  for (const RowCompany& c : candidates) {
+  for (const RowCompany& c : companies) {
     if (v.rejected(c.row)) continue;
     auto client = clients.find(c.company_id);
     if (client == clients.end()) {
@@ -540,8 +536,8 @@ absl::Status Importer::Validate(JobRecord& job) {
     CB_RETURN_IF_ERROR(FindRoundedIds(directory_, job, verdicts, companies));
     CB_ASSIGN_OR_RETURN(const ClientsById clients,
                         ReadClients(directory_, job, verdicts, companies));
-    return CheckAgainstDirectory(verdicts, DropRepeats(verdicts, companies, clients),
-                                 clients);
+    RejectRepeats(verdicts, companies, clients);
+    return CheckAgainstDirectory(verdicts, companies, clients);
   }();
   if (plan.ok()) {
     absl::Status clean = DryRunUntilClean(directory_, job, verdicts, *plan);

@@ -26,6 +26,28 @@ bool AllDigits(absl::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
 }
 
+// Digits, then optionally a decimal point or comma and digits ("42",
+// "3.20", "1,00000"): the number a spreadsheet shows, or the significand of
+// one in scientific notation.
+struct Decimal {
+  absl::string_view whole;
+  absl::string_view fraction;
+  absl::string_view point;  // "", "." or ","
+};
+
+std::optional<Decimal> ReadDecimal(absl::string_view text) {
+  const size_t point = text.find_first_of(".,");
+  if (point == absl::string_view::npos) {
+    if (!AllDigits(text)) return std::nullopt;
+    return Decimal{.whole = text};
+  }
+  Decimal d{.whole = text.substr(0, point),
+            .fraction = text.substr(point + 1),
+            .point = text.substr(point, 1)};
+  if (!AllDigits(d.whole) || !AllDigits(d.fraction)) return std::nullopt;
+  return d;
+}
+
 unsigned __int128 PowerOfTen(int n) {
   unsigned __int128 p = 1;
   for (int i = 0; i < n; ++i) p *= 10;
@@ -40,18 +62,12 @@ std::optional<RoundedId> RoundedId::Parse(absl::string_view text) {
     return std::nullopt;
   }
   absl::string_view exponent_digits = text.substr(e + 2);
-  const absl::string_view mantissa = text.substr(0, e);
-  const size_t point = mantissa.find_first_of(".,");
-  const absl::string_view whole = mantissa.substr(0, point);
-  const absl::string_view fraction =
-      point == absl::string_view::npos ? absl::string_view() : mantissa.substr(point + 1);
-  if (!AllDigits(exponent_digits) || !AllDigits(whole) ||
-      (point != absl::string_view::npos && !AllDigits(fraction))) {
-    return std::nullopt;
-  }
+  const std::optional<Decimal> mantissa = ReadDecimal(text.substr(0, e));
+  if (!AllDigits(exponent_digits) || !mantissa.has_value()) return std::nullopt;
+  const absl::string_view fraction = mantissa->fraction;
   exponent_digits.remove_prefix(
       std::min(exponent_digits.find_first_not_of('0'), exponent_digits.size()));
-  std::string digits = absl::StrCat(whole, fraction);
+  std::string digits = absl::StrCat(mantissa->whole, fraction);
   digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
   uint64_t significand = 0;
   int exponent = 0;
@@ -129,17 +145,12 @@ bool ShowsADate(absl::string_view shown) {
 // ones ("00042" as "42", "3.20" as "3.2", "03,00" as "3"). None for other
 // text.
 std::optional<std::string> DecimalValue(absl::string_view text) {
-  const size_t point = text.find_first_of(".,");
-  absl::string_view whole = text.substr(0, point);
-  absl::string_view fraction =
-      point == absl::string_view::npos ? absl::string_view() : text.substr(point + 1);
-  if (!AllDigits(whole) || (point != absl::string_view::npos && !AllDigits(fraction))) {
-    return std::nullopt;
-  }
-  whole.remove_prefix(std::min(whole.find_first_not_of('0'), whole.size() - 1));
-  while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
-  return fraction.empty() ? std::string(whole)
-                          : absl::StrCat(whole, text.substr(point, 1), fraction);
+  std::optional<Decimal> d = ReadDecimal(text);
+  if (!d.has_value()) return std::nullopt;
+  d->whole.remove_prefix(std::min(d->whole.find_first_not_of('0'), d->whole.size() - 1));
+  while (!d->fraction.empty() && d->fraction.back() == '0') d->fraction.remove_suffix(1);
+  return d->fraction.empty() ? std::string(d->whole)
+                             : absl::StrCat(d->whole, d->point, d->fraction);
 }
 
 }  // namespace
