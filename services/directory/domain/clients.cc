@@ -297,7 +297,6 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(
   auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
-  if (before->status() == status) return before;
   // Only the status moves: the client's data, subscription and wholesale
   // billing stay exactly as they were.
   ClientRecord after = *before;

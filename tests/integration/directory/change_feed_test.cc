@@ -714,6 +714,13 @@ TEST_F(ChangeFeedTest, AnUpdateThatChangesNothingLeavesNoChangeAndKeepsItsEtag) 
                   &same_admin),
               IsOk());
   EXPECT_EQ(same_admin.etag(), client.etag());
+  v1::Client still_active;
+  ASSERT_THAT(directory_->ReactivateClient(As("owner").get(),
+                                           Text<v1::ReactivateClientRequest>(absl::StrCat(
+                                               "name: '", client.name(), "'")),
+                                           &still_active),
+              IsOk());
+  EXPECT_EQ(still_active.etag(), client.etag());
   EXPECT_THAT(ChangesFrom(next), ::testing::IsEmpty());
 
   const std::vector<std::string> etags =
