@@ -3,9 +3,29 @@
 #include <algorithm>
 
 #include "common/status/errors.h"
+#include "google/api/field_behavior.pb.h"
 #include "google/protobuf/descriptor.h"
 
 namespace clientbook::server {
+namespace {
+
+bool Behaves(const google::protobuf::FieldDescriptor& field,
+             google::api::FieldBehavior behavior) {
+  const auto& behaviors =
+      field.options().GetRepeatedExtension(google::api::field_behavior);
+  return std::find(behaviors.begin(), behaviors.end(), behavior) != behaviors.end();
+}
+
+// The name and the etag say which resource, as read; they are no change.
+bool Ignored(const google::protobuf::Descriptor& resource, absl::string_view path) {
+  const google::protobuf::FieldDescriptor* field =
+      resource.FindFieldByName(std::string(path));
+  if (field == nullptr) return false;
+  return field->name() == "etag" || Behaves(*field, google::api::IDENTIFIER) ||
+         Behaves(*field, google::api::OUTPUT_ONLY);
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::string>> UpdatePaths(
     const google::protobuf::FieldMask& mask, const google::protobuf::Message& resource,
@@ -14,21 +34,30 @@ absl::StatusOr<std::vector<std::string>> UpdatePaths(
   if (mask.paths_size() > 0) {
     const bool everything = std::find(mask.paths().begin(), mask.paths().end(), "*") !=
                             mask.paths().end();
-    if (!everything) return std::vector<std::string>(mask.paths().begin(), mask.paths().end());
-    if (mask.paths_size() > 1) {
+    if (everything && mask.paths_size() > 1) {
       return errors::InvalidField("update_mask",
                                   "'*' (every field) stands alone, without other paths");
     }
-    for (absl::string_view field : updatable) paths.emplace_back(field);
+    if (everything) {
+      for (absl::string_view field : updatable) paths.emplace_back(field);
+      return paths;
+    }
+    for (const std::string& path : mask.paths()) {
+      if (!Ignored(*resource.GetDescriptor(), path)) paths.push_back(path);
+    }
     return paths;
   }
   std::vector<const google::protobuf::FieldDescriptor*> set;
   resource.GetReflection()->ListFields(resource, &set);
-  for (absl::string_view field : updatable) {
-    if (std::any_of(set.begin(), set.end(),
-                    [&](const auto* f) { return f->name() == field; })) {
-      paths.emplace_back(field);
+  for (const google::protobuf::FieldDescriptor* field : set) {
+    if (std::find(updatable.begin(), updatable.end(), field->name()) != updatable.end() ||
+        Behaves(*field, google::api::IMMUTABLE)) {
+      paths.push_back(field->name());
     }
+  }
+  if (paths.empty()) {
+    return errors::InvalidField(
+        "update_mask", "name at least one field to update, or set it in the resource");
   }
   return paths;
 }

@@ -15,9 +15,13 @@ namespace clientbook::server {
 // The fields an Update call changes, as AIP-134 reads its update_mask: the
 // paths sent; with none, the `updatable` fields `resource` sets (a value
 // other than its default: so a resource read, edited and sent back changes
-// what it sets, its output-only fields ignored); "*" alone, every
-// `updatable` field, those left unset cleared. The paths are for the
-// method's own check, which refuses any it cannot update.
+// what it sets) and its IMMUTABLE ones it sets, for the method to see they
+// keep their value; "*" alone, every `updatable` field, those left unset
+// cleared. Paths of the name, the etag and OUTPUT_ONLY fields are ignored
+// (AIP-203), so a resource read with a mask and sent back with it changes
+// nothing. The paths are for the method's own check, which refuses any it
+// cannot update. INVALID_ARGUMENT when the mask is omitted and the resource
+// sets nothing to update.
 absl::StatusOr<std::vector<std::string>> UpdatePaths(
     const google::protobuf::FieldMask& mask, const google::protobuf::Message& resource,
     absl::Span<const absl::string_view> updatable);

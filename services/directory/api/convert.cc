@@ -43,6 +43,12 @@ absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view
   return client->company_id;
 }
 
+absl::StatusOr<uint64_t> ClientNamed(absl::string_view field, absl::string_view name,
+                                     uint64_t firm_id) {
+  if (name.empty()) return 0;
+  return ClientOfFirm(field, name, firm_id);
+}
+
 absl::StatusOr<google::protobuf::FieldMask> ClientReadMask(
     const google::protobuf::FieldMask& mask) {
   const google::protobuf::Descriptor& client = *v1::Client::descriptor();

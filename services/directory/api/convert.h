@@ -23,6 +23,9 @@ absl::StatusOr<std::string> OptionalMemberUserId(absl::string_view field,
 // it is malformed or of another firm.
 absl::StatusOr<uint64_t> ClientOfFirm(absl::string_view field, absl::string_view name,
                                       uint64_t firm_id);
+// The same, 0 when `name` is empty (an update that does not name the client).
+absl::StatusOr<uint64_t> ClientNamed(absl::string_view field, absl::string_view name,
+                                     uint64_t firm_id);
 
 // A client read mask (ListClients, BatchGetClients,
 // BatchUpdateClientNumbers) in canonical form, each field once however often

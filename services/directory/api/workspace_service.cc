@@ -76,7 +76,10 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::NoteName ref,
                             names::NoteName::Parse("note.name", req->note().name()));
-        CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), 0));
+        CB_ASSIGN_OR_RETURN(
+            const uint64_t client,
+            ClientNamed("note.client", req->note().client(), ref.firm_id));
+        CB_ASSIGN_OR_RETURN(NoteRecord patch, FromProto(req->note(), client));
         CB_ASSIGN_OR_RETURN(
             std::vector<std::string> paths,
             server::UpdatePaths(req->update_mask(), req->note(), kUpdatableNoteFields));
@@ -140,8 +143,11 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
         CB_ASSIGN_OR_RETURN(
             std::string assignee,
             OptionalMemberUserId("todo.assignee", req->todo().assignee(), ref.firm_id));
+        CB_ASSIGN_OR_RETURN(
+            const uint64_t client,
+            ClientNamed("todo.client", req->todo().client(), ref.firm_id));
         CB_ASSIGN_OR_RETURN(TodoRecord patch,
-                            FromProto(req->todo(), 0, std::move(assignee)));
+                            FromProto(req->todo(), client, std::move(assignee)));
         CB_ASSIGN_OR_RETURN(
             std::vector<std::string> paths,
             server::UpdatePaths(req->update_mask(), req->todo(), kUpdatableTodoFields));

@@ -198,7 +198,9 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   const absl::string_view user_id = member_name.user_id;
   absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
   if (!me.ok()) return me.status();
-  if (absl::Status s = CheckUpdateMask(paths, kUpdatableMemberFields); !s.ok()) {
+  if (absl::Status s =
+          CheckUpdateMask(paths, kUpdatableMemberFields, kImmutableMemberFields);
+      !s.ok()) {
     return s;
   }
   const bool is_admin =
@@ -208,6 +210,8 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
         "only admins, or the member, change a member's details");
   }
   std::vector<std::optional<errors::FieldViolation>> checks;
+  checks.push_back(
+      CheckImmutable(paths, "user_id", "member.user_id", patch.user_id() != user_id));
   for (const std::string& path : paths) {
     if (path == "display_name") {
       checks.push_back(CheckDisplayName("member.display_name", patch.display_name()));

@@ -277,7 +277,8 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
                                              absl::string_view etag) {
   const uint64_t firm_id = note_name.firm_id;
   const uint64_t note_id = note_name.note_id;
-  if (absl::Status s = CheckUpdateMask(paths, kUpdatableNoteFields); !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableNoteFields, kImmutableNoteFields);
+      !s.ok()) {
     return s;
   }
   auto guard = core_.LockFirm(firm_id);
@@ -291,7 +292,12 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
     if (path == "call_duration") after.set_call_duration_us(patch.call_duration_us());
     if (path == "contact") after.set_contact(text::Trim(patch.contact()));
   }
-  if (absl::Status s = AllValid(CheckNote(after, &*before)); !s.ok()) return s;
+  std::vector<std::optional<errors::FieldViolation>> checks = CheckNote(after, &*before);
+  checks.push_back(CheckImmutable(paths, "client", "note.client",
+                                  patch.company_id() != before->company_id()));
+  checks.push_back(
+      CheckImmutable(paths, "kind", "note.kind", patch.kind() != before->kind()));
+  if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   return Commit(caller, *before, std::move(after));
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -52,20 +53,25 @@ absl::Status CheckFirmCreatorQuota(
 }
 
 absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
-                             absl::Span<const absl::string_view> updatable) {
-  if (paths.empty()) {
-    return errors::InvalidField(
-        "update_mask", "name at least one field to update, or set it in the resource");
-  }
+                             absl::Span<const absl::string_view> updatable,
+                             absl::Span<const absl::string_view> immutable) {
   for (const std::string& path : paths) {
-    if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {
-      return errors::InvalidField(
-          "update_mask",
-          absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
-                       absl::StrJoin(updatable, ", ")));
+    if (absl::c_linear_search(updatable, path) ||
+        absl::c_linear_search(immutable, path)) {
+      continue;
     }
+    return errors::InvalidField(
+        "update_mask", absl::StrCat("'", path, "' cannot be updated; updatable fields: ",
+                                    absl::StrJoin(updatable, ", ")));
   }
   return absl::OkStatus();
+}
+
+std::optional<errors::FieldViolation> CheckImmutable(
+    const std::vector<std::string>& paths, absl::string_view path,
+    absl::string_view field, bool changes) {
+  if (!changes || !absl::c_linear_search(paths, path)) return std::nullopt;
+  return errors::FieldViolation{std::string(field), "cannot change once made"};
 }
 
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks) {

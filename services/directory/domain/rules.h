@@ -150,11 +150,24 @@ inline constexpr std::array<absl::string_view, 4> kUpdatableNoteFields = {
     "text", "call_time", "call_duration", "contact"};
 inline constexpr std::array<absl::string_view, 6> kUpdatableTodoFields = {
     "title", "description", "assignee", "due_date", "state", "progress"};
+// The IMMUTABLE fields (the contract's field_behavior) an update may name
+// when it keeps their value (AIP-203): a resource read and sent back whole.
+inline constexpr std::array<absl::string_view, 1> kImmutableMemberFields = {"user_id"};
+inline constexpr std::array<absl::string_view, 2> kImmutableNoteFields = {"client",
+                                                                          "kind"};
+inline constexpr std::array<absl::string_view, 1> kImmutableTodoFields = {"client"};
 
-// INVALID_ARGUMENT on update_mask unless `paths` names at least one field
-// and every one of them is among `updatable`.
+// INVALID_ARGUMENT on update_mask unless every path in `paths` is among
+// `updatable` or `immutable`. No path is an update that changes nothing.
 absl::Status CheckUpdateMask(const std::vector<std::string>& paths,
-                             absl::Span<const absl::string_view> updatable);
+                             absl::Span<const absl::string_view> updatable,
+                             absl::Span<const absl::string_view> immutable = {});
+
+// INVALID_ARGUMENT on `field` when `paths` names an immutable `path` whose
+// value the update would change.
+std::optional<errors::FieldViolation> CheckImmutable(
+    const std::vector<std::string>& paths, absl::string_view path,
+    absl::string_view field, bool changes);
 
 // OK, or INVALID_ARGUMENT listing every violation found among `checks`.
 absl::Status AllValid(std::vector<std::optional<errors::FieldViolation>> checks);

@@ -179,7 +179,8 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
                                              absl::string_view etag) {
   const uint64_t firm_id = todo_name.firm_id;
   const uint64_t todo_id = todo_name.todo_id;
-  if (absl::Status s = CheckUpdateMask(paths, kUpdatableTodoFields); !s.ok()) {
+  if (absl::Status s = CheckUpdateMask(paths, kUpdatableTodoFields, kImmutableTodoFields);
+      !s.ok()) {
     return s;
   }
   if (etag.empty()) {
@@ -212,6 +213,11 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
       after.set_due_day(patch.has_due_date() ? patch.due_day() : 0);
     }
     if (path == "progress") after.set_progress(patch.progress());
+  }
+  if (absl::Status s = AllValid({CheckImmutable(
+          paths, "client", "todo.client", patch.company_id() != before->company_id())});
+      !s.ok()) {
+    return s;
   }
   if (absl::Status s = Check(after, &*before); !s.ok()) return s;
   if (ChangesNothing(*before, after)) return after;

@@ -262,6 +262,48 @@ TEST_F(DirectoryServiceTest, AnUpdateWithoutAMaskChangesTheFieldsTheClientSets) 
               StatusIs(absl::StatusCode::kInvalidArgument, "update_mask"));
 }
 
+// AIP-203 and AIP-161: output-only paths in a mask are ignored, so a client
+// read and sent back with the mask it was read with changes nothing; a
+// member's user_id is IMMUTABLE; a path that is no field stays refused.
+TEST_F(DirectoryServiceTest, AnUpdateIgnoresOutputOnlyPathsAndKeepsTheImmutable) {
+  std::string firm = CreateFirm("alice");
+  v1::Client rossi;
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "R-1", &rossi), IsOk());
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = rossi;
+  update.mutable_client()->set_status(v1::INACTIVE);
+  update.mutable_client()->set_primary_admin_user_id("mallory");
+  for (const char* path :
+       {"name", "etag", "company_id", "status", "primary_admin_user_id", "create_time",
+        "update_time", "display_name"}) {
+    update.mutable_update_mask()->add_paths(path);
+  }
+  v1::Client updated;
+  ASSERT_THAT(stub_->UpdateClient(As("alice").get(), update, &updated), IsOk());
+  EXPECT_EQ(updated.etag(), rossi.etag()) << "nothing changed, nothing written";
+  EXPECT_EQ(updated.status(), v1::ACTIVE);
+  EXPECT_EQ(updated.primary_admin_user_id(), rossi.primary_admin_user_id());
+  update.mutable_update_mask()->add_paths("notes");
+  EXPECT_THAT(stub_->UpdateClient(As("alice").get(), update, &updated),
+              StatusIs(absl::StatusCode::kInvalidArgument, "'notes' cannot be updated"));
+
+  v1::ListFirmMembersRequest list;
+  list.set_parent(firm);
+  v1::ListFirmMembersResponse members;
+  ASSERT_THAT(stub_->ListFirmMembers(As("alice").get(), list, &members), IsOk());
+  v1::UpdateFirmMemberRequest member;
+  *member.mutable_member() = members.members(0);
+  member.mutable_member()->set_display_name("Alice R.");
+  v1::FirmMember renamed;
+  ASSERT_THAT(stub_->UpdateFirmMember(As("alice").get(), member, &renamed), IsOk())
+      << "a member read and sent back names their user_id as it is";
+  EXPECT_EQ(renamed.display_name(), "Alice R.");
+  *member.mutable_member() = renamed;
+  member.mutable_member()->set_user_id("bob");
+  EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), member, &renamed),
+              StatusIs(absl::StatusCode::kInvalidArgument, "member.user_id"));
+}
+
 // AIP-157 partial responses: only the fields asked for come back; a path
 // that is not a field of Client is INVALID_ARGUMENT.
 TEST_F(DirectoryServiceTest, ListClientsReturnsTheFieldsOfItsReadMask) {

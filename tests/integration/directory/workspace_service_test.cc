@@ -130,6 +130,62 @@ TEST_F(WorkspaceServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(s)).at(0).field, "todo.due_date");
 }
 
+// AIP-203: a note or to-do read and sent back whole changes nothing; its
+// client and kind are IMMUTABLE (named unchanged, ignored; changed,
+// INVALID_ARGUMENT), its output-only fields, name and etag ignored in a mask.
+TEST_F(WorkspaceServiceTest, AReadSentBackChangesNothingAndItsClientCannotMove) {
+  v1::Note note = NewCall(client_, "Telefonata");
+  const std::string other = NewClient("Bianchi SNC", false).name();
+  v1::UpdateNoteRequest whole;
+  *whole.mutable_note() = note;
+  v1::Note kept;
+  ASSERT_THAT(workspace_->UpdateNote(As("alice").get(), whole, &kept), IsOk());
+  EXPECT_EQ(kept.etag(), note.etag()) << "values as they were write nothing";
+  for (const char* path :
+       {"name", "etag", "author", "create_time", "update_time", "client", "kind"}) {
+    whole.mutable_update_mask()->add_paths(path);
+  }
+  ASSERT_THAT(workspace_->UpdateNote(As("alice").get(), whole, &kept), IsOk());
+  EXPECT_EQ(kept.etag(), note.etag());
+
+  whole.mutable_note()->set_client(other);
+  grpc::Status moved = workspace_->UpdateNote(As("alice").get(), whole, &kept);
+  ASSERT_THAT(moved, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(errors::FieldViolationsOf(FromGrpcStatus(moved)).at(0).field, "note.client");
+  whole.clear_update_mask();
+  EXPECT_THAT(workspace_->UpdateNote(As("alice").get(), whole, &kept),
+              StatusIs(absl::StatusCode::kInvalidArgument, "note.client"))
+      << "a note sent back with another client, no mask";
+  whole.mutable_note()->set_client(client_);
+  whole.mutable_note()->set_kind(v1::Note::GENERAL);
+  EXPECT_THAT(workspace_->UpdateNote(As("alice").get(), whole, &kept),
+              StatusIs(absl::StatusCode::kInvalidArgument, "note.kind"));
+  whole.mutable_update_mask()->add_paths("author");
+  EXPECT_THAT(workspace_->UpdateNote(As("alice").get(), whole, &kept), IsOk())
+      << "a mask of output-only fields alone changes nothing";
+  EXPECT_EQ(kept.etag(), note.etag());
+  EXPECT_EQ(kept.kind(), v1::Note::CALL);
+
+  v1::CreateTodoRequest plan;
+  plan.set_parent(firm_);
+  plan.mutable_todo()->set_client(client_);
+  plan.mutable_todo()->set_title("VAT return");
+  plan.mutable_todo()->set_assignee(firm_ + "/members/alice");
+  v1::Todo todo;
+  ASSERT_THAT(workspace_->CreateTodo(As("alice").get(), plan, &todo), IsOk());
+  v1::UpdateTodoRequest sent_back;
+  *sent_back.mutable_todo() = todo;
+  sent_back.mutable_todo()->set_progress(40);
+  v1::Todo updated;
+  ASSERT_THAT(workspace_->UpdateTodo(As("alice").get(), sent_back, &updated), IsOk());
+  EXPECT_EQ(updated.progress(), 40);
+  EXPECT_EQ(updated.client(), client_);
+  *sent_back.mutable_todo() = updated;
+  sent_back.mutable_todo()->set_client(other);
+  EXPECT_THAT(workspace_->UpdateTodo(As("alice").get(), sent_back, &updated),
+              StatusIs(absl::StatusCode::kInvalidArgument, "todo.client"));
+}
+
 TEST_F(WorkspaceServiceTest, TodosListByDueDateAndSummarize) {
   for (int day : {20, 10, 15}) {
     v1::CreateTodoRequest req;

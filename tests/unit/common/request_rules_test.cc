@@ -3,6 +3,7 @@
 #include "clientbook/v1/billing.pb.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
+#include "clientbook/v1/workspace.pb.h"
 #include "common/csv/csv.h"
 #include "common/names/resource_name.h"
 #include "common/requests/request_id.h"
@@ -95,6 +96,7 @@ TEST(CsvSeparatorTest, TheHeaderLineDecides) {
 // The contract says, machine-readably, what every name field names.
 // AIP-134: the paths sent; none, the updatable fields the resource sets
 // (output-only ones it carries from a read ignored); "*" alone, every one.
+// AIP-203: a mask's output-only paths are ignored.
 TEST(UpdateMaskTest, AnOmittedMaskIsTheFieldsSetAndAStarIsEveryField) {
   constexpr std::array<absl::string_view, 3> kUpdatable = {"display_name", "email",
                                                            "products"};
@@ -107,8 +109,6 @@ TEST(UpdateMaskTest, AnOmittedMaskIsTheFieldsSetAndAStarIsEveryField) {
   google::protobuf::FieldMask mask;
   EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
               IsOkAndHolds(ElementsAre("display_name", "products")));
-  EXPECT_THAT(server::UpdatePaths(mask, v1::Client(), kUpdatable),
-              IsOkAndHolds(::testing::IsEmpty()));
   mask.add_paths("*");
   EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
               IsOkAndHolds(ElementsAre("display_name", "email", "products")));
@@ -116,11 +116,46 @@ TEST(UpdateMaskTest, AnOmittedMaskIsTheFieldsSetAndAStarIsEveryField) {
   EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
               StatusIs(absl::StatusCode::kInvalidArgument, "'*'"));
   mask.clear_paths();
-  mask.add_paths("email");
-  mask.add_paths("status");
+  for (const char* path : {"email", "status", "name", "etag", "update_time", "notes"}) {
+    mask.add_paths(path);
+  }
   EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
-              IsOkAndHolds(ElementsAre("email", "status")))
-      << "paths sent are the method's to refuse";
+              IsOkAndHolds(ElementsAre("email", "notes")))
+      << "output-only paths ignored (AIP-203); the rest are the method's to refuse";
+  mask.clear_paths();
+  mask.add_paths("update_time");
+  EXPECT_THAT(server::UpdatePaths(mask, client, kUpdatable),
+              IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(
+      server::UpdatePaths(google::protobuf::FieldMask(), v1::Client(), kUpdatable),
+      StatusIs(absl::StatusCode::kInvalidArgument, "name at least one field"));
+
+  v1::Note note;
+  note.set_client("firms/1001/clients/1002");
+  note.set_kind(v1::Note::CALL);
+  note.set_text("Telefonata");
+  note.set_author("firms/1001/members/alice");
+  constexpr std::array<absl::string_view, 1> kText = {"text"};
+  EXPECT_THAT(server::UpdatePaths(google::protobuf::FieldMask(), note, kText),
+              IsOkAndHolds(ElementsAre("client", "kind", "text")))
+      << "IMMUTABLE fields a resource sets are the method's to see unchanged";
+}
+
+// AIP-203: every field of a resource says how it behaves, so an update can
+// tell the output-only and immutable ones from those it changes.
+TEST(ApiContractTest, EveryFieldOfEveryResourceHasAFieldBehavior) {
+  for (const google::protobuf::Descriptor* message :
+       {v1::Firm::descriptor(), v1::FirmMember::descriptor(), v1::Client::descriptor(),
+        v1::ClientListView::descriptor(), v1::Invitation::descriptor(),
+        v1::Note::descriptor(), v1::Todo::descriptor(), v1::Subscription::descriptor(),
+        v1::ImportJob::descriptor()}) {
+    for (int i = 0; i < message->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* field = message->field(i);
+      EXPECT_GT(field->options().GetRepeatedExtension(google::api::field_behavior).size(),
+                0)
+          << field->full_name();
+    }
+  }
 }
 
 TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
