@@ -101,6 +101,18 @@ grpc::ServerUnaryReactor* WorkspaceService::DeleteNote(grpc::CallbackServerConte
       });
 }
 
+grpc::ServerUnaryReactor* WorkspaceService::UndeleteNote(
+    grpc::CallbackServerContext* ctx, const v1::UndeleteNoteRequest* req,
+    v1::Note* resp) {
+  return frame_.Blocking(
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::NoteName ref,
+                            names::NoteName::Parse("name", req->name()));
+        return server::Respond(directory_.notes.UndeleteNote(caller, ref, req->etag()),
+                               resp, kToProto);
+      });
+}
+
 grpc::ServerUnaryReactor* WorkspaceService::CreateTodo(grpc::CallbackServerContext* ctx,
                                                        const v1::CreateTodoRequest* req,
                                                        v1::Todo* resp) {

@@ -34,6 +34,9 @@ class WorkspaceService final : public v1::WorkspaceService::CallbackService {
   grpc::ServerUnaryReactor* DeleteNote(grpc::CallbackServerContext* ctx,
                                        const v1::DeleteNoteRequest* req,
                                        v1::Note* resp) override;
+  grpc::ServerUnaryReactor* UndeleteNote(grpc::CallbackServerContext* ctx,
+                                         const v1::UndeleteNoteRequest* req,
+                                         v1::Note* resp) override;
   grpc::ServerUnaryReactor* CreateTodo(grpc::CallbackServerContext* ctx,
                                        const v1::CreateTodoRequest* req,
                                        v1::Todo* resp) override;

@@ -315,6 +315,36 @@ absl::StatusOr<NoteRecord> Notes::DeleteNote(const auth::Caller& caller,
   return Commit(caller, *before, std::move(after));
 }
 
+absl::StatusOr<NoteRecord> Notes::UndeleteNote(const auth::Caller& caller,
+                                               const names::NoteName& note_name,
+                                               absl::string_view etag) {
+  const uint64_t firm_id = note_name.firm_id;
+  const uint64_t note_id = note_name.note_id;
+  absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
+  if (!member.ok()) return member.status();
+  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
+  if (!note.ok()) return note.status();
+  const bool may_undelete =
+      note->has_value() &&
+      ((*note)->author_user_id() == caller.user_id || IsAdmin(*member));
+  if (!may_undelete) return NoteNotFound(firm_id, note_id);
+  // At its purge time a note is gone, whether or not the purge has run.
+  if ((*note)->delete_time_us() != 0 && core_.NowMicros() >= PurgeTimeOf(**note)) {
+    return NoteNotFound(firm_id, note_id);
+  }
+  const std::string name = names::NoteName{firm_id, note_id}.ToString();
+  if ((*note)->delete_time_us() == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(name, " is not deleted"));
+  }
+  if (!etag.empty()) {
+    if (absl::Status s = CheckEtag(name, etag, EtagOf(**note)); !s.ok()) return s;
+  }
+  NoteRecord after = **note;
+  after.clear_delete_time_us();
+  return Commit(caller, **note, std::move(after));
+}
+
 absl::StatusOr<size_t> Notes::PurgeDeletedNotes() {
   size_t purged = 0;
   while (true) {

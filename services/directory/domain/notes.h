@@ -48,6 +48,13 @@ class Notes {
   absl::StatusOr<NoteRecord> DeleteNote(const auth::Caller& caller,
                                         const names::NoteName& note_name,
                                         absl::string_view etag);
+  // The author or an admin brings a deleted note back before its purge;
+  // `etag`, when given, must be the deleted note's. ALREADY_EXISTS when the
+  // note is not deleted; NOT_FOUND once purged, or to a member who may not
+  // see deleted notes.
+  absl::StatusOr<NoteRecord> UndeleteNote(const auth::Caller& caller,
+                                          const names::NoteName& note_name,
+                                          absl::string_view etag);
   // Purges the notes deleted kDeletedNoteRetention ago or earlier; returns
   // how many. Called periodically by the server.
   absl::StatusOr<size_t> PurgeDeletedNotes();

@@ -75,6 +75,9 @@ changes::ChangeRecord Note(const NoteRecord* before, const NoteRecord* after) {
   } else if (before != nullptr && before->delete_time_us() == 0 &&
              after->delete_time_us() != 0) {
     record.set_type(kDeleted);
+  } else if (before != nullptr && before->delete_time_us() != 0 &&
+             after->delete_time_us() == 0) {
+    record.set_type(kUndeleted);
   }
   return record;
 }

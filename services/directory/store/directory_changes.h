@@ -20,13 +20,15 @@ inline constexpr char kMerged[] = "MERGED";
 inline constexpr char kDeactivated[] = "DEACTIVATED";
 inline constexpr char kReactivated[] = "REACTIVATED";
 inline constexpr char kPurged[] = "PURGED";
+inline constexpr char kUndeleted[] = "UNDELETED";
 
 changes::ChangeRecord Firm(const FirmRecord& firm);
 changes::ChangeRecord Member(const MemberRecord& member);
 // CREATED, UPDATED, or whether it changed the client's status.
 changes::ChangeRecord Client(const ClientRecord* before, const ClientRecord* after);
 changes::ChangeRecord ListView(uint64_t firm_id, absl::string_view user_id);
-// CREATED, UPDATED, or DELETED when it moves a note to the deleted ones.
+// CREATED, UPDATED, DELETED when it moves a note to the deleted ones,
+// UNDELETED when it brings one back.
 changes::ChangeRecord Note(const NoteRecord* before, const NoteRecord* after);
 changes::ChangeRecord Todo(const TodoRecord* before, const TodoRecord* after);
 

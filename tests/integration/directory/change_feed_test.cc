@@ -453,6 +453,14 @@ TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
              Text<v1::DeleteNoteRequest>(absl::StrCat("name: '", note, "'")), &out);
        },
        "DELETED", "clientbook.v1.Note"},
+      {"UndeleteNote",
+       [&] {
+         v1::Note out;
+         return workspace_->UndeleteNote(
+             As("owner").get(),
+             Text<v1::UndeleteNoteRequest>(absl::StrCat("name: '", note, "'")), &out);
+       },
+       "UNDELETED", "clientbook.v1.Note"},
       {"CreateTodo",
        [&] {
          v1::Todo out;

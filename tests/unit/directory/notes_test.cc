@@ -388,6 +388,51 @@ TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
   EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
 }
 
+// AIP-164: the author or an admin brings a deleted note back, into every
+// list and search, until exactly 30 days after its deletion.
+TEST_F(NotesTest, ADeletedNoteIsUndeletedUntilItsPurgeTime) {
+  NoteRecord note = Write("anna", General(client_, "da ripristinare"));
+  NoteRecord soon = Write("anna", General(client_, "ancora"));
+  NoteRecord late = Write("anna", General(client_, "troppo tardi"));
+  const names::NoteName name{firm_, note.id()};
+  EXPECT_THAT(directory_->notes.UndeleteNote(testing::As("anna"), name, ""),
+              StatusIs(absl::StatusCode::kAlreadyExists, "is not deleted"));
+  NoteRecord deleted =
+      ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"), name, ""));
+  EXPECT_THAT(directory_->notes.UndeleteNote(testing::As("stranger"), name, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->notes.UndeleteNote(testing::As("bruno"), name, ""),
+              StatusIs(absl::StatusCode::kNotFound))
+      << "a member who may not see deleted notes";
+  EXPECT_THAT(directory_->notes.UndeleteNote(testing::As("anna"), name, EtagOf(note)),
+              StatusIs(absl::StatusCode::kAborted));
+  NoteRecord back = ValueOrFail(
+      directory_->notes.UndeleteNote(testing::As("anna"), name, EtagOf(deleted)));
+  EXPECT_EQ(back.delete_time_us(), 0);
+  EXPECT_EQ(back.text(), "da ripristinare");
+  EXPECT_NE(EtagOf(back), EtagOf(deleted));
+  EXPECT_THAT(Texts({.firm_id = firm_, .query = "ripristinare"}),
+              ElementsAre("da ripristinare"));
+  NoteQuery deleted_ones = OfClient();
+  deleted_ones.show_deleted = true;
+  EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
+
+  ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"), {firm_, soon.id()}, ""));
+  ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"), {firm_, late.id()}, ""));
+  clock_.Advance(absl::Hours(30 * 24) - absl::Seconds(1));
+  EXPECT_THAT(
+      directory_->notes.UndeleteNote(testing::As("admin"), {firm_, soon.id()}, ""),
+      IsOk());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(
+      directory_->notes.UndeleteNote(testing::As("admin"), {firm_, late.id()}, ""),
+      StatusIs(absl::StatusCode::kNotFound))
+      << "at its purge time, before the purge has run";
+  EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u)
+      << "an undeleted note is not purged";
+  EXPECT_THAT(Texts(OfClient()), ElementsAre("ancora", "da ripristinare"));
+}
+
 TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
   EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"), {.firm_id = firm_}),
               StatusIs(absl::StatusCode::kInvalidArgument));
