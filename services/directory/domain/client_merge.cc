@@ -106,7 +106,9 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
     if (absl::Status s = CheckPeers(caller, *target, *source); !s.ok()) return s;
   }
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
+  if (!guard.ok()) return guard.status();
   // Held until the merge has committed (ClientWork::large).
   std::unique_lock<std::mutex> large;
   return core_.Write<MergeOutcome>(

@@ -86,7 +86,9 @@ absl::StatusOr<ClientNumberBatch> ClientNumbers::BatchUpdateClientNumbers(
   }
   if (absl::Status s = AllValid({requests::Check(request_id)}); !s.ok()) return s;
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);
+  if (!guard.ok()) return guard.status();
   if (validate_only) {
     absl::StatusOr<Judged> judged = Judge(firm_id, updates);
     if (!judged.ok()) return judged.status();

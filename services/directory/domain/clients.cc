@@ -226,7 +226,9 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
                                 "is required: send the etag of the client you read");
   }
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (absl::Status s = CheckEtag(names::ClientName{firm_id, company_id}.ToString(), etag,
@@ -294,7 +296,9 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(
       !m.ok()) {
     return m.status();
   }
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   // Only the status moves: the client's data, subscription and wholesale
@@ -345,7 +349,9 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
   }
 
   // Then lock, and check again what may have changed meanwhile.
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::PRIMARY_ADMIN);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<ClientRecord> client = core_.LoadClient(firm_id, company_id);
   if (!client.ok()) return client.status();
   if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;

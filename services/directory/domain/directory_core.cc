@@ -182,6 +182,15 @@ storage::StripedLocks::Guard DirectoryCore::LockFirm(uint64_t firm_id) {
   return locks_.Lock({FirmScope(firm_id)});
 }
 
+absl::StatusOr<storage::StripedLocks::Guard> DirectoryCore::LockFirmFor(
+    const auth::Caller& caller, uint64_t firm_id, v1::Role at_least) {
+  storage::StripedLocks::Guard guard = LockFirm(firm_id);
+  if (absl::StatusOr<MemberRecord> m = RequireRole(caller, firm_id, at_least); !m.ok()) {
+    return m.status();
+  }
+  return guard;
+}
+
 storage::StripedLocks::Guard DirectoryCore::LockToken(absl::string_view token) {
   return locks_.Lock({TokenScope(token)});
 }

@@ -94,6 +94,13 @@ class DirectoryCore {
   // Serializes check-then-write sequences of one firm, or of one user's
   // firm creations.
   storage::StripedLocks::Guard LockFirm(uint64_t firm_id);
+  // The firm's lock for a write by `caller`, held only when the caller is,
+  // under it, a member with at least the role `at_least`: a removal or a
+  // demotion commits under the same lock, so a write checked before one
+  // never commits after it.
+  absl::StatusOr<storage::StripedLocks::Guard> LockFirmFor(const auth::Caller& caller,
+                                                           uint64_t firm_id,
+                                                           v1::Role at_least);
   storage::StripedLocks::Guard LockUser(absl::string_view user_id);
   // An invitation's answer, and the firm it joins.
   storage::StripedLocks::Guard LockToken(absl::string_view token);

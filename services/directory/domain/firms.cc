@@ -125,7 +125,9 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
     }
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
   if (!firm.ok()) return firm.status();
   const FirmRecord before = *firm;
@@ -169,7 +171,9 @@ absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
       !s.ok()) {
     return s;
   }
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<std::optional<MemberRecord>> existing =
       firm_store_.GetMember(firm_id, member.user_id());
   if (!existing.ok()) return existing.status();
@@ -196,18 +200,24 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
                                                  absl::string_view etag) {
   const uint64_t firm_id = member_name.firm_id;
   const absl::string_view user_id = member_name.user_id;
-  absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
-  if (!me.ok()) return me.status();
+  // Whether the caller changes the member as an admin; checked again under
+  // the firm's lock, which a removal or a demotion commits under too.
+  auto as_admin = [&]() -> absl::StatusOr<bool> {
+    absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id);
+    if (!me.ok()) return me.status();
+    const bool is_admin =
+        me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
+    if (!is_admin && user_id != caller.user_id) {
+      return absl::PermissionDeniedError(
+          "only admins, or the member, change a member's details");
+    }
+    return is_admin;
+  };
+  if (absl::StatusOr<bool> allowed = as_admin(); !allowed.ok()) return allowed.status();
   if (absl::Status s =
           CheckUpdateMask(paths, kUpdatableMemberFields, kImmutableMemberFields);
       !s.ok()) {
     return s;
-  }
-  const bool is_admin =
-      me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
-  if (!is_admin && user_id != caller.user_id) {
-    return absl::PermissionDeniedError(
-        "only admins, or the member, change a member's details");
   }
   std::vector<std::optional<errors::FieldViolation>> checks;
   checks.push_back(
@@ -223,13 +233,15 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   const std::string name = names::MemberName{firm_id, std::string(user_id)}.ToString();
   auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<bool> is_admin = as_admin();
+  if (!is_admin.ok()) return is_admin.status();
   absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
   if (!member.ok()) return member.status();
   if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
   // A role sent as it is changes nothing: a member read and sent back whole
   // (an update without a mask) is no role change, the primary admin's either.
   if (absl::c_linear_search(paths, "role") && patch.role() != member->role()) {
-    if (!is_admin)
+    if (!*is_admin)
       return absl::PermissionDeniedError("only admins change a member's role");
     if (absl::Status s = AllValid({CheckMemberRole("member.role", patch.role())});
         !s.ok()) {

@@ -115,7 +115,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
   const std::string fingerprint =
       requests::Fingerprint("RemoveFirmMember", name, reassign_to);
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
+  if (!guard.ok()) return guard.status();
   return core_.Write<RemovedMember>(
       {firm_id, caller.user_id, request_id, fingerprint},
       [](const RequestRecord& first) -> absl::StatusOr<RemovedMember> {

@@ -112,7 +112,9 @@ absl::StatusOr<NoteRecord> Notes::CreateNote(const auth::Caller& caller,
   const std::string fingerprint = requests::Fingerprint(
       "CreateNote", names::FirmName{firm_id}.ToString(), note.SerializeAsString());
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);
+  if (!guard.ok()) return guard.status();
   return core_.Write<NoteRecord>(
       {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<NoteRecord> {
@@ -320,9 +322,9 @@ absl::StatusOr<NoteRecord> Notes::UndeleteNote(const auth::Caller& caller,
                                                absl::string_view etag) {
   const uint64_t firm_id = note_name.firm_id;
   const uint64_t note_id = note_name.note_id;
+  auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
-  auto guard = core_.LockFirm(firm_id);
   absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
   if (!note.ok()) return note.status();
   const bool may_undelete =

@@ -124,7 +124,9 @@ absl::StatusOr<TodoRecord> Todos::CreateTodo(const auth::Caller& caller,
       requests::Fingerprint("CreateTodo", names::FirmName{firm_id}.ToString(),
                             absl::StrCat(todo.SerializeAsString(), draft.state()));
 
-  auto guard = core_.LockFirm(firm_id);
+  absl::StatusOr<storage::StripedLocks::Guard> guard =
+      core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);
+  if (!guard.ok()) return guard.status();
   return core_.Write<TodoRecord>(
       {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) -> absl::StatusOr<TodoRecord> {

@@ -288,6 +288,28 @@ TEST_F(ClientMergeTest, WhileBillingIsAskedTheSourceIsNotCheckedForAChange) {
               IsOk());
 }
 
+// An admin removed while billing is asked (no lock is held across that call)
+// is checked again under the firm's lock: the merge never commits after the
+// removal did.
+TEST_F(ClientMergeTest, AnAdminRemovedWhileBillingIsAskedMergesNothing) {
+  ClientRecord keep = NewClient(firm_, "Rossi SRL");
+  ClientRecord dup = NewClient(firm_, "Rossi S.R.L.");
+  wholesale_.while_asked = [&] {
+    wholesale_.while_asked = nullptr;
+    EXPECT_THAT(directory_->removal.RemoveMember(
+                    testing::As("owner"), names::MemberName{firm_, "admin"}, "", ""),
+                IsOk());
+  };
+  EXPECT_THAT(Merge(keep, dup), StatusIs(absl::StatusCode::kPermissionDenied));
+  for (const ClientRecord& unchanged : {keep, dup}) {
+    EXPECT_EQ(ValueOrFail(directory_->clients.GetClient(
+                              testing::As("owner"),
+                              names::ClientName{firm_, unchanged.company_id()}))
+                  .revision(),
+              unchanged.revision());
+  }
+}
+
 TEST_F(ClientMergeTest, ASourceWithMoreTodosThanOneWriteCarriesIsRefused) {
   ClientRecord keep = NewClient(firm_, "Rossi SRL");
   ClientRecord dup = NewClient(firm_, "Rossi S.R.L.");

@@ -207,6 +207,24 @@ TEST_F(DeleteClientTest, WhileBillingIsAskedACheckForAChangeIsAbortedAndNothingE
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// The primary admin who hands the role on while billing is asked deletes
+// nothing: the role is checked again under the firm's lock.
+TEST_F(DeleteClientTest, APrimaryAdminWhoHandsTheRoleOnMeanwhileDeletesNothing) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  wholesale_.while_asked = [&] {
+    wholesale_.while_asked = nullptr;
+    EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                       names::FirmName{firm_}, "admin"),
+                IsOk());
+  };
+  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("owner"),
+                                               names::ClientName{firm_, c.company_id()}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()}),
+              IsOk());
+}
+
 TEST_F(DeleteClientTest, AClientDeletedWhileBillingWasAskedIsNotFound) {
   ClientRecord c = NewClient(firm_, "Rossi");
   wholesale_.while_asked = [&] {
