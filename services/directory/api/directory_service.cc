@@ -141,9 +141,9 @@ grpc::ServerUnaryReactor* DirectoryService::RemoveFirmMember(
           }
           heir = to.user_id;
         }
-        CB_ASSIGN_OR_RETURN(
-            RemovedMember removed,
-            directory_.removal.RemoveMember(caller, leaver, heir, req->request_id()));
+        CB_ASSIGN_OR_RETURN(RemovedMember removed,
+                            directory_.removal.RemoveMember(
+                                caller, leaver, heir, req->request_id(), req->etag()));
         *resp->mutable_removed_member() = ToProto(removed.member);
         if (!removed.reassigned_to.empty()) {
           resp->set_reassigned_to(
@@ -358,7 +358,7 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteClient(
       ctx, req, resp, [this, req](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return directory_.clients.DeleteClient(caller, ref);
+        return directory_.clients.DeleteClient(caller, ref, req->etag());
       });
 }
 

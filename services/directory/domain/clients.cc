@@ -309,7 +309,8 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(
 }
 
 absl::Status Clients::DeleteClient(const auth::Caller& caller,
-                                   const names::ClientName& client_name) {
+                                   const names::ClientName& client_name,
+                                   absl::string_view etag) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
@@ -331,8 +332,13 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
                      "' is still the primary admin of client ", DescribeClient(client),
                      "; the client must name another primary admin first"));
   };
+  auto current = [&](const ClientRecord& client) -> absl::Status {
+    if (etag.empty()) return absl::OkStatus();
+    return CheckEtag(client_name.ToString(), etag, EtagOf(client));
+  };
   absl::StatusOr<ClientRecord> seen = core_.LoadClient(firm_id, company_id);
   if (!seen.ok()) return seen.status();
+  if (absl::Status s = current(*seen); !s.ok()) return s;
   if (absl::Status s = no_member_is_its_admin(*seen); !s.ok()) return s;
   // Billing is asked before the firm's lock is taken: no lock is held across
   // a remote call, so a slow billing service delays only this delete. From
@@ -354,6 +360,7 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
   if (!guard.ok()) return guard.status();
   absl::StatusOr<ClientRecord> client = core_.LoadClient(firm_id, company_id);
   if (!client.ok()) return client.status();
+  if (absl::Status s = current(*client); !s.ok()) return s;
   if (absl::Status s = no_member_is_its_admin(*client); !s.ok()) return s;
   // The client's notes and to-dos go with it, in the same write.
   absl::StatusOr<ClientWork> work = core_.LoadClientWork(*client);

@@ -50,8 +50,10 @@ class Clients {
                                                const names::ClientName& client_name,
                                                v1::ClientStatus status);
   // Asks billing on the caller's behalf, with the caller's credentials.
+  // `etag`, when given, must be the client's current one (else ABORTED).
   absl::Status DeleteClient(const auth::Caller& caller,
-                            const names::ClientName& client_name);
+                            const names::ClientName& client_name,
+                            absl::string_view etag = "");
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       const auth::Caller& caller, const names::ClientName& client_name,
       absl::string_view new_primary_admin);

@@ -98,7 +98,7 @@ RemovedMember MemberRemoval::Replay(const RequestRecord& first) {
 
 absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
     const auth::Caller& caller, const names::MemberName& member_name,
-    absl::string_view reassign_to, absl::string_view request_id) {
+    absl::string_view reassign_to, absl::string_view request_id, absl::string_view etag) {
   const uint64_t firm_id = member_name.firm_id;
   const absl::string_view user_id = member_name.user_id;
   if (absl::StatusOr<MemberRecord> me =
@@ -126,6 +126,9 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<RemovedMember> {
         absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
         if (!member.ok()) return member.status();
+        if (!etag.empty()) {
+          if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
+        }
         if (absl::Status s = CheckNotPrimaryAdmin(*member); !s.ok()) return s;
         // Read as far as a small write's worth: enough to refuse, and to
         // know whether the work is large before reading all of it, which

@@ -57,10 +57,12 @@ class MemberRemoval {
   // (MEMBER_HAS_TOO_MUCH_WORK) when that write would pass max_batch_bytes,
   // and RESOURCE_EXHAUSTED (LARGE_WRITE_BUSY) past kSmallWriteBytes while
   // another large write is under way.
+  // `etag`, when given, must be the member's current one (else ABORTED).
   absl::StatusOr<RemovedMember> RemoveMember(const auth::Caller& caller,
                                              const names::MemberName& member_name,
                                              absl::string_view reassign_to,
-                                             absl::string_view request_id);
+                                             absl::string_view request_id,
+                                             absl::string_view etag = "");
 
  private:
   // How far a walk over a member's work reads: a small write's worth

@@ -103,6 +103,50 @@ TEST_F(DirectoryServiceTest, HealthReportsServing) {
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+// AIP-154 on deletes: an etag sent with DeleteClient or RemoveFirmMember
+// must be current; a stale one is ABORTED and nothing goes.
+TEST_F(DirectoryServiceTest, AStaleEtagDeletesNoClientAndRemovesNoMember) {
+  const std::string firm = CreateFirm("alice");
+  v1::AddFirmMemberRequest add;
+  add.set_parent(firm);
+  add.mutable_member()->set_user_id("bruno");
+  add.mutable_member()->set_email("bruno@studio.example");
+  add.mutable_member()->set_role(v1::STAFF);
+  v1::FirmMember bruno;
+  ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &bruno), IsOk());
+  v1::Client rossi;
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi", "R-1", &rossi), IsOk());
+  v1::UpdateClientRequest update;
+  update.mutable_client()->set_name(rossi.name());
+  update.mutable_client()->set_etag(rossi.etag());
+  update.mutable_client()->set_email("info@rossi.example");
+  v1::Client updated;
+  ASSERT_THAT(stub_->UpdateClient(As("alice").get(), update, &updated), IsOk());
+
+  v1::DeleteClientRequest drop;
+  drop.set_name(rossi.name());
+  drop.set_etag(rossi.etag());
+  google::protobuf::Empty none;
+  EXPECT_THAT(stub_->DeleteClient(As("alice").get(), drop, &none),
+              StatusIs(absl::StatusCode::kAborted));
+  v1::GetClientRequest get;
+  get.set_name(rossi.name());
+  v1::Client still;
+  EXPECT_THAT(stub_->GetClient(As("alice").get(), get, &still), IsOk());
+  drop.set_etag(updated.etag());
+  EXPECT_THAT(stub_->DeleteClient(As("alice").get(), drop, &none), IsOk());
+
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(bruno.name());
+  remove.set_etag("r99");
+  v1::RemoveFirmMemberResponse removed;
+  EXPECT_THAT(stub_->RemoveFirmMember(As("alice").get(), remove, &removed),
+              StatusIs(absl::StatusCode::kAborted));
+  remove.set_etag(bruno.etag());
+  ASSERT_THAT(stub_->RemoveFirmMember(As("alice").get(), remove, &removed), IsOk());
+  EXPECT_EQ(removed.removed_member().name(), bruno.name());
+}
+
 TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   const std::string firm = CreateFirm("alice");
   v1::AddFirmMemberRequest add;
