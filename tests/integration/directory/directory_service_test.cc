@@ -63,6 +63,18 @@ class DirectoryServiceTest : public ::testing::Test {
     return firm.name();
   }
 
+  // A staff member `user` of `firm`, added by its creator alice.
+  v1::FirmMember AddStaff(const std::string& firm, const std::string& user) {
+    v1::AddFirmMemberRequest add;
+    add.set_parent(firm);
+    add.mutable_member()->set_user_id(user);
+    add.mutable_member()->set_email(absl::StrCat(user, "@studio.example"));
+    add.mutable_member()->set_role(v1::STAFF);
+    v1::FirmMember member;
+    EXPECT_THAT(stub_->AddFirmMember(As("alice").get(), add, &member), IsOk());
+    return member;
+  }
+
   grpc::Status CreateClient(const std::string& user, const std::string& firm,
                             const std::string& name, const std::string& number,
                             v1::Client* out) {
@@ -107,13 +119,7 @@ TEST_F(DirectoryServiceTest, HealthReportsServing) {
 // must be current; a stale one is ABORTED and nothing goes.
 TEST_F(DirectoryServiceTest, AStaleEtagDeletesNoClientAndRemovesNoMember) {
   const std::string firm = CreateFirm("alice");
-  v1::AddFirmMemberRequest add;
-  add.set_parent(firm);
-  add.mutable_member()->set_user_id("bruno");
-  add.mutable_member()->set_email("bruno@studio.example");
-  add.mutable_member()->set_role(v1::STAFF);
-  v1::FirmMember bruno;
-  ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &bruno), IsOk());
+  const v1::FirmMember bruno = AddStaff(firm, "bruno");
   v1::Client rossi;
   ASSERT_THAT(CreateClient("alice", firm, "Rossi", "R-1", &rossi), IsOk());
   v1::UpdateClientRequest update;
@@ -149,13 +155,7 @@ TEST_F(DirectoryServiceTest, AStaleEtagDeletesNoClientAndRemovesNoMember) {
 
 TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   const std::string firm = CreateFirm("alice");
-  v1::AddFirmMemberRequest add;
-  add.set_parent(firm);
-  add.mutable_member()->set_user_id("bruno");
-  add.mutable_member()->set_email("bruno@studio.example");
-  add.mutable_member()->set_role(v1::STAFF);
-  v1::FirmMember bruno;
-  ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &bruno), IsOk());
+  const v1::FirmMember bruno = AddStaff(firm, "bruno");
   EXPECT_FALSE(bruno.etag().empty());
 
   v1::UpdateFirmMemberRequest update;
@@ -176,15 +176,7 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
 
 TEST_F(DirectoryServiceTest, RemovesAMemberAndHandsTheirClientsToAnother) {
   const std::string firm = CreateFirm("alice");
-  for (const char* user : {"bruno", "carla"}) {
-    v1::AddFirmMemberRequest add;
-    add.set_parent(firm);
-    add.mutable_member()->set_user_id(user);
-    add.mutable_member()->set_email(absl::StrCat(user, "@studio.example"));
-    add.mutable_member()->set_role(v1::STAFF);
-    v1::FirmMember member;
-    ASSERT_THAT(stub_->AddFirmMember(As("alice").get(), add, &member), IsOk());
-  }
+  for (const char* user : {"bruno", "carla"}) AddStaff(firm, user);
   v1::Client rossi;
   ASSERT_THAT(CreateClient("bruno", firm, "Rossi SRL", "", &rossi), IsOk());
 
