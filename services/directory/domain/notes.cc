@@ -234,17 +234,30 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
 absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
                                                 uint64_t firm_id, uint64_t note_id,
                                                 absl::string_view etag,
-                                                bool etag_required) {
+                                                bool etag_required, Of of) {
   absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
   if (!member.ok()) return member.status();
   absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
   if (!note.ok()) return note.status();
-  if (!note->has_value() || (*note)->delete_time_us() != 0) {
-    return NoteNotFound(firm_id, note_id);
-  }
-  if ((*note)->author_user_id() != caller.user_id && !IsAdmin(*member)) {
-    return absl::PermissionDeniedError(
-        "only the note's author or an admin of the firm can change it");
+  if (!note->has_value()) return NoteNotFound(firm_id, note_id);
+  const bool may_change = (*note)->author_user_id() == caller.user_id || IsAdmin(*member);
+  const bool deleted = (*note)->delete_time_us() != 0;
+  if (of == Of::kDeleted) {
+    // Who may not change a note does not see it deleted; at its purge time
+    // it is gone, whether or not the purge has run.
+    if (!may_change || (deleted && core_.NowMicros() >= PurgeTimeOf(**note))) {
+      return NoteNotFound(firm_id, note_id);
+    }
+    if (!deleted) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(names::NoteName{firm_id, note_id}.ToString(), " is not deleted"));
+    }
+  } else {
+    if (deleted) return NoteNotFound(firm_id, note_id);
+    if (!may_change) {
+      return absl::PermissionDeniedError(
+          "only the note's author or an admin of the firm can change it");
+    }
   }
   if (etag.empty() && etag_required) {
     return errors::InvalidField("note.etag",
@@ -323,28 +336,12 @@ absl::StatusOr<NoteRecord> Notes::UndeleteNote(const auth::Caller& caller,
   const uint64_t firm_id = note_name.firm_id;
   const uint64_t note_id = note_name.note_id;
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<MemberRecord> member = core_.RequireMember(caller, firm_id);
-  if (!member.ok()) return member.status();
-  absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
-  if (!note.ok()) return note.status();
-  const bool may_undelete =
-      note->has_value() &&
-      ((*note)->author_user_id() == caller.user_id || IsAdmin(*member));
-  if (!may_undelete) return NoteNotFound(firm_id, note_id);
-  // At its purge time a note is gone, whether or not the purge has run.
-  if ((*note)->delete_time_us() != 0 && core_.NowMicros() >= PurgeTimeOf(**note)) {
-    return NoteNotFound(firm_id, note_id);
-  }
-  const std::string name = names::NoteName{firm_id, note_id}.ToString();
-  if ((*note)->delete_time_us() == 0) {
-    return absl::AlreadyExistsError(absl::StrCat(name, " is not deleted"));
-  }
-  if (!etag.empty()) {
-    if (absl::Status s = CheckEtag(name, etag, EtagOf(**note)); !s.ok()) return s;
-  }
-  NoteRecord after = **note;
+  absl::StatusOr<NoteRecord> before = LoadForChange(
+      caller, firm_id, note_id, etag, /*etag_required=*/false, Of::kDeleted);
+  if (!before.ok()) return before.status();
+  NoteRecord after = *before;
   after.clear_delete_time_us();
-  return Commit(caller, **note, std::move(after));
+  return Commit(caller, *before, std::move(after));
 }
 
 absl::StatusOr<size_t> Notes::PurgeDeletedNotes() {

@@ -65,10 +65,13 @@ class Notes {
   static IndexedNote Indexed(const NoteRecord& note);
 
  private:
+  // Which notes a change is of: the live ones, or the deleted ones not yet
+  // at their purge time (UndeleteNote).
+  enum class Of { kLive, kDeleted };
   // The note, for a caller allowed to change it (its author or an admin).
   absl::StatusOr<NoteRecord> LoadForChange(const auth::Caller& caller, uint64_t firm_id,
                                            uint64_t note_id, absl::string_view etag,
-                                           bool etag_required);
+                                           bool etag_required, Of of = Of::kLive);
   absl::StatusOr<NoteRecord> Commit(const auth::Caller& caller, const NoteRecord& before,
                                     NoteRecord after);
 
