@@ -124,6 +124,18 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryService::GetFirmMember(
+    grpc::CallbackServerContext* ctx, const v1::GetFirmMemberRequest* req,
+    v1::FirmMember* resp) {
+  return frame_.Unary(
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const names::MemberName member,
+                            names::MemberName::Parse("name", req->name()));
+        return server::Respond(directory_.firms.GetMember(caller, member), resp,
+                               kToProto);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryService::RemoveFirmMember(
     grpc::CallbackServerContext* ctx, const v1::RemoveFirmMemberRequest* req,
     v1::RemoveFirmMemberResponse* resp) {

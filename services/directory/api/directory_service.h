@@ -45,6 +45,9 @@ class DirectoryService final : public v1::DirectoryService::CallbackService {
   grpc::ServerUnaryReactor* ListFirmMembers(grpc::CallbackServerContext* ctx,
                                             const v1::ListFirmMembersRequest* req,
                                             v1::ListFirmMembersResponse* resp) override;
+  grpc::ServerUnaryReactor* GetFirmMember(grpc::CallbackServerContext* ctx,
+                                          const v1::GetFirmMemberRequest* req,
+                                          v1::FirmMember* resp) override;
   grpc::ServerUnaryReactor* RemoveFirmMember(grpc::CallbackServerContext* ctx,
                                              const v1::RemoveFirmMemberRequest* req,
                                              v1::RemoveFirmMemberResponse* resp) override;

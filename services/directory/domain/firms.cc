@@ -264,6 +264,15 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   return updated;
 }
 
+absl::StatusOr<MemberRecord> Firms::GetMember(const auth::Caller& caller,
+                                              const names::MemberName& member_name) {
+  if (absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, member_name.firm_id);
+      !me.ok()) {
+    return me.status();
+  }
+  return core_.LoadMember(member_name.firm_id, member_name.user_id);
+}
+
 absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(const auth::Caller& caller,
                                                       names::FirmName firm_name,
                                                       const PageRequest& page) {

@@ -44,6 +44,9 @@ class Firms {
                                             const MemberRecord& patch,
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag);
+  // Any member of the firm.
+  absl::StatusOr<MemberRecord> GetMember(const auth::Caller& caller,
+                                         const names::MemberName& member_name);
   absl::StatusOr<Page<MemberRecord>> ListMembers(const auth::Caller& caller,
                                                  names::FirmName firm_name,
                                                  const PageRequest& page);

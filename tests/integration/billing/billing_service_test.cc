@@ -24,6 +24,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/required_fields.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -227,6 +228,30 @@ TEST_F(BillingServiceTest, BillingRefusesWhenTheDirectoryIsDown) {
   directory_->Shutdown();
   EXPECT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}),
               StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// AIP-203: the subscription's REQUIRED fields alone subscribe; without
+// either, INVALID_ARGUMENT naming it (as each of the directory's creates).
+TEST_F(BillingServiceTest, SubscribingNeedsExactlyTheFieldsTheContractMarksRequired) {
+  v1::SubscribeClientRequest minimal;
+  minimal.set_parent(client_);
+  minimal.mutable_subscription()->set_plan(v1::WHOLESALE);
+  const std::vector<std::string> required =
+      testing::RequiredPaths(*minimal.GetDescriptor());
+  ASSERT_THAT(testing::SetPaths(minimal), ::testing::UnorderedElementsAreArray(required));
+  v1::Subscription out;
+  for (const std::string& path : required) {
+    v1::SubscribeClientRequest without = minimal;
+    testing::ClearPath(without, path);
+    const grpc::Status refused =
+        billing_stub_->SubscribeClient(Ctx("alice").get(), without, &out);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << path;
+    EXPECT_THAT(
+        errors::FieldViolationsOf(FromGrpcStatus(refused)),
+        ::testing::Contains(::testing::Field(&errors::FieldViolation::field, path)))
+        << path << ": " << refused.error_message();
+  }
+  EXPECT_THAT(billing_stub_->SubscribeClient(Ctx("alice").get(), minimal, &out), IsOk());
 }
 
 TEST_F(BillingServiceTest, ClientsOfOtherFirmsAndUnknownClientsAreRefused) {

@@ -214,20 +214,12 @@ class ChangeFeedTest : public ::testing::Test {
 // services is either in it or among the reads: a new RPC fails this test
 // until it is placed, so none writes without its changes being checked.
 TEST_F(ChangeFeedTest, EveryWritingRpcLeavesItsChange) {
-  const std::set<std::string> reads = {"GetFirm",
-                                       "ListMyFirms",
-                                       "ListFirmMembers",
-                                       "GetClient",
-                                       "FindDuplicateClients",
-                                       "ListClients",
-                                       "BatchGetClients",
-                                       "GetClientListView",
-                                       "ListInvitations",
-                                       "GetNote",
-                                       "ListNotes",
-                                       "GetTodo",
-                                       "ListTodos",
-                                       "GetClientWorkSummary"};
+  const std::set<std::string> reads = {
+      "GetFirm",         "ListMyFirms",     "ListFirmMembers",
+      "GetFirmMember",   "GetClient",       "FindDuplicateClients",
+      "ListClients",     "BatchGetClients", "GetClientListView",
+      "ListInvitations", "GetNote",         "ListNotes",
+      "GetTodo",         "ListTodos",       "GetClientWorkSummary"};
   std::string firm, a, b, c, note, todo, invited, declined;
   struct Step {
     std::string method;

@@ -23,8 +23,10 @@
 #include "tests/support/fake_directory_peers.h"
 #include "tests/support/in_process_directory.h"
 #include "tests/support/longest_products.h"
+#include "tests/support/required_fields.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/text_proto.h"
 
 namespace clientbook::directory {
 namespace {
@@ -91,6 +93,17 @@ class DirectoryServiceTest : public ::testing::Test {
     req.set_name(name);
     v1::Client out;
     return stub_->GetClient(As("alice").get(), req, &out).error_code();
+  }
+
+  // `method` of `stub` with `request`, which is the method's request type.
+  template <typename Stub, typename Request, typename Response>
+  static grpc::Status CallAs(Stub& stub,
+                             grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                          const Request&, Response*),
+                             grpc::ClientContext* ctx,
+                             const google::protobuf::Message& request) {
+    Response response;
+    return (stub.*method)(ctx, static_cast<const Request&>(request), &response);
   }
 
   static google::rpc::Status Details(const grpc::Status& status) {
@@ -172,6 +185,105 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   update.mutable_member()->set_name(absl::StrCat(firm, "/clients/1"));
   EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// AIP-131: one member, as ListFirmMembers shows it, to any member of the firm.
+TEST_F(DirectoryServiceTest, GetsOneMemberWithItsEtag) {
+  const std::string firm = CreateFirm("alice");
+  const v1::FirmMember bruno = AddStaff(firm, "bruno");
+  v1::GetFirmMemberRequest get;
+  get.set_name(bruno.name());
+  v1::FirmMember got;
+  ASSERT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got), IsOk());
+  EXPECT_EQ(got.SerializeAsString(), bruno.SerializeAsString());
+  get.set_name(firm + "/members/alice");
+  ASSERT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got), IsOk());
+  EXPECT_EQ(got.role(), v1::PRIMARY_ADMIN);
+
+  get.set_name(firm + "/members/nobody");
+  EXPECT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got),
+              StatusIs(absl::StatusCode::kNotFound, "members/nobody"));
+  get.set_name(bruno.name());
+  EXPECT_THAT(stub_->GetFirmMember(As("mallory").get(), get, &got),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  get.set_name(firm + "/clients/1");
+  EXPECT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got),
+              StatusIs(absl::StatusCode::kInvalidArgument, "name"));
+}
+
+// AIP-203: a create with only the fields the contract marks REQUIRED (of
+// its request and its resource) succeeds, and without any one of them is
+// refused naming it: what a generated client is told it must send is what
+// the service asks for.
+TEST_F(DirectoryServiceTest, ACreateNeedsExactlyTheFieldsTheContractMarksRequired) {
+  const std::string firm = CreateFirm("alice");
+  v1::Client client;
+  ASSERT_THAT(CreateClient("alice", firm, "Rossi SRL", "", &client), IsOk());
+  auto workspace = v1::WorkspaceService::NewStub(channel_);
+  using google::protobuf::Message;
+  auto rpc = [this](auto& stub, auto method, const std::string& user) {
+    return [this, &stub, method, user](const Message& request) {
+      return CallAs(stub, method, As(user).get(), request);
+    };
+  };
+  struct Create {
+    std::unique_ptr<Message> minimal;
+    std::function<grpc::Status(const Message&)> call;
+  };
+  auto make = [](auto request) -> std::unique_ptr<Message> {
+    return std::make_unique<decltype(request)>(std::move(request));
+  };
+  std::vector<Create> creates;
+  creates.push_back(
+      {make(testing::Text<v1::CreateFirmRequest>(
+           "firm { display_name: 'Studio Due' } creator_email: 'bea@studio.example'")),
+       rpc(*stub_, &v1::DirectoryService::Stub::CreateFirm, "bea")});
+  creates.push_back({make(testing::Text<v1::AddFirmMemberRequest>(absl::StrCat(
+                         "parent: '", firm,
+                         "' member { user_id: 'carla' email: 'carla@studio.example' "
+                         "role: STAFF }"))),
+                     rpc(*stub_, &v1::DirectoryService::Stub::AddFirmMember, "alice")});
+  creates.push_back(
+      {make(testing::Text<v1::CreateClientRequest>(
+           absl::StrCat("parent: '", firm,
+                        "' client { display_name: 'Bianchi' client_type: INDIVIDUAL }"))),
+       rpc(*stub_, &v1::DirectoryService::Stub::CreateClient, "alice")});
+  creates.push_back(
+      {make(testing::Text<v1::CreateInvitationRequest>(
+           "invitation { client_display_name: 'Verdi' client_type: BUSINESS "
+           "invitee_email: 'alice@studio.example' }")),
+       rpc(*stub_, &v1::DirectoryService::Stub::CreateInvitation, "verdi-owner")});
+  creates.push_back({make(testing::Text<v1::CreateNoteRequest>(absl::StrCat(
+                         "parent: '", firm, "' note { client: '", client.name(),
+                         "' kind: GENERAL text: 'Called about VAT' }"))),
+                     rpc(*workspace, &v1::WorkspaceService::Stub::CreateNote, "alice")});
+  creates.push_back(
+      {make(testing::Text<v1::CreateTodoRequest>(
+           absl::StrCat("parent: '", firm, "' todo { client: '", client.name(),
+                        "' title: 'VAT return' assignee: '", firm, "/members/alice' }"))),
+       rpc(*workspace, &v1::WorkspaceService::Stub::CreateTodo, "alice")});
+
+  for (const Create& create : creates) {
+    const std::string method = create.minimal->GetDescriptor()->name();
+    const std::vector<std::string> required =
+        testing::RequiredPaths(*create.minimal->GetDescriptor());
+    ASSERT_THAT(testing::SetPaths(*create.minimal),
+                ::testing::UnorderedElementsAreArray(required))
+        << method << " is tried with its REQUIRED fields, no more";
+    for (const std::string& path : required) {
+      std::unique_ptr<Message> without(create.minimal->New());
+      without->CopyFrom(*create.minimal);
+      testing::ClearPath(*without, path);
+      const grpc::Status refused = create.call(*without);
+      EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+          << method << " without " << path;
+      EXPECT_THAT(
+          errors::FieldViolationsOf(FromGrpcStatus(refused)),
+          ::testing::Contains(::testing::Field(&errors::FieldViolation::field, path)))
+          << method << " without " << path << ": " << refused.error_message();
+    }
+    EXPECT_THAT(create.call(*create.minimal), IsOk()) << method;
+  }
 }
 
 TEST_F(DirectoryServiceTest, RemovesAMemberAndHandsTheirClientsToAnother) {
