@@ -88,6 +88,15 @@ v1::Backup ToBackup(const StoreBackup& backup) {
   return out;
 }
 
+absl::StatusOr<uint32_t> BackupService::BackupNamed(const auth::Caller& caller,
+                                                    absl::string_view name) const {
+  CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
+  CB_ASSIGN_OR_RETURN(const uint32_t id, ParseBackupName(name));
+  if (backups_.store == nullptr)
+    return absl::NotFoundError("this service keeps no backups");
+  return id;
+}
+
 absl::StatusOr<StoreBackup> BackupService::Create() {
   if (backups_.store == nullptr) {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "BACKUPS_OFF",
@@ -140,15 +149,24 @@ grpc::ServerUnaryReactor* BackupService::ListBackups(grpc::CallbackServerContext
       });
 }
 
+grpc::ServerUnaryReactor* BackupService::GetBackup(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetBackupRequest* req,
+                                                   v1::Backup* resp) {
+  return frame_.Blocking(
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_ASSIGN_OR_RETURN(const uint32_t id, BackupNamed(caller, req->name()));
+        CB_ASSIGN_OR_RETURN(StoreBackup backup, backups_.store->Get(id));
+        *resp = ToBackup(backup);
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* BackupService::VerifyBackup(grpc::CallbackServerContext* ctx,
                                                       const v1::VerifyBackupRequest* req,
                                                       v1::Backup* resp) {
   return frame_.Blocking(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-        CB_ASSIGN_OR_RETURN(const uint32_t id, ParseBackupName(req->name()));
-        if (backups_.store == nullptr)
-          return absl::NotFoundError("this service keeps no backups");
+        CB_ASSIGN_OR_RETURN(const uint32_t id, BackupNamed(caller, req->name()));
         CB_ASSIGN_OR_RETURN(StoreBackup verified, backups_.store->Verify(id));
         *resp = ToBackup(verified);
         return absl::OkStatus();
@@ -160,10 +178,7 @@ grpc::ServerUnaryReactor* BackupService::DeleteBackup(grpc::CallbackServerContex
                                                       google::protobuf::Empty* resp) {
   return frame_.Blocking(
       ctx, req, resp, [this, req](const auth::Caller& caller) -> absl::Status {
-        CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-        CB_ASSIGN_OR_RETURN(const uint32_t id, ParseBackupName(req->name()));
-        if (backups_.store == nullptr)
-          return absl::NotFoundError("this service keeps no backups");
+        CB_ASSIGN_OR_RETURN(const uint32_t id, BackupNamed(caller, req->name()));
         return backups_.store->Delete(id);
       });
 }

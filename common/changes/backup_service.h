@@ -65,6 +65,9 @@ class BackupService final : public v1::BackupService::CallbackService,
   grpc::ServerUnaryReactor* ListBackups(grpc::CallbackServerContext* ctx,
                                         const v1::ListBackupsRequest* req,
                                         v1::ListBackupsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetBackup(grpc::CallbackServerContext* ctx,
+                                      const v1::GetBackupRequest* req,
+                                      v1::Backup* resp) override;
   grpc::ServerUnaryReactor* VerifyBackup(grpc::CallbackServerContext* ctx,
                                          const v1::VerifyBackupRequest* req,
                                          v1::Backup* resp) override;
@@ -83,6 +86,9 @@ class BackupService final : public v1::BackupService::CallbackService,
   // who asked while the one before it ran.
   absl::StatusOr<StoreBackup> Create();
   absl::StatusOr<StoreBackup> BackUpNow();
+  // The id of backup `name` for an operator; NOT_FOUND without backups.
+  absl::StatusOr<uint32_t> BackupNamed(const auth::Caller& caller,
+                                       absl::string_view name) const;
 
   const ServiceBackups backups_;
   server::Frame& frame_;

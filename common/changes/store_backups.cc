@@ -122,11 +122,15 @@ absl::StatusOr<storage::Page<StoreBackup>> StoreBackups::List(
   return backups;
 }
 
-absl::StatusOr<StoreBackup> StoreBackups::Verify(uint32_t id) const {
-  if (absl::Status s = backups_.Verify(id); !s.ok()) return s;
+absl::StatusOr<StoreBackup> StoreBackups::Get(uint32_t id) const {
   absl::StatusOr<storage::BackupInfo> info = backups_.Get(id);
   if (!info.ok()) return info.status();
   return DescribeBackup(*info);
+}
+
+absl::StatusOr<StoreBackup> StoreBackups::Verify(uint32_t id) const {
+  if (absl::Status s = backups_.Verify(id); !s.ok()) return s;
+  return Get(id);
 }
 
 absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint32_t id,

@@ -43,6 +43,8 @@ class StoreBackups {
   // number by hand).
   absl::StatusOr<storage::Page<StoreBackup>> List(
       const storage::PageRequest& request) const;
+  // NOT_FOUND when there is no backup `id`.
+  absl::StatusOr<StoreBackup> Get(uint32_t id) const;
   // DATA_LOSS when a file of the backup does not match its checksum.
   absl::StatusOr<StoreBackup> Verify(uint32_t id) const;
   absl::Status Delete(uint32_t id) { return backups_.Delete(id); }

@@ -151,6 +151,20 @@ TEST_F(BackupE2eTest, TheVolumeIsLostAndTheRestoreBringsBackEveryWriteBeforeTheB
   v1::ListBackupsResponse all;
   ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
   ASSERT_EQ(all.backups_size(), 1);
+  // GetBackup: what the list says, for an operator only.
+  v1::GetBackupRequest get;
+  get.set_name(backup.name());
+  v1::Backup got;
+  ASSERT_THAT(backups_->GetBackup(AsOperator().get(), get, &got), IsOk());
+  EXPECT_EQ(got.SerializeAsString(), all.backups(0).SerializeAsString());
+  EXPECT_THAT(backups_->GetBackup(As("alice").get(), get, &got),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  get.set_name("backups/2");
+  EXPECT_THAT(backups_->GetBackup(AsOperator().get(), get, &got),
+              StatusIs(absl::StatusCode::kNotFound));
+  get.set_name("backups/01");
+  EXPECT_THAT(backups_->GetBackup(AsOperator().get(), get, &got),
+              StatusIs(absl::StatusCode::kInvalidArgument, "backups/{id}"));
 
   // The volume is lost.
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
