@@ -3,13 +3,14 @@
 #include <string>
 
 #include "common/status/error_budget.h"
+#include "common/status/errors.h"
 #include "google/rpc/status.pb.h"
 
 namespace clientbook {
 
 grpc::Status ToGrpcStatus(const absl::Status& unbounded) {
   if (unbounded.ok()) return grpc::Status::OK;
-  const absl::Status status = errors::Bounded(unbounded);
+  const absl::Status status = errors::Bounded(errors::WithErrorInfo(unbounded));
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));
   rpc_status.set_message(std::string(status.message()));

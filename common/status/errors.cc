@@ -66,6 +66,24 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
   return status;
 }
 
+absl::Status WithErrorInfo(absl::Status status) {
+  if (status.ok() || status.GetPayload(TypeUrl<google::rpc::ErrorInfo>()).has_value()) {
+    return status;
+  }
+  google::rpc::ErrorInfo info;
+  info.set_reason(absl::StatusCodeToString(status.code()));
+  info.set_domain(std::string(kDomain));
+  Attach(status, info);
+  return status;
+}
+
+absl::Status NotFound(absl::string_view name, absl::string_view why) {
+  return WithReason(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
+                    why.empty() ? absl::StrCat(name, " not found")
+                                : absl::StrCat(name, " not found: ", why),
+                    {{"resource", std::string(name)}});
+}
+
 absl::Status AlreadyExists(absl::string_view resource_type,
                            absl::string_view resource_name, absl::string_view message) {
   return WithResource(absl::AlreadyExistsError(message), resource_type, resource_name);

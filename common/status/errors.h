@@ -36,6 +36,15 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
                         absl::string_view message,
                         const std::map<std::string, std::string>& metadata = {});
 
+// AIP-193: every error carries exactly one ErrorInfo. `status` as it is when
+// it has one; else with the reason its code names ("NOT_FOUND",
+// "PERMISSION_DENIED", …), domain "clientbook".
+absl::Status WithErrorInfo(absl::Status status);
+
+// NOT_FOUND of the resource `name`: "{name} not found[: {why}]", with reason
+// RESOURCE_NOT_FOUND and the name in its metadata ("resource").
+absl::Status NotFound(absl::string_view name, absl::string_view why = "");
+
 // ALREADY_EXISTS naming the resource that holds the value
 // (google.rpc.ResourceInfo).
 absl::Status AlreadyExists(absl::string_view resource_type,

@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -36,6 +37,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -251,6 +253,16 @@ class HostileRequestsTest : public ProtocolEdgesTest {
     google::rpc::Status details;
     EXPECT_TRUE(answer.status.error_details().empty() ||
                 details.ParseFromString(answer.status.error_details()));
+    // AIP-193: an error the service answers carries exactly one ErrorInfo (a
+    // stream's own deadline is the caller's, not an answer).
+    if (code != grpc::StatusCode::OK && code != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      EXPECT_EQ(absl::c_count_if(details.details(),
+                                 [](const google::protobuf::Any& any) {
+                                   return any.Is<google::rpc::ErrorInfo>();
+                                 }),
+                1)
+          << answer.status.error_message();
+    }
     return code;
   }
 

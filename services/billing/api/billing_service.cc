@@ -2,6 +2,7 @@
 
 #include "common/names/names.h"
 #include "common/server/respond.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/billing/api/convert.h"
 
@@ -198,8 +199,7 @@ grpc::ServerUnaryReactor* BillingService::GetBillingTransfer(
         CB_ASSIGN_OR_RETURN(SubscriptionView view,
                             billing_.Get(caller, transfer.subscription()));
         if (!view.record.has_transfer()) {
-          return absl::NotFoundError(
-              absl::StrCat(req->name(), " not found: no transfer was authorized"));
+          return errors::NotFound(req->name(), "no transfer was authorized");
         }
         *resp = TransferToProto(view);
         return absl::OkStatus();

@@ -95,8 +95,7 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
                                  "instead");
   }
   if (!creates && !stored->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(ref.ToString(), " not found: the client has no subscription yet"));
+    return errors::NotFound(ref.ToString(), "the client has no subscription yet");
   }
   SubscriptionRecord record;
   if (stored->has_value()) {
@@ -141,8 +140,7 @@ absl::StatusOr<SubscriptionView> Billing::Get(const auth::Caller& caller,
       store_.Get(ref.firm_id, ref.company_id);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(ref.ToString(), " not found: the client has no subscription yet"));
+    return errors::NotFound(ref.ToString(), "the client has no subscription yet");
   }
   return ViewAt(**stored, clock_.Now());
 }

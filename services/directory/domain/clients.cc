@@ -9,6 +9,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/names.h"
@@ -394,8 +395,7 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
         firm_store_.GetMember(firm_id, caller.user_id);
     if (!member.ok()) return member.status();
     if (member->has_value() && !client->has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat(names::ClientName{firm_id, company_id}.ToString(), " not found"));
+      return errors::NotFound(names::ClientName{firm_id, company_id}.ToString());
     }
     return absl::PermissionDeniedError(
         "only the client company's primary admin can hand over that role");

@@ -4,6 +4,7 @@
 #include "common/names/names.h"
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/directory/domain/names.h"
@@ -51,9 +52,11 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(const auth::Caller& ca
   if (!member.ok()) return member.status();
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
-    return absl::PermissionDeniedError(absl::StrCat("user '", caller.user_id,
-                                                    "' is not a member of ",
-                                                    names::FirmName{firm_id}.ToString()));
+    const std::string firm = names::FirmName{firm_id}.ToString();
+    return errors::WithReason(
+        absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
+        absl::StrCat("user '", caller.user_id, "' is not a member of ", firm),
+        {{"firm", firm}, {"user", caller.user_id}});
   }
   return std::move(**member);
 }
@@ -65,10 +68,13 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(const auth::Caller& call
   if (!member.ok()) return member.status();
   // Lower enum values are stronger roles.
   if (member->role() > at_least) {
-    return absl::PermissionDeniedError(
+    const std::string firm = names::FirmName{firm_id}.ToString();
+    return errors::WithReason(
+        absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
         absl::StrCat("this needs the ",
                      at_least == v1::Role::PRIMARY_ADMIN ? "primary admin" : "admin",
-                     " role in ", names::FirmName{firm_id}.ToString()));
+                     " role in ", firm),
+        {{"firm", firm}, {"role", v1::Role_Name(at_least)}});
   }
   return member;
 }
@@ -91,8 +97,7 @@ absl::StatusOr<MemberRecord> DirectoryCore::LoadMember(uint64_t firm_id,
       store_.firms().GetMember(firm_id, user_id);
   if (!member.ok()) return member.status();
   if (!member->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        names::MemberName{firm_id, std::string(user_id)}.ToString(), " not found"));
+    return errors::NotFound(names::MemberName{firm_id, std::string(user_id)}.ToString());
   }
   return std::move(**member);
 }
@@ -107,7 +112,7 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
       store_.clients().GetMergedClient(firm_id, company_id);
   if (!merged.ok()) return merged.status();
   const std::string name = names::ClientName{firm_id, company_id}.ToString();
-  if (!merged->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  if (!merged->has_value()) return errors::NotFound(name);
   // Old links follow the ResourceInfo to the client it was merged into.
   const std::string target =
       names::ClientName{firm_id, (*merged)->target_company_id()}.ToString();

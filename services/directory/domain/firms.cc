@@ -8,6 +8,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -96,8 +97,7 @@ absl::StatusOr<FirmRecord> Firms::GetFirm(const auth::Caller& caller,
   absl::StatusOr<std::optional<FirmRecord>> firm = firm_store_.GetFirm(firm_id);
   if (!firm.ok()) return firm.status();
   if (!firm->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(names::FirmName{firm_id}.ToString(), " not found"));
+    return errors::NotFound(names::FirmName{firm_id}.ToString());
   }
   return std::move(**firm);
 }

@@ -11,6 +11,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -53,8 +54,7 @@ std::vector<std::optional<errors::FieldViolation>> CheckNote(
 }
 
 absl::Status NoteNotFound(uint64_t firm_id, uint64_t note_id) {
-  return absl::NotFoundError(
-      absl::StrCat(names::NoteName{firm_id, note_id}.ToString(), " not found"));
+  return errors::NotFound(names::NoteName{firm_id, note_id}.ToString());
 }
 
 bool IsAdmin(const MemberRecord& member) { return member.role() <= v1::Role::ADMIN; }

@@ -10,6 +10,7 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
@@ -24,8 +25,7 @@ bool IsKnownState(int state) {
 }
 
 absl::Status TodoNotFound(uint64_t firm_id, uint64_t todo_id) {
-  return absl::NotFoundError(
-      absl::StrCat(names::TodoName{firm_id, todo_id}.ToString(), " not found"));
+  return errors::NotFound(names::TodoName{firm_id, todo_id}.ToString());
 }
 
 // Moves `todo` to `state` at `now_us`: DONE completes it (progress 100);

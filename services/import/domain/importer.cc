@@ -214,8 +214,7 @@ absl::StatusOr<JobRecord> Importer::Get(const auth::Caller& caller,
   if (absl::Status s = directory_.CheckMember(caller, ref.firm_id); !s.ok()) return s;
   absl::StatusOr<std::optional<JobRecord>> job = store_.GetJob(ref);
   if (!job.ok()) return job.status();
-  if (!job->has_value())
-    return absl::NotFoundError(absl::StrCat(ref.ToString(), " not found"));
+  if (!job->has_value()) return errors::NotFound(ref.ToString());
   return std::move(**job);
 }
 

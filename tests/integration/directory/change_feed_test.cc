@@ -1312,7 +1312,8 @@ TEST_F(ChangeFeedTest, BadWatchesAreRefusedWithClearStatuses) {
   EXPECT_FALSE(stream->Read(&response));
   const grpc::Status status = stream->Finish();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(status)), std::nullopt);
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(status)), "INVALID_ARGUMENT")
+      << "neither expired nor of another epoch";
 }
 
 // SNAPSHOT: every resource of the firm the member may read, as EXISTS

@@ -200,12 +200,28 @@ TEST_F(DirectoryServiceTest, GetsOneMemberWithItsEtag) {
   ASSERT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got), IsOk());
   EXPECT_EQ(got.role(), v1::PRIMARY_ADMIN);
 
+  // AIP-193: a machine-readable reason, and what the message names in its
+  // metadata.
   get.set_name(firm + "/members/nobody");
-  EXPECT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got),
-              StatusIs(absl::StatusCode::kNotFound, "members/nobody"));
+  const absl::Status missing =
+      FromGrpcStatus(stub_->GetFirmMember(As("bruno").get(), get, &got));
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, "members/nobody"));
+  EXPECT_EQ(errors::ReasonOf(missing), "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(errors::ReasonMetadataOf(missing)["resource"], get.name());
   get.set_name(bruno.name());
-  EXPECT_THAT(stub_->GetFirmMember(As("mallory").get(), get, &got),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const absl::Status stranger =
+      FromGrpcStatus(stub_->GetFirmMember(As("mallory").get(), get, &got));
+  EXPECT_THAT(stranger, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(stranger), "NOT_A_MEMBER");
+  EXPECT_EQ(errors::ReasonMetadataOf(stranger)["firm"], firm);
+  v1::RemoveFirmMemberRequest remove;
+  remove.set_name(firm + "/members/alice");
+  v1::RemoveFirmMemberResponse removed;
+  const absl::Status staff =
+      FromGrpcStatus(stub_->RemoveFirmMember(As("bruno").get(), remove, &removed));
+  EXPECT_THAT(staff, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(staff), "ROLE_REQUIRED");
+  EXPECT_EQ(errors::ReasonMetadataOf(staff)["role"], "ADMIN");
   get.set_name(firm + "/clients/1");
   EXPECT_THAT(stub_->GetFirmMember(As("bruno").get(), get, &got),
               StatusIs(absl::StatusCode::kInvalidArgument, "name"));
@@ -551,12 +567,11 @@ TEST_F(DirectoryServiceTest, InvalidArgumentNamesEveryBadField) {
   v1::Client out;
   grpc::Status status = CreateClient("alice", firm, "", std::string(101, 'x'), &out);
   ASSERT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  google::rpc::BadRequest bad;
-  ASSERT_EQ(Details(status).details_size(), 1);
-  ASSERT_TRUE(Details(status).details(0).UnpackTo(&bad));
-  ASSERT_EQ(bad.field_violations_size(), 2);
-  EXPECT_EQ(bad.field_violations(0).field(), "client.display_name");
-  EXPECT_EQ(bad.field_violations(1).field(), "client.client_number");
+  const std::vector<errors::FieldViolation> bad =
+      errors::FieldViolationsOf(FromGrpcStatus(status));
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].field, "client.display_name");
+  EXPECT_EQ(bad[1].field, "client.client_number");
 }
 
 TEST_F(DirectoryServiceTest, AlreadyExistsNamesTheClientHoldingTheNumber) {
@@ -566,9 +581,7 @@ TEST_F(DirectoryServiceTest, AlreadyExistsNamesTheClientHoldingTheNumber) {
   grpc::Status status = CreateClient("alice", firm, "Verdi", "a-17", &out);
   ASSERT_THAT(status, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(status.error_message(), HasSubstr("Rossi SRL"));
-  google::rpc::ResourceInfo info;
-  ASSERT_TRUE(Details(status).details(0).UnpackTo(&info));
-  EXPECT_EQ(info.resource_name(), holder.name());
+  EXPECT_EQ(errors::ResourceNameOf(FromGrpcStatus(status)), holder.name());
 }
 
 TEST_F(DirectoryServiceTest, MalformedNamesAreInvalidArgument) {

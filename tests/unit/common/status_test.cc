@@ -24,13 +24,10 @@ TEST(StatusMappingTest, FieldViolationsBecomeBadRequestDetails) {
       {{"client.client_number", "too long"}, {"client.email", "not an email"}});
   grpc::Status rpc = ToGrpcStatus(status);
   EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kInvalidArgument));
-  google::rpc::Status details;
-  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
-  google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
-  ASSERT_EQ(bad_request.field_violations_size(), 2);
-  EXPECT_EQ(bad_request.field_violations(0).field(), "client.client_number");
+  const std::vector<errors::FieldViolation> bad =
+      errors::FieldViolationsOf(FromGrpcStatus(rpc));
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].field, "client.client_number");
 }
 
 TEST(StatusMappingTest, RoundTripKeepsCodeMessageAndDetails) {
@@ -42,10 +39,33 @@ TEST(StatusMappingTest, RoundTripKeepsCodeMessageAndDetails) {
   EXPECT_EQ(errors::ReasonOf(back), "CLIENT_ON_WHOLESALE_BILLING");
 }
 
-TEST(StatusMappingTest, PlainErrorsCarryNoDetails) {
-  grpc::Status rpc = ToGrpcStatus(absl::NotFoundError("gone"));
-  EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_TRUE(rpc.error_details().empty());
+// AIP-193: exactly one ErrorInfo in every error; one without a reason of
+// its own gets its code's.
+TEST(StatusMappingTest, EveryErrorCarriesExactlyOneErrorInfo) {
+  auto error_infos = [](const grpc::Status& rpc) {
+    google::rpc::Status details;
+    EXPECT_TRUE(details.ParseFromString(rpc.error_details()));
+    std::vector<google::rpc::ErrorInfo> infos;
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) infos.push_back(info);
+    }
+    return infos;
+  };
+  grpc::Status rpc = ToGrpcStatus(absl::UnavailableError("down"));
+  EXPECT_THAT(rpc, StatusIs(absl::StatusCode::kUnavailable, "down"));
+  std::vector<google::rpc::ErrorInfo> infos = error_infos(rpc);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "UNAVAILABLE");
+  EXPECT_EQ(infos[0].domain(), "clientbook");
+
+  infos = error_infos(ToGrpcStatus(errors::NotFound("firms/1001/notes/7")));
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(infos[0].metadata().at("resource"), "firms/1001/notes/7");
+  infos = error_infos(ToGrpcStatus(errors::InvalidField("name", "is required")));
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "INVALID_ARGUMENT");
   EXPECT_THAT(ToGrpcStatus(absl::OkStatus()), IsOk());
 }
 
@@ -85,12 +105,10 @@ TEST(ErrorBudgetTest, HugeMessagesAndManyViolationsFitUnderTheMetadataLimit) {
   std::printf("1,000 violations of 5,000 bytes each: %zu bytes on the wire at most\n",
               WireBytes(rpc));
   EXPECT_THAT(rpc.error_message(), ::testing::HasSubstr("(and 992 more)"));
-  google::rpc::Status details;
-  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
-  google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
-  EXPECT_EQ(bad_request.field_violations_size(), 8);
-  EXPECT_EQ(bad_request.field_violations(0).field(), "requests[0].client_number");
+  const std::vector<errors::FieldViolation> bad =
+      errors::FieldViolationsOf(FromGrpcStatus(rpc));
+  ASSERT_EQ(bad.size(), 8u);
+  EXPECT_EQ(bad[0].field, "requests[0].client_number");
 }
 
 TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
@@ -103,11 +121,9 @@ TEST(ErrorBudgetTest, EchoedNamesAreCutOnACharacterBoundary) {
               WireBytes(rpc));
   EXPECT_LE(rpc.error_message().size(), errors::kMaxMessageBytes);
   EXPECT_TRUE(absl::EndsWith(rpc.error_message(), "\xE2\x80\xA6"));
-  google::rpc::Status details;
-  ASSERT_TRUE(details.ParseFromString(rpc.error_details()));
-  google::rpc::ResourceInfo info;
-  ASSERT_TRUE(details.details(0).UnpackTo(&info));
-  EXPECT_TRUE(text::IsValidUtf8(info.resource_name()));
+  const std::optional<std::string> holder = errors::ResourceNameOf(FromGrpcStatus(rpc));
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_TRUE(text::IsValidUtf8(*holder));
   EXPECT_TRUE(text::IsValidUtf8(rpc.error_message()));
 }
 
