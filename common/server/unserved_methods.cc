@@ -1,7 +1,11 @@
 #include "common/server/unserved_methods.h"
 
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 
 namespace clientbook::server {
 namespace {
@@ -22,8 +26,12 @@ bool Repeatable(absl::string_view path) {
 
 class Refusal final : public grpc::ServerGenericBidiReactor {
  public:
-  explicit Refusal(const std::string& message) {
-    Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, message));
+  Refusal(absl::string_view method, absl::string_view where) {
+    std::map<std::string, std::string> metadata;
+    if (Repeatable(method)) metadata.emplace("method", std::string(method));
+    Finish(ToGrpcStatus(errors::WithReason(absl::StatusCode::kUnimplemented,
+                                           "METHOD_NOT_SERVED_HERE",
+                                           UnservedMessage(method, where), metadata)));
   }
   void OnDone() override { delete this; }
 };
@@ -38,7 +46,7 @@ std::string UnservedMessage(absl::string_view method, absl::string_view where) {
 
 grpc::ServerGenericBidiReactor* UnservedMethods::CreateReactor(
     grpc::GenericCallbackServerContext* ctx) {
-  return new Refusal(UnservedMessage(ctx->method(), where_));
+  return new Refusal(ctx->method(), where_);
 }
 
 }  // namespace clientbook::server

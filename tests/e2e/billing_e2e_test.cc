@@ -6,6 +6,8 @@
 #include "clientbook/testing/v1/clock.grpc.pb.h"
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
+#include "common/server/status_mapping.h"
+#include "common/status/errors.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/create_channel.h"
@@ -253,6 +255,9 @@ TEST_F(BillingE2eTest, TheTrialSweepIsServedOnlyOnTheOperatorAddress) {
   EXPECT_THAT(unserved.error_message(),
               ::testing::HasSubstr("SweepExpiredTrials is not served at this address "
                                    "(billing's API)"));
+  EXPECT_EQ(errors::ReasonOf(FromGrpcStatus(unserved)), "METHOD_NOT_SERVED_HERE");
+  EXPECT_EQ(errors::ReasonMetadataOf(FromGrpcStatus(unserved))["method"],
+            "/clientbook.v1.BillingOperatorService/SweepExpiredTrials");
   auto on_operator_port = v1::BillingOperatorService::NewStub(
       grpc::CreateChannel(operator_target_, grpc::InsecureChannelCredentials()));
   EXPECT_THAT(on_operator_port->SweepExpiredTrials(As("alice").get(), req, &resp),
