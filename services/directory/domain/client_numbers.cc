@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
 #include "common/requests/request_id.h"
+#include "common/status/errors.h"
 #include "common/status/macros.h"
 #include "services/directory/domain/names.h"
 #include "services/directory/domain/rules.h"
@@ -58,10 +59,13 @@ absl::Status RefusalStatus(const std::vector<ClientNumberVerdict>& verdicts) {
     only_conflicts &= IsConflict(v.refusal);
   }
   if (violations.empty()) {
-    return absl::AbortedError(absl::StrCat(stale.size(),
-                                           " clients changed since they were read "
-                                           "(first requests[",
-                                           stale.front(), "]): read them again"));
+    return errors::WithReason(
+        absl::StatusCode::kAborted, "STALE_ETAG",
+        absl::StrCat(stale.size(),
+                     " clients changed since they were read (first requests[",
+                     stale.front(), "]): read them again"),
+        {{"stale_entries", absl::StrCat(stale.size())},
+         {"first", absl::StrCat("requests[", stale.front(), "]")}});
   }
   return errors::FieldViolations(only_conflicts ? absl::StatusCode::kAlreadyExists
                                                 : absl::StatusCode::kInvalidArgument,

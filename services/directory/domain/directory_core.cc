@@ -38,9 +38,13 @@ bool ChangesNothing(const google::protobuf::Message& before,
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
                        absl::string_view current) {
   if (sent == current) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat(resource_name, " changed since etag ", sent,
-                                         " was read (now ", current,
-                                         "): read it again and reapply"));
+  return errors::WithReason(
+      absl::StatusCode::kAborted, "STALE_ETAG",
+      absl::StrCat(resource_name, " changed since etag ", sent, " was read (now ",
+                   current, "): read it again and reapply"),
+      {{"resource", std::string(resource_name)},
+       {"etag", std::string(sent)},
+       {"current_etag", std::string(current)}});
 }
 
 int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }

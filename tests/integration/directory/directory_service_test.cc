@@ -180,8 +180,11 @@ TEST_F(DirectoryServiceTest, UpdatesAMembersRoleWithItsEtag) {
   EXPECT_EQ(promoted.role(), v1::ADMIN);
   EXPECT_NE(promoted.etag(), bruno.etag());
   // The same update again carries the etag it was read with: stale.
-  EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted),
-              StatusIs(absl::StatusCode::kAborted));
+  const absl::Status stale =
+      FromGrpcStatus(stub_->UpdateFirmMember(As("alice").get(), update, &promoted));
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(errors::ReasonOf(stale), "STALE_ETAG");
+  EXPECT_EQ(errors::ReasonMetadataOf(stale)["current_etag"], promoted.etag());
   update.mutable_member()->set_name(absl::StrCat(firm, "/clients/1"));
   EXPECT_THAT(stub_->UpdateFirmMember(As("alice").get(), update, &promoted),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -269,6 +269,8 @@ TEST_F(BatchClientNumberTest, StaleEtagAbortsTheWholeBatch) {
       testing::As("owner"), names::FirmName{firm_},
       {{clients[0].company_id(), "A", ""}, {clients[1].company_id(), "B", "r99"}});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(errors::ReasonOf(result.status()), "STALE_ETAG");
+  EXPECT_EQ(errors::ReasonMetadataOf(result.status())["first"], "requests[1]");
   EXPECT_EQ(NumberOf(clients[0]), "");
 }
 
