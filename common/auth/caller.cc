@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/rules/shared_limits.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 
 namespace clientbook::auth {
@@ -19,8 +20,10 @@ bool IsUserId(absl::string_view id) {
 
 absl::Status RequireOperator(const Caller& caller) {
   if (caller.HasRole(kOperatorRole)) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("only callers with the '", kOperatorRole, "' role may do this"));
+  return errors::WithReason(
+      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+      absl::StrCat("only callers with the '", kOperatorRole, "' role may do this"),
+      {{"role", std::string(kOperatorRole)}});
 }
 
 }  // namespace clientbook::auth

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "clientbook/v1/directory.pb.h"
 #include "common/invitations/invitation_changes.h"
+#include "common/status/errors.h"
 
 namespace clientbook::accounts {
 
@@ -12,10 +13,12 @@ absl::Status AccountsChangeReaders::CheckFirmReader(const auth::Caller& caller,
     return absl::OkStatus();
   }
   // The same answer for every firm: it tells a stranger nothing.
-  return absl::PermissionDeniedError(
+  return errors::WithReason(
+      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
       absl::StrCat("accounts serves its changes (the invitations') to callers with the '",
                    changes::kPlatformRole, "' or '", auth::kOperatorRole,
-                   "' role; a firm's members watch the firm's changes at its cell"));
+                   "' role; a firm's members watch the firm's changes at its cell"),
+      {{"role", absl::StrCat(changes::kPlatformRole, ",", auth::kOperatorRole)}});
 }
 
 absl::Status AccountsChangeReaders::ToResource(const changes::ChangeRecord& record,

@@ -48,8 +48,10 @@ absl::Status Billing::CheckActor(const auth::Caller& caller, names::Subscription
   if (!client_primary_admin) return absl::OkStatus();
   absl::Status member = directory_.CheckMember(caller, ref.firm_id);
   if (member.code() != absl::StatusCode::kPermissionDenied) return member;
-  return absl::PermissionDeniedError(
-      absl::StrCat("only members of ", ref.client().firm().ToString(), " can do this"));
+  return errors::WithReason(
+      absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
+      absl::StrCat("only members of ", ref.client().firm().ToString(), " can do this"),
+      {{"firm", ref.client().firm().ToString()}, {"user", caller.user_id}});
 }
 
 absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,

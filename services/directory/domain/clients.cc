@@ -317,9 +317,13 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
-    return absl::PermissionDeniedError(absl::StrCat("only the primary admin of ",
-                                                    names::FirmName{firm_id}.ToString(),
-                                                    " can delete clients permanently"));
+    // The reason (NOT_A_MEMBER or ROLE_REQUIRED) and its metadata stay.
+    return errors::WithReason(
+        absl::StatusCode::kPermissionDenied,
+        errors::ReasonOf(m.status()).value_or("ROLE_REQUIRED"),
+        absl::StrCat("only the primary admin of ", names::FirmName{firm_id}.ToString(),
+                     " can delete clients permanently"),
+        errors::ReasonMetadataOf(m.status()));
   }
   auto no_member_is_its_admin = [&](const ClientRecord& client) -> absl::Status {
     if (client.primary_admin_user_id().empty()) return absl::OkStatus();

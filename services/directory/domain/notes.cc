@@ -183,7 +183,10 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   if (q.show_deleted && !IsAdmin(*member)) {
-    return absl::PermissionDeniedError("only admins see deleted notes");
+    return errors::WithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+                              "only admins see deleted notes",
+                              {{"firm", names::FirmName{q.firm_id}.ToString()},
+                               {"role", v1::Role_Name(v1::Role::ADMIN)}});
   }
   absl::StatusOr<storage::ListPage> page = storage::OpenPage(
       absl::StrJoin({absl::StrCat("notes:", q.firm_id, ":", q.company_id, ":",

@@ -11,6 +11,7 @@
 #include "common/auth/jwt.h"
 #include "common/auth/jwt_authenticator.h"
 #include "common/auth/verified_token_cache.h"
+#include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -265,6 +266,16 @@ Metadata MetadataOf(const std::vector<std::pair<std::string, std::string>>& pair
   Metadata m;
   for (const auto& [k, v] : pairs) m.emplace(grpc::string_ref(k), grpc::string_ref(v));
   return m;
+}
+
+TEST(OperatorRoleTest, OnlyOperatorsAndTheRefusalNamesTheRole) {
+  Caller alice{.user_id = "alice"};
+  const absl::Status refused = RequireOperator(alice);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(refused), "ROLE_REQUIRED");
+  EXPECT_EQ(errors::ReasonMetadataOf(refused)["role"], "operator");
+  alice.roles.push_back("operator");
+  EXPECT_THAT(RequireOperator(alice), IsOk());
 }
 
 TEST(HeaderAuthenticatorTest, BelievesTheHeaders) {

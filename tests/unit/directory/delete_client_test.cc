@@ -90,9 +90,14 @@ TEST_F(DeleteClientTest, TheClientsNotesAndTodosGoWithIt) {
 
 TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   ClientRecord c = NewClient(firm_, "Rossi");
-  EXPECT_THAT(directory_->clients.DeleteClient(testing::As("admin"),
-                                               names::ClientName{firm_, c.company_id()}),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const absl::Status admin = directory_->clients.DeleteClient(
+      testing::As("admin"), names::ClientName{firm_, c.company_id()});
+  EXPECT_THAT(admin, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(admin), "ROLE_REQUIRED");
+  EXPECT_EQ(errors::ReasonMetadataOf(admin)["role"], "PRIMARY_ADMIN");
+  const absl::Status stranger = directory_->clients.DeleteClient(
+      testing::As("mallory"), names::ClientName{firm_, c.company_id()});
+  EXPECT_EQ(errors::ReasonOf(stranger), "NOT_A_MEMBER");
   EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
                                             names::ClientName{firm_, c.company_id()}),
               IsOk());

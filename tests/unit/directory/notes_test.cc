@@ -364,8 +364,9 @@ TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
       StatusIs(absl::StatusCode::kNotFound));
   NoteQuery deleted_ones = OfClient();
   deleted_ones.show_deleted = true;
-  EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"), deleted_ones),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto staff = directory_->notes.ListNotes(testing::As("anna"), deleted_ones);
+  EXPECT_THAT(staff, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(staff.status()), "ROLE_REQUIRED");
   EXPECT_THAT(Texts(deleted_ones, "admin"), ElementsAre("da cancellare"));
   EXPECT_THAT(
       directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
