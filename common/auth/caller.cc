@@ -20,10 +20,9 @@ bool IsUserId(absl::string_view id) {
 
 absl::Status RequireOperator(const Caller& caller) {
   if (caller.HasRole(kOperatorRole)) return absl::OkStatus();
-  return errors::WithReason(
-      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-      absl::StrCat("only callers with the '", kOperatorRole, "' role may do this"),
-      {{"role", std::string(kOperatorRole)}});
+  return errors::RoleRequired(
+      kOperatorRole,
+      absl::StrCat("only callers with the '", kOperatorRole, "' role may do this"));
 }
 
 }  // namespace clientbook::auth

@@ -163,13 +163,12 @@ absl::Status ChangeService::CheckReader(const auth::Caller& caller, const Scope&
   if (caller.HasRole(kPlatformRole) || caller.HasRole(auth::kOperatorRole)) {
     return absl::OkStatus();
   }
-  return errors::WithReason(
-      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+  return errors::RoleRequired(
+      absl::StrCat(kPlatformRole, ",", auth::kOperatorRole),
       absl::StrCat("only callers with the '", kPlatformRole, "' or '",
                    auth::kOperatorRole,
                    "' role may read every firm's changes (firms/-); "
-                   "watch one firm (firms/{firm}) instead"),
-      {{"role", absl::StrCat(kPlatformRole, ",", auth::kOperatorRole)}});
+                   "watch one firm (firms/{firm}) instead"));
 }
 
 absl::StatusOr<uint64_t> ChangeService::Resume(const Scope& scope,

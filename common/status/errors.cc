@@ -77,6 +77,14 @@ absl::Status WithErrorInfo(absl::Status status) {
   return status;
 }
 
+absl::Status RoleRequired(absl::string_view role, absl::string_view message,
+                          absl::string_view firm) {
+  std::map<std::string, std::string> metadata = {{"role", std::string(role)}};
+  if (!firm.empty()) metadata.emplace("firm", std::string(firm));
+  return WithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED", message,
+                    metadata);
+}
+
 absl::Status NotFound(absl::string_view name, absl::string_view why) {
   return WithReason(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
                     why.empty() ? absl::StrCat(name, " not found")

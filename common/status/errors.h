@@ -41,6 +41,12 @@ absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
 // "PERMISSION_DENIED", …), domain "clientbook".
 absl::Status WithErrorInfo(absl::Status status);
 
+// PERMISSION_DENIED for a caller without the role `role` ("ADMIN" in a
+// firm, "operator"): reason ROLE_REQUIRED with the role, and the `firm` it
+// is needed in when it is a firm's, in its metadata.
+absl::Status RoleRequired(absl::string_view role, absl::string_view message,
+                          absl::string_view firm = "");
+
 // NOT_FOUND of the resource `name`: "{name} not found[: {why}]", with reason
 // RESOURCE_NOT_FOUND and the name in its metadata ("resource").
 absl::Status NotFound(absl::string_view name, absl::string_view why = "");

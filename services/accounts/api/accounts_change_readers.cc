@@ -13,12 +13,11 @@ absl::Status AccountsChangeReaders::CheckFirmReader(const auth::Caller& caller,
     return absl::OkStatus();
   }
   // The same answer for every firm: it tells a stranger nothing.
-  return errors::WithReason(
-      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+  return errors::RoleRequired(
+      absl::StrCat(changes::kPlatformRole, ",", auth::kOperatorRole),
       absl::StrCat("accounts serves its changes (the invitations') to callers with the '",
                    changes::kPlatformRole, "' or '", auth::kOperatorRole,
-                   "' role; a firm's members watch the firm's changes at its cell"),
-      {{"role", absl::StrCat(changes::kPlatformRole, ",", auth::kOperatorRole)}});
+                   "' role; a firm's members watch the firm's changes at its cell"));
 }
 
 absl::Status AccountsChangeReaders::ToResource(const changes::ChangeRecord& record,

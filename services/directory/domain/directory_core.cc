@@ -35,6 +35,12 @@ bool ChangesNothing(const google::protobuf::Message& before,
   return google::protobuf::util::MessageDifferencer::Equals(before, after);
 }
 
+absl::Status FirmRoleRequired(uint64_t firm_id, v1::Role role,
+                              absl::string_view message) {
+  return errors::RoleRequired(v1::Role_Name(role), message,
+                              names::FirmName{firm_id}.ToString());
+}
+
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
                        absl::string_view current) {
   if (sent == current) return absl::OkStatus();
@@ -72,13 +78,11 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireRole(const auth::Caller& call
   if (!member.ok()) return member.status();
   // Lower enum values are stronger roles.
   if (member->role() > at_least) {
-    const std::string firm = names::FirmName{firm_id}.ToString();
-    return errors::WithReason(
-        absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+    return FirmRoleRequired(
+        firm_id, at_least,
         absl::StrCat("this needs the ",
                      at_least == v1::Role::PRIMARY_ADMIN ? "primary admin" : "admin",
-                     " role in ", firm),
-        {{"firm", firm}, {"role", v1::Role_Name(at_least)}});
+                     " role in ", names::FirmName{firm_id}.ToString()));
   }
   return member;
 }

@@ -175,6 +175,10 @@ absl::Status CheckNotPrimaryAdmin(const MemberRecord& member);
 bool ChangesNothing(const google::protobuf::Message& before,
                     const google::protobuf::Message& after);
 
+// PERMISSION_DENIED (ROLE_REQUIRED) for a member of `firm_id` whose role is
+// weaker than `role`.
+absl::Status FirmRoleRequired(uint64_t firm_id, v1::Role role, absl::string_view message);
+
 // ABORTED unless the etag a caller `sent` is the resource's `current` one:
 // nobody overwrites a change they have not seen.
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,

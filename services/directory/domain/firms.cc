@@ -242,10 +242,8 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   // (an update without a mask) is no role change, the primary admin's either.
   if (absl::c_linear_search(paths, "role") && patch.role() != member->role()) {
     if (!*is_admin) {
-      return errors::WithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-                                "only admins change a member's role",
-                                {{"firm", names::FirmName{firm_id}.ToString()},
-                                 {"role", v1::Role_Name(v1::Role::ADMIN)}});
+      return FirmRoleRequired(firm_id, v1::Role::ADMIN,
+                              "only admins change a member's role");
     }
     if (absl::Status s = AllValid({CheckMemberRole("member.role", patch.role())});
         !s.ok()) {

@@ -183,10 +183,7 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   if (q.show_deleted && !IsAdmin(*member)) {
-    return errors::WithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-                              "only admins see deleted notes",
-                              {{"firm", names::FirmName{q.firm_id}.ToString()},
-                               {"role", v1::Role_Name(v1::Role::ADMIN)}});
+    return FirmRoleRequired(q.firm_id, v1::Role::ADMIN, "only admins see deleted notes");
   }
   absl::StatusOr<storage::ListPage> page = storage::OpenPage(
       absl::StrJoin({absl::StrCat("notes:", q.firm_id, ":", q.company_id, ":",
