@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     spdlog::info("listing indexes rebuilt for {} clients", reindexed->clients);
   }
   if (reindexed->notes > 0) {
-    spdlog::info("note search index rebuilt for {} notes", reindexed->notes);
+    spdlog::info("note indexes rebuilt for {} notes", reindexed->notes);
   }
   if (reindexed->clients > 0 || reindexed->notes > 0) server::ReturnFreeMemory();
   if (reindexed->shared_numbers > 0) {

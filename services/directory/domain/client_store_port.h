@@ -34,7 +34,7 @@ struct ClientIndexTerms {
 // What a rebuild of the indexes did.
 struct Reindexed {
   size_t clients = 0;
-  size_t notes = 0;  // whose word index was rebuilt (NoteStore)
+  size_t notes = 0;  // whose indexes were rebuilt (NoteStore)
   // Numbers that more than one client of a firm held, written when their
   // keys still differed (an older folding): the first client created keeps
   // the number, the others keep theirs as written until it is changed.

@@ -247,7 +247,7 @@ absl::StatusOr<Reindexed> DirectoryCore::ReindexIfOutdated() {
   absl::StatusOr<Reindexed> reindexed = store_.clients().ReindexIfOutdated(
       [](const ClientRecord& client) { return IndexTermsOf(client); });
   if (!reindexed.ok()) return reindexed.status();
-  absl::StatusOr<size_t> notes = store_.notes().ReindexWordsIfOutdated(NoteWords);
+  absl::StatusOr<size_t> notes = store_.notes().ReindexIfOutdated(NoteWords);
   if (!notes.ok()) return notes.status();
   reindexed->notes = *notes;
   return reindexed;

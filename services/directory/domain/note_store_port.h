@@ -32,7 +32,7 @@ struct IndexedNote {
 struct NoteScan {
   uint64_t firm_id = 0;
   uint64_t company_id = 0;  // required without words
-  bool deleted = false;     // the client's deleted notes instead
+  bool with_deleted = false;  // the client's deleted notes too
   // Walk only this facet of the client's notes; "" for all.
   std::string facet;
   // Folded query words: the first is walked, the others joined.
@@ -73,10 +73,11 @@ class NoteStore {
   virtual absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
       int64_t time_us, size_t limit) const = 0;
 
-  // Rewrites every live note's word index from `words_of` when it was
-  // written in an older layout (a database from before an upgrade): how
-  // many notes were reindexed, 0 when none needed it.
-  virtual absl::StatusOr<size_t> ReindexWordsIfOutdated(
+  // Rewrites the notes' indexes (each client's listings, and the words of
+  // the live ones from `words_of`) when they were written in an older
+  // layout (a database from before an upgrade): how many notes were
+  // reindexed, 0 when none needed it.
+  virtual absl::StatusOr<size_t> ReindexIfOutdated(
       const std::function<std::vector<std::string>(const NoteRecord&)>& words_of) = 0;
 };
 

@@ -84,6 +84,10 @@ int64_t Notes::PurgeTimeOf(const NoteRecord& note) {
   return note.delete_time_us() + absl::ToInt64Microseconds(kDeletedNoteRetention);
 }
 
+bool Notes::Purged(const NoteRecord& note) const {
+  return note.delete_time_us() != 0 && core_.NowMicros() >= PurgeTimeOf(note);
+}
+
 IndexedNote Notes::Indexed(const NoteRecord& note) {
   if (note.delete_time_us() != 0) return {note, {}, PurgeTimeOf(note)};
   return {note, NoteWords(note), 0};
@@ -149,7 +153,8 @@ absl::StatusOr<NoteRecord> Notes::GetNote(const auth::Caller& caller,
   if (!member.ok()) return member.status();
   absl::StatusOr<std::optional<NoteRecord>> note = note_store_.GetNote(firm_id, note_id);
   if (!note.ok()) return note.status();
-  if (!note->has_value() || ((*note)->delete_time_us() != 0 && !IsAdmin(*member))) {
+  if (!note->has_value() || ((*note)->delete_time_us() != 0 && !IsAdmin(*member)) ||
+      Purged(**note)) {
     return NoteNotFound(firm_id, note_id);
   }
   return std::move(**note);
@@ -195,7 +200,7 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
 
   NoteScan scan{.firm_id = q.firm_id,
                 .company_id = q.company_id,
-                .deleted = q.show_deleted,
+                .with_deleted = q.show_deleted,
                 .cursor = page->cursor,
                 .limit = page->size,
                 .max_bytes = storage::kMaxPageBytes,
@@ -214,10 +219,12 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
   // Without words the walked facet is the client's (and its author's or
   // kind's): what it leaves unchecked is checked on the records.
   const bool author_and_kind = !q.author.empty() && q.kind != v1::Note::KIND_UNSPECIFIED;
-  const bool unchecked = !words.empty() || author_and_kind ||
-                         (q.show_deleted && (!q.author.empty() || q.kind != 0));
+  // With the deleted notes the walked facet is every note's: those at their
+  // purge time are gone whether or not the purge has run.
+  const bool unchecked = !words.empty() || author_and_kind || q.show_deleted;
   if (unchecked) {
-    scan.record_filter = [&q, &scan](const NoteRecord& n, absl::string_view word) {
+    scan.record_filter = [this, &q, &scan](const NoteRecord& n, absl::string_view word) {
+      if (Purged(n)) return false;
       if (q.company_id != 0 && n.company_id() != q.company_id) return false;
       if (q.kind != v1::Note::KIND_UNSPECIFIED && n.kind() != q.kind) return false;
       if (!q.author.empty() && n.author_user_id() != q.author) return false;
@@ -245,7 +252,7 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
   if (of == Of::kDeleted) {
     // Who may not change a note does not see it deleted; at its purge time
     // it is gone, whether or not the purge has run.
-    if (!may_change || (deleted && core_.NowMicros() >= PurgeTimeOf(**note))) {
+    if (!may_change || Purged(**note)) {
       return NoteNotFound(firm_id, note_id);
     }
     if (!deleted) {

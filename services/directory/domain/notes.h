@@ -32,7 +32,7 @@ class Notes {
                                         names::FirmName firm_name,
                                         const NoteRecord& draft,
                                         absl::string_view request_id);
-  // Deleted notes: admins only.
+  // Deleted notes: admins only, until their purge time.
   absl::StatusOr<NoteRecord> GetNote(const auth::Caller& caller,
                                      const names::NoteName& note_name);
   absl::StatusOr<Page<NoteRecord>> ListNotes(const auth::Caller& caller,
@@ -61,6 +61,9 @@ class Notes {
 
   // When a deleted note is purged.
   static int64_t PurgeTimeOf(const NoteRecord& note);
+  // Whether a note is deleted and at its purge time: gone to every call,
+  // whether or not the purge has run.
+  bool Purged(const NoteRecord& note) const;
   // A note with what it is indexed under.
   static IndexedNote Indexed(const NoteRecord& note);
 

@@ -15,12 +15,15 @@ namespace {
 
 using storage::KeyReader;
 
-// The layout of the note word index. 2: words fold compatibility forms and
-// drop invisible characters (text::FoldForSearch); none recorded: older.
-constexpr char kNoteWordsLayout[] = "2";
+// The layout of the note indexes. 3: every note is in its client's
+// listing of every note (deleted ones only there), and the words fold
+// compatibility forms and drop invisible characters (text::FoldForSearch);
+// none recorded: older (version 2 recorded its words' layout alone, as
+// "note_words_layout").
+constexpr char kNoteIndexLayout[] = "3";
 
-std::string NoteWordsLayoutKey() {
-  return storage::KeyBuilder(tables::kMeta).String("note_words_layout").Release();
+std::string NoteIndexLayoutKey() {
+  return storage::KeyBuilder(tables::kMeta).String("note_index_layout").Release();
 }
 
 }  // namespace
@@ -72,7 +75,7 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
     next = db_.ScanMatches(
         workspace_keys::ClientNotesPrefix(
             scan.firm_id, scan.company_id,
-            scan.deleted ? workspace_keys::kDeletedNotesFacet : scan.facet),
+            scan.with_deleted ? workspace_keys::kEveryNoteFacet : scan.facet),
         scan.cursor, scan.limit, scan.max_examined,
         [&](absl::string_view key, absl::string_view) { return visit(key); });
   }
@@ -83,13 +86,12 @@ absl::StatusOr<StoredPage<NoteRecord>> RocksNoteStore::ScanNotes(
 absl::StatusOr<std::vector<NoteRecord>> RocksNoteStore::ClientNotes(
     uint64_t firm_id, uint64_t company_id, size_t limit, size_t max_bytes) const {
   std::vector<std::string> keys;
-  for (const char* facet : {"", workspace_keys::kDeletedNotesFacet}) {
-    absl::Status listed = AppendRecordKeys(
-        db_, workspace_keys::ClientNotesPrefix(firm_id, company_id, facet), limit,
-        [&](uint64_t id) { return workspace_keys::NoteKey(firm_id, id); }, keys);
-    if (!listed.ok()) return listed;
-  }
-  if (keys.size() > limit) keys.resize(limit);
+  absl::Status listed = AppendRecordKeys(
+      db_,
+      workspace_keys::ClientNotesPrefix(firm_id, company_id,
+                                        workspace_keys::kEveryNoteFacet),
+      limit, [&](uint64_t id) { return workspace_keys::NoteKey(firm_id, id); }, keys);
+  if (!listed.ok()) return listed;
   return storage::ReadRecordsUpTo<NoteRecord>(db_, keys, max_bytes);
 }
 
@@ -134,19 +136,24 @@ void RocksNoteWrites::PurgeNote(const IndexedNote& stored) {
   write_.Record(change_records::Note(&stored.record, nullptr));
 }
 
-absl::StatusOr<size_t> RocksNoteStore::ReindexWordsIfOutdated(
+absl::StatusOr<size_t> RocksNoteStore::ReindexIfOutdated(
     const std::function<std::vector<std::string>(const NoteRecord&)>& words_of) {
   return RebuildIfOutdated<NoteRecord>(
       db_,
-      {.layout_key = NoteWordsLayoutKey(),
-       .layout = kNoteWordsLayout,
-       .index_tables = {tables::kNoteWords},
+      {.layout_key = NoteIndexLayoutKey(),
+       .layout = kNoteIndexLayout,
+       .index_tables = {tables::kClientNotes, tables::kNoteWords},
        .record_table = tables::kNote},
       [&](const NoteRecord& note, rocksdb::WriteBatch& batch) -> absl::StatusOr<bool> {
-        if (note.delete_time_us() != 0) return false;
-        for (const std::string& key :
-             workspace_keys::NoteWordKeys({note, words_of(note)})) {
+        const bool live = note.delete_time_us() == 0;
+        for (const std::string& key : workspace_keys::ClientNoteKeys(note)) {
           batch.Put(key, "");
+        }
+        if (live) {
+          for (const std::string& key :
+               workspace_keys::NoteWordKeys({note, words_of(note)})) {
+            batch.Put(key, "");
+          }
         }
         return true;
       });

@@ -20,7 +20,7 @@ class RocksNoteStore final : public NoteStore {
                                                       size_t max_bytes) const override;
   absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> NotesToPurge(
       int64_t time_us, size_t limit) const override;
-  absl::StatusOr<size_t> ReindexWordsIfOutdated(
+  absl::StatusOr<size_t> ReindexIfOutdated(
       const std::function<std::vector<std::string>(const NoteRecord&)>& words_of)
       override;
 

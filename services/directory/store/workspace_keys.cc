@@ -65,8 +65,7 @@ std::string PurgeEnd(int64_t time_us) {
   return KeyBuilder(kNotePurge).Uint64(static_cast<uint64_t>(time_us) + 1).Release();
 }
 
-std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
-  const NoteRecord& n = indexed.record;
+std::vector<std::string> ClientNoteKeys(const NoteRecord& n) {
   const uint64_t order = Newest(n.create_time_us());
   std::vector<std::string> keys;
   auto client_entry = [&](absl::string_view facet) {
@@ -76,8 +75,19 @@ std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
             .Uint64(n.id())
             .Release());
   };
+  client_entry(kEveryNoteFacet);
+  if (n.delete_time_us() == 0) {
+    client_entry("");
+    client_entry(NoteKindFacet(n.kind()));
+    client_entry(NoteAuthorFacet(n.author_user_id()));
+  }
+  return keys;
+}
+
+std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
+  const NoteRecord& n = indexed.record;
+  std::vector<std::string> keys = ClientNoteKeys(n);
   if (n.delete_time_us() != 0) {
-    client_entry(kDeletedNotesFacet);
     keys.push_back(KeyBuilder(kNotePurge)
                        .Uint64(static_cast<uint64_t>(indexed.purge_time_us))
                        .Uint64(n.firm_id())
@@ -85,9 +95,6 @@ std::vector<std::string> NoteIndexKeys(const IndexedNote& indexed) {
                        .Release());
     return keys;
   }
-  client_entry("");
-  client_entry(NoteKindFacet(n.kind()));
-  client_entry(NoteAuthorFacet(n.author_user_id()));
   for (std::string& key : NoteWordKeys(indexed)) keys.push_back(std::move(key));
   return keys;
 }

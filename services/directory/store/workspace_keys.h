@@ -17,8 +17,9 @@
 //   p purge_time firm note                  -> ""  (deleted notes to purge)
 //   K firm todo                             -> TodoRecord
 //   k firm facet states due todo            -> ""  (to-dos by due date)
-// A note's facets: "" and its kind's and author's while live, "d" once
-// deleted. A to-do's: "f" (the firm), "a"+assignee, "c"+company, each under
+// A note's facets: "*" (every note, live or deleted), and "" and its kind's
+// and author's while live. A to-do's: "f" (the firm), "a"+assignee, "c"+company, each
+// under
 // "*" (every state), "o" (open) when open, and "s"+state.
 namespace clientbook::directory::workspace_keys {
 
@@ -28,12 +29,14 @@ std::string TodoKey(uint64_t firm, uint64_t todo);
 // Every index key of a note or a to-do as stored.
 std::vector<std::string> NoteIndexKeys(const IndexedNote& note);
 std::vector<std::string> TodoIndexKeys(const TodoRecord& todo);
-// A live note's word index keys (among its NoteIndexKeys).
+// A note's entries in its client's listings, and a live note's word index
+// keys (both among its NoteIndexKeys).
+std::vector<std::string> ClientNoteKeys(const NoteRecord& note);
 std::vector<std::string> NoteWordKeys(const IndexedNote& note);
 
-// The key prefix of one client's notes in one facet ("d": deleted).
+// The key prefix of one client's notes in one facet.
 std::string ClientNotesPrefix(uint64_t firm, uint64_t company, absl::string_view facet);
-inline constexpr char kDeletedNotesFacet[] = "d";
+inline constexpr char kEveryNoteFacet[] = "*";
 // The word index of a firm's notes: base for JoinWordIndex.
 std::string NoteWordBase(uint64_t firm);
 // Every purge entry; and the first key after those due at `time_us`.

@@ -2,6 +2,7 @@
 // soft delete and the purge 30 days later.
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
@@ -219,26 +220,39 @@ TEST_F(NotesTest, SearchFoldsWidthLigaturesAndInvisibleCharacters) {
 }
 
 // A database whose note words an older version folded (full width kept,
-// a soft hyphen splitting a word): rebuilt at start, live notes only.
-TEST_F(NotesTest, AnOlderNoteWordIndexIsRebuiltAtStart) {
+// a soft hyphen splitting a word) and whose client listings had the deleted
+// notes apart: rebuilt at start, the words of live notes only.
+TEST_F(NotesTest, AnOlderNoteIndexIsRebuiltAtStart) {
   const NoteRecord note =
       Write("anna", General(client_, "Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
   const NoteRecord gone = Write("anna", General(client_, "Rossi cancellato"));
   ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"),
                                            names::NoteName{firm_, gone.id()}, ""));
   rocksdb::WriteBatch old;
-  old.DeleteRange(std::string(1, tables::kNoteWords),
-                  std::string(1, tables::kNoteWords + 1));
+  for (char table : {tables::kNoteWords, tables::kClientNotes}) {
+    old.DeleteRange(std::string(1, table), std::string(1, table + 1));
+  }
   for (const std::string& key : workspace_keys::NoteWordKeys(
            {note, {"fattura", "\uFF52\uFF4F\uFF53\uFF53\uFF49"}})) {
     old.Put(key, "");
   }
+  const std::string every_note =
+      workspace_keys::ClientNotesPrefix(firm_, client_, workspace_keys::kEveryNoteFacet);
+  for (const std::string& key : workspace_keys::ClientNoteKeys(note)) {
+    if (!absl::StartsWith(key, every_note)) old.Put(key, "");
+  }
   ASSERT_THAT(db_->Write(old), IsOk());
   EXPECT_TRUE(Texts({.firm_id = firm_, .query = "rossi"}).empty());
+  NoteQuery with_deleted = OfClient();
+  with_deleted.show_deleted = true;
+  EXPECT_TRUE(Texts(with_deleted, "admin").empty());
 
-  EXPECT_EQ(ValueOrFail(directory_->core.ReindexIfOutdated()).notes, 1u);
+  EXPECT_EQ(ValueOrFail(directory_->core.ReindexIfOutdated()).notes, 2u);
   EXPECT_THAT(Texts({.firm_id = firm_, .query = "rossi"}),
               ElementsAre("Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
+  EXPECT_THAT(Texts(with_deleted, "admin"),
+              ElementsAre("Rossi cancellato", "Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
+  EXPECT_THAT(Texts(OfClient()), ElementsAre("Fattura \uFF32\uFF4F\uFF53\uFF53\uFF49"));
   EXPECT_EQ(ValueOrFail(directory_->core.ReindexIfOutdated()).notes, 0u);
   // The old spelling's entry went with the rebuild: deleting the note
   // leaves no entry behind.
@@ -375,13 +389,19 @@ TEST_F(NotesTest, ADeletedNoteIsShownToAdminsFor30DaysThenPurged) {
                                            names::NoteName{firm_, note.id()}, ""),
               StatusIs(absl::StatusCode::kNotFound));
 
-  // One second before 30 days it stays; at exactly 30 days it is purged.
+  // One second before 30 days it stays; at exactly 30 days it is gone,
+  // before the purge has run, and purged.
   clock_.Advance(absl::Hours(30 * 24) - absl::Seconds(1));
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 0u);
   EXPECT_THAT(
       directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
       IsOk());
+  EXPECT_THAT(Texts(deleted_ones, "admin"), ElementsAre("da cancellare"));
   clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(
+      directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u);
   EXPECT_THAT(
       directory_->notes.GetNote(testing::As("admin"), names::NoteName{firm_, note.id()}),
@@ -414,9 +434,10 @@ TEST_F(NotesTest, ADeletedNoteIsUndeletedUntilItsPurgeTime) {
   EXPECT_NE(EtagOf(back), EtagOf(deleted));
   EXPECT_THAT(Texts({.firm_id = firm_, .query = "ripristinare"}),
               ElementsAre("da ripristinare"));
-  NoteQuery deleted_ones = OfClient();
-  deleted_ones.show_deleted = true;
-  EXPECT_TRUE(Texts(deleted_ones, "admin").empty());
+  NoteQuery with_deleted = OfClient();
+  with_deleted.show_deleted = true;
+  EXPECT_THAT(Texts(with_deleted, "admin"),
+              ElementsAre("troppo tardi", "ancora", "da ripristinare"));
 
   ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"), {firm_, soon.id()}, ""));
   ValueOrFail(directory_->notes.DeleteNote(testing::As("anna"), {firm_, late.id()}, ""));
@@ -432,6 +453,53 @@ TEST_F(NotesTest, ADeletedNoteIsUndeletedUntilItsPurgeTime) {
   EXPECT_EQ(ValueOrFail(directory_->notes.PurgeDeletedNotes()), 1u)
       << "an undeleted note is not purged";
   EXPECT_THAT(Texts(OfClient()), ElementsAre("ancora", "da ripristinare"));
+}
+
+// AIP-164: show_deleted lists the deleted notes with the live ones, in one
+// order (newest first), over pages; its filters hold for both.
+TEST_F(NotesTest, ShowDeletedListsTheDeletedNotesAmongTheLiveOnes) {
+  Write("anna", General(client_, "prima"));
+  const NoteRecord second = Write("bruno", Call("seconda", "Mario"));
+  Write("anna", General(client_, "terza"));
+  const NoteRecord fourth = Write("bruno", General(client_, "quarta"));
+  for (const NoteRecord* note : {&second, &fourth}) {
+    ValueOrFail(directory_->notes.DeleteNote(testing::As("admin"),
+                                             names::NoteName{firm_, note->id()}, ""));
+  }
+  EXPECT_THAT(Texts(OfClient()), ElementsAre("terza", "prima"));
+  NoteQuery with_deleted = OfClient();
+  with_deleted.show_deleted = true;
+  EXPECT_THAT(Texts(with_deleted, "admin"),
+              ElementsAre("quarta", "terza", "seconda", "prima"));
+
+  std::vector<std::string> paged;
+  with_deleted.page.page_size = 1;
+  for (int page = 0; page < 5; ++page) {
+    auto listed = directory_->notes.ListNotes(testing::As("admin"), with_deleted);
+    ASSERT_THAT(listed, IsOk());
+    for (const NoteRecord& n : listed->items) {
+      paged.push_back(
+          absl::StrCat(n.text(), n.delete_time_us() != 0 ? " (deleted)" : ""));
+    }
+    if (listed->next_page_token.empty()) break;
+    with_deleted.page.page_token = listed->next_page_token;
+  }
+  EXPECT_THAT(paged,
+              ElementsAre("quarta (deleted)", "terza", "seconda (deleted)", "prima"));
+
+  NoteQuery bruno = OfClient();
+  bruno.show_deleted = true;
+  bruno.author = "bruno";
+  EXPECT_THAT(Texts(bruno, "admin"), ElementsAre("quarta", "seconda"));
+  NoteQuery calls = OfClient();
+  calls.show_deleted = true;
+  calls.kind = v1::Note::CALL;
+  EXPECT_THAT(Texts(calls, "admin"), ElementsAre("seconda"));
+  NoteQuery anna_general = OfClient();
+  anna_general.show_deleted = true;
+  anna_general.author = "anna";
+  anna_general.kind = v1::Note::GENERAL;
+  EXPECT_THAT(Texts(anna_general, "admin"), ElementsAre("terza", "prima"));
 }
 
 TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
