@@ -90,15 +90,21 @@ InvitationRecord AsSeen(InvitationRecord invitation, int64_t now_us, bool keep_t
   return invitation;
 }
 
-absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email) {
+absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email,
+                                  absl::string_view field, absl::string_view advice) {
   if (!caller.verified_email.empty() &&
       rules::EmailKey(caller.verified_email) == rules::EmailKey(email)) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(
-      caller.verified_email.empty()
-          ? "invitations are opened by a verified email, and you have not proved one"
-          : "this is not addressed to your verified email");
+  const bool proved = !caller.verified_email.empty();
+  return errors::WithReason(
+      absl::StatusCode::kPermissionDenied,
+      proved ? "NOT_INVITED_EMAIL" : "VERIFIED_EMAIL_REQUIRED",
+      absl::StrCat(field.empty() ? "" : absl::StrCat(field, ": "),
+                   proved ? "this is not addressed to your verified email"
+                          : "invitations are opened by a verified email, and you "
+                            "have not proved one",
+                   advice.empty() ? "" : absl::StrCat("; ", advice)));
 }
 
 absl::StatusOr<InvitationRecord> Answerable(
@@ -139,11 +145,8 @@ absl::StatusOr<InvitationRecord> Answerable(
 
 absl::Status CheckMayList(const auth::Caller& caller, absl::string_view invitee_email) {
   if (invitee_email.empty()) return absl::OkStatus();
-  absl::Status s = RequireVerifiedEmail(caller, invitee_email);
-  if (s.ok()) return s;
-  return absl::PermissionDeniedError(
-      absl::StrCat("invitee_email: ", s.message(),
-                   "; leave it empty to list the invitations you sent"));
+  return RequireVerifiedEmail(caller, invitee_email, "invitee_email",
+                              "leave it empty to list the invitations you sent");
 }
 
 absl::StatusOr<storage::Page<InvitationRecord>> SeenPage(
@@ -174,7 +177,8 @@ absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
                                     const std::vector<uint64_t>& firms) {
   if (requested.has_value()) return *requested;
   if (firms.empty()) {
-    return absl::PermissionDeniedError(
+    return errors::WithReason(
+        absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
         "you are not a member of any firm: create or join one, then accept");
   }
   if (firms.size() > 1) {

@@ -73,8 +73,12 @@ InvitationRecord AsSeen(InvitationRecord invitation, int64_t now_us, bool keep_t
 
 // OK when `caller` has proved that `email` is theirs; else PERMISSION_DENIED
 // that does not repeat the address (a token alone must not reveal whom it
-// was sent to).
-absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email);
+// was sent to): reason VERIFIED_EMAIL_REQUIRED when the caller proved none,
+// NOT_INVITED_EMAIL when another. The message starts with `field` and ends
+// with `advice` when given.
+absl::Status RequireVerifiedEmail(const auth::Caller& caller, absl::string_view email,
+                                  absl::string_view field = "",
+                                  absl::string_view advice = "");
 
 // The invitation a token found (`found`, as the store answered) if
 // `caller` may answer it now: its invitee, and it is neither accepted,

@@ -551,8 +551,10 @@ TEST_F(FrontDoorE2eTest, InvitationsLiveInAccountsAndAcceptIntoAnyCellsFirm) {
   *connect.mutable_invitation() = invitation;
   connect.mutable_invitation()->set_company_id(
       std::to_string(names::kFirstAccountsId + 999));
-  EXPECT_THAT(cell2->ConnectInvitedClient(AsInvitee().get(), connect, &client),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const grpc::Status unvouched =
+      cell2->ConnectInvitedClient(AsInvitee().get(), connect, &client);
+  EXPECT_THAT(unvouched, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonMetadataOf(FromGrpcStatus(unvouched))["role"], "platform");
 
   // accounts' own feed, for the platform: the invitation made, then
   // accepted into the firm, by whom, never with its token.

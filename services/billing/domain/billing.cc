@@ -42,8 +42,10 @@ absl::Status Billing::CheckActor(const auth::Caller& caller, names::Subscription
   if (actor == Actor::kAnyone) return absl::OkStatus();
   if (actor == Actor::kClientPrimaryAdmin) {
     if (client_primary_admin) return absl::OkStatus();
-    return absl::PermissionDeniedError(
-        "only the client company's primary admin can do this");
+    return errors::WithReason(absl::StatusCode::kPermissionDenied,
+                              "NOT_CLIENT_PRIMARY_ADMIN",
+                              "only the client company's primary admin can do this",
+                              {{"client", ref.client().ToString()}});
   }
   if (!client_primary_admin) return absl::OkStatus();
   absl::Status member = directory_.CheckMember(caller, ref.firm_id);

@@ -565,7 +565,8 @@ grpc::ServerUnaryReactor* DirectoryService::ConnectInvitedClient(
         // The invitation's facts (its company, its inviter as the client's
         // primary admin) are accounts' word, never the invitee's.
         if (!go_between.has_value() || !go_between->HasRole(changes::kPlatformRole)) {
-          return absl::PermissionDeniedError(
+          return errors::RoleRequired(
+              changes::kPlatformRole,
               "invited clients are connected by the accounts service, which keeps the "
               "invitations: call AcceptInvitation through the front door");
         }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/paging/paging.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -92,6 +93,13 @@ std::string Fingerprint(const ClientListQuery& q) {
        absl::StrCat(q.client_type), q.lead_accountant, absl::StrCat(q.status),
        std::string(q.show_inactive ? "1" : "0"), q.order_by},
       "|");
+}
+
+// A member's list view is theirs alone.
+absl::Status NotListViewOwner(const names::ClientListViewName& view,
+                              absl::string_view message) {
+  return errors::WithReason(absl::StatusCode::kPermissionDenied, "NOT_LIST_VIEW_OWNER",
+                            message, {{"list_view", view.ToString()}});
 }
 
 }  // namespace
@@ -177,7 +185,7 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(
     return m.status();
   }
   if (user_id != caller.user_id) {
-    return absl::PermissionDeniedError("members see only their own list view");
+    return NotListViewOwner(view_name, "members see only their own list view");
   }
   absl::StatusOr<std::optional<ListViewRecord>> view =
       list_view_store_.GetListView(firm_id, user_id);
@@ -203,7 +211,7 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     return m.status();
   }
   if (user_id != caller.user_id) {
-    return absl::PermissionDeniedError("members change only their own list view");
+    return NotListViewOwner(view_name, "members change only their own list view");
   }
   std::vector<errors::FieldViolation> violations;
   if (columns.empty()) {

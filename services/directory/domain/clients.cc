@@ -317,6 +317,7 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
       !m.ok()) {
+    if (m.status().code() != absl::StatusCode::kPermissionDenied) return m.status();
     // The reason (NOT_A_MEMBER or ROLE_REQUIRED) and its metadata stay.
     return errors::WithReason(
         absl::StatusCode::kPermissionDenied,
@@ -401,8 +402,10 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     if (member->has_value() && !client->has_value()) {
       return errors::NotFound(names::ClientName{firm_id, company_id}.ToString());
     }
-    return absl::PermissionDeniedError(
-        "only the client company's primary admin can hand over that role");
+    return errors::WithReason(
+        absl::StatusCode::kPermissionDenied, "NOT_CLIENT_PRIMARY_ADMIN",
+        "only the client company's primary admin can hand over that role",
+        {{"client", client_name.ToString()}});
   }
   ClientRecord after = **client;
   after.set_primary_admin_user_id(std::string(new_primary_admin));

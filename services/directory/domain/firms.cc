@@ -208,8 +208,8 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
     const bool is_admin =
         me->role() == v1::Role::ADMIN || me->role() == v1::Role::PRIMARY_ADMIN;
     if (!is_admin && user_id != caller.user_id) {
-      return absl::PermissionDeniedError(
-          "only admins, or the member, change a member's details");
+      return FirmRoleRequired(firm_id, v1::Role::ADMIN,
+                              "only admins, or the member, change a member's details");
     }
     return is_admin;
   };

@@ -262,8 +262,10 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
   } else {
     if (deleted) return NoteNotFound(firm_id, note_id);
     if (!may_change) {
-      return absl::PermissionDeniedError(
-          "only the note's author or an admin of the firm can change it");
+      return errors::WithReason(
+          absl::StatusCode::kPermissionDenied, "NOT_NOTE_AUTHOR",
+          "only the note's author or an admin of the firm can change it",
+          {{"note", names::NoteName{firm_id, note_id}.ToString()}});
     }
   }
   if (etag.empty() && etag_required) {

@@ -179,8 +179,11 @@ TEST_F(AccountsInvitationsTest, AnAcceptConnectsTheCompanyInTheInviteesOneFirm) 
 
 TEST_F(AccountsInvitationsTest, TheFirmIsChosenByTheInviteeWhenTheyHaveSeveralOrNone) {
   const InvitationRecord invitation = Invite();
-  EXPECT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt),
+  const auto in_no_firm =
+      invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt);
+  EXPECT_THAT(in_no_firm,
               StatusIs(absl::StatusCode::kPermissionDenied, "not a member of any firm"));
+  EXPECT_EQ(errors::ReasonOf(in_no_firm.status()), "NOT_A_MEMBER");
   Join("anna", kFirmA);
   Join("anna", kFirmB);
   EXPECT_THAT(invitations_.AcceptInvitation(anna_, invitation.token(), std::nullopt),
@@ -230,11 +233,15 @@ TEST_F(AccountsInvitationsTest, ACellsRefusalLetsTheInviteeChooseAgain) {
 TEST_F(AccountsInvitationsTest, OnlyTheProvenInviteeAnswersAndOnlyWithin30Days) {
   Join("anna", kFirmA);
   const InvitationRecord invitation = Invite();
-  EXPECT_THAT(invitations_.AcceptInvitation(As("anna"), invitation.token(), kFirmA),
-              StatusIs(absl::StatusCode::kPermissionDenied, "not proved"));
-  EXPECT_THAT(invitations_.AcceptInvitation(As("eve", "eve@evil.example"),
-                                            invitation.token(), kFirmA),
+  const auto unproved =
+      invitations_.AcceptInvitation(As("anna"), invitation.token(), kFirmA);
+  EXPECT_THAT(unproved, StatusIs(absl::StatusCode::kPermissionDenied, "not proved"));
+  EXPECT_EQ(errors::ReasonOf(unproved.status()), "VERIFIED_EMAIL_REQUIRED");
+  const auto eves = invitations_.AcceptInvitation(As("eve", "eve@evil.example"),
+                                                  invitation.token(), kFirmA);
+  EXPECT_THAT(eves,
               StatusIs(absl::StatusCode::kPermissionDenied, "not addressed to your"));
+  EXPECT_EQ(errors::ReasonOf(eves.status()), "NOT_INVITED_EMAIL");
   EXPECT_THAT(invitations_.AcceptInvitation(anna_, "no-such-token", kFirmA),
               StatusIs(absl::StatusCode::kNotFound));
   // At exactly 30 days it has expired; a second before, it still works.

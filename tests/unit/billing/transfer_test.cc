@@ -1,3 +1,4 @@
+#include "common/status/errors.h"
 #include "services/billing/domain/rules.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
@@ -73,7 +74,9 @@ TEST_F(TransferTest, AfterExpiryTheClientAuthorizesAgain) {
 }
 
 TEST_F(TransferTest, OnlyTheClientsPrimaryAdminAuthorizes) {
-  EXPECT_THAT(Authorize("anna"), StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto by_member = Authorize("anna");
+  EXPECT_THAT(by_member, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(by_member.status()), "NOT_CLIENT_PRIMARY_ADMIN");
   EXPECT_FALSE(Now().record.has_transfer());
 }
 

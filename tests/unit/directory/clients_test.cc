@@ -298,10 +298,10 @@ TEST_F(ClientTest, OnlyTheClientsPrimaryAdminHandsOverThatRole) {
                                             Draft("Rossi"), true, "");
   ASSERT_THAT(c, IsOk());
   AddMember(firm_, "admin", v1::Role::ADMIN);
-  EXPECT_THAT(
-      directory_->clients.ChangeClientPrimaryAdmin(
-          testing::As("admin"), names::ClientName{firm_, c->company_id()}, "admin"),
-      StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto by_admin = directory_->clients.ChangeClientPrimaryAdmin(
+      testing::As("admin"), names::ClientName{firm_, c->company_id()}, "admin");
+  EXPECT_THAT(by_admin, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(by_admin.status()), "NOT_CLIENT_PRIMARY_ADMIN");
   auto moved = directory_->clients.ChangeClientPrimaryAdmin(
       testing::As("owner"), names::ClientName{firm_, c->company_id()}, "rossi-owner");
   ASSERT_THAT(moved, IsOk()) << moved.status();

@@ -309,10 +309,12 @@ TEST_F(UpdateMemberTest, AMemberEditsTheirOwnDetailsButNotAnothersOrTheirRole) {
   ASSERT_THAT(mine, IsOk()) << mine.status();
   EXPECT_EQ(mine->display_name(), "Sam Staff");
   EXPECT_EQ(mine->email(), "sam@firm.example");
-  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("staff"),
-                                             names::MemberName{firm_, "admin"}, patch,
-                                             {"display_name"}, EtagOfMember("admin")),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto anothers = directory_->firms.UpdateMember(
+      testing::As("staff"), names::MemberName{firm_, "admin"}, patch, {"display_name"},
+      EtagOfMember("admin"));
+  EXPECT_THAT(anothers, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(anothers.status()), "ROLE_REQUIRED");
+  EXPECT_EQ(errors::ReasonMetadataOf(anothers.status())["role"], "ADMIN");
   EXPECT_THAT(SetRole("staff", "staff", v1::Role::ADMIN),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }

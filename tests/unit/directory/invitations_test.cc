@@ -85,7 +85,10 @@ TEST_F(InvitationTest, AnAnsweredInvitationTellsAStrangerNothing) {
       for (const absl::Status& s : {accept.status(), decline.status()}) {
         EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied));
         EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("firms/")));
-        EXPECT_EQ(errors::ReasonOf(s), std::nullopt);
+        // As for an invitation nobody answered: the caller's email, not its state.
+        EXPECT_EQ(errors::ReasonOf(s), caller.verified_email.empty()
+                                           ? "VERIFIED_EMAIL_REQUIRED"
+                                           : "NOT_INVITED_EMAIL");
       }
     }
   }
@@ -174,8 +177,10 @@ TEST_F(InvitationTest, OnlyTheInvitedEmailMayAccept) {
   AddMember(firm_, "bruno", v1::Role::ADMIN);
   InvitationRecord inv = Invite();
   const auth::Caller bruno = As("bruno", "bruno@studio.example");
-  EXPECT_THAT(directory_->invitations.AcceptInvitation(bruno, inv.token(), std::nullopt),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto not_his =
+      directory_->invitations.AcceptInvitation(bruno, inv.token(), std::nullopt);
+  EXPECT_THAT(not_his, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(not_his.status()), "NOT_INVITED_EMAIL");
   EXPECT_THAT(directory_->invitations.AcceptInvitation(bruno, inv.token(), firm_),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(directory_->invitations.DeclineInvitation(bruno, inv.token()),
@@ -189,9 +194,12 @@ TEST_F(InvitationTest, AMemberEmailTypedIntoTheFirmOpensNoInvitations) {
   InvitationRecord inv = Invite();
   for (const auth::Caller& mallory :
        {As("mallory"), As("mallory", "mallory@evil.example")}) {
-    EXPECT_THAT(
-        directory_->invitations.ListInvitations(mallory, "anna@studio.example", {}),
-        StatusIs(absl::StatusCode::kPermissionDenied));
+    const auto listed =
+        directory_->invitations.ListInvitations(mallory, "anna@studio.example", {});
+    EXPECT_THAT(listed, StatusIs(absl::StatusCode::kPermissionDenied, "invitee_email: "));
+    EXPECT_EQ(errors::ReasonOf(listed.status()), mallory.verified_email.empty()
+                                                     ? "VERIFIED_EMAIL_REQUIRED"
+                                                     : "NOT_INVITED_EMAIL");
     EXPECT_THAT(directory_->invitations.AcceptInvitation(mallory, inv.token(), firm_),
                 StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(directory_->invitations.DeclineInvitation(mallory, inv.token()),
@@ -377,6 +385,18 @@ TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
   auto owner = directory_->listing.GetListView(testing::As("owner"),
                                                names::ClientListViewName{firm_, "owner"});
   EXPECT_EQ(owner->columns(0), "display_name");
+}
+
+TEST_F(ListViewTest, AMembersViewIsTheirsAlone) {
+  const names::ClientListViewName owners{firm_, "owner"};
+  for (const absl::Status& refused :
+       {directory_->listing.GetListView(testing::As("anna"), owners).status(),
+        directory_->listing.UpdateListView(testing::As("anna"), owners, {"display_name"})
+            .status()}) {
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied, "their own"));
+    EXPECT_EQ(errors::ReasonOf(refused), "NOT_LIST_VIEW_OWNER");
+    EXPECT_EQ(errors::ReasonMetadataOf(refused)["list_view"], owners.ToString());
+  }
 }
 
 TEST_F(ListViewTest, UnknownOrRepeatedColumnsAreInvalid) {

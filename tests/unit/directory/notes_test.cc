@@ -314,10 +314,13 @@ TEST_F(NotesTest, OnlyTheAuthorOrAnAdminChangesANote) {
   NoteRecord note = Write("anna", General(client_, "draft"));
   NoteRecord patch;
   patch.set_text("edited");
-  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("bruno"),
-                                           names::NoteName{firm_, note.id()}, patch,
-                                           {"text"}, EtagOf(note)),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  const auto by_another = directory_->notes.UpdateNote(testing::As("bruno"),
+                                                       names::NoteName{firm_, note.id()},
+                                                       patch, {"text"}, EtagOf(note));
+  EXPECT_THAT(by_another, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(errors::ReasonOf(by_another.status()), "NOT_NOTE_AUTHOR");
+  EXPECT_EQ(errors::ReasonMetadataOf(by_another.status())["note"],
+            names::NoteName(firm_, note.id()).ToString());
   NoteRecord edited = ValueOrFail(
       directory_->notes.UpdateNote(testing::As("anna"), names::NoteName{firm_, note.id()},
                                    patch, {"text"}, EtagOf(note)));
