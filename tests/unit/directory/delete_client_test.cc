@@ -1,7 +1,9 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "common/keys/key_codec.h"
 #include "common/status/errors.h"
+#include "services/directory/store/directory_tables.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/directory/directory_fixture.h"
@@ -98,6 +100,24 @@ TEST_F(DeleteClientTest, OnlyThePrimaryAdminMayDelete) {
   const absl::Status stranger = directory_->clients.DeleteClient(
       testing::As("mallory"), names::ClientName{firm_, c.company_id()});
   EXPECT_EQ(errors::ReasonOf(stranger), "NOT_A_MEMBER");
+  EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
+                                            names::ClientName{firm_, c.company_id()}),
+              IsOk());
+}
+
+// A role check that could not be made is no refusal: a member record that
+// cannot be read is reported as such, not as PERMISSION_DENIED.
+TEST_F(DeleteClientTest, AMemberRecordThatCannotBeReadIsNoRefusal) {
+  ClientRecord c = NewClient(firm_, "Rossi");
+  rocksdb::WriteBatch unreadable;
+  unreadable.Put(
+      storage::KeyBuilder(tables::kMember).Uint64(firm_).String("ghost").Release(),
+      "\xff\xff not a member record");
+  ASSERT_THAT(db_->Write(unreadable), IsOk());
+  const absl::Status deleted = directory_->clients.DeleteClient(
+      testing::As("ghost"), names::ClientName{firm_, c.company_id()});
+  EXPECT_FALSE(deleted.ok());
+  EXPECT_NE(deleted.code(), absl::StatusCode::kPermissionDenied) << deleted;
   EXPECT_THAT(directory_->clients.GetClient(testing::As("owner"),
                                             names::ClientName{firm_, c.company_id()}),
               IsOk());
