@@ -177,8 +177,7 @@ absl::StatusOr<uint64_t> ChooseFirm(std::optional<uint64_t> requested,
                                     const std::vector<uint64_t>& firms) {
   if (requested.has_value()) return *requested;
   if (firms.empty()) {
-    return errors::WithReason(
-        absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
+    return errors::NotAMember(
         "you are not a member of any firm: create or join one, then accept");
   }
   if (firms.size() > 1) {

@@ -85,6 +85,20 @@ absl::Status RoleRequired(absl::string_view role, absl::string_view message,
                     metadata);
 }
 
+absl::Status NotAMember(absl::string_view message, absl::string_view firm,
+                        absl::string_view user) {
+  std::map<std::string, std::string> metadata;
+  if (!firm.empty()) metadata.emplace("firm", std::string(firm));
+  if (!user.empty()) metadata.emplace("user", std::string(user));
+  return WithReason(absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER", message,
+                    metadata);
+}
+
+absl::Status NotClientPrimaryAdmin(absl::string_view client, absl::string_view message) {
+  return WithReason(absl::StatusCode::kPermissionDenied, "NOT_CLIENT_PRIMARY_ADMIN",
+                    message, {{"client", std::string(client)}});
+}
+
 absl::Status NotFound(absl::string_view name, absl::string_view why) {
   return WithReason(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
                     why.empty() ? absl::StrCat(name, " not found")

@@ -47,6 +47,15 @@ absl::Status WithErrorInfo(absl::Status status);
 absl::Status RoleRequired(absl::string_view role, absl::string_view message,
                           absl::string_view firm = "");
 
+// PERMISSION_DENIED for a caller who is not a member of the firm `firm`
+// (reason NOT_A_MEMBER; the firm and `user` in its metadata when given).
+absl::Status NotAMember(absl::string_view message, absl::string_view firm = "",
+                        absl::string_view user = "");
+
+// PERMISSION_DENIED for a caller who is not the client company's primary
+// admin (reason NOT_CLIENT_PRIMARY_ADMIN, the `client` in its metadata).
+absl::Status NotClientPrimaryAdmin(absl::string_view client, absl::string_view message);
+
 // NOT_FOUND of the resource `name`: "{name} not found[: {why}]", with reason
 // RESOURCE_NOT_FOUND and the name in its metadata ("resource").
 absl::Status NotFound(absl::string_view name, absl::string_view why = "");

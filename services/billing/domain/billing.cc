@@ -42,18 +42,15 @@ absl::Status Billing::CheckActor(const auth::Caller& caller, names::Subscription
   if (actor == Actor::kAnyone) return absl::OkStatus();
   if (actor == Actor::kClientPrimaryAdmin) {
     if (client_primary_admin) return absl::OkStatus();
-    return errors::WithReason(absl::StatusCode::kPermissionDenied,
-                              "NOT_CLIENT_PRIMARY_ADMIN",
-                              "only the client company's primary admin can do this",
-                              {{"client", ref.client().ToString()}});
+    return errors::NotClientPrimaryAdmin(
+        ref.client().ToString(), "only the client company's primary admin can do this");
   }
   if (!client_primary_admin) return absl::OkStatus();
   absl::Status member = directory_.CheckMember(caller, ref.firm_id);
   if (member.code() != absl::StatusCode::kPermissionDenied) return member;
-  return errors::WithReason(
-      absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
-      absl::StrCat("only members of ", ref.client().firm().ToString(), " can do this"),
-      {{"firm", ref.client().firm().ToString()}, {"user", caller.user_id}});
+  const std::string firm = ref.client().firm().ToString();
+  return errors::NotAMember(absl::StrCat("only members of ", firm, " can do this"), firm,
+                            caller.user_id);
 }
 
 absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,

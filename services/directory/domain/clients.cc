@@ -402,10 +402,9 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     if (member->has_value() && !client->has_value()) {
       return errors::NotFound(names::ClientName{firm_id, company_id}.ToString());
     }
-    return errors::WithReason(
-        absl::StatusCode::kPermissionDenied, "NOT_CLIENT_PRIMARY_ADMIN",
-        "only the client company's primary admin can hand over that role",
-        {{"client", client_name.ToString()}});
+    return errors::NotClientPrimaryAdmin(
+        client_name.ToString(),
+        "only the client company's primary admin can hand over that role");
   }
   ClientRecord after = **client;
   after.set_primary_admin_user_id(std::string(new_primary_admin));

@@ -63,10 +63,9 @@ absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(const auth::Caller& ca
   // Same answer whether or not the firm exists: no probing for firms.
   if (!member->has_value()) {
     const std::string firm = names::FirmName{firm_id}.ToString();
-    return errors::WithReason(
-        absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
-        absl::StrCat("user '", caller.user_id, "' is not a member of ", firm),
-        {{"firm", firm}, {"user", caller.user_id}});
+    return errors::NotAMember(
+        absl::StrCat("user '", caller.user_id, "' is not a member of ", firm), firm,
+        caller.user_id);
   }
   return std::move(**member);
 }
