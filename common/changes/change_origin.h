@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+
 namespace clientbook::changes {
 
 // Who makes a write and how, as its change records name them. Plain C++:
@@ -29,6 +32,21 @@ struct DataRead {
   int64_t rows = 0;
   std::string filter;
 };
+
+// Runs `send`, a read that takes data out and adds to `rows` each row once
+// it is handed to its caller, then keeps `read` with `record` however the
+// read ended: done, its caller gone, refused half way (a member removed
+// meanwhile) or the service stopping. What left is what the audit keeps; a
+// read that ended before a row left is not kept. Answers what `send` did,
+// else what `record` did.
+inline absl::Status AuditedRead(DataRead read,
+                                absl::FunctionRef<absl::Status(int64_t& rows)> send,
+                                absl::FunctionRef<absl::Status(const DataRead&)> record) {
+  absl::Status sent = send(read.rows);
+  if (!sent.ok() && read.rows == 0) return sent;
+  absl::Status recorded = record(read);
+  return sent.ok() ? recorded : sent;
+}
 
 }  // namespace clientbook::changes
 

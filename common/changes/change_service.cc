@@ -523,9 +523,26 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
     grpc::CallbackServerContext& ctx,
     const std::function<bool(const grpc::ByteBuffer&)>& write) {
   std::unique_ptr<ResourceSnapshot> snapshot = log_.OpenSnapshot(scope.firm_id);
+  // A snapshot takes data out: the audit keeps who read how much.
+  CB_RETURN_IF_ERROR(AuditedRead(
+      {.firm_id = scope.firm_id,
+       .name = req.parent(),
+       .resource_type = scope.filter.resource_type,
+       .actor = caller.user_id,
+       .filter = req.filter()},
+      [&](int64_t& rows) {
+        return SendSnapshotBatches(caller, scope, *snapshot, ctx, write, rows);
+      },
+      [this](const DataRead& read) { return log_.RecordRead(read); }));
+  return snapshot->next_sequence();
+}
+
+absl::Status ChangeService::SendSnapshotBatches(
+    const auth::Caller& caller, const Scope& scope, ResourceSnapshot& snapshot,
+    grpc::CallbackServerContext& ctx,
+    const std::function<bool(const grpc::ByteBuffer&)>& write, int64_t& rows) {
   // Each batch made as a page of its size would be, in its firm's share.
   const server::CallShare batch_share = BatchShare(scope);
-  int64_t rows = 0;
   while (true) {
     if (ctx.IsCancelled()) return absl::CancelledError("the watcher left");
     if (frame_.Closing()) return server::Draining();
@@ -540,17 +557,8 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
           unsent_batches_.Reserve(caller.user_id, kMaxBatchBytes);
       CB_ASSIGN_OR_RETURN(
           std::vector<ChangeRecord> records,
-          snapshot->Next(kMaxBatchEvents, std::max<size_t>(room.bytes(), 1)));
-      if (records.empty()) {
-        // A snapshot takes data out: the audit keeps who read how much.
-        CB_RETURN_IF_ERROR(log_.RecordRead({.firm_id = scope.firm_id,
-                                            .name = req.parent(),
-                                            .resource_type = scope.filter.resource_type,
-                                            .actor = caller.user_id,
-                                            .rows = rows,
-                                            .filter = req.filter()}));
-        return snapshot->next_sequence();
-      }
+          snapshot.Next(kMaxBatchEvents, std::max<size_t>(room.bytes(), 1)));
+      if (records.empty()) return absl::OkStatus();
       v1::WatchChangesResponse batch;
       for (const ChangeRecord& record : records) {
         if (!scope.filter.Matches(record) || !readers_.MayRead(caller, record)) continue;

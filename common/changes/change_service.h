@@ -166,12 +166,17 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
       const std::vector<SharedRecord>& records, uint64_t& next,
       const std::function<bool(std::shared_ptr<const EncodedEvent>)>& add) const;
   // SNAPSHOT: every resource of the scope the caller may read, as EXISTS
-  // events, the read then kept for the audit; returns the sequence the
-  // watch goes on from.
+  // events, the read kept for the audit however it ends; returns the
+  // sequence the watch goes on from.
   absl::StatusOr<uint64_t> SendSnapshot(
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
       const std::function<bool(const grpc::ByteBuffer&)>& write);
+  // The snapshot's batches, adding each event sent to `rows`.
+  absl::Status SendSnapshotBatches(
+      const auth::Caller& caller, const Scope& scope, ResourceSnapshot& snapshot,
+      grpc::CallbackServerContext& ctx,
+      const std::function<bool(const grpc::ByteBuffer&)>& write, int64_t& rows);
   // What a batch of a snapshot or of a watch catching up weighs in the fair
   // share: a page of its size, in the scope's flow.
   static server::CallShare BatchShare(const Scope& scope);

@@ -2,9 +2,11 @@
 #include "services/import/domain/importer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/changes/change_origin.h"
 #include "common/csv/csv.h"
 #include "common/requests/request_id.h"
 #include "common/rules/text_fields.h"
@@ -274,7 +276,7 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
   // order, so a row's line is done when the next row's first error comes.
   // Each cell is written as the upload read it (csv::CellValue), so that the
   // report uploaded again reads the same: "'-7" was -7, and is written so.
-  int64_t rows = 0;
+  int64_t piece_rows = 0;
   int32_t row = 0;
   std::vector<std::string> original;
   std::vector<std::string> messages;
@@ -290,33 +292,39 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
     line.push_back(absl::StrCat("row ", row, ": ", absl::StrJoin(messages, "; ")));
     piece += csv::Line(line, separator);
     messages.clear();
-    ++rows;
+    ++piece_rows;
   };
-  std::string cursor;
-  do {
-    absl::StatusOr<StoredPage<ErrorRecord>> page =
-        store_.ListErrors(ref, cursor, kErrorReportPage);
-    if (!page.ok()) return page.status();
-    for (ErrorRecord& e : page->items) {
-      if (e.row() != row) end_row();
-      row = e.row();
-      original.assign(std::make_move_iterator(e.mutable_original()->begin()),
-                      std::make_move_iterator(e.mutable_original()->end()));
-      messages.push_back(
-          e.column().empty() ? e.message() : absl::StrCat(e.column(), ": ", e.message()));
-    }
-    cursor = page->cursor;
-    if (cursor.empty()) end_row();
-    if (!piece.empty() && !sink(std::move(piece))) {
-      return absl::CancelledError("the caller left");
-    }
-    piece.clear();
-  } while (!cursor.empty());
-  return store_.RecordRead({.firm_id = ref.firm_id,
-                            .name = ref.ToString(),
-                            .resource_type = "clientbook.v1.ImportError",
-                            .actor = caller.user_id,
-                            .rows = rows});
+  const auto send = [&](int64_t& rows) -> absl::Status {
+    std::string cursor;
+    do {
+      absl::StatusOr<StoredPage<ErrorRecord>> page =
+          store_.ListErrors(ref, cursor, kErrorReportPage);
+      if (!page.ok()) return page.status();
+      for (ErrorRecord& e : page->items) {
+        if (e.row() != row) end_row();
+        row = e.row();
+        original.assign(std::make_move_iterator(e.mutable_original()->begin()),
+                        std::make_move_iterator(e.mutable_original()->end()));
+        messages.push_back(e.column().empty()
+                               ? e.message()
+                               : absl::StrCat(e.column(), ": ", e.message()));
+      }
+      cursor = page->cursor;
+      if (cursor.empty()) end_row();
+      if (!piece.empty() && !sink(std::move(piece))) {
+        return absl::CancelledError("the caller left");
+      }
+      piece.clear();
+      rows += std::exchange(piece_rows, 0);
+    } while (!cursor.empty());
+    return absl::OkStatus();
+  };
+  return changes::AuditedRead(
+      {.firm_id = ref.firm_id,
+       .name = ref.ToString(),
+       .resource_type = "clientbook.v1.ImportError",
+       .actor = caller.user_id},
+      send, [this](const changes::DataRead& read) { return store_.RecordRead(read); });
 }
 
 absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
@@ -326,37 +334,43 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
   std::array<std::string, 3> headers = HeaderNames(language);
   std::string piece(csv::kBom);
   piece += csv::Line({headers[0], headers[1], headers[2]}, separator);
-  std::string token;
-  int64_t rows = 0;
-  int32_t page_size = kFirstExportPage;
-  do {
-    {
-      // Rows of the longest kind the room holds, one at least.
-      const auto rows_of_room = static_cast<int32_t>(std::clamp<int64_t>(
-          room(page_size * kMaxExportRowBytes) / kMaxExportRowBytes, 1, page_size));
-      absl::StatusOr<ClientPage> page =
-          directory_.ListClients(caller, firm_id, include_inactive, token, rows_of_room);
-      if (!page.ok()) return page.status();
-      const size_t before = piece.size();
-      for (const ExistingClient& c : page->clients) {
-        piece += csv::Line({absl::StrCat(c.company_id), c.display_name, c.client_number},
-                           separator);
-      }
-      rows += static_cast<int64_t>(page->clients.size());
-      token = page->next_page_token;
-      page_size =
-          NextExportPageSize(page_size, page->clients.size(), piece.size() - before);
-    }  // The page goes before its CSV waits on its caller.
-    if (!sink(std::move(piece))) return absl::CancelledError("the export was cancelled");
-    piece.clear();
-  } while (!token.empty());
-  // The whole list taken out: the audit keeps who, when and how many.
-  return store_.RecordRead({.firm_id = firm_id,
-                            .name = names::FirmName{firm_id}.ToString(),
-                            .resource_type = "clientbook.v1.Client",
-                            .actor = caller.user_id,
-                            .rows = rows,
-                            .filter = include_inactive ? "include_inactive" : ""});
+  const auto send = [&](int64_t& rows) -> absl::Status {
+    std::string token;
+    int32_t page_size = kFirstExportPage;
+    do {
+      int64_t piece_rows = 0;
+      {
+        // Rows of the longest kind the room holds, one at least.
+        const auto rows_of_room = static_cast<int32_t>(std::clamp<int64_t>(
+            room(page_size * kMaxExportRowBytes) / kMaxExportRowBytes, 1, page_size));
+        absl::StatusOr<ClientPage> page = directory_.ListClients(
+            caller, firm_id, include_inactive, token, rows_of_room);
+        if (!page.ok()) return page.status();
+        const size_t before = piece.size();
+        for (const ExistingClient& c : page->clients) {
+          piece += csv::Line(
+              {absl::StrCat(c.company_id), c.display_name, c.client_number}, separator);
+        }
+        piece_rows = static_cast<int64_t>(page->clients.size());
+        token = page->next_page_token;
+        page_size =
+            NextExportPageSize(page_size, page->clients.size(), piece.size() - before);
+      }  // The page goes before its CSV waits on its caller.
+      if (!sink(std::move(piece)))
+        return absl::CancelledError("the export was cancelled");
+      piece.clear();
+      rows += piece_rows;
+    } while (!token.empty());
+    return absl::OkStatus();
+  };
+  // The client list taken out: the audit keeps who, when and how many rows.
+  return changes::AuditedRead(
+      {.firm_id = firm_id,
+       .name = names::FirmName{firm_id}.ToString(),
+       .resource_type = "clientbook.v1.Client",
+       .actor = caller.user_id,
+       .filter = include_inactive ? "include_inactive" : ""},
+      send, [this](const changes::DataRead& read) { return store_.RecordRead(read); });
 }
 
 }  // namespace clientbook::importer

@@ -360,6 +360,44 @@ TEST_F(AuditTest, ASnapshotIsKeptAsAReadInTheAuditNotInTheFeed) {
   EXPECT_EQ(read.read_filter(), watch.filter());
 }
 
+// What left is what the audit keeps: a snapshot was kept only once it
+// had sent everything, so a member removed half way (or a watcher who
+// cancelled at 99%) took rows out unrecorded.
+TEST_F(AuditTest, ASnapshotEndedHalfWayIsKeptWithTheRowsThatLeft) {
+  v1::CreateClientRequest create;
+  create.set_parent(firm_);
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  for (int i = 0; i < 3000; ++i) {  // six batches of 500
+    create.mutable_client()->set_display_name(absl::StrCat("Client ", i));
+    v1::Client client;
+    ASSERT_THAT(directory_->CreateClient(As("alice").get(), create, &client), IsOk());
+  }
+  auto ctx = As("bruno");
+  v1::WatchChangesRequest watch;
+  watch.set_parent(firm_);
+  watch.set_start(v1::WatchChangesRequest::SNAPSHOT);
+  auto stream = changes_->WatchChanges(ctx.get(), watch);
+  v1::WatchChangesResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  int rows = response.events_size();
+  v1::RemoveFirmMemberResponse removed;
+  ASSERT_THAT(directory_->RemoveFirmMember(As("alice").get(),
+                                           Text<v1::RemoveFirmMemberRequest>(absl::StrCat(
+                                               "name: '", firm_, "/members/bruno'")),
+                                           &removed),
+              IsOk());
+  while (stream->Read(&response)) rows += response.events_size();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_GT(rows, 0);
+  ASSERT_LT(rows, 3000 + 2);  // the clients, the firm and alice
+
+  v1::ListAuditEntriesResponse page;
+  ASSERT_THAT(List("alice", firm_, "type = EXPORTED", page), IsOk());
+  ASSERT_EQ(page.audit_entries_size(), 1);
+  EXPECT_EQ(page.audit_entries(0).change().actor(), "bruno");
+  EXPECT_EQ(page.audit_entries(0).rows_read(), rows);
+}
+
 // 64 callers walk histories page by page while two members keep writing:
 // each walk is newest first with no entry twice, members are always
 // answered and a stranger never is.

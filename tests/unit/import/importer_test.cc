@@ -1059,6 +1059,90 @@ TEST_F(ImporterTest, ExportPagesHoldRoomForTheirLongestRowsAndShrinkToIt) {
   EXPECT_THAT(directory_.page_sizes, Each(1));
 }
 
+// The newest record of import's log.
+changes::SharedRecord NewestRecord(RocksImportStore& store) {
+  changes::ChangeLog& log = store.change_log();
+  auto newest = testing::ValueOrFail(log.Read(log.next_sequence() - 1, 1));
+  EXPECT_EQ(newest.size(), 1u);
+  return newest.empty() ? nullptr : newest.front();
+}
+
+// What left is what the audit keeps. An export kept its reader only once
+// it had sent the whole list, so a reader who cancelled at 99%, or was
+// removed from the firm half way, took rows out unrecorded.
+TEST_F(ImporterTest, AnExportThatEndsHalfWayIsKeptWithTheRowsThatLeft) {
+  for (int i = 0; i < 100; ++i) AddClient(absl::StrCat("Bianchi ", i));  // pages: 50, 53
+  directory::MemberRecord bob;
+  bob.set_user_id("bob");
+  bob.set_email("bob@studio.example");
+  bob.set_role(v1::Role::STAFF);
+  ASSERT_THAT(domain_->firms.AddMember(testing::As("alice"), names::FirmName{firm_}, bob),
+              IsOk());
+  const uint64_t before = real_store_->change_log().next_sequence();
+
+  // Its caller leaves after the first piece.
+  int pieces = 0;
+  EXPECT_THAT(importer_->Export(testing::As("bob"), firm_, v1::ENGLISH, ',', false,
+                                AnyRoom, [&](std::string) { return ++pieces < 2; }),
+              StatusIs(absl::StatusCode::kCancelled));
+  changes::SharedRecord read = NewestRecord(*real_store_);
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->type(), changes::kExported);
+  EXPECT_EQ(read->actor(), "bob");
+  EXPECT_EQ(read->rows_read(), 50);
+
+  // Removed from the firm after the first piece: the next page is refused.
+  pieces = 0;
+  EXPECT_THAT(
+      importer_->Export(testing::As("bob"), firm_, v1::ENGLISH, ',', true, AnyRoom,
+                        [&](std::string) {
+                          if (++pieces == 1) {
+                            EXPECT_THAT(domain_->removal.RemoveMember(
+                                            testing::As("alice"),
+                                            names::MemberName{firm_, "bob"}, "", ""),
+                                        IsOk());
+                          }
+                          return true;
+                        }),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  read = NewestRecord(*real_store_);
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->type(), changes::kExported);
+  EXPECT_EQ(read->rows_read(), 50);
+  EXPECT_EQ(read->read_filter(), "include_inactive");
+
+  // Nothing left before it ended: nothing kept.
+  const uint64_t kept = real_store_->change_log().next_sequence();
+  EXPECT_EQ(kept, before + 2);  // the two reads
+  EXPECT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false,
+                                AnyRoom, [](std::string) { return false; }),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(real_store_->change_log().next_sequence(), kept);
+}
+
+TEST_F(ImporterTest, AnErrorReportThatEndsHalfWayIsKeptWithTheRowsThatLeft) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 100; ++i) rows.push_back(absl::StrCat(",Nobody ", i, ",X-", i));
+  JobRecord job = Import(File(rows));
+  ASSERT_EQ(job.rejected_rows(), 100);
+  int pieces = 0;
+  size_t rows_received = 0;
+  EXPECT_THAT(importer_->ErrorReport(testing::As("alice"), {firm_, job.job_id()},
+                                     [&](std::string piece) {
+                                       if (++pieces > 1) return false;
+                                       rows_received += csv::Parse(piece).size() - 1;
+                                       return true;
+                                     }),
+              StatusIs(absl::StatusCode::kCancelled));
+  changes::SharedRecord read = NewestRecord(*real_store_);
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->type(), changes::kExported);
+  EXPECT_EQ(read->name(), (names::ImportJobName{firm_, job.job_id()}.ToString()));
+  EXPECT_GT(rows_received, 0u);
+  EXPECT_LT(rows_received, 100u);
+  EXPECT_EQ(read->rows_read(), static_cast<int64_t>(rows_received));
+}
+
 TEST_F(ImporterTest, ARowThatIsNotUtf8IsMalformedAndTheJobEnds) {
   const std::string latin1 = "Soci\xE9t\xE9";
   JobRecord job = Import(File({absl::StrCat(rossi_, ",Rossi SRL,R-1"),
