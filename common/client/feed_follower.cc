@@ -76,7 +76,8 @@ absl::Status FeedFollower::RestartIfRefused(const absl::Status& status) {
   }
   spdlog::warn("{}: {}; following again from the start", options_.peer,
                status.ToString());
-  return consumer_.Restart();
+  return consumer_.Restart(reason == "RESUME_TOKEN_EXPIRED" ? StartOver::kPastRetention
+                                                            : StartOver::kNewEpoch);
 }
 
 absl::Status FeedFollower::CatchUp() {
@@ -115,7 +116,7 @@ absl::Status FeedFollower::Watch() {
   request.set_resume_token(*token);
   if (options_.snapshot && token->empty()) {
     // What a broken-off snapshot left is dropped: this one rebuilds it all.
-    if (absl::Status s = consumer_.Restart(); !s.ok()) return s;
+    if (absl::Status s = consumer_.Restart(StartOver::kSnapshot); !s.ok()) return s;
     request.set_start(v1::WatchChangesRequest::SNAPSHOT);
   }
   std::unique_ptr<grpc::ClientContext> context = NewContext(true);

@@ -27,6 +27,13 @@ namespace clientbook::client {
 // changes) instead of the oldest change the service keeps.
 class FeedFollower {
  public:
+  // Why a consumer starts over.
+  enum class StartOver {
+    kSnapshot,       // a snapshot begins (again)
+    kPastRetention,  // the feed no longer keeps the changes after the position
+    kNewEpoch,       // the feed's store was restored or made anew
+  };
+
   class Consumer {
    public:
     virtual ~Consumer() = default;
@@ -39,7 +46,7 @@ class FeedFollower {
         const std::string& token) = 0;
     // Forgets the position, and with a snapshot what was built from it: the
     // feed refused it, or a snapshot begins again.
-    virtual absl::Status Restart() = 0;
+    virtual absl::Status Restart(StartOver why) = 0;
   };
 
   struct Options {

@@ -44,6 +44,10 @@ class InProcessDirectory {
   // The change feed, for its metrics.
   const changes::ChangeService& change_feed() const { return change_feed_; }
   void Shutdown() { server_->Shutdown(); }
+  // As the feed's retention does for the changes committed before `cutoff`.
+  absl::Status ExpireFeedBefore(absl::Time cutoff) {
+    return store_->change_log().ExpireFeedBefore(cutoff).status();
+  }
   // As --audit_retention=0 does.
   void TurnAuditOff() { store_->change_log().TurnAuditOff(); }
 

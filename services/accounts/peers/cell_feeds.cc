@@ -33,7 +33,9 @@ class CellFeeds::Follow final : private client::FeedFollower::Consumer {
                      const std::string& token) override {
     return accounts_.Apply(feed_, events, token);
   }
-  absl::Status Restart() override { return accounts_.Forget(feed_); }
+  absl::Status Restart(client::FeedFollower::StartOver) override {
+    return accounts_.Forget(feed_);
+  }
 
   const FeedOf feed_;
   Accounts& accounts_;

@@ -1,7 +1,6 @@
 #include "services/billing/api/billing_reconcile_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/client/change_snapshot.h"
 #include "common/names/names.h"
 #include "common/status/macros.h"
 #include "services/billing/peers/directory_feed.h"
@@ -49,20 +48,10 @@ grpc::ServerUnaryReactor* BillingReconcileService::Reconcile(
 
 absl::StatusOr<v1::ReconcileResponse> BillingReconcileService::ReconcileNow(
     const auth::Caller& caller, bool fix) {
-  auto directory_clients = [&]() -> absl::StatusOr<ClientSet> {
-    ClientSet clients;
-    CB_RETURN_IF_ERROR(
-        client::ReadSnapshot(directory_, caller, DirectoryFeed::kClientsOnly,
-                             DirectoryFeed::kPeer, [&](const v1::ChangeEvent& event) {
-                               absl::StatusOr<names::ClientName> name =
-                                   names::ClientName::Parse("name", event.name());
-                               if (name.ok())
-                                 clients.insert({name->firm_id, name->company_id});
-                             }));
-    return clients;
-  };
   CB_ASSIGN_OR_RETURN(ClientReconciliation found,
-                      billing_.ReconcileClients(caller, directory_clients, fix));
+                      billing_.ReconcileClients(
+                          {.actor = caller.user_id, .source = "reconcile"},
+                          [&] { return ReadDirectoryClients(directory_, caller); }, fix));
   v1::ReconcileResponse out;
   for (const ClientMismatch& mismatch : found.mismatches) {
     ToProto(mismatch, *out.add_mismatches());

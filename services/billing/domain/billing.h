@@ -133,10 +133,10 @@ class Billing {
   // the feed). With `fix`, each
   // mismatch is repaired the one right way: a subscription of a missing
   // client leaves the lists as the client's deletion would have done, one
-  // of a returned client comes back into them; `operator_caller` is the
-  // repairs' actor.
+  // of a returned client comes back into them; `repairs` names who made
+  // them (an operator's reconcile, or billing following the directory).
   absl::StatusOr<ClientReconciliation> ReconcileClients(
-      const auth::Caller& operator_caller,
+      const changes::ChangeOrigin& repairs,
       const std::function<absl::StatusOr<ClientSet>()>& directory_clients, bool fix);
 
  private:
@@ -156,7 +156,7 @@ class Billing {
                                           const Change& change);
 
   // Repairs `mismatch` under the subscription's lock if it still holds.
-  absl::StatusOr<bool> Repair(const auth::Caller& operator_caller,
+  absl::StatusOr<bool> Repair(const changes::ChangeOrigin& repairs,
                               const ClientMismatch& mismatch, int64_t as_of_us);
   // Marks the subscription's client gone (out of lists and sweeps) or back,
   // under its lock, when it is not so already and `still_applies` to it as

@@ -17,7 +17,7 @@ std::optional<ClientMismatch::Kind> MismatchOf(const SubscriptionRecord& s, bool
 }  // namespace
 
 absl::StatusOr<ClientReconciliation> Billing::ReconcileClients(
-    const auth::Caller& operator_caller,
+    const changes::ChangeOrigin& repairs,
     const std::function<absl::StatusOr<ClientSet>()>& directory_clients, bool fix) {
   const int64_t as_of_us = absl::ToUnixMicros(clock_.Now());
   absl::StatusOr<ClientSet> clients = directory_clients();
@@ -34,7 +34,7 @@ absl::StatusOr<ClientReconciliation> Billing::ReconcileClients(
     if (!kind.has_value()) return absl::OkStatus();
     ClientMismatch mismatch{*kind, {s.firm_id(), s.company_id()}};
     if (fix) {
-      absl::StatusOr<bool> fixed = Repair(operator_caller, mismatch, as_of_us);
+      absl::StatusOr<bool> fixed = Repair(repairs, mismatch, as_of_us);
       if (!fixed.ok()) return fixed.status();
       mismatch.fixed = *fixed;
     }
@@ -49,14 +49,14 @@ absl::StatusOr<ClientReconciliation> Billing::ReconcileClients(
   return out;
 }
 
-absl::StatusOr<bool> Billing::Repair(const auth::Caller& operator_caller,
+absl::StatusOr<bool> Billing::Repair(const changes::ChangeOrigin& repairs,
                                      const ClientMismatch& mismatch, int64_t as_of_us) {
   // Changed while the walk went on: left to the feed, as above.
-  return MarkClient(
-      mismatch.subscription,
-      /*gone=*/mismatch.kind == ClientMismatch::Kind::kClientMissing,
-      /*sequence=*/0, {.actor = operator_caller.user_id, .source = "reconcile"},
-      [as_of_us](const SubscriptionRecord& s) { return s.update_time_us() < as_of_us; });
+  return MarkClient(mismatch.subscription,
+                    /*gone=*/mismatch.kind == ClientMismatch::Kind::kClientMissing,
+                    /*sequence=*/0, repairs, [as_of_us](const SubscriptionRecord& s) {
+                      return s.update_time_us() < as_of_us;
+                    });
 }
 
 }  // namespace clientbook::billing

@@ -18,13 +18,22 @@
 
 namespace clientbook::billing {
 
+// Every client the directory has now, read as `caller` (a platform or
+// operator identity) from a snapshot of its change feed.
+absl::StatusOr<ClientSet> ReadDirectoryClients(
+    const std::shared_ptr<grpc::Channel>& directory, const auth::Caller& caller);
+
 // Billing follows the directory's change feed, so the two agree on which
 // clients exist: a client deleted or merged away takes its subscription out
 // of the firm's lists and sweeps (Billing::ClientGone). The position is a
 // resume token stored after each batch it applied; applying is idempotent,
 // so a batch applied again after a crash changes nothing. A token the
-// directory no longer accepts (past retention, another store epoch) starts
-// again from the oldest change it keeps.
+// directory no longer accepts starts again from the oldest change it keeps:
+// past its retention, the changes in between are lost to billing, which
+// first re-lists the directory's clients and repairs what they say (as
+// `clientbook-admin reconcile --fix` would); after a restore of the
+// directory (another store epoch) the operator reconciles, as the runbook
+// says, seeing first what the restore changed.
 class DirectoryFeed final : public prometheus::Collectable,
                             private client::FeedFollower::Consumer {
  public:
@@ -60,9 +69,12 @@ class DirectoryFeed final : public prometheus::Collectable,
   // `token`.
   absl::Status Apply(const google::protobuf::RepeatedPtrField<v1::ChangeEvent>& events,
                      const std::string& token) override;
-  // From the oldest change the directory keeps.
-  absl::Status Restart() override;
+  // Forgets the position, re-listing first when the changes in between are
+  // past the directory's retention.
+  absl::Status Restart(client::FeedFollower::StartOver why) override;
 
+  std::shared_ptr<grpc::Channel> directory_;
+  const auth::Caller service_;
   Billing& billing_;
   BillingStore& store_;
   std::atomic<uint64_t> detached_{0};

@@ -611,6 +611,49 @@ TEST_F(BillingServiceTest, AStoredTokenTheDirectoryRefusesStartsOverFromItsOldes
   EXPECT_THAT(feed.CatchUp(), IsOk());
 }
 
+// Billing stopped following for longer than the directory keeps its feed
+// (down a week, or restored from an old backup): the deletion it missed is
+// past the oldest change it can read. It started over from the oldest and
+// kept listing the deleted client's subscription for good; now the refused
+// token makes it re-list the directory's clients and repair what they say.
+TEST_F(BillingServiceTest, ATokenPastTheFeedsRetentionReListsTheDirectorysClients) {
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  billing::DirectoryFeed feed(client::Connect(directory_->target()),
+                              *auth::ServiceCallerFromFlags("clientbook-billing"),
+                              *billing_, *billing_store_);
+  ASSERT_THAT(feed.CatchUp(), IsOk());
+  ASSERT_THAT(DeleteClient(), IsOk());
+  clock_.Advance(absl::Hours(24 * 8));
+  v1::CreateClientRequest create;  // the feed keeps its newest change
+  create.set_parent(firm_);
+  create.mutable_client()->set_display_name("Verdi");
+  create.mutable_client()->set_client_type(v1::BUSINESS);
+  v1::Client later;
+  ASSERT_THAT(directory_stub_->CreateClient(Ctx("alice").get(), create, &later), IsOk());
+  ASSERT_THAT(directory_->ExpireFeedBefore(clock_.Now()), IsOk());
+
+  ASSERT_THAT(feed.CatchUp(), IsOk());
+  v1::ListSubscriptionsRequest req;
+  req.set_parent(firm_);
+  v1::ListSubscriptionsResponse resp;
+  ASSERT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &resp), IsOk());
+  EXPECT_EQ(resp.subscriptions_size(), 0);
+  const names::SubscriptionName ref = *names::SubscriptionName::Parse("s", subscription_);
+  const auto kept = *billing_store_->Get(ref.firm_id, ref.company_id);
+  ASSERT_TRUE(kept.has_value()) << "kept as the company's history";
+  EXPECT_NE(kept->client_gone_us(), 0);
+  // The repair is billing's following the directory, in its feed.
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  v1::ListChangesRequest list;
+  list.set_parent(firm_);
+  v1::ListChangesResponse page;
+  ASSERT_THAT(changes->ListChanges(Ctx("alice").get(), list, &page), IsOk());
+  ASSERT_GT(page.events_size(), 0);
+  EXPECT_EQ(page.events().rbegin()->source(), "directory");
+  EXPECT_EQ(page.events().rbegin()->actor(), "");
+}
+
 TEST_F(BillingServiceTest, TheFeedNeedsThePlatformRole) {
   billing::DirectoryFeed feed(client::Connect(directory_->target()),
                               testing::As("clientbook-billing"), *billing_,

@@ -35,7 +35,7 @@ class ClientReconcileTest : public BillingTest {
 
   absl::StatusOr<ClientReconciliation> Reconcile(const ClientSet& directory, bool fix) {
     return billing_->ReconcileClients(
-        testing::As("ops", "", /*operator_role=*/true),
+        {.actor = "ops", .source = "reconcile"},
         [&]() -> absl::StatusOr<ClientSet> { return directory; }, fix);
   }
 };
@@ -104,7 +104,7 @@ TEST_F(ClientReconcileTest, ASubscriptionChangedWhileTheDirectoryIsReadIsLeftToT
   clock_.Advance(absl::Seconds(1));
   const names::SubscriptionName created_meanwhile = NewClient("new-owner");
   ClientReconciliation found = ValueOrFail(billing_->ReconcileClients(
-      testing::As("ops", "", /*operator_role=*/true),
+      {.actor = "ops", .source = "reconcile"},
       [&]() -> absl::StatusOr<ClientSet> {
         // The snapshot began before the client was created, so it lacks
         // it, and its subscription is made while the snapshot is read.
@@ -122,7 +122,7 @@ TEST_F(ClientReconcileTest, ADirectoryThatCannotBeReadChangesNothing) {
   SubscribeTo(ref_);
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(billing_->ReconcileClients(
-                  testing::As("ops", "", /*operator_role=*/true),
+                  {.actor = "ops", .source = "reconcile"},
                   []() -> absl::StatusOr<ClientSet> {
                     return absl::UnavailableError("the directory did not answer");
                   },
