@@ -157,7 +157,16 @@ absl::StatusOr<StoreBackup> RestoreBackup(const storage::Backups& backups, uint3
         " is a volume's mount point: a restore is made beside the data directory and "
         "moved into it, so the data directory must be one inside the volume"));
   }
+  // A file where the store or a directory above it goes: refused before
+  // anything is written (it failed only at the last rename, leaving the
+  // restored store beside it).
   std::error_code error;
+  for (std::filesystem::path at = target; at.has_relative_path(); at = at.parent_path()) {
+    if (std::filesystem::exists(at, error) && !std::filesystem::is_directory(at, error)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          at.string(), " is not a directory: --data_dir must be a directory's path"));
+    }
+  }
   const bool holds_store =
       std::filesystem::exists(target, error) && !std::filesystem::is_empty(target, error);
   if (holds_store && !replace) {

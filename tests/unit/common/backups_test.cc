@@ -349,6 +349,19 @@ TEST_F(BackupsTest, ARestoreWritesOnlyIntoAnEmptyDirectoryAndUnknownIdsAreNotFou
   // A volume's mount point cannot be moved into.
   EXPECT_THAT(RestoreBackup(*engine_, 0, "/proc", clock_, /*replace=*/true).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "mount point"));
+  // Nor a file, nor a path through one: refused with nothing written.
+  const std::string file = dir_.Sub("a-file");
+  std::ofstream(file) << "";
+  for (const std::string& into : {file, file + "/data"}) {
+    for (bool replace : {false, true}) {
+      EXPECT_THAT(
+          RestoreBackup(*engine_, 0, into, clock_, replace).status(),
+          StatusIs(absl::StatusCode::kFailedPrecondition, file + " is not a directory"))
+          << into;
+      EXPECT_FALSE(std::filesystem::exists(into + ".restoring")) << into;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::is_regular_file(file));
 }
 
 TEST_F(BackupsTest, ARestoredStoreNeverHandsOutAnIdAgain) {
