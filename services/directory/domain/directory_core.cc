@@ -11,6 +11,14 @@
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
+namespace {
+
+// How many later merges a merged-away client's name follows to the client
+// that holds its data now: a firm merging one client after another into
+// the next stays within it, and no read walks further.
+constexpr int kMaxMergeHops = 64;
+
+}  // namespace
 
 std::string EtagOf(const ClientRecord& client) {
   // Shell-friendly (no quotes to escape in grpcurl JSON); opaque to callers.
@@ -120,9 +128,19 @@ absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
   if (!merged.ok()) return merged.status();
   const std::string name = names::ClientName{firm_id, company_id}.ToString();
   if (!merged->has_value()) return errors::NotFound(name);
-  // Old links follow the ResourceInfo to the client it was merged into.
-  const std::string target =
-      names::ClientName{firm_id, (*merged)->target_company_id()}.ToString();
+  // Old links follow the ResourceInfo to the client that holds the data
+  // now: through the later merges of the client it was merged into (one
+  // merged away is never merged into, so the chain ends), at most
+  // kMaxMergeHops of them.
+  uint64_t target_id = (*merged)->target_company_id();
+  for (int hop = 0; hop < kMaxMergeHops; ++hop) {
+    absl::StatusOr<std::optional<MergedClientRecord>> next =
+        store_.clients().GetMergedClient(firm_id, target_id);
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    target_id = (*next)->target_company_id();
+  }
+  const std::string target = names::ClientName{firm_id, target_id}.ToString();
   return errors::WithResource(
       errors::WithReason(absl::StatusCode::kNotFound, "CLIENT_MERGED",
                          absl::StrCat(name, " was merged into ", target)),

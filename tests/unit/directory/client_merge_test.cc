@@ -132,6 +132,23 @@ TEST_F(ClientMergeTest, TheSourceAnswersNotFoundNamingTheTarget) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// Merged into a client later merged itself: the old name named the client
+// merged away, not the one that holds its data now.
+TEST_F(ClientMergeTest, TheSourceNamesTheClientItsDataIsInAfterLaterMerges) {
+  ClientRecord first = NewClient(firm_, "Verdi");
+  ClientRecord second = NewClient(firm_, "verdi");
+  ClientRecord third = NewClient(firm_, "VERDI");
+  ASSERT_THAT(Merge(second, first), IsOk());
+  ASSERT_THAT(Merge(third, second), IsOk());
+  for (const ClientRecord& gone : {first, second}) {
+    auto read = directory_->clients.GetClient(
+        testing::As("admin"), names::ClientName{firm_, gone.company_id()});
+    EXPECT_EQ(errors::ReasonOf(read.status()), "CLIENT_MERGED");
+    EXPECT_EQ(errors::ResourceNameOf(read.status()),
+              (names::ClientName{firm_, third.company_id()}.ToString()));
+  }
+}
+
 TEST_F(ClientMergeTest, BothNumbersSetTheTargetsStaysAndTheSourcesIsFreed) {
   ClientRecord keep = NewClient(firm_, "A", "N-1");
   ClientRecord dup = NewClient(firm_, "A dup", "N-2");
