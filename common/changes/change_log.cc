@@ -209,10 +209,14 @@ absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ChangeLog::OpenIdAllocator
   return ids;
 }
 
-absl::Status ChangeLog::RecordRead(const DataRead& read) {
+bool IsReadType(absl::string_view type) {
+  return type == kExported || type == kExportStarted;
+}
+
+absl::Status ChangeLog::RecordRead(const DataRead& read, ReadStage stage) {
   if (!audit_on()) return absl::OkStatus();
   ChangeRecord record;
-  record.set_type(kExported);
+  record.set_type(stage == ReadStage::kBegun ? kExportStarted : kExported);
   record.set_firm_id(read.firm_id);
   record.set_name(read.name);
   record.set_resource_type(read.resource_type);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/changes/change_origin.h"
@@ -39,8 +40,12 @@ namespace clientbook::changes {
 // The store's epoch, made at the log's first open, names this history: a
 // store restored from a backup or made anew has another, so a position in
 // one is never taken for a position in the other.
-// The type of a record of a read (DataRead), not a change.
+// The types of the records of a read (DataRead), not a change: as it began
+// handing rows over, and as it ended.
+inline constexpr char kExportStarted[] = "EXPORT_STARTED";
 inline constexpr char kExported[] = "EXPORTED";
+// Whether `type` is a read's (kept for the audit, never in the feed).
+bool IsReadType(absl::string_view type);
 
 // A record as the log hands it out: shared, never copied, by every reader of
 // the live tail (a hundred watchers read each record of a busy firm).
@@ -77,8 +82,9 @@ class ChangeLog {
   // commits: the changes from its next_sequence() on are the ones after it.
   std::unique_ptr<ResourceSnapshot> OpenSnapshot(uint64_t firm_id) const;
 
-  // Keeps `read` as an EXPORTED record: in the audit, not in the feed.
-  absl::Status RecordRead(const DataRead& read);
+  // Keeps `read` at `stage` as an EXPORT_STARTED or EXPORTED record: in the
+  // audit, not in the feed.
+  absl::Status RecordRead(const DataRead& read, ReadStage stage);
 
   // With the audit off (--audit_retention=0), commits write no audit index
   // keys and reads record nothing; set as the service starts (a feed or a

@@ -33,18 +33,46 @@ struct DataRead {
   std::string filter;
 };
 
-// Runs `send`, a read that takes data out and adds to `rows` each row once
-// it is handed to its caller, then keeps `read` with `record` however the
-// read ended: done, its caller gone, refused half way (a member removed
-// meanwhile) or the service stopping. What left is what the audit keeps; a
-// read that ended before a row left is not kept. Answers what `send` did,
-// else what `record` did.
+// When a read that takes data out is kept: as it begins handing rows over,
+// and again as it ends, with the rows that left.
+enum class ReadStage { kBegun, kEnded };
+
+// The rows a read hands its caller, counted for the audit.
+class ReadRows {
+ public:
+  using Record = absl::FunctionRef<absl::Status(const DataRead&, ReadStage)>;
+  ReadRows(DataRead& read, Record record) : read_(read), record_(record) {}
+
+  // Before rows are handed over: the first time, keeps the read as begun,
+  // so one cut by a crash (kill -9) before its end is still in the audit.
+  absl::Status BeforeHanding() {
+    if (begun_) return absl::OkStatus();
+    absl::Status kept = record_(read_, ReadStage::kBegun);
+    begun_ = kept.ok();
+    return kept;
+  }
+  // `rows` were handed to the caller's connection.
+  void Handed(int64_t rows) { read_.rows += rows; }
+  bool begun() const { return begun_; }
+
+ private:
+  DataRead& read_;
+  Record record_;
+  bool begun_ = false;
+};
+
+// Runs `send`, a read that takes data out through ReadRows, and keeps it
+// with `record` as begun before its first rows leave and as ended however it
+// ends: done, its caller gone, refused half way (a member removed meanwhile)
+// or the service stopping. A read refused before it had rows to hand over is
+// not kept. Answers what `send` did, else what `record` did.
 inline absl::Status AuditedRead(DataRead read,
-                                absl::FunctionRef<absl::Status(int64_t& rows)> send,
-                                absl::FunctionRef<absl::Status(const DataRead&)> record) {
-  absl::Status sent = send(read.rows);
-  if (!sent.ok() && read.rows == 0) return sent;
-  absl::Status recorded = record(read);
+                                absl::FunctionRef<absl::Status(ReadRows& rows)> send,
+                                ReadRows::Record record) {
+  ReadRows rows(read, record);
+  absl::Status sent = send(rows);
+  if (!rows.begun()) return sent;
+  absl::Status recorded = record(read, ReadStage::kEnded);
   return sent.ok() ? recorded : sent;
 }
 

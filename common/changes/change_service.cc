@@ -183,7 +183,7 @@ absl::Status ChangeService::ForEachEvent(
     const std::function<bool(std::shared_ptr<const EncodedEvent>)>& add) const {
   std::vector<const ChangeRecord*> visible;
   for (const SharedRecord& record : records) {
-    if (record->type() != kExported &&
+    if (!IsReadType(record->type()) &&
         (scope.firm_id == 0 || record->firm_id() == scope.firm_id) &&
         scope.filter.Matches(*record) && readers_.MayRead(caller, *record)) {
       visible.push_back(record.get());
@@ -530,17 +530,19 @@ absl::StatusOr<uint64_t> ChangeService::SendSnapshot(
        .resource_type = scope.filter.resource_type,
        .actor = caller.user_id,
        .filter = req.filter()},
-      [&](int64_t& rows) {
+      [&](ReadRows& rows) {
         return SendSnapshotBatches(caller, scope, *snapshot, ctx, write, rows);
       },
-      [this](const DataRead& read) { return log_.RecordRead(read); }));
+      [this](const DataRead& read, ReadStage stage) {
+        return log_.RecordRead(read, stage);
+      }));
   return snapshot->next_sequence();
 }
 
 absl::Status ChangeService::SendSnapshotBatches(
     const auth::Caller& caller, const Scope& scope, ResourceSnapshot& snapshot,
     grpc::CallbackServerContext& ctx,
-    const std::function<bool(const grpc::ByteBuffer&)>& write, int64_t& rows) {
+    const std::function<bool(const grpc::ByteBuffer&)>& write, ReadRows& rows) {
   // Each batch made as a page of its size would be, in its firm's share.
   const server::CallShare batch_share = BatchShare(scope);
   while (true) {
@@ -571,9 +573,10 @@ absl::Status ChangeService::SendSnapshotBatches(
     // The records and their events go before the write waits for the
     // message before this one: a watcher that stopped reading holds the
     // two messages, not what they were made from.
+    CB_RETURN_IF_ERROR(rows.BeforeHanding());
     if (!write(message)) return absl::CancelledError("the watcher left");
     events_sent_ += events;
-    rows += events;
+    rows.Handed(events);
   }
 }
 

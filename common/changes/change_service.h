@@ -172,11 +172,11 @@ class ChangeService final : public v1::ChangeService::WithRawCallbackMethod_Watc
       const auth::Caller& caller, const v1::WatchChangesRequest& req, const Scope& scope,
       grpc::CallbackServerContext& ctx,
       const std::function<bool(const grpc::ByteBuffer&)>& write);
-  // The snapshot's batches, adding each event sent to `rows`.
+  // The snapshot's batches, each event sent counted in `rows`.
   absl::Status SendSnapshotBatches(
       const auth::Caller& caller, const Scope& scope, ResourceSnapshot& snapshot,
       grpc::CallbackServerContext& ctx,
-      const std::function<bool(const grpc::ByteBuffer&)>& write, int64_t& rows);
+      const std::function<bool(const grpc::ByteBuffer&)>& write, ReadRows& rows);
   // What a batch of a snapshot or of a watch catching up weighs in the fair
   // share: a page of its size, in the scope's flow.
   static server::CallShare BatchShare(const Scope& scope);

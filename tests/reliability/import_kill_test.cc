@@ -8,6 +8,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "clientbook/v1/changes.grpc.pb.h"
 #include "common/csv/csv.h"
 #include "gtest/gtest.h"
 #include "tests/support/cluster.h"
@@ -138,6 +139,34 @@ TEST_F(ImportKillTest, EveryJobEndsTrueToTheDirectoryWhateverMomentItIsKilled) {
       "FAILED while applied: %d\n",
       rounds, kills, retries, false_failures);
   EXPECT_EQ(false_failures, 0);
+}
+
+// Who took the client list out stays known when the service dies half way
+// through the export: the read was kept only as it ended.
+TEST_F(ImportKillTest, AnExportCutByKillMinus9IsStillInTheAudit) {
+  v1::ExportClientsRequest req;
+  req.set_parent(firm_);
+  auto ctx = As("alice");
+  auto reader = cluster_.import->ExportClients(ctx.get(), req);
+  v1::CsvChunk chunk;
+  ASSERT_TRUE(reader->Read(&chunk));
+  cluster_.KillImport();
+  ctx->TryCancel();
+  reader->Finish();
+  ASSERT_TRUE(cluster_.StartImport()) << cluster_.ImportLog();
+
+  auto audit = v1::ChangeService::NewStub(
+      grpc::CreateChannel(cluster_.import_target(), grpc::InsecureChannelCredentials()));
+  v1::ListAuditEntriesRequest list;
+  list.set_parent(firm_);
+  list.set_filter("type = EXPORT_STARTED");
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_THAT(audit->ListAuditEntries(As("alice").get(), list, &entries), IsOk());
+  ASSERT_EQ(entries.audit_entries_size(), 1);
+  const v1::ChangeEvent& read = entries.audit_entries(0).change();
+  EXPECT_EQ(read.actor(), "alice");
+  EXPECT_EQ(read.name(), firm_);
+  EXPECT_EQ(read.method(), "/clientbook.v1.ImportService/ExportClients");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "common/requests/request_id.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
+#include "common/status/macros.h"
 #include "services/import/domain/import_file.h"
 
 namespace clientbook::importer {
@@ -294,7 +295,7 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
     messages.clear();
     ++piece_rows;
   };
-  const auto send = [&](int64_t& rows) -> absl::Status {
+  const auto send = [&](changes::ReadRows& rows) -> absl::Status {
     std::string cursor;
     do {
       absl::StatusOr<StoredPage<ErrorRecord>> page =
@@ -311,11 +312,12 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
       }
       cursor = page->cursor;
       if (cursor.empty()) end_row();
-      if (!piece.empty() && !sink(std::move(piece))) {
-        return absl::CancelledError("the caller left");
+      if (!piece.empty()) {
+        CB_RETURN_IF_ERROR(rows.BeforeHanding());
+        if (!sink(std::move(piece))) return absl::CancelledError("the caller left");
       }
       piece.clear();
-      rows += std::exchange(piece_rows, 0);
+      rows.Handed(std::exchange(piece_rows, 0));
     } while (!cursor.empty());
     return absl::OkStatus();
   };
@@ -324,7 +326,9 @@ absl::Status Importer::ErrorReport(const auth::Caller& caller, names::ImportJobN
        .name = ref.ToString(),
        .resource_type = "clientbook.v1.ImportError",
        .actor = caller.user_id},
-      send, [this](const changes::DataRead& read) { return store_.RecordRead(read); });
+      send, [this](const changes::DataRead& read, changes::ReadStage stage) {
+        return store_.RecordRead(read, stage);
+      });
 }
 
 absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
@@ -334,7 +338,7 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
   std::array<std::string, 3> headers = HeaderNames(language);
   std::string piece(csv::kBom);
   piece += csv::Line({headers[0], headers[1], headers[2]}, separator);
-  const auto send = [&](int64_t& rows) -> absl::Status {
+  const auto send = [&](changes::ReadRows& rows) -> absl::Status {
     std::string token;
     int32_t page_size = kFirstExportPage;
     do {
@@ -356,10 +360,11 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
         page_size =
             NextExportPageSize(page_size, page->clients.size(), piece.size() - before);
       }  // The page goes before its CSV waits on its caller.
+      CB_RETURN_IF_ERROR(rows.BeforeHanding());
       if (!sink(std::move(piece)))
         return absl::CancelledError("the export was cancelled");
       piece.clear();
-      rows += piece_rows;
+      rows.Handed(piece_rows);
     } while (!token.empty());
     return absl::OkStatus();
   };
@@ -370,7 +375,9 @@ absl::Status Importer::Export(const auth::Caller& caller, uint64_t firm_id,
        .resource_type = "clientbook.v1.Client",
        .actor = caller.user_id,
        .filter = include_inactive ? "include_inactive" : ""},
-      send, [this](const changes::DataRead& read) { return store_.RecordRead(read); });
+      send, [this](const changes::DataRead& read, changes::ReadStage stage) {
+        return store_.RecordRead(read, stage);
+      });
 }
 
 }  // namespace clientbook::importer

@@ -58,8 +58,9 @@ class ImportStore {
   virtual absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(
       int64_t time_us, size_t limit) const = 0;
   // Keeps a read that took data out (an export, an error report) for the
-  // audit.
-  virtual absl::Status RecordRead(const changes::DataRead& read) = 0;
+  // audit, as it begins or ends.
+  virtual absl::Status RecordRead(const changes::DataRead& read,
+                                  changes::ReadStage stage) = 0;
 };
 
 }  // namespace clientbook::importer

@@ -54,8 +54,9 @@ class RocksImportStore final : public ImportStore {
       uint64_t firm_id) const override;
   absl::StatusOr<std::vector<JobRecord>> JobsCreatedBefore(int64_t time_us,
                                                            size_t limit) const override;
-  absl::Status RecordRead(const changes::DataRead& read) override {
-    return log_->RecordRead(read);
+  absl::Status RecordRead(const changes::DataRead& read,
+                          changes::ReadStage stage) override {
+    return log_->RecordRead(read, stage);
   }
 
  private:

@@ -332,10 +332,18 @@ TEST_F(AuditTest, ASnapshotIsKeptAsAReadInTheAuditNotInTheFeed) {
   watch.set_start(v1::WatchChangesRequest::SNAPSHOT);
   auto stream = changes_->WatchChanges(ctx.get(), watch);
   v1::WatchChangesResponse response;
-  int rows = 0;
-  while (stream->Read(&response)) {
+  ASSERT_TRUE(stream->Read(&response));
+  // Kept as begun before its first rows left: a kill -9 from here on
+  // leaves it in the audit.
+  v1::ListAuditEntriesResponse begun;
+  ASSERT_THAT(List("alice", firm_, "type = EXPORT_STARTED", begun), IsOk());
+  ASSERT_EQ(begun.audit_entries_size(), 1);
+  EXPECT_EQ(begun.audit_entries(0).change().actor(), "bruno");
+  EXPECT_EQ(begun.audit_entries(0).change().name(), firm_);
+  EXPECT_EQ(begun.audit_entries(0).read_filter(), watch.filter());
+  int rows = response.events_size();
+  while (!response.snapshot_complete() && stream->Read(&response)) {
     rows += response.events_size();
-    if (response.snapshot_complete()) break;
   }
   EXPECT_EQ(rows, 2);
   NewClient("Gamma", "3");

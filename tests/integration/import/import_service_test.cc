@@ -174,27 +174,33 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   EXPECT_EQ(found[0].sequence(), last.sequence());
   EXPECT_EQ(found[0].resource().import_job().state(), v1::ImportJob::SUCCEEDED);
 
-  // Import's audit, newest first: the snapshot's read, the job's steps (its
-  // starter the actor), the export that took the list out (a read, never
-  // in the feed).
+  // Import's audit, newest first: the snapshot's read (ended, begun), the
+  // job's steps (its starter the actor), the export that took the list out
+  // (a read, never in the feed: ended, begun).
   v1::ListAuditEntriesRequest audit;
   audit.set_parent(firm_);
   audit.set_filter("actor = \"alice\"");
   v1::ListAuditEntriesResponse entries;
   ASSERT_THAT(import_changes_->ListAuditEntries(Ctx().get(), audit, &entries), IsOk());
-  ASSERT_GE(entries.audit_entries_size(), 4);
+  ASSERT_GE(entries.audit_entries_size(), 6);
   // The newest: the SNAPSHOT above, a read too.
   EXPECT_EQ(entries.audit_entries(0).change().type(), v1::ChangeEvent::EXPORTED);
   EXPECT_EQ(entries.audit_entries(0).change().method(),
             "/clientbook.v1.ChangeService/WatchChanges");
   EXPECT_EQ(entries.audit_entries(0).rows_read(), 1);
-  EXPECT_EQ(entries.audit_entries(1).change().sequence(), last.sequence());
-  const v1::AuditEntry& exported = *entries.audit_entries().rbegin();
+  EXPECT_EQ(entries.audit_entries(1).change().type(), v1::ChangeEvent::EXPORT_STARTED);
+  EXPECT_EQ(entries.audit_entries(1).change().name(), firm_);
+  EXPECT_EQ(entries.audit_entries(2).change().sequence(), last.sequence());
+  const v1::AuditEntry& begun = *entries.audit_entries().rbegin();
+  EXPECT_EQ(begun.change().type(), v1::ChangeEvent::EXPORT_STARTED);
+  EXPECT_EQ(begun.change().method(), "/clientbook.v1.ImportService/ExportClients");
+  EXPECT_EQ(begun.rows_read(), 0);
+  const v1::AuditEntry& exported = *(entries.audit_entries().rbegin() + 1);
   EXPECT_EQ(exported.change().type(), v1::ChangeEvent::EXPORTED);
   EXPECT_EQ(exported.change().name(), firm_);
   EXPECT_EQ(exported.change().method(), "/clientbook.v1.ImportService/ExportClients");
   EXPECT_EQ(exported.rows_read(), job.total_rows());
-  const v1::AuditEntry& created = *(entries.audit_entries().rbegin() + 1);
+  const v1::AuditEntry& created = *(entries.audit_entries().rbegin() + 2);
   EXPECT_EQ(created.change().type(), v1::ChangeEvent::CREATED);
   EXPECT_EQ(created.change().method(), "/clientbook.v1.ImportService/StartImport");
   req.clear_filter();
@@ -202,6 +208,7 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   ASSERT_FALSE(resp.events().empty());
   for (const v1::ChangeEvent& event : resp.events()) {
     EXPECT_NE(event.type(), v1::ChangeEvent::EXPORTED) << "a read is not a change";
+    EXPECT_NE(event.type(), v1::ChangeEvent::EXPORT_STARTED) << "a read is not a change";
   }
 
   // The error report a member downloads is kept too.

@@ -503,7 +503,8 @@ TEST_F(AuditIndexTest, WithTheAuditOffNothingIsIndexedAndRecordsGoWithTheFeed) {
   ASSERT_FALSE(log_->audit_on());
   ASSERT_THAT(Act("firms/1/clients/2", 1, "alice"), IsOk());
   ASSERT_THAT(
-      log_->RecordRead({.firm_id = 1, .name = "firms/1", .actor = "alice", .rows = 9}),
+      log_->RecordRead({.firm_id = 1, .name = "firms/1", .actor = "alice", .rows = 9},
+                       ReadStage::kEnded),
       IsOk());
   EXPECT_EQ(log_->next_sequence(), 2u) << "a read is not recorded";
   EXPECT_THAT(Walk(audit_index::FirmPrefix(kTable, 1)), ::testing::IsEmpty());

@@ -235,8 +235,9 @@ class CrashableStore final : public ImportStore {
                                                            size_t limit) const override {
     return real_.JobsCreatedBefore(t, limit);
   }
-  absl::Status RecordRead(const changes::DataRead& read) override {
-    return real_.RecordRead(read);
+  absl::Status RecordRead(const changes::DataRead& read,
+                          changes::ReadStage stage) override {
+    return real_.RecordRead(read, stage);
   }
 
  private:

@@ -1067,6 +1067,44 @@ changes::SharedRecord NewestRecord(RocksImportStore& store) {
   return newest.empty() ? nullptr : newest.front();
 }
 
+// The record before the newest of import's log.
+changes::SharedRecord RecordBeforeNewest(RocksImportStore& store) {
+  changes::ChangeLog& log = store.change_log();
+  auto records = testing::ValueOrFail(log.Read(log.next_sequence() - 2, 1));
+  return records.empty() ? nullptr : records.front();
+}
+
+// A kill -9 between an export's first rows and its end must not take the
+// read out of the audit: it was kept only as it ended.
+TEST_F(ImporterTest, AnExportIsInTheAuditBeforeItsFirstRowsLeave) {
+  for (int i = 0; i < 100; ++i) AddClient(absl::StrCat("Bianchi ", i));
+  int pieces = 0;
+  ASSERT_THAT(
+      importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', true, AnyRoom,
+                        [&](std::string) {
+                          if (++pieces == 1) {
+                            changes::SharedRecord begun = NewestRecord(*real_store_);
+                            EXPECT_NE(begun, nullptr);
+                            if (begun == nullptr) return false;
+                            EXPECT_EQ(begun->type(), changes::kExportStarted);
+                            EXPECT_EQ(begun->actor(), "alice");
+                            EXPECT_EQ(begun->name(), names::FirmName{firm_}.ToString());
+                            EXPECT_EQ(begun->read_filter(), "include_inactive");
+                          }
+                          return true;
+                        }),
+      IsOk());
+  EXPECT_GT(pieces, 1);
+  changes::SharedRecord ended = NewestRecord(*real_store_);
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->type(), changes::kExported);
+  EXPECT_EQ(ended->rows_read(), 100 + 3);  // Rossi, Bianchi and Verdi of the fixture
+  changes::SharedRecord begun = RecordBeforeNewest(*real_store_);
+  ASSERT_NE(begun, nullptr);
+  EXPECT_EQ(begun->type(), changes::kExportStarted);
+  EXPECT_EQ(begun->rows_read(), 0);
+}
+
 // What left is what the audit keeps. An export kept its reader only once
 // it had sent the whole list, so a reader who cancelled at 99%, or was
 // removed from the firm half way, took rows out unrecorded.
@@ -1111,13 +1149,23 @@ TEST_F(ImporterTest, AnExportThatEndsHalfWayIsKeptWithTheRowsThatLeft) {
   EXPECT_EQ(read->rows_read(), 50);
   EXPECT_EQ(read->read_filter(), "include_inactive");
 
-  // Nothing left before it ended: nothing kept.
+  // Refused before it had rows to hand over: nothing kept.
   const uint64_t kept = real_store_->change_log().next_sequence();
-  EXPECT_EQ(kept, before + 2);  // the two reads
+  EXPECT_EQ(kept, before + 4);  // the two reads, each begun and ended
+  EXPECT_THAT(importer_->Export(testing::As("mallory"), firm_, v1::ENGLISH, ',', false,
+                                AnyRoom, [](std::string) { return true; }),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(real_store_->change_log().next_sequence(), kept);
+  // Its caller gone as the first rows were handed over: none left, but the
+  // read had begun.
   EXPECT_THAT(importer_->Export(testing::As("alice"), firm_, v1::ENGLISH, ',', false,
                                 AnyRoom, [](std::string) { return false; }),
               StatusIs(absl::StatusCode::kCancelled));
-  EXPECT_EQ(real_store_->change_log().next_sequence(), kept);
+  read = NewestRecord(*real_store_);
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->type(), changes::kExported);
+  EXPECT_EQ(read->rows_read(), 0);
+  EXPECT_EQ(real_store_->change_log().next_sequence(), kept + 2);
 }
 
 TEST_F(ImporterTest, AnErrorReportThatEndsHalfWayIsKeptWithTheRowsThatLeft) {
