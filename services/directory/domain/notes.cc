@@ -12,6 +12,7 @@
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
 #include "common/status/errors.h"
+#include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -189,6 +190,11 @@ absl::StatusOr<Page<NoteRecord>> Notes::ListNotes(const auth::Caller& caller,
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
   if (q.show_deleted && !IsAdmin(*member)) {
     return FirmRoleRequired(q.firm_id, v1::Role::ADMIN, "only admins see deleted notes");
+  }
+  // A client gone or merged away has no notes here, not none: say so, and
+  // where a merge took them (CLIENT_MERGED).
+  if (q.company_id != 0) {
+    CB_RETURN_IF_ERROR(core_.LoadClient(q.firm_id, q.company_id).status());
   }
   absl::StatusOr<storage::ListPage> page = storage::OpenPage(
       absl::StrJoin({absl::StrCat("notes:", q.firm_id, ":", q.company_id, ":",

@@ -249,6 +249,11 @@ absl::StatusOr<Page<TodoRecord>> Todos::ListTodos(const auth::Caller& caller,
         errors::FieldViolation{"due_on_or_before", "is before due_on_or_after"});
   }
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  // A client gone or merged away has no to-dos here, not none: say so, and
+  // where a merge took them (CLIENT_MERGED).
+  if (q.company_id != 0) {
+    CB_RETURN_IF_ERROR(core_.LoadClient(q.firm_id, q.company_id).status());
+  }
   absl::StatusOr<storage::ListPage> page = storage::OpenPage(
       absl::StrJoin({absl::StrCat("todos:", q.firm_id, ":", q.company_id, ":",
                                   static_cast<int>(q.state), ":", q.open_only, ":",

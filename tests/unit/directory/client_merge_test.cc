@@ -90,12 +90,21 @@ TEST_F(ClientMergeTest, NotesAndTodosMoveAndEmptyFieldsAreFilled) {
   auto notes = ValueOrFail(directory_->notes.ListNotes(
       testing::As("staff"), {.firm_id = firm_, .company_id = keep.company_id()}));
   EXPECT_EQ(notes.items.size(), 2u);
-  auto left = ValueOrFail(directory_->notes.ListNotes(
-      testing::As("staff"), {.firm_id = firm_, .company_id = dup.company_id()}));
-  EXPECT_TRUE(left.items.empty());
   auto todos = ValueOrFail(directory_->todos.ListTodos(
       testing::As("staff"), {.firm_id = firm_, .company_id = keep.company_id()}));
   EXPECT_EQ(todos.items.size(), 1u);
+  // Listed by the source, they are not "none": they are where it went (an
+  // old link answered an empty list).
+  const std::string kept = names::ClientName{firm_, keep.company_id()}.ToString();
+  auto left = directory_->notes.ListNotes(
+      testing::As("staff"), {.firm_id = firm_, .company_id = dup.company_id()});
+  EXPECT_THAT(left, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(errors::ReasonOf(left.status()), "CLIENT_MERGED");
+  EXPECT_EQ(errors::ResourceNameOf(left.status()), kept);
+  auto left_todos = directory_->todos.ListTodos(
+      testing::As("staff"), {.firm_id = firm_, .company_id = dup.company_id()});
+  EXPECT_EQ(errors::ReasonOf(left_todos.status()), "CLIENT_MERGED");
+  EXPECT_EQ(errors::ResourceNameOf(left_todos.status()), kept);
   auto summary = ValueOrFail(directory_->todos.GetClientWorkSummary(
       testing::As("staff"), names::ClientName{firm_, keep.company_id()}));
   EXPECT_EQ(summary.open, 1);

@@ -511,6 +511,10 @@ TEST_F(NotesTest, ListingNeedsAClientOrAQuery) {
   EXPECT_THAT(
       directory_->notes.ListNotes(testing::As("anna"), {.firm_id = firm_, .query = "!!"}),
       StatusIs(absl::StatusCode::kInvalidArgument));
+  // A client the firm does not have: not found, rather than no notes.
+  EXPECT_THAT(directory_->notes.ListNotes(testing::As("anna"),
+                                          {.firm_id = firm_, .company_id = 999999}),
+              StatusIs(absl::StatusCode::kNotFound, "999999"));
 }
 
 TEST_F(NotesTest, SearchFiltersAreChecked) {

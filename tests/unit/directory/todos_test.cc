@@ -292,6 +292,10 @@ TEST_F(TodosTest, ListFiltersAreChecked) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(directory_->todos.ListTodos(testing::As("stranger"), {.firm_id = firm_}),
               StatusIs(absl::StatusCode::kPermissionDenied));
+  // A client the firm does not have: not found, rather than no to-dos.
+  EXPECT_THAT(directory_->todos.ListTodos(testing::As("anna"),
+                                          {.firm_id = firm_, .company_id = 999999}),
+              StatusIs(absl::StatusCode::kNotFound, "999999"));
 }
 
 TEST_F(TodosTest, PagesFollowTheDueDate) {
