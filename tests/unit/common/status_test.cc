@@ -69,6 +69,33 @@ TEST(StatusMappingTest, EveryErrorCarriesExactlyOneErrorInfo) {
   EXPECT_THAT(ToGrpcStatus(absl::OkStatus()), IsOk());
 }
 
+// absl visits a status's payloads in no set order: the same error reached
+// callers with its details in either order.
+TEST(StatusMappingTest, DetailsComeInOneOrderErrorInfoFirst) {
+  auto types = [](const grpc::Status& rpc) {
+    google::rpc::Status details;
+    EXPECT_TRUE(details.ParseFromString(rpc.error_details()));
+    std::vector<std::string> out;
+    for (const auto& any : details.details()) out.push_back(any.type_url());
+    return out;
+  };
+  const std::vector<std::string> expected = {
+      "type.googleapis.com/google.rpc.ErrorInfo",
+      "type.googleapis.com/google.rpc.QuotaFailure",
+      "type.googleapis.com/google.rpc.RetryInfo"};
+  for (int i = 0; i < 50; ++i) {
+    absl::Status status = errors::QuotaExhausted("FIRM_OVER_CAPACITY", "firms/1001",
+                                                 "too many calls", absl::Seconds(1));
+    ASSERT_EQ(types(ToGrpcStatus(status)), expected);
+  }
+  absl::Status merged = errors::WithResource(
+      errors::WithReason(absl::StatusCode::kNotFound, "CLIENT_MERGED", "merged"),
+      "clientbook.v1.Client", "firms/1/clients/2");
+  EXPECT_EQ(types(ToGrpcStatus(merged)),
+            (std::vector<std::string>{"type.googleapis.com/google.rpc.ErrorInfo",
+                                      "type.googleapis.com/google.rpc.ResourceInfo"}));
+}
+
 TEST(PageTokenTest, RoundTripsWithinTheSameQuery) {
   std::string token = storage::EncodePageToken("q1", std::string("cur\0sor", 7));
   EXPECT_EQ(*storage::DecodePageToken("q1", token), std::string("cur\0sor", 7));
