@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clientbook/v1/changes.pb.h"
+#include "common/changes/change_origin.h"
 #include "common/status/errors.h"
 
 namespace clientbook::changes {
@@ -145,6 +146,13 @@ absl::StatusOr<ChangeFilter> ChangeFilter::Parse(absl::string_view field,
   if (!parsed.type.empty() && !IsChangeType(parsed.type)) {
     return errors::InvalidField(field,
                                 absl::StrCat("'", parsed.type, "' is not a change type"));
+  }
+  // Such a filter would match nothing, ever: a watch would wait for good.
+  if (IsReadType(parsed.type)) {
+    return errors::InvalidField(
+        field, absl::StrCat("'", parsed.type,
+                            "' is a read, kept in the audit (ListAuditEntries), never in "
+                            "the feed"));
   }
   if (absl::EndsWith(parsed.name, "*")) {
     parsed.name.pop_back();

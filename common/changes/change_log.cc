@@ -209,10 +209,6 @@ absl::StatusOr<std::unique_ptr<storage::IdAllocator>> ChangeLog::OpenIdAllocator
   return ids;
 }
 
-bool IsReadType(absl::string_view type) {
-  return type == kExported || type == kExportStarted;
-}
-
 absl::Status ChangeLog::RecordRead(const DataRead& read, ReadStage stage) {
   if (!audit_on()) return absl::OkStatus();
   ChangeRecord record;

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/changes/change_origin.h"
@@ -40,12 +39,6 @@ namespace clientbook::changes {
 // The store's epoch, made at the log's first open, names this history: a
 // store restored from a backup or made anew has another, so a position in
 // one is never taken for a position in the other.
-// The types of the records of a read (DataRead), not a change: as it began
-// handing rows over, and as it ended.
-inline constexpr char kExportStarted[] = "EXPORT_STARTED";
-inline constexpr char kExported[] = "EXPORTED";
-// Whether `type` is a read's (kept for the audit, never in the feed).
-bool IsReadType(absl::string_view type);
 
 // A record as the log hands it out: shared, never copied, by every reader of
 // the live tail (a hundred watchers read each record of a busy firm).

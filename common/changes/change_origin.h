@@ -6,6 +6,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace clientbook::changes {
 
@@ -32,6 +33,15 @@ struct DataRead {
   int64_t rows = 0;
   std::string filter;
 };
+
+// The types of the records of a read (DataRead), not a change: as it began
+// handing rows over, and as it ended.
+inline constexpr char kExportStarted[] = "EXPORT_STARTED";
+inline constexpr char kExported[] = "EXPORTED";
+// Whether `type` is a read's: kept for the audit, never in the feed.
+inline bool IsReadType(absl::string_view type) {
+  return type == kExported || type == kExportStarted;
+}
 
 // When a read that takes data out is kept: as it begins handing rows over,
 // and again as it ends, with the rows that left.

@@ -618,6 +618,12 @@ TEST(ChangeFilterTest, ReadsItsSubsetAndRefusesTheRest) {
     absl::StatusOr<ChangeFilter> parsed = ChangeFilter::Parse("filter", bad);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+  // Reads are never in the feed: a watch of them would wait for good.
+  for (const char* read : {"type = EXPORTED", "type = EXPORT_STARTED"}) {
+    EXPECT_THAT(ChangeFilter::Parse("filter", read),
+                StatusIs(absl::StatusCode::kInvalidArgument, "ListAuditEntries"))
+        << read;
+  }
 }
 
 TEST(ChangeFilterTest, AFilterOfAtMost1024BytesIsRead) {
