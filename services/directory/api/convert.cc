@@ -77,6 +77,7 @@ v1::Firm ToProto(const FirmRecord& firm) {
   out.set_display_name(firm.display_name());
   *out.mutable_create_time() = Timestamp(firm.create_time_us());
   out.set_time_zone(firm.time_zone());
+  out.set_etag(EtagOf(firm));
   return out;
 }
 

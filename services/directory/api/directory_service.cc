@@ -62,8 +62,9 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
         FirmRecord patch;
         patch.set_display_name(req->firm().display_name());
         patch.set_time_zone(req->firm().time_zone());
-        return server::Respond(directory_.firms.UpdateFirm(caller, name, patch, paths),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.firms.UpdateFirm(caller, name, patch, paths, req->firm().etag()),
+            resp, kToProto);
       });
 }
 

@@ -29,6 +29,8 @@ std::string EtagOf(const MemberRecord& member) {
   return absl::StrCat("r", member.revision());
 }
 
+std::string EtagOf(const FirmRecord& firm) { return absl::StrCat("r", firm.revision()); }
+
 absl::Status CheckNotPrimaryAdmin(const MemberRecord& member) {
   if (member.role() != v1::Role::PRIMARY_ADMIN) return absl::OkStatus();
   return errors::WithReason(

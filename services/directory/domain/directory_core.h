@@ -162,6 +162,8 @@ absl::StatusOr<Result> DirectoryCore::Write(
 std::string EtagOf(const ClientRecord& client);
 // The etag of a member's current state.
 std::string EtagOf(const MemberRecord& member);
+// The etag of a firm's current state.
+std::string EtagOf(const FirmRecord& firm);
 
 // FAILED_PRECONDITION (MEMBER_IS_PRIMARY_ADMIN) for a change the primary
 // admin's role does not allow (demotion, removal): the role moves only by

@@ -9,6 +9,7 @@
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
 #include "common/status/errors.h"
+#include "common/status/macros.h"
 #include "common/text/text.h"
 #include "services/directory/domain/rules.h"
 
@@ -105,7 +106,8 @@ absl::StatusOr<FirmRecord> Firms::GetFirm(const auth::Caller& caller,
 absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
                                              names::FirmName firm_name,
                                              const FirmRecord& patch,
-                                             const std::vector<std::string>& paths) {
+                                             const std::vector<std::string>& paths,
+                                             absl::string_view etag) {
   const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
@@ -130,12 +132,16 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
   if (!guard.ok()) return guard.status();
   absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
   if (!firm.ok()) return firm.status();
+  if (!etag.empty()) {
+    CB_RETURN_IF_ERROR(CheckEtag(firm_name.ToString(), etag, EtagOf(*firm)));
+  }
   const FirmRecord before = *firm;
   for (const std::string& path : paths) {
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
     if (path == "time_zone") firm->set_time_zone(patch.time_zone());
   }
   if (ChangesNothing(before, *firm)) return firm;
+  firm->set_revision(before.revision() + 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutFirm(*firm);
   if (absl::Status s = write->Commit(); !s.ok()) return s;
@@ -222,6 +228,10 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   std::vector<std::optional<errors::FieldViolation>> checks;
   checks.push_back(
       CheckImmutable(paths, "user_id", "member.user_id", patch.user_id() != user_id));
+  if (etag.empty()) {
+    checks.push_back(errors::FieldViolation{
+        "member.etag", "is required: send the etag of the member you read"});
+  }
   for (const std::string& path : paths) {
     if (path == "display_name") {
       checks.push_back(CheckDisplayName("member.display_name", patch.display_name()));

@@ -27,11 +27,14 @@ class Firms {
                                         absl::string_view time_zone = "");
   absl::StatusOr<FirmRecord> GetFirm(const auth::Caller& caller,
                                      names::FirmName firm_name);
-  // Admins. Paths: display_name, time_zone.
+  // Admins. Paths: display_name, time_zone. `etag`, when given, must be the
+  // firm's current one (AIP-154: optional here, as callers updated firms
+  // before firms had one).
   absl::StatusOr<FirmRecord> UpdateFirm(const auth::Caller& caller,
                                         names::FirmName firm_name,
                                         const FirmRecord& patch,
-                                        const std::vector<std::string>& paths);
+                                        const std::vector<std::string>& paths,
+                                        absl::string_view etag = "");
   absl::StatusOr<Page<FirmRecord>> ListMyFirms(const auth::Caller& caller,
                                                const PageRequest& page);
   absl::StatusOr<MemberRecord> AddMember(const auth::Caller& caller,

@@ -267,6 +267,16 @@ TEST_F(WorkspaceServiceTest, AFirmsTimeZoneIsUpdatedByItsAdmins) {
   ASSERT_THAT(directory_->UpdateFirm(As("alice").get(), req, &firm), IsOk());
   EXPECT_EQ(firm.time_zone(), "Asia/Tokyo");
   EXPECT_EQ(firm.display_name(), "Studio");
+  // The etag read, sent back once the firm changed again: refused.
+  const std::string read = firm.etag();
+  ASSERT_FALSE(read.empty());
+  req.mutable_firm()->set_time_zone("Europe/Rome");
+  req.mutable_firm()->set_etag(read);
+  ASSERT_THAT(directory_->UpdateFirm(As("alice").get(), req, &firm), IsOk());
+  EXPECT_NE(firm.etag(), read);
+  req.mutable_firm()->set_time_zone("Asia/Tokyo");
+  EXPECT_THAT(directory_->UpdateFirm(As("alice").get(), req, &firm),
+              StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(directory_->UpdateFirm(As("mallory").get(), req, &firm),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }

@@ -197,6 +197,36 @@ TEST_F(FirmTest, ListMyFirmsPagesThroughTheCallersFirmsInIdOrder) {
   EXPECT_THAT(seen, ElementsAre(a, b, c));
 }
 
+// Two admins renaming the firm at once: the later overwrote the earlier
+// without a word, as a firm had no etag.
+TEST_F(FirmTest, AStaleEtagIsAbortedAndAnUpdateWithoutOneStillApplies) {
+  const uint64_t firm = NewFirm("owner");
+  FirmRecord patch;
+  patch.set_display_name("Studio Rossi");
+  auto renamed = directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm},
+                                              patch, {"display_name"}, "r0");
+  ASSERT_THAT(renamed, IsOk()) << renamed.status();
+  EXPECT_EQ(EtagOf(*renamed), "r1");
+  patch.set_display_name("Studio Bianchi");
+  auto stale = directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm},
+                                            patch, {"display_name"}, "r0");
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(errors::ReasonOf(stale.status()), "STALE_ETAG");
+  auto now = testing::ValueOrFail(
+      directory_->firms.GetFirm(testing::As("owner"), names::FirmName{firm}));
+  EXPECT_EQ(now.display_name(), "Studio Rossi");
+  // Optional: callers that never sent one keep working.
+  auto unguarded = directory_->firms.UpdateFirm(
+      testing::As("owner"), names::FirmName{firm}, patch, {"display_name"});
+  ASSERT_THAT(unguarded, IsOk());
+  EXPECT_EQ(EtagOf(*unguarded), "r2");
+  // A change of nothing keeps it.
+  EXPECT_EQ(
+      EtagOf(testing::ValueOrFail(directory_->firms.UpdateFirm(
+          testing::As("owner"), names::FirmName{firm}, patch, {"display_name"}, "r2"))),
+      "r2");
+}
+
 TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);
@@ -338,6 +368,13 @@ TEST_F(UpdateMemberTest, AStaleEtagIsAbortedAndABadFieldChangesNothing) {
                                              names::MemberName{firm_, "staff"}, patch,
                                              {"email"}, before),
               StatusIs(absl::StatusCode::kInvalidArgument, "member.email"));
+  // Without an etag: required, as a client's or a note's (it was refused as
+  // stale, "changed since etag  was read").
+  patch.set_email("staff@firm.example");
+  EXPECT_THAT(
+      directory_->firms.UpdateMember(
+          testing::As("owner"), names::MemberName{firm_, "staff"}, patch, {"email"}, ""),
+      StatusIs(absl::StatusCode::kInvalidArgument, "member.etag: is required"));
   EXPECT_EQ(EtagOfMember("staff"), before);
 }
 
