@@ -14,6 +14,7 @@
 #include "common/auth/caller.h"
 #include "common/changes/change_filter.h"
 #include "common/changes/change_log.h"
+#include "common/changes/change_token.h"
 #include "common/changes/shared_batches.h"
 #include "common/changes/watch_batch.h"
 #include "common/server/arena_messages.h"
@@ -28,10 +29,6 @@ namespace clientbook::changes {
 
 // The role that reads every firm's changes (firms/-), besides the operator's.
 inline constexpr char kPlatformRole[] = "platform";
-
-// Binds a List's change_token to its parent alone: a watch of the same
-// parent with any filter resumes from it.
-inline constexpr char kAnyFilter[] = "\x01*";
 
 // What a service tells its change feed: who may read which changes, and how
 // its stored records look in the API.

@@ -104,4 +104,10 @@ uint64_t FilterHash(absl::string_view parent, absl::string_view filter) {
   return hash;
 }
 
+std::string ListChangeToken(const ChangeLog& log, absl::string_view parent,
+                            absl::string_view page_token) {
+  if (!page_token.empty()) return "";
+  return MakeResumeToken(log, log.next_sequence(), FilterHash(parent, kAnyFilter));
+}
+
 }  // namespace clientbook::changes

@@ -38,6 +38,17 @@ absl::Status ResumeTokenExpired(uint64_t oldest, absl::string_view message);
 // A stable hash of a watch's parent and filter.
 uint64_t FilterHash(absl::string_view parent, absl::string_view filter);
 
+// Binds a List's change_token to its parent alone: a watch of the same
+// parent with any filter resumes from it.
+inline constexpr char kAnyFilter[] = "\x01*";
+
+// The change_token of a page of a List of `parent`'s resources: on the
+// first page (no `page_token`), the feed's position now, for a watch of
+// `parent` with any filter; "" on later pages. Taken before the first page
+// is read, every change the list may have missed follows it.
+std::string ListChangeToken(const ChangeLog& log, absl::string_view parent,
+                            absl::string_view page_token);
+
 }  // namespace clientbook::changes
 
 #endif  // CLIENTBOOK_COMMON_CHANGES_CHANGE_TOKEN_H_

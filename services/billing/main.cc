@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   if (!channel.ok()) return server::ExitWith(channel.status());
   billing::GrpcDirectoryPort directory(*channel, absl::GetFlag(FLAGS_directory_timeout));
   billing::Billing billing(store, *basics->clock.clock, directory);
-  billing::BillingService service(billing, *basics->frame);
+  billing::BillingService service(billing, store.change_log(), *basics->frame);
   billing::BillingOperatorService operator_service(billing, *basics->frame);
   billing::BillingReconcileService reconcile(billing, *channel, *basics->frame);
   billing::BillingChangeReaders change_readers(directory);

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   importer::Importer importer(**store, *basics->clock.clock, directory, *worker);
   running = &importer;
   if (absl::Status s = importer.ResumeUnfinished(); !s.ok()) return server::ExitWith(s);
-  importer::ImportService service(importer, *basics->frame);
+  importer::ImportService service(importer, (*store)->change_log(), *basics->frame);
   importer::ImportReconcileService reconcile(importer, *channel, *basics->frame);
   importer::ImportChangeReaders change_readers(directory);
   SystemClock real_time;

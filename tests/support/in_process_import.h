@@ -46,7 +46,8 @@ class InProcessImport {
 
   // Serves ImportService and its ChangeService; returns host:port.
   std::string Serve() {
-    service_ = std::make_unique<importer::ImportService>(*importer_, frame_);
+    service_ = std::make_unique<importer::ImportService>(*importer_, store_->change_log(),
+                                                         frame_);
     change_readers_ = std::make_unique<importer::ImportChangeReaders>(port_);
     change_feed_ = std::make_unique<changes::ChangeService>(
         store_->change_log(), *change_readers_, frame_, real_time_);

@@ -1,5 +1,6 @@
 #include "services/billing/api/billing_service.h"
 
+#include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
 #include "common/status/errors.h"
@@ -53,6 +54,8 @@ grpc::ServerUnaryReactor* BillingService::ListSubscriptions(
         SubscriptionFilter filter{.plan = req->plan(),
                                   .trial_state = req->trial_state(),
                                   .eligibility = req->transfer_eligibility()};
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         return server::RespondPage(
             billing_.List(caller, firm.firm_id, filter,
                           PageRequest{.page_size = req->page_size(),

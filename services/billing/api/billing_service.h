@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_BILLING_API_BILLING_SERVICE_H_
 
 #include "clientbook/v1/billing.grpc.pb.h"
+#include "common/changes/change_log.h"
 #include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/billing/domain/billing.h"
@@ -13,8 +14,11 @@ namespace clientbook::billing {
 // caller, so all run on the frame's blocking pool. No rules live here.
 class BillingService final : public v1::BillingService::CallbackService {
  public:
-  BillingService(Billing& billing, server::Frame& frame)
-      : billing_(billing), frame_(frame) {
+  // `changes`: billing's change log, whose position a list's first page
+  // returns (change_token).
+  BillingService(Billing& billing, const changes::ChangeLog& changes,
+                 server::Frame& frame)
+      : billing_(billing), changes_(changes), frame_(frame) {
     SetMessageAllocatorFor_ListSubscriptions(&list_subscriptions_messages_);
   }
 
@@ -57,6 +61,7 @@ class BillingService final : public v1::BillingService::CallbackService {
 
  private:
   Billing& billing_;
+  const changes::ChangeLog& changes_;
   server::Frame& frame_;
   // Pages of up to 1,000, each written in place on the call's arena.
   server::ArenaMessages<v1::ListSubscriptionsRequest, v1::ListSubscriptionsResponse>

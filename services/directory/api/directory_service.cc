@@ -118,6 +118,8 @@ grpc::ServerUnaryReactor* DirectoryService::ListFirmMembers(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         return server::RespondPage(
             directory_.firms.ListMembers(caller, firm,
                                          PageOf(req->page_size(), req->page_token())),
@@ -313,12 +315,9 @@ grpc::ServerUnaryReactor* DirectoryService::ListClients(grpc::CallbackServerCont
                             OptionalMemberUserId("lead_accountant",
                                                  req->lead_accountant(), query.firm_id));
         query.page = PageOf(req->page_size(), req->page_token());
-        if (req->page_token().empty()) {
-          // Before the first page is read: every change after it is in the feed.
-          resp->set_change_token(changes::MakeResumeToken(
-              changes_, changes_.next_sequence(),
-              changes::FilterHash(req->parent(), changes::kAnyFilter)));
-        }
+        // Before the first page is read: every change after it is in the feed.
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         query.name_query = req->name_query();
         query.client_number_query = req->client_number_query();
         query.client_type = req->client_type();

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
 #include "common/status/errors.h"
@@ -153,6 +154,8 @@ grpc::ServerUnaryReactor* ImportService::ListImportJobs(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const names::FirmName parent,
                             names::FirmName::Parse("parent", req->parent()));
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         if (req->unfinished_only()) {
           CB_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs,
                               importer_.ListUnfinished(caller, parent.firm_id));

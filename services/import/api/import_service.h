@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_IMPORT_API_IMPORT_SERVICE_H_
 
 #include "clientbook/v1/import.grpc.pb.h"
+#include "common/changes/change_log.h"
 #include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/import/domain/importer.h"
@@ -16,8 +17,12 @@ namespace clientbook::importer {
 class ImportService final : public v1::ImportService::WithRawCallbackMethod_UploadImport<
                                 v1::ImportService::CallbackService> {
  public:
-  ImportService(Importer& importer, server::Frame& frame)
+  // `changes`: import's change log, whose position a list's first page
+  // returns (change_token).
+  ImportService(Importer& importer, const changes::ChangeLog& changes,
+                server::Frame& frame)
       : importer_(importer),
+        changes_(changes),
         frame_(frame),
         export_room_(frame.unsent_responses().limits()) {
     SetMessageAllocatorFor_ListImportErrors(&list_errors_messages_);
@@ -47,6 +52,7 @@ class ImportService final : public v1::ImportService::WithRawCallbackMethod_Uplo
 
  private:
   Importer& importer_;
+  const changes::ChangeLog& changes_;
   server::Frame& frame_;
   // Pages of up to 1,000 errors, each with its row, on the call's arena.
   server::ArenaMessages<v1::ListImportErrorsRequest, v1::ListImportErrorsResponse>

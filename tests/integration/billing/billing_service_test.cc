@@ -88,7 +88,8 @@ class BillingServiceTest : public ::testing::Test {
     billing_ =
         std::make_unique<billing::Billing>(*billing_store_, clock_, *directory_client_);
     frame_ = std::make_unique<server::Frame>(authenticator_);
-    billing_service_ = std::make_unique<billing::BillingService>(*billing_, *frame_);
+    billing_service_ = std::make_unique<billing::BillingService>(
+        *billing_, billing_store_->change_log(), *frame_);
     change_readers_ = std::make_unique<billing::BillingChangeReaders>(*directory_client_);
     change_feed_ = std::make_unique<changes::ChangeService>(
         billing_store_->change_log(), *change_readers_, *frame_, real_time_);
@@ -333,6 +334,29 @@ TEST_F(BillingServiceTest, OversizedNamesAndUnknownEnumsAreInvalidArgument) {
   v1::ListSubscriptionsResponse listed;
   EXPECT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Issue 21: ListSubscriptions, as ListClients, returns a change_token for
+// the list-then-watch recipe: it named no position, so a consumer of
+// billing could only bootstrap from a SNAPSHOT watch.
+TEST_F(BillingServiceTest, AListOfSubscriptionsReturnsTheFeedPositionItWasReadAt) {
+  v1::ListSubscriptionsRequest list;
+  list.set_parent(firm_);
+  v1::ListSubscriptionsResponse listed;
+  ASSERT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), list, &listed),
+              IsOk());
+  ASSERT_FALSE(listed.change_token().empty());
+  ASSERT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}), IsOk());
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  req.set_resume_token(listed.change_token());
+  v1::ListChangesResponse resp;
+  ASSERT_THAT(changes->ListChanges(Ctx("alice").get(), req, &resp), IsOk());
+  ASSERT_GE(resp.events_size(), 1);
+  EXPECT_EQ(resp.events(0).type(), v1::ChangeEvent::CREATED);
+  EXPECT_EQ(resp.events(0).name(), subscription_);
 }
 
 // Billing's own feed: every writing RPC leaves its change, typed for what it

@@ -937,6 +937,20 @@ TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
   ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &second), IsOk());
   ASSERT_EQ(second.events_size(), 1);
   EXPECT_EQ(second.events(0).resource().client().display_name(), "Neri Snc");
+  // And so does a list of the firm's members.
+  v1::ListFirmMembersResponse members;
+  ASSERT_THAT(directory_->ListFirmMembers(
+                  As("owner").get(),
+                  Text<v1::ListFirmMembersRequest>(absl::StrCat("parent: '", firm, "'")),
+                  &members),
+              IsOk());
+  ASSERT_FALSE(members.change_token().empty());
+  AddStaff(firm, "carla");
+  req.clear_filter();
+  req.set_resume_token(members.change_token());
+  ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &second), IsOk());
+  ASSERT_GE(second.events_size(), 1);
+  EXPECT_EQ(second.events(0).name(), firm + "/members/carla");
   // But not of another firm.
   req.set_parent(NewFirm("owner"));
   EXPECT_THAT(changes_->ListChanges(As("owner").get(), req, &second),

@@ -128,6 +128,28 @@ class ImportServiceTest : public ::testing::Test {
   std::string firm_;
 };
 
+// Issue 21: ListImportJobs, as ListClients, returns a change_token for the
+// list-then-watch recipe (it named no position).
+TEST_F(ImportServiceTest, AListOfJobsReturnsTheFeedPositionItWasReadAt) {
+  v1::ListImportJobsRequest list;
+  list.set_parent(firm_);
+  v1::ListImportJobsResponse listed;
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &listed), IsOk());
+  ASSERT_FALSE(listed.change_token().empty());
+  const v1::ImportJob job = ImportAndWait(Export(), "listed-1");
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  req.set_resume_token(listed.change_token());
+  v1::ListChangesResponse resp;
+  ASSERT_THAT(import_changes_->ListChanges(Ctx().get(), req, &resp), IsOk());
+  ASSERT_GE(resp.events_size(), 2);
+  EXPECT_EQ(resp.events(0).type(), v1::ChangeEvent::CREATED);
+  EXPECT_EQ(resp.events(0).name(), job.name());
+  list.set_unfinished_only(true);
+  ASSERT_THAT(import_stub_->ListImportJobs(Ctx().get(), list, &listed), IsOk());
+  EXPECT_FALSE(listed.change_token().empty());
+}
+
 // Import's feed: a job's states and counts (never its rows), with the
 // member who started it as the actor; another firm's member reads none.
 TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
