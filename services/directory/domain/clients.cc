@@ -338,9 +338,8 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
                      "' is still the primary admin of client ", DescribeClient(client),
                      "; the client must name another primary admin first"));
   };
-  auto current = [&](const ClientRecord& client) -> absl::Status {
-    if (etag.empty()) return absl::OkStatus();
-    return CheckEtag(client_name.ToString(), etag, EtagOf(client));
+  auto current = [&](const ClientRecord& client) {
+    return CheckEtagIfSent(client_name.ToString(), etag, EtagOf(client));
   };
   absl::StatusOr<ClientRecord> seen = core_.LoadClient(firm_id, company_id);
   if (!seen.ok()) return seen.status();

@@ -20,17 +20,6 @@ constexpr int kMaxMergeHops = 64;
 
 }  // namespace
 
-std::string EtagOf(const ClientRecord& client) {
-  // Shell-friendly (no quotes to escape in grpcurl JSON); opaque to callers.
-  return absl::StrCat("r", client.revision());
-}
-
-std::string EtagOf(const MemberRecord& member) {
-  return absl::StrCat("r", member.revision());
-}
-
-std::string EtagOf(const FirmRecord& firm) { return absl::StrCat("r", firm.revision()); }
-
 absl::Status CheckNotPrimaryAdmin(const MemberRecord& member) {
   if (member.role() != v1::Role::PRIMARY_ADMIN) return absl::OkStatus();
   return errors::WithReason(
@@ -61,6 +50,12 @@ absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
       {{"resource", std::string(resource_name)},
        {"etag", std::string(sent)},
        {"current_etag", std::string(current)}});
+}
+
+absl::Status CheckEtagIfSent(absl::string_view resource_name, absl::string_view sent,
+                             absl::string_view current) {
+  if (sent.empty()) return absl::OkStatus();
+  return CheckEtag(resource_name, sent, current);
 }
 
 int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }

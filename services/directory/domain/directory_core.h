@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "common/locks/striped_locks.h"
@@ -158,12 +159,13 @@ absl::StatusOr<Result> DirectoryCore::Write(
   return result;
 }
 
-// The etag of a client's current state.
-std::string EtagOf(const ClientRecord& client);
-// The etag of a member's current state.
-std::string EtagOf(const MemberRecord& member);
-// The etag of a firm's current state.
-std::string EtagOf(const FirmRecord& firm);
+// The etag of a record's current state (a firm, member, client, note or
+// to-do): its revision, shell-friendly (no quotes to escape in grpcurl JSON)
+// and opaque to callers.
+template <typename Record>
+std::string EtagOf(const Record& record) {
+  return absl::StrCat("r", record.revision());
+}
 
 // FAILED_PRECONDITION (MEMBER_IS_PRIMARY_ADMIN) for a change the primary
 // admin's role does not allow (demotion, removal): the role moves only by
@@ -185,6 +187,10 @@ absl::Status FirmRoleRequired(uint64_t firm_id, v1::Role role, absl::string_view
 // nobody overwrites a change they have not seen.
 absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
                        absl::string_view current);
+// CheckEtag where the etag is optional (AIP-154): nothing `sent`, nothing
+// to check.
+absl::Status CheckEtagIfSent(absl::string_view resource_name, absl::string_view sent,
+                             absl::string_view current);
 
 }  // namespace clientbook::directory
 

@@ -132,9 +132,7 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
   if (!guard.ok()) return guard.status();
   absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
   if (!firm.ok()) return firm.status();
-  if (!etag.empty()) {
-    CB_RETURN_IF_ERROR(CheckEtag(firm_name.ToString(), etag, EtagOf(*firm)));
-  }
+  CB_RETURN_IF_ERROR(CheckEtagIfSent(firm_name.ToString(), etag, EtagOf(*firm)));
   const FirmRecord before = *firm;
   for (const std::string& path : paths) {
     if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));

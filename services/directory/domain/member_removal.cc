@@ -126,8 +126,8 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<RemovedMember> {
         absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
         if (!member.ok()) return member.status();
-        if (!etag.empty()) {
-          if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
+        if (absl::Status s = CheckEtagIfSent(name, etag, EtagOf(*member)); !s.ok()) {
+          return s;
         }
         if (absl::Status s = CheckNotPrimaryAdmin(*member); !s.ok()) return s;
         // Read as far as a small write's worth: enough to refuse, and to

@@ -79,8 +79,6 @@ bool AnswersQuery(const NoteRecord& note, absl::string_view indexed_word,
 
 }  // namespace
 
-std::string EtagOf(const NoteRecord& note) { return absl::StrCat("r", note.revision()); }
-
 int64_t Notes::PurgeTimeOf(const NoteRecord& note) {
   return note.delete_time_us() + absl::ToInt64Microseconds(kDeletedNoteRetention);
 }
@@ -278,12 +276,10 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
     return errors::InvalidField("note.etag",
                                 "is required: send the etag of the note you read");
   }
-  if (!etag.empty()) {
-    if (absl::Status s =
-            CheckEtag(names::NoteName{firm_id, note_id}.ToString(), etag, EtagOf(**note));
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = CheckEtagIfSent(names::NoteName{firm_id, note_id}.ToString(), etag,
+                                       EtagOf(**note));
+      !s.ok()) {
+    return s;
   }
   return std::move(**note);
 }

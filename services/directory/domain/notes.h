@@ -82,9 +82,6 @@ class Notes {
   const NoteStore& note_store_;
 };
 
-// The etag of a note's current state.
-std::string EtagOf(const NoteRecord& note);
-
 }  // namespace clientbook::directory
 
 #endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_NOTES_H_

@@ -63,8 +63,6 @@ std::optional<int32_t> DayNumber(int64_t year, int month, int day) {
   return DayNumber(civil);
 }
 
-std::string EtagOf(const TodoRecord& todo) { return absl::StrCat("r", todo.revision()); }
-
 absl::Status Todos::Check(const TodoRecord& t, const TodoRecord* before) {
   std::vector<std::optional<errors::FieldViolation>> checks;
   if (before == nullptr || before->title() != t.title()) {

@@ -78,9 +78,6 @@ absl::CivilDay DayOfNumber(int32_t number);
 // (years 1 to 9999).
 std::optional<int32_t> DayNumber(int64_t year, int month, int day);
 
-// The etag of a to-do's current state.
-std::string EtagOf(const TodoRecord& todo);
-
 }  // namespace clientbook::directory
 
 #endif  // CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_TODOS_H_
