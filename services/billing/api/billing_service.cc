@@ -91,7 +91,8 @@ grpc::ServerUnaryReactor* BillingService::AddProduct(grpc::CallbackServerContext
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.AddProduct(caller, ref, req->product(), req->request_id());
+            return billing_.AddProduct(caller, ref, req->product(), req->request_id(),
+                                       req->etag());
           },
           kToProto));
 }
@@ -104,7 +105,8 @@ grpc::ServerUnaryReactor* BillingService::RemoveProduct(
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.RemoveProduct(caller, ref, req->product(), req->request_id());
+            return billing_.RemoveProduct(caller, ref, req->product(), req->request_id(),
+                                          req->etag());
           },
           kToProto));
 }
@@ -118,7 +120,7 @@ grpc::ServerUnaryReactor* BillingService::SetBillingPeriod(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
             return billing_.SetBillingPeriod(caller, ref, req->billing_period(),
-                                             req->request_id());
+                                             req->request_id(), req->etag());
           },
           kToProto));
 }
@@ -131,7 +133,7 @@ grpc::ServerUnaryReactor* BillingService::AddPaymentMethod(
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.AddPaymentMethod(caller, ref, req->request_id());
+            return billing_.AddPaymentMethod(caller, ref, req->request_id(), req->etag());
           },
           kToProto));
 }
@@ -144,7 +146,8 @@ grpc::ServerUnaryReactor* BillingService::RemoveFromWholesale(
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.RemoveFromWholesale(caller, ref, req->request_id());
+            return billing_.RemoveFromWholesale(caller, ref, req->request_id(),
+                                                req->etag());
           },
           kToProto));
 }

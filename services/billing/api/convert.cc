@@ -1,6 +1,7 @@
 #include "services/billing/api/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/requests/etag.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/billing/domain/billing.h"
 #include "services/billing/domain/rules.h"
@@ -58,6 +59,7 @@ void ToProto(const SubscriptionView& view, v1::Subscription& out) {
   if (s.has_transfer()) *out.mutable_transfer() = TransferToProto(view);
   *out.mutable_create_time() = Timestamp(s.create_time_us());
   *out.mutable_update_time() = Timestamp(s.update_time_us());
+  out.set_etag(requests::EtagOf(s));
 }
 
 }  // namespace clientbook::billing

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/requests/etag.h"
 #include "common/requests/request_id.h"
 #include "common/status/errors.h"
 #include "services/billing/domain/rules.h"
@@ -57,7 +58,8 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
                                                  names::SubscriptionName ref, Actor actor,
                                                  std::string operation,
                                                  absl::string_view request_id,
-                                                 bool creates, const Change& change) {
+                                                 absl::string_view etag, bool creates,
+                                                 const Change& change) {
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
   operation = requests::Fingerprint(operation, ref.ToString());
 
@@ -98,6 +100,13 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
   if (!creates && !stored->has_value()) {
     return errors::NotFound(ref.ToString(), "the client has no subscription yet");
   }
+  if (stored->has_value()) {
+    if (absl::Status s =
+            requests::CheckEtagIfSent(ref.ToString(), etag, requests::EtagOf(**stored));
+        !s.ok()) {
+      return s;
+    }
+  }
   SubscriptionRecord record;
   if (stored->has_value()) {
     record = **stored;
@@ -111,7 +120,7 @@ absl::StatusOr<SubscriptionView> Billing::Mutate(const auth::Caller& caller,
       record.SerializeAsString() == (*stored)->SerializeAsString()) {
     return ViewAt(record, now);  // nothing to write: idempotent
   }
-  record.set_update_time_us(absl::ToUnixMicros(now));
+  Revise(record, absl::ToUnixMicros(now));
 
   std::optional<RequestEntry> request;
   if (!request_id.empty()) {
@@ -169,11 +178,16 @@ absl::StatusOr<bool> Billing::MarkClient(
   const int64_t now = absl::ToUnixMicros(clock_.Now());
   marked.set_client_gone_us(gone ? now : 0);
   marked.set_client_gone_sequence(sequence);
-  marked.set_update_time_us(now);
+  Revise(marked, now);
   if (absl::Status s = store_.Commit(&**stored, marked, std::nullopt, origin); !s.ok()) {
     return s;
   }
   return true;
+}
+
+void Billing::Revise(SubscriptionRecord& after, int64_t now_us) {
+  after.set_update_time_us(now_us);
+  after.set_revision(after.revision() + 1);
 }
 
 absl::StatusOr<Page<SubscriptionView>> Billing::List(const auth::Caller& caller,
@@ -232,7 +246,8 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
   return Mutate(caller, ref, Actor::kFirmMember,
                 absl::StrCat("subscribe|", plan, "|", absl::StrJoin(sorted, ","), "|",
                              billing_period),
-                request_id, /*creates=*/true, [&](SubscriptionRecord& s, absl::Time now) {
+                request_id, /*etag=*/"", /*creates=*/true,
+                [&](SubscriptionRecord& s, absl::Time now) {
                   s.set_plan(plan);
                   s.clear_products();
                   for (v1::Product p : products) s.add_products(p);
@@ -249,9 +264,10 @@ absl::StatusOr<SubscriptionView> Billing::Subscribe(
 absl::StatusOr<SubscriptionView> Billing::AddProduct(const auth::Caller& caller,
                                                      names::SubscriptionName ref,
                                                      v1::Product product,
-                                                     absl::string_view request_id) {
+                                                     absl::string_view request_id,
+                                                     absl::string_view etag) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("add-product|", product),
-                request_id, /*creates=*/false,
+                request_id, etag, /*creates=*/false,
                 [&](SubscriptionRecord& s, absl::Time) -> absl::Status {
                   if (HasProduct(s, product)) return absl::OkStatus();
                   std::vector<v1::Product> products = ProductsOf(s);
@@ -267,9 +283,11 @@ absl::StatusOr<SubscriptionView> Billing::AddProduct(const auth::Caller& caller,
 absl::StatusOr<SubscriptionView> Billing::RemoveProduct(const auth::Caller& caller,
                                                         names::SubscriptionName ref,
                                                         v1::Product product,
-                                                        absl::string_view request_id) {
+                                                        absl::string_view request_id,
+                                                        absl::string_view etag) {
   return Mutate(caller, ref, Actor::kFirmMember, absl::StrCat("remove-product|", product),
-                request_id, /*creates=*/false, [&](SubscriptionRecord& s, absl::Time) {
+                request_id, etag, /*creates=*/false,
+                [&](SubscriptionRecord& s, absl::Time) {
                   auto* products = s.mutable_products();
                   products->erase(
                       std::remove(products->begin(), products->end(), product),
@@ -280,7 +298,8 @@ absl::StatusOr<SubscriptionView> Billing::RemoveProduct(const auth::Caller& call
 
 absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
     const auth::Caller& caller, names::SubscriptionName ref,
-    v1::BillingPeriod billing_period, absl::string_view request_id) {
+    v1::BillingPeriod billing_period, absl::string_view request_id,
+    absl::string_view etag) {
   if (billing_period == v1::BILLING_PERIOD_UNSPECIFIED) {
     return errors::InvalidField("billing_period", "is required");
   }
@@ -290,7 +309,7 @@ absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
     return s;
   }
   return Mutate(caller, ref, Actor::kFirmMember,
-                absl::StrCat("billing-period|", billing_period), request_id,
+                absl::StrCat("billing-period|", billing_period), request_id, etag,
                 /*creates=*/false, [&](SubscriptionRecord& s, absl::Time) {
                   s.set_billing_period(billing_period);
                   return absl::OkStatus();
@@ -299,9 +318,10 @@ absl::StatusOr<SubscriptionView> Billing::SetBillingPeriod(
 
 absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(const auth::Caller& caller,
                                                            names::SubscriptionName ref,
-                                                           absl::string_view request_id) {
+                                                           absl::string_view request_id,
+                                                           absl::string_view etag) {
   return Mutate(caller, ref, Actor::kClientPrimaryAdmin, "add-payment-method", request_id,
-                /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) {
+                etag, /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) {
                   if (s.payment_method_on_file()) return absl::OkStatus();
                   s.set_payment_method_on_file(true);
                   s.set_payment_added_us(absl::ToUnixMicros(now));
@@ -310,10 +330,10 @@ absl::StatusOr<SubscriptionView> Billing::AddPaymentMethod(const auth::Caller& c
 }
 
 absl::StatusOr<SubscriptionView> Billing::RemoveFromWholesale(
-    const auth::Caller& caller, names::SubscriptionName ref,
-    absl::string_view request_id) {
+    const auth::Caller& caller, names::SubscriptionName ref, absl::string_view request_id,
+    absl::string_view etag) {
   return Mutate(
-      caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id,
+      caller, ref, Actor::kFirmMember, "remove-from-wholesale", request_id, etag,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (s.plan() != v1::Plan::WHOLESALE) {
           return errors::WithReason(absl::StatusCode::kFailedPrecondition,

@@ -63,7 +63,8 @@ struct ClientReconciliation {
 // The billing rules: plans, the direct-discount trial, and the two-step
 // transfer to wholesale. Each call first asks the directory who the caller
 // is to the client. Every mutation takes an optional request id: a retry
-// with the same id returns the first result and changes nothing.
+// with the same id returns the first result and changes nothing. A change
+// of a subscription takes its optional etag too: stale, it is ABORTED.
 class Billing {
  public:
   Billing(BillingStore& store, const Clock& clock, DirectoryPort& directory)
@@ -86,23 +87,28 @@ class Billing {
   absl::StatusOr<SubscriptionView> AddProduct(const auth::Caller& caller,
                                               names::SubscriptionName ref,
                                               v1::Product product,
-                                              absl::string_view request_id);
+                                              absl::string_view request_id,
+                                              absl::string_view etag = "");
   absl::StatusOr<SubscriptionView> RemoveProduct(const auth::Caller& caller,
                                                  names::SubscriptionName ref,
                                                  v1::Product product,
-                                                 absl::string_view request_id);
+                                                 absl::string_view request_id,
+                                                 absl::string_view etag = "");
   absl::StatusOr<SubscriptionView> SetBillingPeriod(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
                                                     v1::BillingPeriod billing_period,
-                                                    absl::string_view request_id);
+                                                    absl::string_view request_id,
+                                                    absl::string_view etag = "");
   absl::StatusOr<SubscriptionView> RemoveFromWholesale(const auth::Caller& caller,
                                                        names::SubscriptionName ref,
-                                                       absl::string_view request_id);
+                                                       absl::string_view request_id,
+                                                       absl::string_view etag = "");
 
   // The client company's primary admin pays and authorizes.
   absl::StatusOr<SubscriptionView> AddPaymentMethod(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
-                                                    absl::string_view request_id);
+                                                    absl::string_view request_id,
+                                                    absl::string_view etag = "");
   absl::StatusOr<SubscriptionView> AuthorizeTransfer(const auth::Caller& caller,
                                                      names::SubscriptionName ref,
                                                      uint64_t firm_id,
@@ -148,11 +154,13 @@ class Billing {
   absl::Status CheckActor(const auth::Caller& caller, names::SubscriptionName ref,
                           Actor actor);
   // The shared frame of every mutation: authorization, the subscription's
-  // lock, request-id replay, load, change, atomic commit.
+  // lock, request-id replay, load, etag check (if one is sent), change,
+  // atomic commit.
   absl::StatusOr<SubscriptionView> Mutate(const auth::Caller& caller,
                                           names::SubscriptionName ref, Actor actor,
                                           std::string operation,
-                                          absl::string_view request_id, bool creates,
+                                          absl::string_view request_id,
+                                          absl::string_view etag, bool creates,
                                           const Change& change);
 
   // Repairs `mismatch` under the subscription's lock if it still holds.
@@ -165,6 +173,9 @@ class Billing {
       names::SubscriptionName ref, bool gone, uint64_t sequence,
       const changes::ChangeOrigin& origin,
       const std::function<bool(const SubscriptionRecord&)>& still_applies);
+
+  // `after` as written at `now_us`: its update time, its next revision.
+  static void Revise(SubscriptionRecord& after, int64_t now_us);
 
   BillingStore& store_;
   const Clock& clock_;

@@ -19,7 +19,7 @@ absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
     absl::string_view request_id) {
   return Mutate(
       caller, ref, Actor::kClientPrimaryAdmin, absl::StrCat("authorize|", firm_id),
-      request_id, /*creates=*/false,
+      request_id, /*etag=*/"", /*creates=*/false,
       [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (firm_id != ref.firm_id) {
           return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
@@ -45,8 +45,8 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(const auth::Caller& c
                                                            names::SubscriptionName ref,
                                                            absl::string_view request_id) {
   return Mutate(
-      caller, ref, Actor::kFirmMember, "complete", request_id, /*creates=*/false,
-      [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
+      caller, ref, Actor::kFirmMember, "complete", request_id, /*etag=*/"",
+      /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer() || s.transfer().firm_id() != ref.firm_id) {
           return TransferRefused(v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
         }
@@ -89,8 +89,8 @@ absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(const auth::Caller& cal
                                                          names::SubscriptionName ref,
                                                          absl::string_view request_id) {
   return Mutate(
-      caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, /*creates=*/false,
-      [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
+      caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, /*etag=*/"",
+      /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer()) {
           return Refuse("NO_AUTHORIZATION",
                         "there is no transfer authorization to revoke");
@@ -131,7 +131,7 @@ absl::StatusOr<std::vector<SubscriptionRecord>> Billing::SweepExpiredTrials() {
     }
     SubscriptionRecord after = **stored;
     after.set_lapse_recorded(true);
-    after.set_update_time_us(absl::ToUnixMicros(now));
+    Revise(after, absl::ToUnixMicros(now));
     if (absl::Status s = store_.Commit(&**stored, after, std::nullopt, {.source = "sweep"});
         !s.ok()) {
       return s;

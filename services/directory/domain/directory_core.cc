@@ -40,24 +40,6 @@ absl::Status FirmRoleRequired(uint64_t firm_id, v1::Role role,
                               names::FirmName{firm_id}.ToString());
 }
 
-absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
-                       absl::string_view current) {
-  if (sent == current) return absl::OkStatus();
-  return errors::WithReason(
-      absl::StatusCode::kAborted, "STALE_ETAG",
-      absl::StrCat(resource_name, " changed since etag ", sent, " was read (now ",
-                   current, "): read it again and reapply"),
-      {{"resource", std::string(resource_name)},
-       {"etag", std::string(sent)},
-       {"current_etag", std::string(current)}});
-}
-
-absl::Status CheckEtagIfSent(absl::string_view resource_name, absl::string_view sent,
-                             absl::string_view current) {
-  if (sent.empty()) return absl::OkStatus();
-  return CheckEtag(resource_name, sent, current);
-}
-
 int64_t DirectoryCore::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
 
 absl::StatusOr<MemberRecord> DirectoryCore::RequireMember(const auth::Caller& caller,

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "common/locks/striped_locks.h"
 #include "common/names/names.h"
+#include "common/requests/etag.h"
 #include "common/status/errors.h"
 #include "common/time/clock.h"
 #include "google/protobuf/message.h"
@@ -159,13 +159,10 @@ absl::StatusOr<Result> DirectoryCore::Write(
   return result;
 }
 
-// The etag of a record's current state (a firm, member, client, note or
-// to-do): its revision, shell-friendly (no quotes to escape in grpcurl JSON)
-// and opaque to callers.
-template <typename Record>
-std::string EtagOf(const Record& record) {
-  return absl::StrCat("r", record.revision());
-}
+// A firm's, member's, client's, note's or to-do's etag: the shared rule.
+using requests::CheckEtag;
+using requests::CheckEtagIfSent;
+using requests::EtagOf;
 
 // FAILED_PRECONDITION (MEMBER_IS_PRIMARY_ADMIN) for a change the primary
 // admin's role does not allow (demotion, removal): the role moves only by
@@ -182,15 +179,6 @@ bool ChangesNothing(const google::protobuf::Message& before,
 // PERMISSION_DENIED (ROLE_REQUIRED) for a member of `firm_id` whose role is
 // weaker than `role`.
 absl::Status FirmRoleRequired(uint64_t firm_id, v1::Role role, absl::string_view message);
-
-// ABORTED unless the etag a caller `sent` is the resource's `current` one:
-// nobody overwrites a change they have not seen.
-absl::Status CheckEtag(absl::string_view resource_name, absl::string_view sent,
-                       absl::string_view current);
-// CheckEtag where the etag is optional (AIP-154): nothing `sent`, nothing
-// to check.
-absl::Status CheckEtagIfSent(absl::string_view resource_name, absl::string_view sent,
-                             absl::string_view current);
 
 }  // namespace clientbook::directory
 

@@ -1,6 +1,7 @@
 #include "services/import/api/job_convert.h"
 
 #include "common/names/names.h"
+#include "common/requests/etag.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace clientbook::importer {
@@ -32,6 +33,7 @@ v1::ImportJob ToProto(const JobRecord& job) {
   if (job.directory_busy_since_us() != 0) {
     *out.mutable_directory_busy_since() = Timestamp(job.directory_busy_since_us());
   }
+  out.set_etag(requests::EtagOf(job));
   return out;
 }
 

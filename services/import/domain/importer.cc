@@ -64,6 +64,7 @@ uint64_t Importer::WaitForChange(uint64_t seen, absl::Duration timeout) {
 absl::Status Importer::Save(JobRecord& job,
                             const std::optional<std::vector<ErrorRecord>>& errors) {
   job.set_update_time_us(absl::ToUnixMicros(clock_.Now()));
+  job.set_revision(job.revision() + 1);
   // Only a resend reads the plan, and only a retryable failure resends; a
   // job ended for good is kept small (its rows go too, in the store).
   if (IsTerminal(job) && !job.retryable()) job.clear_plan();
@@ -133,6 +134,7 @@ absl::StatusOr<JobRecord> Importer::Start(const auth::Caller& caller, uint64_t f
   job.set_total_rows(static_cast<int32_t>(file->rows.size()));
   job.set_create_time_us(absl::ToUnixMicros(clock_.Now()));
   job.set_update_time_us(job.create_time_us());
+  job.set_revision(1);
   if (absl::Status s = store_.CreateJob(job, file->rows); !s.ok()) return s;
   {
     absl::MutexLock lock(&changes_mu_);

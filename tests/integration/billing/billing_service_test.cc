@@ -2,6 +2,10 @@
 // its own RocksDB, calling each other over gRPC as in production.
 #include "services/billing/api/billing_service.h"
 
+#include <atomic>
+#include <map>
+#include <thread>
+
 #include "clientbook/v1/billing.grpc.pb.h"
 #include "clientbook/v1/changes.grpc.pb.h"
 #include "clientbook/v1/directory.grpc.pb.h"
@@ -24,6 +28,7 @@
 #include "services/directory/store/rocksdb_directory_store.h"
 #include "tests/support/callers.h"
 #include "tests/support/in_process_directory.h"
+#include "tests/support/list_changes.h"
 #include "tests/support/required_fields.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -359,6 +364,115 @@ TEST_F(BillingServiceTest, AListOfSubscriptionsReturnsTheFeedPositionItWasReadAt
   EXPECT_EQ(resp.events(0).name(), subscription_);
 }
 
+TEST_F(BillingServiceTest, AChangeSentWithAStaleEtagIsAbortedAndChangesNothing) {
+  ASSERT_THAT(Subscribe(v1::WHOLESALE, {v1::PLUS}), IsOk());
+  v1::SetBillingPeriodRequest annual;
+  annual.set_name(subscription_);
+  annual.set_billing_period(v1::ANNUAL);
+  v1::Subscription read;
+  ASSERT_THAT(billing_stub_->SetBillingPeriod(Ctx("alice").get(), annual, &read), IsOk());
+  ASSERT_FALSE(read.etag().empty());
+
+  v1::SetBillingPeriodRequest monthly = annual;
+  monthly.set_billing_period(v1::MONTHLY);
+  monthly.set_etag(read.etag());
+  v1::Subscription changed;
+  ASSERT_THAT(billing_stub_->SetBillingPeriod(Ctx("alice").get(), monthly, &changed),
+              IsOk());
+  EXPECT_NE(changed.etag(), read.etag());
+  // A second admin, who read it annual, is told instead of overwriting.
+  annual.set_etag(read.etag());
+  v1::Subscription out;
+  const grpc::Status stale =
+      billing_stub_->SetBillingPeriod(Ctx("alice").get(), annual, &out);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(stale)),
+              Optional(std::string("STALE_ETAG")));
+  v1::GetSubscriptionRequest get;
+  get.set_name(subscription_);
+  ASSERT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &out), IsOk());
+  EXPECT_EQ(out.billing_period(), v1::MONTHLY);
+  EXPECT_EQ(out.etag(), changed.etag());
+}
+
+// The bootstrap recipe on billing: list (keeping the first page's
+// change_token), then apply billing's feed from it, each event's etag
+// replacing the listed one; with a writer running throughout, the copy ends
+// equal to billing. Before subscriptions had etags, a copy could not tell
+// an event it had already listed from a newer one.
+TEST_F(BillingServiceTest, ListThenFollowEndsEqualToBillingUnderConcurrentWrites) {
+  std::vector<std::string> subscriptions;
+  for (int i = 0; i < 12; ++i) {
+    v1::CreateClientRequest create;
+    create.set_parent(firm_);
+    create.mutable_client()->set_display_name(absl::StrCat("Client ", i));
+    create.mutable_client()->set_client_type(v1::BUSINESS);
+    v1::Client client;
+    ASSERT_THAT(directory_stub_->CreateClient(Ctx("alice").get(), create, &client),
+                IsOk());
+    v1::SubscribeClientRequest subscribe;
+    subscribe.set_parent(client.name());
+    subscribe.mutable_subscription()->set_plan(v1::WHOLESALE);
+    v1::Subscription out;
+    ASSERT_THAT(billing_stub_->SubscribeClient(Ctx("alice").get(), subscribe, &out),
+                IsOk());
+    subscriptions.push_back(out.name());
+  }
+  std::atomic<bool> stop = false;
+  std::atomic<int> writes = 0;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i, ++writes) {
+      v1::SetBillingPeriodRequest req;
+      req.set_name(subscriptions[i % subscriptions.size()]);
+      req.set_billing_period(i / subscriptions.size() % 2 == 0 ? v1::ANNUAL
+                                                               : v1::MONTHLY);
+      v1::Subscription out;
+      billing_stub_->SetBillingPeriod(Ctx("alice").get(), req, &out);
+    }
+  });
+  auto list_all = [&](std::string* token) {
+    std::map<std::string, std::string> copy;  // name -> etag
+    v1::ListSubscriptionsRequest req;
+    req.set_parent(firm_);
+    req.set_page_size(5);
+    do {
+      v1::ListSubscriptionsResponse page;
+      EXPECT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &page),
+                  IsOk());
+      if (token != nullptr && req.page_token().empty()) *token = page.change_token();
+      for (const v1::Subscription& s : page.subscriptions()) copy[s.name()] = s.etag();
+      req.set_page_token(page.next_page_token());
+    } while (!req.page_token().empty());
+    return copy;
+  };
+  std::string token;
+  std::map<std::string, std::string> copy = list_all(&token);
+  for (const int listed = writes; writes < listed + 30;) std::this_thread::yield();
+  stop = true;
+  writer.join();
+
+  auto changes = v1::ChangeService::NewStub(
+      client::Connect(absl::StrCat("127.0.0.1:", billing_server_->port())));
+  v1::ListChangesRequest req;
+  req.set_parent(firm_);
+  req.set_resume_token(token);
+  std::vector<v1::ChangeEvent> events;
+  ASSERT_THAT(testing::ListEveryChange(
+                  *changes, req, [] { return Ctx("alice"); }, events),
+              IsOk());
+  for (const v1::ChangeEvent& event : events) {
+    if (event.has_resource()) {
+      copy[event.name()] = event.etag();
+    } else {
+      copy.erase(event.name());
+    }
+  }
+  const std::map<std::string, std::string> billing = list_all(nullptr);
+  EXPECT_EQ(copy, billing);
+  EXPECT_EQ(billing.size(), subscriptions.size() + 0u);
+  for (const auto& [name, etag] : billing) EXPECT_NE(etag, "") << name;
+}
+
 // Billing's own feed: every writing RPC leaves its change, typed for what it
 // did. Every RPC of the service is either in the table or a read, so a new
 // one fails here until it is placed.
@@ -451,6 +565,7 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
        v1::ChangeEvent::TRIAL_STARTED},
   };
   std::set<std::string> covered;
+  std::set<std::string> etags;
   for (const Step& step : steps) {
     SCOPED_TRACE(step.method);
     const grpc::Status status = step.call();
@@ -461,6 +576,14 @@ TEST_F(BillingServiceTest, EveryBillingWriteLeavesItsChangeInBillingsFeed) {
     EXPECT_EQ(events[0].name(), subscription_);
     EXPECT_EQ(events[0].resource().subscription().name(), subscription_);
     EXPECT_EQ(events[0].source(), "api");
+    // The etag a copy kept from the feed guards its updates with: the
+    // subscription's own, new with every change.
+    v1::GetSubscriptionRequest get;
+    get.set_name(subscription_);
+    v1::Subscription now;
+    ASSERT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &now), IsOk());
+    EXPECT_EQ(events[0].etag(), now.etag());
+    EXPECT_TRUE(etags.insert(now.etag()).second) << now.etag() << " seen before";
     covered.insert(step.method);
   }
   const std::set<std::string> reads = {"GetSubscription", "ListSubscriptions",

@@ -170,8 +170,11 @@ TEST_F(ImportServiceTest, AJobsStatesAreInImportsFeed) {
   EXPECT_EQ(last.resource().import_job().state(), v1::ImportJob::SUCCEEDED);
   EXPECT_EQ(last.resource().import_job().total_rows(), job.total_rows());
   EXPECT_THAT(last.changed_fields().paths(), ::testing::Contains("state"));
+  // Each change of the job gives it a new etag, the one a read answers.
+  EXPECT_EQ(last.etag(), job.etag());
   for (size_t i = 1; i < static_cast<size_t>(resp.events_size()); ++i) {
     EXPECT_GT(resp.events(i).sequence(), resp.events(i - 1).sequence());
+    EXPECT_NE(resp.events(i).etag(), resp.events(i - 1).etag());
   }
   EXPECT_THAT(import_changes_->ListChanges(Ctx("mallory").get(), req, &resp),
               StatusIs(absl::StatusCode::kPermissionDenied));

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "common/requests/etag.h"
 #include "services/billing/domain/rules.h"
 #include "tests/support/callers.h"
 #include "tests/support/status_matchers.h"
@@ -224,6 +225,56 @@ TEST_F(PlanTest, ListFiltersByPlanTrialAndEligibility) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+// AIP-154, as for the directory's resources: the etag names the stored
+// state, every write moves it, and a change sent with a stale one is
+// ABORTED and changes nothing.
+TEST_F(PlanTest, EveryWriteMovesTheEtagAndAStaleOneIsAborted) {
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  const std::string subscribed = requests::EtagOf(Now().record);
+  ASSERT_THAT(billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                         v1::BillingPeriod::ANNUAL, "", subscribed),
+              IsOk());
+  const std::string annual = requests::EtagOf(Now().record);
+  EXPECT_NE(annual, subscribed);
+
+  absl::Status stale = billing_
+                           ->SetBillingPeriod(testing::As("anna"), ref_,
+                                              v1::BillingPeriod::MONTHLY, "", subscribed)
+                           .status();
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted, "changed since etag"));
+  EXPECT_EQ(Reason(stale), "STALE_ETAG");
+  EXPECT_THAT(billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "",
+                                   subscribed),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(billing_->RemoveProduct(testing::As("anna"), ref_, v1::Product::PLUS, "",
+                                      subscribed),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(
+      billing_->AddPaymentMethod(testing::As("client-owner"), ref_, "", subscribed),
+      StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(Now().record.billing_period(), v1::BillingPeriod::ANNUAL);
+  EXPECT_EQ(requests::EtagOf(Now().record), annual);
+
+  // A change that changes nothing keeps it; one without an etag applies.
+  ASSERT_THAT(
+      billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PLUS, "", annual),
+      IsOk());
+  EXPECT_EQ(requests::EtagOf(Now().record), annual);
+  ASSERT_THAT(billing_->AddPaymentMethod(testing::As("client-owner"), ref_, ""), IsOk());
+  EXPECT_NE(requests::EtagOf(Now().record), annual);
+}
+
+TEST_F(PlanTest, TheSweepAndTheClientsDeletionMoveTheEtag) {
+  ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
+  const std::string subscribed = requests::EtagOf(Now().record);
+  clock_.Advance(kTrialLength);
+  ASSERT_THAT(billing_->SweepExpiredTrials(), IsOkAndHolds(::testing::SizeIs(1)));
+  const std::string lapsed = requests::EtagOf(Now().record);
+  EXPECT_NE(lapsed, subscribed);
+  ASSERT_THAT(billing_->ClientGone(ref_.firm_id, ref_.company_id, 7), IsOkAndHolds(true));
+  EXPECT_NE(requests::EtagOf(Now().record), lapsed);
+}
+
 class RequestIdTest : public BillingTest {};
 
 TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
@@ -240,6 +291,19 @@ TEST_F(RequestIdTest, ARetryReturnsTheFirstResultAndChangesNothing) {
   ASSERT_THAT(retry, IsOk());
   EXPECT_TRUE(HasProduct(retry->record, v1::Product::PAYROLL));
   EXPECT_FALSE(HasProduct(Now().record, v1::Product::PAYROLL));
+}
+
+TEST_F(RequestIdTest, ARetryIsAnsweredEvenWhenItsEtagIsStaleByThen) {
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
+  const std::string read = requests::EtagOf(Now().record);
+  auto first = billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                          v1::BillingPeriod::ANNUAL, "r-1", read);
+  ASSERT_THAT(first, IsOk());
+  // The answer was lost; the retry carries the etag the first one changed.
+  auto retry = billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                          v1::BillingPeriod::ANNUAL, "r-1", read);
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_EQ(requests::EtagOf(retry->record), requests::EtagOf(first->record));
 }
 
 TEST_F(RequestIdTest, OneIdSentFor64ClientsAtOnceIsOneRequest) {
