@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   }
   changes::ChangeLog& change_log = (*store)->change_log();
   directory::DirectoryService service(directory, *basics->frame, change_log);
-  directory::WorkspaceService workspace(directory, *basics->frame);
+  directory::WorkspaceService workspace(directory, *basics->frame, change_log);
   directory::DirectoryChangeReaders change_readers(directory);
   SystemClock real_time;
   changes::ChangeService change_feed(change_log, change_readers, *basics->frame,

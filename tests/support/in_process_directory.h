@@ -28,7 +28,7 @@ class InProcessDirectory {
         store_(std::move(*directory::RocksDirectoryStore::Create(db_.get(), clock))),
         directory_(*store_, clock, wholesale, imports_),
         service_(directory_, frame_, store_->change_log()),
-        workspace_(directory_, frame_),
+        workspace_(directory_, frame_, store_->change_log()),
         change_readers_(directory_),
         change_feed_(store_->change_log(), change_readers_, frame_, real_time_),
         server_(std::move(*server::Server::Start({.listen = "127.0.0.1:0"},

@@ -2,7 +2,9 @@
 #define CLIENTBOOK_TESTS_SUPPORT_LIST_CHANGES_H_
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "clientbook/v1/changes.grpc.pb.h"
@@ -27,6 +29,31 @@ inline grpc::Status ListEveryChange(
     if (page.caught_up()) return grpc::Status::OK;
     request.set_resume_token(page.resume_token());
   }
+}
+
+// A consumer's copy of a list: each resource's name and etag.
+using NamesToEtags = std::map<std::string, std::string>;
+
+// Applies one change to `copy`, as a consumer following the feed does: the
+// resource after it replaces its entry; a resource gone leaves.
+inline void ApplyToCopy(const v1::ChangeEvent& event, NamesToEtags& copy) {
+  if (event.has_resource()) {
+    copy[event.name()] = event.etag();
+  } else {
+    copy.erase(event.name());
+  }
+}
+
+// Brings `copy`, listed at the change_token `request` resumes from, up to
+// date as the bootstrap recipe does: every change since, in order. The
+// first failing call's status ends it.
+inline grpc::Status FollowInto(
+    v1::ChangeService::StubInterface& feed, const v1::ListChangesRequest& request,
+    const std::function<std::unique_ptr<grpc::ClientContext>()>& as, NamesToEtags& copy) {
+  std::vector<v1::ChangeEvent> events;
+  if (grpc::Status s = ListEveryChange(feed, request, as, events); !s.ok()) return s;
+  for (const v1::ChangeEvent& event : events) ApplyToCopy(event, copy);
+  return grpc::Status::OK;
 }
 
 }  // namespace clientbook::testing

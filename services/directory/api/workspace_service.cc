@@ -1,5 +1,6 @@
 #include "services/directory/api/workspace_service.h"
 
+#include "common/changes/change_token.h"
 #include "common/names/names.h"
 #include "common/server/respond.h"
 #include "common/server/update_mask.h"
@@ -57,6 +58,8 @@ grpc::ServerUnaryReactor* WorkspaceService::ListNotes(grpc::CallbackServerContex
             .query = req->query(),
             .show_deleted = req->show_deleted(),
             .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         if (!req->client().empty()) {
           CB_ASSIGN_OR_RETURN(query.company_id,
                               ClientOfFirm("client", req->client(), firm.firm_id));
@@ -181,6 +184,8 @@ grpc::ServerUnaryReactor* WorkspaceService::ListTodos(grpc::CallbackServerContex
             .state = req->state(),
             .open_only = req->open_only(),
             .page = {.page_size = req->page_size(), .page_token = req->page_token()}};
+        resp->set_change_token(
+            changes::ListChangeToken(changes_, req->parent(), req->page_token()));
         if (!req->client().empty()) {
           CB_ASSIGN_OR_RETURN(query.company_id,
                               ClientOfFirm("client", req->client(), firm.firm_id));

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_SERVICES_DIRECTORY_API_WORKSPACE_SERVICE_H_
 
 #include "clientbook/v1/workspace.grpc.pb.h"
+#include "common/changes/change_log.h"
 #include "common/server/arena_messages.h"
 #include "common/server/frame.h"
 #include "services/directory/domain/directory.h"
@@ -13,8 +14,9 @@ namespace clientbook::directory {
 // reads on gRPC's threads, writes on the frame's blocking pool. No rules live here.
 class WorkspaceService final : public v1::WorkspaceService::CallbackService {
  public:
-  WorkspaceService(Directory& directory, server::Frame& frame)
-      : directory_(directory), frame_(frame) {
+  WorkspaceService(Directory& directory, server::Frame& frame,
+                   const changes::ChangeLog& changes)
+      : directory_(directory), frame_(frame), changes_(changes) {
     SetMessageAllocatorFor_ListNotes(&list_notes_messages_);
     SetMessageAllocatorFor_ListTodos(&list_todos_messages_);
   }
@@ -56,6 +58,7 @@ class WorkspaceService final : public v1::WorkspaceService::CallbackService {
  private:
   Directory& directory_;
   server::Frame& frame_;
+  const changes::ChangeLog& changes_;
   // Pages of up to 1,000, each written in place on the call's arena.
   server::ArenaMessages<v1::ListNotesRequest, v1::ListNotesResponse> list_notes_messages_;
   server::ArenaMessages<v1::ListTodosRequest, v1::ListTodosResponse> list_todos_messages_;

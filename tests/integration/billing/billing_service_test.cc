@@ -431,7 +431,7 @@ TEST_F(BillingServiceTest, ListThenFollowEndsEqualToBillingUnderConcurrentWrites
     }
   });
   auto list_all = [&](std::string* token) {
-    std::map<std::string, std::string> copy;  // name -> etag
+    testing::NamesToEtags copy;
     v1::ListSubscriptionsRequest req;
     req.set_parent(firm_);
     req.set_page_size(5);
@@ -446,7 +446,7 @@ TEST_F(BillingServiceTest, ListThenFollowEndsEqualToBillingUnderConcurrentWrites
     return copy;
   };
   std::string token;
-  std::map<std::string, std::string> copy = list_all(&token);
+  testing::NamesToEtags copy = list_all(&token);
   for (const int listed = writes; writes < listed + 30;) std::this_thread::yield();
   stop = true;
   writer.join();
@@ -456,18 +456,10 @@ TEST_F(BillingServiceTest, ListThenFollowEndsEqualToBillingUnderConcurrentWrites
   v1::ListChangesRequest req;
   req.set_parent(firm_);
   req.set_resume_token(token);
-  std::vector<v1::ChangeEvent> events;
-  ASSERT_THAT(testing::ListEveryChange(
-                  *changes, req, [] { return Ctx("alice"); }, events),
+  ASSERT_THAT(testing::FollowInto(
+                  *changes, req, [] { return Ctx("alice"); }, copy),
               IsOk());
-  for (const v1::ChangeEvent& event : events) {
-    if (event.has_resource()) {
-      copy[event.name()] = event.etag();
-    } else {
-      copy.erase(event.name());
-    }
-  }
-  const std::map<std::string, std::string> billing = list_all(nullptr);
+  const testing::NamesToEtags billing = list_all(nullptr);
   EXPECT_EQ(copy, billing);
   EXPECT_EQ(billing.size(), subscriptions.size() + 0u);
   for (const auto& [name, etag] : billing) EXPECT_NE(etag, "") << name;

@@ -951,6 +951,36 @@ TEST_F(ChangeFeedTest, TokensResumeAndRefuseWhatIsNotTheirs) {
   ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &second), IsOk());
   ASSERT_GE(second.events_size(), 1);
   EXPECT_EQ(second.events(0).name(), firm + "/members/carla");
+  // And a list of a client's notes, or of the firm's to-dos (until session
+  // 53 neither named a position).
+  const std::string client = NewClient(firm, "Bianchi Sas").name();
+  v1::ListNotesResponse notes;
+  ASSERT_THAT(workspace_->ListNotes(As("owner").get(),
+                                    Text<v1::ListNotesRequest>(absl::StrCat(
+                                        "parent: '", firm, "' client: '", client, "'")),
+                                    &notes),
+              IsOk());
+  ASSERT_FALSE(notes.change_token().empty());
+  v1::ListTodosResponse todos;
+  ASSERT_THAT(
+      workspace_->ListTodos(
+          As("owner").get(),
+          Text<v1::ListTodosRequest>(absl::StrCat("parent: '", firm, "'")), &todos),
+      IsOk());
+  ASSERT_FALSE(todos.change_token().empty());
+  v1::Note note;
+  ASSERT_THAT(workspace_->CreateNote(As("owner").get(),
+                                     Text<v1::CreateNoteRequest>(absl::StrCat(
+                                         "parent: '", firm, "' note { client: '", client,
+                                         "' kind: GENERAL text: 'Called about VAT' }")),
+                                     &note),
+              IsOk());
+  for (const std::string& token : {notes.change_token(), todos.change_token()}) {
+    req.set_resume_token(token);
+    ASSERT_THAT(changes_->ListChanges(As("owner").get(), req, &second), IsOk());
+    ASSERT_GE(second.events_size(), 1);
+    EXPECT_EQ(second.events(second.events_size() - 1).name(), note.name());
+  }
   // But not of another firm.
   req.set_parent(NewFirm("owner"));
   EXPECT_THAT(changes_->ListChanges(As("owner").get(), req, &second),
@@ -1258,7 +1288,7 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
     }
   });
   auto list_all = [&](std::string* token) {
-    std::map<std::string, std::string> copy;  // name -> etag
+    testing::NamesToEtags copy;
     v1::ListClientsRequest req;
     req.set_parent(firm);
     req.set_page_size(20);
@@ -1273,7 +1303,7 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
     return copy;
   };
   std::string token;
-  std::map<std::string, std::string> copy = list_all(&token);
+  testing::NamesToEtags copy = list_all(&token);
   // More writes after the list.
   for (const int listed = writes; writes < listed + 30;) std::this_thread::yield();
   stop = true;
@@ -1283,17 +1313,9 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
   req.set_parent(firm);
   req.set_filter("resource_type = \"clientbook.v1.Client\"");
   req.set_resume_token(token);
-  std::vector<v1::ChangeEvent> events;
-  ASSERT_THAT(testing::ListEveryChange(
-                  *changes_, req, [] { return As("owner"); }, events),
+  ASSERT_THAT(testing::FollowInto(
+                  *changes_, req, [] { return As("owner"); }, copy),
               IsOk());
-  for (const v1::ChangeEvent& event : events) {
-    if (event.has_resource()) {
-      copy[event.name()] = event.etag();
-    } else {
-      copy.erase(event.name());
-    }
-  }
   EXPECT_EQ(copy, list_all(nullptr));
 }
 
@@ -1483,18 +1505,13 @@ TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentW
   req.set_filter("resource_type = \"clientbook.v1.Client\"");
   req.set_start(v1::WatchChangesRequest::SNAPSHOT);
   auto stream = changes_->WatchChanges(ctx.get(), req);
-  std::map<std::string, std::string> copy;  // name -> etag
-  auto apply = [&copy](const v1::ChangeEvent& event) {
-    if (event.has_resource()) {
-      copy[event.name()] = event.etag();
-    } else {
-      copy.erase(event.name());
-    }
-  };
+  testing::NamesToEtags copy;
   v1::WatchChangesResponse response;
   bool complete = false;
   while (!complete && stream->Read(&response)) {
-    for (const v1::ChangeEvent& event : response.events()) apply(event);
+    for (const v1::ChangeEvent& event : response.events()) {
+      testing::ApplyToCopy(event, copy);
+    }
     complete = response.snapshot_complete();
   }
   ASSERT_TRUE(complete);
@@ -1503,12 +1520,14 @@ TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentW
   writer.join();
   const std::string marker = NewClient(firm, "Marker").name();
   while (!copy.contains(marker) && stream->Read(&response)) {
-    for (const v1::ChangeEvent& event : response.events()) apply(event);
+    for (const v1::ChangeEvent& event : response.events()) {
+      testing::ApplyToCopy(event, copy);
+    }
   }
   ctx->TryCancel();
   stream->Finish();
 
-  std::map<std::string, std::string> listed;
+  testing::NamesToEtags listed;
   v1::ListClientsRequest list;
   list.set_parent(firm);
   list.set_page_size(1000);
