@@ -264,6 +264,36 @@ TEST_F(PlanTest, EveryWriteMovesTheEtagAndAStaleOneIsAborted) {
   EXPECT_NE(requests::EtagOf(Now().record), annual);
 }
 
+// 64 admins who read the same subscription change it at once, each with
+// the etag read: one change applies, every other is told, none is lost
+// unseen.
+TEST_F(PlanTest, OfSixtyFourRacingChangesWithOneEtagOneApplies) {
+  constexpr int kCallers = 64;
+  ASSERT_THAT(Subscribe(v1::Plan::WHOLESALE, {v1::Product::PLUS}), IsOk());
+  const SubscriptionView read = Now();
+  std::atomic<int> applied = 0;
+  std::atomic<int> aborted = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      absl::Status s =
+          (i % 2 == 0
+               ? billing_->SetBillingPeriod(testing::As("anna"), ref_,
+                                            v1::BillingPeriod::ANNUAL, "",
+                                            requests::EtagOf(read.record))
+               : billing_->AddProduct(testing::As("anna"), ref_, v1::Product::PAYROLL, "",
+                                      requests::EtagOf(read.record)))
+              .status();
+      if (s.ok()) ++applied;
+      if (s.code() == absl::StatusCode::kAborted) ++aborted;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(aborted, kCallers - 1);
+  EXPECT_EQ(Now().record.revision(), read.record.revision() + 1);
+}
+
 TEST_F(PlanTest, TheSweepAndTheClientsDeletionMoveTheEtag) {
   ASSERT_THAT(Subscribe(v1::Plan::DIRECT_DISCOUNT, {v1::Product::PLUS}), IsOk());
   const std::string subscribed = requests::EtagOf(Now().record);
