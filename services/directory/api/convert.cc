@@ -142,6 +142,7 @@ v1::ClientListView ToProto(uint64_t firm_id, absl::string_view user_id,
   v1::ClientListView out;
   out.set_name(names::ClientListViewName{firm_id, std::string(user_id)}.ToString());
   *out.mutable_columns() = view.columns();
+  out.set_etag(EtagOf(view));
   return out;
 }
 

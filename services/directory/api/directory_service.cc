@@ -494,7 +494,8 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
         CB_ASSIGN_OR_RETURN(
             ListViewRecord view,
             directory_.listing.UpdateListView(
-                caller, ref, std::vector<std::string>(columns.begin(), columns.end())));
+                caller, ref, std::vector<std::string>(columns.begin(), columns.end()),
+                req->client_list_view().etag()));
         *resp = ToProto(ref.firm_id, ref.user_id, view);
         return absl::OkStatus();
       });

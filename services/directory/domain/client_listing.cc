@@ -200,7 +200,7 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(
 
 absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     const auth::Caller& caller, const names::ClientListViewName& view_name,
-    const std::vector<std::string>& columns) {
+    const std::vector<std::string>& columns, absl::string_view etag) {
   const uint64_t firm_id = view_name.firm_id;
   const absl::string_view user_id = view_name.user_id;
   // Under the firm's lock, as the member's removal (which deletes the view):
@@ -230,12 +230,19 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     }
   }
   if (!violations.empty()) return errors::InvalidArgument(violations);
-  ListViewRecord view;
-  for (const std::string& column : columns) view.add_columns(column);
   absl::StatusOr<std::optional<ListViewRecord>> stored =
       list_view_store_.GetListView(firm_id, user_id);
   if (!stored.ok()) return stored.status();
-  if (stored->has_value() && ChangesNothing(**stored, view)) return view;
+  const ListViewRecord before = stored->value_or(ListViewRecord());
+  if (absl::Status s = CheckEtagIfSent(view_name.ToString(), etag, EtagOf(before));
+      !s.ok()) {
+    return s;
+  }
+  ListViewRecord view;
+  for (const std::string& column : columns) view.add_columns(column);
+  view.set_revision(before.revision());
+  if (stored->has_value() && ChangesNothing(before, view)) return view;
+  view.set_revision(before.revision() + 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->list_views().PutListView(firm_id, user_id, view);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

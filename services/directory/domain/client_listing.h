@@ -41,12 +41,13 @@ class ClientListing {
   absl::StatusOr<Page<ClientRecord>> ListClients(const auth::Caller& caller,
                                                  const ClientListQuery& query);
 
-  // Each member's client-list columns.
+  // Each member's client-list columns; the update takes the view's etag
+  // optionally (stale: ABORTED, nothing saved).
   absl::StatusOr<ListViewRecord> GetListView(const auth::Caller& caller,
                                              const names::ClientListViewName& view_name);
   absl::StatusOr<ListViewRecord> UpdateListView(
       const auth::Caller& caller, const names::ClientListViewName& view_name,
-      const std::vector<std::string>& columns);
+      const std::vector<std::string>& columns, absl::string_view etag = "");
 
  private:
   DirectoryCore& core_;

@@ -387,6 +387,30 @@ TEST_F(ListViewTest, KeepsEachMembersColumnsInTheirOrder) {
   EXPECT_EQ(owner->columns(0), "display_name");
 }
 
+// The view saved in one window and then in another that read it before:
+// the second is told, not saved over the first unseen. Saving the columns
+// as they are keeps the etag.
+TEST_F(ListViewTest, AViewSavedSinceItWasReadIsAborted) {
+  const names::ClientListViewName anna{firm_, "anna"};
+  const ListViewRecord defaults =
+      testing::ValueOrFail(directory_->listing.GetListView(testing::As("anna"), anna));
+  const std::string read = EtagOf(defaults);
+  const ListViewRecord saved = testing::ValueOrFail(directory_->listing.UpdateListView(
+      testing::As("anna"), anna, {"client_number", "display_name"}, read));
+  EXPECT_NE(EtagOf(saved), read);
+  auto stale = directory_->listing.UpdateListView(testing::As("anna"), anna,
+                                                  {"display_name"}, read);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted, "changed since etag"));
+  EXPECT_EQ(errors::ReasonOf(stale.status()), "STALE_ETAG");
+  const ListViewRecord now =
+      testing::ValueOrFail(directory_->listing.GetListView(testing::As("anna"), anna));
+  EXPECT_THAT(now.columns(), ::testing::ElementsAre("client_number", "display_name"));
+  EXPECT_EQ(EtagOf(now), EtagOf(saved));
+  const ListViewRecord same = testing::ValueOrFail(directory_->listing.UpdateListView(
+      testing::As("anna"), anna, {"client_number", "display_name"}, EtagOf(saved)));
+  EXPECT_EQ(EtagOf(same), EtagOf(saved));
+}
+
 TEST_F(ListViewTest, AMembersViewIsTheirsAlone) {
   const names::ClientListViewName owners{firm_, "owner"};
   for (const absl::Status& refused :
