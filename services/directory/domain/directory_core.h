@@ -159,7 +159,8 @@ absl::StatusOr<Result> DirectoryCore::Write(
   return result;
 }
 
-// A firm's, member's, client's, note's or to-do's etag: the shared rule.
+// The etags of the directory's records (firm, member, client, list view,
+// note, to-do): the rule every service shares.
 using requests::CheckEtag;
 using requests::CheckEtagIfSent;
 using requests::EtagOf;
