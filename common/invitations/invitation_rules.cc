@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
+#include "common/requests/etag.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
@@ -75,10 +76,16 @@ absl::StatusOr<InvitationRecord> NewInvitation(
   invitation.set_invitee_email(draft.invitee_email());
   invitation.set_inviter_user_id(std::string(inviter));
   invitation.set_state(v1::InvitationState::PENDING);
+  invitation.set_revision(1);
   invitation.set_token(tokens.Next());
   invitation.set_create_time_us(absl::ToUnixMicros(now));
   invitation.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
   return invitation;
+}
+
+void Answer(InvitationRecord& invitation, v1::InvitationState answer) {
+  invitation.set_state(answer);
+  invitation.set_revision(invitation.revision() + 1);
 }
 
 InvitationRecord AsSeen(InvitationRecord invitation, int64_t now_us, bool keep_token) {
@@ -222,6 +229,7 @@ v1::Invitation ToProto(const InvitationRecord& invitation) {
   out.set_inviter_user_id(invitation.inviter_user_id());
   out.set_state(invitation.state());
   out.set_token(invitation.token());
+  out.set_etag(requests::EtagOf(invitation));
   *out.mutable_create_time() =
       TimeUtil::MicrosecondsToTimestamp(invitation.create_time_us());
   *out.mutable_expire_time() =

@@ -66,6 +66,9 @@ absl::StatusOr<InvitationRecord> NewInvitation(
     const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
     absl::Time now);
 
+// Records `invitation`'s answer (accepted or declined) and moves its etag.
+void Answer(InvitationRecord& invitation, v1::InvitationState answer);
+
 // The state a reader sees: a pending invitation past its lifetime reads as
 // expired without anything having to rewrite it. The token is shown only to
 // its creator, once.

@@ -128,7 +128,7 @@ absl::StatusOr<InvitationRecord> Invitations::AcceptInvitation(
     }
     return client.status();
   }
-  invitation->set_state(v1::InvitationState::ACCEPTED);
+  invitations::Answer(*invitation, v1::InvitationState::ACCEPTED);
   invitation->set_accepted_firm_id(*firm);
   invitation->clear_accepting_firm_id();
   if (absl::Status s = Put({.actor = caller.user_id}, *invitation); !s.ok()) return s;
@@ -149,7 +149,7 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
                      names::FirmName{invitation->accepting_firm_id()}.ToString(),
                      ": retry the accept"));
   }
-  invitation->set_state(v1::InvitationState::DECLINED);
+  invitations::Answer(*invitation, v1::InvitationState::DECLINED);
   if (absl::Status s = Put({.actor = caller.user_id}, *invitation); !s.ok()) return s;
   return invitations::AsSeen(*std::move(invitation), NowMicros(), false);
 }

@@ -75,12 +75,14 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
         firm.set_display_name(text::Trim(display_name));
         firm.set_create_time_us(core_.NowMicros());
         firm.set_time_zone(std::string(time_zone));
+        firm.set_revision(1);
         MemberRecord admin;
         admin.set_firm_id(*id);
         admin.set_user_id(caller.user_id);
         admin.set_email(std::string(creator_email));
         admin.set_display_name(text::Trim(creator_display_name));
         admin.set_role(v1::Role::PRIMARY_ADMIN);
+        admin.set_revision(1);
         write.firms().PutFirm(firm);
         write.firms().IndexCreator(caller.user_id, *id);
         write.firms().PutMember(admin);
@@ -191,6 +193,7 @@ absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
+  added.set_revision(1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

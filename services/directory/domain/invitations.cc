@@ -92,7 +92,7 @@ absl::StatusOr<std::pair<InvitationRecord, ClientRecord>> Invitations::AcceptInv
     return m.status();
   }
   ClientRecord client = ClientOf(*inv, *firm_id, caller.user_id);
-  inv->set_state(v1::InvitationState::ACCEPTED);
+  invitations::Answer(*inv, v1::InvitationState::ACCEPTED);
   inv->set_accepted_firm_id(*firm_id);
 
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
@@ -108,7 +108,7 @@ absl::StatusOr<InvitationRecord> Invitations::DeclineInvitation(
   auto guard = core_.LockToken(token);
   absl::StatusOr<InvitationRecord> inv = LoadPendingInvitation(caller, token);
   if (!inv.ok()) return inv.status();
-  inv->set_state(v1::InvitationState::DECLINED);
+  invitations::Answer(*inv, v1::InvitationState::DECLINED);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
   if (absl::Status s = write->Commit(); !s.ok()) return s;

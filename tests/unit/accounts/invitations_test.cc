@@ -150,6 +150,7 @@ TEST_F(AccountsInvitationsTest, EveryWriteOfAnInvitationIsInTheChangeLog) {
   ASSERT_TRUE(after.ParseFromString(accepted.after()));
   EXPECT_EQ(before.state(), v1::InvitationState::PENDING);
   EXPECT_EQ(after.state(), v1::InvitationState::ACCEPTED);
+  EXPECT_EQ(after.revision(), before.revision() + 1) << "the answer moves its etag";
   for (size_t i = 1; i < log->size(); ++i) {
     EXPECT_EQ((*log)[i].sequence(), (*log)[i - 1].sequence() + 1);
   }

@@ -201,15 +201,22 @@ TEST_F(FirmTest, ListMyFirmsPagesThroughTheCallersFirmsInIdOrder) {
 // without a word, as a firm had no etag.
 TEST_F(FirmTest, AStaleEtagIsAbortedAndAnUpdateWithoutOneStillApplies) {
   const uint64_t firm = NewFirm("owner");
+  // A new firm and its first member start at r1, as every resource does.
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(
+                directory_->firms.GetFirm(testing::As("owner"), names::FirmName{firm}))),
+            "r1");
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(directory_->firms.GetMember(
+                testing::As("owner"), names::MemberName{firm, "owner"}))),
+            "r1");
   FirmRecord patch;
   patch.set_display_name("Studio Rossi");
   auto renamed = directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm},
-                                              patch, {"display_name"}, "r0");
+                                              patch, {"display_name"}, "r1");
   ASSERT_THAT(renamed, IsOk()) << renamed.status();
-  EXPECT_EQ(EtagOf(*renamed), "r1");
+  EXPECT_EQ(EtagOf(*renamed), "r2");
   patch.set_display_name("Studio Bianchi");
   auto stale = directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm},
-                                            patch, {"display_name"}, "r0");
+                                            patch, {"display_name"}, "r1");
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(errors::ReasonOf(stale.status()), "STALE_ETAG");
   auto now = testing::ValueOrFail(
@@ -219,12 +226,12 @@ TEST_F(FirmTest, AStaleEtagIsAbortedAndAnUpdateWithoutOneStillApplies) {
   auto unguarded = directory_->firms.UpdateFirm(
       testing::As("owner"), names::FirmName{firm}, patch, {"display_name"});
   ASSERT_THAT(unguarded, IsOk());
-  EXPECT_EQ(EtagOf(*unguarded), "r2");
+  EXPECT_EQ(EtagOf(*unguarded), "r3");
   // A change of nothing keeps it.
   EXPECT_EQ(
       EtagOf(testing::ValueOrFail(directory_->firms.UpdateFirm(
-          testing::As("owner"), names::FirmName{firm}, patch, {"display_name"}, "r2"))),
-      "r2");
+          testing::As("owner"), names::FirmName{firm}, patch, {"display_name"}, "r3"))),
+      "r3");
 }
 
 TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {

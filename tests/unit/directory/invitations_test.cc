@@ -251,6 +251,28 @@ TEST_F(InvitationTest, DeclinedInvitationCannotBeAccepted) {
               Optional(std::string("INVITATION_DECLINED")));
 }
 
+// A copy of an invitation kept from the feed tells its answer from the
+// pending state it listed by the etag, as for every other resource.
+TEST_F(InvitationTest, AnAnswerMovesItsEtag) {
+  const InvitationRecord accepted_one = Invite();
+  const InvitationRecord declined_one = Invite();
+  EXPECT_EQ(invitations::ToProto(accepted_one).etag(), "r1");
+  auto accepted =
+      directory_->invitations.AcceptInvitation(anna_, accepted_one.token(), std::nullopt);
+  ASSERT_THAT(accepted, IsOk()) << accepted.status();
+  EXPECT_EQ(invitations::ToProto(accepted->first).etag(), "r2");
+  auto declined = directory_->invitations.DeclineInvitation(anna_, declined_one.token());
+  ASSERT_THAT(declined, IsOk()) << declined.status();
+  EXPECT_EQ(invitations::ToProto(*declined).etag(), "r2");
+  // The listing shows what was stored.
+  auto listed = directory_->invitations.ListInvitations(As("rossi-owner"), "", {});
+  ASSERT_THAT(listed, IsOk()) << listed.status();
+  ASSERT_EQ(listed->items.size(), 2u);
+  for (const InvitationRecord& invitation : listed->items) {
+    EXPECT_EQ(invitations::ToProto(invitation).etag(), "r2");
+  }
+}
+
 TEST_F(InvitationTest, UnknownTokenIsNotFound) {
   EXPECT_THAT(directory_->invitations.AcceptInvitation(anna_, "nope", std::nullopt),
               StatusIs(absl::StatusCode::kNotFound));
