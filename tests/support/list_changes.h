@@ -34,6 +34,26 @@ inline grpc::Status ListEveryChange(
 // A consumer's copy of a list: each resource's name and etag.
 using NamesToEtags = std::map<std::string, std::string>;
 
+// A consumer's copy as a List answers it: every page of `request`, each
+// read by `list` (a failing page ends it with its status), each item of a
+// page `items_of` gives added with its etag. The first page's change_token
+// goes to `change_token` when given.
+template <typename Request, typename Response, typename ItemsOf>
+grpc::Status ListIntoCopy(
+    Request request, const std::function<grpc::Status(const Request&, Response&)>& list,
+    const ItemsOf& items_of, NamesToEtags& copy, std::string* change_token = nullptr) {
+  do {
+    Response page;
+    if (grpc::Status s = list(request, page); !s.ok()) return s;
+    if (change_token != nullptr && request.page_token().empty()) {
+      *change_token = page.change_token();
+    }
+    for (const auto& item : items_of(page)) copy[item.name()] = item.etag();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return grpc::Status::OK;
+}
+
 // Applies one change to `copy`, as a consumer following the feed does: the
 // resource after it replaces its entry; a resource gone leaves.
 inline void ApplyToCopy(const v1::ChangeEvent& event, NamesToEtags& copy) {

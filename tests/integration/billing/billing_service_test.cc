@@ -435,14 +435,18 @@ TEST_F(BillingServiceTest, ListThenFollowEndsEqualToBillingUnderConcurrentWrites
     v1::ListSubscriptionsRequest req;
     req.set_parent(firm_);
     req.set_page_size(5);
-    do {
-      v1::ListSubscriptionsResponse page;
-      EXPECT_THAT(billing_stub_->ListSubscriptions(Ctx("alice").get(), req, &page),
-                  IsOk());
-      if (token != nullptr && req.page_token().empty()) *token = page.change_token();
-      for (const v1::Subscription& s : page.subscriptions()) copy[s.name()] = s.etag();
-      req.set_page_token(page.next_page_token());
-    } while (!req.page_token().empty());
+    const grpc::Status listed = testing::ListIntoCopy<v1::ListSubscriptionsRequest,
+                                                      v1::ListSubscriptionsResponse>(
+        req,
+        [&](const v1::ListSubscriptionsRequest& page_req,
+            v1::ListSubscriptionsResponse& page) {
+          return billing_stub_->ListSubscriptions(Ctx("alice").get(), page_req, &page);
+        },
+        [](const v1::ListSubscriptionsResponse& page) -> const auto& {
+          return page.subscriptions();
+        },
+        copy, token);
+    EXPECT_THAT(listed, IsOk());
     return copy;
   };
   std::string token;

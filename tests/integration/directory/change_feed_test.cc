@@ -143,6 +143,19 @@ class ChangeFeedTest : public ::testing::Test {
     return client;
   }
 
+  // The owner's copy of the clients `req` lists, every page of it.
+  grpc::Status ListClientsIntoCopy(const v1::ListClientsRequest& req,
+                                   testing::NamesToEtags& copy,
+                                   std::string* change_token = nullptr) {
+    return testing::ListIntoCopy<v1::ListClientsRequest, v1::ListClientsResponse>(
+        req,
+        [&](const v1::ListClientsRequest& page_req, v1::ListClientsResponse& page) {
+          return directory_->ListClients(As("owner").get(), page_req, &page);
+        },
+        [](const v1::ListClientsResponse& page) -> const auto& { return page.clients(); },
+        copy, change_token);
+  }
+
   // Every change from `next` on, read as the platform; moves `next` on.
   std::vector<v1::ChangeEvent> ChangesFrom(uint64_t& next) {
     std::vector<v1::ChangeEvent> events;
@@ -1298,13 +1311,7 @@ TEST_F(ChangeFeedTest, ListThenFollowEndsEqualToTheStoreUnderConcurrentWrites) {
     req.set_parent(firm);
     req.set_page_size(20);
     req.set_show_inactive(true);
-    do {
-      v1::ListClientsResponse page;
-      EXPECT_THAT(directory_->ListClients(As("owner").get(), req, &page), IsOk());
-      if (token != nullptr && req.page_token().empty()) *token = page.change_token();
-      for (const v1::Client& client : page.clients()) copy[client.name()] = client.etag();
-      req.set_page_token(page.next_page_token());
-    } while (!req.page_token().empty());
+    EXPECT_THAT(ListClientsIntoCopy(req, copy, token), IsOk());
     return copy;
   };
   std::string token;
@@ -1537,12 +1544,7 @@ TEST_F(ChangeFeedTest, ASnapshotThenItsChangesEndEqualToTheStoreUnderConcurrentW
   list.set_parent(firm);
   list.set_page_size(1000);
   list.set_show_inactive(true);
-  do {
-    v1::ListClientsResponse page;
-    ASSERT_THAT(directory_->ListClients(As("owner").get(), list, &page), IsOk());
-    for (const v1::Client& client : page.clients()) listed[client.name()] = client.etag();
-    list.set_page_token(page.next_page_token());
-  } while (!list.page_token().empty());
+  ASSERT_THAT(ListClientsIntoCopy(list, listed), IsOk());
   EXPECT_EQ(copy, listed);
 }
 
