@@ -183,8 +183,9 @@ grpc::ServerUnaryReactor* DirectoryService::TransferPrimaryAdmin(
         if (next.firm_id != firm.firm_id) {
           return errors::InvalidField("new_primary_admin", "must be a member of firm");
         }
-        CB_ASSIGN_OR_RETURN(auto members, directory_.firms.TransferPrimaryAdmin(
-                                              caller, firm, next.user_id));
+        CB_ASSIGN_OR_RETURN(auto members,
+                            directory_.firms.TransferPrimaryAdmin(
+                                caller, firm, next.user_id, req->request_id()));
         *resp->mutable_previous_primary_admin() = ToProto(members.first);
         *resp->mutable_new_primary_admin() = ToProto(members.second);
         return absl::OkStatus();

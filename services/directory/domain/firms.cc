@@ -303,26 +303,44 @@ absl::StatusOr<Page<MemberRecord>> Firms::ListMembers(const auth::Caller& caller
 }
 
 absl::StatusOr<std::pair<MemberRecord, MemberRecord>> Firms::TransferPrimaryAdmin(
-    const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin) {
+    const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin,
+    absl::string_view request_id) {
+  using Members = std::pair<MemberRecord, MemberRecord>;
   const uint64_t firm_id = firm_name.firm_id;
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint = requests::Fingerprint(
+      "TransferPrimaryAdmin", names::FirmName{firm_id}.ToString(), new_admin);
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<MemberRecord> current =
-      core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
-  if (!current.ok()) return current.status();
-  if (new_admin == caller.user_id) {
-    return errors::InvalidField("new_primary_admin", "is already the primary admin");
+  // Any member may be answered a replay: the first call made its caller an
+  // admin, and a member removed since is not.
+  if (absl::StatusOr<MemberRecord> me = core_.RequireMember(caller, firm_id); !me.ok()) {
+    return me.status();
   }
-  absl::StatusOr<MemberRecord> next = core_.LoadMember(firm_id, new_admin);
-  if (!next.ok()) return next.status();
-  current->set_role(v1::Role::ADMIN);
-  current->set_revision(current->revision() + 1);
-  next->set_role(v1::Role::PRIMARY_ADMIN);
-  next->set_revision(next->revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->firms().PutMember(*current);
-  write->firms().PutMember(*next);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return std::make_pair(std::move(*current), std::move(*next));
+  return core_.Write<Members>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [](const RequestRecord& first) -> absl::StatusOr<Members> {
+        return std::make_pair(first.previous_primary_admin(), first.new_primary_admin());
+      },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<Members> {
+        absl::StatusOr<MemberRecord> current =
+            core_.RequireRole(caller, firm_id, v1::Role::PRIMARY_ADMIN);
+        if (!current.ok()) return current.status();
+        if (new_admin == caller.user_id) {
+          return errors::InvalidField("new_primary_admin",
+                                      "is already the primary admin");
+        }
+        absl::StatusOr<MemberRecord> next = core_.LoadMember(firm_id, new_admin);
+        if (!next.ok()) return next.status();
+        current->set_role(v1::Role::ADMIN);
+        current->set_revision(current->revision() + 1);
+        next->set_role(v1::Role::PRIMARY_ADMIN);
+        next->set_revision(next->revision() + 1);
+        write.firms().PutMember(*current);
+        write.firms().PutMember(*next);
+        *done.mutable_previous_primary_admin() = *current;
+        *done.mutable_new_primary_admin() = *next;
+        return std::make_pair(std::move(*current), std::move(*next));
+      });
 }
 
 }  // namespace clientbook::directory

@@ -53,9 +53,11 @@ class Firms {
   absl::StatusOr<Page<MemberRecord>> ListMembers(const auth::Caller& caller,
                                                  names::FirmName firm_name,
                                                  const PageRequest& page);
-  // Returns {previous primary admin, new primary admin}.
+  // Returns {previous primary admin, new primary admin}. A retry under
+  // `request_id` answers the first result to its caller, then an admin.
   absl::StatusOr<std::pair<MemberRecord, MemberRecord>> TransferPrimaryAdmin(
-      const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin);
+      const auth::Caller& caller, names::FirmName firm_name, absl::string_view new_admin,
+      absl::string_view request_id = "");
 
  private:
   DirectoryCore& core_;

@@ -137,6 +137,59 @@ TEST_F(FirmTest, ThePrimaryAdminCannotHandTheRoleToThemselves) {
   EXPECT_EQ(errors::FieldViolationsOf(self.status())[0].field, "new_primary_admin");
 }
 
+// A transfer whose answer was lost: its retry came from a caller no longer
+// the primary admin, and was refused PERMISSION_DENIED as if nothing had
+// happened. Under its request id it answers the first result.
+TEST_F(FirmTest, ARetriedTransferAnswersTheFirstResult) {
+  const uint64_t firm = NewFirm("owner");
+  AddMember(firm, "bruno", v1::Role::STAFF);
+  AddMember(firm, "carol", v1::Role::STAFF);
+  auto first = directory_->firms.TransferPrimaryAdmin(
+      testing::As("owner"), names::FirmName{firm}, "bruno", "hand-over-1");
+  ASSERT_THAT(first, IsOk()) << first.status();
+  auto retry = directory_->firms.TransferPrimaryAdmin(
+      testing::As("owner"), names::FirmName{firm}, "bruno", "hand-over-1");
+  ASSERT_THAT(retry, IsOk()) << retry.status();
+  EXPECT_EQ(retry->first.role(), v1::Role::ADMIN);
+  EXPECT_EQ(retry->second.role(), v1::Role::PRIMARY_ADMIN);
+  EXPECT_EQ(EtagOf(retry->first), EtagOf(first->first));
+  EXPECT_EQ(EtagOf(retry->second), EtagOf(first->second));
+  // Nothing moved twice.
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(directory_->firms.GetMember(
+                testing::As("owner"), names::MemberName{firm, "bruno"}))),
+            EtagOf(first->second));
+  // Without the id, or with it for another member, the caller is an admin now.
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(testing::As("owner"),
+                                                     names::FirmName{firm}, "bruno"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(
+                  testing::As("owner"), names::FirmName{firm}, "carol", "hand-over-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  // A stranger holding the id is no member.
+  EXPECT_THAT(directory_->firms.TransferPrimaryAdmin(
+                  testing::As("stranger"), names::FirmName{firm}, "bruno", "hand-over-1"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(FirmTest, SixtyFourRacingTransfersUnderOneRequestIdMoveTheRoleOnce) {
+  const uint64_t firm = NewFirm("owner");
+  AddMember(firm, "bruno", v1::Role::STAFF);
+  std::atomic<int> ok = 0;
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&] {
+      auto moved = directory_->firms.TransferPrimaryAdmin(
+          testing::As("owner"), names::FirmName{firm}, "bruno", "hand-over-race");
+      if (moved.ok() && moved->second.user_id() == "bruno") ++ok;
+    });
+  }
+  for (std::thread& racer : racers) racer.join();
+  EXPECT_EQ(ok.load(), 64);
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(directory_->firms.GetMember(
+                testing::As("owner"), names::MemberName{firm, "bruno"}))),
+            "r2");
+}
+
 // Memberships are cached in the store (MemberCache); every member write is
 // seen by the very next call, a refusal read before it included.
 TEST_F(FirmTest, AMembershipChangeIsSeenByTheNextCall) {
