@@ -238,9 +238,9 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
       !s.ok()) {
     return s;
   }
-  ListViewRecord view;
+  ListViewRecord view = before;
+  view.clear_columns();
   for (const std::string& column : columns) view.add_columns(column);
-  view.set_revision(before.revision());
   if (stored->has_value() && ChangesNothing(before, view)) return view;
   view.set_revision(before.revision() + 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
