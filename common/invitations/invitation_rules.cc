@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/names/names.h"
 #include "common/requests/etag.h"
+#include "common/requests/request_id.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
@@ -21,9 +22,7 @@ bool HasExpired(const InvitationRecord& invitation, int64_t now_us) {
   return now_us >= invitation.expire_time_us();
 }
 
-}  // namespace
-
-absl::Status CheckDraft(const InvitationRecord& draft) {
+std::vector<errors::FieldViolation> DraftViolations(const InvitationRecord& draft) {
   std::vector<errors::FieldViolation> violations;
   for (std::optional<errors::FieldViolation> check : {
            rules::CheckDisplayName("invitation.client_display_name",
@@ -38,8 +37,31 @@ absl::Status CheckDraft(const InvitationRecord& draft) {
        }) {
     if (check.has_value()) violations.push_back(std::move(*check));
   }
+  return violations;
+}
+
+}  // namespace
+
+absl::Status CheckDraft(const InvitationRecord& draft) {
+  std::vector<errors::FieldViolation> violations = DraftViolations(draft);
   if (violations.empty()) return absl::OkStatus();
   return errors::InvalidArgument(violations);
+}
+
+absl::Status CheckCreate(const InvitationRecord& draft, absl::string_view request_id) {
+  std::vector<errors::FieldViolation> violations = DraftViolations(draft);
+  if (std::optional<errors::FieldViolation> v = requests::Check(request_id)) {
+    violations.push_back(*std::move(v));
+  }
+  if (violations.empty()) return absl::OkStatus();
+  return errors::InvalidArgument(violations);
+}
+
+std::string CreateFingerprint(const InvitationRecord& draft) {
+  return requests::Fingerprint(
+      "CreateInvitation", "",
+      absl::StrCat(draft.client_display_name(), "\n", draft.client_type(), "\n",
+                   draft.client_email(), "\n", draft.invitee_email()));
 }
 
 absl::StatusOr<InvitationRecord> NewInvitation(

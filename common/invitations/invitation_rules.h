@@ -36,6 +36,14 @@ inline constexpr char kMovedToAccounts[] = "move-invitations";
 
 // INVALID_ARGUMENT listing what is wrong with a CreateInvitation draft.
 absl::Status CheckDraft(const InvitationRecord& draft);
+// CheckDraft, and the request's id (request_id.h).
+absl::Status CheckCreate(const InvitationRecord& draft, absl::string_view request_id);
+
+// What a CreateInvitation request asks, kept with its request id so a
+// retry is told apart from another request under the same id. A retry is
+// answered the invitation made first as its creator sees it now (AsSeen,
+// with its token).
+std::string CreateFingerprint(const InvitationRecord& draft);
 
 // The secrets invitees present: 128 random bits, in hex.
 class TokenSource {

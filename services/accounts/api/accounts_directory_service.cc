@@ -47,7 +47,8 @@ grpc::ServerUnaryReactor* AccountsDirectoryService::CreateInvitation(
   return frame_.Blocking(ctx, req, resp, [this, req, resp](const auth::Caller& caller) {
     return server::Respond(
         invitations_.CreateInvitation(caller.user_id,
-                                      invitations::DraftFromProto(req->invitation())),
+                                      invitations::DraftFromProto(req->invitation()),
+                                      req->request_id()),
         resp, kToProto);
   });
 }

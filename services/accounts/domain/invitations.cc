@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/names.h"
+#include "common/requests/request_id.h"
 #include "common/rules/text_fields.h"
 #include "common/status/errors.h"
 
@@ -28,8 +29,25 @@ absl::Status Invitations::Put(const changes::ChangeOrigin& origin,
 }
 
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
-    absl::string_view caller, const InvitationRecord& draft) {
+    absl::string_view caller, const InvitationRecord& draft,
+    absl::string_view request_id) {
+  if (absl::Status s = invitations::CheckCreate(draft, request_id); !s.ok()) return s;
+  const std::string fingerprint = invitations::CreateFingerprint(draft);
+  // The inviter's lock covers its quota and its request ids.
   auto guard = locks_.Lock({absl::StrCat("inviter:", caller)});
+  if (!request_id.empty()) {
+    absl::StatusOr<std::optional<InvitationRecord>> first =
+        store_.InvitationCreatedUnder(caller, request_id);
+    if (!first.ok()) return first.status();
+    if (first->has_value()) {
+      if (absl::Status s = requests::CheckSameRequest(
+              (*first)->create_request_fingerprint(), fingerprint);
+          !s.ok()) {
+        return s;
+      }
+      return invitations::AsSeen(**std::move(first), NowMicros(), /*keep_token=*/true);
+    }
+  }
   absl::StatusOr<std::optional<InvitationRecord>> oldest_recent =
       store_.NthNewestInvitationFromUser(caller, invitations::kMaxInvitationsPerInviter);
   if (!oldest_recent.ok()) return oldest_recent.status();
@@ -37,8 +55,16 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
       draft, caller, *oldest_recent, [this] { return store_.AllocateId(); }, tokens_,
       clock_.Now());
   if (!invitation.ok()) return invitation.status();
-  if (absl::Status s = Put({.actor = std::string(caller)}, *invitation); !s.ok())
+  if (!request_id.empty()) {
+    invitation->set_create_request_id(std::string(request_id));
+    invitation->set_create_request_fingerprint(fingerprint);
+  }
+  if (absl::Status s =
+          Put({.actor = std::string(caller), .request_id = std::string(request_id)},
+              *invitation);
+      !s.ok()) {
     return s;
+  }
   return invitation;
 }
 

@@ -31,8 +31,11 @@ class Invitations {
   Invitations(AccountsStore& store, CellDirectories& cells, const Clock& clock)
       : store_(store), cells_(cells), clock_(clock) {}
 
+  // A retry under `request_id` answers the invitation made first
+  // (invitations::CreateFingerprint).
   absl::StatusOr<InvitationRecord> CreateInvitation(absl::string_view caller,
-                                                    const InvitationRecord& draft);
+                                                    const InvitationRecord& draft,
+                                                    absl::string_view request_id = "");
   // Empty `invitee_email`: the invitations the caller sent; else those to
   // `invitee_email`, which must be the caller's verified email.
   absl::StatusOr<storage::Page<InvitationRecord>> ListInvitations(

@@ -63,12 +63,17 @@ class AccountsStore {
   // names::kFirstAccountsId on.
   virtual absl::StatusOr<uint64_t> AllocateId() = 0;
   // Writes `invitation` with what finds it (its token, its invitee's email
-  // key, its inviter) and its change record, naming `origin`, durably.
+  // key, its inviter, its create_request_id) and its change record, naming
+  // `origin`, durably.
   virtual absl::Status PutInvitation(const changes::ChangeOrigin& origin,
                                      const invitations::InvitationRecord& invitation,
                                      absl::string_view invitee_email_key) = 0;
   virtual absl::StatusOr<std::optional<invitations::InvitationRecord>>
   GetInvitationByToken(absl::string_view token) const = 0;
+  // The invitation `inviter` created under `request_id`, if any.
+  virtual absl::StatusOr<std::optional<invitations::InvitationRecord>>
+  InvitationCreatedUnder(absl::string_view inviter,
+                         absl::string_view request_id) const = 0;
   // Invitations to an invitee email key, or from an inviter, in id order.
   virtual absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>>
   InvitationsToEmail(absl::string_view email_key, absl::string_view cursor,

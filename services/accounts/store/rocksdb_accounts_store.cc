@@ -20,6 +20,7 @@ constexpr char kInvitation = 'I';
 constexpr char kToken = 'T';
 constexpr char kToEmail = 'E';
 constexpr char kFromUser = 'U';
+constexpr char kCreateRequest = 'Q';
 constexpr char kIdBlock = 'N';
 constexpr char kChangeLog = 'L';
 
@@ -42,6 +43,9 @@ std::string InvitationKey(uint64_t id) {
 }
 std::string TokenKey(absl::string_view token) {
   return KeyBuilder(kToken).String(token).Release();
+}
+std::string CreateRequestKey(absl::string_view inviter, absl::string_view request_id) {
+  return KeyBuilder(kCreateRequest).String(inviter).String(request_id).Release();
 }
 
 absl::StatusOr<invitations::InvitationRecord> ParseInvitation(absl::string_view bytes) {
@@ -187,17 +191,33 @@ absl::Status RocksAccountsStore::PutInvitation(
                 .Uint64(invitation.id())
                 .Release(),
             "");
+  if (!invitation.create_request_id().empty()) {
+    batch.Put(
+        CreateRequestKey(invitation.inviter_user_id(), invitation.create_request_id()),
+        KeyBuilder::Extend("").Uint64(invitation.id()).Release());
+  }
   // An answer is what a caller was told: it must outlive a crash.
   return log_->Commit(batch, {std::move(record)}, /*durable=*/true);
 }
 
 absl::StatusOr<std::optional<invitations::InvitationRecord>>
 RocksAccountsStore::GetInvitationByToken(absl::string_view token) const {
-  absl::StatusOr<std::optional<std::string>> id = db_->Get(TokenKey(token));
+  return InvitationAt(TokenKey(token));
+}
+
+absl::StatusOr<std::optional<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationCreatedUnder(absl::string_view inviter,
+                                           absl::string_view request_id) const {
+  return InvitationAt(CreateRequestKey(inviter, request_id));
+}
+
+absl::StatusOr<std::optional<invitations::InvitationRecord>>
+RocksAccountsStore::InvitationAt(const std::string& entry_key) const {
+  absl::StatusOr<std::optional<std::string>> id = db_->Get(entry_key);
   if (!id.ok()) return id.status();
   if (!id->has_value()) return std::nullopt;
   const std::optional<uint64_t> number = storage::TrailingUint64(**id);
-  if (!number) return absl::DataLossError("a malformed invitation token entry");
+  if (!number) return absl::DataLossError("a malformed invitation entry");
   return InvitationNamed(*number);
 }
 

@@ -20,6 +20,7 @@ namespace clientbook::accounts {
 //   'T' token                   -> invitation id
 //   'E' invitee email key, id   -> ""   (invitations to an address)
 //   'U' inviter, id             -> ""   (invitations a user sent)
+//   'Q' inviter, request id     -> invitation id (CreateInvitation's retries)
 //   'N'                         -> the id allocator's block end
 //   'L' …                       -> the change log (common/changes/change_log.h):
 //                                  the invitations' changes, and the store's
@@ -45,6 +46,8 @@ class RocksAccountsStore final : public AccountsStore {
                              absl::string_view invitee_email_key) override;
   absl::StatusOr<std::optional<invitations::InvitationRecord>> GetInvitationByToken(
       absl::string_view token) const override;
+  absl::StatusOr<std::optional<invitations::InvitationRecord>> InvitationCreatedUnder(
+      absl::string_view inviter, absl::string_view request_id) const override;
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsToEmail(
       absl::string_view email_key, absl::string_view cursor, size_t limit) const override;
   absl::StatusOr<storage::StoredPage<invitations::InvitationRecord>> InvitationsFromUser(
@@ -59,6 +62,9 @@ class RocksAccountsStore final : public AccountsStore {
                      std::unique_ptr<storage::IdAllocator> ids)
       : db_(db), log_(std::move(log)), ids_(std::move(ids)) {}
 
+  // The invitation a token or request-id entry names, if the entry is there.
+  absl::StatusOr<std::optional<invitations::InvitationRecord>> InvitationAt(
+      const std::string& entry_key) const;
   // The invitation an index or token entry names: DATA_LOSS for none.
   absl::StatusOr<std::optional<invitations::InvitationRecord>> InvitationNamed(
       uint64_t id) const;

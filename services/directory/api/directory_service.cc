@@ -507,9 +507,10 @@ grpc::ServerUnaryReactor* DirectoryService::CreateInvitation(
     v1::Invitation* resp) {
   return frame_.Blocking(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
-        return server::Respond(directory_.invitations.CreateInvitation(
-                                   caller, DraftFromProto(req->invitation())),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.invitations.CreateInvitation(
+                caller, DraftFromProto(req->invitation()), req->request_id()),
+            resp, kToProto);
       });
 }
 

@@ -33,8 +33,12 @@ struct ClientWork {
   std::unique_lock<std::mutex> large;
 };
 
+// The request-id scope of what a caller makes outside any firm (CreateFirm,
+// CreateInvitation); a firm's writes are scoped by the firm's id.
+inline constexpr uint64_t kUserRequestScope = 0;
+
 // Who asks and under which request id: what a write's request-id record is
-// kept by (`scope` is the firm, or 0 for CreateFirm) and checked against.
+// kept by (`scope` is the firm, or kUserRequestScope) and checked against.
 struct RequestKey {
   uint64_t scope = 0;
   absl::string_view caller;

@@ -30,9 +30,6 @@ std::optional<errors::FieldViolation> CheckMemberRole(absl::string_view field,
   return std::nullopt;
 }
 
-// Request-id scope of CreateFirm (CreateClient uses the firm id).
-constexpr uint64_t kCreateFirmScope = 0;
-
 }  // namespace
 
 absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
@@ -54,10 +51,10 @@ absl::StatusOr<FirmRecord> Firms::CreateFirm(const auth::Caller& caller,
       requests::Fingerprint("CreateFirm", "",
                             absl::StrCat(display_name, "\n", creator_email, "\n",
                                          creator_display_name, "\n", time_zone));
-  // The caller's lock also covers its CreateFirm request ids.
+  // The caller's lock also covers its user-scoped request ids.
   auto guard = core_.LockUser(caller.user_id);
   return core_.Write<FirmRecord>(
-      {kCreateFirmScope, caller.user_id, request_id, fingerprint},
+      {kUserRequestScope, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord& first) { return GetFirm(caller, {first.id()}); },
       [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<FirmRecord> {
         absl::StatusOr<std::optional<FirmRecord>> oldest_recent =

@@ -16,6 +16,8 @@ class InvitationStore {
  public:
   virtual ~InvitationStore() = default;
 
+  virtual absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(
+      uint64_t id) const = 0;
   virtual absl::StatusOr<std::optional<InvitationRecord>> GetInvitationByToken(
       absl::string_view token) const = 0;
   // Invitations to an invitee email (by EmailKey()) or from an inviter.

@@ -8,24 +8,44 @@
 #include "common/paging/paging.h"
 #include "common/requests/request_id.h"
 #include "common/rules/ids.h"
+#include "common/status/errors.h"
 #include "services/directory/domain/rules.h"
 
 namespace clientbook::directory {
 absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
-    const auth::Caller& caller, const InvitationRecord& draft) {
+    const auth::Caller& caller, const InvitationRecord& draft,
+    absl::string_view request_id) {
+  if (absl::Status s = invitations::CheckCreate(draft, request_id); !s.ok()) return s;
+  // The caller's lock covers its quota and its user-scoped request ids.
   auto guard = core_.LockUser(caller.user_id);
-  absl::StatusOr<std::optional<InvitationRecord>> oldest_recent =
-      invitation_store_.NthNewestInvitationFromUser(
-          caller.user_id, invitations::kMaxInvitationsPerInviter);
-  if (!oldest_recent.ok()) return oldest_recent.status();
-  absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
-      draft, caller.user_id, *oldest_recent, [this] { return core_.AllocateId(); },
-      tokens_, absl::FromUnixMicros(core_.NowMicros()));
-  if (!inv.ok()) return inv.status();
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return inv;
+  return core_.Write<InvitationRecord>(
+      {kUserRequestScope, caller.user_id, request_id,
+       invitations::CreateFingerprint(draft)},
+      [&](const RequestRecord& first) -> absl::StatusOr<InvitationRecord> {
+        absl::StatusOr<std::optional<InvitationRecord>> made =
+            invitation_store_.GetInvitation(first.id());
+        if (!made.ok()) return made.status();
+        // Handed over to accounts since (HandOverPending): asked there now.
+        if (!made->has_value()) {
+          return errors::NotFound(names::InvitationName{first.id()}.ToString());
+        }
+        return invitations::AsSeen(**std::move(made), core_.NowMicros(),
+                                   /*keep_token=*/true);
+      },
+      [&](DirectoryWrite& write,
+          RequestRecord& done) -> absl::StatusOr<InvitationRecord> {
+        absl::StatusOr<std::optional<InvitationRecord>> oldest_recent =
+            invitation_store_.NthNewestInvitationFromUser(
+                caller.user_id, invitations::kMaxInvitationsPerInviter);
+        if (!oldest_recent.ok()) return oldest_recent.status();
+        absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
+            draft, caller.user_id, *oldest_recent, [this] { return core_.AllocateId(); },
+            tokens_, absl::FromUnixMicros(core_.NowMicros()));
+        if (!inv.ok()) return inv.status();
+        write.invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
+        done.set_id(inv->id());
+        return inv;
+      });
 }
 
 absl::StatusOr<std::vector<uint64_t>> Invitations::FirmsOf(absl::string_view user_id) {

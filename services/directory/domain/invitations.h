@@ -27,8 +27,11 @@ class Invitations {
         firm_store_(core.store().firms()),
         invitation_store_(core.store().invitations()) {}
 
+  // A retry under `request_id` answers the invitation made first
+  // (invitations::CreateFingerprint).
   absl::StatusOr<InvitationRecord> CreateInvitation(const auth::Caller& caller,
-                                                    const InvitationRecord& draft);
+                                                    const InvitationRecord& draft,
+                                                    absl::string_view request_id = "");
   // Empty `invitee_email`: the invitations the caller sent; else those to
   // `invitee_email`, which must be the caller's verified email.
   absl::StatusOr<Page<InvitationRecord>> ListInvitations(const auth::Caller& caller,

@@ -15,6 +15,8 @@ class RocksInvitationStore final : public InvitationStore {
  public:
   explicit RocksInvitationStore(storage::Database& db) : db_(db) {}
 
+  absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(
+      uint64_t id) const override;
   absl::StatusOr<std::optional<InvitationRecord>> GetInvitationByToken(
       absl::string_view token) const override;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationsToEmail(
@@ -27,7 +29,6 @@ class RocksInvitationStore final : public InvitationStore {
       absl::string_view cursor, size_t limit) const override;
 
  private:
-  absl::StatusOr<std::optional<InvitationRecord>> GetInvitation(uint64_t id) const;
   absl::StatusOr<StoredPage<InvitationRecord>> ListInvitationIndex(
       std::string prefix, absl::string_view cursor, size_t limit) const;
 

@@ -92,15 +92,35 @@ class AccountsInvitationsTest : public ::testing::Test {
                 IsOk());
   }
 
-  InvitationRecord Invite(const std::string& email = "anna@studio.example") {
+  static InvitationRecord Draft(const std::string& email = "anna@studio.example") {
     InvitationRecord draft;
     draft.set_client_display_name("  Rossi SRL ");
     draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
+    return draft;
+  }
+
+  InvitationRecord Invite(const std::string& email = "anna@studio.example") {
     absl::StatusOr<InvitationRecord> made =
-        invitations_.CreateInvitation("rossi-owner", draft);
+        invitations_.CreateInvitation("rossi-owner", Draft(email));
     EXPECT_THAT(made, IsOk());
     return made.ok() ? *made : InvitationRecord();
+  }
+
+  size_t SentBy(const std::string& inviter) {
+    absl::StatusOr<storage::Page<InvitationRecord>> sent =
+        invitations_.ListInvitations(As(inviter), "", {.page_size = 1000});
+    EXPECT_THAT(sent, IsOk());
+    return sent.ok() ? sent->items.size() : 0;
+  }
+
+  // The store as a restart (kill -9 included: every invitation write is
+  // durable) finds it.
+  void Reopen() {
+    store_.reset();
+    db_.reset();
+    db_ = std::move(*storage::Database::Open("/accounts", {.env = env_.get()}));
+    store_ = std::move(*RocksAccountsStore::Open(db_.get(), clock_));
   }
 
   std::unique_ptr<rocksdb::Env> env_;
@@ -298,6 +318,59 @@ TEST_F(AccountsInvitationsTest, SixtyFourRacingAcceptsConnectOnce) {
   EXPECT_EQ(won.load(), 1);
   EXPECT_EQ(already.load(), 63);
   EXPECT_EQ(cells_.connects().size(), 1u);
+}
+
+// An inviter whose answer was lost retries under its request id, after a
+// restart too: it gets the invitation made first, token and all, as it is
+// now; nothing is sent twice. Another draft under the id is refused; the id
+// is its caller's.
+TEST_F(AccountsInvitationsTest, ARetryUnderItsRequestIdAnswersTheFirstInvitation) {
+  Join("anna", kFirmA);
+  absl::StatusOr<InvitationRecord> first =
+      invitations_.CreateInvitation("rossi-owner", Draft(), "invite-rossi");
+  ASSERT_THAT(first, IsOk()) << first.status();
+  ASSERT_THAT(invitations_.AcceptInvitation(anna_, first->token(), std::nullopt), IsOk());
+  Reopen();
+  Invitations restarted(*store_, cells_, clock_);
+  absl::StatusOr<InvitationRecord> retried =
+      restarted.CreateInvitation("rossi-owner", Draft(), "invite-rossi");
+  ASSERT_THAT(retried, IsOk()) << retried.status();
+  EXPECT_EQ(retried->id(), first->id());
+  EXPECT_EQ(retried->token(), first->token());
+  EXPECT_EQ(retried->state(), v1::InvitationState::ACCEPTED);
+  EXPECT_THAT(restarted.CreateInvitation("rossi-owner", Draft("bruno@studio.example"),
+                                         "invite-rossi"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(restarted.CreateInvitation("rossi-owner", Draft(), std::string(129, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(restarted.CreateInvitation("verdi-owner", Draft(), "invite-rossi"), IsOk());
+  absl::StatusOr<storage::Page<InvitationRecord>> sent =
+      restarted.ListInvitations(As("rossi-owner"), "", {});
+  ASSERT_THAT(sent, IsOk());
+  EXPECT_EQ(sent->items.size(), 1u);
+  // The change log names the request id, for the audit.
+  absl::StatusOr<std::vector<changes::ChangeRecord>> log =
+      testing::ChangeRecords(store_->change_log(), 1, 100);
+  ASSERT_THAT(log, IsOk());
+  ASSERT_FALSE(log->empty());
+  EXPECT_EQ(log->front().request_id(), "invite-rossi");
+}
+
+TEST_F(AccountsInvitationsTest,
+       SixtyFourRacingRetriesUnderOneRequestIdSendOneInvitation) {
+  std::vector<std::string> tokens(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&, i] {
+      absl::StatusOr<InvitationRecord> made =
+          invitations_.CreateInvitation("rossi-owner", Draft(), "invite-race");
+      if (made.ok()) tokens[i] = made->token();
+    });
+  }
+  for (std::thread& racer : racers) racer.join();
+  EXPECT_EQ(SentBy("rossi-owner"), 1u);
+  EXPECT_FALSE(tokens[0].empty());
+  EXPECT_THAT(tokens, ::testing::Each(tokens[0]));
 }
 
 // 64 callers racing for one inviter send 1,000 invitations between them,

@@ -1,5 +1,6 @@
 // Rules every service shares about what a request may say: request ids,
 // resource names, enum values, CSV separators, update masks.
+#include "absl/strings/match.h"
 #include "clientbook/v1/billing.pb.h"
 #include "clientbook/v1/directory.pb.h"
 #include "clientbook/v1/import.pb.h"
@@ -182,6 +183,30 @@ TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
     }
   }
   EXPECT_GT(checked, 30);
+}
+
+// AIP-155: a create whose id the server picks takes a request id, so a
+// caller whose answer was lost retries without making a second one.
+TEST(ApiContractTest, EveryCreateOfACallersServiceTakesARequestId) {
+  int checked = 0;
+  for (const char* service_name :
+       {"clientbook.v1.DirectoryService", "clientbook.v1.WorkspaceService",
+        "clientbook.v1.BillingService", "clientbook.v1.ImportService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service_name);
+    ASSERT_NE(service, nullptr) << service_name;
+    for (int m = 0; m < service->method_count(); ++m) {
+      if (!absl::StartsWith(service->method(m)->name(), "Create")) continue;
+      const google::protobuf::FieldDescriptor* request_id =
+          service->method(m)->input_type()->FindFieldByName("request_id");
+      EXPECT_TRUE(request_id != nullptr &&
+                  request_id->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
+          << service->method(m)->full_name();
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 5);
 }
 
 TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {

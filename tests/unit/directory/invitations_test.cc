@@ -1,3 +1,6 @@
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/names/cell.h"
 #include "common/status/errors.h"
@@ -23,15 +26,33 @@ class InvitationTest : public DirectoryTest {
     AddMember(firm_, "anna", v1::Role::STAFF, "Anna@Studio.example");
   }
 
-  InvitationRecord Invite(const std::string& email = "anna@studio.example") {
+  static InvitationRecord Draft(const std::string& email = "anna@studio.example") {
     InvitationRecord draft;
     draft.set_client_display_name("Rossi SRL");
     draft.set_client_type(v1::ClientType::BUSINESS);
     draft.set_invitee_email(email);
-    auto inv =
-        directory_->invitations.CreateInvitation(testing::As("rossi-owner"), draft);
+    return draft;
+  }
+
+  InvitationRecord Invite(const std::string& email = "anna@studio.example",
+                          const std::string& request_id = "") {
+    auto inv = directory_->invitations.CreateInvitation(testing::As("rossi-owner"),
+                                                        Draft(email), request_id);
     EXPECT_THAT(inv, IsOk()) << inv.status();
     return *inv;
+  }
+
+  size_t SentBy(const std::string& inviter) {
+    size_t sent = 0;
+    storage::PageRequest page{.page_size = 1000};
+    do {
+      auto listed = directory_->invitations.ListInvitations(As(inviter), "", page);
+      EXPECT_THAT(listed, IsOk());
+      if (!listed.ok()) break;
+      sent += listed->items.size();
+      page.page_token = listed->next_page_token;
+    } while (!page.page_token.empty());
+    return sent;
   }
 
   uint64_t firm_;
@@ -119,7 +140,7 @@ TEST_F(InvitationTest, ExpiredAtExactlyThirtyDays) {
 TEST_F(InvitationTest, AnInviterSends1000InvitationsInAny30Days) {
   for (size_t i = 1; i < invitations::kMaxInvitationsPerInviter; ++i) Invite();
   clock_.Advance(absl::Hours(24));
-  Invite();
+  const InvitationRecord last = Invite("anna@studio.example", "the-1000th");
   InvitationRecord draft;
   draft.set_client_display_name("Verdi SRL");
   draft.set_client_type(v1::ClientType::BUSINESS);
@@ -132,21 +153,74 @@ TEST_F(InvitationTest, AnInviterSends1000InvitationsInAny30Days) {
               ::testing::ElementsAre("users/rossi-owner"));
   EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Hours(24 * 29));
   EXPECT_THAT(directory_->invitations.CreateInvitation(As("verdi-owner"), draft), IsOk());
+  // The 1,000th retried (its answer lost) is answered, not refused.
+  auto retried =
+      directory_->invitations.CreateInvitation(As("rossi-owner"), Draft(), "the-1000th");
+  ASSERT_THAT(retried, IsOk()) << retried.status();
+  EXPECT_EQ(retried->token(), last.token());
 
   clock_.Advance(absl::Hours(24 * 29) - absl::Seconds(1));
   refused = directory_->invitations.CreateInvitation(As("rossi-owner"), draft);
   EXPECT_EQ(errors::RetryDelayOf(refused.status()), absl::Seconds(1));
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(directory_->invitations.CreateInvitation(As("rossi-owner"), draft), IsOk());
-  size_t sent = 0;
-  storage::PageRequest page{.page_size = 1000};
-  do {
-    auto listed = directory_->invitations.ListInvitations(As("rossi-owner"), "", page);
-    ASSERT_THAT(listed, IsOk());
-    sent += listed->items.size();
-    page.page_token = listed->next_page_token;
-  } while (!page.page_token.empty());
-  EXPECT_EQ(sent, invitations::kMaxInvitationsPerInviter + 1);
+  EXPECT_EQ(SentBy("rossi-owner"), invitations::kMaxInvitationsPerInviter + 1);
+}
+
+// An inviter whose answer was lost retries under its request id: it gets
+// the invitation made first, token and all (it is the one that sent it),
+// as it is now; nothing is sent twice. The id is its caller's, one
+// request's: another draft or a CreateFirm under it is refused.
+TEST_F(InvitationTest, ARetryUnderItsRequestIdAnswersTheFirstInvitation) {
+  const InvitationRecord first = Invite("anna@studio.example", "invite-rossi");
+  auto retried = directory_->invitations.CreateInvitation(As("rossi-owner"), Draft(),
+                                                          "invite-rossi");
+  ASSERT_THAT(retried, IsOk()) << retried.status();
+  EXPECT_EQ(retried->id(), first.id());
+  EXPECT_EQ(retried->token(), first.token());
+  EXPECT_EQ(retried->state(), v1::InvitationState::PENDING);
+  EXPECT_EQ(SentBy("rossi-owner"), 1u);
+
+  ASSERT_THAT(
+      directory_->invitations.AcceptInvitation(anna_, first.token(), std::nullopt),
+      IsOk());
+  retried = directory_->invitations.CreateInvitation(As("rossi-owner"), Draft(),
+                                                     "invite-rossi");
+  ASSERT_THAT(retried, IsOk()) << retried.status();
+  EXPECT_EQ(retried->state(), v1::InvitationState::ACCEPTED);
+  EXPECT_EQ(invitations::ToProto(*retried).etag(), "r2");
+
+  EXPECT_THAT(directory_->invitations.CreateInvitation(
+                  As("rossi-owner"), Draft("bruno@studio.example"), "invite-rossi"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(directory_->firms.CreateFirm(As("rossi-owner"), "Rossi Studio",
+                                           "owner@rossi.example", "", "invite-rossi"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(directory_->invitations.CreateInvitation(As("rossi-owner"), Draft(),
+                                                       std::string(129, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_EQ(SentBy("rossi-owner"), 1u);
+  // Another caller's id is its own.
+  EXPECT_THAT(directory_->invitations.CreateInvitation(As("verdi-owner"), Draft(),
+                                                       "invite-rossi"),
+              IsOk());
+  EXPECT_EQ(SentBy("verdi-owner"), 1u);
+}
+
+TEST_F(InvitationTest, SixtyFourRacingRetriesUnderOneRequestIdSendOneInvitation) {
+  std::vector<std::string> tokens(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&, i] {
+      auto made = directory_->invitations.CreateInvitation(As("rossi-owner"), Draft(),
+                                                           "invite-race");
+      if (made.ok()) tokens[i] = made->token();
+    });
+  }
+  for (std::thread& racer : racers) racer.join();
+  EXPECT_EQ(SentBy("rossi-owner"), 1u);
+  EXPECT_FALSE(tokens[0].empty());
+  EXPECT_THAT(tokens, ::testing::Each(tokens[0]));
 }
 
 TEST_F(InvitationTest, AMemberOfSeveralFirmsChoosesTheFirm) {
