@@ -187,15 +187,14 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(
   if (user_id != caller.user_id) {
     return NotListViewOwner(view_name, "members see only their own list view");
   }
-  absl::StatusOr<std::optional<ListViewRecord>> view =
-      list_view_store_.GetListView(firm_id, user_id);
+  absl::StatusOr<ListViewRecord> view = core_.LoadListView(firm_id, user_id);
   if (!view.ok()) return view.status();
-  if (view->has_value()) return std::move(**view);
-  ListViewRecord defaults;
-  for (absl::string_view column : kDefaultListColumns) {
-    defaults.add_columns(std::string(column));
+  if (view->columns().empty()) {
+    for (absl::string_view column : kDefaultListColumns) {
+      view->add_columns(std::string(column));
+    }
   }
-  return defaults;
+  return view;
 }
 
 absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
@@ -230,10 +229,9 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     }
   }
   if (!violations.empty()) return errors::InvalidArgument(violations);
-  absl::StatusOr<std::optional<ListViewRecord>> stored =
-      list_view_store_.GetListView(firm_id, user_id);
+  absl::StatusOr<ListViewRecord> stored = core_.LoadListView(firm_id, user_id);
   if (!stored.ok()) return stored.status();
-  const ListViewRecord before = stored->value_or(ListViewRecord());
+  const ListViewRecord& before = *stored;
   if (absl::Status s = CheckEtagIfSent(view_name.ToString(), etag, EtagOf(before));
       !s.ok()) {
     return s;
@@ -241,7 +239,7 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
   ListViewRecord view = before;
   view.clear_columns();
   for (const std::string& column : columns) view.add_columns(column);
-  if (stored->has_value() && ChangesNothing(before, view)) return view;
+  if (!before.columns().empty() && ChangesNothing(before, view)) return view;
   view.set_revision(before.revision() + 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->list_views().PutListView(firm_id, user_id, view);

@@ -34,9 +34,7 @@ struct ClientListQuery {
 class ClientListing {
  public:
   explicit ClientListing(DirectoryCore& core)
-      : core_(core),
-        client_store_(core.store().clients()),
-        list_view_store_(core.store().list_views()) {}
+      : core_(core), client_store_(core.store().clients()) {}
 
   absl::StatusOr<Page<ClientRecord>> ListClients(const auth::Caller& caller,
                                                  const ClientListQuery& query);
@@ -52,7 +50,6 @@ class ClientListing {
  private:
   DirectoryCore& core_;
   const ClientStore& client_store_;
-  const ListViewStore& list_view_store_;
 };
 
 }  // namespace clientbook::directory

@@ -96,6 +96,20 @@ absl::StatusOr<MemberRecord> DirectoryCore::LoadMember(uint64_t firm_id,
   return std::move(**member);
 }
 
+absl::StatusOr<ListViewRecord> DirectoryCore::LoadListView(uint64_t firm_id,
+                                                           absl::string_view user_id) {
+  absl::StatusOr<std::optional<ListViewRecord>> saved =
+      store_.list_views().GetListView(firm_id, user_id);
+  if (!saved.ok()) return saved.status();
+  if (saved->has_value()) return std::move(**saved);
+  absl::StatusOr<std::optional<RemovedMemberRecord>> removed =
+      store_.firms().GetRemovedMember(firm_id, user_id);
+  if (!removed.ok()) return removed.status();
+  ListViewRecord defaults;
+  if (removed->has_value()) defaults.set_revision((*removed)->list_view_revision());
+  return defaults;
+}
+
 absl::StatusOr<ClientRecord> DirectoryCore::LoadClient(uint64_t firm_id,
                                                        uint64_t company_id) {
   absl::StatusOr<std::optional<ClientRecord>> client =

@@ -82,6 +82,11 @@ class DirectoryCore {
   absl::StatusOr<ClientRecord> LoadClient(uint64_t firm_id, uint64_t company_id);
   // NOT_FOUND naming the member when the firm has no such member.
   absl::StatusOr<MemberRecord> LoadMember(uint64_t firm_id, absl::string_view user_id);
+  // The list view `user_id` saved in the firm; else one without columns
+  // (the defaults), at the revision kept when it last left the firm
+  // (RemovedMemberRecord), 0 if it never did.
+  absl::StatusOr<ListViewRecord> LoadListView(uint64_t firm_id,
+                                              absl::string_view user_id);
   // Every note (deleted ones too) and to-do of a client, to move or remove
   // in one write; FAILED_PRECONDITION when there are more than one write
   // carries (kMaxNotesOrTodosPerWrite, kMaxNotesAndTodosBytesPerWrite).

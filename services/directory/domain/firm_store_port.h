@@ -20,6 +20,9 @@ class FirmStore {
   virtual absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const = 0;
   virtual absl::StatusOr<std::optional<MemberRecord>> GetMember(
       uint64_t firm_id, absl::string_view user_id) const = 0;
+  // What is kept of `user_id` since it last left the firm, if it did.
+  virtual absl::StatusOr<std::optional<RemovedMemberRecord>> GetRemovedMember(
+      uint64_t firm_id, absl::string_view user_id) const = 0;
   virtual absl::StatusOr<StoredPage<MemberRecord>> ListMembers(uint64_t firm_id,
                                                                absl::string_view cursor,
                                                                size_t limit) const = 0;
@@ -45,8 +48,9 @@ class FirmWrites {
   virtual void IndexCreator(absl::string_view user_id, uint64_t firm_id) = 0;
   // Also records the firm under the member's user, for ListMyFirms.
   virtual void PutMember(const MemberRecord& member) = 0;
-  // And the member's entry under its user.
-  virtual void DeleteMember(const MemberRecord& member) = 0;
+  // And the member's entry under its user; keeps its revision and where its
+  // list view's defaults are, `list_view_revision` (RemovedMemberRecord).
+  virtual void DeleteMember(const MemberRecord& member, uint64_t list_view_revision) = 0;
 };
 
 }  // namespace clientbook::directory

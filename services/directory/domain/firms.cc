@@ -187,10 +187,13 @@ absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
         absl::StrCat("user '", member.user_id(), "' is already a member of ",
                      names::FirmName{firm_id}.ToString()));
   }
+  absl::StatusOr<std::optional<RemovedMemberRecord>> removed =
+      firm_store_.GetRemovedMember(firm_id, member.user_id());
+  if (!removed.ok()) return removed.status();
   MemberRecord added = member;
   added.set_firm_id(firm_id);
   added.set_display_name(text::Trim(member.display_name()));
-  added.set_revision(1);
+  added.set_revision(removed->has_value() ? (*removed)->member_revision() + 1 : 1);
   std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   write->firms().PutMember(added);
   if (absl::Status s = write->Commit(); !s.ok()) return s;

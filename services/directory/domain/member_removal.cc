@@ -215,8 +215,10 @@ absl::StatusOr<RemovedMember> MemberRemoval::RemoveMember(
           after.set_update_time_us(now);
           write.todos().PutTodo(&todo, after);
         }
+        CB_ASSIGN_OR_RETURN(ListViewRecord view, core_.LoadListView(firm_id, user_id));
         write.list_views().DeleteListView(firm_id, user_id);
-        write.firms().DeleteMember(*member);
+        write.firms().DeleteMember(
+            *member, view.columns().empty() ? view.revision() : view.revision() + 1);
         *done.mutable_removed_member() = *member;
         done.set_reassigned_to(
             led.records.empty() && todos.records.empty() ? "" : std::string(reassign_to));

@@ -10,6 +10,8 @@
 //     M firm user                            -> MemberRecord
 //     U user firm                            -> ""  (ListMyFirms)
 //     B user firm                            -> ""  (firms a user created)
+//     m firm user                            -> RemovedMemberRecord (its
+//                                               revisions go on if re-added)
 //   clients (rocksdb_client_store)
 //     C firm company                         -> ClientRecord
 //     N firm number_key                      -> company (number uniqueness)
@@ -52,6 +54,7 @@ inline constexpr char kFirm = 'F';
 inline constexpr char kMember = 'M';
 inline constexpr char kUserFirm = 'U';
 inline constexpr char kCreatorFirm = 'B';
+inline constexpr char kRemovedMember = 'm';
 
 inline constexpr char kClient = 'C';
 inline constexpr char kNumberOwner = 'N';

@@ -16,6 +16,9 @@ std::string FirmKey(uint64_t firm) {
 std::string MemberKey(uint64_t firm, absl::string_view user) {
   return KeyBuilder(tables::kMember).Uint64(firm).String(user).Release();
 }
+std::string RemovedMemberKey(uint64_t firm, absl::string_view user) {
+  return KeyBuilder(tables::kRemovedMember).Uint64(firm).String(user).Release();
+}
 std::string UserFirmKey(absl::string_view user, uint64_t firm) {
   return KeyBuilder(tables::kUserFirm).String(user).Uint64(firm).Release();
 }
@@ -28,6 +31,12 @@ std::string CreatorFirmKey(absl::string_view user, uint64_t firm) {
 absl::StatusOr<std::optional<FirmRecord>> RocksFirmStore::GetFirm(
     uint64_t firm_id) const {
   return storage::ReadRecord<FirmRecord>(db_, FirmKey(firm_id));
+}
+
+absl::StatusOr<std::optional<RemovedMemberRecord>> RocksFirmStore::GetRemovedMember(
+    uint64_t firm_id, absl::string_view user_id) const {
+  return storage::ReadRecord<RemovedMemberRecord>(db_,
+                                                  RemovedMemberKey(firm_id, user_id));
 }
 
 absl::StatusOr<std::optional<MemberRecord>> RocksFirmStore::GetMember(
@@ -102,8 +111,14 @@ void RocksFirmWrites::PutMember(const MemberRecord& member) {
   write_.RecordReadingBefore(std::move(record), std::move(key));
 }
 
-void RocksFirmWrites::DeleteMember(const MemberRecord& member) {
+void RocksFirmWrites::DeleteMember(const MemberRecord& member,
+                                   uint64_t list_view_revision) {
   write_.Delete(MemberKey(member.firm_id(), member.user_id()));
+  RemovedMemberRecord removed;
+  removed.set_member_revision(member.revision());
+  removed.set_list_view_revision(list_view_revision);
+  write_.Put(RemovedMemberKey(member.firm_id(), member.user_id()),
+             removed.SerializeAsString());
   write_.Delete(UserFirmKey(member.user_id(), member.firm_id()));
   write_.InvalidateAroundCommit(members_);
   changes::ChangeRecord record = change_records::Member(member);

@@ -17,6 +17,8 @@ class RocksFirmStore final : public FirmStore {
   absl::StatusOr<std::optional<FirmRecord>> GetFirm(uint64_t firm_id) const override;
   absl::StatusOr<std::optional<MemberRecord>> GetMember(
       uint64_t firm_id, absl::string_view user_id) const override;
+  absl::StatusOr<std::optional<RemovedMemberRecord>> GetRemovedMember(
+      uint64_t firm_id, absl::string_view user_id) const override;
   absl::StatusOr<StoredPage<MemberRecord>> ListMembers(uint64_t firm_id,
                                                        absl::string_view cursor,
                                                        size_t limit) const override;
@@ -44,7 +46,7 @@ class RocksFirmWrites final : public FirmWrites {
   void PutFirm(const FirmRecord& firm) override;
   void IndexCreator(absl::string_view user_id, uint64_t firm_id) override;
   void PutMember(const MemberRecord& member) override;
-  void DeleteMember(const MemberRecord& member) override;
+  void DeleteMember(const MemberRecord& member, uint64_t list_view_revision) override;
 
  private:
   StagedWrite& write_;

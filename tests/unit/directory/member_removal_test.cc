@@ -246,6 +246,49 @@ TEST_F(MemberRemovalTest, AMemberWithNoWorkIsRemovedWithoutReassignTo) {
   EXPECT_FALSE(IsMember("bruno"));
 }
 
+// A member who leaves and is added again goes on from the etags it had: one
+// read before it left (of the member, of its list view) is stale, never
+// taken for the new member's (AIP-154), however often it comes back.
+TEST_F(MemberRemovalTest, AMemberAddedAgainGoesOnFromItsEtags) {
+  const names::MemberName bruno{firm_, "bruno"};
+  const names::ClientListViewName view{firm_, "bruno"};
+  MemberRecord patch;
+  patch.set_display_name("Bruno B.");
+  MemberRecord before = ValueOrFail(directory_->firms.UpdateMember(
+      testing::As("admin"), bruno, patch, {"display_name"}, "r1"));
+  ASSERT_EQ(EtagOf(before), "r2");
+  const ListViewRecord saved = ValueOrFail(directory_->listing.UpdateListView(
+      testing::As("bruno"), view, {"display_name"}, ""));
+  ASSERT_EQ(EtagOf(saved), "r1");
+
+  for (const auto& [member_etag, view_etag] :
+       {std::pair<std::string, std::string>{"r3", "r2"}, {"r4", "r2"}}) {
+    ASSERT_THAT(Remove("bruno"), IsOk());
+    AddMember(firm_, "bruno", v1::Role::STAFF);
+    const MemberRecord again =
+        ValueOrFail(directory_->firms.GetMember(testing::As("admin"), bruno));
+    EXPECT_EQ(EtagOf(again), member_etag);
+    EXPECT_EQ(again.display_name(), "") << "the new member is no copy of the old";
+    const ListViewRecord defaults =
+        ValueOrFail(directory_->listing.GetListView(testing::As("bruno"), view));
+    EXPECT_EQ(EtagOf(defaults), view_etag);
+    EXPECT_GT(defaults.columns_size(), 1) << "the defaults, not the saved view";
+  }
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("admin"), bruno, patch,
+                                             {"display_name"}, EtagOf(before)),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(directory_->listing.UpdateListView(testing::As("bruno"), view,
+                                                 {"client_number"}, EtagOf(saved)),
+              StatusIs(absl::StatusCode::kAborted));
+  // The current etags still work.
+  EXPECT_THAT(directory_->listing.UpdateListView(testing::As("bruno"), view,
+                                                 {"client_number"}, "r2"),
+              IsOk());
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("admin"), bruno, patch,
+                                             {"display_name"}, "r4"),
+              IsOk());
+}
+
 TEST_F(MemberRemovalTest, AClientsPrimaryAdminStaysUntilTheClientNamesAnother) {
   ClientRecord draft = Draft("Rossi SRL");
   draft.set_lead_accountant_user_id("bruno");
