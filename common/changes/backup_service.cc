@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/requests/request_id.h"
 #include "common/server/flags.h"
 #include "common/server/metrics.h"
 #include "common/server/respond.h"
@@ -97,16 +98,23 @@ absl::StatusOr<uint32_t> BackupService::BackupNamed(const auth::Caller& caller,
   return id;
 }
 
-absl::StatusOr<StoreBackup> BackupService::Create() {
+absl::StatusOr<StoreBackup> BackupService::Create(const BackupRequest& request) {
   if (backups_.store == nullptr) {
     return errors::WithReason(absl::StatusCode::kFailedPrecondition, "BACKUPS_OFF",
                               "this service keeps no backups (no --backup_dir)");
   }
-  return next_backup_.Run([this] { return BackUpNow(); });
+  if (request.request_id.empty()) {
+    return next_backup_.Run([this] { return BackUpNow({}); });
+  }
+  absl::MutexLock lock(&requested_mu_);
+  CB_ASSIGN_OR_RETURN(std::optional<StoreBackup> earlier,
+                      backups_.store->MadeFor(request));
+  if (earlier.has_value()) return *std::move(earlier);
+  return BackUpNow(request);
 }
 
-absl::StatusOr<StoreBackup> BackupService::BackUpNow() {
-  absl::StatusOr<StoreBackup> made = backups_.store->Create();
+absl::StatusOr<StoreBackup> BackupService::BackUpNow(const BackupRequest& request) {
+  absl::StatusOr<StoreBackup> made = backups_.store->Create(request);
   absl::MutexLock lock(&mu_);
   if (!made.ok()) {
     ++failures_;
@@ -124,13 +132,15 @@ absl::StatusOr<StoreBackup> BackupService::BackUpNow() {
 grpc::ServerUnaryReactor* BackupService::CreateBackup(grpc::CallbackServerContext* ctx,
                                                       const v1::CreateBackupRequest* req,
                                                       v1::Backup* resp) {
-  return frame_.Blocking(ctx, req, resp,
-                         [this, resp](const auth::Caller& caller) -> absl::Status {
-                           CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
-                           CB_ASSIGN_OR_RETURN(StoreBackup made, Create());
-                           *resp = ToBackup(made);
-                           return absl::OkStatus();
-                         });
+  return frame_.Blocking(
+      ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
+        CB_RETURN_IF_ERROR(auth::RequireOperator(caller));
+        CB_RETURN_IF_ERROR(requests::CheckStatus(req->request_id()));
+        CB_ASSIGN_OR_RETURN(StoreBackup made,
+                            Create({caller.user_id, req->request_id()}));
+        *resp = ToBackup(made);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BackupService::ListBackups(grpc::CallbackServerContext* ctx,

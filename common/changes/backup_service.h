@@ -83,9 +83,10 @@ class BackupService final : public v1::BackupService::CallbackService,
 
  private:
   // A backup that started after the caller asked, shared with the callers
-  // who asked while the one before it ran.
-  absl::StatusOr<StoreBackup> Create();
-  absl::StatusOr<StoreBackup> BackUpNow();
+  // who asked while the one before it ran; for a request with an id, the
+  // one made for that id (its own, never shared).
+  absl::StatusOr<StoreBackup> Create(const BackupRequest& request = {});
+  absl::StatusOr<StoreBackup> BackUpNow(const BackupRequest& request);
   // The id of backup `name` for an operator; NOT_FOUND without backups.
   absl::StatusOr<uint32_t> BackupNamed(const auth::Caller& caller,
                                        absl::string_view name) const;
@@ -94,6 +95,9 @@ class BackupService final : public v1::BackupService::CallbackService,
   server::Frame& frame_;
   const BackupOptions options_;
   storage::SharedNextRun<absl::StatusOr<StoreBackup>> next_backup_;
+  // Held from looking for a request id's backup until it is made, so
+  // racing retries under one id make one.
+  absl::Mutex requested_mu_;
   mutable absl::Mutex mu_;
   absl::Time last_success_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   uint64_t last_size_ ABSL_GUARDED_BY(mu_) = 0;

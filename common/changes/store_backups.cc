@@ -75,7 +75,7 @@ absl::StatusOr<StoreBackup> DescribeBackup(const storage::BackupInfo& info) {
   return backup;
 }
 
-absl::StatusOr<StoreBackup> StoreBackups::Create() {
+absl::StatusOr<StoreBackup> StoreBackups::Create(const BackupRequest& request) {
   absl::MutexLock lock(&create_mu_);
   // What a backup killed half way left behind.
   if (absl::Status s = RemoveAll(scratch_dir_); !s.ok()) return s;
@@ -86,6 +86,10 @@ absl::StatusOr<StoreBackup> StoreBackups::Create() {
   metadata.set_log_table(static_cast<unsigned char>(log_.table()));
   metadata.set_change_sequence(*sequence);
   metadata.set_store_epoch(log_.epoch());
+  if (!request.request_id.empty()) {
+    metadata.set_request_id(request.request_id);
+    metadata.set_requested_by(request.caller);
+  }
   absl::StatusOr<storage::BackupInfo> info =
       backups_.BackUpCheckpoint(scratch_dir_, metadata.SerializeAsString());
   absl::Status removed = RemoveAll(scratch_dir_);
@@ -120,6 +124,22 @@ absl::StatusOr<storage::Page<StoreBackup>> StoreBackups::List(
     backups.items.push_back(*std::move(backup));
   }
   return backups;
+}
+
+absl::StatusOr<std::optional<StoreBackup>> StoreBackups::MadeFor(
+    const BackupRequest& request) const {
+  if (request.request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::vector<storage::BackupInfo>> infos = backups_.List();
+  if (!infos.ok()) return infos.status();
+  for (const storage::BackupInfo& info : *infos) {
+    absl::StatusOr<StoreBackup> backup = DescribeBackup(info);
+    if (!backup.ok()) return backup.status();
+    if (backup->metadata.request_id() == request.request_id &&
+        backup->metadata.requested_by() == request.caller) {
+      return std::optional<StoreBackup>(*std::move(backup));
+    }
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<StoreBackup> StoreBackups::Get(uint32_t id) const {

@@ -2,6 +2,7 @@
 #define CLIENTBOOK_COMMON_CHANGES_STORE_BACKUPS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,12 @@ struct StoreBackup {
   BackupMetadata metadata;
 };
 
+// Who asks for a backup, and under which request id (request_id.h).
+struct BackupRequest {
+  std::string caller;
+  std::string request_id;  // "" for none
+};
+
 // One service's store backed up while it serves: a checkpoint taken between
 // two commits of its change log (so the backup holds exactly the changes up
 // to one sequence), then handed to the BackupEngine, which copies only the
@@ -35,7 +42,10 @@ class StoreBackups {
         service_(std::move(service)),
         scratch_dir_(std::move(scratch_dir)) {}
 
-  absl::StatusOr<StoreBackup> Create();
+  // Kept with the backup: the request's id and caller, when it has an id.
+  absl::StatusOr<StoreBackup> Create(const BackupRequest& request = {});
+  // The backup kept that was made for `request`'s id, if any.
+  absl::StatusOr<std::optional<StoreBackup>> MadeFor(const BackupRequest& request) const;
   // What List's page tokens are bound to.
   static constexpr char kPageQuery[] = "backups";
 

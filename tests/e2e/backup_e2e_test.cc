@@ -218,17 +218,25 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
       NewClient(firm.name(), absl::StrCat("R", round, "-", i));
     v1::Backup completed;
     ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), {}, &completed), IsOk());
+    v1::CreateBackupRequest killed;
+    killed.set_request_id(absl::StrCat("round-", round));
     std::thread backup([&] {
       v1::Backup made;
-      backups_->CreateBackup(AsOperator().get(), {}, &made);
+      backups_->CreateBackup(AsOperator().get(), killed, &made);
     });
     absl::SleepFor(absl::Milliseconds(absl::Uniform(random, 0, 40)));
     directory_.Stop(SIGKILL);
     backup.join();
     ASSERT_NO_FATAL_FAILURE(Start());
+    // Retried under its id: the backup if the kill came after it was
+    // complete, else one made now; once, however often it is retried.
+    v1::Backup retried, again;
+    ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), killed, &retried), IsOk());
+    ASSERT_THAT(backups_->CreateBackup(AsOperator().get(), killed, &again), IsOk());
+    EXPECT_EQ(again.name(), retried.name());
     v1::ListBackupsResponse all;
     ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
-    EXPECT_GE(all.backups_size(), round + 1) << "every completed backup is kept";
+    EXPECT_EQ(all.backups_size(), 2 * (round + 1)) << "every completed backup is kept";
     for (const v1::Backup& listed : all.backups()) {
       v1::VerifyBackupRequest verify;
       verify.set_name(listed.name());
@@ -256,6 +264,40 @@ TEST_F(BackupE2eTest, KillNineDuringBackupsLeavesEveryListedBackupValid) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_EQ(directory_.Stop(SIGTERM), 0) << directory_.Log();
   EXPECT_EQ(Admin({"verify", "--from=" + dir_.Sub("backups")}), 0) << admin_log_;
+}
+
+// An operator's CreateBackup retried under its request id (its answer lost,
+// its deadline passed) is answered the backup made for it: 64 racing
+// retries make one. The id is the caller's own and one request's.
+TEST_F(BackupE2eTest, RetriesUnderOneRequestIdMakeOneBackup) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::CreateBackupRequest request;
+  request.set_request_id("before-upgrade");
+  std::vector<std::string> names(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&, i] {
+      v1::Backup made;
+      if (backups_->CreateBackup(AsOperator().get(), request, &made).ok()) {
+        names[i] = made.name();
+      }
+    });
+  }
+  for (std::thread& racer : racers) racer.join();
+  ASSERT_FALSE(names[0].empty());
+  EXPECT_THAT(names, ::testing::Each(names[0]));
+  v1::Backup other;
+  ASSERT_THAT(backups_->CreateBackup(As("ops2", "operator").get(), request, &other),
+              IsOk());
+  EXPECT_NE(other.name(), names[0]);
+  v1::ListBackupsResponse all;
+  ASSERT_THAT(backups_->ListBackups(AsOperator().get(), {}, &all), IsOk());
+  EXPECT_EQ(all.backups_size(), 2);
+  request.set_request_id("no/slash");
+  EXPECT_THAT(backups_->CreateBackup(AsOperator().get(), request, &other),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(backups_->CreateBackup(As("alice").get(), request, &other),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // clientbook-admin's restore killed at any moment leaves no store, or the

@@ -177,6 +177,30 @@ TEST_F(BackupsTest, BackupsAreListedNewestFirstAPageAtATime) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A backup made for a CreateBackup's request id is found by it, its
+// caller's only, for as long as it is kept: the id is in the backup's own
+// metadata, so an engine opened again (a restarted service) finds it too.
+TEST_F(BackupsTest, ABackupMadeForARequestIdIsFoundByItWhileKept) {
+  ASSERT_THAT(Write(1), IsOk());
+  const BackupRequest nightly{.caller = "ops", .request_id = "nightly-1"};
+  const StoreBackup made = ValueOrFail(backups_.Create(nightly));
+  ValueOrFail(backups_.Create());
+  EXPECT_EQ(ValueOrFail(backups_.MadeFor(nightly))->info.id, made.info.id);
+  EXPECT_EQ(ValueOrFail(backups_.MadeFor({.caller = "ops2", .request_id = "nightly-1"})),
+            std::nullopt)
+      << "another caller's id is its own";
+  EXPECT_EQ(ValueOrFail(backups_.MadeFor({.caller = "ops", .request_id = ""})),
+            std::nullopt);
+  {
+    std::unique_ptr<storage::Backups> reopened =
+        ValueOrFail(storage::Backups::Open(dir_.Sub("backups"), /*read_only=*/true));
+    StoreBackups after_restart(*log_, *reopened, "directory", dir_.Sub("checkpoint-3"));
+    EXPECT_EQ(ValueOrFail(after_restart.MadeFor(nightly))->info.id, made.info.id);
+  }
+  ASSERT_THAT(backups_.Delete(made.info.id), IsOk());
+  EXPECT_EQ(ValueOrFail(backups_.MadeFor(nightly)), std::nullopt);
+}
+
 TEST_F(BackupsTest, ASecondBackupCopiesOnlyWhatChanged) {
   for (int i = 0; i < 60'000; ++i) ASSERT_THAT(Write(i), IsOk());
   // Settled first: a compaction running between the two backups would
