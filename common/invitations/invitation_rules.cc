@@ -66,6 +66,7 @@ std::string CreateFingerprint(const InvitationRecord& draft) {
 
 absl::StatusOr<InvitationRecord> NewInvitation(
     const InvitationRecord& draft, absl::string_view inviter,
+    absl::string_view request_id,
     const std::optional<InvitationRecord>& inviters_oldest_recent,
     const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
     absl::Time now) {
@@ -102,6 +103,10 @@ absl::StatusOr<InvitationRecord> NewInvitation(
   invitation.set_token(tokens.Next());
   invitation.set_create_time_us(absl::ToUnixMicros(now));
   invitation.set_expire_time_us(absl::ToUnixMicros(now + kInvitationLifetime));
+  if (!request_id.empty()) {
+    invitation.set_create_request_id(std::string(request_id));
+    invitation.set_create_request_fingerprint(CreateFingerprint(draft));
+  }
   return invitation;
 }
 

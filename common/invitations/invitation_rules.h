@@ -62,7 +62,9 @@ inline constexpr size_t kMaxInvitationsPerInviter = 1000;
 inline constexpr absl::Duration kInviterQuotaWindow = kInvitationLifetime;
 
 // A pending invitation made of `draft` by `inviter` at `now`: a token from
-// `tokens`, its id and its company's from `allocate`. INVALID_ARGUMENT
+// `tokens`, its id and its company's from `allocate`, and the request id it
+// was made under with the draft's CreateFingerprint (kept on the invitation
+// wherever it goes, so a retry finds it after a move to accounts too). INVALID_ARGUMENT
 // (CheckDraft) for a bad draft; RESOURCE_EXHAUSTED (TOO_MANY_INVITATIONS,
 // retry when it leaves the window) while `inviters_oldest_recent`, the
 // inviter's kMaxInvitationsPerInviter-th newest invitation, is within
@@ -70,6 +72,7 @@ inline constexpr absl::Duration kInviterQuotaWindow = kInvitationLifetime;
 // inviter's, held until the new one is written.
 absl::StatusOr<InvitationRecord> NewInvitation(
     const InvitationRecord& draft, absl::string_view inviter,
+    absl::string_view request_id,
     const std::optional<InvitationRecord>& inviters_oldest_recent,
     const std::function<absl::StatusOr<uint64_t>()>& allocate, TokenSource& tokens,
     absl::Time now);

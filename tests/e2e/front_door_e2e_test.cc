@@ -134,8 +134,10 @@ class FrontDoorE2eTest : public ::testing::Test {
 
   // rossi-owner invites alice to connect `display_name`, through `stub`.
   static v1::Invitation Invite(v1::DirectoryService::Stub& stub,
-                               const std::string& display_name = "Rossi SRL") {
+                               const std::string& display_name = "Rossi SRL",
+                               const std::string& request_id = "") {
     v1::CreateInvitationRequest create;
+    create.set_request_id(request_id);
     create.mutable_invitation()->set_client_display_name(display_name);
     create.mutable_invitation()->set_client_type(v1::BUSINESS);
     create.mutable_invitation()->set_invitee_email("alice@studio.example");
@@ -633,13 +635,13 @@ TEST_F(FrontDoorE2eTest, AccountsRestoredFromABackupKeepsItsInvitationsAndIds) {
 
 // A deployment of one cell moving to several: the invitations pending in
 // cell 0's directory move into accounts (clientbook-admin move-invitations,
-// both stopped), keeping their names and links, and accept into a firm of
-// any cell.
+// both stopped), keeping their names, links and request ids, and accept into
+// a firm of any cell.
 TEST_F(FrontDoorE2eTest, ALoneCellsPendingInvitationsMoveToAccountsAndAcceptAnywhere) {
   const v1::Firm firm = FirmIn(2);
   auto cell0 =
       v1::DirectoryService::NewStub(testing::Channel(cells_[0]->directory_target()));
-  const v1::Invitation made_before_cells = Invite(*cell0);
+  const v1::Invitation made_before_cells = Invite(*cell0, "Rossi SRL", "invite-rossi");
 
   ASSERT_EQ(accounts_->Stop(SIGTERM), 0) << accounts_->Log();
   ASSERT_EQ(cells_[0]->directory().Stop(SIGTERM), 0) << cells_[0]->directory().Log();
@@ -665,6 +667,11 @@ TEST_F(FrontDoorE2eTest, ALoneCellsPendingInvitationsMoveToAccountsAndAcceptAnyw
   EXPECT_EQ(listed.invitations(0).name(), made_before_cells.name());
   ASSERT_OK(cell0->ListInvitations(AsInvitee().get(), list, &listed));
   EXPECT_EQ(listed.invitations_size(), 0) << "answered in one place only";
+  // The inviter's retry under its request id, whose answer was lost before
+  // the move, is answered the invitation moved: nothing is sent twice.
+  const v1::Invitation retried = Invite(*directory_, "Rossi SRL", "invite-rossi");
+  EXPECT_EQ(retried.name(), made_before_cells.name());
+  EXPECT_EQ(retried.token(), made_before_cells.token());
 
   ExpectAcceptedInto(made_before_cells, firm);
 }

@@ -32,7 +32,6 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
     absl::string_view caller, const InvitationRecord& draft,
     absl::string_view request_id) {
   if (absl::Status s = invitations::CheckCreate(draft, request_id); !s.ok()) return s;
-  const std::string fingerprint = invitations::CreateFingerprint(draft);
   // The inviter's lock covers its quota and its request ids.
   auto guard = locks_.Lock({absl::StrCat("inviter:", caller)});
   if (!request_id.empty()) {
@@ -40,8 +39,9 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
         store_.InvitationCreatedUnder(caller, request_id);
     if (!first.ok()) return first.status();
     if (first->has_value()) {
-      if (absl::Status s = requests::CheckSameRequest(
-              (*first)->create_request_fingerprint(), fingerprint);
+      if (absl::Status s =
+              requests::CheckSameRequest((*first)->create_request_fingerprint(),
+                                         invitations::CreateFingerprint(draft));
           !s.ok()) {
         return s;
       }
@@ -52,13 +52,9 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
       store_.NthNewestInvitationFromUser(caller, invitations::kMaxInvitationsPerInviter);
   if (!oldest_recent.ok()) return oldest_recent.status();
   absl::StatusOr<InvitationRecord> invitation = invitations::NewInvitation(
-      draft, caller, *oldest_recent, [this] { return store_.AllocateId(); }, tokens_,
-      clock_.Now());
+      draft, caller, request_id, *oldest_recent, [this] { return store_.AllocateId(); },
+      tokens_, clock_.Now());
   if (!invitation.ok()) return invitation.status();
-  if (!request_id.empty()) {
-    invitation->set_create_request_id(std::string(request_id));
-    invitation->set_create_request_fingerprint(fingerprint);
-  }
   if (absl::Status s =
           Put({.actor = std::string(caller), .request_id = std::string(request_id)},
               *invitation);

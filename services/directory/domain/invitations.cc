@@ -39,8 +39,9 @@ absl::StatusOr<InvitationRecord> Invitations::CreateInvitation(
                 caller.user_id, invitations::kMaxInvitationsPerInviter);
         if (!oldest_recent.ok()) return oldest_recent.status();
         absl::StatusOr<InvitationRecord> inv = invitations::NewInvitation(
-            draft, caller.user_id, *oldest_recent, [this] { return core_.AllocateId(); },
-            tokens_, absl::FromUnixMicros(core_.NowMicros()));
+            draft, caller.user_id, request_id, *oldest_recent,
+            [this] { return core_.AllocateId(); }, tokens_,
+            absl::FromUnixMicros(core_.NowMicros()));
         if (!inv.ok()) return inv.status();
         write.invitations().PutInvitation(*inv, EmailKey(inv->invitee_email()));
         done.set_id(inv->id());

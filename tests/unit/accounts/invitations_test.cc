@@ -402,9 +402,10 @@ TEST_F(AccountsInvitationsTest, RacingInvitesOfOneInviterStopAtItsQuota) {
   EXPECT_THAT(invitations_.CreateInvitation("verdi-owner", draft), IsOk());
 }
 
-// An invitation a lone cell kept keeps its name and its link here; its
-// company gets an id of accounts' (a cell connects none in a cell's range).
-// Taken over twice (a move run again), it stays as first taken.
+// An invitation a lone cell kept keeps its name and its link here, and its
+// request id: the inviter's retry is answered it. Its company gets an id of
+// accounts' (a cell connects none in a cell's range). Taken over twice (a
+// move run again), it stays as first taken.
 TEST_F(AccountsInvitationsTest,
        AnAdoptedInvitationKeepsItsNameAndLinkWithAccountsCompanyId) {
   Join("anna", kFirmA);
@@ -419,8 +420,16 @@ TEST_F(AccountsInvitationsTest,
   moved.set_state(v1::InvitationState::PENDING);
   moved.set_create_time_us(absl::ToUnixMicros(clock_.Now()));
   moved.set_expire_time_us(absl::ToUnixMicros(clock_.Now() + absl::Hours(24)));
+  moved.set_create_request_id("invite-rossi");
+  moved.set_create_request_fingerprint(invitations::CreateFingerprint(Draft()));
   ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
   ASSERT_THAT(invitations_.Adopt("ops", moved), IsOk());
+  absl::StatusOr<InvitationRecord> retried =
+      invitations_.CreateInvitation("rossi-owner", Draft(), "invite-rossi");
+  ASSERT_THAT(retried, IsOk()) << retried.status();
+  EXPECT_EQ(retried->id(), 42u);
+  EXPECT_EQ(retried->token(), moved.token());
+  EXPECT_EQ(SentBy("rossi-owner"), 1u);
   absl::StatusOr<std::vector<changes::ChangeRecord>> log =
       testing::ChangeRecords(store_->change_log(), 1, 100);
   ASSERT_THAT(log, IsOk());

@@ -541,8 +541,9 @@ TEST_F(ListViewTest, NobodyReadsOrChangesAnotherMembersView) {
 }
 
 // Moving to several cells: accounts takes the pending invitations over, each
-// deleted here once adopted; answered and expired ones stay as history, and
-// an adopt that fails stops the move with that invitation still here.
+// deleted here once adopted (with the request id it was made under, for a
+// retry there); answered and expired ones stay as history, and an adopt that
+// fails stops the move with that invitation still here.
 TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) {
   const InvitationRecord expired = Invite();
   clock_.Advance(absl::Hours(24 * 30));
@@ -550,7 +551,7 @@ TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) 
   ASSERT_THAT(
       directory_->invitations.AcceptInvitation(anna_, accepted.token(), std::nullopt),
       IsOk());
-  const InvitationRecord first = Invite();
+  const InvitationRecord first = Invite("anna@studio.example", "invite-anna");
   const InvitationRecord second = Invite("bruno@studio.example");
   const uint64_t next = store_->change_log().next_sequence();
 
@@ -561,6 +562,9 @@ TEST_F(InvitationTest, HandingOverMovesThePendingOnesAndDeletesEachOnceAdopted) 
           return absl::UnavailableError("accounts' disk is full");
         EXPECT_FALSE(invitation.token().empty())
             << "the invitee's link must keep working";
+        EXPECT_EQ(invitation.create_request_id(), "invite-anna");
+        EXPECT_EQ(invitation.create_request_fingerprint(),
+                  invitations::CreateFingerprint(Draft("anna@studio.example")));
         adopted.push_back(invitation.id());
         return absl::OkStatus();
       });
