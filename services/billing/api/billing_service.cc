@@ -164,7 +164,7 @@ grpc::ServerUnaryReactor* BillingService::AuthorizeBillingTransfer(
             CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                                 names::FirmName::Parse("firm", req->firm()));
             return billing_.AuthorizeTransfer(caller, ref, firm.firm_id,
-                                              req->request_id());
+                                              req->request_id(), req->etag());
           },
           TransferToProto));
 }
@@ -177,7 +177,7 @@ grpc::ServerUnaryReactor* BillingService::CompleteBillingTransfer(
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.CompleteTransfer(caller, ref, req->request_id());
+            return billing_.CompleteTransfer(caller, ref, req->request_id(), req->etag());
           },
           TransferToProto));
 }
@@ -190,7 +190,7 @@ grpc::ServerUnaryReactor* BillingService::RevokeBillingTransfer(
       OnSubscription(
           req, resp,
           [this, req](const auth::Caller& caller, names::SubscriptionName ref) {
-            return billing_.RevokeTransfer(caller, ref, req->request_id());
+            return billing_.RevokeTransfer(caller, ref, req->request_id(), req->etag());
           },
           TransferToProto));
 }

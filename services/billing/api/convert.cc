@@ -24,6 +24,7 @@ v1::BillingTransfer TransferToProto(const SubscriptionView& view) {
   const names::SubscriptionName subscription = RefOf(view.record);
   out.set_name(names::BillingTransferName{subscription.firm_id, subscription.company_id}
                    .ToString());
+  out.set_etag(requests::EtagOf(view.record));
   if (!view.record.has_transfer()) return out;
   const TransferRecord& t = view.record.transfer();
   out.set_state(view.transfer_state);

@@ -112,14 +112,17 @@ class Billing {
   absl::StatusOr<SubscriptionView> AuthorizeTransfer(const auth::Caller& caller,
                                                      names::SubscriptionName ref,
                                                      uint64_t firm_id,
-                                                     absl::string_view request_id);
+                                                     absl::string_view request_id,
+                                                     absl::string_view etag = "");
   absl::StatusOr<SubscriptionView> RevokeTransfer(const auth::Caller& caller,
                                                   names::SubscriptionName ref,
-                                                  absl::string_view request_id);
+                                                  absl::string_view request_id,
+                                                  absl::string_view etag = "");
   // A member of the authorized firm completes.
   absl::StatusOr<SubscriptionView> CompleteTransfer(const auth::Caller& caller,
                                                     names::SubscriptionName ref,
-                                                    absl::string_view request_id);
+                                                    absl::string_view request_id,
+                                                    absl::string_view etag = "");
 
   // Records each lapsed trial once; returns those recorded by this call.
   absl::StatusOr<std::vector<SubscriptionRecord>> SweepExpiredTrials();

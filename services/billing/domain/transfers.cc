@@ -14,12 +14,14 @@ absl::Status Refuse(absl::string_view reason, absl::string_view message) {
 
 }  // namespace
 
-absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
-    const auth::Caller& caller, names::SubscriptionName ref, uint64_t firm_id,
-    absl::string_view request_id) {
+absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(const auth::Caller& caller,
+                                                            names::SubscriptionName ref,
+                                                            uint64_t firm_id,
+                                                            absl::string_view request_id,
+                                                            absl::string_view etag) {
   return Mutate(
       caller, ref, Actor::kClientPrimaryAdmin, absl::StrCat("authorize|", firm_id),
-      request_id, /*etag=*/"", /*creates=*/false,
+      request_id, etag, /*creates=*/false,
       [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (firm_id != ref.firm_id) {
           return Refuse("CLIENT_NOT_CONNECTED_TO_FIRM",
@@ -43,9 +45,10 @@ absl::StatusOr<SubscriptionView> Billing::AuthorizeTransfer(
 
 absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(const auth::Caller& caller,
                                                            names::SubscriptionName ref,
-                                                           absl::string_view request_id) {
+                                                           absl::string_view request_id,
+                                                           absl::string_view etag) {
   return Mutate(
-      caller, ref, Actor::kFirmMember, "complete", request_id, /*etag=*/"",
+      caller, ref, Actor::kFirmMember, "complete", request_id, etag,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer() || s.transfer().firm_id() != ref.firm_id) {
           return TransferRefused(v1::TransferEligibility::NEEDS_CLIENT_PERMISSION);
@@ -87,9 +90,10 @@ absl::StatusOr<SubscriptionView> Billing::CompleteTransfer(const auth::Caller& c
 
 absl::StatusOr<SubscriptionView> Billing::RevokeTransfer(const auth::Caller& caller,
                                                          names::SubscriptionName ref,
-                                                         absl::string_view request_id) {
+                                                         absl::string_view request_id,
+                                                         absl::string_view etag) {
   return Mutate(
-      caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, /*etag=*/"",
+      caller, ref, Actor::kClientPrimaryAdmin, "revoke", request_id, etag,
       /*creates=*/false, [&](SubscriptionRecord& s, absl::Time now) -> absl::Status {
         if (!s.has_transfer()) {
           return Refuse("NO_AUTHORIZATION",

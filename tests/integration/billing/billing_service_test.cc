@@ -395,6 +395,74 @@ TEST_F(BillingServiceTest, AChangeSentWithAStaleEtagIsAbortedAndChangesNothing) 
   EXPECT_EQ(out.etag(), changed.etag());
 }
 
+// A transfer's etag is its subscription's: each of its steps sent with one
+// read before the subscription changed is ABORTED and changes nothing, so
+// a firm never completes (nor a client authorizes or revokes) unseen what
+// changed since it read — a product added, a payment method.
+TEST_F(BillingServiceTest, ATransferStepSentWithAStaleEtagIsAbortedAndChangesNothing) {
+  ASSERT_THAT(Subscribe(v1::DIRECT_DISCOUNT, {v1::PLUS}), IsOk());
+  v1::GetSubscriptionRequest get;
+  get.set_name(subscription_);
+  v1::Subscription subscribed;
+  ASSERT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &subscribed),
+              IsOk());
+  v1::AddPaymentMethodRequest pay;
+  pay.set_name(subscription_);
+  v1::Subscription paid;
+  ASSERT_THAT(billing_stub_->AddPaymentMethod(Ctx("rossi-owner").get(), pay, &paid),
+              IsOk());
+  const auto expect_stale = [](const grpc::Status& status) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
+    EXPECT_THAT(errors::ReasonOf(FromGrpcStatus(status)),
+                Optional(std::string("STALE_ETAG")));
+  };
+
+  v1::AuthorizeBillingTransferRequest authorize;
+  authorize.set_name(subscription_);
+  authorize.set_firm(firm_);
+  authorize.set_etag(subscribed.etag());
+  v1::BillingTransfer transfer;
+  expect_stale(billing_stub_->AuthorizeBillingTransfer(Ctx("rossi-owner").get(),
+                                                       authorize, &transfer));
+  authorize.set_etag(paid.etag());
+  ASSERT_THAT(billing_stub_->AuthorizeBillingTransfer(Ctx("rossi-owner").get(), authorize,
+                                                      &transfer),
+              IsOk());
+  v1::Subscription authorized;
+  ASSERT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &authorized),
+              IsOk());
+  EXPECT_EQ(transfer.etag(), authorized.etag());
+  EXPECT_NE(transfer.etag(), paid.etag());
+
+  v1::CompleteBillingTransferRequest complete;
+  complete.set_name(subscription_);
+  complete.set_etag(paid.etag());
+  expect_stale(
+      billing_stub_->CompleteBillingTransfer(Ctx("alice").get(), complete, &transfer));
+  v1::RevokeBillingTransferRequest revoke;
+  revoke.set_name(subscription_);
+  revoke.set_etag(paid.etag());
+  expect_stale(
+      billing_stub_->RevokeBillingTransfer(Ctx("rossi-owner").get(), revoke, &transfer));
+  v1::GetBillingTransferRequest read;
+  read.set_name(subscription_ + "/transfer");
+  ASSERT_THAT(billing_stub_->GetBillingTransfer(Ctx("alice").get(), read, &transfer),
+              IsOk());
+  EXPECT_EQ(transfer.state(), v1::BillingTransfer::AUTHORIZED);
+  EXPECT_EQ(transfer.etag(), authorized.etag());
+
+  complete.set_etag(transfer.etag());
+  ASSERT_THAT(
+      billing_stub_->CompleteBillingTransfer(Ctx("alice").get(), complete, &transfer),
+      IsOk());
+  EXPECT_EQ(transfer.state(), v1::BillingTransfer::COMPLETED);
+  v1::Subscription completed;
+  ASSERT_THAT(billing_stub_->GetSubscription(Ctx("alice").get(), get, &completed),
+              IsOk());
+  EXPECT_EQ(completed.plan(), v1::WHOLESALE);
+  EXPECT_EQ(transfer.etag(), completed.etag());
+}
+
 // The bootstrap recipe on billing: list (keeping the first page's
 // change_token), then apply billing's feed from it, each event's etag
 // replacing the listed one; with a writer running throughout, the copy ends

@@ -150,7 +150,8 @@ TEST(ApiContractTest, EveryFieldOfEveryResourceHasAFieldBehavior) {
        {v1::Firm::descriptor(), v1::FirmMember::descriptor(), v1::Client::descriptor(),
         v1::ClientListView::descriptor(), v1::Invitation::descriptor(),
         v1::Note::descriptor(), v1::Todo::descriptor(), v1::Subscription::descriptor(),
-        v1::ImportJob::descriptor()}) {
+        v1::BillingTransfer::descriptor(), v1::ImportJob::descriptor(),
+        v1::Backup::descriptor()}) {
     for (int i = 0; i < message->field_count(); ++i) {
       const google::protobuf::FieldDescriptor* field = message->field(i);
       EXPECT_GT(field->options().GetRepeatedExtension(google::api::field_behavior).size(),
@@ -211,6 +212,28 @@ TEST(ApiContractTest, EveryCreateTakesARequestId) {
     }
   }
   EXPECT_EQ(checked, 6);
+}
+
+// AIP-154: every resource that changes carries an etag, so a caller can
+// change it only as read. A backup never changes once made.
+TEST(ApiContractTest, EveryResourceThatChangesHasAnEtag) {
+  int checked = 0;
+  for (const google::protobuf::FileDescriptor* file :
+       {v1::CreateFirmRequest::descriptor()->file(),
+        v1::CreateNoteRequest::descriptor()->file(),
+        v1::SubscribeClientRequest::descriptor()->file(),
+        v1::StartImportRequest::descriptor()->file()}) {
+    for (int m = 0; m < file->message_type_count(); ++m) {
+      const google::protobuf::Descriptor* message = file->message_type(m);
+      if (!message->options().HasExtension(google::api::resource)) continue;
+      const google::protobuf::FieldDescriptor* etag = message->FindFieldByName("etag");
+      EXPECT_TRUE(etag != nullptr &&
+                  etag->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
+          << message->full_name();
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 10);
 }
 
 TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {
