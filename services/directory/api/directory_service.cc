@@ -290,7 +290,8 @@ grpc::ServerUnaryReactor* DirectoryService::MergeClients(
             ClientOfFirm("source_client", req->source_client(), target.firm_id));
         CB_ASSIGN_OR_RETURN(
             MergeOutcome merged,
-            directory_.merge.MergeClients(caller, target, source, req->request_id()));
+            directory_.merge.MergeClients(caller, target, source, req->request_id(),
+                                          req->etag(), req->source_etag()));
         *resp->mutable_client() = ToProto(merged.target);
         resp->set_merged_client(
             names::ClientName{target.firm_id, merged.source_company_id}.ToString());
@@ -344,9 +345,9 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::INACTIVE),
-            resp, kToProto);
+        return server::Respond(directory_.clients.SetClientStatus(
+                                   caller, ref, v1::ClientStatus::INACTIVE, req->etag()),
+                               resp, kToProto);
       });
 }
 
@@ -357,9 +358,9 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::ACTIVE),
-            resp, kToProto);
+        return server::Respond(directory_.clients.SetClientStatus(
+                                   caller, ref, v1::ClientStatus::ACTIVE, req->etag()),
+                               resp, kToProto);
       });
 }
 
@@ -382,9 +383,10 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(directory_.clients.ChangeClientPrimaryAdmin(
-                                   caller, ref, req->new_primary_admin_user_id()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.clients.ChangeClientPrimaryAdmin(
+                caller, ref, req->new_primary_admin_user_id(), req->etag()),
+            resp, kToProto);
       });
 }
 

@@ -73,7 +73,8 @@ absl::Status ClientMerge::CheckPeers(const auth::Caller& caller,
 
 absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
     const auth::Caller& caller, const names::ClientName& target_name, uint64_t source_id,
-    absl::string_view request_id) {
+    absl::string_view request_id, absl::string_view target_etag,
+    absl::string_view source_etag) {
   const uint64_t firm_id = target_name.firm_id;
   const uint64_t target_id = target_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
@@ -114,7 +115,8 @@ absl::StatusOr<MergeOutcome> ClientMerge::MergeClients(
   return core_.Write<MergeOutcome>(
       request, [&](const RequestRecord& first) { return Replay(firm_id, first); },
       [&](DirectoryWrite& write, RequestRecord& done) {
-        return WriteMerge(write, done, firm_id, target_id, source_id, large);
+        return WriteMerge(write, done, firm_id, target_id, source_id, target_etag,
+                          source_etag, large);
       });
 }
 
@@ -133,11 +135,22 @@ absl::StatusOr<MergeOutcome> ClientMerge::Replay(uint64_t firm_id,
 
 absl::StatusOr<MergeOutcome> ClientMerge::WriteMerge(
     DirectoryWrite& write, RequestRecord& done, uint64_t firm_id, uint64_t target_id,
-    uint64_t source_id, std::unique_lock<std::mutex>& large) {
+    uint64_t source_id, absl::string_view target_etag, absl::string_view source_etag,
+    std::unique_lock<std::mutex>& large) {
   absl::StatusOr<ClientRecord> target = core_.LoadClient(firm_id, target_id);
   if (!target.ok()) return target.status();
   absl::StatusOr<ClientRecord> source = core_.LoadClient(firm_id, source_id);
   if (!source.ok()) return source.status();
+  if (absl::Status s = CheckEtagIfSent(names::ClientName{firm_id, target_id}.ToString(),
+                                       target_etag, EtagOf(*target));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckEtagIfSent(names::ClientName{firm_id, source_id}.ToString(),
+                                       source_etag, EtagOf(*source));
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<ClientWork> work = core_.LoadClientWork(*source);
   if (!work.ok()) return work.status();
   large = std::move(work->large);

@@ -37,10 +37,13 @@ class ClientMerge {
   // source has a subscription (both do: BOTH_CLIENTS_SUBSCRIBED), the source
   // is on wholesale billing, or an import job of the firm is running; billing
   // and import are asked, and if either cannot answer nothing is merged.
+  // Each etag, when given, must be its client's current one (else ABORTED).
   absl::StatusOr<MergeOutcome> MergeClients(const auth::Caller& caller,
                                             const names::ClientName& target_name,
                                             uint64_t source_id,
-                                            absl::string_view request_id);
+                                            absl::string_view request_id,
+                                            absl::string_view target_etag = "",
+                                            absl::string_view source_etag = "");
 
  private:
   // What billing and import say against merging these two.
@@ -52,6 +55,8 @@ class ClientMerge {
   absl::StatusOr<MergeOutcome> WriteMerge(DirectoryWrite& write, RequestRecord& done,
                                           uint64_t firm_id, uint64_t target_id,
                                           uint64_t source_id,
+                                          absl::string_view target_etag,
+                                          absl::string_view source_etag,
                                           std::unique_lock<std::mutex>& large);
   // What a retry answers, from the first call's record.
   absl::StatusOr<MergeOutcome> Replay(uint64_t firm_id, const RequestRecord& first);

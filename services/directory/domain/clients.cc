@@ -289,7 +289,7 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
 
 absl::StatusOr<ClientRecord> Clients::SetClientStatus(
     const auth::Caller& caller, const names::ClientName& client_name,
-    v1::ClientStatus status) {
+    v1::ClientStatus status, absl::string_view etag) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
@@ -302,6 +302,10 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(
   if (!guard.ok()) return guard.status();
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
+  if (absl::Status s = CheckEtagIfSent(client_name.ToString(), etag, EtagOf(*before));
+      !s.ok()) {
+    return s;
+  }
   // Only the status moves: the client's data, subscription and wholesale
   // billing stay exactly as they were.
   ClientRecord after = *before;
@@ -380,7 +384,7 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
 
 absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     const auth::Caller& caller, const names::ClientName& client_name,
-    absl::string_view new_primary_admin) {
+    absl::string_view new_primary_admin, absl::string_view etag) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   if (absl::Status s = AllValid(
@@ -404,6 +408,10 @@ absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     return errors::NotClientPrimaryAdmin(
         client_name.ToString(),
         "only the client company's primary admin can hand over that role");
+  }
+  if (absl::Status s = CheckEtagIfSent(client_name.ToString(), etag, EtagOf(**client));
+      !s.ok()) {
+    return s;
   }
   ClientRecord after = **client;
   after.set_primary_admin_user_id(std::string(new_primary_admin));

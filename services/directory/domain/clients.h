@@ -46,9 +46,11 @@ class Clients {
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag,
                                             bool allow_duplicate_name = false);
+  // `etag`, when given, must be the client's current one (else ABORTED).
   absl::StatusOr<ClientRecord> SetClientStatus(const auth::Caller& caller,
                                                const names::ClientName& client_name,
-                                               v1::ClientStatus status);
+                                               v1::ClientStatus status,
+                                               absl::string_view etag = "");
   // Asks billing on the caller's behalf, with the caller's credentials.
   // `etag`, when given, must be the client's current one (else ABORTED).
   absl::Status DeleteClient(const auth::Caller& caller,
@@ -56,7 +58,7 @@ class Clients {
                             absl::string_view etag = "");
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       const auth::Caller& caller, const names::ClientName& client_name,
-      absl::string_view new_primary_admin);
+      absl::string_view new_primary_admin, absl::string_view etag = "");
   // Groups of the firm's clients that share a display name
   // (DuplicateNameKey), in name order; a page may come short with a token.
   absl::StatusOr<Page<std::vector<ClientRecord>>> FindDuplicateClients(

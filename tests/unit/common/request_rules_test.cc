@@ -1,5 +1,7 @@
 // Rules every service shares about what a request may say: request ids,
 // resource names, enum values, CSV separators, update masks.
+#include <set>
+
 #include "absl/strings/match.h"
 #include "clientbook/v1/backup.pb.h"
 #include "clientbook/v1/billing.pb.h"
@@ -234,6 +236,53 @@ TEST(ApiContractTest, EveryResourceThatChangesHasAnEtag) {
     }
   }
   EXPECT_EQ(checked, 10);
+}
+
+// AIP-154: a method that changes the resource it names takes that
+// resource's etag, so that a caller changes it only as read (an Update*
+// takes it inside the resource it sends).
+TEST(ApiContractTest, EveryChangeOfANamedResourceTakesItsEtag) {
+  const std::vector<const google::protobuf::FileDescriptor*> files = {
+      v1::CreateFirmRequest::descriptor()->file(),
+      v1::CreateNoteRequest::descriptor()->file(),
+      v1::SubscribeClientRequest::descriptor()->file(),
+      v1::StartImportRequest::descriptor()->file()};
+  std::set<std::string> with_etag;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int m = 0; m < file->message_type_count(); ++m) {
+      const google::protobuf::Descriptor* message = file->message_type(m);
+      if (message->options().HasExtension(google::api::resource) &&
+          message->FindFieldByName("etag") != nullptr) {
+        with_etag.insert(message->options().GetExtension(google::api::resource).type());
+      }
+    }
+  }
+  int checked = 0;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const google::protobuf::MethodDescriptor* method = service->method(m);
+        if (absl::StartsWith(method->name(), "Get") ||
+            absl::StartsWith(method->name(), "Watch") ||
+            absl::StartsWith(method->name(), "Download") ||
+            absl::StartsWith(method->name(), "Export")) {
+          continue;
+        }
+        const google::protobuf::FieldDescriptor* name =
+            method->input_type()->FindFieldByName("name");
+        if (name == nullptr ||
+            !with_etag.contains(
+                name->options().GetExtension(google::api::resource_reference).type())) {
+          continue;
+        }
+        EXPECT_NE(method->input_type()->FindFieldByName("etag"), nullptr)
+            << method->full_name();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 16);
 }
 
 TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {

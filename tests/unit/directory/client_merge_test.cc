@@ -221,6 +221,38 @@ TEST_F(ClientMergeTest, ARetryWithTheSameRequestIdReturnsTheFirstResult) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// AIP-154: a merge sent with the etags read of the client kept and of the
+// duplicate is ABORTED when either changed since, and merges nothing; a
+// retry under its request id is answered though its etags are stale by then.
+TEST_F(ClientMergeTest, AMergeWithAStaleEtagOfEitherClientMergesNothing) {
+  const ClientRecord keep = NewClient(firm_, "K", "N-1");
+  const ClientRecord dup = NewClient(firm_, "K dup", "N-2");
+  const names::ClientName kept{firm_, keep.company_id()};
+  ClientRecord renamed = dup;
+  renamed.set_display_name("K duplicate");
+  ASSERT_THAT(directory_->clients.UpdateClient(testing::As("admin"),
+                                               names::ClientName{firm_, dup.company_id()},
+                                               renamed, {"display_name"}, EtagOf(dup)),
+              IsOk());
+  auto merge = [&](const std::string& target_etag, const std::string& source_etag) {
+    return directory_->merge.MergeClients(testing::As("admin"), kept, dup.company_id(),
+                                          "merge-k", target_etag, source_etag);
+  };
+  auto stale = merge(EtagOf(keep), EtagOf(dup));
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted,
+                              names::ClientName{firm_, dup.company_id()}.ToString()));
+  EXPECT_EQ(errors::ReasonOf(stale.status()), "STALE_ETAG");
+  EXPECT_THAT(merge("r9", EtagOf(Get(dup))),
+              StatusIs(absl::StatusCode::kAborted, kept.ToString()));
+  EXPECT_EQ(Get(dup).client_number(), "N-2");
+  EXPECT_EQ(Get(keep).revision(), keep.revision());
+
+  const MergeOutcome merged = ValueOrFail(merge(EtagOf(keep), EtagOf(Get(dup))));
+  EXPECT_EQ(merged.freed_client_number, "N-2");
+  const MergeOutcome retried = ValueOrFail(merge(EtagOf(keep), EtagOf(Get(keep))));
+  EXPECT_TRUE(retried.replayed);
+}
+
 TEST_F(ClientMergeTest, OnlyAdminsMerge) {
   ClientRecord keep = NewClient(firm_, "G");
   ClientRecord dup = NewClient(firm_, "G dup");

@@ -10,6 +10,7 @@ namespace {
 
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::StatusIs;
+using ::clientbook::testing::ValueOrFail;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -282,6 +283,45 @@ TEST_F(ClientTest, DeactivateKeepsEveryDatum) {
       v1::ClientStatus::ACTIVE);
   ASSERT_THAT(active, IsOk());
   EXPECT_EQ(active->status(), v1::ClientStatus::ACTIVE);
+}
+
+// AIP-154: deactivating, reactivating and handing over the client's primary
+// admin role take the etag read, as UpdateClient does: stale, ABORTED
+// (STALE_ETAG) and nothing changes; current, it applies.
+TEST_F(ClientTest, StatusAndPrimaryAdminChangesTakeTheEtagRead) {
+  const ClientRecord c = ValueOrFail(directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Rossi"), true, ""));
+  const names::ClientName name{firm_, c.company_id()};
+  const std::string read = EtagOf(c);
+  ASSERT_THAT(directory_->clients.UpdateClient(
+                  testing::As("owner"), name, Draft("Rossi SRL"), {"display_name"}, read),
+              IsOk());
+  const ClientRecord renamed =
+      ValueOrFail(directory_->clients.GetClient(testing::As("owner"), name));
+
+  auto stale = directory_->clients.SetClientStatus(testing::As("owner"), name,
+                                                   v1::ClientStatus::INACTIVE, read);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted, "changed since etag"));
+  EXPECT_EQ(errors::ReasonOf(stale.status()), "STALE_ETAG");
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin(testing::As("owner"), name,
+                                                           "rossi-owner", read),
+              StatusIs(absl::StatusCode::kAborted));
+  const ClientRecord unchanged =
+      ValueOrFail(directory_->clients.GetClient(testing::As("owner"), name));
+  EXPECT_EQ(unchanged.status(), v1::ClientStatus::ACTIVE);
+  EXPECT_EQ(unchanged.primary_admin_user_id(), "owner");
+  EXPECT_EQ(EtagOf(unchanged), EtagOf(renamed));
+
+  const ClientRecord inactive = ValueOrFail(directory_->clients.SetClientStatus(
+      testing::As("owner"), name, v1::ClientStatus::INACTIVE, EtagOf(renamed)));
+  EXPECT_THAT(directory_->clients.SetClientStatus(
+                  testing::As("owner"), name, v1::ClientStatus::ACTIVE, EtagOf(renamed)),
+              StatusIs(absl::StatusCode::kAborted));
+  const ClientRecord active = ValueOrFail(directory_->clients.SetClientStatus(
+      testing::As("owner"), name, v1::ClientStatus::ACTIVE, EtagOf(inactive)));
+  const ClientRecord handed = ValueOrFail(directory_->clients.ChangeClientPrimaryAdmin(
+      testing::As("owner"), name, "rossi-owner", EtagOf(active)));
+  EXPECT_EQ(handed.primary_admin_user_id(), "rossi-owner");
 }
 
 TEST_F(ClientTest, StaffCannotDeactivate) {
