@@ -165,9 +165,7 @@ grpc::ServerUnaryReactor* BackupService::GetBackup(grpc::CallbackServerContext* 
   return frame_.Blocking(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const uint32_t id, BackupNamed(caller, req->name()));
-        CB_ASSIGN_OR_RETURN(StoreBackup backup, backups_.store->Get(id));
-        *resp = ToBackup(backup);
-        return absl::OkStatus();
+        return server::Respond(backups_.store->Get(id), resp, ToBackup);
       });
 }
 
@@ -177,9 +175,7 @@ grpc::ServerUnaryReactor* BackupService::VerifyBackup(grpc::CallbackServerContex
   return frame_.Blocking(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(const uint32_t id, BackupNamed(caller, req->name()));
-        CB_ASSIGN_OR_RETURN(StoreBackup verified, backups_.store->Verify(id));
-        *resp = ToBackup(verified);
-        return absl::OkStatus();
+        return server::Respond(backups_.store->Verify(id), resp, ToBackup);
       });
 }
 
