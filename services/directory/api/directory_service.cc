@@ -250,10 +250,11 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClient(
               lead, OptionalMemberUserId("client.lead_accountant",
                                          req->client().lead_accountant(), ref.firm_id));
         }
-        return server::Respond(directory_.clients.UpdateClient(
-                                   caller, ref, FromProto(req->client(), lead), paths,
-                                   req->client().etag(), req->allow_duplicate_name()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.clients.UpdateClient(
+                caller, ref, FromProto(req->client(), lead), paths, req->client().etag(),
+                req->allow_duplicate_name(), req->request_id()),
+            resp, kToProto);
       });
 }
 

@@ -87,7 +87,8 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateNote(grpc::CallbackServerConte
             std::vector<std::string> paths,
             server::UpdatePaths(req->update_mask(), req->note(), kUpdatableNoteFields));
         return server::Respond(
-            directory_.notes.UpdateNote(caller, ref, patch, paths, req->note().etag()),
+            directory_.notes.UpdateNote(caller, ref, patch, paths, req->note().etag(),
+                                        req->request_id()),
             resp, kToProto);
       });
 }
@@ -167,7 +168,8 @@ grpc::ServerUnaryReactor* WorkspaceService::UpdateTodo(grpc::CallbackServerConte
             std::vector<std::string> paths,
             server::UpdatePaths(req->update_mask(), req->todo(), kUpdatableTodoFields));
         return server::Respond(
-            directory_.todos.UpdateTodo(caller, ref, patch, paths, req->todo().etag()),
+            directory_.todos.UpdateTodo(caller, ref, patch, paths, req->todo().etag(),
+                                        req->request_id()),
             resp, kToProto);
       });
 }

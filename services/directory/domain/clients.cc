@@ -90,12 +90,19 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
 absl::StatusOr<ClientRecord> Clients::CommitClient(const auth::Caller& caller,
                                                    const ClientRecord* before,
                                                    ClientRecord after) {
+  // A change that changes nothing puts nothing, and its commit writes nothing.
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
+  ClientRecord revised = PutRevised(write->clients(), before, std::move(after));
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return revised;
+}
+
+ClientRecord Clients::PutRevised(ClientWrites& write, const ClientRecord* before,
+                                 ClientRecord after) {
   if (before != nullptr && ChangesNothing(*before, after)) return *before;
   after.set_revision(before == nullptr ? 1 : before->revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  DirectoryCore::PutClient(write->clients(), before, after);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  DirectoryCore::PutClient(write, before, after);
   return after;
 }
 
@@ -208,12 +215,10 @@ absl::StatusOr<ClientRecord> Clients::ReadClient(const auth::Caller& caller,
   return member.status();
 }
 
-absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
-                                                   const names::ClientName& client_name,
-                                                   const ClientRecord& patch,
-                                                   const std::vector<std::string>& paths,
-                                                   absl::string_view etag,
-                                                   bool allow_duplicate_name) {
+absl::StatusOr<ClientRecord> Clients::UpdateClient(
+    const auth::Caller& caller, const names::ClientName& client_name,
+    const ClientRecord& patch, const std::vector<std::string>& paths,
+    absl::string_view etag, bool allow_duplicate_name, absl::string_view request_id) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m = core_.RequireMember(caller, firm_id); !m.ok()) {
@@ -226,10 +231,33 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
     return errors::InvalidField("client.etag",
                                 "is required: send the etag of the client you read");
   }
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint = requests::Fingerprint(
+      "UpdateClient", client_name.ToString(),
+      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag,
+                   "|", allow_duplicate_name));
 
   absl::StatusOr<storage::StripedLocks::Guard> guard =
       core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);
   if (!guard.ok()) return guard.status();
+  // A retry under the request id is answered the client as it is now, though
+  // the etag it carries is stale by then (its first call moved it).
+  return core_.Write<ClientRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return core_.LoadClient(firm_id, company_id); },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
+        done.set_id(company_id);
+        return WriteUpdate(write, firm_id, company_id, patch, paths, etag,
+                           allow_duplicate_name);
+      });
+}
+
+absl::StatusOr<ClientRecord> Clients::WriteUpdate(DirectoryWrite& write, uint64_t firm_id,
+                                                  uint64_t company_id,
+                                                  const ClientRecord& patch,
+                                                  const std::vector<std::string>& paths,
+                                                  absl::string_view etag,
+                                                  bool allow_duplicate_name) {
   absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
   if (!before.ok()) return before.status();
   if (absl::Status s = CheckEtag(names::ClientName{firm_id, company_id}.ToString(), etag,
@@ -284,7 +312,7 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(const auth::Caller& caller,
       }
     }
   }
-  return CommitClient(caller, &*before, std::move(after));
+  return PutRevised(write.clients(), &*before, std::move(after));
 }
 
 absl::StatusOr<ClientRecord> Clients::SetClientStatus(

@@ -40,12 +40,15 @@ class Clients {
                                          const names::ClientName& client_name);
   // Copies the fields named in `paths` from `patch`; `etag` must be current.
   // A rename to another client's display name is refused as in CreateClient.
+  // A retry under `request_id` (shared with CreateClient's ids in the firm)
+  // is answered the client as it is now, its etag stale by then.
   absl::StatusOr<ClientRecord> UpdateClient(const auth::Caller& caller,
                                             const names::ClientName& client_name,
                                             const ClientRecord& patch,
                                             const std::vector<std::string>& paths,
                                             absl::string_view etag,
-                                            bool allow_duplicate_name = false);
+                                            bool allow_duplicate_name = false,
+                                            absl::string_view request_id = "");
   // `etag`, when given, must be the client's current one (else ABORTED).
   absl::StatusOr<ClientRecord> SetClientStatus(const auth::Caller& caller,
                                                const names::ClientName& client_name,
@@ -86,6 +89,17 @@ class Clients {
   absl::StatusOr<ClientRecord> CommitClient(const auth::Caller& caller,
                                             const ClientRecord* before,
                                             ClientRecord after);
+  // UpdateClient's checks and change, under the firm's lock, into `write`.
+  absl::StatusOr<ClientRecord> WriteUpdate(DirectoryWrite& write, uint64_t firm_id,
+                                           uint64_t company_id, const ClientRecord& patch,
+                                           const std::vector<std::string>& paths,
+                                           absl::string_view etag,
+                                           bool allow_duplicate_name);
+  // `after` in `write` in place of `before` (null when new), its revision
+  // and update time moved; `before` itself, and nothing put, when the
+  // change changes nothing.
+  ClientRecord PutRevised(ClientWrites& write, const ClientRecord* before,
+                          ClientRecord after);
 
   DirectoryCore& core_;
   const ClientStore& client_store_;

@@ -286,13 +286,20 @@ absl::StatusOr<NoteRecord> Notes::LoadForChange(const auth::Caller& caller,
 
 absl::StatusOr<NoteRecord> Notes::Commit(const auth::Caller& caller,
                                          const NoteRecord& before, NoteRecord after) {
+  // A change that changes nothing puts nothing, and its commit writes nothing.
+  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
+  NoteRecord revised = PutRevised(write->notes(), before, std::move(after));
+  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  return revised;
+}
+
+NoteRecord Notes::PutRevised(NoteWrites& write, const NoteRecord& before,
+                             NoteRecord after) {
   if (ChangesNothing(before, after)) return after;
   after.set_revision(before.revision() + 1);
   after.set_update_time_us(core_.NowMicros());
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
   const IndexedNote old_entry = Indexed(before);
-  write->notes().PutNote(&old_entry, Indexed(after));
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  write.PutNote(&old_entry, Indexed(after));
   return after;
 }
 
@@ -300,14 +307,35 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
                                              const names::NoteName& note_name,
                                              const NoteRecord& patch,
                                              const std::vector<std::string>& paths,
-                                             absl::string_view etag) {
-  const uint64_t firm_id = note_name.firm_id;
-  const uint64_t note_id = note_name.note_id;
+                                             absl::string_view etag,
+                                             absl::string_view request_id) {
   if (absl::Status s = CheckUpdateMask(paths, kUpdatableNoteFields, kImmutableNoteFields);
       !s.ok()) {
     return s;
   }
-  auto guard = core_.LockFirm(firm_id);
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint = requests::Fingerprint(
+      "UpdateNote", note_name.ToString(),
+      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag));
+  auto guard = core_.LockFirm(note_name.firm_id);
+  // A retry is answered the note as it is now, its etag stale by then.
+  return core_.Write<NoteRecord>(
+      {note_name.firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return GetNote(caller, note_name); },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<NoteRecord> {
+        done.set_id(note_name.note_id);
+        return WriteUpdate(write, caller, note_name, patch, paths, etag);
+      });
+}
+
+absl::StatusOr<NoteRecord> Notes::WriteUpdate(DirectoryWrite& write,
+                                              const auth::Caller& caller,
+                                              const names::NoteName& note_name,
+                                              const NoteRecord& patch,
+                                              const std::vector<std::string>& paths,
+                                              absl::string_view etag) {
+  const uint64_t firm_id = note_name.firm_id;
+  const uint64_t note_id = note_name.note_id;
   absl::StatusOr<NoteRecord> before =
       LoadForChange(caller, firm_id, note_id, etag, /*etag_required=*/true);
   if (!before.ok()) return before.status();
@@ -324,7 +352,7 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
   checks.push_back(
       CheckImmutable(paths, "kind", "note.kind", patch.kind() != before->kind()));
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
-  return Commit(caller, *before, std::move(after));
+  return PutRevised(write.notes(), *before, std::move(after));
 }
 
 absl::StatusOr<NoteRecord> Notes::DeleteNote(const auth::Caller& caller,

@@ -38,12 +38,14 @@ class Notes {
   absl::StatusOr<Page<NoteRecord>> ListNotes(const auth::Caller& caller,
                                              const NoteQuery& query);
   // The author or an admin; `etag` must be current. Paths: text, call_time,
-  // call_duration, contact.
+  // call_duration, contact. A retry under `request_id` (shared with
+  // CreateNote's ids in the firm) is answered the note as it is now.
   absl::StatusOr<NoteRecord> UpdateNote(const auth::Caller& caller,
                                         const names::NoteName& note_name,
                                         const NoteRecord& patch,
                                         const std::vector<std::string>& paths,
-                                        absl::string_view etag);
+                                        absl::string_view etag,
+                                        absl::string_view request_id = "");
   // The author or an admin; `etag`, when given, must be current.
   absl::StatusOr<NoteRecord> DeleteNote(const auth::Caller& caller,
                                         const names::NoteName& note_name,
@@ -77,6 +79,17 @@ class Notes {
                                            bool etag_required, Of of = Of::kLive);
   absl::StatusOr<NoteRecord> Commit(const auth::Caller& caller, const NoteRecord& before,
                                     NoteRecord after);
+  // `after` in `write` in place of `before`, its revision and update time
+  // moved (Commit's change, in a write of the caller's); `after` as it is,
+  // and nothing put, when the change changes nothing.
+  NoteRecord PutRevised(NoteWrites& write, const NoteRecord& before, NoteRecord after);
+  // UpdateNote's checks and change, under the firm's lock, into `write`.
+  absl::StatusOr<NoteRecord> WriteUpdate(DirectoryWrite& write,
+                                         const auth::Caller& caller,
+                                         const names::NoteName& note_name,
+                                         const NoteRecord& patch,
+                                         const std::vector<std::string>& paths,
+                                         absl::string_view etag);
 
   DirectoryCore& core_;
   const NoteStore& note_store_;

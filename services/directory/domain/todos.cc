@@ -176,9 +176,8 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
                                              const names::TodoName& todo_name,
                                              const TodoRecord& patch,
                                              const std::vector<std::string>& paths,
-                                             absl::string_view etag) {
-  const uint64_t firm_id = todo_name.firm_id;
-  const uint64_t todo_id = todo_name.todo_id;
+                                             absl::string_view etag,
+                                             absl::string_view request_id) {
   if (absl::Status s = CheckUpdateMask(paths, kUpdatableTodoFields, kImmutableTodoFields);
       !s.ok()) {
     return s;
@@ -187,7 +186,29 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
     return errors::InvalidField("todo.etag",
                                 "is required: send the etag of the to-do you read");
   }
-  auto guard = core_.LockFirm(firm_id);
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint = requests::Fingerprint(
+      "UpdateTodo", todo_name.ToString(),
+      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag));
+  auto guard = core_.LockFirm(todo_name.firm_id);
+  // A retry is answered the to-do as it is now, its etag stale by then.
+  return core_.Write<TodoRecord>(
+      {todo_name.firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return GetTodo(caller, todo_name); },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<TodoRecord> {
+        done.set_id(todo_name.todo_id);
+        return WriteUpdate(write, caller, todo_name, patch, paths, etag);
+      });
+}
+
+absl::StatusOr<TodoRecord> Todos::WriteUpdate(DirectoryWrite& write,
+                                              const auth::Caller& caller,
+                                              const names::TodoName& todo_name,
+                                              const TodoRecord& patch,
+                                              const std::vector<std::string>& paths,
+                                              absl::string_view etag) {
+  const uint64_t firm_id = todo_name.firm_id;
+  const uint64_t todo_id = todo_name.todo_id;
   absl::StatusOr<TodoRecord> before = GetTodo(caller, {firm_id, todo_id});
   if (!before.ok()) return before.status();
   if (absl::Status s =
@@ -223,9 +244,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
   if (ChangesNothing(*before, after)) return after;
   after.set_revision(before->revision() + 1);
   after.set_update_time_us(now);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->todos().PutTodo(&*before, after);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  write.todos().PutTodo(&*before, after);
   return after;
 }
 

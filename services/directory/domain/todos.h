@@ -51,18 +51,27 @@ class Todos {
   absl::StatusOr<TodoRecord> GetTodo(const auth::Caller& caller,
                                      const names::TodoName& todo_name);
   // Paths: title, description, assignee, due_date, state, progress; `etag`
-  // must be current.
+  // must be current. A retry under `request_id` (shared with CreateTodo's
+  // ids in the firm) is answered the to-do as it is now.
   absl::StatusOr<TodoRecord> UpdateTodo(const auth::Caller& caller,
                                         const names::TodoName& todo_name,
                                         const TodoRecord& patch,
                                         const std::vector<std::string>& paths,
-                                        absl::string_view etag);
+                                        absl::string_view etag,
+                                        absl::string_view request_id = "");
   absl::StatusOr<Page<TodoRecord>> ListTodos(const auth::Caller& caller,
                                              const TodoQuery& query);
   absl::StatusOr<WorkSummary> GetClientWorkSummary(const auth::Caller& caller,
                                                    const names::ClientName& client_name);
 
  private:
+  // UpdateTodo's checks and change, under the firm's lock, into `write`.
+  absl::StatusOr<TodoRecord> WriteUpdate(DirectoryWrite& write,
+                                         const auth::Caller& caller,
+                                         const names::TodoName& todo_name,
+                                         const TodoRecord& patch,
+                                         const std::vector<std::string>& paths,
+                                         absl::string_view etag);
   // Checks `todo` as it would be stored, and its assignee's membership.
   absl::Status Check(const TodoRecord& todo, const TodoRecord* before = nullptr);
 

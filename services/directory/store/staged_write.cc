@@ -64,6 +64,12 @@ absl::Status StagedWrite::ResolveDeletesIfHolding() {
 }
 
 absl::Status StagedWrite::Commit() {
+  // Nothing staged (an update whose values were already so): no write, and
+  // no wait for the log's commit.
+  if (puts_.empty() && deletes_.empty() && deletes_if_holding_.empty() &&
+      records_.empty()) {
+    return absl::OkStatus();
+  }
   if (absl::Status s = ReadBefore(); !s.ok()) return s;
   if (absl::Status s = ResolveDeletesIfHolding(); !s.ok()) return s;
   for (changes::ChangeRecord& record : records_) {

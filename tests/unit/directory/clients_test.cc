@@ -164,6 +164,47 @@ TEST_F(ClientTest, UpdateNeedsTheCurrentEtag) {
             "Rossi SpA");
 }
 
+// An update whose answer was lost, retried under its request id, is
+// answered the client as it is now rather than ABORTED by the etag its own
+// first call moved; 64 racing retries move it once. The id names one
+// request: another update, or a CreateClient, under it is INVALID_ARGUMENT.
+TEST_F(ClientTest, AnUpdateRetriedUnderItsRequestIdIsAnsweredNotAborted) {
+  const ClientRecord c = NewClient(firm_, "Rossi");
+  const names::ClientName name{firm_, c.company_id()};
+  ClientRecord patch;
+  patch.set_display_name("Rossi SpA");
+  auto update = [&](const ClientRecord& p, const std::string& request_id) {
+    return directory_->clients.UpdateClient(
+        testing::As("owner"), name, p, {"display_name"}, EtagOf(c), false, request_id);
+  };
+  std::vector<absl::StatusOr<ClientRecord>> answers(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&, i] { answers[i] = update(patch, "rename-rossi"); });
+  }
+  for (std::thread& racer : racers) racer.join();
+  for (const absl::StatusOr<ClientRecord>& answer : answers) {
+    ASSERT_THAT(answer, IsOk()) << answer.status();
+    EXPECT_EQ(answer->display_name(), "Rossi SpA");
+    EXPECT_EQ(answer->revision(), c.revision() + 1) << "moved once";
+  }
+  EXPECT_THAT(update(patch, ""), StatusIs(absl::StatusCode::kAborted))
+      << "without the id, the etag is stale";
+  ClientRecord other = patch;
+  other.set_display_name("Rossi Srl");
+  EXPECT_THAT(update(other, "rename-rossi"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(
+      directory_->clients.CreateClient(testing::As("owner"), names::FirmName{firm_},
+                                       Draft("Verdi"), false, "rename-rossi"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(update(patch, std::string(129, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_EQ(
+      ValueOrFail(directory_->clients.GetClient(testing::As("owner"), name)).revision(),
+      c.revision() + 1);
+}
+
 TEST_F(ClientTest, UpdateRejectsImmutableAndUnknownPaths) {
   ClientRecord c = NewClient(firm_, "Rossi");
   for (const char* path : {"company_id", "status", "primary_admin_user_id", "nonsense"}) {

@@ -357,6 +357,32 @@ TEST_F(NotesTest, AStaleEtagIsAborted) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// An edit whose answer was lost, retried under its request id, is answered
+// the note as it is now rather than ABORTED by the etag its first call
+// moved; the id names one request.
+TEST_F(NotesTest, AnUpdateRetriedUnderItsRequestIdIsAnsweredNotAborted) {
+  const NoteRecord note = Write("anna", General(client_, "v1"));
+  const names::NoteName name{firm_, note.id()};
+  NoteRecord patch;
+  patch.set_text("v2");
+  const NoteRecord first = ValueOrFail(directory_->notes.UpdateNote(
+      testing::As("anna"), name, patch, {"text"}, EtagOf(note), "edit-1"));
+  const NoteRecord again = ValueOrFail(directory_->notes.UpdateNote(
+      testing::As("anna"), name, patch, {"text"}, EtagOf(note), "edit-1"));
+  EXPECT_EQ(again.text(), "v2");
+  EXPECT_EQ(EtagOf(again), EtagOf(first)) << "written once";
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("anna"), name, patch, {"text"},
+                                           EtagOf(note)),
+              StatusIs(absl::StatusCode::kAborted));
+  patch.set_text("v3");
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("anna"), name, patch, {"text"},
+                                           EtagOf(first), "edit-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(directory_->notes.UpdateNote(testing::As("stranger"), name, patch, {"text"},
+                                           EtagOf(note), "edit-1"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(NotesTest, AnUpdateReindexesTheWords) {
   NoteRecord note = Write("anna", General(client_, "vecchio testo"));
   NoteRecord patch;

@@ -195,6 +195,30 @@ TEST_F(TodosTest, AStaleEtagIsAbortedAndAnUnknownPathRefused) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A to-do moved to DONE whose answer was lost, retried under its request
+// id, is answered the to-do as it is now rather than ABORTED by the etag
+// its first call moved; the id names one request.
+TEST_F(TodosTest, AnUpdateRetriedUnderItsRequestIdIsAnsweredNotAborted) {
+  const TodoRecord t = Create(Draft("x"));
+  const names::TodoName name{firm_, t.id()};
+  TodoRecord patch;
+  patch.set_state(v1::Todo::DONE);
+  const TodoRecord first = ValueOrFail(directory_->todos.UpdateTodo(
+      testing::As("anna"), name, patch, {"state"}, EtagOf(t), "done-1"));
+  const TodoRecord again = ValueOrFail(directory_->todos.UpdateTodo(
+      testing::As("anna"), name, patch, {"state"}, EtagOf(t), "done-1"));
+  EXPECT_EQ(again.state(), v1::Todo::DONE);
+  EXPECT_EQ(EtagOf(again), EtagOf(first)) << "written once";
+  EXPECT_EQ(again.complete_time_us(), first.complete_time_us());
+  EXPECT_THAT(directory_->todos.UpdateTodo(testing::As("anna"), name, patch, {"state"},
+                                           EtagOf(t)),
+              StatusIs(absl::StatusCode::kAborted));
+  patch.set_state(v1::Todo::CANCELLED);
+  EXPECT_THAT(directory_->todos.UpdateTodo(testing::As("anna"), name, patch, {"state"},
+                                           EtagOf(first), "done-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+}
+
 TEST_F(TodosTest, AnUpdateWithoutAnEtagOrWithAnUnknownStateIsRefused) {
   TodoRecord t = Create(Draft("x"));
   TodoRecord patch;
