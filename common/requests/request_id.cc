@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/rules/ids.h"
 
 namespace clientbook::requests {
@@ -35,6 +36,16 @@ absl::Status CheckStatus(absl::string_view id) {
 std::string Fingerprint(absl::string_view operation, absl::string_view target,
                         absl::string_view body) {
   return absl::StrFormat("%s|%s|%016x", operation, target, StableHash(body));
+}
+
+std::string UpdateFingerprint(absl::string_view method, absl::string_view name,
+                              absl::string_view patch,
+                              const std::vector<std::string>& paths,
+                              absl::string_view etag, absl::string_view options) {
+  // Each part after its length: no two requests run together alike.
+  return Fingerprint(method, name,
+                     absl::StrCat(patch.size(), ":", patch, absl::StrJoin(paths, ","),
+                                  "|", etag.size(), ":", etag, options));
 }
 
 absl::Status CheckSameRequest(absl::string_view stored, absl::string_view fingerprint) {

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -27,6 +28,14 @@ absl::Status CheckStatus(absl::string_view id);
 // target and a stable hash of its body (deterministically serialized).
 std::string Fingerprint(absl::string_view operation, absl::string_view target,
                         absl::string_view body = "");
+
+// Fingerprint of an update (AIP-134): its method, the resource's name, the
+// patch (serialized), the paths it sets, the etag it was sent with and
+// `options`, whatever else the request asks.
+std::string UpdateFingerprint(absl::string_view method, absl::string_view name,
+                              absl::string_view patch,
+                              const std::vector<std::string>& paths,
+                              absl::string_view etag, absl::string_view options = "");
 
 // OK when `fingerprint` is the stored one; else INVALID_ARGUMENT.
 absl::Status CheckSameRequest(absl::string_view stored, absl::string_view fingerprint);

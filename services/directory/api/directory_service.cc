@@ -63,7 +63,8 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirm(grpc::CallbackServerConte
         patch.set_display_name(req->firm().display_name());
         patch.set_time_zone(req->firm().time_zone());
         return server::Respond(
-            directory_.firms.UpdateFirm(caller, name, patch, paths, req->firm().etag()),
+            directory_.firms.UpdateFirm(caller, name, patch, paths, req->firm().etag(),
+                                        req->request_id()),
             resp, kToProto);
       });
 }
@@ -106,7 +107,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateFirmMember(
                                                 kUpdatableMemberFields));
         return server::Respond(
             directory_.firms.UpdateMember(caller, member, FromProto(req->member()), paths,
-                                          req->member().etag()),
+                                          req->member().etag(), req->request_id()),
             resp, kToProto);
       });
 }
@@ -499,7 +500,7 @@ grpc::ServerUnaryReactor* DirectoryService::UpdateClientListView(
             ListViewRecord view,
             directory_.listing.UpdateListView(
                 caller, ref, std::vector<std::string>(columns.begin(), columns.end()),
-                req->client_list_view().etag()));
+                req->client_list_view().etag(), req->request_id()));
         *resp = ToProto(ref.firm_id, ref.user_id, view);
         return absl::OkStatus();
       });

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/paging/paging.h"
+#include "common/requests/request_id.h"
 #include "common/rules/ids.h"
 #include "common/status/errors.h"
 #include "common/text/text.h"
@@ -199,7 +200,8 @@ absl::StatusOr<ListViewRecord> ClientListing::GetListView(
 
 absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
     const auth::Caller& caller, const names::ClientListViewName& view_name,
-    const std::vector<std::string>& columns, absl::string_view etag) {
+    const std::vector<std::string>& columns, absl::string_view etag,
+    absl::string_view request_id) {
   const uint64_t firm_id = view_name.firm_id;
   const absl::string_view user_id = view_name.user_id;
   // Under the firm's lock, as the member's removal (which deletes the view):
@@ -228,23 +230,32 @@ absl::StatusOr<ListViewRecord> ClientListing::UpdateListView(
       violations.push_back({field, absl::StrCat("'", columns[i], "' is listed twice")});
     }
   }
-  if (!violations.empty()) return errors::InvalidArgument(violations);
-  absl::StatusOr<ListViewRecord> stored = core_.LoadListView(firm_id, user_id);
-  if (!stored.ok()) return stored.status();
-  const ListViewRecord& before = *stored;
-  if (absl::Status s = CheckEtagIfSent(view_name.ToString(), etag, EtagOf(before));
-      !s.ok()) {
-    return s;
+  if (std::optional<errors::FieldViolation> v = requests::Check(request_id)) {
+    violations.push_back(*v);
   }
-  ListViewRecord view = before;
-  view.clear_columns();
-  for (const std::string& column : columns) view.add_columns(column);
-  if (!before.columns().empty() && ChangesNothing(before, view)) return view;
-  view.set_revision(before.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->list_views().PutListView(firm_id, user_id, view);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return view;
+  if (!violations.empty()) return errors::InvalidArgument(violations);
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateClientListView", view_name.ToString(), "", columns, etag);
+  // A retry is answered the view as it is now, its etag stale by then.
+  return core_.Write<ListViewRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return core_.LoadListView(firm_id, user_id); },
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<ListViewRecord> {
+        absl::StatusOr<ListViewRecord> stored = core_.LoadListView(firm_id, user_id);
+        if (!stored.ok()) return stored.status();
+        const ListViewRecord& before = *stored;
+        if (absl::Status s = CheckEtagIfSent(view_name.ToString(), etag, EtagOf(before));
+            !s.ok()) {
+          return s;
+        }
+        ListViewRecord view = before;
+        view.clear_columns();
+        for (const std::string& column : columns) view.add_columns(column);
+        if (!before.columns().empty() && ChangesNothing(before, view)) return view;
+        view.set_revision(before.revision() + 1);
+        write.list_views().PutListView(firm_id, user_id, view);
+        return view;
+      });
 }
 
 }  // namespace clientbook::directory

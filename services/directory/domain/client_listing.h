@@ -40,12 +40,14 @@ class ClientListing {
                                                  const ClientListQuery& query);
 
   // Each member's client-list columns; the update takes the view's etag
-  // optionally (stale: ABORTED, nothing saved).
+  // optionally (stale: ABORTED, nothing saved), and a request id (a retry
+  // under it is answered the view as it is now).
   absl::StatusOr<ListViewRecord> GetListView(const auth::Caller& caller,
                                              const names::ClientListViewName& view_name);
   absl::StatusOr<ListViewRecord> UpdateListView(
       const auth::Caller& caller, const names::ClientListViewName& view_name,
-      const std::vector<std::string>& columns, absl::string_view etag = "");
+      const std::vector<std::string>& columns, absl::string_view etag = "",
+      absl::string_view request_id = "");
 
  private:
   DirectoryCore& core_;

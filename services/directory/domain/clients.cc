@@ -232,10 +232,9 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(
                                 "is required: send the etag of the client you read");
   }
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  const std::string fingerprint = requests::Fingerprint(
-      "UpdateClient", client_name.ToString(),
-      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag,
-                   "|", allow_duplicate_name));
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateClient", client_name.ToString(), patch.SerializeAsString(), paths, etag,
+      allow_duplicate_name ? "allow_duplicate_name" : "");
 
   absl::StatusOr<storage::StripedLocks::Guard> guard =
       core_.LockFirmFor(caller, firm_id, v1::Role::STAFF);

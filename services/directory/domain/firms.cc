@@ -106,7 +106,8 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
                                              names::FirmName firm_name,
                                              const FirmRecord& patch,
                                              const std::vector<std::string>& paths,
-                                             absl::string_view etag) {
+                                             absl::string_view etag,
+                                             absl::string_view request_id) {
   const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
@@ -125,24 +126,32 @@ absl::StatusOr<FirmRecord> Firms::UpdateFirm(const auth::Caller& caller,
       checks.push_back(CheckTimeZone("firm.time_zone", patch.time_zone()));
     }
   }
+  checks.push_back(requests::Check(request_id));
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateFirm", firm_name.ToString(), patch.SerializeAsString(), paths, etag);
   absl::StatusOr<storage::StripedLocks::Guard> guard =
       core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
   if (!guard.ok()) return guard.status();
-  absl::StatusOr<FirmRecord> firm = GetFirm(caller, {firm_id});
-  if (!firm.ok()) return firm.status();
-  CB_RETURN_IF_ERROR(CheckEtagIfSent(firm_name.ToString(), etag, EtagOf(*firm)));
-  const FirmRecord before = *firm;
-  for (const std::string& path : paths) {
-    if (path == "display_name") firm->set_display_name(text::Trim(patch.display_name()));
-    if (path == "time_zone") firm->set_time_zone(patch.time_zone());
-  }
-  if (ChangesNothing(before, *firm)) return firm;
-  firm->set_revision(before.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->firms().PutFirm(*firm);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return firm;
+  // A retry is answered the firm as it is now, its etag stale by then.
+  return core_.Write<FirmRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return GetFirm(caller, firm_name); },
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<FirmRecord> {
+        absl::StatusOr<FirmRecord> firm = GetFirm(caller, firm_name);
+        if (!firm.ok()) return firm.status();
+        CB_RETURN_IF_ERROR(CheckEtagIfSent(firm_name.ToString(), etag, EtagOf(*firm)));
+        const FirmRecord before = *firm;
+        for (const std::string& path : paths) {
+          if (path == "display_name")
+            firm->set_display_name(text::Trim(patch.display_name()));
+          if (path == "time_zone") firm->set_time_zone(patch.time_zone());
+        }
+        if (ChangesNothing(before, *firm)) return firm;
+        firm->set_revision(before.revision() + 1);
+        write.firms().PutFirm(*firm);
+        return firm;
+      });
 }
 
 absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(const auth::Caller& caller,
@@ -204,7 +213,8 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
                                                  const names::MemberName& member_name,
                                                  const MemberRecord& patch,
                                                  const std::vector<std::string>& paths,
-                                                 absl::string_view etag) {
+                                                 absl::string_view etag,
+                                                 absl::string_view request_id) {
   const uint64_t firm_id = member_name.firm_id;
   const absl::string_view user_id = member_name.user_id;
   // Whether the caller changes the member as an admin; checked again under
@@ -241,14 +251,37 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
       checks.push_back(CheckEmail("member.email", patch.email(), /*required=*/true));
     }
   }
+  checks.push_back(requests::Check(request_id));
   if (absl::Status s = AllValid(std::move(checks)); !s.ok()) return s;
-  const std::string name = names::MemberName{firm_id, std::string(user_id)}.ToString();
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateFirmMember", member_name.ToString(), patch.SerializeAsString(), paths, etag);
   auto guard = core_.LockFirm(firm_id);
+  // A retry is answered the member as it is now, its etag stale by then.
+  return core_.Write<MemberRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) -> absl::StatusOr<MemberRecord> {
+        if (absl::StatusOr<bool> allowed = as_admin(); !allowed.ok())
+          return allowed.status();
+        return core_.LoadMember(firm_id, user_id);
+      },
+      [&](DirectoryWrite& write, RequestRecord&) {
+        return WriteMemberUpdate(write, member_name, patch, paths, etag, as_admin);
+      });
+}
+
+absl::StatusOr<MemberRecord> Firms::WriteMemberUpdate(
+    DirectoryWrite& write, const names::MemberName& member_name,
+    const MemberRecord& patch, const std::vector<std::string>& paths,
+    absl::string_view etag, const std::function<absl::StatusOr<bool>()>& as_admin) {
+  const uint64_t firm_id = member_name.firm_id;
   absl::StatusOr<bool> is_admin = as_admin();
   if (!is_admin.ok()) return is_admin.status();
-  absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, user_id);
+  absl::StatusOr<MemberRecord> member = core_.LoadMember(firm_id, member_name.user_id);
   if (!member.ok()) return member.status();
-  if (absl::Status s = CheckEtag(name, etag, EtagOf(*member)); !s.ok()) return s;
+  if (absl::Status s = CheckEtag(member_name.ToString(), etag, EtagOf(*member));
+      !s.ok()) {
+    return s;
+  }
   // A role sent as it is changes nothing: a member read and sent back whole
   // (an update without a mask) is no role change, the primary admin's either.
   if (absl::c_linear_search(paths, "role") && patch.role() != member->role()) {
@@ -271,9 +304,7 @@ absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,
   }
   if (ChangesNothing(*member, updated)) return updated;
   updated.set_revision(updated.revision() + 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->firms().PutMember(updated);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
+  write.firms().PutMember(updated);
   return updated;
 }
 

@@ -1,6 +1,7 @@
 #ifndef CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_FIRMS_H_
 #define CLIENTBOOK_SERVICES_DIRECTORY_DOMAIN_FIRMS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,12 +30,14 @@ class Firms {
                                      names::FirmName firm_name);
   // Admins. Paths: display_name, time_zone. `etag`, when given, must be the
   // firm's current one (AIP-154: optional here, as callers updated firms
-  // before firms had one).
+  // before firms had one). A retry under `request_id` (the caller's ids in
+  // the firm) is answered the firm as it is now; so are UpdateMember's.
   absl::StatusOr<FirmRecord> UpdateFirm(const auth::Caller& caller,
                                         names::FirmName firm_name,
                                         const FirmRecord& patch,
                                         const std::vector<std::string>& paths,
-                                        absl::string_view etag = "");
+                                        absl::string_view etag = "",
+                                        absl::string_view request_id = "");
   absl::StatusOr<Page<FirmRecord>> ListMyFirms(const auth::Caller& caller,
                                                const PageRequest& page);
   absl::StatusOr<MemberRecord> AddMember(const auth::Caller& caller,
@@ -46,7 +49,8 @@ class Firms {
                                             const names::MemberName& member_name,
                                             const MemberRecord& patch,
                                             const std::vector<std::string>& paths,
-                                            absl::string_view etag);
+                                            absl::string_view etag,
+                                            absl::string_view request_id = "");
   // Any member of the firm.
   absl::StatusOr<MemberRecord> GetMember(const auth::Caller& caller,
                                          const names::MemberName& member_name);
@@ -60,6 +64,13 @@ class Firms {
       absl::string_view request_id = "");
 
  private:
+  // UpdateMember's change, under the firm's lock, into `write`; `as_admin`
+  // tells, checked again now, whether the caller acts as an admin.
+  absl::StatusOr<MemberRecord> WriteMemberUpdate(
+      DirectoryWrite& write, const names::MemberName& member_name,
+      const MemberRecord& patch, const std::vector<std::string>& paths,
+      absl::string_view etag, const std::function<absl::StatusOr<bool>()>& as_admin);
+
   DirectoryCore& core_;
   const FirmStore& firm_store_;
 };

@@ -314,9 +314,8 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
     return s;
   }
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  const std::string fingerprint = requests::Fingerprint(
-      "UpdateNote", note_name.ToString(),
-      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag));
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateNote", note_name.ToString(), patch.SerializeAsString(), paths, etag);
   auto guard = core_.LockFirm(note_name.firm_id);
   // A retry is answered the note as it is now, its etag stale by then.
   return core_.Write<NoteRecord>(

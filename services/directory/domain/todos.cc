@@ -187,9 +187,8 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
                                 "is required: send the etag of the to-do you read");
   }
   if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
-  const std::string fingerprint = requests::Fingerprint(
-      "UpdateTodo", todo_name.ToString(),
-      absl::StrCat(patch.SerializeAsString(), "|", absl::StrJoin(paths, ","), "|", etag));
+  const std::string fingerprint = requests::UpdateFingerprint(
+      "UpdateTodo", todo_name.ToString(), patch.SerializeAsString(), paths, etag);
   auto guard = core_.LockFirm(todo_name.firm_id);
   // A retry is answered the to-do as it is now, its etag stale by then.
   return core_.Write<TodoRecord>(

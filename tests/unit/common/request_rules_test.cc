@@ -285,6 +285,31 @@ TEST(ApiContractTest, EveryChangeOfANamedResourceTakesItsEtag) {
   EXPECT_EQ(checked, 16);
 }
 
+// AIP-155: an update takes a request id, so a caller whose answer was lost
+// retries it without being ABORTED by the etag its first call moved.
+TEST(ApiContractTest, EveryUpdateTakesARequestId) {
+  int checked = 0;
+  for (const google::protobuf::FileDescriptor* file :
+       {v1::CreateFirmRequest::descriptor()->file(),
+        v1::CreateNoteRequest::descriptor()->file(),
+        v1::SubscribeClientRequest::descriptor()->file(),
+        v1::StartImportRequest::descriptor()->file()}) {
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        if (!absl::StartsWith(service->method(m)->name(), "Update")) continue;
+        const google::protobuf::FieldDescriptor* request_id =
+            service->method(m)->input_type()->FindFieldByName("request_id");
+        EXPECT_TRUE(request_id != nullptr &&
+                    request_id->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
+            << service->method(m)->full_name();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 6);
+}
+
 TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {
   for (const google::protobuf::Descriptor* message :
        {v1::Firm::descriptor(), v1::FirmMember::descriptor(), v1::Client::descriptor(),

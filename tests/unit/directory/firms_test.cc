@@ -287,6 +287,44 @@ TEST_F(FirmTest, AStaleEtagIsAbortedAndAnUpdateWithoutOneStillApplies) {
       "r3");
 }
 
+// An update of the firm or of a member whose answer was lost, retried under
+// its request id, is answered the resource as it is now rather than
+// ABORTED by the etag its first call moved; the id names one request.
+TEST_F(FirmTest, UpdatesRetriedUnderTheirRequestIdAreAnsweredNotAborted) {
+  const uint64_t firm = NewFirm("owner");
+  AddMember(firm, "bruno", v1::Role::STAFF);
+  FirmRecord patch;
+  patch.set_display_name("Studio Rossi");
+  auto rename = [&](const std::string& request_id) {
+    return directory_->firms.UpdateFirm(testing::As("owner"), names::FirmName{firm},
+                                        patch, {"display_name"}, "r1", request_id);
+  };
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(rename("rename-1"))), "r2");
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(rename("rename-1"))), "r2");
+  EXPECT_THAT(rename(""), StatusIs(absl::StatusCode::kAborted));
+
+  const names::MemberName bruno{firm, "bruno"};
+  MemberRecord promote;
+  promote.set_user_id("bruno");
+  promote.set_role(v1::Role::ADMIN);
+  auto update = [&](const MemberRecord& p, const std::string& request_id) {
+    return directory_->firms.UpdateMember(testing::As("owner"), bruno, p, {"role"}, "r1",
+                                          request_id);
+  };
+  const MemberRecord first = testing::ValueOrFail(update(promote, "promote-bruno"));
+  const MemberRecord again = testing::ValueOrFail(update(promote, "promote-bruno"));
+  EXPECT_EQ(again.role(), v1::Role::ADMIN);
+  EXPECT_EQ(EtagOf(again), EtagOf(first)) << "written once";
+  EXPECT_THAT(update(promote, ""), StatusIs(absl::StatusCode::kAborted));
+  MemberRecord demote = promote;
+  demote.set_role(v1::Role::STAFF);
+  EXPECT_THAT(update(demote, "promote-bruno"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(directory_->firms.UpdateMember(testing::As("stranger"), bruno, promote,
+                                             {"role"}, "r1", "promote-bruno"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
   uint64_t firm = NewFirm();
   AddMember(firm, "admin", v1::Role::ADMIN);

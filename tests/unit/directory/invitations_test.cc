@@ -461,6 +461,22 @@ class ListViewTest : public DirectoryTest {
   uint64_t firm_;
 };
 
+// A view saved under a request id and retried (its answer lost) is
+// answered as it is now rather than ABORTED by the etag it moved.
+TEST_F(ListViewTest, ASaveRetriedUnderItsRequestIdIsAnsweredNotAborted) {
+  const names::ClientListViewName view{firm_, "anna"};
+  auto save = [&](const std::vector<std::string>& columns, const std::string& id) {
+    return directory_->listing.UpdateListView(testing::As("anna"), view, columns, "r0",
+                                              id);
+  };
+  const ListViewRecord first = testing::ValueOrFail(save({"email"}, "columns-1"));
+  EXPECT_EQ(EtagOf(first), "r1");
+  EXPECT_EQ(EtagOf(testing::ValueOrFail(save({"email"}, "columns-1"))), "r1");
+  EXPECT_THAT(save({"email"}, ""), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(save({"display_name"}, "columns-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+}
+
 TEST_F(ListViewTest, StartsWithTheDefaultColumns) {
   auto view = directory_->listing.GetListView(testing::As("anna"),
                                               names::ClientListViewName{firm_, "anna"});
