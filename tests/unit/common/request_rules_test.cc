@@ -24,6 +24,53 @@
 namespace clientbook {
 namespace {
 
+// The contracts' files: every service and resource of the API.
+std::vector<const google::protobuf::FileDescriptor*> ContractFiles() {
+  return {v1::CreateFirmRequest::descriptor()->file(),
+          v1::CreateNoteRequest::descriptor()->file(),
+          v1::SubscribeClientRequest::descriptor()->file(),
+          v1::StartImportRequest::descriptor()->file(),
+          v1::CreateBackupRequest::descriptor()->file()};
+}
+
+// The methods of the contracts' services whose names start with `prefix`
+// ("": all of them).
+std::vector<const google::protobuf::MethodDescriptor*> ContractMethodsStartingWith(
+    absl::string_view prefix) {
+  std::vector<const google::protobuf::MethodDescriptor*> methods;
+  for (const google::protobuf::FileDescriptor* file : ContractFiles()) {
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        if (absl::StartsWith(service->method(m)->name(), prefix)) {
+          methods.push_back(service->method(m));
+        }
+      }
+    }
+  }
+  return methods;
+}
+
+// The contracts' resources (messages with a google.api.resource).
+std::vector<const google::protobuf::Descriptor*> ContractResources() {
+  std::vector<const google::protobuf::Descriptor*> resources;
+  for (const google::protobuf::FileDescriptor* file : ContractFiles()) {
+    for (int m = 0; m < file->message_type_count(); ++m) {
+      if (file->message_type(m)->options().HasExtension(google::api::resource)) {
+        resources.push_back(file->message_type(m));
+      }
+    }
+  }
+  return resources;
+}
+
+bool TakesARequestId(const google::protobuf::MethodDescriptor& method) {
+  const google::protobuf::FieldDescriptor* request_id =
+      method.input_type()->FindFieldByName("request_id");
+  return request_id != nullptr &&
+         request_id->type() == google::protobuf::FieldDescriptor::TYPE_STRING;
+}
+
 using ::clientbook::testing::IsOk;
 using ::clientbook::testing::IsOkAndHolds;
 using ::clientbook::testing::StatusIs;
@@ -192,48 +239,34 @@ TEST(ApiContractTest, EveryRequestNameAndParentReferencesAResource) {
 // AIP-155: a create whose id the server picks takes a request id, so a
 // caller whose answer was lost retries without making a second one.
 TEST(ApiContractTest, EveryCreateTakesARequestId) {
-  int checked = 0;
-  std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::CreateFirmRequest::descriptor()->file(),
-        v1::CreateNoteRequest::descriptor()->file(),
-        v1::SubscribeClientRequest::descriptor()->file(),
-        v1::StartImportRequest::descriptor()->file(),
-        v1::CreateBackupRequest::descriptor()->file()}) {
-    for (int s = 0; s < file->service_count(); ++s) services.push_back(file->service(s));
+  const auto creates = ContractMethodsStartingWith("Create");
+  for (const google::protobuf::MethodDescriptor* method : creates) {
+    EXPECT_TRUE(TakesARequestId(*method)) << method->full_name();
   }
-  for (const google::protobuf::ServiceDescriptor* service : services) {
-    for (int m = 0; m < service->method_count(); ++m) {
-      if (!absl::StartsWith(service->method(m)->name(), "Create")) continue;
-      const google::protobuf::FieldDescriptor* request_id =
-          service->method(m)->input_type()->FindFieldByName("request_id");
-      EXPECT_TRUE(request_id != nullptr &&
-                  request_id->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
-          << service->method(m)->full_name();
-      ++checked;
-    }
+  EXPECT_EQ(creates.size(), 6u);
+}
+
+// AIP-155: an update takes a request id, so a caller whose answer was lost
+// retries it without being ABORTED by the etag its first call moved.
+TEST(ApiContractTest, EveryUpdateTakesARequestId) {
+  const auto updates = ContractMethodsStartingWith("Update");
+  for (const google::protobuf::MethodDescriptor* method : updates) {
+    EXPECT_TRUE(TakesARequestId(*method)) << method->full_name();
   }
-  EXPECT_EQ(checked, 6);
+  EXPECT_EQ(updates.size(), 6u);
 }
 
 // AIP-154: every resource that changes carries an etag, so a caller can
 // change it only as read. A backup never changes once made.
 TEST(ApiContractTest, EveryResourceThatChangesHasAnEtag) {
   int checked = 0;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::CreateFirmRequest::descriptor()->file(),
-        v1::CreateNoteRequest::descriptor()->file(),
-        v1::SubscribeClientRequest::descriptor()->file(),
-        v1::StartImportRequest::descriptor()->file()}) {
-    for (int m = 0; m < file->message_type_count(); ++m) {
-      const google::protobuf::Descriptor* message = file->message_type(m);
-      if (!message->options().HasExtension(google::api::resource)) continue;
-      const google::protobuf::FieldDescriptor* etag = message->FindFieldByName("etag");
-      EXPECT_TRUE(etag != nullptr &&
-                  etag->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
-          << message->full_name();
-      ++checked;
-    }
+  for (const google::protobuf::Descriptor* resource : ContractResources()) {
+    if (resource == v1::Backup::descriptor()) continue;
+    const google::protobuf::FieldDescriptor* etag = resource->FindFieldByName("etag");
+    EXPECT_TRUE(etag != nullptr &&
+                etag->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
+        << resource->full_name();
+    ++checked;
   }
   EXPECT_EQ(checked, 10);
 }
@@ -242,72 +275,33 @@ TEST(ApiContractTest, EveryResourceThatChangesHasAnEtag) {
 // resource's etag, so that a caller changes it only as read (an Update*
 // takes it inside the resource it sends).
 TEST(ApiContractTest, EveryChangeOfANamedResourceTakesItsEtag) {
-  const std::vector<const google::protobuf::FileDescriptor*> files = {
-      v1::CreateFirmRequest::descriptor()->file(),
-      v1::CreateNoteRequest::descriptor()->file(),
-      v1::SubscribeClientRequest::descriptor()->file(),
-      v1::StartImportRequest::descriptor()->file()};
   std::set<std::string> with_etag;
-  for (const google::protobuf::FileDescriptor* file : files) {
-    for (int m = 0; m < file->message_type_count(); ++m) {
-      const google::protobuf::Descriptor* message = file->message_type(m);
-      if (message->options().HasExtension(google::api::resource) &&
-          message->FindFieldByName("etag") != nullptr) {
-        with_etag.insert(message->options().GetExtension(google::api::resource).type());
-      }
+  for (const google::protobuf::Descriptor* resource : ContractResources()) {
+    if (resource->FindFieldByName("etag") != nullptr) {
+      with_etag.insert(resource->options().GetExtension(google::api::resource).type());
     }
   }
   int checked = 0;
-  for (const google::protobuf::FileDescriptor* file : files) {
-    for (int s = 0; s < file->service_count(); ++s) {
-      const google::protobuf::ServiceDescriptor* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) {
-        const google::protobuf::MethodDescriptor* method = service->method(m);
-        if (absl::StartsWith(method->name(), "Get") ||
-            absl::StartsWith(method->name(), "Watch") ||
-            absl::StartsWith(method->name(), "Download") ||
-            absl::StartsWith(method->name(), "Export")) {
-          continue;
-        }
-        const google::protobuf::FieldDescriptor* name =
-            method->input_type()->FindFieldByName("name");
-        if (name == nullptr ||
-            !with_etag.contains(
-                name->options().GetExtension(google::api::resource_reference).type())) {
-          continue;
-        }
-        EXPECT_NE(method->input_type()->FindFieldByName("etag"), nullptr)
-            << method->full_name();
-        ++checked;
-      }
+  for (const google::protobuf::MethodDescriptor* method :
+       ContractMethodsStartingWith("")) {
+    if (absl::StartsWith(method->name(), "Get") ||
+        absl::StartsWith(method->name(), "Watch") ||
+        absl::StartsWith(method->name(), "Download") ||
+        absl::StartsWith(method->name(), "Export")) {
+      continue;
     }
+    const google::protobuf::FieldDescriptor* name =
+        method->input_type()->FindFieldByName("name");
+    if (name == nullptr ||
+        !with_etag.contains(
+            name->options().GetExtension(google::api::resource_reference).type())) {
+      continue;
+    }
+    EXPECT_NE(method->input_type()->FindFieldByName("etag"), nullptr)
+        << method->full_name();
+    ++checked;
   }
   EXPECT_EQ(checked, 16);
-}
-
-// AIP-155: an update takes a request id, so a caller whose answer was lost
-// retries it without being ABORTED by the etag its first call moved.
-TEST(ApiContractTest, EveryUpdateTakesARequestId) {
-  int checked = 0;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::CreateFirmRequest::descriptor()->file(),
-        v1::CreateNoteRequest::descriptor()->file(),
-        v1::SubscribeClientRequest::descriptor()->file(),
-        v1::StartImportRequest::descriptor()->file()}) {
-    for (int s = 0; s < file->service_count(); ++s) {
-      const google::protobuf::ServiceDescriptor* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) {
-        if (!absl::StartsWith(service->method(m)->name(), "Update")) continue;
-        const google::protobuf::FieldDescriptor* request_id =
-            service->method(m)->input_type()->FindFieldByName("request_id");
-        EXPECT_TRUE(request_id != nullptr &&
-                    request_id->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
-            << service->method(m)->full_name();
-        ++checked;
-      }
-    }
-  }
-  EXPECT_EQ(checked, 6);
 }
 
 TEST(ApiContractTest, EveryResourceHasAPatternAndAnIdentifier) {
