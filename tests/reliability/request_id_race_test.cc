@@ -135,8 +135,7 @@ TEST_F(RequestIdRaceTest, SixtyFourRacingRetriesOfEveryRequestIdAreOneRequest) {
   v1::AddFirmMemberRequest add = Text<v1::AddFirmMemberRequest>(
       R"pb(member { user_id: "bob" email: "bob@conti.example" role: STAFF })pb");
   add.set_parent(firm.name());
-  v1::FirmMember bob;
-  ASSERT_THAT(cluster_.directory->AddFirmMember(As("alice").get(), add, &bob), IsOk());
+  const auto bob = Race<v1::FirmMember>(directory(), dir + "AddFirmMember", add, "alice");
 
   std::vector<v1::Client> clients;
   for (const char* name : {"Rossi SRL", "Verdi SRL", "Bianchi SRL"}) {
@@ -196,13 +195,16 @@ TEST_F(RequestIdRaceTest, SixtyFourRacingRetriesOfEveryRequestIdAreOneRequest) {
               IsOk());
   EXPECT_EQ(listed.clients_size(), 3) << "three created, one merged, one connected";
 
+  v1::DeactivateClientRequest pause;
+  pause.set_name(clients[1].name());
+  Race<v1::Client>(directory(), dir + "DeactivateClient", pause, "alice");
+  v1::ReactivateClientRequest resume;
+  resume.set_name(clients[1].name());
+  Race<v1::Client>(directory(), dir + "ReactivateClient", resume, "alice");
   v1::ChangeClientPrimaryAdminRequest owner;
   owner.set_name(rossi);
   owner.set_new_primary_admin_user_id("rossi-owner");
-  v1::Client owned;
-  ASSERT_THAT(
-      cluster_.directory->ChangeClientPrimaryAdmin(As("alice").get(), owner, &owned),
-      IsOk());
+  Race<v1::Client>(directory(), dir + "ChangeClientPrimaryAdmin", owner, "alice");
 
   // Billing, through a subscription's life.
   auto subscribe = Text<v1::SubscribeClientRequest>(

@@ -89,8 +89,9 @@ grpc::ServerUnaryReactor* DirectoryService::AddFirmMember(
         CB_ASSIGN_OR_RETURN(const names::FirmName firm,
                             names::FirmName::Parse("parent", req->parent()));
         return server::Respond(
-            directory_.firms.AddMember(caller, firm, FromProto(req->member())), resp,
-            kToProto);
+            directory_.firms.AddMember(caller, firm, FromProto(req->member()),
+                                       req->request_id()),
+            resp, kToProto);
       });
 }
 
@@ -347,9 +348,10 @@ grpc::ServerUnaryReactor* DirectoryService::DeactivateClient(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(directory_.clients.SetClientStatus(
-                                   caller, ref, v1::ClientStatus::INACTIVE, req->etag()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::INACTIVE,
+                                               req->etag(), req->request_id()),
+            resp, kToProto);
       });
 }
 
@@ -360,9 +362,10 @@ grpc::ServerUnaryReactor* DirectoryService::ReactivateClient(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(directory_.clients.SetClientStatus(
-                                   caller, ref, v1::ClientStatus::ACTIVE, req->etag()),
-                               resp, kToProto);
+        return server::Respond(
+            directory_.clients.SetClientStatus(caller, ref, v1::ClientStatus::ACTIVE,
+                                               req->etag(), req->request_id()),
+            resp, kToProto);
       });
 }
 
@@ -385,10 +388,10 @@ grpc::ServerUnaryReactor* DirectoryService::ChangeClientPrimaryAdmin(
       ctx, req, resp, [this, req, resp](const auth::Caller& caller) -> absl::Status {
         CB_ASSIGN_OR_RETURN(names::ClientName ref,
                             names::ClientName::Parse("name", req->name()));
-        return server::Respond(
-            directory_.clients.ChangeClientPrimaryAdmin(
-                caller, ref, req->new_primary_admin_user_id(), req->etag()),
-            resp, kToProto);
+        return server::Respond(directory_.clients.ChangeClientPrimaryAdmin(
+                                   caller, ref, req->new_primary_admin_user_id(),
+                                   req->etag(), req->request_id()),
+                               resp, kToProto);
       });
 }
 

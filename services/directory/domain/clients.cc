@@ -87,16 +87,6 @@ absl::Status Clients::CheckNameFree(uint64_t firm_id, uint64_t company_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ClientRecord> Clients::CommitClient(const auth::Caller& caller,
-                                                   const ClientRecord* before,
-                                                   ClientRecord after) {
-  // A change that changes nothing puts nothing, and its commit writes nothing.
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  ClientRecord revised = PutRevised(write->clients(), before, std::move(after));
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return revised;
-}
-
 ClientRecord Clients::PutRevised(ClientWrites& write, const ClientRecord* before,
                                  ClientRecord after) {
   if (before != nullptr && ChangesNothing(*before, after)) return *before;
@@ -316,7 +306,7 @@ absl::StatusOr<ClientRecord> Clients::WriteUpdate(DirectoryWrite& write, uint64_
 
 absl::StatusOr<ClientRecord> Clients::SetClientStatus(
     const auth::Caller& caller, const names::ClientName& client_name,
-    v1::ClientStatus status, absl::string_view etag) {
+    v1::ClientStatus status, absl::string_view etag, absl::string_view request_id) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
   if (absl::StatusOr<MemberRecord> m =
@@ -324,20 +314,31 @@ absl::StatusOr<ClientRecord> Clients::SetClientStatus(
       !m.ok()) {
     return m.status();
   }
+  if (absl::Status s = requests::CheckStatus(request_id); !s.ok()) return s;
+  const std::string fingerprint = requests::Fingerprint(
+      status == v1::ClientStatus::ACTIVE ? "ReactivateClient" : "DeactivateClient",
+      client_name.ToString(), etag);
   absl::StatusOr<storage::StripedLocks::Guard> guard =
       core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
   if (!guard.ok()) return guard.status();
-  absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
-  if (!before.ok()) return before.status();
-  if (absl::Status s = CheckEtagIfSent(client_name.ToString(), etag, EtagOf(*before));
-      !s.ok()) {
-    return s;
-  }
-  // Only the status moves: the client's data, subscription and wholesale
-  // billing stay exactly as they were.
-  ClientRecord after = *before;
-  after.set_status(status);
-  return CommitClient(caller, &*before, std::move(after));
+  // A retry is answered the client as it is now, its etag stale by then.
+  return core_.Write<ClientRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return core_.LoadClient(firm_id, company_id); },
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<ClientRecord> {
+        absl::StatusOr<ClientRecord> before = core_.LoadClient(firm_id, company_id);
+        if (!before.ok()) return before.status();
+        if (absl::Status s =
+                CheckEtagIfSent(client_name.ToString(), etag, EtagOf(*before));
+            !s.ok()) {
+          return s;
+        }
+        // Only the status moves: the client's data, subscription and
+        // wholesale billing stay exactly as they were.
+        ClientRecord after = *before;
+        after.set_status(status);
+        return PutRevised(write.clients(), &*before, std::move(after));
+      });
 }
 
 absl::Status Clients::DeleteClient(const auth::Caller& caller,
@@ -411,38 +412,55 @@ absl::Status Clients::DeleteClient(const auth::Caller& caller,
 
 absl::StatusOr<ClientRecord> Clients::ChangeClientPrimaryAdmin(
     const auth::Caller& caller, const names::ClientName& client_name,
-    absl::string_view new_primary_admin, absl::string_view etag) {
+    absl::string_view new_primary_admin, absl::string_view etag,
+    absl::string_view request_id) {
   const uint64_t firm_id = client_name.firm_id;
   const uint64_t company_id = client_name.company_id;
-  if (absl::Status s = AllValid(
-          {rules::CheckId("new_primary_admin_user_id", new_primary_admin, true)});
+  if (absl::Status s =
+          AllValid({rules::CheckId("new_primary_admin_user_id", new_primary_admin, true),
+                    requests::Check(request_id)});
       !s.ok()) {
     return s;
   }
+  const std::string fingerprint =
+      requests::Fingerprint("ChangeClientPrimaryAdmin", client_name.ToString(),
+                            absl::StrCat(new_primary_admin, "\n", etag));
   auto guard = core_.LockFirm(firm_id);
-  absl::StatusOr<std::optional<ClientRecord>> client =
-      client_store_.GetClient(firm_id, company_id);
-  if (!client.ok()) return client.status();
-  // The client company's primary admin need not be a firm member; anyone
-  // else learns nothing about the client.
-  if (!client->has_value() || (*client)->primary_admin_user_id() != caller.user_id) {
-    absl::StatusOr<std::optional<MemberRecord>> member =
-        firm_store_.GetMember(firm_id, caller.user_id);
-    if (!member.ok()) return member.status();
-    if (member->has_value() && !client->has_value()) {
-      return errors::NotFound(names::ClientName{firm_id, company_id}.ToString());
-    }
-    return errors::NotClientPrimaryAdmin(
-        client_name.ToString(),
-        "only the client company's primary admin can hand over that role");
-  }
-  if (absl::Status s = CheckEtagIfSent(client_name.ToString(), etag, EtagOf(**client));
-      !s.ok()) {
-    return s;
-  }
-  ClientRecord after = **client;
-  after.set_primary_admin_user_id(std::string(new_primary_admin));
-  return CommitClient(caller, &**client, std::move(after));
+  // A retry is answered the client as the change left it: its caller, no
+  // longer its primary admin, may by then read nothing newer of it.
+  return core_.Write<ClientRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [](const RequestRecord& first) -> absl::StatusOr<ClientRecord> {
+        return first.client();
+      },
+      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
+        absl::StatusOr<std::optional<ClientRecord>> client =
+            client_store_.GetClient(firm_id, company_id);
+        if (!client.ok()) return client.status();
+        // The client company's primary admin need not be a firm member;
+        // anyone else learns nothing about the client.
+        if (!client->has_value() ||
+            (*client)->primary_admin_user_id() != caller.user_id) {
+          absl::StatusOr<std::optional<MemberRecord>> member =
+              firm_store_.GetMember(firm_id, caller.user_id);
+          if (!member.ok()) return member.status();
+          if (member->has_value() && !client->has_value()) {
+            return errors::NotFound(names::ClientName{firm_id, company_id}.ToString());
+          }
+          return errors::NotClientPrimaryAdmin(
+              client_name.ToString(),
+              "only the client company's primary admin can hand over that role");
+        }
+        if (absl::Status s =
+                CheckEtagIfSent(client_name.ToString(), etag, EtagOf(**client));
+            !s.ok()) {
+          return s;
+        }
+        ClientRecord after = **client;
+        after.set_primary_admin_user_id(std::string(new_primary_admin));
+        *done.mutable_client() = PutRevised(write.clients(), &**client, std::move(after));
+        return done.client();
+      });
 }
 
 absl::StatusOr<Page<std::vector<ClientRecord>>> Clients::FindDuplicateClients(

@@ -50,18 +50,23 @@ class Clients {
                                             bool allow_duplicate_name = false,
                                             absl::string_view request_id = "");
   // `etag`, when given, must be the client's current one (else ABORTED).
+  // A retry under `request_id` is answered the client as it is now.
   absl::StatusOr<ClientRecord> SetClientStatus(const auth::Caller& caller,
                                                const names::ClientName& client_name,
                                                v1::ClientStatus status,
-                                               absl::string_view etag = "");
+                                               absl::string_view etag = "",
+                                               absl::string_view request_id = "");
   // Asks billing on the caller's behalf, with the caller's credentials.
   // `etag`, when given, must be the client's current one (else ABORTED).
   absl::Status DeleteClient(const auth::Caller& caller,
                             const names::ClientName& client_name,
                             absl::string_view etag = "");
+  // The client company's primary admin only. A retry under `request_id` is
+  // answered the client as this change left it.
   absl::StatusOr<ClientRecord> ChangeClientPrimaryAdmin(
       const auth::Caller& caller, const names::ClientName& client_name,
-      absl::string_view new_primary_admin, absl::string_view etag = "");
+      absl::string_view new_primary_admin, absl::string_view etag = "",
+      absl::string_view request_id = "");
   // Groups of the firm's clients that share a display name
   // (DuplicateNameKey), in name order; a page may come short with a token.
   absl::StatusOr<Page<std::vector<ClientRecord>>> FindDuplicateClients(
@@ -86,9 +91,6 @@ class Clients {
   // has this display name, whose DuplicateNameKey is `key`.
   absl::Status CheckNameFree(uint64_t firm_id, uint64_t company_id,
                              absl::string_view display_name, absl::string_view key);
-  absl::StatusOr<ClientRecord> CommitClient(const auth::Caller& caller,
-                                            const ClientRecord* before,
-                                            ClientRecord after);
   // UpdateClient's checks and change, under the firm's lock, into `write`.
   absl::StatusOr<ClientRecord> WriteUpdate(DirectoryWrite& write, uint64_t firm_id,
                                            uint64_t company_id, const ClientRecord& patch,

@@ -168,7 +168,8 @@ absl::StatusOr<Page<FirmRecord>> Firms::ListMyFirms(const auth::Caller& caller,
 
 absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
                                               names::FirmName firm_name,
-                                              const MemberRecord& member) {
+                                              const MemberRecord& member,
+                                              absl::string_view request_id) {
   const uint64_t firm_id = firm_name.firm_id;
   if (absl::StatusOr<MemberRecord> m =
           core_.RequireRole(caller, firm_id, v1::Role::ADMIN);
@@ -179,34 +180,40 @@ absl::StatusOr<MemberRecord> Firms::AddMember(const auth::Caller& caller,
           rules::CheckId("member.user_id", member.user_id(), /*required=*/true),
           CheckEmail("member.email", member.email(), /*required=*/true),
           CheckMemberRole("member.role", member.role()),
+          requests::Check(request_id),
       });
       !s.ok()) {
     return s;
   }
+  const std::string fingerprint = requests::Fingerprint(
+      "AddFirmMember", firm_name.ToString(), member.SerializeAsString());
   absl::StatusOr<storage::StripedLocks::Guard> guard =
       core_.LockFirmFor(caller, firm_id, v1::Role::ADMIN);
   if (!guard.ok()) return guard.status();
-  absl::StatusOr<std::optional<MemberRecord>> existing =
-      firm_store_.GetMember(firm_id, member.user_id());
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return errors::AlreadyExists(
-        "clientbook.v1.FirmMember",
-        names::MemberName{firm_id, member.user_id()}.ToString(),
-        absl::StrCat("user '", member.user_id(), "' is already a member of ",
-                     names::FirmName{firm_id}.ToString()));
-  }
-  absl::StatusOr<std::optional<RemovedMemberRecord>> removed =
-      firm_store_.GetRemovedMember(firm_id, member.user_id());
-  if (!removed.ok()) return removed.status();
-  MemberRecord added = member;
-  added.set_firm_id(firm_id);
-  added.set_display_name(text::Trim(member.display_name()));
-  added.set_revision(removed->has_value() ? (*removed)->member_revision() + 1 : 1);
-  std::unique_ptr<DirectoryWrite> write = core_.NewWrite({.actor = caller.user_id});
-  write->firms().PutMember(added);
-  if (absl::Status s = write->Commit(); !s.ok()) return s;
-  return added;
+  return core_.Write<MemberRecord>(
+      {firm_id, caller.user_id, request_id, fingerprint},
+      [&](const RequestRecord&) { return core_.LoadMember(firm_id, member.user_id()); },
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<MemberRecord> {
+        absl::StatusOr<std::optional<MemberRecord>> existing =
+            firm_store_.GetMember(firm_id, member.user_id());
+        if (!existing.ok()) return existing.status();
+        if (existing->has_value()) {
+          return errors::AlreadyExists(
+              "clientbook.v1.FirmMember",
+              names::MemberName{firm_id, member.user_id()}.ToString(),
+              absl::StrCat("user '", member.user_id(), "' is already a member of ",
+                           names::FirmName{firm_id}.ToString()));
+        }
+        absl::StatusOr<std::optional<RemovedMemberRecord>> removed =
+            firm_store_.GetRemovedMember(firm_id, member.user_id());
+        if (!removed.ok()) return removed.status();
+        MemberRecord added = member;
+        added.set_firm_id(firm_id);
+        added.set_display_name(text::Trim(member.display_name()));
+        added.set_revision(removed->has_value() ? (*removed)->member_revision() + 1 : 1);
+        write.firms().PutMember(added);
+        return added;
+      });
 }
 
 absl::StatusOr<MemberRecord> Firms::UpdateMember(const auth::Caller& caller,

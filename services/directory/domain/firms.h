@@ -40,9 +40,12 @@ class Firms {
                                         absl::string_view request_id = "");
   absl::StatusOr<Page<FirmRecord>> ListMyFirms(const auth::Caller& caller,
                                                const PageRequest& page);
+  // Admins. A retry under `request_id` is answered the member as it is now
+  // (without one, ALREADY_EXISTS).
   absl::StatusOr<MemberRecord> AddMember(const auth::Caller& caller,
                                          names::FirmName firm_name,
-                                         const MemberRecord& member);
+                                         const MemberRecord& member,
+                                         absl::string_view request_id = "");
   // Paths: role (admins; ADMIN or STAFF, never the primary admin's),
   // display_name and email (admins, or the member); `etag` must be current.
   absl::StatusOr<MemberRecord> UpdateMember(const auth::Caller& caller,

@@ -365,6 +365,69 @@ TEST_F(ClientTest, StatusAndPrimaryAdminChangesTakeTheEtagRead) {
   EXPECT_EQ(handed.primary_admin_user_id(), "rossi-owner");
 }
 
+// A status change whose answer was lost, retried with the etag read, was
+// ABORTED by the etag its own first call moved.
+TEST_F(ClientTest, StatusChangesRetriedUnderTheirRequestIdAreAnsweredNotAborted) {
+  const ClientRecord c = NewClient(firm_, "Rossi");
+  const names::ClientName name{firm_, c.company_id()};
+  auto set = [&](v1::ClientStatus status, const std::string& request_id) {
+    return directory_->clients.SetClientStatus(testing::As("owner"), name, status,
+                                               EtagOf(c), request_id);
+  };
+  std::vector<absl::StatusOr<ClientRecord>> answers(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back(
+        [&, i] { answers[i] = set(v1::ClientStatus::INACTIVE, "pause-rossi"); });
+  }
+  for (std::thread& racer : racers) racer.join();
+  for (const absl::StatusOr<ClientRecord>& answer : answers) {
+    ASSERT_THAT(answer, IsOk()) << answer.status();
+    EXPECT_EQ(answer->status(), v1::ClientStatus::INACTIVE);
+    EXPECT_EQ(answer->revision(), c.revision() + 1) << "moved once";
+  }
+  EXPECT_THAT(set(v1::ClientStatus::INACTIVE, ""), StatusIs(absl::StatusCode::kAborted))
+      << "without the id, the etag is stale";
+  EXPECT_THAT(set(v1::ClientStatus::ACTIVE, "pause-rossi"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"))
+      << "a reactivation is another request";
+  EXPECT_THAT(set(v1::ClientStatus::INACTIVE, std::string(129, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_EQ(
+      ValueOrFail(directory_->clients.GetClient(testing::As("owner"), name)).revision(),
+      c.revision() + 1);
+}
+
+// The caller hands the role away, so a retry is answered what the change
+// left: by then the caller may read nothing newer of the client.
+TEST_F(ClientTest, APrimaryAdminHandoverRetriedUnderItsRequestIdIsAnsweredAsItLeftIt) {
+  const ClientRecord c = ValueOrFail(directory_->clients.CreateClient(
+      testing::As("owner"), names::FirmName{firm_}, Draft("Rossi"), true, ""));
+  const names::ClientName name{firm_, c.company_id()};
+  const ClientRecord handed = ValueOrFail(directory_->clients.ChangeClientPrimaryAdmin(
+      testing::As("owner"), name, "rossi-owner", EtagOf(c), "hand-over"));
+  ASSERT_THAT(
+      directory_->clients.UpdateClient(testing::As("owner"), name, Draft("Rossi SRL"),
+                                       {"display_name"}, EtagOf(handed)),
+      IsOk());
+  const ClientRecord again = ValueOrFail(directory_->clients.ChangeClientPrimaryAdmin(
+      testing::As("owner"), name, "rossi-owner", EtagOf(c), "hand-over"));
+  EXPECT_EQ(again.primary_admin_user_id(), "rossi-owner");
+  EXPECT_EQ(again.display_name(), "Rossi") << "as the hand-over left it";
+  EXPECT_EQ(EtagOf(again), EtagOf(handed));
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin(testing::As("owner"), name,
+                                                           "rossi-owner", EtagOf(c)),
+              StatusIs(absl::StatusCode::kPermissionDenied))
+      << "without the id: no longer its primary admin";
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  testing::As("owner"), name, "someone-else", EtagOf(c), "hand-over"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(directory_->clients.ChangeClientPrimaryAdmin(
+                  testing::As("stranger"), name, "rossi-owner", EtagOf(c), "hand-over"),
+              StatusIs(absl::StatusCode::kPermissionDenied))
+      << "an id is the caller's own";
+}
+
 TEST_F(ClientTest, StaffCannotDeactivate) {
   AddMember(firm_, "staff", v1::Role::STAFF);
   ClientRecord c = NewClient(firm_, "Rossi");

@@ -341,6 +341,47 @@ TEST_F(FirmTest, AdminsAddMembersAndStaffCannot) {
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
+// An add whose answer was lost was ALREADY_EXISTS when retried: the admin
+// could not tell its own add from another admin's.
+TEST_F(FirmTest, AnAddRetriedUnderItsRequestIdIsAnsweredTheMember) {
+  const uint64_t firm = NewFirm();
+  AddMember(firm, "admin", v1::Role::ADMIN);
+  MemberRecord m;
+  m.set_user_id("newbie");
+  m.set_email("newbie@firm.example");
+  m.set_role(v1::Role::STAFF);
+  auto add = [&](const MemberRecord& member, const std::string& request_id) {
+    return directory_->firms.AddMember(testing::As("admin"), names::FirmName{firm},
+                                       member, request_id);
+  };
+  std::vector<absl::StatusOr<MemberRecord>> answers(64);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 64; ++i) {
+    racers.emplace_back([&, i] { answers[i] = add(m, "add-newbie"); });
+  }
+  for (std::thread& racer : racers) racer.join();
+  for (const absl::StatusOr<MemberRecord>& answer : answers) {
+    ASSERT_THAT(answer, IsOk()) << answer.status();
+    EXPECT_EQ(answer->user_id(), "newbie");
+    EXPECT_EQ(EtagOf(*answer), "r1") << "added once";
+  }
+  EXPECT_THAT(add(m, ""), StatusIs(absl::StatusCode::kAlreadyExists));
+  MemberRecord other = m;
+  other.set_user_id("other");
+  EXPECT_THAT(add(other, "add-newbie"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  EXPECT_THAT(add(m, std::string(129, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request_id"));
+  // Answered only while the caller may add members.
+  MemberRecord demote;
+  demote.set_role(v1::Role::STAFF);
+  ASSERT_THAT(
+      directory_->firms.UpdateMember(
+          testing::As("owner"), names::MemberName{firm, "admin"}, demote, {"role"}, "r1"),
+      IsOk());
+  EXPECT_THAT(add(m, "add-newbie"), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(FirmTest, NoSecondPrimaryAdminByAddingMembers) {
   uint64_t firm = NewFirm();
   MemberRecord m;
