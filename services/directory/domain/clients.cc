@@ -234,8 +234,7 @@ absl::StatusOr<ClientRecord> Clients::UpdateClient(
   return core_.Write<ClientRecord>(
       {firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord&) { return core_.LoadClient(firm_id, company_id); },
-      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<ClientRecord> {
-        done.set_id(company_id);
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<ClientRecord> {
         return WriteUpdate(write, firm_id, company_id, patch, paths, etag,
                            allow_duplicate_name);
       });

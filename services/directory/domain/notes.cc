@@ -321,8 +321,7 @@ absl::StatusOr<NoteRecord> Notes::UpdateNote(const auth::Caller& caller,
   return core_.Write<NoteRecord>(
       {note_name.firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord&) { return GetNote(caller, note_name); },
-      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<NoteRecord> {
-        done.set_id(note_name.note_id);
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<NoteRecord> {
         return WriteUpdate(write, caller, note_name, patch, paths, etag);
       });
 }

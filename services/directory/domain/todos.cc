@@ -194,8 +194,7 @@ absl::StatusOr<TodoRecord> Todos::UpdateTodo(const auth::Caller& caller,
   return core_.Write<TodoRecord>(
       {todo_name.firm_id, caller.user_id, request_id, fingerprint},
       [&](const RequestRecord&) { return GetTodo(caller, todo_name); },
-      [&](DirectoryWrite& write, RequestRecord& done) -> absl::StatusOr<TodoRecord> {
-        done.set_id(todo_name.todo_id);
+      [&](DirectoryWrite& write, RequestRecord&) -> absl::StatusOr<TodoRecord> {
         return WriteUpdate(write, caller, todo_name, patch, paths, etag);
       });
 }
